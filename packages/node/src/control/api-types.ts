@@ -1,0 +1,71 @@
+/**
+ * The control API's JSON shapes: what the CLI, scripts and (later) a web UI send
+ * and receive. All routes live under /v1 on 127.0.0.1 and need the bearer token
+ * from `<repo>/api.json`.
+ *
+ *   GET    /v1/id                  -> NodeInfo
+ *   GET    /v1/files               -> { files: FileInfo[] }
+ *   POST   /v1/share  ShareRequest -> FileInfo
+ *   POST   /v1/get    GetRequest   -> NDJSON stream of GetEvent, ending in done or error
+ *   DELETE /v1/files/:fileId       -> { removed: fileId }
+ *
+ * Errors: a non-2xx status with `{ error: ApiError }`.
+ */
+
+export interface ApiError {
+  /** stable machine-readable code, e.g. ERR_FILE_NOT_FOUND */
+  code: string
+  /** one line for a human */
+  message: string
+}
+
+export interface NodeInfo {
+  peerId: string
+  addresses: string[]
+  repo: string
+  version: string
+}
+
+export interface FileInfo {
+  fileId: string
+  name: string
+  size: number
+  sha256: string
+  mimeType: string
+  description: string
+  tags: string[]
+  /** unix ms the sharer created the record */
+  created: number
+  /** where the bytes are: the repo's blob store, or a downloaded file's path */
+  path?: string
+}
+
+export interface ShareRequest {
+  /** absolute path of the file to share */
+  path: string
+  description?: string
+  tags?: string[]
+}
+
+export interface GetRequest {
+  /** file id or SHA-256 (hex, `sha256:` hex, or raw CID) */
+  ref: string
+  /** multiaddr of a peer that has the file, ending in /p2p/<peer id> */
+  peer: string
+  /** destination path or existing directory; relative to `cwd` */
+  output?: string
+  /** the client's working directory */
+  cwd?: string
+}
+
+export type GetEvent =
+  | { type: 'progress', fileId: string, name: string, bytesDone: number, bytesTotal: number, rate: number }
+  | { type: 'done', file: FileInfo, path: string }
+  | { type: 'error', error: ApiError }
+
+/** Contents of `<repo>/api.json`, written by a running daemon */
+export interface ApiEndpoint {
+  url: string
+  token: string
+  pid: number
+}

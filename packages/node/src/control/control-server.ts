@@ -1,0 +1,99 @@
+/**
+ * The local control API: HTTP on 127.0.0.1 only, every request authenticated with
+ * the bearer token kept (mode 0600) in the repo, a Host check against DNS
+ * rebinding, bounded request bodies, JSON in and out, errors as `{ error }` with a
+ * stable code. Routes and shapes are in api-types.ts.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { rm } from 'node:fs/promises'
+import type { PeershareNode } from '../peershare-node.js'
+import { writeFileAtomic } from '../repo.js'
+import type { ApiEndpoint } from './api-types.js'
+import { handleRoute } from './routes.js'
+import { HttpError, errorBody, statusFor } from './http-errors.js'
+
+export const MAX_BODY_BYTES = 64 * 1024
+
+export interface ControlServerInit {
+  /** TCP port on 127.0.0.1; 0 picks a free one @default 0 */
+  port?: number
+}
+
+export class ControlServer {
+  readonly token = randomBytes(32).toString('base64url')
+  private readonly server: Server
+  private endpoint: ApiEndpoint | undefined
+
+  constructor (private readonly node: PeershareNode) {
+    this.server = createServer((req, res) => { void this.onRequest(req, res) })
+  }
+
+  /** Listens, then publishes url and token in `<repo>/api.json` */
+  async start (init: ControlServerInit = {}): Promise<ApiEndpoint> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(init.port ?? 0, '127.0.0.1', () => { this.server.off('error', reject); resolve() })
+    })
+    const { port } = this.server.address() as AddressInfo
+    this.endpoint = { url: `http://127.0.0.1:${port}`, token: this.token, pid: process.pid }
+    await writeFileAtomic(this.node.paths.api, JSON.stringify(this.endpoint), 0o600)
+    return this.endpoint
+  }
+
+  async stop (): Promise<void> {
+    await rm(this.node.paths.api, { force: true })
+    this.server.closeAllConnections()
+    await new Promise<void>(resolve => this.server.close(() => resolve()))
+  }
+
+  private async onRequest (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      this.authenticate(req)
+      const body = req.method === 'POST' ? await readJson(req) : undefined
+      await handleRoute(this.node, req, res, body)
+    } catch (err: any) {
+      if (res.headersSent) {
+        res.end()
+        return
+      }
+      sendJson(res, statusFor(err), errorBody(err))
+    }
+  }
+
+  private authenticate (req: IncomingMessage): void {
+    const port = (this.server.address() as AddressInfo).port
+    const host = req.headers.host ?? ''
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
+      throw new HttpError(403, 'ERR_FORBIDDEN', 'Requests must address 127.0.0.1')
+    }
+    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''))
+    const expected = Buffer.from(this.token)
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new HttpError(401, 'ERR_UNAUTHORIZED', 'Missing or wrong API token')
+    }
+  }
+}
+
+export function sendJson (res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+  res.end(body)
+}
+
+async function readJson (req: IncomingMessage): Promise<unknown> {
+  const parts: Buffer[] = []
+  let size = 0
+  for await (const part of req) {
+    size += (part as Buffer).byteLength
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'ERR_BAD_REQUEST', `Request body over ${MAX_BODY_BYTES} bytes`)
+    parts.push(part as Buffer)
+  }
+  if (size === 0) return {}
+  try {
+    return JSON.parse(Buffer.concat(parts).toString('utf8'))
+  } catch {
+    throw new HttpError(400, 'ERR_BAD_REQUEST', 'Request body is not JSON')
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * A node plus its control API: what `peershare daemon` runs. Stopping removes
+ * `<repo>/api.json` so clients see the daemon is gone.
+ */
+import type { NodeInit } from '../config.js'
+import { PeershareNode } from '../peershare-node.js'
+import type { ApiEndpoint } from './api-types.js'
+import { ControlServer } from './control-server.js'
+
+export interface DaemonInit extends NodeInit {
+  /** control API port on 127.0.0.1; 0 picks a free one @default 0 */
+  apiPort?: number
+}
+
+export interface Daemon {
+  node: PeershareNode
+  endpoint: ApiEndpoint
+  stop(): Promise<void>
+}
+
+export async function startDaemon (init: DaemonInit = {}): Promise<Daemon> {
+  const node = await PeershareNode.create(init)
+  await node.start()
+  const control = new ControlServer(node)
+  try {
+    const endpoint = await control.start({ port: init.apiPort ?? 0 })
+    return {
+      node,
+      endpoint,
+      stop: async () => {
+        await control.stop()
+        await node.stop()
+      }
+    }
+  } catch (err) {
+    await node.stop()
+    throw err
+  }
+}

@@ -1,0 +1,35 @@
+/** Maps errors to HTTP statuses and the API's `{ error: { code, message } }` body */
+import type { ApiError } from './api-types.js'
+
+export class HttpError extends Error {
+  static override name = 'HttpError'
+  override name = 'HttpError'
+  constructor (readonly status: number, readonly code: string, message: string) { super(message) }
+}
+
+const STATUS_BY_CODE: Record<string, number> = {
+  ERR_FILE_NOT_FOUND: 404,
+  ERR_PATH_NOT_FOUND: 404,
+  ERR_OUTPUT_EXISTS: 409,
+  ERR_BAD_REQUEST: 400,
+  ERR_INVALID_FILE_ID: 400,
+  ERR_INVALID_FILE_NAME: 400,
+  ERR_PEER_UNREACHABLE: 502,
+  ERR_PEER_MISBEHAVED: 502,
+  ERR_REMOTE_FAILURE: 502
+}
+
+export function statusFor (err: any): number {
+  if (err instanceof HttpError) return err.status
+  return STATUS_BY_CODE[err?.code] ?? 500
+}
+
+export function toApiError (err: any): ApiError {
+  const code = typeof err?.code === 'string' && err.code.startsWith('ERR_') ? err.code : 'ERR_INTERNAL'
+  const message = String(err?.message ?? err).split('\n')[0]
+  return { code, message }
+}
+
+export function errorBody (err: any): { error: ApiError } {
+  return { error: toApiError(err) }
+}

@@ -1,0 +1,42 @@
+/**
+ * The whole-file SHA-256 of a download whose chunks may complete out of order, in
+ * constant memory: chunks are hashed as the verified prefix grows; a chunk that
+ * arrives ahead of the prefix is read back from the partial file when its turn comes
+ * (the page cache usually still holds it).
+ */
+import { createHash, type Hash } from 'node:crypto'
+import type { FileHandle } from 'node:fs/promises'
+import { chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
+import { readExactly } from '../fs-read.js'
+
+export class PrefixHasher {
+  private readonly hash: Hash = createHash('sha256')
+  private readonly ahead = new Set<number>()
+  private next = 0
+
+  constructor (private readonly manifest: Manifest, private readonly file: FileHandle) {}
+
+  /** Records that chunk `index` (with bytes `data`) is verified and on disk */
+  async add (index: number, data: Uint8Array): Promise<void> {
+    if (index !== this.next) {
+      this.ahead.add(index)
+      return
+    }
+    this.hash.update(data)
+    this.next++
+    while (this.ahead.delete(this.next)) {
+      this.hash.update(await this.readBack(this.next))
+      this.next++
+    }
+  }
+
+  /** The digest; only valid once every chunk was added */
+  digest (): Uint8Array {
+    if (this.next !== this.manifest.chunkHashes.length) throw new Error('PrefixHasher.digest before all chunks were added')
+    return this.hash.digest()
+  }
+
+  private async readBack (index: number): Promise<Uint8Array> {
+    return readExactly(this.file, chunkLength(this.manifest, index), chunkOffset(this.manifest, index))
+  }
+}

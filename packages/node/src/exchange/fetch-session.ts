@@ -1,0 +1,158 @@
+/**
+ * The downloader side of one /peershare/exchange/1.0.0 session with one provider.
+ * Opening it sends Want and verifies the offered manifest against the file id asked
+ * for (or, asked by SHA-256, against the offered id and the hash), so a session only
+ * ever exists with a verified manifest. Chunk bytes are returned unverified: the
+ * caller checks them against that manifest before using them.
+ */
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import {
+  EXCHANGE_PROTOCOL,
+  MAX_MESSAGE_BYTES,
+  decodeMessage,
+  encodeMessage,
+  formatFileId,
+  verifyManifest,
+  type FileId,
+  type FileMetadata,
+  type FileRef,
+  type Manifest,
+  type Message,
+  type Priority
+} from '@peershare/protocol'
+import { equals } from 'uint8arrays/equals'
+import type { ExchangeLimits } from '../config.js'
+import { FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, RemoteFailureError } from '../errors.js'
+import { FramedStream } from './framed-stream.js'
+
+export interface FetchSessionComponents {
+  libp2p: Pick<Libp2p, 'dial'>
+  limits: Pick<ExchangeLimits, 'requestTimeout' | 'readHighWaterMark'>
+  dialTimeout: number
+}
+
+export interface ReceivedChunk {
+  index: number
+  data: Uint8Array
+}
+
+export class FetchSession {
+  private constructor (
+    readonly peer: PeerId,
+    readonly fileId: FileId,
+    readonly manifest: Manifest,
+    /** the manifest's bytes, verified against the file id */
+    readonly manifestBytes: Uint8Array,
+    readonly metadata: FileMetadata,
+    private readonly framed: FramedStream,
+    private readonly requestTimeout: number
+  ) {}
+
+  /** Dials `target`, asks for `ref`, and returns once the offered manifest is verified */
+  static async open (components: FetchSessionComponents, target: PeerId | Multiaddr, ref: FileRef, signal?: AbortSignal): Promise<FetchSession> {
+    const { framed, peer } = await dial(components, target, signal)
+    try {
+      const timeout = AbortSignal.timeout(components.limits.requestTimeout)
+      const opts = { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) }
+      await framed.write(encodeMessage(ref.kind === 'file-id' ? { type: 'want', fileId: ref.fileId } : { type: 'want', sha256: ref.sha256 }), opts)
+      const reply = await readReply(framed, peer, opts.signal)
+      if (reply.type !== 'offer') throw new PeerMisbehavedError(`Peer ${peer} answered Want with ${reply.type}`)
+      const manifest = await checkOffer(peer, ref, reply)
+      return new FetchSession(peer, reply.fileId, manifest, reply.manifest, reply.metadata, framed, components.limits.requestTimeout)
+    } catch (err: any) {
+      framed.abort(err)
+      throw err
+    }
+  }
+
+  async request (chunks: number[], priority: Priority = 'normal'): Promise<void> {
+    await this.framed.write(encodeMessage({ type: 'request', chunks, priority }))
+  }
+
+  async cancel (chunks: number[]): Promise<void> {
+    await this.framed.write(encodeMessage({ type: 'cancel', chunks }))
+  }
+
+  async pause (): Promise<void> {
+    await this.framed.write(encodeMessage({ type: 'pause' }))
+  }
+
+  async resume (): Promise<void> {
+    await this.framed.write(encodeMessage({ type: 'resume' }))
+  }
+
+  /** The next chunk the provider sends; a stall longer than the request timeout fails */
+  async next (signal?: AbortSignal): Promise<ReceivedChunk> {
+    const timeout = AbortSignal.timeout(this.requestTimeout)
+    const msg = await readReply(this.framed, this.peer, signal == null ? timeout : AbortSignal.any([signal, timeout]))
+    if (msg.type !== 'chunk') throw new PeerMisbehavedError(`Peer ${this.peer} sent ${msg.type} where a chunk was expected`)
+    return { index: msg.index, data: msg.data }
+  }
+
+  /** Tells the provider we are done and closes our side */
+  async complete (): Promise<void> {
+    try {
+      await this.framed.write(encodeMessage({ type: 'complete' }))
+      await this.framed.close({ signal: AbortSignal.timeout(this.requestTimeout) })
+    } catch (err: any) {
+      this.framed.abort(err)
+    }
+  }
+
+  abort (err: Error): void {
+    this.framed.abort(err)
+  }
+}
+
+async function dial (components: FetchSessionComponents, target: PeerId | Multiaddr, signal?: AbortSignal): Promise<{ framed: FramedStream, peer: PeerId }> {
+  const timeout = AbortSignal.timeout(components.dialTimeout)
+  const options = { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) }
+  try {
+    const connection = await components.libp2p.dial(target, options)
+    const stream = await connection.newStream(EXCHANGE_PROTOCOL, options)
+    const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: components.limits.readHighWaterMark })
+    return { framed, peer: connection.remotePeer }
+  } catch (err: any) {
+    if (signal?.aborted === true) throw err
+    throw new PeerUnreachableError(`Cannot reach peer ${target.toString()}: ${err.message}`)
+  }
+}
+
+async function readReply (framed: FramedStream, peer: PeerId, signal: AbortSignal): Promise<Message> {
+  let frame
+  try {
+    frame = await framed.read({ signal })
+  } catch (err: any) {
+    if (err.name === 'InvalidMessageError') throw new PeerMisbehavedError(`Peer ${peer} sent an invalid message: ${err.message}`)
+    throw new PeerUnreachableError(`Peer ${peer} stopped answering: ${err.message}`)
+  }
+  if (frame == null) throw new PeerUnreachableError(`Peer ${peer} closed the session`)
+  let msg: Message
+  try {
+    msg = decodeMessage(frame)
+  } catch (err: any) {
+    throw new PeerMisbehavedError(`Peer ${peer} sent an invalid message: ${err.message}`)
+  }
+  if (msg.type === 'failure') {
+    if (msg.code === 'not-found') throw new FileNotFoundError(`Peer ${peer} does not have the file`)
+    throw new RemoteFailureError(`Peer ${peer} refused: ${msg.code}: ${msg.message}`)
+  }
+  return msg
+}
+
+async function checkOffer (peer: PeerId, ref: FileRef, offer: Extract<Message, { type: 'offer' }>): Promise<Manifest> {
+  if (ref.kind === 'file-id' && !offer.fileId.equals(ref.fileId)) {
+    throw new PeerMisbehavedError(`Peer ${peer} offered ${formatFileId(offer.fileId)} instead of ${formatFileId(ref.fileId)}`)
+  }
+  let manifest: Manifest
+  try {
+    manifest = await verifyManifest(offer.fileId, offer.manifest)
+  } catch (err: any) {
+    throw new PeerMisbehavedError(`Peer ${peer} sent a manifest that does not match the file id: ${err.message}`)
+  }
+  if (ref.kind === 'sha256' && !equals(manifest.sha256, ref.sha256)) {
+    throw new PeerMisbehavedError(`Peer ${peer} offered a file with another SHA-256`)
+  }
+  return manifest
+}

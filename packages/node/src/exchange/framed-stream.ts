@@ -1,0 +1,120 @@
+/**
+ * Length-prefixed (unsigned varint) messages over a libp2p 3.x stream, with the
+ * limits the stock helpers lack: a maximum message size, and real backpressure.
+ * Incoming bytes arrive as 'message' events; once more than `highWaterMark` bytes
+ * wait unread we pause() the stream, so the muxer stops granting the sender window,
+ * and resume() when the reader has caught up. Writes wait for 'drain'.
+ */
+import type { AbortOptions, Stream } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { encode as varintEncode, encodingLength } from 'uint8-varint'
+import { AbortedError } from '../errors.js'
+import { InvalidMessageError } from '@peershare/protocol'
+
+export interface FramedStreamInit {
+  /** Largest message accepted */
+  maxMessageBytes: number
+  /** Unread bytes at which reading pauses */
+  highWaterMark: number
+}
+
+export class StreamClosedError extends Error {
+  static override name = 'StreamClosedError'
+  override name = 'StreamClosedError'
+}
+
+export class FramedStream {
+  readonly stream: Stream
+  private readonly buffer = new Uint8ArrayList()
+  private readonly init: FramedStreamInit
+  private ended = false
+  private failure: Error | undefined
+  private wake: (() => void) | undefined
+
+  constructor (stream: Stream, init: FramedStreamInit) {
+    this.stream = stream
+    this.init = init
+    stream.addEventListener('message', (evt) => {
+      this.buffer.append(evt.data)
+      if (this.buffer.byteLength > init.highWaterMark && stream.readStatus === 'readable') stream.pause()
+      this.notify()
+    })
+    stream.addEventListener('remoteCloseWrite', () => { this.ended = true; this.notify() })
+    stream.addEventListener('close', (evt) => {
+      this.ended = true
+      if (evt.error != null) this.failure = evt.error
+      this.notify()
+    })
+  }
+
+  /** The next whole message, or null when the remote closed cleanly between messages */
+  async read (options: AbortOptions = {}): Promise<Uint8ArrayList | null> {
+    while (true) {
+      const frame = this.takeFrame()
+      if (frame != null) return frame
+      if (this.failure != null) throw this.failure
+      if (this.ended) {
+        if (this.buffer.byteLength === 0) return null
+        throw new StreamClosedError(`Stream ended inside a message (${this.buffer.byteLength} bytes left)`)
+      }
+      await this.waitForData(options.signal)
+    }
+  }
+
+  /** Sends one message, waiting while the stream's write buffer is full */
+  async write (message: Uint8Array, options: AbortOptions = {}): Promise<void> {
+    const prefix = new Uint8Array(encodingLength(message.byteLength))
+    varintEncode(message.byteLength, prefix)
+    if (this.stream.writableNeedsDrain) await this.stream.onDrain(options)
+    this.stream.send(new Uint8ArrayList(prefix, message))
+  }
+
+  async close (options: AbortOptions = {}): Promise<void> {
+    await this.stream.close(options)
+  }
+
+  abort (err: Error): void {
+    this.stream.abort(err)
+  }
+
+  private takeFrame (): Uint8ArrayList | undefined {
+    const header = readVarint(this.buffer)
+    if (header == null) return undefined
+    const [length, headerBytes] = header
+    if (length > this.init.maxMessageBytes) {
+      throw new InvalidMessageError(`Message of ${length} bytes exceeds the limit of ${this.init.maxMessageBytes}`)
+    }
+    if (this.buffer.byteLength < headerBytes + length) return undefined
+    const frame = this.buffer.sublist(headerBytes, headerBytes + length)
+    this.buffer.consume(headerBytes + length)
+    if (this.stream.readStatus === 'paused' && this.buffer.byteLength <= this.init.highWaterMark / 2) this.stream.resume()
+    return frame
+  }
+
+  private async waitForData (signal?: AbortSignal): Promise<void> {
+    if (this.stream.readStatus === 'paused') this.stream.resume()
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { cleanup(); reject(new AbortedError('Read aborted')) }
+      const cleanup = (): void => { this.wake = undefined; signal?.removeEventListener('abort', onAbort) }
+      if (signal?.aborted === true) { reject(new AbortedError('Read aborted')); return }
+      signal?.addEventListener('abort', onAbort)
+      this.wake = () => { cleanup(); resolve() }
+    })
+  }
+
+  private notify (): void {
+    this.wake?.()
+  }
+}
+
+/** [value, bytes used] of the varint at the start of `list`, or undefined if incomplete */
+function readVarint (list: Uint8ArrayList): [number, number] | undefined {
+  let value = 0
+  for (let i = 0; i < Math.min(list.byteLength, 5); i++) {
+    const byte = list.get(i)
+    value += (byte & 0x7f) * 2 ** (7 * i)
+    if ((byte & 0x80) === 0) return [value, i + 1]
+  }
+  if (list.byteLength >= 5) throw new InvalidMessageError('Length prefix longer than 5 bytes')
+  return undefined
+}

@@ -1,0 +1,144 @@
+/**
+ * One provider-side session of /peershare/exchange/1.0.0: the downloader names a
+ * file (Want), we Offer its manifest, then serve the chunks it Requests, in order,
+ * honouring Cancel, Pause and Resume, until it sends Complete or goes quiet.
+ * Reading and writing run side by side; the queue of requested chunks is bounded.
+ */
+import type { Logger } from '@libp2p/interface'
+import {
+  bytesToHex,
+  decodeMessage,
+  encodeMessage,
+  type FailureCode,
+  parseFileId,
+  type Message,
+  type Priority
+} from '@peershare/protocol'
+import type { ExchangeLimits } from '../config.js'
+import type { ChunkReader, FileStore, StoredFile } from '../store/file-store.js'
+import type { FramedStream } from './framed-stream.js'
+
+export interface ServeSessionComponents {
+  store: Pick<FileStore, 'get' | 'findBySha256' | 'openReader'>
+  limits: ExchangeLimits
+  log: Logger
+}
+
+export class SessionFailure extends Error {
+  static override name = 'SessionFailure'
+  override name = 'SessionFailure'
+  constructor (readonly failure: FailureCode, message: string) { super(message) }
+}
+
+export async function serveSession (components: ServeSessionComponents, framed: FramedStream, signal: AbortSignal): Promise<void> {
+  const first = await readMessage(framed, components.limits.requestTimeout, signal)
+  if (first?.type !== 'want') throw new SessionFailure('bad-request', 'A session starts with Want')
+  const stored = await lookup(components.store, first)
+  const reader = stored == null ? undefined : await components.store.openReader(stored)
+  if (stored == null || reader == null) throw new SessionFailure('not-found', 'File not found')
+  try {
+    await framed.write(encodeMessage({
+      type: 'offer',
+      fileId: parseFileId(stored.record.fileId),
+      manifest: stored.manifestBytes,
+      metadata: stored.record.metadata
+    }), { signal })
+    await new ChunkServer(components, framed, stored, reader, signal).run()
+  } finally {
+    await reader.close()
+  }
+}
+
+async function lookup (store: ServeSessionComponents['store'], want: Extract<Message, { type: 'want' }>): Promise<StoredFile | undefined> {
+  if (want.fileId != null) return store.get(want.fileId.toString())
+  const fileId = await store.findBySha256(bytesToHex(want.sha256 as Uint8Array))
+  return fileId == null ? undefined : store.get(fileId)
+}
+
+/** Reads one message, or null on clean end of stream; fails after `timeout` ms */
+async function readMessage (framed: FramedStream, timeout: number, signal: AbortSignal): Promise<Message | null> {
+  const frame = await framed.read({ signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]) })
+  return frame == null ? null : decodeMessage(frame)
+}
+
+/** Serves Requests for one file until the downloader is done */
+class ChunkServer {
+  private readonly queue: number[] = []
+  private paused = false
+  private done = false
+  private wake: (() => void) | undefined
+
+  constructor (
+    private readonly components: ServeSessionComponents,
+    private readonly framed: FramedStream,
+    private readonly stored: StoredFile,
+    private readonly reader: ChunkReader,
+    private readonly signal: AbortSignal
+  ) {}
+
+  /** Resolves when the downloader is done; rejects on the first read or write failure */
+  async run (): Promise<void> {
+    const reading = this.readLoop().finally(() => {
+      this.done = true
+      this.notify()
+    })
+    await Promise.all([reading, this.writeLoop()])
+  }
+
+  private async readLoop (): Promise<void> {
+    const { limits } = this.components
+    while (!this.done) {
+      // an idle session (nothing queued) must hear from the downloader now and then
+      const timeout = this.queue.length === 0 ? limits.sessionIdleTimeout : 2 ** 31 - 1
+      const msg = await readMessage(this.framed, timeout, this.signal)
+      if (msg == null || msg.type === 'complete') return
+      this.handle(msg)
+    }
+  }
+
+  private handle (msg: Message): void {
+    switch (msg.type) {
+      case 'request': return this.enqueue(msg.chunks, msg.priority)
+      case 'cancel': return this.cancel(msg.chunks)
+      case 'pause': this.paused = true; return
+      case 'resume': this.paused = false; this.notify(); return
+      default: throw new SessionFailure('bad-request', `Unexpected ${msg.type} message`)
+    }
+  }
+
+  private enqueue (chunks: number[], priority: Priority): void {
+    const count = this.stored.manifest.chunkHashes.length
+    if (chunks.some(i => i >= count)) throw new SessionFailure('bad-request', `Chunk index out of range (file has ${count})`)
+    if (this.queue.length + chunks.length > this.components.limits.maxQueuedChunks) {
+      throw new SessionFailure('busy', `More than ${this.components.limits.maxQueuedChunks} chunks queued`)
+    }
+    if (priority === 'high') this.queue.unshift(...chunks)
+    else this.queue.push(...chunks)
+    this.notify()
+  }
+
+  private cancel (chunks: number[]): void {
+    if (chunks.length === 0) { this.queue.length = 0; return }
+    const drop = new Set(chunks)
+    const keep = this.queue.filter(i => !drop.has(i))
+    this.queue.splice(0, this.queue.length, ...keep)
+  }
+
+  private async writeLoop (): Promise<void> {
+    while (!this.done) {
+      if (this.paused || this.queue.length === 0) {
+        await new Promise<void>(resolve => { this.wake = resolve })
+        continue
+      }
+      const index = this.queue.shift() as number
+      const data = await this.reader.read(index)
+      await this.framed.write(encodeMessage({ type: 'chunk', index, hash: this.stored.manifest.chunkHashes[index], data }), { signal: this.signal })
+    }
+  }
+
+  private notify (): void {
+    const wake = this.wake
+    this.wake = undefined
+    wake?.()
+  }
+}

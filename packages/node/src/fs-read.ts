@@ -1,0 +1,21 @@
+/** Positional reads that loop until the wanted length, since one read may return less */
+import type { FileHandle } from 'node:fs/promises'
+
+/** Reads up to `buf.byteLength` bytes from `position`; fewer only at end of file */
+export async function readUpTo (handle: FileHandle, buf: Uint8Array, position: number): Promise<number> {
+  let filled = 0
+  while (filled < buf.byteLength) {
+    const { bytesRead } = await handle.read(buf, filled, buf.byteLength - filled, position + filled)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return filled
+}
+
+/** Reads exactly `length` bytes from `position`, or throws if the file ends first */
+export async function readExactly (handle: FileHandle, length: number, position: number): Promise<Uint8Array> {
+  const buf = Buffer.allocUnsafe(length)
+  const n = await readUpTo(handle, buf, position)
+  if (n < length) throw new Error(`File ended after ${n} of ${length} bytes at offset ${position}`)
+  return buf
+}

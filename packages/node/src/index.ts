@@ -1,0 +1,23 @@
+/**
+ * @packageDocumentation
+ *
+ * `@peershare/node`: a peershare node. `PeershareNode.create(init)` opens (or
+ * creates) a repo directory and builds the libp2p host and the services; `start()`
+ * joins the network. `share(path)` hashes and stores a file and returns its file id;
+ * `get(fileId, { from })` downloads and verifies one. The control API (`startControlServer`,
+ * `ControlClient`) is how the CLI and other local programs drive a running node.
+ *
+ * Every setting, with its default, is in `DEFAULTS` (see config.ts).
+ */
+export { DEFAULTS, defaultRepoPath, resolveConfig, type NodeConfig, type NodeInit, type ExchangeLimits } from './config.js'
+export * from './errors.js'
+export { PeershareNode, type GetOptions } from './peershare-node.js'
+export type { ShareOptions } from './share.js'
+export type { FileRecord, FileLocation } from './store/file-record.js'
+export type { DownloadProgress } from './download/download-file.js'
+export { DHT_PROTOCOL } from './libp2p.js'
+export { startDaemon, type Daemon, type DaemonInit } from './control/daemon.js'
+export { ControlClient, ControlApiError, DaemonNotRunningError } from './control/control-client.js'
+export { ControlServer } from './control/control-server.js'
+export type * from './control/api-types.js'
+export { VERSION } from './version.js'

@@ -1,0 +1,103 @@
+/**
+ * Sharing a local file: one sequential pass that hashes every chunk and the whole
+ * file while copying the bytes into the blob store, in memory bounded by one chunk.
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import { open, rename, rm, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import {
+  MANIFEST_VERSION,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
+  bytesToHex,
+  encodeManifest,
+  fileIdFromManifestBytes,
+  formatFileId,
+  sanitizeFileName,
+  type Manifest
+} from '@peershare/protocol'
+import mime from 'mime'
+import { readUpTo } from './fs-read.js'
+import { AbortedError, BadRequestError, PathNotFoundError } from './errors.js'
+import type { FileRecord } from './store/file-record.js'
+import type { FileStore } from './store/file-store.js'
+
+export interface ShareOptions {
+  description?: string
+  tags?: string[]
+  signal?: AbortSignal
+}
+
+export interface ShareComponents {
+  store: FileStore
+  blobDir: string
+  chunkSize: number
+}
+
+export async function shareFile (components: ShareComponents, path: string, options: ShareOptions = {}): Promise<FileRecord> {
+  const metadata = checkShareOptions(path, options)
+  const info = await stat(path).catch(() => undefined)
+  if (info == null || !info.isFile()) throw new PathNotFoundError(`No such file: ${path}`)
+
+  const tmp = join(components.blobDir, `.import-${randomUUID()}`)
+  try {
+    const manifest = await copyAndHash(path, tmp, components.chunkSize, options.signal)
+    const manifestBytes = encodeManifest(manifest)
+    const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
+    // same content shared before: the blob is already there and identical
+    await rename(tmp, components.store.blobPath(fileId))
+    const existing = await components.store.get(fileId)
+    const record: FileRecord = {
+      fileId,
+      sha256: bytesToHex(manifest.sha256),
+      size: manifest.size,
+      chunkSize: manifest.chunkSize,
+      metadata: { ...metadata, created: existing?.record.metadata.created ?? Date.now() },
+      location: { kind: 'blob' },
+      added: existing?.record.added ?? Date.now()
+    }
+    await components.store.put(record, manifestBytes)
+    return record
+  } finally {
+    await rm(tmp, { force: true })
+  }
+}
+
+function checkShareOptions (path: string, options: ShareOptions): Omit<FileRecord['metadata'], 'created'> {
+  const tags = [...new Set(options.tags ?? [])]
+  if (tags.length > MAX_TAGS) throw new BadRequestError(`At most ${MAX_TAGS} tags`)
+  if (tags.some(t => t.length === 0 || t.length > MAX_TAG_LENGTH)) throw new BadRequestError(`Tags are 1 to ${MAX_TAG_LENGTH} characters`)
+  const description = options.description ?? ''
+  if (description.length > MAX_DESCRIPTION_LENGTH) throw new BadRequestError(`Description is at most ${MAX_DESCRIPTION_LENGTH} characters`)
+  const name = sanitizeFileName(basename(path))
+  return { name, mimeType: mime.getType(name) ?? 'application/octet-stream', description, tags }
+}
+
+/** Reads `src` chunk by chunk, hashing each chunk and the whole, writing a durable copy to `dest` */
+async function copyAndHash (src: string, dest: string, chunkSize: number, signal?: AbortSignal): Promise<Manifest> {
+  const input = await open(src, 'r')
+  const output = await open(dest, 'w', 0o600)
+  try {
+    const whole = createHash('sha256')
+    const chunkHashes: Uint8Array[] = []
+    const buf = Buffer.allocUnsafe(chunkSize)
+    let size = 0
+    while (true) {
+      if (signal?.aborted === true) throw new AbortedError('Share cancelled')
+      const n = await readUpTo(input, buf, size)
+      if (n === 0) break
+      const chunk = buf.subarray(0, n)
+      chunkHashes.push(createHash('sha256').update(chunk).digest())
+      whole.update(chunk)
+      await output.write(chunk, 0, n, size)
+      size += n
+      if (n < chunkSize) break
+    }
+    await output.sync()
+    return { version: MANIFEST_VERSION, size, chunkSize, chunkHashes, sha256: whole.digest() }
+  } finally {
+    await input.close()
+    await output.close()
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * What the node keeps about each file it can serve. The manifest bytes are kept
+ * verbatim (they are what the file id hashes); the rest is JSON.
+ */
+import type { FileMetadata } from '@peershare/protocol'
+
+/** Where a file's bytes live */
+export type FileLocation =
+  /** a copy inside the repo's blob store (shared files) */
+  | { kind: 'blob' }
+  /** a file elsewhere on disk (downloads); served only while size and mtime match */
+  | { kind: 'path', path: string, size: number, mtimeMs: number }
+
+export interface FileRecord {
+  /** canonical text form of the file id */
+  fileId: string
+  /** whole-file SHA-256, hex */
+  sha256: string
+  size: number
+  chunkSize: number
+  metadata: FileMetadata
+  location: FileLocation
+  /** unix ms when the node got the file */
+  added: number
+}

@@ -1,0 +1,115 @@
+/**
+ * The local file store: which files this node can serve, their manifests, and
+ * read access to their chunks. Records live in the datastore under `/files`,
+ * `/manifests` and `/sha256` (an index from whole-file hash to file id); content
+ * lives in the blob directory or, for downloads, at the path the user chose.
+ */
+import { open, rm, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { chunkLength, chunkOffset, decodeManifest, type Manifest } from '@peershare/protocol'
+import { Key, type Datastore } from 'interface-datastore'
+import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { readExactly } from '../fs-read.js'
+import type { FileRecord } from './file-record.js'
+
+export interface StoredFile {
+  record: FileRecord
+  manifest: Manifest
+  manifestBytes: Uint8Array
+}
+
+/** Random access to the verified chunks of one stored file */
+export interface ChunkReader {
+  read(index: number): Promise<Uint8Array>
+  close(): Promise<void>
+}
+
+export interface FileStoreComponents {
+  datastore: Datastore
+  blobDir: string
+}
+
+const FILES = '/peershare/files'
+const MANIFESTS = '/peershare/manifests'
+const BY_SHA256 = '/peershare/sha256'
+
+export class FileStore {
+  private readonly datastore: Datastore
+  private readonly blobDir: string
+
+  constructor (components: FileStoreComponents) {
+    this.datastore = components.datastore
+    this.blobDir = components.blobDir
+  }
+
+  /** Path of the blob holding a shared file's content */
+  blobPath (fileId: string): string {
+    return join(this.blobDir, fileId)
+  }
+
+  async put (record: FileRecord, manifestBytes: Uint8Array): Promise<void> {
+    await this.datastore.put(new Key(`${MANIFESTS}/${record.fileId}`), manifestBytes)
+    await this.datastore.put(new Key(`${BY_SHA256}/${record.sha256}`), uint8ArrayFromString(record.fileId))
+    await this.datastore.put(new Key(`${FILES}/${record.fileId}`), uint8ArrayFromString(JSON.stringify(record)))
+  }
+
+  async has (fileId: string): Promise<boolean> {
+    return this.datastore.has(new Key(`${FILES}/${fileId}`))
+  }
+
+  async get (fileId: string): Promise<StoredFile | undefined> {
+    const key = new Key(`${FILES}/${fileId}`)
+    if (!(await this.datastore.has(key))) return undefined
+    const record = JSON.parse(uint8ArrayToString(await this.datastore.get(key))) as FileRecord
+    const manifestBytes = await this.datastore.get(new Key(`${MANIFESTS}/${fileId}`))
+    return { record, manifest: decodeManifest(manifestBytes), manifestBytes }
+  }
+
+  /** The file id of a stored file with this whole-file SHA-256 (hex), if any */
+  async findBySha256 (sha256Hex: string): Promise<string | undefined> {
+    const key = new Key(`${BY_SHA256}/${sha256Hex.toLowerCase()}`)
+    if (!(await this.datastore.has(key))) return undefined
+    return uint8ArrayToString(await this.datastore.get(key))
+  }
+
+  async list (): Promise<FileRecord[]> {
+    const out: FileRecord[] = []
+    for await (const { value } of this.datastore.query({ prefix: FILES })) {
+      out.push(JSON.parse(uint8ArrayToString(value)) as FileRecord)
+    }
+    return out.sort((a, b) => a.added - b.added)
+  }
+
+  /** Forgets a file; deletes its blob (a download's output file is the user's and stays) */
+  async remove (fileId: string): Promise<boolean> {
+    const stored = await this.get(fileId)
+    if (stored == null) return false
+    await this.datastore.delete(new Key(`${FILES}/${fileId}`))
+    await this.datastore.delete(new Key(`${MANIFESTS}/${fileId}`))
+    await this.datastore.delete(new Key(`${BY_SHA256}/${stored.record.sha256}`))
+    if (stored.record.location.kind === 'blob') await rm(this.blobPath(fileId), { force: true })
+    return true
+  }
+
+  /**
+   * Opens a stored file for serving. Returns undefined when the content is gone or,
+   * for a file outside the repo, was changed since it was verified (size or mtime).
+   */
+  async openReader (stored: StoredFile): Promise<ChunkReader | undefined> {
+    const { record, manifest } = stored
+    const path = record.location.kind === 'blob' ? this.blobPath(record.fileId) : record.location.path
+    try {
+      const info = await stat(path)
+      if (info.size !== record.size) return undefined
+      if (record.location.kind === 'path' && info.mtimeMs !== record.location.mtimeMs) return undefined
+    } catch {
+      return undefined
+    }
+    const handle = await open(path, 'r')
+    return {
+      read: async (index: number) => readExactly(handle, chunkLength(manifest, index), chunkOffset(manifest, index)),
+      close: async () => { await handle.close() }
+    }
+  }
+}

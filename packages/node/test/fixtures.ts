@@ -1,0 +1,49 @@
+/** Helpers for tests that run real nodes on 127.0.0.1 in temporary repos */
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type NodeInit, PeershareNode } from '../src/index.js'
+
+export const LOOPBACK_TCP = ['/ip4/127.0.0.1/tcp/0']
+
+export interface TestDir {
+  path: string
+  cleanup(): Promise<void>
+}
+
+export async function tempDir (prefix = 'peershare-test-'): Promise<TestDir> {
+  const path = await mkdtemp(join(tmpdir(), prefix))
+  return { path, cleanup: async () => { await rm(path, { recursive: true, force: true }) } }
+}
+
+/** A started node with its own temporary repo; stop() also deletes the repo */
+export async function startTestNode (dir: string, init: NodeInit = {}): Promise<PeershareNode> {
+  const node = await PeershareNode.create({ repo: dir, listen: LOOPBACK_TCP, ...init })
+  await node.start()
+  return node
+}
+
+/** Writes `size` random bytes (in 1 MiB pieces, so memory stays flat) and returns the path */
+export async function randomFile (dir: string, name: string, size: number): Promise<string> {
+  const path = join(dir, name)
+  const piece = 1024 * 1024
+  const parts: Buffer[] = []
+  for (let done = 0; done < size; done += piece) parts.push(randomBytes(Math.min(piece, size - done)))
+  await writeFile(path, parts)
+  return path
+}
+
+export async function sha256File (path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const part of createReadStream(path)) hash.update(part as Buffer)
+  return hash.digest('hex')
+}
+
+/** The node's first TCP address with its peer id */
+export function dialAddress (node: PeershareNode): string {
+  const addr = node.addresses.find(a => a.toString().includes('/tcp/'))
+  if (addr == null) throw new Error('node has no TCP address')
+  return addr.toString()
+}

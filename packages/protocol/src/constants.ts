@@ -1,0 +1,48 @@
+/**
+ * Protocol ids, content-model parameters and every limit a peer can push against.
+ * Each limit is listed, with its reason, in doc/LIMITS.md; keep the two in step.
+ */
+
+/** The chunk exchange protocol: manifest offer, chunk requests and chunk data */
+export const EXCHANGE_PROTOCOL = '/peershare/exchange/1.0.0'
+
+/** Manifest format version written today */
+export const MANIFEST_VERSION = 1
+
+/**
+ * Default chunk size: 1 MiB. Measured on loopback (bench/), 1 MiB chunks keep one
+ * stream within a few percent of a raw stream; 256 KiB costs more per-message overhead,
+ * and above 1 MiB the gain is nil while a lost chunk costs more to fetch again and
+ * multi-source scheduling gets coarser. A 4 GiB file has 4,096 chunks (128 KiB of hashes).
+ */
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024
+
+/** Smallest and largest chunk size a manifest may declare (powers of two only) */
+export const MIN_CHUNK_SIZE = 16 * 1024
+export const MAX_CHUNK_SIZE = 4 * 1024 * 1024
+
+/** Most chunks one manifest may list: 1 TiB at the default chunk size */
+export const MAX_CHUNKS = 1024 * 1024
+
+/** Largest file a manifest may describe: 2^53 - 1 (what a JS number holds exactly) */
+export const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER
+
+/** Length of a SHA-256 digest */
+export const SHA256_LENGTH = 32
+
+/** Longest encoded manifest accepted: MAX_CHUNKS hashes plus framing */
+export const MAX_MANIFEST_BYTES = MAX_CHUNKS * (SHA256_LENGTH + 2) + 1024
+
+/** Longest exchange message accepted: a manifest offer or a full chunk plus framing */
+export const MAX_MESSAGE_BYTES = Math.max(MAX_MANIFEST_BYTES, MAX_CHUNK_SIZE) + 64 * 1024
+
+/** Most chunk indices in one Request or Cancel message */
+export const MAX_CHUNKS_PER_REQUEST = 1024
+
+/** Metadata bounds: a file name is at most 255 UTF-8 bytes (what common file systems take) */
+export const MAX_NAME_BYTES = 255
+export const MAX_DESCRIPTION_LENGTH = 4096
+export const MAX_TAGS = 32
+export const MAX_TAG_LENGTH = 64
+export const MAX_MIME_LENGTH = 128
+export const MAX_ERROR_MESSAGE_LENGTH = 1024

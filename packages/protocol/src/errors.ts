@@ -1,0 +1,45 @@
+/**
+ * Typed errors for untrusted input. Each has a static `name` (what tests and callers
+ * match on) and a stable `code` that the control API passes to clients.
+ */
+
+export class ProtocolError extends Error {
+  static override name = 'ProtocolError'
+  override name = 'ProtocolError'
+  code = 'ERR_PROTOCOL'
+}
+
+/** Bytes that do not decode, or decode to values outside their allowed range */
+export class InvalidMessageError extends ProtocolError {
+  static override name = 'InvalidMessageError'
+  override name = 'InvalidMessageError'
+  override code = 'ERR_INVALID_MESSAGE'
+}
+
+/** A manifest whose bytes do not hash to the file id asked for, or that is malformed */
+export class InvalidManifestError extends ProtocolError {
+  static override name = 'InvalidManifestError'
+  override name = 'InvalidManifestError'
+  override code = 'ERR_INVALID_MANIFEST'
+}
+
+/** Chunk bytes whose SHA-256 is not the one in the verified manifest */
+export class ChunkVerificationError extends ProtocolError {
+  static override name = 'ChunkVerificationError'
+  override name = 'ChunkVerificationError'
+  override code = 'ERR_CHUNK_VERIFICATION'
+}
+
+/** Text that is neither a file id nor a SHA-256 */
+export class InvalidFileIdError extends ProtocolError {
+  static override name = 'InvalidFileIdError'
+  override name = 'InvalidFileIdError'
+  override code = 'ERR_INVALID_FILE_ID'
+}
+
+/** A file name that cannot be made safe (empty after sanitising) */
+export class InvalidFileNameError extends ProtocolError {
+  static override name = 'InvalidFileNameError'
+  override name = 'InvalidFileNameError'
+  override code = 'ERR_INVALID_FILE_NAME'
+}

@@ -1,0 +1,15 @@
+/**
+ * @packageDocumentation
+ *
+ * `@peershare/protocol`: the pure part of peershare, with no I/O, usable in a
+ * browser. The content model (chunking arithmetic, manifest, file id, verification),
+ * the wire messages of `/peershare/exchange/1.0.0`, the limits on everything a peer
+ * controls, the one file-name sanitiser, and typed errors.
+ */
+export * from './constants.js'
+export * from './errors.js'
+export * from './manifest.js'
+export * from './file-id.js'
+export * from './verify.js'
+export * from './names.js'
+export * from './messages.js'

@@ -1,0 +1,192 @@
+/**
+ * Exchange messages as typed values. `decodeExchangeMessage` is the only way bytes
+ * from a peer become a message: it enforces size limits, requires exactly one field,
+ * range-checks numbers, bounds lists and sanitises names.
+ */
+import {
+  MAX_CHUNKS,
+  MAX_CHUNKS_PER_REQUEST,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_MANIFEST_BYTES,
+  MAX_MESSAGE_BYTES,
+  MAX_MIME_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
+  SHA256_LENGTH
+} from './constants.js'
+import { InvalidMessageError } from './errors.js'
+import { decodeFileId, type FileId } from './file-id.js'
+import { sanitizeFileName } from './names.js'
+import { ExchangeMessage as Pb, Failure, Priority as PbPriority } from './pb/exchange.js'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export type Priority = 'low' | 'normal' | 'high'
+export type FailureCode = 'unknown' | 'not-found' | 'bad-request' | 'busy' | 'internal'
+
+/** Descriptive metadata: unverified, but bounded and with a sanitised name */
+export interface FileMetadata {
+  name: string
+  mimeType: string
+  description: string
+  tags: string[]
+  /** unix milliseconds */
+  created: number
+}
+
+export type Message =
+  | { type: 'want', fileId?: FileId, sha256?: Uint8Array }
+  | { type: 'offer', fileId: FileId, manifest: Uint8Array, metadata: FileMetadata }
+  | { type: 'request', chunks: number[], priority: Priority }
+  | { type: 'chunk', index: number, hash: Uint8Array, data: Uint8Array }
+  | { type: 'cancel', chunks: number[] }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'complete' }
+  | { type: 'failure', code: FailureCode, message: string }
+
+const PRIORITY_TO_PB: Record<Priority, PbPriority> = { low: PbPriority.LOW, normal: PbPriority.NORMAL, high: PbPriority.HIGH }
+const PRIORITY_FROM_PB: Record<PbPriority, Priority> = { LOW: 'low', NORMAL: 'normal', HIGH: 'high' }
+const CODE_TO_PB: Record<FailureCode, Failure.Code> = {
+  unknown: Failure.Code.UNKNOWN,
+  'not-found': Failure.Code.NOT_FOUND,
+  'bad-request': Failure.Code.BAD_REQUEST,
+  busy: Failure.Code.BUSY,
+  internal: Failure.Code.INTERNAL
+}
+const CODE_FROM_PB: Record<Failure.Code, FailureCode> = {
+  UNKNOWN: 'unknown',
+  NOT_FOUND: 'not-found',
+  BAD_REQUEST: 'bad-request',
+  BUSY: 'busy',
+  INTERNAL: 'internal'
+}
+
+export function encodeMessage (msg: Message): Uint8Array {
+  return Pb.encode(toPb(msg))
+}
+
+function toPb (msg: Message): Partial<Pb> {
+  const bytes = (b: Uint8Array | undefined): Uint8Array<ArrayBuffer> => (b ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>
+  switch (msg.type) {
+    case 'want': return { want: { fileId: bytes(msg.fileId?.bytes), sha256: bytes(msg.sha256) } }
+    case 'offer': return {
+      offer: {
+        fileId: bytes(msg.fileId.bytes),
+        manifest: bytes(msg.manifest),
+        metadata: { ...msg.metadata, created: BigInt(Math.max(0, Math.floor(msg.metadata.created))) }
+      }
+    }
+    case 'request': return { request: { chunks: msg.chunks, priority: PRIORITY_TO_PB[msg.priority] } }
+    case 'chunk': return { chunk: { index: msg.index, hash: bytes(msg.hash), data: bytes(msg.data) } }
+    case 'cancel': return { cancel: { chunks: msg.chunks } }
+    case 'pause': return { pause: {} }
+    case 'resume': return { resume: {} }
+    case 'complete': return { complete: {} }
+    case 'failure': return { failure: { code: CODE_TO_PB[msg.code], message: msg.message.slice(0, MAX_ERROR_MESSAGE_LENGTH) } }
+  }
+}
+
+/** Decodes and validates one message from a peer; throws InvalidMessageError */
+export function decodeMessage (bytes: Uint8Array | Uint8ArrayList): Message {
+  if (bytes.byteLength > MAX_MESSAGE_BYTES) {
+    throw new InvalidMessageError(`Message of ${bytes.byteLength} bytes exceeds the limit of ${MAX_MESSAGE_BYTES}`)
+  }
+  let pb: Pb
+  try {
+    pb = Pb.decode(bytes, {
+      limits: {
+        request: { chunks: MAX_CHUNKS_PER_REQUEST },
+        cancel: { chunks: MAX_CHUNKS_PER_REQUEST },
+        offer: { metadata: { tags: MAX_TAGS } }
+      }
+    })
+  } catch (err: any) {
+    throw new InvalidMessageError(`Malformed message: ${err.message}`)
+  }
+  const set = Object.entries(pb).filter(([, v]) => v != null)
+  if (set.length !== 1) {
+    throw new InvalidMessageError(`A message carries exactly one field, got ${set.length}`)
+  }
+  return fromPb(pb)
+}
+
+function fromPb (pb: Pb): Message {
+  if (pb.want != null) return decodeWant(pb.want)
+  if (pb.offer != null) return decodeOffer(pb.offer)
+  if (pb.request != null) {
+    return { type: 'request', chunks: checkIndices(pb.request.chunks), priority: PRIORITY_FROM_PB[pb.request.priority] ?? 'normal' }
+  }
+  if (pb.chunk != null) {
+    const { index, hash, data } = pb.chunk
+    checkIndex(index)
+    if (hash.byteLength !== 0 && hash.byteLength !== SHA256_LENGTH) throw new InvalidMessageError('Chunk hash is not 32 bytes')
+    return { type: 'chunk', index, hash, data }
+  }
+  if (pb.cancel != null) return { type: 'cancel', chunks: checkIndices(pb.cancel.chunks) }
+  if (pb.pause != null) return { type: 'pause' }
+  if (pb.resume != null) return { type: 'resume' }
+  if (pb.complete != null) return { type: 'complete' }
+  const failure = pb.failure as Failure
+  return {
+    type: 'failure',
+    code: CODE_FROM_PB[failure.code] ?? 'unknown',
+    message: failure.message.slice(0, MAX_ERROR_MESSAGE_LENGTH)
+  }
+}
+
+function decodeWant (want: NonNullable<Pb['want']>): Message {
+  const hasId = want.fileId.byteLength > 0
+  const hasHash = want.sha256.byteLength > 0
+  if (hasId === hasHash) throw new InvalidMessageError('Want names a file by exactly one of file id or sha256')
+  if (hasHash && want.sha256.byteLength !== SHA256_LENGTH) throw new InvalidMessageError('Want sha256 is not 32 bytes')
+  return hasId ? { type: 'want', fileId: wrapFileId(want.fileId) } : { type: 'want', sha256: want.sha256 }
+}
+
+function decodeOffer (offer: NonNullable<Pb['offer']>): Message {
+  if (offer.manifest.byteLength === 0 || offer.manifest.byteLength > MAX_MANIFEST_BYTES) {
+    throw new InvalidMessageError('Offer manifest is empty or too large')
+  }
+  return { type: 'offer', fileId: wrapFileId(offer.fileId), manifest: offer.manifest, metadata: decodeMetadata(offer.metadata) }
+}
+
+/** Validates metadata from a peer; the name passes the one sanitiser */
+export function decodeMetadata (md: { name: string, mimeType: string, description: string, tags: string[], created: bigint | number } | undefined): FileMetadata {
+  if (md == null) throw new InvalidMessageError('Offer has no metadata')
+  if (md.description.length > MAX_DESCRIPTION_LENGTH) throw new InvalidMessageError('Description too long')
+  if (md.mimeType.length > MAX_MIME_LENGTH) throw new InvalidMessageError('MIME type too long')
+  if (md.tags.length > MAX_TAGS) throw new InvalidMessageError('Too many tags')
+  if (md.tags.some(t => t.length === 0 || t.length > MAX_TAG_LENGTH)) throw new InvalidMessageError('A tag is empty or too long')
+  let name: string
+  try {
+    name = sanitizeFileName(md.name)
+  } catch {
+    name = 'unnamed'
+  }
+  const created = Number(md.created)
+  return {
+    name,
+    mimeType: md.mimeType,
+    description: md.description,
+    tags: md.tags,
+    created: Number.isSafeInteger(created) ? created : 0
+  }
+}
+
+function wrapFileId (bytes: Uint8Array): FileId {
+  try {
+    return decodeFileId(bytes)
+  } catch (err: any) {
+    throw new InvalidMessageError(err.message)
+  }
+}
+
+function checkIndex (index: number): number {
+  if (!Number.isInteger(index) || index < 0 || index >= MAX_CHUNKS) throw new InvalidMessageError(`Chunk index ${index} out of range`)
+  return index
+}
+
+function checkIndices (indices: number[]): number[] {
+  for (const i of indices) checkIndex(i)
+  return indices
+}

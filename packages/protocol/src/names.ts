@@ -1,0 +1,48 @@
+/**
+ * The one sanitiser for file names that arrive from peers (offers, catalogs, any
+ * future path). The result is a single path component that is safe to join to a
+ * download directory on Linux, macOS and Windows.
+ */
+import { MAX_NAME_BYTES } from './constants.js'
+import { InvalidFileNameError } from './errors.js'
+
+// Control characters (C0, DEL, C1), path separators and characters Windows forbids
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\:*?"<>|]/g
+// Bidirectional overrides and zero-width characters that disguise a name's extension
+const DECEPTIVE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i
+const encoder = new TextEncoder()
+
+/**
+ * Returns a safe file name, replacing unsafe characters with `_`, or throws
+ * InvalidFileNameError if nothing usable is left (empty, `.`, `..`).
+ */
+export function sanitizeFileName (name: string): string {
+  let safe = name.normalize('NFC').replace(UNSAFE, '_').replace(DECEPTIVE, '')
+  // leading dots would hide the file or walk up; trailing dots and spaces Windows strips
+  safe = safe.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '')
+  if (WINDOWS_RESERVED.test(safe)) safe = `_${safe}`
+  safe = truncateUtf8(safe, MAX_NAME_BYTES)
+  if (safe.length === 0) {
+    throw new InvalidFileNameError(`Unusable file name: ${JSON.stringify(name.slice(0, 80))}`)
+  }
+  return safe
+}
+
+/** Cuts a string to at most `max` UTF-8 bytes without splitting a character, keeping the extension */
+function truncateUtf8 (text: string, max: number): string {
+  if (encoder.encode(text).byteLength <= max) return text
+  const dot = text.lastIndexOf('.')
+  const ext = dot > 0 && text.length - dot <= 16 ? text.slice(dot) : ''
+  const budget = max - encoder.encode(ext).byteLength
+  let out = ''
+  let bytes = 0
+  for (const ch of text.slice(0, text.length - ext.length)) {
+    const n = encoder.encode(ch).byteLength
+    if (bytes + n > budget) break
+    out += ch
+    bytes += n
+  }
+  return out + ext
+}
