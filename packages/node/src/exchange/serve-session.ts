@@ -57,7 +57,14 @@ async function lookup (store: ServeSessionComponents['store'], want: Extract<Mes
 
 /** Reads one message, or null on clean end of stream; fails after `timeout` ms */
 async function readMessage (framed: FramedStream, timeout: number, signal: AbortSignal): Promise<Message | null> {
-  const frame = await framed.read({ signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]) })
+  let frame
+  try {
+    frame = await framed.read({ signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]) })
+  } catch (err) {
+    if (signal.aborted) throw err
+    if ((err as Error).name === 'AbortedError') throw new SessionFailure('bad-request', `No message within ${timeout} ms`)
+    throw err
+  }
   return frame == null ? null : decodeMessage(frame)
 }
 

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import type { Libp2p } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES, decodeMessage, encodeMessage, parseFileId, type Message } from '@peershare/protocol'
+import { createLibp2p } from 'libp2p'
+import { FramedStream } from '../src/exchange/framed-stream.js'
+import type { PeershareNode } from '../src/index.js'
+import { randomFile, startTestNode, tempDir, type TestDir } from './fixtures.js'
+
+describe('exchange server limits and controls (raw client against a real node)', function () {
+  this.timeout(60_000)
+  let dir: TestDir
+  let server: PeershareNode
+  let client: Libp2p
+  let fileId: string
+
+  before(async () => {
+    dir = await tempDir()
+    server = await startTestNode(join(dir.path, 'server'), {
+      chunkSize: 64 * 1024,
+      exchange: { maxQueuedChunks: 4, requestTimeout: 500, maxSessions: 2 }
+    })
+    client = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    const src = await randomFile(dir.path, 'f.bin', 10 * 64 * 1024)
+    fileId = (await server.share(src)).fileId
+  })
+
+  after(async () => {
+    await client?.stop()
+    await server?.stop()
+    await dir?.cleanup()
+  })
+
+  async function open (): Promise<FramedStream> {
+    const stream = await client.dialProtocol(server.addresses[0], EXCHANGE_PROTOCOL)
+    return new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: 1 << 22 })
+  }
+
+  async function send (framed: FramedStream, msg: Message): Promise<void> {
+    await framed.write(encodeMessage(msg))
+  }
+
+  async function next (framed: FramedStream, timeoutMs = 5000): Promise<Message | null> {
+    const frame = await framed.read({ signal: AbortSignal.timeout(timeoutMs) })
+    return frame == null ? null : decodeMessage(frame)
+  }
+
+  async function session (): Promise<FramedStream> {
+    const framed = await open()
+    await send(framed, { type: 'want', fileId: parseFileId(fileId) })
+    assert.equal((await next(framed))?.type, 'offer')
+    return framed
+  }
+
+  async function expectFailure (framed: FramedStream, code: string): Promise<void> {
+    const msg = await next(framed)
+    assert.equal(msg?.type, 'failure')
+    assert.equal((msg as Extract<Message, { type: 'failure' }>).code, code)
+  }
+
+  async function chunkIndices (framed: FramedStream, count: number): Promise<number[]> {
+    const got: number[] = []
+    for (let i = 0; i < count; i++) {
+      const msg = await next(framed)
+      assert.equal(msg?.type, 'chunk')
+      got.push((msg as Extract<Message, { type: 'chunk' }>).index)
+    }
+    return got
+  }
+
+  it('answers garbage with a bad-request failure and keeps serving', async () => {
+    const framed = await open()
+    await framed.write(Uint8Array.from([0xff, 0xff, 0xff, 0x0f, 0x99]))
+    await expectFailure(framed, 'bad-request')
+    const ok = await session()
+    await send(ok, { type: 'request', chunks: [0], priority: 'normal' })
+    assert.deepEqual(await chunkIndices(ok, 1), [0])
+    await send(ok, { type: 'complete' })
+  })
+
+  it('answers a Want for an unknown file with not-found', async () => {
+    const framed = await open()
+    await send(framed, { type: 'want', sha256: new Uint8Array(32) })
+    await expectFailure(framed, 'not-found')
+  })
+
+  it('rejects a request for a chunk index beyond the file', async () => {
+    const framed = await session()
+    await send(framed, { type: 'request', chunks: [10], priority: 'normal' })
+    await expectFailure(framed, 'bad-request')
+  })
+
+  it('refuses more queued chunks than the limit with busy', async () => {
+    const framed = await session()
+    await send(framed, { type: 'pause' })
+    await send(framed, { type: 'request', chunks: [0, 1, 2, 3, 4], priority: 'normal' })
+    await expectFailure(framed, 'busy')
+  })
+
+  it('closes a stream whose first message does not come in time', async () => {
+    const framed = await open()
+    await expectFailure(framed, 'bad-request')
+  })
+
+  it('pauses, resumes, cancels and serves high priority first', async () => {
+    const framed = await session()
+    await send(framed, { type: 'pause' })
+    await send(framed, { type: 'request', chunks: [0, 1, 2], priority: 'normal' })
+    await send(framed, { type: 'request', chunks: [5], priority: 'high' })
+    await send(framed, { type: 'cancel', chunks: [1] })
+    await assert.rejects(next(framed, 300), { name: 'AbortedError' }, 'nothing is sent while paused')
+    await send(framed, { type: 'resume' })
+    assert.deepEqual(await chunkIndices(framed, 3), [5, 0, 2])
+    await send(framed, { type: 'complete' })
+    assert.equal(await next(framed), null)
+  })
+
+  it('limits concurrent sessions with busy', async () => {
+    const held = [await session(), await session()]
+    const third = await open()
+    await expectFailure(third, 'busy')
+    for (const framed of held) await send(framed, { type: 'complete' })
+  })
+})

@@ -1,0 +1,61 @@
+/**
+ * A real libp2p peer that speaks /peershare/exchange/1.0.0 but lies, for tests:
+ * it offers a genuine file's manifest and then corrupts one chunk, or offers a
+ * manifest that does not match the id asked for. Built from the real codecs and
+ * framing, so the downloader sees exactly what a malicious peer could send.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import type { Libp2p } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import {
+  EXCHANGE_PROTOCOL,
+  MAX_MESSAGE_BYTES,
+  decodeMessage,
+  encodeManifest,
+  encodeMessage,
+  parseFileId,
+  type Manifest
+} from '@peershare/protocol'
+import { createLibp2p } from 'libp2p'
+import { FramedStream } from '../src/exchange/framed-stream.js'
+import type { StoredFile } from '../src/store/file-store.js'
+
+export type Lie =
+  | { kind: 'corrupt-chunk', index: number }
+  | { kind: 'wrong-manifest' }
+
+export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], lie: Lie): Promise<Libp2p> {
+  const node = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()]
+  })
+  await node.handle(EXCHANGE_PROTOCOL, async (stream) => {
+    const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: 1 << 22 })
+    await framed.read() // Want
+    const manifestBytes = lie.kind === 'wrong-manifest' ? encodeManifest(tamper(file.manifest)) : file.manifestBytes
+    await framed.write(encodeMessage({ type: 'offer', fileId: parseFileId(file.record.fileId), manifest: manifestBytes, metadata: file.record.metadata }))
+    while (true) {
+      const frame = await framed.read().catch(() => null)
+      if (frame == null) return
+      const msg = decodeMessage(frame)
+      if (msg.type !== 'request') continue
+      for (const index of msg.chunks) {
+        const data = Uint8Array.from(chunks[index])
+        if (lie.kind === 'corrupt-chunk' && index === lie.index) data[0] ^= 0xff
+        await framed.write(encodeMessage({ type: 'chunk', index, hash: file.manifest.chunkHashes[index], data }))
+      }
+    }
+  })
+  await node.start()
+  return node
+}
+
+/** A manifest for other content of the same shape: its bytes hash to another id */
+function tamper (manifest: Manifest): Manifest {
+  const sha256 = Uint8Array.from(manifest.sha256)
+  sha256[0] ^= 0xff
+  return { ...manifest, sha256 }
+}
