@@ -28,8 +28,8 @@ export class PeershareNode {
   readonly libp2p: PeershareLibp2p
   readonly store: FileStore
   readonly paths: RepoPaths
+  readonly exchange: ExchangeServer
   private readonly datastore: LevelDatastore
-  private readonly exchange: ExchangeServer
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
     this.config = config

@@ -8,7 +8,7 @@ import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES, decodeMessage, encodeMessage, par
 import { createLibp2p } from 'libp2p'
 import { FramedStream } from '../src/exchange/framed-stream.js'
 import type { PeershareNode } from '../src/index.js'
-import { randomFile, startTestNode, tempDir, type TestDir } from './fixtures.js'
+import { randomFile, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 describe('exchange server limits and controls (raw client against a real node)', function () {
   this.timeout(60_000)
@@ -116,6 +116,30 @@ describe('exchange server limits and controls (raw client against a real node)',
     assert.deepEqual(await chunkIndices(framed, 3), [5, 0, 2])
     await send(framed, { type: 'complete' })
     assert.equal(await next(framed), null)
+  })
+
+  it('holds at most about one chunk for a peer that stops reading', async () => {
+    const big = await startTestNode(join(dir.path, 'big'), { muxer: { streamWindowBytes: 1 << 20, maxReadBufferBytes: 4 << 20 } })
+    try {
+      const src = await randomFile(dir.path, 'big.bin', 24 * 1024 * 1024)
+      const { fileId: bigId } = await big.share(src)
+      const stream = await client.dialProtocol(big.addresses[0], EXCHANGE_PROTOCOL)
+      const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: 1 << 30 })
+      await send(framed, { type: 'want', fileId: parseFileId(bigId) })
+      assert.equal((await next(framed))?.type, 'offer')
+      stream.pause()
+      await send(framed, { type: 'request', chunks: Array.from({ length: 24 }, (_, i) => i), priority: 'normal' })
+      // the server stalls once the muxer window is used up: it then waits for drain
+      await until(() => big.exchange.stats().unsentBytes > 0)
+      for (let i = 0; i < 5; i++) {
+        await new Promise(resolve => setTimeout(resolve, 100))
+        assert.ok(big.exchange.stats().unsentBytes <= 2 * big.config.chunkSize, `unsent ${big.exchange.stats().unsentBytes}`)
+      }
+      assert.ok(stream.readBufferLength < 8 * 1024 * 1024, `received ${stream.readBufferLength} without reading`)
+      stream.abort(new Error('done'))
+    } finally {
+      await big.stop()
+    }
   })
 
   it('limits concurrent sessions with busy', async () => {

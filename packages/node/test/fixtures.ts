@@ -47,3 +47,12 @@ export function dialAddress (node: PeershareNode): string {
   if (addr == null) throw new Error('node has no TCP address')
   return addr.toString()
 }
+
+/** Polls `condition` until it holds; fails after `timeoutMs` (tests wait on conditions, never fixed sleeps) */
+export async function until (condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}

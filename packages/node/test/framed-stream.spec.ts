@@ -2,14 +2,7 @@ import assert from 'node:assert/strict'
 import type { Stream } from '@libp2p/interface'
 import { streamPair } from '@libp2p/utils'
 import { FramedStream } from '../src/exchange/framed-stream.js'
-
-async function until (condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
+import { until } from './fixtures.js'
 
 describe('FramedStream', () => {
   let a: Stream

@@ -20,7 +20,7 @@ export interface ExchangeServerComponents {
 
 export class ExchangeServer {
   private readonly components: ExchangeServerComponents
-  private readonly sessions = new Set<AbortController>()
+  private readonly sessions = new Map<AbortController, Stream>()
 
   constructor (components: ExchangeServerComponents) {
     this.components = components
@@ -34,12 +34,17 @@ export class ExchangeServer {
 
   async stop (): Promise<void> {
     await this.components.libp2p.unhandle(EXCHANGE_PROTOCOL)
-    for (const session of this.sessions) session.abort()
+    for (const session of this.sessions.keys()) session.abort()
   }
 
-  /** Sessions being served now */
-  get activeSessions (): number {
-    return this.sessions.size
+  /**
+   * Sessions being served, and the bytes written to them that the muxer has not yet
+   * sent: what a peer that stops reading makes us hold (bounded by backpressure).
+   */
+  stats (): { sessions: number, unsentBytes: number } {
+    let unsentBytes = 0
+    for (const stream of this.sessions.values()) unsentBytes += stream.writeBufferLength
+    return { sessions: this.sessions.size, unsentBytes }
   }
 
   private async onStream (stream: Stream): Promise<void> {
@@ -50,7 +55,7 @@ export class ExchangeServer {
       return
     }
     const controller = new AbortController()
-    this.sessions.add(controller)
+    this.sessions.set(controller, stream)
     try {
       await serveSession(this.components, framed, controller.signal)
       await framed.close({ signal: AbortSignal.timeout(limits.requestTimeout) }).catch(() => framed.abort(new Error('close timed out')))
