@@ -36,3 +36,11 @@ export const AbortedError = define('AbortedError', 'ERR_ABORTED')
 export const BadRequestError = define('BadRequestError', 'ERR_BAD_REQUEST')
 /** A repo, config or stored record is unusable */
 export const RepoError = define('RepoError', 'ERR_REPO')
+/** The disk holding the repo or the download ran out of space */
+export const DiskFullError = define('DiskFullError', 'ERR_DISK_FULL')
+
+/** Turns a file system error into a typed one where the user can act on it; others pass through */
+export function fsError (err: any, path: string): Error {
+  if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') return new DiskFullError(`No space left on the device for ${path}`)
+  return err
+}

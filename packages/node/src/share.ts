@@ -19,7 +19,7 @@ import {
 } from '@peershare/protocol'
 import mime from 'mime'
 import { readUpTo } from './fs-read.js'
-import { AbortedError, BadRequestError, PathNotFoundError } from './errors.js'
+import { AbortedError, BadRequestError, PathNotFoundError, fsError } from './errors.js'
 import type { FileRecord } from './store/file-record.js'
 import type { FileStore } from './store/file-store.js'
 
@@ -59,6 +59,8 @@ export async function shareFile (components: ShareComponents, path: string, opti
     }
     await components.store.put(record, manifestBytes)
     return record
+  } catch (err) {
+    throw fsError(err, components.blobDir)
   } finally {
     await rm(tmp, { force: true })
   }

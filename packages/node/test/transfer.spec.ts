@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DEFAULT_CHUNK_SIZE } from '@peershare/protocol'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -31,6 +33,46 @@ describe('share and get between two nodes over TCP', function () {
     ['chunk + 1', DEFAULT_CHUNK_SIZE + 1],
     ['64 MiB', 64 * 1024 * 1024]
   ]
+
+  it('refuses to overwrite an existing output', async () => {
+    const src = await randomFile(dir.path, 'exists-src.bin', 1000)
+    const shared = await sharer.share(src)
+    await assert.rejects(getter.get(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: src }), { name: 'OutputExistsError' })
+  })
+
+  it('puts the file under its sanitised name when the output is a directory', async () => {
+    const src = await randomFile(dir.path, 'named.bin', 1000)
+    const shared = await sharer.share(src)
+    const outDir = join(dir.path, 'into-dir')
+    await mkdir(outDir)
+    const got = await getter.get(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: outDir })
+    assert.equal(got.location.kind === 'path' && got.location.path, join(outDir, 'named.bin'))
+  })
+
+  it('finds a file by its plain SHA-256 from a given peer', async () => {
+    const src = await randomFile(dir.path, 'by-hash.bin', 5000)
+    const shared = await sharer.share(src)
+    const got = await getter.get(shared.sha256, { from: multiaddr(dialAddress(sharer)), output: join(dir.path, 'by-hash.out') })
+    assert.equal(got.fileId, shared.fileId)
+  })
+
+  it('reports a full disk as DiskFullError and leaves no partial file', async function () {
+    const mnt = join(dir.path, 'small-disk')
+    await mkdir(mnt)
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'ignore' })
+    } catch {
+      this.skip() // needs root and tmpfs; CI machines have both
+    }
+    try {
+      const src = await randomFile(dir.path, 'big-for-disk.bin', 4 * 1024 * 1024)
+      const shared = await sharer.share(src)
+      await assert.rejects(getter.get(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: join(mnt, 'out.bin') }), { name: 'DiskFullError' })
+      assert.deepEqual(await readdir(mnt), [])
+    } finally {
+      execFileSync('umount', [mnt])
+    }
+  })
 
   for (const [label, size] of sizes) {
     it(`transfers ${label} byte-identically`, async () => {

@@ -18,7 +18,7 @@ import {
   type FileRef
 } from '@peershare/protocol'
 import { equals } from 'uint8arrays/equals'
-import { OutputExistsError, PeerMisbehavedError } from '../errors.js'
+import { OutputExistsError, PeerMisbehavedError, fsError } from '../errors.js'
 import type { FetchSession, FetchSessionComponents } from '../exchange/fetch-session.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
@@ -103,6 +103,8 @@ async function fetchInto (components: DownloadComponents, session: FetchSession,
       location: { kind: 'path', path: output, size: info.size, mtimeMs: info.mtimeMs },
       added: Date.now()
     }
+  } catch (err) {
+    throw fsError(err, output)
   } finally {
     await file.close().catch(() => {})
     // once linked, the output holds the data; before that, the partial file is useless
