@@ -64,7 +64,7 @@ function checkFileId (cid: CID): FileId {
   return cid
 }
 
-/** Parses a file id (canonical or any multibase CID text) */
+/** Parses a file id (canonical base32, or base58btc / base36 CID text) */
 export function parseFileId (text: string): FileId {
   let cid: CID
   try {

@@ -13,6 +13,7 @@ import {
 } from './constants.js'
 import { InvalidManifestError } from './errors.js'
 import { Manifest as ManifestPb } from './pb/manifest.js'
+import { equals } from 'uint8arrays/equals'
 
 export interface Manifest {
   version: number
@@ -87,11 +88,17 @@ export function decodeManifest (bytes: Uint8Array): Manifest {
     throw new InvalidManifestError(`Invalid manifest: ${err.message}`)
   }
   if (pb.size > BigInt(MAX_FILE_SIZE)) throw new InvalidManifestError('Invalid manifest: size out of range')
-  return validateManifest({
+  const manifest = validateManifest({
     version: pb.version,
     size: Number(pb.size),
     chunkSize: pb.chunkSize,
     chunkHashes: pb.chunkHashes,
     sha256: pb.sha256
   })
+  // only the canonical encoding is accepted: the file id must be reproducible from the
+  // decoded manifest, or a node re-encoding it would serve bytes that hash differently
+  if (!equals(encodeManifest(manifest), bytes)) {
+    throw new InvalidManifestError('Invalid manifest: not in canonical encoding')
+  }
+  return manifest
 }

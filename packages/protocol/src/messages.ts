@@ -4,6 +4,7 @@
  * range-checks numbers, bounds lists and sanitises names.
  */
 import {
+  MAX_CHUNK_SIZE,
   MAX_CHUNKS,
   MAX_CHUNKS_PER_REQUEST,
   MAX_DESCRIPTION_LENGTH,
@@ -121,6 +122,7 @@ function fromPb (pb: Pb): Message {
     const { index, hash, data } = pb.chunk
     checkIndex(index)
     if (hash.byteLength !== 0 && hash.byteLength !== SHA256_LENGTH) throw new InvalidMessageError('Chunk hash is not 32 bytes')
+    if (data.byteLength > MAX_CHUNK_SIZE) throw new InvalidMessageError(`Chunk data over ${MAX_CHUNK_SIZE} bytes`)
     return { type: 'chunk', index, hash, data }
   }
   if (pb.cancel != null) return { type: 'cancel', chunks: checkIndices(pb.cancel.chunks) }

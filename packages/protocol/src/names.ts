@@ -21,9 +21,9 @@ const encoder = new TextEncoder()
 export function sanitizeFileName (name: string): string {
   let safe = name.normalize('NFC').replace(UNSAFE, '_').replace(DECEPTIVE, '')
   // leading dots would hide the file or walk up; trailing dots and spaces Windows strips
-  safe = safe.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '')
-  if (WINDOWS_RESERVED.test(safe)) safe = `_${safe}`
-  safe = truncateUtf8(safe, MAX_NAME_BYTES)
+  // (checked after truncation, which can expose a trailing dot or space)
+  safe = truncateUtf8(safe.replace(/^[.\s]+/, ''), MAX_NAME_BYTES).replace(/[.\s]+$/, '')
+  if (WINDOWS_RESERVED.test(safe)) safe = truncateUtf8(`_${safe}`, MAX_NAME_BYTES).replace(/[.\s]+$/, '')
   if (safe.length === 0) {
     throw new InvalidFileNameError(`Unusable file name: ${JSON.stringify(name.slice(0, 80))}`)
   }
@@ -44,5 +44,5 @@ function truncateUtf8 (text: string, max: number): string {
     out += ch
     bytes += n
   }
-  return out + ext
+  return out.replace(/[.\s]+$/, '') + ext
 }

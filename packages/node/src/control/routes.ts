@@ -1,7 +1,7 @@
 /** The control API's routes: validate the request, call the node, shape the answer */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isAbsolute } from 'node:path'
-import { multiaddr } from '@multiformats/multiaddr'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { parseFileRef } from '@peershare/protocol'
 import type { PeershareNode } from '../peershare-node.js'
 import type { FileRecord } from '../store/file-record.js'
@@ -16,7 +16,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (route === 'GET /v1/id') return sendJson(res, 200, nodeInfo(node))
   if (route === 'GET /v1/files') return sendJson(res, 200, { files: (await node.list()).map(fileInfo) })
   if (route === 'POST /v1/share') return sendJson(res, 200, fileInfo(await node.share(...shareArgs(body))))
-  if (route === 'POST /v1/get') return streamGet(node, req, res, getArgs(body))
+  if (route === 'POST /v1/get') return streamGet(node, res, getArgs(body))
   const rm = /^DELETE \/v1\/files\/([A-Za-z0-9]+)$/.exec(route)
   if (rm != null) {
     await node.remove(rm[1])
@@ -67,8 +67,8 @@ function getArgs (body: unknown): GetRequest {
 }
 
 /** Runs a download, streaming progress as NDJSON; a client that hangs up cancels it */
-async function streamGet (node: PeershareNode, req: IncomingMessage, res: ServerResponse, args: GetRequest): Promise<void> {
-  let peer
+async function streamGet (node: PeershareNode, res: ServerResponse, args: GetRequest): Promise<void> {
+  let peer: Multiaddr
   try {
     peer = multiaddr(args.peer)
   } catch {

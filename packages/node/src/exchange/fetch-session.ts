@@ -21,6 +21,7 @@ import {
   type Message,
   type Priority
 } from '@peershare/protocol'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { equals } from 'uint8arrays/equals'
 import type { ExchangeLimits } from '../config.js'
 import { FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, RemoteFailureError } from '../errors.js'
@@ -120,7 +121,7 @@ async function dial (components: FetchSessionComponents, target: PeerId | Multia
 }
 
 async function readReply (framed: FramedStream, peer: PeerId, signal: AbortSignal): Promise<Message> {
-  let frame
+  let frame: Uint8ArrayList | null
   try {
     frame = await framed.read({ signal })
   } catch (err: any) {

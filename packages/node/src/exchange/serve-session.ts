@@ -14,6 +14,7 @@ import {
   type Message,
   type Priority
 } from '@peershare/protocol'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import type { ExchangeLimits } from '../config.js'
 import type { ChunkReader, FileStore, StoredFile } from '../store/file-store.js'
 import type { FramedStream } from './framed-stream.js'
@@ -57,7 +58,7 @@ async function lookup (store: ServeSessionComponents['store'], want: Extract<Mes
 
 /** Reads one message, or null on clean end of stream; fails after `timeout` ms */
 async function readMessage (framed: FramedStream, timeout: number, signal: AbortSignal): Promise<Message | null> {
-  let frame
+  let frame: Uint8ArrayList | null
   try {
     frame = await framed.read({ signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]) })
   } catch (err) {
@@ -104,13 +105,13 @@ class ChunkServer {
   }
 
   private handle (msg: Message): void {
-    switch (msg.type) {
-      case 'request': return this.enqueue(msg.chunks, msg.priority)
-      case 'cancel': return this.cancel(msg.chunks)
-      case 'pause': this.paused = true; return
-      case 'resume': this.paused = false; this.notify(); return
-      default: throw new SessionFailure('bad-request', `Unexpected ${msg.type} message`)
-    }
+    if (msg.type === 'request') this.enqueue(msg.chunks, msg.priority)
+    else if (msg.type === 'cancel') this.cancel(msg.chunks)
+    else if (msg.type === 'pause') this.paused = true
+    else if (msg.type === 'resume') {
+      this.paused = false
+      this.notify()
+    } else throw new SessionFailure('bad-request', `Unexpected ${msg.type} message`)
   }
 
   private enqueue (chunks: number[], priority: Priority): void {
