@@ -35,10 +35,34 @@ export interface NodeConfig {
   exchange: ExchangeLimits
   /** Yamux stream window (bytes) and the read buffer that must exceed it */
   muxer: { streamWindowBytes: number, maxReadBufferBytes: number, maxStreamsPerConnection: number }
+  /** Multiaddrs (with /p2p/<peer id>) of peers to join the swarm through */
+  bootstrap: string[]
+  /** Find peers on the local network by multicast DNS (the daemon turns it on) */
+  mdns: boolean
+  /** DHT server (answers queries), client (only asks), or auto (server once publicly reachable) */
+  dhtMode: 'auto' | 'client' | 'server'
+  /** Kademlia protocol id; another value joins another swarm */
+  dhtProtocol: string
+  /**
+   * Provider records (ms): how long we keep records others publish to us (the
+   * standard 24 h), how often we republish ours (before others drop them), and how
+   * often we check which of ours are due
+   */
+  provide: { recordTtl: number, refreshInterval: number, checkInterval: number }
+  /** Peers from the persisted peer store dialled at start, so a restart rejoins without bootstrap */
+  reconnectPeers: number
+  /** Dial peers discovered (mDNS) while we have fewer connections than this */
+  minConnections: number
   /** Most open connections */
   maxConnections: number
+  /** Inbound connections accepted per second from one host (more are refused: flood protection) */
+  inboundConnectionsPerHostPerSecond: number
+  /** While the node has no connection at all, it redials bootstrap and remembered peers this often (ms) */
+  rejoinInterval: number
   /** Timeout for dialling a peer (ms) */
   dialTimeout: number
+  /** How long a DHT provider lookup may take (ms) */
+  lookupTimeout: number
 }
 
 /** Where the repo lives: `$PEERSHARE_REPO`, else `~/.peershare` */
@@ -63,13 +87,24 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     maxReadBufferBytes: 20 * 1024 * 1024,
     maxStreamsPerConnection: 256
   }),
+  bootstrap: Object.freeze([]) as unknown as string[],
+  mdns: false,
+  dhtMode: 'auto',
+  dhtProtocol: '/peershare/kad/1.0.0',
+  provide: Object.freeze({ recordTtl: 24 * 60 * 60 * 1000, refreshInterval: 22 * 60 * 60 * 1000, checkInterval: 60 * 60 * 1000 }),
+  reconnectPeers: 16,
+  minConnections: 16,
   maxConnections: 300,
-  dialTimeout: 10_000
+  inboundConnectionsPerHostPerSecond: 5,
+  rejoinInterval: 10_000,
+  dialTimeout: 10_000,
+  lookupTimeout: 30_000
 })
 
-export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer'>> & {
+export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide'>> & {
   exchange?: Partial<ExchangeLimits>
   muxer?: Partial<NodeConfig['muxer']>
+  provide?: Partial<NodeConfig['provide']>
 }
 
 export function resolveConfig (init: NodeInit = {}): NodeConfig {
@@ -78,9 +113,19 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     ...stripUndefined(init),
     repo: init.repo ?? defaultRepoPath(),
     listen: init.listen ?? [...DEFAULTS.listen],
+    bootstrap: [...new Set(init.bootstrap ?? [])],
+    provide: { ...DEFAULTS.provide, ...stripUndefined(init.provide ?? {}) },
     exchange: { ...DEFAULTS.exchange, ...stripUndefined(init.exchange ?? {}) },
     muxer: { ...DEFAULTS.muxer, ...stripUndefined(init.muxer ?? {}) }
   }
+}
+
+/**
+ * Bootstrap peers from `PEERSHARE_BOOTSTRAP` (comma or space separated multiaddrs),
+ * added to those from the config file and the command line.
+ */
+export function bootstrapFromEnv (env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.PEERSHARE_BOOTSTRAP ?? '').split(/[\s,]+/).filter(s => s !== '')
 }
 
 function stripUndefined<T extends object> (obj: T): Partial<T> {

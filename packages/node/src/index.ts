@@ -9,13 +9,12 @@
  *
  * Every setting, with its default, is in `DEFAULTS` (see config.ts).
  */
-export { DEFAULTS, defaultRepoPath, resolveConfig, type NodeConfig, type NodeInit, type ExchangeLimits } from './config.js'
+export { DEFAULTS, bootstrapFromEnv, defaultRepoPath, resolveConfig, type NodeConfig, type NodeInit, type ExchangeLimits } from './config.js'
 export * from './errors.js'
 export { PeershareNode, type GetOptions } from './peershare-node.js'
 export type { ShareOptions } from './share.js'
 export type { FileRecord, FileLocation } from './store/file-record.js'
 export type { DownloadProgress } from './download/download-file.js'
-export { DHT_PROTOCOL } from './libp2p.js'
 export { startDaemon, type Daemon, type DaemonInit } from './control/daemon.js'
 export { ControlClient, ControlApiError, DaemonNotRunningError } from './control/control-client.js'
 export { ControlServer } from './control/control-server.js'

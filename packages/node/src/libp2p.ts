@@ -1,12 +1,15 @@
 /**
  * The one place libp2p is configured: transports (TCP, WebRTC-direct), noise, yamux
- * with explicit limits, and the service set (identify, ping, Kademlia DHT under the
- * peershare protocol prefix, gossipsub).
+ * with explicit limits, peer discovery (bootstrap list, optional mDNS) and the service
+ * set (identify, ping, AutoNAT, Kademlia DHT under the peershare protocol id, gossipsub).
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@libp2p/gossipsub'
+import { autoNAT } from '@libp2p/autonat'
+import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
+import { mdns } from '@libp2p/mdns'
 import type { PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
@@ -16,9 +19,6 @@ import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import type { NodeConfig } from './config.js'
 
-/** Kademlia protocol id: a private peershare swarm, not the public IPFS DHT */
-export const DHT_PROTOCOL = '/peershare/kad/1.0.0'
-
 export interface Libp2pComponents {
   privateKey: PrivateKey
   datastore: Datastore
@@ -27,6 +27,9 @@ export interface Libp2pComponents {
 
 export async function createPeershareLibp2p ({ privateKey, datastore, config }: Libp2pComponents) {
   const { muxer } = config
+  const peerDiscovery = []
+  if (config.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: config.bootstrap }))
+  if (config.mdns) peerDiscovery.push(mdns())
   return createLibp2p({
     privateKey,
     datastore,
@@ -42,18 +45,29 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config }: 
         maxReadBufferLength: muxer.maxReadBufferBytes
       }
     })],
+    peerDiscovery,
     connectionManager: {
       maxConnections: config.maxConnections,
+      inboundConnectionThreshold: config.inboundConnectionsPerHostPerSecond,
       dialTimeout: config.dialTimeout
     },
     services: {
       identify: identify(),
       ping: ping(),
+      autoNAT: autoNAT(),
       dht: kadDHT({
-        protocol: DHT_PROTOCOL,
-        clientMode: false,
+        protocol: config.dhtProtocol,
+        // undefined: kad-dht starts as a client and turns server once reachable publicly
+        clientMode: config.dhtMode === 'auto' ? undefined : config.dhtMode === 'client',
         // peers on loopback and LANs are real peers here, so keep their addresses
-        peerInfoMapper: passthroughMapper
+        peerInfoMapper: passthroughMapper,
+        providers: { provideValidity: config.provide.recordTtl / 1000 },
+        // kad-dht republishes a record `threshold` ms before its `validity` ends
+        reprovide: {
+          interval: config.provide.checkInterval,
+          validity: 2 * config.provide.recordTtl,
+          threshold: 2 * config.provide.recordTtl - config.provide.refreshInterval
+        }
       }),
       pubsub: gossipsub()
     }

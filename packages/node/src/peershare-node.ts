@@ -1,7 +1,7 @@
 /**
  * The composition root: builds every service from the config and wires them
- * explicitly. Start order: repo, identity, datastore, libp2p, exchange server;
- * stop reverses it.
+ * explicitly. Start order: repo, identity, datastore, libp2p, exchange server,
+ * swarm, index; stop reverses it.
  */
 import type { PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
@@ -9,19 +9,34 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { type FileRef, parseFileRef } from '@peershare/protocol'
 import { LevelDatastore } from 'datastore-level'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
+import { mergeInit, readConfigFile } from './config-file.js'
 import { type DownloadOptions, downloadFile } from './download/download-file.js'
+import { openSource } from './download/open-source.js'
 import { FileNotFoundError } from './errors.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
 import { FetchSession } from './exchange/fetch-session.js'
+import { FileIndex } from './index/file-index.js'
 import { createPeershareLibp2p, type PeershareLibp2p } from './libp2p.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import { type ShareOptions, shareFile } from './share.js'
 import type { FileRecord } from './store/file-record.js'
 import { FileStore } from './store/file-store.js'
+import { type NodeStatus, nodeStatus } from './status.js'
+import { type PeerEntry, Swarm } from './swarm/swarm.js'
 
 const log = logger('peershare:node')
 
-export type GetOptions = Omit<DownloadOptions, 'from'> & { from: PeerId | Multiaddr }
+export interface GetOptions extends DownloadOptions {
+  /** a peer that has the file; without it, providers are looked up in the DHT */
+  from?: PeerId | Multiaddr
+}
+
+/** A provider found for a file; `fileId` is set when a lookup by SHA-256 was resolved */
+export interface ProviderEntry {
+  peerId: string
+  addresses: string[]
+  fileId?: string
+}
 
 export class PeershareNode {
   readonly config: NodeConfig
@@ -29,6 +44,8 @@ export class PeershareNode {
   readonly store: FileStore
   readonly paths: RepoPaths
   readonly exchange: ExchangeServer
+  readonly index: FileIndex
+  readonly swarm: Swarm
   private readonly datastore: LevelDatastore
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
@@ -38,11 +55,18 @@ export class PeershareNode {
     this.libp2p = libp2p
     this.store = new FileStore({ datastore, blobDir: paths.blobs })
     this.exchange = new ExchangeServer({ libp2p, store: this.store, limits: config.exchange, log: logger('peershare:node:exchange') })
+    this.index = new FileIndex({ dht: libp2p.services.dht, peerId: libp2p.peerId, log: logger('peershare:node:index') })
+    this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, log: logger('peershare:node:swarm') }, config)
   }
 
-  /** Opens the repo (creating it on first use) and builds a node; call start() next */
+  /**
+   * Opens the repo (creating it on first use) and builds a node; call start() next.
+   * Settings: `init` over `<repo>/config.json` over DEFAULTS; bootstrap peers are
+   * joined from the file, PEERSHARE_BOOTSTRAP and `init`.
+   */
   static async create (init: NodeInit = {}): Promise<PeershareNode> {
-    const config = resolveConfig(init)
+    const repo = resolveConfig(init).repo
+    const config = resolveConfig({ ...mergeInit(await readConfigFile(repo), init), repo })
     const paths = await initRepo(config.repo)
     const privateKey = await loadIdentity(paths)
     const datastore = new LevelDatastore(paths.datastore)
@@ -67,18 +91,25 @@ export class PeershareNode {
   async start (): Promise<void> {
     await this.libp2p.start()
     await this.exchange.start()
+    this.swarm.start()
+    // provide everything again: records may have lapsed while we were offline
+    for (const record of await this.store.list()) this.index.announce(record)
     log('started %p listening on %s', this.peerId, this.addresses.map(a => a.toString()).join(', '))
   }
 
   async stop (): Promise<void> {
+    await this.index.stop()
+    this.swarm.stop()
     await this.exchange.stop()
     await this.libp2p.stop()
     await this.datastore.close()
   }
 
-  /** Shares a local file: hashes and stores it; returns its record (with the file id) */
+  /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
-    return shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize }, path, options)
+    const record = await shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize }, path, options)
+    this.index.announce(record)
+    return record
   }
 
   /** Files this node can serve */
@@ -86,19 +117,79 @@ export class PeershareNode {
     return this.store.list()
   }
 
-  /** Downloads a file (by file id or SHA-256, text or parsed) and verifies it */
-  async get (ref: string | FileRef, options: GetOptions): Promise<FileRecord> {
+  /**
+   * Downloads a file (by file id or SHA-256, text or parsed), from `options.from` or
+   * from a provider found in the DHT, verifies it, and becomes a provider of it.
+   */
+  async get (ref: string | FileRef, options: GetOptions = {}): Promise<FileRecord> {
     const fileRef = typeof ref === 'string' ? parseFileRef(ref) : ref
-    return downloadFile({
-      exchange: { libp2p: this.libp2p, limits: this.config.exchange, dialTimeout: this.config.dialTimeout },
-      openSession: FetchSession.open,
-      store: this.store,
-      windowBytes: this.config.downloadWindowBytes
-    }, fileRef, options)
+    const session = await openSource(this.sourceComponents(), fileRef, { ...options, lookupTimeout: this.config.lookupTimeout })
+    const record = await downloadFile({ store: this.store, windowBytes: this.config.downloadWindowBytes }, session, options)
+    this.index.announce(record)
+    return record
   }
 
-  /** Forgets a file this node shares or downloaded */
+  /**
+   * Providers of a file, as the DHT finds them. For a SHA-256, each provider is asked
+   * for the manifest by that hash, which is verified, to learn the file id.
+   */
+  async * providers (ref: string | FileRef, options: { timeout?: number, signal?: AbortSignal } = {}): AsyncGenerator<ProviderEntry> {
+    const fileRef = typeof ref === 'string' ? parseFileRef(ref) : ref
+    const timeout = AbortSignal.timeout(options.timeout ?? this.config.lookupTimeout)
+    const signal = options.signal == null ? timeout : AbortSignal.any([options.signal, timeout])
+    try {
+      for await (const peer of this.index.findProviders(fileRef, signal)) {
+        const entry: ProviderEntry = { peerId: peer.id.toString(), addresses: peer.multiaddrs.map(a => a.toString()) }
+        if (fileRef.kind === 'sha256') {
+          await this.libp2p.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs }).catch(() => {})
+          entry.fileId = await this.resolveFileId(peer.id, fileRef, signal)
+        }
+        yield entry
+      }
+    } catch (err) {
+      if (!timeout.aborted || options.signal?.aborted === true) throw err
+    }
+  }
+
+  /** Forgets a file this node shares or downloaded, and stops providing it */
   async remove (fileId: string): Promise<void> {
-    if (!(await this.store.remove(fileId))) throw new FileNotFoundError(`Not a local file: ${fileId}`)
+    const stored = await this.store.get(fileId)
+    if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
+    await this.index.withdraw(stored.record)
+    await this.store.remove(fileId)
+  }
+
+  /** Connected peers with addresses and latency */
+  async peers (signal?: AbortSignal): Promise<PeerEntry[]> {
+    return this.swarm.peers(signal)
+  }
+
+  /** Dials a peer by multiaddr */
+  async connect (addr: Multiaddr, signal?: AbortSignal): Promise<PeerId> {
+    return this.swarm.connect(addr, signal)
+  }
+
+  async status (): Promise<NodeStatus> {
+    return nodeStatus(this)
+  }
+
+  private sourceComponents () {
+    return {
+      exchange: { libp2p: this.libp2p, limits: this.config.exchange, dialTimeout: this.config.dialTimeout },
+      libp2p: this.libp2p,
+      index: this.index
+    }
+  }
+
+  /** The verified file id a provider serves for a SHA-256, or undefined if it does not */
+  private async resolveFileId (peer: PeerId, ref: FileRef, signal: AbortSignal): Promise<string | undefined> {
+    try {
+      const session = await FetchSession.open(this.sourceComponents().exchange, peer, ref, signal)
+      await session.complete()
+      return session.fileId.toString()
+    } catch (err: any) {
+      log('resolving %s at %p failed: %s', 'sha256', peer, err.message)
+      return undefined
+    }
   }
 }

@@ -20,7 +20,7 @@ export async function tempDir (prefix = 'peershare-test-'): Promise<TestDir> {
 
 /** A started node with its own temporary repo; stop() also deletes the repo */
 export async function startTestNode (dir: string, init: NodeInit = {}): Promise<PeershareNode> {
-  const node = await PeershareNode.create({ repo: dir, listen: LOOPBACK_TCP, ...init })
+  const node = await PeershareNode.create({ repo: dir, listen: LOOPBACK_TCP, dhtMode: 'server', inboundConnectionsPerHostPerSecond: 1000, ...init })
   await node.start()
   return node
 }

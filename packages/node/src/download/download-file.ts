@@ -7,19 +7,16 @@
  */
 import { link, lstat, mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import type { PeerId } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
 import {
   bytesToHex,
   chunkOffset,
   formatFileId,
   isValidChunk,
-  type FileMetadata,
-  type FileRef
+  type FileMetadata
 } from '@peershare/protocol'
 import { equals } from 'uint8arrays/equals'
 import { OutputExistsError, PeerMisbehavedError, fsError } from '../errors.js'
-import type { FetchSession, FetchSessionComponents } from '../exchange/fetch-session.js'
+import type { FetchSession } from '../exchange/fetch-session.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
 import { PrefixHasher } from './prefix-hasher.js'
@@ -35,8 +32,6 @@ export interface DownloadProgress {
 }
 
 export interface DownloadOptions {
-  /** the provider to fetch from */
-  from: PeerId | Multiaddr
   /** destination file, or an existing directory to put the file in under its own name */
   output?: string
   /** directory for a relative `output`, or for the file when no `output` is given */
@@ -46,8 +41,6 @@ export interface DownloadOptions {
 }
 
 export interface DownloadComponents {
-  exchange: FetchSessionComponents
-  openSession: typeof FetchSession.open
   store: Pick<FileStore, 'put'>
   /** bytes of requests kept in flight */
   windowBytes: number
@@ -55,8 +48,8 @@ export interface DownloadComponents {
 
 const PROGRESS_INTERVAL_MS = 250
 
-export async function downloadFile (components: DownloadComponents, ref: FileRef, options: DownloadOptions): Promise<FileRecord> {
-  const session = await components.openSession(components.exchange, options.from, ref, options.signal)
+/** Downloads the file of an open session (its manifest already verified) and records it */
+export async function downloadFile (components: DownloadComponents, session: FetchSession, options: DownloadOptions): Promise<FileRecord> {
   try {
     const output = await destinationPath(options, session.metadata)
     const record = await fetchInto(components, session, output, options)

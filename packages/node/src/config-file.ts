@@ -1,0 +1,47 @@
+/**
+ * `<repo>/config.json`: the same settings as NodeInit, as JSON, for what a user
+ * wants every time (bootstrap peers, listen addresses, limits). Command-line values
+ * override it; bootstrap lists from the file, the environment and the command line
+ * are joined.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { bootstrapFromEnv, type NodeInit } from './config.js'
+import { RepoError } from './errors.js'
+
+export const CONFIG_FILE = 'config.json'
+
+export async function readConfigFile (repo: string): Promise<NodeInit> {
+  const path = join(repo, CONFIG_FILE)
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err: any) {
+    if (err.code === 'ENOENT') return {}
+    throw new RepoError(`Cannot read ${path}: ${err.message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err: any) {
+    throw new RepoError(`${path} is not valid JSON: ${err.message}`)
+  }
+  if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RepoError(`${path} must hold a JSON object`)
+  const init = parsed as NodeInit
+  if (init.bootstrap != null && (!Array.isArray(init.bootstrap) || init.bootstrap.some(b => typeof b !== 'string'))) {
+    throw new RepoError(`${path}: "bootstrap" must be an array of multiaddr strings`)
+  }
+  return init
+}
+
+/** Layers file settings under the caller's, joining bootstrap lists (file, environment, caller) */
+export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEnv = process.env): NodeInit {
+  return {
+    ...file,
+    ...Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined)),
+    exchange: { ...file.exchange, ...init.exchange },
+    muxer: { ...file.muxer, ...init.muxer },
+    provide: { ...file.provide, ...init.provide },
+    bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])]
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Finding a source for a download: a given peer, or else the providers the DHT
+ * names, tried in the order they are found until one serves a manifest that verifies.
+ * Provider records are unchecked hints, so a provider that does not have the file,
+ * lies, or cannot be reached is skipped; if none works the error says so.
+ */
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { type FileRef, bytesToHex, formatFileId } from '@peershare/protocol'
+import { AbortedError, FileNotFoundError } from '../errors.js'
+import { FetchSession, type FetchSessionComponents } from '../exchange/fetch-session.js'
+import type { FileIndex } from '../index/file-index.js'
+
+export interface OpenSourceComponents {
+  exchange: FetchSessionComponents
+  libp2p: Pick<Libp2p, 'peerStore'>
+  index: Pick<FileIndex, 'findProviders'>
+}
+
+export interface OpenSourceOptions {
+  /** a peer known to have the file; skips the DHT */
+  from?: PeerId | Multiaddr
+  /** how long to look for providers (ms) */
+  lookupTimeout: number
+  signal?: AbortSignal
+}
+
+export async function openSource (components: OpenSourceComponents, ref: FileRef, options: OpenSourceOptions): Promise<FetchSession> {
+  if (options.from != null) return FetchSession.open(components.exchange, options.from, ref, options.signal)
+  const signal = AbortSignal.any([AbortSignal.timeout(options.lookupTimeout), ...(options.signal == null ? [] : [options.signal])])
+  const failures: string[] = []
+  try {
+    for await (const provider of providersOf(components, ref, signal)) {
+      try {
+        return await FetchSession.open(components.exchange, provider, ref, options.signal)
+      } catch (err: any) {
+        if (options.signal?.aborted === true) throw err
+        failures.push(`${provider}: ${err.message}`)
+      }
+    }
+  } catch (err: any) {
+    if (options.signal?.aborted === true) throw new AbortedError('Download cancelled')
+    // the lookup timing out or failing (no DHT peers yet) both mean: nobody found
+    if (!signal.aborted) failures.push(`lookup: ${err.message}`)
+  }
+  const name = ref.kind === 'file-id' ? formatFileId(ref.fileId) : `sha256 ${bytesToHex(ref.sha256)}`
+  const tried = failures.length === 0 ? 'no provider found' : `${failures.length} provider(s) failed (${failures[0]})`
+  throw new FileNotFoundError(`Nobody has ${name}: ${tried} within ${options.lookupTimeout} ms`)
+}
+
+/** Provider peer ids, with their addresses added to the peer store so they can be dialled */
+async function * providersOf (components: OpenSourceComponents, ref: FileRef, signal: AbortSignal): AsyncGenerator<PeerId> {
+  for await (const provider of components.index.findProviders(ref, signal)) {
+    if (provider.multiaddrs.length > 0) await components.libp2p.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs })
+    yield provider.id
+  }
+}

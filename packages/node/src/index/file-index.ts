@@ -1,0 +1,79 @@
+/**
+ * The distributed file index on the Kademlia DHT. Every file this node can serve is
+ * provided under two keys: its file id, and the raw-codec CID of its whole-file
+ * SHA-256 (so a plain `sha256sum` finds it). kad-dht republishes our records before
+ * they expire; removing a file withdraws them from our own answers. Provider records
+ * are hints from anyone: a downloader checks what a provider actually serves.
+ */
+import type { Logger, PeerId, PeerInfo } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import { type FileRef, hexToBytes, parseFileId, sha256Cid } from '@peershare/protocol'
+import type { CID } from 'multiformats/cid'
+
+export interface FileIndexComponents {
+  dht: Pick<KadDHT, 'provide' | 'findProviders' | 'cancelReprovide'>
+  peerId: PeerId
+  log: Logger
+}
+
+/** What the index needs of a file: its two names */
+export interface IndexedFile {
+  fileId: string
+  /** whole-file SHA-256, hex */
+  sha256: string
+}
+
+export class FileIndex {
+  private readonly components: FileIndexComponents
+  private readonly running = new AbortController()
+  private readonly pending = new Set<Promise<void>>()
+
+  constructor (components: FileIndexComponents) {
+    this.components = components
+  }
+
+  /** Publishes provider records for the file in the background */
+  announce (file: IndexedFile): void {
+    const task = this.provide(file, this.running.signal)
+      .catch(err => { this.components.log('announcing %s failed: %s', file.fileId, err.message) })
+      .finally(() => { this.pending.delete(task) })
+    this.pending.add(task)
+  }
+
+  /** Publishes provider records for the file and waits until the DHT has them */
+  async provide (file: IndexedFile, signal?: AbortSignal): Promise<void> {
+    for (const key of keysOf(file)) {
+      for await (const _ of this.components.dht.provide(key, { signal })) { /* drain the query */ }
+    }
+  }
+
+  /** Stops republishing the file and drops our own record of providing it */
+  async withdraw (file: IndexedFile): Promise<void> {
+    for (const key of keysOf(file)) await this.components.dht.cancelReprovide(key)
+  }
+
+  /** Peers that say they have the file, each once, as the DHT finds them (never ourselves) */
+  async * findProviders (ref: FileRef, signal?: AbortSignal): AsyncGenerator<PeerInfo> {
+    const key = ref.kind === 'file-id' ? ref.fileId : sha256Cid(ref.sha256)
+    const seen = new Set<string>()
+    for await (const event of this.components.dht.findProviders(key, { signal })) {
+      if (event.name !== 'PROVIDER') continue
+      for (const peer of event.providers) {
+        const id = peer.id.toString()
+        if (seen.has(id) || peer.id.equals(this.components.peerId)) continue
+        seen.add(id)
+        yield peer
+      }
+    }
+  }
+
+  /** Cancels background announcements */
+  async stop (): Promise<void> {
+    this.running.abort()
+    await Promise.allSettled([...this.pending])
+  }
+}
+
+function keysOf (file: IndexedFile): CID[] {
+  return [parseFileId(file.fileId), sha256Cid(hexToBytes(file.sha256))]
+}

@@ -1,0 +1,106 @@
+/**
+ * Swarm membership beyond what libp2p does by itself: at start, dial peers remembered
+ * in the persisted peer store (so a restarted node rejoins without bootstrap peers);
+ * dial peers discovered on the LAN while we have few connections; list connected
+ * peers with their latency.
+ */
+import type { Libp2p, Logger, PeerId, PeerInfo } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+
+export interface SwarmComponents {
+  libp2p: Pick<Libp2p, 'peerId' | 'peerStore' | 'dial' | 'getConnections' | 'addEventListener' | 'removeEventListener'>
+  ping: Pick<Ping, 'ping'>
+  log: Logger
+}
+
+export interface SwarmInit {
+  bootstrap: string[]
+  rejoinInterval: number
+  reconnectPeers: number
+  minConnections: number
+  dialTimeout: number
+}
+
+export interface PeerEntry {
+  peerId: string
+  addresses: string[]
+  /** round-trip time in ms, or undefined if the ping failed */
+  latency?: number
+}
+
+export class Swarm {
+  private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => { void this.maybeDial(evt.detail.id) }
+  private rejoinTimer: ReturnType<typeof setInterval> | undefined
+
+  constructor (private readonly components: SwarmComponents, private readonly init: SwarmInit) {}
+
+  start (): void {
+    this.components.libp2p.addEventListener('peer:discovery', this.onDiscovery)
+    void this.reconnect()
+    // a node cut off from everyone (bootstrap dial refused, network down) keeps trying
+    this.rejoinTimer = setInterval(() => {
+      if (this.components.libp2p.getConnections().length === 0) void this.rejoin()
+    }, this.init.rejoinInterval)
+    this.rejoinTimer.unref()
+  }
+
+  stop (): void {
+    clearInterval(this.rejoinTimer)
+    this.components.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
+  }
+
+  private async rejoin (): Promise<void> {
+    this.components.log('no connections: dialling bootstrap and remembered peers')
+    await Promise.allSettled(this.init.bootstrap.map(async addr => this.connect(multiaddr(addr)).catch(() => undefined)))
+    await this.reconnect()
+  }
+
+  /** Dials a peer by multiaddr (ending in /p2p/<peer id>) */
+  async connect (addr: Multiaddr, signal?: AbortSignal): Promise<PeerId> {
+    const connection = await this.components.libp2p.dial(addr, { signal: withTimeout(this.init.dialTimeout, signal) })
+    return connection.remotePeer
+  }
+
+  /** Connected peers with their addresses and measured latency */
+  async peers (signal?: AbortSignal): Promise<PeerEntry[]> {
+    const byPeer = new Map<string, PeerEntry & { id: PeerId }>()
+    for (const conn of this.components.libp2p.getConnections()) {
+      const key = conn.remotePeer.toString()
+      const entry = byPeer.get(key) ?? { id: conn.remotePeer, peerId: key, addresses: [] }
+      entry.addresses.push(conn.remoteAddr.toString())
+      byPeer.set(key, entry)
+    }
+    return Promise.all([...byPeer.values()].map(async ({ id, ...entry }) => {
+      const latency = await this.components.ping.ping(id, { signal: withTimeout(5000, signal) }).catch(() => undefined)
+      return latency == null ? entry : { ...entry, latency }
+    }))
+  }
+
+  /** Dials the peers we remember (most recently updated first), a few at a time */
+  private async reconnect (): Promise<void> {
+    const { libp2p, log } = this.components
+    const known = (await libp2p.peerStore.all()).filter(p => p.addresses.length > 0 && !p.id.equals(libp2p.peerId))
+    const chosen = known.slice(0, this.init.reconnectPeers)
+    await Promise.allSettled(chosen.map(async peer => this.dial(peer.id)))
+    log('reconnected to %d of %d remembered peers', libp2p.getConnections().length, chosen.length)
+  }
+
+  private async maybeDial (peer: PeerId): Promise<void> {
+    if (this.components.libp2p.getConnections().length >= this.init.minConnections) return
+    if (this.components.libp2p.getConnections(peer).length > 0) return
+    await this.dial(peer)
+  }
+
+  private async dial (peer: PeerId): Promise<void> {
+    try {
+      await this.components.libp2p.dial(peer, { signal: AbortSignal.timeout(this.init.dialTimeout) })
+    } catch (err: any) {
+      this.components.log('dial %p failed: %s', peer, err.message)
+    }
+  }
+}
+
+function withTimeout (ms: number, signal?: AbortSignal): AbortSignal {
+  return signal == null ? AbortSignal.timeout(ms) : AbortSignal.any([signal, AbortSignal.timeout(ms)])
+}

@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { MANIFEST_CODEC, parseFileId, sha256Cid, hexToBytes } from '@peershare/protocol'
+import { createLibp2p } from 'libp2p'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
+import { DEFAULTS, type NodeInit, type PeershareNode } from '../src/index.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+
+const SWARM_SIZE = 20
+
+/** Forgets everything `node` knows about `other`, so only the DHT can lead back to it */
+async function forget (node: PeershareNode, other: PeershareNode): Promise<void> {
+  await node.libp2p.hangUp(other.peerId)
+  await node.libp2p.peerStore.delete(other.peerId)
+}
+
+function routingTableSize (node: PeershareNode): number {
+  return (node.libp2p.services.dht as unknown as { routingTable: { size: number } }).routingTable.size
+}
+
+describe(`a swarm of ${SWARM_SIZE} nodes on 127.0.0.1 joined through one bootstrap node`, function () {
+  this.timeout(180_000)
+  let dir: TestDir
+  const nodes: PeershareNode[] = []
+  let bootstrapAddr: string
+
+  async function addNode (name: string, init: NodeInit = {}): Promise<PeershareNode> {
+    const node = await startTestNode(join(dir.path, name), { bootstrap: [bootstrapAddr], lookupTimeout: 15_000, ...init })
+    nodes.push(node)
+    return node
+  }
+
+  before(async () => {
+    dir = await tempDir()
+    const first = await startTestNode(join(dir.path, 'n0'))
+    nodes.push(first)
+    bootstrapAddr = dialAddress(first)
+    for (let i = 1; i < SWARM_SIZE; i++) await addNode(`n${i}`)
+    await until(() => nodes.every(n => routingTableSize(n) >= 3), 60_000)
+  })
+
+  after(async () => {
+    await Promise.allSettled(nodes.map(async n => n.stop()))
+    await dir?.cleanup()
+  })
+
+  it('each node was configured with only the bootstrap node', () => {
+    for (const node of nodes.slice(1)) assert.deepEqual(node.config.bootstrap, [bootstrapAddr])
+  })
+
+  it('finds and fetches a file by id from a node that never connected to the sharer', async () => {
+    const sharer = nodes[7]
+    const src = await randomFile(dir.path, 'by-id.bin', 3 * 1024 * 1024 + 11)
+    const record = await sharer.share(src)
+    await sharer.index.provide(record)
+    const finder = await addNode('finder-1')
+    await forget(finder, sharer)
+    const providers = []
+    for await (const p of finder.providers(record.fileId, { timeout: 15_000 })) providers.push(p)
+    assert.ok(providers.some(p => p.peerId === sharer.peerId.toString()), 'the sharer is among the providers')
+    await forget(finder, sharer)
+    const out = join(dir.path, 'by-id.out')
+    await finder.get(record.fileId, { output: out })
+    assert.equal(await sha256File(out), await sha256File(src))
+  })
+
+  it('finds a file by its plain SHA-256 and resolves the file id', async () => {
+    const sharer = nodes[12]
+    const src = await randomFile(dir.path, 'by-sha.bin', 200_000)
+    const record = await sharer.share(src)
+    await sharer.index.provide(record)
+    const finder = nodes[3]
+    await forget(finder, sharer)
+    const providers = []
+    for await (const p of finder.providers(record.sha256, { timeout: 15_000 })) providers.push(p)
+    const found = providers.find(p => p.peerId === sharer.peerId.toString())
+    assert.equal(found?.fileId, record.fileId)
+    const got = await finder.get(`sha256:${record.sha256}`, { output: join(dir.path, 'by-sha.out') })
+    assert.equal(got.fileId, record.fileId)
+  })
+
+  it('ends a lookup for a file nobody has with FileNotFoundError within its timeout', async () => {
+    const missing = CID.createV1(MANIFEST_CODEC, Digest.create(0x12, new Uint8Array(32).fill(7)))
+    const finder = nodes[5]
+    const started = Date.now()
+    await assert.rejects(finder.get(missing.toString(), { output: join(dir.path, 'missing.out') }), { name: 'FileNotFoundError' })
+    assert.ok(Date.now() - started < finder.config.lookupTimeout + 5000, 'ends within the lookup timeout')
+  })
+
+  it('makes a downloader a provider: the file survives its sharer leaving', async () => {
+    const sharer = nodes[9]
+    const src = await randomFile(dir.path, 'relay.bin', 500_000)
+    const record = await sharer.share(src)
+    await sharer.index.provide(record)
+    const first = nodes[14]
+    await first.get(record.fileId, { output: join(dir.path, 'relay-1.out') })
+    await first.index.provide(record)
+    await sharer.stop()
+    nodes.splice(nodes.indexOf(sharer), 1)
+    const second = nodes[16]
+    await second.get(record.fileId, { output: join(dir.path, 'relay-2.out') })
+    assert.equal(await sha256File(join(dir.path, 'relay-2.out')), await sha256File(src))
+  })
+
+  it('is found by a stock js-libp2p node speaking plain Kademlia with the peershare protocol id', async () => {
+    const sharer = nodes[4]
+    const src = await randomFile(dir.path, 'stock.bin', 10_000)
+    const record = await sharer.share(src)
+    await sharer.index.provide(record)
+    const stock = await createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: {
+        identify: identify(),
+        ping: ping(),
+        dht: kadDHT({ protocol: DEFAULTS.dhtProtocol, clientMode: true, peerInfoMapper: passthroughMapper })
+      }
+    })
+    try {
+      await stock.dial(multiaddr(bootstrapAddr))
+      const found = new Set<string>()
+      for (const key of [parseFileId(record.fileId), sha256Cid(hexToBytes(record.sha256))]) {
+        for await (const event of stock.services.dht.findProviders(key, { signal: AbortSignal.timeout(15_000) })) {
+          if (event.name === 'PROVIDER') for (const p of event.providers) found.add(`${key}:${p.id}`)
+        }
+      }
+      assert.ok(found.has(`${parseFileId(record.fileId)}:${sharer.peerId}`), 'provider by file id')
+      assert.ok(found.has(`${sha256Cid(hexToBytes(record.sha256))}:${sharer.peerId}`), 'provider by sha256 CID')
+    } finally {
+      await stock.stop()
+    }
+  })
+
+  it('keeps identity and files across a restart and provides them again', async () => {
+    const old = nodes[11]
+    const repo = old.config.repo
+    const src = await randomFile(dir.path, 'restart.bin', 70_000)
+    const record = await old.share(src)
+    const peerId = old.peerId.toString()
+    await old.stop()
+    nodes.splice(nodes.indexOf(old), 1)
+    // restarted without bootstrap peers: it rejoins through the peers it remembers
+    const again = await startTestNode(repo, { bootstrap: [] })
+    nodes.push(again)
+    assert.equal(again.peerId.toString(), peerId)
+    assert.ok((await again.list()).some(f => f.fileId === record.fileId))
+    await until(() => again.libp2p.getConnections().length > 0, 20_000)
+    await again.index.provide(record)
+    const finder = await addNode('finder-2')
+    await finder.get(record.fileId, { output: join(dir.path, 'restart.out') })
+    assert.equal(await sha256File(join(dir.path, 'restart.out')), await sha256File(src))
+  })
+
+  it('withdraws a removed file from its own answers', async () => {
+    const node = nodes[2]
+    const src = await randomFile(dir.path, 'rm.bin', 1000)
+    const record = await node.share(src)
+    await node.index.provide(record)
+    const selfListed = async (): Promise<boolean> => {
+      for await (const event of node.libp2p.services.dht.findProviders(parseFileId(record.fileId), { signal: AbortSignal.timeout(5000) })) {
+        if (event.name === 'PROVIDER' && event.from.equals(node.peerId) && event.providers.some(p => p.id.equals(node.peerId))) return true
+      }
+      return false
+    }
+    assert.equal(await selfListed(), true)
+    await node.remove(record.fileId)
+    assert.equal(await selfListed(), false)
+    assert.equal(await node.store.has(record.fileId), false)
+  })
+})
