@@ -5,7 +5,8 @@
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { DEFAULT_CHUNK_SIZE } from '@peershare/protocol'
+import { DEFAULT_CHUNK_SIZE, MAX_OUTSTANDING_CHUNKS, isValidChunkSize } from '@peershare/protocol'
+import { ConfigError } from './errors.js'
 
 export interface ExchangeLimits {
   /** Exchange streams one connection may open to us at once */
@@ -77,7 +78,7 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   exchange: Object.freeze({
     maxInboundStreamsPerConnection: 32,
     maxSessions: 256,
-    maxQueuedChunks: 64,
+    maxQueuedChunks: MAX_OUTSTANDING_CHUNKS,
     sessionIdleTimeout: 60_000,
     requestTimeout: 30_000,
     readHighWaterMark: 4 * 1024 * 1024
@@ -108,7 +109,7 @@ export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide'
 }
 
 export function resolveConfig (init: NodeInit = {}): NodeConfig {
-  return {
+  return validateConfig({
     ...DEFAULTS,
     ...stripUndefined(init),
     repo: init.repo ?? defaultRepoPath(),
@@ -117,7 +118,20 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     provide: { ...DEFAULTS.provide, ...stripUndefined(init.provide ?? {}) },
     exchange: { ...DEFAULTS.exchange, ...stripUndefined(init.exchange ?? {}) },
     muxer: { ...DEFAULTS.muxer, ...stripUndefined(init.muxer ?? {}) }
+  })
+}
+
+/** Rejects settings that cannot work, before anything runs with them */
+function validateConfig (config: NodeConfig): NodeConfig {
+  const fail = (why: string): never => { throw new ConfigError(`Invalid setting: ${why}`) }
+  if (!isValidChunkSize(config.chunkSize)) fail(`chunkSize ${config.chunkSize} is not a power of two from 16 KiB to 4 MiB`)
+  if (config.muxer.maxReadBufferBytes <= config.muxer.streamWindowBytes) fail('muxer.maxReadBufferBytes must exceed muxer.streamWindowBytes')
+  if (config.exchange.maxQueuedChunks < MAX_OUTSTANDING_CHUNKS) fail(`exchange.maxQueuedChunks below the protocol minimum ${MAX_OUTSTANDING_CHUNKS}`)
+  if (!['auto', 'client', 'server'].includes(config.dhtMode)) fail(`dhtMode ${config.dhtMode} is not auto, client or server`)
+  for (const [name, value] of Object.entries({ downloadWindowBytes: config.downloadWindowBytes, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
+    if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)
   }
+  return config
 }
 
 /**

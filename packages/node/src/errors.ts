@@ -34,8 +34,10 @@ export const RemoteFailureError = define('RemoteFailureError', 'ERR_REMOTE_FAILU
 export const AbortedError = define('AbortedError', 'ERR_ABORTED')
 /** A request to the control API was malformed */
 export const BadRequestError = define('BadRequestError', 'ERR_BAD_REQUEST')
-/** A repo, config or stored record is unusable */
+/** A repo, config file or stored record is unusable */
 export const RepoError = define('RepoError', 'ERR_REPO')
+/** A setting has a value that cannot work */
+export const ConfigError = define('ConfigError', 'ERR_CONFIG')
 /** The disk holding the repo or the download ran out of space */
 export const DiskFullError = define('DiskFullError', 'ERR_DISK_FULL')
 

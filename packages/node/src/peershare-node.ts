@@ -19,6 +19,7 @@ import { FileIndex } from './index/file-index.js'
 import { createPeershareLibp2p, type PeershareLibp2p } from './libp2p.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import { type ShareOptions, shareFile } from './share.js'
+import { withTimeout } from './signals.js'
 import type { FileRecord } from './store/file-record.js'
 import { FileStore } from './store/file-store.js'
 import { type NodeStatus, nodeStatus } from './status.js'
@@ -135,8 +136,7 @@ export class PeershareNode {
    */
   async * providers (ref: string | FileRef, options: { timeout?: number, signal?: AbortSignal } = {}): AsyncGenerator<ProviderEntry> {
     const fileRef = typeof ref === 'string' ? parseFileRef(ref) : ref
-    const timeout = AbortSignal.timeout(options.timeout ?? this.config.lookupTimeout)
-    const signal = options.signal == null ? timeout : AbortSignal.any([options.signal, timeout])
+    const signal = withTimeout(options.timeout ?? this.config.lookupTimeout, options.signal)
     try {
       for await (const peer of this.index.findProviders(fileRef, signal)) {
         const entry: ProviderEntry = { peerId: peer.id.toString(), addresses: peer.multiaddrs.map(a => a.toString()) }
@@ -147,7 +147,7 @@ export class PeershareNode {
         yield entry
       }
     } catch (err) {
-      if (!timeout.aborted || options.signal?.aborted === true) throw err
+      if (!signal.aborted || options.signal?.aborted === true) throw err
     }
   }
 

@@ -21,7 +21,7 @@ describe('exchange server limits and controls (raw client against a real node)',
     dir = await tempDir()
     server = await startTestNode(join(dir.path, 'server'), {
       chunkSize: 64 * 1024,
-      exchange: { maxQueuedChunks: 4, requestTimeout: 500, maxSessions: 2 }
+      exchange: { requestTimeout: 500, sessionIdleTimeout: 800, maxSessions: 2 }
     })
     client = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
     const src = await randomFile(dir.path, 'f.bin', 10 * 64 * 1024)
@@ -96,7 +96,8 @@ describe('exchange server limits and controls (raw client against a real node)',
   it('refuses more queued chunks than the limit with busy', async () => {
     const framed = await session()
     await send(framed, { type: 'pause' })
-    await send(framed, { type: 'request', chunks: [0, 1, 2, 3, 4], priority: 'normal' })
+    await send(framed, { type: 'request', chunks: Array.from({ length: 64 }, (_, i) => i % 10), priority: 'normal' })
+    await send(framed, { type: 'request', chunks: [0], priority: 'normal' })
     await expectFailure(framed, 'busy')
   })
 
@@ -140,6 +141,26 @@ describe('exchange server limits and controls (raw client against a real node)',
     } finally {
       await big.stop()
     }
+  })
+
+  it('closes a session that goes quiet after its requests were served', async () => {
+    const framed = await session()
+    await send(framed, { type: 'request', chunks: [0], priority: 'normal' })
+    assert.deepEqual(await chunkIndices(framed, 1), [0])
+    await expectFailure(framed, 'bad-request')
+  })
+
+  it('drops a session whose peer stops reading for longer than the request timeout', async () => {
+    const framed = await session()
+    framed.stream.pause()
+    await send(framed, { type: 'request', chunks: Array.from({ length: 64 }, (_, i) => i % 10), priority: 'normal' })
+    await until(() => server.exchange.stats().sessions === 0, 20_000)
+  })
+
+  it('refuses an oversized message from a downloader', async () => {
+    const framed = await session()
+    await framed.write(new Uint8Array(64 * 1024))
+    await expectFailure(framed, 'bad-request')
   })
 
   it('limits concurrent sessions with busy', async () => {

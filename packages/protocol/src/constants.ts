@@ -39,6 +39,16 @@ export const MAX_MESSAGE_BYTES = Math.max(MAX_MANIFEST_BYTES, MAX_CHUNK_SIZE) + 
 /** Most chunk indices in one Request or Cancel message */
 export const MAX_CHUNKS_PER_REQUEST = 1024
 
+/**
+ * Chunks a downloader may have requested and not yet received from one provider;
+ * every provider accepts at least this many queued, so a downloader that stays
+ * within it is never refused as busy.
+ */
+export const MAX_OUTSTANDING_CHUNKS = 64
+
+/** Largest message a provider accepts from a downloader (a full Request is about 5 KiB) */
+export const MAX_DOWNLOADER_MESSAGE_BYTES = 16 * 1024
+
 /** Metadata bounds: a file name is at most 255 UTF-8 bytes (what common file systems take) */
 export const MAX_NAME_BYTES = 255
 export const MAX_DESCRIPTION_LENGTH = 4096

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path'
 import {
   bytesToHex,
   chunkOffset,
+  MAX_OUTSTANDING_CHUNKS,
   formatFileId,
   isValidChunk,
   type FileMetadata
@@ -78,7 +79,10 @@ async function fetchInto (components: DownloadComponents, session: FetchSession,
   const fileId = formatFileId(session.fileId)
   await mkdir(dirname(output), { recursive: true })
   const partial = `${output}.peershare-partial`
-  const file = await open(partial, 'w', 0o644)
+  // exclusive: a second download to the same path must not share (and truncate) this file
+  const file = await open(partial, 'wx', 0o644).catch((err: any) => {
+    throw err.code === 'EEXIST' ? new OutputExistsError(`${partial} exists: another download to ${output} is running or was interrupted`) : err
+  })
   try {
     await receiveChunks(components, session, file, options, fileId)
     await file.sync()
@@ -109,7 +113,7 @@ async function fetchInto (components: DownloadComponents, session: FetchSession,
 async function receiveChunks (components: DownloadComponents, session: FetchSession, file: FileHandle, options: DownloadOptions, fileId: string): Promise<void> {
   const { manifest } = session
   const count = manifest.chunkHashes.length
-  const window = Math.max(2, Math.floor(components.windowBytes / manifest.chunkSize))
+  const window = Math.min(MAX_OUTSTANDING_CHUNKS, Math.max(2, Math.floor(components.windowBytes / manifest.chunkSize)))
   const outstanding = new Set<number>()
   const hasher = new PrefixHasher(manifest, file)
   const meter = new RateMeter()
@@ -123,7 +127,7 @@ async function receiveChunks (components: DownloadComponents, session: FetchSess
       outstanding.add(nextToRequest)
       batch.push(nextToRequest++)
     }
-    if (batch.length > 0) await session.request(batch)
+    if (batch.length > 0) await session.request(batch, 'normal', options.signal)
   }
   const report = (force: boolean): void => {
     const now = Date.now()

@@ -10,6 +10,7 @@ import { type FileRef, bytesToHex, formatFileId } from '@peershare/protocol'
 import { AbortedError, FileNotFoundError } from '../errors.js'
 import { FetchSession, type FetchSessionComponents } from '../exchange/fetch-session.js'
 import type { FileIndex } from '../index/file-index.js'
+import { withTimeout } from '../signals.js'
 
 export interface OpenSourceComponents {
   exchange: FetchSessionComponents
@@ -27,7 +28,7 @@ export interface OpenSourceOptions {
 
 export async function openSource (components: OpenSourceComponents, ref: FileRef, options: OpenSourceOptions): Promise<FetchSession> {
   if (options.from != null) return FetchSession.open(components.exchange, options.from, ref, options.signal)
-  const signal = AbortSignal.any([AbortSignal.timeout(options.lookupTimeout), ...(options.signal == null ? [] : [options.signal])])
+  const signal = withTimeout(options.lookupTimeout, options.signal)
   const failures: string[] = []
   try {
     for await (const provider of providersOf(components, ref, signal)) {

@@ -5,7 +5,7 @@
  * nothing a peer sends can take the node down.
  */
 import type { Libp2p, Logger, Stream } from '@libp2p/interface'
-import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES, ProtocolError, encodeMessage } from '@peershare/protocol'
+import { EXCHANGE_PROTOCOL, MAX_DOWNLOADER_MESSAGE_BYTES, ProtocolError, encodeMessage } from '@peershare/protocol'
 import type { ExchangeLimits } from '../config.js'
 import type { FileStore } from '../store/file-store.js'
 import { FramedStream } from './framed-stream.js'
@@ -49,7 +49,7 @@ export class ExchangeServer {
 
   private async onStream (stream: Stream): Promise<void> {
     const { limits, log } = this.components
-    const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: limits.readHighWaterMark })
+    const framed = new FramedStream(stream, { maxMessageBytes: MAX_DOWNLOADER_MESSAGE_BYTES, highWaterMark: limits.readHighWaterMark })
     if (this.sessions.size >= limits.maxSessions) {
       await this.fail(framed, new SessionFailure('busy', 'Too many sessions'))
       return

@@ -24,8 +24,9 @@ import {
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { equals } from 'uint8arrays/equals'
 import type { ExchangeLimits } from '../config.js'
-import { FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, RemoteFailureError } from '../errors.js'
+import { AbortedError, FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, RemoteFailureError } from '../errors.js'
 import { FramedStream } from './framed-stream.js'
+import { withTimeout } from '../signals.js'
 
 export interface FetchSessionComponents {
   libp2p: Pick<Libp2p, 'dial'>
@@ -54,10 +55,9 @@ export class FetchSession {
   static async open (components: FetchSessionComponents, target: PeerId | Multiaddr, ref: FileRef, signal?: AbortSignal): Promise<FetchSession> {
     const { framed, peer } = await dial(components, target, signal)
     try {
-      const timeout = AbortSignal.timeout(components.limits.requestTimeout)
-      const opts = { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) }
+      const opts = { signal: withTimeout(components.limits.requestTimeout, signal) }
       await framed.write(encodeMessage(ref.kind === 'file-id' ? { type: 'want', fileId: ref.fileId } : { type: 'want', sha256: ref.sha256 }), opts)
-      const reply = await readReply(framed, peer, opts.signal)
+      const reply = await readReply(framed, peer, opts.signal, signal)
       if (reply.type !== 'offer') throw new PeerMisbehavedError(`Peer ${peer} answered Want with ${reply.type}`)
       const manifest = await checkOffer(peer, ref, reply)
       return new FetchSession(peer, reply.fileId, manifest, reply.manifest, reply.metadata, framed, components.limits.requestTimeout)
@@ -67,26 +67,35 @@ export class FetchSession {
     }
   }
 
-  async request (chunks: number[], priority: Priority = 'normal'): Promise<void> {
-    await this.framed.write(encodeMessage({ type: 'request', chunks, priority }))
+  async request (chunks: number[], priority: Priority = 'normal', signal?: AbortSignal): Promise<void> {
+    await this.send({ type: 'request', chunks, priority }, signal)
   }
 
-  async cancel (chunks: number[]): Promise<void> {
-    await this.framed.write(encodeMessage({ type: 'cancel', chunks }))
+  async cancel (chunks: number[], signal?: AbortSignal): Promise<void> {
+    await this.send({ type: 'cancel', chunks }, signal)
   }
 
-  async pause (): Promise<void> {
-    await this.framed.write(encodeMessage({ type: 'pause' }))
+  async pause (signal?: AbortSignal): Promise<void> {
+    await this.send({ type: 'pause' }, signal)
   }
 
-  async resume (): Promise<void> {
-    await this.framed.write(encodeMessage({ type: 'resume' }))
+  async resume (signal?: AbortSignal): Promise<void> {
+    await this.send({ type: 'resume' }, signal)
+  }
+
+  /** Writes a message; a provider that stops reading fails it after the request timeout */
+  private async send (msg: Message, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.framed.write(encodeMessage(msg), { signal: withTimeout(this.requestTimeout, signal) })
+    } catch (err: any) {
+      if (signal?.aborted === true) throw new AbortedError('Download cancelled')
+      throw new PeerUnreachableError(`Peer ${this.peer} stopped reading: ${err.message}`)
+    }
   }
 
   /** The next chunk the provider sends; a stall longer than the request timeout fails */
   async next (signal?: AbortSignal): Promise<ReceivedChunk> {
-    const timeout = AbortSignal.timeout(this.requestTimeout)
-    const msg = await readReply(this.framed, this.peer, signal == null ? timeout : AbortSignal.any([signal, timeout]))
+    const msg = await readReply(this.framed, this.peer, withTimeout(this.requestTimeout, signal), signal)
     if (msg.type !== 'chunk') throw new PeerMisbehavedError(`Peer ${this.peer} sent ${msg.type} where a chunk was expected`)
     return { index: msg.index, data: msg.data }
   }
@@ -107,24 +116,25 @@ export class FetchSession {
 }
 
 async function dial (components: FetchSessionComponents, target: PeerId | Multiaddr, signal?: AbortSignal): Promise<{ framed: FramedStream, peer: PeerId }> {
-  const timeout = AbortSignal.timeout(components.dialTimeout)
-  const options = { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) }
+  const options = { signal: withTimeout(components.dialTimeout, signal) }
   try {
     const connection = await components.libp2p.dial(target, options)
     const stream = await connection.newStream(EXCHANGE_PROTOCOL, options)
     const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: components.limits.readHighWaterMark })
     return { framed, peer: connection.remotePeer }
   } catch (err: any) {
-    if (signal?.aborted === true) throw err
+    if (signal?.aborted === true) throw new AbortedError('Download cancelled')
     throw new PeerUnreachableError(`Cannot reach peer ${target.toString()}: ${err.message}`)
   }
 }
 
-async function readReply (framed: FramedStream, peer: PeerId, signal: AbortSignal): Promise<Message> {
+/** Reads the provider's next message; `userSignal` tells a cancel from a timeout */
+async function readReply (framed: FramedStream, peer: PeerId, signal: AbortSignal, userSignal?: AbortSignal): Promise<Message> {
   let frame: Uint8ArrayList | null
   try {
     frame = await framed.read({ signal })
   } catch (err: any) {
+    if (userSignal?.aborted === true) throw new AbortedError('Download cancelled')
     if (err.name === 'InvalidMessageError') throw new PeerMisbehavedError(`Peer ${peer} sent an invalid message: ${err.message}`)
     throw new PeerUnreachableError(`Peer ${peer} stopped answering: ${err.message}`)
   }

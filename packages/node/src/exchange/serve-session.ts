@@ -58,12 +58,19 @@ async function lookup (store: ServeSessionComponents['store'], want: Extract<Mes
 
 /** Reads one message, or null on clean end of stream; fails after `timeout` ms */
 async function readMessage (framed: FramedStream, timeout: number, signal: AbortSignal): Promise<Message | null> {
+  const msg = await readOrTimeout(framed, timeout, signal)
+  if (msg === TIMED_OUT) throw new SessionFailure('bad-request', `No message within ${timeout} ms`)
+  return msg
+}
+
+const TIMED_OUT = Symbol('timed out')
+
+async function readOrTimeout (framed: FramedStream, timeout: number, signal: AbortSignal): Promise<Message | null | typeof TIMED_OUT> {
   let frame: Uint8ArrayList | null
   try {
     frame = await framed.read({ signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]) })
   } catch (err) {
-    if (signal.aborted) throw err
-    if ((err as Error).name === 'AbortedError') throw new SessionFailure('bad-request', `No message within ${timeout} ms`)
+    if (!signal.aborted && (err as Error).name === 'AbortedError') return TIMED_OUT
     throw err
   }
   return frame == null ? null : decodeMessage(frame)
@@ -74,6 +81,7 @@ class ChunkServer {
   private readonly queue: number[] = []
   private paused = false
   private done = false
+  private writing = false
   private wake: (() => void) | undefined
 
   constructor (
@@ -94,11 +102,14 @@ class ChunkServer {
   }
 
   private async readLoop (): Promise<void> {
-    const { limits } = this.components
+    const { sessionIdleTimeout } = this.components.limits
     while (!this.done) {
-      // an idle session (nothing queued) must hear from the downloader now and then
-      const timeout = this.queue.length === 0 ? limits.sessionIdleTimeout : 2 ** 31 - 1
-      const msg = await readMessage(this.framed, timeout, this.signal)
+      const msg = await readOrTimeout(this.framed, sessionIdleTimeout, this.signal)
+      if (msg === TIMED_OUT) {
+        // a downloader receiving chunks need not talk; one with nothing queued must
+        if (this.queue.length > 0 || this.writing) continue
+        throw new SessionFailure('bad-request', `Idle for ${sessionIdleTimeout} ms`)
+      }
       if (msg == null || msg.type === 'complete') return
       this.handle(msg)
     }
@@ -139,8 +150,12 @@ class ChunkServer {
         continue
       }
       const index = this.queue.shift() as number
+      this.writing = true
       const data = await this.reader.read(index)
-      await this.framed.write(encodeMessage({ type: 'chunk', index, hash: this.stored.manifest.chunkHashes[index], data }), { signal: this.signal })
+      // a peer that stops reading stalls this write; past the request timeout it is dropped
+      const signal = AbortSignal.any([this.signal, AbortSignal.timeout(this.components.limits.requestTimeout)])
+      await this.framed.write(encodeMessage({ type: 'chunk', index, hash: this.stored.manifest.chunkHashes[index], data }), { signal })
+      this.writing = false
     }
   }
 

@@ -7,6 +7,7 @@
 import type { Libp2p, Logger, PeerId, PeerInfo } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { withTimeout } from '../signals.js'
 
 export interface SwarmComponents {
   libp2p: Pick<Libp2p, 'peerId' | 'peerStore' | 'dial' | 'getConnections' | 'addEventListener' | 'removeEventListener'>
@@ -99,8 +100,4 @@ export class Swarm {
       this.components.log('dial %p failed: %s', peer, err.message)
     }
   }
-}
-
-function withTimeout (ms: number, signal?: AbortSignal): AbortSignal {
-  return signal == null ? AbortSignal.timeout(ms) : AbortSignal.any([signal, AbortSignal.timeout(ms)])
 }

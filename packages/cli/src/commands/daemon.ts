@@ -1,0 +1,52 @@
+/** `peershare daemon`: run a node and its control API in the foreground until SIGINT or SIGTERM */
+import type { DaemonInit, NodeInfo } from '@peershare/node'
+import type { Print } from '../context.js'
+import { DaemonRunningError } from '../errors.js'
+
+export interface DaemonCommandOptions {
+  repo: string
+  /** multiaddrs to listen on; the node's defaults when absent */
+  listen?: string[]
+  /** control API port on 127.0.0.1; a free one when absent */
+  apiPort?: number
+  json?: boolean
+}
+
+/** A started daemon, as much of it as the command shows and stops */
+export interface RunningDaemon {
+  peerId: string
+  addresses: string[]
+  /** control API URL */
+  api: string
+  stop(): Promise<void>
+}
+
+export interface DaemonContext {
+  print: Print
+  /** the daemon already answering for `repo`, if any */
+  findRunning(repo: string): Promise<NodeInfo | undefined>
+  start(init: DaemonInit): Promise<RunningDaemon>
+  /** settles (with the signal's name) when the daemon should stop */
+  stopSignal: Promise<string>
+}
+
+export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext): Promise<void> {
+  const { print } = ctx
+  const running = await ctx.findRunning(options.repo)
+  if (running != null) {
+    throw new DaemonRunningError(`A daemon is already running for repo ${options.repo} (peer id ${running.peerId})`)
+  }
+  const node = await ctx.start({ repo: options.repo, listen: options.listen, apiPort: options.apiPort })
+  if (options.json === true) {
+    print(JSON.stringify({ peerId: node.peerId, addresses: node.addresses, api: node.api }))
+  } else {
+    print(`peer id       ${node.peerId}`)
+    node.addresses.forEach((address, i) => { print(`${i === 0 ? 'listening on ' : '             '} ${address}`) })
+    print(`control API   ${node.api}`)
+    print(`repo          ${options.repo}`)
+    print('Running. Stop with Ctrl+C.')
+  }
+  const signal = await ctx.stopSignal
+  if (options.json !== true) print(`Received ${signal}, stopping`)
+  await node.stop()
+}

@@ -1,0 +1,21 @@
+/** `peershare ls`: the files this node has (shared or downloaded) */
+import type { CommandContext } from '../context.js'
+import { formatBytes, formatTable } from '../format.js'
+
+export interface LsOptions {
+  json?: boolean
+}
+
+export async function ls (options: LsOptions, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
+  const files = await client.files()
+  if (options.json === true) {
+    print(JSON.stringify(files))
+    return
+  }
+  if (files.length === 0) {
+    print('No files yet: share one with `peershare share <path>`')
+    return
+  }
+  const rows = files.map(f => [f.fileId, formatBytes(f.size), f.name, f.tags.join(',')])
+  for (const line of formatTable(['FILE ID', 'SIZE', 'NAME', 'TAGS'], rows, [1])) print(line.trimEnd())
+}

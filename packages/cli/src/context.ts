@@ -1,0 +1,36 @@
+/**
+ * What commands receive besides their options: the control API client and `print`,
+ * injected so every command can be unit-tested with a fake client.
+ */
+import type { ControlClient } from '@peershare/node'
+
+/** The part of the control API client the commands use */
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'share' | 'get'>
+
+/** Writes one line to stdout */
+export type Print = (line: string) => void
+
+export interface CommandContext {
+  client: CliClient
+  print: Print
+  /** the user's working directory: relative paths are resolved against it */
+  cwd: string
+}
+
+/**
+ * A client that connects on first use, so a command can check its input (a file id,
+ * a path) and report that before needing a daemon.
+ */
+export function lazyClient (connect: () => Promise<CliClient>): CliClient {
+  let client: Promise<CliClient> | undefined
+  const ready = async (): Promise<CliClient> => {
+    client ??= connect()
+    return client
+  }
+  return {
+    id: async () => (await ready()).id(),
+    files: async () => (await ready()).files(),
+    share: async (request) => (await ready()).share(request),
+    get: async (request, onEvent, signal) => (await ready()).get(request, onEvent, signal)
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * CLI errors and how any error becomes one line on stderr and an exit code:
+ * 1 for a failure, 2 for a usage error. Codes are the control API's stable ones
+ * (`ERR_...`), so `--json` callers can branch on them.
+ */
+import { CommanderError } from 'commander'
+
+export const EXIT_OK = 0
+export const EXIT_FAILURE = 1
+export const EXIT_USAGE = 2
+
+/** The command line is malformed (unknown option, missing argument, bad value) */
+export class UsageError extends Error {
+  static override name = 'UsageError'
+  override name = 'UsageError'
+  code = 'ERR_USAGE'
+}
+
+/** `peershare daemon` found a daemon already answering for the repo */
+export class DaemonRunningError extends Error {
+  static override name = 'DaemonRunningError'
+  override name = 'DaemonRunningError'
+  code = 'ERR_DAEMON_RUNNING'
+}
+
+export interface CliFailure {
+  code: string
+  message: string
+  exitCode: number
+}
+
+/** What to tell the user about `err`, and the exit code */
+export function describeError (err: unknown): CliFailure {
+  if (err instanceof CommanderError) {
+    return { code: 'ERR_USAGE', message: oneLine(err.message.replace(/^error: /, '')), exitCode: EXIT_USAGE }
+  }
+  const e = err as { code?: unknown, message?: unknown } | undefined
+  const code = typeof e?.code === 'string' && e.code.startsWith('ERR_') ? e.code : 'ERR_INTERNAL'
+  const message = oneLine(typeof e?.message === 'string' && e.message !== '' ? e.message : String(err))
+  return { code, message, exitCode: err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE }
+}
+
+/** The line for stderr: `peershare: <message>`, or `{"error":{"code","message"}}` with --json */
+export function errorLine (failure: CliFailure, json: boolean): string {
+  if (json) return JSON.stringify({ error: { code: failure.code, message: failure.message } })
+  return `peershare: ${failure.message}`
+}
+
+function oneLine (text: string): string {
+  return text.split('\n').map(s => s.trim()).filter(s => s !== '').join(' ')
+}

@@ -1,0 +1,51 @@
+/** Human-readable sizes, rates, durations and tables: the little the CLI needs, no dependency */
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+
+/** 1023 -> "1023 B", 3145745 -> "3.0 MiB" (binary units, one decimal) */
+export function formatBytes (bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '?'
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024
+    unit++
+  }
+  if (unit === 0) return `${bytes} B`
+  // 1023.96 KiB would print as "1024.0 KiB": show the next unit instead
+  if (value >= 1023.95 && unit < UNITS.length - 1) return `1.0 ${UNITS[unit + 1]}`
+  return `${value.toFixed(1)} ${UNITS[unit]}`
+}
+
+/** Bytes per second -> "12.3 MiB/s" */
+export function formatRate (bytesPerSecond: number): string {
+  return `${formatBytes(Math.round(bytesPerSecond))}/s`
+}
+
+/** Seconds -> "42s", "3m07s", "2h05m"; "--" when unknown */
+export function formatDuration (seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--'
+  const s = Math.round(seconds)
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad2(s % 60)}s`
+  return `${Math.floor(s / 3600)}h${pad2(Math.floor((s % 3600) / 60))}m`
+}
+
+function pad2 (n: number): string {
+  return String(n).padStart(2, '0')
+}
+
+/**
+ * Left-aligned columns separated by two spaces; `right` lists the columns to
+ * right-align (numbers). The last column is not padded, so lines carry no trailing spaces.
+ */
+export function formatTable (header: string[], rows: string[][], right: number[] = []): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? '').length)))
+  const line = (cells: string[]): string => cells
+    .map((cell, i) => {
+      if (right.includes(i)) return cell.padStart(widths[i])
+      return i === cells.length - 1 ? cell : cell.padEnd(widths[i])
+    })
+    .join('  ')
+  return [line(header), ...rows.map(line)]
+}

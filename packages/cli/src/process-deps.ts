@@ -1,0 +1,58 @@
+/** The real dependencies of the program: this process's streams and signals, and the node */
+import { ControlClient, type NodeInfo, RepoError, startDaemon } from '@peershare/node'
+import type { RunningDaemon } from './commands/daemon.js'
+import type { ProgramDeps } from './program.js'
+import { progressBar } from './progress-bar.js'
+
+export function processDeps (): ProgramDeps {
+  return {
+    print: (line) => { process.stdout.write(`${line}\n`) },
+    printError: (line) => { process.stderr.write(`${line}\n`) },
+    connect: async (repo) => ControlClient.fromRepo(repo),
+    findRunning,
+    startDaemon: async (init): Promise<RunningDaemon> => {
+      const daemon = await startDaemon(init).catch((err: any) => {
+        // the datastore's lock is held: another process has the repo open (the cause is not kept)
+        if (err?.name === 'OpenFailedError') throw new RepoError(`Cannot open the datastore of repo ${init.repo}: is another peershare daemon using it?`)
+        throw err
+      })
+      return {
+        peerId: daemon.node.peerId.toString(),
+        addresses: daemon.node.addresses.map(a => a.toString()),
+        api: daemon.endpoint.url,
+        stop: async () => { await daemon.stop() }
+      }
+    },
+    stopSignal,
+    progress: process.stderr.isTTY ? () => progressBar(process.stderr) : undefined,
+    cwd: process.cwd(),
+    env: process.env
+  }
+}
+
+/** A daemon that answers GET /v1/id on the endpoint in `<repo>/api.json`; a stale file is no daemon */
+async function findRunning (repo: string): Promise<NodeInfo | undefined> {
+  try {
+    const client = await ControlClient.fromRepo(repo)
+    return await client.id()
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Settles on the first SIGINT or SIGTERM. The handlers stay until then, so a signal
+ * that arrives while the daemon starts still stops it cleanly; a second one (after the
+ * handlers are gone) ends the process the default way.
+ */
+async function stopSignal (): Promise<string> {
+  return new Promise(resolve => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      resolve(signal)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+}

@@ -1,0 +1,144 @@
+/**
+ * The `peershare` command line: commander wiring only. Each command lives in
+ * `commands/` and gets its options plus injected dependencies; `run` parses,
+ * runs one command, and turns any error into one line on stderr and an exit code.
+ */
+import { resolve } from 'node:path'
+import { DEFAULTS, type DaemonInit, type NodeInfo, VERSION, defaultRepoPath } from '@peershare/node'
+import { Command, InvalidArgumentError } from 'commander'
+import { type RunningDaemon, daemon } from './commands/daemon.js'
+import { type ProgressDisplay, get } from './commands/get.js'
+import { id } from './commands/id.js'
+import { ls } from './commands/ls.js'
+import { share } from './commands/share.js'
+import { type CliClient, type CommandContext, type Print, lazyClient } from './context.js'
+import { EXIT_OK, EXIT_USAGE, describeError, errorLine } from './errors.js'
+
+/** Everything the program takes from its process: streams, environment, the node */
+export interface ProgramDeps {
+  /** one line to stdout */
+  print: Print
+  /** one line to stderr */
+  printError: Print
+  /** the control API client of the daemon on `repo`; called when a command first needs it */
+  connect(repo: string): Promise<CliClient>
+  /** the daemon already answering for `repo`, if any */
+  findRunning(repo: string): Promise<NodeInfo | undefined>
+  startDaemon(init: DaemonInit): Promise<RunningDaemon>
+  /** starts listening for SIGINT/SIGTERM; settles with the signal's name */
+  stopSignal(): Promise<string>
+  /** a progress display for `get`, when stderr is a terminal */
+  progress?: () => ProgressDisplay
+  cwd: string
+  env: NodeJS.ProcessEnv
+}
+
+interface GlobalOptions {
+  repo: string
+  json?: boolean
+}
+
+export function createProgram (deps: ProgramDeps): Command {
+  const program = new Command('peershare')
+    .description('Peer-to-peer file sharing on libp2p. Run a node with `peershare daemon`; the other commands talk to it.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--repo <path>', 'repo directory of the node (env PEERSHARE_REPO)', defaultRepoPath(deps.env))
+    .option('--json', 'machine-readable output: JSON on stdout, errors as JSON on stderr')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand(false)
+    .showSuggestionAfterError(true)
+  configure(program, deps)
+
+  const globals = (cmd: Command): { repo: string, json: boolean } => {
+    const opts = cmd.optsWithGlobals<GlobalOptions>()
+    return { repo: resolve(deps.cwd, opts.repo), json: opts.json === true }
+  }
+  const context = (cmd: Command): CommandContext => ({
+    client: lazyClient(async () => deps.connect(globals(cmd).repo)),
+    print: deps.print,
+    cwd: deps.cwd
+  })
+
+  program.command('daemon')
+    .description('run a node in the foreground: join the network and serve the control API until Ctrl+C')
+    .option('--listen <multiaddr>', `address to listen on, repeatable (default: ${DEFAULTS.listen.join(' ')})`, collect)
+    .option('--api-port <n>', 'control API port on 127.0.0.1 (default: a free port)', parsePort)
+    .action(async (opts: { listen?: string[], apiPort?: number }, cmd: Command) => {
+      const { repo, json } = globals(cmd)
+      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort }, {
+        print: deps.print,
+        findRunning: deps.findRunning,
+        start: deps.startDaemon,
+        stopSignal: deps.stopSignal()
+      })
+    })
+
+  program.command('id')
+    .description('show the running node\'s peer id and addresses')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await id({ json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('share')
+    .description('share a local file: hash it, keep a copy in the repo, print its file id')
+    .argument('<path>', 'file to share')
+    .option('--tag <tag>', 'a tag to describe the file, repeatable', collect)
+    .option('--description <text>', 'a description of the file')
+    .action(async (path: string, opts: { tag?: string[], description?: string }, cmd: Command) => {
+      await share({ path, tags: opts.tag, description: opts.description, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('ls')
+    .description('list the files this node has: shared and downloaded')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await ls({ json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('get')
+    .description('download a file from a peer, verifying every chunk, and print where it was saved')
+    .argument('<ref>', 'file id, or SHA-256 of the content')
+    .requiredOption('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id>')
+    .option('-o, --output <path>', 'where to save: a new file, or an existing directory (default: the file\'s name in the current directory)')
+    .action(async (ref: string, opts: { peer: string, output?: string }, cmd: Command) => {
+      await get({ ref, peer: opts.peer, output: opts.output, json: globals(cmd).json }, { ...context(cmd), progress: deps.progress })
+    })
+
+  return program
+}
+
+/** Parses `argv` (the arguments after the program name), runs the command, returns the exit code */
+export async function run (argv: string[], deps: ProgramDeps): Promise<number> {
+  const program = createProgram(deps)
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return EXIT_OK
+  } catch (err: any) {
+    // commander throws after printing help or the version; those succeeded
+    if (err?.code === 'commander.helpDisplayed' || err?.code === 'commander.version') return EXIT_OK
+    // help printed because no command was given
+    if (err?.code === 'commander.help') return EXIT_USAGE
+    const failure = describeError(err)
+    const json = program.opts<GlobalOptions>().json === true || argv.includes('--json')
+    deps.printError(errorLine(failure, json))
+    return failure.exitCode
+  }
+}
+
+/** Throw instead of exiting, print help where we say, and leave error messages to `run` */
+function configure (cmd: Command, deps: ProgramDeps): void {
+  cmd.exitOverride().configureOutput({
+    writeOut: (text) => { deps.print(text.replace(/\n$/, '')) },
+    writeErr: (text) => { deps.printError(text.replace(/\n$/, '')) },
+    outputError: () => {}
+  })
+}
+
+function collect (value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value]
+}
+
+function parsePort (value: string): number {
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('Not a port number (0-65535).')
+  return port
+}

@@ -1,0 +1,39 @@
+/** The terminal progress bar of `peershare get`: percentage, bytes, rate and ETA, on stderr */
+import cliProgress from 'cli-progress'
+import type { ProgressDisplay, ProgressEvent } from './commands/get.js'
+import { formatBytes, formatDuration, formatRate } from './format.js'
+
+export function progressBar (stream: NodeJS.WritableStream = process.stderr): ProgressDisplay {
+  const bar = new cliProgress.SingleBar({
+    stream,
+    // not {value}, {total} or {eta}: cli-progress fills those itself, from its own estimate
+    format: '{name} {bar} {percentage}% | {bytesDone} / {bytesTotal} | {rate} | ETA {timeLeft}',
+    barsize: 24,
+    clearOnComplete: true,
+    hideCursor: false
+  }, cliProgress.Presets.shades_classic)
+  let started = false
+  return {
+    update (event: ProgressEvent) {
+      const payload = {
+        name: event.name,
+        bytesDone: formatBytes(event.bytesDone),
+        bytesTotal: formatBytes(event.bytesTotal),
+        rate: formatRate(event.rate),
+        timeLeft: event.rate > 0 ? formatDuration((event.bytesTotal - event.bytesDone) / event.rate) : '--'
+      }
+      // an empty file would make the bar divide by zero; 1 of 1 reads as 100%
+      const total = Math.max(event.bytesTotal, 1)
+      const value = event.bytesTotal === 0 ? 1 : event.bytesDone
+      if (!started) {
+        bar.start(total, value, payload)
+        started = true
+      } else {
+        bar.update(value, payload)
+      }
+    },
+    stop () {
+      if (started) bar.stop()
+    }
+  }
+}

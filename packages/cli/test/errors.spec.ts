@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict'
+import { ControlApiError, DaemonNotRunningError } from '@peershare/node'
+import { InvalidFileIdError } from '@peershare/protocol'
+import { CommanderError } from 'commander'
+import { DaemonRunningError, EXIT_FAILURE, EXIT_USAGE, UsageError, describeError, errorLine } from '../src/errors.js'
+
+describe('error mapping', () => {
+  it('keeps the stable code of node, protocol and API errors, exit code 1', () => {
+    for (const [err, code] of [
+      [new DaemonNotRunningError('no daemon'), 'ERR_DAEMON_NOT_RUNNING'],
+      [new InvalidFileIdError('bad id'), 'ERR_INVALID_FILE_ID'],
+      [new ControlApiError({ code: 'ERR_PEER_UNREACHABLE', message: 'cannot reach' }), 'ERR_PEER_UNREACHABLE'],
+      [new DaemonRunningError('already'), 'ERR_DAEMON_RUNNING']
+    ] as const) {
+      const failure = describeError(err)
+      assert.equal(failure.code, code)
+      assert.equal(failure.exitCode, EXIT_FAILURE)
+    }
+  })
+
+  it('treats commander errors and UsageError as usage errors, exit code 2', () => {
+    const fromCommander = describeError(new CommanderError(1, 'commander.missingArgument', "error: missing required argument 'path'"))
+    assert.deepEqual(fromCommander, { code: 'ERR_USAGE', message: "missing required argument 'path'", exitCode: EXIT_USAGE })
+    assert.equal(describeError(new UsageError('bad')).exitCode, EXIT_USAGE)
+  })
+
+  it('gives other errors ERR_INTERNAL and their message on one line', () => {
+    const failure = describeError(new Error('first\n  second\n'))
+    assert.deepEqual(failure, { code: 'ERR_INTERNAL', message: 'first second', exitCode: EXIT_FAILURE })
+    const systemError = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    assert.equal(describeError(systemError).code, 'ERR_INTERNAL')
+    assert.equal(describeError('a string').message, 'a string')
+  })
+
+  it('prints `peershare: <message>`, or the JSON error object with --json', () => {
+    const failure = { code: 'ERR_X', message: 'it broke', exitCode: 1 }
+    assert.equal(errorLine(failure, false), 'peershare: it broke')
+    assert.deepEqual(JSON.parse(errorLine(failure, true)), { error: { code: 'ERR_X', message: 'it broke' } })
+  })
+})

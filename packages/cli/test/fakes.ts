@@ -1,0 +1,81 @@
+/** Fakes for unit tests of commands: a scripted control client and a capturing print */
+import type { FileInfo, GetEvent, GetRequest, NodeInfo, ShareRequest } from '@peershare/node'
+import type { CliClient, Print } from '../src/context.js'
+
+/** A real file id (parseFileRef accepts it) */
+export const FILE_ID = 'bahijzqabciqgxvfnqr55zz6iwt3dezmejknvbdiw5nwakkyrn6havo7t5yaaieq'
+export const PEER_ID = '12D3KooWNneM85UPHYNF6fxQmw9bwcNKneNRkZ6zboGHDHFc9HaA'
+export const PEER_ADDR = `/ip4/127.0.0.1/tcp/4001/p2p/${PEER_ID}`
+
+export const FILE: FileInfo = {
+  fileId: FILE_ID,
+  name: 'report.pdf',
+  size: 3 * 1024 * 1024 + 17,
+  sha256: '26de0b285c5183d625dafa8f48fe034ea26d7575cf28374d081937b200e1a63e',
+  mimeType: 'application/pdf',
+  description: 'the report',
+  tags: ['work', 'q3'],
+  created: 1_700_000_000_000
+}
+
+export const NODE_INFO: NodeInfo = {
+  peerId: PEER_ID,
+  addresses: [PEER_ADDR, `/ip4/127.0.0.1/udp/4001/webrtc-direct/p2p/${PEER_ID}`],
+  repo: '/home/u/.peershare',
+  version: '0.1.0'
+}
+
+export interface Captured {
+  print: Print
+  lines: string[]
+}
+
+export function capture (): Captured {
+  const lines: string[] = []
+  return { lines, print: (line) => { lines.push(line) } }
+}
+
+export interface FakeClient extends CliClient {
+  calls: Array<{ method: string, request?: ShareRequest | GetRequest }>
+}
+
+export interface FakeClientInit {
+  info?: NodeInfo
+  files?: FileInfo[]
+  /** events `get` sends to onEvent, in order; the last must be the done event */
+  events?: GetEvent[]
+  /** thrown by every method instead of answering */
+  error?: Error
+}
+
+/** Answers like a daemon would, from the script it was given; records every call */
+export function fakeClient (init: FakeClientInit = {}): FakeClient {
+  const calls: FakeClient['calls'] = []
+  const answer = <T>(method: string, value: T, request?: ShareRequest | GetRequest): T => {
+    calls.push({ method, request })
+    if (init.error != null) throw init.error
+    return value
+  }
+  return {
+    calls,
+    id: async () => answer('id', init.info ?? NODE_INFO),
+    files: async () => answer('files', init.files ?? [FILE]),
+    share: async (request) => answer('share', { ...FILE, name: request.path.split('/').pop() ?? '' }, request),
+    get: async (request, onEvent = () => {}) => {
+      answer('get', undefined, request)
+      const events = init.events ?? [doneEvent()]
+      for (const event of events) onEvent(event)
+      const done = events.at(-1)
+      if (done?.type !== 'done') throw new Error('script the done event last')
+      return done
+    }
+  }
+}
+
+export function progressEvent (bytesDone: number, bytesTotal = FILE.size): Extract<GetEvent, { type: 'progress' }> {
+  return { type: 'progress', fileId: FILE_ID, name: FILE.name, bytesDone, bytesTotal, rate: 1024 * 1024 }
+}
+
+export function doneEvent (path = '/work/report.pdf'): Extract<GetEvent, { type: 'done' }> {
+  return { type: 'done', file: { ...FILE, path }, path }
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ControlApiError } from '@peershare/node'
+import { type ProgressDisplay, type ProgressEvent, get } from '../src/commands/get.js'
+import { FILE, FILE_ID, PEER_ADDR, capture, doneEvent, fakeClient, progressEvent } from './fakes.js'
+
+/** A progress display that records what it was shown */
+function recordingDisplay (): { make: () => ProgressDisplay, updates: ProgressEvent[], stops: () => number } {
+  const updates: ProgressEvent[] = []
+  let stops = 0
+  return {
+    updates,
+    stops: () => stops,
+    make: () => ({ update: (event) => { updates.push(event) }, stop: () => { stops++ } })
+  }
+}
+
+describe('get command', () => {
+  let dir: string
+  const events = [progressEvent(1024 * 1024), progressEvent(FILE.size), doneEvent()]
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'peershare-cli-get-'))
+    await writeFile(join(dir, 'exists.bin'), 'x')
+  })
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('sends ref, peer, output and cwd to the daemon', async () => {
+    const client = fakeClient()
+    await get({ ref: FILE_ID, peer: PEER_ADDR, output: 'out.pdf' }, { client, print: capture().print, cwd: dir })
+    assert.deepEqual(client.calls, [{ method: 'get', request: { ref: FILE_ID, peer: PEER_ADDR, output: 'out.pdf', cwd: dir } }])
+  })
+
+  it('with --json prints every event as one JSON line: progress, then done', async () => {
+    const out = capture()
+    const display = recordingDisplay()
+    await get({ ref: FILE_ID, peer: PEER_ADDR, json: true }, { client: fakeClient({ events }), print: out.print, cwd: dir, progress: display.make })
+    assert.deepEqual(out.lines.map(line => JSON.parse(line)), events)
+    assert.equal(display.updates.length, 0, 'no bar in JSON mode')
+  })
+
+  it('on a terminal feeds the progress display, stops it, then prints the saved path', async () => {
+    const out = capture()
+    const display = recordingDisplay()
+    await get({ ref: FILE_ID, peer: PEER_ADDR }, { client: fakeClient({ events }), print: out.print, cwd: dir, progress: display.make })
+    assert.deepEqual(display.updates, events.slice(0, 2))
+    assert.equal(display.stops(), 1)
+    assert.deepEqual(out.lines, ['Saved report.pdf (3.0 MiB) to /work/report.pdf'])
+  })
+
+  it('without a terminal prints only the final line', async () => {
+    const out = capture()
+    await get({ ref: FILE_ID, peer: PEER_ADDR }, { client: fakeClient({ events }), print: out.print, cwd: dir })
+    assert.deepEqual(out.lines, ['Saved report.pdf (3.0 MiB) to /work/report.pdf'])
+  })
+
+  it('accepts a SHA-256 as the reference', async () => {
+    const client = fakeClient()
+    await get({ ref: `sha256:${FILE.sha256}`, peer: PEER_ADDR }, { client, print: capture().print, cwd: dir })
+    assert.equal(client.calls.length, 1)
+  })
+
+  it('rejects a bad file id with InvalidFileIdError before asking the daemon', async () => {
+    const client = fakeClient()
+    await assert.rejects(get({ ref: 'not-a-file-id', peer: PEER_ADDR }, { client, print: capture().print, cwd: dir }), { name: 'InvalidFileIdError', code: 'ERR_INVALID_FILE_ID' })
+    assert.deepEqual(client.calls, [])
+  })
+
+  it('rejects an existing output file with OutputExistsError before asking the daemon; a directory is fine', async () => {
+    const client = fakeClient()
+    await assert.rejects(get({ ref: FILE_ID, peer: PEER_ADDR, output: 'exists.bin' }, { client, print: capture().print, cwd: dir }), { name: 'OutputExistsError', code: 'ERR_OUTPUT_EXISTS' })
+    assert.deepEqual(client.calls, [])
+    await get({ ref: FILE_ID, peer: PEER_ADDR, output: '.' }, { client, print: capture().print, cwd: dir })
+    assert.equal(client.calls.length, 1)
+  })
+
+  it('passes the daemon\'s error through and still stops the display', async () => {
+    const error = new ControlApiError({ code: 'ERR_PEER_UNREACHABLE', message: 'Cannot reach peer' })
+    const display = recordingDisplay()
+    const out = capture()
+    await assert.rejects(get({ ref: FILE_ID, peer: PEER_ADDR }, { client: fakeClient({ error }), print: out.print, cwd: dir, progress: display.make }), { code: 'ERR_PEER_UNREACHABLE' })
+    assert.equal(display.stops(), 1)
+    assert.deepEqual(out.lines, [])
+  })
+})

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { ControlApiError } from '@peershare/node'
+import { id } from '../src/commands/id.js'
+import { ls } from '../src/commands/ls.js'
+import { FILE, FILE_ID, NODE_INFO, capture, fakeClient } from './fakes.js'
+
+describe('id command', () => {
+  it('prints peer id, repo, version and one address a line', async () => {
+    const out = capture()
+    await id({}, { client: fakeClient(), print: out.print })
+    assert.deepEqual(out.lines, [
+      `peer id    ${NODE_INFO.peerId}`,
+      `repo       ${NODE_INFO.repo}`,
+      `version    ${NODE_INFO.version}`,
+      `addresses  ${NODE_INFO.addresses[0]}`,
+      `           ${NODE_INFO.addresses[1]}`
+    ])
+  })
+
+  it('says so when the node has no addresses', async () => {
+    const out = capture()
+    await id({}, { client: fakeClient({ info: { ...NODE_INFO, addresses: [] } }), print: out.print })
+    assert.equal(out.lines.at(-1), 'addresses  (none)')
+  })
+
+  it('prints the NodeInfo as one JSON line with --json', async () => {
+    const out = capture()
+    await id({ json: true }, { client: fakeClient(), print: out.print })
+    assert.equal(out.lines.length, 1)
+    assert.deepEqual(JSON.parse(out.lines[0]), NODE_INFO)
+  })
+})
+
+describe('ls command', () => {
+  it('prints a table of file id, human size, name and tags', async () => {
+    const out = capture()
+    const other = { ...FILE, fileId: FILE_ID.replace(/a$/, 'b'), name: 'tiny.txt', size: 17, tags: [] }
+    await ls({}, { client: fakeClient({ files: [FILE, other] }), print: out.print })
+    assert.equal(out.lines.length, 3)
+    assert.match(out.lines[0], /^FILE ID\s+SIZE {2}NAME\s+TAGS$/)
+    assert.match(out.lines[1], new RegExp(`^${FILE_ID} {2}3\\.0 MiB {2}report\\.pdf {2}work,q3$`))
+    // sizes are right-aligned, and no line ends in spaces
+    assert.match(out.lines[2], /^\S+ {5}17 B {2}tiny\.txt$/)
+  })
+
+  it('tells how to share when there are no files', async () => {
+    const out = capture()
+    await ls({}, { client: fakeClient({ files: [] }), print: out.print })
+    assert.equal(out.lines.length, 1)
+    assert.match(out.lines[0], /peershare share/)
+  })
+
+  it('prints a JSON array with --json, empty or not', async () => {
+    for (const files of [[], [FILE]]) {
+      const out = capture()
+      await ls({ json: true }, { client: fakeClient({ files }), print: out.print })
+      assert.equal(out.lines.length, 1)
+      assert.deepEqual(JSON.parse(out.lines[0]), files)
+    }
+  })
+
+  it('passes the daemon\'s error through', async () => {
+    const error = new ControlApiError({ code: 'ERR_INTERNAL', message: 'boom' })
+    await assert.rejects(ls({}, { client: fakeClient({ error }), print: capture().print }), error)
+  })
+})

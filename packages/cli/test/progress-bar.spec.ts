@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict'
+import { Writable } from 'node:stream'
+import { progressBar } from '../src/progress-bar.js'
+import { progressEvent } from './fakes.js'
+
+/** A stream that says it is a terminal and keeps what is written to it */
+function fakeTerminal (): { stream: NodeJS.WritableStream, text: () => string } {
+  const parts: string[] = []
+  const stream = new Writable({ write (chunk, _enc, done) { parts.push(String(chunk)); done() } })
+  Object.assign(stream, { isTTY: true, columns: 120 })
+  return { stream, text: () => parts.join('') }
+}
+
+describe('progress bar', () => {
+  it('shows percentage, bytes, rate and ETA, and clears itself when stopped', () => {
+    const term = fakeTerminal()
+    const bar = progressBar(term.stream)
+    bar.update(progressEvent(1024 * 1024, 4 * 1024 * 1024))
+    bar.stop()
+    const text = term.text()
+    assert.match(text, /25%/)
+    assert.match(text, /1\.0 MiB \/ 4\.0 MiB/)
+    assert.match(text, /1\.0 MiB\/s/)
+    assert.match(text, /ETA 3s/)
+  })
+
+  it('shows an empty file as complete', () => {
+    const term = fakeTerminal()
+    const bar = progressBar(term.stream)
+    bar.update(progressEvent(0, 0))
+    bar.stop()
+    assert.match(term.text(), /100%/)
+  })
+
+  it('writes nothing when stopped before any progress', () => {
+    const term = fakeTerminal()
+    progressBar(term.stream).stop()
+    assert.equal(term.text(), '')
+  })
+})

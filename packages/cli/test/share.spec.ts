@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { share } from '../src/commands/share.js'
+import { FILE, capture, fakeClient } from './fakes.js'
+
+describe('share command', () => {
+  let dir: string
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'peershare-cli-share-'))
+    await writeFile(join(dir, 'report.pdf'), 'hello')
+  })
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('sends the absolute path, tags and description; prints file id, name, size and sha256', async () => {
+    const client = fakeClient()
+    const out = capture()
+    await share({ path: 'report.pdf', tags: ['work', 'q3'], description: 'the report' }, { client, print: out.print, cwd: dir })
+    assert.deepEqual(client.calls, [{ method: 'share', request: { path: join(dir, 'report.pdf'), tags: ['work', 'q3'], description: 'the report' } }])
+    assert.deepEqual(out.lines, [
+      `file id  ${FILE.fileId}`,
+      'name     report.pdf',
+      `size     3.0 MiB (${FILE.size} bytes)`,
+      `sha256   ${FILE.sha256}`
+    ])
+  })
+
+  it('prints the FileInfo as one JSON line with --json', async () => {
+    const out = capture()
+    await share({ path: join(dir, 'report.pdf'), json: true }, { client: fakeClient(), print: out.print, cwd: '/' })
+    assert.equal(out.lines.length, 1)
+    assert.deepEqual(JSON.parse(out.lines[0]), { ...FILE, name: 'report.pdf' })
+  })
+
+  it('fails with PathNotFoundError for a missing file or a directory, before asking the daemon', async () => {
+    for (const path of ['missing.bin', '.']) {
+      const client = fakeClient()
+      await assert.rejects(share({ path }, { client, print: capture().print, cwd: dir }), { name: 'PathNotFoundError', code: 'ERR_PATH_NOT_FOUND' })
+      assert.deepEqual(client.calls, [])
+    }
+  })
+})
