@@ -1,0 +1,162 @@
+/** Summaries and the printed table; plus the machine-readable `BENCH_JSON` line */
+
+export type Impl = 'baseline' | 'peershare'
+
+export interface RunResult {
+  impl: Impl
+  size: number
+  seconds: number
+  /** receiver's peak resident set size, bytes */
+  peakRss: number
+  /** CPU time (user + system) of the receiver and the sender during the transfer */
+  rxCpuMs: number
+  txCpuMs: number
+}
+
+export interface Figures {
+  mibps: number
+  seconds: number
+  rssMB: number
+  /** CPU seconds per GiB moved, receiver and sender: steadier than MiB/s on a busy machine */
+  rxCpuPerGiB: number
+  txCpuPerGiB: number
+}
+
+export interface Summary {
+  impl: Impl
+  size: number
+  runs: Figures[]
+  best: Figures
+  median: Figures
+  /** highest peak RSS over the runs: the figure the RSS check uses */
+  maxRssMB: number
+}
+
+export const RATIO_TARGET = 0.9
+export const RSS_GROWTH_TARGET = 1.15
+export const RSS_LIMIT_MB = 300
+const MiB = 1024 * 1024
+
+export function summarise (impl: Impl, size: number, results: RunResult[]): Summary {
+  const gib = size / (1024 * MiB)
+  const runs = results.map(r => ({
+    mibps: size / MiB / r.seconds,
+    seconds: r.seconds,
+    rssMB: r.peakRss / 1e6,
+    rxCpuPerGiB: r.rxCpuMs / 1000 / gib,
+    txCpuPerGiB: r.txCpuMs / 1000 / gib
+  }))
+  const best = runs.reduce((a, b) => (b.mibps > a.mibps ? b : a))
+  const med = (key: keyof Figures): number => median(runs.map(r => r[key]))
+  return {
+    impl,
+    size,
+    runs,
+    best,
+    median: { mibps: med('mibps'), seconds: med('seconds'), rssMB: med('rssMB'), rxCpuPerGiB: med('rxCpuPerGiB'), txCpuPerGiB: med('txCpuPerGiB') },
+    maxRssMB: Math.max(...runs.map(r => r.rssMB))
+  }
+}
+
+function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+}
+
+export function formatSize (bytes: number): string {
+  if (bytes >= 1024 * MiB && bytes % (1024 * MiB) === 0) return `${bytes / (1024 * MiB)} GiB`
+  if (bytes >= MiB && bytes % MiB === 0) return `${bytes / MiB} MiB`
+  return `${bytes} B`
+}
+
+function table (rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
+  return rows.map(r => r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n')
+}
+
+export interface Comparison {
+  size: number
+  best: number
+  median: number
+}
+
+/** peershare/baseline throughput for each size */
+export function compare (summaries: Summary[]): Comparison[] {
+  const sizes = [...new Set(summaries.map(s => s.size))]
+  return sizes.map(size => {
+    const base = summaries.find(s => s.size === size && s.impl === 'baseline')
+    const ps = summaries.find(s => s.size === size && s.impl === 'peershare')
+    if (base == null || ps == null) return undefined
+    return { size, best: ps.best.mibps / base.best.mibps, median: ps.median.mibps / base.median.mibps }
+  }).filter((c): c is Comparison => c != null)
+}
+
+export function printTable (scenario: string, runs: number, summaries: Summary[]): void {
+  const rows = [['scenario', 'size', 'impl', `stat (${runs} runs)`, 'MiB/s', 'seconds', 'rx peak RSS MB', 'CPU s/GiB rx', 'tx']]
+  for (const s of summaries) {
+    for (const [stat, f] of [['best', s.best], ['median', s.median]] as const) {
+      rows.push([scenario, formatSize(s.size), s.impl, stat, f.mibps.toFixed(1), f.seconds.toFixed(3), f.rssMB.toFixed(1), f.rxCpuPerGiB.toFixed(2), f.txCpuPerGiB.toFixed(2)])
+    }
+  }
+  console.log(`\n${table(rows)}\n`)
+  for (const c of compare(summaries)) {
+    const verdict = c.median >= RATIO_TARGET ? 'meets' : 'BELOW'
+    console.log(`${formatSize(c.size)}: peershare/baseline = ${pct(c.best)} best, ${pct(c.median)} median (${verdict} target >= ${pct(RATIO_TARGET)})`)
+  }
+}
+
+export interface RssCheck {
+  impl: Impl
+  smallSize: number
+  largeSize: number
+  smallMB: number
+  largeMB: number
+  growth: number
+  pass: boolean
+}
+
+/** Receiver peak RSS of the smallest vs the largest size: memory must not grow with file size */
+export function rssCheck (summaries: Summary[]): RssCheck[] {
+  const sizes = [...new Set(summaries.map(s => s.size))].sort((a, b) => a - b)
+  if (sizes.length < 2) return []
+  const [smallSize, largeSize] = [sizes[0], sizes[sizes.length - 1]]
+  return (['peershare', 'baseline'] as const).flatMap(impl => {
+    const small = summaries.find(s => s.impl === impl && s.size === smallSize)
+    const large = summaries.find(s => s.impl === impl && s.size === largeSize)
+    if (small == null || large == null) return []
+    const growth = large.maxRssMB / small.maxRssMB
+    return [{ impl, smallSize, largeSize, smallMB: small.maxRssMB, largeMB: large.maxRssMB, growth, pass: growth <= RSS_GROWTH_TARGET && large.maxRssMB < RSS_LIMIT_MB }]
+  })
+}
+
+export function printRssCheck (checks: RssCheck[]): void {
+  if (checks.length === 0) return
+  console.log(`\nreceiver peak RSS, highest over runs (target: largest within ${pct(RSS_GROWTH_TARGET - 1)} of smallest, under ${RSS_LIMIT_MB} MB)`)
+  for (const c of checks) {
+    const verdict = c.pass ? 'PASS' : 'FAIL'
+    console.log(`  ${c.impl.padEnd(9)}  ${formatSize(c.smallSize)}: ${c.smallMB.toFixed(1)} MB  ${formatSize(c.largeSize)}: ${c.largeMB.toFixed(1)} MB  ratio ${c.growth.toFixed(3)}  ${c.impl === 'peershare' ? verdict : '(reference)'}`)
+  }
+}
+
+function pct (x: number): string {
+  return `${(x * 100).toFixed(1)}%`
+}
+
+export function printJson (scenario: string, runs: number, summaries: Summary[], checks: RssCheck[]): void {
+  const round = (x: number): number => Math.round(x * 1000) / 1000
+  const fig = (f: Figures) => ({
+    mibps: round(f.mibps),
+    seconds: round(f.seconds),
+    rssMB: round(f.rssMB),
+    rxCpuPerGiB: round(f.rxCpuPerGiB),
+    txCpuPerGiB: round(f.txCpuPerGiB)
+  })
+  console.log(`BENCH_JSON ${JSON.stringify({
+    scenario,
+    runs,
+    results: summaries.map(s => ({ size: s.size, impl: s.impl, best: fig(s.best), median: fig(s.median), runs: s.runs.map(fig) })),
+    ratios: compare(summaries).map(c => ({ size: c.size, best: round(c.best), median: round(c.median), target: RATIO_TARGET, pass: c.median >= RATIO_TARGET })),
+    rssCheck: checks.map(c => ({ ...c, smallMB: round(c.smallMB), largeMB: round(c.largeMB), growth: round(c.growth) }))
+  })}`)
+}

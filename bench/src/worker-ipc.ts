@@ -1,0 +1,116 @@
+/**
+ * The child side of the bench's IPC protocol (see processes.ts): JSON messages over
+ * the Node IPC channel, one error message and a non-zero exit on failure, and exit
+ * when the parent goes away so no worker outlives a crashed bench.
+ */
+import { writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
+import { type BenchMessage, now } from './protocol.js'
+
+const inbox: BenchMessage[] = []
+let waiter: ((msg: BenchMessage) => void) | undefined
+
+export function send (msg: BenchMessage): void {
+  process.send?.(msg)
+}
+
+/** The next message from the parent, in order */
+export async function receive (): Promise<BenchMessage> {
+  const queued = inbox.shift()
+  if (queued != null) return queued
+  return new Promise(resolve => { waiter = resolve })
+}
+
+/** Runs a worker's main function with the IPC plumbing around it */
+export function runWorker (main: (args: string[]) => Promise<void>): void {
+  if (process.send == null) {
+    process.stderr.write('bench worker: must be started by the bench (needs an IPC channel)\n')
+    process.exit(2)
+  }
+  process.on('message', (msg: BenchMessage) => {
+    // answered here so that a worker busy waiting for something else still replies
+    if (msg.type === 'usage') {
+      send({ type: 'usage', cpuMs: phase.cpuMs() })
+      return
+    }
+    const w = waiter
+    waiter = undefined
+    if (w != null) w(msg)
+    else inbox.push(msg)
+  })
+  process.on('disconnect', () => process.exit(3))
+  main(process.argv.slice(2)).then(
+    // exit explicitly: a lingering handle must not keep a finished worker alive
+    () => process.exit(0),
+    (err: any) => {
+      send({ type: 'error', message: err?.message ?? String(err), name: err?.name })
+      // give the message a moment to leave before exiting
+      setTimeout(() => process.exit(1), 100)
+    }
+  )
+}
+
+/**
+ * Samples this process's RSS every 50 ms and keeps the peak. The timer is unref'd
+ * so it never keeps a worker alive; `stop()` takes a last sample.
+ */
+export class RssSampler {
+  peak = process.memoryUsage.rss()
+  private readonly timer: NodeJS.Timeout
+
+  constructor (intervalMs = 50) {
+    this.timer = setInterval(() => this.sample(), intervalMs)
+    this.timer.unref()
+  }
+
+  sample (): void {
+    const rss = process.memoryUsage.rss()
+    if (rss > this.peak) this.peak = rss
+  }
+
+  stop (): number {
+    clearInterval(this.timer)
+    this.sample()
+    return this.peak
+  }
+}
+
+export { now }
+
+/**
+ * The transfer phase of a worker (not startup, not sharing): its CPU time (user +
+ * system) and, when the bench sets BENCH_PROFILE to a file path, a CPU profile.
+ */
+class TransferPhase {
+  private session: Session | undefined
+  private readonly path = process.env.BENCH_PROFILE
+  private cpuStart: NodeJS.CpuUsage | undefined
+  private cpuTotal: number | undefined
+
+  cpuMs (): number {
+    if (this.cpuTotal != null) return this.cpuTotal
+    if (this.cpuStart == null) return 0
+    const { user, system } = process.cpuUsage(this.cpuStart)
+    return (user + system) / 1000
+  }
+
+  async start (): Promise<void> {
+    this.cpuStart = process.cpuUsage()
+    if (this.path == null || this.path === '') return
+    this.session = new Session()
+    this.session.connect()
+    await this.session.post('Profiler.enable')
+    await this.session.post('Profiler.start')
+  }
+
+  async stop (): Promise<void> {
+    if (this.cpuTotal == null) this.cpuTotal = this.cpuMs()
+    if (this.session == null || this.path == null) return
+    const { profile } = await this.session.post('Profiler.stop')
+    this.session.disconnect()
+    this.session = undefined
+    await writeFile(this.path, JSON.stringify(profile))
+  }
+}
+
+export const phase = new TransferPhase()

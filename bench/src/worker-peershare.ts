@@ -1,0 +1,41 @@
+/**
+ * A peershare node in its own process. Roles:
+ *   sharer <repo> <file>  shares the file, reports its address and file id, waits for stop
+ *   getter <repo>         on 'get', times node.get() (dial to verified file on disk)
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { PeershareNode } from '@peershare/node'
+import { phase, RssSampler, now, receive, runWorker, send } from './worker-ipc.js'
+
+const rss = new RssSampler()
+
+runWorker(async ([role, repo, file]) => {
+  const node = await PeershareNode.create({ repo, listen: ['/ip4/127.0.0.1/tcp/0'] })
+  await node.start()
+  try {
+    if (role === 'sharer') {
+      const record = await node.share(file)
+      const addr = node.addresses.find(a => a.toString().includes('/tcp/'))
+      if (addr == null) throw new Error('sharer has no TCP address')
+      await phase.start()
+      send({ type: 'ready', addr: addr.toString(), fileId: record.fileId })
+    } else if (role === 'getter') {
+      send({ type: 'ready' })
+      const msg = await receive()
+      if (msg.type !== 'get') throw new Error(`getter expected 'get', got '${msg.type}'`)
+      await phase.start()
+      const start = now()
+      const record = await node.get(msg.fileId, { from: multiaddr(msg.addr), output: msg.output })
+      const seconds = (now() - start) / 1000
+      await phase.stop()
+      send({ type: 'done', seconds, bytes: record.size, sha256: record.sha256, peakRss: rss.stop() })
+    } else {
+      throw new Error(`unknown peershare role '${role}'`)
+    }
+    const stop = await receive()
+    if (stop.type !== 'stop') throw new Error(`expected 'stop', got '${stop.type}'`)
+    await phase.stop()
+  } finally {
+    await node.stop()
+  }
+})
