@@ -27,7 +27,9 @@ const USAGE = `usage: npm run bench -- [options]
   --only IMPL      run only 'baseline' or 'peershare'
   --timeout SEC    limit for one run (default 120 s + 4 s per 16 MiB)
   --dir PATH       where temporary files go (default bench/.data)
-  --profile        write a .cpuprofile of each worker's transfer phase to <dir>/profiles`
+  --profile        write a .cpuprofile of each worker's transfer phase to <dir>/profiles
+  --node-init JSON extra PeershareNode.create() settings for both peershare nodes,
+                   e.g. '{"downloadWindowBytes":33554432}' (to try tuning)`
 
 interface Options {
   sizes: number[]
@@ -36,6 +38,7 @@ interface Options {
   timeoutMs?: number
   dataRoot: string
   profile: boolean
+  nodeInit?: string
 }
 
 function parseOptions (argv: string[]): Options {
@@ -50,6 +53,7 @@ function parseOptions (argv: string[]): Options {
       timeout: { type: 'string' },
       dir: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'node-init': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -63,6 +67,13 @@ function parseOptions (argv: string[]): Options {
   const runs = Number(values.runs)
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got '${values.runs}'`)
   if (values.only != null && values.only !== 'baseline' && values.only !== 'peershare') throw new Error(`--only must be 'baseline' or 'peershare'`)
+  if (values['node-init'] != null) {
+    try {
+      JSON.parse(values['node-init'])
+    } catch {
+      throw new Error(`--node-init must be a JSON object, got '${values['node-init']}'`)
+    }
+  }
   const timeout = values.timeout == null ? undefined : Number(values.timeout)
   if (timeout != null && !(timeout > 0)) throw new Error(`--timeout must be a positive number of seconds`)
   return {
@@ -71,7 +82,8 @@ function parseOptions (argv: string[]): Options {
     only: values.only as Impl | undefined,
     timeoutMs: timeout == null ? undefined : timeout * 1000,
     dataRoot: resolve(values.dir ?? join(BENCH_DIR, '.data')),
-    profile: values.profile
+    profile: values.profile,
+    nodeInit: values['node-init']
   }
 }
 
@@ -144,9 +156,10 @@ async function main (): Promise<void> {
   const profileDir = join(opts.dataRoot, 'profiles')
   if (opts.profile) await mkdir(profileDir, { recursive: true })
   let profiles = 0
-  const env = (role: string): Record<string, string> => opts.profile
-    ? { BENCH_PROFILE: join(profileDir, `${role}-${++profiles}.cpuprofile`) }
-    : {}
+  const env = (role: string): Record<string, string> => ({
+    ...(opts.profile ? { BENCH_PROFILE: join(profileDir, `${role}-${++profiles}.cpuprofile`) } : {}),
+    ...(opts.nodeInit != null && role.startsWith('peershare') ? { BENCH_NODE_INIT: opts.nodeInit } : {})
+  })
   const impls: Impl[] = opts.only != null ? [opts.only] : ['baseline', 'peershare']
   const summaries: Summary[] = []
   try {

@@ -10,7 +10,9 @@ import { phase, RssSampler, now, receive, runWorker, send } from './worker-ipc.j
 const rss = new RssSampler()
 
 runWorker(async ([role, repo, file]) => {
-  const node = await PeershareNode.create({ repo, listen: ['/ip4/127.0.0.1/tcp/0'] })
+  // BENCH_NODE_INIT (from --node-init) lets a run try other settings
+  const extra = JSON.parse(process.env.BENCH_NODE_INIT ?? '{}')
+  const node = await PeershareNode.create({ ...extra, repo, listen: ['/ip4/127.0.0.1/tcp/0'] })
   await node.start()
   try {
     if (role === 'sharer') {

@@ -3,123 +3,24 @@
  * 127.0.0.1, each with its own temporary repo, driven by real CLI processes.
  */
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, existsSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import {
+  type DaemonProcess,
+  assertHumanFailure,
+  children,
+  cli,
+  closedPort,
+  jsonError,
+  sha256File,
+  startDaemon,
+  until
+} from './processes.js'
 
-/** The built bin, found from this compiled file (test/dist/src/cli.spec.js) */
-const BIN = fileURLToPath(new URL('../../../packages/cli/dist/src/bin.js', import.meta.url))
 const FILE_SIZE = 3 * 1024 * 1024 + 17
-const CLI_TIMEOUT = 30_000
-
-interface Result {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
-interface DaemonProcess {
-  repo: string
-  child: ChildProcess
-  /** the JSON line it printed */
-  info: { peerId: string, addresses: string[], api: string }
-  exited: Promise<Pick<Result, 'code' | 'signal'>>
-}
-
-const children = new Set<ChildProcess>()
-
-/** The environment of every process we start: no PEERSHARE_REPO from the caller's shell */
-function childEnv (): NodeJS.ProcessEnv {
-  const env = { ...process.env }
-  delete env.PEERSHARE_REPO
-  return env
-}
-
-function start (args: string[], cwd: string): { child: ChildProcess, stdout: () => string, stderr: () => string, exited: Promise<Pick<Result, 'code' | 'signal'>> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
-  let stdout = ''
-  let stderr = ''
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => { stdout += text })
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => { stderr += text })
-  const exited = new Promise<Pick<Result, 'code' | 'signal'>>((resolve, reject) => {
-    child.once('error', reject)
-    // 'close', not 'exit': by then stdout and stderr have been read to the end
-    child.once('close', (code, signal) => {
-      children.delete(child)
-      resolve({ code, signal })
-    })
-  })
-  return { child, stdout: () => stdout, stderr: () => stderr, exited }
-}
-
-/** Runs `peershare <args>` to completion */
-async function cli (args: string[], cwd: string): Promise<Result> {
-  const proc = start(args, cwd)
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), CLI_TIMEOUT)
-  try {
-    const { code, signal } = await proc.exited
-    return { code, signal, stdout: proc.stdout(), stderr: proc.stderr() }
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-/** Polls `condition` until it holds; fails after `timeoutMs` */
-async function until (condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
-
-/** Starts `peershare daemon --json` and waits for its JSON line and its api.json */
-async function startDaemon (repo: string, cwd: string): Promise<DaemonProcess> {
-  const proc = start(['daemon', '--repo', repo, '--listen', '/ip4/127.0.0.1/tcp/0', '--json'], cwd)
-  let exited = false
-  void proc.exited.then(() => { exited = true })
-  await until(() => proc.stdout().includes('\n') || exited, 'the daemon to print its JSON line')
-  if (!proc.stdout().includes('\n')) throw new Error(`daemon exited early: ${proc.stderr()}`)
-  const info = JSON.parse(proc.stdout().split('\n')[0])
-  await until(() => existsSync(join(repo, 'api.json')), 'api.json')
-  return { repo, child: proc.child, info, exited: proc.exited }
-}
-
-/** The `{ error: { code, message } }` a --json command printed: exactly one line on stderr */
-function jsonError (result: Result): { code: string, message: string } {
-  const lines = result.stderr.trim().split('\n')
-  assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`)
-  return JSON.parse(lines[0]).error
-}
-
-/** A failure reported to a person: exit code 1 and one `peershare: ...` line on stderr */
-function assertHumanFailure (result: Result): void {
-  assert.equal(result.code, 1, result.stderr)
-  assert.match(result.stderr, /^peershare: [^\n]+\n$/)
-  assert.equal(result.stdout, '')
-}
-
-async function sha256File (path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const part of createReadStream(path)) hash.update(part as Buffer)
-  return hash.digest('hex')
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on */
-async function closedPort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  return port
-}
 
 describe('peershare CLI end to end (real processes)', function () {
   this.timeout(60_000)

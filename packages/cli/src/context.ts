@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/node'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'share' | 'get'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'share' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -31,6 +31,11 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
     id: async () => (await ready()).id(),
     files: async () => (await ready()).files(),
     share: async (request) => (await ready()).share(request),
-    get: async (request, onEvent, signal) => (await ready()).get(request, onEvent, signal)
+    get: async (request, onEvent, signal) => (await ready()).get(request, onEvent, signal),
+    status: async () => (await ready()).status(),
+    peers: async () => (await ready()).peers(),
+    connect: async (addr) => (await ready()).connect(addr),
+    providers: async (request, onProvider, signal) => (await ready()).providers(request, onProvider, signal),
+    remove: async (fileId) => (await ready()).remove(fileId)
   }
 }

@@ -4,12 +4,17 @@
  * runs one command, and turns any error into one line on stderr and an exit code.
  */
 import { resolve } from 'node:path'
-import { DEFAULTS, type DaemonInit, type NodeInfo, VERSION, defaultRepoPath } from '@peershare/node'
+import { DEFAULTS, type DaemonInit, type NodeConfig, type NodeInfo, VERSION, defaultRepoPath } from '@peershare/node'
 import { Command, InvalidArgumentError } from 'commander'
 import { type RunningDaemon, daemon } from './commands/daemon.js'
 import { type ProgressDisplay, get } from './commands/get.js'
 import { id } from './commands/id.js'
 import { ls } from './commands/ls.js'
+import { peers } from './commands/peers.js'
+import { providers } from './commands/providers.js'
+import { rm } from './commands/rm.js'
+import { status } from './commands/status.js'
+import { swarmConnect } from './commands/swarm-connect.js'
 import { share } from './commands/share.js'
 import { type CliClient, type CommandContext, type Print, lazyClient } from './context.js'
 import { EXIT_OK, EXIT_USAGE, describeError, errorLine } from './errors.js'
@@ -32,6 +37,8 @@ export interface ProgramDeps {
   cwd: string
   env: NodeJS.ProcessEnv
 }
+
+type DhtMode = NodeConfig['dhtMode']
 
 interface GlobalOptions {
   repo: string
@@ -63,9 +70,12 @@ export function createProgram (deps: ProgramDeps): Command {
     .description('run a node in the foreground: join the network and serve the control API until Ctrl+C')
     .option('--listen <multiaddr>', `address to listen on, repeatable (default: ${DEFAULTS.listen.join(' ')})`, collect)
     .option('--api-port <n>', 'control API port on 127.0.0.1 (default: a free port)', parsePort)
-    .action(async (opts: { listen?: string[], apiPort?: number }, cmd: Command) => {
+    .option('--bootstrap <multiaddr>', 'a peer to join the swarm through, repeatable (also env PEERSHARE_BOOTSTRAP and "bootstrap" in <repo>/config.json)', collect)
+    .option('--dht-mode <mode>', 'DHT server (answers queries), client (only asks) or auto (server once publicly reachable)', parseDhtMode)
+    .option('--no-mdns', 'do not look for peers on the local network (mDNS)')
+    .action(async (opts: { listen?: string[], apiPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean }, cmd: Command) => {
       const { repo, json } = globals(cmd)
-      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort }, {
+      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns }, {
         print: deps.print,
         findRunning: deps.findRunning,
         start: deps.startDaemon,
@@ -97,10 +107,46 @@ export function createProgram (deps: ProgramDeps): Command {
   program.command('get')
     .description('download a file from a peer, verifying every chunk, and print where it was saved')
     .argument('<ref>', 'file id, or SHA-256 of the content')
-    .requiredOption('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id>')
+    .option('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id> (default: find providers in the DHT)')
     .option('-o, --output <path>', 'where to save: a new file, or an existing directory (default: the file\'s name in the current directory)')
-    .action(async (ref: string, opts: { peer: string, output?: string }, cmd: Command) => {
+    .action(async (ref: string, opts: { peer?: string, output?: string }, cmd: Command) => {
       await get({ ref, peer: opts.peer, output: opts.output, json: globals(cmd).json }, { ...context(cmd), progress: deps.progress })
+    })
+
+  program.command('rm')
+    .description('stop sharing a file and forget it; a downloaded file stays where it was saved')
+    .argument('<file-id>', 'file id')
+    .action(async (fileId: string, _opts: unknown, cmd: Command) => {
+      await rm({ fileId, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('providers')
+    .description('find the peers that have a file, by file id or SHA-256, as the DHT answers')
+    .argument('<ref>', 'file id, or SHA-256 of the content')
+    .option('--timeout <seconds>', 'how long to keep looking', parsePositive)
+    .action(async (ref: string, opts: { timeout?: number }, cmd: Command) => {
+      await providers({ ref, timeout: opts.timeout, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('peers')
+    .description('list connected peers with their addresses and latency')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await peers({ json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('swarm')
+    .description('manage connections to the swarm')
+    .command('connect')
+    .description('connect to a peer')
+    .argument('<multiaddr>', 'address ending in /p2p/<peer id>')
+    .action(async (addr: string, _opts: unknown, cmd: Command) => {
+      await swarmConnect({ addr, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('status')
+    .description('show peer id, addresses, DHT mode and routing table size, file count and storage used')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await status({ json: globals(cmd).json }, context(cmd))
     })
 
   return program
@@ -135,6 +181,17 @@ function configure (cmd: Command, deps: ProgramDeps): void {
 
 function collect (value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]
+}
+
+function parseDhtMode (value: string): DhtMode {
+  if (value !== 'auto' && value !== 'client' && value !== 'server') throw new InvalidArgumentError('One of auto, client, server.')
+  return value
+}
+
+function parsePositive (value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('A positive number.')
+  return n
 }
 
 function parsePort (value: string): number {

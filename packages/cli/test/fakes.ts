@@ -1,5 +1,5 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
-import type { FileInfo, GetEvent, GetRequest, NodeInfo, ShareRequest } from '@peershare/node'
+import type { FileInfo, GetEvent, GetRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ShareRequest } from '@peershare/node'
 import type { CliClient, Print } from '../src/context.js'
 
 /** A real file id (parseFileRef accepts it) */
@@ -25,6 +25,20 @@ export const NODE_INFO: NodeInfo = {
   version: '0.1.0'
 }
 
+export const STATUS: NodeStatus = {
+  peerId: PEER_ID,
+  addresses: [PEER_ADDR],
+  connections: 3,
+  dht: { mode: 'server', protocol: '/peershare/kad/1.0.0', routingTableSize: 7 },
+  files: 2,
+  storageBytes: 5 * 1024 * 1024,
+  exchange: { sessions: 1, unsentBytes: 0 }
+}
+
+export const PEERS: PeerEntry[] = [{ peerId: PEER_ID, addresses: [PEER_ADDR], latency: 3 }]
+
+export const PROVIDER: Extract<ProvidersEvent, { type: 'provider' }> = { type: 'provider', peerId: PEER_ID, addresses: [PEER_ADDR], fileId: FILE_ID }
+
 export interface Captured {
   print: Print
   lines: string[]
@@ -36,7 +50,7 @@ export function capture (): Captured {
 }
 
 export interface FakeClient extends CliClient {
-  calls: Array<{ method: string, request?: ShareRequest | GetRequest }>
+  calls: Array<{ method: string, request?: unknown }>
 }
 
 export interface FakeClientInit {
@@ -51,7 +65,7 @@ export interface FakeClientInit {
 /** Answers like a daemon would, from the script it was given; records every call */
 export function fakeClient (init: FakeClientInit = {}): FakeClient {
   const calls: FakeClient['calls'] = []
-  const answer = <T>(method: string, value: T, request?: ShareRequest | GetRequest): T => {
+  const answer = <T>(method: string, value: T, request?: unknown): T => {
     calls.push({ method, request })
     if (init.error != null) throw init.error
     return value
@@ -68,7 +82,16 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
       const done = events.at(-1)
       if (done?.type !== 'done') throw new Error('script the done event last')
       return done
-    }
+    },
+    status: async () => answer('status', STATUS),
+    peers: async () => answer('peers', PEERS),
+    connect: async (addr) => answer('connect', PEER_ID, addr),
+    providers: async (request, onProvider) => {
+      answer('providers', undefined, request)
+      onProvider(PROVIDER)
+      return 1
+    },
+    remove: async (fileId) => answer('remove', undefined, fileId)
   }
 }
 

@@ -71,7 +71,7 @@ describe('program', () => {
   })
 
   it('reports usage errors on one line with exit code 2', async () => {
-    for (const argv of [['get', FILE_ID], ['share'], ['lss'], ['ls', '--bogus'], ['daemon', '--api-port', 'http']]) {
+    for (const argv of [['get'], ['daemon', '--dht-mode', 'sometimes'], ['providers', FILE_ID, '--timeout', '-1'], ['share'], ['lss'], ['ls', '--bogus'], ['daemon', '--api-port', 'http']]) {
       const h = harness()
       assert.equal(await run(argv, h.deps), 2, argv.join(' '))
       assert.equal(h.stderr.length, 1)
@@ -82,7 +82,7 @@ describe('program', () => {
 
   it('reports usage errors as JSON with --json', async () => {
     const h = harness()
-    assert.equal(await run(['--json', 'get', FILE_ID], h.deps), 2)
+    assert.equal(await run(['--json', 'get'], h.deps), 2)
     assert.equal(JSON.parse(h.stderr[0]).error.code, 'ERR_USAGE')
   })
 
@@ -99,7 +99,16 @@ describe('program', () => {
     const h = harness()
     const code = await run(['daemon', '--repo', '/r', '--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/udp/0/webrtc-direct', '--api-port', '5001', '--json'], h.deps)
     assert.equal(code, 0)
-    assert.deepEqual(h.started, [{ repo: '/r', listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/udp/0/webrtc-direct'], apiPort: 5001 }])
+    assert.deepEqual(h.started, [{ repo: '/r', listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/udp/0/webrtc-direct'], apiPort: 5001, bootstrap: undefined, dhtMode: undefined, mdns: true }])
+  })
+
+  it('passes bootstrap peers, DHT mode and --no-mdns to the daemon', async () => {
+    const h = harness()
+    const code = await run(['daemon', '--repo', '/r', '--bootstrap', PEER_ADDR, '--bootstrap', PEER_ADDR.replace('4001', '4002'), '--dht-mode', 'server', '--no-mdns', '--json'], h.deps)
+    assert.equal(code, 0)
+    assert.deepEqual(h.started[0].bootstrap, [PEER_ADDR, PEER_ADDR.replace('4001', '4002')])
+    assert.equal(h.started[0].dhtMode, 'server')
+    assert.equal(h.started[0].mdns, false)
     assert.equal(JSON.parse(h.stdout[0]).peerId, PEER_ID)
   })
 

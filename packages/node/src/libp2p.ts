@@ -53,7 +53,8 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config }: 
     },
     services: {
       identify: identify(),
-      ping: ping(),
+      // the connection monitor pings too: leave room for `peershare peers` to measure latency
+      ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),
       autoNAT: autoNAT(),
       dht: kadDHT({
         protocol: config.dhtProtocol,

@@ -9,6 +9,11 @@ export interface DaemonCommandOptions {
   listen?: string[]
   /** control API port on 127.0.0.1; a free one when absent */
   apiPort?: number
+  /** peers to join the swarm through (added to the config file's and PEERSHARE_BOOTSTRAP's) */
+  bootstrap?: string[]
+  dhtMode?: 'auto' | 'client' | 'server'
+  /** look for peers on the LAN; on unless turned off */
+  mdns?: boolean
   json?: boolean
 }
 
@@ -36,7 +41,14 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
   if (running != null) {
     throw new DaemonRunningError(`A daemon is already running for repo ${options.repo} (peer id ${running.peerId})`)
   }
-  const node = await ctx.start({ repo: options.repo, listen: options.listen, apiPort: options.apiPort })
+  const node = await ctx.start({
+    repo: options.repo,
+    listen: options.listen,
+    apiPort: options.apiPort,
+    bootstrap: options.bootstrap,
+    dhtMode: options.dhtMode,
+    mdns: options.mdns ?? true
+  })
   if (options.json === true) {
     print(JSON.stringify({ peerId: node.peerId, addresses: node.addresses, api: node.api }))
   } else {

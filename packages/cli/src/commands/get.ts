@@ -1,4 +1,4 @@
-/** `peershare get <ref> --peer <multiaddr>`: download a file from a peer, verified */
+/** `peershare get <ref> [--peer <multiaddr>]`: download a file, from a peer or from providers the DHT finds, verified */
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { type GetEvent, OutputExistsError } from '@peershare/node'
@@ -18,8 +18,8 @@ export interface ProgressDisplay {
 export interface GetCommandOptions {
   /** file id or SHA-256 */
   ref: string
-  /** multiaddr of a peer that has the file, ending in /p2p/<peer id> */
-  peer: string
+  /** multiaddr of a peer that has the file, ending in /p2p/<peer id>; without it the DHT is asked */
+  peer?: string
   /** destination file or existing directory, relative to the context's cwd */
   output?: string
   json?: boolean

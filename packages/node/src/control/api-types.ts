@@ -8,6 +8,10 @@
  *   POST   /v1/share  ShareRequest -> FileInfo
  *   POST   /v1/get    GetRequest   -> NDJSON stream of GetEvent, ending in done or error
  *   DELETE /v1/files/:fileId       -> { removed: fileId }
+ *   GET    /v1/status              -> NodeStatus
+ *   GET    /v1/peers               -> { peers: PeerEntry[] }
+ *   POST   /v1/swarm/connect  ConnectRequest   -> { peerId }
+ *   POST   /v1/providers      ProvidersRequest -> NDJSON stream of ProvidersEvent, ending in done or error
  *
  * Errors: a non-2xx status with `{ error: ApiError }`.
  */
@@ -50,8 +54,8 @@ export interface ShareRequest {
 export interface GetRequest {
   /** file id or SHA-256 (hex, `sha256:` hex, or raw CID) */
   ref: string
-  /** multiaddr of a peer that has the file, ending in /p2p/<peer id> */
-  peer: string
+  /** multiaddr of a peer that has the file, ending in /p2p/<peer id>; without it, the DHT is asked */
+  peer?: string
   /** destination path or existing directory; relative to `cwd` */
   output?: string
   /** the client's working directory */
@@ -62,6 +66,26 @@ export type GetEvent =
   | { type: 'progress', fileId: string, name: string, bytesDone: number, bytesTotal: number, rate: number }
   | { type: 'done', file: FileInfo, path: string }
   | { type: 'error', error: ApiError }
+
+export interface ConnectRequest {
+  /** multiaddr ending in /p2p/<peer id> */
+  addr: string
+}
+
+export interface ProvidersRequest {
+  /** file id or SHA-256 */
+  ref: string
+  /** ms to keep looking (default: the node's lookupTimeout) */
+  timeout?: number
+}
+
+export type ProvidersEvent =
+  | { type: 'provider', peerId: string, addresses: string[], fileId?: string }
+  | { type: 'done', count: number }
+  | { type: 'error', error: ApiError }
+
+export type { NodeStatus } from '../status.js'
+export type { PeerEntry } from '../swarm/swarm.js'
 
 /** Contents of `<repo>/api.json`, written by a running daemon */
 export interface ApiEndpoint {

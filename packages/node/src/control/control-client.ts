@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { PeershareError } from '../errors.js'
 import { repoPaths } from '../repo.js'
-import type { ApiEndpoint, ApiError, FileInfo, GetEvent, GetRequest, NodeInfo, ShareRequest } from './api-types.js'
+import type { ApiEndpoint, ApiError, FileInfo, GetEvent, GetRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -48,6 +48,30 @@ export class ControlClient {
 
   async share (request: ShareRequest): Promise<FileInfo> {
     return this.json('POST', '/v1/share', request)
+  }
+
+  async status (): Promise<NodeStatus> {
+    return this.json('GET', '/v1/status')
+  }
+
+  async peers (): Promise<PeerEntry[]> {
+    return (await this.json<{ peers: PeerEntry[] }>('GET', '/v1/peers')).peers
+  }
+
+  /** Dials a peer; resolves with its peer id */
+  async connect (addr: string): Promise<string> {
+    return (await this.json<{ peerId: string }>('POST', '/v1/swarm/connect', { addr })).peerId
+  }
+
+  /** Streams providers of a file as they are found; resolves with how many */
+  async providers (request: ProvidersRequest, onProvider: (provider: Extract<ProvidersEvent, { type: 'provider' }>) => void, signal?: AbortSignal): Promise<number> {
+    const res = await this.request('POST', '/v1/providers', request, signal)
+    for await (const event of ndjson<ProvidersEvent>(res)) {
+      if (event.type === 'error') throw new ControlApiError(event.error)
+      if (event.type === 'provider') onProvider(event)
+      else return event.count
+    }
+    throw new ControlApiError({ code: 'ERR_INTERNAL', message: 'The daemon ended the lookup without a result' })
   }
 
   async remove (fileId: string): Promise<void> {

@@ -5,7 +5,7 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { parseFileRef } from '@peershare/protocol'
 import type { PeershareNode } from '../peershare-node.js'
 import type { FileRecord } from '../store/file-record.js'
-import type { FileInfo, GetEvent, GetRequest, NodeInfo, ShareRequest } from './api-types.js'
+import type { ApiError, ConnectRequest, FileInfo, GetEvent, GetRequest, NodeInfo, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
 import { sendJson } from './control-server.js'
 import { HttpError, toApiError } from './http-errors.js'
 import { VERSION } from '../version.js'
@@ -17,6 +17,13 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (route === 'GET /v1/files') return sendJson(res, 200, { files: (await node.list()).map(fileInfo) })
   if (route === 'POST /v1/share') return sendJson(res, 200, fileInfo(await node.share(...shareArgs(body))))
   if (route === 'POST /v1/get') return streamGet(node, res, getArgs(body))
+  if (route === 'GET /v1/status') return sendJson(res, 200, await node.status())
+  if (route === 'GET /v1/peers') return sendJson(res, 200, { peers: await node.peers() })
+  if (route === 'POST /v1/swarm/connect') {
+    const peerId = await node.connect(parseMultiaddr((body as Partial<ConnectRequest>)?.addr))
+    return sendJson(res, 200, { peerId: peerId.toString() })
+  }
+  if (route === 'POST /v1/providers') return streamProviders(node, res, providersArgs(body))
   const rm = /^DELETE \/v1\/files\/([A-Za-z0-9]+)$/.exec(route)
   if (rm != null) {
     await node.remove(rm[1])
@@ -60,7 +67,7 @@ function getArgs (body: unknown): GetRequest {
   const req = body as Partial<GetRequest>
   if (typeof req?.ref !== 'string') throw badRequest('get needs "ref": a file id or SHA-256')
   parseFileRef(req.ref)
-  if (typeof req.peer !== 'string') throw badRequest('get needs "peer": a multiaddr ending in /p2p/<peer id>')
+  if (req.peer != null && typeof req.peer !== 'string') throw badRequest('"peer" is a multiaddr ending in /p2p/<peer id>')
   if (req.output != null && typeof req.output !== 'string') throw badRequest('"output" is a path')
   if (req.cwd != null && (typeof req.cwd !== 'string' || !isAbsolute(req.cwd))) throw badRequest('"cwd" is an absolute path')
   return req as GetRequest
@@ -68,29 +75,65 @@ function getArgs (body: unknown): GetRequest {
 
 /** Runs a download, streaming progress as NDJSON; a client that hangs up cancels it */
 async function streamGet (node: PeershareNode, res: ServerResponse, args: GetRequest): Promise<void> {
-  let peer: Multiaddr
-  try {
-    peer = multiaddr(args.peer)
-  } catch {
-    throw badRequest(`Not a multiaddr: ${args.peer}`)
-  }
-  const controller = new AbortController()
-  res.on('close', () => { if (!res.writableFinished) controller.abort() })
-  res.writeHead(200, { 'content-type': 'application/x-ndjson' })
-  const send = (event: GetEvent): void => { res.write(`${JSON.stringify(event)}\n`) }
-  try {
+  const from = args.peer == null ? undefined : parseMultiaddr(args.peer)
+  await streamNdjson<GetEvent>(res, async (send, signal) => {
     const record = await node.get(args.ref, {
-      from: peer,
+      from,
       output: args.output,
       cwd: args.cwd,
-      signal: controller.signal,
+      signal,
       onProgress: (p) => send({ type: 'progress', ...p })
     })
     send({ type: 'done', file: fileInfo(record), path: record.location.kind === 'path' ? record.location.path : '' })
+  })
+}
+
+/** Streams providers as the DHT finds them */
+async function streamProviders (node: PeershareNode, res: ServerResponse, args: ProvidersRequest): Promise<void> {
+  await streamNdjson<ProvidersEvent>(res, async (send, signal) => {
+    let count = 0
+    for await (const provider of node.providers(args.ref, { timeout: args.timeout, signal })) {
+      count++
+      send({ type: 'provider', ...provider })
+    }
+    send({ type: 'done', count })
+  })
+}
+
+/**
+ * An NDJSON response: `work` sends events; a failure becomes a final error event;
+ * a client that hangs up aborts `work` through its signal.
+ */
+async function streamNdjson<E> (res: ServerResponse, work: (send: (event: E) => void, signal: AbortSignal) => Promise<void>): Promise<void> {
+  const controller = new AbortController()
+  res.on('close', () => { if (!res.writableFinished) controller.abort() })
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+  const send = (event: E | { type: 'error', error: ApiError }): void => { res.write(`${JSON.stringify(event)}\n`) }
+  try {
+    await work(send, controller.signal)
   } catch (err: any) {
     send({ type: 'error', error: toApiError(err) })
   }
   res.end()
+}
+
+function providersArgs (body: unknown): ProvidersRequest {
+  const req = body as Partial<ProvidersRequest>
+  if (typeof req?.ref !== 'string') throw badRequest('providers needs "ref": a file id or SHA-256')
+  parseFileRef(req.ref)
+  if (req.timeout != null && (typeof req.timeout !== 'number' || !(req.timeout > 0) || req.timeout > 600_000)) {
+    throw badRequest('"timeout" is a number of ms up to 600000')
+  }
+  return req as ProvidersRequest
+}
+
+function parseMultiaddr (text: unknown): Multiaddr {
+  if (typeof text !== 'string') throw badRequest('Expected a multiaddr')
+  try {
+    return multiaddr(text)
+  } catch {
+    throw badRequest(`Not a multiaddr: ${text}`)
+  }
 }
 
 function badRequest (message: string): HttpError {

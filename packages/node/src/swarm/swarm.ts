@@ -73,7 +73,10 @@ export class Swarm {
       byPeer.set(key, entry)
     }
     return Promise.all([...byPeer.values()].map(async ({ id, ...entry }) => {
-      const latency = await this.components.ping.ping(id, { signal: withTimeout(5000, signal) }).catch(() => undefined)
+      const latency = await this.components.ping.ping(id, { signal: withTimeout(5000, signal) }).catch((err: Error) => {
+        this.components.log('ping %p failed: %s', id, err.message)
+        return undefined
+      })
       return latency == null ? entry : { ...entry, latency }
     }))
   }

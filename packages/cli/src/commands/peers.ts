@@ -1,0 +1,17 @@
+/** `peershare peers`: connected peers with their addresses and latency */
+import type { CommandContext } from '../context.js'
+import { formatTable } from '../format.js'
+
+export async function peers (options: { json?: boolean }, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
+  const list = await client.peers()
+  if (options.json === true) {
+    print(JSON.stringify(list))
+    return
+  }
+  if (list.length === 0) {
+    print('Not connected to any peer: add one with `peershare swarm connect <multiaddr>` or start the daemon with --bootstrap')
+    return
+  }
+  const rows = list.map(p => [p.peerId, p.latency == null ? '?' : `${p.latency} ms`, p.addresses.join(' ')])
+  for (const line of formatTable(['PEER ID', 'LATENCY', 'ADDRESSES'], rows, [1])) print(line.trimEnd())
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict'
+import { peers } from '../src/commands/peers.js'
+import { providers } from '../src/commands/providers.js'
+import { rm } from '../src/commands/rm.js'
+import { status } from '../src/commands/status.js'
+import { swarmConnect } from '../src/commands/swarm-connect.js'
+import { FILE_ID, PEER_ADDR, PEER_ID, PROVIDER, STATUS, capture, fakeClient } from './fakes.js'
+
+describe('swarm and index commands', () => {
+  it('status prints mode, routing table, files and storage; --json the object', async () => {
+    const out = capture()
+    await status({}, { client: fakeClient(), print: out.print })
+    assert.ok(out.lines.some(l => l.includes('server mode, 7 peers in routing table')))
+    assert.ok(out.lines.some(l => l.startsWith('files') && l.endsWith('2')))
+    assert.ok(out.lines.some(l => l.includes('5.0 MiB')))
+    const json = capture()
+    await status({ json: true }, { client: fakeClient(), print: json.print })
+    assert.deepEqual(JSON.parse(json.lines[0]), STATUS)
+  })
+
+  it('peers prints a table with latency', async () => {
+    const out = capture()
+    await peers({}, { client: fakeClient(), print: out.print })
+    assert.match(out.lines[0], /PEER ID\s+LATENCY\s+ADDRESSES/)
+    assert.ok(out.lines[1].includes(PEER_ID) && out.lines[1].includes('3 ms'))
+  })
+
+  it('swarm connect checks the multiaddr locally before asking the daemon', async () => {
+    const client = fakeClient()
+    await assert.rejects(swarmConnect({ addr: 'not an addr' }, { client, print: capture().print }), { name: 'BadRequestError' })
+    assert.equal(client.calls.length, 0)
+    const out = capture()
+    await swarmConnect({ addr: PEER_ADDR }, { client, print: out.print })
+    assert.deepEqual(out.lines, [`Connected to ${PEER_ID}`])
+  })
+
+  it('providers streams each provider and converts the timeout to ms', async () => {
+    const client = fakeClient()
+    const out = capture()
+    await providers({ ref: FILE_ID, timeout: 2 }, { client, print: out.print })
+    assert.deepEqual(client.calls[0].request, { ref: FILE_ID, timeout: 2000 })
+    assert.ok(out.lines[0].startsWith(PEER_ID))
+    assert.equal(out.lines.at(-1), '1 provider(s)')
+    const json = capture()
+    await providers({ ref: FILE_ID, json: true }, { client: fakeClient(), print: json.print })
+    assert.deepEqual(JSON.parse(json.lines[0]), PROVIDER)
+  })
+
+  it('providers and rm reject a bad file id without a daemon', async () => {
+    const client = fakeClient()
+    await assert.rejects(providers({ ref: 'nope' }, { client, print: capture().print }), { name: 'InvalidFileIdError' })
+    await assert.rejects(rm({ fileId: 'nope' }, { client, print: capture().print }), { name: 'InvalidFileIdError' })
+    assert.equal(client.calls.length, 0)
+  })
+
+  it('rm removes by file id', async () => {
+    const client = fakeClient()
+    const out = capture()
+    await rm({ fileId: FILE_ID }, { client, print: out.print })
+    assert.deepEqual(client.calls, [{ method: 'remove', request: FILE_ID }])
+    assert.deepEqual(out.lines, [`Removed ${FILE_ID}`])
+  })
+})

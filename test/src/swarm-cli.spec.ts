@@ -1,0 +1,108 @@
+/**
+ * The swarm through the real program: three daemon processes, two of them knowing
+ * only the first as bootstrap peer; files found and fetched by id or SHA-256 with no
+ * address given, and the swarm commands (status, peers, swarm connect, providers, rm).
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type DaemonProcess, children, cli, jsonError, sha256File, startDaemon, until } from './processes.js'
+
+describe('peershare swarm commands end to end (real processes)', function () {
+  this.timeout(90_000)
+  let dir: string
+  let a: DaemonProcess
+  let b: DaemonProcess
+  let c: DaemonProcess
+  let source: string
+  let fileId: string
+  let sha256: string
+
+  const tcpAddress = (d: DaemonProcess): string => d.info.addresses.find(x => x.includes('/tcp/')) as string
+  const json = async (d: DaemonProcess, args: string[]): Promise<any> => {
+    const result = await cli(['--repo', d.repo, '--json', ...args], dir)
+    assert.equal(result.code, 0, result.stderr)
+    return JSON.parse(result.stdout)
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'peershare-swarm-e2e-'))
+    a = await startDaemon(join(dir, 'a'), dir, ['--dht-mode', 'server'])
+    const boot = ['--dht-mode', 'server', '--bootstrap', tcpAddress(a)]
+    ;[b, c] = await Promise.all([startDaemon(join(dir, 'b'), dir, boot), startDaemon(join(dir, 'c'), dir, boot)])
+    source = join(dir, 'swarm.bin')
+    await writeFile(source, randomBytes(2 * 1024 * 1024 + 99))
+  })
+
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL')
+    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('status reports server mode, a routing table and no files; peers lists the bootstrap node', async () => {
+    let status = await json(b, ['status'])
+    for (let i = 0; i < 100 && status.dht.routingTableSize === 0; i++) {
+      await new Promise(resolve => setTimeout(resolve, 100))
+      status = await json(b, ['status'])
+    }
+    assert.equal(status.peerId, b.info.peerId)
+    assert.equal(status.dht.mode, 'server')
+    assert.equal(status.dht.protocol, '/peershare/kad/1.0.0')
+    assert.ok(status.dht.routingTableSize >= 1)
+    assert.equal(status.files, 0)
+    const peers = await json(b, ['peers'])
+    const boot = peers.find((p: any) => p.peerId === a.info.peerId)
+    assert.ok(boot != null, 'connected to the bootstrap node')
+    assert.equal(typeof boot.latency, 'number')
+  })
+
+  it('share on B is found by C by file id and by SHA-256, without any address', async () => {
+    const shared = await json(b, ['share', source])
+    fileId = shared.fileId
+    sha256 = shared.sha256
+    let providers: any[] = []
+    for (let i = 0; i < 20 && providers.length === 0; i++) {
+      const result = await cli(['--repo', c.repo, '--json', 'providers', fileId, '--timeout', '5'], dir)
+      assert.equal(result.code, 0, result.stderr)
+      providers = result.stdout.trim().split('\n').filter(l => l !== '').map(l => JSON.parse(l))
+    }
+    assert.ok(providers.some(p => p.peerId === b.info.peerId), 'B provides the file')
+    const bySha = await cli(['--repo', c.repo, '--json', 'providers', sha256, '--timeout', '10'], dir)
+    const resolved = bySha.stdout.trim().split('\n').map(l => JSON.parse(l)).find(p => p.peerId === b.info.peerId)
+    assert.equal(resolved?.fileId, fileId, 'a SHA-256 lookup resolves the file id')
+  })
+
+  it('get on C with no --peer downloads from B through the DHT', async () => {
+    const out = join(dir, 'from-dht.bin')
+    const result = await cli(['--repo', c.repo, 'get', fileId, '-o', out], dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(await sha256File(out), await sha256File(source))
+    const status = await json(c, ['status'])
+    assert.equal(status.files, 1, 'C keeps the download and serves it')
+  })
+
+  it('get of a file nobody has fails with ERR_FILE_NOT_FOUND', async () => {
+    const missing = 'ab'.repeat(32)
+    const result = await cli(['--repo', c.repo, '--json', 'get', missing, '-o', join(dir, 'missing.bin')], dir)
+    assert.equal(result.code, 1)
+    assert.equal(jsonError(result).code, 'ERR_FILE_NOT_FOUND')
+  })
+
+  it('swarm connect dials a peer by multiaddr', async () => {
+    const result = await json(c, ['swarm', 'connect', tcpAddress(b)])
+    assert.equal(result.peerId, b.info.peerId)
+    const peers = await json(c, ['peers'])
+    assert.ok(peers.some((p: any) => p.peerId === b.info.peerId))
+  })
+
+  it('rm on B forgets the file; ls no longer shows it', async () => {
+    assert.deepEqual(await json(b, ['rm', fileId]), { removed: fileId })
+    const files = await json(b, ['ls'])
+    assert.ok(!files.some((f: any) => f.fileId === fileId))
+    const again = await cli(['--repo', b.repo, '--json', 'rm', fileId], dir)
+    assert.equal(jsonError(again).code, 'ERR_FILE_NOT_FOUND')
+  })
+})
