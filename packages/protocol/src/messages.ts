@@ -37,7 +37,8 @@ export interface FileMetadata {
 
 export type Message =
   | { type: 'want', fileId?: FileId, sha256?: Uint8Array }
-  | { type: 'offer', fileId: FileId, manifest: Uint8Array, metadata: FileMetadata }
+  | { type: 'offer', fileId: FileId, manifest: Uint8Array, metadata: FileMetadata, have?: Uint8Array }
+  | { type: 'have', chunks: number[] }
   | { type: 'request', chunks: number[], priority: Priority }
   | { type: 'chunk', index: number, hash: Uint8Array, data: Uint8Array }
   | { type: 'cancel', chunks: number[] }
@@ -75,9 +76,11 @@ function toPb (msg: Message): Partial<Pb> {
       offer: {
         fileId: bytes(msg.fileId.bytes),
         manifest: bytes(msg.manifest),
-        metadata: { ...msg.metadata, created: BigInt(Math.max(0, Math.floor(msg.metadata.created))) }
+        metadata: { ...msg.metadata, created: BigInt(Math.max(0, Math.floor(msg.metadata.created))) },
+        have: bytes(msg.have)
       }
     }
+    case 'have': return { have: { chunks: msg.chunks } }
     case 'request': return { request: { chunks: msg.chunks, priority: PRIORITY_TO_PB[msg.priority] } }
     case 'chunk': return { chunk: { index: msg.index, hash: bytes(msg.hash), data: bytes(msg.data) } }
     case 'cancel': return { cancel: { chunks: msg.chunks } }
@@ -99,6 +102,7 @@ export function decodeMessage (bytes: Uint8Array | Uint8ArrayList): Message {
       limits: {
         request: { chunks: MAX_CHUNKS_PER_REQUEST },
         cancel: { chunks: MAX_CHUNKS_PER_REQUEST },
+        have: { chunks: MAX_CHUNKS_PER_REQUEST },
         offer: { metadata: { tags: MAX_TAGS } }
       }
     })
@@ -126,6 +130,7 @@ function fromPb (pb: Pb): Message {
     return { type: 'chunk', index, hash, data }
   }
   if (pb.cancel != null) return { type: 'cancel', chunks: checkIndices(pb.cancel.chunks) }
+  if (pb.have != null) return { type: 'have', chunks: checkIndices(pb.have.chunks) }
   if (pb.pause != null) return { type: 'pause' }
   if (pb.resume != null) return { type: 'resume' }
   if (pb.complete != null) return { type: 'complete' }
@@ -149,7 +154,9 @@ function decodeOffer (offer: NonNullable<Pb['offer']>): Message {
   if (offer.manifest.byteLength === 0 || offer.manifest.byteLength > MAX_MANIFEST_BYTES) {
     throw new InvalidMessageError('Offer manifest is empty or too large')
   }
-  return { type: 'offer', fileId: wrapFileId(offer.fileId), manifest: offer.manifest, metadata: decodeMetadata(offer.metadata) }
+  if (offer.have.byteLength > Math.ceil(MAX_CHUNKS / 8)) throw new InvalidMessageError('Offer bitfield too large')
+  const msg: Message = { type: 'offer', fileId: wrapFileId(offer.fileId), manifest: offer.manifest, metadata: decodeMetadata(offer.metadata) }
+  return offer.have.byteLength > 0 ? { ...msg, have: offer.have } : msg
 }
 
 /** Validates metadata from a peer; the name passes the one sanitiser */

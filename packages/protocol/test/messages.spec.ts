@@ -55,6 +55,8 @@ const examples: Message[] = [
   { type: 'chunk', index: 3, hash: sha256(bytesOf(100, 2)), data: bytesOf(100, 2) },
   { type: 'chunk', index: 0, hash: new Uint8Array(0), data: bytesOf(16_384, 4) },
   { type: 'chunk', index: MAX_CHUNKS - 1, hash: new Uint8Array(32), data: new Uint8Array(0) },
+  { type: 'offer', fileId, manifest: manifestBytes, metadata, have: Uint8Array.from([0b10100000]) },
+  { type: 'have', chunks: [9, 2] },
   { type: 'cancel', chunks: [5, 4, 3] },
   { type: 'cancel', chunks: [] },
   { type: 'pause' },
@@ -75,7 +77,8 @@ function offerPb (md: Partial<typeof metadata> = {}): Pb {
     offer: {
       fileId: fileId.bytes as Bytes,
       manifest: manifestBytes as Bytes,
-      metadata: { ...metadata, ...md, created: BigInt(md.created ?? metadata.created) }
+      metadata: { ...metadata, ...md, created: BigInt(md.created ?? metadata.created) },
+      have: new Uint8Array(0) as Bytes
     }
   }
 }
@@ -147,8 +150,8 @@ describe('exchange messages', () => {
     })
 
     it('a message with only unknown fields', () => {
-      // field 10, varint 0; field 15, length-delimited, 2 bytes
-      assert.throws(() => decodeMessage(Uint8Array.of(0x50, 0x00)), INVALID)
+      // field 20, varint 0; field 15, length-delimited, 2 bytes
+      assert.throws(() => decodeMessage(Uint8Array.of(0xa0, 0x01, 0x00)), INVALID)
       assert.throws(() => decodeMessage(Uint8Array.of(0x7a, 0x02, 0x01, 0x02)), INVALID)
     })
 

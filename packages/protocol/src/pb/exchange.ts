@@ -339,6 +339,7 @@ export interface Offer {
   fileId: Uint8Array<ArrayBuffer>
   manifest: Uint8Array<ArrayBuffer>
   metadata?: Metadata
+  have: Uint8Array<ArrayBuffer>
 }
 
 export namespace Offer {
@@ -366,13 +367,19 @@ export namespace Offer {
           Metadata.codec().encode(obj.metadata, w)
         }
 
+        if ((obj.have != null && obj.have.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.have)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           fileId: uint8ArrayAlloc(0),
-          manifest: uint8ArrayAlloc(0)
+          manifest: uint8ArrayAlloc(0),
+          have: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -393,6 +400,10 @@ export namespace Offer {
               obj.metadata = Metadata.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.metadata
               })
+              break
+            }
+            case 4: {
+              obj.have = reader.bytes()
               break
             }
             default: {
@@ -429,6 +440,13 @@ export namespace Offer {
                 limits: opts.limits?.metadata
               })
 
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.have`,
+                value: reader.bytes()
+              }
               break
             }
             default: {
@@ -479,6 +497,11 @@ export namespace Offer {
     value: bigint
   }
 
+  export interface OfferHaveFieldEvent {
+    field: '$.have'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Offer>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Offer.codec())
   }
@@ -487,8 +510,116 @@ export namespace Offer {
     return decodeMessage(buf, Offer.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Offer>): Generator<OfferFileIdFieldEvent | OfferManifestFieldEvent | OfferMetadataNameFieldEvent | OfferMetadataMimeTypeFieldEvent | OfferMetadataDescriptionFieldEvent | OfferMetadataTagsFieldEvent | OfferMetadataCreatedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Offer>): Generator<OfferFileIdFieldEvent | OfferManifestFieldEvent | OfferMetadataNameFieldEvent | OfferMetadataMimeTypeFieldEvent | OfferMetadataDescriptionFieldEvent | OfferMetadataTagsFieldEvent | OfferMetadataCreatedFieldEvent | OfferHaveFieldEvent> {
     return streamMessage(buf, Offer.codec(), opts)
+  }
+}
+
+export interface Have {
+  chunks: number[]
+}
+
+export namespace Have {
+  let _codec: Codec<Have>
+
+  export const codec = (): Codec<Have> => {
+    if (_codec == null) {
+      _codec = message<Have>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.chunks != null && obj.chunks.length > 0) {
+          for (const value of obj.chunks) {
+            w.uint32(8)
+            w.uint32(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          chunks: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.chunks != null && obj.chunks.length === opts.limits.chunks) {
+                throw new MaxLengthError('Decode error - repeated field "chunks" had too many elements')
+              }
+
+              obj.chunks.push(reader.uint32())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          chunks: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.chunks != null && obj.chunks === opts.limits.chunks) {
+                throw new MaxLengthError('Streaming decode error - repeated field "chunks" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.chunks[]`,
+                index: obj.chunks,
+                value: reader.uint32()
+              }
+
+              obj.chunks++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HaveChunksFieldEvent {
+    field: '$.chunks[]'
+    index: number
+    value: number
+  }
+
+  export function encode (obj: Partial<Have>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Have.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Have>): Have {
+    return decodeMessage(buf, Have.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Have>): Generator<HaveChunksFieldEvent> {
+    return streamMessage(buf, Have.codec(), opts)
   }
 }
 
@@ -1202,6 +1333,7 @@ export interface ExchangeMessage {
   resume?: Resume
   complete?: Complete
   failure?: Failure
+  have?: Have
 }
 
 export namespace ExchangeMessage {
@@ -1257,6 +1389,11 @@ export namespace ExchangeMessage {
         if (obj.failure != null) {
           w.uint32(74)
           Failure.codec().encode(obj.failure, w)
+        }
+
+        if (obj.have != null) {
+          w.uint32(82)
+          Have.codec().encode(obj.have, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1322,6 +1459,12 @@ export namespace ExchangeMessage {
             case 9: {
               obj.failure = Failure.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.failure
+              })
+              break
+            }
+            case 10: {
+              obj.have = Have.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.have
               })
               break
             }
@@ -1403,6 +1546,13 @@ export namespace ExchangeMessage {
 
               break
             }
+            case 10: {
+              yield * Have.codec().stream(reader, reader.uint32(), `${prefix}.have`, {
+                limits: opts.limits?.have
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1461,6 +1611,11 @@ export namespace ExchangeMessage {
     value: bigint
   }
 
+  export interface ExchangeMessageOfferHaveFieldEvent {
+    field: '$.offer.have'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface ExchangeMessageRequestChunksFieldEvent {
     field: '$.request.chunks[]'
     index: number
@@ -1503,6 +1658,12 @@ export namespace ExchangeMessage {
     value: string
   }
 
+  export interface ExchangeMessageHaveChunksFieldEvent {
+    field: '$.have.chunks[]'
+    index: number
+    value: number
+  }
+
   export function encode (obj: Partial<ExchangeMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ExchangeMessage.codec())
   }
@@ -1511,7 +1672,7 @@ export namespace ExchangeMessage {
     return decodeMessage(buf, ExchangeMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExchangeMessage>): Generator<ExchangeMessageWantFileIdFieldEvent | ExchangeMessageWantSha256FieldEvent | ExchangeMessageOfferFileIdFieldEvent | ExchangeMessageOfferManifestFieldEvent | ExchangeMessageOfferMetadataNameFieldEvent | ExchangeMessageOfferMetadataMimeTypeFieldEvent | ExchangeMessageOfferMetadataDescriptionFieldEvent | ExchangeMessageOfferMetadataTagsFieldEvent | ExchangeMessageOfferMetadataCreatedFieldEvent | ExchangeMessageRequestChunksFieldEvent | ExchangeMessageRequestPriorityFieldEvent | ExchangeMessageChunkIndexFieldEvent | ExchangeMessageChunkHashFieldEvent | ExchangeMessageChunkDataFieldEvent | ExchangeMessageCancelChunksFieldEvent | ExchangeMessageFailureCodeFieldEvent | ExchangeMessageFailureMessageFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExchangeMessage>): Generator<ExchangeMessageWantFileIdFieldEvent | ExchangeMessageWantSha256FieldEvent | ExchangeMessageOfferFileIdFieldEvent | ExchangeMessageOfferManifestFieldEvent | ExchangeMessageOfferMetadataNameFieldEvent | ExchangeMessageOfferMetadataMimeTypeFieldEvent | ExchangeMessageOfferMetadataDescriptionFieldEvent | ExchangeMessageOfferMetadataTagsFieldEvent | ExchangeMessageOfferMetadataCreatedFieldEvent | ExchangeMessageOfferHaveFieldEvent | ExchangeMessageRequestChunksFieldEvent | ExchangeMessageRequestPriorityFieldEvent | ExchangeMessageChunkIndexFieldEvent | ExchangeMessageChunkHashFieldEvent | ExchangeMessageChunkDataFieldEvent | ExchangeMessageCancelChunksFieldEvent | ExchangeMessageFailureCodeFieldEvent | ExchangeMessageFailureMessageFieldEvent | ExchangeMessageHaveChunksFieldEvent> {
     return streamMessage(buf, ExchangeMessage.codec(), opts)
   }
 }
