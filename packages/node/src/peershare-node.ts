@@ -15,6 +15,7 @@ import { openSource } from './download/open-source.js'
 import { FileNotFoundError } from './errors.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
 import { FetchSession } from './exchange/fetch-session.js'
+import { servableFiles } from './exchange/servable.js'
 import { FileIndex } from './index/file-index.js'
 import { createPeershareLibp2p, type PeershareLibp2p } from './libp2p.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
@@ -55,7 +56,7 @@ export class PeershareNode {
     this.datastore = datastore
     this.libp2p = libp2p
     this.store = new FileStore({ datastore, blobDir: paths.blobs })
-    this.exchange = new ExchangeServer({ libp2p, store: this.store, limits: config.exchange, log: logger('peershare:node:exchange') })
+    this.exchange = new ExchangeServer({ libp2p, files: servableFiles(this.store), limits: config.exchange, log: logger('peershare:node:exchange') })
     this.index = new FileIndex({ dht: libp2p.services.dht, peerId: libp2p.peerId, log: logger('peershare:node:index') })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, log: logger('peershare:node:swarm') }, config)
   }

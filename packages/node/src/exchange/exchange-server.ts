@@ -4,16 +4,16 @@
  * peer as a Failure message when the stream still works, then the stream is closed;
  * nothing a peer sends can take the node down.
  */
-import type { Libp2p, Logger, Stream } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { EXCHANGE_PROTOCOL, MAX_DOWNLOADER_MESSAGE_BYTES, ProtocolError, encodeMessage } from '@peershare/protocol'
 import type { ExchangeLimits } from '../config.js'
-import type { FileStore } from '../store/file-store.js'
+import type { ServableFiles } from './servable.js'
 import { FramedStream } from './framed-stream.js'
 import { SessionFailure, serveSession } from './serve-session.js'
 
 export interface ExchangeServerComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle'>
-  store: Pick<FileStore, 'get' | 'findBySha256' | 'openReader'>
+  files: ServableFiles
   limits: ExchangeLimits
   log: Logger
 }
@@ -27,7 +27,7 @@ export class ExchangeServer {
   }
 
   async start (): Promise<void> {
-    await this.components.libp2p.handle(EXCHANGE_PROTOCOL, async (stream) => this.onStream(stream), {
+    await this.components.libp2p.handle(EXCHANGE_PROTOCOL, async (stream, connection) => this.onStream(stream, connection.remotePeer), {
       maxInboundStreams: this.components.limits.maxInboundStreamsPerConnection
     })
   }
@@ -47,7 +47,7 @@ export class ExchangeServer {
     return { sessions: this.sessions.size, unsentBytes }
   }
 
-  private async onStream (stream: Stream): Promise<void> {
+  private async onStream (stream: Stream, peer: PeerId): Promise<void> {
     const { limits, log } = this.components
     const framed = new FramedStream(stream, { maxMessageBytes: MAX_DOWNLOADER_MESSAGE_BYTES, highWaterMark: limits.readHighWaterMark })
     if (this.sessions.size >= limits.maxSessions) {
@@ -57,7 +57,7 @@ export class ExchangeServer {
     const controller = new AbortController()
     this.sessions.set(controller, stream)
     try {
-      await serveSession(this.components, framed, controller.signal)
+      await serveSession(this.components, framed, peer, controller.signal)
       await framed.close({ signal: AbortSignal.timeout(limits.requestTimeout) }).catch(() => framed.abort(new Error('close timed out')))
     } catch (err: any) {
       log('exchange session with %s ended: %s', stream.id, err.message)

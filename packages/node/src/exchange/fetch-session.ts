@@ -8,6 +8,7 @@
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import {
+  Bitfield,
   EXCHANGE_PROTOCOL,
   MAX_MESSAGE_BYTES,
   decodeMessage,
@@ -39,6 +40,11 @@ export interface ReceivedChunk {
   data: Uint8Array
 }
 
+/** What a provider sends during a session: a chunk, or news that it has more chunks */
+export type SessionEvent =
+  | { type: 'chunk', index: number, data: Uint8Array }
+  | { type: 'have', chunks: number[] }
+
 export class FetchSession {
   private constructor (
     readonly peer: PeerId,
@@ -47,6 +53,8 @@ export class FetchSession {
     /** the manifest's bytes, verified against the file id */
     readonly manifestBytes: Uint8Array,
     readonly metadata: FileMetadata,
+    /** the chunks the provider has (it grows with Have messages) */
+    readonly have: Bitfield,
     private readonly framed: FramedStream,
     private readonly requestTimeout: number
   ) {}
@@ -60,7 +68,8 @@ export class FetchSession {
       const reply = await readReply(framed, peer, opts.signal, signal)
       if (reply.type !== 'offer') throw new PeerMisbehavedError(`Peer ${peer} answered Want with ${reply.type}`)
       const manifest = await checkOffer(peer, ref, reply)
-      return new FetchSession(peer, reply.fileId, manifest, reply.manifest, reply.metadata, framed, components.limits.requestTimeout)
+      const have = decodeHave(peer, manifest, reply.have)
+      return new FetchSession(peer, reply.fileId, manifest, reply.manifest, reply.metadata, have, framed, components.limits.requestTimeout)
     } catch (err: any) {
       framed.abort(err)
       throw err
@@ -93,11 +102,25 @@ export class FetchSession {
     }
   }
 
-  /** The next chunk the provider sends; a stall longer than the request timeout fails */
+  /** The next chunk the provider sends (Have news is recorded in `have`); a stall past the request timeout fails */
   async next (signal?: AbortSignal): Promise<ReceivedChunk> {
+    while (true) {
+      const event = await this.nextEvent(signal)
+      if (event.type === 'chunk') return event
+    }
+  }
+
+  /** The next chunk or Have news from the provider; a stall past the request timeout fails */
+  async nextEvent (signal?: AbortSignal): Promise<SessionEvent> {
     const msg = await readReply(this.framed, this.peer, withTimeout(this.requestTimeout, signal), signal)
-    if (msg.type !== 'chunk') throw new PeerMisbehavedError(`Peer ${this.peer} sent ${msg.type} where a chunk was expected`)
-    return { index: msg.index, data: msg.data }
+    if (msg.type === 'chunk') return { type: 'chunk', index: msg.index, data: msg.data }
+    if (msg.type === 'have') {
+      const count = this.manifest.chunkHashes.length
+      if (msg.chunks.some(i => i >= count)) throw new PeerMisbehavedError(`Peer ${this.peer} announced a chunk beyond the file`)
+      for (const i of msg.chunks) this.have.set(i)
+      return { type: 'have', chunks: msg.chunks }
+    }
+    throw new PeerMisbehavedError(`Peer ${this.peer} sent ${msg.type} where a chunk was expected`)
   }
 
   /** Tells the provider we are done and closes our side */
@@ -150,6 +173,16 @@ async function readReply (framed: FramedStream, peer: PeerId, signal: AbortSigna
     throw new RemoteFailureError(`Peer ${peer} refused: ${msg.code}: ${msg.message}`)
   }
   return msg
+}
+
+function decodeHave (peer: PeerId, manifest: Manifest, bytes: Uint8Array | undefined): Bitfield {
+  const count = manifest.chunkHashes.length
+  if (bytes == null) return Bitfield.full(count)
+  try {
+    return Bitfield.decode(count, bytes)
+  } catch (err: any) {
+    throw new PeerMisbehavedError(`Peer ${peer} sent a bad have-bitfield: ${err.message}`)
+  }
 }
 
 async function checkOffer (peer: PeerId, ref: FileRef, offer: Extract<Message, { type: 'offer' }>): Promise<Manifest> {

@@ -4,8 +4,9 @@
  * honouring Cancel, Pause and Resume, until it sends Complete or goes quiet.
  * Reading and writing run side by side; the queue of requested chunks is bounded.
  */
-import type { Logger } from '@libp2p/interface'
+import type { Logger, PeerId } from '@libp2p/interface'
 import {
+  MAX_CHUNKS_PER_REQUEST,
   bytesToHex,
   decodeMessage,
   encodeMessage,
@@ -16,11 +17,13 @@ import {
 } from '@peershare/protocol'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import type { ExchangeLimits } from '../config.js'
-import type { ChunkReader, FileStore, StoredFile } from '../store/file-store.js'
+import { withTimeout } from '../signals.js'
+import type { ChunkReader } from '../store/file-store.js'
+import type { ServableFile, ServableFiles } from './servable.js'
 import type { FramedStream } from './framed-stream.js'
 
 export interface ServeSessionComponents {
-  store: Pick<FileStore, 'get' | 'findBySha256' | 'openReader'>
+  files: ServableFiles
   limits: ExchangeLimits
   log: Logger
 }
@@ -31,29 +34,29 @@ export class SessionFailure extends Error {
   constructor (readonly failure: FailureCode, message: string) { super(message) }
 }
 
-export async function serveSession (components: ServeSessionComponents, framed: FramedStream, signal: AbortSignal): Promise<void> {
+export async function serveSession (components: ServeSessionComponents, framed: FramedStream, peer: PeerId, signal: AbortSignal): Promise<void> {
   const first = await readMessage(framed, components.limits.requestTimeout, signal)
   if (first?.type !== 'want') throw new SessionFailure('bad-request', 'A session starts with Want')
-  const stored = await lookup(components.store, first)
-  const reader = stored == null ? undefined : await components.store.openReader(stored)
-  if (stored == null || reader == null) throw new SessionFailure('not-found', 'File not found')
+  const wanted = first.fileId != null ? { fileId: first.fileId.toString() } : { sha256: bytesToHex(first.sha256 as Uint8Array) }
+  const file = await components.files.find(wanted, peer)
+  const reader = file == null ? undefined : await file.open()
+  if (file == null || reader == null) throw new SessionFailure('not-found', 'File not found')
+  const server = new ChunkServer(components, framed, file, reader, signal)
+  // subscribe before the offer, so no chunk verified in between goes unannounced
+  const unwatch = file.watch?.(index => { server.announce(index) })
   try {
     await framed.write(encodeMessage({
       type: 'offer',
-      fileId: parseFileId(stored.record.fileId),
-      manifest: stored.manifestBytes,
-      metadata: stored.record.metadata
+      fileId: parseFileId(file.fileId),
+      manifest: file.manifestBytes,
+      metadata: file.metadata,
+      have: file.have?.toBytes()
     }), { signal })
-    await new ChunkServer(components, framed, stored, reader, signal).run()
+    await server.run()
   } finally {
+    unwatch?.()
     await reader.close()
   }
-}
-
-async function lookup (store: ServeSessionComponents['store'], want: Extract<Message, { type: 'want' }>): Promise<StoredFile | undefined> {
-  if (want.fileId != null) return store.get(want.fileId.toString())
-  const fileId = await store.findBySha256(bytesToHex(want.sha256 as Uint8Array))
-  return fileId == null ? undefined : store.get(fileId)
 }
 
 /** Reads one message, or null on clean end of stream; fails after `timeout` ms */
@@ -79,6 +82,8 @@ async function readOrTimeout (framed: FramedStream, timeout: number, signal: Abo
 /** Serves Requests for one file until the downloader is done */
 class ChunkServer {
   private readonly queue: number[] = []
+  /** chunks verified since the offer, not yet announced with Have */
+  private readonly announced: number[] = []
   private paused = false
   private done = false
   private writing = false
@@ -87,10 +92,16 @@ class ChunkServer {
   constructor (
     private readonly components: ServeSessionComponents,
     private readonly framed: FramedStream,
-    private readonly stored: StoredFile,
+    private readonly file: ServableFile,
     private readonly reader: ChunkReader,
     private readonly signal: AbortSignal
   ) {}
+
+  /** Queues a Have for a chunk verified since the offer (partial files only) */
+  announce (index: number): void {
+    this.announced.push(index)
+    this.notify()
+  }
 
   /** Resolves when the downloader is done; rejects on the first read or write failure */
   async run (): Promise<void> {
@@ -126,8 +137,10 @@ class ChunkServer {
   }
 
   private enqueue (chunks: number[], priority: Priority): void {
-    const count = this.stored.manifest.chunkHashes.length
+    const count = this.file.manifest.chunkHashes.length
     if (chunks.some(i => i >= count)) throw new SessionFailure('bad-request', `Chunk index out of range (file has ${count})`)
+    const have = this.file.have
+    if (have != null && chunks.some(i => !have.has(i))) throw new SessionFailure('bad-request', 'Requested a chunk we did not offer')
     if (this.queue.length + chunks.length > this.components.limits.maxQueuedChunks) {
       throw new SessionFailure('busy', `More than ${this.components.limits.maxQueuedChunks} chunks queued`)
     }
@@ -145,6 +158,11 @@ class ChunkServer {
 
   private async writeLoop (): Promise<void> {
     while (!this.done) {
+      if (this.announced.length > 0) {
+        const chunks = this.announced.splice(0, MAX_CHUNKS_PER_REQUEST)
+        await this.framed.write(encodeMessage({ type: 'have', chunks }), { signal: withTimeout(this.components.limits.requestTimeout, this.signal) })
+        continue
+      }
       if (this.paused || this.queue.length === 0) {
         await new Promise<void>(resolve => { this.wake = resolve })
         continue
@@ -153,8 +171,8 @@ class ChunkServer {
       this.writing = true
       const data = await this.reader.read(index)
       // a peer that stops reading stalls this write; past the request timeout it is dropped
-      const signal = AbortSignal.any([this.signal, AbortSignal.timeout(this.components.limits.requestTimeout)])
-      await this.framed.write(encodeMessage({ type: 'chunk', index, hash: this.stored.manifest.chunkHashes[index], data }), { signal })
+      const signal = withTimeout(this.components.limits.requestTimeout, this.signal)
+      await this.framed.write(encodeMessage({ type: 'chunk', index, hash: this.file.manifest.chunkHashes[index], data }), { signal })
       this.writing = false
     }
   }
