@@ -63,7 +63,8 @@ function parseOptions (argv: string[]): Options {
   }
   let sizes = (values.size ?? '256MiB').split(',').map(parseSize)
   if (values.large) sizes = [GiB]
-  if (values['rss-check']) sizes = [...new Set([...sizes, 256 * MiB, GiB])]
+  // the RSS check compares the smallest and the largest size run (also without the flag)
+  if (values['rss-check']) sizes = [256 * MiB, GiB]
   const runs = Number(values.runs)
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got '${values.runs}'`)
   if (values.only != null && values.only !== 'baseline' && values.only !== 'peershare') throw new Error(`--only must be 'baseline' or 'peershare'`)
@@ -77,7 +78,7 @@ function parseOptions (argv: string[]): Options {
   const timeout = values.timeout == null ? undefined : Number(values.timeout)
   if (timeout != null && !(timeout > 0)) throw new Error(`--timeout must be a positive number of seconds`)
   return {
-    sizes: sizes.sort((a, b) => a - b),
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
     runs,
     only: values.only as Impl | undefined,
     timeoutMs: timeout == null ? undefined : timeout * 1000,

@@ -186,7 +186,7 @@ describe('peershare CLI end to end (real processes)', function () {
 
   it('usage errors exit 2; --help and --version exit 0', async () => {
     const [usage, help, getHelp, version] = await Promise.all([
-      cli(['get', fileId, '--repo', b.repo], dir),
+      cli(['get', '--repo', b.repo], dir),
       cli(['--help'], dir),
       cli(['get', '--help'], dir),
       cli(['--version'], dir)

@@ -42,6 +42,7 @@ export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEn
     exchange: { ...file.exchange, ...init.exchange },
     muxer: { ...file.muxer, ...init.muxer },
     provide: { ...file.provide, ...init.provide },
+    transfer: { ...file.transfer, ...init.transfer },
     bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])]
   }
 }

@@ -6,6 +6,7 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_CHUNK_SIZE, MAX_OUTSTANDING_CHUNKS, isValidChunkSize } from '@peershare/protocol'
+import type { TransferSettings } from './download/transfer.js'
 import { ConfigError } from './errors.js'
 
 export interface ExchangeLimits {
@@ -30,8 +31,8 @@ export interface NodeConfig {
   listen: string[]
   /** Chunk size for newly shared files (bytes, power of two) */
   chunkSize: number
-  /** Bytes of chunk requests kept in flight per source when downloading */
-  downloadWindowBytes: number
+  /** Multi-source downloads */
+  transfer: TransferSettings
   /** Exchange protocol limits */
   exchange: ExchangeLimits
   /** Yamux stream window (bytes) and the read buffer that must exceed it */
@@ -74,7 +75,13 @@ export function defaultRepoPath (env: NodeJS.ProcessEnv = process.env): string {
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   listen: ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/udp/4001/webrtc-direct'],
   chunkSize: DEFAULT_CHUNK_SIZE,
-  downloadWindowBytes: 8 * 1024 * 1024,
+  transfer: Object.freeze({
+    maxSources: 16,
+    maxStrikes: 3,
+    sourceRefreshInterval: 15_000,
+    noSourceTimeout: 60_000,
+    checkpointInterval: 1000
+  }),
   exchange: Object.freeze({
     maxInboundStreamsPerConnection: 32,
     maxSessions: 256,
@@ -102,7 +109,8 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   lookupTimeout: 30_000
 })
 
-export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide'>> & {
+export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'transfer'>> & {
+  transfer?: Partial<TransferSettings>
   exchange?: Partial<ExchangeLimits>
   muxer?: Partial<NodeConfig['muxer']>
   provide?: Partial<NodeConfig['provide']>
@@ -116,6 +124,7 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     listen: init.listen ?? [...DEFAULTS.listen],
     bootstrap: [...new Set(init.bootstrap ?? [])],
     provide: { ...DEFAULTS.provide, ...stripUndefined(init.provide ?? {}) },
+    transfer: { ...DEFAULTS.transfer, ...stripUndefined(init.transfer ?? {}) },
     exchange: { ...DEFAULTS.exchange, ...stripUndefined(init.exchange ?? {}) },
     muxer: { ...DEFAULTS.muxer, ...stripUndefined(init.muxer ?? {}) }
   })
@@ -128,7 +137,7 @@ function validateConfig (config: NodeConfig): NodeConfig {
   if (config.muxer.maxReadBufferBytes <= config.muxer.streamWindowBytes) fail('muxer.maxReadBufferBytes must exceed muxer.streamWindowBytes')
   if (config.exchange.maxQueuedChunks < MAX_OUTSTANDING_CHUNKS) fail(`exchange.maxQueuedChunks below the protocol minimum ${MAX_OUTSTANDING_CHUNKS}`)
   if (!['auto', 'client', 'server'].includes(config.dhtMode)) fail(`dhtMode ${config.dhtMode} is not auto, client or server`)
-  for (const [name, value] of Object.entries({ downloadWindowBytes: config.downloadWindowBytes, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
+  for (const [name, value] of Object.entries({ ...config.transfer, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)
   }
   return config

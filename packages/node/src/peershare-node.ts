@@ -6,12 +6,16 @@
 import type { PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { type FileRef, parseFileRef } from '@peershare/protocol'
+import { type FileRef, parseFileId, parseFileRef } from '@peershare/protocol'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
 import { mergeInit, readConfigFile } from './config-file.js'
-import { type DownloadOptions, downloadFile } from './download/download-file.js'
 import { openSource } from './download/open-source.js'
+import type { Transfer, TransferProgress } from './download/transfer.js'
+import { type StartOptions, TransferManager } from './download/transfer-manager.js'
+import { TransferStore } from './download/transfer-store.js'
 import { FileNotFoundError } from './errors.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
 import { FetchSession } from './exchange/fetch-session.js'
@@ -28,9 +32,9 @@ import { type PeerEntry, Swarm } from './swarm/swarm.js'
 
 const log = logger('peershare:node')
 
-export interface GetOptions extends DownloadOptions {
-  /** a peer that has the file; without it, providers are looked up in the DHT */
-  from?: PeerId | Multiaddr
+export interface GetOptions extends StartOptions {
+  /** progress of the download, a few times a second */
+  onProgress?(progress: TransferProgress): void
 }
 
 /** A provider found for a file; `fileId` is set when a lookup by SHA-256 was resolved */
@@ -48,6 +52,7 @@ export class PeershareNode {
   readonly exchange: ExchangeServer
   readonly index: FileIndex
   readonly swarm: Swarm
+  readonly transfers: TransferManager
   private readonly datastore: LevelDatastore
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
@@ -56,8 +61,9 @@ export class PeershareNode {
     this.datastore = datastore
     this.libp2p = libp2p
     this.store = new FileStore({ datastore, blobDir: paths.blobs })
-    this.exchange = new ExchangeServer({ libp2p, files: servableFiles(this.store), limits: config.exchange, log: logger('peershare:node:exchange') })
     this.index = new FileIndex({ dht: libp2p.services.dht, peerId: libp2p.peerId, log: logger('peershare:node:index') })
+    this.transfers = this.createTransferManager()
+    this.exchange = new ExchangeServer({ libp2p, files: servableFiles(this.store, this.transfers), limits: config.exchange, log: logger('peershare:node:exchange') })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, log: logger('peershare:node:swarm') }, config)
   }
 
@@ -93,6 +99,7 @@ export class PeershareNode {
   async start (): Promise<void> {
     await this.libp2p.start()
     await this.exchange.start()
+    await this.transfers.restore()
     this.swarm.start()
     // provide everything again: records may have lapsed while we were offline
     for (const record of await this.store.list()) this.index.announce(record)
@@ -100,6 +107,7 @@ export class PeershareNode {
   }
 
   async stop (): Promise<void> {
+    await this.transfers.stop()
     await this.index.stop()
     this.swarm.stop()
     await this.exchange.stop()
@@ -120,15 +128,29 @@ export class PeershareNode {
   }
 
   /**
-   * Downloads a file (by file id or SHA-256, text or parsed), from `options.from` or
-   * from a provider found in the DHT, verifies it, and becomes a provider of it.
+   * Starts downloading a file (by file id or SHA-256) in the node, or returns the
+   * download of that file already under way. The first source is `options.from` or
+   * a DHT provider; more join as they are found.
+   */
+  async download (ref: string | FileRef, options: StartOptions = {}): Promise<Transfer> {
+    return this.transfers.start(typeof ref === 'string' ? parseFileRef(ref) : ref, options)
+  }
+
+  /**
+   * Downloads a file and waits for it: verified, in place, and provided by this node.
+   * Aborting `options.signal` cancels the download.
    */
   async get (ref: string | FileRef, options: GetOptions = {}): Promise<FileRecord> {
-    const fileRef = typeof ref === 'string' ? parseFileRef(ref) : ref
-    const session = await openSource(this.sourceComponents(), fileRef, { ...options, lookupTimeout: this.config.lookupTimeout })
-    const record = await downloadFile({ store: this.store, windowBytes: this.config.downloadWindowBytes }, session, options)
-    this.index.announce(record)
-    return record
+    const transfer = await this.download(ref, options)
+    const unsubscribe = options.onProgress == null ? undefined : transfer.onProgress(options.onProgress)
+    const onAbort = (): void => { void transfer.cancel() }
+    options.signal?.addEventListener('abort', onAbort)
+    try {
+      return await transfer.done()
+    } finally {
+      unsubscribe?.()
+      options.signal?.removeEventListener('abort', onAbort)
+    }
   }
 
   /**
@@ -174,6 +196,33 @@ export class PeershareNode {
     return nodeStatus(this)
   }
 
+  private createTransferManager (): TransferManager {
+    const exchange = { libp2p: this.libp2p, limits: this.config.exchange, dialTimeout: this.config.dialTimeout }
+    return new TransferManager({
+      transfers: new TransferStore(this.datastore),
+      settings: this.config.transfer,
+      log: logger('peershare:node:transfer'),
+      openFirst: async (ref, options) => openSource(this.sourceComponents(), ref, { ...options, lookupTimeout: this.config.lookupTimeout }),
+      finder: {
+        open: async (target, ref, signal) => FetchSession.open(exchange, parseTarget(target), ref, signal),
+        providers: (fileId, signal) => this.providerIds(fileId, signal)
+      },
+      takeDownload: async () => {},
+      completed: async (record, manifestBytes) => {
+        await this.store.put(record, manifestBytes)
+        this.index.announce(record)
+      }
+    })
+  }
+
+  /** Provider peer ids of a file from the DHT, their addresses added to the peer store */
+  private async * providerIds (fileId: string, signal: AbortSignal): AsyncGenerator<string> {
+    for await (const peer of this.index.findProviders({ kind: 'file-id', fileId: parseFileId(fileId) }, signal)) {
+      if (peer.multiaddrs.length > 0) await this.libp2p.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs }).catch(() => {})
+      yield peer.id.toString()
+    }
+  }
+
   private sourceComponents () {
     return {
       exchange: { libp2p: this.libp2p, limits: this.config.exchange, dialTimeout: this.config.dialTimeout },
@@ -193,4 +242,9 @@ export class PeershareNode {
       return undefined
     }
   }
+}
+
+/** A source as text: a multiaddr (with /p2p/) or a bare peer id */
+function parseTarget (target: string): PeerId | Multiaddr {
+  return target.startsWith('/') ? multiaddr(target) : peerIdFromString(target)
 }

@@ -24,10 +24,25 @@ export class PrefixHasher {
     }
     this.hash.update(data)
     this.next++
+    await this.catchUp()
+  }
+
+  /** Hashes chunks that were waiting for the prefix to reach them */
+  private async catchUp (): Promise<void> {
     while (this.ahead.delete(this.next)) {
       this.hash.update(await this.readBack(this.next))
       this.next++
     }
+  }
+
+  /** Records chunk `index` as verified and already on disk (a resumed download) */
+  async addStored (index: number): Promise<void> {
+    if (index !== this.next) {
+      this.ahead.add(index)
+      return
+    }
+    this.ahead.add(index)
+    await this.catchUp()
   }
 
   /** The digest; only valid once every chunk was added */

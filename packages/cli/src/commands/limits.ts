@@ -1,0 +1,51 @@
+/**
+ * `peershare limits [--upload R] [--download R] [--upload-per-peer R]`: shows the node's
+ * bandwidth limits, or changes the ones given. Rates are checked here, before the daemon
+ * is asked, so a typo is reported even when no daemon runs.
+ */
+import type { Print } from '../context.js'
+
+/** Bytes per second; 0 = unlimited. The same shape as the node's BandwidthLimits */
+export interface BandwidthLimits {
+  upload: number
+  uploadPerPeer: number
+  download: number
+}
+
+/** The part of the control API client this command uses */
+export interface LimitsClient {
+  limits(): Promise<BandwidthLimits>
+  /** changes the limits given and answers all of them */
+  setLimits(limits: Partial<BandwidthLimits>): Promise<BandwidthLimits>
+}
+
+export interface LimitsOptions {
+  upload?: string
+  download?: string
+  uploadPerPeer?: string
+  json?: boolean
+}
+
+export interface LimitsContext {
+  client: LimitsClient
+  print: Print
+  /** text -> bytes/s, throws InvalidRateError (the node's parseRate) */
+  parseRate(text: string): number
+  /** bytes/s -> "8 MiB/s" or "unlimited" (the node's formatRate) */
+  formatRate(bytesPerSecond: number): string
+}
+
+export async function limits (options: LimitsOptions, { client, print, parseRate, formatRate }: LimitsContext): Promise<void> {
+  const change: Partial<BandwidthLimits> = {}
+  if (options.upload != null) change.upload = parseRate(options.upload)
+  if (options.uploadPerPeer != null) change.uploadPerPeer = parseRate(options.uploadPerPeer)
+  if (options.download != null) change.download = parseRate(options.download)
+  const current = Object.keys(change).length > 0 ? await client.setLimits(change) : await client.limits()
+  if (options.json === true) {
+    print(JSON.stringify({ upload: current.upload, uploadPerPeer: current.uploadPerPeer, download: current.download }))
+    return
+  }
+  print(`upload      ${formatRate(current.upload)}`)
+  print(`per peer    ${formatRate(current.uploadPerPeer)}`)
+  print(`download    ${formatRate(current.download)}`)
+}

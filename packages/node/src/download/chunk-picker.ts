@@ -1,0 +1,131 @@
+/**
+ * Which chunk to ask which source for next: the scheduling policy of a multi-source
+ * download, kept free of I/O so it can be tested on its own.
+ *
+ * - Rarest first: among chunks nobody is fetching, prefer those the fewest sources
+ *   have (so rare chunks spread before their holders leave); ties go to the lowest
+ *   index, which keeps the whole-file hash streaming in order.
+ * - Pull, not push: a source asks for work whenever its pipeline has room, so fast
+ *   sources take more chunks as they prove themselves (work stealing).
+ * - End game: once every missing chunk is in flight, an idle source may fetch a
+ *   chunk another source is already fetching; the first copy wins and the caller
+ *   cancels the others.
+ */
+import { Bitfield } from '@peershare/protocol'
+
+/** How far a pick scans for a rarer chunk before settling (bounds the cost on huge files) */
+const SCAN_LIMIT = 4096
+/** Most sources fetching the same chunk in the end game */
+const MAX_DUPLICATES = 2
+
+export class ChunkPicker {
+  readonly count: number
+  private readonly done: Bitfield
+  private readonly availability: Uint16Array
+  private readonly sources = new Map<string, { have: Bitfield, inFlight: Set<number> }>()
+  /** chunk -> sources fetching it */
+  private readonly fetching = new Map<number, Set<string>>()
+
+  constructor (count: number, done: Bitfield) {
+    this.count = count
+    this.done = done
+    this.availability = new Uint16Array(count)
+  }
+
+  addSource (id: string, have: Bitfield): void {
+    this.removeSource(id)
+    this.sources.set(id, { have, inFlight: new Set() })
+    for (let i = 0; i < this.count; i++) if (have.has(i)) this.availability[i]++
+  }
+
+  /** A source announced a chunk it now has */
+  sourceHas (id: string, index: number): void {
+    const source = this.sources.get(id)
+    if (source == null || source.have.has(index)) return
+    source.have.set(index)
+    this.availability[index]++
+  }
+
+  /** Forgets a source; its chunks in flight become available to others. Returns them. */
+  removeSource (id: string): number[] {
+    const source = this.sources.get(id)
+    if (source == null) return []
+    for (let i = 0; i < this.count; i++) if (source.have.has(i)) this.availability[i]--
+    const released = [...source.inFlight]
+    for (const index of released) this.release(id, index)
+    this.sources.delete(id)
+    return released
+  }
+
+  /** The next chunk for `id` to fetch, marked in flight; undefined when it has nothing useful */
+  next (id: string): number | undefined {
+    const source = this.sources.get(id)
+    if (source == null) return undefined
+    const index = this.rarestUnclaimed(source.have) ?? this.endGamePick(id, source)
+    if (index !== undefined) this.claim(id, source, index)
+    return index
+  }
+
+  /** The chunk arrived verified: returns the other sources that were also fetching it */
+  completed (id: string, index: number): string[] {
+    this.done.set(index)
+    const others = [...(this.fetching.get(index) ?? [])].filter(s => s !== id)
+    for (const s of [id, ...others]) this.release(s, index)
+    return others
+  }
+
+  /** `id` gave up on a chunk (bad data, cancelled): it becomes available again */
+  release (id: string, index: number): void {
+    this.sources.get(id)?.inFlight.delete(index)
+    const set = this.fetching.get(index)
+    set?.delete(id)
+    if (set?.size === 0) this.fetching.delete(index)
+  }
+
+  inFlight (id: string): number {
+    return this.sources.get(id)?.inFlight.size ?? 0
+  }
+
+  /** True when some source has a chunk we still miss (so waiting for work makes sense) */
+  useful (id: string): boolean {
+    const source = this.sources.get(id)
+    if (source == null) return false
+    for (let i = 0; i < this.count; i++) if (!this.done.has(i) && source.have.has(i)) return true
+    return false
+  }
+
+  private rarestUnclaimed (have: Bitfield): number | undefined {
+    let best: number | undefined
+    let scanned = 0
+    for (let i = 0; i < this.count && scanned < SCAN_LIMIT; i++) {
+      if (this.done.has(i) || this.fetching.has(i) || !have.has(i)) continue
+      scanned++
+      if (best === undefined || this.availability[i] < this.availability[best]) best = i
+      if (this.availability[best] <= 1) break
+    }
+    return best
+  }
+
+  private endGamePick (id: string, source: { have: Bitfield, inFlight: Set<number> }): number | undefined {
+    let best: number | undefined
+    let fewest = MAX_DUPLICATES
+    for (const [index, holders] of this.fetching) {
+      if (holders.has(id) || !source.have.has(index) || this.done.has(index)) continue
+      if (holders.size < fewest) {
+        best = index
+        fewest = holders.size
+      }
+    }
+    return best
+  }
+
+  private claim (id: string, source: { inFlight: Set<number> }, index: number): void {
+    source.inFlight.add(index)
+    let set = this.fetching.get(index)
+    if (set == null) {
+      set = new Set()
+      this.fetching.set(index, set)
+    }
+    set.add(id)
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The file a download writes into: `<output>.peershare-partial`, next to the
+ * destination so the final rename is atomic. Chunks are written at their offsets in
+ * any order. `sync` makes written chunks durable; only then may they be recorded as
+ * verified. On resume every chunk recorded as verified is hashed again, so a partial
+ * file damaged while the node was down is caught and the damage fetched again.
+ */
+import { type FileHandle, open, rm } from 'node:fs/promises'
+import { type Bitfield, chunkLength, chunkOffset, isValidChunk, type Manifest } from '@peershare/protocol'
+import { OutputExistsError, fsError } from '../errors.js'
+import { readExactly } from '../fs-read.js'
+import type { ChunkReader } from '../store/file-store.js'
+
+export class PartialFile {
+  private constructor (readonly path: string, private readonly manifest: Manifest, readonly handle: FileHandle) {}
+
+  /** Creates a new partial file; fails if one exists (another download to the same output) */
+  static async create (path: string, manifest: Manifest, output: string): Promise<PartialFile> {
+    const handle = await open(path, 'wx+', 0o644).catch((err: any) => {
+      throw err.code === 'EEXIST' ? new OutputExistsError(`${path} exists: another download to ${output} is running or was interrupted`) : fsError(err, path)
+    })
+    return new PartialFile(path, manifest, handle)
+  }
+
+  /** Reopens the partial file of an interrupted download (recreating it if it vanished) */
+  static async reopen (path: string, manifest: Manifest): Promise<PartialFile> {
+    const handle = await open(path, 'r+').catch(async (err: any) => {
+      if (err.code === 'ENOENT') return open(path, 'w+', 0o644)
+      throw fsError(err, path)
+    })
+    return new PartialFile(path, manifest, handle)
+  }
+
+  async write (index: number, data: Uint8Array): Promise<void> {
+    try {
+      await this.handle.write(data, 0, data.byteLength, chunkOffset(this.manifest, index))
+    } catch (err) {
+      throw fsError(err, this.path)
+    }
+  }
+
+  async read (index: number): Promise<Uint8Array> {
+    return readExactly(this.handle, chunkLength(this.manifest, index), chunkOffset(this.manifest, index))
+  }
+
+  /** Makes every write so far durable */
+  async sync (): Promise<void> {
+    await this.handle.sync()
+  }
+
+  /** Hashes each chunk `verified` claims; clears those that do not match. Returns how many were cleared. */
+  async recheck (verified: Bitfield): Promise<number> {
+    let cleared = 0
+    for (let i = 0; i < verified.length; i++) {
+      if (!verified.has(i)) continue
+      const data = await this.read(i).catch(() => undefined)
+      if (data == null || !(await isValidChunk(this.manifest, i, data))) {
+        verified.clear(i)
+        cleared++
+      }
+    }
+    return cleared
+  }
+
+  /** Serves verified chunks of this download to other peers */
+  reader (): ChunkReader {
+    return { read: async (index) => this.read(index), close: async () => {} }
+  }
+
+  async close (): Promise<void> {
+    await this.handle.close().catch(() => {})
+  }
+
+  async remove (): Promise<void> {
+    await this.close()
+    await rm(this.path, { force: true })
+  }
+}

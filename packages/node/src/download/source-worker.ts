@@ -1,0 +1,163 @@
+/**
+ * Fetching from one source within a multi-source download. The worker keeps a
+ * pipeline of requests sized to the source's measured throughput (about
+ * QUEUE_SECONDS of its data in flight), so a fast source pulls more chunks than a
+ * slow one as it proves itself. Every chunk is verified before the download sees
+ * it; a bad chunk is a strike against the source, and enough strikes ban it from
+ * this file. A source that stalls with requests outstanding times out.
+ */
+import { MAX_OUTSTANDING_CHUNKS, type Manifest, type Priority, chunkLength, isValidChunk } from '@peershare/protocol'
+import { PeerMisbehavedError } from '../errors.js'
+import type { FetchSession, SessionEvent } from '../exchange/fetch-session.js'
+import type { ChunkPicker } from './chunk-picker.js'
+import { RateMeter } from './rate-meter.js'
+
+/** Seconds of a source's measured throughput to keep requested ahead */
+const QUEUE_SECONDS = 0.25
+/** Pipeline depth before a source's rate is known */
+const INITIAL_DEPTH = 4
+
+/** What a worker needs from its download */
+export interface WorkerHost {
+  readonly manifest: Manifest
+  readonly picker: ChunkPicker
+  readonly priority: Priority
+  readonly signal: AbortSignal
+  isDone(): boolean
+  /** waits for the download rate limit to allow `bytes` */
+  takeDownload(bytes: number, signal: AbortSignal): Promise<void>
+  /** a verified chunk: write it */
+  accept(peer: string, index: number, data: Uint8Array): Promise<void>
+  /** another source fetched these chunks first: stop fetching them elsewhere */
+  cancelElsewhere(peers: string[], index: number): void
+  /** records a bad chunk from `peer`; true when the peer is now banned */
+  strike(peer: string): boolean
+}
+
+export interface SourceStats {
+  peerId: string
+  chunks: number
+  bytes: number
+  rate: number
+  inFlight: number
+}
+
+export class SourceWorker {
+  readonly peer: string
+  private readonly meter = new RateMeter()
+  private readonly requestedAt = new Map<number, number>()
+  private readonly cancelled = new Set<number>()
+  private pending: Promise<SessionEvent> | undefined
+  private wakeUp: (() => void) | undefined
+  private chunks = 0
+  private bytes = 0
+
+  constructor (private readonly host: WorkerHost, readonly session: FetchSession) {
+    this.peer = session.peer.toString()
+  }
+
+  stats (): SourceStats {
+    return { peerId: this.peer, chunks: this.chunks, bytes: this.bytes, rate: this.meter.rate, inFlight: this.requestedAt.size }
+  }
+
+  /** Fetches until the download is done or stopped; throws if the source fails or is banned */
+  async run (): Promise<void> {
+    const { picker, signal } = this.host
+    picker.addSource(this.peer, this.session.have)
+    try {
+      while (!signal.aborted && !this.host.isDone()) {
+        await this.fill()
+        const event = await this.nextOrWake()
+        if (event == null) continue
+        if (event.type === 'have') {
+          for (const index of event.chunks) picker.sourceHas(this.peer, index)
+          continue
+        }
+        await this.onChunk(event.index, event.data)
+      }
+      await this.session.complete()
+    } catch (err: any) {
+      this.session.abort(err)
+      if (!signal.aborted) throw err
+    } finally {
+      picker.removeSource(this.peer)
+    }
+  }
+
+  /** Work may have become available (chunks released, the download stopping) */
+  wake (): void {
+    this.wakeUp?.()
+  }
+
+  /** Stops fetching `index` (another source delivered it) */
+  cancelChunk (index: number): void {
+    if (!this.requestedAt.delete(index)) return
+    this.cancelled.add(index)
+    this.session.cancel([index]).catch(() => {})
+  }
+
+  /** Requests chunks until the pipeline is as deep as this source's throughput warrants */
+  private async fill (): Promise<void> {
+    const { picker, manifest, signal } = this.host
+    while (this.requestedAt.size < this.depth()) {
+      const index = picker.next(this.peer)
+      if (index === undefined) return
+      await this.host.takeDownload(chunkLength(manifest, index), signal)
+      this.requestedAt.set(index, Date.now())
+      await this.session.request([index], this.host.priority, signal)
+    }
+  }
+
+  private depth (): number {
+    const rate = this.meter.rate
+    if (rate === 0) return INITIAL_DEPTH
+    return Math.min(MAX_OUTSTANDING_CHUNKS, Math.max(2, Math.ceil(rate * QUEUE_SECONDS / this.host.manifest.chunkSize)))
+  }
+
+  /** The next event; with nothing in flight, returns null when woken or when the source stays quiet */
+  private async nextOrWake (): Promise<SessionEvent | null> {
+    this.pending ??= this.session.nextEvent(this.host.signal)
+    const pending = this.pending
+    if (this.requestedAt.size > 0) {
+      this.pending = undefined
+      return pending
+    }
+    const woken = new Promise<null>(resolve => { this.wakeUp = () => resolve(null) })
+    try {
+      const event = await Promise.race([pending, woken])
+      if (event != null) this.pending = undefined
+      return event
+    } catch (err: any) {
+      // an idle source may say nothing for a long time; only a closed session is an error
+      this.pending = undefined
+      if (err.name === 'PeerUnreachableError' && err.message.includes('stopped answering') && !this.host.signal.aborted) return null
+      throw err
+    } finally {
+      this.wakeUp = undefined
+    }
+  }
+
+  private async onChunk (index: number, data: Uint8Array): Promise<void> {
+    const { picker, manifest } = this.host
+    const requested = this.requestedAt.get(index)
+    if (requested === undefined) {
+      // a chunk cancelled in the end game may still arrive: not the source's fault
+      if (this.cancelled.delete(index)) return
+      if (this.host.strike(this.peer)) throw new PeerMisbehavedError(`Peer ${this.peer} sent chunk ${index}, which was not requested, and is banned`)
+      return
+    }
+    this.requestedAt.delete(index)
+    if (!(await isValidChunk(manifest, index, data))) {
+      picker.release(this.peer, index)
+      if (this.host.strike(this.peer)) throw new PeerMisbehavedError(`Peer ${this.peer} sent chunks that fail verification and is banned for this file`)
+      return
+    }
+    this.meter.add(data.byteLength)
+    this.chunks++
+    this.bytes += data.byteLength
+    if (this.host.isDone()) return
+    const others = picker.completed(this.peer, index)
+    this.host.cancelElsewhere(others, index)
+    await this.host.accept(this.peer, index, data)
+  }
+}
