@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/node'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'share' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'share' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -36,6 +36,13 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
     peers: async () => (await ready()).peers(),
     connect: async (addr) => (await ready()).connect(addr),
     providers: async (request, onProvider, signal) => (await ready()).providers(request, onProvider, signal),
-    remove: async (fileId) => (await ready()).remove(fileId)
+    remove: async (fileId) => (await ready()).remove(fileId),
+    startDownload: async (request) => (await ready()).startDownload(request),
+    transfers: async () => (await ready()).transfers(),
+    pause: async (fileId) => (await ready()).pause(fileId),
+    resume: async (fileId) => (await ready()).resume(fileId),
+    cancel: async (fileId) => (await ready()).cancel(fileId),
+    limits: async () => (await ready()).limits(),
+    setLimits: async (limits) => (await ready()).setLimits(limits)
   }
 }

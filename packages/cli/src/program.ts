@@ -4,12 +4,14 @@
  * runs one command, and turns any error into one line on stderr and an exit code.
  */
 import { resolve } from 'node:path'
-import { DEFAULTS, type DaemonInit, type NodeConfig, type NodeInfo, VERSION, defaultRepoPath } from '@peershare/node'
+import { DEFAULTS, type DaemonInit, type NodeConfig, formatRate, parseRate, type NodeInfo, VERSION, defaultRepoPath } from '@peershare/node'
 import { Command, InvalidArgumentError } from 'commander'
 import { type RunningDaemon, daemon } from './commands/daemon.js'
 import { type ProgressDisplay, get } from './commands/get.js'
 import { id } from './commands/id.js'
+import { limits } from './commands/limits.js'
 import { ls } from './commands/ls.js'
+import { control, transfers } from './commands/transfers.js'
 import { peers } from './commands/peers.js'
 import { providers } from './commands/providers.js'
 import { rm } from './commands/rm.js'
@@ -39,6 +41,7 @@ export interface ProgramDeps {
 }
 
 type DhtMode = NodeConfig['dhtMode']
+type Priority = 'low' | 'normal' | 'high'
 
 interface GlobalOptions {
   repo: string
@@ -73,9 +76,13 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--bootstrap <multiaddr>', 'a peer to join the swarm through, repeatable (also env PEERSHARE_BOOTSTRAP and "bootstrap" in <repo>/config.json)', collect)
     .option('--dht-mode <mode>', 'DHT server (answers queries), client (only asks) or auto (server once publicly reachable)', parseDhtMode)
     .option('--no-mdns', 'do not look for peers on the local network (mDNS)')
-    .action(async (opts: { listen?: string[], apiPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean }, cmd: Command) => {
+    .option('--upload-limit <rate>', 'most upload bandwidth, e.g. 8MiB (per second); also "limits" in <repo>/config.json', checkRate)
+    .option('--upload-limit-per-peer <rate>', 'most upload bandwidth to any one peer', checkRate)
+    .option('--download-limit <rate>', 'most download bandwidth, e.g. 20MiB', checkRate)
+    .action(async (opts: { listen?: string[], apiPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean, uploadLimit?: string, uploadLimitPerPeer?: string, downloadLimit?: string }, cmd: Command) => {
       const { repo, json } = globals(cmd)
-      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns }, {
+      const limits = { upload: opts.uploadLimit, uploadPerPeer: opts.uploadLimitPerPeer, download: opts.downloadLimit }
+      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns, limits }, {
         print: deps.print,
         findRunning: deps.findRunning,
         start: deps.startDaemon,
@@ -109,8 +116,34 @@ export function createProgram (deps: ProgramDeps): Command {
     .argument('<ref>', 'file id, or SHA-256 of the content')
     .option('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id> (default: find providers in the DHT)')
     .option('-o, --output <path>', 'where to save: a new file, or an existing directory (default: the file\'s name in the current directory)')
-    .action(async (ref: string, opts: { peer?: string, output?: string }, cmd: Command) => {
-      await get({ ref, peer: opts.peer, output: opts.output, json: globals(cmd).json }, { ...context(cmd), progress: deps.progress })
+    .option('--priority <level>', 'low, normal or high: its share of a limited download bandwidth', parsePriority)
+    .option('-d, --detach', 'start the download in the daemon and return at once (Ctrl+C also leaves it running)')
+    .action(async (ref: string, opts: { peer?: string, output?: string, priority?: Priority, detach?: boolean }, cmd: Command) => {
+      await get({ ref, peer: opts.peer, output: opts.output, priority: opts.priority, detach: opts.detach, json: globals(cmd).json }, { ...context(cmd), progress: deps.progress })
+    })
+
+  program.command('transfers')
+    .description('list downloads in the daemon: state, progress, rate, ETA, sources')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await transfers({ json: globals(cmd).json }, context(cmd))
+    })
+
+  for (const [action, text] of [['pause', 'pause a download, keeping what it has'], ['resume', 'resume a paused or failed download'], ['cancel', 'cancel a download and delete its partial file']] as const) {
+    program.command(action)
+      .description(text)
+      .argument('<file-id>', 'file id of the download')
+      .action(async (fileId: string, _opts: unknown, cmd: Command) => {
+        await control(action, { fileId, json: globals(cmd).json }, context(cmd))
+      })
+  }
+
+  program.command('limits')
+    .description('show the bandwidth limits, or change them while the daemon runs')
+    .option('--upload <rate>', 'most upload bandwidth, e.g. 8MiB (0 for none)')
+    .option('--upload-per-peer <rate>', 'most upload bandwidth to any one peer')
+    .option('--download <rate>', 'most download bandwidth')
+    .action(async (opts: { upload?: string, uploadPerPeer?: string, download?: string }, cmd: Command) => {
+      await limits({ ...opts, json: globals(cmd).json }, { ...context(cmd), parseRate, formatRate })
     })
 
   program.command('rm')
@@ -185,6 +218,21 @@ function collect (value: string, previous: string[] | undefined): string[] {
 
 function parseDhtMode (value: string): DhtMode {
   if (value !== 'auto' && value !== 'client' && value !== 'server') throw new InvalidArgumentError('One of auto, client, server.')
+  return value
+}
+
+function parsePriority (value: string): Priority {
+  if (value !== 'low' && value !== 'normal' && value !== 'high') throw new InvalidArgumentError('One of low, normal, high.')
+  return value
+}
+
+/** Checks a rate's syntax early; the text goes to the node, which parses it the same way */
+function checkRate (value: string): string {
+  try {
+    parseRate(value)
+  } catch (err: any) {
+    throw new InvalidArgumentError(err.message)
+  }
   return value
 }
 

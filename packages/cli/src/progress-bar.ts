@@ -7,7 +7,7 @@ export function progressBar (stream: NodeJS.WritableStream = process.stderr): Pr
   const bar = new cliProgress.SingleBar({
     stream,
     // not {value}, {total} or {eta}: cli-progress fills those itself, from its own estimate
-    format: '{name} {bar} {percentage}% | {bytesDone} / {bytesTotal} | {rate} | ETA {timeLeft}',
+    format: '{name} {bar} {percentage}% | {bytesDone} / {bytesTotal} | {rate} | ETA {timeLeft} | {sources} source(s)',
     barsize: 24,
     clearOnComplete: true,
     hideCursor: false
@@ -20,7 +20,8 @@ export function progressBar (stream: NodeJS.WritableStream = process.stderr): Pr
         bytesDone: formatBytes(event.bytesDone),
         bytesTotal: formatBytes(event.bytesTotal),
         rate: formatRate(event.rate),
-        timeLeft: event.rate > 0 ? formatDuration((event.bytesTotal - event.bytesDone) / event.rate) : '--'
+        timeLeft: event.rate > 0 ? formatDuration((event.bytesTotal - event.bytesDone) / event.rate) : '--',
+        sources: event.sources
       }
       // an empty file would make the bar divide by zero; 1 of 1 reads as 100%
       const total = Math.max(event.bytesTotal, 1)

@@ -91,12 +91,33 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
       onProvider(PROVIDER)
       return 1
     },
-    remove: async (fileId) => answer('remove', undefined, fileId)
+    remove: async (fileId) => answer('remove', undefined, fileId),
+    startDownload: async (request) => answer('startDownload', { ...progressEvent(0), type: undefined }, request),
+    transfers: async () => answer('transfers', [progressEvent(FILE.size / 2)]),
+    pause: async (fileId) => answer('pause', { ...progressEvent(10), state: 'paused' as const }, fileId),
+    resume: async (fileId) => answer('resume', progressEvent(10), fileId),
+    cancel: async (fileId) => answer('cancel', undefined, fileId),
+    limits: async () => answer('limits', { upload: 0, uploadPerPeer: 0, download: 0 }),
+    setLimits: async (limits) => answer('setLimits', { upload: 0, uploadPerPeer: 0, download: 0, ...limits }, limits)
   }
 }
 
 export function progressEvent (bytesDone: number, bytesTotal = FILE.size): Extract<GetEvent, { type: 'progress' }> {
-  return { type: 'progress', fileId: FILE_ID, name: FILE.name, bytesDone, bytesTotal, rate: 1024 * 1024 }
+  return {
+    type: 'progress',
+    fileId: FILE_ID,
+    name: FILE.name,
+    output: '/work/report.pdf',
+    state: 'running',
+    priority: 'normal',
+    bytesDone,
+    bytesTotal,
+    rate: 1024 * 1024,
+    sources: 2,
+    sourceStats: [],
+    bytesReceived: bytesDone,
+    banned: []
+  }
 }
 
 export function doneEvent (path = '/work/report.pdf'): Extract<GetEvent, { type: 'done' }> {

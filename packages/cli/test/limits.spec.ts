@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { type BandwidthLimits, type LimitsClient, limits } from '../src/commands/limits.js'
+import type { BandwidthLimits } from '@peershare/node'
+import { type LimitsClient, limits } from '../src/commands/limits.js'
 import { capture } from './fakes.js'
 
 const MiB = 1024 * 1024

@@ -39,10 +39,16 @@ export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEn
   return {
     ...file,
     ...Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined)),
-    exchange: { ...file.exchange, ...init.exchange },
-    muxer: { ...file.muxer, ...init.muxer },
-    provide: { ...file.provide, ...init.provide },
-    transfer: { ...file.transfer, ...init.transfer },
+    exchange: { ...file.exchange, ...defined(init.exchange) },
+    muxer: { ...file.muxer, ...defined(init.muxer) },
+    provide: { ...file.provide, ...defined(init.provide) },
+    transfer: { ...file.transfer, ...defined(init.transfer) },
+    limits: { ...file.limits, ...defined(init.limits) },
     bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])]
   }
+}
+
+/** The entries of `obj` that are set: an option left out must not erase the file's value */
+function defined<T extends object> (obj: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(obj ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>
 }

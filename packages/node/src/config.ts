@@ -8,6 +8,8 @@ import { join } from 'node:path'
 import { DEFAULT_CHUNK_SIZE, MAX_OUTSTANDING_CHUNKS, isValidChunkSize } from '@peershare/protocol'
 import type { TransferSettings } from './download/transfer.js'
 import { ConfigError } from './errors.js'
+import type { BandwidthLimits } from './limits/bandwidth.js'
+import { parseRate } from './limits/units.js'
 
 export interface ExchangeLimits {
   /** Exchange streams one connection may open to us at once */
@@ -33,6 +35,8 @@ export interface NodeConfig {
   chunkSize: number
   /** Multi-source downloads */
   transfer: TransferSettings
+  /** Bandwidth limits in bytes per second, 0 for none; changeable at run time */
+  limits: BandwidthLimits
   /** Exchange protocol limits */
   exchange: ExchangeLimits
   /** Yamux stream window (bytes) and the read buffer that must exceed it */
@@ -75,12 +79,13 @@ export function defaultRepoPath (env: NodeJS.ProcessEnv = process.env): string {
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   listen: ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/udp/4001/webrtc-direct'],
   chunkSize: DEFAULT_CHUNK_SIZE,
+  limits: Object.freeze({ upload: 0, uploadPerPeer: 0, download: 0 }),
   transfer: Object.freeze({
     maxSources: 16,
     maxStrikes: 3,
     sourceRefreshInterval: 15_000,
     noSourceTimeout: 60_000,
-    checkpointInterval: 1000
+    checkpointInterval: 500
   }),
   exchange: Object.freeze({
     maxInboundStreamsPerConnection: 32,
@@ -109,8 +114,10 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   lookupTimeout: 30_000
 })
 
-export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'transfer'>> & {
+export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'transfer' | 'limits'>> & {
   transfer?: Partial<TransferSettings>
+  /** bytes per second, or text with units such as "8MiB" (config file) */
+  limits?: Partial<Record<keyof BandwidthLimits, number | string>>
   exchange?: Partial<ExchangeLimits>
   muxer?: Partial<NodeConfig['muxer']>
   provide?: Partial<NodeConfig['provide']>
@@ -125,9 +132,19 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     bootstrap: [...new Set(init.bootstrap ?? [])],
     provide: { ...DEFAULTS.provide, ...stripUndefined(init.provide ?? {}) },
     transfer: { ...DEFAULTS.transfer, ...stripUndefined(init.transfer ?? {}) },
+    limits: resolveLimits(init.limits),
     exchange: { ...DEFAULTS.exchange, ...stripUndefined(init.exchange ?? {}) },
     muxer: { ...DEFAULTS.muxer, ...stripUndefined(init.muxer ?? {}) }
   })
+}
+
+function resolveLimits (init: NodeInit['limits'] = {}): BandwidthLimits {
+  const limits = { ...DEFAULTS.limits }
+  for (const key of Object.keys(limits) as Array<keyof BandwidthLimits>) {
+    const value = init[key]
+    if (value !== undefined) limits[key] = typeof value === 'string' ? parseRate(value) : value
+  }
+  return limits
 }
 
 /** Rejects settings that cannot work, before anything runs with them */
@@ -136,6 +153,9 @@ function validateConfig (config: NodeConfig): NodeConfig {
   if (!isValidChunkSize(config.chunkSize)) fail(`chunkSize ${config.chunkSize} is not a power of two from 16 KiB to 4 MiB`)
   if (config.muxer.maxReadBufferBytes <= config.muxer.streamWindowBytes) fail('muxer.maxReadBufferBytes must exceed muxer.streamWindowBytes')
   if (config.exchange.maxQueuedChunks < MAX_OUTSTANDING_CHUNKS) fail(`exchange.maxQueuedChunks below the protocol minimum ${MAX_OUTSTANDING_CHUNKS}`)
+  for (const [name, value] of Object.entries(config.limits)) {
+    if (!Number.isFinite(value) || value < 0) fail(`limits.${name} must be 0 (unlimited) or a positive rate`)
+  }
   if (!['auto', 'client', 'server'].includes(config.dhtMode)) fail(`dhtMode ${config.dhtMode} is not auto, client or server`)
   for (const [name, value] of Object.entries({ ...config.transfer, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)

@@ -20,3 +20,6 @@ export { ControlClient, ControlApiError, DaemonNotRunningError } from './control
 export { ControlServer } from './control/control-server.js'
 export type * from './control/api-types.js'
 export { VERSION } from './version.js'
+export { Bandwidth, type BandwidthLimits, type BandwidthStats } from './limits/bandwidth.js'
+export { RateLimiter, type Clock } from './limits/rate-limiter.js'
+export { InvalidRateError, formatRate, parseRate } from './limits/units.js'

@@ -22,6 +22,7 @@ import { FetchSession } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
 import { FileIndex } from './index/file-index.js'
 import { createPeershareLibp2p, type PeershareLibp2p } from './libp2p.js'
+import { Bandwidth } from './limits/bandwidth.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import { type ShareOptions, shareFile } from './share.js'
 import { withTimeout } from './signals.js'
@@ -53,6 +54,7 @@ export class PeershareNode {
   readonly index: FileIndex
   readonly swarm: Swarm
   readonly transfers: TransferManager
+  readonly bandwidth: Bandwidth
   private readonly datastore: LevelDatastore
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
@@ -62,8 +64,15 @@ export class PeershareNode {
     this.libp2p = libp2p
     this.store = new FileStore({ datastore, blobDir: paths.blobs })
     this.index = new FileIndex({ dht: libp2p.services.dht, peerId: libp2p.peerId, log: logger('peershare:node:index') })
+    this.bandwidth = new Bandwidth(config.limits)
     this.transfers = this.createTransferManager()
-    this.exchange = new ExchangeServer({ libp2p, files: servableFiles(this.store, this.transfers), limits: config.exchange, log: logger('peershare:node:exchange') })
+    this.exchange = new ExchangeServer({
+      libp2p,
+      files: servableFiles(this.store, this.transfers),
+      bandwidth: this.bandwidth,
+      limits: config.exchange,
+      log: logger('peershare:node:exchange')
+    })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, log: logger('peershare:node:swarm') }, config)
   }
 
@@ -207,7 +216,7 @@ export class PeershareNode {
         open: async (target, ref, signal) => FetchSession.open(exchange, parseTarget(target), ref, signal),
         providers: (fileId, signal) => this.providerIds(fileId, signal)
       },
-      takeDownload: async () => {},
+      takeDownload: async (bytes, priority, signal) => this.bandwidth.download(bytes, { priority, signal }),
       completed: async (record, manifestBytes) => {
         await this.store.put(record, manifestBytes)
         this.index.announce(record)

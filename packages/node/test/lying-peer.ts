@@ -23,6 +23,7 @@ import type { StoredFile } from '../src/store/file-store.js'
 
 export type Lie =
   | { kind: 'corrupt-chunk', index: number }
+  | { kind: 'corrupt-all' }
   | { kind: 'wrong-manifest' }
 
 export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], lie: Lie): Promise<Libp2p> {
@@ -44,7 +45,7 @@ export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], li
       if (msg.type !== 'request') continue
       for (const index of msg.chunks) {
         const data = Uint8Array.from(chunks[index])
-        if (lie.kind === 'corrupt-chunk' && index === lie.index) data[0] ^= 0xff
+        if ((lie.kind === 'corrupt-chunk' && index === lie.index) || lie.kind === 'corrupt-all') data[0] ^= 0xff
         await framed.write(encodeMessage({ type: 'chunk', index, hash: file.manifest.chunkHashes[index], data }))
       }
     }

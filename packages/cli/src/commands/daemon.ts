@@ -14,6 +14,8 @@ export interface DaemonCommandOptions {
   dhtMode?: 'auto' | 'client' | 'server'
   /** look for peers on the LAN; on unless turned off */
   mdns?: boolean
+  /** bandwidth limits as text with units (e.g. 8MiB); absent ones come from the config file */
+  limits?: { upload?: string, uploadPerPeer?: string, download?: string }
   json?: boolean
 }
 
@@ -47,7 +49,8 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
     apiPort: options.apiPort,
     bootstrap: options.bootstrap,
     dhtMode: options.dhtMode,
-    mdns: options.mdns ?? true
+    mdns: options.mdns ?? true,
+    ...(options.limits == null ? {} : { limits: options.limits })
   })
   if (options.json === true) {
     print(JSON.stringify({ peerId: node.peerId, addresses: node.addresses, api: node.api }))

@@ -22,6 +22,9 @@ export interface GetCommandOptions {
   peer?: string
   /** destination file or existing directory, relative to the context's cwd */
   output?: string
+  priority?: 'low' | 'normal' | 'high'
+  /** start the download in the daemon and return at once */
+  detach?: boolean
   json?: boolean
 }
 
@@ -36,6 +39,12 @@ export async function get (options: GetCommandOptions, { client, print, cwd, pro
   if (options.output != null) await checkOutput(resolve(cwd, options.output))
 
   const json = options.json === true
+  const request = { ref: options.ref, peer: options.peer, output: options.output, cwd, priority: options.priority }
+  if (options.detach === true) {
+    const started = await client.startDownload(request)
+    print(json ? JSON.stringify(started) : `Downloading ${started.name} to ${started.output} in the daemon; follow it with \`peershare transfers\``)
+    return
+  }
   const display = json ? undefined : progress?.()
   const onEvent = (event: GetEvent): void => {
     if (json) print(JSON.stringify(event))
@@ -43,7 +52,7 @@ export async function get (options: GetCommandOptions, { client, print, cwd, pro
   }
   let done: Extract<GetEvent, { type: 'done' }>
   try {
-    done = await client.get({ ref: options.ref, peer: options.peer, output: options.output, cwd }, onEvent)
+    done = await client.get(request, onEvent)
   } finally {
     display?.stop()
   }

@@ -3,14 +3,8 @@
  * bandwidth limits, or changes the ones given. Rates are checked here, before the daemon
  * is asked, so a typo is reported even when no daemon runs.
  */
+import type { BandwidthLimits } from '@peershare/node'
 import type { Print } from '../context.js'
-
-/** Bytes per second; 0 = unlimited. The same shape as the node's BandwidthLimits */
-export interface BandwidthLimits {
-  upload: number
-  uploadPerPeer: number
-  download: number
-}
 
 /** The part of the control API client this command uses */
 export interface LimitsClient {

@@ -1,3 +1,5 @@
+import type { TransferProgress } from '../download/transfer.js'
+
 /**
  * The control API's JSON shapes: what the CLI, scripts and (later) a web UI send
  * and receive. All routes live under /v1 on 127.0.0.1 and need the bearer token
@@ -7,6 +9,12 @@
  *   GET    /v1/files               -> { files: FileInfo[] }
  *   POST   /v1/share  ShareRequest -> FileInfo
  *   POST   /v1/get    GetRequest   -> NDJSON stream of GetEvent, ending in done or error
+ *                                     (with detach: true, one TransferProgress as JSON at once)
+ *   GET    /v1/transfers           -> { transfers: TransferProgress[] }
+ *   POST   /v1/transfers/:fileId/pause|resume -> TransferProgress
+ *   POST   /v1/transfers/:fileId/cancel       -> { cancelled: fileId }
+ *   GET    /v1/limits              -> BandwidthLimits
+ *   POST   /v1/limits  Partial<BandwidthLimits> -> BandwidthLimits
  *   DELETE /v1/files/:fileId       -> { removed: fileId }
  *   GET    /v1/status              -> NodeStatus
  *   GET    /v1/peers               -> { peers: PeerEntry[] }
@@ -60,10 +68,14 @@ export interface GetRequest {
   output?: string
   /** the client's working directory */
   cwd?: string
+  /** share of bandwidth among downloads when limited @default 'normal' */
+  priority?: 'low' | 'normal' | 'high'
+  /** start the download and answer at once instead of streaming progress */
+  detach?: boolean
 }
 
 export type GetEvent =
-  | { type: 'progress', fileId: string, name: string, bytesDone: number, bytesTotal: number, rate: number }
+  | ({ type: 'progress' } & TransferProgress)
   | { type: 'done', file: FileInfo, path: string }
   | { type: 'error', error: ApiError }
 
@@ -85,6 +97,8 @@ export type ProvidersEvent =
   | { type: 'error', error: ApiError }
 
 export type { NodeStatus } from '../status.js'
+export type { TransferProgress } from '../download/transfer.js'
+export type { BandwidthLimits } from '../limits/bandwidth.js'
 export type { PeerEntry } from '../swarm/swarm.js'
 
 /** Contents of `<repo>/api.json`, written by a running daemon */

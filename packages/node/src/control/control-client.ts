@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { PeershareError } from '../errors.js'
 import { repoPaths } from '../repo.js'
-import type { ApiEndpoint, ApiError, FileInfo, GetEvent, GetRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
+import type { ApiEndpoint, ApiError, BandwidthLimits, FileInfo, TransferProgress, GetEvent, GetRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -23,6 +23,9 @@ export class ControlApiError extends PeershareError {
     this.code = error.code
   }
 }
+
+/** A plain request (not a download's progress stream) that takes longer has a hung daemon behind it */
+const JSON_TIMEOUT_MS = 120_000
 
 export class ControlClient {
   constructor (private readonly endpoint: ApiEndpoint) {}
@@ -74,6 +77,35 @@ export class ControlClient {
     throw new ControlApiError({ code: 'ERR_INTERNAL', message: 'The daemon ended the lookup without a result' })
   }
 
+  /** Starts a download in the daemon and returns at once */
+  async startDownload (request: GetRequest): Promise<TransferProgress> {
+    return this.json('POST', '/v1/get', { ...request, detach: true })
+  }
+
+  async transfers (): Promise<TransferProgress[]> {
+    return (await this.json<{ transfers: TransferProgress[] }>('GET', '/v1/transfers')).transfers
+  }
+
+  async pause (fileId: string): Promise<TransferProgress> {
+    return this.json('POST', `/v1/transfers/${encodeURIComponent(fileId)}/pause`, {})
+  }
+
+  async resume (fileId: string): Promise<TransferProgress> {
+    return this.json('POST', `/v1/transfers/${encodeURIComponent(fileId)}/resume`, {})
+  }
+
+  async cancel (fileId: string): Promise<void> {
+    await this.json('POST', `/v1/transfers/${encodeURIComponent(fileId)}/cancel`, {})
+  }
+
+  async limits (): Promise<BandwidthLimits> {
+    return this.json('GET', '/v1/limits')
+  }
+
+  async setLimits (limits: Partial<BandwidthLimits>): Promise<BandwidthLimits> {
+    return this.json('POST', '/v1/limits', limits)
+  }
+
   async remove (fileId: string): Promise<void> {
     await this.json('DELETE', `/v1/files/${encodeURIComponent(fileId)}`)
   }
@@ -92,7 +124,7 @@ export class ControlClient {
   }
 
   private async json<T> (method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.request(method, path, body)
+    const res = await this.request(method, path, body, AbortSignal.timeout(JSON_TIMEOUT_MS))
     return await res.json() as T
   }
 

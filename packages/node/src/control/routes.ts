@@ -9,6 +9,8 @@ import type { ApiError, ConnectRequest, FileInfo, GetEvent, GetRequest, NodeInfo
 import { sendJson } from './control-server.js'
 import { HttpError, toApiError } from './http-errors.js'
 import { VERSION } from '../version.js'
+import type { BandwidthLimits } from '../limits/bandwidth.js'
+import { parseRate } from '../limits/units.js'
 
 export async function handleRoute (node: PeershareNode, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -16,7 +18,12 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (route === 'GET /v1/id') return sendJson(res, 200, nodeInfo(node))
   if (route === 'GET /v1/files') return sendJson(res, 200, { files: (await node.list()).map(fileInfo) })
   if (route === 'POST /v1/share') return sendJson(res, 200, fileInfo(await node.share(...shareArgs(body))))
-  if (route === 'POST /v1/get') return streamGet(node, res, getArgs(body))
+  if (route === 'POST /v1/get') return startGet(node, res, getArgs(body))
+  if (route === 'GET /v1/transfers') return sendJson(res, 200, { transfers: node.transfers.list() })
+  const control = /^POST \/v1\/transfers\/([A-Za-z0-9]+)\/(pause|resume|cancel)$/.exec(route)
+  if (control != null) return sendJson(res, 200, await controlTransfer(node, control[1], control[2]))
+  if (route === 'GET /v1/limits') return sendJson(res, 200, node.bandwidth.limits())
+  if (route === 'POST /v1/limits') return sendJson(res, 200, setLimits(node, body))
   if (route === 'GET /v1/status') return sendJson(res, 200, await node.status())
   if (route === 'GET /v1/peers') return sendJson(res, 200, { peers: await node.peers() })
   if (route === 'POST /v1/swarm/connect') {
@@ -70,22 +77,55 @@ function getArgs (body: unknown): GetRequest {
   if (req.peer != null && typeof req.peer !== 'string') throw badRequest('"peer" is a multiaddr ending in /p2p/<peer id>')
   if (req.output != null && typeof req.output !== 'string') throw badRequest('"output" is a path')
   if (req.cwd != null && (typeof req.cwd !== 'string' || !isAbsolute(req.cwd))) throw badRequest('"cwd" is an absolute path')
+  if (req.priority != null && !['low', 'normal', 'high'].includes(req.priority)) throw badRequest('"priority" is low, normal or high')
   return req as GetRequest
 }
 
-/** Runs a download, streaming progress as NDJSON; a client that hangs up cancels it */
-async function streamGet (node: PeershareNode, res: ServerResponse, args: GetRequest): Promise<void> {
+/**
+ * Starts a download in the node (or finds the one under way) and, unless detached,
+ * streams its progress as NDJSON until it ends. A client that hangs up only detaches:
+ * the download goes on in the daemon.
+ */
+async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequest): Promise<void> {
   const from = args.peer == null ? undefined : parseMultiaddr(args.peer)
+  const options = { from, output: args.output, cwd: args.cwd, priority: args.priority }
+  if (args.detach === true) {
+    const transfer = await node.download(args.ref, options)
+    return sendJson(res, 200, transfer.progress())
+  }
   await streamNdjson<GetEvent>(res, async (send, signal) => {
-    const record = await node.get(args.ref, {
-      from,
-      output: args.output,
-      cwd: args.cwd,
-      signal,
-      onProgress: (p) => send({ type: 'progress', ...p })
-    })
-    send({ type: 'done', file: fileInfo(record), path: record.location.kind === 'path' ? record.location.path : '' })
+    const transfer = await node.download(args.ref, { ...options, signal })
+    const unsubscribe = transfer.onProgress(p => { send({ type: 'progress', ...p }) })
+    signal.addEventListener('abort', unsubscribe)
+    try {
+      send({ type: 'progress', ...transfer.progress() })
+      const record = await transfer.done()
+      send({ type: 'done', file: fileInfo(record), path: record.location.kind === 'path' ? record.location.path : '' })
+    } finally {
+      unsubscribe()
+    }
   })
+}
+
+async function controlTransfer (node: PeershareNode, fileId: string, action: string): Promise<unknown> {
+  if (action === 'pause') return node.transfers.pause(fileId)
+  if (action === 'resume') return node.transfers.resume(fileId)
+  await node.transfers.cancel(fileId)
+  return { cancelled: fileId }
+}
+
+function setLimits (node: PeershareNode, body: unknown): BandwidthLimits {
+  const req = body as Partial<Record<keyof BandwidthLimits, unknown>>
+  const update: Partial<BandwidthLimits> = {}
+  for (const key of ['upload', 'uploadPerPeer', 'download'] as const) {
+    const value = req?.[key]
+    if (value === undefined) continue
+    if (typeof value === 'number') update[key] = value
+    else if (typeof value === 'string') update[key] = parseRate(value)
+    else throw badRequest(`"${key}" is a rate: bytes per second, or text like "8MiB"`)
+  }
+  node.bandwidth.setLimits(update)
+  return node.bandwidth.limits()
 }
 
 /** Streams providers as the DHT finds them */

@@ -18,7 +18,7 @@ import { ChunkPicker } from './chunk-picker.js'
 import type { PartialFile } from './partial-file.js'
 import { PrefixHasher } from './prefix-hasher.js'
 import { RateMeter } from './rate-meter.js'
-import { type SourceStats, SourceWorker, type WorkerHost } from './source-worker.js'
+import { SourceWorker, type WorkerHost } from './source-worker.js'
 import type { TransferRecord, TransferStore } from './transfer-store.js'
 
 export type TransferStatus = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled'
@@ -37,11 +37,21 @@ export interface TransferProgress {
   eta?: number
   /** sources being fetched from now */
   sources: number
-  /** per-source figures for the sources of this run */
-  sourceStats: SourceStats[]
+  /** per source: chunks and bytes it delivered in this run, and its current rate if still active */
+  sourceStats: SourceTotals[]
   /** chunk bytes received since this process started the download (including any discarded) */
   bytesReceived: number
+  /** sources banned from this download for sending data that failed verification */
+  banned: string[]
   error?: { code: string, message: string }
+}
+
+export interface SourceTotals {
+  peerId: string
+  chunks: number
+  bytes: number
+  active: boolean
+  rate: number
 }
 
 export interface TransferSettings {
@@ -93,6 +103,8 @@ export class Transfer implements WorkerHost {
   private readonly watchers = new Set<(index: number) => void>()
   private readonly listeners = new Set<(p: TransferProgress) => void>()
   private readonly meter = new RateMeter()
+  private readonly delivered = new Map<string, { chunks: number, bytes: number }>()
+  private lastCheckpoint = 0
   private hasher: PrefixHasher
   private hashing: Promise<void> = Promise.resolve()
   private status: TransferStatus
@@ -161,8 +173,9 @@ export class Transfer implements WorkerHost {
       rate,
       ...(rate > 0 ? { eta: left / rate } : {}),
       sources: this.workers.size,
-      sourceStats: [...this.workers.values()].map(w => w.stats()),
+      sourceStats: this.sourceTotals(),
       bytesReceived: this.bytesReceived,
+      banned: [...this.banned],
       ...(this.error != null ? { error: this.error } : {})
     }
   }
@@ -239,18 +252,22 @@ export class Transfer implements WorkerHost {
     await this.components.takeDownload(bytes, this.priority, signal)
   }
 
-  async accept (_peer: string, index: number, data: Uint8Array): Promise<void> {
+  async accept (peer: string, index: number, data: Uint8Array): Promise<void> {
     this.bytesReceived += data.byteLength
     try {
       await this.partial.write(index, data)
     } catch (err: any) {
-      this.picker.release(_peer, index)
+      this.picker.release(peer, index)
       this.fatal ??= err
       this.controller.abort()
       return
     }
     this.have.set(index)
     this.unsynced.add(index)
+    const totals = this.delivered.get(peer) ?? { chunks: 0, bytes: 0 }
+    totals.chunks++
+    totals.bytes += data.byteLength
+    this.delivered.set(peer, totals)
     this.meter.add(data.byteLength)
     for (const watcher of this.watchers) watcher(index)
     const hashed = this.hashing.then(async () => this.hasher.add(index, data))
@@ -315,7 +332,7 @@ export class Transfer implements WorkerHost {
       if (this.workers.size === 0 && this.opening.size === 0 && Date.now() - this.lastSourceAt > settings.noSourceTimeout) {
         throw this.noSourceError()
       }
-      await this.checkpoint()
+      if (Date.now() - this.lastCheckpoint >= settings.checkpointInterval) await this.checkpoint()
       await sleep(Math.min(settings.checkpointInterval, 250), signal).catch(() => {})
     }
     await this.hashing
@@ -394,6 +411,7 @@ export class Transfer implements WorkerHost {
 
   /** Syncs written chunks, then records them as verified */
   private async checkpoint (): Promise<void> {
+    this.lastCheckpoint = Date.now()
     if (this.unsynced.size === 0) return
     const batch = [...this.unsynced]
     await this.partial.sync()
@@ -440,6 +458,17 @@ export class Transfer implements WorkerHost {
     this.controller.abort()
     for (const worker of this.workers.values()) worker.wake()
     await this.checkpoint().catch(() => {})
+  }
+
+  private sourceTotals (): SourceTotals[] {
+    const peers = new Set([...this.delivered.keys(), ...this.workers.keys()])
+    return [...peers].map(peerId => ({
+      peerId,
+      chunks: this.delivered.get(peerId)?.chunks ?? 0,
+      bytes: this.delivered.get(peerId)?.bytes ?? 0,
+      active: this.workers.has(peerId),
+      rate: this.workers.get(peerId)?.stats().rate ?? 0
+    }))
   }
 
   private lastEmit = 0

@@ -7,6 +7,7 @@
 import type { Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { EXCHANGE_PROTOCOL, MAX_DOWNLOADER_MESSAGE_BYTES, ProtocolError, encodeMessage } from '@peershare/protocol'
 import type { ExchangeLimits } from '../config.js'
+import type { Bandwidth } from '../limits/bandwidth.js'
 import type { ServableFiles } from './servable.js'
 import { FramedStream } from './framed-stream.js'
 import { SessionFailure, serveSession } from './serve-session.js'
@@ -14,6 +15,7 @@ import { SessionFailure, serveSession } from './serve-session.js'
 export interface ExchangeServerComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle'>
   files: ServableFiles
+  bandwidth: Pick<Bandwidth, 'upload'>
   limits: ExchangeLimits
   log: Logger
 }

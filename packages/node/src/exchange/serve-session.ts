@@ -8,6 +8,7 @@ import type { Logger, PeerId } from '@libp2p/interface'
 import {
   MAX_CHUNKS_PER_REQUEST,
   bytesToHex,
+  chunkLength,
   decodeMessage,
   encodeMessage,
   type FailureCode,
@@ -17,6 +18,7 @@ import {
 } from '@peershare/protocol'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import type { ExchangeLimits } from '../config.js'
+import type { Bandwidth } from '../limits/bandwidth.js'
 import { withTimeout } from '../signals.js'
 import type { ChunkReader } from '../store/file-store.js'
 import type { ServableFile, ServableFiles } from './servable.js'
@@ -24,6 +26,7 @@ import type { FramedStream } from './framed-stream.js'
 
 export interface ServeSessionComponents {
   files: ServableFiles
+  bandwidth: Pick<Bandwidth, 'upload'>
   limits: ExchangeLimits
   log: Logger
 }
@@ -41,7 +44,7 @@ export async function serveSession (components: ServeSessionComponents, framed: 
   const file = await components.files.find(wanted, peer)
   const reader = file == null ? undefined : await file.open()
   if (file == null || reader == null) throw new SessionFailure('not-found', 'File not found')
-  const server = new ChunkServer(components, framed, file, reader, signal)
+  const server = new ChunkServer(components, framed, file, reader, peer.toString(), signal)
   // subscribe before the offer, so no chunk verified in between goes unannounced
   const unwatch = file.watch?.(index => { server.announce(index) })
   try {
@@ -82,6 +85,7 @@ async function readOrTimeout (framed: FramedStream, timeout: number, signal: Abo
 /** Serves Requests for one file until the downloader is done */
 class ChunkServer {
   private readonly queue: number[] = []
+  private readonly priorities = new Map<number, Priority>()
   /** chunks verified since the offer, not yet announced with Have */
   private readonly announced: number[] = []
   private paused = false
@@ -94,6 +98,7 @@ class ChunkServer {
     private readonly framed: FramedStream,
     private readonly file: ServableFile,
     private readonly reader: ChunkReader,
+    private readonly peer: string,
     private readonly signal: AbortSignal
   ) {}
 
@@ -144,6 +149,7 @@ class ChunkServer {
     if (this.queue.length + chunks.length > this.components.limits.maxQueuedChunks) {
       throw new SessionFailure('busy', `More than ${this.components.limits.maxQueuedChunks} chunks queued`)
     }
+    for (const index of chunks) this.priorities.set(index, priority)
     if (priority === 'high') this.queue.unshift(...chunks)
     else this.queue.push(...chunks)
     this.notify()
@@ -152,6 +158,7 @@ class ChunkServer {
   private cancel (chunks: number[]): void {
     if (chunks.length === 0) { this.queue.length = 0; return }
     const drop = new Set(chunks)
+    for (const index of chunks) this.priorities.delete(index)
     const keep = this.queue.filter(i => !drop.has(i))
     this.queue.splice(0, this.queue.length, ...keep)
   }
@@ -169,6 +176,10 @@ class ChunkServer {
       }
       const index = this.queue.shift() as number
       this.writing = true
+      // upload limits: waiters are served by priority, then in turn, so peers share fairly
+      const priority = this.priorities.get(index) ?? 'normal'
+      this.priorities.delete(index)
+      await this.components.bandwidth.upload(this.peer, chunkLength(this.file.manifest, index), { priority, signal: this.signal })
       const data = await this.reader.read(index)
       // a peer that stops reading stalls this write; past the request timeout it is dropped
       const signal = withTimeout(this.components.limits.requestTimeout, this.signal)
