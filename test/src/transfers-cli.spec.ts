@@ -1,0 +1,127 @@
+/**
+ * Downloads living in the daemon, through the real program: resume after the
+ * downloading daemon is killed (SIGKILL) mid-way, with a partial file damaged while
+ * it was down; and pause, resume and cancel from the CLI.
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type DaemonProcess, children, cli, sha256File, startDaemon, until } from './processes.js'
+
+const MiB = 1024 * 1024
+const SIZE = 32 * MiB
+
+describe('downloads in the daemon end to end (real processes)', function () {
+  this.timeout(180_000)
+  let dir: string
+  let source: DaemonProcess
+  let file: string
+  let fileId: string
+
+  const tcpAddress = (d: DaemonProcess): string => d.info.addresses.find(x => x.includes('/tcp/')) as string
+  const json = async (d: DaemonProcess, args: string[]): Promise<any> => {
+    const result = await cli(['--repo', d.repo, '--json', ...args], dir)
+    assert.equal(result.code, 0, result.stderr)
+    return JSON.parse(result.stdout)
+  }
+  const transferOf = async (d: DaemonProcess): Promise<any> => (await json(d, ['transfers'])).find((t: any) => t.fileId === fileId)
+  /** Polls `transfers` until `test` holds for this file's download */
+  const waitFor = async (d: DaemonProcess, what: string, test: (t: any) => boolean): Promise<any> => {
+    let last: any
+    const end = Date.now() + 120_000
+    while (Date.now() < end) {
+      last = await transferOf(d)
+      if (test(last)) return last
+      await new Promise(resolve => setTimeout(resolve, 150))
+    }
+    throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`)
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'peershare-transfers-e2e-'))
+    // a rate-limited source makes the download take seconds, so it can be caught mid-way
+    source = await startDaemon(join(dir, 'source'), dir, ['--upload-limit', '4MiB'])
+    file = join(dir, 'big.bin')
+    await writeFile(file, randomBytes(SIZE))
+    fileId = (await json(source, ['share', file])).fileId
+  })
+
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL')
+    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('resumes after SIGKILL near 50%, re-fetching only what was not verified (and a chunk damaged meanwhile)', async () => {
+    const repo = join(dir, 'getter')
+    const output = join(dir, 'resumed.bin')
+    let getter = await startDaemon(repo, dir)
+    await json(getter, ['get', fileId, '--peer', tcpAddress(source), '-o', output, '--detach'])
+    const atKill = await waitFor(getter, '50%', t => t != null && t.bytesDone >= SIZE / 2)
+    getter.child.kill('SIGKILL')
+    await getter.exited
+    // damage the first chunk of the partial file while the daemon is down
+    const partial = await open(`${output}.peershare-partial`, 'r+')
+    await partial.write(Buffer.from('tampered'), 0, 8, 0)
+    await partial.close()
+
+    getter = await startDaemon(repo, dir)
+    const done = await waitFor(getter, 'the resumed download to finish', t => t == null)
+    assert.equal(done, undefined)
+    assert.equal(await sha256File(output), await sha256File(file))
+    assert.equal(existsSync(`${output}.peershare-partial`), false)
+    const files = await json(getter, ['ls'])
+    assert.ok(files.some((f: any) => f.fileId === fileId), 'the download is kept and served')
+    assert.ok(atKill.bytesDone >= SIZE / 2)
+    getter.child.kill('SIGTERM')
+    await getter.exited
+  })
+
+  it('received at most about 55% of the file after a restart at 50%', async () => {
+    const repo = join(dir, 'getter-2')
+    const output = join(dir, 'resumed-2.bin')
+    let getter = await startDaemon(repo, dir)
+    await json(getter, ['get', fileId, '--peer', tcpAddress(source), '-o', output, '--detach'])
+    await waitFor(getter, '50%', t => t != null && t.bytesDone >= SIZE / 2)
+    getter.child.kill('SIGKILL')
+    await getter.exited
+    getter = await startDaemon(repo, dir)
+    let received = 0
+    await waitFor(getter, 'the resumed download to finish', t => {
+      if (t != null) received = t.bytesReceived
+      return t == null
+    })
+    assert.equal(await sha256File(output), await sha256File(file))
+    assert.ok(received <= 0.55 * SIZE + 2 * MiB, `received ${received} bytes after the restart (${(received / SIZE * 100).toFixed(1)}%)`)
+    getter.child.kill('SIGTERM')
+    await getter.exited
+  })
+
+  it('pause, resume and cancel from the CLI; cancel deletes the partial file and state', async () => {
+    const getter = await startDaemon(join(dir, 'getter-3'), dir)
+    const output = join(dir, 'controlled.bin')
+    await json(getter, ['get', fileId, '--peer', tcpAddress(source), '-o', output, '--detach'])
+    await waitFor(getter, 'progress', t => t != null && t.bytesDone > 0)
+    const paused = await json(getter, ['pause', fileId])
+    assert.equal(paused.state, 'paused')
+    const listed = await transferOf(getter)
+    assert.equal(listed.state, 'paused')
+    assert.equal(listed.sources, 0)
+    const human = await cli(['--repo', getter.repo, 'transfers'], dir)
+    assert.match(human.stdout, /paused/)
+    const resumed = await json(getter, ['resume', fileId])
+    assert.equal(resumed.state, 'running')
+    await waitFor(getter, 'more progress', t => t == null || t.bytesDone > listed.bytesDone)
+    await json(getter, ['cancel', fileId])
+    assert.equal(await transferOf(getter), undefined)
+    assert.equal(existsSync(`${output}.peershare-partial`), false)
+    assert.equal(existsSync(output), false)
+    const again = await cli(['--repo', getter.repo, '--json', 'cancel', fileId], dir)
+    assert.equal(again.code, 1)
+    getter.child.kill('SIGTERM')
+    await getter.exited
+  })
+})
