@@ -112,7 +112,7 @@ export function createProgram (deps: ProgramDeps): Command {
     })
 
   program.command('get')
-    .description('download a file from a peer, verifying every chunk, and print where it was saved')
+    .description('download a file from every peer that has it, verifying every chunk; resumable, runs in the daemon')
     .argument('<ref>', 'file id, or SHA-256 of the content')
     .option('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id> (default: find providers in the DHT)')
     .option('-o, --output <path>', 'where to save: a new file, or an existing directory (default: the file\'s name in the current directory)')

@@ -87,6 +87,13 @@ describe('multi-source downloads', function () {
     assert.deepEqual(transfer.progress().banned, [extra.peerId.toString()], 'the liar was used and banned')
   })
 
+  it('@soak moves 1 GiB from 4 sources byte-identically', async function () {
+    this.timeout(900_000)
+    const { getter, fileId, src } = await swarmWith(1024 * MiB, [{}, {}, {}, {}])
+    const record = await getter.get(fileId, { output: join(dir.path, 'out.bin') })
+    assert.equal(record.sha256, await sha256File(src))
+  })
+
   it('gives a fast source more work than slow ones, using every one', async () => {
     const slow = { limits: { upload: 2 * MiB } }
     const { sources, getter, fileId, src } = await swarmWith(32 * MiB, [{ limits: { upload: 16 * MiB } }, slow, slow, slow])
