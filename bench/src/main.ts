@@ -148,6 +148,7 @@ async function main (): Promise<void> {
   await mkdir(opts.dataRoot, { recursive: true })
   const work = await mkdtemp(join(opts.dataRoot, 'bench-'))
   const onSignal = (): void => {
+    console.error('bench: interrupted')
     killAll()
     rmSync(work, { recursive: true, force: true })
     process.exit(130)

@@ -81,7 +81,8 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--download-limit <rate>', 'most download bandwidth, e.g. 20MiB', checkRate)
     .action(async (opts: { listen?: string[], apiPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean, uploadLimit?: string, uploadLimitPerPeer?: string, downloadLimit?: string }, cmd: Command) => {
       const { repo, json } = globals(cmd)
-      const limits = { upload: opts.uploadLimit, uploadPerPeer: opts.uploadLimitPerPeer, download: opts.downloadLimit }
+      const given = Object.entries({ upload: opts.uploadLimit, uploadPerPeer: opts.uploadLimitPerPeer, download: opts.downloadLimit }).filter(([, v]) => v != null)
+      const limits = given.length === 0 ? undefined : Object.fromEntries(given)
       await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns, limits }, {
         print: deps.print,
         findRunning: deps.findRunning,
@@ -114,11 +115,11 @@ export function createProgram (deps: ProgramDeps): Command {
   program.command('get')
     .description('download a file from every peer that has it, verifying every chunk; resumable, runs in the daemon')
     .argument('<ref>', 'file id, or SHA-256 of the content')
-    .option('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id> (default: find providers in the DHT)')
+    .option('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id>; repeatable (more sources are found in the DHT)', collect)
     .option('-o, --output <path>', 'where to save: a new file, or an existing directory (default: the file\'s name in the current directory)')
     .option('--priority <level>', 'low, normal or high: its share of a limited download bandwidth', parsePriority)
     .option('-d, --detach', 'start the download in the daemon and return at once (Ctrl+C also leaves it running)')
-    .action(async (ref: string, opts: { peer?: string, output?: string, priority?: Priority, detach?: boolean }, cmd: Command) => {
+    .action(async (ref: string, opts: { peer?: string[], output?: string, priority?: Priority, detach?: boolean }, cmd: Command) => {
       await get({ ref, peer: opts.peer, output: opts.output, priority: opts.priority, detach: opts.detach, json: globals(cmd).json }, { ...context(cmd), progress: deps.progress })
     })
 

@@ -32,14 +32,29 @@ describe('get command', () => {
 
   it('sends ref, peer, output and cwd to the daemon', async () => {
     const client = fakeClient()
-    await get({ ref: FILE_ID, peer: PEER_ADDR, output: 'out.pdf' }, { client, print: capture().print, cwd: dir })
+    await get({ ref: FILE_ID, peer: [PEER_ADDR], output: 'out.pdf' }, { client, print: capture().print, cwd: dir })
     assert.deepEqual(client.calls, [{ method: 'get', request: { ref: FILE_ID, peer: PEER_ADDR, output: 'out.pdf', cwd: dir } }])
+  })
+
+  it('sends the first --peer as the first source and the others as more sources, with the priority', async () => {
+    const client = fakeClient()
+    const other = PEER_ADDR.replace('4001', '4002')
+    await get({ ref: FILE_ID, peer: [PEER_ADDR, other], priority: 'high' }, { client, print: capture().print, cwd: dir })
+    assert.deepEqual(client.calls[0].request, { ref: FILE_ID, peer: PEER_ADDR, peers: [other], output: undefined, cwd: dir, priority: 'high' })
+  })
+
+  it('with --detach starts the download in the daemon and returns', async () => {
+    const client = fakeClient()
+    const out = capture()
+    await get({ ref: FILE_ID, detach: true }, { client, print: out.print, cwd: dir })
+    assert.equal(client.calls[0].method, 'startDownload')
+    assert.match(out.lines[0], /in the daemon/)
   })
 
   it('with --json prints every event as one JSON line: progress, then done', async () => {
     const out = capture()
     const display = recordingDisplay()
-    await get({ ref: FILE_ID, peer: PEER_ADDR, json: true }, { client: fakeClient({ events }), print: out.print, cwd: dir, progress: display.make })
+    await get({ ref: FILE_ID, peer: [PEER_ADDR], json: true }, { client: fakeClient({ events }), print: out.print, cwd: dir, progress: display.make })
     assert.deepEqual(out.lines.map(line => JSON.parse(line)), events)
     assert.equal(display.updates.length, 0, 'no bar in JSON mode')
   })
@@ -47,7 +62,7 @@ describe('get command', () => {
   it('on a terminal feeds the progress display, stops it, then prints the saved path', async () => {
     const out = capture()
     const display = recordingDisplay()
-    await get({ ref: FILE_ID, peer: PEER_ADDR }, { client: fakeClient({ events }), print: out.print, cwd: dir, progress: display.make })
+    await get({ ref: FILE_ID, peer: [PEER_ADDR] }, { client: fakeClient({ events }), print: out.print, cwd: dir, progress: display.make })
     assert.deepEqual(display.updates, events.slice(0, 2))
     assert.equal(display.stops(), 1)
     assert.deepEqual(out.lines, ['Saved report.pdf (3.0 MiB) to /work/report.pdf'])
@@ -55,27 +70,27 @@ describe('get command', () => {
 
   it('without a terminal prints only the final line', async () => {
     const out = capture()
-    await get({ ref: FILE_ID, peer: PEER_ADDR }, { client: fakeClient({ events }), print: out.print, cwd: dir })
+    await get({ ref: FILE_ID, peer: [PEER_ADDR] }, { client: fakeClient({ events }), print: out.print, cwd: dir })
     assert.deepEqual(out.lines, ['Saved report.pdf (3.0 MiB) to /work/report.pdf'])
   })
 
   it('accepts a SHA-256 as the reference', async () => {
     const client = fakeClient()
-    await get({ ref: `sha256:${FILE.sha256}`, peer: PEER_ADDR }, { client, print: capture().print, cwd: dir })
+    await get({ ref: `sha256:${FILE.sha256}`, peer: [PEER_ADDR] }, { client, print: capture().print, cwd: dir })
     assert.equal(client.calls.length, 1)
   })
 
   it('rejects a bad file id with InvalidFileIdError before asking the daemon', async () => {
     const client = fakeClient()
-    await assert.rejects(get({ ref: 'not-a-file-id', peer: PEER_ADDR }, { client, print: capture().print, cwd: dir }), { name: 'InvalidFileIdError', code: 'ERR_INVALID_FILE_ID' })
+    await assert.rejects(get({ ref: 'not-a-file-id', peer: [PEER_ADDR] }, { client, print: capture().print, cwd: dir }), { name: 'InvalidFileIdError', code: 'ERR_INVALID_FILE_ID' })
     assert.deepEqual(client.calls, [])
   })
 
   it('rejects an existing output file with OutputExistsError before asking the daemon; a directory is fine', async () => {
     const client = fakeClient()
-    await assert.rejects(get({ ref: FILE_ID, peer: PEER_ADDR, output: 'exists.bin' }, { client, print: capture().print, cwd: dir }), { name: 'OutputExistsError', code: 'ERR_OUTPUT_EXISTS' })
+    await assert.rejects(get({ ref: FILE_ID, peer: [PEER_ADDR], output: 'exists.bin' }, { client, print: capture().print, cwd: dir }), { name: 'OutputExistsError', code: 'ERR_OUTPUT_EXISTS' })
     assert.deepEqual(client.calls, [])
-    await get({ ref: FILE_ID, peer: PEER_ADDR, output: '.' }, { client, print: capture().print, cwd: dir })
+    await get({ ref: FILE_ID, peer: [PEER_ADDR], output: '.' }, { client, print: capture().print, cwd: dir })
     assert.equal(client.calls.length, 1)
   })
 
@@ -83,7 +98,7 @@ describe('get command', () => {
     const error = new ControlApiError({ code: 'ERR_PEER_UNREACHABLE', message: 'Cannot reach peer' })
     const display = recordingDisplay()
     const out = capture()
-    await assert.rejects(get({ ref: FILE_ID, peer: PEER_ADDR }, { client: fakeClient({ error }), print: out.print, cwd: dir, progress: display.make }), { code: 'ERR_PEER_UNREACHABLE' })
+    await assert.rejects(get({ ref: FILE_ID, peer: [PEER_ADDR] }, { client: fakeClient({ error }), print: out.print, cwd: dir, progress: display.make }), { code: 'ERR_PEER_UNREACHABLE' })
     assert.equal(display.stops(), 1)
     assert.deepEqual(out.lines, [])
   })

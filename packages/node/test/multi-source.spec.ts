@@ -46,13 +46,16 @@ describe('multi-source downloads', function () {
     return { sources, getter, fileId, src }
   }
 
+  /** Every source's address: they join from the start, besides what the DHT finds */
+  const peersOf = (sources: PeershareNode[]): string[] => sources.map(s => s.addresses[0].toString())
+
   function servedBy (progress: { sourceStats: Array<{ peerId: string, bytes: number }> }, node: PeershareNode): number {
     return progress.sourceStats.find(s => s.peerId === node.peerId.toString())?.bytes ?? 0
   }
 
   it('uses 4 sources for 64 MiB, each serving a share, byte-identical', async () => {
-    const { sources, getter, fileId, src } = await swarmWith(64 * MiB, [{}, {}, {}, {}].map(() => ({ limits: { upload: 24 * MiB } })))
-    const transfer = await getter.download(fileId, { output: join(dir.path, 'out.bin') })
+    const { sources, getter, fileId, src } = await swarmWith(64 * MiB, [{}, {}, {}, {}].map(() => ({ limits: { upload: 16 * MiB } })))
+    const transfer = await getter.download(fileId, { peers: peersOf(sources), output: join(dir.path, 'out.bin') })
     let last = transfer.progress()
     const unsubscribe = transfer.onProgress(p => { last = p })
     await transfer.done()
@@ -97,7 +100,7 @@ describe('multi-source downloads', function () {
   it('gives a fast source more work than slow ones, using every one', async () => {
     const slow = { limits: { upload: 2 * MiB } }
     const { sources, getter, fileId, src } = await swarmWith(32 * MiB, [{ limits: { upload: 16 * MiB } }, slow, slow, slow])
-    const transfer = await getter.download(fileId, { output: join(dir.path, 'out.bin') })
+    const transfer = await getter.download(fileId, { peers: peersOf(sources), output: join(dir.path, 'out.bin') })
     await transfer.done()
     const stats = transfer.progress()
     const fast = servedBy(stats, sources[0])

@@ -18,8 +18,8 @@ export interface ProgressDisplay {
 export interface GetCommandOptions {
   /** file id or SHA-256 */
   ref: string
-  /** multiaddr of a peer that has the file, ending in /p2p/<peer id>; without it the DHT is asked */
-  peer?: string
+  /** multiaddrs of peers that have the file, ending in /p2p/<peer id>; without any, the DHT is asked */
+  peer?: string[]
   /** destination file or existing directory, relative to the context's cwd */
   output?: string
   priority?: 'low' | 'normal' | 'high'
@@ -39,7 +39,15 @@ export async function get (options: GetCommandOptions, { client, print, cwd, pro
   if (options.output != null) await checkOutput(resolve(cwd, options.output))
 
   const json = options.json === true
-  const request = { ref: options.ref, peer: options.peer, output: options.output, cwd, priority: options.priority }
+  const [peer, ...peers] = options.peer ?? []
+  const request = {
+    ref: options.ref,
+    peer,
+    ...(peers.length > 0 ? { peers } : {}),
+    output: options.output,
+    cwd,
+    ...(options.priority == null ? {} : { priority: options.priority })
+  }
   if (options.detach === true) {
     const started = await client.startDownload(request)
     print(json ? JSON.stringify(started) : `Downloading ${started.name} to ${started.output} in the daemon; follow it with \`peershare transfers\``)

@@ -64,6 +64,8 @@ export interface GetRequest {
   ref: string
   /** multiaddr of a peer that has the file, ending in /p2p/<peer id>; without it, the DHT is asked */
   peer?: string
+  /** more peers that have the file (multiaddrs), used as sources from the start */
+  peers?: string[]
   /** destination path or existing directory; relative to `cwd` */
   output?: string
   /** the client's working directory */

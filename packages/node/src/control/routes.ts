@@ -75,6 +75,9 @@ function getArgs (body: unknown): GetRequest {
   if (typeof req?.ref !== 'string') throw badRequest('get needs "ref": a file id or SHA-256')
   parseFileRef(req.ref)
   if (req.peer != null && typeof req.peer !== 'string') throw badRequest('"peer" is a multiaddr ending in /p2p/<peer id>')
+  if (req.peers != null && (!Array.isArray(req.peers) || req.peers.length > 64 || req.peers.some(p => typeof p !== 'string'))) {
+    throw badRequest('"peers" is an array of at most 64 multiaddrs')
+  }
   if (req.output != null && typeof req.output !== 'string') throw badRequest('"output" is a path')
   if (req.cwd != null && (typeof req.cwd !== 'string' || !isAbsolute(req.cwd))) throw badRequest('"cwd" is an absolute path')
   if (req.priority != null && !['low', 'normal', 'high'].includes(req.priority)) throw badRequest('"priority" is low, normal or high')
@@ -88,7 +91,8 @@ function getArgs (body: unknown): GetRequest {
  */
 async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequest): Promise<void> {
   const from = args.peer == null ? undefined : parseMultiaddr(args.peer)
-  const options = { from, output: args.output, cwd: args.cwd, priority: args.priority }
+  for (const peer of args.peers ?? []) parseMultiaddr(peer)
+  const options = { from, peers: args.peers, output: args.output, cwd: args.cwd, priority: args.priority }
   if (args.detach === true) {
     const transfer = await node.download(args.ref, options)
     return sendJson(res, 200, transfer.progress())

@@ -23,8 +23,10 @@ import { type SourceFinder, Transfer, type TransferComponents, type TransferProg
 import type { TransferStore } from './transfer-store.js'
 
 export interface StartOptions extends DestinationOptions {
-  /** a peer that has the file; without it the DHT is asked */
+  /** a peer that has the file, asked first; without it the DHT is asked */
   from?: PeerId | Multiaddr
+  /** more peers known to have the file (multiaddrs with /p2p/, or peer ids), tried at once */
+  peers?: string[]
   priority?: Priority
   /** cancels finding the first source (the download itself then runs on its own) */
   signal?: AbortSignal
@@ -66,7 +68,7 @@ export class TransferManager implements PartialFiles {
         metadata: session.metadata,
         priority: options.priority ?? 'normal',
         state: 'running' as const,
-        sources: options.from == null ? [] : [options.from.toString()],
+        sources: [...new Set([...(options.from == null ? [] : [options.from.toString()]), ...(options.peers ?? [])])],
         created: Date.now()
       }
       await this.components.transfers.save(record, session.manifestBytes)

@@ -322,11 +322,15 @@ export class Transfer implements WorkerHost {
     const { settings } = this.components
     const signal = this.controller.signal
     let lastLookup = 0
+    let lookups = 0
     while (!this.isDone()) {
       if (this.fatal != null) throw this.fatal
       if (signal.aborted) throw new AbortedError('Download stopped')
-      if (this.workers.size < settings.maxSources && Date.now() - lastLookup >= settings.sourceRefreshInterval) {
+      // look again soon at first (providers answer at different speeds), then less often
+      const interval = Math.min(settings.sourceRefreshInterval, 1000 * 2 ** lookups)
+      if (this.workers.size < settings.maxSources && Date.now() - lastLookup >= interval) {
         lastLookup = Date.now()
+        lookups++
         void this.findSources(signal)
       }
       if (this.workers.size === 0 && this.opening.size === 0 && Date.now() - this.lastSourceAt > settings.noSourceTimeout) {
