@@ -83,7 +83,7 @@ export function createProgram (deps: ProgramDeps): Command {
       const { repo, json } = globals(cmd)
       const given = Object.entries({ upload: opts.uploadLimit, uploadPerPeer: opts.uploadLimitPerPeer, download: opts.downloadLimit }).filter(([, v]) => v != null)
       const limits = given.length === 0 ? undefined : Object.fromEntries(given)
-      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns, limits }, {
+      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns === false ? false : undefined, limits }, {
         print: deps.print,
         findRunning: deps.findRunning,
         start: deps.startDaemon,

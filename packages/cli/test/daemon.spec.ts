@@ -47,7 +47,7 @@ describe('daemon command', () => {
     // the signal arrives while the daemon may still be starting: it must stop all the same
     fake.signal('SIGTERM')
     await running
-    assert.deepEqual(fake.started, [{ repo: '/r', listen: ['/ip4/127.0.0.1/tcp/0'], apiPort: 5001, bootstrap: undefined, dhtMode: undefined, mdns: true }])
+    assert.deepEqual(fake.started, [{ repo: '/r', listen: ['/ip4/127.0.0.1/tcp/0'], apiPort: 5001, bootstrap: undefined, dhtMode: undefined, mdns: undefined }])
     assert.equal(fake.lines.length, 1)
     assert.deepEqual(JSON.parse(fake.lines[0]), { peerId: PEER_ID, addresses: [PEER_ADDR], api: 'http://127.0.0.1:5001' })
     assert.equal(fake.stopped(), true)

@@ -99,7 +99,7 @@ describe('program', () => {
     const h = harness()
     const code = await run(['daemon', '--repo', '/r', '--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/udp/0/webrtc-direct', '--api-port', '5001', '--json'], h.deps)
     assert.equal(code, 0)
-    assert.deepEqual(h.started, [{ repo: '/r', listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/udp/0/webrtc-direct'], apiPort: 5001, bootstrap: undefined, dhtMode: undefined, mdns: true }])
+    assert.deepEqual(h.started, [{ repo: '/r', listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/udp/0/webrtc-direct'], apiPort: 5001, bootstrap: undefined, dhtMode: undefined, mdns: undefined }])
   })
 
   it('passes bootstrap peers, DHT mode and --no-mdns to the daemon', async () => {

@@ -57,7 +57,7 @@ export interface NodeConfig {
   provide: { recordTtl: number, refreshInterval: number, checkInterval: number }
   /** Peers from the persisted peer store dialled at start, so a restart rejoins without bootstrap */
   reconnectPeers: number
-  /** Dial peers discovered (mDNS) while we have fewer connections than this */
+  /** Dial peers discovered (mDNS, bootstrap) while we have fewer connections than this */
   minConnections: number
   /** Most open connections */
   maxConnections: number

@@ -4,8 +4,8 @@
  * `@peershare/node`: a peershare node. `PeershareNode.create(init)` opens (or
  * creates) a repo directory and builds the libp2p host and the services; `start()`
  * joins the network. `share(path)` hashes and stores a file and returns its file id;
- * `get(fileId, { from })` downloads and verifies one. The control API (`startControlServer`,
- * `ControlClient`) is how the CLI and other local programs drive a running node.
+ * `get(fileId)` downloads and verifies one (`download` starts one and returns it). The
+ * control API (`startDaemon`, `ControlServer`, `ControlClient`) is how the CLI and other local programs drive a running node.
  *
  * Every setting, with its default, is in `DEFAULTS` (see config.ts).
  */

@@ -1,7 +1,7 @@
 /**
  * The composition root: builds every service from the config and wires them
  * explicitly. Start order: repo, identity, datastore, libp2p, exchange server,
- * swarm, index; stop reverses it.
+ * downloads restored, swarm, announcements; stop reverses it.
  */
 import type { PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'

@@ -90,6 +90,22 @@ describe('multi-source downloads', function () {
     assert.deepEqual(transfer.progress().banned, [extra.peerId.toString()], 'the liar was used and banned')
   })
 
+  it('swarms: a downloader still in progress serves its verified chunks, announcing new ones', async () => {
+    const { sources, getter: first, fileId, src } = await swarmWith(16 * MiB, [{ limits: { upload: 4 * MiB } }])
+    const t1 = await first.download(fileId, { peers: peersOf(sources), output: join(dir.path, 'first.bin') })
+    await until(() => t1.progress().bytesDone >= 3 * MiB, 60_000)
+    const second = await startTestNode(join(dir.path, 'second'))
+    nodes.push(second)
+    await second.connect(first.addresses[0])
+    // the second knows only the first, which has a part of the file so far
+    const t2 = await second.download(fileId, { from: first.addresses[0], output: join(dir.path, 'second.bin') })
+    await t2.done()
+    const fromFirst = servedBy(t2.progress(), first)
+    assert.ok(fromFirst > 3 * MiB, `the partial downloader served chunks beyond what it had at first: ${fromFirst}`)
+    assert.equal(await sha256File(join(dir.path, 'second.bin')), await sha256File(src))
+    await t1.done()
+  })
+
   it('@soak moves 1 GiB from 4 sources byte-identically', async function () {
     this.timeout(900_000)
     const { getter, fileId, src } = await swarmWith(1024 * MiB, [{}, {}, {}, {}])

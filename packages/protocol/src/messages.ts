@@ -1,5 +1,5 @@
 /**
- * Exchange messages as typed values. `decodeExchangeMessage` is the only way bytes
+ * Exchange messages as typed values. `decodeMessage` (and, for chunk data, `decodeChunkFrame`) is how bytes
  * from a peer become a message: it enforces size limits, requires exactly one field,
  * range-checks numbers, bounds lists and sanitises names.
  */

@@ -12,7 +12,7 @@ export interface DaemonCommandOptions {
   /** peers to join the swarm through (added to the config file's and PEERSHARE_BOOTSTRAP's) */
   bootstrap?: string[]
   dhtMode?: 'auto' | 'client' | 'server'
-  /** look for peers on the LAN; on unless turned off */
+  /** false to not look for peers on the LAN (the daemon's default is on, or config.json's "mdns") */
   mdns?: boolean
   /** bandwidth limits as text with units (e.g. 8MiB); absent ones come from the config file */
   limits?: { upload?: string, uploadPerPeer?: string, download?: string }
@@ -49,7 +49,7 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
     apiPort: options.apiPort,
     bootstrap: options.bootstrap,
     dhtMode: options.dhtMode,
-    mdns: options.mdns ?? true,
+    mdns: options.mdns,
     ...(options.limits == null ? {} : { limits: options.limits })
   })
   if (options.json === true) {

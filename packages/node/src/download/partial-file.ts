@@ -6,10 +6,11 @@
  * file damaged while the node was down is caught and the damage fetched again.
  */
 import { type FileHandle, open, rm } from 'node:fs/promises'
-import { type Bitfield, chunkLength, chunkOffset, isValidChunk, type Manifest } from '@peershare/protocol'
+import { type Bitfield, chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
 import { OutputExistsError, fsError } from '../errors.js'
 import { readExactly } from '../fs-read.js'
 import type { ChunkReader } from '../store/file-store.js'
+import { type ChunkData, chunkMatches, piecesOf } from './chunk-data.js'
 
 export class PartialFile {
   private constructor (readonly path: string, private readonly manifest: Manifest, readonly handle: FileHandle) {}
@@ -31,9 +32,15 @@ export class PartialFile {
     return new PartialFile(path, manifest, handle)
   }
 
-  async write (index: number, data: Uint8Array): Promise<void> {
+  async write (index: number, data: ChunkData): Promise<void> {
+    let pieces = piecesOf(data)
+    let position = chunkOffset(this.manifest, index)
     try {
-      await this.handle.write(data, 0, data.byteLength, chunkOffset(this.manifest, index))
+      while (pieces.length > 0) {
+        const { bytesWritten } = await this.handle.writev(pieces, position)
+        position += bytesWritten
+        pieces = dropBytes(pieces, bytesWritten)
+      }
     } catch (err) {
       throw fsError(err, this.path)
     }
@@ -54,7 +61,7 @@ export class PartialFile {
     for (let i = 0; i < verified.length; i++) {
       if (!verified.has(i)) continue
       const data = await this.read(i).catch(() => undefined)
-      if (data == null || !(await isValidChunk(this.manifest, i, data))) {
+      if (data == null || !chunkMatches(this.manifest, i, data)) {
         verified.clear(i)
         cleared++
       }
@@ -75,4 +82,19 @@ export class PartialFile {
     await this.close()
     await rm(this.path, { force: true })
   }
+}
+
+/** The pieces left after the first `bytes` were written (a short writev) */
+function dropBytes (pieces: Uint8Array[], bytes: number): Uint8Array[] {
+  let left = bytes
+  const rest: Uint8Array[] = []
+  for (const piece of pieces) {
+    if (left >= piece.byteLength) {
+      left -= piece.byteLength
+      continue
+    }
+    rest.push(left > 0 ? piece.subarray(left) : piece)
+    left = 0
+  }
+  return rest
 }

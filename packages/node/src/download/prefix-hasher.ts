@@ -8,6 +8,7 @@ import { createHash, type Hash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
 import { chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
 import { readExactly } from '../fs-read.js'
+import { type ChunkData, piecesOf } from './chunk-data.js'
 
 export class PrefixHasher {
   private readonly hash: Hash = createHash('sha256')
@@ -17,12 +18,12 @@ export class PrefixHasher {
   constructor (private readonly manifest: Manifest, private readonly file: FileHandle) {}
 
   /** Records that chunk `index` (with bytes `data`) is verified and on disk */
-  async add (index: number, data: Uint8Array): Promise<void> {
+  async add (index: number, data: ChunkData): Promise<void> {
     if (index !== this.next) {
       this.ahead.add(index)
       return
     }
-    this.hash.update(data)
+    for (const piece of piecesOf(data)) this.hash.update(piece)
     this.next++
     await this.catchUp()
   }

@@ -6,9 +6,10 @@
  * it; a bad chunk is a strike against the source, and enough strikes ban it from
  * this file. A source that stalls with requests outstanding times out.
  */
-import { MAX_OUTSTANDING_CHUNKS, type Manifest, type Priority, chunkLength, isValidChunk } from '@peershare/protocol'
+import { MAX_OUTSTANDING_CHUNKS, type Manifest, type Priority, chunkLength } from '@peershare/protocol'
 import { PeerMisbehavedError } from '../errors.js'
 import type { FetchSession, SessionEvent } from '../exchange/fetch-session.js'
+import { type ChunkData, chunkMatches } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
 import { RateMeter } from './rate-meter.js'
 
@@ -26,8 +27,8 @@ export interface WorkerHost {
   isDone(): boolean
   /** waits for the download rate limit to allow `bytes` */
   takeDownload(bytes: number, signal: AbortSignal): Promise<void>
-  /** a verified chunk: write it */
-  accept(peer: string, index: number, data: Uint8Array): Promise<void>
+  /** a verified chunk: write it (resolves when the caller may go on, not necessarily when written) */
+  accept(peer: string, index: number, data: ChunkData): Promise<void>
   /** another source fetched these chunks first: stop fetching them elsewhere */
   cancelElsewhere(peers: string[], index: number): void
   /** records a bad chunk from `peer`; true when the peer is now banned */
@@ -137,7 +138,7 @@ export class SourceWorker {
     }
   }
 
-  private async onChunk (index: number, data: Uint8Array): Promise<void> {
+  private async onChunk (index: number, data: ChunkData): Promise<void> {
     const { picker, manifest } = this.host
     const requested = this.requestedAt.get(index)
     if (requested === undefined) {
@@ -147,7 +148,7 @@ export class SourceWorker {
       return
     }
     this.requestedAt.delete(index)
-    if (!(await isValidChunk(manifest, index, data))) {
+    if (!chunkMatches(manifest, index, data)) {
       picker.release(this.peer, index)
       if (this.host.strike(this.peer)) throw new PeerMisbehavedError(`Peer ${this.peer} sent chunks that fail verification and is banned for this file`)
       return

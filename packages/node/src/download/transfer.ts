@@ -3,7 +3,7 @@
  * fetching from several sources at once. It finds sources (given peers, peers it
  * remembers, peers that ask us for the same file, DHT providers) and adds them as
  * they appear, up to `maxSources`; drops sources that fail; checkpoints (sync, then
- * record verified chunks) about once a second; and on completion checks the
+ * record verified chunks) every `checkpointInterval` (500 ms by default); and on completion checks the
  * whole-file SHA-256, links the file into place and becomes a provider of it.
  */
 import { link, stat } from 'node:fs/promises'
@@ -14,12 +14,16 @@ import { AbortedError, FileNotFoundError, OutputExistsError, PeerMisbehavedError
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { ServableFile } from '../exchange/servable.js'
 import type { FileRecord } from '../store/file-record.js'
+import type { ChunkData } from './chunk-data.js'
 import { ChunkPicker } from './chunk-picker.js'
 import type { PartialFile } from './partial-file.js'
 import { PrefixHasher } from './prefix-hasher.js'
 import { RateMeter } from './rate-meter.js'
 import { SourceWorker, type WorkerHost } from './source-worker.js'
 import type { TransferRecord, TransferStore } from './transfer-store.js'
+
+/** Chunk writes a download keeps in flight before a source must wait */
+const MAX_PENDING_WRITES = 4
 
 export type TransferStatus = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled'
 
@@ -94,6 +98,7 @@ export class Transfer implements WorkerHost {
   /** chunks verified and written: what we serve to others */
   private readonly have: Bitfield
   private readonly unsynced = new Set<number>()
+  private readonly pendingWrites = new Set<Promise<void>>()
   private readonly workers = new Map<string, SourceWorker>()
   private readonly opening = new Set<string>()
   private readonly failedAt = new Map<string, number>()
@@ -252,16 +257,27 @@ export class Transfer implements WorkerHost {
     await this.components.takeDownload(bytes, this.priority, signal)
   }
 
-  async accept (peer: string, index: number, data: Uint8Array): Promise<void> {
+  /**
+   * Writes a verified chunk. Writes run in the background (the disk works while the
+   * next chunk is decrypted and hashed), at most MAX_PENDING_WRITES at once; a chunk
+   * counts as held, and is served and hashed, once its write completed.
+   */
+  async accept (peer: string, index: number, data: ChunkData): Promise<void> {
     this.bytesReceived += data.byteLength
-    try {
-      await this.partial.write(index, data)
-    } catch (err: any) {
-      this.picker.release(peer, index)
-      this.fatal ??= err
-      this.controller.abort()
-      return
-    }
+    const write = this.partial.write(index, data).then(
+      () => { this.written(peer, index, data) },
+      (err: Error) => {
+        this.picker.release(peer, index)
+        this.fatal ??= err
+        this.controller.abort()
+      }
+    )
+    this.pendingWrites.add(write)
+    void write.finally(() => this.pendingWrites.delete(write))
+    if (this.pendingWrites.size >= MAX_PENDING_WRITES) await Promise.race(this.pendingWrites)
+  }
+
+  private written (peer: string, index: number, data: ChunkData): void {
     this.have.set(index)
     this.unsynced.add(index)
     const totals = this.delivered.get(peer) ?? { chunks: 0, bytes: 0 }
@@ -461,6 +477,7 @@ export class Transfer implements WorkerHost {
   private async halt (): Promise<void> {
     this.controller.abort()
     for (const worker of this.workers.values()) worker.wake()
+    await Promise.allSettled([...this.pendingWrites])
     await this.checkpoint().catch(() => {})
   }
 

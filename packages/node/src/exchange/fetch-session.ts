@@ -10,6 +10,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import {
   Bitfield,
   EXCHANGE_PROTOCOL,
+  decodeChunkFrame,
+  isChunkFrame,
   MAX_MESSAGE_BYTES,
   decodeMessage,
   encodeMessage,
@@ -37,12 +39,12 @@ export interface FetchSessionComponents {
 
 export interface ReceivedChunk {
   index: number
-  data: Uint8Array
+  data: Uint8Array | Uint8ArrayList
 }
 
-/** What a provider sends during a session: a chunk, or news that it has more chunks */
+/** What a provider sends during a session: a chunk (its data as received pieces), or news that it has more chunks */
 export type SessionEvent =
-  | { type: 'chunk', index: number, data: Uint8Array }
+  | { type: 'chunk', index: number, data: Uint8Array | Uint8ArrayList }
   | { type: 'have', chunks: number[] }
 
 export class FetchSession {
@@ -112,7 +114,10 @@ export class FetchSession {
 
   /** The next chunk or Have news from the provider; a stall past the request timeout fails */
   async nextEvent (signal?: AbortSignal): Promise<SessionEvent> {
-    const msg = await readReply(this.framed, this.peer, withTimeout(this.requestTimeout, signal), signal)
+    const frame = await readFrame(this.framed, this.peer, withTimeout(this.requestTimeout, signal), signal)
+    const chunk = decodeChunk(frame, this.peer)
+    if (chunk != null) return { type: 'chunk', ...chunk }
+    const msg = decodeReply(frame, this.peer)
     if (msg.type === 'chunk') return { type: 'chunk', index: msg.index, data: msg.data }
     if (msg.type === 'have') {
       const count = this.manifest.chunkHashes.length
@@ -153,6 +158,10 @@ async function dial (components: FetchSessionComponents, target: PeerId | Multia
 
 /** Reads the provider's next message; `userSignal` tells a cancel from a timeout */
 async function readReply (framed: FramedStream, peer: PeerId, signal: AbortSignal, userSignal?: AbortSignal): Promise<Message> {
+  return decodeReply(await readFrame(framed, peer, signal, userSignal), peer)
+}
+
+async function readFrame (framed: FramedStream, peer: PeerId, signal: AbortSignal, userSignal?: AbortSignal): Promise<Uint8ArrayList> {
   let frame: Uint8ArrayList | null
   try {
     frame = await framed.read({ signal })
@@ -162,6 +171,21 @@ async function readReply (framed: FramedStream, peer: PeerId, signal: AbortSigna
     throw new PeerUnreachableError(`Peer ${peer} stopped answering: ${err.message}`)
   }
   if (frame == null) throw new PeerUnreachableError(`Peer ${peer} closed the session`)
+  return frame
+}
+
+/** A chunk read without copying its data, when laid out the usual way */
+function decodeChunk (frame: Uint8ArrayList, peer: PeerId): { index: number, data: Uint8ArrayList } | undefined {
+  if (!isChunkFrame(frame)) return undefined
+  try {
+    const chunk = decodeChunkFrame(frame)
+    return chunk == null ? undefined : { index: chunk.index, data: chunk.data }
+  } catch (err: any) {
+    throw new PeerMisbehavedError(`Peer ${peer} sent an invalid message: ${err.message}`)
+  }
+}
+
+function decodeReply (frame: Uint8ArrayList, peer: PeerId): Message {
   let msg: Message
   try {
     msg = decodeMessage(frame)

@@ -36,7 +36,9 @@ export class FramedStream {
     this.init = init
     stream.addEventListener('message', (evt) => {
       this.buffer.append(evt.data)
-      if (this.buffer.byteLength > init.highWaterMark && stream.readStatus === 'readable') stream.pause()
+      // pause after the current dispatch: resume() hands over buffered data first and
+      // only then reopens the muxer window, which would undo a pause made inside it
+      if (this.buffer.byteLength > init.highWaterMark) queueMicrotask(() => { this.pauseIfFull() })
       this.notify()
     })
     stream.addEventListener('remoteCloseWrite', () => { this.ended = true; this.notify() })
@@ -63,10 +65,16 @@ export class FramedStream {
 
   /** Sends one message, waiting while the stream's write buffer is full */
   async write (message: Uint8Array, options: AbortOptions = {}): Promise<void> {
-    const prefix = new Uint8Array(encodingLength(message.byteLength))
-    varintEncode(message.byteLength, prefix)
+    await this.writeParts([message], options)
+  }
+
+  /** Sends one message given as consecutive parts, without joining them (large chunk data) */
+  async writeParts (parts: Uint8Array[], options: AbortOptions = {}): Promise<void> {
+    const length = parts.reduce((sum, part) => sum + part.byteLength, 0)
+    const prefix = new Uint8Array(encodingLength(length))
+    varintEncode(length, prefix)
     if (this.stream.writableNeedsDrain) await this.stream.onDrain(options)
-    this.stream.send(new Uint8ArrayList(prefix, message))
+    this.stream.send(new Uint8ArrayList(prefix, ...parts))
   }
 
   async close (options: AbortOptions = {}): Promise<void> {
@@ -75,6 +83,10 @@ export class FramedStream {
 
   abort (err: Error): void {
     this.stream.abort(err)
+  }
+
+  private pauseIfFull (): void {
+    if (this.buffer.byteLength > this.init.highWaterMark && this.stream.readStatus === 'readable') this.stream.pause()
   }
 
   private takeFrame (): Uint8ArrayList | undefined {

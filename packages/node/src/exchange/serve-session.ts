@@ -9,6 +9,7 @@ import {
   MAX_CHUNKS_PER_REQUEST,
   bytesToHex,
   chunkLength,
+  encodeChunkFrame,
   decodeMessage,
   encodeMessage,
   type FailureCode,
@@ -85,7 +86,6 @@ async function readOrTimeout (framed: FramedStream, timeout: number, signal: Abo
 /** Serves Requests for one file until the downloader is done */
 class ChunkServer {
   private readonly queue: number[] = []
-  private readonly priorities = new Map<number, Priority>()
   /** chunks verified since the offer, not yet announced with Have */
   private readonly announced: number[] = []
   private paused = false
@@ -104,6 +104,8 @@ class ChunkServer {
 
   /** Queues a Have for a chunk verified since the offer (partial files only) */
   announce (index: number): void {
+    // this session's copy of the have-bitfield grows too, so the chunk may now be requested
+    this.file.have?.set(index)
     this.announced.push(index)
     this.notify()
   }
@@ -123,7 +125,7 @@ class ChunkServer {
       const msg = await readOrTimeout(this.framed, sessionIdleTimeout, this.signal)
       if (msg === TIMED_OUT) {
         // a downloader receiving chunks need not talk; one with nothing queued must
-        if (this.queue.length > 0 || this.writing) continue
+        if (!this.paused && (this.queue.length > 0 || this.writing)) continue
         throw new SessionFailure('bad-request', `Idle for ${sessionIdleTimeout} ms`)
       }
       if (msg == null || msg.type === 'complete') return
@@ -149,7 +151,6 @@ class ChunkServer {
     if (this.queue.length + chunks.length > this.components.limits.maxQueuedChunks) {
       throw new SessionFailure('busy', `More than ${this.components.limits.maxQueuedChunks} chunks queued`)
     }
-    for (const index of chunks) this.priorities.set(index, priority)
     if (priority === 'high') this.queue.unshift(...chunks)
     else this.queue.push(...chunks)
     this.notify()
@@ -158,7 +159,6 @@ class ChunkServer {
   private cancel (chunks: number[]): void {
     if (chunks.length === 0) { this.queue.length = 0; return }
     const drop = new Set(chunks)
-    for (const index of chunks) this.priorities.delete(index)
     const keep = this.queue.filter(i => !drop.has(i))
     this.queue.splice(0, this.queue.length, ...keep)
   }
@@ -176,14 +176,13 @@ class ChunkServer {
       }
       const index = this.queue.shift() as number
       this.writing = true
-      // upload limits: waiters are served by priority, then in turn, so peers share fairly
-      const priority = this.priorities.get(index) ?? 'normal'
-      this.priorities.delete(index)
-      await this.components.bandwidth.upload(this.peer, chunkLength(this.file.manifest, index), { priority, signal: this.signal })
+      // upload limits serve peers in turn: a request's priority orders this peer's own
+      // queue (above), it does not let one peer jump ahead of others
+      await this.components.bandwidth.upload(this.peer, chunkLength(this.file.manifest, index), { signal: this.signal })
       const data = await this.reader.read(index)
       // a peer that stops reading stalls this write; past the request timeout it is dropped
       const signal = withTimeout(this.components.limits.requestTimeout, this.signal)
-      await this.framed.write(encodeMessage({ type: 'chunk', index, hash: this.file.manifest.chunkHashes[index], data }), { signal })
+      await this.framed.writeParts(encodeChunkFrame(index, this.file.manifest.chunkHashes[index], data), { signal })
       this.writing = false
     }
   }

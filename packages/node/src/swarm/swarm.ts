@@ -81,7 +81,7 @@ export class Swarm {
     }))
   }
 
-  /** Dials the peers we remember (most recently updated first), a few at a time */
+  /** Dials up to `reconnectPeers` of the peers we remember (in peer store order) */
   private async reconnect (): Promise<void> {
     const { libp2p, log } = this.components
     const known = (await libp2p.peerStore.all()).filter(p => p.addresses.length > 0 && !p.id.equals(libp2p.peerId))

@@ -1,0 +1,92 @@
+/**
+ * Chunk messages without copying chunk data. A Chunk is most of the bytes that cross
+ * the wire, so encoding writes only its small protobuf header and leaves the data to
+ * be sent as it is, and decoding reads the header and hands back the data as the list
+ * of received pieces. The generic decoder reads these bytes as the same Chunk (fields in
+ * the order index, hash, data); other messages, and chunks laid out otherwise, still go
+ * through the protons codecs.
+ */
+import { Uint8ArrayList } from 'uint8arraylist'
+import { MAX_CHUNK_SIZE, MAX_CHUNKS, SHA256_LENGTH } from './constants.js'
+import { InvalidMessageError } from './errors.js'
+
+/** ExchangeMessage field 4 (chunk), wire type 2 (length-delimited) */
+const CHUNK_TAG = 0x22
+const INDEX_TAG = 0x08
+const HASH_TAG = 0x12
+const DATA_TAG = 0x1a
+
+/** The message as parts: a small header, then the chunk data itself (not copied) */
+export function encodeChunkFrame (index: number, hash: Uint8Array, data: Uint8Array): Uint8Array[] {
+  const inner: number[] = [INDEX_TAG, ...varint(index)]
+  if (hash.byteLength > 0) inner.push(HASH_TAG, ...varint(hash.byteLength), ...hash)
+  const dataHeader = [DATA_TAG, ...varint(data.byteLength)]
+  const innerLength = inner.length + dataHeader.length + data.byteLength
+  return [Uint8Array.from([CHUNK_TAG, ...varint(innerLength), ...inner, ...dataHeader]), data]
+}
+
+/** True when a received message is a Chunk (the only message that starts with this tag) */
+export function isChunkFrame (frame: Uint8ArrayList): boolean {
+  return frame.byteLength > 0 && frame.get(0) === CHUNK_TAG
+}
+
+/**
+ * Reads a Chunk message in our field order, returning the data as a sublist of the
+ * frame; undefined when the frame is laid out otherwise (the caller then falls back
+ * to the generic decoder). Throws InvalidMessageError on values out of range.
+ */
+export function decodeChunkFrame (frame: Uint8ArrayList): { index: number, hash: Uint8Array, data: Uint8ArrayList } | undefined {
+  const reader = new Reader(frame)
+  if (reader.byte() !== CHUNK_TAG) return undefined
+  const innerLength = reader.varint()
+  if (reader.pos + innerLength !== frame.byteLength) return undefined
+  if (reader.byte() !== INDEX_TAG) return undefined
+  const index = reader.varint()
+  let hash: Uint8Array = new Uint8Array(0)
+  let tag = reader.byte()
+  if (tag === HASH_TAG) {
+    const length = reader.varint()
+    if (length !== SHA256_LENGTH) throw new InvalidMessageError('Chunk hash is not 32 bytes')
+    hash = frame.subarray(reader.pos, reader.pos + length)
+    reader.pos += length
+    tag = reader.byte()
+  }
+  if (tag !== DATA_TAG) return undefined
+  const length = reader.varint()
+  if (reader.pos + length !== frame.byteLength) return undefined
+  if (index >= MAX_CHUNKS) throw new InvalidMessageError(`Chunk index ${index} out of range`)
+  if (length > MAX_CHUNK_SIZE) throw new InvalidMessageError(`Chunk data over ${MAX_CHUNK_SIZE} bytes`)
+  return { index, hash, data: frame.sublist(reader.pos) }
+}
+
+class Reader {
+  pos = 0
+  constructor (private readonly list: Uint8ArrayList) {}
+
+  byte (): number {
+    if (this.pos >= this.list.byteLength) return -1
+    return this.list.get(this.pos++)
+  }
+
+  varint (): number {
+    let value = 0
+    for (let shift = 0; shift < 35; shift += 7) {
+      const b = this.byte()
+      if (b < 0) throw new InvalidMessageError('Truncated chunk message')
+      value += (b & 0x7f) * 2 ** shift
+      if ((b & 0x80) === 0) return value
+    }
+    throw new InvalidMessageError('Varint too long in chunk message')
+  }
+}
+
+function varint (value: number): number[] {
+  const out: number[] = []
+  let v = value
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80)
+    v = Math.floor(v / 0x80)
+  }
+  out.push(v)
+  return out
+}
