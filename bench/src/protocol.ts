@@ -1,20 +1,50 @@
 /** Messages between the bench (parent) and its worker processes, over Node IPC */
 
 export type BenchMessage =
-  /** worker is up; a listener also says where to dial it (and the sharer which file) */
+  /** worker is up; a listener also says where to dial it (and the sharer which file: a file id, or a Helia CID) */
   | { type: 'ready', addr?: string, fileId?: string }
-  /** parent to a peershare getter: download now */
-  | { type: 'get', addr: string, fileId: string, output: string }
+  /** parent to a peershare getter: download now, from `addr` (and from every one of `peers` at once when given) */
+  | { type: 'get', addr: string, fileId: string, output: string, peers?: string[] }
+  /** parent to a Helia fetcher: cat `cid` from the providers into `output` */
+  | { type: 'fetch', cid: string, providers: string[], output: string, timeoutMs: number }
   /** parent to a raw sender: dial and push the file now */
   | { type: 'send', addr: string }
   /** raw sender: the wall-clock time at which it began dialling */
   | { type: 'sent', startedAt: number }
   /** receiver (either kind): the file is verified and on disk */
-  | { type: 'done', seconds?: number, finishedAt?: number, bytes: number, sha256: string, peakRss: number }
+  | { type: 'done', seconds?: number, finishedAt?: number, bytes: number, sha256: string, peakRss: number, sourceStats?: SourceBytes[] }
+  /** the swarm worker's measurements */
+  | { type: 'swarm', result: SwarmResult }
   /** parent asks (no cpuMs), worker answers: CPU time of its transfer phase */
   | { type: 'usage', cpuMs?: number }
   | { type: 'stop' }
   | { type: 'error', message: string, name?: string }
+
+/** Bytes one source served in a multi-source download */
+export interface SourceBytes {
+  peerId: string
+  bytes: number
+  chunks: number
+}
+
+export interface SwarmResult {
+  nodes: number
+  startSeconds: number
+  rssBefore: number
+  rssAfter: number
+  /** seconds until every routing table held `routingTarget` peers (or the wait gave up) */
+  routingSeconds: number
+  routingTarget: number
+  routingSettled: boolean
+  /** routing table sizes when the wait ended: min, median, max */
+  routingSizes: [number, number, number]
+  /** ms from share() returning: index.provide() done, and another node's first sight of the sharer */
+  provideMs: number
+  discoverMs: number | null
+  /** ms to the first provider, one entry per lookup (null: none within the lookup timeout) */
+  lookupMs: Array<number | null>
+  lookupNodes: number
+}
 
 /**
  * Wall-clock time in ms with sub-ms resolution. Both workers run on the same machine

@@ -7,6 +7,8 @@ import { open, rename, rm, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import {
   MANIFEST_VERSION,
+  MAX_CHUNKS,
+  chunkCountFor,
   MAX_DESCRIPTION_LENGTH,
   MAX_TAG_LENGTH,
   MAX_TAGS,
@@ -39,6 +41,9 @@ export async function shareFile (components: ShareComponents, path: string, opti
   const metadata = checkShareOptions(path, options)
   const info = await stat(path).catch(() => undefined)
   if (info == null || !info.isFile()) throw new PathNotFoundError(`No such file: ${path}`)
+  if (chunkCountFor(info.size, components.chunkSize) > MAX_CHUNKS) {
+    throw new BadRequestError(`${path} is too large: at most ${MAX_CHUNKS} chunks of ${components.chunkSize} bytes`)
+  }
 
   const tmp = join(components.blobDir, `.import-${randomUUID()}`)
   try {

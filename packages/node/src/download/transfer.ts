@@ -24,6 +24,8 @@ import type { TransferRecord, TransferStore } from './transfer-store.js'
 
 /** Chunk writes a download keeps in flight before a source must wait */
 const MAX_PENDING_WRITES = 4
+/** Peers that asked us for this file, remembered as possible sources */
+const MAX_INTERESTED = 256
 
 export type TransferStatus = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled'
 
@@ -231,6 +233,7 @@ export class Transfer implements WorkerHost {
 
   /** A peer asked us for this file: it may be downloading it too, and have chunks */
   noteInterest (peer: string): void {
+    if (this.interested.size >= MAX_INTERESTED && !this.interested.has(peer)) return
     this.interested.add(peer)
     if (this.status === 'running') this.tryOpen(peer, this.controller.signal)
   }

@@ -131,7 +131,7 @@ export class FetchSession {
   /** Tells the provider we are done and closes our side */
   async complete (): Promise<void> {
     try {
-      await this.framed.write(encodeMessage({ type: 'complete' }))
+      await this.framed.write(encodeMessage({ type: 'complete' }), { signal: AbortSignal.timeout(this.requestTimeout) })
       await this.framed.close({ signal: AbortSignal.timeout(this.requestTimeout) })
     } catch (err: any) {
       this.framed.abort(err)
