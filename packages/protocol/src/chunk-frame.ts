@@ -6,7 +6,7 @@
  * the order index, hash, data); other messages, and chunks laid out otherwise, still go
  * through the protons codecs.
  */
-import { Uint8ArrayList } from 'uint8arraylist'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_CHUNK_SIZE, MAX_CHUNKS, SHA256_LENGTH } from './constants.js'
 import { InvalidMessageError } from './errors.js'
 

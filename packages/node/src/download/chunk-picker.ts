@@ -11,7 +11,7 @@
  *   chunk another source is already fetching; the first copy wins and the caller
  *   cancels the others.
  */
-import { Bitfield } from '@peershare/protocol'
+import type { Bitfield } from '@peershare/protocol'
 
 /** How far a pick scans for a rarer chunk before settling (bounds the cost on huge files) */
 const SCAN_LIMIT = 4096
