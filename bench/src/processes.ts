@@ -28,7 +28,8 @@ export class Worker {
 
   constructor (readonly label: string, script: string, args: string[], env: Record<string, string> = {}) {
     this.child = spawn(process.execPath, [script, ...args], {
-      env: { ...process.env, ...env },
+      // no bootstrap peers from the environment: bench nodes only ever dial 127.0.0.1
+      env: { ...process.env, PEERSHARE_BOOTSTRAP: '', ...env },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'json'
     })

@@ -1,7 +1,8 @@
 /**
  * A peershare node in its own process. Roles:
  *   sharer <repo> <file>  shares the file, reports its address and file id, waits for stop
- *   getter <repo>         on 'get', times node.get() (dial to verified file on disk)
+ *   getter <repo>         on 'get', times a download (dial to verified file on disk) from
+ *                         the given address, and at once from every one of `peers` if given
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { PeershareNode } from '@peershare/node'
@@ -27,10 +28,13 @@ runWorker(async ([role, repo, file]) => {
       if (msg.type !== 'get') throw new Error(`getter expected 'get', got '${msg.type}'`)
       await phase.start()
       const start = now()
-      const record = await node.get(msg.fileId, { from: multiaddr(msg.addr), output: msg.output })
+      // node.get() is download() + done(); the transfer is kept to read its per-source totals
+      const transfer = await node.download(msg.fileId, { from: multiaddr(msg.addr), peers: msg.peers, output: msg.output })
+      const record = await transfer.done()
       const seconds = (now() - start) / 1000
       await phase.stop()
-      send({ type: 'done', seconds, bytes: record.size, sha256: record.sha256, peakRss: rss.stop() })
+      const sourceStats = transfer.progress().sourceStats.map(({ peerId, bytes, chunks }) => ({ peerId, bytes, chunks }))
+      send({ type: 'done', seconds, bytes: record.size, sha256: record.sha256, peakRss: rss.stop(), sourceStats })
     } else {
       throw new Error(`unknown peershare role '${role}'`)
     }

@@ -100,6 +100,17 @@ describe('downloads in the daemon end to end (real processes)', function () {
     await getter.exited
   })
 
+  it('limits: set at start with flags, read and changed at run time', async () => {
+    const node = await startDaemon(join(dir, 'limited'), dir, ['--upload-limit', '8MiB', '--download-limit', '1.5MB'])
+    assert.deepEqual(await json(node, ['limits']), { upload: 8 * MiB, uploadPerPeer: 0, download: 1_500_000 })
+    assert.deepEqual(await json(node, ['limits', '--download', '0', '--upload-per-peer', '512KiB']), { upload: 8 * MiB, uploadPerPeer: 512 * 1024, download: 0 })
+    const bad = await cli(['--repo', node.repo, 'limits', '--upload', 'fast'], dir)
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /^peershare: /)
+    node.child.kill('SIGTERM')
+    await node.exited
+  })
+
   it('pause, resume and cancel from the CLI; cancel deletes the partial file and state', async () => {
     const getter = await startDaemon(join(dir, 'getter-3'), dir)
     const output = join(dir, 'controlled.bin')

@@ -1,0 +1,150 @@
+/** Command-line options of `npm run bench` */
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import type { Impl } from './report.js'
+
+export const MiB = 1024 * 1024
+export const GiB = 1024 * MiB
+const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
+
+export const SCENARIOS = ['single', 'swarm', 'multi', 'helia'] as const
+export type Scenario = typeof SCENARIOS[number]
+
+const USAGE = `usage: npm run bench -- [options]
+  --scenario LIST  scenarios to run, in this order (default: all):
+                     single  one source, peershare vs a raw libp2p stream
+                     swarm   DHT index: N nodes, time to provide and to find providers
+                     multi   transfer engine: 1, 2, 4, 8 rate-limited sources vs ideal
+                     helia   the same file by Helia bitswap, 1 and 2 providers
+  --runs N         runs per measurement (default 2; swarm runs once)
+  --dir PATH       where temporary files go (default bench/.data)
+  --node-init JSON extra PeershareNode.create() settings for the peershare nodes of
+                   single, multi and helia, e.g. '{"muxer":{"streamWindowBytes":8388608}}'
+                   (to try tuning; per-source pipeline depth adapts on its own)
+ single:
+  --size S[,S...]  file sizes, e.g. 64MiB, 256MiB, 1GiB (default 256MiB)
+  --large          same as --size 1GiB
+  --rss-check      run 256MiB and 1GiB and compare the receiver's peak RSS
+  --only IMPL      run only 'baseline' or 'peershare'
+  --timeout SEC    limit for one run (default 120 s + 4 s per 16 MiB; also multi, helia)
+  --profile        write a .cpuprofile of each worker's transfer phase to <dir>/profiles
+ swarm:
+  --nodes N        peershare nodes in the swarm (default 50)
+  --lookups N      provider lookups, each from another node (default 30)
+ multi:
+  --multi-size S   file size (default 128MiB)
+  --source-rate R  upload limit of each source, bytes/s with units (default 8MiB)
+  --quick          skip the 8-source run
+ helia:
+  --helia-size S   file size (default 128MiB)
+  --helia-timeout SEC  limit for one Helia fetch, reported as "timed out" (default 180)`
+
+export interface Options {
+  scenarios: Scenario[]
+  sizes: number[]
+  runs: number
+  only?: Impl
+  timeoutMs?: number
+  dataRoot: string
+  profile: boolean
+  nodeInit?: string
+  nodes: number
+  lookups: number
+  multiSize: number
+  sourceRate: number
+  quick: boolean
+  heliaSize: number
+  heliaTimeoutMs: number
+}
+
+export function parseOptions (argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string', default: SCENARIOS.join(',') },
+      size: { type: 'string' },
+      large: { type: 'boolean', default: false },
+      'rss-check': { type: 'boolean', default: false },
+      runs: { type: 'string', default: '2' },
+      only: { type: 'string' },
+      timeout: { type: 'string' },
+      dir: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      'node-init': { type: 'string' },
+      nodes: { type: 'string', default: '50' },
+      lookups: { type: 'string', default: '30' },
+      'multi-size': { type: 'string', default: '128MiB' },
+      'source-rate': { type: 'string', default: '8MiB' },
+      quick: { type: 'boolean', default: false },
+      'helia-size': { type: 'string', default: '128MiB' },
+      'helia-timeout': { type: 'string', default: '180' },
+      help: { type: 'boolean', short: 'h', default: false }
+    }
+  })
+  if (values.help) {
+    console.log(USAGE)
+    process.exit(0)
+  }
+  const scenarios = values.scenario.split(',').map(s => s.trim()).filter(s => s !== '')
+  for (const s of scenarios) {
+    if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`--scenario: unknown '${s}' (choose from ${SCENARIOS.join(', ')})`)
+  }
+  let sizes = (values.size ?? '256MiB').split(',').map(parseSize)
+  if (values.large) sizes = [GiB]
+  // the RSS check compares the smallest and the largest size run (also without the flag)
+  if (values['rss-check']) sizes = [256 * MiB, GiB]
+  const runs = positiveInt('--runs', values.runs)
+  if (values.only != null && values.only !== 'baseline' && values.only !== 'peershare') throw new Error(`--only must be 'baseline' or 'peershare'`)
+  if (values['node-init'] != null) {
+    try {
+      JSON.parse(values['node-init'])
+    } catch {
+      throw new Error(`--node-init must be a JSON object, got '${values['node-init']}'`)
+    }
+  }
+  const timeout = values.timeout == null ? undefined : Number(values.timeout)
+  if (timeout != null && !(timeout > 0)) throw new Error(`--timeout must be a positive number of seconds`)
+  const heliaTimeout = Number(values['helia-timeout'])
+  if (!(heliaTimeout > 0)) throw new Error(`--helia-timeout must be a positive number of seconds`)
+  const nodes = positiveInt('--nodes', values.nodes)
+  if (nodes < 3) throw new Error('--nodes must be at least 3')
+  return {
+    scenarios: SCENARIOS.filter(s => scenarios.includes(s)),
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    runs,
+    only: values.only as Impl | undefined,
+    timeoutMs: timeout == null ? undefined : timeout * 1000,
+    dataRoot: resolve(values.dir ?? join(BENCH_DIR, '.data')),
+    profile: values.profile,
+    nodeInit: values['node-init'],
+    nodes,
+    lookups: positiveInt('--lookups', values.lookups),
+    multiSize: parseSize(values['multi-size']),
+    sourceRate: parseSize(values['source-rate'].replace(/\/s$/i, '')),
+    quick: values.quick,
+    heliaSize: parseSize(values['helia-size']),
+    heliaTimeoutMs: heliaTimeout * 1000
+  }
+}
+
+function positiveInt (flag: string, text: string): number {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got '${text}'`)
+  return n
+}
+
+/** "256MiB", "1GiB", "64M", "1g" (binary units) or a plain byte count */
+export function parseSize (text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmg])(?:i?b)?|b)?\s*$/i.exec(text)
+  if (m == null) throw new Error(`Bad size '${text}' (try 64MiB, 256MiB or 1GiB)`)
+  const unit = { k: 1024, m: MiB, g: GiB }[(m[2] ?? '').toLowerCase()] ?? 1
+  const bytes = Math.round(Number(m[1]) * unit)
+  if (bytes < 1) throw new Error(`Size must be at least 1 byte: '${text}'`)
+  return bytes
+}
+
+/** Default time limit of one transfer of `size` bytes */
+export function defaultTimeoutMs (opts: Options, size: number): number {
+  return opts.timeoutMs ?? 120_000 + (size / (16 * MiB)) * 4000
+}

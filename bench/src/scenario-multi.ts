@@ -1,0 +1,132 @@
+/**
+ * Scenario "multi-source" (the transfer engine). S sharer processes each serve the
+ * same file under an upload limit; one getter process downloads it from all of them
+ * at once. The ideal time is size / (sum of the sources' rates); efficiency is ideal
+ * time / measured time. Sets: 1, 2, 4, 8 sources at R (8 skipped with --quick), and a
+ * heterogeneous set of one source at 4R and three at R/2.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type BenchContext, checkReceived, formatTable, WORKERS } from './context.js'
+import { defaultTimeoutMs, MiB } from './options.js'
+import { Worker } from './processes.js'
+import type { SourceBytes } from './protocol.js'
+import { createRandomFile } from './random-file.js'
+import { formatSize } from './report.js'
+
+const SCENARIO = 'multi-source'
+/** efficiency the transfer engine aims for: within 15% of ideal */
+export const EFFICIENCY_TARGET = 0.87
+
+interface SourceSet {
+  label: string
+  /** upload limit of each source, bytes/s */
+  rates: number[]
+  /** how each source's rate is written, e.g. "R/2" */
+  names: string[]
+}
+
+interface SetResult {
+  set: SourceSet
+  seconds: number
+  ideal: number
+  /** bytes each source served, in the order of set.rates */
+  served: number[]
+}
+
+/** A download from one set of sources, each in its own process */
+export async function downloadFrom (ctx: BenchContext, label: string, rates: number[], source: { path: string, sha256: string, size: number }): Promise<{ seconds: number, served: number[], peakRss: number }> {
+  const dir = await mkdtemp(join(ctx.work, 'multi-'))
+  const deadline = Date.now() + defaultTimeoutMs(ctx.opts, source.size) + 30_000
+  const sharers = rates.map((rate, i) => new Worker(`${label} sharer ${i + 1}`, WORKERS.peershare, ['sharer', join(dir, `sharer-${i}`), source.path],
+    ctx.env('peershare-sharer', { limits: { upload: rate } })))
+  const getter = new Worker(`${label} getter`, WORKERS.peershare, ['getter', join(dir, 'getter')], ctx.env('peershare-getter', {}))
+  try {
+    const ready = await Promise.all(sharers.map(async s => s.next('ready', deadline)))
+    await getter.next('ready', deadline)
+    const addrs = ready.map(r => r.addr as string)
+    getter.send({ type: 'get', addr: addrs[0], fileId: ready[0].fileId as string, output: join(dir, 'out.bin'), peers: addrs })
+    const done = await getter.next('done', deadline)
+    checkReceived(label, source, done)
+    return { seconds: done.seconds as number, served: servedBy(addrs, done.sourceStats ?? []), peakRss: done.peakRss }
+  } finally {
+    await Promise.all([getter.stop(), ...sharers.map(async s => s.stop())])
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** bytes per source address, by the peer id in it */
+function servedBy (addrs: string[], stats: SourceBytes[]): number[] {
+  return addrs.map(addr => stats.filter(s => addr.endsWith(`/p2p/${s.peerId}`)).reduce((sum, s) => sum + s.bytes, 0))
+}
+
+export async function runMulti (ctx: BenchContext): Promise<void> {
+  const { opts } = ctx
+  const R = opts.sourceRate
+  const size = opts.multiSize
+  const sets: SourceSet[] = [1, 2, 4, 8].filter(n => !(opts.quick && n === 8))
+    .map(n => ({ label: `${n} x R`, rates: Array(n).fill(R), names: Array(n).fill('R') }))
+  sets.push({ label: '4R + 3 x R/2', rates: [4 * R, R / 2, R / 2, R / 2], names: ['4R', 'R/2', 'R/2', 'R/2'] })
+  console.log(`${SCENARIO} ${formatSize(size)}, R = ${rate(R)} per source: writing a random file...`)
+  const file = await createRandomFile(join(ctx.work, 'multi.bin'), size)
+  const source = { ...file, size }
+  const results: SetResult[] = []
+  try {
+    for (const set of sets) {
+      const ideal = size / set.rates.reduce((a, b) => a + b, 0)
+      let best: SetResult | undefined
+      for (let run = 1; run <= opts.runs; run++) {
+        const { seconds, served } = await downloadFrom(ctx, set.label, set.rates, source)
+        console.log(`  run ${run}/${opts.runs} ${set.label.padEnd(13)} ${seconds.toFixed(2).padStart(7)} s  ${(size / MiB / seconds).toFixed(1).padStart(6)} MiB/s  ideal ${ideal.toFixed(2)} s  efficiency ${pct(ideal / seconds)}`)
+        if (best == null || seconds < best.seconds) best = { set, seconds, ideal, served }
+      }
+      if (best != null) results.push(best)
+    }
+  } finally {
+    await rm(file.path, { force: true })
+  }
+  printMulti(size, R, opts.runs, results)
+}
+
+function printMulti (size: number, R: number, runs: number, results: SetResult[]): void {
+  const rows = [['sources', 'N', 'total limit', 'ideal s', `seconds (best of ${runs})`, 'MiB/s', 'efficiency', 'verdict']]
+  for (const r of results) {
+    const eff = r.ideal / r.seconds
+    rows.push([r.set.label, String(r.set.rates.length), rate(r.set.rates.reduce((a, b) => a + b, 0)), r.ideal.toFixed(2), r.seconds.toFixed(2),
+      (size / MiB / r.seconds).toFixed(1), pct(eff), eff >= EFFICIENCY_TARGET ? 'meets' : 'BELOW'])
+  }
+  console.log(`\n${SCENARIO} ${formatSize(size)}, R = ${rate(R)} (efficiency = ideal time / measured time; target >= ${pct(EFFICIENCY_TARGET)})\n`)
+  console.log(formatTable(rows, 1))
+  console.log('\nbytes served per source (share of the file; expected share = its rate / total)')
+  for (const r of results) {
+    const total = r.set.rates.reduce((a, b) => a + b, 0)
+    const parts = r.served.map((b, i) => `${r.set.names[i]} ${(b / MiB).toFixed(1)} MiB (${pct(b / size)} vs ${pct(r.set.rates[i] / total)})`)
+    console.log(`  ${r.set.label.padEnd(13)} ${parts.join(', ')}`)
+  }
+  const round = (x: number): number => Math.round(x * 1000) / 1000
+  console.log(`BENCH_JSON ${JSON.stringify({
+    scenario: SCENARIO,
+    runs,
+    size,
+    sourceRate: R,
+    target: EFFICIENCY_TARGET,
+    results: results.map(r => ({
+      sources: r.set.label,
+      rates: r.set.rates,
+      seconds: round(r.seconds),
+      mibps: round(size / MiB / r.seconds),
+      idealSeconds: round(r.ideal),
+      efficiency: round(r.ideal / r.seconds),
+      pass: r.ideal / r.seconds >= EFFICIENCY_TARGET,
+      servedBytes: r.served
+    }))
+  })}`)
+}
+
+function rate (bytesPerSecond: number): string {
+  return `${(bytesPerSecond / MiB).toFixed(bytesPerSecond % MiB === 0 ? 0 : 1)} MiB/s`
+}
+
+function pct (x: number): string {
+  return `${(x * 100).toFixed(1)}%`
+}

@@ -1,0 +1,86 @@
+/**
+ * Scenario "single-source". One file moves between two processes on 127.0.0.1, by
+ * peershare (share + get) and by the baseline (one raw libp2p stream on the same
+ * TCP + noise + yamux stack); runs alternate and the table shows both.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type BenchContext, checkReceived, WORKERS } from './context.js'
+import { defaultTimeoutMs } from './options.js'
+import { Worker } from './processes.js'
+import { createRandomFile } from './random-file.js'
+import { formatSize, type Impl, printJson, printRssCheck, printTable, type RunResult, rssCheck, summarise, type Summary } from './report.js'
+
+const SCENARIO = 'single-source'
+const MiB = 1024 * 1024
+
+interface RunContext {
+  size: number
+  source: { path: string, sha256: string }
+  dir: string
+  deadline: number
+  env: BenchContext['env']
+}
+
+async function runBaseline (ctx: RunContext): Promise<RunResult> {
+  const receiver = new Worker('raw receiver', WORKERS.raw, ['receiver', join(ctx.dir, 'out.bin')], ctx.env('baseline-receiver'))
+  const sender = new Worker('raw sender', WORKERS.raw, ['sender', ctx.source.path], ctx.env('baseline-sender'))
+  try {
+    const [ready] = await Promise.all([receiver.next('ready', ctx.deadline), sender.next('ready', ctx.deadline)])
+    sender.send({ type: 'send', addr: ready.addr as string })
+    const [sent, done] = await Promise.all([sender.next('sent', ctx.deadline), receiver.next('done', ctx.deadline)])
+    checkReceived('baseline', { size: ctx.size, sha256: ctx.source.sha256 }, done)
+    const [rxCpuMs, txCpuMs] = await Promise.all([receiver.cpuMs(ctx.deadline), sender.cpuMs(ctx.deadline)])
+    return { impl: 'baseline', size: ctx.size, seconds: ((done.finishedAt as number) - sent.startedAt) / 1000, peakRss: done.peakRss, rxCpuMs, txCpuMs }
+  } finally {
+    await Promise.all([receiver.stop(), sender.stop()])
+  }
+}
+
+async function runPeershare (ctx: RunContext): Promise<RunResult> {
+  const sharer = new Worker('peershare sharer', WORKERS.peershare, ['sharer', join(ctx.dir, 'sharer'), ctx.source.path], ctx.env('peershare-sharer'))
+  const getter = new Worker('peershare getter', WORKERS.peershare, ['getter', join(ctx.dir, 'getter')], ctx.env('peershare-getter'))
+  try {
+    const [shared] = await Promise.all([sharer.next('ready', ctx.deadline), getter.next('ready', ctx.deadline)])
+    getter.send({ type: 'get', addr: shared.addr as string, fileId: shared.fileId as string, output: join(ctx.dir, 'out.bin') })
+    const done = await getter.next('done', ctx.deadline)
+    checkReceived('peershare', { size: ctx.size, sha256: ctx.source.sha256 }, done)
+    const [rxCpuMs, txCpuMs] = await Promise.all([getter.cpuMs(ctx.deadline), sharer.cpuMs(ctx.deadline)])
+    return { impl: 'peershare', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, rxCpuMs, txCpuMs }
+  } finally {
+    await Promise.all([getter.stop(), sharer.stop()])
+  }
+}
+
+export async function runSingle ({ opts, work, env }: BenchContext): Promise<void> {
+  const impls: Impl[] = opts.only != null ? [opts.only] : ['baseline', 'peershare']
+  const summaries: Summary[] = []
+  for (const size of opts.sizes) {
+    console.log(`${SCENARIO} ${formatSize(size)}: writing a random file...`)
+    const source = await createRandomFile(join(work, 'source.bin'), size)
+    const results: Record<Impl, RunResult[]> = { baseline: [], peershare: [] }
+    const timeoutMs = defaultTimeoutMs(opts, size)
+    try {
+      for (let run = 1; run <= opts.runs; run++) {
+        for (const impl of impls) {
+          const dir = await mkdtemp(join(work, `${impl}-`))
+          try {
+            const ctx = { size, source, dir, deadline: Date.now() + timeoutMs, env }
+            const result = impl === 'baseline' ? await runBaseline(ctx) : await runPeershare(ctx)
+            results[impl].push(result)
+            console.log(`  run ${run}/${opts.runs} ${impl.padEnd(9)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} tx ${(result.txCpuMs / 1000).toFixed(2)}`)
+          } finally {
+            await rm(dir, { recursive: true, force: true })
+          }
+        }
+      }
+    } finally {
+      await rm(source.path, { force: true })
+    }
+    for (const impl of impls) summaries.push(summarise(impl, size, results[impl]))
+  }
+  const checks = rssCheck(summaries)
+  printTable(SCENARIO, opts.runs, summaries)
+  printRssCheck(checks)
+  printJson(SCENARIO, opts.runs, summaries, checks)
+}
