@@ -118,3 +118,17 @@ export async function closedPort (): Promise<number> {
   await new Promise<void>(resolve => server.close(() => resolve()))
   return port
 }
+
+/** A daemon's TCP address, with /p2p/<peer id> */
+export function tcpAddress (d: DaemonProcess): string {
+  const address = d.info.addresses.find(x => x.includes('/tcp/'))
+  assert.ok(address != null, `the daemon has a TCP address: ${d.info.addresses.join(' ')}`)
+  return address
+}
+
+/** Runs `peershare --repo <d> --json <args>`, asserts success, returns the parsed output */
+export async function cliJson (d: DaemonProcess, args: string[], cwd: string): Promise<any> {
+  const result = await cli(['--repo', d.repo, '--json', ...args], cwd)
+  assert.equal(result.code, 0, result.stderr)
+  return JSON.parse(result.stdout)
+}

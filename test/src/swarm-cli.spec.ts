@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, children, cli, jsonError, sha256File, startDaemon, until } from './processes.js'
+import { type DaemonProcess, children, cli, cliJson, tcpAddress, jsonError, sha256File, startDaemon, until } from './processes.js'
 
 describe('peershare swarm commands end to end (real processes)', function () {
   this.timeout(90_000)
@@ -20,12 +20,7 @@ describe('peershare swarm commands end to end (real processes)', function () {
   let fileId: string
   let sha256: string
 
-  const tcpAddress = (d: DaemonProcess): string => d.info.addresses.find(x => x.includes('/tcp/')) as string
-  const json = async (d: DaemonProcess, args: string[]): Promise<any> => {
-    const result = await cli(['--repo', d.repo, '--json', ...args], dir)
-    assert.equal(result.code, 0, result.stderr)
-    return JSON.parse(result.stdout)
-  }
+  const json = async (d: DaemonProcess, args: string[]): Promise<any> => cliJson(d, args, dir)
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'peershare-swarm-e2e-'))

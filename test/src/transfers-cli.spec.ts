@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, children, cli, sha256File, startDaemon, until } from './processes.js'
+import { type DaemonProcess, children, cli, cliJson, tcpAddress, sha256File, startDaemon, until } from './processes.js'
 
 const MiB = 1024 * 1024
 const SIZE = 32 * MiB
@@ -21,12 +21,7 @@ describe('downloads in the daemon end to end (real processes)', function () {
   let file: string
   let fileId: string
 
-  const tcpAddress = (d: DaemonProcess): string => d.info.addresses.find(x => x.includes('/tcp/')) as string
-  const json = async (d: DaemonProcess, args: string[]): Promise<any> => {
-    const result = await cli(['--repo', d.repo, '--json', ...args], dir)
-    assert.equal(result.code, 0, result.stderr)
-    return JSON.parse(result.stdout)
-  }
+  const json = async (d: DaemonProcess, args: string[]): Promise<any> => cliJson(d, args, dir)
   const transferOf = async (d: DaemonProcess): Promise<any> => (await json(d, ['transfers'])).find((t: any) => t.fileId === fileId)
   /** Polls `transfers` until `test` holds for this file's download */
   const waitFor = async (d: DaemonProcess, what: string, test: (t: any) => boolean): Promise<any> => {

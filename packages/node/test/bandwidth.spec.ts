@@ -1,44 +1,6 @@
 import assert from 'node:assert/strict'
 import { Bandwidth, MAX_PEER_LIMITERS, PEER_IDLE_MS } from '../src/limits/bandwidth.js'
-import type { Clock } from '../src/limits/rate-limiter.js'
-
-/** Time that moves only when the test says so (as in rate-limiter.spec.ts) */
-class FakeClock implements Clock {
-  time = 0
-  readonly #sleepers: Array<{ at: number, wake(): void }> = []
-
-  now (): number {
-    return this.time
-  }
-
-  async sleep (ms: number, signal?: AbortSignal): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const sleeper = { at: this.time + ms, wake: resolve }
-      this.#sleepers.push(sleeper)
-      signal?.addEventListener('abort', () => {
-        this.#sleepers.splice(this.#sleepers.indexOf(sleeper), 1)
-        reject(new Error('sleep aborted'))
-      }, { once: true })
-    })
-  }
-
-  /** Jumps to the earliest timer and wakes it; false when none is pending */
-  async step (): Promise<boolean> {
-    await settle()
-    const next = this.#sleepers.reduce<{ at: number, wake(): void } | undefined>((a, b) => a == null || b.at < a.at ? b : a, undefined)
-    if (next == null) return false
-    this.time = Math.max(this.time, next.at)
-    this.#sleepers.splice(this.#sleepers.indexOf(next), 1)
-    next.wake()
-    await settle()
-    return true
-  }
-}
-
-/** Lets every pending promise callback run (one macrotask turn; not a timed wait) */
-async function settle (): Promise<void> {
-  await new Promise(resolve => setImmediate(resolve))
-}
+import { FakeClock, settle } from './fake-clock.js'
 
 /** Runs the clock until `promise` settles; returns the fake time it took */
 async function timed (clock: FakeClock, promise: Promise<unknown>): Promise<number> {

@@ -1,7 +1,8 @@
 /** Helpers for tests that run real nodes on 127.0.0.1 in temporary repos */
+import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type NodeInit, PeershareNode } from '../src/index.js'
@@ -55,4 +56,24 @@ export async function until (condition: () => boolean, timeoutMs = 10_000): Prom
     if (Date.now() > end) throw new Error('condition not met in time')
     await new Promise(resolve => setTimeout(resolve, 20))
   }
+}
+
+/**
+ * Runs `fn` with a 2 MiB tmpfs mounted at `<dir>/small-disk`, to fill a disk for real.
+ * Returns false (and runs nothing) where mounting is not allowed (needs root).
+ */
+export async function withSmallDisk (dir: string, fn: (mnt: string) => Promise<void>): Promise<boolean> {
+  const mnt = join(dir, 'small-disk')
+  await mkdir(mnt, { recursive: true })
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'ignore' })
+  } catch {
+    return false
+  }
+  try {
+    await fn(mnt)
+  } finally {
+    execFileSync('umount', [mnt])
+  }
+  return true
 }

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PeershareNode } from '../src/index.js'
-import { randomFile, startTestNode, tempDir, type TestDir } from './fixtures.js'
+import { randomFile, startTestNode, tempDir, type TestDir, withSmallDisk } from './fixtures.js'
 
 describe('sharing local files', function () {
   this.timeout(60_000)
@@ -72,14 +71,7 @@ describe('sharing local files', function () {
   })
 
   it('reports a full disk as DiskFullError and records nothing', async function () {
-    const mnt = join(dir.path, 'small-disk')
-    await mkdir(mnt)
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'ignore' })
-    } catch {
-      this.skip() // needs root and tmpfs; CI machines have both
-    }
-    try {
+    const mounted = await withSmallDisk(dir.path, async (mnt) => {
       const small = await startTestNode(join(mnt, 'repo'))
       try {
         const src = await randomFile(dir.path, 'too-big.bin', 4 * 1024 * 1024)
@@ -89,8 +81,7 @@ describe('sharing local files', function () {
       } finally {
         await small.stop()
       }
-    } finally {
-      execFileSync('umount', [mnt])
-    }
+    })
+    if (!mounted) this.skip() // needs root and tmpfs; CI machines have both
   })
 })

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DEFAULT_CHUNK_SIZE } from '@peershare/protocol'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { PeershareNode } from '../src/index.js'
-import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir } from './fixtures.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, withSmallDisk } from './fixtures.js'
 
 describe('share and get between two nodes over TCP', function () {
   this.timeout(120_000)
@@ -56,15 +55,8 @@ describe('share and get between two nodes over TCP', function () {
     assert.equal(got.fileId, shared.fileId)
   })
 
-  it('reports a full disk as DiskFullError and leaves no partial file', async function () {
-    const mnt = join(dir.path, 'small-disk')
-    await mkdir(mnt)
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'ignore' })
-    } catch {
-      this.skip() // needs root and tmpfs; CI machines have both
-    }
-    try {
+  it('reports a full disk as DiskFullError and leaves no output', async function () {
+    const mounted = await withSmallDisk(dir.path, async (mnt) => {
       const src = await randomFile(dir.path, 'big-for-disk.bin', 4 * 1024 * 1024)
       const shared = await sharer.share(src)
       const out = join(mnt, 'out.bin')
@@ -73,9 +65,8 @@ describe('share and get between two nodes over TCP', function () {
       assert.deepEqual((await readdir(mnt)).filter(n => n === 'out.bin'), [])
       await getter.transfers.cancel(shared.fileId)
       assert.deepEqual(await readdir(mnt), [])
-    } finally {
-      execFileSync('umount', [mnt])
-    }
+    })
+    if (!mounted) this.skip() // needs root and tmpfs; CI machines have both
   })
 
   for (const [label, size] of sizes) {
