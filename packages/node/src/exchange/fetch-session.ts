@@ -37,11 +37,6 @@ export interface FetchSessionComponents {
   dialTimeout: number
 }
 
-export interface ReceivedChunk {
-  index: number
-  data: Uint8Array | Uint8ArrayList
-}
-
 /** What a provider sends during a session: a chunk (its data as received pieces), or news that it has more chunks */
 export type SessionEvent =
   | { type: 'chunk', index: number, data: Uint8Array | Uint8ArrayList }
@@ -101,14 +96,6 @@ export class FetchSession {
     } catch (err: any) {
       if (signal?.aborted === true) throw new AbortedError('Download cancelled')
       throw new PeerUnreachableError(`Peer ${this.peer} stopped reading: ${err.message}`)
-    }
-  }
-
-  /** The next chunk the provider sends (Have news is recorded in `have`); a stall past the request timeout fails */
-  async next (signal?: AbortSignal): Promise<ReceivedChunk> {
-    while (true) {
-      const event = await this.nextEvent(signal)
-      if (event.type === 'chunk') return event
     }
   }
 

@@ -4,7 +4,7 @@
  * the same to a serve session.
  */
 import type { PeerId } from '@libp2p/interface'
-import { Bitfield, type FileMetadata, type Manifest } from '@peershare/protocol'
+import type { Bitfield, FileMetadata, Manifest } from '@peershare/protocol'
 import type { ChunkReader, FileStore } from '../store/file-store.js'
 
 export interface ServableFile {
@@ -53,9 +53,4 @@ export function servableFiles (store: Pick<FileStore, 'get' | 'findBySha256' | '
       return partial
     }
   }
-}
-
-/** A Bitfield of every chunk, for complete files */
-export function haveAll (manifest: Manifest): Bitfield {
-  return Bitfield.full(manifest.chunkHashes.length)
 }
