@@ -38,12 +38,18 @@ export interface SwarmResult {
   routingSettled: boolean
   /** routing table sizes when the wait ended: min, median, max */
   routingSizes: [number, number, number]
+  /** nodes still below the target after a while, given a routing table refresh */
+  routingRefreshed: number
   /** ms from share() returning: index.provide() done, and another node's first sight of the sharer */
   provideMs: number
   discoverMs: number | null
   /** ms to the first provider, one entry per lookup (null: none within the lookup timeout) */
   lookupMs: Array<number | null>
   lookupNodes: number
+  /** CPU time / wall time of the swarm process while measuring (1 = one core busy) */
+  cpuBusy: number
+  /** seconds waited after the routing tables filled for the swarm to go quiet */
+  quietSeconds: number
 }
 
 /**

@@ -6,6 +6,7 @@
  * heterogeneous set of one source at 4R and three at R/2.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { type BenchContext, checkReceived, formatTable, WORKERS } from './context.js'
 import { defaultTimeoutMs, MiB } from './options.js'
@@ -32,10 +33,11 @@ interface SetResult {
   ideal: number
   /** bytes each source served, in the order of set.rates */
   served: number[]
+  cores: number
 }
 
 /** A download from one set of sources, each in its own process */
-export async function downloadFrom (ctx: BenchContext, label: string, rates: number[], source: { path: string, sha256: string, size: number }): Promise<{ seconds: number, served: number[], peakRss: number }> {
+export async function downloadFrom (ctx: BenchContext, label: string, rates: number[], source: { path: string, sha256: string, size: number }): Promise<Download> {
   const dir = await mkdtemp(join(ctx.work, 'multi-'))
   const deadline = Date.now() + defaultTimeoutMs(ctx.opts, source.size) + 30_000
   const sharers = rates.map((rate, i) => new Worker(`${label} sharer ${i + 1}`, WORKERS.peershare, ['sharer', join(dir, `sharer-${i}`), source.path],
@@ -45,14 +47,32 @@ export async function downloadFrom (ctx: BenchContext, label: string, rates: num
     const ready = await Promise.all(sharers.map(async s => s.next('ready', deadline)))
     await getter.next('ready', deadline)
     const addrs = ready.map(r => r.addr as string)
+    const idleCpuMs = await cpuOf(sharers, deadline)
+    // `from` as well as `peers`: without it the first source is looked up in the DHT
     getter.send({ type: 'get', addr: addrs[0], fileId: ready[0].fileId as string, output: join(dir, 'out.bin'), peers: addrs })
     const done = await getter.next('done', deadline)
     checkReceived(label, source, done)
-    return { seconds: done.seconds as number, served: servedBy(addrs, done.sourceStats ?? []), peakRss: done.peakRss }
+    const seconds = done.seconds as number
+    const cpuMs = await getter.cpuMs(deadline) + await cpuOf(sharers, deadline) - idleCpuMs
+    return { seconds, served: servedBy(addrs, done.sourceStats ?? []), peakRss: done.peakRss, cores: cpuMs / 1000 / seconds }
   } finally {
     await Promise.all([getter.stop(), ...sharers.map(async s => s.stop())])
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+export interface Download {
+  seconds: number
+  /** bytes each source served, in the order of the sources */
+  served: number[]
+  peakRss: number
+  /** CPU time of the getter and all sources over the download's wall time: cores kept busy */
+  cores: number
+}
+
+/** CPU ms of the workers' transfer phases, summed */
+export async function cpuOf (workers: Worker[], deadline: number): Promise<number> {
+  return (await Promise.all(workers.map(async w => w.cpuMs(deadline)))).reduce((a, b) => a + b, 0)
 }
 
 /** bytes per source address, by the peer id in it */
@@ -76,9 +96,9 @@ export async function runMulti (ctx: BenchContext): Promise<void> {
       const ideal = size / set.rates.reduce((a, b) => a + b, 0)
       let best: SetResult | undefined
       for (let run = 1; run <= opts.runs; run++) {
-        const { seconds, served } = await downloadFrom(ctx, set.label, set.rates, source)
-        console.log(`  run ${run}/${opts.runs} ${set.label.padEnd(13)} ${seconds.toFixed(2).padStart(7)} s  ${(size / MiB / seconds).toFixed(1).padStart(6)} MiB/s  ideal ${ideal.toFixed(2)} s  efficiency ${pct(ideal / seconds)}`)
-        if (best == null || seconds < best.seconds) best = { set, seconds, ideal, served }
+        const { seconds, served, cores } = await downloadFrom(ctx, set.label, set.rates, source)
+        console.log(`  run ${run}/${opts.runs} ${set.label.padEnd(13)} ${seconds.toFixed(2).padStart(7)} s  ${(size / MiB / seconds).toFixed(1).padStart(6)} MiB/s  ideal ${ideal.toFixed(2)} s  efficiency ${pct(ideal / seconds)}  CPU ${cores.toFixed(2)} cores`)
+        if (best == null || seconds < best.seconds) best = { set, seconds, ideal, served, cores }
       }
       if (best != null) results.push(best)
     }
@@ -89,11 +109,11 @@ export async function runMulti (ctx: BenchContext): Promise<void> {
 }
 
 function printMulti (size: number, R: number, runs: number, results: SetResult[]): void {
-  const rows = [['sources', 'N', 'total limit', 'ideal s', `seconds (best of ${runs})`, 'MiB/s', 'efficiency', 'verdict']]
+  const rows = [['sources', 'N', 'total limit', 'ideal s', `seconds (best of ${runs})`, 'MiB/s', 'efficiency', 'verdict', `CPU cores busy (of ${availableParallelism()})`]]
   for (const r of results) {
     const eff = r.ideal / r.seconds
     rows.push([r.set.label, String(r.set.rates.length), rate(r.set.rates.reduce((a, b) => a + b, 0)), r.ideal.toFixed(2), r.seconds.toFixed(2),
-      (size / MiB / r.seconds).toFixed(1), pct(eff), eff >= EFFICIENCY_TARGET ? 'meets' : 'BELOW'])
+      (size / MiB / r.seconds).toFixed(1), pct(eff), eff >= EFFICIENCY_TARGET ? 'meets' : 'BELOW', r.cores.toFixed(2)])
   }
   console.log(`\n${SCENARIO} ${formatSize(size)}, R = ${rate(R)} (efficiency = ideal time / measured time; target >= ${pct(EFFICIENCY_TARGET)})\n`)
   console.log(formatTable(rows, 1))
@@ -118,7 +138,8 @@ function printMulti (size: number, R: number, runs: number, results: SetResult[]
       idealSeconds: round(r.ideal),
       efficiency: round(r.ideal / r.seconds),
       pass: r.ideal / r.seconds >= EFFICIENCY_TARGET,
-      servedBytes: r.served
+      servedBytes: r.served,
+      cpuCores: round(r.cores)
     }))
   })}`)
 }

@@ -73,7 +73,7 @@ export class PeershareNode {
       limits: config.exchange,
       log: logger('peershare:node:exchange')
     })
-    this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, log: logger('peershare:node:swarm') }, config)
+    this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dht: libp2p.services.dht, log: logger('peershare:node:swarm') }, config)
   }
 
   /**

@@ -48,6 +48,13 @@ describe('share and get between two nodes over TCP', function () {
     assert.equal(got.location.kind === 'path' && got.location.path, join(outDir, 'named.bin'))
   })
 
+  it('takes its first source from `peers` when no `from` is given', async () => {
+    const src = await randomFile(dir.path, 'peers-only.bin', 70_000)
+    const shared = await sharer.share(src)
+    const got = await getter.get(shared.fileId, { peers: [dialAddress(sharer)], output: join(dir.path, 'peers-only.out') })
+    assert.equal(got.sha256, shared.sha256)
+  })
+
   it('finds a file by its plain SHA-256 from a given peer', async () => {
     const src = await randomFile(dir.path, 'by-hash.bin', 5000)
     const shared = await sharer.share(src)

@@ -51,7 +51,7 @@ export class TransferManager implements PartialFiles {
       const existing = this.transfers.get(formatFileId(ref.fileId))
       if (existing != null) return this.revive(existing)
     }
-    const session = await this.components.openFirst(ref, options)
+    const session = await this.openFirst(ref, options)
     const fileId = formatFileId(session.fileId)
     const existing = this.transfers.get(fileId)
     if (existing != null) {
@@ -80,6 +80,22 @@ export class TransferManager implements PartialFiles {
       session.abort(err)
       throw err
     }
+  }
+
+  /** The first source: `from`, else the first of `peers` that answers, else a DHT provider */
+  private async openFirst (ref: FileRef, options: StartOptions): Promise<FetchSession> {
+    if (options.from == null) {
+      for (const peer of options.peers ?? []) {
+        const signal = options.signal ?? AbortSignal.timeout(this.components.settings.noSourceTimeout)
+        try {
+          return await this.components.finder.open(peer, ref, signal)
+        } catch (err: any) {
+          if (options.signal?.aborted === true) throw err
+          this.components.log('first source %s: %s', peer, err.message)
+        }
+      }
+    }
+    return this.components.openFirst(ref, options)
   }
 
   get (fileId: string): Transfer | undefined {

@@ -5,6 +5,7 @@
  * peers with their latency.
  */
 import type { Libp2p, Logger, PeerId, PeerInfo } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { withTimeout } from '../signals.js'
@@ -12,8 +13,12 @@ import { withTimeout } from '../signals.js'
 export interface SwarmComponents {
   libp2p: Pick<Libp2p, 'peerId' | 'peerStore' | 'dial' | 'getConnections' | 'addEventListener' | 'removeEventListener'>
   ping: Pick<Ping, 'ping'>
+  dht: Pick<KadDHT, 'refreshRoutingTable'>
   log: Logger
 }
+
+/** When, after start, the DHT routing table is refreshed (ms) */
+const REFRESH_DELAYS_MS = [5_000, 20_000, 60_000]
 
 export interface SwarmInit {
   bootstrap: string[]
@@ -33,12 +38,14 @@ export interface PeerEntry {
 export class Swarm {
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => { void this.maybeDial(evt.detail.id) }
   private rejoinTimer: ReturnType<typeof setInterval> | undefined
+  private readonly refreshTimers: Array<ReturnType<typeof setTimeout>> = []
 
   constructor (private readonly components: SwarmComponents, private readonly init: SwarmInit) {}
 
   start (): void {
     this.components.libp2p.addEventListener('peer:discovery', this.onDiscovery)
     void this.reconnect()
+    this.scheduleRefreshes()
     // a node cut off from everyone (bootstrap dial refused, network down) keeps trying
     this.rejoinTimer = setInterval(() => {
       if (this.components.libp2p.getConnections().length === 0) void this.rejoin()
@@ -48,7 +55,23 @@ export class Swarm {
 
   stop (): void {
     clearInterval(this.rejoinTimer)
+    for (const timer of this.refreshTimers) clearTimeout(timer)
     this.components.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
+  }
+
+  /**
+   * kad-dht looks itself up once, a second after start, then every few minutes: a node
+   * that joined through one bootstrap peer can sit with a near-empty routing table. Refresh
+   * it a few times early on, while peers are still arriving.
+   */
+  private scheduleRefreshes (): void {
+    for (const delay of REFRESH_DELAYS_MS) {
+      const timer = setTimeout(() => {
+        this.components.dht.refreshRoutingTable().catch((err: Error) => { this.components.log('routing table refresh failed: %s', err.message) })
+      }, delay)
+      timer.unref()
+      this.refreshTimers.push(timer)
+    }
   }
 
   private async rejoin (): Promise<void> {
