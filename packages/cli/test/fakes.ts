@@ -107,7 +107,7 @@ export function progressEvent (bytesDone: number, bytesTotal = FILE.size): Extra
     type: 'progress',
     fileId: FILE_ID,
     name: FILE.name,
-    output: '/work/report.pdf',
+    output: '/data/report.pdf',
     state: 'running',
     priority: 'normal',
     bytesDone,
@@ -120,6 +120,6 @@ export function progressEvent (bytesDone: number, bytesTotal = FILE.size): Extra
   }
 }
 
-export function doneEvent (path = '/work/report.pdf'): Extract<GetEvent, { type: 'done' }> {
+export function doneEvent (path = '/data/report.pdf'): Extract<GetEvent, { type: 'done' }> {
   return { type: 'done', file: { ...FILE, path }, path }
 }

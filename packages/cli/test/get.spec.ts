@@ -65,13 +65,13 @@ describe('get command', () => {
     await get({ ref: FILE_ID, peer: [PEER_ADDR] }, { client: fakeClient({ events }), print: out.print, cwd: dir, progress: display.make })
     assert.deepEqual(display.updates, events.slice(0, 2))
     assert.equal(display.stops(), 1)
-    assert.deepEqual(out.lines, ['Saved report.pdf (3.0 MiB) to /work/report.pdf'])
+    assert.deepEqual(out.lines, ['Saved report.pdf (3.0 MiB) to /data/report.pdf'])
   })
 
   it('without a terminal prints only the final line', async () => {
     const out = capture()
     await get({ ref: FILE_ID, peer: [PEER_ADDR] }, { client: fakeClient({ events }), print: out.print, cwd: dir })
-    assert.deepEqual(out.lines, ['Saved report.pdf (3.0 MiB) to /work/report.pdf'])
+    assert.deepEqual(out.lines, ['Saved report.pdf (3.0 MiB) to /data/report.pdf'])
   })
 
   it('accepts a SHA-256 as the reference', async () => {

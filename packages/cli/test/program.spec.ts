@@ -38,7 +38,7 @@ function harness (init: FakeClientInit & { connectError?: Error, env?: NodeJS.Pr
         return { peerId: PEER_ID, addresses: [PEER_ADDR], api: 'http://127.0.0.1:1', stop: async () => {} }
       },
       stopSignal: async () => 'SIGTERM',
-      cwd: '/home/u/work',
+      cwd: '/home/u/docs',
       env: { PEERSHARE_REPO: '/env/repo' }
     }
   }
@@ -91,7 +91,7 @@ describe('program', () => {
     await run(['ls'], h.deps)
     await run(['--repo', 'here', 'ls'], h.deps)
     await run(['ls', '--repo', '/abs', '--json'], h.deps)
-    assert.deepEqual(h.connected, ['/env/repo', '/home/u/work/here', '/abs'])
+    assert.deepEqual(h.connected, ['/env/repo', '/home/u/docs/here', '/abs'])
     assert.doesNotThrow(() => JSON.parse(h.stdout.at(-1) ?? ''), 'the last ls printed JSON')
   })
 
@@ -117,7 +117,7 @@ describe('program', () => {
     assert.equal(await run(['share', 'a.txt', '--tag', 'x', '--tag', 'y', '--description', 'd'], h.deps), 1, 'a.txt does not exist')
     assert.equal(h.client.calls.length, 0)
     assert.equal(await run(['get', FILE_ID, '--peer', PEER_ADDR, '-o', 'out.bin'], h.deps), 0)
-    assert.deepEqual(h.client.calls[0].request, { ref: FILE_ID, peer: PEER_ADDR, output: 'out.bin', cwd: '/home/u/work' })
+    assert.deepEqual(h.client.calls[0].request, { ref: FILE_ID, peer: PEER_ADDR, output: 'out.bin', cwd: '/home/u/docs' })
   })
 
   it('maps "no daemon" to one line and exit code 1, with its code in --json mode', async () => {

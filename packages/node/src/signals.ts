@@ -1,4 +1,15 @@
+import { AbortedError } from './errors.js'
+
 /** A signal that aborts after `ms`, or earlier if the caller's `signal` does */
 export function withTimeout (ms: number, signal?: AbortSignal): AbortSignal {
   return signal == null ? AbortSignal.timeout(ms) : AbortSignal.any([signal, AbortSignal.timeout(ms)])
+}
+
+/** Waits `ms`, or rejects with AbortedError as soon as `signal` aborts */
+export async function sleep (ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { clearTimeout(timer); reject(new AbortedError('stopped')) }
+    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
 }

@@ -8,9 +8,9 @@
  */
 import { link, stat } from 'node:fs/promises'
 import type { Logger } from '@libp2p/interface'
-import { Bitfield, type FileRef, type Manifest, type Priority, bytesToHex, parseFileId } from '@peershare/protocol'
+import { Bitfield, type Manifest, type Priority, bytesToHex } from '@peershare/protocol'
 import { equals } from 'uint8arrays/equals'
-import { AbortedError, FileNotFoundError, OutputExistsError, PeerMisbehavedError, fsError } from '../errors.js'
+import { AbortedError, OutputExistsError, PeerMisbehavedError, fsError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { ServableFile } from '../exchange/servable.js'
 import type { FileRecord } from '../store/file-record.js'
@@ -19,66 +19,17 @@ import { ChunkPicker } from './chunk-picker.js'
 import type { PartialFile } from './partial-file.js'
 import { PrefixHasher } from './prefix-hasher.js'
 import { RateMeter } from './rate-meter.js'
-import { SourceWorker, type WorkerHost } from './source-worker.js'
+import { sleep } from '../signals.js'
+import { type SourceTotals, type TransferProgress, type TransferStatus, bytesHeld } from './transfer-progress.js'
+import { SourcePool, type SourceFinder, type TransferSettings } from './source-pool.js'
+import type { WorkerHost } from './source-worker.js'
 import type { TransferRecord, TransferStore } from './transfer-store.js'
 
 /** Chunk writes a download keeps in flight before a source must wait */
 const MAX_PENDING_WRITES = 4
-/** Peers that asked us for this file, remembered as possible sources */
-const MAX_INTERESTED = 256
 
-export type TransferStatus = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled'
-
-export interface TransferProgress {
-  fileId: string
-  name: string
-  output: string
-  state: TransferStatus
-  priority: Priority
-  bytesDone: number
-  bytesTotal: number
-  /** bytes per second over the last few seconds */
-  rate: number
-  /** seconds left at the current rate, when known */
-  eta?: number
-  /** sources being fetched from now */
-  sources: number
-  /** per source: chunks and bytes it delivered in this run, and its current rate if still active */
-  sourceStats: SourceTotals[]
-  /** chunk bytes received since this process started the download (including any discarded) */
-  bytesReceived: number
-  /** sources banned from this download for sending data that failed verification */
-  banned: string[]
-  error?: { code: string, message: string }
-}
-
-export interface SourceTotals {
-  peerId: string
-  chunks: number
-  bytes: number
-  active: boolean
-  rate: number
-}
-
-export interface TransferSettings {
-  maxSources: number
-  /** bad chunks a source may send before it is banned for this file */
-  maxStrikes: number
-  /** how often to look for more sources while running (ms) */
-  sourceRefreshInterval: number
-  /** give up when no source could be reached for this long (ms) */
-  noSourceTimeout: number
-  /** how often verified chunks are synced and recorded (ms) */
-  checkpointInterval: number
-}
-
-/** Where sources come from: the rest of the node, narrowed to what a transfer uses */
-export interface SourceFinder {
-  /** opens a session for the file with a peer (a multiaddr or peer id as text) */
-  open(target: string, ref: FileRef, signal: AbortSignal): Promise<FetchSession>
-  /** peers the DHT says have the file (peer ids as text) */
-  providers(fileId: string, signal: AbortSignal): AsyncIterable<string>
-}
+export type { SourceFinder, TransferSettings } from './source-pool.js'
+export type { SourceTotals, TransferProgress, TransferStatus } from './transfer-progress.js'
 
 export interface TransferComponents {
   finder: SourceFinder
@@ -101,12 +52,7 @@ export class Transfer implements WorkerHost {
   private readonly have: Bitfield
   private readonly unsynced = new Set<number>()
   private readonly pendingWrites = new Set<Promise<void>>()
-  private readonly workers = new Map<string, SourceWorker>()
-  private readonly opening = new Set<string>()
-  private readonly failedAt = new Map<string, number>()
-  private readonly banned = new Set<string>()
-  private readonly strikes = new Map<string, number>()
-  private readonly interested = new Set<string>()
+  private readonly sources: SourcePool
   private readonly watchers = new Set<(index: number) => void>()
   private readonly listeners = new Set<(p: TransferProgress) => void>()
   private readonly meter = new RateMeter()
@@ -118,13 +64,10 @@ export class Transfer implements WorkerHost {
   private controller = new AbortController()
   private finished = Promise.withResolvers<FileRecord>()
   private bytesReceived = 0
-  private lastSourceAt = Date.now()
   private error: TransferProgress['error']
   /** a local failure (disk full, I/O error) that ends the download whatever the sources do */
   private fatal: Error | undefined
-  /** why the last source was dropped, for the error when none is left */
-  private lastSourceError: Error | undefined
-  private running: Promise<void> | undefined
+  private runLoop: Promise<void> | undefined
 
   constructor (
     private readonly components: TransferComponents,
@@ -142,6 +85,14 @@ export class Transfer implements WorkerHost {
     this.picker = new ChunkPicker(durable.length, new Bitfield(durable.length, durable.toBytes()))
     this.hasher = new PrefixHasher(manifest, partial.handle)
     this.status = record.state
+    this.sources = new SourcePool({
+      host: this,
+      finder: components.finder,
+      settings: components.settings,
+      log: components.log,
+      remembered: record.sources,
+      rememberedChanged: () => { void components.transfers.save(this.record).catch(() => {}) }
+    })
     // nobody may be waiting on a transfer that ends before anyone attaches
     this.finished.promise.catch(() => {})
   }
@@ -150,6 +101,8 @@ export class Transfer implements WorkerHost {
   get priority (): Priority { return this.record.priority }
   get signal (): AbortSignal { return this.controller.signal }
   get state (): TransferStatus { return this.status }
+  get name (): string { return this.record.metadata.name }
+  get running (): boolean { return this.status === 'running' && !this.controller.signal.aborted }
 
   isDone (): boolean {
     return this.picker.count === 0 || this.have.complete
@@ -166,7 +119,7 @@ export class Transfer implements WorkerHost {
   }
 
   progress (): TransferProgress {
-    const bytesDone = this.bytesOf(this.have)
+    const bytesDone = bytesHeld(this.manifest, this.have)
     const rate = this.status === 'running' ? this.meter.rate : 0
     const left = this.manifest.size - bytesDone
     return {
@@ -179,18 +132,18 @@ export class Transfer implements WorkerHost {
       bytesTotal: this.manifest.size,
       rate,
       ...(rate > 0 ? { eta: left / rate } : {}),
-      sources: this.workers.size,
+      sources: this.sources.active,
       sourceStats: this.sourceTotals(),
       bytesReceived: this.bytesReceived,
-      banned: [...this.banned],
+      banned: this.sources.bannedPeers,
       ...(this.error != null ? { error: this.error } : {})
     }
   }
 
   /** Starts (or restarts) fetching, with `first` as a source if given */
   start (first?: FetchSession): void {
-    if (this.running != null) {
-      if (first != null) this.addSession(first)
+    if (this.runLoop != null) {
+      if (first != null) this.sources.add(first)
       return
     }
     if (this.status === 'failed') {
@@ -200,9 +153,9 @@ export class Transfer implements WorkerHost {
     }
     this.status = 'running'
     this.record.state = 'running'
-    this.lastSourceAt = Date.now()
     this.controller = new AbortController()
-    this.running = this.run(first).finally(() => { this.running = undefined })
+    this.sources.restartClock()
+    this.runLoop = this.run(first).finally(() => { this.runLoop = undefined })
   }
 
   /** Stops fetching; keeps the partial file and state to resume later */
@@ -233,9 +186,7 @@ export class Transfer implements WorkerHost {
 
   /** A peer asked us for this file: it may be downloading it too, and have chunks */
   noteInterest (peer: string): void {
-    if (this.interested.size >= MAX_INTERESTED && !this.interested.has(peer)) return
-    this.interested.add(peer)
-    if (this.status === 'running') this.tryOpen(peer, this.controller.signal)
+    this.sources.noteInterest(peer, this.controller.signal)
   }
 
   /** What we serve of this download to other peers */
@@ -294,20 +245,15 @@ export class Transfer implements WorkerHost {
     hashed.catch(() => {})
     this.hashing = hashed
     this.emit(true)
-    if (this.isDone()) for (const worker of this.workers.values()) worker.wake()
+    if (this.isDone()) this.sources.wakeAll()
   }
 
   cancelElsewhere (peers: string[], index: number): void {
-    for (const peer of peers) this.workers.get(peer)?.cancelChunk(index)
+    this.sources.cancelElsewhere(peers, index)
   }
 
   strike (peer: string): boolean {
-    const strikes = (this.strikes.get(peer) ?? 0) + 1
-    this.strikes.set(peer, strikes)
-    this.components.log('bad chunk from %s for %s (%d strikes)', peer, this.fileId, strikes)
-    if (strikes < this.components.settings.maxStrikes) return false
-    this.banned.add(peer)
-    return true
+    return this.sources.strike(peer)
   }
 
   // the download itself
@@ -315,7 +261,7 @@ export class Transfer implements WorkerHost {
   private async run (first?: FetchSession): Promise<void> {
     try {
       await this.primeHasher()
-      if (first != null) this.addSession(first)
+      if (first != null) this.sources.add(first)
       await this.fetchAll()
       await this.complete()
     } catch (err: any) {
@@ -347,89 +293,16 @@ export class Transfer implements WorkerHost {
       if (signal.aborted) throw new AbortedError('Download stopped')
       // look again soon at first (providers answer at different speeds), then less often
       const interval = Math.min(settings.sourceRefreshInterval, 1000 * 2 ** lookups)
-      if (this.workers.size < settings.maxSources && Date.now() - lastLookup >= interval) {
+      if (this.sources.wantsMore() && Date.now() - lastLookup >= interval) {
         lastLookup = Date.now()
         lookups++
-        void this.findSources(signal)
+        void this.sources.find(signal)
       }
-      if (this.workers.size === 0 && this.opening.size === 0 && Date.now() - this.lastSourceAt > settings.noSourceTimeout) {
-        throw this.noSourceError()
-      }
+      if (this.sources.starved()) throw this.sources.noSourceError()
       if (Date.now() - this.lastCheckpoint >= settings.checkpointInterval) await this.checkpoint()
       await sleep(Math.min(settings.checkpointInterval, 250), signal).catch(() => {})
     }
     await this.hashing
-  }
-
-  private async findSources (signal: AbortSignal): Promise<void> {
-    const candidates = [...this.record.sources, ...this.interested]
-    for (const peer of candidates) this.tryOpen(peer, signal)
-    try {
-      for await (const peer of this.components.finder.providers(this.fileId, signal)) {
-        if (this.workers.size + this.opening.size >= this.components.settings.maxSources) break
-        this.tryOpen(peer, signal)
-      }
-    } catch (err: any) {
-      this.components.log('provider lookup for %s failed: %s', this.fileId, err.message)
-    }
-  }
-
-  private tryOpen (target: string, signal: AbortSignal): void {
-    const id = peerIdOf(target)
-    const retryAfter = (this.failedAt.get(id) ?? 0) + this.components.settings.sourceRefreshInterval
-    if (this.workers.has(id) || this.opening.has(id) || this.banned.has(id) || Date.now() < retryAfter) return
-    if (this.workers.size + this.opening.size >= this.components.settings.maxSources) return
-    this.opening.add(id)
-    this.components.finder.open(target, { kind: 'file-id', fileId: parseFileId(this.fileId) }, signal)
-      .then(session => { this.addSession(session) })
-      .catch((err: any) => {
-        this.failedAt.set(id, Date.now())
-        this.components.log('source %s for %s: %s', target, this.fileId, err.message)
-      })
-      .finally(() => { this.opening.delete(id) })
-  }
-
-  private addSession (session: FetchSession): void {
-    const peer = session.peer.toString()
-    if (this.workers.has(peer) || this.banned.has(peer) || this.status !== 'running' || this.controller.signal.aborted) {
-      void session.complete()
-      return
-    }
-    const worker = new SourceWorker(this, session)
-    this.workers.set(peer, worker)
-    this.lastSourceAt = Date.now()
-    this.remember(session)
-    worker.run()
-      .catch((err: any) => {
-        this.failedAt.set(peer, Date.now())
-        this.lastSourceError = err
-        this.components.log('source %s dropped from %s: %s', peer, this.fileId, err.message)
-      })
-      .finally(() => {
-        this.workers.delete(peer)
-        this.lastSourceAt = Date.now()
-        // its chunks in flight are free again: let the others take them
-        for (const other of this.workers.values()) other.wake()
-      })
-  }
-
-  /** Why the download cannot go on: naming a banned peer when there is one */
-  private noSourceError (): Error {
-    const name = this.record.metadata.name
-    if (this.banned.size > 0) {
-      return new PeerMisbehavedError(`No source left for ${name}: ${[...this.banned].join(', ')} sent data that fails verification and was banned`)
-    }
-    const last = this.lastSourceError == null ? '' : ` (last: ${this.lastSourceError.message})`
-    return new FileNotFoundError(`No source for ${name} answered for ${this.components.settings.noSourceTimeout / 1000} s${last}`)
-  }
-
-  /** Remembers a source by peer id, so a restarted download can ask it again */
-  private remember (session: FetchSession): void {
-    const id = session.peer.toString()
-    if (this.record.sources.some(s => peerIdOf(s) === id)) return
-    this.record.sources.push(id)
-    this.record.sources.splice(0, Math.max(0, this.record.sources.length - 64))
-    void this.components.transfers.save(this.record).catch(() => {})
   }
 
   /** Syncs written chunks, then records them as verified */
@@ -479,19 +352,19 @@ export class Transfer implements WorkerHost {
 
   private async halt (): Promise<void> {
     this.controller.abort()
-    for (const worker of this.workers.values()) worker.wake()
+    this.sources.wakeAll()
     await Promise.allSettled([...this.pendingWrites])
     await this.checkpoint().catch(() => {})
   }
 
   private sourceTotals (): SourceTotals[] {
-    const peers = new Set([...this.delivered.keys(), ...this.workers.keys()])
+    const peers = new Set([...this.delivered.keys(), ...this.sources.activePeers()])
     return [...peers].map(peerId => ({
       peerId,
       chunks: this.delivered.get(peerId)?.chunks ?? 0,
       bytes: this.delivered.get(peerId)?.bytes ?? 0,
-      active: this.workers.has(peerId),
-      rate: this.workers.get(peerId)?.stats().rate ?? 0
+      active: this.sources.has(peerId),
+      rate: this.sources.rate(peerId)
     }))
   }
 
@@ -504,25 +377,4 @@ export class Transfer implements WorkerHost {
     for (const listener of this.listeners) listener(progress)
   }
 
-  private bytesOf (field: Bitfield): number {
-    if (field.complete) return this.manifest.size
-    let bytes = field.count * this.manifest.chunkSize
-    const last = field.length - 1
-    if (field.has(last)) bytes -= this.manifest.chunkSize - (this.manifest.size - last * this.manifest.chunkSize)
-    return bytes
-  }
-}
-
-/** The peer id part of a multiaddr with /p2p/, or the text itself when it is a peer id */
-function peerIdOf (target: string): string {
-  const at = target.lastIndexOf('/p2p/')
-  return at >= 0 ? target.slice(at + 5) : target
-}
-
-async function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => { clearTimeout(timer); reject(new AbortedError('stopped')) }
-    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }
