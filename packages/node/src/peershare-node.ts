@@ -174,7 +174,8 @@ export class PeershareNode {
         const entry: ProviderEntry = { peerId: peer.id.toString(), addresses: peer.multiaddrs.map(a => a.toString()) }
         if (fileRef.kind === 'sha256') {
           await this.libp2p.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs }).catch(() => {})
-          entry.fileId = await this.resolveFileId(peer.id, fileRef, signal)
+          // resolving gets its own time: a provider found late in the lookup still counts
+          entry.fileId = await this.resolveFileId(peer.id, fileRef, withTimeout(this.config.dialTimeout + this.config.exchange.requestTimeout, options.signal))
         }
         yield entry
       }
