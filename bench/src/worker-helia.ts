@@ -14,14 +14,13 @@ import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight } from '@helia/libp2p'
 import { unixfs } from '@helia/unixfs'
 import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { DEFAULTS } from '@peershare/node'
+import { DEFAULTS, peershareMuxer } from '@peershare/node'
 import { FsBlockstore } from 'blockstore-fs'
 import { createHeliaLight } from 'helia'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
@@ -36,12 +35,7 @@ async function createNode (blockstore?: FsBlockstore) {
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux({
-      streamOptions: {
-        maxStreamWindowSize: DEFAULTS.muxer.streamWindowBytes,
-        maxReadBufferLength: DEFAULTS.muxer.maxReadBufferBytes
-      }
-    })],
+    streamMuxers: [peershareMuxer(DEFAULTS.muxer)],
     peerDiscovery: [],
     services: { identify: identify() }
   }))

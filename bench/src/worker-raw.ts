@@ -8,11 +8,10 @@
 import { createHash } from 'node:crypto'
 import { type FileHandle, open } from 'node:fs/promises'
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Stream } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { DEFAULTS } from '@peershare/node'
+import { DEFAULTS, peershareMuxer } from '@peershare/node'
 import { createLibp2p } from 'libp2p'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { PIECE, RAW_PROTOCOL } from './protocol.js'
@@ -25,13 +24,8 @@ async function createRawNode (listen: string[]) {
     addresses: { listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    // the same stream window and read buffer as packages/node/src/libp2p.ts
-    streamMuxers: [yamux({
-      streamOptions: {
-        maxStreamWindowSize: DEFAULTS.muxer.streamWindowBytes,
-        maxReadBufferLength: DEFAULTS.muxer.maxReadBufferBytes
-      }
-    })]
+    // the very muxer settings peershare uses (packages/node/src/libp2p.ts)
+    streamMuxers: [peershareMuxer(DEFAULTS.muxer)]
   })
 }
 

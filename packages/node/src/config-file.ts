@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { bootstrapFromEnv, type NodeInit } from './config.js'
+import { bootstrapFromEnv, definedEntries, type NodeInit } from './config.js'
 import { RepoError } from './errors.js'
 
 export const CONFIG_FILE = 'config.json'
@@ -38,17 +38,12 @@ export async function readConfigFile (repo: string): Promise<NodeInit> {
 export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEnv = process.env): NodeInit {
   return {
     ...file,
-    ...Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined)),
-    exchange: { ...file.exchange, ...defined(init.exchange) },
-    muxer: { ...file.muxer, ...defined(init.muxer) },
-    provide: { ...file.provide, ...defined(init.provide) },
-    transfer: { ...file.transfer, ...defined(init.transfer) },
-    limits: { ...file.limits, ...defined(init.limits) },
+    ...definedEntries(init),
+    exchange: { ...file.exchange, ...definedEntries(init.exchange) },
+    muxer: { ...file.muxer, ...definedEntries(init.muxer) },
+    provide: { ...file.provide, ...definedEntries(init.provide) },
+    transfer: { ...file.transfer, ...definedEntries(init.transfer) },
+    limits: { ...file.limits, ...definedEntries(init.limits) },
     bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])]
   }
-}
-
-/** The entries of `obj` that are set: an option left out must not erase the file's value */
-function defined<T extends object> (obj: T | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(obj ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>
 }

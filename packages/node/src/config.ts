@@ -126,15 +126,15 @@ export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide'
 export function resolveConfig (init: NodeInit = {}): NodeConfig {
   return validateConfig({
     ...DEFAULTS,
-    ...stripUndefined(init),
+    ...definedEntries(init),
     repo: init.repo ?? defaultRepoPath(),
     listen: init.listen ?? [...DEFAULTS.listen],
     bootstrap: [...new Set(init.bootstrap ?? [])],
-    provide: { ...DEFAULTS.provide, ...stripUndefined(init.provide ?? {}) },
-    transfer: { ...DEFAULTS.transfer, ...stripUndefined(init.transfer ?? {}) },
+    provide: { ...DEFAULTS.provide, ...definedEntries(init.provide) },
+    transfer: { ...DEFAULTS.transfer, ...definedEntries(init.transfer) },
     limits: resolveLimits(init.limits),
-    exchange: { ...DEFAULTS.exchange, ...stripUndefined(init.exchange ?? {}) },
-    muxer: { ...DEFAULTS.muxer, ...stripUndefined(init.muxer ?? {}) }
+    exchange: { ...DEFAULTS.exchange, ...definedEntries(init.exchange) },
+    muxer: { ...DEFAULTS.muxer, ...definedEntries(init.muxer) }
   })
 }
 
@@ -171,6 +171,7 @@ export function bootstrapFromEnv (env: NodeJS.ProcessEnv = process.env): string[
   return (env.PEERSHARE_BOOTSTRAP ?? '').split(/[\s,]+/).filter(s => s !== '')
 }
 
-function stripUndefined<T extends object> (obj: T): Partial<T> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>
+/** The entries of `obj` that are set: a setting left out must not erase one from a lower layer */
+export function definedEntries<T extends object> (obj: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(obj ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>
 }

@@ -10,7 +10,7 @@ import { autoNAT } from '@libp2p/autonat'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
-import type { PrivateKey } from '@libp2p/interface'
+import type { PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -37,14 +37,7 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config }: 
     addresses: { listen: config.listen },
     transports: [tcp(), webRTCDirect()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux({
-      maxInboundStreams: muxer.maxStreamsPerConnection,
-      maxOutboundStreams: muxer.maxStreamsPerConnection,
-      streamOptions: {
-        maxStreamWindowSize: muxer.streamWindowBytes,
-        maxReadBufferLength: muxer.maxReadBufferBytes
-      }
-    })],
+    streamMuxers: [peershareMuxer(muxer)],
     peerDiscovery,
     connectionManager: {
       maxConnections: config.maxConnections,
@@ -71,6 +64,18 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config }: 
         }
       }),
       pubsub: gossipsub()
+    }
+  })
+}
+
+/** yamux with peershare's explicit limits (also what benchmarks compare against) */
+export function peershareMuxer (muxer: NodeConfig['muxer']): () => StreamMuxerFactory {
+  return yamux({
+    maxInboundStreams: muxer.maxStreamsPerConnection,
+    maxOutboundStreams: muxer.maxStreamsPerConnection,
+    streamOptions: {
+      maxStreamWindowSize: muxer.streamWindowBytes,
+      maxReadBufferLength: muxer.maxReadBufferBytes
     }
   })
 }

@@ -10,7 +10,7 @@ import { type FileRef, parseFileId, parseFileRef } from '@peershare/protocol'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
-import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
+import { type NodeConfig, type NodeInit, defaultRepoPath, resolveConfig } from './config.js'
 import { mergeInit, readConfigFile } from './config-file.js'
 import { openSource } from './download/open-source.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
@@ -18,7 +18,7 @@ import { type StartOptions, TransferManager } from './download/transfer-manager.
 import { TransferStore } from './download/transfer-store.js'
 import { FileNotFoundError } from './errors.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
-import { FetchSession } from './exchange/fetch-session.js'
+import { FetchSession, type FetchSessionComponents } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
 import { FileIndex } from './index/file-index.js'
 import { createPeershareLibp2p, type PeershareLibp2p } from './libp2p.js'
@@ -56,6 +56,8 @@ export class PeershareNode {
   readonly transfers: TransferManager
   readonly bandwidth: Bandwidth
   private readonly datastore: LevelDatastore
+  /** what opening a session with a provider needs */
+  private readonly exchangeClient: FetchSessionComponents
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
     this.config = config
@@ -63,7 +65,8 @@ export class PeershareNode {
     this.datastore = datastore
     this.libp2p = libp2p
     this.store = new FileStore({ datastore, blobDir: paths.blobs })
-    this.index = new FileIndex({ dht: libp2p.services.dht, peerId: libp2p.peerId, log: logger('peershare:node:index') })
+    this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
+    this.index = new FileIndex({ dht: libp2p.services.dht, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index') })
     this.bandwidth = new Bandwidth(config.limits)
     this.transfers = this.createTransferManager()
     this.exchange = new ExchangeServer({
@@ -79,11 +82,12 @@ export class PeershareNode {
   /**
    * Opens the repo (creating it on first use) and builds a node; call start() next.
    * Settings: `init` over `<repo>/config.json` over DEFAULTS; bootstrap peers are
-   * joined from the file, PEERSHARE_BOOTSTRAP and `init`.
+   * joined from the file, PEERSHARE_BOOTSTRAP and `init`. `fallback` sits under the
+   * file: defaults of the program embedding the node (the daemon turns mDNS on).
    */
-  static async create (init: NodeInit = {}): Promise<PeershareNode> {
-    const repo = resolveConfig(init).repo
-    const config = resolveConfig({ ...mergeInit(await readConfigFile(repo), init), repo })
+  static async create (init: NodeInit = {}, fallback: NodeInit = {}): Promise<PeershareNode> {
+    const repo = init.repo ?? defaultRepoPath()
+    const config = resolveConfig({ ...mergeInit({ ...fallback, ...(await readConfigFile(repo)) }, init), repo })
     const paths = await initRepo(config.repo)
     const privateKey = await loadIdentity(paths)
     const datastore = new LevelDatastore(paths.datastore)
@@ -173,7 +177,6 @@ export class PeershareNode {
       for await (const peer of this.index.findProviders(fileRef, signal)) {
         const entry: ProviderEntry = { peerId: peer.id.toString(), addresses: peer.multiaddrs.map(a => a.toString()) }
         if (fileRef.kind === 'sha256') {
-          await this.libp2p.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs }).catch(() => {})
           // resolving gets its own time: a provider found late in the lookup still counts
           entry.fileId = await this.resolveFileId(peer.id, fileRef, withTimeout(this.config.dialTimeout + this.config.exchange.requestTimeout, options.signal))
         }
@@ -207,12 +210,12 @@ export class PeershareNode {
   }
 
   private createTransferManager (): TransferManager {
-    const exchange = { libp2p: this.libp2p, limits: this.config.exchange, dialTimeout: this.config.dialTimeout }
+    const exchange = this.exchangeClient
     return new TransferManager({
       transfers: new TransferStore(this.datastore),
       settings: this.config.transfer,
       log: logger('peershare:node:transfer'),
-      openFirst: async (ref, options) => openSource(this.sourceComponents(), ref, { ...options, lookupTimeout: this.config.lookupTimeout }),
+      openFirst: async (ref, options) => openSource({ exchange, index: this.index }, ref, { ...options, lookupTimeout: this.config.lookupTimeout }),
       finder: {
         open: async (target, ref, signal) => FetchSession.open(exchange, parseTarget(target), ref, signal),
         providers: (fileId, signal) => this.providerIds(fileId, signal)
@@ -225,26 +228,17 @@ export class PeershareNode {
     })
   }
 
-  /** Provider peer ids of a file from the DHT, their addresses added to the peer store */
+  /** Provider peer ids of a file from the DHT */
   private async * providerIds (fileId: string, signal: AbortSignal): AsyncGenerator<string> {
     for await (const peer of this.index.findProviders({ kind: 'file-id', fileId: parseFileId(fileId) }, signal)) {
-      if (peer.multiaddrs.length > 0) await this.libp2p.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs }).catch(() => {})
       yield peer.id.toString()
-    }
-  }
-
-  private sourceComponents () {
-    return {
-      exchange: { libp2p: this.libp2p, limits: this.config.exchange, dialTimeout: this.config.dialTimeout },
-      libp2p: this.libp2p,
-      index: this.index
     }
   }
 
   /** The verified file id a provider serves for a SHA-256, or undefined if it does not */
   private async resolveFileId (peer: PeerId, ref: FileRef, signal: AbortSignal): Promise<string | undefined> {
     try {
-      const session = await FetchSession.open(this.sourceComponents().exchange, peer, ref, signal)
+      const session = await FetchSession.open(this.exchangeClient, peer, ref, signal)
       await session.complete()
       return session.fileId.toString()
     } catch (err: any) {

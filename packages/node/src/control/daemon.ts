@@ -2,8 +2,7 @@
  * A node plus its control API: what `peershare daemon` runs. Stopping removes
  * `<repo>/api.json` so clients see the daemon is gone.
  */
-import { type NodeInit, resolveConfig } from '../config.js'
-import { readConfigFile } from '../config-file.js'
+import type { NodeInit } from '../config.js'
 import { PeershareNode } from '../peershare-node.js'
 import type { ApiEndpoint } from './api-types.js'
 import { ControlServer } from './control-server.js'
@@ -20,9 +19,8 @@ export interface Daemon {
 }
 
 export async function startDaemon (init: DaemonInit = {}): Promise<Daemon> {
-  // a daemon looks for LAN peers unless told not to (the library default is off)
-  const file = await readConfigFile(resolveConfig({ repo: init.repo }).repo)
-  const node = await PeershareNode.create({ ...init, mdns: init.mdns ?? file.mdns ?? true })
+  // a daemon looks for LAN peers unless config.json or the caller says not to (the library default is off)
+  const node = await PeershareNode.create(init, { mdns: true })
   await node.start()
   const control = new ControlServer(node)
   try {

@@ -4,7 +4,7 @@
  * Provider records are unchecked hints, so a provider that does not have the file,
  * lies, or cannot be reached is skipped; if none works the error says so.
  */
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type FileRef, bytesToHex, formatFileId } from '@peershare/protocol'
 import { AbortedError, FileNotFoundError } from '../errors.js'
@@ -14,7 +14,6 @@ import { withTimeout } from '../signals.js'
 
 export interface OpenSourceComponents {
   exchange: FetchSessionComponents
-  libp2p: Pick<Libp2p, 'peerStore'>
   index: Pick<FileIndex, 'findProviders'>
 }
 
@@ -31,7 +30,7 @@ export async function openSource (components: OpenSourceComponents, ref: FileRef
   const signal = withTimeout(options.lookupTimeout, options.signal)
   const failures: string[] = []
   try {
-    for await (const provider of providersOf(components, ref, signal)) {
+    for await (const { id: provider } of components.index.findProviders(ref, signal)) {
       try {
         return await FetchSession.open(components.exchange, provider, ref, options.signal)
       } catch (err: any) {
@@ -47,12 +46,4 @@ export async function openSource (components: OpenSourceComponents, ref: FileRef
   const name = ref.kind === 'file-id' ? formatFileId(ref.fileId) : `sha256 ${bytesToHex(ref.sha256)}`
   const tried = failures.length === 0 ? 'no provider found' : `${failures.length} provider(s) failed (${failures[0]})`
   throw new FileNotFoundError(`Nobody has ${name}: ${tried} within ${options.lookupTimeout} ms`)
-}
-
-/** Provider peer ids, with their addresses added to the peer store so they can be dialled */
-async function * providersOf (components: OpenSourceComponents, ref: FileRef, signal: AbortSignal): AsyncGenerator<PeerId> {
-  for await (const provider of components.index.findProviders(ref, signal)) {
-    if (provider.multiaddrs.length > 0) await components.libp2p.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs })
-    yield provider.id
-  }
 }

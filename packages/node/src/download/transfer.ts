@@ -105,7 +105,7 @@ export class Transfer implements WorkerHost {
   get running (): boolean { return this.status === 'running' && !this.controller.signal.aborted }
 
   isDone (): boolean {
-    return this.picker.count === 0 || this.have.complete
+    return this.have.complete
   }
 
   /** Resolves with the stored file once complete; rejects if it fails or is cancelled */

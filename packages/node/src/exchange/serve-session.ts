@@ -4,7 +4,7 @@
  * honouring Cancel, Pause and Resume, until it sends Complete or goes quiet.
  * Reading and writing run side by side; the queue of requested chunks is bounded.
  */
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
 import {
   MAX_CHUNKS_PER_REQUEST,
   bytesToHex,
@@ -29,7 +29,6 @@ export interface ServeSessionComponents {
   files: ServableFiles
   bandwidth: Pick<Bandwidth, 'upload'>
   limits: ExchangeLimits
-  log: Logger
 }
 
 export class SessionFailure extends Error {

@@ -5,13 +5,15 @@
  * they expire; removing a file withdraws them from our own answers. Provider records
  * are hints from anyone: a downloader checks what a provider actually serves.
  */
-import type { Logger, PeerId, PeerInfo } from '@libp2p/interface'
+import type { Logger, PeerId, PeerInfo, PeerStore } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { type FileRef, hexToBytes, parseFileId, sha256Cid } from '@peershare/protocol'
 import type { CID } from 'multiformats/cid'
 
 export interface FileIndexComponents {
   dht: Pick<KadDHT, 'provide' | 'findProviders' | 'cancelReprovide'>
+  /** provider addresses go here, so a provider found can be dialled by its peer id */
+  peerStore: Pick<PeerStore, 'merge'>
   peerId: PeerId
   log: Logger
 }
@@ -52,7 +54,10 @@ export class FileIndex {
     for (const key of keysOf(file)) await this.components.dht.cancelReprovide(key)
   }
 
-  /** Peers that say they have the file, each once, as the DHT finds them (never ourselves) */
+  /**
+   * Peers that say they have the file, each once, as the DHT finds them (never
+   * ourselves); their addresses are added to the peer store on the way
+   */
   async * findProviders (ref: FileRef, signal?: AbortSignal): AsyncGenerator<PeerInfo> {
     const key = ref.kind === 'file-id' ? ref.fileId : sha256Cid(ref.sha256)
     const seen = new Set<string>()
@@ -62,6 +67,7 @@ export class FileIndex {
         const id = peer.id.toString()
         if (seen.has(id) || peer.id.equals(this.components.peerId)) continue
         seen.add(id)
+        if (peer.multiaddrs.length > 0) await this.components.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs }).catch(() => {})
         yield peer
       }
     }
