@@ -14,7 +14,7 @@ const SCENARIO = 'swarm'
 export async function runSwarm (ctx: BenchContext): Promise<void> {
   const { nodes, lookups } = ctx.opts
   const dir = await mkdtemp(join(ctx.work, 'swarm-'))
-  console.log(`${SCENARIO}: starting ${nodes} peershare nodes (DHT servers) in one process on 127.0.0.1...`)
+  console.log(`${SCENARIO}: starting ${nodes} peershare nodes (default settings: LAN and public DHT) in one process on 127.0.0.1...`)
   // start ~1 s per node on 2 cores, routing up to 90 s, lookups up to 10 s each
   const deadline = Date.now() + 120_000 + nodes * 2000 + 60_000 + lookups * 11_000
   const worker = new Worker('swarm', WORKERS.swarm, [dir, String(nodes), String(lookups)], ctx.env('swarm'))

@@ -34,7 +34,7 @@ runWorker(async ([dir, nodesArg, lookupsArg]) => {
       const node = await PeershareNode.create({
         repo: join(dir, `node-${i}`),
         listen: ['/ip4/127.0.0.1/tcp/0'],
-        dhtMode: 'server',
+        // default DHT settings: on 127.0.0.1 the LAN DHT (always a server) does the work
         // every node dials from 127.0.0.1: the per-host flood limit would refuse them
         inboundConnectionsPerHostPerSecond: 10000,
         bootstrap
@@ -68,7 +68,7 @@ runWorker(async ([dir, nodesArg, lookupsArg]) => {
         nodes.forEach((node, i) => {
           if (routingTable(node).size >= target) return
           nudged.add(i)
-          void (node.libp2p.services.dht as any).refreshRoutingTable().catch(() => {})
+          void node.libp2p.services.lanDht.refreshRoutingTable().catch(() => {})
         })
       }
       sizes = routingSizes(nodes)
@@ -131,8 +131,9 @@ function routingSizes (nodes: PeershareNode[]): number[] {
   return nodes.map(node => routingTable(node).size).sort((a, b) => a - b)
 }
 
+/** The LAN DHT's table: the public DHT keeps public addresses only, so it stays empty here */
 function routingTable (node: PeershareNode): { size: number } {
-  return (node.libp2p.services.dht as any).routingTable
+  return { size: node.dhts.find(d => d.name === 'lan')?.routingTableSize() ?? 0 }
 }
 
 /**

@@ -24,8 +24,9 @@ describe('peershare swarm commands end to end (real processes)', function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'peershare-swarm-e2e-'))
-    a = await startDaemon(join(dir, 'a'), dir, ['--dht-mode', 'server'])
-    const boot = ['--dht-mode', 'server', '--bootstrap', tcpAddress(a)]
+    // default DHT settings: on 127.0.0.1 the LAN DHT (always a server) connects them
+    a = await startDaemon(join(dir, 'a'), dir)
+    const boot = ['--bootstrap', tcpAddress(a)]
     ;[b, c] = await Promise.all([startDaemon(join(dir, 'b'), dir, boot), startDaemon(join(dir, 'c'), dir, boot)])
     source = join(dir, 'swarm.bin')
     await writeFile(source, randomBytes(2 * 1024 * 1024 + 99))
@@ -37,16 +38,17 @@ describe('peershare swarm commands end to end (real processes)', function () {
     if (dir != null) await rm(dir, { recursive: true, force: true })
   })
 
-  it('status reports server mode, a routing table and no files; peers lists the bootstrap node', async () => {
+  it('status reports both DHTs (the LAN one a server with a routing table) and no files; peers lists the bootstrap node', async () => {
     let status = await json(b, ['status'])
-    for (let i = 0; i < 100 && status.dht.routingTableSize === 0; i++) {
+    for (let i = 0; i < 100 && status.dht.lan.routingTableSize === 0; i++) {
       await new Promise(resolve => setTimeout(resolve, 100))
       status = await json(b, ['status'])
     }
     assert.equal(status.peerId, b.info.peerId)
-    assert.equal(status.dht.mode, 'server')
-    assert.equal(status.dht.protocol, '/peershare/kad/1.0.0')
-    assert.ok(status.dht.routingTableSize >= 1)
+    assert.deepEqual(status.dht.lan, { mode: 'server', protocol: '/peershare/lan/kad/1.0.0', routingTableSize: status.dht.lan.routingTableSize })
+    assert.ok(status.dht.lan.routingTableSize >= 1)
+    // loopback addresses are not public: the public DHT (auto mode) stays a client with nobody in it
+    assert.deepEqual(status.dht.public, { mode: 'client', protocol: '/peershare/kad/1.0.0', routingTableSize: 0 })
     assert.equal(status.files, 0)
     const peers = await json(b, ['peers'])
     const boot = peers.find((p: any) => p.peerId === a.info.peerId)

@@ -29,7 +29,10 @@ export const STATUS: NodeStatus = {
   peerId: PEER_ID,
   addresses: [PEER_ADDR],
   connections: 3,
-  dht: { mode: 'server', protocol: '/peershare/kad/1.0.0', routingTableSize: 7 },
+  dht: {
+    lan: { mode: 'server', protocol: '/peershare/lan/kad/1.0.0', routingTableSize: 7 },
+    public: { mode: 'client', protocol: '/peershare/kad/1.0.0', routingTableSize: 0 }
+  },
   files: 2,
   storageBytes: 5 * 1024 * 1024,
   exchange: { sessions: 1, unsentBytes: 0 }

@@ -7,10 +7,11 @@ import { swarmConnect } from '../src/commands/swarm-connect.js'
 import { FILE_ID, PEER_ADDR, PEER_ID, PROVIDER, STATUS, capture, fakeClient } from './fakes.js'
 
 describe('swarm and index commands', () => {
-  it('status prints mode, routing table, files and storage; --json the object', async () => {
+  it('status prints both DHTs (mode, routing table), files and storage; --json the object', async () => {
     const out = capture()
     await status({}, { client: fakeClient(), print: out.print })
-    assert.ok(out.lines.some(l => l.includes('server mode, 7 peers in routing table')))
+    assert.ok(out.lines.some(l => l.startsWith('lan dht') && l.includes('server mode, 7 peer(s) in routing table (/peershare/lan/kad/1.0.0)')))
+    assert.ok(out.lines.some(l => l.startsWith('public dht') && l.includes('client mode, 0 peer(s) in routing table (/peershare/kad/1.0.0)')))
     assert.ok(out.lines.some(l => l.startsWith('files') && l.endsWith('2')))
     assert.ok(out.lines.some(l => l.includes('5.0 MiB')))
     const json = capture()

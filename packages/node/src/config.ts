@@ -45,10 +45,12 @@ export interface NodeConfig {
   bootstrap: string[]
   /** Find peers on the local network by multicast DNS (the daemon turns it on) */
   mdns: boolean
-  /** DHT server (answers queries), client (only asks), or auto (server once publicly reachable) */
+  /** Public DHT: server (answers queries), client (only asks), or auto (server once publicly reachable) */
   dhtMode: 'auto' | 'client' | 'server'
-  /** Kademlia protocol id; another value joins another swarm */
+  /** Kademlia protocol id of the public DHT (public addresses only); another value joins another swarm */
   dhtProtocol: string
+  /** Kademlia protocol id of the LAN DHT (private and loopback addresses only, always a server) */
+  lanDhtProtocol: string
   /**
    * Provider records (ms): how long we keep records others publish to us (the
    * standard 24 h), how often we republish ours (before others drop them), and how
@@ -104,6 +106,7 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   mdns: false,
   dhtMode: 'auto',
   dhtProtocol: '/peershare/kad/1.0.0',
+  lanDhtProtocol: '/peershare/lan/kad/1.0.0',
   provide: Object.freeze({ recordTtl: 24 * 60 * 60 * 1000, refreshInterval: 22 * 60 * 60 * 1000, checkInterval: 60 * 60 * 1000 }),
   reconnectPeers: 16,
   minConnections: 16,
@@ -157,6 +160,8 @@ function validateConfig (config: NodeConfig): NodeConfig {
     if (!Number.isFinite(value) || value < 0) fail(`limits.${name} must be 0 (unlimited) or a positive rate`)
   }
   if (!['auto', 'client', 'server'].includes(config.dhtMode)) fail(`dhtMode ${config.dhtMode} is not auto, client or server`)
+  // one protocol id can have one handler: the two DHTs would answer for each other
+  if (config.lanDhtProtocol === config.dhtProtocol) fail('lanDhtProtocol must differ from dhtProtocol')
   for (const [name, value] of Object.entries({ ...config.transfer, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)
   }

@@ -1,7 +1,14 @@
 /**
  * The one place libp2p is configured: transports (TCP, WebRTC-direct), noise, yamux
  * with explicit limits, peer discovery (bootstrap list, optional mDNS) and the service
- * set (identify, ping, AutoNAT, Kademlia DHT under the peershare protocol id, gossipsub).
+ * set (identify, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub).
+ *
+ * The two DHTs follow Kubo's dual DHT. The public one (`dht`) holds public addresses
+ * only and runs in `dhtMode` (auto: a server once AutoNAT confirms a public address).
+ * The LAN one (`lanDht`) holds private and loopback addresses only and is always a
+ * server, so nodes on one machine or one LAN find each other with default settings;
+ * AutoNAT never confirms such addresses, which left every node a client of an empty
+ * public DHT.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -11,7 +18,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import type { PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { type KadDHT, type KadDHTInit, kadDHT, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
@@ -50,22 +57,63 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config }: 
       ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),
       autoNAT: autoNAT(),
       dht: kadDHT({
+        ...dhtSettings(config),
         protocol: config.dhtProtocol,
         // undefined: kad-dht starts as a client and turns server once reachable publicly
         clientMode: config.dhtMode === 'auto' ? undefined : config.dhtMode === 'client',
-        // peers on loopback and LANs are real peers here, so keep their addresses
-        peerInfoMapper: passthroughMapper,
-        providers: { provideValidity: config.provide.recordTtl / 1000 },
-        // kad-dht republishes a record `threshold` ms before its `validity` ends
-        reprovide: {
-          interval: config.provide.checkInterval,
-          validity: 2 * config.provide.recordTtl,
-          threshold: 2 * config.provide.recordTtl - config.provide.refreshInterval
-        }
+        // as Kubo's WAN DHT: a private address is no use to a peer elsewhere on the internet
+        peerInfoMapper: removePrivateAddressesMapper
+      }),
+      lanDht: kadDHT({
+        ...dhtSettings(config),
+        protocol: config.lanDhtProtocol,
+        // a private or loopback address is dialable by the peers that see it
+        clientMode: false,
+        peerInfoMapper: removePublicAddressesMapper,
+        // its own records and logs, apart from the public DHT's
+        datastorePrefix: '/dht-lan',
+        logPrefix: 'libp2p:kad-dht:lan',
+        metricsPrefix: 'libp2p_kad_dht_lan'
       }),
       pubsub: gossipsub()
     }
   })
+}
+
+/** What both DHTs share: provider record lifetimes and republishing */
+function dhtSettings (config: NodeConfig): KadDHTInit {
+  return {
+    providers: { provideValidity: config.provide.recordTtl / 1000 },
+    // kad-dht republishes a record `threshold` ms before its `validity` ends
+    reprovide: {
+      interval: config.provide.checkInterval,
+      validity: 2 * config.provide.recordTtl,
+      threshold: 2 * config.provide.recordTtl - config.provide.refreshInterval
+    }
+  }
+}
+
+/** One of the node's DHTs, as the index, the swarm and the status report use it */
+export interface NamedDht {
+  name: 'lan' | 'public'
+  protocol: string
+  dht: KadDHT
+  /** peers in its routing table */
+  routingTableSize(): number
+}
+
+/** The LAN DHT first: on one machine or a LAN it is the one that answers */
+export function nodeDhts (libp2p: PeershareLibp2p, config: Pick<NodeConfig, 'dhtProtocol' | 'lanDhtProtocol'>): NamedDht[] {
+  return [
+    named('lan', config.lanDhtProtocol, libp2p.services.lanDht),
+    named('public', config.dhtProtocol, libp2p.services.dht)
+  ]
+}
+
+function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht {
+  // kad-dht's implementation exposes its routing table; its interface type does not
+  const table = (dht as unknown as { routingTable?: { size?: number } }).routingTable
+  return { name, protocol, dht, routingTableSize: () => typeof table?.size === 'number' ? table.size : 0 }
 }
 
 /** yamux with peershare's explicit limits (also what benchmarks compare against) */

@@ -21,7 +21,7 @@ import { ExchangeServer } from './exchange/exchange-server.js'
 import { FetchSession, type FetchSessionComponents } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
 import { FileIndex } from './index/file-index.js'
-import { createPeershareLibp2p, type PeershareLibp2p } from './libp2p.js'
+import { createPeershareLibp2p, type NamedDht, nodeDhts, type PeershareLibp2p } from './libp2p.js'
 import { Bandwidth } from './limits/bandwidth.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import { type ShareOptions, shareFile } from './share.js'
@@ -55,6 +55,8 @@ export class PeershareNode {
   readonly swarm: Swarm
   readonly transfers: TransferManager
   readonly bandwidth: Bandwidth
+  /** the LAN DHT and the public one */
+  readonly dhts: NamedDht[]
   private readonly datastore: LevelDatastore
   /** what opening a session with a provider needs */
   private readonly exchangeClient: FetchSessionComponents
@@ -66,7 +68,8 @@ export class PeershareNode {
     this.libp2p = libp2p
     this.store = new FileStore({ datastore, blobDir: paths.blobs })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
-    this.index = new FileIndex({ dht: libp2p.services.dht, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index') })
+    this.dhts = nodeDhts(libp2p, config)
+    this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index') })
     this.bandwidth = new Bandwidth(config.limits)
     this.transfers = this.createTransferManager()
     this.exchange = new ExchangeServer({
@@ -76,7 +79,7 @@ export class PeershareNode {
       limits: config.exchange,
       log: logger('peershare:node:exchange')
     })
-    this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dht: libp2p.services.dht, log: logger('peershare:node:swarm') }, config)
+    this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
   }
 
   /**

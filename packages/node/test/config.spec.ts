@@ -20,6 +20,10 @@ describe('config', () => {
     assert.ok(DEFAULTS.muxer.maxReadBufferBytes > DEFAULTS.muxer.streamWindowBytes)
   })
 
+  it('refuses a LAN DHT on the public DHT\'s protocol', () => {
+    assert.throws(() => resolveConfig({ repo: '/r', lanDhtProtocol: DEFAULTS.dhtProtocol }), { name: 'ConfigError' })
+  })
+
   it('takes the repo from PEERSHARE_REPO, else ~/.peershare', () => {
     assert.equal(defaultRepoPath({ PEERSHARE_REPO: '/x' }), '/x')
     assert.equal(defaultRepoPath({}), join(homedir(), '.peershare'))

@@ -19,9 +19,9 @@ export async function tempDir (prefix = 'peershare-test-'): Promise<TestDir> {
   return { path, cleanup: async () => { await rm(path, { recursive: true, force: true }) } }
 }
 
-/** A started node with its own temporary repo; stop() also deletes the repo */
+/** A started node with its own temporary repo and default DHT settings (the LAN DHT serves 127.0.0.1) */
 export async function startTestNode (dir: string, init: NodeInit = {}): Promise<PeershareNode> {
-  const node = await PeershareNode.create({ repo: dir, listen: LOOPBACK_TCP, dhtMode: 'server', inboundConnectionsPerHostPerSecond: 1000, ...init })
+  const node = await PeershareNode.create({ repo: dir, listen: LOOPBACK_TCP, inboundConnectionsPerHostPerSecond: 1000, ...init })
   await node.start()
   return node
 }

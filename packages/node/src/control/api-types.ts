@@ -98,7 +98,7 @@ export type ProvidersEvent =
   | { type: 'done', count: number }
   | { type: 'error', error: ApiError }
 
-export type { NodeStatus } from '../status.js'
+export type { DhtStatus, NodeStatus } from '../status.js'
 export type { TransferProgress } from '../download/transfer.js'
 export type { BandwidthLimits } from '../limits/bandwidth.js'
 export type { PeerEntry } from '../swarm/swarm.js'

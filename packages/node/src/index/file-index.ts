@@ -1,17 +1,27 @@
 /**
- * The distributed file index on the Kademlia DHT. Every file this node can serve is
- * provided under two keys: its file id, and the raw-codec CID of its whole-file
- * SHA-256 (so a plain `sha256sum` finds it). kad-dht republishes our records before
- * they expire; removing a file withdraws them from our own answers. Provider records
- * are hints from anyone: a downloader checks what a provider actually serves.
+ * The distributed file index on the Kademlia DHTs (the LAN one and the public one).
+ * Every file this node can serve is provided, in every DHT, under two keys: its file
+ * id, and the raw-codec CID of its whole-file SHA-256 (so a plain `sha256sum` finds
+ * it). kad-dht republishes our records before they expire; removing a file withdraws
+ * them from our own answers. Lookups ask every DHT at once. Provider records are hints
+ * from anyone: a downloader checks what a provider actually serves.
  */
 import type { Logger, PeerId, PeerInfo, PeerStore } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { type FileRef, hexToBytes, parseFileId, sha256Cid } from '@peershare/protocol'
 import type { CID } from 'multiformats/cid'
 
-export interface FileIndexComponents {
+/** One DHT as the index uses it */
+export interface IndexDht {
+  /** for logs */
+  name: string
   dht: Pick<KadDHT, 'provide' | 'findProviders' | 'cancelReprovide'>
+  /** peers in its routing table: an empty one has nobody to ask yet */
+  routingTableSize(): number
+}
+
+export interface FileIndexComponents {
+  dhts: IndexDht[]
   /** provider addresses go here, so a provider found can be dialled by its peer id */
   peerStore: Pick<PeerStore, 'merge'>
   peerId: PeerId
@@ -36,40 +46,63 @@ export class FileIndex {
 
   /** Publishes provider records for the file in the background */
   announce (file: IndexedFile): void {
-    const task = this.provide(file, this.running.signal)
-      .catch(err => { this.components.log('announcing %s failed: %s', file.fileId, err.message) })
-      .finally(() => { this.pending.delete(task) })
-    this.pending.add(task)
-  }
-
-  /** Publishes provider records for the file and waits until the DHT has them */
-  async provide (file: IndexedFile, signal?: AbortSignal): Promise<void> {
-    for (const key of keysOf(file)) {
-      for await (const _ of this.components.dht.provide(key, { signal })) { /* drain the query */ }
-    }
-  }
-
-  /** Stops republishing the file and drops our own record of providing it */
-  async withdraw (file: IndexedFile): Promise<void> {
-    for (const key of keysOf(file)) await this.components.dht.cancelReprovide(key)
+    this.provide(file).catch(() => { /* each DHT logged its own failure */ })
   }
 
   /**
-   * Peers that say they have the file, each once, as the DHT finds them (never
+   * Publishes provider records for the file to every DHT; resolves once one of them
+   * has stored them. The others go on in the background: a DHT with an empty routing
+   * table (e.g. the public one on a LAN) waits for its first peer, as kad-dht does.
+   */
+  async provide (file: IndexedFile, signal?: AbortSignal): Promise<void> {
+    const tasks = this.components.dhts.map(dht => this.track(this.provideTo(dht, file, signal)))
+    try {
+      await Promise.any(tasks)
+    } catch (err: any) {
+      throw err instanceof AggregateError ? err.errors[0] : err
+    }
+  }
+
+  private async provideTo ({ name, dht }: IndexDht, file: IndexedFile, signal?: AbortSignal): Promise<void> {
+    const stop = signal == null ? this.running.signal : AbortSignal.any([this.running.signal, signal])
+    try {
+      for (const key of keysOf(file)) {
+        for await (const _ of dht.provide(key, { signal: stop })) { /* drain the query */ }
+      }
+    } catch (err: any) {
+      this.components.log('announcing %s in the %s DHT failed: %s', file.fileId, name, err.message)
+      throw err
+    }
+  }
+
+  /** Keeps `task` until it settles, so stop() can wait for it */
+  private track (task: Promise<void>): Promise<void> {
+    const tracked = task.finally(() => { this.pending.delete(tracked) })
+    tracked.catch(() => {})
+    this.pending.add(tracked)
+    return tracked
+  }
+
+  /** Stops republishing the file and drops our own record of providing it, in every DHT */
+  async withdraw (file: IndexedFile): Promise<void> {
+    for (const { dht } of this.components.dhts) {
+      for (const key of keysOf(file)) await dht.cancelReprovide(key)
+    }
+  }
+
+  /**
+   * Peers that say they have the file, each once, as the DHTs find them (never
    * ourselves); their addresses are added to the peer store on the way
    */
   async * findProviders (ref: FileRef, signal?: AbortSignal): AsyncGenerator<PeerInfo> {
     const key = ref.kind === 'file-id' ? ref.fileId : sha256Cid(ref.sha256)
     const seen = new Set<string>()
-    for await (const event of this.components.dht.findProviders(key, { signal })) {
-      if (event.name !== 'PROVIDER') continue
-      for (const peer of event.providers) {
-        const id = peer.id.toString()
-        if (seen.has(id) || peer.id.equals(this.components.peerId)) continue
-        seen.add(id)
-        if (peer.multiaddrs.length > 0) await this.components.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs }).catch(() => {})
-        yield peer
-      }
+    for await (const peer of lookupAll(this.components.dhts, key, this.components.log, signal)) {
+      const id = peer.id.toString()
+      if (seen.has(id) || peer.id.equals(this.components.peerId)) continue
+      seen.add(id)
+      if (peer.multiaddrs.length > 0) await this.components.peerStore.merge(peer.id, { multiaddrs: peer.multiaddrs }).catch(() => {})
+      yield peer
     }
   }
 
@@ -78,6 +111,54 @@ export class FileIndex {
     this.running.abort()
     await Promise.allSettled([...this.pending])
   }
+}
+
+/**
+ * The providers every DHT finds for `key`, merged in the order they arrive. The
+ * lookup ends when every DHT has finished, except that a DHT still waiting for its
+ * first peer (kad-dht holds a query until its routing table has one) is given up once
+ * the others are done: on a LAN the public DHT may never get one. A DHT that fails is
+ * logged; only if all fail does the lookup throw.
+ */
+async function * lookupAll (dhts: IndexDht[], key: CID, log: Logger, signal?: AbortSignal): AsyncGenerator<PeerInfo> {
+  const found: PeerInfo[] = []
+  const errors: Error[] = []
+  const active = new Map(dhts.map(d => [d, new AbortController()]))
+  let wake: (() => void) | undefined
+  const run = async (d: IndexDht, controller: AbortController): Promise<void> => {
+    const stop = signal == null ? controller.signal : AbortSignal.any([signal, controller.signal])
+    try {
+      for await (const event of d.dht.findProviders(key, { signal: stop })) {
+        if (event.name !== 'PROVIDER') continue
+        found.push(...event.providers)
+        wake?.()
+      }
+    } catch (err: any) {
+      if (!controller.signal.aborted) errors.push(err)
+      if (signal?.aborted !== true && !controller.signal.aborted) log('lookup in the %s DHT failed: %s', d.name, err.message)
+    } finally {
+      active.delete(d)
+      for (const [other, c] of active) if (other.routingTableSize() === 0) c.abort()
+      wake?.()
+    }
+  }
+  const tasks = [...active].map(async ([d, c]) => run(d, c))
+  try {
+    while (active.size > 0 || found.length > 0) {
+      const next = found.shift()
+      if (next != null) {
+        yield next
+        continue
+      }
+      await new Promise<void>(resolve => { wake = resolve })
+      wake = undefined
+    }
+  } finally {
+    for (const c of active.values()) c.abort()
+    await Promise.allSettled(tasks)
+  }
+  signal?.throwIfAborted()
+  if (errors.length === dhts.length) throw errors[0]
 }
 
 function keysOf (file: IndexedFile): CID[] {

@@ -13,7 +13,8 @@ import { withTimeout } from '../signals.js'
 export interface SwarmComponents {
   libp2p: Pick<Libp2p, 'peerId' | 'peerStore' | 'dial' | 'getConnections' | 'addEventListener' | 'removeEventListener'>
   ping: Pick<Ping, 'ping'>
-  dht: Pick<KadDHT, 'refreshRoutingTable'>
+  /** the LAN and the public DHT */
+  dhts: Array<Pick<KadDHT, 'refreshRoutingTable'>>
   log: Logger
 }
 
@@ -62,12 +63,14 @@ export class Swarm {
   /**
    * kad-dht looks itself up once, a second after start, then every few minutes: a node
    * that joined through one bootstrap peer can sit with a near-empty routing table. Refresh
-   * it a few times early on, while peers are still arriving.
+   * it a few times early on, while peers are still arriving (both DHTs).
    */
   private scheduleRefreshes (): void {
     for (const delay of REFRESH_DELAYS_MS) {
       const timer = setTimeout(() => {
-        this.components.dht.refreshRoutingTable().catch((err: Error) => { this.components.log('routing table refresh failed: %s', err.message) })
+        for (const dht of this.components.dhts) {
+          dht.refreshRoutingTable().catch((err: Error) => { this.components.log('routing table refresh failed: %s', err.message) })
+        }
       }, delay)
       timer.unref()
       this.refreshTimers.push(timer)
