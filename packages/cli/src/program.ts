@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path'
 import { DEFAULTS, type DaemonInit, type NodeConfig, formatRate, parseRate, type NodeInfo, VERSION, defaultRepoPath } from '@peershare/node'
+import { multiaddr } from '@multiformats/multiaddr'
 import { Command, InvalidArgumentError } from 'commander'
 import { type RunningDaemon, daemon } from './commands/daemon.js'
 import { type ProgressDisplay, get } from './commands/get.js'
@@ -73,7 +74,7 @@ export function createProgram (deps: ProgramDeps): Command {
     .description('run a node in the foreground: join the network and serve the control API until Ctrl+C')
     .option('--listen <multiaddr>', `address to listen on, repeatable (default: ${DEFAULTS.listen.join(' ')})`, collect)
     .option('--api-port <n>', 'control API port on 127.0.0.1 (default: a free port)', parsePort)
-    .option('--bootstrap <multiaddr>', 'a peer to join the swarm through, repeatable (also env PEERSHARE_BOOTSTRAP and "bootstrap" in <repo>/config.json)', collect)
+    .option('--bootstrap <multiaddr>', 'a peer to join the swarm through, ending in /p2p/<peer id>; repeatable (also env PEERSHARE_BOOTSTRAP and "bootstrap" in <repo>/config.json)', collectPeerAddress)
     .option('--dht-mode <mode>', 'DHT server (answers queries), client (only asks) or auto (server once publicly reachable)', parseDhtMode)
     .option('--no-mdns', 'do not look for peers on the local network (mDNS)')
     .option('--upload-limit <rate>', 'most upload bandwidth, e.g. 8MiB (per second); also "limits" in <repo>/config.json', checkRate)
@@ -172,7 +173,7 @@ export function createProgram (deps: ProgramDeps): Command {
     .description('manage connections to the swarm')
     .command('connect')
     .description('connect to a peer')
-    .argument('<multiaddr>', 'address ending in /p2p/<peer id>')
+    .argument('<multiaddr>', 'address of the peer; with /p2p/<peer id> at the end, only that peer is accepted there')
     .action(async (addr: string, _opts: unknown, cmd: Command) => {
       await swarmConnect({ addr, json: globals(cmd).json }, context(cmd))
     })
@@ -215,6 +216,18 @@ function configure (cmd: Command, deps: ProgramDeps): void {
 
 function collect (value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]
+}
+
+/** A bootstrap address must name its peer: libp2p would skip one without /p2p/<peer id> */
+function collectPeerAddress (value: string, previous: string[] | undefined): string[] {
+  let last: { name: string } | undefined
+  try {
+    last = multiaddr(value).getComponents().at(-1)
+  } catch {
+    throw new InvalidArgumentError('Not a multiaddr.')
+  }
+  if (last?.name !== 'p2p') throw new InvalidArgumentError('Add /p2p/<peer id> at the end (`peershare id` on that node prints its addresses with it).')
+  return collect(value, previous)
 }
 
 function parseDhtMode (value: string): DhtMode {

@@ -5,6 +5,8 @@
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { DEFAULT_CHUNK_SIZE, MAX_OUTSTANDING_CHUNKS, isValidChunkSize } from '@peershare/protocol'
 import type { TransferSettings } from './download/transfer.js'
 import { ConfigError } from './errors.js'
@@ -162,10 +164,36 @@ function validateConfig (config: NodeConfig): NodeConfig {
   if (!['auto', 'client', 'server'].includes(config.dhtMode)) fail(`dhtMode ${config.dhtMode} is not auto, client or server`)
   // one protocol id can have one handler: the two DHTs would answer for each other
   if (config.lanDhtProtocol === config.dhtProtocol) fail('lanDhtProtocol must differ from dhtProtocol')
+  for (const addr of config.bootstrap) {
+    const problem = peerAddressProblem(addr)
+    if (problem != null) fail(`bootstrap address ${addr} ${problem} (from --bootstrap, PEERSHARE_BOOTSTRAP or config.json)`)
+  }
   for (const [name, value] of Object.entries({ ...config.transfer, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)
   }
   return config
+}
+
+/**
+ * Why `text` cannot name a peer to join through, or undefined if it can. A bootstrap
+ * address needs /p2p/<peer id>: it says which peer must answer there, and
+ * libp2p's bootstrap list silently skips addresses without one.
+ */
+export function peerAddressProblem (text: string): string | undefined {
+  let addr: Multiaddr
+  try {
+    addr = multiaddr(text)
+  } catch {
+    return 'is not a multiaddr'
+  }
+  const last = addr.getComponents().at(-1)
+  if (last?.name !== 'p2p' || last.value == null) return 'has no /p2p/<peer id> at the end: add the peer id that node prints (`peershare id` there)'
+  try {
+    peerIdFromString(last.value)
+  } catch {
+    return `ends in /p2p/${last.value}, which is not a peer id`
+  }
+  return undefined
 }
 
 /**

@@ -38,6 +38,8 @@ export const BadRequestError = define('BadRequestError', 'ERR_BAD_REQUEST')
 export const RepoError = define('RepoError', 'ERR_REPO')
 /** A setting has a value that cannot work */
 export const ConfigError = define('ConfigError', 'ERR_CONFIG')
+/** A port the node should listen on is held by another program */
+export const PortInUseError = define('PortInUseError', 'ERR_PORT_IN_USE')
 /** The disk holding the repo or the download ran out of space */
 export const DiskFullError = define('DiskFullError', 'ERR_DISK_FULL')
 

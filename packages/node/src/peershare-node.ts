@@ -3,7 +3,8 @@
  * explicitly. Start order: repo, identity, datastore, libp2p, exchange server,
  * downloads restored, swarm, announcements; stop reverses it.
  */
-import type { PeerId } from '@libp2p/interface'
+import { join } from 'node:path'
+import type { PeerId, PeerInfo } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type FileRef, parseFileId, parseFileRef } from '@peershare/protocol'
@@ -11,7 +12,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
 import { type NodeConfig, type NodeInit, defaultRepoPath, resolveConfig } from './config.js'
-import { mergeInit, readConfigFile } from './config-file.js'
+import { CONFIG_FILE, mergeInit, readConfigFile } from './config-file.js'
 import { openSource } from './download/open-source.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
 import { type StartOptions, TransferManager } from './download/transfer-manager.js'
@@ -29,6 +30,7 @@ import { withTimeout } from './signals.js'
 import type { FileRecord } from './store/file-record.js'
 import { FileStore } from './store/file-store.js'
 import { type NodeStatus, nodeStatus } from './status.js'
+import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
 
 const log = logger('peershare:node')
@@ -41,6 +43,7 @@ export interface GetOptions extends StartOptions {
 /** A provider found for a file; `fileId` is set when a lookup by SHA-256 was resolved */
 export interface ProviderEntry {
   peerId: string
+  /** dialable: each ends in /p2p/<peer id>, none twice */
   addresses: string[]
   fileId?: string
 }
@@ -113,6 +116,8 @@ export class PeershareNode {
   }
 
   async start (): Promise<void> {
+    // one clear line for a busy port, before libp2p (and node-datachannel) fail at length
+    await checkListenPorts(this.config.listen, join(this.paths.root, CONFIG_FILE))
     await this.libp2p.start()
     await this.exchange.start()
     await this.transfers.restore()
@@ -178,7 +183,7 @@ export class PeershareNode {
     const signal = withTimeout(options.timeout ?? this.config.lookupTimeout, options.signal)
     try {
       for await (const peer of this.index.findProviders(fileRef, signal)) {
-        const entry: ProviderEntry = { peerId: peer.id.toString(), addresses: peer.multiaddrs.map(a => a.toString()) }
+        const entry: ProviderEntry = { peerId: peer.id.toString(), addresses: dialableAddresses(peer) }
         if (fileRef.kind === 'sha256') {
           // resolving gets its own time: a provider found late in the lookup still counts
           entry.fileId = await this.resolveFileId(peer.id, fileRef, withTimeout(this.config.dialTimeout + this.config.exchange.requestTimeout, options.signal))
@@ -249,6 +254,12 @@ export class PeershareNode {
       return undefined
     }
   }
+}
+
+/** A provider's addresses as a user can dial them: each once, each ending in /p2p/<peer id> */
+function dialableAddresses ({ id, multiaddrs }: PeerInfo): string[] {
+  const full = multiaddrs.map(a => a.getComponents().at(-1)?.name === 'p2p' ? a : a.encapsulate(`/p2p/${id}`))
+  return [...new Set(full.map(a => a.toString()))]
 }
 
 /** A source as text: a multiaddr (with /p2p/) or a bare peer id */

@@ -24,6 +24,14 @@ describe('config', () => {
     assert.throws(() => resolveConfig({ repo: '/r', lanDhtProtocol: DEFAULTS.dhtProtocol }), { name: 'ConfigError' })
   })
 
+  it('refuses bootstrap addresses that name no peer: no /p2p/, a bad peer id, not a multiaddr', () => {
+    const peer = '12D3KooWNneM85UPHYNF6fxQmw9bwcNKneNRkZ6zboGHDHFc9HaA'
+    assert.equal(resolveConfig({ repo: '/r', bootstrap: [`/ip4/127.0.0.1/tcp/4101/p2p/${peer}`] }).bootstrap.length, 1)
+    for (const bad of ['/ip4/127.0.0.1/tcp/4101', '/ip4/127.0.0.1/tcp/4101/p2p/nope', 'localhost:4101']) {
+      assert.throws(() => resolveConfig({ repo: '/r', bootstrap: [bad] }), { name: 'ConfigError' }, bad)
+    }
+  })
+
   it('takes the repo from PEERSHARE_REPO, else ~/.peershare', () => {
     assert.equal(defaultRepoPath({ PEERSHARE_REPO: '/x' }), '/x')
     assert.equal(defaultRepoPath({}), join(homedir(), '.peershare'))

@@ -1,4 +1,7 @@
-/** `peershare providers <file-id | sha256>`: the peers that have a file, printed as the DHT finds them */
+/**
+ * `peershare providers <file-id | sha256>`: the peers that have a file, printed as the
+ * DHTs find them, with addresses to dial (ending in /p2p/<peer id>); exit 1 when none
+ */
 import { parseFileRef } from '@peershare/protocol'
 import type { CommandContext } from '../context.js'
 
@@ -20,5 +23,6 @@ export async function providers (options: ProvidersOptions, { client, print }: P
     print(`${p.peerId}${p.fileId == null ? '' : `  file id ${p.fileId}`}`)
     for (const addr of p.addresses) print(`  ${addr}`)
   })
-  if (!json) print(count === 0 ? 'No providers found' : `${count} provider(s)`)
+  // finding nobody is an error the daemon reports (exit 1); count is at least 1 here
+  if (!json) print(`${count} provider(s)`)
 }

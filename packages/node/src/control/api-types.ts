@@ -20,6 +20,7 @@ import type { TransferProgress } from '../download/transfer.js'
  *   GET    /v1/peers               -> { peers: PeerEntry[] }
  *   POST   /v1/swarm/connect  ConnectRequest   -> { peerId }
  *   POST   /v1/providers      ProvidersRequest -> NDJSON stream of ProvidersEvent, ending in done or error
+ *                                     (ERR_FILE_NOT_FOUND when nobody was found)
  *
  * Errors: a non-2xx status with `{ error: ApiError }`.
  */
@@ -82,7 +83,7 @@ export type GetEvent =
   | { type: 'error', error: ApiError }
 
 export interface ConnectRequest {
-  /** multiaddr ending in /p2p/<peer id> */
+  /** multiaddr to dial itself; with /p2p/<peer id> at the end, only that peer is accepted there */
   addr: string
 }
 
@@ -94,6 +95,7 @@ export interface ProvidersRequest {
 }
 
 export type ProvidersEvent =
+  /** addresses are dialable: each ends in /p2p/<peer id>, none twice */
   | { type: 'provider', peerId: string, addresses: string[], fileId?: string }
   | { type: 'done', count: number }
   | { type: 'error', error: ApiError }

@@ -21,7 +21,13 @@ export interface Daemon {
 export async function startDaemon (init: DaemonInit = {}): Promise<Daemon> {
   // a daemon looks for LAN peers unless config.json or the caller says not to (the library default is off)
   const node = await PeershareNode.create(init, { mdns: true })
-  await node.start()
+  try {
+    await node.start()
+  } catch (err) {
+    // release the repo (datastore lock) before reporting, e.g. a port in use
+    await node.stop().catch(() => {})
+    throw err
+  }
   const control = new ControlServer(node)
   try {
     const endpoint = await control.start({ port: init.apiPort ?? 0 })

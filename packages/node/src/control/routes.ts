@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isAbsolute } from 'node:path'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { parseFileRef } from '@peershare/protocol'
+import { FileNotFoundError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { ApiError, ConnectRequest, FileInfo, GetEvent, GetRequest, NodeInfo, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
@@ -132,13 +133,17 @@ function setLimits (node: PeershareNode, body: unknown): BandwidthLimits {
   return node.bandwidth.limits()
 }
 
-/** Streams providers as the DHT finds them */
+/** Streams providers as the DHTs find them; finding none is an error, so scripts can branch on it */
 async function streamProviders (node: PeershareNode, res: ServerResponse, args: ProvidersRequest): Promise<void> {
   await streamNdjson<ProvidersEvent>(res, async (send, signal) => {
     let count = 0
     for await (const provider of node.providers(args.ref, { timeout: args.timeout, signal })) {
       count++
       send({ type: 'provider', ...provider })
+    }
+    if (count === 0) {
+      const seconds = (args.timeout ?? node.config.lookupTimeout) / 1000
+      throw new FileNotFoundError(`No providers found for ${args.ref} within ${Number(seconds.toFixed(1))} s`)
     }
     send({ type: 'done', count })
   })

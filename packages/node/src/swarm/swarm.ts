@@ -8,6 +8,7 @@ import type { Libp2p, Logger, PeerId, PeerInfo } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { PeerUnreachableError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 
 export interface SwarmComponents {
@@ -83,10 +84,26 @@ export class Swarm {
     await this.reconnect()
   }
 
-  /** Dials a peer by multiaddr (ending in /p2p/<peer id>) */
+  /**
+   * Dials this very address and returns the peer that answered. Without /p2p/<peer id>
+   * the peer's identity is learned in the handshake. With one, a connection to that
+   * peer over another address does not count (libp2p would reuse it): the address
+   * itself is dialled, so an address that does not answer fails.
+   */
   async connect (addr: Multiaddr, signal?: AbortSignal): Promise<PeerId> {
-    const connection = await this.components.libp2p.dial(addr, { signal: withTimeout(this.init.dialTimeout, signal) })
-    return connection.remotePeer
+    const { libp2p } = this.components
+    const peer = addr.getComponents().findLast(c => c.name === 'p2p')?.value
+    const existing = peer == null ? [] : libp2p.getConnections().filter(c => c.remotePeer.toString() === peer)
+    const transport = addr.toString().replace(/\/p2p\/[^/]+$/, '')
+    const same = existing.find(c => c.remoteAddr.toString().replace(/\/p2p\/[^/]+$/, '') === transport)
+    if (same != null) return same.remotePeer
+    try {
+      const connection = await libp2p.dial(addr, { signal: withTimeout(this.init.dialTimeout, signal), force: existing.length > 0 })
+      return connection.remotePeer
+    } catch (err: any) {
+      if (signal?.aborted === true) throw err
+      throw new PeerUnreachableError(`Cannot connect to ${addr.toString()}: ${err.message}`)
+    }
   }
 
   /** Connected peers with their addresses and measured latency */

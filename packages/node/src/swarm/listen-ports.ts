@@ -1,0 +1,69 @@
+/**
+ * Checks, before libp2p starts, that the fixed ports the node listens on are free.
+ * libp2p would fail with a long message (and node-datachannel print its own native
+ * log lines for a busy WebRTC-direct UDP port); this says in one line which port is
+ * taken and how to pick others.
+ */
+import { createSocket } from 'node:dgram'
+import { createServer } from 'node:net'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { PortInUseError } from '../errors.js'
+
+interface FixedPort {
+  addr: string
+  host: string
+  port: number
+  protocol: 'tcp' | 'udp'
+  family: 4 | 6
+}
+
+/**
+ * Throws PortInUseError for the first listen address whose port another program
+ * holds; `configFile` is where the user can set other ports for good
+ */
+export async function checkListenPorts (listen: string[], configFile: string): Promise<void> {
+  for (const fixed of listen.map(fixedPort)) {
+    if (fixed == null) continue
+    const code = await tryBind(fixed)
+    if (code === 'EADDRINUSE') throw new PortInUseError(inUseMessage(fixed, listen, configFile))
+  }
+}
+
+/** The host and port an address binds, when it names a fixed TCP or UDP port on an IP */
+function fixedPort (text: string): FixedPort | undefined {
+  let addr: Multiaddr
+  try {
+    addr = multiaddr(text)
+  } catch {
+    return undefined
+  }
+  const [ip, transport] = addr.getComponents()
+  if ((ip?.name !== 'ip4' && ip?.name !== 'ip6') || ip.value == null) return undefined
+  if ((transport?.name !== 'tcp' && transport?.name !== 'udp') || transport.value == null) return undefined
+  const port = Number(transport.value)
+  if (!(port > 0)) return undefined
+  return { addr: text, host: ip.value, port, protocol: transport.name, family: ip.name === 'ip4' ? 4 : 6 }
+}
+
+/** Binds the port exclusively and releases it; returns the error code, if any */
+async function tryBind ({ host, port, protocol, family }: FixedPort): Promise<string | undefined> {
+  return new Promise(resolve => {
+    const fail = (err: NodeJS.ErrnoException): void => { resolve(err.code ?? 'ERROR') }
+    if (protocol === 'tcp') {
+      const server = createServer()
+      server.once('error', fail)
+      server.listen({ host, port, exclusive: true }, () => { server.close(() => { resolve(undefined) }) })
+    } else {
+      const socket = createSocket(family === 4 ? 'udp4' : 'udp6')
+      socket.once('error', (err) => { socket.close(); fail(err) })
+      socket.bind({ address: host, port, exclusive: true }, () => { socket.close(() => { resolve(undefined) }) })
+    }
+  })
+}
+
+/** One line: the busy port, and the same listen list moved to the next port as an example */
+function inUseMessage (busy: FixedPort, listen: string[], configFile: string): string {
+  const moved = listen.map(a => a.replace(new RegExp(`/(tcp|udp)/${busy.port}(?=/|$)`), `/$1/${busy.port + 1}`))
+  return `Port ${busy.port}/${busy.protocol} of ${busy.addr} is in use (another peershare daemon?): ` +
+    `pick other ports, e.g. ${moved.map(a => `--listen ${a}`).join(' ')}, or set "listen" in ${configFile}`
+}

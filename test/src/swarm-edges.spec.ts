@@ -1,0 +1,159 @@
+/**
+ * The swarm's edges through the real program: addresses that name no peer, an address
+ * that does not answer for a peer already connected elsewhere, ports another program
+ * holds (TCP, the WebRTC-direct UDP port, a second daemon with the same settings), and
+ * `providers` that finds nobody.
+ */
+import assert from 'node:assert/strict'
+import { createSocket } from 'node:dgram'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { type Server, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type DaemonProcess, type Result, assertHumanFailure, children, cli, cliJson, closedPort, jsonError, startDaemon, tcpAddress, until } from './processes.js'
+
+/** A port free for both TCP and UDP on 127.0.0.1 */
+async function freePort (): Promise<number> {
+  for (;;) {
+    const port = await closedPort()
+    const socket = createSocket('udp4')
+    const free = await new Promise<boolean>(resolve => {
+      socket.once('error', () => { resolve(false) })
+      socket.bind(port, '127.0.0.1', () => { resolve(true) })
+    })
+    await new Promise<void>(resolve => { socket.close(() => { resolve() }) })
+    if (free) return port
+  }
+}
+
+/** Holds a TCP port on 127.0.0.1 until closed */
+async function holdTcp (port: number): Promise<Server> {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
+  return server
+}
+
+/** The listen flags of a daemon on one port for TCP and WebRTC-direct (UDP), as a user would pick them */
+function listenOn (port: number): string[] {
+  return ['--listen', `/ip4/127.0.0.1/tcp/${port}`, '--listen', `/ip4/127.0.0.1/udp/${port}/webrtc-direct`]
+}
+
+/** A failed --json command: exit 1, nothing on stdout, one error line on stderr; returns its error */
+function jsonFailure (result: Result, exitCode = 1): { code: string, message: string } {
+  assert.equal(result.code, exitCode, result.stderr)
+  assert.equal(result.stdout, '')
+  return jsonError(result)
+}
+
+describe('swarm edges end to end (real processes)', function () {
+  this.timeout(60_000)
+  let dir: string
+  let a: DaemonProcess
+  let b: DaemonProcess
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'peershare-edges-e2e-'))
+    a = await startDaemon(join(dir, 'a'), dir)
+    b = await startDaemon(join(dir, 'b'), dir, ['--bootstrap', tcpAddress(a)])
+  })
+
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL')
+    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  describe('addresses without /p2p/<peer id>', () => {
+    it('--bootstrap without a peer id is a usage error (exit 2), nothing starts', async () => {
+      const addr = tcpAddress(a).replace(/\/p2p\/.*$/, '')
+      const result = await cli(['daemon', '--repo', join(dir, 'no-peer-flag'), '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--json', '--bootstrap', addr], dir)
+      assert.equal(jsonFailure(result, 2).code, 'ERR_USAGE')
+    })
+
+    it('a bootstrap entry in config.json without a peer id fails with ERR_CONFIG naming it', async () => {
+      const repo = join(dir, 'no-peer-config')
+      const addr = tcpAddress(a).replace(/\/p2p\/.*$/, '')
+      await mkdir(repo, { recursive: true })
+      await writeFile(join(repo, 'config.json'), JSON.stringify({ bootstrap: [addr] }))
+      const result = await cli(['daemon', '--repo', repo, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--json'], dir)
+      const error = jsonFailure(result)
+      assert.equal(error.code, 'ERR_CONFIG')
+      assert.ok(error.message.includes(addr), error.message)
+      const human = await cli(['daemon', '--repo', repo, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], dir)
+      assertHumanFailure(human)
+    })
+
+    it('swarm connect without a peer id works fully: it dials the address and names the peer that answered', async () => {
+      const c = await startDaemon(join(dir, 'c'), dir)
+      const addr = tcpAddress(a).replace(/\/p2p\/.*$/, '')
+      const result = await cliJson(c, ['swarm', 'connect', addr], dir)
+      assert.equal(result.peerId, a.info.peerId)
+      const peers = await cliJson(c, ['peers'], dir)
+      assert.ok(peers.some((p: any) => p.peerId === a.info.peerId))
+    })
+  })
+
+  it('swarm connect to an address that does not answer fails, though that peer is connected by another', async () => {
+    // B dials its bootstrap peer A about a second after start
+    let peers: any[] = []
+    for (let i = 0; i < 100 && !peers.some(p => p.peerId === a.info.peerId); i++) peers = await cliJson(b, ['peers'], dir)
+    assert.ok(peers.some(p => p.peerId === a.info.peerId), 'B is connected to A through bootstrap')
+    const dead = `/ip4/127.0.0.1/tcp/${await closedPort()}/p2p/${a.info.peerId}`
+    const result = await cli(['--repo', b.repo, '--json', 'swarm', 'connect', dead], dir)
+    assert.equal(jsonFailure(result).code, 'ERR_PEER_UNREACHABLE')
+    const human = await cli(['--repo', b.repo, 'swarm', 'connect', dead], dir)
+    assertHumanFailure(human)
+  })
+
+  describe('ports in use', () => {
+    it('a TCP port held by another program: one line naming it and the fix, exit 1', async () => {
+      const port = await freePort()
+      const holder = await holdTcp(port)
+      try {
+        const result = await cli(['daemon', '--repo', join(dir, 'tcp-busy'), ...listenOn(port), '--no-mdns', '--json'], dir)
+        const error = jsonFailure(result)
+        assert.equal(error.code, 'ERR_PORT_IN_USE')
+        assert.ok(error.message.includes(`${port}/tcp`), error.message)
+        assert.ok(error.message.includes(`--listen /ip4/127.0.0.1/tcp/${port + 1}`), error.message)
+        const human = await cli(['daemon', '--repo', join(dir, 'tcp-busy'), ...listenOn(port), '--no-mdns'], dir)
+        assertHumanFailure(human)
+      } finally {
+        holder.close()
+      }
+    })
+
+    it('the WebRTC-direct UDP port held by another program: one line naming it, no native output', async () => {
+      const port = await freePort()
+      const holder = createSocket('udp4')
+      await new Promise<void>(resolve => { holder.bind(port, '127.0.0.1', resolve) })
+      try {
+        const result = await cli(['daemon', '--repo', join(dir, 'udp-busy'), ...listenOn(port), '--no-mdns', '--json'], dir)
+        const error = jsonFailure(result)
+        assert.equal(error.code, 'ERR_PORT_IN_USE')
+        assert.ok(error.message.includes(`${port}/udp`), error.message)
+        const human = await cli(['daemon', '--repo', join(dir, 'udp-busy'), ...listenOn(port), '--no-mdns'], dir)
+        assertHumanFailure(human)
+      } finally {
+        holder.close()
+      }
+    })
+
+    it('a second daemon with the same listen settings and another repo says how to pick other ports', async () => {
+      const port = await freePort()
+      await startDaemon(join(dir, 'first'), dir, listenOn(port))
+      const result = await cli(['daemon', '--repo', join(dir, 'second'), ...listenOn(port), '--no-mdns'], dir)
+      assertHumanFailure(result)
+      assert.ok(result.stderr.includes(`--listen /ip4/127.0.0.1/tcp/${port + 1} --listen /ip4/127.0.0.1/udp/${port + 1}/webrtc-direct`), result.stderr)
+      assert.ok(result.stderr.includes(join(dir, 'second', 'config.json')), result.stderr)
+    })
+  })
+
+  it('providers that finds nobody exits 1 with ERR_FILE_NOT_FOUND and one line', async () => {
+    const nobody = 'cd'.repeat(32)
+    const result = await cli(['--repo', b.repo, '--json', 'providers', nobody, '--timeout', '3'], dir)
+    assert.equal(jsonFailure(result).code, 'ERR_FILE_NOT_FOUND')
+    const human = await cli(['--repo', b.repo, 'providers', nobody, '--timeout', '3'], dir)
+    assertHumanFailure(human)
+    assert.ok(human.stderr.includes('within 3 s'), human.stderr)
+  })
+})
