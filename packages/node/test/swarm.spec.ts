@@ -101,6 +101,17 @@ describe(`a swarm of ${SWARM_SIZE} nodes on 127.0.0.1 joined through one bootstr
     assert.ok(Date.now() - started < finder.config.lookupTimeout + 5000, 'ends within the lookup timeout')
   })
 
+  it('ends a lookup with no timeout once the LAN DHT is done: the empty public DHT is not waited for', async () => {
+    const finder = nodes[6]
+    // loopback addresses are not public: the public DHT has nobody, so kad-dht would hold its query forever
+    assert.equal(finder.dhts.find(d => d.name === 'public')?.routingTableSize(), 0)
+    assert.ok(routingTableSize(finder) > 0)
+    const missing = CID.createV1(MANIFEST_CODEC, Digest.create(0x12, new Uint8Array(32).fill(9)))
+    const found = []
+    for await (const peer of finder.index.findProviders({ kind: 'file-id', fileId: missing })) found.push(peer)
+    assert.deepEqual(found, [])
+  })
+
   it('makes a downloader a provider: the file survives its sharer leaving', async () => {
     const sharer = nodes[9]
     const src = await randomFile(dir.path, 'relay.bin', 500_000)
