@@ -19,7 +19,10 @@ export interface SwarmComponents {
   log: Logger
 }
 
-/** When, after start, the DHT routing table is refreshed (ms) */
+/** The multicodec of /p2p/<peer id> */
+const P2P_CODE = 421
+
+/** When, after start, the DHT routing tables are refreshed (ms) */
 const REFRESH_DELAYS_MS = [5_000, 20_000, 60_000]
 
 export interface SwarmInit {
@@ -94,8 +97,8 @@ export class Swarm {
     const { libp2p } = this.components
     const peer = addr.getComponents().findLast(c => c.name === 'p2p')?.value
     const existing = peer == null ? [] : libp2p.getConnections().filter(c => c.remotePeer.toString() === peer)
-    const transport = addr.toString().replace(/\/p2p\/[^/]+$/, '')
-    const same = existing.find(c => c.remoteAddr.toString().replace(/\/p2p\/[^/]+$/, '') === transport)
+    const transport = addr.decapsulateCode(P2P_CODE)
+    const same = existing.find(c => c.remoteAddr.decapsulateCode(P2P_CODE).equals(transport))
     if (same != null) return same.remotePeer
     try {
       const connection = await libp2p.dial(addr, { signal: withTimeout(this.init.dialTimeout, signal), force: existing.length > 0 })
