@@ -79,6 +79,7 @@ describe('tickets, id prefixes, saved limits, private repos, changed files (real
       const result = await cli(['--repo', getter.repo, '--json', 'get', bad, '-o', join(dir, 'never.bin')], dir)
       assert.equal(result.code, 1)
       assert.equal(jsonError(result).code, 'ERR_INVALID_TICKET')
+      assertHumanFailure(await cli(['--repo', getter.repo, 'get', bad], dir))
     }
   })
 

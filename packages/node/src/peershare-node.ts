@@ -16,7 +16,7 @@ import { openSource } from './download/open-source.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
 import { type StartOptions, TransferManager } from './download/transfer-manager.js'
 import { TransferStore } from './download/transfer-store.js'
-import { FileNotFoundError } from './errors.js'
+import { FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
 import { FetchSession, type FetchSessionComponents } from './exchange/fetch-session.js'
@@ -263,7 +263,11 @@ export class PeershareNode {
   /** Changes bandwidth limits now; saves them into `<repo>/config.json` unless `temporary` */
   async setLimits (update: Partial<BandwidthLimits>, options: { temporary?: boolean } = {}): Promise<BandwidthLimits> {
     this.bandwidth.setLimits(update)
-    if (options.temporary !== true) await saveLimits(this.config.repo, update)
+    if (options.temporary !== true) {
+      await saveLimits(this.config.repo, update).catch((err: Error) => {
+        throw new RepoError(`Limits changed until the daemon stops, but not saved: ${err.message}`)
+      })
+    }
     return this.bandwidth.limits()
   }
 

@@ -91,6 +91,11 @@ describe('local files: tickets, prefixes, changed files, saved limits, private r
     assert.deepEqual(sharer.bandwidth.limits(), { upload: 1000, uploadPerPeer: 0, download: 2000 })
     assert.deepEqual(JSON.parse(await readFile(join(sharer.paths.root, 'config.json'), 'utf8')), { limits: { upload: 1000 } })
     await sharer.setLimits({ upload: 0 })
+    // a config.json that does not parse is left alone; the change holds until the node stops
+    await writeFile(join(sharer.paths.root, 'config.json'), '{ oops')
+    await assert.rejects(sharer.setLimits({ upload: 3000 }), { name: 'RepoError' })
+    assert.equal(sharer.bandwidth.limits().upload, 3000)
+    assert.equal(await readFile(join(sharer.paths.root, 'config.json'), 'utf8'), '{ oops')
   })
 })
 
