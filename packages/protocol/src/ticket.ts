@@ -121,7 +121,7 @@ function fromPb (pb: TicketPb): Ticket {
     } catch {
       throw new InvalidTicketError('Malformed ticket: an address is not a multiaddr')
     }
-    if (addr.getComponents().some(c => c.name === P2P)) throw new InvalidTicketError('Malformed ticket: an address names a peer itself')
+    if (addr.getComponents().at(-1)?.name === P2P) throw new InvalidTicketError('Malformed ticket: an address ends in a peer id of its own')
     return addr.encapsulate(`/${P2P}/${peerId}`)
   })
   if (pb.size > BigInt(MAX_FILE_SIZE)) throw new InvalidTicketError('Malformed ticket: size out of range')
@@ -183,10 +183,15 @@ function peerIdBytes (peerId: string): Uint8Array {
   }
 }
 
-/** The address without its /p2p/ part; an address of another peer is refused */
+/**
+ * The address without its final /p2p/<peer id> (the ticket stores the peer id once);
+ * an address ending in another peer's id is refused. A /p2p/ inside, a relay's in a
+ * circuit address, stays.
+ */
 function withoutPeer (addr: Multiaddr, peerId: string): Multiaddr {
   const components = addr.getComponents()
-  const p2p = components.filter(c => c.name === P2P)
-  if (p2p.some(c => c.value !== peerId)) throw new InvalidTicketError(`Address ${addr.toString()} is another peer's`)
-  return p2p.length === 0 ? addr : multiaddr(components.filter(c => c.name !== P2P))
+  const last = components.at(-1)
+  if (last?.name !== P2P) return addr
+  if (last.value !== peerId) throw new InvalidTicketError(`Address ${addr.toString()} is another peer's`)
+  return multiaddr(components.slice(0, -1))
 }

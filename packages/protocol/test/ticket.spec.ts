@@ -76,6 +76,13 @@ describe('tickets', () => {
     assert.deepEqual(decodeTicket(encodeTicket(sample({ addresses: [] }))).addresses, [])
   })
 
+  it('keeps a relay\'s /p2p/ inside a circuit address', () => {
+    const relay = base58btc.baseEncode(Digest.create(0x00, new Uint8Array([8, 1, 18, 32, ...bytesOf(32, 9)])).bytes)
+    const circuit = `/ip4/192.0.2.1/tcp/4001/p2p/${relay}/p2p-circuit/p2p/${PEER}`
+    assert.equal(decodeTicket(encodeTicket(sample({ addresses: [multiaddr(circuit)] }))).addresses[0].toString(), circuit)
+    assert.equal(decodeTicket(encodeTicket(sample({ addresses: [multiaddr(circuit).decapsulateCode(421)] }))).addresses[0].toString(), circuit)
+  })
+
   it('keeps any CIDv1 (a collection id of another codec too)', () => {
     const other = CID.createV1(0x300e51, fileId.multihash)
     assert.ok(decodeTicket(encodeTicket(sample({ id: other }))).id.equals(other))
