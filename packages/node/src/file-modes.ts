@@ -7,6 +7,7 @@
  */
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { RepoError } from './errors.js'
 
 export const PRIVATE_DIR_MODE = 0o700
 export const PRIVATE_FILE_MODE = 0o600
@@ -51,5 +52,9 @@ export async function makePrivate (root: string): Promise<void> {
 }
 
 async function fixMode (path: string, mode: number): Promise<void> {
-  if (((await stat(path)).mode & 0o777) !== mode) await chmod(path, mode)
+  try {
+    if (((await stat(path)).mode & 0o777) !== mode) await chmod(path, mode)
+  } catch (err: any) {
+    throw new RepoError(`Cannot make ${path} private to its user (mode ${mode.toString(8)}): ${err.code ?? err.message}; is the repo another user's?`)
+  }
 }

@@ -113,6 +113,14 @@ describe('tickets', () => {
       }
     })
 
+    it('two neighbouring characters swapped anywhere', () => {
+      for (let i = TICKET_PREFIX.length; i < text.length - 1; i++) {
+        if (text[i] === text[i + 1]) continue
+        const swapped = text.slice(0, i) + text[i + 1] + text[i] + text.slice(i + 2)
+        assert.throws(() => decodeTicket(swapped), INVALID, `position ${i}`)
+      }
+    })
+
     it('truncation at any length, and extra characters', () => {
       for (let n = 0; n < text.length; n++) assert.throws(() => decodeTicket(text.slice(0, n)), INVALID, `length ${n}`)
       assert.throws(() => decodeTicket(`${text}a`), INVALID)
