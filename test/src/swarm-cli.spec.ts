@@ -53,7 +53,8 @@ describe('peershare swarm commands end to end (real processes)', function () {
     const peers = await json(b, ['peers'])
     const boot = peers.find((p: any) => p.peerId === a.info.peerId)
     assert.ok(boot != null, 'connected to the bootstrap node')
-    assert.equal(typeof boot.latency, 'number')
+    assert.equal(typeof boot.latencyMs, 'number')
+    assert.ok(Number.isInteger(boot.latencyMs) && boot.latencyMs >= 0, 'whole milliseconds')
   })
 
   it('share on B is found by C by file id and by SHA-256, without any address', async () => {

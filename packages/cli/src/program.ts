@@ -19,6 +19,7 @@ import { rm } from './commands/rm.js'
 import { status } from './commands/status.js'
 import { swarmConnect } from './commands/swarm-connect.js'
 import { share } from './commands/share.js'
+import { ticket } from './commands/ticket.js'
 import { type CliClient, type CommandContext, type Print, lazyClient } from './context.js'
 import { EXIT_OK, EXIT_USAGE, describeError, errorLine } from './errors.js'
 
@@ -99,12 +100,19 @@ export function createProgram (deps: ProgramDeps): Command {
     })
 
   program.command('share')
-    .description('share a local file: hash it, keep a copy in the repo, print its file id')
+    .description('share a local file: hash it, keep a copy in the repo, print its file id and a ticket')
     .argument('<path>', 'file to share')
     .option('--tag <tag>', 'a tag to describe the file, repeatable', collect)
     .option('--description <text>', 'a description of the file')
     .action(async (path: string, opts: { tag?: string[], description?: string }, cmd: Command) => {
       await share({ path, tags: opts.tag, description: opts.description, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('ticket')
+    .description('print a fresh ticket for a local file: its id, name, size and this node\'s current addresses, for `peershare get` elsewhere')
+    .argument('<file-id>', 'file id, or any unique prefix of it')
+    .action(async (fileId: string, _opts: unknown, cmd: Command) => {
+      await ticket({ fileId, json: globals(cmd).json }, context(cmd))
     })
 
   program.command('ls')
@@ -115,7 +123,7 @@ export function createProgram (deps: ProgramDeps): Command {
 
   program.command('get')
     .description('download a file from every peer that has it, verifying every chunk; resumable, runs in the daemon')
-    .argument('<ref>', 'file id, or SHA-256 of the content')
+    .argument('<ref>', 'file id, SHA-256 of the content, or a ticket (peershare1...)')
     .option('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id>; repeatable (more sources are found in the DHT)', collect)
     .option('-o, --output <path>', 'where to save: a new file, or an existing directory (default: the file\'s name in the current directory)')
     .option('--priority <level>', 'low, normal or high: its share of a limited download bandwidth', parsePriority)
@@ -133,24 +141,25 @@ export function createProgram (deps: ProgramDeps): Command {
   for (const [action, text] of [['pause', 'pause a download, keeping what it has'], ['resume', 'resume a paused or failed download'], ['cancel', 'cancel a download and delete its partial file']] as const) {
     program.command(action)
       .description(text)
-      .argument('<file-id>', 'file id of the download')
+      .argument('<file-id>', 'file id of the download, or any unique prefix of it')
       .action(async (fileId: string, _opts: unknown, cmd: Command) => {
         await control(action, { fileId, json: globals(cmd).json }, context(cmd))
       })
   }
 
   program.command('limits')
-    .description('show the bandwidth limits, or change them while the daemon runs')
+    .description('show the bandwidth limits, or change them while the daemon runs (saved in <repo>/config.json)')
     .option('--upload <rate>', 'most upload bandwidth, e.g. 8MiB (0 for none)')
     .option('--upload-per-peer <rate>', 'most upload bandwidth to any one peer')
     .option('--download <rate>', 'most download bandwidth')
-    .action(async (opts: { upload?: string, uploadPerPeer?: string, download?: string }, cmd: Command) => {
+    .option('--temporary', 'change the limits only until the daemon stops: do not save them')
+    .action(async (opts: { upload?: string, uploadPerPeer?: string, download?: string, temporary?: boolean }, cmd: Command) => {
       await limits({ ...opts, json: globals(cmd).json }, { ...context(cmd), parseRate, formatRate })
     })
 
   program.command('rm')
     .description('stop sharing a file and forget it; a downloaded file stays where it was saved')
-    .argument('<file-id>', 'file id')
+    .argument('<file-id>', 'file id, or any unique prefix of it')
     .action(async (fileId: string, _opts: unknown, cmd: Command) => {
       await rm({ fileId, json: globals(cmd).json }, context(cmd))
     })

@@ -1,5 +1,7 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
-import type { FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent } from '@peershare/node'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { BandwidthLimits, FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent } from '@peershare/node'
+import { encodeTicket, parseFileId } from '@peershare/protocol'
 import type { CliClient, Print } from '../src/context.js'
 
 /** A real file id (parseFileRef accepts it) */
@@ -9,6 +11,7 @@ export const PEER_ADDR = `/ip4/127.0.0.1/tcp/4001/p2p/${PEER_ID}`
 
 export const FILE: FileInfo = {
   fileId: FILE_ID,
+  status: 'ok',
   name: 'report.pdf',
   size: 3 * 1024 * 1024 + 17,
   sha256: '26de0b285c5183d625dafa8f48fe034ea26d7575cf28374d081937b200e1a63e',
@@ -17,6 +20,9 @@ export const FILE: FileInfo = {
   tags: ['work', 'q3'],
   created: 1_700_000_000_000
 }
+
+/** A real ticket for FILE at PEER_ADDR */
+export const TICKET = encodeTicket({ id: parseFileId(FILE_ID), name: FILE.name, size: FILE.size, peerId: PEER_ID, addresses: [multiaddr(PEER_ADDR)] })
 
 export const NODE_INFO: NodeInfo = {
   peerId: PEER_ID,
@@ -38,7 +44,7 @@ export const STATUS: NodeStatus = {
   exchange: { sessions: 1, unsentBytes: 0 }
 }
 
-export const PEERS: PeerEntry[] = [{ peerId: PEER_ID, addresses: [PEER_ADDR], latency: 3 }]
+export const PEERS: PeerEntry[] = [{ peerId: PEER_ID, addresses: [PEER_ADDR], latencyMs: 3 }]
 
 export const PROVIDER: Extract<ProvidersEvent, { type: 'provider' }> = { type: 'provider', peerId: PEER_ID, addresses: [PEER_ADDR], fileId: FILE_ID }
 
@@ -77,7 +83,8 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
     calls,
     id: async () => answer('id', init.info ?? NODE_INFO),
     files: async () => answer('files', init.files ?? [FILE]),
-    share: async (request) => answer('share', { ...FILE, name: request.path.split('/').pop() ?? '' }, request),
+    share: async (request) => answer('share', { ...FILE, name: request.path.split('/').pop() ?? '', ticket: TICKET }, request),
+    ticket: async (fileId) => answer('ticket', { ticket: TICKET, fileId: FILE_ID, name: FILE.name, size: FILE.size, addresses: [PEER_ADDR] }, fileId),
     get: async (request, onEvent = () => {}) => {
       answer('get', undefined, request)
       const events = init.events ?? [doneEvent()]
@@ -94,14 +101,17 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
       onProvider(PROVIDER)
       return 1
     },
-    remove: async (fileId) => answer('remove', undefined, fileId),
+    remove: async (fileId) => answer('remove', FILE_ID, fileId),
     startDownload: async (request) => answer('startDownload', { ...progressEvent(0), type: undefined }, request),
     transfers: async () => answer('transfers', [progressEvent(FILE.size / 2)]),
     pause: async (fileId) => answer('pause', { ...progressEvent(10), state: 'paused' as const }, fileId),
     resume: async (fileId) => answer('resume', progressEvent(10), fileId),
-    cancel: async (fileId) => answer('cancel', undefined, fileId),
+    cancel: async (fileId) => answer('cancel', FILE_ID, fileId),
     limits: async () => answer('limits', { upload: 0, uploadPerPeer: 0, download: 0 }),
-    setLimits: async (limits) => answer('setLimits', { upload: 0, uploadPerPeer: 0, download: 0, ...limits }, limits)
+    setLimits: async (request) => {
+      const { temporary: _, ...limits } = request
+      return answer('setLimits', { upload: 0, uploadPerPeer: 0, download: 0, ...limits as Partial<BandwidthLimits> }, request)
+    }
   }
 }
 

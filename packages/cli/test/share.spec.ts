@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { share } from '../src/commands/share.js'
-import { FILE, capture, fakeClient } from './fakes.js'
+import { FILE, TICKET, capture, fakeClient } from './fakes.js'
 
 describe('share command', () => {
   let dir: string
@@ -26,7 +26,8 @@ describe('share command', () => {
       `file id  ${FILE.fileId}`,
       'name     report.pdf',
       `size     3.0 MiB (${FILE.size} bytes)`,
-      `sha256   ${FILE.sha256}`
+      `sha256   ${FILE.sha256}`,
+      `ticket   ${TICKET}`
     ])
   })
 
@@ -34,7 +35,7 @@ describe('share command', () => {
     const out = capture()
     await share({ path: join(dir, 'report.pdf'), json: true }, { client: fakeClient(), print: out.print, cwd: '/' })
     assert.equal(out.lines.length, 1)
-    assert.deepEqual(JSON.parse(out.lines[0]), { ...FILE, name: 'report.pdf' })
+    assert.deepEqual(JSON.parse(out.lines[0]), { ...FILE, name: 'report.pdf', ticket: TICKET })
   })
 
   it('fails with PathNotFoundError for a missing file or a directory, before asking the daemon', async () => {

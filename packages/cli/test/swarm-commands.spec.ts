@@ -50,7 +50,7 @@ describe('swarm and index commands', () => {
   it('providers and rm reject a bad file id without a daemon', async () => {
     const client = fakeClient()
     await assert.rejects(providers({ ref: 'nope' }, { client, print: capture().print }), { name: 'InvalidFileIdError' })
-    await assert.rejects(rm({ fileId: 'nope' }, { client, print: capture().print }), { name: 'InvalidFileIdError' })
+    await assert.rejects(rm({ fileId: 'no/pe' }, { client, print: capture().print }), { name: 'InvalidFileIdError' })
     assert.equal(client.calls.length, 0)
   })
 

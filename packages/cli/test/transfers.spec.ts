@@ -28,7 +28,7 @@ describe('transfers, pause, resume, cancel commands', () => {
 
   it('rejects a bad file id without asking the daemon', async () => {
     const client = fakeClient()
-    await assert.rejects(control('pause', { fileId: 'nope' }, { client, print: capture().print }), { name: 'InvalidFileIdError' })
+    await assert.rejects(control('pause', { fileId: 'no pe' }, { client, print: capture().print }), { name: 'InvalidFileIdError' })
     assert.equal(client.calls.length, 0)
   })
 })

@@ -2,32 +2,21 @@
  * `<repo>/config.json`: the same settings as NodeInit, as JSON, for what a user
  * wants every time (bootstrap peers, listen addresses, limits). Command-line values
  * override it; bootstrap lists from the file, the environment and the command line
- * are joined.
+ * are joined. `limits` changed at run time are saved into it (`saveLimits`), keeping
+ * everything else the user wrote.
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bootstrapFromEnv, definedEntries, type NodeInit } from './config.js'
 import { RepoError } from './errors.js'
+import type { BandwidthLimits } from './limits/bandwidth.js'
+import { writeFileAtomic } from './repo.js'
 
 export const CONFIG_FILE = 'config.json'
 
 export async function readConfigFile (repo: string): Promise<NodeInit> {
   const path = join(repo, CONFIG_FILE)
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err: any) {
-    if (err.code === 'ENOENT') return {}
-    throw new RepoError(`Cannot read ${path}: ${err.message}`)
-  }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (err: any) {
-    throw new RepoError(`${path} is not valid JSON: ${err.message}`)
-  }
-  if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RepoError(`${path} must hold a JSON object`)
-  const init = parsed as NodeInit
+  const init = await readJsonObject(path) as NodeInit
   if (init.bootstrap != null && (!Array.isArray(init.bootstrap) || init.bootstrap.some(b => typeof b !== 'string'))) {
     throw new RepoError(`${path}: "bootstrap" must be an array of multiaddr strings`)
   }
@@ -46,4 +35,36 @@ export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEn
     limits: { ...file.limits, ...definedEntries(init.limits) },
     bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])]
   }
+}
+
+/**
+ * Saves bandwidth limits into `<repo>/config.json`: merged into the file's `limits`
+ * (bytes per second), every other setting kept as written; written atomically, mode
+ * 0600. A file that does not parse is left alone (RepoError).
+ */
+export async function saveLimits (repo: string, limits: Partial<BandwidthLimits>): Promise<void> {
+  const path = join(repo, CONFIG_FILE)
+  const current = await readJsonObject(path)
+  const saved = current.limits != null && typeof current.limits === 'object' && !Array.isArray(current.limits) ? current.limits : {}
+  const next = { ...current, limits: { ...saved, ...definedEntries(limits) } }
+  await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`)
+}
+
+/** The JSON object in a file; {} when there is no file */
+async function readJsonObject (path: string): Promise<Record<string, any>> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err: any) {
+    if (err.code === 'ENOENT') return {}
+    throw new RepoError(`Cannot read ${path}: ${err.message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err: any) {
+    throw new RepoError(`${path} is not valid JSON: ${err.message}`)
+  }
+  if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RepoError(`${path} must hold a JSON object`)
+  return parsed as Record<string, any>
 }

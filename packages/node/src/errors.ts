@@ -24,6 +24,8 @@ export const FileNotFoundError = define('FileNotFoundError', 'ERR_FILE_NOT_FOUND
 export const PathNotFoundError = define('PathNotFoundError', 'ERR_PATH_NOT_FOUND')
 /** The download destination exists already */
 export const OutputExistsError = define('OutputExistsError', 'ERR_OUTPUT_EXISTS')
+/** An id prefix that names more than one file or download */
+export const AmbiguousIdError = define('AmbiguousIdError', 'ERR_AMBIGUOUS_ID')
 /** A peer could not be dialled or did not answer in time */
 export const PeerUnreachableError = define('PeerUnreachableError', 'ERR_PEER_UNREACHABLE')
 /** A peer sent data that failed verification; the message names the peer */

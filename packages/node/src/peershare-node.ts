@@ -7,31 +7,33 @@ import { join } from 'node:path'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { type FileRef, parseFileId, parseFileRef } from '@peershare/protocol'
+import { type FileRef, decodeTicket, isTicket, parseFileId, parseFileRef } from '@peershare/protocol'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
 import { type NodeConfig, type NodeInit, defaultRepoPath, resolveConfig } from './config.js'
-import { CONFIG_FILE, mergeInit, readConfigFile } from './config-file.js'
+import { CONFIG_FILE, mergeInit, readConfigFile, saveLimits } from './config-file.js'
 import { openSource } from './download/open-source.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
 import { type StartOptions, TransferManager } from './download/transfer-manager.js'
 import { TransferStore } from './download/transfer-store.js'
-import { FileNotFoundError } from './errors.js'
+import { FileNotFoundError, RepoError } from './errors.js'
+import { resolvePrefix } from './id-prefix.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
 import { FetchSession, type FetchSessionComponents } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
 import { FileIndex } from './index/file-index.js'
 import { createPeershareLibp2p, type NamedDht, nodeDhts, type PeershareLibp2p } from './libp2p.js'
-import { Bandwidth } from './limits/bandwidth.js'
+import { Bandwidth, type BandwidthLimits } from './limits/bandwidth.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import { type ShareOptions, shareFile } from './share.js'
 import { withTimeout } from './signals.js'
 import type { FileRecord } from './store/file-record.js'
-import { FileStore } from './store/file-store.js'
+import { type ContentStatus, FileStore } from './store/file-store.js'
 import { type NodeStatus, nodeStatus } from './status.js'
 import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
+import { createTicket, dialAddresses } from './tickets.js'
 
 const log = logger('peershare:node')
 
@@ -46,6 +48,12 @@ export interface ProviderEntry {
   /** dialable: each ends in /p2p/<peer id>, none twice */
   addresses: string[]
   fileId?: string
+}
+
+/** A local file and whether its content is still what was verified (only `ok` is served) */
+export interface LocalFile {
+  record: FileRecord
+  status: ContentStatus
 }
 
 export class PeershareNode {
@@ -63,6 +71,8 @@ export class PeershareNode {
   private readonly datastore: LevelDatastore
   /** what opening a session with a provider needs */
   private readonly exchangeClient: FetchSessionComponents
+  /** stored files found changed or gone on disk, and so withdrawn from the DHT */
+  private readonly withdrawn = new Set<string>()
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
     this.config = config
@@ -77,7 +87,7 @@ export class PeershareNode {
     this.transfers = this.createTransferManager()
     this.exchange = new ExchangeServer({
       libp2p,
-      files: servableFiles(this.store, this.transfers),
+      files: servableFiles(this.store, this.transfers, record => { void this.checkContent(record) }),
       bandwidth: this.bandwidth,
       limits: config.exchange,
       log: logger('peershare:node:exchange')
@@ -122,8 +132,8 @@ export class PeershareNode {
     await this.exchange.start()
     await this.transfers.restore()
     this.swarm.start()
-    // provide everything again: records may have lapsed while we were offline
-    for (const record of await this.store.list()) this.index.announce(record)
+    // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
+    for (const record of await this.store.list()) await this.checkContent(record, true)
     log('started %p listening on %s', this.peerId, this.addresses.map(a => a.toString()).join(', '))
   }
 
@@ -143,18 +153,70 @@ export class PeershareNode {
     return record
   }
 
-  /** Files this node can serve */
+  /** Files this node has (shared or downloaded) */
   async list (): Promise<FileRecord[]> {
     return this.store.list()
   }
 
+  /** Files this node has, each checked on disk: one changed or gone is withdrawn from the DHT */
+  async files (): Promise<LocalFile[]> {
+    return Promise.all((await this.store.list()).map(async record => ({ record, status: await this.checkContent(record) })))
+  }
+
   /**
-   * Starts downloading a file (by file id or SHA-256) in the node, or returns the
-   * download of that file already under way. The first source is `options.from` or
-   * a DHT provider; more join as they are found.
+   * A ticket for a local file (by file id or unique prefix): its id, name, size and
+   * the addresses others can dial us at now
+   */
+  async ticket (ref: string): Promise<{ ticket: string, record: FileRecord }> {
+    const fileId = await this.localFileId(ref)
+    const stored = await this.store.get(fileId)
+    if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
+    return { ticket: this.ticketFor(stored.record), record: stored.record }
+  }
+
+  /** A ticket for a file this node has */
+  ticketFor (record: FileRecord): string {
+    return createTicket({ id: parseFileId(record.fileId), name: record.metadata.name, size: record.size }, this.peerId, this.addresses)
+  }
+
+  /**
+   * Starts downloading a file (by file id, SHA-256 or ticket) in the node, or returns
+   * the download of that file already under way. The first source is `options.from`,
+   * the ticket's peer, or a DHT provider; more join as they are found.
    */
   async download (ref: string | FileRef, options: StartOptions = {}): Promise<Transfer> {
+    if (typeof ref === 'string' && isTicket(ref)) {
+      const opened = await this.openTicket(ref, options)
+      return this.download(opened.id, opened.options)
+    }
     return this.transfers.start(typeof ref === 'string' ? parseFileRef(ref) : ref, options)
+  }
+
+  /**
+   * What a ticket means for a download: the sharer's addresses go into the peer store
+   * (dialling it also seeds the DHT routing table) and the sharer is the first source
+   * (after a `from` the caller gave); the ticket's name is the default output name.
+   * Returns the content id as text, fetched then like any id.
+   */
+  async openTicket (text: string, options: StartOptions = {}): Promise<{ id: string, options: StartOptions }> {
+    const ticket = decodeTicket(text)
+    const id = ticket.id.toString()
+    const sharer = peerIdFromString(ticket.peerId)
+    if (sharer.equals(this.peerId)) return { id, options }
+    await this.libp2p.peerStore.merge(sharer, { multiaddrs: dialAddresses(ticket) })
+    const output = options.output ?? (ticket.name === '' ? undefined : ticket.name)
+    if (options.from == null) return { id, options: { ...options, from: sharer, output } }
+    return { id, options: { ...options, peers: [...(options.peers ?? []), sharer.toString()], output } }
+  }
+
+  /** The full file id of a download named by its id or a unique prefix */
+  transferId (prefix: string): string {
+    return resolvePrefix(prefix, this.transfers.list().map(t => t.fileId), 'download', isFileId)
+  }
+
+  /** The full file id of a local file named by its id or a unique prefix */
+  async localFileId (prefix: string): Promise<string> {
+    return resolvePrefix(prefix, (await this.store.list()).map(r => r.fileId), 'local file', isFileId)
   }
 
   /**
@@ -195,12 +257,26 @@ export class PeershareNode {
     }
   }
 
-  /** Forgets a file this node shares or downloaded, and stops providing it */
-  async remove (fileId: string): Promise<void> {
+  /** Forgets a file this node shares or downloaded (by id or unique prefix), and stops providing it; returns its id */
+  async remove (ref: string): Promise<string> {
+    const fileId = await this.localFileId(ref)
     const stored = await this.store.get(fileId)
     if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
     await this.index.withdraw(stored.record)
     await this.store.remove(fileId)
+    this.withdrawn.delete(fileId)
+    return fileId
+  }
+
+  /** Changes bandwidth limits now; saves them into `<repo>/config.json` unless `temporary` */
+  async setLimits (update: Partial<BandwidthLimits>, options: { temporary?: boolean } = {}): Promise<BandwidthLimits> {
+    this.bandwidth.setLimits(update)
+    if (options.temporary !== true) {
+      await saveLimits(this.config.repo, update).catch((err: Error) => {
+        throw new RepoError(`Limits changed until the daemon stops, but not saved: ${err.message}`)
+      })
+    }
+    return this.bandwidth.limits()
   }
 
   /** Connected peers with addresses and latency */
@@ -231,9 +307,27 @@ export class PeershareNode {
       takeDownload: async (bytes, priority, signal) => this.bandwidth.download(bytes, { priority, signal }),
       completed: async (record, manifestBytes) => {
         await this.store.put(record, manifestBytes)
+        this.withdrawn.delete(record.fileId)
         this.index.announce(record)
       }
     })
+  }
+
+  /**
+   * A stored file's status on disk. One that stopped being servable is withdrawn from
+   * the DHT (once); one servable again (the user put it back) is provided again, as is
+   * every servable one when `announce` is set.
+   */
+  private async checkContent (record: FileRecord, announce = false): Promise<ContentStatus> {
+    const status = await this.store.contentStatus(record)
+    if (status === 'ok') {
+      if (this.withdrawn.delete(record.fileId) || announce) this.index.announce(record)
+    } else if (!this.withdrawn.has(record.fileId)) {
+      this.withdrawn.add(record.fileId)
+      log('%s is %s on disk: no longer provided', record.fileId, status)
+      await this.index.withdraw(record).catch((err: Error) => { log('withdrawing %s failed: %s', record.fileId, err.message) })
+    }
+    return status
   }
 
   /** Provider peer ids of a file from the DHT */
@@ -265,4 +359,13 @@ function dialableAddresses ({ id, multiaddrs }: PeerInfo): string[] {
 /** A source as text: a multiaddr (with /p2p/) or a bare peer id */
 function parseTarget (target: string): PeerId | Multiaddr {
   return target.startsWith('/') ? multiaddr(target) : peerIdFromString(target)
+}
+
+function isFileId (text: string): boolean {
+  try {
+    parseFileId(text)
+    return true
+  } catch {
+    return false
+  }
 }

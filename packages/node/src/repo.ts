@@ -1,16 +1,19 @@
 /**
- * The repo directory layout, created on first use with owner-only permissions:
+ * The repo directory layout, private to its user: directories 0700, files 0600
+ * (file-modes.ts), checked at every open:
  *
- *   <repo>/identity.key     libp2p private key (protobuf), mode 0600
+ *   <repo>/identity.key     libp2p private key (protobuf)
+ *   <repo>/config.json      settings (written by the user, and by `limits` at run time)
  *   <repo>/datastore/       datastore-level: file records, manifests, peer store, DHT
  *   <repo>/blobs/           content of shared files, one file per file id
- *   <repo>/api.json         control API address and token of the running daemon, mode 0600
+ *   <repo>/api.json         control API address and token of the running daemon
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { RepoError } from './errors.js'
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, makePrivate } from './file-modes.js'
 
 export interface RepoPaths {
   root: string
@@ -30,11 +33,11 @@ export function repoPaths (root: string): RepoPaths {
   }
 }
 
-/** Creates the repo directories if missing (mode 0700: other local users stay out) */
+/** Creates the repo directories if missing, and makes everything in the repo private to its user */
 export async function initRepo (root: string): Promise<RepoPaths> {
   const paths = repoPaths(root)
-  await mkdir(paths.root, { recursive: true, mode: 0o700 })
-  await mkdir(paths.blobs, { recursive: true, mode: 0o700 })
+  for (const dir of [paths.root, paths.blobs, paths.datastore]) await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
+  await makePrivate(paths.root)
   return paths
 }
 
@@ -54,12 +57,12 @@ export async function loadIdentity (paths: RepoPaths): Promise<PrivateKey> {
     }
   }
   const key = await generateKeyPair('Ed25519')
-  await writeFileAtomic(paths.identity, privateKeyToProtobuf(key), 0o600)
+  await writeFileAtomic(paths.identity, privateKeyToProtobuf(key))
   return key
 }
 
 /** Writes via a temporary file and rename, so a crash never leaves half a file */
-export async function writeFileAtomic (path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic (path: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`
   await writeFile(tmp, data, { mode })
   await rename(tmp, path)

@@ -56,3 +56,18 @@ export const MAX_TAGS = 32
 export const MAX_TAG_LENGTH = 64
 export const MAX_MIME_LENGTH = 128
 export const MAX_ERROR_MESSAGE_LENGTH = 1024
+
+/** Tickets (ticket.ts): the text form starts with this prefix */
+export const TICKET_PREFIX = 'peershare1'
+/** Ticket format version written today: the first byte of the binary form */
+export const TICKET_VERSION = 1
+/** Most addresses one ticket holds (a node picks its most useful ones) */
+export const MAX_TICKET_ADDRESSES = 8
+/** Longest binary multiaddr in a ticket (an IPv6 WebRTC address with certhash is about 60) */
+export const MAX_TICKET_ADDRESS_BYTES = 128
+/** Longest content id in a ticket (a file id is 38 bytes) */
+export const MAX_TICKET_CID_BYTES = 128
+/** Longest peer id in a ticket (an Ed25519 peer id is 38 bytes) */
+export const MAX_TICKET_PEER_ID_BYTES = 64
+/** Longest ticket text accepted: a ticket at every limit above fits (about 2,400 characters) */
+export const MAX_TICKET_LENGTH = 2600

@@ -43,3 +43,10 @@ export class InvalidFileNameError extends ProtocolError {
   override name = 'InvalidFileNameError'
   override code = 'ERR_INVALID_FILE_NAME'
 }
+
+/** Text that starts like a ticket but is damaged (typo, cut off), malformed, or of an unknown version */
+export class InvalidTicketError extends ProtocolError {
+  static override name = 'InvalidTicketError'
+  override name = 'InvalidTicketError'
+  override code = 'ERR_INVALID_TICKET'
+}

@@ -5,6 +5,7 @@ import {
   InvalidFileNameError,
   InvalidManifestError,
   InvalidMessageError,
+  InvalidTicketError,
   ProtocolError
 } from '../src/index.js'
 
@@ -15,7 +16,8 @@ describe('errors', () => {
     [InvalidManifestError, 'InvalidManifestError', 'ERR_INVALID_MANIFEST'],
     [ChunkVerificationError, 'ChunkVerificationError', 'ERR_CHUNK_VERIFICATION'],
     [InvalidFileIdError, 'InvalidFileIdError', 'ERR_INVALID_FILE_ID'],
-    [InvalidFileNameError, 'InvalidFileNameError', 'ERR_INVALID_FILE_NAME']
+    [InvalidFileNameError, 'InvalidFileNameError', 'ERR_INVALID_FILE_NAME'],
+    [InvalidTicketError, 'InvalidTicketError', 'ERR_INVALID_TICKET']
   ] as const
 
   for (const [Class, name, code] of classes) {

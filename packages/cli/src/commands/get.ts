@@ -1,8 +1,8 @@
-/** `peershare get <ref> [--peer <multiaddr>]`: download a file, from a peer or from providers the DHT finds, verified */
+/** `peershare get <ref> [--peer <multiaddr>]`: download a file, from a peer, a ticket's sharer or providers the DHT finds, verified */
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { type GetEvent, OutputExistsError } from '@peershare/node'
-import { parseFileRef } from '@peershare/protocol'
+import { decodeTicket, isTicket, parseFileRef } from '@peershare/protocol'
 import type { CommandContext } from '../context.js'
 import { formatBytes } from '../format.js'
 
@@ -16,7 +16,7 @@ export interface ProgressDisplay {
 }
 
 export interface GetCommandOptions {
-  /** file id or SHA-256 */
+  /** file id, SHA-256 or ticket */
   ref: string
   /** multiaddrs of peers that have the file, ending in /p2p/<peer id>; without any, the DHT is asked */
   peer?: string[]
@@ -35,7 +35,8 @@ export interface GetContext extends CommandContext {
 
 export async function get (options: GetCommandOptions, { client, print, cwd, progress }: GetContext): Promise<void> {
   // both also checked by the daemon; checked here first so no daemon is needed to hear about them
-  parseFileRef(options.ref)
+  if (isTicket(options.ref)) decodeTicket(options.ref)
+  else parseFileRef(options.ref)
   if (options.output != null) await checkOutput(resolve(cwd, options.output))
 
   const json = options.json === true

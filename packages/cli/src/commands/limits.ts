@@ -1,22 +1,25 @@
 /**
  * `peershare limits [--upload R] [--download R] [--upload-per-peer R]`: shows the node's
- * bandwidth limits, or changes the ones given. Rates are checked here, before the daemon
+ * bandwidth limits, or changes the ones given; the daemon saves changes in
+ * `<repo>/config.json` unless `--temporary`. Rates are checked here, before the daemon
  * is asked, so a typo is reported even when no daemon runs.
  */
-import type { BandwidthLimits } from '@peershare/node'
+import type { BandwidthLimits, LimitsRequest } from '@peershare/node'
 import type { Print } from '../context.js'
 
 /** The part of the control API client this command uses */
 export interface LimitsClient {
   limits(): Promise<BandwidthLimits>
   /** changes the limits given and answers all of them */
-  setLimits(limits: Partial<BandwidthLimits>): Promise<BandwidthLimits>
+  setLimits(limits: LimitsRequest): Promise<BandwidthLimits>
 }
 
 export interface LimitsOptions {
   upload?: string
   download?: string
   uploadPerPeer?: string
+  /** apply until the daemon stops, without saving to config.json */
+  temporary?: boolean
   json?: boolean
 }
 
@@ -34,7 +37,8 @@ export async function limits (options: LimitsOptions, { client, print, parseRate
   if (options.upload != null) change.upload = parseRate(options.upload)
   if (options.uploadPerPeer != null) change.uploadPerPeer = parseRate(options.uploadPerPeer)
   if (options.download != null) change.download = parseRate(options.download)
-  const current = Object.keys(change).length > 0 ? await client.setLimits(change) : await client.limits()
+  const changing = Object.keys(change).length > 0
+  const current = changing ? await client.setLimits(options.temporary === true ? { ...change, temporary: true } : change) : await client.limits()
   if (options.json === true) {
     print(JSON.stringify({ upload: current.upload, uploadPerPeer: current.uploadPerPeer, download: current.download }))
     return

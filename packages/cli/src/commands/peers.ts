@@ -12,6 +12,6 @@ export async function peers (options: { json?: boolean }, { client, print }: Pic
     print('Not connected to any peer: add one with `peershare swarm connect <multiaddr>` or start the daemon with --bootstrap')
     return
   }
-  const rows = list.map(p => [p.peerId, p.latency == null ? '?' : `${p.latency} ms`, p.addresses.join(' ')])
+  const rows = list.map(p => [p.peerId, p.latencyMs == null ? '?' : `${p.latencyMs} ms`, p.addresses.join(' ')])
   for (const line of formatTable(['PEER ID', 'LATENCY', 'ADDRESSES'], rows, [1])) print(line.trimEnd())
 }

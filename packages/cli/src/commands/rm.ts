@@ -1,9 +1,9 @@
-/** `peershare rm <file-id>`: stop sharing a file and forget it (a downloaded file stays on disk) */
-import { parseFileId } from '@peershare/protocol'
+/** `peershare rm <file-id>`: stop sharing a file and forget it (a downloaded file stays on disk); any unique prefix of the id does */
 import type { CommandContext } from '../context.js'
+import { checkIdPrefix } from './id-prefix.js'
 
 export async function rm (options: { fileId: string, json?: boolean }, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
-  parseFileId(options.fileId)
-  await client.remove(options.fileId)
-  print(options.json === true ? JSON.stringify({ removed: options.fileId }) : `Removed ${options.fileId}`)
+  checkIdPrefix(options.fileId)
+  const removed = await client.remove(options.fileId)
+  print(options.json === true ? JSON.stringify({ removed }) : `Removed ${removed}`)
 }

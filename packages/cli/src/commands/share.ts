@@ -1,4 +1,4 @@
-/** `peershare share <path>`: hash and store a local file, print its file id */
+/** `peershare share <path>`: hash and store a local file, print its file id and a ticket for it */
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { PathNotFoundError } from '@peershare/node'
@@ -29,4 +29,5 @@ export async function share (options: ShareCommandOptions, { client, print, cwd 
   print(`name     ${file.name}`)
   print(`size     ${formatBytes(file.size)} (${file.size} bytes)`)
   print(`sha256   ${file.sha256}`)
+  print(`ticket   ${file.ticket}`)
 }

@@ -4,9 +4,9 @@
  * is interrupted) leaves its download running there.
  */
 import type { TransferProgress } from '@peershare/node'
-import { parseFileId } from '@peershare/protocol'
 import type { CommandContext } from '../context.js'
 import { formatBytes, formatDuration, formatRate, formatTable } from '../format.js'
+import { checkIdPrefix } from './id-prefix.js'
 
 type Context = Pick<CommandContext, 'client' | 'print'>
 
@@ -33,11 +33,12 @@ export async function transfers (options: { json?: boolean }, { client, print }:
   for (const line of formatTable(['FILE ID', 'STATE', 'DONE', 'BYTES', 'RATE', 'ETA', 'SOURCES', 'NAME'], rows, [2, 6])) print(line.trimEnd())
 }
 
+/** `fileId` may be any unique prefix: the daemon resolves it and answers with the full id */
 export async function control (action: 'pause' | 'resume' | 'cancel', options: { fileId: string, json?: boolean }, { client, print }: Context): Promise<void> {
-  parseFileId(options.fileId)
+  checkIdPrefix(options.fileId)
   if (action === 'cancel') {
-    await client.cancel(options.fileId)
-    print(options.json === true ? JSON.stringify({ cancelled: options.fileId }) : `Cancelled ${options.fileId}; its partial file is deleted`)
+    const cancelled = await client.cancel(options.fileId)
+    print(options.json === true ? JSON.stringify({ cancelled }) : `Cancelled ${cancelled}; its partial file is deleted`)
     return
   }
   const progress = action === 'pause' ? await client.pause(options.fileId) : await client.resume(options.fileId)

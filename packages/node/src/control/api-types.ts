@@ -1,4 +1,5 @@
 import type { TransferProgress } from '../download/transfer.js'
+import type { BandwidthLimits } from '../limits/bandwidth.js'
 
 /**
  * The control API's JSON shapes: what the CLI, scripts and (later) a web UI send
@@ -7,15 +8,19 @@ import type { TransferProgress } from '../download/transfer.js'
  *
  *   GET    /v1/id                  -> NodeInfo
  *   GET    /v1/files               -> { files: FileInfo[] }
- *   POST   /v1/share  ShareRequest -> FileInfo
+ *   GET    /v1/files/:fileId/ticket -> TicketInfo (fileId: the id or a unique prefix)
+ *   POST   /v1/share  ShareRequest -> ShareResult
  *   POST   /v1/get    GetRequest   -> NDJSON stream of GetEvent, ending in done or error
  *                                     (with detach: true, one TransferProgress as JSON at once)
  *   GET    /v1/transfers           -> { transfers: TransferProgress[] }
  *   POST   /v1/transfers/:fileId/pause|resume -> TransferProgress
  *   POST   /v1/transfers/:fileId/cancel       -> { cancelled: fileId }
  *   GET    /v1/limits              -> BandwidthLimits
- *   POST   /v1/limits  Partial<BandwidthLimits> -> BandwidthLimits
+ *   POST   /v1/limits  LimitsRequest -> BandwidthLimits
  *   DELETE /v1/files/:fileId       -> { removed: fileId }
+ *
+ * `:fileId` in /v1/transfers and DELETE /v1/files may be any unique prefix of the id
+ * (ERR_AMBIGUOUS_ID when it names several); answers carry the full id.
  *   GET    /v1/status              -> NodeStatus
  *   GET    /v1/peers               -> { peers: PeerEntry[] }
  *   POST   /v1/swarm/connect  ConnectRequest   -> { peerId }
@@ -41,6 +46,11 @@ export interface NodeInfo {
 
 export interface FileInfo {
   fileId: string
+  /**
+   * `ok`: served; `modified` or `missing`: a downloaded file changed or gone on disk,
+   * no longer served nor provided
+   */
+  status: 'ok' | 'modified' | 'missing'
   name: string
   size: number
   sha256: string
@@ -53,6 +63,22 @@ export interface FileInfo {
   path?: string
 }
 
+/** What share answers: the file, and a ticket for it */
+export interface ShareResult extends FileInfo {
+  ticket: string
+}
+
+/** A ticket for a local file (`peershare ticket`), with what it holds */
+export interface TicketInfo {
+  /** `peershare1…`: give it to `peershare get` on another node */
+  ticket: string
+  fileId: string
+  name: string
+  size: number
+  /** the addresses in the ticket, each ending in /p2p/<peer id> */
+  addresses: string[]
+}
+
 export interface ShareRequest {
   /** absolute path of the file to share */
   path: string
@@ -61,7 +87,7 @@ export interface ShareRequest {
 }
 
 export interface GetRequest {
-  /** file id or SHA-256 (hex, `sha256:` hex, or raw CID) */
+  /** file id, SHA-256 (hex, `sha256:` hex, or raw CID), or ticket (`peershare1…`) */
   ref: string
   /** multiaddr of a peer that has the file, ending in /p2p/<peer id>; without it, the DHT is asked */
   peer?: string
@@ -81,6 +107,9 @@ export type GetEvent =
   | ({ type: 'progress' } & TransferProgress)
   | { type: 'done', file: FileInfo, path: string }
   | { type: 'error', error: ApiError }
+
+/** New limits, bytes per second or text such as "8MiB"; saved in config.json unless `temporary` */
+export type LimitsRequest = Partial<Record<keyof BandwidthLimits, number | string>> & { temporary?: boolean }
 
 export interface ConnectRequest {
   /** multiaddr to dial itself; with /p2p/<peer id> at the end, only that peer is accepted there */

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { PeershareError } from '../errors.js'
 import { repoPaths } from '../repo.js'
-import type { ApiEndpoint, ApiError, BandwidthLimits, FileInfo, TransferProgress, GetEvent, GetRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
+import type { ApiEndpoint, ApiError, BandwidthLimits, FileInfo, TransferProgress, GetEvent, GetRequest, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -49,8 +49,13 @@ export class ControlClient {
     return (await this.json<{ files: FileInfo[] }>('GET', '/v1/files')).files
   }
 
-  async share (request: ShareRequest): Promise<FileInfo> {
+  async share (request: ShareRequest): Promise<ShareResult> {
     return this.json('POST', '/v1/share', request)
+  }
+
+  /** A fresh ticket for a local file (by id or unique prefix) */
+  async ticket (fileId: string): Promise<TicketInfo> {
+    return this.json('GET', `/v1/files/${encodeURIComponent(fileId)}/ticket`)
   }
 
   async status (): Promise<NodeStatus> {
@@ -94,20 +99,23 @@ export class ControlClient {
     return this.json('POST', `/v1/transfers/${encodeURIComponent(fileId)}/resume`, {})
   }
 
-  async cancel (fileId: string): Promise<void> {
-    await this.json('POST', `/v1/transfers/${encodeURIComponent(fileId)}/cancel`, {})
+  /** Cancels a download (by id or unique prefix); resolves with its full id */
+  async cancel (fileId: string): Promise<string> {
+    return (await this.json<{ cancelled: string }>('POST', `/v1/transfers/${encodeURIComponent(fileId)}/cancel`, {})).cancelled
   }
 
   async limits (): Promise<BandwidthLimits> {
     return this.json('GET', '/v1/limits')
   }
 
-  async setLimits (limits: Partial<BandwidthLimits>): Promise<BandwidthLimits> {
+  /** Changes limits; the daemon saves them in config.json unless `temporary` */
+  async setLimits (limits: LimitsRequest): Promise<BandwidthLimits> {
     return this.json('POST', '/v1/limits', limits)
   }
 
-  async remove (fileId: string): Promise<void> {
-    await this.json('DELETE', `/v1/files/${encodeURIComponent(fileId)}`)
+  /** Forgets a local file (by id or unique prefix); resolves with its full id */
+  async remove (fileId: string): Promise<string> {
+    return (await this.json<{ removed: string }>('DELETE', `/v1/files/${encodeURIComponent(fileId)}`)).removed
   }
 
   /** Runs a download, calling `onEvent` for each progress event; resolves with the done event */

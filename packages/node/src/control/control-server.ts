@@ -38,7 +38,7 @@ export class ControlServer {
     })
     const { port } = this.server.address() as AddressInfo
     this.endpoint = { url: `http://127.0.0.1:${port}`, token: this.token, pid: process.pid }
-    await writeFileAtomic(this.node.paths.api, JSON.stringify(this.endpoint), 0o600)
+    await writeFileAtomic(this.node.paths.api, JSON.stringify(this.endpoint))
     return this.endpoint
   }
 

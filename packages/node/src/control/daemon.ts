@@ -3,6 +3,7 @@
  * `<repo>/api.json` so clients see the daemon is gone.
  */
 import type { NodeInit } from '../config.js'
+import { usePrivateUmask } from '../file-modes.js'
 import { PeershareNode } from '../peershare-node.js'
 import type { ApiEndpoint } from './api-types.js'
 import { ControlServer } from './control-server.js'
@@ -19,6 +20,8 @@ export interface Daemon {
 }
 
 export async function startDaemon (init: DaemonInit = {}): Promise<Daemon> {
+  // before the repo is opened: LevelDB's files can only be made private through the umask
+  usePrivateUmask()
   // a daemon looks for LAN peers unless config.json or the caller says not to (the library default is off)
   const node = await PeershareNode.create(init, { mdns: true })
   try {

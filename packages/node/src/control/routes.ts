@@ -2,11 +2,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isAbsolute } from 'node:path'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { parseFileRef } from '@peershare/protocol'
+import { decodeTicket, isTicket, parseFileRef } from '@peershare/protocol'
 import { FileNotFoundError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
 import type { FileRecord } from '../store/file-record.js'
-import type { ApiError, ConnectRequest, FileInfo, GetEvent, GetRequest, NodeInfo, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
+import type { ContentStatus } from '../store/file-store.js'
+import type { ApiError, ConnectRequest, FileInfo, GetEvent, GetRequest, NodeInfo, ProvidersEvent, ProvidersRequest, ShareRequest, TicketInfo } from './api-types.js'
 import { sendJson } from './control-server.js'
 import { HttpError, toApiError } from './http-errors.js'
 import { VERSION } from '../version.js'
@@ -17,14 +18,19 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
   const route = `${req.method} ${url.pathname}`
   if (route === 'GET /v1/id') return sendJson(res, 200, nodeInfo(node))
-  if (route === 'GET /v1/files') return sendJson(res, 200, { files: (await node.list()).map(fileInfo) })
-  if (route === 'POST /v1/share') return sendJson(res, 200, fileInfo(await node.share(...shareArgs(body))))
+  if (route === 'GET /v1/files') return sendJson(res, 200, { files: (await node.files()).map(f => fileInfo(f.record, f.status)) })
+  if (route === 'POST /v1/share') {
+    const record = await node.share(...shareArgs(body))
+    return sendJson(res, 200, { ...fileInfo(record), ticket: node.ticketFor(record) })
+  }
+  const ticket = /^GET \/v1\/files\/([A-Za-z0-9]+)\/ticket$/.exec(route)
+  if (ticket != null) return sendJson(res, 200, ticketInfo(await node.ticket(ticket[1])))
   if (route === 'POST /v1/get') return startGet(node, res, getArgs(body))
   if (route === 'GET /v1/transfers') return sendJson(res, 200, { transfers: node.transfers.list() })
   const control = /^POST \/v1\/transfers\/([A-Za-z0-9]+)\/(pause|resume|cancel)$/.exec(route)
-  if (control != null) return sendJson(res, 200, await controlTransfer(node, control[1], control[2]))
+  if (control != null) return sendJson(res, 200, await controlTransfer(node, node.transferId(control[1]), control[2]))
   if (route === 'GET /v1/limits') return sendJson(res, 200, node.bandwidth.limits())
-  if (route === 'POST /v1/limits') return sendJson(res, 200, setLimits(node, body))
+  if (route === 'POST /v1/limits') return sendJson(res, 200, await setLimits(node, body))
   if (route === 'GET /v1/status') return sendJson(res, 200, await node.status())
   if (route === 'GET /v1/peers') return sendJson(res, 200, { peers: await node.peers() })
   if (route === 'POST /v1/swarm/connect') {
@@ -33,10 +39,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   }
   if (route === 'POST /v1/providers') return streamProviders(node, res, providersArgs(body))
   const rm = /^DELETE \/v1\/files\/([A-Za-z0-9]+)$/.exec(route)
-  if (rm != null) {
-    await node.remove(rm[1])
-    return sendJson(res, 200, { removed: rm[1] })
-  }
+  if (rm != null) return sendJson(res, 200, { removed: await node.remove(rm[1]) })
   throw new HttpError(404, 'ERR_NOT_FOUND', `No route ${route}`)
 }
 
@@ -49,9 +52,10 @@ function nodeInfo (node: PeershareNode): NodeInfo {
   }
 }
 
-export function fileInfo (record: FileRecord): FileInfo {
+export function fileInfo (record: FileRecord, status: ContentStatus = 'ok'): FileInfo {
   return {
     fileId: record.fileId,
+    status,
     name: record.metadata.name,
     size: record.size,
     sha256: record.sha256,
@@ -61,6 +65,10 @@ export function fileInfo (record: FileRecord): FileInfo {
     created: record.metadata.created,
     ...(record.location.kind === 'path' ? { path: record.location.path } : {})
   }
+}
+
+function ticketInfo ({ ticket, record }: { ticket: string, record: FileRecord }): TicketInfo {
+  return { ticket, fileId: record.fileId, name: record.metadata.name, size: record.size, addresses: decodeTicket(ticket).addresses.map(a => a.toString()) }
 }
 
 function shareArgs (body: unknown): [string, { description?: string, tags?: string[] }] {
@@ -73,8 +81,9 @@ function shareArgs (body: unknown): [string, { description?: string, tags?: stri
 
 function getArgs (body: unknown): GetRequest {
   const req = body as Partial<GetRequest>
-  if (typeof req?.ref !== 'string') throw badRequest('get needs "ref": a file id or SHA-256')
-  parseFileRef(req.ref)
+  if (typeof req?.ref !== 'string') throw badRequest('get needs "ref": a file id, SHA-256 or ticket')
+  if (isTicket(req.ref)) decodeTicket(req.ref)
+  else parseFileRef(req.ref)
   if (req.peer != null && typeof req.peer !== 'string') throw badRequest('"peer" is a multiaddr ending in /p2p/<peer id>')
   if (req.peers != null && (!Array.isArray(req.peers) || req.peers.length > 64 || req.peers.some(p => typeof p !== 'string'))) {
     throw badRequest('"peers" is an array of at most 64 multiaddrs')
@@ -119,8 +128,10 @@ async function controlTransfer (node: PeershareNode, fileId: string, action: str
   return { cancelled: fileId }
 }
 
-function setLimits (node: PeershareNode, body: unknown): BandwidthLimits {
-  const req = body as Partial<Record<keyof BandwidthLimits, unknown>>
+/** Changes the limits given; they are saved in config.json unless `temporary` is true */
+async function setLimits (node: PeershareNode, body: unknown): Promise<BandwidthLimits> {
+  const req = body as Partial<Record<keyof BandwidthLimits | 'temporary', unknown>>
+  if (req?.temporary != null && typeof req.temporary !== 'boolean') throw badRequest('"temporary" is true or false')
   const update: Partial<BandwidthLimits> = {}
   for (const key of ['upload', 'uploadPerPeer', 'download'] as const) {
     const value = req?.[key]
@@ -129,8 +140,7 @@ function setLimits (node: PeershareNode, body: unknown): BandwidthLimits {
     else if (typeof value === 'string') update[key] = parseRate(value)
     else throw badRequest(`"${key}" is a rate: bytes per second, or text like "8MiB"`)
   }
-  node.bandwidth.setLimits(update)
-  return node.bandwidth.limits()
+  return node.setLimits(update, { temporary: req?.temporary === true })
 }
 
 /** Streams providers as the DHTs find them; finding none is an error, so scripts can branch on it */

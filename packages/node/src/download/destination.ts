@@ -1,8 +1,9 @@
 /** Where a download goes: the output the user named, or the file's (sanitised) name */
-import { lstat, mkdir } from 'node:fs/promises'
+import { lstat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { FileMetadata } from '@peershare/protocol'
 import { OutputExistsError } from '../errors.js'
+import { mkdirForUser } from '../file-modes.js'
 
 export interface DestinationOptions {
   /** destination file, or an existing directory to put the file in under its own name */
@@ -17,6 +18,6 @@ export async function destinationPath (options: DestinationOptions, metadata: Fi
   let output = options.output == null ? join(base, metadata.name) : resolve(base, options.output)
   if ((await lstat(output).catch(() => undefined))?.isDirectory() === true) output = join(output, metadata.name)
   if (await lstat(output).then(() => true, () => false)) throw new OutputExistsError(`Output exists: ${output}`)
-  await mkdir(dirname(output), { recursive: true })
+  await mkdirForUser(dirname(output))
   return output
 }

@@ -8,6 +8,7 @@
 import { type FileHandle, open, rm } from 'node:fs/promises'
 import { type Bitfield, chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
 import { OutputExistsError, fsError } from '../errors.js'
+import { userFileMode } from '../file-modes.js'
 import { readExactly } from '../fs-read.js'
 import type { ChunkReader } from '../store/file-store.js'
 import { type ChunkData, chunkMatches, piecesOf } from './chunk-data.js'
@@ -20,13 +21,14 @@ export class PartialFile {
     const handle = await open(path, 'wx+', 0o644).catch((err: any) => {
       throw err.code === 'EEXIST' ? new OutputExistsError(`${path} exists: another download to ${output} is running or was interrupted`) : fsError(err, path)
     })
+    await forUser(handle)
     return new PartialFile(path, manifest, handle)
   }
 
   /** Reopens the partial file of an interrupted download (recreating it if it vanished) */
   static async reopen (path: string, manifest: Manifest): Promise<PartialFile> {
     const handle = await open(path, 'r+').catch(async (err: any) => {
-      if (err.code === 'ENOENT') return open(path, 'w+', 0o644)
+      if (err.code === 'ENOENT') return open(path, 'w+', 0o644).then(async created => { await forUser(created); return created })
       throw fsError(err, path)
     })
     return new PartialFile(path, manifest, handle)
@@ -97,4 +99,10 @@ function dropBytes (pieces: Uint8Array[], bytes: number): Uint8Array[] {
     left = 0
   }
   return rest
+}
+
+/** A download is the user's file: the mode their umask gives, not the daemon's private one */
+async function forUser (handle: FileHandle): Promise<void> {
+  const mode = userFileMode()
+  if (mode != null) await handle.chmod(mode)
 }

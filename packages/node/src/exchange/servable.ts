@@ -5,6 +5,7 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import type { Bitfield, FileMetadata, Manifest } from '@peershare/protocol'
+import type { FileRecord } from '../store/file-record.js'
 import type { ChunkReader, FileStore } from '../store/file-store.js'
 
 export interface ServableFile {
@@ -34,7 +35,11 @@ export interface ServableFiles {
   find(wanted: WantedFile, peer: PeerId): Promise<ServableFile | undefined>
 }
 
-export function servableFiles (store: Pick<FileStore, 'get' | 'findBySha256' | 'openReader'>, partials?: PartialFiles): ServableFiles {
+/**
+ * `onUnservable` hears of a stored file whose content turned out changed or gone
+ * when a peer asked for it (the node stops providing it).
+ */
+export function servableFiles (store: Pick<FileStore, 'get' | 'findBySha256' | 'openReader'>, partials?: PartialFiles, onUnservable?: (record: FileRecord) => void): ServableFiles {
   return {
     async find (wanted, peer) {
       const fileId = 'fileId' in wanted ? wanted.fileId : await store.findBySha256(wanted.sha256)
@@ -45,7 +50,11 @@ export function servableFiles (store: Pick<FileStore, 'get' | 'findBySha256' | '
           manifest: stored.manifest,
           manifestBytes: stored.manifestBytes,
           metadata: stored.record.metadata,
-          open: async () => store.openReader(stored)
+          open: async () => {
+            const reader = await store.openReader(stored)
+            if (reader == null) onUnservable?.(stored.record)
+            return reader
+          }
         }
       }
       const partial = partials?.find(wanted)

@@ -25,6 +25,13 @@ export interface ChunkReader {
   close(): Promise<void>
 }
 
+/**
+ * Whether a stored file's content is still the one verified: `modified` when a file
+ * outside the repo changed size or mtime, `missing` when it cannot be found or read.
+ * Only `ok` files are served and provided.
+ */
+export type ContentStatus = 'ok' | 'modified' | 'missing'
+
 export interface FileStoreComponents {
   datastore: Datastore
   blobDir: string
@@ -41,6 +48,11 @@ export class FileStore {
   constructor (components: FileStoreComponents) {
     this.datastore = components.datastore
     this.blobDir = components.blobDir
+  }
+
+  /** Where a stored file's bytes are: its blob, or the path a download was saved to */
+  contentPath (record: FileRecord): string {
+    return record.location.kind === 'blob' ? this.blobPath(record.fileId) : record.location.path
   }
 
   /** Path of the blob holding a shared file's content */
@@ -92,21 +104,23 @@ export class FileStore {
     return true
   }
 
+  /** Checks a file's content against its record: size, and for a file outside the repo its mtime */
+  async contentStatus (record: FileRecord): Promise<ContentStatus> {
+    const info = await stat(this.contentPath(record)).catch(() => undefined)
+    if (info == null) return 'missing'
+    if (info.size !== record.size) return 'modified'
+    if (record.location.kind === 'path' && info.mtimeMs !== record.location.mtimeMs) return 'modified'
+    return 'ok'
+  }
+
   /**
    * Opens a stored file for serving. Returns undefined when the content is gone or,
    * for a file outside the repo, was changed since it was verified (size or mtime).
    */
   async openReader (stored: StoredFile): Promise<ChunkReader | undefined> {
     const { record, manifest } = stored
-    const path = record.location.kind === 'blob' ? this.blobPath(record.fileId) : record.location.path
-    try {
-      const info = await stat(path)
-      if (info.size !== record.size) return undefined
-      if (record.location.kind === 'path' && info.mtimeMs !== record.location.mtimeMs) return undefined
-    } catch {
-      return undefined
-    }
-    const handle = await open(path, 'r')
+    if (await this.contentStatus(record) !== 'ok') return undefined
+    const handle = await open(this.contentPath(record), 'r')
     return {
       read: async (index: number) => readExactly(handle, chunkLength(manifest, index), chunkOffset(manifest, index)),
       close: async () => { await handle.close() }

@@ -36,8 +36,8 @@ export interface SwarmInit {
 export interface PeerEntry {
   peerId: string
   addresses: string[]
-  /** round-trip time in ms, or undefined if the ping failed */
-  latency?: number
+  /** round-trip time in milliseconds, or undefined if the ping failed */
+  latencyMs?: number
 }
 
 export class Swarm {
@@ -119,11 +119,11 @@ export class Swarm {
       byPeer.set(key, entry)
     }
     return Promise.all([...byPeer.values()].map(async ({ id, ...entry }) => {
-      const latency = await this.components.ping.ping(id, { signal: withTimeout(5000, signal) }).catch((err: Error) => {
+      const latencyMs = await this.components.ping.ping(id, { signal: withTimeout(5000, signal) }).catch((err: Error) => {
         this.components.log('ping %p failed: %s', id, err.message)
         return undefined
       })
-      return latency == null ? entry : { ...entry, latency }
+      return latencyMs == null ? entry : { ...entry, latencyMs: Math.round(latencyMs) }
     }))
   }
 

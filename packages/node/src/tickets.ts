@@ -1,0 +1,48 @@
+/**
+ * Tickets for this node's content (the format is `@peershare/protocol`'s ticket.ts):
+ * which of our addresses go into one, and what a ticket someone gives us means for
+ * a download (its peer as the first source, its name as the default output name).
+ */
+import type { PeerId } from '@libp2p/interface'
+import { isLinkLocal, isLoopback, isPrivate } from '@libp2p/utils'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { MAX_TICKET_ADDRESSES, type Ticket, encodeTicket } from '@peershare/protocol'
+import type { CID } from 'multiformats/cid'
+
+/** multicodec of the /p2p/ component */
+const P2P_CODE = 421
+
+export interface TicketContent {
+  id: CID
+  name: string
+  size: number
+}
+
+/** A ticket for content this node serves, with the addresses others can dial now */
+export function createTicket (content: TicketContent, peerId: PeerId, addresses: Multiaddr[]): string {
+  return encodeTicket({ ...content, peerId: peerId.toString(), addresses: ticketAddresses(addresses) })
+}
+
+/**
+ * The addresses worth putting in a ticket, most widely reachable first: public, then
+ * LAN, then loopback (kept: people share on one machine and on a LAN too), at most
+ * MAX_TICKET_ADDRESSES. Link-local addresses are left out: they need an interface
+ * name only the sharer knows. Unspecified addresses (0.0.0.0) never appear here:
+ * libp2p reports the interface addresses it expanded them to.
+ */
+export function ticketAddresses (addresses: Multiaddr[]): Multiaddr[] {
+  const rank = (addr: Multiaddr): number => isLoopback(addr) ? 2 : isPrivate(addr) ? 1 : 0
+  const seen = new Set<string>()
+  return addresses
+    .map(addr => addr.decapsulateCode(P2P_CODE))
+    .filter(addr => !isLinkLocal(addr) && !seen.has(addr.toString()) && seen.add(addr.toString()) != null)
+    .map((addr, i) => ({ addr, rank: rank(addr), i }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .slice(0, MAX_TICKET_ADDRESSES)
+    .map(({ addr }) => addr)
+}
+
+/** A ticket's addresses as the peer store wants them: without /p2p/ */
+export function dialAddresses (ticket: Ticket): Multiaddr[] {
+  return ticket.addresses.map(addr => addr.decapsulateCode(P2P_CODE))
+}
