@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/node'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'share' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'share' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -32,6 +32,7 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
     files: async () => (await ready()).files(),
     share: async (request) => (await ready()).share(request),
     get: async (request, onEvent, signal) => (await ready()).get(request, onEvent, signal),
+    content: async function * (fileId, signal) { yield * (await ready()).content(fileId, signal) },
     status: async () => (await ready()).status(),
     peers: async () => (await ready()).peers(),
     connect: async (addr) => (await ready()).connect(addr),

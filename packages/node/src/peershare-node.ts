@@ -221,6 +221,8 @@ export class PeershareNode {
         providers: (fileId, signal) => this.providerIds(fileId, signal)
       },
       takeDownload: async (bytes, priority, signal) => this.bandwidth.download(bytes, { priority, signal }),
+      blobPath: (fileId) => this.store.blobPath(fileId),
+      isStored: async (fileId) => this.store.has(fileId),
       completed: async (record, manifestBytes) => {
         await this.store.put(record, manifestBytes)
         this.index.announce(record)

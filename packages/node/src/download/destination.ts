@@ -1,22 +1,56 @@
 /** Where a download goes: the output the user named, or the file's (sanitised) name */
-import { lstat, mkdir } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { link, lstat, mkdir, rename } from 'node:fs/promises'
+import { dirname, join, resolve, sep } from 'node:path'
 import type { FileMetadata } from '@peershare/protocol'
-import { OutputExistsError } from '../errors.js'
+import { OutputExistsError, fsError } from '../errors.js'
 
 export interface DestinationOptions {
-  /** destination file, or an existing directory to put the file in under its own name */
+  /**
+   * destination file; an existing directory, or any path ending in `/`, is a
+   * directory (created when missing) to put the file in under its own name
+   */
   output?: string
   /** directory for a relative `output`, or for the file when no `output` is given */
   cwd?: string
+  /** replace an existing output file (never a directory) @default false */
+  force?: boolean
 }
 
-/** The destination path (its directory created if missing); fails if a file is there already */
+/** True when `output` names a directory by its form (a trailing separator) */
+export function namesDirectory (output: string): boolean {
+  return output.endsWith('/') || output.endsWith(sep)
+}
+
+/** The destination path (its directory created if missing); fails if a file is there already, unless `force` */
 export async function destinationPath (options: DestinationOptions, metadata: FileMetadata): Promise<string> {
   const base = options.cwd ?? process.cwd()
   let output = options.output == null ? join(base, metadata.name) : resolve(base, options.output)
-  if ((await lstat(output).catch(() => undefined))?.isDirectory() === true) output = join(output, metadata.name)
-  if (await lstat(output).then(() => true, () => false)) throw new OutputExistsError(`Output exists: ${output}`)
+  if (options.output != null && namesDirectory(options.output)) {
+    await mkdir(output, { recursive: true }).catch((err: any) => { throw fsError(err, output) })
+    output = join(output, metadata.name)
+  } else if ((await lstat(output).catch(() => undefined))?.isDirectory() === true) {
+    output = join(output, metadata.name)
+  }
+  await checkOutput(output, options.force === true)
   await mkdir(dirname(output), { recursive: true })
   return output
+}
+
+/** Refuses an existing output: any with `force` off, a directory always */
+export async function checkOutput (output: string, force: boolean): Promise<void> {
+  const existing = await lstat(output).catch(() => undefined)
+  if (existing != null && (!force || existing.isDirectory())) throw new OutputExistsError(`Output exists: ${output}${existing.isDirectory() ? '' : ' (--force replaces it)'}`)
+}
+
+/**
+ * Puts the finished file at `output`: a hard link, which fails rather than replace a
+ * file that appeared meanwhile; with `force`, a rename that replaces it atomically.
+ */
+export async function placeFile (from: string, output: string, force: boolean): Promise<void> {
+  try {
+    if (force) await rename(from, output)
+    else await link(from, output)
+  } catch (err: any) {
+    throw err.code === 'EEXIST' ? new OutputExistsError(`Output exists: ${output}; the verified download stays at ${from}`) : fsError(err, output)
+  }
 }
