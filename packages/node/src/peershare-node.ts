@@ -113,6 +113,7 @@ export class PeershareNode {
     await this.libp2p.start()
     await this.exchange.start()
     await this.transfers.restore()
+    this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     this.swarm.start()
     // provide everything again: records may have lapsed while we were offline
     for (const record of await this.store.list()) this.index.announce(record)
@@ -120,6 +121,7 @@ export class PeershareNode {
   }
 
   async stop (): Promise<void> {
+    this.libp2p.removeEventListener('peer:connect', this.wakeTransfers)
     await this.transfers.stop()
     await this.index.stop()
     this.swarm.stop()
@@ -127,6 +129,9 @@ export class PeershareNode {
     await this.libp2p.stop()
     await this.datastore.close()
   }
+
+  /** a peer that connects may be a source come back: stalled downloads look again */
+  private readonly wakeTransfers = (): void => { this.transfers.wake() }
 
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {

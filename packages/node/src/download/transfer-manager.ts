@@ -203,6 +203,11 @@ export class TransferManager implements PartialFiles {
     return undefined
   }
 
+  /** A peer connected: stalled downloads look for sources again at once (it may be one come back) */
+  wake (): void {
+    for (const transfer of this.transfers.values()) transfer.wake()
+  }
+
   noteInterest (fileId: string, peer: PeerId): void {
     this.transfers.get(fileId)?.noteInterest(peer.toString())
   }

@@ -77,6 +77,11 @@ export class Transfer implements PoolHost {
   private stalledSince: number | undefined
   private stallLooks = 0
   private nextLookAt = 0
+  /** a peer connected to us: a stalled download looks again at once (at most every FIRST_STALL_RETRY) */
+  private lookNow = false
+  /** the node is stopping: the download resumes on the next start */
+  private stopping = false
+  private lastWake = 0
 
   constructor (private readonly components: TransferComponents, record: TransferRecord, content?: DownloadContent) {
     this.record = record
@@ -172,6 +177,13 @@ export class Transfer implements PoolHost {
     if (targets.length > 0 && this.running) this.sources.suggest(targets, this.controller.signal)
   }
 
+  /** Something changed in the swarm (a peer connected): a stalled download looks for sources again now */
+  wake (): void {
+    if (this.stalledSince == null || Date.now() - this.lastWake < FIRST_STALL_RETRY) return
+    this.lastWake = Date.now()
+    this.lookNow = true
+  }
+
   /** Stops fetching; keeps the partial file and state to resume later */
   async pause (): Promise<void> {
     if (this.status !== 'running') return
@@ -194,6 +206,8 @@ export class Transfer implements PoolHost {
 
   /** Stops for a node shutdown: state stays as it is, so the download resumes on restart */
   async shutdown (): Promise<void> {
+    // the run loop ending now is not a failure: the saved state must stay `running`
+    this.stopping = true
     await this.halt()
     await this.content?.partial.close()
   }
@@ -320,7 +334,7 @@ export class Transfer implements PoolHost {
       await this.fetchAll()
       await this.complete()
     } catch (err: any) {
-      if (this.status !== 'running') return
+      if (this.status !== 'running' || this.stopping) return
       this.status = 'failed'
       this.error = { code: err.code ?? 'ERR_INTERNAL', message: err.message }
       this.record.state = 'paused'
@@ -342,6 +356,10 @@ export class Transfer implements PoolHost {
       if (signal.aborted) throw new AbortedError('Download stopped')
       this.noteStall()
       const stalled = this.stalledSince != null
+      if (this.lookNow) {
+        this.lookNow = false
+        lastLook = 0
+      }
       // running: look again soon at first (providers answer at different speeds), then less often;
       // stalled: 2, 4, 8 … s up to stallRetryMax, asking peers that failed again too
       const interval = stalled ? stallRetryDelay(this.stallLooks - 1, settings.stallRetryMax) : Math.min(settings.sourceRefreshInterval, 1000 * 2 ** looks)
