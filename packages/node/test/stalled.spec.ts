@@ -3,7 +3,8 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { PeershareNode } from '../src/index.js'
-import { stallRetryDelay } from '../src/download/transfer.js'
+import { LookSchedule, stallRetryDelay } from '../src/download/look-schedule.js'
+import { FakeClock } from './fake-clock.js'
 import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 /** A TCP port on 127.0.0.1 that nothing listens on (yet) */
@@ -29,6 +30,31 @@ describe('stalled downloads', function () {
   it('look again after 2, 4, 8 … s, never longer than the cap', () => {
     assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 40].map(n => stallRetryDelay(n, 60_000)), [2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000])
     assert.equal(stallRetryDelay(0, 1000), 1000)
+  })
+
+  it('a stalled download looks with a capped backoff, at once when a peer connects, and afresh once a source delivers', async () => {
+    const clock = new FakeClock()
+    const schedule = new LookSchedule({ sourceRefreshInterval: 15_000, stallRetryMax: 10_000 }, () => clock.now())
+    /** ms from now until the next look is due, stepping the clock by 100 ms */
+    const untilDue = async (): Promise<number> => {
+      const from = clock.now()
+      while (!schedule.due()) await clock.advance(100)
+      return clock.now() - from
+    }
+    assert.equal(await untilDue(), 0, 'the first look comes at once')
+    assert.equal(schedule.update(false, true), true, 'nothing delivers nor is being opened: stalled')
+    assert.equal(schedule.stalled, true)
+    const waits: number[] = []
+    for (let i = 0; i < 5; i++) waits.push(await untilDue())
+    assert.deepEqual(waits, [2000, 4000, 8000, 10_000, 10_000])
+    assert.equal(schedule.secondsToNextLook(), 10)
+    await clock.advance(3000)
+    schedule.wake()
+    assert.equal(schedule.due(), true, 'a peer connecting makes it look now')
+    assert.equal(schedule.update(true, false), true, 'a source delivers: no longer stalled')
+    assert.equal(schedule.stalled, false)
+    schedule.update(false, true)
+    assert.equal(await untilDue(), 2000, 'a new stall starts the backoff afresh')
   })
 
   it('waits while the only source is offline (unreachable, rate 0) and completes when it comes back', async () => {

@@ -9,7 +9,7 @@
  * A download may start before anyone has given its manifest (nobody reachable has
  * the file yet): it waits, `stalled`, and takes the manifest and the file's name from
  * the first source whose Offer verifies. With no source delivering it never fails:
- * it says why (`stallReason`) and looks again after 2, 4, 8 … s, up to `stallRetryMax`.
+ * it says why (`stallReason`) and looks again (`LookSchedule`).
  */
 import { stat } from 'node:fs/promises'
 import type { Logger } from '@libp2p/interface'
@@ -23,6 +23,7 @@ import type { ChunkData } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
 import { destinationPath, placeFile } from './destination.js'
 import { DownloadContent } from './download-content.js'
+import { LookSchedule } from './look-schedule.js'
 import { PartialFile } from './partial-file.js'
 import { RateMeter } from './rate-meter.js'
 import { type PoolHost, SourcePool, type SourceFinder, type TransferSettings } from './source-pool.js'
@@ -31,8 +32,6 @@ import type { TransferRecord, TransferStore } from './transfer-store.js'
 
 /** Chunk writes a download keeps in flight before a source must wait */
 const MAX_PENDING_WRITES = 4
-/** First wait between looks for sources while stalled; it doubles up to `stallRetryMax` */
-const FIRST_STALL_RETRY = 2000
 
 export type { SourceFinder, TransferSettings } from './source-pool.js'
 export type { SourceTotals, StallReason, TransferProgress, TransferStatus } from './transfer-progress.js'
@@ -47,11 +46,6 @@ export interface TransferComponents {
   blobPath(fileId: string): string
   settings: TransferSettings
   log: Logger
-}
-
-/** The wait before the `n`-th look for sources while stalled (n from 0): 2, 4, 8 … s, at most `cap` */
-export function stallRetryDelay (n: number, cap: number): number {
-  return Math.min(cap, FIRST_STALL_RETRY * 2 ** Math.min(n, 30))
 }
 
 export class Transfer implements PoolHost {
@@ -73,20 +67,16 @@ export class Transfer implements PoolHost {
   /** a local failure (disk full, I/O error, output exists) that ends the download whatever the sources do */
   private fatal: Error | undefined
   private runLoop: Promise<void> | undefined
-  /** set while no source delivers (cleared when one does); looks so far while stalled */
-  private stalledSince: number | undefined
-  private stallLooks = 0
-  private nextLookAt = 0
-  /** a peer connected to us: a stalled download looks again at once (at most every FIRST_STALL_RETRY) */
-  private lookNow = false
+  /** when to look for sources, and whether the download is stalled */
+  private readonly looks: LookSchedule
   /** the node is stopping: the download resumes on the next start */
   private stopping = false
-  private lastWake = 0
 
   constructor (private readonly components: TransferComponents, record: TransferRecord, content?: DownloadContent) {
     this.record = record
     this.content = content
     this.status = record.state
+    this.looks = new LookSchedule(components.settings)
     this.sources = new SourcePool({
       host: this,
       finder: components.finder,
@@ -129,7 +119,7 @@ export class Transfer implements PoolHost {
     const bytesDone = this.content?.bytesDone() ?? 0
     const bytesTotal = this.content?.manifest.size ?? null
     const rate = this.status === 'running' ? this.meter.rate : 0
-    const stall = this.status === 'running' && this.stalledSince != null ? this.sources.stall() : undefined
+    const stall = this.status === 'running' && this.looks.stalled ? this.sources.stall() : undefined
     return {
       fileId: this.fileId,
       name: this.name,
@@ -141,7 +131,7 @@ export class Transfer implements PoolHost {
       rate,
       eta: rate > 0 && bytesTotal != null ? (bytesTotal - bytesDone) / rate : null,
       stallReason: stall?.reason ?? null,
-      stallMessage: stall == null ? null : `${stall.message}; looking again in ${Math.max(0, Math.ceil((this.nextLookAt - Date.now()) / 1000))} s`,
+      stallMessage: stall == null ? null : `${stall.message}; looking again in ${this.looks.secondsToNextLook()} s`,
       sources: this.sources.active,
       sourceStats: this.sourceTotals(),
       bytesReceived: this.bytesReceived,
@@ -167,8 +157,7 @@ export class Transfer implements PoolHost {
     this.status = 'running'
     this.record.state = 'running'
     this.controller = new AbortController()
-    this.stalledSince = undefined
-    this.stallLooks = 0
+    this.looks.reset()
     this.runLoop = this.run(first).finally(() => { this.runLoop = undefined })
   }
 
@@ -179,9 +168,7 @@ export class Transfer implements PoolHost {
 
   /** Something changed in the swarm (a peer connected): a stalled download looks for sources again now */
   wake (): void {
-    if (this.stalledSince == null || Date.now() - this.lastWake < FIRST_STALL_RETRY) return
-    this.lastWake = Date.now()
-    this.lookNow = true
+    this.looks.wake()
   }
 
   /** Stops fetching; keeps the partial file and state to resume later */
@@ -349,48 +336,16 @@ export class Transfer implements PoolHost {
   private async fetchAll (): Promise<void> {
     const { settings } = this.components
     const signal = this.controller.signal
-    let lastLook = 0
-    let looks = 0
     while (!this.isDone()) {
       if (this.fatal != null) throw this.fatal
       if (signal.aborted) throw new AbortedError('Download stopped')
-      this.noteStall()
-      const stalled = this.stalledSince != null
-      if (this.lookNow) {
-        this.lookNow = false
-        lastLook = 0
-      }
-      // running: look again soon at first (providers answer at different speeds), then less often;
-      // stalled: 2, 4, 8 … s up to stallRetryMax, asking peers that failed again too
-      const interval = stalled ? stallRetryDelay(this.stallLooks - 1, settings.stallRetryMax) : Math.min(settings.sourceRefreshInterval, 1000 * 2 ** looks)
-      const now = Date.now()
-      if (this.sources.wantsMore() && now - lastLook >= interval) {
-        lastLook = now
-        if (stalled) this.stallLooks++
-        else looks++
-        this.nextLookAt = now + stallRetryDelay(this.stallLooks - 1, settings.stallRetryMax)
-        void this.sources.find(signal, stalled)
-      }
-      if (now - this.lastCheckpoint >= settings.checkpointInterval) await this.checkpoint()
+      if (this.looks.update(this.sources.active > 0, this.sources.stalled())) this.emit()
+      // a stalled download asks peers that failed lately again too
+      if (this.sources.wantsMore() && this.looks.due()) void this.sources.find(signal, this.looks.stalled)
+      if (Date.now() - this.lastCheckpoint >= settings.checkpointInterval) await this.checkpoint()
       // nothing else may report while stalled: the rate decays and the countdown moves
-      if (now - this.lastEmit >= 1000) this.emit()
+      if (Date.now() - this.lastEmit >= 1000) this.emit()
       await sleep(Math.min(settings.checkpointInterval, 250), signal).catch(() => {})
-    }
-  }
-
-  /** Enters the stalled state when no source delivers or is being opened; leaves it once one delivers */
-  private noteStall (): void {
-    if (this.sources.active > 0) {
-      if (this.stalledSince == null) return
-      this.stalledSince = undefined
-      this.stallLooks = 0
-      this.emit()
-    } else if (this.stalledSince == null && this.sources.stalled()) {
-      this.stalledSince = Date.now()
-      // the look that just failed counts as the first
-      this.stallLooks = 1
-      this.nextLookAt = Date.now() + stallRetryDelay(0, this.components.settings.stallRetryMax)
-      this.emit()
     }
   }
 
