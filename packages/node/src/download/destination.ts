@@ -1,8 +1,11 @@
 /** Where a download goes: the output the user named, or the file's (sanitised) name */
-import { link, lstat, mkdir, rename } from 'node:fs/promises'
+import { link, lstat, mkdir, rename, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
-import type { FileMetadata } from '@peershare/protocol'
-import { OutputExistsError, fsError } from '../errors.js'
+import { type FileMetadata, bytesToHex } from '@peershare/protocol'
+import { OutputExistsError, PeerMisbehavedError, fsError } from '../errors.js'
+import type { FileLocation, FileRecord } from '../store/file-record.js'
+import type { DownloadContent } from './download-content.js'
+import type { TransferRecord } from './transfer-store.js'
 
 export interface DestinationOptions {
   /**
@@ -52,5 +55,33 @@ export async function placeFile (from: string, output: string, force: boolean): 
     else await link(from, output)
   } catch (err: any) {
     throw err.code === 'EEXIST' ? new OutputExistsError(`Output exists: ${output}; the verified download stays at ${from}`) : fsError(err, output)
+  }
+}
+
+/**
+ * The end of a download, every chunk written and synced: checks the whole-file
+ * SHA-256, puts the file at its output (the blob path for a download into the repo)
+ * and describes it as a stored file.
+ */
+export async function placeDownload (content: DownloadContent, transfer: TransferRecord): Promise<FileRecord> {
+  const { manifest, partial } = content
+  if (!(await content.wholeFileMatches())) {
+    throw new PeerMisbehavedError(`The manifest of ${transfer.fileId} gives a SHA-256 its chunks do not have`)
+  }
+  await partial.close()
+  const output = transfer.output ?? ''
+  const intoRepo = transfer.destination?.repo === true
+  await placeFile(partial.path, output, transfer.destination?.force === true || intoRepo)
+  await partial.remove()
+  const info = await stat(output)
+  const location: FileLocation = intoRepo ? { kind: 'blob' } : { kind: 'path', path: output, size: info.size, mtimeMs: info.mtimeMs }
+  return {
+    fileId: transfer.fileId,
+    sha256: bytesToHex(manifest.sha256),
+    size: manifest.size,
+    chunkSize: manifest.chunkSize,
+    metadata: transfer.metadata ?? { name: transfer.fileId, mimeType: 'application/octet-stream', description: '', tags: [], created: 0 },
+    location,
+    added: Date.now()
   }
 }

@@ -11,17 +11,17 @@
  * the first source whose Offer verifies. With no source delivering it never fails:
  * it says why (`stallReason`) and looks again (`LookSchedule`).
  */
-import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import type { Logger } from '@libp2p/interface'
-import { Bitfield, type Manifest, type Priority, bytesToHex } from '@peershare/protocol'
-import { AbortedError, PeerMisbehavedError } from '../errors.js'
+import { Bitfield, type Manifest, type Priority } from '@peershare/protocol'
+import { AbortedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { ServableFile } from '../exchange/servable.js'
-import type { FileLocation, FileRecord } from '../store/file-record.js'
+import type { FileRecord } from '../store/file-record.js'
 import { sleep } from '../signals.js'
 import type { ChunkData } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
-import { destinationPath, placeFile } from './destination.js'
+import { destinationPath, placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { LookSchedule } from './look-schedule.js'
 import { PartialFile } from './partial-file.js'
@@ -123,7 +123,7 @@ export class Transfer implements PoolHost {
     return {
       fileId: this.fileId,
       name: this.name,
-      output: this.record.output ?? this.record.destination?.output ?? '',
+      output: this.record.output ?? this.outputSoFar(),
       state: stall != null ? 'stalled' : this.status,
       priority: this.priority,
       bytesDone,
@@ -138,6 +138,12 @@ export class Transfer implements PoolHost {
       banned: this.sources.bannedPeers,
       ...(this.error != null ? { error: this.error } : {})
     }
+  }
+
+  /** Where the file goes, as far as it is known before the manifest: the output asked for, or the directory */
+  private outputSoFar (): string {
+    const { repo, cwd, output } = this.record.destination ?? {}
+    return repo === true ? '' : resolve(cwd ?? process.cwd(), output ?? '.')
   }
 
   /** Starts (or restarts) fetching, with `first` as a source if given */
@@ -361,25 +367,7 @@ export class Transfer implements PoolHost {
     const content = this.loaded()
     await Promise.allSettled([...this.pendingWrites])
     await this.checkpoint()
-    if (!(await content.wholeFileMatches())) {
-      throw new PeerMisbehavedError(`The manifest of ${this.fileId} gives a SHA-256 its chunks do not have`)
-    }
-    await content.partial.close()
-    const output = this.record.output ?? ''
-    const intoRepo = this.record.destination?.repo === true
-    await placeFile(content.partial.path, output, this.record.destination?.force === true || intoRepo)
-    await content.partial.remove()
-    const info = await stat(output)
-    const location: FileLocation = intoRepo ? { kind: 'blob' } : { kind: 'path', path: output, size: info.size, mtimeMs: info.mtimeMs }
-    const record: FileRecord = {
-      fileId: this.fileId,
-      sha256: bytesToHex(content.manifest.sha256),
-      size: content.manifest.size,
-      chunkSize: content.manifest.chunkSize,
-      metadata: this.record.metadata ?? { name: this.fileId, mimeType: 'application/octet-stream', description: '', tags: [], created: 0 },
-      location,
-      added: Date.now()
-    }
+    const record = await placeDownload(content, this.record)
     await this.components.completed(record, content.manifestBytes)
     await this.components.transfers.delete(this.fileId)
     this.status = 'completed'
