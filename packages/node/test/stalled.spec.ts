@@ -84,4 +84,26 @@ describe('stalled downloads', function () {
     assert.equal(got.fileId, shared.fileId)
     assert.equal(await sha256File(out), await sha256File(src))
   })
+
+  it('waits, paused by every source, while its only source is busy, and goes on when it has room', async () => {
+    // one session at a time, served slowly: a first downloader holds it
+    const sharer = await startTestNode(join(dir.path, 'sharer'), { exchange: { maxSessions: 1 }, limits: { upload: 256 * 1024 } })
+    nodes.push(sharer)
+    const src = await randomFile(dir.path, 'busy.bin', 2 * 1024 * 1024 + 5)
+    const shared = await sharer.share(src)
+    const first = await startTestNode(join(dir.path, 'first'))
+    const second = await startTestNode(join(dir.path, 'second'), { transfer: { stallRetryMax: 2000 } })
+    nodes.push(first, second)
+    const holder = await first.download(shared.fileId, { from: sharer.addresses[0], output: join(dir.path, 'first.bin') })
+    await until(() => holder.progress().bytesDone > 0, 30_000)
+
+    const waiting = await second.download(shared.fileId, { from: sharer.addresses[0], output: join(dir.path, 'second.bin') })
+    await until(() => waiting.progress().stallReason === 'paused-by-sources', 30_000)
+    assert.equal(waiting.progress().state, 'stalled')
+
+    await first.transfers.cancel(shared.fileId)
+    sharer.bandwidth.setLimits({ upload: 0 })
+    await waiting.done()
+    assert.equal(await sha256File(join(dir.path, 'second.bin')), await sha256File(src))
+  })
 })
