@@ -122,6 +122,7 @@ export function progressEvent (bytesDone: number, bytesTotal: number | null = FI
     eta: bytesTotal == null ? null : (bytesTotal - bytesDone) / rate,
     stallReason: null,
     stallMessage: null,
+    nextLookIn: null,
     sources: 2,
     sourceStats: [],
     bytesReceived: bytesDone,
@@ -138,7 +139,8 @@ export function stalledEvent (): Extract<GetEvent, { type: 'progress' }> {
     eta: null,
     sources: 0,
     stallReason: 'providers-unreachable',
-    stallMessage: 'providers unreachable: 1 known, none answers; looking again in 4 s'
+    stallMessage: 'providers unreachable: 1 known, none answers',
+    nextLookIn: 4
   }
 }
 

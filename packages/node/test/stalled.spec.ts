@@ -76,7 +76,8 @@ describe('stalled downloads', function () {
     assert.equal(stalled.rate, 0)
     assert.equal(stalled.eta, null)
     assert.equal(stalled.bytesTotal, null, 'no source gave the manifest yet')
-    assert.match(stalled.stallMessage ?? '', /looking again in \d+ s/)
+    assert.match(stalled.stallMessage ?? '', /^providers unreachable/)
+    assert.equal(typeof stalled.nextLookIn, 'number')
 
     sharer = await startTestNode(sharerRepo, { listen })
     nodes.push(sharer)

@@ -6,7 +6,7 @@
 import type { TransferProgress } from '@peershare/node'
 import { parseFileId } from '@peershare/protocol'
 import type { CommandContext } from '../context.js'
-import { formatBytes, formatDuration, formatRate, formatTable } from '../format.js'
+import { formatBytes, formatDuration, formatRate, formatTable, stallNote } from '../format.js'
 
 type Context = Pick<CommandContext, 'client' | 'print'>
 
@@ -51,7 +51,7 @@ function percent (t: Pick<TransferProgress, 'bytesDone' | 'bytesTotal'>): string
 }
 
 /** Why a download waits or failed, after its name */
-function note (t: Pick<TransferProgress, 'stallMessage' | 'error'>): string {
-  if (t.stallMessage != null) return `  (${t.stallMessage})`
+function note (t: Pick<TransferProgress, 'stallReason' | 'stallMessage' | 'nextLookIn' | 'error'>): string {
+  if (t.stallReason != null) return `  (${stallNote(t)})`
   return t.error == null ? '' : `  (${t.error.message})`
 }

@@ -28,8 +28,10 @@ export interface TransferProgress {
   eta: number | null
   /** why a `stalled` download waits; null otherwise */
   stallReason: StallReason | null
-  /** the same for a person, with when the next look for sources is due; null when not stalled */
+  /** the same for a person; null when not stalled */
   stallMessage: string | null
+  /** seconds until a stalled download looks for sources again; null when not stalled */
+  nextLookIn: number | null
   /** sources being fetched from now */
   sources: number
   /** per source: chunks and bytes it delivered in this run, and its current rate if still active */
