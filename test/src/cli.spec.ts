@@ -104,14 +104,20 @@ describe('peershare CLI end to end (real processes)', function () {
   })
 
   // before the download: afterwards B keeps a connection to A, and libp2p would reuse it for any address of A
-  it('get from an unreachable peer fails with ERR_PEER_UNREACHABLE', async () => {
+  it('get from an unreachable peer waits, stalled, until --timeout: exit 1, the download left paused', async () => {
     const unreachable = `/ip4/127.0.0.1/tcp/${await closedPort()}/p2p/${a.info.peerId}`
-    const args = ['get', fileId, '--peer', unreachable, '--repo', b.repo, '-o', join(dir, 'never.bin')]
-    const [json, human] = await Promise.all([cli([...args, '--json'], dir), cli(args, dir)])
+    const args = ['get', fileId, '--peer', unreachable, '--repo', b.repo, '-o', join(dir, 'never.bin'), '--timeout', '1']
+    const json = await cli([...args, '--json'], dir)
     assert.equal(json.code, 1)
-    assert.equal(jsonError(json).code, 'ERR_PEER_UNREACHABLE')
+    assert.equal(jsonError(json).code, 'ERR_TIMEOUT')
+    const events = json.stdout.trim().split('\n').map(line => JSON.parse(line))
+    assert.ok(events.some(e => e.state === 'stalled' && e.stallReason === 'providers-unreachable'), json.stdout)
+    // the second get attaches to the paused download, resumes it, and gives up the same way
+    const human = await cli(args, dir)
     assertHumanFailure(human)
     assert.equal(existsSync(join(dir, 'never.bin')), false)
+    const cancelled = await cli(['--repo', b.repo, 'cancel', fileId], dir)
+    assert.equal(cancelled.code, 0, cancelled.stderr)
   })
 
   it('get on the other node downloads the file byte-identically, reporting progress as JSON lines', async () => {
@@ -123,7 +129,9 @@ describe('peershare CLI end to end (real processes)', function () {
     assert.equal(done.type, 'done')
     assert.equal(done.path, output)
     assert.equal(done.file.fileId, fileId)
-    assert.ok(events.slice(0, -1).every(e => e.type === 'progress' && e.bytesTotal === FILE_SIZE), 'progress events, then done')
+    // the size is unknown (null) until the first source's manifest arrives
+    assert.ok(events.slice(0, -1).every(e => e.type === 'progress' && (e.bytesTotal === FILE_SIZE || e.bytesTotal === null)), 'progress events, then done')
+    assert.equal(events.at(-2).bytesTotal, FILE_SIZE)
     assert.equal(await sha256File(output), await sha256File(source))
   })
 

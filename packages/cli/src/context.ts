@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/node'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -33,6 +33,7 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
     share: async (request) => (await ready()).share(request),
     ticket: async (fileId) => (await ready()).ticket(fileId),
     get: async (request, onEvent, signal) => (await ready()).get(request, onEvent, signal),
+    content: async function * (fileId, signal) { yield * (await ready()).content(fileId, signal) },
     status: async () => (await ready()).status(),
     peers: async () => (await ready()).peers(),
     connect: async (addr) => (await ready()).connect(addr),

@@ -8,6 +8,8 @@ import { CommanderError } from 'commander'
 export const EXIT_OK = 0
 export const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
+/** Ctrl+C, as shells report it (128 + SIGINT) */
+export const EXIT_INTERRUPTED = 130
 
 /** The command line is malformed (unknown option, missing argument, bad value) */
 export class UsageError extends Error {
@@ -21,6 +23,13 @@ export class DaemonRunningError extends Error {
   static override name = 'DaemonRunningError'
   override name = 'DaemonRunningError'
   code = 'ERR_DAEMON_RUNNING'
+}
+
+/** Ctrl+C on a command attached to the daemon; the message says what goes on */
+export class InterruptedError extends Error {
+  static override name = 'InterruptedError'
+  override name = 'InterruptedError'
+  code = 'ERR_INTERRUPTED'
 }
 
 export interface CliFailure {
@@ -37,7 +46,8 @@ export function describeError (err: unknown): CliFailure {
   const e = err as { code?: unknown, message?: unknown } | undefined
   const code = typeof e?.code === 'string' && e.code.startsWith('ERR_') ? e.code : 'ERR_INTERNAL'
   const message = oneLine(typeof e?.message === 'string' && e.message !== '' ? e.message : String(err))
-  return { code, message, exitCode: err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE }
+  const exitCode = err instanceof UsageError ? EXIT_USAGE : err instanceof InterruptedError ? EXIT_INTERRUPTED : EXIT_FAILURE
+  return { code, message, exitCode }
 }
 
 /** The line for stderr: `peershare: <message>`, or `{"error":{"code","message"}}` with --json */

@@ -31,6 +31,12 @@ export function formatDuration (seconds: number): string {
   return `${Math.floor(s / 3600)}h${pad2(Math.floor((s % 3600) / 60))}m`
 }
 
+/** Why a download is stalled, and when it looks again: "providers unreachable: …; looking again in 4 s" */
+export function stallNote (t: { stallReason: string | null, stallMessage: string | null, nextLookIn: number | null }): string {
+  const why = t.stallMessage ?? t.stallReason ?? 'stalled'
+  return t.nextLookIn == null ? why : `${why}; looking again in ${t.nextLookIn} s`
+}
+
 function pad2 (n: number): string {
   return String(n).padStart(2, '0')
 }

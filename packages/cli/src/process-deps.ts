@@ -1,4 +1,5 @@
 /** The real dependencies of the program: this process's streams and signals, and the node */
+import { once } from 'node:events'
 import { ControlClient, type NodeInfo, RepoError, startDaemon } from '@peershare/node'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgramDeps } from './program.js'
@@ -20,11 +21,20 @@ export function processDeps (): ProgramDeps {
         peerId: daemon.node.peerId.toString(),
         addresses: daemon.node.addresses.map(a => a.toString()),
         api: daemon.endpoint.url,
+        // nothing else can start a download before the control API is up: these are the restored ones
+        downloads: daemon.node.transfers.list(),
         stop: async () => { await daemon.stop() }
       }
     },
     stopSignal,
     progress: process.stderr.isTTY ? () => progressBar(process.stderr) : undefined,
+    writeStdout: async (bytes) => {
+      if (!process.stdout.write(bytes)) await once(process.stdout, 'drain')
+    },
+    onInterrupt: (handler) => {
+      process.on('SIGINT', handler)
+      return () => { process.off('SIGINT', handler) }
+    },
     cwd: process.cwd(),
     env: process.env
   }

@@ -38,6 +38,10 @@ export interface ProgramDeps {
   stopSignal(): Promise<string>
   /** a progress display for `get`, when stderr is a terminal */
   progress?: () => ProgressDisplay
+  /** raw bytes to stdout (`get -o -`); resolves when more may be written */
+  writeStdout?: (bytes: Uint8Array) => Promise<void>
+  /** calls `handler` on Ctrl+C until the returned function is called */
+  onInterrupt?: (handler: () => void) => () => void
   cwd: string
   env: NodeJS.ProcessEnv
 }
@@ -125,11 +129,20 @@ export function createProgram (deps: ProgramDeps): Command {
     .description('download a file from every peer that has it, verifying every chunk; resumable, runs in the daemon')
     .argument('<ref>', 'file id, SHA-256 of the content, or a ticket (peershare1...)')
     .option('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id>; repeatable (more sources are found in the DHT)', collect)
-    .option('-o, --output <path>', 'where to save: a new file, or an existing directory (default: the file\'s name in the current directory)')
+    .option('-o, --output <path>', 'where to save: a new file, or a directory (an existing one, or any path ending in /, created if missing); - writes the file to stdout as it verifies (default: the file\'s name in the current directory)')
+    .option('--force', 'replace an existing output file')
     .option('--priority <level>', 'low, normal or high: its share of a limited download bandwidth', parsePriority)
+    .option('--timeout <seconds>', 'give up after this long (exit 1); the download is left paused', parsePositive)
     .option('-d, --detach', 'start the download in the daemon and return at once (Ctrl+C also leaves it running)')
-    .action(async (ref: string, opts: { peer?: string[], output?: string, priority?: Priority, detach?: boolean }, cmd: Command) => {
-      await get({ ref, peer: opts.peer, output: opts.output, priority: opts.priority, detach: opts.detach, json: globals(cmd).json }, { ...context(cmd), progress: deps.progress })
+    .action(async (ref: string, opts: { peer?: string[], output?: string, force?: boolean, priority?: Priority, timeout?: number, detach?: boolean }, cmd: Command) => {
+      const { peer, output, force, priority, timeout, detach } = opts
+      await get({ ref, peer, output, force, priority, timeout, detach, json: globals(cmd).json }, {
+        ...context(cmd),
+        progress: deps.progress,
+        writeStdout: deps.writeStdout,
+        onInterrupt: deps.onInterrupt,
+        printError: deps.printError
+      })
     })
 
   program.command('transfers')

@@ -1,13 +1,13 @@
 /** The terminal progress bar of `peershare get`: percentage, bytes, rate and ETA, on stderr */
 import cliProgress from 'cli-progress'
 import type { ProgressDisplay, ProgressEvent } from './commands/get.js'
-import { formatBytes, formatDuration, formatRate } from './format.js'
+import { formatBytes, formatDuration, formatRate, stallNote } from './format.js'
 
 export function progressBar (stream: NodeJS.WritableStream = process.stderr): ProgressDisplay {
   const bar = new cliProgress.SingleBar({
     stream,
     // not {value}, {total} or {eta}: cli-progress fills those itself, from its own estimate
-    format: '{name} {bar} {percentage}% | {bytesDone} / {bytesTotal} | {rate} | ETA {timeLeft} | {sources} source(s)',
+    format: '{name} {bar} {percentage}% | {bytesDone} / {bytesTotal} | {rate} | ETA {timeLeft} | {sources} source(s){stalled}',
     barsize: 24,
     clearOnComplete: true,
     hideCursor: false
@@ -18,13 +18,14 @@ export function progressBar (stream: NodeJS.WritableStream = process.stderr): Pr
       const payload = {
         name: event.name,
         bytesDone: formatBytes(event.bytesDone),
-        bytesTotal: formatBytes(event.bytesTotal),
+        bytesTotal: event.bytesTotal == null ? '?' : formatBytes(event.bytesTotal),
         rate: formatRate(event.rate),
-        timeLeft: event.rate > 0 ? formatDuration((event.bytesTotal - event.bytesDone) / event.rate) : '--',
-        sources: event.sources
+        timeLeft: event.eta == null ? '?' : formatDuration(event.eta),
+        sources: event.sources,
+        stalled: event.state === 'stalled' ? ` | stalled: ${stallNote(event)}` : ''
       }
-      // an empty file would make the bar divide by zero; 1 of 1 reads as 100%
-      const total = Math.max(event.bytesTotal, 1)
+      // an empty file would make the bar divide by zero; 1 of 1 reads as 100%; an unknown size 0 of 1
+      const total = Math.max(event.bytesTotal ?? 1, 1)
       const value = event.bytesTotal === 0 ? 1 : event.bytesDone
       if (!started) {
         bar.start(total, value, payload)

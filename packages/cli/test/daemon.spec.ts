@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { DaemonInit } from '@peershare/node'
 import { type DaemonContext, type RunningDaemon, daemon } from '../src/commands/daemon.js'
-import { NODE_INFO, PEER_ADDR, PEER_ID, capture } from './fakes.js'
+import { NODE_INFO, PEER_ADDR, PEER_ID, capture, progressEvent } from './fakes.js'
 
 interface FakeDaemon {
   ctx: DaemonContext
@@ -12,7 +12,7 @@ interface FakeDaemon {
   signal: (name: string) => void
 }
 
-function fakeDaemon (running = false): FakeDaemon {
+function fakeDaemon (running = false, downloads: RunningDaemon['downloads'] = []): FakeDaemon {
   const out = capture()
   const started: DaemonInit[] = []
   let stopped = false
@@ -21,6 +21,7 @@ function fakeDaemon (running = false): FakeDaemon {
     peerId: PEER_ID,
     addresses: [PEER_ADDR],
     api: 'http://127.0.0.1:5001',
+    downloads,
     stop: async () => { stopped = true }
   }
   return {
@@ -49,7 +50,7 @@ describe('daemon command', () => {
     await running
     assert.deepEqual(fake.started, [{ repo: '/r', listen: ['/ip4/127.0.0.1/tcp/0'], apiPort: 5001, bootstrap: undefined, dhtMode: undefined, mdns: undefined }])
     assert.equal(fake.lines.length, 1)
-    assert.deepEqual(JSON.parse(fake.lines[0]), { peerId: PEER_ID, addresses: [PEER_ADDR], api: 'http://127.0.0.1:5001' })
+    assert.deepEqual(JSON.parse(fake.lines[0]), { peerId: PEER_ID, addresses: [PEER_ADDR], api: 'http://127.0.0.1:5001', downloads: [] })
     assert.equal(fake.stopped(), true)
   })
 
@@ -63,6 +64,23 @@ describe('daemon command', () => {
     assert.ok(fake.lines.includes(`listening on  ${PEER_ADDR}`))
     assert.ok(fake.lines.includes('control API   http://127.0.0.1:5001'))
     assert.equal(fake.lines.at(-1), 'Received SIGINT, stopping')
+  })
+
+  it('prints the downloads it resumes: one line each, or a field of the JSON line', async () => {
+    const half = progressEvent(1024, 4096)
+    const resumed = [{ ...half, name: 'a.bin', output: '/d/a.bin' }, { ...half, name: 'b.bin', output: '/d/b.bin', state: 'paused' as const }]
+    const human = fakeDaemon(false, resumed)
+    const running = daemon({ repo: '/r' }, human.ctx)
+    human.signal('SIGINT')
+    await running
+    assert.ok(human.lines.includes('resuming      a.bin (25%) to /d/a.bin'), human.lines.join('\n'))
+    assert.ok(human.lines.includes('paused        b.bin (25%) to /d/b.bin'))
+    const json = fakeDaemon(false, resumed)
+    const runningJson = daemon({ repo: '/r', json: true }, json.ctx)
+    json.signal('SIGINT')
+    await runningJson
+    assert.equal(json.lines.length, 1)
+    assert.deepEqual(JSON.parse(json.lines[0]).downloads.map((d: any) => [d.name, d.state, d.bytesDone]), [['a.bin', 'running', 1024], ['b.bin', 'paused', 1024]])
   })
 
   it('refuses with DaemonRunningError when a daemon already answers for the repo', async () => {

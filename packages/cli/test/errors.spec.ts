@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { ControlApiError, DaemonNotRunningError } from '@peershare/node'
 import { InvalidFileIdError } from '@peershare/protocol'
 import { CommanderError } from 'commander'
-import { DaemonRunningError, EXIT_FAILURE, EXIT_USAGE, UsageError, describeError, errorLine } from '../src/errors.js'
+import { DaemonRunningError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, InterruptedError, UsageError, describeError, errorLine } from '../src/errors.js'
 
 describe('error mapping', () => {
   it('keeps the stable code of node, protocol and API errors, exit code 1', () => {
@@ -22,6 +22,11 @@ describe('error mapping', () => {
     const fromCommander = describeError(new CommanderError(1, 'commander.missingArgument', "error: missing required argument 'path'"))
     assert.deepEqual(fromCommander, { code: 'ERR_USAGE', message: "missing required argument 'path'", exitCode: EXIT_USAGE })
     assert.equal(describeError(new UsageError('bad')).exitCode, EXIT_USAGE)
+  })
+
+  it('reports Ctrl+C on an attached command as ERR_INTERRUPTED, exit code 130', () => {
+    assert.deepEqual(describeError(new InterruptedError('Interrupted; the download continues')), { code: 'ERR_INTERRUPTED', message: 'Interrupted; the download continues', exitCode: EXIT_INTERRUPTED })
+    assert.equal(EXIT_INTERRUPTED, 130)
   })
 
   it('gives other errors ERR_INTERNAL and their message on one line', () => {

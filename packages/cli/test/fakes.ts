@@ -69,6 +69,8 @@ export interface FakeClientInit {
   events?: GetEvent[]
   /** thrown by every method instead of answering */
   error?: Error
+  /** what `content` streams (the file's bytes, in parts) */
+  content?: Uint8Array[]
 }
 
 /** Answers like a daemon would, from the script it was given; records every call */
@@ -93,6 +95,9 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
       if (done?.type !== 'done') throw new Error('script the done event last')
       return done
     },
+    content: async function * (fileId) {
+      for (const part of answer('content', init.content ?? [], fileId)) yield part
+    },
     status: async () => answer('status', STATUS),
     peers: async () => answer('peers', PEERS),
     connect: async (addr) => answer('connect', PEER_ID, addr),
@@ -115,7 +120,8 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
   }
 }
 
-export function progressEvent (bytesDone: number, bytesTotal = FILE.size): Extract<GetEvent, { type: 'progress' }> {
+export function progressEvent (bytesDone: number, bytesTotal: number | null = FILE.size): Extract<GetEvent, { type: 'progress' }> {
+  const rate = 1024 * 1024
   return {
     type: 'progress',
     fileId: FILE_ID,
@@ -125,11 +131,29 @@ export function progressEvent (bytesDone: number, bytesTotal = FILE.size): Extra
     priority: 'normal',
     bytesDone,
     bytesTotal,
-    rate: 1024 * 1024,
+    rate,
+    eta: bytesTotal == null ? null : (bytesTotal - bytesDone) / rate,
+    stallReason: null,
+    stallMessage: null,
+    nextLookIn: null,
     sources: 2,
     sourceStats: [],
     bytesReceived: bytesDone,
     banned: []
+  }
+}
+
+/** A download waiting for a source: nothing arrives, size unknown until one answers */
+export function stalledEvent (): Extract<GetEvent, { type: 'progress' }> {
+  return {
+    ...progressEvent(0, null),
+    state: 'stalled',
+    rate: 0,
+    eta: null,
+    sources: 0,
+    stallReason: 'providers-unreachable',
+    stallMessage: 'providers unreachable: 1 known, none answers',
+    nextLookIn: 4
   }
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ControlApiError } from '@peershare/node'
 import { type ProgressDisplay, type ProgressEvent, get } from '../src/commands/get.js'
-import { FILE, FILE_ID, PEER_ADDR, capture, doneEvent, fakeClient, progressEvent } from './fakes.js'
+import { FILE, FILE_ID, PEER_ADDR, capture, doneEvent, fakeClient, progressEvent, stalledEvent } from './fakes.js'
 
 /** A progress display that records what it was shown */
 function recordingDisplay (): { make: () => ProgressDisplay, updates: ProgressEvent[], stops: () => number } {
@@ -101,5 +101,61 @@ describe('get command', () => {
     await assert.rejects(get({ ref: FILE_ID, peer: [PEER_ADDR] }, { client: fakeClient({ error }), print: out.print, cwd: dir, progress: display.make }), { code: 'ERR_PEER_UNREACHABLE' })
     assert.equal(display.stops(), 1)
     assert.deepEqual(out.lines, [])
+  })
+
+  it('-o - asks the daemon to stream, writes the verified bytes to stdout and prints nothing else there', async () => {
+    const bytes = new Uint8Array(FILE.size).fill(7)
+    const client = fakeClient({ events, content: [bytes.subarray(0, 1000), bytes.subarray(1000)] })
+    const out = capture()
+    const written: Uint8Array[] = []
+    await get({ ref: FILE_ID, output: '-', json: true }, { client, print: out.print, cwd: dir, writeStdout: async (part) => { written.push(part) } })
+    assert.deepEqual(client.calls.find(c => c.method === 'get')?.request, { ref: FILE_ID, peer: undefined, output: undefined, cwd: dir, stream: true })
+    assert.deepEqual(client.calls.filter(c => c.method === 'content').map(c => c.request), [FILE_ID])
+    assert.equal(Buffer.concat(written).byteLength, FILE.size)
+    assert.deepEqual(out.lines, [], 'stdout carries the file only, even with --json')
+  })
+
+  it('-o - fails when the daemon sends fewer bytes than the file has', async () => {
+    const client = fakeClient({ events, content: [new Uint8Array(10)] })
+    await assert.rejects(get({ ref: FILE_ID, output: '-' }, { client, print: capture().print, cwd: dir, writeStdout: async () => {} }), /sent 10 of/)
+  })
+
+  it('-o - with --detach is a usage error', async () => {
+    await assert.rejects(get({ ref: FILE_ID, output: '-', detach: true }, { client: fakeClient(), print: capture().print, cwd: dir }), { name: 'UsageError' })
+  })
+
+  it('--force lets an existing output through to the daemon, which replaces it; --timeout is sent in ms', async () => {
+    const client = fakeClient()
+    await get({ ref: FILE_ID, output: 'exists.bin', force: true, timeout: 2.5 }, { client, print: capture().print, cwd: dir })
+    assert.deepEqual(client.calls[0].request, { ref: FILE_ID, peer: undefined, output: 'exists.bin', cwd: dir, force: true, timeout: 2500 })
+  })
+
+  it('shows a stalled download on the display', async () => {
+    const display = recordingDisplay()
+    await get({ ref: FILE_ID }, { client: fakeClient({ events: [stalledEvent(), ...events] }), print: capture().print, cwd: dir, progress: display.make })
+    assert.equal(display.updates[0].state, 'stalled')
+    assert.equal(display.updates[0].stallReason, 'providers-unreachable')
+  })
+
+  it('on Ctrl+C detaches with one line naming `peershare transfers` and `peershare cancel <id>`', async () => {
+    let interrupt: () => void = () => {}
+    let removed = false
+    const client = {
+      ...fakeClient(),
+      get: async (_request: unknown, onEvent: (event: any) => void = () => {}, signal?: AbortSignal) => {
+        onEvent(stalledEvent())
+        setImmediate(interrupt)
+        return new Promise<never>((_resolve, reject) => { signal?.addEventListener('abort', () => { reject(new Error('aborted')) }) })
+      }
+    }
+    const onInterrupt = (handler: () => void): (() => void) => {
+      interrupt = handler
+      return () => { removed = true }
+    }
+    const err = await get({ ref: FILE_ID }, { client, print: capture().print, cwd: dir, onInterrupt }).then(() => undefined, (e: Error) => e)
+    assert.equal(err?.name, 'InterruptedError')
+    assert.match(err?.message ?? '', /peershare transfers/)
+    assert.ok(err?.message.includes(`peershare cancel ${FILE_ID}`))
+    assert.equal(removed, true, 'the Ctrl+C handler is removed')
   })
 })

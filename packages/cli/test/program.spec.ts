@@ -35,7 +35,7 @@ function harness (init: FakeClientInit & { connectError?: Error, env?: NodeJS.Pr
       findRunning: async () => undefined,
       startDaemon: async (daemonInit) => {
         started.push(daemonInit)
-        return { peerId: PEER_ID, addresses: [PEER_ADDR], api: 'http://127.0.0.1:1', stop: async () => {} }
+        return { peerId: PEER_ID, addresses: [PEER_ADDR], api: 'http://127.0.0.1:1', downloads: [], stop: async () => {} }
       },
       stopSignal: async () => 'SIGTERM',
       cwd: '/home/u/docs',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { progressBar } from '../src/progress-bar.js'
-import { progressEvent } from './fakes.js'
+import { progressEvent, stalledEvent } from './fakes.js'
 
 /** A stream that says it is a terminal and keeps what is written to it */
 function fakeTerminal (): { stream: NodeJS.WritableStream, text: () => string } {
@@ -30,6 +30,17 @@ describe('progress bar', () => {
     bar.update(progressEvent(0, 0))
     bar.stop()
     assert.match(term.text(), /100%/)
+  })
+
+  it('shows a stalled download with its reason, an unknown size and ETA', () => {
+    const term = fakeTerminal()
+    const bar = progressBar(term.stream)
+    bar.update(stalledEvent())
+    bar.stop()
+    const text = term.text()
+    assert.match(text, /0 B \/ \?/)
+    assert.match(text, /ETA \?/)
+    assert.match(text, /stalled: providers unreachable/)
   })
 
   it('writes nothing when stopped before any progress', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { control, transfers } from '../src/commands/transfers.js'
-import { FILE_ID, capture, fakeClient } from './fakes.js'
+import { FILE_ID, capture, fakeClient, stalledEvent } from './fakes.js'
 
 describe('transfers, pause, resume, cancel commands', () => {
   it('transfers prints state, percentage, rate and sources; --json the array', async () => {
@@ -12,6 +12,13 @@ describe('transfers, pause, resume, cancel commands', () => {
     await transfers({ json: true }, { client: fakeClient(), print: json.print })
     const [t] = JSON.parse(json.lines[0])
     for (const key of ['fileId', 'state', 'bytesDone', 'bytesTotal', 'rate', 'sources']) assert.ok(key in t, key)
+  })
+
+  it('transfers shows a stalled download with its reason, unknown size and ETA', async () => {
+    const out = capture()
+    await transfers({}, { client: { ...fakeClient(), transfers: async () => [stalledEvent()] }, print: out.print })
+    assert.match(out.lines[1], /stalled\s+\?\s+0 B \/ \?\s+0 B\/s\s+\?/)
+    assert.match(out.lines[1], /\(providers unreachable: 1 known, none answers; looking again in 4 s\)$/)
   })
 
   it('pause, resume and cancel call the daemon and report the new state', async () => {

@@ -88,7 +88,7 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     maxSources: 16,
     maxStrikes: 3,
     sourceRefreshInterval: 15_000,
-    noSourceTimeout: 60_000,
+    stallRetryMax: 60_000,
     checkpointInterval: 500
   }),
   exchange: Object.freeze({

@@ -32,6 +32,12 @@ export const PeerUnreachableError = define('PeerUnreachableError', 'ERR_PEER_UNR
 export const PeerMisbehavedError = define('PeerMisbehavedError', 'ERR_PEER_MISBEHAVED')
 /** A peer answered with a protocol failure (busy, bad request, ...) */
 export const RemoteFailureError = define('RemoteFailureError', 'ERR_REMOTE_FAILURE')
+/** A peer refused for now because it is at a limit (Failure busy); asking again later may work */
+export const SourceBusyError = define('SourceBusyError', 'ERR_SOURCE_BUSY')
+/** A download was asked to pause, resume or cancel after it finished: the file is in place */
+export const TransferFinishedError = define('TransferFinishedError', 'ERR_TRANSFER_FINISHED')
+/** A download did not finish within the time the caller gave; it is left paused */
+export const DownloadTimeoutError = define('DownloadTimeoutError', 'ERR_TIMEOUT')
 /** The operation was cancelled by its AbortSignal */
 export const AbortedError = define('AbortedError', 'ERR_ABORTED')
 /** A request to the control API was malformed */

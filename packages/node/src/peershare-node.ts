@@ -131,6 +131,7 @@ export class PeershareNode {
     await this.libp2p.start()
     await this.exchange.start()
     await this.transfers.restore()
+    this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     this.swarm.start()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
     for (const record of await this.store.list()) await this.checkContent(record, true)
@@ -138,6 +139,7 @@ export class PeershareNode {
   }
 
   async stop (): Promise<void> {
+    this.libp2p.removeEventListener('peer:connect', this.wakeTransfers)
     await this.transfers.stop()
     await this.index.stop()
     this.swarm.stop()
@@ -145,6 +147,9 @@ export class PeershareNode {
     await this.libp2p.stop()
     await this.datastore.close()
   }
+
+  /** a peer that connects may be a source come back: stalled downloads look again */
+  private readonly wakeTransfers = (): void => { this.transfers.wake() }
 
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
@@ -305,6 +310,8 @@ export class PeershareNode {
         providers: (fileId, signal) => this.providerIds(fileId, signal)
       },
       takeDownload: async (bytes, priority, signal) => this.bandwidth.download(bytes, { priority, signal }),
+      blobPath: (fileId) => this.store.blobPath(fileId),
+      isStored: async (fileId) => this.store.has(fileId),
       completed: async (record, manifestBytes) => {
         await this.store.put(record, manifestBytes)
         this.withdrawn.delete(record.fileId)

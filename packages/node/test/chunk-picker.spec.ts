@@ -62,3 +62,25 @@ describe('ChunkPicker', () => {
     assert.equal(picker.next('b'), 0)
   })
 })
+
+describe('ChunkPicker in order (a download read as it arrives)', () => {
+  it('gives each source the lowest missing chunk it has, not the rarest', () => {
+    const picker = new ChunkPicker(6, have(6, [0]), { inOrder: true })
+    picker.addSource('a', Bitfield.full(6))
+    picker.addSource('b', have(6, [1, 2, 5]))
+    // chunk 3 and 4 only a has (rarest), yet a takes 1 first: the prefix must grow
+    assert.equal(picker.next('a'), 1)
+    assert.equal(picker.next('b'), 2)
+    assert.equal(picker.next('a'), 3)
+    assert.equal(picker.next('b'), 5)
+    picker.release('a', 1)
+    assert.equal(picker.next('b'), 1, 'a released chunk is the next needed')
+  })
+
+  it('without the option stays rarest first', () => {
+    const picker = new ChunkPicker(3, new Bitfield(3))
+    picker.addSource('a', Bitfield.full(3))
+    picker.addSource('b', have(3, [0, 1]))
+    assert.equal(picker.next('a'), 2)
+  })
+})

@@ -16,6 +16,12 @@ describe('config', () => {
     assert.equal(config.muxer.maxReadBufferBytes, DEFAULTS.muxer.maxReadBufferBytes)
   })
 
+  it('waits for sources at most a minute apart while stalled, and refuses a cap that cannot work', () => {
+    assert.equal(DEFAULTS.transfer.stallRetryMax, 60_000)
+    assert.equal(resolveConfig({ repo: '/r', transfer: { stallRetryMax: 5000 } }).transfer.stallRetryMax, 5000)
+    assert.throws(() => resolveConfig({ repo: '/r', transfer: { stallRetryMax: 0 } }), { name: 'ConfigError' })
+  })
+
   it('keeps the muxer read buffer above its window', () => {
     assert.ok(DEFAULTS.muxer.maxReadBufferBytes > DEFAULTS.muxer.streamWindowBytes)
   })

@@ -3,9 +3,9 @@ import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Libp2p } from '@libp2p/interface'
 import { chunkLength, chunkOffset } from '@peershare/protocol'
-import type { PeershareNode } from '../src/index.js'
+import type { PeershareNode, TransferProgress } from '../src/index.js'
 import { type Lie, startLyingPeer } from './lying-peer.js'
-import { randomFile, startTestNode, tempDir, type TestDir } from './fixtures.js'
+import { randomFile, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 describe('a lying peer is detected', function () {
   this.timeout(60_000)
@@ -19,7 +19,7 @@ describe('a lying peer is detected', function () {
   before(async () => {
     dir = await tempDir()
     honest = await startTestNode(join(dir.path, 'honest'))
-    getter = await startTestNode(join(dir.path, 'getter'), { transfer: { noSourceTimeout: 2000 } })
+    getter = await startTestNode(join(dir.path, 'getter'))
     const src = await randomFile(dir.path, 'src.bin', 5 * 1024 * 1024 + 123)
     fileId = (await honest.share(src)).fileId
     const stored = await honest.store.get(fileId)
@@ -39,12 +39,17 @@ describe('a lying peer is detected', function () {
     await dir?.cleanup()
   })
 
-  async function getFromLiar (lie: Lie, outName: string): Promise<Error> {
+  /** Downloads from the liar alone: the download must stall with every source banned, nothing unverified kept */
+  async function stallOnLiar (lie: Lie, outName: string): Promise<TransferProgress> {
     const stored = await honest.store.get(fileId)
     liar = await startLyingPeer(stored!, chunks, lie)
     const out = join(dir.path, 'out', outName)
-    const err = await getter.get(fileId, { from: liar.getMultiaddrs()[0], output: out }).then(() => undefined, (e: Error) => e)
-    assert.ok(err != null, 'the download must fail')
+    const transfer = await getter.download(fileId, { from: liar.getMultiaddrs()[0], output: out })
+    let last = transfer.progress()
+    await until(() => {
+      last = transfer.progress()
+      return last.state === 'stalled' && last.stallReason === 'all-banned'
+    }, 30_000)
     // nothing unverified reaches the user: no output, and no corrupted byte in the partial file
     await assert.rejects(stat(out), { code: 'ENOENT' })
     const partial = await readFile(`${out}.peershare-partial`).catch(() => Buffer.alloc(0))
@@ -53,21 +58,21 @@ describe('a lying peer is detected', function () {
       assert.notEqual(partial[at], chunks[3][0] ^ 0xff, 'the corrupted byte was not written')
     }
     assert.equal(await getter.store.has(fileId), false)
-    // a failed download keeps its state for a resume; drop it so the next test starts afresh
-    await getter.transfers.cancel(fileId).catch(() => {})
-    return err
+    // a stalled download waits for a better source; drop it so the next test starts afresh
+    await getter.transfers.cancel(fileId)
+    return last
   }
 
-  it('rejects a corrupted chunk and names the peer', async () => {
-    const err = await getFromLiar({ kind: 'corrupt-chunk', index: 3 }, 'corrupt.bin')
-    assert.equal(err.name, 'PeerMisbehavedError')
-    assert.ok(err.message.includes(liar!.peerId.toString()), 'the error names the peer')
+  it('rejects a corrupted chunk, bans the peer and stalls: all sources banned', async () => {
+    const progress = await stallOnLiar({ kind: 'corrupt-chunk', index: 3 }, 'corrupt.bin')
+    assert.deepEqual(progress.banned, [liar!.peerId.toString()])
+    assert.ok(progress.stallMessage?.includes(liar!.peerId.toString()), 'the reason names the peer')
   })
 
-  it('rejects a manifest that does not match the file id and names the peer', async () => {
-    const err = await getFromLiar({ kind: 'wrong-manifest' }, 'manifest.bin')
-    assert.equal(err.name, 'PeerMisbehavedError')
-    assert.ok(err.message.includes(liar!.peerId.toString()), `the error names the peer: ${err.message}`)
+  it('bans a peer whose manifest does not match the file id', async () => {
+    const progress = await stallOnLiar({ kind: 'wrong-manifest' }, 'manifest.bin')
+    assert.deepEqual(progress.banned, [liar!.peerId.toString()])
+    assert.equal(progress.bytesTotal, null, 'no manifest was accepted')
   })
 
   it('still downloads from an honest peer afterwards, banning the liar', async () => {

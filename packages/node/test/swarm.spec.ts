@@ -93,11 +93,25 @@ describe(`a swarm of ${SWARM_SIZE} nodes on 127.0.0.1 joined through one bootstr
     assert.equal(got.fileId, record.fileId)
   })
 
-  it('ends a lookup for a file nobody has with FileNotFoundError within its timeout', async () => {
-    const missing = CID.createV1(MANIFEST_CODEC, Digest.create(0x12, new Uint8Array(32).fill(7)))
+  it('waits for a file id nobody has: stalled, no providers found, size and ETA unknown, rate 0', async () => {
+    const missing = CID.createV1(MANIFEST_CODEC, Digest.create(0x12, new Uint8Array(32).fill(7))).toString()
+    const finder = nodes[5]
+    const transfer = await finder.download(missing, { output: join(dir.path, 'missing.out') })
+    await until(() => transfer.progress().state === 'stalled', 30_000)
+    const progress = transfer.progress()
+    assert.equal(progress.stallReason, 'no-providers')
+    assert.equal(progress.bytesTotal, null)
+    assert.equal(progress.rate, 0)
+    assert.equal(progress.eta, null)
+    assert.deepEqual(finder.transfers.list().map(t => t.fileId), [missing])
+    await finder.transfers.cancel(missing)
+    await assert.rejects(transfer.done(), { name: 'AbortedError' })
+  })
+
+  it('ends a lookup by SHA-256 nobody has with FileNotFoundError within its timeout (no file id to wait under)', async () => {
     const finder = nodes[5]
     const started = Date.now()
-    await assert.rejects(finder.get(missing.toString(), { output: join(dir.path, 'missing.out') }), { name: 'FileNotFoundError' })
+    await assert.rejects(finder.get('07'.repeat(32), { output: join(dir.path, 'missing.out') }), { name: 'FileNotFoundError' })
     assert.ok(Date.now() - started < finder.config.lookupTimeout + 5000, 'ends within the lookup timeout')
   })
 

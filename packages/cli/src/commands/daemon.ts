@@ -1,5 +1,5 @@
 /** `peershare daemon`: run a node and its control API in the foreground until SIGINT or SIGTERM */
-import type { DaemonInit, NodeInfo } from '@peershare/node'
+import type { DaemonInit, NodeInfo, TransferProgress } from '@peershare/node'
 import type { Print } from '../context.js'
 import { DaemonRunningError } from '../errors.js'
 
@@ -25,6 +25,8 @@ export interface RunningDaemon {
   addresses: string[]
   /** control API URL */
   api: string
+  /** downloads restored from the repo at start: running ones resume, paused ones wait */
+  downloads: TransferProgress[]
   stop(): Promise<void>
 }
 
@@ -52,16 +54,25 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
     mdns: options.mdns,
     ...(options.limits == null ? {} : { limits: options.limits })
   })
+  const downloads = node.downloads.map(t => ({ fileId: t.fileId, name: t.name, output: t.output, state: t.state, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal }))
   if (options.json === true) {
-    print(JSON.stringify({ peerId: node.peerId, addresses: node.addresses, api: node.api }))
+    // one line, the first: scripts parse it
+    print(JSON.stringify({ peerId: node.peerId, addresses: node.addresses, api: node.api, downloads }))
   } else {
     print(`peer id       ${node.peerId}`)
     node.addresses.forEach((address, i) => { print(`${i === 0 ? 'listening on ' : '             '} ${address}`) })
     print(`control API   ${node.api}`)
     print(`repo          ${options.repo}`)
+    for (const t of downloads) print(`${t.state === 'paused' ? 'paused        ' : 'resuming      '}${t.name} (${done(t)}) to ${t.output}`)
     print('Running. Stop with Ctrl+C.')
   }
   const signal = await ctx.stopSignal
   if (options.json !== true) print(`Received ${signal}, stopping`)
   await node.stop()
+}
+
+/** "42%", or the bytes held while the size is unknown */
+function done (t: Pick<TransferProgress, 'bytesDone' | 'bytesTotal'>): string {
+  if (t.bytesTotal == null) return 'size not known yet'
+  return `${t.bytesTotal === 0 ? 100 : Math.floor((t.bytesDone * 100) / t.bytesTotal)}%`
 }

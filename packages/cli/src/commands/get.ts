@@ -1,12 +1,14 @@
 /** `peershare get <ref> [--peer <multiaddr>]`: download a file, from a peer, a ticket's sharer or providers the DHT finds, verified */
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { type GetEvent, OutputExistsError } from '@peershare/node'
+import { type GetEvent, type GetRequest, OutputExistsError } from '@peershare/node'
 import { decodeTicket, isTicket, parseFileRef } from '@peershare/protocol'
-import type { CommandContext } from '../context.js'
+import type { CommandContext, Print } from '../context.js'
+import { InterruptedError, UsageError } from '../errors.js'
 import { formatBytes } from '../format.js'
 
 export type ProgressEvent = Extract<GetEvent, { type: 'progress' }>
+type DoneEvent = Extract<GetEvent, { type: 'done' }>
 
 /** Live progress for a person watching (a bar on a terminal) */
 export interface ProgressDisplay {
@@ -20,56 +22,133 @@ export interface GetCommandOptions {
   ref: string
   /** multiaddrs of peers that have the file, ending in /p2p/<peer id>; without any, the DHT is asked */
   peer?: string[]
-  /** destination file or existing directory, relative to the context's cwd */
+  /**
+   * destination file; an existing directory or a path ending in `/` is a directory
+   * (created when missing); `-` writes the file to stdout as it verifies
+   */
   output?: string
+  /** replace an existing output file */
+  force?: boolean
   priority?: 'low' | 'normal' | 'high'
   /** start the download in the daemon and return at once */
   detach?: boolean
+  /** give up after this many seconds (exit 1; the download is left paused) */
+  timeout?: number
   json?: boolean
 }
 
 export interface GetContext extends CommandContext {
   /** makes a progress display; absent when nobody watches (not a terminal) */
   progress?: () => ProgressDisplay
+  /** writes file bytes to stdout (`-o -`); resolves when it may be called again */
+  writeStdout?: (bytes: Uint8Array) => Promise<void>
+  /** calls `handler` on Ctrl+C while the download is attached; returns the removal */
+  onInterrupt?: (handler: () => void) => () => void
+  /** one line to stderr */
+  printError?: Print
 }
 
-export async function get (options: GetCommandOptions, { client, print, cwd, progress }: GetContext): Promise<void> {
+export async function get (options: GetCommandOptions, ctx: GetContext): Promise<void> {
+  const { client, print, cwd } = ctx
+  const toStdout = options.output === '-'
   // both also checked by the daemon; checked here first so no daemon is needed to hear about them
   if (isTicket(options.ref)) decodeTicket(options.ref)
   else parseFileRef(options.ref)
-  if (options.output != null) await checkOutput(resolve(cwd, options.output))
+  if (toStdout && options.detach === true) throw new UsageError('-o - writes the file to stdout: it cannot go with --detach')
+  if (options.output != null && !toStdout && options.force !== true) await checkOutput(resolve(cwd, options.output))
 
   const json = options.json === true
   const [peer, ...peers] = options.peer ?? []
-  const request = {
+  const request: GetRequest = {
     ref: options.ref,
     peer,
     ...(peers.length > 0 ? { peers } : {}),
-    output: options.output,
+    output: toStdout ? undefined : options.output,
     cwd,
-    ...(options.priority == null ? {} : { priority: options.priority })
+    ...(options.priority == null ? {} : { priority: options.priority }),
+    ...(options.force === true ? { force: true } : {}),
+    ...(toStdout ? { stream: true } : {}),
+    ...(options.timeout == null ? {} : { timeout: Math.round(options.timeout * 1000) })
   }
   if (options.detach === true) {
     const started = await client.startDownload(request)
     print(json ? JSON.stringify(started) : `Downloading ${started.name} to ${started.output} in the daemon; follow it with \`peershare transfers\``)
     return
   }
-  const display = json ? undefined : progress?.()
-  const onEvent = (event: GetEvent): void => {
-    if (json) print(JSON.stringify(event))
-    else if (event.type === 'progress') display?.update(event)
-  }
-  let done: Extract<GetEvent, { type: 'done' }>
-  try {
-    done = await client.get(request, onEvent)
-  } finally {
-    display?.stop()
-  }
-  if (!json) print(`Saved ${done.file.name} (${formatBytes(done.file.size)}) to ${done.path}`)
+  const done = await attached(request, ctx, { json, toStdout })
+  if (!json && !toStdout) print(`Saved ${done.file.name} (${formatBytes(done.file.size)}) to ${done.path}`)
 }
 
-/** An existing directory is fine (the file goes inside it); anything else existing is not */
+/**
+ * Follows the download until it ends: progress to the display (or JSON lines), the
+ * file's bytes to stdout with `-o -`. Ctrl+C detaches: the download goes on in the daemon.
+ */
+async function attached (request: GetRequest, ctx: GetContext, mode: { json: boolean, toStdout: boolean }): Promise<DoneEvent> {
+  const { client, print } = ctx
+  const controller = new AbortController()
+  let fileId: string | undefined
+  let interrupted = false
+  let output: Promise<number> | undefined
+  const startOutput = (id: string): void => {
+    if (!mode.toStdout || output != null) return
+    output = copyToStdout(ctx, id, controller)
+    // awaited below; a failure meanwhile must not go unhandled
+    output.catch(() => {})
+  }
+  const display = mode.json || ctx.progress == null ? undefined : ctx.progress()
+  const off = ctx.onInterrupt?.(() => {
+    interrupted = true
+    controller.abort()
+  })
+  try {
+    const done = await client.get(request, (event) => {
+      if (event.type === 'progress') {
+        fileId = event.fileId
+        startOutput(event.fileId)
+      }
+      // with -o -, stdout carries the file and nothing else
+      if (mode.json && !mode.toStdout) print(JSON.stringify(event))
+      else if (event.type === 'progress') display?.update(event)
+    }, controller.signal)
+    startOutput(done.file.fileId)
+    const written = await output
+    if (written != null && written !== done.file.size) throw new Error(`The daemon sent ${written} of ${done.file.size} bytes`)
+    return done
+  } catch (err) {
+    if (interrupted) throw new InterruptedError(interruptedLine(fileId))
+    throw err
+  } finally {
+    off?.()
+    display?.stop()
+    controller.abort()
+  }
+}
+
+/** Copies the file's verified bytes to stdout as the daemon has them; returns how many */
+async function copyToStdout (ctx: GetContext, fileId: string, controller: AbortController): Promise<number> {
+  const write = ctx.writeStdout
+  if (write == null) throw new Error('No stdout to write the file to')
+  let written = 0
+  try {
+    for await (const part of ctx.client.content(fileId, controller.signal)) {
+      await write(part)
+      written += part.byteLength
+    }
+  } catch (err) {
+    // the download's own error (from the progress stream) says more
+    controller.abort()
+    throw err
+  }
+  return written
+}
+
+function interruptedLine (fileId: string | undefined): string {
+  if (fileId == null) return 'Interrupted before a source answered; nothing was left running'
+  return `Interrupted; the download continues in the daemon: \`peershare transfers\` shows it, \`peershare cancel ${fileId}\` stops it`
+}
+
+/** An existing directory is fine (the file goes inside it); anything else existing is not, without --force */
 async function checkOutput (path: string): Promise<void> {
   const info = await lstat(path).catch(() => undefined)
-  if (info != null && !info.isDirectory()) throw new OutputExistsError(`Output exists: ${path}`)
+  if (info != null && !info.isDirectory()) throw new OutputExistsError(`Output exists: ${path} (--force replaces it)`)
 }

@@ -5,7 +5,7 @@
  */
 import type { TransferProgress } from '@peershare/node'
 import type { CommandContext } from '../context.js'
-import { formatBytes, formatDuration, formatRate, formatTable } from '../format.js'
+import { formatBytes, formatDuration, formatRate, formatTable, stallNote } from '../format.js'
 import { checkIdPrefix } from './id-prefix.js'
 
 type Context = Pick<CommandContext, 'client' | 'print'>
@@ -23,12 +23,12 @@ export async function transfers (options: { json?: boolean }, { client, print }:
   const rows = list.map(t => [
     t.fileId,
     t.state,
-    `${percent(t)}%`,
-    `${formatBytes(t.bytesDone)} / ${formatBytes(t.bytesTotal)}`,
-    t.state === 'running' ? formatRate(t.rate) : '',
-    t.eta == null ? '--' : formatDuration(t.eta),
+    percent(t),
+    `${formatBytes(t.bytesDone)} / ${t.bytesTotal == null ? '?' : formatBytes(t.bytesTotal)}`,
+    t.state === 'running' || t.state === 'stalled' ? formatRate(t.rate) : '',
+    t.eta == null ? '?' : formatDuration(t.eta),
     String(t.sources),
-    t.name + (t.error == null ? '' : `  (${t.error.message})`)
+    t.name + note(t)
   ])
   for (const line of formatTable(['FILE ID', 'STATE', 'DONE', 'BYTES', 'RATE', 'ETA', 'SOURCES', 'NAME'], rows, [2, 6])) print(line.trimEnd())
 }
@@ -42,9 +42,17 @@ export async function control (action: 'pause' | 'resume' | 'cancel', options: {
     return
   }
   const progress = action === 'pause' ? await client.pause(options.fileId) : await client.resume(options.fileId)
-  print(options.json === true ? JSON.stringify(progress) : `${progress.name}: ${progress.state}, ${percent(progress)}% done`)
+  print(options.json === true ? JSON.stringify(progress) : `${progress.name}: ${progress.state}, ${percent(progress)} done${note(progress)}`)
 }
 
-function percent (t: Pick<TransferProgress, 'bytesDone' | 'bytesTotal'>): number {
-  return t.bytesTotal === 0 ? 100 : Math.floor((t.bytesDone * 100) / t.bytesTotal)
+/** "42%", or "?" while the size is unknown (no source has answered yet) */
+function percent (t: Pick<TransferProgress, 'bytesDone' | 'bytesTotal'>): string {
+  if (t.bytesTotal == null) return '?'
+  return `${t.bytesTotal === 0 ? 100 : Math.floor((t.bytesDone * 100) / t.bytesTotal)}%`
+}
+
+/** Why a download waits or failed, after its name */
+function note (t: Pick<TransferProgress, 'stallReason' | 'stallMessage' | 'nextLookIn' | 'error'>): string {
+  if (t.stallReason != null) return `  (${stallNote(t)})`
+  return t.error == null ? '' : `  (${t.error.message})`
 }

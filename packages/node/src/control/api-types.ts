@@ -12,9 +12,12 @@ import type { BandwidthLimits } from '../limits/bandwidth.js'
  *   POST   /v1/share  ShareRequest -> ShareResult
  *   POST   /v1/get    GetRequest   -> NDJSON stream of GetEvent, ending in done or error
  *                                     (with detach: true, one TransferProgress as JSON at once)
+ *   GET    /v1/content/:fileId     -> the file's verified bytes in order, as they arrive (octet stream;
+ *                                     from the store, or from its download; broken off on failure)
  *   GET    /v1/transfers           -> { transfers: TransferProgress[] }
  *   POST   /v1/transfers/:fileId/pause|resume -> TransferProgress
  *   POST   /v1/transfers/:fileId/cancel       -> { cancelled: fileId }
+ *                                     (pause, resume, cancel of a finished download: 409 ERR_TRANSFER_FINISHED)
  *   GET    /v1/limits              -> BandwidthLimits
  *   POST   /v1/limits  LimitsRequest -> BandwidthLimits
  *   DELETE /v1/files/:fileId       -> { removed: fileId }
@@ -93,8 +96,17 @@ export interface GetRequest {
   peer?: string
   /** more peers that have the file (multiaddrs), used as sources from the start */
   peers?: string[]
-  /** destination path or existing directory; relative to `cwd` */
+  /** destination path; an existing directory or a path ending in `/` is a directory; relative to `cwd` */
   output?: string
+  /** replace an existing output file @default false */
+  force?: boolean
+  /**
+   * download into the node's repo, chunks in order, for reading through
+   * GET /v1/content/:fileId as they verify (`get -o -`); not with `output` or `detach`
+   */
+  stream?: boolean
+  /** give up after this many ms: a final ERR_TIMEOUT error event, the download left paused */
+  timeout?: number
   /** the client's working directory */
   cwd?: string
   /** share of bandwidth among downloads when limited @default 'normal' */

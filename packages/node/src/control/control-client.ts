@@ -118,6 +118,16 @@ export class ControlClient {
     return (await this.json<{ removed: string }>('DELETE', `/v1/files/${encodeURIComponent(fileId)}`)).removed
   }
 
+  /**
+   * The verified bytes of a file in order, as they arrive (the store's copy, or its
+   * download's). A stream the daemon breaks off ends in an error, never silently.
+   */
+  async * content (fileId: string, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    const res = await this.request('GET', `/v1/content/${encodeURIComponent(fileId)}`, undefined, signal)
+    if (res.body == null) return
+    for await (const part of res.body) yield part
+  }
+
   /** Runs a download, calling `onEvent` for each progress event; resolves with the done event */
   async get (request: GetRequest, onEvent: (event: GetEvent) => void = () => {}, signal?: AbortSignal): Promise<Extract<GetEvent, { type: 'done' }>> {
     const res = await this.request('POST', '/v1/get', request, signal)

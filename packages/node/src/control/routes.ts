@@ -1,9 +1,11 @@
 /** The control API's routes: validate the request, call the node, shape the answer */
+import { once } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isAbsolute } from 'node:path'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { decodeTicket, isTicket, parseFileRef } from '@peershare/protocol'
-import { FileNotFoundError } from '../errors.js'
+import { decodeTicket, formatFileId, isTicket, parseFileRef } from '@peershare/protocol'
+import { checkContent, verifiedContent } from '../download/content-stream.js'
+import { DownloadTimeoutError, FileNotFoundError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { ContentStatus } from '../store/file-store.js'
@@ -27,6 +29,8 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (ticket != null) return sendJson(res, 200, ticketInfo(await node.ticket(ticket[1])))
   if (route === 'POST /v1/get') return startGet(node, res, getArgs(body))
   if (route === 'GET /v1/transfers') return sendJson(res, 200, { transfers: node.transfers.list() })
+  const content = /^GET \/v1\/content\/([A-Za-z0-9]+)$/.exec(route)
+  if (content != null) return streamContent(node, res, content[1])
   const control = /^POST \/v1\/transfers\/([A-Za-z0-9]+)\/(pause|resume|cancel)$/.exec(route)
   if (control != null) return sendJson(res, 200, await controlTransfer(node, node.transferId(control[1]), control[2]))
   if (route === 'GET /v1/limits') return sendJson(res, 200, node.bandwidth.limits())
@@ -91,6 +95,10 @@ function getArgs (body: unknown): GetRequest {
   if (req.output != null && typeof req.output !== 'string') throw badRequest('"output" is a path')
   if (req.cwd != null && (typeof req.cwd !== 'string' || !isAbsolute(req.cwd))) throw badRequest('"cwd" is an absolute path')
   if (req.priority != null && !['low', 'normal', 'high'].includes(req.priority)) throw badRequest('"priority" is low, normal or high')
+  if (req.force != null && typeof req.force !== 'boolean') throw badRequest('"force" is true or false')
+  if (req.stream != null && typeof req.stream !== 'boolean') throw badRequest('"stream" is true or false')
+  if (req.stream === true && (req.output != null || req.detach === true)) throw badRequest('"stream" goes without "output" and "detach"')
+  if (req.timeout != null && (typeof req.timeout !== 'number' || !(req.timeout > 0) || req.timeout > 2 ** 31 - 1)) throw badRequest('"timeout" is a positive number of ms')
   return req as GetRequest
 }
 
@@ -102,23 +110,79 @@ function getArgs (body: unknown): GetRequest {
 async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequest): Promise<void> {
   const from = args.peer == null ? undefined : parseMultiaddr(args.peer)
   for (const peer of args.peers ?? []) parseMultiaddr(peer)
-  const options = { from, peers: args.peers, output: args.output, cwd: args.cwd, priority: args.priority }
+  const options = { from, peers: args.peers, output: args.output, cwd: args.cwd, priority: args.priority, force: args.force, stream: args.stream }
   if (args.detach === true) {
     const transfer = await node.download(args.ref, options)
     return sendJson(res, 200, transfer.progress())
   }
   await streamNdjson<GetEvent>(res, async (send, signal) => {
-    const transfer = await node.download(args.ref, { ...options, signal })
+    // a file the node holds already is read from the store
+    const held = args.stream === true ? await storedFile(node, args.ref) : undefined
+    if (held != null) return send({ type: 'done', file: fileInfo(held), path: '' })
+    const timeout = args.timeout == null ? undefined : AbortSignal.timeout(args.timeout)
+    const transfer = await node.download(args.ref, { ...options, signal: timeout == null ? signal : AbortSignal.any([signal, timeout]) })
+      .catch((err: Error) => { throw timeout?.aborted === true ? timedOut(args.timeout ?? 0, 'no source answered') : err })
     const unsubscribe = transfer.onProgress(p => { send({ type: 'progress', ...p }) })
     signal.addEventListener('abort', unsubscribe)
     try {
       send({ type: 'progress', ...transfer.progress() })
-      const record = await transfer.done()
+      const record = await untilTimeout(transfer.done(), timeout)
+      if (record == null) {
+        // gave up: the download stays, paused, for `resume` or `cancel`
+        const last = transfer.progress()
+        await transfer.pause()
+        throw timedOut(args.timeout ?? 0, `${last.stallMessage ?? `${last.state}, ${last.bytesDone} bytes done`}; the download is paused: \`peershare resume ${transfer.fileId}\` continues it, \`peershare cancel ${transfer.fileId}\` deletes it`)
+      }
       send({ type: 'done', file: fileInfo(record), path: record.location.kind === 'path' ? record.location.path : '' })
     } finally {
       unsubscribe()
     }
   })
+}
+
+/** The stored record of a file named by file id, if the node holds it */
+async function storedFile (node: PeershareNode, ref: string): Promise<FileRecord | undefined> {
+  const parsed = parseFileRef(ref)
+  return parsed.kind === 'file-id' ? (await node.store.get(formatFileId(parsed.fileId)))?.record : undefined
+}
+
+/** `done` settled, or undefined once `timeout` aborts first */
+async function untilTimeout<T> (done: Promise<T>, timeout: AbortSignal | undefined): Promise<T | undefined> {
+  if (timeout == null) return done
+  const expired = Promise.withResolvers<undefined>()
+  const onAbort = (): void => { expired.resolve(undefined) }
+  if (timeout.aborted) onAbort()
+  timeout.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await Promise.race([done, expired.promise])
+  } finally {
+    timeout.removeEventListener('abort', onAbort)
+  }
+}
+
+function timedOut (ms: number, why: string): Error {
+  return new DownloadTimeoutError(`Gave up after ${ms / 1000} s: ${why}`)
+}
+
+/**
+ * The verified bytes of a file, in order, as they arrive (octet stream). A failure
+ * after the first byte breaks the connection, so a client never mistakes a
+ * truncated stream for the whole file (it also checks the length against the size).
+ */
+async function streamContent (node: PeershareNode, res: ServerResponse, fileId: string): Promise<void> {
+  const sources = { store: node.store, transfers: node.transfers }
+  await checkContent(sources, fileId)
+  const controller = new AbortController()
+  res.on('close', () => { controller.abort() })
+  res.writeHead(200, { 'content-type': 'application/octet-stream' })
+  try {
+    for await (const chunk of verifiedContent(sources, fileId, controller.signal)) {
+      if (!res.write(chunk)) await once(res, 'drain', { signal: controller.signal })
+    }
+    res.end()
+  } catch {
+    res.destroy()
+  }
 }
 
 async function controlTransfer (node: PeershareNode, fileId: string, action: string): Promise<unknown> {

@@ -10,6 +10,8 @@
  * - End game: once every missing chunk is in flight, an idle source may fetch a
  *   chunk another source is already fetching; the first copy wins and the caller
  *   cancels the others.
+ * - In order (`inOrder`, a download read as it arrives, `get -o -`): the lowest
+ *   missing chunk a source has comes first, so the verified prefix grows steadily.
  */
 import type { Bitfield } from '@peershare/protocol'
 
@@ -26,10 +28,13 @@ export class ChunkPicker {
   /** chunk -> sources fetching it */
   private readonly fetching = new Map<number, Set<string>>()
 
-  constructor (count: number, done: Bitfield) {
+  private readonly inOrder: boolean
+
+  constructor (count: number, done: Bitfield, options: { inOrder?: boolean } = {}) {
     this.count = count
     this.done = done
     this.availability = new Uint16Array(count)
+    this.inOrder = options.inOrder === true
   }
 
   addSource (id: string, have: Bitfield): void {
@@ -99,6 +104,7 @@ export class ChunkPicker {
     let scanned = 0
     for (let i = 0; i < this.count && scanned < SCAN_LIMIT; i++) {
       if (this.done.has(i) || this.fetching.has(i) || !have.has(i)) continue
+      if (this.inOrder) return i
       scanned++
       if (best === undefined || this.availability[i] < this.availability[best]) best = i
       if (this.availability[best] <= 1) break

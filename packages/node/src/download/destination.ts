@@ -1,23 +1,88 @@
 /** Where a download goes: the output the user named, or the file's (sanitised) name */
-import { lstat } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import type { FileMetadata } from '@peershare/protocol'
-import { OutputExistsError } from '../errors.js'
+import { link, lstat, rename, stat } from 'node:fs/promises'
+import { dirname, join, resolve, sep } from 'node:path'
+import { type FileMetadata, bytesToHex } from '@peershare/protocol'
+import { OutputExistsError, PeerMisbehavedError, fsError } from '../errors.js'
 import { mkdirForUser } from '../file-modes.js'
+import type { FileLocation, FileRecord } from '../store/file-record.js'
+import type { DownloadContent } from './download-content.js'
+import type { TransferRecord } from './transfer-store.js'
 
 export interface DestinationOptions {
-  /** destination file, or an existing directory to put the file in under its own name */
+  /**
+   * destination file; an existing directory, or any path ending in `/`, is a
+   * directory (created when missing) to put the file in under its own name
+   */
   output?: string
   /** directory for a relative `output`, or for the file when no `output` is given */
   cwd?: string
+  /** replace an existing output file (never a directory) @default false */
+  force?: boolean
 }
 
-/** The destination path (its directory created if missing); fails if a file is there already */
+/** True when `output` names a directory by its form (a trailing separator) */
+export function namesDirectory (output: string): boolean {
+  return output.endsWith('/') || output.endsWith(sep)
+}
+
+/** The destination path (its directory created if missing); fails if a file is there already, unless `force` */
 export async function destinationPath (options: DestinationOptions, metadata: FileMetadata): Promise<string> {
   const base = options.cwd ?? process.cwd()
   let output = options.output == null ? join(base, metadata.name) : resolve(base, options.output)
-  if ((await lstat(output).catch(() => undefined))?.isDirectory() === true) output = join(output, metadata.name)
-  if (await lstat(output).then(() => true, () => false)) throw new OutputExistsError(`Output exists: ${output}`)
+  if (options.output != null && namesDirectory(options.output)) {
+    await mkdirForUser(output).catch((err: any) => { throw fsError(err, output) })
+    output = join(output, metadata.name)
+  } else if ((await lstat(output).catch(() => undefined))?.isDirectory() === true) {
+    output = join(output, metadata.name)
+  }
+  await checkOutput(output, options.force === true)
   await mkdirForUser(dirname(output))
   return output
+}
+
+/** Refuses an existing output: any with `force` off, a directory always */
+export async function checkOutput (output: string, force: boolean): Promise<void> {
+  const existing = await lstat(output).catch(() => undefined)
+  if (existing != null && (!force || existing.isDirectory())) throw new OutputExistsError(`Output exists: ${output}${existing.isDirectory() ? '' : ' (--force replaces it)'}`)
+}
+
+/**
+ * Puts the finished file at `output`: a hard link, which fails rather than replace a
+ * file that appeared meanwhile; with `force`, a rename that replaces it atomically.
+ */
+export async function placeFile (from: string, output: string, force: boolean): Promise<void> {
+  try {
+    if (force) await rename(from, output)
+    else await link(from, output)
+  } catch (err: any) {
+    throw err.code === 'EEXIST' ? new OutputExistsError(`Output exists: ${output}; the verified download stays at ${from}`) : fsError(err, output)
+  }
+}
+
+/**
+ * The end of a download, every chunk written and synced: checks the whole-file
+ * SHA-256, puts the file at its output (the blob path for a download into the repo)
+ * and describes it as a stored file.
+ */
+export async function placeDownload (content: DownloadContent, transfer: TransferRecord): Promise<FileRecord> {
+  const { manifest, partial } = content
+  if (!(await content.wholeFileMatches())) {
+    throw new PeerMisbehavedError(`The manifest of ${transfer.fileId} gives a SHA-256 its chunks do not have`)
+  }
+  await partial.close()
+  const output = transfer.output ?? ''
+  const intoRepo = transfer.destination?.repo === true
+  await placeFile(partial.path, output, transfer.destination?.force === true || intoRepo)
+  await partial.remove()
+  const info = await stat(output)
+  const location: FileLocation = intoRepo ? { kind: 'blob' } : { kind: 'path', path: output, size: info.size, mtimeMs: info.mtimeMs }
+  return {
+    fileId: transfer.fileId,
+    sha256: bytesToHex(manifest.sha256),
+    size: manifest.size,
+    chunkSize: manifest.chunkSize,
+    metadata: transfer.metadata ?? { name: transfer.fileId, mimeType: 'application/octet-stream', description: '', tags: [], created: 0 },
+    location,
+    added: Date.now()
+  }
 }

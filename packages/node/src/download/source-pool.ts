@@ -1,20 +1,23 @@
 /**
  * The sources of one download: which peers it fetches from now, which it is dialling,
- * which failed lately (retried after `sourceRefreshInterval`), which are banned for bad
- * data, and which asked us for the same file. It finds sources among the peers the
- * download remembers, the interested ones and the DHT's providers, up to `maxSources`,
- * and runs a SourceWorker for each.
+ * which failed lately (retried after `sourceRefreshInterval`, or at each look while
+ * the download is stalled), which are banned for bad data, and which asked us for the
+ * same file. It finds sources among the peers the download remembers, the interested
+ * ones and the DHT's providers, up to `maxSources`, and runs a SourceWorker for each.
+ * With none delivering, it says why (`stall`).
  */
 import type { Logger } from '@libp2p/interface'
 import { type FileRef, parseFileId } from '@peershare/protocol'
-import { FileNotFoundError, PeerMisbehavedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import { SourceWorker, type WorkerHost } from './source-worker.js'
+import type { StallReason } from './transfer-progress.js'
 
 /** Peers that asked us for this file, remembered as possible sources */
 const MAX_INTERESTED = 256
 /** Sources remembered in a download's record, for after a restart */
 const MAX_REMEMBERED = 64
+/** DHT providers remembered (in memory) to tell "nobody has it" from "nobody answers" */
+const MAX_SEEN = 256
 
 export interface TransferSettings {
   maxSources: number
@@ -22,8 +25,8 @@ export interface TransferSettings {
   maxStrikes: number
   /** how often to look for more sources while running (ms) */
   sourceRefreshInterval: number
-  /** give up when no source could be reached for this long (ms) */
-  noSourceTimeout: number
+  /** longest wait between looks for sources while stalled (ms): the waits double from 2 s up to it */
+  stallRetryMax: number
   /** how often verified chunks are synced and recorded (ms) */
   checkpointInterval: number
 }
@@ -36,8 +39,19 @@ export interface SourceFinder {
   providers(fileId: string, signal: AbortSignal): AsyncIterable<string>
 }
 
+/** The download a pool serves: a worker host once its manifest is known */
+export interface PoolHost extends WorkerHost {
+  readonly fileId: string
+  readonly name: string
+  readonly running: boolean
+  /** true once the manifest is known (workers need it) */
+  readonly ready: boolean
+  /** takes the manifest (and name) from the first verified session; rejects if the download cannot go on */
+  adopt(session: FetchSession): Promise<void>
+}
+
 export interface SourcePoolInit {
-  host: WorkerHost & { readonly fileId: string, readonly name: string, readonly running: boolean }
+  host: PoolHost
   finder: SourceFinder
   settings: TransferSettings
   log: Logger
@@ -47,6 +61,9 @@ export interface SourcePoolInit {
   rememberedChanged(): void
 }
 
+/** Why a peer could not be used lately */
+type Failure = 'unreachable' | 'not-found' | 'busy'
+
 export class SourcePool {
   private readonly workers = new Map<string, SourceWorker>()
   private readonly opening = new Set<string>()
@@ -54,8 +71,10 @@ export class SourcePool {
   private readonly banned = new Set<string>()
   private readonly strikes = new Map<string, number>()
   private readonly interested = new Set<string>()
-  private lastSourceAt = Date.now()
+  private readonly failures = new Map<string, Failure>()
+  private readonly seen = new Set<string>()
   private lastError: Error | undefined
+  private looking = false
 
   constructor (private readonly init: SourcePoolInit) {}
 
@@ -79,30 +98,55 @@ export class SourcePool {
     return [...this.workers.keys()]
   }
 
-  /** Starts the no-source clock afresh (a download starting or resuming) */
-  restartClock (): void {
-    this.lastSourceAt = Date.now()
+  /** True when no source is delivering and none is being opened */
+  stalled (): boolean {
+    return this.workers.size === 0 && this.opening.size === 0
   }
 
-  /** True when nothing fetched or dialled for `noSourceTimeout` */
-  starved (): boolean {
-    return this.workers.size === 0 && this.opening.size === 0 && Date.now() - this.lastSourceAt > this.init.settings.noSourceTimeout
+  /** Why nothing delivers: a stable reason and a line for a person */
+  stall (): { reason: StallReason, message: string } {
+    const known = new Set([...this.init.remembered.map(peerIdOf), ...this.interested, ...this.seen, ...this.banned])
+    const usable = [...known].filter(p => !this.banned.has(p))
+    if (known.size === 0) return { reason: 'no-providers', message: 'no providers found' }
+    if (usable.length === 0) return { reason: 'all-banned', message: `all sources banned: ${[...this.banned].join(', ')} sent data that fails verification` }
+    const failures = usable.map(p => this.failures.get(p))
+    if (failures.every(f => f === 'not-found')) return { reason: 'no-providers', message: `no providers found: the ${usable.length} peer(s) asked do not have it` }
+    if (failures.every(f => f === 'busy' || f === 'not-found')) return { reason: 'paused-by-sources', message: 'paused by every source: they are busy' }
+    const last = this.lastError == null ? '' : ` (last: ${this.lastError.message})`
+    return { reason: 'providers-unreachable', message: `providers unreachable: ${usable.length} known, none answers${last}` }
   }
 
   wantsMore (): boolean {
     return this.workers.size < this.init.settings.maxSources
   }
 
-  /** Tries remembered and interested peers, then the DHT's providers */
-  async find (signal: AbortSignal): Promise<void> {
-    for (const peer of [...this.init.remembered, ...this.interested]) this.tryOpen(peer, signal)
+  /**
+   * Tries remembered and interested peers, then the DHT's providers; one look at a
+   * time. `retryFailed` (a stalled download) asks peers that failed lately again.
+   */
+  async find (signal: AbortSignal, retryFailed = false): Promise<void> {
+    for (const peer of [...this.init.remembered, ...this.interested]) this.tryOpen(peer, signal, retryFailed)
+    // a DHT lookup may take up to lookupTimeout: known peers above are asked again meanwhile, the DHT not
+    if (this.looking) return
+    this.looking = true
     try {
       for await (const peer of this.init.finder.providers(this.init.host.fileId, signal)) {
+        if (this.seen.size < MAX_SEEN) this.seen.add(peer)
         if (this.workers.size + this.opening.size >= this.init.settings.maxSources) break
-        this.tryOpen(peer, signal)
+        this.tryOpen(peer, signal, retryFailed)
       }
     } catch (err: any) {
       this.init.log('provider lookup for %s failed: %s', this.init.host.fileId, err.message)
+    } finally {
+      this.looking = false
+    }
+  }
+
+  /** More peers said to have the file (a later `get --peer`): remembered, and tried now */
+  suggest (targets: string[], signal: AbortSignal): void {
+    for (const target of targets) {
+      this.remember(target)
+      this.tryOpen(target, signal, true)
     }
   }
 
@@ -113,26 +157,36 @@ export class SourcePool {
     if (this.init.host.running) this.tryOpen(peer, signal)
   }
 
-  /** Runs a worker on an open session (or closes it if the peer is fetched from already, or banned) */
-  add (session: FetchSession): void {
+  /**
+   * Runs a worker on an open session (or closes it if the peer is fetched from
+   * already, or banned). The first session of a download without a manifest gives it one.
+   */
+  async add (session: FetchSession): Promise<void> {
     const peer = session.peer.toString()
-    if (this.workers.has(peer) || this.banned.has(peer) || !this.init.host.running) {
+    const host = this.init.host
+    if (!host.ready && host.running && !this.banned.has(peer)) {
+      try {
+        await host.adopt(session)
+      } catch (err: any) {
+        session.abort(err)
+        return
+      }
+    }
+    if (this.workers.has(peer) || this.banned.has(peer) || !host.running || !host.ready) {
       void session.complete()
       return
     }
-    const worker = new SourceWorker(this.init.host, session)
+    const worker = new SourceWorker(host, session)
     this.workers.set(peer, worker)
-    this.lastSourceAt = Date.now()
+    this.failures.delete(peer)
     this.remember(peer)
     worker.run()
       .catch((err: any) => {
-        this.failedAt.set(peer, Date.now())
-        this.lastError = err
-        this.init.log('source %s dropped from %s: %s', peer, this.init.host.fileId, err.message)
+        this.failed(peer, err)
+        this.init.log('source %s dropped from %s: %s', peer, host.fileId, err.message)
       })
       .finally(() => {
         this.workers.delete(peer)
-        this.lastSourceAt = Date.now()
         // its chunks in flight are free again: let the others take them
         this.wakeAll()
       })
@@ -156,35 +210,36 @@ export class SourcePool {
     for (const worker of this.workers.values()) worker.wake()
   }
 
-  /** Why the download cannot go on: naming a banned peer when there is one */
-  noSourceError (): Error {
-    const name = this.init.host.name
-    if (this.banned.size > 0) {
-      return new PeerMisbehavedError(`No source left for ${name}: ${[...this.banned].join(', ')} sent data that fails verification and was banned`)
-    }
-    const last = this.lastError == null ? '' : ` (last: ${this.lastError.message})`
-    return new FileNotFoundError(`No source for ${name} answered for ${this.init.settings.noSourceTimeout / 1000} s${last}`)
-  }
-
-  private tryOpen (target: string, signal: AbortSignal): void {
+  private tryOpen (target: string, signal: AbortSignal, retryFailed = false): void {
     const id = peerIdOf(target)
-    const retryAfter = (this.failedAt.get(id) ?? 0) + this.init.settings.sourceRefreshInterval
+    const retryAfter = retryFailed ? 0 : (this.failedAt.get(id) ?? 0) + this.init.settings.sourceRefreshInterval
     if (this.workers.has(id) || this.opening.has(id) || this.banned.has(id) || Date.now() < retryAfter) return
     if (this.workers.size + this.opening.size >= this.init.settings.maxSources) return
     this.opening.add(id)
     this.init.finder.open(target, { kind: 'file-id', fileId: parseFileId(this.init.host.fileId) }, signal)
-      .then(session => { this.add(session) })
+      // the peer counts as being opened until its worker runs (or adopting the manifest failed)
+      .then(async session => { await this.add(session) })
       .catch((err: any) => {
-        this.failedAt.set(id, Date.now())
+        this.failed(id, err)
         this.init.log('source %s for %s: %s', target, this.init.host.fileId, err.message)
       })
       .finally(() => { this.opening.delete(id) })
   }
 
+  /** Records why a peer failed; one whose Offer fails verification is lying and is banned */
+  private failed (peer: string, err: any): void {
+    this.failedAt.set(peer, Date.now())
+    this.lastError = err
+    if (err?.name === 'PeerMisbehavedError') this.banned.add(peer)
+    else if (err?.name === 'FileNotFoundError') this.failures.set(peer, 'not-found')
+    else if (err?.name === 'SourceBusyError') this.failures.set(peer, 'busy')
+    else this.failures.set(peer, 'unreachable')
+  }
+
   /** Remembers a source by peer id, so a restarted download can ask it again */
   private remember (peer: string): void {
     const list = this.init.remembered
-    if (list.some(s => peerIdOf(s) === peer)) return
+    if (list.some(s => peerIdOf(s) === peerIdOf(peer))) return
     list.push(peer)
     list.splice(0, Math.max(0, list.length - MAX_REMEMBERED))
     this.init.rememberedChanged()

@@ -2,7 +2,11 @@
  * The downloads of a node: starts them (or attaches to one already running for the
  * same file), lists and controls them, restores them after a restart (re-verifying
  * what the partial file holds), and offers their verified chunks to other peers.
+ * A download by file id starts at once, even when nobody has the file yet: it waits,
+ * stalled, for a source (its manifest comes with the first one).
  */
+import { lstat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import {
@@ -14,13 +18,14 @@ import {
   parseFileId,
   verifyManifest
 } from '@peershare/protocol'
-import { FileNotFoundError } from '../errors.js'
+import { FileNotFoundError, TransferFinishedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
-import { type DestinationOptions, destinationPath } from './destination.js'
+import { type DestinationOptions, checkOutput, namesDirectory } from './destination.js'
+import { DownloadContent } from './download-content.js'
 import { PartialFile } from './partial-file.js'
 import { type SourceFinder, Transfer, type TransferComponents, type TransferProgress } from './transfer.js'
-import type { TransferStore } from './transfer-store.js'
+import type { TransferRecord, TransferStore } from './transfer-store.js'
 
 export interface StartOptions extends DestinationOptions {
   /** a peer that has the file, asked first; without it the DHT is asked */
@@ -28,7 +33,12 @@ export interface StartOptions extends DestinationOptions {
   /** more peers known to have the file (multiaddrs with /p2p/, or peer ids), tried at once */
   peers?: string[]
   priority?: Priority
-  /** cancels finding the first source (the download itself then runs on its own) */
+  /**
+   * download into the node's repo instead of `output`, fetching chunks in order, so
+   * the file can be read as it arrives (`get -o -`); kept and served like a shared file
+   */
+  stream?: boolean
+  /** cancels finding the first source by SHA-256 (the download itself then runs on its own) */
   signal?: AbortSignal
 }
 
@@ -36,6 +46,8 @@ export interface TransferManagerComponents extends Omit<TransferComponents, 'fin
   finder: SourceFinder
   /** the first source: `from`, or a provider from the DHT */
   openFirst(ref: FileRef, options: { from?: PeerId | Multiaddr, signal?: AbortSignal }): Promise<FetchSession>
+  /** the node keeps this file already (a finished download): for a clear answer to pause/resume/cancel */
+  isStored(fileId: string): Promise<boolean>
   transfers: TransferStore
   log: Logger
 }
@@ -45,11 +57,21 @@ export class TransferManager implements PartialFiles {
 
   constructor (private readonly components: TransferManagerComponents) {}
 
-  /** Starts downloading `ref`, or returns the download of that file already under way */
+  /**
+   * Starts downloading `ref`, or returns the download of that file already under way.
+   * By file id the download starts at once (stalled until a source answers); by
+   * SHA-256 a first source must answer to say which file id it is (else FileNotFoundError).
+   */
   async start (ref: FileRef, options: StartOptions = {}): Promise<Transfer> {
+    const peers = [...new Set([...(options.from == null ? [] : [options.from.toString()]), ...(options.peers ?? [])])]
     if (ref.kind === 'file-id') {
-      const existing = this.transfers.get(formatFileId(ref.fileId))
-      if (existing != null) return this.revive(existing)
+      const fileId = formatFileId(ref.fileId)
+      const existing = this.transfers.get(fileId)
+      if (existing != null) {
+        this.revive(existing).suggest(peers)
+        return existing
+      }
+      return this.create(fileId, peers, options)
     }
     const session = await this.openFirst(ref, options)
     const fileId = formatFileId(session.fileId)
@@ -59,34 +81,41 @@ export class TransferManager implements PartialFiles {
       return existing
     }
     try {
-      const output = await destinationPath(options, session.metadata)
-      const partial = await PartialFile.create(`${output}.peershare-partial`, session.manifest, output)
-      const record = {
-        fileId,
-        output,
-        partialPath: partial.path,
-        metadata: session.metadata,
-        priority: options.priority ?? 'normal',
-        state: 'running' as const,
-        sources: [...new Set([...(options.from == null ? [] : [options.from.toString()]), ...(options.peers ?? [])])],
-        created: Date.now()
-      }
-      await this.components.transfers.save(record, session.manifestBytes)
-      const transfer = new Transfer(this.components, record, session.manifest, session.manifestBytes, new Bitfield(session.manifest.chunkHashes.length), partial)
-      this.track(transfer)
-      transfer.start(session)
-      return transfer
+      return await this.create(fileId, peers, options, session)
     } catch (err: any) {
       session.abort(err)
       throw err
     }
   }
 
+  /** A new download: its record saved before anything else, so a restart resumes it */
+  private async create (fileId: string, sources: string[], options: StartOptions, first?: FetchSession): Promise<Transfer> {
+    // an output named outright must not exist (its directory form is fine): say so now, not when a source answers
+    if (options.stream !== true && options.output != null && !namesDirectory(options.output)) {
+      const output = resolve(options.cwd ?? process.cwd(), options.output)
+      if ((await lstat(output).catch(() => undefined))?.isDirectory() !== true) await checkOutput(output, options.force === true)
+    }
+    const record: TransferRecord = {
+      fileId,
+      destination: options.stream === true ? { repo: true } : { output: options.output, cwd: options.cwd, force: options.force },
+      ...(options.stream === true ? { inOrder: true } : {}),
+      priority: options.priority ?? 'normal',
+      state: 'running',
+      sources,
+      created: Date.now()
+    }
+    await this.components.transfers.save(record)
+    const transfer = new Transfer(this.components, record)
+    this.track(transfer)
+    transfer.start(first)
+    return transfer
+  }
+
   /** The first source: `from`, else the first of `peers` that answers, else a DHT provider */
   private async openFirst (ref: FileRef, options: StartOptions): Promise<FetchSession> {
     if (options.from == null) {
       for (const peer of options.peers ?? []) {
-        const signal = options.signal ?? AbortSignal.timeout(this.components.settings.noSourceTimeout)
+        const signal = options.signal ?? AbortSignal.timeout(this.components.settings.sourceRefreshInterval)
         try {
           return await this.components.finder.open(peer, ref, signal)
         } catch (err: any) {
@@ -107,43 +136,56 @@ export class TransferManager implements PartialFiles {
   }
 
   async pause (fileId: string): Promise<TransferProgress> {
-    const transfer = this.require(fileId)
+    const transfer = await this.require(fileId)
     await transfer.pause()
     return transfer.progress()
   }
 
   async resume (fileId: string): Promise<TransferProgress> {
-    const transfer = this.require(fileId)
+    const transfer = await this.require(fileId)
     transfer.start()
     return transfer.progress()
   }
 
   async cancel (fileId: string): Promise<void> {
-    await this.require(fileId).cancel()
+    await (await this.require(fileId)).cancel()
     this.transfers.delete(fileId)
   }
 
-  /** Loads downloads interrupted by a stop or crash; checks their partial files; resumes those that were running */
-  async restore (): Promise<void> {
+  /**
+   * Loads downloads interrupted by a stop or crash; checks their partial files;
+   * resumes those that were running (stalled ones too). Returns what it loaded.
+   */
+  async restore (): Promise<Transfer[]> {
+    const restored: Transfer[] = []
     for (const saved of await this.components.transfers.all()) {
       const { record } = saved
       try {
-        const manifest = await verifyManifest(parseFileId(record.fileId), saved.manifestBytes)
-        const count = manifest.chunkHashes.length
-        const durable = saved.verified.byteLength === Math.ceil(count / 8) ? Bitfield.decode(count, saved.verified) : new Bitfield(count)
-        const partial = await PartialFile.reopen(record.partialPath, manifest)
-        const damaged = await partial.recheck(durable)
-        if (damaged > 0) {
-          this.components.log('%d damaged chunks in %s will be fetched again', damaged, record.partialPath)
-          await this.components.transfers.saveVerified(record.fileId, durable.toBytes())
-        }
-        const transfer = new Transfer(this.components, record, manifest, saved.manifestBytes, durable, partial)
+        const content = saved.manifestBytes == null ? undefined : await this.reopen(record, saved.manifestBytes, saved.verified)
+        const transfer = new Transfer(this.components, record, content)
         this.track(transfer)
+        restored.push(transfer)
         if (record.state === 'running') transfer.start()
       } catch (err: any) {
         this.components.log('cannot restore download of %s: %s', record.fileId, err.message)
       }
     }
+    return restored
+  }
+
+  /** The partial file of a saved download, every chunk recorded as verified hashed again */
+  private async reopen (record: TransferRecord, manifestBytes: Uint8Array, verified: Uint8Array): Promise<DownloadContent> {
+    const manifest = await verifyManifest(parseFileId(record.fileId), manifestBytes)
+    const count = manifest.chunkHashes.length
+    const durable = verified.byteLength === Math.ceil(count / 8) ? Bitfield.decode(count, verified) : new Bitfield(count)
+    if (record.partialPath == null) throw new Error('the record names no partial file')
+    const partial = await PartialFile.reopen(record.partialPath, manifest)
+    const damaged = await partial.recheck(durable)
+    if (damaged > 0) {
+      this.components.log('%d damaged chunks in %s will be fetched again', damaged, record.partialPath)
+      await this.components.transfers.saveVerified(record.fileId, durable.toBytes())
+    }
+    return new DownloadContent(manifest, manifestBytes, durable, partial, record.inOrder)
   }
 
   /** Stops every download for a node shutdown; each resumes on the next start */
@@ -154,10 +196,16 @@ export class TransferManager implements PartialFiles {
 
   find (wanted: WantedFile): ServableFile | undefined {
     for (const transfer of this.transfers.values()) {
+      if (!transfer.ready) continue
       const match = 'fileId' in wanted ? transfer.fileId === wanted.fileId : bytesToHex(transfer.manifest.sha256) === wanted.sha256
       if (match && transfer.state !== 'cancelled') return transfer.servable()
     }
     return undefined
+  }
+
+  /** A peer connected: stalled downloads look for sources again at once (it may be one come back) */
+  wake (): void {
+    for (const transfer of this.transfers.values()) transfer.wake()
   }
 
   noteInterest (fileId: string, peer: PeerId): void {
@@ -175,9 +223,12 @@ export class TransferManager implements PartialFiles {
     return transfer
   }
 
-  private require (fileId: string): Transfer {
+  private async require (fileId: string): Promise<Transfer> {
     const transfer = this.transfers.get(fileId)
-    if (transfer == null) throw new FileNotFoundError(`No download of ${fileId}`)
-    return transfer
+    if (transfer != null) return transfer
+    if (await this.components.isStored(fileId)) {
+      throw new TransferFinishedError(`The download of ${fileId} is finished: the file is in place (\`peershare ls\` shows it, \`peershare rm\` forgets it)`)
+    }
+    throw new FileNotFoundError(`No download of ${fileId}`)
   }
 }

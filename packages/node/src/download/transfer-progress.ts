@@ -1,7 +1,17 @@
 /** What a download reports about itself: to the control API, the CLI and tests */
 import type { Bitfield, Manifest, Priority } from '@peershare/protocol'
 
-export type TransferStatus = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled'
+/** `stalled`: running, but no source is delivering; `stallReason` says why */
+export type TransferStatus = 'running' | 'stalled' | 'paused' | 'completed' | 'failed' | 'cancelled'
+
+/**
+ * Why a running download has no source delivering (stable codes for scripts):
+ * - `no-providers`: nobody is known to have the file (no provider found, given peers lack it)
+ * - `providers-unreachable`: peers that should have it cannot be reached or stopped answering
+ * - `all-banned`: every peer known to have it sent data that failed verification
+ * - `paused-by-sources`: every source reached refuses for now (busy)
+ */
+export type StallReason = 'no-providers' | 'providers-unreachable' | 'all-banned' | 'paused-by-sources'
 
 export interface TransferProgress {
   fileId: string
@@ -10,11 +20,18 @@ export interface TransferProgress {
   state: TransferStatus
   priority: Priority
   bytesDone: number
-  bytesTotal: number
-  /** bytes per second over the last few seconds */
+  /** null until a source's verified manifest gives the size */
+  bytesTotal: number | null
+  /** bytes per second over the last few seconds (decays to 0 when nothing arrives) */
   rate: number
-  /** seconds left at the current rate, when known */
-  eta?: number
+  /** seconds left at the current rate; null when unknown (nothing arriving, or size unknown) */
+  eta: number | null
+  /** why a `stalled` download waits; null otherwise */
+  stallReason: StallReason | null
+  /** the same for a person; null when not stalled */
+  stallMessage: string | null
+  /** seconds until a stalled download looks for sources again; null when not stalled */
+  nextLookIn: number | null
   /** sources being fetched from now */
   sources: number
   /** per source: chunks and bytes it delivered in this run, and its current rate if still active */

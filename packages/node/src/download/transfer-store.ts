@@ -2,6 +2,7 @@
  * Download state that survives a restart, under `/peershare/transfers/<file id>` in
  * the datastore: what is being fetched, to where, with which options, from whom, and
  * the verified-chunk bitfield (written only after the chunks it lists are synced).
+ * A download whose manifest no source has given yet has a record and no manifest.
  */
 import { Key, type Datastore } from 'interface-datastore'
 import type { FileMetadata, Priority } from '@peershare/protocol'
@@ -12,9 +13,14 @@ export type TransferState = 'running' | 'paused'
 
 export interface TransferRecord {
   fileId: string
-  output: string
-  partialPath: string
-  metadata: FileMetadata
+  /** where the file goes; set once the manifest and the offered name are known */
+  output?: string
+  partialPath?: string
+  metadata?: FileMetadata
+  /** what the user asked for, to resolve `output` when the manifest arrives */
+  destination?: { output?: string, cwd?: string, force?: boolean, repo?: boolean }
+  /** fetch chunks in order: the file is read as it arrives (`get -o -`) */
+  inOrder?: boolean
   priority: Priority
   state: TransferState
   /** peers (multiaddrs with /p2p/, or bare peer ids) that served or offered the file */
@@ -24,7 +30,8 @@ export interface TransferRecord {
 
 export interface SavedTransfer {
   record: TransferRecord
-  manifestBytes: Uint8Array
+  /** absent while no source has given the manifest */
+  manifestBytes?: Uint8Array
   verified: Uint8Array
 }
 
@@ -47,7 +54,8 @@ export class TransferStore {
     for await (const { key, value } of this.datastore.query({ prefix: PREFIX })) {
       if (!key.toString().endsWith('/record')) continue
       const record = JSON.parse(uint8ArrayToString(value)) as TransferRecord
-      const manifestBytes = await this.datastore.get(new Key(`${PREFIX}/${record.fileId}/manifest`))
+      const manifestKey = new Key(`${PREFIX}/${record.fileId}/manifest`)
+      const manifestBytes = (await this.datastore.has(manifestKey)) ? await this.datastore.get(manifestKey) : undefined
       const verifiedKey = new Key(`${PREFIX}/${record.fileId}/verified`)
       const verified = (await this.datastore.has(verifiedKey)) ? await this.datastore.get(verifiedKey) : new Uint8Array(0)
       out.push({ record, manifestBytes, verified })

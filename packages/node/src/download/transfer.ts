@@ -1,35 +1,40 @@
 /**
- * One download in the daemon: a verified manifest, a partial file, and workers
- * fetching from several sources at once. It finds sources (given peers, peers it
- * remembers, peers that ask us for the same file, DHT providers) and adds them as
- * they appear, up to `maxSources`; drops sources that fail; checkpoints (sync, then
- * record verified chunks) every `checkpointInterval` (500 ms by default); and on completion checks the
- * whole-file SHA-256, links the file into place and becomes a provider of it.
+ * One download in the daemon: a partial file and workers fetching from several
+ * sources at once. It finds sources (given peers, peers it remembers, peers that ask
+ * us for the same file, DHT providers) and adds them as they appear, up to
+ * `maxSources`; drops sources that fail; checkpoints (sync, then record verified
+ * chunks) every `checkpointInterval`; and on completion checks the whole-file
+ * SHA-256, puts the file in place and becomes a provider of it.
+ *
+ * A download may start before anyone has given its manifest (nobody reachable has
+ * the file yet): it waits, `stalled`, and takes the manifest and the file's name from
+ * the first source whose Offer verifies. With no source delivering it never fails:
+ * it says why (`stallReason`) and looks again (`LookSchedule`).
  */
-import { link, stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import type { Logger } from '@libp2p/interface'
-import { Bitfield, type Manifest, type Priority, bytesToHex } from '@peershare/protocol'
-import { equals } from 'uint8arrays/equals'
-import { AbortedError, OutputExistsError, PeerMisbehavedError, fsError } from '../errors.js'
+import { Bitfield, type Manifest, type Priority } from '@peershare/protocol'
+import { AbortedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { ServableFile } from '../exchange/servable.js'
 import type { FileRecord } from '../store/file-record.js'
-import type { ChunkData } from './chunk-data.js'
-import { ChunkPicker } from './chunk-picker.js'
-import type { PartialFile } from './partial-file.js'
-import { PrefixHasher } from './prefix-hasher.js'
-import { RateMeter } from './rate-meter.js'
 import { sleep } from '../signals.js'
-import { type SourceTotals, type TransferProgress, type TransferStatus, bytesHeld } from './transfer-progress.js'
-import { SourcePool, type SourceFinder, type TransferSettings } from './source-pool.js'
-import type { WorkerHost } from './source-worker.js'
+import type { ChunkData } from './chunk-data.js'
+import type { ChunkPicker } from './chunk-picker.js'
+import { destinationPath, placeDownload } from './destination.js'
+import { DownloadContent } from './download-content.js'
+import { LookSchedule } from './look-schedule.js'
+import { PartialFile } from './partial-file.js'
+import { RateMeter } from './rate-meter.js'
+import { type PoolHost, SourcePool, type SourceFinder, type TransferSettings } from './source-pool.js'
+import type { SourceTotals, TransferProgress, TransferStatus } from './transfer-progress.js'
 import type { TransferRecord, TransferStore } from './transfer-store.js'
 
 /** Chunk writes a download keeps in flight before a source must wait */
 const MAX_PENDING_WRITES = 4
 
 export type { SourceFinder, TransferSettings } from './source-pool.js'
-export type { SourceTotals, TransferProgress, TransferStatus } from './transfer-progress.js'
+export type { SourceTotals, StallReason, TransferProgress, TransferStatus } from './transfer-progress.js'
 
 export interface TransferComponents {
   finder: SourceFinder
@@ -37,20 +42,16 @@ export interface TransferComponents {
   takeDownload(bytes: number, priority: Priority, signal: AbortSignal): Promise<void>
   /** the download is complete and verified at `record.location`: keep and announce it */
   completed(record: FileRecord, manifestBytes: Uint8Array): Promise<void>
+  /** where a download into the repo (`destination.repo`) puts the file: the blob path */
+  blobPath(fileId: string): string
   settings: TransferSettings
   log: Logger
 }
 
-export class Transfer implements WorkerHost {
-  readonly manifest: Manifest
-  readonly picker: ChunkPicker
+export class Transfer implements PoolHost {
   private readonly record: TransferRecord
-  private readonly manifestBytes: Uint8Array
-  /** chunks verified, written and synced: what a restart may trust */
-  private readonly durable: Bitfield
-  /** chunks verified and written: what we serve to others */
-  private readonly have: Bitfield
-  private readonly unsynced = new Set<number>()
+  private content: DownloadContent | undefined
+  private adopting: Promise<void> | undefined
   private readonly pendingWrites = new Set<Promise<void>>()
   private readonly sources: SourcePool
   private readonly watchers = new Set<(index: number) => void>()
@@ -58,33 +59,24 @@ export class Transfer implements WorkerHost {
   private readonly meter = new RateMeter()
   private readonly delivered = new Map<string, { chunks: number, bytes: number }>()
   private lastCheckpoint = 0
-  private hasher: PrefixHasher
-  private hashing: Promise<void> = Promise.resolve()
   private status: TransferStatus
   private controller = new AbortController()
   private finished = Promise.withResolvers<FileRecord>()
   private bytesReceived = 0
   private error: TransferProgress['error']
-  /** a local failure (disk full, I/O error) that ends the download whatever the sources do */
+  /** a local failure (disk full, I/O error, output exists) that ends the download whatever the sources do */
   private fatal: Error | undefined
   private runLoop: Promise<void> | undefined
+  /** when to look for sources, and whether the download is stalled */
+  private readonly looks: LookSchedule
+  /** the node is stopping: the download resumes on the next start */
+  private stopping = false
 
-  constructor (
-    private readonly components: TransferComponents,
-    record: TransferRecord,
-    manifest: Manifest,
-    manifestBytes: Uint8Array,
-    durable: Bitfield,
-    private readonly partial: PartialFile
-  ) {
+  constructor (private readonly components: TransferComponents, record: TransferRecord, content?: DownloadContent) {
     this.record = record
-    this.manifest = manifest
-    this.manifestBytes = manifestBytes
-    this.durable = durable
-    this.have = new Bitfield(durable.length, durable.toBytes())
-    this.picker = new ChunkPicker(durable.length, new Bitfield(durable.length, durable.toBytes()))
-    this.hasher = new PrefixHasher(manifest, partial.handle)
+    this.content = content
     this.status = record.state
+    this.looks = new LookSchedule(components.settings)
     this.sources = new SourcePool({
       host: this,
       finder: components.finder,
@@ -101,11 +93,16 @@ export class Transfer implements WorkerHost {
   get priority (): Priority { return this.record.priority }
   get signal (): AbortSignal { return this.controller.signal }
   get state (): TransferStatus { return this.status }
-  get name (): string { return this.record.metadata.name }
+  /** the offered name; the file id until a source has answered */
+  get name (): string { return this.record.metadata?.name ?? this.record.fileId }
   get running (): boolean { return this.status === 'running' && !this.controller.signal.aborted }
+  /** true once a source's verified manifest is known */
+  get ready (): boolean { return this.content != null }
+  get manifest (): Manifest { return this.loaded().manifest }
+  get picker (): ChunkPicker { return this.loaded().picker }
 
   isDone (): boolean {
-    return this.have.complete
+    return this.content?.isDone() === true
   }
 
   /** Resolves with the stored file once complete; rejects if it fails or is cancelled */
@@ -119,19 +116,23 @@ export class Transfer implements WorkerHost {
   }
 
   progress (): TransferProgress {
-    const bytesDone = bytesHeld(this.manifest, this.have)
+    const bytesDone = this.content?.bytesDone() ?? 0
+    const bytesTotal = this.content?.manifest.size ?? null
     const rate = this.status === 'running' ? this.meter.rate : 0
-    const left = this.manifest.size - bytesDone
+    const stall = this.status === 'running' && this.looks.stalled ? this.sources.stall() : undefined
     return {
       fileId: this.fileId,
-      name: this.record.metadata.name,
-      output: this.record.output,
-      state: this.status,
+      name: this.name,
+      output: this.record.output ?? this.outputSoFar(),
+      state: stall != null ? 'stalled' : this.status,
       priority: this.priority,
       bytesDone,
-      bytesTotal: this.manifest.size,
+      bytesTotal,
       rate,
-      ...(rate > 0 ? { eta: left / rate } : {}),
+      eta: rate > 0 && bytesTotal != null ? (bytesTotal - bytesDone) / rate : null,
+      stallReason: stall?.reason ?? null,
+      stallMessage: stall?.message ?? null,
+      nextLookIn: stall == null ? null : this.looks.secondsToNextLook(),
       sources: this.sources.active,
       sourceStats: this.sourceTotals(),
       bytesReceived: this.bytesReceived,
@@ -140,22 +141,41 @@ export class Transfer implements WorkerHost {
     }
   }
 
+  /** Where the file goes, as far as it is known before the manifest: the output asked for, or the directory */
+  private outputSoFar (): string {
+    const { repo, cwd, output } = this.record.destination ?? {}
+    return repo === true ? '' : resolve(cwd ?? process.cwd(), output ?? '.')
+  }
+
   /** Starts (or restarts) fetching, with `first` as a source if given */
   start (first?: FetchSession): void {
     if (this.runLoop != null) {
-      if (first != null) this.sources.add(first)
+      if (first != null) void this.sources.add(first)
       return
     }
     if (this.status === 'failed') {
       this.finished = Promise.withResolvers<FileRecord>()
       this.finished.promise.catch(() => {})
       this.error = undefined
+      this.fatal = undefined
     }
+    // a manifest that could not be adopted (say, the output existed) is tried afresh
+    if (this.content == null) this.adopting = undefined
     this.status = 'running'
     this.record.state = 'running'
     this.controller = new AbortController()
-    this.sources.restartClock()
+    this.looks.reset()
     this.runLoop = this.run(first).finally(() => { this.runLoop = undefined })
+  }
+
+  /** More peers said to have the file (a `get --peer` attaching to this download) */
+  suggest (targets: string[]): void {
+    if (targets.length > 0 && this.running) this.sources.suggest(targets, this.controller.signal)
+  }
+
+  /** Something changed in the swarm (a peer connected): a stalled download looks for sources again now */
+  wake (): void {
+    this.looks.wake()
   }
 
   /** Stops fetching; keeps the partial file and state to resume later */
@@ -172,16 +192,18 @@ export class Transfer implements WorkerHost {
   async cancel (): Promise<void> {
     this.status = 'cancelled'
     await this.halt()
-    await this.partial.remove()
+    await this.content?.partial.remove()
     await this.components.transfers.delete(this.fileId)
-    this.finished.reject(new AbortedError(`Download of ${this.record.metadata.name} cancelled`))
+    this.finished.reject(new AbortedError(`Download of ${this.name} cancelled`))
     this.emit()
   }
 
   /** Stops for a node shutdown: state stays as it is, so the download resumes on restart */
   async shutdown (): Promise<void> {
+    // the run loop ending now is not a failure: the saved state must stay `running`
+    this.stopping = true
     await this.halt()
-    await this.partial.close()
+    await this.content?.partial.close()
   }
 
   /** A peer asked us for this file: it may be downloading it too, and have chunks */
@@ -189,23 +211,48 @@ export class Transfer implements WorkerHost {
     this.sources.noteInterest(peer, this.controller.signal)
   }
 
-  /** What we serve of this download to other peers */
-  servable (): ServableFile {
+  /** What we serve of this download to other peers; undefined before the manifest is known */
+  servable (): ServableFile | undefined {
+    const content = this.content
+    if (content == null || this.record.metadata == null) return undefined
     return {
       fileId: this.fileId,
-      manifest: this.manifest,
-      manifestBytes: this.manifestBytes,
+      manifest: content.manifest,
+      manifestBytes: content.manifestBytes,
       metadata: this.record.metadata,
-      have: new Bitfield(this.have.length, this.have.toBytes()),
-      watch: (onChunk) => {
-        this.watchers.add(onChunk)
-        return () => this.watchers.delete(onChunk)
-      },
-      open: async () => this.partial.reader()
+      have: new Bitfield(content.have.length, content.have.toBytes()),
+      watch: (onChunk) => this.watch(onChunk),
+      open: async () => content.partial.reader()
     }
   }
 
-  // WorkerHost
+  /** Calls `onChunk` with each chunk verified and written from now on; returns the unsubscribe */
+  watch (onChunk: (index: number) => void): () => void {
+    this.watchers.add(onChunk)
+    return () => this.watchers.delete(onChunk)
+  }
+
+  /** True when chunk `index` is verified and written (readable with `readChunk`) */
+  holds (index: number): boolean {
+    return this.content?.have.has(index) === true
+  }
+
+  /** A verified chunk from the partial file (fails once the download completed and closed it) */
+  async readChunk (index: number): Promise<Uint8Array> {
+    return this.loaded().partial.read(index)
+  }
+
+  // PoolHost
+
+  /** Takes the manifest and the offered name from the first verified session: the destination and partial file follow */
+  async adopt (session: FetchSession): Promise<void> {
+    this.adopting ??= this.load(session).catch((err: Error) => {
+      this.fatal ??= err
+      this.controller.abort()
+      throw err
+    })
+    await this.adopting
+  }
 
   async takeDownload (bytes: number, signal: AbortSignal): Promise<void> {
     await this.components.takeDownload(bytes, this.priority, signal)
@@ -217,11 +264,12 @@ export class Transfer implements WorkerHost {
    * counts as held, and is served and hashed, once its write completed.
    */
   async accept (peer: string, index: number, data: ChunkData): Promise<void> {
+    const content = this.loaded()
     this.bytesReceived += data.byteLength
-    const write = this.partial.write(index, data).then(
+    const write = content.partial.write(index, data).then(
       () => { this.written(peer, index, data) },
       (err: Error) => {
-        this.picker.release(peer, index)
+        content.picker.release(peer, index)
         this.fatal ??= err
         this.controller.abort()
       }
@@ -229,23 +277,6 @@ export class Transfer implements WorkerHost {
     this.pendingWrites.add(write)
     void write.finally(() => this.pendingWrites.delete(write))
     if (this.pendingWrites.size >= MAX_PENDING_WRITES) await Promise.race(this.pendingWrites)
-  }
-
-  private written (peer: string, index: number, data: ChunkData): void {
-    this.have.set(index)
-    this.unsynced.add(index)
-    const totals = this.delivered.get(peer) ?? { chunks: 0, bytes: 0 }
-    totals.chunks++
-    totals.bytes += data.byteLength
-    this.delivered.set(peer, totals)
-    this.meter.add(data.byteLength)
-    for (const watcher of this.watchers) watcher(index)
-    const hashed = this.hashing.then(async () => this.hasher.add(index, data))
-    // awaited at completion; a download stopped before then must not leave a rejection unhandled
-    hashed.catch(() => {})
-    this.hashing = hashed
-    this.emit(true)
-    if (this.isDone()) this.sources.wakeAll()
   }
 
   cancelElsewhere (peers: string[], index: number): void {
@@ -258,14 +289,46 @@ export class Transfer implements WorkerHost {
 
   // the download itself
 
+  private loaded (): DownloadContent {
+    if (this.content == null) throw new Error(`The manifest of ${this.fileId} is not known yet`)
+    return this.content
+  }
+
+  private async load (session: FetchSession): Promise<void> {
+    const destination = this.record.destination ?? {}
+    const output = destination.repo === true ? this.components.blobPath(this.fileId) : await destinationPath(destination, session.metadata)
+    const partial = await PartialFile.create(`${output}.peershare-partial`, session.manifest, output)
+    if (this.status === 'cancelled') {
+      await partial.remove()
+      throw new AbortedError(`Download of ${this.fileId} cancelled`)
+    }
+    Object.assign(this.record, { output, partialPath: partial.path, metadata: session.metadata })
+    await this.components.transfers.save(this.record, session.manifestBytes)
+    this.content = new DownloadContent(session.manifest, session.manifestBytes, new Bitfield(session.manifest.chunkHashes.length), partial, this.record.inOrder)
+    this.emit()
+  }
+
+  private written (peer: string, index: number, data: ChunkData): void {
+    const content = this.loaded()
+    content.written(index, data)
+    const totals = this.delivered.get(peer) ?? { chunks: 0, bytes: 0 }
+    totals.chunks++
+    totals.bytes += data.byteLength
+    this.delivered.set(peer, totals)
+    this.meter.add(data.byteLength)
+    for (const watcher of this.watchers) watcher(index)
+    this.emit(true)
+    if (content.isDone()) this.sources.wakeAll()
+  }
+
   private async run (first?: FetchSession): Promise<void> {
     try {
-      await this.primeHasher()
-      if (first != null) this.sources.add(first)
+      await this.content?.prime()
+      if (first != null) void this.sources.add(first)
       await this.fetchAll()
       await this.complete()
     } catch (err: any) {
-      if (this.status !== 'running') return
+      if (this.status !== 'running' || this.stopping) return
       this.status = 'failed'
       this.error = { code: err.code ?? 'ERR_INTERNAL', message: err.message }
       this.record.state = 'paused'
@@ -276,73 +339,37 @@ export class Transfer implements WorkerHost {
     }
   }
 
-  /** Chunks verified before a restart count toward the whole-file hash */
-  private async primeHasher (): Promise<void> {
-    this.hasher = new PrefixHasher(this.manifest, this.partial.handle)
-    for (let i = 0; i < this.have.length; i++) if (this.have.has(i)) await this.hasher.addStored(i)
-  }
-
   /** Runs until every chunk is written, looking for sources and checkpointing as it goes */
   private async fetchAll (): Promise<void> {
     const { settings } = this.components
     const signal = this.controller.signal
-    let lastLookup = 0
-    let lookups = 0
     while (!this.isDone()) {
       if (this.fatal != null) throw this.fatal
       if (signal.aborted) throw new AbortedError('Download stopped')
-      // look again soon at first (providers answer at different speeds), then less often
-      const interval = Math.min(settings.sourceRefreshInterval, 1000 * 2 ** lookups)
-      if (this.sources.wantsMore() && Date.now() - lastLookup >= interval) {
-        lastLookup = Date.now()
-        lookups++
-        void this.sources.find(signal)
-      }
-      if (this.sources.starved()) throw this.sources.noSourceError()
+      if (this.looks.update(this.sources.active > 0, this.sources.stalled())) this.emit()
+      // a stalled download asks peers that failed lately again too
+      if (this.sources.wantsMore() && this.looks.due()) void this.sources.find(signal, this.looks.stalled)
       if (Date.now() - this.lastCheckpoint >= settings.checkpointInterval) await this.checkpoint()
+      // nothing else may report while stalled: the rate decays and the countdown moves
+      if (Date.now() - this.lastEmit >= 1000) this.emit()
       await sleep(Math.min(settings.checkpointInterval, 250), signal).catch(() => {})
     }
-    await this.hashing
   }
 
   /** Syncs written chunks, then records them as verified */
   private async checkpoint (): Promise<void> {
     this.lastCheckpoint = Date.now()
-    if (this.unsynced.size === 0) return
-    const batch = [...this.unsynced]
-    await this.partial.sync()
-    for (const index of batch) {
-      this.durable.set(index)
-      this.unsynced.delete(index)
-    }
-    await this.components.transfers.saveVerified(this.fileId, this.durable.toBytes())
+    const content = this.content
+    if (content == null || !(await content.sync())) return
+    await this.components.transfers.saveVerified(this.fileId, content.durable.toBytes())
   }
 
   private async complete (): Promise<void> {
+    const content = this.loaded()
+    await Promise.allSettled([...this.pendingWrites])
     await this.checkpoint()
-    await this.hashing
-    if (!equals(this.hasher.digest(), this.manifest.sha256)) {
-      throw new PeerMisbehavedError(`The manifest of ${this.fileId} gives a SHA-256 its chunks do not have`)
-    }
-    await this.partial.close()
-    const output = this.record.output
-    try {
-      await link(this.partial.path, output)
-    } catch (err: any) {
-      throw err.code === 'EEXIST' ? new OutputExistsError(`Output exists: ${output}; the verified download stays at ${this.partial.path}`) : fsError(err, output)
-    }
-    await this.partial.remove()
-    const info = await stat(output)
-    const record: FileRecord = {
-      fileId: this.fileId,
-      sha256: bytesToHex(this.manifest.sha256),
-      size: this.manifest.size,
-      chunkSize: this.manifest.chunkSize,
-      metadata: this.record.metadata,
-      location: { kind: 'path', path: output, size: info.size, mtimeMs: info.mtimeMs },
-      added: Date.now()
-    }
-    await this.components.completed(record, this.manifestBytes)
+    const record = await placeDownload(content, this.record)
+    await this.components.completed(record, content.manifestBytes)
     await this.components.transfers.delete(this.fileId)
     this.status = 'completed'
     this.emit()
@@ -376,5 +403,4 @@ export class Transfer implements WorkerHost {
     const progress = this.progress()
     for (const listener of this.listeners) listener(progress)
   }
-
 }

@@ -27,7 +27,7 @@ import {
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { equals } from 'uint8arrays/equals'
 import type { ExchangeLimits } from '../config.js'
-import { AbortedError, FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, RemoteFailureError } from '../errors.js'
+import { AbortedError, FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, RemoteFailureError, SourceBusyError } from '../errors.js'
 import { FramedStream } from './framed-stream.js'
 import { withTimeout } from '../signals.js'
 
@@ -181,6 +181,7 @@ function decodeReply (frame: Uint8ArrayList, peer: PeerId): Message {
   }
   if (msg.type === 'failure') {
     if (msg.code === 'not-found') throw new FileNotFoundError(`Peer ${peer} does not have the file`)
+    if (msg.code === 'busy') throw new SourceBusyError(`Peer ${peer} is busy: ${msg.message}`)
     throw new RemoteFailureError(`Peer ${peer} refused: ${msg.code}: ${msg.message}`)
   }
   return msg

@@ -1,0 +1,77 @@
+/**
+ * A file's verified bytes in order, as they become available: from the store when
+ * the node holds the whole file, else from its download as the verified prefix grows
+ * (waiting for each next chunk). One chunk in memory at a time; the reader's pace
+ * sets the reading pace. What the control API streams for `get -o -`.
+ */
+import { AbortedError, FileNotFoundError } from '../errors.js'
+import type { FileStore, StoredFile } from '../store/file-store.js'
+import type { Transfer } from './transfer.js'
+
+/** Longest wait for a download to report before looking again (a safety net, not a poll rate) */
+const RECHECK_MS = 1000
+
+export interface ContentSources {
+  store: Pick<FileStore, 'get' | 'openReader'>
+  transfers: { get(fileId: string): Transfer | undefined }
+}
+
+/** Throws FileNotFoundError unless the node holds or downloads `fileId` */
+export async function checkContent (sources: ContentSources, fileId: string): Promise<void> {
+  if (sources.transfers.get(fileId) == null && (await sources.store.get(fileId)) == null) {
+    throw new FileNotFoundError(`Neither stored nor downloading: ${fileId}`)
+  }
+}
+
+export async function * verifiedContent (sources: ContentSources, fileId: string, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  let next = 0
+  while (true) {
+    if (signal.aborted) throw new AbortedError('Reading stopped')
+    const stored = await sources.store.get(fileId)
+    if (stored != null) {
+      yield * fromStore(sources.store, stored, next)
+      return
+    }
+    const transfer = sources.transfers.get(fileId)
+    if (transfer == null || transfer.state === 'cancelled') throw new FileNotFoundError(`No download of ${fileId}`)
+    // listen before looking, so a chunk written in between is not missed
+    const change = nextChange(transfer, signal)
+    const data = transfer.holds(next) ? await transfer.readChunk(next).catch(() => undefined) : undefined
+    if (data != null) {
+      change.cancel()
+      yield data
+      next++
+      continue
+    }
+    // not there yet, or the download just completed and closed its partial file: the store has it next
+    await change.promise
+  }
+}
+
+async function * fromStore (store: ContentSources['store'], stored: StoredFile, from: number): AsyncGenerator<Uint8Array> {
+  const reader = await store.openReader(stored)
+  if (reader == null) throw new FileNotFoundError(`The stored copy of ${stored.record.fileId} changed or is gone`)
+  try {
+    for (let i = from; i < stored.manifest.chunkHashes.length; i++) yield await reader.read(i)
+  } finally {
+    await reader.close()
+  }
+}
+
+/** Settles on the download's next chunk or report (or after RECHECK_MS, or on abort) */
+function nextChange (transfer: Transfer, signal: AbortSignal): { promise: Promise<void>, cancel(): void } {
+  const { promise, resolve } = Promise.withResolvers<void>()
+  const offChunk = transfer.watch(() => { resolve() })
+  const offProgress = transfer.onProgress(() => { resolve() })
+  const timer = setTimeout(resolve, RECHECK_MS)
+  const onAbort = (): void => { resolve() }
+  signal.addEventListener('abort', onAbort, { once: true })
+  const cancel = (): void => {
+    signal.removeEventListener('abort', onAbort)
+    offChunk()
+    offProgress()
+    clearTimeout(timer)
+  }
+  void promise.then(cancel)
+  return { promise, cancel }
+}

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict'
+import { logger } from '@libp2p/logger'
+import { FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, SourceBusyError } from '../src/errors.js'
+import { type PoolHost, SourcePool } from '../src/download/source-pool.js'
+import { DEFAULTS } from '../src/config.js'
+import { until } from './fixtures.js'
+
+const FILE_ID = 'bahijzqabciqgxvfnqr55zz6iwt3dezmejknvbdiw5nwakkyrn6havo7t5yaaieq'
+const PEER = '12D3KooWNneM85UPHYNF6fxQmw9bwcNKneNRkZ6zboGHDHFc9HaA'
+
+/** A pool whose peers all answer with `failure` (a typed error as a real session gives), and a DHT that names `providers` */
+function poolFailingWith (failure: Error | undefined, remembered: string[], providers: string[] = []): { pool: SourcePool, attempts: () => number } {
+  let attempts = 0
+  // the download before its manifest: no worker ever runs here, so the host needs no content
+  const host = { fileId: FILE_ID, name: 'f', running: true, ready: false, signal: new AbortController().signal } as unknown as PoolHost
+  const pool = new SourcePool({
+    host,
+    settings: DEFAULTS.transfer,
+    log: logger('peershare:test'),
+    remembered,
+    rememberedChanged: () => {},
+    finder: {
+      open: async () => {
+        attempts++
+        throw failure ?? new Error('unreachable')
+      },
+      providers: async function * () { yield * providers }
+    }
+  })
+  return { pool, attempts: () => attempts }
+}
+
+describe('SourcePool: why a download is stalled', () => {
+  const signal = new AbortController().signal
+
+  it('no-providers when nobody is known', async () => {
+    const { pool } = poolFailingWith(undefined, [])
+    await pool.find(signal)
+    assert.equal(pool.stalled(), true)
+    assert.equal(pool.stall().reason, 'no-providers')
+  })
+
+  for (const [failure, reason] of [
+    [new PeerUnreachableError('connection refused'), 'providers-unreachable'],
+    [new SourceBusyError('busy'), 'paused-by-sources'],
+    [new FileNotFoundError('does not have the file'), 'no-providers'],
+    [new PeerMisbehavedError('manifest does not match'), 'all-banned']
+  ] as const) {
+    it(`${reason} when every peer answers ${failure.name}`, async () => {
+      const { pool, attempts } = poolFailingWith(failure, [], [PEER])
+      await pool.find(signal)
+      await until(() => attempts() === 1 && pool.stalled())
+      assert.equal(pool.stall().reason, reason)
+      if (reason === 'all-banned') assert.deepEqual(pool.bannedPeers, [PEER])
+    })
+  }
+
+  it('asks a failed peer again only when stalled (retryFailed), never a banned one', async () => {
+    const unreachable = poolFailingWith(new PeerUnreachableError('refused'), [PEER])
+    await unreachable.pool.find(signal)
+    await until(() => unreachable.attempts() === 1 && unreachable.pool.stalled())
+    await unreachable.pool.find(signal)
+    assert.equal(unreachable.attempts(), 1, 'not before sourceRefreshInterval while running')
+    await unreachable.pool.find(signal, true)
+    await until(() => unreachable.attempts() === 2)
+    const banned = poolFailingWith(new PeerMisbehavedError('lies'), [PEER])
+    await banned.pool.find(signal)
+    await until(() => banned.attempts() === 1 && banned.pool.stalled())
+    await banned.pool.find(signal, true)
+    assert.equal(banned.attempts(), 1)
+  })
+})

@@ -1,0 +1,163 @@
+/**
+ * Downloads that say what is happening, through the real program: `-o -` to stdout,
+ * `-o dir/`, `--force`, `--timeout`, cancel of a finished download, and a download
+ * whose only source is offline: stalled with a reason, across a restart of the
+ * downloading daemon and a Ctrl+C on an attached `get`, completed once the source is back.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BIN, type DaemonProcess, childEnv, children, cli, cliJson, closedPort, jsonError, sha256File, start, startDaemon, until } from './processes.js'
+
+const MiB = 1024 * 1024
+
+/** Runs `peershare <args>` and hashes its stdout as bytes */
+async function hashStdout (args: string[], cwd: string): Promise<{ code: number | null, sha256: string, bytes: number, stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
+  const hash = createHash('sha256')
+  let bytes = 0
+  let stderr = ''
+  child.stdout.on('data', (part: Buffer) => {
+    hash.update(part)
+    bytes += part.byteLength
+  })
+  child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text })
+  const code = await new Promise<number | null>(resolve => child.once('close', (c) => {
+    children.delete(child)
+    resolve(c)
+  }))
+  return { code, sha256: hash.digest('hex'), bytes, stderr }
+}
+
+describe('downloads that say what is happening (real processes)', function () {
+  this.timeout(240_000)
+  let dir: string
+  let source: DaemonProcess
+  let getter: DaemonProcess
+  let sourcePort: number
+  let getterPort: number
+  let sourceAddr: string
+  const files: Record<'a' | 'b', { path: string, fileId: string }> = { a: { path: '', fileId: '' }, b: { path: '', fileId: '' } }
+
+  const json = async (d: DaemonProcess, args: string[]): Promise<any> => cliJson(d, args, dir)
+  const startSource = async (): Promise<DaemonProcess> => startDaemon(join(dir, 'source'), dir, ['--listen', `/ip4/127.0.0.1/tcp/${sourcePort}`])
+  const startGetter = async (): Promise<DaemonProcess> => startDaemon(join(dir, 'getter'), dir, ['--listen', `/ip4/127.0.0.1/tcp/${getterPort}`])
+  /** Polls `transfers` until `test` holds for the download of `fileId` (undefined once it is gone) */
+  const waitFor = async (d: DaemonProcess, fileId: string, what: string, test: (t: any) => boolean): Promise<any> => {
+    let last: any
+    const end = Date.now() + 150_000
+    while (Date.now() < end) {
+      last = (await json(d, ['transfers'])).find((t: any) => t.fileId === fileId)
+      if (test(last)) return last
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+    throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`)
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'peershare-downloads-e2e-'))
+    sourcePort = await closedPort()
+    getterPort = await closedPort()
+    source = await startSource()
+    getter = await startGetter()
+    sourceAddr = `/ip4/127.0.0.1/tcp/${sourcePort}/p2p/${source.info.peerId}`
+    // several chunks and an odd tail
+    for (const [name, size] of [['a', 5 * MiB + 333], ['b', 3 * MiB + 77]] as const) {
+      const path = join(dir, `${name}.bin`)
+      await writeFile(path, randomBytes(size))
+      files[name] = { path, fileId: (await json(source, ['share', path])).fileId }
+    }
+  })
+
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL')
+    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('get -o - writes the file to stdout, and nothing else: its SHA-256 matches', async () => {
+    const result = await hashStdout(['--repo', getter.repo, 'get', files.a.fileId, '--peer', sourceAddr, '-o', '-'], dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.sha256, await sha256File(files.a.path))
+    assert.equal(result.stderr, '', 'no progress when stderr is not a terminal')
+  })
+
+  it('-o with a path ending in / creates the directory and saves the file inside under its name', async () => {
+    const target = `${join(dir, 'new', 'sub')}/`
+    const result = await cli(['--repo', getter.repo, 'get', files.a.fileId, '--peer', sourceAddr, '-o', target], dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(await sha256File(join(dir, 'new', 'sub', 'a.bin')), await sha256File(files.a.path))
+  })
+
+  it('an existing output file is an error; --force replaces it', async () => {
+    const out = join(dir, 'exists.bin')
+    await writeFile(out, 'old')
+    const refused = await cli(['--repo', getter.repo, '--json', 'get', files.a.fileId, '--peer', sourceAddr, '-o', out], dir)
+    assert.equal(refused.code, 1)
+    assert.equal(jsonError(refused).code, 'ERR_OUTPUT_EXISTS')
+    assert.equal(await readFile(out, 'utf8'), 'old')
+    const forced = await cli(['--repo', getter.repo, 'get', files.a.fileId, '--peer', sourceAddr, '-o', out, '--force'], dir)
+    assert.equal(forced.code, 0, forced.stderr)
+    assert.equal(await sha256File(out), await sha256File(files.a.path))
+  })
+
+  it('cancel of a finished download says it is finished', async () => {
+    const result = await cli(['--repo', getter.repo, '--json', 'cancel', files.a.fileId], dir)
+    assert.equal(result.code, 1)
+    assert.equal(jsonError(result).code, 'ERR_TRANSFER_FINISHED')
+  })
+
+  it('get --timeout 2 on a file nobody has exits 1 and leaves the download paused', async () => {
+    const id = files.a.fileId
+    const missing = `${id.slice(0, 30)}${id[30] === 'a' ? 'b' : 'a'}${id.slice(31)}`
+    const result = await cli(['--repo', getter.repo, '--json', 'get', missing, '--timeout', '2', '-o', join(dir, 'never.bin')], dir)
+    assert.equal(result.code, 1)
+    assert.equal(jsonError(result).code, 'ERR_TIMEOUT')
+    const left = (await json(getter, ['transfers'])).find((t: any) => t.fileId === missing)
+    assert.equal(left?.state, 'paused')
+    await json(getter, ['cancel', missing])
+    assert.equal(existsSync(join(dir, 'never.bin')), false)
+  })
+
+  it('a download whose only source is offline waits, stalled, across restarts and Ctrl+C, and completes once the source is back', async () => {
+    source.child.kill('SIGTERM')
+    await source.exited
+    const out = join(dir, 'b-out.bin')
+    await json(getter, ['get', files.b.fileId, '--peer', sourceAddr, '-o', out, '--detach'])
+    const stalled = await waitFor(getter, files.b.fileId, 'stalled', t => t?.state === 'stalled')
+    assert.equal(stalled.stallReason, 'providers-unreachable')
+    assert.equal(stalled.rate, 0)
+    assert.equal(stalled.eta, null)
+    assert.equal(typeof stalled.stallMessage, 'string')
+    const human = await cli(['--repo', getter.repo, 'transfers'], dir)
+    assert.match(human.stdout, /stalled .*providers unreachable/s)
+
+    // Ctrl+C on an attached get: one line on how to follow it; the download goes on
+    const attached = start(['--repo', getter.repo, '--json', 'get', files.b.fileId, '--peer', sourceAddr], dir)
+    await until(() => attached.stdout().includes('"stalled"'), 'the attached get to report the stall')
+    attached.child.kill('SIGINT')
+    const { code } = await attached.exited
+    assert.equal(code, 130)
+    const line = jsonError({ code, signal: null, stdout: attached.stdout(), stderr: attached.stderr() })
+    assert.equal(line.code, 'ERR_INTERRUPTED')
+    assert.match(line.message, /peershare transfers/)
+    assert.match(line.message, new RegExp(`peershare cancel ${files.b.fileId}`))
+
+    // the downloading daemon restarts: it names the download it resumes, still stalled
+    getter.child.kill('SIGTERM')
+    await getter.exited
+    getter = await startGetter()
+    assert.ok((getter.info as any).downloads.some((d: any) => d.fileId === files.b.fileId && d.state !== 'paused'), JSON.stringify(getter.info))
+    await waitFor(getter, files.b.fileId, 'stalled after the restart', t => t?.state === 'stalled' && t.stallReason === 'providers-unreachable')
+
+    // the source comes back on the same repo and port: the download finishes by itself
+    source = await startSource()
+    await waitFor(getter, files.b.fileId, 'the download to finish', t => t == null)
+    assert.equal(await sha256File(out), await sha256File(files.b.path))
+  })
+})
