@@ -1,5 +1,6 @@
 /** The real dependencies of the program: this process's streams and signals, and the node */
-import { ControlClient, type NodeInfo, RepoError, startDaemon } from '@peershare/node'
+import { ControlClient, type NodeInfo } from '@peershare/client'
+import { RepoError, startDaemon } from '@peershare/node'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgramDeps } from './program.js'
 import { progressBar } from './progress-bar.js'

@@ -4,7 +4,9 @@
  * runs one command, and turns any error into one line on stderr and an exit code.
  */
 import { resolve } from 'node:path'
-import { DEFAULTS, type DaemonInit, type NodeConfig, formatRate, parseRate, type NodeInfo, VERSION, defaultRepoPath } from '@peershare/node'
+import { DEFAULT_LISTEN, type NodeInfo, VERSION, formatRate, parseRate } from '@peershare/client'
+import { defaultRepoPath } from '@peershare/client/repo'
+import type { DaemonInit, NodeConfig } from '@peershare/node'
 import { Command, InvalidArgumentError } from 'commander'
 import { type RunningDaemon, daemon } from './commands/daemon.js'
 import { type ProgressDisplay, get } from './commands/get.js'
@@ -71,7 +73,7 @@ export function createProgram (deps: ProgramDeps): Command {
 
   program.command('daemon')
     .description('run a node in the foreground: join the network and serve the control API until Ctrl+C')
-    .option('--listen <multiaddr>', `address to listen on, repeatable (default: ${DEFAULTS.listen.join(' ')})`, collect)
+    .option('--listen <multiaddr>', `address to listen on, repeatable (default: ${DEFAULT_LISTEN.join(' ')})`, collect)
     .option('--api-port <n>', 'control API port on 127.0.0.1 (default: a free port)', parsePort)
     .option('--bootstrap <multiaddr>', 'a peer to join the swarm through, repeatable (also env PEERSHARE_BOOTSTRAP and "bootstrap" in <repo>/config.json)', collect)
     .option('--dht-mode <mode>', 'DHT server (answers queries), client (only asks) or auto (server once publicly reachable)', parseDhtMode)

@@ -1,5 +1,5 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
-import type { FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent } from '@peershare/node'
+import type { FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent } from '@peershare/client'
 import type { CliClient, Print } from '../src/context.js'
 
 /** A real file id (parseFileRef accepts it) */

@@ -2,28 +2,13 @@
  * Typed node errors. Each has a static `name` and a stable `code` that the control
  * API returns to clients; the message is one line a user can act on.
  */
+import { defineError as define } from '@peershare/client'
 
-export class PeershareError extends Error {
-  static override name = 'PeershareError'
-  override name = 'PeershareError'
-  code = 'ERR_PEERSHARE'
-}
-
-function define (name: string, code: string): typeof PeershareError {
-  const cls = class extends PeershareError {
-    static override name = name
-    override name = name
-    override code = code
-  }
-  return cls
-}
+// the root class and the errors clients raise too live in @peershare/client
+export { PeershareError, PathNotFoundError, OutputExistsError, BadRequestError } from '@peershare/client'
 
 /** No local or remote copy of the file could be found */
 export const FileNotFoundError = define('FileNotFoundError', 'ERR_FILE_NOT_FOUND')
-/** A local path to share does not exist or is not a regular file */
-export const PathNotFoundError = define('PathNotFoundError', 'ERR_PATH_NOT_FOUND')
-/** The download destination exists already */
-export const OutputExistsError = define('OutputExistsError', 'ERR_OUTPUT_EXISTS')
 /** A peer could not be dialled or did not answer in time */
 export const PeerUnreachableError = define('PeerUnreachableError', 'ERR_PEER_UNREACHABLE')
 /** A peer sent data that failed verification; the message names the peer */
@@ -32,8 +17,6 @@ export const PeerMisbehavedError = define('PeerMisbehavedError', 'ERR_PEER_MISBE
 export const RemoteFailureError = define('RemoteFailureError', 'ERR_REMOTE_FAILURE')
 /** The operation was cancelled by its AbortSignal */
 export const AbortedError = define('AbortedError', 'ERR_ABORTED')
-/** A request to the control API was malformed */
-export const BadRequestError = define('BadRequestError', 'ERR_BAD_REQUEST')
 /** A repo, config file or stored record is unusable */
 export const RepoError = define('RepoError', 'ERR_REPO')
 /** A setting has a value that cannot work */

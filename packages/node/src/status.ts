@@ -1,16 +1,8 @@
 /** A node's status report: identity, addresses, DHT state, what it stores */
+import type { NodeStatus } from '@peershare/client'
 import type { PeershareNode } from './peershare-node.js'
 
-export interface NodeStatus {
-  peerId: string
-  addresses: string[]
-  connections: number
-  dht: { mode: 'client' | 'server', protocol: string, routingTableSize: number }
-  files: number
-  /** bytes of file content this node serves (its blobs and downloaded files) */
-  storageBytes: number
-  exchange: { sessions: number, unsentBytes: number }
-}
+export type { NodeStatus }
 
 export async function nodeStatus (node: PeershareNode): Promise<NodeStatus> {
   const files = await node.list()

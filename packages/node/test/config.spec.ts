@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
-import { homedir } from 'node:os'
-import { join } from 'node:path'
-import { DEFAULTS, defaultRepoPath, resolveConfig } from '../src/config.js'
+import { DEFAULTS, resolveConfig } from '../src/config.js'
 
 describe('config', () => {
   it('resolves an empty init to exactly DEFAULTS plus the repo', () => {
@@ -18,10 +16,5 @@ describe('config', () => {
 
   it('keeps the muxer read buffer above its window', () => {
     assert.ok(DEFAULTS.muxer.maxReadBufferBytes > DEFAULTS.muxer.streamWindowBytes)
-  })
-
-  it('takes the repo from PEERSHARE_REPO, else ~/.peershare', () => {
-    assert.equal(defaultRepoPath({ PEERSHARE_REPO: '/x' }), '/x')
-    assert.equal(defaultRepoPath({}), join(homedir(), '.peershare'))
   })
 })

@@ -1,7 +1,7 @@
 /** `peershare get <ref> [--peer <multiaddr>]`: download a file, from a peer or from providers the DHT finds, verified */
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { type GetEvent, OutputExistsError } from '@peershare/node'
+import { type GetEvent, OutputExistsError } from '@peershare/client'
 import { parseFileRef } from '@peershare/protocol'
 import type { CommandContext } from '../context.js'
 import { formatBytes } from '../format.js'

@@ -3,7 +3,7 @@
  * bandwidth limits, or changes the ones given. Rates are checked here, before the daemon
  * is asked, so a typo is reported even when no daemon runs.
  */
-import type { BandwidthLimits } from '@peershare/node'
+import type { BandwidthLimits } from '@peershare/client'
 import type { Print } from '../context.js'
 
 /** The part of the control API client this command uses */

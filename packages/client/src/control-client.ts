@@ -3,8 +3,8 @@
  * CLI is a thin layer over this; so can any local script be.
  */
 import { readFile } from 'node:fs/promises'
-import { PeershareError } from '../errors.js'
-import { repoPaths } from '../repo.js'
+import { PeershareError } from './errors.js'
+import { apiFilePath } from './repo.js'
 import type { ApiEndpoint, ApiError, BandwidthLimits, FileInfo, TransferProgress, GetEvent, GetRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
 
 /** No daemon answers for this repo */
@@ -34,7 +34,7 @@ export class ControlClient {
   static async fromRepo (repo: string): Promise<ControlClient> {
     let endpoint: ApiEndpoint
     try {
-      endpoint = JSON.parse(await readFile(repoPaths(repo).api, 'utf8')) as ApiEndpoint
+      endpoint = JSON.parse(await readFile(apiFilePath(repo), 'utf8')) as ApiEndpoint
     } catch {
       throw new DaemonNotRunningError(`No daemon running for repo ${repo} (start one with: peershare daemon)`)
     }
