@@ -1,5 +1,6 @@
 /** The real dependencies of the program: this process's streams and signals, and the node */
-import { ControlClient, type NodeInfo } from '@peershare/client'
+import type { NodeInfo } from '@peershare/client'
+import { connectToRepo } from '@peershare/client/repo'
 import { RepoError, startDaemon } from '@peershare/node'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgramDeps } from './program.js'
@@ -9,7 +10,7 @@ export function processDeps (): ProgramDeps {
   return {
     print: (line) => { process.stdout.write(`${line}\n`) },
     printError: (line) => { process.stderr.write(`${line}\n`) },
-    connect: async (repo) => ControlClient.fromRepo(repo),
+    connect: connectToRepo,
     findRunning,
     startDaemon: async (init): Promise<RunningDaemon> => {
       const daemon = await startDaemon(init).catch((err: any) => {
@@ -34,7 +35,7 @@ export function processDeps (): ProgramDeps {
 /** A daemon that answers GET /v1/id on the endpoint in `<repo>/api.json`; a stale file is no daemon */
 async function findRunning (repo: string): Promise<NodeInfo | undefined> {
   try {
-    const client = await ControlClient.fromRepo(repo)
+    const client = await connectToRepo(repo)
     return await client.id()
   } catch {
     return undefined

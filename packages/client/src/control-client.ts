@@ -1,10 +1,9 @@
 /**
- * A client of a running node's control API, found through `<repo>/api.json`. The
- * CLI is a thin layer over this; so can any local script be.
+ * A client of a running node's control API: fetch and JSON only, so it runs in a
+ * browser too. `connectToRepo` (in repo.ts) finds a daemon through `<repo>/api.json`.
+ * The CLI is a thin layer over this; so can any local script be.
  */
-import { readFile } from 'node:fs/promises'
 import { PeershareError } from './errors.js'
-import { apiFilePath } from './repo.js'
 import type { ApiEndpoint, ApiError, BandwidthLimits, FileInfo, TransferProgress, GetEvent, GetRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
 
 /** No daemon answers for this repo */
@@ -24,22 +23,27 @@ export class ControlApiError extends PeershareError {
   }
 }
 
+/** The error for a repo (or, without one, an endpoint) that no daemon answers for: what to do about it */
+export function daemonNotRunning (repo: string | undefined, url?: string): DaemonNotRunningError {
+  if (repo == null) return new DaemonNotRunningError(`No daemon answers at ${url}`)
+  return new DaemonNotRunningError(`No daemon is running for repo ${repo}: start one with \`peershare --repo ${shellQuote(repo)} daemon\``)
+}
+
+/** `path` as one shell word: bare when safe, else single-quoted */
+function shellQuote (path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`
+}
+
 /** A plain request (not a download's progress stream) that takes longer has a hung daemon behind it */
 const JSON_TIMEOUT_MS = 120_000
 
-export class ControlClient {
-  constructor (private readonly endpoint: ApiEndpoint) {}
+export interface ControlClientInit {
+  /** the repo of the daemon, named in errors when it does not answer */
+  repo?: string
+}
 
-  /** The client for the daemon running on `repo`; throws DaemonNotRunningError if none */
-  static async fromRepo (repo: string): Promise<ControlClient> {
-    let endpoint: ApiEndpoint
-    try {
-      endpoint = JSON.parse(await readFile(apiFilePath(repo), 'utf8')) as ApiEndpoint
-    } catch {
-      throw new DaemonNotRunningError(`No daemon running for repo ${repo} (start one with: peershare daemon)`)
-    }
-    return new ControlClient(endpoint)
-  }
+export class ControlClient {
+  constructor (private readonly endpoint: ApiEndpoint, private readonly init: ControlClientInit = {}) {}
 
   async id (): Promise<NodeInfo> {
     return this.json('GET', '/v1/id')
@@ -139,7 +143,7 @@ export class ControlClient {
       })
     } catch (err: any) {
       if (signal?.aborted === true) throw err
-      throw new DaemonNotRunningError(`No daemon answers at ${this.endpoint.url} (start one with: peershare daemon)`)
+      throw daemonNotRunning(this.init.repo, this.endpoint.url)
     }
     if (!res.ok) {
       const payload = await res.json().catch(() => undefined) as { error?: ApiError } | undefined
