@@ -1,7 +1,9 @@
-/** The real dependencies of the program: this process's streams and signals, and the node */
+/**
+ * The real dependencies of the program: this process's streams and signals, and the
+ * node. The node (libp2p and all) is loaded only when `peershare daemon` starts one.
+ */
 import type { NodeInfo } from '@peershare/client'
 import { connectToRepo } from '@peershare/client/repo'
-import { RepoError, startDaemon } from '@peershare/node'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgramDeps } from './program.js'
 import { progressBar } from './progress-bar.js'
@@ -13,6 +15,7 @@ export function processDeps (): ProgramDeps {
     connect: connectToRepo,
     findRunning,
     startDaemon: async (init): Promise<RunningDaemon> => {
+      const { RepoError, startDaemon } = await import('@peershare/node')
       const daemon = await startDaemon(init).catch((err: any) => {
         // the datastore's lock is held: another process has the repo open (the cause is not kept)
         if (err?.name === 'OpenFailedError') throw new RepoError(`Cannot open the datastore of repo ${init.repo}: is another peershare daemon using it?`)

@@ -1,6 +1,7 @@
 /**
- * A client of a running node's control API: fetch and JSON only, so it runs in a
- * browser too. `connectToRepo` (in repo.ts) finds a daemon through `<repo>/api.json`.
+ * A client of a running node's control API: HTTP (fetch by default) and JSON only, so
+ * it runs in a browser too. `connectToRepo` (in repo.ts) finds a daemon through
+ * `<repo>/api.json` and sends requests with node:http, which starts faster than fetch.
  * The CLI is a thin layer over this; so can any local script be.
  */
 import { PeershareError } from './errors.js'
@@ -37,9 +38,29 @@ function shellQuote (path: string): string {
 /** A plain request (not a download's progress stream) that takes longer has a hung daemon behind it */
 const JSON_TIMEOUT_MS = 120_000
 
+/** What the client needs of an HTTP response (fetch's Response has it) */
+export interface HttpResponse {
+  ok: boolean
+  status: number
+  json(): Promise<unknown>
+  body: AsyncIterable<Uint8Array> | null
+}
+
+export interface HttpRequest {
+  method: string
+  headers: Record<string, string>
+  body?: string
+  signal?: AbortSignal
+}
+
+/** Sends one request; rejects when nothing answers */
+export type HttpTransport = (url: string, request: HttpRequest) => Promise<HttpResponse>
+
 export interface ControlClientInit {
   /** the repo of the daemon, named in errors when it does not answer */
   repo?: string
+  /** how requests are sent @default fetch */
+  transport?: HttpTransport
 }
 
 export class ControlClient {
@@ -132,10 +153,11 @@ export class ControlClient {
     return await res.json() as T
   }
 
-  private async request (method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
-    let res: Response
+  private async request (method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<HttpResponse> {
+    const send = this.init.transport ?? fetch
+    let res: HttpResponse
     try {
-      res = await fetch(`${this.endpoint.url}${path}`, {
+      res = await send(`${this.endpoint.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.endpoint.token}`, 'content-type': 'application/json' },
         body: body == null ? undefined : JSON.stringify(body),
@@ -153,7 +175,7 @@ export class ControlClient {
   }
 }
 
-async function * ndjson<T> (res: Response): AsyncGenerator<T> {
+async function * ndjson<T> (res: HttpResponse): AsyncGenerator<T> {
   if (res.body == null) return
   const decoder = new TextDecoder()
   let pending = ''

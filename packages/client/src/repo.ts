@@ -8,6 +8,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { ApiEndpoint } from './api-types.js'
 import { ControlClient, daemonNotRunning } from './control-client.js'
+import { nodeHttp } from './node-http.js'
 
 /** The file in the repo where a running daemon writes its control API endpoint */
 export const API_FILE = 'api.json'
@@ -34,5 +35,6 @@ export async function connectToRepo (repo: string): Promise<ControlClient> {
   } catch {
     throw daemonNotRunning(repo)
   }
-  return new ControlClient(endpoint, { repo })
+  return new ControlClient(endpoint, { repo, transport: nodeHttp })
 }
+export { nodeHttp } from './node-http.js'
