@@ -7,10 +7,11 @@ import { resolve } from 'node:path'
 import { DEFAULT_LISTEN, type NodeInfo, VERSION, formatRate, parseRate } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 import type { DaemonInit, NodeConfig } from '@peershare/node'
-import { Command, InvalidArgumentError } from 'commander'
+import { Argument, Command, InvalidArgumentError } from 'commander'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgressDisplay } from './commands/get.js'
-import { control, daemon, get, id, limits, ls, peers, providers, rm, share, status, swarmConnect, transfers } from './commands/lazy.js'
+import { SHELLS, type Shell } from './completion.js'
+import { completion, control, daemon, get, id, limits, ls, peers, providers, rm, share, status, swarmConnect, transfers } from './commands/lazy.js'
 import { type CliClient, type CommandContext, type Print, lazyClient } from './context.js'
 import { EXIT_OK, EXIT_USAGE, describeError, errorLine } from './errors.js'
 
@@ -49,6 +50,8 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--json', 'machine-readable output: JSON on stdout, errors as JSON on stderr')
     .helpOption('-h, --help', 'show help')
     .helpCommand(false)
+    // every command's --help lists --repo and --json too
+    .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true)
   configure(program, deps)
 
@@ -174,6 +177,13 @@ export function createProgram (deps: ProgramDeps): Command {
     .description('show peer id, addresses, DHT mode and routing table size, file count and storage used')
     .action(async (_opts: unknown, cmd: Command) => {
       await status({ json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('completion')
+    .description('print a completion script for bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .action(async (shell: Shell) => {
+      await completion({ shell }, { print: deps.print, program })
     })
 
   return program

@@ -3,6 +3,7 @@
  * @peershare/protocol or multiaddr) costs start-up time only for that command, so
  * `peershare id` starts in a few tens of milliseconds. The signatures are the commands' own.
  */
+import type * as Completion from './completion.js'
 import type * as Daemon from './daemon.js'
 import type * as Get from './get.js'
 import type * as Id from './id.js'
@@ -16,6 +17,7 @@ import type * as Status from './status.js'
 import type * as SwarmConnect from './swarm-connect.js'
 import type * as Transfers from './transfers.js'
 
+export const completion: typeof Completion.completion = async (...args) => (await import('./completion.js')).completion(...args)
 export const daemon: typeof Daemon.daemon = async (...args) => (await import('./daemon.js')).daemon(...args)
 export const get: typeof Get.get = async (...args) => (await import('./get.js')).get(...args)
 export const id: typeof Id.id = async (...args) => (await import('./id.js')).id(...args)
