@@ -48,6 +48,12 @@ function runOn (node) {
   const child = spawn(node, [CLI, ...process.argv.slice(2)], { stdio: 'inherit', detached: process.platform !== 'win32' })
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP']
   for (const signal of signals) process.on(signal, () => { child.kill(signal) })
+  // Ctrl+Z and fg: the child stops and continues with us, as one process would
+  process.on('SIGTSTP', () => {
+    child.kill('SIGSTOP')
+    process.kill(process.pid, 'SIGSTOP')
+  })
+  process.on('SIGCONT', () => { child.kill('SIGCONT') })
   child.once('error', (err) => {
     process.stderr.write(`peershare: cannot start ${node}: ${err.message}\n`)
     process.exit(1)
