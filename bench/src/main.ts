@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the scenarios chosen with --scenario, in order (see options.ts):
- * single (scenario-single.ts), swarm (scenario-swarm.ts), multi (scenario-multi.ts)
- * and helia (scenario-helia.ts). Every figure is measured on 127.0.0.1 with worker
+ * cli (scenario-cli.ts), single (scenario-single.ts), swarm (scenario-swarm.ts),
+ * multi (scenario-multi.ts) and helia (scenario-helia.ts). Every figure is measured on 127.0.0.1 with worker
  * processes; benchmarks print figures and never assert timing.
  */
 import { rmSync } from 'node:fs'
@@ -10,12 +10,14 @@ import { join } from 'node:path'
 import { type BenchContext, mergeNodeInit } from './context.js'
 import { type Options, parseOptions, type Scenario } from './options.js'
 import { killAll } from './processes.js'
+import { runCli } from './scenario-cli.js'
 import { runHelia } from './scenario-helia.js'
 import { runMulti } from './scenario-multi.js'
 import { runSingle } from './scenario-single.js'
 import { runSwarm } from './scenario-swarm.js'
 
 const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
+  cli: runCli,
   single: runSingle,
   swarm: runSwarm,
   multi: runMulti,

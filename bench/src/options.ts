@@ -8,11 +8,12 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['single', 'swarm', 'multi', 'helia'] as const
+export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const USAGE = `usage: npm run bench -- [options]
   --scenario LIST  scenarios to run, in this order (default: all):
+                     cli     peershare id and --version: wall time of 10 runs each
                      single  one source, peershare vs a raw libp2p stream
                      swarm   DHT index: N nodes, time to provide and to find providers
                      multi   transfer engine: 1, 2, 4, 8 rate-limited sources vs ideal

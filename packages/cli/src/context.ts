@@ -2,7 +2,7 @@
  * What commands receive besides their options: the control API client and `print`,
  * injected so every command can be unit-tested with a fake client.
  */
-import type { ControlClient } from '@peershare/node'
+import type { ControlClient } from '@peershare/client'
 
 /** The part of the control API client the commands use */
 export type CliClient = Pick<ControlClient, 'id' | 'files' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content'>

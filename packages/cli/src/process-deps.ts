@@ -1,6 +1,10 @@
-/** The real dependencies of the program: this process's streams and signals, and the node */
+/**
+ * The real dependencies of the program: this process's streams and signals, and the
+ * node. The node (libp2p and all) is loaded only when `peershare daemon` starts one.
+ */
 import { once } from 'node:events'
-import { ControlClient, type NodeInfo, RepoError, startDaemon } from '@peershare/node'
+import type { NodeInfo } from '@peershare/client'
+import { connectToRepo } from '@peershare/client/repo'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgramDeps } from './program.js'
 import { progressBar } from './progress-bar.js'
@@ -9,9 +13,10 @@ export function processDeps (): ProgramDeps {
   return {
     print: (line) => { process.stdout.write(`${line}\n`) },
     printError: (line) => { process.stderr.write(`${line}\n`) },
-    connect: async (repo) => ControlClient.fromRepo(repo),
+    connect: connectToRepo,
     findRunning,
     startDaemon: async (init): Promise<RunningDaemon> => {
+      const { RepoError, startDaemon } = await import('@peershare/node')
       const daemon = await startDaemon(init).catch((err: any) => {
         // the datastore's lock is held: another process has the repo open (the cause is not kept)
         if (err?.name === 'OpenFailedError') throw new RepoError(`Cannot open the datastore of repo ${init.repo}: is another peershare daemon using it?`)
@@ -43,7 +48,7 @@ export function processDeps (): ProgramDeps {
 /** A daemon that answers GET /v1/id on the endpoint in `<repo>/api.json`; a stale file is no daemon */
 async function findRunning (repo: string): Promise<NodeInfo | undefined> {
   try {
-    const client = await ControlClient.fromRepo(repo)
+    const client = await connectToRepo(repo)
     return await client.id()
   } catch {
     return undefined

@@ -1,9 +1,13 @@
 /** The terminal progress bar of `peershare get`: percentage, bytes, rate and ETA, on stderr */
-import cliProgress from 'cli-progress'
+import { createRequire } from 'node:module'
 import type { ProgressDisplay, ProgressEvent } from './commands/get.js'
 import { formatBytes, formatDuration, formatRate, stallNote } from './format.js'
 
+const require = createRequire(import.meta.url)
+
 export function progressBar (stream: NodeJS.WritableStream = process.stderr): ProgressDisplay {
+  // loaded only when a bar is drawn: other commands do not pay for it at start-up
+  const cliProgress = require('cli-progress') as typeof import('cli-progress')
   const bar = new cliProgress.SingleBar({
     stream,
     // not {value}, {total} or {eta}: cli-progress fills those itself, from its own estimate

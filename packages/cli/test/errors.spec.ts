@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { ControlApiError, DaemonNotRunningError } from '@peershare/node'
+import { ControlApiError, DaemonNotRunningError } from '@peershare/client'
 import { InvalidFileIdError } from '@peershare/protocol'
 import { CommanderError } from 'commander'
 import { DaemonRunningError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, InterruptedError, UsageError, describeError, errorLine } from '../src/errors.js'

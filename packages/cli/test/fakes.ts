@@ -1,6 +1,6 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
 import { multiaddr } from '@multiformats/multiaddr'
-import type { BandwidthLimits, FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent } from '@peershare/node'
+import type { BandwidthLimits, FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent } from '@peershare/client'
 import { encodeTicket, parseFileId } from '@peershare/protocol'
 import type { CliClient, Print } from '../src/context.js'
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ControlApiError } from '@peershare/node'
+import { ControlApiError } from '@peershare/client'
 import { type ProgressDisplay, type ProgressEvent, get } from '../src/commands/get.js'
 import { FILE, FILE_ID, PEER_ADDR, capture, doneEvent, fakeClient, progressEvent, stalledEvent } from './fakes.js'
 

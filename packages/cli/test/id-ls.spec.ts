@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { ControlApiError } from '@peershare/node'
+import { ControlApiError } from '@peershare/client'
 import { id } from '../src/commands/id.js'
 import { ls } from '../src/commands/ls.js'
 import { FILE, FILE_ID, NODE_INFO, capture, fakeClient } from './fakes.js'

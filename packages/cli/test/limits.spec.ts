@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import type { BandwidthLimits } from '@peershare/node'
+import type { BandwidthLimits } from '@peershare/client'
 import { type LimitsClient, limits } from '../src/commands/limits.js'
 import { capture } from './fakes.js'
 

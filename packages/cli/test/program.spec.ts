@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { type DaemonInit, DaemonNotRunningError, VERSION } from '@peershare/node'
+import { DaemonNotRunningError, VERSION } from '@peershare/client'
+import type { DaemonInit } from '@peershare/node'
 import { type ProgramDeps, run } from '../src/program.js'
 import { FILE_ID, PEER_ADDR, PEER_ID, capture, fakeClient, type FakeClient, type FakeClientInit } from './fakes.js'
 

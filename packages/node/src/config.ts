@@ -3,15 +3,14 @@
  * fills what the caller left out; a test checks that an empty init resolves to
  * exactly DEFAULTS.
  */
-import { homedir } from 'node:os'
-import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { DEFAULT_CHUNK_SIZE, MAX_OUTSTANDING_CHUNKS, isValidChunkSize } from '@peershare/protocol'
 import type { TransferSettings } from './download/transfer.js'
 import { ConfigError } from './errors.js'
 import type { BandwidthLimits } from './limits/bandwidth.js'
-import { parseRate } from './limits/units.js'
+import { DEFAULT_LISTEN, parseRate } from '@peershare/client'
+import { defaultRepoPath } from '@peershare/client/repo'
 
 export interface ExchangeLimits {
   /** Exchange streams one connection may open to us at once */
@@ -75,13 +74,8 @@ export interface NodeConfig {
   lookupTimeout: number
 }
 
-/** Where the repo lives: `$PEERSHARE_REPO`, else `~/.peershare` */
-export function defaultRepoPath (env: NodeJS.ProcessEnv = process.env): string {
-  return env.PEERSHARE_REPO != null && env.PEERSHARE_REPO !== '' ? env.PEERSHARE_REPO : join(homedir(), '.peershare')
-}
-
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
-  listen: ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/udp/4001/webrtc-direct'],
+  listen: [...DEFAULT_LISTEN],
   chunkSize: DEFAULT_CHUNK_SIZE,
   limits: Object.freeze({ upload: 0, uploadPerPeer: 0, download: 0 }),
   transfer: Object.freeze({

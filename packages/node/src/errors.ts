@@ -2,28 +2,13 @@
  * Typed node errors. Each has a static `name` and a stable `code` that the control
  * API returns to clients; the message is one line a user can act on.
  */
+import { defineError as define } from '@peershare/client'
 
-export class PeershareError extends Error {
-  static override name = 'PeershareError'
-  override name = 'PeershareError'
-  code = 'ERR_PEERSHARE'
-}
-
-function define (name: string, code: string): typeof PeershareError {
-  const cls = class extends PeershareError {
-    static override name = name
-    override name = name
-    override code = code
-  }
-  return cls
-}
+// the root class and the errors clients raise too live in @peershare/client
+export { PeershareError, PathNotFoundError, OutputExistsError, BadRequestError } from '@peershare/client'
 
 /** No local or remote copy of the file could be found */
 export const FileNotFoundError = define('FileNotFoundError', 'ERR_FILE_NOT_FOUND')
-/** A local path to share does not exist or is not a regular file */
-export const PathNotFoundError = define('PathNotFoundError', 'ERR_PATH_NOT_FOUND')
-/** The download destination exists already */
-export const OutputExistsError = define('OutputExistsError', 'ERR_OUTPUT_EXISTS')
 /** An id prefix that names more than one file or download */
 export const AmbiguousIdError = define('AmbiguousIdError', 'ERR_AMBIGUOUS_ID')
 /** A peer could not be dialled or did not answer in time */
@@ -40,8 +25,6 @@ export const TransferFinishedError = define('TransferFinishedError', 'ERR_TRANSF
 export const DownloadTimeoutError = define('DownloadTimeoutError', 'ERR_TIMEOUT')
 /** The operation was cancelled by its AbortSignal */
 export const AbortedError = define('AbortedError', 'ERR_ABORTED')
-/** A request to the control API was malformed */
-export const BadRequestError = define('BadRequestError', 'ERR_BAD_REQUEST')
 /** A repo, config file or stored record is unusable */
 export const RepoError = define('RepoError', 'ERR_REPO')
 /** A setting has a value that cannot work */

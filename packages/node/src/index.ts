@@ -5,22 +5,22 @@
  * creates) a repo directory and builds the libp2p host and the services; `start()`
  * joins the network. `share(path)` hashes and stores a file and returns its file id;
  * `get(fileId)` downloads and verifies one (`download` starts one and returns it). The
- * control API (`startDaemon`, `ControlServer`, `ControlClient`) is how the CLI and other local programs drive a running node.
+ * control API (`startDaemon`, `ControlServer`) is how the CLI and other local programs drive a running node;
+ * its client and JSON types are `@peershare/client`.
  *
  * Every setting, with its default, is in `DEFAULTS` (see config.ts).
  */
-export { DEFAULTS, bootstrapFromEnv, defaultRepoPath, resolveConfig, type NodeConfig, type NodeInit, type ExchangeLimits } from './config.js'
+export { DEFAULTS, bootstrapFromEnv, resolveConfig, type NodeConfig, type NodeInit, type ExchangeLimits } from './config.js'
 export * from './errors.js'
 export { PeershareNode, type GetOptions, type ProviderEntry } from './peershare-node.js'
 export type { ShareOptions } from './share.js'
 export type { FileRecord, FileLocation } from './store/file-record.js'
 export type { StallReason, Transfer, TransferProgress, TransferStatus } from './download/transfer.js'
 export { startDaemon, type Daemon, type DaemonInit } from './control/daemon.js'
-export { ControlClient, ControlApiError, DaemonNotRunningError } from './control/control-client.js'
 export { ControlServer } from './control/control-server.js'
-export type * from './control/api-types.js'
-export { VERSION } from './version.js'
+export type * from '@peershare/client'
+export { VERSION } from '@peershare/client'
 export { Bandwidth, type BandwidthLimits, type BandwidthStats } from './limits/bandwidth.js'
 export { RateLimiter, type Clock } from './limits/rate-limiter.js'
-export { InvalidRateError, formatRate, parseRate } from './limits/units.js'
+export { InvalidRateError, formatRate, parseRate } from '@peershare/client'
 export { peershareMuxer } from './libp2p.js'

@@ -10,6 +10,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { API_FILE } from '@peershare/client/repo'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { RepoError } from './errors.js'
@@ -29,7 +30,7 @@ export function repoPaths (root: string): RepoPaths {
     identity: join(root, 'identity.key'),
     datastore: join(root, 'datastore'),
     blobs: join(root, 'blobs'),
-    api: join(root, 'api.json')
+    api: join(root, API_FILE)
   }
 }
 

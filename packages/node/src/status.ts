@@ -1,25 +1,9 @@
 /** A node's status report: identity, addresses, both DHTs' state, what it stores */
+import type { DhtStatus, NodeStatus } from '@peershare/client'
 import type { NamedDht } from './libp2p.js'
 import type { PeershareNode } from './peershare-node.js'
 
-export interface DhtStatus {
-  /** server: answers queries; client: only asks */
-  mode: 'client' | 'server'
-  protocol: string
-  routingTableSize: number
-}
-
-export interface NodeStatus {
-  peerId: string
-  addresses: string[]
-  connections: number
-  /** the LAN DHT (private and loopback addresses, always a server) and the public one (`--dht-mode`) */
-  dht: { lan: DhtStatus, public: DhtStatus }
-  files: number
-  /** bytes of file content this node serves (its blobs and downloaded files) */
-  storageBytes: number
-  exchange: { sessions: number, unsentBytes: number }
-}
+export type { DhtStatus, NodeStatus }
 
 export async function nodeStatus (node: PeershareNode): Promise<NodeStatus> {
   const files = await node.list()

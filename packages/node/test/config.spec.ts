@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
-import { homedir } from 'node:os'
-import { join } from 'node:path'
-import { DEFAULTS, defaultRepoPath, resolveConfig } from '../src/config.js'
+import { DEFAULTS, resolveConfig } from '../src/config.js'
 
 describe('config', () => {
   it('resolves an empty init to exactly DEFAULTS plus the repo', () => {
@@ -36,10 +34,5 @@ describe('config', () => {
     for (const bad of ['/ip4/127.0.0.1/tcp/4101', '/ip4/127.0.0.1/tcp/4101/p2p/nope', 'localhost:4101']) {
       assert.throws(() => resolveConfig({ repo: '/r', bootstrap: [bad] }), { name: 'ConfigError' }, bad)
     }
-  })
-
-  it('takes the repo from PEERSHARE_REPO, else ~/.peershare', () => {
-    assert.equal(defaultRepoPath({ PEERSHARE_REPO: '/x' }), '/x')
-    assert.equal(defaultRepoPath({}), join(homedir(), '.peershare'))
   })
 })

@@ -1,5 +1,6 @@
 /** `peershare daemon`: run a node and its control API in the foreground until SIGINT or SIGTERM */
-import type { DaemonInit, NodeInfo, TransferProgress } from '@peershare/node'
+import type { NodeInfo, TransferProgress } from '@peershare/client'
+import type { DaemonInit } from '@peershare/node'
 import type { Print } from '../context.js'
 import { DaemonRunningError } from '../errors.js'
 

@@ -1,7 +1,7 @@
 /** `peershare get <ref> [--peer <multiaddr>]`: download a file, from a peer, a ticket's sharer or providers the DHT finds, verified */
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { type GetEvent, type GetRequest, OutputExistsError } from '@peershare/node'
+import { type GetEvent, type GetRequest, OutputExistsError } from '@peershare/client'
 import { decodeTicket, isTicket, parseFileRef } from '@peershare/protocol'
 import type { CommandContext, Print } from '../context.js'
 import { InterruptedError, UsageError } from '../errors.js'

@@ -4,7 +4,7 @@
  * `<repo>/config.json` unless `--temporary`. Rates are checked here, before the daemon
  * is asked, so a typo is reported even when no daemon runs.
  */
-import type { BandwidthLimits, LimitsRequest } from '@peershare/node'
+import type { BandwidthLimits, LimitsRequest } from '@peershare/client'
 import type { Print } from '../context.js'
 
 /** The part of the control API client this command uses */

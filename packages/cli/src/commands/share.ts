@@ -1,7 +1,7 @@
 /** `peershare share <path>`: hash and store a local file, print its file id and a ticket for it */
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { PathNotFoundError } from '@peershare/node'
+import { PathNotFoundError } from '@peershare/client'
 import type { CommandContext } from '../context.js'
 import { formatBytes } from '../format.js'
 

@@ -1,6 +1,6 @@
 /** `peershare swarm connect <multiaddr>`: dial a peer */
 import { multiaddr } from '@multiformats/multiaddr'
-import { BadRequestError } from '@peershare/node'
+import { BadRequestError } from '@peershare/client'
 import type { CommandContext } from '../context.js'
 
 export async function swarmConnect (options: { addr: string, json?: boolean }, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {

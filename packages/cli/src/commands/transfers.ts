@@ -3,7 +3,7 @@
  * daemon and their control. Downloads live in the daemon: a `get` that detaches (or
  * is interrupted) leaves its download running there.
  */
-import type { TransferProgress } from '@peershare/node'
+import type { TransferProgress } from '@peershare/client'
 import type { CommandContext } from '../context.js'
 import { formatBytes, formatDuration, formatRate, formatTable, stallNote } from '../format.js'
 import { checkIdPrefix } from './id-prefix.js'

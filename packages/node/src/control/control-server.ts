@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { rm } from 'node:fs/promises'
 import type { PeershareNode } from '../peershare-node.js'
 import { writeFileAtomic } from '../repo.js'
-import type { ApiEndpoint } from './api-types.js'
+import type { ApiEndpoint } from '@peershare/client'
 import { handleRoute } from './routes.js'
 import { HttpError, errorBody, statusFor } from './http-errors.js'
 

@@ -5,7 +5,7 @@
 import type { NodeInit } from '../config.js'
 import { usePrivateUmask } from '../file-modes.js'
 import { PeershareNode } from '../peershare-node.js'
-import type { ApiEndpoint } from './api-types.js'
+import type { ApiEndpoint } from '@peershare/client'
 import { ControlServer } from './control-server.js'
 
 export interface DaemonInit extends NodeInit {

@@ -1,5 +1,5 @@
 /** Maps errors to HTTP statuses and the API's `{ error: { code, message } }` body */
-import type { ApiError } from './api-types.js'
+import type { ApiError } from '@peershare/client'
 
 export class HttpError extends Error {
   static override name = 'HttpError'

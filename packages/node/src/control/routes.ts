@@ -9,12 +9,9 @@ import { DownloadTimeoutError, FileNotFoundError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { ContentStatus } from '../store/file-store.js'
-import type { ApiError, ConnectRequest, FileInfo, GetEvent, GetRequest, NodeInfo, ProvidersEvent, ProvidersRequest, ShareRequest, TicketInfo } from './api-types.js'
+import { type ApiError, type BandwidthLimits, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type TicketInfo, VERSION, parseRate } from '@peershare/client'
 import { sendJson } from './control-server.js'
 import { HttpError, toApiError } from './http-errors.js'
-import { VERSION } from '../version.js'
-import type { BandwidthLimits } from '../limits/bandwidth.js'
-import { parseRate } from '../limits/units.js'
 
 export async function handleRoute (node: PeershareNode, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')

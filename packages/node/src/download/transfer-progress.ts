@@ -1,55 +1,8 @@
 /** What a download reports about itself: to the control API, the CLI and tests */
-import type { Bitfield, Manifest, Priority } from '@peershare/protocol'
+import type { Bitfield, Manifest } from '@peershare/protocol'
 
-/** `stalled`: running, but no source is delivering; `stallReason` says why */
-export type TransferStatus = 'running' | 'stalled' | 'paused' | 'completed' | 'failed' | 'cancelled'
-
-/**
- * Why a running download has no source delivering (stable codes for scripts):
- * - `no-providers`: nobody is known to have the file (no provider found, given peers lack it)
- * - `providers-unreachable`: peers that should have it cannot be reached or stopped answering
- * - `all-banned`: every peer known to have it sent data that failed verification
- * - `paused-by-sources`: every source reached refuses for now (busy)
- */
-export type StallReason = 'no-providers' | 'providers-unreachable' | 'all-banned' | 'paused-by-sources'
-
-export interface TransferProgress {
-  fileId: string
-  name: string
-  output: string
-  state: TransferStatus
-  priority: Priority
-  bytesDone: number
-  /** null until a source's verified manifest gives the size */
-  bytesTotal: number | null
-  /** bytes per second over the last few seconds (decays to 0 when nothing arrives) */
-  rate: number
-  /** seconds left at the current rate; null when unknown (nothing arriving, or size unknown) */
-  eta: number | null
-  /** why a `stalled` download waits; null otherwise */
-  stallReason: StallReason | null
-  /** the same for a person; null when not stalled */
-  stallMessage: string | null
-  /** seconds until a stalled download looks for sources again; null when not stalled */
-  nextLookIn: number | null
-  /** sources being fetched from now */
-  sources: number
-  /** per source: chunks and bytes it delivered in this run, and its current rate if still active */
-  sourceStats: SourceTotals[]
-  /** chunk bytes received since this process started the download (including any discarded) */
-  bytesReceived: number
-  /** sources banned from this download for sending data that failed verification */
-  banned: string[]
-  error?: { code: string, message: string }
-}
-
-export interface SourceTotals {
-  peerId: string
-  chunks: number
-  bytes: number
-  active: boolean
-  rate: number
-}
+// the JSON shapes live with the control API's client
+export type { SourceTotals, StallReason, TransferProgress, TransferStatus } from '@peershare/client'
 
 /** Bytes of the file in the chunks `field` holds (the last chunk may be short) */
 export function bytesHeld (manifest: Pick<Manifest, 'size' | 'chunkSize'>, field: Bitfield): number {

@@ -4,14 +4,10 @@
  * download limiter. Exchange code awaits `upload(peer, n)` / `download(n)` before
  * sending or requesting `n` bytes.
  */
+import type { BandwidthLimits } from '@peershare/client'
 import { type Clock, type TakeOptions, RateLimiter, assertRate, systemClock } from './rate-limiter.js'
 
-/** Bytes per second; 0 = unlimited */
-export interface BandwidthLimits {
-  upload: number
-  uploadPerPeer: number
-  download: number
-}
+export type { BandwidthLimits }
 
 export interface BandwidthStats {
   upload: { bytes: number, waitedMs: number }

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AbortedError } from '../errors.js'
-import { InvalidRateError } from './units.js'
+import { InvalidRateError } from '@peershare/client'
 
 /** Time, injectable so tests can use a fake clock */
 export interface Clock {

@@ -8,6 +8,7 @@ import type { Libp2p, Logger, PeerId, PeerInfo } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import type { PeerEntry } from '@peershare/client'
 import { PeerUnreachableError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 
@@ -33,12 +34,7 @@ export interface SwarmInit {
   dialTimeout: number
 }
 
-export interface PeerEntry {
-  peerId: string
-  addresses: string[]
-  /** round-trip time in milliseconds, or undefined if the ping failed */
-  latencyMs?: number
-}
+export type { PeerEntry }
 
 export class Swarm {
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => { void this.maybeDial(evt.detail.id) }

@@ -1,5 +1,4 @@
-import type { TransferProgress } from '../download/transfer.js'
-import type { BandwidthLimits } from '../limits/bandwidth.js'
+import type { BandwidthLimits, TransferProgress } from './reports.js'
 
 /**
  * The control API's JSON shapes: what the CLI, scripts and (later) a web UI send
@@ -141,10 +140,10 @@ export type ProvidersEvent =
   | { type: 'done', count: number }
   | { type: 'error', error: ApiError }
 
-export type { DhtStatus, NodeStatus } from '../status.js'
-export type { TransferProgress } from '../download/transfer.js'
-export type { BandwidthLimits } from '../limits/bandwidth.js'
-export type { PeerEntry } from '../swarm/swarm.js'
+export type { DhtStatus, NodeStatus } from './reports.js'
+export type { TransferProgress } from './reports.js'
+export type { BandwidthLimits } from './reports.js'
+export type { PeerEntry } from './reports.js'
 
 /** Contents of `<repo>/api.json`, written by a running daemon */
 export interface ApiEndpoint {

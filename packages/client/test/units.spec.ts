@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { formatRate, parseRate } from '../src/limits/units.js'
+import { formatRate, parseRate } from '../src/units.js'
 
 describe('parseRate', () => {
   it('reads unlimited, plain bytes, SI, binary and bare K/M/G units', () => {

@@ -1,10 +1,10 @@
 /**
- * A client of a running node's control API, found through `<repo>/api.json`. The
- * CLI is a thin layer over this; so can any local script be.
+ * A client of a running node's control API: HTTP (fetch by default) and JSON only, so
+ * it runs in a browser too. `connectToRepo` (in repo.ts) finds a daemon through
+ * `<repo>/api.json` and sends requests with node:http, which starts faster than fetch.
+ * The CLI is a thin layer over this; so can any local script be.
  */
-import { readFile } from 'node:fs/promises'
-import { PeershareError } from '../errors.js'
-import { repoPaths } from '../repo.js'
+import { PeershareError } from './errors.js'
 import type { ApiEndpoint, ApiError, BandwidthLimits, FileInfo, TransferProgress, GetEvent, GetRequest, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo } from './api-types.js'
 
 /** No daemon answers for this repo */
@@ -24,22 +24,47 @@ export class ControlApiError extends PeershareError {
   }
 }
 
+/** The error for a repo (or, without one, an endpoint) that no daemon answers for: what to do about it */
+export function daemonNotRunning (repo: string | undefined, url?: string): DaemonNotRunningError {
+  if (repo == null) return new DaemonNotRunningError(`No daemon answers at ${url}`)
+  return new DaemonNotRunningError(`No daemon is running for repo ${repo}: start one with \`peershare --repo ${shellQuote(repo)} daemon\``)
+}
+
+/** `path` as one shell word: bare when safe, else single-quoted */
+function shellQuote (path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`
+}
+
 /** A plain request (not a download's progress stream) that takes longer has a hung daemon behind it */
 const JSON_TIMEOUT_MS = 120_000
 
-export class ControlClient {
-  constructor (private readonly endpoint: ApiEndpoint) {}
+/** What the client needs of an HTTP response (fetch's Response has it) */
+export interface HttpResponse {
+  ok: boolean
+  status: number
+  json(): Promise<unknown>
+  body: AsyncIterable<Uint8Array> | null
+}
 
-  /** The client for the daemon running on `repo`; throws DaemonNotRunningError if none */
-  static async fromRepo (repo: string): Promise<ControlClient> {
-    let endpoint: ApiEndpoint
-    try {
-      endpoint = JSON.parse(await readFile(repoPaths(repo).api, 'utf8')) as ApiEndpoint
-    } catch {
-      throw new DaemonNotRunningError(`No daemon running for repo ${repo} (start one with: peershare daemon)`)
-    }
-    return new ControlClient(endpoint)
-  }
+export interface HttpRequest {
+  method: string
+  headers: Record<string, string>
+  body?: string
+  signal?: AbortSignal
+}
+
+/** Sends one request; rejects when nothing answers */
+export type HttpTransport = (url: string, request: HttpRequest) => Promise<HttpResponse>
+
+export interface ControlClientInit {
+  /** the repo of the daemon, named in errors when it does not answer */
+  repo?: string
+  /** how requests are sent @default fetch */
+  transport?: HttpTransport
+}
+
+export class ControlClient {
+  constructor (private readonly endpoint: ApiEndpoint, private readonly init: ControlClientInit = {}) {}
 
   async id (): Promise<NodeInfo> {
     return this.json('GET', '/v1/id')
@@ -146,10 +171,11 @@ export class ControlClient {
     return await res.json() as T
   }
 
-  private async request (method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
-    let res: Response
+  private async request (method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<HttpResponse> {
+    const send = this.init.transport ?? fetch
+    let res: HttpResponse
     try {
-      res = await fetch(`${this.endpoint.url}${path}`, {
+      res = await send(`${this.endpoint.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.endpoint.token}`, 'content-type': 'application/json' },
         body: body == null ? undefined : JSON.stringify(body),
@@ -157,7 +183,7 @@ export class ControlClient {
       })
     } catch (err: any) {
       if (signal?.aborted === true) throw err
-      throw new DaemonNotRunningError(`No daemon answers at ${this.endpoint.url} (start one with: peershare daemon)`)
+      throw daemonNotRunning(this.init.repo, this.endpoint.url)
     }
     if (!res.ok) {
       const payload = await res.json().catch(() => undefined) as { error?: ApiError } | undefined
@@ -167,7 +193,7 @@ export class ControlClient {
   }
 }
 
-async function * ndjson<T> (res: Response): AsyncGenerator<T> {
+async function * ndjson<T> (res: HttpResponse): AsyncGenerator<T> {
   if (res.body == null) return
   const decoder = new TextDecoder()
   let pending = ''

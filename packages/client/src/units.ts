@@ -5,7 +5,7 @@
  * 1024, so SI (`MB` = 1000^2) and binary (`MiB` = 1024^2) units could not both be
  * expressed, and a user's `10MB` would silently mean something else than they wrote.
  */
-import { PeershareError } from '../errors.js'
+import { PeershareError } from './errors.js'
 
 /** A rate could not be parsed, or is negative, not finite or too small to mean anything */
 export class InvalidRateError extends PeershareError {

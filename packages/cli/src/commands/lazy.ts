@@ -1,0 +1,35 @@
+/**
+ * Every command, loaded when it runs: a command's module (and what it imports, such as
+ * @peershare/protocol or multiaddr) costs start-up time only for that command, so
+ * `peershare id` starts in a few tens of milliseconds. The signatures are the commands' own.
+ */
+import type * as Completion from './completion.js'
+import type * as Daemon from './daemon.js'
+import type * as Get from './get.js'
+import type * as Id from './id.js'
+import type * as Limits from './limits.js'
+import type * as Ls from './ls.js'
+import type * as Peers from './peers.js'
+import type * as Providers from './providers.js'
+import type * as Rm from './rm.js'
+import type * as Share from './share.js'
+import type * as Status from './status.js'
+import type * as SwarmConnect from './swarm-connect.js'
+import type * as Ticket from './ticket.js'
+import type * as Transfers from './transfers.js'
+
+export const completion: typeof Completion.completion = async (...args) => (await import('./completion.js')).completion(...args)
+export const daemon: typeof Daemon.daemon = async (...args) => (await import('./daemon.js')).daemon(...args)
+export const get: typeof Get.get = async (...args) => (await import('./get.js')).get(...args)
+export const id: typeof Id.id = async (...args) => (await import('./id.js')).id(...args)
+export const limits: typeof Limits.limits = async (...args) => (await import('./limits.js')).limits(...args)
+export const ls: typeof Ls.ls = async (...args) => (await import('./ls.js')).ls(...args)
+export const peers: typeof Peers.peers = async (...args) => (await import('./peers.js')).peers(...args)
+export const providers: typeof Providers.providers = async (...args) => (await import('./providers.js')).providers(...args)
+export const rm: typeof Rm.rm = async (...args) => (await import('./rm.js')).rm(...args)
+export const share: typeof Share.share = async (...args) => (await import('./share.js')).share(...args)
+export const status: typeof Status.status = async (...args) => (await import('./status.js')).status(...args)
+export const swarmConnect: typeof SwarmConnect.swarmConnect = async (...args) => (await import('./swarm-connect.js')).swarmConnect(...args)
+export const ticket: typeof Ticket.ticket = async (...args) => (await import('./ticket.js')).ticket(...args)
+export const transfers: typeof Transfers.transfers = async (...args) => (await import('./transfers.js')).transfers(...args)
+export const control: typeof Transfers.control = async (...args) => (await import('./transfers.js')).control(...args)
