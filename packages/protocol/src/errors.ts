@@ -43,3 +43,10 @@ export class InvalidFileNameError extends ProtocolError {
   override name = 'InvalidFileNameError'
   override code = 'ERR_INVALID_FILE_NAME'
 }
+
+/** A collection listing that does not match its id, is malformed, or names an unsafe path */
+export class InvalidCollectionError extends ProtocolError {
+  static override name = 'InvalidCollectionError'
+  override name = 'InvalidCollectionError'
+  override code = 'ERR_INVALID_COLLECTION'
+}
