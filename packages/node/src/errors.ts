@@ -40,9 +40,12 @@ export const RepoError = define('RepoError', 'ERR_REPO')
 export const ConfigError = define('ConfigError', 'ERR_CONFIG')
 /** The disk holding the repo or the download ran out of space */
 export const DiskFullError = define('DiskFullError', 'ERR_DISK_FULL')
+/** A file or folder to share (or a download's destination) cannot be read or written by the node */
+export const PermissionDeniedError = define('PermissionDeniedError', 'ERR_PERMISSION_DENIED')
 
 /** Turns a file system error into a typed one where the user can act on it; others pass through */
 export function fsError (err: any, path: string): Error {
   if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') return new DiskFullError(`No space left on the device for ${path}`)
+  if (err?.code === 'EACCES' || err?.code === 'EPERM') return new PermissionDeniedError(`Permission denied: ${err.path ?? path} (check its owner and mode)`)
   return err
 }
