@@ -33,6 +33,8 @@ export interface NodeConfig {
   listen: string[]
   /** Chunk size for newly shared files (bytes, power of two) */
   chunkSize: number
+  /** Files of one collection hashed (share) or downloaded (get) at once */
+  collectionConcurrency: number
   /** Multi-source downloads */
   transfer: TransferSettings
   /** Bandwidth limits in bytes per second, 0 for none; changeable at run time */
@@ -79,6 +81,7 @@ export function defaultRepoPath (env: NodeJS.ProcessEnv = process.env): string {
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   listen: ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/udp/4001/webrtc-direct'],
   chunkSize: DEFAULT_CHUNK_SIZE,
+  collectionConcurrency: 4,
   limits: Object.freeze({ upload: 0, uploadPerPeer: 0, download: 0 }),
   transfer: Object.freeze({
     maxSources: 16,
@@ -156,6 +159,7 @@ function validateConfig (config: NodeConfig): NodeConfig {
   for (const [name, value] of Object.entries(config.limits)) {
     if (!Number.isFinite(value) || value < 0) fail(`limits.${name} must be 0 (unlimited) or a positive rate`)
   }
+  if (!Number.isInteger(config.collectionConcurrency) || config.collectionConcurrency < 1) fail('collectionConcurrency must be a positive integer')
   if (!['auto', 'client', 'server'].includes(config.dhtMode)) fail(`dhtMode ${config.dhtMode} is not auto, client or server`)
   for (const [name, value] of Object.entries({ ...config.transfer, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)

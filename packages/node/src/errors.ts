@@ -24,6 +24,8 @@ export const FileNotFoundError = define('FileNotFoundError', 'ERR_FILE_NOT_FOUND
 export const PathNotFoundError = define('PathNotFoundError', 'ERR_PATH_NOT_FOUND')
 /** The download destination exists already */
 export const OutputExistsError = define('OutputExistsError', 'ERR_OUTPUT_EXISTS')
+/** A download would write through a symlink or over something that is not ours (a collection's target tree) */
+export const OutputUnsafeError = define('OutputUnsafeError', 'ERR_OUTPUT_UNSAFE')
 /** A peer could not be dialled or did not answer in time */
 export const PeerUnreachableError = define('PeerUnreachableError', 'ERR_PEER_UNREACHABLE')
 /** A peer sent data that failed verification; the message names the peer */

@@ -6,7 +6,7 @@
 import type { PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { type FileRef, parseFileId, parseFileRef } from '@peershare/protocol'
+import { type CollectionId, type FileRef, collectionDigest, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
@@ -16,6 +16,16 @@ import { openSource } from './download/open-source.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
 import { type StartOptions, TransferManager } from './download/transfer-manager.js'
 import { TransferStore } from './download/transfer-store.js'
+import {
+  type CollectionDownload,
+  type CollectionDownloadOptions,
+  CollectionDownloads,
+  type CollectionProgress,
+  type CollectionRecord,
+  CollectionStore,
+  type SharedCollection,
+  shareCollection
+} from './collection/index.js'
 import { FileNotFoundError } from './errors.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
 import { FetchSession, type FetchSessionComponents } from './exchange/fetch-session.js'
@@ -38,6 +48,11 @@ export interface GetOptions extends StartOptions {
   onProgress?(progress: TransferProgress): void
 }
 
+export interface GetCollectionOptions extends CollectionDownloadOptions {
+  /** progress of the whole collection, a few times a second */
+  onProgress?(progress: CollectionProgress): void
+}
+
 /** A provider found for a file; `fileId` is set when a lookup by SHA-256 was resolved */
 export interface ProviderEntry {
   peerId: string
@@ -55,6 +70,8 @@ export class PeershareNode {
   readonly swarm: Swarm
   readonly transfers: TransferManager
   readonly bandwidth: Bandwidth
+  readonly collections: CollectionStore
+  readonly collectionDownloads: CollectionDownloads
   private readonly datastore: LevelDatastore
   /** what opening a session with a provider needs */
   private readonly exchangeClient: FetchSessionComponents
@@ -69,6 +86,8 @@ export class PeershareNode {
     this.index = new FileIndex({ dht: libp2p.services.dht, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index') })
     this.bandwidth = new Bandwidth(config.limits)
     this.transfers = this.createTransferManager()
+    this.collections = new CollectionStore(datastore)
+    this.collectionDownloads = this.createCollectionDownloads()
     this.exchange = new ExchangeServer({
       libp2p,
       files: servableFiles(this.store, this.transfers),
@@ -116,6 +135,7 @@ export class PeershareNode {
     this.swarm.start()
     // provide everything again: records may have lapsed while we were offline
     for (const record of await this.store.list()) this.index.announce(record)
+    for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
     log('started %p listening on %s', this.peerId, this.addresses.map(a => a.toString()).join(', '))
   }
 
@@ -133,6 +153,45 @@ export class PeershareNode {
     const record = await shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize }, path, options)
     this.index.announce(record)
     return record
+  }
+
+  /**
+   * Shares a folder, or several files and folders, as one collection: every file is
+   * shared as usual and the listing is stored and provided under the collection id.
+   */
+  async shareCollection (paths: string[], options: ShareOptions = {}): Promise<SharedCollection> {
+    const shared = await shareCollection({
+      store: this.store,
+      blobDir: this.paths.blobs,
+      chunkSize: this.config.chunkSize,
+      collections: this.collections,
+      concurrency: this.config.collectionConcurrency
+    }, paths, options)
+    this.index.announce(shared.listing)
+    for (const file of shared.files) this.index.announce(file)
+    this.index.announceCollection(parseCollectionId(shared.record.collectionId))
+    return shared
+  }
+
+  /** Collections this node shares or downloaded */
+  async listCollections (): Promise<CollectionRecord[]> {
+    return this.collections.list()
+  }
+
+  /** Starts downloading a collection into a directory, or returns its download under way */
+  downloadCollection (collectionId: string | CollectionId, options: CollectionDownloadOptions = {}): CollectionDownload {
+    return this.collectionDownloads.start(typeof collectionId === 'string' ? parseCollectionId(collectionId) : collectionId, options)
+  }
+
+  /** Downloads a collection and waits until every file is verified in place */
+  async getCollection (collectionId: string | CollectionId, options: GetCollectionOptions = {}): Promise<CollectionRecord> {
+    const download = this.downloadCollection(collectionId, options)
+    const unsubscribe = options.onProgress == null ? undefined : download.onProgress(options.onProgress)
+    try {
+      return await download.done()
+    } finally {
+      unsubscribe?.()
+    }
   }
 
   /** Files this node can serve */
@@ -189,10 +248,25 @@ export class PeershareNode {
 
   /** Forgets a file this node shares or downloaded, and stops providing it */
   async remove (fileId: string): Promise<void> {
+    const ref = parseContentRef(fileId)
+    if (ref.kind === 'collection') return this.removeCollection(ref.collectionId)
     const stored = await this.store.get(fileId)
     if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
     await this.index.withdraw(stored.record)
     await this.store.remove(fileId)
+  }
+
+  /** Forgets a collection (its listing too) and stops providing it; its files stay shared */
+  private async removeCollection (collectionId: CollectionId): Promise<void> {
+    const record = await this.collections.get(collectionId.toString())
+    if (record == null) throw new FileNotFoundError(`Not a local collection: ${collectionId.toString()}`)
+    await this.index.withdrawCollection(collectionId)
+    await this.collections.remove(record.collectionId)
+    const listing = await this.store.get(record.listingFileId)
+    if (listing != null) {
+      await this.index.withdraw(listing.record)
+      await this.store.remove(record.listingFileId)
+    }
   }
 
   /** Connected peers with addresses and latency */
@@ -225,6 +299,36 @@ export class PeershareNode {
         await this.store.put(record, manifestBytes)
         this.index.announce(record)
       }
+    })
+  }
+
+  private createCollectionDownloads (): CollectionDownloads {
+    const exchange = this.exchangeClient
+    return new CollectionDownloads({
+      store: this.store,
+      collections: this.collections,
+      transfers: this.transfers,
+      listingStore: { store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize },
+      listing: {
+        store: this.store,
+        // the listing is a file named by its SHA-256; its providers are found under the collection id
+        openListing: async (collectionId, { from, peers, signal }) => {
+          const ref = { kind: 'sha256' as const, sha256: collectionDigest(collectionId) }
+          for (const peer of from == null ? peers ?? [] : []) {
+            try {
+              return await FetchSession.open(exchange, parseTarget(peer), ref, signal)
+            } catch (err: any) {
+              if (signal?.aborted === true) throw err
+              log('listing from %s: %s', peer, err.message)
+            }
+          }
+          const index = { findProviders: (_: FileRef, s?: AbortSignal) => this.index.findProviders({ kind: 'collection', collectionId }, s) }
+          return openSource({ exchange, index }, ref, { from, signal, lookupTimeout: this.config.lookupTimeout })
+        }
+      },
+      announce: (collectionId) => { this.index.announceCollection(collectionId) },
+      concurrency: this.config.collectionConcurrency,
+      log: logger('peershare:node:collection')
     })
   }
 

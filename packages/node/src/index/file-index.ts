@@ -7,7 +7,7 @@
  */
 import type { Logger, PeerId, PeerInfo, PeerStore } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
-import { type FileRef, hexToBytes, parseFileId, sha256Cid } from '@peershare/protocol'
+import { type ContentRef, hexToBytes, parseFileId, sha256Cid } from '@peershare/protocol'
 import type { CID } from 'multiformats/cid'
 
 export interface FileIndexComponents {
@@ -44,9 +44,24 @@ export class FileIndex {
 
   /** Publishes provider records for the file and waits until the DHT has them */
   async provide (file: IndexedFile, signal?: AbortSignal): Promise<void> {
-    for (const key of keysOf(file)) {
-      for await (const _ of this.components.dht.provide(key, { signal })) { /* drain the query */ }
-    }
+    for (const key of keysOf(file)) await this.provideKey(key, signal)
+  }
+
+  /** Publishes a provider record for a collection id in the background */
+  announceCollection (collectionId: CID): void {
+    const task = this.provideKey(collectionId, this.running.signal)
+      .catch(err => { this.components.log('announcing %s failed: %s', collectionId, err.message) })
+      .finally(() => { this.pending.delete(task) })
+    this.pending.add(task)
+  }
+
+  private async provideKey (key: CID, signal?: AbortSignal): Promise<void> {
+    for await (const _ of this.components.dht.provide(key, { signal })) { /* drain the query */ }
+  }
+
+  /** Stops republishing a collection id */
+  async withdrawCollection (collectionId: CID): Promise<void> {
+    await this.components.dht.cancelReprovide(collectionId)
   }
 
   /** Stops republishing the file and drops our own record of providing it */
@@ -58,8 +73,8 @@ export class FileIndex {
    * Peers that say they have the file, each once, as the DHT finds them (never
    * ourselves); their addresses are added to the peer store on the way
    */
-  async * findProviders (ref: FileRef, signal?: AbortSignal): AsyncGenerator<PeerInfo> {
-    const key = ref.kind === 'file-id' ? ref.fileId : sha256Cid(ref.sha256)
+  async * findProviders (ref: ContentRef, signal?: AbortSignal): AsyncGenerator<PeerInfo> {
+    const key = ref.kind === 'file-id' ? ref.fileId : ref.kind === 'collection' ? ref.collectionId : sha256Cid(ref.sha256)
     const seen = new Set<string>()
     for await (const event of this.components.dht.findProviders(key, { signal })) {
       if (event.name !== 'PROVIDER') continue
