@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/node'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'share' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -30,6 +30,7 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
   return {
     id: async () => (await ready()).id(),
     files: async () => (await ready()).files(),
+    collections: async () => (await ready()).collections(),
     share: async (request) => (await ready()).share(request),
     get: async (request, onEvent, signal) => (await ready()).get(request, onEvent, signal),
     status: async () => (await ready()).status(),

@@ -98,25 +98,25 @@ export function createProgram (deps: ProgramDeps): Command {
     })
 
   program.command('share')
-    .description('share a local file: hash it, keep a copy in the repo, print its file id')
-    .argument('<path>', 'file to share')
+    .description('share a local file: hash it, keep a copy in the repo, print its file id; a folder or several paths become one collection')
+    .argument('<paths...>', 'file, folder, or several of them')
     .option('--tag <tag>', 'a tag to describe the file, repeatable', collect)
     .option('--description <text>', 'a description of the file')
-    .action(async (path: string, opts: { tag?: string[], description?: string }, cmd: Command) => {
-      await share({ path, tags: opts.tag, description: opts.description, json: globals(cmd).json }, context(cmd))
+    .action(async (paths: string[], opts: { tag?: string[], description?: string }, cmd: Command) => {
+      await share({ paths, tags: opts.tag, description: opts.description, json: globals(cmd).json }, context(cmd))
     })
 
   program.command('ls')
-    .description('list the files this node has: shared and downloaded')
+    .description('list the collections and files this node has: shared and downloaded')
     .action(async (_opts: unknown, cmd: Command) => {
       await ls({ json: globals(cmd).json }, context(cmd))
     })
 
   program.command('get')
     .description('download a file from every peer that has it, verifying every chunk; resumable, runs in the daemon')
-    .argument('<ref>', 'file id, or SHA-256 of the content')
+    .argument('<ref>', 'file id, SHA-256 of the content, or collection id')
     .option('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id>; repeatable (more sources are found in the DHT)', collect)
-    .option('-o, --output <path>', 'where to save: a new file, or an existing directory (default: the file\'s name in the current directory)')
+    .option('-o, --output <path>', 'where to save: a new file, or an existing directory (default: the file\'s name in the current directory); for a collection, the directory to recreate it in')
     .option('--priority <level>', 'low, normal or high: its share of a limited download bandwidth', parsePriority)
     .option('-d, --detach', 'start the download in the daemon and return at once (Ctrl+C also leaves it running)')
     .action(async (ref: string, opts: { peer?: string[], output?: string, priority?: Priority, detach?: boolean }, cmd: Command) => {
@@ -148,8 +148,8 @@ export function createProgram (deps: ProgramDeps): Command {
     })
 
   program.command('rm')
-    .description('stop sharing a file and forget it; a downloaded file stays where it was saved')
-    .argument('<file-id>', 'file id')
+    .description('stop sharing a file or collection and forget it; a downloaded file stays where it was saved')
+    .argument('<file-id>', 'file id or collection id')
     .action(async (fileId: string, _opts: unknown, cmd: Command) => {
       await rm({ fileId, json: globals(cmd).json }, context(cmd))
     })

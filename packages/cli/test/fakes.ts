@@ -1,5 +1,5 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
-import type { FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent } from '@peershare/node'
+import type { CollectionInfo, FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent } from '@peershare/node'
 import type { CliClient, Print } from '../src/context.js'
 
 /** A real file id (parseFileRef accepts it) */
@@ -56,6 +56,7 @@ export interface FakeClient extends CliClient {
 export interface FakeClientInit {
   info?: NodeInfo
   files?: FileInfo[]
+  collections?: CollectionInfo[]
   /** events `get` sends to onEvent, in order; the last must be the done event */
   events?: GetEvent[]
   /** thrown by every method instead of answering */
@@ -74,7 +75,8 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
     calls,
     id: async () => answer('id', init.info ?? NODE_INFO),
     files: async () => answer('files', init.files ?? [FILE]),
-    share: async (request) => answer('share', { ...FILE, name: request.path.split('/').pop() ?? '' }, request),
+    collections: async () => answer('collections', init.collections ?? []),
+    share: async (request) => answer('share', { ...FILE, name: request.path?.split('/').pop() ?? '' }, request),
     get: async (request, onEvent = () => {}) => {
       answer('get', undefined, request)
       const events = init.events ?? [doneEvent()]

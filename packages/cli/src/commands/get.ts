@@ -2,9 +2,10 @@
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { type GetEvent, OutputExistsError } from '@peershare/node'
-import { parseFileRef } from '@peershare/protocol'
+import { parseContentRef } from '@peershare/protocol'
 import type { CommandContext } from '../context.js'
 import { formatBytes } from '../format.js'
+import { collectionAsProgress, collectionSaved } from './get-collection.js'
 
 export type ProgressEvent = Extract<GetEvent, { type: 'progress' }>
 
@@ -35,7 +36,7 @@ export interface GetContext extends CommandContext {
 
 export async function get (options: GetCommandOptions, { client, print, cwd, progress }: GetContext): Promise<void> {
   // both also checked by the daemon; checked here first so no daemon is needed to hear about them
-  parseFileRef(options.ref)
+  parseContentRef(options.ref)
   if (options.output != null) await checkOutput(resolve(cwd, options.output))
 
   const json = options.json === true
@@ -57,6 +58,7 @@ export async function get (options: GetCommandOptions, { client, print, cwd, pro
   const onEvent = (event: GetEvent): void => {
     if (json) print(JSON.stringify(event))
     else if (event.type === 'progress') display?.update(event)
+    else if (event.type === 'collection-progress') display?.update(collectionAsProgress(event))
   }
   let done: Extract<GetEvent, { type: 'done' }>
   try {
@@ -64,7 +66,9 @@ export async function get (options: GetCommandOptions, { client, print, cwd, pro
   } finally {
     display?.stop()
   }
-  if (!json) print(`Saved ${done.file.name} (${formatBytes(done.file.size)}) to ${done.path}`)
+  if (json) return
+  if ('collection' in done) print(collectionSaved(done))
+  else print(`Saved ${done.file.name} (${formatBytes(done.file.size)}) to ${done.path}`)
 }
 
 /** An existing directory is fine (the file goes inside it); anything else existing is not */

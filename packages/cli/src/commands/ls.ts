@@ -1,4 +1,4 @@
-/** `peershare ls`: the files this node has (shared or downloaded) */
+/** `peershare ls`: the collections and files this node has (shared or downloaded) */
 import type { CommandContext } from '../context.js'
 import { formatBytes, formatTable } from '../format.js'
 
@@ -7,15 +7,23 @@ export interface LsOptions {
 }
 
 export async function ls (options: LsOptions, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
-  const files = await client.files()
+  const [files, collections] = await Promise.all([client.files(), client.collections()])
   if (options.json === true) {
-    print(JSON.stringify(files))
+    // files as before; each collection after them, told apart by its collectionId
+    print(JSON.stringify([...files, ...collections]))
     return
   }
-  if (files.length === 0) {
+  if (files.length === 0 && collections.length === 0) {
     print('No files yet: share one with `peershare share <path>`')
     return
   }
-  const rows = files.map(f => [f.fileId, formatBytes(f.size), f.name, f.tags.join(',')])
-  for (const line of formatTable(['FILE ID', 'SIZE', 'NAME', 'TAGS'], rows, [1])) print(line.trimEnd())
+  if (collections.length > 0) {
+    const rows = collections.map(c => [c.collectionId, String(c.files), formatBytes(c.size), c.name, c.tags.join(',')])
+    for (const line of formatTable(['COLLECTION ID', 'FILES', 'SIZE', 'NAME', 'TAGS'], rows, [1, 2])) print(line.trimEnd())
+    if (files.length > 0) print('')
+  }
+  if (files.length > 0) {
+    const rows = files.map(f => [f.fileId, formatBytes(f.size), f.name, f.tags.join(',')])
+    for (const line of formatTable(['FILE ID', 'SIZE', 'NAME', 'TAGS'], rows, [1])) print(line.trimEnd())
+  }
 }

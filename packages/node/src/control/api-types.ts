@@ -1,3 +1,4 @@
+import type { CollectionProgress } from '../collection/index.js'
 import type { TransferProgress } from '../download/transfer.js'
 
 /**
@@ -6,10 +7,11 @@ import type { TransferProgress } from '../download/transfer.js'
  * from `<repo>/api.json`.
  *
  *   GET    /v1/id                  -> NodeInfo
- *   GET    /v1/files               -> { files: FileInfo[] }
- *   POST   /v1/share  ShareRequest -> FileInfo
+ *   GET    /v1/files               -> { files: FileInfo[], collections: CollectionInfo[] }
+ *   POST   /v1/share  ShareRequest -> FileInfo, or CollectionInfo for a folder or several paths
  *   POST   /v1/get    GetRequest   -> NDJSON stream of GetEvent, ending in done or error
- *                                     (with detach: true, one TransferProgress as JSON at once)
+ *                                     (with detach: true, one TransferProgress, or CollectionProgress
+ *                                     for a collection id, as JSON at once)
  *   GET    /v1/transfers           -> { transfers: TransferProgress[] }
  *   POST   /v1/transfers/:fileId/pause|resume -> TransferProgress
  *   POST   /v1/transfers/:fileId/cancel       -> { cancelled: fileId }
@@ -52,21 +54,42 @@ export interface FileInfo {
   path?: string
 }
 
+/** A collection (a shared folder or several files): `ls` and `share` of a folder */
+export interface CollectionInfo {
+  collectionId: string
+  name: string
+  /** files in it, empty ones included */
+  files: number
+  /** empty directories listed */
+  directories: number
+  /** total bytes */
+  size: number
+  description: string
+  tags: string[]
+  created: number
+  /** where a downloaded collection was saved */
+  path?: string
+  /** after a share: paths left out (symlinks, special files), relative to the collection */
+  skipped?: string[]
+}
+
 export interface ShareRequest {
-  /** absolute path of the file to share */
-  path: string
+  /** absolute path of the file to share; a directory is shared as a collection */
+  path?: string
+  /** absolute paths shared together as one collection (instead of `path`) */
+  paths?: string[]
   description?: string
   tags?: string[]
 }
 
 export interface GetRequest {
-  /** file id or SHA-256 (hex, `sha256:` hex, or raw CID) */
+  /** file id, SHA-256 (hex, `sha256:` hex, or raw CID) or collection id */
   ref: string
   /** multiaddr of a peer that has the file, ending in /p2p/<peer id>; without it, the DHT is asked */
   peer?: string
   /** more peers that have the file (multiaddrs), used as sources from the start */
   peers?: string[]
-  /** destination path or existing directory; relative to `cwd` */
+  /** destination path or existing directory (for a collection: the directory to recreate it in); relative to `cwd` */
   output?: string
   /** the client's working directory */
   cwd?: string
@@ -79,6 +102,8 @@ export interface GetRequest {
 export type GetEvent =
   | ({ type: 'progress' } & TransferProgress)
   | { type: 'done', file: FileInfo, path: string }
+  | ({ type: 'collection-progress' } & CollectionProgress)
+  | { type: 'done', collection: CollectionInfo, path: string }
   | { type: 'error', error: ApiError }
 
 export interface ConnectRequest {
@@ -100,6 +125,7 @@ export type ProvidersEvent =
 
 export type { NodeStatus } from '../status.js'
 export type { TransferProgress } from '../download/transfer.js'
+export type { CollectionProgress } from '../collection/index.js'
 export type { BandwidthLimits } from '../limits/bandwidth.js'
 export type { PeerEntry } from '../swarm/swarm.js'
 

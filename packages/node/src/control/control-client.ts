@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { PeershareError } from '../errors.js'
 import { repoPaths } from '../repo.js'
-import type { ApiEndpoint, ApiError, BandwidthLimits, FileInfo, TransferProgress, GetEvent, GetRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
+import type { ApiEndpoint, ApiError, BandwidthLimits, CollectionInfo, CollectionProgress, FileInfo, GetEvent, GetRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, TransferProgress } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -49,8 +49,13 @@ export class ControlClient {
     return (await this.json<{ files: FileInfo[] }>('GET', '/v1/files')).files
   }
 
-  async share (request: ShareRequest): Promise<FileInfo> {
+  /** Shares a file, or a folder or several paths as a collection (the answer has a collectionId) */
+  async share (request: ShareRequest): Promise<FileInfo | CollectionInfo> {
     return this.json('POST', '/v1/share', request)
+  }
+
+  async collections (): Promise<CollectionInfo[]> {
+    return (await this.json<{ collections: CollectionInfo[] }>('GET', '/v1/files')).collections
   }
 
   async status (): Promise<NodeStatus> {
@@ -78,7 +83,7 @@ export class ControlClient {
   }
 
   /** Starts a download in the daemon and returns at once */
-  async startDownload (request: GetRequest): Promise<TransferProgress> {
+  async startDownload (request: GetRequest): Promise<TransferProgress | CollectionProgress> {
     return this.json('POST', '/v1/get', { ...request, detach: true })
   }
 

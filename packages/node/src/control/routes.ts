@@ -2,22 +2,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isAbsolute } from 'node:path'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { parseFileRef } from '@peershare/protocol'
+import { type CollectionId, parseContentRef, parseFileRef } from '@peershare/protocol'
 import type { PeershareNode } from '../peershare-node.js'
 import type { FileRecord } from '../store/file-record.js'
-import type { ApiError, ConnectRequest, FileInfo, GetEvent, GetRequest, NodeInfo, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
+import type { CollectionRecord } from '../collection/index.js'
+import { statToShare } from '../share.js'
+import type { ApiError, CollectionInfo, ConnectRequest, FileInfo, GetEvent, GetRequest, NodeInfo, ProvidersEvent, ProvidersRequest, ShareRequest } from './api-types.js'
 import { sendJson } from './control-server.js'
 import { HttpError, toApiError } from './http-errors.js'
 import { VERSION } from '../version.js'
 import type { BandwidthLimits } from '../limits/bandwidth.js'
 import { parseRate } from '../limits/units.js'
 
+/** Most paths one share request may name (each may be a whole folder) */
+const MAX_SHARE_PATHS = 1024
+
 export async function handleRoute (node: PeershareNode, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
   const route = `${req.method} ${url.pathname}`
   if (route === 'GET /v1/id') return sendJson(res, 200, nodeInfo(node))
-  if (route === 'GET /v1/files') return sendJson(res, 200, { files: (await node.list()).map(fileInfo) })
-  if (route === 'POST /v1/share') return sendJson(res, 200, fileInfo(await node.share(...shareArgs(body))))
+  if (route === 'GET /v1/files') return sendJson(res, 200, await listFiles(node))
+  if (route === 'POST /v1/share') return sendJson(res, 200, await share(node, ...shareArgs(body)))
   if (route === 'POST /v1/get') return startGet(node, res, getArgs(body))
   if (route === 'GET /v1/transfers') return sendJson(res, 200, { transfers: node.transfers.list() })
   const control = /^POST \/v1\/transfers\/([A-Za-z0-9]+)\/(pause|resume|cancel)$/.exec(route)
@@ -62,18 +67,39 @@ export function fileInfo (record: FileRecord): FileInfo {
   }
 }
 
-function shareArgs (body: unknown): [string, { description?: string, tags?: string[] }] {
+/** Files (listings of collections left out: they show as their collection) and collections */
+async function listFiles (node: PeershareNode): Promise<{ files: FileInfo[], collections: CollectionInfo[] }> {
+  const files = (await node.list()).filter(f => f.listingOf == null).map(fileInfo)
+  return { files, collections: (await node.listCollections()).map(r => collectionInfo(r)) }
+}
+
+export function collectionInfo (record: CollectionRecord, skipped?: string[]): CollectionInfo {
+  const { collectionId, name, files, directories, size, description, tags, created, path } = record
+  return { collectionId, name, files, directories, size, description, tags, created, ...(path == null ? {} : { path }), ...(skipped == null ? {} : { skipped }) }
+}
+
+/** One file as a file; a directory, or several paths, as a collection */
+async function share (node: PeershareNode, paths: string[], options: { description?: string, tags?: string[] }): Promise<FileInfo | CollectionInfo> {
+  if (paths.length === 1 && (await statToShare(paths[0]))?.isDirectory() !== true) return fileInfo(await node.share(paths[0], options))
+  const shared = await node.shareCollection(paths, options)
+  return collectionInfo(shared.record, shared.skipped)
+}
+
+function shareArgs (body: unknown): [string[], { description?: string, tags?: string[] }] {
   const req = body as Partial<ShareRequest>
-  if (typeof req?.path !== 'string' || !isAbsolute(req.path)) throw badRequest('share needs an absolute "path"')
+  const paths = req?.paths ?? (req?.path == null ? undefined : [req.path])
+  if (!Array.isArray(paths) || paths.length === 0 || paths.length > MAX_SHARE_PATHS || paths.some(p => typeof p !== 'string' || !isAbsolute(p))) {
+    throw badRequest(`share needs an absolute "path", or "paths": 1 to ${MAX_SHARE_PATHS} absolute paths`)
+  }
   if (req.description != null && typeof req.description !== 'string') throw badRequest('"description" is a string')
   if (req.tags != null && (!Array.isArray(req.tags) || req.tags.some(t => typeof t !== 'string'))) throw badRequest('"tags" is an array of strings')
-  return [req.path, { description: req.description, tags: req.tags }]
+  return [paths, { description: req.description, tags: req.tags }]
 }
 
 function getArgs (body: unknown): GetRequest {
   const req = body as Partial<GetRequest>
-  if (typeof req?.ref !== 'string') throw badRequest('get needs "ref": a file id or SHA-256')
-  parseFileRef(req.ref)
+  if (typeof req?.ref !== 'string') throw badRequest('get needs "ref": a file id, SHA-256 or collection id')
+  parseContentRef(req.ref)
   if (req.peer != null && typeof req.peer !== 'string') throw badRequest('"peer" is a multiaddr ending in /p2p/<peer id>')
   if (req.peers != null && (!Array.isArray(req.peers) || req.peers.length > 64 || req.peers.some(p => typeof p !== 'string'))) {
     throw badRequest('"peers" is an array of at most 64 multiaddrs')
@@ -93,6 +119,8 @@ async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequ
   const from = args.peer == null ? undefined : parseMultiaddr(args.peer)
   for (const peer of args.peers ?? []) parseMultiaddr(peer)
   const options = { from, peers: args.peers, output: args.output, cwd: args.cwd, priority: args.priority }
+  const ref = parseContentRef(args.ref)
+  if (ref.kind === 'collection') return startCollectionGet(node, res, ref.collectionId, options, args.detach === true)
   if (args.detach === true) {
     const transfer = await node.download(args.ref, options)
     return sendJson(res, 200, transfer.progress())
@@ -105,6 +133,23 @@ async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequ
       send({ type: 'progress', ...transfer.progress() })
       const record = await transfer.done()
       send({ type: 'done', file: fileInfo(record), path: record.location.kind === 'path' ? record.location.path : '' })
+    } finally {
+      unsubscribe()
+    }
+  })
+}
+
+/** As startGet, for a collection: progress of the whole tree, then the collection */
+async function startCollectionGet (node: PeershareNode, res: ServerResponse, collectionId: CollectionId, options: Parameters<PeershareNode['downloadCollection']>[1], detach: boolean): Promise<void> {
+  if (detach) return sendJson(res, 200, node.downloadCollection(collectionId, options).progress())
+  await streamNdjson<GetEvent>(res, async (send, signal) => {
+    const download = node.downloadCollection(collectionId, options)
+    const unsubscribe = download.onProgress(p => { send({ type: 'collection-progress', ...p }) })
+    signal.addEventListener('abort', unsubscribe)
+    try {
+      send({ type: 'collection-progress', ...download.progress() })
+      const record = await download.done()
+      send({ type: 'done', collection: collectionInfo(record), path: record.path ?? '' })
     } finally {
       unsubscribe()
     }
