@@ -10,6 +10,7 @@ import { type FileHandle, link, lstat, mkdir, open, rm } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { checkCollectionPath, type Manifest, chunkLength, chunkOffset, isValidChunk } from '@peershare/protocol'
 import { OutputExistsError, OutputUnsafeError, fsError } from '../errors.js'
+import { siblingPath } from '../download/partial-file.js'
 import type { ChunkReader } from '../store/file-store.js'
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
@@ -63,7 +64,7 @@ export async function createEmptyFile (target: string): Promise<void> {
  * Returns false, writing nothing, when the stored copy is damaged.
  */
 export async function copyVerified (reader: ChunkReader, manifest: Manifest, target: string): Promise<boolean> {
-  const tmp = `${target}.peershare-copy`
+  const tmp = siblingPath(target, '.peershare-copy')
   let handle: FileHandle
   try {
     handle = await open(tmp, CREATE, 0o644)

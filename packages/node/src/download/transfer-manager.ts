@@ -18,7 +18,7 @@ import { FileNotFoundError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
 import { type DestinationOptions, destinationPath } from './destination.js'
-import { PartialFile } from './partial-file.js'
+import { PartialFile, siblingPath } from './partial-file.js'
 import { type SourceFinder, Transfer, type TransferComponents, type TransferProgress } from './transfer.js'
 import type { TransferStore } from './transfer-store.js'
 
@@ -60,7 +60,7 @@ export class TransferManager implements PartialFiles {
     }
     try {
       const output = await destinationPath(options, session.metadata)
-      const partial = await PartialFile.create(`${output}.peershare-partial`, session.manifest, output)
+      const partial = await PartialFile.create(siblingPath(output, '.peershare-partial'), session.manifest, output)
       const record = {
         fileId,
         output,

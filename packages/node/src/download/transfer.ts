@@ -58,6 +58,8 @@ export class Transfer implements WorkerHost {
   private readonly meter = new RateMeter()
   private readonly delivered = new Map<string, { chunks: number, bytes: number }>()
   private lastCheckpoint = 0
+  /** resolves the run loop's wait between checks */
+  private wakeLoop?: () => void
   private hasher: PrefixHasher
   private hashing: Promise<void> = Promise.resolve()
   private status: TransferStatus
@@ -245,7 +247,10 @@ export class Transfer implements WorkerHost {
     hashed.catch(() => {})
     this.hashing = hashed
     this.emit(true)
-    if (this.isDone()) this.sources.wakeAll()
+    if (this.isDone()) {
+      this.sources.wakeAll()
+      this.wakeLoop?.()
+    }
   }
 
   cancelElsewhere (peers: string[], index: number): void {
@@ -300,7 +305,11 @@ export class Transfer implements WorkerHost {
       }
       if (this.sources.starved()) throw this.sources.noSourceError()
       if (Date.now() - this.lastCheckpoint >= settings.checkpointInterval) await this.checkpoint()
-      await sleep(Math.min(settings.checkpointInterval, 250), signal).catch(() => {})
+      // woken early by the last chunk: a small file should not wait out the tick
+      await new Promise<void>(resolve => {
+        this.wakeLoop = resolve
+        sleep(Math.min(settings.checkpointInterval, 250), signal).then(resolve, resolve)
+      })
     }
     await this.hashing
   }
