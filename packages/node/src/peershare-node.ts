@@ -327,8 +327,7 @@ export class PeershareNode {
         }
       },
       announce: (collectionId) => { this.index.announceCollection(collectionId) },
-      concurrency: this.config.collectionConcurrency,
-      log: logger('peershare:node:collection')
+      concurrency: this.config.collectionConcurrency
     })
   }
 

@@ -6,7 +6,7 @@
  * place and verified are skipped, so running `get` again resumes an interrupted
  * collection; member downloads under way resume by themselves after a restart.
  */
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
@@ -74,7 +74,6 @@ export interface CollectionDownloadComponents {
   /** provides the collection id once the whole tree is here */
   announce(collectionId: CollectionId): void
   concurrency: number
-  log: Logger
 }
 
 type FileEntry = Extract<CollectionEntry, { kind: 'file' }>
