@@ -155,8 +155,8 @@ export function createProgram (deps: ProgramDeps): Command {
     })
 
   program.command('providers')
-    .description('find the peers that have a file, by file id or SHA-256, as the DHT answers')
-    .argument('<ref>', 'file id, or SHA-256 of the content')
+    .description('find the peers that have a file or collection, by file id, SHA-256 or collection id, as the DHT answers')
+    .argument('<ref>', 'file id, SHA-256 of the content, or collection id')
     .option('--timeout <seconds>', 'how long to keep looking', parsePositive)
     .action(async (ref: string, opts: { timeout?: number }, cmd: Command) => {
       await providers({ ref, timeout: opts.timeout, json: globals(cmd).json }, context(cmd))

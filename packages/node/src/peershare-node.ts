@@ -6,7 +6,7 @@
 import type { PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { type CollectionId, type FileRef, collectionDigest, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
+import { type CollectionId, type ContentRef, type FileRef, collectionDigest, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
@@ -132,6 +132,7 @@ export class PeershareNode {
     await this.libp2p.start()
     await this.exchange.start()
     await this.transfers.restore()
+    await this.collectionDownloads.restore()
     this.swarm.start()
     // provide everything again: records may have lapsed while we were offline
     for (const record of await this.store.list()) this.index.announce(record)
@@ -140,6 +141,7 @@ export class PeershareNode {
   }
 
   async stop (): Promise<void> {
+    this.collectionDownloads.stop()
     await this.transfers.stop()
     await this.index.stop()
     this.swarm.stop()
@@ -229,8 +231,8 @@ export class PeershareNode {
    * Providers of a file, as the DHT finds them. For a SHA-256, each provider is asked
    * for the manifest by that hash, which is verified, to learn the file id.
    */
-  async * providers (ref: string | FileRef, options: { timeout?: number, signal?: AbortSignal } = {}): AsyncGenerator<ProviderEntry> {
-    const fileRef = typeof ref === 'string' ? parseFileRef(ref) : ref
+  async * providers (ref: string | ContentRef, options: { timeout?: number, signal?: AbortSignal } = {}): AsyncGenerator<ProviderEntry> {
+    const fileRef = typeof ref === 'string' ? parseContentRef(ref) : ref
     const signal = withTimeout(options.timeout ?? this.config.lookupTimeout, options.signal)
     try {
       for await (const peer of this.index.findProviders(fileRef, signal)) {

@@ -5,7 +5,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { collectionIdFromBytes, fileIdOf, formatCollectionId, type Manifest } from '@peershare/protocol'
 import { createHash } from 'node:crypto'
 import type { PeershareNode } from '../src/index.js'
-import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir } from './fixtures.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 /** Every file and directory under `root`, relative, with file hashes (symlinks named as such) */
 async function tree (root: string, prefix = ''): Promise<Record<string, string>> {
@@ -93,6 +93,40 @@ describe('collections between nodes', function () {
     await symlink(elsewhere, join(out, 'sub'))
     await assert.rejects(getter.getCollection(shared.record.collectionId, { from: multiaddr(dialAddress(sharer)), output: out }), { name: 'OutputUnsafeError' })
     assert.deepEqual(await readdir(elsewhere), [])
+  })
+
+  it('carries on with an interrupted collection download when the node restarts', async () => {
+    const repo = join(dir.path, 'sharer-slow')
+    // a slow source, so the download can be caught half way
+    const slow = await startTestNode(repo, { limits: { upload: 2 * 1024 * 1024 } })
+    const src = join(dir.path, 'slow-src')
+    await mkdir(src)
+    for (let i = 0; i < 8; i++) await randomFile(src, `part${i}.bin`, 1024 * 1024 + i)
+    const shared = await slow.shareCollection([src])
+    const getterRepo = join(dir.path, 'getter-restart')
+    let node = await startTestNode(getterRepo)
+    const out = join(dir.path, 'restart-out')
+    try {
+      const download = node.downloadCollection(shared.record.collectionId, { from: multiaddr(dialAddress(slow)), output: out })
+      download.done().catch(() => {})
+      await until(() => download.progress().filesDone >= 2, 60_000)
+      assert.ok(download.progress().filesDone < 8)
+      await node.stop()
+      node = await startTestNode(getterRepo)
+      // nobody calls get again: the restarted node resumes the collection by itself
+      const waitDone = async (): Promise<void> => {
+        for (let i = 0; i < 600; i++) {
+          if ((await node.listCollections()).some(c => c.collectionId === shared.record.collectionId && c.path === out)) return
+          await new Promise(resolve => setTimeout(resolve, 100))
+        }
+        throw new Error('the collection did not complete after the restart')
+      }
+      await waitDone()
+      assert.deepEqual(await tree(out), await tree(src))
+    } finally {
+      await node.stop()
+      await slow.stop()
+    }
   })
 
   it('refuses a listing with ../ or an absolute path served under a matching id, writing nothing', async () => {

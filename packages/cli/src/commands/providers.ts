@@ -1,5 +1,5 @@
-/** `peershare providers <file-id | sha256>`: the peers that have a file, printed as the DHT finds them */
-import { parseFileRef } from '@peershare/protocol'
+/** `peershare providers <file-id | sha256 | collection-id>`: the peers that have a file, printed as the DHT finds them */
+import { parseContentRef } from '@peershare/protocol'
 import type { CommandContext } from '../context.js'
 
 export interface ProvidersOptions {
@@ -10,7 +10,7 @@ export interface ProvidersOptions {
 }
 
 export async function providers (options: ProvidersOptions, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
-  parseFileRef(options.ref)
+  parseContentRef(options.ref)
   const json = options.json === true
   const count = await client.providers({ ref: options.ref, timeout: options.timeout == null ? undefined : options.timeout * 1000 }, (p) => {
     if (json) {

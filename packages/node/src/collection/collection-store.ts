@@ -3,6 +3,7 @@
  * `/peershare/collections/<collection id>`. The listing itself is a stored file (its
  * record has `listingOf` set), so it is served and verified like any other file.
  */
+import type { Priority } from '@peershare/protocol'
 import { Key, type Datastore } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
@@ -30,7 +31,18 @@ export interface CollectionRecord {
   path?: string
 }
 
+/** A collection download under way, saved so a restarted node carries on with it */
+export interface SavedCollectionDownload {
+  collectionId: string
+  /** the real path of the directory the tree goes in */
+  output: string
+  /** peers asked first for every file */
+  peers: string[]
+  priority: Priority
+}
+
 const COLLECTIONS = '/peershare/collections'
+const DOWNLOADS = '/peershare/collection-downloads'
 
 export class CollectionStore {
   constructor (private readonly datastore: Datastore) {}
@@ -51,6 +63,22 @@ export class CollectionStore {
       out.push(JSON.parse(uint8ArrayToString(value)) as CollectionRecord)
     }
     return out.sort((a, b) => a.added - b.added)
+  }
+
+  async saveDownload (download: SavedCollectionDownload): Promise<void> {
+    await this.datastore.put(new Key(`${DOWNLOADS}/${download.collectionId}`), uint8ArrayFromString(JSON.stringify(download)))
+  }
+
+  async removeDownload (collectionId: string): Promise<void> {
+    await this.datastore.delete(new Key(`${DOWNLOADS}/${collectionId}`))
+  }
+
+  async downloads (): Promise<SavedCollectionDownload[]> {
+    const out: SavedCollectionDownload[] = []
+    for await (const { value } of this.datastore.query({ prefix: DOWNLOADS })) {
+      out.push(JSON.parse(uint8ArrayToString(value)) as SavedCollectionDownload)
+    }
+    return out
   }
 
   async remove (collectionId: string): Promise<boolean> {

@@ -4,7 +4,8 @@
  * so nothing is written through a symlink), then fetch each distinct file with the
  * normal engine (multi-source, verified, resumable), a few at a time. Files already in
  * place and verified are skipped, so running `get` again resumes an interrupted
- * collection; member downloads under way resume by themselves after a restart.
+ * collection; the download is also saved once its tree is laid out, and a restarted
+ * node carries on with it (`CollectionDownloads.restore`).
  */
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -83,6 +84,10 @@ export class CollectionDownload {
   private readonly listeners = new Set<(p: CollectionProgress) => void>()
   private readonly running = new Map<string, { bytes: number, rate: number }>()
   private readonly result: Promise<CollectionRecord>
+  /** settles once the listing is verified and the tree laid out (or that failed) */
+  private readonly prepared = Promise.withResolvers<void>()
+  /** set when the node stops: the saved download stays, to resume on the next start */
+  private stopping = false
   private state: CollectionState = 'listing'
   private name = ''
   private output = ''
@@ -96,6 +101,17 @@ export class CollectionDownload {
     this.collectionId = formatCollectionId(id)
     this.result = this.run()
     this.result.catch(() => {})
+    this.prepared.promise.catch(() => {})
+  }
+
+  /** Waits until the listing is verified and the tree laid out; rejects if that failed */
+  async ready (): Promise<void> {
+    return this.prepared.promise
+  }
+
+  /** The node is stopping: what fails from now on is the stop, not the download */
+  markStopping (): void {
+    this.stopping = true
   }
 
   async done (): Promise<CollectionRecord> {
@@ -145,12 +161,15 @@ export class CollectionDownload {
         await storeListing(this.components.listingStore, this.collectionId, listing.bytes, { ...listing.metadata, name: this.name })
       }
       const root = await this.makeRoot()
+      const sources = this.sources(listing)
+      await this.components.collections.saveDownload({ collectionId: this.collectionId, output: root, peers: sources, priority: this.options.priority ?? 'normal' })
       this.state = 'running'
       this.emit()
       const pending = await this.layOut(root, listing.collection.entries)
-      const sources = this.sources(listing)
+      this.prepared.resolve()
       await mapLimit([...pending.values()], this.components.concurrency, async (targets) => this.fetchFile(targets, sources))
       const record = await this.record(listing, totals)
+      await this.components.collections.removeDownload(this.collectionId)
       this.state = 'completed'
       this.emit()
       this.components.announce(this.id)
@@ -159,6 +178,8 @@ export class CollectionDownload {
       this.state = 'failed'
       this.error = { code: typeof err?.code === 'string' ? err.code : 'ERR_INTERNAL', message: String(err?.message ?? err) }
       this.emit()
+      this.prepared.reject(err)
+      if (!this.stopping) await this.components.collections.removeDownload(this.collectionId).catch(() => {})
       throw err
     }
   }

@@ -6,7 +6,7 @@
  * The listing format and its validation live in `@peershare/protocol` (collection.ts).
  */
 import type { CollectionId } from '@peershare/protocol'
-import { formatCollectionId } from '@peershare/protocol'
+import { formatCollectionId, parseCollectionId } from '@peershare/protocol'
 import { CollectionDownload, type CollectionDownloadComponents, type CollectionDownloadOptions } from './download-collection.js'
 
 export { CollectionStore, type CollectionRecord } from './collection-store.js'
@@ -34,5 +34,18 @@ export class CollectionDownloads {
 
   list (): CollectionDownload[] {
     return [...this.downloads.values()]
+  }
+
+  /** Carries on with the collection downloads a stop or crash interrupted (their files' downloads resume on their own) */
+  async restore (): Promise<void> {
+    for (const saved of await this.components.collections.downloads()) {
+      this.start(parseCollectionId(saved.collectionId), { output: saved.output, peers: saved.peers, priority: saved.priority })
+    }
+  }
+
+  /** The node is stopping: running downloads stay saved, to resume on the next start */
+  stop (): void {
+    for (const download of this.downloads.values()) download.markStopping()
+    this.downloads.clear()
   }
 }

@@ -172,14 +172,20 @@ class Walk {
   }
 }
 
-/** `fn` over `items`, at most `limit` at once, results in order; the first failure rejects */
+/** `fn` over `items`, at most `limit` at once, results in order; the first failure rejects and starts no more */
 export async function mapLimit<T, R> (items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length)
   let next = 0
+  let failed = false
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const i = next++
-      results[i] = await fn(items[i])
+      try {
+        results[i] = await fn(items[i])
+      } catch (err) {
+        failed = true
+        throw err
+      }
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isAbsolute } from 'node:path'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { type CollectionId, parseContentRef, parseFileRef } from '@peershare/protocol'
+import { type CollectionId, parseContentRef } from '@peershare/protocol'
 import type { PeershareNode } from '../peershare-node.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { CollectionRecord } from '../collection/index.js'
@@ -141,7 +141,12 @@ async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequ
 
 /** As startGet, for a collection: progress of the whole tree, then the collection */
 async function startCollectionGet (node: PeershareNode, res: ServerResponse, collectionId: CollectionId, options: Parameters<PeershareNode['downloadCollection']>[1], detach: boolean): Promise<void> {
-  if (detach) return sendJson(res, 200, node.downloadCollection(collectionId, options).progress())
+  if (detach) {
+    // answered once the listing is verified and the tree laid out, so a bad id or target fails here
+    const download = node.downloadCollection(collectionId, options)
+    await download.ready()
+    return sendJson(res, 200, download.progress())
+  }
   await streamNdjson<GetEvent>(res, async (send, signal) => {
     const download = node.downloadCollection(collectionId, options)
     const unsubscribe = download.onProgress(p => { send({ type: 'collection-progress', ...p }) })
@@ -208,8 +213,8 @@ async function streamNdjson<E> (res: ServerResponse, work: (send: (event: E) => 
 
 function providersArgs (body: unknown): ProvidersRequest {
   const req = body as Partial<ProvidersRequest>
-  if (typeof req?.ref !== 'string') throw badRequest('providers needs "ref": a file id or SHA-256')
-  parseFileRef(req.ref)
+  if (typeof req?.ref !== 'string') throw badRequest('providers needs "ref": a file id, SHA-256 or collection id')
+  parseContentRef(req.ref)
   if (req.timeout != null && (typeof req.timeout !== 'number' || !(req.timeout > 0) || req.timeout > 600_000)) {
     throw badRequest('"timeout" is a number of ms up to 600000')
   }
