@@ -75,10 +75,25 @@ describe('collections between nodes', function () {
     const sub = join(dir.path, 'sub')
     await mkdir(sub)
     await writeFile(join(sub, 'two.txt'), 'two')
-    const shared = await sharer.shareCollection([a, sub])
+    const shared = await sharer.shareCollection([a, sub], { tags: ['x'], description: 'two things' })
     const out = join(dir.path, 'several')
     await getter.getCollection(shared.record.collectionId, { from: multiaddr(dialAddress(sharer)), output: out })
     assert.deepEqual(Object.keys(await tree(out)).sort(), ['one.bin', 'sub/', 'sub/two.txt'])
+    const got = (await getter.listCollections()).find(c => c.collectionId === shared.record.collectionId)
+    assert.deepEqual(got?.tags, ['x'])
+    assert.equal(got?.description, 'two things')
+
+    // sharing it again keeps what is not given, replaces what is
+    assert.deepEqual((await sharer.shareCollection([a, sub])).record.tags, ['x'])
+    const retagged = (await sharer.shareCollection([a, sub], { tags: ['y'] })).record
+    assert.deepEqual([retagged.tags, retagged.description], [['y'], 'two things'])
+
+    // rm forgets the collection and its listing; its files stay shared
+    await sharer.remove(shared.record.collectionId)
+    assert.ok(!(await sharer.listCollections()).some(c => c.collectionId === shared.record.collectionId))
+    assert.ok(!(await sharer.list()).some(f => f.fileId === shared.listing.fileId))
+    assert.ok((await sharer.list()).some(f => f.fileId === shared.files[0].fileId))
+    await assert.rejects(sharer.remove(shared.record.collectionId), { name: 'FileNotFoundError' })
   })
 
   it('does not follow a symlink planted in the target', async () => {
