@@ -65,11 +65,13 @@ export async function createEmptyFile (target: string): Promise<void> {
  */
 export async function copyVerified (reader: ChunkReader, manifest: Manifest, target: string): Promise<boolean> {
   const tmp = siblingPath(target, '.peershare-copy')
+  // our own temporary name, left by an interrupted copy (rm removes a link, never what it points to)
+  await rm(tmp, { force: true })
   let handle: FileHandle
   try {
     handle = await open(tmp, CREATE, 0o644)
   } catch (err: any) {
-    if (err.code === 'EEXIST' || err.code === 'ELOOP') throw new OutputExistsError(`${tmp} exists: remove it and retry`)
+    if (err.code === 'EEXIST' || err.code === 'ELOOP') throw new OutputUnsafeError(`${tmp} appeared while copying: not followed`)
     throw fsError(err, tmp)
   }
   try {
