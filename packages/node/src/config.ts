@@ -54,9 +54,10 @@ export interface NodeConfig {
   /**
    * Provider records (ms): how long we keep records others publish to us (the
    * standard 24 h), how often we republish ours (before others drop them), and how
-   * often we check which of ours are due
+   * often we check which of ours are due; and how many of our announcements run at
+   * once (sharing a folder queues one per file)
    */
-  provide: { recordTtl: number, refreshInterval: number, checkInterval: number }
+  provide: { recordTtl: number, refreshInterval: number, checkInterval: number, concurrency: number }
   /** Peers from the persisted peer store dialled at start, so a restart rejoins without bootstrap */
   reconnectPeers: number
   /** Dial peers discovered (mDNS, bootstrap) while we have fewer connections than this */
@@ -107,7 +108,7 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   mdns: false,
   dhtMode: 'auto',
   dhtProtocol: '/peershare/kad/1.0.0',
-  provide: Object.freeze({ recordTtl: 24 * 60 * 60 * 1000, refreshInterval: 22 * 60 * 60 * 1000, checkInterval: 60 * 60 * 1000 }),
+  provide: Object.freeze({ recordTtl: 24 * 60 * 60 * 1000, refreshInterval: 22 * 60 * 60 * 1000, checkInterval: 60 * 60 * 1000, concurrency: 4 }),
   reconnectPeers: 16,
   minConnections: 16,
   maxConnections: 300,
@@ -160,6 +161,7 @@ function validateConfig (config: NodeConfig): NodeConfig {
     if (!Number.isFinite(value) || value < 0) fail(`limits.${name} must be 0 (unlimited) or a positive rate`)
   }
   if (!Number.isInteger(config.collectionConcurrency) || config.collectionConcurrency < 1) fail('collectionConcurrency must be a positive integer')
+  if (!Number.isInteger(config.provide.concurrency) || config.provide.concurrency < 1) fail('provide.concurrency must be a positive integer')
   if (!['auto', 'client', 'server'].includes(config.dhtMode)) fail(`dhtMode ${config.dhtMode} is not auto, client or server`)
   for (const [name, value] of Object.entries({ ...config.transfer, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)

@@ -83,7 +83,7 @@ export class PeershareNode {
     this.libp2p = libp2p
     this.store = new FileStore({ datastore, blobDir: paths.blobs })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
-    this.index = new FileIndex({ dht: libp2p.services.dht, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index') })
+    this.index = new FileIndex({ dht: libp2p.services.dht, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
     this.transfers = this.createTransferManager()
     this.collections = new CollectionStore(datastore)

@@ -16,6 +16,8 @@ export interface FileIndexComponents {
   peerStore: Pick<PeerStore, 'merge'>
   peerId: PeerId
   log: Logger
+  /** background announcements running at once; the rest wait their turn */
+  concurrency: number
 }
 
 /** What the index needs of a file: its two names */
@@ -29,6 +31,8 @@ export class FileIndex {
   private readonly components: FileIndexComponents
   private readonly running = new AbortController()
   private readonly pending = new Set<Promise<void>>()
+  /** announcements waiting: sharing a folder of thousands of files must not start thousands of DHT queries at once */
+  private readonly queue: Array<{ what: string, provide: (signal: AbortSignal) => Promise<void> }> = []
 
   constructor (components: FileIndexComponents) {
     this.components = components
@@ -36,10 +40,7 @@ export class FileIndex {
 
   /** Publishes provider records for the file in the background */
   announce (file: IndexedFile): void {
-    const task = this.provide(file, this.running.signal)
-      .catch(err => { this.components.log('announcing %s failed: %s', file.fileId, err.message) })
-      .finally(() => { this.pending.delete(task) })
-    this.pending.add(task)
+    this.enqueue(file.fileId, async (signal) => this.provide(file, signal))
   }
 
   /** Publishes provider records for the file and waits until the DHT has them */
@@ -49,10 +50,27 @@ export class FileIndex {
 
   /** Publishes a provider record for a collection id in the background */
   announceCollection (collectionId: CID): void {
-    const task = this.provideKey(collectionId, this.running.signal)
-      .catch(err => { this.components.log('announcing %s failed: %s', collectionId, err.message) })
-      .finally(() => { this.pending.delete(task) })
-    this.pending.add(task)
+    this.enqueue(collectionId.toString(), async (signal) => this.provideKey(collectionId, signal))
+  }
+
+  /** Runs announcements in the background, at most `announceConcurrency` at once */
+  private enqueue (what: string, provide: (signal: AbortSignal) => Promise<void>): void {
+    if (this.running.signal.aborted) return
+    this.queue.push({ what, provide })
+    this.pump()
+  }
+
+  private pump (): void {
+    while (this.pending.size < this.components.concurrency && this.queue.length > 0) {
+      const next = this.queue.shift() as (typeof this.queue)[number]
+      const task: Promise<void> = next.provide(this.running.signal)
+        .catch(err => { this.components.log('announcing %s failed: %s', next.what, err.message) })
+        .finally(() => {
+          this.pending.delete(task)
+          this.pump()
+        })
+      this.pending.add(task)
+    }
   }
 
   private async provideKey (key: CID, signal?: AbortSignal): Promise<void> {
@@ -91,6 +109,7 @@ export class FileIndex {
   /** Cancels background announcements */
   async stop (): Promise<void> {
     this.running.abort()
+    this.queue.length = 0
     await Promise.allSettled([...this.pending])
   }
 }
