@@ -135,8 +135,8 @@ export class PeershareNode {
     await this.collectionDownloads.restore()
     this.swarm.start()
     // provide everything again: records may have lapsed while we were offline
-    for (const record of await this.store.list()) this.index.announce(record)
     for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
+    for (const record of await this.store.list()) this.index.announce(record)
     log('started %p listening on %s', this.peerId, this.addresses.map(a => a.toString()).join(', '))
   }
 
@@ -169,9 +169,10 @@ export class PeershareNode {
       collections: this.collections,
       concurrency: this.config.collectionConcurrency
     }, paths, options)
+    // the collection first: announcements queue, and its files may be thousands
+    this.index.announceCollection(parseCollectionId(shared.record.collectionId))
     this.index.announce(shared.listing)
     for (const file of shared.files) this.index.announce(file)
-    this.index.announceCollection(parseCollectionId(shared.record.collectionId))
     return shared
   }
 
