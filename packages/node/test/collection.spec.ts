@@ -96,6 +96,24 @@ describe('collections between nodes', function () {
     await assert.rejects(sharer.remove(shared.record.collectionId), { name: 'FileNotFoundError' })
   })
 
+  it('finds a collection through the DHT, without being told a peer', async () => {
+    await getter.connect(multiaddr(dialAddress(sharer)))
+    const src = join(dir.path, 'by-dht')
+    await mkdir(join(src, 'inner'), { recursive: true })
+    await randomFile(join(src, 'inner'), 'x.bin', 50_000)
+    await writeFile(join(src, 'y.txt'), 'y')
+    const shared = await sharer.shareCollection([src])
+    // provider records are published in the background: wait until the DHT names the sharer
+    let found = false
+    for (let i = 0; i < 50 && !found; i++) {
+      for await (const p of getter.providers(shared.record.collectionId, { timeout: 2_000 })) found ||= p.peerId === sharer.peerId.toString()
+    }
+    assert.ok(found, 'the sharer is a provider of the collection')
+    const out = join(dir.path, 'by-dht-out')
+    await getter.getCollection(shared.record.collectionId, { output: out })
+    assert.deepEqual(await tree(out), await tree(src))
+  })
+
   it('does not follow a symlink planted in the target', async () => {
     const src = join(dir.path, 'planted-src')
     await mkdir(join(src, 'sub'), { recursive: true })
