@@ -98,12 +98,12 @@ export function createProgram (deps: ProgramDeps): Command {
     })
 
   program.command('share')
-    .description('share a local file: hash it, keep a copy in the repo, print its file id and a ticket')
-    .argument('<path>', 'file to share')
+    .description('share a local file: hash it, keep a copy in the repo, print its file id and a ticket; a folder or several paths become one collection')
+    .argument('<paths...>', 'file, folder, or several of them')
     .option('--tag <tag>', 'a tag to describe the file, repeatable', collect)
     .option('--description <text>', 'a description of the file')
-    .action(async (path: string, opts: { tag?: string[], description?: string }, cmd: Command) => {
-      await share({ path, tags: opts.tag, description: opts.description, json: globals(cmd).json }, context(cmd))
+    .action(async (paths: string[], opts: { tag?: string[], description?: string }, cmd: Command) => {
+      await share({ paths, tags: opts.tag, description: opts.description, json: globals(cmd).json }, context(cmd))
     })
 
   program.command('ticket')
@@ -114,16 +114,16 @@ export function createProgram (deps: ProgramDeps): Command {
     })
 
   program.command('ls')
-    .description('list the files this node has: shared and downloaded')
+    .description('list the collections and files this node has: shared and downloaded')
     .action(async (_opts: unknown, cmd: Command) => {
       await ls({ json: globals(cmd).json }, context(cmd))
     })
 
   program.command('get')
     .description('download a file from every peer that has it, verifying every chunk; resumable, runs in the daemon')
-    .argument('<ref>', 'file id, SHA-256 of the content, or a ticket (peershare1...)')
+    .argument('<ref>', 'file id, SHA-256 of the content, collection id, or a ticket (peershare1...)')
     .option('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id>; repeatable (more sources are found in the DHT)', collect)
-    .option('-o, --output <path>', 'where to save: a new file, or a directory (an existing one, or any path ending in /, created if missing); - writes the file to stdout as it verifies (default: the file\'s name in the current directory)')
+    .option('-o, --output <path>', 'where to save: a new file, or a directory (an existing one, or any path ending in /, created if missing); - writes the file to stdout as it verifies (default: the file\'s name in the current directory); for a collection, the directory to recreate it in')
     .option('--force', 'replace an existing output file')
     .option('--priority <level>', 'low, normal or high: its share of a limited download bandwidth', parsePriority)
     .option('--timeout <seconds>', 'give up after this long (exit 1); the download is left paused', parsePositive)
@@ -165,15 +165,15 @@ export function createProgram (deps: ProgramDeps): Command {
     })
 
   program.command('rm')
-    .description('stop sharing a file and forget it; a downloaded file stays where it was saved')
-    .argument('<file-id>', 'file id, or any unique prefix of it')
+    .description('stop sharing a file or collection and forget it; a downloaded file stays where it was saved')
+    .argument('<file-id>', 'file id or collection id, or any unique prefix of it')
     .action(async (fileId: string, _opts: unknown, cmd: Command) => {
       await rm({ fileId, json: globals(cmd).json }, context(cmd))
     })
 
   program.command('providers')
-    .description('find the peers that have a file, by file id or SHA-256, as the DHT answers')
-    .argument('<ref>', 'file id, or SHA-256 of the content')
+    .description('find the peers that have a file or collection, by file id, SHA-256 or collection id, as the DHT answers')
+    .argument('<ref>', 'file id, SHA-256 of the content, or collection id')
     .option('--timeout <seconds>', 'how long to keep looking', parsePositive)
     .action(async (ref: string, opts: { timeout?: number }, cmd: Command) => {
       await providers({ ref, timeout: opts.timeout, json: globals(cmd).json }, context(cmd))

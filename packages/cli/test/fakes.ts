@@ -1,6 +1,6 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
 import { multiaddr } from '@multiformats/multiaddr'
-import type { BandwidthLimits, FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent } from '@peershare/client'
+import type { BandwidthLimits, CollectionInfo, FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent } from '@peershare/client'
 import { encodeTicket, parseFileId } from '@peershare/protocol'
 import type { CliClient, Print } from '../src/context.js'
 
@@ -65,6 +65,7 @@ export interface FakeClient extends CliClient {
 export interface FakeClientInit {
   info?: NodeInfo
   files?: FileInfo[]
+  collections?: CollectionInfo[]
   /** events `get` sends to onEvent, in order; the last must be the done event */
   events?: GetEvent[]
   /** thrown by every method instead of answering */
@@ -85,8 +86,9 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
     calls,
     id: async () => answer('id', init.info ?? NODE_INFO),
     files: async () => answer('files', init.files ?? [FILE]),
-    share: async (request) => answer('share', { ...FILE, name: request.path.split('/').pop() ?? '', ticket: TICKET }, request),
-    ticket: async (fileId) => answer('ticket', { ticket: TICKET, fileId: FILE_ID, name: FILE.name, size: FILE.size, addresses: [PEER_ADDR] }, fileId),
+    collections: async () => answer('collections', init.collections ?? []),
+    share: async (request) => answer('share', { ...FILE, name: request.path?.split('/').pop() ?? '', ticket: TICKET }, request),
+    ticket: async (fileId) => answer('ticket', { ticket: TICKET, id: FILE_ID, name: FILE.name, size: FILE.size, addresses: [PEER_ADDR] }, fileId),
     get: async (request, onEvent = () => {}) => {
       answer('get', undefined, request)
       const events = init.events ?? [doneEvent()]

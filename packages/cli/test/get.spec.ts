@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ControlApiError } from '@peershare/client'
+import { collectionIdFromBytes, formatCollectionId } from '@peershare/protocol'
 import { type ProgressDisplay, type ProgressEvent, get } from '../src/commands/get.js'
 import { FILE, FILE_ID, PEER_ADDR, capture, doneEvent, fakeClient, progressEvent, stalledEvent } from './fakes.js'
 
@@ -72,6 +73,19 @@ describe('get command', () => {
     const out = capture()
     await get({ ref: FILE_ID, peer: [PEER_ADDR] }, { client: fakeClient({ events }), print: out.print, cwd: dir })
     assert.deepEqual(out.lines, ['Saved report.pdf (3.0 MiB) to /data/report.pdf'])
+  })
+
+  it('takes a collection id: one bar for the whole tree, then where it was saved', async () => {
+    const ref = formatCollectionId(await collectionIdFromBytes(Uint8Array.of(8, 1)))
+    const progress = { type: 'collection-progress' as const, collectionId: ref, name: 'photos', output: '/data/photos', state: 'running' as const, filesDone: 3, filesTotal: 10, bytesDone: 2048, bytesTotal: 4096, rate: 1024, active: 2 }
+    const collection = { collectionId: ref, name: 'photos', files: 10, directories: 0, size: 4096, description: '', tags: [], created: 1 }
+    const out = capture()
+    const display = recordingDisplay()
+    await get({ ref, output: 'photos' }, { client: fakeClient({ events: [progress, { type: 'done', collection, path: '/data/photos' }] }), print: out.print, cwd: dir, progress: display.make })
+    assert.equal(display.updates.length, 1)
+    assert.equal(display.updates[0].name, 'photos 3/10 files')
+    assert.equal(display.updates[0].bytesDone, 2048)
+    assert.deepEqual(out.lines, ['Saved photos: 10 files (4.0 KiB) to /data/photos'])
   })
 
   it('accepts a SHA-256 as the reference', async () => {

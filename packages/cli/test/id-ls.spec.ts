@@ -43,6 +43,19 @@ describe('ls command', () => {
     assert.match(out.lines[2], /^\S+ {5}17 B {2}tiny\.txt$/)
   })
 
+  it('prints collections with their file count and size before the files; --json appends them to the array', async () => {
+    const collection = { collectionId: 'bafy-collection', name: 'photos', files: 1000, directories: 2, size: 64 * 1024 * 1024, description: '', tags: ['pics'], created: 1 }
+    const out = capture()
+    await ls({}, { client: fakeClient({ collections: [collection] }), print: out.print })
+    assert.match(out.lines[0], /^COLLECTION ID\s+FILES\s+SIZE\s+NAME\s+TAGS$/)
+    assert.match(out.lines[1], /^bafy-collection\s+1000\s+64\.0 MiB\s+photos\s+pics$/)
+    assert.equal(out.lines[2], '')
+    assert.match(out.lines[3], /^FILE ID/)
+    const json = capture()
+    await ls({ json: true }, { client: fakeClient({ collections: [collection] }), print: json.print })
+    assert.deepEqual(JSON.parse(json.lines[0]), [FILE, collection])
+  })
+
   it('tells how to share when there are no files', async () => {
     const out = capture()
     await ls({}, { client: fakeClient({ files: [] }), print: out.print })

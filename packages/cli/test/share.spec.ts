@@ -38,11 +38,28 @@ describe('share command', () => {
     assert.deepEqual(JSON.parse(out.lines[0]), { ...FILE, name: 'report.pdf', ticket: TICKET })
   })
 
-  it('fails with PathNotFoundError for a missing file or a directory, before asking the daemon', async () => {
-    for (const path of ['missing.bin', '.']) {
+  it('fails with PathNotFoundError for a missing path, before asking the daemon', async () => {
+    for (const paths of [['missing.bin'], ['report.pdf', 'missing.bin']]) {
       const client = fakeClient()
-      await assert.rejects(share({ path }, { client, print: capture().print, cwd: dir }), { name: 'PathNotFoundError', code: 'ERR_PATH_NOT_FOUND' })
+      await assert.rejects(share({ paths }, { client, print: capture().print, cwd: dir }), { name: 'PathNotFoundError', code: 'ERR_PATH_NOT_FOUND' })
       assert.deepEqual(client.calls, [])
     }
+  })
+
+  it('sends a folder or several paths as one request and prints the collection', async () => {
+    const collection = { collectionId: 'bafy-collection', name: 'photos', files: 3, directories: 1, size: 2048, description: '', tags: [], created: 1, skipped: ['link'], ticket: 'peershare1collection' }
+    const client = { ...fakeClient(), share: async (request: unknown) => { calls.push(request); return collection } }
+    const calls: unknown[] = []
+    const out = capture()
+    await share({ paths: ['.', 'report.pdf'] }, { client, print: out.print, cwd: dir })
+    assert.deepEqual(calls, [{ paths: [dir, join(dir, 'report.pdf')], tags: undefined, description: undefined }])
+    assert.deepEqual(out.lines, [
+      'collection id  bafy-collection',
+      'name           photos',
+      'files          3 (and 1 empty folders)',
+      'size           2.0 KiB (2048 bytes)',
+      'ticket         peershare1collection',
+      'skipped        link (not a regular file or folder: symlinks are not followed)'
+    ])
   })
 })

@@ -1,4 +1,4 @@
-import type { BandwidthLimits, TransferProgress } from './reports.js'
+import type { BandwidthLimits, CollectionProgress, TransferProgress } from './reports.js'
 
 /**
  * The control API's JSON shapes: what the CLI, scripts and (later) a web UI send
@@ -6,11 +6,12 @@ import type { BandwidthLimits, TransferProgress } from './reports.js'
  * from `<repo>/api.json`.
  *
  *   GET    /v1/id                  -> NodeInfo
- *   GET    /v1/files               -> { files: FileInfo[] }
- *   GET    /v1/files/:fileId/ticket -> TicketInfo (fileId: the id or a unique prefix)
- *   POST   /v1/share  ShareRequest -> ShareResult
+ *   GET    /v1/files               -> { files: FileInfo[], collections: CollectionInfo[] }
+ *   GET    /v1/files/:id/ticket    -> TicketInfo (id: a file or collection id, or a unique prefix)
+ *   POST   /v1/share  ShareRequest -> ShareResult, or CollectionShareResult for a folder or several paths
  *   POST   /v1/get    GetRequest   -> NDJSON stream of GetEvent, ending in done or error
- *                                     (with detach: true, one TransferProgress as JSON at once)
+ *                                     (with detach: true, one TransferProgress, or CollectionProgress
+ *                                     for a collection id, as JSON at once)
  *   GET    /v1/content/:fileId     -> the file's verified bytes in order, as they arrive (octet stream;
  *                                     from the store, or from its download; broken off on failure)
  *   GET    /v1/transfers           -> { transfers: TransferProgress[] }
@@ -70,32 +71,59 @@ export interface ShareResult extends FileInfo {
   ticket: string
 }
 
-/** A ticket for a local file (`peershare ticket`), with what it holds */
+/** A ticket for a local file or collection (`peershare ticket`), with what it holds */
 export interface TicketInfo {
   /** `peershare1…`: give it to `peershare get` on another node */
   ticket: string
-  fileId: string
+  /** the file id or collection id in it */
+  id: string
   name: string
   size: number
   /** the addresses in the ticket, each ending in /p2p/<peer id> */
   addresses: string[]
 }
 
+/** A collection (a shared folder or several files): `ls` and `share` of a folder */
+export interface CollectionInfo {
+  collectionId: string
+  name: string
+  /** files in it, empty ones included */
+  files: number
+  /** empty directories listed */
+  directories: number
+  /** total bytes */
+  size: number
+  description: string
+  tags: string[]
+  created: number
+  /** where a downloaded collection was saved */
+  path?: string
+  /** after a share: paths left out (symlinks, special files), relative to the collection */
+  skipped?: string[]
+}
+
+/** What share of a folder or several paths answers: the collection, and a ticket for it */
+export interface CollectionShareResult extends CollectionInfo {
+  ticket: string
+}
+
 export interface ShareRequest {
-  /** absolute path of the file to share */
-  path: string
+  /** absolute path of the file to share; a directory is shared as a collection */
+  path?: string
+  /** absolute paths shared together as one collection (instead of `path`) */
+  paths?: string[]
   description?: string
   tags?: string[]
 }
 
 export interface GetRequest {
-  /** file id, SHA-256 (hex, `sha256:` hex, or raw CID), or ticket (`peershare1…`) */
+  /** file id, SHA-256 (hex, `sha256:` hex, or raw CID), collection id, or ticket (`peershare1…`) */
   ref: string
   /** multiaddr of a peer that has the file, ending in /p2p/<peer id>; without it, the DHT is asked */
   peer?: string
   /** more peers that have the file (multiaddrs), used as sources from the start */
   peers?: string[]
-  /** destination path; an existing directory or a path ending in `/` is a directory; relative to `cwd` */
+  /** destination path; an existing directory or a path ending in `/` is a directory; for a collection, the directory to recreate it in; relative to `cwd` */
   output?: string
   /** replace an existing output file @default false */
   force?: boolean
@@ -117,6 +145,8 @@ export interface GetRequest {
 export type GetEvent =
   | ({ type: 'progress' } & TransferProgress)
   | { type: 'done', file: FileInfo, path: string }
+  | ({ type: 'collection-progress' } & CollectionProgress)
+  | { type: 'done', collection: CollectionInfo, path: string }
   | { type: 'error', error: ApiError }
 
 /** New limits, bytes per second or text such as "8MiB"; saved in config.json unless `temporary` */
@@ -140,7 +170,7 @@ export type ProvidersEvent =
   | { type: 'done', count: number }
   | { type: 'error', error: ApiError }
 
-export type { DhtStatus, NodeStatus } from './reports.js'
+export type { CollectionProgress, CollectionState, DhtStatus, NodeStatus } from './reports.js'
 export type { TransferProgress } from './reports.js'
 export type { BandwidthLimits } from './reports.js'
 export type { PeerEntry } from './reports.js'

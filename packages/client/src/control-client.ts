@@ -5,7 +5,7 @@
  * The CLI is a thin layer over this; so can any local script be.
  */
 import { PeershareError } from './errors.js'
-import type { ApiEndpoint, ApiError, BandwidthLimits, FileInfo, TransferProgress, GetEvent, GetRequest, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo } from './api-types.js'
+import type { ApiEndpoint, ApiError, BandwidthLimits, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -74,11 +74,16 @@ export class ControlClient {
     return (await this.json<{ files: FileInfo[] }>('GET', '/v1/files')).files
   }
 
-  async share (request: ShareRequest): Promise<ShareResult> {
+  /** Shares a file, or a folder or several paths as a collection (the answer has a collectionId); with a ticket */
+  async share (request: ShareRequest): Promise<ShareResult | CollectionShareResult> {
     return this.json('POST', '/v1/share', request)
   }
 
-  /** A fresh ticket for a local file (by id or unique prefix) */
+  async collections (): Promise<CollectionInfo[]> {
+    return (await this.json<{ collections: CollectionInfo[] }>('GET', '/v1/files')).collections
+  }
+
+  /** A fresh ticket for a local file or collection (by id or unique prefix) */
   async ticket (fileId: string): Promise<TicketInfo> {
     return this.json('GET', `/v1/files/${encodeURIComponent(fileId)}/ticket`)
   }
@@ -108,7 +113,7 @@ export class ControlClient {
   }
 
   /** Starts a download in the daemon and returns at once */
-  async startDownload (request: GetRequest): Promise<TransferProgress> {
+  async startDownload (request: GetRequest): Promise<TransferProgress | CollectionProgress> {
     return this.json('POST', '/v1/get', { ...request, detach: true })
   }
 

@@ -72,6 +72,26 @@ export interface SourceTotals {
   rate: number
 }
 
+/** A collection download: `listing` until its listing is fetched and verified */
+export type CollectionState = 'listing' | 'running' | 'completed' | 'failed'
+
+export interface CollectionProgress {
+  collectionId: string
+  name: string
+  /** the directory the tree goes in (empty until the listing is known) */
+  output: string
+  state: CollectionState
+  filesDone: number
+  filesTotal: number
+  bytesDone: number
+  bytesTotal: number
+  /** bytes per second over the member downloads running */
+  rate: number
+  /** member downloads running now */
+  active: number
+  error?: { code: string, message: string }
+}
+
 export interface PeerEntry {
   peerId: string
   addresses: string[]

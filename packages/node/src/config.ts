@@ -34,6 +34,8 @@ export interface NodeConfig {
   listen: string[]
   /** Chunk size for newly shared files (bytes, power of two) */
   chunkSize: number
+  /** Files of one collection hashed (share) or downloaded (get) at once */
+  collectionConcurrency: number
   /** Multi-source downloads */
   transfer: TransferSettings
   /** Bandwidth limits in bytes per second, 0 for none; changeable at run time */
@@ -55,9 +57,10 @@ export interface NodeConfig {
   /**
    * Provider records (ms): how long we keep records others publish to us (the
    * standard 24 h), how often we republish ours (before others drop them), and how
-   * often we check which of ours are due
+   * often we check which of ours are due; and how many of our announcements run at
+   * once (sharing a folder queues one per file)
    */
-  provide: { recordTtl: number, refreshInterval: number, checkInterval: number }
+  provide: { recordTtl: number, refreshInterval: number, checkInterval: number, concurrency: number }
   /** Peers from the persisted peer store dialled at start, so a restart rejoins without bootstrap */
   reconnectPeers: number
   /** Dial peers discovered (mDNS, bootstrap) while we have fewer connections than this */
@@ -77,6 +80,7 @@ export interface NodeConfig {
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   listen: [...DEFAULT_LISTEN],
   chunkSize: DEFAULT_CHUNK_SIZE,
+  collectionConcurrency: 4,
   limits: Object.freeze({ upload: 0, uploadPerPeer: 0, download: 0 }),
   transfer: Object.freeze({
     maxSources: 16,
@@ -103,7 +107,7 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   dhtMode: 'auto',
   dhtProtocol: '/peershare/kad/1.0.0',
   lanDhtProtocol: '/peershare/lan/kad/1.0.0',
-  provide: Object.freeze({ recordTtl: 24 * 60 * 60 * 1000, refreshInterval: 22 * 60 * 60 * 1000, checkInterval: 60 * 60 * 1000 }),
+  provide: Object.freeze({ recordTtl: 24 * 60 * 60 * 1000, refreshInterval: 22 * 60 * 60 * 1000, checkInterval: 60 * 60 * 1000, concurrency: 4 }),
   reconnectPeers: 16,
   minConnections: 16,
   maxConnections: 300,
@@ -155,6 +159,8 @@ function validateConfig (config: NodeConfig): NodeConfig {
   for (const [name, value] of Object.entries(config.limits)) {
     if (!Number.isFinite(value) || value < 0) fail(`limits.${name} must be 0 (unlimited) or a positive rate`)
   }
+  if (!Number.isInteger(config.collectionConcurrency) || config.collectionConcurrency < 1) fail('collectionConcurrency must be a positive integer')
+  if (!Number.isInteger(config.provide.concurrency) || config.provide.concurrency < 1) fail('provide.concurrency must be a positive integer')
   if (!['auto', 'client', 'server'].includes(config.dhtMode)) fail(`dhtMode ${config.dhtMode} is not auto, client or server`)
   // one protocol id can have one handler: the two DHTs would answer for each other
   if (config.lanDhtProtocol === config.dhtProtocol) fail('lanDhtProtocol must differ from dhtProtocol')

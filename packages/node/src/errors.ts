@@ -11,6 +11,8 @@ export { PeershareError, PathNotFoundError, OutputExistsError, BadRequestError }
 export const FileNotFoundError = define('FileNotFoundError', 'ERR_FILE_NOT_FOUND')
 /** An id prefix that names more than one file or download */
 export const AmbiguousIdError = define('AmbiguousIdError', 'ERR_AMBIGUOUS_ID')
+/** A download would write through a symlink or over something that is not ours (a collection's target tree) */
+export const OutputUnsafeError = define('OutputUnsafeError', 'ERR_OUTPUT_UNSAFE')
 /** A peer could not be dialled or did not answer in time */
 export const PeerUnreachableError = define('PeerUnreachableError', 'ERR_PEER_UNREACHABLE')
 /** A peer sent data that failed verification; the message names the peer */
@@ -33,9 +35,12 @@ export const ConfigError = define('ConfigError', 'ERR_CONFIG')
 export const PortInUseError = define('PortInUseError', 'ERR_PORT_IN_USE')
 /** The disk holding the repo or the download ran out of space */
 export const DiskFullError = define('DiskFullError', 'ERR_DISK_FULL')
+/** A file or folder to share (or a download's destination) cannot be read or written by the node */
+export const PermissionDeniedError = define('PermissionDeniedError', 'ERR_PERMISSION_DENIED')
 
 /** Turns a file system error into a typed one where the user can act on it; others pass through */
 export function fsError (err: any, path: string): Error {
   if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') return new DiskFullError(`No space left on the device for ${path}`)
+  if (err?.code === 'EACCES' || err?.code === 'EPERM') return new PermissionDeniedError(`Permission denied: ${err.path ?? path} (check its owner and mode)`)
   return err
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { type FileRef, decodeTicket, isTicket, parseFileId, parseFileRef } from '@peershare/protocol'
+import { type CollectionId, type ContentRef, type FileRef, collectionDigest, decodeTicket, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
@@ -18,6 +18,16 @@ import { openSource } from './download/open-source.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
 import { type StartOptions, TransferManager } from './download/transfer-manager.js'
 import { TransferStore } from './download/transfer-store.js'
+import {
+  type CollectionDownload,
+  type CollectionDownloadOptions,
+  CollectionDownloads,
+  type CollectionProgress,
+  type CollectionRecord,
+  CollectionStore,
+  type SharedCollection,
+  shareCollection
+} from './collection/index.js'
 import { FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
@@ -41,6 +51,11 @@ const log = logger('peershare:node')
 export interface GetOptions extends StartOptions {
   /** progress of the download, a few times a second */
   onProgress?(progress: TransferProgress): void
+}
+
+export interface GetCollectionOptions extends CollectionDownloadOptions {
+  /** progress of the whole collection, a few times a second */
+  onProgress?(progress: CollectionProgress): void
 }
 
 /** A provider found for a file; `fileId` is set when a lookup by SHA-256 was resolved */
@@ -69,6 +84,8 @@ export class PeershareNode {
   readonly bandwidth: Bandwidth
   /** the LAN DHT and the public one */
   readonly dhts: NamedDht[]
+  readonly collections: CollectionStore
+  readonly collectionDownloads: CollectionDownloads
   private readonly datastore: LevelDatastore
   /** what opening a session with a provider needs */
   private readonly exchangeClient: FetchSessionComponents
@@ -83,9 +100,11 @@ export class PeershareNode {
     this.store = new FileStore({ datastore, blobDir: paths.blobs })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
-    this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index') })
+    this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
     this.transfers = this.createTransferManager()
+    this.collections = new CollectionStore(datastore)
+    this.collectionDownloads = this.createCollectionDownloads()
     this.exchange = new ExchangeServer({
       libp2p,
       files: servableFiles(this.store, this.transfers, record => { void this.checkContent(record) }),
@@ -133,14 +152,17 @@ export class PeershareNode {
     await this.exchange.start()
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
+    await this.collectionDownloads.restore()
     this.swarm.start()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
+    for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
     for (const record of await this.store.list()) await this.checkContent(record, true)
     log('started %p listening on %s', this.peerId, this.addresses.map(a => a.toString()).join(', '))
   }
 
   async stop (): Promise<void> {
     this.libp2p.removeEventListener('peer:connect', this.wakeTransfers)
+    this.collectionDownloads.stop()
     await this.transfers.stop()
     await this.index.stop()
     this.swarm.stop()
@@ -159,6 +181,46 @@ export class PeershareNode {
     return record
   }
 
+  /**
+   * Shares a folder, or several files and folders, as one collection: every file is
+   * shared as usual and the listing is stored and provided under the collection id.
+   */
+  async shareCollection (paths: string[], options: ShareOptions = {}): Promise<SharedCollection> {
+    const shared = await shareCollection({
+      store: this.store,
+      blobDir: this.paths.blobs,
+      chunkSize: this.config.chunkSize,
+      collections: this.collections,
+      concurrency: this.config.collectionConcurrency
+    }, paths, options)
+    // the collection first: announcements queue, and its files may be thousands
+    this.index.announceCollection(parseCollectionId(shared.record.collectionId))
+    this.index.announce(shared.listing)
+    for (const file of shared.files) this.index.announce(file)
+    return shared
+  }
+
+  /** Collections this node shares or downloaded */
+  async listCollections (): Promise<CollectionRecord[]> {
+    return this.collections.list()
+  }
+
+  /** Starts downloading a collection into a directory, or returns its download under way */
+  downloadCollection (collectionId: string | CollectionId, options: CollectionDownloadOptions = {}): CollectionDownload {
+    return this.collectionDownloads.start(typeof collectionId === 'string' ? parseCollectionId(collectionId) : collectionId, options)
+  }
+
+  /** Downloads a collection and waits until every file is verified in place */
+  async getCollection (collectionId: string | CollectionId, options: GetCollectionOptions = {}): Promise<CollectionRecord> {
+    const download = this.downloadCollection(collectionId, options)
+    const unsubscribe = options.onProgress == null ? undefined : download.onProgress(options.onProgress)
+    try {
+      return await download.done()
+    } finally {
+      unsubscribe?.()
+    }
+  }
+
   /** Files this node has (shared or downloaded) */
   async list (): Promise<FileRecord[]> {
     return this.store.list()
@@ -173,16 +235,29 @@ export class PeershareNode {
    * A ticket for a local file (by file id or unique prefix): its id, name, size and
    * the addresses others can dial us at now
    */
-  async ticket (ref: string): Promise<{ ticket: string, record: FileRecord }> {
-    const fileId = await this.localFileId(ref)
-    const stored = await this.store.get(fileId)
-    if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
-    return { ticket: this.ticketFor(stored.record), record: stored.record }
+  async ticket (ref: string): Promise<{ ticket: string, id: string, name: string, size: number }> {
+    const id = await this.localContentId(ref)
+    const parsed = parseContentRef(id)
+    if (parsed.kind === 'collection') {
+      const record = await this.collections.get(id)
+      if (record == null) throw new FileNotFoundError(`Not a local collection: ${id}`)
+      const content = { id: parsed.collectionId, name: record.name, size: record.size }
+      return { ticket: createTicket(content, this.peerId, this.addresses), id, name: record.name, size: record.size }
+    }
+    const stored = await this.store.get(id)
+    if (stored == null) throw new FileNotFoundError(`Not a local file: ${id}`)
+    const { record } = stored
+    return { ticket: this.ticketFor(record), id, name: record.metadata.name, size: record.size }
   }
 
   /** A ticket for a file this node has */
   ticketFor (record: FileRecord): string {
     return createTicket({ id: parseFileId(record.fileId), name: record.metadata.name, size: record.size }, this.peerId, this.addresses)
+  }
+
+  /** A ticket for a collection this node has */
+  collectionTicketFor (record: CollectionRecord): string {
+    return createTicket({ id: parseCollectionId(record.collectionId), name: record.name, size: record.size }, this.peerId, this.addresses)
   }
 
   /**
@@ -220,9 +295,10 @@ export class PeershareNode {
     return resolvePrefix(prefix, this.transfers.list().map(t => t.fileId), 'download', isFileId)
   }
 
-  /** The full file id of a local file named by its id or a unique prefix */
-  async localFileId (prefix: string): Promise<string> {
-    return resolvePrefix(prefix, (await this.store.list()).map(r => r.fileId), 'local file', isFileId)
+  /** The full id of a local file or collection named by its id or a unique prefix */
+  async localContentId (prefix: string): Promise<string> {
+    const ids = [...(await this.store.list()).map(r => r.fileId), ...(await this.collections.list()).map(r => r.collectionId)]
+    return resolvePrefix(prefix, ids, 'local file', isFileId)
   }
 
   /**
@@ -246,8 +322,8 @@ export class PeershareNode {
    * Providers of a file, as the DHT finds them. For a SHA-256, each provider is asked
    * for the manifest by that hash, which is verified, to learn the file id.
    */
-  async * providers (ref: string | FileRef, options: { timeout?: number, signal?: AbortSignal } = {}): AsyncGenerator<ProviderEntry> {
-    const fileRef = typeof ref === 'string' ? parseFileRef(ref) : ref
+  async * providers (ref: string | ContentRef, options: { timeout?: number, signal?: AbortSignal } = {}): AsyncGenerator<ProviderEntry> {
+    const fileRef = typeof ref === 'string' ? parseContentRef(ref) : ref
     const signal = withTimeout(options.timeout ?? this.config.lookupTimeout, options.signal)
     try {
       for await (const peer of this.index.findProviders(fileRef, signal)) {
@@ -263,9 +339,15 @@ export class PeershareNode {
     }
   }
 
-  /** Forgets a file this node shares or downloaded (by id or unique prefix), and stops providing it; returns its id */
-  async remove (ref: string): Promise<string> {
-    const fileId = await this.localFileId(ref)
+  /** Forgets a file or collection this node shares or downloaded (by id or unique prefix), and stops providing it; returns its id */
+  async remove (text: string): Promise<string> {
+    const id = await this.localContentId(text)
+    const ref = parseContentRef(id)
+    if (ref.kind === 'collection') {
+      await this.removeCollection(ref.collectionId)
+      return id
+    }
+    const fileId = id
     const stored = await this.store.get(fileId)
     if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
     await this.index.withdraw(stored.record)
@@ -283,6 +365,19 @@ export class PeershareNode {
       })
     }
     return this.bandwidth.limits()
+  }
+
+  /** Forgets a collection (its listing too) and stops providing it; its files stay shared */
+  private async removeCollection (collectionId: CollectionId): Promise<void> {
+    const record = await this.collections.get(collectionId.toString())
+    if (record == null) throw new FileNotFoundError(`Not a local collection: ${collectionId.toString()}`)
+    await this.index.withdrawCollection(collectionId)
+    await this.collections.remove(record.collectionId)
+    const listing = await this.store.get(record.listingFileId)
+    if (listing != null) {
+      await this.index.withdraw(listing.record)
+      await this.store.remove(record.listingFileId)
+    }
   }
 
   /** Connected peers with addresses and latency */
@@ -336,6 +431,35 @@ export class PeershareNode {
       await this.index.withdraw(record).catch((err: Error) => { log('withdrawing %s failed: %s', record.fileId, err.message) })
     }
     return status
+  }
+
+  private createCollectionDownloads (): CollectionDownloads {
+    const exchange = this.exchangeClient
+    return new CollectionDownloads({
+      store: this.store,
+      collections: this.collections,
+      transfers: this.transfers,
+      listingStore: { store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize },
+      listing: {
+        store: this.store,
+        // the listing is a file named by its SHA-256; its providers are found under the collection id
+        openListing: async (collectionId, { from, peers, signal }) => {
+          const ref = { kind: 'sha256' as const, sha256: collectionDigest(collectionId) }
+          for (const peer of from == null ? peers ?? [] : []) {
+            try {
+              return await FetchSession.open(exchange, parseTarget(peer), ref, signal)
+            } catch (err: any) {
+              if (signal?.aborted === true) throw err
+              log('listing from %s: %s', peer, err.message)
+            }
+          }
+          const index = { findProviders: (_: FileRef, s?: AbortSignal) => this.index.findProviders({ kind: 'collection', collectionId }, s) }
+          return openSource({ exchange, index }, ref, { from, signal, lookupTimeout: this.config.lookupTimeout })
+        }
+      },
+      announce: (collectionId) => { this.index.announceCollection(collectionId) },
+      concurrency: this.config.collectionConcurrency
+    })
   }
 
   /** Provider peer ids of a file from the DHT */

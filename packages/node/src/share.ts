@@ -3,6 +3,7 @@
  * file while copying the bytes into the blob store, in memory bounded by one chunk.
  */
 import { createHash, randomUUID } from 'node:crypto'
+import type { Stats } from 'node:fs'
 import { open, rename, rm, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import {
@@ -17,6 +18,7 @@ import {
   fileIdFromManifestBytes,
   formatFileId,
   sanitizeFileName,
+  type FileMetadata,
   type Manifest
 } from '@peershare/protocol'
 import mime from 'mime'
@@ -39,7 +41,7 @@ export interface ShareComponents {
 
 export async function shareFile (components: ShareComponents, path: string, options: ShareOptions = {}): Promise<FileRecord> {
   const metadata = checkShareOptions(path, options)
-  const info = await stat(path).catch(() => undefined)
+  const info = await statToShare(path)
   if (info == null || !info.isFile()) throw new PathNotFoundError(`No such file: ${path}`)
   if (chunkCountFor(info.size, components.chunkSize) > MAX_CHUNKS) {
     throw new BadRequestError(`${path} is too large: at most ${MAX_CHUNKS} chunks of ${components.chunkSize} bytes`)
@@ -52,15 +54,15 @@ export async function shareFile (components: ShareComponents, path: string, opti
     const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
     // same content shared before: the blob is already there and identical
     await rename(tmp, components.store.blobPath(fileId))
-    const existing = await components.store.get(fileId)
+    const previous = (await components.store.get(fileId))?.record
     const record: FileRecord = {
       fileId,
       sha256: bytesToHex(manifest.sha256),
       size: manifest.size,
       chunkSize: manifest.chunkSize,
-      metadata: { ...metadata, created: existing?.record.metadata.created ?? Date.now() },
+      metadata: mergeMetadata(metadata, previous),
       location: { kind: 'blob' },
-      added: existing?.record.added ?? Date.now()
+      added: previous?.added ?? Date.now()
     }
     await components.store.put(record, manifestBytes)
     return record
@@ -71,14 +73,53 @@ export async function shareFile (components: ShareComponents, path: string, opti
   }
 }
 
-function checkShareOptions (path: string, options: ShareOptions): Omit<FileRecord['metadata'], 'created'> {
-  const tags = [...new Set(options.tags ?? [])]
-  if (tags.length > MAX_TAGS) throw new BadRequestError(`At most ${MAX_TAGS} tags`)
-  if (tags.some(t => t.length === 0 || t.length > MAX_TAG_LENGTH)) throw new BadRequestError(`Tags are 1 to ${MAX_TAG_LENGTH} characters`)
-  const description = options.description ?? ''
-  if (description.length > MAX_DESCRIPTION_LENGTH) throw new BadRequestError(`Description is at most ${MAX_DESCRIPTION_LENGTH} characters`)
+/** Metadata given with a share; description and tags only when the caller gave them */
+type GivenMetadata = Pick<FileMetadata, 'name' | 'mimeType'> & Partial<Pick<FileMetadata, 'description' | 'tags'>>
+
+function checkShareOptions (path: string, options: ShareOptions): GivenMetadata {
   const name = sanitizeFileName(basename(path))
-  return { name, mimeType: mime.getType(name) ?? 'application/octet-stream', description, tags }
+  return { name, mimeType: mime.getType(name) ?? 'application/octet-stream', ...checkDescription(options) }
+}
+
+/** Validates description and tags, keeping absent ones absent */
+export function checkDescription (options: Pick<ShareOptions, 'description' | 'tags'>): Partial<Pick<FileMetadata, 'description' | 'tags'>> {
+  const out: Partial<Pick<FileMetadata, 'description' | 'tags'>> = {}
+  if (options.tags != null) {
+    const tags = [...new Set(options.tags)]
+    if (tags.length > MAX_TAGS) throw new BadRequestError(`At most ${MAX_TAGS} tags`)
+    if (tags.some(t => t.length === 0 || t.length > MAX_TAG_LENGTH)) throw new BadRequestError(`Tags are 1 to ${MAX_TAG_LENGTH} characters`)
+    out.tags = tags
+  }
+  if (options.description != null) {
+    if (options.description.length > MAX_DESCRIPTION_LENGTH) throw new BadRequestError(`Description is at most ${MAX_DESCRIPTION_LENGTH} characters`)
+    out.description = options.description
+  }
+  return out
+}
+
+/**
+ * Sharing content again updates its metadata: what is given now replaces what was
+ * there, what is not given (no --tag, no --description) keeps its earlier value.
+ */
+export function mergeMetadata (given: GivenMetadata, previous?: Pick<FileRecord, 'metadata'>): FileMetadata {
+  const before = previous?.metadata
+  return {
+    name: given.name,
+    mimeType: given.mimeType,
+    description: given.description ?? before?.description ?? '',
+    tags: given.tags ?? before?.tags ?? [],
+    created: before?.created ?? Date.now()
+  }
+}
+
+/** The file's stat, undefined when it does not exist; a permission problem is said as such */
+export async function statToShare (path: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path)
+  } catch (err: any) {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined
+    throw fsError(err, path)
+  }
 }
 
 /** Reads `src` chunk by chunk, hashing each chunk and the whole, writing a durable copy to `dest` */

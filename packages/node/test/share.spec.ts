@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { readFile, readdir, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, chmod, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PeershareNode } from '../src/index.js'
 import { randomFile, startTestNode, tempDir, type TestDir, withSmallDisk } from './fixtures.js'
@@ -44,6 +45,37 @@ describe('sharing local files', function () {
     await assert.rejects(node.share(dir.path), { name: 'PathNotFoundError' })
     const blobs = await readdir(node.paths.blobs)
     assert.ok(!blobs.some(n => n.startsWith('.import-')))
+  })
+
+  it('sharing again updates the metadata given and keeps what was not given', async () => {
+    const path = join(dir.path, 'notes.txt')
+    await writeFile(path, 'metadata test')
+    const first = await node.share(path, { description: 'first', tags: ['a', 'b'] })
+    const kept = await node.share(path)
+    assert.equal(kept.metadata.description, 'first')
+    assert.deepEqual(kept.metadata.tags, ['a', 'b'])
+    assert.equal(kept.metadata.created, first.metadata.created)
+    const retagged = await node.share(path, { tags: ['c'] })
+    assert.deepEqual(retagged.metadata.tags, ['c'])
+    assert.equal(retagged.metadata.description, 'first')
+    const described = await node.share(path, { description: 'second' })
+    assert.equal(described.metadata.description, 'second')
+    assert.deepEqual(described.metadata.tags, ['c'])
+    const stored = (await node.list()).find(f => f.fileId === first.fileId)
+    assert.deepEqual(stored?.metadata, described.metadata)
+  })
+
+  it('reports an unreadable file as PermissionDeniedError', async function () {
+    // root reads a mode-000 file anyway; a write-only /proc file is unreadable even for root
+    let path = join(dir.path, 'secret.txt')
+    await writeFile(path, 'x')
+    await chmod(path, 0o000)
+    const readable = await access(path, constants.R_OK).then(() => true, () => false)
+    if (readable) {
+      path = '/proc/sys/vm/drop_caches'
+      if (!(await stat(path).then(s => s.isFile(), () => false))) return this.skip()
+    }
+    await assert.rejects(node.share(path), { name: 'PermissionDeniedError', code: 'ERR_PERMISSION_DENIED' })
   })
 
   it('rejects too many or too long tags', async () => {

@@ -71,3 +71,13 @@ export const MAX_TICKET_CID_BYTES = 128
 export const MAX_TICKET_PEER_ID_BYTES = 64
 /** Longest ticket text accepted: a ticket at every limit above fits (about 2,400 characters) */
 export const MAX_TICKET_LENGTH = 2600
+/** Collection format version written today */
+export const COLLECTION_VERSION = 1
+/** Most entries (files and empty directories) one collection may list */
+export const MAX_COLLECTION_ENTRIES = 100_000
+/** Longest path inside a collection, in UTF-8 bytes (Linux's PATH_MAX) */
+export const MAX_COLLECTION_PATH_BYTES = 4096
+/** Most segments in one path inside a collection */
+export const MAX_COLLECTION_DEPTH = 64
+/** Longest encoded collection listing accepted: about 100 bytes for each of the most entries, with room for long paths */
+export const MAX_COLLECTION_BYTES = 16 * 1024 * 1024

@@ -50,3 +50,10 @@ export class InvalidTicketError extends ProtocolError {
   override name = 'InvalidTicketError'
   override code = 'ERR_INVALID_TICKET'
 }
+
+/** A collection listing that does not match its id, is malformed, or names an unsafe path */
+export class InvalidCollectionError extends ProtocolError {
+  static override name = 'InvalidCollectionError'
+  override name = 'InvalidCollectionError'
+  override code = 'ERR_INVALID_COLLECTION'
+}

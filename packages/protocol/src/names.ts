@@ -1,7 +1,7 @@
 /**
- * The one sanitiser for file names that arrive from peers (offers, catalogs, any
- * future path). The result is a single path component that is safe to join to a
- * download directory on Linux, macOS and Windows.
+ * The one sanitiser for file names that arrive from peers (offers, catalogs, the
+ * paths of a collection). The result is a single path component that is safe to join
+ * to a download directory on Linux, macOS and Windows.
  */
 import { MAX_NAME_BYTES } from './constants.js'
 import { InvalidFileNameError } from './errors.js'
@@ -19,10 +19,24 @@ const encoder = new TextEncoder()
  * InvalidFileNameError if nothing usable is left (empty, `.`, `..`).
  */
 export function sanitizeFileName (name: string): string {
+  return sanitize(name, false)
+}
+
+/**
+ * The same rules for one segment of a path inside a collection, except that leading
+ * dots and spaces stay: `.config` in a shared folder must come back as `.config`.
+ * `.` and `..` still have nothing usable left (trailing dots go) and throw.
+ */
+export function sanitizePathSegment (segment: string): string {
+  return sanitize(segment, true)
+}
+
+function sanitize (name: string, keepLeading: boolean): string {
   let safe = name.normalize('NFC').replace(UNSAFE, '_').replace(DECEPTIVE, '')
-  // leading dots would hide the file or walk up; trailing dots and spaces Windows strips
-  // (checked after truncation, which can expose a trailing dot or space)
-  safe = truncateUtf8(safe.replace(/^[.\s]+/, ''), MAX_NAME_BYTES).replace(/[.\s]+$/, '')
+  // leading dots would hide an offered file or walk up; trailing dots and spaces Windows
+  // strips (checked after truncation, which can expose a trailing dot or space)
+  if (!keepLeading) safe = safe.replace(/^[.\s]+/, '')
+  safe = truncateUtf8(safe, MAX_NAME_BYTES).replace(/[.\s]+$/, '')
   if (WINDOWS_RESERVED.test(safe)) safe = truncateUtf8(`_${safe}`, MAX_NAME_BYTES).replace(/[.\s]+$/, '')
   if (safe.length === 0) {
     throw new InvalidFileNameError(`Unusable file name: ${JSON.stringify(name.slice(0, 80))}`)

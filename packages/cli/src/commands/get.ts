@@ -2,10 +2,11 @@
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { type GetEvent, type GetRequest, OutputExistsError } from '@peershare/client'
-import { decodeTicket, isTicket, parseFileRef } from '@peershare/protocol'
+import { decodeTicket, isTicket, parseContentRef } from '@peershare/protocol'
 import type { CommandContext, Print } from '../context.js'
 import { InterruptedError, UsageError } from '../errors.js'
 import { formatBytes } from '../format.js'
+import { collectionAsProgress, collectionSaved } from './get-collection.js'
 
 export type ProgressEvent = Extract<GetEvent, { type: 'progress' }>
 type DoneEvent = Extract<GetEvent, { type: 'done' }>
@@ -53,7 +54,7 @@ export async function get (options: GetCommandOptions, ctx: GetContext): Promise
   const toStdout = options.output === '-'
   // both also checked by the daemon; checked here first so no daemon is needed to hear about them
   if (isTicket(options.ref)) decodeTicket(options.ref)
-  else parseFileRef(options.ref)
+  else parseContentRef(options.ref)
   if (toStdout && options.detach === true) throw new UsageError('-o - writes the file to stdout: it cannot go with --detach')
   if (options.output != null && !toStdout && options.force !== true) await checkOutput(resolve(cwd, options.output))
 
@@ -76,7 +77,9 @@ export async function get (options: GetCommandOptions, ctx: GetContext): Promise
     return
   }
   const done = await attached(request, ctx, { json, toStdout })
-  if (!json && !toStdout) print(`Saved ${done.file.name} (${formatBytes(done.file.size)}) to ${done.path}`)
+  if (json || toStdout) return
+  if ('collection' in done) print(collectionSaved(done))
+  else print(`Saved ${done.file.name} (${formatBytes(done.file.size)}) to ${done.path}`)
 }
 
 /**
@@ -86,7 +89,7 @@ export async function get (options: GetCommandOptions, ctx: GetContext): Promise
 async function attached (request: GetRequest, ctx: GetContext, mode: { json: boolean, toStdout: boolean }): Promise<DoneEvent> {
   const { client, print } = ctx
   const controller = new AbortController()
-  let fileId: string | undefined
+  let following: { kind: 'file' | 'collection', id: string } | undefined
   let interrupted = false
   let output: Promise<number> | undefined
   const startOutput = (id: string): void => {
@@ -103,19 +106,23 @@ async function attached (request: GetRequest, ctx: GetContext, mode: { json: boo
   try {
     const done = await client.get(request, (event) => {
       if (event.type === 'progress') {
-        fileId = event.fileId
+        following = { kind: 'file', id: event.fileId }
         startOutput(event.fileId)
+      } else if (event.type === 'collection-progress') {
+        following = { kind: 'collection', id: event.collectionId }
       }
       // with -o -, stdout carries the file and nothing else
       if (mode.json && !mode.toStdout) print(JSON.stringify(event))
       else if (event.type === 'progress') display?.update(event)
+      else if (event.type === 'collection-progress') display?.update(collectionAsProgress(event))
     }, controller.signal)
+    if ('collection' in done) return done
     startOutput(done.file.fileId)
     const written = await output
     if (written != null && written !== done.file.size) throw new Error(`The daemon sent ${written} of ${done.file.size} bytes`)
     return done
   } catch (err) {
-    if (interrupted) throw new InterruptedError(interruptedLine(fileId))
+    if (interrupted) throw new InterruptedError(interruptedLine(following))
     throw err
   } finally {
     off?.()
@@ -142,9 +149,10 @@ async function copyToStdout (ctx: GetContext, fileId: string, controller: AbortC
   return written
 }
 
-function interruptedLine (fileId: string | undefined): string {
-  if (fileId == null) return 'Interrupted before a source answered; nothing was left running'
-  return `Interrupted; the download continues in the daemon: \`peershare transfers\` shows it, \`peershare cancel ${fileId}\` stops it`
+function interruptedLine (following: { kind: 'file' | 'collection', id: string } | undefined): string {
+  if (following == null) return 'Interrupted before a source answered; nothing was left running'
+  if (following.kind === 'collection') return `Interrupted; the collection download continues in the daemon: \`peershare transfers\` shows its files, \`peershare get ${following.id}\` follows it again`
+  return `Interrupted; the download continues in the daemon: \`peershare transfers\` shows it, \`peershare cancel ${following.id}\` stops it`
 }
 
 /** An existing directory is fine (the file goes inside it); anything else existing is not, without --force */

@@ -1,5 +1,5 @@
-/** `peershare ls`: the files this node has (shared or downloaded) */
-import type { FileInfo } from '@peershare/node'
+/** `peershare ls`: the collections and files this node has (shared or downloaded) */
+import type { FileInfo } from '@peershare/client'
 import type { CommandContext } from '../context.js'
 import { formatBytes, formatTable } from '../format.js'
 
@@ -8,17 +8,25 @@ export interface LsOptions {
 }
 
 export async function ls (options: LsOptions, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
-  const files = await client.files()
+  const [files, collections] = await Promise.all([client.files(), client.collections()])
   if (options.json === true) {
-    print(JSON.stringify(files))
+    // files as before; each collection after them, told apart by its collectionId
+    print(JSON.stringify([...files, ...collections]))
     return
   }
-  if (files.length === 0) {
+  if (files.length === 0 && collections.length === 0) {
     print('No files yet: share one with `peershare share <path>`')
     return
   }
-  const rows = files.map(f => [f.fileId, formatBytes(f.size), f.name + statusNote(f.status), f.tags.join(',')])
-  for (const line of formatTable(['FILE ID', 'SIZE', 'NAME', 'TAGS'], rows, [1])) print(line.trimEnd())
+  if (collections.length > 0) {
+    const rows = collections.map(c => [c.collectionId, String(c.files), formatBytes(c.size), c.name, c.tags.join(',')])
+    for (const line of formatTable(['COLLECTION ID', 'FILES', 'SIZE', 'NAME', 'TAGS'], rows, [1, 2])) print(line.trimEnd())
+    if (files.length > 0) print('')
+  }
+  if (files.length > 0) {
+    const rows = files.map(f => [f.fileId, formatBytes(f.size), f.name + statusNote(f.status), f.tags.join(',')])
+    for (const line of formatTable(['FILE ID', 'SIZE', 'NAME', 'TAGS'], rows, [1])) print(line.trimEnd())
+  }
 }
 
 /** A downloaded file changed or deleted on disk is not served: say so beside its name */

@@ -1,8 +1,8 @@
 /**
- * `peershare providers <file-id | sha256>`: the peers that have a file, printed as the
- * DHTs find them, with addresses to dial (ending in /p2p/<peer id>); exit 1 when none
+ * `peershare providers <file-id | sha256 | collection-id>`: the peers that have a file,
+ * printed as the DHTs find them, with addresses to dial (ending in /p2p/<peer id>); exit 1 when none
  */
-import { parseFileRef } from '@peershare/protocol'
+import { parseContentRef } from '@peershare/protocol'
 import type { CommandContext } from '../context.js'
 
 export interface ProvidersOptions {
@@ -13,7 +13,7 @@ export interface ProvidersOptions {
 }
 
 export async function providers (options: ProvidersOptions, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
-  parseFileRef(options.ref)
+  parseContentRef(options.ref)
   const json = options.json === true
   const count = await client.providers({ ref: options.ref, timeout: options.timeout == null ? undefined : options.timeout * 1000 }, (p) => {
     if (json) {

@@ -1,4 +1,4 @@
-/** `peershare rm <file-id>`: stop sharing a file and forget it (a downloaded file stays on disk); any unique prefix of the id does */
+/** `peershare rm <file-id | collection-id>`: stop sharing a file or collection and forget it (a downloaded file stays on disk); any unique prefix of the id does */
 import type { CommandContext } from '../context.js'
 import { checkIdPrefix } from './id-prefix.js'
 

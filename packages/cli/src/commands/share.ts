@@ -1,33 +1,55 @@
-/** `peershare share <path>`: hash and store a local file, print its file id and a ticket for it */
+/** `peershare share <path...>`: hash and store a file (print its file id and a ticket), or a folder or several paths as a collection */
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { PathNotFoundError } from '@peershare/client'
+import { type CollectionShareResult, PathNotFoundError, type ShareResult } from '@peershare/client'
 import type { CommandContext } from '../context.js'
 import { formatBytes } from '../format.js'
 
 export interface ShareCommandOptions {
   /** the file to share, relative to the context's cwd */
-  path: string
+  path?: string
+  /** several files or folders, shared together as one collection */
+  paths?: string[]
   tags?: string[]
   description?: string
   json?: boolean
 }
 
 export async function share (options: ShareCommandOptions, { client, print, cwd }: CommandContext): Promise<void> {
-  const path = resolve(cwd, options.path)
+  const paths = (options.paths ?? (options.path == null ? [] : [options.path])).map(p => resolve(cwd, p))
   // checked here too so the user hears about a typo without needing a daemon
-  const info = await stat(path).catch(() => undefined)
-  if (info == null) throw new PathNotFoundError(`No such file: ${path}`)
-  if (!info.isFile()) throw new PathNotFoundError(`Not a regular file: ${path}`)
+  for (const path of paths) {
+    const info = await stat(path).catch((err: NodeJS.ErrnoException) => err)
+    if (info instanceof Error) {
+      if (info.code === 'ENOENT' || info.code === 'ENOTDIR') throw new PathNotFoundError(`No such file or directory: ${path}`)
+      continue // the daemon names the problem (a permission, say) with its code
+    }
+    if (!info.isFile() && !info.isDirectory()) throw new PathNotFoundError(`Not a regular file or directory: ${path}`)
+  }
 
-  const file = await client.share({ path, tags: options.tags, description: options.description })
+  const request = paths.length === 1 ? { path: paths[0] } : { paths }
+  const shared = await client.share({ ...request, tags: options.tags, description: options.description })
   if (options.json === true) {
-    print(JSON.stringify(file))
+    print(JSON.stringify(shared))
     return
   }
+  if ('collectionId' in shared) printCollection(shared, print)
+  else printFile(shared, print)
+}
+
+function printFile (file: ShareResult, print: CommandContext['print']): void {
   print(`file id  ${file.fileId}`)
   print(`name     ${file.name}`)
   print(`size     ${formatBytes(file.size)} (${file.size} bytes)`)
   print(`sha256   ${file.sha256}`)
   print(`ticket   ${file.ticket}`)
+}
+
+function printCollection (collection: CollectionShareResult, print: CommandContext['print']): void {
+  print(`collection id  ${collection.collectionId}`)
+  print(`name           ${collection.name}`)
+  print(`files          ${collection.files}${collection.directories > 0 ? ` (and ${collection.directories} empty folders)` : ''}`)
+  print(`size           ${formatBytes(collection.size)} (${collection.size} bytes)`)
+  print(`ticket         ${collection.ticket}`)
+  for (const path of collection.skipped ?? []) print(`skipped        ${path} (not a regular file or folder: symlinks are not followed)`)
 }

@@ -3,25 +3,28 @@ import { once } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isAbsolute } from 'node:path'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { decodeTicket, formatFileId, isTicket, parseFileRef } from '@peershare/protocol'
+import { type CollectionId, decodeTicket, formatFileId, isTicket, parseContentRef, parseFileRef } from '@peershare/protocol'
+import type { CollectionRecord } from '../collection/index.js'
+import type { StartOptions } from '../download/transfer-manager.js'
 import { checkContent, verifiedContent } from '../download/content-stream.js'
 import { DownloadTimeoutError, FileNotFoundError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
+import { statToShare } from '../share.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { ContentStatus } from '../store/file-store.js'
-import { type ApiError, type BandwidthLimits, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type TicketInfo, VERSION, parseRate } from '@peershare/client'
+import { type ApiError, type BandwidthLimits, type CollectionInfo, type CollectionShareResult, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type ShareResult, type TicketInfo, VERSION, parseRate } from '@peershare/client'
 import { sendJson } from './control-server.js'
 import { HttpError, toApiError } from './http-errors.js'
+
+/** Most paths one share request may name (each may be a whole folder) */
+const MAX_SHARE_PATHS = 1024
 
 export async function handleRoute (node: PeershareNode, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
   const route = `${req.method} ${url.pathname}`
   if (route === 'GET /v1/id') return sendJson(res, 200, nodeInfo(node))
-  if (route === 'GET /v1/files') return sendJson(res, 200, { files: (await node.files()).map(f => fileInfo(f.record, f.status)) })
-  if (route === 'POST /v1/share') {
-    const record = await node.share(...shareArgs(body))
-    return sendJson(res, 200, { ...fileInfo(record), ticket: node.ticketFor(record) })
-  }
+  if (route === 'GET /v1/files') return sendJson(res, 200, await listFiles(node))
+  if (route === 'POST /v1/share') return sendJson(res, 200, await share(node, ...shareArgs(body)))
   const ticket = /^GET \/v1\/files\/([A-Za-z0-9]+)\/ticket$/.exec(route)
   if (ticket != null) return sendJson(res, 200, ticketInfo(await node.ticket(ticket[1])))
   if (route === 'POST /v1/get') return startGet(node, res, getArgs(body))
@@ -68,23 +71,47 @@ export function fileInfo (record: FileRecord, status: ContentStatus = 'ok'): Fil
   }
 }
 
-function ticketInfo ({ ticket, record }: { ticket: string, record: FileRecord }): TicketInfo {
-  return { ticket, fileId: record.fileId, name: record.metadata.name, size: record.size, addresses: decodeTicket(ticket).addresses.map(a => a.toString()) }
+function ticketInfo ({ ticket, id, name, size }: { ticket: string, id: string, name: string, size: number }): TicketInfo {
+  return { ticket, id, name, size, addresses: decodeTicket(ticket).addresses.map(a => a.toString()) }
 }
 
-function shareArgs (body: unknown): [string, { description?: string, tags?: string[] }] {
+/** Files (listings of collections left out: they show as their collection) and collections */
+async function listFiles (node: PeershareNode): Promise<{ files: FileInfo[], collections: CollectionInfo[] }> {
+  const files = (await node.files()).filter(f => f.record.listingOf == null).map(f => fileInfo(f.record, f.status))
+  return { files, collections: (await node.listCollections()).map(r => collectionInfo(r)) }
+}
+
+export function collectionInfo (record: CollectionRecord, skipped?: string[]): CollectionInfo {
+  const { collectionId, name, files, directories, size, description, tags, created, path } = record
+  return { collectionId, name, files, directories, size, description, tags, created, ...(path == null ? {} : { path }), ...(skipped == null ? {} : { skipped }) }
+}
+
+/** One file as a file; a directory, or several paths, as a collection; each with a ticket */
+async function share (node: PeershareNode, paths: string[], options: { description?: string, tags?: string[] }): Promise<ShareResult | CollectionShareResult> {
+  if (paths.length === 1 && (await statToShare(paths[0]))?.isDirectory() !== true) {
+    const record = await node.share(paths[0], options)
+    return { ...fileInfo(record), ticket: node.ticketFor(record) }
+  }
+  const shared = await node.shareCollection(paths, options)
+  return { ...collectionInfo(shared.record, shared.skipped), ticket: node.collectionTicketFor(shared.record) }
+}
+
+function shareArgs (body: unknown): [string[], { description?: string, tags?: string[] }] {
   const req = body as Partial<ShareRequest>
-  if (typeof req?.path !== 'string' || !isAbsolute(req.path)) throw badRequest('share needs an absolute "path"')
+  const paths = req?.paths ?? (req?.path == null ? undefined : [req.path])
+  if (!Array.isArray(paths) || paths.length === 0 || paths.length > MAX_SHARE_PATHS || paths.some(p => typeof p !== 'string' || !isAbsolute(p))) {
+    throw badRequest(`share needs an absolute "path", or "paths": 1 to ${MAX_SHARE_PATHS} absolute paths`)
+  }
   if (req.description != null && typeof req.description !== 'string') throw badRequest('"description" is a string')
   if (req.tags != null && (!Array.isArray(req.tags) || req.tags.some(t => typeof t !== 'string'))) throw badRequest('"tags" is an array of strings')
-  return [req.path, { description: req.description, tags: req.tags }]
+  return [paths, { description: req.description, tags: req.tags }]
 }
 
 function getArgs (body: unknown): GetRequest {
   const req = body as Partial<GetRequest>
-  if (typeof req?.ref !== 'string') throw badRequest('get needs "ref": a file id, SHA-256 or ticket')
+  if (typeof req?.ref !== 'string') throw badRequest('get needs "ref": a file id, SHA-256, collection id or ticket')
   if (isTicket(req.ref)) decodeTicket(req.ref)
-  else parseFileRef(req.ref)
+  else parseContentRef(req.ref)
   if (req.peer != null && typeof req.peer !== 'string') throw badRequest('"peer" is a multiaddr ending in /p2p/<peer id>')
   if (req.peers != null && (!Array.isArray(req.peers) || req.peers.length > 64 || req.peers.some(p => typeof p !== 'string'))) {
     throw badRequest('"peers" is an array of at most 64 multiaddrs')
@@ -107,7 +134,16 @@ function getArgs (body: unknown): GetRequest {
 async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequest): Promise<void> {
   const from = args.peer == null ? undefined : parseMultiaddr(args.peer)
   for (const peer of args.peers ?? []) parseMultiaddr(peer)
-  const options = { from, peers: args.peers, output: args.output, cwd: args.cwd, priority: args.priority, force: args.force, stream: args.stream }
+  let options: StartOptions = { from, peers: args.peers, output: args.output, cwd: args.cwd, priority: args.priority, force: args.force, stream: args.stream }
+  let id = args.ref
+  // a ticket: its sharer joins the peer store and the sources; then its id is fetched like any id
+  if (isTicket(id)) ({ id, options } = await node.openTicket(id, options))
+  const ref = parseContentRef(id)
+  if (ref.kind === 'collection') {
+    if (args.stream === true) throw badRequest('a collection cannot be written to stdout: give -o <dir>')
+    return startCollectionGet(node, res, ref.collectionId, options, args.detach === true)
+  }
+  args = { ...args, ref: id }
   if (args.detach === true) {
     const transfer = await node.download(args.ref, options)
     return sendJson(res, 200, transfer.progress())
@@ -182,6 +218,28 @@ async function streamContent (node: PeershareNode, res: ServerResponse, fileId: 
   }
 }
 
+/** As startGet, for a collection: progress of the whole tree, then the collection */
+async function startCollectionGet (node: PeershareNode, res: ServerResponse, collectionId: CollectionId, options: Parameters<PeershareNode['downloadCollection']>[1], detach: boolean): Promise<void> {
+  if (detach) {
+    // answered once the listing is verified and the tree laid out, so a bad id or target fails here
+    const download = node.downloadCollection(collectionId, options)
+    await download.ready()
+    return sendJson(res, 200, download.progress())
+  }
+  await streamNdjson<GetEvent>(res, async (send, signal) => {
+    const download = node.downloadCollection(collectionId, options)
+    const unsubscribe = download.onProgress(p => { send({ type: 'collection-progress', ...p }) })
+    signal.addEventListener('abort', unsubscribe)
+    try {
+      send({ type: 'collection-progress', ...download.progress() })
+      const record = await download.done()
+      send({ type: 'done', collection: collectionInfo(record), path: record.path ?? '' })
+    } finally {
+      unsubscribe()
+    }
+  })
+}
+
 async function controlTransfer (node: PeershareNode, fileId: string, action: string): Promise<unknown> {
   if (action === 'pause') return node.transfers.pause(fileId)
   if (action === 'resume') return node.transfers.resume(fileId)
@@ -239,8 +297,8 @@ async function streamNdjson<E> (res: ServerResponse, work: (send: (event: E) => 
 
 function providersArgs (body: unknown): ProvidersRequest {
   const req = body as Partial<ProvidersRequest>
-  if (typeof req?.ref !== 'string') throw badRequest('providers needs "ref": a file id or SHA-256')
-  parseFileRef(req.ref)
+  if (typeof req?.ref !== 'string') throw badRequest('providers needs "ref": a file id, SHA-256 or collection id')
+  parseContentRef(req.ref)
   if (req.timeout != null && (typeof req.timeout !== 'number' || !(req.timeout > 0) || req.timeout > 600_000)) {
     throw badRequest('"timeout" is a number of ms up to 600000')
   }

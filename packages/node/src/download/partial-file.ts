@@ -5,13 +5,28 @@
  * verified. On resume every chunk recorded as verified is hashed again, so a partial
  * file damaged while the node was down is caught and the damage fetched again.
  */
+import { createHash } from 'node:crypto'
 import { type FileHandle, open, rm } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { type Bitfield, chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
 import { OutputExistsError, fsError } from '../errors.js'
 import { userFileMode } from '../file-modes.js'
 import { readExactly } from '../fs-read.js'
 import type { ChunkReader } from '../store/file-store.js'
 import { type ChunkData, chunkMatches, piecesOf } from './chunk-data.js'
+
+const MAX_NAME_BYTES = 255
+
+/**
+ * A name for a temporary file next to `output`: `<output><suffix>`, or, when that
+ * would pass the 255 bytes a file name may have, a short name made from a hash of the
+ * output's name (so the same output always gets the same one).
+ */
+export function siblingPath (output: string, suffix: string): string {
+  const name = basename(output)
+  if (Buffer.byteLength(name + suffix) <= MAX_NAME_BYTES) return `${output}${suffix}`
+  return join(dirname(output), `.${createHash('sha256').update(name).digest('hex').slice(0, 32)}${suffix}`)
+}
 
 export class PartialFile {
   private constructor (readonly path: string, private readonly manifest: Manifest, readonly handle: FileHandle) {}

@@ -24,7 +24,7 @@ import type { ChunkPicker } from './chunk-picker.js'
 import { destinationPath, placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { LookSchedule } from './look-schedule.js'
-import { PartialFile } from './partial-file.js'
+import { PartialFile, siblingPath } from './partial-file.js'
 import { RateMeter } from './rate-meter.js'
 import { type PoolHost, SourcePool, type SourceFinder, type TransferSettings } from './source-pool.js'
 import type { SourceTotals, TransferProgress, TransferStatus } from './transfer-progress.js'
@@ -59,6 +59,8 @@ export class Transfer implements PoolHost {
   private readonly meter = new RateMeter()
   private readonly delivered = new Map<string, { chunks: number, bytes: number }>()
   private lastCheckpoint = 0
+  /** resolves the run loop's wait between checks */
+  private wakeLoop?: () => void
   private status: TransferStatus
   private controller = new AbortController()
   private finished = Promise.withResolvers<FileRecord>()
@@ -297,7 +299,7 @@ export class Transfer implements PoolHost {
   private async load (session: FetchSession): Promise<void> {
     const destination = this.record.destination ?? {}
     const output = destination.repo === true ? this.components.blobPath(this.fileId) : await destinationPath(destination, session.metadata)
-    const partial = await PartialFile.create(`${output}.peershare-partial`, session.manifest, output)
+    const partial = await PartialFile.create(siblingPath(output, '.peershare-partial'), session.manifest, output)
     if (this.status === 'cancelled') {
       await partial.remove()
       throw new AbortedError(`Download of ${this.fileId} cancelled`)
@@ -318,7 +320,10 @@ export class Transfer implements PoolHost {
     this.meter.add(data.byteLength)
     for (const watcher of this.watchers) watcher(index)
     this.emit(true)
-    if (content.isDone()) this.sources.wakeAll()
+    if (content.isDone()) {
+      this.sources.wakeAll()
+      this.wakeLoop?.()
+    }
   }
 
   private async run (first?: FetchSession): Promise<void> {
@@ -352,7 +357,11 @@ export class Transfer implements PoolHost {
       if (Date.now() - this.lastCheckpoint >= settings.checkpointInterval) await this.checkpoint()
       // nothing else may report while stalled: the rate decays and the countdown moves
       if (Date.now() - this.lastEmit >= 1000) this.emit()
-      await sleep(Math.min(settings.checkpointInterval, 250), signal).catch(() => {})
+      // woken early by the last chunk: a small file should not wait out the tick
+      await new Promise<void>(resolve => {
+        this.wakeLoop = resolve
+        sleep(Math.min(settings.checkpointInterval, 250), signal).then(resolve, resolve)
+      })
     }
   }
 

@@ -8,7 +8,7 @@
  */
 import type { Logger, PeerId, PeerInfo, PeerStore } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
-import { type FileRef, hexToBytes, parseFileId, sha256Cid } from '@peershare/protocol'
+import { type ContentRef, hexToBytes, parseFileId, sha256Cid } from '@peershare/protocol'
 import type { CID } from 'multiformats/cid'
 
 /** One DHT as the index uses it */
@@ -26,6 +26,8 @@ export interface FileIndexComponents {
   peerStore: Pick<PeerStore, 'merge'>
   peerId: PeerId
   log: Logger
+  /** background announcements running at once; the rest wait their turn */
+  concurrency: number
 }
 
 /** What the index needs of a file: its two names */
@@ -38,7 +40,12 @@ export interface IndexedFile {
 export class FileIndex {
   private readonly components: FileIndexComponents
   private readonly running = new AbortController()
+  /** every provide still running, in any DHT, so stop() can wait for them */
   private readonly pending = new Set<Promise<void>>()
+  /** announcements waiting: sharing a folder of thousands of files must not start thousands of DHT queries at once */
+  private readonly queue: Array<{ what: string, provide: (signal: AbortSignal) => Promise<void> }> = []
+  /** announcements from the queue not yet stored by any DHT */
+  private active = 0
 
   constructor (components: FileIndexComponents) {
     this.components = components
@@ -46,7 +53,12 @@ export class FileIndex {
 
   /** Publishes provider records for the file in the background */
   announce (file: IndexedFile): void {
-    this.provide(file).catch(() => { /* each DHT logged its own failure */ })
+    this.enqueue(file.fileId, async (signal) => this.provide(file, signal))
+  }
+
+  /** Publishes a provider record for a collection id in the background */
+  announceCollection (collectionId: CID): void {
+    this.enqueue(collectionId.toString(), async (signal) => this.provideKeys(collectionId.toString(), [collectionId], signal))
   }
 
   /**
@@ -55,7 +67,11 @@ export class FileIndex {
    * table (e.g. the public one on a LAN) waits for its first peer, as kad-dht does.
    */
   async provide (file: IndexedFile, signal?: AbortSignal): Promise<void> {
-    const tasks = this.components.dhts.map(dht => this.track(this.provideTo(dht, file, signal)))
+    await this.provideKeys(file.fileId, keysOf(file), signal)
+  }
+
+  private async provideKeys (what: string, keys: CID[], signal?: AbortSignal): Promise<void> {
+    const tasks = this.components.dhts.map(dht => this.track(this.provideTo(dht, what, keys, signal)))
     try {
       await Promise.any(tasks)
     } catch (err: any) {
@@ -63,15 +79,35 @@ export class FileIndex {
     }
   }
 
-  private async provideTo ({ name, dht }: IndexDht, file: IndexedFile, signal?: AbortSignal): Promise<void> {
+  private async provideTo ({ name, dht }: IndexDht, what: string, keys: CID[], signal?: AbortSignal): Promise<void> {
     const stop = signal == null ? this.running.signal : AbortSignal.any([this.running.signal, signal])
     try {
-      for (const key of keysOf(file)) {
+      for (const key of keys) {
         for await (const _ of dht.provide(key, { signal: stop })) { /* drain the query */ }
       }
     } catch (err: any) {
-      this.components.log('announcing %s in the %s DHT failed: %s', file.fileId, name, err.message)
+      this.components.log('announcing %s in the %s DHT failed: %s', what, name, err.message)
       throw err
+    }
+  }
+
+  /** Runs announcements in the background, at most `concurrency` at once until a DHT has stored each */
+  private enqueue (what: string, provide: (signal: AbortSignal) => Promise<void>): void {
+    if (this.running.signal.aborted) return
+    this.queue.push({ what, provide })
+    this.pump()
+  }
+
+  private pump (): void {
+    while (this.active < this.components.concurrency && this.queue.length > 0) {
+      const next = this.queue.shift() as (typeof this.queue)[number]
+      this.active++
+      next.provide(this.running.signal)
+        .catch(() => { /* each DHT logged its own failure */ })
+        .finally(() => {
+          this.active--
+          this.pump()
+        })
     }
   }
 
@@ -81,6 +117,11 @@ export class FileIndex {
     tracked.catch(() => {})
     this.pending.add(tracked)
     return tracked
+  }
+
+  /** Stops republishing a collection id, in every DHT */
+  async withdrawCollection (collectionId: CID): Promise<void> {
+    for (const { dht } of this.components.dhts) await dht.cancelReprovide(collectionId)
   }
 
   /** Stops republishing the file and drops our own record of providing it, in every DHT */
@@ -94,8 +135,8 @@ export class FileIndex {
    * Peers that say they have the file, each once, as the DHTs find them (never
    * ourselves); their addresses are added to the peer store on the way
    */
-  async * findProviders (ref: FileRef, signal?: AbortSignal): AsyncGenerator<PeerInfo> {
-    const key = ref.kind === 'file-id' ? ref.fileId : sha256Cid(ref.sha256)
+  async * findProviders (ref: ContentRef, signal?: AbortSignal): AsyncGenerator<PeerInfo> {
+    const key = ref.kind === 'file-id' ? ref.fileId : ref.kind === 'collection' ? ref.collectionId : sha256Cid(ref.sha256)
     const seen = new Set<string>()
     for await (const peer of lookupAll(this.components.dhts, key, this.components.log, signal)) {
       const id = peer.id.toString()
@@ -109,6 +150,7 @@ export class FileIndex {
   /** Cancels background announcements */
   async stop (): Promise<void> {
     this.running.abort()
+    this.queue.length = 0
     await Promise.allSettled([...this.pending])
   }
 }

@@ -22,4 +22,6 @@ export interface FileRecord {
   location: FileLocation
   /** unix ms when the node got the file */
   added: number
+  /** set when this file is the listing of a collection: that collection's id */
+  listingOf?: string
 }

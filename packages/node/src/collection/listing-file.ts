@@ -1,0 +1,71 @@
+/**
+ * A collection's listing kept as a stored file: in the blob store, with a manifest,
+ * served by the exchange like any file and found by its SHA-256 (the digest inside the
+ * collection id). Listings are small (MAX_COLLECTION_BYTES), so this works in memory.
+ */
+import { createHash } from 'node:crypto'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import {
+  MANIFEST_VERSION,
+  type FileMetadata,
+  type Manifest,
+  bytesToHex,
+  encodeManifest,
+  fileIdFromManifestBytes,
+  formatFileId
+} from '@peershare/protocol'
+import { fsError } from '../errors.js'
+import type { FileRecord } from '../store/file-record.js'
+import type { FileStore } from '../store/file-store.js'
+
+/** MIME type of a listing file */
+export const COLLECTION_MIME = 'application/vnd.peershare.collection'
+
+export interface ListingComponents {
+  store: FileStore
+  blobDir: string
+  chunkSize: number
+}
+
+/** Stores listing bytes as a file of the repo (replacing nothing: same bytes, same blob) */
+export async function storeListing (components: ListingComponents, collectionId: string, bytes: Uint8Array, metadata: Omit<FileMetadata, 'mimeType'>): Promise<FileRecord> {
+  const manifest = manifestOfBytes(bytes, components.chunkSize)
+  const manifestBytes = encodeManifest(manifest)
+  const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
+  const tmp = join(components.blobDir, `.import-${randomUUID()}`)
+  try {
+    await writeFile(tmp, bytes, { mode: 0o600, flush: true })
+    await rename(tmp, components.store.blobPath(fileId))
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw fsError(err, components.blobDir)
+  }
+  const previous = (await components.store.get(fileId))?.record
+  const record: FileRecord = {
+    fileId,
+    sha256: bytesToHex(manifest.sha256),
+    size: manifest.size,
+    chunkSize: manifest.chunkSize,
+    metadata: { ...metadata, mimeType: COLLECTION_MIME },
+    location: { kind: 'blob' },
+    added: previous?.added ?? Date.now(),
+    listingOf: collectionId
+  }
+  await components.store.put(record, manifestBytes)
+  return record
+}
+
+/** The listing bytes of a stored listing file */
+export async function readListing (store: FileStore, record: FileRecord): Promise<Uint8Array> {
+  return readFile(record.location.kind === 'blob' ? store.blobPath(record.fileId) : record.location.path)
+}
+
+function manifestOfBytes (bytes: Uint8Array, chunkSize: number): Manifest {
+  const chunkHashes: Uint8Array[] = []
+  for (let offset = 0; offset < bytes.byteLength; offset += chunkSize) {
+    chunkHashes.push(createHash('sha256').update(bytes.subarray(offset, offset + chunkSize)).digest())
+  }
+  return { version: MANIFEST_VERSION, size: bytes.byteLength, chunkSize, chunkHashes, sha256: createHash('sha256').update(bytes).digest() }
+}

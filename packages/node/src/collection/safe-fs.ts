@@ -1,0 +1,93 @@
+/**
+ * Writing a collection's tree under a root without ever leaving it: every path is
+ * checked again here (the listing was validated, but this is the last line), every
+ * existing parent is checked with lstat so a symlink planted in the target is refused
+ * rather than followed, and files are created with O_EXCL | O_NOFOLLOW, mode 0644
+ * (less the umask): modes are never taken from peers.
+ */
+import { constants } from 'node:fs'
+import { type FileHandle, link, lstat, mkdir, open, rm } from 'node:fs/promises'
+import { join, relative, sep } from 'node:path'
+import { checkCollectionPath, type Manifest, chunkLength, chunkOffset, isValidChunk } from '@peershare/protocol'
+import { OutputExistsError, OutputUnsafeError, fsError } from '../errors.js'
+import { siblingPath } from '../download/partial-file.js'
+import type { ChunkReader } from '../store/file-store.js'
+
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+
+/** The absolute path of a collection path under `root`; throws if it could leave it */
+export function targetPath (root: string, path: string): string {
+  checkCollectionPath(path)
+  const target = join(root, ...path.split('/'))
+  const rel = relative(root, target)
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || rel.split(sep).length !== path.split('/').length) {
+    throw new OutputUnsafeError(`${JSON.stringify(path)} would be written outside ${root}`)
+  }
+  return target
+}
+
+/** Creates the directories of `path` (a collection path) under `root`, refusing symlinks and files in the way */
+export async function ensureDirectories (root: string, segments: string[]): Promise<void> {
+  let current = root
+  for (const segment of segments) {
+    current = join(current, segment)
+    const info = await lstat(current).catch(() => undefined)
+    if (info == null) {
+      await mkdir(current, { mode: 0o755 }).catch(async (err: any) => {
+        if (err.code !== 'EEXIST') throw fsError(err, current)
+      })
+      const made = await lstat(current)
+      if (!made.isDirectory()) throw new OutputUnsafeError(`${current} is not a directory`)
+    } else if (info.isSymbolicLink()) {
+      throw new OutputUnsafeError(`${current} is a symbolic link: not followed`)
+    } else if (!info.isDirectory()) {
+      throw new OutputExistsError(`Output exists and is not a directory: ${current}`)
+    }
+  }
+}
+
+/** Creates an empty file; an empty regular file already there is fine */
+export async function createEmptyFile (target: string): Promise<void> {
+  try {
+    await (await open(target, CREATE, 0o644)).close()
+  } catch (err: any) {
+    if (err.code !== 'EEXIST' && err.code !== 'ELOOP') throw fsError(err, target)
+    const info = await lstat(target)
+    if (info.isSymbolicLink()) throw new OutputUnsafeError(`${target} is a symbolic link: not followed`)
+    if (!info.isFile() || info.size !== 0) throw new OutputExistsError(`Output exists: ${target}`)
+  }
+}
+
+/**
+ * Copies a stored file to `target`, verifying every chunk on the way (the store's copy
+ * may have rotted), through a new temporary name linked into place at the end.
+ * Returns false, writing nothing, when the stored copy is damaged.
+ */
+export async function copyVerified (reader: ChunkReader, manifest: Manifest, target: string): Promise<boolean> {
+  const tmp = siblingPath(target, '.peershare-copy')
+  // our own temporary name, left by an interrupted copy (rm removes a link, never what it points to)
+  await rm(tmp, { force: true })
+  let handle: FileHandle
+  try {
+    handle = await open(tmp, CREATE, 0o644)
+  } catch (err: any) {
+    if (err.code === 'EEXIST' || err.code === 'ELOOP') throw new OutputUnsafeError(`${tmp} appeared while copying: not followed`)
+    throw fsError(err, tmp)
+  }
+  try {
+    for (let i = 0; i < manifest.chunkHashes.length; i++) {
+      const data = await reader.read(i)
+      if (data.byteLength !== chunkLength(manifest, i) || !(await isValidChunk(manifest, i, data))) return false
+      await handle.write(data, 0, data.byteLength, chunkOffset(manifest, i))
+    }
+    await handle.sync()
+    await handle.close()
+    await link(tmp, target).catch((err: any) => {
+      throw err.code === 'EEXIST' ? new OutputExistsError(`Output exists: ${target}`) : fsError(err, target)
+    })
+    return true
+  } finally {
+    await handle.close().catch(() => {})
+    await rm(tmp, { force: true })
+  }
+}
