@@ -11,9 +11,9 @@ import type { PeershareNode } from '../src/index.js'
 import { ticketAddresses } from '../src/tickets.js'
 import { randomFile, sha256File, startTestNode, tempDir, type TestDir } from './fixtures.js'
 
-/** Whether `node` lists itself as a provider of `fileId` in its own provider store (the DHT's local answer) */
+/** Whether `node` lists itself as a provider of `fileId` in its own provider store (the LAN DHT's local answer) */
 async function providesLocally (node: PeershareNode, fileId: string): Promise<boolean> {
-  for await (const event of node.libp2p.services.dht.findProviders(parseFileId(fileId), { signal: AbortSignal.timeout(5000) })) {
+  for await (const event of node.libp2p.services.lanDht.findProviders(parseFileId(fileId), { signal: AbortSignal.timeout(5000) })) {
     if (event.name === 'PROVIDER' && event.from.equals(node.peerId)) return event.providers.some(p => p.id.equals(node.peerId as PeerId))
   }
   return false
