@@ -6,7 +6,7 @@
  * the order index, hash, data); other messages, and chunks laid out otherwise, still go
  * through the protons codecs.
  */
-import type { Uint8ArrayList } from 'uint8arraylist'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_CHUNK_SIZE, MAX_CHUNKS, SHA256_LENGTH } from './constants.js'
 import { InvalidMessageError } from './errors.js'
 
@@ -16,11 +16,15 @@ const INDEX_TAG = 0x08
 const HASH_TAG = 0x12
 const DATA_TAG = 0x1a
 
-/** The message as parts: a small header, then the chunk data itself (not copied) */
+/**
+ * The message as parts: a small header, then the chunk data itself (not copied). The
+ * bytes are exactly what the generic encoder writes (index 0 and empty data left out),
+ * so the generic decoder, which accepts only that encoding, reads them too.
+ */
 export function encodeChunkFrame (index: number, hash: Uint8Array, data: Uint8Array): Uint8Array[] {
-  const inner: number[] = [INDEX_TAG, ...varint(index)]
+  const inner: number[] = index === 0 ? [] : [INDEX_TAG, ...varint(index)]
   if (hash.byteLength > 0) inner.push(HASH_TAG, ...varint(hash.byteLength), ...hash)
-  const dataHeader = [DATA_TAG, ...varint(data.byteLength)]
+  const dataHeader = data.byteLength === 0 ? [] : [DATA_TAG, ...varint(data.byteLength)]
   const innerLength = inner.length + dataHeader.length + data.byteLength
   return [Uint8Array.from([CHUNK_TAG, ...varint(innerLength), ...inner, ...dataHeader]), data]
 }
@@ -40,10 +44,13 @@ export function decodeChunkFrame (frame: Uint8ArrayList): { index: number, hash:
   if (reader.byte() !== CHUNK_TAG) return undefined
   const innerLength = reader.varint()
   if (reader.pos + innerLength !== frame.byteLength) return undefined
-  if (reader.byte() !== INDEX_TAG) return undefined
-  const index = reader.varint()
-  let hash: Uint8Array = new Uint8Array(0)
   let tag = reader.byte()
+  let index = 0
+  if (tag === INDEX_TAG) {
+    index = reader.varint()
+    tag = reader.byte()
+  }
+  let hash: Uint8Array = new Uint8Array(0)
   if (tag === HASH_TAG) {
     const length = reader.varint()
     if (length !== SHA256_LENGTH) throw new InvalidMessageError('Chunk hash is not 32 bytes')
@@ -51,12 +58,17 @@ export function decodeChunkFrame (frame: Uint8ArrayList): { index: number, hash:
     reader.pos += length
     tag = reader.byte()
   }
-  if (tag !== DATA_TAG) return undefined
-  const length = reader.varint()
-  if (reader.pos + length !== frame.byteLength) return undefined
+  let data = new Uint8ArrayList()
+  if (tag === DATA_TAG) {
+    const length = reader.varint()
+    if (reader.pos + length !== frame.byteLength) return undefined
+    if (length > MAX_CHUNK_SIZE) throw new InvalidMessageError(`Chunk data over ${MAX_CHUNK_SIZE} bytes`)
+    data = frame.sublist(reader.pos)
+  } else if (tag !== -1) {
+    return undefined
+  }
   if (index >= MAX_CHUNKS) throw new InvalidMessageError(`Chunk index ${index} out of range`)
-  if (length > MAX_CHUNK_SIZE) throw new InvalidMessageError(`Chunk data over ${MAX_CHUNK_SIZE} bytes`)
-  return { index, hash, data: frame.sublist(reader.pos) }
+  return { index, hash, data }
 }
 
 class Reader {

@@ -36,6 +36,14 @@ export const MAX_MANIFEST_BYTES = MAX_CHUNKS * (SHA256_LENGTH + 2) + 1024
 /** Longest exchange message accepted: a manifest offer or a full chunk plus framing */
 export const MAX_MESSAGE_BYTES = Math.max(MAX_MANIFEST_BYTES, MAX_CHUNK_SIZE) + 64 * 1024
 
+/**
+ * Bytes a Chunk message adds around its data (tags, index, hash, lengths: about 50).
+ * Every other message a provider sends once its Offer is accepted (Have, Failure) is
+ * smaller than this plus the smallest chunk, so a downloader reads at most
+ * `chunkSize + MAX_CHUNK_MESSAGE_OVERHEAD` per message after the Offer.
+ */
+export const MAX_CHUNK_MESSAGE_OVERHEAD = 1024
+
 /** Most chunk indices in one Request or Cancel message */
 export const MAX_CHUNKS_PER_REQUEST = 1024
 

@@ -21,6 +21,7 @@ import { decodeFileId, type FileId } from './file-id.js'
 import { sanitizeFileName } from './names.js'
 import { ExchangeMessage as Pb, Failure, Priority as PbPriority } from './pb/exchange.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
+import { equals } from 'uint8arrays/equals'
 
 export type Priority = 'low' | 'normal' | 'high'
 export type FailureCode = 'unknown' | 'not-found' | 'bad-request' | 'busy' | 'internal'
@@ -109,11 +110,33 @@ export function decodeMessage (bytes: Uint8Array | Uint8ArrayList): Message {
   } catch (err: any) {
     throw new InvalidMessageError(`Malformed message: ${err.message}`)
   }
+  checkCanonical(pb, bytes)
   const set = Object.entries(pb).filter(([, v]) => v != null)
   if (set.length !== 1) {
     throw new InvalidMessageError(`A message carries exactly one field, got ${set.length}`)
   }
   return fromPb(pb)
+}
+
+/**
+ * Only the encoding our encoder writes is accepted. The protons reader keeps the low
+ * 32 bits of a larger varint (index 2^32 would read as 0, a length of 2^32 + 5 as 5),
+ * takes the last of repeated fields and skips unknown ones; any of these re-encodes to
+ * other bytes, so one message has exactly one encoding and no value is read modulo
+ * anything. (Chunk messages in the usual layout skip this: `decodeChunkFrame` reads
+ * their varints whole.)
+ */
+function checkCanonical (pb: Pb, bytes: Uint8Array | Uint8ArrayList): void {
+  let again: Uint8Array
+  try {
+    again = Pb.encode(pb)
+  } catch (err: any) {
+    throw new InvalidMessageError(`Malformed message: ${err.message}`)
+  }
+  const received = bytes instanceof Uint8Array ? bytes : bytes.subarray()
+  if (!equals(again, received)) {
+    throw new InvalidMessageError('Message not in canonical encoding (a value out of range, a repeated or unknown field)')
+  }
 }
 
 function fromPb (pb: Pb): Message {

@@ -39,9 +39,13 @@ describe('chunk frames (zero-copy chunk messages)', () => {
 
   it('leaves other layouts to the generic decoder and rejects values out of range', () => {
     assert.equal(decodeChunkFrame(new Uint8ArrayList(encodeMessage({ type: 'pause' }))), undefined)
-    // the generic encoder leaves out index 0: another layout, read by the generic decoder
+    // the generic encoder leaves out index 0, and so does ours: the same bytes
     const generic = encodeMessage({ type: 'chunk', index: 0, hash: new Uint8Array(0), data: new Uint8Array(4) })
-    assert.equal(decodeChunkFrame(new Uint8ArrayList(generic)), undefined)
+    assert.equal(decodeChunkFrame(new Uint8ArrayList(generic))?.index, 0)
+    assert.deepEqual(new Uint8ArrayList(...encodeChunkFrame(0, new Uint8Array(0), new Uint8Array(4))).subarray(), generic)
+    // fields in another order: left to the generic decoder (which refuses them as not canonical)
+    const reordered = Uint8Array.of(0x22, 0x05, 0x1a, 0x01, 0x00, 0x08, 0x01)
+    assert.equal(decodeChunkFrame(new Uint8ArrayList(reordered)), undefined)
     const usual = encodeMessage({ type: 'chunk', index: 1, hash: new Uint8Array(32), data: new Uint8Array(4) })
     assert.equal(decodeChunkFrame(new Uint8ArrayList(usual))?.index, 1)
     const tooFar = new Uint8ArrayList(...encodeChunkFrame(2 ** 21, new Uint8Array(0), new Uint8Array(1)))

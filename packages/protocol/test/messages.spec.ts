@@ -3,6 +3,7 @@ import path from 'node:path'
 import fc from 'fast-check'
 import { Uint8ArrayList } from 'uint8arraylist'
 import {
+  decodeChunkFrame,
   decodeMessage,
   decodeMetadata,
   encodeManifest,
@@ -320,6 +321,75 @@ describe('exchange messages', () => {
       assert.deepEqual(decodeMetadata({ ...metadata, name: '../x' }), { ...metadata, name: '_x' })
       assert.throws(() => decodeMetadata(undefined), INVALID)
       assert.throws(() => decodeMetadata({ ...metadata, tags: Array.from({ length: MAX_TAGS + 1 }, () => 't') }), INVALID)
+    })
+  })
+
+  describe('values above 32 bits are refused, never read modulo 2^32', () => {
+    /** A protobuf varint of any unsigned value, up to the 10 bytes of a 64-bit one */
+    function varint (value: bigint): number[] {
+      const out: number[] = []
+      let v = value
+      while (v >= 0x80n) {
+        out.push(Number(v & 0x7fn) | 0x80)
+        v >>= 7n
+      }
+      out.push(Number(v))
+      return out
+    }
+    /** An ExchangeMessage holding one sub-message (`field`) whose bytes are `inner` */
+    function frame (field: number, inner: number[]): Uint8Array {
+      return Uint8Array.from([(field << 3) | 2, ...varint(BigInt(inner.length)), ...inner])
+    }
+    // 2^32 (read as 0 by a 32-bit reader), 2^32 + 7, 2^53 + 1, and -1 as int32/int64 write it (10 bytes)
+    const encodings: Array<[string, number[]]> = [
+      ['2^32', varint(2n ** 32n)],
+      ['2^32 + 7', varint(2n ** 32n + 7n)],
+      ['2^53 + 1', varint(2n ** 53n + 1n)],
+      ['-1 (10 bytes)', varint(2n ** 64n - 1n)],
+      ['MAX_CHUNKS', varint(BigInt(MAX_CHUNKS))],
+      ['7 written in 6 bytes', [0x87, 0x80, 0x80, 0x80, 0x80, 0x00]]
+    ]
+    const fields: Array<[string, number]> = [['request', 3], ['cancel', 5], ['have', 10]]
+
+    for (const [what, bytes] of encodings) {
+      for (const [type, field] of fields) {
+        it(`a ${type} index of ${what}`, () => {
+          assert.throws(() => decodeMessage(frame(field, [0x08, ...bytes])), INVALID)
+          // also behind a valid index, and as the only entry of a list
+          assert.throws(() => decodeMessage(frame(field, [0x08, 0x01, 0x08, ...bytes])), INVALID)
+        })
+      }
+      it(`a chunk index of ${what}, in the usual layout and in any other`, () => {
+        const data = [0x1a, 0x01, 0xaa]
+        const usual = frame(4, [0x08, ...bytes, ...data])
+        assert.throws(() => decodeMessage(usual), INVALID)
+        assert.throws(() => decodeChunkFrame(new Uint8ArrayList(usual)), INVALID)
+        const other = frame(4, [...data, 0x08, ...bytes])
+        assert.equal(decodeChunkFrame(new Uint8ArrayList(other)), undefined)
+        assert.throws(() => decodeMessage(other), INVALID)
+      })
+    }
+
+    it('a length of 2^32 + 32 (read as 32 by a 32-bit reader) in a Want', () => {
+      const inner = [0x12, ...varint(2n ** 32n + 32n), ...new Array(32).fill(1)]
+      assert.throws(() => decodeMessage(frame(1, inner)), INVALID)
+    })
+
+    it('a priority of 2^32 + 2 (read as HIGH by a 32-bit reader)', () => {
+      assert.throws(() => decodeMessage(frame(3, [0x08, 0x01, 0x10, ...varint(2n ** 32n + 2n)])), INVALID)
+    })
+
+    it('a field given twice, an unknown field, a packed list', () => {
+      const chunk = [0x08, 0x03, 0x1a, 0x01, 0xaa]
+      const twice = Uint8Array.from([...frame(4, chunk), ...frame(4, chunk)])
+      assert.throws(() => decodeMessage(twice), INVALID)
+      assert.throws(() => decodeMessage(frame(3, [0x08, 0x01, 0x78, 0x01])), INVALID)
+      assert.throws(() => decodeMessage(frame(3, [0x0a, 0x02, 0x01, 0x02])), INVALID)
+    })
+
+    it('the largest index and every message of our own encoder still decode', () => {
+      assert.deepEqual(decodeMessage(frame(3, [0x08, ...varint(BigInt(MAX_CHUNKS - 1))])), { type: 'request', chunks: [MAX_CHUNKS - 1], priority: 'normal' })
+      for (const msg of examples) assert.equal(decodeMessage(encodeMessage(msg)).type, msg.type)
     })
   })
 })

@@ -12,6 +12,7 @@ import {
   EXCHANGE_PROTOCOL,
   decodeChunkFrame,
   isChunkFrame,
+  MAX_CHUNK_MESSAGE_OVERHEAD,
   MAX_MESSAGE_BYTES,
   decodeMessage,
   encodeMessage,
@@ -66,6 +67,9 @@ export class FetchSession {
       if (reply.type !== 'offer') throw new PeerMisbehavedError(`Peer ${peer} answered Want with ${reply.type}`)
       const manifest = await checkOffer(peer, ref, reply)
       const have = decodeHave(peer, manifest, reply.have)
+      // from now on the provider sends chunks of this size, Haves and Failures, never
+      // another Offer: a larger message is refused at its length prefix
+      framed.limitMessages(manifest.chunkSize + MAX_CHUNK_MESSAGE_OVERHEAD)
       return new FetchSession(peer, reply.fileId, manifest, reply.manifest, reply.metadata, have, framed, components.limits.requestTimeout)
     } catch (err: any) {
       framed.abort(err)
@@ -155,7 +159,10 @@ async function readFrame (framed: FramedStream, peer: PeerId, signal: AbortSigna
   } catch (err: any) {
     if (userSignal?.aborted === true) throw new AbortedError('Download cancelled')
     if (err.name === 'InvalidMessageError') throw new PeerMisbehavedError(`Peer ${peer} sent an invalid message: ${err.message}`)
-    throw new PeerUnreachableError(`Peer ${peer} stopped answering: ${err.message}`)
+    // only a timeout is "stopped answering" (an idle source may be waited on again);
+    // a broken stream fails at once every time it is read
+    if (signal.aborted) throw new PeerUnreachableError(`Peer ${peer} stopped answering: ${err.message}`)
+    throw new PeerUnreachableError(`Peer ${peer} broke off the session: ${err.message}`)
   }
   if (frame == null) throw new PeerUnreachableError(`Peer ${peer} closed the session`)
   return frame

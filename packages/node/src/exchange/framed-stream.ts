@@ -27,37 +27,61 @@ export class FramedStream {
   readonly stream: Stream
   private readonly buffer = new Uint8ArrayList()
   private readonly init: FramedStreamInit
-  private ended = false
+  private maxMessageBytes: number
+  /** the remote closed its writing end (a FIN, not the connection going away) */
+  private finished = false
   private failure: Error | undefined
   private wake: (() => void) | undefined
 
   constructor (stream: Stream, init: FramedStreamInit) {
     this.stream = stream
     this.init = init
+    this.maxMessageBytes = init.maxMessageBytes
     stream.addEventListener('message', (evt) => {
+      // after an oversized length prefix nothing more is kept: the session is over
+      if (this.failure != null) return
       this.buffer.append(evt.data)
+      this.checkPrefix()
       // pause after the current dispatch: resume() hands over buffered data first and
       // only then reopens the muxer window, which would undo a pause made inside it
       if (this.buffer.byteLength > init.highWaterMark) queueMicrotask(() => { this.pauseIfFull() })
       this.notify()
     })
-    stream.addEventListener('remoteCloseWrite', () => { this.ended = true; this.notify() })
+    // the remote's FIN; it may have come (and the event passed) before we were attached
+    this.finished = stream.remoteWriteStatus === 'closed' && stream.status === 'open'
+    stream.addEventListener('remoteCloseWrite', () => { this.finished = true; this.notify() })
+    stream.addEventListener('end', () => { this.notify() })
     stream.addEventListener('close', (evt) => {
-      this.ended = true
-      if (evt.error != null) this.failure = evt.error
+      if (evt.error != null) this.failure ??= evt.error
       this.notify()
     })
   }
 
-  /** The next whole message, or null when the remote closed cleanly between messages */
+  /**
+   * Sets the largest message accepted from now on: a downloader expects chunks once
+   * its session is open, not another Offer. The next message's length prefix is
+   * checked against it at once.
+   */
+  limitMessages (maxMessageBytes: number): void {
+    this.maxMessageBytes = maxMessageBytes
+    this.checkPrefix()
+  }
+
+  /**
+   * The next whole message, or null when the remote closed cleanly between messages.
+   * An end inside a message is an InvalidMessageError when the remote closed its end
+   * there (a FIN: its software cut the message), a StreamClosedError when the
+   * connection went away.
+   */
   async read (options: AbortOptions = {}): Promise<Uint8ArrayList | null> {
     while (true) {
       const frame = this.takeFrame()
       if (frame != null) return frame
       if (this.failure != null) throw this.failure
-      if (this.ended) {
+      if (this.ended()) {
         if (this.buffer.byteLength === 0) return null
-        throw new StreamClosedError(`Stream ended inside a message (${this.buffer.byteLength} bytes left)`)
+        const why = `Stream ended inside a message (${this.buffer.byteLength} bytes left)`
+        throw this.finished ? new InvalidMessageError(why) : new StreamClosedError(why)
       }
       await this.waitForData(options.signal)
     }
@@ -89,13 +113,44 @@ export class FramedStream {
     if (this.buffer.byteLength > this.init.highWaterMark && this.stream.readStatus === 'readable') this.stream.pause()
   }
 
-  private takeFrame (): Uint8ArrayList | undefined {
+  /**
+   * True once nothing more will arrive: read from the stream's state, not only from
+   * events, which may have fired before this FramedStream was attached. Data still
+   * held by a paused stream is not the end.
+   */
+  private ended (): boolean {
+    const { stream } = this
+    if (stream.readBufferLength > 0) return false
+    return stream.readableEnded || stream.remoteWriteStatus === 'closed' || stream.readStatus === 'closed'
+  }
+
+  /** Fails at the length prefix of a message over the limit, before its body is buffered */
+  private checkPrefix (): void {
+    if (this.failure != null) return
+    try {
+      this.frameLength()
+    } catch (err: any) {
+      this.failure = err
+      this.buffer.consume(this.buffer.byteLength)
+      this.notify()
+    }
+  }
+
+  /** [length, prefix bytes] of the next message, or undefined while its prefix is incomplete */
+  private frameLength (): [number, number] | undefined {
     const header = readVarint(this.buffer)
     if (header == null) return undefined
-    const [length, headerBytes] = header
-    if (length > this.init.maxMessageBytes) {
-      throw new InvalidMessageError(`Message of ${length} bytes exceeds the limit of ${this.init.maxMessageBytes}`)
+    if (header[0] > this.maxMessageBytes) {
+      throw new InvalidMessageError(`Message of ${header[0]} bytes exceeds the limit of ${this.maxMessageBytes}`)
     }
+    return header
+  }
+
+  private takeFrame (): Uint8ArrayList | undefined {
+    this.checkPrefix()
+    const header = this.failure == null ? this.frameLength() : undefined
+    if (header == null) return undefined
+    const [length, headerBytes] = header
     if (this.buffer.byteLength < headerBytes + length) return undefined
     const frame = this.buffer.sublist(headerBytes, headerBytes + length)
     this.buffer.consume(headerBytes + length)
