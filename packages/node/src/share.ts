@@ -9,6 +9,8 @@ import { basename, join } from 'node:path'
 import {
   MANIFEST_VERSION,
   MAX_CHUNKS,
+  MAX_FILE_SIZE,
+  chunkSizeFor,
   chunkCountFor,
   MAX_DESCRIPTION_LENGTH,
   MAX_TAG_LENGTH,
@@ -43,13 +45,15 @@ export async function shareFile (components: ShareComponents, path: string, opti
   const metadata = checkShareOptions(path, options)
   const info = await statToShare(path)
   if (info == null || !info.isFile()) throw new PathNotFoundError(`No such file: ${path}`)
-  if (chunkCountFor(info.size, components.chunkSize) > MAX_CHUNKS) {
-    throw new BadRequestError(`${path} is too large: at most ${MAX_CHUNKS} chunks of ${components.chunkSize} bytes`)
+  // a file too large for MAX_CHUNKS chunks of the node's size gets larger chunks
+  const chunkSize = chunkSizeFor(info.size, components.chunkSize)
+  if (chunkCountFor(info.size, chunkSize) > MAX_CHUNKS) {
+    throw new BadRequestError(`${path} is too large: at most ${MAX_FILE_SIZE} bytes (${MAX_CHUNKS} chunks of ${chunkSize} bytes)`)
   }
 
   const tmp = join(components.blobDir, `.import-${randomUUID()}`)
   try {
-    const manifest = await copyAndHash(path, tmp, components.chunkSize, options.signal)
+    const manifest = await copyAndHash(path, tmp, chunkSize, options.signal)
     const manifestBytes = encodeManifest(manifest)
     const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
     // same content shared before: the blob is already there and identical

@@ -102,7 +102,8 @@ export function validateCollection (collection: Collection): Collection {
       if (!Number.isSafeInteger(entry.size) || entry.size < 0 || entry.size > MAX_FILE_SIZE) fail(`size of ${JSON.stringify(entry.path)} out of range`)
       if ((entry.size === 0) !== (entry.fileId == null)) fail(`${JSON.stringify(entry.path)}: an empty file has no file id, any other file has one`)
       total += entry.size
-      if (total > MAX_FILE_SIZE) fail('total size out of range')
+      // the files together may pass what one file may be, not what a number holds
+      if (total > Number.MAX_SAFE_INTEGER) fail('total size out of range')
     } else if (entry.kind !== 'directory') {
       fail('unknown entry kind')
     }

@@ -21,11 +21,18 @@ export const DEFAULT_CHUNK_SIZE = 1024 * 1024
 export const MIN_CHUNK_SIZE = 16 * 1024
 export const MAX_CHUNK_SIZE = 4 * 1024 * 1024
 
-/** Most chunks one manifest may list: 1 TiB at the default chunk size */
-export const MAX_CHUNKS = 1024 * 1024
+/**
+ * Most chunks one manifest may list: 128 GiB at the default chunk size, 512 GiB at the
+ * largest (a share picks a larger chunk size for a larger file, `chunkSizeFor`). What
+ * bounds the cost of accepting a manifest: its 4.25 MiB of hashes are decoded into one
+ * object per chunk and held by every session of the download (measured with
+ * bench/src/manifest-memory.ts: about 95 MiB of peak memory to accept the largest
+ * manifest, where 2^20 chunks cost about 600 MiB).
+ */
+export const MAX_CHUNKS = 128 * 1024
 
-/** Largest file a manifest may describe: 2^53 - 1 (what a JS number holds exactly) */
-export const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER
+/** Largest file a manifest may describe: MAX_CHUNKS of the largest chunk size, 512 GiB */
+export const MAX_FILE_SIZE = MAX_CHUNKS * MAX_CHUNK_SIZE
 
 /** Length of a SHA-256 digest */
 export const SHA256_LENGTH = 32
@@ -33,8 +40,12 @@ export const SHA256_LENGTH = 32
 /** Longest encoded manifest accepted: MAX_CHUNKS hashes plus framing */
 export const MAX_MANIFEST_BYTES = MAX_CHUNKS * (SHA256_LENGTH + 2) + 1024
 
-/** Longest exchange message accepted: a manifest offer or a full chunk plus framing */
-export const MAX_MESSAGE_BYTES = Math.max(MAX_MANIFEST_BYTES, MAX_CHUNK_SIZE) + 64 * 1024
+/**
+ * Longest exchange message accepted: an Offer of the largest manifest with a full
+ * have-bitfield (MAX_CHUNKS / 8 bytes) and metadata (under 20 KiB at its limits), or a
+ * full chunk; 64 KiB of room for the rest. Downloaders accept it only until the Offer.
+ */
+export const MAX_MESSAGE_BYTES = Math.max(MAX_MANIFEST_BYTES + MAX_CHUNKS / 8, MAX_CHUNK_SIZE) + 64 * 1024
 
 /**
  * Bytes a Chunk message adds around its data (tags, index, hash, lengths: about 50).

@@ -43,6 +43,17 @@ export function chunkLength (manifest: Pick<Manifest, 'size' | 'chunkSize'>, ind
   return Math.max(0, Math.min(manifest.chunkSize, manifest.size - start))
 }
 
+/**
+ * The chunk size to share a file of `size` bytes with: `preferred`, or the smallest
+ * larger power of two that keeps it within MAX_CHUNKS chunks (at most MAX_CHUNK_SIZE;
+ * a file beyond MAX_FILE_SIZE still needs more chunks than allowed).
+ */
+export function chunkSizeFor (size: number, preferred: number): number {
+  let chunkSize = preferred
+  while (chunkCountFor(size, chunkSize) > MAX_CHUNKS && chunkSize < MAX_CHUNK_SIZE) chunkSize *= 2
+  return chunkSize
+}
+
 export function isValidChunkSize (chunkSize: number): boolean {
   return Number.isInteger(chunkSize) &&
     chunkSize >= MIN_CHUNK_SIZE &&

@@ -19,7 +19,6 @@ import { base58btc } from 'multiformats/bases/base58'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import {
-  MAX_FILE_SIZE,
   MAX_NAME_BYTES,
   MAX_TICKET_ADDRESS_BYTES,
   MAX_TICKET_ADDRESSES,
@@ -124,7 +123,8 @@ function fromPb (pb: TicketPb): Ticket {
     if (addr.getComponents().at(-1)?.name === P2P) throw new InvalidTicketError('Malformed ticket: an address ends in a peer id of its own')
     return addr.encapsulate(`/${P2P}/${peerId}`)
   })
-  if (pb.size > BigInt(MAX_FILE_SIZE)) throw new InvalidTicketError('Malformed ticket: size out of range')
+  // a hint for a file or a whole collection, which may pass what one file may be
+  if (pb.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidTicketError('Malformed ticket: size out of range')
   return { id, name: nameHint(pb.name), size: Number(pb.size), peerId, addresses }
 }
 

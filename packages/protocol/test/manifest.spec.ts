@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {
+  chunkSizeFor,
   chunkCountFor,
   chunkLength,
   chunkOffset,
@@ -118,6 +119,21 @@ describe('manifest', () => {
       assert.equal(decoded.size, m.size)
       assert.equal(decoded.chunkHashes.length, MAX_CHUNKS)
       assert.throws(() => encodeManifest({ ...m, size: m.size + 1, chunkHashes: [...m.chunkHashes, hash] }), INVALID)
+    })
+
+    it('bounds a manifest to MAX_FILE_SIZE = MAX_CHUNKS chunks of the largest size, 512 GiB', () => {
+      assert.equal(MAX_FILE_SIZE, MAX_CHUNKS * MAX_CHUNK_SIZE)
+      assert.equal(MAX_FILE_SIZE, 512 * 1024 ** 3)
+      assert.ok(MAX_MANIFEST_BYTES < 5 * 1024 * 1024, 'the largest manifest is under 5 MiB')
+    })
+
+    it('picks a larger chunk size for a file too large for MAX_CHUNKS of the preferred one', () => {
+      assert.equal(chunkSizeFor(10 * 1024 ** 3, DEFAULT_CHUNK_SIZE), DEFAULT_CHUNK_SIZE)
+      assert.equal(chunkSizeFor(MAX_CHUNKS * DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_SIZE), DEFAULT_CHUNK_SIZE)
+      assert.equal(chunkSizeFor(MAX_CHUNKS * DEFAULT_CHUNK_SIZE + 1, DEFAULT_CHUNK_SIZE), 2 * DEFAULT_CHUNK_SIZE)
+      assert.equal(chunkSizeFor(MAX_FILE_SIZE, DEFAULT_CHUNK_SIZE), MAX_CHUNK_SIZE)
+      assert.equal(chunkSizeFor(MAX_FILE_SIZE + 1, DEFAULT_CHUNK_SIZE), MAX_CHUNK_SIZE)
+      assert.ok(chunkCountFor(MAX_FILE_SIZE + 1, MAX_CHUNK_SIZE) > MAX_CHUNKS)
     })
 
     it('encodes deterministically', () => {
