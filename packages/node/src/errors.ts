@@ -2,7 +2,8 @@
  * Typed node errors. Each has a static `name` and a stable `code` that the control
  * API returns to clients; the message is one line a user can act on.
  */
-import { defineError as define } from '@peershare/client'
+import { BadRequestError, defineError as define } from '@peershare/client'
+import { MAX_NAME_BYTES } from '@peershare/protocol'
 
 // the root class and the errors clients raise too live in @peershare/client
 export { PeershareError, PathNotFoundError, OutputExistsError, BadRequestError } from '@peershare/client'
@@ -42,5 +43,6 @@ export const PermissionDeniedError = define('PermissionDeniedError', 'ERR_PERMIS
 export function fsError (err: any, path: string): Error {
   if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') return new DiskFullError(`No space left on the device for ${path}`)
   if (err?.code === 'EACCES' || err?.code === 'EPERM') return new PermissionDeniedError(`Permission denied: ${err.path ?? path} (check its owner and mode)`)
+  if (err?.code === 'ENAMETOOLONG') return new BadRequestError(`File name too long for the file system: ${err.path ?? path} (at most ${MAX_NAME_BYTES} bytes a name)`)
   return err
 }

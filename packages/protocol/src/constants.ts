@@ -68,8 +68,16 @@ export const MAX_OUTSTANDING_CHUNKS = 64
 /** Largest message a provider accepts from a downloader (a full Request is about 5 KiB) */
 export const MAX_DOWNLOADER_MESSAGE_BYTES = 16 * 1024
 
-/** Metadata bounds: a file name is at most 255 UTF-8 bytes (what common file systems take) */
+/** Metadata bounds: a file name is at most 255 UTF-8 bytes (what common file systems take for one path component) */
 export const MAX_NAME_BYTES = 255
+/**
+ * Room a file name leaves for the suffixes the node puts after it next to the file
+ * (`.peershare-partial`, 18 bytes, while a download runs; `.peershare-copy`, 15, while
+ * a collection copies a stored file), with spare for later ones.
+ */
+export const NAME_SUFFIX_BYTES = 32
+/** Longest name `sanitizeFileName` gives: a name with every suffix still fits MAX_NAME_BYTES */
+export const MAX_FILE_NAME_BYTES = MAX_NAME_BYTES - NAME_SUFFIX_BYTES
 export const MAX_DESCRIPTION_LENGTH = 4096
 export const MAX_TAGS = 32
 export const MAX_TAG_LENGTH = 64

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import fc from 'fast-check'
-import { MAX_NAME_BYTES, sanitizeFileName } from '../src/index.js'
+import { MAX_FILE_NAME_BYTES, MAX_NAME_BYTES, NAME_SUFFIX_BYTES, sanitizeFileName } from '../src/index.js'
 
 const RUNS = { numRuns: 2000 }
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the result must not hold
@@ -32,7 +32,8 @@ function checkSanitized (input: string): void {
   assert.ok(!name.startsWith('.'), why)
   assert.ok(!/[.\s]$/.test(name), why)
   assert.ok(!/^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i.test(name), why)
-  assert.ok(utf8Bytes(name) <= MAX_NAME_BYTES, why)
+  assert.ok(utf8Bytes(name) <= MAX_FILE_NAME_BYTES, why)
+  assert.ok(utf8Bytes(`${name}.peershare-partial`) <= MAX_NAME_BYTES, why)
   assert.equal(path.posix.basename(name), name, why)
   assert.equal(path.win32.basename(name), name, why)
   const joined = path.posix.join('/base', name)
@@ -142,20 +143,24 @@ describe('sanitizeFileName', () => {
       }
     })
 
-    it('truncates to MAX_NAME_BYTES keeping the extension', () => {
+    it('truncates to MAX_FILE_NAME_BYTES keeping the extension, with room for every suffix the node adds', () => {
+      assert.equal(MAX_FILE_NAME_BYTES, 223)
+      for (const suffix of ['.peershare-partial', '.peershare-copy']) assert.ok(Buffer.byteLength(suffix) <= NAME_SUFFIX_BYTES)
       const ascii = sanitizeFileName(`${'a'.repeat(300)}.txt`)
-      assert.equal(ascii, `${'a'.repeat(MAX_NAME_BYTES - 4)}.txt`)
+      assert.equal(ascii, `${'a'.repeat(MAX_FILE_NAME_BYTES - 4)}.txt`)
       const twoByte = sanitizeFileName(`${'é'.repeat(200)}.pdf`)
-      assert.equal(twoByte, `${'é'.repeat(125)}.pdf`)
-      assert.equal(utf8Bytes(twoByte), 254)
+      assert.equal(twoByte, `${'é'.repeat(109)}.pdf`)
+      assert.equal(utf8Bytes(twoByte), 222)
+      const threeByte = sanitizeFileName(`${'日'.repeat(85)}`)
+      assert.equal(threeByte, '日'.repeat(74))
       const emoji = sanitizeFileName(`${'😀'.repeat(100)}.jpeg`)
-      assert.equal(emoji, `${'😀'.repeat(62)}.jpeg`)
+      assert.equal(emoji, `${'😀'.repeat(54)}.jpeg`)
       assert.ok(!emoji.includes('\ufffd'))
     })
 
     it('truncates a name without a usable extension at a character boundary', () => {
-      assert.equal(sanitizeFileName('😀'.repeat(100)), '😀'.repeat(63))
-      assert.equal(sanitizeFileName(`${'b'.repeat(300)}.${'x'.repeat(40)}`), 'b'.repeat(MAX_NAME_BYTES))
+      assert.equal(sanitizeFileName('😀'.repeat(100)), '😀'.repeat(55))
+      assert.equal(sanitizeFileName(`${'b'.repeat(300)}.${'x'.repeat(40)}`), 'b'.repeat(MAX_FILE_NAME_BYTES))
     })
   })
 })

@@ -176,7 +176,8 @@ describe('tickets', () => {
     const biggest = sample({ name: 'n'.repeat(MAX_NAME_BYTES), size: Number.MAX_SAFE_INTEGER, addresses })
     const text = encodeTicket(biggest)
     assert.ok(text.length <= MAX_TICKET_LENGTH, `${text.length} characters`)
-    same(decodeTicket(text), biggest)
+    // a name hint of MAX_NAME_BYTES is taken, then cut like every name from a peer
+    same(decodeTicket(text), { ...biggest, name: sanitizeFileName(biggest.name) })
   })
 
   it('property: any valid ticket round-trips, and any one-character change to its text is an InvalidTicketError', () => {

@@ -8,19 +8,19 @@
 import { createHash } from 'node:crypto'
 import { type FileHandle, open, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { type Bitfield, chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
+import { type Bitfield, MAX_NAME_BYTES, chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
 import { OutputExistsError, fsError } from '../errors.js'
 import { userFileMode } from '../file-modes.js'
 import { readExactly } from '../fs-read.js'
 import type { ChunkReader } from '../store/file-store.js'
 import { type ChunkData, chunkMatches, piecesOf } from './chunk-data.js'
 
-const MAX_NAME_BYTES = 255
-
 /**
  * A name for a temporary file next to `output`: `<output><suffix>`, or, when that
  * would pass the 255 bytes a file name may have, a short name made from a hash of the
- * output's name (so the same output always gets the same one).
+ * output's name (so the same output always gets the same one). Offered names leave
+ * room for the suffix (MAX_FILE_NAME_BYTES); names the user gave and paths inside a
+ * collection may not.
  */
 export function siblingPath (output: string, suffix: string): string {
   const name = basename(output)
