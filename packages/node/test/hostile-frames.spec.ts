@@ -10,7 +10,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
-import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES, type Message, decodeMessage, encodeMessage, parseFileId } from '@peershare/protocol'
+import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES, type Message, decodeMessage, encodeMessage, parseFileId, sha256Cid } from '@peershare/protocol'
 import { createLibp2p } from 'libp2p'
 import { FramedStream } from '../src/exchange/framed-stream.js'
 import type { PeershareNode } from '../src/index.js'
@@ -108,6 +108,19 @@ describe('hostile frames: a provider reading a downloader', function () {
     await expectBadRequest(framed)
   })
 
+  it('refuses a Want naming something that is not a file id (another codec, a short hash)', async () => {
+    for (const bad of [sha256Cid(new Uint8Array(32)).bytes, Uint8Array.of(0x01, 0x55, 0x12, 0x04, 1, 2, 3, 4)]) {
+      const framed = await open()
+      framed.stream.send(frame(1, [0x0a, bad.byteLength, ...bad]))
+      await expectBadRequest(framed)
+    }
+  })
+
+  it('answers another version of the protocol with "protocol not supported": no handler runs', async () => {
+    await assert.rejects(client.dialProtocol(server.addresses[0], '/peershare/exchange/99.0.0'), { name: 'UnsupportedProtocolError' })
+    assert.equal(server.exchange.stats().sessions, 0)
+  })
+
   for (const [what, value] of OUT_OF_RANGE) {
     it(`refuses a Request for chunk ${what} and serves nothing (not chunk 0)`, async () => {
       const framed = await offered()
@@ -165,6 +178,11 @@ describe('hostile frames: a downloader reading a provider', function () {
   it('bans a provider that announces a 34 MiB message after its Offer, at the length prefix', async () => {
     // the body never comes: a downloader waiting for it would hang for ten minutes
     await expectBanned({ bytes: Uint8Array.from([...varint(JUNK_LENGTH), 1, 2, 3]), close: false }, 'junk.bin')
+  })
+
+  it('bans a provider that sends chunks nobody asked for, storing none of them', async () => {
+    const unrequested = frame(4, [0x08, 0x07, 0x1a, 0x01, 0xaa]) // the file has 3 chunks: 7 is never requested
+    await expectBanned({ bytes: Uint8Array.from([...unrequested, ...unrequested, ...unrequested]), close: false }, 'unrequested.bin')
   })
 
   for (const [what, value] of OUT_OF_RANGE) {
