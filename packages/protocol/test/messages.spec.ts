@@ -4,6 +4,8 @@ import fc from 'fast-check'
 import { Uint8ArrayList } from 'uint8arraylist'
 import {
   decodeChunkFrame,
+  decodeManifest,
+  MAX_CHUNK_SIZE,
   decodeMessage,
   decodeMetadata,
   encodeManifest,
@@ -119,6 +121,22 @@ describe('exchange messages', () => {
       }
       const msg = decodeMessage(encodeMessage({ type: 'offer', fileId, manifest: manifestBytes, metadata: md }))
       assert.deepEqual(plain(msg), plain({ type: 'offer', fileId, manifest: manifestBytes, metadata: md }))
+    })
+
+    it('fits an Offer of the largest manifest, a full have-bitfield and metadata at every limit in MAX_MESSAGE_BYTES', async () => {
+      const hash = sha256(Uint8Array.of(1))
+      const biggest = encodeManifest({ version: 1, size: MAX_CHUNKS * MAX_CHUNK_SIZE, chunkSize: MAX_CHUNK_SIZE, chunkHashes: new Array(MAX_CHUNKS).fill(hash), sha256: hash })
+      const md = {
+        name: '\u{1F600}'.repeat(200),
+        tags: Array.from({ length: MAX_TAGS }, () => '\u{1F600}'.repeat(MAX_TAG_LENGTH / 2)),
+        description: '\u{1F600}'.repeat(MAX_DESCRIPTION_LENGTH / 2),
+        mimeType: 'm'.repeat(MAX_MIME_LENGTH),
+        created: Number.MAX_SAFE_INTEGER
+      }
+      const have = new Uint8Array(MAX_CHUNKS / 8).fill(0xff)
+      const bytes = encodeMessage({ type: 'offer', fileId: await fileIdOf(decodeManifest(biggest)), manifest: biggest, metadata: md, have })
+      assert.ok(bytes.byteLength <= MAX_MESSAGE_BYTES, `${bytes.byteLength} > ${MAX_MESSAGE_BYTES}`)
+      assert.equal(decodeMessage(bytes).type, 'offer')
     })
 
     it('clamps a negative or fractional created time to whole non-negative milliseconds', () => {
