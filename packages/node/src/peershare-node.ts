@@ -454,11 +454,11 @@ export class PeershareNode {
   }
 
   /**
-   * A chunk of a stored file failed its hash when read for a peer: the file is marked
+   * A chunk of a stored file failed its hash when read (for a peer, or for `get -o -`): the file is marked
    * damaged (kept across restarts), no longer served nor provided, and repaired from
    * the network if it is a shared file in the repo
    */
-  private async markDamaged (fileId: string): Promise<void> {
+  async markDamaged (fileId: string): Promise<void> {
     if (this.marking.has(fileId)) return
     this.marking.add(fileId)
     try {

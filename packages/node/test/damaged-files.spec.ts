@@ -5,6 +5,7 @@ import type { PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseFileId } from '@peershare/protocol'
 import { chunkMatches } from '../src/download/chunk-data.js'
+import { verifiedContent } from '../src/download/content-stream.js'
 import { FetchSession } from '../src/exchange/fetch-session.js'
 import type { PeershareNode } from '../src/index.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir } from './fixtures.js'
@@ -146,10 +147,20 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
     assert.equal(await servesEveryChunk(getter, damaged, record.fileId), true)
   })
 
-  it('verify hashes every chunk: a damaged file is marked (kept across a restart), a clean one stays ok', async () => {
+  it('get -o - stops at a damaged chunk; verify hashes every chunk: a damaged file is marked (kept across a restart), a clean one stays ok', async () => {
     const clean = await damaged.share(await randomFile(dir.path, 'clean.bin', 3 * CHUNK))
     const rotten = await damaged.share(await randomFile(dir.path, 'rotten.bin', 3 * CHUNK))
     await flipByte(damaged.store.blobPath(rotten.fileId), 2 * CHUNK)
+    // `get -o -` reads the stored copy: it stops before the damaged chunk and reports it
+    const handedOut: Uint8Array[] = []
+    const reported: string[] = []
+    const sources = { store: damaged.store, transfers: damaged.transfers, damaged: (id: string) => { reported.push(id) } }
+    await assert.rejects((async () => {
+      for await (const chunk of verifiedContent(sources, rotten.fileId, AbortSignal.timeout(10_000))) handedOut.push(chunk)
+    })(), { name: 'ChunkDamagedError', code: 'ERR_CHUNK_DAMAGED' })
+    assert.equal(handedOut.length, 2)
+    assert.deepEqual(reported, [rotten.fileId])
+
     const results = await damaged.verify()
     const byId = new Map(results.map(r => [r.record.fileId, r]))
     assert.equal(byId.get(clean.fileId)?.status, 'ok')

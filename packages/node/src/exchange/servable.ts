@@ -5,10 +5,8 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import type { Bitfield, FileMetadata, Manifest } from '@peershare/protocol'
-import { chunkMatches } from '../download/chunk-data.js'
-import { ChunkDamagedError } from '../errors.js'
 import type { FileRecord } from '../store/file-record.js'
-import type { ChunkReader, FileStore } from '../store/file-store.js'
+import { type ChunkReader, type FileStore, verifiedReader } from '../store/file-store.js'
 
 export interface ServableFile {
   fileId: string
@@ -80,18 +78,5 @@ export function servableFiles (store: Pick<FileStore, 'get' | 'findBySha256' | '
         }
       }
     }
-  }
-}
-
-/** A reader that only returns chunks matching the manifest; any other read fails with ChunkDamagedError */
-export function verifiedReader (reader: ChunkReader, manifest: Manifest, onDamaged: (index: number) => void): ChunkReader {
-  return {
-    read: async (index) => {
-      const data = await reader.read(index).catch(() => undefined)
-      if (data != null && chunkMatches(manifest, index, data)) return data
-      onDamaged(index)
-      throw new ChunkDamagedError(`Chunk ${index} fails its hash on this node's disk: not sent`)
-    },
-    close: async () => { await reader.close() }
   }
 }

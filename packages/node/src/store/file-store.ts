@@ -11,6 +11,7 @@ import { Key, type Datastore } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { chunkMatches } from '../download/chunk-data.js'
+import { ChunkDamagedError } from '../errors.js'
 import { readExactly } from '../fs-read.js'
 import type { FileRecord } from './file-record.js'
 
@@ -24,6 +25,23 @@ export interface StoredFile {
 export interface ChunkReader {
   read(index: number): Promise<Uint8Array>
   close(): Promise<void>
+}
+
+/**
+ * A reader that only returns chunks matching the manifest: each is hashed as it is
+ * read; any other read (wrong bytes, short or failing) calls `onDamaged` and fails
+ * with ChunkDamagedError, so damaged bytes never leave the node
+ */
+export function verifiedReader (reader: ChunkReader, manifest: Manifest, onDamaged: (index: number) => void): ChunkReader {
+  return {
+    read: async (index) => {
+      const data = await reader.read(index).catch(() => undefined)
+      if (data != null && chunkMatches(manifest, index, data)) return data
+      onDamaged(index)
+      throw new ChunkDamagedError(`Chunk ${index} fails its hash on this node's disk: not sent`)
+    },
+    close: async () => { await reader.close() }
+  }
 }
 
 /**
