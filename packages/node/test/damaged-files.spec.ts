@@ -147,6 +147,41 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
     assert.equal(await servesEveryChunk(getter, damaged, record.fileId), true)
   })
 
+  it('a chunk damaged in a partial file is refused to a peer, forgotten and fetched again; both downloads complete', async () => {
+    const src = await randomFile(dir.path, 'partial.bin', 10 * CHUNK)
+    const sharerRepo = join(dir.path, 'partial-sharer')
+    let sharer = await startTestNode(sharerRepo, STRICT)
+    // a slow first downloader: 4 chunks at once (the limiter's burst), then one a second
+    const first = await startTestNode(join(dir.path, 'partial-first'), { ...STRICT, limits: { download: CHUNK } })
+    const second = await startTestNode(join(dir.path, 'partial-second'), STRICT)
+    try {
+      const record = await sharer.share(src)
+      const output = join(dir.path, 'partial-first.bin')
+      const slow = await first.download(record.fileId, { from: multiaddr(dialAddress(sharer)), output })
+      await eventually('the first downloader to hold some chunks', async () => slow.holds(0) && slow.holds(1) && !slow.isDone())
+      await sharer.stop()
+      await flipByte(`${output}.peershare-partial`, 5)
+
+      // the second asks the first, which serves its partial file: chunk 0 is refused, not sent
+      const fast = await second.download(record.fileId, { from: multiaddr(dialAddress(first)), output: join(dir.path, 'partial-second.bin') })
+      await eventually('the first downloader to forget its damaged chunk', async () => !slow.holds(0))
+      assert.deepEqual(fast.progress().banned, [])
+
+      sharer = await startTestNode(sharerRepo, STRICT)
+      await first.download(record.fileId, { peers: [dialAddress(sharer)] })
+      await second.download(record.fileId, { peers: [dialAddress(sharer)] })
+      await slow.done()
+      await fast.done()
+      assert.equal(await sha256File(output), await sha256File(src))
+      assert.equal(await sha256File(join(dir.path, 'partial-second.bin')), await sha256File(src))
+      assert.deepEqual(fast.progress().banned, [])
+    } finally {
+      await second.stop()
+      await first.stop()
+      await sharer.stop().catch(() => {})
+    }
+  })
+
   it('get -o - stops at a damaged chunk; verify hashes every chunk: a damaged file is marked (kept across a restart), a clean one stays ok', async () => {
     const clean = await damaged.share(await randomFile(dir.path, 'clean.bin', 3 * CHUNK))
     const rotten = await damaged.share(await randomFile(dir.path, 'rotten.bin', 3 * CHUNK))
