@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { open, rm, stat } from 'node:fs/promises'
+import { open, rm, stat, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -7,7 +7,9 @@ import { parseFileId } from '@peershare/protocol'
 import { chunkMatches } from '../src/download/chunk-data.js'
 import { verifiedContent } from '../src/download/content-stream.js'
 import { FetchSession } from '../src/exchange/fetch-session.js'
+import { readExactly } from '../src/fs-read.js'
 import type { PeershareNode } from '../src/index.js'
+import { verifiedReader } from '../src/store/file-store.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir } from './fixtures.js'
 
 const CHUNK = 16 * 1024
@@ -180,6 +182,31 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
       await first.stop()
       await sharer.stop().catch(() => {})
     }
+  })
+
+  it('a read after the session closed its reader is an error, not damage; a short file is damage', async () => {
+    const record = await damaged.share(await randomFile(dir.path, 'closing.bin', 3 * CHUNK))
+    const stored = await damaged.store.get(record.fileId)
+    assert.ok(stored != null)
+    const reported: number[] = []
+    const opened = await damaged.store.openReader(stored)
+    assert.ok(opened != null)
+    const reader = verifiedReader(opened, stored.manifest, index => { reported.push(index) })
+    assert.equal((await reader.read(1)).byteLength, CHUNK)
+    await reader.close()
+    // a session that ended closes its reader while a write may still be waiting to read
+    await assert.rejects(reader.read(2), (err: any) => err.name !== 'ChunkDamagedError')
+    assert.equal(reported.length, 0)
+    assert.equal(await statusOf(damaged, record.fileId), 'ok')
+
+    await truncate(damaged.store.blobPath(record.fileId), 2 * CHUNK + 10)
+    const short = await open(damaged.store.blobPath(record.fileId), 'r')
+    const shortReader = verifiedReader({ read: async (i) => readExactly(short, CHUNK, i * CHUNK), close: async () => { await short.close() } }, stored.manifest, index => { reported.push(index) })
+    await assert.rejects(shortReader.read(2), { name: 'ChunkDamagedError', code: 'ERR_CHUNK_DAMAGED' })
+    await shortReader.close()
+    assert.deepEqual(reported, [2])
+    // a blob of the wrong size is damaged, found by the cheap check alone
+    assert.equal(await statusOf(damaged, record.fileId), 'damaged')
   })
 
   it('get -o - stops at a damaged chunk; verify hashes every chunk: a damaged file is marked (kept across a restart), a clean one stays ok', async () => {

@@ -12,7 +12,7 @@ import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { chunkMatches } from '../download/chunk-data.js'
 import { ChunkDamagedError } from '../errors.js'
-import { readExactly } from '../fs-read.js'
+import { ShortReadError, readExactly } from '../fs-read.js'
 import type { FileRecord } from './file-record.js'
 
 export interface StoredFile {
@@ -29,18 +29,31 @@ export interface ChunkReader {
 
 /**
  * A reader that only returns chunks matching the manifest: each is hashed as it is
- * read; any other read (wrong bytes, short or failing) calls `onDamaged` and fails
- * with ChunkDamagedError, so damaged bytes never leave the node
+ * read. Bytes that fail, a file too short, or an I/O error (EIO) call `onDamaged` and
+ * fail with ChunkDamagedError, so damaged bytes never leave the node. Other read
+ * errors (the reader closed under a read by a session ending) pass through as they are:
+ * they say nothing about the content.
  */
 export function verifiedReader (reader: ChunkReader, manifest: Manifest, onDamaged: (index: number) => void): ChunkReader {
+  let closed = false
   return {
     read: async (index) => {
-      const data = await reader.read(index).catch(() => undefined)
-      if (data != null && chunkMatches(manifest, index, data)) return data
+      let data: Uint8Array
+      try {
+        data = await reader.read(index)
+      } catch (err: any) {
+        if (closed || !(err instanceof ShortReadError || err?.code === 'EIO')) throw err
+        data = new Uint8Array(0)
+      }
+      if (chunkMatches(manifest, index, data)) return data
+      if (closed) throw new ChunkDamagedError(`Chunk ${index} was read after its reader closed`)
       onDamaged(index)
       throw new ChunkDamagedError(`Chunk ${index} fails its hash on this node's disk: not sent`)
     },
-    close: async () => { await reader.close() }
+    close: async () => {
+      closed = true
+      await reader.close()
+    }
   }
 }
 
