@@ -40,7 +40,8 @@ import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import { type ShareOptions, shareFile } from './share.js'
 import { withTimeout } from './signals.js'
 import type { FileRecord } from './store/file-record.js'
-import { type ContentStatus, FileStore, type StoredFile } from './store/file-store.js'
+import { ContentHealth, type LocalFile, type VerifiedFile } from './store/content-health.js'
+import { FileStore } from './store/file-store.js'
 import { type NodeStatus, nodeStatus } from './status.js'
 import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
@@ -66,16 +67,6 @@ export interface ProviderEntry {
   fileId?: string
 }
 
-/** A local file and whether its content is still what was verified (only `ok` is served) */
-export interface LocalFile {
-  record: FileRecord
-  status: ContentStatus
-}
-
-/** What `verify` found for one file: its status after hashing every chunk, and which chunks failed */
-export interface VerifiedFile extends LocalFile {
-  damagedChunks: number[]
-}
 
 export class PeershareNode {
   readonly config: NodeConfig
@@ -94,10 +85,8 @@ export class PeershareNode {
   private readonly datastore: LevelDatastore
   /** what opening a session with a provider needs */
   private readonly exchangeClient: FetchSessionComponents
-  /** stored files found changed, damaged or gone on disk, and so withdrawn from the DHT */
-  private readonly withdrawn = new Set<string>()
-  /** files being marked damaged now (one read failing for many peers marks once) */
-  private readonly marking = new Set<string>()
+  /** stored files changed, damaged or missing on disk: withdrawn, repaired, verified */
+  readonly health: ContentHealth
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
     this.config = config
@@ -110,13 +99,14 @@ export class PeershareNode {
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
     this.transfers = this.createTransferManager()
+    this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore)
     this.collectionDownloads = this.createCollectionDownloads()
     this.exchange = new ExchangeServer({
       libp2p,
       files: servableFiles(this.store, this.transfers, {
-        unservable: record => { void this.checkContent(record) },
-        damaged: record => { void this.markDamaged(record.fileId) },
+        unservable: record => { void this.health.check(record) },
+        damaged: record => { void this.health.markDamaged(record.fileId) },
         partialDamaged: (fileId, index) => { this.transfers.chunkDamaged(fileId, index) }
       }),
       bandwidth: this.bandwidth,
@@ -167,7 +157,7 @@ export class PeershareNode {
     this.swarm.start()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
     for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
-    for (const record of await this.store.list()) await this.checkContent(record, true)
+    for (const record of await this.store.list()) await this.health.check(record, true)
     log('started %p listening on %s', this.peerId, this.addresses.map(a => a.toString()).join(', '))
   }
 
@@ -239,7 +229,16 @@ export class PeershareNode {
 
   /** Files this node has, each checked on disk: one changed or gone is withdrawn from the DHT */
   async files (): Promise<LocalFile[]> {
-    return Promise.all((await this.store.list()).map(async record => ({ record, status: await this.checkContent(record) })))
+    return Promise.all((await this.store.list()).map(async record => ({ record, status: await this.health.check(record) })))
+  }
+
+  /**
+   * Hashes every chunk of the stored files (or of one, by id or unique prefix): a file
+   * with a chunk failing is marked damaged, withdrawn and repaired when shared; one
+   * marked damaged that hashes clean again (put back by hand) is served again.
+   */
+  async verify (ref?: string): Promise<VerifiedFile[]> {
+    return this.health.verify(ref == null ? (await this.store.list()).map(r => r.fileId) : [await this.localContentId(ref)])
   }
 
   /**
@@ -365,7 +364,7 @@ export class PeershareNode {
     // a repair under way is not wanted any more
     if (this.transfers.get(fileId) != null) await this.transfers.cancel(fileId)
     await this.store.remove(fileId)
-    this.withdrawn.delete(fileId)
+    this.health.reset(fileId)
     return fileId
   }
 
@@ -427,88 +426,10 @@ export class PeershareNode {
         const record = kept == null ? downloaded : { ...kept, location: downloaded.location }
         delete record.damaged
         await this.store.put(record, manifestBytes)
-        this.withdrawn.delete(record.fileId)
+        this.health.reset(record.fileId)
         this.index.announce(record)
       }
     })
-  }
-
-  /**
-   * A stored file's status on disk. One that stopped being servable is withdrawn from
-   * the DHT (once); one servable again (the user put it back) is provided again, as is
-   * every servable one when `announce` is set.
-   */
-  private async checkContent (record: FileRecord, announce = false): Promise<ContentStatus> {
-    const status = await this.store.contentStatus(record)
-    if (status === 'ok') {
-      if (this.withdrawn.delete(record.fileId) || announce) this.index.announce(record)
-      return status
-    }
-    if (!this.withdrawn.has(record.fileId)) {
-      this.withdrawn.add(record.fileId)
-      log('%s is %s on disk: no longer provided', record.fileId, status)
-      await this.index.withdraw(record).catch((err: Error) => { log('withdrawing %s failed: %s', record.fileId, err.message) })
-    }
-    if (status === 'damaged' || status === 'missing') await this.repair(record)
-    return status
-  }
-
-  /**
-   * A chunk of a stored file failed its hash when read (for a peer, or for `get -o -`): the file is marked
-   * damaged (kept across restarts), no longer served nor provided, and repaired from
-   * the network if it is a shared file in the repo
-   */
-  async markDamaged (fileId: string): Promise<void> {
-    if (this.marking.has(fileId)) return
-    this.marking.add(fileId)
-    try {
-      const record = await this.store.setDamaged(fileId, Date.now())
-      if (record == null) return
-      log('%s failed its hash on disk: marked damaged', fileId)
-      await this.checkContent(record)
-    } catch (err: any) {
-      log('marking %s damaged failed: %s', fileId, err.message)
-    } finally {
-      this.marking.delete(fileId)
-    }
-  }
-
-  /**
-   * Fetches a damaged or missing shared file again from other providers (the DHT's,
-   * never ourselves) into a temporary file that atomically replaces the blob once
-   * verified; the record is kept, the file provided again. A download outside the repo
-   * is the user's file: it is not rewritten (`get --force` fetches it again).
-   */
-  private async repair (record: FileRecord): Promise<void> {
-    if (record.location.kind !== 'blob' || this.transfers.get(record.fileId) != null) return
-    log('repairing %s from the network', record.fileId)
-    await this.transfers.start({ kind: 'file-id', fileId: parseFileId(record.fileId) }, { repair: true })
-      .catch((err: Error) => { log('repair of %s could not start: %s', record.fileId, err.message) })
-  }
-
-  /**
-   * Hashes every chunk of the stored files (or of one, by id or unique prefix): a file
-   * with a chunk failing is marked damaged, withdrawn and repaired when shared; one
-   * marked damaged that hashes clean again (put back by hand) is served again.
-   */
-  async verify (ref?: string): Promise<VerifiedFile[]> {
-    const ids = ref == null ? (await this.store.list()).map(r => r.fileId) : [await this.localContentId(ref)]
-    const results: VerifiedFile[] = []
-    for (const fileId of ids) {
-      const stored = await this.store.get(fileId)
-      if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
-      results.push(await this.verifyOne(stored))
-    }
-    return results
-  }
-
-  private async verifyOne (stored: StoredFile): Promise<VerifiedFile> {
-    let { record } = stored
-    const before = await this.store.contentStatus({ ...record, damaged: undefined })
-    const damagedChunks = before === 'ok' || before === 'damaged' ? await this.store.damagedChunks(stored) : []
-    if (damagedChunks.length > 0 && record.damaged == null) record = await this.store.setDamaged(record.fileId, Date.now()) ?? record
-    if (damagedChunks.length === 0 && before === 'ok' && record.damaged != null) record = await this.store.setDamaged(record.fileId, undefined) ?? record
-    return { record, status: await this.checkContent(record), damagedChunks }
   }
 
   private createCollectionDownloads (): CollectionDownloads {

@@ -212,7 +212,7 @@ function timedOut (ms: number, why: string): Error {
  * truncated stream for the whole file (it also checks the length against the size).
  */
 async function streamContent (node: PeershareNode, res: ServerResponse, fileId: string): Promise<void> {
-  const sources = { store: node.store, transfers: node.transfers, damaged: (id: string) => { void node.markDamaged(id) } }
+  const sources = { store: node.store, transfers: node.transfers, damaged: (id: string) => { void node.health.markDamaged(id) } }
   await checkContent(sources, fileId)
   const controller = new AbortController()
   res.on('close', () => { controller.abort() })
