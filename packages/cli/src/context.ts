@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/client'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -46,6 +46,7 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
     resume: async (fileId) => (await ready()).resume(fileId),
     cancel: async (fileId) => (await ready()).cancel(fileId),
     limits: async () => (await ready()).limits(),
-    setLimits: async (limits) => (await ready()).setLimits(limits)
+    setLimits: async (limits) => (await ready()).setLimits(limits),
+    verify: async (ref) => (await ready()).verify(ref)
   }
 }

@@ -11,7 +11,7 @@ import { Argument, Command, InvalidArgumentError } from 'commander'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgressDisplay } from './commands/get.js'
 import { SHELLS, type Shell } from './completion.js'
-import { completion, control, daemon, get, id, limits, ls, peers, providers, rm, share, status, swarmConnect, ticket, transfers } from './commands/lazy.js'
+import { completion, control, daemon, get, id, limits, ls, peers, providers, rm, share, status, swarmConnect, ticket, transfers, verify } from './commands/lazy.js'
 import { type CliClient, type CommandContext, type Print, lazyClient } from './context.js'
 import { EXIT_OK, EXIT_USAGE, describeError, errorLine } from './errors.js'
 
@@ -169,6 +169,13 @@ export function createProgram (deps: ProgramDeps): Command {
     .argument('<file-id>', 'file id or collection id, or any unique prefix of it')
     .action(async (fileId: string, _opts: unknown, cmd: Command) => {
       await rm({ fileId, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('verify')
+    .description('hash every chunk of the local files (or of one): a damaged file is marked, no longer served, and fetched again when it is a shared one')
+    .argument('[file-id]', 'file id, or any unique prefix of it (default: every file)')
+    .action(async (fileId: string | undefined, _opts: unknown, cmd: Command) => {
+      await verify({ fileId, json: globals(cmd).json }, context(cmd))
     })
 
   program.command('providers')

@@ -1,6 +1,6 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
 import { multiaddr } from '@multiformats/multiaddr'
-import type { BandwidthLimits, CollectionInfo, FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent } from '@peershare/client'
+import type { BandwidthLimits, CollectionInfo, FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, VerifiedFileInfo } from '@peershare/client'
 import { encodeTicket, parseFileId } from '@peershare/protocol'
 import type { CliClient, Print } from '../src/context.js'
 
@@ -66,6 +66,7 @@ export interface FakeClientInit {
   info?: NodeInfo
   files?: FileInfo[]
   collections?: CollectionInfo[]
+  verified?: VerifiedFileInfo[]
   /** events `get` sends to onEvent, in order; the last must be the done event */
   events?: GetEvent[]
   /** thrown by every method instead of answering */
@@ -118,7 +119,8 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
     setLimits: async (request) => {
       const { temporary: _, ...limits } = request
       return answer('setLimits', { upload: 0, uploadPerPeer: 0, download: 0, ...limits as Partial<BandwidthLimits> }, request)
-    }
+    },
+    verify: async (ref) => answer('verify', init.verified ?? [{ ...FILE, damagedChunks: [] }], ref)
   }
 }
 

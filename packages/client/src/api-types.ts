@@ -21,6 +21,8 @@ import type { BandwidthLimits, CollectionProgress, TransferProgress } from './re
  *   GET    /v1/limits              -> BandwidthLimits
  *   POST   /v1/limits  LimitsRequest -> BandwidthLimits
  *   DELETE /v1/files/:fileId       -> { removed: fileId }
+ *   POST   /v1/verify  VerifyRequest -> { files: VerifiedFileInfo[] } (every chunk hashed; damaged files
+ *                                     are marked, withdrawn and, when shared, repaired)
  *
  * `:fileId` in /v1/transfers and DELETE /v1/files may be any unique prefix of the id
  * (ERR_AMBIGUOUS_ID when it names several); answers carry the full id.
@@ -51,9 +53,11 @@ export interface FileInfo {
   fileId: string
   /**
    * `ok`: served; `modified` or `missing`: a downloaded file changed or gone on disk,
-   * no longer served nor provided
+   * no longer served nor provided; `damaged`: a chunk failed its hash (found when read
+   * for a peer or by `verify`), not served nor provided; a shared file (in the repo)
+   * damaged or missing is fetched again from other providers, then `ok`
    */
-  status: 'ok' | 'modified' | 'missing'
+  status: 'ok' | 'modified' | 'missing' | 'damaged'
   name: string
   size: number
   sha256: string
@@ -64,6 +68,16 @@ export interface FileInfo {
   created: number
   /** where the bytes are: the repo's blob store, or a downloaded file's path */
   path?: string
+}
+
+/** What `POST /v1/verify` takes: one file (id or unique prefix), or none for every file */
+export interface VerifyRequest {
+  ref?: string
+}
+
+/** One file as `verify` found it after hashing every chunk: `damagedChunks` lists those that failed */
+export interface VerifiedFileInfo extends FileInfo {
+  damagedChunks: number[]
 }
 
 /** What share answers: the file, and a ticket for it */

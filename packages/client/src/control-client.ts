@@ -5,7 +5,7 @@
  * The CLI is a thin layer over this; so can any local script be.
  */
 import { PeershareError } from './errors.js'
-import type { ApiEndpoint, ApiError, BandwidthLimits, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo } from './api-types.js'
+import type { ApiEndpoint, ApiError, BandwidthLimits, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -146,6 +146,15 @@ export class ControlClient {
   /** Forgets a local file (by id or unique prefix); resolves with its full id */
   async remove (fileId: string): Promise<string> {
     return (await this.json<{ removed: string }>('DELETE', `/v1/files/${encodeURIComponent(fileId)}`)).removed
+  }
+
+  /**
+   * Hashes every chunk of every local file (or of one, by id or unique prefix) and
+   * reports each file's status; no time limit, since a large repo takes a while
+   */
+  async verify (ref?: string): Promise<VerifiedFileInfo[]> {
+    const res = await this.request('POST', '/v1/verify', ref == null ? {} : { ref })
+    return (await res.json() as { files: VerifiedFileInfo[] }).files
   }
 
   /**

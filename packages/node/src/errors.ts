@@ -18,6 +18,8 @@ export const OutputUnsafeError = define('OutputUnsafeError', 'ERR_OUTPUT_UNSAFE'
 export const PeerUnreachableError = define('PeerUnreachableError', 'ERR_PEER_UNREACHABLE')
 /** A peer sent data that failed verification; the message names the peer */
 export const PeerMisbehavedError = define('PeerMisbehavedError', 'ERR_PEER_MISBEHAVED')
+/** A chunk of a file this node stores fails its own hash (or cannot be read): it is never sent */
+export const ChunkDamagedError = define('ChunkDamagedError', 'ERR_CHUNK_DAMAGED')
 /** A peer answered with a protocol failure (busy, bad request, ...) */
 export const RemoteFailureError = define('RemoteFailureError', 'ERR_REMOTE_FAILURE')
 /** A peer refused for now because it is at a limit (Failure busy); asking again later may work */

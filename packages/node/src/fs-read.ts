@@ -12,10 +12,16 @@ export async function readUpTo (handle: FileHandle, buf: Uint8Array, position: n
   return filled
 }
 
-/** Reads exactly `length` bytes from `position`, or throws if the file ends first */
+/** The file is shorter than the bytes asked for: its content is not what was recorded */
+export class ShortReadError extends Error {
+  static override name = 'ShortReadError'
+  override name = 'ShortReadError'
+}
+
+/** Reads exactly `length` bytes from `position`, or throws ShortReadError if the file ends first */
 export async function readExactly (handle: FileHandle, length: number, position: number): Promise<Uint8Array> {
   const buf = Buffer.allocUnsafe(length)
   const n = await readUpTo(handle, buf, position)
-  if (n < length) throw new Error(`File ended after ${n} of ${length} bytes at offset ${position}`)
+  if (n < length) throw new ShortReadError(`File ended after ${n} of ${length} bytes at offset ${position}`)
   return buf
 }

@@ -40,7 +40,8 @@ import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import { type ShareOptions, shareFile } from './share.js'
 import { withTimeout } from './signals.js'
 import type { FileRecord } from './store/file-record.js'
-import { type ContentStatus, FileStore } from './store/file-store.js'
+import { ContentHealth, type LocalFile, type VerifiedFile } from './store/content-health.js'
+import { FileStore } from './store/file-store.js'
 import { type NodeStatus, nodeStatus } from './status.js'
 import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
@@ -66,11 +67,6 @@ export interface ProviderEntry {
   fileId?: string
 }
 
-/** A local file and whether its content is still what was verified (only `ok` is served) */
-export interface LocalFile {
-  record: FileRecord
-  status: ContentStatus
-}
 
 export class PeershareNode {
   readonly config: NodeConfig
@@ -89,8 +85,8 @@ export class PeershareNode {
   private readonly datastore: LevelDatastore
   /** what opening a session with a provider needs */
   private readonly exchangeClient: FetchSessionComponents
-  /** stored files found changed or gone on disk, and so withdrawn from the DHT */
-  private readonly withdrawn = new Set<string>()
+  /** stored files changed, damaged or missing on disk: withdrawn, repaired, verified */
+  readonly health: ContentHealth
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
     this.config = config
@@ -103,11 +99,16 @@ export class PeershareNode {
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
     this.transfers = this.createTransferManager()
+    this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore)
     this.collectionDownloads = this.createCollectionDownloads()
     this.exchange = new ExchangeServer({
       libp2p,
-      files: servableFiles(this.store, this.transfers, record => { void this.checkContent(record) }),
+      files: servableFiles(this.store, this.transfers, {
+        unservable: record => { void this.health.check(record) },
+        damaged: record => { void this.health.markDamaged(record.fileId) },
+        partialDamaged: (fileId, index) => { this.transfers.chunkDamaged(fileId, index) }
+      }),
       bandwidth: this.bandwidth,
       limits: config.exchange,
       log: logger('peershare:node:exchange')
@@ -156,7 +157,7 @@ export class PeershareNode {
     this.swarm.start()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
     for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
-    for (const record of await this.store.list()) await this.checkContent(record, true)
+    for (const record of await this.store.list()) await this.health.check(record, true)
     log('started %p listening on %s', this.peerId, this.addresses.map(a => a.toString()).join(', '))
   }
 
@@ -228,7 +229,16 @@ export class PeershareNode {
 
   /** Files this node has, each checked on disk: one changed or gone is withdrawn from the DHT */
   async files (): Promise<LocalFile[]> {
-    return Promise.all((await this.store.list()).map(async record => ({ record, status: await this.checkContent(record) })))
+    return Promise.all((await this.store.list()).map(async record => ({ record, status: await this.health.check(record) })))
+  }
+
+  /**
+   * Hashes every chunk of the stored files (or of one, by id or unique prefix): a file
+   * with a chunk failing is marked damaged, withdrawn and repaired when shared; one
+   * marked damaged that hashes clean again (put back by hand) is served again.
+   */
+  async verify (ref?: string): Promise<VerifiedFile[]> {
+    return this.health.verify(ref == null ? (await this.store.list()).map(r => r.fileId) : [await this.localContentId(ref)])
   }
 
   /**
@@ -351,8 +361,10 @@ export class PeershareNode {
     const stored = await this.store.get(fileId)
     if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
     await this.index.withdraw(stored.record)
+    // a repair under way is not wanted any more
+    if (this.transfers.get(fileId) != null) await this.transfers.cancel(fileId)
     await this.store.remove(fileId)
-    this.withdrawn.delete(fileId)
+    this.health.reset(fileId)
     return fileId
   }
 
@@ -408,29 +420,16 @@ export class PeershareNode {
       takeDownload: async (bytes, priority, signal) => this.bandwidth.download(bytes, { priority, signal }),
       blobPath: (fileId) => this.store.blobPath(fileId),
       isStored: async (fileId) => this.store.has(fileId),
-      completed: async (record, manifestBytes) => {
+      completed: async (downloaded, manifestBytes) => {
+        // a repaired blob keeps what we knew of the file (name, tags, collection); only the damage goes
+        const kept = downloaded.location.kind === 'blob' ? (await this.store.get(downloaded.fileId))?.record : undefined
+        const record = kept == null ? downloaded : { ...kept, location: downloaded.location }
+        delete record.damaged
         await this.store.put(record, manifestBytes)
-        this.withdrawn.delete(record.fileId)
+        this.health.reset(record.fileId)
         this.index.announce(record)
       }
     })
-  }
-
-  /**
-   * A stored file's status on disk. One that stopped being servable is withdrawn from
-   * the DHT (once); one servable again (the user put it back) is provided again, as is
-   * every servable one when `announce` is set.
-   */
-  private async checkContent (record: FileRecord, announce = false): Promise<ContentStatus> {
-    const status = await this.store.contentStatus(record)
-    if (status === 'ok') {
-      if (this.withdrawn.delete(record.fileId) || announce) this.index.announce(record)
-    } else if (!this.withdrawn.has(record.fileId)) {
-      this.withdrawn.add(record.fileId)
-      log('%s is %s on disk: no longer provided', record.fileId, status)
-      await this.index.withdraw(record).catch((err: Error) => { log('withdrawing %s failed: %s', record.fileId, err.message) })
-    }
-    return status
   }
 
   private createCollectionDownloads (): CollectionDownloads {

@@ -17,6 +17,7 @@ import type * as Status from './status.js'
 import type * as SwarmConnect from './swarm-connect.js'
 import type * as Ticket from './ticket.js'
 import type * as Transfers from './transfers.js'
+import type * as Verify from './verify.js'
 
 export const completion: typeof Completion.completion = async (...args) => (await import('./completion.js')).completion(...args)
 export const daemon: typeof Daemon.daemon = async (...args) => (await import('./daemon.js')).daemon(...args)
@@ -32,4 +33,5 @@ export const status: typeof Status.status = async (...args) => (await import('./
 export const swarmConnect: typeof SwarmConnect.swarmConnect = async (...args) => (await import('./swarm-connect.js')).swarmConnect(...args)
 export const ticket: typeof Ticket.ticket = async (...args) => (await import('./ticket.js')).ticket(...args)
 export const transfers: typeof Transfers.transfers = async (...args) => (await import('./transfers.js')).transfers(...args)
+export const verify: typeof Verify.verify = async (...args) => (await import('./verify.js')).verify(...args)
 export const control: typeof Transfers.control = async (...args) => (await import('./transfers.js')).control(...args)

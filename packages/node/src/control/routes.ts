@@ -7,12 +7,12 @@ import { type CollectionId, decodeTicket, formatFileId, isTicket, parseContentRe
 import type { CollectionRecord } from '../collection/index.js'
 import type { StartOptions } from '../download/transfer-manager.js'
 import { checkContent, verifiedContent } from '../download/content-stream.js'
-import { DownloadTimeoutError, FileNotFoundError } from '../errors.js'
+import { BadRequestError, DownloadTimeoutError, FileNotFoundError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
 import { statToShare } from '../share.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { ContentStatus } from '../store/file-store.js'
-import { type ApiError, type BandwidthLimits, type CollectionInfo, type CollectionShareResult, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type ShareResult, type TicketInfo, VERSION, parseRate } from '@peershare/client'
+import { type ApiError, type BandwidthLimits, type CollectionInfo, type CollectionShareResult, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type ShareResult, type TicketInfo, type VerifiedFileInfo, type VerifyRequest, VERSION, parseRate } from '@peershare/client'
 import { sendJson } from './control-server.js'
 import { HttpError, toApiError } from './http-errors.js'
 
@@ -44,6 +44,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (route === 'POST /v1/providers') return streamProviders(node, res, providersArgs(body))
   const rm = /^DELETE \/v1\/files\/([A-Za-z0-9]+)$/.exec(route)
   if (rm != null) return sendJson(res, 200, { removed: await node.remove(rm[1]) })
+  if (route === 'POST /v1/verify') return sendJson(res, 200, { files: await verify(node, body) })
   throw new HttpError(404, 'ERR_NOT_FOUND', `No route ${route}`)
 }
 
@@ -73,6 +74,14 @@ export function fileInfo (record: FileRecord, status: ContentStatus = 'ok'): Fil
 
 function ticketInfo ({ ticket, id, name, size }: { ticket: string, id: string, name: string, size: number }): TicketInfo {
   return { ticket, id, name, size, addresses: decodeTicket(ticket).addresses.map(a => a.toString()) }
+}
+
+/** Hashes every chunk of one file (`ref`) or of all; listings of collections are checked but not shown */
+async function verify (node: PeershareNode, body: unknown): Promise<VerifiedFileInfo[]> {
+  const ref = (body as Partial<VerifyRequest> | undefined)?.ref
+  if (ref != null && typeof ref !== 'string') throw new BadRequestError('ref must be a file id or a unique prefix of one')
+  const files = await node.verify(ref)
+  return files.filter(f => ref != null || f.record.listingOf == null).map(f => ({ ...fileInfo(f.record, f.status), damagedChunks: f.damagedChunks }))
 }
 
 /** Files (listings of collections left out: they show as their collection) and collections */
@@ -203,7 +212,7 @@ function timedOut (ms: number, why: string): Error {
  * truncated stream for the whole file (it also checks the length against the size).
  */
 async function streamContent (node: PeershareNode, res: ServerResponse, fileId: string): Promise<void> {
-  const sources = { store: node.store, transfers: node.transfers }
+  const sources = { store: node.store, transfers: node.transfers, damaged: (id: string) => { void node.health.markDamaged(id) } }
   await checkContent(sources, fileId)
   const controller = new AbortController()
   res.on('close', () => { controller.abort() })

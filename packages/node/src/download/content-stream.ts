@@ -5,7 +5,8 @@
  * sets the reading pace. What the control API streams for `get -o -`.
  */
 import { AbortedError, FileNotFoundError } from '../errors.js'
-import type { FileStore, StoredFile } from '../store/file-store.js'
+import { type FileStore, type StoredFile, verifiedReader } from '../store/file-store.js'
+import { chunkMatches } from './chunk-data.js'
 import type { Transfer } from './transfer.js'
 
 /** Longest wait for a download to report before looking again (a safety net, not a poll rate) */
@@ -14,6 +15,8 @@ const RECHECK_MS = 1000
 export interface ContentSources {
   store: Pick<FileStore, 'get' | 'openReader'>
   transfers: { get(fileId: string): Transfer | undefined }
+  /** a chunk of the stored copy failed its hash (the node marks the file damaged) */
+  damaged?(fileId: string): void
 }
 
 /** Throws FileNotFoundError unless the node holds or downloads `fileId` */
@@ -29,14 +32,17 @@ export async function * verifiedContent (sources: ContentSources, fileId: string
     if (signal.aborted) throw new AbortedError('Reading stopped')
     const stored = await sources.store.get(fileId)
     if (stored != null) {
-      yield * fromStore(sources.store, stored, next)
+      yield * fromStore(sources, stored, next)
       return
     }
     const transfer = sources.transfers.get(fileId)
     if (transfer == null || transfer.state === 'cancelled') throw new FileNotFoundError(`No download of ${fileId}`)
     // listen before looking, so a chunk written in between is not missed
     const change = nextChange(transfer, signal)
-    const data = transfer.holds(next) ? await transfer.readChunk(next).catch(() => undefined) : undefined
+    const read = transfer.holds(next) ? await transfer.readChunk(next).catch(() => undefined) : undefined
+    // the partial file is checked again too: a chunk damaged on disk since is fetched again, not handed out
+    const data = read != null && chunkMatches(transfer.manifest, next, read) ? read : undefined
+    if (read != null && data == null) transfer.forget(next)
     if (data != null) {
       change.cancel()
       yield data
@@ -48,9 +54,10 @@ export async function * verifiedContent (sources: ContentSources, fileId: string
   }
 }
 
-async function * fromStore (store: ContentSources['store'], stored: StoredFile, from: number): AsyncGenerator<Uint8Array> {
-  const reader = await store.openReader(stored)
-  if (reader == null) throw new FileNotFoundError(`The stored copy of ${stored.record.fileId} changed or is gone`)
+async function * fromStore (sources: ContentSources, stored: StoredFile, from: number): AsyncGenerator<Uint8Array> {
+  const opened = await sources.store.openReader(stored)
+  if (opened == null) throw new FileNotFoundError(`The stored copy of ${stored.record.fileId} changed or is gone`)
+  const reader = verifiedReader(opened, stored.manifest, () => sources.damaged?.(stored.record.fileId))
   try {
     for (let i = from; i < stored.manifest.chunkHashes.length; i++) yield await reader.read(i)
   } finally {

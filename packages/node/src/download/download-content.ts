@@ -59,6 +59,19 @@ export class DownloadContent {
     this.hashing = hashed
   }
 
+  /**
+   * A held chunk failed its hash when read back (the partial file was damaged on
+   * disk): it is no longer held, served or trusted after a restart, and is fetched again
+   */
+  forget (index: number): boolean {
+    if (!this.have.has(index)) return false
+    this.have.clear(index)
+    this.durable.clear(index)
+    this.unsynced.delete(index)
+    this.picker.forget(index)
+    return true
+  }
+
   /** Syncs written chunks, then records them as durable; returns false when nothing was new */
   async sync (): Promise<boolean> {
     if (this.unsynced.size === 0) return false

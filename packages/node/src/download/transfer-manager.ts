@@ -40,6 +40,11 @@ export interface StartOptions extends DestinationOptions {
   stream?: boolean
   /** cancels finding the first source by SHA-256 (the download itself then runs on its own) */
   signal?: AbortSignal
+  /**
+   * fetch the file again into the repo's blob, replacing it atomically at the end:
+   * the repair of a shared file found damaged or missing
+   */
+  repair?: boolean
 }
 
 export interface TransferManagerComponents extends Omit<TransferComponents, 'finder'> {
@@ -91,13 +96,13 @@ export class TransferManager implements PartialFiles {
   /** A new download: its record saved before anything else, so a restart resumes it */
   private async create (fileId: string, sources: string[], options: StartOptions, first?: FetchSession): Promise<Transfer> {
     // an output named outright must not exist (its directory form is fine): say so now, not when a source answers
-    if (options.stream !== true && options.output != null && !namesDirectory(options.output)) {
+    if (options.stream !== true && options.repair !== true && options.output != null && !namesDirectory(options.output)) {
       const output = resolve(options.cwd ?? process.cwd(), options.output)
       if ((await lstat(output).catch(() => undefined))?.isDirectory() !== true) await checkOutput(output, options.force === true)
     }
     const record: TransferRecord = {
       fileId,
-      destination: options.stream === true ? { repo: true } : { output: options.output, cwd: options.cwd, force: options.force },
+      destination: options.stream === true || options.repair === true ? { repo: true } : { output: options.output, cwd: options.cwd, force: options.force },
       ...(options.stream === true ? { inOrder: true } : {}),
       priority: options.priority ?? 'normal',
       state: 'running',
@@ -201,6 +206,11 @@ export class TransferManager implements PartialFiles {
       if (match && transfer.state !== 'cancelled') return transfer.servable()
     }
     return undefined
+  }
+
+  /** A verified chunk of a download failed its hash when read for a peer: fetch it again */
+  chunkDamaged (fileId: string, index: number): void {
+    this.transfers.get(fileId)?.forget(index)
   }
 
   /** A peer connected: stalled downloads look for sources again at once (it may be one come back) */

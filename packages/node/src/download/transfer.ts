@@ -228,6 +228,15 @@ export class Transfer implements PoolHost {
     }
   }
 
+  /** Chunk `index` failed its hash when read back for a peer: it is fetched again (the damaged bytes never left) */
+  forget (index: number): void {
+    const content = this.content
+    if (content == null || !content.forget(index)) return
+    this.components.log('chunk %d of %s was damaged in %s and will be fetched again', index, this.fileId, content.partial.path)
+    void this.components.transfers.saveVerified(this.fileId, content.durable.toBytes()).catch(() => {})
+    this.sources.wakeAll()
+  }
+
   /** Calls `onChunk` with each chunk verified and written from now on; returns the unsubscribe */
   watch (onChunk: (index: number) => void): () => void {
     this.watchers.add(onChunk)

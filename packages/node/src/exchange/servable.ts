@@ -6,7 +6,7 @@
 import type { PeerId } from '@libp2p/interface'
 import type { Bitfield, FileMetadata, Manifest } from '@peershare/protocol'
 import type { FileRecord } from '../store/file-record.js'
-import type { ChunkReader, FileStore } from '../store/file-store.js'
+import { type ChunkReader, type FileStore, verifiedReader } from '../store/file-store.js'
 
 export interface ServableFile {
   fileId: string
@@ -35,31 +35,48 @@ export interface ServableFiles {
   find(wanted: WantedFile, peer: PeerId): Promise<ServableFile | undefined>
 }
 
+/** What the exchange server tells the node about stored content it could not serve */
+export interface ServeEvents {
+  /** a stored file's content turned out changed or gone when a peer asked for it (the node stops providing it) */
+  unservable?(record: FileRecord): void
+  /** chunk `index` of a stored file failed its hash when read for a peer (the node marks it damaged) */
+  damaged?(record: FileRecord, index: number): void
+  /** chunk `index` of a download in progress failed its hash when read for a peer */
+  partialDamaged?(fileId: string, index: number): void
+}
+
 /**
- * `onUnservable` hears of a stored file whose content turned out changed or gone
- * when a peer asked for it (the node stops providing it).
+ * Every chunk is hashed as it is read for a peer and compared with the manifest, so a
+ * bit flipped on our disk is refused (ChunkDamagedError, the session ends) instead of
+ * being sent and getting us banned. A stored file not `ok` is not offered; a download
+ * of it in progress (its repair) is, from its verified chunks.
  */
-export function servableFiles (store: Pick<FileStore, 'get' | 'findBySha256' | 'openReader'>, partials?: PartialFiles, onUnservable?: (record: FileRecord) => void): ServableFiles {
+export function servableFiles (store: Pick<FileStore, 'get' | 'findBySha256' | 'openReader'>, partials?: PartialFiles, events: ServeEvents = {}): ServableFiles {
   return {
     async find (wanted, peer) {
       const fileId = 'fileId' in wanted ? wanted.fileId : await store.findBySha256(wanted.sha256)
       const stored = fileId == null ? undefined : await store.get(fileId)
-      if (stored != null) {
+      const reader = stored == null ? undefined : await store.openReader(stored)
+      if (stored != null && reader != null) {
         return {
           fileId: stored.record.fileId,
           manifest: stored.manifest,
           manifestBytes: stored.manifestBytes,
           metadata: stored.record.metadata,
-          open: async () => {
-            const reader = await store.openReader(stored)
-            if (reader == null) onUnservable?.(stored.record)
-            return reader
-          }
+          open: async () => verifiedReader(reader, stored.manifest, index => events.damaged?.(stored.record, index))
         }
       }
+      if (stored != null) events.unservable?.(stored.record)
       const partial = partials?.find(wanted)
-      if (partial != null) partials?.noteInterest(partial.fileId, peer)
-      return partial
+      if (partial == null) return undefined
+      partials?.noteInterest(partial.fileId, peer)
+      return {
+        ...partial,
+        open: async () => {
+          const opened = await partial.open()
+          return opened == null ? undefined : verifiedReader(opened, partial.manifest, index => events.partialDamaged?.(partial.fileId, index))
+        }
+      }
     }
   }
 }

@@ -24,4 +24,9 @@ export interface FileRecord {
   added: number
   /** set when this file is the listing of a collection: that collection's id */
   listingOf?: string
+  /**
+   * unix ms when a chunk of the content was found failing its hash (on a read for a
+   * peer, or by `verify`): not served nor provided until repaired or verified again
+   */
+  damaged?: number
 }

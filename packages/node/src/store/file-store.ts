@@ -10,7 +10,9 @@ import { chunkLength, chunkOffset, decodeManifest, type Manifest } from '@peersh
 import { Key, type Datastore } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { readExactly } from '../fs-read.js'
+import { chunkMatches } from '../download/chunk-data.js'
+import { ChunkDamagedError } from '../errors.js'
+import { ShortReadError, readExactly } from '../fs-read.js'
 import type { FileRecord } from './file-record.js'
 
 export interface StoredFile {
@@ -26,11 +28,42 @@ export interface ChunkReader {
 }
 
 /**
+ * A reader that only returns chunks matching the manifest: each is hashed as it is
+ * read. Bytes that fail, a file too short, or an I/O error (EIO) call `onDamaged` and
+ * fail with ChunkDamagedError, so damaged bytes never leave the node. Other read
+ * errors (the reader closed under a read by a session ending) pass through as they are:
+ * they say nothing about the content.
+ */
+export function verifiedReader (reader: ChunkReader, manifest: Manifest, onDamaged: (index: number) => void): ChunkReader {
+  let closed = false
+  return {
+    read: async (index) => {
+      let data: Uint8Array
+      try {
+        data = await reader.read(index)
+      } catch (err: any) {
+        if (closed || !(err instanceof ShortReadError || err?.code === 'EIO')) throw err
+        data = new Uint8Array(0)
+      }
+      if (chunkMatches(manifest, index, data)) return data
+      if (closed) throw new ChunkDamagedError(`Chunk ${index} was read after its reader closed`)
+      onDamaged(index)
+      throw new ChunkDamagedError(`Chunk ${index} fails its hash on this node's disk: not sent`)
+    },
+    close: async () => {
+      closed = true
+      await reader.close()
+    }
+  }
+}
+
+/**
  * Whether a stored file's content is still the one verified: `modified` when a file
- * outside the repo changed size or mtime, `missing` when it cannot be found or read.
+ * outside the repo changed size or mtime, `missing` when it cannot be found or read,
+ * `damaged` when a chunk failed its hash (or a blob in the repo has the wrong size).
  * Only `ok` files are served and provided.
  */
-export type ContentStatus = 'ok' | 'modified' | 'missing'
+export type ContentStatus = 'ok' | 'modified' | 'missing' | 'damaged'
 
 export interface FileStoreComponents {
   datastore: Datastore
@@ -104,13 +137,49 @@ export class FileStore {
     return true
   }
 
-  /** Checks a file's content against its record: size, and for a file outside the repo its mtime */
+  /**
+   * Checks a file's content against its record: size, and for a file outside the repo
+   * its mtime (cheap, no hashing: `damagedChunks` hashes); a file marked damaged stays so
+   */
   async contentStatus (record: FileRecord): Promise<ContentStatus> {
     const info = await stat(this.contentPath(record)).catch(() => undefined)
     if (info == null) return 'missing'
-    if (info.size !== record.size) return 'modified'
-    if (record.location.kind === 'path' && info.mtimeMs !== record.location.mtimeMs) return 'modified'
-    return 'ok'
+    const blob = record.location.kind === 'blob'
+    // nobody edits a blob in the repo: a wrong size there is damage, not a user's change
+    if (info.size !== record.size) return blob ? 'damaged' : 'modified'
+    if (!blob && info.mtimeMs !== (record.location as { mtimeMs: number }).mtimeMs) return 'modified'
+    return record.damaged == null ? 'ok' : 'damaged'
+  }
+
+  /** Marks a file damaged (`at` unix ms) or, with undefined, no longer damaged; returns the updated record */
+  async setDamaged (fileId: string, at: number | undefined): Promise<FileRecord | undefined> {
+    const stored = await this.get(fileId)
+    if (stored == null) return undefined
+    const record: FileRecord = { ...stored.record, damaged: at }
+    if (at == null) delete record.damaged
+    await this.datastore.put(new Key(`${FILES}/${fileId}`), uint8ArrayFromString(JSON.stringify(record)))
+    return record
+  }
+
+  /**
+   * Hashes every chunk of a stored file against its manifest; returns the indices
+   * that fail (all of them when the content cannot be opened). Reads one chunk at a time.
+   */
+  async damagedChunks (stored: StoredFile): Promise<number[]> {
+    const { manifest } = stored
+    const count = manifest.chunkHashes.length
+    const handle = await open(this.contentPath(stored.record), 'r').catch(() => undefined)
+    if (handle == null) return Array.from({ length: count }, (_, i) => i)
+    const damaged: number[] = []
+    try {
+      for (let i = 0; i < count; i++) {
+        const data = await readExactly(handle, chunkLength(manifest, i), chunkOffset(manifest, i)).catch(() => undefined)
+        if (data == null || !chunkMatches(manifest, i, data)) damaged.push(i)
+      }
+    } finally {
+      await handle.close()
+    }
+    return damaged
   }
 
   /**
