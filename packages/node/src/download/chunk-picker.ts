@@ -79,6 +79,11 @@ export class ChunkPicker {
     return others
   }
 
+  /** A chunk counted as arrived could not be kept (its write failed): it is wanted again */
+  lost (index: number): void {
+    this.done.clear(index)
+  }
+
   /** `id` gave up on a chunk (bad data, cancelled): it becomes available again */
   release (id: string, index: number): void {
     this.sources.get(id)?.inFlight.delete(index)

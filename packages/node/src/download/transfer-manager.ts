@@ -224,8 +224,8 @@ export class TransferManager implements PartialFiles {
 
   private track (transfer: Transfer): void {
     this.transfers.set(transfer.fileId, transfer)
-    // a completed download is a stored file now; failed ones stay, to be resumed
-    transfer.done().then(() => { this.transfers.delete(transfer.fileId) }, () => {})
+    // a completed download is a stored file now; failed ones stay, to be resumed (and may complete on a later run)
+    transfer.onProgress(p => { if (p.state === 'completed' && this.transfers.get(p.fileId) === transfer) this.transfers.delete(p.fileId) })
   }
 
   private revive (transfer: Transfer): Transfer {
