@@ -36,6 +36,16 @@ describe('damaged records and start failures (real processes)', function () {
 
   const json = async (d: DaemonProcess, args: string[]): Promise<any> => cliJson(d, args, dir)
   const transferOf = async (d: DaemonProcess, fileId: string): Promise<any> => (await json(d, ['transfers'])).find((t: any) => t.fileId === fileId)
+  /** Polls `transfers` until `test` holds for this file's download */
+  const waitFor = async (d: DaemonProcess, fileId: string, what: string, test: (t: any) => boolean): Promise<any> => {
+    const end = Date.now() + 120_000
+    while (Date.now() < end) {
+      const t = await transferOf(d, fileId)
+      if (test(t)) return t
+      await new Promise(resolve => setTimeout(resolve, 150))
+    }
+    throw new Error(`timed out waiting for ${what}`)
+  }
   const stop = async (d: DaemonProcess): Promise<void> => {
     d.child.kill('SIGTERM')
     const { code } = await d.exited
@@ -63,9 +73,7 @@ describe('damaged records and start failures (real processes)', function () {
     let getter = await startDaemon(repo, dir)
     const detached = await cli(['--repo', repo, 'get', ids.big, '--peer', tcpAddress(source), '-o', join(dir, 'big.out'), '--detach'], dir)
     assert.equal(detached.code, 0, detached.stderr)
-    let t: any
-    const end = Date.now() + 60_000
-    while (Date.now() < end && !((t = await transferOf(getter, ids.big))?.bytesDone > 0)) await new Promise(resolve => setTimeout(resolve, 100))
+    const t = await waitFor(getter, ids.big, 'progress', t => t?.bytesDone > 0)
     assert.ok(t?.bytesDone > 0, 'some progress before the stop')
     await stop(getter)
     getter = await startDaemon(repo, dir)
@@ -109,9 +117,7 @@ describe('damaged records and start failures (real processes)', function () {
     const transfers = await json(getter, ['transfers'])
     assert.deepEqual(transfers.map((t: any) => t.fileId), [ids.big])
     await json(getter, ['resume', ids.big])
-    let t: any = {}
-    const end = Date.now() + 120_000
-    while (Date.now() < end && (t = await transferOf(getter, ids.big)) != null) await new Promise(resolve => setTimeout(resolve, 200))
+    const t = await waitFor(getter, ids.big, 'the download to finish', t => t == null)
     assert.equal(t, undefined, 'the download finished')
     assert.equal(await sha256File(join(dir, 'big.out')), await sha256File(paths.big))
     await stop(getter)
