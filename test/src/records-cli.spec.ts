@@ -112,6 +112,7 @@ describe('damaged records and start failures (real processes)', function () {
     })
 
     const getter = await startDaemon(repo, dir)
+    assert.equal((getter.info as any).quarantined, Object.keys(bad).length, 'the daemon says how many it set aside')
     const files = await json(getter, ['ls'])
     assert.deepEqual(files.map((f: any) => f.fileId), [ids.done])
     const transfers = await json(getter, ['transfers'])

@@ -29,6 +29,7 @@ export function processDeps (): ProgramDeps {
           api: daemon.endpoint.url,
           // nothing else can start a download before the control API is up: these are the restored ones
           downloads: daemon.node.transfers.list(),
+          quarantined: daemon.node.quarantine.count,
           stop: async () => { await daemon.stop() }
         }
       } catch (err) {

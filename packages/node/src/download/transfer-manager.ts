@@ -188,7 +188,7 @@ export class TransferManager implements PartialFiles {
     } catch (err: any) {
       this.components.log('the verified list of %s is invalid (%s): checking every chunk', record.fileId, err.message)
       invalid = true
-      for (let i = 0; i < count; i++) durable.set(i)
+      durable = Bitfield.full(count)
     }
     const damaged = await partial.recheck(durable)
     if (damaged > 0 || invalid) {

@@ -19,6 +19,9 @@ export interface QuarantinedRecord {
 }
 
 export class Quarantine {
+  /** records set aside since this node was built (reported at daemon start) */
+  count = 0
+
   constructor (private readonly datastore: Datastore, private readonly log: Logger) {}
 
   /** Moves each key (those that exist) under the quarantine prefix with `reason`; never throws */
@@ -31,6 +34,7 @@ export class Quarantine {
         const record: QuarantinedRecord = { key: key.toString(), reason, at, value: uint8ArrayToString(value, 'base64') }
         await this.datastore.put(new Key(`${QUARANTINE_PREFIX}/${at}${key.toString()}`), uint8ArrayFromString(JSON.stringify(record)))
         await this.datastore.delete(key)
+        this.count++
         this.log.error('record %s set aside under %s: %s', key.toString(), QUARANTINE_PREFIX, reason)
       } catch (err: any) {
         this.log.error('could not set aside %s (%s): %s', key.toString(), reason, err.message)
