@@ -22,13 +22,20 @@ export function processDeps (): ProgramDeps {
         if (err?.name === 'OpenFailedError') throw new RepoError(`Cannot open the datastore of repo ${init.repo}: is another peershare daemon using it?`)
         throw err
       })
-      return {
-        peerId: daemon.node.peerId.toString(),
-        addresses: daemon.node.addresses.map(a => a.toString()),
-        api: daemon.endpoint.url,
-        // nothing else can start a download before the control API is up: these are the restored ones
-        downloads: daemon.node.transfers.list(),
-        stop: async () => { await daemon.stop() }
+      try {
+        return {
+          peerId: daemon.node.peerId.toString(),
+          addresses: daemon.node.addresses.map(a => a.toString()),
+          api: daemon.endpoint.url,
+          // nothing else can start a download before the control API is up: these are the restored ones
+          downloads: daemon.node.transfers.list(),
+          quarantined: daemon.node.quarantine.count,
+          stop: async () => { await daemon.stop() }
+        }
+      } catch (err) {
+        // a daemon left running here would hold the repo and keep the process alive
+        await daemon.stop().catch(() => {})
+        throw err
       }
     },
     stopSignal,

@@ -12,7 +12,7 @@ interface FakeDaemon {
   signal: (name: string) => void
 }
 
-function fakeDaemon (running = false, downloads: RunningDaemon['downloads'] = []): FakeDaemon {
+function fakeDaemon (running = false, downloads: RunningDaemon['downloads'] = [], quarantined = 0): FakeDaemon {
   const out = capture()
   const started: DaemonInit[] = []
   let stopped = false
@@ -22,6 +22,7 @@ function fakeDaemon (running = false, downloads: RunningDaemon['downloads'] = []
     addresses: [PEER_ADDR],
     api: 'http://127.0.0.1:5001',
     downloads,
+    quarantined,
     stop: async () => { stopped = true }
   }
   return {
@@ -42,6 +43,26 @@ function fakeDaemon (running = false, downloads: RunningDaemon['downloads'] = []
 }
 
 describe('daemon command', () => {
+  it('says how many damaged records were set aside at start (human line, JSON field)', async () => {
+    const human = fakeDaemon(false, [], 2)
+    const running = daemon({ repo: '/r' }, human.ctx)
+    human.signal('SIGTERM')
+    await running
+    assert.ok(human.lines.some(l => /^set aside +2 damaged records/.test(l)), human.lines.join('\n'))
+    const json = fakeDaemon(false, [], 2)
+    const runningJson = daemon({ repo: '/r', json: true }, json.ctx)
+    json.signal('SIGTERM')
+    await runningJson
+    assert.equal(JSON.parse(json.lines[0]).quarantined, 2)
+  })
+
+  it('stops the node when printing its start fails', async () => {
+    const fake = fakeDaemon()
+    const failing = { ...fake.ctx, print: () => { throw new Error('stdout gone') } }
+    await assert.rejects(daemon({ repo: '/r', json: true }, failing), /stdout gone/)
+    assert.equal(fake.stopped(), true)
+  })
+
   it('starts with the options given, prints one JSON line with --json, stops on the signal', async () => {
     const fake = fakeDaemon()
     const running = daemon({ repo: '/r', listen: ['/ip4/127.0.0.1/tcp/0'], apiPort: 5001, json: true }, fake.ctx)

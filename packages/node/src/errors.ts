@@ -32,6 +32,8 @@ export const DownloadTimeoutError = define('DownloadTimeoutError', 'ERR_TIMEOUT'
 export const AbortedError = define('AbortedError', 'ERR_ABORTED')
 /** A repo, config file or stored record is unusable */
 export const RepoError = define('RepoError', 'ERR_REPO')
+/** A record read back from the datastore does not have the shape or values it must: it is set aside (quarantined) */
+export const RecordInvalidError = define('RecordInvalidError', 'ERR_RECORD_INVALID')
 /** A setting has a value that cannot work */
 export const ConfigError = define('ConfigError', 'ERR_CONFIG')
 /** A port the node should listen on is held by another program */

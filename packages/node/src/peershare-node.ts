@@ -28,7 +28,7 @@ import {
   type SharedCollection,
   shareCollection
 } from './collection/index.js'
-import { FileNotFoundError, RepoError } from './errors.js'
+import { ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
 import { FetchSession, type FetchSessionComponents } from './exchange/fetch-session.js'
@@ -36,6 +36,7 @@ import { servableFiles } from './exchange/servable.js'
 import { FileIndex } from './index/file-index.js'
 import { createPeershareLibp2p, type NamedDht, nodeDhts, type PeershareLibp2p } from './libp2p.js'
 import { Bandwidth, type BandwidthLimits } from './limits/bandwidth.js'
+import { Quarantine, checkPeerRecords } from './records/index.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import { type ShareOptions, shareFile } from './share.js'
 import { withTimeout } from './signals.js'
@@ -83,6 +84,8 @@ export class PeershareNode {
   readonly collections: CollectionStore
   readonly collectionDownloads: CollectionDownloads
   private readonly datastore: LevelDatastore
+  /** where records that do not decode are set aside */
+  readonly quarantine: Quarantine
   /** what opening a session with a provider needs */
   private readonly exchangeClient: FetchSessionComponents
   /** stored files changed, damaged or missing on disk: withdrawn, repaired, verified */
@@ -93,14 +96,15 @@ export class PeershareNode {
     this.paths = paths
     this.datastore = datastore
     this.libp2p = libp2p
-    this.store = new FileStore({ datastore, blobDir: paths.blobs })
+    this.quarantine = new Quarantine(datastore, logger('peershare:node:records'))
+    this.store = new FileStore({ datastore, blobDir: paths.blobs, quarantine: this.quarantine })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
     this.transfers = this.createTransferManager()
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
-    this.collections = new CollectionStore(datastore)
+    this.collections = new CollectionStore(datastore, this.quarantine)
     this.collectionDownloads = this.createCollectionDownloads()
     this.exchange = new ExchangeServer({
       libp2p,
@@ -149,7 +153,15 @@ export class PeershareNode {
   async start (): Promise<void> {
     // one clear line for a busy port, before libp2p (and node-datachannel) fail at length
     await checkListenPorts(this.config.listen, join(this.paths.root, CONFIG_FILE))
-    await this.libp2p.start()
+    // libp2p's peer store throws on the first record it cannot decode, wherever it lists them
+    await checkPeerRecords(this.datastore, this.libp2p.peerStore, this.quarantine)
+    try {
+      await this.libp2p.start()
+    } catch (err: any) {
+      // libp2p's message for this spans lines and names its own settings
+      if (err?.name !== 'UnsupportedListenAddressesError') throw err
+      throw new ConfigError(`Cannot listen on ${this.config.listen.join(' ')}: no transport of the node takes one of them (check --listen, or "listen" in ${join(this.paths.root, CONFIG_FILE)})`)
+    }
     await this.exchange.start()
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
@@ -161,15 +173,31 @@ export class PeershareNode {
     log('started %p listening on %s', this.peerId, this.addresses.map(a => a.toString()).join(', '))
   }
 
+  /**
+   * Stops every service, newest first. Safe after a start that failed part-way: each
+   * step runs even when an earlier one fails, so libp2p and the datastore (its lock)
+   * are always released; the first failure is thrown at the end.
+   */
   async stop (): Promise<void> {
-    this.libp2p.removeEventListener('peer:connect', this.wakeTransfers)
-    this.collectionDownloads.stop()
-    await this.transfers.stop()
-    await this.index.stop()
-    this.swarm.stop()
-    await this.exchange.stop()
-    await this.libp2p.stop()
-    await this.datastore.close()
+    const steps: Array<() => unknown> = [
+      () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
+      () => { this.collectionDownloads.stop() },
+      async () => this.transfers.stop(),
+      async () => this.index.stop(),
+      () => { this.swarm.stop() },
+      async () => this.exchange.stop(),
+      async () => this.libp2p.stop(),
+      async () => this.datastore.close()
+    ]
+    let first: unknown
+    for (const step of steps) {
+      try {
+        await step()
+      } catch (err) {
+        first ??= err
+      }
+    }
+    if (first != null) throw first
   }
 
   /** a peer that connects may be a source come back: stalled downloads look again */
@@ -409,7 +437,7 @@ export class PeershareNode {
   private createTransferManager (): TransferManager {
     const exchange = this.exchangeClient
     return new TransferManager({
-      transfers: new TransferStore(this.datastore),
+      transfers: new TransferStore(this.datastore, this.quarantine),
       settings: this.config.transfer,
       log: logger('peershare:node:transfer'),
       openFirst: async (ref, options) => openSource({ exchange, index: this.index }, ref, { ...options, lookupTimeout: this.config.lookupTimeout }),

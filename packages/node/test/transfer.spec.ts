@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { mkdir, readdir } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DEFAULT_CHUNK_SIZE } from '@peershare/protocol'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { PeershareNode } from '../src/index.js'
-import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, withSmallDisk } from './fixtures.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until, withSmallDisk } from './fixtures.js'
 
 describe('share and get between two nodes over TCP', function () {
   this.timeout(120_000)
@@ -72,6 +72,31 @@ describe('share and get between two nodes over TCP', function () {
       assert.deepEqual((await readdir(mnt)).filter(n => n === 'out.bin'), [])
       await getter.transfers.cancel(shared.fileId)
       assert.deepEqual(await readdir(mnt), [])
+    })
+    if (!mounted) this.skip() // needs root and tmpfs; CI machines have both
+  })
+
+  it('pauses a download on a full disk (reason disk-full) and completes it on resume once there is room', async function () {
+    const mounted = await withSmallDisk(dir.path, async (mnt) => {
+      const src = await randomFile(dir.path, 'fits-later.bin', 1280 * 1024)
+      const shared = await sharer.share(src)
+      const filler = await randomFile(mnt, 'filler.bin', 1536 * 1024)
+      const out = join(mnt, 'out.bin')
+      await assert.rejects(getter.get(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: out }), { name: 'DiskFullError' })
+      const paused = getter.transfers.list().find(t => t.fileId === shared.fileId)
+      assert.equal(paused?.state, 'paused')
+      assert.equal(paused?.error?.code, 'ERR_DISK_FULL')
+      // still no room: resuming writes again and pauses again, with the same reason
+      const again = await getter.transfers.resume(shared.fileId)
+      assert.equal(again.state, 'running')
+      await until(() => getter.transfers.list().find(t => t.fileId === shared.fileId)?.state === 'paused', 60_000)
+      await rm(filler)
+      const resumed = await getter.transfers.resume(shared.fileId)
+      assert.equal(resumed.state, 'running')
+      assert.equal(resumed.error, undefined)
+      await until(() => getter.transfers.get(shared.fileId) == null, 60_000)
+      assert.equal(await sha256File(out), await sha256File(src))
+      await getter.remove(shared.fileId)
     })
     if (!mounted) this.skip() // needs root and tmpfs; CI machines have both
   })

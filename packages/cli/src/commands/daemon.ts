@@ -28,6 +28,8 @@ export interface RunningDaemon {
   api: string
   /** downloads restored from the repo at start: running ones resume, paused ones wait */
   downloads: TransferProgress[]
+  /** damaged records set aside (quarantined) while it started */
+  quarantined?: number
   stop(): Promise<void>
 }
 
@@ -55,21 +57,27 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
     mdns: options.mdns,
     ...(options.limits == null ? {} : { limits: options.limits })
   })
-  const downloads = node.downloads.map(t => ({ fileId: t.fileId, name: t.name, output: t.output, state: t.state, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal }))
-  if (options.json === true) {
-    // one line, the first: scripts parse it
-    print(JSON.stringify({ peerId: node.peerId, addresses: node.addresses, api: node.api, downloads }))
-  } else {
-    print(`peer id       ${node.peerId}`)
-    node.addresses.forEach((address, i) => { print(`${i === 0 ? 'listening on ' : '             '} ${address}`) })
-    print(`control API   ${node.api}`)
-    print(`repo          ${options.repo}`)
-    for (const t of downloads) print(`${t.state === 'paused' ? 'paused        ' : 'resuming      '}${t.name} (${done(t)}) to ${t.output}`)
-    print('Running. Stop with Ctrl+C.')
+  try {
+    const downloads = node.downloads.map(t => ({ fileId: t.fileId, name: t.name, output: t.output, state: t.state, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal }))
+    if (options.json === true) {
+      // one line, the first: scripts parse it
+      const quarantined = (node.quarantined ?? 0) > 0 ? { quarantined: node.quarantined } : {}
+      print(JSON.stringify({ peerId: node.peerId, addresses: node.addresses, api: node.api, downloads, ...quarantined }))
+    } else {
+      print(`peer id       ${node.peerId}`)
+      node.addresses.forEach((address, i) => { print(`${i === 0 ? 'listening on ' : '             '} ${address}`) })
+      print(`control API   ${node.api}`)
+      print(`repo          ${options.repo}`)
+      if ((node.quarantined ?? 0) > 0) print(`set aside     ${node.quarantined} damaged records (quarantined in the datastore; what they described is not listed)`)
+      for (const t of downloads) print(`${t.state === 'paused' ? 'paused        ' : 'resuming      '}${t.name} (${done(t)}) to ${t.output}`)
+      print('Running. Stop with Ctrl+C.')
+    }
+    const signal = await ctx.stopSignal
+    if (options.json !== true) print(`Received ${signal}, stopping`)
+  } finally {
+    // whatever ends the command, the node stops: a failure here must not leave the repo locked and the process alive
+    await node.stop()
   }
-  const signal = await ctx.stopSignal
-  if (options.json !== true) print(`Received ${signal}, stopping`)
-  await node.stop()
 }
 
 /** "42%", or the bytes held while the size is unknown */

@@ -1,12 +1,13 @@
 /**
  * What the node keeps about each collection it shares or downloaded, under
- * `/peershare/collections/<collection id>`. The listing itself is a stored file (its
+ * `/peershare/collections/<collection id>`; a record that does not decode is set
+ * aside (quarantined) and skipped. The listing itself is a stored file (its
  * record has `listingOf` set), so it is served and verified like any other file.
  */
 import type { Priority } from '@peershare/protocol'
 import { Key, type Datastore } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
-import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { type Quarantine, checkCollectionDownload, checkCollectionRecord, jsonObject } from '../records/index.js'
 
 export interface CollectionRecord {
   /** canonical text form of the collection id */
@@ -45,7 +46,7 @@ const COLLECTIONS = '/peershare/collections'
 const DOWNLOADS = '/peershare/collection-downloads'
 
 export class CollectionStore {
-  constructor (private readonly datastore: Datastore) {}
+  constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine) {}
 
   async put (record: CollectionRecord): Promise<void> {
     await this.datastore.put(new Key(`${COLLECTIONS}/${record.collectionId}`), uint8ArrayFromString(JSON.stringify(record)))
@@ -54,14 +55,11 @@ export class CollectionStore {
   async get (collectionId: string): Promise<CollectionRecord | undefined> {
     const key = new Key(`${COLLECTIONS}/${collectionId}`)
     if (!(await this.datastore.has(key))) return undefined
-    return JSON.parse(uint8ArrayToString(await this.datastore.get(key))) as CollectionRecord
+    return (await this.decode(key, checkCollectionRecord, 'collection'))[0]
   }
 
   async list (): Promise<CollectionRecord[]> {
-    const out: CollectionRecord[] = []
-    for await (const { value } of this.datastore.query({ prefix: COLLECTIONS })) {
-      out.push(JSON.parse(uint8ArrayToString(value)) as CollectionRecord)
-    }
+    const out = await this.decode(new Key(COLLECTIONS), checkCollectionRecord, 'collection', true)
     return out.sort((a, b) => a.added - b.added)
   }
 
@@ -74,10 +72,22 @@ export class CollectionStore {
   }
 
   async downloads (): Promise<SavedCollectionDownload[]> {
-    const out: SavedCollectionDownload[] = []
-    for await (const { value } of this.datastore.query({ prefix: DOWNLOADS })) {
-      out.push(JSON.parse(uint8ArrayToString(value)) as SavedCollectionDownload)
+    return this.decode(new Key(DOWNLOADS), checkCollectionDownload, 'collection download', true)
+  }
+
+  /** The records at `key` (or under it, with `prefix`) that decode; the others are set aside */
+  private async decode<T> (key: Key, check: (value: Record<string, unknown>, id: string) => T, kind: string, prefix = false): Promise<T[]> {
+    const out: T[] = []
+    const bad: Array<[Key, string]> = []
+    const entries = prefix ? this.datastore.query({ prefix: key.toString() }) : [{ key, value: await this.datastore.get(key) }]
+    for await (const entry of entries) {
+      try {
+        out.push(check(jsonObject(entry.value), entry.key.name()))
+      } catch (err: any) {
+        bad.push([entry.key, `${kind} ${entry.key.name()}: ${err.message}`])
+      }
     }
+    for (const [badKey, reason] of bad) await this.quarantine.setAside([badKey], reason)
     return out
   }
 

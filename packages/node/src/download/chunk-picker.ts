@@ -79,7 +79,7 @@ export class ChunkPicker {
     return others
   }
 
-  /** A chunk counted as done turned out damaged on our disk: it is wanted again */
+  /** A chunk counted as done is wanted again: it turned out damaged on our disk, or its write failed */
   forget (index: number): void {
     this.done.clear(index)
   }

@@ -55,8 +55,15 @@ export async function placeFile (from: string, output: string, force: boolean): 
     if (force) await rename(from, output)
     else await link(from, output)
   } catch (err: any) {
+    // a run killed right after linking left the output as another name of this very file: done already
+    if (err.code === 'EEXIST' && await sameFile(from, output)) return
     throw err.code === 'EEXIST' ? new OutputExistsError(`Output exists: ${output}; the verified download stays at ${from}`) : fsError(err, output)
   }
+}
+
+async function sameFile (a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(a), stat(b)]).catch(() => [undefined, undefined])
+  return x != null && y != null && x.dev === y.dev && x.ino === y.ino
 }
 
 /**

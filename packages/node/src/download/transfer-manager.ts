@@ -14,9 +14,8 @@ import {
   type FileRef,
   type Priority,
   bytesToHex,
-  formatFileId,
-  parseFileId,
-  verifyManifest
+  type Manifest,
+  formatFileId
 } from '@peershare/protocol'
 import { FileNotFoundError, TransferFinishedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
@@ -166,7 +165,7 @@ export class TransferManager implements PartialFiles {
     for (const saved of await this.components.transfers.all()) {
       const { record } = saved
       try {
-        const content = saved.manifestBytes == null ? undefined : await this.reopen(record, saved.manifestBytes, saved.verified)
+        const content = saved.manifest == null ? undefined : await this.reopen(record, saved.manifest, saved.verified)
         const transfer = new Transfer(this.components, record, content)
         this.track(transfer)
         restored.push(transfer)
@@ -178,19 +177,30 @@ export class TransferManager implements PartialFiles {
     return restored
   }
 
-  /** The partial file of a saved download, every chunk recorded as verified hashed again */
-  private async reopen (record: TransferRecord, manifestBytes: Uint8Array, verified: Uint8Array): Promise<DownloadContent> {
-    const manifest = await verifyManifest(parseFileId(record.fileId), manifestBytes)
+  /**
+   * The partial file of a saved download, every chunk recorded as verified hashed
+   * again. A verified list that does not fit the manifest is not trusted: every chunk
+   * of the partial file is checked instead, and those that match are kept.
+   */
+  private async reopen (record: TransferRecord, saved: { manifest: Manifest, bytes: Uint8Array }, verified?: Uint8Array): Promise<DownloadContent> {
+    const { manifest } = saved
     const count = manifest.chunkHashes.length
-    const durable = verified.byteLength === Math.ceil(count / 8) ? Bitfield.decode(count, verified) : new Bitfield(count)
-    if (record.partialPath == null) throw new Error('the record names no partial file')
-    const partial = await PartialFile.reopen(record.partialPath, manifest)
+    const partial = await PartialFile.reopen(record.partialPath as string, manifest)
+    let durable = new Bitfield(count)
+    let invalid = false
+    try {
+      if (verified != null) durable = Bitfield.decode(count, verified)
+    } catch (err: any) {
+      this.components.log('the verified list of %s is invalid (%s): checking every chunk', record.fileId, err.message)
+      invalid = true
+      durable = Bitfield.full(count)
+    }
     const damaged = await partial.recheck(durable)
-    if (damaged > 0) {
+    if (damaged > 0 || invalid) {
       this.components.log('%d damaged chunks in %s will be fetched again', damaged, record.partialPath)
       await this.components.transfers.saveVerified(record.fileId, durable.toBytes())
     }
-    return new DownloadContent(manifest, manifestBytes, durable, partial, record.inOrder)
+    return new DownloadContent(manifest, saved.bytes, durable, partial, record.inOrder)
   }
 
   /** Stops every download for a node shutdown; each resumes on the next start */
@@ -224,8 +234,8 @@ export class TransferManager implements PartialFiles {
 
   private track (transfer: Transfer): void {
     this.transfers.set(transfer.fileId, transfer)
-    // a completed download is a stored file now; failed ones stay, to be resumed
-    transfer.done().then(() => { this.transfers.delete(transfer.fileId) }, () => {})
+    // a completed download is a stored file now; failed ones stay, to be resumed (and may complete on a later run)
+    transfer.onProgress(p => { if (p.state === 'completed' && this.transfers.get(p.fileId) === transfer) this.transfers.delete(p.fileId) })
   }
 
   private revive (transfer: Transfer): Transfer {

@@ -3,11 +3,13 @@
  * the datastore: what is being fetched, to where, with which options, from whom, and
  * the verified-chunk bitfield (written only after the chunks it lists are synced).
  * A download whose manifest no source has given yet has a record and no manifest.
+ * Read back defensively: a download whose record or manifest is not valid is set
+ * aside (quarantined) and skipped.
  */
 import { Key, type Datastore } from 'interface-datastore'
-import type { FileMetadata, Priority } from '@peershare/protocol'
+import { type FileMetadata, type Manifest, type Priority, parseFileId, verifyManifest } from '@peershare/protocol'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
-import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { type Quarantine, checkTransferRecord, jsonObject } from '../records/index.js'
 
 export type TransferState = 'running' | 'paused'
 
@@ -23,6 +25,8 @@ export interface TransferRecord {
   inOrder?: boolean
   priority: Priority
   state: TransferState
+  /** why a paused download stopped by itself: `disk-full` resumes when asked once there is room */
+  reason?: 'disk-full'
   /** peers (multiaddrs with /p2p/, or bare peer ids) that served or offered the file */
   sources: string[]
   created: number
@@ -30,15 +34,16 @@ export interface TransferRecord {
 
 export interface SavedTransfer {
   record: TransferRecord
-  /** absent while no source has given the manifest */
-  manifestBytes?: Uint8Array
-  verified: Uint8Array
+  /** absent while no source has given the manifest; verified against the file id */
+  manifest?: { manifest: Manifest, bytes: Uint8Array }
+  /** the verified-chunk bitfield; absent before the first checkpoint */
+  verified?: Uint8Array
 }
 
 const PREFIX = '/peershare/transfers'
 
 export class TransferStore {
-  constructor (private readonly datastore: Datastore) {}
+  constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine) {}
 
   async save (record: TransferRecord, manifestBytes?: Uint8Array): Promise<void> {
     if (manifestBytes != null) await this.datastore.put(new Key(`${PREFIX}/${record.fileId}/manifest`), manifestBytes)
@@ -49,21 +54,46 @@ export class TransferStore {
     await this.datastore.put(new Key(`${PREFIX}/${fileId}/verified`), verified)
   }
 
+  /** Every saved download that decodes; the others are set aside */
   async all (): Promise<SavedTransfer[]> {
     const out: SavedTransfer[] = []
-    for await (const { key, value } of this.datastore.query({ prefix: PREFIX })) {
-      if (!key.toString().endsWith('/record')) continue
-      const record = JSON.parse(uint8ArrayToString(value)) as TransferRecord
-      const manifestKey = new Key(`${PREFIX}/${record.fileId}/manifest`)
-      const manifestBytes = (await this.datastore.has(manifestKey)) ? await this.datastore.get(manifestKey) : undefined
-      const verifiedKey = new Key(`${PREFIX}/${record.fileId}/verified`)
-      const verified = (await this.datastore.has(verifiedKey)) ? await this.datastore.get(verifiedKey) : new Uint8Array(0)
-      out.push({ record, manifestBytes, verified })
+    const ids: string[] = []
+    for await (const key of this.datastore.queryKeys({ prefix: PREFIX })) {
+      if (key.name() === 'record') ids.push(key.parent().name())
+    }
+    for (const fileId of ids) {
+      try {
+        out.push(await this.load(fileId))
+      } catch (err: any) {
+        await this.quarantine.setAside(this.keys(fileId), `download ${fileId}: ${err.message}`)
+      }
     }
     return out
   }
 
+  private async load (fileId: string): Promise<SavedTransfer> {
+    const record = checkTransferRecord(jsonObject(await this.datastore.get(this.key(fileId, 'record'))), fileId)
+    const manifestBytes = await this.getIfAny(this.key(fileId, 'manifest'))
+    const verified = await this.getIfAny(this.key(fileId, 'verified'))
+    // a crash between saving the manifest and the record that names the partial file: the manifest is taken again from a source
+    if (manifestBytes == null || record.partialPath == null || record.output == null || record.metadata == null) return { record, verified }
+    const manifest = await verifyManifest(parseFileId(fileId), manifestBytes)
+    return { record, manifest: { manifest, bytes: manifestBytes }, verified }
+  }
+
+  private async getIfAny (key: Key): Promise<Uint8Array | undefined> {
+    return (await this.datastore.has(key)) ? this.datastore.get(key) : undefined
+  }
+
+  private key (fileId: string, part: string): Key {
+    return new Key(`${PREFIX}/${fileId}/${part}`)
+  }
+
+  private keys (fileId: string): Key[] {
+    return ['record', 'manifest', 'verified'].map(part => this.key(fileId, part))
+  }
+
   async delete (fileId: string): Promise<void> {
-    for (const part of ['record', 'manifest', 'verified']) await this.datastore.delete(new Key(`${PREFIX}/${fileId}/${part}`))
+    for (const key of this.keys(fileId)) await this.datastore.delete(key)
   }
 }

@@ -78,6 +78,7 @@ export class Transfer implements PoolHost {
     this.record = record
     this.content = content
     this.status = record.state
+    if (record.reason === 'disk-full') this.error = { code: 'ERR_DISK_FULL', message: 'Paused: the disk was full; resume once there is room' }
     this.looks = new LookSchedule(components.settings)
     this.sources = new SourcePool({
       host: this,
@@ -155,7 +156,7 @@ export class Transfer implements PoolHost {
       if (first != null) void this.sources.add(first)
       return
     }
-    if (this.status === 'failed') {
+    if (this.status === 'failed' || this.error != null) {
       this.finished = Promise.withResolvers<FileRecord>()
       this.finished.promise.catch(() => {})
       this.error = undefined
@@ -165,6 +166,7 @@ export class Transfer implements PoolHost {
     if (this.content == null) this.adopting = undefined
     this.status = 'running'
     this.record.state = 'running'
+    delete this.record.reason
     this.controller = new AbortController()
     this.looks.reset()
     this.runLoop = this.run(first).finally(() => { this.runLoop = undefined })
@@ -280,7 +282,8 @@ export class Transfer implements PoolHost {
     const write = content.partial.write(index, data).then(
       () => { this.written(peer, index, data) },
       (err: Error) => {
-        content.picker.release(peer, index)
+        // the picker counted it as arrived: after a resume it must be fetched again
+        content.picker.forget(index)
         this.fatal ??= err
         this.controller.abort()
       }
@@ -343,9 +346,12 @@ export class Transfer implements PoolHost {
       await this.complete()
     } catch (err: any) {
       if (this.status !== 'running' || this.stopping) return
-      this.status = 'failed'
+      // a full disk pauses: `resume` once there is room writes again (the failed chunk was never recorded)
+      const diskFull = err?.name === 'DiskFullError'
+      this.status = diskFull ? 'paused' : 'failed'
       this.error = { code: err.code ?? 'ERR_INTERNAL', message: err.message }
       this.record.state = 'paused'
+      if (diskFull) this.record.reason = 'disk-full'
       await this.halt()
       await this.components.transfers.save(this.record).catch(() => {})
       this.finished.reject(err)

@@ -13,6 +13,7 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { chunkMatches } from '../download/chunk-data.js'
 import { ChunkDamagedError } from '../errors.js'
 import { ShortReadError, readExactly } from '../fs-read.js'
+import { type Quarantine, checkFileRecord, jsonObject } from '../records/index.js'
 import type { FileRecord } from './file-record.js'
 
 export interface StoredFile {
@@ -68,6 +69,8 @@ export type ContentStatus = 'ok' | 'modified' | 'missing' | 'damaged'
 export interface FileStoreComponents {
   datastore: Datastore
   blobDir: string
+  /** where records that do not decode are set aside */
+  quarantine: Quarantine
 }
 
 const FILES = '/peershare/files'
@@ -77,10 +80,12 @@ const BY_SHA256 = '/peershare/sha256'
 export class FileStore {
   private readonly datastore: Datastore
   private readonly blobDir: string
+  private readonly quarantine: Quarantine
 
   constructor (components: FileStoreComponents) {
     this.datastore = components.datastore
     this.blobDir = components.blobDir
+    this.quarantine = components.quarantine
   }
 
   /** Where a stored file's bytes are: its blob, or the path a download was saved to */
@@ -106,9 +111,16 @@ export class FileStore {
   async get (fileId: string): Promise<StoredFile | undefined> {
     const key = new Key(`${FILES}/${fileId}`)
     if (!(await this.datastore.has(key))) return undefined
-    const record = JSON.parse(uint8ArrayToString(await this.datastore.get(key))) as FileRecord
-    const manifestBytes = await this.datastore.get(new Key(`${MANIFESTS}/${fileId}`))
-    return { record, manifest: decodeManifest(manifestBytes), manifestBytes }
+    try {
+      const record = checkFileRecord(jsonObject(await this.datastore.get(key)), fileId)
+      const manifestBytes = await this.datastore.get(new Key(`${MANIFESTS}/${fileId}`))
+      const manifest = decodeManifest(manifestBytes)
+      if (manifest.size !== record.size) throw new Error(`the manifest's size ${manifest.size} is not the record's ${record.size}`)
+      return { record, manifest, manifestBytes }
+    } catch (err: any) {
+      await this.setAside(fileId, err.message)
+      return undefined
+    }
   }
 
   /** The file id of a stored file with this whole-file SHA-256 (hex), if any */
@@ -120,10 +132,21 @@ export class FileStore {
 
   async list (): Promise<FileRecord[]> {
     const out: FileRecord[] = []
-    for await (const { value } of this.datastore.query({ prefix: FILES })) {
-      out.push(JSON.parse(uint8ArrayToString(value)) as FileRecord)
+    const bad: Array<[string, string]> = []
+    for await (const { key, value } of this.datastore.query({ prefix: FILES })) {
+      try {
+        out.push(checkFileRecord(jsonObject(value), key.name()))
+      } catch (err: any) {
+        bad.push([key.name(), err.message])
+      }
     }
+    for (const [fileId, reason] of bad) await this.setAside(fileId, reason)
     return out.sort((a, b) => a.added - b.added)
+  }
+
+  /** A file whose record or manifest does not decode is set aside and forgotten */
+  private async setAside (fileId: string, reason: string): Promise<void> {
+    await this.quarantine.setAside([new Key(`${FILES}/${fileId}`), new Key(`${MANIFESTS}/${fileId}`)], `file ${fileId}: ${reason}`)
   }
 
   /** Forgets a file; deletes its blob (a download's output file is the user's and stays) */

@@ -1,0 +1,102 @@
+/**
+ * The shape every persisted record must have, one check per record kind. Each takes
+ * the decoded JSON and returns it typed, or throws RecordInvalidError naming the
+ * first field that is wrong. Fields a later version adds pass through untouched.
+ */
+import { dirname } from 'node:path'
+import {
+  type FileMetadata,
+  MAX_CHUNK_SIZE,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_MIME_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
+  MIN_CHUNK_SIZE,
+  type Priority,
+  parseCollectionId,
+  parseFileId
+} from '@peershare/protocol'
+import type { CollectionRecord, SavedCollectionDownload } from '../collection/collection-store.js'
+import type { TransferRecord } from '../download/transfer-store.js'
+import { RecordInvalidError } from '../errors.js'
+import type { FileRecord } from '../store/file-record.js'
+import { type Fields, absolutePath, boolean, finite, integer, object, oneOf, optional, parsed, string, stringArray } from './check.js'
+
+const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high']
+
+/** Most peers a download remembers as sources (a record listing more is not ours) */
+export const MAX_REMEMBERED_SOURCES = 10_000
+
+export function checkTransferRecord (value: Fields, fileId: string): TransferRecord {
+  if (parsed(value.fileId, 'fileId', parseFileId) != null && value.fileId !== fileId) throw new RecordInvalidError(`fileId ${String(value.fileId)} is not the key's ${fileId}`)
+  const output = optional(value.output, v => absolutePath(v, 'output'))
+  const partialPath = optional(value.partialPath, v => absolutePath(v, 'partialPath'))
+  // the partial file sits next to the output (the final rename is atomic): a record must not point it elsewhere
+  if (partialPath != null && (output == null || dirname(partialPath) !== dirname(output))) throw new RecordInvalidError('partialPath is not next to output')
+  if (value.metadata !== undefined) checkMetadata(value.metadata)
+  if (value.destination !== undefined) {
+    const d = object(value.destination, 'destination')
+    optional(d.output, v => string(v, 'destination.output'))
+    optional(d.cwd, v => absolutePath(v, 'destination.cwd'))
+    optional(d.force, v => boolean(v, 'destination.force'))
+    optional(d.repo, v => boolean(v, 'destination.repo'))
+  }
+  optional(value.inOrder, v => boolean(v, 'inOrder'))
+  oneOf(value.priority, 'priority', PRIORITIES)
+  oneOf(value.state, 'state', ['running', 'paused'])
+  optional(value.reason, v => oneOf(v, 'reason', ['disk-full']))
+  stringArray(value.sources, 'sources', MAX_REMEMBERED_SOURCES)
+  finite(value.created, 'created')
+  return value as unknown as TransferRecord
+}
+
+export function checkFileRecord (value: Fields, fileId: string): FileRecord {
+  if (parsed(value.fileId, 'fileId', parseFileId) != null && value.fileId !== fileId) throw new RecordInvalidError(`fileId ${String(value.fileId)} is not the key's ${fileId}`)
+  if (!/^[0-9a-f]{64}$/.test(string(value.sha256, 'sha256'))) throw new RecordInvalidError('sha256 is not 64 lowercase hex digits')
+  integer(value.size, 'size')
+  integer(value.chunkSize, 'chunkSize', MIN_CHUNK_SIZE, MAX_CHUNK_SIZE)
+  checkMetadata(value.metadata)
+  const location = object(value.location, 'location')
+  if (oneOf(location.kind, 'location.kind', ['blob', 'path']) === 'path') {
+    absolutePath(location.path, 'location.path')
+    integer(location.size, 'location.size')
+    finite(location.mtimeMs, 'location.mtimeMs')
+  }
+  finite(value.added, 'added')
+  optional(value.listingOf, v => parsed(v, 'listingOf', parseCollectionId))
+  optional(value.damaged, v => finite(v, 'damaged'))
+  return value as unknown as FileRecord
+}
+
+export function checkCollectionRecord (value: Fields, collectionId: string): CollectionRecord {
+  if (parsed(value.collectionId, 'collectionId', parseCollectionId) != null && value.collectionId !== collectionId) throw new RecordInvalidError('collectionId is not the key\'s')
+  parsed(value.listingFileId, 'listingFileId', parseFileId)
+  string(value.name, 'name')
+  integer(value.files, 'files')
+  integer(value.directories, 'directories')
+  integer(value.size, 'size')
+  string(value.description, 'description', MAX_DESCRIPTION_LENGTH)
+  stringArray(value.tags, 'tags', MAX_TAGS, MAX_TAG_LENGTH)
+  finite(value.created, 'created')
+  finite(value.added, 'added')
+  optional(value.path, v => absolutePath(v, 'path'))
+  return value as unknown as CollectionRecord
+}
+
+export function checkCollectionDownload (value: Fields, collectionId: string): SavedCollectionDownload {
+  if (parsed(value.collectionId, 'collectionId', parseCollectionId) != null && value.collectionId !== collectionId) throw new RecordInvalidError('collectionId is not the key\'s')
+  absolutePath(value.output, 'output')
+  stringArray(value.peers, 'peers', MAX_REMEMBERED_SOURCES)
+  oneOf(value.priority, 'priority', PRIORITIES)
+  return value as unknown as SavedCollectionDownload
+}
+
+function checkMetadata (value: unknown): FileMetadata {
+  const md = object(value, 'metadata')
+  if (string(md.name, 'metadata.name').length === 0) throw new RecordInvalidError('metadata.name is empty')
+  string(md.mimeType, 'metadata.mimeType', MAX_MIME_LENGTH)
+  string(md.description, 'metadata.description', MAX_DESCRIPTION_LENGTH)
+  stringArray(md.tags, 'metadata.tags', MAX_TAGS, MAX_TAG_LENGTH)
+  finite(md.created, 'metadata.created')
+  return md as unknown as FileMetadata
+}

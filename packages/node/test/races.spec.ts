@@ -1,0 +1,65 @@
+/**
+ * Same-file races (catalogue K1): a second `get` of a file being downloaded attaches
+ * to the running download; a cancel while chunks are arriving leaves no partial file,
+ * no output and no saved state.
+ */
+import assert from 'node:assert/strict'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { PeershareNode } from '../src/index.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+
+const MiB = 1024 * 1024
+
+describe('same-file races', function () {
+  this.timeout(120_000)
+  let dir: TestDir
+  let sharer: PeershareNode
+  let getter: PeershareNode
+
+  before(async () => {
+    dir = await tempDir()
+    // a limited upload makes each download last long enough to race with
+    sharer = await startTestNode(join(dir.path, 'sharer'), { limits: { upload: 4 * MiB, uploadPerPeer: 0, download: 0 } })
+    getter = await startTestNode(join(dir.path, 'getter'))
+  })
+
+  after(async () => {
+    await getter?.stop()
+    await sharer?.stop()
+    await dir?.cleanup()
+  })
+
+  it('a second get of the same file attaches to the running download: one transfer, one file, both answered', async () => {
+    const src = await randomFile(dir.path, 'twice.bin', 8 * MiB)
+    const shared = await sharer.share(src)
+    const out = join(dir.path, 'twice-out')
+    const from = multiaddr(dialAddress(sharer))
+    const first = await getter.download(shared.fileId, { from, output: join(out, '/') })
+    const second = await getter.download(shared.fileId, { from, output: join(dir.path, 'elsewhere.bin') })
+    assert.equal(second, first, 'the same download')
+    assert.equal(getter.transfers.list().filter(t => t.fileId === shared.fileId).length, 1)
+    const [a, b] = await Promise.all([first.done(), second.done()])
+    assert.deepEqual(a, b)
+    assert.deepEqual(await readdir(out), ['twice.bin'])
+    assert.equal(await sha256File(join(out, 'twice.bin')), shared.sha256)
+  })
+
+  it('cancel while chunks arrive leaves no partial file, no output and no saved state', async () => {
+    const src = await randomFile(dir.path, 'cancelled.bin', 16 * MiB)
+    const shared = await sharer.share(src)
+    const out = join(dir.path, 'cancel-out')
+    const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: join(out, '/') })
+    await until(() => transfer.progress().bytesDone > 0, 60_000)
+    await getter.transfers.cancel(shared.fileId)
+    await assert.rejects(transfer.done(), { name: 'AbortedError' })
+    assert.deepEqual(await readdir(out), [])
+    assert.equal(getter.transfers.get(shared.fileId), undefined)
+    // nothing saved: a restart does not bring it back
+    await getter.stop()
+    getter = await startTestNode(join(dir.path, 'getter'))
+    assert.equal(getter.transfers.get(shared.fileId), undefined)
+    assert.deepEqual(await readdir(out), [])
+  })
+})

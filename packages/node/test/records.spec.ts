@@ -1,0 +1,80 @@
+/**
+ * Records read back from the datastore are checked; a bad one is set aside under
+ * /peershare/quarantine with its reason and bytes, and the good ones are returned.
+ */
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { LevelDatastore } from 'datastore-level'
+import { Key } from 'interface-datastore'
+import { CollectionStore } from '../src/collection/collection-store.js'
+import { TransferStore } from '../src/download/transfer-store.js'
+import { Quarantine, checkFileRecord, checkTransferRecord, jsonObject } from '../src/records/index.js'
+import { FileStore } from '../src/store/file-store.js'
+import { tempDir, type TestDir } from './fixtures.js'
+
+const FILE_ID = 'bahijzqabciqhjknsoqy7hnvggfmv4mybyhjfb5x4tgzubg2v5pwos2yhregaewi'
+const text = (value: unknown): Uint8Array => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value))
+const transfer = { fileId: FILE_ID, priority: 'normal', state: 'running', sources: [], created: 1 }
+
+describe('persisted records', () => {
+  let dir: TestDir
+  let ds: LevelDatastore
+  let quarantine: Quarantine
+
+  beforeEach(async () => {
+    dir = await tempDir()
+    ds = new LevelDatastore(join(dir.path, 'datastore'))
+    await ds.open()
+    quarantine = new Quarantine(ds, logger('test'))
+  })
+  afterEach(async () => {
+    await ds.close()
+    await dir.cleanup()
+  })
+
+  it('checks refuse garbage, wrong types, ids that are not the key, relative paths and a partial file away from its output', () => {
+    assert.throws(() => jsonObject(text('{"fileId":')), { name: 'RecordInvalidError' })
+    assert.throws(() => jsonObject(new Uint8Array([0xff, 0xfe])), { name: 'RecordInvalidError' })
+    assert.throws(() => jsonObject(text('[]')), { name: 'RecordInvalidError' })
+    assert.equal(checkTransferRecord({ ...transfer }, FILE_ID).fileId, FILE_ID)
+    const bad = [
+      { ...transfer, priority: 5 },
+      { ...transfer, state: 'done' },
+      { ...transfer, sources: 'peer' },
+      { ...transfer, fileId: 'zzzz' },
+      { ...transfer, output: 'relative/out.bin' },
+      { ...transfer, output: '/a/out.bin', partialPath: '/b/out.bin.peershare-partial' },
+      { ...transfer, destination: { cwd: 'here' } }
+    ]
+    for (const record of bad) assert.throws(() => checkTransferRecord(record, FILE_ID), { name: 'RecordInvalidError' }, JSON.stringify(record))
+    assert.throws(() => checkTransferRecord({ ...transfer }, 'bafkother'), { name: 'RecordInvalidError' })
+    assert.throws(() => checkFileRecord({ fileId: FILE_ID, sha256: 'xx', size: 1 }, FILE_ID), { name: 'RecordInvalidError' })
+  })
+
+  it('stores skip and quarantine bad records, keeping their bytes and the reason', async () => {
+    const garbage = new Uint8Array([1, 2, 3, 250])
+    await ds.put(new Key(`/peershare/transfers/${FILE_ID}/record`), garbage)
+    await ds.put(new Key(`/peershare/files/${FILE_ID}`), text({ fileId: FILE_ID, size: -1 }))
+    await ds.put(new Key('/peershare/collections/bafkfake'), text('null'))
+    await ds.put(new Key('/peershare/collection-downloads/bafkfake'), text({ collectionId: 'bafkfake', output: 'x', peers: [], priority: 'normal' }))
+    assert.deepEqual(await new TransferStore(ds, quarantine).all(), [])
+    const files = new FileStore({ datastore: ds, blobDir: dir.path, quarantine })
+    assert.deepEqual(await files.list(), [])
+    assert.equal(await files.get(FILE_ID), undefined)
+    const collections = new CollectionStore(ds, quarantine)
+    assert.deepEqual(await collections.list(), [])
+    assert.deepEqual(await collections.downloads(), [])
+    const set = await quarantine.list()
+    assert.deepEqual(set.map(q => q.key).sort(), [
+      '/peershare/collection-downloads/bafkfake',
+      '/peershare/collections/bafkfake',
+      `/peershare/files/${FILE_ID}`,
+      `/peershare/transfers/${FILE_ID}/record`
+    ])
+    assert.deepEqual(new Uint8Array(Buffer.from(set.find(q => q.key.startsWith('/peershare/transfers'))?.value ?? '', 'base64')), garbage)
+    for (const q of set) assert.ok(q.reason.length > 0)
+    // set aside means moved: the old keys are gone
+    assert.equal(await ds.has(new Key(`/peershare/files/${FILE_ID}`)), false)
+  })
+})
