@@ -1,0 +1,168 @@
+/**
+ * How many bytes the provider holds for peers that have not taken them yet: per
+ * session, per peer and for the whole node. A session takes room (`SendLease.acquire`)
+ * before it reads a piece from disk and gives it back as its stream sends it; it
+ * never relies on the stream's drain promise (in @libp2p/utils 7.4 `onDrain()`
+ * resolves at once for ever after the first drain, so writes never waited) nor on
+ * drain events alone: waiters also re-check on a timer. A session whose own bytes
+ * do not move for `stallTimeout` ms is a peer that stopped reading: `PeerNotReadingError`.
+ * (The CVE-2024-32984 pattern: a peer that closes its receive window.)
+ */
+import type { Stream } from '@libp2p/interface'
+import { AbortedError } from '../errors.js'
+
+export interface SendLimits {
+  /** Unsent bytes one session may hold */
+  maxUnsentPerSession: number
+  /** Unsent bytes all sessions of one peer may hold together */
+  maxUnsentPerPeer: number
+  /** Unsent bytes all sessions together may hold */
+  maxUnsentBytes: number
+  /** A session that cannot send its next piece for this long is dropped (ms) */
+  stallTimeout: number
+}
+
+/** Largest piece handed to a stream at once: a chunk is sent in pieces of at most this */
+export const SEND_PIECE_BYTES = 256 * 1024
+/** How often waiting sessions re-check their streams, whatever drain events say (ms) */
+const RECHECK_MS = 50
+
+export class PeerNotReadingError extends Error {
+  static override name = 'PeerNotReadingError'
+  override name = 'PeerNotReadingError'
+}
+
+export interface SendStats {
+  /** unsent bytes of all sessions */
+  unsentBytes: number
+  /** the largest sum over one peer's sessions */
+  maxPeerUnsentBytes: number
+  /** the largest of one session */
+  maxSessionUnsentBytes: number
+}
+
+export class SendBudget {
+  private readonly leases = new Set<SendLease>()
+  private readonly waiters = new Set<() => void>()
+  private timer: ReturnType<typeof setInterval> | undefined
+
+  constructor (readonly limits: SendLimits) {}
+
+  /** A lease for one session's stream; `release` it when the session ends */
+  lease (peer: string, stream: Pick<Stream, 'writeBufferLength' | 'addEventListener' | 'removeEventListener'>): SendLease {
+    const lease = new SendLease(this, peer, stream)
+    this.leases.add(lease)
+    return lease
+  }
+
+  stats (): SendStats {
+    let unsentBytes = 0
+    let maxSessionUnsentBytes = 0
+    const perPeer = new Map<string, number>()
+    for (const lease of this.leases) {
+      const held = lease.held()
+      unsentBytes += held
+      maxSessionUnsentBytes = Math.max(maxSessionUnsentBytes, held)
+      perPeer.set(lease.peer, (perPeer.get(lease.peer) ?? 0) + held)
+    }
+    return { unsentBytes, maxPeerUnsentBytes: Math.max(0, ...perPeer.values()), maxSessionUnsentBytes }
+  }
+
+  /** Whether `lease` may add `bytes` now (a lease holding nothing may always take one piece) */
+  fits (lease: SendLease, bytes: number): boolean {
+    const { maxUnsentPerSession, maxUnsentPerPeer, maxUnsentBytes } = this.limits
+    const own = lease.held()
+    if (own > 0 && own + bytes > maxUnsentPerSession) return false
+    let peer = 0
+    let total = 0
+    for (const other of this.leases) {
+      const held = other.held()
+      total += held
+      if (other.peer === lease.peer) peer += held
+    }
+    return (peer === 0 || peer + bytes <= maxUnsentPerPeer) && (total === 0 || total + bytes <= maxUnsentBytes)
+  }
+
+  forget (lease: SendLease): void {
+    this.leases.delete(lease)
+    this.wakeAll()
+  }
+
+  wakeAll (): void {
+    for (const wake of [...this.waiters]) wake()
+  }
+
+  /** Resolves on the next change or re-check tick, whichever comes first */
+  async changed (signal: AbortSignal): Promise<void> {
+    if (this.timer == null) this.timer = setInterval(() => { this.wakeAll() }, RECHECK_MS)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const done = (): void => { this.waiters.delete(done); signal.removeEventListener('abort', onAbort); resolve() }
+        const onAbort = (): void => { this.waiters.delete(done); reject(new AbortedError('Send aborted')) }
+        if (signal.aborted) { onAbort(); return }
+        this.waiters.add(done)
+        signal.addEventListener('abort', onAbort, { once: true })
+      })
+    } finally {
+      if (this.waiters.size === 0 && this.timer != null) {
+        clearInterval(this.timer)
+        this.timer = undefined
+      }
+    }
+  }
+}
+
+/** One session's share of the budget */
+export class SendLease {
+  /** bytes taken for a piece that is being read and not yet handed to the stream */
+  private reserved = 0
+  private readonly onDrain = (): void => { this.budget.wakeAll() }
+
+  constructor (
+    private readonly budget: SendBudget,
+    readonly peer: string,
+    private readonly stream: Pick<Stream, 'writeBufferLength' | 'addEventListener' | 'removeEventListener'>
+  ) {
+    stream.addEventListener('drain', this.onDrain)
+    stream.addEventListener('idle', this.onDrain)
+  }
+
+  /** Bytes this session holds: reserved plus what its stream has not sent */
+  held (): number {
+    return this.reserved + this.stream.writeBufferLength
+  }
+
+  /**
+   * Waits until `bytes` more fit in every budget, then reserves them. While this
+   * session's own bytes are stuck the wait is limited to `stallTimeout`; waiting for
+   * other sessions to make room is not this peer's fault and has no limit of its own.
+   */
+  async acquire (bytes: number, signal: AbortSignal): Promise<void> {
+    let stuckSince = Date.now()
+    let last = this.stream.writeBufferLength
+    while (!this.budget.fits(this, bytes)) {
+      const own = this.stream.writeBufferLength
+      // the deadline runs only while our own bytes sit there untaken
+      if (own === 0 || own < last) stuckSince = Date.now()
+      last = own
+      if (Date.now() - stuckSince >= this.budget.limits.stallTimeout) {
+        throw new PeerNotReadingError(`Peer took none of ${own} unsent bytes for ${this.budget.limits.stallTimeout} ms`)
+      }
+      await this.budget.changed(signal)
+    }
+    this.reserved += bytes
+  }
+
+  /** The reserved bytes were handed to the stream (or dropped) */
+  sent (bytes: number): void {
+    this.reserved = Math.max(0, this.reserved - bytes)
+    this.budget.wakeAll()
+  }
+
+  release (): void {
+    this.stream.removeEventListener('drain', this.onDrain)
+    this.stream.removeEventListener('idle', this.onDrain)
+    this.reserved = 0
+    this.budget.forget(this)
+  }
+}
