@@ -1,17 +1,22 @@
 /**
  * A provider against downloaders that never read, hold silent sessions, or open and
- * abandon sessions: real nodes on 127.0.0.1, attackers built from the real codecs
- * and framing (raw libp2p peers speaking /peershare/exchange/1.0.0).
+ * abandon sessions, and against a peer flooding the DHTs with provider records: real
+ * nodes on 127.0.0.1, attackers built from the real codecs and framing (raw libp2p
+ * peers speaking /peershare/exchange/1.0.0, and kad-dht's own message codec).
  */
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Libp2p } from '@libp2p/interface'
+import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES, decodeMessage, encodeMessage, parseFileId, type Message } from '@peershare/protocol'
 import { createLibp2p } from 'libp2p'
+import * as Digest from 'multiformats/hashes/digest'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { FramedStream } from '../src/exchange/framed-stream.js'
 import type { PeershareNode } from '../src/index.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
@@ -167,4 +172,66 @@ describe('a provider against hostile downloaders', function () {
       assert.equal(await next(framed), null)
     }
   })
+})
+
+describe('DHT provider records from a flooding peer (raw ADD_PROVIDER against a real node)', function () {
+  this.timeout(60_000)
+  let dir: TestDir
+  let node: PeershareNode
+  const peers: Libp2p[] = []
+  // kad-dht's own message codec (not among the package's exports)
+  let codec: { Message: { encode(m: unknown): Uint8Array, decode(b: Uint8Array | Uint8ArrayList): any } }
+
+  before(async () => {
+    dir = await tempDir()
+    // in process only: the public DHT is a server here so both DHTs' caps are tested
+    node = await startTestNode(join(dir.path, 'dht'), { dhtMode: 'server', dhtRecords: { maxPerPeer: 50, maxTotal: 80 } })
+    codec = await import(new URL('./message/dht.js', import.meta.resolve('@libp2p/kad-dht')).href)
+  })
+  after(async () => {
+    await Promise.all(peers.map(async p => p.stop()))
+    await node?.stop()
+    await dir?.cleanup()
+  })
+
+  /** Sends `count` ADD_PROVIDER messages for random keys on one stream; returns the keys */
+  async function flood (protocol: string, count: number): Promise<{ peer: Libp2p, keys: Uint8Array[] }> {
+    const peer = await rawPeer()
+    peers.push(peer)
+    const stream = await peer.dialProtocol(multiaddr(dialAddress(node)), protocol)
+    const framed = new FramedStream(stream, { maxMessageBytes: 1 << 20, highWaterMark: 1 << 20 })
+    const provider = { id: peer.peerId.toMultihash().bytes, multiaddrs: [multiaddr('/ip4/127.0.0.1/tcp/4001').bytes] }
+    const keys = Array.from({ length: count }, () => Uint8Array.from([0x12, 0x20, ...randomBytes(32)]))
+    for (const key of keys) await framed.write(codec.Message.encode({ type: 'ADD_PROVIDER', key, providers: [provider], closer: [] }))
+    return { peer, keys }
+  }
+
+  async function providersOf (peer: Libp2p, protocol: string, key: Uint8Array): Promise<string[]> {
+    const stream = await peer.dialProtocol(multiaddr(dialAddress(node)), protocol)
+    const framed = new FramedStream(stream, { maxMessageBytes: 1 << 20, highWaterMark: 1 << 20 })
+    await framed.write(codec.Message.encode({ type: 'GET_PROVIDERS', key, providers: [], closer: [] }))
+    const reply = codec.Message.decode(await framed.read({ signal: AbortSignal.timeout(10_000) }) as Uint8ArrayList)
+    await stream.close()
+    return reply.providers.map((p: { id: Uint8Array }) => peerIdFromMultihash(Digest.decode(p.id)).toString())
+  }
+
+  for (const name of ['lan', 'public'] as const) {
+    it(`F2: stores at most maxPerPeer records for one peer and maxTotal in all (${name} DHT)`, async () => {
+      const dht = node.dhts.find(d => d.name === name)!
+      const before = dht.providerRecords().dropped
+      const a = await flood(dht.protocol, 120)
+      await until(() => dht.providerRecords().dropped - before >= 70, 30_000)
+      assert.equal(dht.providerRecords(a.peer.peerId.toString()).peer, 50)
+      if (name === 'lan') {
+        // what was kept is real: the DHT answers with the flooding peer for its first key
+        // (the public DHT leaves out providers with only loopback addresses)
+        assert.deepEqual(await providersOf(a.peer, dht.protocol, a.keys[0]), [a.peer.peerId.toString()])
+        assert.deepEqual(await providersOf(a.peer, dht.protocol, a.keys[119]), [])
+      }
+      const b = await flood(dht.protocol, 120)
+      await until(() => dht.providerRecords().dropped - before >= 70 + 90, 30_000)
+      assert.equal(dht.providerRecords(b.peer.peerId.toString()).peer, 30)
+      assert.equal(dht.providerRecords().total, 80)
+    })
+  }
 })
