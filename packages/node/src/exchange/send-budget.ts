@@ -68,11 +68,14 @@ export class SendBudget {
     return { unsentBytes, maxPeerUnsentBytes: Math.max(0, ...perPeer.values()), maxSessionUnsentBytes }
   }
 
-  /** Whether `lease` may add `bytes` now (a lease holding nothing may always take one piece) */
-  fits (lease: SendLease, bytes: number): boolean {
+  /**
+   * Which budget keeps `lease` from adding `bytes` now, with what that budget holds
+   * (a lease holding nothing may always take one piece); undefined when they fit
+   */
+  blocker (lease: SendLease, bytes: number): { by: 'session' | 'peer' | 'node', held: number } | undefined {
     const { maxUnsentPerSession, maxUnsentPerPeer, maxUnsentBytes } = this.limits
     const own = lease.held()
-    if (own > 0 && own + bytes > maxUnsentPerSession) return false
+    if (own > 0 && own + bytes > maxUnsentPerSession) return { by: 'session', held: own }
     let peer = 0
     let total = 0
     for (const other of this.leases) {
@@ -80,7 +83,9 @@ export class SendBudget {
       total += held
       if (other.peer === lease.peer) peer += held
     }
-    return (peer === 0 || peer + bytes <= maxUnsentPerPeer) && (total === 0 || total + bytes <= maxUnsentBytes)
+    if (peer > 0 && peer + bytes > maxUnsentPerPeer) return { by: 'peer', held: peer }
+    if (total > 0 && total + bytes > maxUnsentBytes) return { by: 'node', held: total }
+    return undefined
   }
 
   forget (lease: SendLease): void {
@@ -134,19 +139,20 @@ export class SendLease {
 
   /**
    * Waits until `bytes` more fit in every budget, then reserves them. While this
-   * session's own bytes are stuck the wait is limited to `stallTimeout`; waiting for
-   * other sessions to make room is not this peer's fault and has no limit of its own.
+   * session's own bytes, or its peer's, sit there untaken the wait is limited to
+   * `stallTimeout`: so all sessions of a peer that stopped reading end together.
+   * Waiting for other peers to make room in the node's budget is not this peer's
+   * fault and has no limit of its own.
    */
   async acquire (bytes: number, signal: AbortSignal): Promise<void> {
     let stuckSince = Date.now()
-    let last = this.stream.writeBufferLength
-    while (!this.budget.fits(this, bytes)) {
-      const own = this.stream.writeBufferLength
-      // the deadline runs only while our own bytes sit there untaken
-      if (own === 0 || own < last) stuckSince = Date.now()
-      last = own
+    let last: { by: string, held: number } | undefined
+    for (let blocked = this.budget.blocker(this, bytes); blocked != null; blocked = this.budget.blocker(this, bytes)) {
+      // progress (fewer bytes held where we wait) or waiting on others restarts the clock
+      if (blocked.by === 'node' || blocked.by !== last?.by || blocked.held < last.held) stuckSince = Date.now()
+      last = blocked
       if (Date.now() - stuckSince >= this.budget.limits.stallTimeout) {
-        throw new PeerNotReadingError(`Peer took none of ${own} unsent bytes for ${this.budget.limits.stallTimeout} ms`)
+        throw new PeerNotReadingError(`Peer took none of ${blocked.held} unsent bytes (${blocked.by}) for ${this.budget.limits.stallTimeout} ms`)
       }
       await this.budget.changed(signal)
     }
