@@ -22,8 +22,6 @@ export interface SendLimits {
   stallTimeout: number
 }
 
-/** Largest piece handed to a stream at once: a chunk is sent in pieces of at most this */
-export const SEND_PIECE_BYTES = 256 * 1024
 /** How often waiting sessions re-check their streams, whatever drain events say (ms) */
 const RECHECK_MS = 50
 
@@ -41,6 +39,9 @@ export interface SendStats {
   maxSessionUnsentBytes: number
 }
 
+/** What keeps a lease waiting: a budget, what it holds, and when the peer last took a byte of it */
+export interface Blocked { by: 'session' | 'peer' | 'node', held: number, progressAt: number }
+
 export class SendBudget {
   private readonly leases = new Set<SendLease>()
   private readonly waiters = new Set<() => void>()
@@ -49,7 +50,7 @@ export class SendBudget {
   constructor (readonly limits: SendLimits) {}
 
   /** A lease for one session's stream; `release` it when the session ends */
-  lease (peer: string, stream: Pick<Stream, 'writeBufferLength' | 'addEventListener' | 'removeEventListener'>): SendLease {
+  lease (peer: string, stream: Pick<Stream, 'writeBufferLength' | 'status' | 'addEventListener' | 'removeEventListener'>): SendLease {
     const lease = new SendLease(this, peer, stream)
     this.leases.add(lease)
     return lease
@@ -72,19 +73,25 @@ export class SendBudget {
    * Which budget keeps `lease` from adding `bytes` now, with what that budget holds
    * (a lease holding nothing may always take one piece); undefined when they fit
    */
-  blocker (lease: SendLease, bytes: number): { by: 'session' | 'peer' | 'node', held: number } | undefined {
+  blocker (lease: SendLease, bytes: number): Blocked | undefined {
     const { maxUnsentPerSession, maxUnsentPerPeer, maxUnsentBytes } = this.limits
+    const now = Date.now()
+    lease.observe(now)
     const own = lease.held()
-    if (own > 0 && own + bytes > maxUnsentPerSession) return { by: 'session', held: own }
+    if (own > 0 && own + bytes > maxUnsentPerSession) return { by: 'session', held: own, progressAt: lease.progressAt }
     let peer = 0
     let total = 0
+    let peerProgressAt = 0
     for (const other of this.leases) {
       const held = other.held()
       total += held
-      if (other.peer === lease.peer) peer += held
+      if (other.peer !== lease.peer) continue
+      peer += held
+      other.observe(now)
+      peerProgressAt = Math.max(peerProgressAt, other.progressAt)
     }
-    if (peer > 0 && peer + bytes > maxUnsentPerPeer) return { by: 'peer', held: peer }
-    if (total > 0 && total + bytes > maxUnsentBytes) return { by: 'node', held: total }
+    if (peer > 0 && peer + bytes > maxUnsentPerPeer) return { by: 'peer', held: peer, progressAt: peerProgressAt }
+    if (total > 0 && total + bytes > maxUnsentBytes) return { by: 'node', held: total, progressAt: now }
     return undefined
   }
 
@@ -121,15 +128,25 @@ export class SendBudget {
 export class SendLease {
   /** bytes taken for a piece that is being read and not yet handed to the stream */
   private reserved = 0
+  /** when the peer last took bytes of this stream (its write buffer shrank while open) */
+  progressAt = Date.now()
+  private lastBuffered = 0
   private readonly onDrain = (): void => { this.budget.wakeAll() }
 
   constructor (
     private readonly budget: SendBudget,
     readonly peer: string,
-    private readonly stream: Pick<Stream, 'writeBufferLength' | 'addEventListener' | 'removeEventListener'>
+    private readonly stream: Pick<Stream, 'writeBufferLength' | 'status' | 'addEventListener' | 'removeEventListener'>
   ) {
     stream.addEventListener('drain', this.onDrain)
     stream.addEventListener('idle', this.onDrain)
+  }
+
+  /** Notes progress: the stream's buffer shrank while it is open (an abort empties it too) */
+  observe (now: number): void {
+    const buffered = this.stream.writeBufferLength
+    if (buffered < this.lastBuffered && this.stream.status === 'open') this.progressAt = now
+    this.lastBuffered = buffered
   }
 
   /** Bytes this session holds: reserved plus what its stream has not sent */
@@ -142,16 +159,18 @@ export class SendLease {
    * session's own bytes, or its peer's, sit there untaken the wait is limited to
    * `stallTimeout`: so all sessions of a peer that stopped reading end together.
    * Waiting for other peers to make room in the node's budget is not this peer's
-   * fault and has no limit of its own.
+   * fault: it is limited only to twice that (their stuck sessions end before).
    */
   async acquire (bytes: number, signal: AbortSignal): Promise<void> {
-    let stuckSince = Date.now()
-    let last: { by: string, held: number } | undefined
+    const started = Date.now()
+    let waitingSince = started
+    const { stallTimeout } = this.budget.limits
     for (let blocked = this.budget.blocker(this, bytes); blocked != null; blocked = this.budget.blocker(this, bytes)) {
-      // progress (fewer bytes held where we wait) or waiting on others restarts the clock
-      if (blocked.by === 'node' || blocked.by !== last?.by || blocked.held < last.held) stuckSince = Date.now()
-      last = blocked
-      if (Date.now() - stuckSince >= this.budget.limits.stallTimeout) {
+      // waiting on other peers restarts the clock; otherwise it runs from the peer's last progress
+      if (blocked.by === 'node') waitingSince = Date.now()
+      const stuckSince = Math.max(waitingSince, blocked.progressAt)
+      // other peers' stuck sessions end within stallTimeout: a wait twice that long is hopeless
+      if (Date.now() - stuckSince >= stallTimeout || Date.now() - started >= 2 * stallTimeout) {
         throw new PeerNotReadingError(`Peer took none of ${blocked.held} unsent bytes (${blocked.by}) for ${this.budget.limits.stallTimeout} ms`)
       }
       await this.budget.changed(signal)
@@ -162,6 +181,8 @@ export class SendLease {
   /** The reserved bytes were handed to the stream (or dropped) */
   sent (bytes: number): void {
     this.reserved = Math.max(0, this.reserved - bytes)
+    // what we just added is not the peer's doing: measure its progress from here
+    this.lastBuffered = this.stream.writeBufferLength
     this.budget.wakeAll()
   }
 
