@@ -151,7 +151,10 @@ class ChunkServer {
         if (!this.paused && (this.queue.length > 0 || this.writing)) continue
         throw new SessionFailure('bad-request', `Idle for ${sessionIdleTimeout} ms`)
       }
-      if (msg == null || msg.type === 'complete') return
+      if (msg == null || msg.type === 'complete') {
+        this.controls.entry.closed = true
+        return
+      }
       this.handle(msg)
     }
   }

@@ -14,7 +14,7 @@ export interface AdmissionLimits {
   maxSessionsPerPeer: number
   /** A session with nothing queued or being sent for this long may be evicted to make room (ms) */
   idleEvictAfter: number
-  /** Abandoned sessions (ended or evicted without ever asking for a chunk) a peer may pile up before it is refused */
+  /** Abandoned sessions (timed out, evicted or reset without ever asking for a chunk) a peer may pile up before it is refused */
   maxAbandoned: number
   /** How long such a peer's new sessions are refused (ms) */
   abandonPenalty: number
@@ -29,6 +29,8 @@ export const MAX_TRACKED_PEERS = 10_000
 export class SessionEntry {
   /** asked for a chunk at least once */
   useful = false
+  /** the peer ended it itself (Complete, or a clean end of stream): not abandoned */
+  closed = false
   /** has chunks queued or one being sent */
   busy = false
   lastActive: number
@@ -71,9 +73,14 @@ export class SessionAdmission {
     return { admitted, evicted }
   }
 
-  /** The session ended (or was evicted); one that never asked for a chunk counts against its peer */
+  /**
+   * The session ended (or was evicted). One that never asked for a chunk and was not
+   * closed by its peer (timed out, evicted, reset) counts against the peer; a downloader
+   * that closes a session it turned out not to need (a second session to a source it
+   * already has) is not penalised.
+   */
   end (entry: SessionEntry): void {
-    if (!this.sessions.delete(entry) || entry.useful) return
+    if (!this.sessions.delete(entry) || entry.useful || entry.closed) return
     const now = this.now()
     const record = this.decayed(entry.peer, now)
     record.abandoned += 1
