@@ -47,16 +47,19 @@ describe('session admission (policy, fake time)', () => {
   })
 
   it('refuses a peer that abandons more than maxAbandoned sessions, forgives it after the penalty, and forgets faded peers', () => {
-    for (let i = 0; i < 4; i++) policy.end(admitted(policy.admit('a', () => {})))
+    // closed by the peer: not abandoned
+    for (let i = 0; i < 6; i++) policy.end(admitted(policy.admit('a', () => {})))
+    assert.ok('admitted' in policy.admit('a', () => {}))
+    for (let i = 0; i < 4; i++) policy.end(admitted(policy.admit('a', () => {})), true)
     assert.ok('refused' in policy.admit('a', () => {}))
     const useful = admitted(policy.admit('b', () => {}))
     useful.useful = true
     policy.end(useful)
     now += LIMITS.abandonPenalty
-    policy.end(admitted(policy.admit('a', () => {})))
+    policy.end(admitted(policy.admit('a', () => {})), true)
     // with time every count fades and the peer map empties
     now += 20 * ABANDON_HALF_LIFE_MS
-    policy.end(admitted(policy.admit('c', () => {})))
+    policy.end(admitted(policy.admit('c', () => {})), true)
     assert.equal(policy.trackedPeers, 1)
   })
 })

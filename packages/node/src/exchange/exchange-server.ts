@@ -61,7 +61,7 @@ export class ExchangeServer {
     const framed = new FramedStream(stream, { maxMessageBytes: MAX_DOWNLOADER_MESSAGE_BYTES, highWaterMark: limits.readHighWaterMark })
     const controller = new AbortController()
     const admission = this.admission.admit(peer.toString(), () => {
-      controller.abort(new SessionFailure('busy', 'Evicted: idle while other peers wait'))
+      controller.abort(new SessionFailure('busy', 'Evicted: idle while other peers wait', true))
     })
     if ('refused' in admission) {
       await this.fail(framed, new SessionFailure('busy', admission.refused))
@@ -71,17 +71,19 @@ export class ExchangeServer {
     const entry = admission.admitted
     const lease = this.budget.lease(peer.toString(), stream)
     this.sessions.set(controller, stream)
+    let silent = false
     try {
       await serveSession(this.components, { lease, entry }, framed, peer, controller.signal)
       await framed.close({ signal: AbortSignal.timeout(limits.requestTimeout) }).catch(() => framed.abort(new Error('close timed out')))
     } catch (err: any) {
       // an eviction aborts the session: tell the peer why rather than how it stopped
       const cause = controller.signal.reason instanceof SessionFailure ? controller.signal.reason : err
+      silent = cause instanceof SessionFailure && cause.silent
       log('exchange session with %s ended: %s', stream.id, cause.message)
       await this.fail(framed, cause)
     } finally {
       lease.release()
-      this.admission.end(entry)
+      this.admission.end(entry, silent)
       this.sessions.delete(controller)
     }
   }

@@ -45,7 +45,8 @@ const OFFER_PIECE_BYTES = 1024 * 1024
 export class SessionFailure extends Error {
   static override name = 'SessionFailure'
   override name = 'SessionFailure'
-  constructor (readonly failure: FailureCode, message: string) { super(message) }
+  /** `silent`: we gave up waiting for the peer (it counts as abandoning the session) */
+  constructor (readonly failure: FailureCode, message: string, readonly silent = false) { super(message) }
 }
 
 export async function serveSession (components: ServeSessionComponents, controls: SessionControls, framed: FramedStream, peer: PeerId, signal: AbortSignal): Promise<void> {
@@ -88,7 +89,7 @@ async function sendOffer (framed: FramedStream, lease: SendLease, offer: Uint8Ar
 /** Reads one message, or null on clean end of stream; fails after `timeout` ms */
 async function readMessage (framed: FramedStream, timeout: number, signal: AbortSignal): Promise<Message | null> {
   const msg = await readOrTimeout(framed, timeout, signal)
-  if (msg === TIMED_OUT) throw new SessionFailure('bad-request', `No message within ${timeout} ms`)
+  if (msg === TIMED_OUT) throw new SessionFailure('bad-request', `No message within ${timeout} ms`, true)
   return msg
 }
 
@@ -149,12 +150,9 @@ class ChunkServer {
       if (msg === TIMED_OUT) {
         // a downloader receiving chunks need not talk; one with nothing queued must
         if (!this.paused && (this.queue.length > 0 || this.writing)) continue
-        throw new SessionFailure('bad-request', `Idle for ${sessionIdleTimeout} ms`)
+        throw new SessionFailure('bad-request', `Idle for ${sessionIdleTimeout} ms`, true)
       }
-      if (msg == null || msg.type === 'complete') {
-        this.controls.entry.closed = true
-        return
-      }
+      if (msg == null || msg.type === 'complete') return
       this.handle(msg)
     }
   }

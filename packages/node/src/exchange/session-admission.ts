@@ -14,7 +14,7 @@ export interface AdmissionLimits {
   maxSessionsPerPeer: number
   /** A session with nothing queued or being sent for this long may be evicted to make room (ms) */
   idleEvictAfter: number
-  /** Abandoned sessions (timed out, evicted or reset without ever asking for a chunk) a peer may pile up before it is refused */
+  /** Abandoned sessions (given up on as silent, or evicted, without ever asking for a chunk) a peer may pile up before it is refused */
   maxAbandoned: number
   /** How long such a peer's new sessions are refused (ms) */
   abandonPenalty: number
@@ -29,8 +29,6 @@ export const MAX_TRACKED_PEERS = 10_000
 export class SessionEntry {
   /** asked for a chunk at least once */
   useful = false
-  /** the peer ended it itself (Complete, or a clean end of stream): not abandoned */
-  closed = false
   /** has chunks queued or one being sent */
   busy = false
   lastActive: number
@@ -67,20 +65,20 @@ export class SessionAdmission {
       evicted = this.oldestIdle(now, this.busiestPeer(now))
       if (evicted == null) return { refused: 'Too many sessions' }
     }
-    if (evicted != null) this.end(evicted)
+    if (evicted != null) this.end(evicted, true)
     const admitted = new SessionEntry(peer, now, evict)
     this.sessions.add(admitted)
     return { admitted, evicted }
   }
 
   /**
-   * The session ended (or was evicted). One that never asked for a chunk and was not
-   * closed by its peer (timed out, evicted, reset) counts against the peer; a downloader
-   * that closes a session it turned out not to need (a second session to a source it
-   * already has) is not penalised.
+   * The session ended. `abandoned`: we gave up on it, the peer silent (no Want in
+   * time, idle, evicted); if it never asked for a chunk that counts against the peer.
+   * A session the peer closes or resets itself frees everything at once and is not
+   * counted: downloads do that to sessions they turn out not to need.
    */
-  end (entry: SessionEntry): void {
-    if (!this.sessions.delete(entry) || entry.useful || entry.closed) return
+  end (entry: SessionEntry, abandoned = false): void {
+    if (!this.sessions.delete(entry) || entry.useful || !abandoned) return
     const now = this.now()
     const record = this.decayed(entry.peer, now)
     record.abandoned += 1
