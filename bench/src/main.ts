@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the scenarios chosen with --scenario, in order (see options.ts):
  * cli (scenario-cli.ts), single (scenario-single.ts), swarm (scenario-swarm.ts),
- * multi (scenario-multi.ts) and helia (scenario-helia.ts). Every figure is measured on 127.0.0.1 with worker
+ * multi (scenario-multi.ts), helia (scenario-helia.ts) and attack (scenario-attack.ts). Every figure is measured on 127.0.0.1 with worker
  * processes; benchmarks print figures and never assert timing.
  */
 import { rmSync } from 'node:fs'
@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { type BenchContext, mergeNodeInit } from './context.js'
 import { type Options, parseOptions, type Scenario } from './options.js'
 import { killAll } from './processes.js'
+import { runAttack } from './scenario-attack.js'
 import { runCli } from './scenario-cli.js'
 import { runHelia } from './scenario-helia.js'
 import { runMulti } from './scenario-multi.js'
@@ -21,7 +22,8 @@ const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   single: runSingle,
   swarm: runSwarm,
   multi: runMulti,
-  helia: runHelia
+  helia: runHelia,
+  attack: runAttack
 }
 
 async function main (): Promise<void> {

@@ -8,7 +8,7 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia'] as const
+export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -18,6 +18,8 @@ const USAGE = `usage: npm run bench -- [options]
                      swarm   DHT index: N nodes, time to provide and to find providers
                      multi   transfer engine: 1, 2, 4, 8 rate-limited sources vs ideal
                      helia   the same file by Helia bitswap, 1 and 2 providers
+                     attack  a provider against never-reading streams (1 and 8
+                             connections x 32) and 10 peers of silent sessions
   --runs N         runs per measurement (default 2; swarm runs once)
   --dir PATH       where temporary files go (default bench/.data)
   --node-init JSON extra PeershareNode.create() settings for the peershare nodes of

@@ -84,6 +84,12 @@ export class Worker {
     return (await this.next('usage', deadline)).cpuMs ?? 0
   }
 
+  /** A peershare worker's RSS, peak RSS (since the last `reset`) and exchange server stats */
+  async probe (deadline: number, reset = false): Promise<Extract<BenchMessage, { type: 'probe' }>> {
+    this.send({ type: 'probe', reset })
+    return this.next('probe', deadline)
+  }
+
   /** Asks the worker to stop; kills it if it has not exited within `graceMs` */
   async stop (graceMs = 5000): Promise<void> {
     if (this.exited != null) return

@@ -17,6 +17,8 @@ export type BenchMessage =
   | { type: 'swarm', result: SwarmResult }
   /** parent asks (no cpuMs), worker answers: CPU time of its transfer phase */
   | { type: 'usage', cpuMs?: number }
+  /** parent asks (`reset`: start a new peak), a peershare worker answers: its RSS, peak RSS, exchange server stats */
+  | { type: 'probe', reset?: boolean, rss?: number, peakRss?: number, exchange?: { sessions: number, unsentBytes: number, maxPeerUnsentBytes: number, maxSessionUnsentBytes: number } }
   | { type: 'stop' }
   | { type: 'error', message: string, name?: string }
 

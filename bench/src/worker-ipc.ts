@@ -10,6 +10,13 @@ import { type BenchMessage, now } from './protocol.js'
 const inbox: BenchMessage[] = []
 let waiter: ((msg: BenchMessage) => void) | undefined
 
+let prober: ((reset: boolean) => Omit<Extract<BenchMessage, { type: 'probe' }>, 'type'>) | undefined
+
+/** What the worker answers to 'probe' (answered here even while it waits for something else) */
+export function onProbe (fn: typeof prober): void {
+  prober = fn
+}
+
 export function send (msg: BenchMessage): void {
   process.send?.(msg)
 }
@@ -31,6 +38,10 @@ export function runWorker (main: (args: string[]) => Promise<void>): void {
     // answered here so that a worker busy waiting for something else still replies
     if (msg.type === 'usage') {
       send({ type: 'usage', cpuMs: phase.cpuMs() })
+      return
+    }
+    if (msg.type === 'probe') {
+      send({ type: 'probe', ...prober?.(msg.reset === true) })
       return
     }
     const w = waiter
@@ -66,6 +77,11 @@ export class RssSampler {
   sample (): void {
     const rss = process.memoryUsage.rss()
     if (rss > this.peak) this.peak = rss
+  }
+
+  /** Starts a new peak from the current RSS */
+  reset (): void {
+    this.peak = process.memoryUsage.rss()
   }
 
   stop (): number {

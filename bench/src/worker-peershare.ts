@@ -6,7 +6,7 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { PeershareNode } from '@peershare/node'
-import { phase, RssSampler, now, receive, runWorker, send } from './worker-ipc.js'
+import { onProbe, phase, RssSampler, now, receive, runWorker, send } from './worker-ipc.js'
 
 const rss = new RssSampler()
 
@@ -15,6 +15,11 @@ runWorker(async ([role, repo, file]) => {
   const extra = JSON.parse(process.env.BENCH_NODE_INIT ?? '{}')
   const node = await PeershareNode.create({ ...extra, repo, listen: ['/ip4/127.0.0.1/tcp/0'] })
   await node.start()
+  onProbe(reset => {
+    if (reset) rss.reset()
+    rss.sample()
+    return { rss: process.memoryUsage.rss(), peakRss: rss.peak, exchange: node.exchange.stats() }
+  })
   try {
     if (role === 'sharer') {
       const record = await node.share(file)

@@ -17,6 +17,20 @@ export interface ExchangeLimits {
   maxInboundStreamsPerConnection: number
   /** Exchange sessions served at once, over all peers */
   maxSessions: number
+  /** Exchange sessions one peer may hold at once */
+  maxSessionsPerPeer: number
+  /** At a session cap, a session with nothing queued or being sent for this long may be evicted (ms) */
+  idleEvictAfter: number
+  /** Sessions a peer may open and abandon (never asking for a chunk) before its new ones are refused; fades with a 60 s half-life */
+  maxAbandoned: number
+  /** How long a peer over `maxAbandoned` is refused (ms) */
+  abandonPenalty: number
+  /** Bytes one session may have written and not yet sent (the peer has not taken them) */
+  maxUnsentPerSession: number
+  /** The same, summed over one peer's sessions */
+  maxUnsentPerPeer: number
+  /** The same, summed over all sessions */
+  maxUnsentBytes: number
   /** Chunks one session may have queued with us at once */
   maxQueuedChunks: number
   /** A session with nothing queued and no message for this long is closed (ms) */
@@ -42,8 +56,11 @@ export interface NodeConfig {
   limits: BandwidthLimits
   /** Exchange protocol limits */
   exchange: ExchangeLimits
-  /** Yamux stream window (bytes) and the read buffer that must exceed it */
-  muxer: { streamWindowBytes: number, maxReadBufferBytes: number, maxStreamsPerConnection: number }
+  /**
+   * Yamux stream window (bytes) and the read buffer that must exceed it; a stream's
+   * unsent bytes beyond `maxWriteBufferBytes` abort it (the exchange keeps below it)
+   */
+  muxer: { streamWindowBytes: number, maxReadBufferBytes: number, maxWriteBufferBytes: number, maxStreamsPerConnection: number }
   /** Multiaddrs (with /p2p/<peer id>) of peers to join the swarm through */
   bootstrap: string[]
   /** Find peers on the local network by multicast DNS (the daemon turns it on) */
@@ -61,6 +78,11 @@ export interface NodeConfig {
    * once (sharing a folder queues one per file)
    */
   provide: { recordTtl: number, refreshInterval: number, checkInterval: number, concurrency: number }
+  /**
+   * Provider records of other peers each DHT (LAN, public) stores for them as a DHT
+   * server: at most `maxPerPeer` for one peer and `maxTotal` in all; more are dropped
+   */
+  dhtRecords: { maxPerPeer: number, maxTotal: number }
   /** Peers from the persisted peer store dialled at start, so a restart rejoins without bootstrap */
   reconnectPeers: number
   /** Dial peers discovered (mDNS, bootstrap) while we have fewer connections than this */
@@ -92,6 +114,13 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   exchange: Object.freeze({
     maxInboundStreamsPerConnection: 32,
     maxSessions: 256,
+    maxSessionsPerPeer: 32,
+    idleEvictAfter: 5_000,
+    maxAbandoned: 32,
+    abandonPenalty: 60_000,
+    maxUnsentPerSession: 4 * 1024 * 1024,
+    maxUnsentPerPeer: 16 * 1024 * 1024,
+    maxUnsentBytes: 64 * 1024 * 1024,
     maxQueuedChunks: MAX_OUTSTANDING_CHUNKS,
     sessionIdleTimeout: 60_000,
     requestTimeout: 30_000,
@@ -100,6 +129,7 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   muxer: Object.freeze({
     streamWindowBytes: 16 * 1024 * 1024,
     maxReadBufferBytes: 20 * 1024 * 1024,
+    maxWriteBufferBytes: 8 * 1024 * 1024,
     maxStreamsPerConnection: 256
   }),
   bootstrap: Object.freeze([]) as unknown as string[],
@@ -108,6 +138,7 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   dhtProtocol: '/peershare/kad/1.0.0',
   lanDhtProtocol: '/peershare/lan/kad/1.0.0',
   provide: Object.freeze({ recordTtl: 24 * 60 * 60 * 1000, refreshInterval: 22 * 60 * 60 * 1000, checkInterval: 60 * 60 * 1000, concurrency: 4 }),
+  dhtRecords: Object.freeze({ maxPerPeer: 10_000, maxTotal: 200_000 }),
   reconnectPeers: 16,
   minConnections: 16,
   maxConnections: 300,
@@ -117,13 +148,14 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   lookupTimeout: 30_000
 })
 
-export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'transfer' | 'limits'>> & {
+export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits'>> & {
   transfer?: Partial<TransferSettings>
   /** bytes per second, or text with units such as "8MiB" (config file) */
   limits?: Partial<Record<keyof BandwidthLimits, number | string>>
   exchange?: Partial<ExchangeLimits>
   muxer?: Partial<NodeConfig['muxer']>
   provide?: Partial<NodeConfig['provide']>
+  dhtRecords?: Partial<NodeConfig['dhtRecords']>
 }
 
 export function resolveConfig (init: NodeInit = {}): NodeConfig {
@@ -134,6 +166,7 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     listen: init.listen ?? [...DEFAULTS.listen],
     bootstrap: [...new Set(init.bootstrap ?? [])],
     provide: { ...DEFAULTS.provide, ...definedEntries(init.provide) },
+    dhtRecords: { ...DEFAULTS.dhtRecords, ...definedEntries(init.dhtRecords) },
     transfer: { ...DEFAULTS.transfer, ...definedEntries(init.transfer) },
     limits: resolveLimits(init.limits),
     exchange: { ...DEFAULTS.exchange, ...definedEntries(init.exchange) },
@@ -155,6 +188,8 @@ function validateConfig (config: NodeConfig): NodeConfig {
   const fail = (why: string): never => { throw new ConfigError(`Invalid setting: ${why}`) }
   if (!isValidChunkSize(config.chunkSize)) fail(`chunkSize ${config.chunkSize} is not a power of two from 16 KiB to 4 MiB`)
   if (config.muxer.maxReadBufferBytes <= config.muxer.streamWindowBytes) fail('muxer.maxReadBufferBytes must exceed muxer.streamWindowBytes')
+  // the exchange keeps a stream's unsent bytes within maxUnsentPerSession; yamux aborts past its own limit
+  if (config.muxer.maxWriteBufferBytes <= config.exchange.maxUnsentPerSession) fail('muxer.maxWriteBufferBytes must exceed exchange.maxUnsentPerSession')
   if (config.exchange.maxQueuedChunks < MAX_OUTSTANDING_CHUNKS) fail(`exchange.maxQueuedChunks below the protocol minimum ${MAX_OUTSTANDING_CHUNKS}`)
   for (const [name, value] of Object.entries(config.limits)) {
     if (!Number.isFinite(value) || value < 0) fail(`limits.${name} must be 0 (unlimited) or a positive rate`)
@@ -167,6 +202,9 @@ function validateConfig (config: NodeConfig): NodeConfig {
   for (const addr of config.bootstrap) {
     const problem = peerAddressProblem(addr)
     if (problem != null) fail(`bootstrap address ${addr} ${problem} (from --bootstrap, PEERSHARE_BOOTSTRAP or config.json)`)
+  }
+  for (const [name, value] of Object.entries(config.dhtRecords)) {
+    if (!Number.isInteger(value) || value < 0) fail(`dhtRecords.${name} must be a whole number`)
   }
   for (const [name, value] of Object.entries({ ...config.transfer, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)

@@ -17,7 +17,7 @@ import { autoNAT } from '@libp2p/autonat'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
-import type { PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
+import type { ComponentLogger, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
 import { type KadDHT, type KadDHTInit, kadDHT, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -25,6 +25,7 @@ import { webRTCDirect } from '@libp2p/webrtc'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import type { NodeConfig } from './config.js'
+import { ProviderRecordCap } from './index/provider-cap.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -37,7 +38,8 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config }: 
   const peerDiscovery = []
   if (config.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: config.bootstrap }))
   if (config.mdns) peerDiscovery.push(mdns())
-  return createLibp2p({
+  const caps: ProviderRecordCap[] = []
+  const node = await createLibp2p({
     privateKey,
     datastore,
     start: false,
@@ -56,7 +58,7 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config }: 
       // the connection monitor pings too: leave room for `peershare peers` to measure latency
       ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),
       autoNAT: autoNAT(),
-      dht: kadDHT({
+      dht: cappedDht(config, caps, {
         ...dhtSettings(config),
         protocol: config.dhtProtocol,
         // undefined: kad-dht starts as a client and turns server once reachable publicly
@@ -64,7 +66,7 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config }: 
         // as Kubo's WAN DHT: a private address is no use to a peer elsewhere on the internet
         peerInfoMapper: removePrivateAddressesMapper
       }),
-      lanDht: kadDHT({
+      lanDht: cappedDht(config, caps, {
         ...dhtSettings(config),
         protocol: config.lanDhtProtocol,
         // a private or loopback address is dialable by the peers that see it
@@ -78,6 +80,30 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config }: 
       pubsub: gossipsub()
     }
   })
+  // count the records already stored before either DHT can add more
+  await Promise.all(caps.map(async cap => cap.load()))
+  return node
+}
+
+/** Provider records each DHT stores for other peers, and how many it dropped at its caps */
+const recordCaps = new WeakMap<KadDHT, ProviderRecordCap>()
+
+/**
+ * kad-dht with a capped store for other peers' provider records: the DHT gets the
+ * node's datastore wrapped in `ProviderRecordCap` (kad-dht has no cap of its own)
+ */
+function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTInit): (components: { datastore: Datastore, peerId: PeerId, logger: ComponentLogger }) => KadDHT {
+  const factory = kadDHT(init) as (components: unknown) => KadDHT
+  const prefix = init.datastorePrefix ?? '/dht'
+  return components => {
+    const cap = new ProviderRecordCap(components.datastore, prefix, config.dhtRecords, components.peerId,
+      components.logger.forComponent(`peershare:node:dht${prefix === '/dht' ? '' : ':lan'}:records`))
+    caps.push(cap)
+    // everything else of libp2p's components stays as it is (they are read through the prototype)
+    const dht = factory(Object.create(components, { datastore: { value: cap } }))
+    recordCaps.set(dht, cap)
+    return dht
+  }
 }
 
 /** What both DHTs share: provider record lifetimes and republishing */
@@ -100,6 +126,8 @@ export interface NamedDht {
   dht: KadDHT
   /** peers in its routing table */
   routingTableSize(): number
+  /** provider records of other peers it stores, and how many it dropped at its caps */
+  providerRecords(peer?: string): { total: number, peer: number, dropped: number }
 }
 
 /** The LAN DHT first: on one machine or a LAN it is the one that answers */
@@ -113,7 +141,13 @@ export function nodeDhts (libp2p: PeershareLibp2p, config: Pick<NodeConfig, 'dht
 function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht {
   // kad-dht's implementation exposes its routing table; its interface type does not
   const table = (dht as unknown as { routingTable?: { size?: number } }).routingTable
-  return { name, protocol, dht, routingTableSize: () => typeof table?.size === 'number' ? table.size : 0 }
+  return {
+    name,
+    protocol,
+    dht,
+    routingTableSize: () => typeof table?.size === 'number' ? table.size : 0,
+    providerRecords: peer => recordCaps.get(dht)?.stats(peer) ?? { total: 0, peer: 0, dropped: 0 }
+  }
 }
 
 /** yamux with peershare's explicit limits (also what benchmarks compare against) */
@@ -123,7 +157,9 @@ export function peershareMuxer (muxer: NodeConfig['muxer']): () => StreamMuxerFa
     maxOutboundStreams: muxer.maxStreamsPerConnection,
     streamOptions: {
       maxStreamWindowSize: muxer.streamWindowBytes,
-      maxReadBufferLength: muxer.maxReadBufferBytes
+      maxReadBufferLength: muxer.maxReadBufferBytes,
+      // yamux's default is unbounded (the CVE-2024-32984 pattern); past it the stream is aborted
+      maxWriteBufferLength: muxer.maxWriteBufferBytes
     }
   })
 }

@@ -4,13 +4,15 @@
  * peer as a Failure message when the stream still works, then the stream is closed;
  * nothing a peer sends can take the node down.
  */
-import type { Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, Logger, Stream } from '@libp2p/interface'
 import { EXCHANGE_PROTOCOL, MAX_DOWNLOADER_MESSAGE_BYTES, ProtocolError, encodeMessage } from '@peershare/protocol'
 import type { ExchangeLimits } from '../config.js'
 import type { Bandwidth } from '../limits/bandwidth.js'
 import type { ServableFiles } from './servable.js'
 import { FramedStream } from './framed-stream.js'
 import { SessionFailure, serveSession } from './serve-session.js'
+import { PeerNotReadingError, SendBudget, type SendStats } from './send-budget.js'
+import { SessionAdmission } from './session-admission.js'
 
 export interface ExchangeServerComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle'>
@@ -23,13 +25,18 @@ export interface ExchangeServerComponents {
 export class ExchangeServer {
   private readonly components: ExchangeServerComponents
   private readonly sessions = new Map<AbortController, Stream>()
+  private readonly budget: SendBudget
+  private readonly admission: SessionAdmission
 
   constructor (components: ExchangeServerComponents) {
     this.components = components
+    const { limits } = components
+    this.budget = new SendBudget({ ...limits, stallTimeout: limits.requestTimeout })
+    this.admission = new SessionAdmission(limits)
   }
 
   async start (): Promise<void> {
-    await this.components.libp2p.handle(EXCHANGE_PROTOCOL, async (stream, connection) => this.onStream(stream, connection.remotePeer), {
+    await this.components.libp2p.handle(EXCHANGE_PROTOCOL, async (stream, connection) => this.onStream(stream, connection), {
       maxInboundStreams: this.components.limits.maxInboundStreamsPerConnection
     })
   }
@@ -40,31 +47,43 @@ export class ExchangeServer {
   }
 
   /**
-   * Sessions being served, and the bytes written to them that the muxer has not yet
-   * sent: what a peer that stops reading makes us hold (bounded by backpressure).
+   * Sessions being served, and the bytes read for them that the peer has not taken
+   * yet (reserved, or in the stream's write buffer): what a peer that stops reading
+   * makes us hold, bounded by `maxUnsentPerSession`, `maxUnsentPerPeer`, `maxUnsentBytes`.
    */
-  stats (): { sessions: number, unsentBytes: number } {
-    let unsentBytes = 0
-    for (const stream of this.sessions.values()) unsentBytes += stream.writeBufferLength
-    return { sessions: this.sessions.size, unsentBytes }
+  stats (): { sessions: number } & SendStats {
+    return { sessions: this.sessions.size, ...this.budget.stats() }
   }
 
-  private async onStream (stream: Stream, peer: PeerId): Promise<void> {
+  private async onStream (stream: Stream, connection: Pick<Connection, 'remotePeer'>): Promise<void> {
     const { limits, log } = this.components
+    const peer = connection.remotePeer
     const framed = new FramedStream(stream, { maxMessageBytes: MAX_DOWNLOADER_MESSAGE_BYTES, highWaterMark: limits.readHighWaterMark })
-    if (this.sessions.size >= limits.maxSessions) {
-      await this.fail(framed, new SessionFailure('busy', 'Too many sessions'))
+    const controller = new AbortController()
+    const admission = this.admission.admit(peer.toString(), () => {
+      controller.abort(new SessionFailure('busy', 'Evicted: idle while other peers wait', true))
+    })
+    if ('refused' in admission) {
+      await this.fail(framed, new SessionFailure('busy', admission.refused))
       return
     }
-    const controller = new AbortController()
+    admission.evicted?.evict()
+    const entry = admission.admitted
+    const lease = this.budget.lease(peer.toString(), stream)
     this.sessions.set(controller, stream)
+    let silent = false
     try {
-      await serveSession(this.components, framed, peer, controller.signal)
+      await serveSession(this.components, { lease, entry }, framed, peer, controller.signal)
       await framed.close({ signal: AbortSignal.timeout(limits.requestTimeout) }).catch(() => framed.abort(new Error('close timed out')))
     } catch (err: any) {
-      log('exchange session with %s ended: %s', stream.id, err.message)
-      await this.fail(framed, err)
+      // an eviction aborts the session: tell the peer why rather than how it stopped
+      const cause = controller.signal.reason instanceof SessionFailure ? controller.signal.reason : err
+      silent = cause instanceof SessionFailure && cause.silent
+      log('exchange session with %s ended: %s', stream.id, cause.message)
+      await this.fail(framed, cause)
     } finally {
+      lease.release()
+      this.admission.end(entry, silent)
       this.sessions.delete(controller)
     }
   }
@@ -72,6 +91,11 @@ export class ExchangeServer {
   /** Tells the peer why, if the stream still carries data, then closes it */
   private async fail (framed: FramedStream, err: Error): Promise<void> {
     const code = err instanceof SessionFailure ? err.failure : err instanceof ProtocolError ? 'bad-request' : 'internal'
+    // a peer that does not read would not read the Failure either: free its buffers now
+    if (err instanceof PeerNotReadingError) {
+      framed.abort(err)
+      return
+    }
     try {
       if (framed.stream.status === 'open') {
         await framed.write(encodeMessage({ type: 'failure', code, message: err.message }), { signal: AbortSignal.timeout(1000) })

@@ -94,11 +94,23 @@ export class FramedStream {
 
   /** Sends one message given as consecutive parts, without joining them (large chunk data) */
   async writeParts (parts: Uint8Array[], options: AbortOptions = {}): Promise<void> {
+    // onDrain() alone does not bound anything (it resolves at once after the stream's
+    // first drain): senders of large data wait on a SendLease and use send()
+    if (this.stream.writableNeedsDrain) await this.stream.onDrain(options)
+    this.send(this.frame(parts))
+  }
+
+  /** The length prefix followed by `parts`: one message, not joined */
+  frame (parts: Uint8Array[]): Uint8Array[] {
     const length = parts.reduce((sum, part) => sum + part.byteLength, 0)
     const prefix = new Uint8Array(encodingLength(length))
     varintEncode(length, prefix)
-    if (this.stream.writableNeedsDrain) await this.stream.onDrain(options)
-    this.stream.send(new Uint8ArrayList(prefix, ...parts))
+    return [prefix, ...parts]
+  }
+
+  /** Hands bytes to the stream now, whatever its buffer holds: the caller bounds them */
+  send (parts: Uint8Array[]): void {
+    this.stream.send(new Uint8ArrayList(...parts))
   }
 
   async close (options: AbortOptions = {}): Promise<void> {

@@ -24,6 +24,8 @@ import { withTimeout } from '../signals.js'
 import type { ChunkReader } from '../store/file-store.js'
 import type { ServableFile, ServableFiles } from './servable.js'
 import type { FramedStream } from './framed-stream.js'
+import type { SendLease } from './send-budget.js'
+import type { SessionEntry } from './session-admission.js'
 
 export interface ServeSessionComponents {
   files: ServableFiles
@@ -31,30 +33,40 @@ export interface ServeSessionComponents {
   limits: ExchangeLimits
 }
 
+/** What one session answers to: its share of the send budget, and its entry in the admission policy */
+export interface SessionControls {
+  lease: SendLease
+  entry: SessionEntry
+}
+
+/** An Offer larger than this goes out in pieces of it, each waiting for room in the send budget */
+const OFFER_PIECE_BYTES = 1024 * 1024
+
 export class SessionFailure extends Error {
   static override name = 'SessionFailure'
   override name = 'SessionFailure'
-  constructor (readonly failure: FailureCode, message: string) { super(message) }
+  /** `silent`: we gave up waiting for the peer (it counts as abandoning the session) */
+  constructor (readonly failure: FailureCode, message: string, readonly silent = false) { super(message) }
 }
 
-export async function serveSession (components: ServeSessionComponents, framed: FramedStream, peer: PeerId, signal: AbortSignal): Promise<void> {
+export async function serveSession (components: ServeSessionComponents, controls: SessionControls, framed: FramedStream, peer: PeerId, signal: AbortSignal): Promise<void> {
   const first = await readMessage(framed, components.limits.requestTimeout, signal)
   if (first?.type !== 'want') throw new SessionFailure('bad-request', 'A session starts with Want')
   const wanted = first.fileId != null ? { fileId: first.fileId.toString() } : { sha256: bytesToHex(first.sha256 as Uint8Array) }
   const file = await components.files.find(wanted, peer)
   const reader = file == null ? undefined : await file.open()
   if (file == null || reader == null) throw new SessionFailure('not-found', 'File not found')
-  const server = new ChunkServer(components, framed, file, reader, peer.toString(), signal)
+  const server = new ChunkServer(components, controls, framed, file, reader, peer.toString(), signal)
   // subscribe before the offer, so no chunk verified in between goes unannounced
   const unwatch = file.watch?.(index => { server.announce(index) })
   try {
-    await framed.write(encodeMessage({
+    await sendOffer(framed, controls.lease, encodeMessage({
       type: 'offer',
       fileId: parseFileId(file.fileId),
       manifest: file.manifestBytes,
       metadata: file.metadata,
       have: file.have?.toBytes()
-    }), { signal })
+    }), signal)
     await server.run()
   } finally {
     unwatch?.()
@@ -62,10 +74,22 @@ export async function serveSession (components: ServeSessionComponents, framed: 
   }
 }
 
+/** A large manifest must not sit in the stream's buffer whole: it goes out as the peer takes it */
+async function sendOffer (framed: FramedStream, lease: SendLease, offer: Uint8Array, signal: AbortSignal): Promise<void> {
+  for (const part of framed.frame([offer])) {
+    for (let at = 0; at < part.byteLength; at += OFFER_PIECE_BYTES) {
+      const piece = part.subarray(at, at + OFFER_PIECE_BYTES)
+      await lease.acquire(piece.byteLength, signal)
+      framed.send([piece])
+      lease.sent(piece.byteLength)
+    }
+  }
+}
+
 /** Reads one message, or null on clean end of stream; fails after `timeout` ms */
 async function readMessage (framed: FramedStream, timeout: number, signal: AbortSignal): Promise<Message | null> {
   const msg = await readOrTimeout(framed, timeout, signal)
-  if (msg === TIMED_OUT) throw new SessionFailure('bad-request', `No message within ${timeout} ms`)
+  if (msg === TIMED_OUT) throw new SessionFailure('bad-request', `No message within ${timeout} ms`, true)
   return msg
 }
 
@@ -94,6 +118,7 @@ class ChunkServer {
 
   constructor (
     private readonly components: ServeSessionComponents,
+    private readonly controls: SessionControls,
     private readonly framed: FramedStream,
     private readonly file: ServableFile,
     private readonly reader: ChunkReader,
@@ -125,7 +150,7 @@ class ChunkServer {
       if (msg === TIMED_OUT) {
         // a downloader receiving chunks need not talk; one with nothing queued must
         if (!this.paused && (this.queue.length > 0 || this.writing)) continue
-        throw new SessionFailure('bad-request', `Idle for ${sessionIdleTimeout} ms`)
+        throw new SessionFailure('bad-request', `Idle for ${sessionIdleTimeout} ms`, true)
       }
       if (msg == null || msg.type === 'complete') return
       this.handle(msg)
@@ -152,6 +177,8 @@ class ChunkServer {
     }
     if (priority === 'high') this.queue.unshift(...chunks)
     else this.queue.push(...chunks)
+    this.active(this.queue.length > 0)
+    this.controls.entry.useful = true
     this.notify()
   }
 
@@ -170,20 +197,43 @@ class ChunkServer {
         continue
       }
       if (this.paused || this.queue.length === 0) {
+        this.active(false)
         await new Promise<void>(resolve => { this.wake = resolve })
         continue
       }
       const index = this.queue.shift() as number
       this.writing = true
-      // upload limits serve peers in turn: a request's priority orders this peer's own
-      // queue (above), it does not let one peer jump ahead of others
-      await this.components.bandwidth.upload(this.peer, chunkLength(this.file.manifest, index), { signal: this.signal })
-      const data = await this.reader.read(index)
-      // a peer that stops reading stalls this write; past the request timeout it is dropped
-      const signal = withTimeout(this.components.limits.requestTimeout, this.signal)
-      await this.framed.writeParts(encodeChunkFrame(index, this.file.manifest.chunkHashes[index], data), { signal })
+      this.active(true)
+      await this.sendChunk(index)
       this.writing = false
     }
+  }
+
+  /**
+   * Reads a chunk from disk only once it fits in the send budget (this session, this
+   * peer, the node): a peer that stops reading makes us hold at most that, and is
+   * dropped when its bytes do not move for `requestTimeout` (`PeerNotReadingError`).
+   */
+  private async sendChunk (index: number): Promise<void> {
+    const length = chunkLength(this.file.manifest, index)
+    const { lease } = this.controls
+    await lease.acquire(length, this.signal)
+    try {
+      // upload limits serve peers in turn: a request's priority orders this peer's own
+      // queue (above), it does not let one peer jump ahead of others
+      await this.components.bandwidth.upload(this.peer, length, { signal: this.signal })
+      const data = await this.reader.read(index)
+      this.framed.send(this.framed.frame(encodeChunkFrame(index, this.file.manifest.chunkHashes[index], data)))
+    } finally {
+      lease.sent(length)
+    }
+  }
+
+  /** Tells the admission policy whether this session is being useful right now */
+  private active (busy: boolean): void {
+    const { entry } = this.controls
+    entry.busy = busy
+    entry.lastActive = Date.now()
   }
 
   private notify (): void {
