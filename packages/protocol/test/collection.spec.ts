@@ -149,9 +149,9 @@ describe('collection', () => {
           assert.equal(err.name, 'InvalidCollectionError')
           return
         }
-        const joined = path.posix.join('/root', p)
-        assert.ok(joined.startsWith('/root/'), p)
-        assert.equal(path.posix.relative('/root', joined), p)
+        const joined = path.posix.join('/target', p)
+        assert.ok(joined.startsWith('/target/'), p)
+        assert.equal(path.posix.relative('/target', joined), p)
         assert.ok(!p.split('/').some(s => s === '.' || s === '..' || s === ''))
         assert.ok(path.win32.join('C:\\root', p).startsWith('C:\\root\\'))
       }), { numRuns: 2000 })
