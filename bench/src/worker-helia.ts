@@ -35,7 +35,9 @@ async function createNode (blockstore?: FsBlockstore) {
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [peershareMuxer(DEFAULTS.muxer)],
+    // peershare's windows, but yamux's stock unbounded write buffer: bitswap writes without
+    // waiting for drain and would be aborted by peershare's write buffer limit
+    streamMuxers: [peershareMuxer({ ...DEFAULTS.muxer, maxWriteBufferBytes: Number.POSITIVE_INFINITY })],
     peerDiscovery: [],
     services: { identify: identify() }
   }))

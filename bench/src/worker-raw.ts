@@ -141,7 +141,7 @@ async function sender (path: string): Promise<void> {
         const buf = Buffer.allocUnsafe(Math.min(PIECE, size - offset))
         const { bytesRead } = await file.read(buf, 0, buf.byteLength, offset)
         if (bytesRead !== buf.byteLength) throw new Error(`short read at offset ${offset}`)
-        if (!stream.send(buf)) await stream.onDrain()
+        if (!stream.send(buf)) await drained(stream)
       }
       await stream.close()
       await phase.stop()
@@ -152,6 +152,26 @@ async function sender (path: string): Promise<void> {
     await waitForStop()
   } finally {
     await node.stop()
+  }
+}
+
+/**
+ * Waits for the stream's next 'drain' event. Not `onDrain()`: in @libp2p/utils 7.4 its
+ * promise is never reset after the first drain, so later calls resolve at once and the
+ * sender would overrun yamux's write buffer limit (which aborts the stream).
+ */
+async function drained (stream: Stream): Promise<void> {
+  if (!stream.writableNeedsDrain) return
+  const { promise, resolve, reject } = deferred<void>()
+  const onDrain = (): void => { resolve() }
+  const onClose = (): void => { reject(new Error('stream closed while waiting for drain')) }
+  stream.addEventListener('drain', onDrain, { once: true })
+  stream.addEventListener('close', onClose, { once: true })
+  try {
+    await promise
+  } finally {
+    stream.removeEventListener('drain', onDrain)
+    stream.removeEventListener('close', onClose)
   }
 }
 
