@@ -8,6 +8,7 @@
  * node carries on with it (`CollectionDownloads.restore`).
  */
 import type { PeerId } from '@libp2p/interface'
+import type { CollectionProgress, CollectionState } from '@peershare/client'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
@@ -47,24 +48,8 @@ export interface CollectionDownloadOptions {
   signal?: AbortSignal
 }
 
-export type CollectionState = 'listing' | 'running' | 'completed' | 'failed'
-
-export interface CollectionProgress {
-  collectionId: string
-  name: string
-  /** the directory the tree goes in (empty until the listing is known) */
-  output: string
-  state: CollectionState
-  filesDone: number
-  filesTotal: number
-  bytesDone: number
-  bytesTotal: number
-  /** bytes per second over the member downloads running */
-  rate: number
-  /** member downloads running now */
-  active: number
-  error?: { code: string, message: string }
-}
+// the JSON shapes live with the control API's client
+export type { CollectionProgress, CollectionState }
 
 export interface CollectionDownloadComponents {
   store: FileStore
