@@ -12,7 +12,8 @@
  */
 export { DEFAULTS, bootstrapFromEnv, resolveConfig, type NodeConfig, type NodeInit, type ExchangeLimits } from './config.js'
 export * from './errors.js'
-export { PeershareNode, type GetOptions, type ProviderEntry } from './peershare-node.js'
+export { PeershareNode, type GetOptions } from './peershare-node.js'
+export type { ProviderEntry } from './index/provider-lookup.js'
 export type { ShareOptions } from './share.js'
 export type { FileRecord, FileLocation } from './store/file-record.js'
 export type { StallReason, Transfer, TransferProgress, TransferStatus } from './download/transfer.js'

@@ -4,7 +4,7 @@
  * downloads restored, swarm, announcements; stop reverses it.
  */
 import { join } from 'node:path'
-import type { PeerId, PeerInfo } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type CollectionId, type ContentRef, type FileRef, collectionDigest, decodeTicket, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
@@ -34,12 +34,12 @@ import { ExchangeServer } from './exchange/exchange-server.js'
 import { FetchSession, type FetchSessionComponents } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
 import { FileIndex } from './index/file-index.js'
+import { type ProviderEntry, lookupProviders } from './index/provider-lookup.js'
 import { createPeershareLibp2p, type NamedDht, nodeDhts, type PeershareLibp2p } from './libp2p.js'
 import { Bandwidth, type BandwidthLimits } from './limits/bandwidth.js'
 import { Quarantine, checkPeerRecords } from './records/index.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import { type ShareOptions, shareFile } from './share.js'
-import { withTimeout } from './signals.js'
 import type { FileRecord } from './store/file-record.js'
 import { ContentHealth, type LocalFile, type VerifiedFile } from './store/content-health.js'
 import { FileStore } from './store/file-store.js'
@@ -59,15 +59,6 @@ export interface GetCollectionOptions extends CollectionDownloadOptions {
   /** progress of the whole collection, a few times a second */
   onProgress?(progress: CollectionProgress): void
 }
-
-/** A provider found for a file; `fileId` is set when a lookup by SHA-256 was resolved */
-export interface ProviderEntry {
-  peerId: string
-  /** dialable: each ends in /p2p/<peer id>, none twice */
-  addresses: string[]
-  fileId?: string
-}
-
 
 export class PeershareNode {
   readonly config: NodeConfig
@@ -357,24 +348,13 @@ export class PeershareNode {
   }
 
   /**
-   * Providers of a file, as the DHT finds them. For a SHA-256, each provider is asked
-   * for the manifest by that hash, which is verified, to learn the file id.
+   * Providers of a file or collection, as the DHTs find them. For a SHA-256, each
+   * provider is asked for the manifest by that hash, which is verified, to learn the file id.
    */
   async * providers (ref: string | ContentRef, options: { timeout?: number, signal?: AbortSignal } = {}): AsyncGenerator<ProviderEntry> {
-    const fileRef = typeof ref === 'string' ? parseContentRef(ref) : ref
-    const signal = withTimeout(options.timeout ?? this.config.lookupTimeout, options.signal)
-    try {
-      for await (const peer of this.index.findProviders(fileRef, signal)) {
-        const entry: ProviderEntry = { peerId: peer.id.toString(), addresses: dialableAddresses(peer) }
-        if (fileRef.kind === 'sha256') {
-          // resolving gets its own time: a provider found late in the lookup still counts
-          entry.fileId = await this.resolveFileId(peer.id, fileRef, withTimeout(this.config.dialTimeout + this.config.exchange.requestTimeout, options.signal))
-        }
-        yield entry
-      }
-    } catch (err) {
-      if (!signal.aborted || options.signal?.aborted === true) throw err
-    }
+    const { lookupTimeout, dialTimeout, exchange } = this.config
+    yield * lookupProviders({ index: this.index, exchange: this.exchangeClient, lookupTimeout, resolveTimeout: dialTimeout + exchange.requestTimeout, log },
+      typeof ref === 'string' ? parseContentRef(ref) : ref, options)
   }
 
   /** Forgets a file or collection this node shares or downloaded (by id or unique prefix), and stops providing it; returns its id */
@@ -495,24 +475,6 @@ export class PeershareNode {
       yield peer.id.toString()
     }
   }
-
-  /** The verified file id a provider serves for a SHA-256, or undefined if it does not */
-  private async resolveFileId (peer: PeerId, ref: FileRef, signal: AbortSignal): Promise<string | undefined> {
-    try {
-      const session = await FetchSession.open(this.exchangeClient, peer, ref, signal)
-      await session.complete()
-      return session.fileId.toString()
-    } catch (err: any) {
-      log('resolving %s at %p failed: %s', 'sha256', peer, err.message)
-      return undefined
-    }
-  }
-}
-
-/** A provider's addresses as a user can dial them: each once, each ending in /p2p/<peer id> */
-function dialableAddresses ({ id, multiaddrs }: PeerInfo): string[] {
-  const full = multiaddrs.map(a => a.getComponents().at(-1)?.name === 'p2p' ? a : a.encapsulate(`/p2p/${id}`))
-  return [...new Set(full.map(a => a.toString()))]
 }
 
 /** A source as text: a multiaddr (with /p2p/) or a bare peer id */
