@@ -11,7 +11,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import type { Stream } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { DEFAULTS, peershareMuxer } from '@peershare/node'
+import { DEFAULTS, drained, peershareMuxer } from '@peershare/node'
 import { createLibp2p } from 'libp2p'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { PIECE, RAW_PROTOCOL } from './protocol.js'
@@ -152,26 +152,6 @@ async function sender (path: string): Promise<void> {
     await waitForStop()
   } finally {
     await node.stop()
-  }
-}
-
-/**
- * Waits for the stream's next 'drain' event. Not `onDrain()`: in @libp2p/utils 7.4 its
- * promise is never reset after the first drain, so later calls resolve at once and the
- * sender would overrun yamux's write buffer limit (which aborts the stream).
- */
-async function drained (stream: Stream): Promise<void> {
-  if (!stream.writableNeedsDrain) return
-  const { promise, resolve, reject } = deferred<void>()
-  const onDrain = (): void => { resolve() }
-  const onClose = (): void => { reject(new Error('stream closed while waiting for drain')) }
-  stream.addEventListener('drain', onDrain, { once: true })
-  stream.addEventListener('close', onClose, { once: true })
-  try {
-    await promise
-  } finally {
-    stream.removeEventListener('drain', onDrain)
-    stream.removeEventListener('close', onClose)
   }
 }
 

@@ -25,3 +25,4 @@ export { Bandwidth, type BandwidthLimits, type BandwidthStats } from './limits/b
 export { RateLimiter, type Clock } from './limits/rate-limiter.js'
 export { InvalidRateError, formatRate, parseRate } from '@peershare/client'
 export { peershareMuxer } from './libp2p.js'
+export { drained } from './exchange/framed-stream.js'

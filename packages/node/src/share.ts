@@ -15,7 +15,6 @@ import {
   MAX_DESCRIPTION_LENGTH,
   MAX_TAG_LENGTH,
   MAX_TAGS,
-  bytesToHex,
   encodeManifest,
   fileIdFromManifestBytes,
   formatFileId,
@@ -26,7 +25,7 @@ import {
 import mime from 'mime'
 import { readUpTo } from './fs-read.js'
 import { AbortedError, BadRequestError, PathNotFoundError, fsError } from './errors.js'
-import type { FileRecord } from './store/file-record.js'
+import { type FileRecord, blobRecord } from './store/file-record.js'
 import type { FileStore } from './store/file-store.js'
 
 export interface ShareOptions {
@@ -59,15 +58,7 @@ export async function shareFile (components: ShareComponents, path: string, opti
     // same content shared before: the blob is already there and identical
     await rename(tmp, components.store.blobPath(fileId))
     const previous = (await components.store.get(fileId))?.record
-    const record: FileRecord = {
-      fileId,
-      sha256: bytesToHex(manifest.sha256),
-      size: manifest.size,
-      chunkSize: manifest.chunkSize,
-      metadata: mergeMetadata(metadata, previous),
-      location: { kind: 'blob' },
-      added: previous?.added ?? Date.now()
-    }
+    const record = blobRecord(fileId, manifest, mergeMetadata(metadata, previous), previous)
     await components.store.put(record, manifestBytes)
     return record
   } catch (err) {

@@ -11,13 +11,12 @@ import {
   MANIFEST_VERSION,
   type FileMetadata,
   type Manifest,
-  bytesToHex,
   encodeManifest,
   fileIdFromManifestBytes,
   formatFileId
 } from '@peershare/protocol'
 import { fsError } from '../errors.js'
-import type { FileRecord } from '../store/file-record.js'
+import { type FileRecord, blobRecord } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
 
 /** MIME type of a listing file */
@@ -43,16 +42,7 @@ export async function storeListing (components: ListingComponents, collectionId:
     throw fsError(err, components.blobDir)
   }
   const previous = (await components.store.get(fileId))?.record
-  const record: FileRecord = {
-    fileId,
-    sha256: bytesToHex(manifest.sha256),
-    size: manifest.size,
-    chunkSize: manifest.chunkSize,
-    metadata: { ...metadata, mimeType: COLLECTION_MIME },
-    location: { kind: 'blob' },
-    added: previous?.added ?? Date.now(),
-    listingOf: collectionId
-  }
+  const record: FileRecord = { ...blobRecord(fileId, manifest, { ...metadata, mimeType: COLLECTION_MIME }, previous), listingOf: collectionId }
   await components.store.put(record, manifestBytes)
   return record
 }

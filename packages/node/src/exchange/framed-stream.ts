@@ -94,9 +94,9 @@ export class FramedStream {
 
   /** Sends one message given as consecutive parts, without joining them (large chunk data) */
   async writeParts (parts: Uint8Array[], options: AbortOptions = {}): Promise<void> {
-    // onDrain() alone does not bound anything (it resolves at once after the stream's
-    // first drain): senders of large data wait on a SendLease and use send()
-    if (this.stream.writableNeedsDrain) await this.stream.onDrain(options)
+    // senders of large data also wait on a SendLease and use send(): a drain alone does
+    // not bound what a peer that stops reading makes us hold
+    await drained(this.stream, options)
     this.send(this.frame(parts))
   }
 
@@ -196,4 +196,30 @@ function readVarint (list: Uint8ArrayList): [number, number] | undefined {
   }
   if (list.byteLength >= 5) throw new InvalidMessageError('Length prefix longer than 5 bytes')
   return undefined
+}
+
+/**
+ * Resolves once the stream may take more bytes: at once when its write buffer has
+ * room, else at its next 'drain' event. Not `stream.onDrain()`: in @libp2p/utils 7.4
+ * its promise is never reset after the first drain, so later calls resolve at once
+ * and a sender relying on it overruns the muxer's write buffer limit.
+ */
+export async function drained (stream: Pick<Stream, 'writableNeedsDrain' | 'addEventListener' | 'removeEventListener'>, options: AbortOptions = {}): Promise<void> {
+  if (!stream.writableNeedsDrain) return
+  options.signal?.throwIfAborted()
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error): void => {
+      stream.removeEventListener('drain', onDrain)
+      stream.removeEventListener('close', onClose)
+      options.signal?.removeEventListener('abort', onAbort)
+      if (err == null) resolve()
+      else reject(err)
+    }
+    const onDrain = (): void => { done() }
+    const onClose = (): void => { done(new AbortedError('The stream closed while waiting to send')) }
+    const onAbort = (): void => { done(options.signal?.reason ?? new AbortedError('Aborted while waiting to send')) }
+    stream.addEventListener('drain', onDrain)
+    stream.addEventListener('close', onClose)
+    options.signal?.addEventListener('abort', onAbort)
+  })
 }

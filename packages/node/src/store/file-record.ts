@@ -2,7 +2,7 @@
  * What the node keeps about each file it can serve. The manifest bytes are kept
  * verbatim (they are what the file id hashes); the rest is JSON.
  */
-import type { FileMetadata } from '@peershare/protocol'
+import { type FileMetadata, type Manifest, bytesToHex } from '@peershare/protocol'
 
 /** Where a file's bytes live */
 export type FileLocation =
@@ -29,4 +29,20 @@ export interface FileRecord {
    * peer, or by `verify`): not served nor provided until repaired or verified again
    */
   damaged?: number
+}
+
+/**
+ * The record of content just stored as a blob in the repo. Sharing the same content
+ * again keeps when the node first got it (`previous.added`).
+ */
+export function blobRecord (fileId: string, manifest: Manifest, metadata: FileMetadata, previous?: FileRecord): FileRecord {
+  return {
+    fileId,
+    sha256: bytesToHex(manifest.sha256),
+    size: manifest.size,
+    chunkSize: manifest.chunkSize,
+    metadata,
+    location: { kind: 'blob' },
+    added: previous?.added ?? Date.now()
+  }
 }
