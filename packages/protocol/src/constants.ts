@@ -108,3 +108,14 @@ export const MAX_COLLECTION_PATH_BYTES = 4096
 export const MAX_COLLECTION_DEPTH = 64
 /** Longest encoded collection listing accepted: about 100 bytes for each of the most entries, with room for long paths */
 export const MAX_COLLECTION_BYTES = 16 * 1024 * 1024
+
+/** Offers (offer.ts): format version written today */
+export const OFFER_VERSION = 1
+/** Largest encoded offer: every text field at its limit fits (about 19 KiB of UTF-8) */
+export const MAX_OFFER_BYTES = 24 * 1024
+/** Largest signed offer envelope (an offer plus the author's key, signature and framing) */
+export const MAX_SIGNED_OFFER_BYTES = MAX_OFFER_BYTES + 1024
+/** Longest peer id an offer names (an Ed25519 peer id is 38 bytes) */
+export const MAX_OFFER_PEER_ID_BYTES = 64
+/** Longest content id an offer names (a file id is 38 bytes) */
+export const MAX_OFFER_CID_BYTES = 128

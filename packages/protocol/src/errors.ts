@@ -57,3 +57,17 @@ export class InvalidCollectionError extends ProtocolError {
   override name = 'InvalidCollectionError'
   override code = 'ERR_INVALID_COLLECTION'
 }
+
+/** An offer that does not decode, breaks a limit, or is not in canonical encoding */
+export class InvalidOfferError extends ProtocolError {
+  static override name = 'InvalidOfferError'
+  override name = 'InvalidOfferError'
+  override code = 'ERR_INVALID_OFFER'
+}
+
+/** An offer of a format version this node does not know (a newer peer): ignored, never held against the sender */
+export class UnsupportedOfferVersionError extends ProtocolError {
+  static override name = 'UnsupportedOfferVersionError'
+  override name = 'UnsupportedOfferVersionError'
+  override code = 'ERR_UNSUPPORTED_OFFER_VERSION'
+}

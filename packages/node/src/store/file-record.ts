@@ -2,7 +2,21 @@
  * What the node keeps about each file it can serve. The manifest bytes are kept
  * verbatim (they are what the file id hashes); the rest is JSON.
  */
-import { type FileMetadata, type Manifest, bytesToHex } from '@peershare/protocol'
+import { type Category, type FileMetadata, type Manifest, bytesToHex } from '@peershare/protocol'
+
+/**
+ * What a file's offer says beyond its exchange metadata (`metadata`): kept for files
+ * this node shares, absent for older records and plain downloads (the offer then
+ * derives the category from the MIME type and leaves the rest empty).
+ */
+export interface OfferDetails {
+  /** detected from the MIME type, or chosen with `--category` */
+  category: Category
+  /** unix ms the original was last modified (0 unknown) */
+  modified: number
+  /** file id of the generated or given thumbnail, a file in this node's store */
+  thumbnail?: string
+}
 
 /** Where a file's bytes live */
 export type FileLocation =
@@ -24,6 +38,8 @@ export interface FileRecord {
   added: number
   /** set when this file is the listing of a collection: that collection's id */
   listingOf?: string
+  /** offer details of a file this node shares */
+  details?: OfferDetails
   /**
    * unix ms when a chunk of the content was found failing its hash (on a read for a
    * peer, or by `verify`): not served nor provided until repaired or verified again

@@ -1,0 +1,73 @@
+/**
+ * Signed offers: an offer (`@peershare/protocol` offer.ts) sealed in a libp2p signed
+ * envelope (RFC 0002) with the author's key under peershare's own domain string, so a
+ * signature made for anything else (a peer record, another record kind) never passes
+ * as an offer. Any peer may pass a signed offer on: the signature, not the sender,
+ * says who wrote it.
+ *
+ * `openOffer` is the one place untrusted offer bytes are checked (gossip validator,
+ * catalog pull, search answers). It never throws: it says accept, or reject (the
+ * bytes are forged or malformed: the sender is to blame) or ignore (a newer format
+ * version: nobody is to blame).
+ */
+import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { RecordEnvelope } from '@libp2p/peer-record'
+import { MAX_SIGNED_OFFER_BYTES, type Offer, UnsupportedOfferVersionError, decodeOffer, encodeOffer } from '@peershare/protocol'
+import { equals } from 'uint8arrays/equals'
+
+/** Domain string the signature covers (RFC 0002 domain separation) */
+export const OFFER_DOMAIN = 'peershare-offer'
+/** Envelope payload type of an offer */
+export const OFFER_PAYLOAD_TYPE: Uint8Array = new TextEncoder().encode('/peershare/offer/1')
+
+export interface SignedOffer {
+  /** the offer as a receiver shows it (names and tags sanitised) */
+  offer: Offer
+  /** the marshalled envelope: what is stored, gossiped and passed on, byte for byte */
+  envelope: Uint8Array
+}
+
+export type OpenedOffer =
+  | { result: 'accept', signed: SignedOffer }
+  | { result: 'reject' | 'ignore', reason: string }
+
+/** Signs an offer with the author's key; the offer's `author` must be that key's peer id */
+export async function signOffer (offer: Offer, privateKey: PrivateKey): Promise<SignedOffer> {
+  if (peerIdFromPublicKey(privateKey.publicKey).toString() !== offer.author) throw new Error('An offer is signed by its author')
+  const payload = encodeOffer(offer)
+  const envelope = await RecordEnvelope.seal({
+    domain: OFFER_DOMAIN,
+    codec: OFFER_PAYLOAD_TYPE,
+    marshal: () => payload,
+    equals: () => false
+  }, privateKey)
+  const bytes = envelope.marshal()
+  return { offer: decodeOffer(payload), envelope: bytes }
+}
+
+/**
+ * Checks untrusted envelope bytes: size, signature under OFFER_DOMAIN, an Ed25519
+ * key, the payload type, the payload's limits, and that the offer's author is the
+ * signer. Never throws.
+ */
+export async function openOffer (bytes: Uint8Array): Promise<OpenedOffer> {
+  if (bytes.byteLength > MAX_SIGNED_OFFER_BYTES) return { result: 'reject', reason: `signed offer of ${bytes.byteLength} bytes, at most ${MAX_SIGNED_OFFER_BYTES}` }
+  let envelope: RecordEnvelope
+  try {
+    envelope = await RecordEnvelope.openAndCertify(bytes, OFFER_DOMAIN)
+  } catch (err: any) {
+    return { result: 'reject', reason: `envelope does not verify: ${String(err?.message ?? err).slice(0, 200)}` }
+  }
+  try {
+    if (envelope.publicKey.type !== 'Ed25519') return { result: 'reject', reason: `${envelope.publicKey.type} key; offers are signed with Ed25519` }
+    if (!equals(envelope.payloadType, OFFER_PAYLOAD_TYPE)) return { result: 'reject', reason: 'not an offer (payload type)' }
+    const offer = decodeOffer(envelope.payload)
+    const signer = peerIdFromPublicKey(envelope.publicKey).toString()
+    if (offer.author !== signer) return { result: 'reject', reason: `offer claims author ${offer.author.slice(0, 60)} but ${signer} signed it` }
+    return { result: 'accept', signed: { offer, envelope: bytes } }
+  } catch (err: any) {
+    if (err instanceof UnsupportedOfferVersionError) return { result: 'ignore', reason: err.message }
+    return { result: 'reject', reason: String(err?.message ?? err).slice(0, 200) }
+  }
+}
