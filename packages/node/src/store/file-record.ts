@@ -40,6 +40,8 @@ export interface FileRecord {
   listingOf?: string
   /** offer details of a file this node shares */
   details?: OfferDetails
+  /** set when this file is a thumbnail this node generated or was given: the file id it shows */
+  thumbnailOf?: string
   /**
    * unix ms when a chunk of the content was found failing its hash (on a read for a
    * peer, or by `verify`): not served nor provided until repaired or verified again
