@@ -105,3 +105,89 @@ export interface BandwidthLimits {
   uploadPerPeer: number
   download: number
 }
+
+/**
+ * An offer as search, browse and show report it: one content id, with the offer of
+ * one author shown (`author`, `seq`) and every author offering it listed. Names and
+ * tags from peers are sanitised by the node before they get here.
+ */
+export interface OfferInfo {
+  /** file id or collection id: what `peershare get` takes */
+  contentId: string
+  kind: 'file' | 'collection'
+  name: string
+  size: number
+  mimeType: string
+  /** whole-file SHA-256 as hex; '' for a collection */
+  sha256: string
+  /** video, audio, image, document, archive, software or other */
+  category: string
+  tags: string[]
+  description: string
+  /** unix ms, as the author says (0 unknown) */
+  created: number
+  modified: number
+  /** file id of a small image, '' for none */
+  thumbnail: string
+  /** the author whose offer this shows: this node's own, else the newest received */
+  author: string
+  /** that author's sequence number (a 64-bit integer, as text) */
+  seq: string
+  /** every author with a live offer of it, the shown one first */
+  authors: string[]
+  /** live providers seen: connected authors and peers seen providing it in the last hour */
+  providers: number
+  /** unix ms this node received the newest version (its own clock) */
+  receivedAt: number
+  /** this node offers it */
+  own: boolean
+}
+
+/** A search result: an offer and its score (BM25 x availability x freshness; 0 without words) */
+export interface SearchHit extends OfferInfo {
+  score: number
+}
+
+/**
+ * A search as it goes: `results` first from the local index at once, then again after
+ * each remote answer (the merged list, re-ranked here), then `done`
+ */
+export type SearchUpdate =
+  | {
+    type: 'results'
+    /** the first `limit` results, in the order asked for */
+    results: SearchHit[]
+    /** matches in all */
+    total: number
+    /** 'some' when no offer matched every word and any word counted */
+    match: 'all' | 'some'
+    /** 'local', or the peer whose answer this list now includes */
+    from: string
+  }
+  /** peers asked, and those that answered before the deadline (0 and 0 for a local search) */
+  | { type: 'done', asked: number, answered: number }
+
+/** A page of browse, and per-category counts when no category was given */
+export interface BrowseResult {
+  results: OfferInfo[]
+  /** offers matching in all */
+  total: number
+  /** from 1 */
+  page: number
+  pageSize: number
+  /** content ids per category (without a category filter) */
+  categories?: Record<string, number>
+}
+
+/** `show`: an offer, each author's own version, the thumbnail on disk and providers found */
+export interface OfferDetail {
+  offer: OfferInfo
+  /** every author's offer of it, one each, the shown one first */
+  offers: OfferInfo[]
+  /** the thumbnail's file id and where it is on this node (fetched if it was not); null without one */
+  thumbnail: { fileId: string, path: string } | null
+  /** why the thumbnail could not be had (too large, nobody served it in time) */
+  thumbnailError?: string
+  /** providers the DHT found (within the lookup's time limit), with addresses */
+  providers: Array<{ peerId: string, addresses: string[] }>
+}

@@ -36,5 +36,11 @@ export interface RemoteAnswer {
 
 /** Asks a bounded number of peers, each answer as it arrives, until all answered or the deadline */
 export interface RemoteSearch {
-  fanOut(query: SearchQuery, options?: { signal?: AbortSignal }): AsyncIterable<RemoteAnswer>
+  /** `onAsked` hears how many peers the query went to (for the final "asked N, M answered") */
+  fanOut(query: SearchQuery, options?: { signal?: AbortSignal, onAsked?(peers: number): void }): AsyncIterable<RemoteAnswer>
 }
+
+export { SearchIndex, type SearchIndexInit, type IndexHit, type IndexResult, type IndexedOffer, MAX_QUERY_TERMS } from './search-index.js'
+export { ProviderTracker, type ProviderTrackerInit, countProviders } from './availability.js'
+export { availabilityFactor, freshnessFactor, compareBy } from './ranking.js'
+export { SearchService, type SearchServiceInit, type BrowseQuery, MAX_QUERY_BYTES, MAX_SEARCH_LIMIT, DEFAULT_SEARCH_LIMIT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_THUMBNAIL_BYTES, offerInfo } from './search-service.js'

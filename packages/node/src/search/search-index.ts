@@ -1,0 +1,346 @@
+/**
+ * The local search index: one MiniSearch document per content id over the catalog's
+ * live offers (own and cached). Several authors offering the same file are one
+ * document listing every author, so results never hold a content id twice.
+ *
+ * Built at start from `CatalogView.entries()` in slices (the event loop stays free
+ * between them), kept current through `onChange`. Changes mark a content id dirty;
+ * dirty documents are re-indexed in the next slice or before the next query, so a
+ * query always sees every change made before it.
+ */
+import type { Logger } from '@libp2p/interface'
+import type { Category, Offer } from '@peershare/protocol'
+import MiniSearch, { type SearchResult } from 'minisearch'
+import type { CatalogChange, CatalogEntry, CatalogView } from '../catalog/index.js'
+import type { SearchQuery } from './index.js'
+import { type Sortable, availabilityFactor, compareBy, freshnessFactor } from './ranking.js'
+import { tokenizeField, tokenizeQuery } from './tokenize.js'
+
+/** Query terms beyond this many are dropped (each costs a fuzzy and prefix walk) */
+export const MAX_QUERY_TERMS = 16
+/** Offers of one content id whose text is indexed: distinct names, descriptions, tags */
+const MAX_NAMES = 4
+const MAX_DESCRIPTIONS = 2
+const MAX_TAGS = 64
+
+/** What the index keeps of one author's live offer */
+export interface IndexedOffer {
+  offer: Offer
+  receivedAt: number
+  own: boolean
+}
+
+/** One result: a content id, the offer shown for it, every author offering it */
+export interface IndexHit {
+  contentId: string
+  /** BM25 x availability x freshness; 0 without query text */
+  score: number
+  /** own first, else the newest received, among the offers the filters match */
+  shown: IndexedOffer
+  /** every author with a live offer of it (the shown one first) */
+  authors: string[]
+  /** live providers seen (availability.ts) */
+  providers: number
+  /** this node's receipt of the newest version of any author's offer */
+  receivedAt: number
+}
+
+export interface IndexResult {
+  /** the page asked for */
+  hits: IndexHit[]
+  /** every match */
+  total: number
+  /** 'all': every term matched; 'some': none matched them all, so any term counted (OR fallback) */
+  match: 'all' | 'some'
+}
+
+export interface SearchIndexInit {
+  catalog: Pick<CatalogView, 'entries' | 'onChange'>
+  /** live providers seen of a content id with these authors */
+  providers(contentId: string, authors: string[]): number
+  clock?: () => number
+  log?: Logger
+  /** offers indexed between two yields to the event loop while building @default 1000 */
+  sliceSize?: number
+}
+
+interface Doc {
+  /** author -> offer */
+  offers: Map<string, IndexedOffer>
+}
+
+/** What MiniSearch indexes of a content id */
+interface IndexText {
+  id: string
+  name: string
+  tags: string
+  description: string
+}
+
+export class SearchIndex {
+  private readonly docs = new Map<string, Doc>()
+  private readonly dirty = new Set<string>()
+  /** removals seen while the first scan runs: the scan may still yield what they removed */
+  private readonly removedDuringBuild = new Set<string>()
+  private readonly mini: MiniSearch<IndexText>
+  private readonly clock: () => number
+  private building = false
+  private stopped = false
+  private unsubscribe?: () => void
+  /** settles when the first build is done (never rejects; a failed scan is logged) */
+  ready: Promise<void> = Promise.resolve()
+  /** ms the first build took, once done */
+  buildMs?: number
+
+  constructor (private readonly init: SearchIndexInit) {
+    this.clock = init.clock ?? Date.now
+    this.mini = new MiniSearch<IndexText>({
+      fields: ['name', 'tags', 'description'],
+      storeFields: [],
+      tokenize: tokenizeField,
+      searchOptions: {
+        tokenize: tokenizeQuery,
+        boost: { name: 3, tags: 2, description: 1 },
+        prefix: (_term, i, terms) => i === terms.length - 1,
+        fuzzy: fuzziness
+      }
+    })
+  }
+
+  /** Subscribes to changes and starts the first build in the background */
+  start (): void {
+    this.stopped = false
+    this.unsubscribe = this.init.catalog.onChange(change => { this.apply(change) })
+    this.building = true
+    const started = this.clock()
+    this.ready = this.build().then(() => {
+      this.buildMs = this.clock() - started
+      this.init.log?.('search index built: %d content ids in %d ms', this.docs.size, this.buildMs)
+    }, (err: Error) => {
+      this.init.log?.error('search index build failed: %s', err.message)
+    }).finally(() => {
+      this.building = false
+      this.removedDuringBuild.clear()
+    })
+  }
+
+  stop (): void {
+    this.stopped = true
+    this.unsubscribe?.()
+  }
+
+  /** Content ids indexed (own and cached) */
+  get size (): number {
+    this.flush()
+    return this.docs.size
+  }
+
+  /** Every content id held, for id prefixes */
+  ids (): IterableIterator<string> {
+    return this.docs.keys()
+  }
+
+  /**
+   * Ranked, filtered, sorted matches; `offset` skips that many (paging). Text that
+   * leaves no term matches everything the filters let through (browse).
+   */
+  query (query: SearchQuery, offset = 0): IndexResult {
+    this.flush()
+    const terms = tokenizeQuery(query.text).slice(0, MAX_QUERY_TERMS)
+    const matching = new Map<string, IndexedOffer[]>()
+    const offersMatching = (id: string): IndexedOffer[] => {
+      let found = matching.get(id)
+      if (found == null) {
+        found = filterOffers(this.docs.get(id), query)
+        matching.set(id, found)
+      }
+      return found
+    }
+    let match: IndexResult['match'] = 'all'
+    let scored: Array<{ id: string, score: number }>
+    if (terms.length === 0) {
+      scored = [...this.docs.keys()].filter(id => offersMatching(id).length > 0).map(id => ({ id, score: 0 }))
+    } else {
+      scored = this.textSearch(terms, 'AND', offersMatching)
+      if (scored.length === 0 && terms.length > 1) {
+        match = 'some'
+        scored = this.textSearch(terms, 'OR', offersMatching)
+      }
+    }
+    const hits = sortHits(scored.map(({ id, score }) => this.hit(id, score, offersMatching(id))), query.sort ?? 'relevance')
+    const limit = query.limit ?? hits.length
+    return { hits: hits.slice(offset, offset + limit), total: hits.length, match }
+  }
+
+  /** One content id as a hit (no score), if held */
+  get (contentId: string): IndexHit | undefined {
+    this.flush()
+    const doc = this.docs.get(contentId)
+    if (doc == null || doc.offers.size === 0) return undefined
+    return this.hit(contentId, 0, [...doc.offers.values()])
+  }
+
+  /** Content ids per category (of the offers matching `author`, if given); one with authors disagreeing counts in each */
+  categoryCounts (author?: string): Map<Category, number> {
+    this.flush()
+    const counts = new Map<Category, number>()
+    for (const doc of this.docs.values()) {
+      const categories = new Set<Category>()
+      for (const { offer } of doc.offers.values()) if (author == null || offer.author === author) categories.add(offer.category)
+      for (const c of categories) counts.set(c, (counts.get(c) ?? 0) + 1)
+    }
+    return counts
+  }
+
+  private textSearch (terms: string[], combineWith: 'AND' | 'OR', offersMatching: (id: string) => IndexedOffer[]): Array<{ id: string, score: number }> {
+    const boosts = new Map<string, number>()
+    const now = this.clock()
+    const boostOf = (id: string): number => {
+      let boost = boosts.get(id)
+      if (boost == null) {
+        const doc = this.docs.get(id)
+        boost = doc == null ? 1 : this.factor(id, doc, now)
+        boosts.set(id, boost)
+      }
+      return boost
+    }
+    const results: SearchResult[] = this.mini.search(terms.join(' '), {
+      combineWith,
+      filter: (result) => offersMatching(result.id).length > 0,
+      boostDocument: (id) => boostOf(id)
+    })
+    return results.map(r => ({ id: r.id, score: r.score }))
+  }
+
+  /** availability x freshness, each in [0.9, 1] */
+  private factor (contentId: string, doc: Doc, now: number): number {
+    const authors = [...doc.offers.keys()]
+    return availabilityFactor(this.init.providers(contentId, authors)) * freshnessFactor(newestReceipt(doc), now)
+  }
+
+  private hit (contentId: string, score: number, matching: IndexedOffer[]): IndexHit {
+    const doc = this.docs.get(contentId) as Doc
+    const shown = pickShown(matching)
+    const authors = [shown.offer.author, ...[...doc.offers.keys()].filter(a => a !== shown.offer.author)]
+    return { contentId, score, shown, authors, providers: this.init.providers(contentId, authors), receivedAt: newestReceipt(doc) }
+  }
+
+  private async build (): Promise<void> {
+    const slice = this.init.sliceSize ?? 1000
+    let n = 0
+    for await (const entry of this.init.catalog.entries()) {
+      if (this.stopped) return
+      if (!this.removedDuringBuild.has(key(entry.signed.offer.author, entry.signed.offer.contentId))) this.put(entry)
+      if (++n % slice === 0) {
+        this.flush()
+        await new Promise(resolve => setImmediate(resolve))
+      }
+    }
+    this.flush()
+  }
+
+  private apply (change: CatalogChange): void {
+    if (change.kind === 'put') {
+      const { offer } = change.entry.signed
+      this.removedDuringBuild.delete(key(offer.author, offer.contentId))
+      this.put(change.entry)
+      return
+    }
+    if (this.building) this.removedDuringBuild.add(key(change.author, change.contentId))
+    const doc = this.docs.get(change.contentId)
+    if (doc?.offers.delete(change.author) === true) this.dirty.add(change.contentId)
+  }
+
+  /** Keeps the newer of what is held and `entry` (the scan may yield a version older than a change already applied) */
+  private put (entry: CatalogEntry): void {
+    const { offer } = entry.signed
+    if (offer.removed) return
+    let doc = this.docs.get(offer.contentId)
+    if (doc == null) {
+      doc = { offers: new Map() }
+      this.docs.set(offer.contentId, doc)
+    }
+    const held = doc.offers.get(offer.author)
+    if (held != null && held.offer.seq > offer.seq) return
+    doc.offers.set(offer.author, { offer, receivedAt: entry.receivedAt, own: entry.own })
+    this.dirty.add(offer.contentId)
+  }
+
+  /** Re-indexes every dirty content id */
+  private flush (): void {
+    for (const id of this.dirty) {
+      if (this.mini.has(id)) this.mini.discard(id)
+      const doc = this.docs.get(id)
+      if (doc == null || doc.offers.size === 0) this.docs.delete(id)
+      else this.mini.add(indexText(id, doc))
+    }
+    this.dirty.clear()
+  }
+}
+
+/**
+ * Typo tolerance: 0.2 edits per character, rounded up, at most 2; none under 4
+ * characters (short words would match everything). `holidya` (7) allows 2 edits, so
+ * it finds `holiday` (a swap is two edits).
+ */
+function fuzziness (term: string): number {
+  return term.length < 4 ? 0 : Math.min(2, Math.ceil(term.length * 0.2))
+}
+
+function key (author: string, contentId: string): string {
+  return `${author}/${contentId}`
+}
+
+function newestReceipt (doc: Doc): number {
+  let newest = 0
+  for (const o of doc.offers.values()) newest = Math.max(newest, o.receivedAt)
+  return newest
+}
+
+/** Own first, else the newest received */
+function pickShown (offers: IndexedOffer[]): IndexedOffer {
+  return offers.reduce((best, o) => (o.own !== best.own ? (o.own ? o : best) : o.receivedAt > best.receivedAt ? o : best))
+}
+
+function filterOffers (doc: Doc | undefined, q: SearchQuery): IndexedOffer[] {
+  if (doc == null) return []
+  return [...doc.offers.values()].filter(({ offer }) => {
+    if (q.category != null && offer.category !== q.category) return false
+    if (q.author != null && offer.author !== q.author) return false
+    if (q.minSize != null && offer.size < q.minSize) return false
+    if (q.maxSize != null && offer.size > q.maxSize) return false
+    if (q.mimeType != null && !mimeMatches(offer.mimeType, q.mimeType)) return false
+    return true
+  })
+}
+
+/** `video/` matches every video type; anything else matches exactly (parameters such as `; charset` ignored) */
+function mimeMatches (mimeType: string, wanted: string): boolean {
+  const type = mimeType.split(';')[0].trim().toLowerCase()
+  const want = wanted.trim().toLowerCase()
+  return want.endsWith('/') ? type.startsWith(want) : type === want
+}
+
+function indexText (id: string, doc: Doc): IndexText {
+  const offers = [...doc.offers.values()].map(o => o.offer)
+  return {
+    id,
+    name: distinct(offers.map(o => o.name), MAX_NAMES).join(' '),
+    tags: distinct(offers.flatMap(o => o.tags), MAX_TAGS).join(' '),
+    description: distinct(offers.map(o => o.description).filter(d => d !== ''), MAX_DESCRIPTIONS).join(' ')
+  }
+}
+
+function distinct (values: string[], max: number): string[] {
+  return [...new Set(values)].slice(0, max)
+}
+
+function sortHits (hits: IndexHit[], sort: NonNullable<SearchQuery['sort']>): IndexHit[] {
+  const cmp = compareBy(sort)
+  return hits.map(hit => ({ hit, key: sortable(hit) })).sort((a, b) => cmp(a.key, b.key)).map(s => s.hit)
+}
+
+function sortable (hit: IndexHit): Sortable {
+  const { offer } = hit.shown
+  return { contentId: hit.contentId, score: hit.score, name: offer.name, size: offer.size, created: offer.created, receivedAt: hit.receivedAt, providers: hit.providers }
+}
