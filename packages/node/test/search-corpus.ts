@@ -1,5 +1,5 @@
 /** A fixed corpus of 30 offers from three authors for ranking tests (names, tags, descriptions, receipt ages) */
-import { type Author, type MemoryCatalog, type OfferFields, author, fileIdFor, makeOffer } from './search-fixtures.js'
+import { type Author, type TestCatalog, type OfferFields, author, fileIdFor, makeOffer } from './search-fixtures.js'
 
 export const NOW = 1_750_000_000_000
 const DAY = 24 * 60 * 60 * 1000
@@ -48,7 +48,7 @@ export interface Corpus {
 }
 
 /** Adds the corpus to a catalog: author i % 3 offers row i, created = row index days before NOW */
-export async function loadCorpus (catalog: MemoryCatalog): Promise<Corpus> {
+export async function loadCorpus (catalog: TestCatalog): Promise<Corpus> {
   const authors = await Promise.all([1, 2, 3].map(author))
   const ids = new Map<string, string>()
   for (const [i, [name, mimeType, sizeMb, tags, description, age]] of ROWS.entries()) {

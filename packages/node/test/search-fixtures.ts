@@ -1,14 +1,19 @@
 /**
  * Signed offers for search tests: real Ed25519 keys from fixed seeds (stable peer
- * ids), real signed envelopes, and a small in-memory catalog with the CatalogView
- * contract (newest seq per author and content id wins, tombstones remove).
+ * ids), real signed envelopes, and the real catalog store they go in.
  */
 import { createHash } from 'node:crypto'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import type { PeerId, PrivateKey } from '@libp2p/interface'
+import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { type Offer, bytesToHex, categoryForMime, fileIdFromManifestBytes, formatFileId } from '@peershare/protocol'
-import { type CatalogChange, type CatalogEntry, type CatalogView, openOffer, signOffer } from '../src/catalog/index.js'
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { LevelDatastore } from 'datastore-level'
+import { type CatalogEntry, CatalogStore, signOffer } from '../src/catalog/index.js'
+import { DEFAULTS } from '../src/config.js'
+import { Quarantine } from '../src/records/index.js'
+import { type TestDir, tempDir } from './fixtures.js'
 
 export interface Author {
   key: PrivateKey
@@ -48,59 +53,38 @@ export async function makeOffer (by: Author, contentId: string, fields: OfferFie
   }
 }
 
-/** The CatalogView contract in memory, for the index's own tests */
-export class MemoryCatalog implements CatalogView {
-  private readonly held = new Map<string, CatalogEntry>()
-  private readonly listeners = new Set<(change: CatalogChange) => void>()
+/** The real catalog store on LevelDB in a temporary directory, with a settable clock for receipt times */
+export class TestCatalog {
+  now: number
 
-  constructor (private readonly clock: () => number = Date.now) {}
-
-  async * entries (): AsyncIterable<CatalogEntry> {
-    yield * [...this.held.values()]
+  private constructor (readonly store: CatalogStore, private readonly ds: LevelDatastore, private readonly dir: TestDir, now: number) {
+    this.now = now
   }
 
-  async offersOf (contentId: string): Promise<CatalogEntry[]> {
-    return [...this.held.values()].filter(e => e.signed.offer.contentId === contentId)
+  static async open (now: number = Date.now()): Promise<TestCatalog> {
+    const dir = await tempDir()
+    const ds = new LevelDatastore(join(dir.path, 'datastore'))
+    await ds.open()
+    const self = await author(250)
+    let catalog: TestCatalog | undefined
+    const store = await CatalogStore.open({ datastore: ds, quarantine: new Quarantine(ds, logger('test')), limits: DEFAULTS.catalog, self: self.peerId, log: logger('test:catalog'), now: () => catalog?.now ?? now })
+    catalog = new TestCatalog(store, ds, dir, now)
+    return catalog
   }
 
-  async ingest (envelopes: Uint8Array[], _from: PeerId): Promise<CatalogEntry[]> {
-    const out: CatalogEntry[] = []
-    for (const bytes of envelopes) {
-      const opened = await openOffer(bytes)
-      if (opened.result !== 'accept') continue
-      const entry = this.store({ signed: opened.signed, receivedAt: this.clock(), own: false })
-      if (entry != null) out.push(entry)
-    }
-    return out
-  }
-
-  /** Signs and stores an offer as its author's node would (own) or as received (cached) */
+  /** Signs and stores an offer as received at `receivedAt` (default: now) */
   async add (by: Author, offer: Offer, options: { own?: boolean, receivedAt?: number } = {}): Promise<CatalogEntry | undefined> {
-    const signed = await signOffer(offer, by.key)
-    return this.store({ signed, receivedAt: options.receivedAt ?? this.clock(), own: options.own ?? false })
-  }
-
-  onChange (listener: (change: CatalogChange) => void): () => void {
-    this.listeners.add(listener)
-    return () => { this.listeners.delete(listener) }
-  }
-
-  private store (entry: CatalogEntry): CatalogEntry | undefined {
-    const { author, contentId, seq, removed } = entry.signed.offer
-    const key = `${author}/${contentId}`
-    const held = this.held.get(key)
-    if (held != null && held.signed.offer.seq >= seq) return held
-    if (removed) {
-      this.held.delete(key)
-      this.emit({ kind: 'remove', author, contentId })
-      return undefined
+    const saved = this.now
+    this.now = options.receivedAt ?? this.now
+    try {
+      return await this.store.add(await signOffer(offer, by.key), options.own ?? false)
+    } finally {
+      this.now = saved
     }
-    this.held.set(key, entry)
-    this.emit({ kind: 'put', entry })
-    return entry
   }
 
-  private emit (change: CatalogChange): void {
-    for (const listener of this.listeners) listener(change)
+  async close (): Promise<void> {
+    await this.ds.close()
+    await this.dir.cleanup()
   }
 }

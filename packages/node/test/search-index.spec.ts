@@ -8,12 +8,12 @@ import { tombstone } from '@peershare/protocol'
 import { SearchIndex, countProviders, ProviderTracker } from '../src/search/index.js'
 import type { SearchQuery } from '../src/search/index.js'
 import { NOW, loadCorpus, type Corpus } from './search-corpus.js'
-import { MemoryCatalog, author, fileIdFor, makeOffer } from './search-fixtures.js'
+import { TestCatalog, author, fileIdFor, makeOffer } from './search-fixtures.js'
 
 const DAY = 24 * 60 * 60 * 1000
 
 describe('search index', () => {
-  let catalog: MemoryCatalog
+  let catalog: TestCatalog
   let corpus: Corpus
   let index: SearchIndex
   const connected = new Set<string>()
@@ -21,10 +21,10 @@ describe('search index', () => {
 
   beforeEach(async () => {
     connected.clear()
-    catalog = new MemoryCatalog(() => NOW)
+    catalog = await TestCatalog.open(NOW)
     corpus = await loadCorpus(catalog)
     index = new SearchIndex({
-      catalog,
+      catalog: catalog.store,
       providers: (contentId, authors) => countProviders(authors, tracker.recent(contentId), p => connected.has(p), 'self'),
       clock: () => NOW,
       sliceSize: 7
@@ -33,7 +33,10 @@ describe('search index', () => {
     await index.ready
   })
 
-  afterEach(() => { index.stop() })
+  afterEach(async () => {
+    index.stop()
+    await catalog.close()
+  })
 
   const names = (q: SearchQuery): string[] => index.query(q).hits.map(h => h.shown.offer.name)
 
@@ -126,7 +129,7 @@ describe('search index', () => {
   it('follows updates and removals, and keeps no removed offer', async () => {
     const [a] = corpus.authors
     const id = corpus.ids.get('Rock Anthems.mp3') as string
-    const rock = (await catalog.offersOf(id))[0].signed.offer
+    const rock = (await catalog.store.offersOf(id))[0].signed.offer
     await catalog.add(corpus.authors[13 % 3], { ...rock, seq: 2n, name: 'Metal Anthems.mp3' })
     assert.deepEqual(names({ text: 'anthems' }), ['Metal Anthems.mp3'])
     assert.equal(names({ text: 'rock' }).length, 1) // its tag stays
@@ -139,20 +142,21 @@ describe('search index', () => {
   })
 
   it('builds while changes arrive, ending with what the catalog holds', async () => {
-    const big = new MemoryCatalog(() => NOW)
+    const big = await TestCatalog.open(NOW)
     const by = await author(9)
     for (let i = 0; i < 50; i++) await big.add(by, await makeOffer(by, await fileIdFor(`b${i}`), { name: `file ${i}.bin`, seq: 1n }))
-    const building = new SearchIndex({ catalog: big, providers: () => 0, clock: () => NOW, sliceSize: 5 })
+    const building = new SearchIndex({ catalog: big.store, providers: () => 0, clock: () => NOW, sliceSize: 5 })
     building.start()
     // removed and updated while the first scan is under way
     const gone = await fileIdFor('b3')
     await big.add(by, tombstone(by.peerId, 2n, gone))
     const changed = await fileIdFor('b40')
-    await big.add(by, { ...(await big.offersOf(changed))[0].signed.offer, seq: 2n, name: 'renamed.bin' })
+    await big.add(by, { ...(await big.store.offersOf(changed))[0].signed.offer, seq: 2n, name: 'renamed.bin' })
     await building.ready
     assert.equal(building.size, 49)
     assert.deepEqual(building.query({ text: 'renamed' }).hits.map(h => h.contentId), [changed])
     building.stop()
+    await big.close()
   })
 })
 
