@@ -1,14 +1,14 @@
 /**
  * The composition root: builds every service from the config and wires them
- * explicitly. Start order: repo, identity, datastore, libp2p, exchange server,
- * downloads restored, swarm, announcements; stop reverses it.
+ * explicitly. Start order: repo, identity, datastore, catalog, libp2p, exchange server,
+ * downloads restored, swarm, gossip announcements, provider announcements; stop reverses it.
  */
 import { join } from 'node:path'
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type CollectionId, type ContentRef, type FileRef, collectionDigest, decodeTicket, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
 import { defaultRepoPath } from '@peershare/client/repo'
@@ -28,6 +28,10 @@ import {
   type SharedCollection,
   shareCollection
 } from './collection/index.js'
+import { AppScores } from './catalog/announce-limits.js'
+import { Announcements } from './catalog/announcements.js'
+import { AuthorSequence, CatalogStore } from './catalog/index.js'
+import { OwnOffers } from './catalog/own-offers.js'
 import { ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
@@ -81,13 +85,38 @@ export class PeershareNode {
   private readonly exchangeClient: FetchSessionComponents
   /** stored files changed, damaged or missing on disk: withdrawn, repaired, verified */
   readonly health: ContentHealth
+  /** own offers and the verified offers of other authors */
+  readonly catalog: CatalogStore
+  /** offers on gossipsub: own ones out, peers' ones validated in */
+  readonly announcements: Announcements
+  /** publishes offers of what the user shares, tombstones of what it removes */
+  private readonly offers: OwnOffers
 
-  private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
+  private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
     this.paths = paths
     this.datastore = datastore
     this.libp2p = libp2p
-    this.quarantine = new Quarantine(datastore, logger('peershare:node:records'))
+    this.quarantine = parts.quarantine
+    this.catalog = parts.catalog
+    const self = libp2p.peerId.toString()
+    this.announcements = new Announcements({
+      pubsub: libp2p.services.pubsub,
+      catalog: this.catalog,
+      datastore,
+      scores: parts.scores,
+      rate: config.announce,
+      self,
+      log: logger('peershare:node:announce')
+    })
+    this.offers = new OwnOffers({
+      catalog: this.catalog,
+      sequence: new AuthorSequence(datastore),
+      privateKey: parts.privateKey,
+      self,
+      announce: async contentId => this.announcements.announce(contentId),
+      log: logger('peershare:node:offers')
+    })
     this.store = new FileStore({ datastore, blobDir: paths.blobs, quarantine: this.quarantine })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
@@ -125,8 +154,17 @@ export class PeershareNode {
     const datastore = new LevelDatastore(paths.datastore)
     await datastore.open()
     try {
-      const libp2p = await createPeershareLibp2p({ privateKey, datastore, config })
-      return new PeershareNode(config, paths, datastore, libp2p)
+      const quarantine = new Quarantine(datastore, logger('peershare:node:records'))
+      const catalog = await CatalogStore.open({
+        datastore,
+        quarantine,
+        limits: config.catalog,
+        self: peerIdFromPrivateKey(privateKey).toString(),
+        log: logger('peershare:node:catalog')
+      })
+      const scores = new AppScores()
+      const libp2p = await createPeershareLibp2p({ privateKey, datastore, config, appScore: scores.score })
+      return new PeershareNode(config, paths, datastore, libp2p, { quarantine, catalog, scores, privateKey })
     } catch (err) {
       await datastore.close()
       throw err
@@ -158,6 +196,7 @@ export class PeershareNode {
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     await this.collectionDownloads.restore()
     this.swarm.start()
+    await this.announcements.start()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
     for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
     for (const record of await this.store.list()) await this.health.check(record, true)
@@ -172,6 +211,7 @@ export class PeershareNode {
   async stop (): Promise<void> {
     const steps: Array<() => unknown> = [
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
+      () => { this.announcements.stop() },
       () => { this.collectionDownloads.stop() },
       async () => this.transfers.stop(),
       async () => this.index.stop(),
@@ -198,6 +238,7 @@ export class PeershareNode {
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
     const record = await shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize }, path, options)
     this.index.announce(record)
+    await this.offers.publish(record)
     return record
   }
 
@@ -217,6 +258,8 @@ export class PeershareNode {
     this.index.announceCollection(parseCollectionId(shared.record.collectionId))
     this.index.announce(shared.listing)
     for (const file of shared.files) this.index.announce(file)
+    // offers: the collection, then its files (a listing is not offered)
+    for (const record of [shared.record, ...shared.files]) await this.offers.publish(record)
     return shared
   }
 
@@ -299,7 +342,18 @@ export class PeershareNode {
       const opened = await this.openTicket(ref, options)
       return this.download(opened.id, opened.options)
     }
-    return this.transfers.start(typeof ref === 'string' ? parseFileRef(ref) : ref, options)
+    const fileRef = typeof ref === 'string' ? parseFileRef(ref) : ref
+    return this.transfers.start(fileRef, await this.namedFromCatalog(fileRef, options))
+  }
+
+  /**
+   * Without an output name (none given, no ticket), a download takes the name of the
+   * signed offer the catalog holds for the file, not whatever its first source sends
+   */
+  private async namedFromCatalog (ref: FileRef, options: StartOptions): Promise<StartOptions> {
+    if (options.output != null || options.stream === true || options.repair === true || ref.kind !== 'file-id') return options
+    const name = await this.catalog.offeredName(ref.fileId.toString())
+    return name == null ? options : { ...options, output: name }
   }
 
   /**
@@ -369,6 +423,7 @@ export class PeershareNode {
     const stored = await this.store.get(fileId)
     if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
     await this.index.withdraw(stored.record)
+    await this.offers.withdraw(fileId)
     // a repair under way is not wanted any more
     if (this.transfers.get(fileId) != null) await this.transfers.cancel(fileId)
     await this.store.remove(fileId)
@@ -392,6 +447,7 @@ export class PeershareNode {
     const record = await this.collections.get(collectionId.toString())
     if (record == null) throw new FileNotFoundError(`Not a local collection: ${collectionId.toString()}`)
     await this.index.withdrawCollection(collectionId)
+    await this.offers.withdraw(record.collectionId)
     await this.collections.remove(record.collectionId)
     const listing = await this.store.get(record.listingFileId)
     if (listing != null) {
@@ -465,6 +521,7 @@ export class PeershareNode {
         }
       },
       announce: (collectionId) => { this.index.announceCollection(collectionId) },
+      offeredName: async (collectionId) => this.catalog.offeredName(collectionId),
       concurrency: this.config.collectionConcurrency
     })
   }
@@ -475,6 +532,14 @@ export class PeershareNode {
       yield peer.id.toString()
     }
   }
+}
+
+/** What `create` builds before the node: the catalog is read before libp2p starts validating offers */
+interface NodeParts {
+  quarantine: Quarantine
+  catalog: CatalogStore
+  scores: AppScores
+  privateKey: PrivateKey
 }
 
 /** A source as text: a multiaddr (with /p2p/) or a bare peer id */

@@ -98,6 +98,13 @@ export class CatalogIndex {
     return held != null && seq <= held.seq
   }
 
+  /** Live offers held of one author */
+  heldBy (author: string): number {
+    let n = 0
+    for (const slot of this.authors.get(author)?.slots.values() ?? []) if (!slot.removed) n++
+    return n
+  }
+
   /** Highest seq known of an author: what it holds, or the floor */
   highWater (author: string): bigint {
     const state = this.authors.get(author)
