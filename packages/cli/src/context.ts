@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/client'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify' | 'search' | 'browse' | 'offer'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -47,6 +47,9 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
     cancel: async (fileId) => (await ready()).cancel(fileId),
     limits: async () => (await ready()).limits(),
     setLimits: async (limits) => (await ready()).setLimits(limits),
-    verify: async (ref) => (await ready()).verify(ref)
+    verify: async (ref) => (await ready()).verify(ref),
+    search: async (request, onUpdate, signal) => (await ready()).search(request, onUpdate, signal),
+    browse: async (request) => (await ready()).browse(request),
+    offer: async (id) => (await ready()).offer(id)
   }
 }

@@ -4,14 +4,14 @@
  * runs one command, and turns any error into one line on stderr and an exit code.
  */
 import { resolve } from 'node:path'
-import { DEFAULT_LISTEN, type NodeInfo, VERSION, formatRate, parseRate } from '@peershare/client'
+import { DEFAULT_LISTEN, type NodeInfo, VERSION, formatRate, parseRate, parseSize } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 import type { DaemonInit, NodeConfig } from '@peershare/node'
-import { Argument, Command, InvalidArgumentError } from 'commander'
+import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgressDisplay } from './commands/get.js'
 import { SHELLS, type Shell } from './completion.js'
-import { completion, control, daemon, get, id, limits, ls, peers, providers, rm, share, status, swarmConnect, ticket, transfers, verify } from './commands/lazy.js'
+import { browse, completion, control, daemon, get, id, limits, ls, peers, providers, rm, search, share, show, status, swarmConnect, ticket, transfers, verify } from './commands/lazy.js'
 import { type CliClient, type CommandContext, type Print, lazyClient } from './context.js'
 import { EXIT_OK, EXIT_USAGE, describeError, errorLine } from './errors.js'
 
@@ -39,6 +39,10 @@ export interface ProgramDeps {
 }
 
 type DhtMode = NodeConfig['dhtMode']
+type Sort = typeof SORTS[number]
+/** The offer categories (`CATEGORIES` in @peershare/protocol, which a test checks this against; not imported, to keep start-up light) */
+export const CATEGORIES = ['video', 'audio', 'image', 'document', 'archive', 'software', 'other']
+const SORTS = ['relevance', 'name', 'size', 'date', 'providers'] as const
 type Priority = 'low' | 'normal' | 'high'
 
 interface GlobalOptions {
@@ -186,6 +190,37 @@ export function createProgram (deps: ProgramDeps): Command {
       await providers({ ref, timeout: opts.timeout, json: globals(cmd).json }, context(cmd))
     })
 
+  program.command('search')
+    .description('search offers by words: this node\'s catalog at once, then peers\' answers as they arrive (prefix and typo tolerant)')
+    .argument('<words...>', 'words to look for in names, tags and descriptions')
+    .addOption(new Option('--category <category>', 'only this category').choices(CATEGORIES))
+    .option('--type <mime>', 'only this MIME type, or a prefix ending in / (video/)')
+    .option('--min-size <size>', 'at least this size, e.g. 700MB', checkSize)
+    .option('--max-size <size>', 'at most this size, e.g. 2GiB', checkSize)
+    .addOption(new Option('--sort <order>', 'order of results (default: relevance)').choices(SORTS))
+    .option('--local', 'search only this node\'s catalog: ask no peer')
+    .option('--limit <n>', 'results at most, 1 to 200 (default 20)', parseLimit)
+    .action(async (words: string[], opts: { category?: string, type?: string, minSize?: string, maxSize?: string, sort?: Sort, local?: boolean, limit?: number }, cmd: Command) => {
+      await search({ words, ...opts, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('browse')
+    .description('list the offers this node knows (its own and cached) by category, author and order; without a category, how many each holds')
+    .addArgument(new Argument('[category]', 'a category to list').choices(CATEGORIES))
+    .option('--author <peer>', 'offers of this peer only (its peer id)')
+    .addOption(new Option('--sort <order>', 'order of offers (default: date, newest first)').choices(SORTS))
+    .option('--page <n>', 'page to show, from 1 (20 offers a page)', parseLimit)
+    .action(async (category: string | undefined, opts: { author?: string, sort?: Sort, page?: number }, cmd: Command) => {
+      await browse({ category, ...opts, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('show')
+    .description('show an offer in full: every author\'s version, its thumbnail on disk (fetched if need be) and the providers found')
+    .argument('<id>', 'file or collection id from search or browse, or a unique prefix of one')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      await show({ id, json: globals(cmd).json }, context(cmd))
+    })
+
   program.command('peers')
     .description('list connected peers with their addresses and latency')
     .action(async (_opts: unknown, cmd: Command) => {
@@ -277,6 +312,22 @@ function checkRate (value: string): string {
     throw new InvalidArgumentError(err.message)
   }
   return value
+}
+
+/** Checks a size's syntax early (700MB, 1.5GiB); the command parses it */
+function checkSize (value: string): string {
+  try {
+    parseSize(value)
+  } catch (err: any) {
+    throw new InvalidArgumentError(err.message)
+  }
+  return value
+}
+
+function parseLimit (value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('A whole number from 1.')
+  return n
 }
 
 function parsePositive (value: string): number {

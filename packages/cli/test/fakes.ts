@@ -1,6 +1,6 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
 import { multiaddr } from '@multiformats/multiaddr'
-import type { BandwidthLimits, CollectionInfo, FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, VerifiedFileInfo } from '@peershare/client'
+import type { BandwidthLimits, BrowseResult, CollectionInfo, SearchHit, SearchUpdate, FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, VerifiedFileInfo } from '@peershare/client'
 import { encodeTicket, parseFileId } from '@peershare/protocol'
 import type { CliClient, Print } from '../src/context.js'
 
@@ -73,6 +73,9 @@ export interface FakeClientInit {
   error?: Error
   /** what `content` streams (the file's bytes, in parts) */
   content?: Uint8Array[]
+  /** what `search` streams; the last must be the done update */
+  searchUpdates?: SearchUpdate[]
+  browse?: BrowseResult
 }
 
 /** Answers like a daemon would, from the script it was given; records every call */
@@ -120,8 +123,44 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
       const { temporary: _, ...limits } = request
       return answer('setLimits', { upload: 0, uploadPerPeer: 0, download: 0, ...limits as Partial<BandwidthLimits> }, request)
     },
-    verify: async (ref) => answer('verify', init.verified ?? [{ ...FILE, damagedChunks: [] }], ref)
+    verify: async (ref) => answer('verify', init.verified ?? [{ ...FILE, damagedChunks: [] }], ref),
+    search: async (request, onUpdate = () => {}) => {
+      answer('search', undefined, request)
+      const updates = init.searchUpdates ?? [{ type: 'results', results: [HIT], total: 1, match: 'all', from: 'local' }, { type: 'done', asked: 0, answered: 0 }]
+      let last: Extract<SearchUpdate, { type: 'results' }> | undefined
+      for (const update of updates) {
+        onUpdate(update)
+        if (update.type === 'results') last = update
+        else return { results: last?.results ?? [], total: last?.total ?? 0, match: last?.match ?? 'all', asked: update.asked, answered: update.answered }
+      }
+      throw new Error('script the done update last')
+    },
+    browse: async (request) => answer('browse', init.browse ?? { results: [HIT], total: 1, page: 1, pageSize: 20 }, request),
+    offer: async (id) => answer('offer', { offer: HIT, offers: [HIT], thumbnail: null, providers: [{ peerId: PEER_ID, addresses: [PEER_ADDR] }] }, id)
   }
+}
+
+/** A search hit for FILE, offered by PEER_ID */
+export const HIT: SearchHit = {
+  contentId: FILE_ID,
+  kind: 'file',
+  name: FILE.name,
+  size: FILE.size,
+  mimeType: FILE.mimeType,
+  sha256: FILE.sha256,
+  category: 'document',
+  tags: FILE.tags,
+  description: FILE.description,
+  created: FILE.created,
+  modified: FILE.created,
+  thumbnail: '',
+  author: PEER_ID,
+  seq: '1700000000000000',
+  authors: [PEER_ID],
+  providers: 1,
+  receivedAt: FILE.created,
+  own: false,
+  score: 12.5
 }
 
 export function progressEvent (bytesDone: number, bytesTotal: number | null = FILE.size): Extract<GetEvent, { type: 'progress' }> {

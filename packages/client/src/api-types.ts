@@ -1,4 +1,4 @@
-import type { BandwidthLimits, CollectionProgress, TransferProgress } from './reports.js'
+import type { BandwidthLimits, CollectionProgress, SearchUpdate, TransferProgress } from './reports.js'
 
 /**
  * The control API's JSON shapes: what the CLI, scripts and (later) a web UI send
@@ -31,6 +31,11 @@ import type { BandwidthLimits, CollectionProgress, TransferProgress } from './re
  *   POST   /v1/swarm/connect  ConnectRequest   -> { peerId }
  *   POST   /v1/providers      ProvidersRequest -> NDJSON stream of ProvidersEvent, ending in done or error
  *                                     (ERR_FILE_NOT_FOUND when nobody was found)
+ *   POST   /v1/search  SearchRequest -> NDJSON stream of SearchEvent: results (local at once, then the
+ *                                     merged list again after each remote answer), ending in done or error
+ *   GET    /v1/browse?category=&author=&sort=&page=&pageSize= -> BrowseResult (per-category counts
+ *                                     without a category)
+ *   GET    /v1/offers/:id          -> OfferDetail (id: a content id in the catalog, or a unique prefix)
  *
  * Errors: a non-2xx status with `{ error: ApiError }`.
  */
@@ -184,6 +189,42 @@ export type ProvidersEvent =
   | { type: 'done', count: number }
   | { type: 'error', error: ApiError }
 
+/** What `POST /v1/search` takes; the sort and filters also apply to the remote peers' answers */
+export interface SearchRequest {
+  /** words (prefix of the last, typo tolerant); "" matches everything; at most 256 bytes */
+  text: string
+  /** video, audio, image, document, archive, software or other */
+  category?: string
+  /** an exact MIME type, or a prefix ending in / (video/) */
+  mimeType?: string
+  /** bytes */
+  minSize?: number
+  maxSize?: number
+  /** offers of this author (peer id) only */
+  author?: string
+  /** @default 'relevance' */
+  sort?: 'relevance' | 'name' | 'size' | 'date' | 'providers'
+  /** results at most, 1 to 200 @default 20 */
+  limit?: number
+  /** only this node's index: no remote query */
+  local?: boolean
+}
+
+export type SearchEvent = SearchUpdate | { type: 'error', error: ApiError }
+
+/** What `GET /v1/browse` takes (as query parameters) */
+export interface BrowseRequest {
+  category?: string
+  author?: string
+  /** relevance means date here (there are no words) @default 'date' */
+  sort?: SearchRequest['sort']
+  /** from 1 @default 1 */
+  page?: number
+  /** 1 to 100 @default 20 */
+  pageSize?: number
+}
+
+export type { BrowseResult, OfferDetail, OfferInfo, SearchHit, SearchUpdate } from './reports.js'
 export type { CollectionProgress, CollectionState, DhtStatus, NodeStatus } from './reports.js'
 export type { TransferProgress } from './reports.js'
 export type { BandwidthLimits } from './reports.js'

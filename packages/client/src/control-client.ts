@@ -5,7 +5,7 @@
  * The CLI is a thin layer over this; so can any local script be.
  */
 import { PeershareError } from './errors.js'
-import type { ApiEndpoint, ApiError, BandwidthLimits, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
+import type { ApiEndpoint, ApiError, BandwidthLimits, BrowseRequest, BrowseResult, OfferDetail, SearchEvent, SearchHit, SearchRequest, SearchUpdate, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -110,6 +110,35 @@ export class ControlClient {
       else return event.count
     }
     throw new ControlApiError({ code: 'ERR_INTERNAL', message: 'The daemon ended the lookup without a result' })
+  }
+
+  /**
+   * Searches the daemon's index and, unless `local`, peers; `onUpdate` hears each
+   * results list as it streams. Resolves with the last list and the peers asked and answered.
+   */
+  async search (request: SearchRequest, onUpdate: (update: SearchUpdate) => void = () => {}, signal?: AbortSignal): Promise<{ results: SearchHit[], total: number, match: 'all' | 'some', asked: number, answered: number }> {
+    const res = await this.request('POST', '/v1/search', request, signal)
+    let last: Extract<SearchUpdate, { type: 'results' }> | undefined
+    for await (const event of ndjson<SearchEvent>(res)) {
+      if (event.type === 'error') throw new ControlApiError(event.error)
+      onUpdate(event)
+      if (event.type === 'results') last = event
+      else return { results: last?.results ?? [], total: last?.total ?? 0, match: last?.match ?? 'all', asked: event.asked, answered: event.answered }
+    }
+    throw new ControlApiError({ code: 'ERR_INTERNAL', message: 'The daemon ended the search without a result' })
+  }
+
+  /** A page of the catalog by category, author and sort; per-category counts without a category */
+  async browse (request: BrowseRequest = {}): Promise<BrowseResult> {
+    const params = new URLSearchParams()
+    for (const [key, value] of Object.entries(request)) if (value != null) params.set(key, String(value))
+    const query = params.size === 0 ? '' : `?${params.toString()}`
+    return this.json('GET', `/v1/browse${query}`)
+  }
+
+  /** One offer in full (by content id or unique prefix): every author's version, thumbnail, providers */
+  async offer (id: string): Promise<OfferDetail> {
+    return this.json('GET', `/v1/offers/${encodeURIComponent(id)}`)
   }
 
   /** Starts a download in the daemon and returns at once */

@@ -15,6 +15,6 @@ export { ControlClient, ControlApiError, DaemonNotRunningError, daemonNotRunning
 export type * from './api-types.js'
 export type * from './reports.js'
 export { PeershareError, defineError, PathNotFoundError, OutputExistsError, BadRequestError } from './errors.js'
-export { InvalidRateError, formatRate, parseRate } from './units.js'
+export { InvalidRateError, InvalidSizeError, formatRate, parseRate, parseSize } from './units.js'
 export { VERSION } from './version.js'
 export { DEFAULT_LISTEN } from './defaults.js'

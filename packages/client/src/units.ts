@@ -68,3 +68,22 @@ export function formatRate (bytesPerSecond: number): string {
   }
   return `${rounded} ${FORMAT_UNITS[unit]}/s`
 }
+
+/** A size could not be parsed (`--min-size`, `--max-size`) */
+export class InvalidSizeError extends PeershareError {
+  static override name = 'InvalidSizeError'
+  override name = 'InvalidSizeError'
+  override code = 'ERR_INVALID_SIZE'
+}
+
+const SIZE = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i
+
+/** Bytes from text with the same units as rates: `700MB`, `1.5GiB`, `500k`, `1024`. Throws InvalidSizeError */
+export function parseSize (text: string): number {
+  const match = SIZE.exec(String(text).trim())
+  const unit = match == null ? undefined : UNITS[match[2].toLowerCase()]
+  if (match == null || unit == null) throw new InvalidSizeError(`Invalid size "${text}": expected e.g. 700MB, 1.5GiB, 500k or 1024`)
+  const bytes = Math.round(Number(match[1]) * unit)
+  if (!Number.isSafeInteger(bytes)) throw new InvalidSizeError(`Invalid size "${text}": too large`)
+  return bytes
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { formatRate, parseRate } from '../src/units.js'
+import { formatRate, parseRate, parseSize } from '../src/units.js'
 
 describe('parseRate', () => {
   it('reads unlimited, plain bytes, SI, binary and bare K/M/G units', () => {
@@ -75,5 +75,19 @@ describe('formatRate', () => {
       const text = formatRate(bytes)
       assert.equal(formatRate(parseRate(text)), text)
     }))
+  })
+})
+
+describe('parseSize', () => {
+  it('reads bytes with SI, binary and bare K/M/G units', () => {
+    for (const [text, bytes] of [['1024', 1024], ['700MB', 700e6], ['1.5GiB', 1.5 * 1024 ** 3], ['500k', 512_000], ['0', 0]] as Array<[string, number]>) {
+      assert.equal(parseSize(text), bytes, text)
+    }
+  })
+
+  it('refuses what is not a size', () => {
+    for (const text of ['', 'big', '-1MB', '8MiB/s', 'unlimited', '1e9', '99999999999999999TB']) {
+      assert.throws(() => parseSize(text), { name: 'InvalidSizeError' }, text)
+    }
   })
 })

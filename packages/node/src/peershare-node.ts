@@ -51,6 +51,9 @@ import { type NodeStatus, nodeStatus } from './status.js'
 import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
 import { createTicket, dialAddresses } from './tickets.js'
+import type { BrowseResult, OfferDetail, SearchUpdate } from '@peershare/client'
+import { type BrowseQuery, type QueryAnswerer, type SearchQuery, SearchService } from './search/index.js'
+import { fetchSmallFile } from './search/small-file.js'
 
 const log = logger('peershare:node')
 
@@ -91,6 +94,8 @@ export class PeershareNode {
   readonly announcements: Announcements
   /** publishes offers of what the user shares, tombstones of what it removes */
   private readonly offers: OwnOffers
+  /** search, browse and show over the catalog; the answers to remote queries */
+  readonly searchService: SearchService
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -138,6 +143,7 @@ export class PeershareNode {
       log: logger('peershare:node:exchange')
     })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
+    this.searchService = this.createSearchService()
   }
 
   /**
@@ -196,6 +202,7 @@ export class PeershareNode {
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     await this.collectionDownloads.restore()
     this.swarm.start()
+    this.startSearch()
     await this.announcements.start()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
     for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
@@ -210,6 +217,7 @@ export class PeershareNode {
    */
   async stop (): Promise<void> {
     const steps: Array<() => unknown> = [
+      () => { this.stopSearch() },
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
       () => { this.announcements.stop() },
       () => { this.collectionDownloads.stop() },
@@ -407,8 +415,13 @@ export class PeershareNode {
    */
   async * providers (ref: string | ContentRef, options: { timeout?: number, signal?: AbortSignal } = {}): AsyncGenerator<ProviderEntry> {
     const { lookupTimeout, dialTimeout, exchange } = this.config
-    yield * lookupProviders({ index: this.index, exchange: this.exchangeClient, lookupTimeout, resolveTimeout: dialTimeout + exchange.requestTimeout, log },
-      typeof ref === 'string' ? parseContentRef(ref) : ref, options)
+    const parsed = typeof ref === 'string' ? parseContentRef(ref) : ref
+    for await (const provider of lookupProviders({ index: this.index, exchange: this.exchangeClient, lookupTimeout, resolveTimeout: dialTimeout + exchange.requestTimeout, log }, parsed, options)) {
+      // availability in search: a peer seen providing it
+      const id = provider.fileId ?? (parsed.kind === 'file-id' ? parsed.fileId.toString() : parsed.kind === 'collection' ? parsed.collectionId.toString() : undefined)
+      if (id != null) this.searchService.sawProvider(id, provider.peerId)
+      yield provider
+    }
   }
 
   /** Forgets a file or collection this node shares or downloaded (by id or unique prefix), and stops providing it; returns its id */
@@ -468,6 +481,62 @@ export class PeershareNode {
 
   async status (): Promise<NodeStatus> {
     return nodeStatus(this)
+  }
+
+  // --- search, browse, show (search/) ---
+
+  /**
+   * Searches: the local results at once, then, unless `local`, the merged list again
+   * after each peer's answer (verified and cached in the catalog, re-ranked here),
+   * then `done` with the peers asked and answered
+   */
+  search (query: SearchQuery & { local?: boolean }, options: { signal?: AbortSignal } = {}): AsyncGenerator<SearchUpdate> {
+    return this.searchService.search(query, options)
+  }
+
+  /** A page of the catalog by category, author and sort; per-category counts without a category */
+  async browse (query: BrowseQuery = {}): Promise<BrowseResult> {
+    return this.searchService.browse(query)
+  }
+
+  /** `show`: every author's offer of a content id (or unique prefix), its thumbnail on disk, providers found */
+  async offerInfo (contentId: string, options: { signal?: AbortSignal } = {}): Promise<OfferDetail> {
+    return this.searchService.show(contentId, options)
+  }
+
+  /** What answers remote queries (`/peershare/search/1.0.0`): the same index */
+  get queryAnswerer (): QueryAnswerer {
+    return this.searchService
+  }
+
+  private createSearchService (): SearchService {
+    return new SearchService({
+      catalog: this.catalog,
+      self: this.peerId.toString(),
+      connected: () => this.libp2p.getPeers().map(p => p.toString()),
+      findProviders: (contentId, signal) => this.providers(contentId, { timeout: this.config.lookupTimeout, signal }),
+      fetchSmallFile: async (fileId, options) => fetchSmallFile({
+        stored: async id => (await this.store.get(id))?.record,
+        contentPath: record => this.store.contentPath(record),
+        download: async (id, startOptions) => this.download(id, startOptions)
+      }, fileId, options),
+      log: logger('peershare:node:search')
+    })
+  }
+
+  private readonly peerConnected = (event: CustomEvent<PeerId>): void => { this.searchService.peerConnected(event.detail.toString()) }
+  private readonly peerDisconnected = (event: CustomEvent<PeerId>): void => { this.searchService.peerDisconnected(event.detail.toString()) }
+
+  private startSearch (): void {
+    this.libp2p.addEventListener('peer:connect', this.peerConnected)
+    this.libp2p.addEventListener('peer:disconnect', this.peerDisconnected)
+    this.searchService.start()
+  }
+
+  private stopSearch (): void {
+    this.libp2p.removeEventListener('peer:connect', this.peerConnected)
+    this.libp2p.removeEventListener('peer:disconnect', this.peerDisconnected)
+    this.searchService.stop()
   }
 
   private createTransferManager (): TransferManager {

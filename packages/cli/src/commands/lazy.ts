@@ -18,6 +18,9 @@ import type * as SwarmConnect from './swarm-connect.js'
 import type * as Ticket from './ticket.js'
 import type * as Transfers from './transfers.js'
 import type * as Verify from './verify.js'
+import type * as Search from './search.js'
+import type * as Browse from './browse.js'
+import type * as Show from './show.js'
 
 export const completion: typeof Completion.completion = async (...args) => (await import('./completion.js')).completion(...args)
 export const daemon: typeof Daemon.daemon = async (...args) => (await import('./daemon.js')).daemon(...args)
@@ -34,4 +37,7 @@ export const swarmConnect: typeof SwarmConnect.swarmConnect = async (...args) =>
 export const ticket: typeof Ticket.ticket = async (...args) => (await import('./ticket.js')).ticket(...args)
 export const transfers: typeof Transfers.transfers = async (...args) => (await import('./transfers.js')).transfers(...args)
 export const verify: typeof Verify.verify = async (...args) => (await import('./verify.js')).verify(...args)
+export const search: typeof Search.search = async (...args) => (await import('./search.js')).search(...args)
+export const browse: typeof Browse.browse = async (...args) => (await import('./browse.js')).browse(...args)
+export const show: typeof Show.show = async (...args) => (await import('./show.js')).show(...args)
 export const control: typeof Transfers.control = async (...args) => (await import('./transfers.js')).control(...args)

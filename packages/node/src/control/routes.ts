@@ -12,9 +12,11 @@ import type { PeershareNode } from '../peershare-node.js'
 import { statToShare } from '../share.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { ContentStatus } from '../store/file-store.js'
-import { type ApiError, type BandwidthLimits, type CollectionInfo, type CollectionShareResult, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type ShareResult, type TicketInfo, type VerifiedFileInfo, type VerifyRequest, VERSION, parseRate } from '@peershare/client'
+import { type BandwidthLimits, type CollectionInfo, type CollectionShareResult, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type ShareResult, type TicketInfo, type VerifiedFileInfo, type VerifyRequest, VERSION, parseRate } from '@peershare/client'
 import { sendJson } from './control-server.js'
-import { HttpError, toApiError } from './http-errors.js'
+import { streamNdjson } from './ndjson.js'
+import { handleSearchRoute } from './search-routes.js'
+import { HttpError } from './http-errors.js'
 
 /** Most paths one share request may name (each may be a whole folder) */
 const MAX_SHARE_PATHS = 1024
@@ -45,6 +47,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   const rm = /^DELETE \/v1\/files\/([A-Za-z0-9]+)$/.exec(route)
   if (rm != null) return sendJson(res, 200, { removed: await node.remove(rm[1]) })
   if (route === 'POST /v1/verify') return sendJson(res, 200, { files: await verify(node, body) })
+  if (await handleSearchRoute(node, route, url, res, body)) return
   throw new HttpError(404, 'ERR_NOT_FOUND', `No route ${route}`)
 }
 
@@ -285,23 +288,6 @@ async function streamProviders (node: PeershareNode, res: ServerResponse, args: 
     }
     send({ type: 'done', count })
   })
-}
-
-/**
- * An NDJSON response: `work` sends events; a failure becomes a final error event;
- * a client that hangs up aborts `work` through its signal.
- */
-async function streamNdjson<E> (res: ServerResponse, work: (send: (event: E) => void, signal: AbortSignal) => Promise<void>): Promise<void> {
-  const controller = new AbortController()
-  res.on('close', () => { if (!res.writableFinished) controller.abort() })
-  res.writeHead(200, { 'content-type': 'application/x-ndjson' })
-  const send = (event: E | { type: 'error', error: ApiError }): void => { res.write(`${JSON.stringify(event)}\n`) }
-  try {
-    await work(send, controller.signal)
-  } catch (err: any) {
-    send({ type: 'error', error: toApiError(err) })
-  }
-  res.end()
 }
 
 function providersArgs (body: unknown): ProvidersRequest {

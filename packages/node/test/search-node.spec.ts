@@ -1,0 +1,107 @@
+/**
+ * Search, browse and show on real nodes over 127.0.0.1 with default settings: a file
+ * shared on one node is found on the other once its offer arrived, its connected
+ * author counted as a provider; names from peers are shown sanitised; browse counts
+ * and pages; show lists the offer's authors and providers; remote queries are
+ * answered from the same index.
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { SearchUpdate } from '@peershare/client'
+import { signOffer } from '../src/catalog/index.js'
+import type { PeershareNode } from '../src/index.js'
+import { type TestDir, dialAddress, startTestNode, tempDir, until } from './fixtures.js'
+import { author, fileIdFor, makeOffer } from './search-fixtures.js'
+
+async function collect (updates: AsyncIterable<SearchUpdate>): Promise<SearchUpdate[]> {
+  const out: SearchUpdate[] = []
+  for await (const u of updates) out.push(u)
+  return out
+}
+
+const resultsOf = (updates: SearchUpdate[]): Extract<SearchUpdate, { type: 'results' }> => {
+  const last = updates.filter(u => u.type === 'results').at(-1)
+  assert.ok(last?.type === 'results')
+  return last
+}
+
+describe('search on nodes', function () {
+  this.timeout(60_000)
+  let dir: TestDir
+  let a: PeershareNode
+  let b: PeershareNode
+
+  before(async () => {
+    dir = await tempDir()
+    a = await startTestNode(join(dir.path, 'a'))
+    b = await startTestNode(join(dir.path, 'b'))
+    await b.connect(multiaddr(dialAddress(a)))
+  })
+
+  after(async () => {
+    await Promise.all([a, b].map(async n => n?.stop().catch(() => {})))
+    await dir.cleanup()
+  })
+
+  it('finds a file shared on another node once its offer arrived, its author counted as a provider', async () => {
+    const path = join(dir.path, 'Holiday_2019_Beach.mp4')
+    await writeFile(path, randomBytes(20_000))
+    const record = await a.share(path, { tags: ['summer', 'family'], description: 'at the seaside' })
+    const local = resultsOf(await collect(a.search({ text: 'holiday beach', local: true })))
+    assert.deepEqual(local.results.map(r => r.contentId), [record.fileId])
+    assert.equal(local.results[0].own, true)
+    // the offer reaches b by gossip; poll until it is there
+    await until(() => b.searchService.index.get(record.fileId) != null, 30_000)
+    const updates = await collect(b.search({ text: 'holidya', local: true }))
+    const found = resultsOf(updates)
+    assert.equal(found.from, 'local')
+    assert.deepEqual(found.results.map(r => r.name), ['Holiday_2019_Beach.mp4'])
+    assert.deepEqual(found.results[0].tags, ['summer', 'family'])
+    assert.equal(found.results[0].providers, 1)
+    assert.deepEqual(found.results[0].authors, [a.peerId.toString()])
+    assert.deepEqual(updates.at(-1), { type: 'done', asked: 0, answered: 0 })
+  })
+
+  it('shows a name with HTML and path separators from a peer sanitised', async () => {
+    const evil = await author(77)
+    const contentId = await fileIdFor('evil')
+    const signed = await signOffer(await makeOffer(evil, contentId, { name: '<script>x</script>/../..\\evil.txt', tags: ['<b>bold</b>'] }), evil.key)
+    await b.catalog.ingest([signed.envelope], a.peerId)
+    const found = resultsOf(await collect(b.search({ text: 'evil', local: true }))).results
+    assert.equal(found.length, 1)
+    assert.equal(found[0].name, '_script_x__script__.._.._evil.txt')
+    assert.deepEqual(found[0].tags, ['_b_bold__b_'])
+    assert.ok(!/[<>/\\]/.test(found[0].name))
+  })
+
+  it('browses: category counts without a category, pages with one', async () => {
+    const counts = await b.browse()
+    assert.equal(counts.categories?.video, 1)
+    assert.equal(counts.categories?.other, 1)
+    assert.equal(counts.total, 2)
+    const video = await b.browse({ category: 'video' })
+    assert.deepEqual(video.results.map(r => r.name), ['Holiday_2019_Beach.mp4'])
+    assert.equal(video.categories, undefined)
+    const page2 = await b.browse({ sort: 'name', pageSize: 1, page: 2 })
+    assert.equal(page2.total, 2)
+    assert.deepEqual(page2.results.map(r => r.name), ['Holiday_2019_Beach.mp4'])
+    await assert.rejects(b.browse({ pageSize: 1000 }), { name: 'BadRequestError' })
+  })
+
+  it('show: the offer by a prefix of its id, each author, providers; the answer to a remote query', async () => {
+    const [hit] = resultsOf(await collect(b.search({ text: 'holiday', local: true }))).results
+    const detail = await b.offerInfo(hit.contentId.slice(0, 24))
+    assert.equal(detail.offer.contentId, hit.contentId)
+    assert.equal(detail.offers.length, 1)
+    assert.equal(detail.offers[0].author, a.peerId.toString())
+    assert.equal(detail.thumbnail, null)
+    assert.ok(detail.providers.some(p => p.peerId === a.peerId.toString()))
+    await assert.rejects(b.offerInfo('bahijzqabciqzzzzzzzz'), { name: 'FileNotFoundError' })
+    const answer = await a.queryAnswerer.answer({ text: 'holiday' }, 5)
+    assert.deepEqual(answer.map(e => e.signed.offer.contentId), [hit.contentId])
+    await assert.rejects(collect(b.search({ text: 'x'.repeat(300) })), { name: 'BadRequestError' })
+  })
+})
