@@ -8,7 +8,7 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack'] as const
+export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -20,6 +20,8 @@ const USAGE = `usage: npm run bench -- [options]
                      helia   the same file by Helia bitswap, 1 and 2 providers
                      attack  a provider against never-reading streams (1 and 8
                              connections x 32) and 10 peers of silent sessions
+                     search  local search at N cached offers: index build time,
+                             heap, p50/p95 of 4 query kinds (target p95 <= 50 ms)
   --runs N         runs per measurement (default 2; swarm runs once)
   --dir PATH       where temporary files go (default bench/.data)
   --node-init JSON extra PeershareNode.create() settings for the peershare nodes of
@@ -39,6 +41,8 @@ const USAGE = `usage: npm run bench -- [options]
   --multi-size S   file size (default 128MiB)
   --source-rate R  upload limit of each source, bytes/s with units (default 8MiB)
   --quick          skip the 8-source run
+ search:
+  --search-offers N  cached offers to index (default 100000)
  helia:
   --helia-size S   file size (default 128MiB)
   --helia-timeout SEC  limit for one Helia fetch, reported as "timed out" (default 180)`
@@ -59,6 +63,7 @@ export interface Options {
   quick: boolean
   heliaSize: number
   heliaTimeoutMs: number
+  searchOffers: number
 }
 
 export function parseOptions (argv: string[]): Options {
@@ -82,6 +87,7 @@ export function parseOptions (argv: string[]): Options {
       quick: { type: 'boolean', default: false },
       'helia-size': { type: 'string', default: '128MiB' },
       'helia-timeout': { type: 'string', default: '180' },
+      'search-offers': { type: 'string', default: '100000' },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -127,7 +133,8 @@ export function parseOptions (argv: string[]): Options {
     sourceRate: parseSize(values['source-rate'].replace(/\/s$/i, '')),
     quick: values.quick,
     heliaSize: parseSize(values['helia-size']),
-    heliaTimeoutMs: heliaTimeout * 1000
+    heliaTimeoutMs: heliaTimeout * 1000,
+    searchOffers: positiveInt('--search-offers', values['search-offers'])
   }
 }
 

@@ -135,7 +135,7 @@ export interface OfferInfo {
   seq: string
   /** every author with a live offer of it, the shown one first */
   authors: string[]
-  /** live providers seen: connected authors and peers seen providing it in the last hour */
+  /** live providers seen: connected authors, and peers a provider lookup found in the last hour */
   providers: number
   /** unix ms this node received the newest version (its own clock) */
   receivedAt: number

@@ -5,7 +5,7 @@
  * - an author of a live offer of it who is connected now (an author serves what it
  *   offers), or
  * - seen providing it in the last `ttl` (1 h): a provider lookup (`providers`, `show`)
- *   found it, or it delivered chunks of it to a download of ours.
+ *   found it.
  *
  * The second set is a small bounded tracker (most recently touched content ids kept,
  * a few peers each); remote search answers do not feed it, since answering a query

@@ -161,15 +161,28 @@ export class SearchIndex {
     if (terms.length === 0) {
       scored = [...this.docs.keys()].filter(id => offersMatching(id).length > 0).map(id => ({ id, score: 0 }))
     } else {
-      scored = this.textSearch(terms, 'AND', offersMatching)
+      const filter = hasFilter(query) ? offersMatching : undefined
+      scored = this.textSearch(terms, 'AND', filter)
       if (scored.length === 0 && terms.length > 1) {
         match = 'some'
-        scored = this.textSearch(terms, 'OR', offersMatching)
+        scored = this.textSearch(terms, 'OR', filter)
       }
     }
-    const hits = sortHits(scored.map(({ id, score }) => this.hit(id, score, offersMatching(id))), query.sort ?? 'relevance')
-    const limit = query.limit ?? hits.length
-    return { hits: hits.slice(offset, offset + limit), total: hits.length, match }
+    // sort on light keys; whole hits (author lists, provider counts) only for the page
+    const sort = query.sort ?? 'relevance'
+    const keyed = scored.map(({ id, score }) => this.sortKey(id, score, offersMatching(id), sort))
+    keyed.sort(compareBy(sort))
+    const limit = query.limit ?? keyed.length
+    const hits = keyed.slice(offset, offset + limit).map(k => this.hit(k.contentId, k.score, offersMatching(k.contentId)))
+    return { hits, total: keyed.length, match }
+  }
+
+  private sortKey (contentId: string, score: number, matching: IndexedOffer[], sort: NonNullable<SearchQuery['sort']>): Sortable {
+    const doc = this.docs.get(contentId) as Doc
+    const { offer } = pickShown(matching)
+    // counting providers costs the most: only the providers order needs it for every match
+    const providers = sort === 'providers' ? this.init.providers(contentId, [...doc.offers.keys()]) : 0
+    return { contentId, score, name: offer.name, size: offer.size, created: offer.created, receivedAt: newestReceipt(doc), providers }
   }
 
   /** One content id as a hit (no score), if held */
@@ -192,7 +205,7 @@ export class SearchIndex {
     return counts
   }
 
-  private textSearch (terms: string[], combineWith: 'AND' | 'OR', offersMatching: (id: string) => IndexedOffer[]): Array<{ id: string, score: number }> {
+  private textSearch (terms: string[], combineWith: 'AND' | 'OR', offersMatching?: (id: string) => IndexedOffer[]): Array<{ id: string, score: number }> {
     const boosts = new Map<string, number>()
     const now = this.clock()
     const boostOf = (id: string): number => {
@@ -206,7 +219,7 @@ export class SearchIndex {
     }
     const results: SearchResult[] = this.mini.search(terms.join(' '), {
       combineWith,
-      filter: (result) => offersMatching(result.id).length > 0,
+      filter: offersMatching == null ? undefined : (result) => offersMatching(result.id).length > 0,
       boostDocument: (id) => boostOf(id)
     })
     return results.map(r => ({ id: r.id, score: r.score }))
@@ -302,8 +315,13 @@ function pickShown (offers: IndexedOffer[]): IndexedOffer {
   return offers.reduce((best, o) => (o.own !== best.own ? (o.own ? o : best) : o.receivedAt > best.receivedAt ? o : best))
 }
 
+function hasFilter (q: SearchQuery): boolean {
+  return q.category != null || q.author != null || q.minSize != null || q.maxSize != null || q.mimeType != null
+}
+
 function filterOffers (doc: Doc | undefined, q: SearchQuery): IndexedOffer[] {
   if (doc == null) return []
+  if (!hasFilter(q)) return [...doc.offers.values()]
   return [...doc.offers.values()].filter(({ offer }) => {
     if (q.category != null && offer.category !== q.category) return false
     if (q.author != null && offer.author !== q.author) return false
@@ -333,14 +351,4 @@ function indexText (id: string, doc: Doc): IndexText {
 
 function distinct (values: string[], max: number): string[] {
   return [...new Set(values)].slice(0, max)
-}
-
-function sortHits (hits: IndexHit[], sort: NonNullable<SearchQuery['sort']>): IndexHit[] {
-  const cmp = compareBy(sort)
-  return hits.map(hit => ({ hit, key: sortable(hit) })).sort((a, b) => cmp(a.key, b.key)).map(s => s.hit)
-}
-
-function sortable (hit: IndexHit): Sortable {
-  const { offer } = hit.shown
-  return { contentId: hit.contentId, score: hit.score, name: offer.name, size: offer.size, created: offer.created, receivedAt: hit.receivedAt, providers: hit.providers }
 }

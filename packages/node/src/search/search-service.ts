@@ -89,7 +89,7 @@ export class SearchService implements QueryAnswerer {
     this.connected.delete(peer)
   }
 
-  /** A peer was seen providing a content id (a provider lookup, a download source) */
+  /** A peer was seen providing a content id (a provider lookup) */
   sawProvider (contentId: string, peer: string): void {
     if (peer !== this.init.self) this.tracker.record(contentId, peer)
   }
