@@ -33,6 +33,8 @@ export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEn
     provide: { ...file.provide, ...definedEntries(init.provide) },
     transfer: { ...file.transfer, ...definedEntries(init.transfer) },
     limits: { ...file.limits, ...definedEntries(init.limits) },
+    catalog: { ...file.catalog, ...definedEntries(init.catalog) },
+    announce: { ...file.announce, ...definedEntries(init.announce) },
     bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])]
   }
 }

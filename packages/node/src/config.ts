@@ -9,6 +9,7 @@ import { DEFAULT_CHUNK_SIZE, MAX_OUTSTANDING_CHUNKS, isValidChunkSize } from '@p
 import type { TransferSettings } from './download/transfer.js'
 import { ConfigError } from './errors.js'
 import type { BandwidthLimits } from './limits/bandwidth.js'
+import type { CatalogLimits } from './catalog/catalog-index.js'
 import { DEFAULT_LISTEN, parseRate } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 
@@ -97,6 +98,14 @@ export interface NodeConfig {
   dialTimeout: number
   /** How long a DHT provider lookup may take (ms) */
   lookupTimeout: number
+  /** Offers the catalog holds (own offers are never evicted) */
+  catalog: CatalogLimits
+  /**
+   * Announcements on gossipsub: offers accepted per author (a token bucket: `burst`,
+   * refilled at `perSecond`), how long gossipsub remembers a message it has seen (ms),
+   * and whether peers on loopback addresses are spared gossipsub's IP colocation penalty
+   */
+  announce: { burst: number, perSecond: number, seenTtl: number, whitelistLoopback: boolean }
 }
 
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
@@ -145,10 +154,21 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   inboundConnectionsPerHostPerSecond: 5,
   rejoinInterval: 10_000,
   dialTimeout: 10_000,
-  lookupTimeout: 30_000
+  lookupTimeout: 30_000,
+  catalog: Object.freeze({
+    maxEntriesPerAuthor: 10_000,
+    maxBytesPerAuthor: 2 * 1024 * 1024,
+    maxEntries: 200_000,
+    maxTombstones: 50_000,
+    tombstoneTtl: 30 * 24 * 60 * 60 * 1000,
+    maxIdleAuthors: 50_000
+  }),
+  announce: Object.freeze({ burst: 20, perSecond: 1, seenTtl: 120_000, whitelistLoopback: true })
 })
 
-export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits'>> & {
+export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits' | 'catalog' | 'announce'>> & {
+  catalog?: Partial<CatalogLimits>
+  announce?: Partial<NodeConfig['announce']>
   transfer?: Partial<TransferSettings>
   /** bytes per second, or text with units such as "8MiB" (config file) */
   limits?: Partial<Record<keyof BandwidthLimits, number | string>>
@@ -170,7 +190,9 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     transfer: { ...DEFAULTS.transfer, ...definedEntries(init.transfer) },
     limits: resolveLimits(init.limits),
     exchange: { ...DEFAULTS.exchange, ...definedEntries(init.exchange) },
-    muxer: { ...DEFAULTS.muxer, ...definedEntries(init.muxer) }
+    muxer: { ...DEFAULTS.muxer, ...definedEntries(init.muxer) },
+    catalog: { ...DEFAULTS.catalog, ...definedEntries(init.catalog) },
+    announce: { ...DEFAULTS.announce, ...definedEntries(init.announce) }
   })
 }
 
@@ -206,6 +228,11 @@ function validateConfig (config: NodeConfig): NodeConfig {
   for (const [name, value] of Object.entries(config.dhtRecords)) {
     if (!Number.isInteger(value) || value < 0) fail(`dhtRecords.${name} must be a whole number`)
   }
+  for (const [name, value] of Object.entries(config.catalog)) {
+    if (!Number.isInteger(value) || value < 1) fail(`catalog.${name} must be a positive whole number`)
+  }
+  const { burst, perSecond, seenTtl } = config.announce
+  if (!(burst >= 1 && perSecond > 0 && seenTtl > 0)) fail('announce.burst must be at least 1, announce.perSecond and announce.seenTtl positive')
   for (const [name, value] of Object.entries({ ...config.transfer, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)
   }

@@ -11,6 +11,9 @@
 import type { PeerId } from '@libp2p/interface'
 import type { SignedOffer } from './signed-offer.js'
 
+export { AuthorSequence } from './author-sequence.js'
+export type { CatalogLimits } from './catalog-index.js'
+export { CatalogStore, type CatalogStoreComponents } from './catalog-store.js'
 export { OFFER_DOMAIN, OFFER_PAYLOAD_TYPE, type OpenedOffer, type SignedOffer, openOffer, signOffer } from './signed-offer.js'
 
 export interface CatalogEntry {

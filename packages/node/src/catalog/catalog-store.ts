@@ -1,0 +1,293 @@
+/**
+ * The catalog store: own offers and verified offers of other authors, one version per
+ * (author, content id), persisted in the node's datastore (layout in
+ * catalog-records.ts) with a small in-memory index (catalog-index.ts) for staleness,
+ * caps, eviction and the log. A newer seq replaces, a tombstone removes (and is kept,
+ * bounded, so catalog pulls pass removals on), anything not newer is stale.
+ *
+ * Changes are serialised: each is written to disk first (one batch: the record, the
+ * log's next position, evictions) and then applied in memory and reported to
+ * listeners, in order.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Logger, PeerId } from '@libp2p/interface'
+import type { Datastore, Key } from 'interface-datastore'
+import type { Quarantine } from '../records/index.js'
+import { type CatalogLimits, CatalogIndex, type Slot } from './catalog-index.js'
+import {
+  FLOORS_PREFIX,
+  META_KEY,
+  type Meta,
+  OFFERS_PREFIX,
+  decodeFloor,
+  decodeMeta,
+  decodeOfferRecord,
+  encodeFloor,
+  encodeMeta,
+  encodeOfferRecord,
+  floorKey,
+  offerKey,
+  storedOffer
+} from './catalog-records.js'
+import type { CatalogChange, CatalogEntry, CatalogLog, CatalogView } from './index.js'
+import { type SignedOffer, openOffer } from './signed-offer.js'
+
+export interface CatalogStoreComponents {
+  datastore: Datastore
+  quarantine: Quarantine
+  limits: CatalogLimits
+  /** this node's peer id: its offers are own, never evicted */
+  self: string
+  log: Logger
+  /** unix ms; injectable for tests of tombstone age */
+  now?: () => number
+}
+
+export class CatalogStore implements CatalogView, CatalogLog {
+  private readonly index: CatalogIndex
+  private readonly listeners = new Set<(change: CatalogChange) => void>()
+  private queue: Promise<unknown> = Promise.resolve()
+  private meta: Meta = { epoch: '', nextPos: 1n }
+  private readonly now: () => number
+
+  private constructor (private readonly components: CatalogStoreComponents) {
+    this.index = new CatalogIndex(components.limits, components.self)
+    this.now = components.now ?? Date.now
+  }
+
+  /** Opens the store: reads its meta (or creates it with a new epoch), floors and offers */
+  static async open (components: CatalogStoreComponents): Promise<CatalogStore> {
+    const store = new CatalogStore(components)
+    await store.load()
+    return store
+  }
+
+  get epoch (): string {
+    return this.meta.epoch
+  }
+
+  /** Held versions: live offers, tombstones, authors known */
+  get size (): { entries: number, tombstones: number, authors: number } {
+    return this.index.size
+  }
+
+  /** Whether a version is not newer than what the store holds for its author and content id */
+  isStale (author: string, contentId: string, seq: bigint): boolean {
+    return this.index.isStale(author, contentId, seq)
+  }
+
+  /** The highest seq the store knows of an author */
+  highWater (author: string): bigint {
+    return this.index.highWater(author)
+  }
+
+  onChange (listener: (change: CatalogChange) => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  async * entries (): AsyncIterable<CatalogEntry> {
+    for await (const { key, value } of this.components.datastore.query({ prefix: OFFERS_PREFIX })) {
+      const entry = await this.readRecord(key, value)
+      if (entry != null) yield entry
+    }
+  }
+
+  async offersOf (contentId: string): Promise<CatalogEntry[]> {
+    const out: CatalogEntry[] = []
+    for (const slot of [...this.index.ofContent(contentId)]) {
+      if (slot.removed) continue
+      const entry = await this.read(slot)
+      if (entry != null) out.push(entry)
+    }
+    return out
+  }
+
+  /** This node's own live offer of a content id */
+  async ownOffer (contentId: string): Promise<CatalogEntry | undefined> {
+    const slot = this.index.get(this.components.self, contentId)
+    return slot == null || slot.removed ? undefined : this.read(slot)
+  }
+
+  async ingest (envelopes: Uint8Array[], from: PeerId): Promise<CatalogEntry[]> {
+    const out: CatalogEntry[] = []
+    for (const bytes of envelopes) {
+      const opened = await openOffer(bytes)
+      if (opened.result !== 'accept') {
+        this.components.log('offer from %p not stored: %s %s', from, opened.result, opened.reason)
+        continue
+      }
+      const entry = await this.add(opened.signed, false)
+      if (entry != null) out.push(entry)
+    }
+    return out
+  }
+
+  /**
+   * Stores a verified signed offer (or tombstone) unless it is stale; returns the live
+   * entry held for its author and content id afterwards (undefined when removed)
+   */
+  async add (signed: SignedOffer, own: boolean): Promise<CatalogEntry | undefined> {
+    return this.serial(async () => {
+      const { offer } = signed
+      if (!this.index.isStale(offer.author, offer.contentId, offer.seq)) await this.store(signed, own)
+      const held = this.index.get(offer.author, offer.contentId)
+      return held == null || held.removed ? undefined : this.read(held)
+    })
+  }
+
+  async since (since: bigint, limit: number): Promise<{ envelopes: Uint8Array[], next: bigint, more: boolean }> {
+    const { slots, last, more } = this.index.after(since, Math.max(1, limit))
+    const envelopes: Uint8Array[] = []
+    for (const slot of slots) {
+      // replaced meanwhile: the newer version sits further on in the log
+      const read = await this.readSlot(slot)
+      if (read != null) envelopes.push(read.envelope)
+    }
+    return { envelopes, next: last, more }
+  }
+
+  private async store (signed: SignedOffer, own: boolean): Promise<void> {
+    const { offer, envelope } = signed
+    const now = this.now()
+    const slot: Slot = {
+      author: offer.author,
+      contentId: offer.contentId,
+      seq: offer.seq,
+      pos: this.meta.nextPos,
+      receivedAt: now,
+      bytes: envelope.byteLength,
+      own,
+      removed: offer.removed,
+      dead: false
+    }
+    const plan = this.index.plan(slot, now)
+    const meta = { ...this.meta, nextPos: slot.pos + 1n }
+    const batch = this.components.datastore.batch()
+    batch.put(offerKey(slot.author, slot.contentId), encodeOfferRecord(slot, envelope))
+    batch.put(META_KEY, encodeMeta(meta))
+    for (const victim of plan.evicted) {
+      if (victim.author !== slot.author || victim.contentId !== slot.contentId) batch.delete(offerKey(victim.author, victim.contentId))
+    }
+    for (const [author, floor] of plan.floors) batch.put(floorKey(author), encodeFloor(floor, now))
+    await batch.commit()
+    this.meta = meta
+    this.index.apply(plan)
+    await this.forgetAuthors()
+    const wasLive = plan.replaced != null && !plan.replaced.removed
+    for (const victim of plan.evicted) if (!victim.removed) this.emit({ kind: 'remove', author: victim.author, contentId: victim.contentId })
+    if (!slot.removed) this.emit({ kind: 'put', entry: { signed: { offer, envelope }, receivedAt: now, own } })
+    else if (wasLive) this.emit({ kind: 'remove', author: slot.author, contentId: slot.contentId })
+  }
+
+  /** Floor records of authors the index forgot (idle past its cap) */
+  private async forgetAuthors (): Promise<void> {
+    const forgotten = this.index.forgotten.splice(0)
+    if (forgotten.length === 0) return
+    const batch = this.components.datastore.batch()
+    for (const author of forgotten) batch.delete(floorKey(author))
+    await batch.commit()
+  }
+
+  private emit (change: CatalogChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change)
+      } catch (err: any) {
+        this.components.log.error('catalog listener failed: %s', err?.message ?? err)
+      }
+    }
+  }
+
+  private async read (slot: Slot): Promise<CatalogEntry | undefined> {
+    const read = await this.readSlot(slot)
+    if (read == null) return undefined
+    try {
+      return { signed: { offer: storedOffer(slot, read.envelope), envelope: read.envelope }, receivedAt: slot.receivedAt, own: slot.own }
+    } catch (err: any) {
+      await this.setAside(slot, err.message)
+      return undefined
+    }
+  }
+
+  /** A slot's record from disk, if it is still the version held */
+  private async readSlot (slot: Slot): Promise<{ envelope: Uint8Array } | undefined> {
+    const key = offerKey(slot.author, slot.contentId)
+    let bytes: Uint8Array
+    try {
+      bytes = await this.components.datastore.get(key)
+    } catch {
+      return undefined
+    }
+    try {
+      const record = decodeOfferRecord(key, bytes)
+      return record.slot.pos === slot.pos ? { envelope: record.envelope } : undefined
+    } catch (err: any) {
+      await this.setAside(slot, err.message)
+      return undefined
+    }
+  }
+
+  /** An entry from a record met while listing the datastore, if it is the version held and live */
+  private async readRecord (key: Key, bytes: Uint8Array): Promise<CatalogEntry | undefined> {
+    let record: ReturnType<typeof decodeOfferRecord>
+    try {
+      record = decodeOfferRecord(key, bytes)
+    } catch {
+      // set aside at open or on the next read by slot; a listing skips it
+      return undefined
+    }
+    const held = this.index.get(record.slot.author, record.slot.contentId)
+    if (held == null || held.pos !== record.slot.pos || held.removed) return undefined
+    return this.read(held)
+  }
+
+  /** A record that does not decode: quarantined, forgotten, reported as removed */
+  private async setAside (slot: Slot, reason: string): Promise<void> {
+    await this.components.quarantine.setAside([offerKey(slot.author, slot.contentId)], `catalog offer: ${reason}`)
+    if (this.index.drop(slot) && !slot.removed) this.emit({ kind: 'remove', author: slot.author, contentId: slot.contentId })
+  }
+
+  private async load (): Promise<void> {
+    const { datastore, quarantine } = this.components
+    try {
+      this.meta = decodeMeta(await datastore.get(META_KEY))
+    } catch (err: any) {
+      if (err?.name !== 'NotFoundError') await quarantine.setAside([META_KEY], `catalog meta: ${err?.message ?? err}`)
+      // a new log: peers' cursors of another epoch start again at 0
+      this.meta = { epoch: randomBytes(12).toString('base64url'), nextPos: 1n }
+      await datastore.put(META_KEY, encodeMeta(this.meta))
+    }
+    for await (const { key, value } of datastore.query({ prefix: FLOORS_PREFIX })) {
+      try {
+        const { author, floor, at } = decodeFloor(key, value)
+        this.index.restoreFloor(author, floor, at)
+      } catch (err: any) {
+        await quarantine.setAside([key], `catalog floor: ${err?.message ?? err}`)
+      }
+    }
+    let maxPos = 0n
+    const bad: Array<{ key: Key, reason: string }> = []
+    for await (const { key, value } of datastore.query({ prefix: OFFERS_PREFIX })) {
+      try {
+        const { slot } = decodeOfferRecord(key, value)
+        this.index.restore(slot)
+        if (slot.pos > maxPos) maxPos = slot.pos
+      } catch (err: any) {
+        bad.push({ key, reason: err?.message ?? String(err) })
+      }
+    }
+    for (const { key, reason } of bad) await quarantine.setAside([key], `catalog offer: ${reason}`)
+    this.index.loaded()
+    // positions never go back, even if the meta record was lost
+    if (maxPos >= this.meta.nextPos) this.meta = { ...this.meta, nextPos: maxPos + 1n }
+    await this.forgetAuthors()
+  }
+
+  private async serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn)
+    this.queue = run.catch(() => {})
+    return run
+  }
+}
+
