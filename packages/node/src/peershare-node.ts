@@ -1,6 +1,7 @@
 /**
  * The composition root: builds every service from the config and wires them
  * explicitly. Start order: repo, identity, datastore, libp2p, exchange server,
+ * catalog store, catalog and search servers, catalog sync (pulls on identify),
  * downloads restored, swarm, announcements; stop reverses it.
  */
 import { join } from 'node:path'
@@ -47,6 +48,13 @@ import { type NodeStatus, nodeStatus } from './status.js'
 import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
 import { createTicket, dialAddresses } from './tickets.js'
+import { CatalogStore } from './catalog/index.js'
+import { CatalogServer } from './catalog/catalog-server.js'
+import { CatalogSync } from './catalog/catalog-sync.js'
+import { CursorStore } from './catalog/cursor-store.js'
+import type { QueryAnswerer } from './search/index.js'
+import { RemoteSearchClient } from './search/remote-search.js'
+import { SearchServer } from './search/search-server.js'
 
 const log = logger('peershare:node')
 
@@ -81,6 +89,16 @@ export class PeershareNode {
   private readonly exchangeClient: FetchSessionComponents
   /** stored files changed, damaged or missing on disk: withdrawn, repaired, verified */
   readonly health: ContentHealth
+  /** own and cached offers (opened at start) */
+  catalog!: CatalogStore
+  /** catalog catch-up from peers over /peershare/catalog/1.0.0 */
+  readonly catalogSync: CatalogSync
+  /** queries fanned out to peers over /peershare/search/1.0.0 */
+  readonly remoteSearch: RemoteSearchClient
+  /** answers peers' queries from the local search index; until one is set, they get empty answers */
+  queryAnswerer: QueryAnswerer | undefined
+  private catalogServer: CatalogServer | undefined
+  private readonly searchServer: SearchServer
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
     this.config = config
@@ -109,6 +127,27 @@ export class PeershareNode {
       log: logger('peershare:node:exchange')
     })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
+    const catalogView = { ingest: async (envelopes: Uint8Array[], from: PeerId) => this.catalog.ingest(envelopes, from) }
+    this.catalogSync = new CatalogSync({
+      libp2p,
+      catalog: catalogView,
+      cursors: new CursorStore(datastore, this.quarantine, config.catalogSync.maxRememberedPeers),
+      settings: config.catalogSync,
+      log: logger('peershare:node:catalog:sync')
+    })
+    this.remoteSearch = new RemoteSearchClient({
+      libp2p,
+      catalog: catalogView,
+      lastPulled: peer => this.catalogSync.lastPulled(peer),
+      settings: config.remoteSearch,
+      log: logger('peershare:node:search:remote')
+    })
+    this.searchServer = new SearchServer({
+      libp2p,
+      answerer: { answer: async (query, limit) => this.queryAnswerer?.answer(query, limit) ?? [] },
+      settings: config.remoteSearch,
+      log: logger('peershare:node:search:server')
+    })
   }
 
   /**
@@ -154,6 +193,7 @@ export class PeershareNode {
       throw new ConfigError(`Cannot listen on ${this.config.listen.join(' ')}: no transport of the node takes one of them (check --listen, or "listen" in ${join(this.paths.root, CONFIG_FILE)})`)
     }
     await this.exchange.start()
+    await this.startDiscovery()
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     await this.collectionDownloads.restore()
@@ -176,6 +216,9 @@ export class PeershareNode {
       async () => this.transfers.stop(),
       async () => this.index.stop(),
       () => { this.swarm.stop() },
+      () => { this.catalogSync.stop() },
+      async () => this.searchServer.stop(),
+      async () => this.catalogServer?.stop(),
       async () => this.exchange.stop(),
       async () => this.libp2p.stop(),
       async () => this.datastore.close()
@@ -189,6 +232,16 @@ export class PeershareNode {
       }
     }
     if (first != null) throw first
+  }
+
+  /** The catalog store, the servers of both discovery protocols, then catch-up pulls */
+  private async startDiscovery (): Promise<void> {
+    const { config, datastore, quarantine, libp2p } = this
+    this.catalog = await CatalogStore.open({ datastore, quarantine, limits: config.catalog, self: this.peerId.toString(), log: logger('peershare:node:catalog') })
+    this.catalogServer = new CatalogServer({ libp2p, log: this.catalog, settings: config.catalogSync, logger: logger('peershare:node:catalog:server') })
+    await this.catalogServer.start()
+    await this.searchServer.start()
+    await this.catalogSync.start()
   }
 
   /** a peer that connects may be a source come back: stalled downloads look again */
