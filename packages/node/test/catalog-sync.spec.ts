@@ -8,11 +8,20 @@
 import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MAX_CATALOG_PAGE_ENTRIES, decodeCatalogRequest, encodeCatalogResponse } from '@peershare/protocol'
+import { multiaddr } from '@multiformats/multiaddr'
+import {
+  CATALOG_PROTOCOL,
+  MAX_CATALOG_PAGE_ENTRIES,
+  MAX_DISCOVERY_RESPONSE_BYTES,
+  decodeCatalogRequest,
+  decodeCatalogResponse,
+  encodeCatalogResponse
+} from '@peershare/protocol'
+import { requestOnce } from '../src/rpc/request-response.js'
 import { PeershareNode } from '../src/index.js'
 import type { PullResult } from '../src/catalog/catalog-sync.js'
 import type { SignedOffer } from '../src/catalog/index.js'
-import { LOOPBACK_TCP, type TestDir, type startTestNode, tempDir } from './fixtures.js'
+import { LOOPBACK_TCP, type TestDir, dialAddress, type startTestNode, tempDir } from './fixtures.js'
 import { type Author, fileOffer, newAuthor, randomFileId, signedOffer } from './offers.js'
 import { catalogKeys, connect, holdOffers, keysOf, makeOffers, pullLog, pulled } from './discovery-nodes.js'
 import { type RawPeer, forgedOffer, frame, startRawPeer } from './raw-discovery-peer.js'
@@ -195,7 +204,7 @@ describe('catalog sync', function () {
   })
 
   it('the server refuses bad requests and peers that ask too often, and keeps serving', async () => {
-    const a = await start({ catalogSync: { pagesPerPeer: 3 } })
+    const a = await start({ catalogSync: { pagesPerPeer: 3, pagesWindow: 3_600_000 } })
     await holdOffers(a, bulk.slice(0, 5))
     const b = await start({ catalogSync: { maxPagesPerPull: 1 } })
     const results = pullsOf(b)
@@ -206,6 +215,14 @@ describe('catalog sync', function () {
     await b.catalogSync.pull(a.peerId)
     const refused = await b.catalogSync.pull(a.peerId)
     assert.equal(refused.error?.name, 'SourceBusyError')
+    // requests over the size limit, or garbage, are refused as bad requests
+    const client = await startRawPeer()
+    raws.push(client)
+    await client.node.dial(multiaddr(dialAddress(a)))
+    for (const bytes of [new Uint8Array(2_000), Uint8Array.from([0xff, 0xff, 0x01])]) {
+      const frameBytes = await requestOnce(client.node, a.peerId, bytes, { protocol: CATALOG_PROTOCOL, maxResponseBytes: MAX_DISCOVERY_RESPONSE_BYTES, timeout: 5_000 })
+      assert.deepEqual(decodeCatalogResponse(frameBytes), { refused: 'bad-request' })
+    }
     // a third node is served as before
     const c = await start()
     const cResults = pullsOf(c)

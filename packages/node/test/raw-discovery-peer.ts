@@ -43,8 +43,7 @@ export async function startRawPeer (handlers: RawPeerHandlers = {}): Promise<Raw
   })
   const received = { catalog: 0, search: 0 }
   const serve = (kind: keyof RawPeerHandlers) => async (stream: Stream): Promise<void> => {
-    const handler = handlers[kind]
-    if (handler == null) return
+    const handler = handlers[kind] as (request: Uint8Array) => RawAnswer
     const framed = new FramedStream(stream, { maxMessageBytes: MAX_DISCOVERY_REQUEST_BYTES, highWaterMark: 1 << 16 })
     try {
       const request = await framed.read()
@@ -61,8 +60,9 @@ export async function startRawPeer (handlers: RawPeerHandlers = {}): Promise<Raw
       // the asker gave up on us: what the tests expect
     }
   }
-  await node.handle(CATALOG_PROTOCOL, serve('catalog'))
-  await node.handle(SEARCH_PROTOCOL, serve('search'))
+  // only the protocols it was given a handler for: identify lists exactly those
+  if (handlers.catalog != null) await node.handle(CATALOG_PROTOCOL, serve('catalog'))
+  if (handlers.search != null) await node.handle(SEARCH_PROTOCOL, serve('search'))
   await node.start()
   return { node, received, stop: async () => node.stop() }
 }
