@@ -35,6 +35,8 @@ export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEn
     limits: { ...file.limits, ...definedEntries(init.limits) },
     catalog: { ...file.catalog, ...definedEntries(init.catalog) },
     announce: { ...file.announce, ...definedEntries(init.announce) },
+    catalogSync: { ...file.catalogSync, ...definedEntries(init.catalogSync) },
+    remoteSearch: { ...file.remoteSearch, ...definedEntries(init.remoteSearch) },
     bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])]
   }
 }

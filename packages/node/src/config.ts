@@ -5,11 +5,13 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { DEFAULT_CHUNK_SIZE, MAX_OUTSTANDING_CHUNKS, isValidChunkSize } from '@peershare/protocol'
+import { DEFAULT_CHUNK_SIZE, MAX_CATALOG_PAGE_ENTRIES, MAX_OUTSTANDING_CHUNKS, isValidChunkSize } from '@peershare/protocol'
 import type { TransferSettings } from './download/transfer.js'
 import { ConfigError } from './errors.js'
 import type { BandwidthLimits } from './limits/bandwidth.js'
 import type { CatalogLimits } from './catalog/catalog-index.js'
+import type { CatalogSyncSettings } from './catalog/catalog-sync.js'
+import type { RemoteSearchSettings } from './search/remote-search.js'
 import { DEFAULT_LISTEN, parseRate } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 
@@ -106,6 +108,10 @@ export interface NodeConfig {
    * and whether peers on loopback addresses are spared gossipsub's IP colocation penalty
    */
   announce: { burst: number, perSecond: number, seenTtl: number, whitelistLoopback: boolean }
+  /** Catalog pulls (`/peershare/catalog/1.0.0`): catch-up on connect, paging, serving limits */
+  catalogSync: CatalogSyncSettings
+  /** Remote search (`/peershare/search/1.0.0`): fan-out, deadline, serving limits */
+  remoteSearch: RemoteSearchSettings
 }
 
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
@@ -163,10 +169,34 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     tombstoneTtl: 30 * 24 * 60 * 60 * 1000,
     maxIdleAuthors: 50_000
   }),
-  announce: Object.freeze({ burst: 20, perSecond: 1, seenTtl: 120_000, whitelistLoopback: true })
+  announce: Object.freeze({ burst: 20, perSecond: 1, seenTtl: 120_000, whitelistLoopback: true }),
+  catalogSync: Object.freeze({
+    maxConcurrentPulls: 4,
+    maxQueuedPulls: 64,
+    maxPagesPerPull: 100,
+    pageEntries: MAX_CATALOG_PAGE_ENTRIES,
+    pageTimeout: 10_000,
+    repullInterval: 5 * 60_000,
+    maxRememberedPeers: 1_000,
+    penaltyDuration: 10 * 60_000,
+    maxInboundStreamsPerConnection: 2,
+    pagesPerPeer: 50,
+    pagesWindow: 10_000
+  }),
+  remoteSearch: Object.freeze({
+    maxPeers: 8,
+    deadline: 2_000,
+    preferUnpulled: true,
+    freshCatalogAge: 10 * 60_000,
+    maxInboundStreamsPerConnection: 2,
+    queriesPerPeer: 10,
+    queriesWindow: 10_000
+  })
 })
 
-export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits' | 'catalog' | 'announce'>> & {
+export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits' | 'catalog' | 'announce' | 'catalogSync' | 'remoteSearch'>> & {
+  catalogSync?: Partial<CatalogSyncSettings>
+  remoteSearch?: Partial<RemoteSearchSettings>
   catalog?: Partial<CatalogLimits>
   announce?: Partial<NodeConfig['announce']>
   transfer?: Partial<TransferSettings>
@@ -192,7 +222,9 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     exchange: { ...DEFAULTS.exchange, ...definedEntries(init.exchange) },
     muxer: { ...DEFAULTS.muxer, ...definedEntries(init.muxer) },
     catalog: { ...DEFAULTS.catalog, ...definedEntries(init.catalog) },
-    announce: { ...DEFAULTS.announce, ...definedEntries(init.announce) }
+    announce: { ...DEFAULTS.announce, ...definedEntries(init.announce) },
+    catalogSync: { ...DEFAULTS.catalogSync, ...definedEntries(init.catalogSync) },
+    remoteSearch: { ...DEFAULTS.remoteSearch, ...definedEntries(init.remoteSearch) }
   })
 }
 
@@ -233,6 +265,12 @@ function validateConfig (config: NodeConfig): NodeConfig {
   }
   const { burst, perSecond, seenTtl } = config.announce
   if (!(burst >= 1 && perSecond > 0 && seenTtl > 0)) fail('announce.burst must be at least 1, announce.perSecond and announce.seenTtl positive')
+  const { preferUnpulled: _, ...searchNumbers } = config.remoteSearch
+  for (const [name, value] of Object.entries({ ...config.catalogSync, ...searchNumbers })) {
+    if (!Number.isInteger(value) || value < 1) fail(`catalogSync/remoteSearch ${name} must be a positive whole number`)
+  }
+  if (typeof config.remoteSearch.preferUnpulled !== 'boolean') fail('remoteSearch.preferUnpulled must be true or false')
+  if (config.catalogSync.pageEntries > MAX_CATALOG_PAGE_ENTRIES) fail(`catalogSync.pageEntries above the protocol limit ${MAX_CATALOG_PAGE_ENTRIES}`)
   for (const [name, value] of Object.entries({ ...config.transfer, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)
   }

@@ -1,7 +1,8 @@
 /**
  * The composition root: builds every service from the config and wires them
  * explicitly. Start order: repo, identity, datastore, catalog, libp2p, exchange server,
- * downloads restored, swarm, gossip announcements, provider announcements; stop reverses it.
+ * catalog and search servers, catalog sync (pulls on identify), downloads restored,
+ * swarm, search index, gossip announcements, provider announcements; stop reverses it.
  */
 import { join } from 'node:path'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -54,6 +55,11 @@ import { createTicket, dialAddresses } from './tickets.js'
 import type { BrowseResult, OfferDetail, SearchUpdate } from '@peershare/client'
 import { type BrowseQuery, type QueryAnswerer, type SearchQuery, SearchService } from './search/index.js'
 import { fetchSmallFile } from './search/small-file.js'
+import { CatalogServer } from './catalog/catalog-server.js'
+import { CatalogSync } from './catalog/catalog-sync.js'
+import { CursorStore } from './catalog/cursor-store.js'
+import { RemoteSearchClient } from './search/remote-search.js'
+import { SearchServer } from './search/search-server.js'
 
 const log = logger('peershare:node')
 
@@ -94,8 +100,16 @@ export class PeershareNode {
   readonly announcements: Announcements
   /** publishes offers of what the user shares, tombstones of what it removes */
   private readonly offers: OwnOffers
+  /** catalog catch-up from peers over /peershare/catalog/1.0.0 */
+  readonly catalogSync: CatalogSync
+  /** queries fanned out to peers over /peershare/search/1.0.0 */
+  readonly remoteSearch: RemoteSearchClient
+  private catalogServer: CatalogServer | undefined
+  private readonly searchServer: SearchServer
   /** search, browse and show over the catalog; the answers to remote queries */
   readonly searchService: SearchService
+  /** what answers peers' queries (`/peershare/search/1.0.0`): the search index (replaceable for tests) */
+  queryAnswerer: QueryAnswerer
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -143,7 +157,29 @@ export class PeershareNode {
       log: logger('peershare:node:exchange')
     })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
+    const catalogView = { ingest: async (envelopes: Uint8Array[], from: PeerId) => this.catalog.ingest(envelopes, from) }
+    this.catalogSync = new CatalogSync({
+      libp2p,
+      catalog: catalogView,
+      cursors: new CursorStore(datastore, this.quarantine, config.catalogSync.maxRememberedPeers),
+      settings: config.catalogSync,
+      log: logger('peershare:node:catalog:sync')
+    })
+    this.remoteSearch = new RemoteSearchClient({
+      libp2p,
+      catalog: catalogView,
+      lastPulled: peer => this.catalogSync.lastPulled(peer),
+      settings: config.remoteSearch,
+      log: logger('peershare:node:search:remote')
+    })
+    this.searchServer = new SearchServer({
+      libp2p,
+      answerer: { answer: async (query, limit) => this.queryAnswerer.answer(query, limit) },
+      settings: config.remoteSearch,
+      log: logger('peershare:node:search:server')
+    })
     this.searchService = this.createSearchService()
+    this.queryAnswerer = this.searchService
   }
 
   /**
@@ -198,6 +234,7 @@ export class PeershareNode {
       throw new ConfigError(`Cannot listen on ${this.config.listen.join(' ')}: no transport of the node takes one of them (check --listen, or "listen" in ${join(this.paths.root, CONFIG_FILE)})`)
     }
     await this.exchange.start()
+    await this.startDiscovery()
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     await this.collectionDownloads.restore()
@@ -224,6 +261,9 @@ export class PeershareNode {
       async () => this.transfers.stop(),
       async () => this.index.stop(),
       () => { this.swarm.stop() },
+      () => { this.catalogSync.stop() },
+      async () => this.searchServer.stop(),
+      async () => this.catalogServer?.stop(),
       async () => this.exchange.stop(),
       async () => this.libp2p.stop(),
       async () => this.datastore.close()
@@ -237,6 +277,15 @@ export class PeershareNode {
       }
     }
     if (first != null) throw first
+  }
+
+  /** The servers of both discovery protocols, then catch-up pulls */
+  private async startDiscovery (): Promise<void> {
+    const { config, libp2p } = this
+    this.catalogServer = new CatalogServer({ libp2p, log: this.catalog, settings: config.catalogSync, logger: logger('peershare:node:catalog:server') })
+    await this.catalogServer.start()
+    await this.searchServer.start()
+    await this.catalogSync.start()
   }
 
   /** a peer that connects may be a source come back: stalled downloads look again */
@@ -504,15 +553,11 @@ export class PeershareNode {
     return this.searchService.show(contentId, options)
   }
 
-  /** What answers remote queries (`/peershare/search/1.0.0`): the same index */
-  get queryAnswerer (): QueryAnswerer {
-    return this.searchService
-  }
-
   private createSearchService (): SearchService {
     return new SearchService({
       catalog: this.catalog,
       self: this.peerId.toString(),
+      remote: this.remoteSearch,
       connected: () => this.libp2p.getPeers().map(p => p.toString()),
       findProviders: (contentId, signal) => this.providers(contentId, { timeout: this.config.lookupTimeout, signal }),
       fetchSmallFile: async (fileId, options) => fetchSmallFile({

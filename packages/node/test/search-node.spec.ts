@@ -11,6 +11,8 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { SearchUpdate } from '@peershare/client'
+import { SEARCH_PROTOCOL } from '@peershare/protocol'
+import { speakers } from '../src/catalog/catalog-sync.js'
 import { signOffer } from '../src/catalog/index.js'
 import type { PeershareNode } from '../src/index.js'
 import { type TestDir, dialAddress, startTestNode, tempDir, until } from './fixtures.js'
@@ -103,5 +105,50 @@ describe('search on nodes', function () {
     const answer = await a.queryAnswerer.answer({ text: 'holiday' }, 5)
     assert.deepEqual(answer.map(e => e.signed.offer.contentId), [hit.contentId])
     await assert.rejects(collect(b.search({ text: 'x'.repeat(300) })), { name: 'BadRequestError' })
+  })
+})
+
+describe('search across peers', function () {
+  this.timeout(60_000)
+  const dirs: TestDir[] = []
+  const nodes: PeershareNode[] = []
+
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map(async n => n.stop().catch(() => {})))
+    for (const dir of dirs.splice(0)) await dir.cleanup()
+  })
+
+  const start = async (): Promise<PeershareNode> => {
+    const dir = await tempDir()
+    dirs.push(dir)
+    const node = await startTestNode(dir.path)
+    nodes.push(node)
+    return node
+  }
+
+  it('merges three peers\' overlapping catalogs into one list without duplicates, re-ranked after each answer', async () => {
+    const [x, y] = [await author(31), await author(32)]
+    const ids = await Promise.all([0, 1, 2, 3].map(async i => fileIdFor(`merged ${i}`)))
+    const offer = async (by: typeof x, i: number, seq: bigint) => signOffer(await makeOffer(by, ids[i], { name: `aurora borealis ${i}.mp4`, mimeType: 'video/mp4', seq }), by.key)
+    // b holds x's 0-2, c holds x's 1-3 and y's 2: overlapping, and file 2 has two authors
+    const b = await start()
+    const c = await start()
+    for (const i of [0, 1, 2]) await b.catalog.add(await offer(x, i, BigInt(i + 1)), false)
+    for (const i of [1, 2, 3]) await c.catalog.add(await offer(x, i, BigInt(i + 1)), false)
+    await c.catalog.add(await offer(y, 2, 1n), false)
+    const a = await start()
+    await a.connect(multiaddr(dialAddress(b)))
+    await a.connect(multiaddr(dialAddress(c)))
+    // identify tells which peers speak the search protocol
+    while ((await speakers(a.libp2p, SEARCH_PROTOCOL)).length < 2) await new Promise(resolve => setTimeout(resolve, 20))
+    const updates = await collect(a.search({ text: 'aurora' }))
+    const final = resultsOf(updates)
+    assert.deepEqual(final.results.map(r => r.contentId).sort(), [...ids].sort())
+    assert.equal(new Set(final.results.map(r => r.contentId)).size, final.results.length)
+    assert.deepEqual(final.results.find(r => r.contentId === ids[2])?.authors.sort(), [x.peerId, y.peerId].sort())
+    const done = updates.at(-1)
+    assert.equal(done?.type, 'done')
+    // both peers were asked; each answer (if it came before the deadline) was followed by the merged list again
+    assert.ok(done?.type === 'done' && done.asked === 2 && done.answered === updates.filter(u => u.type === 'results').length - 1)
   })
 })

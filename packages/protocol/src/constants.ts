@@ -119,3 +119,22 @@ export const MAX_SIGNED_OFFER_BYTES = MAX_OFFER_BYTES + 1024
 export const MAX_OFFER_PEER_ID_BYTES = 64
 /** Longest content id an offer names (a file id is 38 bytes) */
 export const MAX_OFFER_CID_BYTES = 128
+
+/** Catalog pull (discovery.ts): a peer's catalog log, page by page */
+export const CATALOG_PROTOCOL = '/peershare/catalog/1.0.0'
+/** Remote search (discovery.ts): a query answered from a peer's own index */
+export const SEARCH_PROTOCOL = '/peershare/search/1.0.0'
+/** Largest catalog or search request accepted (a full SearchRequest is under 700 bytes) */
+export const MAX_DISCOVERY_REQUEST_BYTES = 1024
+/** Largest catalog page or search answer accepted; a server stops adding entries before it */
+export const MAX_DISCOVERY_RESPONSE_BYTES = 1024 * 1024
+/** Most entries in one catalog page */
+export const MAX_CATALOG_PAGE_ENTRIES = 500
+/** Most entries in one search answer */
+export const MAX_SEARCH_RESULTS = 50
+/** Longest search text, in UTF-8 bytes */
+export const MAX_SEARCH_TEXT_BYTES = 256
+/** Longest catalog log epoch (a node writes 32 hex digits) */
+export const MAX_CATALOG_EPOCH_LENGTH = 64
+/** Longest author peer id in a search request (an Ed25519 peer id is 52 characters of base58) */
+export const MAX_SEARCH_AUTHOR_LENGTH = 128

@@ -4,7 +4,8 @@
  * `@peershare/protocol`: the pure part of peershare, with no I/O, usable in a
  * browser. The content model (chunking arithmetic, manifest, file id, verification),
  * the wire messages of `/peershare/exchange/1.0.0`, the limits on everything a peer
- * controls, the one file-name sanitiser, tickets, collections (folders), offers and their categories, and typed errors.
+ * controls, the one file-name sanitiser, tickets, collections (folders), offers and their categories, the discovery (catalog
+ * pull and search) messages, and typed errors.
  */
 export * from './constants.js'
 export * from './errors.js'
@@ -19,3 +20,4 @@ export * from './ticket.js'
 export * from './collection.js'
 export * from './category.js'
 export * from './offer.js'
+export * from './discovery.js'

@@ -1,0 +1,22 @@
+/**
+ * A peer's answer (a catalog page, a search answer) is all or nothing: every signed
+ * offer in it is opened before any is ingested, and one that is forged or malformed
+ * condemns the whole answer, so a peer cannot slip forgeries between genuine offers
+ * (genuine offers it passed on reach us from honest peers anyway). An offer of a newer
+ * format version is left out without blame.
+ */
+import { openOffer } from './signed-offer.js'
+
+export type Screened =
+  | { ok: true, envelopes: Uint8Array[] }
+  | { ok: false, reason: string }
+
+export async function screenEnvelopes (envelopes: Uint8Array[]): Promise<Screened> {
+  const kept: Uint8Array[] = []
+  for (const envelope of envelopes) {
+    const opened = await openOffer(envelope)
+    if (opened.result === 'reject') return { ok: false, reason: opened.reason }
+    if (opened.result === 'accept') kept.push(envelope)
+  }
+  return { ok: true, envelopes: kept }
+}

@@ -1,0 +1,85 @@
+/**
+ * The serving side of `/peershare/search/1.0.0`: one query per stream, answered from
+ * this node's own index (`QueryAnswerer`) with signed offers, at most the query's
+ * limit (≤ MAX_SEARCH_RESULTS) and MAX_DISCOVERY_RESPONSE_BYTES. No forwarding to
+ * other peers. Each peer may send `queriesPerPeer` queries per `queriesWindow`; past
+ * that the answer is a `rate-limited` refusal, and a request over a limit gets a
+ * `bad-request` one.
+ */
+import type { Connection, Libp2p, Logger, Stream } from '@libp2p/interface'
+import {
+  MAX_DISCOVERY_REQUEST_BYTES,
+  MAX_DISCOVERY_RESPONSE_BYTES,
+  RESPONSE_FRAMING_BYTES,
+  SEARCH_PROTOCOL,
+  type SearchRequest,
+  decodeSearchRequest,
+  encodeSearchResponse,
+  entryCost
+} from '@peershare/protocol'
+import { PeerRate } from '../limits/peer-rate.js'
+import { refuseOnce, serveOnce } from '../rpc/request-response.js'
+import type { QueryAnswerer, SearchQuery } from './index.js'
+import type { RemoteSearchSettings } from './remote-search.js'
+
+export interface SearchServerComponents {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle'>
+  answerer: QueryAnswerer
+  settings: RemoteSearchSettings
+  log: Logger
+}
+
+export class SearchServer {
+  private readonly components: SearchServerComponents
+  private readonly rate: PeerRate
+
+  constructor (components: SearchServerComponents) {
+    this.components = components
+    this.rate = new PeerRate({ max: components.settings.queriesPerPeer, window: components.settings.queriesWindow })
+  }
+
+  async start (): Promise<void> {
+    await this.components.libp2p.handle(SEARCH_PROTOCOL, async (stream, connection) => this.onStream(stream, connection), {
+      maxInboundStreams: this.components.settings.maxInboundStreamsPerConnection
+    })
+  }
+
+  async stop (): Promise<void> {
+    await this.components.libp2p.unhandle(SEARCH_PROTOCOL)
+  }
+
+  private async onStream (stream: Stream, connection: Pick<Connection, 'remotePeer'>): Promise<void> {
+    const { settings, log } = this.components
+    if (!this.rate.allow(connection.remotePeer.toString())) {
+      await refuseOnce(stream, encodeSearchResponse({ refused: 'rate-limited' }), settings.deadline)
+      return
+    }
+    await serveOnce(stream, {
+      maxRequestBytes: MAX_DISCOVERY_REQUEST_BYTES,
+      timeout: settings.deadline,
+      log,
+      badRequest: () => encodeSearchResponse({ refused: 'bad-request' })
+    }, async (frame) => {
+      const request = decodeSearchRequest(frame)
+      const entries = await this.components.answerer.answer(toQuery(request), request.limit)
+      return encodeSearchResponse({ entries: fitting(entries.slice(0, request.limit).map(e => e.signed.envelope)) })
+    })
+  }
+}
+
+function toQuery (request: SearchRequest): SearchQuery {
+  const { limit: _, ...query } = request
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as unknown as SearchQuery
+}
+
+/** The best entries that fit in one response */
+function fitting (envelopes: Uint8Array[]): Uint8Array[] {
+  let used = RESPONSE_FRAMING_BYTES
+  const out: Uint8Array[] = []
+  for (const envelope of envelopes) {
+    used += entryCost(envelope)
+    if (used > MAX_DISCOVERY_RESPONSE_BYTES) break
+    out.push(envelope)
+  }
+  return out
+}
