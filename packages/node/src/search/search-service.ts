@@ -6,7 +6,7 @@
  */
 import type { Logger } from '@libp2p/interface'
 import type { BrowseResult, OfferDetail, OfferInfo, SearchHit, SearchUpdate } from '@peershare/client'
-import { CATEGORIES, type Category, offerKind } from '@peershare/protocol'
+import { CATEGORIES, type Category, MAX_SEARCH_TEXT_BYTES, offerKind } from '@peershare/protocol'
 import type { CatalogEntry, CatalogView } from '../catalog/index.js'
 import { BadRequestError, FileNotFoundError } from '../errors.js'
 import { resolvePrefix } from '../id-prefix.js'
@@ -14,8 +14,6 @@ import { ProviderTracker, countProviders } from './availability.js'
 import type { QueryAnswerer, RemoteSearch, SearchQuery, SearchSort } from './index.js'
 import { type IndexHit, type IndexedOffer, SearchIndex } from './search-index.js'
 
-/** Longest query text, UTF-8 bytes (the same as a remote query's) */
-export const MAX_QUERY_BYTES = 256
 /** Results of one search when the caller names no limit */
 export const DEFAULT_SEARCH_LIMIT = 20
 /** Most results one search returns */
@@ -239,7 +237,7 @@ function searchHit (hit: IndexHit): SearchHit {
 /** Bounds and defaults of a query from the API or a user */
 function checkQuery (query: SearchQuery): SearchQuery {
   if (typeof query.text !== 'string') throw new BadRequestError('A search needs text (words; "" for everything)')
-  if (new TextEncoder().encode(query.text).byteLength > MAX_QUERY_BYTES) throw new BadRequestError(`Search text longer than ${MAX_QUERY_BYTES} bytes`)
+  if (new TextEncoder().encode(query.text).byteLength > MAX_SEARCH_TEXT_BYTES) throw new BadRequestError(`Search text longer than ${MAX_SEARCH_TEXT_BYTES} bytes`)
   const limit = checkInt(query.limit ?? DEFAULT_SEARCH_LIMIT, 1, MAX_SEARCH_LIMIT, 'limit')
   if (query.minSize != null) checkInt(query.minSize, 0, Number.MAX_SAFE_INTEGER, 'minSize')
   if (query.maxSize != null) checkInt(query.maxSize, 0, Number.MAX_SAFE_INTEGER, 'maxSize')
