@@ -4,10 +4,10 @@
  * runs one command, and turns any error into one line on stderr and an exit code.
  */
 import { resolve } from 'node:path'
-import { DEFAULT_LISTEN, type NodeInfo, VERSION, formatRate, parseRate } from '@peershare/client'
+import { DEFAULT_LISTEN, type NodeInfo, OFFER_CATEGORIES, VERSION, formatRate, parseRate } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 import type { DaemonInit, NodeConfig } from '@peershare/node'
-import { Argument, Command, InvalidArgumentError } from 'commander'
+import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgressDisplay } from './commands/get.js'
 import { SHELLS, type Shell } from './completion.js'
@@ -102,8 +102,10 @@ export function createProgram (deps: ProgramDeps): Command {
     .argument('<paths...>', 'file, folder, or several of them')
     .option('--tag <tag>', 'a tag to describe the file, repeatable', collect)
     .option('--description <text>', 'a description of the file')
-    .action(async (paths: string[], opts: { tag?: string[], description?: string }, cmd: Command) => {
-      await share({ paths, tags: opts.tag, description: opts.description, json: globals(cmd).json }, context(cmd))
+    .addOption(categoryOption())
+    .option('--thumbnail <image>', 'an image (JPEG, PNG, WebP, GIF, AVIF, TIFF) shown for the file or collection; images get one made anyway')
+    .action(async (paths: string[], opts: { tag?: string[], description?: string, category?: string, thumbnail?: string }, cmd: Command) => {
+      await share({ paths, tags: opts.tag, description: opts.description, category: opts.category, thumbnail: opts.thumbnail, json: globals(cmd).json }, context(cmd))
     })
 
   program.command('ticket')
@@ -115,8 +117,9 @@ export function createProgram (deps: ProgramDeps): Command {
 
   program.command('ls')
     .description('list the collections and files this node has: shared and downloaded')
-    .action(async (_opts: unknown, cmd: Command) => {
-      await ls({ json: globals(cmd).json }, context(cmd))
+    .option('--all', 'list thumbnails too (files of their own, hidden otherwise)')
+    .action(async (opts: { all?: boolean }, cmd: Command) => {
+      await ls({ json: globals(cmd).json, all: opts.all }, context(cmd))
     })
 
   program.command('get')
@@ -262,6 +265,18 @@ function collectPeerAddress (value: string, previous: string[] | undefined): str
 function parseDhtMode (value: string): DhtMode {
   if (value !== 'auto' && value !== 'client' && value !== 'server') throw new InvalidArgumentError('One of auto, client, server.')
   return value
+}
+
+/** `--category`: one of the offer categories, any case; the completion offers them */
+function categoryOption (): Option {
+  const option = new Option('--category <category>', 'what the file or collection is listed under (default: from its content)')
+  option.argParser((value: string) => {
+    const lower = value.trim().toLowerCase()
+    if (!(OFFER_CATEGORIES as readonly string[]).includes(lower)) throw new InvalidArgumentError(`One of ${OFFER_CATEGORIES.join(', ')}.`)
+    return lower
+  })
+  option.argChoices = [...OFFER_CATEGORIES]
+  return option
 }
 
 function parsePriority (value: string): Priority {

@@ -47,6 +47,7 @@ import { type NodeStatus, nodeStatus } from './status.js'
 import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
 import { createTicket, dialAddresses } from './tickets.js'
+import { Thumbnails } from './thumbnails/index.js'
 
 const log = logger('peershare:node')
 
@@ -81,6 +82,8 @@ export class PeershareNode {
   private readonly exchangeClient: FetchSessionComponents
   /** stored files changed, damaged or missing on disk: withdrawn, repaired, verified */
   readonly health: ContentHealth
+  /** thumbnails of shared images and of files or collections given one: files of their own */
+  readonly thumbnails: Thumbnails
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
     this.config = config
@@ -97,6 +100,7 @@ export class PeershareNode {
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
     this.collectionDownloads = this.createCollectionDownloads()
+    this.thumbnails = new Thumbnails({ store: this.store, blobDir: paths.blobs, chunkSize: config.chunkSize, collections: this.collections, index: this.index, log: logger('peershare:node:thumbnails') })
     this.exchange = new ExchangeServer({
       libp2p,
       files: servableFiles(this.store, this.transfers, {
@@ -196,9 +200,16 @@ export class PeershareNode {
 
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
-    const record = await shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize }, path, options)
+    const record = await shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize, thumbnails: this.thumbnails }, path, options)
     this.index.announce(record)
+    await this.announceThumbnail(record.details)
     return record
+  }
+
+  /** A thumbnail is provided like any file, so others can fetch and verify it */
+  private async announceThumbnail (details: FileRecord['details']): Promise<void> {
+    const thumbnail = details?.thumbnail == null ? undefined : await this.store.get(details.thumbnail)
+    if (thumbnail != null) this.index.announce(thumbnail.record)
   }
 
   /**
@@ -210,6 +221,7 @@ export class PeershareNode {
       store: this.store,
       blobDir: this.paths.blobs,
       chunkSize: this.config.chunkSize,
+      thumbnails: this.thumbnails,
       collections: this.collections,
       concurrency: this.config.collectionConcurrency
     }, paths, options)
@@ -217,6 +229,7 @@ export class PeershareNode {
     this.index.announceCollection(parseCollectionId(shared.record.collectionId))
     this.index.announce(shared.listing)
     for (const file of shared.files) this.index.announce(file)
+    for (const { details } of [shared.record, ...shared.files]) await this.announceThumbnail(details)
     return shared
   }
 
@@ -373,6 +386,7 @@ export class PeershareNode {
     if (this.transfers.get(fileId) != null) await this.transfers.cancel(fileId)
     await this.store.remove(fileId)
     this.health.reset(fileId)
+    if (stored.record.details?.thumbnail != null) await this.thumbnails.release(stored.record.details.thumbnail, fileId)
     return fileId
   }
 
@@ -393,6 +407,7 @@ export class PeershareNode {
     if (record == null) throw new FileNotFoundError(`Not a local collection: ${collectionId.toString()}`)
     await this.index.withdrawCollection(collectionId)
     await this.collections.remove(record.collectionId)
+    if (record.details?.thumbnail != null) await this.thumbnails.release(record.details.thumbnail, record.collectionId)
     const listing = await this.store.get(record.listingFileId)
     if (listing != null) {
       await this.index.withdraw(listing.record)
