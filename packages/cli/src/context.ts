@@ -29,7 +29,7 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
   }
   return {
     id: async () => (await ready()).id(),
-    files: async () => (await ready()).files(),
+    files: async (options) => (await ready()).files(options),
     collections: async () => (await ready()).collections(),
     share: async (request) => (await ready()).share(request),
     ticket: async (fileId) => (await ready()).ticket(fileId),

@@ -4,7 +4,7 @@
  * runs one command, and turns any error into one line on stderr and an exit code.
  */
 import { resolve } from 'node:path'
-import { DEFAULT_LISTEN, type NodeInfo, VERSION, formatRate, parseRate, parseSize } from '@peershare/client'
+import { DEFAULT_LISTEN, type NodeInfo, OFFER_CATEGORIES, VERSION, formatRate, parseRate, parseSize } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 import type { DaemonInit, NodeConfig } from '@peershare/node'
 import { Argument, Command, InvalidArgumentError, Option } from 'commander'
@@ -40,8 +40,6 @@ export interface ProgramDeps {
 
 type DhtMode = NodeConfig['dhtMode']
 type Sort = typeof SORTS[number]
-/** The offer categories (`CATEGORIES` in @peershare/protocol, which a test checks this against; not imported, to keep start-up light) */
-export const CATEGORIES = ['video', 'audio', 'image', 'document', 'archive', 'software', 'other']
 const SORTS = ['relevance', 'name', 'size', 'date', 'providers'] as const
 type Priority = 'low' | 'normal' | 'high'
 
@@ -106,8 +104,10 @@ export function createProgram (deps: ProgramDeps): Command {
     .argument('<paths...>', 'file, folder, or several of them')
     .option('--tag <tag>', 'a tag to describe the file, repeatable', collect)
     .option('--description <text>', 'a description of the file')
-    .action(async (paths: string[], opts: { tag?: string[], description?: string }, cmd: Command) => {
-      await share({ paths, tags: opts.tag, description: opts.description, json: globals(cmd).json }, context(cmd))
+    .addOption(categoryOption())
+    .option('--thumbnail <image>', 'an image (JPEG, PNG, WebP, GIF, AVIF, TIFF) shown for the file or collection; images get one made anyway')
+    .action(async (paths: string[], opts: { tag?: string[], description?: string, category?: string, thumbnail?: string }, cmd: Command) => {
+      await share({ paths, tags: opts.tag, description: opts.description, category: opts.category, thumbnail: opts.thumbnail, json: globals(cmd).json }, context(cmd))
     })
 
   program.command('ticket')
@@ -119,8 +119,9 @@ export function createProgram (deps: ProgramDeps): Command {
 
   program.command('ls')
     .description('list the collections and files this node has: shared and downloaded')
-    .action(async (_opts: unknown, cmd: Command) => {
-      await ls({ json: globals(cmd).json }, context(cmd))
+    .option('--all', 'list thumbnails too (files of their own, hidden otherwise)')
+    .action(async (opts: { all?: boolean }, cmd: Command) => {
+      await ls({ json: globals(cmd).json, all: opts.all }, context(cmd))
     })
 
   program.command('get')
@@ -193,7 +194,7 @@ export function createProgram (deps: ProgramDeps): Command {
   program.command('search')
     .description('search offers by words: this node\'s catalog at once, then peers\' answers as they arrive (prefix and typo tolerant)')
     .argument('<words...>', 'words to look for in names, tags and descriptions')
-    .addOption(new Option('--category <category>', 'only this category').choices(CATEGORIES))
+    .addOption(new Option('--category <category>', 'only this category').choices(OFFER_CATEGORIES))
     .option('--type <mime>', 'only this MIME type, or a prefix ending in / (video/)')
     .option('--min-size <size>', 'at least this size, e.g. 700MB', checkSize)
     .option('--max-size <size>', 'at most this size, e.g. 2GiB', checkSize)
@@ -206,7 +207,7 @@ export function createProgram (deps: ProgramDeps): Command {
 
   program.command('browse')
     .description('list the offers this node knows (its own and cached) by category, author and order; without a category, how many each holds')
-    .addArgument(new Argument('[category]', 'a category to list').choices(CATEGORIES))
+    .addArgument(new Argument('[category]', 'a category to list').choices(OFFER_CATEGORIES))
     .option('--author <peer>', 'offers of this peer only (its peer id)')
     .addOption(new Option('--sort <order>', 'order of offers (default: date, newest first)').choices(SORTS))
     .option('--page <n>', 'page to show, from 1 (20 offers a page)', parseLimit)
@@ -297,6 +298,18 @@ function collectPeerAddress (value: string, previous: string[] | undefined): str
 function parseDhtMode (value: string): DhtMode {
   if (value !== 'auto' && value !== 'client' && value !== 'server') throw new InvalidArgumentError('One of auto, client, server.')
   return value
+}
+
+/** `--category`: one of the offer categories, any case; the completion offers them */
+function categoryOption (): Option {
+  const option = new Option('--category <category>', 'what the file or collection is listed under (default: from its content)')
+  option.argParser((value: string) => {
+    const lower = value.trim().toLowerCase()
+    if (!(OFFER_CATEGORIES as readonly string[]).includes(lower)) throw new InvalidArgumentError(`One of ${OFFER_CATEGORIES.join(', ')}.`)
+    return lower
+  })
+  option.argChoices = [...OFFER_CATEGORIES]
+  return option
 }
 
 function parsePriority (value: string): Priority {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { OFFER_CATEGORIES } from '@peershare/client'
+import { CATEGORIES } from '@peershare/protocol'
 import type { Command } from 'commander'
 import { SHELLS, completionScript } from '../src/completion.js'
 import { type ProgramDeps, createProgram, run } from '../src/program.js'
@@ -52,6 +54,20 @@ describe('completion', () => {
     assert.deepEqual(bashComplete(script, ['peershare', '--repo', '/x', 'i']), ['id'])
     assert.deepEqual(bashComplete(script, ['peershare', 'completion', '']), ['bash', 'zsh', 'fish'])
     assert.ok(bashComplete(script, ['peershare', 'id', '--']).includes('--json'), 'global options after the command')
+  })
+
+  it('bash completes share\'s new options and the categories; ls --all', () => {
+    const script = completionScript('bash', program)
+    assert.deepEqual(bashComplete(script, ['peershare', 'share', '--c']), ['--category'])
+    assert.deepEqual(bashComplete(script, ['peershare', 'share', '--th']), ['--thumbnail'])
+    assert.deepEqual(bashComplete(script, ['peershare', 'share', '--category', '']), [...CATEGORIES])
+    assert.deepEqual(bashComplete(script, ['peershare', 'share', '--category', 'vi']), ['video'])
+    assert.ok(bashComplete(script, ['peershare', 'ls', '--']).includes('--all'))
+    for (const shell of SHELLS) assert.ok(completionScript(shell, program).includes('video audio image document archive software other'), shell)
+  })
+
+  it('the client\'s category list (the CLI loads no protocol to start) is the protocol\'s', () => {
+    assert.deepEqual([...OFFER_CATEGORIES], [...CATEGORIES])
   })
 
   it('`peershare completion <shell>` prints the script; another shell is a usage error (exit 2)', async () => {

@@ -18,7 +18,9 @@ export const FILE: FileInfo = {
   mimeType: 'application/pdf',
   description: 'the report',
   tags: ['work', 'q3'],
-  created: 1_700_000_000_000
+  created: 1_700_000_000_000,
+  category: 'document',
+  modified: 1_700_000_000_000
 }
 
 /** A real ticket for FILE at PEER_ADDR */
@@ -89,7 +91,7 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
   return {
     calls,
     id: async () => answer('id', init.info ?? NODE_INFO),
-    files: async () => answer('files', init.files ?? [FILE]),
+    files: async (options?: { all?: boolean }) => answer('files', (init.files ?? [FILE]).filter(f => options?.all === true || f.thumbnailOf == null)),
     collections: async () => answer('collections', init.collections ?? []),
     share: async (request) => answer('share', { ...FILE, name: request.path?.split('/').pop() ?? '', ticket: TICKET }, request),
     ticket: async (fileId) => answer('ticket', { ticket: TICKET, id: FILE_ID, name: FILE.name, size: FILE.size, addresses: [PEER_ADDR] }, fileId),

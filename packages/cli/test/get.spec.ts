@@ -78,7 +78,7 @@ describe('get command', () => {
   it('takes a collection id: one bar for the whole tree, then where it was saved', async () => {
     const ref = formatCollectionId(await collectionIdFromBytes(Uint8Array.of(8, 1)))
     const progress = { type: 'collection-progress' as const, collectionId: ref, name: 'photos', output: '/data/photos', state: 'running' as const, filesDone: 3, filesTotal: 10, bytesDone: 2048, bytesTotal: 4096, rate: 1024, active: 2 }
-    const collection = { collectionId: ref, name: 'photos', files: 10, directories: 0, size: 4096, description: '', tags: [], created: 1 }
+    const collection = { collectionId: ref, name: 'photos', files: 10, directories: 0, size: 4096, description: '', tags: [], created: 1, category: 'image' as const, modified: 2 }
     const out = capture()
     const display = recordingDisplay()
     await get({ ref, output: 'photos' }, { client: fakeClient({ events: [progress, { type: 'done', collection, path: '/data/photos' }] }), print: out.print, cwd: dir, progress: display.make })

@@ -32,23 +32,38 @@ describe('id command', () => {
 })
 
 describe('ls command', () => {
-  it('prints a table of file id, human size, name and tags', async () => {
+  it('prints a table of file id, human size, category, name and tags', async () => {
     const out = capture()
-    const other = { ...FILE, fileId: FILE_ID.replace(/a$/, 'b'), name: 'tiny.txt', size: 17, tags: [] }
+    const other = { ...FILE, fileId: FILE_ID.replace(/a$/, 'b'), name: 'tiny.txt', size: 17, tags: [], category: 'other' as const }
     await ls({}, { client: fakeClient({ files: [FILE, other] }), print: out.print })
     assert.equal(out.lines.length, 3)
-    assert.match(out.lines[0], /^FILE ID\s+SIZE {2}NAME\s+TAGS$/)
-    assert.match(out.lines[1], new RegExp(`^${FILE_ID} {2}3\\.0 MiB {2}report\\.pdf {2}work,q3$`))
-    // sizes are right-aligned, and no line ends in spaces
-    assert.match(out.lines[2], /^\S+ {5}17 B {2}tiny\.txt$/)
+    assert.match(out.lines[0], /^FILE ID\s+SIZE {2}CATEGORY {2}NAME\s+TAGS$/)
+    assert.match(out.lines[1], new RegExp(`^${FILE_ID} {2}3\\.0 MiB {2}document {2}report\\.pdf {2}work,q3$`))
+    // sizes are right-aligned, columns line up, and no line ends in spaces
+    assert.match(out.lines[2], /^\S+ {5}17 B {2}other {5}tiny\.txt$/)
+  })
+
+  it('leaves thumbnails out unless --all, which marks them', async () => {
+    const thumb = { ...FILE, fileId: FILE_ID.replace(/a$/, 'c'), name: 'report.pdf.thumbnail.webp', size: 900, tags: [], category: 'image' as const, thumbnailOf: FILE_ID }
+    const files = [{ ...FILE, thumbnail: thumb.fileId }, thumb]
+    const out = capture()
+    await ls({}, { client: fakeClient({ files }), print: out.print })
+    assert.equal(out.lines.length, 2)
+    const all = capture()
+    await ls({ all: true }, { client: fakeClient({ files }), print: all.print })
+    assert.equal(all.lines.length, 3)
+    assert.match(all.lines[2], /image {5}report\.pdf\.thumbnail\.webp {2}\(thumbnail\)$/)
+    const json = capture()
+    await ls({ json: true }, { client: fakeClient({ files }), print: json.print })
+    assert.deepEqual(JSON.parse(json.lines[0]).map((f: { fileId: string }) => f.fileId), [FILE_ID])
   })
 
   it('prints collections with their file count and size before the files; --json appends them to the array', async () => {
-    const collection = { collectionId: 'bafy-collection', name: 'photos', files: 1000, directories: 2, size: 64 * 1024 * 1024, description: '', tags: ['pics'], created: 1 }
+    const collection = { collectionId: 'bafy-collection', name: 'photos', files: 1000, directories: 2, size: 64 * 1024 * 1024, description: '', tags: ['pics'], created: 1, category: 'image' as const, modified: 2 }
     const out = capture()
     await ls({}, { client: fakeClient({ collections: [collection] }), print: out.print })
-    assert.match(out.lines[0], /^COLLECTION ID\s+FILES\s+SIZE\s+NAME\s+TAGS$/)
-    assert.match(out.lines[1], /^bafy-collection\s+1000\s+64\.0 MiB\s+photos\s+pics$/)
+    assert.match(out.lines[0], /^COLLECTION ID\s+FILES\s+SIZE\s+CATEGORY\s+NAME\s+TAGS$/)
+    assert.match(out.lines[1], /^bafy-collection\s+1000\s+64\.0 MiB\s+image\s+photos\s+pics$/)
     assert.equal(out.lines[2], '')
     assert.match(out.lines[3], /^FILE ID/)
     const json = capture()

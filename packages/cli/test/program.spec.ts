@@ -72,7 +72,7 @@ describe('program', () => {
   })
 
   it('reports usage errors on one line with exit code 2', async () => {
-    for (const argv of [['get'], ['daemon', '--dht-mode', 'sometimes'], ['providers', FILE_ID, '--timeout', '-1'], ['share'], ['lss'], ['ls', '--bogus'], ['daemon', '--api-port', 'http']]) {
+    for (const argv of [['get'], ['daemon', '--dht-mode', 'sometimes'], ['providers', FILE_ID, '--timeout', '-1'], ['share'], ['lss'], ['ls', '--bogus'], ['daemon', '--api-port', 'http'], ['share', 'x.bin', '--category', 'movies']]) {
       const h = harness()
       assert.equal(await run(argv, h.deps), 2, argv.join(' '))
       assert.equal(h.stderr.length, 1)

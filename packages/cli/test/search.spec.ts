@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict'
-import { CATEGORIES as PROTOCOL_CATEGORIES } from '@peershare/protocol'
 import { browse } from '../src/commands/browse.js'
 import { search } from '../src/commands/search.js'
 import { show } from '../src/commands/show.js'
-import { CATEGORIES } from '../src/program.js'
 import { FILE_ID, HIT, PEER_ID, capture, fakeClient } from './fakes.js'
 
 const OTHER = { ...HIT, contentId: FILE_ID.replace(/.$/, 'a'), name: 'report-2.pdf', providers: 3 }
@@ -68,9 +66,5 @@ describe('search, browse and show commands', () => {
     assert.ok(out.lines.some(l => l === '  thumbnail   none'))
     assert.ok(out.lines.some(l => l.startsWith(`    ${PEER_ID}  seq 1700000000000000`)))
     assert.equal(out.lines.at(-1), `  get it with \`peershare get ${FILE_ID}\``)
-  })
-
-  it('lists the same categories as the protocol', () => {
-    assert.deepEqual(CATEGORIES, [...PROTOCOL_CATEGORIES])
   })
 })

@@ -26,9 +26,27 @@ describe('share command', () => {
       `file id  ${FILE.fileId}`,
       'name     report.pdf',
       `size     3.0 MiB (${FILE.size} bytes)`,
+      'type     application/pdf (document)',
       `sha256   ${FILE.sha256}`,
       `ticket   ${TICKET}`
     ])
+  })
+
+  it('sends the category and the thumbnail\'s absolute path; prints the thumbnail\'s file id', async () => {
+    await writeFile(join(dir, 'cover.png'), 'checked by the daemon')
+    const calls: unknown[] = []
+    const client = { ...fakeClient(), share: async (request: unknown) => { calls.push(request); return { ...FILE, category: 'video' as const, thumbnail: 'bafy-thumb', ticket: TICKET } } }
+    const out = capture()
+    await share({ path: 'report.pdf', category: 'video', thumbnail: 'cover.png' }, { client, print: out.print, cwd: dir })
+    assert.deepEqual(calls, [{ path: join(dir, 'report.pdf'), tags: undefined, description: undefined, category: 'video', thumbnail: join(dir, 'cover.png') }])
+    assert.ok(out.lines.includes('type     application/pdf (video)'))
+    assert.ok(out.lines.includes('thumb    bafy-thumb'))
+  })
+
+  it('fails with PathNotFoundError for a missing thumbnail, before asking the daemon', async () => {
+    const client = fakeClient()
+    await assert.rejects(share({ path: 'report.pdf', thumbnail: 'nope.png' }, { client, print: capture().print, cwd: dir }), { name: 'PathNotFoundError', code: 'ERR_PATH_NOT_FOUND' })
+    assert.deepEqual(client.calls, [])
   })
 
   it('prints the FileInfo as one JSON line with --json', async () => {
@@ -47,7 +65,7 @@ describe('share command', () => {
   })
 
   it('sends a folder or several paths as one request and prints the collection', async () => {
-    const collection = { collectionId: 'bafy-collection', name: 'photos', files: 3, directories: 1, size: 2048, description: '', tags: [], created: 1, skipped: ['link'], ticket: 'peershare1collection' }
+    const collection = { collectionId: 'bafy-collection', name: 'photos', files: 3, directories: 1, size: 2048, description: '', tags: [], created: 1, category: 'image' as const, modified: 2, skipped: ['link'], ticket: 'peershare1collection' }
     const client = { ...fakeClient(), share: async (request: unknown) => { calls.push(request); return collection } }
     const calls: unknown[] = []
     const out = capture()
@@ -58,6 +76,7 @@ describe('share command', () => {
       'name           photos',
       'files          3 (and 1 empty folders)',
       'size           2.0 KiB (2048 bytes)',
+      'category       image',
       'ticket         peershare1collection',
       'skipped        link (not a regular file or folder: symlinks are not followed)'
     ])

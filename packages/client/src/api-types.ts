@@ -7,6 +7,7 @@ import type { BandwidthLimits, CollectionProgress, SearchUpdate, TransferProgres
  *
  *   GET    /v1/id                  -> NodeInfo
  *   GET    /v1/files               -> { files: FileInfo[], collections: CollectionInfo[] }
+ *                                     (thumbnails left out; `?all=true` lists them too)
  *   GET    /v1/files/:id/ticket    -> TicketInfo (id: a file or collection id, or a unique prefix)
  *   POST   /v1/share  ShareRequest -> ShareResult, or CollectionShareResult for a folder or several paths
  *   POST   /v1/get    GetRequest   -> NDJSON stream of GetEvent, ending in done or error
@@ -69,11 +70,26 @@ export interface FileInfo {
   mimeType: string
   description: string
   tags: string[]
-  /** unix ms the sharer created the record */
+  /**
+   * unix ms the original was created: its birth time where the sharer's file system
+   * keeps one, else its last modification (records from before: when first shared)
+   */
   created: number
+  /** offer category: chosen with `--category`, else the MIME type's */
+  category: OfferCategory
+  /** unix ms the original was last modified (0 unknown: a download, an older record) */
+  modified: number
+  /** file id of its thumbnail, a file in the same store */
+  thumbnail?: string
+  /** set on a thumbnail: the file or collection id it shows (listed only with `?all=true`) */
+  thumbnailOf?: string
   /** where the bytes are: the repo's blob store, or a downloaded file's path */
   path?: string
 }
+
+/** The categories an offer is listed under (the protocol's CATEGORIES; a test keeps the two equal) */
+export const OFFER_CATEGORIES = ['video', 'audio', 'image', 'document', 'archive', 'software', 'other'] as const
+export type OfferCategory = typeof OFFER_CATEGORIES[number]
 
 /** What `POST /v1/verify` takes: one file (id or unique prefix), or none for every file */
 export interface VerifyRequest {
@@ -115,6 +131,12 @@ export interface CollectionInfo {
   description: string
   tags: string[]
   created: number
+  /** `--category`, else the category of most of its bytes ('other' for a downloaded collection) */
+  category: OfferCategory
+  /** unix ms its newest file was last modified (0 unknown) */
+  modified: number
+  /** file id of the thumbnail given with `--thumbnail` */
+  thumbnail?: string
   /** where a downloaded collection was saved */
   path?: string
   /** after a share: paths left out (symlinks, special files), relative to the collection */
@@ -133,6 +155,10 @@ export interface ShareRequest {
   paths?: string[]
   description?: string
   tags?: string[]
+  /** one of OFFER_CATEGORIES (any case); without it, derived from the content */
+  category?: string
+  /** absolute path of an image (JPEG, PNG, WebP, GIF, AVIF, TIFF) to show for the file or collection */
+  thumbnail?: string
 }
 
 export interface GetRequest {

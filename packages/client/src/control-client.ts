@@ -70,8 +70,9 @@ export class ControlClient {
     return this.json('GET', '/v1/id')
   }
 
-  async files (): Promise<FileInfo[]> {
-    return (await this.json<{ files: FileInfo[] }>('GET', '/v1/files')).files
+  /** Local files; thumbnails only with `all` */
+  async files (options: { all?: boolean } = {}): Promise<FileInfo[]> {
+    return (await this.json<{ files: FileInfo[] }>('GET', options.all === true ? '/v1/files?all=true' : '/v1/files')).files
   }
 
   /** Shares a file, or a folder or several paths as a collection (the answer has a collectionId); with a ticket */

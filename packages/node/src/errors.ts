@@ -43,6 +43,11 @@ export const DiskFullError = define('DiskFullError', 'ERR_DISK_FULL')
 /** A file or folder to share (or a download's destination) cannot be read or written by the node */
 export const PermissionDeniedError = define('PermissionDeniedError', 'ERR_PERMISSION_DENIED')
 
+/** A `--thumbnail` that is not an image the node decodes (JPEG, PNG, WebP, GIF, AVIF, TIFF; not SVG), or has too many pixels */
+export const InvalidThumbnailError = define('InvalidThumbnailError', 'ERR_INVALID_THUMBNAIL')
+/** A category that is not one of the offer categories (video, audio, image, document, archive, software, other) */
+export const InvalidCategoryError = define('InvalidCategoryError', 'ERR_INVALID_CATEGORY')
+
 /** Turns a file system error into a typed one where the user can act on it; others pass through */
 export function fsError (err: any, path: string): Error {
   if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') return new DiskFullError(`No space left on the device for ${path}`)

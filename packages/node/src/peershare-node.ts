@@ -60,6 +60,7 @@ import { CatalogSync } from './catalog/catalog-sync.js'
 import { CursorStore } from './catalog/cursor-store.js'
 import { RemoteSearchClient } from './search/remote-search.js'
 import { SearchServer } from './search/search-server.js'
+import { Thumbnails } from './thumbnails/index.js'
 
 const log = logger('peershare:node')
 
@@ -110,6 +111,8 @@ export class PeershareNode {
   readonly searchService: SearchService
   /** what answers peers' queries (`/peershare/search/1.0.0`): the search index (replaceable for tests) */
   queryAnswerer: QueryAnswerer
+  /** thumbnails of shared images and of files or collections given one: files of their own */
+  readonly thumbnails: Thumbnails
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -145,6 +148,7 @@ export class PeershareNode {
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
     this.collectionDownloads = this.createCollectionDownloads()
+    this.thumbnails = new Thumbnails({ store: this.store, blobDir: paths.blobs, chunkSize: config.chunkSize, collections: this.collections, index: this.index, log: logger('peershare:node:thumbnails') })
     this.exchange = new ExchangeServer({
       libp2p,
       files: servableFiles(this.store, this.transfers, {
@@ -293,10 +297,17 @@ export class PeershareNode {
 
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
-    const record = await shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize }, path, options)
+    const record = await shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize, thumbnails: this.thumbnails }, path, options)
     this.index.announce(record)
     await this.offers.publish(record)
+    await this.announceThumbnail(record.details)
     return record
+  }
+
+  /** A thumbnail is provided like any file, so others can fetch and verify it */
+  private async announceThumbnail (details: FileRecord['details']): Promise<void> {
+    const thumbnail = details?.thumbnail == null ? undefined : await this.store.get(details.thumbnail)
+    if (thumbnail != null) this.index.announce(thumbnail.record)
   }
 
   /**
@@ -308,6 +319,7 @@ export class PeershareNode {
       store: this.store,
       blobDir: this.paths.blobs,
       chunkSize: this.config.chunkSize,
+      thumbnails: this.thumbnails,
       collections: this.collections,
       concurrency: this.config.collectionConcurrency
     }, paths, options)
@@ -317,6 +329,7 @@ export class PeershareNode {
     for (const file of shared.files) this.index.announce(file)
     // offers: the collection, then its files (a listing is not offered)
     for (const record of [shared.record, ...shared.files]) await this.offers.publish(record)
+    for (const { details } of [shared.record, ...shared.files]) await this.announceThumbnail(details)
     return shared
   }
 
@@ -490,6 +503,7 @@ export class PeershareNode {
     if (this.transfers.get(fileId) != null) await this.transfers.cancel(fileId)
     await this.store.remove(fileId)
     this.health.reset(fileId)
+    if (stored.record.details?.thumbnail != null) await this.thumbnails.release(stored.record.details.thumbnail, fileId)
     return fileId
   }
 
@@ -511,6 +525,7 @@ export class PeershareNode {
     await this.index.withdrawCollection(collectionId)
     await this.offers.withdraw(record.collectionId)
     await this.collections.remove(record.collectionId)
+    if (record.details?.thumbnail != null) await this.thumbnails.release(record.details.thumbnail, record.collectionId)
     const listing = await this.store.get(record.listingFileId)
     if (listing != null) {
       await this.index.withdraw(listing.record)

@@ -1,12 +1,15 @@
 /**
  * Sharing a local file: one sequential pass that hashes every chunk and the whole
  * file while copying the bytes into the blob store, in memory bounded by one chunk.
+ * The same pass keeps the file's head, from which its MIME type is detected; the
+ * record carries the offer details (category, times, thumbnail) the catalog publishes.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import type { Stats } from 'node:fs'
 import { open, rename, rm, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import {
+  type Category,
   MANIFEST_VERSION,
   MAX_CHUNKS,
   MAX_FILE_SIZE,
@@ -18,30 +21,63 @@ import {
   encodeManifest,
   fileIdFromManifestBytes,
   formatFileId,
+  parseCategory,
   sanitizeFileName,
   type FileMetadata,
   type Manifest
 } from '@peershare/protocol'
-import mime from 'mime'
 import { readUpTo } from './fs-read.js'
-import { AbortedError, BadRequestError, PathNotFoundError, fsError } from './errors.js'
-import { type FileRecord, blobRecord } from './store/file-record.js'
+import { AbortedError, BadRequestError, InvalidCategoryError, PathNotFoundError, fsError } from './errors.js'
+import { SNIFF_BYTES, chooseCategory, detectMimeType, originalTimes } from './metadata/index.js'
+import { type FileRecord, type OfferDetails, blobRecord } from './store/file-record.js'
 import type { FileStore } from './store/file-store.js'
 
 export interface ShareOptions {
   description?: string
   tags?: string[]
+  /** the offer's category (one of CATEGORIES, any case); without it the MIME type's, or the one chosen before */
+  category?: string
+  /** path of an image (JPEG, PNG, WebP, GIF, AVIF, TIFF) shown for the file or collection; images get one made anyway */
+  thumbnail?: string
   signal?: AbortSignal
+}
+
+/**
+ * What sharing needs of thumbnails (`../thumbnails/`, given here so that module can
+ * share its thumbnail files through this one without an import cycle)
+ */
+export interface ShareThumbnails {
+  /** the thumbnail of an image the user gave; throws PathNotFoundError or InvalidThumbnailError */
+  fromGiven(path: string): Promise<Uint8Array>
+  /** the thumbnail of a shared file when it is an image the node decodes, else undefined (never throws) */
+  fromContent(path: string, mimeType: string): Promise<Uint8Array | undefined>
+  /** stores thumbnail bytes as a file of the repo that shows `of`; returns its file id */
+  store(bytes: Uint8Array, of: string, name: string): Promise<string>
+  /** forgets a thumbnail that `formerOwner` no longer shows, unless something else still names it */
+  release(thumbnailId: string, formerOwner: string): Promise<void>
 }
 
 export interface ShareComponents {
   store: FileStore
   blobDir: string
   chunkSize: number
+  /** absent: no thumbnails (what storing a thumbnail itself uses) */
+  thumbnails?: ShareThumbnails
 }
 
-export async function shareFile (components: ShareComponents, path: string, options: ShareOptions = {}): Promise<FileRecord> {
-  const metadata = checkShareOptions(path, options)
+/** How a file the node makes itself is stored: its name, and the content its thumbnail shows */
+export interface StoreAs {
+  name?: string
+  thumbnailOf?: string
+}
+
+/**
+ * Shares the file at `path`: copies it into the blob store (hashing as it goes), detects
+ * its MIME type from its head, records it with its offer details, and makes or stores
+ * its thumbnail. Sharing the same content again updates what was given (see mergeMetadata).
+ */
+export async function shareFile (components: ShareComponents, path: string, options: ShareOptions = {}, as: StoreAs = {}): Promise<FileRecord> {
+  const given = checkShareOptions(as.name ?? basename(path), options)
   const info = await statToShare(path)
   if (info == null || !info.isFile()) throw new PathNotFoundError(`No such file: ${path}`)
   // a file too large for MAX_CHUNKS chunks of the node's size gets larger chunks
@@ -49,18 +85,41 @@ export async function shareFile (components: ShareComponents, path: string, opti
   if (chunkCountFor(info.size, chunkSize) > MAX_CHUNKS) {
     throw new BadRequestError(`${path} is too large: at most ${MAX_FILE_SIZE} bytes (${MAX_CHUNKS} chunks of ${chunkSize} bytes)`)
   }
+  // a thumbnail the user gave is made before anything is stored: a bad one shares nothing
+  const givenThumbnail = await renderGivenThumbnail(components, options.thumbnail)
 
+  const { fileId, manifest, manifestBytes, head } = await importFile(components, path, chunkSize, options.signal)
+  const previous = (await components.store.get(fileId))?.record
+  const mimeType = await detectMimeType(head, given.name)
+  const times = originalTimes(info)
+  const thumbnail = await thumbnailFor(components, { fileId, name: given.name, mimeType, previous }, givenThumbnail)
+  const details: OfferDetails = {
+    category: chooseCategory(mimeType, given.category, previous?.details?.category),
+    modified: times.modified,
+    ...(thumbnail == null ? {} : { thumbnail })
+  }
+  const record: FileRecord = {
+    ...blobRecord(fileId, manifest, mergeMetadata({ ...given, mimeType, created: times.created }, previous), previous),
+    details,
+    // content the user shared as a file of its own stays one, even if it is also a thumbnail
+    ...(as.thumbnailOf != null && (previous == null || previous.thumbnailOf != null) ? { thumbnailOf: as.thumbnailOf } : {})
+  }
+  await components.store.put(record, manifestBytes).catch((err) => { throw fsError(err, components.blobDir) })
+  const replaced = previous?.details?.thumbnail
+  if (replaced != null && replaced !== thumbnail) await components.thumbnails?.release(replaced, fileId)
+  return record
+}
+
+/** Copies the file into the blob store under its file id, with its manifest and first bytes */
+async function importFile (components: ShareComponents, path: string, chunkSize: number, signal?: AbortSignal): Promise<{ fileId: string, manifest: Manifest, manifestBytes: Uint8Array, head: Uint8Array }> {
   const tmp = join(components.blobDir, `.import-${randomUUID()}`)
   try {
-    const manifest = await copyAndHash(path, tmp, chunkSize, options.signal)
+    const { manifest, head } = await copyAndHash(path, tmp, chunkSize, signal)
     const manifestBytes = encodeManifest(manifest)
     const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
     // same content shared before: the blob is already there and identical
     await rename(tmp, components.store.blobPath(fileId))
-    const previous = (await components.store.get(fileId))?.record
-    const record = blobRecord(fileId, manifest, mergeMetadata(metadata, previous), previous)
-    await components.store.put(record, manifestBytes)
-    return record
+    return { fileId, manifest, manifestBytes, head }
   } catch (err) {
     throw fsError(err, components.blobDir)
   } finally {
@@ -68,12 +127,42 @@ export async function shareFile (components: ShareComponents, path: string, opti
   }
 }
 
-/** Metadata given with a share; description and tags only when the caller gave them */
-type GivenMetadata = Pick<FileMetadata, 'name' | 'mimeType'> & Partial<Pick<FileMetadata, 'description' | 'tags'>>
+/**
+ * The file id of the thumbnail a shared file gets: the one the user gave; else the one
+ * it had (a re-share keeps it); else one made from the content when it is an image
+ */
+async function thumbnailFor (components: ShareComponents, file: { fileId: string, name: string, mimeType: string, previous?: FileRecord }, given?: Uint8Array): Promise<string | undefined> {
+  const { thumbnails, store } = components
+  const kept = file.previous?.details?.thumbnail
+  if (thumbnails == null) return kept
+  if (given != null) return thumbnails.store(given, file.fileId, file.name)
+  if (kept != null && await store.has(kept)) return kept
+  const made = await thumbnails.fromContent(store.blobPath(file.fileId), file.mimeType)
+  return made == null ? undefined : thumbnails.store(made, file.fileId, file.name)
+}
 
-function checkShareOptions (path: string, options: ShareOptions): GivenMetadata {
-  const name = sanitizeFileName(basename(path))
-  return { name, mimeType: mime.getType(name) ?? 'application/octet-stream', ...checkDescription(options) }
+/** The thumbnail made of the image the user gave (`--thumbnail`), checked before anything is stored */
+export async function renderGivenThumbnail (components: ShareComponents, path: string | undefined): Promise<Uint8Array | undefined> {
+  if (path == null) return undefined
+  if (components.thumbnails == null) throw new BadRequestError('This share takes no thumbnail')
+  return components.thumbnails.fromGiven(path)
+}
+
+/** Metadata given with a share; description and tags only when the caller gave them */
+type GivenMetadata = Pick<FileMetadata, 'name'> & Partial<Pick<FileMetadata, 'description' | 'tags'>> & { category?: Category }
+
+function checkShareOptions (name: string, options: ShareOptions): GivenMetadata {
+  return { name: sanitizeFileName(name), ...checkDescription(options), ...checkCategory(options.category) }
+}
+
+/** The category a user named, as `{ category }`; `{}` when none was given */
+export function checkCategory (value: string | undefined): { category?: Category } {
+  if (value == null) return {}
+  try {
+    return { category: parseCategory(value) }
+  } catch (err: any) {
+    throw new InvalidCategoryError(err.message)
+  }
 }
 
 /** Validates description and tags, keeping absent ones absent */
@@ -94,17 +183,24 @@ export function checkDescription (options: Pick<ShareOptions, 'description' | 't
 
 /**
  * Sharing content again updates its metadata: what is given now replaces what was
- * there, what is not given (no --tag, no --description) keeps its earlier value.
+ * there, what is not given (no --tag, no --description) keeps its earlier value. The
+ * creation time is the earliest known: the same content may come from a newer copy.
  */
-export function mergeMetadata (given: GivenMetadata, previous?: Pick<FileRecord, 'metadata'>): FileMetadata {
+export function mergeMetadata (given: GivenMetadata & Pick<FileMetadata, 'mimeType' | 'created'>, previous?: Pick<FileRecord, 'metadata'>): FileMetadata {
   const before = previous?.metadata
   return {
     name: given.name,
     mimeType: given.mimeType,
     description: given.description ?? before?.description ?? '',
     tags: given.tags ?? before?.tags ?? [],
-    created: before?.created ?? Date.now()
+    created: earliest(given.created, before?.created ?? 0)
   }
+}
+
+/** The earlier of two unix ms times, 0 standing for unknown */
+function earliest (a: number, b: number): number {
+  if (a <= 0) return Math.max(b, 0)
+  return b > 0 ? Math.min(a, b) : a
 }
 
 /** The file's stat, undefined when it does not exist; a permission problem is said as such */
@@ -117,8 +213,11 @@ export async function statToShare (path: string): Promise<Stats | undefined> {
   }
 }
 
-/** Reads `src` chunk by chunk, hashing each chunk and the whole, writing a durable copy to `dest` */
-async function copyAndHash (src: string, dest: string, chunkSize: number, signal?: AbortSignal): Promise<Manifest> {
+/**
+ * Reads `src` chunk by chunk, hashing each chunk and the whole, writing a durable copy
+ * to `dest`; keeps a copy of the first SNIFF_BYTES (the read buffer is reused)
+ */
+async function copyAndHash (src: string, dest: string, chunkSize: number, signal?: AbortSignal): Promise<{ manifest: Manifest, head: Uint8Array }> {
   const input = await open(src, 'r')
   const output = await open(dest, 'w', 0o600)
   try {
@@ -126,11 +225,13 @@ async function copyAndHash (src: string, dest: string, chunkSize: number, signal
     const chunkHashes: Uint8Array[] = []
     const buf = Buffer.allocUnsafe(chunkSize)
     let size = 0
+    let head = new Uint8Array(0)
     while (true) {
       if (signal?.aborted === true) throw new AbortedError('Share cancelled')
       const n = await readUpTo(input, buf, size)
       if (n === 0) break
       const chunk = buf.subarray(0, n)
+      if (size === 0) head = Uint8Array.from(chunk.subarray(0, SNIFF_BYTES))
       chunkHashes.push(createHash('sha256').update(chunk).digest())
       whole.update(chunk)
       await output.write(chunk, 0, n, size)
@@ -138,7 +239,7 @@ async function copyAndHash (src: string, dest: string, chunkSize: number, signal
       if (n < chunkSize) break
     }
     await output.sync()
-    return { version: MANIFEST_VERSION, size, chunkSize, chunkHashes, sha256: whole.digest() }
+    return { manifest: { version: MANIFEST_VERSION, size, chunkSize, chunkHashes, sha256: whole.digest() }, head }
   } finally {
     await input.close()
     await output.close()

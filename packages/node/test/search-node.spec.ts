@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { SearchUpdate } from '@peershare/client'
-import { SEARCH_PROTOCOL } from '@peershare/protocol'
+import { MAX_THUMBNAIL_BYTES, SEARCH_PROTOCOL } from '@peershare/protocol'
+import sharp from 'sharp'
 import { speakers } from '../src/catalog/catalog-sync.js'
 import { signOffer } from '../src/catalog/index.js'
 import type { PeershareNode } from '../src/index.js'
@@ -65,6 +66,25 @@ describe('search on nodes', function () {
     assert.equal(found.results[0].providers, 1)
     assert.deepEqual(found.results[0].authors, [a.peerId.toString()])
     assert.deepEqual(updates.at(-1), { type: 'done', asked: 0, answered: 0 })
+  })
+
+  it('show fetches the thumbnail of a peer\'s offer into this node (verified, at most 16 KiB)', async () => {
+    const image = join(dir.path, 'cover.png')
+    await sharp({ create: { width: 200, height: 120, channels: 3, background: '#fa0' } }).png().toFile(image)
+    const path = join(dir.path, 'Aurora Timelapse.bin')
+    await writeFile(path, randomBytes(10_000))
+    const record = await a.share(path, { thumbnail: image })
+    await until(() => b.searchService.index.get(record.fileId) != null, 30_000)
+    const detail = await b.offerInfo(record.fileId)
+    assert.notEqual(detail.offer.thumbnail, '')
+    assert.equal(detail.thumbnail?.fileId, detail.offer.thumbnail, detail.thumbnailError)
+    const bytes = await readFile(detail.thumbnail?.path as string)
+    assert.ok(bytes.byteLength > 0 && bytes.byteLength <= MAX_THUMBNAIL_BYTES)
+    // it was verified and stored like any file: asking again reads it from the store
+    assert.deepEqual((await b.offerInfo(record.fileId)).thumbnail, detail.thumbnail)
+    // withdrawn: the tombstone reaches b, and the offer leaves its index
+    await a.remove(record.fileId)
+    await until(() => b.searchService.index.get(record.fileId) == null, 30_000)
   })
 
   it('shows a name with HTML and path separators from a peer sanitised', async () => {

@@ -30,9 +30,9 @@ describe('sharing local files', function () {
     assert.equal((await node.list()).filter(f => f.fileId === first.fileId).length, 1)
   })
 
-  it('records metadata: sanitised name, MIME type by extension, description, tags', async () => {
+  it('records metadata: sanitised name, MIME type from the content, description, tags', async () => {
     const path = join(dir.path, 'report.pdf')
-    await writeFile(path, 'not really a pdf')
+    await writeFile(path, '%PDF-1.4\n% a small pdf')
     const record = await node.share(path, { description: 'Q3', tags: ['work', 'work', 'q3'] })
     assert.equal(record.metadata.name, 'report.pdf')
     assert.equal(record.metadata.mimeType, 'application/pdf')

@@ -138,3 +138,20 @@ export const MAX_SEARCH_TEXT_BYTES = 256
 export const MAX_CATALOG_EPOCH_LENGTH = 64
 /** Longest author peer id in a search request (an Ed25519 peer id is 52 characters of base58) */
 export const MAX_SEARCH_AUTHOR_LENGTH = 128
+
+/**
+ * Thumbnails (a file of their own, named by an offer): at most this many bytes, so
+ * fetching one is a single small chunk. A sharer lowers the WebP quality until its
+ * thumbnail fits; a reader may refuse a larger one.
+ */
+export const MAX_THUMBNAIL_BYTES = 16 * 1024
+/** A generated thumbnail fits inside a square of this many pixels a side */
+export const THUMBNAIL_DIMENSION = 320
+/**
+ * Most pixels (width × height) an image may declare for a sharer to decode it into a
+ * thumbnail: above it (a decompression bomb, or a huge scan) the file is shared
+ * without one. 50 megapixels is a 8660 × 5773 photo; decoding it holds about 150 MB of pixels.
+ */
+export const MAX_THUMBNAIL_INPUT_PIXELS = 50_000_000
+/** Longest a sharer spends decoding and encoding one thumbnail, in seconds */
+export const THUMBNAIL_TIMEOUT_SECONDS = 30

@@ -5,10 +5,12 @@ import { formatBytes, formatTable } from '../format.js'
 
 export interface LsOptions {
   json?: boolean
+  /** thumbnails too (files of their own, hidden by default) */
+  all?: boolean
 }
 
 export async function ls (options: LsOptions, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
-  const [files, collections] = await Promise.all([client.files(), client.collections()])
+  const [files, collections] = await Promise.all([client.files(options.all === true ? { all: true } : {}), client.collections()])
   if (options.json === true) {
     // files as before; each collection after them, told apart by its collectionId
     print(JSON.stringify([...files, ...collections]))
@@ -19,14 +21,19 @@ export async function ls (options: LsOptions, { client, print }: Pick<CommandCon
     return
   }
   if (collections.length > 0) {
-    const rows = collections.map(c => [c.collectionId, String(c.files), formatBytes(c.size), c.name, c.tags.join(',')])
-    for (const line of formatTable(['COLLECTION ID', 'FILES', 'SIZE', 'NAME', 'TAGS'], rows, [1, 2])) print(line.trimEnd())
+    const rows = collections.map(c => [c.collectionId, String(c.files), formatBytes(c.size), c.category, c.name, c.tags.join(',')])
+    for (const line of formatTable(['COLLECTION ID', 'FILES', 'SIZE', 'CATEGORY', 'NAME', 'TAGS'], rows, [1, 2])) print(line.trimEnd())
     if (files.length > 0) print('')
   }
   if (files.length > 0) {
-    const rows = files.map(f => [f.fileId, formatBytes(f.size), f.name + statusNote(f.status), f.tags.join(',')])
-    for (const line of formatTable(['FILE ID', 'SIZE', 'NAME', 'TAGS'], rows, [1])) print(line.trimEnd())
+    const rows = files.map(f => [f.fileId, formatBytes(f.size), f.category, f.name + statusNote(f.status) + thumbnailNote(f), f.tags.join(',')])
+    for (const line of formatTable(['FILE ID', 'SIZE', 'CATEGORY', 'NAME', 'TAGS'], rows, [1])) print(line.trimEnd())
   }
+}
+
+/** `ls --all` lists thumbnails: say which is one */
+function thumbnailNote (file: FileInfo): string {
+  return file.thumbnailOf == null ? '' : '  (thumbnail)'
 }
 
 /** A downloaded file changed or deleted on disk is not served: say so beside its name */

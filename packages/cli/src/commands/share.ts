@@ -12,6 +12,10 @@ export interface ShareCommandOptions {
   paths?: string[]
   tags?: string[]
   description?: string
+  /** one of the offer categories (checked by the program's option parser) */
+  category?: string
+  /** an image to show for the file or collection, relative to the context's cwd */
+  thumbnail?: string
   json?: boolean
 }
 
@@ -27,8 +31,12 @@ export async function share (options: ShareCommandOptions, { client, print, cwd 
     if (!info.isFile() && !info.isDirectory()) throw new PathNotFoundError(`Not a regular file or directory: ${path}`)
   }
 
+  const thumbnail = options.thumbnail == null ? undefined : resolve(cwd, options.thumbnail)
+  if (thumbnail != null && !(await stat(thumbnail).then(s => s.isFile(), () => false))) throw new PathNotFoundError(`No such image for the thumbnail: ${thumbnail}`)
+
   const request = paths.length === 1 ? { path: paths[0] } : { paths }
-  const shared = await client.share({ ...request, tags: options.tags, description: options.description })
+  const extra = { ...(options.category == null ? {} : { category: options.category }), ...(thumbnail == null ? {} : { thumbnail }) }
+  const shared = await client.share({ ...request, tags: options.tags, description: options.description, ...extra })
   if (options.json === true) {
     print(JSON.stringify(shared))
     return
@@ -41,7 +49,9 @@ function printFile (file: ShareResult, print: CommandContext['print']): void {
   print(`file id  ${file.fileId}`)
   print(`name     ${file.name}`)
   print(`size     ${formatBytes(file.size)} (${file.size} bytes)`)
+  print(`type     ${file.mimeType} (${file.category})`)
   print(`sha256   ${file.sha256}`)
+  if (file.thumbnail != null) print(`thumb    ${file.thumbnail}`)
   print(`ticket   ${file.ticket}`)
 }
 
@@ -50,6 +60,8 @@ function printCollection (collection: CollectionShareResult, print: CommandConte
   print(`name           ${collection.name}`)
   print(`files          ${collection.files}${collection.directories > 0 ? ` (and ${collection.directories} empty folders)` : ''}`)
   print(`size           ${formatBytes(collection.size)} (${collection.size} bytes)`)
+  print(`category       ${collection.category}`)
+  if (collection.thumbnail != null) print(`thumbnail      ${collection.thumbnail}`)
   print(`ticket         ${collection.ticket}`)
   for (const path of collection.skipped ?? []) print(`skipped        ${path} (not a regular file or folder: symlinks are not followed)`)
 }

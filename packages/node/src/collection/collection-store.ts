@@ -8,6 +8,7 @@ import type { Priority } from '@peershare/protocol'
 import { Key, type Datastore } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { type Quarantine, checkCollectionDownload, checkCollectionRecord, jsonObject } from '../records/index.js'
+import type { OfferDetails } from '../store/file-record.js'
 
 export interface CollectionRecord {
   /** canonical text form of the collection id */
@@ -30,6 +31,11 @@ export interface CollectionRecord {
   added: number
   /** where a downloaded collection was saved */
   path?: string
+  /**
+   * offer details of a collection this node shares: `--category` or the category with
+   * the most bytes of its files, the newest file's mtime, the `--thumbnail` given
+   */
+  details?: OfferDetails
 }
 
 /** A collection download under way, saved so a restarted node carries on with it */

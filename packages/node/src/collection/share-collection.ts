@@ -7,11 +7,13 @@
 import { readdir } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import {
+  type Category,
   type CollectionEntry,
   MAX_COLLECTION_BYTES,
   MAX_COLLECTION_DEPTH,
   MAX_COLLECTION_ENTRIES,
   buildCollection,
+  categoryForMime,
   collectionIdFromBytes,
   collectionTotals,
   encodeCollection,
@@ -21,8 +23,9 @@ import {
   sanitizePathSegment
 } from '@peershare/protocol'
 import { BadRequestError, PathNotFoundError, fsError } from '../errors.js'
-import { type ShareComponents, type ShareOptions, checkDescription, shareFile, statToShare } from '../share.js'
-import type { FileRecord } from '../store/file-record.js'
+import { dominantCategory } from '../metadata/index.js'
+import { type ShareComponents, type ShareOptions, checkCategory, checkDescription, renderGivenThumbnail, shareFile, statToShare } from '../share.js'
+import type { FileRecord, OfferDetails } from '../store/file-record.js'
 import type { CollectionRecord, CollectionStore } from './collection-store.js'
 import { storeListing } from './listing-file.js'
 
@@ -55,7 +58,9 @@ interface Found {
  */
 export async function shareCollection (components: ShareCollectionComponents, paths: string[], options: ShareOptions = {}): Promise<SharedCollection> {
   if (paths.length === 0) throw new BadRequestError('Nothing to share')
-  const given = checkDescription(options)
+  const given = { ...checkDescription(options), ...checkCategory(options.category) }
+  // a thumbnail given for the collection is made before any file is stored: a bad one shares nothing
+  const givenThumbnail = await renderGivenThumbnail(components, options.thumbnail)
   const walk = new Walk()
   const single = paths.length === 1 ? await statToShare(paths[0]) : undefined
   if (single?.isDirectory() === true) {
@@ -92,8 +97,23 @@ export async function shareCollection (components: ShareCollectionComponents, pa
   }
   const listing = await storeListing(components, collectionId, bytes, { name, description: record.description, tags: record.tags, created })
   record.listingFileId = listing.fileId
+  const thumbnail = givenThumbnail == null ? previous?.details?.thumbnail : await components.thumbnails?.store(givenThumbnail, collectionId, name)
+  record.details = collectionDetails(shared, given.category ?? previous?.details?.category, thumbnail)
   await components.collections.put(record)
+  const replaced = previous?.details?.thumbnail
+  if (replaced != null && replaced !== thumbnail) await components.thumbnails?.release(replaced, collectionId)
   return { record, listing, files: shared, skipped: walk.skipped }
+}
+
+/** A collection's offer details: the category chosen or the one with the most bytes, the newest file's mtime */
+function collectionDetails (files: FileRecord[], category: Category | undefined, thumbnail: string | undefined): OfferDetails {
+  let modified = 0
+  for (const f of files) modified = Math.max(modified, f.details?.modified ?? 0)
+  return {
+    category: category ?? dominantCategory(files.map(f => ({ size: f.size, category: f.details?.category ?? categoryForMime(f.metadata.mimeType) }))),
+    modified,
+    ...(thumbnail == null ? {} : { thumbnail })
+  }
 }
 
 function totalsOf (entries: CollectionEntry[]): Pick<CollectionRecord, 'files' | 'directories' | 'size'> {

@@ -3,13 +3,13 @@ import { once } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isAbsolute } from 'node:path'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { type CollectionId, decodeTicket, formatFileId, isTicket, parseContentRef, parseFileRef } from '@peershare/protocol'
+import { type CollectionId, categoryForMime, decodeTicket, formatFileId, isTicket, parseContentRef, parseFileRef } from '@peershare/protocol'
 import type { CollectionRecord } from '../collection/index.js'
 import type { StartOptions } from '../download/transfer-manager.js'
 import { checkContent, verifiedContent } from '../download/content-stream.js'
 import { BadRequestError, DownloadTimeoutError, FileNotFoundError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
-import { statToShare } from '../share.js'
+import { type ShareOptions, statToShare } from '../share.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { ContentStatus } from '../store/file-store.js'
 import { type BandwidthLimits, type CollectionInfo, type CollectionShareResult, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type ShareResult, type TicketInfo, type VerifiedFileInfo, type VerifyRequest, VERSION, parseRate } from '@peershare/client'
@@ -25,7 +25,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
   const route = `${req.method} ${url.pathname}`
   if (route === 'GET /v1/id') return sendJson(res, 200, nodeInfo(node))
-  if (route === 'GET /v1/files') return sendJson(res, 200, await listFiles(node))
+  if (route === 'GET /v1/files') return sendJson(res, 200, await listFiles(node, url.searchParams.get('all') === 'true'))
   if (route === 'POST /v1/share') return sendJson(res, 200, await share(node, ...shareArgs(body)))
   const ticket = /^GET \/v1\/files\/([A-Za-z0-9]+)\/ticket$/.exec(route)
   if (ticket != null) return sendJson(res, 200, ticketInfo(await node.ticket(ticket[1])))
@@ -71,7 +71,19 @@ export function fileInfo (record: FileRecord, status: ContentStatus = 'ok'): Fil
     description: record.metadata.description,
     tags: record.metadata.tags,
     created: record.metadata.created,
+    ...offerDetails(record),
     ...(record.location.kind === 'path' ? { path: record.location.path } : {})
+  }
+}
+
+/** Category, modified time and thumbnail of a file; a file without details (a download) gets its MIME type's category */
+function offerDetails (record: FileRecord): Pick<FileInfo, 'category' | 'modified' | 'thumbnail' | 'thumbnailOf'> {
+  const { details, thumbnailOf } = record
+  return {
+    category: details?.category ?? categoryForMime(record.metadata.mimeType),
+    modified: details?.modified ?? 0,
+    ...(details?.thumbnail == null ? {} : { thumbnail: details.thumbnail }),
+    ...(thumbnailOf == null ? {} : { thumbnailOf })
   }
 }
 
@@ -87,19 +99,37 @@ async function verify (node: PeershareNode, body: unknown): Promise<VerifiedFile
   return files.filter(f => ref != null || f.record.listingOf == null).map(f => ({ ...fileInfo(f.record, f.status), damagedChunks: f.damagedChunks }))
 }
 
-/** Files (listings of collections left out: they show as their collection) and collections */
-async function listFiles (node: PeershareNode): Promise<{ files: FileInfo[], collections: CollectionInfo[] }> {
-  const files = (await node.files()).filter(f => f.record.listingOf == null).map(f => fileInfo(f.record, f.status))
+/**
+ * Files (listings of collections left out: they show as their collection; thumbnails
+ * too, unless `all`) and collections
+ */
+async function listFiles (node: PeershareNode, all: boolean): Promise<{ files: FileInfo[], collections: CollectionInfo[] }> {
+  const files = (await node.files()).filter(f => f.record.listingOf == null && (all || f.record.thumbnailOf == null)).map(f => fileInfo(f.record, f.status))
   return { files, collections: (await node.listCollections()).map(r => collectionInfo(r)) }
 }
 
 export function collectionInfo (record: CollectionRecord, skipped?: string[]): CollectionInfo {
-  const { collectionId, name, files, directories, size, description, tags, created, path } = record
-  return { collectionId, name, files, directories, size, description, tags, created, ...(path == null ? {} : { path }), ...(skipped == null ? {} : { skipped }) }
+  const { collectionId, name, files, directories, size, description, tags, created, path, details } = record
+  return {
+    collectionId,
+    name,
+    files,
+    directories,
+    size,
+    description,
+    tags,
+    created,
+    // a downloaded collection has no details: its category is unknown here
+    category: details?.category ?? 'other',
+    modified: details?.modified ?? 0,
+    ...(details?.thumbnail == null ? {} : { thumbnail: details.thumbnail }),
+    ...(path == null ? {} : { path }),
+    ...(skipped == null ? {} : { skipped })
+  }
 }
 
 /** One file as a file; a directory, or several paths, as a collection; each with a ticket */
-async function share (node: PeershareNode, paths: string[], options: { description?: string, tags?: string[] }): Promise<ShareResult | CollectionShareResult> {
+async function share (node: PeershareNode, paths: string[], options: ShareOptions): Promise<ShareResult | CollectionShareResult> {
   if (paths.length === 1 && (await statToShare(paths[0]))?.isDirectory() !== true) {
     const record = await node.share(paths[0], options)
     return { ...fileInfo(record), ticket: node.ticketFor(record) }
@@ -108,7 +138,7 @@ async function share (node: PeershareNode, paths: string[], options: { descripti
   return { ...collectionInfo(shared.record, shared.skipped), ticket: node.collectionTicketFor(shared.record) }
 }
 
-function shareArgs (body: unknown): [string[], { description?: string, tags?: string[] }] {
+function shareArgs (body: unknown): [string[], ShareOptions] {
   const req = body as Partial<ShareRequest>
   const paths = req?.paths ?? (req?.path == null ? undefined : [req.path])
   if (!Array.isArray(paths) || paths.length === 0 || paths.length > MAX_SHARE_PATHS || paths.some(p => typeof p !== 'string' || !isAbsolute(p))) {
@@ -116,7 +146,9 @@ function shareArgs (body: unknown): [string[], { description?: string, tags?: st
   }
   if (req.description != null && typeof req.description !== 'string') throw badRequest('"description" is a string')
   if (req.tags != null && (!Array.isArray(req.tags) || req.tags.some(t => typeof t !== 'string'))) throw badRequest('"tags" is an array of strings')
-  return [paths, { description: req.description, tags: req.tags }]
+  if (req.category != null && typeof req.category !== 'string') throw badRequest('"category" is a string: one of video, audio, image, document, archive, software, other')
+  if (req.thumbnail != null && (typeof req.thumbnail !== 'string' || !isAbsolute(req.thumbnail))) throw badRequest('"thumbnail" is an absolute path of an image')
+  return [paths, { description: req.description, tags: req.tags, category: req.category, thumbnail: req.thumbnail }]
 }
 
 function getArgs (body: unknown): GetRequest {

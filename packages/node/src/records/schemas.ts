@@ -5,6 +5,7 @@
  */
 import { dirname } from 'node:path'
 import {
+  CATEGORIES,
   type FileMetadata,
   MAX_CHUNK_SIZE,
   MAX_DESCRIPTION_LENGTH,
@@ -19,7 +20,7 @@ import {
 import type { CollectionRecord, SavedCollectionDownload } from '../collection/collection-store.js'
 import type { TransferRecord } from '../download/transfer-store.js'
 import { RecordInvalidError } from '../errors.js'
-import type { FileRecord } from '../store/file-record.js'
+import type { FileRecord, OfferDetails } from '../store/file-record.js'
 import { type Fields, absolutePath, boolean, finite, integer, object, oneOf, optional, parsed, string, stringArray } from './check.js'
 
 const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high']
@@ -65,6 +66,8 @@ export function checkFileRecord (value: Fields, fileId: string): FileRecord {
   finite(value.added, 'added')
   optional(value.listingOf, v => parsed(v, 'listingOf', parseCollectionId))
   optional(value.damaged, v => finite(v, 'damaged'))
+  optional(value.details, v => checkDetails(v))
+  optional(value.thumbnailOf, v => parsed(v, 'thumbnailOf', parseContentId))
   return value as unknown as FileRecord
 }
 
@@ -80,6 +83,7 @@ export function checkCollectionRecord (value: Fields, collectionId: string): Col
   finite(value.created, 'created')
   finite(value.added, 'added')
   optional(value.path, v => absolutePath(v, 'path'))
+  optional(value.details, v => checkDetails(v))
   return value as unknown as CollectionRecord
 }
 
@@ -99,4 +103,22 @@ function checkMetadata (value: unknown): FileMetadata {
   stringArray(md.tags, 'metadata.tags', MAX_TAGS, MAX_TAG_LENGTH)
   finite(md.created, 'metadata.created')
   return md as unknown as FileMetadata
+}
+
+/** Offer details of a shared file or collection (records from before them have none) */
+function checkDetails (value: unknown): OfferDetails {
+  const d = object(value, 'details')
+  oneOf(d.category, 'details.category', CATEGORIES)
+  integer(d.modified, 'details.modified')
+  optional(d.thumbnail, v => parsed(v, 'details.thumbnail', parseFileId))
+  return d as unknown as OfferDetails
+}
+
+/** A file id or a collection id (what a thumbnail shows) */
+function parseContentId (text: string): unknown {
+  try {
+    return parseFileId(text)
+  } catch {
+    return parseCollectionId(text)
+  }
 }

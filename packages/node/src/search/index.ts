@@ -43,4 +43,4 @@ export interface RemoteSearch {
 export { SearchIndex, type SearchIndexInit, type IndexHit, type IndexResult, type IndexedOffer, MAX_QUERY_TERMS } from './search-index.js'
 export { ProviderTracker, type ProviderTrackerInit, countProviders } from './availability.js'
 export { availabilityFactor, freshnessFactor, compareBy } from './ranking.js'
-export { SearchService, type SearchServiceInit, type BrowseQuery, MAX_SEARCH_LIMIT, DEFAULT_SEARCH_LIMIT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_THUMBNAIL_BYTES, offerInfo } from './search-service.js'
+export { SearchService, type SearchServiceInit, type BrowseQuery, MAX_SEARCH_LIMIT, DEFAULT_SEARCH_LIMIT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, offerInfo } from './search-service.js'

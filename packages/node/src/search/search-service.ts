@@ -6,7 +6,7 @@
  */
 import type { Logger } from '@libp2p/interface'
 import type { BrowseResult, OfferDetail, OfferInfo, SearchHit, SearchUpdate } from '@peershare/client'
-import { CATEGORIES, type Category, MAX_SEARCH_TEXT_BYTES, offerKind } from '@peershare/protocol'
+import { CATEGORIES, type Category, MAX_SEARCH_TEXT_BYTES, MAX_THUMBNAIL_BYTES, offerKind } from '@peershare/protocol'
 import type { CatalogEntry, CatalogView } from '../catalog/index.js'
 import { BadRequestError, FileNotFoundError } from '../errors.js'
 import { resolvePrefix } from '../id-prefix.js'
@@ -21,8 +21,6 @@ export const MAX_SEARCH_LIMIT = 200
 /** Offers in one browse page when the caller names no size, and at most */
 export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 100
-/** Largest thumbnail `show` fetches (a thumbnail is a small image; i9a's share side makes them at most this) */
-export const MAX_THUMBNAIL_BYTES = 16 * 1024
 /** Offers of one content id in an answer to a remote query (the asker counts authors for availability) */
 const MAX_ANSWER_OFFERS_PER_HIT = 3
 
