@@ -98,6 +98,19 @@ describe('search index', () => {
     assert.deepEqual(page2.hits.map(h => h.shown.offer.name), all('name').slice(5, 10))
   })
 
+  it('a first page equals the head of the whole sorted list, in every order', async () => {
+    const by = await author(40)
+    for (let i = 0; i < 120; i++) {
+      await catalog.add(by, await makeOffer(by, await fileIdFor(`bulk ${i}`), { name: `bulk item ${(i * 37) % 120}.bin`, size: (i * 7919) % 1000, created: (i * 104729) % 5000 }), { receivedAt: NOW - (i % 7) * DAY })
+    }
+    for (const sort of ['relevance', 'name', 'size', 'date', 'providers'] as const) {
+      const all = index.query({ text: 'bulk', sort, limit: 200 }).hits.map(h => h.contentId)
+      assert.equal(all.length, 120)
+      assert.deepEqual(index.query({ text: 'bulk', sort, limit: 5 }).hits.map(h => h.contentId), all.slice(0, 5), sort)
+      assert.deepEqual(index.query({ text: 'bulk', sort, limit: 5 }, 10).hits.map(h => h.contentId), all.slice(10, 15), sort)
+    }
+  })
+
   it('shows several authors of one file id as one hit, their count in availability', async () => {
     const id = corpus.ids.get('Holiday_2019_Beach.mp4') as string
     const [a, b, c] = corpus.authors

@@ -62,9 +62,16 @@ export class ProviderTracker {
 }
 
 /** The availability count: connected authors and recent providers, distinct, this node left out */
-export function countProviders (authors: Iterable<string>, recent: Iterable<string>, isConnected: (peer: string) => boolean, self: string): number {
-  const peers = new Set<string>()
-  for (const author of authors) if (author !== self && isConnected(author)) peers.add(author)
-  for (const peer of recent) if (peer !== self) peers.add(peer)
-  return peers.size
+export function countProviders (authors: Iterable<string>, recent: string[], isConnected: (peer: string) => boolean, self: string): number {
+  let count = 0
+  const connectedAuthors: string[] = []
+  for (const author of authors) {
+    if (author !== self && isConnected(author)) {
+      count++
+      connectedAuthors.push(author)
+    }
+  }
+  // usually none: a search counts this for every match, so no set unless needed
+  for (const peer of recent) if (peer !== self && !connectedAuthors.includes(peer)) count++
+  return count
 }

@@ -57,7 +57,7 @@ export interface IndexResult {
 export interface SearchIndexInit {
   catalog: Pick<CatalogView, 'entries' | 'onChange'>
   /** live providers seen of a content id with these authors */
-  providers(contentId: string, authors: string[]): number
+  providers(contentId: string, authors: Iterable<string>): number
   clock?: () => number
   log?: Logger
   /** offers indexed between two yields to the event loop while building @default 1000 */
@@ -67,6 +67,13 @@ export interface SearchIndexInit {
 interface Doc {
   /** author -> offer */
   offers: Map<string, IndexedOffer>
+}
+
+/** A matching document and its score */
+interface Scored {
+  id: string
+  doc: Doc
+  score: number
 }
 
 /** What MiniSearch indexes of a content id */
@@ -147,6 +154,7 @@ export class SearchIndex {
   query (query: SearchQuery, offset = 0): IndexResult {
     this.flush()
     const terms = tokenizeQuery(query.text).slice(0, MAX_QUERY_TERMS)
+    const filtered = hasFilter(query)
     const matching = new Map<string, IndexedOffer[]>()
     const offersMatching = (id: string): IndexedOffer[] => {
       let found = matching.get(id)
@@ -157,11 +165,12 @@ export class SearchIndex {
       return found
     }
     let match: IndexResult['match'] = 'all'
-    let scored: Array<{ id: string, score: number }>
+    let scored: Scored[]
     if (terms.length === 0) {
-      scored = [...this.docs.keys()].filter(id => offersMatching(id).length > 0).map(id => ({ id, score: 0 }))
+      scored = []
+      for (const [id, doc] of this.docs) if (!filtered || offersMatching(id).length > 0) scored.push({ id, doc, score: 0 })
     } else {
-      const filter = hasFilter(query) ? offersMatching : undefined
+      const filter = filtered ? offersMatching : undefined
       scored = this.textSearch(terms, 'AND', filter)
       if (scored.length === 0 && terms.length > 1) {
         match = 'some'
@@ -170,19 +179,20 @@ export class SearchIndex {
     }
     // sort on light keys; whole hits (author lists, provider counts) only for the page
     const sort = query.sort ?? 'relevance'
-    const keyed = scored.map(({ id, score }) => this.sortKey(id, score, offersMatching(id), sort))
-    keyed.sort(compareBy(sort))
+    const keyed = scored.map(s => this.sortKey(s, sort, filtered ? offersMatching(s.id) : undefined))
     const limit = query.limit ?? keyed.length
-    const hits = keyed.slice(offset, offset + limit).map(k => this.hit(k.contentId, k.score, offersMatching(k.contentId)))
+    const page = topSorted(keyed, compareBy(sort), offset + limit).slice(offset)
+    const hits = page.map(k => this.hit(k.contentId, k.score, filtered ? offersMatching(k.contentId) : undefined))
     return { hits, total: keyed.length, match }
   }
 
-  private sortKey (contentId: string, score: number, matching: IndexedOffer[], sort: NonNullable<SearchQuery['sort']>): Sortable {
-    const doc = this.docs.get(contentId) as Doc
-    const { offer } = pickShown(matching)
+  private sortKey ({ id, doc, score }: Scored, sort: NonNullable<SearchQuery['sort']>, matching?: IndexedOffer[]): Sortable {
+    const receivedAt = newestReceipt(doc)
+    if (sort === 'relevance') return { contentId: id, score, name: '', size: 0, created: 0, receivedAt, providers: 0 }
+    const { offer } = pickShown(matching ?? doc.offers.values())
     // counting providers costs the most: only the providers order needs it for every match
-    const providers = sort === 'providers' ? this.init.providers(contentId, [...doc.offers.keys()]) : 0
-    return { contentId, score, name: offer.name, size: offer.size, created: offer.created, receivedAt: newestReceipt(doc), providers }
+    const providers = sort === 'providers' ? this.init.providers(id, doc.offers.keys()) : 0
+    return { contentId: id, score, name: offer.name, size: offer.size, created: offer.created, receivedAt, providers }
   }
 
   /** One content id as a hit (no score), if held */
@@ -190,7 +200,7 @@ export class SearchIndex {
     this.flush()
     const doc = this.docs.get(contentId)
     if (doc == null || doc.offers.size === 0) return undefined
-    return this.hit(contentId, 0, [...doc.offers.values()])
+    return this.hit(contentId, 0)
   }
 
   /** Content ids per category (of the offers matching `author`, if given); one with authors disagreeing counts in each */
@@ -205,35 +215,33 @@ export class SearchIndex {
     return counts
   }
 
-  private textSearch (terms: string[], combineWith: 'AND' | 'OR', offersMatching?: (id: string) => IndexedOffer[]): Array<{ id: string, score: number }> {
-    const boosts = new Map<string, number>()
+  /**
+   * BM25 from MiniSearch, then times availability x freshness once per matching
+   * document (the same as MiniSearch's boostDocument, which multiplies every term's
+   * share, but not called again for every prefix and typo variant of every term)
+   */
+  private textSearch (terms: string[], combineWith: 'AND' | 'OR', offersMatching?: (id: string) => IndexedOffer[]): Scored[] {
     const now = this.clock()
-    const boostOf = (id: string): number => {
-      let boost = boosts.get(id)
-      if (boost == null) {
-        const doc = this.docs.get(id)
-        boost = doc == null ? 1 : this.factor(id, doc, now)
-        boosts.set(id, boost)
-      }
-      return boost
-    }
     const results: SearchResult[] = this.mini.search(terms.join(' '), {
       combineWith,
-      filter: offersMatching == null ? undefined : (result) => offersMatching(result.id).length > 0,
-      boostDocument: (id) => boostOf(id)
+      filter: offersMatching == null ? undefined : (result) => offersMatching(result.id).length > 0
     })
-    return results.map(r => ({ id: r.id, score: r.score }))
+    const scored: Scored[] = []
+    for (const r of results) {
+      const doc = this.docs.get(r.id)
+      if (doc != null) scored.push({ id: r.id, doc, score: r.score * this.factor(r.id, doc, now) })
+    }
+    return scored
   }
 
   /** availability x freshness, each in [0.9, 1] */
   private factor (contentId: string, doc: Doc, now: number): number {
-    const authors = [...doc.offers.keys()]
-    return availabilityFactor(this.init.providers(contentId, authors)) * freshnessFactor(newestReceipt(doc), now)
+    return availabilityFactor(this.init.providers(contentId, doc.offers.keys())) * freshnessFactor(newestReceipt(doc), now)
   }
 
-  private hit (contentId: string, score: number, matching: IndexedOffer[]): IndexHit {
+  private hit (contentId: string, score: number, matching?: IndexedOffer[]): IndexHit {
     const doc = this.docs.get(contentId) as Doc
-    const shown = pickShown(matching)
+    const shown = pickShown(matching ?? doc.offers.values())
     const authors = [shown.offer.author, ...[...doc.offers.keys()].filter(a => a !== shown.offer.author)]
     return { contentId, score, shown, authors, providers: this.init.providers(contentId, authors), receivedAt: newestReceipt(doc) }
   }
@@ -300,6 +308,29 @@ function fuzziness (term: string): number {
   return term.length < 4 ? 0 : Math.min(2, Math.ceil(term.length * 0.2))
 }
 
+/**
+ * The first `k` of `items` in order: a full sort when `k` is a good part of them,
+ * else one pass keeping the best `k` sorted (most items lose at the first comparison)
+ */
+function topSorted<T> (items: T[], cmp: (a: T, b: T) => number, k: number): T[] {
+  if (k <= 0) return []
+  if (k * 4 >= items.length) return items.sort(cmp).slice(0, k)
+  const top: T[] = []
+  for (const item of items) {
+    if (top.length === k && cmp(item, top[k - 1]) >= 0) continue
+    let lo = 0
+    let hi = top.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (cmp(top[mid], item) <= 0) lo = mid + 1
+      else hi = mid
+    }
+    top.splice(lo, 0, item)
+    if (top.length > k) top.pop()
+  }
+  return top
+}
+
 function key (author: string, contentId: string): string {
   return `${author}/${contentId}`
 }
@@ -310,9 +341,13 @@ function newestReceipt (doc: Doc): number {
   return newest
 }
 
-/** Own first, else the newest received */
-function pickShown (offers: IndexedOffer[]): IndexedOffer {
-  return offers.reduce((best, o) => (o.own !== best.own ? (o.own ? o : best) : o.receivedAt > best.receivedAt ? o : best))
+/** Own first, else the newest received (of at least one offer) */
+function pickShown (offers: Iterable<IndexedOffer>): IndexedOffer {
+  let best: IndexedOffer | undefined
+  for (const o of offers) {
+    if (best == null || (o.own !== best.own ? o.own : o.receivedAt > best.receivedAt)) best = o
+  }
+  return best as IndexedOffer
 }
 
 function hasFilter (q: SearchQuery): boolean {
