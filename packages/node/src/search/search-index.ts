@@ -164,26 +164,57 @@ export class SearchIndex {
       }
       return found
     }
+    const sort = query.sort ?? 'relevance'
+    const k = offset + (query.limit ?? Number.MAX_SAFE_INTEGER)
     let match: IndexResult['match'] = 'all'
-    let scored: Scored[]
+    let total: number
+    let page: Sortable[]
     if (terms.length === 0) {
-      scored = []
+      const scored: Scored[] = []
       for (const [id, doc] of this.docs) if (!filtered || offersMatching(id).length > 0) scored.push({ id, doc, score: 0 })
+      total = scored.length
+      page = topSorted(scored.map(sc => this.sortKey(sc, sort, filtered ? offersMatching(sc.id) : undefined)), compareBy(sort), k)
     } else {
       const filter = filtered ? offersMatching : undefined
-      scored = this.textSearch(terms, 'AND', filter)
-      if (scored.length === 0 && terms.length > 1) {
+      let results = this.textSearch(terms, 'AND', filter)
+      if (results.length === 0 && terms.length > 1) {
         match = 'some'
-        scored = this.textSearch(terms, 'OR', filter)
+        results = this.textSearch(terms, 'OR', filter)
       }
+      total = results.length
+      page = sort === 'relevance' ? this.bestByRelevance(results, k) : topSorted(this.scoreAll(results).map(sc => this.sortKey(sc, sort, filtered ? offersMatching(sc.id) : undefined)), compareBy(sort), k)
     }
-    // sort on light keys; whole hits (author lists, provider counts) only for the page
-    const sort = query.sort ?? 'relevance'
-    const keyed = scored.map(s => this.sortKey(s, sort, filtered ? offersMatching(s.id) : undefined))
-    const limit = query.limit ?? keyed.length
-    const page = topSorted(keyed, compareBy(sort), offset + limit).slice(offset)
-    const hits = page.map(k => this.hit(k.contentId, k.score, filtered ? offersMatching(k.contentId) : undefined))
-    return { hits, total: keyed.length, match }
+    // whole hits (author lists, provider counts) only for the page
+    const hits = page.slice(offset).map(key => this.hit(key.contentId, key.score, filtered ? offersMatching(key.contentId) : undefined))
+    return { hits, total, match }
+  }
+
+  /**
+   * The best `k` by final score from MiniSearch's results, which come sorted by BM25:
+   * the factors only lower a score (each at most 1), so once a BM25 score is below the
+   * k-th final score, nothing after it can enter, and most matches are never scored
+   */
+  private bestByRelevance (results: SearchResult[], k: number): Sortable[] {
+    const cmp = compareBy('relevance')
+    const now = this.clock()
+    const top: Sortable[] = []
+    for (const r of results) {
+      if (top.length >= k && r.score < top[k - 1].score) break
+      const doc = this.docs.get(r.id)
+      if (doc == null) continue
+      insertSorted(top, { contentId: r.id, score: r.score * this.factor(r.id, doc, now), name: '', size: 0, created: 0, receivedAt: newestReceipt(doc), providers: 0 }, cmp, k)
+    }
+    return top
+  }
+
+  private scoreAll (results: SearchResult[]): Scored[] {
+    const now = this.clock()
+    const scored: Scored[] = []
+    for (const r of results) {
+      const doc = this.docs.get(r.id)
+      if (doc != null) scored.push({ id: r.id, doc, score: r.score * this.factor(r.id, doc, now) })
+    }
+    return scored
   }
 
   private sortKey ({ id, doc, score }: Scored, sort: NonNullable<SearchQuery['sort']>, matching?: IndexedOffer[]): Sortable {
@@ -215,23 +246,12 @@ export class SearchIndex {
     return counts
   }
 
-  /**
-   * BM25 from MiniSearch, then times availability x freshness once per matching
-   * document (the same as MiniSearch's boostDocument, which multiplies every term's
-   * share, but not called again for every prefix and typo variant of every term)
-   */
-  private textSearch (terms: string[], combineWith: 'AND' | 'OR', offersMatching?: (id: string) => IndexedOffer[]): Scored[] {
-    const now = this.clock()
-    const results: SearchResult[] = this.mini.search(terms.join(' '), {
+  /** MiniSearch's matches, best BM25 first (the ranking factors are applied by the caller, once per document) */
+  private textSearch (terms: string[], combineWith: 'AND' | 'OR', offersMatching?: (id: string) => IndexedOffer[]): SearchResult[] {
+    return this.mini.search(terms.join(' '), {
       combineWith,
       filter: offersMatching == null ? undefined : (result) => offersMatching(result.id).length > 0
     })
-    const scored: Scored[] = []
-    for (const r of results) {
-      const doc = this.docs.get(r.id)
-      if (doc != null) scored.push({ id: r.id, doc, score: r.score * this.factor(r.id, doc, now) })
-    }
-    return scored
   }
 
   /** availability x freshness, each in [0.9, 1] */
@@ -316,19 +336,22 @@ function topSorted<T> (items: T[], cmp: (a: T, b: T) => number, k: number): T[] 
   if (k <= 0) return []
   if (k * 4 >= items.length) return items.sort(cmp).slice(0, k)
   const top: T[] = []
-  for (const item of items) {
-    if (top.length === k && cmp(item, top[k - 1]) >= 0) continue
-    let lo = 0
-    let hi = top.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (cmp(top[mid], item) <= 0) lo = mid + 1
-      else hi = mid
-    }
-    top.splice(lo, 0, item)
-    if (top.length > k) top.pop()
-  }
+  for (const item of items) insertSorted(top, item, cmp, k)
   return top
+}
+
+/** Puts `item` in its place in the sorted `top`, which keeps at most `k` */
+function insertSorted<T> (top: T[], item: T, cmp: (a: T, b: T) => number, k: number): void {
+  if (top.length >= k && cmp(item, top[k - 1]) >= 0) return
+  let lo = 0
+  let hi = top.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (cmp(top[mid], item) <= 0) lo = mid + 1
+    else hi = mid
+  }
+  top.splice(lo, 0, item)
+  if (top.length > k) top.pop()
 }
 
 function key (author: string, contentId: string): string {
