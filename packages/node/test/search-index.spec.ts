@@ -59,6 +59,9 @@ describe('search index', () => {
     // words inside file names split on _ . - and camelCase
     assert.ok(names({ text: 'planner' }).includes('HolidayPlanner-1.2.dmg'))
     assert.ok(names({ text: 'video' }).includes('HolidayVideo.mkv'))
+    // typo variants only when the words as typed fill no page: `sport` is two edits from `report`
+    assert.ok(names({ text: 'report', limit: 10 }).includes('Beach Volleyball Highlights.mp4'))
+    assert.deepEqual(names({ text: 'report', limit: 3 }), ['Annual Report 2023.pdf', 'report-draft.docx', 'Quarterly report Q3.pdf'])
   })
 
   it('ANDs the words, and falls back to any word when nothing has them all', () => {

@@ -176,10 +176,13 @@ export class SearchIndex {
       page = topSorted(scored.map(sc => this.sortKey(sc, sort, filtered ? offersMatching(sc.id) : undefined)), compareBy(sort), k)
     } else {
       const filter = filtered ? offersMatching : undefined
-      let results = this.textSearch(terms, 'AND', filter)
+      // typo tolerance only when the words as typed (and the last as a prefix) fill no page:
+      // a typo's variants are many, and common words need none
+      let results = this.textSearch(terms, 'AND', filter, false)
+      if (results.length < k) results = this.textSearch(terms, 'AND', filter, true)
       if (results.length === 0 && terms.length > 1) {
         match = 'some'
-        results = this.textSearch(terms, 'OR', filter)
+        results = this.textSearch(terms, 'OR', filter, true)
       }
       total = results.length
       page = sort === 'relevance' ? this.bestByRelevance(results, k) : topSorted(this.scoreAll(results).map(sc => this.sortKey(sc, sort, filtered ? offersMatching(sc.id) : undefined)), compareBy(sort), k)
@@ -247,9 +250,10 @@ export class SearchIndex {
   }
 
   /** MiniSearch's matches, best BM25 first (the ranking factors are applied by the caller, once per document) */
-  private textSearch (terms: string[], combineWith: 'AND' | 'OR', offersMatching?: (id: string) => IndexedOffer[]): SearchResult[] {
+  private textSearch (terms: string[], combineWith: 'AND' | 'OR', offersMatching: ((id: string) => IndexedOffer[]) | undefined, typos: boolean): SearchResult[] {
     return this.mini.search(terms.join(' '), {
       combineWith,
+      fuzzy: typos ? fuzziness : false,
       filter: offersMatching == null ? undefined : (result) => offersMatching(result.id).length > 0
     })
   }
