@@ -129,6 +129,7 @@ export class PeershareNode {
       scores: parts.scores,
       rate: config.announce,
       self,
+      seenTtl: config.announce.seenTtl,
       log: logger('peershare:node:announce')
     })
     this.offers = new OwnOffers({

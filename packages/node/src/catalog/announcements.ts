@@ -26,6 +26,23 @@ import { ANNOUNCE_TOPIC } from './gossip-config.js'
 import { openOffer } from './signed-offer.js'
 
 const UNANNOUNCED_PREFIX = `${CATALOG_PREFIX}/unannounced`
+/** How often to look again while the stream to a subscribed peer is still opening */
+const STREAM_WAIT_MS = 200
+
+/**
+ * Whether a publish would reach anyone: a peer subscribed and our outbound stream to
+ * it open. gossipsub 17 drops a message for a peer whose stream is not open yet (and
+ * then refuses the same message as a duplicate), and a peer's subscription arrives on
+ * its stream to us, often before ours to it is open. The open streams are not in
+ * gossipsub's interface: read from the implementation when it has them.
+ */
+function listeners (pubsub: GossipSub): 'none' | 'opening' | 'open' {
+  const subscribers = pubsub.getSubscribers(ANNOUNCE_TOPIC)
+  if (subscribers.length === 0) return 'none'
+  const streams = (pubsub as unknown as { streamsOutbound?: Map<string, unknown> }).streamsOutbound
+  if (streams == null) return 'open'
+  return subscribers.some(p => streams.has(p.toString())) ? 'open' : 'opening'
+}
 const unannouncedKey = (contentId: string): Key => new Key(`${UNANNOUNCED_PREFIX}/${contentId}`)
 
 export interface AnnouncementsComponents {
@@ -37,6 +54,8 @@ export interface AnnouncementsComponents {
   rate: AuthorRateSettings
   /** this node's peer id */
   self: string
+  /** gossipsub's seen-cache time (ms): a message that reached nobody can be sent again after it */
+  seenTtl: number
   log: Logger
 }
 
@@ -152,25 +171,35 @@ export class Announcements {
   private async send (): Promise<void> {
     const { pubsub, catalog, datastore, self, log } = this.components
     while (this.queue.size > 0 && !this.stopped) {
-      if (pubsub.getSubscribers(ANNOUNCE_TOPIC).length === 0) return
-      if (!this.pace.take(self)) {
-        clearTimeout(this.timer)
-        this.timer = setTimeout(() => { this.drain() }, Math.ceil(1000 / (this.components.rate.perSecond / 2)))
-        this.timer.unref?.()
-        return
-      }
+      const listening = listeners(pubsub)
+      if (listening === 'none') return
+      // subscribed, but our stream to it is still opening: gossipsub would drop the message
+      if (listening === 'opening') return this.retryIn(STREAM_WAIT_MS)
+      if (!this.pace.take(self)) return this.retryIn(Math.ceil(1000 / (this.components.rate.perSecond / 2)))
       const contentId = this.queue.values().next().value as string
       this.queue.delete(contentId)
       const signed = await catalog.ownVersion(contentId)
+      let sent = true
       if (signed != null) {
         try {
-          await pubsub.publish(ANNOUNCE_TOPIC, signed.envelope)
+          sent = (await pubsub.publish(ANNOUNCE_TOPIC, signed.envelope)).recipients.length > 0
         } catch (err: any) {
           // a duplicate was announced already; anything else: peers pull it with the catalog
           log('announcing %s: %s', contentId, err?.message ?? err)
         }
       }
+      if (!sent && !this.queue.has(contentId)) {
+        // it reached nobody, and gossipsub refuses the same message until it forgets it: once more after that
+        this.queue.add(contentId)
+        return this.retryIn(this.components.seenTtl + STREAM_WAIT_MS)
+      }
       await datastore.delete(unannouncedKey(contentId))
     }
+  }
+
+  private retryIn (ms: number): void {
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => { this.drain() }, ms)
+    this.timer.unref?.()
   }
 }
