@@ -1,7 +1,8 @@
 /**
  * The one place libp2p is configured: transports (TCP, WebRTC-direct), noise, yamux
  * with explicit limits, peer discovery (bootstrap list, optional mDNS) and the service
- * set (identify, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub).
+ * set (identify, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub
+ * for announcements).
  *
  * The two DHTs follow Kubo's dual DHT. The public one (`dht`) holds public addresses
  * only and runs in `dhtMode` (auto: a server once AutoNAT confirms a public address).
@@ -24,6 +25,7 @@ import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
+import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
 import { ProviderRecordCap } from './index/provider-cap.js'
 
@@ -31,9 +33,11 @@ export interface Libp2pComponents {
   privateKey: PrivateKey
   datastore: Datastore
   config: NodeConfig
+  /** the application's part of gossipsub peer scores (0 or below) */
+  appScore?: (peer: string) => number
 }
 
-export async function createPeershareLibp2p ({ privateKey, datastore, config }: Libp2pComponents) {
+export async function createPeershareLibp2p ({ privateKey, datastore, config, appScore = () => 0 }: Libp2pComponents) {
   const { muxer } = config
   const peerDiscovery = []
   if (config.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: config.bootstrap }))
@@ -77,7 +81,8 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config }: 
         logPrefix: 'libp2p:kad-dht:lan',
         metricsPrefix: 'libp2p_kad_dht_lan'
       }),
-      pubsub: gossipsub()
+      // announcements only, scored (catalog/gossip-config.ts)
+      pubsub: gossipsub(gossipsubOptions(config.announce, appScore))
     }
   })
   // count the records already stored before either DHT can add more

@@ -1,15 +1,15 @@
 /**
  * The composition root: builds every service from the config and wires them
- * explicitly. Start order: repo, identity, datastore, libp2p, exchange server,
- * catalog store, catalog and search servers, catalog sync (pulls on identify),
- * downloads restored, swarm, announcements; stop reverses it.
+ * explicitly. Start order: repo, identity, datastore, catalog, libp2p, exchange server,
+ * catalog and search servers, catalog sync (pulls on identify), downloads restored,
+ * swarm, gossip announcements, provider announcements; stop reverses it.
  */
 import { join } from 'node:path'
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type CollectionId, type ContentRef, type FileRef, collectionDigest, decodeTicket, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
 import { defaultRepoPath } from '@peershare/client/repo'
@@ -29,6 +29,10 @@ import {
   type SharedCollection,
   shareCollection
 } from './collection/index.js'
+import { AppScores } from './catalog/announce-limits.js'
+import { Announcements } from './catalog/announcements.js'
+import { AuthorSequence, CatalogStore } from './catalog/index.js'
+import { OwnOffers } from './catalog/own-offers.js'
 import { ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
@@ -48,7 +52,6 @@ import { type NodeStatus, nodeStatus } from './status.js'
 import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
 import { createTicket, dialAddresses } from './tickets.js'
-import { CatalogStore } from './catalog/index.js'
 import { CatalogServer } from './catalog/catalog-server.js'
 import { CatalogSync } from './catalog/catalog-sync.js'
 import { CursorStore } from './catalog/cursor-store.js'
@@ -89,23 +92,46 @@ export class PeershareNode {
   private readonly exchangeClient: FetchSessionComponents
   /** stored files changed, damaged or missing on disk: withdrawn, repaired, verified */
   readonly health: ContentHealth
-  /** own and cached offers (opened at start) */
-  catalog!: CatalogStore
+  /** own offers and the verified offers of other authors */
+  readonly catalog: CatalogStore
+  /** offers on gossipsub: own ones out, peers' ones validated in */
+  readonly announcements: Announcements
+  /** publishes offers of what the user shares, tombstones of what it removes */
+  private readonly offers: OwnOffers
   /** catalog catch-up from peers over /peershare/catalog/1.0.0 */
   readonly catalogSync: CatalogSync
   /** queries fanned out to peers over /peershare/search/1.0.0 */
   readonly remoteSearch: RemoteSearchClient
   /** answers peers' queries from the local search index; until one is set, they get empty answers */
   queryAnswerer: QueryAnswerer | undefined
-  private catalogServer: CatalogServer | undefined
+  private readonly catalogServer: CatalogServer
   private readonly searchServer: SearchServer
 
-  private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p) {
+  private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
     this.paths = paths
     this.datastore = datastore
     this.libp2p = libp2p
-    this.quarantine = new Quarantine(datastore, logger('peershare:node:records'))
+    this.quarantine = parts.quarantine
+    this.catalog = parts.catalog
+    const self = libp2p.peerId.toString()
+    this.announcements = new Announcements({
+      pubsub: libp2p.services.pubsub,
+      catalog: this.catalog,
+      datastore,
+      scores: parts.scores,
+      rate: config.announce,
+      self,
+      log: logger('peershare:node:announce')
+    })
+    this.offers = new OwnOffers({
+      catalog: this.catalog,
+      sequence: new AuthorSequence(datastore),
+      privateKey: parts.privateKey,
+      self,
+      announce: async contentId => this.announcements.announce(contentId),
+      log: logger('peershare:node:offers')
+    })
     this.store = new FileStore({ datastore, blobDir: paths.blobs, quarantine: this.quarantine })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
@@ -127,17 +153,17 @@ export class PeershareNode {
       log: logger('peershare:node:exchange')
     })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
-    const catalogView = { ingest: async (envelopes: Uint8Array[], from: PeerId) => this.catalog.ingest(envelopes, from) }
+    this.catalogServer = new CatalogServer({ libp2p, log: this.catalog, settings: config.catalogSync, logger: logger('peershare:node:catalog:server') })
     this.catalogSync = new CatalogSync({
       libp2p,
-      catalog: catalogView,
+      catalog: this.catalog,
       cursors: new CursorStore(datastore, this.quarantine, config.catalogSync.maxRememberedPeers),
       settings: config.catalogSync,
       log: logger('peershare:node:catalog:sync')
     })
     this.remoteSearch = new RemoteSearchClient({
       libp2p,
-      catalog: catalogView,
+      catalog: this.catalog,
       lastPulled: peer => this.catalogSync.lastPulled(peer),
       settings: config.remoteSearch,
       log: logger('peershare:node:search:remote')
@@ -164,8 +190,17 @@ export class PeershareNode {
     const datastore = new LevelDatastore(paths.datastore)
     await datastore.open()
     try {
-      const libp2p = await createPeershareLibp2p({ privateKey, datastore, config })
-      return new PeershareNode(config, paths, datastore, libp2p)
+      const quarantine = new Quarantine(datastore, logger('peershare:node:records'))
+      const catalog = await CatalogStore.open({
+        datastore,
+        quarantine,
+        limits: config.catalog,
+        self: peerIdFromPrivateKey(privateKey).toString(),
+        log: logger('peershare:node:catalog')
+      })
+      const scores = new AppScores()
+      const libp2p = await createPeershareLibp2p({ privateKey, datastore, config, appScore: scores.score })
+      return new PeershareNode(config, paths, datastore, libp2p, { quarantine, catalog, scores, privateKey })
     } catch (err) {
       await datastore.close()
       throw err
@@ -198,6 +233,7 @@ export class PeershareNode {
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     await this.collectionDownloads.restore()
     this.swarm.start()
+    await this.announcements.start()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
     for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
     for (const record of await this.store.list()) await this.health.check(record, true)
@@ -212,13 +248,14 @@ export class PeershareNode {
   async stop (): Promise<void> {
     const steps: Array<() => unknown> = [
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
+      () => { this.announcements.stop() },
       () => { this.collectionDownloads.stop() },
       async () => this.transfers.stop(),
       async () => this.index.stop(),
       () => { this.swarm.stop() },
       () => { this.catalogSync.stop() },
       async () => this.searchServer.stop(),
-      async () => this.catalogServer?.stop(),
+      async () => this.catalogServer.stop(),
       async () => this.exchange.stop(),
       async () => this.libp2p.stop(),
       async () => this.datastore.close()
@@ -234,11 +271,8 @@ export class PeershareNode {
     if (first != null) throw first
   }
 
-  /** The catalog store, the servers of both discovery protocols, then catch-up pulls */
+  /** The servers of both discovery protocols, then catch-up pulls */
   private async startDiscovery (): Promise<void> {
-    const { config, datastore, quarantine, libp2p } = this
-    this.catalog = await CatalogStore.open({ datastore, quarantine, limits: config.catalog, self: this.peerId.toString(), log: logger('peershare:node:catalog') })
-    this.catalogServer = new CatalogServer({ libp2p, log: this.catalog, settings: config.catalogSync, logger: logger('peershare:node:catalog:server') })
     await this.catalogServer.start()
     await this.searchServer.start()
     await this.catalogSync.start()
@@ -251,6 +285,7 @@ export class PeershareNode {
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
     const record = await shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize }, path, options)
     this.index.announce(record)
+    await this.offers.publish(record)
     return record
   }
 
@@ -270,6 +305,8 @@ export class PeershareNode {
     this.index.announceCollection(parseCollectionId(shared.record.collectionId))
     this.index.announce(shared.listing)
     for (const file of shared.files) this.index.announce(file)
+    // offers: the collection, then its files (a listing is not offered)
+    for (const record of [shared.record, ...shared.files]) await this.offers.publish(record)
     return shared
   }
 
@@ -352,7 +389,18 @@ export class PeershareNode {
       const opened = await this.openTicket(ref, options)
       return this.download(opened.id, opened.options)
     }
-    return this.transfers.start(typeof ref === 'string' ? parseFileRef(ref) : ref, options)
+    const fileRef = typeof ref === 'string' ? parseFileRef(ref) : ref
+    return this.transfers.start(fileRef, await this.namedFromCatalog(fileRef, options))
+  }
+
+  /**
+   * Without an output name (none given, no ticket), a download takes the name of the
+   * signed offer the catalog holds for the file, not whatever its first source sends
+   */
+  private async namedFromCatalog (ref: FileRef, options: StartOptions): Promise<StartOptions> {
+    if (options.output != null || options.stream === true || options.repair === true || ref.kind !== 'file-id') return options
+    const name = await this.catalog.offeredName(ref.fileId.toString())
+    return name == null ? options : { ...options, output: name }
   }
 
   /**
@@ -422,6 +470,7 @@ export class PeershareNode {
     const stored = await this.store.get(fileId)
     if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
     await this.index.withdraw(stored.record)
+    await this.offers.withdraw(fileId)
     // a repair under way is not wanted any more
     if (this.transfers.get(fileId) != null) await this.transfers.cancel(fileId)
     await this.store.remove(fileId)
@@ -445,6 +494,7 @@ export class PeershareNode {
     const record = await this.collections.get(collectionId.toString())
     if (record == null) throw new FileNotFoundError(`Not a local collection: ${collectionId.toString()}`)
     await this.index.withdrawCollection(collectionId)
+    await this.offers.withdraw(record.collectionId)
     await this.collections.remove(record.collectionId)
     const listing = await this.store.get(record.listingFileId)
     if (listing != null) {
@@ -518,6 +568,7 @@ export class PeershareNode {
         }
       },
       announce: (collectionId) => { this.index.announceCollection(collectionId) },
+      offeredName: async (collectionId) => this.catalog.offeredName(collectionId),
       concurrency: this.config.collectionConcurrency
     })
   }
@@ -528,6 +579,14 @@ export class PeershareNode {
       yield peer.id.toString()
     }
   }
+}
+
+/** What `create` builds before the node: the catalog is read before libp2p starts validating offers */
+interface NodeParts {
+  quarantine: Quarantine
+  catalog: CatalogStore
+  scores: AppScores
+  privateKey: PrivateKey
 }
 
 /** A source as text: a multiaddr (with /p2p/) or a bare peer id */

@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { MANIFEST_CODEC, type Offer, formatFileId, tombstone } from '@peershare/protocol'
+import { RecordEnvelope } from '@libp2p/peer-record'
+import { MANIFEST_CODEC, type Offer, encodeOffer, formatFileId, tombstone } from '@peershare/protocol'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
-import { type SignedOffer, signOffer } from '../src/catalog/index.js'
+import { OFFER_DOMAIN, OFFER_PAYLOAD_TYPE, type SignedOffer, signOffer } from '../src/catalog/index.js'
 
 export interface Author {
   key: PrivateKey
@@ -50,4 +51,15 @@ export async function signedOffer (author: Author, seq: bigint, contentId = rand
 
 export async function signedTombstone (author: Author, seq: bigint, contentId: string): Promise<SignedOffer> {
   return signOffer(tombstone(author.id, seq, contentId), author.key)
+}
+
+/** An envelope of any payload, domain and type, signed by any key: what a forger can make */
+export async function sealRaw (key: PrivateKey, payload: Uint8Array, domain = OFFER_DOMAIN, codec = OFFER_PAYLOAD_TYPE): Promise<Uint8Array> {
+  const envelope = await RecordEnvelope.seal({ domain, codec, marshal: () => payload, equals: () => false }, key)
+  return envelope.marshal()
+}
+
+/** An offer claiming `author`, signed by someone else's key */
+export async function forgedOffer (signer: PrivateKey, author: string, seq = 1n, contentId = randomFileId()): Promise<Uint8Array> {
+  return sealRaw(signer, encodeOffer(fileOffer(author, seq, contentId)))
 }

@@ -37,6 +37,7 @@ export interface CatalogLimits {
 }
 
 interface AuthorState {
+  author: string
   /** held versions, oldest received first (Map keeps insertion order; a replacement is re-inserted) */
   slots: Map<string, Slot>
   bytes: number
@@ -62,7 +63,8 @@ export interface Plan {
 
 export class CatalogIndex {
   private readonly authors = new Map<string, AuthorState>()
-  private readonly byContent = new Map<string, Slot[]>()
+  /** one slot (nearly always) or several, by content id */
+  private readonly byContent = new Map<string, Slot | Slot[]>()
   /** every slot by position; dead ones are compacted away now and then */
   private log: Slot[] = []
   private deadInLog = 0
@@ -86,7 +88,8 @@ export class CatalogIndex {
 
   /** Held versions of one content id, one per author */
   ofContent (contentId: string): Slot[] {
-    return this.byContent.get(contentId) ?? []
+    const held = this.byContent.get(contentId)
+    return held == null ? [] : Array.isArray(held) ? [...held] : [held]
   }
 
   /** A version at or below what is held for its author and content id (or below the author's floor) is stale */
@@ -96,6 +99,13 @@ export class CatalogIndex {
     if (seq <= state.floor) return true
     const held = state.slots.get(contentId)
     return held != null && seq <= held.seq
+  }
+
+  /** Live offers held of one author */
+  heldBy (author: string): number {
+    let n = 0
+    for (const slot of this.authors.get(author)?.slots.values() ?? []) if (!slot.removed) n++
+    return n
   }
 
   /** Highest seq known of an author: what it holds, or the floor */
@@ -261,7 +271,7 @@ export class CatalogIndex {
   private state (author: string, at: number): AuthorState {
     let state = this.authors.get(author)
     if (state == null) {
-      state = { slots: new Map(), bytes: 0, floor: 0n, lastSeen: at }
+      state = { author, slots: new Map(), bytes: 0, floor: 0n, lastSeen: at }
       this.authors.set(author, state)
       this.idle++
     }
@@ -270,14 +280,17 @@ export class CatalogIndex {
 
   private add (slot: Slot): void {
     const state = this.state(slot.author, slot.receivedAt)
+    // one string per author, not one per slot
+    slot.author = state.author
     if (state.slots.size === 0) this.idle--
     this.moveBucket(slot.author, state.slots.size, state.slots.size + 1)
     state.slots.set(slot.contentId, slot)
     state.bytes += slot.bytes
     if (slot.receivedAt > state.lastSeen) state.lastSeen = slot.receivedAt
     const others = this.byContent.get(slot.contentId)
-    if (others == null) this.byContent.set(slot.contentId, [slot])
-    else others.push(slot)
+    if (others == null) this.byContent.set(slot.contentId, slot)
+    else if (Array.isArray(others)) others.push(slot)
+    else this.byContent.set(slot.contentId, [others, slot])
     if (slot.removed) this.tombstones.add(slot)
     this.log.push(slot)
     this.total++
@@ -290,10 +303,9 @@ export class CatalogIndex {
     state.slots.delete(slot.contentId)
     state.bytes -= slot.bytes
     if (state.slots.size === 0) this.idle++
-    const others = this.byContent.get(slot.contentId) ?? []
-    const rest = others.filter(s => s !== slot)
+    const rest = this.ofContent(slot.contentId).filter(s => s !== slot)
     if (rest.length === 0) this.byContent.delete(slot.contentId)
-    else this.byContent.set(slot.contentId, rest)
+    else this.byContent.set(slot.contentId, rest.length === 1 ? rest[0] : rest)
     this.tombstones.delete(slot)
     slot.dead = true
     this.total--

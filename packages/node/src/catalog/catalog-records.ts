@@ -14,6 +14,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { RecordEnvelope } from '@libp2p/peer-record'
 import { MAX_SIGNED_OFFER_BYTES, type Offer, decodeOffer, parseContentRef } from '@peershare/protocol'
 import { Key } from 'interface-datastore'
+import { CID } from 'multiformats/cid'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { RecordInvalidError } from '../errors.js'
@@ -59,10 +60,12 @@ export function encodeOfferRecord (slot: Slot, envelope: Uint8Array): Uint8Array
 
 /** A stored offer record as a slot (and its envelope), checked against its key */
 export function decodeOfferRecord (key: Key, bytes: Uint8Array): { slot: Slot, envelope: Uint8Array } {
-  const [author, contentId, ...rest] = key.toString().slice(OFFERS_PREFIX.length + 1).split('/')
-  if (rest.length > 0 || author == null || contentId == null) throw new RecordInvalidError('key is not offers/<author>/<content id>')
+  const [author, keyContentId, ...rest] = key.toString().slice(OFFERS_PREFIX.length + 1).split('/')
+  if (rest.length > 0 || author == null || keyContentId == null) throw new RecordInvalidError('key is not offers/<author>/<content id>')
   parsed(author, 'key author', peerIdFromString)
-  parsed(contentId, 'key content id', parseContentRef)
+  parsed(keyContentId, 'key content id', parseContentRef)
+  // a string of its own: a piece of the key would keep the whole key in memory for as long as the slot lives
+  const contentId = CID.parse(keyContentId).toString()
   const value = jsonObject(bytes)
   const envelope = parsed(value.envelope, 'envelope', text => uint8ArrayFromString(text, 'base64'))
   if (envelope.byteLength > MAX_SIGNED_OFFER_BYTES) throw new RecordInvalidError('envelope too large')

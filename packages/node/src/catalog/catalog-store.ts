@@ -76,6 +76,11 @@ export class CatalogStore implements CatalogView, CatalogLog {
     return this.index.isStale(author, contentId, seq)
   }
 
+  /** Live offers held of one author */
+  heldBy (author: string): number {
+    return this.index.heldBy(author)
+  }
+
   /** The highest seq the store knows of an author */
   highWater (author: string): bigint {
     return this.index.highWater(author)
@@ -107,6 +112,26 @@ export class CatalogStore implements CatalogView, CatalogLog {
   async ownOffer (contentId: string): Promise<CatalogEntry | undefined> {
     const slot = this.index.get(this.components.self, contentId)
     return slot == null || slot.removed ? undefined : this.read(slot)
+  }
+
+  /** This node's own held version of a content id, an offer or a tombstone (what gossip announces) */
+  async ownVersion (contentId: string): Promise<SignedOffer | undefined> {
+    const slot = this.index.get(this.components.self, contentId)
+    return slot == null ? undefined : this.readSigned(slot)
+  }
+
+  /**
+   * The name offers give a content id, for a download that was given none: this
+   * node's own offer first, else the one received most recently (names are sanitised on decoding)
+   */
+  async offeredName (contentId: string): Promise<string | undefined> {
+    const slots = this.index.ofContent(contentId).filter(s => !s.removed)
+      .sort((a, b) => Number(b.own) - Number(a.own) || b.receivedAt - a.receivedAt)
+    for (const slot of slots) {
+      const entry = await this.read(slot)
+      if (entry != null) return entry.signed.offer.name
+    }
+    return undefined
   }
 
   async ingest (envelopes: Uint8Array[], from: PeerId): Promise<CatalogEntry[]> {
@@ -200,10 +225,15 @@ export class CatalogStore implements CatalogView, CatalogLog {
   }
 
   private async read (slot: Slot): Promise<CatalogEntry | undefined> {
+    const signed = await this.readSigned(slot)
+    return signed == null ? undefined : { signed, receivedAt: slot.receivedAt, own: slot.own }
+  }
+
+  private async readSigned (slot: Slot): Promise<SignedOffer | undefined> {
     const read = await this.readSlot(slot)
     if (read == null) return undefined
     try {
-      return { signed: { offer: storedOffer(slot, read.envelope), envelope: read.envelope }, receivedAt: slot.receivedAt, own: slot.own }
+      return { offer: storedOffer(slot, read.envelope), envelope: read.envelope }
     } catch (err: any) {
       await this.setAside(slot, err.message)
       return undefined

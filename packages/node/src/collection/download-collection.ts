@@ -59,6 +59,8 @@ export interface CollectionDownloadComponents {
   transfers: Pick<TransferManager, 'start'>
   /** provides the collection id once the whole tree is here */
   announce(collectionId: CollectionId): void
+  /** the name a signed offer in the catalog gives the collection, preferred to the listing's */
+  offeredName?(collectionId: string): Promise<string | undefined>
   concurrency: number
 }
 
@@ -139,7 +141,7 @@ export class CollectionDownload {
     try {
       const listing = await fetchListing(this.components.listing, this.id, this.options)
       const totals = collectionTotals(listing.collection)
-      this.name = listingName(listing)
+      this.name = (await this.components.offeredName?.(this.collectionId)) ?? listingName(listing)
       this.filesTotal = totals.files
       this.bytesTotal = totals.size
       if (listing.peer != null) {

@@ -1,0 +1,102 @@
+/**
+ * gossipsub as peershare runs it (research: next-capabilities §1.2, measured there):
+ * one allowed topic, announcements, scored so that a peer relaying forged or
+ * malformed offers goes negative fast and is graylisted, while quiet honest peers
+ * stay at 0 or above.
+ */
+import { createHash } from 'node:crypto'
+import type { GossipsubOpts } from '@libp2p/gossipsub'
+import { type PeerScoreThresholds, type TopicScoreParams, createTopicScoreParams } from '@libp2p/gossipsub/score'
+
+/** The topic offers are announced on */
+export const ANNOUNCE_TOPIC = 'peershare/announce/1'
+
+/** Decay per 1 s tick that takes a counter to 1% in an hour (go-pubsub's ScoreParameterDecay(1h)) */
+export const HOUR_DECAY = 0.01 ** (1 / 3600)
+
+/** Largest gossipsub RPC frame read from a peer; a frame may batch messages, each offer is far smaller */
+export const MAX_GOSSIP_FRAME_BYTES = 1024 * 1024
+/** Bytes queued to one peer before gossipsub drops what it sends it */
+export const MAX_GOSSIP_OUTBOUND_BYTES = 4 * 1024 * 1024
+
+/**
+ * Score of the announcement topic. P3 and P3b (mesh delivery rate) are off:
+ * announcements are sparse and bursty, and the default P3 punishes honest mesh peers
+ * on a quiet topic. P4 (invalid deliveries) is what graylists a forger: -20 n², so 2
+ * rejected messages give -80.
+ */
+export const ANNOUNCE_TOPIC_SCORE: TopicScoreParams = createTopicScoreParams({
+  topicWeight: 1,
+  // P1: at most +1 after an hour in the mesh
+  timeInMeshWeight: 1 / 3600,
+  timeInMeshQuantum: 1_000,
+  timeInMeshCap: 3_600,
+  // P2: up to +10 for first deliveries, fading over an hour
+  firstMessageDeliveriesWeight: 1,
+  firstMessageDeliveriesDecay: HOUR_DECAY,
+  firstMessageDeliveriesCap: 10,
+  meshMessageDeliveriesWeight: 0,
+  meshFailurePenaltyWeight: 0,
+  invalidMessageDeliveriesWeight: -20,
+  invalidMessageDeliveriesDecay: HOUR_DECAY
+})
+
+/**
+ * gossipsub 17 never validates thresholds (a unit test does): each must be below the
+ * one before. No peer exchange (acceptPX above any reachable score); opportunistic
+ * grafting at +2 (the default 20 is unreachable with the topic cap of 10).
+ */
+export const SCORE_THRESHOLDS: PeerScoreThresholds = {
+  gossipThreshold: -10,
+  publishThreshold: -50,
+  graylistThreshold: -80,
+  acceptPXThreshold: 100,
+  opportunisticGraftThreshold: 2
+}
+
+/** Loopback addresses: peers there are processes of the one user of this host */
+export const LOOPBACK_IPS = ['127.0.0.1', '::1']
+
+export interface GossipSettings {
+  /** how long a message id is remembered as seen (ms) */
+  seenTtl: number
+  /** spare loopback peers the IP colocation penalty */
+  whitelistLoopback: boolean
+}
+
+/**
+ * gossipsub's options. `appScore` is the application's opinion of a peer (the
+ * announcement rate limiter lowers it for peers relaying an author's flood).
+ *
+ * IP colocation (P6) penalises more than 10 peers behind one IP: sybils on one
+ * machine. On loopback those peers are one user's own processes (tests, a local
+ * swarm), and with the default a 16-node loopback swarm scored every peer -125 and
+ * graylisted them all (measured), so loopback is spared by default.
+ */
+export function gossipsubOptions (settings: GossipSettings, appScore: (peer: string) => number): Partial<GossipsubOpts> {
+  return {
+    fallbackToFloodsub: false,
+    allowedTopics: [ANNOUNCE_TOPIC],
+    maxInboundDataLength: MAX_GOSSIP_FRAME_BYTES,
+    maxOutboundBufferSize: MAX_GOSSIP_OUTBOUND_BYTES,
+    // the id is the content: the same signed offer relayed by anyone is one message
+    msgIdFn: msg => createHash('sha256').update(msg.data).digest(),
+    seenTTL: settings.seenTtl,
+    // an offer shared while alone is stored (pulled by peers later) and announced once someone subscribes
+    allowPublishToZeroTopicPeers: true,
+    scoreParams: {
+      topics: { [ANNOUNCE_TOPIC]: ANNOUNCE_TOPIC_SCORE },
+      topicScoreCap: 10,
+      decayInterval: 1_000,
+      decayToZero: 0.01,
+      // a graylisted peer that reconnects keeps its score for an hour
+      retainScore: 3_600_000,
+      appSpecificScore: appScore,
+      appSpecificWeight: 1,
+      IPColocationFactorWeight: -5,
+      IPColocationFactorThreshold: 10,
+      IPColocationFactorWhitelist: new Set(settings.whitelistLoopback ? LOOPBACK_IPS : [])
+    },
+    scoreThresholds: SCORE_THRESHOLDS
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * gossipsub 17 validates score parameters but never its thresholds: both are checked
+ * here, with what the numbers must mean (a forger graylisted after a few rejections,
+ * the rate penalty alone never graylisting, loopback spared by default).
+ */
+import assert from 'node:assert/strict'
+import { createPeerScoreParams, createPeerScoreThresholds, validatePeerScoreParams, validatePeerScoreThresholds } from '@libp2p/gossipsub/score'
+import { AppScores, AuthorRateLimit, MAX_RATE_PENALTY } from '../src/catalog/announce-limits.js'
+import { ANNOUNCE_TOPIC, ANNOUNCE_TOPIC_SCORE, SCORE_THRESHOLDS, gossipsubOptions } from '../src/catalog/gossip-config.js'
+import { DEFAULTS } from '../src/config.js'
+
+describe('gossip config', () => {
+  const options = gossipsubOptions(DEFAULTS.announce, () => 0)
+
+  it('has valid score parameters and thresholds, each threshold below the one before', () => {
+    validatePeerScoreParams(createPeerScoreParams(options.scoreParams))
+    validatePeerScoreThresholds(createPeerScoreThresholds(options.scoreThresholds))
+    const t = SCORE_THRESHOLDS
+    assert.ok(t.gossipThreshold < 0 && t.publishThreshold < t.gossipThreshold && t.graylistThreshold < t.publishThreshold)
+    assert.ok(t.opportunisticGraftThreshold > 0 && t.opportunisticGraftThreshold < (options.scoreParams?.topicScoreCap ?? 0))
+  })
+
+  it('scores the announcement topic: no mesh delivery penalties, a few rejections graylist', () => {
+    assert.equal(ANNOUNCE_TOPIC_SCORE.meshMessageDeliveriesWeight, 0)
+    assert.equal(ANNOUNCE_TOPIC_SCORE.meshFailurePenaltyWeight, 0)
+    // P4 is weight * n^2 * topicWeight: three invalid messages pass the graylist threshold
+    assert.ok(ANNOUNCE_TOPIC_SCORE.invalidMessageDeliveriesWeight * 9 * ANNOUNCE_TOPIC_SCORE.topicWeight < SCORE_THRESHOLDS.graylistThreshold)
+    assert.deepEqual(options.allowedTopics, [ANNOUNCE_TOPIC])
+    assert.equal(options.fallbackToFloodsub, false)
+    assert.equal(options.seenTTL, DEFAULTS.announce.seenTtl)
+  })
+
+  it('spares loopback peers the IP colocation penalty by default, and only loopback', () => {
+    assert.deepEqual([...options.scoreParams?.IPColocationFactorWhitelist ?? []], ['127.0.0.1', '::1'])
+    const strict = gossipsubOptions({ ...DEFAULTS.announce, whitelistLoopback: false }, () => 0)
+    assert.equal(strict.scoreParams?.IPColocationFactorWhitelist?.size, 0)
+  })
+
+  it('the rate penalty pushes a relayer below the publish threshold but never to the graylist', () => {
+    let now = 0
+    const scores = new AppScores(() => now)
+    for (let i = 0; i < 1000; i++) scores.penalize('p')
+    assert.equal(scores.score('p'), -MAX_RATE_PENALTY)
+    assert.ok(-MAX_RATE_PENALTY < SCORE_THRESHOLDS.publishThreshold && -MAX_RATE_PENALTY > SCORE_THRESHOLDS.graylistThreshold)
+    now += 60_000
+    assert.equal(scores.score('p'), -MAX_RATE_PENALTY / 2)
+    assert.equal(scores.score('other'), 0)
+  })
+
+  it('takes an author\'s burst, then its sustained rate', () => {
+    let now = 0
+    const limit = new AuthorRateLimit({ burst: 3, perSecond: 1 }, () => now)
+    assert.deepEqual([1, 2, 3, 4].map(() => limit.take('a')), [true, true, true, false])
+    assert.equal(limit.take('b'), true)
+    now += 1000
+    assert.deepEqual([limit.take('a'), limit.take('a')], [true, false])
+  })
+})
