@@ -86,7 +86,7 @@ export async function serveOnce (stream: Stream, init: ServeInit, answer: (reque
   try {
     const request = await framed.read({ signal })
     if (request == null) throw new InvalidMessageError('No request')
-    await reply(framed, await answer(request, signal), signal)
+    await reply(framed, await beforeAbort(answer(request, signal), signal), signal)
   } catch (err: any) {
     init.log('%s stream %s: %s', stream.protocol, stream.id, err.message)
     if (err?.name !== 'InvalidMessageError') {
@@ -94,6 +94,20 @@ export async function serveOnce (stream: Stream, init: ServeInit, answer: (reque
       return
     }
     await reply(framed, init.badRequest(), signal).catch((e: Error) => { framed.abort(e) })
+  }
+}
+
+/** `work`'s result, or the signal's reason once it aborts first (a slow answer must not hold the stream) */
+async function beforeAbort<T> (work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason ?? new AbortedError('Deadline passed')) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([work, aborted])
+  } finally {
+    if (onAbort != null) signal.removeEventListener('abort', onAbort)
   }
 }
 
