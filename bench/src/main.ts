@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the scenarios chosen with --scenario, in order (see options.ts):
  * cli (scenario-cli.ts), single (scenario-single.ts), swarm (scenario-swarm.ts),
- * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) and search (scenario-search.ts). Every figure is measured on 127.0.0.1 with worker
+ * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) search (scenario-search.ts) and discovery (scenario-discovery.ts). Every figure is measured on 127.0.0.1 with worker
  * processes; benchmarks print figures and never assert timing.
  */
 import { rmSync } from 'node:fs'
@@ -16,6 +16,7 @@ import { runHelia } from './scenario-helia.js'
 import { runMulti } from './scenario-multi.js'
 import { runSingle } from './scenario-single.js'
 import { runSwarm } from './scenario-swarm.js'
+import { runDiscovery } from './scenario-discovery.js'
 import { runSearch } from './scenario-search.js'
 
 const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
@@ -25,7 +26,8 @@ const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   multi: runMulti,
   helia: runHelia,
   attack: runAttack,
-  search: runSearch
+  search: runSearch,
+  discovery: runDiscovery
 }
 
 async function main (): Promise<void> {

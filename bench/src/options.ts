@@ -8,7 +8,7 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search'] as const
+export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -22,6 +22,8 @@ const USAGE = `usage: npm run bench -- [options]
                              connections x 32) and 10 peers of silent sessions
                      search  local search at N cached offers: index build time,
                              heap, p50/p95 of 4 query kinds (target p95 <= 50 ms)
+                     discovery  N nodes (--nodes): announcement reach, remote search,
+                             a late joiner catching up --catch-up-offers offers
   --runs N         runs per measurement (default 2; swarm runs once)
   --dir PATH       where temporary files go (default bench/.data)
   --node-init JSON extra PeershareNode.create() settings for the peershare nodes of
@@ -43,6 +45,8 @@ const USAGE = `usage: npm run bench -- [options]
   --quick          skip the 8-source run
  search:
   --search-offers N  cached offers to index (default 100000)
+ discovery:
+  --catch-up-offers N  offers a late joiner catches up (default 10000)
  helia:
   --helia-size S   file size (default 128MiB)
   --helia-timeout SEC  limit for one Helia fetch, reported as "timed out" (default 180)`
@@ -64,6 +68,7 @@ export interface Options {
   heliaSize: number
   heliaTimeoutMs: number
   searchOffers: number
+  catchUpOffers: number
 }
 
 export function parseOptions (argv: string[]): Options {
@@ -88,6 +93,7 @@ export function parseOptions (argv: string[]): Options {
       'helia-size': { type: 'string', default: '128MiB' },
       'helia-timeout': { type: 'string', default: '180' },
       'search-offers': { type: 'string', default: '100000' },
+      'catch-up-offers': { type: 'string', default: '10000' },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -134,7 +140,8 @@ export function parseOptions (argv: string[]): Options {
     quick: values.quick,
     heliaSize: parseSize(values['helia-size']),
     heliaTimeoutMs: heliaTimeout * 1000,
-    searchOffers: positiveInt('--search-offers', values['search-offers'])
+    searchOffers: positiveInt('--search-offers', values['search-offers']),
+    catchUpOffers: positiveInt('--catch-up-offers', values['catch-up-offers'])
   }
 }
 

@@ -15,6 +15,8 @@ export type BenchMessage =
   | { type: 'done', seconds?: number, finishedAt?: number, bytes: number, sha256: string, peakRss: number, sourceStats?: SourceBytes[] }
   /** the swarm worker's measurements */
   | { type: 'swarm', result: SwarmResult }
+  /** the discovery worker's measurements */
+  | { type: 'discovery', result: DiscoveryResult }
   /** parent asks (no cpuMs), worker answers: CPU time of its transfer phase */
   | { type: 'usage', cpuMs?: number }
   /** parent asks (`reset`: start a new peak), a peershare worker answers: its RSS, peak RSS, exchange server stats */
@@ -52,6 +54,26 @@ export interface SwarmResult {
   cpuBusy: number
   /** seconds waited after the routing tables filled for the swarm to go quiet */
   quietSeconds: number
+}
+
+export interface DiscoveryResult {
+  nodes: number
+  /** seconds until every node saw MESH_PEERS subscribers of the announcement topic, and the least any saw */
+  meshSeconds: number
+  meshMin: number
+  announcements: number
+  /** ms from publish to each other node's catalog, one per (announcement, node); null: not within the wait */
+  reachMs: Array<number | null>
+  /** ms from a search's start to the first list with a remote answer (null: none came), and to `done` */
+  firstAnswerMs: Array<number | null>
+  searchDoneMs: number[]
+  searchAsked: number
+  searchAnswered: number
+  /** a late joiner facing a catalog of `catchUpOffers` offers on the peer it bootstraps from */
+  catchUpOffers: number
+  signSeconds: number
+  catchUpSeconds: number
+  caughtUp: boolean
 }
 
 /**

@@ -162,17 +162,16 @@ export class PeershareNode {
       log: logger('peershare:node:exchange')
     })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
-    const catalogView = { ingest: async (envelopes: Uint8Array[], from: PeerId) => this.catalog.ingest(envelopes, from) }
     this.catalogSync = new CatalogSync({
       libp2p,
-      catalog: catalogView,
+      catalog: this.catalog,
       cursors: new CursorStore(datastore, this.quarantine, config.catalogSync.maxRememberedPeers),
       settings: config.catalogSync,
       log: logger('peershare:node:catalog:sync')
     })
     this.remoteSearch = new RemoteSearchClient({
       libp2p,
-      catalog: catalogView,
+      catalog: this.catalog,
       lastPulled: peer => this.catalogSync.lastPulled(peer),
       settings: config.remoteSearch,
       log: logger('peershare:node:search:remote')

@@ -135,14 +135,19 @@ export class CatalogStore implements CatalogView, CatalogLog {
   }
 
   async ingest (envelopes: Uint8Array[], from: PeerId): Promise<CatalogEntry[]> {
-    const out: CatalogEntry[] = []
+    const opened: SignedOffer[] = []
     for (const bytes of envelopes) {
-      const opened = await openOffer(bytes)
-      if (opened.result !== 'accept') {
-        this.components.log('offer from %p not stored: %s %s', from, opened.result, opened.reason)
-        continue
-      }
-      const entry = await this.add(opened.signed, false)
+      const verdict = await openOffer(bytes)
+      if (verdict.result === 'accept') opened.push(verdict.signed)
+      else this.components.log('offer from %p not stored: %s %s', from, verdict.result, verdict.reason)
+    }
+    return this.addOpened(opened, from)
+  }
+
+  async addOpened (offers: SignedOffer[], _from: PeerId): Promise<CatalogEntry[]> {
+    const out: CatalogEntry[] = []
+    for (const signed of offers) {
+      const entry = await this.add(signed, false)
       if (entry != null) out.push(entry)
     }
     return out
@@ -155,9 +160,13 @@ export class CatalogStore implements CatalogView, CatalogLog {
   async add (signed: SignedOffer, own: boolean): Promise<CatalogEntry | undefined> {
     return this.serial(async () => {
       const { offer } = signed
-      if (!this.index.isStale(offer.author, offer.contentId, offer.seq)) await this.store(signed, own)
+      const fresh = !this.index.isStale(offer.author, offer.contentId, offer.seq)
+      if (fresh) await this.store(signed, own)
       const held = this.index.get(offer.author, offer.contentId)
-      return held == null || held.removed ? undefined : this.read(held)
+      if (held == null || held.removed) return undefined
+      // just stored (not evicted at once): no need to read it back
+      if (fresh && held.seq === offer.seq) return { signed, receivedAt: held.receivedAt, own: held.own }
+      return this.read(held)
     })
   }
 

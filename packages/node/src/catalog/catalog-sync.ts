@@ -67,7 +67,7 @@ export interface PullResult {
 
 export interface CatalogSyncComponents {
   libp2p: Pick<Libp2p, 'dialProtocol' | 'addEventListener' | 'removeEventListener' | 'getConnections' | 'peerStore'>
-  catalog: Pick<CatalogView, 'ingest'>
+  catalog: Pick<CatalogView, 'addOpened'>
   cursors: CursorStore
   settings: CatalogSyncSettings
   log: Logger
@@ -166,8 +166,8 @@ export class CatalogSync {
         result.pages++
         const screened = await screenEnvelopes(page.entries)
         if (!screened.ok) throw new PeerMisbehavedError(`Peer ${key} sent an invalid offer in its catalog: ${screened.reason}`)
-        if (screened.envelopes.length > 0) await this.components.catalog.ingest(screened.envelopes, peer)
-        result.offers += screened.envelopes.length
+        if (screened.offers.length > 0) await this.components.catalog.addOpened(screened.offers, peer)
+        result.offers += screened.offers.length
         cursor = { epoch: page.epoch, next: page.next, pulledAt: this.clock.now() }
         await this.components.cursors.put(key, cursor)
         if (!page.more) return { ...result, complete: true }

@@ -42,6 +42,8 @@ export interface CatalogView {
    * catalog holds for them afterwards (stale ones included as held, rejected ones out)
    */
   ingest(envelopes: Uint8Array[], from: PeerId): Promise<CatalogEntry[]>
+  /** `ingest` for offers already opened (`openOffer` accepted them): a peer's answer screened whole */
+  addOpened(offers: SignedOffer[], from: PeerId): Promise<CatalogEntry[]>
   /** called after each change, in order; returns the unsubscribe function */
   onChange(listener: (change: CatalogChange) => void): () => void
 }

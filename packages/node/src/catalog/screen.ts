@@ -5,18 +5,19 @@
  * (genuine offers it passed on reach us from honest peers anyway). An offer of a newer
  * format version is left out without blame.
  */
-import { openOffer } from './signed-offer.js'
+import { type SignedOffer, openOffer } from './signed-offer.js'
 
+/** The opened offers go to `CatalogView.addOpened`: each signature is checked once */
 export type Screened =
-  | { ok: true, envelopes: Uint8Array[] }
+  | { ok: true, offers: SignedOffer[] }
   | { ok: false, reason: string }
 
 export async function screenEnvelopes (envelopes: Uint8Array[]): Promise<Screened> {
-  const kept: Uint8Array[] = []
+  const kept: SignedOffer[] = []
   for (const envelope of envelopes) {
     const opened = await openOffer(envelope)
     if (opened.result === 'reject') return { ok: false, reason: opened.reason }
-    if (opened.result === 'accept') kept.push(envelope)
+    if (opened.result === 'accept') kept.push(opened.signed)
   }
-  return { ok: true, envelopes: kept }
+  return { ok: true, offers: kept }
 }

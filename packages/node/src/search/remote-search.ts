@@ -45,7 +45,7 @@ export interface RemoteSearchSettings {
 
 export interface RemoteSearchComponents {
   libp2p: Pick<Libp2p, 'dialProtocol' | 'getConnections' | 'peerStore'>
-  catalog: Pick<CatalogView, 'ingest'>
+  catalog: Pick<CatalogView, 'addOpened'>
   /** unix ms the peer's catalog was last pulled, if ever */
   lastPulled(peer: string): number | undefined
   settings: RemoteSearchSettings
@@ -130,7 +130,7 @@ export class RemoteSearchClient implements RemoteSearch {
       if (response.refused != null) throw new RemoteFailureError(`Peer ${peer} refused the query: ${response.refused}`)
       const screened = await screenEnvelopes(response.entries)
       if (!screened.ok) throw new PeerMisbehavedError(`Peer ${peer} answered with an invalid offer: ${screened.reason}`)
-      const entries = screened.envelopes.length === 0 ? [] : await this.components.catalog.ingest(screened.envelopes, peer)
+      const entries = screened.offers.length === 0 ? [] : await this.components.catalog.addOpened(screened.offers, peer)
       return { peer: peer.toString(), entries }
     } catch (err: any) {
       if (!signal.aborted) this.components.log('search query to %s: %s', peer, err.message)
