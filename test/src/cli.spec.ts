@@ -100,7 +100,7 @@ describe('peershare CLI end to end (real processes)', function () {
     assert.equal(human.code, 0, human.stderr)
     const row = human.stdout.split('\n').find(line => line.startsWith(fileId))
     assert.ok(row, human.stdout)
-    assert.match(row, /3\.0 MiB\s+source\.bin\s+e2e$/)
+    assert.match(row, /3\.0 MiB\s+other\s+source\.bin\s+e2e$/)
   })
 
   // before the download: afterwards B keeps a connection to A, and libp2p would reuse it for any address of A

@@ -111,7 +111,7 @@ describe('collections end to end (real processes)', function () {
     assert.equal(listed.files, SMALL_FILES + 6)
     assert.equal(listed.size, shared.size)
     const human = await cli(['--repo', getter.repo, 'ls'], dir)
-    assert.match(human.stdout, new RegExp(`^${shared.collectionId}\\s+${SMALL_FILES + 6}\\s+\\S+ MiB\\s+my folder\\s+folder$`, 'm'))
+    assert.match(human.stdout, new RegExp(`^${shared.collectionId}\\s+${SMALL_FILES + 6}\\s+\\S+ MiB\\s+other\\s+my folder\\s+folder$`, 'm'))
 
     // getting it again finds every file in place and verified
     const again = lastEvent(await slowCli(['--repo', getter.repo, '--json', 'get', shared.collectionId, '-o', out], dir))

@@ -135,10 +135,15 @@ async function thumbnailFor (components: ShareComponents, file: { fileId: string
   const { thumbnails, store } = components
   const kept = file.previous?.details?.thumbnail
   if (thumbnails == null) return kept
-  if (given != null) return thumbnails.store(given, file.fileId, file.name)
+  if (given != null) return notItself(await thumbnails.store(given, file.fileId, file.name), file.fileId)
   if (kept != null && await store.has(kept)) return kept
   const made = await thumbnails.fromContent(store.blobPath(file.fileId), file.mimeType)
-  return made == null ? undefined : thumbnails.store(made, file.fileId, file.name)
+  return made == null ? undefined : notItself(await thumbnails.store(made, file.fileId, file.name), file.fileId)
+}
+
+/** A small WebP shared as it is may come out of rendering byte for byte: it is not its own thumbnail */
+function notItself (thumbnailId: string, fileId: string): string | undefined {
+  return thumbnailId === fileId ? undefined : thumbnailId
 }
 
 /** The thumbnail made of the image the user gave (`--thumbnail`), checked before anything is stored */

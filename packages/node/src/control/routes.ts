@@ -91,12 +91,12 @@ function ticketInfo ({ ticket, id, name, size }: { ticket: string, id: string, n
   return { ticket, id, name, size, addresses: decodeTicket(ticket).addresses.map(a => a.toString()) }
 }
 
-/** Hashes every chunk of one file (`ref`) or of all; listings of collections are checked but not shown */
+/** Hashes every chunk of one file (`ref`) or of all; listings of collections and thumbnails are checked but not shown */
 async function verify (node: PeershareNode, body: unknown): Promise<VerifiedFileInfo[]> {
   const ref = (body as Partial<VerifyRequest> | undefined)?.ref
   if (ref != null && typeof ref !== 'string') throw new BadRequestError('ref must be a file id or a unique prefix of one')
   const files = await node.verify(ref)
-  return files.filter(f => ref != null || f.record.listingOf == null).map(f => ({ ...fileInfo(f.record, f.status), damagedChunks: f.damagedChunks }))
+  return files.filter(f => ref != null || (f.record.listingOf == null && f.record.thumbnailOf == null)).map(f => ({ ...fileInfo(f.record, f.status), damagedChunks: f.damagedChunks }))
 }
 
 /**

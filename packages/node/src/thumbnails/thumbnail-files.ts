@@ -28,23 +28,32 @@ export interface ThumbnailsComponents {
 }
 
 export class Thumbnails implements ShareThumbnails {
+  /** renders run one at a time: a collection of large photos decodes one image, not `collectionConcurrency` */
+  private rendering: Promise<unknown> = Promise.resolve()
+
   constructor (private readonly components: ThumbnailsComponents) {}
 
   async fromGiven (path: string): Promise<Uint8Array> {
     const info = await statToShare(path)
     if (info == null || !info.isFile()) throw new PathNotFoundError(`No such image for the thumbnail: ${path}`)
-    return renderThumbnail(path)
+    return this.render(path)
   }
 
   async fromContent (path: string, mimeType: string): Promise<Uint8Array | undefined> {
     if (!THUMBNAIL_SOURCE_TYPES.has(mimeType)) return undefined
     try {
-      return await renderThumbnail(path)
+      return await this.render(path)
     } catch (err: any) {
       // a corrupt image or a decompression bomb is shared all the same, without a thumbnail
       this.components.log('no thumbnail: %s', err.message)
       return undefined
     }
+  }
+
+  private async render (path: string): Promise<Uint8Array> {
+    const run = this.rendering.then(async () => renderThumbnail(path))
+    this.rendering = run.catch(() => {})
+    return run
   }
 
   async store (bytes: Uint8Array, of: string, name: string): Promise<string> {
