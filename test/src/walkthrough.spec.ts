@@ -103,7 +103,7 @@ describe('the README walk-through, run as written (real processes, default DHT s
     if (dir != null) await rm(dir, { recursive: true, force: true })
   })
 
-  it('shares on one daemon, finds and fetches on the others by file id and by SHA-256', async () => {
+  it('shares on one daemon, finds and fetches on the others by file id and by SHA-256, and finds its offer by words', async () => {
     const steps = parseWalkthrough(await readFile(README, 'utf8'))
     assert.ok(steps.some(s => s.args.includes('daemon')) && steps.some(s => s.args.includes('get')), 'daemons and a get')
     // fixed ports become free ones, the same port the same free one throughout
