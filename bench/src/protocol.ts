@@ -61,6 +61,11 @@ export interface DiscoveryResult {
   /** seconds until every node saw MESH_PEERS subscribers of the announcement topic, and the least any saw */
   meshSeconds: number
   meshMin: number
+  /** seconds waited for the swarm to go quiet before measuring */
+  quietSeconds: number
+  /** CPU of the swarm process (1 = one core) and its p99 event-loop delay while announcements and searches were measured */
+  cpuBusy: number
+  loopDelayP99Ms: number
   announcements: number
   /** ms from publish to each other node's catalog, one per (announcement, node); null: not within the wait */
   reachMs: Array<number | null>
@@ -69,7 +74,7 @@ export interface DiscoveryResult {
   searchDoneMs: number[]
   searchAsked: number
   searchAnswered: number
-  /** a late joiner facing a catalog of `catchUpOffers` offers on the peer it bootstraps from */
+  /** a late joiner facing a catalog of `catchUpOffers` offers on the peer it bootstraps from (the two alone in the process) */
   catchUpOffers: number
   signSeconds: number
   catchUpSeconds: number

@@ -38,6 +38,8 @@ function printDiscovery (r: DiscoveryResult): void {
     ['measure', 'value', 'target'],
     ['nodes', String(r.nodes), ''],
     ['gossip peers per node (min) / wait', `${r.meshMin} / ${r.meshSeconds.toFixed(1)} s`, ''],
+    ['then until the swarm went quiet', `${r.quietSeconds.toFixed(1)} s`, ''],
+    ['swarm process CPU / event-loop delay p99 while measuring', `${(r.cpuBusy * 100).toFixed(0)}% of a core / ${r.loopDelayP99Ms.toFixed(0)} ms`, ''],
     [`announcement reach (${r.announcements} offers x ${r.nodes - 1} nodes)`, `${reached.length} of ${r.reachMs.length}`, 'all'],
     ['  reached within 1 s', `${(within1s * 100).toFixed(1)}%`, '>= 99%'],
     ['  time to reach a node p50', ms(quantile(reached, 0.5)), ''],
@@ -45,7 +47,7 @@ function printDiscovery (r: DiscoveryResult): void {
     [`remote search (${r.searchDoneMs.length}, from different nodes)`, `${r.searchAnswered} of ${r.searchAsked} peers answered`, ''],
     ['  first remote answer p50 / p95', `${ms(quantile(first, 0.5))} / ${ms(quantile(first, 0.95))}`, 'p95 <= 1000 ms'],
     ['  all answers in p50 / p95', `${ms(quantile(done, 0.5))} / ${ms(quantile(done, 0.95))}`, ''],
-    [`late joiner catches up ${r.catchUpOffers} offers`, r.caughtUp ? `${r.catchUpSeconds.toFixed(1)} s` : `NOT within ${r.catchUpSeconds.toFixed(0)} s`, 'seconds'],
+    [`late joiner catches up ${r.catchUpOffers} offers (2 nodes)`, r.caughtUp ? `${r.catchUpSeconds.toFixed(1)} s` : `NOT within ${r.catchUpSeconds.toFixed(0)} s`, 'seconds'],
     ['  (signing them took)', `${r.signSeconds.toFixed(1)} s`, '']
   ]
   console.log(`\n${SCENARIO}: ${r.nodes} nodes\n`)
@@ -53,6 +55,8 @@ function printDiscovery (r: DiscoveryResult): void {
   console.log(`BENCH_JSON ${JSON.stringify({
     scenario: SCENARIO,
     nodes: r.nodes,
+    cpuBusy: r.cpuBusy,
+    loopDelayP99Ms: r.loopDelayP99Ms,
     reached: reached.length,
     reachTotal: r.reachMs.length,
     reachWithin1s: within1s,

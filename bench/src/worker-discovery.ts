@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -25,6 +26,8 @@ const REACH_WAIT_MS = 15_000
 const SEARCHES = 20
 const CATCH_UP_WAIT_MS = 180_000
 const AUTHORS = 10
+const QUIET_CPU = 0.5
+const QUIET_WAIT_MS = 30_000
 
 runWorker(async ([dir, nodesArg, offersArg]) => {
   const n = Number(nodesArg)
@@ -53,10 +56,18 @@ runWorker(async ([dir, nodesArg, offersArg]) => {
     const mesh = meshSizes(nodes)
     console.log(`  discovery: ${n} nodes, gossip peers min ${mesh[0]} median ${mesh[Math.floor(n / 2)]} after ${meshSeconds.toFixed(1)} s`)
 
+    const quietSeconds = await waitForQuiet()
+    console.log(`  discovery: quiet (under ${QUIET_CPU * 100}% CPU for 2 s) after ${quietSeconds.toFixed(1)} s more`)
+    // all N nodes share this process's one JavaScript thread: how busy it was, and how
+    // late its timers ran, say how much of a figure is this setup and not the protocol
+    const load = measureLoad()
     const reachMs = await propagation(nodes, dir)
     const search = await remoteSearches(nodes)
+    const { cpuBusy, loopDelayP99Ms } = load.end()
+    await Promise.allSettled(nodes.splice(0).map(async node => node.stop()))
+    // the late joiner and the node it meets, alone in this process (as on two machines)
     const catchUp = await lateJoiner(nodes, catchUpOffers, create)
-    const result: DiscoveryResult = { nodes: n, meshSeconds, meshMin: mesh[0], reachMs, announcements: ANNOUNCEMENTS, ...search, ...catchUp }
+    const result: DiscoveryResult = { nodes: n, meshSeconds, meshMin: mesh[0], quietSeconds, cpuBusy, loopDelayP99Ms, reachMs, announcements: ANNOUNCEMENTS, ...search, ...catchUp }
     send({ type: 'discovery', result })
     const stop = await receive()
     if (stop.type !== 'stop') throw new Error(`expected 'stop', got '${stop.type}'`)
@@ -136,13 +147,42 @@ async function remoteSearches (nodes: PeershareNode[]): Promise<Pick<DiscoveryRe
   return { firstAnswerMs, searchDoneMs, searchAsked, searchAnswered }
 }
 
+/** Waits (at most QUIET_WAIT_MS) for 2 s in which this process used under QUIET_CPU of a core; returns seconds waited */
+async function waitForQuiet (): Promise<number> {
+  const start = now()
+  while (now() - start < QUIET_WAIT_MS) {
+    const cpu0 = process.cpuUsage()
+    const t0 = now()
+    await sleep(2000)
+    const { user, system } = process.cpuUsage(cpu0)
+    if ((user + system) / 1000 / (now() - t0) < QUIET_CPU) break
+  }
+  return (now() - start) / 1000
+}
+
+/** CPU use of this process (1 = one core) and the p99 event-loop delay from now to `end()` */
+function measureLoad (): { end(): { cpuBusy: number, loopDelayP99Ms: number } } {
+  const cpu0 = process.cpuUsage()
+  const t0 = now()
+  const delay = monitorEventLoopDelay({ resolution: 10 })
+  delay.enable()
+  return {
+    end: () => {
+      delay.disable()
+      const { user, system } = process.cpuUsage(cpu0)
+      return { cpuBusy: (user + system) / 1000 / (now() - t0), loopDelayP99Ms: delay.percentile(99) / 1e6 }
+    }
+  }
+}
+
 /**
- * A catalog of `count` offers from AUTHORS authors is put on one node (as if it had
+ * A catalog of `count` offers from AUTHORS authors is put on a node (as if it had
  * cached them from gossip); then a new node bootstrapped from it starts, and the time
- * until its catalog holds them all is measured.
+ * until its catalog holds them all is measured. The two run alone in this process.
  */
 async function lateJoiner (nodes: PeershareNode[], count: number, create: (name: string, bootstrap: string[]) => Promise<PeershareNode>): Promise<Pick<DiscoveryResult, 'catchUpOffers' | 'signSeconds' | 'catchUpSeconds' | 'caughtUp'>> {
-  const holder = nodes[1]
+  const holder = await create('holder', [])
+  nodes.push(holder)
   const t0 = now()
   const envelopes: Uint8Array[] = []
   const keys = await Promise.all(Array.from({ length: AUTHORS }, async () => generateKeyPair('Ed25519')))
