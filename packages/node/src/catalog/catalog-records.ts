@@ -83,6 +83,29 @@ export function decodeOfferRecord (key: Key, bytes: Uint8Array): { slot: Slot, e
   return { slot, envelope }
 }
 
+/**
+ * The slot `index` holds for an offers key, if any. The index holds only slots whose
+ * records passed decodeOfferRecord at load (or were written since), so a key found
+ * there needs none of its checks again.
+ */
+export function heldSlot (index: { get(author: string, contentId: string): Slot | undefined }, key: Key): Slot | undefined {
+  const [author, contentId, ...rest] = key.toString().slice(OFFERS_PREFIX.length + 1).split('/')
+  if (rest.length > 0 || author == null || contentId == null) return undefined
+  return index.get(author, contentId)
+}
+
+/**
+ * The envelope of the record of a held slot, or undefined when the record is another
+ * version (replaced meanwhile); throws RecordInvalidError when it does not decode
+ */
+export function decodeHeldRecord (held: Slot, bytes: Uint8Array): { envelope: Uint8Array } | undefined {
+  const value = jsonObject(bytes)
+  if (bigintText(value.pos, 'pos') !== held.pos) return undefined
+  const envelope = parsed(value.envelope, 'envelope', text => uint8ArrayFromString(text, 'base64'))
+  if (envelope.byteLength > MAX_SIGNED_OFFER_BYTES) throw new RecordInvalidError('envelope too large')
+  return { envelope }
+}
+
 /** The offer inside a stored envelope; throws RecordInvalidError when it is not the slot's */
 export function storedOffer (slot: Slot, envelope: Uint8Array): Offer {
   let offer: Offer

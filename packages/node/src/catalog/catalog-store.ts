@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Logger, PeerId } from '@libp2p/interface'
+import type { Offer } from '@peershare/protocol'
 import type { Datastore, Key } from 'interface-datastore'
 import type { Quarantine } from '../records/index.js'
 import { type CatalogLimits, CatalogIndex, type Slot } from './catalog-index.js'
@@ -21,11 +22,13 @@ import {
   OFFERS_PREFIX,
   decodeFloor,
   decodeMeta,
+  decodeHeldRecord,
   decodeOfferRecord,
   encodeFloor,
   encodeMeta,
   encodeOfferRecord,
   floorKey,
+  heldSlot,
   offerKey,
   storedOffer
 } from './catalog-records.js'
@@ -267,18 +270,27 @@ export class CatalogStore implements CatalogView, CatalogLog {
     }
   }
 
-  /** An entry from a record met while listing the datastore, if it is the version held and live */
+  /**
+   * An entry from a record met while listing the datastore, if it is the version held
+   * and live. Read once: the key names a slot the index holds only if it passed the
+   * checks at load, so only the value is decoded here (and its envelope checked
+   * against the slot, as any read is).
+   */
   private async readRecord (key: Key, bytes: Uint8Array): Promise<CatalogEntry | undefined> {
-    let record: ReturnType<typeof decodeOfferRecord>
+    const held = heldSlot(this.index, key)
+    if (held == null || held.removed) return undefined
+    let envelope: Uint8Array
+    let offer: Offer
     try {
-      record = decodeOfferRecord(key, bytes)
-    } catch {
-      // set aside at open or on the next read by slot; a listing skips it
+      const record = decodeHeldRecord(held, bytes)
+      if (record == null) return undefined
+      envelope = record.envelope
+      offer = storedOffer(held, envelope)
+    } catch (err: any) {
+      await this.setAside(held, err.message)
       return undefined
     }
-    const held = this.index.get(record.slot.author, record.slot.contentId)
-    if (held == null || held.pos !== record.slot.pos || held.removed) return undefined
-    return this.read(held)
+    return { signed: { offer, envelope }, receivedAt: held.receivedAt, own: held.own }
   }
 
   /** A record that does not decode: quarantined, forgotten, reported as removed */
