@@ -59,6 +59,8 @@ export interface TransferProgress {
   sourceStats: SourceTotals[]
   /** chunk bytes received since this process started the download (including any discarded) */
   bytesReceived: number
+  /** the same bytes as they crossed the wire: fewer when sources sent chunks compressed */
+  wireBytesReceived?: number
   /** sources banned from this download for sending data that failed verification */
   banned: string[]
   error?: { code: string, message: string }
