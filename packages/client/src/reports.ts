@@ -19,7 +19,12 @@ export interface NodeStatus {
   files: number
   /** bytes of file content this node serves (its blobs and downloaded files) */
   storageBytes: number
-  exchange: { sessions: number, unsentBytes: number }
+  exchange: {
+    sessions: number
+    unsentBytes: number
+    /** chunk bytes served since start: their content, what went on the wire, and how many chunks went compressed */
+    wire?: { contentBytes: number, wireBytes: number, compressedChunks: number }
+  }
 }
 
 /** `stalled`: running, but no source is delivering; `stallReason` says why */
