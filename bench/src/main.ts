@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the scenarios chosen with --scenario, in order (see options.ts):
  * cli (scenario-cli.ts), single (scenario-single.ts), swarm (scenario-swarm.ts),
- * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) search (scenario-search.ts) and discovery (scenario-discovery.ts). Every figure is measured on 127.0.0.1 with worker
+ * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) search (scenario-search.ts), discovery (scenario-discovery.ts) and compress (scenario-compress.ts). Every figure is measured on 127.0.0.1 with worker
  * processes; benchmarks print figures and never assert timing.
  */
 import { rmSync } from 'node:fs'
@@ -18,6 +18,7 @@ import { runSingle } from './scenario-single.js'
 import { runSwarm } from './scenario-swarm.js'
 import { runDiscovery } from './scenario-discovery.js'
 import { runSearch } from './scenario-search.js'
+import { runCompress } from './scenario-compress.js'
 
 const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   cli: runCli,
@@ -27,7 +28,8 @@ const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   helia: runHelia,
   attack: runAttack,
   search: runSearch,
-  discovery: runDiscovery
+  discovery: runDiscovery,
+  compress: runCompress
 }
 
 async function main (): Promise<void> {

@@ -8,7 +8,7 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery'] as const
+export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -24,6 +24,8 @@ const USAGE = `usage: npm run bench -- [options]
                              heap, p50/p95 of 4 query kinds (target p95 <= 50 ms)
                      discovery  N nodes (--nodes): announcement reach, remote search,
                              a late joiner catching up --catch-up-offers offers
+                     compress  a text (log) file and a random one over a link of
+                             --source-rate, compression on and off: time, wire bytes
   --runs N         runs per measurement (default 2; swarm runs once)
   --dir PATH       where temporary files go (default bench/.data)
   --node-init JSON extra PeershareNode.create() settings for the peershare nodes of
@@ -47,6 +49,8 @@ const USAGE = `usage: npm run bench -- [options]
   --search-offers N  cached offers to index (default 100000)
  discovery:
   --catch-up-offers N  offers a late joiner catches up (default 10000)
+ compress:
+  --compress-size S  size of each file (default 32MiB); the link is --source-rate
  helia:
   --helia-size S   file size (default 128MiB)
   --helia-timeout SEC  limit for one Helia fetch, reported as "timed out" (default 180)`
@@ -69,6 +73,7 @@ export interface Options {
   heliaTimeoutMs: number
   searchOffers: number
   catchUpOffers: number
+  compressSize: number
 }
 
 export function parseOptions (argv: string[]): Options {
@@ -94,6 +99,7 @@ export function parseOptions (argv: string[]): Options {
       'helia-timeout': { type: 'string', default: '180' },
       'search-offers': { type: 'string', default: '100000' },
       'catch-up-offers': { type: 'string', default: '10000' },
+      'compress-size': { type: 'string', default: '32MiB' },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -141,7 +147,8 @@ export function parseOptions (argv: string[]): Options {
     heliaSize: parseSize(values['helia-size']),
     heliaTimeoutMs: heliaTimeout * 1000,
     searchOffers: positiveInt('--search-offers', values['search-offers']),
-    catchUpOffers: positiveInt('--catch-up-offers', values['catch-up-offers'])
+    catchUpOffers: positiveInt('--catch-up-offers', values['catch-up-offers']),
+    compressSize: parseSize(values['compress-size'])
   }
 }
 

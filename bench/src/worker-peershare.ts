@@ -39,7 +39,8 @@ runWorker(async ([role, repo, file]) => {
       const seconds = (now() - start) / 1000
       await phase.stop()
       const sourceStats = transfer.progress().sourceStats.map(({ peerId, bytes, chunks }) => ({ peerId, bytes, chunks }))
-      send({ type: 'done', seconds, bytes: record.size, sha256: record.sha256, peakRss: rss.stop(), sourceStats })
+      const wireBytes = transfer.progress().wireBytesReceived
+      send({ type: 'done', seconds, bytes: record.size, sha256: record.sha256, peakRss: rss.stop(), sourceStats, wireBytes })
     } else {
       throw new Error(`unknown peershare role '${role}'`)
     }

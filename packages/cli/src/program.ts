@@ -81,11 +81,12 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--upload-limit <rate>', 'most upload bandwidth, e.g. 8MiB (per second); also "limits" in <repo>/config.json', checkRate)
     .option('--upload-limit-per-peer <rate>', 'most upload bandwidth to any one peer', checkRate)
     .option('--download-limit <rate>', 'most download bandwidth, e.g. 20MiB', checkRate)
-    .action(async (opts: { listen?: string[], apiPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean, uploadLimit?: string, uploadLimitPerPeer?: string, downloadLimit?: string }, cmd: Command) => {
+    .option('--no-compression', 'send and ask for chunks uncompressed (default: compressed on the wire when both sides support it and it pays; also "exchange": {"compression": false} in <repo>/config.json)')
+    .action(async (opts: { listen?: string[], apiPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean, compression: boolean, uploadLimit?: string, uploadLimitPerPeer?: string, downloadLimit?: string }, cmd: Command) => {
       const { repo, json } = globals(cmd)
       const given = Object.entries({ upload: opts.uploadLimit, uploadPerPeer: opts.uploadLimitPerPeer, download: opts.downloadLimit }).filter(([, v]) => v != null)
       const limits = given.length === 0 ? undefined : Object.fromEntries(given)
-      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns === false ? false : undefined, limits }, {
+      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns === false ? false : undefined, limits, ...(opts.compression === false ? { compression: false } : {}) }, {
         print: deps.print,
         findRunning: deps.findRunning,
         start: deps.startDaemon,

@@ -113,6 +113,15 @@ describe('program', () => {
     assert.equal(JSON.parse(h.stdout[0]).peerId, PEER_ID)
   })
 
+  it('passes --no-compression to the daemon as exchange.compression false, and nothing without it', async () => {
+    const h = harness()
+    assert.equal(await run(['daemon', '--repo', '/r', '--no-compression', '--json'], h.deps), 0)
+    assert.deepEqual(h.started[0].exchange, { compression: false })
+    const plain = harness()
+    assert.equal(await run(['daemon', '--repo', '/r', '--json'], plain.deps), 0)
+    assert.equal(plain.started[0].exchange, undefined)
+  })
+
   it('passes share and get options through', async () => {
     const h = harness()
     assert.equal(await run(['share', 'a.txt', '--tag', 'x', '--tag', 'y', '--description', 'd'], h.deps), 1, 'a.txt does not exist')

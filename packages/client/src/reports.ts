@@ -19,7 +19,12 @@ export interface NodeStatus {
   files: number
   /** bytes of file content this node serves (its blobs and downloaded files) */
   storageBytes: number
-  exchange: { sessions: number, unsentBytes: number }
+  exchange: {
+    sessions: number
+    unsentBytes: number
+    /** chunk bytes served since start: their content, what went on the wire, and how many chunks went compressed */
+    wire?: { contentBytes: number, wireBytes: number, compressedChunks: number }
+  }
 }
 
 /** `stalled`: running, but no source is delivering; `stallReason` says why */
@@ -59,6 +64,8 @@ export interface TransferProgress {
   sourceStats: SourceTotals[]
   /** chunk bytes received since this process started the download (including any discarded) */
   bytesReceived: number
+  /** the same bytes as they crossed the wire: fewer when sources sent chunks compressed */
+  wireBytesReceived?: number
   /** sources banned from this download for sending data that failed verification */
   banned: string[]
   error?: { code: string, message: string }

@@ -42,6 +42,8 @@ export interface ExchangeLimits {
   requestTimeout: number
   /** Bytes buffered from one stream before we stop reading it (backpressure) */
   readHighWaterMark: number
+  /** Compress chunks on the wire (zstd or gzip) when both sides accept it and it pays */
+  compression: boolean
 }
 
 export interface NodeConfig {
@@ -139,7 +141,8 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     maxQueuedChunks: MAX_OUTSTANDING_CHUNKS,
     sessionIdleTimeout: 60_000,
     requestTimeout: 30_000,
-    readHighWaterMark: 4 * 1024 * 1024
+    readHighWaterMark: 4 * 1024 * 1024,
+    compression: true
   }),
   muxer: Object.freeze({
     streamWindowBytes: 16 * 1024 * 1024,
@@ -271,7 +274,9 @@ function validateConfig (config: NodeConfig): NodeConfig {
   }
   if (typeof config.remoteSearch.preferUnpulled !== 'boolean') fail('remoteSearch.preferUnpulled must be true or false')
   if (config.catalogSync.pageEntries > MAX_CATALOG_PAGE_ENTRIES) fail(`catalogSync.pageEntries above the protocol limit ${MAX_CATALOG_PAGE_ENTRIES}`)
-  for (const [name, value] of Object.entries({ ...config.transfer, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...config.exchange })) {
+  const { compression, ...exchangeNumbers } = config.exchange
+  if (typeof compression !== 'boolean') fail('exchange.compression must be true or false')
+  for (const [name, value] of Object.entries({ ...config.transfer, dialTimeout: config.dialTimeout, lookupTimeout: config.lookupTimeout, ...exchangeNumbers })) {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)
   }
   return config

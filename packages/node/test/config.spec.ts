@@ -24,6 +24,11 @@ describe('config', () => {
     assert.ok(DEFAULTS.muxer.maxReadBufferBytes > DEFAULTS.muxer.streamWindowBytes)
   })
 
+  it('takes exchange.compression as true or false only', () => {
+    assert.equal(resolveConfig({ repo: '/r', exchange: { compression: false } }).exchange.compression, false)
+    assert.throws(() => resolveConfig({ repo: '/r', exchange: { compression: 'no' as unknown as boolean } }), { name: 'ConfigError' })
+  })
+
   it('refuses a LAN DHT on the public DHT\'s protocol', () => {
     assert.throws(() => resolveConfig({ repo: '/r', lanDhtProtocol: DEFAULTS.dhtProtocol }), { name: 'ConfigError' })
   })

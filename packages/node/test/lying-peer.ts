@@ -1,7 +1,8 @@
 /**
  * A real libp2p peer that speaks /peershare/exchange/1.0.0 but lies, for tests:
  * it offers a genuine file's manifest and then corrupts one chunk, or offers a
- * manifest that does not match the id asked for. Built from the real codecs and
+ * manifest that does not match the id asked for, or sends compressed chunks that
+ * inflate past their length, do not inflate at all, or were never agreed. Built from the real codecs and
  * framing, so the downloader sees exactly what a malicious peer could send.
  */
 import { noise } from '@chainsafe/libp2p-noise'
@@ -17,6 +18,7 @@ import {
   parseFileId,
   type Manifest
 } from '@peershare/protocol'
+import { zstdCompressSync } from 'node:zlib'
 import { createLibp2p } from 'libp2p'
 import { FramedStream } from '../src/exchange/framed-stream.js'
 import type { StoredFile } from '../src/store/file-store.js'
@@ -25,6 +27,8 @@ export type Lie =
   | { kind: 'corrupt-chunk', index: number }
   | { kind: 'corrupt-all' }
   | { kind: 'wrong-manifest' }
+  /** every chunk compressed, but: with 1 KiB more than the chunk inside, as garbage, or without zstd in the Offer */
+  | { kind: 'compress', how: 'bomb' | 'garbage' | 'unagreed' }
 
 export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], lie: Lie): Promise<Libp2p> {
   const node = await createLibp2p({
@@ -37,7 +41,8 @@ export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], li
     const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: 1 << 22 })
     await framed.read() // Want
     const manifestBytes = lie.kind === 'wrong-manifest' ? encodeManifest(tamper(file.manifest)) : file.manifestBytes
-    await framed.write(encodeMessage({ type: 'offer', fileId: parseFileId(file.record.fileId), manifest: manifestBytes, metadata: file.record.metadata }))
+    const encoding = lie.kind === 'compress' && lie.how !== 'unagreed' ? 'zstd' as const : undefined
+    await framed.write(encodeMessage({ type: 'offer', fileId: parseFileId(file.record.fileId), manifest: manifestBytes, metadata: file.record.metadata, encoding }))
     while (true) {
       const frame = await framed.read().catch(() => null)
       if (frame == null) return
@@ -46,7 +51,9 @@ export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], li
       for (const index of msg.chunks) {
         const data = Uint8Array.from(chunks[index])
         if ((lie.kind === 'corrupt-chunk' && index === lie.index) || lie.kind === 'corrupt-all') data[0] ^= 0xff
-        await framed.write(encodeMessage({ type: 'chunk', index, hash: file.manifest.chunkHashes[index], data }))
+        const compressed = lie.kind === 'compress'
+        const sent = lie.kind === 'compress' ? compressLie(lie.how, data) : data
+        await framed.write(encodeMessage({ type: 'chunk', index, hash: file.manifest.chunkHashes[index], data: sent, compressed }))
       }
     }
   })
@@ -59,4 +66,10 @@ function tamper (manifest: Manifest): Manifest {
   const sha256 = Uint8Array.from(manifest.sha256)
   sha256[0] ^= 0xff
   return { ...manifest, sha256 }
+}
+
+function compressLie (how: 'bomb' | 'garbage' | 'unagreed', data: Uint8Array): Uint8Array {
+  if (how === 'garbage') return zstdCompressSync(data).subarray(0, 40).map(b => b ^ 0x5a)
+  // a bomb: the chunk and then more, all in valid zstd
+  return zstdCompressSync(how === 'bomb' ? Buffer.concat([data, new Uint8Array(1024)]) : data)
 }

@@ -15,18 +15,21 @@ const CHUNK_TAG = 0x22
 const INDEX_TAG = 0x08
 const HASH_TAG = 0x12
 const DATA_TAG = 0x1a
+/** Chunk field 4 (compressed) set: written after the data, as the generic encoder does */
+const COMPRESSED_TRAILER = Uint8Array.of(0x20, 0x01)
 
 /**
  * The message as parts: a small header, then the chunk data itself (not copied). The
  * bytes are exactly what the generic encoder writes (index 0 and empty data left out),
  * so the generic decoder, which accepts only that encoding, reads them too.
  */
-export function encodeChunkFrame (index: number, hash: Uint8Array, data: Uint8Array): Uint8Array[] {
+export function encodeChunkFrame (index: number, hash: Uint8Array, data: Uint8Array, compressed = false): Uint8Array[] {
   const inner: number[] = index === 0 ? [] : [INDEX_TAG, ...varint(index)]
   if (hash.byteLength > 0) inner.push(HASH_TAG, ...varint(hash.byteLength), ...hash)
   const dataHeader = data.byteLength === 0 ? [] : [DATA_TAG, ...varint(data.byteLength)]
-  const innerLength = inner.length + dataHeader.length + data.byteLength
-  return [Uint8Array.from([CHUNK_TAG, ...varint(innerLength), ...inner, ...dataHeader]), data]
+  const trailer = compressed ? [COMPRESSED_TRAILER] : []
+  const innerLength = inner.length + dataHeader.length + data.byteLength + (compressed ? COMPRESSED_TRAILER.byteLength : 0)
+  return [Uint8Array.from([CHUNK_TAG, ...varint(innerLength), ...inner, ...dataHeader]), data, ...trailer]
 }
 
 /** True when a received message is a Chunk (the only message that starts with this tag) */
@@ -39,7 +42,7 @@ export function isChunkFrame (frame: Uint8ArrayList): boolean {
  * frame; undefined when the frame is laid out otherwise (the caller then falls back
  * to the generic decoder). Throws InvalidMessageError on values out of range.
  */
-export function decodeChunkFrame (frame: Uint8ArrayList): { index: number, hash: Uint8Array, data: Uint8ArrayList } | undefined {
+export function decodeChunkFrame (frame: Uint8ArrayList): { index: number, hash: Uint8Array, data: Uint8ArrayList, compressed: boolean } | undefined {
   const reader = new Reader(frame)
   if (reader.byte() !== CHUNK_TAG) return undefined
   const innerLength = reader.varint()
@@ -59,16 +62,23 @@ export function decodeChunkFrame (frame: Uint8ArrayList): { index: number, hash:
     tag = reader.byte()
   }
   let data = new Uint8ArrayList()
+  let compressed = false
   if (tag === DATA_TAG) {
     const length = reader.varint()
-    if (reader.pos + length !== frame.byteLength) return undefined
+    const end = reader.pos + length
+    compressed = end + COMPRESSED_TRAILER.byteLength === frame.byteLength && trailerAt(frame, end)
+    if (end !== frame.byteLength && !compressed) return undefined
     if (length > MAX_CHUNK_SIZE) throw new InvalidMessageError(`Chunk data over ${MAX_CHUNK_SIZE} bytes`)
-    data = frame.sublist(reader.pos)
+    data = frame.sublist(reader.pos, end)
   } else if (tag !== -1) {
     return undefined
   }
   if (index >= MAX_CHUNKS) throw new InvalidMessageError(`Chunk index ${index} out of range`)
-  return { index, hash, data }
+  return { index, hash, data, compressed }
+}
+
+function trailerAt (frame: Uint8ArrayList, at: number): boolean {
+  return frame.get(at) === COMPRESSED_TRAILER[0] && frame.get(at + 1) === COMPRESSED_TRAILER[1]
 }
 
 class Reader {

@@ -24,6 +24,8 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import { equals } from 'uint8arrays/equals'
 
 export type Priority = 'low' | 'normal' | 'high'
+/** How compressed chunk data is encoded on the wire (stored data never is) */
+export type ChunkEncoding = 'zstd' | 'gzip'
 export type FailureCode = 'unknown' | 'not-found' | 'bad-request' | 'busy' | 'internal'
 
 /** Descriptive metadata: unverified, but bounded and with a sanitised name */
@@ -37,17 +39,20 @@ export interface FileMetadata {
 }
 
 export type Message =
-  | { type: 'want', fileId?: FileId, sha256?: Uint8Array }
-  | { type: 'offer', fileId: FileId, manifest: Uint8Array, metadata: FileMetadata, have?: Uint8Array }
+  | { type: 'want', fileId?: FileId, sha256?: Uint8Array, accept?: ChunkEncoding[] }
+  | { type: 'offer', fileId: FileId, manifest: Uint8Array, metadata: FileMetadata, have?: Uint8Array, encoding?: ChunkEncoding }
   | { type: 'have', chunks: number[] }
   | { type: 'request', chunks: number[], priority: Priority }
-  | { type: 'chunk', index: number, hash: Uint8Array, data: Uint8Array }
+  | { type: 'chunk', index: number, hash: Uint8Array, data: Uint8Array, compressed?: boolean }
   | { type: 'cancel', chunks: number[] }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'complete' }
   | { type: 'failure', code: FailureCode, message: string }
 
+/** Wire numbers of the encodings (Want.accept is a bit set of 1 << number) */
+const ENCODING_TO_PB: Record<ChunkEncoding, number> = { zstd: 1, gzip: 2 }
+const ENCODING_FROM_PB: Record<number, ChunkEncoding> = { 1: 'zstd', 2: 'gzip' }
 const PRIORITY_TO_PB: Record<Priority, PbPriority> = { low: PbPriority.LOW, normal: PbPriority.NORMAL, high: PbPriority.HIGH }
 const PRIORITY_FROM_PB: Record<PbPriority, Priority> = { LOW: 'low', NORMAL: 'normal', HIGH: 'high' }
 const CODE_TO_PB: Record<FailureCode, Failure.Code> = {
@@ -72,18 +77,19 @@ export function encodeMessage (msg: Message): Uint8Array {
 function toPb (msg: Message): Partial<Pb> {
   const bytes = (b: Uint8Array | undefined): Uint8Array<ArrayBuffer> => (b ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>
   switch (msg.type) {
-    case 'want': return { want: { fileId: bytes(msg.fileId?.bytes), sha256: bytes(msg.sha256) } }
+    case 'want': return { want: { fileId: bytes(msg.fileId?.bytes), sha256: bytes(msg.sha256), accept: encodeAccept(msg.accept) } }
     case 'offer': return {
       offer: {
         fileId: bytes(msg.fileId.bytes),
         manifest: bytes(msg.manifest),
         metadata: { ...msg.metadata, created: BigInt(Math.max(0, Math.floor(msg.metadata.created))) },
-        have: bytes(msg.have)
+        have: bytes(msg.have),
+        encoding: msg.encoding == null ? 0 : ENCODING_TO_PB[msg.encoding]
       }
     }
     case 'have': return { have: { chunks: msg.chunks } }
     case 'request': return { request: { chunks: msg.chunks, priority: PRIORITY_TO_PB[msg.priority] } }
-    case 'chunk': return { chunk: { index: msg.index, hash: bytes(msg.hash), data: bytes(msg.data) } }
+    case 'chunk': return { chunk: { index: msg.index, hash: bytes(msg.hash), data: bytes(msg.data), compressed: msg.compressed === true } }
     case 'cancel': return { cancel: { chunks: msg.chunks } }
     case 'pause': return { pause: {} }
     case 'resume': return { resume: {} }
@@ -146,11 +152,11 @@ function fromPb (pb: Pb): Message {
     return { type: 'request', chunks: checkIndices(pb.request.chunks), priority: PRIORITY_FROM_PB[pb.request.priority] ?? 'normal' }
   }
   if (pb.chunk != null) {
-    const { index, hash, data } = pb.chunk
+    const { index, hash, data, compressed } = pb.chunk
     checkIndex(index)
     if (hash.byteLength !== 0 && hash.byteLength !== SHA256_LENGTH) throw new InvalidMessageError('Chunk hash is not 32 bytes')
     if (data.byteLength > MAX_CHUNK_SIZE) throw new InvalidMessageError(`Chunk data over ${MAX_CHUNK_SIZE} bytes`)
-    return { type: 'chunk', index, hash, data }
+    return compressed ? { type: 'chunk', index, hash, data, compressed } : { type: 'chunk', index, hash, data }
   }
   if (pb.cancel != null) return { type: 'cancel', chunks: checkIndices(pb.cancel.chunks) }
   if (pb.have != null) return { type: 'have', chunks: checkIndices(pb.have.chunks) }
@@ -170,7 +176,18 @@ function decodeWant (want: NonNullable<Pb['want']>): Message {
   const hasHash = want.sha256.byteLength > 0
   if (hasId === hasHash) throw new InvalidMessageError('Want names a file by exactly one of file id or sha256')
   if (hasHash && want.sha256.byteLength !== SHA256_LENGTH) throw new InvalidMessageError('Want sha256 is not 32 bytes')
-  return hasId ? { type: 'want', fileId: wrapFileId(want.fileId) } : { type: 'want', sha256: want.sha256 }
+  const named: Message = hasId ? { type: 'want', fileId: wrapFileId(want.fileId) } : { type: 'want', sha256: want.sha256 }
+  const accept = decodeAccept(want.accept)
+  return accept.length > 0 ? { ...named, accept } : named
+}
+
+/** Bits we do not know are encodings of newer peers: ignored, not an error */
+function decodeAccept (bits: number): ChunkEncoding[] {
+  return Object.entries(ENCODING_FROM_PB).filter(([n]) => (bits & (1 << Number(n))) !== 0).map(([, e]) => e)
+}
+
+function encodeAccept (accept: ChunkEncoding[] | undefined): number {
+  return (accept ?? []).reduce((bits, e) => bits | (1 << ENCODING_TO_PB[e]), 0)
 }
 
 function decodeOffer (offer: NonNullable<Pb['offer']>): Message {
@@ -178,7 +195,12 @@ function decodeOffer (offer: NonNullable<Pb['offer']>): Message {
     throw new InvalidMessageError('Offer manifest is empty or too large')
   }
   if (offer.have.byteLength > Math.ceil(MAX_CHUNKS / 8)) throw new InvalidMessageError('Offer bitfield too large')
-  const msg: Message = { type: 'offer', fileId: wrapFileId(offer.fileId), manifest: offer.manifest, metadata: decodeMetadata(offer.metadata) }
+  let msg: Message = { type: 'offer', fileId: wrapFileId(offer.fileId), manifest: offer.manifest, metadata: decodeMetadata(offer.metadata) }
+  if (offer.encoding !== 0) {
+    const encoding = ENCODING_FROM_PB[offer.encoding]
+    if (encoding == null) throw new InvalidMessageError(`Offer names unknown encoding ${offer.encoding}`)
+    msg = { ...msg, encoding }
+  }
   return offer.have.byteLength > 0 ? { ...msg, have: offer.have } : msg
 }
 

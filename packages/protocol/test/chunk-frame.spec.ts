@@ -33,8 +33,26 @@ describe('chunk frames (zero-copy chunk messages)', () => {
         assert.deepEqual(decoded.data.subarray(), data)
         const generic = decodeMessage(bytes)
         assert.deepEqual(generic, { type: 'chunk', index, hash, data })
+        assert.equal(decoded.compressed, false)
       }
     ), { numRuns: 300 })
+  })
+
+  it('carries the compressed flag after the data, as the generic encoder writes it', () => {
+    fc.assert(fc.property(
+      fc.nat(MAX_CHUNKS - 1),
+      fc.uint8Array({ minLength: 1, maxLength: 2000 }),
+      fc.array(fc.nat(), { maxLength: 6 }),
+      (index, data, cuts) => {
+        const hash = new Uint8Array(32).fill(3)
+        const bytes = new Uint8ArrayList(...encodeChunkFrame(index, hash, data, true)).subarray()
+        assert.deepEqual(bytes, encodeMessage({ type: 'chunk', index, hash, data, compressed: true }))
+        const decoded = decodeChunkFrame(pieces(bytes, cuts))
+        assert.equal(decoded?.compressed, true)
+        assert.deepEqual(decoded.data.subarray(), data)
+        assert.equal(decodeChunkFrame(new Uint8ArrayList(...encodeChunkFrame(index, hash, data)))?.compressed, false)
+      }
+    ), { numRuns: 200 })
   })
 
   it('leaves other layouts to the generic decoder and rejects values out of range', () => {

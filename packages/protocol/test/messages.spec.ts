@@ -81,7 +81,8 @@ function offerPb (md: Partial<typeof metadata> = {}): Pb {
       fileId: fileId.bytes as Bytes,
       manifest: manifestBytes as Bytes,
       metadata: { ...metadata, ...md, created: BigInt(md.created ?? metadata.created) },
-      have: new Uint8Array(0) as Bytes
+      have: new Uint8Array(0) as Bytes,
+      encoding: 0
     }
   }
 }
@@ -161,6 +162,34 @@ describe('exchange messages', () => {
     })
   })
 
+  describe('compression negotiation', () => {
+    it('round trips the encodings a Want accepts and the one an Offer names', () => {
+      const want = decodeMessage(encodeMessage({ type: 'want', fileId, accept: ['zstd', 'gzip'] }))
+      assert.deepEqual(want.type === 'want' && want.accept, ['zstd', 'gzip'])
+      const offer = decodeMessage(encodeMessage({ type: 'offer', fileId, manifest: manifestBytes, metadata, encoding: 'gzip' }))
+      assert.equal(offer.type === 'offer' && offer.encoding, 'gzip')
+      const chunk = decodeMessage(encodeMessage({ type: 'chunk', index: 2, hash: new Uint8Array(0), data: Uint8Array.of(1), compressed: true }))
+      assert.equal(chunk.type === 'chunk' && chunk.compressed, true)
+    })
+
+    it('writes the messages of peers without compression byte for byte when nothing is negotiated', () => {
+      const old = ExchangeMessage.encode({ want: { fileId: fileId.bytes as Bytes, sha256: new Uint8Array(0) as Bytes, accept: 0 } })
+      assert.deepEqual(encodeMessage({ type: 'want', fileId }), old)
+      assert.deepEqual(encodeMessage({ type: 'want', fileId, accept: [] }), old)
+      const want = decodeMessage(old)
+      assert.equal(want.type === 'want' && want.accept, undefined)
+      const offer = decodeMessage(ExchangeMessage.encode(offerPb()))
+      assert.equal(offer.type === 'offer' && offer.encoding, undefined)
+    })
+
+    it('ignores encodings it does not know in a Want, refuses an Offer naming one', () => {
+      const want = decodeMessage(ExchangeMessage.encode({ want: { fileId: fileId.bytes as Bytes, sha256: new Uint8Array(0) as Bytes, accept: (1 << 1) | (1 << 9) } }))
+      assert.deepEqual(want.type === 'want' && want.accept, ['zstd'])
+      const offer = offerPb()
+      assert.throws(() => decodeMessage(ExchangeMessage.encode({ offer: { ...offer.offer!, encoding: 7 } })), INVALID)
+    })
+  })
+
   describe('rejects', () => {
     it('an empty message', () => {
       assert.throws(() => decodeMessage(new Uint8Array(0)), INVALID)
@@ -177,9 +206,9 @@ describe('exchange messages', () => {
     it('a message with two fields set', () => {
       const pairs: Pb[] = [
         { pause: {}, resume: {} },
-        { want: { fileId: fileId.bytes as Bytes, sha256: new Uint8Array(0) }, complete: {} },
+        { want: { fileId: fileId.bytes as Bytes, sha256: new Uint8Array(0), accept: 0 }, complete: {} },
         { request: { chunks: [1], priority: PbPriority.NORMAL }, cancel: { chunks: [1] } },
-        { chunk: { index: 0, hash: new Uint8Array(0), data: Uint8Array.of(1) }, failure: { code: Failure.Code.BUSY, message: 'x' } },
+        { chunk: { index: 0, hash: new Uint8Array(0), data: Uint8Array.of(1), compressed: false }, failure: { code: Failure.Code.BUSY, message: 'x' } },
         { ...offerPb(), pause: {} }
       ]
       for (const pb of pairs) assert.throws(() => decodeMessage(ExchangeMessage.encode(pb)), INVALID, Object.keys(pb).join('+'))
@@ -276,7 +305,7 @@ describe('exchange messages', () => {
         { fileId: fileId.bytes.subarray(1), sha256: empty }
       ]
       for (const want of wants) {
-        assert.throws(() => decodeMessage(ExchangeMessage.encode({ want: want as { fileId: Bytes, sha256: Bytes } })), INVALID)
+        assert.throws(() => decodeMessage(ExchangeMessage.encode({ want: { accept: 0, ...want } as { fileId: Bytes, sha256: Bytes, accept: number } })), INVALID)
       }
       assert.throws(() => decodeMessage(encodeMessage({ type: 'want', fileId, sha256: fileHash })), INVALID)
       assert.throws(() => decodeMessage(encodeMessage({ type: 'want' })), INVALID)

@@ -17,6 +17,8 @@ export interface DaemonCommandOptions {
   mdns?: boolean
   /** bandwidth limits as text with units (e.g. 8MiB); absent ones come from the config file */
   limits?: { upload?: string, uploadPerPeer?: string, download?: string }
+  /** false to send and ask for chunks uncompressed (`--no-compression`); absent: the config file's, or on */
+  compression?: boolean
   json?: boolean
 }
 
@@ -55,7 +57,8 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
     bootstrap: options.bootstrap,
     dhtMode: options.dhtMode,
     mdns: options.mdns,
-    ...(options.limits == null ? {} : { limits: options.limits })
+    ...(options.limits == null ? {} : { limits: options.limits }),
+    ...(options.compression === false ? { exchange: { compression: false } } : {})
   })
   try {
     const downloads = node.downloads.map(t => ({ fileId: t.fileId, name: t.name, output: t.output, state: t.state, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal }))

@@ -28,7 +28,7 @@ export interface WorkerHost {
   /** waits for the download rate limit to allow `bytes` */
   takeDownload(bytes: number, signal: AbortSignal): Promise<void>
   /** a verified chunk: write it (resolves when the caller may go on, not necessarily when written) */
-  accept(peer: string, index: number, data: ChunkData): Promise<void>
+  accept(peer: string, index: number, data: ChunkData, wireBytes?: number): Promise<void>
   /** another source fetched these chunks first: stop fetching them elsewhere */
   cancelElsewhere(peers: string[], index: number): void
   /** records a bad chunk from `peer`; true when the peer is now banned */
@@ -41,6 +41,8 @@ export interface SourceStats {
   bytes: number
   rate: number
   inFlight: number
+  /** chunk bytes received on the wire (less than `bytes` when chunks came compressed) */
+  wireBytes: number
 }
 
 export class SourceWorker {
@@ -58,7 +60,7 @@ export class SourceWorker {
   }
 
   stats (): SourceStats {
-    return { peerId: this.peer, chunks: this.chunks, bytes: this.bytes, rate: this.meter.rate, inFlight: this.requestedAt.size }
+    return { peerId: this.peer, chunks: this.chunks, bytes: this.bytes, rate: this.meter.rate, inFlight: this.requestedAt.size, wireBytes: this.session.wire.wireBytes }
   }
 
   /** Fetches until the download is done or stopped; throws if the source fails or is banned */
@@ -74,7 +76,8 @@ export class SourceWorker {
           for (const index of event.chunks) picker.sourceHas(this.peer, index)
           continue
         }
-        await this.onChunk(event.index, event.data)
+        if (event.type === 'bad-chunk') this.onBadChunk(event.index)
+        else await this.onChunk(event.index, event.data, event.wireBytes)
       }
       await this.session.complete()
     } catch (err: any) {
@@ -138,7 +141,18 @@ export class SourceWorker {
     }
   }
 
-  private async onChunk (index: number, data: ChunkData): Promise<void> {
+  /** A compressed chunk that did not inflate to its length, or compression never agreed: as bad as a wrong chunk */
+  private onBadChunk (index: number): void {
+    if (!this.requestedAt.delete(index) && this.cancelled.delete(index)) return
+    this.blame(index)
+  }
+
+  private blame (index: number): void {
+    this.host.picker.release(this.peer, index)
+    if (this.host.strike(this.peer)) throw new PeerMisbehavedError(`Peer ${this.peer} sent chunks that fail verification and is banned for this file`)
+  }
+
+  private async onChunk (index: number, data: ChunkData, wireBytes: number): Promise<void> {
     const { picker, manifest } = this.host
     const requested = this.requestedAt.get(index)
     if (requested === undefined) {
@@ -149,8 +163,7 @@ export class SourceWorker {
     }
     this.requestedAt.delete(index)
     if (!chunkMatches(manifest, index, data)) {
-      picker.release(this.peer, index)
-      if (this.host.strike(this.peer)) throw new PeerMisbehavedError(`Peer ${this.peer} sent chunks that fail verification and is banned for this file`)
+      this.blame(index)
       return
     }
     this.meter.add(data.byteLength)
@@ -159,6 +172,6 @@ export class SourceWorker {
     if (this.host.isDone()) return
     const others = picker.completed(this.peer, index)
     this.host.cancelElsewhere(others, index)
-    await this.host.accept(this.peer, index, data)
+    await this.host.accept(this.peer, index, data, wireBytes)
   }
 }

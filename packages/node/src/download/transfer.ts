@@ -65,6 +65,7 @@ export class Transfer implements PoolHost {
   private controller = new AbortController()
   private finished = Promise.withResolvers<FileRecord>()
   private bytesReceived = 0
+  private wireBytesReceived = 0
   private error: TransferProgress['error']
   /** a local failure (disk full, I/O error, output exists) that ends the download whatever the sources do */
   private fatal: Error | undefined
@@ -139,6 +140,7 @@ export class Transfer implements PoolHost {
       sources: this.sources.active,
       sourceStats: this.sourceTotals(),
       bytesReceived: this.bytesReceived,
+      wireBytesReceived: this.wireBytesReceived,
       banned: this.sources.bannedPeers,
       ...(this.error != null ? { error: this.error } : {})
     }
@@ -276,9 +278,10 @@ export class Transfer implements PoolHost {
    * next chunk is decrypted and hashed), at most MAX_PENDING_WRITES at once; a chunk
    * counts as held, and is served and hashed, once its write completed.
    */
-  async accept (peer: string, index: number, data: ChunkData): Promise<void> {
+  async accept (peer: string, index: number, data: ChunkData, wireBytes = data.byteLength): Promise<void> {
     const content = this.loaded()
     this.bytesReceived += data.byteLength
+    this.wireBytesReceived += wireBytes
     const write = content.partial.write(index, data).then(
       () => { this.written(peer, index, data) },
       (err: Error) => {
@@ -396,6 +399,7 @@ export class Transfer implements PoolHost {
     await this.components.completed(record, content.manifestBytes)
     await this.components.transfers.delete(this.fileId)
     this.status = 'completed'
+    this.components.log('%s complete: %d chunk bytes received as %d on the wire', this.fileId, this.bytesReceived, this.wireBytesReceived)
     this.emit()
     this.finished.resolve(record)
     await this.halt()

@@ -13,6 +13,7 @@ import { FramedStream } from './framed-stream.js'
 import { SessionFailure, serveSession } from './serve-session.js'
 import { PeerNotReadingError, SendBudget, type SendStats } from './send-budget.js'
 import { SessionAdmission } from './session-admission.js'
+import { type CompressionStats, emptyStats } from './compression.js'
 
 export interface ExchangeServerComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle'>
@@ -27,6 +28,10 @@ export class ExchangeServer {
   private readonly sessions = new Map<AbortController, Stream>()
   private readonly budget: SendBudget
   private readonly admission: SessionAdmission
+  /** chunk bytes served by ended sessions: content, on the wire, chunks compressed */
+  private readonly wire = emptyStats()
+  /** the same, of sessions still running */
+  private readonly liveWire = new Set<CompressionStats>()
 
   constructor (components: ExchangeServerComponents) {
     this.components = components
@@ -51,8 +56,10 @@ export class ExchangeServer {
    * yet (reserved, or in the stream's write buffer): what a peer that stops reading
    * makes us hold, bounded by `maxUnsentPerSession`, `maxUnsentPerPeer`, `maxUnsentBytes`.
    */
-  stats (): { sessions: number } & SendStats {
-    return { sessions: this.sessions.size, ...this.budget.stats() }
+  stats (): { sessions: number, wire: CompressionStats } & SendStats {
+    const wire = { ...this.wire }
+    for (const live of this.liveWire) addStats(wire, live)
+    return { sessions: this.sessions.size, wire, ...this.budget.stats() }
   }
 
   private async onStream (stream: Stream, connection: Pick<Connection, 'remotePeer'>): Promise<void> {
@@ -71,9 +78,11 @@ export class ExchangeServer {
     const entry = admission.admitted
     const lease = this.budget.lease(peer.toString(), stream)
     this.sessions.set(controller, stream)
+    const wire = emptyStats()
+    this.liveWire.add(wire)
     let silent = false
     try {
-      await serveSession(this.components, { lease, entry }, framed, peer, controller.signal)
+      await serveSession(this.components, { lease, entry, wire }, framed, peer, controller.signal)
       await framed.close({ signal: AbortSignal.timeout(limits.requestTimeout) }).catch(() => framed.abort(new Error('close timed out')))
     } catch (err: any) {
       // an eviction aborts the session: tell the peer why rather than how it stopped
@@ -83,9 +92,16 @@ export class ExchangeServer {
       await this.fail(framed, cause)
     } finally {
       lease.release()
+      this.countWire(stream.id, wire)
       this.admission.end(entry, silent)
       this.sessions.delete(controller)
     }
+  }
+
+  private countWire (stream: string, wire: CompressionStats): void {
+    this.liveWire.delete(wire)
+    addStats(this.wire, wire)
+    if (wire.contentBytes > 0) this.components.log('exchange session %s sent %d bytes of chunks as %d on the wire (%d compressed)', stream, wire.contentBytes, wire.wireBytes, wire.compressedChunks)
   }
 
   /** Tells the peer why, if the stream still carries data, then closes it */
@@ -105,4 +121,10 @@ export class ExchangeServer {
       framed.abort(err)
     }
   }
+}
+
+function addStats (to: CompressionStats, from: CompressionStats): void {
+  to.contentBytes += from.contentBytes
+  to.wireBytes += from.wireBytes
+  to.compressedChunks += from.compressedChunks
 }

@@ -19,6 +19,8 @@ import {
   formatFileId,
   verifyManifest,
   type FileId,
+  type ChunkEncoding,
+  chunkLength,
   type FileMetadata,
   type FileRef,
   type Manifest,
@@ -30,17 +32,23 @@ import { equals } from 'uint8arrays/equals'
 import type { ExchangeLimits } from '../config.js'
 import { AbortedError, FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, RemoteFailureError, SourceBusyError } from '../errors.js'
 import { FramedStream } from './framed-stream.js'
+import { acceptedEncodings, decompressChunk } from './compression.js'
 import { withTimeout } from '../signals.js'
 
 export interface FetchSessionComponents {
   libp2p: Pick<Libp2p, 'dial'>
-  limits: Pick<ExchangeLimits, 'requestTimeout' | 'readHighWaterMark'>
+  limits: Pick<ExchangeLimits, 'requestTimeout' | 'readHighWaterMark' | 'compression'>
   dialTimeout: number
 }
 
-/** What a provider sends during a session: a chunk (its data as received pieces), or news that it has more chunks */
+/**
+ * What a provider sends during a session: a chunk (its data as received pieces, or
+ * inflated), a compressed chunk that does not inflate to its length or that we never
+ * accepted (`bad-chunk`: blamed like one that fails verification), or news that it has more chunks
+ */
 export type SessionEvent =
-  | { type: 'chunk', index: number, data: Uint8Array | Uint8ArrayList }
+  | { type: 'chunk', index: number, data: Uint8Array | Uint8ArrayList, wireBytes: number }
+  | { type: 'bad-chunk', index: number, reason: string }
   | { type: 'have', chunks: number[] }
 
 export class FetchSession {
@@ -54,23 +62,32 @@ export class FetchSession {
     /** the chunks the provider has (it grows with Have messages) */
     readonly have: Bitfield,
     private readonly framed: FramedStream,
-    private readonly requestTimeout: number
+    private readonly requestTimeout: number,
+    /** the encoding the provider said compressed chunks use; undefined: all raw */
+    readonly encoding: ChunkEncoding | undefined
   ) {}
+
+  /** Chunk data received: bytes on the wire, bytes of content, chunks that came compressed */
+  readonly wire = { wireBytes: 0, contentBytes: 0, compressedChunks: 0 }
 
   /** Dials `target`, asks for `ref`, and returns once the offered manifest is verified */
   static async open (components: FetchSessionComponents, target: PeerId | Multiaddr, ref: FileRef, signal?: AbortSignal): Promise<FetchSession> {
     const { framed, peer } = await dial(components, target, signal)
     try {
       const opts = { signal: withTimeout(components.limits.requestTimeout, signal) }
-      await framed.write(encodeMessage(ref.kind === 'file-id' ? { type: 'want', fileId: ref.fileId } : { type: 'want', sha256: ref.sha256 }), opts)
+      const accept = acceptedEncodings(components.limits.compression)
+      const named = ref.kind === 'file-id' ? { fileId: ref.fileId } : { sha256: ref.sha256 }
+      // with compression off the Want is the one peers without compression send
+      await framed.write(encodeMessage({ type: 'want', ...named, ...(accept.length > 0 ? { accept } : {}) }), opts)
       const reply = await readReply(framed, peer, opts.signal, signal)
       if (reply.type !== 'offer') throw new PeerMisbehavedError(`Peer ${peer} answered Want with ${reply.type}`)
+      if (reply.encoding != null && !accept.includes(reply.encoding)) throw new PeerMisbehavedError(`Peer ${peer} offered encoding ${reply.encoding}, which we did not accept`)
       const { manifest, bytes } = await checkOffer(peer, ref, reply)
       const have = decodeHave(peer, manifest, reply.have)
       // from now on the provider sends chunks of this size, Haves and Failures, never
       // another Offer: a larger message is refused at its length prefix
       framed.limitMessages(manifest.chunkSize + MAX_CHUNK_MESSAGE_OVERHEAD)
-      return new FetchSession(peer, reply.fileId, manifest, bytes, reply.metadata, have, framed, components.limits.requestTimeout)
+      return new FetchSession(peer, reply.fileId, manifest, bytes, reply.metadata, have, framed, components.limits.requestTimeout, reply.encoding)
     } catch (err: any) {
       framed.abort(err)
       throw err
@@ -107,9 +124,9 @@ export class FetchSession {
   async nextEvent (signal?: AbortSignal): Promise<SessionEvent> {
     const frame = await readFrame(this.framed, this.peer, withTimeout(this.requestTimeout, signal), signal)
     const chunk = decodeChunk(frame, this.peer)
-    if (chunk != null) return { type: 'chunk', ...chunk }
+    if (chunk != null) return await this.received(chunk.index, chunk.data, chunk.compressed)
     const msg = decodeReply(frame, this.peer)
-    if (msg.type === 'chunk') return { type: 'chunk', index: msg.index, data: msg.data }
+    if (msg.type === 'chunk') return await this.received(msg.index, msg.data, msg.compressed === true)
     if (msg.type === 'have') {
       const count = this.manifest.chunkHashes.length
       if (msg.chunks.some(i => i >= count)) throw new PeerMisbehavedError(`Peer ${this.peer} announced a chunk beyond the file`)
@@ -117,6 +134,29 @@ export class FetchSession {
       return { type: 'have', chunks: msg.chunks }
     }
     throw new PeerMisbehavedError(`Peer ${this.peer} sent ${msg.type} where a chunk was expected`)
+  }
+
+  /**
+   * A chunk as sent: raw data passes as it is; compressed data is inflated to at most
+   * the chunk's length from the verified manifest, and must come to exactly that
+   */
+  private async received (index: number, data: Uint8Array | Uint8ArrayList, compressed: boolean): Promise<SessionEvent> {
+    const wireBytes = data.byteLength
+    this.wire.wireBytes += wireBytes
+    if (!compressed) {
+      this.wire.contentBytes += wireBytes
+      return { type: 'chunk', index, data, wireBytes }
+    }
+    if (this.encoding == null) return { type: 'bad-chunk', index, reason: 'compressed chunk in a session without compression' }
+    if (index >= this.manifest.chunkHashes.length) return { type: 'bad-chunk', index, reason: 'chunk index beyond the file' }
+    try {
+      const raw = await decompressChunk(this.encoding, data instanceof Uint8Array ? data : data.subarray(), chunkLength(this.manifest, index))
+      this.wire.contentBytes += raw.byteLength
+      this.wire.compressedChunks++
+      return { type: 'chunk', index, data: raw, wireBytes }
+    } catch (err: any) {
+      return { type: 'bad-chunk', index, reason: err.message }
+    }
   }
 
   /** Tells the provider we are done and closes our side */
@@ -169,11 +209,11 @@ async function readFrame (framed: FramedStream, peer: PeerId, signal: AbortSigna
 }
 
 /** A chunk read without copying its data, when laid out the usual way */
-function decodeChunk (frame: Uint8ArrayList, peer: PeerId): { index: number, data: Uint8ArrayList } | undefined {
+function decodeChunk (frame: Uint8ArrayList, peer: PeerId): { index: number, data: Uint8ArrayList, compressed: boolean } | undefined {
   if (!isChunkFrame(frame)) return undefined
   try {
     const chunk = decodeChunkFrame(frame)
-    return chunk == null ? undefined : { index: chunk.index, data: chunk.data }
+    return chunk == null ? undefined : { index: chunk.index, data: chunk.data, compressed: chunk.compressed }
   } catch (err: any) {
     throw new PeerMisbehavedError(`Peer ${peer} sent an invalid message: ${err.message}`)
   }

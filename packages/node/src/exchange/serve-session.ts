@@ -22,6 +22,7 @@ import type { ExchangeLimits } from '../config.js'
 import type { Bandwidth } from '../limits/bandwidth.js'
 import { withTimeout } from '../signals.js'
 import type { ChunkReader } from '../store/file-store.js'
+import { ChunkCompressor, type CompressionStats, chooseEncoding } from './compression.js'
 import type { ServableFile, ServableFiles } from './servable.js'
 import type { FramedStream } from './framed-stream.js'
 import type { SendLease } from './send-budget.js'
@@ -33,10 +34,11 @@ export interface ServeSessionComponents {
   limits: ExchangeLimits
 }
 
-/** What one session answers to: its share of the send budget, and its entry in the admission policy */
+/** What one session answers to: its share of the send budget, its entry in the admission policy, and its wire figures to fill */
 export interface SessionControls {
   lease: SendLease
   entry: SessionEntry
+  wire: CompressionStats
 }
 
 /** An Offer larger than this goes out in pieces of it, each waiting for room in the send budget */
@@ -56,7 +58,9 @@ export async function serveSession (components: ServeSessionComponents, controls
   const file = await components.files.find(wanted, peer)
   const reader = file == null ? undefined : await file.open()
   if (file == null || reader == null) throw new SessionFailure('not-found', 'File not found')
-  const server = new ChunkServer(components, controls, framed, file, reader, peer.toString(), signal)
+  const encoding = chooseEncoding(components.limits.compression, first.accept, file.metadata.mimeType)
+  const compressor = new ChunkCompressor(encoding, controls.wire)
+  const server = new ChunkServer(components, controls, framed, file, reader, compressor, peer.toString(), signal)
   // subscribe before the offer, so no chunk verified in between goes unannounced
   const unwatch = file.watch?.(index => { server.announce(index) })
   try {
@@ -65,7 +69,8 @@ export async function serveSession (components: ServeSessionComponents, controls
       fileId: parseFileId(file.fileId),
       manifest: file.manifestBytes,
       metadata: file.metadata,
-      have: file.have?.toBytes()
+      have: file.have?.toBytes(),
+      encoding
     }), signal)
     await server.run()
   } finally {
@@ -122,6 +127,7 @@ class ChunkServer {
     private readonly framed: FramedStream,
     private readonly file: ServableFile,
     private readonly reader: ChunkReader,
+    private readonly compressor: ChunkCompressor,
     private readonly peer: string,
     private readonly signal: AbortSignal
   ) {}
@@ -213,17 +219,20 @@ class ChunkServer {
    * Reads a chunk from disk only once it fits in the send budget (this session, this
    * peer, the node): a peer that stops reading makes us hold at most that, and is
    * dropped when its bytes do not move for `requestTimeout` (`PeerNotReadingError`).
+   * The reservation is the raw length, at least what goes on the wire; the upload
+   * limit is charged what goes on the wire, so compression makes a limited link faster.
    */
   private async sendChunk (index: number): Promise<void> {
     const length = chunkLength(this.file.manifest, index)
     const { lease } = this.controls
     await lease.acquire(length, this.signal)
     try {
+      const raw = await this.reader.read(index)
+      const { data, compressed } = await this.compressor.encode(raw)
       // upload limits serve peers in turn: a request's priority orders this peer's own
       // queue (above), it does not let one peer jump ahead of others
-      await this.components.bandwidth.upload(this.peer, length, { signal: this.signal })
-      const data = await this.reader.read(index)
-      this.framed.send(this.framed.frame(encodeChunkFrame(index, this.file.manifest.chunkHashes[index], data)))
+      await this.components.bandwidth.upload(this.peer, data.byteLength, { signal: this.signal })
+      this.framed.send(this.framed.frame(encodeChunkFrame(index, this.file.manifest.chunkHashes[index], data, compressed)))
     } finally {
       lease.sent(length)
     }

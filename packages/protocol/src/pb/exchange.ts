@@ -26,6 +26,7 @@ export namespace Priority {
 export interface Want {
   fileId: Uint8Array<ArrayBuffer>
   sha256: Uint8Array<ArrayBuffer>
+  accept: number
 }
 
 export namespace Want {
@@ -48,13 +49,19 @@ export namespace Want {
           w.bytes(obj.sha256)
         }
 
+        if ((obj.accept != null && obj.accept !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.accept)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           fileId: uint8ArrayAlloc(0),
-          sha256: uint8ArrayAlloc(0)
+          sha256: uint8ArrayAlloc(0),
+          accept: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -69,6 +76,10 @@ export namespace Want {
             }
             case 2: {
               obj.sha256 = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.accept = reader.uint32()
               break
             }
             default: {
@@ -100,6 +111,13 @@ export namespace Want {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.accept`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -122,6 +140,11 @@ export namespace Want {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface WantAcceptFieldEvent {
+    field: '$.accept'
+    value: number
+  }
+
   export function encode (obj: Partial<Want>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Want.codec())
   }
@@ -130,7 +153,7 @@ export namespace Want {
     return decodeMessage(buf, Want.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Want>): Generator<WantFileIdFieldEvent | WantSha256FieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Want>): Generator<WantFileIdFieldEvent | WantSha256FieldEvent | WantAcceptFieldEvent> {
     return streamMessage(buf, Want.codec(), opts)
   }
 }
@@ -340,6 +363,7 @@ export interface Offer {
   manifest: Uint8Array<ArrayBuffer>
   metadata?: Metadata
   have: Uint8Array<ArrayBuffer>
+  encoding: number
 }
 
 export namespace Offer {
@@ -372,6 +396,11 @@ export namespace Offer {
           w.bytes(obj.have)
         }
 
+        if ((obj.encoding != null && obj.encoding !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.encoding)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -379,7 +408,8 @@ export namespace Offer {
         const obj: any = {
           fileId: uint8ArrayAlloc(0),
           manifest: uint8ArrayAlloc(0),
-          have: uint8ArrayAlloc(0)
+          have: uint8ArrayAlloc(0),
+          encoding: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -404,6 +434,10 @@ export namespace Offer {
             }
             case 4: {
               obj.have = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.encoding = reader.uint32()
               break
             }
             default: {
@@ -446,6 +480,13 @@ export namespace Offer {
               yield {
                 field: `${prefix}.have`,
                 value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.encoding`,
+                value: reader.uint32()
               }
               break
             }
@@ -502,6 +543,11 @@ export namespace Offer {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface OfferEncodingFieldEvent {
+    field: '$.encoding'
+    value: number
+  }
+
   export function encode (obj: Partial<Offer>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Offer.codec())
   }
@@ -510,7 +556,7 @@ export namespace Offer {
     return decodeMessage(buf, Offer.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Offer>): Generator<OfferFileIdFieldEvent | OfferManifestFieldEvent | OfferMetadataNameFieldEvent | OfferMetadataMimeTypeFieldEvent | OfferMetadataDescriptionFieldEvent | OfferMetadataTagsFieldEvent | OfferMetadataCreatedFieldEvent | OfferHaveFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Offer>): Generator<OfferFileIdFieldEvent | OfferManifestFieldEvent | OfferMetadataNameFieldEvent | OfferMetadataMimeTypeFieldEvent | OfferMetadataDescriptionFieldEvent | OfferMetadataTagsFieldEvent | OfferMetadataCreatedFieldEvent | OfferHaveFieldEvent | OfferEncodingFieldEvent> {
     return streamMessage(buf, Offer.codec(), opts)
   }
 }
@@ -758,6 +804,7 @@ export interface Chunk {
   index: number
   hash: Uint8Array<ArrayBuffer>
   data: Uint8Array<ArrayBuffer>
+  compressed: boolean
 }
 
 export namespace Chunk {
@@ -785,6 +832,11 @@ export namespace Chunk {
           w.bytes(obj.data)
         }
 
+        if ((obj.compressed != null && obj.compressed !== false)) {
+          w.uint32(32)
+          w.bool(obj.compressed)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -792,7 +844,8 @@ export namespace Chunk {
         const obj: any = {
           index: 0,
           hash: uint8ArrayAlloc(0),
-          data: uint8ArrayAlloc(0)
+          data: uint8ArrayAlloc(0),
+          compressed: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -811,6 +864,10 @@ export namespace Chunk {
             }
             case 3: {
               obj.data = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.compressed = reader.bool()
               break
             }
             default: {
@@ -849,6 +906,13 @@ export namespace Chunk {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.compressed`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -876,6 +940,11 @@ export namespace Chunk {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ChunkCompressedFieldEvent {
+    field: '$.compressed'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Chunk>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Chunk.codec())
   }
@@ -884,7 +953,7 @@ export namespace Chunk {
     return decodeMessage(buf, Chunk.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Chunk>): Generator<ChunkIndexFieldEvent | ChunkHashFieldEvent | ChunkDataFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Chunk>): Generator<ChunkIndexFieldEvent | ChunkHashFieldEvent | ChunkDataFieldEvent | ChunkCompressedFieldEvent> {
     return streamMessage(buf, Chunk.codec(), opts)
   }
 }
@@ -1575,6 +1644,11 @@ export namespace ExchangeMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ExchangeMessageWantAcceptFieldEvent {
+    field: '$.want.accept'
+    value: number
+  }
+
   export interface ExchangeMessageOfferFileIdFieldEvent {
     field: '$.offer.fileId'
     value: Uint8Array<ArrayBuffer>
@@ -1616,6 +1690,11 @@ export namespace ExchangeMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ExchangeMessageOfferEncodingFieldEvent {
+    field: '$.offer.encoding'
+    value: number
+  }
+
   export interface ExchangeMessageRequestChunksFieldEvent {
     field: '$.request.chunks[]'
     index: number
@@ -1640,6 +1719,11 @@ export namespace ExchangeMessage {
   export interface ExchangeMessageChunkDataFieldEvent {
     field: '$.chunk.data'
     value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ExchangeMessageChunkCompressedFieldEvent {
+    field: '$.chunk.compressed'
+    value: boolean
   }
 
   export interface ExchangeMessageCancelChunksFieldEvent {
@@ -1672,7 +1756,7 @@ export namespace ExchangeMessage {
     return decodeMessage(buf, ExchangeMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExchangeMessage>): Generator<ExchangeMessageWantFileIdFieldEvent | ExchangeMessageWantSha256FieldEvent | ExchangeMessageOfferFileIdFieldEvent | ExchangeMessageOfferManifestFieldEvent | ExchangeMessageOfferMetadataNameFieldEvent | ExchangeMessageOfferMetadataMimeTypeFieldEvent | ExchangeMessageOfferMetadataDescriptionFieldEvent | ExchangeMessageOfferMetadataTagsFieldEvent | ExchangeMessageOfferMetadataCreatedFieldEvent | ExchangeMessageOfferHaveFieldEvent | ExchangeMessageRequestChunksFieldEvent | ExchangeMessageRequestPriorityFieldEvent | ExchangeMessageChunkIndexFieldEvent | ExchangeMessageChunkHashFieldEvent | ExchangeMessageChunkDataFieldEvent | ExchangeMessageCancelChunksFieldEvent | ExchangeMessageFailureCodeFieldEvent | ExchangeMessageFailureMessageFieldEvent | ExchangeMessageHaveChunksFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExchangeMessage>): Generator<ExchangeMessageWantFileIdFieldEvent | ExchangeMessageWantSha256FieldEvent | ExchangeMessageWantAcceptFieldEvent | ExchangeMessageOfferFileIdFieldEvent | ExchangeMessageOfferManifestFieldEvent | ExchangeMessageOfferMetadataNameFieldEvent | ExchangeMessageOfferMetadataMimeTypeFieldEvent | ExchangeMessageOfferMetadataDescriptionFieldEvent | ExchangeMessageOfferMetadataTagsFieldEvent | ExchangeMessageOfferMetadataCreatedFieldEvent | ExchangeMessageOfferHaveFieldEvent | ExchangeMessageOfferEncodingFieldEvent | ExchangeMessageRequestChunksFieldEvent | ExchangeMessageRequestPriorityFieldEvent | ExchangeMessageChunkIndexFieldEvent | ExchangeMessageChunkHashFieldEvent | ExchangeMessageChunkDataFieldEvent | ExchangeMessageChunkCompressedFieldEvent | ExchangeMessageCancelChunksFieldEvent | ExchangeMessageFailureCodeFieldEvent | ExchangeMessageFailureMessageFieldEvent | ExchangeMessageHaveChunksFieldEvent> {
     return streamMessage(buf, ExchangeMessage.codec(), opts)
   }
 }

@@ -1,0 +1,140 @@
+/**
+ * Chunk compression on the wire, negotiated per exchange session: the downloader's
+ * Want lists the encodings it accepts, the provider's Offer names the one it will
+ * use (or none), and each Chunk says whether its data is compressed. Only the wire
+ * changes: ids, hashes and stored data are of the raw bytes, and the downloader
+ * verifies a chunk after inflating it to exactly its known length.
+ *
+ * The provider compresses a chunk only when it pays: never for already-compressed
+ * MIME types, and a chunk whose compressed form saves under `MIN_SAVING` goes raw.
+ * After `GIVE_UP_AFTER` such chunks in a row a session stops trying, and tries one
+ * chunk in `RETRY_EVERY` again, so an incompressible file costs almost no CPU.
+ * node:zlib runs both directions in libuv's threadpool, off the event loop.
+ */
+import { promisify } from 'node:util'
+import zlib from 'node:zlib'
+import type { ChunkEncoding } from '@peershare/protocol'
+
+/** A compressed chunk must be at least this much smaller than the raw one (fraction) */
+export const MIN_SAVING = 0.05
+/** Chunks in a row that did not pay before a session stops compressing */
+export const GIVE_UP_AFTER = 4
+/** Once given up, one chunk in this many is tried again (the file may change character) */
+export const RETRY_EVERY = 32
+
+/** Our preference, best first: zstd is faster and smaller than gzip at like settings */
+const SUPPORTED: ChunkEncoding[] = typeof zlib.zstdCompress === 'function' ? ['zstd', 'gzip'] : ['gzip']
+
+const zstdCompress = promisify(zlib.zstdCompress ?? (() => {}))
+const zstdDecompress = promisify(zlib.zstdDecompress ?? (() => {}))
+const gzip = promisify(zlib.gzip)
+const gunzip = promisify(zlib.gunzip)
+
+/** The data of a compressed chunk does not inflate to exactly the chunk's length */
+export class BadCompressedChunkError extends Error {
+  static override name = 'BadCompressedChunkError'
+  override name = 'BadCompressedChunkError'
+}
+
+/** What a downloader puts in its Want: every encoding we can inflate, or none when compression is off */
+export function acceptedEncodings (enabled: boolean): ChunkEncoding[] {
+  return enabled ? [...SUPPORTED] : []
+}
+
+/**
+ * The encoding a provider offers for a file: our first that the downloader accepts,
+ * or undefined (all chunks raw) when off, not accepted, or the type is compressed already
+ */
+export function chooseEncoding (enabled: boolean, accept: ChunkEncoding[] | undefined, mimeType: string): ChunkEncoding | undefined {
+  if (!enabled || accept == null || alreadyCompressed(mimeType)) return undefined
+  return SUPPORTED.find(e => accept.includes(e))
+}
+
+/** Image types that are not compressed inside (the others, jpeg/png/webp/avif/gif..., are) */
+const COMPRESSIBLE_IMAGES = new Set(['image/svg+xml', 'image/bmp', 'image/x-ms-bmp', 'image/tiff', 'image/x-icon', 'image/vnd.microsoft.icon', 'image/x-portable-pixmap'])
+
+/** Containers whose content is compressed already (zip-based office and book formats included) */
+const COMPRESSED_APPLICATIONS = new Set([
+  'application/zip', 'application/gzip', 'application/x-gzip', 'application/x-7z-compressed', 'application/vnd.rar',
+  'application/x-rar-compressed', 'application/x-xz', 'application/zstd', 'application/x-zstd', 'application/x-bzip2',
+  'application/x-bzip', 'application/x-compress', 'application/x-lzip', 'application/x-lzma', 'application/java-archive',
+  'application/epub+zip', 'application/vnd.android.package-archive', 'application/x-apple-diskimage'
+])
+
+/**
+ * True for types whose bytes are compressed already: video, audio, most images,
+ * archives, fonts in woff, zip-based documents. (PDF is not here: its streams are
+ * mostly deflated, but text and cross-reference parts are not; the per-session give-up
+ * decides it chunk by chunk.)
+ */
+export function alreadyCompressed (mimeType: string): boolean {
+  const type = mimeType.split(';')[0].trim().toLowerCase()
+  if (type.startsWith('video/') || type.startsWith('audio/')) return true
+  if (type.startsWith('image/')) return !COMPRESSIBLE_IMAGES.has(type)
+  if (type === 'font/woff' || type === 'font/woff2') return true
+  if (type.startsWith('application/vnd.openxmlformats-officedocument.') || type.startsWith('application/vnd.oasis.opendocument.')) return true
+  return COMPRESSED_APPLICATIONS.has(type)
+}
+
+/** What one provider session sent: content bytes, bytes of chunk data on the wire, and chunks sent compressed */
+export interface CompressionStats {
+  contentBytes: number
+  wireBytes: number
+  compressedChunks: number
+}
+
+export function emptyStats (): CompressionStats {
+  return { contentBytes: 0, wireBytes: 0, compressedChunks: 0 }
+}
+
+/** One session's compressor: decides chunk by chunk whether compressing pays */
+export class ChunkCompressor {
+  private misses = 0
+  private skipped = 0
+
+  /** `stats` is the session's figures, added to as chunks go out */
+  constructor (readonly encoding: ChunkEncoding | undefined, readonly stats: CompressionStats = emptyStats()) {}
+
+  /** The bytes to send for `data`, and whether they are compressed */
+  async encode (data: Uint8Array): Promise<{ data: Uint8Array, compressed: boolean }> {
+    const out = await this.tryCompress(data)
+    this.stats.contentBytes += data.byteLength
+    this.stats.wireBytes += (out ?? data).byteLength
+    if (out == null) return { data, compressed: false }
+    this.stats.compressedChunks++
+    return { data: out, compressed: true }
+  }
+
+  private async tryCompress (data: Uint8Array): Promise<Uint8Array | undefined> {
+    if (this.encoding == null || data.byteLength === 0) return undefined
+    if (this.misses >= GIVE_UP_AFTER && ++this.skipped % RETRY_EVERY !== 0) return undefined
+    const out = await compress(this.encoding, data)
+    if (out.byteLength <= data.byteLength * (1 - MIN_SAVING)) {
+      this.misses = 0
+      return out
+    }
+    this.misses++
+    return undefined
+  }
+}
+
+async function compress (encoding: ChunkEncoding, data: Uint8Array): Promise<Uint8Array> {
+  if (encoding === 'zstd') return zstdCompress(data, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 3 } })
+  return gzip(data, { level: 5 })
+}
+
+/**
+ * Inflates a compressed chunk: never more than `length` bytes are produced (a bomb
+ * stops there), and anything but exactly `length` is BadCompressedChunkError
+ */
+export async function decompressChunk (encoding: ChunkEncoding, data: Uint8Array, length: number): Promise<Uint8Array> {
+  let out: Uint8Array
+  try {
+    const options = { maxOutputLength: Math.max(1, length) }
+    out = encoding === 'zstd' ? await zstdDecompress(data, options) : await gunzip(data, options)
+  } catch (err: any) {
+    throw new BadCompressedChunkError(`Compressed chunk does not inflate to ${length} bytes: ${err.code ?? err.message}`)
+  }
+  if (out.byteLength !== length) throw new BadCompressedChunkError(`Compressed chunk inflates to ${out.byteLength} bytes, not ${length}`)
+  return out
+}
