@@ -30,9 +30,8 @@ import {
   shareCollection
 } from './collection/index.js'
 import { AppScores } from './catalog/announce-limits.js'
-import { Announcements } from './catalog/announcements.js'
-import { AuthorSequence, CatalogStore } from './catalog/index.js'
-import { OwnOffers } from './catalog/own-offers.js'
+import { CatalogStore } from './catalog/index.js'
+import { Discovery } from './discovery/index.js'
 import { ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
@@ -53,13 +52,9 @@ import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
 import { createTicket, dialAddresses } from './tickets.js'
 import type { BrowseResult, OfferDetail, SearchUpdate } from '@peershare/client'
-import { type BrowseQuery, type QueryAnswerer, type SearchQuery, SearchService } from './search/index.js'
+import type { BrowseQuery, QueryAnswerer, SearchQuery } from './search/index.js'
 import { fetchSmallFile } from './search/small-file.js'
-import { CatalogServer } from './catalog/catalog-server.js'
-import { CatalogSync } from './catalog/catalog-sync.js'
-import { CursorStore } from './catalog/cursor-store.js'
-import { RemoteSearchClient } from './search/remote-search.js'
-import { SearchServer } from './search/search-server.js'
+import { stopAll } from './stop-all.js'
 import { Thumbnails } from './thumbnails/index.js'
 
 const log = logger('peershare:node')
@@ -95,22 +90,8 @@ export class PeershareNode {
   private readonly exchangeClient: FetchSessionComponents
   /** stored files changed, damaged or missing on disk: withdrawn, repaired, verified */
   readonly health: ContentHealth
-  /** own offers and the verified offers of other authors */
-  readonly catalog: CatalogStore
-  /** offers on gossipsub: own ones out, peers' ones validated in */
-  readonly announcements: Announcements
-  /** publishes offers of what the user shares, tombstones of what it removes */
-  private readonly offers: OwnOffers
-  /** catalog catch-up from peers over /peershare/catalog/1.0.0 */
-  readonly catalogSync: CatalogSync
-  /** queries fanned out to peers over /peershare/search/1.0.0 */
-  readonly remoteSearch: RemoteSearchClient
-  private catalogServer: CatalogServer | undefined
-  private readonly searchServer: SearchServer
-  /** search, browse and show over the catalog; the answers to remote queries */
-  readonly searchService: SearchService
-  /** what answers peers' queries (`/peershare/search/1.0.0`): the search index (replaceable for tests) */
-  queryAnswerer: QueryAnswerer
+  /** catalog, own offers, announcements, catalog pulls, remote and local search (discovery/) */
+  readonly discovery: Discovery
   /** thumbnails of shared images and of files or collections given one: files of their own */
   readonly thumbnails: Thumbnails
 
@@ -120,26 +101,6 @@ export class PeershareNode {
     this.datastore = datastore
     this.libp2p = libp2p
     this.quarantine = parts.quarantine
-    this.catalog = parts.catalog
-    const self = libp2p.peerId.toString()
-    this.announcements = new Announcements({
-      pubsub: libp2p.services.pubsub,
-      catalog: this.catalog,
-      datastore,
-      scores: parts.scores,
-      rate: config.announce,
-      self,
-      seenTtl: config.announce.seenTtl,
-      log: logger('peershare:node:announce')
-    })
-    this.offers = new OwnOffers({
-      catalog: this.catalog,
-      sequence: new AuthorSequence(datastore),
-      privateKey: parts.privateKey,
-      self,
-      announce: async contentId => this.announcements.announce(contentId),
-      log: logger('peershare:node:offers')
-    })
     this.store = new FileStore({ datastore, blobDir: paths.blobs, quarantine: this.quarantine })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
@@ -162,28 +123,21 @@ export class PeershareNode {
       log: logger('peershare:node:exchange')
     })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
-    this.catalogSync = new CatalogSync({
+    this.discovery = new Discovery({
       libp2p,
-      catalog: this.catalog,
-      cursors: new CursorStore(datastore, this.quarantine, config.catalogSync.maxRememberedPeers),
-      settings: config.catalogSync,
-      log: logger('peershare:node:catalog:sync')
+      datastore,
+      quarantine: this.quarantine,
+      catalog: parts.catalog,
+      scores: parts.scores,
+      privateKey: parts.privateKey,
+      settings: config,
+      findProviders: (contentId, signal) => this.providers(contentId, { timeout: config.lookupTimeout, signal }),
+      fetchSmallFile: async (fileId, options) => fetchSmallFile({
+        stored: async id => (await this.store.get(id))?.record,
+        contentPath: record => this.store.contentPath(record),
+        download: async (id, startOptions) => this.download(id, startOptions)
+      }, fileId, options)
     })
-    this.remoteSearch = new RemoteSearchClient({
-      libp2p,
-      catalog: this.catalog,
-      lastPulled: peer => this.catalogSync.lastPulled(peer),
-      settings: config.remoteSearch,
-      log: logger('peershare:node:search:remote')
-    })
-    this.searchServer = new SearchServer({
-      libp2p,
-      answerer: { answer: async (query, limit) => this.queryAnswerer.answer(query, limit) },
-      settings: config.remoteSearch,
-      log: logger('peershare:node:search:server')
-    })
-    this.searchService = this.createSearchService()
-    this.queryAnswerer = this.searchService
   }
 
   /**
@@ -225,6 +179,15 @@ export class PeershareNode {
     return this.libp2p.getMultiaddrs()
   }
 
+  // the discovery composition's parts, as tests, bench and the control API reach them
+  get catalog (): CatalogStore { return this.discovery.catalog }
+  get announcements (): Discovery['announcements'] { return this.discovery.announcements }
+  get catalogSync (): Discovery['catalogSync'] { return this.discovery.catalogSync }
+  get remoteSearch (): Discovery['remoteSearch'] { return this.discovery.remoteSearch }
+  get searchService (): Discovery['searchService'] { return this.discovery.searchService }
+  get queryAnswerer (): QueryAnswerer { return this.discovery.queryAnswerer }
+  set queryAnswerer (answerer: QueryAnswerer) { this.discovery.queryAnswerer = answerer }
+
   async start (): Promise<void> {
     // one clear line for a busy port, before libp2p (and node-datachannel) fail at length
     await checkListenPorts(this.config.listen, join(this.paths.root, CONFIG_FILE))
@@ -238,13 +201,12 @@ export class PeershareNode {
       throw new ConfigError(`Cannot listen on ${this.config.listen.join(' ')}: no transport of the node takes one of them (check --listen, or "listen" in ${join(this.paths.root, CONFIG_FILE)})`)
     }
     await this.exchange.start()
-    await this.startDiscovery()
+    await this.discovery.startServing()
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     await this.collectionDownloads.restore()
     this.swarm.start()
-    this.startSearch()
-    await this.announcements.start()
+    await this.discovery.startSearch()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
     for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
     for (const record of await this.store.list()) await this.health.check(record, true)
@@ -257,39 +219,18 @@ export class PeershareNode {
    * are always released; the first failure is thrown at the end.
    */
   async stop (): Promise<void> {
-    const steps: Array<() => unknown> = [
-      () => { this.stopSearch() },
+    await stopAll([
+      () => { this.discovery.stopSearch() },
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
-      () => { this.announcements.stop() },
       () => { this.collectionDownloads.stop() },
       async () => this.transfers.stop(),
       async () => this.index.stop(),
       () => { this.swarm.stop() },
-      () => { this.catalogSync.stop() },
-      async () => this.searchServer.stop(),
-      async () => this.catalogServer?.stop(),
+      async () => this.discovery.stopServing(),
       async () => this.exchange.stop(),
       async () => this.libp2p.stop(),
       async () => this.datastore.close()
-    ]
-    let first: unknown
-    for (const step of steps) {
-      try {
-        await step()
-      } catch (err) {
-        first ??= err
-      }
-    }
-    if (first != null) throw first
-  }
-
-  /** The servers of both discovery protocols, then catch-up pulls */
-  private async startDiscovery (): Promise<void> {
-    const { config, libp2p } = this
-    this.catalogServer = new CatalogServer({ libp2p, log: this.catalog, settings: config.catalogSync, logger: logger('peershare:node:catalog:server') })
-    await this.catalogServer.start()
-    await this.searchServer.start()
-    await this.catalogSync.start()
+    ])
   }
 
   /** a peer that connects may be a source come back: stalled downloads look again */
@@ -299,7 +240,7 @@ export class PeershareNode {
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
     const record = await shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize, thumbnails: this.thumbnails }, path, options)
     this.index.announce(record)
-    await this.offers.publish(record)
+    await this.discovery.publish([record])
     await this.announceThumbnail(record.details)
     return record
   }
@@ -328,7 +269,7 @@ export class PeershareNode {
     this.index.announce(shared.listing)
     for (const file of shared.files) this.index.announce(file)
     // offers: the collection, then its files (a listing is not offered)
-    for (const record of [shared.record, ...shared.files]) await this.offers.publish(record)
+    await this.discovery.publish([shared.record, ...shared.files])
     for (const { details } of [shared.record, ...shared.files]) await this.announceThumbnail(details)
     return shared
   }
@@ -422,7 +363,7 @@ export class PeershareNode {
    */
   private async namedFromCatalog (ref: FileRef, options: StartOptions): Promise<StartOptions> {
     if (options.output != null || options.stream === true || options.repair === true || ref.kind !== 'file-id') return options
-    const name = await this.catalog.offeredName(ref.fileId.toString())
+    const name = await this.discovery.offeredName(ref.fileId.toString())
     return name == null ? options : { ...options, output: name }
   }
 
@@ -481,7 +422,7 @@ export class PeershareNode {
     for await (const provider of lookupProviders({ index: this.index, exchange: this.exchangeClient, lookupTimeout, resolveTimeout: dialTimeout + exchange.requestTimeout, log }, parsed, options)) {
       // availability in search: a peer seen providing it
       const id = provider.fileId ?? (parsed.kind === 'file-id' ? parsed.fileId.toString() : parsed.kind === 'collection' ? parsed.collectionId.toString() : undefined)
-      if (id != null) this.searchService.sawProvider(id, provider.peerId)
+      if (id != null) this.discovery.sawProvider(id, provider.peerId)
       yield provider
     }
   }
@@ -498,7 +439,7 @@ export class PeershareNode {
     const stored = await this.store.get(fileId)
     if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
     await this.index.withdraw(stored.record)
-    await this.offers.withdraw(fileId)
+    await this.discovery.withdraw(fileId)
     // a repair under way is not wanted any more
     if (this.transfers.get(fileId) != null) await this.transfers.cancel(fileId)
     await this.store.remove(fileId)
@@ -523,7 +464,7 @@ export class PeershareNode {
     const record = await this.collections.get(collectionId.toString())
     if (record == null) throw new FileNotFoundError(`Not a local collection: ${collectionId.toString()}`)
     await this.index.withdrawCollection(collectionId)
-    await this.offers.withdraw(record.collectionId)
+    await this.discovery.withdraw(record.collectionId)
     await this.collections.remove(record.collectionId)
     if (record.details?.thumbnail != null) await this.thumbnails.release(record.details.thumbnail, record.collectionId)
     const listing = await this.store.get(record.listingFileId)
@@ -555,48 +496,17 @@ export class PeershareNode {
    * then `done` with the peers asked and answered
    */
   search (query: SearchQuery & { local?: boolean }, options: { signal?: AbortSignal } = {}): AsyncGenerator<SearchUpdate> {
-    return this.searchService.search(query, options)
+    return this.discovery.search(query, options)
   }
 
   /** A page of the catalog by category, author and sort; per-category counts without a category */
   async browse (query: BrowseQuery = {}): Promise<BrowseResult> {
-    return this.searchService.browse(query)
+    return this.discovery.browse(query)
   }
 
   /** `show`: every author's offer of a content id (or unique prefix), its thumbnail on disk, providers found */
   async offerInfo (contentId: string, options: { signal?: AbortSignal } = {}): Promise<OfferDetail> {
-    return this.searchService.show(contentId, options)
-  }
-
-  private createSearchService (): SearchService {
-    return new SearchService({
-      catalog: this.catalog,
-      self: this.peerId.toString(),
-      remote: this.remoteSearch,
-      connected: () => this.libp2p.getPeers().map(p => p.toString()),
-      findProviders: (contentId, signal) => this.providers(contentId, { timeout: this.config.lookupTimeout, signal }),
-      fetchSmallFile: async (fileId, options) => fetchSmallFile({
-        stored: async id => (await this.store.get(id))?.record,
-        contentPath: record => this.store.contentPath(record),
-        download: async (id, startOptions) => this.download(id, startOptions)
-      }, fileId, options),
-      log: logger('peershare:node:search')
-    })
-  }
-
-  private readonly peerConnected = (event: CustomEvent<PeerId>): void => { this.searchService.peerConnected(event.detail.toString()) }
-  private readonly peerDisconnected = (event: CustomEvent<PeerId>): void => { this.searchService.peerDisconnected(event.detail.toString()) }
-
-  private startSearch (): void {
-    this.libp2p.addEventListener('peer:connect', this.peerConnected)
-    this.libp2p.addEventListener('peer:disconnect', this.peerDisconnected)
-    this.searchService.start()
-  }
-
-  private stopSearch (): void {
-    this.libp2p.removeEventListener('peer:connect', this.peerConnected)
-    this.libp2p.removeEventListener('peer:disconnect', this.peerDisconnected)
-    this.searchService.stop()
+    return this.discovery.offerInfo(contentId, options)
   }
 
   private createTransferManager (): TransferManager {
@@ -650,7 +560,7 @@ export class PeershareNode {
         }
       },
       announce: (collectionId) => { this.index.announceCollection(collectionId) },
-      offeredName: async (collectionId) => this.catalog.offeredName(collectionId),
+      offeredName: async (collectionId) => this.discovery.offeredName(collectionId),
       concurrency: this.config.collectionConcurrency
     })
   }
