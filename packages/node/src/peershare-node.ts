@@ -8,21 +8,19 @@ import { join } from 'node:path'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { type CollectionId, type ContentRef, type FileRef, collectionDigest, decodeTicket, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
+import { type CollectionId, type ContentRef, type FileRef, decodeTicket, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
 import { defaultRepoPath } from '@peershare/client/repo'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
 import { CONFIG_FILE, mergeInit, readConfigFile, saveLimits } from './config-file.js'
-import { openSource } from './download/open-source.js'
+import { createCollectionDownloads, createTransferManager } from './download/node-downloads.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
-import { type StartOptions, TransferManager } from './download/transfer-manager.js'
-import { TransferStore } from './download/transfer-store.js'
+import type { StartOptions, TransferManager } from './download/transfer-manager.js'
 import {
   type CollectionDownload,
   type CollectionDownloadOptions,
-  CollectionDownloads,
+  type CollectionDownloads,
   type CollectionProgress,
   type CollectionRecord,
   CollectionStore,
@@ -35,7 +33,7 @@ import { Discovery } from './discovery/index.js'
 import { ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
-import { FetchSession, type FetchSessionComponents } from './exchange/fetch-session.js'
+import type { FetchSessionComponents } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
 import { FileIndex } from './index/file-index.js'
 import { type ProviderEntry, lookupProviders } from './index/provider-lookup.js'
@@ -106,10 +104,11 @@ export class PeershareNode {
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
-    this.transfers = this.createTransferManager()
+    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log }
+    this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) })
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
-    this.collectionDownloads = this.createCollectionDownloads()
+    this.collectionDownloads = createCollectionDownloads(downloads, { collections: this.collections, transfers: this.transfers, offeredName: async id => this.discovery.offeredName(id) })
     this.thumbnails = new Thumbnails({ store: this.store, blobDir: paths.blobs, chunkSize: config.chunkSize, collections: this.collections, index: this.index, log: logger('peershare:node:thumbnails') })
     this.exchange = new ExchangeServer({
       libp2p,
@@ -508,69 +507,6 @@ export class PeershareNode {
   async offerInfo (contentId: string, options: { signal?: AbortSignal } = {}): Promise<OfferDetail> {
     return this.discovery.offerInfo(contentId, options)
   }
-
-  private createTransferManager (): TransferManager {
-    const exchange = this.exchangeClient
-    return new TransferManager({
-      transfers: new TransferStore(this.datastore, this.quarantine),
-      settings: this.config.transfer,
-      log: logger('peershare:node:transfer'),
-      openFirst: async (ref, options) => openSource({ exchange, index: this.index }, ref, { ...options, lookupTimeout: this.config.lookupTimeout }),
-      finder: {
-        open: async (target, ref, signal) => FetchSession.open(exchange, parseTarget(target), ref, signal),
-        providers: (fileId, signal) => this.providerIds(fileId, signal)
-      },
-      takeDownload: async (bytes, priority, signal) => this.bandwidth.download(bytes, { priority, signal }),
-      blobPath: (fileId) => this.store.blobPath(fileId),
-      isStored: async (fileId) => this.store.has(fileId),
-      completed: async (downloaded, manifestBytes) => {
-        // a repaired blob keeps what we knew of the file (name, tags, collection); only the damage goes
-        const kept = downloaded.location.kind === 'blob' ? (await this.store.get(downloaded.fileId))?.record : undefined
-        const record = kept == null ? downloaded : { ...kept, location: downloaded.location }
-        delete record.damaged
-        await this.store.put(record, manifestBytes)
-        this.health.reset(record.fileId)
-        this.index.announce(record)
-      }
-    })
-  }
-
-  private createCollectionDownloads (): CollectionDownloads {
-    const exchange = this.exchangeClient
-    return new CollectionDownloads({
-      store: this.store,
-      collections: this.collections,
-      transfers: this.transfers,
-      listingStore: { store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize },
-      listing: {
-        store: this.store,
-        // the listing is a file named by its SHA-256; its providers are found under the collection id
-        openListing: async (collectionId, { from, peers, signal }) => {
-          const ref = { kind: 'sha256' as const, sha256: collectionDigest(collectionId) }
-          for (const peer of from == null ? peers ?? [] : []) {
-            try {
-              return await FetchSession.open(exchange, parseTarget(peer), ref, signal)
-            } catch (err: any) {
-              if (signal?.aborted === true) throw err
-              log('listing from %s: %s', peer, err.message)
-            }
-          }
-          const index = { findProviders: (_: FileRef, s?: AbortSignal) => this.index.findProviders({ kind: 'collection', collectionId }, s) }
-          return openSource({ exchange, index }, ref, { from, signal, lookupTimeout: this.config.lookupTimeout })
-        }
-      },
-      announce: (collectionId) => { this.index.announceCollection(collectionId) },
-      offeredName: async (collectionId) => this.discovery.offeredName(collectionId),
-      concurrency: this.config.collectionConcurrency
-    })
-  }
-
-  /** Provider peer ids of a file from the DHT */
-  private async * providerIds (fileId: string, signal: AbortSignal): AsyncGenerator<string> {
-    for await (const peer of this.index.findProviders({ kind: 'file-id', fileId: parseFileId(fileId) }, signal)) {
-      yield peer.id.toString()
-    }
-  }
 }
 
 /** What `create` builds before the node: the catalog is read before libp2p starts validating offers */
@@ -579,11 +515,6 @@ interface NodeParts {
   catalog: CatalogStore
   scores: AppScores
   privateKey: PrivateKey
-}
-
-/** A source as text: a multiaddr (with /p2p/) or a bare peer id */
-function parseTarget (target: string): PeerId | Multiaddr {
-  return target.startsWith('/') ? multiaddr(target) : peerIdFromString(target)
 }
 
 function isFileId (text: string): boolean {
