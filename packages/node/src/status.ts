@@ -17,8 +17,9 @@ export interface StatusComponents {
   discovery: { status(): DiscoveryStatus }
 }
 
-export async function nodeStatus ({ libp2p, dhts, list, exchange, discovery }: StatusComponents): Promise<NodeStatus> {
-  const files = await list()
+export async function nodeStatus (components: StatusComponents): Promise<NodeStatus> {
+  const { libp2p, dhts, exchange, discovery } = components
+  const files = await components.list()
   const dht = Object.fromEntries(dhts.map(d => [d.name, dhtStatus(d)])) as NodeStatus['dht']
   return {
     peerId: libp2p.peerId.toString(),
