@@ -1,15 +1,18 @@
 /**
  * The composition root: builds every service from the config and wires them
- * explicitly. Start order: repo, identity, datastore, catalog, libp2p, exchange server,
- * catalog and search servers, catalog sync (pulls on identify), downloads restored,
- * swarm, search index, gossip announcements, provider announcements; stop reverses it.
+ * explicitly (discovery's own wiring in discovery/discovery.ts, the download services'
+ * in download/node-downloads.ts, what share and rm do in local-content.ts). Create
+ * order: repo, identity, datastore, catalog, libp2p, services. Start order: listen
+ * ports and peer records checked, libp2p, exchange server, discovery's servers and
+ * catalog sync, downloads restored, swarm, discovery's search index and gossip,
+ * provider announcements; stop reverses it (see `stop`).
  */
 import { join } from 'node:path'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { type CollectionId, type ContentRef, type FileRef, decodeTicket, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { type CollectionId, type ContentRef, type FileRef, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { LevelDatastore } from 'datastore-level'
 import { defaultRepoPath } from '@peershare/client/repo'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
@@ -24,8 +27,7 @@ import {
   type CollectionProgress,
   type CollectionRecord,
   CollectionStore,
-  type SharedCollection,
-  shareCollection
+  type SharedCollection
 } from './collection/index.js'
 import { AppScores } from './catalog/announce-limits.js'
 import { CatalogStore } from './catalog/index.js'
@@ -41,14 +43,15 @@ import { createPeershareLibp2p, type NamedDht, nodeDhts, type PeershareLibp2p } 
 import { Bandwidth, type BandwidthLimits } from './limits/bandwidth.js'
 import { Quarantine, checkPeerRecords } from './records/index.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
-import { type ShareOptions, shareFile } from './share.js'
+import type { ShareOptions } from './share.js'
+import { LocalContent } from './local-content.js'
 import type { FileRecord } from './store/file-record.js'
 import { ContentHealth, type LocalFile, type VerifiedFile } from './store/content-health.js'
 import { FileStore } from './store/file-store.js'
 import { type NodeStatus, nodeStatus } from './status.js'
 import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
-import { createTicket, dialAddresses } from './tickets.js'
+import { createTicket, openTicket } from './tickets.js'
 import type { BrowseResult, OfferDetail, SearchUpdate } from '@peershare/client'
 import type { BrowseQuery, QueryAnswerer, SearchQuery } from './search/index.js'
 import { fetchSmallFile } from './search/small-file.js'
@@ -92,6 +95,8 @@ export class PeershareNode {
   readonly discovery: Discovery
   /** thumbnails of shared images and of files or collections given one: files of their own */
   readonly thumbnails: Thumbnails
+  /** what share and rm do across the store, the DHTs, the catalog and thumbnails */
+  private readonly content: LocalContent
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -137,6 +142,8 @@ export class PeershareNode {
         download: async (id, startOptions) => this.download(id, startOptions)
       }, fileId, options)
     })
+    const { store, collections, index, discovery, thumbnails, transfers, health } = this
+    this.content = new LocalContent({ store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency })
   }
 
   /**
@@ -237,17 +244,7 @@ export class PeershareNode {
 
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
-    const record = await shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize, thumbnails: this.thumbnails }, path, options)
-    this.index.announce(record)
-    await this.discovery.publish([record])
-    await this.announceThumbnail(record.details)
-    return record
-  }
-
-  /** A thumbnail is provided like any file, so others can fetch and verify it */
-  private async announceThumbnail (details: FileRecord['details']): Promise<void> {
-    const thumbnail = details?.thumbnail == null ? undefined : await this.store.get(details.thumbnail)
-    if (thumbnail != null) this.index.announce(thumbnail.record)
+    return this.content.share(path, options)
   }
 
   /**
@@ -255,22 +252,7 @@ export class PeershareNode {
    * shared as usual and the listing is stored and provided under the collection id.
    */
   async shareCollection (paths: string[], options: ShareOptions = {}): Promise<SharedCollection> {
-    const shared = await shareCollection({
-      store: this.store,
-      blobDir: this.paths.blobs,
-      chunkSize: this.config.chunkSize,
-      thumbnails: this.thumbnails,
-      collections: this.collections,
-      concurrency: this.config.collectionConcurrency
-    }, paths, options)
-    // the collection first: announcements queue, and its files may be thousands
-    this.index.announceCollection(parseCollectionId(shared.record.collectionId))
-    this.index.announce(shared.listing)
-    for (const file of shared.files) this.index.announce(file)
-    // offers: the collection, then its files (a listing is not offered)
-    await this.discovery.publish([shared.record, ...shared.files])
-    for (const { details } of [shared.record, ...shared.files]) await this.announceThumbnail(details)
-    return shared
+    return this.content.shareCollection(paths, options)
   }
 
   /** Collections this node shares or downloaded */
@@ -366,21 +348,9 @@ export class PeershareNode {
     return name == null ? options : { ...options, output: name }
   }
 
-  /**
-   * What a ticket means for a download: the sharer's addresses go into the peer store
-   * (dialling it also seeds the DHT routing table) and the sharer is the first source
-   * (after a `from` the caller gave); the ticket's name is the default output name.
-   * Returns the content id as text, fetched then like any id.
-   */
+  /** What a ticket means for a download (tickets.ts `openTicket`): the content id as text, and the options with the sharer as a source */
   async openTicket (text: string, options: StartOptions = {}): Promise<{ id: string, options: StartOptions }> {
-    const ticket = decodeTicket(text)
-    const id = ticket.id.toString()
-    const sharer = peerIdFromString(ticket.peerId)
-    if (sharer.equals(this.peerId)) return { id, options }
-    await this.libp2p.peerStore.merge(sharer, { multiaddrs: dialAddresses(ticket) })
-    const output = options.output ?? (ticket.name === '' ? undefined : ticket.name)
-    if (options.from == null) return { id, options: { ...options, from: sharer, output } }
-    return { id, options: { ...options, peers: [...(options.peers ?? []), sharer.toString()], output } }
+    return openTicket(this.libp2p, text, options)
   }
 
   /** The full file id of a download named by its id or a unique prefix */
@@ -430,21 +400,9 @@ export class PeershareNode {
   async remove (text: string): Promise<string> {
     const id = await this.localContentId(text)
     const ref = parseContentRef(id)
-    if (ref.kind === 'collection') {
-      await this.removeCollection(ref.collectionId)
-      return id
-    }
-    const fileId = id
-    const stored = await this.store.get(fileId)
-    if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
-    await this.index.withdraw(stored.record)
-    await this.discovery.withdraw(fileId)
-    // a repair under way is not wanted any more
-    if (this.transfers.get(fileId) != null) await this.transfers.cancel(fileId)
-    await this.store.remove(fileId)
-    this.health.reset(fileId)
-    if (stored.record.details?.thumbnail != null) await this.thumbnails.release(stored.record.details.thumbnail, fileId)
-    return fileId
+    if (ref.kind === 'collection') await this.content.removeCollection(ref.collectionId)
+    else await this.content.removeFile(id)
+    return id
   }
 
   /** Changes bandwidth limits now; saves them into `<repo>/config.json` unless `temporary` */
@@ -456,21 +414,6 @@ export class PeershareNode {
       })
     }
     return this.bandwidth.limits()
-  }
-
-  /** Forgets a collection (its listing too) and stops providing it; its files stay shared */
-  private async removeCollection (collectionId: CollectionId): Promise<void> {
-    const record = await this.collections.get(collectionId.toString())
-    if (record == null) throw new FileNotFoundError(`Not a local collection: ${collectionId.toString()}`)
-    await this.index.withdrawCollection(collectionId)
-    await this.discovery.withdraw(record.collectionId)
-    await this.collections.remove(record.collectionId)
-    if (record.details?.thumbnail != null) await this.thumbnails.release(record.details.thumbnail, record.collectionId)
-    const listing = await this.store.get(record.listingFileId)
-    if (listing != null) {
-      await this.index.withdraw(listing.record)
-      await this.store.remove(record.listingFileId)
-    }
   }
 
   /** Connected peers with addresses and latency */
