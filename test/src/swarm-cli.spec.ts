@@ -97,7 +97,7 @@ describe('peershare swarm commands end to end (real processes)', function () {
     const human = await cli(['--repo', c.repo, 'status'], dir)
     assert.equal(human.code, 0, human.stderr)
     const lines = human.stdout.split('\n')
-    assert.ok(lines.some(l => /^offers {9}0 own, \d+ cached from \d+ author\(s\), \d+ tombstone\(s\)$/.test(l)), human.stdout)
+    assert.ok(lines.some(l => /^offers {9}0 own, \d+ cached; \d+ author\(s\) known, \d+ tombstone\(s\)$/.test(l)), human.stdout)
     assert.ok(lines.some(l => l.startsWith('catalog pull   12D3Koo') && l.endsWith(' ago')), human.stdout)
     assert.ok(lines.some(l => /^search index {3}\d+ content id\(s\)$/.test(l)), human.stdout)
   })

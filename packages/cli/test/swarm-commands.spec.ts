@@ -18,7 +18,7 @@ describe('swarm and index commands', () => {
     assert.ok(out.lines.some(l => l.startsWith('files') && l.endsWith('2')))
     assert.ok(out.lines.some(l => l.includes('5.0 MiB')))
     // discovery: offers, gossip, the last catalog pull, the search index
-    assert.ok(out.lines.includes('offers         4 own, 1250 cached from 37 author(s), 6 tombstone(s)'), out.lines.join('\n'))
+    assert.ok(out.lines.includes('offers         4 own, 1250 cached; 37 author(s) known, 6 tombstone(s)'), out.lines.join('\n'))
     assert.ok(out.lines.includes('gossip         5 peer(s) on the announcement topic, 0 own announcement(s) waiting'))
     assert.ok(out.lines.some(l => l.startsWith(`catalog pull   ${PEER_ID}, 1m`) && l.endsWith('s ago')), out.lines.join('\n'))
     assert.ok(out.lines.includes('search index   1201 content id(s)'))

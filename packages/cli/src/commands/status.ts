@@ -26,7 +26,7 @@ function dhtLine (d: DhtStatus): string {
 
 function discoveryLines ({ offers, authors, tombstones, gossip, lastPull, searchIndex }: DiscoveryStatus, now = Date.now()): string[] {
   return [
-    `offers         ${offers.own} own, ${offers.cached} cached from ${authors} author(s), ${tombstones} tombstone(s)`,
+    `offers         ${offers.own} own, ${offers.cached} cached; ${authors} author(s) known, ${tombstones} tombstone(s)`,
     `gossip         ${gossip.topicPeers} peer(s) on the announcement topic, ${gossip.pending} own announcement(s) waiting`,
     `catalog pull   ${lastPull == null ? 'none yet' : `${lastPull.peer}, ${formatDuration(Math.max(0, now - lastPull.at) / 1000)} ago`}`,
     `search index   ${searchIndex.built ? `${searchIndex.contentIds} content id(s)` : 'building'}`
