@@ -80,6 +80,28 @@ describe('peershare swarm commands end to end (real processes)', function () {
     assert.equal(resolved?.fileId, fileId, 'a SHA-256 lookup resolves the file id')
   })
 
+  it('status shows discovery: B its own offer, C the offer cached, a catalog pull and peers on the announcement topic', async () => {
+    const onB = (await json(b, ['status'])).discovery
+    assert.deepEqual(onB.offers, { own: 1, cached: 0 })
+    let onC = (await json(c, ['status'])).discovery
+    for (let i = 0; i < 100 && !(onC.offers.cached >= 1 && onC.lastPull != null && onC.gossip.topicPeers >= 1 && onC.searchIndex.built); i++) {
+      await new Promise(resolve => setTimeout(resolve, 100))
+      onC = (await json(c, ['status'])).discovery
+    }
+    assert.equal(onC.offers.own, 0)
+    assert.ok(onC.offers.cached >= 1, JSON.stringify(onC))
+    assert.ok(onC.authors >= 1)
+    assert.ok([a.info.peerId, b.info.peerId].includes(onC.lastPull?.peer), JSON.stringify(onC.lastPull))
+    assert.ok(onC.gossip.topicPeers >= 1)
+    assert.ok(onC.searchIndex.built && onC.searchIndex.contentIds >= 1)
+    const human = await cli(['--repo', c.repo, 'status'], dir)
+    assert.equal(human.code, 0, human.stderr)
+    const lines = human.stdout.split('\n')
+    assert.ok(lines.some(l => /^offers {9}0 own, \d+ cached; \d+ author\(s\) known, \d+ tombstone\(s\)$/.test(l)), human.stdout)
+    assert.ok(lines.some(l => l.startsWith('catalog pull   12D3Koo') && l.endsWith(' ago')), human.stdout)
+    assert.ok(lines.some(l => /^search index {3}\d+ content id\(s\)$/.test(l)), human.stdout)
+  })
+
   it('get on C with no --peer downloads from B through the DHT', async () => {
     const out = join(dir, 'from-dht.bin')
     const result = await cli(['--repo', c.repo, 'get', fileId, '-o', out], dir)

@@ -43,7 +43,15 @@ export const STATUS: NodeStatus = {
   },
   files: 2,
   storageBytes: 5 * 1024 * 1024,
-  exchange: { sessions: 1, unsentBytes: 0 }
+  exchange: { sessions: 1, unsentBytes: 0 },
+  discovery: {
+    offers: { own: 4, cached: 1_250 },
+    authors: 37,
+    tombstones: 6,
+    gossip: { topicPeers: 5, pending: 0 },
+    lastPull: { peer: PEER_ID, at: 1_700_000_000_000 },
+    searchIndex: { built: true, contentIds: 1_201 }
+  }
 }
 
 export const PEERS: PeerEntry[] = [{ peerId: PEER_ID, addresses: [PEER_ADDR], latencyMs: 3 }]

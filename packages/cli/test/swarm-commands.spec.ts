@@ -7,16 +7,33 @@ import { swarmConnect } from '../src/commands/swarm-connect.js'
 import { FILE_ID, PEER_ADDR, PEER_ID, PROVIDER, STATUS, capture, fakeClient } from './fakes.js'
 
 describe('swarm and index commands', () => {
-  it('status prints both DHTs (mode, routing table), files and storage; --json the object', async () => {
+  it('status prints both DHTs (mode, routing table), files, storage and discovery figures; --json the object', async () => {
+    const client = fakeClient()
+    // a pull a minute and a half ago (the line says how long ago, from the clock now)
+    client.status = async () => ({ ...STATUS, discovery: { ...STATUS.discovery, lastPull: { peer: PEER_ID, at: Date.now() - 90_000 } } })
     const out = capture()
-    await status({}, { client: fakeClient(), print: out.print })
+    await status({}, { client, print: out.print })
     assert.ok(out.lines.some(l => l.startsWith('lan dht') && l.includes('server mode, 7 peer(s) in routing table (/peershare/lan/kad/1.0.0)')))
     assert.ok(out.lines.some(l => l.startsWith('public dht') && l.includes('client mode, 0 peer(s) in routing table (/peershare/kad/1.0.0)')))
     assert.ok(out.lines.some(l => l.startsWith('files') && l.endsWith('2')))
     assert.ok(out.lines.some(l => l.includes('5.0 MiB')))
+    // discovery: offers, gossip, the last catalog pull, the search index
+    assert.ok(out.lines.includes('offers         4 own, 1250 cached; 37 author(s) known, 6 tombstone(s)'), out.lines.join('\n'))
+    assert.ok(out.lines.includes('gossip         5 peer(s) on the announcement topic, 0 own announcement(s) waiting'))
+    assert.ok(out.lines.some(l => l.startsWith(`catalog pull   ${PEER_ID}, 1m`) && l.endsWith('s ago')), out.lines.join('\n'))
+    assert.ok(out.lines.includes('search index   1201 content id(s)'))
     const json = capture()
     await status({ json: true }, { client: fakeClient(), print: json.print })
     assert.deepEqual(JSON.parse(json.lines[0]), STATUS)
+  })
+
+  it('status says when discovery has nothing yet: no catalog pull, the search index building', async () => {
+    const client = fakeClient()
+    client.status = async () => ({ ...STATUS, discovery: { ...STATUS.discovery, lastPull: null, searchIndex: { built: false, contentIds: 0 } } })
+    const out = capture()
+    await status({}, { client, print: out.print })
+    assert.ok(out.lines.includes('catalog pull   none yet'))
+    assert.ok(out.lines.includes('search index   building'))
   })
 
   it('peers prints a table with latency', async () => {

@@ -25,6 +25,24 @@ export interface NodeStatus {
     /** chunk bytes served since start: their content, what went on the wire, and how many chunks went compressed */
     wire?: { contentBytes: number, wireBytes: number, compressedChunks: number }
   }
+  /** offers held, gossip, catalog pulls, the search index */
+  discovery: DiscoveryStatus
+}
+
+/** What this node knows of the network's offers (`status`) */
+export interface DiscoveryStatus {
+  /** live offers held: this node's own, and other authors' verified and cached */
+  offers: { own: number, cached: number }
+  /** authors the catalog knows: with offers or tombstones held, or a floor that keeps their removals removed */
+  authors: number
+  /** removals held (catalog pulls pass them on) */
+  tombstones: number
+  /** peers subscribed to the announcement topic; own announcements not sent yet */
+  gossip: { topicPeers: number, pending: number }
+  /** the newest catalog page read: from which peer, when (unix ms); null before the first */
+  lastPull: { peer: string, at: number } | null
+  /** the local search index: false while its first build runs; content ids indexed */
+  searchIndex: { built: boolean, contentIds: number }
 }
 
 /** `stalled`: running, but no source is delivering; `stallReason` says why */

@@ -1,42 +1,41 @@
 /**
  * The composition root: builds every service from the config and wires them
- * explicitly. Start order: repo, identity, datastore, catalog, libp2p, exchange server,
- * catalog and search servers, catalog sync (pulls on identify), downloads restored,
- * swarm, search index, gossip announcements, provider announcements; stop reverses it.
+ * explicitly (discovery's own wiring in discovery/discovery.ts, the download services'
+ * in download/node-downloads.ts, what share and rm do in local-content.ts). Create
+ * order: repo, identity, datastore, catalog, libp2p, services. Start order: listen
+ * ports and peer records checked, libp2p, exchange server, discovery's servers and
+ * catalog sync, downloads restored, swarm, discovery's search index and gossip,
+ * provider announcements; stop reverses it (see `stop`).
  */
 import { join } from 'node:path'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { type CollectionId, type ContentRef, type FileRef, collectionDigest, decodeTicket, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
+import { type CollectionId, type ContentRef, type FileRef, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { LevelDatastore } from 'datastore-level'
 import { defaultRepoPath } from '@peershare/client/repo'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
 import { CONFIG_FILE, mergeInit, readConfigFile, saveLimits } from './config-file.js'
-import { openSource } from './download/open-source.js'
+import { createCollectionDownloads, createTransferManager } from './download/node-downloads.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
-import { type StartOptions, TransferManager } from './download/transfer-manager.js'
-import { TransferStore } from './download/transfer-store.js'
+import type { StartOptions, TransferManager } from './download/transfer-manager.js'
 import {
   type CollectionDownload,
   type CollectionDownloadOptions,
-  CollectionDownloads,
+  type CollectionDownloads,
   type CollectionProgress,
   type CollectionRecord,
   CollectionStore,
-  type SharedCollection,
-  shareCollection
+  type SharedCollection
 } from './collection/index.js'
 import { AppScores } from './catalog/announce-limits.js'
-import { Announcements } from './catalog/announcements.js'
-import { AuthorSequence, CatalogStore } from './catalog/index.js'
-import { OwnOffers } from './catalog/own-offers.js'
+import { CatalogStore } from './catalog/index.js'
+import { Discovery } from './discovery/index.js'
 import { ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
-import { FetchSession, type FetchSessionComponents } from './exchange/fetch-session.js'
+import type { FetchSessionComponents } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
 import { FileIndex } from './index/file-index.js'
 import { type ProviderEntry, lookupProviders } from './index/provider-lookup.js'
@@ -44,22 +43,19 @@ import { createPeershareLibp2p, type NamedDht, nodeDhts, type PeershareLibp2p } 
 import { Bandwidth, type BandwidthLimits } from './limits/bandwidth.js'
 import { Quarantine, checkPeerRecords } from './records/index.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
-import { type ShareOptions, shareFile } from './share.js'
+import type { ShareOptions } from './share.js'
+import { LocalContent } from './local-content.js'
 import type { FileRecord } from './store/file-record.js'
 import { ContentHealth, type LocalFile, type VerifiedFile } from './store/content-health.js'
 import { FileStore } from './store/file-store.js'
 import { type NodeStatus, nodeStatus } from './status.js'
 import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
-import { createTicket, dialAddresses } from './tickets.js'
+import { createTicket, openTicket } from './tickets.js'
 import type { BrowseResult, OfferDetail, SearchUpdate } from '@peershare/client'
-import { type BrowseQuery, type QueryAnswerer, type SearchQuery, SearchService } from './search/index.js'
+import type { BrowseQuery, QueryAnswerer, SearchQuery } from './search/index.js'
 import { fetchSmallFile } from './search/small-file.js'
-import { CatalogServer } from './catalog/catalog-server.js'
-import { CatalogSync } from './catalog/catalog-sync.js'
-import { CursorStore } from './catalog/cursor-store.js'
-import { RemoteSearchClient } from './search/remote-search.js'
-import { SearchServer } from './search/search-server.js'
+import { stopAll } from './stop-all.js'
 import { Thumbnails } from './thumbnails/index.js'
 
 const log = logger('peershare:node')
@@ -95,24 +91,12 @@ export class PeershareNode {
   private readonly exchangeClient: FetchSessionComponents
   /** stored files changed, damaged or missing on disk: withdrawn, repaired, verified */
   readonly health: ContentHealth
-  /** own offers and the verified offers of other authors */
-  readonly catalog: CatalogStore
-  /** offers on gossipsub: own ones out, peers' ones validated in */
-  readonly announcements: Announcements
-  /** publishes offers of what the user shares, tombstones of what it removes */
-  private readonly offers: OwnOffers
-  /** catalog catch-up from peers over /peershare/catalog/1.0.0 */
-  readonly catalogSync: CatalogSync
-  /** queries fanned out to peers over /peershare/search/1.0.0 */
-  readonly remoteSearch: RemoteSearchClient
-  private catalogServer: CatalogServer | undefined
-  private readonly searchServer: SearchServer
-  /** search, browse and show over the catalog; the answers to remote queries */
-  readonly searchService: SearchService
-  /** what answers peers' queries (`/peershare/search/1.0.0`): the search index (replaceable for tests) */
-  queryAnswerer: QueryAnswerer
+  /** catalog, own offers, announcements, catalog pulls, remote and local search (discovery/) */
+  readonly discovery: Discovery
   /** thumbnails of shared images and of files or collections given one: files of their own */
   readonly thumbnails: Thumbnails
+  /** what share and rm do across the store, the DHTs, the catalog and thumbnails */
+  private readonly content: LocalContent
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -120,35 +104,16 @@ export class PeershareNode {
     this.datastore = datastore
     this.libp2p = libp2p
     this.quarantine = parts.quarantine
-    this.catalog = parts.catalog
-    const self = libp2p.peerId.toString()
-    this.announcements = new Announcements({
-      pubsub: libp2p.services.pubsub,
-      catalog: this.catalog,
-      datastore,
-      scores: parts.scores,
-      rate: config.announce,
-      self,
-      seenTtl: config.announce.seenTtl,
-      log: logger('peershare:node:announce')
-    })
-    this.offers = new OwnOffers({
-      catalog: this.catalog,
-      sequence: new AuthorSequence(datastore),
-      privateKey: parts.privateKey,
-      self,
-      announce: async contentId => this.announcements.announce(contentId),
-      log: logger('peershare:node:offers')
-    })
     this.store = new FileStore({ datastore, blobDir: paths.blobs, quarantine: this.quarantine })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
-    this.transfers = this.createTransferManager()
+    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log }
+    this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) })
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
-    this.collectionDownloads = this.createCollectionDownloads()
+    this.collectionDownloads = createCollectionDownloads(downloads, { collections: this.collections, transfers: this.transfers, offeredName: async id => this.discovery.offeredName(id) })
     this.thumbnails = new Thumbnails({ store: this.store, blobDir: paths.blobs, chunkSize: config.chunkSize, collections: this.collections, index: this.index, log: logger('peershare:node:thumbnails') })
     this.exchange = new ExchangeServer({
       libp2p,
@@ -162,28 +127,23 @@ export class PeershareNode {
       log: logger('peershare:node:exchange')
     })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
-    this.catalogSync = new CatalogSync({
+    this.discovery = new Discovery({
       libp2p,
-      catalog: this.catalog,
-      cursors: new CursorStore(datastore, this.quarantine, config.catalogSync.maxRememberedPeers),
-      settings: config.catalogSync,
-      log: logger('peershare:node:catalog:sync')
+      datastore,
+      quarantine: this.quarantine,
+      catalog: parts.catalog,
+      scores: parts.scores,
+      privateKey: parts.privateKey,
+      settings: config,
+      findProviders: (contentId, signal) => this.providers(contentId, { timeout: config.lookupTimeout, signal }),
+      fetchSmallFile: async (fileId, options) => fetchSmallFile({
+        stored: async id => (await this.store.get(id))?.record,
+        contentPath: record => this.store.contentPath(record),
+        download: async (id, startOptions) => this.download(id, startOptions)
+      }, fileId, options)
     })
-    this.remoteSearch = new RemoteSearchClient({
-      libp2p,
-      catalog: this.catalog,
-      lastPulled: peer => this.catalogSync.lastPulled(peer),
-      settings: config.remoteSearch,
-      log: logger('peershare:node:search:remote')
-    })
-    this.searchServer = new SearchServer({
-      libp2p,
-      answerer: { answer: async (query, limit) => this.queryAnswerer.answer(query, limit) },
-      settings: config.remoteSearch,
-      log: logger('peershare:node:search:server')
-    })
-    this.searchService = this.createSearchService()
-    this.queryAnswerer = this.searchService
+    const { store, collections, index, discovery, thumbnails, transfers, health } = this
+    this.content = new LocalContent({ store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency })
   }
 
   /**
@@ -225,6 +185,15 @@ export class PeershareNode {
     return this.libp2p.getMultiaddrs()
   }
 
+  // the discovery composition's parts, as tests, bench and the control API reach them
+  get catalog (): CatalogStore { return this.discovery.catalog }
+  get announcements (): Discovery['announcements'] { return this.discovery.announcements }
+  get catalogSync (): Discovery['catalogSync'] { return this.discovery.catalogSync }
+  get remoteSearch (): Discovery['remoteSearch'] { return this.discovery.remoteSearch }
+  get searchService (): Discovery['searchService'] { return this.discovery.searchService }
+  get queryAnswerer (): QueryAnswerer { return this.discovery.queryAnswerer }
+  set queryAnswerer (answerer: QueryAnswerer) { this.discovery.queryAnswerer = answerer }
+
   async start (): Promise<void> {
     // one clear line for a busy port, before libp2p (and node-datachannel) fail at length
     await checkListenPorts(this.config.listen, join(this.paths.root, CONFIG_FILE))
@@ -238,13 +207,12 @@ export class PeershareNode {
       throw new ConfigError(`Cannot listen on ${this.config.listen.join(' ')}: no transport of the node takes one of them (check --listen, or "listen" in ${join(this.paths.root, CONFIG_FILE)})`)
     }
     await this.exchange.start()
-    await this.startDiscovery()
+    await this.discovery.startServing()
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     await this.collectionDownloads.restore()
     this.swarm.start()
-    this.startSearch()
-    await this.announcements.start()
+    await this.discovery.startSearch()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
     for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
     for (const record of await this.store.list()) await this.health.check(record, true)
@@ -257,39 +225,18 @@ export class PeershareNode {
    * are always released; the first failure is thrown at the end.
    */
   async stop (): Promise<void> {
-    const steps: Array<() => unknown> = [
-      () => { this.stopSearch() },
+    await stopAll([
+      () => { this.discovery.stopSearch() },
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
-      () => { this.announcements.stop() },
       () => { this.collectionDownloads.stop() },
       async () => this.transfers.stop(),
       async () => this.index.stop(),
       () => { this.swarm.stop() },
-      () => { this.catalogSync.stop() },
-      async () => this.searchServer.stop(),
-      async () => this.catalogServer?.stop(),
+      async () => this.discovery.stopServing(),
       async () => this.exchange.stop(),
       async () => this.libp2p.stop(),
       async () => this.datastore.close()
-    ]
-    let first: unknown
-    for (const step of steps) {
-      try {
-        await step()
-      } catch (err) {
-        first ??= err
-      }
-    }
-    if (first != null) throw first
-  }
-
-  /** The servers of both discovery protocols, then catch-up pulls */
-  private async startDiscovery (): Promise<void> {
-    const { config, libp2p } = this
-    this.catalogServer = new CatalogServer({ libp2p, log: this.catalog, settings: config.catalogSync, logger: logger('peershare:node:catalog:server') })
-    await this.catalogServer.start()
-    await this.searchServer.start()
-    await this.catalogSync.start()
+    ])
   }
 
   /** a peer that connects may be a source come back: stalled downloads look again */
@@ -297,17 +244,7 @@ export class PeershareNode {
 
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
-    const record = await shareFile({ store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize, thumbnails: this.thumbnails }, path, options)
-    this.index.announce(record)
-    await this.offers.publish(record)
-    await this.announceThumbnail(record.details)
-    return record
-  }
-
-  /** A thumbnail is provided like any file, so others can fetch and verify it */
-  private async announceThumbnail (details: FileRecord['details']): Promise<void> {
-    const thumbnail = details?.thumbnail == null ? undefined : await this.store.get(details.thumbnail)
-    if (thumbnail != null) this.index.announce(thumbnail.record)
+    return this.content.share(path, options)
   }
 
   /**
@@ -315,22 +252,7 @@ export class PeershareNode {
    * shared as usual and the listing is stored and provided under the collection id.
    */
   async shareCollection (paths: string[], options: ShareOptions = {}): Promise<SharedCollection> {
-    const shared = await shareCollection({
-      store: this.store,
-      blobDir: this.paths.blobs,
-      chunkSize: this.config.chunkSize,
-      thumbnails: this.thumbnails,
-      collections: this.collections,
-      concurrency: this.config.collectionConcurrency
-    }, paths, options)
-    // the collection first: announcements queue, and its files may be thousands
-    this.index.announceCollection(parseCollectionId(shared.record.collectionId))
-    this.index.announce(shared.listing)
-    for (const file of shared.files) this.index.announce(file)
-    // offers: the collection, then its files (a listing is not offered)
-    for (const record of [shared.record, ...shared.files]) await this.offers.publish(record)
-    for (const { details } of [shared.record, ...shared.files]) await this.announceThumbnail(details)
-    return shared
+    return this.content.shareCollection(paths, options)
   }
 
   /** Collections this node shares or downloaded */
@@ -422,25 +344,13 @@ export class PeershareNode {
    */
   private async namedFromCatalog (ref: FileRef, options: StartOptions): Promise<StartOptions> {
     if (options.output != null || options.stream === true || options.repair === true || ref.kind !== 'file-id') return options
-    const name = await this.catalog.offeredName(ref.fileId.toString())
+    const name = await this.discovery.offeredName(ref.fileId.toString())
     return name == null ? options : { ...options, output: name }
   }
 
-  /**
-   * What a ticket means for a download: the sharer's addresses go into the peer store
-   * (dialling it also seeds the DHT routing table) and the sharer is the first source
-   * (after a `from` the caller gave); the ticket's name is the default output name.
-   * Returns the content id as text, fetched then like any id.
-   */
+  /** What a ticket means for a download (tickets.ts `openTicket`): the content id as text, and the options with the sharer as a source */
   async openTicket (text: string, options: StartOptions = {}): Promise<{ id: string, options: StartOptions }> {
-    const ticket = decodeTicket(text)
-    const id = ticket.id.toString()
-    const sharer = peerIdFromString(ticket.peerId)
-    if (sharer.equals(this.peerId)) return { id, options }
-    await this.libp2p.peerStore.merge(sharer, { multiaddrs: dialAddresses(ticket) })
-    const output = options.output ?? (ticket.name === '' ? undefined : ticket.name)
-    if (options.from == null) return { id, options: { ...options, from: sharer, output } }
-    return { id, options: { ...options, peers: [...(options.peers ?? []), sharer.toString()], output } }
+    return openTicket(this.libp2p, text, options)
   }
 
   /** The full file id of a download named by its id or a unique prefix */
@@ -481,7 +391,7 @@ export class PeershareNode {
     for await (const provider of lookupProviders({ index: this.index, exchange: this.exchangeClient, lookupTimeout, resolveTimeout: dialTimeout + exchange.requestTimeout, log }, parsed, options)) {
       // availability in search: a peer seen providing it
       const id = provider.fileId ?? (parsed.kind === 'file-id' ? parsed.fileId.toString() : parsed.kind === 'collection' ? parsed.collectionId.toString() : undefined)
-      if (id != null) this.searchService.sawProvider(id, provider.peerId)
+      if (id != null) this.discovery.sawProvider(id, provider.peerId)
       yield provider
     }
   }
@@ -490,21 +400,9 @@ export class PeershareNode {
   async remove (text: string): Promise<string> {
     const id = await this.localContentId(text)
     const ref = parseContentRef(id)
-    if (ref.kind === 'collection') {
-      await this.removeCollection(ref.collectionId)
-      return id
-    }
-    const fileId = id
-    const stored = await this.store.get(fileId)
-    if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
-    await this.index.withdraw(stored.record)
-    await this.offers.withdraw(fileId)
-    // a repair under way is not wanted any more
-    if (this.transfers.get(fileId) != null) await this.transfers.cancel(fileId)
-    await this.store.remove(fileId)
-    this.health.reset(fileId)
-    if (stored.record.details?.thumbnail != null) await this.thumbnails.release(stored.record.details.thumbnail, fileId)
-    return fileId
+    if (ref.kind === 'collection') await this.content.removeCollection(ref.collectionId)
+    else await this.content.removeFile(id)
+    return id
   }
 
   /** Changes bandwidth limits now; saves them into `<repo>/config.json` unless `temporary` */
@@ -516,21 +414,6 @@ export class PeershareNode {
       })
     }
     return this.bandwidth.limits()
-  }
-
-  /** Forgets a collection (its listing too) and stops providing it; its files stay shared */
-  private async removeCollection (collectionId: CollectionId): Promise<void> {
-    const record = await this.collections.get(collectionId.toString())
-    if (record == null) throw new FileNotFoundError(`Not a local collection: ${collectionId.toString()}`)
-    await this.index.withdrawCollection(collectionId)
-    await this.offers.withdraw(record.collectionId)
-    await this.collections.remove(record.collectionId)
-    if (record.details?.thumbnail != null) await this.thumbnails.release(record.details.thumbnail, record.collectionId)
-    const listing = await this.store.get(record.listingFileId)
-    if (listing != null) {
-      await this.index.withdraw(listing.record)
-      await this.store.remove(record.listingFileId)
-    }
   }
 
   /** Connected peers with addresses and latency */
@@ -555,111 +438,17 @@ export class PeershareNode {
    * then `done` with the peers asked and answered
    */
   search (query: SearchQuery & { local?: boolean }, options: { signal?: AbortSignal } = {}): AsyncGenerator<SearchUpdate> {
-    return this.searchService.search(query, options)
+    return this.discovery.search(query, options)
   }
 
   /** A page of the catalog by category, author and sort; per-category counts without a category */
   async browse (query: BrowseQuery = {}): Promise<BrowseResult> {
-    return this.searchService.browse(query)
+    return this.discovery.browse(query)
   }
 
   /** `show`: every author's offer of a content id (or unique prefix), its thumbnail on disk, providers found */
   async offerInfo (contentId: string, options: { signal?: AbortSignal } = {}): Promise<OfferDetail> {
-    return this.searchService.show(contentId, options)
-  }
-
-  private createSearchService (): SearchService {
-    return new SearchService({
-      catalog: this.catalog,
-      self: this.peerId.toString(),
-      remote: this.remoteSearch,
-      connected: () => this.libp2p.getPeers().map(p => p.toString()),
-      findProviders: (contentId, signal) => this.providers(contentId, { timeout: this.config.lookupTimeout, signal }),
-      fetchSmallFile: async (fileId, options) => fetchSmallFile({
-        stored: async id => (await this.store.get(id))?.record,
-        contentPath: record => this.store.contentPath(record),
-        download: async (id, startOptions) => this.download(id, startOptions)
-      }, fileId, options),
-      log: logger('peershare:node:search')
-    })
-  }
-
-  private readonly peerConnected = (event: CustomEvent<PeerId>): void => { this.searchService.peerConnected(event.detail.toString()) }
-  private readonly peerDisconnected = (event: CustomEvent<PeerId>): void => { this.searchService.peerDisconnected(event.detail.toString()) }
-
-  private startSearch (): void {
-    this.libp2p.addEventListener('peer:connect', this.peerConnected)
-    this.libp2p.addEventListener('peer:disconnect', this.peerDisconnected)
-    this.searchService.start()
-  }
-
-  private stopSearch (): void {
-    this.libp2p.removeEventListener('peer:connect', this.peerConnected)
-    this.libp2p.removeEventListener('peer:disconnect', this.peerDisconnected)
-    this.searchService.stop()
-  }
-
-  private createTransferManager (): TransferManager {
-    const exchange = this.exchangeClient
-    return new TransferManager({
-      transfers: new TransferStore(this.datastore, this.quarantine),
-      settings: this.config.transfer,
-      log: logger('peershare:node:transfer'),
-      openFirst: async (ref, options) => openSource({ exchange, index: this.index }, ref, { ...options, lookupTimeout: this.config.lookupTimeout }),
-      finder: {
-        open: async (target, ref, signal) => FetchSession.open(exchange, parseTarget(target), ref, signal),
-        providers: (fileId, signal) => this.providerIds(fileId, signal)
-      },
-      takeDownload: async (bytes, priority, signal) => this.bandwidth.download(bytes, { priority, signal }),
-      blobPath: (fileId) => this.store.blobPath(fileId),
-      isStored: async (fileId) => this.store.has(fileId),
-      completed: async (downloaded, manifestBytes) => {
-        // a repaired blob keeps what we knew of the file (name, tags, collection); only the damage goes
-        const kept = downloaded.location.kind === 'blob' ? (await this.store.get(downloaded.fileId))?.record : undefined
-        const record = kept == null ? downloaded : { ...kept, location: downloaded.location }
-        delete record.damaged
-        await this.store.put(record, manifestBytes)
-        this.health.reset(record.fileId)
-        this.index.announce(record)
-      }
-    })
-  }
-
-  private createCollectionDownloads (): CollectionDownloads {
-    const exchange = this.exchangeClient
-    return new CollectionDownloads({
-      store: this.store,
-      collections: this.collections,
-      transfers: this.transfers,
-      listingStore: { store: this.store, blobDir: this.paths.blobs, chunkSize: this.config.chunkSize },
-      listing: {
-        store: this.store,
-        // the listing is a file named by its SHA-256; its providers are found under the collection id
-        openListing: async (collectionId, { from, peers, signal }) => {
-          const ref = { kind: 'sha256' as const, sha256: collectionDigest(collectionId) }
-          for (const peer of from == null ? peers ?? [] : []) {
-            try {
-              return await FetchSession.open(exchange, parseTarget(peer), ref, signal)
-            } catch (err: any) {
-              if (signal?.aborted === true) throw err
-              log('listing from %s: %s', peer, err.message)
-            }
-          }
-          const index = { findProviders: (_: FileRef, s?: AbortSignal) => this.index.findProviders({ kind: 'collection', collectionId }, s) }
-          return openSource({ exchange, index }, ref, { from, signal, lookupTimeout: this.config.lookupTimeout })
-        }
-      },
-      announce: (collectionId) => { this.index.announceCollection(collectionId) },
-      offeredName: async (collectionId) => this.catalog.offeredName(collectionId),
-      concurrency: this.config.collectionConcurrency
-    })
-  }
-
-  /** Provider peer ids of a file from the DHT */
-  private async * providerIds (fileId: string, signal: AbortSignal): AsyncGenerator<string> {
-    for await (const peer of this.index.findProviders({ kind: 'file-id', fileId: parseFileId(fileId) }, signal)) {
-      yield peer.id.toString()
-    }
+    return this.discovery.offerInfo(contentId, options)
   }
 }
 
@@ -669,11 +458,6 @@ interface NodeParts {
   catalog: CatalogStore
   scores: AppScores
   privateKey: PrivateKey
-}
-
-/** A source as text: a multiaddr (with /p2p/) or a bare peer id */
-function parseTarget (target: string): PeerId | Multiaddr {
-  return target.startsWith('/') ? multiaddr(target) : peerIdFromString(target)
 }
 
 function isFileId (text: string): boolean {

@@ -1,21 +1,35 @@
-/** A node's status report: identity, addresses, both DHTs' state, what it stores */
-import type { DhtStatus, NodeStatus } from '@peershare/client'
+/** A node's status report: identity, addresses, both DHTs' state, what it stores and serves, discovery figures */
+import type { Libp2p } from '@libp2p/interface'
+import type { DhtStatus, DiscoveryStatus, NodeStatus } from '@peershare/client'
+import type { ExchangeServer } from './exchange/exchange-server.js'
 import type { NamedDht } from './libp2p.js'
-import type { PeershareNode } from './peershare-node.js'
+import type { FileRecord } from './store/file-record.js'
 
-export type { DhtStatus, NodeStatus }
+export type { DhtStatus, DiscoveryStatus, NodeStatus }
 
-export async function nodeStatus (node: PeershareNode): Promise<NodeStatus> {
-  const files = await node.list()
-  const dht = Object.fromEntries(node.dhts.map(d => [d.name, dhtStatus(d)])) as NodeStatus['dht']
+/** What the report reads (the node fits it; typed by parts, so status.ts does not import the node) */
+export interface StatusComponents {
+  libp2p: Pick<Libp2p, 'peerId' | 'getMultiaddrs' | 'getConnections'>
+  dhts: NamedDht[]
+  /** the files stored */
+  list(): Promise<FileRecord[]>
+  exchange: Pick<ExchangeServer, 'stats'>
+  discovery: { status(): DiscoveryStatus }
+}
+
+export async function nodeStatus (components: StatusComponents): Promise<NodeStatus> {
+  const { libp2p, dhts, exchange, discovery } = components
+  const files = await components.list()
+  const dht = Object.fromEntries(dhts.map(d => [d.name, dhtStatus(d)])) as NodeStatus['dht']
   return {
-    peerId: node.peerId.toString(),
-    addresses: node.addresses.map(a => a.toString()),
-    connections: node.libp2p.getConnections().length,
+    peerId: libp2p.peerId.toString(),
+    addresses: libp2p.getMultiaddrs().map(a => a.toString()),
+    connections: libp2p.getConnections().length,
     dht,
     files: files.length,
     storageBytes: files.reduce((sum, f) => sum + f.size, 0),
-    exchange: node.exchange.stats()
+    exchange: exchange.stats(),
+    discovery: discovery.status()
   }
 }
 

@@ -3,11 +3,13 @@
  * which of our addresses go into one, and what a ticket someone gives us means for
  * a download (its peer as the first source, its name as the default output name).
  */
-import type { PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { isLinkLocal, isLoopback, isPrivate } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { MAX_TICKET_ADDRESSES, type Ticket, encodeTicket } from '@peershare/protocol'
+import { MAX_TICKET_ADDRESSES, type Ticket, decodeTicket, encodeTicket } from '@peershare/protocol'
 import type { CID } from 'multiformats/cid'
+import type { StartOptions } from './download/transfer-manager.js'
 
 /** multicodec of the /p2p/ component */
 const P2P_CODE = 421
@@ -45,4 +47,21 @@ export function ticketAddresses (addresses: Multiaddr[]): Multiaddr[] {
 /** A ticket's addresses as the peer store wants them: without /p2p/ */
 export function dialAddresses (ticket: Ticket): Multiaddr[] {
   return ticket.addresses.map(addr => addr.decapsulateCode(P2P_CODE))
+}
+
+/**
+ * What a ticket means for a download: the sharer's addresses go into the peer store
+ * (dialling it also seeds the DHT routing table) and the sharer is the first source
+ * (after a `from` the caller gave); the ticket's name is the default output name.
+ * Returns the content id as text, fetched then like any id.
+ */
+export async function openTicket (libp2p: Pick<Libp2p, 'peerId' | 'peerStore'>, text: string, options: StartOptions = {}): Promise<{ id: string, options: StartOptions }> {
+  const ticket = decodeTicket(text)
+  const id = ticket.id.toString()
+  const sharer = peerIdFromString(ticket.peerId)
+  if (sharer.equals(libp2p.peerId)) return { id, options }
+  await libp2p.peerStore.merge(sharer, { multiaddrs: dialAddresses(ticket) })
+  const output = options.output ?? (ticket.name === '' ? undefined : ticket.name)
+  if (options.from == null) return { id, options: { ...options, from: sharer, output } }
+  return { id, options: { ...options, peers: [...(options.peers ?? []), sharer.toString()], output } }
 }

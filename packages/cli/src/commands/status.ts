@@ -1,7 +1,7 @@
-/** `peershare status`: identity, addresses, both DHTs (mode, routing table), files, storage */
-import type { DhtStatus } from '@peershare/node'
+/** `peershare status`: identity, addresses, both DHTs (mode, routing table), files, storage, discovery */
+import type { DhtStatus, DiscoveryStatus } from '@peershare/node'
 import type { CommandContext } from '../context.js'
-import { formatBytes } from '../format.js'
+import { formatBytes, formatDuration } from '../format.js'
 
 export async function status (options: { json?: boolean }, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
   const s = await client.status()
@@ -17,8 +17,18 @@ export async function status (options: { json?: boolean }, { client, print }: Pi
   print(`files          ${s.files}`)
   print(`storage used   ${formatBytes(s.storageBytes)}`)
   print(`serving        ${s.exchange.sessions} session(s)`)
+  discoveryLines(s.discovery).forEach(print)
 }
 
 function dhtLine (d: DhtStatus): string {
   return `${d.mode} mode, ${d.routingTableSize} peer(s) in routing table (${d.protocol})`
+}
+
+function discoveryLines ({ offers, authors, tombstones, gossip, lastPull, searchIndex }: DiscoveryStatus, now = Date.now()): string[] {
+  return [
+    `offers         ${offers.own} own, ${offers.cached} cached; ${authors} author(s) known, ${tombstones} tombstone(s)`,
+    `gossip         ${gossip.topicPeers} peer(s) on the announcement topic, ${gossip.pending} own announcement(s) waiting`,
+    `catalog pull   ${lastPull == null ? 'none yet' : `${lastPull.peer}, ${formatDuration(Math.max(0, now - lastPull.at) / 1000)} ago`}`,
+    `search index   ${searchIndex.built ? `${searchIndex.contentIds} content id(s)` : 'building'}`
+  ]
 }

@@ -115,6 +115,11 @@ export class Announcements {
     return this.queue.size
   }
 
+  /** Peers subscribed to the topic (what gossipsub knows of them) */
+  get topicPeers (): number {
+    return this.components.pubsub.getSubscribers(ANNOUNCE_TOPIC).length
+  }
+
   /** gossipsub's validator for the topic: a verdict for every message, never an exception */
   readonly validate = async (source: PeerId, msg: Message): Promise<TopicValidatorResult> => {
     let verdict: Verdict

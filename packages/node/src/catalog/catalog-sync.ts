@@ -118,6 +118,11 @@ export class CatalogSync {
     return this.components.cursors.get(peer)?.pulledAt
   }
 
+  /** The newest catalog page read, of any peer remembered (survives restarts) */
+  lastPull (): { peer: string, at: number } | undefined {
+    return this.components.cursors.latest()
+  }
+
   /** Pulls `peer`'s catalog from its cursor now (or joins the pull under way); never rejects */
   async pull (peer: PeerId): Promise<PullResult> {
     const key = peer.toString()

@@ -56,6 +56,13 @@ export class CursorStore {
     return this.cursors.size
   }
 
+  /** The peer read most recently, and when */
+  latest (): { peer: string, at: number } | undefined {
+    let latest: { peer: string, at: number } | undefined
+    for (const [peer, { pulledAt }] of this.cursors) if (latest == null || pulledAt > latest.at) latest = { peer, at: pulledAt }
+    return latest
+  }
+
   private async evict (): Promise<void> {
     if (this.cursors.size <= this.maxPeers) return
     const oldest = [...this.cursors].sort(([, a], [, b]) => a.pulledAt - b.pulledAt).slice(0, this.cursors.size - this.maxPeers)

@@ -85,6 +85,11 @@ export class SearchService implements QueryAnswerer {
     this.connected.delete(peer)
   }
 
+  /** Whether the first build of the index is done, and the content ids it holds */
+  indexStatus (): { built: boolean, contentIds: number } {
+    return { built: this.index.buildMs != null, contentIds: this.index.size }
+  }
+
   /** A peer was seen providing a content id (a provider lookup) */
   sawProvider (contentId: string, peer: string): void {
     if (peer !== this.init.self) this.tracker.record(contentId, peer)

@@ -1,0 +1,106 @@
+/**
+ * How the node builds its download services: the transfer manager (sources opened
+ * through the exchange client, more found on the DHT, bandwidth from the node's
+ * limits, a finished file stored and provided) and collection downloads (the
+ * listing fetched by the collection's digest, its files through the transfer manager)
+ */
+import type { Logger, PeerId } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { type FileRef, collectionDigest, parseFileId } from '@peershare/protocol'
+import type { Datastore } from 'interface-datastore'
+import { CollectionDownloads, type CollectionStore } from '../collection/index.js'
+import type { NodeConfig } from '../config.js'
+import { FetchSession, type FetchSessionComponents } from '../exchange/fetch-session.js'
+import type { FileIndex } from '../index/file-index.js'
+import type { Bandwidth } from '../limits/bandwidth.js'
+import type { Quarantine } from '../records/index.js'
+import type { FileRecord } from '../store/file-record.js'
+import type { FileStore } from '../store/file-store.js'
+import { openSource } from './open-source.js'
+import { TransferManager } from './transfer-manager.js'
+import { TransferStore } from './transfer-store.js'
+
+export interface NodeDownloadsComponents {
+  datastore: Datastore
+  quarantine: Quarantine
+  config: Pick<NodeConfig, 'transfer' | 'lookupTimeout' | 'chunkSize' | 'collectionConcurrency'>
+  /** what opening a session with a provider needs */
+  exchange: FetchSessionComponents
+  index: Pick<FileIndex, 'findProviders' | 'announce' | 'announceCollection'>
+  bandwidth: Pick<Bandwidth, 'download'>
+  store: FileStore
+  blobDir: string
+  /** the node's log (listing sources that failed) */
+  log: Logger
+}
+
+/** `stored`: a downloaded (or repaired) file is in the store: its health is known again */
+export function createTransferManager (components: NodeDownloadsComponents, stored: (fileId: string) => void): TransferManager {
+  const { exchange, index, store, config } = components
+  return new TransferManager({
+    transfers: new TransferStore(components.datastore, components.quarantine),
+    settings: config.transfer,
+    log: logger('peershare:node:transfer'),
+    openFirst: async (ref, options) => openSource({ exchange, index }, ref, { ...options, lookupTimeout: config.lookupTimeout }),
+    finder: {
+      open: async (target, ref, signal) => FetchSession.open(exchange, parseTarget(target), ref, signal),
+      providers: (fileId, signal) => providerIds(index, fileId, signal)
+    },
+    takeDownload: async (bytes, priority, signal) => components.bandwidth.download(bytes, { priority, signal }),
+    blobPath: (fileId) => store.blobPath(fileId),
+    isStored: async (fileId) => store.has(fileId),
+    completed: async (downloaded, manifestBytes) => {
+      // a repaired blob keeps what we knew of the file (name, tags, collection); only the damage goes
+      const kept = downloaded.location.kind === 'blob' ? (await store.get(downloaded.fileId))?.record : undefined
+      const record: FileRecord = kept == null ? downloaded : { ...kept, location: downloaded.location }
+      delete record.damaged
+      await store.put(record, manifestBytes)
+      stored(record.fileId)
+      index.announce(record)
+    }
+  })
+}
+
+export function createCollectionDownloads (components: NodeDownloadsComponents, parts: { collections: CollectionStore, transfers: TransferManager, offeredName(collectionId: string): Promise<string | undefined> }): CollectionDownloads {
+  const { exchange, index, store, config, log } = components
+  return new CollectionDownloads({
+    store,
+    collections: parts.collections,
+    transfers: parts.transfers,
+    listingStore: { store, blobDir: components.blobDir, chunkSize: config.chunkSize },
+    listing: {
+      store,
+      // the listing is a file named by its SHA-256; its providers are found under the collection id
+      openListing: async (collectionId, { from, peers, signal }) => {
+        const ref = { kind: 'sha256' as const, sha256: collectionDigest(collectionId) }
+        for (const peer of from == null ? peers ?? [] : []) {
+          try {
+            return await FetchSession.open(exchange, parseTarget(peer), ref, signal)
+          } catch (err: any) {
+            if (signal?.aborted === true) throw err
+            log('listing from %s: %s', peer, err.message)
+          }
+        }
+        const listingIndex = { findProviders: (_: FileRef, s?: AbortSignal) => index.findProviders({ kind: 'collection', collectionId }, s) }
+        return openSource({ exchange, index: listingIndex }, ref, { from, signal, lookupTimeout: config.lookupTimeout })
+      }
+    },
+    announce: (collectionId) => { index.announceCollection(collectionId) },
+    offeredName: parts.offeredName,
+    concurrency: config.collectionConcurrency
+  })
+}
+
+/** Provider peer ids of a file from the DHT */
+async function * providerIds (index: Pick<FileIndex, 'findProviders'>, fileId: string, signal: AbortSignal): AsyncGenerator<string> {
+  for await (const peer of index.findProviders({ kind: 'file-id', fileId: parseFileId(fileId) }, signal)) {
+    yield peer.id.toString()
+  }
+}
+
+/** A source as text: a multiaddr (with /p2p/) or a bare peer id */
+function parseTarget (target: string): PeerId | Multiaddr {
+  return target.startsWith('/') ? multiaddr(target) : peerIdFromString(target)
+}

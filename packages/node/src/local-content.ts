@@ -1,0 +1,95 @@
+/**
+ * What sharing and forgetting content do across the node's services: a share is
+ * stored, provided on the DHTs, offered (signed, gossiped) and its thumbnail
+ * provided; a removal withdraws it from the DHTs and the catalog, stops a repair,
+ * forgets it and releases its thumbnail.
+ */
+import { type CollectionId, parseCollectionId } from '@peershare/protocol'
+import type { CollectionStore, SharedCollection } from './collection/index.js'
+import { shareCollection } from './collection/index.js'
+import type { Discovery } from './discovery/index.js'
+import type { TransferManager } from './download/transfer-manager.js'
+import { FileNotFoundError } from './errors.js'
+import type { FileIndex } from './index/file-index.js'
+import { type ShareOptions, shareFile } from './share.js'
+import type { ContentHealth } from './store/content-health.js'
+import type { FileRecord } from './store/file-record.js'
+import type { FileStore } from './store/file-store.js'
+import type { Thumbnails } from './thumbnails/index.js'
+
+export interface LocalContentComponents {
+  store: FileStore
+  collections: CollectionStore
+  index: Pick<FileIndex, 'announce' | 'announceCollection' | 'withdraw' | 'withdrawCollection'>
+  discovery: Pick<Discovery, 'publish' | 'withdraw'>
+  thumbnails: Thumbnails
+  transfers: Pick<TransferManager, 'get' | 'cancel'>
+  health: Pick<ContentHealth, 'reset'>
+  blobDir: string
+  chunkSize: number
+  collectionConcurrency: number
+}
+
+export class LocalContent {
+  constructor (private readonly components: LocalContentComponents) {}
+
+  /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
+  async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
+    const { store, blobDir, chunkSize, thumbnails, index, discovery } = this.components
+    const record = await shareFile({ store, blobDir, chunkSize, thumbnails }, path, options)
+    index.announce(record)
+    await discovery.publish([record])
+    await this.announceThumbnail(record.details)
+    return record
+  }
+
+  /** Shares files and folders as one collection: every file as usual, the listing stored and provided under the collection id */
+  async shareCollection (paths: string[], options: ShareOptions = {}): Promise<SharedCollection> {
+    const { store, blobDir, chunkSize, thumbnails, collections, collectionConcurrency: concurrency, index, discovery } = this.components
+    const shared = await shareCollection({ store, blobDir, chunkSize, thumbnails, collections, concurrency }, paths, options)
+    // the collection first: announcements queue, and its files may be thousands
+    index.announceCollection(parseCollectionId(shared.record.collectionId))
+    index.announce(shared.listing)
+    for (const file of shared.files) index.announce(file)
+    // offers: the collection, then its files (a listing is not offered)
+    await discovery.publish([shared.record, ...shared.files])
+    for (const { details } of [shared.record, ...shared.files]) await this.announceThumbnail(details)
+    return shared
+  }
+
+  /** Forgets a stored file and stops providing and offering it */
+  async removeFile (fileId: string): Promise<void> {
+    const { store, index, discovery, transfers, health, thumbnails } = this.components
+    const stored = await store.get(fileId)
+    if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
+    await index.withdraw(stored.record)
+    await discovery.withdraw(fileId)
+    // a repair under way is not wanted any more
+    if (transfers.get(fileId) != null) await transfers.cancel(fileId)
+    await store.remove(fileId)
+    health.reset(fileId)
+    if (stored.record.details?.thumbnail != null) await thumbnails.release(stored.record.details.thumbnail, fileId)
+  }
+
+  /** Forgets a collection (its listing too) and stops providing it; its files stay shared */
+  async removeCollection (collectionId: CollectionId): Promise<void> {
+    const { store, collections, index, discovery, thumbnails } = this.components
+    const record = await collections.get(collectionId.toString())
+    if (record == null) throw new FileNotFoundError(`Not a local collection: ${collectionId.toString()}`)
+    await index.withdrawCollection(collectionId)
+    await discovery.withdraw(record.collectionId)
+    await collections.remove(record.collectionId)
+    if (record.details?.thumbnail != null) await thumbnails.release(record.details.thumbnail, record.collectionId)
+    const listing = await store.get(record.listingFileId)
+    if (listing != null) {
+      await index.withdraw(listing.record)
+      await store.remove(record.listingFileId)
+    }
+  }
+
+  /** A thumbnail is provided like any file, so others can fetch and verify it */
+  private async announceThumbnail (details: FileRecord['details']): Promise<void> {
+    const thumbnail = details?.thumbnail == null ? undefined : await this.components.store.get(details.thumbnail)
+    if (thumbnail != null) this.components.index.announce(thumbnail.record)
+  }
+}
