@@ -114,7 +114,7 @@ function crashLoop (kills: number, title: string): void {
         getter = await startDaemon(repo, dir, daemonArgs)
         const restored = (getter.info as any).downloads.find((d: any) => d.fileId === fileId)
         if (restored != null) {
-          assert.notEqual(restored.state, 'paused', `the download runs again after kill ${kill}`)
+          assert.notEqual(restored.state, 'paused', `the download runs again after kill ${kill}: ${JSON.stringify(restored)}`)
           assert.ok(restored.bytesDone >= minimum, `kill ${kill}: ${restored.bytesDone} bytes held after the restart, ${minimum} were checkpointed and undamaged`)
         } else if (existsSync(output)) {
           // the kill came after completion: a new round

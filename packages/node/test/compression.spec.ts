@@ -130,14 +130,21 @@ describe('compression on the wire', function () {
     let liar: Libp2p | undefined
     let chunks: Uint8Array[]
 
+    // a file of 16 chunks, on the honest provider alone: the liar (the first source) is
+    // asked for chunks before the end game, even when the honest one is found at once
+    let bigLogs: string
+    let bigId: string
+
     before(async () => {
-      const stored = await provider.store.get(logsId)
-      const bytes = await readFile(logs)
+      bigLogs = await logFile(dir.path, 'big.log', 16 * 1024 * 1024 + 999)
+      bigId = (await provider.share(bigLogs)).fileId
+      const stored = await provider.store.get(bigId)
+      const bytes = await readFile(bigLogs)
       const manifest = stored!.manifest
       chunks = manifest.chunkHashes.map((_, i) => bytes.subarray(chunkOffset(manifest, i), chunkOffset(manifest, i) + chunkLength(manifest, i)))
       // the honest provider is found through the DHT; each liar is named directly
       await getter.connect(provider.addresses[0])
-      await provider.index.provide({ fileId: logsId, sha256: stored!.record.sha256 })
+      await provider.index.provide({ fileId: bigId, sha256: stored!.record.sha256 })
     })
 
     afterEach(async () => {
@@ -152,13 +159,13 @@ describe('compression on the wire', function () {
     ]
     for (const { title, lie } of lies) {
       it(`is banned for ${title}; the download completes from an honest one`, async () => {
-        liar = await startLyingPeer((await provider.store.get(logsId))!, chunks, lie)
+        liar = await startLyingPeer((await provider.store.get(bigId))!, chunks, lie)
         const out = join(dir.path, 'out', `liar-${lie.kind === 'compress' ? lie.how : ''}.log`)
-        const transfer = await getter.download(logsId, { from: liar.getMultiaddrs()[0], output: out })
+        const transfer = await getter.download(bigId, { from: liar.getMultiaddrs()[0], output: out })
         const liarId = liar.peerId.toString()
         await until(() => transfer.progress().banned.includes(liarId) || transfer.progress().state === 'completed', 60_000)
         await transfer.done()
-        assert.deepEqual(await readFile(out), await readFile(logs))
+        assert.deepEqual(await readFile(out), await readFile(bigLogs))
         const fromLiar = transfer.progress().sourceStats.find(s => s.peerId === liarId)
         assert.equal(fromLiar?.chunks ?? 0, 0, 'no chunk of the liar was taken')
         await until(() => transfer.progress().banned.includes(liarId), 60_000)
