@@ -15,6 +15,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ANNOUNCE_TOPIC, PeershareNode, signOffer } from '@peershare/node'
 import { type Offer, formatFileId, fileIdOf } from '@peershare/protocol'
 import type { DiscoveryResult } from './protocol.js'
+import { QUIET_CPU, waitForQuiet } from './quiet.js'
 import { now, receive, runWorker, send } from './worker-ipc.js'
 
 const BATCH = 5
@@ -26,8 +27,6 @@ const REACH_WAIT_MS = 15_000
 const SEARCHES = 20
 const CATCH_UP_WAIT_MS = 180_000
 const AUTHORS = 10
-const QUIET_CPU = 0.5
-const QUIET_WAIT_MS = 30_000
 
 runWorker(async ([dir, nodesArg, offersArg]) => {
   const n = Number(nodesArg)
@@ -145,19 +144,6 @@ async function remoteSearches (nodes: PeershareNode[]): Promise<Pick<DiscoveryRe
     firstAnswerMs.push(first)
   }
   return { firstAnswerMs, searchDoneMs, searchAsked, searchAnswered }
-}
-
-/** Waits (at most QUIET_WAIT_MS) for 2 s in which this process used under QUIET_CPU of a core; returns seconds waited */
-async function waitForQuiet (): Promise<number> {
-  const start = now()
-  while (now() - start < QUIET_WAIT_MS) {
-    const cpu0 = process.cpuUsage()
-    const t0 = now()
-    await sleep(2000)
-    const { user, system } = process.cpuUsage(cpu0)
-    if ((user + system) / 1000 / (now() - t0) < QUIET_CPU) break
-  }
-  return (now() - start) / 1000
 }
 
 /** CPU use of this process (1 = one core) and the p99 event-loop delay from now to `end()` */

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { PeershareNode } from '@peershare/node'
 import type { SwarmResult } from './protocol.js'
+import { QUIET_CPU, waitForQuiet } from './quiet.js'
 import { now, receive, runWorker, send } from './worker-ipc.js'
 
 /** nodes created and started at once */
@@ -18,8 +19,6 @@ const BATCH = 5
 const ROUTING_TARGET = 10
 const ROUTING_WAIT_MS = 90_000
 const NUDGE_MS = 15_000
-const QUIET_CPU = 0.5
-const QUIET_WAIT_MS = 30_000
 const LOOKUP_TIMEOUT_MS = 10_000
 const DISCOVER_WAIT_MS = 60_000
 
@@ -108,23 +107,6 @@ runWorker(async ([dir, nodesArg, lookupsArg]) => {
     await Promise.allSettled(nodes.map(async node => node.stop()))
   }
 })
-
-/**
- * Waits (at most QUIET_WAIT_MS) for a 2 s window in which this process used less than
- * QUIET_CPU of a core: the joining storm (self-queries, refreshes, new-contact pings)
- * is over and the measurements see the swarm's steady state. Returns seconds waited.
- */
-async function waitForQuiet (): Promise<number> {
-  const start = now()
-  while (now() - start < QUIET_WAIT_MS) {
-    const cpu0 = process.cpuUsage()
-    const t0 = now()
-    await sleep(2000)
-    const { user, system } = process.cpuUsage(cpu0)
-    if ((user + system) / 1000 / (now() - t0) < QUIET_CPU) break
-  }
-  return (now() - start) / 1000
-}
 
 /** Routing table sizes of all nodes, ascending */
 function routingSizes (nodes: PeershareNode[]): number[] {
