@@ -42,11 +42,14 @@ export type CatalogResponse =
   | { refused?: undefined, entries: Uint8Array[], next: bigint, more: boolean, epoch: string }
 
 export interface SearchRequest {
+  /** words; prefix and typo tolerant; '' matches everything (browse) */
   text: string
   category?: Category
+  /** an exact MIME type, or a prefix ending in '/' ('video/') */
   mimeType?: string
   minSize?: number
   maxSize?: number
+  /** offers of this author (peer id) only */
   author?: string
   /** 1 to MAX_SEARCH_RESULTS */
   limit: number
@@ -64,6 +67,16 @@ export const RESPONSE_FRAMING_BYTES = 128
 /** Encoded size of one entry inside a response: tag, length varint, bytes */
 export function entryCost (entry: Uint8Array): number {
   return 1 + varintLength(entry.byteLength) + entry.byteLength
+}
+
+/** How many of `entries`, from the first, fit in one response beside its framing */
+export function entriesThatFit (entries: Uint8Array[]): number {
+  let used = RESPONSE_FRAMING_BYTES
+  for (let i = 0; i < entries.length; i++) {
+    used += entryCost(entries[i])
+    if (used > MAX_DISCOVERY_RESPONSE_BYTES) return i
+  }
+  return entries.length
 }
 
 export function encodeCatalogRequest (request: CatalogRequest): Uint8Array {

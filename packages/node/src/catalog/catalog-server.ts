@@ -6,18 +6,16 @@
  * peer may ask for a bounded number of pages per window; past it the answer is a
  * `rate-limited` refusal.
  */
-import type { Connection, Libp2p, Logger, Stream } from '@libp2p/interface'
+import type { Libp2p, Logger } from '@libp2p/interface'
 import {
   CATALOG_PROTOCOL,
   MAX_DISCOVERY_REQUEST_BYTES,
-  MAX_DISCOVERY_RESPONSE_BYTES,
-  RESPONSE_FRAMING_BYTES,
   decodeCatalogRequest,
   encodeCatalogResponse,
-  entryCost
+  entriesThatFit
 } from '@peershare/protocol'
 import { PeerRate } from '../limits/peer-rate.js'
-import { refuseOnce, serveOnce } from '../rpc/request-response.js'
+import { handleOnce } from '../rpc/request-response.js'
 import type { CatalogSyncSettings } from './catalog-sync.js'
 import type { CatalogLog } from './index.js'
 
@@ -39,32 +37,24 @@ export class CatalogServer {
   }
 
   async start (): Promise<void> {
-    await this.components.libp2p.handle(CATALOG_PROTOCOL, async (stream, connection) => this.onStream(stream, connection), {
-      maxInboundStreams: this.components.settings.maxInboundStreamsPerConnection
-    })
-  }
-
-  async stop (): Promise<void> {
-    await this.components.libp2p.unhandle(CATALOG_PROTOCOL)
-  }
-
-  private async onStream (stream: Stream, connection: Pick<Connection, 'remotePeer'>): Promise<void> {
-    const { settings, logger } = this.components
-    if (!this.rate.allow(connection.remotePeer.toString())) {
-      await refuseOnce(stream, encodeCatalogResponse({ refused: 'rate-limited' }), settings.pageTimeout)
-      return
-    }
-    await serveOnce(stream, {
+    const { libp2p, log, settings, logger } = this.components
+    await handleOnce(libp2p, CATALOG_PROTOCOL, {
+      maxInboundStreams: settings.maxInboundStreamsPerConnection,
+      rate: this.rate,
+      rateLimited: () => encodeCatalogResponse({ refused: 'rate-limited' }),
       maxRequestBytes: MAX_DISCOVERY_REQUEST_BYTES,
       timeout: settings.pageTimeout,
       log: logger,
       badRequest: () => encodeCatalogResponse({ refused: 'bad-request' })
     }, async (frame) => {
       const request = decodeCatalogRequest(frame)
-      const epoch = this.components.log.epoch
-      const since = request.epoch === epoch ? request.since : 0n
-      return encodeCatalogResponse({ ...await catalogPage(this.components.log, since, request.limit), epoch })
+      const since = request.epoch === log.epoch ? request.since : 0n
+      return encodeCatalogResponse({ ...await catalogPage(log, since, request.limit), epoch: log.epoch })
     })
+  }
+
+  async stop (): Promise<void> {
+    await this.components.libp2p.unhandle(CATALOG_PROTOCOL)
   }
 }
 
@@ -74,11 +64,10 @@ export class CatalogServer {
  * exactly after the last entry sent.
  */
 export async function catalogPage (log: CatalogLog, since: bigint, limit: number): Promise<{ entries: Uint8Array[], next: bigint, more: boolean }> {
-  const budget = MAX_DISCOVERY_RESPONSE_BYTES - RESPONSE_FRAMING_BYTES
   let want = limit
   while (true) {
     const page = await log.since(since, want)
-    const fit = fitting(page.envelopes, budget)
+    const fit = entriesThatFit(page.envelopes)
     if (fit === page.envelopes.length) return { entries: page.envelopes, next: page.next, more: page.more }
     if (fit === 0) throw new Error('A catalog entry larger than a response')
     // the log may have changed in between: ask again until a page fits
@@ -86,11 +75,3 @@ export async function catalogPage (log: CatalogLog, since: bigint, limit: number
   }
 }
 
-function fitting (envelopes: Uint8Array[], budget: number): number {
-  let used = 0
-  for (let i = 0; i < envelopes.length; i++) {
-    used += entryCost(envelopes[i])
-    if (used > budget) return i
-  }
-  return envelopes.length
-}

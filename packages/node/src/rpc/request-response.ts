@@ -11,6 +11,7 @@ import { InvalidMessageError } from '@peershare/protocol'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { AbortedError, PeerMisbehavedError, PeerUnreachableError } from '../errors.js'
 import { FramedStream } from '../exchange/framed-stream.js'
+import type { PeerRate } from '../limits/peer-rate.js'
 
 export interface RequestInit {
   protocol: string
@@ -109,6 +110,24 @@ async function beforeAbort<T> (work: Promise<T>, signal: AbortSignal): Promise<T
   } finally {
     if (onAbort != null) signal.removeEventListener('abort', onAbort)
   }
+}
+
+export interface HandleInit extends ServeInit {
+  maxInboundStreams: number
+  /** each peer's request rate; a peer past it gets `rateLimited()` without its request being read */
+  rate: PeerRate
+  rateLimited(): Uint8Array
+}
+
+/** Serves `protocol` with `serveOnce`, one request and one response per stream, each peer within its rate */
+export async function handleOnce (libp2p: Pick<Libp2p, 'handle'>, protocol: string, init: HandleInit, answer: (request: Uint8ArrayList, signal: AbortSignal) => Promise<Uint8Array>): Promise<void> {
+  await libp2p.handle(protocol, async (stream, connection) => {
+    if (!init.rate.allow(connection.remotePeer.toString())) {
+      await refuseOnce(stream, init.rateLimited(), init.timeout)
+      return
+    }
+    await serveOnce(stream, init, answer)
+  }, { maxInboundStreams: init.maxInboundStreams })
 }
 
 /** Sends a response without reading a request (a refusal at the door), never throws */

@@ -4,21 +4,13 @@
  * whose signed answers are verified, cached and re-ranked locally, and browse by
  * category, author, filters and sort.
  */
-import type { Category } from '@peershare/protocol'
+import type { SearchRequest } from '@peershare/protocol'
 import type { CatalogEntry } from '../catalog/index.js'
 
 export type SearchSort = 'relevance' | 'name' | 'size' | 'date' | 'providers'
 
-export interface SearchQuery {
-  /** words; prefix and typo tolerant; '' matches everything (browse) */
-  text: string
-  category?: Category
-  /** an exact MIME type, or a prefix ending in '/' ('video/') */
-  mimeType?: string
-  minSize?: number
-  maxSize?: number
-  /** offers of this author (peer id) only */
-  author?: string
+/** A query: the filters a remote query carries (`SearchRequest`), plus the order and page size asked for here */
+export interface SearchQuery extends Omit<SearchRequest, 'limit'> {
   sort?: SearchSort
   limit?: number
 }

@@ -6,19 +6,17 @@
  * that the answer is a `rate-limited` refusal, and a request over a limit gets a
  * `bad-request` one.
  */
-import type { Connection, Libp2p, Logger, Stream } from '@libp2p/interface'
+import type { Libp2p, Logger } from '@libp2p/interface'
 import {
   MAX_DISCOVERY_REQUEST_BYTES,
-  MAX_DISCOVERY_RESPONSE_BYTES,
-  RESPONSE_FRAMING_BYTES,
   SEARCH_PROTOCOL,
   type SearchRequest,
   decodeSearchRequest,
   encodeSearchResponse,
-  entryCost
+  entriesThatFit
 } from '@peershare/protocol'
 import { PeerRate } from '../limits/peer-rate.js'
-import { refuseOnce, serveOnce } from '../rpc/request-response.js'
+import { handleOnce } from '../rpc/request-response.js'
 import type { QueryAnswerer, SearchQuery } from './index.js'
 import type { RemoteSearchSettings } from './remote-search.js'
 
@@ -39,22 +37,11 @@ export class SearchServer {
   }
 
   async start (): Promise<void> {
-    await this.components.libp2p.handle(SEARCH_PROTOCOL, async (stream, connection) => this.onStream(stream, connection), {
-      maxInboundStreams: this.components.settings.maxInboundStreamsPerConnection
-    })
-  }
-
-  async stop (): Promise<void> {
-    await this.components.libp2p.unhandle(SEARCH_PROTOCOL)
-  }
-
-  private async onStream (stream: Stream, connection: Pick<Connection, 'remotePeer'>): Promise<void> {
-    const { settings, log } = this.components
-    if (!this.rate.allow(connection.remotePeer.toString())) {
-      await refuseOnce(stream, encodeSearchResponse({ refused: 'rate-limited' }), settings.deadline)
-      return
-    }
-    await serveOnce(stream, {
+    const { libp2p, settings, log } = this.components
+    await handleOnce(libp2p, SEARCH_PROTOCOL, {
+      maxInboundStreams: settings.maxInboundStreamsPerConnection,
+      rate: this.rate,
+      rateLimited: () => encodeSearchResponse({ refused: 'rate-limited' }),
       maxRequestBytes: MAX_DISCOVERY_REQUEST_BYTES,
       timeout: settings.deadline,
       log,
@@ -65,6 +52,10 @@ export class SearchServer {
       return encodeSearchResponse({ entries: fitting(entries.slice(0, request.limit).map(e => e.signed.envelope)) })
     })
   }
+
+  async stop (): Promise<void> {
+    await this.components.libp2p.unhandle(SEARCH_PROTOCOL)
+  }
 }
 
 function toQuery (request: SearchRequest): SearchQuery {
@@ -74,12 +65,5 @@ function toQuery (request: SearchRequest): SearchQuery {
 
 /** The best entries that fit in one response */
 function fitting (envelopes: Uint8Array[]): Uint8Array[] {
-  let used = RESPONSE_FRAMING_BYTES
-  const out: Uint8Array[] = []
-  for (const envelope of envelopes) {
-    used += entryCost(envelope)
-    if (used > MAX_DISCOVERY_RESPONSE_BYTES) break
-    out.push(envelope)
-  }
-  return out
+  return envelopes.slice(0, entriesThatFit(envelopes))
 }
