@@ -88,6 +88,9 @@ export interface FileInfo {
 }
 
 /** The categories an offer is listed under (the protocol's CATEGORIES; a test keeps the two equal) */
+/** Orders of search results (browse never ranks by relevance) */
+export type SearchSort = 'relevance' | 'name' | 'size' | 'date' | 'providers'
+
 export const OFFER_CATEGORIES = ['video', 'audio', 'image', 'document', 'archive', 'software', 'other'] as const
 export type OfferCategory = typeof OFFER_CATEGORIES[number]
 
@@ -229,7 +232,7 @@ export interface SearchRequest {
   /** offers of this author (peer id) only */
   author?: string
   /** @default 'relevance' */
-  sort?: 'relevance' | 'name' | 'size' | 'date' | 'providers'
+  sort?: SearchSort
   /** results at most, 1 to 200 @default 20 */
   limit?: number
   /** only this node's index: no remote query */

@@ -4,10 +4,11 @@
  * whose signed answers are verified, cached and re-ranked locally, and browse by
  * category, author, filters and sort.
  */
+import type { SearchSort } from '@peershare/client'
 import type { SearchRequest } from '@peershare/protocol'
 import type { CatalogEntry } from '../catalog/index.js'
 
-export type SearchSort = 'relevance' | 'name' | 'size' | 'date' | 'providers'
+export type { SearchSort } from '@peershare/client'
 
 /** A query: the filters a remote query carries (`SearchRequest`), plus the order and page size asked for here */
 export interface SearchQuery extends Omit<SearchRequest, 'limit'> {
