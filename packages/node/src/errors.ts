@@ -48,6 +48,11 @@ export const InvalidThumbnailError = define('InvalidThumbnailError', 'ERR_INVALI
 /** A category that is not one of the offer categories (video, audio, image, document, archive, software, other) */
 export const InvalidCategoryError = define('InvalidCategoryError', 'ERR_INVALID_CATEGORY')
 
+/** An encrypted file this node holds no key for (none was granted to it, or it could not be opened) */
+export const NoFileKeyError = define('NoFileKeyError', 'ERR_NO_FILE_KEY')
+/** A ciphertext chunk, sealed metadata or wrapped key failed authentication: wrong key, or the bytes were changed */
+export const DecryptionError = define('DecryptionError', 'ERR_DECRYPTION')
+
 /** Turns a file system error into a typed one where the user can act on it; others pass through */
 export function fsError (err: any, path: string): Error {
   if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') return new DiskFullError(`No space left on the device for ${path}`)

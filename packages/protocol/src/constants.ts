@@ -38,7 +38,16 @@ export const MAX_FILE_SIZE = MAX_CHUNKS * MAX_CHUNK_SIZE
 export const SHA256_LENGTH = 32
 
 /** Longest encoded manifest accepted: MAX_CHUNKS hashes plus framing */
-export const MAX_MANIFEST_BYTES = MAX_CHUNKS * (SHA256_LENGTH + 2) + 1024
+export const MAX_MANIFEST_BYTES = MAX_CHUNKS * (SHA256_LENGTH + 2) + 1024 + 2048
+
+/** Encryption scheme 1: AES-256-GCM chunks, keys from HKDF-SHA256 (doc/SECURITY.md) */
+export const ENCRYPTION_SCHEME_AES256GCM = 1
+/** bytes of an encrypted file's salt */
+export const ENCRYPTION_SALT_LENGTH = 16
+/** bytes of an AES-GCM tag: each ciphertext chunk is its plaintext chunk plus this */
+export const ENCRYPTION_TAG_LENGTH = 16
+/** largest sealed metadata of an encrypted manifest (a name of MAX_NAME_BYTES, a MIME type, size, hash, tag) */
+export const MAX_SEALED_METADATA_BYTES = 1024
 
 /**
  * Longest exchange message accepted: an Offer of the largest manifest with a full
