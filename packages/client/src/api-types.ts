@@ -91,6 +91,13 @@ export interface FileInfo {
 /** Orders of search results (browse never ranks by relevance) */
 export type SearchSort = 'relevance' | 'name' | 'size' | 'date' | 'providers'
 
+/**
+ * Who a shared file is served to: `public` (announced, in the DHT), `contacts` (only to
+ * this node's contacts), `private` (only to the peers it is shared with; never announced)
+ */
+export const VISIBILITIES = ['public', 'contacts', 'private'] as const
+export type FileVisibility = typeof VISIBILITIES[number]
+
 export const OFFER_CATEGORIES = ['video', 'audio', 'image', 'document', 'archive', 'software', 'other'] as const
 export type OfferCategory = typeof OFFER_CATEGORIES[number]
 
@@ -162,6 +169,10 @@ export interface ShareRequest {
   category?: string
   /** absolute path of an image (JPEG, PNG, WebP, GIF, AVIF, TIFF) to show for the file or collection */
   thumbnail?: string
+  /** encrypt the file for these recipients (peer ids or contact names); the file key is granted to each */
+  to?: string[]
+  /** one of VISIBILITIES @default 'public', or 'private' when `to` is given */
+  visibility?: FileVisibility
 }
 
 export interface GetRequest {

@@ -34,6 +34,7 @@ import { CatalogStore } from './catalog/index.js'
 import { Discovery } from './discovery/index.js'
 import { ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
+import { FileKeys } from './encryption/index.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
 import type { FetchSessionComponents } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
@@ -97,6 +98,8 @@ export class PeershareNode {
   readonly thumbnails: Thumbnails
   /** what share and rm do across the store, the DHTs, the catalog and thumbnails */
   private readonly content: LocalContent
+  /** keys of encrypted files: those this node encrypted and those granted to it (encryption/) */
+  readonly fileKeys: FileKeys
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -105,6 +108,7 @@ export class PeershareNode {
     this.libp2p = libp2p
     this.quarantine = parts.quarantine
     this.store = new FileStore({ datastore, blobDir: paths.blobs, quarantine: this.quarantine })
+    this.fileKeys = new FileKeys(datastore, this.quarantine)
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })

@@ -47,6 +47,14 @@ export interface FileRecord {
    * peer, or by `verify`): not served nor provided until repaired or verified again
    */
   damaged?: number
+  /** who the file is served to; absent means public (packages/node/src/access/) */
+  visibility?: 'public' | 'contacts' | 'private'
+  /**
+   * set when the content is encrypted (the manifest's `encryption`): what the sealed
+   * metadata says, for the listings of a node that holds the key; `metadata` then
+   * carries no plaintext name for peers (packages/node/src/encryption/)
+   */
+  encrypted?: { name: string, mimeType: string, plaintextSize: number, plaintextSha256: string }
 }
 
 /**
