@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { type Candidate, candidateWeight, rankHolders, uniformFor } from '../src/replication/placement.js'
 
-const peers = (n: number, weight = (i: number) => 1): Candidate[] => Array.from({ length: n }, (_, i) => ({ peerId: `peer-${i}`, weight: weight(i) }))
+const peers = (n: number, weight = (_i: number) => 1): Candidate[] => Array.from({ length: n }, (_, i) => ({ peerId: `peer-${i}`, weight: weight(i) }))
 const files = (n: number): string[] => Array.from({ length: n }, (_, i) => `file-${i}`)
 const top = (fileId: string, candidates: Candidate[], r: number): string[] => rankHolders(fileId, candidates).slice(0, r).map(c => c.peerId)
 
