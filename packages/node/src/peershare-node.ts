@@ -113,7 +113,9 @@ export class PeershareNode {
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
-    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log }
+    // obtainKey: where the keys service asks a download's sources for a grant; none here, so the key held is all there is
+    const keys = { fileKeys: this.fileKeys, obtainKey: async () => {} }
+    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys }
     this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) })
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
@@ -147,7 +149,7 @@ export class PeershareNode {
       }, fileId, options)
     })
     const { store, collections, index, discovery, thumbnails, transfers, health } = this
-    this.content = new LocalContent({ store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency })
+    this.content = new LocalContent({ store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency, fileKeys: this.fileKeys })
   }
 
   /**
@@ -347,7 +349,7 @@ export class PeershareNode {
    * signed offer the catalog holds for the file, not whatever its first source sends
    */
   private async namedFromCatalog (ref: FileRef, options: StartOptions): Promise<StartOptions> {
-    if (options.output != null || options.stream === true || options.repair === true || ref.kind !== 'file-id') return options
+    if (options.output != null || options.stream === true || options.repair === true || options.hold === true || ref.kind !== 'file-id') return options
     const name = await this.discovery.offeredName(ref.fileId.toString())
     return name == null ? options : { ...options, output: name }
   }
@@ -383,6 +385,15 @@ export class PeershareNode {
       unsubscribe?.()
       options.signal?.removeEventListener('abort', onAbort)
     }
+  }
+
+  /**
+   * Downloads a file into the repo and serves it, never decrypting it: an encrypted
+   * file's ciphertext is held without its key (learning neither its name nor its
+   * plaintext hash), as replicas do. Resolves with the stored record.
+   */
+  async hold (ref: string | FileRef, options: Omit<GetOptions, 'hold' | 'output' | 'stream'> = {}): Promise<FileRecord> {
+    return this.get(ref, { ...options, hold: true })
   }
 
   /**

@@ -44,6 +44,11 @@ export interface StartOptions extends DestinationOptions {
    * the repair of a shared file found damaged or missing
    */
   repair?: boolean
+  /**
+   * keep the file in the repo and serve it, never decrypting it: an encrypted file's
+   * ciphertext needs no key to be held (what replicas do); not with `output`
+   */
+  hold?: boolean
 }
 
 export interface TransferManagerComponents extends Omit<TransferComponents, 'finder'> {
@@ -95,13 +100,14 @@ export class TransferManager implements PartialFiles {
   /** A new download: its record saved before anything else, so a restart resumes it */
   private async create (fileId: string, sources: string[], options: StartOptions, first?: FetchSession): Promise<Transfer> {
     // an output named outright must not exist (its directory form is fine): say so now, not when a source answers
-    if (options.stream !== true && options.repair !== true && options.output != null && !namesDirectory(options.output)) {
+    const intoRepo = options.stream === true || options.repair === true || options.hold === true
+    if (!intoRepo && options.output != null && !namesDirectory(options.output)) {
       const output = resolve(options.cwd ?? process.cwd(), options.output)
       if ((await lstat(output).catch(() => undefined))?.isDirectory() !== true) await checkOutput(output, options.force === true)
     }
     const record: TransferRecord = {
       fileId,
-      destination: options.stream === true || options.repair === true ? { repo: true } : { output: options.output, cwd: options.cwd, force: options.force },
+      destination: intoRepo ? { repo: true } : { output: options.output, cwd: options.cwd, force: options.force },
       ...(options.stream === true ? { inOrder: true } : {}),
       priority: options.priority ?? 'normal',
       state: 'running',
