@@ -83,10 +83,10 @@ function opened (key: Uint8Array, fileId: string, manifest: Manifest): UnlockedF
  * temporary file is removed and nothing is placed.
  */
 export async function decryptDownload (cipherPath: string, manifest: Manifest, file: UnlockedFile, output: string, force: boolean): Promise<void> {
-  // a run killed after placing the file: it is there, whole
-  if (!force && await holdsPlaintext(output, file.sealed)) return
   const tmp = siblingPath(output, '.peershare-decrypt')
   try {
+    // a run killed after placing the file: it is there, whole
+    if (!force && await holdsPlaintext(output, file.sealed)) return
     await decryptTo(cipherPath, manifest, file, tmp)
     await placeFile(tmp, output, force)
   } finally {
