@@ -17,6 +17,7 @@ import { LevelDatastore } from 'datastore-level'
 import { defaultRepoPath } from '@peershare/client/repo'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
 import { CONFIG_FILE, mergeInit, readConfigFile, saveLimits } from './config-file.js'
+import type { DownloadKeys } from './download/decrypt-download.js'
 import { createCollectionDownloads, createTransferManager } from './download/node-downloads.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
 import type { StartOptions, TransferManager } from './download/transfer-manager.js'
@@ -100,6 +101,12 @@ export class PeershareNode {
   private readonly content: LocalContent
   /** keys of encrypted files: those this node encrypted and those granted to it (encryption/) */
   readonly fileKeys: FileKeys
+  /**
+   * What an encrypted download without a key calls before it fails with NoFileKeyError:
+   * asks `sources` for a grant and keeps the key in `fileKeys` (the keys service, wired
+   * here; until then nothing, so the key held is all there is)
+   */
+  obtainKey: DownloadKeys['obtainKey'] = async () => {}
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -113,8 +120,7 @@ export class PeershareNode {
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
-    // obtainKey: where the keys service asks a download's sources for a grant; none here, so the key held is all there is
-    const keys = { fileKeys: this.fileKeys, obtainKey: async () => {} }
+    const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => this.obtainKey(fileId, sources, signal) }
     const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys }
     this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) })
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })

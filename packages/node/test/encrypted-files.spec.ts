@@ -144,6 +144,27 @@ describe('encrypted files', function () {
     await mallory.transfers.cancel(shared.fileId)
   })
 
+  it('without a key, asks the obtainKey hook (the keys service\'s seam) with the sources; a key it keeps is used', async () => {
+    const erin = await startTestNode(join(dir.path, 'erin'))
+    try {
+      const asked: string[][] = []
+      erin.obtainKey = async (_fileId, sources) => {
+        asked.push(sources.map(p => p.toString()))
+        throw new Error('nobody answered')
+      }
+      const refused = await erin.download(shared.fileId, { from: sharer.addresses[0], cwd: join(dir.path, 'erin-out') })
+      await assert.rejects(refused.done(), { name: 'NoFileKeyError' })
+      assert.ok(asked[0].includes(sharer.peerId.toString()), 'the source that gave the manifest is asked')
+      erin.obtainKey = async (fileId) => { await giveKey(erin, fileId) }
+      await erin.transfers.resume(shared.fileId)
+      const record = await refused.done()
+      assert.equal(await sha256File(join(dir.path, 'erin-out', NAME)), await sha256File(src))
+      assert.equal(record.encrypted?.name, NAME)
+    } finally {
+      await erin.stop()
+    }
+  })
+
   it('holds the ciphertext without a key, learning neither name nor plaintext hash, and serves a recipient', async () => {
     const held = await mallory.hold(shared.fileId, { from: sharer.addresses[0] })
     assert.equal(held.ciphertext, true)

@@ -50,12 +50,17 @@ export interface UnlockedFile {
  */
 export async function unlock (keys: DownloadKeys, fileId: string, manifest: Manifest, sources: PeerId[], signal: AbortSignal): Promise<UnlockedFile> {
   let held = await keys.fileKeys.get(fileId)
+  let asked = ''
   if (held == null) {
-    await keys.obtainKey(fileId, sources, signal)
+    // a failure to ask is no key either (the user hears why), unless the download was stopped
+    await keys.obtainKey(fileId, sources, signal).catch((err: Error) => {
+      if (signal.aborted) throw err
+      asked = ` (asking its sources failed: ${err.message})`
+    })
     held = await keys.fileKeys.get(fileId)
   }
   if (held == null) {
-    throw new NoFileKeyError(`${fileId} is encrypted and this node has no key for it: its sharer can grant it one (\`peershare grant ${fileId} <this node's peer id>\`), then \`peershare resume ${fileId}\`; \`get --hold\` keeps and serves the ciphertext without a key`)
+    throw new NoFileKeyError(`${fileId} is encrypted and this node has no key for it${asked}: its sharer can grant it one (\`peershare grant ${fileId} <this node's peer id>\`), then \`peershare resume ${fileId}\`; \`get --hold\` keeps and serves the ciphertext without a key`)
   }
   return opened(held.key, fileId, manifest)
 }
@@ -146,6 +151,9 @@ async function holdsPlaintext (path: string, sealed: SealedMetadata): Promise<bo
   }
 }
 
+/** Where a download's bytes go (`output`), what it serves them under, and where its plaintext goes */
+export type DownloadTarget = Required<Pick<TransferRecord, 'output' | 'metadata'>> & Pick<TransferRecord, 'decrypt'>
+
 /**
  * Where a download's bytes go once its manifest is known, and the metadata it serves
  * under. A plain file: the output (the offered name), or the blob for a download into
@@ -154,7 +162,7 @@ async function holdsPlaintext (path: string, sealed: SealedMetadata): Promise<bo
  * (NoFileKeyError before any chunk is fetched) and, unless streamed, its plaintext's
  * output named by the sealed name.
  */
-export async function downloadTarget (keys: DownloadKeys, record: TransferRecord, session: Pick<FetchSession, 'manifest' | 'metadata' | 'peer'>, blobPath: string, signal: AbortSignal): Promise<Pick<TransferRecord, 'output' | 'metadata' | 'decrypt'>> {
+export async function downloadTarget (keys: DownloadKeys, record: TransferRecord, session: Pick<FetchSession, 'manifest' | 'metadata' | 'peer'>, blobPath: string, signal: AbortSignal): Promise<DownloadTarget> {
   const destination = record.destination ?? {}
   if (session.manifest.encryption == null) {
     const output = destination.repo === true ? blobPath : await destinationPath(destination, session.metadata)

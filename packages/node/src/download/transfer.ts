@@ -316,8 +316,7 @@ export class Transfer implements PoolHost {
 
   private async load (session: FetchSession): Promise<void> {
     const target = await downloadTarget(this.components.keys, this.record, session, this.components.blobPath(this.fileId), this.controller.signal)
-    const output = target.output as string
-    const partial = await PartialFile.create(siblingPath(output, '.peershare-partial'), session.manifest, output)
+    const partial = await PartialFile.create(siblingPath(target.output, '.peershare-partial'), session.manifest, target.output)
     if (this.status === 'cancelled') {
       await partial.remove()
       throw new AbortedError(`Download of ${this.fileId} cancelled`)
