@@ -197,6 +197,23 @@ describe('encrypted files', function () {
     }
   })
 
+  it('a node holding the ciphertext decrypts it in place once it has the key: nothing fetched', async () => {
+    // after the test above, mallory holds it without a key; the sharer holds its own share
+    await giveKey(mallory, shared.fileId)
+    for (const node of [mallory, sharer]) {
+      const cwd = join(dir.path, `local-${node === sharer ? 'sharer' : 'holder'}`)
+      const transfer = await node.download(shared.fileId, { cwd })
+      const record = await transfer.done()
+      assert.equal(await sha256File(join(cwd, NAME)), await sha256File(src))
+      assert.equal(transfer.progress().bytesReceived, 0)
+      assert.equal(record.encrypted?.name, NAME)
+      assert.equal(record.encrypted?.path, join(cwd, NAME))
+      assert.ok(await node.store.has(shared.fileId), 'still held and served')
+      assert.equal((await stat(node.store.blobPath(shared.fileId))).size, (await node.store.get(shared.fileId))?.manifest.size)
+    }
+    assert.equal((await sharer.store.get(shared.fileId))?.record.visibility, 'private', 'the share keeps what it had')
+  })
+
   it('a provider flipping one ciphertext bit is caught at the chunk hash and banned', async () => {
     const stored = await sharer.store.get(shared.fileId)
     assert.ok(stored != null)

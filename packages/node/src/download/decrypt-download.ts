@@ -10,11 +10,11 @@
  *   sits at the output.
  */
 import { createHash } from 'node:crypto'
-import { type FileHandle, open, rm, stat } from 'node:fs/promises'
+import { type FileHandle, link, open, rm, stat } from 'node:fs/promises'
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { ENCRYPTION_TAG_LENGTH, type Manifest, type SealedMetadata, chunkLength, chunkOffset } from '@peershare/protocol'
+import { Bitfield, ENCRYPTION_TAG_LENGTH, type Manifest, type SealedMetadata, chunkLength, chunkOffset } from '@peershare/protocol'
 import { equals } from 'uint8arrays/equals'
 import { type FileCipher, type FileKeys, decryptChunk, fileCipher, neutralMetadata, openMetadata, sealedFacts } from '../encryption/index.js'
 import { DecryptionError, NoFileKeyError, fsError } from '../errors.js'
@@ -23,8 +23,9 @@ import { userFileMode } from '../file-modes.js'
 import { readExactly, readUpTo } from '../fs-read.js'
 import type { FileRecord } from '../store/file-record.js'
 import { destinationPath, placeFile } from './destination.js'
-import { siblingPath } from './partial-file.js'
-import type { TransferRecord } from './transfer-store.js'
+import { DownloadContent } from './download-content.js'
+import { PartialFile, siblingPath } from './partial-file.js'
+import type { TransferRecord, TransferStore } from './transfer-store.js'
 
 /** What a download needs to read encrypted files */
 export interface DownloadKeys {
@@ -155,24 +156,24 @@ async function holdsPlaintext (path: string, sealed: SealedMetadata): Promise<bo
 export type DownloadTarget = Required<Pick<TransferRecord, 'output' | 'metadata'>> & Pick<TransferRecord, 'decrypt'>
 
 /**
- * Where a download's bytes go once its manifest is known, and the metadata it serves
- * under. A plain file: the output (the offered name), or the blob for a download into
+ * Where a download's bytes go once its manifest is known (`offer`, from the sources
+ * `from`), and the metadata it serves under. A plain file: the output (the offered name), or the blob for a download into
  * the repo. An encrypted one: always the blob (the ciphertext, served as is), named by
  * its id to peers; when it is to be read (not `--hold`, not a repair), unlocked first
  * (NoFileKeyError before any chunk is fetched) and, unless streamed, its plaintext's
  * output named by the sealed name.
  */
-export async function downloadTarget (keys: DownloadKeys, record: TransferRecord, session: Pick<FetchSession, 'manifest' | 'metadata' | 'peer'>, blobPath: string, signal: AbortSignal): Promise<DownloadTarget> {
+export async function downloadTarget (keys: DownloadKeys, record: TransferRecord, offer: Pick<FetchSession, 'manifest' | 'metadata'>, from: PeerId[], blobPath: string, signal: AbortSignal): Promise<DownloadTarget> {
   const destination = record.destination ?? {}
-  if (session.manifest.encryption == null) {
-    const output = destination.repo === true ? blobPath : await destinationPath(destination, session.metadata)
-    return { output, metadata: session.metadata }
+  if (offer.manifest.encryption == null) {
+    const output = destination.repo === true ? blobPath : await destinationPath(destination, offer.metadata)
+    return { output, metadata: offer.metadata }
   }
   const metadata = neutralMetadata(record.fileId)
   // held (`--hold`) or repaired: ciphertext only, no key needed
   if (destination.repo === true && record.inOrder !== true) return { output: blobPath, metadata }
-  const sources = [session.peer, ...peersOf(record.sources)]
-  const { sealed } = await unlock(keys, record.fileId, session.manifest, sources, signal)
+  const sources = [...from, ...peersOf(record.sources)]
+  const { sealed } = await unlock(keys, record.fileId, offer.manifest, sources, signal)
   // read as it arrives (`get -o -`): decrypted chunk by chunk on the way out (content-stream.ts)
   if (destination.repo === true) return { output: blobPath, metadata }
   const output = await destinationPath(destination, { ...metadata, name: sealed.name })
@@ -205,4 +206,40 @@ function peersOf (targets: string[]): PeerId[] {
     } catch {}
   }
   return peers
+}
+
+/** A complete ciphertext this node holds in its repo: a file held with `--hold`, or its own encrypted share */
+export interface HeldCiphertext {
+  manifest: Manifest
+  manifestBytes: Uint8Array
+  /** its blob */
+  path: string
+}
+
+/**
+ * A download to read an encrypted file whose ciphertext this node holds already, with
+ * its key: the download starts complete from that copy (hard-linked as its partial
+ * file, every chunk hashed again), so it only decrypts and fetches nothing. Undefined
+ * when that does not apply (a download into the repo, no key): the download then
+ * fetches as usual. On success the record has its target and is saved.
+ */
+export async function startFromHeldCopy (keys: DownloadKeys, transfers: Pick<TransferStore, 'save' | 'saveVerified'>, record: TransferRecord, held: HeldCiphertext): Promise<DownloadContent | undefined> {
+  if (record.destination?.repo === true || await unlockIfHeld(keys, record.fileId, held.manifest) == null) return undefined
+  const { manifest, manifestBytes } = held
+  const target = await downloadTarget(keys, record, { manifest, metadata: neutralMetadata(record.fileId) }, [], held.path, AbortSignal.timeout(60_000))
+  const partialPath = siblingPath(held.path, '.peershare-partial')
+  await link(held.path, partialPath).catch((err: any) => { throw fsError(err, partialPath) })
+  try {
+    const partial = await PartialFile.reopen(partialPath, manifest)
+    // a chunk damaged on disk is cleared here and fetched like any missing one
+    const durable = Bitfield.full(manifest.chunkHashes.length)
+    await partial.recheck(durable)
+    Object.assign(record, { ...target, partialPath })
+    await transfers.save(record, manifestBytes)
+    await transfers.saveVerified(record.fileId, durable.toBytes())
+    return new DownloadContent(manifest, manifestBytes, durable, partial, record.inOrder)
+  } catch (err) {
+    await rm(partialPath, { force: true })
+    throw err
+  }
 }

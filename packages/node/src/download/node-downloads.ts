@@ -55,6 +55,11 @@ export function createTransferManager (components: NodeDownloadsComponents, stor
     blobPath: (fileId) => store.blobPath(fileId),
     keys: components.keys,
     isStored: async (fileId) => store.has(fileId),
+    heldCiphertext: async (fileId) => {
+      const stored = await store.get(fileId)
+      if (stored?.record.ciphertext !== true || stored.record.location.kind !== 'blob' || await store.contentStatus(stored.record) !== 'ok') return undefined
+      return { manifest: stored.manifest, manifestBytes: stored.manifestBytes, path: store.blobPath(fileId) }
+    },
     completed: async (downloaded, manifestBytes) => {
       // a repaired blob keeps what we knew of the file (name, tags, collection); only the damage goes
       const kept = downloaded.location.kind === 'blob' ? (await store.get(downloaded.fileId))?.record : undefined

@@ -20,6 +20,7 @@ import {
 import { FileNotFoundError, TransferFinishedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
+import { type HeldCiphertext, startFromHeldCopy } from './decrypt-download.js'
 import { type DestinationOptions, checkOutput, namesDirectory } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { PartialFile } from './partial-file.js'
@@ -57,6 +58,8 @@ export interface TransferManagerComponents extends Omit<TransferComponents, 'fin
   openFirst(ref: FileRef, options: { from?: PeerId | Multiaddr, signal?: AbortSignal }): Promise<FetchSession>
   /** the node keeps this file already (a finished download): for a clear answer to pause/resume/cancel */
   isStored(fileId: string): Promise<boolean>
+  /** the complete ciphertext of an encrypted file, when the node holds it in its repo (a download to read it starts from there) */
+  heldCiphertext?(fileId: string): Promise<HeldCiphertext | undefined>
   transfers: TransferStore
   log: Logger
 }
@@ -115,10 +118,20 @@ export class TransferManager implements PartialFiles {
       created: Date.now()
     }
     await this.components.transfers.save(record)
-    const transfer = new Transfer(this.components, record)
+    const transfer = new Transfer(this.components, record, await this.fromHeldCopy(record))
     this.track(transfer)
     transfer.start(first)
     return transfer
+  }
+
+  /** An encrypted file whose ciphertext the node holds, to be read: it starts complete, to decrypt (decrypt-download.ts) */
+  private async fromHeldCopy (record: TransferRecord): Promise<DownloadContent | undefined> {
+    const held = await this.components.heldCiphertext?.(record.fileId)
+    if (held == null) return undefined
+    return startFromHeldCopy(this.components.keys, this.components.transfers, record, held).catch((err: Error) => {
+      this.components.log('the held copy of %s does not start its download (fetching instead): %s', record.fileId, err.message)
+      return undefined
+    })
   }
 
   /** The first source: `from`, else the first of `peers` that answers, else a DHT provider */
