@@ -107,8 +107,9 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--description <text>', 'a description of the file')
     .addOption(categoryOption())
     .option('--thumbnail <image>', 'an image (JPEG, PNG, WebP, GIF, AVIF, TIFF) shown for the file or collection; images get one made anyway')
-    .action(async (paths: string[], opts: { tag?: string[], description?: string, category?: string, thumbnail?: string }, cmd: Command) => {
-      await share({ paths, tags: opts.tag, description: opts.description, category: opts.category, thumbnail: opts.thumbnail, json: globals(cmd).json }, context(cmd))
+    .option('--to <peer...>', 'encrypt the file for these peers (peer ids): only they can read it; each share gets a new key, so a new file id')
+    .action(async (paths: string[], opts: { tag?: string[], description?: string, category?: string, thumbnail?: string, to?: string[] }, cmd: Command) => {
+      await share({ paths, tags: opts.tag, description: opts.description, category: opts.category, thumbnail: opts.thumbnail, to: opts.to, json: globals(cmd).json }, context(cmd))
     })
 
   program.command('ticket')
@@ -134,9 +135,10 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--priority <level>', 'low, normal or high: its share of a limited download bandwidth', parsePriority)
     .option('--timeout <seconds>', 'give up after this long (exit 1); the download is left paused', parsePositive)
     .option('-d, --detach', 'start the download in the daemon and return at once (Ctrl+C also leaves it running)')
-    .action(async (ref: string, opts: { peer?: string[], output?: string, force?: boolean, priority?: Priority, timeout?: number, detach?: boolean }, cmd: Command) => {
-      const { peer, output, force, priority, timeout, detach } = opts
-      await get({ ref, peer, output, force, priority, timeout, detach, json: globals(cmd).json }, {
+    .option('--hold', 'keep the file in the repo and serve it, never decrypting it: an encrypted file needs no key for this')
+    .action(async (ref: string, opts: { peer?: string[], output?: string, force?: boolean, priority?: Priority, timeout?: number, detach?: boolean, hold?: boolean }, cmd: Command) => {
+      const { peer, output, force, priority, timeout, detach, hold } = opts
+      await get({ ref, peer, output, force, priority, timeout, detach, hold, json: globals(cmd).json }, {
         ...context(cmd),
         progress: deps.progress,
         writeStdout: deps.writeStdout,

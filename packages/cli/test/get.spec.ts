@@ -138,6 +138,15 @@ describe('get command', () => {
     await assert.rejects(get({ ref: FILE_ID, output: '-', detach: true }, { client: fakeClient(), print: capture().print, cwd: dir }), { name: 'UsageError' })
   })
 
+  it('--hold asks the daemon to keep the file in the repo and says so; with -o it is a usage error', async () => {
+    const client = fakeClient({ events: [{ type: 'done', file: { ...FILE, name: FILE_ID, encrypted: true }, path: '' }] })
+    const out = capture()
+    await get({ ref: FILE_ID, hold: true }, { client, print: out.print, cwd: dir })
+    assert.deepEqual(client.calls[0].request, { ref: FILE_ID, peer: undefined, output: undefined, cwd: dir, hold: true })
+    assert.match(out.lines[0], /^Holding .* in the repo, served to peers: encrypted, no key here$/)
+    await assert.rejects(get({ ref: FILE_ID, hold: true, output: 'x.bin' }, { client: fakeClient(), print: capture().print, cwd: dir }), { name: 'UsageError' })
+  })
+
   it('--force lets an existing output through to the daemon, which replaces it; --timeout is sent in ms', async () => {
     const client = fakeClient()
     await get({ ref: FILE_ID, output: 'exists.bin', force: true, timeout: 2.5 }, { client, print: capture().print, cwd: dir })

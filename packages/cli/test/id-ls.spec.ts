@@ -58,6 +58,14 @@ describe('ls command', () => {
     assert.deepEqual(JSON.parse(json.lines[0]).map((f: { fileId: string }) => f.fileId), [FILE_ID])
   })
 
+  it('marks encrypted files: with the key by their sealed name, without it by their id', async () => {
+    const held = { ...FILE, fileId: FILE_ID.replace(/a$/, 'd'), name: FILE_ID.replace(/a$/, 'd'), tags: [], encrypted: true as const }
+    const out = capture()
+    await ls({}, { client: fakeClient({ files: [{ ...FILE, encrypted: true }, held] }), print: out.print })
+    assert.match(out.lines[1], /report\.pdf {2}\(encrypted\)/)
+    assert.match(out.lines[2], /\(encrypted, no key\)$/)
+  })
+
   it('prints collections with their file count and size before the files; --json appends them to the array', async () => {
     const collection = { collectionId: 'bafy-collection', name: 'photos', files: 1000, directories: 2, size: 64 * 1024 * 1024, description: '', tags: ['pics'], created: 1, category: 'image' as const, modified: 2 }
     const out = capture()

@@ -43,6 +43,15 @@ describe('share command', () => {
     assert.ok(out.lines.includes('thumb    bafy-thumb'))
   })
 
+  it('sends --to recipients; an encrypted file is said to be one', async () => {
+    const calls: unknown[] = []
+    const client = { ...fakeClient(), share: async (request: unknown) => { calls.push(request); return { ...FILE, encrypted: true as const, ticket: TICKET } } }
+    const out = capture()
+    await share({ path: 'report.pdf', to: ['12D3KooWA', '12D3KooWB'] }, { client, print: out.print, cwd: dir })
+    assert.deepEqual(calls, [{ path: join(dir, 'report.pdf'), tags: undefined, description: undefined, to: ['12D3KooWA', '12D3KooWB'] }])
+    assert.ok(out.lines.some(line => line.includes('encrypted: peers see its id, size and chunks')))
+  })
+
   it('fails with PathNotFoundError for a missing thumbnail, before asking the daemon', async () => {
     const client = fakeClient()
     await assert.rejects(share({ path: 'report.pdf', thumbnail: 'nope.png' }, { client, print: capture().print, cwd: dir }), { name: 'PathNotFoundError', code: 'ERR_PATH_NOT_FOUND' })

@@ -83,8 +83,14 @@ export interface FileInfo {
   thumbnail?: string
   /** set on a thumbnail: the file or collection id it shows (listed only with `?all=true`) */
   thumbnailOf?: string
-  /** where the bytes are: the repo's blob store, or a downloaded file's path */
+  /** where the bytes are: the repo's blob store, or a downloaded file's path (an encrypted file's decrypted copy) */
   path?: string
+  /**
+   * set for an encrypted file: name, size, SHA-256 and MIME type are then the
+   * plaintext's, from the sealed metadata; without the key (a file held with `get
+   * --hold`) they are the ciphertext's and the name is the file id
+   */
+  encrypted?: true
 }
 
 /** The categories an offer is listed under (the protocol's CATEGORIES; a test keeps the two equal) */
@@ -199,6 +205,11 @@ export interface GetRequest {
   priority?: 'low' | 'normal' | 'high'
   /** start the download and answer at once instead of streaming progress */
   detach?: boolean
+  /**
+   * keep the file in the repo and serve it, never decrypting it (an encrypted file
+   * needs no key for this); not with `output` or `stream`
+   */
+  hold?: boolean
 }
 
 export type GetEvent =

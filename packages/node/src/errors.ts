@@ -52,6 +52,8 @@ export const InvalidCategoryError = define('InvalidCategoryError', 'ERR_INVALID_
 export const NoFileKeyError = define('NoFileKeyError', 'ERR_NO_FILE_KEY')
 /** A ciphertext chunk, sealed metadata or wrapped key failed authentication: wrong key, or the bytes were changed */
 export const DecryptionError = define('DecryptionError', 'ERR_DECRYPTION')
+/** A recipient of an encrypted share that is not an Ed25519 peer id (keys are wrapped to those only) */
+export const InvalidRecipientError = define('InvalidRecipientError', 'ERR_INVALID_RECIPIENT')
 
 /** Turns a file system error into a typed one where the user can act on it; others pass through */
 export function fsError (err: any, path: string): Error {

@@ -4,12 +4,14 @@
  * provided; a removal withdraws it from the DHTs and the catalog, stops a repair,
  * forgets it and releases its thumbnail.
  */
+import type { PeerId } from '@libp2p/interface'
 import { type CollectionId, parseCollectionId } from '@peershare/protocol'
 import type { CollectionStore, SharedCollection } from './collection/index.js'
 import { shareCollection } from './collection/index.js'
 import type { Discovery } from './discovery/index.js'
 import type { TransferManager } from './download/transfer-manager.js'
-import { FileNotFoundError } from './errors.js'
+import { type FileKeys, parseRecipients, shareEncryptedFile } from './encryption/index.js'
+import { BadRequestError, FileNotFoundError } from './errors.js'
 import type { FileIndex } from './index/file-index.js'
 import { type ShareOptions, shareFile } from './share.js'
 import type { ContentHealth } from './store/content-health.js'
@@ -28,6 +30,9 @@ export interface LocalContentComponents {
   blobDir: string
   chunkSize: number
   collectionConcurrency: number
+  fileKeys: Pick<FileKeys, 'put'>
+  /** an encrypted file was shared for `recipients`: grant each its key (the keys service; absent: no grants) */
+  grantKeys?(record: FileRecord, recipients: PeerId[]): Promise<void>
 }
 
 export class LocalContent {
@@ -35,6 +40,7 @@ export class LocalContent {
 
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
+    if (options.to != null) return this.shareEncrypted(path, options as ShareOptions & { to: string[] })
     const { store, blobDir, chunkSize, thumbnails, index, discovery } = this.components
     const record = await shareFile({ store, blobDir, chunkSize, thumbnails }, path, options)
     index.announce(record)
@@ -43,8 +49,25 @@ export class LocalContent {
     return record
   }
 
+  /**
+   * Shares a local file encrypted for `options.to`: stored and provided under its id
+   * (and its ciphertext's SHA-256) only, never offered in the catalog; nothing that
+   * would travel in clear (description, tags, category, thumbnail) is taken
+   */
+  private async shareEncrypted (path: string, options: ShareOptions & { to: string[] }): Promise<FileRecord> {
+    const clear = (['description', 'tags', 'category', 'thumbnail'] as const).filter(k => options[k] != null)
+    if (clear.length > 0) throw new BadRequestError(`An encrypted file takes no ${clear.join(', ')}: peers would read them in clear`)
+    const recipients = parseRecipients(options.to)
+    const { store, blobDir, chunkSize, fileKeys, index } = this.components
+    const record = await shareEncryptedFile({ store, blobDir, chunkSize, fileKeys }, path, { signal: options.signal })
+    index.announce(record)
+    await this.components.grantKeys?.(record, recipients)
+    return record
+  }
+
   /** Shares files and folders as one collection: every file as usual, the listing stored and provided under the collection id */
   async shareCollection (paths: string[], options: ShareOptions = {}): Promise<SharedCollection> {
+    if (options.to != null) throw new BadRequestError('Folders are not encrypted as one: share each file with --to')
     const { store, blobDir, chunkSize, thumbnails, collections, collectionConcurrency: concurrency, index, discovery } = this.components
     const shared = await shareCollection({ store, blobDir, chunkSize, thumbnails, collections, concurrency }, paths, options)
     // the collection first: announcements queue, and its files may be thousands

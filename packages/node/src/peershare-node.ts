@@ -17,6 +17,7 @@ import { LevelDatastore } from 'datastore-level'
 import { defaultRepoPath } from '@peershare/client/repo'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
 import { CONFIG_FILE, mergeInit, readConfigFile, saveLimits } from './config-file.js'
+import type { DownloadKeys } from './download/decrypt-download.js'
 import { createCollectionDownloads, createTransferManager } from './download/node-downloads.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
 import type { StartOptions, TransferManager } from './download/transfer-manager.js'
@@ -100,6 +101,12 @@ export class PeershareNode {
   private readonly content: LocalContent
   /** keys of encrypted files: those this node encrypted and those granted to it (encryption/) */
   readonly fileKeys: FileKeys
+  /**
+   * What an encrypted download without a key calls before it fails with NoFileKeyError:
+   * asks `sources` for a grant and keeps the key in `fileKeys` (the keys service, wired
+   * here; until then nothing, so the key held is all there is)
+   */
+  obtainKey: DownloadKeys['obtainKey'] = async () => {}
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -113,7 +120,8 @@ export class PeershareNode {
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
-    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log }
+    const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => this.obtainKey(fileId, sources, signal) }
+    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys }
     this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) })
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
@@ -147,7 +155,7 @@ export class PeershareNode {
       }, fileId, options)
     })
     const { store, collections, index, discovery, thumbnails, transfers, health } = this
-    this.content = new LocalContent({ store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency })
+    this.content = new LocalContent({ store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency, fileKeys: this.fileKeys })
   }
 
   /**
@@ -347,7 +355,7 @@ export class PeershareNode {
    * signed offer the catalog holds for the file, not whatever its first source sends
    */
   private async namedFromCatalog (ref: FileRef, options: StartOptions): Promise<StartOptions> {
-    if (options.output != null || options.stream === true || options.repair === true || ref.kind !== 'file-id') return options
+    if (options.output != null || options.stream === true || options.repair === true || options.hold === true || ref.kind !== 'file-id') return options
     const name = await this.discovery.offeredName(ref.fileId.toString())
     return name == null ? options : { ...options, output: name }
   }
@@ -383,6 +391,15 @@ export class PeershareNode {
       unsubscribe?.()
       options.signal?.removeEventListener('abort', onAbort)
     }
+  }
+
+  /**
+   * Downloads a file into the repo and serves it, never decrypting it: an encrypted
+   * file's ciphertext is held without its key (learning neither its name nor its
+   * plaintext hash), as replicas do. Resolves with the stored record.
+   */
+  async hold (ref: string | FileRef, options: Omit<GetOptions, 'hold' | 'output' | 'stream'> = {}): Promise<FileRecord> {
+    return this.get(ref, { ...options, hold: true })
   }
 
   /**

@@ -39,6 +39,11 @@ export interface ShareOptions {
   category?: string
   /** path of an image (JPEG, PNG, WebP, GIF, AVIF, TIFF) shown for the file or collection; images get one made anyway */
   thumbnail?: string
+  /**
+   * encrypt the file for these recipients (Ed25519 peer ids; none: only this node holds
+   * the key until a grant): a fresh key per share, so a new file id each time (encryption/)
+   */
+  to?: string[]
   signal?: AbortSignal
 }
 

@@ -35,6 +35,8 @@ export interface GetCommandOptions {
   detach?: boolean
   /** give up after this many seconds (exit 1; the download is left paused) */
   timeout?: number
+  /** keep the file in the repo and serve it, never decrypting it */
+  hold?: boolean
   json?: boolean
 }
 
@@ -56,6 +58,7 @@ export async function get (options: GetCommandOptions, ctx: GetContext): Promise
   if (isTicket(options.ref)) decodeTicket(options.ref)
   else parseContentRef(options.ref)
   if (toStdout && options.detach === true) throw new UsageError('-o - writes the file to stdout: it cannot go with --detach')
+  if (options.hold === true && options.output != null) throw new UsageError('--hold keeps the file in the repo: it goes without -o')
   if (options.output != null && !toStdout && options.force !== true) await checkOutput(resolve(cwd, options.output))
 
   const json = options.json === true
@@ -69,6 +72,7 @@ export async function get (options: GetCommandOptions, ctx: GetContext): Promise
     ...(options.priority == null ? {} : { priority: options.priority }),
     ...(options.force === true ? { force: true } : {}),
     ...(toStdout ? { stream: true } : {}),
+    ...(options.hold === true ? { hold: true } : {}),
     ...(options.timeout == null ? {} : { timeout: Math.round(options.timeout * 1000) })
   }
   if (options.detach === true) {
@@ -79,6 +83,7 @@ export async function get (options: GetCommandOptions, ctx: GetContext): Promise
   const done = await attached(request, ctx, { json, toStdout })
   if (json || toStdout) return
   if ('collection' in done) print(collectionSaved(done))
+  else if (options.hold === true) print(`Holding ${done.file.name} (${formatBytes(done.file.size)}) in the repo, served to peers${done.file.encrypted === true && done.file.name === done.file.fileId ? ': encrypted, no key here' : ''}`)
   else print(`Saved ${done.file.name} (${formatBytes(done.file.size)}) to ${done.path}`)
 }
 

@@ -26,9 +26,15 @@ export async function ls (options: LsOptions, { client, print }: Pick<CommandCon
     if (files.length > 0) print('')
   }
   if (files.length > 0) {
-    const rows = files.map(f => [f.fileId, formatBytes(f.size), f.category, f.name + statusNote(f.status) + thumbnailNote(f), f.tags.join(',')])
+    const rows = files.map(f => [f.fileId, formatBytes(f.size), f.category, f.name + statusNote(f.status) + thumbnailNote(f) + encryptedNote(f), f.tags.join(',')])
     for (const line of formatTable(['FILE ID', 'SIZE', 'CATEGORY', 'NAME', 'TAGS'], rows, [1])) print(line.trimEnd())
   }
+}
+
+/** An encrypted file: held with its key (the sealed name shown) or without (named by its id) */
+function encryptedNote (file: FileInfo): string {
+  if (file.encrypted !== true) return ''
+  return file.name === file.fileId ? '  (encrypted, no key)' : '  (encrypted)'
 }
 
 /** `ls --all` lists thumbnails: say which is one */

@@ -16,6 +16,8 @@ export interface ShareCommandOptions {
   category?: string
   /** an image to show for the file or collection, relative to the context's cwd */
   thumbnail?: string
+  /** encrypt the file for these peers (peer ids) */
+  to?: string[]
   json?: boolean
 }
 
@@ -35,7 +37,7 @@ export async function share (options: ShareCommandOptions, { client, print, cwd 
   if (thumbnail != null && !(await stat(thumbnail).then(s => s.isFile(), () => false))) throw new PathNotFoundError(`No such image for the thumbnail: ${thumbnail}`)
 
   const request = paths.length === 1 ? { path: paths[0] } : { paths }
-  const extra = { ...(options.category == null ? {} : { category: options.category }), ...(thumbnail == null ? {} : { thumbnail }) }
+  const extra = { ...(options.category == null ? {} : { category: options.category }), ...(thumbnail == null ? {} : { thumbnail }), ...(options.to == null ? {} : { to: options.to }) }
   const shared = await client.share({ ...request, tags: options.tags, description: options.description, ...extra })
   if (options.json === true) {
     print(JSON.stringify(shared))
@@ -51,6 +53,7 @@ function printFile (file: ShareResult, print: CommandContext['print']): void {
   print(`size     ${formatBytes(file.size)} (${file.size} bytes)`)
   print(`type     ${file.mimeType} (${file.category})`)
   print(`sha256   ${file.sha256}`)
+  if (file.encrypted === true) print('         encrypted: peers see its id, size and chunks, not its name, type or content')
   if (file.thumbnail != null) print(`thumb    ${file.thumbnail}`)
   print(`ticket   ${file.ticket}`)
 }

@@ -6,7 +6,7 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { type CollectionId, categoryForMime, decodeTicket, formatFileId, isTicket, parseContentRef, parseFileRef } from '@peershare/protocol'
 import type { CollectionRecord } from '../collection/index.js'
 import type { StartOptions } from '../download/transfer-manager.js'
-import { checkContent, verifiedContent } from '../download/content-stream.js'
+import { checkContent, readableContent } from '../download/content-stream.js'
 import { BadRequestError, DownloadTimeoutError, FileNotFoundError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
 import { type ShareOptions, statToShare } from '../share.js'
@@ -20,6 +20,8 @@ import { HttpError } from './http-errors.js'
 
 /** Most paths one share request may name (each may be a whole folder) */
 const MAX_SHARE_PATHS = 1024
+/** Most recipients one encrypted share may name (more are granted later, one by one) */
+const MAX_SHARE_RECIPIENTS = 256
 
 export async function handleRoute (node: PeershareNode, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -61,6 +63,7 @@ function nodeInfo (node: PeershareNode): NodeInfo {
 }
 
 export function fileInfo (record: FileRecord, status: ContentStatus = 'ok'): FileInfo {
+  if (record.ciphertext === true) return encryptedFileInfo(record, status)
   return {
     fileId: record.fileId,
     status,
@@ -73,6 +76,27 @@ export function fileInfo (record: FileRecord, status: ContentStatus = 'ok'): Fil
     created: record.metadata.created,
     ...offerDetails(record),
     ...(record.location.kind === 'path' ? { path: record.location.path } : {})
+  }
+}
+
+/** An encrypted file: its sealed facts where the key is held, else the ciphertext's, named by its id */
+function encryptedFileInfo (record: FileRecord, status: ContentStatus): FileInfo {
+  const sealed = record.encrypted
+  const mimeType = sealed?.mimeType ?? record.metadata.mimeType
+  return {
+    fileId: record.fileId,
+    status,
+    name: sealed?.name ?? record.fileId,
+    size: sealed?.plaintextSize ?? record.size,
+    sha256: sealed?.plaintextSha256 ?? record.sha256,
+    mimeType,
+    description: '',
+    tags: [],
+    created: record.metadata.created,
+    category: categoryForMime(mimeType),
+    modified: 0,
+    ...(sealed?.path == null ? {} : { path: sealed.path }),
+    encrypted: true
   }
 }
 
@@ -148,7 +172,10 @@ function shareArgs (body: unknown): [string[], ShareOptions] {
   if (req.tags != null && (!Array.isArray(req.tags) || req.tags.some(t => typeof t !== 'string'))) throw badRequest('"tags" is an array of strings')
   if (req.category != null && typeof req.category !== 'string') throw badRequest('"category" is a string: one of video, audio, image, document, archive, software, other')
   if (req.thumbnail != null && (typeof req.thumbnail !== 'string' || !isAbsolute(req.thumbnail))) throw badRequest('"thumbnail" is an absolute path of an image')
-  return [paths, { description: req.description, tags: req.tags, category: req.category, thumbnail: req.thumbnail }]
+  if (req.to != null && (!Array.isArray(req.to) || req.to.length > MAX_SHARE_RECIPIENTS || req.to.some(t => typeof t !== 'string'))) {
+    throw badRequest(`"to" is an array of at most ${MAX_SHARE_RECIPIENTS} peer ids`)
+  }
+  return [paths, { description: req.description, tags: req.tags, category: req.category, thumbnail: req.thumbnail, ...(req.to == null ? {} : { to: req.to }) }]
 }
 
 function getArgs (body: unknown): GetRequest {
@@ -166,6 +193,8 @@ function getArgs (body: unknown): GetRequest {
   if (req.force != null && typeof req.force !== 'boolean') throw badRequest('"force" is true or false')
   if (req.stream != null && typeof req.stream !== 'boolean') throw badRequest('"stream" is true or false')
   if (req.stream === true && (req.output != null || req.detach === true)) throw badRequest('"stream" goes without "output" and "detach"')
+  if (req.hold != null && typeof req.hold !== 'boolean') throw badRequest('"hold" is true or false')
+  if (req.hold === true && (req.output != null || req.stream === true)) throw badRequest('"hold" keeps the file in the repo: it goes without "output" and "stream"')
   if (req.timeout != null && (typeof req.timeout !== 'number' || !(req.timeout > 0) || req.timeout > 2 ** 31 - 1)) throw badRequest('"timeout" is a positive number of ms')
   return req as GetRequest
 }
@@ -178,7 +207,7 @@ function getArgs (body: unknown): GetRequest {
 async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequest): Promise<void> {
   const from = args.peer == null ? undefined : parseMultiaddr(args.peer)
   for (const peer of args.peers ?? []) parseMultiaddr(peer)
-  let options: StartOptions = { from, peers: args.peers, output: args.output, cwd: args.cwd, priority: args.priority, force: args.force, stream: args.stream }
+  let options: StartOptions = { from, peers: args.peers, output: args.output, cwd: args.cwd, priority: args.priority, force: args.force, stream: args.stream, hold: args.hold }
   let id = args.ref
   // a ticket: its sharer joins the peer store and the sources; then its id is fetched like any id
   if (isTicket(id)) ({ id, options } = await node.openTicket(id, options))
@@ -210,7 +239,7 @@ async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequ
         await transfer.pause()
         throw timedOut(args.timeout ?? 0, `${last.stallMessage ?? `${last.state}, ${last.bytesDone} bytes done`}; the download is paused: \`peershare resume ${transfer.fileId}\` continues it, \`peershare cancel ${transfer.fileId}\` deletes it`)
       }
-      send({ type: 'done', file: fileInfo(record), path: record.location.kind === 'path' ? record.location.path : '' })
+      send({ type: 'done', file: fileInfo(record), path: record.location.kind === 'path' ? record.location.path : record.encrypted?.path ?? '' })
     } finally {
       unsubscribe()
     }
@@ -247,13 +276,13 @@ function timedOut (ms: number, why: string): Error {
  * truncated stream for the whole file (it also checks the length against the size).
  */
 async function streamContent (node: PeershareNode, res: ServerResponse, fileId: string): Promise<void> {
-  const sources = { store: node.store, transfers: node.transfers, damaged: (id: string) => { void node.health.markDamaged(id) } }
+  const sources = { store: node.store, transfers: node.transfers, keys: { fileKeys: node.fileKeys }, damaged: (id: string) => { void node.health.markDamaged(id) } }
   await checkContent(sources, fileId)
   const controller = new AbortController()
   res.on('close', () => { controller.abort() })
   res.writeHead(200, { 'content-type': 'application/octet-stream' })
   try {
-    for await (const chunk of verifiedContent(sources, fileId, controller.signal)) {
+    for await (const chunk of readableContent(sources, fileId, controller.signal)) {
       if (!res.write(chunk)) await once(res, 'drain', { signal: controller.signal })
     }
     res.end()

@@ -2,11 +2,16 @@
  * A file's verified bytes in order, as they become available: from the store when
  * the node holds the whole file, else from its download as the verified prefix grows
  * (waiting for each next chunk). One chunk in memory at a time; the reader's pace
- * sets the reading pace. What the control API streams for `get -o -`.
+ * sets the reading pace. What the control API streams for `get -o -` (`readableContent`:
+ * an encrypted file's decrypted).
  */
-import { AbortedError, FileNotFoundError } from '../errors.js'
+import { createHash } from 'node:crypto'
+import { equals } from 'uint8arrays/equals'
+import { decryptChunk } from '../encryption/index.js'
+import { AbortedError, DecryptionError, FileNotFoundError, NoFileKeyError } from '../errors.js'
 import { type FileStore, type StoredFile, verifiedReader } from '../store/file-store.js'
 import { chunkMatches } from './chunk-data.js'
+import { type DownloadKeys, type UnlockedFile, unlockIfHeld } from './decrypt-download.js'
 import type { Transfer } from './transfer.js'
 
 /** Longest wait for a download to report before looking again (a safety net, not a poll rate) */
@@ -81,4 +86,35 @@ function nextChange (transfer: Transfer, signal: AbortSignal): { promise: Promis
   }
   void promise.then(cancel)
   return { promise, cancel }
+}
+
+/**
+ * What `get -o -` reads: the verified bytes in order, an encrypted file's decrypted
+ * chunk by chunk with the key held (each chunk's tag checks before it is handed out;
+ * the plaintext SHA-256 is checked at the end, a mismatch failing the stream)
+ */
+export async function * readableContent (sources: ContentSources & { keys: Pick<DownloadKeys, 'fileKeys'> }, fileId: string, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  let index = 0
+  let file: UnlockedFile | undefined
+  let count = 0
+  const hash = createHash('sha256')
+  for await (const data of verifiedContent(sources, fileId, signal)) {
+    if (index === 0) {
+      const manifest = (await sources.store.get(fileId))?.manifest ?? sources.transfers.get(fileId)?.manifest
+      if (manifest?.encryption != null) {
+        file = await unlockIfHeld(sources.keys, fileId, manifest)
+        if (file == null) throw new NoFileKeyError(`${fileId} is encrypted and this node has no key for it`)
+        count = manifest.chunkHashes.length
+      }
+    }
+    if (file == null) {
+      index++
+      yield data
+      continue
+    }
+    const plain = decryptChunk(file.cipher, index++, count, data)
+    hash.update(plain)
+    yield plain
+  }
+  if (file != null && !equals(hash.digest(), file.sealed.sha256)) throw new DecryptionError(`The decrypted ${fileId} does not have the SHA-256 its sealed metadata gives`)
 }

@@ -69,16 +69,18 @@ async function sameFile (a: string, b: string): Promise<boolean> {
 /**
  * The end of a download, every chunk written and synced: checks the whole-file
  * SHA-256, puts the file at its output (the blob path for a download into the repo)
- * and describes it as a stored file.
+ * and describes it as a stored file. For an encrypted file, `sealed` runs first, on the
+ * complete ciphertext (it decrypts it to its own output): what it returns is recorded.
  */
-export async function placeDownload (content: DownloadContent, transfer: TransferRecord): Promise<FileRecord> {
+export async function placeDownload (content: DownloadContent, transfer: TransferRecord, sealed?: (cipherPath: string) => Promise<FileRecord['encrypted']>): Promise<FileRecord> {
   const { manifest, partial } = content
   if (!(await content.wholeFileMatches())) {
     throw new PeerMisbehavedError(`The manifest of ${transfer.fileId} gives a SHA-256 its chunks do not have`)
   }
   await partial.close()
+  const encrypted = manifest.encryption == null ? undefined : await sealed?.(partial.path)
   const output = transfer.output ?? ''
-  const intoRepo = transfer.destination?.repo === true
+  const intoRepo = transfer.destination?.repo === true || transfer.decrypt != null
   await placeFile(partial.path, output, transfer.destination?.force === true || intoRepo)
   await partial.remove()
   const info = await stat(output)
@@ -90,6 +92,8 @@ export async function placeDownload (content: DownloadContent, transfer: Transfe
     chunkSize: manifest.chunkSize,
     metadata: transfer.metadata ?? { name: transfer.fileId, mimeType: 'application/octet-stream', description: '', tags: [], created: 0 },
     location,
-    added: Date.now()
+    added: Date.now(),
+    ...(manifest.encryption == null ? {} : { ciphertext: true as const }),
+    ...(encrypted == null ? {} : { encrypted })
   }
 }

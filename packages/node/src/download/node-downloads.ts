@@ -18,6 +18,7 @@ import type { Bandwidth } from '../limits/bandwidth.js'
 import type { Quarantine } from '../records/index.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
+import type { DownloadKeys } from './decrypt-download.js'
 import { openSource } from './open-source.js'
 import { TransferManager } from './transfer-manager.js'
 import { TransferStore } from './transfer-store.js'
@@ -34,6 +35,8 @@ export interface NodeDownloadsComponents {
   blobDir: string
   /** the node's log (listing sources that failed) */
   log: Logger
+  /** keys of encrypted files, and the hook asking peers for one */
+  keys: DownloadKeys
 }
 
 /** `stored`: a downloaded (or repaired) file is in the store: its health is known again */
@@ -50,11 +53,19 @@ export function createTransferManager (components: NodeDownloadsComponents, stor
     },
     takeDownload: async (bytes, priority, signal) => components.bandwidth.download(bytes, { priority, signal }),
     blobPath: (fileId) => store.blobPath(fileId),
+    keys: components.keys,
     isStored: async (fileId) => store.has(fileId),
+    heldCiphertext: async (fileId) => {
+      const stored = await store.get(fileId)
+      if (stored?.record.ciphertext !== true || stored.record.location.kind !== 'blob' || await store.contentStatus(stored.record) !== 'ok') return undefined
+      return { manifest: stored.manifest, manifestBytes: stored.manifestBytes, path: store.blobPath(fileId) }
+    },
     completed: async (downloaded, manifestBytes) => {
       // a repaired blob keeps what we knew of the file (name, tags, collection); only the damage goes
       const kept = downloaded.location.kind === 'blob' ? (await store.get(downloaded.fileId))?.record : undefined
-      const record: FileRecord = kept == null ? downloaded : { ...kept, location: downloaded.location }
+      // ...and the sealed facts a download with the key just read (or decrypted) join what was held without it
+      const sealed = downloaded.encrypted == null ? {} : { encrypted: { ...kept?.encrypted, ...downloaded.encrypted } }
+      const record: FileRecord = kept == null ? downloaded : { ...kept, location: downloaded.location, ...sealed }
       delete record.damaged
       await store.put(record, manifestBytes)
       stored(record.fileId)

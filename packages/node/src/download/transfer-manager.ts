@@ -20,6 +20,7 @@ import {
 import { FileNotFoundError, TransferFinishedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
+import { type HeldCiphertext, startFromHeldCopy } from './decrypt-download.js'
 import { type DestinationOptions, checkOutput, namesDirectory } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { PartialFile } from './partial-file.js'
@@ -44,6 +45,11 @@ export interface StartOptions extends DestinationOptions {
    * the repair of a shared file found damaged or missing
    */
   repair?: boolean
+  /**
+   * keep the file in the repo and serve it, never decrypting it: an encrypted file's
+   * ciphertext needs no key to be held (what replicas do); not with `output`
+   */
+  hold?: boolean
 }
 
 export interface TransferManagerComponents extends Omit<TransferComponents, 'finder'> {
@@ -52,6 +58,8 @@ export interface TransferManagerComponents extends Omit<TransferComponents, 'fin
   openFirst(ref: FileRef, options: { from?: PeerId | Multiaddr, signal?: AbortSignal }): Promise<FetchSession>
   /** the node keeps this file already (a finished download): for a clear answer to pause/resume/cancel */
   isStored(fileId: string): Promise<boolean>
+  /** the complete ciphertext of an encrypted file, when the node holds it in its repo (a download to read it starts from there) */
+  heldCiphertext?(fileId: string): Promise<HeldCiphertext | undefined>
   transfers: TransferStore
   log: Logger
 }
@@ -95,13 +103,14 @@ export class TransferManager implements PartialFiles {
   /** A new download: its record saved before anything else, so a restart resumes it */
   private async create (fileId: string, sources: string[], options: StartOptions, first?: FetchSession): Promise<Transfer> {
     // an output named outright must not exist (its directory form is fine): say so now, not when a source answers
-    if (options.stream !== true && options.repair !== true && options.output != null && !namesDirectory(options.output)) {
+    const intoRepo = options.stream === true || options.repair === true || options.hold === true
+    if (!intoRepo && options.output != null && !namesDirectory(options.output)) {
       const output = resolve(options.cwd ?? process.cwd(), options.output)
       if ((await lstat(output).catch(() => undefined))?.isDirectory() !== true) await checkOutput(output, options.force === true)
     }
     const record: TransferRecord = {
       fileId,
-      destination: options.stream === true || options.repair === true ? { repo: true } : { output: options.output, cwd: options.cwd, force: options.force },
+      destination: intoRepo ? { repo: true } : { output: options.output, cwd: options.cwd, force: options.force },
       ...(options.stream === true ? { inOrder: true } : {}),
       priority: options.priority ?? 'normal',
       state: 'running',
@@ -109,10 +118,20 @@ export class TransferManager implements PartialFiles {
       created: Date.now()
     }
     await this.components.transfers.save(record)
-    const transfer = new Transfer(this.components, record)
+    const transfer = new Transfer(this.components, record, await this.fromHeldCopy(record))
     this.track(transfer)
     transfer.start(first)
     return transfer
+  }
+
+  /** An encrypted file whose ciphertext the node holds, to be read: it starts complete, to decrypt (decrypt-download.ts) */
+  private async fromHeldCopy (record: TransferRecord): Promise<DownloadContent | undefined> {
+    const held = await this.components.heldCiphertext?.(record.fileId)
+    if (held == null) return undefined
+    return startFromHeldCopy(this.components.keys, this.components.transfers, record, held).catch((err: Error) => {
+      this.components.log('the held copy of %s does not start its download (fetching instead): %s', record.fileId, err.message)
+      return undefined
+    })
   }
 
   /** The first source: `from`, else the first of `peers` that answers, else a DHT provider */

@@ -21,6 +21,12 @@ export interface TransferRecord {
   metadata?: FileMetadata
   /** what the user asked for, to resolve `output` when the manifest arrives */
   destination?: { output?: string, cwd?: string, force?: boolean, repo?: boolean }
+  /**
+   * an encrypted file downloaded to be read: its ciphertext goes to `output` (the repo's
+   * blob, served to others), its plaintext, decrypted at the end, to `decrypt.output`
+   * under the sealed `decrypt.name`; set with the manifest, once the key opened it
+   */
+  decrypt?: { output: string, name: string }
   /** fetch chunks in order: the file is read as it arrives (`get -o -`) */
   inOrder?: boolean
   priority: Priority

@@ -21,7 +21,8 @@ import type { FileRecord } from '../store/file-record.js'
 import { sleep } from '../signals.js'
 import type { ChunkData } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
-import { destinationPath, placeDownload } from './destination.js'
+import { type DownloadKeys, downloadTarget, finishEncrypted } from './decrypt-download.js'
+import { placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { LookSchedule } from './look-schedule.js'
 import { PartialFile, siblingPath } from './partial-file.js'
@@ -44,6 +45,8 @@ export interface TransferComponents {
   completed(record: FileRecord, manifestBytes: Uint8Array): Promise<void>
   /** where a download into the repo (`destination.repo`) puts the file: the blob path */
   blobPath(fileId: string): string
+  /** keys of encrypted files, and the hook asking peers for one (decrypt-download.ts) */
+  keys: DownloadKeys
   settings: TransferSettings
   log: Logger
 }
@@ -97,8 +100,8 @@ export class Transfer implements PoolHost {
   get priority (): Priority { return this.record.priority }
   get signal (): AbortSignal { return this.controller.signal }
   get state (): TransferStatus { return this.status }
-  /** the offered name; the file id until a source has answered */
-  get name (): string { return this.record.metadata?.name ?? this.record.fileId }
+  /** the offered name (an encrypted file's sealed one); the file id until a source has answered */
+  get name (): string { return this.record.decrypt?.name ?? this.record.metadata?.name ?? this.record.fileId }
   get running (): boolean { return this.status === 'running' && !this.controller.signal.aborted }
   /** true once a source's verified manifest is known */
   get ready (): boolean { return this.content != null }
@@ -127,7 +130,7 @@ export class Transfer implements PoolHost {
     return {
       fileId: this.fileId,
       name: this.name,
-      output: this.record.output ?? this.outputSoFar(),
+      output: this.record.decrypt?.output ?? this.record.output ?? this.outputSoFar(),
       state: stall != null ? 'stalled' : this.status,
       priority: this.priority,
       bytesDone,
@@ -312,14 +315,13 @@ export class Transfer implements PoolHost {
   }
 
   private async load (session: FetchSession): Promise<void> {
-    const destination = this.record.destination ?? {}
-    const output = destination.repo === true ? this.components.blobPath(this.fileId) : await destinationPath(destination, session.metadata)
-    const partial = await PartialFile.create(siblingPath(output, '.peershare-partial'), session.manifest, output)
+    const target = await downloadTarget(this.components.keys, this.record, session, [session.peer], this.components.blobPath(this.fileId), this.controller.signal)
+    const partial = await PartialFile.create(siblingPath(target.output, '.peershare-partial'), session.manifest, target.output)
     if (this.status === 'cancelled') {
       await partial.remove()
       throw new AbortedError(`Download of ${this.fileId} cancelled`)
     }
-    Object.assign(this.record, { output, partialPath: partial.path, metadata: session.metadata })
+    Object.assign(this.record, { ...target, partialPath: partial.path })
     await this.components.transfers.save(this.record, session.manifestBytes)
     this.content = new DownloadContent(session.manifest, session.manifestBytes, new Bitfield(session.manifest.chunkHashes.length), partial, this.record.inOrder)
     this.emit()
@@ -395,7 +397,7 @@ export class Transfer implements PoolHost {
     const content = this.loaded()
     await Promise.allSettled([...this.pendingWrites])
     await this.checkpoint()
-    const record = await placeDownload(content, this.record)
+    const record = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal))
     await this.components.completed(record, content.manifestBytes)
     await this.components.transfers.delete(this.fileId)
     this.status = 'completed'

@@ -7,3 +7,5 @@
 export { FILE_KEY_LENGTH, type FileCipher, decryptChunk, encryptChunk, fileCipher, newFileKey, newSalt, openMetadata, sealMetadata } from './file-cipher.js'
 export { WRAPPED_KEY_LENGTH, unwrapFileKey, wrapFileKey } from './key-wrap.js'
 export { FileKeys, type HeldFileKey } from './file-keys.js'
+export { parseRecipients } from './recipients.js'
+export { type EncryptedShareComponents, type EncryptedShareOptions, encryptedRecord, neutralMetadata, sealedFacts, shareEncryptedFile } from './share-encrypted.js'

@@ -58,7 +58,8 @@ export async function serveSession (components: ServeSessionComponents, controls
   const file = await components.files.find(wanted, peer)
   const reader = file == null ? undefined : await file.open()
   if (file == null || reader == null) throw new SessionFailure('not-found', 'File not found')
-  const encoding = chooseEncoding(components.limits.compression, first.accept, file.metadata.mimeType)
+  // ciphertext does not compress: an encrypted file's chunks go raw without trying
+  const encoding = file.manifest.encryption != null ? undefined : chooseEncoding(components.limits.compression, first.accept, file.metadata.mimeType)
   const compressor = new ChunkCompressor(encoding, controls.wire)
   const server = new ChunkServer(components, controls, framed, file, reader, compressor, peer.toString(), signal)
   // subscribe before the offer, so no chunk verified in between goes unannounced

@@ -42,6 +42,11 @@ export function checkTransferRecord (value: Fields, fileId: string): TransferRec
     optional(d.force, v => boolean(v, 'destination.force'))
     optional(d.repo, v => boolean(v, 'destination.repo'))
   }
+  if (value.decrypt !== undefined) {
+    const d = object(value.decrypt, 'decrypt')
+    absolutePath(d.output, 'decrypt.output')
+    if (string(d.name, 'decrypt.name').length === 0) throw new RecordInvalidError('decrypt.name is empty')
+  }
   optional(value.inOrder, v => boolean(v, 'inOrder'))
   oneOf(value.priority, 'priority', PRIORITIES)
   oneOf(value.state, 'state', ['running', 'paused'])
@@ -68,7 +73,20 @@ export function checkFileRecord (value: Fields, fileId: string): FileRecord {
   optional(value.damaged, v => finite(v, 'damaged'))
   optional(value.details, v => checkDetails(v))
   optional(value.thumbnailOf, v => parsed(v, 'thumbnailOf', parseContentId))
+  optional(value.ciphertext, v => boolean(v, 'ciphertext'))
+  optional(value.encrypted, v => checkEncryptedFacts(v))
   return value as unknown as FileRecord
+}
+
+/** The sealed facts of an encrypted file this node holds the key of */
+function checkEncryptedFacts (value: unknown): FileRecord['encrypted'] {
+  const e = object(value, 'encrypted')
+  if (string(e.name, 'encrypted.name').length === 0) throw new RecordInvalidError('encrypted.name is empty')
+  string(e.mimeType, 'encrypted.mimeType', MAX_MIME_LENGTH)
+  integer(e.plaintextSize, 'encrypted.plaintextSize')
+  if (!/^[0-9a-f]{64}$/.test(string(e.plaintextSha256, 'encrypted.plaintextSha256'))) throw new RecordInvalidError('encrypted.plaintextSha256 is not 64 lowercase hex digits')
+  optional(e.path, v => absolutePath(v, 'encrypted.path'))
+  return e as unknown as FileRecord['encrypted']
 }
 
 export function checkCollectionRecord (value: Fields, collectionId: string): CollectionRecord {

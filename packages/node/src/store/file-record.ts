@@ -52,9 +52,15 @@ export interface FileRecord {
   /**
    * set when the content is encrypted (the manifest's `encryption`): what the sealed
    * metadata says, for the listings of a node that holds the key; `metadata` then
-   * carries no plaintext name for peers (packages/node/src/encryption/)
+   * carries no plaintext name for peers (packages/node/src/encryption/). `path`: where
+   * a download put the decrypted copy (the blob keeps the ciphertext, served to peers)
    */
-  encrypted?: { name: string, mimeType: string, plaintextSize: number, plaintextSha256: string }
+  encrypted?: { name: string, mimeType: string, plaintextSize: number, plaintextSha256: string, path?: string }
+  /**
+   * set on every encrypted file, key or not: the blob and the manifest are ciphertext.
+   * A holder without the key (`get --hold`) has this and no `encrypted` facts.
+   */
+  ciphertext?: true
 }
 
 /**

@@ -1,0 +1,352 @@
+/**
+ * Encrypted files end to end between real nodes on 127.0.0.1: share for a recipient,
+ * download and decrypt (from one and from two sources), refuse without a key, hold the
+ * ciphertext without one and serve it, and catch tampering at every layer.
+ *
+ * Recipients get the file key straight into their key store (`node.fileKeys.put`):
+ * grants (the keys service) deliver it in the finished node; these tests cover what
+ * happens once a key is, or is not, held.
+ */
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Libp2p } from '@libp2p/interface'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { ENCRYPTION_TAG_LENGTH, bytesToHex, chunkCountFor, chunkLength, chunkOffset, encodeManifest, fileIdFromManifestBytes, formatFileId, parseFileId, type Manifest } from '@peershare/protocol'
+import { readableContent } from '../src/download/content-stream.js'
+import { decryptDownload } from '../src/download/decrypt-download.js'
+import { fileCipher, sealMetadata, shareEncryptedFile } from '../src/encryption/index.js'
+import { FetchSession } from '../src/exchange/fetch-session.js'
+import type { PeershareNode } from '../src/index.js'
+import type { FileRecord } from '../src/store/file-record.js'
+import { startLyingPeer } from './lying-peer.js'
+import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+describe('encrypted files', function () {
+  this.timeout(120_000)
+  let dir: TestDir
+  let sharer: PeershareNode
+  let alice: PeershareNode
+  let bob: PeershareNode
+  let mallory: PeershareNode
+  let liar: Libp2p | undefined
+  let src: string
+  let shared: FileRecord
+  const NAME = 'holiday plans.bin'
+
+  /** Gives `node` the key of `fileId` as a grant would (the keys service is not part of these tests) */
+  async function giveKey (node: PeershareNode, fileId: string): Promise<void> {
+    const held = await sharer.fileKeys.get(fileId)
+    assert.ok(held != null, 'the sharer holds the key')
+    await node.fileKeys.put(fileId, { key: held.key, from: sharer.peerId.toString(), added: Date.now() })
+  }
+
+  before(async () => {
+    dir = await tempDir()
+    // small chunks: a few MiB make many chunks; upload limits spread a download over two sources
+    sharer = await startTestNode(join(dir.path, 'sharer'), { chunkSize: 64 * KiB, limits: { upload: 4 * MiB } })
+    alice = await startTestNode(join(dir.path, 'alice'), { limits: { upload: 4 * MiB } })
+    bob = await startTestNode(join(dir.path, 'bob'))
+    mallory = await startTestNode(join(dir.path, 'mallory'))
+    src = await randomFile(dir.path, NAME, 6 * MiB + 321)
+    shared = await sharer.share(src, { to: [alice.peerId.toString(), bob.peerId.toString()] })
+  })
+
+  afterEach(async () => {
+    await liar?.stop()
+    liar = undefined
+  })
+
+  after(async () => {
+    for (const node of [sharer, alice, bob, mallory]) await node?.stop()
+    await dir?.cleanup()
+  })
+
+  it('shares the ciphertext: tag-sized chunks of a power of two, the plaintext facts sealed, the key kept', async () => {
+    const stored = await sharer.store.get(shared.fileId)
+    assert.ok(stored != null)
+    const { manifest, record } = stored
+    assert.ok(manifest.encryption != null)
+    assert.equal(manifest.chunkSize, 64 * KiB)
+    const plainSize = (await stat(src)).size
+    const count = chunkCountFor(plainSize, manifest.chunkSize - ENCRYPTION_TAG_LENGTH)
+    assert.equal(manifest.chunkHashes.length, count)
+    assert.equal(manifest.size, plainSize + count * ENCRYPTION_TAG_LENGTH)
+    assert.equal((await stat(sharer.store.blobPath(shared.fileId))).size, manifest.size)
+    assert.equal(record.ciphertext, true)
+    assert.equal(record.visibility, 'private')
+    assert.deepEqual(record.encrypted, { name: NAME, mimeType: 'application/octet-stream', plaintextSize: plainSize, plaintextSha256: await sha256File(src) })
+    // what peers are offered says nothing of the plaintext
+    assert.equal(record.metadata.name, shared.fileId)
+    assert.notEqual(record.sha256, record.encrypted?.plaintextSha256)
+    assert.equal((await sharer.fileKeys.get(shared.fileId))?.from, 'self')
+    // not offered in the catalog
+    assert.equal(await sharer.discovery.offeredName(shared.fileId), undefined)
+  })
+
+  it('refuses recipients that are not Ed25519 peer ids, and clear-text extras', async () => {
+    const secp = peerIdFromPrivateKey(await generateKeyPair('secp256k1')).toString()
+    await assert.rejects(sharer.share(src, { to: [secp] }), { name: 'InvalidRecipientError', code: 'ERR_INVALID_RECIPIENT' })
+    await assert.rejects(sharer.share(src, { to: ['not-a-peer'] }), { name: 'InvalidRecipientError' })
+    await assert.rejects(sharer.share(src, { to: [alice.peerId.toString()], description: 'leaks' }), { name: 'BadRequestError' })
+  })
+
+  it('the same key and salt give the same bytes and id; a new share gives a new id', async () => {
+    const held = await sharer.fileKeys.get(shared.fileId)
+    const salt = (await sharer.store.get(shared.fileId))?.manifest.encryption?.salt
+    assert.ok(held != null && salt != null)
+    const again = await shareEncryptedFile({ store: sharer.store, fileKeys: sharer.fileKeys, blobDir: sharer.paths.blobs, chunkSize: 64 * KiB }, src, { reuse: { key: held.key, salt } })
+    assert.equal(again.fileId, shared.fileId)
+    const fresh = await sharer.share(src, { to: [] })
+    assert.notEqual(fresh.fileId, shared.fileId)
+    await sharer.remove(fresh.fileId)
+  })
+
+  it('a recipient downloads and decrypts it byte for byte under its sealed name', async () => {
+    await giveKey(alice, shared.fileId)
+    const transfer = await alice.download(shared.fileId, { from: sharer.addresses[0], cwd: join(dir.path, 'alice-out') })
+    const record = await transfer.done()
+    const out = join(dir.path, 'alice-out', NAME)
+    assert.equal(await sha256File(out), await sha256File(src))
+    assert.equal(transfer.progress().name, NAME)
+    assert.equal(record.encrypted?.path, out)
+    assert.equal(record.location.kind, 'blob', 'the ciphertext is kept in the repo, to be served')
+    assert.deepEqual(await readdir(join(dir.path, 'alice-out')), [NAME], 'no temporary file is left')
+    // get -o - reads it decrypted too
+    const parts: Uint8Array[] = []
+    const sources = { store: alice.store, transfers: alice.transfers, keys: { fileKeys: alice.fileKeys } }
+    for await (const part of readableContent(sources, shared.fileId, AbortSignal.timeout(30_000))) parts.push(part)
+    assert.equal(createHash('sha256').update(Buffer.concat(parts)).digest('hex'), await sha256File(src))
+  })
+
+  it('a second recipient downloads from two sources: the sharer and the first recipient', async () => {
+    await giveKey(bob, shared.fileId)
+    const peers = [sharer.addresses[0].toString(), alice.addresses[0].toString()]
+    const transfer = await bob.download(shared.fileId, { peers, output: join(dir.path, 'bob.bin') })
+    await transfer.done()
+    assert.equal(await sha256File(join(dir.path, 'bob.bin')), await sha256File(src))
+    const served = transfer.progress().sourceStats.filter(s => s.bytes > 0).map(s => s.peerId).sort()
+    assert.deepEqual(served, [sharer.peerId.toString(), alice.peerId.toString()].sort())
+  })
+
+  it('without a key: NoFileKeyError before any chunk is fetched, nothing written', async () => {
+    const out = join(dir.path, 'mallory-out')
+    const transfer = await mallory.download(shared.fileId, { from: sharer.addresses[0], cwd: out })
+    await assert.rejects(transfer.done(), { name: 'NoFileKeyError', code: 'ERR_NO_FILE_KEY' })
+    assert.equal(transfer.progress().bytesReceived, 0)
+    assert.equal(transfer.progress().error?.code, 'ERR_NO_FILE_KEY')
+    await assert.rejects(stat(out), { code: 'ENOENT' })
+    await mallory.transfers.cancel(shared.fileId)
+  })
+
+  it('without a key, asks the obtainKey hook (the keys service\'s seam) with the sources; a key it keeps is used', async () => {
+    const erin = await startTestNode(join(dir.path, 'erin'))
+    try {
+      const asked: string[][] = []
+      erin.obtainKey = async (_fileId, sources) => {
+        asked.push(sources.map(p => p.toString()))
+        throw new Error('nobody answered')
+      }
+      const refused = await erin.download(shared.fileId, { from: sharer.addresses[0], cwd: join(dir.path, 'erin-out') })
+      await assert.rejects(refused.done(), { name: 'NoFileKeyError' })
+      assert.ok(asked[0].includes(sharer.peerId.toString()), 'the source that gave the manifest is asked')
+      erin.obtainKey = async (fileId) => { await giveKey(erin, fileId) }
+      await erin.transfers.resume(shared.fileId)
+      const record = await refused.done()
+      assert.equal(await sha256File(join(dir.path, 'erin-out', NAME)), await sha256File(src))
+      assert.equal(record.encrypted?.name, NAME)
+    } finally {
+      await erin.stop()
+    }
+  })
+
+  it('holds the ciphertext without a key, learning neither name nor plaintext hash, and serves a recipient', async () => {
+    const held = await mallory.hold(shared.fileId, { from: sharer.addresses[0] })
+    assert.equal(held.ciphertext, true)
+    assert.equal(held.encrypted, undefined)
+    assert.equal(held.metadata.name, shared.fileId)
+    const plainSha = await sha256File(src)
+    const stored = await mallory.store.get(shared.fileId)
+    assert.ok(stored != null)
+    for (const text of [JSON.stringify(stored.record), Buffer.from(stored.manifestBytes).toString('latin1')]) {
+      assert.ok(!text.includes('holiday'), 'no name')
+      assert.ok(!text.includes(plainSha), 'no plaintext hash')
+    }
+    assert.ok(!Buffer.from(stored.manifestBytes).includes(Buffer.from(plainSha, 'hex')), 'no plaintext hash bytes')
+    // what the holder offers a peer
+    const exchange = { libp2p: bob.libp2p, limits: bob.config.exchange, dialTimeout: bob.config.dialTimeout }
+    const session = await FetchSession.open(exchange, mallory.addresses[0], { kind: 'file-id', fileId: parseFileId(shared.fileId) })
+    assert.deepEqual(session.metadata, { name: shared.fileId, mimeType: 'application/octet-stream', description: '', tags: [], created: 0 })
+    assert.deepEqual(session.manifestBytes, stored.manifestBytes)
+    session.abort(new Error('done looking'))
+    // a recipient gets the file from the holder alone
+    const carol = await startTestNode(join(dir.path, 'carol'))
+    try {
+      await giveKey(carol, shared.fileId)
+      const transfer = await carol.download(shared.fileId, { from: mallory.addresses[0], output: join(dir.path, 'from-holder.bin') })
+      await transfer.done()
+      assert.equal(await sha256File(join(dir.path, 'from-holder.bin')), plainSha)
+      assert.deepEqual(transfer.progress().sourceStats.filter(s => s.bytes > 0).map(s => s.peerId), [mallory.peerId.toString()])
+    } finally {
+      await carol.stop()
+    }
+  })
+
+  it('a node holding the ciphertext decrypts it in place once it has the key: nothing fetched', async () => {
+    // after the test above, mallory holds it without a key; the sharer holds its own share
+    await giveKey(mallory, shared.fileId)
+    for (const node of [mallory, sharer]) {
+      const cwd = join(dir.path, `local-${node === sharer ? 'sharer' : 'holder'}`)
+      const transfer = await node.download(shared.fileId, { cwd })
+      const record = await transfer.done()
+      assert.equal(await sha256File(join(cwd, NAME)), await sha256File(src))
+      assert.equal(transfer.progress().bytesReceived, 0)
+      assert.equal(record.encrypted?.name, NAME)
+      assert.equal(record.encrypted?.path, join(cwd, NAME))
+      assert.ok(await node.store.has(shared.fileId), 'still held and served')
+      assert.equal((await stat(node.store.blobPath(shared.fileId))).size, (await node.store.get(shared.fileId))?.manifest.size)
+    }
+    assert.equal((await sharer.store.get(shared.fileId))?.record.visibility, 'private', 'the share keeps what it had')
+  })
+
+  it('a provider flipping one ciphertext bit is caught at the chunk hash and banned', async () => {
+    const stored = await sharer.store.get(shared.fileId)
+    assert.ok(stored != null)
+    const blob = await readFile(sharer.store.blobPath(shared.fileId))
+    const chunks = stored.manifest.chunkHashes.map((_, i) => blob.subarray(chunkOffset(stored.manifest, i), chunkOffset(stored.manifest, i) + chunkLength(stored.manifest, i)))
+    liar = await startLyingPeer(stored, chunks, { kind: 'corrupt-chunk', index: 3 })
+    const getter = await startTestNode(join(dir.path, 'getter'))
+    try {
+      await giveKey(getter, shared.fileId)
+      const transfer = await getter.download(shared.fileId, { from: liar.getMultiaddrs()[0], output: join(dir.path, 'liar.bin') })
+      await until(() => transfer.progress().banned.includes(liar!.peerId.toString()), 30_000)
+      transfer.suggest([sharer.addresses[0].toString()])
+      await transfer.done()
+      assert.equal(await sha256File(join(dir.path, 'liar.bin')), await sha256File(src))
+      assert.deepEqual(transfer.progress().banned, [liar.peerId.toString()])
+    } finally {
+      await getter.stop()
+    }
+  })
+
+  it('encrypting a large file takes constant memory: one chunk at a time, whatever the size', async function () {
+    this.timeout(300_000)
+    const size = 320 * MiB
+    const big = await randomFile(dir.path, 'big.bin', size)
+    const used = (): number => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers }
+    const before = used()
+    let peak = before
+    const sampler = setInterval(() => { peak = Math.max(peak, used()) }, 5)
+    try {
+      const record = await sharer.share(big, { to: [alice.peerId.toString()] })
+      peak = Math.max(peak, used())
+      assert.equal(record.encrypted?.plaintextSize, size)
+      await sharer.remove(record.fileId)
+    } finally {
+      clearInterval(sampler)
+      await rm(big, { force: true })
+    }
+    // a copy of the file in memory would be 320 MiB; each chunk's garbage waits for the collector, which
+    // V8 runs at the latest every 64 MiB of new external memory (about 70 MiB measured here)
+    assert.ok(peak - before < 128 * MiB, `memory grew by ${((peak - before) / MiB).toFixed(1)} MiB while encrypting ${size / MiB} MiB`)
+  })
+
+  describe('a sharer that encrypted something else', () => {
+    /** Shares `manifest` and its ciphertext `blob` as the sharer's own file (its key kept); returns its id */
+    async function shareForged (manifest: Manifest, blob: Uint8Array): Promise<string> {
+      const manifestBytes = encodeManifest(manifest)
+      const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
+      await writeFile(sharer.store.blobPath(fileId), blob)
+      const record: FileRecord = { ...shared, fileId, sha256: bytesToHex(manifest.sha256), size: manifest.size, metadata: { ...shared.metadata, name: fileId } }
+      await sharer.store.put(record, manifestBytes)
+      const held = await sharer.fileKeys.get(shared.fileId)
+      await sharer.fileKeys.put(fileId, { key: held!.key, from: 'self', added: Date.now() })
+      await giveKey(alice, fileId)
+      return fileId
+    }
+
+    /** The shared file's manifest rebuilt around `blob` (hashes of its chunks and whole) with `sealed` metadata */
+    async function forge (change: { blob?: (b: Buffer) => void, sha256?: Uint8Array, size?: number }): Promise<string> {
+      const stored = (await sharer.store.get(shared.fileId))!
+      const blob = Buffer.from(await readFile(sharer.store.blobPath(shared.fileId)))
+      change.blob?.(blob)
+      const { manifest } = stored
+      const chunkHashes = manifest.chunkHashes.map((_, i) => createHash('sha256').update(blob.subarray(chunkOffset(manifest, i), chunkOffset(manifest, i) + chunkLength(manifest, i))).digest())
+      const cipher = fileCipher((await sharer.fileKeys.get(shared.fileId))!.key, manifest.encryption!.salt)
+      const plainSha = Buffer.from(shared.encrypted!.plaintextSha256, 'hex')
+      const encryption = sealMetadata(cipher, { name: 'forged.bin', mimeType: 'text/plain', size: change.size ?? shared.encrypted!.plaintextSize, sha256: change.sha256 ?? plainSha })
+      return shareForged({ ...manifest, chunkHashes, sha256: createHash('sha256').update(blob).digest(), encryption }, blob)
+    }
+
+    async function expectFailure (fileId: string, code: string): Promise<void> {
+      const cwd = join(dir.path, `forged-${code}-${fileId.slice(-6)}`)
+      const transfer = await alice.download(fileId, { from: sharer.addresses[0], cwd })
+      await assert.rejects(transfer.done(), { code })
+      // nothing at the output, no plaintext left beside it
+      assert.deepEqual(await readdir(cwd).catch(() => []), [])
+      await alice.transfers.cancel(fileId)
+    }
+
+    it('a chunk that hashes right but fails its tag: DecryptionError, no plaintext anywhere', async () => {
+      const id = await forge({ blob: b => { b[100] ^= 1 } })
+      await expectFailure(id, 'ERR_DECRYPTION')
+    })
+
+    it('a sealed SHA-256 the plaintext does not have: DecryptionError, no plaintext anywhere', async () => {
+      const id = await forge({ sha256: createHash('sha256').update('something else').digest() })
+      await expectFailure(id, 'ERR_DECRYPTION')
+    })
+
+    it('a sealed size that does not fit the ciphertext: DecryptionError before any chunk', async () => {
+      const id = await forge({ size: shared.encrypted!.plaintextSize + 1 })
+      await expectFailure(id, 'ERR_DECRYPTION')
+    })
+  })
+
+  it('a decryption that failed runs again after a restart, from the ciphertext kept: nothing fetched again', async () => {
+    const repo = join(dir.path, 'dave')
+    const cwd = join(dir.path, 'dave-out')
+    const out = join(cwd, NAME)
+    let dave = await startTestNode(repo)
+    try {
+      await giveKey(dave, shared.fileId)
+      const transfer = await dave.download(shared.fileId, { from: sharer.addresses[0], cwd })
+      // once the output is chosen, something takes its place: placing the plaintext fails at the end
+      await until(() => transfer.progress().bytesTotal != null)
+      await mkdir(out, { recursive: true })
+      await assert.rejects(transfer.done(), { name: 'OutputExistsError' })
+      assert.deepEqual(await readdir(cwd), [NAME], 'no temporary plaintext left')
+      await rm(out, { recursive: true })
+      await dave.stop()
+      dave = await startTestNode(repo)
+      const restored = dave.transfers.get(shared.fileId)
+      assert.ok(restored != null)
+      await dave.transfers.resume(shared.fileId)
+      const record = await restored.done()
+      assert.equal(await sha256File(out), await sha256File(src))
+      assert.equal(record.encrypted?.path, out)
+      assert.equal(restored.progress().bytesReceived, 0, 'the ciphertext was kept, not fetched again')
+    } finally {
+      await dave.stop()
+    }
+  })
+
+  it('a run killed after placing the plaintext finds it whole and completes; another file there is refused', async () => {
+    const stored = (await sharer.store.get(shared.fileId))!
+    const held = (await sharer.fileKeys.get(shared.fileId))!
+    const file = { cipher: fileCipher(held.key, stored.manifest.encryption!.salt), sealed: { name: NAME, mimeType: 'application/octet-stream', size: shared.encrypted!.plaintextSize, sha256: Buffer.from(shared.encrypted!.plaintextSha256, 'hex') } }
+    const out = join(dir.path, 'placed.bin')
+    await copyFile(src, out)
+    await decryptDownload(sharer.store.blobPath(shared.fileId), stored.manifest, file, out, false)
+    await writeFile(out, 'another file')
+    await assert.rejects(decryptDownload(sharer.store.blobPath(shared.fileId), stored.manifest, file, out, false), { name: 'OutputExistsError' })
+    assert.equal(await readFile(out, 'utf8'), 'another file')
+    await decryptDownload(sharer.store.blobPath(shared.fileId), stored.manifest, file, out, true)
+    assert.equal(await sha256File(out), await sha256File(src))
+  })
+})
