@@ -51,7 +51,8 @@ export const STATUS: NodeStatus = {
     gossip: { topicPeers: 5, pending: 0 },
     lastPull: { peer: PEER_ID, at: 1_700_000_000_000 },
     searchIndex: { built: true, contentIds: 1_201 }
-  }
+  },
+  keys: { grants: 3, pendingDeliveries: 1, inbox: 2 }
 }
 
 export const PEERS: PeerEntry[] = [{ peerId: PEER_ID, addresses: [PEER_ADDR], latencyMs: 3 }]

@@ -52,6 +52,10 @@ export const InvalidCategoryError = define('InvalidCategoryError', 'ERR_INVALID_
 export const NoFileKeyError = define('NoFileKeyError', 'ERR_NO_FILE_KEY')
 /** A ciphertext chunk, sealed metadata or wrapped key failed authentication: wrong key, or the bytes were changed */
 export const DecryptionError = define('DecryptionError', 'ERR_DECRYPTION')
+/** No grant of that file to that peer (revoke), or none could be fetched */
+export const GrantNotFoundError = define('GrantNotFoundError', 'ERR_GRANT_NOT_FOUND')
+/** A grant past a bound: too many grants waiting for delivery (doc/LIMITS.md) */
+export const GrantLimitError = define('GrantLimitError', 'ERR_GRANT_LIMIT')
 
 /** Turns a file system error into a typed one where the user can act on it; others pass through */
 export function fsError (err: any, path: string): Error {

@@ -35,6 +35,7 @@ import { Discovery } from './discovery/index.js'
 import { ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { FileKeys } from './encryption/index.js'
+import { KeyGrants } from './keys/index.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
 import type { FetchSessionComponents } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
@@ -100,6 +101,8 @@ export class PeershareNode {
   private readonly content: LocalContent
   /** keys of encrypted files: those this node encrypted and those granted to it (encryption/) */
   readonly fileKeys: FileKeys
+  /** file key grants made, delivered and received; the key protocol (keys/) */
+  readonly keys: KeyGrants
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -145,6 +148,17 @@ export class PeershareNode {
         contentPath: record => this.store.contentPath(record),
         download: async (id, startOptions) => this.download(id, startOptions)
       }, fileId, options)
+    })
+    this.keys = new KeyGrants({
+      libp2p,
+      privateKey: parts.privateKey,
+      datastore,
+      quarantine: this.quarantine,
+      fileKeys: this.fileKeys,
+      files: this.store,
+      settings: config.keys,
+      dialTimeout: config.dialTimeout,
+      log: logger('peershare:node:keys')
     })
     const { store, collections, index, discovery, thumbnails, transfers, health } = this
     this.content = new LocalContent({ store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency })
@@ -212,6 +226,7 @@ export class PeershareNode {
     }
     await this.exchange.start()
     await this.discovery.startServing()
+    await this.keys.start()
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     await this.collectionDownloads.restore()
@@ -237,6 +252,7 @@ export class PeershareNode {
       async () => this.index.stop(),
       () => { this.swarm.stop() },
       async () => this.discovery.stopServing(),
+      async () => this.keys.stop(),
       async () => this.exchange.stop(),
       async () => this.libp2p.stop(),
       async () => this.datastore.close()
@@ -339,7 +355,14 @@ export class PeershareNode {
       return this.download(opened.id, opened.options)
     }
     const fileRef = typeof ref === 'string' ? parseFileRef(ref) : ref
-    return this.transfers.start(fileRef, await this.namedFromCatalog(fileRef, options))
+    return this.transfers.start(fileRef, await this.namedFromCatalog(fileRef, this.withGrantSenders(fileRef, options)))
+  }
+
+  /** A file granted to this node: its senders are sources to try from the start */
+  private withGrantSenders (ref: FileRef, options: StartOptions): StartOptions {
+    if (ref.kind !== 'file-id') return options
+    const senders = this.keys.sendersOf(ref.fileId.toString())
+    return senders.length === 0 ? options : { ...options, peers: [...new Set([...(options.peers ?? []), ...senders])] }
   }
 
   /**
