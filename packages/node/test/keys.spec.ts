@@ -229,6 +229,36 @@ describe('file key grants (real nodes)', function () {
     assert.equal(own.refused == null && own.grants.length, 1)
   })
 
+  it('a key granted by a peer lying about a file gives way to the sender\'s once the manifest is here', async () => {
+    const victim = await start('victim')
+    for (const node of [sender, stranger]) await victim.connect(multiaddr(dialAddress(node)))
+    const liarKey = await loadIdentity(stranger.paths)
+    const fake = newFileKey()
+    const lie = await signGrant({
+      fileId: file.fileId,
+      sender: stranger.peerId.toString(),
+      recipient: victim.peerId.toString(),
+      keyType: 1,
+      wrappedKey: await wrapFileKey(fake, parseFileId(file.fileId).bytes, victim.peerId),
+      seq: 1n,
+      time: Date.now(),
+      inbox: { size: file.manifest.size, encryption: sealMetadata(fileCipher(fake, newSalt()), { name: 'not it', mimeType: '', size: 1, sha256: new Uint8Array(32) }) }
+    }, liarKey)
+    const push = async (): Promise<unknown> => decodeKeysResponse(await rawRequest(stranger, victim.peerId, encodeKeysRequest({ push: [lie.envelope] })))
+    // without the manifest the node cannot tell: the first key stays, the real one goes to the inbox only
+    assert.deepEqual(await push(), { grants: [], results: ['accepted'] })
+    await sender.keys.grant(file.fileId, [victim.peerId])
+    assert.deepEqual((await victim.fileKeys.get(file.fileId))?.key, fake)
+    assert.equal((await victim.keys.inbox()).length, 2)
+
+    // the ciphertext downloaded (verified against the file id): the lie no longer opens it
+    await victim.get(file.fileId, { from: sender.peerId, output: join(dir.path, 'victim-ciphertext.bin') })
+    const held = await victim.keys.fetchKey(file.fileId, [sender.peerId])
+    assert.deepEqual([held.key, held.from], [file.key, sender.peerId.toString()])
+    // and a grant that does not match the stored manifest is refused outright
+    assert.deepEqual(await push(), { grants: [], results: ['refused'] })
+  })
+
   it('keeps grants and the inbox across a restart', async () => {
     const before = sender.keys.grants()
     const inbox = await r1.keys.inbox()

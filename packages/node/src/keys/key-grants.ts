@@ -18,7 +18,7 @@ import {
   parseFileId
 } from '@peershare/protocol'
 import type { Datastore } from 'interface-datastore'
-import { type FileKeys, type HeldFileKey, wrapFileKey } from '../encryption/index.js'
+import { type FileKeys, type HeldFileKey, fileCipher, openMetadata, wrapFileKey } from '../encryption/index.js'
 import { BadRequestError, FileNotFoundError, GrantLimitError, GrantNotFoundError, NoFileKeyError } from '../errors.js'
 import type { Quarantine } from '../records/index.js'
 import { requestOnce } from '../rpc/request-response.js'
@@ -36,7 +36,7 @@ export interface KeyGrantsComponents {
   privateKey: PrivateKey
   datastore: Datastore
   quarantine: Quarantine
-  fileKeys: Pick<FileKeys, 'get' | 'put'>
+  fileKeys: Pick<FileKeys, 'get' | 'put' | 'delete'>
   /** the stored files (`node.store`): a grant needs the manifest; the inbox shows what is downloaded */
   files: {
     get(fileId: string): Promise<{ record: FileRecord, manifest: Manifest } | undefined>
@@ -136,7 +136,7 @@ export class KeyGrants implements KeyService {
 
   async fetchKey (ref: string, peers: PeerId[], signal?: AbortSignal): Promise<HeldFileKey> {
     const fileId = canonical(ref)
-    const held = await this.c.fileKeys.get(fileId)
+    const held = await this.checkedKey(fileId)
     if (held != null) return held
     const controller = new AbortController()
     const asked = signal == null ? controller.signal : AbortSignal.any([signal, controller.signal])
@@ -149,6 +149,25 @@ export class KeyGrants implements KeyService {
     } finally {
       // the losers stop asking
       controller.abort()
+    }
+  }
+
+  /**
+   * The key held for `fileId`, unless the file's manifest is stored and the key does not
+   * open its sealed metadata: such a key (granted before the manifest was here, by a
+   * peer lying about the file) is dropped, so a grant from the real sender can be kept
+   */
+  private async checkedKey (fileId: string): Promise<HeldFileKey | undefined> {
+    const held = await this.c.fileKeys.get(fileId)
+    const encryption = held == null ? undefined : (await this.c.files.get(fileId))?.manifest.encryption
+    if (held == null || encryption == null) return held
+    try {
+      openMetadata(fileCipher(held.key, encryption.salt), encryption)
+      return held
+    } catch {
+      this.c.log('dropping the key held for %s: it does not open the file\'s manifest', fileId)
+      await this.c.fileKeys.delete(fileId)
+      return undefined
     }
   }
 
@@ -173,7 +192,8 @@ export class KeyGrants implements KeyService {
 
   /** Checks and keeps one signed grant (pushed, or a fetch answer) */
   private async receive (envelope: Uint8Array, fileId?: string): Promise<Received> {
-    return receiveGrant({ self: this.self, privateKey: this.c.privateKey, fileKeys: this.c.fileKeys, inbox: this.received, now: this.now }, envelope, fileId)
+    const manifestOf = async (id: string): Promise<Manifest | undefined> => (await this.c.files.get(id))?.manifest
+    return receiveGrant({ self: this.self, privateKey: this.c.privateKey, fileKeys: this.c.fileKeys, inbox: this.received, manifestOf, now: this.now }, envelope, fileId)
   }
 
   async inbox (): Promise<InboxEntry[]> {
