@@ -1,11 +1,12 @@
 /**
  * Delivery of grants to their recipients: a push of a recipient's pending grants (at
  * most MAX_GRANTS_PER_MESSAGE a request) when a grant is made, when the recipient
- * connects (libp2p's `peer:identify` says it speaks the key protocol), and on a
+ * connects (libp2p's `peer:identify` says it speaks the key protocol, or a later
+ * `peer:update` adds it), and on a
  * backoff timer (retryInterval doubling up to maxRetryInterval, at most
  * maxRetryAttempts timer tries a grant). One push per recipient at a time.
  */
-import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId, PeerUpdate } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { KEYS_PROTOCOL, MAX_GRANTS_PER_MESSAGE, MAX_KEYS_MESSAGE_BYTES, decodeKeysResponse, encodeKeysRequest } from '@peershare/protocol'
 import { requestOnce } from '../rpc/request-response.js'
@@ -36,6 +37,7 @@ export class GrantDelivery {
     this.stopped = false
     this.controller = new AbortController()
     this.c.libp2p.addEventListener('peer:identify', this.onIdentify)
+    this.c.libp2p.addEventListener('peer:update', this.onUpdate)
     // recipients connected before we listened (libp2p reconnects at start)
     for (const connection of this.c.libp2p.getConnections()) {
       const peer = connection.remotePeer.toString()
@@ -44,18 +46,21 @@ export class GrantDelivery {
     this.schedule()
   }
 
-  stop (): void {
+  /** Stops retrying; pushes under way are aborted and waited for (they record their outcome) */
+  async stop (): Promise<void> {
     this.stopped = true
     this.c.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    this.c.libp2p.removeEventListener('peer:update', this.onUpdate)
     clearTimeout(this.timer)
     this.controller.abort()
+    await Promise.allSettled(this.running.values())
   }
 
   /** Pushes `peer`'s pending grants now (or joins the push under way); never rejects */
   async deliver (peer: string): Promise<void> {
     const running = this.running.get(peer)
     if (running != null) return running
-    const push = this.pushAll(peer).finally(() => {
+    const push = this.pushAll(peer).catch((err: Error) => { this.c.log.error('delivery to %s failed: %s', peer, err.message) }).finally(() => {
       this.running.delete(peer)
       this.schedule()
     })
@@ -66,6 +71,16 @@ export class GrantDelivery {
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId, protocols: string[] }>): void => {
     const peer = evt.detail.peerId.toString()
     if (evt.detail.protocols.includes(KEYS_PROTOCOL) && this.c.sent.pendingFor(peer).length > 0) void this.deliver(peer)
+  }
+
+  /**
+   * A peer that starts serving the key protocol after it connected (a node identifies
+   * before its services register their protocols, then pushes the new list)
+   */
+  private readonly onUpdate = (evt: CustomEvent<PeerUpdate>): void => {
+    const { peer, previous } = evt.detail
+    if (!peer.protocols.includes(KEYS_PROTOCOL) || previous?.protocols.includes(KEYS_PROTOCOL) === true) return
+    if (this.c.sent.pendingFor(peer.id.toString()).length > 0) void this.deliver(peer.id.toString())
   }
 
   private async pushAll (peer: string): Promise<void> {

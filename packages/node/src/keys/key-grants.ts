@@ -76,7 +76,7 @@ export class KeyGrants implements KeyService {
   }
 
   async stop (): Promise<void> {
-    this.delivery.stop()
+    await this.delivery.stop()
     await this.server.stop()
   }
 
