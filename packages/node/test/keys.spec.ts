@@ -229,6 +229,18 @@ describe('file key grants (real nodes)', function () {
     assert.equal(own.refused == null && own.grants.length, 1)
   })
 
+  it('refuses a peer past its request rate, and only that peer', async () => {
+    const strict = await startTestNode(join(dir.path, 'strict'), { keys: { requestsPerPeer: 2, requestsWindow: 60_000 } })
+    nodes.push(strict)
+    await stranger.connect(multiaddr(dialAddress(strict)))
+    await r1.connect(multiaddr(dialAddress(strict)))
+    const fetch = encodeKeysRequest({ fetch: parseFileId(file.fileId) })
+    const answers = []
+    for (let i = 0; i < 3; i++) answers.push(decodeKeysResponse(await rawRequest(stranger, strict.peerId, fetch)))
+    assert.deepEqual(answers, [{ grants: [], results: [] }, { grants: [], results: [] }, { refused: 'rate-limited' }])
+    assert.deepEqual(decodeKeysResponse(await rawRequest(r1, strict.peerId, fetch)), { grants: [], results: [] })
+  })
+
   it('a key granted by a peer lying about a file gives way to the sender\'s once the manifest is here', async () => {
     const victim = await start('victim')
     for (const node of [sender, stranger]) await victim.connect(multiaddr(dialAddress(node)))
