@@ -11,7 +11,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgressDisplay } from './commands/get.js'
 import { SHELLS, type Shell } from './completion.js'
-import { browse, completion, control, daemon, get, id, limits, ls, peers, providers, rm, search, share, show, status, swarmConnect, ticket, transfers, verify } from './commands/lazy.js'
+import { browse, completion, control, daemon, get, grant, id, inbox, limits, ls, peers, providers, revoke, rm, search, share, show, status, swarmConnect, ticket, transfers, verify } from './commands/lazy.js'
 import { type CliClient, type CommandContext, type Print, lazyClient } from './context.js'
 import { EXIT_OK, EXIT_USAGE, describeError, errorLine } from './errors.js'
 
@@ -223,6 +223,28 @@ export function createProgram (deps: ProgramDeps): Command {
     .argument('<id>', 'file or collection id from search or browse, or a unique prefix of one')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       await show({ id, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('grant')
+    .description('give peers a local file: its key when it is encrypted, else the permission to fetch it (a private or contacts file); pushed now, or kept and retried until each peer is reachable')
+    .argument('<file-id>', 'file id, or any unique prefix of it')
+    .argument('<peers...>', 'peer ids of the recipients')
+    .action(async (fileId: string, peerIds: string[], _opts: unknown, cmd: Command) => {
+      await grant({ fileId, peers: peerIds, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('revoke')
+    .description('stop serving a file\'s key and chunks to a peer it was granted to (a key already received cannot be taken back)')
+    .argument('<file-id>', 'file id of the grant, or any unique prefix of it')
+    .argument('<peer>', 'peer id of the recipient')
+    .action(async (fileId: string, peer: string, _opts: unknown, cmd: Command) => {
+      await revoke({ fileId, peer, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('inbox')
+    .description('list the files shared with this node: sender, name and size (opened with the granted key); `get <file-id>` downloads one')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await inbox({ json: globals(cmd).json }, context(cmd))
     })
 
   program.command('peers')

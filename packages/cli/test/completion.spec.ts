@@ -51,7 +51,7 @@ describe('completion', () => {
     assert.deepEqual(bashComplete(script, ['peershare', 'sw']), ['swarm'])
     assert.ok(bashComplete(script, ['peershare', 'swarm', '']).includes('connect'))
     assert.deepEqual(bashComplete(script, ['peershare', 'get', '--p']), ['--peer', '--priority'])
-    assert.deepEqual(bashComplete(script, ['peershare', '--repo', '/x', 'i']), ['id'])
+    assert.deepEqual(bashComplete(script, ['peershare', '--repo', '/x', 'i']), ['id', 'inbox'])
     assert.deepEqual(bashComplete(script, ['peershare', 'completion', '']), ['bash', 'zsh', 'fish'])
     assert.ok(bashComplete(script, ['peershare', 'id', '--']).includes('--json'), 'global options after the command')
   })

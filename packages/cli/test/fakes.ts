@@ -1,6 +1,6 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
 import { multiaddr } from '@multiformats/multiaddr'
-import type { BandwidthLimits, BrowseResult, CollectionInfo, SearchHit, SearchUpdate, FileInfo, GetEvent, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, VerifiedFileInfo } from '@peershare/client'
+import type { BandwidthLimits, BrowseResult, CollectionInfo, SearchHit, SearchUpdate, FileInfo, GetEvent, GrantInfo, InboxEntry, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, VerifiedFileInfo } from '@peershare/client'
 import { encodeTicket, parseFileId } from '@peershare/protocol'
 import type { CliClient, Print } from '../src/context.js'
 
@@ -51,7 +51,8 @@ export const STATUS: NodeStatus = {
     gossip: { topicPeers: 5, pending: 0 },
     lastPull: { peer: PEER_ID, at: 1_700_000_000_000 },
     searchIndex: { built: true, contentIds: 1_201 }
-  }
+  },
+  keys: { grants: 3, pendingDeliveries: 1, inbox: 2 }
 }
 
 export const PEERS: PeerEntry[] = [{ peerId: PEER_ID, addresses: [PEER_ADDR], latencyMs: 3 }]
@@ -146,8 +147,28 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
       throw new Error('script the done update last')
     },
     browse: async (request) => answer('browse', init.browse ?? { results: [HIT], total: 1, page: 1, pageSize: 20 }, request),
-    offer: async (id) => answer('offer', { offer: HIT, offers: [HIT], thumbnail: null, providers: [{ peerId: PEER_ID, addresses: [PEER_ADDR] }] }, id)
+    offer: async (id) => answer('offer', { offer: HIT, offers: [HIT], thumbnail: null, providers: [{ peerId: PEER_ID, addresses: [PEER_ADDR] }] }, id),
+    grant: async (fileId, peers) => answer('grant', peers.map((peer, i) => ({ ...GRANT, peer, state: i === 0 ? 'delivered' as const : 'pending' as const })), { fileId, peers }),
+    revoke: async (fileId, peer) => answer('revoke', { ...GRANT, peer, state: 'revoked' as const }, { fileId, peer }),
+    inbox: async () => answer('inbox', [INBOX_ENTRY])
   }
+}
+
+/** A grant of FILE_ID to PEER_ID */
+export const GRANT: GrantInfo = { fileId: FILE_ID, peer: PEER_ID, kind: 'file-key', state: 'delivered', created: 1_700_000_000_000, attempts: 0 }
+
+/** FILE_ID granted to this node by PEER_ID */
+export const INBOX_ENTRY: InboxEntry = {
+  fileId: FILE_ID,
+  from: PEER_ID,
+  kind: 'file-key',
+  name: 'secret plans.pdf',
+  mimeType: 'application/pdf',
+  plaintextSize: 2 * 1024 * 1024,
+  size: 2 * 1024 * 1024 + 32,
+  granted: 1_700_000_000_000,
+  received: Date.UTC(2026, 10, 30, 18, 5),
+  downloaded: false
 }
 
 /** A search hit for FILE, offered by PEER_ID */

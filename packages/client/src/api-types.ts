@@ -37,6 +37,11 @@ import type { BandwidthLimits, CollectionProgress, SearchUpdate, TransferProgres
  *   GET    /v1/browse?category=&author=&sort=&page=&pageSize= -> BrowseResult (per-category counts
  *                                     without a category)
  *   GET    /v1/offers/:id          -> OfferDetail (id: a content id in the catalog, or a unique prefix)
+ *   POST   /v1/grants  GrantRequest -> { grants: GrantInfo[] } (each pushed now when its recipient is
+ *                                     reachable, else pending and retried)
+ *   GET    /v1/grants              -> { grants: GrantInfo[] } (the grants this node made)
+ *   DELETE /v1/grants/:fileId/:peer -> { revoked: GrantInfo }
+ *   GET    /v1/inbox               -> { entries: InboxEntry[] } (grants received, newest first)
  *
  * Errors: a non-2xx status with `{ error: ApiError }`.
  */
@@ -273,6 +278,51 @@ export interface BrowseRequest {
   page?: number
   /** 1 to 100 @default 20 */
   pageSize?: number
+}
+
+/** What `POST /v1/grants` takes: a local file (id or unique prefix) and the peer ids to grant it to */
+export interface GrantRequest {
+  fileId: string
+  peers: string[]
+}
+
+/** A grant this node made (`peershare grant`) */
+export interface GrantInfo {
+  fileId: string
+  /** the recipient's peer id */
+  peer: string
+  /** file-key: the file key wrapped to the recipient; permission: a plaintext file, no key */
+  kind: 'file-key' | 'permission'
+  /** pending: not yet accepted by the recipient (retried); delivered: it accepted; revoked: no longer served */
+  state: 'pending' | 'delivered' | 'revoked'
+  /** unix ms */
+  created: number
+  deliveredAt?: number
+  revokedAt?: number
+  /** failed delivery attempts */
+  attempts: number
+  lastError?: string
+}
+
+/** A grant this node received (`peershare inbox`): `get <fileId>` downloads the file */
+export interface InboxEntry {
+  fileId: string
+  /** the sender's peer id: a source for the download */
+  from: string
+  kind: GrantInfo['kind']
+  /** the file's name: from its sealed metadata, opened with the granted key */
+  name: string
+  mimeType: string
+  /** bytes of the file once decrypted */
+  plaintextSize: number
+  /** bytes to download (the ciphertext of an encrypted file) */
+  size: number
+  /** unix ms the sender made the grant (its clock) */
+  granted: number
+  /** unix ms this node received it */
+  received: number
+  /** the file is in this node's store */
+  downloaded: boolean
 }
 
 export type { BrowseResult, OfferDetail, OfferInfo, SearchHit, SearchUpdate } from './reports.js'

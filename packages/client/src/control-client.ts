@@ -5,7 +5,7 @@
  * The CLI is a thin layer over this; so can any local script be.
  */
 import { PeershareError } from './errors.js'
-import type { ApiEndpoint, ApiError, BandwidthLimits, BrowseRequest, BrowseResult, OfferDetail, SearchEvent, SearchHit, SearchRequest, SearchUpdate, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
+import type { ApiEndpoint, ApiError, BandwidthLimits, BrowseRequest, BrowseResult, OfferDetail, SearchEvent, SearchHit, SearchRequest, SearchUpdate, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, GrantInfo, InboxEntry, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -140,6 +140,26 @@ export class ControlClient {
   /** One offer in full (by content id or unique prefix): every author's version, thumbnail, providers */
   async offer (id: string): Promise<OfferDetail> {
     return this.json('GET', `/v1/offers/${encodeURIComponent(id)}`)
+  }
+
+  /** Grants a local file (id or unique prefix) to peers: its key for an encrypted file, else the permission; pushed now or retried */
+  async grant (fileId: string, peers: string[]): Promise<GrantInfo[]> {
+    return (await this.json<{ grants: GrantInfo[] }>('POST', '/v1/grants', { fileId, peers })).grants
+  }
+
+  /** The grants this node made, with their delivery state */
+  async grants (): Promise<GrantInfo[]> {
+    return (await this.json<{ grants: GrantInfo[] }>('GET', '/v1/grants')).grants
+  }
+
+  /** Revokes the grant of a file (id or unique prefix of a granted one) to a peer */
+  async revoke (fileId: string, peer: string): Promise<GrantInfo> {
+    return (await this.json<{ revoked: GrantInfo }>('DELETE', `/v1/grants/${encodeURIComponent(fileId)}/${encodeURIComponent(peer)}`)).revoked
+  }
+
+  /** Grants this node received, newest first */
+  async inbox (): Promise<InboxEntry[]> {
+    return (await this.json<{ entries: InboxEntry[] }>('GET', '/v1/inbox')).entries
   }
 
   /** Starts a download in the daemon and returns at once */

@@ -27,6 +27,18 @@ export interface NodeStatus {
   }
   /** offers held, gossip, catalog pulls, the search index */
   discovery: DiscoveryStatus
+  /** file key grants: made (unrevoked), waiting for delivery, received */
+  keys: KeysStatus
+}
+
+/** Grants this node made and received (`status`) */
+export interface KeysStatus {
+  /** grants made and not revoked */
+  grants: number
+  /** of those, not yet delivered: retried when the recipient connects and on a timer */
+  pendingDeliveries: number
+  /** grants received (the inbox) */
+  inbox: number
 }
 
 /** What this node knows of the network's offers (`status`) */

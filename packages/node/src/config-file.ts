@@ -37,6 +37,7 @@ export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEn
     announce: { ...file.announce, ...definedEntries(init.announce) },
     catalogSync: { ...file.catalogSync, ...definedEntries(init.catalogSync) },
     remoteSearch: { ...file.remoteSearch, ...definedEntries(init.remoteSearch) },
+    keys: { ...file.keys, ...definedEntries(init.keys) },
     bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])]
   }
 }

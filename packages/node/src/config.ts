@@ -12,6 +12,7 @@ import type { BandwidthLimits } from './limits/bandwidth.js'
 import type { CatalogLimits } from './catalog/catalog-index.js'
 import type { CatalogSyncSettings } from './catalog/catalog-sync.js'
 import type { RemoteSearchSettings } from './search/remote-search.js'
+import type { KeysSettings } from './keys/index.js'
 import { DEFAULT_LISTEN, parseRate } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 
@@ -114,6 +115,8 @@ export interface NodeConfig {
   catalogSync: CatalogSyncSettings
   /** Remote search (`/peershare/search/1.0.0`): fan-out, deadline, serving limits */
   remoteSearch: RemoteSearchSettings
+  /** File key grants (`/peershare/keys/1.0.0`): delivery retries, inbox bounds, serving limits */
+  keys: KeysSettings
 }
 
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
@@ -194,11 +197,25 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     maxInboundStreamsPerConnection: 2,
     queriesPerPeer: 10,
     queriesWindow: 10_000
+  }),
+  keys: Object.freeze({
+    maxPendingGrants: 10_000,
+    retryInterval: 30_000,
+    maxRetryInterval: 60 * 60_000,
+    maxRetryAttempts: 50,
+    maxConcurrentDeliveries: 4,
+    maxInboxEntries: 10_000,
+    maxInboxPerSender: 1_000,
+    requestTimeout: 10_000,
+    maxInboundStreamsPerConnection: 2,
+    requestsPerPeer: 20,
+    requestsWindow: 10_000
   })
 })
 
-export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits' | 'catalog' | 'announce' | 'catalogSync' | 'remoteSearch'>> & {
+export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits' | 'catalog' | 'announce' | 'catalogSync' | 'remoteSearch' | 'keys'>> & {
   catalogSync?: Partial<CatalogSyncSettings>
+  keys?: Partial<KeysSettings>
   remoteSearch?: Partial<RemoteSearchSettings>
   catalog?: Partial<CatalogLimits>
   announce?: Partial<NodeConfig['announce']>
@@ -227,7 +244,8 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     catalog: { ...DEFAULTS.catalog, ...definedEntries(init.catalog) },
     announce: { ...DEFAULTS.announce, ...definedEntries(init.announce) },
     catalogSync: { ...DEFAULTS.catalogSync, ...definedEntries(init.catalogSync) },
-    remoteSearch: { ...DEFAULTS.remoteSearch, ...definedEntries(init.remoteSearch) }
+    remoteSearch: { ...DEFAULTS.remoteSearch, ...definedEntries(init.remoteSearch) },
+    keys: { ...DEFAULTS.keys, ...definedEntries(init.keys) }
   })
 }
 
@@ -273,6 +291,9 @@ function validateConfig (config: NodeConfig): NodeConfig {
     if (!Number.isInteger(value) || value < 1) fail(`catalogSync/remoteSearch ${name} must be a positive whole number`)
   }
   if (typeof config.remoteSearch.preferUnpulled !== 'boolean') fail('remoteSearch.preferUnpulled must be true or false')
+  for (const [name, value] of Object.entries(config.keys)) {
+    if (!Number.isInteger(value) || value < 1) fail(`keys.${name} must be a positive whole number`)
+  }
   if (config.catalogSync.pageEntries > MAX_CATALOG_PAGE_ENTRIES) fail(`catalogSync.pageEntries above the protocol limit ${MAX_CATALOG_PAGE_ENTRIES}`)
   const { compression, ...exchangeNumbers } = config.exchange
   if (typeof compression !== 'boolean') fail('exchange.compression must be true or false')

@@ -54,6 +54,10 @@ export const NoFileKeyError = define('NoFileKeyError', 'ERR_NO_FILE_KEY')
 export const DecryptionError = define('DecryptionError', 'ERR_DECRYPTION')
 /** A recipient of an encrypted share that is not an Ed25519 peer id (keys are wrapped to those only) */
 export const InvalidRecipientError = define('InvalidRecipientError', 'ERR_INVALID_RECIPIENT')
+/** No grant of that file to that peer (revoke), or none could be fetched */
+export const GrantNotFoundError = define('GrantNotFoundError', 'ERR_GRANT_NOT_FOUND')
+/** A grant past a bound: too many grants waiting for delivery (doc/LIMITS.md) */
+export const GrantLimitError = define('GrantLimitError', 'ERR_GRANT_LIMIT')
 
 /** Turns a file system error into a typed one where the user can act on it; others pass through */
 export function fsError (err: any, path: string): Error {

@@ -17,7 +17,6 @@ import { LevelDatastore } from 'datastore-level'
 import { defaultRepoPath } from '@peershare/client/repo'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
 import { CONFIG_FILE, mergeInit, readConfigFile, saveLimits } from './config-file.js'
-import type { DownloadKeys } from './download/decrypt-download.js'
 import { createCollectionDownloads, createTransferManager } from './download/node-downloads.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
 import type { StartOptions, TransferManager } from './download/transfer-manager.js'
@@ -36,6 +35,7 @@ import { Discovery } from './discovery/index.js'
 import { ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { FileKeys } from './encryption/index.js'
+import { KeyGrants } from './keys/index.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
 import type { FetchSessionComponents } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
@@ -101,12 +101,8 @@ export class PeershareNode {
   private readonly content: LocalContent
   /** keys of encrypted files: those this node encrypted and those granted to it (encryption/) */
   readonly fileKeys: FileKeys
-  /**
-   * What an encrypted download without a key calls before it fails with NoFileKeyError:
-   * asks `sources` for a grant and keeps the key in `fileKeys` (the keys service, wired
-   * here; until then nothing, so the key held is all there is)
-   */
-  obtainKey: DownloadKeys['obtainKey'] = async () => {}
+  /** file key grants made, delivered and received; the key protocol (keys/) */
+  readonly keys: KeyGrants
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -120,7 +116,8 @@ export class PeershareNode {
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
-    const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => this.obtainKey(fileId, sources, signal) }
+    // an encrypted download without a key asks its sources for a grant (keys/)
+    const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => { await this.keys.fetchKey(fileId, sources, signal) } }
     const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys }
     this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) })
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
@@ -153,6 +150,17 @@ export class PeershareNode {
         contentPath: record => this.store.contentPath(record),
         download: async (id, startOptions) => this.download(id, startOptions)
       }, fileId, options)
+    })
+    this.keys = new KeyGrants({
+      libp2p,
+      privateKey: parts.privateKey,
+      datastore,
+      quarantine: this.quarantine,
+      fileKeys: this.fileKeys,
+      files: this.store,
+      settings: config.keys,
+      dialTimeout: config.dialTimeout,
+      log: logger('peershare:node:keys')
     })
     const { store, collections, index, discovery, thumbnails, transfers, health } = this
     this.content = new LocalContent({ store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency, fileKeys: this.fileKeys })
@@ -220,6 +228,7 @@ export class PeershareNode {
     }
     await this.exchange.start()
     await this.discovery.startServing()
+    await this.keys.start()
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     await this.collectionDownloads.restore()
@@ -245,6 +254,7 @@ export class PeershareNode {
       async () => this.index.stop(),
       () => { this.swarm.stop() },
       async () => this.discovery.stopServing(),
+      async () => this.keys.stop(),
       async () => this.exchange.stop(),
       async () => this.libp2p.stop(),
       async () => this.datastore.close()
@@ -347,7 +357,14 @@ export class PeershareNode {
       return this.download(opened.id, opened.options)
     }
     const fileRef = typeof ref === 'string' ? parseFileRef(ref) : ref
-    return this.transfers.start(fileRef, await this.namedFromCatalog(fileRef, options))
+    return this.transfers.start(fileRef, await this.namedFromCatalog(fileRef, this.withGrantSenders(fileRef, options)))
+  }
+
+  /** A file granted to this node: its senders are sources to try from the start */
+  private withGrantSenders (ref: FileRef, options: StartOptions): StartOptions {
+    if (ref.kind !== 'file-id') return options
+    const senders = this.keys.sendersOf(ref.fileId.toString())
+    return senders.length === 0 ? options : { ...options, peers: [...new Set([...(options.peers ?? []), ...senders])] }
   }
 
   /**

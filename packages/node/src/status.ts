@@ -1,6 +1,6 @@
 /** A node's status report: identity, addresses, both DHTs' state, what it stores and serves, discovery figures */
 import type { Libp2p } from '@libp2p/interface'
-import type { DhtStatus, DiscoveryStatus, NodeStatus } from '@peershare/client'
+import type { DhtStatus, DiscoveryStatus, KeysStatus, NodeStatus } from '@peershare/client'
 import type { ExchangeServer } from './exchange/exchange-server.js'
 import type { NamedDht } from './libp2p.js'
 import type { FileRecord } from './store/file-record.js'
@@ -15,6 +15,7 @@ export interface StatusComponents {
   list(): Promise<FileRecord[]>
   exchange: Pick<ExchangeServer, 'stats'>
   discovery: { status(): DiscoveryStatus }
+  keys: { status(): KeysStatus }
 }
 
 export async function nodeStatus (components: StatusComponents): Promise<NodeStatus> {
@@ -29,7 +30,8 @@ export async function nodeStatus (components: StatusComponents): Promise<NodeSta
     files: files.length,
     storageBytes: files.reduce((sum, f) => sum + f.size, 0),
     exchange: exchange.stats(),
-    discovery: discovery.status()
+    discovery: discovery.status(),
+    keys: components.keys.status()
   }
 }
 

@@ -164,3 +164,22 @@ export const THUMBNAIL_DIMENSION = 320
 export const MAX_THUMBNAIL_INPUT_PIXELS = 50_000_000
 /** Longest a sharer spends decoding and encoding one thumbnail, in seconds */
 export const THUMBNAIL_TIMEOUT_SECONDS = 30
+
+/** Key grants and the key protocol (keys.ts): file keys pushed to and fetched by their recipients */
+export const KEYS_PROTOCOL = '/peershare/keys/1.0.0'
+/** Grant format version written today */
+export const GRANT_VERSION = 1
+/** Key type of a grant carrying the file key wrapped to the recipient's Ed25519 peer id */
+export const GRANT_KEY_WRAPPED = 1
+/** Key type of a grant that is a permission only (a plaintext private or contacts file): no key */
+export const GRANT_KEY_NONE = 0
+/** bytes of a wrapped file key: HPKE's 32-byte encapsulated key, the 32-byte key and its 16-byte tag */
+export const WRAPPED_FILE_KEY_LENGTH = 80
+/** Largest encoded grant: ids, wrapped key, salt, sealed metadata and a name at their limits fit (about 1.8 KiB) */
+export const MAX_GRANT_BYTES = 2048
+/** Largest signed grant envelope (a grant plus the sender's key, signature, domain and framing) */
+export const MAX_SIGNED_GRANT_BYTES = MAX_GRANT_BYTES + 512
+/** Most grants one push carries, and one fetch answer */
+export const MAX_GRANTS_PER_MESSAGE = 32
+/** Largest key protocol request or response: the most grants at their largest, and framing */
+export const MAX_KEYS_MESSAGE_BYTES = MAX_GRANTS_PER_MESSAGE * (MAX_SIGNED_GRANT_BYTES + 4) + 256

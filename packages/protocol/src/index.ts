@@ -5,7 +5,7 @@
  * browser. The content model (chunking arithmetic, manifest, file id, verification),
  * the wire messages of `/peershare/exchange/1.0.0`, the limits on everything a peer
  * controls, the one file-name sanitiser, tickets, collections (folders), offers and their categories, the discovery (catalog
- * pull and search) messages, and typed errors.
+ * pull and search) messages, file key grants and the key protocol's messages, and typed errors.
  */
 export * from './constants.js'
 export * from './errors.js'
@@ -21,3 +21,4 @@ export * from './collection.js'
 export * from './category.js'
 export * from './offer.js'
 export * from './discovery.js'
+export * from './keys.js'

@@ -21,6 +21,8 @@ import type * as Verify from './verify.js'
 import type * as Search from './search.js'
 import type * as Browse from './browse.js'
 import type * as Show from './show.js'
+import type * as Grant from './grant.js'
+import type * as Inbox from './inbox.js'
 
 export const completion: typeof Completion.completion = async (...args) => (await import('./completion.js')).completion(...args)
 export const daemon: typeof Daemon.daemon = async (...args) => (await import('./daemon.js')).daemon(...args)
@@ -40,4 +42,7 @@ export const verify: typeof Verify.verify = async (...args) => (await import('./
 export const search: typeof Search.search = async (...args) => (await import('./search.js')).search(...args)
 export const browse: typeof Browse.browse = async (...args) => (await import('./browse.js')).browse(...args)
 export const show: typeof Show.show = async (...args) => (await import('./show.js')).show(...args)
+export const grant: typeof Grant.grant = async (...args) => (await import('./grant.js')).grant(...args)
+export const revoke: typeof Grant.revoke = async (...args) => (await import('./grant.js')).revoke(...args)
+export const inbox: typeof Inbox.inbox = async (...args) => (await import('./inbox.js')).inbox(...args)
 export const control: typeof Transfers.control = async (...args) => (await import('./transfers.js')).control(...args)

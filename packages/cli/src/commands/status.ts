@@ -18,6 +18,7 @@ export async function status (options: { json?: boolean }, { client, print }: Pi
   print(`storage used   ${formatBytes(s.storageBytes)}`)
   print(`serving        ${s.exchange.sessions} session(s)`)
   discoveryLines(s.discovery).forEach(print)
+  print(`key grants     ${s.keys.grants} made, ${s.keys.pendingDeliveries} waiting for delivery; ${s.keys.inbox} received`)
 }
 
 function dhtLine (d: DhtStatus): string {

@@ -32,7 +32,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   ERR_DECRYPTION: 502,
   ERR_PEER_UNREACHABLE: 502,
   ERR_PEER_MISBEHAVED: 502,
-  ERR_REMOTE_FAILURE: 502
+  ERR_REMOTE_FAILURE: 502,
+  ERR_NO_FILE_KEY: 409,
+  ERR_GRANT_NOT_FOUND: 404,
+  ERR_GRANT_LIMIT: 503
 }
 
 export function statusFor (err: any): number {

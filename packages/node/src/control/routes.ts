@@ -16,6 +16,7 @@ import { type BandwidthLimits, type CollectionInfo, type CollectionShareResult, 
 import { sendJson } from './control-server.js'
 import { streamNdjson } from './ndjson.js'
 import { handleSearchRoute } from './search-routes.js'
+import { handleKeysRoute } from './keys-routes.js'
 import { HttpError } from './http-errors.js'
 
 /** Most paths one share request may name (each may be a whole folder) */
@@ -50,6 +51,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (rm != null) return sendJson(res, 200, { removed: await node.remove(rm[1]) })
   if (route === 'POST /v1/verify') return sendJson(res, 200, { files: await verify(node, body) })
   if (await handleSearchRoute(node, route, url, res, body)) return
+  if (await handleKeysRoute(node, route, res, body)) return
   throw new HttpError(404, 'ERR_NOT_FOUND', `No route ${route}`)
 }
 
