@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/client'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify' | 'search' | 'browse' | 'offer'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify' | 'search' | 'browse' | 'offer' | 'addContact' | 'contacts' | 'removeContact' | 'setVisibility'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -50,6 +50,10 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
     verify: async (ref) => (await ready()).verify(ref),
     search: async (request, onUpdate, signal) => (await ready()).search(request, onUpdate, signal),
     browse: async (request) => (await ready()).browse(request),
-    offer: async (id) => (await ready()).offer(id)
+    offer: async (id) => (await ready()).offer(id),
+    addContact: async (peerId, name) => (await ready()).addContact(peerId, name),
+    contacts: async () => (await ready()).contacts(),
+    removeContact: async (nameOrPeerId) => (await ready()).removeContact(nameOrPeerId),
+    setVisibility: async (fileId, level) => (await ready()).setVisibility(fileId, level)
   }
 }

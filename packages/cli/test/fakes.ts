@@ -146,7 +146,11 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
       throw new Error('script the done update last')
     },
     browse: async (request) => answer('browse', init.browse ?? { results: [HIT], total: 1, page: 1, pageSize: 20 }, request),
-    offer: async (id) => answer('offer', { offer: HIT, offers: [HIT], thumbnail: null, providers: [{ peerId: PEER_ID, addresses: [PEER_ADDR] }] }, id)
+    offer: async (id) => answer('offer', { offer: HIT, offers: [HIT], thumbnail: null, providers: [{ peerId: PEER_ID, addresses: [PEER_ADDR] }] }, id),
+    addContact: async (peerId, name) => answer('addContact', { peerId, ...(name == null ? {} : { name }), added: 1 }, { peerId, name }),
+    contacts: async () => answer('contacts', [{ peerId: PEER_ID, name: 'alice', added: 1 }]),
+    removeContact: async (nameOrPeerId) => answer('removeContact', { peerId: PEER_ID, name: 'alice', added: 1 }, nameOrPeerId),
+    setVisibility: async (fileId, visibility) => answer('setVisibility', { fileId: FILE_ID, visibility }, { fileId, visibility })
   }
 }
 

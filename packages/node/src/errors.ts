@@ -53,6 +53,13 @@ export const NoFileKeyError = define('NoFileKeyError', 'ERR_NO_FILE_KEY')
 /** A ciphertext chunk, sealed metadata or wrapped key failed authentication: wrong key, or the bytes were changed */
 export const DecryptionError = define('DecryptionError', 'ERR_DECRYPTION')
 
+/** A name or peer id that is not one of this node's contacts (and, for a name, not a peer id either) */
+export const ContactNotFoundError = define('ContactNotFoundError', 'ERR_CONTACT_NOT_FOUND')
+/** A contact name already given to another contact (names are unique, ignoring case) */
+export const ContactNameTakenError = define('ContactNameTakenError', 'ERR_CONTACT_NAME_TAKEN')
+/** The contact list is full (MAX_CONTACTS) */
+export const TooManyContactsError = define('TooManyContactsError', 'ERR_TOO_MANY_CONTACTS')
+
 /** Turns a file system error into a typed one where the user can act on it; others pass through */
 export function fsError (err: any, path: string): Error {
   if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') return new DiskFullError(`No space left on the device for ${path}`)

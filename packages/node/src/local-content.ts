@@ -9,7 +9,8 @@ import type { CollectionStore, SharedCollection } from './collection/index.js'
 import { shareCollection } from './collection/index.js'
 import type { Discovery } from './discovery/index.js'
 import type { TransferManager } from './download/transfer-manager.js'
-import { FileNotFoundError } from './errors.js'
+import { visibilityOf } from './access/index.js'
+import { BadRequestError, FileNotFoundError } from './errors.js'
 import type { FileIndex } from './index/file-index.js'
 import { type ShareOptions, shareFile } from './share.js'
 import type { ContentHealth } from './store/content-health.js'
@@ -37,15 +38,34 @@ export class LocalContent {
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
     const { store, blobDir, chunkSize, thumbnails, index, discovery } = this.components
     const record = await shareFile({ store, blobDir, chunkSize, thumbnails }, path, options)
+    // shared again with less visibility: names it had in the DHTs are dropped first
+    if (visibilityOf(record) !== 'public') await index.withdraw(record)
     index.announce(record)
     await discovery.publish([record])
-    await this.announceThumbnail(record.details)
+    await this.announceThumbnail(record)
+    return record
+  }
+
+  /**
+   * Changes who a stored file is served to, at once: serving checks the record on every
+   * request; the DHTs drop the names it may no longer be provided under and provide the
+   * others; its offer is replaced (contacts), withdrawn (private) or published (public)
+   */
+  async setVisibility (fileId: string, visibility: NonNullable<FileRecord['visibility']>): Promise<FileRecord> {
+    const { store, index, discovery } = this.components
+    const record = await store.setVisibility(fileId, visibility)
+    if (record == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
+    await index.withdraw(record)
+    index.announce(record)
+    await discovery.publish([record])
+    await this.announceThumbnail(record)
     return record
   }
 
   /** Shares files and folders as one collection: every file as usual, the listing stored and provided under the collection id */
   async shareCollection (paths: string[], options: ShareOptions = {}): Promise<SharedCollection> {
     const { store, blobDir, chunkSize, thumbnails, collections, collectionConcurrency: concurrency, index, discovery } = this.components
+    if (options.visibility != null && options.visibility !== 'public') throw new BadRequestError('Collections are public: share a file on its own to limit who sees it')
     const shared = await shareCollection({ store, blobDir, chunkSize, thumbnails, collections, concurrency }, paths, options)
     // the collection first: announcements queue, and its files may be thousands
     index.announceCollection(parseCollectionId(shared.record.collectionId))
@@ -53,7 +73,7 @@ export class LocalContent {
     for (const file of shared.files) index.announce(file)
     // offers: the collection, then its files (a listing is not offered)
     await discovery.publish([shared.record, ...shared.files])
-    for (const { details } of [shared.record, ...shared.files]) await this.announceThumbnail(details)
+    for (const content of [shared.record, ...shared.files]) await this.announceThumbnail(content)
     return shared
   }
 
@@ -87,8 +107,14 @@ export class LocalContent {
     }
   }
 
-  /** A thumbnail is provided like any file, so others can fetch and verify it */
-  private async announceThumbnail (details: FileRecord['details']): Promise<void> {
+  /**
+   * A thumbnail is provided like any file, so others can fetch and verify it; that of a
+   * contacts or private file is not (its id is in the offer contacts get, and a
+   * thumbnail's content would tell what the file shows)
+   */
+  private async announceThumbnail (record: { details?: FileRecord['details'], visibility?: FileRecord['visibility'] }): Promise<void> {
+    const { details } = record
+    if (visibilityOf(record) !== 'public') return
     const thumbnail = details?.thumbnail == null ? undefined : await this.components.store.get(details.thumbnail)
     if (thumbnail != null) this.components.index.announce(thumbnail.record)
   }

@@ -29,10 +29,12 @@ import {
   CollectionStore,
   type SharedCollection
 } from './collection/index.js'
+import { Access, type FileVisibility, NO_GRANTEES } from './access/index.js'
 import { AppScores } from './catalog/announce-limits.js'
+import { ContactStore } from './contacts/index.js'
 import { CatalogStore } from './catalog/index.js'
 import { Discovery } from './discovery/index.js'
-import { ConfigError, FileNotFoundError, RepoError } from './errors.js'
+import { BadRequestError, ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { FileKeys } from './encryption/index.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
@@ -100,6 +102,10 @@ export class PeershareNode {
   private readonly content: LocalContent
   /** keys of encrypted files: those this node encrypted and those granted to it (encryption/) */
   readonly fileKeys: FileKeys
+  /** peers known by name; contacts-only files are served to them (contacts/) */
+  readonly contacts: ContactStore
+  /** who may fetch, see and find each shared file (access/) */
+  readonly access: Access
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -109,6 +115,9 @@ export class PeershareNode {
     this.quarantine = parts.quarantine
     this.store = new FileStore({ datastore, blobDir: paths.blobs, quarantine: this.quarantine })
     this.fileKeys = new FileKeys(datastore, this.quarantine)
+    this.contacts = new ContactStore(datastore, this.quarantine, libp2p.peerId)
+    // grants: the keys part's `mayAccess` goes here (node.keys)
+    this.access = new Access({ contacts: this.contacts, grantees: NO_GRANTEES, self: libp2p.peerId.toString() })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
@@ -121,7 +130,7 @@ export class PeershareNode {
     this.thumbnails = new Thumbnails({ store: this.store, blobDir: paths.blobs, chunkSize: config.chunkSize, collections: this.collections, index: this.index, log: logger('peershare:node:thumbnails') })
     this.exchange = new ExchangeServer({
       libp2p,
-      files: servableFiles(this.store, this.transfers, {
+      files: servableFiles(this.store, this.access, this.transfers, {
         unservable: record => { void this.health.check(record) },
         damaged: record => { void this.health.markDamaged(record.fileId) },
         partialDamaged: (fileId, index) => { this.transfers.chunkDamaged(fileId, index) }
@@ -144,7 +153,8 @@ export class PeershareNode {
         stored: async id => (await this.store.get(id))?.record,
         contentPath: record => this.store.contentPath(record),
         download: async (id, startOptions) => this.download(id, startOptions)
-      }, fileId, options)
+      }, fileId, options),
+      mayShowOffer: (offer, peer) => this.access.mayShowOffer(offer, peer)
     })
     const { store, collections, index, discovery, thumbnails, transfers, health } = this
     this.content = new LocalContent({ store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency })
@@ -210,6 +220,8 @@ export class PeershareNode {
       if (err?.name !== 'UnsupportedListenAddressesError') throw err
       throw new ConfigError(`Cannot listen on ${this.config.listen.join(' ')}: no transport of the node takes one of them (check --listen, or "listen" in ${join(this.paths.root, CONFIG_FILE)})`)
     }
+    // before anything is served: until then nobody is a contact
+    await this.contacts.load()
     await this.exchange.start()
     await this.discovery.startServing()
     await this.transfers.restore()
@@ -407,6 +419,17 @@ export class PeershareNode {
     if (ref.kind === 'collection') await this.content.removeCollection(ref.collectionId)
     else await this.content.removeFile(id)
     return id
+  }
+
+  /**
+   * Changes who a local file (by id or unique prefix) is served to: public, contacts or
+   * private. Takes effect at once for serving (every request is checked), the DHTs and
+   * the file's offer (access/)
+   */
+  async setVisibility (ref: string, visibility: FileVisibility): Promise<FileRecord> {
+    const id = await this.localContentId(ref)
+    if (parseContentRef(id).kind === 'collection') throw new BadRequestError('Collections are public: visibility applies to files')
+    return this.content.setVisibility(id, visibility)
   }
 
   /** Changes bandwidth limits now; saves them into `<repo>/config.json` unless `temporary` */

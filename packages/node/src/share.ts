@@ -39,6 +39,8 @@ export interface ShareOptions {
   category?: string
   /** path of an image (JPEG, PNG, WebP, GIF, AVIF, TIFF) shown for the file or collection; images get one made anyway */
   thumbnail?: string
+  /** who the file is served to (access/); without it a file shared before keeps its visibility, a new one is public */
+  visibility?: NonNullable<FileRecord['visibility']>
   signal?: AbortSignal
 }
 
@@ -101,6 +103,7 @@ export async function shareFile (components: ShareComponents, path: string, opti
   const record: FileRecord = {
     ...blobRecord(fileId, manifest, mergeMetadata({ ...given, mimeType, created: times.created }, previous), previous),
     details,
+    ...visibilityFor(options.visibility ?? previous?.visibility),
     // content the user shared as a file of its own stays one, even if it is also a thumbnail
     ...(as.thumbnailOf != null && (previous == null || previous.thumbnailOf != null) ? { thumbnailOf: as.thumbnailOf } : {})
   }
@@ -108,6 +111,11 @@ export async function shareFile (components: ShareComponents, path: string, opti
   const replaced = previous?.details?.thumbnail
   if (replaced != null && replaced !== thumbnail) await components.thumbnails?.release(replaced, fileId)
   return record
+}
+
+/** The record's visibility field: absent for public (what records without one mean) */
+function visibilityFor (visibility: FileRecord['visibility']): Pick<FileRecord, 'visibility'> {
+  return visibility == null || visibility === 'public' ? {} : { visibility }
 }
 
 /** Copies the file into the blob store under its file id, with its manifest and first bytes */

@@ -21,6 +21,8 @@ import type * as Verify from './verify.js'
 import type * as Search from './search.js'
 import type * as Browse from './browse.js'
 import type * as Show from './show.js'
+import type * as Contacts from './contacts.js'
+import type * as Visibility from './visibility.js'
 
 export const completion: typeof Completion.completion = async (...args) => (await import('./completion.js')).completion(...args)
 export const daemon: typeof Daemon.daemon = async (...args) => (await import('./daemon.js')).daemon(...args)
@@ -40,4 +42,6 @@ export const verify: typeof Verify.verify = async (...args) => (await import('./
 export const search: typeof Search.search = async (...args) => (await import('./search.js')).search(...args)
 export const browse: typeof Browse.browse = async (...args) => (await import('./browse.js')).browse(...args)
 export const show: typeof Show.show = async (...args) => (await import('./show.js')).show(...args)
+export const contacts: typeof Contacts.contacts = async (...args) => (await import('./contacts.js')).contacts(...args)
+export const visibility: typeof Visibility.visibility = async (...args) => (await import('./visibility.js')).visibility(...args)
 export const control: typeof Transfers.control = async (...args) => (await import('./transfers.js')).control(...args)

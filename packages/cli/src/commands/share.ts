@@ -1,7 +1,7 @@
 /** `peershare share <path...>`: hash and store a file (print its file id and a ticket), or a folder or several paths as a collection */
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { type CollectionShareResult, PathNotFoundError, type ShareResult } from '@peershare/client'
+import { type CollectionShareResult, type FileVisibility, PathNotFoundError, type ShareResult } from '@peershare/client'
 import type { CommandContext } from '../context.js'
 import { formatBytes } from '../format.js'
 
@@ -16,6 +16,8 @@ export interface ShareCommandOptions {
   category?: string
   /** an image to show for the file or collection, relative to the context's cwd */
   thumbnail?: string
+  /** public, contacts or private (checked by the program's option parser) */
+  visibility?: FileVisibility
   json?: boolean
 }
 
@@ -35,7 +37,7 @@ export async function share (options: ShareCommandOptions, { client, print, cwd 
   if (thumbnail != null && !(await stat(thumbnail).then(s => s.isFile(), () => false))) throw new PathNotFoundError(`No such image for the thumbnail: ${thumbnail}`)
 
   const request = paths.length === 1 ? { path: paths[0] } : { paths }
-  const extra = { ...(options.category == null ? {} : { category: options.category }), ...(thumbnail == null ? {} : { thumbnail }) }
+  const extra = { ...(options.category == null ? {} : { category: options.category }), ...(thumbnail == null ? {} : { thumbnail }), ...(options.visibility == null ? {} : { visibility: options.visibility }) }
   const shared = await client.share({ ...request, tags: options.tags, description: options.description, ...extra })
   if (options.json === true) {
     print(JSON.stringify(shared))
@@ -52,6 +54,7 @@ function printFile (file: ShareResult, print: CommandContext['print']): void {
   print(`type     ${file.mimeType} (${file.category})`)
   print(`sha256   ${file.sha256}`)
   if (file.thumbnail != null) print(`thumb    ${file.thumbnail}`)
+  if (file.visibility != null) print(`visible  ${file.visibility}`)
   print(`ticket   ${file.ticket}`)
 }
 

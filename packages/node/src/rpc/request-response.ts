@@ -119,14 +119,17 @@ export interface HandleInit extends ServeInit {
   rateLimited(): Uint8Array
 }
 
-/** Serves `protocol` with `serveOnce`, one request and one response per stream, each peer within its rate */
-export async function handleOnce (libp2p: Pick<Libp2p, 'handle'>, protocol: string, init: HandleInit, answer: (request: Uint8ArrayList, signal: AbortSignal) => Promise<Uint8Array>): Promise<void> {
+/**
+ * Serves `protocol` with `serveOnce`, one request and one response per stream, each peer
+ * within its rate; `answer` gets the Noise-authenticated remote peer (what access decides on)
+ */
+export async function handleOnce (libp2p: Pick<Libp2p, 'handle'>, protocol: string, init: HandleInit, answer: (request: Uint8ArrayList, signal: AbortSignal, peer: PeerId) => Promise<Uint8Array>): Promise<void> {
   await libp2p.handle(protocol, async (stream, connection) => {
     if (!init.rate.allow(connection.remotePeer.toString())) {
       await refuseOnce(stream, init.rateLimited(), init.timeout)
       return
     }
-    await serveOnce(stream, init, answer)
+    await serveOnce(stream, init, async (request, signal) => answer(request, signal, connection.remotePeer))
   }, { maxInboundStreams: init.maxInboundStreams })
 }
 
