@@ -29,7 +29,7 @@ import {
   CollectionStore,
   type SharedCollection
 } from './collection/index.js'
-import { Access, type FileVisibility, NO_GRANTEES } from './access/index.js'
+import { Access, type FileVisibility, NO_GRANTEES, downloadedVisibility } from './access/index.js'
 import { AppScores } from './catalog/announce-limits.js'
 import { ContactStore } from './contacts/index.js'
 import { CatalogStore } from './catalog/index.js'
@@ -123,14 +123,14 @@ export class PeershareNode {
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
     const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log }
-    this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) })
+    this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) }, async fileId => this.downloadVisibility(fileId))
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
     this.collectionDownloads = createCollectionDownloads(downloads, { collections: this.collections, transfers: this.transfers, offeredName: async id => this.discovery.offeredName(id) })
     this.thumbnails = new Thumbnails({ store: this.store, blobDir: paths.blobs, chunkSize: config.chunkSize, collections: this.collections, index: this.index, log: logger('peershare:node:thumbnails') })
     this.exchange = new ExchangeServer({
       libp2p,
-      files: servableFiles(this.store, this.access, this.transfers, {
+      files: servableFiles(this.store, { authorise: (record, peer) => this.access.authorise(record, peer), servesDownload: async fileId => (await this.downloadVisibility(fileId)) === 'public' }, this.transfers, {
         unservable: record => { void this.health.check(record) },
         damaged: record => { void this.health.markDamaged(record.fileId) },
         partialDamaged: (fileId, index) => { this.transfers.chunkDamaged(fileId, index) }
@@ -253,6 +253,11 @@ export class PeershareNode {
       async () => this.libp2p.stop(),
       async () => this.datastore.close()
     ])
+  }
+
+  /** What a download of `fileId` is served as: private when an offer held says contacts-only (access/) */
+  private async downloadVisibility (fileId: string): Promise<FileVisibility> {
+    return downloadedVisibility((await this.discovery.catalog.offersOf(fileId)).map(e => e.signed.offer))
   }
 
   /** a peer that connects may be a source come back: stalled downloads look again */

@@ -219,5 +219,15 @@ describe('access: contacts-only and private files', function () {
     assert.deepEqual(idsFrom(toStranger, contactNode), [files.pub.fileId])
     const toContact = await ask(contactNode)
     assert.deepEqual(idsFrom(toContact, owner), [files.pub.fileId, files.con.fileId].sort())
+
+    // the contact downloads the contacts-only file: it keeps it private (not provided, not served to strangers)
+    const got = await contactNode.get(files.con.fileId, { from: owner.peerId, output: join(dir.path, 'contact-copy.bin') })
+    assert.equal(got.visibility, 'private')
+    assert.equal((await contactNode.list()).find(r => r.fileId === files.con.fileId)?.visibility, 'private')
+    const missing = await rawAnswer(stranger, contactNode, { sha256: files.gone.sha256 })
+    assert.deepEqual(await rawAnswer(stranger, contactNode, { sha256: files.con.sha256 }), missing)
+    // a public download stays public
+    const pub = await contactNode.get(files.pub.fileId, { from: owner.peerId, output: join(dir.path, 'contact-pub.bin') })
+    assert.equal(pub.visibility, undefined)
   })
 })

@@ -11,7 +11,9 @@
  *
  * Decisions use the Noise-authenticated remote peer. A refused peer gets exactly the
  * answer for a file that does not exist (exchange/servable.ts, serve-session.ts), and
- * a session is re-checked before every chunk it is sent. Grants come from the keys
+ * a session is re-checked before every chunk it is sent. A download of a file this
+ * node knows as contacts-only (an offer it holds says so) is kept private, and not
+ * served while in progress. Grants come from the keys
  * part through `Grantees` (the node starts with NO_GRANTEES).
  */
-export { Access, type AccessComponents, type FileVisibility, type Grantees, NO_GRANTEES, offerVisibility, providedNames, visibilityOf } from './policy.js'
+export { Access, type AccessComponents, type FileVisibility, type Grantees, NO_GRANTEES, downloadedVisibility, offerVisibility, providedNames, visibilityOf } from './policy.js'

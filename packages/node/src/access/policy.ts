@@ -66,6 +66,15 @@ export function providedNames (record: Pick<FileRecord, 'visibility' | 'encrypte
   return { fileId: record.encrypted != null, sha256: false }
 }
 
+/**
+ * The visibility a download gets: private when an offer this node holds for the file
+ * is contacts-only (it was shared with us as a contact: we neither provide it under its
+ * SHA-256 nor pass it on); otherwise public, as every download
+ */
+export function downloadedVisibility (offers: Array<Pick<Offer, 'visibility'>>): FileVisibility {
+  return offers.some(o => o.visibility === 'contacts') ? 'private' : 'public'
+}
+
 /** The visibility of a shared file's offer; undefined: it has none (private content is never announced) */
 export function offerVisibility (record: Pick<FileRecord, 'visibility'>): Offer['visibility'] | undefined {
   const visibility = visibilityOf(record)

@@ -54,6 +54,8 @@ export interface ServeEvents {
 /** Who may be served a stored file (access/) */
 export interface ServeAccess {
   authorise(record: FileRecord, peer: PeerId): boolean
+  /** whether a download in progress (no stored record yet) may be served to anyone: not one known as contacts-only */
+  servesDownload(fileId: string): Promise<boolean>
 }
 
 /**
@@ -89,7 +91,7 @@ export function servableFiles (store: Pick<FileStore, 'getRecord' | 'withManifes
       }
       if (stored != null) events.unservable?.(stored.record)
       const partial = partials?.find(wanted)
-      if (partial == null) return undefined
+      if (partial == null || (record == null && !(await access.servesDownload(partial.fileId)))) return undefined
       partials?.noteInterest(partial.fileId, peer)
       return {
         ...partial,
