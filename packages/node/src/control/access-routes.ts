@@ -21,7 +21,7 @@ export async function handleAccessRoute (node: PeershareNode, route: string, res
   }
   const rm = /^DELETE \/v1\/contacts\/([^/]+)$/.exec(route)
   if (rm != null) {
-    sendJson(res, 200, contactInfo(await node.contacts.rm(decodeURIComponent(rm[1]))))
+    sendJson(res, 200, contactInfo(await node.contacts.rm(decoded(rm[1]))))
     return true
   }
   const visibility = /^POST \/v1\/files\/([A-Za-z0-9]+)\/visibility$/.exec(route)
@@ -33,6 +33,14 @@ export async function handleAccessRoute (node: PeershareNode, route: string, res
     return true
   }
   return false
+}
+
+function decoded (component: string): string {
+  try {
+    return decodeURIComponent(component)
+  } catch {
+    throw new BadRequestError('The contact in the path is not URL-encoded text')
+  }
 }
 
 function contactInfo (contact: Contact): ContactInfo {
