@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/client'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify' | 'search' | 'browse' | 'offer' | 'grant' | 'revoke' | 'inbox'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify' | 'search' | 'browse' | 'offer' | 'grant' | 'revoke' | 'inbox' | 'addContact' | 'contacts' | 'removeContact' | 'setVisibility'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -53,6 +53,10 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
     offer: async (id) => (await ready()).offer(id),
     grant: async (fileId, peers) => (await ready()).grant(fileId, peers),
     revoke: async (fileId, peer) => (await ready()).revoke(fileId, peer),
-    inbox: async () => (await ready()).inbox()
+    inbox: async () => (await ready()).inbox(),
+    addContact: async (peerId, name) => (await ready()).addContact(peerId, name),
+    contacts: async () => (await ready()).contacts(),
+    removeContact: async (nameOrPeerId) => (await ready()).removeContact(nameOrPeerId),
+    setVisibility: async (fileId, level) => (await ready()).setVisibility(fileId, level)
   }
 }

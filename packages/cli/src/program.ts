@@ -4,14 +4,14 @@
  * runs one command, and turns any error into one line on stderr and an exit code.
  */
 import { resolve } from 'node:path'
-import { DEFAULT_LISTEN, type NodeInfo, OFFER_CATEGORIES, VERSION, formatRate, parseRate, parseSize } from '@peershare/client'
+import { DEFAULT_LISTEN, type FileVisibility, type NodeInfo, OFFER_CATEGORIES, VERSION, VISIBILITIES, formatRate, parseRate, parseSize } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 import type { DaemonInit, NodeConfig } from '@peershare/node'
 import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgressDisplay } from './commands/get.js'
 import { SHELLS, type Shell } from './completion.js'
-import { browse, completion, control, daemon, get, grant, id, inbox, limits, ls, peers, providers, revoke, rm, search, share, show, status, swarmConnect, ticket, transfers, verify } from './commands/lazy.js'
+import { browse, completion, contacts, control, daemon, get, grant, id, inbox, limits, ls, peers, providers, revoke, rm, search, share, show, status, swarmConnect, ticket, transfers, verify, visibility } from './commands/lazy.js'
 import { type CliClient, type CommandContext, type Print, lazyClient } from './context.js'
 import { EXIT_OK, EXIT_USAGE, describeError, errorLine } from './errors.js'
 
@@ -107,9 +107,39 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--description <text>', 'a description of the file')
     .addOption(categoryOption())
     .option('--thumbnail <image>', 'an image (JPEG, PNG, WebP, GIF, AVIF, TIFF) shown for the file or collection; images get one made anyway')
-    .option('--to <peer...>', 'encrypt the file for these peers (peer ids): only they can read it; each share gets a new key, so a new file id')
-    .action(async (paths: string[], opts: { tag?: string[], description?: string, category?: string, thumbnail?: string, to?: string[] }, cmd: Command) => {
-      await share({ paths, tags: opts.tag, description: opts.description, category: opts.category, thumbnail: opts.thumbnail, to: opts.to, json: globals(cmd).json }, context(cmd))
+    .option('--to <peer...>', 'encrypt the file for these peers (peer ids or contact names): only they can read it; each share gets a new key, so a new file id')
+    .addOption(visibilityOption())
+    .action(async (paths: string[], opts: { tag?: string[], description?: string, category?: string, thumbnail?: string, to?: string[], visibility?: FileVisibility }, cmd: Command) => {
+      await share({ paths, tags: opts.tag, description: opts.description, category: opts.category, thumbnail: opts.thumbnail, to: opts.to, visibility: opts.visibility, json: globals(cmd).json }, context(cmd))
+    })
+
+  const contactsCommand = program.command('contacts')
+    .description('peers this node knows by name: its contacts-only files are served to them')
+  contactsCommand.command('add')
+    .description('add a contact, or rename one')
+    .argument('<peer-id>', 'the peer id of the contact')
+    .option('--name <name>', 'a name for it (unique, ignoring case); usable wherever a command takes a peer')
+    .action(async (peerId: string, opts: { name?: string }, cmd: Command) => {
+      await contacts({ action: 'add', peerId, name: opts.name, json: globals(cmd).json }, context(cmd))
+    })
+  contactsCommand.command('ls')
+    .description('list the contacts')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await contacts({ action: 'ls', json: globals(cmd).json }, context(cmd))
+    })
+  contactsCommand.command('rm')
+    .description('remove a contact: its next request for a contacts-only file is answered "not found"')
+    .argument('<peer-id|name>', 'the contact\'s peer id or name')
+    .action(async (peerId: string, _opts: unknown, cmd: Command) => {
+      await contacts({ action: 'rm', peerId, json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('visibility')
+    .description('change who a local file is served to: public (anyone, announced), contacts (contacts only), private (only peers it is granted to)')
+    .argument('<file-id>', 'file id, or any unique prefix of it')
+    .addArgument(new Argument('<level>', 'public, contacts or private').choices(VISIBILITIES))
+    .action(async (fileId: string, level: FileVisibility, _opts: unknown, cmd: Command) => {
+      await visibility({ fileId, visibility: level, json: globals(cmd).json }, context(cmd))
     })
 
   program.command('ticket')
@@ -326,6 +356,11 @@ function parseDhtMode (value: string): DhtMode {
 }
 
 /** `--category`: one of the offer categories, any case; the completion offers them */
+/** `--visibility`: who a shared file is served to (the daemon's default: public) */
+function visibilityOption (): Option {
+  return new Option('--visibility <level>', 'who it is served to: public (default; announced, in the DHT), contacts (contacts only), private (only peers it is granted to)').choices(VISIBILITIES)
+}
+
 function categoryOption (): Option {
   const option = new Option('--category <category>', 'what the file or collection is listed under (default: from its content)')
   option.argParser((value: string) => {

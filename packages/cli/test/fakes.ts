@@ -150,7 +150,11 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
     offer: async (id) => answer('offer', { offer: HIT, offers: [HIT], thumbnail: null, providers: [{ peerId: PEER_ID, addresses: [PEER_ADDR] }] }, id),
     grant: async (fileId, peers) => answer('grant', peers.map((peer, i) => ({ ...GRANT, peer, state: i === 0 ? 'delivered' as const : 'pending' as const })), { fileId, peers }),
     revoke: async (fileId, peer) => answer('revoke', { ...GRANT, peer, state: 'revoked' as const }, { fileId, peer }),
-    inbox: async () => answer('inbox', [INBOX_ENTRY])
+    inbox: async () => answer('inbox', [INBOX_ENTRY]),
+    addContact: async (peerId, name) => answer('addContact', { peerId, ...(name == null ? {} : { name }), added: 1 }, { peerId, name }),
+    contacts: async () => answer('contacts', [{ peerId: PEER_ID, name: 'alice', added: 1 }]),
+    removeContact: async (nameOrPeerId) => answer('removeContact', { peerId: PEER_ID, name: 'alice', added: 1 }, nameOrPeerId),
+    setVisibility: async (fileId, visibility) => answer('setVisibility', { fileId: FILE_ID, visibility }, { fileId, visibility })
   }
 }
 

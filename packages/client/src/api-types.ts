@@ -42,6 +42,10 @@ import type { BandwidthLimits, CollectionProgress, SearchUpdate, TransferProgres
  *   GET    /v1/grants              -> { grants: GrantInfo[] } (the grants this node made)
  *   DELETE /v1/grants/:fileId/:peer -> { revoked: GrantInfo }
  *   GET    /v1/inbox               -> { entries: InboxEntry[] } (grants received, newest first)
+ *   GET    /v1/contacts            -> { contacts: ContactInfo[] }
+ *   POST   /v1/contacts  ContactRequest -> ContactInfo (adds, or renames a contact)
+ *   DELETE /v1/contacts/:nameOrPeerId -> ContactInfo (the contact removed; ERR_CONTACT_NOT_FOUND)
+ *   POST   /v1/files/:id/visibility  VisibilityRequest -> { fileId, visibility } (id: a file id or unique prefix)
  *
  * Errors: a non-2xx status with `{ error: ApiError }`.
  */
@@ -96,6 +100,8 @@ export interface FileInfo {
    * --hold`) they are the ciphertext's and the name is the file id
    */
   encrypted?: true
+  /** who it is served to (absent: public) */
+  visibility?: FileVisibility
 }
 
 /** The categories an offer is listed under (the protocol's CATEGORIES; a test keeps the two equal) */
@@ -108,6 +114,25 @@ export type SearchSort = 'relevance' | 'name' | 'size' | 'date' | 'providers'
  */
 export const VISIBILITIES = ['public', 'contacts', 'private'] as const
 export type FileVisibility = typeof VISIBILITIES[number]
+
+/** One contact: a peer this node knows by name, served its contacts-only files */
+export interface ContactInfo {
+  peerId: string
+  name?: string
+  /** unix ms it was added or renamed */
+  added: number
+}
+
+/** What `POST /v1/contacts` takes: a peer id and an optional name (unique, ignoring case) */
+export interface ContactRequest {
+  peerId: string
+  name?: string
+}
+
+/** What `POST /v1/files/:id/visibility` takes */
+export interface VisibilityRequest {
+  visibility: FileVisibility
+}
 
 export const OFFER_CATEGORIES = ['video', 'audio', 'image', 'document', 'archive', 'software', 'other'] as const
 export type OfferCategory = typeof OFFER_CATEGORIES[number]

@@ -6,6 +6,7 @@
  */
 import { PeershareError } from './errors.js'
 import type { ApiEndpoint, ApiError, BandwidthLimits, BrowseRequest, BrowseResult, OfferDetail, SearchEvent, SearchHit, SearchRequest, SearchUpdate, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, GrantInfo, InboxEntry, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
+import type { ContactInfo, FileVisibility } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -196,6 +197,25 @@ export class ControlClient {
   /** Forgets a local file (by id or unique prefix); resolves with its full id */
   async remove (fileId: string): Promise<string> {
     return (await this.json<{ removed: string }>('DELETE', `/v1/files/${encodeURIComponent(fileId)}`)).removed
+  }
+
+  /** Adds a contact (or renames one); names are unique ignoring case */
+  async addContact (peerId: string, name?: string): Promise<ContactInfo> {
+    return this.json('POST', '/v1/contacts', name == null ? { peerId } : { peerId, name })
+  }
+
+  async contacts (): Promise<ContactInfo[]> {
+    return (await this.json<{ contacts: ContactInfo[] }>('GET', '/v1/contacts')).contacts
+  }
+
+  /** Removes a contact by name or peer id; resolves with the contact removed */
+  async removeContact (nameOrPeerId: string): Promise<ContactInfo> {
+    return this.json('DELETE', `/v1/contacts/${encodeURIComponent(nameOrPeerId)}`)
+  }
+
+  /** Changes who a local file (id or unique prefix) is served to; resolves with its full id and new visibility */
+  async setVisibility (fileId: string, visibility: FileVisibility): Promise<{ fileId: string, visibility: FileVisibility }> {
+    return this.json('POST', `/v1/files/${encodeURIComponent(fileId)}/visibility`, { visibility })
   }
 
   /**

@@ -13,7 +13,7 @@
  */
 export { ControlClient, ControlApiError, DaemonNotRunningError, daemonNotRunning, type ControlClientInit, type HttpRequest, type HttpResponse, type HttpTransport } from './control-client.js'
 export type * from './api-types.js'
-export { OFFER_CATEGORIES } from './api-types.js'
+export { OFFER_CATEGORIES, VISIBILITIES } from './api-types.js'
 export type * from './reports.js'
 export { PeershareError, defineError, PathNotFoundError, OutputExistsError, BadRequestError } from './errors.js'
 export { InvalidRateError, InvalidSizeError, formatRate, parseRate, parseSize } from './units.js'

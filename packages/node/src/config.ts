@@ -29,6 +29,10 @@ export interface ExchangeLimits {
   maxAbandoned: number
   /** How long a peer over `maxAbandoned` is refused (ms) */
   abandonPenalty: number
+  /** Wants a peer may have answered "not found" (no such file, or not one it may see) per `notFoundWindow`; past it its Wants are refused busy */
+  notFoundPerPeer: number
+  /** ms */
+  notFoundWindow: number
   /** Bytes one session may have written and not yet sent (the peer has not taken them) */
   maxUnsentPerSession: number
   /** The same, summed over one peer's sessions */
@@ -138,6 +142,8 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     idleEvictAfter: 5_000,
     maxAbandoned: 32,
     abandonPenalty: 60_000,
+    notFoundPerPeer: 100,
+    notFoundWindow: 60_000,
     maxUnsentPerSession: 4 * 1024 * 1024,
     maxUnsentPerPeer: 16 * 1024 * 1024,
     maxUnsentBytes: 64 * 1024 * 1024,

@@ -59,6 +59,13 @@ export const GrantNotFoundError = define('GrantNotFoundError', 'ERR_GRANT_NOT_FO
 /** A grant past a bound: too many grants waiting for delivery (doc/LIMITS.md) */
 export const GrantLimitError = define('GrantLimitError', 'ERR_GRANT_LIMIT')
 
+/** A name or peer id that is not one of this node's contacts (and, for a name, not a peer id either) */
+export const ContactNotFoundError = define('ContactNotFoundError', 'ERR_CONTACT_NOT_FOUND')
+/** A contact name already given to another contact (names are unique, ignoring case) */
+export const ContactNameTakenError = define('ContactNameTakenError', 'ERR_CONTACT_NAME_TAKEN')
+/** The contact list is full (MAX_CONTACTS) */
+export const TooManyContactsError = define('TooManyContactsError', 'ERR_TOO_MANY_CONTACTS')
+
 /** Turns a file system error into a typed one where the user can act on it; others pass through */
 export function fsError (err: any, path: string): Error {
   if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') return new DiskFullError(`No space left on the device for ${path}`)

@@ -11,6 +11,7 @@ import { shareCollection } from './collection/index.js'
 import type { Discovery } from './discovery/index.js'
 import type { TransferManager } from './download/transfer-manager.js'
 import { type FileKeys, parseRecipients, shareEncryptedFile } from './encryption/index.js'
+import { visibilityOf } from './access/index.js'
 import { BadRequestError, FileNotFoundError } from './errors.js'
 import type { FileIndex } from './index/file-index.js'
 import { type ShareOptions, shareFile } from './share.js'
@@ -31,8 +32,10 @@ export interface LocalContentComponents {
   chunkSize: number
   collectionConcurrency: number
   fileKeys: Pick<FileKeys, 'put'>
-  /** an encrypted file was shared for `recipients`: grant each its key (the keys service; absent: no grants) */
-  grantKeys?(record: FileRecord, recipients: PeerId[]): Promise<void>
+  /** an encrypted file was shared for `recipients`: grant each its key (the keys service) */
+  grantKeys(record: FileRecord, recipients: PeerId[]): Promise<void>
+  /** the peer a contact name or peer id stands for (contacts/) */
+  resolvePeer(nameOrPeerId: string): PeerId
 }
 
 export class LocalContent {
@@ -43,9 +46,27 @@ export class LocalContent {
     if (options.to != null) return this.shareEncrypted(path, options as ShareOptions & { to: string[] })
     const { store, blobDir, chunkSize, thumbnails, index, discovery } = this.components
     const record = await shareFile({ store, blobDir, chunkSize, thumbnails }, path, options)
+    // shared again with less visibility: names it had in the DHTs are dropped first
+    if (visibilityOf(record) !== 'public') await index.withdraw(record)
     index.announce(record)
     await discovery.publish([record])
-    await this.announceThumbnail(record.details)
+    await this.announceThumbnail(record)
+    return record
+  }
+
+  /**
+   * Changes who a stored file is served to, at once: serving checks the record on every
+   * request; the DHTs drop the names it may no longer be provided under and provide the
+   * others; its offer is replaced (contacts), withdrawn (private) or published (public)
+   */
+  async setVisibility (fileId: string, visibility: NonNullable<FileRecord['visibility']>): Promise<FileRecord> {
+    const { store, index, discovery } = this.components
+    const record = await store.setVisibility(fileId, visibility)
+    if (record == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
+    await index.withdraw(record)
+    index.announce(record)
+    await discovery.publish([record])
+    await this.announceThumbnail(record)
     return record
   }
 
@@ -57,11 +78,14 @@ export class LocalContent {
   private async shareEncrypted (path: string, options: ShareOptions & { to: string[] }): Promise<FileRecord> {
     const clear = (['description', 'tags', 'category', 'thumbnail'] as const).filter(k => options[k] != null)
     if (clear.length > 0) throw new BadRequestError(`An encrypted file takes no ${clear.join(', ')}: peers would read them in clear`)
-    const recipients = parseRecipients(options.to)
+    // contact names become their peer ids; parseRecipients then insists on Ed25519 ids
+    const recipients = parseRecipients(options.to.map(to => this.components.resolvePeer(to).toString()))
     const { store, blobDir, chunkSize, fileKeys, index } = this.components
-    const record = await shareEncryptedFile({ store, blobDir, chunkSize, fileKeys }, path, { signal: options.signal })
+    const encrypted = await shareEncryptedFile({ store, blobDir, chunkSize, fileKeys }, path, { signal: options.signal })
+    // private unless the user chose otherwise; the ciphertext is safe to serve to anyone who asks
+    const record = options.visibility == null || options.visibility === 'private' ? encrypted : (await store.setVisibility(encrypted.fileId, options.visibility)) ?? encrypted
     index.announce(record)
-    await this.components.grantKeys?.(record, recipients)
+    await this.components.grantKeys(record, recipients)
     return record
   }
 
@@ -69,6 +93,7 @@ export class LocalContent {
   async shareCollection (paths: string[], options: ShareOptions = {}): Promise<SharedCollection> {
     if (options.to != null) throw new BadRequestError('Folders are not encrypted as one: share each file with --to')
     const { store, blobDir, chunkSize, thumbnails, collections, collectionConcurrency: concurrency, index, discovery } = this.components
+    if (options.visibility != null && options.visibility !== 'public') throw new BadRequestError('Collections are public: share a file on its own to limit who sees it')
     const shared = await shareCollection({ store, blobDir, chunkSize, thumbnails, collections, concurrency }, paths, options)
     // the collection first: announcements queue, and its files may be thousands
     index.announceCollection(parseCollectionId(shared.record.collectionId))
@@ -76,7 +101,7 @@ export class LocalContent {
     for (const file of shared.files) index.announce(file)
     // offers: the collection, then its files (a listing is not offered)
     await discovery.publish([shared.record, ...shared.files])
-    for (const { details } of [shared.record, ...shared.files]) await this.announceThumbnail(details)
+    for (const content of [shared.record, ...shared.files]) await this.announceThumbnail(content)
     return shared
   }
 
@@ -110,8 +135,14 @@ export class LocalContent {
     }
   }
 
-  /** A thumbnail is provided like any file, so others can fetch and verify it */
-  private async announceThumbnail (details: FileRecord['details']): Promise<void> {
+  /**
+   * A thumbnail is provided like any file, so others can fetch and verify it; that of a
+   * contacts or private file is not (its id is in the offer contacts get, and a
+   * thumbnail's content would tell what the file shows)
+   */
+  private async announceThumbnail (record: { details?: FileRecord['details'], visibility?: FileRecord['visibility'] }): Promise<void> {
+    const { details } = record
+    if (visibilityOf(record) !== 'public') return
     const thumbnail = details?.thumbnail == null ? undefined : await this.components.store.get(details.thumbnail)
     if (thumbnail != null) this.components.index.announce(thumbnail.record)
   }

@@ -29,10 +29,12 @@ import {
   CollectionStore,
   type SharedCollection
 } from './collection/index.js'
+import { Access, type FileVisibility, downloadedVisibility } from './access/index.js'
 import { AppScores } from './catalog/announce-limits.js'
+import { ContactStore } from './contacts/index.js'
 import { CatalogStore } from './catalog/index.js'
 import { Discovery } from './discovery/index.js'
-import { ConfigError, FileNotFoundError, RepoError } from './errors.js'
+import { BadRequestError, ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { FileKeys } from './encryption/index.js'
 import { KeyGrants } from './keys/index.js'
@@ -103,6 +105,10 @@ export class PeershareNode {
   readonly fileKeys: FileKeys
   /** file key grants made, delivered and received; the key protocol (keys/) */
   readonly keys: KeyGrants
+  /** peers known by name; contacts-only files are served to them (contacts/) */
+  readonly contacts: ContactStore
+  /** who may fetch, see and find each shared file (access/) */
+  readonly access: Access
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -112,6 +118,10 @@ export class PeershareNode {
     this.quarantine = parts.quarantine
     this.store = new FileStore({ datastore, blobDir: paths.blobs, quarantine: this.quarantine })
     this.fileKeys = new FileKeys(datastore, this.quarantine)
+    this.contacts = new ContactStore(datastore, this.quarantine, libp2p.peerId)
+    // grants: the keys part's `mayAccess` goes here (node.keys)
+    // peers granted a file (keys/) may fetch it whatever its visibility; keys is built below, asked at serve time
+    this.access = new Access({ contacts: this.contacts, grantees: { mayAccess: (fileId, peer) => this.keys.mayAccess(fileId, peer) }, self: libp2p.peerId.toString() })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
@@ -119,14 +129,14 @@ export class PeershareNode {
     // an encrypted download without a key asks its sources for a grant (keys/)
     const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => { await this.keys.fetchKey(fileId, sources, signal) } }
     const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys }
-    this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) })
+    this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) }, async fileId => this.downloadVisibility(fileId))
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
     this.collectionDownloads = createCollectionDownloads(downloads, { collections: this.collections, transfers: this.transfers, offeredName: async id => this.discovery.offeredName(id) })
     this.thumbnails = new Thumbnails({ store: this.store, blobDir: paths.blobs, chunkSize: config.chunkSize, collections: this.collections, index: this.index, log: logger('peershare:node:thumbnails') })
     this.exchange = new ExchangeServer({
       libp2p,
-      files: servableFiles(this.store, this.transfers, {
+      files: servableFiles(this.store, { authorise: (record, peer) => this.access.authorise(record, peer), servesDownload: async fileId => (await this.downloadVisibility(fileId)) === 'public' }, this.transfers, {
         unservable: record => { void this.health.check(record) },
         damaged: record => { void this.health.markDamaged(record.fileId) },
         partialDamaged: (fileId, index) => { this.transfers.chunkDamaged(fileId, index) }
@@ -149,7 +159,8 @@ export class PeershareNode {
         stored: async id => (await this.store.get(id))?.record,
         contentPath: record => this.store.contentPath(record),
         download: async (id, startOptions) => this.download(id, startOptions)
-      }, fileId, options)
+      }, fileId, options),
+      mayShowOffer: (offer, peer) => this.access.mayShowOffer(offer, peer)
     })
     this.keys = new KeyGrants({
       libp2p,
@@ -163,7 +174,12 @@ export class PeershareNode {
       log: logger('peershare:node:keys')
     })
     const { store, collections, index, discovery, thumbnails, transfers, health } = this
-    this.content = new LocalContent({ store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency, fileKeys: this.fileKeys })
+    this.content = new LocalContent({
+      store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency,
+      fileKeys: this.fileKeys,
+      grantKeys: async (record, recipients) => { await this.keys.grant(record.fileId, recipients) },
+      resolvePeer: nameOrPeerId => this.contacts.resolve(nameOrPeerId)
+    })
   }
 
   /**
@@ -226,6 +242,8 @@ export class PeershareNode {
       if (err?.name !== 'UnsupportedListenAddressesError') throw err
       throw new ConfigError(`Cannot listen on ${this.config.listen.join(' ')}: no transport of the node takes one of them (check --listen, or "listen" in ${join(this.paths.root, CONFIG_FILE)})`)
     }
+    // before anything is served: until then nobody is a contact
+    await this.contacts.load()
     await this.exchange.start()
     await this.discovery.startServing()
     await this.keys.start()
@@ -259,6 +277,11 @@ export class PeershareNode {
       async () => this.libp2p.stop(),
       async () => this.datastore.close()
     ])
+  }
+
+  /** What a download of `fileId` is served as: private when an offer held says contacts-only (access/) */
+  private async downloadVisibility (fileId: string): Promise<FileVisibility> {
+    return downloadedVisibility((await this.discovery.catalog.offersOf(fileId)).map(e => e.signed.offer))
   }
 
   /** a peer that connects may be a source come back: stalled downloads look again */
@@ -441,6 +464,17 @@ export class PeershareNode {
     if (ref.kind === 'collection') await this.content.removeCollection(ref.collectionId)
     else await this.content.removeFile(id)
     return id
+  }
+
+  /**
+   * Changes who a local file (by id or unique prefix) is served to: public, contacts or
+   * private. Takes effect at once for serving (every request is checked), the DHTs and
+   * the file's offer (access/)
+   */
+  async setVisibility (ref: string, visibility: FileVisibility): Promise<FileRecord> {
+    const id = await this.localContentId(ref)
+    if (parseContentRef(id).kind === 'collection') throw new BadRequestError('Collections are public: visibility applies to files')
+    return this.content.setVisibility(id, visibility)
   }
 
   /** Changes bandwidth limits now; saves them into `<repo>/config.json` unless `temporary` */

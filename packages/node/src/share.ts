@@ -44,6 +44,8 @@ export interface ShareOptions {
    * the key until a grant): a fresh key per share, so a new file id each time (encryption/)
    */
   to?: string[]
+  /** who the file is served to (access/); without it a file shared before keeps its visibility, a new one is public */
+  visibility?: NonNullable<FileRecord['visibility']>
   signal?: AbortSignal
 }
 
@@ -106,6 +108,7 @@ export async function shareFile (components: ShareComponents, path: string, opti
   const record: FileRecord = {
     ...blobRecord(fileId, manifest, mergeMetadata({ ...given, mimeType, created: times.created }, previous), previous),
     details,
+    ...visibilityFor(options.visibility ?? previous?.visibility),
     // content the user shared as a file of its own stays one, even if it is also a thumbnail
     ...(as.thumbnailOf != null && (previous == null || previous.thumbnailOf != null) ? { thumbnailOf: as.thumbnailOf } : {})
   }
@@ -113,6 +116,11 @@ export async function shareFile (components: ShareComponents, path: string, opti
   const replaced = previous?.details?.thumbnail
   if (replaced != null && replaced !== thumbnail) await components.thumbnails?.release(replaced, fileId)
   return record
+}
+
+/** The record's visibility field: absent for public (what records without one mean) */
+function visibilityFor (visibility: FileRecord['visibility']): Pick<FileRecord, 'visibility'> {
+  return visibility == null || visibility === 'public' ? {} : { visibility }
 }
 
 /** Copies the file into the blob store under its file id, with its manifest and first bytes */

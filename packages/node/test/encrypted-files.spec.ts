@@ -3,9 +3,8 @@
  * download and decrypt (from one and from two sources), refuse without a key, hold the
  * ciphertext without one and serve it, and catch tampering at every layer.
  *
- * Recipients get the file key straight into their key store (`node.fileKeys.put`):
- * grants (the keys service) deliver it in the finished node; these tests cover what
- * happens once a key is, or is not, held.
+ * Recipients get the file key through real grants: fetched by the download from its
+ * source (alice, bob), or pushed once they connect (giveKey).
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -39,11 +38,15 @@ describe('encrypted files', function () {
   let shared: FileRecord
   const NAME = 'holiday plans.bin'
 
-  /** Gives `node` the key of `fileId` as a grant would (the keys service is not part of these tests) */
+  /** Grants `node` the key of `fileId` and waits until the grant is pushed to it (over /peershare/keys/1.0.0) */
   async function giveKey (node: PeershareNode, fileId: string): Promise<void> {
-    const held = await sharer.fileKeys.get(fileId)
-    assert.ok(held != null, 'the sharer holds the key')
-    await node.fileKeys.put(fileId, { key: held.key, from: sharer.peerId.toString(), added: Date.now() })
+    await sharer.keys.grant(fileId, [node.peerId])
+    await node.libp2p.dial(sharer.addresses[0])
+    const deadline = Date.now() + 30_000
+    while (!(await node.fileKeys.has(fileId))) {
+      if (Date.now() > deadline) throw new Error('the grant did not arrive in time')
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
   }
 
   before(async () => {
@@ -107,8 +110,8 @@ describe('encrypted files', function () {
     await sharer.remove(fresh.fileId)
   })
 
-  it('a recipient downloads and decrypts it byte for byte under its sealed name', async () => {
-    await giveKey(alice, shared.fileId)
+  it('a recipient downloads and decrypts it byte for byte under its sealed name, its key fetched from the source', async () => {
+    assert.equal(await alice.fileKeys.has(shared.fileId), false)
     const transfer = await alice.download(shared.fileId, { from: sharer.addresses[0], cwd: join(dir.path, 'alice-out') })
     const record = await transfer.done()
     const out = join(dir.path, 'alice-out', NAME)
@@ -125,7 +128,6 @@ describe('encrypted files', function () {
   })
 
   it('a second recipient downloads from two sources: the sharer and the first recipient', async () => {
-    await giveKey(bob, shared.fileId)
     const peers = [sharer.addresses[0].toString(), alice.addresses[0].toString()]
     const transfer = await bob.download(shared.fileId, { peers, output: join(dir.path, 'bob.bin') })
     await transfer.done()
@@ -144,18 +146,12 @@ describe('encrypted files', function () {
     await mallory.transfers.cancel(shared.fileId)
   })
 
-  it('without a key, asks the obtainKey hook (the keys service\'s seam) with the sources; a key it keeps is used', async () => {
+  it('without a grant: NoFileKeyError; granted later, the same download resumes and fetches the key from its source', async () => {
     const erin = await startTestNode(join(dir.path, 'erin'))
     try {
-      const asked: string[][] = []
-      erin.obtainKey = async (_fileId, sources) => {
-        asked.push(sources.map(p => p.toString()))
-        throw new Error('nobody answered')
-      }
       const refused = await erin.download(shared.fileId, { from: sharer.addresses[0], cwd: join(dir.path, 'erin-out') })
       await assert.rejects(refused.done(), { name: 'NoFileKeyError' })
-      assert.ok(asked[0].includes(sharer.peerId.toString()), 'the source that gave the manifest is asked')
-      erin.obtainKey = async (fileId) => { await giveKey(erin, fileId) }
+      await sharer.keys.grant(shared.fileId, [erin.peerId])
       await erin.transfers.resume(shared.fileId)
       const record = await refused.done()
       assert.equal(await sha256File(join(dir.path, 'erin-out', NAME)), await sha256File(src))

@@ -50,6 +50,10 @@ describe('persisted records', () => {
     for (const record of bad) assert.throws(() => checkTransferRecord(record, FILE_ID), { name: 'RecordInvalidError' }, JSON.stringify(record))
     assert.throws(() => checkTransferRecord({ ...transfer }, 'bafkother'), { name: 'RecordInvalidError' })
     assert.throws(() => checkFileRecord({ fileId: FILE_ID, sha256: 'xx', size: 1 }, FILE_ID), { name: 'RecordInvalidError' })
+    // visibility: absent (public) or one of the three levels; anything else is not ours
+    const file = { fileId: FILE_ID, sha256: 'a'.repeat(64), size: 1, chunkSize: 16384, metadata: { name: 'a', mimeType: 'text/plain', description: '', tags: [], created: 0 }, location: { kind: 'blob' }, added: 0 }
+    for (const visibility of [undefined, 'public', 'contacts', 'private']) assert.equal(checkFileRecord({ ...file, visibility }, FILE_ID).fileId, FILE_ID)
+    for (const visibility of ['friends', 1, null]) assert.throws(() => checkFileRecord({ ...file, visibility }, FILE_ID), { name: 'RecordInvalidError' })
   })
 
   it('stores skip and quarantine bad records, keeping their bytes and the reason', async () => {

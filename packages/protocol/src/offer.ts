@@ -33,8 +33,16 @@ import { bytesToHex, decodeFileId, formatFileId, hexToBytes } from './file-id.js
 import { sanitizeFileName } from './names.js'
 import { Offer as OfferPb } from './pb/offer.js'
 
-/** Who may see an offer; only public offers exist today (private sharing adds more) */
-export type Visibility = 'public'
+/**
+ * Who may see an offer: `public` (gossiped, in every catalog and search answer) or
+ * `contacts` (wire value 1: sent only to the author's contacts, never gossiped, never
+ * passed on by a receiver). Private content has no offer at all. A tombstone has the
+ * visibility of the offer it removes, so the removal of a contacts offer reaches contacts only.
+ */
+export type Visibility = 'public' | 'contacts'
+
+/** Wire values of the offer's visibility field, by position */
+const VISIBILITY_VALUES: readonly Visibility[] = ['public', 'contacts']
 
 export interface Offer {
   /** the author's peer id, as text (base58btc) */
@@ -66,8 +74,8 @@ export function offerKind (offer: Pick<Offer, 'contentId'>): 'file' | 'collectio
   return isCollectionId(CID.parse(offer.contentId)) ? 'collection' : 'file'
 }
 
-/** A tombstone for content an author no longer offers */
-export function tombstone (author: string, seq: bigint, contentId: string): Offer {
+/** A tombstone for content an author no longer offers (seen by whoever could see the offer) */
+export function tombstone (author: string, seq: bigint, contentId: string, visibility: Visibility = 'public'): Offer {
   return {
     author,
     seq,
@@ -83,7 +91,7 @@ export function tombstone (author: string, seq: bigint, contentId: string): Offe
     created: 0,
     modified: 0,
     thumbnail: '',
-    visibility: 'public'
+    visibility
   }
 }
 
@@ -128,12 +136,13 @@ function toPb (offer: Offer): OfferPb {
     created: BigInt(checkNumber(offer.created, 'created')),
     modified: BigInt(checkNumber(offer.modified, 'modified')),
     thumbnail: (offer.thumbnail === '' ? new Uint8Array(0) : thumbnailBytes(offer.thumbnail)) as Uint8Array<ArrayBuffer>,
-    visibility: 0
+    visibility: visibilityValue(offer.visibility)
   }
 }
 
 function fromPb (pb: OfferPb): Offer {
-  if (pb.visibility !== 0) throw new InvalidOfferError('Only public offers are announced')
+  const visibility = VISIBILITY_VALUES[pb.visibility]
+  if (visibility == null) throw new InvalidOfferError(`Unknown offer visibility ${pb.visibility}`)
   if (pb.author.byteLength === 0 || pb.author.byteLength > MAX_OFFER_PEER_ID_BYTES) throw new InvalidOfferError('Offer author is not a peer id')
   if (pb.contentId.byteLength > MAX_OFFER_CID_BYTES) throw new InvalidOfferError('Offer content id too long')
   const contentId = parseContentId(pb.contentId)
@@ -155,9 +164,9 @@ function fromPb (pb: OfferPb): Offer {
     created: toNumber(pb.created, 'created'),
     modified: toNumber(pb.modified, 'modified'),
     thumbnail: pb.thumbnail.byteLength === 0 ? '' : formatFileId(thumbnailId(pb.thumbnail)),
-    visibility: 'public'
+    visibility
   }
-  if (offer.removed && !equals(OfferPb.encode(toPb(offer)), OfferPb.encode(toPb(tombstone(offer.author, offer.seq, offer.contentId))))) {
+  if (offer.removed && !equals(OfferPb.encode(toPb(offer)), OfferPb.encode(toPb(tombstone(offer.author, offer.seq, offer.contentId, offer.visibility))))) {
     throw new InvalidOfferError('A tombstone carries no other field')
   }
   return offer
@@ -246,6 +255,12 @@ function peerIdBytes (peerId: string): Uint8Array {
   } catch {
     throw new InvalidOfferError(`Not a peer id: ${peerId.slice(0, 80)}`)
   }
+}
+
+function visibilityValue (visibility: Visibility): number {
+  const value = VISIBILITY_VALUES.indexOf(visibility)
+  if (value < 0) throw new InvalidOfferError(`Unknown offer visibility ${String(visibility).slice(0, 20)}`)
+  return value
 }
 
 function checkNumber (value: number, field: string): number {

@@ -80,6 +80,16 @@ describe('offers', () => {
     assert.throws(() => decodeOffer(bytes), { name: 'UnsupportedOfferVersionError' })
   })
 
+  it('carry contacts visibility as wire value 1, tombstones too', () => {
+    const contacts = { ...offer(), visibility: 'contacts' as const }
+    const bytes = encodeOffer(contacts)
+    assert.equal(OfferPb.decode(bytes).visibility, 1)
+    assert.equal(decodeOffer(bytes).visibility, 'contacts')
+    const dead = tombstone(AUTHOR, 5n, COLLECTION_ID, 'contacts')
+    assert.deepEqual(decodeOffer(encodeOffer(dead)), dead)
+    assert.throws(() => encodeOffer({ ...offer(), visibility: 'private' as never }), { name: 'InvalidOfferError' })
+  })
+
   it('tombstones carry the id and nothing else', () => {
     const dead = tombstone(AUTHOR, 5n, COLLECTION_ID)
     assert.deepEqual(decodeOffer(encodeOffer(dead)), dead)

@@ -23,6 +23,8 @@ import type * as Browse from './browse.js'
 import type * as Show from './show.js'
 import type * as Grant from './grant.js'
 import type * as Inbox from './inbox.js'
+import type * as Contacts from './contacts.js'
+import type * as Visibility from './visibility.js'
 
 export const completion: typeof Completion.completion = async (...args) => (await import('./completion.js')).completion(...args)
 export const daemon: typeof Daemon.daemon = async (...args) => (await import('./daemon.js')).daemon(...args)
@@ -45,4 +47,6 @@ export const show: typeof Show.show = async (...args) => (await import('./show.j
 export const grant: typeof Grant.grant = async (...args) => (await import('./grant.js')).grant(...args)
 export const revoke: typeof Grant.revoke = async (...args) => (await import('./grant.js')).revoke(...args)
 export const inbox: typeof Inbox.inbox = async (...args) => (await import('./inbox.js')).inbox(...args)
+export const contacts: typeof Contacts.contacts = async (...args) => (await import('./contacts.js')).contacts(...args)
+export const visibility: typeof Visibility.visibility = async (...args) => (await import('./visibility.js')).visibility(...args)
 export const control: typeof Transfers.control = async (...args) => (await import('./transfers.js')).control(...args)

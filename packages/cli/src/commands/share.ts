@@ -1,7 +1,7 @@
 /** `peershare share <path...>`: hash and store a file (print its file id and a ticket), or a folder or several paths as a collection */
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { type CollectionShareResult, PathNotFoundError, type ShareResult } from '@peershare/client'
+import { type CollectionShareResult, type FileVisibility, PathNotFoundError, type ShareResult } from '@peershare/client'
 import type { CommandContext } from '../context.js'
 import { formatBytes } from '../format.js'
 
@@ -18,6 +18,8 @@ export interface ShareCommandOptions {
   thumbnail?: string
   /** encrypt the file for these peers (peer ids) */
   to?: string[]
+  /** public, contacts or private (checked by the program's option parser) */
+  visibility?: FileVisibility
   json?: boolean
 }
 
@@ -37,7 +39,7 @@ export async function share (options: ShareCommandOptions, { client, print, cwd 
   if (thumbnail != null && !(await stat(thumbnail).then(s => s.isFile(), () => false))) throw new PathNotFoundError(`No such image for the thumbnail: ${thumbnail}`)
 
   const request = paths.length === 1 ? { path: paths[0] } : { paths }
-  const extra = { ...(options.category == null ? {} : { category: options.category }), ...(thumbnail == null ? {} : { thumbnail }), ...(options.to == null ? {} : { to: options.to }) }
+  const extra = { ...(options.category == null ? {} : { category: options.category }), ...(thumbnail == null ? {} : { thumbnail }), ...(options.to == null ? {} : { to: options.to }), ...(options.visibility == null ? {} : { visibility: options.visibility }) }
   const shared = await client.share({ ...request, tags: options.tags, description: options.description, ...extra })
   if (options.json === true) {
     print(JSON.stringify(shared))
@@ -55,6 +57,7 @@ function printFile (file: ShareResult, print: CommandContext['print']): void {
   print(`sha256   ${file.sha256}`)
   if (file.encrypted === true) print('         encrypted: peers see its id, size and chunks, not its name, type or content')
   if (file.thumbnail != null) print(`thumb    ${file.thumbnail}`)
+  if (file.visibility != null) print(`visible  ${file.visibility}`)
   print(`ticket   ${file.ticket}`)
 }
 

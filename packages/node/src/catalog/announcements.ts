@@ -68,6 +68,8 @@ export class Announcements {
   private readonly pace: AuthorRateLimit
   /** content ids whose own offer is still to announce, in order */
   private readonly queue = new Set<string>()
+  /** versions to gossip although the catalog holds a newer, contacts-only one (announce's `envelope`) */
+  private readonly pinned = new Map<string, Uint8Array>()
   private timer: ReturnType<typeof setTimeout> | undefined
   private draining = false
   private stopped = true
@@ -102,8 +104,14 @@ export class Announcements {
     pubsub.topicValidators.delete(ANNOUNCE_TOPIC)
   }
 
-  /** Queues the own offer (or tombstone) of a content id for gossip; persisted until sent */
-  async announce (contentId: string): Promise<void> {
+  /**
+   * Queues the own offer (or tombstone) of a content id for gossip; persisted until
+   * sent. `envelope`: this version is sent even if a newer one is stored before it goes
+   * (the tombstone of a public offer turned contacts-only; kept in memory only).
+   * A contacts-only version is never gossiped.
+   */
+  async announce (contentId: string, envelope?: Uint8Array): Promise<void> {
+    if (envelope != null) this.pinned.set(contentId, envelope)
     await this.components.datastore.put(unannouncedKey(contentId), new Uint8Array(0))
     // an update queued behind its older version goes once, as the newest
     this.queue.add(contentId)
@@ -147,6 +155,11 @@ export class Announcements {
       return { result: opened.result === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore, reason: opened.reason }
     }
     const { offer } = opened.signed
+    if (offer.visibility !== 'public') {
+      // only its author could have signed it, and it broke the rule: never passed on
+      counts.rejected++
+      return { result: TopicValidatorResult.Reject, reason: 'a contacts-only offer is never gossiped' }
+    }
     const { catalog, scores, log } = this.components
     if (catalog.isStale(offer.author, offer.contentId, offer.seq)) {
       counts.stale++
@@ -174,7 +187,7 @@ export class Announcements {
   }
 
   private async send (): Promise<void> {
-    const { pubsub, catalog, datastore, self, log } = this.components
+    const { pubsub, datastore, self, log } = this.components
     while (this.queue.size > 0 && !this.stopped) {
       const listening = listeners(pubsub)
       if (listening === 'none') return
@@ -183,11 +196,11 @@ export class Announcements {
       if (!this.pace.take(self)) return this.retryIn(Math.ceil(1000 / (this.components.rate.perSecond / 2)))
       const contentId = this.queue.values().next().value as string
       this.queue.delete(contentId)
-      const signed = await catalog.ownVersion(contentId)
+      const envelope = await this.publicVersion(contentId) ?? this.pinned.get(contentId)
       let sent = true
-      if (signed != null) {
+      if (envelope != null) {
         try {
-          sent = (await pubsub.publish(ANNOUNCE_TOPIC, signed.envelope)).recipients.length > 0
+          sent = (await pubsub.publish(ANNOUNCE_TOPIC, envelope)).recipients.length > 0
         } catch (err: any) {
           // a duplicate was announced already; anything else: peers pull it with the catalog
           log('announcing %s: %s', contentId, err?.message ?? err)
@@ -198,8 +211,15 @@ export class Announcements {
         this.queue.add(contentId)
         return this.retryIn(this.components.seenTtl + STREAM_WAIT_MS)
       }
+      this.pinned.delete(contentId)
       await datastore.delete(unannouncedKey(contentId))
     }
+  }
+
+  /** The own version of a content id to gossip: a public one only */
+  private async publicVersion (contentId: string): Promise<Uint8Array | undefined> {
+    const signed = await this.components.catalog.ownVersion(contentId)
+    return signed?.offer.visibility === 'public' ? signed.envelope : undefined
   }
 
   private retryIn (ms: number): void {

@@ -6,9 +6,10 @@
  * peer may ask for a bounded number of pages per window; past it the answer is a
  * `rate-limited` refusal.
  */
-import type { Libp2p, Logger } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import {
   CATALOG_PROTOCOL,
+  type Offer,
   MAX_DISCOVERY_REQUEST_BYTES,
   decodeCatalogRequest,
   encodeCatalogResponse,
@@ -24,6 +25,8 @@ export interface CatalogServerComponents {
   log: CatalogLog
   settings: CatalogSyncSettings
   logger: Logger
+  /** whether an offer goes into a page for `peer` (access/: contacts-only ones to contacts only) */
+  mayShow(offer: Offer, peer: PeerId): boolean
 }
 
 export class CatalogServer {
@@ -46,10 +49,11 @@ export class CatalogServer {
       timeout: settings.pageTimeout,
       log: logger,
       badRequest: () => encodeCatalogResponse({ refused: 'bad-request' })
-    }, async (frame) => {
+    }, async (frame, _signal, peer) => {
       const request = decodeCatalogRequest(frame)
       const since = request.epoch === log.epoch ? request.since : 0n
-      return encodeCatalogResponse({ ...await catalogPage(log, since, request.limit), epoch: log.epoch })
+      const show = (offer: Offer): boolean => this.components.mayShow(offer, peer)
+      return encodeCatalogResponse({ ...await catalogPage(log, since, request.limit, show), epoch: log.epoch })
     })
   }
 
@@ -63,10 +67,10 @@ export class CatalogServer {
  * they do not all fit, the log is asked again for the number that did, so `next` is
  * exactly after the last entry sent.
  */
-export async function catalogPage (log: CatalogLog, since: bigint, limit: number): Promise<{ entries: Uint8Array[], next: bigint, more: boolean }> {
+export async function catalogPage (log: CatalogLog, since: bigint, limit: number, show?: (offer: Offer) => boolean): Promise<{ entries: Uint8Array[], next: bigint, more: boolean }> {
   let want = limit
   while (true) {
-    const page = await log.since(since, want)
+    const page = await log.since(since, want, show)
     const fit = entriesThatFit(page.envelopes)
     if (fit === page.envelopes.length) return { entries: page.envelopes, next: page.next, more: page.more }
     if (fit === 0) throw new Error('A catalog entry larger than a response')

@@ -173,13 +173,18 @@ export class CatalogStore implements CatalogView, CatalogLog {
     })
   }
 
-  async since (since: bigint, limit: number): Promise<{ envelopes: Uint8Array[], next: bigint, more: boolean }> {
+  async since (since: bigint, limit: number, show?: (offer: Offer) => boolean): Promise<{ envelopes: Uint8Array[], next: bigint, more: boolean }> {
     const { slots, last, more } = this.index.after(since, Math.max(1, limit))
     const envelopes: Uint8Array[] = []
     for (const slot of slots) {
-      // replaced meanwhile: the newer version sits further on in the log
-      const read = await this.readSlot(slot)
-      if (read != null) envelopes.push(read.envelope)
+      if (show == null) {
+        // replaced meanwhile: the newer version sits further on in the log
+        const read = await this.readSlot(slot)
+        if (read != null) envelopes.push(read.envelope)
+        continue
+      }
+      const signed = await this.readSigned(slot)
+      if (signed != null && show(signed.offer)) envelopes.push(signed.envelope)
     }
     return { envelopes, next: last, more }
   }

@@ -169,7 +169,7 @@ export class CatalogSync {
       while (result.pages < this.components.settings.maxPagesPerPull && !this.controller.signal.aborted) {
         const page = await this.fetchPage(peer, cursor)
         result.pages++
-        const screened = await screenEnvelopes(page.entries)
+        const screened = await screenEnvelopes(page.entries, peer.toString())
         if (!screened.ok) throw new PeerMisbehavedError(`Peer ${key} sent an invalid offer in its catalog: ${screened.reason}`)
         if (screened.offers.length > 0) await this.components.catalog.addOpened(screened.offers, peer)
         result.offers += screened.offers.length

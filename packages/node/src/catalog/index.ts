@@ -9,6 +9,7 @@
  * everything against the content id.
  */
 import type { PeerId } from '@libp2p/interface'
+import type { Offer } from '@peershare/protocol'
 import type { SignedOffer } from './signed-offer.js'
 
 export { AuthorSequence } from './author-sequence.js'
@@ -54,7 +55,8 @@ export interface CatalogLog {
   readonly epoch: string
   /**
    * Signed offers (live offers and tombstones) stored after log position `since`,
-   * oldest first, at most `limit`; `next` is the position to ask from next time
+   * oldest first, at most `limit`; `next` is the position to ask from next time.
+   * `show`: only the offers it accepts (the others are skipped, `next` passes them)
    */
-  since(since: bigint, limit: number): Promise<{ envelopes: Uint8Array[], next: bigint, more: boolean }>
+  since(since: bigint, limit: number, show?: (offer: Offer) => boolean): Promise<{ envelopes: Uint8Array[], next: bigint, more: boolean }>
 }

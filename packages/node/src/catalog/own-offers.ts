@@ -8,6 +8,7 @@
 import type { Logger, PrivateKey } from '@libp2p/interface'
 import { type Category, type Offer, categoryForMime, decodeOffer, encodeOffer, tombstone } from '@peershare/protocol'
 import { equals } from 'uint8arrays/equals'
+import { offerVisibility } from '../access/index.js'
 import type { CollectionRecord } from '../collection/collection-store.js'
 import type { FileRecord, OfferDetails } from '../store/file-record.js'
 import type { AuthorSequence } from './author-sequence.js'
@@ -20,8 +21,11 @@ export interface OwnOffersComponents {
   privateKey: PrivateKey
   /** this node's peer id */
   self: string
-  /** queues an own offer (or tombstone) of a content id for gossip */
-  announce(contentId: string): Promise<void>
+  /**
+   * queues an own offer (or tombstone) of a content id for gossip (a contacts one is
+   * never gossiped); `envelope`: gossip this version even if a newer one replaces it first
+   */
+  announce(contentId: string, envelope?: Uint8Array): Promise<void>
   log: Logger
 }
 
@@ -33,7 +37,7 @@ export function isOffered (record: SharedRecord): boolean {
   return record.location.kind === 'blob' && record.listingOf == null && record.thumbnailOf == null
 }
 
-/** What an offer of `record` says (seq 0: numbered when published) */
+/** What an offer of `record` says (seq 0: numbered when published); a private file's has visibility undefined: it gets none */
 export function offerOf (record: SharedRecord, author: string): Offer {
   // collections take offer details once their records keep them
   const details = (record as { details?: OfferDetails }).details
@@ -56,7 +60,8 @@ export function offerOf (record: SharedRecord, author: string): Offer {
     created: Math.max(0, Math.floor(base.created)),
     modified: Math.max(0, Math.floor(details?.modified ?? 0)),
     thumbnail: details?.thumbnail ?? '',
-    visibility: 'public'
+    // collections stay public (their records have no visibility)
+    visibility: 'collectionId' in record ? 'public' : offerVisibility(record) as Offer['visibility']
   }
 }
 
@@ -73,8 +78,12 @@ export class OwnOffers {
     const { catalog, self } = this.components
     try {
       const offer = offerOf(record, self)
+      // private content is never announced: an offer it had is withdrawn
+      if (offer.visibility == null) return await this.withdraw(offer.contentId)
       const held = await catalog.ownOffer(offer.contentId)
       if (held != null && sameOffer(held.signed.offer, offer)) return false
+      // public to contacts: peers that saw the public offer learn it is gone (gossiped before the contacts one replaces it)
+      if (held?.signed.offer.visibility === 'public' && offer.visibility === 'contacts') await this.sign(tombstone(self, 0n, offer.contentId), true)
       await this.sign(offer)
       return true
     } catch (err: any) {
@@ -87,8 +96,10 @@ export class OwnOffers {
   async withdraw (contentId: string): Promise<boolean> {
     const { catalog, self } = this.components
     try {
-      if ((await catalog.ownOffer(contentId)) == null) return false
-      await this.sign(tombstone(self, 0n, contentId))
+      const held = await catalog.ownOffer(contentId)
+      if (held == null) return false
+      // the removal of a contacts offer reaches contacts only
+      await this.sign(tombstone(self, 0n, contentId, held.signed.offer.visibility))
       return true
     } catch (err: any) {
       this.components.log.error('offer of %s not withdrawn: %s', contentId, err?.message ?? err)
@@ -96,12 +107,12 @@ export class OwnOffers {
     }
   }
 
-  /** Numbers (the seq is persisted first), signs, stores and queues for gossip */
-  private async sign (offer: Offer): Promise<void> {
+  /** Numbers (the seq is persisted first), signs, stores and queues for gossip (`pinned`: this very version) */
+  private async sign (offer: Offer, pinned = false): Promise<void> {
     const { catalog, sequence, privateKey, announce } = this.components
     const signed = await signOffer({ ...offer, seq: await sequence.next() }, privateKey)
     await catalog.add(signed, true)
-    await announce(offer.contentId)
+    await announce(offer.contentId, pinned ? signed.envelope : undefined)
   }
 }
 

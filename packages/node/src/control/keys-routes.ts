@@ -4,9 +4,17 @@ import type { GrantInfo, GrantRequest } from '@peershare/client'
 import { parseContentRef } from '@peershare/protocol'
 import { BadRequestError } from '../errors.js'
 import { resolvePrefix } from '../id-prefix.js'
-import { parsePeer } from '../keys/key-grants.js'
 import type { PeershareNode } from '../peershare-node.js'
 import { sendJson } from './control-server.js'
+
+/** A peer id or contact name from the path, URL-decoded */
+function decodePeer (text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    throw new BadRequestError('A peer in the path is not URL-encoded')
+  }
+}
 
 /** Most recipients one grant request may name */
 const MAX_GRANT_PEERS = 64
@@ -15,17 +23,17 @@ const MAX_GRANT_PEERS = 64
 export async function handleKeysRoute (node: PeershareNode, route: string, res: ServerResponse, body: unknown): Promise<boolean> {
   if (route === 'POST /v1/grants') {
     const { fileId, peers } = grantArgs(body)
-    sendJson(res, 200, { grants: await node.keys.grant(await localFileId(node, fileId), peers.map(parsePeer)) })
+    sendJson(res, 200, { grants: await node.keys.grant(await localFileId(node, fileId), peers.map(peer => node.contacts.resolve(peer))) })
     return true
   }
   if (route === 'GET /v1/grants') {
     sendJson(res, 200, { grants: node.keys.grants() })
     return true
   }
-  const revoke = /^DELETE \/v1\/grants\/([A-Za-z0-9]+)\/([A-Za-z0-9]+)$/.exec(route)
+  const revoke = /^DELETE \/v1\/grants\/([A-Za-z0-9]+)\/([^/]+)$/.exec(route)
   if (revoke != null) {
     const fileId = resolvePrefix(revoke[1], node.keys.grants().map(g => g.fileId), 'granted file')
-    const revoked: GrantInfo = await node.keys.revoke(fileId, parsePeer(revoke[2]))
+    const revoked: GrantInfo = await node.keys.revoke(fileId, node.contacts.resolve(decodePeer(revoke[2])))
     sendJson(res, 200, { revoked })
     return true
   }

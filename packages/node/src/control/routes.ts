@@ -12,11 +12,12 @@ import type { PeershareNode } from '../peershare-node.js'
 import { type ShareOptions, statToShare } from '../share.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { ContentStatus } from '../store/file-store.js'
-import { type BandwidthLimits, type CollectionInfo, type CollectionShareResult, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type ShareResult, type TicketInfo, type VerifiedFileInfo, type VerifyRequest, VERSION, parseRate } from '@peershare/client'
+import { type BandwidthLimits, type CollectionInfo, type CollectionShareResult, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type ShareResult, type TicketInfo, type VerifiedFileInfo, type VerifyRequest, VERSION, VISIBILITIES, parseRate } from '@peershare/client'
 import { sendJson } from './control-server.js'
 import { streamNdjson } from './ndjson.js'
 import { handleSearchRoute } from './search-routes.js'
 import { handleKeysRoute } from './keys-routes.js'
+import { handleAccessRoute } from './access-routes.js'
 import { HttpError } from './http-errors.js'
 
 /** Most paths one share request may name (each may be a whole folder) */
@@ -52,6 +53,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (route === 'POST /v1/verify') return sendJson(res, 200, { files: await verify(node, body) })
   if (await handleSearchRoute(node, route, url, res, body)) return
   if (await handleKeysRoute(node, route, res, body)) return
+  if (await handleAccessRoute(node, route, res, body)) return
   throw new HttpError(404, 'ERR_NOT_FOUND', `No route ${route}`)
 }
 
@@ -77,7 +79,8 @@ export function fileInfo (record: FileRecord, status: ContentStatus = 'ok'): Fil
     tags: record.metadata.tags,
     created: record.metadata.created,
     ...offerDetails(record),
-    ...(record.location.kind === 'path' ? { path: record.location.path } : {})
+    ...(record.location.kind === 'path' ? { path: record.location.path } : {}),
+    ...(record.visibility == null ? {} : { visibility: record.visibility })
   }
 }
 
@@ -175,9 +178,10 @@ function shareArgs (body: unknown): [string[], ShareOptions] {
   if (req.category != null && typeof req.category !== 'string') throw badRequest('"category" is a string: one of video, audio, image, document, archive, software, other')
   if (req.thumbnail != null && (typeof req.thumbnail !== 'string' || !isAbsolute(req.thumbnail))) throw badRequest('"thumbnail" is an absolute path of an image')
   if (req.to != null && (!Array.isArray(req.to) || req.to.length > MAX_SHARE_RECIPIENTS || req.to.some(t => typeof t !== 'string'))) {
-    throw badRequest(`"to" is an array of at most ${MAX_SHARE_RECIPIENTS} peer ids`)
+    throw badRequest(`"to" is an array of at most ${MAX_SHARE_RECIPIENTS} peer ids or contact names`)
   }
-  return [paths, { description: req.description, tags: req.tags, category: req.category, thumbnail: req.thumbnail, ...(req.to == null ? {} : { to: req.to }) }]
+  if (req.visibility != null && !VISIBILITIES.includes(req.visibility)) throw badRequest(`"visibility" is one of ${VISIBILITIES.join(', ')}`)
+  return [paths, { description: req.description, tags: req.tags, category: req.category, thumbnail: req.thumbnail, ...(req.to == null ? {} : { to: req.to }), visibility: req.visibility }]
 }
 
 function getArgs (body: unknown): GetRequest {

@@ -11,7 +11,7 @@ import type { BrowseResult, DiscoveryStatus, OfferDetail, SearchUpdate } from '@
 import type { Datastore } from 'interface-datastore'
 import type { AppScores } from '../catalog/announce-limits.js'
 import { Announcements } from '../catalog/announcements.js'
-import { CatalogServer } from '../catalog/catalog-server.js'
+import { CatalogServer, type CatalogServerComponents } from '../catalog/catalog-server.js'
 import { CatalogSync } from '../catalog/catalog-sync.js'
 import { CursorStore } from '../catalog/cursor-store.js'
 import { AuthorSequence, type CatalogStore } from '../catalog/index.js'
@@ -39,6 +39,8 @@ export interface DiscoveryComponents {
   findProviders: SearchServiceInit['findProviders']
   /** a thumbnail on disk, fetched when not held, for `show` */
   fetchSmallFile: SearchServiceInit['fetchSmallFile']
+  /** whether an offer goes into a catalog page or search answer to a peer (access/) */
+  mayShowOffer: CatalogServerComponents['mayShow']
 }
 
 export class Discovery {
@@ -83,7 +85,7 @@ export class Discovery {
       announce: async contentId => this.announcements.announce(contentId),
       log: logger('peershare:node:offers')
     })
-    this.catalogServer = new CatalogServer({ libp2p, log: catalog, settings: settings.catalogSync, logger: logger('peershare:node:catalog:server') })
+    this.catalogServer = new CatalogServer({ libp2p, log: catalog, settings: settings.catalogSync, logger: logger('peershare:node:catalog:server'), mayShow: components.mayShowOffer })
     this.catalogSync = new CatalogSync({
       libp2p,
       catalog,
@@ -102,7 +104,8 @@ export class Discovery {
       libp2p,
       answerer: { answer: async (query, limit) => this.queryAnswerer.answer(query, limit) },
       settings: settings.remoteSearch,
-      log: logger('peershare:node:search:server')
+      log: logger('peershare:node:search:server'),
+      mayShow: components.mayShowOffer
     })
     this.searchService = new SearchService({
       catalog,

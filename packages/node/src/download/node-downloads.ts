@@ -16,6 +16,7 @@ import { FetchSession, type FetchSessionComponents } from '../exchange/fetch-ses
 import type { FileIndex } from '../index/file-index.js'
 import type { Bandwidth } from '../limits/bandwidth.js'
 import type { Quarantine } from '../records/index.js'
+import type { FileVisibility } from '../access/index.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
 import type { DownloadKeys } from './decrypt-download.js'
@@ -39,8 +40,11 @@ export interface NodeDownloadsComponents {
   keys: DownloadKeys
 }
 
-/** `stored`: a downloaded (or repaired) file is in the store: its health is known again */
-export function createTransferManager (components: NodeDownloadsComponents, stored: (fileId: string) => void): TransferManager {
+/**
+ * `stored`: a downloaded (or repaired) file is in the store: its health is known again.
+ * `visibility`: what a new download is served as (access/ `downloadedVisibility`)
+ */
+export function createTransferManager (components: NodeDownloadsComponents, stored: (fileId: string) => void, visibility: (fileId: string) => Promise<FileVisibility> = async () => 'public'): TransferManager {
   const { exchange, index, store, config } = components
   return new TransferManager({
     transfers: new TransferStore(components.datastore, components.quarantine),
@@ -67,6 +71,7 @@ export function createTransferManager (components: NodeDownloadsComponents, stor
       const sealed = downloaded.encrypted == null ? {} : { encrypted: { ...kept?.encrypted, ...downloaded.encrypted } }
       const record: FileRecord = kept == null ? downloaded : { ...kept, location: downloaded.location, ...sealed }
       delete record.damaged
+      if (kept == null && await visibility(record.fileId) !== 'public') record.visibility = 'private'
       await store.put(record, manifestBytes)
       stored(record.fileId)
       index.announce(record)

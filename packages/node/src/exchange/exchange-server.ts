@@ -10,6 +10,7 @@ import type { ExchangeLimits } from '../config.js'
 import type { Bandwidth } from '../limits/bandwidth.js'
 import type { ServableFiles } from './servable.js'
 import { FramedStream } from './framed-stream.js'
+import { limitMisses } from './miss-limit.js'
 import { SessionFailure, serveSession } from './serve-session.js'
 import { PeerNotReadingError, SendBudget, type SendStats } from './send-budget.js'
 import { SessionAdmission } from './session-admission.js'
@@ -34,8 +35,8 @@ export class ExchangeServer {
   private readonly liveWire = new Set<CompressionStats>()
 
   constructor (components: ExchangeServerComponents) {
-    this.components = components
     const { limits } = components
+    this.components = { ...components, files: limitMisses(components.files, limits) }
     this.budget = new SendBudget({ ...limits, stallTimeout: limits.requestTimeout })
     this.admission = new SessionAdmission(limits)
   }

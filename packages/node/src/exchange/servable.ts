@@ -19,6 +19,12 @@ export interface ServableFile {
   watch?(onChunk: (index: number) => void): () => void
   /** random access to held chunks, or undefined if the content is gone */
   open(): Promise<ChunkReader | undefined>
+  /**
+   * Whether the peer the file was found for may still be served it (asked before every
+   * chunk: a contact removed, a grant revoked or the visibility changed stops service
+   * at once); absent: always (downloads in progress are public)
+   */
+  mayServe?(): Promise<boolean>
 }
 
 /** How a session names a file: by id, or by whole-file SHA-256 (hex) */
@@ -45,17 +51,33 @@ export interface ServeEvents {
   partialDamaged?(fileId: string, index: number): void
 }
 
+/** Who may be served a stored file (access/) */
+export interface ServeAccess {
+  authorise(record: FileRecord, peer: PeerId): boolean
+  /** whether a download in progress (no stored record yet) may be served to anyone: not one known as contacts-only */
+  servesDownload(fileId: string): Promise<boolean>
+}
+
 /**
  * Every chunk is hashed as it is read for a peer and compared with the manifest, so a
  * bit flipped on our disk is refused (ChunkDamagedError, the session ends) instead of
  * being sent and getting us banned. A stored file not `ok` is not offered; a download
  * of it in progress (its repair) is, from its verified chunks.
+ *
+ * A stored file the peer may not see is answered exactly as one we do not have: the
+ * same lookups (the record, never its manifest nor its content), the same undefined.
  */
-export function servableFiles (store: Pick<FileStore, 'get' | 'findBySha256' | 'openReader'>, partials?: PartialFiles, events: ServeEvents = {}): ServableFiles {
+export function servableFiles (store: Pick<FileStore, 'getRecord' | 'withManifest' | 'findBySha256' | 'openReader'>, access: ServeAccess, partials?: PartialFiles, events: ServeEvents = {}): ServableFiles {
   return {
     async find (wanted, peer) {
       const fileId = 'fileId' in wanted ? wanted.fileId : await store.findBySha256(wanted.sha256)
-      const stored = fileId == null ? undefined : await store.get(fileId)
+      const record = fileId == null ? undefined : await store.getRecord(fileId)
+      if (record != null && !access.authorise(record, peer)) return undefined
+      const mayServe = async (): Promise<boolean> => {
+        const now = await store.getRecord(record?.fileId ?? '')
+        return now != null && access.authorise(now, peer)
+      }
+      const stored = record == null ? undefined : await store.withManifest(record)
       const reader = stored == null ? undefined : await store.openReader(stored)
       if (stored != null && reader != null) {
         return {
@@ -63,19 +85,22 @@ export function servableFiles (store: Pick<FileStore, 'get' | 'findBySha256' | '
           manifest: stored.manifest,
           manifestBytes: stored.manifestBytes,
           metadata: stored.record.metadata,
-          open: async () => verifiedReader(reader, stored.manifest, index => events.damaged?.(stored.record, index))
+          open: async () => verifiedReader(reader, stored.manifest, index => events.damaged?.(stored.record, index)),
+          mayServe
         }
       }
       if (stored != null) events.unservable?.(stored.record)
       const partial = partials?.find(wanted)
-      if (partial == null) return undefined
+      if (partial == null || (record == null && !(await access.servesDownload(partial.fileId)))) return undefined
       partials?.noteInterest(partial.fileId, peer)
       return {
         ...partial,
         open: async () => {
           const opened = await partial.open()
           return opened == null ? undefined : verifiedReader(opened, partial.manifest, index => events.partialDamaged?.(partial.fileId, index))
-        }
+        },
+        // the repair of a stored file keeps that file's visibility
+        ...(record == null ? {} : { mayServe })
       }
     }
   }

@@ -57,7 +57,7 @@ export async function serveSession (components: ServeSessionComponents, controls
   const wanted = first.fileId != null ? { fileId: first.fileId.toString() } : { sha256: bytesToHex(first.sha256 as Uint8Array) }
   const file = await components.files.find(wanted, peer)
   const reader = file == null ? undefined : await file.open()
-  if (file == null || reader == null) throw new SessionFailure('not-found', 'File not found')
+  if (file == null || reader == null) throw notFound()
   // ciphertext does not compress: an encrypted file's chunks go raw without trying
   const encoding = file.manifest.encryption != null ? undefined : chooseEncoding(components.limits.compression, first.accept, file.metadata.mimeType)
   const compressor = new ChunkCompressor(encoding, controls.wire)
@@ -78,6 +78,14 @@ export async function serveSession (components: ServeSessionComponents, controls
     unwatch?.()
     await reader.close()
   }
+}
+
+/**
+ * The one answer for a file we do not have, and for one the peer may not see (at the
+ * Want, at a Request, before a chunk): the same Failure bytes on the wire, no oracle
+ */
+function notFound (): SessionFailure {
+  return new SessionFailure('not-found', 'File not found')
 }
 
 /** A large manifest must not sit in the stream's buffer whole: it goes out as the peer takes it */
@@ -160,6 +168,8 @@ class ChunkServer {
         throw new SessionFailure('bad-request', `Idle for ${sessionIdleTimeout} ms`, true)
       }
       if (msg == null || msg.type === 'complete') return
+      // a contact removed or a grant revoked: its next request is answered as for a file we do not have
+      if (msg.type === 'request') await this.checkAccess()
       this.handle(msg)
     }
   }
@@ -224,6 +234,7 @@ class ChunkServer {
    * limit is charged what goes on the wire, so compression makes a limited link faster.
    */
   private async sendChunk (index: number): Promise<void> {
+    await this.checkAccess()
     const length = chunkLength(this.file.manifest, index)
     const { lease } = this.controls
     await lease.acquire(length, this.signal)
@@ -237,6 +248,11 @@ class ChunkServer {
     } finally {
       lease.sent(length)
     }
+  }
+
+  /** Throws the not-found failure once the peer may no longer be served the file (access/) */
+  private async checkAccess (): Promise<void> {
+    if (this.file.mayServe != null && !(await this.file.mayServe())) throw notFound()
   }
 
   /** Tells the admission policy whether this session is being useful right now */

@@ -10,6 +10,8 @@ import type { Logger, PeerId, PeerInfo, PeerStore } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { type ContentRef, hexToBytes, parseFileId, sha256Cid } from '@peershare/protocol'
 import type { CID } from 'multiformats/cid'
+import { providedNames } from '../access/index.js'
+import type { FileRecord } from '../store/file-record.js'
 
 /** One DHT as the index uses it */
 export interface IndexDht {
@@ -30,8 +32,8 @@ export interface FileIndexComponents {
   concurrency: number
 }
 
-/** What the index needs of a file: its two names */
-export interface IndexedFile {
+/** What the index needs of a file: its two names, and what decides which of them are provided (access/) */
+export interface IndexedFile extends Partial<Pick<FileRecord, 'visibility' | 'encrypted'>> {
   fileId: string
   /** whole-file SHA-256, hex */
   sha256: string
@@ -51,8 +53,9 @@ export class FileIndex {
     this.components = components
   }
 
-  /** Publishes provider records for the file in the background */
+  /** Publishes provider records for the file in the background (under the names its visibility allows; none: nothing) */
   announce (file: IndexedFile): void {
+    if (providedKeys(file).length === 0) return
     this.enqueue(file.fileId, async (signal) => this.provide(file, signal))
   }
 
@@ -67,7 +70,7 @@ export class FileIndex {
    * table (e.g. the public one on a LAN) waits for its first peer, as kad-dht does.
    */
   async provide (file: IndexedFile, signal?: AbortSignal): Promise<void> {
-    await this.provideKeys(file.fileId, keysOf(file), signal)
+    await this.provideKeys(file.fileId, providedKeys(file), signal)
   }
 
   private async provideKeys (what: string, keys: CID[], signal?: AbortSignal): Promise<void> {
@@ -124,10 +127,10 @@ export class FileIndex {
     for (const { dht } of this.components.dhts) await dht.cancelReprovide(collectionId)
   }
 
-  /** Stops republishing the file and drops our own record of providing it, in every DHT */
+  /** Stops republishing the file and drops our own record of providing it, in every DHT, under both names (whatever its visibility was) */
   async withdraw (file: IndexedFile): Promise<void> {
     for (const { dht } of this.components.dhts) {
-      for (const key of keysOf(file)) await dht.cancelReprovide(key)
+      for (const key of bothKeys(file)) await dht.cancelReprovide(key)
     }
   }
 
@@ -203,6 +206,13 @@ async function * lookupAll (dhts: IndexDht[], key: CID, log: Logger, signal?: Ab
   if (errors.length === dhts.length) throw errors[0]
 }
 
-function keysOf (file: IndexedFile): CID[] {
+function bothKeys (file: IndexedFile): CID[] {
   return [parseFileId(file.fileId), sha256Cid(hexToBytes(file.sha256))]
+}
+
+/** The keys the file is provided under: a contacts or private file never under its plaintext SHA-256 */
+function providedKeys (file: IndexedFile): CID[] {
+  const names = providedNames(file)
+  const [fileId, sha256] = bothKeys(file)
+  return [...(names.fileId ? [fileId] : []), ...(names.sha256 ? [sha256] : [])]
 }

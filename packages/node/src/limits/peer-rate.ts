@@ -26,6 +26,18 @@ export class PeerRate {
 
   /** Takes one request from `peer`'s bucket; false when it is empty (refuse the request) */
   allow (peer: string): boolean {
+    const bucket = this.refilled(peer)
+    if (bucket.tokens < 1) return false
+    bucket.tokens -= 1
+    return true
+  }
+
+  /** Whether `peer`'s bucket holds a request, without taking it (count only some outcomes, with `allow` after) */
+  available (peer: string): boolean {
+    return this.refilled(peer).tokens >= 1
+  }
+
+  private refilled (peer: string): { tokens: number, at: number } {
     const { max, window, clock } = this.init
     const now = clock.now()
     const bucket = this.buckets.get(peer) ?? { tokens: max, at: now }
@@ -35,9 +47,7 @@ export class PeerRate {
     this.buckets.delete(peer)
     this.buckets.set(peer, bucket)
     this.forgetOldest()
-    if (bucket.tokens < 1) return false
-    bucket.tokens -= 1
-    return true
+    return bucket
   }
 
   private forgetOldest (): void {

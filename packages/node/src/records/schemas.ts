@@ -18,6 +18,7 @@ import {
   parseFileId
 } from '@peershare/protocol'
 import type { CollectionRecord, SavedCollectionDownload } from '../collection/collection-store.js'
+import { MAX_CONTACT_NAME_LENGTH } from '../contacts/contact-name.js'
 import type { TransferRecord } from '../download/transfer-store.js'
 import { RecordInvalidError } from '../errors.js'
 import type { FileRecord, OfferDetails } from '../store/file-record.js'
@@ -75,6 +76,7 @@ export function checkFileRecord (value: Fields, fileId: string): FileRecord {
   optional(value.thumbnailOf, v => parsed(v, 'thumbnailOf', parseContentId))
   optional(value.ciphertext, v => boolean(v, 'ciphertext'))
   optional(value.encrypted, v => checkEncryptedFacts(v))
+  optional(value.visibility, v => oneOf(v, 'visibility', ['public', 'contacts', 'private']))
   return value as unknown as FileRecord
 }
 
@@ -111,6 +113,13 @@ export function checkCollectionDownload (value: Fields, collectionId: string): S
   stringArray(value.peers, 'peers', MAX_REMEMBERED_SOURCES)
   oneOf(value.priority, 'priority', PRIORITIES)
   return value as unknown as SavedCollectionDownload
+}
+
+/** A contact (contacts/contact-store.ts; the key names its peer id) */
+export function checkContactRecord (value: Fields): { name?: string, added: number } {
+  optional(value.name, v => string(v, 'name', MAX_CONTACT_NAME_LENGTH))
+  finite(value.added, 'added')
+  return value as { name?: string, added: number }
 }
 
 function checkMetadata (value: unknown): FileMetadata {

@@ -128,7 +128,7 @@ export class RemoteSearchClient implements RemoteSearch {
         throw new PeerMisbehavedError(`Peer ${peer} sent an invalid search answer: ${err.message}`)
       }
       if (response.refused != null) throw new RemoteFailureError(`Peer ${peer} refused the query: ${response.refused}`)
-      const screened = await screenEnvelopes(response.entries)
+      const screened = await screenEnvelopes(response.entries, peer.toString())
       if (!screened.ok) throw new PeerMisbehavedError(`Peer ${peer} answered with an invalid offer: ${screened.reason}`)
       const entries = screened.offers.length === 0 ? [] : await this.components.catalog.addOpened(screened.offers, peer)
       return { peer: peer.toString(), entries }

@@ -6,9 +6,10 @@
  * that the answer is a `rate-limited` refusal, and a request over a limit gets a
  * `bad-request` one.
  */
-import type { Libp2p, Logger } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import {
   MAX_DISCOVERY_REQUEST_BYTES,
+  type Offer,
   SEARCH_PROTOCOL,
   type SearchRequest,
   decodeSearchRequest,
@@ -25,6 +26,8 @@ export interface SearchServerComponents {
   answerer: QueryAnswerer
   settings: RemoteSearchSettings
   log: Logger
+  /** whether an offer goes into an answer to `peer` (access/: contacts-only ones to contacts only) */
+  mayShow(offer: Offer, peer: PeerId): boolean
 }
 
 export class SearchServer {
@@ -46,9 +49,9 @@ export class SearchServer {
       timeout: settings.deadline,
       log,
       badRequest: () => encodeSearchResponse({ refused: 'bad-request' })
-    }, async (frame) => {
+    }, async (frame, _signal, peer) => {
       const request = decodeSearchRequest(frame)
-      const entries = await this.components.answerer.answer(toQuery(request), request.limit)
+      const entries = (await this.components.answerer.answer(toQuery(request), request.limit)).filter(e => this.components.mayShow(e.signed.offer, peer))
       return encodeSearchResponse({ entries: fitting(entries.slice(0, request.limit).map(e => e.signed.envelope)) })
     })
   }

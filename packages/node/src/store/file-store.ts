@@ -109,10 +109,29 @@ export class FileStore {
   }
 
   async get (fileId: string): Promise<StoredFile | undefined> {
+    const record = await this.getRecord(fileId)
+    return record == null ? undefined : this.withManifest(record)
+  }
+
+  /**
+   * Only the record of a stored file, its manifest not read: what serve-time
+   * authorisation looks at, so a refusal costs what a miss costs, whatever the file's size
+   */
+  async getRecord (fileId: string): Promise<FileRecord | undefined> {
     const key = new Key(`${FILES}/${fileId}`)
     if (!(await this.datastore.has(key))) return undefined
     try {
-      const record = checkFileRecord(jsonObject(await this.datastore.get(key)), fileId)
+      return checkFileRecord(jsonObject(await this.datastore.get(key)), fileId)
+    } catch (err: any) {
+      await this.setAside(fileId, err.message)
+      return undefined
+    }
+  }
+
+  /** A stored file's record with its manifest (read and checked against the record) */
+  async withManifest (record: FileRecord): Promise<StoredFile | undefined> {
+    const { fileId } = record
+    try {
       const manifestBytes = await this.datastore.get(new Key(`${MANIFESTS}/${fileId}`))
       const manifest = decodeManifest(manifestBytes)
       if (manifest.size !== record.size) throw new Error(`the manifest's size ${manifest.size} is not the record's ${record.size}`)
@@ -175,6 +194,15 @@ export class FileStore {
   }
 
   /** Marks a file damaged (`at` unix ms) or, with undefined, no longer damaged; returns the updated record */
+  /** Changes who a stored file is served to (absent: public); returns the record, or undefined when not stored */
+  async setVisibility (fileId: string, visibility: NonNullable<FileRecord['visibility']>): Promise<FileRecord | undefined> {
+    const record = await this.getRecord(fileId)
+    if (record == null) return undefined
+    const updated: FileRecord = { ...record, visibility }
+    await this.datastore.put(new Key(`${FILES}/${fileId}`), uint8ArrayFromString(JSON.stringify(updated)))
+    return updated
+  }
+
   async setDamaged (fileId: string, at: number | undefined): Promise<FileRecord | undefined> {
     const stored = await this.get(fileId)
     if (stored == null) return undefined
