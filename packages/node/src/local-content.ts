@@ -34,8 +34,8 @@ export interface LocalContentComponents {
   fileKeys: Pick<FileKeys, 'put'>
   /** an encrypted file was shared for `recipients`: grant each its key (the keys service) */
   grantKeys(record: FileRecord, recipients: PeerId[]): Promise<void>
-  /** the peer a contact name or peer id stands for (contacts/) */
-  resolvePeer(nameOrPeerId: string): PeerId
+  /** the peer id (text) a contact's name stands for; anything else as it is (contacts/) */
+  resolvePeer(nameOrPeerId: string): string
 }
 
 export class LocalContent {
@@ -79,7 +79,7 @@ export class LocalContent {
     const clear = (['description', 'tags', 'category', 'thumbnail'] as const).filter(k => options[k] != null)
     if (clear.length > 0) throw new BadRequestError(`An encrypted file takes no ${clear.join(', ')}: peers would read them in clear`)
     // contact names become their peer ids; parseRecipients then insists on Ed25519 ids
-    const recipients = parseRecipients(options.to.map(to => this.components.resolvePeer(to).toString()))
+    const recipients = parseRecipients(options.to.map(to => this.components.resolvePeer(to)))
     const { store, blobDir, chunkSize, fileKeys, index } = this.components
     const encrypted = await shareEncryptedFile({ store, blobDir, chunkSize, fileKeys }, path, { signal: options.signal })
     // private unless the user chose otherwise; the ciphertext is safe to serve to anyone who asks

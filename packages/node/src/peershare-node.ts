@@ -178,7 +178,7 @@ export class PeershareNode {
       store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency,
       fileKeys: this.fileKeys,
       grantKeys: async (record, recipients) => { await this.keys.grant(record.fileId, recipients) },
-      resolvePeer: nameOrPeerId => this.contacts.resolve(nameOrPeerId)
+      resolvePeer: nameOrPeerId => this.contacts.named(nameOrPeerId)?.toString() ?? nameOrPeerId
     })
   }
 

@@ -73,6 +73,11 @@ export class ContactStore {
     return contact
   }
 
+  /** The peer of the contact with this name (ignoring case), if any */
+  named (name: string): PeerId | undefined {
+    return this.byName.get(nameKey(name.trim()))?.peerId
+  }
+
   /**
    * The peer a name or peer id stands for: a contact's name, else any peer id (a
    * contact or not); anything else throws ContactNotFoundError

@@ -29,7 +29,7 @@ import type { TransferRecord, TransferStore } from './transfer-store.js'
 
 /** What a download needs to read encrypted files */
 export interface DownloadKeys {
-  fileKeys: Pick<FileKeys, 'get'>
+  fileKeys: Pick<FileKeys, 'get' | 'delete'>
   /**
    * Asks for the key of `fileId` where this node holds none: the keys service fetches a
    * grant from `sources` (the peers serving the file) and keeps the key in `fileKeys`.
@@ -51,15 +51,24 @@ export interface UnlockedFile {
  */
 export async function unlock (keys: DownloadKeys, fileId: string, manifest: Manifest, sources: PeerId[], signal: AbortSignal): Promise<UnlockedFile> {
   let held = await keys.fileKeys.get(fileId)
-  let asked = ''
-  if (held == null) {
-    // a failure to ask is no key either (the user hears why), unless the download was stopped
-    await keys.obtainKey(fileId, sources, signal).catch((err: Error) => {
-      if (signal.aborted) throw err
-      asked = ` (asking its sources failed: ${err.message})`
-    })
-    held = await keys.fileKeys.get(fileId)
+  if (held != null) {
+    try {
+      return opened(held.key, fileId, manifest)
+    } catch (err) {
+      // a granted key that does not open the verified manifest came from a peer lying
+      // about the file (before its manifest was here): it gives way to a real grant
+      if (!(err instanceof DecryptionError) || held.from === 'self') throw err
+      await keys.fileKeys.delete(fileId)
+      held = undefined
+    }
   }
+  let asked = ''
+  // a failure to ask is no key either (the user hears why), unless the download was stopped
+  await keys.obtainKey(fileId, sources, signal).catch((err: Error) => {
+    if (signal.aborted) throw err
+    asked = ` (asking its sources failed: ${err.message})`
+  })
+  held = await keys.fileKeys.get(fileId)
   if (held == null) {
     throw new NoFileKeyError(`${fileId} is encrypted and this node has no key for it${asked}: its sharer can grant it one (\`peershare grant ${fileId} <this node's peer id>\`), then \`peershare resume ${fileId}\`; \`get --hold\` keeps and serves the ciphertext without a key`)
   }

@@ -15,7 +15,7 @@ export function parseRecipients (to: readonly string[]): PeerId[] {
     try {
       peer = peerIdFromString(text)
     } catch {
-      throw new InvalidRecipientError(`Not a peer id: ${text.slice(0, 80)} (\`peershare id\` on the recipient's node prints its id)`)
+      throw new InvalidRecipientError(`Neither a contact name nor a peer id: ${text.slice(0, 80)} (\`peershare id\` on the recipient's node prints its id)`)
     }
     if (peer.type !== 'Ed25519') throw new InvalidRecipientError(`${text} is a ${peer.type} peer id: files are encrypted for Ed25519 peer ids only`)
     peers.set(peer.toString(), peer)
