@@ -145,7 +145,8 @@ describe('file key grants (real nodes)', function () {
   })
 
   it('retries on its backoff timer a recipient that comes back without connecting to the sender', async () => {
-    const quick = await startTestNode(join(dir.path, 'quick'), { keys: { retryInterval: 200, maxRetryInterval: 400 } })
+    // short timers so the test waits for the retry, not for a dial to an address nobody holds
+    const quick = await startTestNode(join(dir.path, 'quick'), { dialTimeout: 2_000, keys: { retryInterval: 200, maxRetryInterval: 400, maxRetryAttempts: 10_000, requestTimeout: 2_000 } })
     nodes.push(quick)
     const quickFile = await storeEncryptedFile(quick, 'timer.txt')
     // remembers no peer to rejoin: only the sender's timer can bring them together
@@ -159,10 +160,10 @@ describe('file key grants (real nodes)', function () {
     // back on the same address, connected to nobody
     const back = await startTestNode(init.repo, { ...init, listen: [`/ip4/127.0.0.1/tcp/${port}`] })
     nodes.push(back)
-    await eventually(async () => (await back.fileKeys.get(quickFile.fileId)) != null)
-    const [delivered] = quick.keys.grants()
-    assert.equal(delivered.state, 'delivered')
-    assert.ok(delivered.attempts >= 1)
+    await eventually(async () => (await back.fileKeys.get(quickFile.fileId)) != null, 60_000)
+    // the recipient keeps the key before the sender reads its answer
+    await eventually(async () => quick.keys.grants()[0].state === 'delivered')
+    assert.ok(quick.keys.grants()[0].attempts >= 1)
   })
 
   it('a recipient that lost or missed the push fetches its grant from the sender', async () => {

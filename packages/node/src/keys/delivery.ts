@@ -103,13 +103,15 @@ export class GrantDelivery {
   /** One push request; true when the recipient answered */
   private async push (peer: PeerId, batch: SentGrant[]): Promise<boolean> {
     const { libp2p, settings, dialTimeout, log } = this.c
+    const timeout = dialTimeout + settings.requestTimeout
     try {
-      const frame = await requestOnce(libp2p, peer, encodeKeysRequest({ push: batch.map(g => g.envelope) }), {
+      // a hard deadline too: one push that never settles must not hold this recipient's deliveries
+      const frame = await beforeDeadline(requestOnce(libp2p, peer, encodeKeysRequest({ push: batch.map(g => g.envelope) }), {
         protocol: KEYS_PROTOCOL,
         maxResponseBytes: MAX_KEYS_MESSAGE_BYTES,
-        timeout: dialTimeout + settings.requestTimeout,
+        timeout,
         signal: this.controller.signal
-      })
+      }), timeout + 1_000)
       const response = decodeKeysResponse(frame)
       if (response.refused != null) throw new Error(`the recipient refused the request: ${response.refused}`)
       if (response.results.length !== batch.length) throw new Error('the recipient answered for another number of grants')
@@ -162,5 +164,18 @@ export class GrantDelivery {
       await Promise.all(due.slice(i, i + this.c.settings.maxConcurrentDeliveries).map(async peer => this.deliver(peer)))
     }
     this.schedule()
+  }
+}
+
+/** `work`'s result, or a rejection once `ms` passed */
+async function beforeDeadline<T> (work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new Error(`no answer within ${ms} ms`)) }, ms)
+  })
+  try {
+    return await Promise.race([work, late])
+  } finally {
+    clearTimeout(timer)
   }
 }
