@@ -26,9 +26,14 @@ export async function ls (options: LsOptions, { client, print }: Pick<CommandCon
     if (files.length > 0) print('')
   }
   if (files.length > 0) {
-    const rows = files.map(f => [f.fileId, formatBytes(f.size), f.category, f.name + statusNote(f.status) + thumbnailNote(f), f.tags.join(',')])
+    const rows = files.map(f => [f.fileId, formatBytes(f.size), f.category, f.name + statusNote(f.status) + visibilityNote(f) + thumbnailNote(f), f.tags.join(',')])
     for (const line of formatTable(['FILE ID', 'SIZE', 'CATEGORY', 'NAME', 'TAGS'], rows, [1])) print(line.trimEnd())
   }
+}
+
+/** A file not public: say who it is served to */
+function visibilityNote (file: FileInfo): string {
+  return file.visibility == null || file.visibility === 'public' ? '' : `  (${file.visibility} only)`
 }
 
 /** `ls --all` lists thumbnails: say which is one */
