@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { contacts } from '../src/commands/contacts.js'
+import { ls } from '../src/commands/ls.js'
 import { visibility } from '../src/commands/visibility.js'
-import { FILE_ID, PEER_ID, capture, fakeClient } from './fakes.js'
+import { FILE, FILE_ID, PEER_ID, capture, fakeClient } from './fakes.js'
 
 describe('contacts and visibility commands', () => {
   it('contacts add, ls and rm call the daemon and print one line each; --json the answers', async () => {
@@ -26,5 +27,11 @@ describe('contacts and visibility commands', () => {
     assert.deepEqual(out.lines, [`${FILE_ID} is contacts`])
     await assert.rejects(visibility({ fileId: 'no/such', visibility: 'public' }, { client, print: capture().print }), { name: 'InvalidFileIdError' })
     assert.equal(client.calls.length, 1)
+  })
+
+  it('ls says who a file that is not public is served to', async () => {
+    const out = capture()
+    await ls({}, { client: fakeClient({ files: [{ ...FILE, visibility: 'contacts' }] }), print: out.print })
+    assert.match(out.lines[1], /report\.pdf {2}\(contacts only\)/)
   })
 })

@@ -26,7 +26,7 @@ export async function ls (options: LsOptions, { client, print }: Pick<CommandCon
     if (files.length > 0) print('')
   }
   if (files.length > 0) {
-    const rows = files.map(f => [f.fileId, formatBytes(f.size), f.category, f.name + statusNote(f.status) + thumbnailNote(f) + encryptedNote(f), f.tags.join(',')])
+    const rows = files.map(f => [f.fileId, formatBytes(f.size), f.category, f.name + statusNote(f.status) + visibilityNote(f) + thumbnailNote(f) + encryptedNote(f), f.tags.join(',')])
     for (const line of formatTable(['FILE ID', 'SIZE', 'CATEGORY', 'NAME', 'TAGS'], rows, [1])) print(line.trimEnd())
   }
 }
@@ -35,6 +35,11 @@ export async function ls (options: LsOptions, { client, print }: Pick<CommandCon
 function encryptedNote (file: FileInfo): string {
   if (file.encrypted !== true) return ''
   return file.name === file.fileId ? '  (encrypted, no key)' : '  (encrypted)'
+}
+
+/** A file not public: say who it is served to */
+function visibilityNote (file: FileInfo): string {
+  return file.visibility == null || file.visibility === 'public' ? '' : `  (${file.visibility} only)`
 }
 
 /** `ls --all` lists thumbnails: say which is one */

@@ -37,7 +37,7 @@ export function isOffered (record: SharedRecord): boolean {
   return record.location.kind === 'blob' && record.listingOf == null && record.thumbnailOf == null
 }
 
-/** What an offer of `record` says (seq 0: numbered when published); a private file's has visibility undefined: it gets none */
+/** What an offer of `record` says (seq 0: numbered when published); private content gets none (`publish` checks first) */
 export function offerOf (record: SharedRecord, author: string): Offer {
   // collections take offer details once their records keep them
   const details = (record as { details?: OfferDetails }).details
@@ -61,7 +61,7 @@ export function offerOf (record: SharedRecord, author: string): Offer {
     modified: Math.max(0, Math.floor(details?.modified ?? 0)),
     thumbnail: details?.thumbnail ?? '',
     // collections stay public (their records have no visibility)
-    visibility: 'collectionId' in record ? 'public' : offerVisibility(record) as Offer['visibility']
+    visibility: ('collectionId' in record ? undefined : offerVisibility(record)) ?? 'public'
   }
 }
 
@@ -79,7 +79,7 @@ export class OwnOffers {
     try {
       const offer = offerOf(record, self)
       // private content is never announced: an offer it had is withdrawn
-      if (offer.visibility == null) return await this.withdraw(offer.contentId)
+      if (!('collectionId' in record) && offerVisibility(record) == null) return await this.withdraw(offer.contentId)
       const held = await catalog.ownOffer(offer.contentId)
       if (held != null && sameOffer(held.signed.offer, offer)) return false
       // public to contacts: peers that saw the public offer learn it is gone (gossiped before the contacts one replaces it)
