@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the scenarios chosen with --scenario, in order (see options.ts):
  * cli (scenario-cli.ts), single (scenario-single.ts), swarm (scenario-swarm.ts),
- * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) search (scenario-search.ts), discovery (scenario-discovery.ts) and compress (scenario-compress.ts). Every figure is measured on 127.0.0.1 with worker
+ * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) search (scenario-search.ts), discovery (scenario-discovery.ts) compress (scenario-compress.ts) and encrypt (scenario-encrypt.ts). Every figure is measured on 127.0.0.1 with worker
  * processes; benchmarks print figures and never assert timing.
  */
 import { rmSync } from 'node:fs'
@@ -19,6 +19,7 @@ import { runSwarm } from './scenario-swarm.js'
 import { runDiscovery } from './scenario-discovery.js'
 import { runSearch } from './scenario-search.js'
 import { runCompress } from './scenario-compress.js'
+import { runEncrypt } from './scenario-encrypt.js'
 
 const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   cli: runCli,
@@ -29,7 +30,8 @@ const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   attack: runAttack,
   search: runSearch,
   discovery: runDiscovery,
-  compress: runCompress
+  compress: runCompress,
+  encrypt: runEncrypt
 }
 
 async function main (): Promise<void> {

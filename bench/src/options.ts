@@ -8,7 +8,7 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress'] as const
+export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -26,6 +26,8 @@ const USAGE = `usage: npm run bench -- [options]
                              a late joiner catching up --catch-up-offers offers
                      compress  a text (log) file and a random one over a link of
                              --source-rate, compression on and off: time, wire bytes
+                     encrypt  one file (the first --size) shared plain and encrypted
+                             for the getter: share and transfer time side by side
   --runs N         runs per measurement (default 2; swarm runs once)
   --dir PATH       where temporary files go (default bench/.data)
   --node-init JSON extra PeershareNode.create() settings for the peershare nodes of

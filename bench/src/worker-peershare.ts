@@ -1,14 +1,28 @@
 /**
  * A peershare node in its own process. Roles:
- *   sharer <repo> <file>  shares the file, reports its address and file id, waits for stop
- *   getter <repo>         on 'get', times a download (dial to verified file on disk) from
- *                         the given address, and at once from every one of `peers` if given
+ *   sharer <repo> <file>  shares the file (encrypted for BENCH_SHARE_TO, a peer id, when
+ *                         set), reports its address, file id and share time, waits for stop
+ *   getter <repo>         reports its peer id; on 'get', times a download (dial to verified
+ *                         file on disk) from the given address, and at once from every one
+ *                         of `peers` if given; `hashOutput` reports the output's SHA-256
  */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import { multiaddr } from '@multiformats/multiaddr'
 import { PeershareNode } from '@peershare/node'
 import { onProbe, phase, RssSampler, now, receive, runWorker, send } from './worker-ipc.js'
 
 const rss = new RssSampler()
+
+async function hashFile (path: string): Promise<{ bytes: number, sha256: string }> {
+  const hash = createHash('sha256')
+  let bytes = 0
+  for await (const piece of createReadStream(path)) {
+    hash.update(piece)
+    bytes += piece.byteLength
+  }
+  return { bytes, sha256: hash.digest('hex') }
+}
 
 runWorker(async ([role, repo, file]) => {
   // BENCH_NODE_INIT (from --node-init) lets a run try other settings
@@ -22,13 +36,16 @@ runWorker(async ([role, repo, file]) => {
   })
   try {
     if (role === 'sharer') {
-      const record = await node.share(file)
+      const to = process.env.BENCH_SHARE_TO
+      const shareStart = now()
+      const record = await node.share(file, to == null ? {} : { to: [to] })
+      const shareSeconds = (now() - shareStart) / 1000
       const addr = node.addresses.find(a => a.toString().includes('/tcp/'))
       if (addr == null) throw new Error('sharer has no TCP address')
       await phase.start()
-      send({ type: 'ready', addr: addr.toString(), fileId: record.fileId })
+      send({ type: 'ready', addr: addr.toString(), fileId: record.fileId, shareSeconds })
     } else if (role === 'getter') {
-      send({ type: 'ready' })
+      send({ type: 'ready', peerId: node.peerId.toString() })
       const msg = await receive()
       if (msg.type !== 'get') throw new Error(`getter expected 'get', got '${msg.type}'`)
       await phase.start()
@@ -40,7 +57,9 @@ runWorker(async ([role, repo, file]) => {
       await phase.stop()
       const sourceStats = transfer.progress().sourceStats.map(({ peerId, bytes, chunks }) => ({ peerId, bytes, chunks }))
       const wireBytes = transfer.progress().wireBytesReceived
-      send({ type: 'done', seconds, bytes: record.size, sha256: record.sha256, peakRss: rss.stop(), sourceStats, wireBytes })
+      // an encrypted download's record is the ciphertext's: what arrived at the output is hashed (after timing)
+      const output = msg.hashOutput === true ? await hashFile(msg.output) : { bytes: record.size, sha256: record.sha256 }
+      send({ type: 'done', seconds, ...output, peakRss: rss.stop(), sourceStats, wireBytes })
     } else {
       throw new Error(`unknown peershare role '${role}'`)
     }
