@@ -91,6 +91,8 @@ export class KeyGrants implements KeyService {
       throw new GrantLimitError(`${this.sent.pendingCount()} grants wait for delivery already, at most ${this.c.settings.maxPendingGrants}`)
     }
     const key = stored.manifest.encryption == null ? undefined : await this.fileKey(fileId)
+    const other = key == null ? undefined : fresh.find(p => p.type !== 'Ed25519')
+    if (other != null) throw new BadRequestError(`A file key can only be granted to an Ed25519 peer id, not ${other.type} (${other})`)
     for (const peer of fresh) await this.create(fileId, stored, peer, key)
     // each pending grant is pushed now (a recipient not reachable stays pending)
     await Promise.all(peers.map(async p => this.sent.get(fileId, p.toString())?.state === 'pending' ? this.delivery.deliver(p.toString()) : undefined))
@@ -109,7 +111,6 @@ export class KeyGrants implements KeyService {
     let wrappedKey: Uint8Array = new Uint8Array(0)
     let inbox: GrantInboxCopy = { size: manifest.size, name: record.metadata.name }
     if (key != null && manifest.encryption != null) {
-      if (peer.type !== 'Ed25519') throw new BadRequestError(`A file key can only be granted to an Ed25519 peer id, not ${peer.type} (${peer})`)
       wrappedKey = await wrapFileKey(key.key, parseFileId(fileId).bytes, peer)
       inbox = { size: manifest.size, encryption: manifest.encryption }
     }
