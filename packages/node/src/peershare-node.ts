@@ -177,7 +177,7 @@ export class PeershareNode {
     this.content = new LocalContent({
       store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency,
       fileKeys: this.fileKeys,
-      grantKeys: async (record, recipients) => { await this.keys.grant(record.fileId, recipients) },
+      grantKeys: async (record, recipients) => { await this.keys.grant(record.fileId, recipients, { background: true }) },
       resolvePeer: nameOrPeerId => this.contacts.named(nameOrPeerId)?.toString() ?? nameOrPeerId
     })
   }

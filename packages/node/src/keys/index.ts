@@ -60,7 +60,7 @@ export interface KeyService {
    * it can; undelivered ones stay pending and are retried. An encrypted file needs its
    * key in FileKeys (NoFileKeyError); a plaintext one gets a permission grant.
    */
-  grant(fileId: string, recipients: PeerId[]): Promise<GrantInfo[]>
+  grant(fileId: string, recipients: PeerId[], options?: { background?: boolean }): Promise<GrantInfo[]>
   /** Marks the grant revoked: no longer served, pushed, or counted by mayAccess (GrantNotFoundError when none) */
   revoke(fileId: string, peer: PeerId): Promise<GrantInfo>
   /** `peer` holds an unrevoked grant of `fileId` from this node (synchronous: called at serve time) */

@@ -80,7 +80,12 @@ export class KeyGrants implements KeyService {
     await this.server.stop()
   }
 
-  async grant (ref: string, recipients: PeerId[]): Promise<GrantInfo[]> {
+  /**
+   * Grants `ref` to each recipient and pushes the grants: waits for the pushes unless
+   * `background` (a share for recipients returns at once; an unreachable one would hold
+   * it for the dial timeout), and either way a grant not delivered stays pending
+   */
+  async grant (ref: string, recipients: PeerId[], options: { background?: boolean } = {}): Promise<GrantInfo[]> {
     const fileId = canonical(ref)
     const stored = await this.c.files.get(fileId)
     if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
@@ -95,7 +100,8 @@ export class KeyGrants implements KeyService {
     if (other != null) throw new BadRequestError(`A file key can only be granted to an Ed25519 peer id, not ${other.type} (${other})`)
     for (const peer of fresh) await this.create(fileId, stored, peer, key)
     // each pending grant is pushed now (a recipient not reachable stays pending)
-    await Promise.all(peers.map(async p => this.sent.get(fileId, p.toString())?.state === 'pending' ? this.delivery.deliver(p.toString()) : undefined))
+    const pushed = Promise.all(peers.map(async p => this.sent.get(fileId, p.toString())?.state === 'pending' ? this.delivery.deliver(p.toString()) : undefined))
+    if (options.background !== true) await pushed
     return peers.map(p => grantInfo(this.sent.get(fileId, p.toString()) as SentGrant))
   }
 
