@@ -59,7 +59,8 @@ describe('encrypted files end to end (real processes)', function () {
     // rate-limited, so the download can be caught mid-way
     const sharerRepo = join(dir, 'sharer')
     sharer = await startDaemon(sharerRepo, dir, ['--upload-limit', '4MiB'])
-    const shared = await json(sharer, ['share', file, '--to', recipient])
+    // public: anyone may fetch the ciphertext (a stranger, a holder); only the recipient can read it
+    const shared = await json(sharer, ['share', file, '--to', recipient, '--visibility', 'public'])
     fileId = shared.fileId
     assert.equal(shared.encrypted, true)
     assert.equal(shared.name, NAME)

@@ -74,7 +74,7 @@ describe('grant, inbox, revoke (real processes)', function () {
     assert.equal(again.code, 1)
     assert.equal(jsonError(again).code, 'ERR_GRANT_NOT_FOUND')
     const badPeer = await cli(['--repo', sharer.repo, '--json', 'grant', shared.fileId, 'not-a-peer'], dir)
-    assert.equal(jsonError(badPeer).code, 'ERR_BAD_REQUEST')
+    assert.equal(jsonError(badPeer).code, 'ERR_CONTACT_NOT_FOUND', 'neither a contact name nor a peer id')
     const unknown = await cli(['--repo', sharer.repo, '--json', 'grant', 'bafkzzzzzzzz', friend.info.peerId], dir)
     assert.equal(jsonError(unknown).code, 'ERR_FILE_NOT_FOUND')
     assert.deepEqual((await json(sharer, ['status'])).keys, { grants: 0, pendingDeliveries: 0, inbox: 0 })
