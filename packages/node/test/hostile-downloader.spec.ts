@@ -110,7 +110,8 @@ describe('a provider against hostile downloaders', function () {
     assert.ok(peak.maxPeerUnsentBytes <= limits.maxUnsentPerPeer, `peer peak ${peak.maxPeerUnsentBytes}`)
     assert.ok(peak.unsentBytes <= limits.maxUnsentBytes, `node peak ${peak.unsentBytes}`)
     assert.equal(node.exchange.stats().unsentBytes, 0)
-    for (const framed of streams) assert.notEqual(framed.stream.status, 'open')
+    // the resets cross the network after the sessions ended here: wait for them, a busy machine delays them
+    await until(() => streams.every(framed => framed.stream.status !== 'open'))
   })
 
   it('C1: refuses sessions beyond the per-peer cap with busy', async () => {
