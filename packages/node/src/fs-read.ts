@@ -1,4 +1,6 @@
-/** Positional reads that loop until the wanted length, since one read may return less */
+/** Positional reads that loop until the wanted length, since one read may return less; a whole file's SHA-256 */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 
 /** Reads up to `buf.byteLength` bytes from `position`; fewer only at end of file */
@@ -24,4 +26,11 @@ export async function readExactly (handle: FileHandle, length: number, position:
   const n = await readUpTo(handle, buf, position)
   if (n < length) throw new ShortReadError(`File ended after ${n} of ${length} bytes at offset ${position}`)
   return buf
+}
+
+/** SHA-256 of the whole file at `path`, streamed */
+export async function fileSha256 (path: string): Promise<Buffer> {
+  const hash = createHash('sha256')
+  for await (const part of createReadStream(path)) hash.update(part as Buffer)
+  return hash.digest()
 }

@@ -81,9 +81,7 @@ export class LocalContent {
     // contact names become their peer ids; parseRecipients then insists on Ed25519 ids
     const recipients = parseRecipients(options.to.map(to => this.components.resolvePeer(to)))
     const { store, blobDir, chunkSize, fileKeys, index } = this.components
-    const encrypted = await shareEncryptedFile({ store, blobDir, chunkSize, fileKeys }, path, { signal: options.signal })
-    // private unless the user chose otherwise; the ciphertext is safe to serve to anyone who asks
-    const record = options.visibility == null || options.visibility === 'private' ? encrypted : (await store.setVisibility(encrypted.fileId, options.visibility)) ?? encrypted
+    const record = await shareEncryptedFile({ store, blobDir, chunkSize, fileKeys }, path, { signal: options.signal, visibility: options.visibility })
     index.announce(record)
     await this.components.grantKeys(record, recipients)
     return record

@@ -12,7 +12,7 @@ import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type CollectionId, type ContentRef, type FileRef, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { LevelDatastore } from 'datastore-level'
 import { defaultRepoPath } from '@peershare/client/repo'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
@@ -119,24 +119,14 @@ export class PeershareNode {
     this.store = new FileStore({ datastore, blobDir: paths.blobs, quarantine: this.quarantine })
     this.fileKeys = new FileKeys(datastore, this.quarantine)
     this.contacts = new ContactStore(datastore, this.quarantine, libp2p.peerId)
-    // grants: the keys part's `mayAccess` goes here (node.keys)
     // peers granted a file (keys/) may fetch it whatever its visibility; keys is built below, asked at serve time
     this.access = new Access({ contacts: this.contacts, grantees: { mayAccess: (fileId, peer) => this.keys.mayAccess(fileId, peer) }, self: libp2p.peerId.toString() })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)
-    // an encrypted download without a key asks its sources for a grant (keys/)
-    // asked: the sources connected now (a provider record of a node gone would hold it
-    // for a dial timeout) and the peers that granted it to this node
-    const keys = {
-      fileKeys: this.fileKeys,
-      obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => {
-        const senders = this.keys.sendersOf(fileId).map(id => peerIdFromString(id))
-        const connected = sources.filter(p => libp2p.getConnections(p).length > 0)
-        await this.keys.fetchKey(fileId, [...new Map([...connected, ...senders].map(p => [p.toString(), p])).values()], signal)
-      }
-    }
+    // an encrypted download without a key asks for a grant (keys/, built below; asked at download time)
+    const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => this.keys.obtainKey(fileId, sources, signal) }
     const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys }
     this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) }, async fileId => this.downloadVisibility(fileId))
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })

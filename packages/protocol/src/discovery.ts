@@ -20,10 +20,10 @@ import {
   MAX_SEARCH_TEXT_BYTES,
   MAX_SIGNED_OFFER_BYTES
 } from './constants.js'
+import { decodeCanonical } from './canonical.js'
 import { InvalidMessageError } from './errors.js'
 import { CatalogRequest as CatalogRequestPb, CatalogResponse as CatalogResponsePb, Refusal, SearchRequest as SearchRequestPb, SearchResponse as SearchResponsePb } from './pb/discovery.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { equals } from 'uint8arrays/equals'
 
 /** Why a server did not answer: it was asked too often, or the request was bad */
 export type RefusalReason = 'rate-limited' | 'bad-request'
@@ -166,31 +166,6 @@ export function decodeSearchResponse (bytes: Uint8Array | Uint8ArrayList): Searc
   if (refused != null) return { refused }
   checkEntries(pb.entries, MAX_SEARCH_RESULTS)
   return { entries: pb.entries }
-}
-
-interface PbCodec<T> {
-  encode(obj: Partial<T>): Uint8Array
-  decode(buf: Uint8Array | Uint8ArrayList, opts?: any): T
-}
-
-/**
- * Decodes within `maxBytes` and only the encoding our encoder writes: the protobuf
- * reader keeps the low 32 bits of a larger varint, takes the last of repeated fields
- * and skips unknown ones, and every such message re-encodes to other bytes.
- */
-function decodeCanonical<T> (bytes: Uint8Array | Uint8ArrayList, maxBytes: number, codec: PbCodec<T>, options: object): T {
-  if (bytes.byteLength > maxBytes) throw new InvalidMessageError(`Message of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes}`)
-  const received = bytes instanceof Uint8Array ? bytes : bytes.subarray()
-  let pb: T
-  let again: Uint8Array
-  try {
-    pb = codec.decode(received, options)
-    again = codec.encode(pb)
-  } catch (err: any) {
-    throw new InvalidMessageError(`Malformed message: ${String(err?.message ?? err).slice(0, 200)}`)
-  }
-  if (!equals(again, received)) throw new InvalidMessageError('Message not in canonical encoding (a value out of range, a repeated or unknown field)')
-  return pb
 }
 
 function refusalOf (refused: Refusal): RefusalReason | undefined {

@@ -12,7 +12,6 @@
  */
 import { base58btc } from 'multiformats/bases/base58'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { equals } from 'uint8arrays/equals'
 import {
   ENCRYPTION_SALT_LENGTH,
   ENCRYPTION_SCHEME_AES256GCM,
@@ -30,6 +29,7 @@ import {
   MAX_SIGNED_GRANT_BYTES,
   WRAPPED_FILE_KEY_LENGTH
 } from './constants.js'
+import { decodeCanonical } from './canonical.js'
 import { InvalidMessageError } from './errors.js'
 import { type FileId, decodeFileId, formatFileId, parseFileId } from './file-id.js'
 import { sanitizeFileName } from './names.js'
@@ -220,27 +220,6 @@ function checkEnvelopes (entries: Uint8Array[], field: string): void {
 function checkSize (bytes: Uint8Array): Uint8Array {
   if (bytes.byteLength > MAX_KEYS_MESSAGE_BYTES) throw new InvalidMessageError(`Keys message of ${bytes.byteLength} bytes exceeds ${MAX_KEYS_MESSAGE_BYTES}`)
   return bytes
-}
-
-interface PbCodec<T> {
-  encode(obj: Partial<T>): Uint8Array
-  decode(buf: Uint8Array | Uint8ArrayList, opts?: any): T
-}
-
-/** Decodes within `maxBytes` and only the encoding our encoder writes (as discovery.ts does) */
-function decodeCanonical<T> (bytes: Uint8Array | Uint8ArrayList, maxBytes: number, codec: PbCodec<T>, options: object): T {
-  if (bytes.byteLength > maxBytes) throw new InvalidMessageError(`Message of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes}`)
-  const received = bytes instanceof Uint8Array ? bytes : bytes.subarray()
-  let pb: T
-  let again: Uint8Array
-  try {
-    pb = codec.decode(received, options)
-    again = codec.encode(pb)
-  } catch (err: any) {
-    throw new InvalidMessageError(`Malformed message: ${String(err?.message ?? err).slice(0, 200)}`)
-  }
-  if (!equals(again, received)) throw new InvalidMessageError('Message not in canonical encoding (a value out of range, a repeated or unknown field)')
-  return pb
 }
 
 function peerBytes (peerId: string): Uint8Array {

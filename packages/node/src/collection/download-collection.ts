@@ -11,7 +11,6 @@ import type { PeerId } from '@libp2p/interface'
 import type { CollectionProgress, CollectionState } from '@peershare/client'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { lstat, mkdir, realpath } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import {
@@ -34,6 +33,7 @@ import { type FetchListingComponents, type FetchedListing, fetchListing } from '
 import { type ListingComponents, storeListing } from './listing-file.js'
 import { copyVerified, createEmptyFile, ensureDirectories, targetPath } from './safe-fs.js'
 import { mapLimit } from './share-collection.js'
+import { fileSha256 } from '../fs-read.js'
 
 export interface CollectionDownloadOptions {
   /** a peer that has the collection, asked first */
@@ -320,7 +320,5 @@ function listingName (listing: FetchedListing): string {
 }
 
 async function sha256Of (path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const part of createReadStream(path)) hash.update(part as Buffer)
-  return hash.digest('hex')
+  return (await fileSha256(path)).toString('hex')
 }

@@ -20,7 +20,7 @@ import { type FileCipher, type FileKeys, decryptChunk, fileCipher, neutralMetada
 import { DecryptionError, NoFileKeyError, fsError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import { userFileMode } from '../file-modes.js'
-import { readExactly, readUpTo } from '../fs-read.js'
+import { fileSha256, readExactly } from '../fs-read.js'
 import type { FileRecord } from '../store/file-record.js'
 import { destinationPath, placeFile } from './destination.js'
 import { DownloadContent } from './download-content.js'
@@ -29,7 +29,7 @@ import type { TransferRecord, TransferStore } from './transfer-store.js'
 
 /** What a download needs to read encrypted files */
 export interface DownloadKeys {
-  fileKeys: Pick<FileKeys, 'get' | 'delete'>
+  fileKeys: Pick<FileKeys, 'get' | 'opening'>
   /**
    * Asks for the key of `fileId` where this node holds none: the keys service fetches a
    * grant from `sources` (the peers serving the file) and keeps the key in `fileKeys`.
@@ -50,18 +50,10 @@ export interface UnlockedFile {
  * does not open the metadata or the metadata does not fit the manifest.
  */
 export async function unlock (keys: DownloadKeys, fileId: string, manifest: Manifest, sources: PeerId[], signal: AbortSignal): Promise<UnlockedFile> {
-  let held = await keys.fileKeys.get(fileId)
-  if (held != null) {
-    try {
-      return opened(held.key, fileId, manifest)
-    } catch (err) {
-      // a granted key that does not open the verified manifest came from a peer lying
-      // about the file (before its manifest was here): it gives way to a real grant
-      if (!(err instanceof DecryptionError) || held.from === 'self') throw err
-      await keys.fileKeys.delete(fileId)
-      held = undefined
-    }
-  }
+  if (manifest.encryption == null) throw new DecryptionError(`${fileId} is not encrypted`)
+  // a granted key that does not open the verified manifest gives way to a real grant
+  let held = await keys.fileKeys.opening(fileId, manifest.encryption)
+  if (held != null) return opened(held.key, fileId, manifest)
   let asked = ''
   // a failure to ask is no key either (the user hears why), unless the download was stopped
   await keys.obtainKey(fileId, sources, signal).catch((err: Error) => {
@@ -146,19 +138,7 @@ async function writeAll (handle: FileHandle, data: Uint8Array, position: number,
 async function holdsPlaintext (path: string, sealed: SealedMetadata): Promise<boolean> {
   const info = await stat(path).catch(() => undefined)
   if (info == null || !info.isFile() || info.size !== sealed.size) return false
-  const handle = await open(path, 'r')
-  try {
-    const hash = createHash('sha256')
-    const buf = Buffer.allocUnsafe(1024 * 1024)
-    for (let at = 0; ; at += buf.byteLength) {
-      const n = await readUpTo(handle, buf, at)
-      hash.update(buf.subarray(0, n))
-      if (n < buf.byteLength) break
-    }
-    return equals(hash.digest(), sealed.sha256)
-  } finally {
-    await handle.close()
-  }
+  return equals(await fileSha256(path), sealed.sha256)
 }
 
 /** Where a download's bytes go (`output`), what it serves them under, and where its plaintext goes */

@@ -60,9 +60,11 @@ export function createTransferManager (components: NodeDownloadsComponents, stor
     keys: components.keys,
     isStored: async (fileId) => store.has(fileId),
     heldCiphertext: async (fileId) => {
-      const stored = await store.get(fileId)
-      if (stored?.record.ciphertext !== true || stored.record.location.kind !== 'blob' || await store.contentStatus(stored.record) !== 'ok') return undefined
-      return { manifest: stored.manifest, manifestBytes: stored.manifestBytes, path: store.blobPath(fileId) }
+      // the record says whether it is ciphertext: the manifest is read only when it is
+      const record = await store.getRecord(fileId)
+      if (record?.ciphertext !== true || record.location.kind !== 'blob' || await store.contentStatus(record) !== 'ok') return undefined
+      const stored = await store.withManifest(record)
+      return stored == null ? undefined : { manifest: stored.manifest, manifestBytes: stored.manifestBytes, path: store.blobPath(fileId) }
     },
     completed: async (downloaded, manifestBytes) => {
       // a repaired blob keeps what we knew of the file (name, tags, collection); only the damage goes

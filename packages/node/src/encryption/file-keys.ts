@@ -10,7 +10,8 @@ import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import type { Quarantine } from '../records/index.js'
 import { finite, jsonObject, string } from '../records/check.js'
-import { FILE_KEY_LENGTH } from './file-cipher.js'
+import type { ManifestEncryption } from '@peershare/protocol'
+import { FILE_KEY_LENGTH, fileCipher, openMetadata } from './file-cipher.js'
 
 const PREFIX = '/peershare/file-keys'
 
@@ -40,6 +41,24 @@ export class FileKeys {
       return checkHeldKey(jsonObject(bytes))
     } catch (err: any) {
       await this.quarantine.setAside([key], `file key ${fileId}: ${err.message}`)
+      return undefined
+    }
+  }
+
+  /**
+   * The key of `fileId` checked against the file's (verified) `encryption`: a granted key
+   * that does not open its sealed metadata is dropped and undefined returned, since it
+   * came from a peer lying about the file before the manifest was known, and must give
+   * way to a real grant. This node's own key is returned as it is.
+   */
+  async opening (fileId: string, encryption: ManifestEncryption): Promise<HeldFileKey | undefined> {
+    const held = await this.get(fileId)
+    if (held == null || held.from === 'self') return held
+    try {
+      openMetadata(fileCipher(held.key, encryption.salt), encryption)
+      return held
+    } catch {
+      await this.delete(fileId)
       return undefined
     }
   }

@@ -46,6 +46,8 @@ export interface EncryptedShareOptions {
   signal?: AbortSignal
   /** the file key and salt to use instead of fresh ones (tests: the same key and salt give the same bytes) */
   reuse?: { key: Uint8Array, salt: Uint8Array }
+  /** who it is served to @default 'private' (the ciphertext is safe to serve to anyone; widening is the user's choice) */
+  visibility?: NonNullable<FileRecord['visibility']>
 }
 
 /** What peers are told of an encrypted file's name and type (in Offers): nothing of the plaintext */
@@ -75,8 +77,8 @@ export async function shareEncryptedFile (components: EncryptedShareComponents, 
     await rename(tmp, components.store.blobPath(fileId))
     // the key first: a file listed as ours always has its key
     await components.fileKeys.put(fileId, { key, from: 'self', added: Date.now() })
-    // never announced by default: who may fetch it is the access service's to widen (packages/node/src/access/)
-    const record: FileRecord = { ...encryptedRecord(fileId, manifest, sealed), visibility: 'private' }
+    // private unless the user widened it (packages/node/src/access/)
+    const record: FileRecord = { ...encryptedRecord(fileId, manifest, sealed), visibility: options.visibility ?? 'private' }
     await components.store.put(record, manifestBytes)
     return record
   } catch (err) {

@@ -67,6 +67,8 @@ export interface KeyService {
   mayAccess(fileId: string, peer: PeerId): boolean
   /** Asks `peers` for grants of `fileId` addressed to this node; keeps and returns the key (NoFileKeyError when none answers with one) */
   fetchKey(fileId: string, peers: PeerId[], signal?: AbortSignal): Promise<HeldFileKey>
+  /** What an encrypted download without a key calls: fetchKey from its connected sources and the granting senders */
+  obtainKey(fileId: string, sources: PeerId[], signal?: AbortSignal): Promise<void>
   /** Grants received, newest first */
   inbox(): Promise<InboxEntry[]>
   /** Grants made, with their delivery state */

@@ -18,7 +18,7 @@ import {
   parseFileId
 } from '@peershare/protocol'
 import type { Datastore } from 'interface-datastore'
-import { type FileKeys, type HeldFileKey, fileCipher, openMetadata, wrapFileKey } from '../encryption/index.js'
+import { type FileKeys, type HeldFileKey, wrapFileKey } from '../encryption/index.js'
 import { BadRequestError, FileNotFoundError, GrantLimitError, GrantNotFoundError, NoFileKeyError } from '../errors.js'
 import type { Quarantine } from '../records/index.js'
 import { requestOnce } from '../rpc/request-response.js'
@@ -36,7 +36,7 @@ export interface KeyGrantsComponents {
   privateKey: PrivateKey
   datastore: Datastore
   quarantine: Quarantine
-  fileKeys: Pick<FileKeys, 'get' | 'put' | 'delete'>
+  fileKeys: Pick<FileKeys, 'get' | 'put' | 'opening'>
   /** the stored files (`node.store`): a grant needs the manifest; the inbox shows what is downloaded */
   files: {
     get(fileId: string): Promise<{ record: FileRecord, manifest: Manifest } | undefined>
@@ -159,23 +159,10 @@ export class KeyGrants implements KeyService {
     }
   }
 
-  /**
-   * The key held for `fileId`, unless the file's manifest is stored and the key does not
-   * open its sealed metadata: such a key (granted before the manifest was here, by a
-   * peer lying about the file) is dropped, so a grant from the real sender can be kept
-   */
+  /** The key held for `fileId`, checked against the file's manifest when it is stored (FileKeys.opening) */
   private async checkedKey (fileId: string): Promise<HeldFileKey | undefined> {
-    const held = await this.c.fileKeys.get(fileId)
-    const encryption = held == null ? undefined : (await this.c.files.get(fileId))?.manifest.encryption
-    if (held == null || encryption == null) return held
-    try {
-      openMetadata(fileCipher(held.key, encryption.salt), encryption)
-      return held
-    } catch {
-      this.c.log('dropping the key held for %s: it does not open the file\'s manifest', fileId)
-      await this.c.fileKeys.delete(fileId)
-      return undefined
-    }
+    const encryption = (await this.c.files.get(fileId))?.manifest.encryption
+    return encryption == null ? this.c.fileKeys.get(fileId) : this.c.fileKeys.opening(fileId, encryption)
   }
 
   /** Asks one peer for this node's grants of `fileId`; resolves once one gave the key */
@@ -220,6 +207,18 @@ export class KeyGrants implements KeyService {
 
   grants (): GrantInfo[] {
     return this.sent.list().sort((a, b) => a.created - b.created).map(grantInfo)
+  }
+
+  /**
+   * The key of a file being downloaded, where none is held: asked of the download's
+   * sources connected now (a provider record of a node gone would hold it for a dial
+   * timeout) and of the peers that granted it to this node. Resolves once done;
+   * NoFileKeyError when nobody gave it.
+   */
+  async obtainKey (fileId: string, sources: PeerId[], signal?: AbortSignal): Promise<void> {
+    const senders = this.sendersOf(fileId).map(id => peerIdFromString(id))
+    const connected = sources.filter(p => this.c.libp2p.getConnections(p).length > 0)
+    await this.fetchKey(fileId, [...new Map([...connected, ...senders].map(p => [p.toString(), p])).values()], signal)
   }
 
   sendersOf (fileId: string): string[] {

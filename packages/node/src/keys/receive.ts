@@ -15,7 +15,7 @@ export interface ReceiveComponents {
   /** this node's peer id, as text */
   self: string
   privateKey: PrivateKey
-  fileKeys: Pick<FileKeys, 'get' | 'put' | 'delete'>
+  fileKeys: Pick<FileKeys, 'put' | 'opening'>
   inbox: Pick<Inbox, 'put'>
   /** the manifest of a stored file, when this node has it */
   manifestOf(fileId: string): Promise<Manifest | undefined>
@@ -58,18 +58,10 @@ function matchesManifest (grant: FileKeyGrant, manifest: Manifest): boolean {
 
 /**
  * Keeps the key (the first key of a file stays), except that a key checked against the
- * file's manifest replaces a held one that does not open it: the held one was a guess
- * (a grant that arrived before the manifest, possibly from a peer lying about the file)
+ * file's manifest replaces a held one that does not open it (FileKeys.opening)
  */
 async function keepKey (c: ReceiveComponents, grant: FileKeyGrant, key: Uint8Array, checked: boolean, added: number): Promise<void> {
-  const held = await c.fileKeys.get(grant.fileId)
-  if (held != null && checked && !equals(held.key, key) && grant.inbox.encryption != null) {
-    try {
-      openMetadata(fileCipher(held.key, grant.inbox.encryption.salt), grant.inbox.encryption)
-    } catch {
-      await c.fileKeys.delete(grant.fileId)
-    }
-  }
+  if (checked && grant.inbox.encryption != null) await c.fileKeys.opening(grant.fileId, grant.inbox.encryption)
   await c.fileKeys.put(grant.fileId, { key, from: grant.sender, added })
 }
 

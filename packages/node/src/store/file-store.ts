@@ -193,7 +193,6 @@ export class FileStore {
     return record.damaged == null ? 'ok' : 'damaged'
   }
 
-  /** Marks a file damaged (`at` unix ms) or, with undefined, no longer damaged; returns the updated record */
   /** Changes who a stored file is served to (absent: public); returns the record, or undefined when not stored */
   async setVisibility (fileId: string, visibility: NonNullable<FileRecord['visibility']>): Promise<FileRecord | undefined> {
     const record = await this.getRecord(fileId)
@@ -203,6 +202,7 @@ export class FileStore {
     return updated
   }
 
+  /** Marks a file damaged (`at` unix ms) or, with undefined, no longer damaged; returns the updated record */
   async setDamaged (fileId: string, at: number | undefined): Promise<FileRecord | undefined> {
     const stored = await this.get(fileId)
     if (stored == null) return undefined
