@@ -13,7 +13,8 @@ import type { CatalogLimits } from './catalog/catalog-index.js'
 import type { CatalogSyncSettings } from './catalog/catalog-sync.js'
 import type { RemoteSearchSettings } from './search/remote-search.js'
 import type { KeysSettings } from './keys/index.js'
-import { DEFAULT_LISTEN, parseRate } from '@peershare/client'
+import type { ReplicationSettings } from './replication/index.js'
+import { DEFAULT_LISTEN, parseRate, parseSize } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 
 export interface ExchangeLimits {
@@ -121,6 +122,8 @@ export interface NodeConfig {
   remoteSearch: RemoteSearchSettings
   /** File key grants (`/peershare/keys/1.0.0`): delivery retries, inbox bounds, serving limits */
   keys: KeysSettings
+  /** Replication: storage offered to others' replicas (`quota`), whom from, per-file policies, the repair loop (replication/) */
+  replication: ReplicationSettings
 }
 
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
@@ -216,11 +219,34 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     maxInboundStreamsPerConnection: 2,
     requestsPerPeer: 20,
     requestsWindow: 10_000
-  })
+  }),
+  replication: Object.freeze({
+    quota: 0,
+    acceptsFrom: 'contacts',
+    acceptsEncrypted: true,
+    maxConcurrent: 2,
+    offerInterval: 10 * 60_000,
+    offerTtl: 30 * 60_000,
+    maxOffers: 10_000,
+    fetchTimeout: 60 * 60_000,
+    requestTimeout: 10_000,
+    requestsPerPeer: 30,
+    requestsWindow: 60_000,
+    replicas: Object.freeze({ min: 2, max: 5 }),
+    shareDefault: Object.freeze({ min: 0, max: 0 }),
+    repairInterval: 10 * 60_000,
+    jitter: 0.2,
+    lossGrace: 15 * 60_000,
+    surplusGrace: 60 * 60_000,
+    probeTimeout: 10_000,
+    onePerSubnet: true
+  }) as ReplicationSettings
 })
 
-export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits' | 'catalog' | 'announce' | 'catalogSync' | 'remoteSearch' | 'keys'>> & {
+export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits' | 'catalog' | 'announce' | 'catalogSync' | 'remoteSearch' | 'keys' | 'replication'>> & {
   catalogSync?: Partial<CatalogSyncSettings>
+  /** `quota` in bytes or text with units such as "10GiB" (config file) */
+  replication?: Partial<Omit<ReplicationSettings, 'quota'>> & { quota?: number | string }
   keys?: Partial<KeysSettings>
   remoteSearch?: Partial<RemoteSearchSettings>
   catalog?: Partial<CatalogLimits>
@@ -251,8 +277,14 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     announce: { ...DEFAULTS.announce, ...definedEntries(init.announce) },
     catalogSync: { ...DEFAULTS.catalogSync, ...definedEntries(init.catalogSync) },
     remoteSearch: { ...DEFAULTS.remoteSearch, ...definedEntries(init.remoteSearch) },
-    keys: { ...DEFAULTS.keys, ...definedEntries(init.keys) }
+    keys: { ...DEFAULTS.keys, ...definedEntries(init.keys) },
+    replication: resolveReplication(init.replication)
   })
+}
+
+function resolveReplication (init: NodeInit['replication'] = {}): ReplicationSettings {
+  const { quota, ...rest } = definedEntries(init)
+  return { ...DEFAULTS.replication, ...rest, quota: typeof quota === 'string' ? parseSize(quota) : quota ?? DEFAULTS.replication.quota }
 }
 
 function resolveLimits (init: NodeInit['limits'] = {}): BandwidthLimits {
@@ -300,6 +332,7 @@ function validateConfig (config: NodeConfig): NodeConfig {
   for (const [name, value] of Object.entries(config.keys)) {
     if (!Number.isInteger(value) || value < 1) fail(`keys.${name} must be a positive whole number`)
   }
+  checkReplication(config.replication, fail)
   if (config.catalogSync.pageEntries > MAX_CATALOG_PAGE_ENTRIES) fail(`catalogSync.pageEntries above the protocol limit ${MAX_CATALOG_PAGE_ENTRIES}`)
   const { compression, ...exchangeNumbers } = config.exchange
   if (typeof compression !== 'boolean') fail('exchange.compression must be true or false')
@@ -307,6 +340,32 @@ function validateConfig (config: NodeConfig): NodeConfig {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)
   }
   return config
+}
+
+function checkReplication (settings: ReplicationSettings, fail: (why: string) => never): void {
+  const { quota, acceptsFrom, acceptsEncrypted, onePerSubnet, jitter, replicas, shareDefault, ...counts } = settings
+  if (!Number.isSafeInteger(quota) || quota < 0) fail('replication.quota must be 0 (offer none) or a size such as "10GiB"')
+  if (acceptsFrom !== 'anyone' && acceptsFrom !== 'contacts') fail('replication.acceptsFrom must be "anyone" or "contacts"')
+  if (typeof acceptsEncrypted !== 'boolean' || typeof onePerSubnet !== 'boolean') fail('replication.acceptsEncrypted and replication.onePerSubnet must be true or false')
+  if (!(jitter >= 0 && jitter < 1)) fail('replication.jitter must be from 0 to below 1')
+  for (const [name, policy] of Object.entries({ replicas, shareDefault })) {
+    const problem = policyProblem(policy)
+    if (problem != null) fail(`replication.${name}: ${problem}`)
+  }
+  for (const [name, value] of Object.entries(counts)) {
+    if (!Number.isInteger(value) || value < 1) fail(`replication.${name} must be a positive whole number`)
+  }
+}
+
+/** Most replicas a file may ask for: past this, a policy is a mistake, not a wish */
+export const MAX_REPLICAS = 64
+
+/** Why a replication policy cannot work, or undefined */
+export function policyProblem (policy: { min: number, max: number } | undefined): string | undefined {
+  if (policy == null || !Number.isInteger(policy.min) || !Number.isInteger(policy.max)) return 'min and max must be whole numbers'
+  if (policy.min < 0 || policy.max < policy.min) return `${policy.min}:${policy.max} needs 0 <= min <= max`
+  if (policy.max > MAX_REPLICAS) return `at most ${MAX_REPLICAS} replicas`
+  return undefined
 }
 
 /**

@@ -62,6 +62,7 @@ export interface ReplicateRequest {
   /** bytes the holder will store (the manifest's size: ciphertext for encrypted files) */
   size: number
   policy: ReplicationPolicy
+  /** the manifest says the content is encrypted: the holder gets ciphertext and no key */
   encrypted: boolean
 }
 
@@ -75,8 +76,10 @@ export interface ReplicaRequests {
 export interface HeldReplica {
   fileId: string
   size: number
-  /** peer that asked this node to hold it */
+  /** peer that asked this node to hold it (the first; later askers only refresh it) */
   from: string
+  /** ciphertext of an encrypted file, held without its key */
+  encrypted: boolean
   policy: ReplicationPolicy
   /** unix ms accepted */
   accepted: number
@@ -90,4 +93,48 @@ export interface HeldReplicas {
   drop(fileId: string): Promise<void>
   /** bytes reserved or held against the quota, and the quota */
   usage(): { usedBytes: number, quotaBytes: number }
+}
+
+/**
+ * Replication settings (config `replication`). The holder side: what this node offers
+ * to others. The keeper side: the policies of this node's own files and the repair loop.
+ */
+export interface ReplicationSettings {
+  /** bytes of other peers' replicas this node holds at most; 0 offers no storage (config: "10GiB") */
+  quota: number
+  /** whom this node holds replicas for */
+  acceptsFrom: AcceptsFrom
+  /** whether it holds encrypted files (as ciphertext, without their keys) */
+  acceptsEncrypted: boolean
+  /** replica fetches this node runs at once; more requests are answered busy */
+  maxConcurrent: number
+  /** how often this node re-publishes its storage offer (ms) */
+  offerInterval: number
+  /** a storage offer not refreshed for this long is forgotten (ms) */
+  offerTtl: number
+  /** storage offers of other peers remembered at most (more: the oldest go) */
+  maxOffers: number
+  /** a replica fetch that has not finished by then is abandoned and its reservation freed (ms) */
+  fetchTimeout: number
+  /** time for a replicate request to be answered (ms) */
+  requestTimeout: number
+  /** replicate requests one peer may send per `requestsWindow` */
+  requestsPerPeer: number
+  requestsWindow: number
+  /** the policy of `share --replicas` and `replicate <file-id>` given no numbers */
+  replicas: ReplicationPolicy
+  /** the policy of every share given no `--replicas` (min 0: local only, the default) */
+  shareDefault: ReplicationPolicy
+  /** how often a holder or keeper checks each file's replicas (ms, jittered ±jitter) */
+  repairInterval: number
+  /** fraction of `repairInterval` the period varies by, so nodes do not act together */
+  jitter: number
+  /** a holder unseen for this long counts as lost and is replaced; a restart within it moves nothing (ms) */
+  lossGrace: number
+  /** a file above max for this long loses its lowest-ranked extra holders (ms) */
+  surplusGrace: number
+  /** time for a holder's probe (does it really serve the file) (ms) */
+  probeTimeout: number
+  /** at most one replica of a file per IPv4 /24 (or IPv6 /48); loopback and private addresses are exempt */
+  onePerSubnet: boolean
 }

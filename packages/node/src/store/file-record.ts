@@ -61,6 +61,16 @@ export interface FileRecord {
    * A holder without the key (`get --hold`) has this and no `encrypted` facts.
    */
   ciphertext?: true
+  /**
+   * set on a file this node shares and keeps alive by replication (`share --replicas`,
+   * `replicate`): how many peers should hold it (packages/node/src/replication/)
+   */
+  replication?: { min: number, max: number }
+  /**
+   * set on a replica: a file this node holds for another peer, counted against the
+   * replication quota, listed by `ls --replicas` rather than with the user's files
+   */
+  replica?: { from: string, accepted: number }
 }
 
 /**
