@@ -105,6 +105,7 @@ describe('replication decisions (decide.ts)', () => {
     }))
     const ranked = input({}).ranked.map(c => c.peerId)
     const holders = seen(ranked.slice(0, 3))
+    assert.equal(decide(input({ holders })).actor, 'owner')
     assert.equal(decide(input({ holders, ownerLive: false })).actor, chooseActor('file-a', ranked.slice(0, 3)))
     assert.equal(decide(input({ holders: [], ownerLive: false })).actor, undefined)
   })

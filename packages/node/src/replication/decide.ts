@@ -49,7 +49,7 @@ export interface Decision {
   live: string[]
   /** holders unseen for lossGrace: no longer counted, replaced */
   lost: string[]
-  /** the one node that recruits for this file (deterministic among owner + live holders) */
+  /** the one node that recruits for this file: the owner while live, else one of the live holders by hash */
   actor: string | undefined
   /** candidates to ask now, in parallel, best first (min − live of them, never past max) */
   recruit: string[]
@@ -67,7 +67,8 @@ export function decide (input: DecideInput): Decision {
   const { policy, holders, now, settings } = input
   const live = holders.filter(h => now - h.lastSeen < settings.lossGrace).map(h => h.peerId)
   const lost = holders.filter(h => now - h.lastSeen >= settings.lossGrace).map(h => h.peerId)
-  const actor = chooseActor(input.fileId, input.ownerLive && input.owner != null ? [input.owner, ...live] : live)
+  // the owner acts while it is live (it knows the policy first); else one of the live holders
+  const actor = input.ownerLive && input.owner != null ? input.owner : chooseActor(input.fileId, live)
   const { recruit, reserve } = recruitment(input, live)
   const overSince = live.length > policy.max ? (input.overSince ?? now) : undefined
   const drop = overSince != null && now - overSince >= settings.surplusGrace ? surplus(input, live) : []
@@ -124,7 +125,7 @@ function shortReason (input: DecideInput, liveCount: number, open: number): Shor
   const need = input.policy.min - liveCount
   if (open >= need) return 'recruiting'
   if ((input.refused?.size ?? 0) > 0) return 'refused'
-  return open === 0 ? 'no-candidates' : 'too-few-candidates'
+  return open + liveCount === 0 ? 'no-candidates' : 'too-few-candidates'
 }
 
 /** Words for a short reason (status, logs) */

@@ -64,6 +64,11 @@ export interface ReplicateRequest {
   policy: ReplicationPolicy
   /** the manifest says the content is encrypted: the holder gets ciphertext and no key */
   encrypted: boolean
+  /**
+   * the peer that shares the file, when the asker is a holder repairing it (keeper side):
+   * the holder keeps it as `HeldReplica.owner`, so it does not count the owner as a holder
+   */
+  owner?: string
 }
 
 /** Asking a peer to hold a file (the client of `/peershare/replicate/1.0.0`) */
@@ -78,6 +83,8 @@ export interface HeldReplica {
   size: number
   /** peer that asked this node to hold it (the first; later askers only refresh it) */
   from: string
+  /** the peer that shares the file, when the request named it; absent: `from` is the owner */
+  owner?: string
   /** ciphertext of an encrypted file, held without its key */
   encrypted: boolean
   policy: ReplicationPolicy

@@ -1,0 +1,56 @@
+/**
+ * Who really holds a file: the providers the DHTs name, each checked by a cheap probe
+ * of what it serves. The probe is the exchange's own Want → Offer: the provider
+ * answers with the verified manifest and its have-bitfield, and only a full bitfield
+ * counts. No chunk moves; the session is closed at once.
+ */
+import type { Logger, PeerId } from '@libp2p/interface'
+import { parseFileRef } from '@peershare/protocol'
+import { mapLimit } from '../../collection/share-collection.js'
+import { FetchSession, type FetchSessionComponents } from '../../exchange/fetch-session.js'
+import { withTimeout } from '../../signals.js'
+
+/** Providers looked at per check at most: a file's holders are a handful, a flood is cut off */
+export const MAX_PROVIDERS_PROBED = 32
+/** Probes run at once per check */
+export const PROBE_CONCURRENCY = 8
+
+export interface LiveCountComponents {
+  /** the DHT providers of a file (the node's lookup, bounded by its own timeout) */
+  findProviders(fileId: string, signal: AbortSignal): AsyncIterable<PeerId>
+  /** does `peer` serve every chunk of the file right now */
+  probe(peer: PeerId, fileId: string, signal: AbortSignal): Promise<boolean>
+  self: string
+  probeTimeout: number
+  log: Logger
+}
+
+/** The peers (this node excluded) that provide the file and pass the probe */
+export async function liveHolders (components: LiveCountComponents, fileId: string, signal: AbortSignal): Promise<string[]> {
+  const found = new Map<string, PeerId>()
+  try {
+    for await (const peer of components.findProviders(fileId, signal)) {
+      if (peer.toString() !== components.self) found.set(peer.toString(), peer)
+      if (found.size >= MAX_PROVIDERS_PROBED) break
+    }
+  } catch (err: any) {
+    if (signal.aborted) throw err
+    components.log('provider lookup for %s ended early: %s', fileId, err.message)
+  }
+  const serves = await mapLimit([...found.values()], PROBE_CONCURRENCY, async peer => {
+    try {
+      return await components.probe(peer, fileId, withTimeout(components.probeTimeout, signal))
+    } catch (err: any) {
+      components.log('probe of %p for %s failed: %s', peer, fileId, err.message)
+      return false
+    }
+  })
+  return [...found.keys()].filter((_, i) => serves[i])
+}
+
+/** The exchange's probe: the peer's Offer for the file carries a complete have-bitfield */
+export async function probeServes (exchange: FetchSessionComponents, peer: PeerId, fileId: string, signal: AbortSignal): Promise<boolean> {
+  const session = await FetchSession.open(exchange, peer, parseFileRef(fileId), signal)
+  await session.complete()
+  return session.have.complete
+}

@@ -1,0 +1,315 @@
+/**
+ * The repair loop, on the owner of a file and on every holder of it: each file is
+ * checked every `repairInterval` (±jitter, so holders do not act together), and at
+ * once when its policy is set. A check counts live holders (live-count.ts), decides
+ * (decide.ts), and then: the one actor asks the missing candidates in parallel (the
+ * next in rank on a refusal), and a holder the decision drops lets its replica go.
+ * Joining peers (new storage offers, connections) wake the under-replicated files,
+ * debounced. No coordinator: every node that can act computes the same decision.
+ */
+import type { Logger, PeerId } from '@libp2p/interface'
+import { type DecideInput, type Decision, decide, type KnownHolder, type ReplicaState, type ShortReason } from '../decide.js'
+import type { HeldReplicas, Membership, ReplicaRequests, ReplicateRequest, ReplicationPolicy, ReplicationSettings } from '../index.js'
+import { candidateWeight, rankHolders } from '../placement.js'
+
+/** A file this node keeps alive: its own (owner = itself) or a replica it holds for `owner` */
+export interface KeptFile {
+  fileId: string
+  size: number
+  encrypted: boolean
+  policy: ReplicationPolicy
+  owner: string
+}
+
+/** What `peershare status <file-id>` and `ls` show of a file's replicas */
+export interface ReplicationStatus {
+  fileId: string
+  policy: ReplicationPolicy
+  /** holders counted live at the last check (seen within lossGrace), this node excluded unless it holds a replica */
+  live: string[]
+  state: ReplicaState
+  why?: ShortReason
+  /** holders unseen for lossGrace at the last check */
+  lost: string[]
+  /** unix ms of the last check; undefined: none yet */
+  lastCheck?: number
+  /** this node is the owner or holds a replica */
+  role: 'owner' | 'holder'
+}
+
+export interface ReplicatorComponents {
+  self: string
+  settings: Pick<ReplicationSettings, 'repairInterval' | 'jitter' | 'lossGrace' | 'surplusGrace' | 'onePerSubnet' | 'requestTimeout'>
+  membership: Membership
+  requests: ReplicaRequests
+  /** replicas this node holds for others; absent on a node that offers no storage */
+  held?: Pick<HeldReplicas, 'list' | 'drop'>
+  /** this node's own files with a policy of min >= 1 */
+  ownFiles(): Promise<KeptFile[]>
+  /** the peers (this node excluded) that provide the file and really serve it */
+  liveHolders(fileId: string, signal: AbortSignal): Promise<string[]>
+  peerIdOf(peer: string): PeerId
+  /** the subnet group of a peer (onePerSubnet); undefined: exempt */
+  groupOf?(peer: string): string | undefined
+  isContact?(peer: string): boolean
+  now?(): number
+  random?(): number
+  log: Logger
+}
+
+/** Joins and new offers wake short files after this quiet time, once (ms) */
+export const PEERS_CHANGED_DEBOUNCE = 2_000
+/** Refusals remembered per file: not asked again until this has passed (ms) */
+export const REFUSAL_MEMORY = 60_000
+
+interface FileState {
+  holders: Map<string, KnownHolder>
+  refused: Map<string, number>
+  overSince?: number
+  status?: ReplicationStatus
+  timer?: ReturnType<typeof setTimeout>
+  running?: Promise<ReplicationStatus | undefined>
+}
+
+export class Replicator {
+  private readonly files = new Map<string, FileState>()
+  private readonly controller = new AbortController()
+  private peersTimer?: ReturnType<typeof setTimeout>
+  private syncTimer?: ReturnType<typeof setTimeout>
+  private stopped = true
+
+  constructor (private readonly components: ReplicatorComponents) {}
+
+  private now (): number { return this.components.now?.() ?? Date.now() }
+
+  async start (): Promise<void> {
+    this.stopped = false
+    await this.sync()
+  }
+
+  stop (): void {
+    this.stopped = true
+    this.controller.abort()
+    clearTimeout(this.peersTimer)
+    clearTimeout(this.syncTimer)
+    for (const state of this.files.values()) clearTimeout(state.timer)
+  }
+
+  /** A policy was just set (share --replicas, replicate): check now so placement starts at once */
+  async keep (fileId: string): Promise<ReplicationStatus | undefined> {
+    return this.check(fileId)
+  }
+
+  /** New storage offers or peer connections: wake the files short of min, debounced */
+  peersChanged (): void {
+    if (this.stopped) return
+    clearTimeout(this.peersTimer)
+    this.peersTimer = setTimeout(() => {
+      for (const [fileId, state] of this.files) {
+        if (state.status?.state === 'under-replicated') void this.check(fileId)
+      }
+    }, PEERS_CHANGED_DEBOUNCE)
+    this.peersTimer.unref?.()
+  }
+
+  /** The last check of a file, running one if there was none */
+  async status (fileId: string): Promise<ReplicationStatus | undefined> {
+    const state = this.files.get(fileId)
+    if (state?.status?.lastCheck != null) return state.status
+    return this.check(fileId)
+  }
+
+  /** The last check of every kept file (no new checks) */
+  statuses (): Map<string, ReplicationStatus> {
+    const out = new Map<string, ReplicationStatus>()
+    for (const [fileId, state] of this.files) if (state.status != null) out.set(fileId, state.status)
+    return out
+  }
+
+  /** Every file this node keeps alive now: its own with a policy, and the replicas it holds */
+  private async keptFiles (): Promise<Map<string, KeptFile>> {
+    const kept = new Map<string, KeptFile>()
+    for (const r of this.components.held?.list() ?? []) {
+      if (r.state === 'held' && r.policy.min > 0) kept.set(r.fileId, { fileId: r.fileId, size: r.size, encrypted: r.encrypted, policy: r.policy, owner: r.owner ?? r.from })
+    }
+    for (const f of await this.components.ownFiles()) if (f.policy.min > 0) kept.set(f.fileId, f)
+    return kept
+  }
+
+  /** Schedules a jittered check for each kept file, forgets files no longer kept */
+  private async sync (): Promise<void> {
+    if (this.stopped) return
+    const kept = await this.keptFiles()
+    for (const [fileId, state] of this.files) {
+      if (!kept.has(fileId)) {
+        clearTimeout(state.timer)
+        this.files.delete(fileId)
+      }
+    }
+    for (const fileId of kept.keys()) if (this.files.get(fileId)?.timer == null) this.schedule(fileId, this.period())
+    this.syncTimer = setTimeout(() => { void this.sync() }, this.period())
+    this.syncTimer.unref?.()
+  }
+
+  private period (): number {
+    const { repairInterval, jitter } = this.components.settings
+    return Math.max(1, Math.round(repairInterval * (1 + jitter * (2 * (this.components.random?.() ?? Math.random()) - 1))))
+  }
+
+  private stateOf (fileId: string): FileState {
+    let state = this.files.get(fileId)
+    if (state == null) {
+      state = { holders: new Map(), refused: new Map() }
+      this.files.set(fileId, state)
+    }
+    return state
+  }
+
+  private schedule (fileId: string, delay: number): void {
+    if (this.stopped) return
+    const state = this.stateOf(fileId)
+    clearTimeout(state.timer)
+    state.timer = setTimeout(() => {
+      state.timer = undefined
+      void this.check(fileId).finally(() => { if (this.files.has(fileId)) this.schedule(fileId, this.period()) })
+    }, delay)
+    state.timer.unref?.()
+  }
+
+  /** One check of a file at a time; a second caller waits for the running one */
+  async check (fileId: string): Promise<ReplicationStatus | undefined> {
+    const state = this.stateOf(fileId)
+    if (state.running != null) return state.running
+    state.running = this.runCheck(fileId, state).catch(err => {
+      if (!this.controller.signal.aborted) this.components.log.error('replication check of %s failed: %s', fileId, err.message)
+      return state.status
+    }).finally(() => { state.running = undefined })
+    return state.running
+  }
+
+  private async runCheck (fileId: string, state: FileState): Promise<ReplicationStatus | undefined> {
+    const file = (await this.keptFiles()).get(fileId)
+    if (file == null) {
+      this.files.delete(fileId)
+      clearTimeout(state.timer)
+      return undefined
+    }
+    const { self, settings } = this.components
+    const seen = await this.components.liveHolders(fileId, this.controller.signal)
+    const now = this.now()
+    this.observe(state, file, seen, now)
+    for (const [peer, at] of state.refused) if (now - at >= REFUSAL_MEMORY) state.refused.delete(peer)
+    const input: DecideInput = {
+      fileId,
+      policy: file.policy,
+      ranked: this.rank(file),
+      holders: [...state.holders.values()],
+      owner: file.owner,
+      ownerLive: file.owner === self || seen.includes(file.owner),
+      self,
+      refused: new Set(state.refused.keys()),
+      overSince: state.overSince,
+      now,
+      settings
+    }
+    const decision = decide(input)
+    state.overSince = decision.overSince
+    for (const peer of decision.lost) state.holders.delete(peer)
+    state.status = this.statusOf(file, decision, now)
+    if (decision.drop.includes(self) && file.owner !== self) {
+      await this.letGo(fileId, state)
+    } else if (decision.actor === self && decision.recruit.length > 0) {
+      await this.recruit(file, state, decision)
+      // accepted peers count from now: the status says what the file has after recruiting
+      state.status = this.statusOf(file, decide({ ...input, holders: [...state.holders.values()], refused: new Set(state.refused.keys()) }), now)
+    }
+    return state.status
+  }
+
+  /** Marks the holders seen now; this node counts as a holder of a replica it holds */
+  private observe (state: FileState, file: KeptFile, seen: string[], now: number): void {
+    const holders = file.owner === this.components.self ? seen : [...seen, this.components.self]
+    for (const peer of holders) {
+      if (peer === file.owner) continue
+      const known = state.holders.get(peer)
+      state.holders.set(peer, { peerId: peer, firstSeen: known?.firstSeen ?? now, lastSeen: now })
+    }
+  }
+
+  /** The candidates for a file, ranked: peers offering room for it, weighted by what this node observed */
+  private rank (file: KeptFile): ReturnType<typeof rankHolders> {
+    const { membership, self, groupOf, isContact, settings } = this.components
+    const candidates = membership.offers().filter(o => o.peerId !== self).map(o => {
+      const seen = membership.observed(o.peerId)
+      const weight = candidateWeight({
+        freeBytes: o.freeBytes,
+        size: file.size,
+        // reliability as this node observed it: reachability, scaled by answered requests
+        uptime: seen.uptime * (0.5 + seen.successRatio),
+        load: 0,
+        contact: isContact?.(o.peerId) ?? false,
+        refuses: file.encrypted && !o.acceptsEncrypted
+      })
+      const group = settings.onePerSubnet ? groupOf?.(o.peerId) : undefined
+      return { peerId: o.peerId, weight, ...(group != null ? { group } : {}) }
+    })
+    return rankHolders(file.fileId, candidates, { onePerGroup: settings.onePerSubnet })
+  }
+
+  /**
+   * Asks the chosen candidates at once; each refusal moves on to the next reserve. An
+   * accepting peer counts as a holder from now (it is fetching), so the next check
+   * does not ask another while it fetches; it is lost if it never serves.
+   */
+  private async recruit (file: KeptFile, state: FileState, decision: Decision): Promise<void> {
+    const reserve = [...decision.reserve]
+    const request: ReplicateRequest = { fileId: file.fileId, size: file.size, policy: file.policy, encrypted: file.encrypted, ...(file.owner !== this.components.self ? { owner: file.owner } : {}) }
+    const askUntilAccepted = async (first: string | undefined): Promise<void> => {
+      for (let peer = first; peer != null && !this.controller.signal.aborted; peer = reserve.shift()) {
+        if (await this.ask(peer, request, state)) return
+      }
+    }
+    await Promise.all(decision.recruit.map(askUntilAccepted))
+  }
+
+  private async ask (peer: string, request: ReplicateRequest, state: FileState): Promise<boolean> {
+    const { requests, membership, settings, log } = this.components
+    let answer: Awaited<ReturnType<ReplicaRequests['ask']>>
+    try {
+      answer = await requests.ask(this.components.peerIdOf(peer), request, AbortSignal.any([this.controller.signal, AbortSignal.timeout(settings.requestTimeout)]))
+    } catch (err: any) {
+      log('replicate request of %s to %s failed: %s', request.fileId, peer, err.message)
+      answer = 'busy'
+    }
+    const now = this.now()
+    membership.noteOutcome(peer, answer === 'accept')
+    if (answer !== 'accept') {
+      state.refused.set(peer, now)
+      log('%s answered %s for %s', peer, answer, request.fileId)
+      return false
+    }
+    state.holders.set(peer, { peerId: peer, firstSeen: now, lastSeen: now })
+    return true
+  }
+
+  /** This holder is among the lowest-ranked extra ones: it drops its replica */
+  private async letGo (fileId: string, state: FileState): Promise<void> {
+    this.components.log('dropping surplus replica of %s', fileId)
+    await this.components.held?.drop(fileId)
+    clearTimeout(state.timer)
+    this.files.delete(fileId)
+  }
+
+  private statusOf (file: KeptFile, decision: Decision, now: number): ReplicationStatus {
+    return {
+      fileId: file.fileId,
+      policy: file.policy,
+      live: decision.live,
+      state: decision.state,
+      ...(decision.why != null ? { why: decision.why } : {}),
+      lost: decision.lost,
+      lastCheck: now,
+      role: file.owner === this.components.self ? 'owner' : 'holder'
+    }
+  }
+}
