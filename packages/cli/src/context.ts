@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/client'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify' | 'search' | 'browse' | 'offer' | 'grant' | 'revoke' | 'inbox' | 'addContact' | 'contacts' | 'removeContact' | 'setVisibility'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify' | 'search' | 'browse' | 'offer' | 'grant' | 'revoke' | 'inbox' | 'addContact' | 'contacts' | 'removeContact' | 'setVisibility' | 'replicate' | 'replication'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -32,6 +32,8 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
     files: async (options) => (await ready()).files(options),
     collections: async () => (await ready()).collections(),
     share: async (request) => (await ready()).share(request),
+    replicate: async (fileId, replicas) => (await ready()).replicate(fileId, replicas),
+    replication: async (fileId) => (await ready()).replication(fileId),
     ticket: async (fileId) => (await ready()).ticket(fileId),
     get: async (request, onEvent, signal) => (await ready()).get(request, onEvent, signal),
     content: async function * (fileId, signal) { yield * (await ready()).content(fileId, signal) },

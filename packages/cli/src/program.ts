@@ -11,7 +11,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgressDisplay } from './commands/get.js'
 import { SHELLS, type Shell } from './completion.js'
-import { browse, completion, contacts, control, daemon, get, grant, id, inbox, limits, ls, peers, providers, revoke, rm, search, share, show, status, swarmConnect, ticket, transfers, verify, visibility } from './commands/lazy.js'
+import { browse, completion, contacts, control, daemon, get, grant, id, inbox, limits, ls, peers, providers, replicate, revoke, rm, search, share, show, status, swarmConnect, ticket, transfers, verify, visibility } from './commands/lazy.js'
 import { type CliClient, type CommandContext, type Print, lazyClient } from './context.js'
 import { EXIT_OK, EXIT_USAGE, describeError, errorLine } from './errors.js'
 
@@ -109,8 +109,18 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--thumbnail <image>', 'an image (JPEG, PNG, WebP, GIF, AVIF, TIFF) shown for the file or collection; images get one made anyway')
     .option('--to <peer...>', 'encrypt the file for these peers (peer ids or contact names): only they can read it; each share gets a new key, so a new file id')
     .addOption(visibilityOption())
-    .action(async (paths: string[], opts: { tag?: string[], description?: string, category?: string, thumbnail?: string, to?: string[], visibility?: FileVisibility }, cmd: Command) => {
-      await share({ paths, tags: opts.tag, description: opts.description, category: opts.category, thumbnail: opts.thumbnail, to: opts.to, visibility: opts.visibility, json: globals(cmd).json }, context(cmd))
+    .option('--replicas [min[:max]]', 'keep the file alive on min..max peers that agreed to hold it, e.g. 3:5 (bare: config replication.replicas, 2:5; 0: local only)')
+    .action(async (paths: string[], opts: { tag?: string[], description?: string, category?: string, thumbnail?: string, to?: string[], visibility?: FileVisibility, replicas?: string | true }, cmd: Command) => {
+      const replicas = opts.replicas === true ? 'default' : opts.replicas
+      await share({ paths, tags: opts.tag, description: opts.description, category: opts.category, thumbnail: opts.thumbnail, to: opts.to, visibility: opts.visibility, ...(replicas != null ? { replicas } : {}), json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('replicate')
+    .description('keep a file this node shares alive on min..max peers that agreed to hold it; placement starts at once (see `peershare status <file-id>`)')
+    .argument('<file-id>', 'file id, or any unique prefix of it')
+    .argument('[min[:max]]', 'how many peers hold it, e.g. 3 or 3:5 (none: config replication.replicas; 0: local only)')
+    .action(async (fileId: string, replicas: string | undefined, _opts: unknown, cmd: Command) => {
+      await replicate({ fileId, ...(replicas != null ? { replicas } : {}), json: globals(cmd).json }, context(cmd))
     })
 
   const contactsCommand = program.command('contacts')
@@ -293,9 +303,10 @@ export function createProgram (deps: ProgramDeps): Command {
     })
 
   program.command('status')
-    .description('show peer id, addresses, DHT mode and routing table size, file count and storage used')
-    .action(async (_opts: unknown, cmd: Command) => {
-      await status({ json: globals(cmd).json }, context(cmd))
+    .description('show peer id, addresses, DHT mode and routing table size, file count and storage used; with a file id, its replicas: live holders, target, state and why')
+    .argument('[file-id]', 'a file this node shares or holds (id or unique prefix): show its replication')
+    .action(async (fileId: string | undefined, _opts: unknown, cmd: Command) => {
+      await status({ json: globals(cmd).json, ...(fileId != null ? { fileId } : {}) }, context(cmd))
     })
 
   program.command('completion')

@@ -1,12 +1,13 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
 import { multiaddr } from '@multiformats/multiaddr'
-import type { BandwidthLimits, BrowseResult, CollectionInfo, SearchHit, SearchUpdate, FileInfo, GetEvent, GrantInfo, InboxEntry, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, VerifiedFileInfo } from '@peershare/client'
+import type { BandwidthLimits, BrowseResult, CollectionInfo, SearchHit, SearchUpdate, FileInfo, GetEvent, GrantInfo, InboxEntry, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ReplicationInfo, VerifiedFileInfo } from '@peershare/client'
 import { encodeTicket, parseFileId } from '@peershare/protocol'
 import type { CliClient, Print } from '../src/context.js'
 
 /** A real file id (parseFileRef accepts it) */
 export const FILE_ID = 'bahijzqabciqgxvfnqr55zz6iwt3dezmejknvbdiw5nwakkyrn6havo7t5yaaieq'
 export const PEER_ID = '12D3KooWNneM85UPHYNF6fxQmw9bwcNKneNRkZ6zboGHDHFc9HaA'
+export const REPLICATION: ReplicationInfo = { fileId: FILE_ID, policy: { min: 2, max: 5 }, state: 'under-replicated', live: [PEER_ID], lost: [], why: 'too-few-candidates', reason: 'too few peers offer room for it (swarm smaller than min)', lastCheck: 1, role: 'owner' }
 export const PEER_ADDR = `/ip4/127.0.0.1/tcp/4001/p2p/${PEER_ID}`
 
 export const FILE: FileInfo = {
@@ -154,7 +155,9 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
     addContact: async (peerId, name) => answer('addContact', { peerId, ...(name == null ? {} : { name }), added: 1 }, { peerId, name }),
     contacts: async () => answer('contacts', [{ peerId: PEER_ID, name: 'alice', added: 1 }]),
     removeContact: async (nameOrPeerId) => answer('removeContact', { peerId: PEER_ID, name: 'alice', added: 1 }, nameOrPeerId),
-    setVisibility: async (fileId, visibility) => answer('setVisibility', { fileId: FILE_ID, visibility }, { fileId, visibility })
+    setVisibility: async (fileId, visibility) => answer('setVisibility', { fileId: FILE_ID, visibility }, { fileId, visibility }),
+    replicate: async (fileId, replicas) => answer('replicate', { ...REPLICATION, policy: replicas === '3:5' ? { min: 3, max: 5 } : REPLICATION.policy }, { fileId, replicas }),
+    replication: async (fileId) => answer('replication', REPLICATION, fileId)
   }
 }
 

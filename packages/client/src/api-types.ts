@@ -46,6 +46,8 @@ import type { BandwidthLimits, CollectionProgress, SearchUpdate, TransferProgres
  *   POST   /v1/contacts  ContactRequest -> ContactInfo (adds, or renames a contact)
  *   DELETE /v1/contacts/:nameOrPeerId -> ContactInfo (the contact removed; ERR_CONTACT_NOT_FOUND)
  *   POST   /v1/files/:id/visibility  VisibilityRequest -> { fileId, visibility } (id: a file id or unique prefix)
+ *   POST   /v1/files/:id/replication ReplicateRequestBody -> ReplicationInfo (sets the policy; checks at once)
+ *   GET    /v1/files/:id/replication -> ReplicationInfo (the last check; ERR_FILE_NOT_FOUND when not local)
  *
  * Errors: a non-2xx status with `{ error: ApiError }`.
  */
@@ -102,6 +104,34 @@ export interface FileInfo {
   encrypted?: true
   /** who it is served to (absent: public) */
   visibility?: FileVisibility
+  /** a file kept alive by replication: holders counted live at the last check, and the target */
+  replicas?: { live: number, min: number, max: number }
+}
+
+/** What `POST /v1/files/:id/replication` takes: `<min>[:<max>]`, or none for config `replication.replicas` */
+export interface ReplicateRequestBody {
+  replicas?: string
+}
+
+/** A file's replication (`peershare status <file-id>`) */
+export interface ReplicationInfo {
+  fileId: string
+  /** the target (min 0: local only; nothing else is then set) */
+  policy: { min: number, max: number }
+  /** 'none': local only */
+  state: 'ok' | 'under-replicated' | 'over' | 'none'
+  /** peers seen serving it within the loss grace at the last check */
+  live: string[]
+  /** holders unseen for the loss grace (being replaced) */
+  lost: string[]
+  /** why it is under-replicated: recruiting, no-candidates, too-few-candidates, refused */
+  why?: string
+  /** the same in words */
+  reason?: string
+  /** unix ms of the last check */
+  lastCheck?: number
+  /** this node shares it (owner) or holds a replica of it (holder) */
+  role?: 'owner' | 'holder'
 }
 
 /** The categories an offer is listed under (the protocol's CATEGORIES; a test keeps the two equal) */
@@ -209,6 +239,8 @@ export interface ShareRequest {
   to?: string[]
   /** one of VISIBILITIES @default 'public', or 'private' when `to` is given */
   visibility?: FileVisibility
+  /** keep it alive on `<min>[:<max>]` peers; 'default': config `replication.replicas`; without it config `replication.shareDefault` */
+  replicas?: string
 }
 
 export interface GetRequest {

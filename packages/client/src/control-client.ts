@@ -6,7 +6,7 @@
  */
 import { PeershareError } from './errors.js'
 import type { ApiEndpoint, ApiError, BandwidthLimits, BrowseRequest, BrowseResult, OfferDetail, SearchEvent, SearchHit, SearchRequest, SearchUpdate, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, GrantInfo, InboxEntry, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
-import type { ContactInfo, FileVisibility } from './api-types.js'
+import type { ContactInfo, FileVisibility, ReplicationInfo } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -216,6 +216,16 @@ export class ControlClient {
   /** Changes who a local file (id or unique prefix) is served to; resolves with its full id and new visibility */
   async setVisibility (fileId: string, visibility: FileVisibility): Promise<{ fileId: string, visibility: FileVisibility }> {
     return this.json('POST', `/v1/files/${encodeURIComponent(fileId)}/visibility`, { visibility })
+  }
+
+  /** Sets how many peers keep a shared file alive (`<min>[:<max>]`; none: the config default) and checks it at once */
+  async replicate (fileId: string, replicas?: string): Promise<ReplicationInfo> {
+    return this.json('POST', `/v1/files/${encodeURIComponent(fileId)}/replication`, replicas == null ? {} : { replicas })
+  }
+
+  /** A file's replication: live holders, target, state, why short, last check */
+  async replication (fileId: string): Promise<ReplicationInfo> {
+    return this.json('GET', `/v1/files/${encodeURIComponent(fileId)}/replication`)
   }
 
   /**

@@ -12,7 +12,7 @@ import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type CollectionId, type ContentRef, type FileRef, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { LevelDatastore } from 'datastore-level'
 import { defaultRepoPath } from '@peershare/client/repo'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
@@ -48,6 +48,9 @@ import { Bandwidth, type BandwidthLimits } from './limits/bandwidth.js'
 import { Quarantine, checkPeerRecords } from './records/index.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import type { ShareOptions } from './share.js'
+import type { ReplicationPolicy } from './replication/index.js'
+import { Keeper, noStorageOffered } from './replication/keeper/keeper.js'
+import type { ReplicationStatus } from './replication/keeper/replicator.js'
 import { LocalContent } from './local-content.js'
 import type { FileRecord } from './store/file-record.js'
 import { ContentHealth, type LocalFile, type VerifiedFile } from './store/content-health.js'
@@ -109,6 +112,8 @@ export class PeershareNode {
   readonly contacts: ContactStore
   /** who may fetch, see and find each shared file (access/) */
   readonly access: Access
+  /** per-file replication policies and the repair loop (replication/keeper/) */
+  readonly keeper: Keeper
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -143,6 +148,19 @@ export class PeershareNode {
       bandwidth: this.bandwidth,
       limits: config.exchange,
       log: logger('peershare:node:exchange')
+    })
+    this.keeper = new Keeper({
+      self: libp2p.peerId,
+      settings: config.replication,
+      store: this.store,
+      findProviders: (fileId, signal) => this.index.findProviders(parseContentRef(fileId), signal),
+      exchange: this.exchangeClient,
+      lookupTimeout: config.lookupTimeout,
+      peerStore: libp2p.peerStore,
+      isContact: peer => this.contacts.isContact(peerIdFromString(peer)),
+      // the holder side (storage offers, the replicate protocol) is wired here once it lands
+      holder: noStorageOffered,
+      log: logger('peershare:node:replication')
     })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
     this.discovery = new Discovery({
@@ -254,6 +272,8 @@ export class PeershareNode {
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
     for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
     for (const record of await this.store.list()) await this.health.check(record, true)
+    this.libp2p.addEventListener('peer:connect', this.wakeReplication)
+    await this.keeper.replicator.start()
     log('started %p listening on %s', this.peerId, this.addresses.map(a => a.toString()).join(', '))
   }
 
@@ -265,6 +285,8 @@ export class PeershareNode {
   async stop (): Promise<void> {
     await stopAll([
       () => { this.discovery.stopSearch() },
+      () => { this.libp2p.removeEventListener('peer:connect', this.wakeReplication) },
+      () => { this.keeper.replicator.stop() },
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
       () => { this.collectionDownloads.stop() },
       async () => this.transfers.stop(),
@@ -285,10 +307,26 @@ export class PeershareNode {
 
   /** a peer that connects may be a source come back: stalled downloads look again */
   private readonly wakeTransfers = (): void => { this.transfers.wake() }
+  /** a peer that connects may be a holder to recruit: files short of min look again (debounced) */
+  private readonly wakeReplication = (): void => { this.keeper.replicator.peersChanged() }
 
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
-    return this.content.share(path, options)
+    const record = await this.content.share(path, options)
+    const policy = options.replicas ?? this.config.replication.shareDefault
+    if (policy.min === 0 && record.replication == null) return record
+    return (await this.keeper.setPolicy(record.fileId, policy)).record
+  }
+
+  /** Sets how many peers keep a file this node shares alive (id or unique prefix); min 0: local only */
+  async replicate (ref: string, policy?: ReplicationPolicy): Promise<{ record: FileRecord, status?: ReplicationStatus }> {
+    const id = await this.localContentId(ref)
+    return this.keeper.setPolicy(id, policy ?? this.config.replication.replicas)
+  }
+
+  /** The replication of a file this node shares or holds (id or unique prefix); undefined when it has no policy */
+  async replication (ref: string): Promise<ReplicationStatus | undefined> {
+    return this.keeper.status(await this.localContentId(ref))
   }
 
   /**

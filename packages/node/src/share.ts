@@ -46,6 +46,8 @@ export interface ShareOptions {
   to?: string[]
   /** who the file is served to (access/); without it a file shared before keeps its visibility, a new one is public */
   visibility?: NonNullable<FileRecord['visibility']>
+  /** how many peers keep the file alive (replication/); without it config `replication.shareDefault` (0:0, local only) */
+  replicas?: { min: number, max: number }
   signal?: AbortSignal
 }
 

@@ -13,6 +13,7 @@ import type * as Peers from './peers.js'
 import type * as Providers from './providers.js'
 import type * as Rm from './rm.js'
 import type * as Share from './share.js'
+import type * as Replicate from './replicate.js'
 import type * as Status from './status.js'
 import type * as SwarmConnect from './swarm-connect.js'
 import type * as Ticket from './ticket.js'
@@ -36,6 +37,7 @@ export const peers: typeof Peers.peers = async (...args) => (await import('./pee
 export const providers: typeof Providers.providers = async (...args) => (await import('./providers.js')).providers(...args)
 export const rm: typeof Rm.rm = async (...args) => (await import('./rm.js')).rm(...args)
 export const share: typeof Share.share = async (...args) => (await import('./share.js')).share(...args)
+export const replicate: typeof Replicate.replicate = async (...args) => (await import('./replicate.js')).replicate(...args)
 export const status: typeof Status.status = async (...args) => (await import('./status.js')).status(...args)
 export const swarmConnect: typeof SwarmConnect.swarmConnect = async (...args) => (await import('./swarm-connect.js')).swarmConnect(...args)
 export const ticket: typeof Ticket.ticket = async (...args) => (await import('./ticket.js')).ticket(...args)

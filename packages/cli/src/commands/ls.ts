@@ -26,9 +26,17 @@ export async function ls (options: LsOptions, { client, print }: Pick<CommandCon
     if (files.length > 0) print('')
   }
   if (files.length > 0) {
-    const rows = files.map(f => [f.fileId, formatBytes(f.size), f.category, f.name + statusNote(f.status) + visibilityNote(f) + thumbnailNote(f) + encryptedNote(f), f.tags.join(',')])
-    for (const line of formatTable(['FILE ID', 'SIZE', 'CATEGORY', 'NAME', 'TAGS'], rows, [1])) print(line.trimEnd())
+    // the REPLICAS column (live/min:max) only once some file is kept alive by replication
+    const replicated = files.some(f => f.replicas != null)
+    const rows = files.map(f => [f.fileId, formatBytes(f.size), ...(replicated ? [replicasCell(f)] : []), f.category, f.name + statusNote(f.status) + visibilityNote(f) + thumbnailNote(f) + encryptedNote(f), f.tags.join(',')])
+    const header = ['FILE ID', 'SIZE', ...(replicated ? ['REPLICAS'] : []), 'CATEGORY', 'NAME', 'TAGS']
+    for (const line of formatTable(header, rows, [1])) print(line.trimEnd())
   }
+}
+
+/** live/min:max of a file kept alive by replication, '-' for one kept local */
+function replicasCell (file: FileInfo): string {
+  return file.replicas == null ? '-' : `${file.replicas.live}/${file.replicas.min}:${file.replicas.max}`
 }
 
 /** An encrypted file: held with its key (the sealed name shown) or without (named by its id) */

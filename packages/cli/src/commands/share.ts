@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { type CollectionShareResult, type FileVisibility, PathNotFoundError, type ShareResult } from '@peershare/client'
 import type { CommandContext } from '../context.js'
 import { formatBytes } from '../format.js'
+import { replicationLines } from './replicate.js'
 
 export interface ShareCommandOptions {
   /** the file to share, relative to the context's cwd */
@@ -20,6 +21,8 @@ export interface ShareCommandOptions {
   to?: string[]
   /** public, contacts or private (checked by the program's option parser) */
   visibility?: FileVisibility
+  /** keep it alive on `<min>[:<max>]` peers; 'default': config `replication.replicas` */
+  replicas?: string
   json?: boolean
 }
 
@@ -39,7 +42,7 @@ export async function share (options: ShareCommandOptions, { client, print, cwd 
   if (thumbnail != null && !(await stat(thumbnail).then(s => s.isFile(), () => false))) throw new PathNotFoundError(`No such image for the thumbnail: ${thumbnail}`)
 
   const request = paths.length === 1 ? { path: paths[0] } : { paths }
-  const extra = { ...(options.category == null ? {} : { category: options.category }), ...(thumbnail == null ? {} : { thumbnail }), ...(options.to == null ? {} : { to: options.to }), ...(options.visibility == null ? {} : { visibility: options.visibility }) }
+  const extra = { ...(options.category == null ? {} : { category: options.category }), ...(thumbnail == null ? {} : { thumbnail }), ...(options.to == null ? {} : { to: options.to }), ...(options.visibility == null ? {} : { visibility: options.visibility }), ...(options.replicas == null ? {} : { replicas: options.replicas }) }
   const shared = await client.share({ ...request, tags: options.tags, description: options.description, ...extra })
   if (options.json === true) {
     print(JSON.stringify(shared))
@@ -47,6 +50,7 @@ export async function share (options: ShareCommandOptions, { client, print, cwd 
   }
   if ('collectionId' in shared) printCollection(shared, print)
   else printFile(shared, print)
+  if (options.replicas != null && !('collectionId' in shared)) replicationLines(await client.replication(shared.fileId)).slice(1).forEach(print)
 }
 
 function printFile (file: ShareResult, print: CommandContext['print']): void {

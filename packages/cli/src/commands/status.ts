@@ -1,9 +1,18 @@
-/** `peershare status`: identity, addresses, both DHTs (mode, routing table), files, storage, discovery */
+/** `peershare status`: identity, addresses, both DHTs (mode, routing table), files, storage, discovery; `status <file-id>`: a file's replicas */
 import type { DhtStatus, DiscoveryStatus } from '@peershare/node'
 import type { CommandContext } from '../context.js'
 import { formatBytes, formatDuration } from '../format.js'
+import { checkIdPrefix } from './id-prefix.js'
+import { replicationLines } from './replicate.js'
 
-export async function status (options: { json?: boolean }, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
+export async function status (options: { json?: boolean, fileId?: string }, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
+  if (options.fileId != null) {
+    checkIdPrefix(options.fileId)
+    const info = await client.replication(options.fileId)
+    if (options.json === true) print(JSON.stringify(info))
+    else replicationLines(info).forEach(print)
+    return
+  }
   const s = await client.status()
   if (options.json === true) {
     print(JSON.stringify(s))

@@ -10,6 +10,7 @@ import { checkContent, readableContent } from '../download/content-stream.js'
 import { BadRequestError, DownloadTimeoutError, FileNotFoundError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
 import { type ShareOptions, statToShare } from '../share.js'
+import { handleReplicationRoute, replicasArg } from './replication-routes.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { ContentStatus } from '../store/file-store.js'
 import { type BandwidthLimits, type CollectionInfo, type CollectionShareResult, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type ShareResult, type TicketInfo, type VerifiedFileInfo, type VerifyRequest, VERSION, VISIBILITIES, parseRate } from '@peershare/client'
@@ -30,7 +31,11 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   const route = `${req.method} ${url.pathname}`
   if (route === 'GET /v1/id') return sendJson(res, 200, nodeInfo(node))
   if (route === 'GET /v1/files') return sendJson(res, 200, await listFiles(node, url.searchParams.get('all') === 'true'))
-  if (route === 'POST /v1/share') return sendJson(res, 200, await share(node, ...shareArgs(body)))
+  if (route === 'POST /v1/share') {
+    const [paths, options, replicas] = shareArgs(body)
+    const policy = replicas == null ? undefined : replicasArg(node, body) ?? node.config.replication.replicas
+    return sendJson(res, 200, await share(node, paths, { ...options, ...(policy != null ? { replicas: policy } : {}) }))
+  }
   const ticket = /^GET \/v1\/files\/([A-Za-z0-9]+)\/ticket$/.exec(route)
   if (ticket != null) return sendJson(res, 200, ticketInfo(await node.ticket(ticket[1])))
   if (route === 'POST /v1/get') return startGet(node, res, getArgs(body))
@@ -54,6 +59,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (await handleSearchRoute(node, route, url, res, body)) return
   if (await handleKeysRoute(node, route, res, body)) return
   if (await handleAccessRoute(node, route, res, body)) return
+  if (await handleReplicationRoute(node, route, res, body)) return
   throw new HttpError(404, 'ERR_NOT_FOUND', `No route ${route}`)
 }
 
@@ -133,7 +139,12 @@ async function verify (node: PeershareNode, body: unknown): Promise<VerifiedFile
  * too, unless `all`) and collections
  */
 async function listFiles (node: PeershareNode, all: boolean): Promise<{ files: FileInfo[], collections: CollectionInfo[] }> {
-  const files = (await node.files()).filter(f => f.record.listingOf == null && (all || f.record.thumbnailOf == null)).map(f => fileInfo(f.record, f.status))
+  const statuses = node.keeper.replicator.statuses()
+  const files = (await node.files()).filter(f => f.record.listingOf == null && (all || f.record.thumbnailOf == null)).map(f => {
+    const info = fileInfo(f.record, f.status)
+    const policy = f.record.replication
+    return policy == null ? info : { ...info, replicas: { live: statuses.get(f.record.fileId)?.live.length ?? 0, ...policy } }
+  })
   return { files, collections: (await node.listCollections()).map(r => collectionInfo(r)) }
 }
 
@@ -167,7 +178,7 @@ async function share (node: PeershareNode, paths: string[], options: ShareOption
   return { ...collectionInfo(shared.record, shared.skipped), ticket: node.collectionTicketFor(shared.record) }
 }
 
-function shareArgs (body: unknown): [string[], ShareOptions] {
+function shareArgs (body: unknown): [string[], ShareOptions, string | undefined] {
   const req = body as Partial<ShareRequest>
   const paths = req?.paths ?? (req?.path == null ? undefined : [req.path])
   if (!Array.isArray(paths) || paths.length === 0 || paths.length > MAX_SHARE_PATHS || paths.some(p => typeof p !== 'string' || !isAbsolute(p))) {
@@ -181,7 +192,7 @@ function shareArgs (body: unknown): [string[], ShareOptions] {
     throw badRequest(`"to" is an array of at most ${MAX_SHARE_RECIPIENTS} peer ids or contact names`)
   }
   if (req.visibility != null && !VISIBILITIES.includes(req.visibility)) throw badRequest(`"visibility" is one of ${VISIBILITIES.join(', ')}`)
-  return [paths, { description: req.description, tags: req.tags, category: req.category, thumbnail: req.thumbnail, ...(req.to == null ? {} : { to: req.to }), visibility: req.visibility }]
+  return [paths, { description: req.description, tags: req.tags, category: req.category, thumbnail: req.thumbnail, ...(req.to == null ? {} : { to: req.to }), visibility: req.visibility }, req.replicas]
 }
 
 function getArgs (body: unknown): GetRequest {

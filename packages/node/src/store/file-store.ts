@@ -195,9 +195,20 @@ export class FileStore {
 
   /** Changes who a stored file is served to (absent: public); returns the record, or undefined when not stored */
   async setVisibility (fileId: string, visibility: NonNullable<FileRecord['visibility']>): Promise<FileRecord | undefined> {
+    return this.patch(fileId, { visibility })
+  }
+
+  /** Sets the replication policy of a stored file (min 0: kept local only, the field goes); undefined when not stored */
+  async setReplication (fileId: string, policy: { min: number, max: number }): Promise<FileRecord | undefined> {
+    return this.patch(fileId, { replication: policy.min > 0 ? policy : undefined })
+  }
+
+  /** A stored record with some fields replaced (undefined values removed) */
+  private async patch (fileId: string, change: Partial<FileRecord>): Promise<FileRecord | undefined> {
     const record = await this.getRecord(fileId)
     if (record == null) return undefined
-    const updated: FileRecord = { ...record, visibility }
+    const updated: FileRecord = { ...record, ...change }
+    for (const [k, v] of Object.entries(change)) if (v === undefined) delete updated[k as keyof FileRecord]
     await this.datastore.put(new Key(`${FILES}/${fileId}`), uint8ArrayFromString(JSON.stringify(updated)))
     return updated
   }

@@ -1,0 +1,143 @@
+/**
+ * The keeper side as the node uses it: per-file policies (`share --replicas`,
+ * `replicate`), stored on the file's record, and the Replicator wired to the node's
+ * store, provider lookup, exchange probe and peer store. The holder side
+ * (Membership, ReplicaRequests, HeldReplicas) is passed in; until a node has one,
+ * `noStorageOffered` stands in: nobody offers room, so files report under-replicated.
+ */
+import type { Logger, PeerId, PeerInfo, PeerStore } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { parseContentRef } from '@peershare/protocol'
+import { policyProblem } from '../../config.js'
+import { BadRequestError, FileNotFoundError } from '../../errors.js'
+import type { FetchSessionComponents } from '../../exchange/fetch-session.js'
+import { withTimeout } from '../../signals.js'
+import type { FileRecord } from '../../store/file-record.js'
+import type { FileStore } from '../../store/file-store.js'
+import { subnetGroup } from '../decide.js'
+import type { HeldReplicas, Membership, ReplicaRequests, ReplicationPolicy, ReplicationSettings } from '../index.js'
+import { liveHolders, probeServes } from './live-count.js'
+import { type KeptFile, type ReplicationStatus, Replicator } from './replicator.js'
+
+export interface HolderSide {
+  membership: Membership
+  requests: ReplicaRequests
+  held?: HeldReplicas
+}
+
+/** No peer offers storage and every request is answered busy: the node before the holder side is wired */
+export const noStorageOffered: HolderSide = {
+  membership: { offers: () => [], observed: () => ({ uptime: 0.5, successRatio: 0.5 }), noteOutcome: () => {} },
+  requests: { ask: async () => 'busy' }
+}
+
+export interface KeeperComponents {
+  self: PeerId
+  settings: ReplicationSettings
+  store: Pick<FileStore, 'getRecord' | 'list' | 'setReplication'>
+  findProviders(fileId: string, signal: AbortSignal): AsyncIterable<PeerInfo>
+  exchange: FetchSessionComponents
+  /** a provider lookup's time limit (ms) */
+  lookupTimeout: number
+  peerStore: Pick<PeerStore, 'get'>
+  isContact(peer: string): boolean
+  holder: HolderSide
+  log: Logger
+}
+
+export class Keeper {
+  readonly replicator: Replicator
+  /** subnet groups of peers, refreshed from the peer store at each check (onePerSubnet) */
+  private readonly groups = new Map<string, string | undefined>()
+
+  constructor (private readonly components: KeeperComponents) {
+    const { self, settings, holder, log } = components
+    const me = self.toString()
+    this.replicator = new Replicator({
+      self: me,
+      settings,
+      ...holder,
+      ownFiles: async () => this.ownFiles(),
+      liveHolders: async (fileId, signal) => {
+        const lookup = withTimeout(components.lookupTimeout, signal)
+        if (settings.onePerSubnet) await this.refreshGroups(holder.membership.offers().map(o => o.peerId))
+        return liveHolders({
+          findProviders: (id, s) => this.providerIds(id, s),
+          probe: async (peer, id, s) => probeServes(components.exchange, peer, id, s),
+          self: me,
+          probeTimeout: settings.probeTimeout,
+          log
+        }, fileId, lookup)
+      },
+      peerIdOf: peerIdFromString,
+      groupOf: peer => this.groups.get(peer),
+      isContact: peer => components.isContact(peer),
+      log
+    })
+  }
+
+  private async * providerIds (fileId: string, signal: AbortSignal): AsyncGenerator<PeerId> {
+    for await (const info of this.components.findProviders(fileId, signal)) yield info.id
+  }
+
+  private async refreshGroups (peers: string[]): Promise<void> {
+    for (const peer of peers) {
+      try {
+        const { addresses } = await this.components.peerStore.get(peerIdFromString(peer))
+        const hosts = addresses.flatMap(a => a.multiaddr.getComponents().filter(c => c.name === 'ip4' || c.name === 'ip6').map(c => c.value ?? ''))
+        const groups = hosts.map(subnetGroup)
+        this.groups.set(peer, groups.find(g => g != null))
+      } catch {
+        this.groups.delete(peer)
+      }
+    }
+  }
+
+  /** This node's own files with a policy (replicas it holds for others are the holder side's) */
+  private async ownFiles (): Promise<KeptFile[]> {
+    const self = this.components.self.toString()
+    return (await this.components.store.list())
+      .filter(r => r.replication != null && r.replication.min > 0 && r.replica == null)
+      .map(r => keptFile(r, self))
+  }
+
+  /**
+   * Sets how many peers should hold a file this node shares, and checks it at once so
+   * first placement starts now. Refused: a bad policy, a file not stored here, a
+   * replica held for someone else, a collection.
+   */
+  async setPolicy (fileId: string, policy: ReplicationPolicy): Promise<{ record: FileRecord, status?: ReplicationStatus }> {
+    const problem = policyProblem(policy)
+    if (problem != null) throw new BadRequestError(`Bad replication policy: ${problem}`)
+    if (parseContentRef(fileId).kind === 'collection') throw new BadRequestError('Replication applies to files, not collections')
+    const existing = await this.components.store.getRecord(fileId)
+    if (existing == null) throw new FileNotFoundError(`Not a file this node shares: ${fileId}`)
+    if (existing.replica != null) throw new BadRequestError(`${fileId} is a replica held for ${existing.replica.from}, not a file this node shares`)
+    const record = await this.components.store.setReplication(fileId, policy)
+    if (record == null) throw new FileNotFoundError(`Not a file this node shares: ${fileId}`)
+    const status = policy.min > 0 ? await this.replicator.keep(fileId) : undefined
+    return { record, ...(status != null ? { status } : {}) }
+  }
+
+  /** A file's replication: its last check (one now if none yet); undefined when not kept */
+  async status (fileId: string): Promise<ReplicationStatus | undefined> {
+    return this.replicator.status(fileId)
+  }
+}
+
+function keptFile (record: FileRecord, self: string): KeptFile {
+  const policy = record.replication ?? { min: 0, max: 0 }
+  return { fileId: record.fileId, size: record.size, encrypted: record.ciphertext === true, policy, owner: self }
+}
+
+/** `min[:max]` as typed by a user; bare min keeps the default max when it is at least min */
+export function parsePolicy (text: string, defaults: ReplicationPolicy): ReplicationPolicy {
+  const match = /^(\d+)(?::(\d+))?$/.exec(text.trim())
+  if (match == null) throw new BadRequestError(`Bad replication policy "${text}": use <min> or <min>:<max>, e.g. 3 or 3:5`)
+  const min = Number(match[1])
+  const max = match[2] != null ? Number(match[2]) : min === 0 ? 0 : Math.max(min, defaults.max)
+  const policy = { min, max }
+  const problem = policyProblem(policy)
+  if (problem != null) throw new BadRequestError(`Bad replication policy "${text}": ${problem}`)
+  return policy
+}
