@@ -115,6 +115,7 @@ export class Keeper {
     if (existing.replica != null) throw new BadRequestError(`${fileId} is a replica held for ${existing.replica.from}, not a file this node shares`)
     const record = await this.components.store.setReplication(fileId, policy)
     if (record == null) throw new FileNotFoundError(`Not a file this node shares: ${fileId}`)
+    if (policy.min === 0) this.replicator.forget(fileId)
     const status = policy.min > 0 ? await this.replicator.keep(fileId) : undefined
     return { record, ...(status != null ? { status } : {}) }
   }

@@ -100,6 +100,12 @@ export class Replicator {
     return this.check(fileId)
   }
 
+  /** A file no longer kept (policy 0, removed): its timer and state go */
+  forget (fileId: string): void {
+    clearTimeout(this.files.get(fileId)?.timer)
+    this.files.delete(fileId)
+  }
+
   /** New storage offers or peer connections: wake the files short of min, debounced */
   peersChanged (): void {
     if (this.stopped) return

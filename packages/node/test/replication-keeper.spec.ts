@@ -1,0 +1,72 @@
+/**
+ * The keeper side on real nodes (loopback TCP): policies on records, and the live count
+ * (DHT providers + the exchange's Want/Offer probe) seeing a peer that really serves
+ * the file. Recruitment through the holder side is replication-swarm.spec.ts.
+ */
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import type { PeershareNode } from '../src/index.js'
+import { probeServes } from '../src/replication/keeper/live-count.js'
+import { dialAddress, randomFile, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+
+describe('replication keeper on real nodes', function () {
+  this.timeout(120_000)
+  let dir: TestDir
+  let sharer: PeershareNode
+  let holder: PeershareNode
+  let stranger: PeershareNode
+
+  before(async () => {
+    dir = await tempDir()
+    sharer = await startTestNode(join(dir.path, 'sharer'), { lookupTimeout: 10_000 })
+    const bootstrap = { bootstrap: [dialAddress(sharer)], lookupTimeout: 10_000 }
+    holder = await startTestNode(join(dir.path, 'holder'), bootstrap)
+    stranger = await startTestNode(join(dir.path, 'stranger'), bootstrap)
+    const lan = (n: PeershareNode): number => n.dhts.find(d => d.name === 'lan')?.routingTableSize() ?? 0
+    await until(() => [sharer, holder, stranger].every(n => lan(n) >= 1), 30_000)
+  })
+  after(async () => {
+    await Promise.allSettled([sharer, holder, stranger].map(async n => n?.stop()))
+    await dir?.cleanup()
+  })
+
+  it('share with a policy stores it; with nobody offering room the file is under-replicated and says why', async () => {
+    const src = await randomFile(dir.path, 'kept.bin', 300_000)
+    const record = await sharer.share(src, { replicas: { min: 2, max: 3 } })
+    assert.deepEqual(record.replication, { min: 2, max: 3 })
+    const status = await sharer.replication(record.fileId)
+    assert.equal(status?.state, 'under-replicated')
+    assert.equal(status?.why, 'no-candidates')
+    assert.deepEqual(status?.live, [])
+    assert.equal(status?.role, 'owner')
+  })
+
+  it('counts a peer that provides the file and passes the probe; a peer without it fails the probe', async () => {
+    const src = await randomFile(dir.path, 'counted.bin', 600_000)
+    const record = await sharer.share(src)
+    await sharer.index.provide(record)
+    const held = await holder.hold(record.fileId, { from: sharer.addresses[0] })
+    await holder.index.provide(held)
+    assert.equal(await probeServes({ libp2p: sharer.libp2p, limits: sharer.config.exchange, dialTimeout: 5_000 }, holder.peerId, record.fileId, AbortSignal.timeout(10_000)), true)
+    await assert.rejects(probeServes({ libp2p: sharer.libp2p, limits: sharer.config.exchange, dialTimeout: 5_000 }, stranger.peerId, record.fileId, AbortSignal.timeout(10_000)))
+    const { status } = await sharer.replicate(record.fileId.slice(0, 20), { min: 1, max: 2 })
+    assert.deepEqual(status?.live, [holder.peerId.toString()])
+    assert.equal(status?.state, 'ok')
+  })
+
+  it('replicate refuses a bad policy, an unknown file and a replica; min 0 makes a file local only', async () => {
+    const src = await randomFile(dir.path, 'local.bin', 10_000)
+    const record = await sharer.share(src, { replicas: { min: 1, max: 1 } })
+    await assert.rejects(sharer.replicate(record.fileId, { min: 3, max: 2 }), { name: 'BadRequestError' })
+    await assert.rejects(sharer.replicate('bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'), (err: Error) => err.name === 'FileNotFoundError' || err.name === 'InvalidFileIdError')
+    const stored = await sharer.store.getRecord(record.fileId)
+    assert.ok(stored != null)
+    await sharer.store.put({ ...stored, fileId: stored.fileId, replica: { from: holder.peerId.toString(), accepted: 1 } }, (await sharer.store.get(record.fileId))?.manifestBytes ?? new Uint8Array())
+    await assert.rejects(sharer.replicate(record.fileId, { min: 2, max: 3 }), { name: 'BadRequestError' })
+    const { replica: _replica, ...own } = stored
+    await sharer.store.put(own, (await sharer.store.get(record.fileId))?.manifestBytes ?? new Uint8Array())
+    const local = await sharer.replicate(record.fileId, { min: 0, max: 0 })
+    assert.equal(local.record.replication, undefined)
+    assert.equal(await sharer.replication(record.fileId), undefined)
+  })
+})
