@@ -8,7 +8,7 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt'] as const
+export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt', 'replicate'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -28,6 +28,9 @@ const USAGE = `usage: npm run bench -- [options]
                              --source-rate, compression on and off: time, wire bytes
                      encrypt  one file (the first --size) shared plain and encrypted
                              for the getter: share and transfer time side by side
+                     replicate  20 in-process nodes, 3 files (the first --size, at
+                             most 64MiB) kept at 3:5: time to min, repair after 2
+                             holders stop, bytes moved vs ideal
   --runs N         runs per measurement (default 2; swarm runs once)
   --dir PATH       where temporary files go (default bench/.data)
   --node-init JSON extra PeershareNode.create() settings for the peershare nodes of
