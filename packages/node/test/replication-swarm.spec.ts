@@ -1,0 +1,99 @@
+/**
+ * Replication in a swarm of 20 real nodes on 127.0.0.1 (loopback TCP), timers
+ * shortened through config: a file kept at 3:5 reaches 3 live holders; the sharer and
+ * then a holder stop; a new node still fetches it byte for byte; the count is back to
+ * 3 within the repair time; 10 joining nodes move no replica; never more than 5 hold it.
+ */
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import type { NodeInit, PeershareNode } from '../src/index.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+
+const SWARM_SIZE = 20
+const TIMERS = { repairInterval: 1_000, jitter: 0.2, lossGrace: 3_000, surplusGrace: 600_000, probeTimeout: 2_000 }
+const REPAIR_TIME = TIMERS.lossGrace + 2 * TIMERS.repairInterval + 60_000
+
+// the holder side (storage offers, /peershare/replicate/1.0.0, node.holder) is not on main yet: wired on merge
+describe.skip(`replication in a swarm of ${SWARM_SIZE} nodes (needs the holder side)`, function () {
+  this.timeout(300_000)
+  let dir: TestDir
+  const nodes: PeershareNode[] = []
+  let bootstrap: string
+
+  async function addNode (name: string, init: NodeInit = {}): Promise<PeershareNode> {
+    const node = await startTestNode(join(dir.path, name), {
+      ...(bootstrap != null ? { bootstrap: [bootstrap] } : {}),
+      lookupTimeout: 5_000,
+      replication: { quota: '64MiB', acceptsFrom: 'anyone', onePerSubnet: false, ...TIMERS },
+      ...init
+    })
+    nodes.push(node)
+    return node
+  }
+
+  const running = (): PeershareNode[] => nodes.filter(n => n.libp2p.status === 'started')
+  /** the nodes holding a replica of the file now (their store says so) */
+  const holdersOf = async (fileId: string): Promise<string[]> => {
+    const held = await Promise.all(running().map(async n => (await n.store.getRecord(fileId))?.replica != null ? n.peerId.toString() : undefined))
+    return held.filter((p): p is string => p != null)
+  }
+
+  before(async () => {
+    dir = await tempDir()
+    bootstrap = dialAddress(await addNode('n0'))
+    for (let i = 1; i < SWARM_SIZE; i++) await addNode(`n${i}`)
+    await until(() => nodes.every(n => (n.dhts.find(d => d.name === 'lan')?.routingTableSize() ?? 0) >= 3), 60_000)
+  })
+  after(async () => {
+    await Promise.allSettled(nodes.map(async n => n.stop()))
+    await dir?.cleanup()
+  })
+
+  it('keeps a 3:5 file at 3 live holders through the sharer and a holder stopping; joiners move nothing; never above 5', async () => {
+    const sharer = nodes[5]
+    const src = await randomFile(dir.path, 'kept.bin', 2 * 1024 * 1024 + 7)
+    const record = await sharer.share(src, { replicas: { min: 3, max: 5 } })
+    let most = 0
+    const sample = async (): Promise<number> => {
+      const n = (await holdersOf(record.fileId)).length
+      most = Math.max(most, n)
+      return n
+    }
+    await untilAsync(async () => (await sharer.keeper.replicator.check(record.fileId))?.live.length === 3, 60_000)
+    const placed = await holdersOf(record.fileId)
+    assert.equal(placed.length, 3)
+
+    await sharer.stop()
+    const firstHolder = running().find(n => n.peerId.toString() === placed[0])
+    await firstHolder?.stop()
+    const newcomer = await addNode('newcomer')
+    const out = join(dir.path, 'fetched.bin')
+    await newcomer.get(record.fileId, { output: out })
+    assert.equal(await sha256File(out), await sha256File(src))
+
+    const keeper = running().find(n => placed.slice(1).includes(n.peerId.toString()))
+    assert.ok(keeper != null)
+    await untilAsync(async () => {
+      await sample()
+      const status = await keeper.keeper.replicator.check(record.fileId)
+      return status?.live.length === 3 && !status.live.includes(placed[0])
+    }, REPAIR_TIME)
+    const repaired = (await holdersOf(record.fileId)).sort()
+
+    for (let i = 0; i < 10; i++) await addNode(`joiner-${i}`)
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(running().map(async n => n.keeper.replicator.check(record.fileId)))
+      await sample()
+    }
+    assert.deepEqual((await holdersOf(record.fileId)).sort(), repaired, 'joiners move no replica while the file is within min..max')
+    assert.ok(most <= 5, `at most 5 holders at any sample (saw ${most})`)
+  })
+})
+
+async function untilAsync (condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}
