@@ -154,6 +154,7 @@ export class PeershareNode {
       settings: config.replication,
       store: this.store,
       findProviders: (fileId, signal) => this.index.findProviders(parseContentRef(fileId), signal),
+      canLookup: () => this.dhts.some(d => d.routingTableSize() > 0),
       exchange: this.exchangeClient,
       lookupTimeout: config.lookupTimeout,
       peerStore: libp2p.peerStore,
@@ -321,7 +322,7 @@ export class PeershareNode {
   /** Sets how many peers keep a file this node shares alive (id or unique prefix); min 0: local only */
   async replicate (ref: string, policy?: ReplicationPolicy): Promise<{ record: FileRecord, status?: ReplicationStatus }> {
     const id = await this.localContentId(ref)
-    return this.keeper.setPolicy(id, policy ?? this.config.replication.replicas)
+    return this.keeper.setPolicy(id, policy ?? this.config.replication.replicas, { wait: true })
   }
 
   /** The replication of a file this node shares or holds (id or unique prefix); undefined when it has no policy */

@@ -36,6 +36,8 @@ export interface KeeperComponents {
   settings: ReplicationSettings
   store: Pick<FileStore, 'getRecord' | 'list' | 'setReplication'>
   findProviders(fileId: string, signal: AbortSignal): AsyncIterable<PeerInfo>
+  /** whether any DHT has a peer: a lookup with none waits its whole time for nothing */
+  canLookup(): boolean
   exchange: FetchSessionComponents
   /** a provider lookup's time limit (ms) */
   lookupTimeout: number
@@ -77,6 +79,7 @@ export class Keeper {
   }
 
   private async * providerIds (fileId: string, signal: AbortSignal): AsyncGenerator<PeerId> {
+    if (!this.components.canLookup()) return
     for await (const info of this.components.findProviders(fileId, signal)) yield info.id
   }
 
@@ -103,10 +106,10 @@ export class Keeper {
 
   /**
    * Sets how many peers should hold a file this node shares, and checks it at once so
-   * first placement starts now. Refused: a bad policy, a file not stored here, a
+   * first placement starts now (`wait`: resolves with that check's status). Refused: a bad policy, a file not stored here, a
    * replica held for someone else, a collection.
    */
-  async setPolicy (fileId: string, policy: ReplicationPolicy): Promise<{ record: FileRecord, status?: ReplicationStatus }> {
+  async setPolicy (fileId: string, policy: ReplicationPolicy, options: { wait?: boolean } = {}): Promise<{ record: FileRecord, status?: ReplicationStatus }> {
     const problem = policyProblem(policy)
     if (problem != null) throw new BadRequestError(`Bad replication policy: ${problem}`)
     if (parseContentRef(fileId).kind === 'collection') throw new BadRequestError('Replication applies to files, not collections')
@@ -115,8 +118,13 @@ export class Keeper {
     if (existing.replica != null) throw new BadRequestError(`${fileId} is a replica held for ${existing.replica.from}, not a file this node shares`)
     const record = await this.components.store.setReplication(fileId, policy)
     if (record == null) throw new FileNotFoundError(`Not a file this node shares: ${fileId}`)
-    if (policy.min === 0) this.replicator.forget(fileId)
-    const status = policy.min > 0 ? await this.replicator.keep(fileId) : undefined
+    if (policy.min === 0) {
+      this.replicator.forget(fileId)
+      return { record }
+    }
+    // the check starts now either way; a share does not wait for its provider lookup
+    const check = this.replicator.keep(fileId)
+    const status = options.wait === true ? await check : undefined
     return { record, ...(status != null ? { status } : {}) }
   }
 
