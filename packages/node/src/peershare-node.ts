@@ -50,7 +50,7 @@ import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import type { ShareOptions } from './share.js'
 import type { ReplicationPolicy } from './replication/index.js'
 import { Keeper, noStorageOffered } from './replication/keeper/keeper.js'
-import type { ReplicationStatus } from './replication/keeper/replicator.js'
+import type { FileReplication } from './replication/keeper/replicator.js'
 import { LocalContent } from './local-content.js'
 import type { FileRecord } from './store/file-record.js'
 import { ContentHealth, type LocalFile, type VerifiedFile } from './store/content-health.js'
@@ -320,13 +320,13 @@ export class PeershareNode {
   }
 
   /** Sets how many peers keep a file this node shares alive (id or unique prefix); min 0: local only */
-  async replicate (ref: string, policy?: ReplicationPolicy): Promise<{ record: FileRecord, status?: ReplicationStatus }> {
+  async replicate (ref: string, policy?: ReplicationPolicy): Promise<{ record: FileRecord, status?: FileReplication }> {
     const id = await this.localContentId(ref)
     return this.keeper.setPolicy(id, policy ?? this.config.replication.replicas, { wait: true })
   }
 
   /** The replication of a file this node shares or holds (id or unique prefix); undefined when it has no policy */
-  async replication (ref: string): Promise<ReplicationStatus | undefined> {
+  async replication (ref: string): Promise<FileReplication | undefined> {
     return this.keeper.status(await this.localContentId(ref))
   }
 

@@ -6,7 +6,7 @@ import type { PeershareNode } from '../peershare-node.js'
 import { describeShort } from '../replication/decide.js'
 import type { ReplicationPolicy } from '../replication/index.js'
 import { parsePolicy } from '../replication/keeper/keeper.js'
-import type { ReplicationStatus } from '../replication/keeper/replicator.js'
+import type { FileReplication } from '../replication/keeper/replicator.js'
 import { sendJson } from './control-server.js'
 
 /** Answers the route if it is one of these; false otherwise */
@@ -35,7 +35,7 @@ export function replicasArg (node: PeershareNode, body: unknown): ReplicationPol
   return parsePolicy(replicas, node.config.replication.replicas)
 }
 
-export function replicationInfo (fileId: string, policy: ReplicationPolicy, status: ReplicationStatus | undefined): ReplicationInfo {
+export function replicationInfo (fileId: string, policy: ReplicationPolicy, status: FileReplication | undefined): ReplicationInfo {
   if (status == null || policy.min === 0) return { fileId, policy, state: 'none', live: [], lost: [] }
   return {
     fileId,

@@ -17,7 +17,7 @@ import type { FileStore } from '../../store/file-store.js'
 import { subnetGroup } from '../decide.js'
 import type { HeldReplicas, Membership, ReplicaRequests, ReplicationPolicy, ReplicationSettings } from '../index.js'
 import { liveHolders, probeServes } from './live-count.js'
-import { type KeptFile, type ReplicationStatus, Replicator } from './replicator.js'
+import { type KeptFile, type FileReplication, Replicator } from './replicator.js'
 
 export interface HolderSide {
   membership: Membership
@@ -109,7 +109,7 @@ export class Keeper {
    * first placement starts now (`wait`: resolves with that check's status). Refused: a bad policy, a file not stored here, a
    * replica held for someone else, a collection.
    */
-  async setPolicy (fileId: string, policy: ReplicationPolicy, options: { wait?: boolean } = {}): Promise<{ record: FileRecord, status?: ReplicationStatus }> {
+  async setPolicy (fileId: string, policy: ReplicationPolicy, options: { wait?: boolean } = {}): Promise<{ record: FileRecord, status?: FileReplication }> {
     const problem = policyProblem(policy)
     if (problem != null) throw new BadRequestError(`Bad replication policy: ${problem}`)
     if (parseContentRef(fileId).kind === 'collection') throw new BadRequestError('Replication applies to files, not collections')
@@ -129,7 +129,7 @@ export class Keeper {
   }
 
   /** A file's replication: its last check (one now if none yet); undefined when not kept */
-  async status (fileId: string): Promise<ReplicationStatus | undefined> {
+  async status (fileId: string): Promise<FileReplication | undefined> {
     return this.replicator.status(fileId)
   }
 }

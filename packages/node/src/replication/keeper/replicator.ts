@@ -22,7 +22,7 @@ export interface KeptFile {
 }
 
 /** What `peershare status <file-id>` and `ls` show of a file's replicas */
-export interface ReplicationStatus {
+export interface FileReplication {
   fileId: string
   policy: ReplicationPolicy
   /** holders counted live at the last check (seen within lossGrace), this node excluded unless it holds a replica */
@@ -66,9 +66,9 @@ interface FileState {
   holders: Map<string, KnownHolder>
   refused: Map<string, number>
   overSince?: number
-  status?: ReplicationStatus
+  status?: FileReplication
   timer?: ReturnType<typeof setTimeout>
-  running?: Promise<ReplicationStatus | undefined>
+  running?: Promise<FileReplication | undefined>
 }
 
 export class Replicator {
@@ -96,7 +96,7 @@ export class Replicator {
   }
 
   /** A policy was just set (share --replicas, replicate): check now so placement starts at once */
-  async keep (fileId: string): Promise<ReplicationStatus | undefined> {
+  async keep (fileId: string): Promise<FileReplication | undefined> {
     return this.check(fileId)
   }
 
@@ -119,15 +119,15 @@ export class Replicator {
   }
 
   /** The last check of a file, running one if there was none */
-  async status (fileId: string): Promise<ReplicationStatus | undefined> {
+  async status (fileId: string): Promise<FileReplication | undefined> {
     const state = this.files.get(fileId)
     if (state?.status?.lastCheck != null) return state.status
     return this.check(fileId)
   }
 
   /** The last check of every kept file (no new checks) */
-  statuses (): Map<string, ReplicationStatus> {
-    const out = new Map<string, ReplicationStatus>()
+  statuses (): Map<string, FileReplication> {
+    const out = new Map<string, FileReplication>()
     for (const [fileId, state] of this.files) if (state.status != null) out.set(fileId, state.status)
     return out
   }
@@ -183,7 +183,7 @@ export class Replicator {
   }
 
   /** One check of a file at a time; a second caller waits for the running one */
-  async check (fileId: string): Promise<ReplicationStatus | undefined> {
+  async check (fileId: string): Promise<FileReplication | undefined> {
     const state = this.stateOf(fileId)
     if (state.running != null) return state.running
     state.running = this.runCheck(fileId, state).catch(err => {
@@ -193,7 +193,7 @@ export class Replicator {
     return state.running
   }
 
-  private async runCheck (fileId: string, state: FileState): Promise<ReplicationStatus | undefined> {
+  private async runCheck (fileId: string, state: FileState): Promise<FileReplication | undefined> {
     const file = (await this.keptFiles()).get(fileId)
     if (file == null) {
       this.files.delete(fileId)
@@ -306,7 +306,7 @@ export class Replicator {
     this.files.delete(fileId)
   }
 
-  private statusOf (file: KeptFile, decision: Decision, now: number): ReplicationStatus {
+  private statusOf (file: KeptFile, decision: Decision, now: number): FileReplication {
     return {
       fileId: file.fileId,
       policy: file.policy,
