@@ -7,7 +7,7 @@ import type { CliClient, Print } from '../src/context.js'
 /** A real file id (parseFileRef accepts it) */
 export const FILE_ID = 'bahijzqabciqgxvfnqr55zz6iwt3dezmejknvbdiw5nwakkyrn6havo7t5yaaieq'
 export const PEER_ID = '12D3KooWNneM85UPHYNF6fxQmw9bwcNKneNRkZ6zboGHDHFc9HaA'
-export const REPLICATION: ReplicationInfo = { fileId: FILE_ID, policy: { min: 2, max: 5 }, state: 'under-replicated', live: [PEER_ID], lost: [], why: 'too-few-candidates', reason: 'too few peers offer room for it (swarm smaller than min)', lastCheck: 1, role: 'owner' }
+export const REPLICATION: ReplicationInfo = { fileId: FILE_ID, policy: { min: 2, max: 5 }, state: 'under-replicated', live: [PEER_ID], fetching: [], lost: [], why: 'too-few-candidates', reason: 'too few peers offer room for it (swarm smaller than min)', lastCheck: 1, role: 'owner' }
 export const PEER_ADDR = `/ip4/127.0.0.1/tcp/4001/p2p/${PEER_ID}`
 
 export const FILE: FileInfo = {

@@ -122,6 +122,8 @@ export interface ReplicationInfo {
   state: 'ok' | 'under-replicated' | 'over' | 'none'
   /** peers seen serving it within the loss grace at the last check */
   live: string[]
+  /** peers that accepted it and are still fetching it (counted toward min, not yet live) */
+  fetching: string[]
   /** holders unseen for the loss grace (being replaced) */
   lost: string[]
   /** why it is under-replicated: recruiting, no-candidates, too-few-candidates, refused */

@@ -113,9 +113,13 @@ describe('Replicator (keeper side, in-process holder side)', () => {
     assert.equal(short?.state, 'under-replicated')
     assert.equal(short?.why, 'too-few-candidates')
     for (const p of w.peers.slice(3)) w.online.add(p)
-    const after = await w.replicator(w.owner).check(w.file.fileId)
+    const recruiting = await w.replicator(w.owner).check(w.file.fileId)
     assert.equal(w.holders().length, 3)
+    assert.equal(recruiting?.fetching.length, 1, 'an accepting peer is fetching until seen serving')
+    assert.equal(recruiting?.why, 'recruiting')
+    const after = await w.replicator(w.owner).check(w.file.fileId)
     assert.equal(after?.state, 'ok')
+    assert.equal(after?.live.length, 3)
   })
 
   it('with the owner gone, one holder acts: a lost holder is replaced only after lossGrace, once', async () => {

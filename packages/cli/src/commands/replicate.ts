@@ -23,10 +23,11 @@ export function replicationLines (info: ReplicationInfo, now = Date.now()): stri
   const { min, max } = info.policy
   const lines = [
     `file id        ${info.fileId}`,
-    `replicas       ${info.live.length} live, target ${min}:${max}`,
+    `replicas       ${info.live.length} live${info.fetching.length > 0 ? `, ${info.fetching.length} fetching` : ''}, target ${min}:${max}`,
     `state          ${info.state}${info.reason != null ? `: ${info.reason}` : ''}`
   ]
   info.live.forEach((peer, i) => { lines.push(`${i === 0 ? 'held by       ' : '              '} ${peer}`) })
+  info.fetching.forEach((peer, i) => { lines.push(`${i === 0 ? 'fetching      ' : '              '} ${peer}`) })
   info.lost.forEach((peer, i) => { lines.push(`${i === 0 ? 'lost          ' : '              '} ${peer} (being replaced)`) })
   lines.push(`last check     ${info.lastCheck == null ? 'none yet' : `${formatDuration(Math.max(0, now - info.lastCheck) / 1000)} ago`}`)
   return lines

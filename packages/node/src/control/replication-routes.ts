@@ -36,12 +36,13 @@ export function replicasArg (node: PeershareNode, body: unknown): ReplicationPol
 }
 
 export function replicationInfo (fileId: string, policy: ReplicationPolicy, status: FileReplication | undefined): ReplicationInfo {
-  if (status == null || policy.min === 0) return { fileId, policy, state: 'none', live: [], lost: [] }
+  if (status == null || policy.min === 0) return { fileId, policy, state: 'none', live: [], fetching: [], lost: [] }
   return {
     fileId,
     policy: status.policy,
     state: status.state,
     live: status.live,
+    fetching: status.fetching,
     lost: status.lost,
     ...(status.why != null ? { why: status.why, reason: describeShort(status.why) } : {}),
     ...(status.lastCheck != null ? { lastCheck: status.lastCheck } : {}),

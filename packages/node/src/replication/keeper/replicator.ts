@@ -25,8 +25,10 @@ export interface KeptFile {
 export interface FileReplication {
   fileId: string
   policy: ReplicationPolicy
-  /** holders counted live at the last check (seen within lossGrace), this node excluded unless it holds a replica */
+  /** holders seen serving the whole file at the last check (or within lossGrace before it); this node when it holds a replica */
   live: string[]
+  /** peers that accepted it and have not yet been seen serving it (fetching): counted toward min, not shown as live */
+  fetching: string[]
   state: ReplicaState
   why?: ShortReason
   /** holders unseen for lossGrace at the last check */
@@ -64,6 +66,8 @@ export const REFUSAL_MEMORY = 60_000
 
 interface FileState {
   holders: Map<string, KnownHolder>
+  /** holders seen serving the file at least once (a peer that only accepted is not yet) */
+  serving: Set<string>
   refused: Map<string, number>
   overSince?: number
   status?: FileReplication
@@ -165,7 +169,7 @@ export class Replicator {
   private stateOf (fileId: string): FileState {
     let state = this.files.get(fileId)
     if (state == null) {
-      state = { holders: new Map(), refused: new Map() }
+      state = { holders: new Map(), serving: new Set(), refused: new Map() }
       this.files.set(fileId, state)
     }
     return state
@@ -220,14 +224,17 @@ export class Replicator {
     }
     const decision = decide(input)
     state.overSince = decision.overSince
-    for (const peer of decision.lost) state.holders.delete(peer)
-    state.status = this.statusOf(file, decision, now)
+    for (const peer of decision.lost) {
+      state.holders.delete(peer)
+      state.serving.delete(peer)
+    }
+    state.status = this.statusOf(file, decision, state.serving, now)
     if (decision.drop.includes(self) && file.owner !== self) {
       await this.letGo(fileId, state)
     } else if (decision.actor === self && decision.recruit.length > 0) {
       await this.recruit(file, state, decision)
       // accepted peers count from now: the status says what the file has after recruiting
-      state.status = this.statusOf(file, decide({ ...input, holders: [...state.holders.values()], refused: new Set(state.refused.keys()) }), now)
+      state.status = this.statusOf(file, decide({ ...input, holders: [...state.holders.values()], refused: new Set(state.refused.keys()) }), state.serving, now)
     }
     return state.status
   }
@@ -239,6 +246,7 @@ export class Replicator {
       if (peer === file.owner) continue
       const known = state.holders.get(peer)
       state.holders.set(peer, { peerId: peer, firstSeen: known?.firstSeen ?? now, lastSeen: now })
+      state.serving.add(peer)
     }
   }
 
@@ -306,13 +314,20 @@ export class Replicator {
     this.files.delete(fileId)
   }
 
-  private statusOf (file: KeptFile, decision: Decision, now: number): FileReplication {
+  /** What a check found: only holders seen serving are live; the state is theirs, accepted-but-fetching ones aside */
+  private statusOf (file: KeptFile, decision: Decision, serving: Set<string>, now: number): FileReplication {
+    const live = decision.live.filter(p => serving.has(p))
+    const fetching = decision.live.filter(p => !serving.has(p))
+    const { min, max } = file.policy
+    const state = live.length < min ? 'under-replicated' : live.length > max ? 'over' : 'ok'
+    const why = state === 'under-replicated' ? decision.why ?? 'recruiting' : undefined
     return {
       fileId: file.fileId,
       policy: file.policy,
-      live: decision.live,
-      state: decision.state,
-      ...(decision.why != null ? { why: decision.why } : {}),
+      live,
+      fetching,
+      state,
+      ...(why != null ? { why } : {}),
       lost: decision.lost,
       lastCheck: now,
       role: file.owner === this.components.self ? 'owner' : 'holder'
