@@ -83,7 +83,8 @@ async function measure (nodes: PeershareNode[], dir: string, size: number): Prom
     if (serving.some(n => n === 0)) alwaysRetrievable = false
     return serving.length === FILES && serving.every(n => n >= POLICY.min)
   }, 180_000, 'repaired')
-  const repairSeconds = (Date.now() - t1) / 1000 - TIMERS.lossGrace / 1000
+  // from the stop; a loss is acted on lossGrace after the holder was last SEEN, up to a check period before the stop
+  const repairSeconds = (Date.now() - t1) / 1000
   const after = await holdersOf(sharer, fileIds)
   const fresh = [...after].flatMap(([id, peers]) => peers.filter(p => !before.has(`${p}:${id}`) && live.some(n => n.peerId.toString() === p)))
   return { placedSeconds, repairSeconds, lostReplicas, movedBytes: fresh.length * size, alwaysRetrievable }
@@ -119,7 +120,7 @@ async function waitFor (condition: () => Promise<boolean>, timeoutMs: number, wh
 function print (size: number, f: Figures): void {
   const ideal = f.lostReplicas * size
   console.log(`  min ${POLICY.min} reached for ${FILES} files in ${f.placedSeconds.toFixed(1)} s (target <= 30 s)`)
-  console.log(`  repaired ${f.lostReplicas} lost replica(s) ${f.repairSeconds.toFixed(1)} s after the ${TIMERS.lossGrace / 1000} s loss grace (target <= 60 s)`)
+  console.log(`  repaired ${f.lostReplicas} lost replica(s) ${f.repairSeconds.toFixed(1)} s after 2 holders stopped, loss grace ${TIMERS.lossGrace / 1000} s included (target: <= 60 s after the grace)`)
   console.log(`  bytes moved by repair ${formatSize(f.movedBytes)} vs ideal ${formatSize(ideal)}: ${(ideal === 0 ? 0 : f.movedBytes / ideal).toFixed(2)}x (target <= 1.1x)`)
   console.log(`  every file had a live holder at every ${SAMPLE_MS} ms sample: ${f.alwaysRetrievable ? 'yes' : 'NO'}`)
 }
