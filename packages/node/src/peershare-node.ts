@@ -61,6 +61,8 @@ import type { BrowseQuery, QueryAnswerer, SearchQuery } from './search/index.js'
 import { fetchSmallFile } from './search/small-file.js'
 import { stopAll } from './stop-all.js'
 import { Thumbnails } from './thumbnails/index.js'
+import type { ReplicaRequests } from './replication/index.js'
+import { Holder, HolderPermits, Membership, replicaRequests } from './replication/holder/index.js'
 
 const log = logger('peershare:node')
 
@@ -109,6 +111,12 @@ export class PeershareNode {
   readonly contacts: ContactStore
   /** who may fetch, see and find each shared file (access/) */
   readonly access: Access
+  /** replicas this node holds for others, the replicate protocol's server, its quota (replication/holder/) */
+  readonly holder: Holder
+  /** storage offers of other peers and this node's own observations of them (replication/holder/) */
+  readonly membership: Membership
+  /** asks a peer to hold a file (`/peershare/replicate/1.0.0`) */
+  readonly replicaRequests: ReplicaRequests
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -120,7 +128,9 @@ export class PeershareNode {
     this.fileKeys = new FileKeys(datastore, this.quarantine)
     this.contacts = new ContactStore(datastore, this.quarantine, libp2p.peerId)
     // peers granted a file (keys/) may fetch it whatever its visibility; keys is built below, asked at serve time
-    this.access = new Access({ contacts: this.contacts, grantees: { mayAccess: (fileId, peer) => this.keys.mayAccess(fileId, peer) }, self: libp2p.peerId.toString() })
+    // and peers asked to hold a file (replication/holder/) fetch it as its grantees do
+    const holderPermits = new HolderPermits()
+    this.access = new Access({ contacts: this.contacts, grantees: { mayAccess: (fileId, peer) => this.keys.mayAccess(fileId, peer) || holderPermits.allows(fileId, peer.toString()) }, self: libp2p.peerId.toString() })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
@@ -178,6 +188,21 @@ export class PeershareNode {
       fileKeys: this.fileKeys,
       grantKeys: async (record, recipients) => { await this.keys.grant(record.fileId, recipients, { background: true }) },
       resolvePeer: nameOrPeerId => this.contacts.named(nameOrPeerId)?.toString() ?? nameOrPeerId
+    })
+    this.membership = new Membership(config.replication, libp2p.peerId.toString())
+    const holderLog = logger('peershare:node:replication:holder')
+    this.replicaRequests = replicaRequests({ libp2p, membership: this.membership, accepted: (fileId, peer) => { holderPermits.allow(fileId, peer.toString()) }, timeout: config.dialTimeout + config.replication.requestTimeout, log: holderLog })
+    this.holder = new Holder({
+      libp2p,
+      datastore,
+      quarantine: this.quarantine,
+      settings: config.replication,
+      contacts: this.contacts,
+      hold: async (fileId, peer, signal) => this.hold(fileId, { from: peer, signal }),
+      stored: async fileId => this.store.getRecord(fileId),
+      markReplica: async (fileId, replica) => { await this.store.setReplica(fileId, replica) },
+      remove: async fileId => this.content.removeFile(fileId),
+      log: holderLog
     })
   }
 
@@ -249,6 +274,10 @@ export class PeershareNode {
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     await this.collectionDownloads.restore()
+    // after the downloads: a replica fetch under way resumes its own download
+    await this.holder.start()
+    this.libp2p.addEventListener('peer:connect', this.noteConnect)
+    this.libp2p.addEventListener('peer:disconnect', this.noteDisconnect)
     this.swarm.start()
     await this.discovery.startSearch()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
@@ -267,6 +296,9 @@ export class PeershareNode {
       () => { this.discovery.stopSearch() },
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
       () => { this.collectionDownloads.stop() },
+      () => { this.libp2p.removeEventListener('peer:connect', this.noteConnect) },
+      () => { this.libp2p.removeEventListener('peer:disconnect', this.noteDisconnect) },
+      async () => this.holder.stop(),
       async () => this.transfers.stop(),
       async () => this.index.stop(),
       () => { this.swarm.stop() },
@@ -282,6 +314,10 @@ export class PeershareNode {
   private async downloadVisibility (fileId: string): Promise<FileVisibility> {
     return downloadedVisibility((await this.discovery.catalog.offersOf(fileId)).map(e => e.signed.offer))
   }
+
+  /** uptime as this node observes it (replication's Membership) */
+  private readonly noteConnect = (event: CustomEvent<PeerId>): void => { this.membership.noteReachable(event.detail.toString(), true) }
+  private readonly noteDisconnect = (event: CustomEvent<PeerId>): void => { this.membership.noteReachable(event.detail.toString(), false) }
 
   /** a peer that connects may be a source come back: stalled downloads look again */
   private readonly wakeTransfers = (): void => { this.transfers.wake() }
@@ -461,6 +497,7 @@ export class PeershareNode {
     const id = await this.localContentId(text)
     const ref = parseContentRef(id)
     if (ref.kind === 'collection') await this.content.removeCollection(ref.collectionId)
+    else if (this.holder.holds(id)) await this.holder.drop(id)
     else await this.content.removeFile(id)
     return id
   }
