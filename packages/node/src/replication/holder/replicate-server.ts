@@ -10,8 +10,8 @@ import { PeerRate } from '../../limits/peer-rate.js'
 import { handleOnce } from '../../rpc/request-response.js'
 import type { ReplicateAnswer, ReplicationSettings } from '../index.js'
 
-/** Streams of this protocol one connection may have open at once */
-export const MAX_REPLICATE_STREAMS_PER_CONNECTION = 2
+/** Streams of this protocol one connection may have open at once: a keeper asking for several files at once, each stream short and bounded in size and time */
+export const MAX_REPLICATE_STREAMS_PER_CONNECTION = 16
 
 export interface ReplicateServerComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle'>
