@@ -62,7 +62,7 @@ import { fetchSmallFile } from './search/small-file.js'
 import { stopAll } from './stop-all.js'
 import { Thumbnails } from './thumbnails/index.js'
 import type { ReplicaRequests } from './replication/index.js'
-import { Holder, HolderPermits, Membership, replicaRequests } from './replication/holder/index.js'
+import { Holder, HolderPermits, Membership, StorageOffers, replicaRequests } from './replication/holder/index.js'
 
 const log = logger('peershare:node')
 
@@ -117,6 +117,8 @@ export class PeershareNode {
   readonly membership: Membership
   /** asks a peer to hold a file (`/peershare/replicate/1.0.0`) */
   readonly replicaRequests: ReplicaRequests
+  /** this node's signed storage offer on `peershare/storage/1`, and the validator of others' */
+  readonly storageOffers: StorageOffers
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -202,6 +204,16 @@ export class PeershareNode {
       stored: async fileId => this.store.getRecord(fileId),
       markReplica: async (fileId, replica) => { await this.store.setReplica(fileId, replica) },
       remove: async fileId => this.content.removeFile(fileId),
+      usageChanged: () => { this.storageOffers.usageChanged() },
+      log: holderLog
+    })
+    this.storageOffers = new StorageOffers({
+      pubsub: libp2p.services.pubsub,
+      privateKey: parts.privateKey,
+      self: libp2p.peerId,
+      settings: config.replication,
+      membership: this.membership,
+      usage: () => ({ usedBytes: this.holder.usage().usedBytes, fetching: this.holder.fetching() }),
       log: holderLog
     })
   }
@@ -276,6 +288,7 @@ export class PeershareNode {
     await this.collectionDownloads.restore()
     // after the downloads: a replica fetch under way resumes its own download
     await this.holder.start()
+    this.storageOffers.start()
     this.libp2p.addEventListener('peer:connect', this.noteConnect)
     this.libp2p.addEventListener('peer:disconnect', this.noteDisconnect)
     this.swarm.start()
@@ -298,6 +311,7 @@ export class PeershareNode {
       () => { this.collectionDownloads.stop() },
       () => { this.libp2p.removeEventListener('peer:connect', this.noteConnect) },
       () => { this.libp2p.removeEventListener('peer:disconnect', this.noteDisconnect) },
+      () => { this.storageOffers.stop() },
       async () => this.holder.stop(),
       async () => this.transfers.stop(),
       async () => this.index.stop(),

@@ -6,9 +6,13 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { type Message, TopicValidatorResult } from '@libp2p/gossipsub'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { parseFileId } from '@peershare/protocol'
+import { type StorageOfferPayload, parseFileId } from '@peershare/protocol'
 import type { FileRecord, NodeInit, PeershareNode } from '../src/index.js'
+import { signStorageOffer } from '../src/replication/holder/index.js'
 import type { ReplicateRequest } from '../src/replication/index.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
@@ -208,5 +212,46 @@ describe('replication: the holder side (real nodes)', function () {
     assert.equal(await sharer.replicaRequests.ask(plainOnly.peerId, requestFor(file, true)), 'forbidden')
     assert.deepEqual(plainOnly.holder.list(), [])
   })
-})
 
+  describe('storage offers', () => {
+    it('a node with a quota publishes a signed offer the others see within seconds; a node with quota 0 publishes none', async () => {
+      const silent = await node('silent')
+      const offering = await node('offering', { quota: 5 * 1024 * KiB, acceptsFrom: 'anyone' })
+      await offering.connect(multiaddr(dialAddress(silent)))
+      const offerOf = (n: PeershareNode) => n.membership.offers().find(o => o.peerId === offering.peerId.toString())
+      await until(() => offerOf(sharer) != null && offerOf(silent) != null, 30_000)
+      assert.deepEqual({ ...offerOf(silent), seq: undefined, receivedAt: undefined }, {
+        peerId: offering.peerId.toString(), seq: undefined, quotaBytes: 5 * 1024 * KiB, freeBytes: 5 * 1024 * KiB, acceptsFrom: 'anyone', acceptsEncrypted: true, maxConcurrent: 2, receivedAt: undefined
+      })
+      // the silent node (quota 0) heard the offer on the topic it joined, but nobody heard one of its own
+      for (const n of [sharer, offering]) assert.ok(!n.membership.offers().some(o => o.peerId === silent.peerId.toString()))
+      assert.ok(!offering.membership.offers().some(o => o.peerId === offering.peerId.toString()), 'its own offer is not listed')
+    })
+
+    it('the validator rejects forged, oversized and malformed offers and ignores replayed and older ones', async () => {
+      const key = await generateKeyPair('Ed25519')
+      const peerId = peerIdFromPrivateKey(key).toString()
+      const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+      const payload = (seq: bigint, claimed = peerId): StorageOfferPayload => ({ peerId: claimed, seq, quota: 1000, free: 1000, acceptsFrom: 'anyone', acceptsEncrypted: false, maxConcurrent: 1, load: 0 })
+      const validate = async (data: Uint8Array) => sharer.storageOffers.validate(sharer.peerId, { data } as unknown as Message)
+      const first = await signStorageOffer(payload(10n), key)
+      assert.equal(await validate(first), TopicValidatorResult.Accept)
+      assert.equal(sharer.membership.offers().find(o => o.peerId === peerId)?.quotaBytes, 1000)
+      // replayed, and an older seq
+      assert.equal(await validate(first), TopicValidatorResult.Ignore)
+      assert.equal(await validate(await signStorageOffer(payload(9n), key)), TopicValidatorResult.Ignore)
+      // forged: signed by one key, claiming another peer (signStorageOffer refuses, so the bytes are built by hand)
+      const forged = Buffer.from(first)
+      const at = forged.indexOf(Buffer.from(peerIdFromPrivateKey(key).toMultihash().bytes))
+      assert.ok(at > 0)
+      Buffer.from(peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toMultihash().bytes).copy(forged, at)
+      assert.equal(await validate(forged), TopicValidatorResult.Reject, 'a changed payload breaks the signature')
+      await assert.rejects(signStorageOffer(payload(11n, other), key))
+      assert.equal(await validate(new Uint8Array(4096)), TopicValidatorResult.Reject)
+      assert.equal(await validate(Uint8Array.from([1, 2, 3])), TopicValidatorResult.Reject)
+      // a newer one replaces it
+      assert.equal(await validate(await signStorageOffer({ ...payload(12n), free: 10 }, key)), TopicValidatorResult.Accept)
+      assert.equal(sharer.membership.offers().find(o => o.peerId === peerId)?.freeBytes, 10)
+    })
+  })
+})

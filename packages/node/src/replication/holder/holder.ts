@@ -30,6 +30,8 @@ export interface HolderComponents {
   markReplica(fileId: string, replica: NonNullable<FileRecord['replica']>): Promise<void>
   /** forgets a stored file: stops providing it, deletes its blob */
   remove(fileId: string): Promise<void>
+  /** the quota used changed (a reservation made or freed): the storage offer may go again */
+  usageChanged?(): void
   log: Logger
   now?(): number
 }
@@ -85,6 +87,7 @@ export class Holder implements HeldReplicas {
       state: 'fetching'
     })
     if (reservation === 'quota-exceeded' || reservation === 'busy') return reservation
+    if (reservation === 'reserved') this.c.usageChanged?.()
     return 'accept'
   }
 
@@ -128,7 +131,7 @@ export class Holder implements HeldReplicas {
     try {
       if (await this.c.stored(fileId) != null) await this.c.remove(fileId)
     } finally {
-      await this.book.release(fileId)
+      if (await this.book.release(fileId)) this.c.usageChanged?.()
     }
   }
 
@@ -147,6 +150,11 @@ export class Holder implements HeldReplicas {
     this.fetches.delete(fileId)
     fetch?.abort()
     await this.forget(fileId)
+  }
+
+  /** replica fetches running */
+  fetching (): number {
+    return this.book.fetching()
   }
 
   usage (): { usedBytes: number, quotaBytes: number } {
