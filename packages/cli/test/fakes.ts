@@ -1,6 +1,6 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
 import { multiaddr } from '@multiformats/multiaddr'
-import type { BandwidthLimits, BrowseResult, CollectionInfo, SearchHit, SearchUpdate, FileInfo, GetEvent, GrantInfo, InboxEntry, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, VerifiedFileInfo } from '@peershare/client'
+import type { BandwidthLimits, BrowseResult, CollectionInfo, SearchHit, SearchUpdate, FileInfo, GetEvent, GrantInfo, InboxEntry, NodeInfo, NodeStatus, PeerEntry, ReplicasInfo, ProvidersEvent, VerifiedFileInfo } from '@peershare/client'
 import { encodeTicket, parseFileId } from '@peershare/protocol'
 import type { CliClient, Print } from '../src/context.js'
 
@@ -77,6 +77,7 @@ export interface FakeClientInit {
   info?: NodeInfo
   files?: FileInfo[]
   collections?: CollectionInfo[]
+  replicas?: ReplicasInfo
   verified?: VerifiedFileInfo[]
   /** events `get` sends to onEvent, in order; the last must be the done event */
   events?: GetEvent[]
@@ -101,6 +102,7 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
     calls,
     id: async () => answer('id', init.info ?? NODE_INFO),
     files: async (options?: { all?: boolean }) => answer('files', (init.files ?? [FILE]).filter(f => options?.all === true || f.thumbnailOf == null)),
+    replicas: async () => answer('replicas', init.replicas ?? { replicas: [], usedBytes: 0, quotaBytes: 0 }),
     collections: async () => answer('collections', init.collections ?? []),
     share: async (request) => answer('share', { ...FILE, name: request.path?.split('/').pop() ?? '', ticket: TICKET }, request),
     ticket: async (fileId) => answer('ticket', { ticket: TICKET, id: FILE_ID, name: FILE.name, size: FILE.size, addresses: [PEER_ADDR] }, fileId),

@@ -56,7 +56,7 @@ import { type NodeStatus, nodeStatus } from './status.js'
 import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
 import { createTicket, openTicket } from './tickets.js'
-import type { BrowseResult, OfferDetail, SearchUpdate } from '@peershare/client'
+import type { BrowseResult, OfferDetail, ReplicationStatus, SearchUpdate } from '@peershare/client'
 import type { BrowseQuery, QueryAnswerer, SearchQuery } from './search/index.js'
 import { fetchSmallFile } from './search/small-file.js'
 import { stopAll } from './stop-all.js'
@@ -550,6 +550,12 @@ export class PeershareNode {
 
   async status (): Promise<NodeStatus> {
     return nodeStatus(this)
+  }
+
+  /** The storage this node offers to other peers' replicas and what it holds */
+  replicationStatus (): ReplicationStatus {
+    const { usedBytes, quotaBytes } = this.holder.usage()
+    return { quotaBytes, usedBytes, replicas: this.holder.list().length, offersKnown: this.membership.offers().length }
   }
 
   // --- search, browse, show (search/) ---

@@ -30,6 +30,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   const route = `${req.method} ${url.pathname}`
   if (route === 'GET /v1/id') return sendJson(res, 200, nodeInfo(node))
   if (route === 'GET /v1/files') return sendJson(res, 200, await listFiles(node, url.searchParams.get('all') === 'true'))
+  if (route === 'GET /v1/replicas') return sendJson(res, 200, { replicas: node.holder.list(), ...node.holder.usage() })
   if (route === 'POST /v1/share') return sendJson(res, 200, await share(node, ...shareArgs(body)))
   const ticket = /^GET \/v1\/files\/([A-Za-z0-9]+)\/ticket$/.exec(route)
   if (ticket != null) return sendJson(res, 200, ticketInfo(await node.ticket(ticket[1])))
@@ -133,7 +134,8 @@ async function verify (node: PeershareNode, body: unknown): Promise<VerifiedFile
  * too, unless `all`) and collections
  */
 async function listFiles (node: PeershareNode, all: boolean): Promise<{ files: FileInfo[], collections: CollectionInfo[] }> {
-  const files = (await node.files()).filter(f => f.record.listingOf == null && (all || f.record.thumbnailOf == null)).map(f => fileInfo(f.record, f.status))
+  // replicas held for other peers are not the user's files: GET /v1/replicas lists them
+  const files = (await node.files()).filter(f => f.record.listingOf == null && f.record.replica == null && (all || f.record.thumbnailOf == null)).map(f => fileInfo(f.record, f.status))
   return { files, collections: (await node.listCollections()).map(r => collectionInfo(r)) }
 }
 
