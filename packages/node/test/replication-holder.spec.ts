@@ -61,8 +61,8 @@ describe('replication: the holder side (real nodes)', function () {
   let sharer: PeershareNode
   const others: PeershareNode[] = []
 
-  async function node (name: string, replication: NodeInit['replication'] = {}): Promise<PeershareNode> {
-    const started = await startTestNode(join(dir.path, name), { replication })
+  async function node (name: string, replication: NodeInit['replication'] = {}, init: NodeInit = {}): Promise<PeershareNode> {
+    const started = await startTestNode(join(dir.path, name), { ...init, replication })
     others.push(started)
     await started.connect(multiaddr(dialAddress(sharer)))
     return started
@@ -147,6 +147,25 @@ describe('replication: the holder side (real nodes)', function () {
       assert.equal(holder.holder.usage().usedBytes, 0)
       assert.equal(await holder.store.getRecord(replica.fileId), undefined)
       assert.equal(replicaBytesOnDisk(holder), 0)
+    })
+
+    it('a restart during a fetch keeps the reservation and resumes the fetch to a verified replica', async () => {
+      // a sharer sending 256 KiB/s: the 1 MiB fetch is still running when the holder stops
+      const slow = await node('slow-sharer', {}, { chunkSize: 64 * KiB, limits: { upload: 256 * KiB } })
+      let resuming = await node('resuming', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone' })
+      await slow.connect(multiaddr(dialAddress(resuming)))
+      const file = await slow.share(await randomFile(dir.path, 'slow.bin', 1024 * KiB))
+      assert.equal(await slow.replicaRequests.ask(resuming.peerId, requestFor(file)), 'accept')
+      await until(() => (resuming.transfers.get(file.fileId)?.progress().bytesDone ?? 0) > 0, 30_000)
+      assert.equal(resuming.holder.list()[0].state, 'fetching')
+      await resuming.stop()
+      others.splice(others.indexOf(resuming), 1)
+      resuming = await node('resuming', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone' })
+      assert.equal(resuming.holder.usage().usedBytes, file.size, 'reserved across the restart')
+      await until(held(resuming, file.fileId), 60_000)
+      assert.equal(await sha256File(resuming.store.blobPath(file.fileId)), file.sha256)
+      assert.equal((await resuming.store.getRecord(file.fileId))?.replica?.from, slow.peerId.toString())
+      assert.equal(replicaBytesOnDisk(resuming), file.size)
     })
 
     it('an answer from a peer that does not run the protocol counts as busy and as a failure observed', async () => {

@@ -57,8 +57,11 @@ export class Holder implements HeldReplicas {
     this.stopping = false
     await this.book.load()
     for (const entry of this.book.list()) {
-      if (entry.state === 'fetching') this.startFetch(entry.fileId, peerIdFromString(entry.from))
-      else if (await this.c.stored(entry.fileId) == null) await this.book.release(entry.fileId)
+      const stored = await this.c.stored(entry.fileId)
+      if (entry.state === 'held' && stored == null) await this.book.release(entry.fileId)
+      // stopped between storing the file and marking it: it is this replica, complete
+      else if (entry.state === 'fetching' && stored != null) await this.completed(entry)
+      else if (entry.state === 'fetching') this.startFetch(entry.fileId, peerIdFromString(entry.from))
     }
     await this.server.start()
   }
@@ -115,15 +118,19 @@ export class Holder implements HeldReplicas {
       const record = await this.c.hold(fileId, peer, signal)
       // a record of the wrong size would break the quota: the manifest decides what is stored
       if (record.size !== entry.size) throw new Error(`the file is ${record.size} bytes, the request said ${entry.size}`)
-      await this.c.markReplica(fileId, { from: entry.from, accepted: entry.accepted })
-      await this.book.markHeld(fileId)
-      this.c.log('holding replica %s for %s', fileId, entry.from)
+      await this.completed(entry)
     } catch (err: any) {
       // stopping keeps the entry: the fetch starts again with the node
       if (this.stopping) return
       this.c.log('replica %s from %p failed: %s', fileId, peer, err?.message ?? err)
       await this.forget(fileId)
     }
+  }
+
+  private async completed (entry: HeldReplica): Promise<void> {
+    await this.c.markReplica(entry.fileId, { from: entry.from, accepted: entry.accepted })
+    await this.book.markHeld(entry.fileId)
+    this.c.log('holding replica %s for %s', entry.fileId, entry.from)
   }
 
   /** Removes whatever a replica left (a record, a blob) and frees its reservation */

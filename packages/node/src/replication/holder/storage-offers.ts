@@ -59,6 +59,8 @@ export class StorageOffers {
   }
 
   stop (): void {
+    // a node stopped without a start (or twice) has nothing to undo: gossipsub throws when not started
+    if (this.stopped) return
     this.stopped = true
     const { pubsub } = this.c
     clearInterval(this.timer)
