@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/client'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify' | 'search' | 'browse' | 'offer' | 'grant' | 'revoke' | 'inbox' | 'addContact' | 'contacts' | 'removeContact' | 'setVisibility' | 'replicate' | 'replication'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify' | 'search' | 'browse' | 'offer' | 'grant' | 'revoke' | 'inbox' | 'addContact' | 'contacts' | 'removeContact' | 'setVisibility' | 'replicate' | 'replication' | 'replicas'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -30,6 +30,7 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
   return {
     id: async () => (await ready()).id(),
     files: async (options) => (await ready()).files(options),
+    replicas: async () => (await ready()).replicas(),
     collections: async () => (await ready()).collections(),
     share: async (request) => (await ready()).share(request),
     replicate: async (fileId, replicas) => (await ready()).replicate(fileId, replicas),

@@ -82,11 +82,12 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--upload-limit-per-peer <rate>', 'most upload bandwidth to any one peer', checkRate)
     .option('--download-limit <rate>', 'most download bandwidth, e.g. 20MiB', checkRate)
     .option('--no-compression', 'send and ask for chunks uncompressed (default: compressed on the wire when both sides support it and it pays; also "exchange": {"compression": false} in <repo>/config.json)')
-    .action(async (opts: { listen?: string[], apiPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean, compression: boolean, uploadLimit?: string, uploadLimitPerPeer?: string, downloadLimit?: string }, cmd: Command) => {
+    .option('--replication-quota <size>', 'storage offered to other peers\' replicas, e.g. 10GiB; 0 offers none (default: "replication": {"quota"} in <repo>/config.json, or 0)', checkSize)
+    .action(async (opts: { listen?: string[], apiPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean, compression: boolean, uploadLimit?: string, uploadLimitPerPeer?: string, downloadLimit?: string, replicationQuota?: string }, cmd: Command) => {
       const { repo, json } = globals(cmd)
       const given = Object.entries({ upload: opts.uploadLimit, uploadPerPeer: opts.uploadLimitPerPeer, download: opts.downloadLimit }).filter(([, v]) => v != null)
       const limits = given.length === 0 ? undefined : Object.fromEntries(given)
-      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns === false ? false : undefined, limits, ...(opts.compression === false ? { compression: false } : {}) }, {
+      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns === false ? false : undefined, limits, ...(opts.compression === false ? { compression: false } : {}), ...(opts.replicationQuota == null ? {} : { replicationQuota: opts.replicationQuota }) }, {
         print: deps.print,
         findRunning: deps.findRunning,
         start: deps.startDaemon,
@@ -162,8 +163,9 @@ export function createProgram (deps: ProgramDeps): Command {
   program.command('ls')
     .description('list the collections and files this node has: shared and downloaded')
     .option('--all', 'list thumbnails too (files of their own, hidden otherwise)')
-    .action(async (opts: { all?: boolean }, cmd: Command) => {
-      await ls({ json: globals(cmd).json, all: opts.all }, context(cmd))
+    .option('--replicas', 'list the replicas this node holds for other peers instead (hidden otherwise), with the quota they use')
+    .action(async (opts: { all?: boolean, replicas?: boolean }, cmd: Command) => {
+      await ls({ json: globals(cmd).json, all: opts.all, replicas: opts.replicas }, context(cmd))
     })
 
   program.command('get')

@@ -1,6 +1,6 @@
 /** Fakes for unit tests of commands: a scripted control client and a capturing print */
 import { multiaddr } from '@multiformats/multiaddr'
-import type { BandwidthLimits, BrowseResult, CollectionInfo, SearchHit, SearchUpdate, FileInfo, GetEvent, GrantInfo, InboxEntry, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ReplicationInfo, VerifiedFileInfo } from '@peershare/client'
+import type { BandwidthLimits, BrowseResult, CollectionInfo, SearchHit, SearchUpdate, FileInfo, GetEvent, GrantInfo, InboxEntry, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ReplicasInfo, ReplicationInfo, VerifiedFileInfo } from '@peershare/client'
 import { encodeTicket, parseFileId } from '@peershare/protocol'
 import type { CliClient, Print } from '../src/context.js'
 
@@ -78,6 +78,7 @@ export interface FakeClientInit {
   info?: NodeInfo
   files?: FileInfo[]
   collections?: CollectionInfo[]
+  replicas?: ReplicasInfo
   verified?: VerifiedFileInfo[]
   /** events `get` sends to onEvent, in order; the last must be the done event */
   events?: GetEvent[]
@@ -102,6 +103,7 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
     calls,
     id: async () => answer('id', init.info ?? NODE_INFO),
     files: async (options?: { all?: boolean }) => answer('files', (init.files ?? [FILE]).filter(f => options?.all === true || f.thumbnailOf == null)),
+    replicas: async () => answer('replicas', init.replicas ?? { replicas: [], usedBytes: 0, quotaBytes: 0 }),
     collections: async () => answer('collections', init.collections ?? []),
     share: async (request) => answer('share', { ...FILE, name: request.path?.split('/').pop() ?? '', ticket: TICKET }, request),
     ticket: async (fileId) => answer('ticket', { ticket: TICKET, id: FILE_ID, name: FILE.name, size: FILE.size, addresses: [PEER_ADDR] }, fileId),

@@ -58,6 +58,20 @@ describe('ls command', () => {
     assert.deepEqual(JSON.parse(json.lines[0]).map((f: { fileId: string }) => f.fileId), [FILE_ID])
   })
 
+  it('--replicas lists the replicas held for other peers and the quota they use', async () => {
+    const replicas = { replicas: [{ fileId: FILE_ID, size: 2048, from: NODE_INFO.peerId, encrypted: true, policy: { min: 2, max: 5 }, accepted: 1, state: 'held' as const }], usedBytes: 2048, quotaBytes: 10 * 1024 ** 3 }
+    const out = capture()
+    const client = fakeClient({ replicas })
+    await ls({ replicas: true }, { client, print: out.print })
+    assert.deepEqual(client.calls.map(c => c.method), ['replicas'])
+    assert.equal(out.lines[0], '2.0 KiB used of 10.0 GiB offered to other peers\' replicas')
+    assert.match(out.lines[1], /^FILE ID +SIZE +STATE +POLICY +FROM$/)
+    assert.match(out.lines[2], /held \(encrypted, no key\) +2:5 /)
+    const json = capture()
+    await ls({ replicas: true, json: true }, { client: fakeClient({ replicas }), print: json.print })
+    assert.deepEqual(JSON.parse(json.lines[0]), replicas)
+  })
+
   it('marks encrypted files: with the key by their sealed name, without it by their id', async () => {
     const held = { ...FILE, fileId: FILE_ID.replace(/a$/, 'd'), name: FILE_ID.replace(/a$/, 'd'), tags: [], encrypted: true as const }
     const out = capture()

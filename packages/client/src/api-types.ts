@@ -21,7 +21,8 @@ import type { BandwidthLimits, CollectionProgress, SearchUpdate, TransferProgres
  *                                     (pause, resume, cancel of a finished download: 409 ERR_TRANSFER_FINISHED)
  *   GET    /v1/limits              -> BandwidthLimits
  *   POST   /v1/limits  LimitsRequest -> BandwidthLimits
- *   DELETE /v1/files/:fileId       -> { removed: fileId }
+ *   DELETE /v1/files/:fileId       -> { removed: fileId } (a replica too: its quota is freed)
+ *   GET    /v1/replicas            -> ReplicasInfo (replicas held for other peers; hidden from /v1/files)
  *   POST   /v1/verify  VerifyRequest -> { files: VerifiedFileInfo[] } (every chunk hashed; damaged files
  *                                     are marked, withdrawn and, when shared, repaired)
  *
@@ -148,6 +149,28 @@ export const VISIBILITIES = ['public', 'contacts', 'private'] as const
 export type FileVisibility = typeof VISIBILITIES[number]
 
 /** One contact: a peer this node knows by name, served its contacts-only files */
+/** A replica this node holds for another peer (`ls --replicas`, GET /v1/replicas) */
+export interface ReplicaInfo {
+  fileId: string
+  size: number
+  /** the peer that asked this node to hold it */
+  from: string
+  /** ciphertext held without its key */
+  encrypted: boolean
+  policy: { min: number, max: number }
+  /** unix ms accepted */
+  accepted: number
+  /** 'fetching' until verified and stored */
+  state: 'fetching' | 'held'
+}
+
+/** GET /v1/replicas */
+export interface ReplicasInfo {
+  replicas: ReplicaInfo[]
+  usedBytes: number
+  quotaBytes: number
+}
+
 export interface ContactInfo {
   peerId: string
   name?: string

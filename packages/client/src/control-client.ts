@@ -6,7 +6,7 @@
  */
 import { PeershareError } from './errors.js'
 import type { ApiEndpoint, ApiError, BandwidthLimits, BrowseRequest, BrowseResult, OfferDetail, SearchEvent, SearchHit, SearchRequest, SearchUpdate, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, GrantInfo, InboxEntry, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
-import type { ContactInfo, FileVisibility, ReplicationInfo } from './api-types.js'
+import type { ContactInfo, FileVisibility, ReplicasInfo, ReplicationInfo } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -79,6 +79,11 @@ export class ControlClient {
   /** Shares a file, or a folder or several paths as a collection (the answer has a collectionId); with a ticket */
   async share (request: ShareRequest): Promise<ShareResult | CollectionShareResult> {
     return this.json('POST', '/v1/share', request)
+  }
+
+  /** Replicas this node holds for other peers, and the quota they use */
+  async replicas (): Promise<ReplicasInfo> {
+    return this.json<ReplicasInfo>('GET', '/v1/replicas')
   }
 
   async collections (): Promise<CollectionInfo[]> {

@@ -29,6 +29,20 @@ export interface NodeStatus {
   discovery: DiscoveryStatus
   /** file key grants: made (unrevoked), waiting for delivery, received */
   keys: KeysStatus
+  /** storage this node offers to other peers' replicas, and what they use */
+  replication?: ReplicationStatus
+}
+
+/** The holder side of replication (`status`) */
+export interface ReplicationStatus {
+  /** bytes offered to other peers' replicas (0: none offered) */
+  quotaBytes: number
+  /** bytes reserved or held for them */
+  usedBytes: number
+  /** replicas held or being fetched */
+  replicas: number
+  /** storage offers of other peers known (live) */
+  offersKnown: number
 }
 
 /** Grants this node made and received (`status`) */

@@ -49,7 +49,7 @@ import { Quarantine, checkPeerRecords } from './records/index.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import type { ShareOptions } from './share.js'
 import type { ReplicationPolicy } from './replication/index.js'
-import { Keeper, noStorageOffered } from './replication/keeper/keeper.js'
+import { Keeper } from './replication/keeper/keeper.js'
 import type { FileReplication } from './replication/keeper/replicator.js'
 import { LocalContent } from './local-content.js'
 import type { FileRecord } from './store/file-record.js'
@@ -59,11 +59,13 @@ import { type NodeStatus, nodeStatus } from './status.js'
 import { checkListenPorts } from './swarm/listen-ports.js'
 import { type PeerEntry, Swarm } from './swarm/swarm.js'
 import { createTicket, openTicket } from './tickets.js'
-import type { BrowseResult, OfferDetail, SearchUpdate } from '@peershare/client'
+import type { BrowseResult, OfferDetail, ReplicationStatus, SearchUpdate } from '@peershare/client'
 import type { BrowseQuery, QueryAnswerer, SearchQuery } from './search/index.js'
 import { fetchSmallFile } from './search/small-file.js'
 import { stopAll } from './stop-all.js'
 import { Thumbnails } from './thumbnails/index.js'
+import type { ReplicaRequests } from './replication/index.js'
+import { Holder, HolderPermits, Membership, StorageOffers, replicaRequests } from './replication/holder/index.js'
 
 const log = logger('peershare:node')
 
@@ -114,6 +116,14 @@ export class PeershareNode {
   readonly access: Access
   /** per-file replication policies and the repair loop (replication/keeper/) */
   readonly keeper: Keeper
+  /** replicas this node holds for others, the replicate protocol's server, its quota (replication/holder/) */
+  readonly holder: Holder
+  /** storage offers of other peers and this node's own observations of them (replication/holder/) */
+  readonly membership: Membership
+  /** asks a peer to hold a file (`/peershare/replicate/1.0.0`) */
+  readonly replicaRequests: ReplicaRequests
+  /** this node's signed storage offer on `peershare/storage/1`, and the validator of others' */
+  readonly storageOffers: StorageOffers
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -125,7 +135,9 @@ export class PeershareNode {
     this.fileKeys = new FileKeys(datastore, this.quarantine)
     this.contacts = new ContactStore(datastore, this.quarantine, libp2p.peerId)
     // peers granted a file (keys/) may fetch it whatever its visibility; keys is built below, asked at serve time
-    this.access = new Access({ contacts: this.contacts, grantees: { mayAccess: (fileId, peer) => this.keys.mayAccess(fileId, peer) }, self: libp2p.peerId.toString() })
+    // and peers asked to hold a file (replication/holder/) fetch it as its grantees do
+    const holderPermits = new HolderPermits()
+    this.access = new Access({ contacts: this.contacts, grantees: { mayAccess: (fileId, peer) => this.keys.mayAccess(fileId, peer) || holderPermits.allows(fileId, peer.toString()) }, self: libp2p.peerId.toString() })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
@@ -148,20 +160,6 @@ export class PeershareNode {
       bandwidth: this.bandwidth,
       limits: config.exchange,
       log: logger('peershare:node:exchange')
-    })
-    this.keeper = new Keeper({
-      self: libp2p.peerId,
-      settings: config.replication,
-      store: this.store,
-      findProviders: (fileId, signal) => this.index.findProviders(parseContentRef(fileId), signal),
-      canLookup: () => this.dhts.some(d => d.routingTableSize() > 0),
-      exchange: this.exchangeClient,
-      lookupTimeout: config.lookupTimeout,
-      peerStore: libp2p.peerStore,
-      isContact: peer => this.contacts.isContact(peerIdFromString(peer)),
-      // the holder side (storage offers, the replicate protocol) is wired here once it lands
-      holder: noStorageOffered,
-      log: logger('peershare:node:replication')
     })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
     this.discovery = new Discovery({
@@ -197,6 +195,44 @@ export class PeershareNode {
       fileKeys: this.fileKeys,
       grantKeys: async (record, recipients) => { await this.keys.grant(record.fileId, recipients, { background: true }) },
       resolvePeer: nameOrPeerId => this.contacts.named(nameOrPeerId)?.toString() ?? nameOrPeerId
+    })
+    this.membership = new Membership(config.replication, libp2p.peerId.toString())
+    const holderLog = logger('peershare:node:replication:holder')
+    this.replicaRequests = replicaRequests({ libp2p, membership: this.membership, accepted: (fileId, peer) => { holderPermits.allow(fileId, peer.toString()) }, timeout: config.dialTimeout + config.replication.requestTimeout, log: holderLog })
+    this.holder = new Holder({
+      libp2p,
+      datastore,
+      quarantine: this.quarantine,
+      settings: config.replication,
+      contacts: this.contacts,
+      hold: async (fileId, peer, signal) => this.hold(fileId, { from: peer, signal }),
+      stored: async fileId => this.store.getRecord(fileId),
+      markReplica: async (fileId, replica) => { await this.store.setReplica(fileId, replica) },
+      remove: async fileId => this.content.removeFile(fileId),
+      usageChanged: () => { this.storageOffers.usageChanged() },
+      log: holderLog
+    })
+    this.storageOffers = new StorageOffers({
+      pubsub: libp2p.services.pubsub,
+      privateKey: parts.privateKey,
+      self: libp2p.peerId,
+      settings: config.replication,
+      membership: this.membership,
+      usage: () => ({ usedBytes: this.holder.usage().usedBytes, fetching: this.holder.fetching() }),
+      log: holderLog
+    })
+    this.keeper = new Keeper({
+      self: libp2p.peerId,
+      settings: config.replication,
+      store: this.store,
+      findProviders: (fileId, signal) => this.index.findProviders(parseContentRef(fileId), signal),
+      canLookup: () => this.dhts.some(d => d.routingTableSize() > 0),
+      exchange: this.exchangeClient,
+      lookupTimeout: config.lookupTimeout,
+      peerStore: libp2p.peerStore,
+      isContact: peer => this.contacts.isContact(peerIdFromString(peer)),
+      holder: { membership: this.membership, requests: this.replicaRequests, held: this.holder },
+      log: logger('peershare:node:replication')
     })
   }
 
@@ -268,6 +304,11 @@ export class PeershareNode {
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     await this.collectionDownloads.restore()
+    // after the downloads: a replica fetch under way resumes its own download
+    await this.holder.start()
+    this.storageOffers.start()
+    this.libp2p.addEventListener('peer:connect', this.noteConnect)
+    this.libp2p.addEventListener('peer:disconnect', this.noteDisconnect)
     this.swarm.start()
     await this.discovery.startSearch()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
@@ -290,6 +331,10 @@ export class PeershareNode {
       () => { this.keeper.replicator.stop() },
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
       () => { this.collectionDownloads.stop() },
+      () => { this.libp2p.removeEventListener('peer:connect', this.noteConnect) },
+      () => { this.libp2p.removeEventListener('peer:disconnect', this.noteDisconnect) },
+      () => { this.storageOffers.stop() },
+      async () => this.holder.stop(),
       async () => this.transfers.stop(),
       async () => this.index.stop(),
       () => { this.swarm.stop() },
@@ -305,6 +350,10 @@ export class PeershareNode {
   private async downloadVisibility (fileId: string): Promise<FileVisibility> {
     return downloadedVisibility((await this.discovery.catalog.offersOf(fileId)).map(e => e.signed.offer))
   }
+
+  /** uptime as this node observes it (replication's Membership) */
+  private readonly noteConnect = (event: CustomEvent<PeerId>): void => { this.membership.noteReachable(event.detail.toString(), true) }
+  private readonly noteDisconnect = (event: CustomEvent<PeerId>): void => { this.membership.noteReachable(event.detail.toString(), false) }
 
   /** a peer that connects may be a source come back: stalled downloads look again */
   private readonly wakeTransfers = (): void => { this.transfers.wake() }
@@ -500,6 +549,7 @@ export class PeershareNode {
     const id = await this.localContentId(text)
     const ref = parseContentRef(id)
     if (ref.kind === 'collection') await this.content.removeCollection(ref.collectionId)
+    else if (this.holder.holds(id)) await this.holder.drop(id)
     else await this.content.removeFile(id)
     return id
   }
@@ -538,6 +588,12 @@ export class PeershareNode {
 
   async status (): Promise<NodeStatus> {
     return nodeStatus(this)
+  }
+
+  /** The storage this node offers to other peers' replicas and what it holds */
+  replicationStatus (): ReplicationStatus {
+    const { usedBytes, quotaBytes } = this.holder.usage()
+    return { quotaBytes, usedBytes, replicas: this.holder.list().length, offersKnown: this.membership.offers().length }
   }
 
   // --- search, browse, show (search/) ---

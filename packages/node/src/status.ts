@@ -1,6 +1,6 @@
 /** A node's status report: identity, addresses, both DHTs' state, what it stores and serves, discovery figures */
 import type { Libp2p } from '@libp2p/interface'
-import type { DhtStatus, DiscoveryStatus, KeysStatus, NodeStatus } from '@peershare/client'
+import type { DhtStatus, DiscoveryStatus, KeysStatus, NodeStatus, ReplicationStatus } from '@peershare/client'
 import type { ExchangeServer } from './exchange/exchange-server.js'
 import type { NamedDht } from './libp2p.js'
 import type { FileRecord } from './store/file-record.js'
@@ -16,11 +16,13 @@ export interface StatusComponents {
   exchange: Pick<ExchangeServer, 'stats'>
   discovery: { status(): DiscoveryStatus }
   keys: { status(): KeysStatus }
+  replicationStatus(): ReplicationStatus
 }
 
 export async function nodeStatus (components: StatusComponents): Promise<NodeStatus> {
   const { libp2p, dhts, exchange, discovery } = components
-  const files = await components.list()
+  // replicas held for others are counted apart (replication), not as this node's files
+  const files = (await components.list()).filter(f => f.replica == null)
   const dht = Object.fromEntries(dhts.map(d => [d.name, dhtStatus(d)])) as NodeStatus['dht']
   return {
     peerId: libp2p.peerId.toString(),
@@ -31,7 +33,8 @@ export async function nodeStatus (components: StatusComponents): Promise<NodeSta
     storageBytes: files.reduce((sum, f) => sum + f.size, 0),
     exchange: exchange.stats(),
     discovery: discovery.status(),
-    keys: components.keys.status()
+    keys: components.keys.status(),
+    replication: components.replicationStatus()
   }
 }
 

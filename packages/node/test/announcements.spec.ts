@@ -303,6 +303,9 @@ describe('announcements', function () {
     assert.equal(copy.record.collectionId, shared.record.collectionId)
     // the collection and its file
     await until(() => v.catalog.size.entries === 2)
+    // c's offers of the same content (named tmp123) arrive later: the first-received name stays
+    await join2(c, v)
+    await until(() => v.catalog.size.entries === 4)
     const out = join(dir.path, 'downloads')
     const got = await v.getCollection(shared.record.collectionId, { from: multiaddr(dialAddress(c)), cwd: out })
     assert.equal(got.path, join(out, 'Holiday 2024'))

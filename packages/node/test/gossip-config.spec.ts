@@ -8,6 +8,7 @@ import { createPeerScoreParams, createPeerScoreThresholds, validatePeerScorePara
 import { AppScores, AuthorRateLimit, MAX_RATE_PENALTY } from '../src/catalog/announce-limits.js'
 import { ANNOUNCE_TOPIC, ANNOUNCE_TOPIC_SCORE, SCORE_THRESHOLDS, gossipsubOptions } from '../src/catalog/gossip-config.js'
 import { DEFAULTS } from '../src/config.js'
+import { STORAGE_TOPIC } from '@peershare/protocol'
 
 describe('gossip config', () => {
   const options = gossipsubOptions(DEFAULTS.announce, () => 0)
@@ -25,7 +26,9 @@ describe('gossip config', () => {
     assert.equal(ANNOUNCE_TOPIC_SCORE.meshFailurePenaltyWeight, 0)
     // P4 is weight * n^2 * topicWeight: three invalid messages pass the graylist threshold
     assert.ok(ANNOUNCE_TOPIC_SCORE.invalidMessageDeliveriesWeight * 9 * ANNOUNCE_TOPIC_SCORE.topicWeight < SCORE_THRESHOLDS.graylistThreshold)
-    assert.deepEqual(options.allowedTopics, [ANNOUNCE_TOPIC])
+    // announcements and storage offers (replication), each scored the same
+    assert.deepEqual(options.allowedTopics, [ANNOUNCE_TOPIC, STORAGE_TOPIC])
+    assert.equal(options.scoreParams?.topics?.[STORAGE_TOPIC], ANNOUNCE_TOPIC_SCORE)
     assert.equal(options.fallbackToFloodsub, false)
     assert.equal(options.seenTTL, DEFAULTS.announce.seenTtl)
   })

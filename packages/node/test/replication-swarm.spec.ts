@@ -13,8 +13,7 @@ const SWARM_SIZE = 20
 const TIMERS = { repairInterval: 1_000, jitter: 0.2, lossGrace: 3_000, surplusGrace: 600_000, probeTimeout: 2_000 }
 const REPAIR_TIME = TIMERS.lossGrace + 2 * TIMERS.repairInterval + 60_000
 
-// the holder side (storage offers, /peershare/replicate/1.0.0, node.holder) is not on main yet: wired on merge
-describe.skip(`replication in a swarm of ${SWARM_SIZE} nodes (needs the holder side)`, function () {
+describe(`replication in a swarm of ${SWARM_SIZE} nodes`, function () {
   this.timeout(300_000)
   let dir: TestDir
   const nodes: PeershareNode[] = []

@@ -183,3 +183,23 @@ export const MAX_SIGNED_GRANT_BYTES = MAX_GRANT_BYTES + 512
 export const MAX_GRANTS_PER_MESSAGE = 32
 /** Largest key protocol request or response: the most grants at their largest, and framing */
 export const MAX_KEYS_MESSAGE_BYTES = MAX_GRANTS_PER_MESSAGE * (MAX_SIGNED_GRANT_BYTES + 4) + 256
+
+/** Replication (replication.ts): storage offers over gossip and the replicate request protocol */
+export const REPLICATE_PROTOCOL = '/peershare/replicate/1.0.0'
+/** gossipsub topic of signed storage offers */
+export const STORAGE_TOPIC = 'peershare/storage/1'
+/** signed envelope domain and payload type of a storage offer */
+export const STORAGE_OFFER_DOMAIN = 'peershare-storage-offer'
+export const STORAGE_OFFER_PAYLOAD_TYPE = '/peershare/storage-offer/1'
+/** Storage offer format version written today */
+export const STORAGE_OFFER_VERSION = 1
+/** Largest encoded storage offer: a peer id and a few numbers (about 110 bytes) */
+export const MAX_STORAGE_OFFER_BYTES = 256
+/** Largest signed storage offer envelope (the offer, the key, the signature, domain and framing) */
+export const MAX_SIGNED_STORAGE_OFFER_BYTES = MAX_STORAGE_OFFER_BYTES + 512
+/** Largest replicate request (a file id and a few numbers) and response */
+export const MAX_REPLICATE_MESSAGE_BYTES = 256
+/** Most replicas a policy may ask for (the node's MAX_REPLICAS says the same) */
+export const MAX_REPLICATION_POLICY = 64
+/** Most replica fetches a storage offer may claim to run at once */
+export const MAX_STORAGE_CONCURRENCY = 1024

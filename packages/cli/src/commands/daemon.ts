@@ -19,6 +19,8 @@ export interface DaemonCommandOptions {
   limits?: { upload?: string, uploadPerPeer?: string, download?: string }
   /** false to send and ask for chunks uncompressed (`--no-compression`); absent: the config file's, or on */
   compression?: boolean
+  /** storage offered to other peers' replicas, as text with units (e.g. 10GiB); 0 offers none; absent: config.json's "replication.quota", or 0 */
+  replicationQuota?: string
   json?: boolean
 }
 
@@ -58,7 +60,8 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
     dhtMode: options.dhtMode,
     mdns: options.mdns,
     ...(options.limits == null ? {} : { limits: options.limits }),
-    ...(options.compression === false ? { exchange: { compression: false } } : {})
+    ...(options.compression === false ? { exchange: { compression: false } } : {}),
+    ...(options.replicationQuota == null ? {} : { replication: { quota: options.replicationQuota } })
   })
   try {
     const downloads = node.downloads.map(t => ({ fileId: t.fileId, name: t.name, output: t.output, state: t.state, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal }))

@@ -7,9 +7,15 @@ export interface LsOptions {
   json?: boolean
   /** thumbnails too (files of their own, hidden by default) */
   all?: boolean
+  /** the replicas held for other peers instead (hidden otherwise) */
+  replicas?: boolean
 }
 
 export async function ls (options: LsOptions, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
+  if (options.replicas === true) {
+    await lsReplicas(options, { client, print })
+    return
+  }
   const [files, collections] = await Promise.all([client.files(options.all === true ? { all: true } : {}), client.collections()])
   if (options.json === true) {
     // files as before; each collection after them, told apart by its collectionId
@@ -37,6 +43,19 @@ export async function ls (options: LsOptions, { client, print }: Pick<CommandCon
 /** live/min:max of a file kept alive by replication, '-' for one kept local */
 function replicasCell (file: FileInfo): string {
   return file.replicas == null ? '-' : `${file.replicas.live}/${file.replicas.min}:${file.replicas.max}`
+}
+
+/** `ls --replicas`: what this node holds for other peers, against its quota */
+async function lsReplicas (options: LsOptions, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
+  const held = await client.replicas()
+  if (options.json === true) {
+    print(JSON.stringify(held))
+    return
+  }
+  print(`${formatBytes(held.usedBytes)} used of ${formatBytes(held.quotaBytes)} offered to other peers' replicas`)
+  if (held.replicas.length === 0) return
+  const rows = held.replicas.map(r => [r.fileId, formatBytes(r.size), r.state + (r.encrypted ? ' (encrypted, no key)' : ''), `${r.policy.min}:${r.policy.max}`, r.from])
+  for (const line of formatTable(['FILE ID', 'SIZE', 'STATE', 'POLICY', 'FROM'], rows, [1])) print(line.trimEnd())
 }
 
 /** An encrypted file: held with its key (the sealed name shown) or without (named by its id) */

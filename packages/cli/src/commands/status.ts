@@ -1,5 +1,5 @@
 /** `peershare status`: identity, addresses, both DHTs (mode, routing table), files, storage, discovery; `status <file-id>`: a file's replicas */
-import type { DhtStatus, DiscoveryStatus } from '@peershare/node'
+import type { DhtStatus, DiscoveryStatus, NodeStatus } from '@peershare/node'
 import type { CommandContext } from '../context.js'
 import { formatBytes, formatDuration } from '../format.js'
 import { checkIdPrefix } from './id-prefix.js'
@@ -28,6 +28,7 @@ export async function status (options: { json?: boolean, fileId?: string }, { cl
   print(`serving        ${s.exchange.sessions} session(s)`)
   discoveryLines(s.discovery).forEach(print)
   print(`key grants     ${s.keys.grants} made, ${s.keys.pendingDeliveries} waiting for delivery; ${s.keys.inbox} received`)
+  if (s.replication != null) print(`replicas       ${replicationLine(s.replication)}`)
 }
 
 function dhtLine (d: DhtStatus): string {
@@ -41,4 +42,11 @@ function discoveryLines ({ offers, authors, tombstones, gossip, lastPull, search
     `catalog pull   ${lastPull == null ? 'none yet' : `${lastPull.peer}, ${formatDuration(Math.max(0, now - lastPull.at) / 1000)} ago`}`,
     `search index   ${searchIndex.built ? `${searchIndex.contentIds} content id(s)` : 'building'}`
   ]
+}
+
+/** The storage offered to other peers' replicas: none, or used of offered */
+function replicationLine (r: NonNullable<NodeStatus['replication']>): string {
+  const offers = `${r.offersKnown} storage offers of other peers known`
+  if (r.quotaBytes === 0) return `no storage offered (--replication-quota); ${offers}`
+  return `${r.replicas} held, ${formatBytes(r.usedBytes)} used of ${formatBytes(r.quotaBytes)} offered; ${offers}`
 }

@@ -125,11 +125,13 @@ export class CatalogStore implements CatalogView, CatalogLog {
 
   /**
    * The name offers give a content id, for a download that was given none: this
-   * node's own offer first, else the one received most recently (names are sanitised on decoding)
+   * node's own offer first, else the one received first: the name the user most likely
+   * saw, and one that does not change as more peers offering the same content are met
+   * (names are sanitised on decoding)
    */
   async offeredName (contentId: string): Promise<string | undefined> {
     const slots = this.index.ofContent(contentId).filter(s => !s.removed)
-      .sort((a, b) => Number(b.own) - Number(a.own) || b.receivedAt - a.receivedAt)
+      .sort((a, b) => Number(b.own) - Number(a.own) || a.receivedAt - b.receivedAt)
     for (const slot of slots) {
       const entry = await this.read(slot)
       if (entry != null) return entry.signed.offer.name

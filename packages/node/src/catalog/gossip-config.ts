@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
 import { type PeerScoreThresholds, type TopicScoreParams, createTopicScoreParams } from '@libp2p/gossipsub/score'
+import { STORAGE_TOPIC } from '@peershare/protocol'
 
 /** The topic offers are announced on */
 export const ANNOUNCE_TOPIC = 'peershare/announce/1'
@@ -76,7 +77,8 @@ export interface GossipSettings {
 export function gossipsubOptions (settings: GossipSettings, appScore: (peer: string) => number): Partial<GossipsubOpts> {
   return {
     fallbackToFloodsub: false,
-    allowedTopics: [ANNOUNCE_TOPIC],
+    // storage offers (replication/holder/) are scored as announcements are: a forger goes negative fast
+    allowedTopics: [ANNOUNCE_TOPIC, STORAGE_TOPIC],
     maxInboundDataLength: MAX_GOSSIP_FRAME_BYTES,
     maxOutboundBufferSize: MAX_GOSSIP_OUTBOUND_BYTES,
     // the id is the content: the same signed offer relayed by anyone is one message
@@ -85,7 +87,7 @@ export function gossipsubOptions (settings: GossipSettings, appScore: (peer: str
     // an offer shared while alone is stored (pulled by peers later) and announced once someone subscribes
     allowPublishToZeroTopicPeers: true,
     scoreParams: {
-      topics: { [ANNOUNCE_TOPIC]: ANNOUNCE_TOPIC_SCORE },
+      topics: { [ANNOUNCE_TOPIC]: ANNOUNCE_TOPIC_SCORE, [STORAGE_TOPIC]: ANNOUNCE_TOPIC_SCORE },
       topicScoreCap: 10,
       decayInterval: 1_000,
       decayToZero: 0.01,

@@ -31,6 +31,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   const route = `${req.method} ${url.pathname}`
   if (route === 'GET /v1/id') return sendJson(res, 200, nodeInfo(node))
   if (route === 'GET /v1/files') return sendJson(res, 200, await listFiles(node, url.searchParams.get('all') === 'true'))
+  if (route === 'GET /v1/replicas') return sendJson(res, 200, { replicas: node.holder.list(), ...node.holder.usage() })
   if (route === 'POST /v1/share') {
     const [paths, options, replicas] = shareArgs(body)
     const policy = replicas == null ? undefined : replicasArg(node, body) ?? node.config.replication.replicas
@@ -140,7 +141,8 @@ async function verify (node: PeershareNode, body: unknown): Promise<VerifiedFile
  */
 async function listFiles (node: PeershareNode, all: boolean): Promise<{ files: FileInfo[], collections: CollectionInfo[] }> {
   const statuses = node.keeper.replicator.statuses()
-  const files = (await node.files()).filter(f => f.record.listingOf == null && (all || f.record.thumbnailOf == null)).map(f => {
+  // replicas held for other peers are not the user's files: GET /v1/replicas lists them
+  const files = (await node.files()).filter(f => f.record.listingOf == null && f.record.replica == null && (all || f.record.thumbnailOf == null)).map(f => {
     const info = fileInfo(f.record, f.status)
     const policy = f.record.replication
     return policy == null ? info : { ...info, replicas: { live: statuses.get(f.record.fileId)?.live.length ?? 0, ...policy } }

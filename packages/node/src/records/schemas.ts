@@ -77,6 +77,11 @@ export function checkFileRecord (value: Fields, fileId: string): FileRecord {
   optional(value.ciphertext, v => boolean(v, 'ciphertext'))
   optional(value.encrypted, v => checkEncryptedFacts(v))
   optional(value.visibility, v => oneOf(v, 'visibility', ['public', 'contacts', 'private']))
+  optional(value.replica, v => {
+    const r = object(v, 'replica')
+    string(r.from, 'replica.from')
+    finite(r.accepted, 'replica.accepted')
+  })
   return value as unknown as FileRecord
 }
 

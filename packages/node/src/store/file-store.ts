@@ -213,6 +213,15 @@ export class FileStore {
     return updated
   }
 
+  /** Marks a stored file a replica held for `replica.from` (replication/holder/); returns the record, or undefined when not stored */
+  async setReplica (fileId: string, replica: NonNullable<FileRecord['replica']>): Promise<FileRecord | undefined> {
+    const record = await this.getRecord(fileId)
+    if (record == null) return undefined
+    const updated: FileRecord = { ...record, replica }
+    await this.datastore.put(new Key(`${FILES}/${fileId}`), uint8ArrayFromString(JSON.stringify(updated)))
+    return updated
+  }
+
   /** Marks a file damaged (`at` unix ms) or, with undefined, no longer damaged; returns the updated record */
   async setDamaged (fileId: string, at: number | undefined): Promise<FileRecord | undefined> {
     const stored = await this.get(fileId)

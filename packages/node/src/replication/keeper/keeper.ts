@@ -2,8 +2,7 @@
  * The keeper side as the node uses it: per-file policies (`share --replicas`,
  * `replicate`), stored on the file's record, and the Replicator wired to the node's
  * store, provider lookup, exchange probe and peer store. The holder side
- * (Membership, ReplicaRequests, HeldReplicas) is passed in; until a node has one,
- * `noStorageOffered` stands in: nobody offers room, so files report under-replicated.
+ * (Membership, ReplicaRequests, HeldReplicas: replication/holder/) is passed in.
  */
 import type { Logger, PeerId, PeerInfo, PeerStore } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -11,7 +10,6 @@ import { parseContentRef } from '@peershare/protocol'
 import { policyProblem } from '../../config.js'
 import { BadRequestError, FileNotFoundError } from '../../errors.js'
 import type { FetchSessionComponents } from '../../exchange/fetch-session.js'
-import { withTimeout } from '../../signals.js'
 import type { FileRecord } from '../../store/file-record.js'
 import type { FileStore } from '../../store/file-store.js'
 import { subnetGroup } from '../decide.js'
@@ -23,12 +21,6 @@ export interface HolderSide {
   membership: Membership
   requests: ReplicaRequests
   held?: HeldReplicas
-}
-
-/** No peer offers storage and every request is answered busy: the node before the holder side is wired */
-export const noStorageOffered: HolderSide = {
-  membership: { offers: () => [], observed: () => ({ uptime: 0.5, successRatio: 0.5 }), noteOutcome: () => {} },
-  requests: { ask: async () => 'busy' }
 }
 
 export interface KeeperComponents {
@@ -61,15 +53,15 @@ export class Keeper {
       ...holder,
       ownFiles: async () => this.ownFiles(),
       liveHolders: async (fileId, signal) => {
-        const lookup = withTimeout(components.lookupTimeout, signal)
         if (settings.onePerSubnet) await this.refreshGroups(holder.membership.offers().map(o => o.peerId))
         return liveHolders({
           findProviders: (id, s) => this.providerIds(id, s),
           probe: async (peer, id, s) => probeServes(components.exchange, peer, id, s),
           self: me,
+          lookupTimeout: components.lookupTimeout,
           probeTimeout: settings.probeTimeout,
           log
-        }, fileId, lookup)
+        }, fileId, signal)
       },
       peerIdOf: peerIdFromString,
       groupOf: peer => this.groups.get(peer),

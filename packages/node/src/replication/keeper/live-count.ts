@@ -21,15 +21,17 @@ export interface LiveCountComponents {
   /** does `peer` serve every chunk of the file right now */
   probe(peer: PeerId, fileId: string, signal: AbortSignal): Promise<boolean>
   self: string
+  /** the provider lookup's time: what it found by then is probed */
+  lookupTimeout: number
   probeTimeout: number
   log: Logger
 }
 
-/** The peers (this node excluded) that provide the file and pass the probe */
+/** The peers (this node excluded) that provide the file and pass the probe; only `signal` (the caller's) aborts the whole count */
 export async function liveHolders (components: LiveCountComponents, fileId: string, signal: AbortSignal): Promise<string[]> {
   const found = new Map<string, PeerId>()
   try {
-    for await (const peer of components.findProviders(fileId, signal)) {
+    for await (const peer of components.findProviders(fileId, withTimeout(components.lookupTimeout, signal))) {
       if (peer.toString() !== components.self) found.set(peer.toString(), peer)
       if (found.size >= MAX_PROVIDERS_PROBED) break
     }

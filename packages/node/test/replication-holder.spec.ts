@@ -1,0 +1,276 @@
+/**
+ * The holder side of replication with real nodes on 127.0.0.1: the replicate protocol's
+ * answers, the quota reserved atomically and never exceeded on disk, contacts-only and
+ * encrypted replicas, and a holder serving and providing after its asker stopped.
+ */
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { type Message, TopicValidatorResult } from '@libp2p/gossipsub'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { type StorageOfferPayload, parseFileId } from '@peershare/protocol'
+import type { FileRecord, NodeInit, PeershareNode } from '../src/index.js'
+import { signStorageOffer } from '../src/replication/holder/index.js'
+import type { ReplicateRequest } from '../src/replication/index.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+
+/** Polls an async condition (tests wait on conditions, never fixed sleeps) */
+async function eventually (condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
+/** Peers the node's DHTs name as providers of a file id */
+async function providersSeen (node: PeershareNode, fileId: string): Promise<string[]> {
+  const found: string[] = []
+  for (const { dht, routingTableSize } of node.dhts) {
+    const signal = AbortSignal.timeout(routingTableSize() === 0 ? 1_000 : 15_000)
+    try {
+      for await (const event of dht.findProviders(parseFileId(fileId), { signal })) {
+        if (event.name === 'PROVIDER') for (const p of event.providers) found.push(p.id.toString())
+      }
+    } catch (err: any) {
+      if (!signal.aborted) throw err
+    }
+  }
+  return found
+}
+
+/** Bytes on disk of the node's replica blobs, as `du` counts them (apparent sizes) */
+function replicaBytesOnDisk (node: PeershareNode): number {
+  const paths = node.holder.list().map(r => node.store.blobPath(r.fileId))
+  if (paths.length === 0) return 0
+  const out = execFileSync('du', ['-cb', ...paths]).toString()
+  return Number(out.trim().split('\n').at(-1)?.split('\t')[0])
+}
+
+function requestFor (record: FileRecord, encrypted = false): ReplicateRequest {
+  return { fileId: record.fileId, size: record.size, policy: { min: 2, max: 3 }, encrypted }
+}
+
+const KiB = 1024
+
+describe('replication: the holder side (real nodes)', function () {
+  this.timeout(240_000)
+  let dir: TestDir
+  let sharer: PeershareNode
+  const others: PeershareNode[] = []
+
+  async function node (name: string, replication: NodeInit['replication'] = {}, init: NodeInit = {}): Promise<PeershareNode> {
+    const started = await startTestNode(join(dir.path, name), { ...init, replication })
+    others.push(started)
+    await started.connect(multiaddr(dialAddress(sharer)))
+    return started
+  }
+
+  async function share (name: string, size: number): Promise<FileRecord> {
+    return sharer.share(await randomFile(dir.path, name, size))
+  }
+
+  const held = (holder: PeershareNode, fileId: string) => () => holder.holder.list().some(r => r.fileId === fileId && r.state === 'held')
+
+  before(async () => {
+    dir = await tempDir()
+    sharer = await startTestNode(join(dir.path, 'sharer'))
+  })
+
+  after(async () => {
+    for (const n of [...others, sharer]) await n?.stop().catch(() => {})
+    await dir?.cleanup()
+  })
+
+  it('a node with no quota refuses: forbidden', async () => {
+    const none = await node('none')
+    const file = await share('none.bin', 3 * KiB)
+    assert.equal(await sharer.replicaRequests.ask(none.peerId, requestFor(file)), 'forbidden')
+    assert.deepEqual(none.holder.list(), [])
+    assert.deepEqual(none.holder.usage(), { usedBytes: 0, quotaBytes: 0 })
+  })
+
+  describe('quota', () => {
+    let holder: PeershareNode
+    const QUOTA = 100 * KiB
+
+    before(async () => {
+      holder = await node('quota', { quota: QUOTA, acceptsFrom: 'anyone' })
+    })
+
+    it('a request larger than the free room is refused before any byte is fetched', async () => {
+      const big = await share('big.bin', QUOTA + 1)
+      const before = sharer.exchange.stats().wire
+      assert.equal(await sharer.replicaRequests.ask(holder.peerId, requestFor(big)), 'quota-exceeded')
+      assert.deepEqual(sharer.exchange.stats().wire, before, 'the sharer served nothing')
+      assert.equal(sharer.exchange.stats().sessions, 0)
+      assert.equal(await holder.store.getRecord(big.fileId), undefined)
+      assert.equal(holder.transfers.get(big.fileId), undefined)
+      assert.equal(holder.holder.usage().usedBytes, 0)
+    })
+
+    it('10 concurrent requests against room for one: exactly one accept; on disk the replicas stay within the quota', async () => {
+      const files: FileRecord[] = []
+      for (let i = 0; i < 10; i++) files.push(await share(`room-${i}.bin`, 60 * KiB))
+      const answers = await Promise.all(files.map(async f => sharer.replicaRequests.ask(holder.peerId, requestFor(f))))
+      assert.equal(answers.filter(a => a === 'accept').length, 1, answers.join(' '))
+      assert.equal(answers.filter(a => a === 'quota-exceeded').length, 9, answers.join(' '))
+      const accepted = files[answers.indexOf('accept')]
+      assert.equal(holder.holder.usage().usedBytes, accepted.size)
+      await until(held(holder, accepted.fileId), 60_000)
+      const record = await holder.store.getRecord(accepted.fileId)
+      assert.equal(record?.replica?.from, sharer.peerId.toString())
+      assert.equal(await sha256File(holder.store.blobPath(accepted.fileId)), accepted.sha256)
+      const onDisk = replicaBytesOnDisk(holder)
+      assert.equal(onDisk, accepted.size)
+      assert.ok(onDisk <= QUOTA)
+      // refused files left nothing behind
+      for (const f of files.filter(f => f !== accepted)) assert.equal(await holder.store.getRecord(f.fileId), undefined)
+      // asking again for the same file: accepted without a second reservation
+      assert.equal(await sharer.replicaRequests.ask(holder.peerId, { ...requestFor(accepted), policy: { min: 3, max: 4 } }), 'accept')
+      assert.deepEqual(holder.holder.usage(), { usedBytes: accepted.size, quotaBytes: QUOTA })
+      await until(() => holder.holder.list()[0]?.policy.max === 4)
+    })
+
+    it('a restart keeps the usage; drop frees it and deletes the blob', async () => {
+      const before = holder.holder.usage()
+      const list = holder.holder.list()
+      await holder.stop()
+      others.splice(others.indexOf(holder), 1)
+      holder = await node('quota', { quota: QUOTA, acceptsFrom: 'anyone' })
+      assert.deepEqual(holder.holder.usage(), before)
+      assert.deepEqual(holder.holder.list(), list)
+      const [replica] = list
+      await holder.holder.drop(replica.fileId)
+      assert.equal(holder.holder.usage().usedBytes, 0)
+      assert.equal(await holder.store.getRecord(replica.fileId), undefined)
+      assert.equal(replicaBytesOnDisk(holder), 0)
+    })
+
+    it('a restart during a fetch keeps the reservation and resumes the fetch to a verified replica', async () => {
+      // a sharer sending 256 KiB/s: the 1 MiB fetch is still running when the holder stops
+      const slow = await node('slow-sharer', {}, { chunkSize: 64 * KiB, limits: { upload: 256 * KiB } })
+      let resuming = await node('resuming', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone' })
+      await slow.connect(multiaddr(dialAddress(resuming)))
+      const file = await slow.share(await randomFile(dir.path, 'slow.bin', 1024 * KiB))
+      assert.equal(await slow.replicaRequests.ask(resuming.peerId, requestFor(file)), 'accept')
+      await until(() => (resuming.transfers.get(file.fileId)?.progress().bytesDone ?? 0) > 0, 30_000)
+      assert.equal(resuming.holder.list()[0].state, 'fetching')
+      await resuming.stop()
+      others.splice(others.indexOf(resuming), 1)
+      resuming = await node('resuming', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone' })
+      assert.equal(resuming.holder.usage().usedBytes, file.size, 'reserved across the restart')
+      await until(held(resuming, file.fileId), 60_000)
+      assert.equal(await sha256File(resuming.store.blobPath(file.fileId)), file.sha256)
+      assert.equal((await resuming.store.getRecord(file.fileId))?.replica?.from, slow.peerId.toString())
+      assert.equal(replicaBytesOnDisk(resuming), file.size)
+    })
+
+    it('an answer from a peer that does not run the protocol counts as busy and as a failure observed', async () => {
+      const file = await share('nobody.bin', 1 * KiB)
+      const stranger = holder.peerId
+      await holder.stop()
+      others.splice(others.indexOf(holder), 1)
+      const before = sharer.membership.observed(stranger.toString()).successRatio
+      assert.equal(await sharer.replicaRequests.ask(stranger, requestFor(file)), 'busy')
+      assert.ok(sharer.membership.observed(stranger.toString()).successRatio < before)
+    })
+  })
+
+  it('a contacts-only node refuses a non-contact (no record, no provider record) and accepts a contact', async () => {
+    const guarded = await node('guarded', { quota: 1024 * KiB, acceptsFrom: 'contacts' })
+    const third = await node('third')
+    await third.connect(multiaddr(dialAddress(guarded)))
+    await until(() => [sharer, guarded, third].every(n => n.dhts[0].routingTableSize() >= 2), 30_000)
+    const file = await share('contacts.bin', 20 * KiB)
+    assert.equal(await sharer.replicaRequests.ask(guarded.peerId, requestFor(file)), 'forbidden')
+    assert.equal(await guarded.store.getRecord(file.fileId), undefined)
+    assert.deepEqual(guarded.holder.list(), [])
+    await eventually(async () => (await providersSeen(third, file.fileId)).includes(sharer.peerId.toString()))
+    assert.ok(!(await providersSeen(third, file.fileId)).includes(guarded.peerId.toString()), 'no provider record of the refusing node')
+    // the same request from a contact
+    await guarded.contacts.add(sharer.peerId, { name: 'sharer' })
+    assert.equal(await sharer.replicaRequests.ask(guarded.peerId, requestFor(file)), 'accept')
+    await until(held(guarded, file.fileId), 60_000)
+    await eventually(async () => (await providersSeen(third, file.fileId)).includes(guarded.peerId.toString()))
+  })
+
+  it('an encrypted file is held without its key; the sharer stops; the recipient finds the holder, fetches and decrypts byte for byte', async () => {
+    const encSharer = await node('enc-sharer')
+    const holder = await node('enc-holder', { quota: 1024 * KiB, acceptsFrom: 'anyone' })
+    const recipient = await node('recipient')
+    await encSharer.connect(multiaddr(dialAddress(holder)))
+    await recipient.connect(multiaddr(dialAddress(holder)))
+    const src = await randomFile(dir.path, 'secret.bin', 200 * KiB)
+    const shared = await encSharer.share(src, { to: [recipient.peerId.toString()] })
+    await recipient.libp2p.dial(encSharer.addresses[0])
+    await eventually(async () => recipient.fileKeys.has(shared.fileId), 30_000)
+    assert.equal(await encSharer.replicaRequests.ask(holder.peerId, requestFor(shared, true)), 'accept')
+    await until(held(holder, shared.fileId), 60_000)
+    assert.equal(await holder.fileKeys.has(shared.fileId), false, 'the holder has no key')
+    const record = await holder.store.getRecord(shared.fileId)
+    assert.equal(record?.ciphertext, true)
+    assert.equal(record?.encrypted, undefined)
+    assert.equal(holder.holder.list()[0].encrypted, true)
+    await encSharer.stop()
+    others.splice(others.indexOf(encSharer), 1)
+    // found through the DHT: the holder provides it
+    await eventually(async () => (await providersSeen(recipient, shared.fileId)).includes(holder.peerId.toString()))
+    const output = join(dir.path, 'secret-from-holder.bin')
+    const transfer = await recipient.download(shared.fileId, { output })
+    await transfer.done()
+    assert.equal(await sha256File(output), await sha256File(src))
+    assert.ok(transfer.progress().sourceStats.some(s => s.peerId === holder.peerId.toString() && s.bytes > 0), 'the holder served it')
+  })
+
+  it('a node that takes no encrypted files refuses one: forbidden', async () => {
+    const plainOnly = await node('plain-only', { quota: 1024 * KiB, acceptsFrom: 'anyone', acceptsEncrypted: false })
+    const file = await share('pretend.bin', 2 * KiB)
+    assert.equal(await sharer.replicaRequests.ask(plainOnly.peerId, requestFor(file, true)), 'forbidden')
+    assert.deepEqual(plainOnly.holder.list(), [])
+  })
+
+  describe('storage offers', () => {
+    it('a node with a quota publishes a signed offer the others see within seconds; a node with quota 0 publishes none', async () => {
+      const silent = await node('silent')
+      const offering = await node('offering', { quota: 5 * 1024 * KiB, acceptsFrom: 'anyone' })
+      await offering.connect(multiaddr(dialAddress(silent)))
+      const offerOf = (n: PeershareNode) => n.membership.offers().find(o => o.peerId === offering.peerId.toString())
+      await until(() => offerOf(sharer) != null && offerOf(silent) != null, 30_000)
+      assert.deepEqual({ ...offerOf(silent), seq: undefined, receivedAt: undefined }, {
+        peerId: offering.peerId.toString(), seq: undefined, quotaBytes: 5 * 1024 * KiB, freeBytes: 5 * 1024 * KiB, acceptsFrom: 'anyone', acceptsEncrypted: true, maxConcurrent: 2, receivedAt: undefined
+      })
+      // the silent node (quota 0) heard the offer on the topic it joined, but nobody heard one of its own
+      for (const n of [sharer, offering]) assert.ok(!n.membership.offers().some(o => o.peerId === silent.peerId.toString()))
+      assert.ok(!offering.membership.offers().some(o => o.peerId === offering.peerId.toString()), 'its own offer is not listed')
+    })
+
+    it('the validator rejects forged, oversized and malformed offers and ignores replayed and older ones', async () => {
+      const key = await generateKeyPair('Ed25519')
+      const peerId = peerIdFromPrivateKey(key).toString()
+      const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+      const payload = (seq: bigint, claimed = peerId): StorageOfferPayload => ({ peerId: claimed, seq, quota: 1000, free: 1000, acceptsFrom: 'anyone', acceptsEncrypted: false, maxConcurrent: 1, load: 0 })
+      const validate = async (data: Uint8Array) => sharer.storageOffers.validate(sharer.peerId, { data } as unknown as Message)
+      const first = await signStorageOffer(payload(10n), key)
+      assert.equal(await validate(first), TopicValidatorResult.Accept)
+      assert.equal(sharer.membership.offers().find(o => o.peerId === peerId)?.quotaBytes, 1000)
+      // replayed, and an older seq
+      assert.equal(await validate(first), TopicValidatorResult.Ignore)
+      assert.equal(await validate(await signStorageOffer(payload(9n), key)), TopicValidatorResult.Ignore)
+      // forged: signed by one key, claiming another peer (signStorageOffer refuses, so the bytes are built by hand)
+      const forged = Buffer.from(first)
+      const at = forged.indexOf(Buffer.from(peerIdFromPrivateKey(key).toMultihash().bytes))
+      assert.ok(at > 0)
+      Buffer.from(peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toMultihash().bytes).copy(forged, at)
+      assert.equal(await validate(forged), TopicValidatorResult.Reject, 'a changed payload breaks the signature')
+      await assert.rejects(signStorageOffer(payload(11n, other), key))
+      assert.equal(await validate(new Uint8Array(4096)), TopicValidatorResult.Reject)
+      assert.equal(await validate(Uint8Array.from([1, 2, 3])), TopicValidatorResult.Reject)
+      // a newer one replaces it
+      assert.equal(await validate(await signStorageOffer({ ...payload(12n), free: 10 }, key)), TopicValidatorResult.Accept)
+      assert.equal(sharer.membership.offers().find(o => o.peerId === peerId)?.freeBytes, 10)
+    })
+  })
+})
