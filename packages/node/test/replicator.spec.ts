@@ -11,7 +11,7 @@ import { logger } from '@libp2p/logger'
 import type { HeldReplica, ReplicateAnswer, ReplicateRequest, ReplicationPolicy, StorageOffer } from '../src/replication/index.js'
 import { type KeptFile, Replicator } from '../src/replication/keeper/replicator.js'
 
-const settings = { repairInterval: 3_600_000, jitter: 0.2, lossGrace: 15 * 60_000, surplusGrace: 60 * 60_000, onePerSubnet: false, requestTimeout: 5_000 }
+const settings = { repairInterval: 3_600_000, jitter: 0.2, lossGrace: 15 * 60_000, surplusGrace: 60 * 60_000, onePerSubnet: false, requestTimeout: 5_000, fetchTimeout: 60 * 60_000 }
 const SIZE = 1000
 
 /** Peers in one process: who is online, what each holds, what each answers */
@@ -20,6 +20,8 @@ class World {
   readonly online = new Set<string>()
   readonly holds = new Map<string, Map<string, HeldReplica>>()
   readonly refuses = new Set<string>()
+  /** peers that accept but do not serve yet (still fetching) */
+  readonly slow = new Set<string>()
   readonly replicators = new Map<string, Replicator>()
   asksInFlight = 0
   maxAsksInFlight = 0
@@ -50,7 +52,7 @@ class World {
         requests: { ask: async (peer, request) => this.ask(self, peer.toString(), request) },
         held: { list: () => [...(this.holds.get(self)?.values() ?? [])], drop: async fileId => { this.holds.get(self)?.delete(fileId) } },
         ownFiles: async () => self === this.owner ? [this.file] : [],
-        liveHolders: async fileId => this.peers.filter(p => p !== self && this.online.has(p) && this.holds.get(p)?.has(fileId) === true),
+        liveHolders: async fileId => this.peers.filter(p => p !== self && this.online.has(p) && !this.slow.has(p) && this.holds.get(p)?.has(fileId) === true),
         peerIdOf: peerIdFromString,
         now: () => this.time,
         random: () => 0.5,
@@ -95,6 +97,20 @@ describe('Replicator (keeper side, in-process holder side)', () => {
     const again = await w.replicator(w.owner).check(w.file.fileId)
     assert.equal(again?.state, 'ok')
     assert.equal(again?.live.length, 3)
+  })
+
+  it('a peer still fetching is not replaced after lossGrace, only once its fetch may have timed out', async () => {
+    const w = await world(12, { min: 3, max: 5 })
+    for (const p of w.peers) w.slow.add(p)
+    const first = await w.replicator(w.owner).keep(w.file.fileId)
+    assert.equal(first?.fetching.length, 3)
+    w.time += settings.lossGrace + 1
+    const later = await w.replicator(w.owner).check(w.file.fileId)
+    assert.equal(w.asked.length, 3, 'nobody else asked while they fetch')
+    assert.deepEqual([later?.live.length, later?.fetching.length, later?.why], [0, 3, 'recruiting'])
+    w.time += settings.fetchTimeout + settings.lossGrace
+    await w.replicator(w.owner).check(w.file.fileId)
+    assert.equal(w.asked.length, 6, 'a fetch past fetchTimeout counts as lost: replaced')
   })
 
   it('a refusal moves on to the next candidate in rank order', async () => {

@@ -41,7 +41,7 @@ export interface FileReplication {
 
 export interface ReplicatorComponents {
   self: string
-  settings: Pick<ReplicationSettings, 'repairInterval' | 'jitter' | 'lossGrace' | 'surplusGrace' | 'onePerSubnet' | 'requestTimeout'>
+  settings: Pick<ReplicationSettings, 'repairInterval' | 'jitter' | 'lossGrace' | 'surplusGrace' | 'onePerSubnet' | 'requestTimeout' | 'fetchTimeout'>
   membership: Membership
   requests: ReplicaRequests
   /** replicas this node holds for others; absent on a node that offers no storage */
@@ -247,6 +247,10 @@ export class Replicator {
       const known = state.holders.get(peer)
       state.holders.set(peer, { peerId: peer, firstSeen: known?.firstSeen ?? now, lastSeen: now })
       state.serving.add(peer)
+    }
+    // a peer that accepted and is still fetching is not lost before its fetch may time out
+    for (const holder of state.holders.values()) {
+      if (!state.serving.has(holder.peerId) && now - holder.firstSeen < this.components.settings.fetchTimeout) holder.lastSeen = now
     }
   }
 
