@@ -6,6 +6,7 @@
  * ones and the DHT's providers, up to `maxSources`, and runs a SourceWorker for each.
  * With none delivering, it says why (`stall`).
  */
+import type { Route } from '../reachability/route.js'
 import type { Logger } from '@libp2p/interface'
 import { type FileRef, parseFileId } from '@peershare/protocol'
 import type { FetchSession } from '../exchange/fetch-session.js'
@@ -62,7 +63,7 @@ export interface SourcePoolInit {
 }
 
 /** Why a peer could not be used lately */
-type Failure = 'unreachable' | 'not-found' | 'busy'
+type Failure = 'unreachable' | 'not-found' | 'busy' | 'relay-limited'
 
 export class SourcePool {
   private readonly workers = new Map<string, SourceWorker>()
@@ -74,6 +75,7 @@ export class SourcePool {
   private readonly failures = new Map<string, Failure>()
   private readonly seen = new Set<string>()
   private lastError: Error | undefined
+  private lastRelayLimit: Error | undefined
   private looking = false
 
   constructor (private readonly init: SourcePoolInit) {}
@@ -94,6 +96,11 @@ export class SourcePool {
     return this.workers.get(peer)?.stats().rate ?? 0
   }
 
+  /** How an active source is connected (directly, or through a relay) */
+  via (peer: string): Route['via'] | undefined {
+    return this.workers.get(peer)?.session.route.via
+  }
+
   activePeers (): string[] {
     return [...this.workers.keys()]
   }
@@ -112,6 +119,7 @@ export class SourcePool {
     const failures = usable.map(p => this.failures.get(p))
     if (failures.every(f => f === 'not-found')) return { reason: 'no-providers', message: `no providers found: the ${usable.length} peer(s) asked do not have it` }
     if (failures.every(f => f === 'busy' || f === 'not-found')) return { reason: 'paused-by-sources', message: 'paused by every source: they are busy' }
+    if (this.lastRelayLimit != null && failures.includes('relay-limited')) return { reason: 'relay-limited', message: this.lastRelayLimit.message }
     const last = this.lastError == null ? '' : ` (last: ${this.lastError.message})`
     return { reason: 'providers-unreachable', message: `providers unreachable: ${usable.length} known, none answers${last}` }
   }
@@ -233,6 +241,10 @@ export class SourcePool {
     if (err?.name === 'PeerMisbehavedError') this.banned.add(peer)
     else if (err?.name === 'FileNotFoundError') this.failures.set(peer, 'not-found')
     else if (err?.name === 'SourceBusyError') this.failures.set(peer, 'busy')
+    else if (err?.name === 'RelayLimitedError') {
+      this.failures.set(peer, 'relay-limited')
+      this.lastRelayLimit = err
+    }
     else this.failures.set(peer, 'unreachable')
   }
 

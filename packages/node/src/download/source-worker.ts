@@ -9,6 +9,7 @@
 import { MAX_OUTSTANDING_CHUNKS, type Manifest, type Priority, chunkLength } from '@peershare/protocol'
 import { PeerMisbehavedError } from '../errors.js'
 import type { FetchSession, SessionEvent } from '../exchange/fetch-session.js'
+import { blameRoute } from '../reachability/route.js'
 import { type ChunkData, chunkMatches } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
 import { RateMeter } from './rate-meter.js'
@@ -82,7 +83,7 @@ export class SourceWorker {
       await this.session.complete()
     } catch (err: any) {
       this.session.abort(err)
-      if (!signal.aborted) throw err
+      if (!signal.aborted) throw blameRoute(this.session.route, this.peer, err)
     } finally {
       picker.removeSource(this.peer)
     }

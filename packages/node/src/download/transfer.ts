@@ -421,7 +421,8 @@ export class Transfer implements PoolHost {
       chunks: this.delivered.get(peerId)?.chunks ?? 0,
       bytes: this.delivered.get(peerId)?.bytes ?? 0,
       active: this.sources.has(peerId),
-      rate: this.sources.rate(peerId)
+      rate: this.sources.rate(peerId),
+      ...(this.sources.has(peerId) ? { via: this.sources.via(peerId) } : {})
     }))
   }
 
