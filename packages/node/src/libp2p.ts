@@ -88,7 +88,7 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
       // announcements only, scored (catalog/gossip-config.ts)
       pubsub: gossipsub(gossipsubOptions(config.announce, appScore)),
       ...reach.services,
-      reachability: reachabilityMonitor({ ...reach, upnp: config.upnp, maxReservations: config.relay.maxReservations })
+      reachability: reachabilityMonitor({ ...reach, upnp: reach.services.upnp != null, maxReservations: config.relay.maxReservations })
     }
   })
   reach.circuits.bind(node)

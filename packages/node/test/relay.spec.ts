@@ -23,9 +23,9 @@ describe('a node that listens on no address shares through a relay (127.0.0.1)',
   }
 
   /** A relay (the setting a user of a public server would turn on; loopback is never "public") and a sharer reserved on it */
-  async function relayAndSharer (name: string, relay: NodeInit['relay']): Promise<{ relay: PeershareNode, sharer: PeershareNode }> {
+  async function relayAndSharer (name: string, relay: NodeInit['relay'], sharerInit: NodeInit = {}): Promise<{ relay: PeershareNode, sharer: PeershareNode }> {
     const relayNode = await node(`${name}-relay`, { relay: { server: 'on', ...relay } })
-    const sharer = await node(`${name}-sharer`, { ...DIAL_OUT_ONLY, bootstrap: [dialAddress(relayNode)] })
+    const sharer = await node(`${name}-sharer`, { ...DIAL_OUT_ONLY, bootstrap: [dialAddress(relayNode)], ...sharerInit })
     await until(() => relayAddresses(sharer).length > 0, 30_000)
     return { relay: relayNode, sharer }
   }
@@ -84,6 +84,19 @@ describe('a node that listens on no address shares through a relay (127.0.0.1)',
     // the relay forwarded no more than its limit (chunks are 1 MiB: none got through)
     assert.ok(progress.bytesDone < 4 * 1024 * 1024)
     assert.ok(progress.bytesReceived <= dataLimit, `received ${progress.bytesReceived} bytes through a ${dataLimit} byte relay`)
+    await transfer.cancel()
+  })
+
+  it('a relayed connection past the relay\'s time limit is closed and the downloader says relayed (limited)', async () => {
+    // the sharer's own upload limit makes the file take longer than the relay allows one connection
+    const { relay, sharer } = await relayAndSharer('time', { dataLimit: 64 * 1024 * 1024, durationLimit: 1_000 }, { limits: { upload: 256 * 1024 } })
+    const src = await randomFile(dir.path, 'slow.bin', 4 * 1024 * 1024)
+    const record = await sharer.share(src)
+    await sharer.index.provide(record)
+    const downloader = await node('time-downloader', { ...DIAL_OUT_ONLY, bootstrap: [dialAddress(relay)] })
+    const transfer = await downloader.download(record.fileId, { output: join(dir.path, 'slow.out') })
+    await until(() => transfer.progress().stallReason === 'relay-limited', 60_000)
+    assert.match(transfer.progress().stallMessage ?? '', /^relayed \(limited\): the relay between us and \S+ closed the connection at its limits/)
     await transfer.cancel()
   })
 

@@ -12,7 +12,7 @@
  * - The status report says what the node knows of its reachability (`ReachabilityMonitor`).
  */
 export type { RelaySettings, RelayMode } from './relay-policy.js'
-export { relayServerWanted, relayReservationWanted, hasPublicAddress } from './relay-policy.js'
+export { relayServerWanted, relayReservationWanted, upnpWanted, hasPublicAddress, isPublicIp } from './relay-policy.js'
 export { CircuitCap } from './circuit-cap.js'
 export { reachabilityParts, type ReachabilityParts } from './libp2p-parts.js'
 export { ReachabilityMonitor, reachabilityMonitor, classifyReachability } from './monitor.js'

@@ -10,7 +10,7 @@ import { dcutr } from '@libp2p/dcutr'
 import type { ConnectionGater } from '@libp2p/interface'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { CircuitCap } from './circuit-cap.js'
-import { type RelaySettings, relayReservationWanted, relayServerWanted } from './relay-policy.js'
+import { type RelaySettings, relayReservationWanted, relayServerWanted, upnpWanted } from './relay-policy.js'
 
 /** The listen address that makes the relay transport find a relay and reserve a slot on it */
 const RESERVE_ON_A_RELAY = '/p2p-circuit'
@@ -52,7 +52,7 @@ export function reachabilityParts (config: ReachabilityConfig, interfaces = netw
       dcutr: dcutr(),
       ...(serving ? { relay: relayServer(relay) } : {}),
       // the mapped address is only announced once AutoNAT confirms it from outside
-      ...(config.upnp ? { upnp: uPnPNAT({ portMappingDescription: 'peershare' }) } : {})
+      ...(upnpWanted(config.upnp, config.listen) ? { upnp: uPnPNAT({ portMappingDescription: 'peershare' }) } : {})
     }
   }
 }

@@ -45,6 +45,14 @@ export function relayReservationWanted (mode: RelayMode, listen: string[], inter
   return !relayServerWanted('auto', listen, interfaces) && !hosts.some(isPublicIp)
 }
 
+/**
+ * UPnP maps a port on the router to an address of ours on the LAN: a node listening on
+ * loopback only (tests, one machine) has nothing to map and sends no SSDP search
+ */
+export function upnpWanted (upnp: boolean, listen: string[]): boolean {
+  return upnp && [...listenHosts(listen)].some(h => !isLoopback(h))
+}
+
 /** True when one of `addrs` (multiaddr strings) is an IP address on the public internet, not through a relay */
 export function hasPublicAddress (addrs: string[]): boolean {
   return addrs.some(a => !a.includes('/p2p-circuit') && isPublicIp(hostOf(a) ?? ''))
