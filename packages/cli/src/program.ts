@@ -88,7 +88,7 @@ export function createProgram (deps: ProgramDeps): Command {
       const { repo, json } = globals(cmd)
       const given = Object.entries({ upload: opts.uploadLimit, uploadPerPeer: opts.uploadLimitPerPeer, download: opts.downloadLimit }).filter(([, v]) => v != null)
       const limits = given.length === 0 ? undefined : Object.fromEntries(given)
-      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns === false ? false : undefined, upnp: opts.upnp === false ? false : undefined, relayServer: opts.relayServer, limits, ...(opts.compression === false ? { compression: false } : {}) }, {
+      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns === false ? false : undefined, limits, ...reachabilityFlags(opts), ...(opts.compression === false ? { compression: false } : {}) }, {
         print: deps.print,
         findRunning: deps.findRunning,
         start: deps.startDaemon,
@@ -353,6 +353,11 @@ function collectPeerAddress (value: string, previous: string[] | undefined): str
 }
 
 type RelayMode = 'auto' | 'on' | 'off'
+
+/** `--no-upnp` and `--relay-server`, only when given: the config file decides otherwise */
+function reachabilityFlags (opts: { upnp: boolean, relayServer?: RelayMode }): { upnp?: false, relayServer?: RelayMode } {
+  return { ...(opts.upnp === false ? { upnp: false } : {}), ...(opts.relayServer == null ? {} : { relayServer: opts.relayServer }) }
+}
 
 function parseRelayMode (value: string): RelayMode {
   if (value !== 'auto' && value !== 'on' && value !== 'off') throw new InvalidArgumentError('One of auto, on, off.')

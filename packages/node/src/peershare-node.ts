@@ -8,7 +8,7 @@
  * provider announcements; stop reverses it (see `stop`).
  */
 import { join } from 'node:path'
-import type { PeerId, PrivateKey } from '@libp2p/interface'
+import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type CollectionId, type ContentRef, type FileRef, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
@@ -248,6 +248,7 @@ export class PeershareNode {
     await this.keys.start()
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
+    this.libp2p.addEventListener('connection:open', this.connectionOpened)
     await this.collectionDownloads.restore()
     this.swarm.start()
     await this.discovery.startSearch()
@@ -266,6 +267,7 @@ export class PeershareNode {
     await stopAll([
       () => { this.discovery.stopSearch() },
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
+      () => { this.libp2p.removeEventListener('connection:open', this.connectionOpened) },
       () => { this.collectionDownloads.stop() },
       async () => this.transfers.stop(),
       async () => this.index.stop(),
@@ -285,6 +287,8 @@ export class PeershareNode {
 
   /** a peer that connects may be a source come back: stalled downloads look again */
   private readonly wakeTransfers = (): void => { this.transfers.wake() }
+  // a hole punched (DCUtR) or a direct dial: downloads going through a relay move to it
+  private readonly connectionOpened = (evt: CustomEvent<Connection>): void => { this.transfers.connectionOpened(evt.detail) }
 
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { NetworkInterfaceInfo } from 'node:os'
 import { multiaddr } from '@multiformats/multiaddr'
 import { classifyReachability, isPublicIp, relayReservationWanted, relayServerWanted, upnpWanted } from '../src/reachability/index.js'
-import { blameRoute, routeOf } from '../src/reachability/route.js'
+import { blameRoute, movesToDirect, routeOf } from '../src/reachability/route.js'
 import { DEFAULTS, resolveConfig } from '../src/config.js'
 
 function iface (address: string, internal = false): NetworkInterfaceInfo {
@@ -81,6 +81,16 @@ describe('connection routes', () => {
     const limited = routeOf({ remoteAddr: multiaddr(relayed), limits: { bytes: 131072n } })
     assert.equal(limited.via, 'relayed (limited)')
     assert.match(limited.limits ?? '', /131072 bytes/)
+  })
+
+  it('moves a relayed source to a direct connection, never the other way or relay to relay', () => {
+    const direct = { remoteAddr: multiaddr('/ip4/127.0.0.1/tcp/4001') }
+    const viaRelay = { remoteAddr: multiaddr(relayed), limits: { bytes: 131072n } }
+    assert.equal(movesToDirect(routeOf(viaRelay), direct), true)
+    assert.equal(movesToDirect(routeOf({ remoteAddr: multiaddr(relayed) }), direct), true)
+    assert.equal(movesToDirect(routeOf(direct), direct), false)
+    assert.equal(movesToDirect(routeOf(viaRelay), viaRelay), false)
+    assert.equal(movesToDirect(routeOf(direct), viaRelay), false)
   })
 
   it('names a dropped limited relayed connection, but not misbehaviour or a direct failure', () => {

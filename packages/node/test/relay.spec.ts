@@ -100,6 +100,25 @@ describe('a node that listens on no address shares through a relay (127.0.0.1)',
     await transfer.cancel()
   })
 
+  it('a download through a relay moves to a direct connection when one opens', async () => {
+    // no node dials others on its own (minConnections 0): the direct connection opens when the test says
+    const quiet = { minConnections: 0 }
+    const { relay, sharer } = await relayAndSharer('move', { dataLimit: 64 * 1024 * 1024 }, { ...quiet, limits: { upload: 512 * 1024 } })
+    const src = await randomFile(dir.path, 'moving.bin', 4 * 1024 * 1024)
+    const record = await sharer.share(src)
+    await sharer.index.provide(record)
+    // dialable on 127.0.0.1: what DCUtR's unilateral upgrade dials (hole punching needs two NATs)
+    const downloader = await node('move-downloader', { ...quiet, bootstrap: [dialAddress(relay)] })
+    const output = join(dir.path, 'moving.out')
+    const transfer = await downloader.download(record.fileId, { output })
+    const via = () => transfer.progress().sourceStats.find(s => s.active)?.via
+    await until(() => via() === 'relayed (limited)', 30_000)
+    await sharer.libp2p.dial(multiaddr(dialAddress(downloader)))
+    await until(() => via() === 'direct', 30_000)
+    await transfer.done()
+    assert.equal(await sha256File(output), await sha256File(src))
+  })
+
   it('a relay at its reservation limit refuses more', async () => {
     const { relay } = await relayAndSharer('full', { maxReservations: 1 })
     assert.equal((await relay.status()).reachability?.relayServer.reservations, 1)

@@ -61,7 +61,7 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
     bootstrap: options.bootstrap,
     dhtMode: options.dhtMode,
     mdns: options.mdns,
-    upnp: options.upnp,
+    ...(options.upnp == null ? {} : { upnp: options.upnp }),
     ...(options.relayServer == null ? {} : { relay: { server: options.relayServer } }),
     ...(options.limits == null ? {} : { limits: options.limits }),
     ...(options.compression === false ? { exchange: { compression: false } } : {})

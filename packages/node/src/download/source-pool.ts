@@ -6,8 +6,8 @@
  * ones and the DHT's providers, up to `maxSources`, and runs a SourceWorker for each.
  * With none delivering, it says why (`stall`).
  */
-import type { Route } from '../reachability/route.js'
-import type { Logger } from '@libp2p/interface'
+import type { Connection, Logger } from '@libp2p/interface'
+import { movesToDirect, type Route } from '../reachability/route.js'
 import { type FileRef, parseFileId } from '@peershare/protocol'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import { SourceWorker, type WorkerHost } from './source-worker.js'
@@ -75,6 +75,8 @@ export class SourcePool {
   private readonly failures = new Map<string, Failure>()
   private readonly seen = new Set<string>()
   private lastError: Error | undefined
+  /** peers whose relayed session ends to reopen on a direct connection, with the download's signal */
+  private readonly reopen = new Map<string, AbortSignal>()
   private lastRelayLimit: Error | undefined
   private looking = false
 
@@ -197,7 +199,20 @@ export class SourcePool {
         this.workers.delete(peer)
         // its chunks in flight are free again: let the others take them
         this.wakeAll()
+        const signal = this.reopen.get(peer)
+        this.reopen.delete(peer)
+        // libp2p's dial prefers the direct connection now open
+        if (signal != null && !signal.aborted) this.tryOpen(peer, signal, true)
       })
+  }
+
+  /** A connection to `peer` opened: a source fetched through a relay moves to it when it is direct */
+  connectionOpened (peer: string, connection: Pick<Connection, 'remoteAddr' | 'limits'>, signal: AbortSignal): void {
+    const worker = this.workers.get(peer)
+    if (worker == null || !movesToDirect(worker.session.route, connection)) return
+    this.init.log('source %s of %s moves to a direct connection', peer, this.init.host.fileId)
+    this.reopen.set(peer, signal)
+    worker.retire()
   }
 
   /** Records a bad chunk from `peer`; true when the peer is now banned */

@@ -55,6 +55,7 @@ export class SourceWorker {
   private wakeUp: (() => void) | undefined
   private chunks = 0
   private bytes = 0
+  private retiring = false
 
   constructor (private readonly host: WorkerHost, readonly session: FetchSession) {
     this.peer = session.peer.toString()
@@ -69,7 +70,7 @@ export class SourceWorker {
     const { picker, signal } = this.host
     picker.addSource(this.peer, this.session.have)
     try {
-      while (!signal.aborted && !this.host.isDone()) {
+      while (!signal.aborted && !this.host.isDone() && !this.retiring) {
         await this.fill()
         const event = await this.nextOrWake()
         if (event == null) continue
@@ -89,6 +90,15 @@ export class SourceWorker {
     }
   }
 
+  /**
+   * Ends this session without blame (a better connection to the peer opened): its
+   * chunks in flight are released to be fetched again, from this peer on the new connection too
+   */
+  retire (): void {
+    this.retiring = true
+    this.wake()
+  }
+
   /** Work may have become available (chunks released, the download stopping) */
   wake (): void {
     this.wakeUp?.()
@@ -104,7 +114,7 @@ export class SourceWorker {
   /** Requests chunks until the pipeline is as deep as this source's throughput warrants */
   private async fill (): Promise<void> {
     const { picker, manifest, signal } = this.host
-    while (this.requestedAt.size < this.depth()) {
+    while (this.requestedAt.size < this.depth() && !this.retiring) {
       const index = picker.next(this.peer)
       if (index === undefined) return
       await this.host.takeDownload(chunkLength(manifest, index), signal)

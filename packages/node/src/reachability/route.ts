@@ -30,3 +30,11 @@ export function blameRoute (route: Route, peer: string, err: any): any {
   if (route.via !== 'relayed (limited)' || err?.name === 'PeerMisbehavedError' || err?.name === 'AbortedError') return err
   return new RelayLimitedError(`relayed (limited): the relay between us and ${peer} closed the connection at its limits (${route.limits}); waiting for a direct connection or another source (${err?.message ?? err})`)
 }
+
+/**
+ * A source fetched through a relay moves to a direct connection to the same peer as
+ * soon as one opens (DCUtR's, or one either side dialled): it is faster and has no caps
+ */
+export function movesToDirect (current: Route, opened: Pick<Connection, 'remoteAddr' | 'limits'>): boolean {
+  return current.via !== 'direct' && routeOf(opened).via === 'direct'
+}
