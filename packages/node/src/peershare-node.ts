@@ -127,7 +127,7 @@ export class PeershareNode {
     this.bandwidth = new Bandwidth(config.limits)
     // an encrypted download without a key asks for a grant (keys/, built below; asked at download time)
     const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => this.keys.obtainKey(fileId, sources, signal) }
-    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys }
+    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, libp2p, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys }
     this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) }, async fileId => this.downloadVisibility(fileId))
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)

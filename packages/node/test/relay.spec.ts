@@ -100,8 +100,9 @@ describe('a node that listens on no address shares through a relay (127.0.0.1)',
     await transfer.cancel()
   })
 
-  it('a download through a relay moves to a direct connection when one opens', async () => {
-    // no node dials others on its own (minConnections 0): the direct connection opens when the test says
+  it('a download through a relay ends on a direct connection when one opens', async () => {
+    // the sharer's DHT traffic may dial the downloader by itself first: the move is then
+    // made as the session starts (direct-move.spec covers both orders with the pool alone)
     const quiet = { minConnections: 0 }
     const { relay, sharer } = await relayAndSharer('move', { dataLimit: 64 * 1024 * 1024 }, { ...quiet, limits: { upload: 512 * 1024 } })
     const src = await randomFile(dir.path, 'moving.bin', 4 * 1024 * 1024)
@@ -112,7 +113,8 @@ describe('a node that listens on no address shares through a relay (127.0.0.1)',
     const output = join(dir.path, 'moving.out')
     const transfer = await downloader.download(record.fileId, { output })
     const via = () => transfer.progress().sourceStats.find(s => s.active)?.via
-    await until(() => via() === 'relayed (limited)', 30_000)
+    await until(() => via() != null, 30_000)
+    // what DCUtR's unilateral upgrade does when the downloader has a public address
     await sharer.libp2p.dial(multiaddr(dialAddress(downloader)))
     await until(() => via() === 'direct', 30_000)
     await transfer.done()

@@ -38,7 +38,12 @@ export interface SourceFinder {
   open(target: string, ref: FileRef, signal: AbortSignal): Promise<FetchSession>
   /** peers the DHT says have the file (peer ids as text) */
   providers(fileId: string, signal: AbortSignal): AsyncIterable<string>
+  /** the open connections to a peer (a source on a relay moves to a direct one) */
+  connections?(peer: string): PeerConnection[]
 }
+
+/** What a download reads of a connection: whether it is direct */
+export type PeerConnection = Pick<Connection, 'remoteAddr' | 'limits'>
 
 /** The download a pool serves: a worker host once its manifest is known */
 export interface PoolHost extends WorkerHost {
@@ -75,8 +80,8 @@ export class SourcePool {
   private readonly failures = new Map<string, Failure>()
   private readonly seen = new Set<string>()
   private lastError: Error | undefined
-  /** peers whose relayed session ends to reopen on a direct connection, with the download's signal */
-  private readonly reopen = new Map<string, AbortSignal>()
+  /** peers whose relayed session ends, to be reopened on a direct connection */
+  private readonly reopen = new Set<string>()
   private lastRelayLimit: Error | undefined
   private looking = false
 
@@ -188,6 +193,8 @@ export class SourcePool {
     }
     const worker = new SourceWorker(host, session)
     this.workers.set(peer, worker)
+    // a direct connection may have opened while this session was set up through a relay
+    queueMicrotask(() => { this.moveToDirect(peer, this.init.finder.connections?.(peer) ?? []) })
     this.failures.delete(peer)
     this.remember(peer)
     worker.run()
@@ -199,19 +206,22 @@ export class SourcePool {
         this.workers.delete(peer)
         // its chunks in flight are free again: let the others take them
         this.wakeAll()
-        const signal = this.reopen.get(peer)
-        this.reopen.delete(peer)
         // libp2p's dial prefers the direct connection now open
-        if (signal != null && !signal.aborted) this.tryOpen(peer, signal, true)
+        if (this.reopen.delete(peer) && host.running) this.tryOpen(peer, host.signal, true)
       })
   }
 
   /** A connection to `peer` opened: a source fetched through a relay moves to it when it is direct */
-  connectionOpened (peer: string, connection: Pick<Connection, 'remoteAddr' | 'limits'>, signal: AbortSignal): void {
+  connectionOpened (peer: string, connection: PeerConnection): void {
+    this.moveToDirect(peer, [connection])
+  }
+
+  /** Ends a relayed session of `peer` (to reopen it) when one of `connections` to it is direct */
+  private moveToDirect (peer: string, connections: PeerConnection[]): void {
     const worker = this.workers.get(peer)
-    if (worker == null || !movesToDirect(worker.session.route, connection)) return
+    if (worker == null || this.reopen.has(peer) || !connections.some(c => movesToDirect(worker.session.route, c))) return
     this.init.log('source %s of %s moves to a direct connection', peer, this.init.host.fileId)
-    this.reopen.set(peer, signal)
+    this.reopen.add(peer)
     worker.retire()
   }
 

@@ -84,7 +84,7 @@ export class SourceWorker {
       await this.session.complete()
     } catch (err: any) {
       this.session.abort(err)
-      if (!signal.aborted) throw blameRoute(this.session.route, this.peer, err)
+      if (!signal.aborted && !this.retiring) throw blameRoute(this.session.route, this.peer, err)
     } finally {
       picker.removeSource(this.peer)
     }
@@ -96,6 +96,8 @@ export class SourceWorker {
    */
   retire (): void {
     this.retiring = true
+    // a slow relayed source may hold requests for long: stop waiting for them
+    this.session.abort(new Error('moved to a direct connection'))
     this.wake()
   }
 

@@ -184,7 +184,7 @@ export class Transfer implements PoolHost {
 
   /** A connection opened: a source fetched through a relay moves to it if it is direct */
   connectionOpened (connection: Pick<Connection, 'remotePeer' | 'remoteAddr' | 'limits'>): void {
-    if (this.running) this.sources.connectionOpened(connection.remotePeer.toString(), connection, this.controller.signal)
+    if (this.running) this.sources.connectionOpened(connection.remotePeer.toString(), connection)
   }
 
   /** Something changed in the swarm (a peer connected): a stalled download looks for sources again now */
