@@ -5,10 +5,25 @@
  * libp2p's internals.
  */
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
-import type { AddressManager, NodeAddress } from '@libp2p/interface-internal'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { ReachabilityStatus } from '@peershare/client'
 import type { CircuitCap } from './circuit-cap.js'
 import { hasPublicAddress } from './relay-policy.js'
+
+/** One of the node's addresses as libp2p's address manager describes it (@libp2p/interface-internal `NodeAddress`) */
+export interface NodeAddress {
+  multiaddr: Multiaddr
+  /** confirmed (AutoNAT, or a transport address) and announced to peers */
+  verified: boolean
+  /** where it comes from: `ip-mapping` is a UPnP mapping */
+  type: string
+  lastVerified?: number
+}
+
+/** The part of libp2p's address manager the monitor reads (a libp2p service receives it) */
+export interface AddressManager {
+  getAddressesWithMetadata(): NodeAddress[]
+}
 
 export interface MonitorInit {
   circuits: CircuitCap
