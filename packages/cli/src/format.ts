@@ -37,6 +37,16 @@ export function stallNote (t: { stallReason: string | null, stallMessage: string
   return t.nextLookIn == null ? why : `${why}; looking again in ${t.nextLookIn} s`
 }
 
+/**
+ * "relayed (limited)" while a running download's only sources are reached through
+ * relays that cap each connection's bytes and time (it may be cut off at the cap); empty otherwise
+ */
+export function routeNote (t: { state: string, sourceStats: Array<{ active: boolean, via?: string }> }): string {
+  const active = t.sourceStats.filter(s => s.active)
+  if (t.state !== 'running' || active.length === 0 || !active.every(s => s.via === 'relayed (limited)')) return ''
+  return 'relayed (limited)'
+}
+
 function pad2 (n: number): string {
   return String(n).padStart(2, '0')
 }

@@ -78,16 +78,18 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--bootstrap <multiaddr>', 'a peer to join the swarm through, ending in /p2p/<peer id>; repeatable (also env PEERSHARE_BOOTSTRAP and "bootstrap" in <repo>/config.json)', collectPeerAddress)
     .option('--dht-mode <mode>', 'DHT server (answers queries), client (only asks) or auto (server once publicly reachable)', parseDhtMode)
     .option('--no-mdns', 'do not look for peers on the local network (mDNS)')
+    .option('--no-upnp', 'do not map a port on the home router by UPnP (also "upnp": false in <repo>/config.json)')
+    .option('--relay-server <mode>', 'relay for peers that cannot be dialled, within the caps of "relay" in <repo>/config.json: auto (when this node is publicly reachable), on, off', parseRelayMode)
     .option('--upload-limit <rate>', 'most upload bandwidth, e.g. 8MiB (per second); also "limits" in <repo>/config.json', checkRate)
     .option('--upload-limit-per-peer <rate>', 'most upload bandwidth to any one peer', checkRate)
     .option('--download-limit <rate>', 'most download bandwidth, e.g. 20MiB', checkRate)
     .option('--no-compression', 'send and ask for chunks uncompressed (default: compressed on the wire when both sides support it and it pays; also "exchange": {"compression": false} in <repo>/config.json)')
     .option('--replication-quota <size>', 'storage offered to other peers\' replicas, e.g. 10GiB; 0 offers none (default: "replication": {"quota"} in <repo>/config.json, or 0)', checkSize)
-    .action(async (opts: { listen?: string[], apiPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean, compression: boolean, uploadLimit?: string, uploadLimitPerPeer?: string, downloadLimit?: string, replicationQuota?: string }, cmd: Command) => {
+    .action(async (opts: { listen?: string[], apiPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean, upnp: boolean, relayServer?: RelayMode, compression: boolean, uploadLimit?: string, uploadLimitPerPeer?: string, downloadLimit?: string, replicationQuota?: string }, cmd: Command) => {
       const { repo, json } = globals(cmd)
       const given = Object.entries({ upload: opts.uploadLimit, uploadPerPeer: opts.uploadLimitPerPeer, download: opts.downloadLimit }).filter(([, v]) => v != null)
       const limits = given.length === 0 ? undefined : Object.fromEntries(given)
-      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns === false ? false : undefined, limits, ...(opts.compression === false ? { compression: false } : {}), ...(opts.replicationQuota == null ? {} : { replicationQuota: opts.replicationQuota }) }, {
+      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns === false ? false : undefined, limits, ...reachabilityFlags(opts), ...(opts.compression === false ? { compression: false } : {}), ...(opts.replicationQuota == null ? {} : { replicationQuota: opts.replicationQuota }) }, {
         print: deps.print,
         findRunning: deps.findRunning,
         start: deps.startDaemon,
@@ -361,6 +363,18 @@ function collectPeerAddress (value: string, previous: string[] | undefined): str
   if (!value.startsWith('/')) throw new InvalidArgumentError('Not a multiaddr.')
   if (!/\/p2p\/[^/]+$/.test(value)) throw new InvalidArgumentError('Add /p2p/<peer id> at the end (`peershare id` on that node prints its addresses with it).')
   return collect(value, previous)
+}
+
+type RelayMode = 'auto' | 'on' | 'off'
+
+/** `--no-upnp` and `--relay-server`, only when given: the config file decides otherwise */
+function reachabilityFlags (opts: { upnp: boolean, relayServer?: RelayMode }): { upnp?: false, relayServer?: RelayMode } {
+  return { ...(opts.upnp === false ? { upnp: false } : {}), ...(opts.relayServer == null ? {} : { relayServer: opts.relayServer }) }
+}
+
+function parseRelayMode (value: string): RelayMode {
+  if (value !== 'auto' && value !== 'on' && value !== 'off') throw new InvalidArgumentError('One of auto, on, off.')
+  return value
 }
 
 function parseDhtMode (value: string): DhtMode {

@@ -1,7 +1,7 @@
 /** The terminal progress bar of `peershare get`: percentage, bytes, rate and ETA, on stderr */
 import { createRequire } from 'node:module'
 import type { ProgressDisplay, ProgressEvent } from './commands/get.js'
-import { formatBytes, formatDuration, formatRate, stallNote } from './format.js'
+import { formatBytes, formatDuration, formatRate, routeNote, stallNote } from './format.js'
 
 const require = createRequire(import.meta.url)
 
@@ -26,7 +26,7 @@ export function progressBar (stream: NodeJS.WritableStream = process.stderr): Pr
         rate: formatRate(event.rate),
         timeLeft: event.eta == null ? '?' : formatDuration(event.eta),
         sources: event.sources,
-        stalled: event.state === 'stalled' ? ` | stalled: ${stallNote(event)}` : ''
+        stalled: event.state === 'stalled' ? ` | stalled: ${stallNote(event)}` : routeNote(event) === '' ? '' : ` | ${routeNote(event)}`
       }
       // an empty file would make the bar divide by zero; 1 of 1 reads as 100%; an unknown size 0 of 1
       const total = Math.max(event.bytesTotal ?? 1, 1)

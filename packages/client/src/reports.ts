@@ -31,6 +31,8 @@ export interface NodeStatus {
   keys: KeysStatus
   /** storage this node offers to other peers' replicas, and what they use */
   replication?: ReplicationStatus
+  /** whether others can dial this node, and how (reachability/) */
+  reachability?: ReachabilityStatus
 }
 
 /** The holder side of replication (`status`) */
@@ -43,6 +45,28 @@ export interface ReplicationStatus {
   replicas: number
   /** storage offers of other peers known (live) */
   offersKnown: number
+}
+
+/**
+ * How others reach this node (`status`):
+ * - `public`: a public address of its own that AutoNAT (or listening on it) confirms
+ * - `nat-mapped`: a port mapped on the router (UPnP) and confirmed from outside
+ * - `relayed`: only through relay addresses (reservations on relays)
+ * - `unknown`: nothing confirmed yet
+ */
+export interface ReachabilityStatus {
+  reachability: 'public' | 'nat-mapped' | 'relayed' | 'unknown'
+  publicAddresses: string[]
+  mappedAddresses: string[]
+  relayAddresses: string[]
+  /** AutoNAT's last confirmation of an observed or mapped address, and how many await one */
+  autonat: { lastConfirmed: { address: string, at: string } | null, unconfirmed: number }
+  /** UPnP port mapping is on */
+  upnp: boolean
+  /** this node takes a reservation on a relay and announces its relay address */
+  reserving: boolean
+  /** this node as a relay for others, with its caps (0 when it does not serve) */
+  relayServer: { serving: boolean, reservations: number, maxReservations: number, circuits: number, maxCircuits: number, refusedCircuits: number }
 }
 
 /** Grants this node made and received (`status`) */
@@ -80,8 +104,10 @@ export type TransferStatus = 'running' | 'stalled' | 'paused' | 'completed' | 'f
  * - `providers-unreachable`: peers that should have it cannot be reached or stopped answering
  * - `all-banned`: every peer known to have it sent data that failed verification
  * - `paused-by-sources`: every source reached refuses for now (busy)
+ * - `relay-limited`: the sources are reachable only through relays, and the relays closed
+ *   the relayed connections at their limits (bytes or time per connection)
  */
-export type StallReason = 'no-providers' | 'providers-unreachable' | 'all-banned' | 'paused-by-sources'
+export type StallReason = 'no-providers' | 'providers-unreachable' | 'all-banned' | 'paused-by-sources' | 'relay-limited'
 
 export interface TransferProgress {
   fileId: string
@@ -121,6 +147,8 @@ export interface SourceTotals {
   bytes: number
   active: boolean
   rate: number
+  /** how an active source is connected: `relayed (limited)` runs within a relay's byte and time caps */
+  via?: 'direct' | 'relayed' | 'relayed (limited)'
 }
 
 /** A collection download: `listing` until its listing is fetched and verified */

@@ -38,6 +38,7 @@ export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEn
     catalogSync: { ...file.catalogSync, ...definedEntries(init.catalogSync) },
     remoteSearch: { ...file.remoteSearch, ...definedEntries(init.remoteSearch) },
     keys: { ...file.keys, ...definedEntries(init.keys) },
+    relay: { ...file.relay, ...definedEntries(init.relay) },
     bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])]
   }
 }

@@ -14,6 +14,7 @@ import type { CatalogSyncSettings } from './catalog/catalog-sync.js'
 import type { RemoteSearchSettings } from './search/remote-search.js'
 import type { KeysSettings } from './keys/index.js'
 import type { ReplicationSettings } from './replication/index.js'
+import type { RelaySettings } from './reachability/relay-policy.js'
 import { DEFAULT_LISTEN, parseRate, parseSize } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 
@@ -76,6 +77,10 @@ export interface NodeConfig {
   bootstrap: string[]
   /** Find peers on the local network by multicast DNS (the daemon turns it on) */
   mdns: boolean
+  /** Map our port on the home router by UPnP (the daemon turns it on; `--no-upnp`) */
+  upnp: boolean
+  /** Circuit relays: serving as one for others (within caps), reserving on one when nobody can dial us (reachability/) */
+  relay: RelaySettings
   /** Public DHT: server (answers queries), client (only asks), or auto (server once publicly reachable) */
   dhtMode: 'auto' | 'client' | 'server'
   /** Kademlia protocol id of the public DHT (public addresses only); another value joins another swarm */
@@ -164,6 +169,17 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   }),
   bootstrap: Object.freeze([]) as unknown as string[],
   mdns: false,
+  upnp: false,
+  // Kubo's relay v2 limits: enough to set up a connection and hole punch, not to carry files
+  relay: Object.freeze({
+    server: 'auto',
+    reserve: 'auto',
+    maxReservations: 15,
+    maxCircuits: 16,
+    dataLimit: 128 * 1024,
+    durationLimit: 2 * 60_000,
+    reservationTtl: 60 * 60_000
+  }) as RelaySettings,
   dhtMode: 'auto',
   dhtProtocol: '/peershare/kad/1.0.0',
   lanDhtProtocol: '/peershare/lan/kad/1.0.0',
@@ -243,7 +259,9 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   }) as ReplicationSettings
 })
 
-export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits' | 'catalog' | 'announce' | 'catalogSync' | 'remoteSearch' | 'keys' | 'replication'>> & {
+export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits' | 'catalog' | 'announce' | 'catalogSync' | 'remoteSearch' | 'keys' | 'replication' | 'relay'>> & {
+  /** `dataLimit` in bytes or text with units such as "4MiB" (config file) */
+  relay?: Partial<Omit<RelaySettings, 'dataLimit'>> & { dataLimit?: number | string }
   catalogSync?: Partial<CatalogSyncSettings>
   /** `quota` in bytes or text with units such as "10GiB" (config file) */
   replication?: Partial<Omit<ReplicationSettings, 'quota'>> & { quota?: number | string }
@@ -278,8 +296,14 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     catalogSync: { ...DEFAULTS.catalogSync, ...definedEntries(init.catalogSync) },
     remoteSearch: { ...DEFAULTS.remoteSearch, ...definedEntries(init.remoteSearch) },
     keys: { ...DEFAULTS.keys, ...definedEntries(init.keys) },
-    replication: resolveReplication(init.replication)
+    replication: resolveReplication(init.replication),
+    relay: resolveRelay(init.relay)
   })
+}
+
+function resolveRelay (init: NodeInit['relay'] = {}): RelaySettings {
+  const { dataLimit, ...rest } = definedEntries(init)
+  return { ...DEFAULTS.relay, ...rest, dataLimit: typeof dataLimit === 'string' ? parseSize(dataLimit) : dataLimit ?? DEFAULTS.relay.dataLimit }
 }
 
 function resolveReplication (init: NodeInit['replication'] = {}): ReplicationSettings {
@@ -333,6 +357,8 @@ function validateConfig (config: NodeConfig): NodeConfig {
     if (!Number.isInteger(value) || value < 1) fail(`keys.${name} must be a positive whole number`)
   }
   checkReplication(config.replication, fail)
+  checkRelay(config.relay, fail)
+  if (typeof config.upnp !== 'boolean') fail('upnp must be true or false')
   if (config.catalogSync.pageEntries > MAX_CATALOG_PAGE_ENTRIES) fail(`catalogSync.pageEntries above the protocol limit ${MAX_CATALOG_PAGE_ENTRIES}`)
   const { compression, ...exchangeNumbers } = config.exchange
   if (typeof compression !== 'boolean') fail('exchange.compression must be true or false')
@@ -354,6 +380,16 @@ function checkReplication (settings: ReplicationSettings, fail: (why: string) =>
   }
   for (const [name, value] of Object.entries(counts)) {
     if (!Number.isInteger(value) || value < 1) fail(`replication.${name} must be a positive whole number`)
+  }
+}
+
+function checkRelay (settings: RelaySettings, fail: (why: string) => never): void {
+  const { server, reserve, ...counts } = settings
+  for (const [name, mode] of Object.entries({ server, reserve })) {
+    if (!['auto', 'on', 'off'].includes(mode)) fail(`relay.${name} must be auto, on or off`)
+  }
+  for (const [name, value] of Object.entries(counts)) {
+    if (!Number.isSafeInteger(value) || value < 1) fail(`relay.${name} must be a positive whole number`)
   }
 }
 

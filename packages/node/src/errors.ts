@@ -73,3 +73,5 @@ export function fsError (err: any, path: string): Error {
   if (err?.code === 'ENAMETOOLONG') return new BadRequestError(`File name too long for the file system: ${err.path ?? path} (at most ${MAX_NAME_BYTES} bytes a name)`)
   return err
 }
+/** A source reachable only through a relay was cut off by the relay's limits (bytes or time per relayed connection) */
+export const RelayLimitedError = define('RelayLimitedError', 'ERR_RELAY_LIMITED')

@@ -2,7 +2,8 @@
  * The one place libp2p is configured: transports (TCP, WebRTC-direct), noise, yamux
  * with explicit limits, peer discovery (bootstrap list, optional mDNS) and the service
  * set (identify, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub
- * for announcements).
+ * for announcements), and reachability behind NAT (reachability/: the circuit relay
+ * transport, a relay server within caps, relay reservations, DCUtR, UPnP).
  *
  * The two DHTs follow Kubo's dual DHT. The public one (`dht`) holds public addresses
  * only and runs in `dhtMode` (auto: a server once AutoNAT confirms a public address).
@@ -28,6 +29,7 @@ import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
 import { ProviderRecordCap } from './index/provider-cap.js'
+import { reachabilityMonitor, reachabilityParts } from './reachability/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -43,12 +45,14 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
   if (config.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: config.bootstrap }))
   if (config.mdns) peerDiscovery.push(mdns())
   const caps: ProviderRecordCap[] = []
+  const reach = reachabilityParts(config)
   const node = await createLibp2p({
     privateKey,
     datastore,
     start: false,
-    addresses: { listen: config.listen },
-    transports: [tcp(), webRTCDirect()],
+    addresses: { listen: reach.listen },
+    transports: [tcp(), webRTCDirect(), reach.transport],
+    connectionGater: reach.connectionGater,
     connectionEncrypters: [noise()],
     streamMuxers: [peershareMuxer(muxer)],
     peerDiscovery,
@@ -82,9 +86,13 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
         metricsPrefix: 'libp2p_kad_dht_lan'
       }),
       // announcements only, scored (catalog/gossip-config.ts)
-      pubsub: gossipsub(gossipsubOptions(config.announce, appScore))
+      pubsub: gossipsub(gossipsubOptions(config.announce, appScore)),
+      ...reach.services,
+      reachability: reachabilityMonitor({ ...reach, upnp: reach.services.upnp != null, maxReservations: config.relay.maxReservations })
     }
   })
+  reach.circuits.bind(node)
+  node.services.reachability.bindRelay(node.services.relay)
   // count the records already stored before either DHT can add more
   await Promise.all(caps.map(async cap => cap.load()))
   return node

@@ -8,7 +8,7 @@
  * provider announcements; stop reverses it (see `stop`).
  */
 import { join } from 'node:path'
-import type { PeerId, PrivateKey } from '@libp2p/interface'
+import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type CollectionId, type ContentRef, type FileRef, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
@@ -144,7 +144,7 @@ export class PeershareNode {
     this.bandwidth = new Bandwidth(config.limits)
     // an encrypted download without a key asks for a grant (keys/, built below; asked at download time)
     const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => this.keys.obtainKey(fileId, sources, signal) }
-    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys }
+    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, libp2p, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys }
     this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) }, async fileId => this.downloadVisibility(fileId))
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
@@ -303,6 +303,7 @@ export class PeershareNode {
     await this.keys.start()
     await this.transfers.restore()
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
+    this.libp2p.addEventListener('connection:open', this.connectionOpened)
     await this.collectionDownloads.restore()
     // after the downloads: a replica fetch under way resumes its own download
     await this.holder.start()
@@ -330,6 +331,7 @@ export class PeershareNode {
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeReplication) },
       () => { this.keeper.replicator.stop() },
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
+      () => { this.libp2p.removeEventListener('connection:open', this.connectionOpened) },
       () => { this.collectionDownloads.stop() },
       () => { this.libp2p.removeEventListener('peer:connect', this.noteConnect) },
       () => { this.libp2p.removeEventListener('peer:disconnect', this.noteDisconnect) },
@@ -359,6 +361,8 @@ export class PeershareNode {
   private readonly wakeTransfers = (): void => { this.transfers.wake() }
   /** a peer that connects may be a holder to recruit: files short of min look again (debounced) */
   private readonly wakeReplication = (): void => { this.keeper.replicator.peersChanged() }
+  // a hole punched (DCUtR) or a direct dial: downloads going through a relay move to it
+  private readonly connectionOpened = (evt: CustomEvent<Connection>): void => { this.transfers.connectionOpened(evt.detail) }
 
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {

@@ -1,6 +1,6 @@
-/** A node's status report: identity, addresses, both DHTs' state, what it stores and serves, discovery figures */
+/** A node's status report: identity, addresses, reachability, both DHTs' state, what it stores and serves, discovery figures */
 import type { Libp2p } from '@libp2p/interface'
-import type { DhtStatus, DiscoveryStatus, KeysStatus, NodeStatus, ReplicationStatus } from '@peershare/client'
+import type { DhtStatus, DiscoveryStatus, KeysStatus, NodeStatus, ReachabilityStatus, ReplicationStatus } from '@peershare/client'
 import type { ExchangeServer } from './exchange/exchange-server.js'
 import type { NamedDht } from './libp2p.js'
 import type { FileRecord } from './store/file-record.js'
@@ -9,7 +9,7 @@ export type { DhtStatus, DiscoveryStatus, NodeStatus }
 
 /** What the report reads (the node fits it; typed by parts, so status.ts does not import the node) */
 export interface StatusComponents {
-  libp2p: Pick<Libp2p, 'peerId' | 'getMultiaddrs' | 'getConnections'>
+  libp2p: Pick<Libp2p, 'peerId' | 'getMultiaddrs' | 'getConnections'> & { services: { reachability: { status(): ReachabilityStatus } } }
   dhts: NamedDht[]
   /** the files stored */
   list(): Promise<FileRecord[]>
@@ -34,7 +34,8 @@ export async function nodeStatus (components: StatusComponents): Promise<NodeSta
     exchange: exchange.stats(),
     discovery: discovery.status(),
     keys: components.keys.status(),
-    replication: components.replicationStatus()
+    replication: components.replicationStatus(),
+    reachability: libp2p.services.reachability.status()
   }
 }
 

@@ -15,6 +15,10 @@ export interface DaemonCommandOptions {
   dhtMode?: 'auto' | 'client' | 'server'
   /** false to not look for peers on the LAN (the daemon's default is on, or config.json's "mdns") */
   mdns?: boolean
+  /** false to not map a port on the router by UPnP (`--no-upnp`; the daemon's default is on, or config.json's "upnp") */
+  upnp?: boolean
+  /** serve as a relay for others: auto (when publicly reachable), on, off (`--relay-server`; or config.json's "relay") */
+  relayServer?: 'auto' | 'on' | 'off'
   /** bandwidth limits as text with units (e.g. 8MiB); absent ones come from the config file */
   limits?: { upload?: string, uploadPerPeer?: string, download?: string }
   /** false to send and ask for chunks uncompressed (`--no-compression`); absent: the config file's, or on */
@@ -59,6 +63,8 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
     bootstrap: options.bootstrap,
     dhtMode: options.dhtMode,
     mdns: options.mdns,
+    ...(options.upnp == null ? {} : { upnp: options.upnp }),
+    ...(options.relayServer == null ? {} : { relay: { server: options.relayServer } }),
     ...(options.limits == null ? {} : { limits: options.limits }),
     ...(options.compression === false ? { exchange: { compression: false } } : {}),
     ...(options.replicationQuota == null ? {} : { replication: { quota: options.replicationQuota } })

@@ -1,4 +1,5 @@
-/** `peershare status`: identity, addresses, both DHTs (mode, routing table), files, storage, discovery; `status <file-id>`: a file's replicas */
+/** `peershare status`: identity, addresses, reachability, both DHTs (mode, routing table), files, storage, discovery; `status <file-id>`: a file's replicas */
+import type { ReachabilityStatus } from '@peershare/client'
 import type { DhtStatus, DiscoveryStatus, NodeStatus } from '@peershare/node'
 import type { CommandContext } from '../context.js'
 import { formatBytes, formatDuration } from '../format.js'
@@ -21,6 +22,7 @@ export async function status (options: { json?: boolean, fileId?: string }, { cl
   print(`peer id        ${s.peerId}`)
   s.addresses.forEach((a, i) => { print(`${i === 0 ? 'addresses     ' : '              '} ${a}`) })
   print(`connections    ${s.connections}`)
+  if (s.reachability != null) reachabilityLines(s.reachability).forEach(print)
   print(`lan dht        ${dhtLine(s.dht.lan)}`)
   print(`public dht     ${dhtLine(s.dht.public)}`)
   print(`files          ${s.files}`)
@@ -29,6 +31,28 @@ export async function status (options: { json?: boolean, fileId?: string }, { cl
   discoveryLines(s.discovery).forEach(print)
   print(`key grants     ${s.keys.grants} made, ${s.keys.pendingDeliveries} waiting for delivery; ${s.keys.inbox} received`)
   if (s.replication != null) print(`replicas       ${replicationLine(s.replication)}`)
+}
+
+const REACHABILITY: Record<ReachabilityStatus['reachability'], string> = {
+  public: 'public (others dial this node directly)',
+  'nat-mapped': 'behind NAT, port mapped on the router (UPnP)',
+  relayed: 'behind NAT, reachable through relays',
+  unknown: 'unknown (nothing confirmed yet by AutoNAT)'
+}
+
+export function reachabilityLines (r: ReachabilityStatus): string[] {
+  const list = (label: string, addrs: string[]): string[] => addrs.map((a, i) => `${i === 0 ? label : '               '}${a}`)
+  const { lastConfirmed, unconfirmed } = r.autonat
+  const relay = r.relayServer
+  return [
+    `reachability   ${REACHABILITY[r.reachability]}`,
+    ...list('public addr    ', r.publicAddresses),
+    ...list('mapped addr    ', r.mappedAddresses),
+    ...list('relay addr     ', r.relayAddresses),
+    `autonat        ${lastConfirmed == null ? 'no address confirmed yet' : `confirmed ${lastConfirmed.address} at ${lastConfirmed.at}`}${unconfirmed > 0 ? `; ${unconfirmed} observed address(es) awaiting a check` : ''}`,
+    `upnp           ${r.upnp ? 'on' : 'off'}; relay reservation ${r.reserving ? 'taken when a relay is found' : 'not needed'}`,
+    `relay server   ${relay.serving ? `on: ${relay.reservations}/${relay.maxReservations} reservations, ${relay.circuits}/${relay.maxCircuits} relayed connections, ${relay.refusedCircuits} refused` : 'off'}`
+  ]
 }
 
 function dhtLine (d: DhtStatus): string {

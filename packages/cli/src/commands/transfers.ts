@@ -5,7 +5,7 @@
  */
 import type { TransferProgress } from '@peershare/client'
 import type { CommandContext } from '../context.js'
-import { formatBytes, formatDuration, formatRate, formatTable, stallNote } from '../format.js'
+import { formatBytes, formatDuration, formatRate, formatTable, routeNote, stallNote } from '../format.js'
 import { checkIdPrefix } from './id-prefix.js'
 
 type Context = Pick<CommandContext, 'client' | 'print'>
@@ -52,7 +52,9 @@ function percent (t: Pick<TransferProgress, 'bytesDone' | 'bytesTotal'>): string
 }
 
 /** Why a download waits or failed, after its name */
-function note (t: Pick<TransferProgress, 'stallReason' | 'stallMessage' | 'nextLookIn' | 'error'>): string {
+function note (t: Pick<TransferProgress, 'state' | 'sourceStats' | 'stallReason' | 'stallMessage' | 'nextLookIn' | 'error'>): string {
   if (t.stallReason != null) return `  (${stallNote(t)})`
-  return t.error == null ? '' : `  (${t.error.message})`
+  if (t.error != null) return `  (${t.error.message})`
+  const route = routeNote(t)
+  return route === '' ? '' : `  (${route})`
 }

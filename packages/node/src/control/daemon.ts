@@ -22,8 +22,9 @@ export interface Daemon {
 export async function startDaemon (init: DaemonInit = {}): Promise<Daemon> {
   // before the repo is opened: LevelDB's files can only be made private through the umask
   usePrivateUmask()
-  // a daemon looks for LAN peers unless config.json or the caller says not to (the library default is off)
-  const node = await PeershareNode.create(init, { mdns: true })
+  // a daemon looks for LAN peers and maps its port on the router (UPnP) unless config.json
+  // or the caller says not to (the library defaults are off: embedded nodes and tests)
+  const node = await PeershareNode.create(init, { mdns: true, upnp: true })
   try {
     await node.start()
   } catch (err) {

@@ -4,7 +4,7 @@
  * limits, a finished file stored and provided) and collection downloads (the
  * listing fetched by the collection's digest, its files through the transfer manager)
  */
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
@@ -30,6 +30,8 @@ export interface NodeDownloadsComponents {
   config: Pick<NodeConfig, 'transfer' | 'lookupTimeout' | 'chunkSize' | 'collectionConcurrency'>
   /** what opening a session with a provider needs */
   exchange: FetchSessionComponents
+  /** the node's connections: a source reached through a relay moves to a direct one */
+  libp2p: Pick<Libp2p, 'getConnections'>
   index: Pick<FileIndex, 'findProviders' | 'announce' | 'announceCollection'>
   bandwidth: Pick<Bandwidth, 'download'>
   store: FileStore
@@ -53,7 +55,8 @@ export function createTransferManager (components: NodeDownloadsComponents, stor
     openFirst: async (ref, options) => openSource({ exchange, index }, ref, { ...options, lookupTimeout: config.lookupTimeout }),
     finder: {
       open: async (target, ref, signal) => FetchSession.open(exchange, parseTarget(target), ref, signal),
-      providers: (fileId, signal) => providerIds(index, fileId, signal)
+      providers: (fileId, signal) => providerIds(index, fileId, signal),
+      connections: peer => components.libp2p.getConnections(peerIdFromString(peer)).filter(c => c.status === 'open')
     },
     takeDownload: async (bytes, priority, signal) => components.bandwidth.download(bytes, { priority, signal }),
     blobPath: (fileId) => store.blobPath(fileId),

@@ -6,7 +6,8 @@
  * ones and the DHT's providers, up to `maxSources`, and runs a SourceWorker for each.
  * With none delivering, it says why (`stall`).
  */
-import type { Logger } from '@libp2p/interface'
+import type { Connection, Logger } from '@libp2p/interface'
+import { movesToDirect, type Route } from '../reachability/route.js'
 import { type FileRef, parseFileId } from '@peershare/protocol'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import { SourceWorker, type WorkerHost } from './source-worker.js'
@@ -37,7 +38,12 @@ export interface SourceFinder {
   open(target: string, ref: FileRef, signal: AbortSignal): Promise<FetchSession>
   /** peers the DHT says have the file (peer ids as text) */
   providers(fileId: string, signal: AbortSignal): AsyncIterable<string>
+  /** the open connections to a peer (a source on a relay moves to a direct one) */
+  connections?(peer: string): PeerConnection[]
 }
+
+/** What a download reads of a connection: whether it is direct */
+export type PeerConnection = Pick<Connection, 'remoteAddr' | 'limits'>
 
 /** The download a pool serves: a worker host once its manifest is known */
 export interface PoolHost extends WorkerHost {
@@ -62,7 +68,7 @@ export interface SourcePoolInit {
 }
 
 /** Why a peer could not be used lately */
-type Failure = 'unreachable' | 'not-found' | 'busy'
+type Failure = 'unreachable' | 'not-found' | 'busy' | 'relay-limited'
 
 export class SourcePool {
   private readonly workers = new Map<string, SourceWorker>()
@@ -74,6 +80,9 @@ export class SourcePool {
   private readonly failures = new Map<string, Failure>()
   private readonly seen = new Set<string>()
   private lastError: Error | undefined
+  /** peers whose relayed session ends, to be reopened on a direct connection */
+  private readonly reopen = new Set<string>()
+  private lastRelayLimit: Error | undefined
   private looking = false
 
   constructor (private readonly init: SourcePoolInit) {}
@@ -94,6 +103,11 @@ export class SourcePool {
     return this.workers.get(peer)?.stats().rate ?? 0
   }
 
+  /** How an active source is connected (directly, or through a relay) */
+  via (peer: string): Route['via'] | undefined {
+    return this.workers.get(peer)?.session.route.via
+  }
+
   activePeers (): string[] {
     return [...this.workers.keys()]
   }
@@ -112,6 +126,7 @@ export class SourcePool {
     const failures = usable.map(p => this.failures.get(p))
     if (failures.every(f => f === 'not-found')) return { reason: 'no-providers', message: `no providers found: the ${usable.length} peer(s) asked do not have it` }
     if (failures.every(f => f === 'busy' || f === 'not-found')) return { reason: 'paused-by-sources', message: 'paused by every source: they are busy' }
+    if (this.lastRelayLimit != null && failures.includes('relay-limited')) return { reason: 'relay-limited', message: this.lastRelayLimit.message }
     const last = this.lastError == null ? '' : ` (last: ${this.lastError.message})`
     return { reason: 'providers-unreachable', message: `providers unreachable: ${usable.length} known, none answers${last}` }
   }
@@ -178,6 +193,8 @@ export class SourcePool {
     }
     const worker = new SourceWorker(host, session)
     this.workers.set(peer, worker)
+    // a direct connection may have opened while this session was set up through a relay
+    queueMicrotask(() => { this.moveToDirect(peer, this.init.finder.connections?.(peer) ?? []) })
     this.failures.delete(peer)
     this.remember(peer)
     worker.run()
@@ -189,7 +206,23 @@ export class SourcePool {
         this.workers.delete(peer)
         // its chunks in flight are free again: let the others take them
         this.wakeAll()
+        // libp2p's dial prefers the direct connection now open
+        if (this.reopen.delete(peer) && host.running) this.tryOpen(peer, host.signal, true)
       })
+  }
+
+  /** A connection to `peer` opened: a source fetched through a relay moves to it when it is direct */
+  connectionOpened (peer: string, connection: PeerConnection): void {
+    this.moveToDirect(peer, [connection])
+  }
+
+  /** Ends a relayed session of `peer` (to reopen it) when one of `connections` to it is direct */
+  private moveToDirect (peer: string, connections: PeerConnection[]): void {
+    const worker = this.workers.get(peer)
+    if (worker == null || this.reopen.has(peer) || !connections.some(c => movesToDirect(worker.session.route, c))) return
+    this.init.log('source %s of %s moves to a direct connection', peer, this.init.host.fileId)
+    this.reopen.add(peer)
+    worker.retire()
   }
 
   /** Records a bad chunk from `peer`; true when the peer is now banned */
@@ -233,6 +266,10 @@ export class SourcePool {
     if (err?.name === 'PeerMisbehavedError') this.banned.add(peer)
     else if (err?.name === 'FileNotFoundError') this.failures.set(peer, 'not-found')
     else if (err?.name === 'SourceBusyError') this.failures.set(peer, 'busy')
+    else if (err?.name === 'RelayLimitedError') {
+      this.failures.set(peer, 'relay-limited')
+      this.lastRelayLimit = err
+    }
     else this.failures.set(peer, 'unreachable')
   }
 

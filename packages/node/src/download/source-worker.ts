@@ -9,6 +9,7 @@
 import { MAX_OUTSTANDING_CHUNKS, type Manifest, type Priority, chunkLength } from '@peershare/protocol'
 import { PeerMisbehavedError } from '../errors.js'
 import type { FetchSession, SessionEvent } from '../exchange/fetch-session.js'
+import { blameRoute } from '../reachability/route.js'
 import { type ChunkData, chunkMatches } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
 import { RateMeter } from './rate-meter.js'
@@ -54,6 +55,7 @@ export class SourceWorker {
   private wakeUp: (() => void) | undefined
   private chunks = 0
   private bytes = 0
+  private retiring = false
 
   constructor (private readonly host: WorkerHost, readonly session: FetchSession) {
     this.peer = session.peer.toString()
@@ -68,7 +70,7 @@ export class SourceWorker {
     const { picker, signal } = this.host
     picker.addSource(this.peer, this.session.have)
     try {
-      while (!signal.aborted && !this.host.isDone()) {
+      while (!signal.aborted && !this.host.isDone() && !this.retiring) {
         await this.fill()
         const event = await this.nextOrWake()
         if (event == null) continue
@@ -82,10 +84,21 @@ export class SourceWorker {
       await this.session.complete()
     } catch (err: any) {
       this.session.abort(err)
-      if (!signal.aborted) throw err
+      if (!signal.aborted && !this.retiring) throw blameRoute(this.session.route, this.peer, err)
     } finally {
       picker.removeSource(this.peer)
     }
+  }
+
+  /**
+   * Ends this session without blame (a better connection to the peer opened): its
+   * chunks in flight are released to be fetched again, from this peer on the new connection too
+   */
+  retire (): void {
+    this.retiring = true
+    // a slow relayed source may hold requests for long: stop waiting for them
+    this.session.abort(new Error('moved to a direct connection'))
+    this.wake()
   }
 
   /** Work may have become available (chunks released, the download stopping) */
@@ -103,7 +116,7 @@ export class SourceWorker {
   /** Requests chunks until the pipeline is as deep as this source's throughput warrants */
   private async fill (): Promise<void> {
     const { picker, manifest, signal } = this.host
-    while (this.requestedAt.size < this.depth()) {
+    while (this.requestedAt.size < this.depth() && !this.retiring) {
       const index = picker.next(this.peer)
       if (index === undefined) return
       await this.host.takeDownload(chunkLength(manifest, index), signal)

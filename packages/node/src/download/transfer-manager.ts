@@ -7,7 +7,7 @@
  */
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import {
   Bitfield,
@@ -243,6 +243,11 @@ export class TransferManager implements PartialFiles {
   }
 
   /** A peer connected: stalled downloads look for sources again at once (it may be one come back) */
+  /** A connection opened: downloads fetching from that peer through a relay move to it if it is direct */
+  connectionOpened (connection: Pick<Connection, 'remotePeer' | 'remoteAddr' | 'limits'>): void {
+    for (const transfer of this.transfers.values()) transfer.connectionOpened(connection)
+  }
+
   wake (): void {
     for (const transfer of this.transfers.values()) transfer.wake()
   }

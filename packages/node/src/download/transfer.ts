@@ -12,7 +12,7 @@
  * it says why (`stallReason`) and looks again (`LookSchedule`).
  */
 import { resolve } from 'node:path'
-import type { Logger } from '@libp2p/interface'
+import type { Connection, Logger } from '@libp2p/interface'
 import { Bitfield, type Manifest, type Priority } from '@peershare/protocol'
 import { AbortedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
@@ -180,6 +180,11 @@ export class Transfer implements PoolHost {
   /** More peers said to have the file (a `get --peer` attaching to this download) */
   suggest (targets: string[]): void {
     if (targets.length > 0 && this.running) this.sources.suggest(targets, this.controller.signal)
+  }
+
+  /** A connection opened: a source fetched through a relay moves to it if it is direct */
+  connectionOpened (connection: Pick<Connection, 'remotePeer' | 'remoteAddr' | 'limits'>): void {
+    if (this.running) this.sources.connectionOpened(connection.remotePeer.toString(), connection)
   }
 
   /** Something changed in the swarm (a peer connected): a stalled download looks for sources again now */
@@ -421,7 +426,8 @@ export class Transfer implements PoolHost {
       chunks: this.delivered.get(peerId)?.chunks ?? 0,
       bytes: this.delivered.get(peerId)?.bytes ?? 0,
       active: this.sources.has(peerId),
-      rate: this.sources.rate(peerId)
+      rate: this.sources.rate(peerId),
+      ...(this.sources.has(peerId) ? { via: this.sources.via(peerId) } : {})
     }))
   }
 

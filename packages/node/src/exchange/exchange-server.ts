@@ -43,7 +43,9 @@ export class ExchangeServer {
 
   async start (): Promise<void> {
     await this.components.libp2p.handle(EXCHANGE_PROTOCOL, async (stream, connection) => this.onStream(stream, connection), {
-      maxInboundStreams: this.components.limits.maxInboundStreamsPerConnection
+      maxInboundStreams: this.components.limits.maxInboundStreamsPerConnection,
+      // through a relay too: the relay's own byte and time caps bound such a connection
+      runOnLimitedConnection: true
     })
   }
 

@@ -27,6 +27,7 @@ import {
   type Message,
   type Priority
 } from '@peershare/protocol'
+import { blameRoute, type Route, routeOf } from '../reachability/route.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { equals } from 'uint8arrays/equals'
 import type { ExchangeLimits } from '../config.js'
@@ -64,7 +65,9 @@ export class FetchSession {
     private readonly framed: FramedStream,
     private readonly requestTimeout: number,
     /** the encoding the provider said compressed chunks use; undefined: all raw */
-    readonly encoding: ChunkEncoding | undefined
+    readonly encoding: ChunkEncoding | undefined,
+    /** directly, or through a relay (within its limits) */
+    readonly route: Route
   ) {}
 
   /** Chunk data received: bytes on the wire, bytes of content, chunks that came compressed */
@@ -72,7 +75,7 @@ export class FetchSession {
 
   /** Dials `target`, asks for `ref`, and returns once the offered manifest is verified */
   static async open (components: FetchSessionComponents, target: PeerId | Multiaddr, ref: FileRef, signal?: AbortSignal): Promise<FetchSession> {
-    const { framed, peer } = await dial(components, target, signal)
+    const { framed, peer, route } = await dial(components, target, signal)
     try {
       const opts = { signal: withTimeout(components.limits.requestTimeout, signal) }
       const accept = acceptedEncodings(components.limits.compression)
@@ -87,10 +90,10 @@ export class FetchSession {
       // from now on the provider sends chunks of this size, Haves and Failures, never
       // another Offer: a larger message is refused at its length prefix
       framed.limitMessages(manifest.chunkSize + MAX_CHUNK_MESSAGE_OVERHEAD)
-      return new FetchSession(peer, reply.fileId, manifest, bytes, reply.metadata, have, framed, components.limits.requestTimeout, reply.encoding)
+      return new FetchSession(peer, reply.fileId, manifest, bytes, reply.metadata, have, framed, components.limits.requestTimeout, reply.encoding, route)
     } catch (err: any) {
       framed.abort(err)
-      throw err
+      throw blameRoute(route, peer.toString(), err)
     }
   }
 
@@ -174,13 +177,14 @@ export class FetchSession {
   }
 }
 
-async function dial (components: FetchSessionComponents, target: PeerId | Multiaddr, signal?: AbortSignal): Promise<{ framed: FramedStream, peer: PeerId }> {
+async function dial (components: FetchSessionComponents, target: PeerId | Multiaddr, signal?: AbortSignal): Promise<{ framed: FramedStream, peer: PeerId, route: Route }> {
   const options = { signal: withTimeout(components.dialTimeout, signal) }
   try {
     const connection = await components.libp2p.dial(target, options)
-    const stream = await connection.newStream(EXCHANGE_PROTOCOL, options)
+    // a source reachable only through a relay is fetched from within the relay's limits
+    const stream = await connection.newStream(EXCHANGE_PROTOCOL, { ...options, runOnLimitedConnection: true })
     const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: components.limits.readHighWaterMark })
-    return { framed, peer: connection.remotePeer }
+    return { framed, peer: connection.remotePeer, route: routeOf(connection) }
   } catch (err: any) {
     if (signal?.aborted === true) throw new AbortedError('Download cancelled')
     throw new PeerUnreachableError(`Cannot reach peer ${target.toString()}: ${err.message}`)
