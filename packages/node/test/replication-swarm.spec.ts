@@ -10,11 +10,11 @@ import type { NodeInit, PeershareNode } from '../src/index.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 const SWARM_SIZE = 20
-const TIMERS = { repairInterval: 1_000, jitter: 0.2, lossGrace: 3_000, surplusGrace: 600_000, probeTimeout: 2_000 }
+const TIMERS = { repairInterval: 1_000, jitter: 0.2, lossGrace: 10_000, surplusGrace: 600_000, probeTimeout: 5_000 }
 const REPAIR_TIME = TIMERS.lossGrace + 2 * TIMERS.repairInterval + 60_000
 
 // skipped: passed with the holder side merged, but flaky under load (a downloader that serves counts live; the newcomer's get can hang): see the report
-describe.skip(`replication in a swarm of ${SWARM_SIZE} nodes`, function () {
+describe(`replication in a swarm of ${SWARM_SIZE} nodes`, function () {
   this.timeout(300_000)
   let dir: TestDir
   const nodes: PeershareNode[] = []
