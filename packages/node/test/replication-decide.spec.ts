@@ -55,7 +55,7 @@ describe('replication decisions (decide.ts)', () => {
     assert.equal(refused.why, 'refused')
   })
 
-  it('drops the lowest-ranked extra holders only after surplusGrace above max', () => {
+  it('drops the lowest-ranked extra holders (plain rendezvous order) only after surplusGrace above max', () => {
     const ranked = input({}).ranked.map(c => c.peerId)
     const holders = seen(ranked.slice(0, 7))
     const first = decide(input({ holders }))
@@ -71,11 +71,16 @@ describe('replication decisions (decide.ts)', () => {
     assert.deepEqual(back.drop, [])
   })
 
-  it('an extra holder that no longer has room is dropped before ranked ones', () => {
-    const ranked = input({}).ranked
-    const holders = seen([...ranked.slice(0, 5).map(c => c.peerId), 'gone'])
-    const d = decide(input({ holders, overSince: NOW - settings.surplusGrace }))
-    assert.deepEqual(d.drop, ['gone'])
+  it('every holder agrees on who drops, whatever weights it sees and whether it ranks itself', () => {
+    fc.assert(fc.property(fc.string(), fc.array(fc.double({ min: 0.01, max: 10, noNaN: true }), { minLength: 20, maxLength: 20 }), fc.integer({ min: 0, max: 6 }), (fileId, weights, self) => {
+      const holders = seen(peers(7).map(c => c.peerId))
+      const base = decide(input({ fileId, holders, overSince: NOW - settings.surplusGrace }))
+      // another node: its own observed weights, and itself left out of the candidates it weighs
+      const ranked = rankHolders(fileId, peers(20).map((c, i) => ({ ...c, weight: weights[i] })).filter(c => c.peerId !== `peer-${self}`))
+      const other = decide(input({ fileId, holders, ranked, self: `peer-${self}`, overSince: NOW - settings.surplusGrace }))
+      assert.equal(base.drop.length, 2)
+      assert.deepEqual(other.drop, base.drop)
+    }), { numRuns: 100 })
   })
 
   it('adding peers moves nothing while min..max hold (hysteresis)', () => {

@@ -22,6 +22,8 @@ class World {
   readonly refuses = new Set<string>()
   /** peers that accept but do not serve yet (still fetching) */
   readonly slow = new Set<string>()
+  /** peers whose provider lookups find nobody yet (a DHT view still filling) */
+  readonly blind = new Set<string>()
   readonly replicators = new Map<string, Replicator>()
   asksInFlight = 0
   maxAsksInFlight = 0
@@ -52,7 +54,7 @@ class World {
         requests: { ask: async (peer, request) => this.ask(self, peer.toString(), request) },
         held: { list: () => [...(this.holds.get(self)?.values() ?? [])], drop: async fileId => { this.holds.get(self)?.delete(fileId) } },
         ownFiles: async () => self === this.owner ? [this.file] : [],
-        liveHolders: async fileId => this.peers.filter(p => p !== self && this.online.has(p) && !this.slow.has(p) && this.holds.get(p)?.has(fileId) === true),
+        liveHolders: async fileId => this.blind.has(self) ? [] : this.peers.filter(p => p !== self && this.online.has(p) && !this.slow.has(p) && this.holds.get(p)?.has(fileId) === true),
         peerIdOf: peerIdFromString,
         now: () => this.time,
         random: () => 0.5,
@@ -158,6 +160,24 @@ describe('Replicator (keeper side, in-process holder side)', () => {
       assert.equal(status?.role, 'holder')
       assert.deepEqual(status?.live.toSorted(), w.holders().filter(p => w.online.has(p)).sort(), holder)
     }
+  })
+
+  it('a holder whose lookups find nobody yet recruits nobody until it has watched for lossGrace', async () => {
+    const w = await world(12, { min: 3, max: 5 })
+    await w.replicator(w.owner).keep(w.file.fileId)
+    const [holder] = w.holders()
+    w.online.delete(w.owner)
+    w.blind.add(holder)
+    w.asked = []
+    await w.replicator(holder).check(w.file.fileId)
+    w.time += settings.lossGrace - 1
+    await w.replicator(holder).check(w.file.fileId)
+    assert.deepEqual(w.asked, [], 'a partial view younger than lossGrace moves nothing')
+    w.blind.delete(holder)
+    w.time += settings.repairInterval
+    await w.replicator(holder).check(w.file.fileId)
+    assert.deepEqual(w.asked, [], 'once it sees the other holders, nothing is missing')
+    assert.equal(w.holders().length, 3)
   })
 
   it('above max, the lowest-ranked extra holders drop after surplusGrace; never below max', async () => {

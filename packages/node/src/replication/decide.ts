@@ -108,17 +108,15 @@ function recruitment (input: DecideInput, live: string[]): { recruit: string[], 
   return { recruit: ids.slice(0, need), reserve: ids.slice(need) }
 }
 
-/** The lowest-ranked live holders past max; holders no longer ranked (no room, gone) go first */
+/**
+ * The lowest-ranked live holders past max, by the plain rendezvous order of the file
+ * (unweighted): weights are each node's own observations, and a node never ranks
+ * itself among the candidates it weighs, so only an order that needs neither makes
+ * every holder agree on who drops
+ */
 function surplus (input: DecideInput, live: string[]): string[] {
-  const position = new Map(input.ranked.map((c, i) => [c.peerId, i]))
-  const order = [...live].sort((a, b) => rankOf(position, input.fileId, b) - rankOf(position, input.fileId, a) || (a < b ? -1 : 1))
+  const order = [...live].sort((a, b) => uniformFor(input.fileId, a) - uniformFor(input.fileId, b) || (a < b ? -1 : 1))
   return order.slice(0, live.length - input.policy.max)
-}
-
-/** Higher is worse: unranked holders after every ranked one, ordered among themselves by hash */
-function rankOf (position: Map<string, number>, fileId: string, peer: string): number {
-  const at = position.get(peer)
-  return at ?? position.size + (1 - uniformFor(fileId, peer))
 }
 
 function shortReason (input: DecideInput, liveCount: number, open: number): ShortReason {

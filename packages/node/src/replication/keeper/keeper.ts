@@ -52,7 +52,7 @@ export class Keeper {
       settings,
       ...holder,
       ownFiles: async () => this.ownFiles(),
-      liveHolders: async (fileId, signal) => {
+      liveHolders: async (fileId, signal, known) => {
         if (settings.onePerSubnet) await this.refreshGroups(holder.membership.offers().map(o => o.peerId))
         return liveHolders({
           findProviders: (id, s) => this.providerIds(id, s),
@@ -61,7 +61,7 @@ export class Keeper {
           lookupTimeout: components.lookupTimeout,
           probeTimeout: settings.probeTimeout,
           log
-        }, fileId, signal)
+        }, fileId, signal, known.map(p => peerIdFromString(p)))
       },
       peerIdOf: peerIdFromString,
       groupOf: peer => this.groups.get(peer),

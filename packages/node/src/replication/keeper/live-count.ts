@@ -27,13 +27,18 @@ export interface LiveCountComponents {
   log: Logger
 }
 
-/** The peers (this node excluded) that provide the file and pass the probe; only `signal` (the caller's) aborts the whole count */
-export async function liveHolders (components: LiveCountComponents, fileId: string, signal: AbortSignal): Promise<string[]> {
-  const found = new Map<string, PeerId>()
+/**
+ * The peers (this node excluded) that provide the file and pass the probe; only
+ * `signal` (the caller's) aborts the whole count. The holders already `known` are
+ * probed whether or not the lookup finds them: a DHT walk on a busy or changing swarm
+ * may miss a provider, and a holder missed must not look lost.
+ */
+export async function liveHolders (components: LiveCountComponents, fileId: string, signal: AbortSignal, known: PeerId[] = []): Promise<string[]> {
+  const found = new Map<string, PeerId>(known.filter(p => p.toString() !== components.self).map(p => [p.toString(), p]))
   try {
     for await (const peer of components.findProviders(fileId, withTimeout(components.lookupTimeout, signal))) {
       if (peer.toString() !== components.self) found.set(peer.toString(), peer)
-      if (found.size >= MAX_PROVIDERS_PROBED) break
+      if (found.size >= MAX_PROVIDERS_PROBED + known.length) break
     }
   } catch (err: any) {
     if (signal.aborted) throw err

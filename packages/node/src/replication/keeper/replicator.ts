@@ -48,8 +48,8 @@ export interface ReplicatorComponents {
   held?: Pick<HeldReplicas, 'list' | 'drop'>
   /** this node's own files with a policy of min >= 1 */
   ownFiles(): Promise<KeptFile[]>
-  /** the peers (this node excluded) that provide the file and really serve it */
-  liveHolders(fileId: string, signal: AbortSignal): Promise<string[]>
+  /** the peers (this node excluded) that provide the file, or are among the `known` holders, and really serve it */
+  liveHolders(fileId: string, signal: AbortSignal, known: string[]): Promise<string[]>
   peerIdOf(peer: string): PeerId
   /** the subnet group of a peer (onePerSubnet); undefined: exempt */
   groupOf?(peer: string): string | undefined
@@ -61,11 +61,25 @@ export interface ReplicatorComponents {
 
 /** Joins and new offers wake short files after this quiet time, once (ms) */
 export const PEERS_CHANGED_DEBOUNCE = 2_000
+/**
+ * Checks in a row that must miss a holder before it can count as lost, whatever the
+ * time: one slow check on a busy machine (its probes late, the previous check long
+ * ago) is not evidence of a loss
+ */
+export const MISSES_BEFORE_LOSS = 2
 /** Refusals remembered per file: not asked again until this has passed (ms) */
 export const REFUSAL_MEMORY = 60_000
 
 interface FileState {
+  /**
+   * when this node began watching the file (its start, or the replica's arrival): a
+   * view younger than lossGrace may miss holders a lookup did not find yet, so it
+   * recruits nobody; a policy the user just set (keep) places at once
+   */
+  watchingSince: number
   holders: Map<string, KnownHolder>
+  /** checks in a row that did not see each known holder */
+  misses: Map<string, number>
   /** holders seen serving the file at least once (a peer that only accepted is not yet) */
   serving: Set<string>
   refused: Map<string, number>
@@ -101,6 +115,7 @@ export class Replicator {
 
   /** A policy was just set (share --replicas, replicate): check now so placement starts at once */
   async keep (fileId: string): Promise<FileReplication | undefined> {
+    this.stateOf(fileId).watchingSince = Number.NEGATIVE_INFINITY
     return this.check(fileId)
   }
 
@@ -169,7 +184,7 @@ export class Replicator {
   private stateOf (fileId: string): FileState {
     let state = this.files.get(fileId)
     if (state == null) {
-      state = { holders: new Map(), serving: new Set(), refused: new Map() }
+      state = { watchingSince: this.now(), holders: new Map(), misses: new Map(), serving: new Set(), refused: new Map() }
       this.files.set(fileId, state)
     }
     return state
@@ -205,7 +220,7 @@ export class Replicator {
       return undefined
     }
     const { self, settings } = this.components
-    const seen = await this.components.liveHolders(fileId, this.controller.signal)
+    const seen = await this.components.liveHolders(fileId, this.controller.signal, [...state.holders.keys()])
     const now = this.now()
     this.observe(state, file, seen, now)
     for (const [peer, at] of state.refused) if (now - at >= REFUSAL_MEMORY) state.refused.delete(peer)
@@ -213,7 +228,7 @@ export class Replicator {
       fileId,
       policy: file.policy,
       ranked: this.rank(file),
-      holders: [...state.holders.values()],
+      holders: this.judged(state, now),
       owner: file.owner,
       ownerLive: file.owner === self || seen.includes(file.owner),
       self,
@@ -223,25 +238,34 @@ export class Replicator {
       settings
     }
     const decision = decide(input)
+    this.components.log('check of %s: live %o, lost %o, actor %s, recruit %o, drop %o', fileId, decision.live, decision.lost, decision.actor, decision.recruit, decision.drop)
     state.overSince = decision.overSince
     for (const peer of decision.lost) {
       state.holders.delete(peer)
+      state.misses.delete(peer)
       state.serving.delete(peer)
     }
     state.status = this.statusOf(file, decision, state.serving, now)
     if (decision.drop.includes(self) && file.owner !== self) {
       await this.letGo(fileId, state)
-    } else if (decision.actor === self && decision.recruit.length > 0) {
+    } else if (decision.actor === self && decision.recruit.length > 0 && now - state.watchingSince >= settings.lossGrace) {
       await this.recruit(file, state, decision)
       // accepted peers count from now: the status says what the file has after recruiting
-      state.status = this.statusOf(file, decide({ ...input, holders: [...state.holders.values()], refused: new Set(state.refused.keys()) }), state.serving, now)
+      state.status = this.statusOf(file, decide({ ...input, holders: this.judged(state, now), refused: new Set(state.refused.keys()) }), state.serving, now)
     }
     return state.status
+  }
+
+  /** The known holders as decide() should weigh them: one missed fewer than MISSES_BEFORE_LOSS checks in a row is not lost yet */
+  private judged (state: FileState, now: number): KnownHolder[] {
+    return [...state.holders.values()].map(h => (state.misses.get(h.peerId) ?? 0) < MISSES_BEFORE_LOSS ? { ...h, lastSeen: Math.max(h.lastSeen, now - this.components.settings.lossGrace + 1) } : h)
   }
 
   /** Marks the holders seen now; this node counts as a holder of a replica it holds */
   private observe (state: FileState, file: KeptFile, seen: string[], now: number): void {
     const holders = file.owner === this.components.self ? seen : [...seen, this.components.self]
+    const seenNow = new Set(holders)
+    for (const peer of state.holders.keys()) state.misses.set(peer, seenNow.has(peer) ? 0 : (state.misses.get(peer) ?? 0) + 1)
     for (const peer of holders) {
       if (peer === file.owner) continue
       const known = state.holders.get(peer)
