@@ -47,6 +47,8 @@ export interface ReplicateRequestMessage {
   min: number
   max: number
   encrypted: boolean
+  /** the owner's peer id (text) when a holder asks on its behalf */
+  owner?: string
 }
 
 export type ReplicateAnswerText = 'accept' | 'quota-exceeded' | 'forbidden' | 'busy' | 'bad-request'
@@ -106,7 +108,7 @@ function checkStorageOffer (offer: StorageOfferPayload): void {
 
 export function encodeReplicateRequest (request: ReplicateRequestMessage): Uint8Array {
   checkReplicateRequest(request)
-  return RequestPb.encode({ fileId: request.fileId.bytes as Uint8Array<ArrayBuffer>, size: BigInt(request.size), min: request.min, max: request.max, encrypted: request.encrypted })
+  return RequestPb.encode({ fileId: request.fileId.bytes as Uint8Array<ArrayBuffer>, size: BigInt(request.size), min: request.min, max: request.max, encrypted: request.encrypted, ...(request.owner != null ? { owner: peerBytes(request.owner) as Uint8Array<ArrayBuffer> } : {}) })
 }
 
 /** Decodes and bounds an untrusted replicate request; throws InvalidMessageError */
@@ -119,7 +121,7 @@ export function decodeReplicateRequest (bytes: Uint8Array | Uint8ArrayList): Rep
     throw new InvalidMessageError('Replicate request file id is not a file id')
   }
   if (pb.size > BigInt(MAX_FILE_SIZE)) throw new InvalidMessageError('Replicate request size out of range')
-  const request = { fileId, size: Number(pb.size), min: pb.min, max: pb.max, encrypted: pb.encrypted }
+  const request = { fileId, size: Number(pb.size), min: pb.min, max: pb.max, encrypted: pb.encrypted, ...(pb.owner != null ? { owner: peerText(pb.owner) } : {}) }
   checkReplicateRequest(request)
   return request
 }
@@ -158,6 +160,6 @@ function peerBytes (peerId: string): Uint8Array {
 }
 
 function peerText (bytes: Uint8Array): string {
-  if (bytes.byteLength === 0 || bytes.byteLength > MAX_OFFER_PEER_ID_BYTES) throw new InvalidMessageError('Storage offer peer is not a peer id')
+  if (bytes.byteLength === 0 || bytes.byteLength > MAX_OFFER_PEER_ID_BYTES) throw new InvalidMessageError('Not a peer id')
   return base58btc.baseEncode(bytes)
 }

@@ -56,6 +56,17 @@ describe('replication messages', () => {
     assert.throws(() => decodeReplicateRequest(new Uint8Array(MAX_REPLICATE_MESSAGE_BYTES + 1)), invalid)
   })
 
+  it('a repairing holder names the owner; an owner that is no peer id is refused', async () => {
+    const fileId = await fileIdOf(manifestOf(bytesOf(1000)))
+    const request = { fileId, size: 1000, min: 2, max: 5, encrypted: false, owner: ALICE }
+    assert.equal(decodeReplicateRequest(encodeReplicateRequest(request)).owner, ALICE)
+    assert.equal(decodeReplicateRequest(encodeReplicateRequest({ ...request, owner: undefined })).owner, undefined)
+    const pb = RequestPb.decode(encodeReplicateRequest(request))
+    assert.throws(() => decodeReplicateRequest(RequestPb.encode({ ...pb, owner: new Uint8Array(0) })), invalid)
+    assert.throws(() => decodeReplicateRequest(RequestPb.encode({ ...pb, owner: new Uint8Array(200) })), invalid)
+    assert.throws(() => encodeReplicateRequest({ ...request, owner: 'not a peer id' }), invalid)
+  })
+
   it('every answer round-trips; an unknown one is refused', () => {
     for (const answer of ['accept', 'quota-exceeded', 'forbidden', 'busy', 'bad-request'] as const) {
       assert.equal(decodeReplicateResponse(encodeReplicateResponse(answer)), answer)

@@ -282,6 +282,7 @@ export interface ReplicateRequest {
   min: number
   max: number
   encrypted: boolean
+  owner?: Uint8Array<ArrayBuffer>
 }
 
 export namespace ReplicateRequest {
@@ -317,6 +318,11 @@ export namespace ReplicateRequest {
         if ((obj.encrypted != null && obj.encrypted !== false)) {
           w.uint32(40)
           w.bool(obj.encrypted)
+        }
+
+        if (obj.owner != null) {
+          w.uint32(50)
+          w.bytes(obj.owner)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -355,6 +361,10 @@ export namespace ReplicateRequest {
             }
             case 5: {
               obj.encrypted = reader.bool()
+              break
+            }
+            case 6: {
+              obj.owner = reader.bytes()
               break
             }
             default: {
@@ -407,6 +417,13 @@ export namespace ReplicateRequest {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.owner`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -444,6 +461,11 @@ export namespace ReplicateRequest {
     value: boolean
   }
 
+  export interface ReplicateRequestOwnerFieldEvent {
+    field: '$.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<ReplicateRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ReplicateRequest.codec())
   }
@@ -452,7 +474,7 @@ export namespace ReplicateRequest {
     return decodeMessage(buf, ReplicateRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateRequest>): Generator<ReplicateRequestFileIdFieldEvent | ReplicateRequestSizeFieldEvent | ReplicateRequestMinFieldEvent | ReplicateRequestMaxFieldEvent | ReplicateRequestEncryptedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReplicateRequest>): Generator<ReplicateRequestFileIdFieldEvent | ReplicateRequestSizeFieldEvent | ReplicateRequestMinFieldEvent | ReplicateRequestMaxFieldEvent | ReplicateRequestEncryptedFieldEvent | ReplicateRequestOwnerFieldEvent> {
     return streamMessage(buf, ReplicateRequest.codec(), opts)
   }
 }

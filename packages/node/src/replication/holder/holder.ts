@@ -84,6 +84,7 @@ export class Holder implements HeldReplicas {
       fileId: request.fileIdText,
       size: request.size,
       from: peer.toString(),
+      ...(request.owner != null && request.owner !== peer.toString() ? { owner: request.owner } : {}),
       encrypted: request.encrypted,
       policy: { min: request.min, max: request.max },
       accepted: this.now(),

@@ -31,7 +31,7 @@ export function replicaRequests (c: ReplicaRequestsComponents): ReplicaRequests 
 }
 
 async function askOnce (c: ReplicaRequestsComponents, peer: PeerId, request: ReplicateRequest, signal?: AbortSignal): Promise<ReplicateAnswer> {
-  const bytes = encodeReplicateRequest({ fileId: parseFileId(request.fileId), size: request.size, min: request.policy.min, max: request.policy.max, encrypted: request.encrypted })
+  const bytes = encodeReplicateRequest({ fileId: parseFileId(request.fileId), size: request.size, min: request.policy.min, max: request.policy.max, encrypted: request.encrypted, ...(request.owner != null ? { owner: request.owner } : {}) })
   try {
     const frame = await requestOnce(c.libp2p, peer, bytes, { protocol: REPLICATE_PROTOCOL, maxResponseBytes: MAX_REPLICATE_MESSAGE_BYTES, timeout: c.timeout, signal })
     const answer = decodeReplicateResponse(frame)
