@@ -10,7 +10,6 @@
  * encoding (no value read modulo anything, no repeated or unknown field), check ids
  * parse, and throw InvalidMessageError.
  */
-import { base58btc } from 'multiformats/bases/base58'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import {
   ENCRYPTION_SALT_LENGTH,
@@ -24,12 +23,12 @@ import {
   MAX_GRANTS_PER_MESSAGE,
   MAX_KEYS_MESSAGE_BYTES,
   MAX_NAME_BYTES,
-  MAX_OFFER_PEER_ID_BYTES,
   MAX_SEALED_METADATA_BYTES,
   MAX_SIGNED_GRANT_BYTES,
   WRAPPED_FILE_KEY_LENGTH
 } from './constants.js'
 import { decodeCanonical } from './canonical.js'
+import { peerIdFromBytes, peerIdToBytes } from './peer-bytes.js'
 import { InvalidMessageError } from './errors.js'
 import { type FileId, decodeFileId, formatFileId, parseFileId } from './file-id.js'
 import { sanitizeFileName } from './names.js'
@@ -93,8 +92,8 @@ function toPb (grant: FileKeyGrant): GrantPb {
   return {
     version: GRANT_VERSION,
     fileId: parseFileId(grant.fileId).bytes as Uint8Array<ArrayBuffer>,
-    sender: peerBytes(grant.sender) as Uint8Array<ArrayBuffer>,
-    recipient: peerBytes(grant.recipient) as Uint8Array<ArrayBuffer>,
+    sender: peerIdToBytes(grant.sender) as Uint8Array<ArrayBuffer>,
+    recipient: peerIdToBytes(grant.recipient) as Uint8Array<ArrayBuffer>,
     keyType: grant.keyType,
     wrappedKey: grant.wrappedKey as Uint8Array<ArrayBuffer>,
     seq: grant.seq,
@@ -118,8 +117,8 @@ function fromPb (pb: GrantPb): FileKeyGrant {
   const wrapped = pb.keyType === GRANT_KEY_WRAPPED
   const grant: FileKeyGrant = {
     fileId: formatFileId(fileId),
-    sender: peerText(pb.sender),
-    recipient: peerText(pb.recipient),
+    sender: peerIdFromBytes(pb.sender),
+    recipient: peerIdFromBytes(pb.recipient),
     keyType: pb.keyType,
     wrappedKey: pb.wrappedKey,
     seq: pb.seq,
@@ -220,20 +219,4 @@ function checkEnvelopes (entries: Uint8Array[], field: string): void {
 function checkSize (bytes: Uint8Array): Uint8Array {
   if (bytes.byteLength > MAX_KEYS_MESSAGE_BYTES) throw new InvalidMessageError(`Keys message of ${bytes.byteLength} bytes exceeds ${MAX_KEYS_MESSAGE_BYTES}`)
   return bytes
-}
-
-function peerBytes (peerId: string): Uint8Array {
-  let bytes: Uint8Array
-  try {
-    bytes = base58btc.baseDecode(peerId)
-  } catch {
-    throw new InvalidMessageError(`Not a peer id: ${peerId.slice(0, 80)}`)
-  }
-  if (bytes.byteLength === 0 || bytes.byteLength > MAX_OFFER_PEER_ID_BYTES) throw new InvalidMessageError('Not a peer id')
-  return bytes
-}
-
-function peerText (bytes: Uint8Array): string {
-  if (bytes.byteLength === 0 || bytes.byteLength > MAX_OFFER_PEER_ID_BYTES) throw new InvalidMessageError('Grant peer is not a peer id')
-  return base58btc.baseEncode(bytes)
 }

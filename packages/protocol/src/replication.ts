@@ -8,11 +8,9 @@
  * Decoders take untrusted bytes: they bound sizes, require the canonical encoding
  * (decodeCanonical), check ids parse and numbers are in range, and throw InvalidMessageError.
  */
-import { base58btc } from 'multiformats/bases/base58'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import {
   MAX_FILE_SIZE,
-  MAX_OFFER_PEER_ID_BYTES,
   MAX_REPLICATE_MESSAGE_BYTES,
   MAX_REPLICATION_POLICY,
   MAX_STORAGE_CONCURRENCY,
@@ -20,6 +18,7 @@ import {
   STORAGE_OFFER_VERSION
 } from './constants.js'
 import { decodeCanonical } from './canonical.js'
+import { peerIdFromBytes, peerIdToBytes } from './peer-bytes.js'
 import { InvalidMessageError } from './errors.js'
 import { type FileId, decodeFileId, formatFileId, parseFileId } from './file-id.js'
 import { ReplicateAnswer as AnswerPb, ReplicateRequest as RequestPb, ReplicateResponse as ResponsePb, StorageOffer as OfferPb } from './pb/replication.js'
@@ -66,7 +65,7 @@ export function encodeStorageOffer (offer: StorageOfferPayload): Uint8Array {
   checkStorageOffer(offer)
   return OfferPb.encode({
     version: STORAGE_OFFER_VERSION,
-    peerId: peerBytes(offer.peerId) as Uint8Array<ArrayBuffer>,
+    peerId: peerIdToBytes(offer.peerId) as Uint8Array<ArrayBuffer>,
     seq: offer.seq,
     quota: BigInt(offer.quota),
     free: BigInt(offer.free),
@@ -84,7 +83,7 @@ export function decodeStorageOffer (bytes: Uint8Array | Uint8ArrayList): Storage
   if (pb.acceptsFrom > 1) throw new InvalidMessageError('Storage offer accepts from an unknown kind of peer')
   if (pb.quota > BigInt(Number.MAX_SAFE_INTEGER) || pb.free > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidMessageError('Storage offer size out of range')
   const offer: StorageOfferPayload = {
-    peerId: peerText(pb.peerId),
+    peerId: peerIdFromBytes(pb.peerId),
     seq: pb.seq,
     quota: Number(pb.quota),
     free: Number(pb.free),
@@ -108,7 +107,7 @@ function checkStorageOffer (offer: StorageOfferPayload): void {
 
 export function encodeReplicateRequest (request: ReplicateRequestMessage): Uint8Array {
   checkReplicateRequest(request)
-  return RequestPb.encode({ fileId: request.fileId.bytes as Uint8Array<ArrayBuffer>, size: BigInt(request.size), min: request.min, max: request.max, encrypted: request.encrypted, ...(request.owner != null ? { owner: peerBytes(request.owner) as Uint8Array<ArrayBuffer> } : {}) })
+  return RequestPb.encode({ fileId: request.fileId.bytes as Uint8Array<ArrayBuffer>, size: BigInt(request.size), min: request.min, max: request.max, encrypted: request.encrypted, ...(request.owner != null ? { owner: peerIdToBytes(request.owner) as Uint8Array<ArrayBuffer> } : {}) })
 }
 
 /** Decodes and bounds an untrusted replicate request; throws InvalidMessageError */
@@ -121,7 +120,7 @@ export function decodeReplicateRequest (bytes: Uint8Array | Uint8ArrayList): Rep
     throw new InvalidMessageError('Replicate request file id is not a file id')
   }
   if (pb.size > BigInt(MAX_FILE_SIZE)) throw new InvalidMessageError('Replicate request size out of range')
-  const request = { fileId, size: Number(pb.size), min: pb.min, max: pb.max, encrypted: pb.encrypted, ...(pb.owner != null ? { owner: peerText(pb.owner) } : {}) }
+  const request = { fileId, size: Number(pb.size), min: pb.min, max: pb.max, encrypted: pb.encrypted, ...(pb.owner != null ? { owner: peerIdFromBytes(pb.owner) } : {}) }
   checkReplicateRequest(request)
   return request
 }
@@ -146,20 +145,4 @@ export function decodeReplicateResponse (bytes: Uint8Array | Uint8ArrayList): Re
   const text = (Object.keys(ANSWERS) as ReplicateAnswerText[]).find(key => ANSWERS[key] === pb.answer)
   if (text == null) throw new InvalidMessageError('Replicate response answer unknown')
   return text
-}
-
-function peerBytes (peerId: string): Uint8Array {
-  let bytes: Uint8Array
-  try {
-    bytes = base58btc.baseDecode(peerId)
-  } catch {
-    throw new InvalidMessageError(`Not a peer id: ${peerId.slice(0, 80)}`)
-  }
-  if (bytes.byteLength === 0 || bytes.byteLength > MAX_OFFER_PEER_ID_BYTES) throw new InvalidMessageError('Not a peer id')
-  return bytes
-}
-
-function peerText (bytes: Uint8Array): string {
-  if (bytes.byteLength === 0 || bytes.byteLength > MAX_OFFER_PEER_ID_BYTES) throw new InvalidMessageError('Not a peer id')
-  return base58btc.baseEncode(bytes)
 }
