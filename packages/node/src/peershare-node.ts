@@ -308,14 +308,13 @@ export class PeershareNode {
     // after the downloads: a replica fetch under way resumes its own download
     await this.holder.start()
     this.storageOffers.start()
-    this.libp2p.addEventListener('peer:connect', this.noteConnect)
+    this.libp2p.addEventListener('peer:connect', this.replicationPeerConnected)
     this.libp2p.addEventListener('peer:disconnect', this.noteDisconnect)
     this.swarm.start()
     await this.discovery.startSearch()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
     for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
     for (const record of await this.store.list()) await this.health.check(record, true)
-    this.libp2p.addEventListener('peer:connect', this.wakeReplication)
     await this.keeper.replicator.start()
     log('started %p listening on %s', this.peerId, this.addresses.map(a => a.toString()).join(', '))
   }
@@ -328,12 +327,11 @@ export class PeershareNode {
   async stop (): Promise<void> {
     await stopAll([
       () => { this.discovery.stopSearch() },
-      () => { this.libp2p.removeEventListener('peer:connect', this.wakeReplication) },
+      () => { this.libp2p.removeEventListener('peer:connect', this.replicationPeerConnected) },
       () => { this.keeper.replicator.stop() },
       () => { this.libp2p.removeEventListener('peer:connect', this.wakeTransfers) },
       () => { this.libp2p.removeEventListener('connection:open', this.connectionOpened) },
       () => { this.collectionDownloads.stop() },
-      () => { this.libp2p.removeEventListener('peer:connect', this.noteConnect) },
       () => { this.libp2p.removeEventListener('peer:disconnect', this.noteDisconnect) },
       () => { this.storageOffers.stop() },
       async () => this.holder.stop(),
@@ -353,14 +351,19 @@ export class PeershareNode {
     return downloadedVisibility((await this.discovery.catalog.offersOf(fileId)).map(e => e.signed.offer))
   }
 
-  /** uptime as this node observes it (replication's Membership) */
-  private readonly noteConnect = (event: CustomEvent<PeerId>): void => { this.membership.noteReachable(event.detail.toString(), true) }
+  /**
+   * A peer connected: uptime as this node observes it (replication's Membership), and
+   * it may be a holder to recruit, so files short of min look again (debounced)
+   */
+  private readonly replicationPeerConnected = (event: CustomEvent<PeerId>): void => {
+    this.membership.noteReachable(event.detail.toString(), true)
+    this.keeper.replicator.peersChanged()
+  }
+
   private readonly noteDisconnect = (event: CustomEvent<PeerId>): void => { this.membership.noteReachable(event.detail.toString(), false) }
 
   /** a peer that connects may be a source come back: stalled downloads look again */
   private readonly wakeTransfers = (): void => { this.transfers.wake() }
-  /** a peer that connects may be a holder to recruit: files short of min look again (debounced) */
-  private readonly wakeReplication = (): void => { this.keeper.replicator.peersChanged() }
   // a hole punched (DCUtR) or a direct dial: downloads going through a relay move to it
   private readonly connectionOpened = (evt: CustomEvent<Connection>): void => { this.transfers.connectionOpened(evt.detail) }
 
