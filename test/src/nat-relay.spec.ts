@@ -1,0 +1,115 @@
+/**
+ * Sharing from behind a real NAT (iptables MASQUERADE in network namespaces, netns/):
+ * a home daemon without UPnP reserves on a relay on the public segment; a downloader
+ * finds its file through the DHT and gets it, first through the relay, then on the
+ * direct connection DCUtR opens. Skipped unless root with `ip` and `iptables`.
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { addressOf, daemonIn, pollJson } from './netns/daemons.js'
+import { createInternet, type Internet, netnsSkipReason } from './netns/index.js'
+import { children, cli, type DaemonProcess, sha256File, until } from './processes.js'
+
+const isRelayed = (address: string): boolean => address.includes('/p2p-circuit')
+
+interface PeerEntry { peerId: string, addresses: string[] }
+
+/** The addresses of the daemon's connections to `peer` */
+async function connectionsTo (d: DaemonProcess, peer: string, dir: string): Promise<string[]> {
+  const list = await pollJson<PeerEntry[]>(d, ['peers'], dir, 'peers', () => true)
+  return list.find(p => p.peerId === peer)?.addresses ?? []
+}
+
+/** `providers --json` prints one provider per line */
+async function providersOf (d: DaemonProcess, fileId: string, dir: string): Promise<Array<{ peerId: string, addresses: string[] }>> {
+  const result = await cli(['--repo', d.repo, '--json', 'providers', fileId, '--timeout', '5'], dir, d.netns)
+  return result.stdout.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l))
+}
+
+/** `get --json`: the progress events' sources and the final event */
+async function getFile (d: DaemonProcess, fileId: string, output: string, dir: string): Promise<{ vias: string[], done: any }> {
+  const result = await cli(['--repo', d.repo, '--json', 'get', fileId, '-o', output, '--timeout', '45'], dir, d.netns)
+  assert.equal(result.code, 0, result.stderr)
+  const events = result.stdout.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l))
+  const vias = events.filter(e => e.type === 'progress').flatMap(e => e.sourceStats).filter((s: any) => s.active && s.via != null).map((s: any) => s.via)
+  return { vias, done: events.at(-1) }
+}
+
+describe('sharing from behind a real NAT through a relay (network namespaces)', function () {
+  const skip = netnsSkipReason()
+  this.timeout(120_000)
+  let net: Internet
+  let dir: string
+
+  before(async function () {
+    if (skip != null) {
+      console.log(`      skipped: ${skip}`)
+      this.skip()
+    }
+    net = createInternet('r')
+    dir = await mkdtemp(join(tmpdir(), 'peershare-nat-relay-'))
+  })
+
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL')
+    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
+    net?.destroy()
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('a public downloader finds the home daemon\'s file in the DHT, reaches it by the relay, and finishes on a direct connection', async () => {
+    const relayHost = net.addPublicHost('relay')
+    const home = net.addHomeLan('home')
+    const sharerHost = home.addHost('sharer')
+    const getterHost = net.addPublicHost('getter')
+
+    // relay.server is auto: it listens on a public address, so it relays. --dht-mode server is
+    // its operator's choice, as for Kubo's bootstrap nodes: on auto it turns DHT server only
+    // once AutoNAT confirms its address, and peers connected before that never enter its
+    // routing table (nor it theirs), so a network of three would have no DHT to speak of
+    const relay = await daemonIn(relayHost, dir, 'relay', ['--dht-mode', 'server'])
+    const relayAddr = addressOf(relay, relayHost)
+    const getter = await daemonIn(getterHost, dir, 'getter', ['--bootstrap', relayAddr])
+    // the relay and the getter confirm each other's public address (AutoNAT): DCUtR's
+    // unilateral upgrade needs the getter's address announced
+    await pollJson<any>(relay, ['status'], dir, 'the relay to be public', s => s.reachability?.reachability === 'public')
+    await pollJson<any>(getter, ['status'], dir, 'the getter to be public', s => s.reachability?.reachability === 'public')
+    const relayStatus = await pollJson<any>(relay, ['status'], dir, 'relay status', () => true)
+    assert.equal(relayStatus.reachability.relayServer.serving, true)
+
+    const sharer = await daemonIn(sharerHost, dir, 'sharer', ['--no-upnp', '--bootstrap', relayAddr])
+    const sharerStatus = await pollJson<any>(sharer, ['status'], dir, 'a relay reservation and the relay in the DHT routing table',
+      s => s.reachability?.relayAddresses.length > 0 && s.dht.public.routingTableSize > 0)
+    assert.equal(sharerStatus.reachability.reachability, 'relayed')
+    assert.equal(sharerStatus.reachability.reserving, true)
+    assert.ok(sharerStatus.reachability.relayAddresses.every((a: string) => a.includes(relay.info.peerId)), 'reserved on our relay')
+
+    // four times the relay's default byte cap per relayed connection (128 KiB): had the
+    // transfer stayed on the relayed connection, the relay would have closed it part-way
+    const file = join(dir, 'shared.bin')
+    await writeFile(file, randomBytes(512 * 1024))
+    const { fileId } = await pollJson<any>(sharer, ['share', file], dir, 'share', () => true)
+
+    let found: Array<{ peerId: string, addresses: string[] }> = []
+    const end = Date.now() + 45_000
+    while (!found.some(p => p.peerId === sharer.info.peerId) && Date.now() < end) found = await providersOf(getter, fileId, dir)
+    const provider = found.find(p => p.peerId === sharer.info.peerId)
+    assert.ok(provider != null, 'the DHT names the sharer')
+    assert.ok(provider.addresses.length > 0 && provider.addresses.every(isRelayed), `only its relay address leads to it: ${provider.addresses.join(' ')}`)
+
+    const output = join(dir, 'got.bin')
+    const { vias, done } = await getFile(getter, fileId, output, dir)
+    assert.equal(done.type, 'done')
+    assert.equal(await sha256File(output), await sha256File(file))
+
+    // the getter could only dial the relay address; the direct connection it holds now comes
+    // from the sharer dialling out through its NAT (DCUtR's unilateral upgrade to a public peer)
+    const connections = await connectionsTo(getter, sharer.info.peerId, dir)
+    assert.ok(connections.length > 0 && connections.every(a => !isRelayed(a) && a.startsWith(`/ip4/${home.router.ip}/tcp/`)),
+      `only direct connections, from the router's public address: ${connections.join(' ')}`)
+    if (vias.length > 0) assert.equal(vias.at(-1), 'direct', `the transfer ended on the direct connection: ${vias.join(', ')}`)
+  })
+})
