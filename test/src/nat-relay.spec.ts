@@ -112,4 +112,36 @@ describe('sharing from behind a real NAT through a relay (network namespaces)', 
       `only direct connections, from the router's public address: ${connections.join(' ')}`)
     if (vias.length > 0) assert.equal(vias.at(-1), 'direct', `the transfer ended on the direct connection: ${vias.join(', ')}`)
   })
+
+  it('two daemons behind two different NATs: hole punching fails, and the transfer completes on the relayed connection within the relay\'s caps', async () => {
+    const relayHost = net.addPublicHost('relay2')
+    const sharerHost = net.addHomeLan('homea').addHost('sharer2')
+    const getterHost = net.addHomeLan('homeb').addHost('getter2')
+    const relay = await daemonIn(relayHost, dir, 'relay2', ['--dht-mode', 'server'])
+    const relayAddr = addressOf(relay, relayHost)
+    const sharer = await daemonIn(sharerHost, dir, 'sharer2', ['--no-upnp', '--bootstrap', relayAddr])
+    // the getter is behind NAT too: it reserves on the relay as well, and DCUtR runs between two reserved peers
+    const getter = await daemonIn(getterHost, dir, 'getter2', ['--no-upnp', '--bootstrap', relayAddr])
+    for (const d of [sharer, getter]) {
+      await pollJson<any>(d, ['status'], dir, 'a relay reservation and the relay in the routing table', s => s.reachability?.relayAddresses.length > 0 && s.dht.public.routingTableSize > 0)
+    }
+
+    // well inside the relay's default 128 KiB per relayed connection; uploads at 8 KiB/s so the
+    // getter's progress shows the source it is using
+    const file = join(dir, 'small.bin')
+    await writeFile(file, randomBytes(24 * 1024))
+    const { fileId } = await pollJson<any>(sharer, ['share', file], dir, 'share', () => true)
+    await pollJson<any>(sharer, ['limits', '--upload', '8KiB', '--temporary'], dir, 'limits', () => true)
+
+    const output = join(dir, 'small.out')
+    const { vias, done } = await getFile(getter, fileId, output, dir)
+    assert.equal(done.type, 'done')
+    assert.equal(await sha256File(output), await sha256File(file))
+    assert.ok(vias.length > 0 && vias.every(v => v === 'relayed (limited)'), `the source was relayed (limited) throughout: ${vias.join(', ')}`)
+    // DCUtR had its chance (it runs as the relayed connection opens): neither side learned a
+    // public address of the other to dial (doc/LIMITS.md, hole punching), so the only
+    // connections between them go through the relay
+    const connections = await connectionsTo(getter, sharer.info.peerId, dir)
+    assert.ok(connections.length > 0 && connections.every(isRelayed), `only relayed connections: ${connections.join(' ')}`)
+  })
 })

@@ -22,7 +22,7 @@ import { execFileSync } from 'node:child_process'
 import { Internet } from './internet.js'
 
 export type { HomeLan, Namespace } from './internet.js'
-export type { Internet } from './internet.js'
+export { type Internet, WAN_LINK } from './internet.js'
 
 export const PUBLIC_PREFIX = '11.0.0'
 

@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process'
 /** Where the public segment lives: see PUBLIC_PREFIX in index.ts for why not a documentation range */
 const PUBLIC_BRIDGE = 'br0'
 const LAN_BRIDGE = 'lan0'
-const WAN_LINK = 'wan0'
+/** the router's link to the public segment */
+export const WAN_LINK = 'wan0'
 
 export interface Namespace {
   /** the `ip netns` name */
