@@ -126,22 +126,24 @@ describe('sharing from behind a real NAT through a relay (network namespaces)', 
       await pollJson<any>(d, ['status'], dir, 'a relay reservation and the relay in the routing table', s => s.reachability?.relayAddresses.length > 0 && s.dht.public.routingTableSize > 0)
     }
 
-    // well inside the relay's default 128 KiB per relayed connection; uploads at 8 KiB/s so the
-    // getter's progress shows the source it is using
+    // well inside the relay's default 128 KiB per relayed connection
     const file = join(dir, 'small.bin')
     await writeFile(file, randomBytes(24 * 1024))
     const { fileId } = await pollJson<any>(sharer, ['share', file], dir, 'share', () => true)
-    await pollJson<any>(sharer, ['limits', '--upload', '8KiB', '--temporary'], dir, 'limits', () => true)
 
     const output = join(dir, 'small.out')
     const { vias, done } = await getFile(getter, fileId, output, dir)
     assert.equal(done.type, 'done')
     assert.equal(await sha256File(output), await sha256File(file))
-    assert.ok(vias.length > 0 && vias.every(v => v === 'relayed (limited)'), `the source was relayed (limited) throughout: ${vias.join(', ')}`)
+    // a one-chunk file may finish between two progress events; any that named the source says relayed (limited)
+    assert.ok(vias.every(v => v === 'relayed (limited)'), `the source was relayed (limited): ${vias.join(', ')}`)
     // DCUtR had its chance (it runs as the relayed connection opens): neither side learned a
     // public address of the other to dial (doc/LIMITS.md, hole punching), so the only
     // connections between them go through the relay
     const connections = await connectionsTo(getter, sharer.info.peerId, dir)
     assert.ok(connections.length > 0 && connections.every(isRelayed), `only relayed connections: ${connections.join(' ')}`)
+    const relayed = await pollJson<any>(relay, ['status'], dir, 'relay status', () => true)
+    assert.ok(relayed.reachability.relayServer.circuits >= 1, 'the relay carries their connection')
+    assert.equal(relayed.reachability.relayServer.refusedCircuits, 0)
   })
 })
