@@ -43,11 +43,22 @@ export function netnsSkipReason (): string | undefined {
 const live = new Set<Internet>()
 let hooked = false
 
+function destroyAll (): void {
+  for (const net of live) net.destroy()
+}
+
 /** A new small internet; `destroy()` it in an after hook (process exit does it too) */
 export function createInternet (label = 'net'): Internet {
   if (!hooked) {
     hooked = true
-    process.once('exit', () => { for (const net of live) net.destroy() })
+    process.once('exit', destroyAll)
+    // a signal ends the process without 'exit': clean up, then die of the same signal
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        destroyAll()
+        process.kill(process.pid, signal)
+      })
+    }
   }
   const net = new Internet({ publicPrefix: PUBLIC_PREFIX, tag: `ps${process.pid}${label}` })
   live.add(net)
