@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { addressOf, daemonIn, pollJson } from './netns/daemons.js'
 import { createInternet, type Internet, netnsSkipReason } from './netns/index.js'
-import { children, cli, type DaemonProcess, sha256File, until } from './processes.js'
+import { children, cli, cliJson, type DaemonProcess, sha256File, until } from './processes.js'
 
 const isRelayed = (address: string): boolean => address.includes('/p2p-circuit')
 
@@ -19,7 +19,7 @@ interface PeerEntry { peerId: string, addresses: string[] }
 
 /** The addresses of the daemon's connections to `peer` */
 async function connectionsTo (d: DaemonProcess, peer: string, dir: string): Promise<string[]> {
-  const list = await pollJson<PeerEntry[]>(d, ['peers'], dir, 'peers', () => true)
+  const list = await cliJson(d, ['peers'], dir) as PeerEntry[]
   return list.find(p => p.peerId === peer)?.addresses ?? []
 }
 
@@ -77,7 +77,7 @@ describe('sharing from behind a real NAT through a relay (network namespaces)', 
     // unilateral upgrade needs the getter's address announced
     await pollJson<any>(relay, ['status'], dir, 'the relay to be public', s => s.reachability?.reachability === 'public')
     await pollJson<any>(getter, ['status'], dir, 'the getter to be public', s => s.reachability?.reachability === 'public')
-    const relayStatus = await pollJson<any>(relay, ['status'], dir, 'relay status', () => true)
+    const relayStatus = await cliJson(relay, ['status'], dir)
     assert.equal(relayStatus.reachability.relayServer.serving, true)
 
     const sharer = await daemonIn(sharerHost, dir, 'sharer', ['--no-upnp', '--bootstrap', relayAddr])
@@ -91,7 +91,7 @@ describe('sharing from behind a real NAT through a relay (network namespaces)', 
     // transfer stayed on the relayed connection, the relay would have closed it part-way
     const file = join(dir, 'shared.bin')
     await writeFile(file, randomBytes(512 * 1024))
-    const { fileId } = await pollJson<any>(sharer, ['share', file], dir, 'share', () => true)
+    const { fileId } = await cliJson(sharer, ['share', file], dir)
 
     let found: Array<{ peerId: string, addresses: string[] }> = []
     const end = Date.now() + 45_000
@@ -129,7 +129,7 @@ describe('sharing from behind a real NAT through a relay (network namespaces)', 
     // well inside the relay's default 128 KiB per relayed connection
     const file = join(dir, 'small.bin')
     await writeFile(file, randomBytes(24 * 1024))
-    const { fileId } = await pollJson<any>(sharer, ['share', file], dir, 'share', () => true)
+    const { fileId } = await cliJson(sharer, ['share', file], dir)
 
     const output = join(dir, 'small.out')
     const { vias, done } = await getFile(getter, fileId, output, dir)
@@ -142,7 +142,7 @@ describe('sharing from behind a real NAT through a relay (network namespaces)', 
     // connections between them go through the relay
     const connections = await connectionsTo(getter, sharer.info.peerId, dir)
     assert.ok(connections.length > 0 && connections.every(isRelayed), `only relayed connections: ${connections.join(' ')}`)
-    const relayed = await pollJson<any>(relay, ['status'], dir, 'relay status', () => true)
+    const relayed = await cliJson(relay, ['status'], dir)
     assert.ok(relayed.reachability.relayServer.circuits >= 1, 'the relay carries their connection')
     assert.equal(relayed.reachability.relayServer.refusedCircuits, 0)
   })

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { addressOf, DAEMON_PORT, daemonIn, pollJson } from './netns/daemons.js'
 import { startFakeGateway } from './netns/gateway.js'
 import { createInternet, type Internet, netnsSkipReason } from './netns/index.js'
-import { children, cli, sha256File, until } from './processes.js'
+import { children, cli, cliJson, sha256File, until } from './processes.js'
 
 describe('UPnP port mapping on a home router (network namespaces)', function () {
   const skip = netnsSkipReason()
@@ -57,7 +57,7 @@ describe('UPnP port mapping on a home router (network namespaces)', function () 
     const mappedAddress = `/ip4/${home.router.ip}/tcp/${mapped.externalPort}`
     // AutoNAT asks the peers it connects to to dial its unconfirmed addresses: connect now
     // that the mapping exists (a daemon meets new peers all the time; this one knows one)
-    await pollJson<any>(homeDaemon, ['swarm', 'connect', addressOf(peer, peerHost)], dir, 'connect', () => true)
+    await cliJson(homeDaemon, ['swarm', 'connect', addressOf(peer, peerHost)], dir)
     const status = await pollJson<any>(homeDaemon, ['status'], dir, 'the mapped address confirmed', s => s.reachability?.mappedAddresses.length > 0)
     assert.equal(status.reachability.reachability, 'nat-mapped')
     assert.equal(status.reachability.upnp, true)
@@ -68,14 +68,14 @@ describe('UPnP port mapping on a home router (network namespaces)', function () 
 
     const file = join(dir, 'home.bin')
     await writeFile(file, randomBytes(256 * 1024))
-    const { fileId } = await pollJson<any>(homeDaemon, ['share', file], dir, 'share', () => true)
+    const { fileId } = await cliJson(homeDaemon, ['share', file], dir)
     // a peer that never met the home daemon dials the mapped address: the router forwards it
     const stranger = await daemonIn(strangerHost, dir, 'stranger')
     const output = join(dir, 'home.out')
     const got = await cli(['--repo', stranger.repo, '--json', 'get', fileId, '--peer', `${mappedAddress}/p2p/${homeDaemon.info.peerId}`, '-o', output, '--timeout', '45'], dir, stranger.netns)
     assert.equal(got.code, 0, got.stderr)
     assert.equal(await sha256File(output), await sha256File(file))
-    const peers = await pollJson<Array<{ peerId: string, addresses: string[] }>>(stranger, ['peers'], dir, 'peers', () => true)
+    const peers = await cliJson(stranger, ['peers'], dir) as Array<{ peerId: string, addresses: string[] }>
     const toHome = peers.find(p => p.peerId === homeDaemon.info.peerId)?.addresses ?? []
     assert.ok(toHome.some(a => a.startsWith(`${mappedAddress}/`)), `connected at the mapped address: ${toHome.join(' ')}`)
 
