@@ -28,7 +28,7 @@ import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
 import { ProviderRecordCap } from './index/provider-cap.js'
-import { autoNATWithFreshDialBack, reachabilityMonitor, reachabilityParts } from './reachability/index.js'
+import { freshDialAutoNAT, reachabilityMonitor, reachabilityParts } from './reachability/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -64,8 +64,8 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
       identify: identify(),
       // the connection monitor pings too: leave room for `peershare peers` to measure latency
       ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),
-      // AutoNAT v1 with a real dial-back (reachability/autonat-dial-back.ts says why)
-      autoNAT: autoNATWithFreshDialBack(),
+      // dial-backs on fresh connections: reusing the requester's closed it (reachability/autonat.ts)
+      autoNAT: freshDialAutoNAT(),
       dht: cappedDht(config, caps, {
         ...dhtSettings(config),
         protocol: config.dhtProtocol,

@@ -14,7 +14,7 @@
 export type { RelaySettings, RelayMode } from './relay-policy.js'
 export { relayServerWanted, relayReservationWanted, upnpWanted, hasPublicAddress, isPublicIp } from './relay-policy.js'
 export { CircuitCap } from './circuit-cap.js'
-export { autoNATWithFreshDialBack } from './autonat-dial-back.js'
+export { freshDialAutoNAT } from './autonat.js'
 export { reachabilityParts, type ReachabilityParts } from './libp2p-parts.js'
 export { ReachabilityMonitor, reachabilityMonitor, classifyReachability } from './monitor.js'
 export type { ReachabilityStatus } from '@peershare/client'
