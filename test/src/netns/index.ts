@@ -3,7 +3,8 @@
  * pairs and bridges, with iptables MASQUERADE on the home routers.
  *
  * - `netnsSkipReason()`: why these tests cannot run here (not root, `ip` or `iptables`
- *   missing: Debian packages iproute2 and iptables), or undefined.
+ *   missing: Debian packages iproute2 and iptables; namespaces, bridges or NAT tables not
+ *   allowed, as in an unprivileged container), or undefined.
  * - `createInternet()`: a public segment; `addPublicHost` puts a host on it,
  *   `addHomeLan` a router (WAN side on the public segment, NAT) with a LAN behind it,
  *   whose `addHost` adds hosts there. Each host has loopback up, so a daemon's control
@@ -37,7 +38,22 @@ export function netnsSkipReason (): string | undefined {
       return `\`${tool}\` is missing (Debian package ${pkg})`
     }
   }
-  return undefined
+  return probeNamespace()
+}
+
+/** Root without CAP_SYS_ADMIN and CAP_NET_ADMIN (an unprivileged container) cannot make namespaces */
+function probeNamespace (): string | undefined {
+  const probe = `ps${process.pid}-probe`
+  try {
+    execFileSync('ip', ['netns', 'add', probe], { stdio: 'pipe' })
+    execFileSync('ip', ['-n', probe, 'link', 'add', 'br0', 'type', 'bridge'], { stdio: 'pipe' })
+    execFileSync('ip', ['netns', 'exec', probe, 'iptables', '-t', 'nat', '-L', '-n'], { stdio: 'pipe' })
+    return undefined
+  } catch (err) {
+    return `cannot build network namespaces here (a container needs NET_ADMIN and SYS_ADMIN): ${String((err as { stderr?: unknown }).stderr ?? err).trim()}`
+  } finally {
+    try { execFileSync('ip', ['netns', 'del', probe], { stdio: 'ignore' }) } catch {}
+  }
 }
 
 const live = new Set<Internet>()
