@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { NetworkInterfaceInfo } from 'node:os'
 import { multiaddr } from '@multiformats/multiaddr'
-import { classifyReachability, isPublicIp, relayReservationWanted, relayServerWanted, upnpWanted } from '../src/reachability/index.js'
+import { isPublicIp, relayReservationWanted, relayServerWanted, upnpWanted } from '../src/reachability/index.js'
 import { blameRoute, movesToDirect, routeOf } from '../src/reachability/route.js'
 import { DEFAULTS, resolveConfig } from '../src/config.js'
 
@@ -41,34 +41,6 @@ describe('reachability policy', () => {
     assert.equal(upnpWanted(true, ['/ip4/127.0.0.1/tcp/0']), false)
     assert.equal(upnpWanted(true, []), false)
     assert.equal(upnpWanted(false, ['/ip4/0.0.0.0/tcp/4001']), false)
-  })
-})
-
-describe('reachability status', () => {
-  const addr = (text: string, type: 'transport' | 'observed' | 'ip-mapping', verified: boolean, lastVerified?: number) =>
-    ({ multiaddr: multiaddr(text), type, verified, lastVerified })
-  const relayAddr = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWNrKndcGZ9MM2K2KFDHPEfhTJR5wVT672Tnpem2n1pqgc/p2p-circuit'
-
-  it('is public with a verified public address of its own', () => {
-    const s = classifyReachability([addr('/ip4/203.0.113.7/tcp/4001', 'observed', true, 1_000), addr('/ip4/192.168.1.2/tcp/4001', 'transport', true)])
-    assert.equal(s.reachability, 'public')
-    assert.deepEqual(s.publicAddresses, ['/ip4/203.0.113.7/tcp/4001'])
-    assert.deepEqual(s.autonat.lastConfirmed, { address: '/ip4/203.0.113.7/tcp/4001', at: new Date(1_000).toISOString() })
-  })
-
-  it('is behind NAT with a mapping when only a UPnP mapping is verified', () => {
-    const s = classifyReachability([addr('/ip4/198.51.100.4/tcp/4001', 'ip-mapping', true, 2_000), addr('/ip4/192.168.1.2/tcp/4001', 'transport', true)])
-    assert.equal(s.reachability, 'nat-mapped')
-    assert.deepEqual(s.mappedAddresses, ['/ip4/198.51.100.4/tcp/4001'])
-  })
-
-  it('is relayed with relay addresses only, unknown with nothing confirmed', () => {
-    const relayed = classifyReachability([addr(relayAddr, 'transport', true), addr('/ip4/198.51.100.4/tcp/4001', 'observed', false)])
-    assert.equal(relayed.reachability, 'relayed')
-    assert.deepEqual(relayed.relayAddresses, [relayAddr])
-    assert.equal(relayed.autonat.unconfirmed, 1)
-    assert.equal(relayed.autonat.lastConfirmed, null)
-    assert.equal(classifyReachability([addr('/ip4/192.168.1.2/tcp/4001', 'transport', true)]).reachability, 'unknown')
   })
 })
 
