@@ -26,6 +26,8 @@ export interface DaemonProcess {
   child: ChildProcess
   /** the JSON line it printed */
   info: { peerId: string, addresses: string[], api: string }
+  /** the network namespace it runs in (netns/), if any: its CLI runs there too */
+  netns?: string
   exited: Promise<Pick<Result, 'code' | 'signal'>>
 }
 
@@ -38,8 +40,10 @@ export function childEnv (): NodeJS.ProcessEnv {
   return env
 }
 
-export function start (args: string[], cwd: string): { child: ChildProcess, stdout: () => string, stderr: () => string, exited: Promise<Pick<Result, 'code' | 'signal'>> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts `peershare <args>`, inside network namespace `netns` when given (`ip netns exec` execs node in place, so `child` is node) */
+export function start (args: string[], cwd: string, netns?: string): { child: ChildProcess, stdout: () => string, stderr: () => string, exited: Promise<Pick<Result, 'code' | 'signal'>> } {
+  const [program, ...programArgs] = netns == null ? [process.execPath] : ['ip', 'netns', 'exec', netns, process.execPath]
+  const child = spawn(program, [...programArgs, BIN, ...args], { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   let stdout = ''
   let stderr = ''
@@ -57,8 +61,8 @@ export function start (args: string[], cwd: string): { child: ChildProcess, stdo
 }
 
 /** Runs `peershare <args>` to completion */
-export async function cli (args: string[], cwd: string): Promise<Result> {
-  const proc = start(args, cwd)
+export async function cli (args: string[], cwd: string, netns?: string): Promise<Result> {
+  const proc = start(args, cwd, netns)
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), CLI_TIMEOUT)
   try {
     const { code, signal } = await proc.exited
@@ -77,17 +81,25 @@ export async function until (condition: () => boolean, what: string, timeoutMs =
   }
 }
 
+export interface DaemonPlace {
+  /** run inside this network namespace (netns/) */
+  netns?: string
+  /** the address to listen on: 127.0.0.1 unless in a namespace */
+  listen?: string
+}
+
 /** Starts `peershare daemon --json` (plus `extraArgs`) and waits for its JSON line and its api.json */
-export async function startDaemon (repo: string, cwd: string, extraArgs: string[] = []): Promise<DaemonProcess> {
-  // no mDNS: tests send nothing beyond 127.0.0.1
-  const proc = start(['daemon', '--repo', repo, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--json', ...extraArgs], cwd)
+export async function startDaemon (repo: string, cwd: string, extraArgs: string[] = [], place: DaemonPlace = {}): Promise<DaemonProcess> {
+  const { netns, listen = '/ip4/127.0.0.1/tcp/0' } = place
+  // no mDNS: tests send nothing beyond 127.0.0.1 (or the namespaces they made)
+  const proc = start(['daemon', '--repo', repo, '--listen', listen, '--no-mdns', '--json', ...extraArgs], cwd, netns)
   let exited = false
   void proc.exited.then(() => { exited = true })
   await until(() => proc.stdout().includes('\n') || exited, 'the daemon to print its JSON line')
   if (!proc.stdout().includes('\n')) throw new Error(`daemon exited early: ${proc.stderr()}`)
   const info = JSON.parse(proc.stdout().split('\n')[0])
   await until(() => existsSync(join(repo, 'api.json')), 'api.json')
-  return { repo, child: proc.child, info, exited: proc.exited }
+  return { repo, child: proc.child, info, exited: proc.exited, ...(netns == null ? {} : { netns }) }
 }
 
 /** The `{ error: { code, message } }` a --json command printed: exactly one line on stderr */
@@ -128,7 +140,7 @@ export function tcpAddress (d: DaemonProcess): string {
 
 /** Runs `peershare --repo <d> --json <args>`, asserts success, returns the parsed output */
 export async function cliJson (d: DaemonProcess, args: string[], cwd: string): Promise<any> {
-  const result = await cli(['--repo', d.repo, '--json', ...args], cwd)
+  const result = await cli(['--repo', d.repo, '--json', ...args], cwd, d.netns)
   assert.equal(result.code, 0, result.stderr)
   return JSON.parse(result.stdout)
 }
