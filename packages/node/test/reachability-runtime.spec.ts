@@ -73,6 +73,7 @@ describe('runtime reachability on real nodes (127.0.0.1)', function () {
       reserve: 'auto',
       server: 'auto',
       initial: undefined,
+      listens: false,
       timings: { verifyWindow: 60_000, settleTime, minAutonatPeers: 3 },
       relayServer: { reservations: { maxReservations: 2 } },
       circuits: new CircuitCap(DEFAULTS.relay.maxCircuits),

@@ -94,11 +94,18 @@ describe('runtime reachability', () => {
   })
 
   it('listening on no address is unreachable for certain: it settles at once', () => {
-    const s = state()
+    const s = new ReachabilityState(TIMINGS, () => clock.now(), undefined, false)
     s.noteAddresses([])
     assert.equal(s.assessment().reachability, 'private')
     assert.equal(s.assessment().certain, true)
     assert.equal(s.settled().verdict, 'unreachable')
+  })
+
+  it('a node whose transports are not up yet is unknown, not "listens on nothing"', () => {
+    const s = state('reachable')
+    s.noteAddresses([])
+    assert.equal(s.assessment().reachability, 'unknown')
+    assert.equal(s.settled().verdict, 'reachable')
   })
 
   it('loopback only stays unknown: nothing for AutoNAT to check, nothing to reserve for', () => {

@@ -25,6 +25,8 @@ export interface ControllerInit {
   server: RelayMode
   /** the start-time guess (relay-policy.ts): the verdict until runtime evidence settles */
   initial: Verdict
+  /** the settings give addresses to listen on (false: the node can only dial out) */
+  listens: boolean
   timings: ReachabilityTimings
   relayServer: CircuitRelayServerInit
   circuits: CircuitCap
@@ -52,7 +54,7 @@ export class ReachabilityController implements Startable {
   private running = false
 
   constructor (private readonly components: ControllerComponents, private readonly init: ControllerInit) {
-    this.state = new ReachabilityState(init.timings, init.clock ?? Date.now, init.initial)
+    this.state = new ReachabilityState(init.timings, init.clock ?? Date.now, init.initial, init.listens)
     this.log = components.logger.forComponent('peershare:node:reachability')
   }
 
@@ -97,6 +99,8 @@ export class ReachabilityController implements Startable {
   }
 
   status (): ReachabilityStatus {
+    // what the address manager says now, not at the last event
+    if (this.running) this.state.noteAddresses(this.readAddresses())
     const a = this.state.assessment()
     const autonat = this.state.autonat()
     const settled = this.state.settled()

@@ -54,6 +54,7 @@ export function reachabilityParts (config: ReachabilityConfig, interfaces = netw
         reserve: relay.reserve === 'auto' && listen.length < config.listen.length ? 'on' : relay.reserve,
         server: relay.server,
         initial: guessPublic ? 'reachable' : guessUnreachable ? 'unreachable' : undefined,
+        listens: listen.length > 0,
         timings: { verifyWindow: relay.verifyWindow, settleTime: relay.settleTime, minAutonatPeers: relay.minAutonatPeers },
         relayServer: relayServer(relay),
         circuits,

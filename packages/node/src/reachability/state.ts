@@ -80,8 +80,12 @@ export class ReachabilityState {
   private settledAt: number
   private failure: AutonatResult['lastFailure'] = null
 
-  /** `initial` is the start-time guess (relay-policy.ts), the verdict until runtime evidence settles */
-  constructor (private readonly timings: ReachabilityTimings, private readonly clock: () => number, initial: Verdict) {
+  /**
+   * `initial` is the start-time guess (relay-policy.ts), the verdict until runtime evidence
+   * settles; `listens` says whether the settings give any address to listen on (before the
+   * transports are up, the address list is empty either way)
+   */
+  constructor (private readonly timings: ReachabilityTimings, private readonly clock: () => number, initial: Verdict, private readonly listens = true) {
     this.settledVerdict = initial
     this.settledAt = clock()
   }
@@ -121,7 +125,7 @@ export class ReachabilityState {
   private evidence (): Evidence {
     const waited = this.firstAutonatPeerAt == null ? 0 : this.clock() - this.firstAutonatPeerAt
     const windowClosed = this.autonatPeers.size >= this.timings.minAutonatPeers && waited >= this.timings.verifyWindow
-    return { autonatPeers: this.autonatPeers.size, windowClosed, windowSeconds: Math.round(this.timings.verifyWindow / 1000) }
+    return { listens: this.listens, autonatPeers: this.autonatPeers.size, windowClosed, windowSeconds: Math.round(this.timings.verifyWindow / 1000) }
   }
 
   private update (): void {
@@ -144,6 +148,8 @@ export class ReachabilityState {
 }
 
 interface Evidence {
+  /** the settings give addresses to listen on */
+  listens: boolean
   autonatPeers: number
   /** enough AutoNAT peers were met and the verify window since the first has passed */
   windowClosed: boolean
@@ -170,7 +176,8 @@ export function assess (addresses: AddressReading[], evidence: Evidence, now: nu
 
   if (publicAddresses.length > 0) return { reachability: 'public', reason: `public: ${publicAddresses[0]} verified${verifiedBy(open, publicAddresses[0])}`, certain: false, ...lists }
   if (mappedAddresses.length > 0) return { reachability: 'nat-mapped', reason: `behind NAT with a port mapping: ${mappedAddresses[0]} (UPnP) verified by AutoNAT`, certain: false, ...lists }
-  if (direct.length === 0) return unreachable('listens on no address (it can only dial out)', true)
+  if (!evidence.listens) return unreachable('listens on no address (it can only dial out)', true)
+  if (direct.length === 0) return { reachability: 'unknown', reason: 'not listening yet', certain: false, ...lists }
   if (direct.every(a => isLoopback(a.address))) return { reachability: 'unknown', reason: 'listens on loopback only: reachable on this machine, AutoNAT has nothing to check', certain: false, ...lists }
   const refused = open.filter(a => !a.verified && a.expires > now)
   if (refused.length > 0) return unreachable(`behind NAT: AutoNAT could not reach ${count(refused.length, 'address')}`)
