@@ -15,7 +15,6 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@libp2p/gossipsub'
-import { autoNAT } from '@libp2p/autonat'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
@@ -29,7 +28,7 @@ import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
 import { ProviderRecordCap } from './index/provider-cap.js'
-import { reachabilityParts } from './reachability/index.js'
+import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -65,7 +64,8 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
       identify: identify(),
       // the connection monitor pings too: leave room for `peershare peers` to measure latency
       ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),
-      autoNAT: autoNAT(),
+      // dial-backs on fresh connections: reusing the requester's closed it (reachability/autonat.ts)
+      autoNAT: freshDialAutoNAT(),
       dht: cappedDht(config, caps, {
         ...dhtSettings(config),
         protocol: config.dhtProtocol,

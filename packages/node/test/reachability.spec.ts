@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { NetworkInterfaceInfo } from 'node:os'
 import { multiaddr } from '@multiformats/multiaddr'
-import { isPublicIp, relayReservationWanted, relayServerWanted, upnpWanted } from '../src/reachability/index.js'
+import { freshDialAutoNAT, isPublicIp, relayReservationWanted, relayServerWanted, upnpWanted } from '../src/reachability/index.js'
 import { blameRoute, movesToDirect, routeOf } from '../src/reachability/route.js'
 import { DEFAULTS, resolveConfig } from '../src/config.js'
 
@@ -82,5 +82,28 @@ describe('relay settings', () => {
     assert.throws(() => resolveConfig({ relay: { server: 'yes' as 'on' } }), { name: 'ConfigError' })
     assert.throws(() => resolveConfig({ relay: { maxCircuits: 0 } }), { name: 'ConfigError' })
     assert.throws(() => resolveConfig({ upnp: 'on' as unknown as boolean }), { name: 'ConfigError' })
+  })
+})
+
+describe('AutoNAT dial-backs', () => {
+  it('a dial-back (one address) opens a new connection; a search dial (an address list) may reuse one; the rest reaches libp2p', async () => {
+    const calls: Array<{ peer: unknown, force: unknown }> = []
+    const connectionManager = {
+      limit: 7,
+      openConnection: async (peer: unknown, options: { force?: boolean } = {}) => { calls.push({ peer, force: options.force }); return {} },
+      getMaxConnections () { return this.limit }
+    }
+    // what the factory handed AutoNAT (its `components`, read back)
+    const service: any = freshDialAutoNAT()(Object.create({
+      connectionManager,
+      logger: { forComponent: () => Object.assign(() => {}, { error: () => {}, trace: () => {} }) },
+      metrics: undefined
+    }))
+    const seen = service.components.connectionManager
+    const address = multiaddr('/ip4/1.2.3.4/tcp/4001')
+    await seen.openConnection(address)
+    await seen.openConnection([address], { signal: undefined })
+    assert.deepEqual(calls, [{ peer: address, force: true }, { peer: [address], force: undefined }])
+    assert.equal(seen.getMaxConnections(), 7)
   })
 })

@@ -21,6 +21,7 @@
 export type { RelaySettings, RelayMode } from './relay-policy.js'
 export { relayServerWanted, relayReservationWanted, upnpWanted, hasPublicAddress, isPublicIp } from './relay-policy.js'
 export { CircuitCap } from './circuit-cap.js'
+export { freshDialAutoNAT } from './autonat.js'
 export { reachabilityParts, type ReachabilityParts } from './libp2p-parts.js'
 export { ReachabilityController, reachabilityController, type ControllerInit, RESERVE_ON_A_RELAY } from './controller.js'
 export { ReachabilityState, assess, verdictOf, type Reachability, type AddressReading, type ReachabilityTimings, type Verdict, type Assessment, type AutonatResult } from './state.js'
