@@ -100,7 +100,7 @@ export class ReachabilityController implements Startable {
 
   status (): ReachabilityStatus {
     // what the address manager says now, not at the last event
-    if (this.running) this.state.noteAddresses(this.readAddresses())
+    this.refresh()
     const a = this.state.assessment()
     const autonat = this.state.autonat()
     const settled = this.state.settled()

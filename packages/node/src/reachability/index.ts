@@ -13,6 +13,7 @@
  *   lead to it through the relay. It releases it once a public or mapped address is verified.
  * - A publicly reachable node serves as a relay within strict caps (`relay.server`):
  *   reservations, relayed connections at once, and bytes and time per relayed connection.
+ * - AutoNAT's dial-backs run on fresh connections (`freshDialAutoNAT`, autonat.ts).
  * - The public DHT follows the same verified addresses: kad-dht turns server on a
  *   `self:peer:update` with a verified public, non-relay address (no hysteresis there).
  * - UPnP port mapping on the home router (`upnp`, on for the daemon only).
