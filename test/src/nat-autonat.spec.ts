@@ -86,6 +86,7 @@ describe('a firewalled node learns it is unreachable and shares through a relay 
 
     const first = (await cliJson(sharer, ['status'], dir)).reachability
     assert.equal(first.reserving, false, 'a public address of its host: no reservation at start')
+    assert.equal(first.relayServer.serving, true, 'and it relays for others, as the start-time guess says')
 
     const status = (await poll<any>(sharer, ['status'], dir, 'a relay reservation',
       s => s.reachability.reachability === 'relayed' && s.addresses.length > 0 && s.addresses.every(isRelayed))).reachability
