@@ -48,22 +48,38 @@ export interface ReplicationStatus {
 }
 
 /**
- * How others reach this node (`status`):
- * - `public`: a public address of its own that AutoNAT (or listening on it) confirms
- * - `nat-mapped`: a port mapped on the router (UPnP) and confirmed from outside
- * - `relayed`: only through relay addresses (reservations on relays)
- * - `unknown`: nothing confirmed yet
+ * How others reach this node (`status`), as it learns at runtime (AutoNAT):
+ * - `public`: a public address of its own that AutoNAT (or the settings' announce list) verified
+ * - `nat-mapped`: a port mapped on the router (UPnP) and verified from outside
+ * - `private`: AutoNAT reached none of its addresses (or it listens on none), no relay address yet
+ * - `relayed`: unreachable directly, reachable through relay addresses (reservations on relays)
+ * - `unknown`: nothing verified yet (or loopback only)
  */
 export interface ReachabilityStatus {
-  reachability: 'public' | 'nat-mapped' | 'relayed' | 'unknown'
+  reachability: 'public' | 'nat-mapped' | 'private' | 'relayed' | 'unknown'
+  /** why, for a person: "behind NAT: AutoNAT could not reach 2 addresses; relayed via <relay>" */
+  reason: string
   publicAddresses: string[]
   mappedAddresses: string[]
   relayAddresses: string[]
-  /** AutoNAT's last confirmation of an observed or mapped address, and how many await one */
-  autonat: { lastConfirmed: { address: string, at: string } | null, unconfirmed: number }
+  /** public addresses of ours AutoNAT has not verified (or found unreachable) */
+  unverifiedAddresses: string[]
+  /**
+   * AutoNAT: its last verification of a public or mapped address; how many public
+   * addresses await one; when the node concluded no address was reachable (this spell)
+   * and how many it had tried; AutoNAT-capable peers met since start
+   */
+  autonat: {
+    lastConfirmed: { address: string, at: string } | null
+    unconfirmed: number
+    lastFailure: { addresses: number, at: string } | null
+    peers: number
+  }
+  /** the verdict reservations and the relay server follow (after hysteresis), and since when */
+  settled: { verdict: 'reachable' | 'unreachable' | 'unknown', since: string }
   /** UPnP port mapping is on */
   upnp: boolean
-  /** this node takes a reservation on a relay and announces its relay address */
+  /** this node holds or looks for a reservation on a relay and announces its relay addresses */
   reserving: boolean
   /** this node as a relay for others, with its caps (0 when it does not serve) */
   relayServer: { serving: boolean, reservations: number, maxReservations: number, circuits: number, maxCircuits: number, refusedCircuits: number }

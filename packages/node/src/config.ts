@@ -178,7 +178,11 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     maxCircuits: 16,
     dataLimit: 128 * 1024,
     durationLimit: 2 * 60_000,
-    reservationTtl: 60 * 60_000
+    reservationTtl: 60 * 60_000,
+    // runtime reachability (reachability/state.ts): AutoNAT verifies a reachable address within seconds
+    verifyWindow: 2 * 60_000,
+    settleTime: 60_000,
+    minAutonatPeers: 3
   }) as RelaySettings,
   dhtMode: 'auto',
   dhtProtocol: '/peershare/kad/1.0.0',

@@ -28,7 +28,7 @@ import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
 import { ProviderRecordCap } from './index/provider-cap.js'
-import { freshDialAutoNAT, reachabilityMonitor, reachabilityParts } from './reachability/index.js'
+import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -87,12 +87,11 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
       }),
       // announcements only, scored (catalog/gossip-config.ts)
       pubsub: gossipsub(gossipsubOptions(config.announce, appScore)),
-      ...reach.services,
-      reachability: reachabilityMonitor({ ...reach, upnp: reach.services.upnp != null, maxReservations: config.relay.maxReservations })
+      // DCUtR, UPnP when asked, and the controller that reserves on relays and serves as one as AutoNAT finds
+      ...reach.services
     }
   })
   reach.circuits.bind(node)
-  node.services.reachability.bindRelay(node.services.relay)
   // count the records already stored before either DHT can add more
   await Promise.all(caps.map(async cap => cap.load()))
   return node

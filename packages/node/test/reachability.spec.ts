@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { NetworkInterfaceInfo } from 'node:os'
 import { multiaddr } from '@multiformats/multiaddr'
-import { classifyReachability, isPublicIp, relayReservationWanted, relayServerWanted, upnpWanted } from '../src/reachability/index.js'
+import { freshDialAutoNAT, isPublicIp, relayReservationWanted, relayServerWanted, upnpWanted } from '../src/reachability/index.js'
 import { blameRoute, movesToDirect, routeOf } from '../src/reachability/route.js'
 import { DEFAULTS, resolveConfig } from '../src/config.js'
 
@@ -44,34 +44,6 @@ describe('reachability policy', () => {
   })
 })
 
-describe('reachability status', () => {
-  const addr = (text: string, type: 'transport' | 'observed' | 'ip-mapping', verified: boolean, lastVerified?: number) =>
-    ({ multiaddr: multiaddr(text), type, verified, lastVerified })
-  const relayAddr = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWNrKndcGZ9MM2K2KFDHPEfhTJR5wVT672Tnpem2n1pqgc/p2p-circuit'
-
-  it('is public with a verified public address of its own', () => {
-    const s = classifyReachability([addr('/ip4/203.0.113.7/tcp/4001', 'observed', true, 1_000), addr('/ip4/192.168.1.2/tcp/4001', 'transport', true)])
-    assert.equal(s.reachability, 'public')
-    assert.deepEqual(s.publicAddresses, ['/ip4/203.0.113.7/tcp/4001'])
-    assert.deepEqual(s.autonat.lastConfirmed, { address: '/ip4/203.0.113.7/tcp/4001', at: new Date(1_000).toISOString() })
-  })
-
-  it('is behind NAT with a mapping when only a UPnP mapping is verified', () => {
-    const s = classifyReachability([addr('/ip4/198.51.100.4/tcp/4001', 'ip-mapping', true, 2_000), addr('/ip4/192.168.1.2/tcp/4001', 'transport', true)])
-    assert.equal(s.reachability, 'nat-mapped')
-    assert.deepEqual(s.mappedAddresses, ['/ip4/198.51.100.4/tcp/4001'])
-  })
-
-  it('is relayed with relay addresses only, unknown with nothing confirmed', () => {
-    const relayed = classifyReachability([addr(relayAddr, 'transport', true), addr('/ip4/198.51.100.4/tcp/4001', 'observed', false)])
-    assert.equal(relayed.reachability, 'relayed')
-    assert.deepEqual(relayed.relayAddresses, [relayAddr])
-    assert.equal(relayed.autonat.unconfirmed, 1)
-    assert.equal(relayed.autonat.lastConfirmed, null)
-    assert.equal(classifyReachability([addr('/ip4/192.168.1.2/tcp/4001', 'transport', true)]).reachability, 'unknown')
-  })
-})
-
 describe('connection routes', () => {
   const relayed = `/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWNrKndcGZ9MM2K2KFDHPEfhTJR5wVT672Tnpem2n1pqgc/p2p-circuit/p2p/12D3KooWAqyhTEdZAimzP8XxgLVzmYsBzoUbuMkigXha6Td2Qrt2`
 
@@ -110,5 +82,28 @@ describe('relay settings', () => {
     assert.throws(() => resolveConfig({ relay: { server: 'yes' as 'on' } }), { name: 'ConfigError' })
     assert.throws(() => resolveConfig({ relay: { maxCircuits: 0 } }), { name: 'ConfigError' })
     assert.throws(() => resolveConfig({ upnp: 'on' as unknown as boolean }), { name: 'ConfigError' })
+  })
+})
+
+describe('AutoNAT dial-backs', () => {
+  it('a dial-back (one address) opens a new connection; a search dial (an address list) may reuse one; the rest reaches libp2p', async () => {
+    const calls: Array<{ peer: unknown, force: unknown }> = []
+    const connectionManager = {
+      limit: 7,
+      openConnection: async (peer: unknown, options: { force?: boolean } = {}) => { calls.push({ peer, force: options.force }); return {} },
+      getMaxConnections () { return this.limit }
+    }
+    // what the factory handed AutoNAT (its `components`, read back)
+    const service: any = freshDialAutoNAT()(Object.create({
+      connectionManager,
+      logger: { forComponent: () => Object.assign(() => {}, { error: () => {}, trace: () => {} }) },
+      metrics: undefined
+    }))
+    const seen = service.components.connectionManager
+    const address = multiaddr('/ip4/1.2.3.4/tcp/4001')
+    await seen.openConnection(address)
+    await seen.openConnection([address], { signal: undefined })
+    assert.deepEqual(calls, [{ peer: address, force: true }, { peer: [address], force: undefined }])
+    assert.equal(seen.getMaxConnections(), 7)
   })
 })

@@ -36,23 +36,35 @@ export async function status (options: { json?: boolean, fileId?: string }, { cl
 const REACHABILITY: Record<ReachabilityStatus['reachability'], string> = {
   public: 'public (others dial this node directly)',
   'nat-mapped': 'behind NAT, port mapped on the router (UPnP)',
+  private: 'behind NAT, not reachable yet (looking for a relay)',
   relayed: 'behind NAT, reachable through relays',
-  unknown: 'unknown (nothing confirmed yet by AutoNAT)'
+  unknown: 'unknown (nothing verified yet by AutoNAT)'
 }
 
 export function reachabilityLines (r: ReachabilityStatus): string[] {
   const list = (label: string, addrs: string[]): string[] => addrs.map((a, i) => `${i === 0 ? label : '               '}${a}`)
-  const { lastConfirmed, unconfirmed } = r.autonat
   const relay = r.relayServer
   return [
     `reachability   ${REACHABILITY[r.reachability]}`,
+    `  why          ${r.reason}`,
     ...list('public addr    ', r.publicAddresses),
     ...list('mapped addr    ', r.mappedAddresses),
     ...list('relay addr     ', r.relayAddresses),
-    `autonat        ${lastConfirmed == null ? 'no address confirmed yet' : `confirmed ${lastConfirmed.address} at ${lastConfirmed.at}`}${unconfirmed > 0 ? `; ${unconfirmed} observed address(es) awaiting a check` : ''}`,
-    `upnp           ${r.upnp ? 'on' : 'off'}; relay reservation ${r.reserving ? 'taken when a relay is found' : 'not needed'}`,
+    ...list('unverified     ', r.unverifiedAddresses),
+    `autonat        ${autonatLine(r.autonat)}`,
+    `upnp           ${r.upnp ? 'on' : 'off'}; relay reservation ${r.reserving ? 'taken (or looked for) while unreachable' : 'none'}; verdict ${r.settled.verdict} since ${r.settled.since}`,
     `relay server   ${relay.serving ? `on: ${relay.reservations}/${relay.maxReservations} reservations, ${relay.circuits}/${relay.maxCircuits} relayed connections, ${relay.refusedCircuits} refused` : 'off'}`
   ]
+}
+
+/** "verified /ip4/…/tcp/4001 at …; failed for 2 addresses at …; 5 peers able to check" */
+function autonatLine ({ lastConfirmed, unconfirmed, lastFailure, peers }: ReachabilityStatus['autonat']): string {
+  return [
+    lastConfirmed == null ? 'no address verified yet' : `verified ${lastConfirmed.address} at ${lastConfirmed.at}`,
+    ...(lastFailure == null ? [] : [`reached none of ${lastFailure.addresses} address(es) (since ${lastFailure.at})`]),
+    ...(unconfirmed > 0 ? [`${unconfirmed} public address(es) unverified`] : []),
+    `${peers} peer(s) able to check`
+  ].join('; ')
 }
 
 function dhtLine (d: DhtStatus): string {

@@ -1,19 +1,17 @@
 /**
  * What reachability adds to the libp2p configuration (libp2p.ts): the relay
- * transport, a `/p2p-circuit` listen address when the node reserves on a relay,
- * the relay server within its caps when it serves, DCUtR, UPnP when asked, and the
- * connection gater that holds the cap on relayed connections at once.
+ * transport, the controller that reserves on a relay and serves as one as runtime
+ * reachability says (controller.ts; the start-time guess is its first verdict), DCUtR,
+ * UPnP when asked, and the connection gater that holds the cap on relayed connections.
  */
 import { networkInterfaces } from 'node:os'
-import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { type CircuitRelayServerInit, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import type { ConnectionGater } from '@libp2p/interface'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { CircuitCap } from './circuit-cap.js'
+import { reachabilityController } from './controller.js'
 import { type RelaySettings, relayReservationWanted, relayServerWanted, upnpWanted } from './relay-policy.js'
-
-/** The listen address that makes the relay transport find a relay and reserve a slot on it */
-const RESERVE_ON_A_RELAY = '/p2p-circuit'
 
 export interface ReachabilityConfig {
   listen: string[]
@@ -23,42 +21,51 @@ export interface ReachabilityConfig {
 
 export interface ReachabilityParts {
   listen: string[]
-  serving: boolean
-  reserving: boolean
   circuits: CircuitCap
   transport: ReturnType<typeof circuitRelayTransport>
   connectionGater: Pick<ConnectionGater, 'denyOutboundRelayedConnection'>
   /** services to add to libp2p's set, by name */
   services: {
     dcutr: ReturnType<typeof dcutr>
-    relay?: ReturnType<typeof circuitRelayServer>
     upnp?: ReturnType<typeof uPnPNAT>
+    reachability: ReturnType<typeof reachabilityController>
   }
 }
 
 export function reachabilityParts (config: ReachabilityConfig, interfaces = networkInterfaces()): ReachabilityParts {
   const { relay } = config
-  const serving = relayServerWanted(relay.server, config.listen, interfaces)
-  const reserving = relayReservationWanted(relay.reserve, config.listen, interfaces)
+  // the start-time guess from listen addresses and interfaces, whatever the modes say
+  const guessPublic = relayServerWanted('auto', config.listen, interfaces)
+  const guessUnreachable = relayReservationWanted('auto', config.listen, interfaces)
   const circuits = new CircuitCap(relay.maxCircuits)
+  const upnp = upnpWanted(config.upnp, config.listen)
+  // a `/p2p-circuit` in the settings is the controller's to open and close
+  const listen = config.listen.filter(a => a !== '/p2p-circuit')
   return {
-    listen: reserving ? [...config.listen, RESERVE_ON_A_RELAY] : [...config.listen],
-    serving,
-    reserving,
+    listen,
     circuits,
     transport: circuitRelayTransport({ maxInboundStopStreams: relay.maxCircuits, maxOutboundStopStreams: relay.maxCircuits }),
     connectionGater: { denyOutboundRelayedConnection: async () => circuits.deny() },
     services: {
       dcutr: dcutr(),
-      ...(serving ? { relay: relayServer(relay) } : {}),
       // the mapped address is only announced once AutoNAT confirms it from outside
-      ...(upnpWanted(config.upnp, config.listen) ? { upnp: uPnPNAT({ portMappingDescription: 'peershare' }) } : {})
+      ...(upnp ? { upnp: uPnPNAT({ portMappingDescription: 'peershare' }) } : {}),
+      reachability: reachabilityController({
+        reserve: relay.reserve === 'auto' && listen.length < config.listen.length ? 'on' : relay.reserve,
+        server: relay.server,
+        initial: guessPublic ? 'reachable' : guessUnreachable ? 'unreachable' : undefined,
+        listens: listen.length > 0,
+        timings: { verifyWindow: relay.verifyWindow, settleTime: relay.settleTime, minAutonatPeers: relay.minAutonatPeers },
+        relayServer: relayServer(relay),
+        circuits,
+        upnp
+      })
     }
   }
 }
 
-function relayServer (relay: RelaySettings): ReturnType<typeof circuitRelayServer> {
-  return circuitRelayServer({
+function relayServer (relay: RelaySettings): CircuitRelayServerInit {
+  return {
     maxOutboundStopStreams: relay.maxCircuits,
     reservations: {
       maxReservations: relay.maxReservations,
@@ -68,5 +75,5 @@ function relayServer (relay: RelaySettings): ReturnType<typeof circuitRelayServe
       // circuit-relay-v2's server times a relayed connection in ms
       defaultDurationLimit: relay.durationLimit
     }
-  })
+  }
 }

@@ -26,6 +26,12 @@ export interface RelaySettings {
   durationLimit: number
   /** How long a reservation lasts unless the peer renews it (ms) */
   reservationTtl: number
+  /** Unreachable when AutoNAT verified no address this long after `minAutonatPeers` peers able to check were met (ms) */
+  verifyWindow: number
+  /** How long a new reachability verdict must hold before reservations and the relay server follow it (ms) */
+  settleTime: number
+  /** AutoNAT-capable peers met before "nothing verified" counts as unreachable */
+  minAutonatPeers: number
 }
 
 type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>

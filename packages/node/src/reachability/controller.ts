@@ -1,0 +1,209 @@
+/**
+ * Acts on runtime reachability (state.ts): a libp2p service that feeds the state
+ * machine from the address manager and the AutoNAT-capable peers it meets, and on the
+ * settled verdict (for `auto` settings; `on`/`off` are absolute)
+ * - takes a reservation on a relay by listening on `/p2p-circuit` while unreachable,
+ *   and closes that listener (its relay addresses stop being announced) once reachable;
+ * - serves as a relay while reachable (a fresh circuit-relay-v2 server each time: a
+ *   stopped one cannot be restarted), and stops when no longer.
+ * It also answers `peershare status` (status()).
+ */
+import { type CircuitRelayServerComponents, type CircuitRelayServerInit, type CircuitRelayService, circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import type { IdentifyResult, Libp2pEvents, Listener, Logger, Startable, TypedEventTarget } from '@libp2p/interface'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import type { ReachabilityStatus } from '@peershare/client'
+import type { CircuitCap } from './circuit-cap.js'
+import type { RelayMode } from './relay-policy.js'
+import { type AddressReading, ReachabilityState, type ReachabilityTimings, type Verdict } from './state.js'
+
+/** The listen address that makes the relay transport find a relay and reserve a slot on it */
+export const RESERVE_ON_A_RELAY = '/p2p-circuit'
+const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
+
+export interface ControllerInit {
+  reserve: RelayMode
+  server: RelayMode
+  /** the start-time guess (relay-policy.ts): the verdict until runtime evidence settles */
+  initial: Verdict
+  /** the settings give addresses to listen on (false: the node can only dial out) */
+  listens: boolean
+  timings: ReachabilityTimings
+  relayServer: CircuitRelayServerInit
+  circuits: CircuitCap
+  upnp: boolean
+  clock?: () => number
+}
+
+/** The parts of libp2p's internal components the controller uses (@libp2p/interface-internal, not a dependency of ours) */
+export type ControllerComponents = CircuitRelayServerComponents & {
+  transportManager: { listen(addrs: Multiaddr[]): Promise<void>, getListeners(): Listener[] }
+  addressManager: { getAddressesWithMetadata(): Array<{ multiaddr: Multiaddr, verified: boolean, type: string, expires: number, lastVerified?: number }> }
+  events: TypedEventTarget<Libp2pEvents>
+}
+
+type RelayServer = CircuitRelayService & Startable
+
+export class ReachabilityController implements Startable {
+  private readonly state: ReachabilityState
+  private readonly log: Logger
+  private relayServer: RelayServer | undefined
+  private relayListeners: Listener[] = []
+  private timer: ReturnType<typeof setInterval> | undefined
+  /** changes run one after another: listening and closing must not interleave */
+  private applying: Promise<void> = Promise.resolve()
+  private running = false
+
+  constructor (private readonly components: ControllerComponents, private readonly init: ControllerInit) {
+    this.state = new ReachabilityState(init.timings, init.clock ?? Date.now, init.initial, init.listens)
+    this.log = components.logger.forComponent('peershare:node:reachability')
+  }
+
+  readonly [Symbol.toStringTag] = 'peershare:reachability'
+
+  start (): void {
+    this.running = true
+  }
+
+  afterStart (): void {
+    const { events } = this.components
+    events.addEventListener('self:peer:update', this.refresh)
+    events.addEventListener('transport:listening', this.refresh)
+    events.addEventListener('transport:close', this.refresh)
+    events.addEventListener('peer:identify', this.onIdentify)
+    const { verifyWindow, settleTime } = this.init.timings
+    this.timer = setInterval(this.refresh, Math.max(250, Math.min(verifyWindow, settleTime) / 4))
+    this.timer.unref?.()
+    this.refresh()
+  }
+
+  async stop (): Promise<void> {
+    this.running = false
+    const { events } = this.components
+    events.removeEventListener('self:peer:update', this.refresh)
+    events.removeEventListener('transport:listening', this.refresh)
+    events.removeEventListener('transport:close', this.refresh)
+    events.removeEventListener('peer:identify', this.onIdentify)
+    clearInterval(this.timer)
+    await this.applying
+    await this.stopServing()
+  }
+
+  /** True while this node takes (or looks for) a reservation on a relay */
+  reserving (): boolean {
+    return this.relayListeners.length > 0
+  }
+
+  /** The relay server running now (auto: only while a public address is verified) */
+  relay (): CircuitRelayService | undefined {
+    return this.relayServer
+  }
+
+  status (): ReachabilityStatus {
+    // what the address manager says now, not at the last event
+    this.refresh()
+    const a = this.state.assessment()
+    const autonat = this.state.autonat()
+    const settled = this.state.settled()
+    const { circuits } = this.init
+    const serving = this.relayServer != null
+    const relayConfig = this.init.relayServer.reservations
+    const iso = (at: number): string => new Date(at).toISOString()
+    return {
+      reachability: a.reachability,
+      reason: a.reason,
+      publicAddresses: a.publicAddresses,
+      mappedAddresses: a.mappedAddresses,
+      relayAddresses: a.relayAddresses,
+      unverifiedAddresses: a.unverified,
+      autonat: {
+        lastConfirmed: autonat.lastSuccess == null ? null : { address: autonat.lastSuccess.address, at: iso(autonat.lastSuccess.at) },
+        unconfirmed: a.unverified.length,
+        lastFailure: autonat.lastFailure == null ? null : { addresses: autonat.lastFailure.addresses, at: iso(autonat.lastFailure.at) },
+        peers: autonat.peers
+      },
+      settled: { verdict: settled.verdict ?? 'unknown', since: iso(settled.since) },
+      upnp: this.init.upnp,
+      reserving: this.reserving(),
+      relayServer: {
+        serving,
+        reservations: this.relayServer?.reservations.size ?? 0,
+        maxReservations: serving ? relayConfig?.maxReservations ?? 0 : 0,
+        circuits: circuits.active(),
+        maxCircuits: serving ? circuits.max : 0,
+        refusedCircuits: circuits.refused
+      }
+    }
+  }
+
+  private readonly refresh = (): void => {
+    if (!this.running) return
+    this.state.noteAddresses(this.readAddresses())
+    this.applying = this.applying.then(async () => this.apply()).catch(err => { this.log.error('could not follow reachability - %e', err) })
+  }
+
+  private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
+    if (event.detail.protocols.includes(AUTONAT_PROTOCOL)) this.state.noteAutonatPeer(event.detail.peerId.toString())
+  }
+
+  private readAddresses (): AddressReading[] {
+    return this.components.addressManager.getAddressesWithMetadata().map(a => ({
+      address: a.multiaddr.toString(), verified: a.verified, type: a.type, expires: a.expires, lastVerified: a.lastVerified
+    }))
+  }
+
+  /** What the settings and the settled verdict want now */
+  wanted (): { reserve: boolean, serve: boolean } {
+    const { verdict } = this.state.settled()
+    return {
+      reserve: follow(this.init.reserve, verdict === 'unreachable'),
+      serve: follow(this.init.server, verdict === 'reachable')
+    }
+  }
+
+  private async apply (): Promise<void> {
+    if (!this.running) return
+    const { reserve, serve } = this.wanted()
+    if (reserve && !this.reserving()) await this.listenOnRelay()
+    else if (!reserve && this.reserving()) await this.closeRelayListeners()
+    if (serve && this.relayServer == null) await this.startServing()
+    else if (!serve && this.relayServer != null) await this.stopServing()
+  }
+
+  private async listenOnRelay (): Promise<void> {
+    const { transportManager } = this.components
+    const before = new Set(transportManager.getListeners())
+    await transportManager.listen([multiaddr(RESERVE_ON_A_RELAY)])
+    this.relayListeners = transportManager.getListeners().filter(l => !before.has(l))
+    this.log('unreachable: looking for a relay to reserve on')
+  }
+
+  /** Closing the listener drops our reservations and the relay addresses we announce */
+  private async closeRelayListeners (): Promise<void> {
+    const listeners = this.relayListeners
+    this.relayListeners = []
+    await Promise.all(listeners.map(async l => l.close()))
+    this.log('reachable: released the relay reservation')
+  }
+
+  private async startServing (): Promise<void> {
+    const server = circuitRelayServer(this.init.relayServer)(this.components) as RelayServer
+    await server.start()
+    this.relayServer = server
+    this.log('serving as a relay')
+  }
+
+  private async stopServing (): Promise<void> {
+    const server = this.relayServer
+    this.relayServer = undefined
+    await server?.stop()
+    if (server != null) this.log('stopped serving as a relay')
+  }
+}
+
+function follow (mode: RelayMode, auto: boolean): boolean {
+  return mode === 'auto' ? auto : mode === 'on'
+}
+
+export function reachabilityController (init: ControllerInit): (components: ControllerComponents) => ReachabilityController {
+  return components => new ReachabilityController(components, init)
+}

@@ -1,0 +1,121 @@
+/**
+ * Runtime reachability on real nodes (127.0.0.1): the controller reserves on a relay by
+ * listening on `/p2p-circuit` at runtime, releases it once a public address holds, serves
+ * as a relay while it does, and the status JSON says what and why.
+ *
+ * Nothing on loopback is public, and AutoNAT never verifies a private address, so the
+ * second test adds one verified public address to the real address manager's list (a
+ * seam through the controller's components, as libp2p.ts does for the DHT's datastore);
+ * everything else (libp2p, the relay, reservations, listeners) is real.
+ */
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayTransport, RELAY_V2_HOP_CODEC } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
+import type { Libp2p } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { CircuitCap, type ControllerInit, ReachabilityController } from '../src/reachability/index.js'
+import type { PeershareNode } from '../src/index.js'
+import { DEFAULTS } from '../src/config.js'
+import { dialAddress, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+
+const relayAddressesOf = (addrs: Array<{ toString(): string }>): string[] => addrs.map(String).filter(a => a.includes('/p2p-circuit'))
+
+describe('runtime reachability on real nodes (127.0.0.1)', function () {
+  this.timeout(60_000)
+  let dir: TestDir
+  let relay: PeershareNode
+  const stops: Array<() => Promise<void>> = []
+
+  before(async () => {
+    dir = await tempDir()
+    // loopback is never public: serving is the user's setting here
+    relay = await startTestNode(join(dir.path, 'relay'), { relay: { server: 'on' } })
+    stops.push(async () => relay.stop())
+  })
+  after(async () => {
+    await Promise.allSettled(stops.map(async stop => stop()))
+    await dir?.cleanup()
+  })
+
+  it('a node listening on nothing reserves at runtime; /v1/status says relayed, why and via whom', async () => {
+    const sharer = await startTestNode(join(dir.path, 'sharer'), { listen: [], bootstrap: [dialAddress(relay)] })
+    stops.push(async () => sharer.stop())
+    await until(() => relayAddressesOf(sharer.addresses).length > 0, 30_000)
+
+    // the JSON the control API serves
+    const s = JSON.parse(JSON.stringify(await sharer.status())).reachability
+    assert.equal(s.reachability, 'relayed')
+    assert.match(s.reason, /listens on no address/)
+    assert.match(s.reason, new RegExp(`relayed via ${relay.peerId.toString()}`))
+    assert.equal(s.reserving, true)
+    assert.equal(s.settled.verdict, 'unreachable')
+    assert.ok(s.relayAddresses.length > 0)
+    assert.deepEqual(s.publicAddresses, [])
+    assert.equal(typeof s.autonat.peers, 'number')
+    assert.equal(s.relayServer.serving, false)
+
+    const r = (await relay.status()).reachability
+    assert.equal(r?.relayServer.serving, true)
+    assert.ok((r?.relayServer.reservations ?? 0) >= 1)
+    assert.equal(r?.reachability, 'unknown', 'loopback only: nothing for AutoNAT to check')
+  })
+
+  it('releases the reservation and serves once a public address holds; reserves again and stops serving when it is gone', async () => {
+    let publicAddress = false
+    const settleTime = 500
+    let controller: ReachabilityController | undefined
+    const init: ControllerInit = {
+      reserve: 'auto',
+      server: 'auto',
+      initial: undefined,
+      listens: false,
+      timings: { verifyWindow: 60_000, settleTime, minAutonatPeers: 3 },
+      relayServer: { reservations: { maxReservations: 2 } },
+      circuits: new CircuitCap(DEFAULTS.relay.maxCircuits),
+      upnp: false
+    }
+    const node: Libp2p = await createLibp2p({
+      addresses: { listen: [] },
+      transports: [tcp(), circuitRelayTransport()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: {
+        identify: identify(),
+        reachability: (components: any) => {
+          const addressManager = components.addressManager
+          // the seam: one verified public address while the test says so
+          const withPublic = { getAddressesWithMetadata: () => [...addressManager.getAddressesWithMetadata(), ...(publicAddress ? [{ multiaddr: multiaddr('/ip4/1.2.3.4/tcp/4001'), verified: true, type: 'observed', expires: Date.now() + 600_000, lastVerified: Date.now() }] : [])] }
+          controller = new ReachabilityController(Object.create(components, { addressManager: { value: withPublic } }), init)
+          return controller
+        }
+      }
+    })
+    stops.push(async () => node.stop())
+    const reach = (): ReachabilityController => controller as ReachabilityController
+    await node.dial(multiaddr(dialAddress(relay)))
+
+    // listening on nothing: unreachable for certain, so it reserves at once
+    await until(() => relayAddressesOf(node.getMultiaddrs()).length > 0, 30_000)
+    assert.equal(reach().reserving(), true)
+    assert.equal(reach().relay(), undefined)
+
+    const turnedPublic = Date.now()
+    publicAddress = true
+    await until(() => relayAddressesOf(node.getMultiaddrs()).length === 0 && reach().relay() != null, 10_000)
+    const settled = reach().status().settled
+    assert.equal(settled.verdict, 'reachable')
+    assert.ok(Date.parse(settled.since) - turnedPublic >= settleTime, 'released only after the verdict held for settleTime')
+    assert.equal(reach().reserving(), false)
+    assert.ok(node.getProtocols().includes(RELAY_V2_HOP_CODEC), 'serves as a relay')
+
+    publicAddress = false
+    await until(() => relayAddressesOf(node.getMultiaddrs()).length > 0 && reach().relay() == null, 30_000)
+    assert.equal(node.getProtocols().includes(RELAY_V2_HOP_CODEC), false, 'no longer serves')
+    assert.equal(reach().status().reachability, 'relayed')
+  })
+})
