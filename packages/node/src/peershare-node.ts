@@ -163,7 +163,8 @@ export class PeershareNode {
       }),
       bandwidth: this.bandwidth,
       limits: config.exchange,
-      log: logger('peershare:node:exchange')
+      log: logger('peershare:node:exchange'),
+      events: this.metrics
     })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
     this.discovery = new Discovery({

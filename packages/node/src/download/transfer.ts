@@ -51,7 +51,7 @@ export interface TransferComponents {
   settings: TransferSettings
   log: Logger
   /** chunks received and rejected, sources banned (metrics/) */
-  events?: Pick<MetricsEvents, 'chunkReceived' | 'chunkRejected'>
+  events?: Pick<MetricsEvents, 'chunkReceived' | 'chunkRejected' | 'peerBanned'>
 }
 
 export class Transfer implements PoolHost {
@@ -319,6 +319,10 @@ export class Transfer implements PoolHost {
 
   received (bytes: number, ms: number): void {
     this.components.events?.chunkReceived(bytes, ms)
+  }
+
+  lyingOffer (): void {
+    this.components.events?.peerBanned('bad-offer')
   }
 
   // the download itself

@@ -1,0 +1,106 @@
+/**
+ * Metrics of real nodes in one process (real libp2p on 127.0.0.1): each node has its
+ * own registry, created and started side by side; a transfer and a search move only
+ * the figures of the nodes involved; gossip verdicts are counted; metrics can be off.
+ */
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { EXCHANGE_PROTOCOL } from '@peershare/protocol'
+import type { Registry } from 'prom-client'
+import { read } from './metric-values.js'
+import { ANNOUNCE_TOPIC } from '../src/catalog/gossip-config.js'
+import { ControlServer } from '../src/control/control-server.js'
+import { PeershareNode } from '../src/index.js'
+import { LOOPBACK_TCP, type TestDir, dialAddress, randomFile, startTestNode, tempDir, until } from './fixtures.js'
+
+const FILE_BYTES = 2 * 1024 * 1024 + 17
+
+/** Polls an async condition */
+async function eventually (what: string, condition: () => Promise<boolean>): Promise<void> {
+  let met = false
+  let busy = false
+  await until(() => {
+    if (!busy) {
+      busy = true
+      void condition().then(ok => { met = ok }).finally(() => { busy = false })
+    }
+    return met
+  }, 30_000).catch(() => { throw new Error(`timed out waiting for ${what}`) })
+}
+
+describe('metrics of nodes in one process', function () {
+  this.timeout(60_000)
+  let dir: TestDir
+  let a: PeershareNode
+  let b: PeershareNode
+
+  before(async () => {
+    dir = await tempDir()
+    // side by side: a registration of one must never land in the other's registry
+    ;[a, b] = await Promise.all([startTestNode(join(dir.path, 'a')), startTestNode(join(dir.path, 'b'))])
+  })
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()])
+    await dir?.cleanup()
+  })
+
+  const registry = (node: PeershareNode): Registry => {
+    assert.ok(node.metrics != null, 'metrics are on by default')
+    return node.metrics.registry
+  }
+
+  it('keeps one registry per node, each with libp2p\'s metrics of its own node, those registered at listen time too', async () => {
+    assert.notEqual(registry(a), registry(b))
+    for (const node of [a, b]) {
+      const listener = await registry(node).getSingleMetric('libp2p_tcp_listener_status_info')?.get()
+      const addresses = listener?.values.map(v => String(v.labels.address)) ?? []
+      const port = /\/tcp\/(\d+)/.exec(dialAddress(node))?.[1]
+      assert.ok(addresses.length > 0 && addresses.every(address => address.endsWith(`:${port}`)), `its own listener only: ${addresses.join(' ')}, port ${port}`)
+    }
+  })
+
+  it('a transfer moves the sender\'s bytes up and the receiver\'s bytes down and chunk timings, nobody else\'s', async () => {
+    const record = await a.share(await randomFile(dir.path, 'moved.bin', FILE_BYTES))
+    await b.get(record.fileId, { from: multiaddr(dialAddress(a)), output: join(dir.path, 'got.bin') })
+
+    assert.equal(await read(registry(b), 'peershare_download_bytes_total'), FILE_BYTES)
+    assert.equal(await read(registry(b), 'peershare_chunk_request_seconds_count'), Math.ceil(FILE_BYTES / a.config.chunkSize))
+    assert.equal(await read(registry(b), 'peershare_upload_bytes_total'), 0)
+    assert.ok((await read(registry(a), 'peershare_upload_bytes_total') ?? 0) >= FILE_BYTES)
+    assert.equal(await read(registry(a), 'peershare_download_bytes_total'), 0)
+    assert.equal(await read(registry(a), 'peershare_chunk_request_seconds_count'), 0)
+    const exchangeSent = async (node: PeershareNode): Promise<number> => await read(registry(node), 'libp2p_data_transfer_bytes_total', { protocol: `${EXCHANGE_PROTOCOL} sent` }) ?? 0
+    assert.ok(await exchangeSent(a) >= FILE_BYTES, 'libp2p counted the sender\'s exchange bytes')
+    assert.ok(await exchangeSent(b) < FILE_BYTES, 'and not into the receiver\'s registry')
+  })
+
+  it('counts gossip verdicts by topic and times searches, local and remote', async () => {
+    const pubsub = (node: PeershareNode) => node.libp2p.services.pubsub
+    await until(() => pubsub(b).getSubscribers(ANNOUNCE_TOPIC).some(p => p.equals(a.peerId)) && pubsub(a).getSubscribers(ANNOUNCE_TOPIC).some(p => p.equals(b.peerId)), 30_000)
+    await a.share(await randomFile(dir.path, 'announced.bin', 1024))
+    await eventually('b to accept a\'s announcement', async () => (await read(registry(b), 'peershare_gossip_validation_total', { topic: ANNOUNCE_TOPIC, result: 'accept' }) ?? 0) >= 1)
+    assert.equal(await read(registry(a), 'peershare_gossip_validation_total', { topic: ANNOUNCE_TOPIC, result: 'reject' }) ?? 0, 0)
+
+    for await (const _ of b.search({ text: 'announced' })) { /* to the end: local results, peers' answers, done */ }
+    for await (const _ of b.search({ text: 'announced', local: true })) { /* local only */ }
+    assert.equal(await read(registry(b), 'peershare_search_seconds_count', { scope: 'local' }), 2)
+    assert.equal(await read(registry(b), 'peershare_search_seconds_count', { scope: 'remote' }), 1)
+    assert.equal(await read(registry(a), 'peershare_search_seconds_count', { scope: 'local' }), 0)
+  })
+
+  it('with metrics.enabled off: no registry, and GET /metrics answers 404', async () => {
+    const node = await PeershareNode.create({ repo: join(dir.path, 'off'), listen: LOOPBACK_TCP, metrics: { enabled: false } })
+    const control = new ControlServer(node)
+    try {
+      assert.equal(node.metrics, undefined)
+      const api = await control.start()
+      const res = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${api.token}` } })
+      assert.equal(res.status, 404)
+      assert.equal((await res.json()).error.code, 'ERR_NOT_FOUND')
+    } finally {
+      await control.stop()
+      await node.stop()
+    }
+  })
+})
