@@ -6,11 +6,18 @@
  */
 type Validator = (...args: any[]) => unknown
 
-export function countValidations (validators: Map<string, Validator>, count: (topic: string, result: string) => void): void {
+/** gossipsub's verdicts (TopicValidatorResult) */
+const RESULTS = ['accept', 'reject', 'ignore']
+
+export function countValidations (validators: Map<string, Validator>, count: (topic: string, result: string, n?: number) => void): void {
   const set = validators.set.bind(validators)
-  validators.set = (topic: string, validate: Validator) => set(topic, async (...args: unknown[]) => {
-    const result = await validate(...args)
-    count(topic, String(result))
-    return result
-  })
+  validators.set = (topic: string, validate: Validator) => {
+    // every verdict's series from the start: a dashboard's rate() needs a starting 0
+    for (const result of RESULTS) count(topic, result, 0)
+    return set(topic, async (...args: unknown[]) => {
+      const result = await validate(...args)
+      count(topic, String(result))
+      return result
+    })
+  }
 }

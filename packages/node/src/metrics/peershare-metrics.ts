@@ -38,7 +38,7 @@ export class PeershareMetrics implements NodeMetrics {
   }
 
   countValidations (pubsub: { topicValidators: Map<string, (...args: any[]) => unknown> }): void {
-    countValidations(pubsub.topicValidators, (topic, result) => { this.gossip.inc({ topic, result }) })
+    countValidations(pubsub.topicValidators, (topic, result, n = 1) => { this.gossip.inc({ topic, result }, n) })
   }
 
   chunkReceived (bytes: number, ms: number): void {
