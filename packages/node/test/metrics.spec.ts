@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { EXCHANGE_PROTOCOL } from '@peershare/protocol'
 import type { Registry } from 'prom-client'
-import { read } from './metric-values.js'
+import { metricOf, read } from './metric-values.js'
 import { ANNOUNCE_TOPIC } from '../src/catalog/gossip-config.js'
 import { ControlServer } from '../src/control/control-server.js'
 import { PeershareNode } from '../src/index.js'
@@ -87,6 +87,25 @@ describe('metrics of nodes in one process', function () {
     assert.equal(await read(registry(b), 'peershare_search_seconds_count', { scope: 'local' }), 2)
     assert.equal(await read(registry(b), 'peershare_search_seconds_count', { scope: 'remote' }), 1)
     assert.equal(await read(registry(a), 'peershare_search_seconds_count', { scope: 'local' }), 0)
+  })
+
+  it('reads replication and the quota from the node when scraped', async () => {
+    const record = await a.share(await randomFile(dir.path, 'kept.bin', 4096))
+    // nobody offers storage (b's quota is 0 by default): the file stays short of its minimum
+    const { status } = await a.replicate(record.fileId, { min: 1, max: 2 })
+    assert.equal(status?.state, 'under-replicated')
+    assert.equal(await metricOf(a, 'peershare_files_under_replicated'), 1)
+    assert.equal(await metricOf(a, 'peershare_replicated_files', { state: 'under-replicated' }), 1)
+    assert.equal(await metricOf(b, 'peershare_files_under_replicated'), 0)
+    assert.equal(await metricOf(a, 'peershare_quota_bytes', { kind: 'total' }), 0)
+    const holder = await PeershareNode.create({ repo: join(dir.path, 'holder'), listen: LOOPBACK_TCP, replication: { quota: '1GiB' } })
+    try {
+      assert.equal(await metricOf(holder, 'peershare_quota_bytes', { kind: 'total' }), 1024 ** 3)
+      assert.equal(await metricOf(holder, 'peershare_quota_bytes', { kind: 'used' }), 0)
+      assert.equal(await metricOf(holder, 'peershare_replicas_held'), 0)
+    } finally {
+      await holder.stop()
+    }
   })
 
   it('with metrics.enabled off: no registry, and GET /metrics answers 404', async () => {
