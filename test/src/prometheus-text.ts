@@ -12,7 +12,8 @@ const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*'
 const LABEL_NAME = '[a-zA-Z_][a-zA-Z0-9_]*'
 // a label value: any characters but \ " and newline, or the escapes \\ \" \n
 const LABEL = `(${LABEL_NAME})="((?:[^"\\\\\\n]|\\\\[\\\\"n])*)"`
-const VALUE = '(?:[+-]?(?:\\d+\\.?\\d*(?:[eE][+-]?\\d+)?|\\.\\d+(?:[eE][+-]?\\d+)?)|[+-]?Inf|NaN)'
+// a float as Go's strconv.ParseFloat reads it (the format's definition): NaN and Inf in any case (prom-client writes "Nan")
+const VALUE = '(?:[+-]?(?:\\d+\\.?\\d*(?:[eE][+-]?\\d+)?|\\.\\d+(?:[eE][+-]?\\d+)?)|[+-]?(?:[iI][nN][fF](?:[iI][nN][iI][tT][yY])?)|[nN][aA][nN])'
 const SAMPLE_LINE = new RegExp(`^(${NAME})(?:\\{((?:${LABEL}(?:,${LABEL})*)?,?)\\})? (${VALUE})(?: -?\\d+)?$`)
 const HELP_LINE = new RegExp(`^# HELP (${NAME}) (.*)$`)
 const TYPE_LINE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`)
@@ -41,7 +42,7 @@ export function parseExposition (text: string): Map<string, Family> {
     if (line.startsWith('#')) throw new Error(`not a HELP or TYPE comment at ${where}`)
     const match = SAMPLE_LINE.exec(line)
     if (match == null) throw new Error(`malformed sample at ${where}`)
-    const sample: Sample = { name: match[1], labels: parseLabels(match[2] ?? '', where), value: Number(match[match.length - 1]) }
+    const sample: Sample = { name: match[1], labels: parseLabels(match[2] ?? '', where), value: parseValue(match[match.length - 1]) }
     const family = owner(families, sample.name)
     if (family == null) throw new Error(`sample of an undeclared family at ${where}`)
     const key = `${sample.name}{${Object.entries(sample.labels).sort().map(([k, v]) => `${k}=${v}`).join(',')}}`
@@ -51,6 +52,12 @@ export function parseExposition (text: string): Map<string, Family> {
   })
   for (const family of families.values()) if (family.type === 'histogram') checkHistogram(family)
   return families
+}
+
+function parseValue (text: string): number {
+  if (/^nan$/i.test(text)) return Number.NaN
+  const inf = /^([+-]?)inf(inity)?$/i.exec(text)
+  return inf == null ? Number(text) : inf[1] === '-' ? -Infinity : Infinity
 }
 
 function familyOf (families: Map<string, Family>, name: string, where: string): Family {

@@ -255,6 +255,7 @@ export class PeershareNode {
     const privateKey = await loadIdentity(paths)
     const datastore = new LevelDatastore(paths.datastore)
     await datastore.open()
+    let metrics: NodeMetrics | undefined
     try {
       const quarantine = new Quarantine(datastore, logger('peershare:node:records'))
       const catalog = await CatalogStore.open({
@@ -265,11 +266,12 @@ export class PeershareNode {
         log: logger('peershare:node:catalog')
       })
       const scores = new AppScores()
-      const metrics = await createNodeMetrics(config.metrics, paths.root)
+      metrics = await createNodeMetrics(config.metrics, paths.root)
       const libp2p = await createPeershareLibp2p({ privateKey, datastore, config, appScore: scores.score, metrics: metrics?.libp2p })
       metrics?.countValidations(libp2p.services.pubsub)
       return new PeershareNode(config, paths, datastore, libp2p, { quarantine, catalog, scores, privateKey, metrics })
     } catch (err) {
+      metrics?.release()
       await datastore.close()
       throw err
     }
@@ -350,6 +352,7 @@ export class PeershareNode {
       async () => this.keys.stop(),
       async () => this.exchange.stop(),
       async () => this.libp2p.stop(),
+      () => { this.metrics?.release() },
       async () => this.datastore.close()
     ])
   }

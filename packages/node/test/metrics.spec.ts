@@ -50,13 +50,30 @@ describe('metrics of nodes in one process', function () {
     return node.metrics.registry
   }
 
+  /** the addresses libp2p's TCP listener metrics of `node` are about (registered at listen time) */
+  const listenerAddresses = async (node: PeershareNode): Promise<string[]> => {
+    const listener = await registry(node).getSingleMetric('libp2p_tcp_listener_status_info')?.get()
+    return listener?.values.map(v => String(v.labels.address)) ?? []
+  }
+  const ownPort = (node: PeershareNode): string => /\/tcp\/(\d+)/.exec(dialAddress(node))?.[1] ?? ''
+
   it('keeps one registry per node, each with libp2p\'s metrics of its own node, those registered at listen time too', async () => {
     assert.notEqual(registry(a), registry(b))
     for (const node of [a, b]) {
-      const listener = await registry(node).getSingleMetric('libp2p_tcp_listener_status_info')?.get()
-      const addresses = listener?.values.map(v => String(v.labels.address)) ?? []
-      const port = /\/tcp\/(\d+)/.exec(dialAddress(node))?.[1]
-      assert.ok(addresses.length > 0 && addresses.every(address => address.endsWith(`:${port}`)), `its own listener only: ${addresses.join(' ')}, port ${port}`)
+      const addresses = await listenerAddresses(node)
+      assert.ok(addresses.length > 0 && addresses.every(address => address.endsWith(`:${ownPort(node)}`)), `its own listener only: ${addresses.join(' ')}, port ${ownPort(node)}`)
+    }
+  })
+
+  it('a node started after another stopped has libp2p\'s metrics of its own, none of the stopped node\'s', async () => {
+    const gone = await startTestNode(join(dir.path, 'gone'))
+    await gone.stop()
+    const next = await startTestNode(join(dir.path, 'next'))
+    try {
+      const addresses = await listenerAddresses(next)
+      assert.ok(addresses.length > 0 && addresses.every(address => address.endsWith(`:${ownPort(next)}`)), `its own listener only: ${addresses.join(' ')}, port ${ownPort(next)}`)
+    } finally {
+      await next.stop()
     }
   })
 

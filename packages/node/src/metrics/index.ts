@@ -14,6 +14,7 @@ import type { ComponentLogger, Metrics } from '@libp2p/interface'
 import { Registry } from 'prom-client'
 import { libp2pMetrics } from './libp2p-metrics.js'
 import { PeershareMetrics } from './peershare-metrics.js'
+import { processRegistry } from './process-metrics.js'
 
 export { nodeSources, type ObservedNode } from './node-sources.js'
 export { timedSearch } from './search-timing.js'
@@ -69,11 +70,13 @@ export interface NodeMetrics extends MetricsEvents {
   readonly registry: Registry
   /** for createLibp2p's `metrics` option */
   readonly libp2p: (components: { logger: ComponentLogger }) => Metrics
+  /** the node stopped (its libp2p too): lets go of what libp2p's metrics hold of it */
+  release(): void
   /** reads `sources` at each scrape from now on */
   observe(sources: MetricsSources): void
   /** counts the verdicts of the gossipsub validators registered on `pubsub` from now on */
   countValidations(pubsub: { topicValidators: Map<string, (...args: any[]) => unknown> }): void
-  /** the exposition in Prometheus text format, and its content type */
+  /** the exposition in Prometheus text format (the process's metrics included with `collectDefault`), and its content type */
   scrape(): Promise<{ contentType: string, body: string }>
 }
 
@@ -84,6 +87,9 @@ export interface NodeMetrics extends MetricsEvents {
 export async function createNodeMetrics (settings: MetricsSettings, repo: string): Promise<NodeMetrics | undefined> {
   if (!settings.enabled) return undefined
   const registry = new Registry()
-  const libp2p = await libp2pMetrics({ registry, collectDefaultMetrics: settings.collectDefault, statfsLocation: repo })
-  return new PeershareMetrics(registry, libp2p)
+  // the process's own metrics are registered once per process (process-metrics.ts), not per node;
+  // from now, so the event loop lag has samples by the first scrape
+  if (settings.collectDefault) processRegistry()
+  const libp2p = await libp2pMetrics({ registry, collectDefaultMetrics: false, statfsLocation: repo })
+  return new PeershareMetrics(registry, libp2p, settings.collectDefault)
 }

@@ -1,7 +1,9 @@
 /** peershare's own metrics, in a node's registry beside libp2p's (the list with meanings: README "Metrics") */
 import type { ComponentLogger, Metrics } from '@libp2p/interface'
-import { Counter, Histogram, type Registry } from 'prom-client'
+import { Counter, Histogram, Registry } from 'prom-client'
 import type { BanReason, MetricsSources, NodeMetrics } from './index.js'
+import type { Libp2pMetrics } from './libp2p-metrics.js'
+import { processRegistry } from './process-metrics.js'
 import { countValidations } from './gossip-validation.js'
 import { readSources } from './scrape-gauges.js'
 
@@ -18,8 +20,13 @@ export class PeershareMetrics implements NodeMetrics {
   private readonly gossip: Counter<'topic' | 'result'>
   private readonly searchSeconds: Histogram<'scope'>
   private sources: MetricsSources | undefined
+  readonly libp2p: (components: { logger: ComponentLogger }) => Metrics
+  readonly release: () => void
 
-  constructor (readonly registry: Registry, readonly libp2p: (components: { logger: ComponentLogger }) => Metrics) {
+  /** `withProcess`: scrapes include the process's metrics */
+  constructor (readonly registry: Registry, libp2p: Libp2pMetrics, private readonly withProcess: boolean) {
+    this.libp2p = libp2p.factory
+    this.release = libp2p.release
     const registers = [registry]
     this.downloadBytes = new Counter({ name: 'peershare_download_bytes_total', help: 'Bytes of verified chunks received from peers', registers })
     this.chunkSeconds = new Histogram({ name: 'peershare_chunk_request_seconds', help: 'Time from requesting a chunk to receiving it verified', buckets: CHUNK_BUCKETS, registers })
@@ -60,6 +67,7 @@ export class PeershareMetrics implements NodeMetrics {
   }
 
   async scrape (): Promise<{ contentType: string, body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() }
+    const registry = this.withProcess ? Registry.merge([this.registry, processRegistry()]) : this.registry
+    return { contentType: registry.contentType, body: await registry.metrics() }
   }
 }
