@@ -261,6 +261,7 @@ export class SourcePool {
       .finally(() => { this.opening.delete(id) })
   }
 
+  /** Bans `peer` from this download (counted once, as a lying Offer, in metrics) */
   private ban (peer: string): void {
     if (!this.banned.has(peer)) this.init.host.lyingOffer?.()
     this.banned.add(peer)
