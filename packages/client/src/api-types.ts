@@ -49,6 +49,7 @@ import type { BandwidthLimits, CollectionProgress, SearchUpdate, TransferProgres
  *   POST   /v1/files/:id/visibility  VisibilityRequest -> { fileId, visibility } (id: a file id or unique prefix)
  *   POST   /v1/files/:id/replication ReplicateRequestBody -> ReplicationInfo (sets the policy; checks at once)
  *   GET    /v1/files/:id/replication -> ReplicationInfo (the last check; ERR_FILE_NOT_FOUND when not local)
+ *   GET    /metrics                -> Prometheus text format (not JSON; ERR_NOT_FOUND when metrics.enabled is off)
  *
  * Errors: a non-2xx status with `{ error: ApiError }`.
  */

@@ -39,6 +39,7 @@ export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEn
     remoteSearch: { ...file.remoteSearch, ...definedEntries(init.remoteSearch) },
     keys: { ...file.keys, ...definedEntries(init.keys) },
     relay: { ...file.relay, ...definedEntries(init.relay) },
+    metrics: { ...file.metrics, ...definedEntries(init.metrics) },
     bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])]
   }
 }

@@ -15,6 +15,7 @@ import type { RemoteSearchSettings } from './search/remote-search.js'
 import type { KeysSettings } from './keys/index.js'
 import type { ReplicationSettings } from './replication/index.js'
 import type { RelaySettings } from './reachability/relay-policy.js'
+import { METRICS_DEFAULTS, type MetricsSettings } from './metrics/index.js'
 import { DEFAULT_LISTEN, parseRate, parseSize } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 
@@ -129,6 +130,8 @@ export interface NodeConfig {
   keys: KeysSettings
   /** Replication: storage offered to others' replicas (`quota`), whom from, per-file policies, the repair loop (replication/) */
   replication: ReplicationSettings
+  /** Prometheus metrics at the control API's `GET /metrics` (metrics/) */
+  metrics: MetricsSettings
 }
 
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
@@ -260,10 +263,12 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     surplusGrace: 60 * 60_000,
     probeTimeout: 10_000,
     onePerSubnet: true
-  }) as ReplicationSettings
+  }) as ReplicationSettings,
+  metrics: METRICS_DEFAULTS
 })
 
-export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits' | 'catalog' | 'announce' | 'catalogSync' | 'remoteSearch' | 'keys' | 'replication' | 'relay'>> & {
+export type NodeInit = Partial<Omit<NodeConfig, 'exchange' | 'muxer' | 'provide' | 'dhtRecords' | 'transfer' | 'limits' | 'catalog' | 'announce' | 'catalogSync' | 'remoteSearch' | 'keys' | 'replication' | 'relay' | 'metrics'>> & {
+  metrics?: Partial<MetricsSettings>
   /** `dataLimit` in bytes or text with units such as "4MiB" (config file) */
   relay?: Partial<Omit<RelaySettings, 'dataLimit'>> & { dataLimit?: number | string }
   catalogSync?: Partial<CatalogSyncSettings>
@@ -301,7 +306,8 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     remoteSearch: { ...DEFAULTS.remoteSearch, ...definedEntries(init.remoteSearch) },
     keys: { ...DEFAULTS.keys, ...definedEntries(init.keys) },
     replication: resolveReplication(init.replication),
-    relay: resolveRelay(init.relay)
+    relay: resolveRelay(init.relay),
+    metrics: { ...DEFAULTS.metrics, ...definedEntries(init.metrics) }
   })
 }
 
@@ -363,6 +369,7 @@ function validateConfig (config: NodeConfig): NodeConfig {
   checkReplication(config.replication, fail)
   checkRelay(config.relay, fail)
   if (typeof config.upnp !== 'boolean') fail('upnp must be true or false')
+  if (typeof config.metrics.enabled !== 'boolean' || typeof config.metrics.collectDefault !== 'boolean') fail('metrics.enabled and metrics.collectDefault must be true or false')
   if (config.catalogSync.pageEntries > MAX_CATALOG_PAGE_ENTRIES) fail(`catalogSync.pageEntries above the protocol limit ${MAX_CATALOG_PAGE_ENTRIES}`)
   const { compression, ...exchangeNumbers } = config.exchange
   if (typeof compression !== 'boolean') fail('exchange.compression must be true or false')

@@ -18,7 +18,7 @@ import { gossipsub } from '@libp2p/gossipsub'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
-import type { ComponentLogger, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
+import type { ComponentLogger, Metrics, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
 import { type KadDHT, type KadDHTInit, kadDHT, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -36,9 +36,11 @@ export interface Libp2pComponents {
   config: NodeConfig
   /** the application's part of gossipsub peer scores (0 or below) */
   appScore?: (peer: string) => number
+  /** libp2p's metrics into the node's registry (metrics/); none when metrics are off */
+  metrics?: (components: { logger: ComponentLogger }) => Metrics
 }
 
-export async function createPeershareLibp2p ({ privateKey, datastore, config, appScore = () => 0 }: Libp2pComponents) {
+export async function createPeershareLibp2p ({ privateKey, datastore, config, appScore = () => 0, metrics }: Libp2pComponents) {
   const { muxer } = config
   const peerDiscovery = []
   if (config.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: config.bootstrap }))
@@ -48,6 +50,7 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
   const node = await createLibp2p({
     privateKey,
     datastore,
+    metrics,
     start: false,
     addresses: { listen: reach.listen },
     transports: [tcp(), webRTCDirect(), reach.transport],

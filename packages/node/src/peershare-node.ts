@@ -66,6 +66,7 @@ import { stopAll } from './stop-all.js'
 import { Thumbnails } from './thumbnails/index.js'
 import type { ReplicaRequests } from './replication/index.js'
 import { Holder, HolderPermits, Membership, StorageOffers, replicaRequests } from './replication/holder/index.js'
+import { type NodeMetrics, createNodeMetrics, nodeSources, timedSearch } from './metrics/index.js'
 
 const log = logger('peershare:node')
 
@@ -124,6 +125,8 @@ export class PeershareNode {
   readonly replicaRequests: ReplicaRequests
   /** this node's signed storage offer on `peershare/storage/1`, and the validator of others' */
   readonly storageOffers: StorageOffers
+  /** Prometheus metrics, served at the control API's `GET /metrics`; undefined when `metrics.enabled` is off (metrics/) */
+  readonly metrics: NodeMetrics | undefined
 
   private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
     this.config = config
@@ -144,7 +147,8 @@ export class PeershareNode {
     this.bandwidth = new Bandwidth(config.limits)
     // an encrypted download without a key asks for a grant (keys/, built below; asked at download time)
     const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => this.keys.obtainKey(fileId, sources, signal) }
-    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, libp2p, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys }
+    this.metrics = parts.metrics
+    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, libp2p, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys, events: this.metrics }
     this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) }, async fileId => this.downloadVisibility(fileId))
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
@@ -159,7 +163,8 @@ export class PeershareNode {
       }),
       bandwidth: this.bandwidth,
       limits: config.exchange,
-      log: logger('peershare:node:exchange')
+      log: logger('peershare:node:exchange'),
+      events: this.metrics
     })
     this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
     this.discovery = new Discovery({
@@ -234,6 +239,7 @@ export class PeershareNode {
       holder: { membership: this.membership, requests: this.replicaRequests, held: this.holder },
       log: logger('peershare:node:replication')
     })
+    this.metrics?.observe(nodeSources(this))
   }
 
   /**
@@ -249,6 +255,7 @@ export class PeershareNode {
     const privateKey = await loadIdentity(paths)
     const datastore = new LevelDatastore(paths.datastore)
     await datastore.open()
+    let metrics: NodeMetrics | undefined
     try {
       const quarantine = new Quarantine(datastore, logger('peershare:node:records'))
       const catalog = await CatalogStore.open({
@@ -259,9 +266,12 @@ export class PeershareNode {
         log: logger('peershare:node:catalog')
       })
       const scores = new AppScores()
-      const libp2p = await createPeershareLibp2p({ privateKey, datastore, config, appScore: scores.score })
-      return new PeershareNode(config, paths, datastore, libp2p, { quarantine, catalog, scores, privateKey })
+      metrics = await createNodeMetrics(config.metrics, paths.root)
+      const libp2p = await createPeershareLibp2p({ privateKey, datastore, config, appScore: scores.score, metrics: metrics?.libp2p })
+      metrics?.countValidations(libp2p.services.pubsub)
+      return new PeershareNode(config, paths, datastore, libp2p, { quarantine, catalog, scores, privateKey, metrics })
     } catch (err) {
+      metrics?.release()
       await datastore.close()
       throw err
     }
@@ -342,6 +352,7 @@ export class PeershareNode {
       async () => this.keys.stop(),
       async () => this.exchange.stop(),
       async () => this.libp2p.stop(),
+      () => { this.metrics?.release() },
       async () => this.datastore.close()
     ])
   }
@@ -611,7 +622,8 @@ export class PeershareNode {
    * then `done` with the peers asked and answered
    */
   search (query: SearchQuery & { local?: boolean }, options: { signal?: AbortSignal } = {}): AsyncGenerator<SearchUpdate> {
-    return this.discovery.search(query, options)
+    const updates = this.discovery.search(query, options)
+    return this.metrics == null ? updates : timedSearch(updates, this.metrics, query.local === true)
   }
 
   /** A page of the catalog by category, author and sort; per-category counts without a category */
@@ -631,6 +643,7 @@ interface NodeParts {
   catalog: CatalogStore
   scores: AppScores
   privateKey: PrivateKey
+  metrics: NodeMetrics | undefined
 }
 
 function isFileId (text: string): boolean {

@@ -6,6 +6,7 @@ import { chunkLength, chunkOffset } from '@peershare/protocol'
 import type { PeershareNode, TransferProgress } from '../src/index.js'
 import { type Lie, startLyingPeer } from './lying-peer.js'
 import { randomFile, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+import { metricOf } from './metric-values.js'
 
 describe('a lying peer is detected', function () {
   this.timeout(60_000)
@@ -64,14 +65,20 @@ describe('a lying peer is detected', function () {
   }
 
   it('rejects a corrupted chunk, bans the peer and stalls: all sources banned', async () => {
+    const failures = await metricOf(getter, 'peershare_chunk_verify_failures_total')
+    const bans = await metricOf(getter, 'peershare_peer_bans_total', { reason: 'bad-chunks' })
     const progress = await stallOnLiar({ kind: 'corrupt-chunk', index: 3 }, 'corrupt.bin')
     assert.deepEqual(progress.banned, [liar!.peerId.toString()])
+    assert.equal(await metricOf(getter, 'peershare_peer_bans_total', { reason: 'bad-chunks' }) - bans, 1, 'one ban counted (metrics)')
+    assert.equal(await metricOf(getter, 'peershare_chunk_verify_failures_total') - failures, getter.config.transfer.maxStrikes, 'a failure per strike')
     assert.ok(progress.stallMessage?.includes(liar!.peerId.toString()), 'the reason names the peer')
   })
 
   it('bans a peer whose manifest does not match the file id', async () => {
+    const bans = await metricOf(getter, 'peershare_peer_bans_total', { reason: 'bad-offer' })
     const progress = await stallOnLiar({ kind: 'wrong-manifest' }, 'manifest.bin')
     assert.deepEqual(progress.banned, [liar!.peerId.toString()])
+    assert.equal(await metricOf(getter, 'peershare_peer_bans_total', { reason: 'bad-offer' }) - bans, 1, 'one ban counted (metrics)')
     assert.equal(progress.bytesTotal, null, 'no manifest was accepted')
   })
 

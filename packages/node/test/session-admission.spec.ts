@@ -50,7 +50,9 @@ describe('session admission (policy, fake time)', () => {
     // closed by the peer: not abandoned
     for (let i = 0; i < 6; i++) policy.end(admitted(policy.admit('a', () => {})))
     assert.ok('admitted' in policy.admit('a', () => {}))
-    for (let i = 0; i < 4; i++) policy.end(admitted(policy.admit('a', () => {})), true)
+    // the session that puts the peer over its limit says so (counted as a ban in metrics)
+    const refusedNow = [0, 1, 2, 3].map(() => policy.end(admitted(policy.admit('a', () => {})), true))
+    assert.deepEqual(refusedNow, [false, false, false, true])
     assert.ok('refused' in policy.admit('a', () => {}))
     const useful = admitted(policy.admit('b', () => {}))
     useful.useful = true

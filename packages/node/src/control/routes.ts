@@ -20,6 +20,7 @@ import { handleSearchRoute } from './search-routes.js'
 import { handleKeysRoute } from './keys-routes.js'
 import { handleAccessRoute } from './access-routes.js'
 import { HttpError } from './http-errors.js'
+import { serveMetrics } from './metrics-route.js'
 
 /** Most paths one share request may name (each may be a whole folder) */
 const MAX_SHARE_PATHS = 1024
@@ -30,6 +31,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
   const route = `${req.method} ${url.pathname}`
   if (route === 'GET /v1/id') return sendJson(res, 200, nodeInfo(node))
+  if (route === 'GET /metrics') return serveMetrics(node.metrics, res)
   if (route === 'GET /v1/files') return sendJson(res, 200, await listFiles(node, url.searchParams.get('all') === 'true'))
   if (route === 'GET /v1/replicas') return sendJson(res, 200, { replicas: node.holder.list(), ...node.holder.usage() })
   if (route === 'POST /v1/share') {

@@ -22,6 +22,7 @@ import type { FileStore } from '../store/file-store.js'
 import type { DownloadKeys } from './decrypt-download.js'
 import { openSource } from './open-source.js'
 import { TransferManager } from './transfer-manager.js'
+import type { TransferComponents } from './transfer.js'
 import { TransferStore } from './transfer-store.js'
 
 export interface NodeDownloadsComponents {
@@ -40,6 +41,8 @@ export interface NodeDownloadsComponents {
   log: Logger
   /** keys of encrypted files, and the hook asking peers for one */
   keys: DownloadKeys
+  /** chunks received and rejected (metrics/) */
+  events?: TransferComponents['events']
 }
 
 /**
@@ -61,6 +64,7 @@ export function createTransferManager (components: NodeDownloadsComponents, stor
     takeDownload: async (bytes, priority, signal) => components.bandwidth.download(bytes, { priority, signal }),
     blobPath: (fileId) => store.blobPath(fileId),
     keys: components.keys,
+    events: components.events,
     isStored: async (fileId) => store.has(fileId),
     heldCiphertext: async (fileId) => {
       // the record says whether it is ciphertext: the manifest is read only when it is

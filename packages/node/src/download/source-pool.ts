@@ -54,6 +54,8 @@ export interface PoolHost extends WorkerHost {
   readonly ready: boolean
   /** takes the manifest (and name) from the first verified session; rejects if the download cannot go on */
   adopt(session: FetchSession): Promise<void>
+  /** a source sent an Offer that fails verification and is banned for this file (metrics) */
+  lyingOffer?(): void
 }
 
 export interface SourcePoolInit {
@@ -259,11 +261,17 @@ export class SourcePool {
       .finally(() => { this.opening.delete(id) })
   }
 
+  /** Bans `peer` from this download (counted once, as a lying Offer, in metrics) */
+  private ban (peer: string): void {
+    if (!this.banned.has(peer)) this.init.host.lyingOffer?.()
+    this.banned.add(peer)
+  }
+
   /** Records why a peer failed; one whose Offer fails verification is lying and is banned */
   private failed (peer: string, err: any): void {
     this.failedAt.set(peer, Date.now())
     this.lastError = err
-    if (err?.name === 'PeerMisbehavedError') this.banned.add(peer)
+    if (err?.name === 'PeerMisbehavedError') this.ban(peer)
     else if (err?.name === 'FileNotFoundError') this.failures.set(peer, 'not-found')
     else if (err?.name === 'SourceBusyError') this.failures.set(peer, 'busy')
     else if (err?.name === 'RelayLimitedError') {

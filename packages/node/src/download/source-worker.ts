@@ -34,6 +34,8 @@ export interface WorkerHost {
   cancelElsewhere(peers: string[], index: number): void
   /** records a bad chunk from `peer`; true when the peer is now banned */
   strike(peer: string): boolean
+  /** a verified chunk of `bytes` arrived `ms` after its request (metrics) */
+  received?(bytes: number, ms: number): void
 }
 
 export interface SourceStats {
@@ -179,6 +181,7 @@ export class SourceWorker {
       this.blame(index)
       return
     }
+    this.host.received?.(data.byteLength, Date.now() - requested)
     this.meter.add(data.byteLength)
     this.chunks++
     this.bytes += data.byteLength

@@ -29,6 +29,7 @@ import { PartialFile, siblingPath } from './partial-file.js'
 import { RateMeter } from './rate-meter.js'
 import { type PoolHost, SourcePool, type SourceFinder, type TransferSettings } from './source-pool.js'
 import type { SourceTotals, TransferProgress, TransferStatus } from './transfer-progress.js'
+import type { MetricsEvents } from '../metrics/index.js'
 import type { TransferRecord, TransferStore } from './transfer-store.js'
 
 /** Chunk writes a download keeps in flight before a source must wait */
@@ -49,6 +50,8 @@ export interface TransferComponents {
   keys: DownloadKeys
   settings: TransferSettings
   log: Logger
+  /** chunks received and rejected, sources banned (metrics/) */
+  events?: Pick<MetricsEvents, 'chunkReceived' | 'chunkRejected' | 'peerBanned'>
 }
 
 export class Transfer implements PoolHost {
@@ -309,7 +312,17 @@ export class Transfer implements PoolHost {
   }
 
   strike (peer: string): boolean {
-    return this.sources.strike(peer)
+    const banned = this.sources.strike(peer)
+    this.components.events?.chunkRejected(banned)
+    return banned
+  }
+
+  received (bytes: number, ms: number): void {
+    this.components.events?.chunkReceived(bytes, ms)
+  }
+
+  lyingOffer (): void {
+    this.components.events?.peerBanned('bad-offer')
   }
 
   // the download itself

@@ -9,6 +9,7 @@ import { EXCHANGE_PROTOCOL, MAX_DOWNLOADER_MESSAGE_BYTES, ProtocolError, encodeM
 import type { ExchangeLimits } from '../config.js'
 import type { Bandwidth } from '../limits/bandwidth.js'
 import type { ServableFiles } from './servable.js'
+import type { MetricsEvents } from '../metrics/index.js'
 import { FramedStream } from './framed-stream.js'
 import { limitMisses } from './miss-limit.js'
 import { SessionFailure, serveSession } from './serve-session.js'
@@ -22,6 +23,8 @@ export interface ExchangeServerComponents {
   bandwidth: Pick<Bandwidth, 'upload'>
   limits: ExchangeLimits
   log: Logger
+  /** peers refused for a while (metrics/) */
+  events?: Pick<MetricsEvents, 'peerBanned'>
 }
 
 export class ExchangeServer {
@@ -96,7 +99,7 @@ export class ExchangeServer {
     } finally {
       lease.release()
       this.countWire(stream.id, wire)
-      this.admission.end(entry, silent)
+      if (this.admission.end(entry, silent)) this.components.events?.peerBanned('abandoned-sessions')
       this.sessions.delete(controller)
     }
   }

@@ -75,20 +75,23 @@ export class SessionAdmission {
    * The session ended. `abandoned`: we gave up on it, the peer silent (no Want in
    * time, idle, evicted); if it never asked for a chunk that counts against the peer.
    * A session the peer closes or resets itself frees everything at once and is not
-   * counted: downloads do that to sessions they turn out not to need.
+   * counted: downloads do that to sessions they turn out not to need. True when this
+   * session put the peer over its limit: it is refused from now on, for a while.
    */
-  end (entry: SessionEntry, abandoned = false): void {
-    if (!this.sessions.delete(entry) || entry.useful || !abandoned) return
+  end (entry: SessionEntry, abandoned = false): boolean {
+    if (!this.sessions.delete(entry) || entry.useful || !abandoned) return false
     const now = this.now()
     const record = this.decayed(entry.peer, now)
     record.abandoned += 1
-    if (record.abandoned > this.limits.maxAbandoned) {
+    const refused = record.abandoned > this.limits.maxAbandoned
+    if (refused) {
       record.refusedUntil = now + this.limits.abandonPenalty
       record.abandoned = 0
     }
     this.peers.delete(entry.peer)
     this.peers.set(entry.peer, record)
     this.prune(now)
+    return refused
   }
 
   /** Peers remembered for abandoned sessions (bounded; for tests and stats) */

@@ -150,6 +150,11 @@ export class FileIndex {
     }
   }
 
+  /** Announcements waiting in the queue, and running (metrics) */
+  queueStats (): { queued: number, active: number } {
+    return { queued: this.queue.length, active: this.active }
+  }
+
   /** Cancels background announcements */
   async stop (): Promise<void> {
     this.running.abort()
