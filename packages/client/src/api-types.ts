@@ -413,6 +413,11 @@ export type { TransferProgress } from './reports.js'
 export type { BandwidthLimits } from './reports.js'
 export type { PeerEntry } from './reports.js'
 
+/** What `POST /v1/webui/login` answers (api token only): a URL that logs a browser in once, within a minute */
+export interface WebUiLogin {
+  url: string
+}
+
 /** Contents of `<repo>/api.json`, written by a running daemon */
 export interface ApiEndpoint {
   url: string

@@ -13,6 +13,10 @@ import { writeFileAtomic } from '../repo.js'
 import type { ApiEndpoint } from '@peershare/client'
 import { handleRoute } from './routes.js'
 import { HttpError, errorBody, statusFor } from './http-errors.js'
+import { checkOrigin, handleWebUiPublic, sessionOf } from './webui.js'
+import { LiveEvents } from './webui-events.js'
+import { WebUiSessions } from './webui-sessions.js'
+import { uploadAndShare } from './webui-upload.js'
 
 export const MAX_BODY_BYTES = 64 * 1024
 
@@ -25,9 +29,12 @@ export class ControlServer {
   readonly token = randomBytes(32).toString('base64url')
   private readonly server: Server
   private endpoint: ApiEndpoint | undefined
+  private readonly sessions = new WebUiSessions()
+  private readonly events: LiveEvents
 
   constructor (private readonly node: PeershareNode) {
     this.server = createServer((req, res) => { void this.onRequest(req, res) })
+    this.events = new LiveEvents({ transfers: node.transfers })
   }
 
   /** Listens, then publishes url and token in `<repo>/api.json` */
@@ -44,15 +51,20 @@ export class ControlServer {
 
   async stop (): Promise<void> {
     await rm(this.node.paths.api, { force: true })
+    this.events.close()
     this.server.closeAllConnections()
     await new Promise<void>(resolve => this.server.close(() => resolve()))
   }
 
   private async onRequest (req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      this.authenticate(req)
+      this.checkHost(req)
+      if (await handleWebUiPublic(this.sessions, this.port(), req, res)) return
+      const byCookie = this.authenticate(req)
+      if (await this.handleWebUiRoute(req, res, byCookie)) return
       const body = req.method === 'POST' ? await readJson(req) : undefined
       await handleRoute(this.node, req, res, body)
+      if (changesFiles(req)) this.events.filesChanged()
     } catch (err: any) {
       if (res.headersSent) {
         res.end()
@@ -62,18 +74,57 @@ export class ControlServer {
     }
   }
 
-  private authenticate (req: IncomingMessage): void {
-    const port = (this.server.address() as AddressInfo).port
+  private port (): number {
+    return (this.server.address() as AddressInfo).port
+  }
+
+  private checkHost (req: IncomingMessage): void {
+    const port = this.port()
     const host = req.headers.host ?? ''
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
       throw new HttpError(403, 'ERR_FORBIDDEN', 'Requests must address 127.0.0.1')
     }
+  }
+
+  /** The api token, or a web UI session cookie (then true); either way a foreign Origin is refused */
+  private authenticate (req: IncomingMessage): boolean {
+    const session = sessionOf(req, this.port())
+    const byCookie = req.headers.authorization == null && session != null && this.sessions.valid(session)
+    checkOrigin(req, this.port(), byCookie)
+    if (byCookie) return true
     const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''))
     const expected = Buffer.from(this.token)
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new HttpError(401, 'ERR_UNAUTHORIZED', 'Missing or wrong API token')
     }
+    return false
   }
+
+  /** Routes of the web UI: minting a login URL (api token only), live events, uploads */
+  private async handleWebUiRoute (req: IncomingMessage, res: ServerResponse, byCookie: boolean): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const route = `${req.method} ${url.pathname}`
+    if (route === 'POST /v1/webui/login') {
+      if (byCookie) throw new HttpError(403, 'ERR_FORBIDDEN', 'Login links are minted with the api token (`peershare webui`)')
+      sendJson(res, 200, { url: `http://127.0.0.1:${this.port()}/webui/login?token=${this.sessions.mintLogin()}` })
+      return true
+    }
+    if (route === 'GET /v1/events') {
+      this.events.open(res)
+      return true
+    }
+    if (route === 'POST /v1/upload') {
+      sendJson(res, 200, await uploadAndShare(this.node, req, url))
+      this.events.filesChanged()
+      return true
+    }
+    return false
+  }
+}
+
+/** Requests after which the list of local files differs */
+function changesFiles (req: IncomingMessage): boolean {
+  return (req.method === 'POST' && req.url === '/v1/share') || (req.method === 'DELETE' && (req.url ?? '').startsWith('/v1/files/'))
 }
 
 export function sendJson (res: ServerResponse, status: number, value: unknown): void {

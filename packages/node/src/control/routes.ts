@@ -32,11 +32,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (route === 'GET /v1/id') return sendJson(res, 200, nodeInfo(node))
   if (route === 'GET /v1/files') return sendJson(res, 200, await listFiles(node, url.searchParams.get('all') === 'true'))
   if (route === 'GET /v1/replicas') return sendJson(res, 200, { replicas: node.holder.list(), ...node.holder.usage() })
-  if (route === 'POST /v1/share') {
-    const [paths, options, replicas] = shareArgs(body)
-    const policy = replicas == null ? undefined : replicasArg(node, body) ?? node.config.replication.replicas
-    return sendJson(res, 200, await share(node, paths, { ...options, ...(policy != null ? { replicas: policy } : {}) }))
-  }
+  if (route === 'POST /v1/share') return sendJson(res, 200, await shareRequest(node, body))
   const ticket = /^GET \/v1\/files\/([A-Za-z0-9]+)\/ticket$/.exec(route)
   if (ticket != null) return sendJson(res, 200, ticketInfo(await node.ticket(ticket[1])))
   if (route === 'POST /v1/get') return startGet(node, res, getArgs(body))
@@ -62,6 +58,13 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (await handleAccessRoute(node, route, res, body)) return
   if (await handleReplicationRoute(node, route, res, body)) return
   throw new HttpError(404, 'ERR_NOT_FOUND', `No route ${route}`)
+}
+
+/** Shares what a ShareRequest names (POST /v1/share, and the web UI's uploads) */
+export async function shareRequest (node: PeershareNode, body: unknown): Promise<ShareResult | CollectionShareResult> {
+  const [paths, options, replicas] = shareArgs(body)
+  const policy = replicas == null ? undefined : replicasArg(node, body) ?? node.config.replication.replicas
+  return share(node, paths, { ...options, ...(policy != null ? { replicas: policy } : {}) })
 }
 
 function nodeInfo (node: PeershareNode): NodeInfo {
