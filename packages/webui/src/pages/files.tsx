@@ -115,10 +115,12 @@ function FileRow ({ file }: { file: FileInfo }) {
       <td>{file.tags.join(', ')}</td>
       <td>{file.visibility ?? 'public'}{file.encrypted === true ? ' (encrypted)' : ''}</td>
       <td>{replicas}</td>
-      <td class="actions">
-        <a href={`/v1/content/${file.fileId}`} download={file.name}>Save</a>
-        <button type="button" onClick={() => { action.run(async () => { setTicket((await api<TicketInfo>('GET', `/v1/files/${file.fileId}/ticket`)).ticket) }) }}>Ticket</button>
-        <button type="button" class="danger" onClick={() => { if (confirm(`Remove ${file.name}?`)) action.run(async () => api('DELETE', `/v1/files/${file.fileId}`)) }}>Remove</button>
+      <td>
+        <div class="actions">
+          <a href={`/v1/content/${file.fileId}`} download={file.name}>Save</a>
+          <button type="button" onClick={() => { action.run(async () => { setTicket((await api<TicketInfo>('GET', `/v1/files/${file.fileId}/ticket`)).ticket) }) }}>Ticket</button>
+          <button type="button" class="danger" onClick={() => { if (confirm(`Remove ${file.name}?`)) action.run(async () => api('DELETE', `/v1/files/${file.fileId}`)) }}>Remove</button>
+        </div>
       </td>
     </tr>
   )

@@ -45,10 +45,12 @@ function TransferRow ({ transfer: t }: { transfer: TransferProgress }) {
       <td>{formatEta(t.eta)}</td>
       <td title={t.sourceStats.map(s => s.peerId).join('\n')}>{t.sources}</td>
       <td class="state">{t.state}{t.stallMessage == null ? '' : `: ${t.stallMessage}`}</td>
-      <td class="actions">
-        {active ? <button type="button" class="pause" onClick={() => { control('pause') }}>Pause</button> : null}
-        {t.state === 'paused' || t.state === 'failed' ? <button type="button" class="resume" onClick={() => { control('resume') }}>Resume</button> : null}
-        {t.state === 'completed' ? null : <button type="button" class="danger" onClick={cancel}>Cancel</button>}
+      <td>
+        <div class="actions">
+          {active ? <button type="button" class="pause" onClick={() => { control('pause') }}>Pause</button> : null}
+          {t.state === 'paused' || t.state === 'failed' ? <button type="button" class="resume" onClick={() => { control('resume') }}>Resume</button> : null}
+          {t.state === 'completed' ? null : <button type="button" class="danger" onClick={cancel}>Cancel</button>}
+        </div>
       </td>
     </tr>
   )
