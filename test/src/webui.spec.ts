@@ -9,12 +9,14 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { type Server, createServer, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { crc32, deflateSync } from 'node:zlib'
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
 import { type DaemonProcess, children, cli, cliJson, startDaemon, tcpAddress, until } from './processes.js'
 
@@ -35,6 +37,7 @@ describe('web UI in headless Chromium (real daemons)', function () {
   let finderPage: Page
   const dialogs: string[] = []
   let sharedId: string
+  let pngId: string
 
   before(async function () {
     if (!existsSync(CHROMIUM)) {
@@ -95,7 +98,10 @@ describe('web UI in headless Chromium (real daemons)', function () {
 
   it('shares a file by upload with tags and a description; peer text renders as text', async () => {
     await sharerPage.goto(`${sharer.info.api}/#/files`)
-    await sharerPage.setInputFiles('input[type=file]', { name: 'webui-holiday-film.bin', mimeType: 'application/octet-stream', buffer: randomBytes(FILE_SIZE) })
+    await sharerPage.setInputFiles('input[type=file]', [
+      { name: 'webui-holiday-film.bin', mimeType: 'application/octet-stream', buffer: randomBytes(FILE_SIZE) },
+      { name: 'webui-sunset.png', mimeType: 'image/png', buffer: gradientPng(64) }
+    ])
     await sharerPage.fill('input[name=tags]', 'webui, summer')
     await sharerPage.fill('input[name=description]', 'a film for the web UI test')
     await sharerPage.click('form.share button[type=submit]')
@@ -104,7 +110,11 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await row.waitFor()
     sharedId = await row.getAttribute('data-file-id') ?? ''
     assert.match(await row.textContent() ?? '', /webui, summer/)
-    assert.match(await sharerPage.locator('p.shared .ticket input').inputValue(), /^peershare1/)
+    assert.match(await sharerPage.locator('p.shared .ticket input').first().inputValue(), /^peershare1/)
+    // an image gets a thumbnail made by the node, shown from the daemon
+    const image = sharerPage.locator('tr.file', { hasText: 'webui-sunset.png' })
+    pngId = await image.getAttribute('data-file-id') ?? ''
+    await sharerPage.waitForFunction(id => ((document.querySelector(`tr.file[data-file-id="${id}"] img.thumb`) as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, pngId)
 
     await sharerPage.setInputFiles('input[type=file]', { name: SCRIPT_NAME, mimeType: 'text/plain', buffer: Buffer.from('not a script') })
     await sharerPage.fill('input[name=tags]', '')
@@ -149,6 +159,9 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await finderPage.locator('.offer h3.name', { hasText: 'webui-holiday-film.bin' }).waitFor()
     assert.match(await finderPage.locator('.offer').textContent() ?? '', new RegExp(sharer.info.peerId))
     await shot(finderPage, 'offer')
+    // a file's page fetches the thumbnail from the sharer; search results show it once it is here
+    await finderPage.goto(`${finder.info.api}/#/offer/${pngId}`)
+    await finderPage.waitForFunction(() => ((document.querySelector('.offer img.thumb') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0)
   })
 
   it('downloads it with live progress, paused and resumed, under a download limit set in Settings', async () => {
@@ -242,6 +255,29 @@ describe('web UI in headless Chromium (real daemons)', function () {
     assert.ok(!names.includes('big.bin'))
   })
 
+  it('a full disk fails an upload with ERR_DISK_FULL and leaves no staging file', async function () {
+    // the repo of a third daemon on a small tmpfs (root only; skipped elsewhere)
+    const small = join(dir, 'small')
+    await mkdir(small)
+    const mounted = await run('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', small])
+    if (!mounted) {
+      console.log('    skipped: cannot mount a tmpfs here (needs root)')
+      this.skip()
+    }
+    try {
+      const daemon = await startDaemon(join(small, 'repo'), dir)
+      const { token } = JSON.parse(await readFile(join(daemon.repo, 'api.json'), 'utf8'))
+      const res = await fetch(`${daemon.info.api}/v1/upload?name=too-big.bin`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: randomBytes(24 * 1024 * 1024) })
+      assert.equal(res.status, 507)
+      assert.equal((await res.json()).error.code, 'ERR_DISK_FULL')
+      assert.deepEqual(await readdir(join(daemon.repo, 'uploads')), [])
+      daemon.child.kill('SIGKILL')
+      await daemon.exited
+    } finally {
+      await run('umount', ['-l', small])
+    }
+  })
+
   it('shows peers and contacts', async () => {
     await finderPage.goto(`${finder.info.api}/#/peers`)
     await finderPage.locator('table.peers', { hasText: sharer.info.peerId }).waitFor()
@@ -263,4 +299,33 @@ async function serveAttackerPage (api: string): Promise<Server> {
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return server
+}
+
+/** A small RGB PNG (a gradient), written by hand: deflated rows, a CRC-32 per chunk */
+function gradientPng (size: number): Buffer {
+  const rows: Buffer[] = []
+  for (let y = 0; y < size; y++) {
+    const row = Buffer.alloc(1 + size * 3)
+    for (let x = 0; x < size; x++) row.set([x * 4, y * 4, 160], 1 + x * 3)
+    rows.push(row)
+  }
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const framed = Buffer.alloc(body.length + 8)
+    framed.writeUInt32BE(data.length, 0)
+    body.copy(framed, 4)
+    framed.writeUInt32BE(crc32(body), body.length + 4)
+    return framed
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(size, 0)
+  header.writeUInt32BE(size, 4)
+  header.set([8, 2, 0, 0, 0], 8)
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))])
+}
+
+/** Runs a system command; true when it exits 0 */
+async function run (command: string, args: string[]): Promise<boolean> {
+  return new Promise(resolve => { execFile(command, args, err => { resolve(err == null) }) })
 }

@@ -28,10 +28,15 @@ export function Section ({ title, children }: { title: string, children: Compone
   return <section><h2>{title}</h2>{children}</section>
 }
 
-/** A file's thumbnail, read from the daemon (same origin, the cookie authenticates it) */
+/**
+ * A file's thumbnail, read from the daemon (same origin, the cookie authenticates it).
+ * One this node does not hold yet (a search result's) shows as a blank square: a file's
+ * page fetches it.
+ */
 export function Thumbnail ({ fileId }: { fileId?: string }) {
-  if (fileId == null || fileId === '') return <span class="thumb none" />
-  return <img class="thumb" src={`/v1/content/${encodeURIComponent(fileId)}`} alt="" loading="lazy" />
+  const [failed, setFailed] = useState(false)
+  if (fileId == null || fileId === '' || failed) return <span class="thumb none" />
+  return <img class="thumb" src={`/v1/content/${encodeURIComponent(fileId)}`} alt="" loading="lazy" onError={() => { setFailed(true) }} />
 }
 
 /** Runs an action, showing its error; returns the button's busy flag */

@@ -302,7 +302,8 @@ async function streamContent (node: PeershareNode, res: ServerResponse, fileId: 
   await checkContent(sources, fileId)
   const controller = new AbortController()
   res.on('close', () => { controller.abort() })
-  res.writeHead(200, { 'content-type': 'application/octet-stream' })
+  // peers' bytes on the web UI's origin: never sniffed into HTML, never run as a page
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-content-type-options': 'nosniff', 'content-security-policy': "sandbox; default-src 'none'" })
   try {
     for await (const chunk of readableContent(sources, fileId, controller.signal)) {
       if (!res.write(chunk)) await once(res, 'drain', { signal: controller.signal })

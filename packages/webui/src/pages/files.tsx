@@ -39,6 +39,10 @@ function ShareForm () {
       for (const file of files) results.push(await upload<ShareResult>(file, options))
       setShared(results)
       setFiles([])
+      setDescription('')
+      setTags('')
+      setTo('')
+      setReplicas('')
     })
   }
   const drop = (event: DragEvent): void => {
