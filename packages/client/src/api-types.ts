@@ -49,6 +49,14 @@ import type { BandwidthLimits, CollectionProgress, SearchUpdate, TransferProgres
  *   POST   /v1/files/:id/visibility  VisibilityRequest -> { fileId, visibility } (id: a file id or unique prefix)
  *   POST   /v1/files/:id/replication ReplicateRequestBody -> ReplicationInfo (sets the policy; checks at once)
  *   GET    /v1/files/:id/replication -> ReplicationInfo (the last check; ERR_FILE_NOT_FOUND when not local)
+ *   POST   /v1/webui/login          -> WebUiLogin (api token only: a one-time URL that logs a browser in)
+ *   GET    /v1/events               -> text/event-stream: `transfers` { transfers: TransferProgress[] } on
+ *                                     connect, `transfer` TransferProgress, `files` {} (the local files changed)
+ *   POST   /v1/upload?name=&options= -> ShareResult (body: the file's bytes; options: a ShareRequest without
+ *                                     paths, as JSON; at most config maxUploadBytes: 413 ERR_TOO_LARGE)
+ *
+ * The web UI calls the same routes with its session cookie instead of the token; a
+ * request whose Origin is another web origin gets 403 ERR_FORBIDDEN.
  *
  * Errors: a non-2xx status with `{ error: ApiError }`.
  */

@@ -1,6 +1,6 @@
 /** Search and browse: words and filters, categories with counts, sort; results with thumbnails and a Download button */
 import { type BrowseResult, OFFER_CATEGORIES, type SearchHit, type SearchRequest, type TransferProgress } from '@peershare/client'
-import { useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, search } from '../api.js'
 import { ErrorLine, Section, Thumbnail, useAction, useLoad } from '../components.js'
 import { formatBytes, formatDate } from '../format.js'
@@ -18,6 +18,7 @@ export function SearchPage () {
   const [hits, setHits] = useState<SearchHit[]>()
   const [status, setStatus] = useState('')
   const action = useAction()
+  const current = useRef<AbortController | undefined>(undefined)
   const counts = useLoad(async () => api<BrowseResult>('GET', '/v1/browse?pageSize=1'), [])
 
   const run = (event?: Event): void => {
@@ -31,14 +32,21 @@ export function SearchPage () {
       ...(maxMiB === '' ? {} : { maxSize: Math.round(Number(maxMiB) * 1024 * 1024) })
     }
     setStatus('Searching…')
+    // a new search replaces the one under way: its late answers must not overwrite these
+    current.current?.abort()
+    const controller = new AbortController()
+    current.current = controller
     action.run(async () => search(request, update => {
+      if (controller.signal.aborted) return
       if (update.type === 'results') {
         setHits(update.results)
         setStatus(`${update.total} found (${update.from === 'local' ? 'this node' : 'with peers'})`)
       } else if (update.type === 'done') setStatus(s => `${s}; ${update.answered} of ${update.asked} peers answered`)
       else setStatus(update.error.message)
-    }))
+    }, controller.signal).catch((err: unknown) => { if (!controller.signal.aborted) throw err }))
   }
+  // opens on every offer this node and its peers know
+  useEffect(() => { run() }, [])
   return (
     <Section title="Search">
       <form class="search" onSubmit={run}>
@@ -53,7 +61,7 @@ export function SearchPage () {
         <input name="min" class="size" placeholder="min MiB" value={minMiB} onInput={e => { setMinMiB((e.target as HTMLInputElement).value) }} />
         <input name="max" class="size" placeholder="max MiB" value={maxMiB} onInput={e => { setMaxMiB((e.target as HTMLInputElement).value) }} />
         <label><input type="checkbox" checked={local} onChange={e => { setLocal((e.target as HTMLInputElement).checked) }} /> this node only</label>
-        <button type="submit" disabled={action.busy}>Search</button>
+        <button type="submit">Search</button>
       </form>
       <p class="status">{status}</p>
       <ErrorLine error={action.error} />
