@@ -1,11 +1,13 @@
 /**
  * The web UI in headless Chromium (Debian's /usr/bin/chromium through playwright-core),
  * against two real daemons with their defaults (only --no-mdns and a loopback listen
- * address), connected: log in with the URL `peershare webui` prints; share a file by
- * upload; find it from the second daemon's UI by search; download it there with
- * progress shown, paused and resumed; a name and a description with `<script>` shown
- * as text with no dialog; a request from another origin, and one without the cookie,
- * refused. Screenshots of the main pages go to test-output/screenshots/ (gitignored).
+ * address), connected: log in with the URL `peershare webui` prints; share files by
+ * upload (picker and drop) with an image's thumbnail shown; find one from the second
+ * daemon's UI by search; download it there with progress shown, paused and resumed; a
+ * name and a description with `<script>` shown as text with no dialog; a request from
+ * another origin (a page on another port, with the cookie) and one without the cookie
+ * refused; an oversized upload and one onto a full disk refused cleanly; ticket and
+ * remove. Screenshots of the main pages go to test-output/screenshots/ (gitignored).
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -65,6 +67,11 @@ describe('web UI in headless Chromium (real daemons)', function () {
   async function openPage (context: BrowserContext): Promise<Page> {
     const page = await context.newPage()
     page.on('dialog', dialog => {
+      // the UI's own confirm (Remove) is accepted; anything else is a script that should not have run
+      if (dialog.type() === 'confirm' && dialog.message().startsWith('Remove ')) {
+        void dialog.accept()
+        return
+      }
       dialogs.push(dialog.message())
       void dialog.dismiss()
     })
@@ -116,8 +123,13 @@ describe('web UI in headless Chromium (real daemons)', function () {
     pngId = await image.getAttribute('data-file-id') ?? ''
     await sharerPage.waitForFunction(id => ((document.querySelector(`tr.file[data-file-id="${id}"] img.thumb`) as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, pngId)
 
-    await sharerPage.setInputFiles('input[type=file]', { name: SCRIPT_NAME, mimeType: 'text/plain', buffer: Buffer.from('not a script') })
-    await sharerPage.fill('input[name=tags]', '')
+    // this one dropped on the page, as a file dragged from the desktop
+    await sharerPage.evaluate(name => {
+      const files = new DataTransfer()
+      files.items.add(new File(['not a script'], name, { type: 'text/plain' }))
+      document.querySelector('label.drop')?.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }))
+    }, SCRIPT_NAME)
+    await sharerPage.locator('label.drop', { hasText: SCRIPT_NAME }).waitFor()
     await sharerPage.fill('input[name=description]', SCRIPT_TEXT)
     await sharerPage.click('form.share button[type=submit]')
     const scripted = sharerPage.locator('tr.file', { hasText: 'alert(1)' })
@@ -276,6 +288,19 @@ describe('web UI in headless Chromium (real daemons)', function () {
     } finally {
       await run('umount', ['-l', small])
     }
+  })
+
+  it('gives a ticket for a file and removes one; the list follows', async () => {
+    await sharerPage.goto(`${sharer.info.api}/#/files`)
+    const scripted = sharerPage.locator('tr.file', { hasText: 'alert(1)' })
+    await scripted.locator('button', { hasText: 'Ticket' }).click()
+    assert.match(await scripted.locator('.ticket input').inputValue(), /^peershare1/)
+    await scripted.locator('button', { hasText: 'Remove' }).click()
+    await scripted.waitFor({ state: 'detached' })
+    const names = (await cliJson(sharer, ['ls'], dir)).map((f: any) => f.name)
+    assert.ok(!names.includes('_script_alert(1)__script_.txt'))
+    assert.ok(names.includes('webui-holiday-film.bin'))
+    assert.deepEqual(dialogs, [])
   })
 
   it('shows peers and contacts', async () => {
