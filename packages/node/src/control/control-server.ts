@@ -1,8 +1,10 @@
 /**
  * The local control API: HTTP on 127.0.0.1 only, every request authenticated with
- * the bearer token kept (mode 0600) in the repo, a Host check against DNS
- * rebinding, bounded request bodies, JSON in and out, errors as `{ error }` with a
- * stable code. Routes and shapes are in api-types.ts.
+ * the bearer token kept (mode 0600) in the repo, or with a web UI session cookie
+ * (webui*.ts: the UI's files and its login are the only answers without either), a
+ * Host check against DNS rebinding and an Origin check against other web origins,
+ * bounded request bodies, JSON in and out, errors as `{ error }` with a stable code.
+ * Routes and shapes are in api-types.ts.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'

@@ -24,7 +24,7 @@ function ShareForm () {
   const [files, setFiles] = useState<File[]>([])
   const [description, setDescription] = useState('')
   const [tags, setTags] = useState('')
-  const [visibility, setVisibility] = useState('public')
+  const [visibility, setVisibility] = useState('')
   const [to, setTo] = useState('')
   const [replicas, setReplicas] = useState('')
   const [shared, setShared] = useState<ShareResult[]>([])
@@ -66,6 +66,7 @@ function ShareForm () {
         <label>Tags <input name="tags" placeholder="comma separated" value={tags} onInput={e => { setTags((e.target as HTMLInputElement).value) }} /></label>
         <label>Visibility
           <select name="visibility" value={visibility} onChange={e => { setVisibility((e.target as HTMLSelectElement).value) }}>
+            <option value="">default (public; private when encrypted)</option>
             <option value="public">public</option><option value="contacts">contacts</option><option value="private">private</option>
           </select>
         </label>
@@ -85,7 +86,7 @@ function shareOptions (form: { description: string, tags: string, visibility: st
   return {
     ...(form.description === '' ? {} : { description: form.description }),
     ...(list(form.tags).length === 0 ? {} : { tags: list(form.tags) }),
-    visibility: form.visibility,
+    ...(form.visibility === '' ? {} : { visibility: form.visibility }),
     ...(list(form.to).length === 0 ? {} : { to: list(form.to) }),
     ...(form.replicas.trim() === '' ? {} : { replicas: form.replicas.trim() })
   }
