@@ -43,9 +43,7 @@ export async function handleWebUiPublic (sessions: WebUiSessions, port: number, 
   }
   const asset = ASSETS[url.pathname]
   if (asset == null) return false
-  const body = await readFile(join(webUiDist(), asset[0])).catch(() => {
-    throw new HttpError(404, 'ERR_NOT_FOUND', 'The web UI is not built: run `npm run build`')
-  })
+  const body = await readAsset(asset[0])
   res.writeHead(200, { ...PAGE_HEADERS, 'content-type': asset[1], 'content-length': body.byteLength })
   res.end(body)
   return true
@@ -83,7 +81,12 @@ export function checkOrigin (req: IncomingMessage, port: number, byCookie: boole
   if (byCookie && !safe && origin == null) throw new HttpError(403, 'ERR_FORBIDDEN', 'A browser request that changes state must carry its Origin')
 }
 
-/** packages/webui/dist, found through the workspace's @peershare/webui */
-function webUiDist (): string {
-  return join(dirname(fileURLToPath(import.meta.resolve('@peershare/webui/package.json'))), 'dist')
+/** A file of packages/webui/dist, found through the workspace's @peershare/webui */
+async function readAsset (name: string): Promise<Buffer> {
+  try {
+    const dist = join(dirname(fileURLToPath(import.meta.resolve('@peershare/webui/package.json'))), 'dist')
+    return await readFile(join(dist, name))
+  } catch {
+    throw new HttpError(404, 'ERR_NOT_FOUND', 'The web UI is not built or not installed: run `npm run build`')
+  }
 }
