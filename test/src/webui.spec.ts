@@ -99,6 +99,13 @@ describe('web UI in headless Chromium (real daemons)', function () {
     assert.equal(cookie.sameSite, 'Strict')
     const again = await fetch(url, { redirect: 'manual' })
     assert.equal(again.status, 401)
+    // a browser without the session gets the page, which only says how to log in
+    const stranger = await openPage(await browser.newContext())
+    await stranger.goto(`${sharer.info.api}/`)
+    await stranger.locator('.logged-out', { hasText: 'peershare webui' }).waitFor()
+    assert.equal(await stranger.locator('nav').count(), 0)
+    await shot(stranger, 'logged-out')
+    await stranger.context().close()
     await finderPage.goto(await loginUrl(finder))
     await finderPage.locator('nav').waitFor()
   })
@@ -313,6 +320,16 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await finderPage.click('form button[type=submit]')
     await finderPage.locator('table.contacts td', { hasText: '<b>alice</b>' }).waitFor()
     await shot(finderPage, 'contacts')
+  })
+
+  it('logs out: the session ends in the daemon, the page says how to log in again', async () => {
+    const cookies = await finderPage.context().cookies(finder.info.api)
+    const cookie = cookies.map(c => `${c.name}=${c.value}`).join('; ')
+    await finderPage.click('header button.logout')
+    await finderPage.locator('.logged-out').waitFor()
+    assert.deepEqual(await finderPage.context().cookies(finder.info.api), [])
+    const replayed = await fetch(`${finder.info.api}/v1/files`, { headers: { cookie } })
+    assert.equal(replayed.status, 401)
   })
 })
 

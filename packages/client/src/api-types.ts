@@ -50,6 +50,7 @@ import type { BandwidthLimits, CollectionProgress, SearchUpdate, TransferProgres
  *   POST   /v1/files/:id/replication ReplicateRequestBody -> ReplicationInfo (sets the policy; checks at once)
  *   GET    /v1/files/:id/replication -> ReplicationInfo (the last check; ERR_FILE_NOT_FOUND when not local)
  *   POST   /v1/webui/login          -> WebUiLogin (api token only: a one-time URL that logs a browser in)
+ *   POST   /v1/webui/logout         -> {} (ends the session of the request's cookie, and clears the cookie)
  *   GET    /v1/events               -> text/event-stream: `transfers` { transfers: TransferProgress[] } on
  *                                     connect, `transfer` TransferProgress, `files` {} (the local files changed)
  *   POST   /v1/upload?name=&options= -> ShareResult (body: the file's bytes; options: a ShareRequest without

@@ -8,7 +8,7 @@ import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { api } from './api.js'
 import { useLoad } from './components.js'
-import { connectEvents, connected } from './live.js'
+import { connectEvents, stream } from './live.js'
 import { FilesPage } from './pages/files.js'
 import { OfferPage } from './pages/offer.js'
 import { ContactsPage, PeersPage } from './pages/peers.js'
@@ -17,6 +17,8 @@ import { SettingsPage } from './pages/settings.js'
 import { TransfersPage } from './pages/transfers.js'
 
 const PAGES: ReadonlyArray<[string, string]> = [['files', 'Files'], ['search', 'Search'], ['transfers', 'Transfers'], ['peers', 'Peers'], ['contacts', 'Contacts'], ['settings', 'Settings']]
+
+const STREAM_NOTE = { open: '', reconnecting: '(reconnecting)', closed: '(logged out: open a new `peershare webui` link)' } as const
 
 function useHash (): string {
   const [hash, setHash] = useState(location.hash)
@@ -40,7 +42,8 @@ function App () {
       <header>
         <h1>peershare</h1>
         <nav>{PAGES.map(([id, label]) => <a key={id} href={`#/${id}`} class={id === page ? 'current' : ''}>{label}</a>)}</nav>
-        <span class="node" title={node.value.peerId}>{node.value.peerId.slice(-8)} {connected.value ? '' : '(reconnecting)'}</span>
+        <span class="node" title={node.value.peerId}>{node.value.peerId.slice(-8)} {STREAM_NOTE[stream.value]}</span>
+        <button type="button" class="logout" onClick={() => { void api('POST', '/v1/webui/logout').finally(() => { location.reload() }) }}>Log out</button>
       </header>
       <main><Page page={page} arg={decodeURIComponent(arg)} /></main>
     </div>

@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../repo.js'
 import type { ApiEndpoint } from '@peershare/client'
 import { handleRoute } from './routes.js'
 import { HttpError, errorBody, statusFor } from './http-errors.js'
-import { checkOrigin, handleWebUiPublic, sessionOf } from './webui.js'
+import { checkOrigin, expiredCookie, handleWebUiPublic, sessionOf } from './webui.js'
 import { LiveEvents } from './webui-events.js'
 import { WebUiSessions } from './webui-sessions.js'
 import { uploadAndShare } from './webui-upload.js'
@@ -102,13 +102,20 @@ export class ControlServer {
     return false
   }
 
-  /** Routes of the web UI: minting a login URL (api token only), live events, uploads */
+  /** Routes of the web UI: minting a login URL (api token only), logging out, live events, uploads */
   private async handleWebUiRoute (req: IncomingMessage, res: ServerResponse, byCookie: boolean): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const route = `${req.method} ${url.pathname}`
     if (route === 'POST /v1/webui/login') {
       if (byCookie) throw new HttpError(403, 'ERR_FORBIDDEN', 'Login links are minted with the api token (`peershare webui`)')
       sendJson(res, 200, { url: `http://127.0.0.1:${this.port()}/webui/login?token=${this.sessions.mintLogin()}` })
+      return true
+    }
+    if (route === 'POST /v1/webui/logout') {
+      const session = sessionOf(req, this.port())
+      if (session != null) this.sessions.end(session)
+      res.setHeader('set-cookie', expiredCookie(this.port()))
+      sendJson(res, 200, {})
       return true
     }
     if (route === 'GET /v1/events') {

@@ -58,6 +58,11 @@ function login (sessions: WebUiSessions, port: number, url: URL, res: ServerResp
   res.end()
 }
 
+/** A Set-Cookie value that makes the browser forget its session (logging out) */
+export function expiredCookie (port: number): string {
+  return `${sessionCookieName(port)}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`
+}
+
 /** The session id the request's cookie carries, if any */
 export function sessionOf (req: IncomingMessage, port: number): string | undefined {
   const name = sessionCookieName(port)
