@@ -15,10 +15,8 @@ import { writeFileAtomic } from '../repo.js'
 import type { ApiEndpoint } from '@peershare/client'
 import { handleRoute } from './routes.js'
 import { HttpError, errorBody, statusFor } from './http-errors.js'
-import { checkOrigin, expiredCookie, handleWebUiPublic, sessionOf } from './webui.js'
-import { LiveEvents } from './webui-events.js'
-import { WebUiSessions } from './webui-sessions.js'
-import { uploadAndShare } from './webui-upload.js'
+import { WebUi } from './webui.js'
+import { sendJson } from './json-response.js'
 
 export const MAX_BODY_BYTES = 64 * 1024
 
@@ -31,12 +29,11 @@ export class ControlServer {
   readonly token = randomBytes(32).toString('base64url')
   private readonly server: Server
   private endpoint: ApiEndpoint | undefined
-  private readonly sessions = new WebUiSessions()
-  private readonly events: LiveEvents
+  private readonly webui: WebUi
 
   constructor (private readonly node: PeershareNode) {
     this.server = createServer((req, res) => { void this.onRequest(req, res) })
-    this.events = new LiveEvents({ transfers: node.transfers })
+    this.webui = new WebUi(node, () => this.port())
   }
 
   /** Listens, then publishes url and token in `<repo>/api.json` */
@@ -53,7 +50,7 @@ export class ControlServer {
 
   async stop (): Promise<void> {
     await rm(this.node.paths.api, { force: true })
-    this.events.close()
+    this.webui.close()
     this.server.closeAllConnections()
     await new Promise<void>(resolve => this.server.close(() => resolve()))
   }
@@ -61,12 +58,12 @@ export class ControlServer {
   private async onRequest (req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       this.checkHost(req)
-      if (await handleWebUiPublic(this.sessions, this.port(), req, res)) return
+      if (await this.webui.handlePublic(req, res)) return
       const byCookie = this.authenticate(req)
-      if (await this.handleWebUiRoute(req, res, byCookie)) return
+      if (await this.webui.handle(req, res, byCookie)) return
       const body = req.method === 'POST' ? await readJson(req) : undefined
       await handleRoute(this.node, req, res, body)
-      if (changesFiles(req)) this.events.filesChanged()
+      this.webui.answered(req)
     } catch (err: any) {
       if (res.headersSent) {
         res.end()
@@ -90,10 +87,7 @@ export class ControlServer {
 
   /** The api token, or a web UI session cookie (then true); either way a foreign Origin is refused */
   private authenticate (req: IncomingMessage): boolean {
-    const session = sessionOf(req, this.port())
-    const byCookie = req.headers.authorization == null && session != null && this.sessions.valid(session)
-    checkOrigin(req, this.port(), byCookie)
-    if (byCookie) return true
+    if (this.webui.authenticate(req)) return true
     const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''))
     const expected = Buffer.from(this.token)
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -101,45 +95,6 @@ export class ControlServer {
     }
     return false
   }
-
-  /** Routes of the web UI: minting a login URL (api token only), logging out, live events, uploads */
-  private async handleWebUiRoute (req: IncomingMessage, res: ServerResponse, byCookie: boolean): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    const route = `${req.method} ${url.pathname}`
-    if (route === 'POST /v1/webui/login') {
-      if (byCookie) throw new HttpError(403, 'ERR_FORBIDDEN', 'Login links are minted with the api token (`peershare webui`)')
-      sendJson(res, 200, { url: `http://127.0.0.1:${this.port()}/webui/login?token=${this.sessions.mintLogin()}` })
-      return true
-    }
-    if (route === 'POST /v1/webui/logout') {
-      const session = sessionOf(req, this.port())
-      if (session != null) this.sessions.end(session)
-      res.setHeader('set-cookie', expiredCookie(this.port()))
-      sendJson(res, 200, {})
-      return true
-    }
-    if (route === 'GET /v1/events') {
-      this.events.open(res)
-      return true
-    }
-    if (route === 'POST /v1/upload') {
-      sendJson(res, 200, await uploadAndShare(this.node, req, url))
-      this.events.filesChanged()
-      return true
-    }
-    return false
-  }
-}
-
-/** Requests after which the list of local files differs */
-function changesFiles (req: IncomingMessage): boolean {
-  return (req.method === 'POST' && req.url === '/v1/share') || (req.method === 'DELETE' && (req.url ?? '').startsWith('/v1/files/'))
-}
-
-export function sendJson (res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-  res.end(body)
 }
 
 async function readJson (req: IncomingMessage): Promise<unknown> {

@@ -1,97 +1,74 @@
 /**
- * The web UI on the control API's port: its bundled files (packages/webui/dist, no CDN),
- * the login that turns a one-time token into a session cookie, and the checks that keep
- * other web origins out (Origin on every request that carries one, and on every
- * state-changing request made with the cookie). See doc/SECURITY.md.
+ * The web UI on the control API's port, as the control server sees it: answers that need
+ * no credential (the UI's files, the login), authentication by session cookie with the
+ * Origin check, and the UI's own routes (login URLs, logout, live events, uploads).
+ * Sessions: webui-sessions.ts; events: webui-events.ts; uploads: webui-upload.ts.
  */
-import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import type { PeershareNode } from '../peershare-node.js'
+import { sendJson } from './json-response.js'
 import { HttpError } from './http-errors.js'
-import type { WebUiSessions } from './webui-sessions.js'
-import { SESSION_TTL } from './webui-sessions.js'
+import { LiveEvents } from './webui-events.js'
+import { checkOrigin, expiredCookie, handleWebUiPublic, sessionOf } from './webui-public.js'
+import { WebUiSessions } from './webui-sessions.js'
+import { uploadAndShare } from './webui-upload.js'
 
-/** The UI's files: path served -> file in packages/webui/dist and its type */
-const ASSETS: Record<string, [string, string]> = {
-  '/': ['index.html', 'text/html; charset=utf-8'],
-  '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
-  '/app.css': ['app.css', 'text/css; charset=utf-8']
-}
+export class WebUi {
+  private readonly sessions = new WebUiSessions()
+  private readonly events: LiveEvents
 
-/** Headers of every UI answer: only this origin's scripts, no framing, no referrer (the login URL holds a token) */
-const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store'
-}
+  /** `port`: the control server's, once it listens */
+  constructor (private readonly node: PeershareNode, private readonly port: () => number) {
+    this.events = new LiveEvents({ transfers: node.transfers })
+  }
 
-/** The cookie's name carries the port: browsers send cookies to every port of a host, and two daemons must not clash */
-export function sessionCookieName (port: number): string {
-  return `peershare_session_${port}`
-}
+  /** Answers the UI's files and its login (no credential needed); false for anything else */
+  async handlePublic (req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    return handleWebUiPublic(this.sessions, this.port(), req, res)
+  }
 
-/** Answers requests that need no credential: the UI's files and the login; false for anything else */
-export async function handleWebUiPublic (sessions: WebUiSessions, port: number, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  if (req.method !== 'GET') return false
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-  if (url.pathname === '/webui/login') {
-    login(sessions, port, url, res)
+  /**
+   * Refuses a request from another web origin (throws); true when it is authenticated by
+   * a live session cookie (and carries no bearer token, which then decides)
+   */
+  authenticate (req: IncomingMessage): boolean {
+    const session = sessionOf(req, this.port())
+    const byCookie = req.headers.authorization == null && session != null && this.sessions.valid(session)
+    checkOrigin(req, this.port(), byCookie)
+    return byCookie
+  }
+
+  /** The UI's routes, for an authenticated request; false for anything else */
+  async handle (req: IncomingMessage, res: ServerResponse, byCookie: boolean): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const route = `${req.method} ${url.pathname}`
+    if (route === 'POST /v1/webui/login') {
+      if (byCookie) throw new HttpError(403, 'ERR_FORBIDDEN', 'Login links are minted with the api token (`peershare webui`)')
+      sendJson(res, 200, { url: `http://127.0.0.1:${this.port()}/webui/login?token=${this.sessions.mintLogin()}` })
+    } else if (route === 'POST /v1/webui/logout') {
+      const session = sessionOf(req, this.port())
+      if (session != null) this.sessions.end(session)
+      res.setHeader('set-cookie', expiredCookie(this.port()))
+      sendJson(res, 200, {})
+    } else if (route === 'GET /v1/events') {
+      this.events.open(res)
+    } else if (route === 'POST /v1/upload') {
+      sendJson(res, 200, await uploadAndShare(this.node, req, url))
+      this.events.filesChanged()
+    } else {
+      return false
+    }
     return true
   }
-  const asset = ASSETS[url.pathname]
-  if (asset == null) return false
-  const body = await readAsset(asset[0])
-  res.writeHead(200, { ...PAGE_HEADERS, 'content-type': asset[1], 'content-length': body.byteLength })
-  res.end(body)
-  return true
-}
 
-/** Trades a login token for a session cookie and sends the browser to the UI */
-function login (sessions: WebUiSessions, port: number, url: URL, res: ServerResponse): void {
-  const session = sessions.redeem(url.searchParams.get('token') ?? '')
-  if (session == null) throw new HttpError(401, 'ERR_UNAUTHORIZED', 'This login link is used up or expired: run `peershare webui` for a new one')
-  const cookie = `${sessionCookieName(port)}=${session}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL / 1000}`
-  res.writeHead(303, { ...PAGE_HEADERS, 'set-cookie': cookie, location: '/' })
-  res.end()
-}
-
-/** A Set-Cookie value that makes the browser forget its session (logging out) */
-export function expiredCookie (port: number): string {
-  return `${sessionCookieName(port)}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`
-}
-
-/** The session id the request's cookie carries, if any */
-export function sessionOf (req: IncomingMessage, port: number): string | undefined {
-  const name = sessionCookieName(port)
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, value] = part.trim().split('=', 2)
-    if (key === name && value != null) return value
+  /** A control API route was answered: if it changed the local files, pages reload them */
+  answered (req: IncomingMessage): void {
+    const changed = (req.method === 'POST' && req.url === '/v1/share') || (req.method === 'DELETE' && (req.url ?? '').startsWith('/v1/files/'))
+    if (changed) this.events.filesChanged()
   }
-  return undefined
-}
 
-/**
- * Refuses a request from another web origin: any request whose Origin is not this
- * server's, and a state-changing request authenticated by cookie without an Origin
- * (browsers send one on every POST and DELETE)
- */
-export function checkOrigin (req: IncomingMessage, port: number, byCookie: boolean): void {
-  const origin = req.headers.origin
-  const ours = origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`
-  if (origin != null && !ours) throw new HttpError(403, 'ERR_FORBIDDEN', 'Requests from other web origins are refused')
-  const safe = req.method === 'GET' || req.method === 'HEAD'
-  if (byCookie && !safe && origin == null) throw new HttpError(403, 'ERR_FORBIDDEN', 'A browser request that changes state must carry its Origin')
-}
-
-/** A file of packages/webui/dist, found through the workspace's @peershare/webui */
-async function readAsset (name: string): Promise<Buffer> {
-  try {
-    const dist = join(dirname(fileURLToPath(import.meta.resolve('@peershare/webui/package.json'))), 'dist')
-    return await readFile(join(dist, name))
-  } catch {
-    throw new HttpError(404, 'ERR_NOT_FOUND', 'The web UI is not built or not installed: run `npm run build`')
+  /** Ends every event stream (the server stops) */
+  close (): void {
+    this.events.close()
   }
 }
