@@ -177,6 +177,7 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await finderPage.goto(`${finder.info.api}/#/offer/${sharedId}`)
     await finderPage.locator('.offer h3.name', { hasText: 'webui-holiday-film.bin' }).waitFor()
     assert.match(await finderPage.locator('.offer').textContent() ?? '', new RegExp(sharer.info.peerId))
+    await finderPage.locator('section p', { hasText: 'Not on this node' }).waitFor()
     await shot(finderPage, 'offer')
     // a file's page fetches the thumbnail from the sharer; search results show it once it is here
     await finderPage.goto(`${finder.info.api}/#/offer/${pngId}`)
@@ -220,6 +221,8 @@ describe('web UI in headless Chromium (real daemons)', function () {
     assert.equal(sha(files), sha(theirs))
     await finderPage.goto(`${finder.info.api}/#/files`)
     await finderPage.locator(`tr.file[data-file-id="${sharedId}"]`).waitFor()
+    await finderPage.goto(`${finder.info.api}/#/offer/${sharedId}`)
+    await finderPage.locator('section p', { hasText: 'Kept on this node only' }).waitFor()
   })
 
   it('refuses a request from another origin (even with the cookie) and one without the cookie', async () => {

@@ -1,19 +1,24 @@
 /** A file's page: the offer (each author's), its thumbnail, providers; and replicas when it is a local file */
-import type { OfferDetail, OfferInfo, ReplicationInfo } from '@peershare/client'
+import type { FileInfo, OfferDetail, OfferInfo, ReplicationInfo } from '@peershare/client'
 import { api } from '../api.js'
 import { ErrorLine, Section, Thumbnail, useLoad } from '../components.js'
 import { formatBytes, formatDate } from '../format.js'
 
 export function OfferPage ({ id }: { id: string }) {
   const detail = useLoad(async () => api<OfferDetail>('GET', `/v1/offers/${encodeURIComponent(id)}`), [id])
-  const replication = useLoad(async () => api<ReplicationInfo>('GET', `/v1/files/${encodeURIComponent(id)}/replication`), [id])
+  // replicas are a local file's: a remote one has none here
+  const replication = useLoad(async () => {
+    const { files } = await api<{ files: FileInfo[] }>('GET', '/v1/files')
+    if (!files.some(f => f.fileId === id)) return undefined
+    return api<ReplicationInfo>('GET', `/v1/files/${encodeURIComponent(id)}/replication`)
+  }, [id])
   const d = detail.value
   return (
     <Section title="File">
       <ErrorLine error={detail.error} />
       {d == null ? <p>Loading…</p> : <OfferView detail={d} />}
       <h3>Replicas</h3>
-      {replication.value == null ? <p>{replication.error ?? 'Loading…'}</p> : <Replicas info={replication.value} />}
+      <Replication state={replication} />
     </Section>
   )
 }
@@ -39,6 +44,13 @@ function OfferView ({ detail }: { detail: OfferDetail }) {
       <ul>{detail.providers.map(p => <li key={p.peerId}><code>{p.peerId}</code> {p.addresses.join(' ')}</li>)}</ul>
     </div>
   )
+}
+
+function Replication ({ state }: { state: { value?: ReplicationInfo, error?: string } & Record<string, unknown> }) {
+  if (state.error != null) return <ErrorLine error={state.error} />
+  if (!('value' in state)) return <p>Loading…</p>
+  if (state.value == null) return <p>Not on this node: download it from Search to keep a copy.</p>
+  return <Replicas info={state.value} />
 }
 
 function Replicas ({ info }: { info: ReplicationInfo }) {
