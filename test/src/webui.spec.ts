@@ -13,7 +13,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { type Server, createServer, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -311,6 +311,22 @@ describe('web UI in headless Chromium (real daemons)', function () {
     assert.ok(!names.includes('_script_alert(1)__script_.txt'))
     assert.ok(names.includes('webui-holiday-film.bin'))
     assert.deepEqual(dialogs, [])
+  })
+
+  it('shows a folder shared from the command line at once (the files event), with its ticket', async () => {
+    await sharerPage.goto(`${sharer.info.api}/#/files`)
+    await sharerPage.locator('tr.file').first().waitFor()
+    const folder = join(dir, 'webui-photos')
+    await mkdir(folder)
+    await writeFile(join(folder, 'a.txt'), 'a')
+    await writeFile(join(folder, 'b.txt'), 'b')
+    const shared = await cliJson(sharer, ['share', folder], dir)
+    // no reload: the page hears of it over the event stream
+    const row = sharerPage.locator(`tr.collection[data-collection-id="${shared.collectionId}"]`)
+    await row.waitFor()
+    assert.match(await row.textContent() ?? '', /webui-photos/)
+    await row.locator('button', { hasText: 'Ticket' }).click()
+    assert.match(await row.locator('.ticket input').inputValue(), /^peershare1/)
   })
 
   it('shows peers and contacts', async () => {

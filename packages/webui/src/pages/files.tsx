@@ -16,6 +16,13 @@ export function FilesPage () {
         <ErrorLine error={list.error} />
         {list.value == null ? <p>Loading…</p> : <FileTable files={list.value.files} />}
       </Section>
+      {list.value == null || list.value.collections.length === 0
+        ? null
+        : (
+          <Section title="Collections (folders)">
+            <CollectionTable collections={list.value.collections} />
+          </Section>
+          )}
     </div>
   )
 }
@@ -125,6 +132,40 @@ function FileRow ({ file }: { file: FileInfo }) {
           <a href={`/v1/content/${file.fileId}`} download={file.name}>Save</a>
           <button type="button" onClick={() => { action.run(async () => { setTicket((await api<TicketInfo>('GET', `/v1/files/${file.fileId}/ticket`)).ticket) }) }}>Ticket</button>
           <button type="button" class="danger" onClick={() => { if (confirm(`Remove ${file.name}?`)) action.run(async () => api('DELETE', `/v1/files/${file.fileId}`)) }}>Remove</button>
+        </div>
+      </td>
+    </tr>
+  )
+}
+
+function CollectionTable ({ collections }: { collections: CollectionInfo[] }) {
+  return (
+    <table class="collections">
+      <thead><tr><th>Name</th><th>Files</th><th>Size</th><th>Category</th><th>Tags</th><th /></tr></thead>
+      <tbody>{collections.map(c => <CollectionRow key={c.collectionId} collection={c} />)}</tbody>
+    </table>
+  )
+}
+
+function CollectionRow ({ collection: c }: { collection: CollectionInfo }) {
+  const [ticket, setTicket] = useState<string>()
+  const action = useAction()
+  return (
+    <tr class="collection" data-collection-id={c.collectionId}>
+      <td>
+        <span class="name">{c.name}</span>
+        {c.description === '' ? null : <div class="description">{c.description}</div>}
+        {ticket == null ? null : <Ticket ticket={ticket} />}
+        <ErrorLine error={action.error} />
+      </td>
+      <td>{c.files}</td>
+      <td>{formatBytes(c.size)}</td>
+      <td>{c.category}</td>
+      <td>{c.tags.join(', ')}</td>
+      <td>
+        <div class="actions">
+          <button type="button" onClick={() => { action.run(async () => { setTicket((await api<TicketInfo>('GET', `/v1/files/${c.collectionId}/ticket`)).ticket) }) }}>Ticket</button>
+          <button type="button" class="danger" onClick={() => { if (confirm(`Remove ${c.name}?`)) action.run(async () => api('DELETE', `/v1/files/${c.collectionId}`)) }}>Remove</button>
         </div>
       </td>
     </tr>
