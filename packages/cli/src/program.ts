@@ -11,7 +11,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgressDisplay } from './commands/get.js'
 import { SHELLS, type Shell } from './completion.js'
-import { browse, completion, contacts, control, daemon, get, grant, id, inbox, limits, ls, peers, providers, replicate, revoke, rm, search, share, show, status, swarmConnect, ticket, transfers, verify, visibility } from './commands/lazy.js'
+import { browse, completion, contacts, control, daemon, get, grant, id, inbox, limits, ls, peers, providers, replicate, revoke, rm, search, share, show, status, swarmConnect, ticket, transfers, verify, visibility, webui } from './commands/lazy.js'
 import { type CliClient, type CommandContext, type Print, lazyClient } from './context.js'
 import { EXIT_OK, EXIT_USAGE, describeError, errorLine } from './errors.js'
 
@@ -289,6 +289,13 @@ export function createProgram (deps: ProgramDeps): Command {
     .description('list the files shared with this node: sender, name and size (opened with the granted key); `get <file-id>` downloads one')
     .action(async (_opts: unknown, cmd: Command) => {
       await inbox({ json: globals(cmd).json }, context(cmd))
+    })
+
+  program.command('webui')
+    .description('print a one-time login URL for the web UI the daemon serves (valid one minute, used once)')
+    .option('--open', 'also open it in the default browser')
+    .action(async (opts: { open?: boolean }, cmd: Command) => {
+      await webui({ open: opts.open === true }, context(cmd))
     })
 
   program.command('peers')

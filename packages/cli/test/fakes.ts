@@ -120,6 +120,7 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
     },
     status: async () => answer('status', STATUS),
     peers: async () => answer('peers', PEERS),
+    webuiLogin: async () => answer('webuiLogin', { url: 'http://127.0.0.1:1/webui/login?token=t' }),
     connect: async (addr) => answer('connect', PEER_ID, addr),
     providers: async (request, onProvider) => {
       answer('providers', undefined, request)

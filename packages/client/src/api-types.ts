@@ -50,6 +50,15 @@ import type { BandwidthLimits, CollectionProgress, SearchUpdate, TransferProgres
  *   POST   /v1/files/:id/replication ReplicateRequestBody -> ReplicationInfo (sets the policy; checks at once)
  *   GET    /v1/files/:id/replication -> ReplicationInfo (the last check; ERR_FILE_NOT_FOUND when not local)
  *   GET    /metrics                -> Prometheus text format (not JSON; ERR_NOT_FOUND when metrics.enabled is off)
+ *   POST   /v1/webui/login          -> WebUiLogin (api token only: a one-time URL that logs a browser in)
+ *   POST   /v1/webui/logout         -> {} (ends the session of the request's cookie, and clears the cookie)
+ *   GET    /v1/events               -> text/event-stream: `transfers` { transfers: TransferProgress[] } on
+ *                                     connect, `transfer` TransferProgress, `files` {} (the local files changed)
+ *   POST   /v1/upload?name=&options= -> ShareResult (body: the file's bytes; options: a ShareRequest without
+ *                                     paths, as JSON; at most config maxUploadBytes: 413 ERR_TOO_LARGE)
+ *
+ * The web UI calls the same routes with its session cookie instead of the token; a
+ * request whose Origin is another web origin gets 403 ERR_FORBIDDEN.
  *
  * Errors: a non-2xx status with `{ error: ApiError }`.
  */
@@ -413,6 +422,11 @@ export type { CollectionProgress, CollectionState, DhtStatus, NodeStatus } from 
 export type { TransferProgress } from './reports.js'
 export type { BandwidthLimits } from './reports.js'
 export type { PeerEntry } from './reports.js'
+
+/** What `POST /v1/webui/login` answers (api token only): a URL that logs a browser in once, within a minute */
+export interface WebUiLogin {
+  url: string
+}
 
 /** Contents of `<repo>/api.json`, written by a running daemon */
 export interface ApiEndpoint {

@@ -6,7 +6,7 @@
  */
 import { PeershareError } from './errors.js'
 import type { ApiEndpoint, ApiError, BandwidthLimits, BrowseRequest, BrowseResult, OfferDetail, SearchEvent, SearchHit, SearchRequest, SearchUpdate, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, GrantInfo, InboxEntry, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
-import type { ContactInfo, FileVisibility, ReplicasInfo, ReplicationInfo } from './api-types.js'
+import type { ContactInfo, FileVisibility, ReplicasInfo, ReplicationInfo, WebUiLogin } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -97,6 +97,11 @@ export class ControlClient {
 
   async status (): Promise<NodeStatus> {
     return this.json('GET', '/v1/status')
+  }
+
+  /** A one-time login URL for the web UI (short-lived, single use) */
+  async webuiLogin (): Promise<WebUiLogin> {
+    return this.json<WebUiLogin>('POST', '/v1/webui/login', {})
   }
 
   async peers (): Promise<PeerEntry[]> {

@@ -132,12 +132,15 @@ export interface NodeConfig {
   replication: ReplicationSettings
   /** Prometheus metrics at the control API's `GET /metrics` (metrics/) */
   metrics: MetricsSettings
+  /** Largest file the web UI uploads to share (bytes); a larger upload is refused before it is stored */
+  maxUploadBytes: number
 }
 
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   listen: [...DEFAULT_LISTEN],
   chunkSize: DEFAULT_CHUNK_SIZE,
   collectionConcurrency: 4,
+  maxUploadBytes: 4 * 1024 ** 3,
   limits: Object.freeze({ upload: 0, uploadPerPeer: 0, download: 0 }),
   transfer: Object.freeze({
     maxSources: 16,
@@ -341,6 +344,7 @@ function validateConfig (config: NodeConfig): NodeConfig {
   for (const [name, value] of Object.entries(config.limits)) {
     if (!Number.isFinite(value) || value < 0) fail(`limits.${name} must be 0 (unlimited) or a positive rate`)
   }
+  if (!Number.isSafeInteger(config.maxUploadBytes) || config.maxUploadBytes < 1) fail('maxUploadBytes must be a positive whole number of bytes')
   if (!Number.isInteger(config.collectionConcurrency) || config.collectionConcurrency < 1) fail('collectionConcurrency must be a positive integer')
   if (!Number.isInteger(config.provide.concurrency) || config.provide.concurrency < 1) fail('provide.concurrency must be a positive integer')
   if (!['auto', 'client', 'server'].includes(config.dhtMode)) fail(`dhtMode ${config.dhtMode} is not auto, client or server`)

@@ -26,6 +26,7 @@ import type * as Grant from './grant.js'
 import type * as Inbox from './inbox.js'
 import type * as Contacts from './contacts.js'
 import type * as Visibility from './visibility.js'
+import type * as WebUi from './webui.js'
 
 export const completion: typeof Completion.completion = async (...args) => (await import('./completion.js')).completion(...args)
 export const daemon: typeof Daemon.daemon = async (...args) => (await import('./daemon.js')).daemon(...args)
@@ -52,3 +53,4 @@ export const inbox: typeof Inbox.inbox = async (...args) => (await import('./inb
 export const contacts: typeof Contacts.contacts = async (...args) => (await import('./contacts.js')).contacts(...args)
 export const visibility: typeof Visibility.visibility = async (...args) => (await import('./visibility.js')).visibility(...args)
 export const control: typeof Transfers.control = async (...args) => (await import('./transfers.js')).control(...args)
+export const webui: typeof WebUi.webui = async (...args) => (await import('./webui.js')).webui(...args)

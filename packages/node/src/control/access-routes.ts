@@ -4,7 +4,7 @@ import { type ContactInfo, type ContactRequest, VISIBILITIES, type VisibilityReq
 import type { Contact } from '../contacts/index.js'
 import { BadRequestError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
-import { sendJson } from './control-server.js'
+import { sendJson } from './json-response.js'
 
 /** Answers the route if it is one of these; false otherwise */
 export async function handleAccessRoute (node: PeershareNode, route: string, res: ServerResponse, body: unknown): Promise<boolean> {

@@ -1,8 +1,10 @@
 /**
  * The local control API: HTTP on 127.0.0.1 only, every request authenticated with
- * the bearer token kept (mode 0600) in the repo, a Host check against DNS
- * rebinding, bounded request bodies, JSON in and out, errors as `{ error }` with a
- * stable code. Routes and shapes are in api-types.ts.
+ * the bearer token kept (mode 0600) in the repo, or with a web UI session cookie
+ * (webui*.ts: the UI's files and its login are the only answers without either), a
+ * Host check against DNS rebinding and an Origin check against other web origins,
+ * bounded request bodies, JSON in and out, errors as `{ error }` with a stable code.
+ * Routes and shapes are in api-types.ts.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -13,6 +15,8 @@ import { writeFileAtomic } from '../repo.js'
 import type { ApiEndpoint } from '@peershare/client'
 import { handleRoute } from './routes.js'
 import { HttpError, errorBody, statusFor } from './http-errors.js'
+import { WebUi } from './webui.js'
+import { sendJson } from './json-response.js'
 
 export const MAX_BODY_BYTES = 64 * 1024
 
@@ -25,9 +29,11 @@ export class ControlServer {
   readonly token = randomBytes(32).toString('base64url')
   private readonly server: Server
   private endpoint: ApiEndpoint | undefined
+  private readonly webui: WebUi
 
   constructor (private readonly node: PeershareNode) {
     this.server = createServer((req, res) => { void this.onRequest(req, res) })
+    this.webui = new WebUi(node, () => this.port())
   }
 
   /** Listens, then publishes url and token in `<repo>/api.json` */
@@ -44,15 +50,20 @@ export class ControlServer {
 
   async stop (): Promise<void> {
     await rm(this.node.paths.api, { force: true })
+    this.webui.close()
     this.server.closeAllConnections()
     await new Promise<void>(resolve => this.server.close(() => resolve()))
   }
 
   private async onRequest (req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      this.authenticate(req)
+      this.checkHost(req)
+      if (await this.webui.handlePublic(req, res)) return
+      const byCookie = this.authenticate(req)
+      if (await this.webui.handle(req, res, byCookie)) return
       const body = req.method === 'POST' ? await readJson(req) : undefined
       await handleRoute(this.node, req, res, body)
+      this.webui.answered(req)
     } catch (err: any) {
       if (res.headersSent) {
         res.end()
@@ -62,24 +73,28 @@ export class ControlServer {
     }
   }
 
-  private authenticate (req: IncomingMessage): void {
-    const port = (this.server.address() as AddressInfo).port
+  private port (): number {
+    return (this.server.address() as AddressInfo).port
+  }
+
+  private checkHost (req: IncomingMessage): void {
+    const port = this.port()
     const host = req.headers.host ?? ''
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
       throw new HttpError(403, 'ERR_FORBIDDEN', 'Requests must address 127.0.0.1')
     }
+  }
+
+  /** The api token, or a web UI session cookie (then true); either way a foreign Origin is refused */
+  private authenticate (req: IncomingMessage): boolean {
+    if (this.webui.authenticate(req)) return true
     const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''))
     const expected = Buffer.from(this.token)
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new HttpError(401, 'ERR_UNAUTHORIZED', 'Missing or wrong API token')
     }
+    return false
   }
-}
-
-export function sendJson (res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-  res.end(body)
 }
 
 async function readJson (req: IncomingMessage): Promise<unknown> {

@@ -5,7 +5,7 @@ import { parseContentRef } from '@peershare/protocol'
 import { BadRequestError } from '../errors.js'
 import { resolvePrefix } from '../id-prefix.js'
 import type { PeershareNode } from '../peershare-node.js'
-import { sendJson } from './control-server.js'
+import { sendJson } from './json-response.js'
 
 /** A peer id or contact name from the path, URL-decoded */
 function decodePeer (text: string): string {

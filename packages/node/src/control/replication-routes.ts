@@ -7,7 +7,7 @@ import { describeShort } from '../replication/decide.js'
 import type { ReplicationPolicy } from '../replication/index.js'
 import { parsePolicy } from '../replication/keeper/keeper.js'
 import type { FileReplication } from '../replication/keeper/replicator.js'
-import { sendJson } from './control-server.js'
+import { sendJson } from './json-response.js'
 
 /** Answers the route if it is one of these; false otherwise */
 export async function handleReplicationRoute (node: PeershareNode, route: string, res: ServerResponse, body: unknown): Promise<boolean> {

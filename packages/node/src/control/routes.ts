@@ -14,7 +14,7 @@ import { handleReplicationRoute, replicasArg } from './replication-routes.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { ContentStatus } from '../store/file-store.js'
 import { type BandwidthLimits, type CollectionInfo, type CollectionShareResult, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type ShareResult, type TicketInfo, type VerifiedFileInfo, type VerifyRequest, VERSION, VISIBILITIES, parseRate } from '@peershare/client'
-import { sendJson } from './control-server.js'
+import { sendJson } from './json-response.js'
 import { streamNdjson } from './ndjson.js'
 import { handleSearchRoute } from './search-routes.js'
 import { handleKeysRoute } from './keys-routes.js'
@@ -34,11 +34,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (route === 'GET /metrics') return serveMetrics(node.metrics, res)
   if (route === 'GET /v1/files') return sendJson(res, 200, await listFiles(node, url.searchParams.get('all') === 'true'))
   if (route === 'GET /v1/replicas') return sendJson(res, 200, { replicas: node.holder.list(), ...node.holder.usage() })
-  if (route === 'POST /v1/share') {
-    const [paths, options, replicas] = shareArgs(body)
-    const policy = replicas == null ? undefined : replicasArg(node, body) ?? node.config.replication.replicas
-    return sendJson(res, 200, await share(node, paths, { ...options, ...(policy != null ? { replicas: policy } : {}) }))
-  }
+  if (route === 'POST /v1/share') return sendJson(res, 200, await shareRequest(node, body))
   const ticket = /^GET \/v1\/files\/([A-Za-z0-9]+)\/ticket$/.exec(route)
   if (ticket != null) return sendJson(res, 200, ticketInfo(await node.ticket(ticket[1])))
   if (route === 'POST /v1/get') return startGet(node, res, getArgs(body))
@@ -64,6 +60,13 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (await handleAccessRoute(node, route, res, body)) return
   if (await handleReplicationRoute(node, route, res, body)) return
   throw new HttpError(404, 'ERR_NOT_FOUND', `No route ${route}`)
+}
+
+/** Shares what a ShareRequest names (POST /v1/share, and the web UI's uploads) */
+export async function shareRequest (node: PeershareNode, body: unknown): Promise<ShareResult | CollectionShareResult> {
+  const [paths, options, replicas] = shareArgs(body)
+  const policy = replicas == null ? undefined : replicasArg(node, body) ?? node.config.replication.replicas
+  return share(node, paths, { ...options, ...(policy != null ? { replicas: policy } : {}) })
 }
 
 function nodeInfo (node: PeershareNode): NodeInfo {
@@ -301,7 +304,8 @@ async function streamContent (node: PeershareNode, res: ServerResponse, fileId: 
   await checkContent(sources, fileId)
   const controller = new AbortController()
   res.on('close', () => { controller.abort() })
-  res.writeHead(200, { 'content-type': 'application/octet-stream' })
+  // peers' bytes on the web UI's origin: never sniffed into HTML, never run as a page
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-content-type-options': 'nosniff', 'content-security-policy': "sandbox; default-src 'none'" })
   try {
     for await (const chunk of readableContent(sources, fileId, controller.signal)) {
       if (!res.write(chunk)) await once(res, 'drain', { signal: controller.signal })

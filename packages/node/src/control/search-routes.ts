@@ -5,7 +5,7 @@ import { type Category, isCategory } from '@peershare/protocol'
 import { BadRequestError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
 import type { SearchQuery, SearchSort } from '../search/index.js'
-import { sendJson } from './control-server.js'
+import { sendJson } from './json-response.js'
 import { streamNdjson } from './ndjson.js'
 
 const SORTS: readonly string[] = ['relevance', 'name', 'size', 'date', 'providers']

@@ -66,6 +66,7 @@ export interface TransferManagerComponents extends Omit<TransferComponents, 'fin
 
 export class TransferManager implements PartialFiles {
   private readonly transfers = new Map<string, Transfer>()
+  private readonly progressListeners = new Set<(p: TransferProgress) => void>()
 
   constructor (private readonly components: TransferManagerComponents) {}
 
@@ -152,6 +153,12 @@ export class TransferManager implements PartialFiles {
 
   get (fileId: string): Transfer | undefined {
     return this.transfers.get(fileId)
+  }
+
+  /** Calls `listener` with every progress report of every download (the web UI's live updates); returns the unsubscribe */
+  onProgress (listener: (p: TransferProgress) => void): () => void {
+    this.progressListeners.add(listener)
+    return () => this.progressListeners.delete(listener)
   }
 
   list (): TransferProgress[] {
@@ -259,7 +266,10 @@ export class TransferManager implements PartialFiles {
   private track (transfer: Transfer): void {
     this.transfers.set(transfer.fileId, transfer)
     // a completed download is a stored file now; failed ones stay, to be resumed (and may complete on a later run)
-    transfer.onProgress(p => { if (p.state === 'completed' && this.transfers.get(p.fileId) === transfer) this.transfers.delete(p.fileId) })
+    transfer.onProgress(p => {
+      if (p.state === 'completed' && this.transfers.get(p.fileId) === transfer) this.transfers.delete(p.fileId)
+      for (const listener of this.progressListeners) listener(p)
+    })
   }
 
   private revive (transfer: Transfer): Transfer {

@@ -1,0 +1,97 @@
+/**
+ * What the web UI answers without a credential (its bundled files from
+ * packages/webui/dist, no CDN; the login that turns a one-time token into a session
+ * cookie), the session cookie itself, and the Origin check that keeps other web origins
+ * out. See doc/SECURITY.md.
+ */
+import { readFile } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { HttpError } from './http-errors.js'
+import type { WebUiSessions } from './webui-sessions.js'
+import { SESSION_TTL } from './webui-sessions.js'
+
+/** The UI's files: path served -> file in packages/webui/dist and its type */
+const ASSETS: Record<string, [string, string]> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+  '/app.css': ['app.css', 'text/css; charset=utf-8']
+}
+
+/** Headers of every UI answer: only this origin's scripts, no framing, no referrer (the login URL holds a token) */
+const PAGE_HEADERS = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store'
+}
+
+/** The cookie's name carries the port: browsers send cookies to every port of a host, and two daemons must not clash */
+export function sessionCookieName (port: number): string {
+  return `peershare_session_${port}`
+}
+
+/** Answers requests that need no credential: the UI's files and the login; false for anything else */
+export async function handleWebUiPublic (sessions: WebUiSessions, port: number, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  if (req.method !== 'GET') return false
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+  if (url.pathname === '/webui/login') {
+    login(sessions, port, url, res)
+    return true
+  }
+  const asset = ASSETS[url.pathname]
+  if (asset == null) return false
+  const body = await readAsset(asset[0])
+  res.writeHead(200, { ...PAGE_HEADERS, 'content-type': asset[1], 'content-length': body.byteLength })
+  res.end(body)
+  return true
+}
+
+/** Trades a login token for a session cookie and sends the browser to the UI */
+function login (sessions: WebUiSessions, port: number, url: URL, res: ServerResponse): void {
+  const session = sessions.redeem(url.searchParams.get('token') ?? '')
+  if (session == null) throw new HttpError(401, 'ERR_UNAUTHORIZED', 'This login link is used up or expired: run `peershare webui` for a new one')
+  const cookie = `${sessionCookieName(port)}=${session}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL / 1000}`
+  res.writeHead(303, { ...PAGE_HEADERS, 'set-cookie': cookie, location: '/' })
+  res.end()
+}
+
+/** A Set-Cookie value that makes the browser forget its session (logging out) */
+export function expiredCookie (port: number): string {
+  return `${sessionCookieName(port)}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`
+}
+
+/** The session id the request's cookie carries, if any */
+export function sessionOf (req: IncomingMessage, port: number): string | undefined {
+  const name = sessionCookieName(port)
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, value] = part.trim().split('=', 2)
+    if (key === name && value != null) return value
+  }
+  return undefined
+}
+
+/**
+ * Refuses a request from another web origin: any request whose Origin is not this
+ * server's, and a state-changing request authenticated by cookie without an Origin
+ * (browsers send one on every POST and DELETE)
+ */
+export function checkOrigin (req: IncomingMessage, port: number, byCookie: boolean): void {
+  const origin = req.headers.origin
+  const ours = origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`
+  if (origin != null && !ours) throw new HttpError(403, 'ERR_FORBIDDEN', 'Requests from other web origins are refused')
+  const safe = req.method === 'GET' || req.method === 'HEAD'
+  if (byCookie && !safe && origin == null) throw new HttpError(403, 'ERR_FORBIDDEN', 'A browser request that changes state must carry its Origin')
+}
+
+/** A file of packages/webui/dist, found through the workspace's @peershare/webui */
+async function readAsset (name: string): Promise<Buffer> {
+  try {
+    const dist = join(dirname(fileURLToPath(import.meta.resolve('@peershare/webui/package.json'))), 'dist')
+    return await readFile(join(dist, name))
+  } catch {
+    throw new HttpError(404, 'ERR_NOT_FOUND', 'The web UI is not built or not installed: run `npm run build`')
+  }
+}

@@ -1,0 +1,52 @@
+/** Small pieces the pages share */
+import type { ComponentChildren } from 'preact'
+import { useEffect, useState } from 'preact/hooks'
+import { RequestError } from './api.js'
+
+/** Loads `load()` on mount and whenever a dependency changes */
+export function useLoad<T> (load: () => Promise<T>, deps: unknown[]): { value?: T, error?: string, reload: () => void } {
+  const [state, setState] = useState<{ value?: T, error?: string }>({})
+  const [round, setRound] = useState(0)
+  useEffect(() => {
+    let current = true
+    load().then(value => { if (current) setState({ value }) }, (err: unknown) => { if (current) setState({ error: describe(err) }) })
+    return () => { current = false }
+  }, [...deps, round])
+  return { ...state, reload: () => { setRound(r => r + 1) } }
+}
+
+export function describe (err: unknown): string {
+  if (err instanceof RequestError) return `${err.message} (${err.code})`
+  return err instanceof Error ? err.message : String(err)
+}
+
+export function ErrorLine ({ error }: { error?: string }) {
+  return error == null ? null : <p class="error" role="alert">{error}</p>
+}
+
+export function Section ({ title, children }: { title: string, children: ComponentChildren }) {
+  return <section><h2>{title}</h2>{children}</section>
+}
+
+/**
+ * A file's thumbnail, read from the daemon (same origin, the cookie authenticates it).
+ * One this node does not hold yet (a search result's) shows as a blank square: a file's
+ * page fetches it.
+ */
+export function Thumbnail ({ fileId }: { fileId?: string }) {
+  const [failed, setFailed] = useState(false)
+  if (fileId == null || fileId === '' || failed) return <span class="thumb none" />
+  return <img class="thumb" src={`/v1/content/${encodeURIComponent(fileId)}`} alt="" loading="lazy" onError={() => { setFailed(true) }} />
+}
+
+/** Runs an action, showing its error; returns the button's busy flag */
+export function useAction (): { busy: boolean, error?: string, run: (action: () => Promise<unknown>) => void } {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string>()
+  const run = (action: () => Promise<unknown>): void => {
+    setBusy(true)
+    setError(undefined)
+    action().catch((err: unknown) => { setError(describe(err)) }).finally(() => { setBusy(false) })
+  }
+  return { busy, error, run }
+}

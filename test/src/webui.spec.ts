@@ -1,0 +1,392 @@
+/**
+ * The web UI in headless Chromium (Debian's /usr/bin/chromium through playwright-core),
+ * against two real daemons with their defaults (only --no-mdns and a loopback listen
+ * address), connected: log in with the URL `peershare webui` prints; share files by
+ * upload (picker and drop) with an image's thumbnail shown; find one from the second
+ * daemon's UI by search; download it there with progress shown, paused and resumed; a
+ * name and a description with `<script>` shown as text with no dialog; a request from
+ * another origin (a page on another port, with the cookie) and one without the cookie
+ * refused; an oversized upload and one onto a full disk refused cleanly; ticket and
+ * remove. Screenshots of the main pages go to test-output/screenshots/ (gitignored).
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { type Server, createServer, request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { crc32, deflateSync } from 'node:zlib'
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
+import { type DaemonProcess, children, cli, cliJson, startDaemon, tcpAddress, until } from './processes.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const SCREENSHOTS = fileURLToPath(new URL('../../../test-output/screenshots/', import.meta.url))
+const SCRIPT_NAME = '<script>alert(1)</script>.txt'
+const SCRIPT_TEXT = '<script>alert(2)</script><img src=x onerror=alert(3)>'
+/** Large enough that, under the download limit the test sets, a pause lands mid-download */
+const FILE_SIZE = 6 * 1024 * 1024
+
+describe('web UI in headless Chromium (real daemons)', function () {
+  this.timeout(300_000)
+  let dir: string
+  let sharer: DaemonProcess
+  let finder: DaemonProcess
+  let browser: Browser
+  let sharerPage: Page
+  let finderPage: Page
+  const dialogs: string[] = []
+  let sharedId: string
+  let pngId: string
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`    skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run does)`)
+      this.skip()
+    }
+    await mkdir(SCREENSHOTS, { recursive: true })
+    dir = await mkdtemp(join(tmpdir(), 'peershare-webui-e2e-'))
+    sharer = await startDaemon(join(dir, 'sharer'), dir)
+    finder = await startDaemon(join(dir, 'finder'), dir)
+    await cliJson(finder, ['swarm', 'connect', tcpAddress(sharer)], dir)
+    // --no-sandbox: the sandbox cannot start as root; the background networking flags keep Chromium off the internet
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'] })
+    sharerPage = await openPage(await browser.newContext())
+    finderPage = await openPage(await browser.newContext())
+  })
+
+  after(async () => {
+    await browser?.close()
+    for (const child of children) child.kill('SIGKILL')
+    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  async function openPage (context: BrowserContext): Promise<Page> {
+    const page = await context.newPage()
+    page.on('dialog', dialog => {
+      // the UI's own confirm (Remove) is accepted; anything else is a script that should not have run
+      if (dialog.type() === 'confirm' && dialog.message().startsWith('Remove ')) {
+        void dialog.accept()
+        return
+      }
+      dialogs.push(dialog.message())
+      void dialog.dismiss()
+    })
+    return page
+  }
+
+  async function loginUrl (d: DaemonProcess): Promise<string> {
+    const result = await cli(['--repo', d.repo, 'webui'], dir)
+    assert.equal(result.code, 0, result.stderr)
+    return result.stdout.trim()
+  }
+
+  async function shot (page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
+  }
+
+  it('logs in with the one-time URL `peershare webui` prints; the URL works once', async () => {
+    const url = await loginUrl(sharer)
+    assert.match(url, new RegExp(`^${sharer.info.api}/webui/login\\?token=[\\w-]{43}$`))
+    await sharerPage.goto(url)
+    await sharerPage.locator('nav').waitFor()
+    assert.equal(new URL(sharerPage.url()).pathname, '/')
+    const [cookie] = await sharerPage.context().cookies()
+    assert.equal(cookie.httpOnly, true)
+    assert.equal(cookie.sameSite, 'Strict')
+    const again = await fetch(url, { redirect: 'manual' })
+    assert.equal(again.status, 401)
+    // a browser without the session gets the page, which only says how to log in
+    const stranger = await openPage(await browser.newContext())
+    await stranger.goto(`${sharer.info.api}/`)
+    await stranger.locator('.logged-out', { hasText: 'peershare webui' }).waitFor()
+    assert.equal(await stranger.locator('nav').count(), 0)
+    await shot(stranger, 'logged-out')
+    await stranger.context().close()
+    await finderPage.goto(await loginUrl(finder))
+    await finderPage.locator('nav').waitFor()
+  })
+
+  it('shares a file by upload with tags and a description; peer text renders as text', async () => {
+    await sharerPage.goto(`${sharer.info.api}/#/files`)
+    await sharerPage.setInputFiles('input[type=file]', [
+      { name: 'webui-holiday-film.bin', mimeType: 'application/octet-stream', buffer: randomBytes(FILE_SIZE) },
+      { name: 'webui-sunset.png', mimeType: 'image/png', buffer: gradientPng(64) }
+    ])
+    await sharerPage.fill('input[name=tags]', 'webui, summer')
+    await sharerPage.fill('input[name=description]', 'a film for the web UI test')
+    await sharerPage.click('form.share button[type=submit]')
+    await sharerPage.locator('p.shared', { hasText: 'webui-holiday-film.bin' }).waitFor()
+    const row = sharerPage.locator('tr.file', { hasText: 'webui-holiday-film.bin' })
+    await row.waitFor()
+    sharedId = await row.getAttribute('data-file-id') ?? ''
+    assert.match(await row.textContent() ?? '', /webui, summer/)
+    assert.match(await sharerPage.locator('p.shared .ticket input').first().inputValue(), /^peershare1/)
+    // an image gets a thumbnail made by the node, shown from the daemon
+    const image = sharerPage.locator('tr.file', { hasText: 'webui-sunset.png' })
+    pngId = await image.getAttribute('data-file-id') ?? ''
+    await sharerPage.waitForFunction(id => ((document.querySelector(`tr.file[data-file-id="${id}"] img.thumb`) as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, pngId)
+
+    // this one dropped on the page, as a file dragged from the desktop
+    await sharerPage.evaluate(name => {
+      const files = new DataTransfer()
+      files.items.add(new File(['not a script'], name, { type: 'text/plain' }))
+      document.querySelector('label.drop')?.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }))
+    }, SCRIPT_NAME)
+    await sharerPage.locator('label.drop', { hasText: SCRIPT_NAME }).waitFor()
+    await sharerPage.fill('input[name=description]', SCRIPT_TEXT)
+    await sharerPage.click('form.share button[type=submit]')
+    const scripted = sharerPage.locator('tr.file', { hasText: 'alert(1)' })
+    await scripted.waitFor()
+    // the node sanitises names (no < > / in a file name); the description is free text, shown as it is
+    assert.equal(await scripted.locator('a.name').textContent(), '_script_alert(1)__script_.txt')
+    assert.equal(await scripted.locator('.description').textContent(), SCRIPT_TEXT)
+    assert.equal(await sharerPage.locator('img[src=x]').count(), 0)
+    assert.deepEqual(dialogs, [])
+    await shot(sharerPage, 'files')
+  })
+
+  it('finds the file from the second daemon\'s UI by search, then shows its page', async () => {
+    await finderPage.goto(`${finder.info.api}/#/search`)
+    await finderPage.fill('input[name=text]', 'holiday film')
+    const hit = finderPage.locator(`tr.hit[data-content-id="${sharedId}"]`)
+    // offers travel by gossip: search again until the offer has arrived
+    for (let round = 0; !(await hit.isVisible()); round++) {
+      assert.ok(round < 120, 'the offer reached the finder')
+      await finderPage.click('form.search button[type=submit]')
+      await finderPage.locator('p.status', { hasText: 'found' }).waitFor()
+      await hit.waitFor({ timeout: 500 }).catch(() => {})
+    }
+    assert.match(await hit.textContent() ?? '', /a film for the web UI test/)
+    await shot(finderPage, 'search')
+
+    await finderPage.fill('input[name=text]', 'alert')
+    await finderPage.click('form.search button[type=submit]')
+    const scripted = finderPage.locator('tr.hit', { hasText: 'alert(1)' })
+    for (let round = 0; !(await scripted.isVisible()); round++) {
+      assert.ok(round < 120, 'the second offer reached the finder')
+      await finderPage.click('form.search button[type=submit]')
+      await scripted.waitFor({ timeout: 500 }).catch(() => {})
+    }
+    assert.equal(await scripted.locator('.description').textContent(), SCRIPT_TEXT)
+    assert.deepEqual(dialogs, [])
+
+    await finderPage.goto(`${finder.info.api}/#/offer/${sharedId}`)
+    await finderPage.locator('.offer h3.name', { hasText: 'webui-holiday-film.bin' }).waitFor()
+    assert.match(await finderPage.locator('.offer').textContent() ?? '', new RegExp(sharer.info.peerId))
+    await finderPage.locator('section p', { hasText: 'Not on this node' }).waitFor()
+    await shot(finderPage, 'offer')
+    // a file's page fetches the thumbnail from the sharer; search results show it once it is here
+    await finderPage.goto(`${finder.info.api}/#/offer/${pngId}`)
+    await finderPage.waitForFunction(() => ((document.querySelector('.offer img.thumb') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0)
+  })
+
+  it('downloads it with live progress, paused and resumed, under a download limit set in Settings', async () => {
+    await finderPage.goto(`${finder.info.api}/#/settings`)
+    await finderPage.fill('input[name=download]', '1MiB/s')
+    await finderPage.click('form.limits button[type=submit]')
+    await finderPage.locator('form.limits', { hasText: 'Download (now 1 MiB/s)' }).waitFor()
+    await shot(finderPage, 'settings')
+
+    await finderPage.goto(`${finder.info.api}/#/search`)
+    await finderPage.fill('input[name=text]', 'holiday film')
+    await finderPage.click('form.search button[type=submit]')
+    await finderPage.click(`tr.hit[data-content-id="${sharedId}"] button.download`)
+    await finderPage.locator(`tr.hit[data-content-id="${sharedId}"] button.download`, { hasText: 'Downloading' }).waitFor()
+
+    await finderPage.goto(`${finder.info.api}/#/transfers`)
+    const row = finderPage.locator(`tr.transfer[data-file-id="${sharedId}"]`)
+    // progress arrives over the event stream: wait until some bytes show
+    await finderPage.waitForFunction(id => {
+      const percent = document.querySelector(`tr.transfer[data-file-id="${id}"] .percent`)?.textContent ?? '0%'
+      return Number.parseInt(percent, 10) > 0
+    }, sharedId)
+    await shot(finderPage, 'transfers')
+    await row.locator('button.pause').click()
+    await finderPage.locator(`tr.transfer[data-file-id="${sharedId}"][data-state="paused"]`).waitFor()
+    const paused = await cliJson(finder, ['transfers'], dir)
+    assert.equal(paused.find((t: any) => t.fileId === sharedId)?.state, 'paused')
+
+    await row.locator('button.resume').click()
+    await cliJson(finder, ['limits', '--download', '0'], dir)
+    await finderPage.locator(`tr.transfer[data-file-id="${sharedId}"][data-state="completed"]`).waitFor({ timeout: 120_000 })
+    assert.equal(await row.locator('.percent').textContent(), '100%')
+
+    const files = await cliJson(finder, ['ls'], dir)
+    const theirs = await cliJson(sharer, ['ls'], dir)
+    const sha = (list: any[]): string => list.find(f => f.fileId === sharedId)?.sha256
+    assert.equal(sha(files), sha(theirs))
+    await finderPage.goto(`${finder.info.api}/#/files`)
+    await finderPage.locator(`tr.file[data-file-id="${sharedId}"]`).waitFor()
+    await finderPage.goto(`${finder.info.api}/#/offer/${sharedId}`)
+    await finderPage.locator('section p', { hasText: 'Kept on this node only' }).waitFor()
+  })
+
+  it('refuses a request from another origin (even with the cookie) and one without the cookie', async () => {
+    const before = await cliJson(sharer, ['limits'], dir)
+    // a page of another origin on the same host: the browser sends the cookie (same site), the daemon refuses by Origin
+    const attacker = await serveAttackerPage(sharer.info.api)
+    try {
+      const { port } = attacker.address() as { port: number }
+      await sharerPage.goto(`http://127.0.0.1:${port}/`)
+      const status = await sharerPage.evaluate(async api => {
+        const answer = await fetch(`${api}/v1/limits`, { method: 'POST', credentials: 'include', body: '{"download":"1KB/s"}' }).catch(() => undefined)
+        await fetch(`${api}/v1/limits`, { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{"download":"1KB/s"}' })
+        return answer?.status ?? 'blocked'
+      }, sharer.info.api)
+      // without CORS headers the page cannot read the answer either
+      assert.equal(status, 'blocked')
+    } finally {
+      attacker.close()
+    }
+    assert.deepEqual(await cliJson(sharer, ['limits'], dir), before)
+
+    const cookies = await sharerPage.context().cookies(sharer.info.api)
+    const cookie = cookies.map(c => `${c.name}=${c.value}`).join('; ')
+    const foreign = await fetch(`${sharer.info.api}/v1/limits`, { method: 'POST', headers: { cookie, origin: 'http://evil.example' }, body: '{"download":"1KB/s"}' })
+    assert.equal(foreign.status, 403)
+    assert.equal(foreign.headers.get('access-control-allow-origin'), null)
+    const noOrigin = await fetch(`${sharer.info.api}/v1/limits`, { method: 'POST', headers: { cookie }, body: '{"download":"1KB/s"}' })
+    assert.equal(noOrigin.status, 403)
+    const noCookie = await fetch(`${sharer.info.api}/v1/files`, { headers: { origin: sharer.info.api } })
+    assert.equal(noCookie.status, 401)
+    const withCookie = await fetch(`${sharer.info.api}/v1/files`, { headers: { cookie } })
+    assert.equal(withCookie.status, 200)
+    assert.deepEqual(await cliJson(sharer, ['limits'], dir), before)
+    assert.deepEqual(dialogs, [])
+  })
+
+  it('refuses an upload larger than config maxUploadBytes before storing it', async () => {
+    const cookies = await sharerPage.context().cookies(sharer.info.api)
+    const cookie = cookies.map(c => `${c.name}=${c.value}`).join('; ')
+    const { port } = new URL(sharer.info.api)
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      // declares 5 GiB (the default limit is 4 GiB) and sends none of it: the answer comes first
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/upload?name=big.bin', headers: { cookie, origin: sharer.info.api, 'content-length': String(5 * 1024 ** 3) } }, res => {
+        resolve(res.statusCode)
+        req.destroy()
+      })
+      req.on('error', reject)
+      req.flushHeaders()
+    })
+    assert.equal(status, 413)
+    const names = (await cliJson(sharer, ['ls'], dir)).map((f: any) => f.name)
+    assert.ok(!names.includes('big.bin'))
+  })
+
+  it('a full disk fails an upload with ERR_DISK_FULL and leaves no staging file', async function () {
+    // the repo of a third daemon on a small tmpfs (root only; skipped elsewhere)
+    const small = join(dir, 'small')
+    await mkdir(small)
+    const mounted = await run('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', small])
+    if (!mounted) {
+      console.log('    skipped: cannot mount a tmpfs here (needs root)')
+      this.skip()
+    }
+    try {
+      const daemon = await startDaemon(join(small, 'repo'), dir)
+      const { token } = JSON.parse(await readFile(join(daemon.repo, 'api.json'), 'utf8'))
+      const res = await fetch(`${daemon.info.api}/v1/upload?name=too-big.bin`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: randomBytes(24 * 1024 * 1024) })
+      assert.equal(res.status, 507)
+      assert.equal((await res.json()).error.code, 'ERR_DISK_FULL')
+      assert.deepEqual(await readdir(join(daemon.repo, 'uploads')), [])
+      daemon.child.kill('SIGKILL')
+      await daemon.exited
+    } finally {
+      await run('umount', ['-l', small])
+    }
+  })
+
+  it('gives a ticket for a file and removes one; the list follows', async () => {
+    await sharerPage.goto(`${sharer.info.api}/#/files`)
+    const scripted = sharerPage.locator('tr.file', { hasText: 'alert(1)' })
+    await scripted.locator('button', { hasText: 'Ticket' }).click()
+    assert.match(await scripted.locator('.ticket input').inputValue(), /^peershare1/)
+    await scripted.locator('button', { hasText: 'Remove' }).click()
+    await scripted.waitFor({ state: 'detached' })
+    const names = (await cliJson(sharer, ['ls'], dir)).map((f: any) => f.name)
+    assert.ok(!names.includes('_script_alert(1)__script_.txt'))
+    assert.ok(names.includes('webui-holiday-film.bin'))
+    assert.deepEqual(dialogs, [])
+  })
+
+  it('shows a folder shared from the command line at once (the files event), with its ticket', async () => {
+    await sharerPage.goto(`${sharer.info.api}/#/files`)
+    await sharerPage.locator('tr.file').first().waitFor()
+    const folder = join(dir, 'webui-photos')
+    await mkdir(folder)
+    await writeFile(join(folder, 'a.txt'), 'a')
+    await writeFile(join(folder, 'b.txt'), 'b')
+    const shared = await cliJson(sharer, ['share', folder], dir)
+    // no reload: the page hears of it over the event stream
+    const row = sharerPage.locator(`tr.collection[data-collection-id="${shared.collectionId}"]`)
+    await row.waitFor()
+    assert.match(await row.textContent() ?? '', /webui-photos/)
+    await row.locator('button', { hasText: 'Ticket' }).click()
+    assert.match(await row.locator('.ticket input').inputValue(), /^peershare1/)
+  })
+
+  it('shows peers and contacts', async () => {
+    await finderPage.goto(`${finder.info.api}/#/peers`)
+    await finderPage.locator('table.peers', { hasText: sharer.info.peerId }).waitFor()
+    await shot(finderPage, 'peers')
+    await finderPage.goto(`${finder.info.api}/#/contacts`)
+    await finderPage.fill('input[name=peerId]', sharer.info.peerId)
+    await finderPage.fill('input[name=name]', '<b>alice</b>')
+    await finderPage.click('form button[type=submit]')
+    await finderPage.locator('table.contacts td', { hasText: '<b>alice</b>' }).waitFor()
+    await shot(finderPage, 'contacts')
+  })
+
+  it('logs out: the session ends in the daemon, the page says how to log in again', async () => {
+    const cookies = await finderPage.context().cookies(finder.info.api)
+    const cookie = cookies.map(c => `${c.name}=${c.value}`).join('; ')
+    await finderPage.click('header button.logout')
+    await finderPage.locator('.logged-out').waitFor()
+    assert.deepEqual(await finderPage.context().cookies(finder.info.api), [])
+    const replayed = await fetch(`${finder.info.api}/v1/files`, { headers: { cookie } })
+    assert.equal(replayed.status, 401)
+  })
+})
+
+/** A page of another origin (another port of 127.0.0.1) that tries to change the daemon's settings */
+async function serveAttackerPage (api: string): Promise<Server> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' })
+    res.end(`<!doctype html><title>elsewhere</title><p>another origin than ${api}</p>`)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return server
+}
+
+/** A small RGB PNG (a gradient), written by hand: deflated rows, a CRC-32 per chunk */
+function gradientPng (size: number): Buffer {
+  const rows: Buffer[] = []
+  for (let y = 0; y < size; y++) {
+    const row = Buffer.alloc(1 + size * 3)
+    for (let x = 0; x < size; x++) row.set([x * 4, y * 4, 160], 1 + x * 3)
+    rows.push(row)
+  }
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const framed = Buffer.alloc(body.length + 8)
+    framed.writeUInt32BE(data.length, 0)
+    body.copy(framed, 4)
+    framed.writeUInt32BE(crc32(body), body.length + 4)
+    return framed
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(size, 0)
+  header.writeUInt32BE(size, 4)
+  header.set([8, 2, 0, 0, 0], 8)
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))])
+}
+
+/** Runs a system command; true when it exits 0 */
+async function run (command: string, args: string[]): Promise<boolean> {
+  return new Promise(resolve => { execFile(command, args, err => { resolve(err == null) }) })
+}
