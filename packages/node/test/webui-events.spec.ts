@@ -8,7 +8,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer, g
 import type { AddressInfo } from 'node:net'
 import type { TransferProgress } from '@peershare/client'
 import { HttpError } from '../src/control/http-errors.js'
-import { LiveEvents, MAX_BUFFERED_BYTES, MAX_EVENT_CLIENTS } from '../src/control/webui-events.js'
+import { LiveEvents, MAX_BUFFERED_BYTES, MAX_EVENT_CLIENTS } from '../src/control/webui/events.js'
 
 /** The transfers side of a node: its progress listeners, fed by the test as a download would be */
 class Downloads {

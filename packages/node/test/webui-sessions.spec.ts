@@ -1,6 +1,6 @@
 /** Web UI sessions: one-time login tokens that expire, sessions that expire, both bounded (fake clock) */
 import assert from 'node:assert/strict'
-import { LOGIN_TTL, MAX_PENDING_LOGINS, MAX_SESSIONS, SESSION_TTL, WebUiSessions } from '../src/control/webui-sessions.js'
+import { LOGIN_TTL, MAX_PENDING_LOGINS, MAX_SESSIONS, SESSION_TTL, WebUiSessions } from '../src/control/webui/sessions.js'
 import { FakeClock } from './fake-clock.js'
 
 describe('web UI sessions', () => {

@@ -1,7 +1,7 @@
 /**
  * The local control API: HTTP on 127.0.0.1 only, every request authenticated with
  * the bearer token kept (mode 0600) in the repo, or with a web UI session cookie
- * (webui*.ts: the UI's files and its login are the only answers without either), a
+ * (webui/: the UI's files and its login are the only answers without either), a
  * Host check against DNS rebinding and an Origin check against other web origins,
  * bounded request bodies, JSON in and out, errors as `{ error }` with a stable code.
  * Routes and shapes are in api-types.ts.
@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../repo.js'
 import type { ApiEndpoint } from '@peershare/client'
 import { handleRoute } from './routes.js'
 import { HttpError, errorBody, statusFor } from './http-errors.js'
-import { WebUi } from './webui.js'
+import { WebUi } from './webui/index.js'
 import { sendJson } from './json-response.js'
 
 export const MAX_BODY_BYTES = 64 * 1024

@@ -8,9 +8,9 @@ import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { HttpError } from './http-errors.js'
-import type { WebUiSessions } from './webui-sessions.js'
-import { SESSION_TTL } from './webui-sessions.js'
+import { HttpError } from '../http-errors.js'
+import type { WebUiSessions } from './sessions.js'
+import { SESSION_TTL } from './sessions.js'
 
 /** The UI's files: path served -> file in packages/webui/dist and its type */
 const ASSETS: Record<string, [string, string]> = {

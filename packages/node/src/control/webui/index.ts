@@ -2,16 +2,16 @@
  * The web UI on the control API's port, as the control server sees it: answers that need
  * no credential (the UI's files, the login), authentication by session cookie with the
  * Origin check, and the UI's own routes (login URLs, logout, live events, uploads).
- * Sessions: webui-sessions.ts; events: webui-events.ts; uploads: webui-upload.ts.
+ * Sessions: sessions.ts; events: events.ts; uploads: upload.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { PeershareNode } from '../peershare-node.js'
-import { sendJson } from './json-response.js'
-import { HttpError } from './http-errors.js'
-import { LiveEvents } from './webui-events.js'
-import { checkOrigin, expiredCookie, handleWebUiPublic, sessionOf } from './webui-public.js'
-import { WebUiSessions } from './webui-sessions.js'
-import { uploadAndShare } from './webui-upload.js'
+import type { PeershareNode } from '../../peershare-node.js'
+import { sendJson } from '../json-response.js'
+import { HttpError } from '../http-errors.js'
+import { LiveEvents } from './events.js'
+import { checkOrigin, expiredCookie, handleWebUiPublic, sessionOf } from './public.js'
+import { WebUiSessions } from './sessions.js'
+import { uploadAndShare } from './upload.js'
 
 export class WebUi {
   private readonly sessions = new WebUiSessions()

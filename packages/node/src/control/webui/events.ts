@@ -7,7 +7,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { TransferProgress } from '@peershare/client'
-import { HttpError } from './http-errors.js'
+import { HttpError } from '../http-errors.js'
 
 /** Event streams open at once (browser tabs) */
 export const MAX_EVENT_CLIENTS = 16

@@ -14,10 +14,10 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { CollectionShareResult, ShareResult } from '@peershare/client'
 import { sanitizeFileName } from '@peershare/protocol'
-import { BadRequestError, fsError } from '../errors.js'
-import type { PeershareNode } from '../peershare-node.js'
-import { HttpError } from './http-errors.js'
-import { shareRequest } from './routes.js'
+import { BadRequestError, fsError } from '../../errors.js'
+import type { PeershareNode } from '../../peershare-node.js'
+import { HttpError } from '../http-errors.js'
+import { shareRequest } from '../routes.js'
 
 /** Longest options parameter (JSON) an upload may carry */
 const MAX_OPTIONS_LENGTH = 64 * 1024
