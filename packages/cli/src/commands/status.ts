@@ -1,5 +1,5 @@
 /** `peershare status`: identity, addresses, reachability, both DHTs (mode, routing table), files, storage, discovery; `status <file-id>`: a file's replicas */
-import type { ReachabilityStatus } from '@peershare/client'
+import { REACHABILITY_WORDS, type ReachabilityStatus, autonatSummary, reachabilityPolicySummary, relayServerSummary } from '@peershare/client'
 import type { DhtStatus, DiscoveryStatus, NodeStatus } from '@peershare/node'
 import type { CommandContext } from '../context.js'
 import { formatBytes, formatDuration } from '../format.js'
@@ -33,38 +33,19 @@ export async function status (options: { json?: boolean, fileId?: string }, { cl
   if (s.replication != null) print(`replicas       ${replicationLine(s.replication)}`)
 }
 
-const REACHABILITY: Record<ReachabilityStatus['reachability'], string> = {
-  public: 'public (others dial this node directly)',
-  'nat-mapped': 'behind NAT, port mapped on the router (UPnP)',
-  private: 'behind NAT, not reachable yet (looking for a relay)',
-  relayed: 'behind NAT, reachable through relays',
-  unknown: 'unknown (nothing verified yet by AutoNAT)'
-}
-
 export function reachabilityLines (r: ReachabilityStatus): string[] {
   const list = (label: string, addrs: string[]): string[] => addrs.map((a, i) => `${i === 0 ? label : '               '}${a}`)
-  const relay = r.relayServer
   return [
-    `reachability   ${REACHABILITY[r.reachability]}`,
+    `reachability   ${REACHABILITY_WORDS[r.reachability]}`,
     `  why          ${r.reason}`,
     ...list('public addr    ', r.publicAddresses),
     ...list('mapped addr    ', r.mappedAddresses),
     ...list('relay addr     ', r.relayAddresses),
     ...list('unverified     ', r.unverifiedAddresses),
-    `autonat        ${autonatLine(r.autonat)}`,
-    `upnp           ${r.upnp ? 'on' : 'off'}; relay reservation ${r.reserving ? 'taken (or looked for) while unreachable' : 'none'}; verdict ${r.settled.verdict} since ${r.settled.since}`,
-    `relay server   ${relay.serving ? `on: ${relay.reservations}/${relay.maxReservations} reservations, ${relay.circuits}/${relay.maxCircuits} relayed connections, ${relay.refusedCircuits} refused` : 'off'}`
+    `autonat        ${autonatSummary(r.autonat)}`,
+    `upnp           ${reachabilityPolicySummary(r)}`,
+    `relay server   ${relayServerSummary(r.relayServer)}`
   ]
-}
-
-/** "verified /ip4/…/tcp/4001 at …; failed for 2 addresses at …; 5 peers able to check" */
-function autonatLine ({ lastConfirmed, unconfirmed, lastFailure, peers }: ReachabilityStatus['autonat']): string {
-  return [
-    lastConfirmed == null ? 'no address verified yet' : `verified ${lastConfirmed.address} at ${lastConfirmed.at}`,
-    ...(lastFailure == null ? [] : [`reached none of ${lastFailure.addresses} address(es) (since ${lastFailure.at})`]),
-    ...(unconfirmed > 0 ? [`${unconfirmed} public address(es) unverified`] : []),
-    `${peers} peer(s) able to check`
-  ].join('; ')
 }
 
 function dhtLine (d: DhtStatus): string {
