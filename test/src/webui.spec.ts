@@ -7,7 +7,7 @@
  * name and a description with `<script>` shown as text with no dialog; a request from
  * another origin (a page on another port, with the cookie) and one without the cookie
  * refused; an oversized upload and one onto a full disk refused cleanly; ticket and
- * remove. Screenshots of the main pages go to test-output/screenshots/ (gitignored).
+ * remove; the Status page (peer id, reachability, live counts). Screenshots of the main pages go to test-output/screenshots/ (gitignored).
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -339,6 +339,31 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await finderPage.click('form button[type=submit]')
     await finderPage.locator('table.contacts td', { hasText: '<b>alice</b>' }).waitFor()
     await shot(finderPage, 'contacts')
+  })
+
+  it('shows this node\'s status: peer id and reachability as `status` reports them, refreshed while visible', async () => {
+    const status = await cliJson(sharer, ['status'], dir)
+    await sharerPage.goto(`${sharer.info.api}/#/status`)
+    await sharerPage.locator('.status-page code.peer-id', { hasText: sharer.info.peerId }).waitFor()
+    const state = sharerPage.locator('.status-page p.reachability')
+    assert.equal(await state.getAttribute('data-reachability'), status.reachability.reachability)
+    assert.equal(await sharerPage.locator('.status-page p.why').textContent(), status.reachability.reason)
+    assert.ok(['confirmed', 'failed', 'none'].includes(await sharerPage.locator('.autonat-last span').getAttribute('data-result') ?? ''))
+    assert.match(await sharerPage.locator('.status-page p.relay-server').textContent() ?? '', /^(off|on: \d+\/\d+ reservations)/)
+    assert.match(await sharerPage.locator('tr[data-dht=lan] .routing-table').textContent() ?? '', /^\d+ peer\(s\)$/)
+    await shot(sharerPage, 'status')
+
+    // a third daemon connects: the open page shows the new connection count without being reloaded
+    const before = Number(await sharerPage.locator('[data-field=connections]').textContent())
+    const third = await startDaemon(join(dir, 'third'), dir)
+    try {
+      await cliJson(third, ['swarm', 'connect', tcpAddress(sharer)], dir)
+      await sharerPage.waitForFunction(n => Number(document.querySelector('[data-field=connections]')?.textContent) > n, before)
+    } finally {
+      third.child.kill('SIGKILL')
+      await third.exited
+    }
+    assert.deepEqual(dialogs, [])
   })
 
   it('logs out: the session ends in the daemon, the page says how to log in again', async () => {

@@ -50,3 +50,32 @@ export function useAction (): { busy: boolean, error?: string, run: (action: () 
   }
   return { busy, error, run }
 }
+
+/**
+ * Calls `reload` every `intervalMs` while the page is visible, and at once when it
+ * becomes visible again; a hidden tab asks the daemon nothing
+ */
+export function useRefreshWhileVisible (reload: () => void, intervalMs: number): void {
+  useEffect(() => {
+    let timer: ReturnType<typeof setInterval> | undefined
+    const start = (): void => { timer ??= setInterval(reload, intervalMs) }
+    const stop = (): void => {
+      clearInterval(timer)
+      timer = undefined
+    }
+    const onVisibility = (): void => {
+      if (document.visibilityState !== 'visible') {
+        stop()
+        return
+      }
+      reload()
+      start()
+    }
+    if (document.visibilityState === 'visible') start()
+    document.addEventListener('visibilitychange', onVisibility)
+    return () => {
+      stop()
+      document.removeEventListener('visibilitychange', onVisibility)
+    }
+  }, [intervalMs])
+}

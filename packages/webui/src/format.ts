@@ -22,3 +22,9 @@ export function formatEta (seconds: number | null): string {
 export function formatDate (ms: number): string {
   return ms === 0 ? '' : new Date(ms).toLocaleString()
 }
+
+/** An ISO time from the daemon, in the browser's local time ('' when it does not parse) */
+export function formatIsoDate (iso: string): string {
+  const ms = Date.parse(iso)
+  return Number.isNaN(ms) ? '' : formatDate(ms)
+}

@@ -14,9 +14,10 @@ import { OfferPage } from './pages/offer.js'
 import { ContactsPage, PeersPage } from './pages/peers.js'
 import { SearchPage } from './pages/search.js'
 import { SettingsPage } from './pages/settings.js'
+import { StatusPage } from './pages/status.js'
 import { TransfersPage } from './pages/transfers.js'
 
-const PAGES: ReadonlyArray<[string, string]> = [['files', 'Files'], ['search', 'Search'], ['transfers', 'Transfers'], ['peers', 'Peers'], ['contacts', 'Contacts'], ['settings', 'Settings']]
+const PAGES: ReadonlyArray<[string, string]> = [['files', 'Files'], ['search', 'Search'], ['transfers', 'Transfers'], ['peers', 'Peers'], ['contacts', 'Contacts'], ['status', 'Status'], ['settings', 'Settings']]
 
 const STREAM_NOTE = { open: '', reconnecting: '(reconnecting)', closed: '(logged out: open a new `peershare webui` link)' } as const
 
@@ -56,6 +57,7 @@ function Page ({ page, arg }: { page: string, arg: string }) {
   if (page === 'offer') return <OfferPage id={arg} />
   if (page === 'peers') return <PeersPage />
   if (page === 'contacts') return <ContactsPage />
+  if (page === 'status') return <StatusPage />
   if (page === 'settings') return <SettingsPage />
   return <FilesPage />
 }

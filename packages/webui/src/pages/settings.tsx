@@ -1,5 +1,5 @@
-/** Settings: bandwidth limits (set here, saved in the repo's config), the node, the replica quota */
-import { type BandwidthLimits, type LimitsRequest, type NodeStatus, type ReplicasInfo, formatRate } from '@peershare/client'
+/** Settings: bandwidth limits (set here, saved in the repo's config), the replica quota (the node itself: Status) */
+import { type BandwidthLimits, type LimitsRequest, type ReplicasInfo, formatRate } from '@peershare/client'
 import { useState } from 'preact/hooks'
 import { api } from '../api.js'
 import { ErrorLine, Section, useAction, useLoad } from '../components.js'
@@ -10,7 +10,6 @@ const LIMITS: ReadonlyArray<[keyof BandwidthLimits, string]> = [['download', 'Do
 export function SettingsPage () {
   const limits = useLoad(async () => api<BandwidthLimits>('GET', '/v1/limits'), [])
   const replicas = useLoad(async () => api<ReplicasInfo>('GET', '/v1/replicas'), [])
-  const status = useLoad(async () => api<NodeStatus>('GET', '/v1/status'), [])
   return (
     <div>
       <Section title="Bandwidth limits">
@@ -20,17 +19,6 @@ export function SettingsPage () {
       <Section title="Replicas held for others">
         <ErrorLine error={replicas.error} />
         {replicas.value == null ? null : <p>{replicas.value.replicas.length} replicas, {formatBytes(replicas.value.usedBytes)} of a {formatBytes(replicas.value.quotaBytes)} quota</p>}
-      </Section>
-      <Section title="This node">
-        <ErrorLine error={status.error} />
-        {status.value == null ? null : (
-          <dl>
-            <dt>Peer id</dt><dd><code>{status.value.peerId}</code></dd>
-            <dt>Addresses</dt><dd>{status.value.addresses.map(a => <div key={a}><code>{a}</code></div>)}</dd>
-            <dt>Connections</dt><dd>{status.value.connections}</dd>
-            <dt>Files</dt><dd>{status.value.files} ({formatBytes(status.value.storageBytes)})</dd>
-          </dl>
-        )}
       </Section>
     </div>
   )
