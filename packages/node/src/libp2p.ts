@@ -1,7 +1,7 @@
 /**
  * The one place libp2p is configured: transports (TCP, WebRTC-direct), noise, yamux
  * with explicit limits, peer discovery (bootstrap list, optional mDNS) and the service
- * set (identify, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub
+ * set (identify and identify-push, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub
  * for announcements), and reachability behind NAT (reachability/: the circuit relay
  * transport, a relay server within caps, relay reservations, DCUtR, UPnP).
  *
@@ -16,7 +16,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@libp2p/gossipsub'
 import { bootstrap } from '@libp2p/bootstrap'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import type { ComponentLogger, Metrics, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
 import { type KadDHT, type KadDHTInit, kadDHT, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
@@ -65,6 +65,12 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     },
     services: {
       identify: identify(),
+      // tells connected peers when our protocols or addresses change. Without it a peer
+      // connected while our public DHT was a client never learns that we turned server
+      // (dhtMode auto, after AutoNAT): kad-dht adds a peer to its routing table only when
+      // identify lists its DHT protocol, so two public nodes connected before both turned
+      // server stayed out of each other's tables for good
+      identifyPush: identifyPush(),
       // the connection monitor pings too: leave room for `peershare peers` to measure latency
       ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),
       // dial-backs on fresh connections: reusing the requester's closed it (reachability/autonat.ts)
