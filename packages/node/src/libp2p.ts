@@ -19,7 +19,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { identify, identifyPush } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import type { ComponentLogger, Metrics, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
-import { type KadDHT, type KadDHTInit, kadDHT, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
+import { type KadDHT, type KadDHTInit, kadDHT, type PeerInfoMapper, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
@@ -81,14 +81,14 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
         // undefined: kad-dht starts as a client and turns server once reachable publicly
         clientMode: config.dhtMode === 'auto' ? undefined : config.dhtMode === 'client',
         // as Kubo's WAN DHT: a private address is no use to a peer elsewhere on the internet
-        peerInfoMapper: removePrivateAddressesMapper
+        peerInfoMapper: ADDRESSES_KEPT.public
       }),
       lanDht: cappedDht(config, caps, {
         ...dhtSettings(config),
         protocol: config.lanDhtProtocol,
         // a private or loopback address is dialable by the peers that see it
         clientMode: false,
-        peerInfoMapper: removePublicAddressesMapper,
+        peerInfoMapper: ADDRESSES_KEPT.lan,
         // its own records and logs, apart from the public DHT's
         datastorePrefix: '/dht-lan',
         logPrefix: 'libp2p:kad-dht:lan',
@@ -104,6 +104,12 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
   // count the records already stored before either DHT can add more
   await Promise.all(caps.map(async cap => cap.load()))
   return node
+}
+
+/** The addresses each DHT keeps in its routing table and its answers */
+const ADDRESSES_KEPT: Record<NamedDht['name'], PeerInfoMapper> = {
+  public: removePrivateAddressesMapper,
+  lan: removePublicAddressesMapper
 }
 
 /** Provider records each DHT stores for other peers, and how many it dropped at its caps */
@@ -147,6 +153,13 @@ export interface NamedDht {
   dht: KadDHT
   /** peers in its routing table */
   routingTableSize(): number
+  /**
+   * Keeps the addresses of a peer this DHT may hand out (its `peerInfoMapper`). kad-dht
+   * applies it to its answers to other peers but not to the provider records it holds
+   * itself, whose addresses come from the peer store as identify filled it: a public DHT
+   * server holding a record would hand its own user the provider's LAN address
+   */
+  keepAddresses: PeerInfoMapper
   /** provider records of other peers it stores, and how many it dropped at its caps */
   providerRecords(peer?: string): { total: number, peer: number, dropped: number }
 }
@@ -167,6 +180,7 @@ function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht
     protocol,
     dht,
     routingTableSize: () => typeof table?.size === 'number' ? table.size : 0,
+    keepAddresses: ADDRESSES_KEPT[name],
     providerRecords: peer => recordCaps.get(dht)?.stats(peer) ?? { total: 0, peer: 0, dropped: 0 }
   }
 }
