@@ -66,11 +66,8 @@ describe('sharing from behind a real NAT through a relay (network namespaces)', 
     const sharerHost = home.addHost('sharer')
     const getterHost = net.addPublicHost('getter')
 
-    // relay.server is auto: it listens on a public address, so it relays. --dht-mode server is
-    // its operator's choice, as for Kubo's bootstrap nodes: on auto it turns DHT server only
-    // once AutoNAT confirms its address, and peers connected before that never enter its
-    // routing table (nor it theirs), so a network of three would have no DHT to speak of
-    const relay = await daemonIn(relayHost, dir, 'relay', ['--dht-mode', 'server'])
+    // relay.server is auto: it listens on a public address, so it relays
+    const relay = await daemonIn(relayHost, dir, 'relay')
     const relayAddr = addressOf(relay, relayHost)
     const getter = await daemonIn(getterHost, dir, 'getter', ['--bootstrap', relayAddr])
     // the relay and the getter confirm each other's public address (AutoNAT): DCUtR's
@@ -117,7 +114,7 @@ describe('sharing from behind a real NAT through a relay (network namespaces)', 
     const relayHost = net.addPublicHost('relay2')
     const sharerHost = net.addHomeLan('homea').addHost('sharer2')
     const getterHost = net.addHomeLan('homeb').addHost('getter2')
-    const relay = await daemonIn(relayHost, dir, 'relay2', ['--dht-mode', 'server'])
+    const relay = await daemonIn(relayHost, dir, 'relay2')
     const relayAddr = addressOf(relay, relayHost)
     const sharer = await daemonIn(sharerHost, dir, 'sharer2', ['--no-upnp', '--bootstrap', relayAddr])
     // the getter is behind NAT too: it reserves on the relay as well, and DCUtR runs between two reserved peers

@@ -1,7 +1,7 @@
 /**
  * The one place libp2p is configured: transports (TCP, WebRTC-direct), noise, yamux
  * with explicit limits, peer discovery (bootstrap list, optional mDNS) and the service
- * set (identify, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub
+ * set (identify and identify-push, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub
  * for announcements), and reachability behind NAT (reachability/: the circuit relay
  * transport, a relay server within caps, relay reservations, DCUtR, UPnP).
  *
@@ -16,10 +16,10 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@libp2p/gossipsub'
 import { bootstrap } from '@libp2p/bootstrap'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import type { ComponentLogger, Metrics, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
-import { type KadDHT, type KadDHTInit, kadDHT, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
+import { type KadDHT, type KadDHTInit, kadDHT, type PeerInfoMapper, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
@@ -65,6 +65,12 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     },
     services: {
       identify: identify(),
+      // tells connected peers when our protocols or addresses change. Without it a peer
+      // connected while our public DHT was a client never learns that we turned server
+      // (dhtMode auto, after AutoNAT): kad-dht adds a peer to its routing table only when
+      // identify lists its DHT protocol, so two public nodes connected before both turned
+      // server stayed out of each other's tables for good
+      identifyPush: identifyPush(),
       // the connection monitor pings too: leave room for `peershare peers` to measure latency
       ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),
       // dial-backs on fresh connections: reusing the requester's closed it (reachability/autonat.ts)
@@ -75,14 +81,14 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
         // undefined: kad-dht starts as a client and turns server once reachable publicly
         clientMode: config.dhtMode === 'auto' ? undefined : config.dhtMode === 'client',
         // as Kubo's WAN DHT: a private address is no use to a peer elsewhere on the internet
-        peerInfoMapper: removePrivateAddressesMapper
+        peerInfoMapper: ADDRESSES_KEPT.public
       }),
       lanDht: cappedDht(config, caps, {
         ...dhtSettings(config),
         protocol: config.lanDhtProtocol,
         // a private or loopback address is dialable by the peers that see it
         clientMode: false,
-        peerInfoMapper: removePublicAddressesMapper,
+        peerInfoMapper: ADDRESSES_KEPT.lan,
         // its own records and logs, apart from the public DHT's
         datastorePrefix: '/dht-lan',
         logPrefix: 'libp2p:kad-dht:lan',
@@ -98,6 +104,12 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
   // count the records already stored before either DHT can add more
   await Promise.all(caps.map(async cap => cap.load()))
   return node
+}
+
+/** The addresses each DHT keeps in its routing table and its answers */
+const ADDRESSES_KEPT: Record<NamedDht['name'], PeerInfoMapper> = {
+  public: removePrivateAddressesMapper,
+  lan: removePublicAddressesMapper
 }
 
 /** Provider records each DHT stores for other peers, and how many it dropped at its caps */
@@ -141,6 +153,13 @@ export interface NamedDht {
   dht: KadDHT
   /** peers in its routing table */
   routingTableSize(): number
+  /**
+   * Keeps the addresses of a peer this DHT may hand out (its `peerInfoMapper`). kad-dht
+   * applies it to its answers to other peers but not to the provider records it holds
+   * itself, whose addresses come from the peer store as identify filled it: a public DHT
+   * server holding a record would hand its own user the provider's LAN address
+   */
+  keepAddresses: PeerInfoMapper
   /** provider records of other peers it stores, and how many it dropped at its caps */
   providerRecords(peer?: string): { total: number, peer: number, dropped: number }
 }
@@ -161,6 +180,7 @@ function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht
     protocol,
     dht,
     routingTableSize: () => typeof table?.size === 'number' ? table.size : 0,
+    keepAddresses: ADDRESSES_KEPT[name],
     providerRecords: peer => recordCaps.get(dht)?.stats(peer) ?? { total: 0, peer: 0, dropped: 0 }
   }
 }

@@ -20,6 +20,8 @@ export interface IndexDht {
   dht: Pick<KadDHT, 'provide' | 'findProviders' | 'cancelReprovide'>
   /** peers in its routing table: an empty one has nobody to ask yet */
   routingTableSize(): number
+  /** the addresses of a provider this DHT may hand out (kad-dht's local records skip its mapper); default all */
+  keepAddresses?: (peer: PeerInfo) => PeerInfo
 }
 
 export interface FileIndexComponents {
@@ -180,7 +182,7 @@ async function * lookupAll (dhts: IndexDht[], key: CID, log: Logger, signal?: Ab
     try {
       for await (const event of d.dht.findProviders(key, { signal: stop })) {
         if (event.name !== 'PROVIDER') continue
-        found.push(...event.providers)
+        found.push(...event.providers.map(d.keepAddresses ?? (peer => peer)))
         wake?.()
       }
     } catch (err: any) {
