@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -6,7 +7,8 @@ import { Bitfield, type Manifest } from '@peershare/protocol'
 import { DEFAULTS } from '../src/config.js'
 import { ChunkPicker } from '../src/download/chunk-picker.js'
 import { type PoolHost, SourcePool } from '../src/download/source-pool.js'
-import type { FetchSession } from '../src/exchange/fetch-session.js'
+import { PeerUnreachableError } from '../src/errors.js'
+import type { FetchSession, SessionEvent } from '../src/exchange/fetch-session.js'
 import { DIRECT, type Route } from '../src/reachability/route.js'
 import { until } from './fixtures.js'
 
@@ -17,11 +19,27 @@ const CHUNK = 16 * 1024
 const DIRECT_CONNECTION = { remoteAddr: multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`) }
 const RELAYED_CONNECTION = { remoteAddr: multiaddr(`/ip4/127.0.0.1/tcp/4002/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`), limits: { bytes: 131072n } }
 
-/** A source that takes requests and never answers (a slow relayed peer), recording what the worker did with it */
-function quietSession (route: Route): FetchSession & { requested: number[], aborted: boolean } {
+/** A chunk of the test file: zeros, as the manifest below says */
+const ZEROS = new Uint8Array(CHUNK)
+
+type FakeSession = FetchSession & {
+  requested: number[]
+  aborted: boolean
+  /** sends the next chunk asked for */
+  deliver(): void
+  /** its connection closes: reads fail as a real session's do (fetch-session.ts readFrame) */
+  breakOff(): void
+}
+
+/** A source that takes requests and answers only when told (a slow relayed peer), recording what the worker did with it */
+function quietSession (route: Route): FakeSession {
   const have = new Bitfield(CHUNKS)
   for (let i = 0; i < CHUNKS; i++) have.set(i)
   let fail: ((err: Error) => void) | undefined
+  let answer: ((event: SessionEvent) => void) | undefined
+  let sent = 0
+  /** chunks sent before the worker read again */
+  const queued: SessionEvent[] = []
   const session = {
     peer: peerIdFromString(PEER),
     route,
@@ -33,24 +51,39 @@ function quietSession (route: Route): FetchSession & { requested: number[], abor
     async cancel () {},
     async complete () {},
     // as a real session's stream: once aborted, every read fails
-    nextEvent: async () => new Promise((_resolve, reject) => { if (session.aborted) reject(new Error('aborted')); else fail = reject }),
+    nextEvent: async () => new Promise((resolve, reject) => {
+      if (session.aborted) reject(new Error('aborted'))
+      else if (queued.length > 0) resolve(queued.shift() as SessionEvent)
+      else {
+        fail = reject
+        answer = resolve
+      }
+    }),
     abort (err: Error) {
       session.aborted = true
       fail?.(err)
-    }
+    },
+    deliver () {
+      const event: SessionEvent = { type: 'chunk', index: session.requested[sent++], data: ZEROS, wireBytes: CHUNK }
+      if (answer == null) queued.push(event)
+      else answer(event)
+      answer = undefined
+    },
+    breakOff () { session.abort(new PeerUnreachableError(`Peer ${PEER} broke off the session: Cannot write to a stream that is closed`)) }
   }
-  return session as unknown as FetchSession & { requested: number[], aborted: boolean }
+  return session as unknown as FakeSession
 }
 
 function download (connections: () => Array<typeof DIRECT_CONNECTION>, next: FetchSession) {
   const controller = new AbortController()
-  const manifest = { size: CHUNKS * CHUNK, chunkSize: CHUNK, chunkHashes: Array.from({ length: CHUNKS }, () => new Uint8Array(32)) } as unknown as Manifest
+  let accepted = 0
+  const manifest = { size: CHUNKS * CHUNK, chunkSize: CHUNK, chunkHashes: Array.from({ length: CHUNKS }, () => createHash('sha256').update(ZEROS).digest()) } as unknown as Manifest
   const host = {
     fileId: 'bahijzqabciqgxvfnqr55zz6iwt3dezmejknvbdiw5nwakkyrn6havo7t5yaaieq', name: 'f', running: true, ready: true, priority: 'normal', signal: controller.signal, manifest,
     picker: new ChunkPicker(CHUNKS, new Bitfield(CHUNKS)),
     isDone: () => false,
     takeDownload: async () => {},
-    accept: async () => {},
+    accept: async () => { accepted++ },
     cancelElsewhere: () => {},
     strike: () => false,
     adopt: async () => {}
@@ -68,7 +101,7 @@ function download (connections: () => Array<typeof DIRECT_CONNECTION>, next: Fet
       connections
     }
   })
-  return { pool, opened: () => opened, stop: () => { controller.abort() } }
+  return { pool, opened: () => opened, accepted: () => accepted, stop: () => { controller.abort() } }
 }
 
 describe('a source fetched through a relay moves to a direct connection', () => {
@@ -116,6 +149,86 @@ describe('a source fetched through a relay moves to a direct connection', () => 
       assert.equal(pool.via(PEER), 'direct')
       assert.equal(direct.aborted, false)
       assert.equal(opened(), 0)
+    } finally {
+      stop()
+    }
+  })
+
+  it('when its relayed connection closes before the direct connection is seen (DCUtR closes it once it has the direct one)', async () => {
+    const relayed = quietSession({ via: 'relayed (limited)', limits: '131072 bytes' })
+    const direct = quietSession(DIRECT)
+    let connections: Array<typeof DIRECT_CONNECTION> = []
+    const { pool, opened, stop } = download(() => connections, direct)
+    try {
+      await pool.add(relayed)
+      await until(() => relayed.requested.length > 0)
+      // the direct connection is open, but its connection:open has not reached the download yet
+      connections = [DIRECT_CONNECTION]
+      relayed.breakOff()
+      await until(() => pool.via(PEER) === 'direct')
+      assert.equal(opened(), 1, 'opened again at once, not at the next look')
+      assert.deepEqual(pool.bannedPeers, [])
+      await until(() => direct.requested.length > 0)
+    } finally {
+      stop()
+    }
+  })
+
+  it('when the direct connection opens just after its relayed connection closed', async () => {
+    const relayed = quietSession({ via: 'relayed (limited)', limits: '131072 bytes' })
+    const direct = quietSession(DIRECT)
+    const { pool, opened, stop } = download(() => [], direct)
+    try {
+      await pool.add(relayed)
+      await until(() => relayed.requested.length > 0)
+      relayed.breakOff()
+      await until(() => pool.active === 0)
+      // a relay that closed a limited connection at its caps is not dialled around
+      assert.equal(opened(), 0, 'no connection to go to yet')
+      assert.equal(pool.stall().reason, 'relay-limited')
+      pool.connectionOpened(PEER, RELAYED_CONNECTION)
+      assert.equal(opened(), 0, 'another relayed connection changes nothing')
+      pool.connectionOpened(PEER, DIRECT_CONNECTION)
+      await until(() => pool.via(PEER) === 'direct')
+      assert.equal(opened(), 1)
+      assert.deepEqual(pool.bannedPeers, [])
+    } finally {
+      stop()
+    }
+  })
+})
+
+describe('a source whose direct connection closes', () => {
+  it('is dialled again at once when it had delivered', async () => {
+    const first = quietSession(DIRECT)
+    const next = quietSession(DIRECT)
+    const { pool, opened, accepted, stop } = download(() => [], next)
+    try {
+      await pool.add(first)
+      await until(() => first.requested.length > 0)
+      first.deliver()
+      await until(() => accepted() === 1)
+      first.breakOff()
+      await until(() => opened() === 1)
+      // the chunks it had in flight were released: the new session asks for them
+      await until(() => next.requested.length > 0)
+      assert.equal(pool.has(PEER), true)
+      assert.equal(pool.stalled(), false)
+    } finally {
+      stop()
+    }
+  })
+
+  it('waits for the next look when it had delivered nothing (a peer whose sessions keep breaking is not redialled in a loop)', async () => {
+    const first = quietSession(DIRECT)
+    const { pool, opened, stop } = download(() => [], quietSession(DIRECT))
+    try {
+      await pool.add(first)
+      await until(() => first.requested.length > 0)
+      first.breakOff()
+      await until(() => pool.active === 0)
+      assert.equal(opened(), 0)
+      assert.equal(pool.stall().reason, 'providers-unreachable')
     } finally {
       stop()
     }

@@ -7,7 +7,7 @@
  * With none delivering, it says why (`stall`).
  */
 import type { Connection, Logger } from '@libp2p/interface'
-import { movesToDirect, type Route } from '../reachability/route.js'
+import { movesToDirect, type Route, routeOf } from '../reachability/route.js'
 import { type FileRef, parseFileId } from '@peershare/protocol'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import { SourceWorker, type WorkerHost } from './source-worker.js'
@@ -200,22 +200,65 @@ export class SourcePool {
     this.failures.delete(peer)
     this.remember(peer)
     worker.run()
-      .catch((err: any) => {
-        this.failed(peer, err)
-        this.init.log('source %s dropped from %s: %s', peer, host.fileId, err.message)
-      })
-      .finally(() => {
+      .then(() => false, (err: any) => this.sessionFailed(worker, err))
+      .then(reopenNow => {
         this.workers.delete(peer)
         // its chunks in flight are free again: let the others take them
         this.wakeAll()
         // libp2p's dial prefers the direct connection now open
-        if (this.reopen.delete(peer) && host.running) this.tryOpen(peer, host.signal, true)
+        if ((this.reopen.delete(peer) || reopenNow) && host.running) this.tryOpen(peer, host.signal, true)
       })
   }
 
   /** A connection to `peer` opened: a source fetched through a relay moves to it when it is direct */
   connectionOpened (peer: string, connection: PeerConnection): void {
     this.moveToDirect(peer, [connection])
+    this.retryOnDirect(peer, connection)
+  }
+
+  /**
+   * A worker failed: true when its peer is to be opened again at once because only its
+   * connection was lost (see `lostConnection`); otherwise the failure is recorded
+   */
+  private sessionFailed (worker: SourceWorker, err: any): boolean {
+    const { peer, session } = worker
+    if (this.lostConnection(worker, err)) {
+      this.init.log('source %s of %s lost its %s connection (%s): opened again at once', peer, this.init.host.fileId, session.route.via, err.message)
+      return true
+    }
+    this.failed(peer, err)
+    this.init.log('source %s dropped from %s: %s', peer, this.init.host.fileId, err.message)
+    return false
+  }
+
+  /**
+   * True when a session broke off because its connection closed (not bad data, not a
+   * refusal) and the peer can be reached again at once: on a direct connection already
+   * open (DCUtR closes the relayed connection once it has a direct one, and that may
+   * reach us before `connection:open`), or by a fresh dial when the source was not on a
+   * limited relay (whose caps it has just used up) and delivered since it opened (so a
+   * peer whose sessions keep breaking gets the usual back-off). Not the peer's fault:
+   * nothing is recorded against it.
+   */
+  private lostConnection (worker: SourceWorker, err: any): boolean {
+    if (err?.name !== 'PeerUnreachableError' && err?.name !== 'RelayLimitedError') return false
+    const route = worker.session.route
+    if ((this.init.finder.connections?.(worker.peer) ?? []).some(c => movesToDirect(route, c))) return true
+    return route.via !== 'relayed (limited)' && worker.stats().chunks > 0
+  }
+
+  /**
+   * A direct connection opened to a peer whose last session failed for want of a
+   * connection (unreachable, or a relay closed it): opened again at once on it rather
+   * than at the next look (the direct connection DCUtR opens may come just after the
+   * relayed one closed)
+   */
+  private retryOnDirect (peer: string, connection: PeerConnection): void {
+    const failure = this.failures.get(peer)
+    if (failure !== 'unreachable' && failure !== 'relay-limited') return
+    if (this.workers.has(peer) || !this.init.host.running || routeOf(connection).via !== 'direct') return
+    this.init.log('a direct connection to %s opened: it is asked for %s again', peer, this.init.host.fileId)
+    this.tryOpen(peer, this.init.host.signal, true)
   }
 
   /** Ends a relayed session of `peer` (to reopen it) when one of `connections` to it is direct */
