@@ -7,7 +7,7 @@ import { Bitfield, type Manifest } from '@peershare/protocol'
 import { DEFAULTS } from '../src/config.js'
 import { ChunkPicker } from '../src/download/chunk-picker.js'
 import { type PoolHost, SourcePool } from '../src/download/source-pool.js'
-import { PeerUnreachableError } from '../src/errors.js'
+import { PeerUnreachableError, RelayLimitedError } from '../src/errors.js'
 import type { FetchSession, SessionEvent } from '../src/exchange/fetch-session.js'
 import { DIRECT, type Route } from '../src/reachability/route.js'
 import { until } from './fixtures.js'
@@ -74,7 +74,8 @@ function quietSession (route: Route): FakeSession {
   return session as unknown as FakeSession
 }
 
-function download (connections: () => Array<typeof DIRECT_CONNECTION>, next: FetchSession) {
+/** A download's source pool; `next` is what opening the peer gives (or does) */
+function download (connections: () => Array<typeof DIRECT_CONNECTION>, next: FetchSession | (() => Promise<FetchSession>)) {
   const controller = new AbortController()
   let accepted = 0
   const manifest = { size: CHUNKS * CHUNK, chunkSize: CHUNK, chunkHashes: Array.from({ length: CHUNKS }, () => createHash('sha256').update(ZEROS).digest()) } as unknown as Manifest
@@ -96,12 +97,15 @@ function download (connections: () => Array<typeof DIRECT_CONNECTION>, next: Fet
     remembered: [],
     rememberedChanged: () => {},
     finder: {
-      open: async () => { opened++; return next },
+      open: async () => {
+        opened++
+        return typeof next === 'function' ? await next() : next
+      },
       providers: async function * () {},
       connections
     }
   })
-  return { pool, opened: () => opened, accepted: () => accepted, stop: () => { controller.abort() } }
+  return { pool, opened: () => opened, accepted: () => accepted, signal: controller.signal, stop: () => { controller.abort() } }
 }
 
 describe('a source fetched through a relay moves to a direct connection', () => {
@@ -192,6 +196,21 @@ describe('a source fetched through a relay moves to a direct connection', () => 
       await until(() => pool.via(PEER) === 'direct')
       assert.equal(opened(), 1)
       assert.deepEqual(pool.bannedPeers, [])
+    } finally {
+      stop()
+    }
+  })
+  it('when a session being opened through the relay fails as DCUtR closes the relayed connection', async () => {
+    const direct = quietSession(DIRECT)
+    const opens = [
+      async () => { throw new RelayLimitedError('relayed (limited): the relay closed the connection') },
+      async () => direct
+    ]
+    const { pool, opened, signal, stop } = download(() => [RELAYED_CONNECTION, DIRECT_CONNECTION], async () => await (opens.shift() as () => Promise<FetchSession>)())
+    try {
+      pool.suggest([PEER], signal)
+      await until(() => pool.via(PEER) === 'direct')
+      assert.equal(opened(), 2, 'opened again at once, on the direct connection')
     } finally {
       stop()
     }

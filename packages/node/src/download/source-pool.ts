@@ -296,12 +296,25 @@ export class SourcePool {
     this.opening.add(id)
     this.init.finder.open(target, { kind: 'file-id', fileId: parseFileId(this.init.host.fileId) }, signal)
       // the peer counts as being opened until its worker runs (or adopting the manifest failed)
-      .then(async session => { await this.add(session) })
-      .catch((err: any) => {
-        this.failed(id, err)
-        this.init.log('source %s for %s: %s', target, this.init.host.fileId, err.message)
+      .then(async session => { await this.add(session); return false })
+      .catch((err: any) => this.openFailed(id, target, err))
+      .then(retryNow => {
+        this.opening.delete(id)
+        if (retryNow && this.init.host.running) this.tryOpen(target, signal, true)
       })
-      .finally(() => { this.opening.delete(id) })
+  }
+
+  /**
+   * Records why opening `peer` failed; true when it is to be tried again at once: it
+   * failed on a limited relayed connection (DCUtR closing it, or the relay's caps) and a
+   * direct connection to it is open now (the next try lands on it, so this cannot loop)
+   */
+  private openFailed (peer: string, target: string, err: any): boolean {
+    this.init.log('source %s for %s: %s', target, this.init.host.fileId, err.message)
+    const direct = (this.init.finder.connections?.(peer) ?? []).some(c => routeOf(c).via === 'direct')
+    if (err?.name === 'RelayLimitedError' && direct) return true
+    this.failed(peer, err)
+    return false
   }
 
   /** Bans `peer` from this download (counted once, as a lying Offer, in metrics) */
