@@ -29,13 +29,18 @@ async function providersOf (d: DaemonProcess, fileId: string, dir: string): Prom
   return result.stdout.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l))
 }
 
-/** `get --json`: the progress events' sources and the final event */
-async function getFile (d: DaemonProcess, fileId: string, output: string, dir: string): Promise<{ vias: string[], done: any }> {
+/**
+ * `get --json`: the progress events' sources, the final event, and the progress events
+ * that said `stalled` once bytes had started to arrive (a source lost mid-transfer)
+ */
+async function getFile (d: DaemonProcess, fileId: string, output: string, dir: string): Promise<{ vias: string[], done: any, stalls: any[] }> {
   const result = await cli(['--repo', d.repo, '--json', 'get', fileId, '-o', output, '--timeout', '45'], dir, d.netns)
   assert.equal(result.code, 0, result.stderr)
   const events = result.stdout.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l))
-  const vias = events.filter(e => e.type === 'progress').flatMap(e => e.sourceStats).filter((s: any) => s.active && s.via != null).map((s: any) => s.via)
-  return { vias, done: events.at(-1) }
+  const progress = events.filter(e => e.type === 'progress')
+  const vias = progress.flatMap(e => e.sourceStats).filter((s: any) => s.active && s.via != null).map((s: any) => s.via)
+  const stalls = progress.filter(e => e.state === 'stalled' && e.bytesDone > 0)
+  return { vias, done: events.at(-1), stalls }
 }
 
 describe('sharing from behind a real NAT through a relay (network namespaces)', function () {
@@ -98,9 +103,13 @@ describe('sharing from behind a real NAT through a relay (network namespaces)', 
     assert.ok(provider.addresses.length > 0 && provider.addresses.every(isRelayed), `only its relay address leads to it: ${provider.addresses.join(' ')}`)
 
     const output = join(dir, 'got.bin')
-    const { vias, done } = await getFile(getter, fileId, output, dir)
+    const { vias, done, stalls } = await getFile(getter, fileId, output, dir)
     assert.equal(done.type, 'done')
     assert.equal(await sha256File(output), await sha256File(file))
+    // DCUtR closes the relayed connection once it has the direct one: the source goes on on
+    // the direct connection at once. A stall that outlasted its first look (2 s in,
+    // download/look-schedule.ts) would show a longer countdown to the next one
+    assert.ok(stalls.every(e => e.nextLookIn <= 2), `no wait for a later look mid-transfer: ${JSON.stringify(stalls.map(e => [e.stallReason, e.nextLookIn]))}`)
 
     // the getter could only dial the relay address; the direct connection it holds now comes
     // from the sharer dialling out through its NAT (DCUtR's unilateral upgrade to a public peer)
