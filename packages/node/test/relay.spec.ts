@@ -121,6 +121,29 @@ describe('a node that listens on no address shares through a relay (127.0.0.1)',
     assert.equal(await sha256File(output), await sha256File(src))
   })
 
+  it('a download goes on at once on the direct connection when the relayed one is closed mid-transfer, as DCUtR does', async () => {
+    const quiet = { minConnections: 0 }
+    const { relay, sharer } = await relayAndSharer('close', { dataLimit: 64 * 1024 * 1024 }, { ...quiet, limits: { upload: 512 * 1024 } })
+    const src = await randomFile(dir.path, 'closing.bin', 4 * 1024 * 1024)
+    const record = await sharer.share(src)
+    await sharer.index.provide(record)
+    const downloader = await node('close-downloader', { ...quiet, bootstrap: [dialAddress(relay)] })
+    const output = join(dir.path, 'closing.out')
+    const transfer = await downloader.download(record.fileId, { output })
+    // the countdowns to the next look of a stall once bytes arrived: one past the first look (2 s) is a wait
+    const countdowns: number[] = []
+    transfer.onProgress(p => { if (p.state === 'stalled' && p.bytesDone > 0) countdowns.push(p.nextLookIn ?? 0) })
+    await until(() => transfer.progress().bytesDone > 0, 30_000)
+    // DCUtR's unilateral upgrade: the sharer dials the downloader directly, then closes the relayed connection
+    const relayed = sharer.libp2p.getConnections(downloader.peerId).filter(c => c.remoteAddr.toString().includes('/p2p-circuit'))
+    assert.ok(relayed.length > 0, 'the transfer runs through the relay')
+    await sharer.libp2p.dial(multiaddr(dialAddress(downloader)))
+    await Promise.all(relayed.map(async c => c.close()))
+    await transfer.done()
+    assert.equal(await sha256File(output), await sha256File(src))
+    assert.ok(countdowns.every(n => n <= 2), `no wait for a later look: ${countdowns.join(', ')}`)
+  })
+
   it('a relay at its reservation limit refuses more', async () => {
     const { relay } = await relayAndSharer('full', { maxReservations: 1 })
     assert.equal((await relay.status()).reachability?.relayServer.reservations, 1)
