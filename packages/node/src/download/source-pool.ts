@@ -4,6 +4,8 @@
  * the download is stalled), which are banned for bad data, and which asked us for the
  * same file. It finds sources among the peers the download remembers, the interested
  * ones and the DHT's providers, up to `maxSources`, and runs a SourceWorker for each.
+ * A source on a relay moves to a direct connection to the same peer as soon as there is
+ * one, whichever comes first: the direct connection, or the relayed one closing.
  * With none delivering, it says why (`stall`).
  */
 import type { Connection, Logger } from '@libp2p/interface'
@@ -199,9 +201,10 @@ export class SourcePool {
     queueMicrotask(() => { this.moveToDirect(peer, this.init.finder.connections?.(peer) ?? []) })
     this.failures.delete(peer)
     this.remember(peer)
+    let reopenNow = false
     worker.run()
-      .then(() => false, (err: any) => this.sessionFailed(worker, err))
-      .then(reopenNow => {
+      .catch((err: any) => { reopenNow = this.sessionFailed(worker, err) })
+      .finally(() => {
         this.workers.delete(peer)
         // its chunks in flight are free again: let the others take them
         this.wakeAll()
@@ -294,11 +297,12 @@ export class SourcePool {
     if (this.workers.has(id) || this.opening.has(id) || this.banned.has(id) || Date.now() < retryAfter) return
     if (this.workers.size + this.opening.size >= this.init.settings.maxSources) return
     this.opening.add(id)
+    let retryNow = false
     this.init.finder.open(target, { kind: 'file-id', fileId: parseFileId(this.init.host.fileId) }, signal)
       // the peer counts as being opened until its worker runs (or adopting the manifest failed)
-      .then(async session => { await this.add(session); return false })
-      .catch((err: any) => this.openFailed(id, target, err))
-      .then(retryNow => {
+      .then(async session => { await this.add(session) })
+      .catch((err: any) => { retryNow = this.openFailed(id, target, err) })
+      .finally(() => {
         this.opening.delete(id)
         if (retryNow && this.init.host.running) this.tryOpen(target, signal, true)
       })
