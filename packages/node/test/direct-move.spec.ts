@@ -217,6 +217,21 @@ describe('a source fetched through a relay moves to a direct connection', () => 
   })
 })
 
+describe('a source being opened when its connection is lost', () => {
+  it('is tried again at once when a direct connection to it is open, once: then it waits for the next look', async () => {
+    const unreachable = async (): Promise<FetchSession> => { throw new PeerUnreachableError(`Cannot reach peer ${PEER}: the connection closed`) }
+    const { pool, opened, signal, stop } = download(() => [DIRECT_CONNECTION], unreachable)
+    try {
+      pool.suggest([PEER], signal)
+      await until(() => opened() === 2 && pool.stalled())
+      assert.equal(opened(), 2, 'one retry at once, not a loop')
+      assert.equal(pool.stall().reason, 'providers-unreachable')
+    } finally {
+      stop()
+    }
+  })
+})
+
 describe('a source whose direct connection closes', () => {
   it('is dialled again at once when it had delivered', async () => {
     const first = quietSession(DIRECT)

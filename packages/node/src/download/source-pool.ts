@@ -87,6 +87,8 @@ export class SourcePool {
   /** peers whose relayed session ends, to be reopened on a direct connection */
   private readonly reopen = new Set<string>()
   private lastRelayLimit: Error | undefined
+  /** peers whose open failed and was retried at once since their last session ran (`openFailed`) */
+  private readonly retriedAtOnce = new Set<string>()
   private looking = false
 
   constructor (private readonly init: SourcePoolInit) {}
@@ -200,6 +202,7 @@ export class SourcePool {
     // a direct connection may have opened while this session was set up through a relay
     queueMicrotask(() => { this.moveToDirect(peer, this.init.finder.connections?.(peer) ?? []) })
     this.failures.delete(peer)
+    this.retriedAtOnce.delete(peer)
     this.remember(peer)
     let reopenNow = false
     worker.run()
@@ -310,13 +313,18 @@ export class SourcePool {
 
   /**
    * Records why opening `peer` failed; true when it is to be tried again at once: it
-   * failed on a limited relayed connection (DCUtR closing it, or the relay's caps) and a
-   * direct connection to it is open now (the next try lands on it, so this cannot loop)
+   * failed for want of a connection (DCUtR closing the relayed one, a dial begun before
+   * the direct connection opened) and a direct connection to it is open now. Once
+   * between two sessions that ran, so a peer whose direct connection fails too gets the usual back-off
    */
   private openFailed (peer: string, target: string, err: any): boolean {
     this.init.log('source %s for %s: %s', target, this.init.host.fileId, err.message)
+    const lost = err?.name === 'PeerUnreachableError' || err?.name === 'RelayLimitedError'
     const direct = (this.init.finder.connections?.(peer) ?? []).some(c => routeOf(c).via === 'direct')
-    if (err?.name === 'RelayLimitedError' && direct) return true
+    if (lost && direct && !this.retriedAtOnce.has(peer)) {
+      this.retriedAtOnce.add(peer)
+      return true
+    }
     this.failed(peer, err)
     return false
   }
