@@ -1,7 +1,7 @@
 /**
  * The one place libp2p is configured: transports (TCP, WebRTC-direct), noise, yamux
  * with explicit limits, peer discovery (bootstrap list, optional mDNS) and the service
- * set (identify, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub
+ * set (identify and identify push, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub
  * for announcements), and reachability behind NAT (reachability/: the circuit relay
  * transport, a relay server within caps, relay reservations, DCUtR, UPnP).
  *
@@ -17,7 +17,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@libp2p/gossipsub'
 import { autoNAT } from '@libp2p/autonat'
 import { bootstrap } from '@libp2p/bootstrap'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import type { ComponentLogger, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
 import { type KadDHT, type KadDHTInit, kadDHT, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
@@ -63,6 +63,10 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     },
     services: {
       identify: identify(),
+      // tells connected peers the protocols we serve once our services register them: libp2p
+      // redials keep-alive peers (kad-dht's closest) at start, before they do, and without a
+      // push those peers keep the list identify gave them (keys/ delivery waits for it)
+      identifyPush: identifyPush(),
       // the connection monitor pings too: leave room for `peershare peers` to measure latency
       ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),
       autoNAT: autoNAT(),

@@ -184,6 +184,29 @@ describe('file key grants (real nodes)', function () {
     }
   })
 
+  it('a recipient whose libp2p redials us at start, before it serves the key protocol, gets the push once it does', async () => {
+    // no timer retry within the test: only the connection can deliver
+    const waiting = await startTestNode(join(dir.path, 'waiting'), { keys: { retryInterval: 10 * 60_000 } })
+    nodes.push(waiting)
+    const waitingFile = await storeEncryptedFile(waiting, 'early.txt')
+    const early = await start('early')
+    await early.connect(multiaddr(dialAddress(waiting)))
+    // kad-dht tags its closest peers keep-alive: libp2p itself redials them at start, before our services register
+    await eventually(async () => [...(await early.libp2p.peerStore.get(waiting.peerId)).tags.keys()].some(tag => tag.startsWith('keep-alive')))
+    const earlyId = early.peerId
+    await early.stop()
+    nodes.splice(nodes.indexOf(early), 1)
+    await eventually(async () => waiting.libp2p.getConnections(earlyId).length === 0)
+    const [pending] = await waiting.keys.grant(waitingFile.fileId, [earlyId])
+    assert.equal(pending.state, 'pending')
+
+    const back = await PeershareNode.create({ repo: join(dir.path, 'early'), listen: LOOPBACK_TCP, inboundConnectionsPerHostPerSecond: 1000 })
+    nodes.push(back)
+    await back.start()
+    await eventually(async () => (await back.fileKeys.get(waitingFile.fileId)) != null)
+    await eventually(async () => waiting.keys.grants().find(g => g.peer === earlyId.toString())?.state === 'delivered')
+  })
+
   it('retries on its backoff timer a grant its recipient refused for now', async () => {
     const quick = await startTestNode(join(dir.path, 'quick'), { keys: { retryInterval: 200, maxRetryInterval: 400 } })
     nodes.push(quick)
