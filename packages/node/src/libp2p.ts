@@ -69,7 +69,9 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
       // connected while our public DHT was a client never learns that we turned server
       // (dhtMode auto, after AutoNAT): kad-dht adds a peer to its routing table only when
       // identify lists its DHT protocol, so two public nodes connected before both turned
-      // server stayed out of each other's tables for good
+      // server stayed out of each other's tables for good. It also tells the peers libp2p
+      // redials at start (kad-dht's keep-alive ones, before our
+      // services register their protocols) the full list (keys/ delivery waits for it)
       identifyPush: identifyPush(),
       // the connection monitor pings too: leave room for `peershare peers` to measure latency
       ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),

@@ -4,6 +4,7 @@
  * fetch from the sender, no existence oracle for strangers, revoke, hostile messages.
  */
 import assert from 'node:assert/strict'
+import { type Socket, createServer } from 'node:net'
 import { join } from 'node:path'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -142,6 +143,68 @@ describe('file key grants (real nodes)', function () {
     assert.deepEqual((await back.fileKeys.get(file.fileId))?.key, file.key)
     await eventually(async () => sender.keys.grants().find(g => g.peer === laterId.toString())?.state === 'delivered')
     assert.equal(sender.keys.status().pendingDeliveries, 0)
+  })
+
+  it('a recipient that reconnects while a push to its old address hangs gets a push right after it, not at the next retry', async () => {
+    // no timer retry within the test: only the reconnect can deliver
+    const patient = await startTestNode(join(dir.path, 'patient'), { dialTimeout: 30_000, keys: { retryInterval: 10 * 60_000 } })
+    nodes.push(patient)
+    const patientFile = await storeEncryptedFile(patient, 'moved.txt')
+    const mover = await start('mover')
+    await mover.connect(multiaddr(dialAddress(patient)))
+    const moverId = mover.peerId
+    const oldPort = Number(multiaddr(dialAddress(mover)).getComponents().find(c => c.name === 'tcp')?.value)
+    await mover.stop()
+    nodes.splice(nodes.indexOf(mover), 1)
+    await eventually(async () => patient.libp2p.getConnections(moverId).length === 0)
+
+    // its old address now accepts connections and never answers: the push to it hangs
+    const hanging = new Set<Socket>()
+    const blackhole = createServer(socket => { hanging.add(socket) })
+    await new Promise<void>(resolve => blackhole.listen(oldPort, '127.0.0.1', resolve))
+    try {
+      const granting = patient.keys.grant(patientFile.fileId, [moverId])
+      await eventually(async () => hanging.size > 0)
+      const identified = new Promise<void>(resolve => {
+        patient.libp2p.addEventListener('peer:identify', evt => { if (evt.detail.peerId.equals(moverId)) resolve() })
+      })
+      // back on a new port: it rejoins the peers it remembers, the sender sees it identify during the push
+      const back = await PeershareNode.create({ repo: join(dir.path, 'mover'), listen: LOOPBACK_TCP, inboundConnectionsPerHostPerSecond: 1000 })
+      nodes.push(back)
+      await back.start()
+      await identified
+      // now the push to the old address fails
+      for (const socket of hanging) socket.destroy()
+      await granting
+      await eventually(async () => (await back.fileKeys.get(patientFile.fileId)) != null)
+      await eventually(async () => patient.keys.grants().find(g => g.peer === moverId.toString())?.state === 'delivered')
+    } finally {
+      for (const socket of hanging) socket.destroy()
+      blackhole.close()
+    }
+  })
+
+  it('a recipient whose libp2p redials us at start, before it serves the key protocol, gets the push once it does', async () => {
+    // no timer retry within the test: only the connection can deliver
+    const waiting = await startTestNode(join(dir.path, 'waiting'), { keys: { retryInterval: 10 * 60_000 } })
+    nodes.push(waiting)
+    const waitingFile = await storeEncryptedFile(waiting, 'early.txt')
+    const early = await start('early')
+    await early.connect(multiaddr(dialAddress(waiting)))
+    // kad-dht tags its closest peers keep-alive: libp2p itself redials them at start, before our services register
+    await eventually(async () => [...(await early.libp2p.peerStore.get(waiting.peerId)).tags.keys()].some(tag => tag.startsWith('keep-alive')))
+    const earlyId = early.peerId
+    await early.stop()
+    nodes.splice(nodes.indexOf(early), 1)
+    await eventually(async () => waiting.libp2p.getConnections(earlyId).length === 0)
+    const [pending] = await waiting.keys.grant(waitingFile.fileId, [earlyId])
+    assert.equal(pending.state, 'pending')
+
+    const back = await PeershareNode.create({ repo: join(dir.path, 'early'), listen: LOOPBACK_TCP, inboundConnectionsPerHostPerSecond: 1000 })
+    nodes.push(back)
+    await back.start()
+    await eventually(async () => (await back.fileKeys.get(waitingFile.fileId)) != null)
+    await eventually(async () => waiting.keys.grants().find(g => g.peer === earlyId.toString())?.state === 'delivered')
   })
 
   it('retries on its backoff timer a grant its recipient refused for now', async () => {

@@ -4,7 +4,8 @@
  * connects (libp2p's `peer:identify` says it speaks the key protocol, or a later
  * `peer:update` adds it), and on a
  * backoff timer (retryInterval doubling up to maxRetryInterval, at most
- * maxRetryAttempts timer tries a grant). One push per recipient at a time.
+ * maxRetryAttempts timer tries a grant). One push per recipient at a time; a push
+ * asked for while one is under way runs after it.
  */
 import type { Libp2p, Logger, PeerId, PeerUpdate } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -27,6 +28,8 @@ const MAX_TIMER = 2 ** 31 - 1
 
 export class GrantDelivery {
   private readonly running = new Map<string, Promise<void>>()
+  /** recipients asked for while their push was under way: one more round after it */
+  private readonly again = new Set<string>()
   private controller = new AbortController()
   private timer: NodeJS.Timeout | undefined
   private stopped = true
@@ -56,16 +59,34 @@ export class GrantDelivery {
     await Promise.allSettled(this.running.values())
   }
 
-  /** Pushes `peer`'s pending grants now (or joins the push under way); never rejects */
+  /**
+   * Pushes `peer`'s pending grants now; never rejects. With a push under way, another
+   * round follows it: that push may be one to an address the peer has left (dialled
+   * before it came back on a new port), which fails after the peer connected, and the
+   * connection event that called us must not be lost to the backoff timer.
+   */
   async deliver (peer: string): Promise<void> {
     const running = this.running.get(peer)
-    if (running != null) return running
-    const push = this.pushAll(peer).catch((err: Error) => { this.c.log.error('delivery to %s failed: %s', peer, err.message) }).finally(() => {
+    if (running != null) {
+      this.c.log('a push to %s is under way: another follows it', peer)
+      this.again.add(peer)
+      return running
+    }
+    const push = this.pushRounds(peer).finally(() => {
       this.running.delete(peer)
+      this.again.delete(peer)
       this.schedule()
     })
     this.running.set(peer, push)
     return push
+  }
+
+  /** One push round, and another each time `deliver` was called during the last one */
+  private async pushRounds (peer: string): Promise<void> {
+    do {
+      this.again.delete(peer)
+      await this.pushAll(peer).catch((err: Error) => { this.c.log.error('delivery to %s failed: %s', peer, err.message) })
+    } while (this.again.has(peer) && !this.stopped)
   }
 
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId, protocols: string[] }>): void => {
