@@ -11,36 +11,13 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInternet, type Internet, type Namespace, netnsSkipReason } from './netns/index.js'
-import { children, cli, cliJson, type DaemonProcess, sha256File, startDaemon, until } from './processes.js'
+import { addressOf, DAEMON_PORT, daemonIn, natWorld, pollJson } from './netns/daemons.js'
+import type { Namespace } from './netns/index.js'
+import { cli, cliJson, sha256File } from './processes.js'
 
-const PORT = 4001
 const isRelayed = (address: string): boolean => address.includes('/p2p-circuit')
-
-/** A daemon listening on its host's address, without UPnP (no gateway here), plus `extraArgs` */
-async function daemonIn (host: Namespace, dir: string, label: string, extraArgs: string[] = [], config?: object): Promise<DaemonProcess> {
-  const repo = join(dir, label)
-  if (config != null) {
-    await mkdir(repo, { recursive: true })
-    await writeFile(join(repo, 'config.json'), JSON.stringify(config))
-  }
-  return startDaemon(repo, dir, ['--no-upnp', ...extraArgs], { netns: host.name, listen: `/ip4/${host.ip}/tcp/${PORT}` })
-}
-
-/** Polls `peershare --json <args>` until `test` holds */
-async function poll<T> (d: DaemonProcess, args: string[], dir: string, what: string, test: (out: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  let last: T | undefined
-  while (Date.now() < end) {
-    last = await cliJson(d, args, dir) as T
-    if (test(last)) return last
-    await new Promise(resolve => setTimeout(resolve, 250))
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`)
-}
 
 /** Drops every inbound packet that does not answer a connection the host opened */
 function firewall (host: Namespace): void {
@@ -51,45 +28,28 @@ function firewall (host: Namespace): void {
 }
 
 describe('a firewalled node learns it is unreachable and shares through a relay (network namespaces)', function () {
-  const skip = netnsSkipReason()
   this.timeout(150_000)
-  let net: Internet
-  let dir: string
-
-  before(async function () {
-    if (skip != null) {
-      console.log(`      skipped: ${skip}`)
-      this.skip()
-    }
-    net = createInternet('a')
-    dir = await mkdtemp(join(tmpdir(), 'peershare-nat-autonat-'))
-  })
-
-  after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    net?.destroy()
-    if (dir != null) await rm(dir, { recursive: true, force: true })
-  })
+  const world = natWorld('a', 'autonat')
 
   it('AutoNAT finds no address reachable; it stops serving, reserves on the relay, and a peer downloads through it', async () => {
+    const { net, dir } = world
     const relayHost = net.addPublicHost('relay')
     const sharerHost = net.addPublicHost('sharer')
     // behind a home NAT: the sharer cannot dial it either, so no direct connection replaces the relayed one
     const getterHost = net.addHomeLan('home').addHost('getter')
     firewall(sharerHost)
 
-    const relay = await daemonIn(relayHost, dir, 'relay')
-    const relayAddr = `/ip4/${relayHost.ip}/tcp/${PORT}/p2p/${relay.info.peerId}`
-    const sharer = await daemonIn(sharerHost, dir, 'sharer', ['--bootstrap', relayAddr],
+    const relay = await daemonIn(relayHost, dir, 'relay', ['--no-upnp'])
+    const relayAddr = addressOf(relay, relayHost)
+    const sharer = await daemonIn(sharerHost, dir, 'sharer', ['--no-upnp', '--bootstrap', relayAddr],
       { relay: { verifyWindow: 5_000, settleTime: 2_000, minAutonatPeers: 1 } })
 
     const first = (await cliJson(sharer, ['status'], dir)).reachability
     assert.equal(first.reserving, false, 'a public address of its host: no reservation at start')
     assert.equal(first.relayServer.serving, true, 'and it relays for others, as the start-time guess says')
 
-    const status = (await poll<any>(sharer, ['status'], dir, 'a relay reservation',
-      s => s.reachability.reachability === 'relayed' && s.addresses.length > 0 && s.addresses.every(isRelayed))).reachability
+    const status = (await pollJson<any>(sharer, ['status'], dir, 'a relay reservation',
+      s => s.reachability.reachability === 'relayed' && s.addresses.length > 0 && s.addresses.every(isRelayed), 60_000)).reachability
     assert.match(status.reason, /AutoNAT could not reach \d+ address/)
     assert.match(status.reason, new RegExp(`relayed via ${relay.info.peerId}`))
     assert.equal(status.settled.verdict, 'unreachable')
@@ -97,7 +57,7 @@ describe('a firewalled node learns it is unreachable and shares through a relay 
     assert.equal(status.relayServer.serving, false, 'an unreachable node does not relay')
     assert.ok(status.autonat.peers >= 1)
     assert.notEqual(status.autonat.lastFailure, null)
-    assert.ok(status.unverifiedAddresses.some((a: string) => a.startsWith(`/ip4/${sharerHost.ip}/tcp/${PORT}`)), `its own address is unverified: ${status.unverifiedAddresses}`)
+    assert.ok(status.unverifiedAddresses.some((a: string) => a.startsWith(`/ip4/${sharerHost.ip}/tcp/${DAEMON_PORT}`)), `its own address is unverified: ${status.unverifiedAddresses}`)
     assert.ok(status.relayAddresses.every((a: string) => a.includes(relay.info.peerId)))
 
     // small: the relay's default byte cap (128 KiB) must not decide this test
@@ -108,7 +68,7 @@ describe('a firewalled node learns it is unreachable and shares through a relay 
     // the ticket carries the addresses the sharer announces: its relay address only
     const { ticket } = await cliJson(sharer, ['share', file], dir)
 
-    const getter = await startDaemon(join(dir, 'getter'), dir, ['--no-upnp'], { netns: getterHost.name, listen: `/ip4/${getterHost.ip}/tcp/${PORT}` })
+    const getter = await daemonIn(getterHost, dir, 'getter', ['--no-upnp'])
     const output = join(dir, 'got.bin')
     const got = await cli(['--repo', getter.repo, '--json', 'get', ticket, '-o', output, '--timeout', '25'], dir, getter.netns)
     assert.equal(got.code, 0, got.stderr)
@@ -118,8 +78,8 @@ describe('a firewalled node learns it is unreachable and shares through a relay 
     assert.ok(toSharer.length > 0 && toSharer.every(isRelayed), `connected to the sharer through the relay only: ${toSharer.join(' ')}`)
 
     // the relay's own address passed AutoNAT (dial-backs on fresh connections: reachability/autonat.ts)
-    const relayStatus = (await poll<any>(relay, ['status'], dir, 'the relay verified', s => s.reachability.reachability === 'public')).reachability
-    assert.deepEqual(relayStatus.publicAddresses, [`/ip4/${relayHost.ip}/tcp/${PORT}`])
+    const relayStatus = (await pollJson<any>(relay, ['status'], dir, 'the relay verified', s => s.reachability.reachability === 'public', 60_000)).reachability
+    assert.deepEqual(relayStatus.publicAddresses, [`/ip4/${relayHost.ip}/tcp/${DAEMON_PORT}`])
     assert.ok(relayStatus.relayServer.reservations >= 1)
   })
 })

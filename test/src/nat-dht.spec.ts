@@ -9,12 +9,10 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { addressOf, daemonIn, pollJson } from './netns/daemons.js'
-import { createInternet, type Internet, netnsSkipReason } from './netns/index.js'
-import { children, cli, cliJson, type DaemonProcess, until } from './processes.js'
+import { addressOf, daemonIn, natWorld, pollJson } from './netns/daemons.js'
+import { cli, cliJson, type DaemonProcess } from './processes.js'
 
 /** `providers --json` prints one provider per line */
 async function providerIds (d: DaemonProcess, fileId: string, dir: string): Promise<string[]> {
@@ -23,28 +21,11 @@ async function providerIds (d: DaemonProcess, fileId: string, dir: string): Prom
 }
 
 describe('the public DHT in its default mode on a public network (network namespaces)', function () {
-  const skip = netnsSkipReason()
   this.timeout(120_000)
-  let net: Internet
-  let dir: string
-
-  before(async function () {
-    if (skip != null) {
-      console.log(`      skipped: ${skip}`)
-      this.skip()
-    }
-    net = createInternet('d')
-    dir = await mkdtemp(join(tmpdir(), 'peershare-nat-dht-'))
-  })
-
-  after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    net?.destroy()
-    if (dir != null) await rm(dir, { recursive: true, force: true })
-  })
+  const world = natWorld('d', 'dht')
 
   it('daemons connected before AutoNAT made them DHT servers enter each other\'s public routing tables, and one finds another\'s file there', async () => {
+    const { net, dir } = world
     const firstHost = net.addPublicHost('first')
     const first = await daemonIn(firstHost, dir, 'first')
     const bootstrap = addressOf(first, firstHost)

@@ -6,12 +6,10 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { addressOf, daemonIn, pollJson } from './netns/daemons.js'
-import { createInternet, type Internet, netnsSkipReason } from './netns/index.js'
-import { children, cli, cliJson, type DaemonProcess, sha256File, until } from './processes.js'
+import { addressOf, daemonIn, natWorld, pollJson } from './netns/daemons.js'
+import { cli, cliJson, type DaemonProcess, sha256File } from './processes.js'
 
 const isRelayed = (address: string): boolean => address.includes('/p2p-circuit')
 
@@ -44,28 +42,11 @@ async function getFile (d: DaemonProcess, fileId: string, output: string, dir: s
 }
 
 describe('sharing from behind a real NAT through a relay (network namespaces)', function () {
-  const skip = netnsSkipReason()
   this.timeout(120_000)
-  let net: Internet
-  let dir: string
-
-  before(async function () {
-    if (skip != null) {
-      console.log(`      skipped: ${skip}`)
-      this.skip()
-    }
-    net = createInternet('r')
-    dir = await mkdtemp(join(tmpdir(), 'peershare-nat-relay-'))
-  })
-
-  after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    net?.destroy()
-    if (dir != null) await rm(dir, { recursive: true, force: true })
-  })
+  const world = natWorld('r', 'relay')
 
   it('a public downloader finds the home daemon\'s file in the DHT, reaches it by the relay, and finishes on a direct connection', async () => {
+    const { net, dir } = world
     const relayHost = net.addPublicHost('relay')
     const home = net.addHomeLan('home')
     const sharerHost = home.addHost('sharer')
@@ -120,6 +101,7 @@ describe('sharing from behind a real NAT through a relay (network namespaces)', 
   })
 
   it('two daemons behind two different NATs: hole punching fails, and the transfer completes on the relayed connection within the relay\'s caps', async () => {
+    const { net, dir } = world
     const relayHost = net.addPublicHost('relay2')
     const sharerHost = net.addHomeLan('homea').addHost('sharer2')
     const getterHost = net.addHomeLan('homeb').addHost('getter2')

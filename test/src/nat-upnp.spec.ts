@@ -7,37 +7,18 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { addressOf, DAEMON_PORT, daemonIn, pollJson } from './netns/daemons.js'
+import { addressOf, DAEMON_PORT, daemonIn, natWorld, pollJson } from './netns/daemons.js'
 import { startFakeGateway } from './netns/gateway.js'
-import { createInternet, type Internet, netnsSkipReason } from './netns/index.js'
-import { children, cli, cliJson, sha256File, until } from './processes.js'
+import { cli, cliJson, sha256File } from './processes.js'
 
 describe('UPnP port mapping on a home router (network namespaces)', function () {
-  const skip = netnsSkipReason()
   this.timeout(120_000)
-  let net: Internet
-  let dir: string
-
-  before(async function () {
-    if (skip != null) {
-      console.log(`      skipped: ${skip}`)
-      this.skip()
-    }
-    net = createInternet('u')
-    dir = await mkdtemp(join(tmpdir(), 'peershare-nat-upnp-'))
-  })
-
-  after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    net?.destroy()
-    if (dir != null) await rm(dir, { recursive: true, force: true })
-  })
+  const world = natWorld('u', 'upnp')
 
   it('a home daemon maps its port, AutoNAT confirms it, and a stranger downloads through the mapping', async () => {
+    const { net, dir } = world
     const home = net.addHomeLan('home')
     const pc = home.addHost('pc')
     const peerHost = net.addPublicHost('peer')

@@ -3,14 +3,53 @@
  * listens on its host's address (a fixed port: every namespace has its own), with its
  * defaults otherwise plus the arguments the test gives.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cliJson, type DaemonProcess, startDaemon } from '../processes.js'
-import type { Namespace } from './internet.js'
+import { children, cliJson, type DaemonProcess, startDaemon, until } from '../processes.js'
+import { createInternet, netnsSkipReason } from './index.js'
+import type { Internet, Namespace } from './internet.js'
+
+/** A NAT spec's world: its own internet and temp folder, made before its tests run */
+export interface NatWorld {
+  net: Internet
+  dir: string
+}
+
+/**
+ * Registers, in the calling describe, the hooks every NAT spec needs: skip with the reason
+ * when namespaces cannot run here, make the internet (`label`: a letter unique among
+ * the specs) and a temp folder; after the tests, kill the daemons, remove both
+ */
+export function natWorld (label: string, name: string): NatWorld {
+  const world = {} as NatWorld
+  before(async function () {
+    const skip = netnsSkipReason()
+    if (skip != null) {
+      console.log(`      skipped: ${skip}`)
+      this.skip()
+    }
+    world.net = createInternet(label)
+    world.dir = await mkdtemp(join(tmpdir(), `peershare-nat-${name}-`))
+  })
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL')
+    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
+    world.net?.destroy()
+    if (world.dir != null) await rm(world.dir, { recursive: true, force: true })
+  })
+  return world
+}
 
 /** The port every daemon listens on in its own namespace */
 export const DAEMON_PORT = 4001
 
-export async function daemonIn (host: Namespace, dir: string, label: string, extraArgs: string[] = []): Promise<DaemonProcess> {
+/** `config`: written to the daemon's config.json before it starts (settings no flag sets) */
+export async function daemonIn (host: Namespace, dir: string, label: string, extraArgs: string[] = [], config?: object): Promise<DaemonProcess> {
+  if (config != null) {
+    await mkdir(join(dir, label), { recursive: true })
+    await writeFile(join(dir, label, 'config.json'), JSON.stringify(config))
+  }
   return startDaemon(join(dir, label), dir, extraArgs, { netns: host.name, listen: `/ip4/${host.ip}/tcp/${DAEMON_PORT}` })
 }
 
