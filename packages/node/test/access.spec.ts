@@ -203,7 +203,9 @@ describe('access: contacts-only and private files', function () {
     assert.deepEqual(await held(contactNode, files.priv), [])
 
     // search: the owner answers the stranger without them, the contact with the contacts one; the contact never passes it on
-    await until(() => strangerNode.libp2p.getPeers().length >= 2)
+    // search asks only peers identified as speaking it: both must be, or one answer is missing by chance
+    await until(async () => (await strangerNode.remoteSearch.choosePeers()).length >= 2)
+    await until(async () => (await contactNode.remoteSearch.choosePeers()).some(p => p.equals(owner.peerId)))
     const indexed = async (): Promise<string[]> => (await contactNode.queryAnswerer.answer({ text: 'access' }, 20)).map(e => e.signed.offer.contentId)
     const deadline = Date.now() + 10_000
     while (!(await indexed()).includes(files.con.fileId) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))

@@ -50,9 +50,9 @@ export function dialAddress (node: PeershareNode): string {
 }
 
 /** Polls `condition` until it holds; fails after `timeoutMs` (tests wait on conditions, never fixed sleeps) */
-export async function until (condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+export async function until (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > end) throw new Error('condition not met in time')
     await new Promise(resolve => setTimeout(resolve, 20))
   }

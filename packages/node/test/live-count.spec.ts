@@ -23,7 +23,24 @@ describe('live count (providers + probe)', () => {
       probeTimeout: 1_000,
       log: logger('peershare:test:live-count')
     }, 'file', new AbortController().signal)
-    assert.deepEqual(live, [a.toString()], 'the provider passing the probe is live; the one failing it is not')
+    assert.deepEqual(live, { live: [a.toString()], unsure: [] }, 'the provider passing the probe is live; the one failing it is not')
+  })
+
+  it('a probe that runs out of time is unsure; one that fails at once is not live', async () => {
+    const [a, b, c] = await Promise.all([peer(), peer(), peer()])
+    const count = await liveHolders({
+      findProviders: async function * () {},
+      probe: async (p, _fileId, signal) => {
+        if (p.equals(b)) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+        if (p.equals(c)) await new Promise((_resolve, reject) => { signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true }) })
+        return true
+      },
+      self: 'me',
+      lookupTimeout: 1_000,
+      probeTimeout: 50,
+      log: logger('peershare:test:live-count')
+    }, 'file', new AbortController().signal, [a, b, c])
+    assert.deepEqual(count, { live: [a.toString()], unsure: [c.toString()] })
   })
 
   it('the caller aborting ends the count with an error', async () => {

@@ -24,6 +24,8 @@ class World {
   readonly slow = new Set<string>()
   /** peers whose provider lookups find nobody yet (a DHT view still filling) */
   readonly blind = new Set<string>()
+  /** peers whose probes run out of time (a starved machine): no answer either way */
+  readonly silent = new Set<string>()
   readonly replicators = new Map<string, Replicator>()
   asksInFlight = 0
   maxAsksInFlight = 0
@@ -54,7 +56,11 @@ class World {
         requests: { ask: async (peer, request) => this.ask(self, peer.toString(), request) },
         held: { list: () => [...(this.holds.get(self)?.values() ?? [])], drop: async fileId => { this.holds.get(self)?.delete(fileId) } },
         ownFiles: async () => self === this.owner ? [this.file] : [],
-        liveHolders: async fileId => this.blind.has(self) ? [] : this.peers.filter(p => p !== self && this.online.has(p) && !this.slow.has(p) && this.holds.get(p)?.has(fileId) === true),
+        liveHolders: async (fileId, _signal, known) => {
+          const unsure = known.filter(p => this.silent.has(p))
+          const live = this.blind.has(self) ? [] : this.peers.filter(p => p !== self && this.online.has(p) && !this.slow.has(p) && !this.silent.has(p) && this.holds.get(p)?.has(fileId) === true)
+          return { live, unsure }
+        },
         peerIdOf: peerIdFromString,
         now: () => this.time,
         random: () => 0.5,
@@ -160,6 +166,26 @@ describe('Replicator (keeper side, in-process holder side)', () => {
       assert.equal(status?.role, 'holder')
       assert.deepEqual(status?.live.toSorted(), w.holders().filter(p => w.online.has(p)).sort(), holder)
     }
+  })
+
+  it('holders whose probes only time out are not replaced within 2 lossGraces; after that they are', async () => {
+    const w = await world(12, { min: 3, max: 5 })
+    await w.replicator(w.owner).keep(w.file.fileId)
+    await w.checkAll()
+    const holders = w.holders()
+    for (const p of holders) w.silent.add(p)
+    w.asked = []
+    for (let i = 0; i < 4; i++) {
+      w.time += settings.lossGrace / 2 - 1
+      await w.replicator(w.owner).check(w.file.fileId)
+    }
+    assert.deepEqual(w.asked, [], 'time-outs for (almost) 2 lossGraces move nothing')
+    for (let i = 0; i < 3; i++) {
+      w.time += settings.lossGrace / 2
+      await w.replicator(w.owner).check(w.file.fileId)
+    }
+    assert.equal(w.asked.length, 3, 'silent past 2 lossGraces: replaced')
+    assert.ok(w.asked.every(p => !holders.includes(p)))
   })
 
   it('a holder whose lookups find nobody yet recruits nobody until it has watched for lossGrace', async () => {

@@ -27,13 +27,24 @@ export interface LiveCountComponents {
   log: Logger
 }
 
+/** A count's result: who served the whole file, and who could not be asked in time */
+export interface LiveCount {
+  live: string[]
+  /**
+   * peers whose probe ran out of time: no evidence either way (a busy machine, this
+   * one or theirs, looks the same as a lost peer for a while); a refused dial or a
+   * wrong answer is evidence and does not land here
+   */
+  unsure: string[]
+}
+
 /**
  * The peers (this node excluded) that provide the file and pass the probe; only
  * `signal` (the caller's) aborts the whole count. The holders already `known` are
  * probed whether or not the lookup finds them: a DHT walk on a busy or changing swarm
  * may miss a provider, and a holder missed must not look lost.
  */
-export async function liveHolders (components: LiveCountComponents, fileId: string, signal: AbortSignal, known: PeerId[] = []): Promise<string[]> {
+export async function liveHolders (components: LiveCountComponents, fileId: string, signal: AbortSignal, known: PeerId[] = []): Promise<LiveCount> {
   const found = new Map<string, PeerId>(known.filter(p => p.toString() !== components.self).map(p => [p.toString(), p]))
   try {
     for await (const peer of components.findProviders(fileId, withTimeout(components.lookupTimeout, signal))) {
@@ -44,15 +55,18 @@ export async function liveHolders (components: LiveCountComponents, fileId: stri
     if (signal.aborted) throw err
     components.log('provider lookup for %s ended early: %s', fileId, err.message)
   }
-  const serves = await mapLimit([...found.values()], PROBE_CONCURRENCY, async peer => {
+  const outcomes = await mapLimit([...found.values()], PROBE_CONCURRENCY, async (peer): Promise<'serves' | 'not' | 'unsure'> => {
+    const probeSignal = withTimeout(components.probeTimeout, signal)
     try {
-      return await components.probe(peer, fileId, withTimeout(components.probeTimeout, signal))
+      return await components.probe(peer, fileId, probeSignal) ? 'serves' : 'not'
     } catch (err: any) {
+      if (signal.aborted) throw err
       components.log('probe of %p for %s failed: %s', peer, fileId, err.message)
-      return false
+      return probeSignal.aborted || err.name === 'TimeoutError' ? 'unsure' : 'not'
     }
   })
-  return [...found.keys()].filter((_, i) => serves[i])
+  const peers = [...found.keys()]
+  return { live: peers.filter((_, i) => outcomes[i] === 'serves'), unsure: peers.filter((_, i) => outcomes[i] === 'unsure') }
 }
 
 /** The exchange's probe: the peer's Offer for the file carries a complete have-bitfield */

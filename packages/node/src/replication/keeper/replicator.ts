@@ -11,6 +11,7 @@ import type { Logger, PeerId } from '@libp2p/interface'
 import { type DecideInput, type Decision, decide, type KnownHolder, type ReplicaState, type ShortReason } from '../decide.js'
 import type { HeldReplicas, Membership, ReplicaRequests, ReplicateRequest, ReplicationPolicy, ReplicationSettings } from '../index.js'
 import { candidateWeight, rankHolders } from '../placement.js'
+import type { LiveCount } from './live-count.js'
 
 /** A file this node keeps alive: its own (owner = itself) or a replica it holds for `owner` */
 export interface KeptFile {
@@ -48,8 +49,8 @@ export interface ReplicatorComponents {
   held?: Pick<HeldReplicas, 'list' | 'drop'>
   /** this node's own files with a policy of min >= 1 */
   ownFiles(): Promise<KeptFile[]>
-  /** the peers (this node excluded) that provide the file, or are among the `known` holders, and really serve it */
-  liveHolders(fileId: string, signal: AbortSignal, known: string[]): Promise<string[]>
+  /** the peers (this node excluded) that provide the file, or are among the `known` holders, and really serve it; and those whose probe ran out of time */
+  liveHolders(fileId: string, signal: AbortSignal, known: string[]): Promise<LiveCount>
   peerIdOf(peer: string): PeerId
   /** the subnet group of a peer (onePerSubnet); undefined: exempt */
   groupOf?(peer: string): string | undefined
@@ -67,6 +68,12 @@ export const PEERS_CHANGED_DEBOUNCE = 2_000
  * ago) is not evidence of a loss
  */
 export const MISSES_BEFORE_LOSS = 2
+/**
+ * A holder whose probes only time out (no refusal, no wrong answer) is given this many
+ * lossGraces before the time-outs count as misses: a machine starved for tens of
+ * seconds times out every probe, and must not replace holders that are fine
+ */
+export const UNSURE_GRACES = 2
 /** Refusals remembered per file: not asked again until this has passed (ms) */
 export const REFUSAL_MEMORY = 60_000
 
@@ -220,9 +227,9 @@ export class Replicator {
       return undefined
     }
     const { self, settings } = this.components
-    const seen = await this.components.liveHolders(fileId, this.controller.signal, [...state.holders.keys()])
+    const { live: seen, unsure } = await this.components.liveHolders(fileId, this.controller.signal, [...state.holders.keys()])
     const now = this.now()
-    this.observe(state, file, seen, now)
+    this.observe(state, file, seen, new Set(unsure), now)
     for (const [peer, at] of state.refused) if (now - at >= REFUSAL_MEMORY) state.refused.delete(peer)
     const input: DecideInput = {
       fileId,
@@ -261,11 +268,19 @@ export class Replicator {
     return [...state.holders.values()].map(h => (state.misses.get(h.peerId) ?? 0) < MISSES_BEFORE_LOSS ? { ...h, lastSeen: Math.max(h.lastSeen, now - this.components.settings.lossGrace + 1) } : h)
   }
 
-  /** Marks the holders seen now; this node counts as a holder of a replica it holds */
-  private observe (state: FileState, file: KeptFile, seen: string[], now: number): void {
+  /**
+   * Marks the holders seen now; this node counts as a holder of a replica it holds. A
+   * holder whose probe timed out is neither seen nor missed, until it has been unseen
+   * for UNSURE_GRACES lossGraces.
+   */
+  private observe (state: FileState, file: KeptFile, seen: string[], unsure: ReadonlySet<string>, now: number): void {
     const holders = file.owner === this.components.self ? seen : [...seen, this.components.self]
     const seenNow = new Set(holders)
-    for (const peer of state.holders.keys()) state.misses.set(peer, seenNow.has(peer) ? 0 : (state.misses.get(peer) ?? 0) + 1)
+    const patience = UNSURE_GRACES * this.components.settings.lossGrace
+    for (const [peer, holder] of state.holders) {
+      if (unsure.has(peer) && now - holder.lastSeen < patience) continue
+      state.misses.set(peer, seenNow.has(peer) ? 0 : (state.misses.get(peer) ?? 0) + 1)
+    }
     for (const peer of holders) {
       if (peer === file.owner) continue
       const known = state.holders.get(peer)
