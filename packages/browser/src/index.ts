@@ -1,0 +1,2 @@
+/** The browser peer's contract (filled in by the browser-peer work) */
+export const BROWSER_PEER_PACKAGE = '@peershare/browser'
