@@ -12,7 +12,7 @@ import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type CollectionId, type ContentRef, type FileRef, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { LevelDatastore } from 'datastore-level'
 import { defaultRepoPath } from '@peershare/client/repo'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
@@ -49,7 +49,7 @@ import { Quarantine, checkPeerRecords } from './records/index.js'
 import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
 import type { ShareOptions } from './share.js'
 import type { ReplicationPolicy } from './replication/index.js'
-import { Keeper } from './replication/keeper/keeper.js'
+import type { Keeper } from './replication/keeper/keeper.js'
 import type { FileReplication } from './replication/keeper/replicator.js'
 import { LocalContent } from './local-content.js'
 import type { FileRecord } from './store/file-record.js'
@@ -65,7 +65,8 @@ import { fetchSmallFile } from './search/small-file.js'
 import { stopAll } from './stop-all.js'
 import { Thumbnails } from './thumbnails/index.js'
 import type { ReplicaRequests } from './replication/index.js'
-import { Holder, HolderPermits, Membership, StorageOffers, replicaRequests } from './replication/holder/index.js'
+import type { Holder, Membership, StorageOffers } from './replication/holder/index.js'
+import { type Replication, createReplication } from './replication/wiring.js'
 import { type NodeMetrics, createNodeMetrics, nodeSources, timedSearch } from './metrics/index.js'
 
 const log = logger('peershare:node')
@@ -125,6 +126,8 @@ export class PeershareNode {
   readonly replicaRequests: ReplicaRequests
   /** this node's signed storage offer on `peershare/storage/1`, and the validator of others' */
   readonly storageOffers: StorageOffers
+  /** the replication composition the fields above come from (replication/wiring.ts) */
+  private readonly replicationParts: Replication
   /** Prometheus metrics, served at the control API's `GET /metrics`; undefined when `metrics.enabled` is off (metrics/) */
   readonly metrics: NodeMetrics | undefined
 
@@ -138,9 +141,8 @@ export class PeershareNode {
     this.fileKeys = new FileKeys(datastore, this.quarantine)
     this.contacts = new ContactStore(datastore, this.quarantine, libp2p.peerId)
     // peers granted a file (keys/) may fetch it whatever its visibility; keys is built below, asked at serve time
-    // and peers asked to hold a file (replication/holder/) fetch it as its grantees do
-    const holderPermits = new HolderPermits()
-    this.access = new Access({ contacts: this.contacts, grantees: { mayAccess: (fileId, peer) => this.keys.mayAccess(fileId, peer) || holderPermits.allows(fileId, peer.toString()) }, self: libp2p.peerId.toString() })
+    // and peers asked to hold a file (replication/holder/, built below) fetch it as its grantees do
+    this.access = new Access({ contacts: this.contacts, grantees: { mayAccess: (fileId, peer) => this.keys.mayAccess(fileId, peer) || this.replicationParts.permits.allows(fileId, peer.toString()) }, self: libp2p.peerId.toString() })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
@@ -201,44 +203,25 @@ export class PeershareNode {
       grantKeys: async (record, recipients) => { await this.keys.grant(record.fileId, recipients, { background: true }) },
       resolvePeer: nameOrPeerId => this.contacts.named(nameOrPeerId)?.toString() ?? nameOrPeerId
     })
-    this.membership = new Membership(config.replication, libp2p.peerId.toString())
-    const holderLog = logger('peershare:node:replication:holder')
-    this.replicaRequests = replicaRequests({ libp2p, membership: this.membership, accepted: (fileId, peer) => { holderPermits.allow(fileId, peer.toString()) }, timeout: config.dialTimeout + config.replication.requestTimeout, log: holderLog })
-    this.holder = new Holder({
+    this.replicationParts = createReplication({
       libp2p,
       datastore,
       quarantine: this.quarantine,
-      settings: config.replication,
-      contacts: this.contacts,
-      hold: async (fileId, peer, signal) => this.hold(fileId, { from: peer, signal }),
-      stored: async fileId => this.store.getRecord(fileId),
-      markReplica: async (fileId, replica) => { await this.store.setReplica(fileId, replica) },
-      remove: async fileId => this.content.removeFile(fileId),
-      usageChanged: () => { this.storageOffers.usageChanged() },
-      log: holderLog
-    })
-    this.storageOffers = new StorageOffers({
-      pubsub: libp2p.services.pubsub,
       privateKey: parts.privateKey,
-      self: libp2p.peerId,
-      settings: config.replication,
-      membership: this.membership,
-      usage: () => ({ usedBytes: this.holder.usage().usedBytes, fetching: this.holder.fetching() }),
-      log: holderLog
-    })
-    this.keeper = new Keeper({
-      self: libp2p.peerId,
-      settings: config.replication,
+      config,
       store: this.store,
+      contacts: this.contacts,
+      exchange: this.exchangeClient,
       findProviders: (fileId, signal) => this.index.findProviders(parseContentRef(fileId), signal),
       canLookup: () => this.dhts.some(d => d.routingTableSize() > 0),
-      exchange: this.exchangeClient,
-      lookupTimeout: config.lookupTimeout,
-      peerStore: libp2p.peerStore,
-      isContact: peer => this.contacts.isContact(peerIdFromString(peer)),
-      holder: { membership: this.membership, requests: this.replicaRequests, held: this.holder },
-      log: logger('peershare:node:replication')
+      hold: async (fileId, peer, signal) => this.hold(fileId, { from: peer, signal }),
+      remove: async fileId => this.content.removeFile(fileId)
     })
+    this.membership = this.replicationParts.membership
+    this.replicaRequests = this.replicationParts.replicaRequests
+    this.holder = this.replicationParts.holder
+    this.storageOffers = this.replicationParts.storageOffers
+    this.keeper = this.replicationParts.keeper
     this.metrics?.observe(nodeSources(this))
   }
 
@@ -366,12 +349,9 @@ export class PeershareNode {
    * A peer connected: uptime as this node observes it (replication's Membership), and
    * it may be a holder to recruit, so files short of min look again (debounced)
    */
-  private readonly replicationPeerConnected = (event: CustomEvent<PeerId>): void => {
-    this.membership.noteReachable(event.detail.toString(), true)
-    this.keeper.replicator.peersChanged()
-  }
+  private readonly replicationPeerConnected = (event: CustomEvent<PeerId>): void => { this.replicationParts.peerConnected(event.detail) }
 
-  private readonly noteDisconnect = (event: CustomEvent<PeerId>): void => { this.membership.noteReachable(event.detail.toString(), false) }
+  private readonly noteDisconnect = (event: CustomEvent<PeerId>): void => { this.replicationParts.peerDisconnected(event.detail) }
 
   /** a peer that connects may be a source come back: stalled downloads look again */
   private readonly wakeTransfers = (): void => { this.transfers.wake() }
