@@ -9,56 +9,10 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MemoryDatastore } from 'datastore-core'
-import { type BlobReader, type BlobStore, type BlobWriter, ShortReadError } from '../src/compose/index.js'
 import { createPeershareLibp2p } from '../src/libp2p.js'
 import { PeershareNode, resolveConfig } from '../src/index.js'
+import { MemoryBlobStore } from './memory-blob-store.js'
 import { LOOPBACK_TCP, type TestDir, dialAddress, randomFile, sha256File, startTestNode, tempDir } from './fixtures.js'
-
-/** Blobs as byte arrays in a map: a blob store that keeps no files, as a browser's would */
-class MemoryBlobStore implements BlobStore {
-  readonly blobs = new Map<string, Uint8Array>()
-  writes = 0
-
-  async create (): Promise<BlobWriter> {
-    let parts: Array<{ data: Uint8Array, offset: number }> | undefined = []
-    return {
-      write: async (data, offset) => {
-        this.writes++
-        // the caller reuses its buffer: keep a copy
-        parts?.push({ data: Uint8Array.from(data), offset })
-      },
-      commit: async (fileId) => {
-        if (parts == null) throw new Error('blob already committed or aborted')
-        const size = Math.max(0, ...parts.map(p => p.offset + p.data.byteLength))
-        const blob = new Uint8Array(size)
-        for (const p of parts) blob.set(p.data, p.offset)
-        this.blobs.set(fileId, blob)
-        parts = undefined
-      },
-      abort: async () => { parts = undefined }
-    }
-  }
-
-  async open (fileId: string): Promise<BlobReader | undefined> {
-    const blob = this.blobs.get(fileId)
-    if (blob == null) return undefined
-    return {
-      read: async (length, offset) => {
-        if (offset + length > blob.byteLength) throw new ShortReadError(`blob ${fileId} ends at ${blob.byteLength}`)
-        return blob.subarray(offset, offset + length)
-      },
-      close: async () => {}
-    }
-  }
-
-  async size (fileId: string): Promise<number | undefined> {
-    return this.blobs.get(fileId)?.byteLength
-  }
-
-  async delete (fileId: string): Promise<void> {
-    this.blobs.delete(fileId)
-  }
-}
 
 describe('a node composed from parts given from outside', function () {
   this.timeout(60_000)

@@ -23,7 +23,7 @@ export interface StoredFile {
   manifestBytes: Uint8Array
 }
 
-/** Random access to the chunks of one stored file */
+/** Random access to the verified chunks of one stored file */
 export interface ChunkReader {
   read(index: number): Promise<Uint8Array>
   close(): Promise<void>
