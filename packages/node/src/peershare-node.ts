@@ -9,12 +9,12 @@
  * catalog sync, downloads restored, swarm, discovery's search index and gossip,
  * provider announcements; stop reverses it (see `stop`).
  */
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Connection, PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type CollectionId, type ContentRef, type FileRef, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
-import { mkdir } from 'node:fs/promises'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Datastore } from 'interface-datastore'
 import { defaultRepoPath } from '@peershare/client/repo'
