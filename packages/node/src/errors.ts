@@ -43,6 +43,9 @@ export const DiskFullError = define('DiskFullError', 'ERR_DISK_FULL')
 /** A file or folder to share (or a download's destination) cannot be read or written by the node */
 export const PermissionDeniedError = define('PermissionDeniedError', 'ERR_PERMISSION_DENIED')
 
+/** A Node-only part (a download into the repo, a thumbnail on disk) needs a blob's path, and the node's blob store keeps no files */
+export const NoBlobPathError = define('NoBlobPathError', 'ERR_NO_BLOB_PATH')
+
 /** A `--thumbnail` that is not an image the node decodes (JPEG, PNG, WebP, GIF, AVIF, TIFF; not SVG), or has too many pixels */
 export const InvalidThumbnailError = define('InvalidThumbnailError', 'ERR_INVALID_THUMBNAIL')
 /** A category that is not one of the offer categories (video, audio, image, document, archive, software, other) */

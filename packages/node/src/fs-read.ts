@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
+import { ShortReadError } from './store/blob-store.js'
 
 /** Reads up to `buf.byteLength` bytes from `position`; fewer only at end of file */
 export async function readUpTo (handle: FileHandle, buf: Uint8Array, position: number): Promise<number> {
@@ -14,11 +15,8 @@ export async function readUpTo (handle: FileHandle, buf: Uint8Array, position: n
   return filled
 }
 
-/** The file is shorter than the bytes asked for: its content is not what was recorded */
-export class ShortReadError extends Error {
-  static override name = 'ShortReadError'
-  override name = 'ShortReadError'
-}
+// the blob store's contract names it: a store without files throws it too
+export { ShortReadError }
 
 /** Reads exactly `length` bytes from `position`, or throws ShortReadError if the file ends first */
 export async function readExactly (handle: FileHandle, length: number, position: number): Promise<Uint8Array> {

@@ -7,12 +7,17 @@
  * `get(fileId)` downloads and verifies one (`download` starts one and returns it). The
  * control API (`startDaemon`, `ControlServer`) is how the CLI and other local programs drive a running node;
  * its client and JSON types are `@peershare/client`.
+ * `PeershareNode.compose(config, parts)` builds a node from a datastore, blob store, key
+ * and libp2p factory given from outside (compose/; `nodeParts` is the Node adapter).
  *
  * Every setting, with its default, is in `DEFAULTS` (see config.ts).
  */
 export { DEFAULTS, bootstrapFromEnv, resolveConfig, type NodeConfig, type NodeInit, type ExchangeLimits } from './config.js'
 export * from './errors.js'
 export { PeershareNode, type GetOptions } from './peershare-node.js'
+export { type BlobReader, type BlobStore, type BlobWriter, FsBlobStore, type Libp2pFactory, type NodeParts, ShortReadError } from './compose/index.js'
+export { nodeParts } from './compose/node.js'
+export { createPeershareLibp2p } from './libp2p.js'
 export type { ProviderEntry } from './index/provider-lookup.js'
 export type { ShareOptions } from './share.js'
 export type { FileRecord, FileLocation } from './store/file-record.js'

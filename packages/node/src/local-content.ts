@@ -28,7 +28,6 @@ export interface LocalContentComponents {
   thumbnails: Thumbnails
   transfers: Pick<TransferManager, 'get' | 'cancel'>
   health: Pick<ContentHealth, 'reset'>
-  blobDir: string
   chunkSize: number
   collectionConcurrency: number
   fileKeys: Pick<FileKeys, 'put'>
@@ -44,8 +43,8 @@ export class LocalContent {
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
     if (options.to != null) return this.shareEncrypted(path, options as ShareOptions & { to: string[] })
-    const { store, blobDir, chunkSize, thumbnails, index, discovery } = this.components
-    const record = await shareFile({ store, blobDir, chunkSize, thumbnails }, path, options)
+    const { store, chunkSize, thumbnails, index, discovery } = this.components
+    const record = await shareFile({ store, chunkSize, thumbnails }, path, options)
     // shared again with less visibility: names it had in the DHTs are dropped first
     if (visibilityOf(record) !== 'public') await index.withdraw(record)
     index.announce(record)
@@ -80,8 +79,8 @@ export class LocalContent {
     if (clear.length > 0) throw new BadRequestError(`An encrypted file takes no ${clear.join(', ')}: peers would read them in clear`)
     // contact names become their peer ids; parseRecipients then insists on Ed25519 ids
     const recipients = parseRecipients(options.to.map(to => this.components.resolvePeer(to)))
-    const { store, blobDir, chunkSize, fileKeys, index } = this.components
-    const record = await shareEncryptedFile({ store, blobDir, chunkSize, fileKeys }, path, { signal: options.signal, visibility: options.visibility })
+    const { store, chunkSize, fileKeys, index } = this.components
+    const record = await shareEncryptedFile({ store, chunkSize, fileKeys }, path, { signal: options.signal, visibility: options.visibility })
     index.announce(record)
     await this.components.grantKeys(record, recipients)
     return record
@@ -90,9 +89,9 @@ export class LocalContent {
   /** Shares files and folders as one collection: every file as usual, the listing stored and provided under the collection id */
   async shareCollection (paths: string[], options: ShareOptions = {}): Promise<SharedCollection> {
     if (options.to != null) throw new BadRequestError('Folders are not encrypted as one: share each file with --to')
-    const { store, blobDir, chunkSize, thumbnails, collections, collectionConcurrency: concurrency, index, discovery } = this.components
+    const { store, chunkSize, thumbnails, collections, collectionConcurrency: concurrency, index, discovery } = this.components
     if (options.visibility != null && options.visibility !== 'public') throw new BadRequestError('Collections are public: share a file on its own to limit who sees it')
-    const shared = await shareCollection({ store, blobDir, chunkSize, thumbnails, collections, concurrency }, paths, options)
+    const shared = await shareCollection({ store, chunkSize, thumbnails, collections, concurrency }, paths, options)
     // the collection first: announcements queue, and its files may be thousands
     index.announceCollection(parseCollectionId(shared.record.collectionId))
     index.announce(shared.listing)

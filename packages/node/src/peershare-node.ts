@@ -1,19 +1,22 @@
 /**
  * The composition root: builds every service from the config and wires them
  * explicitly (discovery's own wiring in discovery/discovery.ts, the download services'
- * in download/node-downloads.ts, what share and rm do in local-content.ts). Create
- * order: repo, identity, datastore, catalog, libp2p, services. Start order: listen
+ * in download/node-downloads.ts, replication's in replication/wiring.ts, what share and
+ * rm do in local-content.ts). The datastore, blob store, key and libp2p factory come
+ * from outside (compose/: `compose` takes them; `create` opens them from the repo
+ * with the Node adapter). Create order: parts, catalog, libp2p, services. Start order: listen
  * ports and peer records checked, libp2p, exchange server, discovery's servers and
  * catalog sync, downloads restored, swarm, discovery's search index and gossip,
  * provider announcements; stop reverses it (see `stop`).
  */
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Connection, PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { type CollectionId, type ContentRef, type FileRef, isTicket, parseCollectionId, parseContentRef, parseFileId, parseFileRef } from '@peershare/protocol'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { LevelDatastore } from 'datastore-level'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { Datastore } from 'interface-datastore'
 import { defaultRepoPath } from '@peershare/client/repo'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
 import { CONFIG_FILE, mergeInit, readConfigFile, saveLimits } from './config-file.js'
@@ -43,13 +46,16 @@ import type { FetchSessionComponents } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
 import { FileIndex } from './index/file-index.js'
 import { type ProviderEntry, lookupProviders } from './index/provider-lookup.js'
-import { createPeershareLibp2p, type NamedDht, nodeDhts, type PeershareLibp2p } from './libp2p.js'
+import { type NamedDht, nodeDhts, type PeershareLibp2p } from './libp2p.js'
 import { Bandwidth, type BandwidthLimits } from './limits/bandwidth.js'
 import { Quarantine, checkPeerRecords } from './records/index.js'
-import { initRepo, loadIdentity, type RepoPaths } from './repo.js'
+import { type RepoPaths, repoPaths } from './repo.js'
+import { PRIVATE_DIR_MODE } from './file-modes.js'
+import type { NodeParts } from './compose/index.js'
+import { nodeParts } from './compose/node.js'
 import type { ShareOptions } from './share.js'
 import type { ReplicationPolicy } from './replication/index.js'
-import { Keeper } from './replication/keeper/keeper.js'
+import type { Keeper } from './replication/keeper/keeper.js'
 import type { FileReplication } from './replication/keeper/replicator.js'
 import { LocalContent } from './local-content.js'
 import type { FileRecord } from './store/file-record.js'
@@ -65,7 +71,8 @@ import { fetchSmallFile } from './search/small-file.js'
 import { stopAll } from './stop-all.js'
 import { Thumbnails } from './thumbnails/index.js'
 import type { ReplicaRequests } from './replication/index.js'
-import { Holder, HolderPermits, Membership, StorageOffers, replicaRequests } from './replication/holder/index.js'
+import type { Holder, Membership, StorageOffers } from './replication/holder/index.js'
+import { type Replication, createReplication } from './replication/wiring.js'
 import { type NodeMetrics, createNodeMetrics, nodeSources, timedSearch } from './metrics/index.js'
 
 const log = logger('peershare:node')
@@ -94,7 +101,9 @@ export class PeershareNode {
   readonly dhts: NamedDht[]
   readonly collections: CollectionStore
   readonly collectionDownloads: CollectionDownloads
-  private readonly datastore: LevelDatastore
+  private readonly datastore: Datastore
+  /** releases the parts given from outside (compose/), last when stopping */
+  private readonly releaseParts: () => Promise<void>
   /** where records that do not decode are set aside */
   readonly quarantine: Quarantine
   /** what opening a session with a provider needs */
@@ -125,22 +134,25 @@ export class PeershareNode {
   readonly replicaRequests: ReplicaRequests
   /** this node's signed storage offer on `peershare/storage/1`, and the validator of others' */
   readonly storageOffers: StorageOffers
+  /** the replication composition the fields above come from (replication/wiring.ts) */
+  private readonly replicationParts: Replication
   /** Prometheus metrics, served at the control API's `GET /metrics`; undefined when `metrics.enabled` is off (metrics/) */
   readonly metrics: NodeMetrics | undefined
 
-  private constructor (config: NodeConfig, paths: RepoPaths, datastore: LevelDatastore, libp2p: PeershareLibp2p, parts: NodeParts) {
+  private constructor (config: NodeConfig, paths: RepoPaths, given: NodeParts, libp2p: PeershareLibp2p, parts: BuiltParts) {
+    const { datastore } = given
     this.config = config
     this.paths = paths
     this.datastore = datastore
+    this.releaseParts = async () => given.release?.()
     this.libp2p = libp2p
     this.quarantine = parts.quarantine
-    this.store = new FileStore({ datastore, blobDir: paths.blobs, quarantine: this.quarantine })
+    this.store = new FileStore({ datastore, blobs: given.blobs, quarantine: this.quarantine })
     this.fileKeys = new FileKeys(datastore, this.quarantine)
     this.contacts = new ContactStore(datastore, this.quarantine, libp2p.peerId)
     // peers granted a file (keys/) may fetch it whatever its visibility; keys is built below, asked at serve time
-    // and peers asked to hold a file (replication/holder/) fetch it as its grantees do
-    const holderPermits = new HolderPermits()
-    this.access = new Access({ contacts: this.contacts, grantees: { mayAccess: (fileId, peer) => this.keys.mayAccess(fileId, peer) || holderPermits.allows(fileId, peer.toString()) }, self: libp2p.peerId.toString() })
+    // and peers asked to hold a file (replication/holder/, built below) fetch it as its grantees do
+    this.access = new Access({ contacts: this.contacts, grantees: { mayAccess: (fileId, peer) => this.keys.mayAccess(fileId, peer) || this.replicationParts.permits.allows(fileId, peer.toString()) }, self: libp2p.peerId.toString() })
     this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
@@ -148,12 +160,12 @@ export class PeershareNode {
     // an encrypted download without a key asks for a grant (keys/, built below; asked at download time)
     const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => this.keys.obtainKey(fileId, sources, signal) }
     this.metrics = parts.metrics
-    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, libp2p, index: this.index, bandwidth: this.bandwidth, store: this.store, blobDir: paths.blobs, log, keys, events: this.metrics }
+    const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, libp2p, index: this.index, bandwidth: this.bandwidth, store: this.store, log, keys, events: this.metrics }
     this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) }, async fileId => this.downloadVisibility(fileId))
     this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
     this.collectionDownloads = createCollectionDownloads(downloads, { collections: this.collections, transfers: this.transfers, offeredName: async id => this.discovery.offeredName(id) })
-    this.thumbnails = new Thumbnails({ store: this.store, blobDir: paths.blobs, chunkSize: config.chunkSize, collections: this.collections, index: this.index, log: logger('peershare:node:thumbnails') })
+    this.thumbnails = new Thumbnails({ store: this.store, scratchDir: paths.root, chunkSize: config.chunkSize, collections: this.collections, index: this.index, log: logger('peershare:node:thumbnails') })
     this.exchange = new ExchangeServer({
       libp2p,
       files: servableFiles(this.store, { authorise: (record, peer) => this.access.authorise(record, peer), servesDownload: async fileId => (await this.downloadVisibility(fileId)) === 'public' }, this.transfers, {
@@ -173,7 +185,7 @@ export class PeershareNode {
       quarantine: this.quarantine,
       catalog: parts.catalog,
       scores: parts.scores,
-      privateKey: parts.privateKey,
+      privateKey: given.privateKey,
       settings: config,
       findProviders: (contentId, signal) => this.providers(contentId, { timeout: config.lookupTimeout, signal }),
       fetchSmallFile: async (fileId, options) => fetchSmallFile({
@@ -185,7 +197,7 @@ export class PeershareNode {
     })
     this.keys = new KeyGrants({
       libp2p,
-      privateKey: parts.privateKey,
+      privateKey: given.privateKey,
       datastore,
       quarantine: this.quarantine,
       fileKeys: this.fileKeys,
@@ -196,49 +208,30 @@ export class PeershareNode {
     })
     const { store, collections, index, discovery, thumbnails, transfers, health } = this
     this.content = new LocalContent({
-      store, collections, index, discovery, thumbnails, transfers, health, blobDir: paths.blobs, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency,
+      store, collections, index, discovery, thumbnails, transfers, health, chunkSize: config.chunkSize, collectionConcurrency: config.collectionConcurrency,
       fileKeys: this.fileKeys,
       grantKeys: async (record, recipients) => { await this.keys.grant(record.fileId, recipients, { background: true }) },
       resolvePeer: nameOrPeerId => this.contacts.named(nameOrPeerId)?.toString() ?? nameOrPeerId
     })
-    this.membership = new Membership(config.replication, libp2p.peerId.toString())
-    const holderLog = logger('peershare:node:replication:holder')
-    this.replicaRequests = replicaRequests({ libp2p, membership: this.membership, accepted: (fileId, peer) => { holderPermits.allow(fileId, peer.toString()) }, timeout: config.dialTimeout + config.replication.requestTimeout, log: holderLog })
-    this.holder = new Holder({
+    this.replicationParts = createReplication({
       libp2p,
       datastore,
       quarantine: this.quarantine,
-      settings: config.replication,
-      contacts: this.contacts,
-      hold: async (fileId, peer, signal) => this.hold(fileId, { from: peer, signal }),
-      stored: async fileId => this.store.getRecord(fileId),
-      markReplica: async (fileId, replica) => { await this.store.setReplica(fileId, replica) },
-      remove: async fileId => this.content.removeFile(fileId),
-      usageChanged: () => { this.storageOffers.usageChanged() },
-      log: holderLog
-    })
-    this.storageOffers = new StorageOffers({
-      pubsub: libp2p.services.pubsub,
-      privateKey: parts.privateKey,
-      self: libp2p.peerId,
-      settings: config.replication,
-      membership: this.membership,
-      usage: () => ({ usedBytes: this.holder.usage().usedBytes, fetching: this.holder.fetching() }),
-      log: holderLog
-    })
-    this.keeper = new Keeper({
-      self: libp2p.peerId,
-      settings: config.replication,
+      privateKey: given.privateKey,
+      config,
       store: this.store,
+      contacts: this.contacts,
+      exchange: this.exchangeClient,
       findProviders: (fileId, signal) => this.index.findProviders(parseContentRef(fileId), signal),
       canLookup: () => this.dhts.some(d => d.routingTableSize() > 0),
-      exchange: this.exchangeClient,
-      lookupTimeout: config.lookupTimeout,
-      peerStore: libp2p.peerStore,
-      isContact: peer => this.contacts.isContact(peerIdFromString(peer)),
-      holder: { membership: this.membership, requests: this.replicaRequests, held: this.holder },
-      log: logger('peershare:node:replication')
+      hold: async (fileId, peer, signal) => this.hold(fileId, { from: peer, signal }),
+      remove: async fileId => this.content.removeFile(fileId)
     })
+    this.membership = this.replicationParts.membership
+    this.replicaRequests = this.replicationParts.replicaRequests
+    this.holder = this.replicationParts.holder
+    this.storageOffers = this.replicationParts.storageOffers
+    this.keeper = this.replicationParts.keeper
     this.metrics?.observe(nodeSources(this))
   }
 
@@ -251,12 +244,21 @@ export class PeershareNode {
   static async create (init: NodeInit = {}, fallback: NodeInit = {}): Promise<PeershareNode> {
     const repo = init.repo ?? defaultRepoPath()
     const config = resolveConfig({ ...mergeInit({ ...fallback, ...(await readConfigFile(repo)) }, init), repo })
-    const paths = await initRepo(config.repo)
-    const privateKey = await loadIdentity(paths)
-    const datastore = new LevelDatastore(paths.datastore)
-    await datastore.open()
+    return PeershareNode.compose(config, await nodeParts(config))
+  }
+
+  /**
+   * Builds a node from parts given from outside (compose/index.ts: datastore, blob store,
+   * key, libp2p factory) and a resolved config; call start() next. `config.repo` is the
+   * folder of the node's own files (created when missing). The node releases the parts
+   * when it stops, or here when building fails.
+   */
+  static async compose (config: NodeConfig, parts: NodeParts): Promise<PeershareNode> {
+    const { datastore, privateKey } = parts
+    const paths = repoPaths(config.repo)
     let metrics: NodeMetrics | undefined
     try {
+      await mkdir(paths.root, { recursive: true, mode: PRIVATE_DIR_MODE })
       const quarantine = new Quarantine(datastore, logger('peershare:node:records'))
       const catalog = await CatalogStore.open({
         datastore,
@@ -267,12 +269,12 @@ export class PeershareNode {
       })
       const scores = new AppScores()
       metrics = await createNodeMetrics(config.metrics, paths.root)
-      const libp2p = await createPeershareLibp2p({ privateKey, datastore, config, appScore: scores.score, metrics: metrics?.libp2p })
+      const libp2p = await parts.createLibp2p({ privateKey, datastore, config, appScore: scores.score, metrics: metrics?.libp2p })
       metrics?.countValidations(libp2p.services.pubsub)
-      return new PeershareNode(config, paths, datastore, libp2p, { quarantine, catalog, scores, privateKey, metrics })
+      return new PeershareNode(config, paths, parts, libp2p, { quarantine, catalog, scores, metrics })
     } catch (err) {
       metrics?.release()
-      await datastore.close()
+      await parts.release?.()
       throw err
     }
   }
@@ -353,7 +355,7 @@ export class PeershareNode {
       async () => this.exchange.stop(),
       async () => this.libp2p.stop(),
       () => { this.metrics?.release() },
-      async () => this.datastore.close()
+      async () => this.releaseParts()
     ])
   }
 
@@ -366,12 +368,9 @@ export class PeershareNode {
    * A peer connected: uptime as this node observes it (replication's Membership), and
    * it may be a holder to recruit, so files short of min look again (debounced)
    */
-  private readonly replicationPeerConnected = (event: CustomEvent<PeerId>): void => {
-    this.membership.noteReachable(event.detail.toString(), true)
-    this.keeper.replicator.peersChanged()
-  }
+  private readonly replicationPeerConnected = (event: CustomEvent<PeerId>): void => { this.replicationParts.peerConnected(event.detail) }
 
-  private readonly noteDisconnect = (event: CustomEvent<PeerId>): void => { this.membership.noteReachable(event.detail.toString(), false) }
+  private readonly noteDisconnect = (event: CustomEvent<PeerId>): void => { this.replicationParts.peerDisconnected(event.detail) }
 
   /** a peer that connects may be a source come back: stalled downloads look again */
   private readonly wakeTransfers = (): void => { this.transfers.wake() }
@@ -637,12 +636,11 @@ export class PeershareNode {
   }
 }
 
-/** What `create` builds before the node: the catalog is read before libp2p starts validating offers */
-interface NodeParts {
+/** What `compose` builds before the node: the catalog is read before libp2p starts validating offers */
+interface BuiltParts {
   quarantine: Quarantine
   catalog: CatalogStore
   scores: AppScores
-  privateKey: PrivateKey
   metrics: NodeMetrics | undefined
 }
 

@@ -4,10 +4,10 @@
  * The same pass keeps the file's head, from which its MIME type is detected; the
  * record carries the offer details (category, times, thumbnail) the catalog publishes.
  */
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { Stats } from 'node:fs'
-import { open, rename, rm, stat } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { open, stat } from 'node:fs/promises'
+import { basename } from 'node:path'
 import {
   type Category,
   MANIFEST_VERSION,
@@ -29,6 +29,7 @@ import {
 import { readUpTo } from './fs-read.js'
 import { AbortedError, BadRequestError, InvalidCategoryError, PathNotFoundError, fsError } from './errors.js'
 import { SNIFF_BYTES, chooseCategory, detectMimeType, originalTimes } from './metadata/index.js'
+import type { BlobWriter } from './store/blob-store.js'
 import { type FileRecord, type OfferDetails, blobRecord } from './store/file-record.js'
 import type { FileStore } from './store/file-store.js'
 
@@ -67,8 +68,8 @@ export interface ShareThumbnails {
 }
 
 export interface ShareComponents {
+  /** the content goes into its blob store */
   store: FileStore
-  blobDir: string
   chunkSize: number
   /** absent: no thumbnails (what storing a thumbnail itself uses) */
   thumbnails?: ShareThumbnails
@@ -101,7 +102,7 @@ export async function shareFile (components: ShareComponents, path: string, opti
   const previous = (await components.store.get(fileId))?.record
   const mimeType = await detectMimeType(head, given.name)
   const times = originalTimes(info)
-  const thumbnail = await thumbnailFor(components, { fileId, name: given.name, mimeType, previous }, givenThumbnail)
+  const thumbnail = await thumbnailFor(components, { fileId, path, name: given.name, mimeType, previous }, givenThumbnail)
   const details: OfferDetails = {
     category: chooseCategory(mimeType, given.category, previous?.details?.category),
     modified: times.modified,
@@ -114,7 +115,7 @@ export async function shareFile (components: ShareComponents, path: string, opti
     // content the user shared as a file of its own stays one, even if it is also a thumbnail
     ...(as.thumbnailOf != null && (previous == null || previous.thumbnailOf != null) ? { thumbnailOf: as.thumbnailOf } : {})
   }
-  await components.store.put(record, manifestBytes).catch((err) => { throw fsError(err, components.blobDir) })
+  await components.store.put(record, manifestBytes).catch((err) => { throw fsError(err, 'the datastore') })
   const replaced = previous?.details?.thumbnail
   if (replaced != null && replaced !== thumbnail) await components.thumbnails?.release(replaced, fileId)
   return record
@@ -127,18 +128,18 @@ function visibilityFor (visibility: FileRecord['visibility']): Pick<FileRecord, 
 
 /** Copies the file into the blob store under its file id, with its manifest and first bytes */
 async function importFile (components: ShareComponents, path: string, chunkSize: number, signal?: AbortSignal): Promise<{ fileId: string, manifest: Manifest, manifestBytes: Uint8Array, head: Uint8Array }> {
-  const tmp = join(components.blobDir, `.import-${randomUUID()}`)
+  const blob = await components.store.blobs.create()
   try {
-    const { manifest, head } = await copyAndHash(path, tmp, chunkSize, signal)
+    const { manifest, head } = await copyAndHash(path, blob, chunkSize, signal)
     const manifestBytes = encodeManifest(manifest)
     const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
     // same content shared before: the blob is already there and identical
-    await rename(tmp, components.store.blobPath(fileId))
+    await blob.commit(fileId)
     return { fileId, manifest, manifestBytes, head }
   } catch (err) {
-    throw fsError(err, components.blobDir)
+    throw fsError(err, path)
   } finally {
-    await rm(tmp, { force: true })
+    await blob.abort()
   }
 }
 
@@ -146,13 +147,14 @@ async function importFile (components: ShareComponents, path: string, chunkSize:
  * The file id of the thumbnail a shared file gets: the one the user gave; else the one
  * it had (a re-share keeps it); else one made from the content when it is an image
  */
-async function thumbnailFor (components: ShareComponents, file: { fileId: string, name: string, mimeType: string, previous?: FileRecord }, given?: Uint8Array): Promise<string | undefined> {
+async function thumbnailFor (components: ShareComponents, file: { fileId: string, path: string, name: string, mimeType: string, previous?: FileRecord }, given?: Uint8Array): Promise<string | undefined> {
   const { thumbnails, store } = components
   const kept = file.previous?.details?.thumbnail
   if (thumbnails == null) return kept
   if (given != null) return notItself(await thumbnails.store(given, file.fileId, file.name), file.fileId)
   if (kept != null && await store.has(kept)) return kept
-  const made = await thumbnails.fromContent(store.blobPath(file.fileId), file.mimeType)
+  // rendered from the file just hashed, not its blob: a blob store may keep no files
+  const made = await thumbnails.fromContent(file.path, file.mimeType)
   return made == null ? undefined : notItself(await thumbnails.store(made, file.fileId, file.name), file.fileId)
 }
 
@@ -234,12 +236,12 @@ export async function statToShare (path: string): Promise<Stats | undefined> {
 }
 
 /**
- * Reads `src` chunk by chunk, hashing each chunk and the whole, writing a durable copy
- * to `dest`; keeps a copy of the first SNIFF_BYTES (the read buffer is reused)
+ * Reads `src` chunk by chunk, hashing each chunk and the whole, writing a copy to the
+ * blob `dest` (committed by the caller); keeps a copy of the first SNIFF_BYTES (the
+ * read buffer is reused)
  */
-async function copyAndHash (src: string, dest: string, chunkSize: number, signal?: AbortSignal): Promise<{ manifest: Manifest, head: Uint8Array }> {
+async function copyAndHash (src: string, dest: BlobWriter, chunkSize: number, signal?: AbortSignal): Promise<{ manifest: Manifest, head: Uint8Array }> {
   const input = await open(src, 'r')
-  const output = await open(dest, 'w', 0o600)
   try {
     const whole = createHash('sha256')
     const chunkHashes: Uint8Array[] = []
@@ -254,14 +256,12 @@ async function copyAndHash (src: string, dest: string, chunkSize: number, signal
       if (size === 0) head = Uint8Array.from(chunk.subarray(0, SNIFF_BYTES))
       chunkHashes.push(createHash('sha256').update(chunk).digest())
       whole.update(chunk)
-      await output.write(chunk, 0, n, size)
+      await dest.write(chunk, size)
       size += n
       if (n < chunkSize) break
     }
-    await output.sync()
     return { manifest: { version: MANIFEST_VERSION, size, chunkSize, chunkHashes, sha256: whole.digest() }, head }
   } finally {
     await input.close()
-    await output.close()
   }
 }

@@ -103,7 +103,7 @@ describe('encrypted files', function () {
     const held = await sharer.fileKeys.get(shared.fileId)
     const salt = (await sharer.store.get(shared.fileId))?.manifest.encryption?.salt
     assert.ok(held != null && salt != null)
-    const again = await shareEncryptedFile({ store: sharer.store, fileKeys: sharer.fileKeys, blobDir: sharer.paths.blobs, chunkSize: 64 * KiB }, src, { reuse: { key: held.key, salt } })
+    const again = await shareEncryptedFile({ store: sharer.store, fileKeys: sharer.fileKeys, chunkSize: 64 * KiB }, src, { reuse: { key: held.key, salt } })
     assert.equal(again.fileId, shared.fileId)
     const fresh = await sharer.share(src, { to: [] })
     assert.notEqual(fresh.fileId, shared.fileId)

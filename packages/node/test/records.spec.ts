@@ -11,6 +11,7 @@ import { CollectionStore } from '../src/collection/collection-store.js'
 import { TransferStore } from '../src/download/transfer-store.js'
 import { Quarantine, checkFileRecord, checkTransferRecord, jsonObject } from '../src/records/index.js'
 import { FileStore } from '../src/store/file-store.js'
+import { FsBlobStore } from '../src/store/fs-blob-store.js'
 import { tempDir, type TestDir } from './fixtures.js'
 
 const FILE_ID = 'bahijzqabciqhjknsoqy7hnvggfmv4mybyhjfb5x4tgzubg2v5pwos2yhregaewi'
@@ -63,7 +64,7 @@ describe('persisted records', () => {
     await ds.put(new Key('/peershare/collections/bafkfake'), text('null'))
     await ds.put(new Key('/peershare/collection-downloads/bafkfake'), text({ collectionId: 'bafkfake', output: 'x', peers: [], priority: 'normal' }))
     assert.deepEqual(await new TransferStore(ds, quarantine).all(), [])
-    const files = new FileStore({ datastore: ds, blobDir: dir.path, quarantine })
+    const files = new FileStore({ datastore: ds, blobs: new FsBlobStore(dir.path), quarantine })
     assert.deepEqual(await files.list(), [])
     assert.equal(await files.get(FILE_ID), undefined)
     const collections = new CollectionStore(ds, quarantine)

@@ -34,7 +34,7 @@ export interface FetchedListing {
 }
 
 export interface FetchListingComponents {
-  store: Pick<FileStore, 'findBySha256' | 'get' | 'blobPath'>
+  store: Pick<FileStore, 'findBySha256' | 'get' | 'readContent'>
   /** opens a session for the listing (the file with the collection id's SHA-256) with `from`, `peers`, or a provider of the collection */
   openListing(collectionId: CollectionId, options: { from?: PeerId | Multiaddr, peers?: string[], signal?: AbortSignal }): Promise<FetchSession>
 }
@@ -62,7 +62,7 @@ async function localListing (store: FetchListingComponents['store'], collectionI
   const stored = fileId == null ? undefined : await store.get(fileId)
   if (stored == null) return undefined
   try {
-    const bytes = await readListing(store as FileStore, stored.record)
+    const bytes = await readListing(store, stored.record)
     return { collection: await verifyCollection(collectionId, bytes), bytes, metadata: stored.record.metadata }
   } catch {
     // damaged or gone: fetch it again

@@ -4,9 +4,6 @@
  * collection id). Listings are small (MAX_COLLECTION_BYTES), so this works in memory.
  */
 import { createHash } from 'node:crypto'
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { randomUUID } from 'node:crypto'
 import {
   MANIFEST_VERSION,
   type FileMetadata,
@@ -15,7 +12,6 @@ import {
   fileIdFromManifestBytes,
   formatFileId
 } from '@peershare/protocol'
-import { fsError } from '../errors.js'
 import { type FileRecord, blobRecord } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
 
@@ -23,8 +19,8 @@ import type { FileStore } from '../store/file-store.js'
 export const COLLECTION_MIME = 'application/vnd.peershare.collection'
 
 export interface ListingComponents {
+  /** the listing goes into its blob store */
   store: FileStore
-  blobDir: string
   chunkSize: number
 }
 
@@ -33,13 +29,12 @@ export async function storeListing (components: ListingComponents, collectionId:
   const manifest = manifestOfBytes(bytes, components.chunkSize)
   const manifestBytes = encodeManifest(manifest)
   const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
-  const tmp = join(components.blobDir, `.import-${randomUUID()}`)
+  const blob = await components.store.blobs.create()
   try {
-    await writeFile(tmp, bytes, { mode: 0o600, flush: true })
-    await rename(tmp, components.store.blobPath(fileId))
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw fsError(err, components.blobDir)
+    await blob.write(bytes, 0)
+    await blob.commit(fileId)
+  } finally {
+    await blob.abort()
   }
   const previous = (await components.store.get(fileId))?.record
   const record: FileRecord = { ...blobRecord(fileId, manifest, { ...metadata, mimeType: COLLECTION_MIME }, previous), listingOf: collectionId }
@@ -48,8 +43,8 @@ export async function storeListing (components: ListingComponents, collectionId:
 }
 
 /** The listing bytes of a stored listing file */
-export async function readListing (store: FileStore, record: FileRecord): Promise<Uint8Array> {
-  return readFile(record.location.kind === 'blob' ? store.blobPath(record.fileId) : record.location.path)
+export async function readListing (store: Pick<FileStore, 'readContent'>, record: FileRecord): Promise<Uint8Array> {
+  return store.readContent(record)
 }
 
 function manifestOfBytes (bytes: Uint8Array, chunkSize: number): Manifest {

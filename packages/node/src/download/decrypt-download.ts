@@ -152,21 +152,21 @@ export type DownloadTarget = Required<Pick<TransferRecord, 'output' | 'metadata'
  * (NoFileKeyError before any chunk is fetched) and, unless streamed, its plaintext's
  * output named by the sealed name.
  */
-export async function downloadTarget (keys: DownloadKeys, record: TransferRecord, offer: Pick<FetchSession, 'manifest' | 'metadata'>, from: PeerId[], blobPath: string, signal: AbortSignal): Promise<DownloadTarget> {
+export async function downloadTarget (keys: DownloadKeys, record: TransferRecord, offer: Pick<FetchSession, 'manifest' | 'metadata'>, from: PeerId[], blobPath: () => string, signal: AbortSignal): Promise<DownloadTarget> {
   const destination = record.destination ?? {}
   if (offer.manifest.encryption == null) {
-    const output = destination.repo === true ? blobPath : await destinationPath(destination, offer.metadata)
+    const output = destination.repo === true ? blobPath() : await destinationPath(destination, offer.metadata)
     return { output, metadata: offer.metadata }
   }
   const metadata = neutralMetadata(record.fileId)
   // held (`--hold`) or repaired: ciphertext only, no key needed
-  if (destination.repo === true && record.inOrder !== true) return { output: blobPath, metadata }
+  if (destination.repo === true && record.inOrder !== true) return { output: blobPath(), metadata }
   const sources = [...from, ...peersOf(record.sources)]
   const { sealed } = await unlock(keys, record.fileId, offer.manifest, sources, signal)
   // read as it arrives (`get -o -`): decrypted chunk by chunk on the way out (content-stream.ts)
-  if (destination.repo === true) return { output: blobPath, metadata }
+  if (destination.repo === true) return { output: blobPath(), metadata }
   const output = await destinationPath(destination, { ...metadata, name: sealed.name })
-  return { output: blobPath, metadata, decrypt: { output, name: sealed.name } }
+  return { output: blobPath(), metadata, decrypt: { output, name: sealed.name } }
 }
 
 /**
@@ -215,7 +215,7 @@ export interface HeldCiphertext {
 export async function startFromHeldCopy (keys: DownloadKeys, transfers: Pick<TransferStore, 'save' | 'saveVerified'>, record: TransferRecord, held: HeldCiphertext): Promise<DownloadContent | undefined> {
   if (record.destination?.repo === true || await unlockIfHeld(keys, record.fileId, held.manifest) == null) return undefined
   const { manifest, manifestBytes } = held
-  const target = await downloadTarget(keys, record, { manifest, metadata: neutralMetadata(record.fileId) }, [], held.path, AbortSignal.timeout(60_000))
+  const target = await downloadTarget(keys, record, { manifest, metadata: neutralMetadata(record.fileId) }, [], () => held.path, AbortSignal.timeout(60_000))
   const partialPath = siblingPath(held.path, '.peershare-partial')
   await link(held.path, partialPath).catch((err: any) => { throw fsError(err, partialPath) })
   try {

@@ -36,7 +36,6 @@ export interface NodeDownloadsComponents {
   index: Pick<FileIndex, 'findProviders' | 'announce' | 'announceCollection'>
   bandwidth: Pick<Bandwidth, 'download'>
   store: FileStore
-  blobDir: string
   /** the node's log (listing sources that failed) */
   log: Logger
   /** keys of encrypted files, and the hook asking peers for one */
@@ -69,7 +68,8 @@ export function createTransferManager (components: NodeDownloadsComponents, stor
     heldCiphertext: async (fileId) => {
       // the record says whether it is ciphertext: the manifest is read only when it is
       const record = await store.getRecord(fileId)
-      if (record?.ciphertext !== true || record.location.kind !== 'blob' || await store.contentStatus(record) !== 'ok') return undefined
+      // decrypted in place (Node-side): a blob store without files downloads it again instead
+      if (record?.ciphertext !== true || record.location.kind !== 'blob' || store.blobs.path == null || await store.contentStatus(record) !== 'ok') return undefined
       const stored = await store.withManifest(record)
       return stored == null ? undefined : { manifest: stored.manifest, manifestBytes: stored.manifestBytes, path: store.blobPath(fileId) }
     },
@@ -94,7 +94,7 @@ export function createCollectionDownloads (components: NodeDownloadsComponents, 
     store,
     collections: parts.collections,
     transfers: parts.transfers,
-    listingStore: { store, blobDir: components.blobDir, chunkSize: config.chunkSize },
+    listingStore: { store, chunkSize: config.chunkSize },
     listing: {
       store,
       // the listing is a file named by its SHA-256; its providers are found under the collection id

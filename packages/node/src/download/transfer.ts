@@ -333,7 +333,7 @@ export class Transfer implements PoolHost {
   }
 
   private async load (session: FetchSession): Promise<void> {
-    const target = await downloadTarget(this.components.keys, this.record, session, [session.peer], this.components.blobPath(this.fileId), this.controller.signal)
+    const target = await downloadTarget(this.components.keys, this.record, session, [session.peer], () => this.components.blobPath(this.fileId), this.controller.signal)
     const partial = await PartialFile.create(siblingPath(target.output, '.peershare-partial'), session.manifest, target.output)
     if (this.status === 'cancelled') {
       await partial.remove()

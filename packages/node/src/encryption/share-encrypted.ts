@@ -7,9 +7,9 @@
  * plaintext size and SHA-256 are sealed into the manifest, whose hash is the file id:
  * the same file shared again gets a new key and so a new id.
  */
-import { createHash, randomUUID } from 'node:crypto'
-import { open, rename, rm } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { open } from 'node:fs/promises'
+import { basename } from 'node:path'
 import {
   ENCRYPTION_TAG_LENGTH,
   MANIFEST_VERSION,
@@ -29,15 +29,16 @@ import { AbortedError, BadRequestError, PathNotFoundError, fsError } from '../er
 import { readUpTo } from '../fs-read.js'
 import { SNIFF_BYTES, detectMimeType } from '../metadata/index.js'
 import { statToShare } from '../share.js'
+import type { BlobWriter } from '../store/blob-store.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
 import { type FileCipher, encryptChunk, fileCipher, newFileKey, newSalt, sealMetadata } from './file-cipher.js'
 import type { FileKeys } from './file-keys.js'
 
 export interface EncryptedShareComponents {
-  store: Pick<FileStore, 'put' | 'blobPath'>
+  /** the ciphertext goes into its blob store */
+  store: Pick<FileStore, 'put' | 'blobs'>
   fileKeys: Pick<FileKeys, 'put'>
-  blobDir: string
   /** the node's chunk size: ciphertext chunks have it (plaintext ones 16 bytes less) */
   chunkSize: number
 }
@@ -67,14 +68,14 @@ export async function shareEncryptedFile (components: EncryptedShareComponents, 
   const chunkSize = encryptedChunkSize(info.size, components.chunkSize, path)
   const key = options.reuse?.key ?? newFileKey()
   const cipher = fileCipher(key, options.reuse?.salt ?? newSalt())
-  const tmp = join(components.blobDir, `.import-${randomUUID()}`)
+  const blob = await components.store.blobs.create()
   try {
-    const pass = await encryptAndHash(path, tmp, { cipher, chunkSize, size: info.size }, options.signal)
+    const pass = await encryptAndHash(path, blob, { cipher, chunkSize, size: info.size }, options.signal)
     const sealed: SealedMetadata = { name, mimeType: await detectMimeType(pass.head, name), size: info.size, sha256: pass.plaintextSha256 }
     const manifest: Manifest = { ...pass.manifest, encryption: sealMetadata(cipher, sealed) }
     const manifestBytes = encodeManifest(manifest)
     const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
-    await rename(tmp, components.store.blobPath(fileId))
+    await blob.commit(fileId)
     // the key first: a file listed as ours always has its key
     await components.fileKeys.put(fileId, { key, from: 'self', added: Date.now() })
     // private unless the user widened it (packages/node/src/access/)
@@ -82,9 +83,9 @@ export async function shareEncryptedFile (components: EncryptedShareComponents, 
     await components.store.put(record, manifestBytes)
     return record
   } catch (err) {
-    throw fsError(err, components.blobDir)
+    throw fsError(err, path)
   } finally {
-    await rm(tmp, { force: true })
+    await blob.abort()
   }
 }
 
@@ -135,11 +136,10 @@ interface EncryptionPlan {
  * copy of the plaintext's first SNIFF_BYTES. A file that grows or shrinks meanwhile
  * fails: the chunk count is sealed into every chunk.
  */
-async function encryptAndHash (src: string, dest: string, plan: EncryptionPlan, signal?: AbortSignal): Promise<{ manifest: Manifest, plaintextSha256: Uint8Array, head: Uint8Array }> {
+async function encryptAndHash (src: string, dest: BlobWriter, plan: EncryptionPlan, signal?: AbortSignal): Promise<{ manifest: Manifest, plaintextSha256: Uint8Array, head: Uint8Array }> {
   const plainChunk = plan.chunkSize - ENCRYPTION_TAG_LENGTH
   const count = chunkCountFor(plan.size, plainChunk)
   const input = await open(src, 'r')
-  const output = await open(dest, 'w', 0o600)
   try {
     const plainHash = createHash('sha256')
     const cipherHash = createHash('sha256')
@@ -157,16 +157,14 @@ async function encryptAndHash (src: string, dest: string, plan: EncryptionPlan, 
       const sealed = encryptChunk(plan.cipher, index, count, plain)
       chunkHashes.push(createHash('sha256').update(sealed).digest())
       cipherHash.update(sealed)
-      await output.write(sealed, 0, sealed.byteLength, written)
+      await dest.write(sealed, written)
       written += sealed.byteLength
     }
     if (await readUpTo(input, buf.subarray(0, 1), plan.size) > 0) throw changed(src)
-    await output.sync()
     const manifest: Manifest = { version: MANIFEST_VERSION, size: written, chunkSize: plan.chunkSize, chunkHashes, sha256: cipherHash.digest() }
     return { manifest, plaintextSha256: plainHash.digest(), head }
   } finally {
     await input.close()
-    await output.close()
   }
 }
 

@@ -2,19 +2,20 @@
  * The local file store: which files this node can serve, their manifests, and
  * read access to their chunks. Records live in the datastore under `/files`,
  * `/manifests` and `/sha256` (an index from whole-file hash to file id); content
- * lives in the blob directory or, for downloads, at the path the user chose.
+ * lives in the blob store (blob-store.ts) or, for downloads, at the path the user chose.
  */
-import { open, rm, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { open, readFile, stat } from 'node:fs/promises'
 import { chunkLength, chunkOffset, decodeManifest, type Manifest } from '@peershare/protocol'
 import { Key, type Datastore } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { chunkMatches } from '../download/chunk-data.js'
-import { ChunkDamagedError } from '../errors.js'
-import { ShortReadError, readExactly } from '../fs-read.js'
+import { ChunkDamagedError, NoBlobPathError } from '../errors.js'
+import { ShortReadError } from '../fs-read.js'
 import { type Quarantine, checkFileRecord, jsonObject } from '../records/index.js'
+import type { BlobReader, BlobStore } from './blob-store.js'
 import type { FileRecord } from './file-record.js'
+import { fileReader } from './fs-blob-store.js'
 
 export interface StoredFile {
   record: FileRecord
@@ -68,7 +69,8 @@ export type ContentStatus = 'ok' | 'modified' | 'missing' | 'damaged'
 
 export interface FileStoreComponents {
   datastore: Datastore
-  blobDir: string
+  /** the content of the repo's files */
+  blobs: BlobStore
   /** where records that do not decode are set aside */
   quarantine: Quarantine
 }
@@ -79,23 +81,44 @@ const BY_SHA256 = '/peershare/sha256'
 
 export class FileStore {
   private readonly datastore: Datastore
-  private readonly blobDir: string
+  /** where the content of the repo's files lives: sharing writes there */
+  readonly blobs: BlobStore
   private readonly quarantine: Quarantine
 
   constructor (components: FileStoreComponents) {
     this.datastore = components.datastore
-    this.blobDir = components.blobDir
+    this.blobs = components.blobs
     this.quarantine = components.quarantine
   }
 
-  /** Where a stored file's bytes are: its blob, or the path a download was saved to */
+  /** Where a stored file's bytes are on disk: its blob, or the path a download was saved to */
   contentPath (record: FileRecord): string {
     return record.location.kind === 'blob' ? this.blobPath(record.fileId) : record.location.path
   }
 
-  /** Path of the blob holding a shared file's content */
+  /** Path of the blob holding a file's content, for the parts that need a path (blob-store.ts `path`) */
   blobPath (fileId: string): string {
-    return join(this.blobDir, fileId)
+    if (this.blobs.path == null) throw new NoBlobPathError(`This node's blob store keeps no files on disk: blob ${fileId} has no path`)
+    return this.blobs.path(fileId)
+  }
+
+  /** The whole content of a small stored file (a collection's listing) */
+  async readContent (record: FileRecord): Promise<Uint8Array> {
+    if (record.location.kind === 'path') return readFile(record.location.path)
+    const reader = await this.blobs.open(record.fileId)
+    if (reader == null) throw new ShortReadError(`No blob for ${record.fileId}`)
+    try {
+      return await reader.read(record.size, 0)
+    } finally {
+      await reader.close()
+    }
+  }
+
+  /** Reads of a stored file's content: its blob, or the file a download was saved to; undefined when gone */
+  private async openContent (record: FileRecord): Promise<BlobReader | undefined> {
+    if (record.location.kind === 'blob') return this.blobs.open(record.fileId)
+    const handle = await open(record.location.path, 'r').catch(() => undefined)
+    return handle == null ? undefined : fileReader(handle)
   }
 
   async put (record: FileRecord, manifestBytes: Uint8Array): Promise<void> {
@@ -175,7 +198,7 @@ export class FileStore {
     await this.datastore.delete(new Key(`${FILES}/${fileId}`))
     await this.datastore.delete(new Key(`${MANIFESTS}/${fileId}`))
     await this.datastore.delete(new Key(`${BY_SHA256}/${stored.record.sha256}`))
-    if (stored.record.location.kind === 'blob') await rm(this.blobPath(fileId), { force: true })
+    if (stored.record.location.kind === 'blob') await this.blobs.delete(fileId)
     return true
   }
 
@@ -184,12 +207,17 @@ export class FileStore {
    * its mtime (cheap, no hashing: `damagedChunks` hashes); a file marked damaged stays so
    */
   async contentStatus (record: FileRecord): Promise<ContentStatus> {
-    const info = await stat(this.contentPath(record)).catch(() => undefined)
-    if (info == null) return 'missing'
-    const blob = record.location.kind === 'blob'
-    // nobody edits a blob in the repo: a wrong size there is damage, not a user's change
-    if (info.size !== record.size) return blob ? 'damaged' : 'modified'
-    if (!blob && info.mtimeMs !== (record.location as { mtimeMs: number }).mtimeMs) return 'modified'
+    const { location } = record
+    if (location.kind === 'blob') {
+      const size = await this.blobs.size(record.fileId)
+      if (size == null) return 'missing'
+      // nobody edits a blob in the repo: a wrong size there is damage, not a user's change
+      if (size !== record.size) return 'damaged'
+    } else {
+      const info = await stat(location.path).catch(() => undefined)
+      if (info == null) return 'missing'
+      if (info.size !== record.size || info.mtimeMs !== location.mtimeMs) return 'modified'
+    }
     return record.damaged == null ? 'ok' : 'damaged'
   }
 
@@ -239,16 +267,16 @@ export class FileStore {
   async damagedChunks (stored: StoredFile): Promise<number[]> {
     const { manifest } = stored
     const count = manifest.chunkHashes.length
-    const handle = await open(this.contentPath(stored.record), 'r').catch(() => undefined)
-    if (handle == null) return Array.from({ length: count }, (_, i) => i)
+    const reader = await this.openContent(stored.record).catch(() => undefined)
+    if (reader == null) return Array.from({ length: count }, (_, i) => i)
     const damaged: number[] = []
     try {
       for (let i = 0; i < count; i++) {
-        const data = await readExactly(handle, chunkLength(manifest, i), chunkOffset(manifest, i)).catch(() => undefined)
+        const data = await reader.read(chunkLength(manifest, i), chunkOffset(manifest, i)).catch(() => undefined)
         if (data == null || !chunkMatches(manifest, i, data)) damaged.push(i)
       }
     } finally {
-      await handle.close()
+      await reader.close()
     }
     return damaged
   }
@@ -260,10 +288,11 @@ export class FileStore {
   async openReader (stored: StoredFile): Promise<ChunkReader | undefined> {
     const { record, manifest } = stored
     if (await this.contentStatus(record) !== 'ok') return undefined
-    const handle = await open(this.contentPath(record), 'r')
+    const reader = await this.openContent(record)
+    if (reader == null) return undefined
     return {
-      read: async (index: number) => readExactly(handle, chunkLength(manifest, index), chunkOffset(manifest, index)),
-      close: async () => { await handle.close() }
+      read: async (index: number) => reader.read(chunkLength(manifest, index), chunkOffset(manifest, index)),
+      close: async () => { await reader.close() }
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Thumbnails as files of their own: the WebP bytes are written to a temporary file
- * inside the repo and shared through the normal share path, so each thumbnail has a
+ * in the repo's folder and shared through the normal share path, so each thumbnail has a
  * manifest and a file id, is served and verified like any file and provided on the
  * DHT. Its record says which content it shows (`thumbnailOf`), which keeps it out of
  * `ls` and lets `rm` of that content take it along.
@@ -18,7 +18,8 @@ import { THUMBNAIL_SOURCE_TYPES, renderThumbnail } from './render.js'
 
 export interface ThumbnailsComponents {
   store: FileStore
-  blobDir: string
+  /** where the temporary file a thumbnail is shared from is written (Node-side: rendering and sharing read paths) */
+  scratchDir: string
   chunkSize: number
   /** collections name thumbnails too */
   collections: Pick<CollectionStore, 'list'>
@@ -57,14 +58,14 @@ export class Thumbnails implements ShareThumbnails {
   }
 
   async store (bytes: Uint8Array, of: string, name: string): Promise<string> {
-    const { store, blobDir, chunkSize } = this.components
-    const tmp = join(blobDir, `.import-thumbnail-${randomUUID()}`)
+    const { store, scratchDir, chunkSize } = this.components
+    const tmp = join(scratchDir, `.import-thumbnail-${randomUUID()}`)
     try {
       await writeFile(tmp, bytes, { mode: 0o600 })
-      const record = await shareFile({ store, blobDir, chunkSize }, tmp, {}, { name: `${name}.thumbnail.webp`, thumbnailOf: of })
+      const record = await shareFile({ store, chunkSize }, tmp, {}, { name: `${name}.thumbnail.webp`, thumbnailOf: of })
       return record.fileId
     } catch (err) {
-      throw fsError(err, blobDir)
+      throw fsError(err, scratchDir)
     } finally {
       await rm(tmp, { force: true })
     }

@@ -1,0 +1,74 @@
+/**
+ * The Node adapter's blob store: one file per blob in a directory private to its user
+ * (`<repo>/blobs/<file id>`). A blob is written to a temporary file in the same
+ * directory, synced, then renamed to its file id, so a crash never leaves half a blob
+ * under a file id.
+ */
+import { randomUUID } from 'node:crypto'
+import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fsError } from '../errors.js'
+import { readExactly } from '../fs-read.js'
+import type { BlobReader, BlobStore, BlobWriter } from './blob-store.js'
+
+export class FsBlobStore implements BlobStore {
+  constructor (private readonly dir: string) {}
+
+  path (fileId: string): string {
+    return join(this.dir, fileId)
+  }
+
+  async create (): Promise<BlobWriter> {
+    const tmp = join(this.dir, `.import-${randomUUID()}`)
+    const handle = await open(tmp, 'w', 0o600).catch((err) => { throw fsError(err, this.dir) })
+    return fileWriter(handle, tmp, fileId => this.path(fileId), this.dir)
+  }
+
+  async open (fileId: string): Promise<BlobReader | undefined> {
+    const handle = await open(this.path(fileId), 'r').catch(() => undefined)
+    return handle == null ? undefined : fileReader(handle)
+  }
+
+  async size (fileId: string): Promise<number | undefined> {
+    return (await stat(this.path(fileId)).catch(() => undefined))?.size
+  }
+
+  async delete (fileId: string): Promise<void> {
+    await rm(this.path(fileId), { force: true })
+  }
+}
+
+/** A reader of an open file (a blob, or a file outside the repo) */
+export function fileReader (handle: FileHandle): BlobReader {
+  return {
+    read: async (length, offset) => readExactly(handle, length, offset),
+    close: async () => { await handle.close() }
+  }
+}
+
+function fileWriter (handle: FileHandle, tmp: string, pathOf: (fileId: string) => string, dir: string): BlobWriter {
+  let open = true
+  const close = async (): Promise<void> => {
+    if (!open) return
+    open = false
+    await handle.close()
+  }
+  return {
+    write: async (data, offset) => {
+      await handle.write(data, 0, data.byteLength, offset).catch((err) => { throw fsError(err, dir) })
+    },
+    commit: async (fileId) => {
+      try {
+        await handle.sync()
+        await close()
+        await rename(tmp, pathOf(fileId))
+      } catch (err) {
+        throw fsError(err, dir)
+      }
+    },
+    abort: async () => {
+      await close().catch(() => {})
+      await rm(tmp, { force: true })
+    }
+  }
+}
