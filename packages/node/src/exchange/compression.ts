@@ -1,5 +1,5 @@
 /**
- * Chunk compression on the wire, negotiated per exchange session: the downloader's
+ * Chunk compression on the wire (the provider's side; the downloader's is inflate.ts), negotiated per exchange session: the downloader's
  * Want lists the encodings it accepts, the provider's Offer names the one it will
  * use (or none), and each Chunk says whether its data is compressed. Only the wire
  * changes: ids, hashes and stored data are of the raw bytes, and the downloader
@@ -9,7 +9,7 @@
  * MIME types, and a chunk whose compressed form saves under `MIN_SAVING` goes raw.
  * After `GIVE_UP_AFTER` such chunks in a row a session stops trying, and tries one
  * chunk in `RETRY_EVERY` again, so an incompressible file costs almost no CPU.
- * node:zlib runs both directions in libuv's threadpool, off the event loop.
+ * node:zlib compresses in libuv's threadpool, off the event loop.
  */
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
@@ -26,20 +26,7 @@ export const RETRY_EVERY = 32
 const SUPPORTED: ChunkEncoding[] = typeof zlib.zstdCompress === 'function' ? ['zstd', 'gzip'] : ['gzip']
 
 const zstdCompress = promisify(zlib.zstdCompress ?? (() => {}))
-const zstdDecompress = promisify(zlib.zstdDecompress ?? (() => {}))
 const gzip = promisify(zlib.gzip)
-const gunzip = promisify(zlib.gunzip)
-
-/** The data of a compressed chunk does not inflate to exactly the chunk's length */
-export class BadCompressedChunkError extends Error {
-  static override name = 'BadCompressedChunkError'
-  override name = 'BadCompressedChunkError'
-}
-
-/** What a downloader puts in its Want: every encoding we can inflate, or none when compression is off */
-export function acceptedEncodings (enabled: boolean): ChunkEncoding[] {
-  return enabled ? [...SUPPORTED] : []
-}
 
 /**
  * The encoding a provider offers for a file: our first that the downloader accepts,
@@ -121,20 +108,4 @@ export class ChunkCompressor {
 async function compress (encoding: ChunkEncoding, data: Uint8Array): Promise<Uint8Array> {
   if (encoding === 'zstd') return zstdCompress(data, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 3 } })
   return gzip(data, { level: 5 })
-}
-
-/**
- * Inflates a compressed chunk: never more than `length` bytes are produced (a bomb
- * stops there), and anything but exactly `length` is BadCompressedChunkError
- */
-export async function decompressChunk (encoding: ChunkEncoding, data: Uint8Array, length: number): Promise<Uint8Array> {
-  let out: Uint8Array
-  try {
-    const options = { maxOutputLength: Math.max(1, length) }
-    out = encoding === 'zstd' ? await zstdDecompress(data, options) : await gunzip(data, options)
-  } catch (err: any) {
-    throw new BadCompressedChunkError(`Compressed chunk does not inflate to ${length} bytes: ${err.code ?? err.message}`)
-  }
-  if (out.byteLength !== length) throw new BadCompressedChunkError(`Compressed chunk inflates to ${out.byteLength} bytes, not ${length}`)
-  return out
 }
