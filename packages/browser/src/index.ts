@@ -1,2 +1,91 @@
-/** The browser peer's contract (filled in by the browser-peer work) */
-export const BROWSER_PEER_PACKAGE = '@peershare/browser'
+/**
+ * @peershare/browser: a peershare peer in a web page. It runs libp2p in the browser
+ * (WebRTC-direct and WebSockets to daemons, noise, yamux, identify), the node's
+ * exchange client and multi-source engine (`@peershare/node/engine`), and keeps chunks
+ * in the Origin Private File System. A download fetches from several daemons at once,
+ * verifies every chunk, resumes what is stored, reports progress, and gives a Blob.
+ *
+ * ```ts
+ * const peer = await createBrowserPeer()
+ * const file = await peer.download(fileId, ['/ip4/127.0.0.1/udp/4001/webrtc-direct/certhash/…/p2p/12D3…'], { onProgress })
+ * ```
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import type { Libp2p } from '@libp2p/interface'
+import { webRTCDirect } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { type DownloadedFile, type DownloadOptions, type DownloadSettings, download } from './download/index.js'
+import { AllowedHosts } from './gater/index.js'
+import { removeChunkStore } from './storage/index.js'
+
+export { BadSourceError, type DownloadOptions, type DownloadSettings } from './download/index.js'
+export { DownloadFailedError, type DownloadedFile, type DownloadProgress } from './download/browser-download.js'
+export { isPrivateHost } from './gater/index.js'
+export { storageAvailable } from './storage/index.js'
+
+/** Every download setting's default (the daemon's, with fewer sources: a page has less to spare) */
+export const DEFAULTS: Readonly<DownloadSettings> = Object.freeze({
+  maxSources: 8,
+  maxStrikes: 3,
+  sourceRefreshInterval: 15_000,
+  stallRetryMax: 30_000,
+  requestTimeout: 30_000,
+  readHighWaterMark: 4 * 1024 * 1024,
+  compression: true,
+  dialTimeout: 10_000
+})
+
+export interface BrowserPeerInit {
+  /**
+   * Addresses (or bare hosts) whose host may be dialled though it is loopback or
+   * private; a download's sources are added too. Other private hosts are refused.
+   * @default []
+   */
+  allow?: string[]
+  /** Download settings; each missing one is taken from DEFAULTS */
+  settings?: Partial<DownloadSettings>
+}
+
+export interface BrowserPeer {
+  readonly libp2p: Libp2p
+  readonly settings: Readonly<DownloadSettings>
+  /** Downloads `fileId` from `sources` (multiaddrs ending in /p2p/<peer id>) at once; the sources' hosts become dialable */
+  download(fileId: string, sources: string[], options?: DownloadOptions): Promise<DownloadedFile>
+  /** Removes a file's stored chunks */
+  forget(fileId: string): Promise<void>
+  stop(): Promise<void>
+}
+
+export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<BrowserPeer> {
+  const settings = Object.freeze({ ...DEFAULTS, ...init.settings })
+  const allowed = new AllowedHosts()
+  allowed.allow((init.allow ?? []).map(toAddr))
+  const libp2p = await createLibp2p({
+    transports: [webRTCDirect(), webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: allowed.gater(),
+    services: { identify: identify() }
+  })
+  const log = libp2p.logger.forComponent('peershare:browser:download')
+  return {
+    libp2p,
+    settings,
+    async download (fileId, sources, options) {
+      allowed.allow(sources.flatMap(s => { try { return [multiaddr(s)] } catch { return [] } }))
+      return download({ libp2p, settings, log }, fileId, sources, options)
+    },
+    forget: removeChunkStore,
+    stop: async () => { await libp2p.stop() }
+  }
+}
+
+/** An address, or a bare host made into one (so its host can be allowed) */
+function toAddr (value: string): ReturnType<typeof multiaddr> {
+  if (value.startsWith('/')) return multiaddr(value)
+  return multiaddr(value.includes(':') ? `/ip6/${value}` : /^[\d.]+$/.test(value) ? `/ip4/${value}` : `/dns/${value}`)
+}
