@@ -4,12 +4,13 @@
  * loopback listen addresses: TCP and WebRTC-direct) sharing the same 16 MiB file. The
  * page the daemon serves at /peer/ downloads it from both at once over WebRTC-direct;
  * the file saved from the page has the original's SHA-256, and both daemons delivered
- * verified chunks. Loaded again, the page resumes from its browser storage.
+ * verified chunks. Loaded again, the page resumes from its browser storage. A text
+ * file comes compressed on the wire and is inflated in the page (the browser platform).
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type Page, chromium } from 'playwright-core'
@@ -62,10 +63,10 @@ describe('browser peer in headless Chromium (real daemons, WebRTC-direct)', func
     return address
   }
 
-  async function downloadInPage (): Promise<void> {
+  async function downloadInPage (id = fileId, from = daemons): Promise<void> {
     await page.goto(`${daemons[0].info.api}/peer/`)
-    await page.fill('#sources', daemons.map(webrtcDirect).join('\n'))
-    await page.fill('#file-id', fileId)
+    await page.fill('#sources', from.map(webrtcDirect).join('\n'))
+    await page.fill('#file-id', id)
     await page.click('#start')
     await page.locator('#done').waitFor({ timeout: 120_000 })
   }
@@ -99,5 +100,17 @@ describe('browser peer in headless Chromium (real daemons, WebRTC-direct)', func
     assert.match(await page.textContent('#status') ?? '', /16\.0 MiB resumed from storage/)
     assert.equal(await page.textContent('#sha256'), original)
     assert.deepEqual(await perSource(), {})
+  })
+
+  it('inflates chunks a daemon sent compressed, and verifies them', async () => {
+    const path = join(dir, 'server.log')
+    const lines = Array.from({ length: 60_000 }, (_, i) => `2026-12-01T10:00:${String(i % 60).padStart(2, '0')}Z GET /files/${i % 977} 200 ${i * 7 % 10_000} bytes\n`)
+    await writeFile(path, lines.join(''))
+    const { fileId: textId } = await cliJson(daemons[0], ['share', path], dir)
+    await downloadInPage(textId, [daemons[0]])
+    assert.equal(await page.textContent('#sha256'), await sha256File(path))
+    const size = (await readFile(path)).byteLength
+    const wire = Number(await page.textContent('#wire-bytes'))
+    assert.ok(wire > 0 && wire < size / 2, `${wire} bytes on the wire for ${size}`)
   })
 })

@@ -24,6 +24,8 @@ export interface DownloadProgress {
   resumedBytes: number
   /** verified bytes each source delivered, by peer id */
   sources: Record<string, number>
+  /** bytes of those chunks as received (fewer when sources compressed them) */
+  wireBytes: number
   /** chunks that failed verification */
   rejectedChunks: number
   /** why nothing is delivering, when nothing is */
@@ -40,6 +42,7 @@ export interface DownloadedFile {
   /** the file, read from browser storage (valid until the file is forgotten) */
   blob: Blob
   sources: Record<string, number>
+  wireBytes: number
   resumedBytes: number
   rejectedChunks: number
 }
@@ -76,6 +79,7 @@ export class BrowserDownload {
   private bytes = 0
   private resumedBytes = 0
   private rejected = 0
+  private wireBytes = 0
   private readonly bySource = new Map<string, number>()
   private readonly stop = new AbortController()
   private readonly finished = Promise.withResolvers<void>()
@@ -151,7 +155,7 @@ export class BrowserDownload {
   async takeDownload (): Promise<void> {}
 
   /** A verified chunk: stored before the worker asks for more; a storage failure ends the download */
-  async accept (peer: string, index: number, data: ChunkData): Promise<void> {
+  async accept (peer: string, index: number, data: ChunkData, wireBytes = data.byteLength): Promise<void> {
     const have = this.have
     if (have == null || have.has(index)) return
     try {
@@ -162,6 +166,7 @@ export class BrowserDownload {
     }
     have.set(index)
     this.bytes += data.byteLength
+    this.wireBytes += wireBytes
     this.bySource.set(peer, (this.bySource.get(peer) ?? 0) + data.byteLength)
     const hashed = this.hashing.then(async () => this.hasher.add(index, data))
     hashed.catch(() => {})
@@ -188,6 +193,7 @@ export class BrowserDownload {
       bytes: this.bytes,
       resumedBytes: this.resumedBytes,
       sources: Object.fromEntries(this.bySource),
+      wireBytes: this.wireBytes,
       rejectedChunks: this.rejected,
       ...(stall == null ? {} : { stall })
     })
@@ -206,6 +212,7 @@ export class BrowserDownload {
       sha256,
       blob: await this.init.store.file(count, this.type),
       sources: Object.fromEntries(this.bySource),
+      wireBytes: this.wireBytes,
       resumedBytes: this.resumedBytes,
       rejectedChunks: this.rejected
     }

@@ -3,7 +3,7 @@
  * progress per source, and a save link to the finished file. Peer-supplied text (file
  * names, peer ids) goes in as text, never as HTML.
  */
-import { type BrowserPeer, createBrowserPeer, type DownloadProgress } from '../index.js'
+import { type BrowserPeer, createBrowserPeer, type DownloadedFile, type DownloadProgress } from '../index.js'
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T
 const form = $<HTMLFormElement>('get')
@@ -42,16 +42,19 @@ function show (p: DownloadProgress): void {
 }
 
 /** The save link (an object URL of the stored file) and the verified SHA-256 */
-function showDone (name: string, size: number, sha256: string, url: string): void {
+function showDone (file: DownloadedFile, url: string): void {
   const save = document.createElement('a')
   save.id = 'save'
   save.href = url
-  save.download = name
-  save.textContent = `Save ${name} (${mib(size)})`
+  save.download = file.name
+  save.textContent = `Save ${file.name} (${mib(file.size)})`
   const hash = document.createElement('code')
   hash.id = 'sha256'
-  hash.textContent = sha256
-  $('done').replaceChildren(save, ' SHA-256 ', hash)
+  hash.textContent = file.sha256
+  const wire = document.createElement('span')
+  wire.id = 'wire-bytes'
+  wire.textContent = String(file.wireBytes)
+  $('done').replaceChildren(save, ' SHA-256 ', hash, ' · bytes received on the wire: ', wire)
 }
 
 async function run (event: SubmitEvent): Promise<void> {
@@ -68,7 +71,7 @@ async function run (event: SubmitEvent): Promise<void> {
     say('Connecting…')
     const file = await (await peer).download(fileId, sources, { signal: running.signal, onProgress: show })
     saveUrl = URL.createObjectURL(file.blob)
-    showDone(file.name, file.size, file.sha256, saveUrl)
+    showDone(file, saveUrl)
     $('done').hidden = false
     say(`Done: ${file.name}, ${mib(file.size)} verified${file.resumedBytes > 0 ? `, ${mib(file.resumedBytes)} resumed from storage` : ''}`)
   } catch (err: any) {
