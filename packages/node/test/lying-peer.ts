@@ -9,6 +9,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
+import { webRTCDirect } from '@libp2p/webrtc'
 import {
   EXCHANGE_PROTOCOL,
   MAX_MESSAGE_BYTES,
@@ -30,10 +31,11 @@ export type Lie =
   /** every chunk compressed, but: with 1 KiB more than the chunk inside, as garbage, or without zstd in the Offer */
   | { kind: 'compress', how: 'bomb' | 'garbage' | 'unagreed' }
 
-export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], lie: Lie): Promise<Libp2p> {
+/** `transport`: TCP, or WebRTC-direct (a browser can dial it) */
+export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], lie: Lie, transport: 'tcp' | 'webrtc-direct' = 'tcp'): Promise<Libp2p> {
   const node = await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
+    addresses: { listen: [transport === 'tcp' ? '/ip4/127.0.0.1/tcp/0' : '/ip4/127.0.0.1/udp/0/webrtc-direct'] },
+    transports: [transport === 'tcp' ? tcp() : webRTCDirect()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()]
   })

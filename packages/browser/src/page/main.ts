@@ -54,7 +54,10 @@ function showDone (file: DownloadedFile, url: string): void {
   const wire = document.createElement('span')
   wire.id = 'wire-bytes'
   wire.textContent = String(file.wireBytes)
-  $('done').replaceChildren(save, ' SHA-256 ', hash, ' · bytes received on the wire: ', wire)
+  const rejected = document.createElement('span')
+  rejected.id = 'rejected'
+  rejected.textContent = String(file.rejectedChunks)
+  $('done').replaceChildren(save, ' SHA-256 ', hash, ' · bytes received on the wire: ', wire, ' · chunks rejected: ', rejected)
 }
 
 async function run (event: SubmitEvent): Promise<void> {
