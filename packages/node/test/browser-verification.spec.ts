@@ -1,8 +1,8 @@
 /**
  * The browser peer's verification against a peer that lies, in headless Chromium
  * (Debian's /usr/bin/chromium through playwright-core): a real libp2p peer in this
- * process offers the genuine manifest over WebRTC-direct and then sends every chunk
- * corrupted. The page (packages/browser/dist, served from 127.0.0.1 so OPFS is
+ * process offers the genuine manifest over WebRTC-direct (or WebSockets) and then
+ * sends every chunk corrupted. The page (packages/browser/dist, served from 127.0.0.1 so OPFS is
  * available) rejects its chunks and bans it; with an honest node beside it, the page
  * completes the exact file from the honest one. Lives here, not in test/, because the
  * lying peer is built from this package's framing and codecs.
@@ -24,11 +24,12 @@ const CHROMIUM = '/usr/bin/chromium'
 const MiB = 1024 * 1024
 const PAGE_FILES: Record<string, string> = { '/': 'peer.html', '/peer.js': 'peer.js', '/peer.css': 'peer.css' }
 
-describe('browser peer: chunks that fail verification (headless Chromium, WebRTC-direct)', function () {
+describe('browser peer: chunks that fail verification (headless Chromium, WebRTC-direct and WebSockets)', function () {
   this.timeout(180_000)
   let dir: TestDir
   let honest: PeershareNode
   let liar: Libp2p
+  let wsLiar: Libp2p
   let server: Server
   let browser: Browser
   let page: Page
@@ -49,6 +50,7 @@ describe('browser peer: chunks that fail verification (headless Chromium, WebRTC
     const bytes = await readFile(src)
     const chunks = stored.manifest.chunkHashes.map((_, i) => bytes.subarray(chunkOffset(stored.manifest, i), chunkOffset(stored.manifest, i) + chunkLength(stored.manifest, i)))
     liar = await startLyingPeer(stored, chunks, { kind: 'corrupt-all' }, 'webrtc-direct')
+    wsLiar = await startLyingPeer(stored, chunks, { kind: 'corrupt-all' }, 'websockets')
     server = await servePage()
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'] })
     page = await browser.newPage()
@@ -58,6 +60,7 @@ describe('browser peer: chunks that fail verification (headless Chromium, WebRTC
     await browser?.close()
     server?.close()
     await liar?.stop()
+    await wsLiar?.stop()
     await honest?.stop()
     await dir?.cleanup()
   })
@@ -76,14 +79,18 @@ describe('browser peer: chunks that fail verification (headless Chromium, WebRTC
     await page.click('#start')
   }
 
-  it('bans a source whose every chunk fails verification; with only it, the download fails and stores nothing', async () => {
-    await start([webrtcDirect(liar.getMultiaddrs())])
-    await page.locator('#status.error').waitFor({ timeout: 60_000 })
-    const text = await page.textContent('#status') ?? ''
-    assert.match(text, /all sources banned/)
-    assert.ok(text.includes(liar.peerId.toString()), text)
-    assert.equal(await page.locator('#per-source tbody tr').count(), 0)
-  })
+  for (const [transport, lying] of [['WebRTC-direct', () => liar], ['WebSockets', () => wsLiar]] as const) {
+    it(`bans a source whose every chunk fails verification (${transport}); with only it, the download fails and stores nothing`, async () => {
+      const address = lying().getMultiaddrs().map(a => a.toString()).find(a => transport === 'WebSockets' ? a.includes('/ws/') : a.includes('/certhash/'))
+      assert.ok(address != null)
+      await start([address])
+      await page.locator('#status.error').waitFor({ timeout: 60_000 })
+      const text = await page.textContent('#status') ?? ''
+      assert.match(text, /all sources banned/)
+      assert.ok(text.includes(lying().peerId.toString()), text)
+      assert.equal(await page.locator('#per-source tbody tr').count(), 0)
+    })
+  }
 
   it('completes the exact file from an honest source beside the liar; the liar delivered nothing', async () => {
     await start([webrtcDirect(liar.getMultiaddrs()), webrtcDirect(honest.addresses)])
