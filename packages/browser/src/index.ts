@@ -20,24 +20,14 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { type DownloadedFile, type DownloadOptions, type DownloadSettings, download } from './download/index.js'
 import { AllowedHosts } from './gater/index.js'
+import { resolveSettings } from './settings.js'
 import { removeChunkStore } from './storage/index.js'
 
 export { BadSourceError, type DownloadOptions, type DownloadSettings } from './download/index.js'
 export { DownloadFailedError, type DownloadedFile, type DownloadProgress } from './download/browser-download.js'
 export { isPrivateHost } from './gater/index.js'
 export { storageAvailable } from './storage/index.js'
-
-/** Every download setting's default (the daemon's, with fewer sources: a page has less to spare) */
-export const DEFAULTS: Readonly<DownloadSettings> = Object.freeze({
-  maxSources: 8,
-  maxStrikes: 3,
-  sourceRefreshInterval: 15_000,
-  stallRetryMax: 30_000,
-  requestTimeout: 30_000,
-  readHighWaterMark: 4 * 1024 * 1024,
-  compression: true,
-  dialTimeout: 10_000
-})
+export { BadSettingError, DEFAULTS } from './settings.js'
 
 export interface BrowserPeerInit {
   /**
@@ -61,7 +51,7 @@ export interface BrowserPeer {
 }
 
 export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<BrowserPeer> {
-  const settings = Object.freeze({ ...DEFAULTS, ...init.settings })
+  const settings = resolveSettings(init.settings)
   const allowed = new AllowedHosts()
   allowed.allow((init.allow ?? []).map(toAddr))
   const libp2p = await createLibp2p({
