@@ -9,11 +9,10 @@
  * MIME types, and a chunk whose compressed form saves under `MIN_SAVING` goes raw.
  * After `GIVE_UP_AFTER` such chunks in a row a session stops trying, and tries one
  * chunk in `RETRY_EVERY` again, so an incompressible file costs almost no CPU.
- * node:zlib compresses in libuv's threadpool, off the event loop.
+ * The platform compresses (node:zlib off the event loop; CompressionStream in a browser).
  */
-import { promisify } from 'node:util'
-import zlib from 'node:zlib'
 import type { ChunkEncoding } from '@peershare/protocol'
+import { platform } from '../platform/index.js'
 
 /** A compressed chunk must be at least this much smaller than the raw one (fraction) */
 export const MIN_SAVING = 0.05
@@ -22,11 +21,6 @@ export const GIVE_UP_AFTER = 4
 /** Once given up, one chunk in this many is tried again (the file may change character) */
 export const RETRY_EVERY = 32
 
-/** Our preference, best first: zstd is faster and smaller than gzip at like settings */
-const SUPPORTED: ChunkEncoding[] = typeof zlib.zstdCompress === 'function' ? ['zstd', 'gzip'] : ['gzip']
-
-const zstdCompress = promisify(zlib.zstdCompress ?? (() => {}))
-const gzip = promisify(zlib.gzip)
 
 /**
  * The encoding a provider offers for a file: our first that the downloader accepts,
@@ -34,7 +28,7 @@ const gzip = promisify(zlib.gzip)
  */
 export function chooseEncoding (enabled: boolean, accept: ChunkEncoding[] | undefined, mimeType: string): ChunkEncoding | undefined {
   if (!enabled || accept == null || alreadyCompressed(mimeType)) return undefined
-  return SUPPORTED.find(e => accept.includes(e))
+  return platform.compressEncodings.find(e => accept.includes(e))
 }
 
 /** Image types that are not compressed inside (the others, jpeg/png/webp/avif/gif..., are) */
@@ -95,7 +89,7 @@ export class ChunkCompressor {
   private async tryCompress (data: Uint8Array): Promise<Uint8Array | undefined> {
     if (this.encoding == null || data.byteLength === 0) return undefined
     if (this.misses >= GIVE_UP_AFTER && ++this.skipped % RETRY_EVERY !== 0) return undefined
-    const out = await compress(this.encoding, data)
+    const out = await platform.compress(this.encoding, data)
     if (out.byteLength <= data.byteLength * (1 - MIN_SAVING)) {
       this.misses = 0
       return out
@@ -103,9 +97,4 @@ export class ChunkCompressor {
     this.misses++
     return undefined
   }
-}
-
-async function compress (encoding: ChunkEncoding, data: Uint8Array): Promise<Uint8Array> {
-  if (encoding === 'zstd') return zstdCompress(data, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 3 } })
-  return gzip(data, { level: 5 })
 }

@@ -1,7 +1,7 @@
 /**
  * The platform in a browser: @noble/hashes' incremental SHA-256 (Web Crypto hashes only
- * whole buffers) and the Compression Streams API, read piece by piece so a bomb stops
- * at the limit. zstd is accepted only where the browser's DecompressionStream knows it.
+ * whole buffers) and the Compression Streams API (inflation read piece by piece so a
+ * bomb stops at the limit). zstd is accepted only where the browser's DecompressionStream knows it.
  * Contract: index.ts.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -19,7 +19,13 @@ function decompresses (format: string): boolean {
 export const platform = {
   sha256: () => sha256.create(),
   inflateEncodings: (decompresses('zstd') ? ['zstd', 'gzip'] : ['gzip']) as readonly ChunkEncoding[],
-  inflate
+  inflate,
+  /** gzip only: CompressionStream has no zstd in today's browsers */
+  compressEncodings: ['gzip'] as readonly ChunkEncoding[],
+  compress: async (_encoding: ChunkEncoding, data: Uint8Array): Promise<Uint8Array> => {
+    const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream('gzip'))
+    return new Uint8Array(await new Response(stream).arrayBuffer())
+  }
 }
 
 /** Inflates through DecompressionStream; stops reading once past `maxBytes` */

@@ -1,10 +1,10 @@
 /**
- * What the exchange client and the download engine need from the platform they run
- * on, so the same code runs in Node and in a browser: an incremental SHA-256 and the
- * inflation of compressed chunks. The implementation is chosen when the code is
+ * What the exchange client and server and the download engine need from the platform
+ * they run on, so the same code runs in Node and in a browser: an incremental SHA-256,
+ * and compressing and inflating chunks. The implementation is chosen when the code is
  * resolved, by the `#platform` import's conditions in package.json: `node.ts`
  * (node:crypto and node:zlib, off the event loop) by default, `browser.ts`
- * (@noble/hashes and DecompressionStream) for a bundler's `browser` condition.
+ * (@noble/hashes, Compression Streams) for a bundler's `browser` condition.
  */
 import type { ChunkEncoding } from '@peershare/protocol'
 import { platform as chosen } from '#platform'
@@ -25,6 +25,10 @@ export interface Platform {
    * result is then longer than any expected length, or it throws). Throws on bad data.
    */
   inflate(encoding: ChunkEncoding, data: Uint8Array, maxBytes: number): Promise<Uint8Array>
+  /** The chunk encodings `compress` produces, best first (what a provider may offer) */
+  readonly compressEncodings: readonly ChunkEncoding[]
+  /** Compresses a chunk for the wire */
+  compress(encoding: ChunkEncoding, data: Uint8Array): Promise<Uint8Array>
 }
 
 /** The implementation for where this code runs */
