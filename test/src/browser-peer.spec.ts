@@ -6,15 +6,16 @@
  * the file saved from the page has the original's SHA-256, and both daemons delivered
  * verified chunks. Loaded again, the page resumes from its browser storage. A text
  * file comes compressed on the wire and is inflated in the page (the browser platform).
+ * A file picked in the page is shared from it, and a daemon downloads it from the page.
  */
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type Page, chromium } from 'playwright-core'
-import { type DaemonProcess, children, cliJson, sha256File, startDaemon, until } from './processes.js'
+import { type DaemonProcess, children, cli, cliJson, sha256File, startDaemon, until } from './processes.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const FILE_SIZE = 16 * 1024 * 1024
@@ -112,5 +113,20 @@ describe('browser peer in headless Chromium (real daemons, WebRTC-direct)', func
     const size = (await readFile(path)).byteLength
     const wire = Number(await page.textContent('#wire-bytes'))
     assert.ok(wire > 0 && wire < size / 2, `${wire} bytes on the wire for ${size}`)
+  })
+
+  it('shares a file picked in the page; a daemon downloads it from the page', async () => {
+    await page.goto(`${daemons[1].info.api}/peer/`)
+    await page.fill('#sources', webrtcDirect(daemons[1]))
+    const bytes = randomBytes(3 * 1024 * 1024 + 123)
+    await page.setInputFiles('#share-file', { name: 'from-the-page.bin', mimeType: 'application/octet-stream', buffer: bytes })
+    await page.click('#share')
+    await page.locator('#shared').waitFor({ timeout: 60_000 })
+    const id = await page.textContent('#shared-id') ?? ''
+    const from = await page.textContent('#page-peer') ?? ''
+    const out = join(dir, 'from-the-page.out')
+    const result = await cli(['--repo', daemons[1].repo, 'get', id, '--peer', from, '-o', out], dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(await sha256File(out), createHash('sha256').update(bytes).digest('hex'))
   })
 })

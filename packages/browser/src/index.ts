@@ -4,6 +4,8 @@
  * exchange client and multi-source engine (`@peershare/node/engine`), and keeps chunks
  * in the Origin Private File System. A download fetches from several daemons at once,
  * verifies every chunk, resumes what is stored, reports progress, and gives a Blob.
+ * A file picked in the page is shared with the node's exchange server: a daemon the
+ * page connected to downloads it (`peershare get <id> --peer /p2p/<page's peer id>`).
  *
  * ```ts
  * const peer = await createBrowserPeer()
@@ -19,15 +21,18 @@ import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { type DownloadedFile, type DownloadOptions, type DownloadSettings, download } from './download/index.js'
+import { ExchangeServer } from '@peershare/node/engine'
 import { AllowedHosts } from './gater/index.js'
-import { resolveSettings } from './settings.js'
+import { PageShares, type SharedFile } from './share/index.js'
+import { resolveSettings, SERVE_LIMITS } from './settings.js'
 import { removeChunkStore } from './storage/index.js'
 
 export { BadSourceError, type DownloadOptions, type DownloadSettings } from './download/index.js'
 export { DownloadFailedError, type DownloadedFile, type DownloadProgress } from './download/browser-download.js'
 export { isPrivateHost } from './gater/index.js'
 export { storageAvailable } from './storage/index.js'
-export { BadSettingError, DEFAULTS } from './settings.js'
+export { BadSettingError, DEFAULTS, SERVE_LIMITS } from './settings.js'
+export { FileChangedError, MAX_SHARED_FILES, ShareRefusedError, type SharedFile } from './share/index.js'
 
 export interface BrowserPeerInit {
   /**
@@ -47,6 +52,10 @@ export interface BrowserPeer {
   download(fileId: string, sources: string[], options?: DownloadOptions): Promise<DownloadedFile>
   /** Removes a file's stored chunks */
   forget(fileId: string): Promise<void>
+  /** Shares a file picked in the page (served while the page is open) */
+  share(file: File, signal?: AbortSignal): Promise<SharedFile>
+  /** Connects to peers (multiaddrs with /p2p/), so they can fetch what the page shares over the connection */
+  connect(addrs: string[], signal?: AbortSignal): Promise<void>
   stop(): Promise<void>
 }
 
@@ -62,6 +71,9 @@ export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<Br
     services: { identify: identify() }
   })
   const log = libp2p.logger.forComponent('peershare:browser:download')
+  const shares = new PageShares()
+  const server = new ExchangeServer({ libp2p, files: shares, bandwidth: { upload: async () => {} }, limits: SERVE_LIMITS, log: libp2p.logger.forComponent('peershare:browser:serve') })
+  await server.start()
   return {
     libp2p,
     settings,
@@ -70,7 +82,16 @@ export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<Br
       return download({ libp2p, settings, log }, fileId, sources, options)
     },
     forget: removeChunkStore,
-    stop: async () => { await libp2p.stop() }
+    share: async (file, signal) => shares.add(file, signal),
+    async connect (addrs, signal) {
+      const parsed = addrs.map(a => multiaddr(a))
+      allowed.allow(parsed)
+      await Promise.all(parsed.map(async a => libp2p.dial(a, { signal })))
+    },
+    stop: async () => {
+      await server.stop()
+      await libp2p.stop()
+    }
   }
 }
 

@@ -2,6 +2,8 @@
  * The browser peer's download settings: one DEFAULTS, and the resolution of what a
  * caller gave (each missing setting from DEFAULTS; a bad value is an error naming it)
  */
+import type { ExchangeLimits } from '@peershare/node/engine'
+import { MAX_OUTSTANDING_CHUNKS } from '@peershare/protocol'
 import type { DownloadSettings } from './download/index.js'
 
 /** Every download setting's default (the daemon's, with fewer sources: a page has less to spare) */
@@ -14,6 +16,29 @@ export const DEFAULTS: Readonly<DownloadSettings> = Object.freeze({
   readHighWaterMark: 4 * 1024 * 1024,
   compression: true,
   dialTimeout: 10_000
+})
+
+/**
+ * What the page's exchange server allows the peers it serves: the daemon's limits
+ * (config DEFAULTS.exchange), scaled down to a page
+ */
+export const SERVE_LIMITS: Readonly<ExchangeLimits> = Object.freeze({
+  maxInboundStreamsPerConnection: 4,
+  maxSessions: 8,
+  maxSessionsPerPeer: 2,
+  idleEvictAfter: 30_000,
+  maxAbandoned: 8,
+  abandonPenalty: 60_000,
+  notFoundPerPeer: 32,
+  notFoundWindow: 60_000,
+  maxUnsentPerSession: 4 * 1024 * 1024,
+  maxUnsentPerPeer: 8 * 1024 * 1024,
+  maxUnsentBytes: 16 * 1024 * 1024,
+  maxQueuedChunks: MAX_OUTSTANDING_CHUNKS,
+  sessionIdleTimeout: 60_000,
+  requestTimeout: 30_000,
+  readHighWaterMark: 1024 * 1024,
+  compression: true
 })
 
 /** A setting given to createBrowserPeer is not of its kind */

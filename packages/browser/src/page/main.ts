@@ -85,7 +85,38 @@ async function run (event: SubmitEvent): Promise<void> {
   }
 }
 
+/** Shares the picked file, connects to the listed daemons, and says how they fetch it */
+async function share (event: SubmitEvent): Promise<void> {
+  event.preventDefault()
+  const file = $<HTMLInputElement>('share-file').files?.[0]
+  const sources = $<HTMLTextAreaElement>('sources').value.split(/\s+/).filter(s => s !== '')
+  const status = $('share-status')
+  if (file == null) return
+  try {
+    peer ??= createBrowserPeer()
+    const p = await peer
+    status.textContent = `Hashing ${file.name}…`
+    const shared = await p.share(file)
+    status.textContent = `Connecting to ${sources.length} daemon(s)…`
+    await p.connect(sources)
+    status.textContent = `Sharing ${shared.name} (${mib(shared.size)}) while this page is open`
+    const id = document.createElement('code')
+    id.id = 'shared-id'
+    id.textContent = shared.fileId
+    const from = document.createElement('code')
+    from.id = 'page-peer'
+    from.textContent = `/p2p/${p.libp2p.peerId.toString()}`
+    const command = document.createElement('code')
+    command.textContent = `peershare get ${shared.fileId} --peer /p2p/${p.libp2p.peerId.toString()}`
+    $('shared').replaceChildren('File id ', id, ' · this page ', from, document.createElement('br'), 'On a connected daemon: ', command)
+    $('shared').hidden = false
+  } catch (err: any) {
+    status.textContent = `Failed: ${err.message}`
+  }
+}
+
 form.addEventListener('submit', event => { void run(event) })
+$<HTMLFormElement>('share-form').addEventListener('submit', event => { void share(event) })
 cancel.addEventListener('click', () => { running?.abort(new Error('cancelled')) })
 $('forget').addEventListener('click', () => { void forget() })
 
