@@ -5,11 +5,10 @@ import {
   ChunkCompressor,
   GIVE_UP_AFTER,
   RETRY_EVERY,
-  acceptedEncodings,
   alreadyCompressed,
-  chooseEncoding,
-  decompressChunk
+  chooseEncoding
 } from '../src/exchange/compression.js'
+import { acceptedEncodings, decompressChunk } from '../src/exchange/inflate.js'
 
 const text = Buffer.from('a line of a log file that repeats\n'.repeat(4000))
 

@@ -9,6 +9,8 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
+import { webRTCDirect } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
 import {
   EXCHANGE_PROTOCOL,
   MAX_MESSAGE_BYTES,
@@ -30,10 +32,18 @@ export type Lie =
   /** every chunk compressed, but: with 1 KiB more than the chunk inside, as garbage, or without zstd in the Offer */
   | { kind: 'compress', how: 'bomb' | 'garbage' | 'unagreed' }
 
-export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], lie: Lie): Promise<Libp2p> {
+const TRANSPORTS = {
+  tcp: { listen: '/ip4/127.0.0.1/tcp/0', transport: tcp },
+  'webrtc-direct': { listen: '/ip4/127.0.0.1/udp/0/webrtc-direct', transport: webRTCDirect },
+  websockets: { listen: '/ip4/127.0.0.1/tcp/0/ws', transport: webSockets }
+}
+
+/** `transport`: TCP, or one a browser can dial (WebRTC-direct, WebSockets) */
+export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], lie: Lie, transport: keyof typeof TRANSPORTS = 'tcp'): Promise<Libp2p> {
+  const { listen, transport: make } = TRANSPORTS[transport]
   const node = await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
+    addresses: { listen: [listen] },
+    transports: [make()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()]
   })

@@ -3,10 +3,10 @@
  * (kept apart to avoid copying a megabyte per chunk). Hashing and writing work on the
  * pieces directly.
  */
-import { createHash } from 'node:crypto'
 import { type Manifest, chunkLength } from '@peershare/protocol'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { equals } from 'uint8arrays/equals'
+import { platform } from '../platform/index.js'
 
 export type ChunkData = Uint8Array | Uint8ArrayList
 
@@ -17,7 +17,7 @@ export function piecesOf (data: ChunkData): Uint8Array[] {
 /** True when `data` is exactly chunk `index` of the manifest's file (length and SHA-256) */
 export function chunkMatches (manifest: Manifest, index: number, data: ChunkData): boolean {
   if (index < 0 || index >= manifest.chunkHashes.length || data.byteLength !== chunkLength(manifest, index)) return false
-  const hash = createHash('sha256')
+  const hash = platform.sha256()
   for (const piece of piecesOf(data)) hash.update(piece)
   return equals(hash.digest(), manifest.chunkHashes[index])
 }

@@ -4,8 +4,9 @@
  * also synced (`durable`, what a restart may trust), the scheduling policy and the
  * whole-file hash as the in-order prefix grows.
  */
-import { Bitfield, type Manifest } from '@peershare/protocol'
+import { Bitfield, chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
 import { equals } from 'uint8arrays/equals'
+import { readExactly } from '../fs-read.js'
 import type { ChunkData } from './chunk-data.js'
 import { ChunkPicker } from './chunk-picker.js'
 import type { PartialFile } from './partial-file.js'
@@ -28,7 +29,13 @@ export class DownloadContent {
   constructor (readonly manifest: Manifest, readonly manifestBytes: Uint8Array, readonly durable: Bitfield, readonly partial: PartialFile, inOrder = false) {
     this.have = new Bitfield(durable.length, durable.toBytes())
     this.picker = new ChunkPicker(durable.length, new Bitfield(durable.length, durable.toBytes()), { inOrder })
-    this.hasher = new PrefixHasher(manifest, partial.handle)
+    this.hasher = this.newHasher()
+  }
+
+  /** Hashes the file as its verified prefix grows, reading chunks ahead of it back from the partial file */
+  private newHasher (): PrefixHasher {
+    const { manifest, partial } = this
+    return new PrefixHasher(manifest, async index => readExactly(partial.handle, chunkLength(manifest, index), chunkOffset(manifest, index)))
   }
 
   get count (): number {
@@ -45,7 +52,7 @@ export class DownloadContent {
 
   /** Chunks verified before a restart count toward the whole-file hash */
   async prime (): Promise<void> {
-    this.hasher = new PrefixHasher(this.manifest, this.partial.handle)
+    this.hasher = this.newHasher()
     for (let i = 0; i < this.have.length; i++) if (this.have.has(i)) await this.hasher.addStored(i)
   }
 

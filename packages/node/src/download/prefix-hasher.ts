@@ -1,23 +1,24 @@
 /**
  * The whole-file SHA-256 of a download whose chunks may complete out of order, in
  * constant memory: chunks are hashed as the verified prefix grows; a chunk that
- * arrives ahead of the prefix is read back from the partial file when its turn comes
- * (the page cache usually still holds it).
+ * arrives ahead of the prefix is read back from storage when its turn comes (a partial
+ * file, whose pages the cache usually still holds; a browser's chunk store).
  */
-import { createHash, type Hash } from 'node:crypto'
-import type { FileHandle } from 'node:fs/promises'
-import { chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
-import { readExactly } from '../fs-read.js'
+import type { Manifest } from '@peershare/protocol'
+import { platform, type Sha256Hash } from '../platform/index.js'
 import { type ChunkData, piecesOf } from './chunk-data.js'
 
+/** Reads a verified chunk back from where it was stored */
+export type ReadChunk = (index: number) => Promise<Uint8Array>
+
 export class PrefixHasher {
-  private readonly hash: Hash = createHash('sha256')
+  private readonly hash: Sha256Hash = platform.sha256()
   private readonly ahead = new Set<number>()
   private next = 0
 
-  constructor (private readonly manifest: Manifest, private readonly file: FileHandle) {}
+  constructor (private readonly manifest: Manifest, private readonly readBack: ReadChunk) {}
 
-  /** Records that chunk `index` (with bytes `data`) is verified and on disk */
+  /** Records that chunk `index` (with bytes `data`) is verified and stored */
   async add (index: number, data: ChunkData): Promise<void> {
     if (index !== this.next) {
       this.ahead.add(index)
@@ -36,7 +37,7 @@ export class PrefixHasher {
     }
   }
 
-  /** Records chunk `index` as verified and already on disk (a resumed download) */
+  /** Records chunk `index` as verified and already stored (a resumed download) */
   async addStored (index: number): Promise<void> {
     if (index !== this.next) {
       this.ahead.add(index)
@@ -50,9 +51,5 @@ export class PrefixHasher {
   digest (): Uint8Array {
     if (this.next !== this.manifest.chunkHashes.length) throw new Error('PrefixHasher.digest before all chunks were added')
     return this.hash.digest()
-  }
-
-  private async readBack (index: number): Promise<Uint8Array> {
-    return readExactly(this.file, chunkLength(this.manifest, index), chunkOffset(this.manifest, index))
   }
 }

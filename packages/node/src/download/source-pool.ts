@@ -63,7 +63,7 @@ export interface PoolHost extends WorkerHost {
 export interface SourcePoolInit {
   host: PoolHost
   finder: SourceFinder
-  settings: TransferSettings
+  settings: Pick<TransferSettings, 'maxSources' | 'maxStrikes' | 'sourceRefreshInterval'>
   log: Logger
   /** peers remembered for this download (grows as sources answer) */
   remembered: string[]

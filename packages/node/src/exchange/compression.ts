@@ -1,5 +1,5 @@
 /**
- * Chunk compression on the wire, negotiated per exchange session: the downloader's
+ * Chunk compression on the wire (the provider's side; the downloader's is inflate.ts), negotiated per exchange session: the downloader's
  * Want lists the encodings it accepts, the provider's Offer names the one it will
  * use (or none), and each Chunk says whether its data is compressed. Only the wire
  * changes: ids, hashes and stored data are of the raw bytes, and the downloader
@@ -9,11 +9,10 @@
  * MIME types, and a chunk whose compressed form saves under `MIN_SAVING` goes raw.
  * After `GIVE_UP_AFTER` such chunks in a row a session stops trying, and tries one
  * chunk in `RETRY_EVERY` again, so an incompressible file costs almost no CPU.
- * node:zlib runs both directions in libuv's threadpool, off the event loop.
+ * The platform compresses (node:zlib off the event loop; CompressionStream in a browser).
  */
-import { promisify } from 'node:util'
-import zlib from 'node:zlib'
 import type { ChunkEncoding } from '@peershare/protocol'
+import { platform } from '../platform/index.js'
 
 /** A compressed chunk must be at least this much smaller than the raw one (fraction) */
 export const MIN_SAVING = 0.05
@@ -22,24 +21,6 @@ export const GIVE_UP_AFTER = 4
 /** Once given up, one chunk in this many is tried again (the file may change character) */
 export const RETRY_EVERY = 32
 
-/** Our preference, best first: zstd is faster and smaller than gzip at like settings */
-const SUPPORTED: ChunkEncoding[] = typeof zlib.zstdCompress === 'function' ? ['zstd', 'gzip'] : ['gzip']
-
-const zstdCompress = promisify(zlib.zstdCompress ?? (() => {}))
-const zstdDecompress = promisify(zlib.zstdDecompress ?? (() => {}))
-const gzip = promisify(zlib.gzip)
-const gunzip = promisify(zlib.gunzip)
-
-/** The data of a compressed chunk does not inflate to exactly the chunk's length */
-export class BadCompressedChunkError extends Error {
-  static override name = 'BadCompressedChunkError'
-  override name = 'BadCompressedChunkError'
-}
-
-/** What a downloader puts in its Want: every encoding we can inflate, or none when compression is off */
-export function acceptedEncodings (enabled: boolean): ChunkEncoding[] {
-  return enabled ? [...SUPPORTED] : []
-}
 
 /**
  * The encoding a provider offers for a file: our first that the downloader accepts,
@@ -47,7 +28,7 @@ export function acceptedEncodings (enabled: boolean): ChunkEncoding[] {
  */
 export function chooseEncoding (enabled: boolean, accept: ChunkEncoding[] | undefined, mimeType: string): ChunkEncoding | undefined {
   if (!enabled || accept == null || alreadyCompressed(mimeType)) return undefined
-  return SUPPORTED.find(e => accept.includes(e))
+  return platform.compressEncodings.find(e => accept.includes(e))
 }
 
 /** Image types that are not compressed inside (the others, jpeg/png/webp/avif/gif..., are) */
@@ -108,7 +89,7 @@ export class ChunkCompressor {
   private async tryCompress (data: Uint8Array): Promise<Uint8Array | undefined> {
     if (this.encoding == null || data.byteLength === 0) return undefined
     if (this.misses >= GIVE_UP_AFTER && ++this.skipped % RETRY_EVERY !== 0) return undefined
-    const out = await compress(this.encoding, data)
+    const out = await platform.compress(this.encoding, data)
     if (out.byteLength <= data.byteLength * (1 - MIN_SAVING)) {
       this.misses = 0
       return out
@@ -116,25 +97,4 @@ export class ChunkCompressor {
     this.misses++
     return undefined
   }
-}
-
-async function compress (encoding: ChunkEncoding, data: Uint8Array): Promise<Uint8Array> {
-  if (encoding === 'zstd') return zstdCompress(data, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 3 } })
-  return gzip(data, { level: 5 })
-}
-
-/**
- * Inflates a compressed chunk: never more than `length` bytes are produced (a bomb
- * stops there), and anything but exactly `length` is BadCompressedChunkError
- */
-export async function decompressChunk (encoding: ChunkEncoding, data: Uint8Array, length: number): Promise<Uint8Array> {
-  let out: Uint8Array
-  try {
-    const options = { maxOutputLength: Math.max(1, length) }
-    out = encoding === 'zstd' ? await zstdDecompress(data, options) : await gunzip(data, options)
-  } catch (err: any) {
-    throw new BadCompressedChunkError(`Compressed chunk does not inflate to ${length} bytes: ${err.code ?? err.message}`)
-  }
-  if (out.byteLength !== length) throw new BadCompressedChunkError(`Compressed chunk inflates to ${out.byteLength} bytes, not ${length}`)
-  return out
 }

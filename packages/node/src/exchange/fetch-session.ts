@@ -33,7 +33,7 @@ import { equals } from 'uint8arrays/equals'
 import type { ExchangeLimits } from '../config.js'
 import { AbortedError, FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, RemoteFailureError, SourceBusyError } from '../errors.js'
 import { FramedStream } from './framed-stream.js'
-import { acceptedEncodings, decompressChunk } from './compression.js'
+import { acceptedEncodings, decompressChunk } from './inflate.js'
 import { withTimeout } from '../signals.js'
 
 export interface FetchSessionComponents {

@@ -5,21 +5,22 @@
  * until the debt is paid. Waiters are served strictly by priority, FIFO within one,
  * which is how downloads share bandwidth by priority and upload slots share it fairly.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
 import { AbortedError } from '../errors.js'
+import { sleep } from '../signals.js'
 import { InvalidRateError } from '@peershare/client'
 
 /** Time, injectable so tests can use a fake clock */
 export interface Clock {
   /** milliseconds */
   now(): number
-  /** resolves after `ms`, rejects when `signal` aborts */
+  /** resolves after `ms`, rejects (AbortedError) when `signal` aborts */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: async (ms, signal) => { await sleep(ms, undefined, { signal }) }
+  // no node:timers: the exchange server's peer rates run in the browser peer too
+  sleep: async (ms, signal) => { await (signal == null ? new Promise<void>(resolve => { setTimeout(resolve, ms) }) : sleep(ms, signal)) }
 }
 
 export type Priority = 'low' | 'normal' | 'high'

@@ -1,6 +1,7 @@
 /**
  * What the web UI answers without a credential (its bundled files from
- * packages/webui/dist, no CDN; the login that turns a one-time token into a session
+ * packages/webui/dist, no CDN; the browser peer's page at /peer/ from
+ * packages/browser/dist; the login that turns a one-time token into a session
  * cookie), the session cookie itself, and the Origin check that keeps other web origins
  * out. See doc/SECURITY.md.
  */
@@ -19,6 +20,13 @@ const ASSETS: Record<string, [string, string]> = {
   '/app.css': ['app.css', 'text/css; charset=utf-8']
 }
 
+/** The browser peer's page: path served -> file in packages/browser/dist and its type */
+const PEER_ASSETS: Record<string, [string, string]> = {
+  '/peer/': ['peer.html', 'text/html; charset=utf-8'],
+  '/peer/peer.js': ['peer.js', 'text/javascript; charset=utf-8'],
+  '/peer/peer.css': ['peer.css', 'text/css; charset=utf-8']
+}
+
 /** Headers of every UI answer: only this origin's scripts, no framing, no referrer (the login URL holds a token) */
 const PAGE_HEADERS = {
   'content-security-policy': "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
@@ -26,6 +34,15 @@ const PAGE_HEADERS = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store'
+}
+
+/**
+ * The browser peer's page may also open WebSockets to daemons (other origins); its
+ * WebRTC connections are outside CSP. The page gets no session and sends no credential.
+ */
+const PEER_PAGE_HEADERS = {
+  ...PAGE_HEADERS,
+  'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 }
 
 /** The cookie's name carries the port: browsers send cookies to every port of a host, and two daemons must not clash */
@@ -41,12 +58,26 @@ export async function handleWebUiPublic (sessions: WebUiSessions, port: number, 
     login(sessions, port, url, res)
     return true
   }
+  if (url.pathname === '/peer') {
+    res.writeHead(308, { ...PAGE_HEADERS, location: '/peer/' })
+    res.end()
+    return true
+  }
+  const peerAsset = PEER_ASSETS[url.pathname]
+  if (peerAsset != null) {
+    await sendAsset(res, '@peershare/browser', peerAsset, PEER_PAGE_HEADERS)
+    return true
+  }
   const asset = ASSETS[url.pathname]
   if (asset == null) return false
-  const body = await readAsset(asset[0])
-  res.writeHead(200, { ...PAGE_HEADERS, 'content-type': asset[1], 'content-length': body.byteLength })
-  res.end(body)
+  await sendAsset(res, '@peershare/webui', asset, PAGE_HEADERS)
   return true
+}
+
+async function sendAsset (res: ServerResponse, pkg: string, [name, type]: [string, string], headers: Record<string, string>): Promise<void> {
+  const body = await readAsset(pkg, name)
+  res.writeHead(200, { ...headers, 'content-type': type, 'content-length': body.byteLength })
+  res.end(body)
 }
 
 /** Trades a login token for a session cookie and sends the browser to the UI */
@@ -86,12 +117,12 @@ export function checkOrigin (req: IncomingMessage, port: number, byCookie: boole
   if (byCookie && !safe && origin == null) throw new HttpError(403, 'ERR_FORBIDDEN', 'A browser request that changes state must carry its Origin')
 }
 
-/** A file of packages/webui/dist, found through the workspace's @peershare/webui */
-async function readAsset (name: string): Promise<Buffer> {
+/** A file of a workspace package's dist (@peershare/webui or @peershare/browser) */
+async function readAsset (pkg: string, name: string): Promise<Buffer> {
   try {
-    const dist = join(dirname(fileURLToPath(import.meta.resolve('@peershare/webui/package.json'))), 'dist')
+    const dist = join(dirname(fileURLToPath(import.meta.resolve(`${pkg}/package.json`))), 'dist')
     return await readFile(join(dist, name))
   } catch {
-    throw new HttpError(404, 'ERR_NOT_FOUND', 'The web UI is not built or not installed: run `npm run build`')
+    throw new HttpError(404, 'ERR_NOT_FOUND', `The page is not built or not installed (${pkg}): run \`npm run build\``)
   }
 }

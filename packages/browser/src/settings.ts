@@ -1,0 +1,59 @@
+/**
+ * The browser peer's download settings: one DEFAULTS, and the resolution of what a
+ * caller gave (each missing setting from DEFAULTS; a bad value is an error naming it)
+ */
+import type { ExchangeLimits } from '@peershare/node/engine'
+import { MAX_OUTSTANDING_CHUNKS } from '@peershare/protocol'
+import type { DownloadSettings } from './download/index.js'
+
+/** Every download setting's default (the daemon's, with fewer sources: a page has less to spare) */
+export const DEFAULTS: Readonly<DownloadSettings> = Object.freeze({
+  maxSources: 8,
+  maxStrikes: 3,
+  sourceRefreshInterval: 15_000,
+  stallRetryMax: 30_000,
+  requestTimeout: 30_000,
+  readHighWaterMark: 4 * 1024 * 1024,
+  compression: true,
+  dialTimeout: 10_000
+})
+
+/**
+ * What the page's exchange server allows the peers it serves: the daemon's limits
+ * (config DEFAULTS.exchange), scaled down to a page
+ */
+export const SERVE_LIMITS: Readonly<ExchangeLimits> = Object.freeze({
+  maxInboundStreamsPerConnection: 4,
+  maxSessions: 8,
+  maxSessionsPerPeer: 2,
+  idleEvictAfter: 30_000,
+  maxAbandoned: 8,
+  abandonPenalty: 60_000,
+  notFoundPerPeer: 32,
+  notFoundWindow: 60_000,
+  maxUnsentPerSession: 4 * 1024 * 1024,
+  maxUnsentPerPeer: 8 * 1024 * 1024,
+  maxUnsentBytes: 16 * 1024 * 1024,
+  maxQueuedChunks: MAX_OUTSTANDING_CHUNKS,
+  sessionIdleTimeout: 60_000,
+  requestTimeout: 30_000,
+  readHighWaterMark: 1024 * 1024,
+  compression: true
+})
+
+/** A setting given to createBrowserPeer is not of its kind */
+export class BadSettingError extends Error {
+  static override name = 'BadSettingError'
+  override name = 'BadSettingError'
+}
+
+export function resolveSettings (given: Partial<DownloadSettings> = {}): Readonly<DownloadSettings> {
+  const settings: DownloadSettings = { ...DEFAULTS, ...given }
+  for (const [name, value] of Object.entries(settings)) {
+    if (!(name in DEFAULTS)) throw new BadSettingError(`Unknown setting ${name}`)
+    const flag = typeof DEFAULTS[name as keyof DownloadSettings] === 'boolean'
+    const ok = flag ? typeof value === 'boolean' : Number.isSafeInteger(value) && (value as number) > 0
+    if (!ok) throw new BadSettingError(`Setting ${name} must be ${flag ? 'true or false' : 'a positive integer'}: ${String(value)}`)
+  }
+  return Object.freeze(settings)
+}

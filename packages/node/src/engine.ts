@@ -1,0 +1,19 @@
+/**
+ * The pure parts of the node a browser peer composes with its own libp2p and storage
+ * (`@peershare/node/engine`): the exchange client and server, the multi-source engine
+ * (sources, workers, chunk picking), chunk and whole-file verification. Nothing
+ * reachable from here imports a Node-only module: hashing and compression go through
+ * `platform/`.
+ */
+export { FetchSession, type FetchSessionComponents, type SessionEvent } from './exchange/fetch-session.js'
+export { SourcePool, type PoolHost, type SourceFinder, type SourcePoolInit, type TransferSettings } from './download/source-pool.js'
+export type { WorkerHost } from './download/source-worker.js'
+export { ChunkPicker } from './download/chunk-picker.js'
+export { type ChunkData, chunkMatches, piecesOf } from './download/chunk-data.js'
+export { PrefixHasher, type ReadChunk } from './download/prefix-hasher.js'
+export type { StallReason } from './download/transfer-progress.js'
+export { platform, type Platform, type Sha256Hash } from './platform/index.js'
+export { ExchangeServer, type ExchangeServerComponents } from './exchange/exchange-server.js'
+export type { ServableFile, ServableFiles, WantedFile } from './exchange/servable.js'
+export type { ChunkReader } from './store/file-store.js'
+export type { ExchangeLimits } from './config.js'
