@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { join } from 'node:path'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { resolveConfig } from '../src/config.js'
 import type { PeershareNode } from '../src/index.js'
-import { WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS } from '../src/transports/index.js'
+import { WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS, browserAddresses } from '../src/transports/index.js'
 import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+
+const PEER = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
+const RELAY = '12D3KooWSJYKJ6bthrAuFbMWD98y7H986Ph8KxWuTQqBa7NASyLe'
+const CERTHASH = 'uEiA6DK7wyHRb1x27bnczdt4D016V_vhtV5Tut3yGGZXRJQ'
 
 describe('transports: the WebSockets listen setting (wsPort)', () => {
   it('listens on no WebSockets address by default', () => {
@@ -27,6 +32,37 @@ describe('transports: the WebSockets listen setting (wsPort)', () => {
     // no TCP listener to share hosts with, or the TCP listener's own port
     assert.throws(() => resolveConfig({ repo: '/r', wsPort: 4002, listen: ['/ip4/0.0.0.0/udp/4001/webrtc-direct'] }), { name: 'ConfigError' })
     assert.throws(() => resolveConfig({ repo: '/r', wsPort: 4001 }), { name: 'ConfigError' })
+  })
+})
+
+describe('transports: the addresses a browser can dial', () => {
+  const classify = (addrs: string[]): unknown[] => browserAddresses(peerIdFromString(PEER), addrs.map(a => multiaddr(a))).addresses.map(a => [a.transport, a.scope, a.relayed])
+
+  it('keeps WebRTC-direct with a certhash, ws and wss, with their scope; drops what a browser cannot dial', () => {
+    assert.deepEqual(classify([
+      `/ip4/127.0.0.1/udp/4001/webrtc-direct/certhash/${CERTHASH}/p2p/${PEER}`,
+      `/ip4/192.168.1.5/tcp/4002/ws/p2p/${PEER}`,
+      `/ip4/203.0.114.7/tcp/443/wss/p2p/${PEER}`,
+      `/dns4/example.org/tcp/443/tls/sni/example.org/ws/p2p/${PEER}`,
+      `/ip6/::1/tcp/4002/ws/p2p/${PEER}`,
+      // a browser dials none of these: plain TCP, WebRTC-direct without its certhash, IPv6 link-local
+      `/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`,
+      `/ip4/127.0.0.1/udp/4001/webrtc-direct/p2p/${PEER}`,
+      `/ip6/fe80::1/tcp/4002/ws/p2p/${PEER}`
+    ]), [
+      ['webrtc-direct', 'loopback', false],
+      ['ws', 'lan', false],
+      ['wss', 'public', false],
+      ['wss', 'public', false],
+      ['ws', 'loopback', false]
+    ])
+  })
+
+  it('keeps a relayed address when the relay is reached over ws or WebRTC-direct, by the relay\'s scope', () => {
+    assert.deepEqual(classify([
+      `/ip4/10.0.0.2/tcp/4002/ws/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`,
+      `/ip4/10.0.0.2/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`
+    ]), [['ws', 'lan', true]])
   })
 })
 

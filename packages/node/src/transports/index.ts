@@ -1,5 +1,5 @@
 /**
- * The transports a node speaks.
+ * The transports a node speaks, and what a browser can dial of them.
  *
  * - TCP, every node, listening where `listen` says.
  * - WebRTC-direct (UDP, `/webrtc-direct/certhash/…`), listening where `listen` says (the
@@ -10,6 +10,10 @@
  * - WebSockets (`/ws`): dialled always; listened on only with `wsPort`, on the hosts of
  *   the TCP listeners (`webSocketsListen`), with bounded upgrade requests and messages
  *   (`boundedWebSockets`, `WS_MAX_MESSAGE_BYTES`, `WS_UPGRADE_LIMITS`).
+ * - `browserAddresses`: the node's addresses a browser can dial (WebRTC-direct, ws, wss,
+ *   and circuit addresses through a relay reached by one of those), each with its scope
+ *   (loopback, lan, public): `GET /v1/browser-addresses` and `status`.
  */
 export { persistentWebRTCDirect, certificateKeychain, WEBRTC_CERTIFICATE } from './webrtc-direct.js'
 export { boundedWebSockets, webSocketsListen, tcpListenPorts, WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS } from './websockets.js'
+export { browserAddresses } from './browser-addresses.js'
