@@ -3,6 +3,8 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { LevelDatastore } from 'datastore-level'
+import { Key } from 'interface-datastore'
 import { resolveConfig } from '../src/config.js'
 import type { PeershareNode } from '../src/index.js'
 import { WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS, browserAddresses } from '../src/transports/index.js'
@@ -11,6 +13,47 @@ import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until } f
 const PEER = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
 const RELAY = '12D3KooWSJYKJ6bthrAuFbMWD98y7H986Ph8KxWuTQqBa7NASyLe'
 const CERTHASH = 'uEiA6DK7wyHRb1x27bnczdt4D016V_vhtV5Tut3yGGZXRJQ'
+
+describe('transports: the WebRTC-direct certificate (real nodes on 127.0.0.1)', function () {
+  this.timeout(60_000)
+  let dir: TestDir
+  before(async () => { dir = await tempDir() })
+  after(async () => { await dir?.cleanup() })
+
+  /** Starts a node on `repo` listening on WebRTC-direct only, and returns its certhash once stopped again */
+  const certhashOfRun = async (repo: string): Promise<string> => {
+    const node = await startTestNode(repo, { listen: ['/ip4/127.0.0.1/udp/0/webrtc-direct'] })
+    try {
+      const hashes = node.addresses.map(String).map(a => /\/certhash\/([^/]+)/.exec(a)?.[1]).filter(h => h != null)
+      assert.equal(hashes.length, 1, node.addresses.join(' '))
+      return hashes[0]
+    } finally {
+      await node.stop()
+    }
+  }
+  const overwrite = async (repo: string, key: string): Promise<void> => {
+    const datastore = new LevelDatastore(join(repo, 'datastore'))
+    await datastore.open()
+    await datastore.put(new Key(key), new TextEncoder().encode('not what was stored'))
+    await datastore.close()
+  }
+
+  it('keeps it across restarts, and replaces a damaged certificate or key instead of failing to start', async () => {
+    const repo = join(dir.path, 'cert')
+    const first = await certhashOfRun(repo)
+    assert.equal(await certhashOfRun(repo), first)
+
+    await overwrite(repo, '/libp2p/webrtc-direct/certificate')
+    const second = await certhashOfRun(repo)
+    assert.notEqual(second, first)
+    assert.equal(await certhashOfRun(repo), second, 'the new certificate is kept')
+
+    await overwrite(repo, '/pkcs8/webrtc-direct-certificate-private-key')
+    const third = await certhashOfRun(repo)
+    assert.notEqual(third, second)
+    assert.equal(await certhashOfRun(repo), third, 'the new key and certificate are kept')
+  })
+})
 
 describe('transports: the WebSockets listen setting (wsPort)', () => {
   it('listens on no WebSockets address by default', () => {

@@ -5,8 +5,10 @@
  * without one it made a new certificate at every start, so the certhash in the node's
  * address changed and an address a browser saved stopped working.
  */
+import type { Startable, Transport } from '@libp2p/interface'
 import { keychain } from '@libp2p/keychain'
 import { webRTCDirect } from '@libp2p/webrtc'
+import { Key } from 'interface-datastore'
 
 /**
  * How long a certificate is valid, and how long before its end the library replaces it
@@ -16,12 +18,42 @@ import { webRTCDirect } from '@libp2p/webrtc'
  */
 export const WEBRTC_CERTIFICATE = Object.freeze({ lifespan: 14 * 24 * 60 * 60_000, renewBefore: 24 * 60 * 60_000 })
 
-/** The WebRTC-direct transport; needs the `keychain` service (`certificateKeychain`) to keep its certificate */
-export function persistentWebRTCDirect (): ReturnType<typeof webRTCDirect> {
-  return webRTCDirect({
+/** Where @libp2p/webrtc keeps the certificate, and the keychain its key (their defaults) */
+const CERTIFICATE_KEY = new Key('/libp2p/webrtc-direct/certificate')
+const KEY_NAME = 'webrtc-direct-certificate-private-key'
+const STORED_KEY = [new Key(`/pkcs8/${KEY_NAME}`), new Key(`/info/${KEY_NAME}`)]
+
+type WebRTCDirectFactory = ReturnType<typeof webRTCDirect>
+
+/**
+ * The WebRTC-direct transport; needs the `keychain` service (`certificateKeychain`) to
+ * keep its certificate. A stored certificate or key that no longer loads (a damaged
+ * repo) stopped the transport, and with it the node, from starting: it is replaced by a
+ * new one instead (the certhash changes, as it did at every start before)
+ */
+export function persistentWebRTCDirect (): WebRTCDirectFactory {
+  const factory = webRTCDirect({
     certificateLifespan: WEBRTC_CERTIFICATE.lifespan,
     certificateRenewalThreshold: WEBRTC_CERTIFICATE.renewBefore
   })
+  return components => {
+    const transport = factory(components) as Transport & Partial<Startable>
+    const start = transport.start?.bind(transport)
+    if (start == null) return transport
+    const log = components.logger.forComponent('peershare:node:webrtc-direct')
+    transport.start = async () => {
+      try {
+        await start()
+      } catch (err: any) {
+        log.error('the stored WebRTC-direct certificate does not load (%s): making a new one, so the certhash changes', err?.message)
+        // the key only when it is what fails: a good key the transport holds is stored already
+        const keyBroken = await components.keychain?.exportKey(KEY_NAME).then(() => false, (e: Error) => e.name !== 'NotFoundError')
+        await Promise.all([CERTIFICATE_KEY, ...(keyBroken === true ? STORED_KEY : [])].map(async key => components.datastore.delete(key)))
+        await start()
+      }
+    }
+    return transport
+  }
 }
 
 /**
