@@ -76,8 +76,16 @@ describe('the daemon for browser peers (real processes)', function () {
     assert.deepEqual(listed.addresses.map(a => [a.transport, a.scope, a.relayed]), [['webrtc-direct', 'loopback', false]])
     assert.equal(certhashOf(listed.addresses[0].address), certhash)
     assert.ok(listed.addresses[0].address.endsWith(`/p2p/${first.info.peerId}`))
-    // authenticated like every route
+    // authenticated like every route: the token, or a web UI session's cookie from its own origin only
     assert.equal((await browserRoute(first, 'not-the-token')).status, 401)
+    const api = JSON.parse(await readFile(join(first.repo, 'api.json'), 'utf8')) as { url: string, token: string }
+    const login = await (await fetch(`${api.url}/v1/webui/login`, { method: 'POST', headers: { authorization: `Bearer ${api.token}` } })).json() as { url: string }
+    const cookie = (await fetch(login.url, { redirect: 'manual' })).headers.get('set-cookie')?.split(';')[0]
+    assert.ok(cookie != null, 'a session cookie')
+    const byCookie = await fetch(`${api.url}/v1/browser-addresses`, { headers: { cookie } })
+    assert.equal(byCookie.status, 200)
+    assert.deepEqual(await byCookie.json(), listed)
+    assert.equal((await fetch(`${api.url}/v1/browser-addresses`, { headers: { cookie, origin: 'http://evil.example' } })).status, 403)
     await stop(first)
 
     const second = await startDaemon(repo, dir, ['--listen', WEBRTC_DIRECT])
