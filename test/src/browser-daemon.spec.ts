@@ -22,6 +22,7 @@ import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { BrowserAddresses, NodeStatus } from '@peershare/client'
+import { connectToRepo } from '@peershare/client/repo'
 import { EXCHANGE_PROTOCOL } from '@peershare/protocol'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { type DaemonProcess, children, cli, cliJson, startDaemon, until } from './processes.js'
@@ -76,6 +77,8 @@ describe('the daemon for browser peers (real processes)', function () {
     assert.deepEqual(listed.addresses.map(a => [a.transport, a.scope, a.relayed]), [['webrtc-direct', 'loopback', false]])
     assert.equal(certhashOf(listed.addresses[0].address), certhash)
     assert.ok(listed.addresses[0].address.endsWith(`/p2p/${first.info.peerId}`))
+    // the typed client method asks the same route
+    assert.deepEqual(await (await connectToRepo(first.repo)).browserAddresses(), listed)
     // authenticated like every route: the token, or a web UI session's cookie from its own origin only
     assert.equal((await browserRoute(first, 'not-the-token')).status, 401)
     const api = JSON.parse(await readFile(join(first.repo, 'api.json'), 'utf8')) as { url: string, token: string }
