@@ -75,6 +75,7 @@ export function createProgram (deps: ProgramDeps): Command {
     .description('run a node in the foreground: join the network and serve the control API until Ctrl+C')
     .option('--listen <multiaddr>', `address to listen on, repeatable (default: ${DEFAULT_LISTEN.join(' ')})`, collect)
     .option('--api-port <n>', 'control API port on 127.0.0.1 (default: a free port)', parsePort)
+    .option('--ws-port <n>', 'also listen for WebSockets (browser peers) on this port, on the TCP listeners\' hosts; 0 picks a free port (default: none; also "wsPort" in <repo>/config.json)', parsePort)
     .option('--bootstrap <multiaddr>', 'a peer to join the swarm through, ending in /p2p/<peer id>; repeatable (also env PEERSHARE_BOOTSTRAP and "bootstrap" in <repo>/config.json)', collectPeerAddress)
     .option('--dht-mode <mode>', 'DHT server (answers queries), client (only asks) or auto (server once publicly reachable)', parseDhtMode)
     .option('--no-mdns', 'do not look for peers on the local network (mDNS)')
@@ -85,11 +86,11 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--download-limit <rate>', 'most download bandwidth, e.g. 20MiB', checkRate)
     .option('--no-compression', 'send and ask for chunks uncompressed (default: compressed on the wire when both sides support it and it pays; also "exchange": {"compression": false} in <repo>/config.json)')
     .option('--replication-quota <size>', 'storage offered to other peers\' replicas, e.g. 10GiB; 0 offers none (default: "replication": {"quota"} in <repo>/config.json, or 0)', checkSize)
-    .action(async (opts: { listen?: string[], apiPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean, upnp: boolean, relayServer?: RelayMode, compression: boolean, uploadLimit?: string, uploadLimitPerPeer?: string, downloadLimit?: string, replicationQuota?: string }, cmd: Command) => {
+    .action(async (opts: { listen?: string[], apiPort?: number, wsPort?: number, bootstrap?: string[], dhtMode?: DhtMode, mdns: boolean, upnp: boolean, relayServer?: RelayMode, compression: boolean, uploadLimit?: string, uploadLimitPerPeer?: string, downloadLimit?: string, replicationQuota?: string }, cmd: Command) => {
       const { repo, json } = globals(cmd)
       const given = Object.entries({ upload: opts.uploadLimit, uploadPerPeer: opts.uploadLimitPerPeer, download: opts.downloadLimit }).filter(([, v]) => v != null)
       const limits = given.length === 0 ? undefined : Object.fromEntries(given)
-      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns === false ? false : undefined, limits, ...reachabilityFlags(opts), ...(opts.compression === false ? { compression: false } : {}), ...(opts.replicationQuota == null ? {} : { replicationQuota: opts.replicationQuota }) }, {
+      await daemon({ repo, json, listen: opts.listen, apiPort: opts.apiPort, wsPort: opts.wsPort, bootstrap: opts.bootstrap, dhtMode: opts.dhtMode, mdns: opts.mdns === false ? false : undefined, limits, ...reachabilityFlags(opts), ...(opts.compression === false ? { compression: false } : {}), ...(opts.replicationQuota == null ? {} : { replicationQuota: opts.replicationQuota }) }, {
         print: deps.print,
         findRunning: deps.findRunning,
         start: deps.startDaemon,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { ReachabilityStatus } from '@peershare/client'
-import { reachabilityLines } from '../src/commands/status.js'
+import { browserLines, reachabilityLines } from '../src/commands/status.js'
 
 const RELAY_ADDR = '/ip4/11.0.0.2/tcp/4001/p2p/12D3KooWRelay/p2p-circuit'
 
@@ -47,5 +47,25 @@ describe('status: reachability lines', () => {
     assert.ok(lines.includes('public addr    /ip4/11.0.0.2/tcp/4001'))
     assert.ok(lines.includes('autonat        verified /ip4/11.0.0.2/tcp/4001 at 2026-12-01T07:02:00.000Z; 2 peer(s) able to check'))
     assert.ok(lines.includes('relay server   on: 1/15 reservations, 1/16 relayed connections, 0 refused'))
+  })
+})
+
+describe('status: browser address lines', () => {
+  it('lists each address with its transport and scope, relayed ones marked, in aligned columns', () => {
+    const lines = browserLines({
+      peerId: '12D3KooWSelf',
+      addresses: [
+        { address: '/ip4/127.0.0.1/udp/4001/webrtc-direct/certhash/uEiA/p2p/12D3KooWSelf', transport: 'webrtc-direct', scope: 'loopback', relayed: false },
+        { address: '/ip4/11.0.0.2/tcp/4002/ws/p2p/12D3KooWRelay/p2p-circuit/p2p/12D3KooWSelf', transport: 'ws', scope: 'public', relayed: true }
+      ]
+    })
+    assert.deepEqual(lines, [
+      'browser addr   webrtc-direct           loopback /ip4/127.0.0.1/udp/4001/webrtc-direct/certhash/uEiA/p2p/12D3KooWSelf',
+      '               ws (relayed)            public   /ip4/11.0.0.2/tcp/4002/ws/p2p/12D3KooWRelay/p2p-circuit/p2p/12D3KooWSelf'
+    ])
+  })
+
+  it('says how to get one when there is none', () => {
+    assert.deepEqual(browserLines({ peerId: '12D3KooWSelf', addresses: [] }), ['browser addr   none (listen on webrtc-direct, or --ws-port)'])
   })
 })

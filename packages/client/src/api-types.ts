@@ -29,6 +29,7 @@ import type { BandwidthLimits, CollectionProgress, SearchUpdate, TransferProgres
  * `:fileId` in /v1/transfers and DELETE /v1/files may be any unique prefix of the id
  * (ERR_AMBIGUOUS_ID when it names several); answers carry the full id.
  *   GET    /v1/status              -> NodeStatus
+ *   GET    /v1/browser-addresses   -> BrowserAddresses (the addresses a browser can dial, with their scope)
  *   GET    /v1/peers               -> { peers: PeerEntry[] }
  *   POST   /v1/swarm/connect  ConnectRequest   -> { peerId }
  *   POST   /v1/providers      ProvidersRequest -> NDJSON stream of ProvidersEvent, ending in done or error
@@ -418,7 +419,7 @@ export interface InboxEntry {
 }
 
 export type { BrowseResult, OfferDetail, OfferInfo, SearchHit, SearchUpdate } from './reports.js'
-export type { CollectionProgress, CollectionState, DhtStatus, NodeStatus } from './reports.js'
+export type { BrowserAddress, BrowserAddresses, CollectionProgress, CollectionState, DhtStatus, NodeStatus } from './reports.js'
 export type { TransferProgress } from './reports.js'
 export type { BandwidthLimits } from './reports.js'
 export type { PeerEntry } from './reports.js'

@@ -5,7 +5,7 @@
  * The CLI is a thin layer over this; so can any local script be.
  */
 import { PeershareError } from './errors.js'
-import type { ApiEndpoint, ApiError, BandwidthLimits, BrowseRequest, BrowseResult, OfferDetail, SearchEvent, SearchHit, SearchRequest, SearchUpdate, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, GrantInfo, InboxEntry, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
+import type { ApiEndpoint, ApiError, BandwidthLimits, BrowserAddresses, BrowseRequest, BrowseResult, OfferDetail, SearchEvent, SearchHit, SearchRequest, SearchUpdate, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, GrantInfo, InboxEntry, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
 import type { ContactInfo, FileVisibility, ReplicasInfo, ReplicationInfo, WebUiLogin } from './api-types.js'
 
 /** No daemon answers for this repo */
@@ -97,6 +97,11 @@ export class ControlClient {
 
   async status (): Promise<NodeStatus> {
     return this.json('GET', '/v1/status')
+  }
+
+  /** The addresses a browser can dial (WebRTC-direct, ws, wss), each with its transport and scope */
+  async browserAddresses (): Promise<BrowserAddresses> {
+    return this.json('GET', '/v1/browser-addresses')
   }
 
   /** A one-time login URL for the web UI (short-lived, single use) */

@@ -33,6 +33,26 @@ export interface NodeStatus {
   replication?: ReplicationStatus
   /** whether others can dial this node, and how (reachability/) */
   reachability?: ReachabilityStatus
+  /** the addresses a browser can dial (`GET /v1/browser-addresses`) */
+  browser?: BrowserAddresses
+}
+
+/** `GET /v1/browser-addresses` (and `NodeStatus.browser`): how a browser peer reaches this node */
+export interface BrowserAddresses {
+  peerId: string
+  /** WebRTC-direct (with its certhash), ws and wss addresses, and circuit addresses through a relay reached by one of those */
+  addresses: BrowserAddress[]
+}
+
+export interface BrowserAddress {
+  /** the whole multiaddr, ending in /p2p/<peer id> */
+  address: string
+  /** what the browser dials (a relayed address: the transport to the relay) */
+  transport: 'webrtc-direct' | 'ws' | 'wss'
+  /** who can dial it: this machine, the local network, anyone (a DNS name counts as public) */
+  scope: 'loopback' | 'lan' | 'public'
+  /** through a circuit relay: scope and transport are the relay's */
+  relayed: boolean
 }
 
 /** The holder side of replication (`status`) */

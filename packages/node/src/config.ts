@@ -16,6 +16,7 @@ import type { KeysSettings } from './keys/index.js'
 import type { ReplicationSettings } from './replication/index.js'
 import type { RelaySettings } from './reachability/relay-policy.js'
 import { METRICS_DEFAULTS, type MetricsSettings } from './metrics/index.js'
+import { tcpListenPorts, webSocketsListen } from './transports/index.js'
 import { DEFAULT_LISTEN, parseRate, parseSize } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 
@@ -57,8 +58,14 @@ export interface ExchangeLimits {
 export interface NodeConfig {
   /** Repo directory: identity, datastore, blobs, control API token */
   repo: string
-  /** Multiaddrs to listen on */
+  /** Multiaddrs to listen on (with `wsPort`, its WebSockets addresses are added here) */
   listen: string[]
+  /**
+   * Port of a WebSockets listener on the hosts of the TCP listen addresses, for browser
+   * peers (`--ws-port`); 0 picks a free one; null listens on none (WebRTC-direct serves
+   * browsers by default, and a WebSockets port open to the LAN is one more exposure)
+   */
+  wsPort: number | null
   /** Chunk size for newly shared files (bytes, power of two) */
   chunkSize: number
   /** Files of one collection hashed (share) or downloaded (get) at once */
@@ -138,6 +145,7 @@ export interface NodeConfig {
 
 export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   listen: [...DEFAULT_LISTEN],
+  wsPort: null,
   chunkSize: DEFAULT_CHUNK_SIZE,
   collectionConcurrency: 4,
   maxUploadBytes: 4 * 1024 ** 3,
@@ -295,7 +303,8 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     ...DEFAULTS,
     ...definedEntries(init),
     repo: init.repo ?? defaultRepoPath(),
-    listen: init.listen ?? [...DEFAULTS.listen],
+    wsPort: init.wsPort ?? DEFAULTS.wsPort,
+    listen: withWebSockets(init.listen ?? [...DEFAULTS.listen], init.wsPort ?? DEFAULTS.wsPort),
     bootstrap: [...new Set(init.bootstrap ?? [])],
     provide: { ...DEFAULTS.provide, ...definedEntries(init.provide) },
     dhtRecords: { ...DEFAULTS.dhtRecords, ...definedEntries(init.dhtRecords) },
@@ -312,6 +321,17 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     relay: resolveRelay(init.relay),
     metrics: { ...DEFAULTS.metrics, ...definedEntries(init.metrics) }
   })
+}
+
+/** `listen` plus the WebSockets listen addresses `wsPort` asks for */
+function withWebSockets (listen: string[], wsPort: number | null): string[] {
+  if (wsPort == null) return listen
+  const fail = (why: string): never => { throw new ConfigError(`Invalid setting: ${why}`) }
+  if (!Number.isInteger(wsPort) || wsPort < 0 || wsPort > 65535) fail('wsPort must be a port number (0-65535), or null for no WebSockets listener')
+  const ws = webSocketsListen(listen, wsPort)
+  if (ws.length === 0) fail('wsPort needs a TCP listen address: WebSockets listens on the hosts of the TCP listeners')
+  if (wsPort !== 0 && tcpListenPorts(listen).includes(wsPort)) fail(`wsPort ${wsPort} is a TCP listen port already: pick another`)
+  return [...new Set([...listen, ...ws])]
 }
 
 function resolveRelay (init: NodeInit['relay'] = {}): RelaySettings {

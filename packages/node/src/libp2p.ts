@@ -1,5 +1,6 @@
 /**
- * The one place libp2p is configured: transports (TCP, WebRTC-direct), noise, yamux
+ * The one place libp2p is configured: transports (TCP, WebRTC-direct with a certificate
+ * kept in the datastore, WebSockets; transports/), noise, yamux
  * with explicit limits, peer discovery (bootstrap list, optional mDNS) and the service
  * set (identify and identify-push, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub
  * for announcements), and reachability behind NAT (reachability/: the circuit relay
@@ -22,13 +23,13 @@ import type { ComponentLogger, Metrics, PeerId, PrivateKey, StreamMuxerFactory }
 import { type KadDHT, type KadDHTInit, kadDHT, type PeerInfoMapper, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { webRTCDirect } from '@libp2p/webrtc'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
 import { ProviderRecordCap } from './index/provider-cap.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
+import { boundedWebSockets, certificateKeychain, persistentWebRTCDirect } from './transports/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -53,7 +54,7 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     metrics,
     start: false,
     addresses: { listen: reach.listen },
-    transports: [tcp(), webRTCDirect(), reach.transport],
+    transports: [tcp(), persistentWebRTCDirect(), boundedWebSockets(), reach.transport],
     connectionGater: reach.connectionGater,
     connectionEncrypters: [noise()],
     streamMuxers: [peershareMuxer(muxer)],
@@ -64,6 +65,8 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
       dialTimeout: config.dialTimeout
     },
     services: {
+      // keeps WebRTC-direct's certificate key (the transport reads the service by this name)
+      keychain: certificateKeychain(),
       identify: identify(),
       // tells connected peers when our protocols or addresses change. Without it a peer
       // connected while our public DHT was a client never learns that we turned server

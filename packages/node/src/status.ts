@@ -4,6 +4,7 @@ import type { DhtStatus, DiscoveryStatus, KeysStatus, NodeStatus, ReachabilitySt
 import type { ExchangeServer } from './exchange/exchange-server.js'
 import type { NamedDht } from './libp2p.js'
 import type { FileRecord } from './store/file-record.js'
+import { browserAddresses } from './transports/index.js'
 
 export type { DhtStatus, DiscoveryStatus, NodeStatus }
 
@@ -35,7 +36,8 @@ export async function nodeStatus (components: StatusComponents): Promise<NodeSta
     discovery: discovery.status(),
     keys: components.keys.status(),
     replication: components.replicationStatus(),
-    reachability: libp2p.services.reachability.status()
+    reachability: libp2p.services.reachability.status(),
+    browser: browserAddresses(libp2p.peerId, libp2p.getMultiaddrs())
   }
 }
 

@@ -10,6 +10,8 @@ export interface DaemonCommandOptions {
   listen?: string[]
   /** control API port on 127.0.0.1; a free one when absent */
   apiPort?: number
+  /** WebSockets listener port on the TCP listeners' hosts (`--ws-port`; 0: a free one); absent: config.json's "wsPort", or none */
+  wsPort?: number
   /** peers to join the swarm through (added to the config file's and PEERSHARE_BOOTSTRAP's) */
   bootstrap?: string[]
   dhtMode?: 'auto' | 'client' | 'server'
@@ -60,6 +62,7 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
     repo: options.repo,
     listen: options.listen,
     apiPort: options.apiPort,
+    ...(options.wsPort == null ? {} : { wsPort: options.wsPort }),
     bootstrap: options.bootstrap,
     dhtMode: options.dhtMode,
     mdns: options.mdns,

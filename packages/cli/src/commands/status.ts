@@ -1,5 +1,5 @@
-/** `peershare status`: identity, addresses, reachability, both DHTs (mode, routing table), files, storage, discovery; `status <file-id>`: a file's replicas */
-import { REACHABILITY_WORDS, type ReachabilityStatus, autonatSummary, reachabilityPolicySummary, relayServerSummary } from '@peershare/client'
+/** `peershare status`: identity, addresses, reachability, addresses for browsers, both DHTs (mode, routing table), files, storage, discovery; `status <file-id>`: a file's replicas */
+import { type BrowserAddresses, REACHABILITY_WORDS, type ReachabilityStatus, autonatSummary, reachabilityPolicySummary, relayServerSummary } from '@peershare/client'
 import type { DhtStatus, DiscoveryStatus, NodeStatus } from '@peershare/node'
 import type { CommandContext } from '../context.js'
 import { formatBytes, formatDuration } from '../format.js'
@@ -23,6 +23,7 @@ export async function status (options: { json?: boolean, fileId?: string }, { cl
   s.addresses.forEach((a, i) => { print(`${i === 0 ? 'addresses     ' : '              '} ${a}`) })
   print(`connections    ${s.connections}`)
   if (s.reachability != null) reachabilityLines(s.reachability).forEach(print)
+  if (s.browser != null) browserLines(s.browser).forEach(print)
   print(`lan dht        ${dhtLine(s.dht.lan)}`)
   print(`public dht     ${dhtLine(s.dht.public)}`)
   print(`files          ${s.files}`)
@@ -46,6 +47,12 @@ export function reachabilityLines (r: ReachabilityStatus): string[] {
     `upnp           ${reachabilityPolicySummary(r)}`,
     `relay server   ${relayServerSummary(r.relayServer)}`
   ]
+}
+
+/** The addresses a browser can dial, each with its transport and scope; one line saying so when there are none */
+export function browserLines (b: BrowserAddresses): string[] {
+  if (b.addresses.length === 0) return ['browser addr   none (listen on webrtc-direct, or --ws-port)']
+  return b.addresses.map((a, i) => `${i === 0 ? 'browser addr  ' : '              '} ${`${a.transport}${a.relayed ? ' (relayed)' : ''}`.padEnd(24)}${a.scope.padEnd(9)}${a.address}`)
 }
 
 function dhtLine (d: DhtStatus): string {

@@ -21,6 +21,7 @@ import { handleKeysRoute } from './keys-routes.js'
 import { handleAccessRoute } from './access-routes.js'
 import { HttpError } from './http-errors.js'
 import { serveMetrics } from './metrics-route.js'
+import { browserAddresses } from '../transports/index.js'
 
 /** Most paths one share request may name (each may be a whole folder) */
 const MAX_SHARE_PATHS = 1024
@@ -46,6 +47,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   if (route === 'GET /v1/limits') return sendJson(res, 200, node.bandwidth.limits())
   if (route === 'POST /v1/limits') return sendJson(res, 200, await setLimits(node, body))
   if (route === 'GET /v1/status') return sendJson(res, 200, await node.status())
+  if (route === 'GET /v1/browser-addresses') return sendJson(res, 200, browserAddresses(node.peerId, node.libp2p.getMultiaddrs()))
   if (route === 'GET /v1/peers') return sendJson(res, 200, { peers: await node.peers() })
   if (route === 'POST /v1/swarm/connect') {
     const peerId = await node.connect(parseMultiaddr((body as Partial<ConnectRequest>)?.addr))

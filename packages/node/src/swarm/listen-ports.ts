@@ -1,5 +1,6 @@
 /**
- * Checks, before libp2p starts, that the fixed ports the node listens on are free.
+ * Checks, before libp2p starts, that the fixed ports the node listens on are free
+ * (TCP, WebRTC-direct's UDP, and WebSockets', whose addresses `wsPort` added to the list).
  * libp2p would fail with a long message (and node-datachannel print its own native
  * log lines for a busy WebRTC-direct UDP port); this says in one line which port is
  * taken and how to pick others.
@@ -61,9 +62,14 @@ async function tryBind ({ host, port, protocol, family }: FixedPort): Promise<st
   })
 }
 
-/** One line: the busy port, and the same listen list moved to the next port as an example */
+/** One line: the busy port, and the same listen list (or WebSockets port) moved to the next port as an example */
 function inUseMessage (busy: FixedPort, listen: string[], configFile: string): string {
-  const moved = listen.map(a => a.replace(new RegExp(`/(tcp|udp)/${busy.port}(?=/|$)`), `/$1/${busy.port + 1}`))
+  // WebSockets addresses come from `wsPort` (transports/), not from the listen list
+  if (busy.addr.endsWith('/ws')) {
+    return `Port ${busy.port}/tcp of ${busy.addr} (WebSockets) is in use (another peershare daemon?): ` +
+      `pick another, e.g. --ws-port ${busy.port + 1}, or set "wsPort" in ${configFile}`
+  }
+  const moved = listen.filter(a => !a.endsWith('/ws')).map(a => a.replace(new RegExp(`/(tcp|udp)/${busy.port}(?=/|$)`), `/$1/${busy.port + 1}`))
   return `Port ${busy.port}/${busy.protocol} of ${busy.addr} is in use (another peershare daemon?): ` +
     `pick other ports, e.g. ${moved.map(a => `--listen ${a}`).join(' ')}, or set "listen" in ${configFile}`
 }

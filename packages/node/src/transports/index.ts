@@ -1,0 +1,19 @@
+/**
+ * The transports a node speaks, and what a browser can dial of them.
+ *
+ * - TCP, every node, listening where `listen` says.
+ * - WebRTC-direct (UDP, `/webrtc-direct/certhash/…`), listening where `listen` says (the
+ *   daemon's default). Its certificate and the certificate's key are kept in the repo's
+ *   datastore (`persistentWebRTCDirect` with the `certificateKeychain` service), so the
+ *   certhash, and with it an address a browser saved, outlives a restart. The library
+ *   replaces the certificate a day before its 14 days end (`WEBRTC_CERTIFICATE`).
+ * - WebSockets (`/ws`): dialled always; listened on only with `wsPort`, on the hosts of
+ *   the TCP listeners (`webSocketsListen`), with bounded upgrade requests and messages
+ *   (`boundedWebSockets`, `WS_MAX_MESSAGE_BYTES`, `WS_UPGRADE_LIMITS`).
+ * - `browserAddresses`: the node's addresses a browser can dial (WebRTC-direct, ws, wss,
+ *   and circuit addresses through a relay reached by one of those), each with its scope
+ *   (loopback, lan, public): `GET /v1/browser-addresses` and `status`.
+ */
+export { persistentWebRTCDirect, certificateKeychain, WEBRTC_CERTIFICATE } from './webrtc-direct.js'
+export { boundedWebSockets, webSocketsListen, tcpListenPorts, WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS } from './websockets.js'
+export { browserAddresses } from './browser-addresses.js'
