@@ -1,7 +1,8 @@
 /**
  * The pure parts of the node a browser peer composes with its own libp2p and storage
  * (`@peershare/node/engine`): the exchange client and server, the multi-source engine
- * (sources, workers, chunk picking), chunk and whole-file verification. Nothing
+ * (sources, workers, chunk picking), chunk and whole-file verification, and the
+ * asking side of remote search (signed offers verified as the node does). Nothing
  * reachable from here imports a Node-only module: hashing and compression go through
  * `platform/`.
  */
@@ -17,3 +18,7 @@ export { ExchangeServer, type ExchangeServerComponents } from './exchange/exchan
 export type { ServableFile, ServableFiles, WantedFile } from './exchange/servable.js'
 export type { ChunkReader } from './store/file-store.js'
 export type { ExchangeLimits } from './config.js'
+export { RemoteSearchClient, type RemoteSearchComponents, type RemoteSearchSettings } from './search/remote-search.js'
+export type { RemoteAnswer, SearchQuery } from './search/index.js'
+export type { CatalogEntry } from './catalog/index.js'
+export type { SignedOffer } from './catalog/signed-offer.js'
