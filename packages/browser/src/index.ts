@@ -16,7 +16,8 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
-import { webRTCDirect } from '@libp2p/webrtc'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { webRTC, webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -24,6 +25,8 @@ import { type DownloadedFile, type DownloadOptions, type DownloadSettings, downl
 import { ExchangeServer } from '@peershare/node/engine'
 import { AllowedHosts } from './gater/index.js'
 import { PageShares, type SharedFile } from './share/index.js'
+import { browserToBrowserAddresses, connectionsTo, type PeerConnection, parseRelay, relayListen } from './relay/index.js'
+import { PageSearch, type SearchOptions, type SearchOutcome, untilIdentified } from './search/index.js'
 import { resolveSettings, SERVE_LIMITS } from './settings.js'
 import { removeChunkStore } from './storage/index.js'
 
@@ -32,6 +35,8 @@ export { DownloadFailedError, type DownloadedFile, type DownloadProgress } from 
 export { isPrivateHost } from './gater/index.js'
 export { storageAvailable } from './storage/index.js'
 export { BadSettingError, DEFAULTS, SERVE_LIMITS } from './settings.js'
+export { BadRelayError, type PeerConnection, RelayRefusedError } from './relay/index.js'
+export { BadQueryError, SEARCH_SETTINGS, type SearchOptions, type SearchOutcome, type SearchResult } from './search/index.js'
 export { FileChangedError, MAX_SHARED_FILES, ShareRefusedError, type SharedFile } from './share/index.js'
 
 export interface BrowserPeerInit {
@@ -56,6 +61,18 @@ export interface BrowserPeer {
   share(file: File, signal?: AbortSignal): Promise<SharedFile>
   /** Connects to peers (multiaddrs with /p2p/), so they can fetch what the page shares over the connection */
   connect(addrs: string[], signal?: AbortSignal): Promise<void>
+  /**
+   * Becomes reachable by other pages: reserves on `relay` (a daemon with `--relay-server on`,
+   * its WebRTC-direct or WebSockets address ending in /p2p/<id>) and returns the page's
+   * `…/p2p-circuit/webrtc/p2p/<page>` addresses, which another page downloads from
+   */
+  reachableVia(relay: string): Promise<string[]>
+  /** The page's addresses other pages can dial (none until `reachableVia`) */
+  browserAddresses(): string[]
+  /** How the page is connected to a peer now (direct or relayed, per connection) */
+  connectionsTo(peer: string): PeerConnection[]
+  /** Asks the connected peers that search (`/peershare/search/1.0.0`); signed offers are verified */
+  search(text: string, options?: SearchOptions): Promise<SearchOutcome>
   stop(): Promise<void>
 }
 
@@ -64,16 +81,19 @@ export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<Br
   const allowed = new AllowedHosts()
   allowed.allow((init.allow ?? []).map(toAddr))
   const libp2p = await createLibp2p({
-    transports: [webRTCDirect(), webSockets()],
+    // '/webrtc' announces `<relay>/p2p-circuit/webrtc` once a reservation exists (reachableVia)
+    addresses: { listen: ['/webrtc'] },
+    transports: [webRTCDirect(), webSockets(), webRTC(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: allowed.gater(),
-    services: { identify: identify() }
+    services: { identify: identify(), relayListen: relayListen() }
   })
   const log = libp2p.logger.forComponent('peershare:browser:download')
   const shares = new PageShares()
   const server = new ExchangeServer({ libp2p, files: shares, bandwidth: { upload: async () => {} }, limits: SERVE_LIMITS, log: libp2p.logger.forComponent('peershare:browser:serve') })
   await server.start()
+  const search = new PageSearch({ libp2p, log: libp2p.logger.forComponent('peershare:browser:search') })
   return {
     libp2p,
     settings,
@@ -86,8 +106,19 @@ export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<Br
     async connect (addrs, signal) {
       const parsed = addrs.map(a => multiaddr(a))
       allowed.allow(parsed)
-      await Promise.all(parsed.map(async a => libp2p.dial(a, { signal })))
+      // identified before returning: a search right after asks only peers known to speak it
+      const identified = AbortSignal.any([AbortSignal.timeout(settings.dialTimeout), ...(signal == null ? [] : [signal])])
+      await Promise.all(parsed.map(async a => untilIdentified(libp2p, (await libp2p.dial(a, { signal })).remotePeer, identified)))
     },
+    async reachableVia (relay) {
+      const addr = parseRelay(relay)
+      allowed.allow([addr])
+      await libp2p.services.relayListen.listenVia(addr)
+      return browserToBrowserAddresses(libp2p)
+    },
+    browserAddresses: () => browserToBrowserAddresses(libp2p),
+    connectionsTo: peer => connectionsTo(libp2p, peer),
+    search: async (text, options) => search.search(text, options),
     stop: async () => {
       await server.stop()
       await libp2p.stop()
