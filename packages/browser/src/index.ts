@@ -10,6 +10,8 @@
  * ```ts
  * const peer = await createBrowserPeer()
  * const file = await peer.download(fileId, ['/ip4/127.0.0.1/udp/4001/webrtc-direct/certhash/…/p2p/12D3…'], { onProgress })
+ * const { results } = await peer.search('holiday')       // the peers the page is connected to
+ * const mine = await peer.reachableVia('/ip4/…/webrtc-direct/certhash/…/p2p/<relay>') // another page downloads from mine[0]
  * ```
  */
 import { noise } from '@chainsafe/libp2p-noise'
@@ -59,7 +61,7 @@ export interface BrowserPeer {
   forget(fileId: string): Promise<void>
   /** Shares a file picked in the page (served while the page is open) */
   share(file: File, signal?: AbortSignal): Promise<SharedFile>
-  /** Connects to peers (multiaddrs with /p2p/), so they can fetch what the page shares over the connection */
+  /** Connects to peers (multiaddrs with /p2p/): they can fetch what the page shares over the connection, and the page can search them */
   connect(addrs: string[], signal?: AbortSignal): Promise<void>
   /**
    * Becomes reachable by other pages: reserves on `relay` (a daemon with `--relay-server on`,

@@ -4,6 +4,8 @@
  * names, peer ids) goes in as text, never as HTML.
  */
 import { type BrowserPeer, createBrowserPeer, type DownloadedFile, type DownloadProgress } from '../index.js'
+import { setupReach, showConnections } from './reach.js'
+import { setupSearch } from './search.js'
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T
 const form = $<HTMLFormElement>('get')
@@ -25,7 +27,10 @@ function mib (bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`
 }
 
+let lastSources: Record<string, number> = {}
+
 function show (p: DownloadProgress): void {
+  lastSources = p.sources
   progress.max = Math.max(1, p.size)
   progress.value = p.bytes
   const rejected = p.rejectedChunks > 0 ? `, ${p.rejectedChunks} bad chunk(s) rejected` : ''
@@ -76,6 +81,7 @@ async function run (event: SubmitEvent): Promise<void> {
     saveUrl = URL.createObjectURL(file.blob)
     showDone(file, saveUrl)
     $('done').hidden = false
+    showConnections(await peer, Object.keys(lastSources))
     say(`Done: ${file.name}, ${mib(file.size)} verified${file.resumedBytes > 0 ? `, ${mib(file.resumedBytes)} resumed from storage` : ''}`)
   } catch (err: any) {
     say(`Failed: ${err.message}`, true)
@@ -115,6 +121,18 @@ async function share (event: SubmitEvent): Promise<void> {
   }
 }
 
+const getPeer = async (): Promise<BrowserPeer> => { peer ??= createBrowserPeer(); return peer }
+const sourcesGiven = (): string[] => $<HTMLTextAreaElement>('sources').value.split(/\s+/).filter(s => s !== '')
+setupReach(getPeer)
+setupSearch({
+  getPeer,
+  sources: sourcesGiven,
+  download (fileId, sources) {
+    $<HTMLTextAreaElement>('sources').value = sources.join('\n')
+    $<HTMLInputElement>('file-id').value = fileId
+    form.requestSubmit()
+  }
+})
 form.addEventListener('submit', event => { void run(event) })
 $<HTMLFormElement>('share-form').addEventListener('submit', event => { void share(event) })
 cancel.addEventListener('click', () => { running?.abort(new Error('cancelled')) })
