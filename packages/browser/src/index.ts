@@ -50,6 +50,13 @@ export interface BrowserPeerInit {
   allow?: string[]
   /** Download settings; each missing one is taken from DEFAULTS */
   settings?: Partial<DownloadSettings>
+  /**
+   * STUN/TURN servers for WebRTC (libp2p's default would ask public STUN servers of
+   * Google, Cloudflare and others: none is asked unless given here). WebRTC-direct to a
+   * daemon needs none; pages on one machine or LAN connect to each other without any.
+   * @default []
+   */
+  iceServers?: RTCIceServer[]
 }
 
 export interface BrowserPeer {
@@ -82,10 +89,11 @@ export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<Br
   const settings = resolveSettings(init.settings)
   const allowed = new AllowedHosts()
   allowed.allow((init.allow ?? []).map(toAddr))
+  const rtcConfiguration = { iceServers: init.iceServers ?? [] }
   const libp2p = await createLibp2p({
     // '/webrtc' announces `<relay>/p2p-circuit/webrtc` once a reservation exists (reachableVia)
     addresses: { listen: ['/webrtc'] },
-    transports: [webRTCDirect(), webSockets(), webRTC(), circuitRelayTransport()],
+    transports: [webRTCDirect({ rtcConfiguration }), webSockets(), webRTC({ rtcConfiguration }), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: allowed.gater(),
