@@ -7,7 +7,8 @@
  * it by A's `/p2p-circuit/webrtc` address. The relay carries only the signalling: the
  * file is many times the relay's byte cap per relayed connection, and B's connection to A
  * that carried it is a direct (not limited) WebRTC one. A page also searches the daemon
- * for a file with a distinctive name and downloads the result from the peers that answered.
+ * for a file with a distinctive name and downloads the result from the peers that answered;
+ * a peer answering with a forged offer is dropped whole.
  */
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
@@ -16,6 +17,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type Page, chromium } from 'playwright-core'
+import { startForgingSearchPeer } from './forging-search-peer.js'
 import { type DaemonProcess, children, cliJson, sha256File, startDaemon, until } from './processes.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -163,6 +165,28 @@ describe('browser to browser through a daemon relay, and search from the page (h
     await page.locator('#done').waitFor({ timeout: 120_000 })
     assert.equal(await page.textContent('#sha256'), await sha256File(path))
     assert.equal(await page.inputValue('#sources'), `/p2p/${daemon.info.peerId}`)
+  })
+
+  it("drops a peer's whole answer when one offer in it is forged, and keeps the honest daemon's", async () => {
+    const path = join(dir, 'wombat-moonrise.bin')
+    await writeFile(path, randomBytes(64 * 1024))
+    await cliJson(daemon, ['share', path], dir)
+    const forger = await startForgingSearchPeer(webrtcDirect(), 'wombat', 'wombat')
+    try {
+      const page = await newPage()
+      const forgerAddr = forger.getMultiaddrs().map(String).find(a => a.includes('/certhash/')) ?? ''
+      await page.fill('#sources', `${webrtcDirect()}\n${forgerAddr}`)
+      await page.fill('#query', 'wombat')
+      await page.click('#search')
+      await page.waitForFunction(() => /answered/.test(document.getElementById('search-status')?.textContent ?? ''), undefined, { timeout: 60_000 })
+      assert.match(await page.textContent('#search-status') ?? '', /^1 file\(s\); asked 2 peer\(s\), 1 answered/)
+      const rows = page.locator('#results tbody tr')
+      assert.equal(await rows.count(), 1)
+      assert.equal(await rows.first().locator('td').first().textContent(), 'wombat-moonrise.bin')
+      assert.equal(await rows.first().locator('.peers').textContent(), '1')
+    } finally {
+      await forger.stop()
+    }
   })
 
   it('finds nothing for a query no offer matches, and says whom it asked', async () => {
