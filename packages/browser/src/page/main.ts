@@ -80,8 +80,9 @@ async function run (event: SubmitEvent): Promise<void> {
     const file = await (await peer).download(fileId, sources, { signal: running.signal, onProgress: show })
     saveUrl = URL.createObjectURL(file.blob)
     showDone(file, saveUrl)
+    // listed before #done shows, so whoever waits for it finds them
+    showConnections(await getPeer(), Object.keys(lastSources))
     $('done').hidden = false
-    showConnections(await peer, Object.keys(lastSources))
     say(`Done: ${file.name}, ${mib(file.size)} verified${file.resumedBytes > 0 ? `, ${mib(file.resumedBytes)} resumed from storage` : ''}`)
   } catch (err: any) {
     say(`Failed: ${err.message}`, true)
