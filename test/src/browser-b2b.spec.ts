@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type Page, chromium } from 'playwright-core'
 import { startForgingSearchPeer } from './forging-search-peer.js'
+import { pollJson } from './netns/daemons.js'
 import { type DaemonProcess, children, cliJson, sha256File, startDaemon, until } from './processes.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -110,8 +111,10 @@ describe('browser to browser through a daemon relay, and search from the page (h
     const direct = connections.filter(c => c.peer === a.peerId && c.limited === 'false')
     assert.ok(direct.length > 0, `a direct connection to page A: ${JSON.stringify(connections)}`)
     assert.ok(direct.some(c => c.text?.includes('/webrtc')), `over WebRTC: ${JSON.stringify(direct)}`)
-    const relay = await relayStatus()
-    assert.equal(relay.refusedCircuits, 0)
+    // the relayed connection that carried the signalling is closed once the direct one is up
+    assert.ok(connections.every(c => c.peer !== a.peerId || c.limited === 'false'), `no relayed connection left: ${JSON.stringify(connections)}`)
+    const status = await pollJson<any>(daemon, ['status'], dir, 'the relay to carry no circuit any more', s => s.reachability.relayServer.circuits === 0)
+    assert.equal(status.reachability.relayServer.refusedCircuits, 0)
   })
 
   it('a reservation is one per peer: reserving again on the same relay takes no second one', async () => {

@@ -27,7 +27,7 @@ import { type DownloadedFile, type DownloadOptions, type DownloadSettings, downl
 import { ExchangeServer } from '@peershare/node/engine'
 import { AllowedHosts } from './gater/index.js'
 import { PageShares, type SharedFile } from './share/index.js'
-import { browserToBrowserAddresses, connectionsTo, type PeerConnection, parseRelay, relayListen } from './relay/index.js'
+import { browserToBrowserAddresses, closeRelayedOnceDirect, connectionsTo, type PeerConnection, parseRelay, relayListen } from './relay/index.js'
 import { PageSearch, type SearchOptions, type SearchOutcome, untilIdentified } from './search/index.js'
 import { resolveSettings, SERVE_LIMITS } from './settings.js'
 import { removeChunkStore } from './storage/index.js'
@@ -103,6 +103,7 @@ export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<Br
   const shares = new PageShares()
   const server = new ExchangeServer({ libp2p, files: shares, bandwidth: { upload: async () => {} }, limits: SERVE_LIMITS, log: libp2p.logger.forComponent('peershare:browser:serve') })
   await server.start()
+  const stopClosingRelayed = closeRelayedOnceDirect(libp2p, libp2p.logger.forComponent('peershare:browser:relay'))
   const search = new PageSearch({ libp2p, log: libp2p.logger.forComponent('peershare:browser:search') })
   return {
     libp2p,
@@ -130,6 +131,7 @@ export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<Br
     connectionsTo: peer => connectionsTo(libp2p, peer),
     search: async (text, options) => search.search(text, options),
     stop: async () => {
+      stopClosingRelayed()
       await server.stop()
       await libp2p.stop()
     }

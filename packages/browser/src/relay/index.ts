@@ -10,7 +10,7 @@
  * through a small service holding the transport manager (services get libp2p's
  * components; the page gets no other handle on them).
  */
-import type { Connection, Libp2p } from '@libp2p/interface'
+import type { Connection, Libp2p, Logger } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 
 /** What the relay service needs of libp2p's components */
@@ -83,6 +83,26 @@ export function browserToBrowserAddresses (libp2p: Pick<Libp2p, 'getMultiaddrs'>
       return circuit > 0 && names[circuit + 1] === 'webrtc' && browserDialable(a)
     })
     .map(a => a.toString())
+}
+
+/**
+ * Closes a peer's relayed connections once a direct one to it opens: the relayed one
+ * carried only the WebRTC signalling, and each held open takes one of the relay's
+ * circuits (16 by default) until the relay's own time cap ends it. Returns the
+ * unsubscribe function.
+ */
+export function closeRelayedOnceDirect (libp2p: Pick<Libp2p, 'addEventListener' | 'removeEventListener' | 'getConnections'>, log: Logger): () => void {
+  const onOpen = (event: CustomEvent<Connection>): void => {
+    const opened = event.detail
+    if (opened.limits != null) return
+    for (const relayed of libp2p.getConnections(opened.remotePeer)) {
+      if (relayed.limits == null) continue
+      log('closing the relayed connection to %p: a direct one is open', opened.remotePeer)
+      void relayed.close().catch(err => { relayed.abort(err) })
+    }
+  }
+  libp2p.addEventListener('connection:open', onOpen)
+  return () => { libp2p.removeEventListener('connection:open', onOpen) }
 }
 
 /** How the page is connected to a peer: direct (WebRTC, WebRTC-direct, WebSockets) or through a relay (limited) */
