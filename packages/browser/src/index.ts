@@ -16,7 +16,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
-import { webRTCDirect } from '@libp2p/webrtc'
+import { type DataChannelOptions, webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -24,7 +24,7 @@ import { type DownloadedFile, type DownloadOptions, type DownloadSettings, downl
 import { ExchangeServer } from '@peershare/node/engine'
 import { AllowedHosts } from './gater/index.js'
 import { PageShares, type SharedFile } from './share/index.js'
-import { resolveSettings, SERVE_LIMITS } from './settings.js'
+import { resolveSettings, SERVE_LIMITS, WEBRTC_DATA_CHANNEL } from './settings.js'
 import { removeChunkStore } from './storage/index.js'
 
 export { BadSourceError, type DownloadOptions, type DownloadSettings } from './download/index.js'
@@ -64,7 +64,8 @@ export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<Br
   const allowed = new AllowedHosts()
   allowed.allow((init.allow ?? []).map(toAddr))
   const libp2p = await createLibp2p({
-    transports: [webRTCDirect(), webSockets()],
+    // the read buffer is an option of the stream the data channel options are spread into, not of their type
+    transports: [webRTCDirect({ dataChannel: { ...WEBRTC_DATA_CHANNEL } as DataChannelOptions }), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: allowed.gater(),
