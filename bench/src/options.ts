@@ -8,7 +8,7 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt', 'replicate'] as const
+export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt', 'replicate', 'browser'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -31,6 +31,11 @@ const USAGE = `usage: npm run bench -- [options]
                      replicate  20 in-process nodes, 3 files (the first --size, at
                              most 64MiB) kept at 3:5: time to min, repair after 2
                              holders stop, bytes moved vs ideal
+                     browser  one daemon shares --browser-size; alternating, a second
+                             daemon's get over TCP and the page's browser peer in
+                             headless Chromium over WebRTC-direct and WebSockets:
+                             MiB/s, ratio to TCP (target WebRTC >= 25%), first
+                             byte, stalls (skipped without /usr/bin/chromium)
   --runs N         runs per measurement (default 2; swarm runs once)
   --dir PATH       where temporary files go (default bench/.data)
   --node-init JSON extra PeershareNode.create() settings for the peershare nodes of
@@ -56,6 +61,9 @@ const USAGE = `usage: npm run bench -- [options]
   --catch-up-offers N  offers a late joiner catches up (default 10000)
  compress:
   --compress-size S  size of each file (default 32MiB); the link is --source-rate
+ browser:
+  --browser-size S  file size (default 64MiB); --profile adds the daemons' and the
+                   page's CPU profiles
  helia:
   --helia-size S   file size (default 128MiB)
   --helia-timeout SEC  limit for one Helia fetch, reported as "timed out" (default 180)`
@@ -79,6 +87,7 @@ export interface Options {
   searchOffers: number
   catchUpOffers: number
   compressSize: number
+  browserSize: number
 }
 
 export function parseOptions (argv: string[]): Options {
@@ -105,6 +114,7 @@ export function parseOptions (argv: string[]): Options {
       'search-offers': { type: 'string', default: '100000' },
       'catch-up-offers': { type: 'string', default: '10000' },
       'compress-size': { type: 'string', default: '32MiB' },
+      'browser-size': { type: 'string', default: '64MiB' },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -153,7 +163,8 @@ export function parseOptions (argv: string[]): Options {
     heliaTimeoutMs: heliaTimeout * 1000,
     searchOffers: positiveInt('--search-offers', values['search-offers']),
     catchUpOffers: positiveInt('--catch-up-offers', values['catch-up-offers']),
-    compressSize: parseSize(values['compress-size'])
+    compressSize: parseSize(values['compress-size']),
+    browserSize: parseSize(values['browser-size'])
   }
 }
 

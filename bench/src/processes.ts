@@ -104,6 +104,13 @@ export class Worker {
   }
 }
 
+/** Tracks a process that is not a Worker (a daemon, a CLI run) so that it is killed like one */
+export function adopt (child: ChildProcess): ChildProcess {
+  live.add(child)
+  child.once('exit', () => live.delete(child))
+  return child
+}
+
 /** Kills every worker still running (on a signal, or after a failure) */
 export function killAll (): void {
   for (const child of live) child.kill('SIGKILL')

@@ -19,7 +19,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { webRTC, webRTCDirect } from '@libp2p/webrtc'
+import { type DataChannelOptions, webRTC, webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -29,7 +29,7 @@ import { AllowedHosts } from './gater/index.js'
 import { PageShares, type SharedFile } from './share/index.js'
 import { browserToBrowserAddresses, closeRelayedOnceDirect, connectionsTo, type PeerConnection, parseRelay, relayListen } from './relay/index.js'
 import { PageSearch, type SearchOptions, type SearchOutcome, untilIdentified } from './search/index.js'
-import { resolveSettings, SERVE_LIMITS } from './settings.js'
+import { resolveSettings, SERVE_LIMITS, WEBRTC_DATA_CHANNEL } from './settings.js'
 import { removeChunkStore } from './storage/index.js'
 
 export { BadSourceError, type DownloadOptions, type DownloadSettings } from './download/index.js'
@@ -93,7 +93,13 @@ export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<Br
   const libp2p = await createLibp2p({
     // '/webrtc' announces `<relay>/p2p-circuit/webrtc` once a reservation exists (reachableVia)
     addresses: { listen: ['/webrtc'] },
-    transports: [webRTCDirect({ rtcConfiguration }), webSockets(), webRTC({ rtcConfiguration }), circuitRelayTransport()],
+    // the read buffer is an option of the stream the data channel options are spread into, not of their type
+    transports: [
+      webRTCDirect({ rtcConfiguration, dataChannel: { ...WEBRTC_DATA_CHANNEL } as DataChannelOptions }),
+      webSockets(),
+      webRTC({ rtcConfiguration, dataChannel: { ...WEBRTC_DATA_CHANNEL } as DataChannelOptions }),
+      circuitRelayTransport()
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: allowed.gater(),

@@ -41,6 +41,18 @@ export const SERVE_LIMITS: Readonly<ExchangeLimits> = Object.freeze({
   compression: true
 })
 
+/**
+ * The page's WebRTC data channel streams. @libp2p/webrtc cannot ask the sender to pause
+ * (its `sendPause` is a TODO): while a session's reader is paused at `readHighWaterMark`
+ * the daemon goes on sending what was requested, and past the stream's read buffer
+ * (4 MiB by default) the stream was aborted. A download's pipeline starts at 4 chunks
+ * of up to 1 MiB (the default chunk size), so a page busy verifying lost its session
+ * and waited for the next look (2 s) with chunks half received. The read buffer is
+ * raised to what a session can have in flight; it still bounds a sender that ignores
+ * what was asked for.
+ */
+export const WEBRTC_DATA_CHANNEL = Object.freeze({ maxReadBufferLength: 32 * 1024 * 1024 })
+
 /** A setting given to createBrowserPeer is not of its kind */
 export class BadSettingError extends Error {
   static override name = 'BadSettingError'

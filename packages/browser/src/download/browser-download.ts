@@ -2,13 +2,14 @@
  * The download a SourcePool serves in the browser (its PoolHost): it adopts the
  * manifest from the first verified session, keeps which chunks are stored, writes each
  * verified chunk to the chunk store before taking the next (backpressure: memory holds
- * only chunks in flight), hashes the file as its prefix grows, and reports progress.
+ * only chunks in flight), hashes the whole file (whole-file-hash.ts), and reports progress.
  */
 import type { Logger } from '@libp2p/interface'
-import { type ChunkData, ChunkPicker, chunkMatches, type FetchSession, PrefixHasher, type SourcePool } from '@peershare/node/engine'
+import { type ChunkData, ChunkPicker, chunkMatches, type FetchSession, type SourcePool } from '@peershare/node/engine'
 import { Bitfield, bytesToHex, chunkLength, type Manifest, type Priority } from '@peershare/protocol'
 import type { ChunkStore } from '../storage/index.js'
 import type { DownloadSettings } from './index.js'
+import { type WholeFileHash, wholeFileHash } from './whole-file-hash.js'
 
 /** First wait between looks for sources while none delivers (ms); it doubles up to stallRetryMax */
 const FIRST_RETRY = 2000
@@ -72,7 +73,7 @@ export class BrowserDownload {
   manifest!: Manifest
   picker!: ChunkPicker
   private have: Bitfield | undefined
-  private hasher!: PrefixHasher
+  private hasher!: WholeFileHash
   private hashing: Promise<void> = Promise.resolve()
   private adopting: Promise<void> | undefined
   private pool!: SourcePool
@@ -129,7 +130,7 @@ export class BrowserDownload {
     this.manifest = manifest
     this.name = session.metadata.name
     this.type = session.metadata.mimeType === '' ? this.type : session.metadata.mimeType
-    this.hasher = new PrefixHasher(manifest, async index => this.init.store.read(index))
+    this.hasher = wholeFileHash(manifest, async index => this.init.store.read(index))
     for (const index of await this.init.store.list()) {
       if (index < count && chunkMatches(manifest, index, await this.init.store.read(index))) {
         have.set(index)
@@ -201,9 +202,9 @@ export class BrowserDownload {
 
   private async result (): Promise<DownloadedFile> {
     await this.hashing
-    const sha256 = bytesToHex(this.hasher.digest())
-    if (sha256 !== bytesToHex(this.manifest.sha256)) throw new DownloadFailedError('The chunks do not hash to the file\'s SHA-256')
     const count = this.manifest.chunkHashes.length
+    const sha256 = bytesToHex(await this.hasher.digest(async () => this.init.store.file(count, this.type)))
+    if (sha256 !== bytesToHex(this.manifest.sha256)) throw new DownloadFailedError('The chunks do not hash to the file\'s SHA-256')
     return {
       fileId: this.fileId,
       name: this.name,
