@@ -17,7 +17,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type Page, chromium } from 'playwright-core'
-import { startForgingSearchPeer } from './forging-search-peer.js'
+import { spawnForgingSearchPeer } from './forging-search-peer.js'
 import { pollJson } from './netns/daemons.js'
 import { type DaemonProcess, children, cliJson, sha256File, startDaemon, until } from './processes.js'
 
@@ -174,10 +174,12 @@ describe('browser to browser through a daemon relay, and search from the page (h
     const path = join(dir, 'wombat-moonrise.bin')
     await writeFile(path, randomBytes(64 * 1024))
     await cliJson(daemon, ['share', path], dir)
-    const forger = await startForgingSearchPeer(webrtcDirect(), 'wombat', 'wombat')
+    const tcpAddress = daemon.info.addresses.find((a: string) => a.includes('/tcp/') && !a.includes('/ws'))
+    assert.ok(tcpAddress != null)
+    const forger = await spawnForgingSearchPeer(tcpAddress, 'wombat', 'wombat')
     try {
       const page = await newPage()
-      const forgerAddr = forger.getMultiaddrs().map(String).find(a => a.includes('/certhash/')) ?? ''
+      const forgerAddr = forger.address
       await page.fill('#sources', `${webrtcDirect()}\n${forgerAddr}`)
       await page.fill('#query', 'wombat')
       await page.click('#search')

@@ -1,22 +1,54 @@
 /**
- * A real libp2p peer (WebRTC-direct, so a page can dial it) that answers
+ * A real libp2p peer (listening on WebRTC-direct, so a page can dial it) that answers
  * `/peershare/search/1.0.0` with a forgery: a daemon's genuine signed offer with one
  * byte of its name changed, so its signature no longer holds. It fetches the genuine
  * answer from the daemon itself with the real codecs, then serves the altered copy to
  * every query. The asking side must drop the whole answer.
+ *
+ * It runs in a child process (`spawnForgingSearchPeer`): node-datachannel, under
+ * WebRTC-direct, crashed the test process (SIGABRT/SIGSEGV) at exit about one run in
+ * two when a page had connected to a peer in it, taking every result with it.
  */
+import { spawn } from 'node:child_process'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { Libp2p, Stream } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MAX_SEARCH_RESULTS, SEARCH_PROTOCOL, decodeSearchResponse, encodeSearchRequest, encodeSearchResponse } from '@peershare/protocol'
 import { createLibp2p } from 'libp2p'
 
-/** Starts the forger: `daemon` is the daemon's WebRTC-direct address, `query` finds its offer, whose name holds `word` */
-export async function startForgingSearchPeer (daemon: string, query: string, word: string): Promise<Libp2p> {
+/** The forger in its own process: its WebRTC-direct address, and a stop that kills it */
+export async function spawnForgingSearchPeer (daemon: string, query: string, word: string): Promise<{ address: string, stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), daemon, query, word], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const exited = new Promise<void>(resolve => { child.once('exit', () => { resolve() }) })
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      out += text
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')))
+    })
+    void exited.then(() => { reject(new Error('the forging peer exited before it listened')) })
+  })
+  return {
+    address,
+    stop: async () => {
+      child.kill('SIGKILL')
+      await exited
+    }
+  }
+}
+
+/** Starts the forger: `daemon` is the daemon's TCP address, `query` finds its offer, whose name holds `word` */
+async function startForgingSearchPeer (daemon: string, query: string, word: string): Promise<Libp2p> {
   const node = await createLibp2p({
     addresses: { listen: ['/ip4/127.0.0.1/udp/0/webrtc-direct'] },
-    transports: [webRTCDirect()],
+    transports: [webRTCDirect(), tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
     services: { identify: identify() }
   })
   const genuine = await askOnce(node, daemon, query)
@@ -71,4 +103,11 @@ function varint (bytes: Uint8Array): [value: number, length: number] {
     if ((bytes[i] & 0x80) === 0) return [value, i + 1]
   }
   throw new Error('a length prefix over 5 bytes')
+}
+
+// run as a script: prints its WebRTC-direct address on one line, then serves until killed
+if (process.argv[1] != null && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [daemon, query, word] = process.argv.slice(2)
+  const node = await startForgingSearchPeer(daemon, query, word)
+  process.stdout.write(`${node.getMultiaddrs().map(String).find(a => a.includes('/certhash/')) ?? ''}\n`)
 }
