@@ -80,12 +80,15 @@ export interface NodeInfo {
 export interface FileInfo {
   fileId: string
   /**
-   * `ok`: served; `modified` or `missing`: a downloaded file changed or gone on disk,
-   * no longer served nor provided; `damaged`: a chunk failed its hash (found when read
-   * for a peer or by `verify`), not served nor provided; a shared file (in the repo)
-   * damaged or missing is fetched again from other providers, then `ok`
+   * `ok`: served; `modified` or `missing`: a file shared in place or downloaded changed
+   * or gone on disk, no longer served nor provided (one shared in place until it is
+   * shared again); `damaged`: a chunk failed its hash (found when read for a peer or by
+   * `verify`), not served nor provided; a file shared as a copy (in the repo) damaged or
+   * missing is fetched again from other providers, then `ok`
    */
   status: 'ok' | 'modified' | 'missing' | 'damaged'
+  /** when `status` is not `ok`: what was found (size, mtime, inode, a chunk's hash, not found) */
+  reason?: string
   name: string
   size: number
   sha256: string
@@ -276,6 +279,8 @@ export interface ShareRequest {
   visibility?: FileVisibility
   /** keep it alive on `<min>[:<max>]` peers; 'default': config `replication.replicas`; without it config `replication.shareDefault` */
   replicas?: string
+  /** keep a private copy in the node's repo instead of serving the file where it is (encrypted files are always copies) @default false */
+  copy?: boolean
 }
 
 export interface GetRequest {
