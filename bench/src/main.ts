@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the scenarios chosen with --scenario, in order (see options.ts):
  * cli (scenario-cli.ts), single (scenario-single.ts), swarm (scenario-swarm.ts),
- * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) search (scenario-search.ts), discovery (scenario-discovery.ts) compress (scenario-compress.ts), encrypt (scenario-encrypt.ts) and replicate (scenario-replicate.ts, in-process nodes). Every figure is measured on 127.0.0.1 with worker
+ * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) search (scenario-search.ts), discovery (scenario-discovery.ts) compress (scenario-compress.ts), encrypt (scenario-encrypt.ts), replicate (scenario-replicate.ts, in-process nodes) and share (scenario-share.ts, the CLI against a daemon, vs sha256sum). Every figure is measured on 127.0.0.1 with worker
  * processes; benchmarks print figures and never assert timing.
  */
 import { rmSync } from 'node:fs'
@@ -21,6 +21,7 @@ import { runSearch } from './scenario-search.js'
 import { runCompress } from './scenario-compress.js'
 import { runEncrypt } from './scenario-encrypt.js'
 import { runReplicate } from './scenario-replicate.js'
+import { runShare } from './scenario-share.js'
 
 const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   cli: runCli,
@@ -33,7 +34,8 @@ const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   discovery: runDiscovery,
   compress: runCompress,
   encrypt: runEncrypt,
-  replicate: runReplicate
+  replicate: runReplicate,
+  share: runShare
 }
 
 async function main (): Promise<void> {

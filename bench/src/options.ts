@@ -8,7 +8,7 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt', 'replicate'] as const
+export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt', 'replicate', 'share'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -31,6 +31,9 @@ const USAGE = `usage: npm run bench -- [options]
                      replicate  20 in-process nodes, 3 files (the first --size, at
                              most 64MiB) kept at 3:5: time to min, repair after 2
                              holders stop, bytes moved vs ideal
+                     share   peershare share of one file (the first --size; 1GiB
+                             for the issue's figure), in place and --copy, vs
+                             sha256sum, cold (root: caches dropped) and warm
   --runs N         runs per measurement (default 2; swarm runs once)
   --dir PATH       where temporary files go (default bench/.data)
   --node-init JSON extra PeershareNode.create() settings for the peershare nodes of
