@@ -120,6 +120,8 @@ describe('sharing in place (real processes)', function () {
     const moved = join(dir, 'moved.bin')
     for (const path of [grown, gone, moved]) await writeFile(path, randomBytes(MiB + 7))
     const [a, b, c] = [await json(sharer, ['share', grown]), await json(sharer, ['share', gone]), await json(sharer, ['share', moved])]
+    const tombstones = async (): Promise<number> => (await json(sharer, ['status'])).discovery.tombstones
+    const before = await tombstones()
     await appendFile(grown, 'x')
     await rm(gone)
     await rename(moved, `${moved}.elsewhere`)
@@ -129,6 +131,8 @@ describe('sharing in place (real processes)', function () {
     assert.equal((await listed(b.fileId)).status, 'missing')
     assert.match((await listed(b.fileId)).reason, /ENOENT/)
     assert.equal((await listed(c.fileId)).status, 'missing')
+    // their offers are withdrawn, as rm does
+    await eventually('the three offers to be withdrawn', async () => (await tombstones()) === before + 3)
     const human = await cli(['--repo', sharer.repo, 'ls'], dir)
     assert.match(human.stdout, /grown\.bin {2}\(modified: .*size .*; not served\)/)
     assert.notEqual((await getFromSharer(c.fileId, join(dir, 'moved-copy.bin'))).code, 0)
@@ -137,6 +141,7 @@ describe('sharing in place (real processes)', function () {
     assert.equal((await listed(c.fileId)).status, 'missing')
     assert.equal((await json(sharer, ['share', moved])).fileId, c.fileId)
     assert.equal((await listed(c.fileId)).status, 'ok')
+    await eventually('the offer to be published again', async () => (await tombstones()) === before + 2)
   })
 
   it('--copy keeps a private copy: served after the source is deleted', async () => {

@@ -108,7 +108,7 @@ export interface FileInfo {
   thumbnail?: string
   /** set on a thumbnail: the file or collection id it shows (listed only with `?all=true`) */
   thumbnailOf?: string
-  /** where the bytes are: the repo's blob store, or a downloaded file's path (an encrypted file's decrypted copy) */
+  /** where the bytes are, outside the repo: a file shared in place, a downloaded file's path (an encrypted file's decrypted copy); absent: a copy in the repo's blob store */
   path?: string
   /**
    * set for an encrypted file: name, size, SHA-256 and MIME type are then the
