@@ -121,7 +121,9 @@ describe('sharing in place (real processes)', function () {
     for (const path of [grown, gone, moved]) await writeFile(path, randomBytes(MiB + 7))
     const [a, b, c] = [await json(sharer, ['share', grown]), await json(sharer, ['share', gone]), await json(sharer, ['share', moved])]
     const tombstones = async (): Promise<number> => (await json(sharer, ['status'])).discovery.tombstones
+    const withdrawn = async (): Promise<number> => (await json(sharer, ['status'])).inPlace.withdrawn
     const before = await tombstones()
+    const withdrawnBefore = await withdrawn()
     await appendFile(grown, 'x')
     await rm(gone)
     await rename(moved, `${moved}.elsewhere`)
@@ -133,6 +135,8 @@ describe('sharing in place (real processes)', function () {
     assert.equal((await listed(c.fileId)).status, 'missing')
     // their offers are withdrawn, as rm does
     await eventually('the three offers to be withdrawn', async () => (await tombstones()) === before + 3)
+    assert.equal(await withdrawn(), withdrawnBefore + 3)
+    assert.match((await cli(['--repo', sharer.repo, 'status'], dir)).stdout, /in place .* changed or gone, not served \(see ls\)/)
     const human = await cli(['--repo', sharer.repo, 'ls'], dir)
     assert.match(human.stdout, /grown\.bin {2}\(modified: .*size .*; not served\)/)
     assert.notEqual((await getFromSharer(c.fileId, join(dir, 'moved-copy.bin'))).code, 0)
@@ -142,6 +146,7 @@ describe('sharing in place (real processes)', function () {
     assert.equal((await json(sharer, ['share', moved])).fileId, c.fileId)
     assert.equal((await listed(c.fileId)).status, 'ok')
     await eventually('the offer to be published again', async () => (await tombstones()) === before + 2)
+    assert.equal(await withdrawn(), withdrawnBefore + 2)
   })
 
   it('--copy keeps a private copy: served after the source is deleted', async () => {
