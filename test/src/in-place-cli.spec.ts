@@ -92,6 +92,9 @@ describe('sharing in place (real processes)', function () {
     const result = await getFromSharer(shared.fileId, out)
     assert.equal(result.code, 0, result.stderr)
     assert.equal(await sha256File(out), await sha256File(src))
+    // rm forgets the share; the file is the user's and stays
+    await json(sharer, ['rm', shared.fileId])
+    assert.equal((await stat(src)).size, 8 * MiB + 123)
   })
 
   it('one byte changed (mtime kept): that chunk is refused, never sent; the file is withdrawn and ls says why', async () => {
