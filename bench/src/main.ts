@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: the scenarios chosen with --scenario, in order (see options.ts):
  * cli (scenario-cli.ts), single (scenario-single.ts), swarm (scenario-swarm.ts),
- * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) search (scenario-search.ts), discovery (scenario-discovery.ts) compress (scenario-compress.ts), encrypt (scenario-encrypt.ts), replicate (scenario-replicate.ts, in-process nodes) and browser
- * (scenario-browser.ts, daemons and headless Chromium). Every figure is measured on 127.0.0.1 with worker
+ * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) search (scenario-search.ts), discovery (scenario-discovery.ts) compress (scenario-compress.ts), encrypt (scenario-encrypt.ts), replicate (scenario-replicate.ts, in-process nodes), browser
+ * (scenario-browser.ts, daemons and headless Chromium) and share (scenario-share.ts, the CLI against a daemon, vs sha256sum). Every figure is measured on 127.0.0.1 with worker
  * processes; benchmarks print figures and never assert timing.
  */
 import { rmSync } from 'node:fs'
@@ -23,6 +23,7 @@ import { runCompress } from './scenario-compress.js'
 import { runEncrypt } from './scenario-encrypt.js'
 import { runReplicate } from './scenario-replicate.js'
 import { runBrowser } from './scenario-browser.js'
+import { runShare } from './scenario-share.js'
 
 const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   cli: runCli,
@@ -36,7 +37,8 @@ const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   compress: runCompress,
   encrypt: runEncrypt,
   replicate: runReplicate,
-  browser: runBrowser
+  browser: runBrowser,
+  share: runShare
 }
 
 async function main (): Promise<void> {

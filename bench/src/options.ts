@@ -8,7 +8,7 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt', 'replicate', 'browser'] as const
+export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt', 'replicate', 'browser', 'share'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -36,6 +36,9 @@ const USAGE = `usage: npm run bench -- [options]
                              headless Chromium over WebRTC-direct and WebSockets:
                              MiB/s, ratio to TCP (target WebRTC >= 25%), first
                              byte, stalls (skipped without /usr/bin/chromium)
+                     share   peershare share of one file (the first --size; 1GiB
+                             for the issue's figure), in place and --copy, vs
+                             sha256sum, cold (root: caches dropped) and warm
   --runs N         runs per measurement (default 2; swarm runs once)
   --dir PATH       where temporary files go (default bench/.data)
   --node-init JSON extra PeershareNode.create() settings for the peershare nodes of

@@ -1,5 +1,6 @@
 /**
- * A sharer's own disk goes bad (real daemons, real CLI): a flipped byte in a blob is
+ * A sharer's own disk goes bad (real daemons, real CLI; files shared with --copy, so
+ * their bytes are blobs in the repo): a flipped byte in a blob is
  * refused to a downloader rather than sent, `ls` says damaged, `verify` finds it and a
  * deleted blob, and the marks survive a restart.
  */
@@ -42,8 +43,8 @@ describe('damaged and missing blobs: ls and verify (real processes)', function (
     getter = await startDaemon(join(dir, 'getter'), dir)
     await writeFile(join(dir, 'rotten.bin'), randomBytes(3 * MiB + 17))
     await writeFile(join(dir, 'gone.bin'), randomBytes(MiB + 5))
-    rotten = await json(sharer, ['share', join(dir, 'rotten.bin')])
-    gone = await json(sharer, ['share', join(dir, 'gone.bin')])
+    rotten = await json(sharer, ['share', '--copy', join(dir, 'rotten.bin')])
+    gone = await json(sharer, ['share', '--copy', join(dir, 'gone.bin')])
   })
 
   after(async () => {
@@ -70,7 +71,7 @@ describe('damaged and missing blobs: ls and verify (real processes)', function (
     }
     const human = await cli(['--repo', sharer.repo, 'ls'], dir)
     assert.equal(human.code, 0, human.stderr)
-    assert.match(human.stdout, /rotten\.bin {2}\(damaged, not served\)/)
+    assert.match(human.stdout, /rotten\.bin {2}\(damaged: [^)]*; not served\)/)
   })
 
   it('verify hashes every chunk and reports damaged and missing files; the marks survive a restart', async () => {
@@ -96,6 +97,6 @@ describe('damaged and missing blobs: ls and verify (real processes)', function (
     sharer = await startDaemon(sharer.repo, dir)
     assert.equal(await statusOf(rotten.fileId), 'damaged')
     assert.equal(await statusOf(gone.fileId), 'missing')
-    assert.match((await cli(['--repo', sharer.repo, 'ls'], dir)).stdout, /gone\.bin {2}\(missing, not served\)/)
+    assert.match((await cli(['--repo', sharer.repo, 'ls'], dir)).stdout, /gone\.bin {2}\(missing: [^)]*; not served\)/)
   })
 })

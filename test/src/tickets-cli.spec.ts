@@ -124,7 +124,7 @@ describe('tickets, id prefixes, saved limits, private repos, changed files (real
     const [entry] = await json(getter, ['ls'])
     assert.equal(entry.status, 'modified')
     const human = await cli(['--repo', getter.repo, 'ls'], dir)
-    assert.match(human.stdout, /holiday photos\.bin {2}\(modified, not served\)/)
+    assert.match(human.stdout, /holiday photos\.bin {2}\(modified: [^)]*; not served\)/)
     // a third node asking the getter for it gets nothing from the getter (the LAN DHT may
     // lead it to the sharer, which still serves it)
     const third = await startDaemon(join(dir, 'third'), dir)

@@ -105,7 +105,7 @@ export function createProgram (deps: ProgramDeps): Command {
     })
 
   program.command('share')
-    .description('share a local file: hash it, keep a copy in the repo, print its file id and a ticket; a folder or several paths become one collection')
+    .description('share a local file where it is: hash it, print its file id and a ticket (do not move or edit it while shared); a folder or several paths become one collection')
     .argument('<paths...>', 'file, folder, or several of them')
     .option('--tag <tag>', 'a tag to describe the file, repeatable', collect)
     .option('--description <text>', 'a description of the file')
@@ -114,9 +114,10 @@ export function createProgram (deps: ProgramDeps): Command {
     .option('--to <peer...>', 'encrypt the file for these peers (peer ids or contact names): only they can read it; each share gets a new key, so a new file id')
     .addOption(visibilityOption())
     .option('--replicas [min[:max]]', 'keep the file alive on min..max peers that agreed to hold it, e.g. 3:5 (bare: config replication.replicas, 2:5; 0: local only)')
-    .action(async (paths: string[], opts: { tag?: string[], description?: string, category?: string, thumbnail?: string, to?: string[], visibility?: FileVisibility, replicas?: string | true }, cmd: Command) => {
+    .option('--copy', 'keep a private copy in the repo instead of serving the file where it is (the source may then change or go)')
+    .action(async (paths: string[], opts: { tag?: string[], description?: string, category?: string, thumbnail?: string, to?: string[], visibility?: FileVisibility, replicas?: string | true, copy?: boolean }, cmd: Command) => {
       const replicas = opts.replicas === true ? 'default' : opts.replicas
-      await share({ paths, tags: opts.tag, description: opts.description, category: opts.category, thumbnail: opts.thumbnail, to: opts.to, visibility: opts.visibility, ...(replicas != null ? { replicas } : {}), json: globals(cmd).json }, context(cmd))
+      await share({ paths, tags: opts.tag, description: opts.description, category: opts.category, thumbnail: opts.thumbnail, to: opts.to, visibility: opts.visibility, ...(replicas != null ? { replicas } : {}), ...(opts.copy === true ? { copy: true } : {}), json: globals(cmd).json }, context(cmd))
     })
 
   program.command('replicate')

@@ -58,7 +58,7 @@ describe('completion', () => {
 
   it('bash completes share\'s new options and the categories; ls --all', () => {
     const script = completionScript('bash', program)
-    assert.deepEqual(bashComplete(script, ['peershare', 'share', '--c']), ['--category'])
+    assert.deepEqual(bashComplete(script, ['peershare', 'share', '--c']), ['--category', '--copy'])
     assert.deepEqual(bashComplete(script, ['peershare', 'share', '--th']), ['--thumbnail'])
     assert.deepEqual(bashComplete(script, ['peershare', 'share', '--category', '']), [...CATEGORIES])
     assert.deepEqual(bashComplete(script, ['peershare', 'share', '--category', 'vi']), ['video'])

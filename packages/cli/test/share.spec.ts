@@ -32,6 +32,16 @@ describe('share command', () => {
     ])
   })
 
+  it('--copy asks for a private copy; a file served in place says where from', async () => {
+    const client = fakeClient()
+    const calls: unknown[] = []
+    client.share = async (request) => { calls.push(request); return { ...FILE, path: join(dir, 'report.pdf'), ticket: TICKET } }
+    const out = capture()
+    await share({ path: 'report.pdf', copy: true }, { client, print: out.print, cwd: dir })
+    assert.deepEqual(calls, [{ path: join(dir, 'report.pdf'), tags: undefined, description: undefined, copy: true }])
+    assert.ok(out.lines.includes(`served   from ${join(dir, 'report.pdf')} (in place: do not move or edit it; --copy keeps a copy)`))
+  })
+
   it('sends the category and the thumbnail\'s absolute path; prints the thumbnail\'s file id', async () => {
     await writeFile(join(dir, 'cover.png'), 'checked by the daemon')
     const calls: unknown[] = []

@@ -59,7 +59,13 @@ describe('ticket command, tickets in get, id prefixes, limits --temporary, ls st
   it('ls marks a file changed on disk as not served', async () => {
     const out = capture()
     await ls({}, { client: fakeClient({ files: [{ ...FILE, status: 'modified' }] }), print: out.print })
-    assert.match(out.lines[1], /report\.pdf {2}\(modified, not served\)/)
+    assert.match(out.lines[1], /report\.pdf {2}\(modified; not served\)/)
+  })
+
+  it('ls says why a file is not served when the node said', async () => {
+    const out = capture()
+    await ls({}, { client: fakeClient({ files: [{ ...FILE, status: 'missing', reason: '/home/me/report.pdf: ENOENT' }] }), print: out.print })
+    assert.match(out.lines[1], /report\.pdf {2}\(missing: \/home\/me\/report\.pdf: ENOENT; not served\)/)
   })
 
   it('peers --json gives latencyMs', async () => {

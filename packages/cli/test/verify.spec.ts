@@ -27,6 +27,6 @@ describe('verify command, ls of damaged files', () => {
   it('ls marks a damaged file as not served', async () => {
     const out = capture()
     await ls({}, { client: fakeClient({ files: [{ ...FILE, status: 'damaged' }] }), print: out.print })
-    assert.match(out.lines[1], /report\.pdf {2}\(damaged, not served\)/)
+    assert.match(out.lines[1], /report\.pdf {2}\(damaged; not served\)/)
   })
 })

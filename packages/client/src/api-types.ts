@@ -81,12 +81,15 @@ export interface NodeInfo {
 export interface FileInfo {
   fileId: string
   /**
-   * `ok`: served; `modified` or `missing`: a downloaded file changed or gone on disk,
-   * no longer served nor provided; `damaged`: a chunk failed its hash (found when read
-   * for a peer or by `verify`), not served nor provided; a shared file (in the repo)
-   * damaged or missing is fetched again from other providers, then `ok`
+   * `ok`: served; `modified` or `missing`: a file shared in place or downloaded changed
+   * or gone on disk, no longer served nor provided (one shared in place until it is
+   * shared again); `damaged`: a chunk failed its hash (found when read for a peer or by
+   * `verify`), not served nor provided; a file shared as a copy (in the repo) damaged or
+   * missing is fetched again from other providers, then `ok`
    */
   status: 'ok' | 'modified' | 'missing' | 'damaged'
+  /** when `status` is not `ok`: what was found (size, mtime, inode, a chunk's hash, not found) */
+  reason?: string
   name: string
   size: number
   sha256: string
@@ -106,7 +109,7 @@ export interface FileInfo {
   thumbnail?: string
   /** set on a thumbnail: the file or collection id it shows (listed only with `?all=true`) */
   thumbnailOf?: string
-  /** where the bytes are: the repo's blob store, or a downloaded file's path (an encrypted file's decrypted copy) */
+  /** where the bytes are, outside the repo: a file shared in place, a downloaded file's path (an encrypted file's decrypted copy); absent: a copy in the repo's blob store */
   path?: string
   /**
    * set for an encrypted file: name, size, SHA-256 and MIME type are then the
@@ -277,6 +280,8 @@ export interface ShareRequest {
   visibility?: FileVisibility
   /** keep it alive on `<min>[:<max>]` peers; 'default': config `replication.replicas`; without it config `replication.shareDefault` */
   replicas?: string
+  /** keep a private copy in the node's repo instead of serving the file where it is (encrypted files are always copies) @default false */
+  copy?: boolean
 }
 
 export interface GetRequest {

@@ -17,8 +17,14 @@ export interface NodeStatus {
   /** the LAN DHT (private and loopback addresses, always a server) and the public one (`--dht-mode`) */
   dht: { lan: DhtStatus, public: DhtStatus }
   files: number
-  /** bytes of file content this node serves (its blobs and downloaded files) */
+  /** bytes of file content this node serves (its blobs, files shared in place and downloaded files) */
   storageBytes: number
+  /**
+   * of those, the files served from where they are on disk (shared in place, downloaded),
+   * not copied into the repo; `withdrawn`: files shared in place found changed or gone
+   * (not served until shared again; `ls` says why). Absent from older daemons.
+   */
+  inPlace?: { files: number, bytes: number, withdrawn: number }
   exchange: {
     sessions: number
     unsentBytes: number

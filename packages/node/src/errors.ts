@@ -20,6 +20,8 @@ export const PeerUnreachableError = define('PeerUnreachableError', 'ERR_PEER_UNR
 export const PeerMisbehavedError = define('PeerMisbehavedError', 'ERR_PEER_MISBEHAVED')
 /** A chunk of a file this node stores fails its own hash (or cannot be read): it is never sent */
 export const ChunkDamagedError = define('ChunkDamagedError', 'ERR_CHUNK_DAMAGED')
+/** A file was written to, replaced or truncated while it was being shared: nothing was recorded */
+export const FileChangedError = define('FileChangedError', 'ERR_FILE_CHANGED')
 /** A peer answered with a protocol failure (busy, bad request, ...) */
 export const RemoteFailureError = define('RemoteFailureError', 'ERR_REMOTE_FAILURE')
 /** A peer refused for now because it is at a limit (Failure busy); asking again later may work */

@@ -40,11 +40,16 @@ export interface LocalContentComponents {
 export class LocalContent {
   constructor (private readonly components: LocalContentComponents) {}
 
-  /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
+  /**
+   * Shares a local file: hashes it where it is (or stores a copy, `copy`), announces
+   * it; returns its record (with the file id). Sharing again a file found changed or
+   * gone takes it as it is now: a new record, served and provided again.
+   */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
     if (options.to != null) return this.shareEncrypted(path, options as ShareOptions & { to: string[] })
-    const { store, chunkSize, thumbnails, index, discovery } = this.components
+    const { store, chunkSize, thumbnails, index, discovery, health } = this.components
     const record = await shareFile({ store, chunkSize, thumbnails }, path, options)
+    health.reset(record.fileId)
     // shared again with less visibility: names it had in the DHTs are dropped first
     if (visibilityOf(record) !== 'public') await index.withdraw(record)
     index.announce(record)
@@ -92,6 +97,7 @@ export class LocalContent {
     const { store, chunkSize, thumbnails, collections, collectionConcurrency: concurrency, index, discovery } = this.components
     if (options.visibility != null && options.visibility !== 'public') throw new BadRequestError('Collections are public: share a file on its own to limit who sees it')
     const shared = await shareCollection({ store, chunkSize, thumbnails, collections, concurrency }, paths, options)
+    for (const file of shared.files) this.components.health.reset(file.fileId)
     // the collection first: announcements queue, and its files may be thousands
     index.announceCollection(parseCollectionId(shared.record.collectionId))
     index.announce(shared.listing)

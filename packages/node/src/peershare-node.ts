@@ -162,7 +162,8 @@ export class PeershareNode {
     this.metrics = parts.metrics
     const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, libp2p, index: this.index, bandwidth: this.bandwidth, store: this.store, log, keys, events: this.metrics }
     this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) }, async fileId => this.downloadVisibility(fileId))
-    this.health = new ContentHealth({ store: this.store, index: this.index, transfers: this.transfers, log })
+    // discovery is built below; asked only when a file shared in place changed
+    this.health = new ContentHealth({ store: this.store, index: this.index, discovery: { withdraw: async id => this.discovery.withdraw(id) }, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
     this.collectionDownloads = createCollectionDownloads(downloads, { collections: this.collections, transfers: this.transfers, offeredName: async id => this.discovery.offeredName(id) })
     this.thumbnails = new Thumbnails({ store: this.store, scratchDir: paths.root, chunkSize: config.chunkSize, collections: this.collections, index: this.index, log: logger('peershare:node:thumbnails') })
@@ -170,7 +171,7 @@ export class PeershareNode {
       libp2p,
       files: servableFiles(this.store, { authorise: (record, peer) => this.access.authorise(record, peer), servesDownload: async fileId => (await this.downloadVisibility(fileId)) === 'public' }, this.transfers, {
         unservable: record => { void this.health.check(record) },
-        damaged: record => { void this.health.markDamaged(record.fileId) },
+        damaged: (record, index) => { void this.health.markDamaged(record.fileId, index) },
         partialDamaged: (fileId, index) => { this.transfers.chunkDamaged(fileId, index) }
       }),
       bandwidth: this.bandwidth,
@@ -326,8 +327,14 @@ export class PeershareNode {
     await this.discovery.startSearch()
     // provide everything again (records may have lapsed while we were offline), but not files changed on disk meanwhile
     for (const record of await this.collections.list()) this.index.announceCollection(parseCollectionId(record.collectionId))
-    for (const record of await this.store.list()) await this.health.check(record, true)
+    const changed: FileRecord[] = []
+    for (const record of await this.store.list()) {
+      const later = await this.health.checkAtStart(record)
+      if (later != null) changed.push(record)
+    }
     await this.keeper.replicator.start()
+    // hashed again in the background: a start does not wait on reading whole files
+    void this.health.recheckChanged(changed)
     log('started %p listening on %s', this.peerId, this.addresses.map(a => a.toString()).join(', '))
   }
 
@@ -432,7 +439,7 @@ export class PeershareNode {
 
   /** Files this node has, each checked on disk: one changed or gone is withdrawn from the DHT */
   async files (): Promise<LocalFile[]> {
-    return Promise.all((await this.store.list()).map(async record => ({ record, status: await this.health.check(record) })))
+    return Promise.all((await this.store.list()).map(async record => ({ record, ...await this.health.check(record) })))
   }
 
   /**

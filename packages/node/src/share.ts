@@ -1,12 +1,15 @@
 /**
  * Sharing a local file: one sequential pass that hashes every chunk and the whole
- * file while copying the bytes into the blob store, in memory bounded by one chunk.
+ * file, in memory bounded by one chunk. By default the file is shared in place: the
+ * record keeps its path, size, mtime, inode and device, and serving reads it there
+ * (every chunk checked against its hash); `copy` copies the bytes into the blob store
+ * in the same pass instead.
  * The same pass keeps the file's head, from which its MIME type is detected; the
  * record carries the offer details (category, times, thumbnail) the catalog publishes.
  */
 import { createHash } from 'node:crypto'
 import type { Stats } from 'node:fs'
-import { open, stat } from 'node:fs/promises'
+import { type FileHandle, open, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import {
   type Category,
@@ -27,11 +30,11 @@ import {
   type Manifest
 } from '@peershare/protocol'
 import { readUpTo } from './fs-read.js'
-import { AbortedError, BadRequestError, InvalidCategoryError, PathNotFoundError, fsError } from './errors.js'
+import { AbortedError, BadRequestError, FileChangedError, InvalidCategoryError, PathNotFoundError, fsError } from './errors.js'
 import { SNIFF_BYTES, chooseCategory, detectMimeType, originalTimes } from './metadata/index.js'
 import type { BlobWriter } from './store/blob-store.js'
-import { type FileRecord, type OfferDetails, blobRecord } from './store/file-record.js'
-import type { FileStore } from './store/file-store.js'
+import { type FileLocation, type FileRecord, type OfferDetails, blobRecord } from './store/file-record.js'
+import { type FileStore, pathChange } from './store/file-store.js'
 
 export interface ShareOptions {
   description?: string
@@ -49,6 +52,11 @@ export interface ShareOptions {
   visibility?: NonNullable<FileRecord['visibility']>
   /** how many peers keep the file alive (replication/); without it config `replication.shareDefault` (0:0, local only) */
   replicas?: { min: number, max: number }
+  /**
+   * keep a private copy in the repo's blob store instead of serving the file from its
+   * path (what uploads, thumbnails and encrypted shares always do) @default false
+   */
+  copy?: boolean
   signal?: AbortSignal
 }
 
@@ -82,7 +90,8 @@ export interface StoreAs {
 }
 
 /**
- * Shares the file at `path`: copies it into the blob store (hashing as it goes), detects
+ * Shares the file at `path`: hashes it where it is (or copies it into the blob store
+ * with `copy`, hashing as it goes), detects
  * its MIME type from its head, records it with its offer details, and makes or stores
  * its thumbnail. Sharing the same content again updates what was given (see mergeMetadata).
  */
@@ -98,7 +107,9 @@ export async function shareFile (components: ShareComponents, path: string, opti
   // a thumbnail the user gave is made before anything is stored: a bad one shares nothing
   const givenThumbnail = await renderGivenThumbnail(components, options.thumbnail)
 
-  const { fileId, manifest, manifestBytes, head } = await importFile(components, path, chunkSize, options.signal)
+  const { fileId, manifest, manifestBytes, head, location } = options.copy === true
+    ? await importFile(components, path, chunkSize, options.signal)
+    : await hashInPlace(path, chunkSize, options.signal)
   const previous = (await components.store.get(fileId))?.record
   const mimeType = await detectMimeType(head, given.name)
   const times = originalTimes(info)
@@ -110,12 +121,15 @@ export async function shareFile (components: ShareComponents, path: string, opti
   }
   const record: FileRecord = {
     ...blobRecord(fileId, manifest, mergeMetadata({ ...given, mimeType, created: times.created }, previous), previous),
+    location,
     details,
     ...visibilityFor(options.visibility ?? previous?.visibility),
     // content the user shared as a file of its own stays one, even if it is also a thumbnail
     ...(as.thumbnailOf != null && (previous == null || previous.thumbnailOf != null) ? { thumbnailOf: as.thumbnailOf } : {})
   }
   await components.store.put(record, manifestBytes).catch((err) => { throw fsError(err, 'the datastore') })
+  // shared in place now: a copy kept from an earlier share is no longer needed
+  if (location.kind === 'path' && previous?.location.kind === 'blob') await components.store.blobs.delete(fileId)
   const replaced = previous?.details?.thumbnail
   if (replaced != null && replaced !== thumbnail) await components.thumbnails?.release(replaced, fileId)
   return record
@@ -126,8 +140,17 @@ function visibilityFor (visibility: FileRecord['visibility']): Pick<FileRecord, 
   return visibility == null || visibility === 'public' ? {} : { visibility }
 }
 
+/** A file hashed for sharing: its id, manifest, first bytes, and where its content is kept */
+interface HashedFile {
+  fileId: string
+  manifest: Manifest
+  manifestBytes: Uint8Array
+  head: Uint8Array
+  location: FileLocation
+}
+
 /** Copies the file into the blob store under its file id, with its manifest and first bytes */
-async function importFile (components: ShareComponents, path: string, chunkSize: number, signal?: AbortSignal): Promise<{ fileId: string, manifest: Manifest, manifestBytes: Uint8Array, head: Uint8Array }> {
+async function importFile (components: ShareComponents, path: string, chunkSize: number, signal?: AbortSignal): Promise<HashedFile> {
   const blob = await components.store.blobs.create()
   try {
     const { manifest, head } = await copyAndHash(path, blob, chunkSize, signal)
@@ -135,11 +158,35 @@ async function importFile (components: ShareComponents, path: string, chunkSize:
     const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
     // same content shared before: the blob is already there and identical
     await blob.commit(fileId)
-    return { fileId, manifest, manifestBytes, head }
+    return { fileId, manifest, manifestBytes, head, location: { kind: 'blob' } }
   } catch (err) {
     throw fsError(err, path)
   } finally {
     await blob.abort()
+  }
+}
+
+/**
+ * Hashes the file where it is; its location is what stat said before the pass, which
+ * must still hold after it (same size, mtime, inode, device): a file written to while
+ * it was hashed would be recorded with chunks it no longer has
+ */
+async function hashInPlace (path: string, chunkSize: number, signal?: AbortSignal): Promise<HashedFile> {
+  const input = await open(path, 'r').catch((err) => { throw fsError(err, path) })
+  try {
+    const before = await input.stat()
+    const { manifest, head } = await hashChunks(input, chunkSize, undefined, signal)
+    const after = await stat(path)
+    const location: FileLocation = { kind: 'path', path, size: before.size, mtimeMs: before.mtimeMs, ino: before.ino, dev: before.dev }
+    const change = pathChange(location, after) ?? (manifest.size === before.size ? undefined : `read ${manifest.size} bytes of ${before.size}`)
+    if (change != null) throw new FileChangedError(`${path} changed while it was being shared (${change}): share it again once it is written`)
+    const manifestBytes = encodeManifest(manifest)
+    const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
+    return { fileId, manifest, manifestBytes, head, location }
+  } catch (err) {
+    throw fsError(err, path)
+  } finally {
+    await input.close()
   }
 }
 
@@ -235,33 +282,37 @@ export async function statToShare (path: string): Promise<Stats | undefined> {
   }
 }
 
-/**
- * Reads `src` chunk by chunk, hashing each chunk and the whole, writing a copy to the
- * blob `dest` (committed by the caller); keeps a copy of the first SNIFF_BYTES (the
- * read buffer is reused)
- */
+/** Copies `src` into the blob `dest` (committed by the caller) while hashing it */
 async function copyAndHash (src: string, dest: BlobWriter, chunkSize: number, signal?: AbortSignal): Promise<{ manifest: Manifest, head: Uint8Array }> {
   const input = await open(src, 'r')
   try {
-    const whole = createHash('sha256')
-    const chunkHashes: Uint8Array[] = []
-    const buf = Buffer.allocUnsafe(chunkSize)
-    let size = 0
-    let head = new Uint8Array(0)
-    while (true) {
-      if (signal?.aborted === true) throw new AbortedError('Share cancelled')
-      const n = await readUpTo(input, buf, size)
-      if (n === 0) break
-      const chunk = buf.subarray(0, n)
-      if (size === 0) head = Uint8Array.from(chunk.subarray(0, SNIFF_BYTES))
-      chunkHashes.push(createHash('sha256').update(chunk).digest())
-      whole.update(chunk)
-      await dest.write(chunk, size)
-      size += n
-      if (n < chunkSize) break
-    }
-    return { manifest: { version: MANIFEST_VERSION, size, chunkSize, chunkHashes, sha256: whole.digest() }, head }
+    return await hashChunks(input, chunkSize, dest, signal)
   } finally {
     await input.close()
   }
+}
+
+/**
+ * Reads `input` chunk by chunk, hashing each chunk and the whole, writing a copy to
+ * `dest` when given; keeps a copy of the first SNIFF_BYTES (the read buffer is reused)
+ */
+async function hashChunks (input: FileHandle, chunkSize: number, dest: BlobWriter | undefined, signal?: AbortSignal): Promise<{ manifest: Manifest, head: Uint8Array }> {
+  const whole = createHash('sha256')
+  const chunkHashes: Uint8Array[] = []
+  const buf = Buffer.allocUnsafe(chunkSize)
+  let size = 0
+  let head = new Uint8Array(0)
+  while (true) {
+    if (signal?.aborted === true) throw new AbortedError('Share cancelled')
+    const n = await readUpTo(input, buf, size)
+    if (n === 0) break
+    const chunk = buf.subarray(0, n)
+    if (size === 0) head = Uint8Array.from(chunk.subarray(0, SNIFF_BYTES))
+    chunkHashes.push(createHash('sha256').update(chunk).digest())
+    whole.update(chunk)
+    await dest?.write(chunk, size)
+    size += n
+    if (n < chunkSize) break
+  }
+  return { manifest: { version: MANIFEST_VERSION, size, chunkSize, chunkHashes, sha256: whole.digest() }, head }
 }

@@ -32,6 +32,7 @@ export async function nodeStatus (components: StatusComponents): Promise<NodeSta
     dht,
     files: files.length,
     storageBytes: files.reduce((sum, f) => sum + f.size, 0),
+    inPlace: inPlaceFigures(files),
     exchange: exchange.stats(),
     discovery: discovery.status(),
     keys: components.keys.status(),
@@ -39,6 +40,12 @@ export async function nodeStatus (components: StatusComponents): Promise<NodeSta
     reachability: libp2p.services.reachability.status(),
     browser: browserAddresses(libp2p.peerId, libp2p.getMultiaddrs())
   }
+}
+
+/** Files served from their own path (not copied into the repo), and those of them withdrawn as changed */
+function inPlaceFigures (files: FileRecord[]): NonNullable<NodeStatus['inPlace']> {
+  const outside = files.filter(f => f.location.kind === 'path')
+  return { files: outside.length, bytes: outside.reduce((sum, f) => sum + f.size, 0), withdrawn: outside.filter(f => f.changed != null).length }
 }
 
 function dhtStatus ({ dht, protocol, routingTableSize }: NamedDht): DhtStatus {

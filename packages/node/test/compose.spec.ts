@@ -38,7 +38,7 @@ describe('a node composed from parts given from outside', function () {
 
   it('keeps what it shares in the given blob store and serves it to a normal node over TCP', async () => {
     const src = await randomFile(dir.path, 'from-composed.bin', 3 * 1024 * 1024 + 517)
-    const shared = await composed.share(src)
+    const shared = await composed.share(src, { copy: true })
     assert.equal(blobs.blobs.get(shared.fileId)?.byteLength, shared.size)
     // nothing of the content went to a folder of the composed node
     await assert.rejects(access(join(dir.path, 'composed', 'blobs')), { code: 'ENOENT' })
@@ -51,7 +51,7 @@ describe('a node composed from parts given from outside', function () {
 
   it('hashes its blobs for verify, and forgets a removed file\'s blob', async () => {
     const src = await randomFile(dir.path, 'to-remove.bin', 300_000)
-    const shared = await composed.share(src)
+    const shared = await composed.share(src, { copy: true })
     assert.deepEqual((await composed.verify(shared.fileId)).map(v => v.status), ['ok'])
     await composed.remove(shared.fileId)
     assert.equal(blobs.blobs.has(shared.fileId), false)
@@ -59,12 +59,12 @@ describe('a node composed from parts given from outside', function () {
 
   it('downloads from a normal node to an output path, and refuses a download into the repo with NoBlobPathError', async () => {
     const src = await randomFile(dir.path, 'from-normal.bin', 2 * 1024 * 1024 + 3)
-    const shared = await normal.share(src)
+    const shared = await normal.share(src, { copy: true })
     const out = join(dir.path, 'got-from-normal.bin')
     await composed.get(shared.fileId, { from: multiaddr(dialAddress(normal)), output: out })
     assert.equal(await sha256File(out), await sha256File(src))
 
-    const other = await normal.share(await randomFile(dir.path, 'to-hold.bin', 100_000))
+    const other = await normal.share(await randomFile(dir.path, 'to-hold.bin', 100_000), { copy: true })
     await assert.rejects(composed.hold(other.fileId, { from: multiaddr(dialAddress(normal)) }), { name: 'NoBlobPathError' })
     assert.equal(blobs.blobs.has(other.fileId), false)
   })

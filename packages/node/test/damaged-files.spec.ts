@@ -95,7 +95,7 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
 
   it('a flipped byte is never sent: the sharer refuses, is marked damaged and withdrawn, not banned; the getter completes from an honest node; the sharer repairs itself', async () => {
     const src = await randomFile(dir.path, 'flip.bin', 6 * CHUNK + 1000)
-    const record = await damaged.share(src)
+    const record = await damaged.share(src, { copy: true })
     await honestCopyThenOffline(record.fileId, 'honest-flip.bin')
     await eventually('the sharer to provide the file', async () => providesLocally(damaged, record.fileId))
     assert.equal(await statusOf(damaged, record.fileId), 'ok')
@@ -133,7 +133,7 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
 
   it('a deleted blob is missing, withdrawn and repaired when another node has the file', async () => {
     const src = await randomFile(dir.path, 'gone.bin', 4 * CHUNK + 10)
-    const record = await damaged.share(src)
+    const record = await damaged.share(src, { copy: true })
     await honestCopyThenOffline(record.fileId, 'honest-gone.bin')
     await eventually('the sharer to provide the file', async () => providesLocally(damaged, record.fileId))
 
@@ -185,7 +185,7 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
   })
 
   it('a read after the session closed its reader is an error, not damage; a short file is damage', async () => {
-    const record = await damaged.share(await randomFile(dir.path, 'closing.bin', 3 * CHUNK))
+    const record = await damaged.share(await randomFile(dir.path, 'closing.bin', 3 * CHUNK), { copy: true })
     const stored = await damaged.store.get(record.fileId)
     assert.ok(stored != null)
     const reported: number[] = []
@@ -210,8 +210,8 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
   })
 
   it('get -o - stops at a damaged chunk; verify hashes every chunk: a damaged file is marked (kept across a restart), a clean one stays ok', async () => {
-    const clean = await damaged.share(await randomFile(dir.path, 'clean.bin', 3 * CHUNK))
-    const rotten = await damaged.share(await randomFile(dir.path, 'rotten.bin', 3 * CHUNK))
+    const clean = await damaged.share(await randomFile(dir.path, 'clean.bin', 3 * CHUNK), { copy: true })
+    const rotten = await damaged.share(await randomFile(dir.path, 'rotten.bin', 3 * CHUNK), { copy: true })
     await flipByte(damaged.store.blobPath(rotten.fileId), 2 * CHUNK)
     // `get -o -` reads the stored copy: it stops before the damaged chunk and reports it
     const handedOut: Uint8Array[] = []

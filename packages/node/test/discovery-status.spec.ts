@@ -54,7 +54,8 @@ describe('status: discovery figures', function () {
 
   it('a share counts as own; a peer that connects pulls it, caches it and listens on the topic; a removal leaves a tombstone', async () => {
     const path = await randomFile(dir.path, 'status-figures.bin', 10_000)
-    const record = await a.share(path)
+    // a copy: the source goes, the offer stays
+    const record = await a.share(path, { copy: true })
     await rm(path)
     const own = await discoveryUntil(a, d => d.searchIndex.contentIds === 1)
     assert.deepEqual([own.offers, own.authors, own.tombstones], [{ own: 1, cached: 0 }, 1, 0])

@@ -102,12 +102,12 @@ describe('sharing local files', function () {
     }
   })
 
-  it('reports a full disk as DiskFullError and records nothing', async function () {
+  it('reports a full disk as DiskFullError and records nothing (a copy: in place writes nothing)', async function () {
     const mounted = await withSmallDisk(dir.path, async (mnt) => {
       const small = await startTestNode(join(mnt, 'repo'))
       try {
         const src = await randomFile(dir.path, 'too-big.bin', 4 * 1024 * 1024)
-        await assert.rejects(small.share(src), { name: 'DiskFullError' })
+        await assert.rejects(small.share(src, { copy: true }), { name: 'DiskFullError' })
         assert.deepEqual(await small.list(), [])
         assert.deepEqual((await readdir(small.paths.blobs)).filter(n => n.startsWith('.import-')), [])
       } finally {

@@ -34,7 +34,7 @@ export async function ls (options: LsOptions, { client, print }: Pick<CommandCon
   if (files.length > 0) {
     // the REPLICAS column (live/min:max) only once some file is kept alive by replication
     const replicated = files.some(f => f.replicas != null)
-    const rows = files.map(f => [f.fileId, formatBytes(f.size), ...(replicated ? [replicasCell(f)] : []), f.category, f.name + statusNote(f.status) + visibilityNote(f) + thumbnailNote(f) + encryptedNote(f), f.tags.join(',')])
+    const rows = files.map(f => [f.fileId, formatBytes(f.size), ...(replicated ? [replicasCell(f)] : []), f.category, f.name + statusNote(f) + visibilityNote(f) + thumbnailNote(f) + encryptedNote(f), f.tags.join(',')])
     const header = ['FILE ID', 'SIZE', ...(replicated ? ['REPLICAS'] : []), 'CATEGORY', 'NAME', 'TAGS']
     for (const line of formatTable(header, rows, [1])) print(line.trimEnd())
   }
@@ -74,7 +74,8 @@ function thumbnailNote (file: FileInfo): string {
   return file.thumbnailOf == null ? '' : '  (thumbnail)'
 }
 
-/** A downloaded file changed or deleted on disk is not served: say so beside its name */
-function statusNote (status: FileInfo['status']): string {
-  return status === 'ok' || status == null ? '' : `  (${status}, not served)`
+/** A file changed or deleted on disk is not served: say so beside its name, and why */
+function statusNote (file: Pick<FileInfo, 'status' | 'reason'>): string {
+  if (file.status === 'ok' || file.status == null) return ''
+  return `  (${file.status}${file.reason == null ? '' : `: ${file.reason}`}; not served)`
 }

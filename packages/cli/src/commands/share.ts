@@ -1,4 +1,4 @@
-/** `peershare share <path...>`: hash and store a file (print its file id and a ticket), or a folder or several paths as a collection */
+/** `peershare share <path...>`: hash a file and share it where it is, or a copy (`--copy`) (print its file id and a ticket), or a folder or several paths as a collection */
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { type CollectionShareResult, type FileVisibility, PathNotFoundError, type ShareResult } from '@peershare/client'
@@ -23,6 +23,8 @@ export interface ShareCommandOptions {
   visibility?: FileVisibility
   /** keep it alive on `<min>[:<max>]` peers; 'default': config `replication.replicas` */
   replicas?: string
+  /** keep a private copy in the repo instead of serving the file where it is */
+  copy?: boolean
   json?: boolean
 }
 
@@ -42,7 +44,7 @@ export async function share (options: ShareCommandOptions, { client, print, cwd 
   if (thumbnail != null && !(await stat(thumbnail).then(s => s.isFile(), () => false))) throw new PathNotFoundError(`No such image for the thumbnail: ${thumbnail}`)
 
   const request = paths.length === 1 ? { path: paths[0] } : { paths }
-  const extra = { ...(options.category == null ? {} : { category: options.category }), ...(thumbnail == null ? {} : { thumbnail }), ...(options.to == null ? {} : { to: options.to }), ...(options.visibility == null ? {} : { visibility: options.visibility }), ...(options.replicas == null ? {} : { replicas: options.replicas }) }
+  const extra = { ...(options.category == null ? {} : { category: options.category }), ...(thumbnail == null ? {} : { thumbnail }), ...(options.to == null ? {} : { to: options.to }), ...(options.visibility == null ? {} : { visibility: options.visibility }), ...(options.replicas == null ? {} : { replicas: options.replicas }), ...(options.copy === true ? { copy: true } : {}) }
   const shared = await client.share({ ...request, tags: options.tags, description: options.description, ...extra })
   if (options.json === true) {
     print(JSON.stringify(shared))
@@ -59,6 +61,7 @@ function printFile (file: ShareResult, print: CommandContext['print']): void {
   print(`size     ${formatBytes(file.size)} (${file.size} bytes)`)
   print(`type     ${file.mimeType} (${file.category})`)
   print(`sha256   ${file.sha256}`)
+  if (file.path != null) print(`served   from ${file.path} (in place: do not move or edit it; --copy keeps a copy)`)
   if (file.encrypted === true) print('         encrypted: peers see its id, size and chunks, not its name, type or content')
   if (file.thumbnail != null) print(`thumb    ${file.thumbnail}`)
   if (file.visibility != null) print(`visible  ${file.visibility}`)

@@ -28,6 +28,7 @@ export async function status (options: { json?: boolean, fileId?: string }, { cl
   print(`public dht     ${dhtLine(s.dht.public)}`)
   print(`files          ${s.files}`)
   print(`storage used   ${formatBytes(s.storageBytes)}`)
+  if (s.inPlace != null && s.inPlace.files > 0) print(`in place       ${inPlaceLine(s.inPlace)}`)
   print(`serving        ${s.exchange.sessions} session(s)`)
   discoveryLines(s.discovery).forEach(print)
   print(`key grants     ${s.keys.grants} made, ${s.keys.pendingDeliveries} waiting for delivery; ${s.keys.inbox} received`)
@@ -73,4 +74,10 @@ function replicationLine (r: NonNullable<NodeStatus['replication']>): string {
   const offers = `${r.offersKnown} storage offers of other peers known`
   if (r.quotaBytes === 0) return `no storage offered (--replication-quota); ${offers}`
   return `${r.replicas} held, ${formatBytes(r.usedBytes)} used of ${formatBytes(r.quotaBytes)} offered; ${offers}`
+}
+
+/** Files served from where they are on disk: how many, their bytes not copied into the repo, and those withdrawn */
+function inPlaceLine ({ files, bytes, withdrawn }: NonNullable<NodeStatus['inPlace']>): string {
+  const line = `${files} file(s), ${formatBytes(bytes)} served from where they are (not copied into the repo)`
+  return withdrawn === 0 ? line : `${line}; ${withdrawn} changed or gone, not served (see ls)`
 }

@@ -34,7 +34,9 @@ export type SharedRecord = FileRecord | CollectionRecord
 /** Whether a record is content the user shared (and so has an offer) */
 export function isOffered (record: SharedRecord): boolean {
   if ('collectionId' in record) return record.path == null
-  return record.location.kind === 'blob' && record.listingOf == null && record.thumbnailOf == null
+  // a copy in the repo, or a file shared in place (it has offer details) not found changed since
+  const shared = record.location.kind === 'blob' || (record.details != null && record.changed == null)
+  return shared && record.listingOf == null && record.thumbnailOf == null
 }
 
 /** What an offer of `record` says (seq 0: numbered when published); private content gets none (`publish` checks first) */

@@ -68,7 +68,7 @@ export async function shareCollection (components: ShareCollectionComponents, pa
   } else {
     for (const path of paths) await walk.top(path)
   }
-  const shared = await mapLimit(walk.files.filter(f => f.size > 0), components.concurrency, async (f) => shareFile(components, f.source, { signal: options.signal }))
+  const shared = await mapLimit(walk.files.filter(f => f.size > 0), components.concurrency, async (f) => shareFile(components, f.source, { signal: options.signal, copy: options.copy }))
   const ids = new Map(walk.files.filter(f => f.size > 0).map((f, i) => [f.path, shared[i]]))
   const entries: CollectionEntry[] = [
     ...walk.files.map((f): CollectionEntry => {

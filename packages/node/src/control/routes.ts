@@ -80,11 +80,12 @@ function nodeInfo (node: PeershareNode): NodeInfo {
   }
 }
 
-export function fileInfo (record: FileRecord, status: ContentStatus = 'ok'): FileInfo {
+export function fileInfo (record: FileRecord, status: ContentStatus = 'ok', reason?: string): FileInfo {
   if (record.ciphertext === true) return encryptedFileInfo(record, status)
   return {
     fileId: record.fileId,
     status,
+    ...(reason == null || status === 'ok' ? {} : { reason }),
     name: record.metadata.name,
     size: record.size,
     sha256: record.sha256,
@@ -139,7 +140,7 @@ async function verify (node: PeershareNode, body: unknown): Promise<VerifiedFile
   const ref = (body as Partial<VerifyRequest> | undefined)?.ref
   if (ref != null && typeof ref !== 'string') throw new BadRequestError('ref must be a file id or a unique prefix of one')
   const files = await node.verify(ref)
-  return files.filter(f => ref != null || (f.record.listingOf == null && f.record.thumbnailOf == null)).map(f => ({ ...fileInfo(f.record, f.status), damagedChunks: f.damagedChunks }))
+  return files.filter(f => ref != null || (f.record.listingOf == null && f.record.thumbnailOf == null)).map(f => ({ ...fileInfo(f.record, f.status, f.reason), damagedChunks: f.damagedChunks }))
 }
 
 /**
@@ -150,7 +151,7 @@ async function listFiles (node: PeershareNode, all: boolean): Promise<{ files: F
   const statuses = node.keeper.replicator.statuses()
   // replicas held for other peers are not the user's files: GET /v1/replicas lists them
   const files = (await node.files()).filter(f => f.record.listingOf == null && f.record.replica == null && (all || f.record.thumbnailOf == null)).map(f => {
-    const info = fileInfo(f.record, f.status)
+    const info = fileInfo(f.record, f.status, f.reason)
     const policy = f.record.replication
     return policy == null ? info : { ...info, replicas: { live: statuses.get(f.record.fileId)?.live.length ?? 0, ...policy } }
   })
@@ -201,7 +202,8 @@ function shareArgs (body: unknown): [string[], ShareOptions, string | undefined]
     throw badRequest(`"to" is an array of at most ${MAX_SHARE_RECIPIENTS} peer ids or contact names`)
   }
   if (req.visibility != null && !VISIBILITIES.includes(req.visibility)) throw badRequest(`"visibility" is one of ${VISIBILITIES.join(', ')}`)
-  return [paths, { description: req.description, tags: req.tags, category: req.category, thumbnail: req.thumbnail, ...(req.to == null ? {} : { to: req.to }), visibility: req.visibility }, req.replicas]
+  if (req.copy != null && typeof req.copy !== 'boolean') throw badRequest('"copy" is true or false')
+  return [paths, { description: req.description, ...(req.copy === true ? { copy: true } : {}), tags: req.tags, category: req.category, thumbnail: req.thumbnail, ...(req.to == null ? {} : { to: req.to }), visibility: req.visibility }, req.replicas]
 }
 
 function getArgs (body: unknown): GetRequest {

@@ -68,10 +68,13 @@ export function checkFileRecord (value: Fields, fileId: string): FileRecord {
     absolutePath(location.path, 'location.path')
     integer(location.size, 'location.size')
     finite(location.mtimeMs, 'location.mtimeMs')
+    optional(location.ino, v => finite(v, 'location.ino'))
+    optional(location.dev, v => finite(v, 'location.dev'))
   }
   finite(value.added, 'added')
   optional(value.listingOf, v => parsed(v, 'listingOf', parseCollectionId))
   optional(value.damaged, v => finite(v, 'damaged'))
+  optional(value.changed, v => checkChanged(v))
   optional(value.details, v => checkDetails(v))
   optional(value.thumbnailOf, v => parsed(v, 'thumbnailOf', parseContentId))
   optional(value.ciphertext, v => boolean(v, 'ciphertext'))
@@ -86,6 +89,14 @@ export function checkFileRecord (value: Fields, fileId: string): FileRecord {
 }
 
 /** The sealed facts of an encrypted file this node holds the key of */
+function checkChanged (value: unknown): FileRecord['changed'] {
+  const changed = object(value, 'changed')
+  finite(changed.at, 'changed.at')
+  oneOf(changed.status, 'changed.status', ['modified', 'missing'])
+  string(changed.reason, 'changed.reason')
+  return changed as unknown as FileRecord['changed']
+}
+
 function checkEncryptedFacts (value: unknown): FileRecord['encrypted'] {
   const e = object(value, 'encrypted')
   if (string(e.name, 'encrypted.name').length === 0) throw new RecordInvalidError('encrypted.name is empty')

@@ -20,10 +20,22 @@ export interface OfferDetails {
 
 /** Where a file's bytes live */
 export type FileLocation =
-  /** a copy inside the repo's blob store (shared files) */
+  /** a copy inside the repo's blob store (`share --copy`, uploads, encrypted shares, thumbnails) */
   | { kind: 'blob' }
-  /** a file elsewhere on disk (downloads); served only while size and mtime match */
-  | { kind: 'path', path: string, size: number, mtimeMs: number }
+  /**
+   * a file elsewhere on disk (shared in place, or a download's output); served only
+   * while size, mtime and, when recorded, inode and device match
+   */
+  | { kind: 'path', path: string, size: number, mtimeMs: number, ino?: number, dev?: number }
+
+/** What was found of a file shared in place that no longer matches its record */
+export interface ChangedFile {
+  /** unix ms when it was found */
+  at: number
+  status: 'modified' | 'missing'
+  /** what differs, for `ls` (size, mtime, inode, a chunk's hash, not found) */
+  reason: string
+}
 
 export interface FileRecord {
   /** canonical text form of the file id */
@@ -47,6 +59,11 @@ export interface FileRecord {
    * peer, or by `verify`): not served nor provided until repaired or verified again
    */
   damaged?: number
+  /**
+   * set when a file shared in place (a `path` location with offer details) was found
+   * changed or gone: withdrawn, and served again only once shared again (`share`)
+   */
+  changed?: ChangedFile
   /** who the file is served to; absent means public (packages/node/src/access/) */
   visibility?: 'public' | 'contacts' | 'private'
   /**

@@ -4,6 +4,7 @@
  * `/manifests` and `/sha256` (an index from whole-file hash to file id); content
  * lives in the blob store (blob-store.ts) or, for downloads, at the path the user chose.
  */
+import type { Stats } from 'node:fs'
 import { open, readFile, stat } from 'node:fs/promises'
 import { chunkLength, chunkOffset, decodeManifest, type Manifest } from '@peershare/protocol'
 import { Key, type Datastore } from 'interface-datastore'
@@ -66,6 +67,24 @@ export function verifiedReader (reader: ChunkReader, manifest: Manifest, onDamag
  * Only `ok` files are served and provided.
  */
 export type ContentStatus = 'ok' | 'modified' | 'missing' | 'damaged'
+
+/** A content status and, when not `ok`, what was found */
+export interface ContentCheck {
+  status: ContentStatus
+  reason?: string
+}
+
+/**
+ * What differs between a file outside the repo and its record: size, mtime, or (when
+ * recorded) inode and device, so a file replaced by another under the same name is
+ * seen even with the same size and mtime; undefined when nothing does
+ */
+export function pathChange (location: Extract<FileRecord['location'], { kind: 'path' }>, info: Pick<Stats, 'size' | 'mtimeMs' | 'ino' | 'dev'>): string | undefined {
+  if (info.size !== location.size) return `size ${info.size} bytes, was ${location.size}`
+  if (info.mtimeMs !== location.mtimeMs) return `modified at ${new Date(info.mtimeMs).toISOString()}, was ${new Date(location.mtimeMs).toISOString()}`
+  if ((location.ino != null && info.ino !== location.ino) || (location.dev != null && info.dev !== location.dev)) return 'replaced by another file (inode)'
+  return undefined
+}
 
 export interface FileStoreComponents {
   datastore: Datastore
@@ -204,21 +223,39 @@ export class FileStore {
 
   /**
    * Checks a file's content against its record: size, and for a file outside the repo
-   * its mtime (cheap, no hashing: `damagedChunks` hashes); a file marked damaged stays so
+   * its mtime, inode and device (cheap, no hashing: `damagedChunks` hashes); a file
+   * marked damaged stays so, as does a file shared in place once found changed
    */
   async contentStatus (record: FileRecord): Promise<ContentStatus> {
+    return (await this.contentCheck(record)).status
+  }
+
+  /** contentStatus, with what differs when the content is not `ok` (for `ls`) */
+  async contentCheck (record: FileRecord): Promise<ContentCheck> {
     const { location } = record
+    if (record.changed != null) return { status: record.changed.status, reason: record.changed.reason }
     if (location.kind === 'blob') {
       const size = await this.blobs.size(record.fileId)
-      if (size == null) return 'missing'
+      if (size == null) return { status: 'missing', reason: 'its copy in the repo is gone' }
       // nobody edits a blob in the repo: a wrong size there is damage, not a user's change
-      if (size !== record.size) return 'damaged'
+      if (size !== record.size) return { status: 'damaged', reason: `its copy in the repo holds ${size} bytes, not ${record.size}` }
     } else {
-      const info = await stat(location.path).catch(() => undefined)
-      if (info == null) return 'missing'
-      if (info.size !== record.size || info.mtimeMs !== location.mtimeMs) return 'modified'
+      const info = await stat(location.path).catch((err: NodeJS.ErrnoException) => err)
+      if (info instanceof Error) return { status: 'missing', reason: `${location.path}: ${info.code ?? info.message}` }
+      const change = pathChange(location, info)
+      if (change != null) return { status: 'modified', reason: `${location.path}: ${change}` }
     }
-    return record.damaged == null ? 'ok' : 'damaged'
+    return record.damaged == null ? { status: 'ok' } : { status: 'damaged', reason: 'a chunk fails its hash' }
+  }
+
+  /** Marks a file shared in place changed or gone (undefined: clears the mark); returns the record, or undefined when not stored */
+  async setChanged (fileId: string, changed: FileRecord['changed']): Promise<FileRecord | undefined> {
+    return this.patch(fileId, { changed })
+  }
+
+  /** Records where a file outside the repo is now, as stat sees it (a clean re-hash after a restart); undefined when not stored */
+  async setLocation (fileId: string, location: FileRecord['location']): Promise<FileRecord | undefined> {
+    return this.patch(fileId, { location })
   }
 
   /** Changes who a stored file is served to (absent: public); returns the record, or undefined when not stored */

@@ -62,7 +62,7 @@ export class Thumbnails implements ShareThumbnails {
     const tmp = join(scratchDir, `.import-thumbnail-${randomUUID()}`)
     try {
       await writeFile(tmp, bytes, { mode: 0o600 })
-      const record = await shareFile({ store, chunkSize }, tmp, {}, { name: `${name}.thumbnail.webp`, thumbnailOf: of })
+      const record = await shareFile({ store, chunkSize }, tmp, { copy: true }, { name: `${name}.thumbnail.webp`, thumbnailOf: of })
       return record.fileId
     } catch (err) {
       throw fsError(err, scratchDir)

@@ -2,8 +2,8 @@
  * `POST /v1/upload?name=<file name>&options=<JSON>`: the web UI's share by upload. The
  * body is the file's bytes, streamed to a staging file in the repo (`<repo>/uploads/`),
  * shared like `POST /v1/share` with the options (a ShareRequest without paths: tags,
- * description, visibility, to, replicas), then removed (sharing copies the bytes into
- * the blob store). At most config `maxUploadBytes`; a full disk is ERR_DISK_FULL.
+ * description, visibility, to, replicas), then removed: an upload is always shared as
+ * a copy in the blob store (`copy`), there is no user's file to serve in place. At most config `maxUploadBytes`; a full disk is ERR_DISK_FULL.
  */
 import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
@@ -33,7 +33,7 @@ export async function uploadAndShare (node: PeershareNode, req: IncomingMessage,
     await mkdir(dir, { recursive: true, mode: 0o700 })
     const path = join(dir, name)
     await pipeline(req, byteLimit(max), createWriteStream(path, { mode: 0o600 })).catch((err: any) => { throw fsError(err, path) })
-    return await shareRequest(node, { ...options, path })
+    return await shareRequest(node, { ...options, path, copy: true })
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
