@@ -58,7 +58,8 @@ export function summarise (impl: Impl, size: number, results: RunResult[]): Summ
   }
 }
 
-function median (xs: number[]): number {
+/** The median of some figures (the mean of the middle two for an even count) */
+export function median (xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const mid = Math.floor(s.length / 2)
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2

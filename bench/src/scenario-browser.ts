@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url'
 import { type BenchContext, formatTable } from './context.js'
 import { adopt } from './processes.js'
 import { createRandomFile } from './random-file.js'
-import { formatSize } from './report.js'
+import { formatSize, median } from './report.js'
 
 const SCENARIO = 'browser'
 const MiB = 1024 * 1024
@@ -252,12 +252,6 @@ function summarise (samples: Samples, seconds: number): Run {
     if (gap >= limit) { stalls++; stalledSeconds += gap }
   }
   return { seconds, firstByte: moving[0]?.[0] ?? seconds, stalls, stalledSeconds }
-}
-
-function median (values: number[]): number {
-  const s = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
 }
 
 function print (size: number, runs: number, results: Map<Transport, Run[]>): void {

@@ -42,7 +42,7 @@ export async function runCli (ctx: BenchContext): Promise<void> {
 }
 
 /** `peershare daemon` on loopback, without mDNS; resolves once it printed its JSON line */
-async function startDaemon (repo: string): Promise<ChildProcess> {
+export async function startDaemon (repo: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [LAUNCHER, '--repo', repo, '--json', 'daemon', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], {
     env: { ...process.env, PEERSHARE_BOOTSTRAP: '' },
     stdio: ['ignore', 'pipe', 'inherit']

@@ -6,17 +6,17 @@
  * place >= 80% of sha256sum's speed, cold and warm. Wall times include starting the
  * CLI process (what a user waits for); min and median of --runs.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BenchContext, formatTable } from './context.js'
 import { createRandomFile } from './random-file.js'
-import { formatSize } from './report.js'
+import { formatSize, median } from './report.js'
+import { startDaemon } from './scenario-cli.js'
 
 const SCENARIO = 'share'
 const LAUNCHER = fileURLToPath(new URL('../../../packages/cli/bin/peershare.js', import.meta.url))
-const START_TIMEOUT_MS = 60_000
 const MiB = 1024 * 1024
 /** share in place as a share of sha256sum's speed */
 export const SHARE_TARGET = 0.8
@@ -85,30 +85,6 @@ async function dropCaches (): Promise<boolean> {
   } catch {
     return false
   }
-}
-
-/** `peershare daemon` on loopback, without mDNS; resolves once it printed its JSON line */
-async function startDaemon (repo: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [LAUNCHER, '--repo', repo, '--json', 'daemon', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], {
-    env: { ...process.env, PEERSHARE_BOOTSTRAP: '' },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  let out = ''
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error('the daemon did not start in time')) }, START_TIMEOUT_MS)
-    child.stdout?.setEncoding('utf8').on('data', (text: string) => {
-      out += text
-      if (out.includes('\n')) { clearTimeout(timer); resolve() }
-    })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the daemon exited (code ${code})`)) })
-  })
-  return child
-}
-
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 function print (size: number, runs: number, caches: Cache[], times: Map<string, number[]>): void {
