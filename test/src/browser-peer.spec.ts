@@ -6,7 +6,8 @@
  * the file saved from the page has the original's SHA-256, and both daemons delivered
  * verified chunks. Loaded again, the page resumes from its browser storage. A text
  * file comes compressed on the wire and is inflated in the page (the browser platform).
- * A file picked in the page is shared from it, and a daemon downloads it from the page.
+ * A daemon that listens on WebSockets (opt-in) serves the page over them. A file
+ * picked in the page is shared from it, and a daemon downloads it from the page.
  */
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
@@ -113,6 +114,24 @@ describe('browser peer in headless Chromium (real daemons, WebRTC-direct)', func
     const size = (await readFile(path)).byteLength
     const wire = Number(await page.textContent('#wire-bytes'))
     assert.ok(wire > 0 && wire < size / 2, `${wire} bytes on the wire for ${size}`)
+  })
+
+  it('downloads over WebSockets from a daemon that listens on them (--ws-port)', async () => {
+    const wsDaemon = await startDaemon(join(dir, 'ws'), dir, [...LOOPBACK, '--ws-port', '0'])
+    const path = join(dir, 'over-websockets.bin')
+    await writeFile(path, randomBytes(3 * 1024 * 1024 + 5))
+    const { fileId: wsId } = await cliJson(wsDaemon, ['share', path], dir)
+    const ws = wsDaemon.info.addresses.find((a: string) => a.includes('/ws/'))
+    assert.ok(ws != null, `the daemon listens on WebSockets: ${wsDaemon.info.addresses.join(' ')}`)
+    // a context of its own: nothing stored from the other tests
+    const wsPage = await (await browser.newContext()).newPage()
+    await wsPage.goto(`${wsDaemon.info.api}/peer/`)
+    await wsPage.fill('#sources', ws)
+    await wsPage.fill('#file-id', wsId)
+    await wsPage.click('#start')
+    await wsPage.locator('#done').waitFor({ timeout: 120_000 })
+    assert.equal(await wsPage.textContent('#sha256'), await sha256File(path))
+    await wsPage.context().close()
   })
 
   it('shares a file picked in the page; a daemon downloads it from the page', async () => {
