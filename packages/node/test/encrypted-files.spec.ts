@@ -40,8 +40,9 @@ describe('encrypted files', function () {
 
   /** Grants `node` the key of `fileId` and waits until the grant is pushed to it (over /peershare/keys/1.0.0) */
   async function giveKey (node: PeershareNode, fileId: string): Promise<void> {
-    await sharer.keys.grant(fileId, [node.peerId])
+    // connected first: a grant to a peer the sharer cannot reach yet waits for its push's dial timeout
     await node.libp2p.dial(sharer.addresses[0])
+    await sharer.keys.grant(fileId, [node.peerId])
     const deadline = Date.now() + 30_000
     while (!(await node.fileKeys.has(fileId))) {
       if (Date.now() > deadline) throw new Error('the grant did not arrive in time')
