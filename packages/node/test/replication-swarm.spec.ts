@@ -16,7 +16,8 @@ const REPAIR_TIME = TIMERS.lossGrace + 2 * TIMERS.repairInterval + 60_000
 
 // skipped: passed with the holder side merged, but flaky under load (a downloader that serves counts live; the newcomer's get can hang): see the report
 describe(`replication in a swarm of ${SWARM_SIZE} nodes`, function () {
-  this.timeout(300_000)
+  // a wait bound, not a target: placement, a repair after lossGrace, a newcomer and 10 joiners, 30 nodes in one busy process
+  this.timeout(600_000)
   let dir: TestDir
   const nodes: PeershareNode[] = []
   let bootstrap: string
