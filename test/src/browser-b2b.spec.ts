@@ -13,13 +13,13 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type Page, chromium } from 'playwright-core'
 import { spawnForgingSearchPeer } from './forging-search-peer.js'
 import { pollJson } from './netns/daemons.js'
-import { type DaemonProcess, children, cliJson, sha256File, startDaemon, until } from './processes.js'
+import { cliJson, type DaemonProcess, killChildrenAndRemove, sha256File, startDaemon } from './processes.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const LOOPBACK = ['--listen', '/ip4/127.0.0.1/udp/0/webrtc-direct']
@@ -46,9 +46,7 @@ describe('browser to browser through a daemon relay, and search from the page (h
 
   after(async () => {
     await browser?.close()
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   /** A page in a browser context of its own: its own storage and its own peer */

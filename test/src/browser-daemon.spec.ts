@@ -8,7 +8,7 @@
  * browser's transports (the browser tests are @peershare/browser's).
  */
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,7 +25,7 @@ import type { BrowserAddresses, NodeStatus } from '@peershare/client'
 import { connectToRepo } from '@peershare/client/repo'
 import { EXCHANGE_PROTOCOL } from '@peershare/protocol'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { type DaemonProcess, children, cli, cliJson, startDaemon, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, killChildrenAndRemove, startDaemon, until } from './processes.js'
 
 const WEBRTC_DIRECT = '/ip4/127.0.0.1/udp/0/webrtc-direct'
 
@@ -37,9 +37,7 @@ describe('the daemon for browser peers (real processes)', function () {
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'peershare-browser-daemon-')) })
   after(async () => {
     await Promise.allSettled(clients.map(async c => c.stop()))
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   const stop = async (d: DaemonProcess): Promise<void> => {

@@ -12,11 +12,11 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type Page, chromium } from 'playwright-core'
-import { type DaemonProcess, children, cli, cliJson, sha256File, startDaemon, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, killChildrenAndRemove, sha256File, startDaemon } from './processes.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const FILE_SIZE = 16 * 1024 * 1024
@@ -54,9 +54,7 @@ describe('browser peer in headless Chromium (real daemons, WebRTC-direct)', func
 
   after(async () => {
     await browser?.close()
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   function webrtcDirect (d: DaemonProcess): string {

@@ -5,20 +5,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  type DaemonProcess,
-  assertHumanFailure,
-  children,
-  cli,
-  closedPort,
-  jsonError,
-  sha256File,
-  startDaemon,
-  until
-} from './processes.js'
+import { assertHumanFailure, cli, closedPort, type DaemonProcess, jsonError, killChildrenAndRemove, sha256File, startDaemon, } from './processes.js'
 
 const FILE_SIZE = 3 * 1024 * 1024 + 17
 
@@ -45,9 +35,7 @@ describe('peershare CLI end to end (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('daemon prints one JSON line with peer id, addresses and API, and publishes api.json', async () => {

@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { access, chmod, lstat, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { access, chmod, lstat, mkdir, mkdtemp, readdir, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, type Result, children, cli, cliJson, jsonError, sha256File, start, startDaemon, tcpAddress, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, jsonError, killChildrenAndRemove, type Result, sha256File, start, startDaemon, tcpAddress } from './processes.js'
 
 const MiB = 1024 * 1024
 const SMALL_FILES = 1000
@@ -63,9 +63,7 @@ describe('collections end to end (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('round-trips a folder byte for byte: nesting, 1,000 small files, 64 MiB, empty file and folder, odd names', async () => {

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { VERSION } from '@peershare/client'
-import { BIN, type DaemonProcess, type Result, childEnv, children, cli, jsonError, startDaemon, until } from './processes.js'
+import { BIN, childEnv, children, cli, type DaemonProcess, jsonError, killChildrenAndRemove, type Result, startDaemon, until } from './processes.js'
 
 const LAUNCHER = fileURLToPath(new URL('../../../packages/cli/bin/peershare.js', import.meta.url))
 const TRACER = fileURLToPath(new URL('./load-tracer.js', import.meta.url))
@@ -54,9 +54,7 @@ describe('the peershare command (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('the launcher, started by its #! line, runs the CLI: --version and id', async () => {

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BIN, type DaemonProcess, childEnv, children, cli, cliJson, closedPort, jsonError, sha256File, start, startDaemon, until } from './processes.js'
+import { BIN, childEnv, children, cli, cliJson, closedPort, type DaemonProcess, jsonError, killChildrenAndRemove, sha256File, start, startDaemon, until } from './processes.js'
 
 const MiB = 1024 * 1024
 
@@ -75,9 +75,7 @@ describe('downloads that say what is happening (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('get -o - writes the file to stdout, and nothing else: its SHA-256 matches', async () => {

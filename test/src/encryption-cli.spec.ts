@@ -10,11 +10,11 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PeershareNode } from '@peershare/node'
-import { type DaemonProcess, children, cli, cliJson, jsonError, sha256File, startDaemon, tcpAddress, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, jsonError, killChildrenAndRemove, sha256File, startDaemon, tcpAddress } from './processes.js'
 
 const MiB = 1024 * 1024
 const SIZE = 24 * MiB
@@ -75,9 +75,7 @@ describe('encrypted files end to end (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('share --to refuses a recipient that is not a peer id', async () => {

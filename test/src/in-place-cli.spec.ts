@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { appendFile, mkdir, mkdtemp, open, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, children, cli, cliJson, sha256File, startDaemon, tcpAddress, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, killChildrenAndRemove, sha256File, startDaemon, tcpAddress, } from './processes.js'
 
 const MiB = 1024 * 1024
 
@@ -77,9 +77,7 @@ describe('sharing in place (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('shares without a copy in the repo; a second node downloads it byte for byte', async () => {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { open, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, children, cli, cliJson, jsonError, startDaemon, tcpAddress, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, jsonError, killChildrenAndRemove, startDaemon, tcpAddress } from './processes.js'
 
 const MiB = 1024 * 1024
 
@@ -48,9 +48,7 @@ describe('damaged and missing blobs: ls and verify (real processes)', function (
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('a flipped byte is refused to a downloader, not sent; ls then shows the file damaged and not served', async () => {

@@ -9,10 +9,10 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, children, cli, cliJson, jsonError, sha256File, startDaemon, tcpAddress, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, jsonError, killChildrenAndRemove, sha256File, startDaemon, tcpAddress } from './processes.js'
 
 describe('grant, inbox, revoke (real processes)', function () {
   this.timeout(180_000)
@@ -42,9 +42,7 @@ describe('grant, inbox, revoke (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('grant delivers to a connected peer; its inbox lists the file and get downloads it', async () => {

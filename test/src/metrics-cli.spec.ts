@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_CHUNK_SIZE, EXCHANGE_PROTOCOL } from '@peershare/protocol'
-import { type DaemonProcess, children, cliJson, sha256File, startDaemon, until } from './processes.js'
+import { cliJson, type DaemonProcess, killChildrenAndRemove, sha256File, startDaemon, until } from './processes.js'
 import { type Family, parseExposition, value } from './prometheus-text.js'
 
 const MiB = 1024 * 1024
@@ -53,9 +53,7 @@ describe('metrics: GET /metrics on the control API (real processes)', function (
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('serves the whole exposition in Prometheus text format: libp2p\'s metrics, the process\'s and peershare\'s, every line well-formed', async () => {

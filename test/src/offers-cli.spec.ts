@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { crc32, deflateSync } from 'node:zlib'
-import { type DaemonProcess, children, cli, cliJson, jsonError, startDaemon, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, jsonError, killChildrenAndRemove, startDaemon } from './processes.js'
 
 /** A real PNG (8-bit RGB, a colour gradient), encoded by hand: no image library in this package */
 function gradientPng (width: number, height: number): Buffer {
@@ -45,9 +45,7 @@ describe('offer metadata end to end (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('share --category --thumbnail --tag; ls shows categories and hides thumbnails unless --all; rm takes the thumbnail along', async () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -70,6 +71,13 @@ export async function cli (args: string[], cwd: string, netns?: string): Promise
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** Every daemon and CLI process a spec started is killed and waited for (bounded), then its temporary folder removed */
+export async function killChildrenAndRemove (dir: string | undefined): Promise<void> {
+  for (const child of children) child.kill('SIGKILL')
+  await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
+  if (dir != null) await rm(dir, { recursive: true, force: true })
 }
 
 /** Polls `condition` until it holds; fails after `timeoutMs` */

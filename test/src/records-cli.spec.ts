@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
-import { type DaemonProcess, children, cli, cliJson, jsonError, sha256File, start, startDaemon, tcpAddress, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, jsonError, killChildrenAndRemove, sha256File, start, startDaemon, tcpAddress, } from './processes.js'
 
 const MiB = 1024 * 1024
 const text = (value: string): Uint8Array => new TextEncoder().encode(value)
@@ -63,9 +63,7 @@ describe('damaged records and start failures (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('a download running at SIGTERM runs again after the restart', async () => {

@@ -5,10 +5,10 @@
  * of connecting, and a quota that is not a size is refused before the daemon starts.
  */
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, children, cli, cliJson, startDaemon, tcpAddress, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, killChildrenAndRemove, startDaemon, tcpAddress } from './processes.js'
 
 const MiB = 1024 * 1024
 
@@ -34,9 +34,7 @@ describe('replication: storage offered by a daemon (real processes)', function (
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('status and ls --replicas show the quota offered; a daemon with its defaults offers none', async () => {

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, children, cli, cliJson, jsonError, startDaemon, tcpAddress, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, jsonError, killChildrenAndRemove, startDaemon, tcpAddress } from './processes.js'
 
 describe('replication policies end to end (real processes)', function () {
   this.timeout(180_000)
@@ -23,9 +23,7 @@ describe('replication policies end to end (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('share --replicas keeps the policy; status says under-replicated and why; ls shows live/min:max', async () => {

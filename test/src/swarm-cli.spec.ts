@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, children, cli, cliJson, tcpAddress, jsonError, sha256File, startDaemon, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, jsonError, killChildrenAndRemove, sha256File, startDaemon, tcpAddress } from './processes.js'
 
 describe('peershare swarm commands end to end (real processes)', function () {
   this.timeout(90_000)
@@ -33,9 +33,7 @@ describe('peershare swarm commands end to end (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('status reports both DHTs (the LAN one a server with a routing table) and no files; peers lists the bootstrap node', async () => {

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict'
 import { createSocket } from 'node:dgram'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { type Server, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, type Result, assertHumanFailure, children, cli, cliJson, closedPort, jsonError, startDaemon, tcpAddress, until } from './processes.js'
+import { assertHumanFailure, cli, cliJson, closedPort, type DaemonProcess, jsonError, killChildrenAndRemove, type Result, startDaemon, tcpAddress, } from './processes.js'
 
 /** A port free for both TCP and UDP on 127.0.0.1 */
 async function freePort (): Promise<number> {
@@ -58,9 +58,7 @@ describe('swarm edges end to end (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   describe('addresses without /p2p/<peer id>', () => {

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, assertHumanFailure, children, cli, cliJson, jsonError, sha256File, startDaemon, until } from './processes.js'
+import { assertHumanFailure, cli, cliJson, type DaemonProcess, jsonError, killChildrenAndRemove, sha256File, startDaemon } from './processes.js'
 
 const MiB = 1024 * 1024
 
@@ -37,9 +37,7 @@ describe('tickets, id prefixes, saved limits, private repos, changed files (real
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('share prints a ticket; a node with no bootstrap peers gets the file by it, byte for byte, under the ticket\'s name', async () => {

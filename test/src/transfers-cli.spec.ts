@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, open, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DaemonProcess, children, cli, cliJson, tcpAddress, sha256File, startDaemon, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, killChildrenAndRemove, sha256File, startDaemon, tcpAddress, } from './processes.js'
 
 const MiB = 1024 * 1024
 const SIZE = 32 * MiB
@@ -45,9 +45,7 @@ describe('downloads in the daemon end to end (real processes)', function () {
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('resumes after SIGKILL near 50%, re-fetching only what was not verified (and a chunk damaged meanwhile)', async () => {

@@ -11,11 +11,11 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { children, cli, closedPort, sha256File, start, until } from './processes.js'
+import { cli, closedPort, killChildrenAndRemove, sha256File, start, until } from './processes.js'
 
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url))
 /** The file the walk-through shares: 3 MiB and a bit, shown as "3.0 MiB" */
@@ -98,9 +98,7 @@ describe('the README walk-through, run as written (real processes, default DHT s
   })
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   it('shares on one daemon, finds and fetches on the others by file id and by SHA-256, and finds its offer by words', async () => {

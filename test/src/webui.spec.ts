@@ -13,14 +13,14 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import { type Server, createServer, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { crc32, deflateSync } from 'node:zlib'
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
-import { type DaemonProcess, children, cli, cliJson, startDaemon, tcpAddress, until } from './processes.js'
+import { cli, cliJson, type DaemonProcess, killChildrenAndRemove, startDaemon, tcpAddress, } from './processes.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOTS = fileURLToPath(new URL('../../../test-output/screenshots/', import.meta.url))
@@ -59,9 +59,7 @@ describe('web UI in headless Chromium (real daemons)', function () {
 
   after(async () => {
     await browser?.close()
-    for (const child of children) child.kill('SIGKILL')
-    await until(() => children.size === 0, 'child processes to end', 10_000).catch(() => {})
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    await killChildrenAndRemove(dir)
   })
 
   async function openPage (context: BrowserContext): Promise<Page> {
