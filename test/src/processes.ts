@@ -30,6 +30,8 @@ export interface DaemonProcess {
   /** the network namespace it runs in (netns/), if any: its CLI runs there too */
   netns?: string
   exited: Promise<Pick<Result, 'code' | 'signal'>>
+  /** what it wrote to stderr so far (its log, with DEBUG set): for a failure's message */
+  stderr: () => string
 }
 
 export const children = new Set<ChildProcess>()
@@ -107,7 +109,7 @@ export async function startDaemon (repo: string, cwd: string, extraArgs: string[
   if (!proc.stdout().includes('\n')) throw new Error(`daemon exited early: ${proc.stderr()}`)
   const info = JSON.parse(proc.stdout().split('\n')[0])
   await until(() => existsSync(join(repo, 'api.json')), 'api.json')
-  return { repo, child: proc.child, info, exited: proc.exited, ...(netns == null ? {} : { netns }) }
+  return { repo, child: proc.child, info, exited: proc.exited, stderr: proc.stderr, ...(netns == null ? {} : { netns }) }
 }
 
 /** The `{ error: { code, message } }` a --json command printed: exactly one line on stderr */
