@@ -6,7 +6,7 @@
  * file damaged while the node was down is caught and the damage fetched again.
  */
 import { createHash } from 'node:crypto'
-import { type FileHandle, open, rm } from 'node:fs/promises'
+import { type FileHandle, link, lstat, open, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { type Bitfield, MAX_NAME_BYTES, chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
 import { OutputExistsError, fsError } from '../errors.js'
@@ -40,11 +40,22 @@ export class PartialFile {
     return new PartialFile(path, manifest, handle)
   }
 
-  /** Reopens the partial file of an interrupted download (recreating it if it vanished) */
-  static async reopen (path: string, manifest: Manifest): Promise<PartialFile> {
+  /**
+   * Reopens the partial file of an interrupted download. If it vanished, and `output`
+   * holds the whole file, that becomes the partial file again (a second name for it):
+   * a run killed while completing had put the file in place and removed the partial
+   * file, but not yet its saved state, and the download completes from the file in
+   * place rather than fetch it all and then refuse the output as someone else's.
+   * Otherwise an empty partial file is made.
+   */
+  static async reopen (path: string, manifest: Manifest, output?: string): Promise<PartialFile> {
     const handle = await open(path, 'r+').catch(async (err: any) => {
-      if (err.code === 'ENOENT') return open(path, 'w+', 0o644).then(async created => { await forUser(created); return created })
-      throw fsError(err, path)
+      if (err.code !== 'ENOENT') throw fsError(err, path)
+      if (output != null && await holdsWholeFile(output, manifest)) {
+        await link(output, path).catch((err: any) => { throw fsError(err, path) })
+        return open(path, 'r+')
+      }
+      return open(path, 'w+', 0o644).then(async created => { await forUser(created); return created })
     })
     return new PartialFile(path, manifest, handle)
   }
@@ -98,6 +109,28 @@ export class PartialFile {
   async remove (): Promise<void> {
     await this.close()
     await rm(this.path, { force: true })
+  }
+}
+
+/**
+ * True when `path` is a regular file holding every chunk of the manifest's file: only
+ * then may it serve as a partial file, which a download writes into (a file that is
+ * not the download is left alone)
+ */
+async function holdsWholeFile (path: string, manifest: Manifest): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined)
+  if (info == null || !info.isFile() || info.size !== manifest.size) return false
+  const handle = await open(path, 'r').catch(() => undefined)
+  if (handle == null) return false
+  try {
+    for (let i = 0; i < manifest.chunkHashes.length; i++) {
+      if (!chunkMatches(manifest, i, await readExactly(handle, chunkLength(manifest, i), chunkOffset(manifest, i)))) return false
+    }
+    return true
+  } catch {
+    return false
+  } finally {
+    await handle.close()
   }
 }
 

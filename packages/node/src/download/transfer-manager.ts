@@ -211,7 +211,7 @@ export class TransferManager implements PartialFiles {
   private async reopen (record: TransferRecord, saved: { manifest: Manifest, bytes: Uint8Array }, verified?: Uint8Array): Promise<DownloadContent> {
     const { manifest } = saved
     const count = manifest.chunkHashes.length
-    const partial = await PartialFile.reopen(record.partialPath as string, manifest)
+    const partial = await PartialFile.reopen(record.partialPath as string, manifest, record.output)
     let durable = new Bitfield(count)
     let invalid = false
     try {

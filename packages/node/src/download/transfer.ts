@@ -21,7 +21,7 @@ import type { FileRecord } from '../store/file-record.js'
 import { sleep } from '../signals.js'
 import type { ChunkData } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
-import { type DownloadKeys, downloadTarget, finishEncrypted } from './decrypt-download.js'
+import { type DownloadKeys, type DownloadTarget, downloadTarget, finishEncrypted } from './decrypt-download.js'
 import { placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { LookSchedule } from './look-schedule.js'
@@ -334,7 +334,7 @@ export class Transfer implements PoolHost {
 
   private async load (session: FetchSession): Promise<void> {
     const target = await downloadTarget(this.components.keys, this.record, session, [session.peer], () => this.components.blobPath(this.fileId), this.controller.signal)
-    const partial = await PartialFile.create(siblingPath(target.output, '.peershare-partial'), session.manifest, target.output)
+    const partial = await this.claimPartial(target, session.manifest)
     if (this.status === 'cancelled') {
       await partial.remove()
       throw new AbortedError(`Download of ${this.fileId} cancelled`)
@@ -343,6 +343,27 @@ export class Transfer implements PoolHost {
     await this.components.transfers.save(this.record, session.manifestBytes)
     this.content = new DownloadContent(session.manifest, session.manifestBytes, new Bitfield(session.manifest.chunkHashes.length), partial, this.record.inOrder)
     this.emit()
+  }
+
+  /**
+   * Creates the partial file, claimed in the saved record first (without the manifest,
+   * which restore reads as none known yet): a run killed after creating it, before the
+   * manifest was saved, left it behind, and the next run takes it back, trusting none
+   * of its bytes, rather than refuse it as another download's. A partial file there
+   * that this download never claimed is another's: the claim goes again.
+   */
+  private async claimPartial (target: DownloadTarget, manifest: Manifest): Promise<PartialFile> {
+    const path = siblingPath(target.output, '.peershare-partial')
+    if (this.record.partialPath === path) return PartialFile.reopen(path, manifest)
+    Object.assign(this.record, { ...target, partialPath: path })
+    await this.components.transfers.save(this.record)
+    try {
+      return await PartialFile.create(path, manifest, target.output)
+    } catch (err) {
+      delete this.record.partialPath
+      await this.components.transfers.save(this.record).catch(() => {})
+      throw err
+    }
   }
 
   private written (peer: string, index: number, data: ChunkData): void {
