@@ -81,7 +81,7 @@ export class TransferStore {
     const record = checkTransferRecord(jsonObject(await this.datastore.get(this.key(fileId, 'record'))), fileId)
     const manifestBytes = await this.getIfAny(this.key(fileId, 'manifest'))
     const verified = await this.getIfAny(this.key(fileId, 'verified'))
-    // a crash between saving the manifest and the record that names the partial file: the manifest is taken again from a source
+    // a crash before both the manifest and the record naming the partial file were saved (the record may claim it already): the manifest is taken again from a source
     if (manifestBytes == null || record.partialPath == null || record.output == null || record.metadata == null) return { record, verified }
     const manifest = await verifyManifest(parseFileId(fileId), manifestBytes)
     return { record, manifest: { manifest, bytes: manifestBytes }, verified }
