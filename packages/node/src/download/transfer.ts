@@ -337,6 +337,8 @@ export class Transfer implements PoolHost {
     const partial = await this.claimPartial(target, session.manifest)
     if (this.status === 'cancelled') {
       await partial.remove()
+      // the claim may have saved the record after `cancel` deleted it
+      await this.components.transfers.delete(this.fileId)
       throw new AbortedError(`Download of ${this.fileId} cancelled`)
     }
     Object.assign(this.record, { ...target, partialPath: partial.path })
