@@ -19,8 +19,8 @@ export type BenchMessage =
   | { type: 'swarm', result: SwarmResult }
   /** the discovery worker's measurements */
   | { type: 'discovery', result: DiscoveryResult }
-  /** parent asks (no cpuMs), worker answers: CPU time of its transfer phase */
-  | { type: 'usage', cpuMs?: number }
+  /** parent asks (no cpuMs), worker answers: CPU time of its transfer phase, all threads and the main thread (the event loop) alone */
+  | { type: 'usage', cpuMs?: number, mainCpuMs?: number }
   /** parent asks (`reset`: start a new peak), a peershare worker answers: its RSS, peak RSS, exchange server stats */
   | { type: 'probe', reset?: boolean, rss?: number, peakRss?: number, exchange?: { sessions: number, unsentBytes: number, maxPeerUnsentBytes: number, maxSessionUnsentBytes: number } }
   | { type: 'stop' }

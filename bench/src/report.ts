@@ -21,6 +21,9 @@ export interface RunResult {
   /** CPU time (user + system) of the receiver and the sender during the transfer */
   rxCpuMs: number
   txCpuMs: number
+  /** the same, of the main thread alone (the event loop that moves the bytes) */
+  rxMainCpuMs: number
+  txMainCpuMs: number
 }
 
 export interface Figures {
@@ -30,6 +33,9 @@ export interface Figures {
   /** CPU seconds per GiB moved, receiver and sender: steadier than MiB/s on a busy machine */
   rxCpuPerGiB: number
   txCpuPerGiB: number
+  /** of the main thread alone: what work moved to other threads no longer adds here */
+  rxMainCpuPerGiB: number
+  txMainCpuPerGiB: number
 }
 
 export interface Summary {
@@ -55,7 +61,9 @@ export function summarise (impl: Impl, size: number, results: RunResult[]): Summ
     seconds: r.seconds,
     rssMB: r.peakRss / 1e6,
     rxCpuPerGiB: r.rxCpuMs / 1000 / gib,
-    txCpuPerGiB: r.txCpuMs / 1000 / gib
+    txCpuPerGiB: r.txCpuMs / 1000 / gib,
+    rxMainCpuPerGiB: r.rxMainCpuMs / 1000 / gib,
+    txMainCpuPerGiB: r.txMainCpuMs / 1000 / gib
   }))
   const best = runs.reduce((a, b) => (b.mibps > a.mibps ? b : a))
   const med = (key: keyof Figures): number => median(runs.map(r => r[key]))
@@ -64,7 +72,7 @@ export function summarise (impl: Impl, size: number, results: RunResult[]): Summ
     size,
     runs,
     best,
-    median: { mibps: med('mibps'), seconds: med('seconds'), rssMB: med('rssMB'), rxCpuPerGiB: med('rxCpuPerGiB'), txCpuPerGiB: med('txCpuPerGiB') },
+    median: { mibps: med('mibps'), seconds: med('seconds'), rssMB: med('rssMB'), rxCpuPerGiB: med('rxCpuPerGiB'), txCpuPerGiB: med('txCpuPerGiB'), rxMainCpuPerGiB: med('rxMainCpuPerGiB'), txMainCpuPerGiB: med('txMainCpuPerGiB') },
     maxRssMB: Math.max(...runs.map(r => r.rssMB))
   }
 }
@@ -112,10 +120,10 @@ export function compare (summaries: Summary[]): Comparison[] {
 }
 
 export function printTable (scenario: string, runs: number, summaries: Summary[]): void {
-  const rows = [['scenario', 'size', 'impl', `stat (${runs} runs)`, 'MiB/s', 'seconds', 'rx peak RSS MB', 'CPU s/GiB rx', 'tx']]
+  const rows = [['scenario', 'size', 'impl', `stat (${runs} runs)`, 'MiB/s', 'seconds', 'rx peak RSS MB', 'CPU s/GiB rx', 'tx', 'main thread rx', 'tx']]
   for (const s of summaries) {
     for (const [stat, f] of [['best', s.best], ['median', s.median]] as const) {
-      rows.push([scenario, formatSize(s.size), IMPL_LABELS[s.impl], stat, f.mibps.toFixed(1), f.seconds.toFixed(3), f.rssMB.toFixed(1), f.rxCpuPerGiB.toFixed(2), f.txCpuPerGiB.toFixed(2)])
+      rows.push([scenario, formatSize(s.size), IMPL_LABELS[s.impl], stat, f.mibps.toFixed(1), f.seconds.toFixed(3), f.rssMB.toFixed(1), f.rxCpuPerGiB.toFixed(2), f.txCpuPerGiB.toFixed(2), f.rxMainCpuPerGiB.toFixed(2), f.txMainCpuPerGiB.toFixed(2)])
     }
   }
   console.log(`\n${table(rows)}\n`)
@@ -170,7 +178,9 @@ export function printJson (scenario: string, runs: number, summaries: Summary[],
     seconds: round(f.seconds),
     rssMB: round(f.rssMB),
     rxCpuPerGiB: round(f.rxCpuPerGiB),
-    txCpuPerGiB: round(f.txCpuPerGiB)
+    txCpuPerGiB: round(f.txCpuPerGiB),
+    rxMainCpuPerGiB: round(f.rxMainCpuPerGiB),
+    txMainCpuPerGiB: round(f.txMainCpuPerGiB)
   })
   console.log(`BENCH_JSON ${JSON.stringify({
     scenario,

@@ -25,6 +25,12 @@ interface RunContext {
   env: BenchContext['env']
 }
 
+type Usage = Awaited<ReturnType<Worker['usage']>>
+
+function cpu (rx: Usage, tx: Usage): Pick<RunResult, 'rxCpuMs' | 'txCpuMs' | 'rxMainCpuMs' | 'txMainCpuMs'> {
+  return { rxCpuMs: rx.cpuMs, txCpuMs: tx.cpuMs, rxMainCpuMs: rx.mainCpuMs, txMainCpuMs: tx.mainCpuMs }
+}
+
 /** The raw libp2p stream ('baseline') or the node:net socket ('net'): a sender pushes, a receiver hashes and writes */
 async function runStream (impl: 'baseline' | 'net', ctx: RunContext): Promise<RunResult> {
   const prefix = impl === 'net' ? 'net-' : ''
@@ -35,8 +41,8 @@ async function runStream (impl: 'baseline' | 'net', ctx: RunContext): Promise<Ru
     sender.send({ type: 'send', addr: ready.addr as string })
     const [sent, done] = await Promise.all([sender.next('sent', ctx.deadline), receiver.next('done', ctx.deadline)])
     checkReceived(impl, { size: ctx.size, sha256: ctx.source.sha256 }, done)
-    const [rxCpuMs, txCpuMs] = await Promise.all([receiver.cpuMs(ctx.deadline), sender.cpuMs(ctx.deadline)])
-    return { impl, size: ctx.size, seconds: ((done.finishedAt as number) - sent.startedAt) / 1000, peakRss: done.peakRss, rxCpuMs, txCpuMs }
+    const [rx, tx] = await Promise.all([receiver.usage(ctx.deadline), sender.usage(ctx.deadline)])
+    return { impl, size: ctx.size, seconds: ((done.finishedAt as number) - sent.startedAt) / 1000, peakRss: done.peakRss, ...cpu(rx, tx) }
   } finally {
     await Promise.all([receiver.stop(), sender.stop()])
   }
@@ -50,8 +56,8 @@ async function runPeershare (ctx: RunContext): Promise<RunResult> {
     getter.send({ type: 'get', addr: shared.addr as string, fileId: shared.fileId as string, output: join(ctx.dir, 'out.bin') })
     const done = await getter.next('done', ctx.deadline)
     checkReceived('peershare', { size: ctx.size, sha256: ctx.source.sha256 }, done)
-    const [rxCpuMs, txCpuMs] = await Promise.all([getter.cpuMs(ctx.deadline), sharer.cpuMs(ctx.deadline)])
-    return { impl: 'peershare', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, rxCpuMs, txCpuMs }
+    const [rx, tx] = await Promise.all([getter.usage(ctx.deadline), sharer.usage(ctx.deadline)])
+    return { impl: 'peershare', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, ...cpu(rx, tx) }
   } finally {
     await Promise.all([getter.stop(), sharer.stop()])
   }
@@ -65,8 +71,8 @@ async function runWebTorrent (ctx: RunContext): Promise<RunResult> {
     leecher.send({ type: 'leech', torrent: seeding.torrent as string, addr: seeding.addr as string })
     const done = await leecher.next('done', ctx.deadline)
     checkReceived('webtorrent', { size: ctx.size, sha256: ctx.source.sha256 }, done)
-    const [rxCpuMs, txCpuMs] = await Promise.all([leecher.cpuMs(ctx.deadline), seeder.cpuMs(ctx.deadline)])
-    return { impl: 'webtorrent', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, rxCpuMs, txCpuMs }
+    const [rx, tx] = await Promise.all([leecher.usage(ctx.deadline), seeder.usage(ctx.deadline)])
+    return { impl: 'webtorrent', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, ...cpu(rx, tx) }
   } finally {
     await Promise.all([leecher.stop(), seeder.stop()])
   }
@@ -95,7 +101,7 @@ export async function runSingle ({ opts, work, env }: BenchContext): Promise<voi
             const ctx = { size, source, dir, deadline: Date.now() + timeoutMs, env }
             const result = await RUNNERS[impl](ctx)
             results[impl].push(result)
-            console.log(`  run ${run}/${opts.runs} ${impl.padEnd(10)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} tx ${(result.txCpuMs / 1000).toFixed(2)}`)
+            console.log(`  run ${run}/${opts.runs} ${impl.padEnd(10)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} (main ${(result.rxMainCpuMs / 1000).toFixed(2)}) tx ${(result.txCpuMs / 1000).toFixed(2)} (main ${(result.txMainCpuMs / 1000).toFixed(2)})`)
           } finally {
             await rm(dir, { recursive: true, force: true })
           }

@@ -14,6 +14,9 @@ function rebuilt (error: { message: string, code?: string, name?: string }): Err
   return err
 }
 
+/** Heap limits of the hash thread (MB), so its isolate adds little to the node's RSS */
+const THREAD_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 }
+
 export class HashThread {
   private worker: Worker | undefined
   private nextId = 1
@@ -54,7 +57,8 @@ export class HashThread {
 
   private started (): Worker {
     if (this.worker != null) return this.worker
-    const worker = new Worker(new URL('./worker.js', import.meta.url))
+    // the thread holds a hash state per download and one chunk per read: a small heap is plenty
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: THREAD_HEAP })
     worker.unref()
     worker.on('message', (msg: FromThread) => this.answer(msg))
     worker.on('error', (err) => this.failAll(err))
