@@ -17,7 +17,8 @@ export const WORKERS = {
   peershare: script('worker-peershare'),
   swarm: script('worker-swarm'),
   discovery: script('worker-discovery'),
-  helia: script('worker-helia')
+  helia: script('worker-helia'),
+  webtorrent: script('worker-webtorrent')
 }
 
 /** --node-init merged with a scenario's own settings (objects one level deep) */

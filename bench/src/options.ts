@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import type { Impl } from './report.js'
+import { IMPLS, type Impl } from './report.js'
 
 export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
@@ -14,7 +14,8 @@ export type Scenario = typeof SCENARIOS[number]
 const USAGE = `usage: npm run bench -- [options]
   --scenario LIST  scenarios to run, in this order (default: all):
                      cli     peershare id and --version: wall time of 10 runs each
-                     single  one source, peershare vs a raw libp2p stream
+                     single  one source: peershare, a raw libp2p stream, WebTorrent
+                             and node:net, alternating in each run
                      swarm   DHT index: N nodes, time to provide and to find providers
                      multi   transfer engine: 1, 2, 4, 8 rate-limited sources vs ideal
                      helia   the same file by Helia bitswap, 1 and 2 providers
@@ -48,7 +49,8 @@ const USAGE = `usage: npm run bench -- [options]
   --size S[,S...]  file sizes, e.g. 64MiB, 256MiB, 1GiB (default 256MiB)
   --large          same as --size 1GiB
   --rss-check      run 256MiB and 1GiB and compare the receiver's peak RSS
-  --only IMPL      run only 'baseline' or 'peershare'
+  --only LIST      run only these of peershare, baseline (the raw libp2p
+                   stream), webtorrent, net (node:net + sha256 + disk)
   --timeout SEC    limit for one run (default 120 s + 4 s per 16 MiB; also multi, helia)
   --profile        write a .cpuprofile of each worker's transfer phase to <dir>/profiles
  swarm:
@@ -75,7 +77,7 @@ export interface Options {
   scenarios: Scenario[]
   sizes: number[]
   runs: number
-  only?: Impl
+  only?: Impl[]
   timeoutMs?: number
   dataRoot: string
   profile: boolean
@@ -134,7 +136,10 @@ export function parseOptions (argv: string[]): Options {
   // the RSS check compares the smallest and the largest size run (also without the flag)
   if (values['rss-check']) sizes = [256 * MiB, GiB]
   const runs = positiveInt('--runs', values.runs)
-  if (values.only != null && values.only !== 'baseline' && values.only !== 'peershare') throw new Error(`--only must be 'baseline' or 'peershare'`)
+  const only = values.only?.split(',').map(s => s.trim()).filter(s => s !== '')
+  for (const impl of only ?? []) {
+    if (!(IMPLS as readonly string[]).includes(impl)) throw new Error(`--only: unknown '${impl}' (choose from ${IMPLS.join(', ')})`)
+  }
   if (values['node-init'] != null) {
     try {
       JSON.parse(values['node-init'])
@@ -152,7 +157,7 @@ export function parseOptions (argv: string[]): Options {
     scenarios: SCENARIOS.filter(s => scenarios.includes(s)),
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     runs,
-    only: values.only as Impl | undefined,
+    only: only == null || only.length === 0 ? undefined : IMPLS.filter(impl => only.includes(impl)),
     timeoutMs: timeout == null ? undefined : timeout * 1000,
     dataRoot: resolve(values.dir ?? join(BENCH_DIR, '.data')),
     profile: values.profile,

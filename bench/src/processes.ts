@@ -80,8 +80,14 @@ export class Worker {
 
   /** CPU ms the worker spent in its transfer phase */
   async cpuMs (deadline: number): Promise<number> {
+    return (await this.usage(deadline)).cpuMs
+  }
+
+  /** CPU ms of the worker's transfer phase: all its threads, and its main thread (the event loop) alone */
+  async usage (deadline: number): Promise<{ cpuMs: number, mainCpuMs: number }> {
     this.send({ type: 'usage' })
-    return (await this.next('usage', deadline)).cpuMs ?? 0
+    const { cpuMs = 0, mainCpuMs = 0 } = await this.next('usage', deadline)
+    return { cpuMs, mainCpuMs }
   }
 
   /** A peershare worker's RSS, peak RSS (since the last `reset`) and exchange server stats */

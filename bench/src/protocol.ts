@@ -2,12 +2,14 @@
 
 export type BenchMessage =
   /** worker is up; a listener also says where to dial it (and the sharer which file: a file id, or a Helia CID) */
-  | { type: 'ready', addr?: string, fileId?: string, peerId?: string, shareSeconds?: number }
+  | { type: 'ready', addr?: string, fileId?: string, peerId?: string, shareSeconds?: number, torrent?: string }
+  /** parent to a WebTorrent leecher: add `torrent` (a .torrent file, base64) with the seeder at `addr` (ip:port) as its peer */
+  | { type: 'leech', torrent: string, addr: string }
   /** parent to a peershare getter: download now, from `addr` (and from every one of `peers` at once when given) */
   | { type: 'get', addr: string, fileId: string, output: string, peers?: string[], hashOutput?: boolean }
   /** parent to a Helia fetcher: cat `cid` from the providers into `output` */
   | { type: 'fetch', cid: string, providers: string[], output: string, timeoutMs: number }
-  /** parent to a raw sender: dial and push the file now */
+  /** parent to a raw or node:net sender: dial (a multiaddr, or ip:port for node:net) and push the file now */
   | { type: 'send', addr: string }
   /** raw sender: the wall-clock time at which it began dialling */
   | { type: 'sent', startedAt: number }
@@ -17,8 +19,8 @@ export type BenchMessage =
   | { type: 'swarm', result: SwarmResult }
   /** the discovery worker's measurements */
   | { type: 'discovery', result: DiscoveryResult }
-  /** parent asks (no cpuMs), worker answers: CPU time of its transfer phase */
-  | { type: 'usage', cpuMs?: number }
+  /** parent asks (no cpuMs), worker answers: CPU time of its transfer phase, all threads and the main thread (the event loop) alone */
+  | { type: 'usage', cpuMs?: number, mainCpuMs?: number }
   /** parent asks (`reset`: start a new peak), a peershare worker answers: its RSS, peak RSS, exchange server stats */
   | { type: 'probe', reset?: boolean, rss?: number, peakRss?: number, exchange?: { sessions: number, unsentBytes: number, maxPeerUnsentBytes: number, maxSessionUnsentBytes: number } }
   | { type: 'stop' }

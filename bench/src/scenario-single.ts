@@ -1,7 +1,10 @@
 /**
  * Scenario "single-source". One file moves between two processes on 127.0.0.1, by
- * peershare (share + get) and by the baseline (one raw libp2p stream on the same
- * TCP + noise + yamux stack); runs alternate and the table shows both.
+ * peershare (share + get), by the baseline (one raw libp2p stream on the same
+ * TCP + noise + yamux stack, hashed once), by WebTorrent (one seeder, one leecher
+ * over TCP) and by a bare node:net socket with SHA-256 and disk (the ceiling). Every
+ * receiver writes to disk and fsyncs before it reports. Impls alternate within each
+ * run and the table shows them side by side.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -9,7 +12,7 @@ import { type BenchContext, checkReceived, WORKERS } from './context.js'
 import { defaultTimeoutMs } from './options.js'
 import { Worker } from './processes.js'
 import { createRandomFile } from './random-file.js'
-import { formatSize, type Impl, printJson, printRssCheck, printTable, type RunResult, rssCheck, summarise, type Summary } from './report.js'
+import { formatSize, IMPLS, type Impl, printJson, printRssCheck, printTable, type RunResult, rssCheck, summarise, type Summary } from './report.js'
 
 const SCENARIO = 'single-source'
 const MiB = 1024 * 1024
@@ -22,16 +25,24 @@ interface RunContext {
   env: BenchContext['env']
 }
 
-async function runBaseline (ctx: RunContext): Promise<RunResult> {
-  const receiver = new Worker('raw receiver', WORKERS.raw, ['receiver', join(ctx.dir, 'out.bin')], ctx.env('baseline-receiver'))
-  const sender = new Worker('raw sender', WORKERS.raw, ['sender', ctx.source.path], ctx.env('baseline-sender'))
+type Usage = Awaited<ReturnType<Worker['usage']>>
+
+function cpu (rx: Usage, tx: Usage): Pick<RunResult, 'rxCpuMs' | 'txCpuMs' | 'rxMainCpuMs' | 'txMainCpuMs'> {
+  return { rxCpuMs: rx.cpuMs, txCpuMs: tx.cpuMs, rxMainCpuMs: rx.mainCpuMs, txMainCpuMs: tx.mainCpuMs }
+}
+
+/** The raw libp2p stream ('baseline') or the node:net socket ('net'): a sender pushes, a receiver hashes and writes */
+async function runStream (impl: 'baseline' | 'net', ctx: RunContext): Promise<RunResult> {
+  const prefix = impl === 'net' ? 'net-' : ''
+  const receiver = new Worker(`${impl} receiver`, WORKERS.raw, [`${prefix}receiver`, join(ctx.dir, 'out.bin')], ctx.env(`${impl}-receiver`))
+  const sender = new Worker(`${impl} sender`, WORKERS.raw, [`${prefix}sender`, ctx.source.path], ctx.env(`${impl}-sender`))
   try {
     const [ready] = await Promise.all([receiver.next('ready', ctx.deadline), sender.next('ready', ctx.deadline)])
     sender.send({ type: 'send', addr: ready.addr as string })
     const [sent, done] = await Promise.all([sender.next('sent', ctx.deadline), receiver.next('done', ctx.deadline)])
-    checkReceived('baseline', { size: ctx.size, sha256: ctx.source.sha256 }, done)
-    const [rxCpuMs, txCpuMs] = await Promise.all([receiver.cpuMs(ctx.deadline), sender.cpuMs(ctx.deadline)])
-    return { impl: 'baseline', size: ctx.size, seconds: ((done.finishedAt as number) - sent.startedAt) / 1000, peakRss: done.peakRss, rxCpuMs, txCpuMs }
+    checkReceived(impl, { size: ctx.size, sha256: ctx.source.sha256 }, done)
+    const [rx, tx] = await Promise.all([receiver.usage(ctx.deadline), sender.usage(ctx.deadline)])
+    return { impl, size: ctx.size, seconds: ((done.finishedAt as number) - sent.startedAt) / 1000, peakRss: done.peakRss, ...cpu(rx, tx) }
   } finally {
     await Promise.all([receiver.stop(), sender.stop()])
   }
@@ -45,20 +56,42 @@ async function runPeershare (ctx: RunContext): Promise<RunResult> {
     getter.send({ type: 'get', addr: shared.addr as string, fileId: shared.fileId as string, output: join(ctx.dir, 'out.bin') })
     const done = await getter.next('done', ctx.deadline)
     checkReceived('peershare', { size: ctx.size, sha256: ctx.source.sha256 }, done)
-    const [rxCpuMs, txCpuMs] = await Promise.all([getter.cpuMs(ctx.deadline), sharer.cpuMs(ctx.deadline)])
-    return { impl: 'peershare', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, rxCpuMs, txCpuMs }
+    const [rx, tx] = await Promise.all([getter.usage(ctx.deadline), sharer.usage(ctx.deadline)])
+    return { impl: 'peershare', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, ...cpu(rx, tx) }
   } finally {
     await Promise.all([getter.stop(), sharer.stop()])
   }
 }
 
+async function runWebTorrent (ctx: RunContext): Promise<RunResult> {
+  const seeder = new Worker('webtorrent seeder', WORKERS.webtorrent, ['seeder', ctx.source.path], ctx.env('webtorrent-seeder'))
+  const leecher = new Worker('webtorrent leecher', WORKERS.webtorrent, ['leecher', join(ctx.dir, 'leecher')], ctx.env('webtorrent-leecher'))
+  try {
+    const [seeding] = await Promise.all([seeder.next('ready', ctx.deadline), leecher.next('ready', ctx.deadline)])
+    leecher.send({ type: 'leech', torrent: seeding.torrent as string, addr: seeding.addr as string })
+    const done = await leecher.next('done', ctx.deadline)
+    checkReceived('webtorrent', { size: ctx.size, sha256: ctx.source.sha256 }, done)
+    const [rx, tx] = await Promise.all([leecher.usage(ctx.deadline), seeder.usage(ctx.deadline)])
+    return { impl: 'webtorrent', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, ...cpu(rx, tx) }
+  } finally {
+    await Promise.all([leecher.stop(), seeder.stop()])
+  }
+}
+
+const RUNNERS: Record<Impl, (ctx: RunContext) => Promise<RunResult>> = {
+  peershare: runPeershare,
+  baseline: async ctx => runStream('baseline', ctx),
+  webtorrent: runWebTorrent,
+  net: async ctx => runStream('net', ctx)
+}
+
 export async function runSingle ({ opts, work, env }: BenchContext): Promise<void> {
-  const impls: Impl[] = opts.only != null ? [opts.only] : ['baseline', 'peershare']
+  const impls: Impl[] = opts.only ?? [...IMPLS]
   const summaries: Summary[] = []
   for (const size of opts.sizes) {
     console.log(`${SCENARIO} ${formatSize(size)}: writing a random file...`)
     const source = await createRandomFile(join(work, 'source.bin'), size)
-    const results: Record<Impl, RunResult[]> = { baseline: [], peershare: [] }
+    const results: Record<Impl, RunResult[]> = { peershare: [], baseline: [], webtorrent: [], net: [] }
     const timeoutMs = defaultTimeoutMs(opts, size)
     try {
       for (let run = 1; run <= opts.runs; run++) {
@@ -66,9 +99,9 @@ export async function runSingle ({ opts, work, env }: BenchContext): Promise<voi
           const dir = await mkdtemp(join(work, `${impl}-`))
           try {
             const ctx = { size, source, dir, deadline: Date.now() + timeoutMs, env }
-            const result = impl === 'baseline' ? await runBaseline(ctx) : await runPeershare(ctx)
+            const result = await RUNNERS[impl](ctx)
             results[impl].push(result)
-            console.log(`  run ${run}/${opts.runs} ${impl.padEnd(9)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} tx ${(result.txCpuMs / 1000).toFixed(2)}`)
+            console.log(`  run ${run}/${opts.runs} ${impl.padEnd(10)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} (main ${(result.rxMainCpuMs / 1000).toFixed(2)}) tx ${(result.txCpuMs / 1000).toFixed(2)} (main ${(result.txMainCpuMs / 1000).toFixed(2)})`)
           } finally {
             await rm(dir, { recursive: true, force: true })
           }

@@ -37,7 +37,7 @@ export function runWorker (main: (args: string[]) => Promise<void>): void {
   process.on('message', (msg: BenchMessage) => {
     // answered here so that a worker busy waiting for something else still replies
     if (msg.type === 'usage') {
-      send({ type: 'usage', cpuMs: phase.cpuMs() })
+      send({ type: 'usage', cpuMs: phase.cpuMs(), mainCpuMs: phase.mainCpuMs() })
       return
     }
     if (msg.type === 'probe') {
@@ -101,8 +101,11 @@ class TransferPhase {
   private session: Session | undefined
   private readonly path = process.env.BENCH_PROFILE
   private cpuStart: NodeJS.CpuUsage | undefined
+  private mainStart: NodeJS.CpuUsage | undefined
   private cpuTotal: number | undefined
+  private mainTotal: number | undefined
 
+  /** CPU time of the whole process (every thread) */
   cpuMs (): number {
     if (this.cpuTotal != null) return this.cpuTotal
     if (this.cpuStart == null) return 0
@@ -110,8 +113,17 @@ class TransferPhase {
     return (user + system) / 1000
   }
 
+  /** CPU time of the main thread alone: the event loop that moves the bytes */
+  mainCpuMs (): number {
+    if (this.mainTotal != null) return this.mainTotal
+    if (this.mainStart == null) return 0
+    const { user, system } = process.threadCpuUsage(this.mainStart)
+    return (user + system) / 1000
+  }
+
   async start (): Promise<void> {
     this.cpuStart = process.cpuUsage()
+    this.mainStart = process.threadCpuUsage()
     if (this.path == null || this.path === '') return
     this.session = new Session()
     this.session.connect()
@@ -121,6 +133,7 @@ class TransferPhase {
 
   async stop (): Promise<void> {
     if (this.cpuTotal == null) this.cpuTotal = this.cpuMs()
+    if (this.mainTotal == null) this.mainTotal = this.mainCpuMs()
     if (this.session == null || this.path == null) return
     const { profile } = await this.session.post('Profiler.stop')
     this.session.disconnect()

@@ -1,19 +1,23 @@
 /**
  * The baseline: a plain libp2p node (TCP + noise + yamux, with peershare's muxer
- * settings) in its own process, moving the file over ONE raw stream. Roles:
- *   receiver <output>  handles RAW_PROTOCOL: hashes, writes at offsets, fsyncs, reports
- *   sender <file>      on 'send', dials RAW_PROTOCOL and pushes the file in 1 MiB pieces
+ * settings) in its own process, moving the file over ONE raw stream; and the
+ * ceiling: the same over a bare node:net socket (no encryption, no muxer). Roles:
+ *   receiver <output>      handles RAW_PROTOCOL: hashes, writes at offsets, fsyncs, reports
+ *   sender <file>          on 'send', dials RAW_PROTOCOL and pushes the file in 1 MiB pieces
+ *   net-receiver <output>  the same on a TCP socket (listens on 127.0.0.1)
+ *   net-sender <file>      the same on a TCP socket ('send' gives ip:port)
  * The time is from the sender's dial to the receiver's synced file (same clock).
  */
 import { createHash } from 'node:crypto'
+import { once } from 'node:events'
 import { type FileHandle, open } from 'node:fs/promises'
+import { connect, createServer, type Socket } from 'node:net'
 import { noise } from '@chainsafe/libp2p-noise'
 import type { Stream } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { DEFAULTS, drained, peershareMuxer } from '@peershare/node'
 import { createLibp2p } from 'libp2p'
-import { Uint8ArrayList } from 'uint8arraylist'
 import { PIECE, RAW_PROTOCOL } from './protocol.js'
 import { phase, RssSampler, now, receive, runWorker, send } from './worker-ipc.js'
 
@@ -32,6 +36,8 @@ async function createRawNode (listen: string[]) {
 runWorker(async ([role, path]) => {
   if (role === 'receiver') await receiver(path)
   else if (role === 'sender') await sender(path)
+  else if (role === 'net-receiver') await netReceiver(path)
+  else if (role === 'net-sender') await netSender(path)
   else throw new Error(`unknown raw role '${role}'`)
 })
 
@@ -58,49 +64,70 @@ async function receiver (output: string): Promise<void> {
 
 /**
  * Hashes bytes as they arrive and writes them in ~1 MiB positional writes. While a
- * write is in flight the stream is paused, so yamux stops granting window and the
- * sender is held back (the same backpressure peershare's FramedStream applies).
+ * write is in flight the source is paused (`hold`), so yamux stops granting window
+ * or TCP stops reading and the sender is held back (the same backpressure
+ * peershare's FramedStream applies).
  */
+class HashingWriter {
+  private readonly hash = createHash('sha256')
+  private pending: Uint8Array[] = []
+  private pendingBytes = 0
+  private position = 0
+  private writes = Promise.resolve()
+
+  /** `fail` hears of a failed write at once (the source stays paused after one) */
+  constructor (private readonly file: FileHandle, private readonly hold: (writing: boolean) => void, private readonly fail: (err: Error) => void) {}
+
+  add (data: Uint8Array | Iterable<Uint8Array>): void {
+    for (const buf of data instanceof Uint8Array ? [data] : data) {
+      this.hash.update(buf)
+      this.pending.push(buf)
+      this.pendingBytes += buf.byteLength
+    }
+    if (this.pendingBytes >= PIECE) this.flush()
+  }
+
+  private flush (): void {
+    const bufs = this.pending
+    const at = this.position
+    this.position += this.pendingBytes
+    this.pending = []
+    this.pendingBytes = 0
+    this.hold(true)
+    this.writes = this.writes.then(async () => {
+      await writeFully(this.file, bufs, at)
+      this.hold(false)
+    })
+    this.writes.catch(this.fail)
+  }
+
+  /** Writes what is left and makes the file durable */
+  async finish (): Promise<{ bytes: number, sha256: string }> {
+    if (this.pendingBytes > 0) this.flush()
+    await this.writes
+    await this.file.sync()
+    return { bytes: this.position, sha256: this.hash.digest('hex') }
+  }
+}
+
 async function receiveInto (stream: Stream, output: string): Promise<{ bytes: number, sha256: string }> {
   const file = await open(output, 'wx')
   try {
-    const hash = createHash('sha256')
-    let pending = new Uint8ArrayList()
-    let position = 0
-    let writes = Promise.resolve()
     const ended = deferred<void>()
-
-    const flush = (): void => {
-      const bufs = [...pending]
-      const at = position
-      position += pending.byteLength
-      pending = new Uint8ArrayList()
-      if (stream.readStatus === 'readable') stream.pause()
-      writes = writes.then(async () => {
-        await writeFully(file, bufs, at)
-        if (stream.readStatus === 'paused') stream.resume()
-      })
-      writes.catch(ended.reject)
-    }
-
-    stream.addEventListener('message', (evt) => {
-      if (evt.data instanceof Uint8Array) hash.update(evt.data)
-      else for (const buf of evt.data) hash.update(buf)
-      pending.append(evt.data)
-      if (pending.byteLength >= PIECE) flush()
-    })
+    const writer = new HashingWriter(file, writing => {
+      if (writing && stream.readStatus === 'readable') stream.pause()
+      if (!writing && stream.readStatus === 'paused') stream.resume()
+    }, ended.reject)
+    stream.addEventListener('message', (evt) => writer.add(evt.data))
     stream.addEventListener('end', () => ended.resolve())
     stream.addEventListener('close', (evt) => {
       if (evt.error != null) ended.reject(evt.error)
       else ended.resolve()
     })
-
     await ended.promise
-    flush()
-    await writes
-    await file.sync()
+    const result = await writer.finish()
     await stream.close()
-    return { bytes: position, sha256: hash.digest('hex') }
+    return result
   } finally {
     await file.close()
   }
@@ -153,6 +180,74 @@ async function sender (path: string): Promise<void> {
   } finally {
     await node.stop()
   }
+}
+
+async function netReceiver (output: string): Promise<void> {
+  const result = deferred<{ bytes: number, sha256: string }>()
+  const server = createServer({ noDelay: true }, (socket) => {
+    server.close()
+    socketInto(socket, output).then(result.resolve, result.reject)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  if (address == null || typeof address === 'string') throw new Error('net receiver has no TCP address')
+  await phase.start()
+  send({ type: 'ready', addr: `127.0.0.1:${address.port}` })
+  const { bytes, sha256 } = await result.promise
+  const finishedAt = now()
+  await phase.stop()
+  send({ type: 'done', finishedAt, bytes, sha256, peakRss: rss.stop() })
+  await waitForStop()
+}
+
+async function socketInto (socket: Socket, output: string): Promise<{ bytes: number, sha256: string }> {
+  const file = await open(output, 'wx')
+  try {
+    const ended = deferred<void>()
+    const writer = new HashingWriter(file, writing => {
+      if (writing) socket.pause()
+      else socket.resume()
+    }, ended.reject)
+    socket.on('data', (data: Buffer) => writer.add(data))
+    socket.once('end', () => ended.resolve())
+    socket.once('error', ended.reject)
+    await ended.promise
+    const result = await writer.finish()
+    socket.end()
+    return result
+  } finally {
+    await file.close()
+  }
+}
+
+async function netSender (path: string): Promise<void> {
+  send({ type: 'ready' })
+  const msg = await receive()
+  if (msg.type !== 'send') throw new Error(`net sender expected 'send', got '${msg.type}'`)
+  const [host, port] = msg.addr.split(':')
+  const file = await open(path, 'r')
+  try {
+    const size = (await file.stat()).size
+    await phase.start()
+    const startedAt = now()
+    const socket = connect({ host, port: Number(port), noDelay: true })
+    await once(socket, 'connect')
+    for (let offset = 0; offset < size; offset += PIECE) {
+      const buf = Buffer.allocUnsafe(Math.min(PIECE, size - offset))
+      const { bytesRead } = await file.read(buf, 0, buf.byteLength, offset)
+      if (bytesRead !== buf.byteLength) throw new Error(`short read at offset ${offset}`)
+      if (!socket.write(buf)) await once(socket, 'drain')
+    }
+    socket.end()
+    await once(socket, 'finish')
+    await phase.stop()
+    send({ type: 'sent', startedAt })
+    socket.destroy()
+  } finally {
+    await file.close()
+  }
+  await waitForStop()
 }
 
 /** Promise.withResolvers, which the ES2023 lib the project targets does not declare */

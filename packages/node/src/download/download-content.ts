@@ -2,15 +2,15 @@
  * What a download holds once its manifest is known: the verified manifest, the
  * partial file, which chunks are written (`have`, served to others) and which are
  * also synced (`durable`, what a restart may trust), the scheduling policy and the
- * whole-file hash as the in-order prefix grows.
+ * whole-file hash as the in-order prefix grows (on the hash thread, read back from
+ * the partial file).
  */
-import { Bitfield, chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
+import { Bitfield, type Manifest } from '@peershare/protocol'
 import { equals } from 'uint8arrays/equals'
-import { readExactly } from '../fs-read.js'
 import type { ChunkData } from './chunk-data.js'
 import { ChunkPicker } from './chunk-picker.js'
+import { FilePrefixHasher } from './file-prefix-hasher.js'
 import type { PartialFile } from './partial-file.js'
-import { PrefixHasher } from './prefix-hasher.js'
 import { bytesHeld } from './transfer-progress.js'
 
 export class DownloadContent {
@@ -19,8 +19,7 @@ export class DownloadContent {
   readonly picker: ChunkPicker
   /** written, not yet synced */
   readonly unsynced = new Set<number>()
-  private hasher: PrefixHasher
-  private hashing: Promise<void> = Promise.resolve()
+  private hasher: FilePrefixHasher
 
   /**
    * @param durable chunks verified, written and synced
@@ -32,10 +31,9 @@ export class DownloadContent {
     this.hasher = this.newHasher()
   }
 
-  /** Hashes the file as its verified prefix grows, reading chunks ahead of it back from the partial file */
-  private newHasher (): PrefixHasher {
-    const { manifest, partial } = this
-    return new PrefixHasher(manifest, async index => readExactly(partial.handle, chunkLength(manifest, index), chunkOffset(manifest, index)))
+  /** Hashes the partial file as its verified prefix grows */
+  private newHasher (): FilePrefixHasher {
+    return new FilePrefixHasher(this.manifest, this.partial.path)
   }
 
   get count (): number {
@@ -52,18 +50,16 @@ export class DownloadContent {
 
   /** Chunks verified before a restart count toward the whole-file hash */
   async prime (): Promise<void> {
+    this.hasher.close()
     this.hasher = this.newHasher()
-    for (let i = 0; i < this.have.length; i++) if (this.have.has(i)) await this.hasher.addStored(i)
+    for (let i = 0; i < this.have.length; i++) if (this.have.has(i)) this.hasher.add(i)
   }
 
-  /** A chunk was verified and written */
-  written (index: number, data: ChunkData): void {
+  /** A chunk was verified and written (its bytes are in the partial file) */
+  written (index: number, _data: ChunkData): void {
     this.have.set(index)
     this.unsynced.add(index)
-    const hashed = this.hashing.then(async () => this.hasher.add(index, data))
-    // awaited at completion; a download stopped before then must not leave a rejection unhandled
-    hashed.catch(() => {})
-    this.hashing = hashed
+    this.hasher.add(index)
   }
 
   /**
@@ -93,7 +89,23 @@ export class DownloadContent {
 
   /** True when every chunk hashed in order gives the manifest's whole-file SHA-256 */
   async wholeFileMatches (): Promise<boolean> {
-    await this.hashing
-    return equals(this.hasher.digest(), this.manifest.sha256)
+    return equals(await this.hasher.digest(), this.manifest.sha256)
+  }
+
+  /** Stops the whole-file hash (the download halted; `prime` starts it again on resume) */
+  stopHashing (): void {
+    this.hasher.close()
+  }
+
+  /** Closes the partial file and stops hashing it (the download stopped or ended) */
+  async close (): Promise<void> {
+    this.hasher.close()
+    await this.partial.close()
+  }
+
+  /** Removes the partial file and stops hashing it */
+  async remove (): Promise<void> {
+    this.hasher.close()
+    await this.partial.remove()
   }
 }

@@ -12,7 +12,7 @@ import { type Bitfield, MAX_NAME_BYTES, chunkLength, chunkOffset, type Manifest 
 import { OutputExistsError, fsError } from '../errors.js'
 import { userFileMode } from '../file-modes.js'
 import { readExactly } from '../fs-read.js'
-import type { ChunkReader } from '../store/file-store.js'
+import { type ChunkReader, threadVerifiedRead } from '../store/file-store.js'
 import { type ChunkData, chunkMatches, piecesOf } from './chunk-data.js'
 
 /**
@@ -99,7 +99,7 @@ export class PartialFile {
 
   /** Serves verified chunks of this download to other peers */
   reader (): ChunkReader {
-    return { read: async (index) => this.read(index), close: async () => {} }
+    return { read: async (index) => this.read(index), readVerified: threadVerifiedRead(this.path, this.manifest), close: async () => {} }
   }
 
   async close (): Promise<void> {

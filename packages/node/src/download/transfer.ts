@@ -209,7 +209,7 @@ export class Transfer implements PoolHost {
   async cancel (): Promise<void> {
     this.status = 'cancelled'
     await this.halt()
-    await this.content?.partial.remove()
+    await this.content?.remove()
     await this.components.transfers.delete(this.fileId)
     this.finished.reject(new AbortedError(`Download of ${this.name} cancelled`))
     this.emit()
@@ -220,7 +220,7 @@ export class Transfer implements PoolHost {
     // the run loop ending now is not a failure: the saved state must stay `running`
     this.stopping = true
     await this.halt()
-    await this.content?.partial.close()
+    await this.content?.close()
   }
 
   /** A peer asked us for this file: it may be downloading it too, and have chunks */
@@ -452,6 +452,7 @@ export class Transfer implements PoolHost {
     this.controller.abort()
     this.sources.wakeAll()
     await Promise.allSettled([...this.pendingWrites])
+    this.content?.stopHashing()
     await this.checkpoint().catch(() => {})
   }
 

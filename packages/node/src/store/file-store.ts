@@ -13,6 +13,7 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { chunkMatches } from '../download/chunk-data.js'
 import { ChunkDamagedError, NoBlobPathError } from '../errors.js'
 import { ShortReadError } from '../fs-read.js'
+import { hashThread } from '../hash-thread/index.js'
 import { type Quarantine, checkFileRecord, jsonObject } from '../records/index.js'
 import type { BlobReader, BlobStore } from './blob-store.js'
 import type { FileRecord } from './file-record.js'
@@ -27,6 +28,12 @@ export interface StoredFile {
 /** Random access to the verified chunks of one stored file */
 export interface ChunkReader {
   read(index: number): Promise<Uint8Array>
+  /**
+   * Reads chunk `index` and checks it against the manifest off the event loop (Node:
+   * the hash thread): the bytes, or undefined when they fail their hash or the file
+   * ends first. Optional: `verifiedReader` hashes what `read` returns otherwise.
+   */
+  readVerified?(index: number): Promise<Uint8Array | undefined>
   close(): Promise<void>
 }
 
@@ -41,14 +48,13 @@ export function verifiedReader (reader: ChunkReader, manifest: Manifest, onDamag
   let closed = false
   return {
     read: async (index) => {
-      let data: Uint8Array
+      let data: Uint8Array | undefined
       try {
-        data = await reader.read(index)
+        data = await readChecked(reader, manifest, index)
       } catch (err: any) {
         if (closed || !(err instanceof ShortReadError || err?.code === 'EIO')) throw err
-        data = new Uint8Array(0)
       }
-      if (chunkMatches(manifest, index, data)) return data
+      if (data != null) return data
       if (closed) throw new ChunkDamagedError(`Chunk ${index} was read after its reader closed`)
       onDamaged(index)
       throw new ChunkDamagedError(`Chunk ${index} fails its hash on this node's disk: not sent`)
@@ -57,6 +63,25 @@ export function verifiedReader (reader: ChunkReader, manifest: Manifest, onDamag
       closed = true
       await reader.close()
     }
+  }
+}
+
+/** Chunk `index` when it matches its hash, else undefined; read errors pass through */
+async function readChecked (reader: ChunkReader, manifest: Manifest, index: number): Promise<Uint8Array | undefined> {
+  if (reader.readVerified != null) return reader.readVerified(index)
+  const data = await reader.read(index)
+  return chunkMatches(manifest, index, data) ? data : undefined
+}
+
+/**
+ * A chunk read and checked on the hash thread, by path: the event loop that sends
+ * chunks neither reads nor hashes them (the bytes come back without a copy)
+ */
+export function threadVerifiedRead (path: string, manifest: Manifest): (index: number) => Promise<Uint8Array | undefined> {
+  return async (index) => {
+    if (index < 0 || index >= manifest.chunkHashes.length) return undefined
+    const result = await hashThread.readVerified(path, chunkOffset(manifest, index), chunkLength(manifest, index), manifest.chunkHashes[index])
+    return result.ok ? result.data : undefined
   }
 }
 
@@ -327,9 +352,24 @@ export class FileStore {
     if (await this.contentStatus(record) !== 'ok') return undefined
     const reader = await this.openContent(record)
     if (reader == null) return undefined
+    const path = record.location.kind === 'path' ? record.location.path : this.blobs.path?.(record.fileId)
+    const checked = path == null ? undefined : threadVerifiedRead(path, manifest)
+    let closed = false
     return {
       read: async (index: number) => reader.read(chunkLength(manifest, index), chunkOffset(manifest, index)),
-      close: async () => { await reader.close() }
+      ...(checked == null
+        ? {}
+        : {
+            // the thread reads by path: a closed reader must fail as a read of its closed handle does
+            readVerified: async (index: number) => {
+              if (closed) throw Object.assign(new Error('Chunk reader is closed'), { code: 'EBADF' })
+              return checked(index)
+            }
+          }),
+      close: async () => {
+        closed = true
+        await reader.close()
+      }
     }
   }
 }

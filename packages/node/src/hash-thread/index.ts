@@ -1,0 +1,13 @@
+/**
+ * SHA-256 on a worker thread, so the thread that moves bytes (the event loop running
+ * libp2p, noise, yamux and the exchange) does not also hash every byte of a file:
+ *  - `fileHash(path)`: the running whole-file hash of a file being written in order
+ *    (a download's verified prefix). The thread reads the bytes back from the file
+ *    (pages the cache still holds) as the caller says how far the prefix reaches.
+ *  - `readVerified(path, offset, length, sha256)`: a chunk read and checked against its
+ *    hash on the thread; the bytes come back without a copy (the buffer is transferred).
+ * One thread per process, started on first use and unref'd: it never keeps the
+ * process alive. Node only (node:worker_threads); a browser hashes on its own thread.
+ */
+export { FileHashJob, HashThread, hashThread } from './hash-thread.js'
+export type { ReadVerifiedResult } from './messages.js'

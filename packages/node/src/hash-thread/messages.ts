@@ -1,0 +1,24 @@
+/** Messages between the hash thread's owner (hash-thread.ts) and the thread (worker.ts) */
+
+export type ToThread =
+  /** begin a whole-file hash of `path` */
+  | { op: 'open', job: number, path: string }
+  /** hash the file's bytes up to `end` (exclusive; ends only grow) */
+  | { op: 'extend', job: number, end: number }
+  /** answer the digest once every byte up to `end` is hashed; the job is then gone */
+  | { op: 'digest', job: number, end: number, req: number }
+  /** forget a job (a download stopped) */
+  | { op: 'close', job: number }
+  /** read `length` bytes at `offset` of `path` and compare their SHA-256 with `sha256` */
+  | { op: 'read', req: number, path: string, offset: number, length: number, sha256: Uint8Array }
+
+/** What a checked read found: the bytes when they match, else why not */
+export type ReadVerifiedResult =
+  | { ok: true, data: Uint8Array }
+  /** the bytes differ from their hash, or the file ended first (`short`) */
+  | { ok: false, short: boolean }
+
+export type FromThread =
+  | { req: number, digest: Uint8Array }
+  | { req: number, read: ReadVerifiedResult }
+  | { req: number, error: { message: string, code?: string, name?: string } }

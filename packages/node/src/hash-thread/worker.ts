@@ -1,0 +1,124 @@
+/**
+ * The hash thread itself (see index.ts): whole-file hashes fed by reading the file back
+ * in order, and checked chunk reads. Runs in a worker_threads Worker.
+ */
+import { createHash, type Hash, timingSafeEqual } from 'node:crypto'
+import { type FileHandle, open } from 'node:fs/promises'
+import { parentPort } from 'node:worker_threads'
+import type { FromThread, ToThread } from './messages.js'
+
+/** Bytes read back per step of a whole-file hash */
+const STEP = 1024 * 1024
+
+interface Job {
+  readonly path: string
+  readonly hash: Hash
+  /** bytes hashed so far, and how far the caller said the file may be read */
+  hashed: number
+  end: number
+  /** a digest asked for, answered once `hashed` reaches its end */
+  digest?: { req: number, end: number }
+  running: boolean
+  failed?: { message: string, code?: string, name?: string }
+  closed: boolean
+}
+
+const jobs = new Map<number, Job>()
+const port = parentPort
+if (port == null) throw new Error('hash-thread worker must run in a worker thread')
+
+function reply (msg: FromThread, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(msg, transfer)
+}
+
+function errorOf (err: any): { message: string, code?: string, name?: string } {
+  return { message: err?.message ?? String(err), code: err?.code, name: err?.name }
+}
+
+port.on('message', (msg: ToThread) => {
+  switch (msg.op) {
+    case 'open':
+      jobs.set(msg.job, { path: msg.path, hash: createHash('sha256'), hashed: 0, end: 0, running: false, closed: false })
+      return
+    case 'extend':
+    case 'digest': {
+      const job = jobs.get(msg.job)
+      if (job == null) {
+        if (msg.op === 'digest') reply({ req: msg.req, error: { message: `hash job ${msg.job} is unknown` } })
+        return
+      }
+      job.end = Math.max(job.end, msg.end)
+      if (msg.op === 'digest') job.digest = { req: msg.req, end: msg.end }
+      void run(msg.job, job)
+      return
+    }
+    case 'close': {
+      const job = jobs.get(msg.job)
+      if (job != null) job.closed = true
+      jobs.delete(msg.job)
+      return
+    }
+    case 'read':
+      readVerified(msg).then(
+        read => reply({ req: msg.req, read }, read.ok ? [read.data.buffer as ArrayBuffer] : []),
+        err => reply({ req: msg.req, error: errorOf(err) })
+      )
+  }
+})
+
+/** Hashes the job's file up to its end, one step at a time; one run per job at once */
+async function run (id: number, job: Job): Promise<void> {
+  if (job.running || job.failed != null) return answerDigest(id, job)
+  job.running = true
+  let file: FileHandle | undefined
+  try {
+    const buf = Buffer.allocUnsafe(STEP)
+    while (job.hashed < job.end && !job.closed) {
+      file ??= await open(job.path, 'r')
+      const want = Math.min(STEP, job.end - job.hashed)
+      const { bytesRead } = await file.read(buf, 0, want, job.hashed)
+      if (bytesRead === 0) throw Object.assign(new Error(`${job.path} ended at ${job.hashed} bytes, before ${job.end}`), { code: 'ERR_SHORT_READ' })
+      job.hash.update(buf.subarray(0, bytesRead))
+      job.hashed += bytesRead
+    }
+  } catch (err) {
+    job.failed = errorOf(err)
+  } finally {
+    job.running = false
+    await file?.close().catch(() => {})
+  }
+  answerDigest(id, job)
+}
+
+function answerDigest (id: number, job: Job): void {
+  const asked = job.digest
+  if (asked == null) return
+  if (job.failed != null) {
+    jobs.delete(id)
+    reply({ req: asked.req, error: job.failed })
+    return
+  }
+  if (job.running || job.hashed < asked.end) return
+  jobs.delete(id)
+  reply({ req: asked.req, digest: job.hash.digest() })
+}
+
+async function readVerified (msg: Extract<ToThread, { op: 'read' }>): Promise<{ ok: true, data: Uint8Array } | { ok: false, short: boolean }> {
+  // its own ArrayBuffer (not the pool's), so it can be transferred
+  const data = new Uint8Array(new ArrayBuffer(msg.length))
+  const file = await open(msg.path, 'r')
+  try {
+    let filled = 0
+    while (filled < msg.length) {
+      const { bytesRead } = await file.read(data, filled, msg.length - filled, msg.offset + filled)
+      if (bytesRead === 0) return { ok: false, short: true }
+      filled += bytesRead
+    }
+  } finally {
+    await file.close()
+  }
+  const digest = createHash('sha256').update(data).digest()
+  const expected = Buffer.from(msg.sha256)
+  if (digest.byteLength !== expected.byteLength || !timingSafeEqual(digest, expected)) return { ok: false, short: false }
+  return { ok: true, data }
+}

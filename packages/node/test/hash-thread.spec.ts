@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
+import { FilePrefixHasher } from '../src/download/file-prefix-hasher.js'
+import { hashThread } from '../src/hash-thread/index.js'
+
+const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest())
+
+describe('hash thread', () => {
+  let dir: string
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'hash-thread-')) })
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+
+  it('hashes a file whose chunks are written out of order, as its prefix grows', async () => {
+    const chunkSize = 64 * 1024
+    const content = randomBytes(10 * chunkSize + 1234)
+    const count = Math.ceil(content.byteLength / chunkSize)
+    const manifest = { size: content.byteLength, chunkSize, chunkHashes: Array.from({ length: count }, () => new Uint8Array(32)), sha256: sha256(content) } as unknown as Manifest
+    const path = join(dir, 'partial')
+    const file = await open(path, 'w+')
+    const hasher = new FilePrefixHasher(manifest, path)
+    try {
+      // written and added in an order that keeps chunks waiting ahead of the prefix
+      for (const index of [3, 1, 0, 2, 9, 4, 5, 10, 8, 6, 7]) {
+        const at = chunkOffset(manifest, index)
+        await file.write(content, at, chunkLength(manifest, index), at)
+        hasher.add(index)
+      }
+    } finally {
+      await file.close()
+    }
+    assert.deepEqual(await hasher.digest(), manifest.sha256)
+  })
+
+  it('digest before every chunk was added throws', async () => {
+    const manifest = { size: 10, chunkSize: 5, chunkHashes: [new Uint8Array(32), new Uint8Array(32)], sha256: new Uint8Array(32) } as unknown as Manifest
+    const hasher = new FilePrefixHasher(manifest, join(dir, 'none'))
+    hasher.add(1)
+    await assert.rejects(hasher.digest(), /before all chunks/)
+    hasher.close()
+  })
+
+  it('a digest of bytes the file does not have fails with the read error, not a wrong hash', async () => {
+    const path = join(dir, 'short')
+    await writeFile(path, randomBytes(100))
+    const job = hashThread.fileHash(path)
+    job.hashTo(200)
+    await assert.rejects(job.digest(), (err: any) => err.code === 'ERR_SHORT_READ')
+  })
+
+  it('reads a chunk and checks it on the thread: matching bytes, other bytes, a file too short', async () => {
+    const path = join(dir, 'file')
+    const content = randomBytes(300_000)
+    await writeFile(path, content)
+    const piece = content.subarray(1000, 201_000)
+    const good = await hashThread.readVerified(path, 1000, 200_000, sha256(piece))
+    assert.ok(good.ok)
+    assert.deepEqual(Buffer.from(good.data), Buffer.from(piece))
+    assert.deepEqual(await hashThread.readVerified(path, 1001, 200_000, sha256(piece)), { ok: false, short: false })
+    assert.deepEqual(await hashThread.readVerified(path, 200_000, 200_000, sha256(piece)), { ok: false, short: true })
+    await assert.rejects(hashThread.readVerified(join(dir, 'gone'), 0, 10, sha256(piece)), (err: any) => err.code === 'ENOENT')
+  })
+})
