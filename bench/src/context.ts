@@ -17,7 +17,9 @@ export const WORKERS = {
   peershare: script('worker-peershare'),
   swarm: script('worker-swarm'),
   discovery: script('worker-discovery'),
-  helia: script('worker-helia')
+  helia: script('worker-helia'),
+  webtorrentLink: script('worker-webtorrent-link'),
+  linkRelay: script('link-relay')
 }
 
 /** --node-init merged with a scenario's own settings (objects one level deep) */

@@ -2,7 +2,7 @@
 
 export type BenchMessage =
   /** worker is up; a listener also says where to dial it (and the sharer which file: a file id, or a Helia CID) */
-  | { type: 'ready', addr?: string, fileId?: string, peerId?: string, shareSeconds?: number }
+  | { type: 'ready', addr?: string, fileId?: string, peerId?: string, shareSeconds?: number, ports?: number[] }
   /** parent to a peershare getter: download now, from `addr` (and from every one of `peers` at once when given) */
   | { type: 'get', addr: string, fileId: string, output: string, peers?: string[], hashOutput?: boolean }
   /** parent to a Helia fetcher: cat `cid` from the providers into `output` */
