@@ -15,6 +15,7 @@ import { MiB } from './options.js'
 import { Worker } from './processes.js'
 import { createRandomFile } from './random-file.js'
 import { formatSize } from './report.js'
+import { medianOf } from './scenario-multi.js'
 
 const SCENARIO = 'links'
 /** share of the link rate peershare aims for (issue 14) */
@@ -140,7 +141,7 @@ function printLinks (size: number, runs: number, outcomes: Map<string, Outcome[]
       const list = outcomes.get(`${set.label}|${impl}`) ?? []
       const secs = secondsOf(list)
       const best = secs[0]
-      const median = secs[Math.floor((secs.length - 1) / 2)]
+      const median = secs.length === 0 ? undefined : medianOf(secs)
       const mibps = (s?: number): string => (s == null ? '-' : (size / MiB / s).toFixed(2))
       const share = (s?: number): string => (s == null ? '-' : pct(size / s / rate))
       const verdict = impl !== 'peershare' || median == null ? '' : size / median / rate >= LINK_TARGET ? 'meets' : 'BELOW'
