@@ -18,7 +18,9 @@ export const WORKERS = {
   swarm: script('worker-swarm'),
   discovery: script('worker-discovery'),
   helia: script('worker-helia'),
-  webtorrent: script('worker-webtorrent')
+  webtorrent: script('worker-webtorrent'),
+  webtorrentLink: script('worker-webtorrent-link'),
+  linkRelay: script('link-relay')
 }
 
 /** --node-init merged with a scenario's own settings (objects one level deep) */

@@ -2,7 +2,8 @@
  * `npm run bench`: the scenarios chosen with --scenario, in order (see options.ts):
  * cli (scenario-cli.ts), single (scenario-single.ts), swarm (scenario-swarm.ts),
  * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) search (scenario-search.ts), discovery (scenario-discovery.ts) compress (scenario-compress.ts), encrypt (scenario-encrypt.ts), replicate (scenario-replicate.ts, in-process nodes), browser
- * (scenario-browser.ts, daemons and headless Chromium) and share (scenario-share.ts, the CLI against a daemon, vs sha256sum). Every figure is measured on 127.0.0.1 with worker
+ * (scenario-browser.ts, daemons and headless Chromium), share (scenario-share.ts, the CLI against a daemon, vs sha256sum)
+ * and links (scenario-links.ts, emulated slow links by link-relay.ts). Every figure is measured on 127.0.0.1 with worker
  * processes; benchmarks print figures and never assert timing.
  */
 import { rmSync } from 'node:fs'
@@ -24,6 +25,7 @@ import { runEncrypt } from './scenario-encrypt.js'
 import { runReplicate } from './scenario-replicate.js'
 import { runBrowser } from './scenario-browser.js'
 import { runShare } from './scenario-share.js'
+import { runLinks } from './scenario-links.js'
 
 const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   cli: runCli,
@@ -38,7 +40,8 @@ const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   encrypt: runEncrypt,
   replicate: runReplicate,
   browser: runBrowser,
-  share: runShare
+  share: runShare,
+  links: runLinks
 }
 
 async function main (): Promise<void> {

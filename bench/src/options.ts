@@ -8,7 +8,8 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt', 'replicate', 'browser', 'share'] as const
+export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt', 'replicate', 'browser', 'share',
+  'links'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 const USAGE = `usage: npm run bench -- [options]
@@ -40,6 +41,9 @@ const USAGE = `usage: npm run bench -- [options]
                      share   peershare share of one file (the first --size; 1GiB
                              for the issue's figure), in place and --copy, vs
                              sha256sum, cold (root: caches dropped) and warm
+                     links   one file over emulated slow, long links (80 ms
+                             100 Mbit/s; 200 ms 20 Mbit/s; 4 sources behind 4
+                             links of 40-200 ms): peershare, WebTorrent, Helia
   --runs N         runs per measurement (default 2; swarm runs once)
   --dir PATH       where temporary files go (default bench/.data)
   --node-init JSON extra PeershareNode.create() settings for the peershare nodes of
@@ -71,7 +75,9 @@ const USAGE = `usage: npm run bench -- [options]
                    page's CPU profiles
  helia:
   --helia-size S   file size (default 128MiB)
-  --helia-timeout SEC  limit for one Helia fetch, reported as "timed out" (default 180)`
+  --helia-timeout SEC  limit for one Helia fetch, reported as "timed out" (default 180)
+ links:
+  --link-size S    file size (default 64MiB)`
 
 export interface Options {
   scenarios: Scenario[]
@@ -93,6 +99,7 @@ export interface Options {
   catchUpOffers: number
   compressSize: number
   browserSize: number
+  linkSize: number
 }
 
 export function parseOptions (argv: string[]): Options {
@@ -120,6 +127,7 @@ export function parseOptions (argv: string[]): Options {
       'catch-up-offers': { type: 'string', default: '10000' },
       'compress-size': { type: 'string', default: '32MiB' },
       'browser-size': { type: 'string', default: '64MiB' },
+      'link-size': { type: 'string', default: '64MiB' },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -172,7 +180,8 @@ export function parseOptions (argv: string[]): Options {
     searchOffers: positiveInt('--search-offers', values['search-offers']),
     catchUpOffers: positiveInt('--catch-up-offers', values['catch-up-offers']),
     compressSize: parseSize(values['compress-size']),
-    browserSize: parseSize(values['browser-size'])
+    browserSize: parseSize(values['browser-size']),
+    linkSize: parseSize(values['link-size'])
   }
 }
 

@@ -16,8 +16,8 @@ import { createRandomFile } from './random-file.js'
 import { formatSize } from './report.js'
 
 const SCENARIO = 'multi-source'
-/** efficiency the transfer engine aims for: within 15% of ideal */
-export const EFFICIENCY_TARGET = 0.87
+/** efficiency the transfer engine aims for (issue 14: >= 95% for 2 to 4 sources, the median of 3 runs) */
+export const EFFICIENCY_TARGET = 0.95
 
 interface SourceSet {
   label: string
@@ -29,7 +29,10 @@ interface SourceSet {
 
 interface SetResult {
   set: SourceSet
+  /** the best run's time (its `served` and `cores` are the best run's too) */
   seconds: number
+  /** the median run's time (of --runs; issue 14 reports the min and the median of 3) */
+  median: number
   ideal: number
   /** bytes each source served, in the order of set.rates */
   served: number[]
@@ -94,13 +97,15 @@ export async function runMulti (ctx: BenchContext): Promise<void> {
   try {
     for (const set of sets) {
       const ideal = size / set.rates.reduce((a, b) => a + b, 0)
-      let best: SetResult | undefined
+      let best: Omit<SetResult, 'median'> | undefined
+      const times: number[] = []
       for (let run = 1; run <= opts.runs; run++) {
         const { seconds, served, cores } = await downloadFrom(ctx, set.label, set.rates, source)
         console.log(`  run ${run}/${opts.runs} ${set.label.padEnd(13)} ${seconds.toFixed(2).padStart(7)} s  ${(size / MiB / seconds).toFixed(1).padStart(6)} MiB/s  ideal ${ideal.toFixed(2)} s  efficiency ${pct(ideal / seconds)}  CPU ${cores.toFixed(2)} cores`)
+        times.push(seconds)
         if (best == null || seconds < best.seconds) best = { set, seconds, ideal, served, cores }
       }
-      if (best != null) results.push(best)
+      if (best != null) results.push({ ...best, median: medianOf(times) })
     }
   } finally {
     await rm(file.path, { force: true })
@@ -109,11 +114,12 @@ export async function runMulti (ctx: BenchContext): Promise<void> {
 }
 
 function printMulti (size: number, R: number, runs: number, results: SetResult[]): void {
-  const rows = [['sources', 'N', 'total limit', 'ideal s', `seconds (best of ${runs})`, 'MiB/s', 'efficiency', 'verdict', `CPU cores busy (of ${availableParallelism()})`]]
+  const rows = [['sources', 'N', 'total limit', 'ideal s', `seconds (best of ${runs})`, 'median s', 'MiB/s', 'efficiency best', 'median', 'verdict (median)', `CPU cores busy (of ${availableParallelism()})`]]
   for (const r of results) {
     const eff = r.ideal / r.seconds
-    rows.push([r.set.label, String(r.set.rates.length), rate(r.set.rates.reduce((a, b) => a + b, 0)), r.ideal.toFixed(2), r.seconds.toFixed(2),
-      (size / MiB / r.seconds).toFixed(1), pct(eff), eff >= EFFICIENCY_TARGET ? 'meets' : 'BELOW', r.cores.toFixed(2)])
+    const median = r.ideal / r.median
+    rows.push([r.set.label, String(r.set.rates.length), rate(r.set.rates.reduce((a, b) => a + b, 0)), r.ideal.toFixed(2), r.seconds.toFixed(2), r.median.toFixed(2),
+      (size / MiB / r.seconds).toFixed(1), pct(eff), pct(median), median >= EFFICIENCY_TARGET ? 'meets' : 'BELOW', r.cores.toFixed(2)])
   }
   console.log(`\n${SCENARIO} ${formatSize(size)}, R = ${rate(R)} (efficiency = ideal time / measured time; target >= ${pct(EFFICIENCY_TARGET)})\n`)
   console.log(formatTable(rows, 1))
@@ -137,7 +143,9 @@ function printMulti (size: number, R: number, runs: number, results: SetResult[]
       mibps: round(size / MiB / r.seconds),
       idealSeconds: round(r.ideal),
       efficiency: round(r.ideal / r.seconds),
-      pass: r.ideal / r.seconds >= EFFICIENCY_TARGET,
+      medianSeconds: round(r.median),
+      medianEfficiency: round(r.ideal / r.median),
+      pass: r.ideal / r.median >= EFFICIENCY_TARGET,
       servedBytes: r.served,
       cpuCores: round(r.cores)
     }))
@@ -146,6 +154,13 @@ function printMulti (size: number, R: number, runs: number, results: SetResult[]
 
 function rate (bytesPerSecond: number): string {
   return `${(bytesPerSecond / MiB).toFixed(bytesPerSecond % MiB === 0 ? 0 : 1)} MiB/s`
+}
+
+/** the middle value (the mean of the two middle ones for an even count) */
+export function medianOf (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length / 2
+  return Number.isInteger(mid) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[Math.floor(mid)]
 }
 
 function pct (x: number): string {

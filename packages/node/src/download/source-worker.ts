@@ -1,8 +1,9 @@
 /**
  * Fetching from one source within a multi-source download. The worker keeps a
- * pipeline of requests sized to the source's measured throughput (about
- * QUEUE_SECONDS of its data in flight), so a fast source pulls more chunks than a
- * slow one as it proves itself. Every chunk is verified before the download sees
+ * pipeline of requests sized to the source's bandwidth-delay product: its measured
+ * throughput times (the quickest a chunk has come back + QUEUE_SECONDS), so a fast
+ * source pulls more chunks than a slow one as it proves itself, and a long link
+ * (a round trip of 200 ms) stays as busy as a short one. Every chunk is verified before the download sees
  * it; a bad chunk is a strike against the source, and enough strikes ban it from
  * this file. A source that stalls with requests outstanding times out.
  */
@@ -14,10 +15,26 @@ import { type ChunkData, chunkMatches } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
 import { RateMeter } from './rate-meter.js'
 
-/** Seconds of a source's measured throughput to keep requested ahead */
+/** Seconds of a source's measured throughput to keep requested beyond one round trip */
 const QUEUE_SECONDS = 0.25
 /** Pipeline depth before a source's rate is known */
 const INITIAL_DEPTH = 4
+
+/**
+ * Chunks to keep requested from a source: enough to cover its bandwidth-delay product
+ * (`rate` bytes/s times `roundTripMs`, the quickest a chunk has come back: the link's
+ * round trip plus one chunk's transfer) and QUEUE_SECONDS more. The rate is the one
+ * achieved, not the link's capacity: while the pipeline is the limit, the margin lets
+ * the depth grow by (1 + QUEUE_SECONDS / round trip) per rate window until the link
+ * is. The quickest chunk's time does not grow with the pipeline's own queueing, so the
+ * depth does not feed on itself. INITIAL_DEPTH until both are known; at least 2
+ * (one arriving, one queued at the source), at most MAX_OUTSTANDING_CHUNKS.
+ */
+export function pipelineDepth (rate: number, roundTripMs: number, chunkSize: number): number {
+  if (rate === 0 || !Number.isFinite(roundTripMs)) return INITIAL_DEPTH
+  const seconds = roundTripMs / 1000 + QUEUE_SECONDS
+  return Math.min(MAX_OUTSTANDING_CHUNKS, Math.max(2, Math.ceil(rate * seconds / chunkSize)))
+}
 
 /** What a worker needs from its download */
 export interface WorkerHost {
@@ -52,6 +69,8 @@ export class SourceWorker {
   readonly peer: string
   private readonly meter = new RateMeter()
   private readonly requestedAt = new Map<number, number>()
+  /** quickest request-to-verified-chunk time seen (ms): the link's round trip plus one chunk's transfer */
+  private roundTripMs = Number.POSITIVE_INFINITY
   private readonly cancelled = new Set<number>()
   private pending: Promise<SessionEvent> | undefined
   private wakeUp: (() => void) | undefined
@@ -128,9 +147,7 @@ export class SourceWorker {
   }
 
   private depth (): number {
-    const rate = this.meter.rate
-    if (rate === 0) return INITIAL_DEPTH
-    return Math.min(MAX_OUTSTANDING_CHUNKS, Math.max(2, Math.ceil(rate * QUEUE_SECONDS / this.host.manifest.chunkSize)))
+    return pipelineDepth(this.meter.rate, this.roundTripMs, this.host.manifest.chunkSize)
   }
 
   /** The next event; with nothing in flight, returns null when woken or when the source stays quiet */
@@ -181,7 +198,9 @@ export class SourceWorker {
       this.blame(index)
       return
     }
-    this.host.received?.(data.byteLength, Date.now() - requested)
+    const ms = Date.now() - requested
+    this.host.received?.(data.byteLength, ms)
+    if (ms < this.roundTripMs) this.roundTripMs = ms
     this.meter.add(data.byteLength)
     this.chunks++
     this.bytes += data.byteLength
