@@ -9,10 +9,12 @@
  * time to the first verified byte, stalls (see STALL_MS), and the seconds the page's
  * main thread was busy (steadier than MiB/s on a loaded machine).
  * With --profile: the daemons' CPU profiles (node --cpu-prof) and the page's (the
- * DevTools profiler) go to <dir>/profiles.
+ * DevTools profiler) go to <dir>/profiles. BENCH_BROWSER_BUNDLES=name=path/peer.js,…
+ * also runs the page with other builds of its bundle (say, of the code before a change)
+ * over WebRTC-direct, alternating with the others, for a comparison in one run.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createReadStream, existsSync } from 'node:fs'
+import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -42,6 +44,25 @@ const START_TIMEOUT_MS = 60_000
 type Transport = 'tcp' | 'webrtc-direct' | 'ws'
 const TRANSPORTS: Transport[] = ['tcp', 'webrtc-direct', 'ws']
 
+/** One measured way to fetch: a transport, for the page with the daemon's bundle or another one */
+interface Leg {
+  label: string
+  transport: Transport
+  /** a page bundle (peer.js) served instead of the daemon's */
+  bundle?: string
+}
+
+/** The legs of a run: TCP, the page over both transports, and over WebRTC-direct per BENCH_BROWSER_BUNDLES entry */
+function legs (): Leg[] {
+  const own: Leg[] = TRANSPORTS.map(transport => ({ label: transport, transport }))
+  const others = (process.env.BENCH_BROWSER_BUNDLES ?? '').split(',').filter(e => e !== '').map(entry => {
+    const [name, bundle] = entry.split('=')
+    if (bundle == null || !existsSync(bundle)) throw new Error(`BENCH_BROWSER_BUNDLES: ${entry} is not name=<existing peer.js>`)
+    return { label: `webrtc-direct@${name}`, transport: 'webrtc-direct' as const, bundle }
+  })
+  return [...own, ...others]
+}
+
 interface Run {
   seconds: number
   /** time to the first verified byte (s) */
@@ -50,6 +71,17 @@ interface Run {
   stalledSeconds: number
   /** seconds the page's main thread was busy (tasks: scripts, events, GC), a steadier figure than MiB/s on a loaded machine */
   pageCpu?: number
+  /** CPU seconds used over the run (user + system; Linux), steadier still on a loaded machine: less than `pageCpu` when the thread waited for a core */
+  cpu?: RunCpu
+}
+
+interface RunCpu {
+  /** the sharing daemon */
+  sharer: number
+  /** the receiving side: the getter daemon, or all of Chromium's processes (renderer, network service, browser) */
+  receiver: number
+  /** the page's main thread (DevTools' ThreadTime) */
+  pageThread?: number
 }
 
 /** Progress seen over a run: [seconds since start, bytes] */
@@ -82,15 +114,16 @@ export async function runBrowser ({ opts, work }: BenchContext): Promise<void> {
     const { fileId } = JSON.parse(await runCli(['--repo', sharer.repo, '--json', 'share', source.path])) as { fileId: string }
     // --no-sandbox: the sandbox cannot start as root; the background networking flags keep Chromium off the internet
     browser = await playwright.chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'] })
-    const runs = new Map<Transport, Run[]>(TRANSPORTS.map(t => [t, []]))
+    const all = legs()
+    const runs = new Map<string, Run[]>(all.map(leg => [leg.label, []]))
     for (let run = 1; run <= opts.runs; run++) {
-      for (const transport of TRANSPORTS) {
+      for (const leg of all) {
         const deadline = Date.now() + 120_000 + (size / (16 * MiB)) * 8000
-        const result = transport === 'tcp'
+        const result = leg.transport === 'tcp'
           ? await daemonGet(sharer, fileId, source.sha256, join(dir, `get-${run}`), deadline, profiles)
-          : await pageGet(browser, sharer, transport, fileId, source.sha256, deadline, profiles === undefined ? undefined : join(profiles, `page-${transport}-${run}.cpuprofile`))
-        runs.get(transport)?.push(result)
-        console.log(`  run ${run}/${opts.runs} ${transport.padEnd(13)} ${result.seconds.toFixed(2).padStart(6)} s  ${(size / MiB / result.seconds).toFixed(1).padStart(6)} MiB/s  first byte ${result.firstByte.toFixed(2)} s  stalls ${result.stalls}${result.pageCpu == null ? '' : `  page main thread ${result.pageCpu.toFixed(2)} s`}`)
+          : await pageGet(browser, sharer, leg, fileId, source.sha256, deadline, profiles === undefined ? undefined : join(profiles, `page-${leg.label}-${run}.cpuprofile`))
+        runs.get(leg.label)?.push(result)
+        console.log(`  run ${run}/${opts.runs} ${leg.label.padEnd(13)} ${result.seconds.toFixed(2).padStart(6)} s  ${(size / MiB / result.seconds).toFixed(1).padStart(6)} MiB/s  first byte ${result.firstByte.toFixed(2)} s  stalls ${result.stalls}${result.pageCpu == null ? '' : `  page main thread ${result.pageCpu.toFixed(2)} s`}${formatCpu(result.cpu)}`)
       }
     }
     print(size, opts.runs, runs)
@@ -165,6 +198,7 @@ async function daemonGet (sharer: Daemon, fileId: string, sha256: string, repo: 
     if (tcp == null) throw new Error(`the sharer has no TCP address: ${sharer.addresses.join(' ')}`)
     const out = join(repo, 'out.bin')
     const samples: Samples = [[0, 0]]
+    const cpuBefore = cpuByPid([sharer.child.pid, getter.child.pid])
     const started = performance.now()
     const timer = setTimeout(() => getter.child.kill('SIGKILL'), deadline - Date.now())
     try {
@@ -176,9 +210,10 @@ async function daemonGet (sharer: Daemon, fileId: string, sha256: string, repo: 
       clearTimeout(timer)
     }
     const seconds = (performance.now() - started) / 1000
+    const cpu = { sharer: cpuSince(cpuBefore, [sharer.child.pid]), receiver: cpuSince(cpuBefore, [getter.child.pid]) }
     const got = await sha256File(out)
     if (got !== sha256) throw new Error(`tcp: the file got has SHA-256 ${got}, expected ${sha256}`)
-    return summarise(samples, seconds)
+    return { ...summarise(samples, seconds), cpu }
   } finally {
     await stopDaemon(getter)
   }
@@ -189,12 +224,13 @@ async function daemonGet (sharer: Daemon, fileId: string, sha256: string, repo: 
  * new peer): timed in the page from the click on Download to the verified file's save
  * link; progress sampled every SAMPLE_MS
  */
-async function pageGet (browser: import('playwright-core').Browser, sharer: Daemon, transport: Transport, fileId: string, sha256: string, deadline: number, profile: string | undefined): Promise<Run> {
+async function pageGet (browser: import('playwright-core').Browser, sharer: Daemon, { transport, bundle }: Leg, fileId: string, sha256: string, deadline: number, profile: string | undefined): Promise<Run> {
   const address = sharer.addresses.find(a => transport === 'ws' ? /\/tcp\/\d+\/ws\//.test(a) : a.includes('/webrtc-direct/certhash/'))
   if (address == null) throw new Error(`the sharer has no ${transport} address: ${sharer.addresses.join(' ')}`)
   const context = await browser.newContext()
   try {
     const page = await context.newPage()
+    if (bundle != null) await page.route('**/peer/peer.js', async route => route.fulfill({ path: bundle, contentType: 'text/javascript' }))
     await page.goto(`${sharer.api}/peer/`)
     await page.fill('#sources', address)
     await page.fill('#file-id', fileId)
@@ -205,6 +241,8 @@ async function pageGet (browser: import('playwright-core').Browser, sharer: Daem
       await cdp.send('Profiler.start')
     }
     const busyBefore = await mainThreadSeconds(cdp)
+    const threadBefore = await mainThreadCpu(cdp)
+    const cpuBefore = cpuByPid([sharer.child.pid, ...chromiumPids()])
     const seen = await page.evaluate(async ({ sampleMs, timeoutMs }) => {
       const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement
       const progress = $('progress') as HTMLProgressElement
@@ -220,10 +258,11 @@ async function pageGet (browser: import('playwright-core').Browser, sharer: Daem
       return { seconds, samples, sha256: $('done').hidden ? undefined : $('sha256').textContent, status: $('status').textContent }
     }, { sampleMs: SAMPLE_MS, timeoutMs: deadline - Date.now() })
     const pageCpu = await mainThreadSeconds(cdp) - busyBefore
+    const cpu = { sharer: cpuSince(cpuBefore, [sharer.child.pid]), receiver: cpuSince(cpuBefore, chromiumPids()), pageThread: await mainThreadCpu(cdp) - threadBefore }
     if (profile != null) await writeFile(profile, JSON.stringify((await cdp.send('Profiler.stop')).profile))
     if (seen.sha256 == null) throw new Error(`${transport}: the page did not finish: ${seen.status}`)
     if (seen.sha256 !== sha256) throw new Error(`${transport}: the page's file has SHA-256 ${seen.sha256}, expected ${sha256}`)
-    return { ...summarise(seen.samples, seen.seconds), pageCpu }
+    return { ...summarise(seen.samples, seen.seconds), pageCpu, cpu }
   } finally {
     await context.close()
   }
@@ -235,10 +274,70 @@ async function sha256File (path: string): Promise<string> {
   return hash.digest('hex')
 }
 
+/** CPU seconds the page's main thread has used so far (DevTools' ThreadTime) */
+async function mainThreadCpu (cdp: import('playwright-core').CDPSession): Promise<number> {
+  const { metrics } = await cdp.send('Performance.getMetrics')
+  return metrics.find(m => m.name === 'ThreadTime')?.value ?? 0
+}
+
+/** Linux's clock ticks per second in /proc/<pid>/stat (USER_HZ, 100 on every architecture Linux runs on here) */
+const CLOCK_TICKS = 100
+
+/** CPU seconds (user + system) each process has used so far; processes gone or unknown are left out */
+function cpuByPid (pids: Array<number | undefined>): Map<number, number> {
+  const used = new Map<number, number>()
+  for (const pid of pids) {
+    if (pid == null) continue
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS)
+    } catch {}
+  }
+  return used
+}
+
+/** CPU seconds `pids` used since `before` (a process not in `before` started since) */
+function cpuSince (before: Map<number, number>, pids: Array<number | undefined>): number {
+  let sum = 0
+  for (const [pid, now] of cpuByPid(pids)) sum += now - (before.get(pid) ?? 0)
+  return sum
+}
+
+/** Chromium's processes: this process's descendants named chromium */
+function chromiumPids (): number[] {
+  const children = new Map<number, number[]>()
+  const names = new Map<number, string>()
+  for (const entry of existsSync('/proc') ? readdirSync('/proc') : []) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)])
+      names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))
+    } catch {}
+  }
+  const found: number[] = []
+  const walk = (pid: number): void => {
+    for (const child of children.get(pid) ?? []) {
+      if (names.get(child)?.startsWith('chrom') === true) found.push(child)
+      walk(child)
+    }
+  }
+  walk(process.pid)
+  return found
+}
+
 /** Seconds the page's main thread has spent running tasks so far (DevTools' TaskDuration) */
 async function mainThreadSeconds (cdp: import('playwright-core').CDPSession): Promise<number> {
   const { metrics } = await cdp.send('Performance.getMetrics')
   return metrics.find(m => m.name === 'TaskDuration')?.value ?? 0
+}
+
+/** CPU seconds of a run, for its line */
+function formatCpu (cpu: RunCpu | undefined): string {
+  if (cpu == null) return ''
+  return `  CPU s: sharer ${cpu.sharer.toFixed(1)}, receiver ${cpu.receiver.toFixed(1)}${cpu.pageThread == null ? '' : `, page thread ${cpu.pageThread.toFixed(1)}`}`
 }
 
 /** First byte and stalls from the samples */
@@ -254,10 +353,10 @@ function summarise (samples: Samples, seconds: number): Run {
   return { seconds, firstByte: moving[0]?.[0] ?? seconds, stalls, stalledSeconds }
 }
 
-function print (size: number, runs: number, results: Map<Transport, Run[]>): void {
+function print (size: number, runs: number, results: Map<string, Run[]>): void {
   const rate = (r: Run): number => size / MiB / r.seconds
   const tcp = median((results.get('tcp') ?? []).map(rate))
-  const rows = [['', 'runs', 'MiB/s median', 'MiB/s min', 'MiB/s max', 'of TCP', 'first byte s', 'stalls', 'stalled s', 'page busy s']]
+  const rows = [['', 'runs', 'MiB/s median', 'MiB/s min', 'MiB/s max', 'of TCP', 'first byte s', 'stalls', 'stalled s', 'page busy s', 'CPU s sharer', 'CPU s receiver', 'CPU s page thread']]
   const json: object[] = []
   for (const [transport, list] of results) {
     if (list.length === 0) continue
@@ -272,11 +371,15 @@ function print (size: number, runs: number, results: Map<Transport, Run[]>): voi
       firstByteSeconds: median(list.map(r => r.firstByte)),
       stalls: list.reduce((n, r) => n + r.stalls, 0),
       stalledSeconds: list.reduce((n, r) => n + r.stalledSeconds, 0),
-      pageBusySeconds: list[0].pageCpu == null ? undefined : median(list.map(r => r.pageCpu ?? 0))
+      pageBusySeconds: list[0].pageCpu == null ? undefined : median(list.map(r => r.pageCpu ?? 0)),
+      sharerCpuSeconds: median(list.map(r => r.cpu?.sharer ?? 0)),
+      receiverCpuSeconds: median(list.map(r => r.cpu?.receiver ?? 0)),
+      pageThreadCpuSeconds: list[0].cpu?.pageThread == null ? undefined : median(list.map(r => r.cpu?.pageThread ?? 0))
     }
     json.push(figures)
     rows.push([transport, String(figures.runs), figures.mibps.toFixed(1), figures.minMibps.toFixed(1), figures.maxMibps.toFixed(1),
-      transport === 'tcp' ? '' : `${(figures.ratioToTcp * 100).toFixed(1)}%`, figures.firstByteSeconds.toFixed(2), String(figures.stalls), figures.stalledSeconds.toFixed(1), figures.pageBusySeconds?.toFixed(2) ?? ''])
+      transport === 'tcp' ? '' : `${(figures.ratioToTcp * 100).toFixed(1)}%`, figures.firstByteSeconds.toFixed(2), String(figures.stalls), figures.stalledSeconds.toFixed(1), figures.pageBusySeconds?.toFixed(2) ?? '',
+      figures.sharerCpuSeconds.toFixed(1), figures.receiverCpuSeconds.toFixed(1), figures.pageThreadCpuSeconds?.toFixed(1) ?? ''])
   }
   console.log(`\n${SCENARIO} ${formatSize(size)}, one daemon sharing; a daemon's get over TCP vs the page's browser peer (headless Chromium); target WebRTC-direct >= ${WEBRTC_TARGET * 100}% of TCP, no stalls (no progress for ${STALL_MS / 1000} s and ${STALL_FACTOR}x the run's median step)\n`)
   console.log(formatTable(rows, 1))

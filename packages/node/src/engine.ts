@@ -10,7 +10,7 @@ export { FetchSession, type FetchSessionComponents, type SessionEvent } from './
 export { SourcePool, type PoolHost, type SourceFinder, type SourcePoolInit, type TransferSettings } from './download/source-pool.js'
 export type { WorkerHost } from './download/source-worker.js'
 export { ChunkPicker } from './download/chunk-picker.js'
-export { type ChunkData, chunkMatches, piecesOf } from './download/chunk-data.js'
+export { type ChunkData, chunkMatches, chunkVerified, piecesOf } from './download/chunk-data.js'
 export { PrefixHasher, type ReadChunk } from './download/prefix-hasher.js'
 export type { StallReason } from './download/transfer-progress.js'
 export { platform, type Platform, type Sha256Hash } from './platform/index.js'

@@ -5,7 +5,7 @@
  * only chunks in flight), hashes the whole file (whole-file-hash.ts), and reports progress.
  */
 import type { Logger } from '@libp2p/interface'
-import { type ChunkData, ChunkPicker, chunkMatches, type FetchSession, type SourcePool } from '@peershare/node/engine'
+import { type ChunkData, ChunkPicker, chunkVerified, type FetchSession, type SourcePool } from '@peershare/node/engine'
 import { Bitfield, bytesToHex, chunkLength, type Manifest, type Priority } from '@peershare/protocol'
 import type { ChunkStore } from '../storage/index.js'
 import type { DownloadSettings } from './index.js'
@@ -132,7 +132,7 @@ export class BrowserDownload {
     this.type = session.metadata.mimeType === '' ? this.type : session.metadata.mimeType
     this.hasher = wholeFileHash(manifest, async index => this.init.store.read(index))
     for (const index of await this.init.store.list()) {
-      if (index < count && chunkMatches(manifest, index, await this.init.store.read(index))) {
+      if (index < count && await chunkVerified(manifest, index, await this.init.store.read(index))) {
         have.set(index)
         this.resumedBytes += chunkLength(manifest, index)
         await this.hasher.addStored(index)

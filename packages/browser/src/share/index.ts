@@ -7,7 +7,7 @@
  * over the connection the page opened to it.
  */
 import type { PeerId } from '@libp2p/interface'
-import { type ChunkReader, chunkMatches, platform, type ServableFile, type ServableFiles, type WantedFile } from '@peershare/node/engine'
+import { type ChunkReader, chunkVerified, platform, type ServableFile, type ServableFiles, type WantedFile } from '@peershare/node/engine'
 import { bytesToHex, chunkLength, chunkSizeFor, chunkOffset, DEFAULT_CHUNK_SIZE, encodeManifest, fileIdFromManifestBytes, formatFileId, MANIFEST_VERSION, type Manifest } from '@peershare/protocol'
 
 /** Files one page shares at once */
@@ -79,7 +79,7 @@ function checkedReader (file: File, manifest: Manifest): ChunkReader {
     async read (index: number): Promise<Uint8Array> {
       const offset = chunkOffset(manifest, index)
       const data = new Uint8Array(await file.slice(offset, offset + chunkLength(manifest, index)).arrayBuffer())
-      if (!chunkMatches(manifest, index, data)) throw new FileChangedError(`Chunk ${index} of ${file.name} changed since it was shared`)
+      if (!await chunkVerified(manifest, index, data)) throw new FileChangedError(`Chunk ${index} of ${file.name} changed since it was shared`)
       return data
     },
     async close (): Promise<void> {}

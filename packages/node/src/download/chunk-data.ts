@@ -16,8 +16,21 @@ export function piecesOf (data: ChunkData): Uint8Array[] {
 
 /** True when `data` is exactly chunk `index` of the manifest's file (length and SHA-256) */
 export function chunkMatches (manifest: Manifest, index: number, data: ChunkData): boolean {
-  if (index < 0 || index >= manifest.chunkHashes.length || data.byteLength !== chunkLength(manifest, index)) return false
+  if (!lengthMatches(manifest, index, data)) return false
   const hash = platform.sha256()
   for (const piece of piecesOf(data)) hash.update(piece)
   return equals(hash.digest(), manifest.chunkHashes[index])
+}
+
+/**
+ * `chunkMatches`, hashed by the platform's one-shot SHA-256: in a browser, natively and
+ * off the page's main thread, which is otherwise busy hashing in JavaScript while data arrives
+ */
+export async function chunkVerified (manifest: Manifest, index: number, data: ChunkData): Promise<boolean> {
+  if (!lengthMatches(manifest, index, data)) return false
+  return equals(await platform.sha256Digest(piecesOf(data)), manifest.chunkHashes[index])
+}
+
+function lengthMatches (manifest: Manifest, index: number, data: ChunkData): boolean {
+  return index >= 0 && index < manifest.chunkHashes.length && data.byteLength === chunkLength(manifest, index)
 }

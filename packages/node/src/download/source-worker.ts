@@ -11,7 +11,7 @@ import { MAX_OUTSTANDING_CHUNKS, type Manifest, type Priority, chunkLength } fro
 import { PeerMisbehavedError } from '../errors.js'
 import type { FetchSession, SessionEvent } from '../exchange/fetch-session.js'
 import { blameRoute } from '../reachability/route.js'
-import { type ChunkData, chunkMatches } from './chunk-data.js'
+import { type ChunkData, chunkVerified } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
 import { RateMeter } from './rate-meter.js'
 
@@ -193,8 +193,13 @@ export class SourceWorker {
       if (this.host.strike(this.peer)) throw new PeerMisbehavedError(`Peer ${this.peer} sent chunk ${index}, which was not requested, and is banned`)
       return
     }
-    this.requestedAt.delete(index)
-    if (!chunkMatches(manifest, index, data)) {
+    const verified = await chunkVerified(manifest, index, data)
+    // still requested only now: another source may have delivered it while it was hashed (cancelChunk took it back)
+    if (!this.requestedAt.delete(index)) {
+      this.cancelled.delete(index)
+      return
+    }
+    if (!verified) {
       this.blame(index)
       return
     }

@@ -1,6 +1,7 @@
 /**
  * The platform in a browser: @noble/hashes' incremental SHA-256 (Web Crypto hashes only
- * whole buffers) and the Compression Streams API (inflation read piece by piece so a
+ * whole buffers), Web Crypto's SHA-256 for a whole chunk (native, and run off the page's
+ * main thread; only in a secure context, else @noble/hashes) and the Compression Streams API (inflation read piece by piece so a
  * bomb stops at the limit). zstd is accepted only where the browser's DecompressionStream knows it.
  * Contract: index.ts.
  */
@@ -18,6 +19,7 @@ function decompresses (format: string): boolean {
 
 export const platform = {
   sha256: () => sha256.create(),
+  sha256Digest,
   inflateEncodings: (decompresses('zstd') ? ['zstd', 'gzip'] : ['gzip']) as readonly ChunkEncoding[],
   inflate,
   /** gzip only: CompressionStream has no zstd in today's browsers */
@@ -26,6 +28,30 @@ export const platform = {
     const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream('gzip'))
     return new Uint8Array(await new Response(stream).arrayBuffer())
   }
+}
+
+/** crypto.subtle where the page has it (https, or http on localhost), one buffer of the pieces */
+async function sha256Digest (pieces: readonly Uint8Array[]): Promise<Uint8Array> {
+  if (globalThis.crypto?.subtle == null) {
+    const hash = sha256.create()
+    for (const piece of pieces) hash.update(piece)
+    return hash.digest()
+  }
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', concat(pieces)))
+}
+
+/** The pieces as one buffer: a copy only when there are several */
+function concat (pieces: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  if (pieces.length === 1) return pieces[0] as Uint8Array<ArrayBuffer>
+  let length = 0
+  for (const piece of pieces) length += piece.byteLength
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const piece of pieces) {
+    out.set(piece, at)
+    at += piece.byteLength
+  }
+  return out
 }
 
 /** Inflates through DecompressionStream; stops reading once past `maxBytes` */
@@ -45,11 +71,5 @@ async function inflate (encoding: ChunkEncoding, data: Uint8Array, maxBytes: num
   } finally {
     reader.cancel().catch(() => {})
   }
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const piece of pieces) {
-    out.set(piece, at)
-    at += piece.byteLength
-  }
-  return out
+  return concat(pieces)
 }

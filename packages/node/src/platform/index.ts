@@ -1,7 +1,7 @@
 /**
  * What the exchange client and server and the download engine need from the platform
  * they run on, so the same code runs in Node and in a browser: an incremental SHA-256,
- * and compressing and inflating chunks. The implementation is chosen when the code is
+ * a one-shot SHA-256 of a chunk, and compressing and inflating chunks. The implementation is chosen when the code is
  * resolved, by the `#platform` import's conditions in package.json: `node.ts`
  * (node:crypto and node:zlib, off the event loop) by default, `browser.ts`
  * (@noble/hashes, Compression Streams) for a bundler's `browser` condition.
@@ -18,6 +18,12 @@ export interface Sha256Hash {
 export interface Platform {
   /** A fresh incremental SHA-256 */
   sha256(): Sha256Hash
+  /**
+   * The SHA-256 of `pieces` taken together, in one call: where the platform has a
+   * native hash that runs off the JavaScript thread (the browser's crypto.subtle),
+   * the caller's thread is free meanwhile
+   */
+  sha256Digest(pieces: readonly Uint8Array[]): Promise<Uint8Array>
   /** The chunk encodings `inflate` handles, best first (what a downloader accepts) */
   readonly inflateEncodings: readonly ChunkEncoding[]
   /**

@@ -14,6 +14,12 @@ const gunzip = promisify(zlib.gunzip)
 
 export const platform = {
   sha256: () => createHash('sha256'),
+  /** node:crypto hashes a chunk faster than a round trip to the threadpool would cost: done here, at once */
+  async sha256Digest (pieces: readonly Uint8Array[]): Promise<Uint8Array> {
+    const hash = createHash('sha256')
+    for (const piece of pieces) hash.update(piece)
+    return hash.digest()
+  },
   inflateEncodings: (typeof zlib.zstdDecompress === 'function' ? ['zstd', 'gzip'] : ['gzip']) as readonly ChunkEncoding[],
   async inflate (encoding: ChunkEncoding, data: Uint8Array, maxBytes: number): Promise<Uint8Array> {
     const options = { maxOutputLength: Math.max(1, maxBytes) }
