@@ -105,9 +105,13 @@ describe('downloads in the daemon end to end (real processes)', function () {
   })
 
   it('pause, resume and cancel from the CLI; cancel deletes the partial file and state', async () => {
+    // a source four times slower than the suite's: 32 s for the whole file, so the download
+    // is still running after pause, resume and the CLI calls between them on a busy machine
+    const slowSource = await startDaemon(join(dir, 'slow-source'), dir, ['--upload-limit', '1MiB'])
+    assert.equal((await json(slowSource, ['share', file])).fileId, fileId)
     const getter = await startDaemon(join(dir, 'getter-3'), dir)
     const output = join(dir, 'controlled.bin')
-    await json(getter, ['get', fileId, '--peer', tcpAddress(source), '-o', output, '--detach'])
+    await json(getter, ['get', fileId, '--peer', tcpAddress(slowSource), '-o', output, '--detach'])
     await waitFor(getter, 'progress', t => t != null && t.bytesDone > 0)
     const paused = await json(getter, ['pause', fileId])
     assert.equal(paused.state, 'paused')
