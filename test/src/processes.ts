@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 /** The built bin, found from this compiled file (test/dist/src/cli.spec.js) */
 export const BIN = fileURLToPath(new URL('../../../packages/cli/dist/src/bin.js', import.meta.url))
 const CLI_TIMEOUT = 30_000
+const DAEMON_START_MS = 90_000
 
 export interface Result {
   code: number | null
@@ -105,7 +106,8 @@ export async function startDaemon (repo: string, cwd: string, extraArgs: string[
   const proc = start(['daemon', '--repo', repo, '--listen', listen, '--no-mdns', '--json', ...extraArgs], cwd, netns)
   let exited = false
   void proc.exited.then(() => { exited = true })
-  await until(() => proc.stdout().includes('\n') || exited, 'the daemon to print its JSON line')
+  // a bound, not a target: a daemon took 35-60 s to start while the machine ran at load 20-30
+  await until(() => proc.stdout().includes('\n') || exited, 'the daemon to print its JSON line', DAEMON_START_MS)
   if (!proc.stdout().includes('\n')) throw new Error(`daemon exited early: ${proc.stderr()}`)
   const info = JSON.parse(proc.stdout().split('\n')[0])
   await until(() => existsSync(join(repo, 'api.json')), 'api.json')
