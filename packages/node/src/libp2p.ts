@@ -138,9 +138,16 @@ function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTI
   }
 }
 
-/** What both DHTs share: provider record lifetimes and republishing */
+/**
+ * What both DHTs share: the first self-lookup, provider record lifetimes and republishing.
+ * kad-dht holds every other query (lookups, provides) until its first self-lookup has
+ * run, and starts that a second after start (then waits up to 5 s for a first peer): a
+ * node that just started waited that long for its first lookup. At 0 the self-lookup
+ * starts at once and runs as soon as the first peer (the bootstrap peer) is identified.
+ */
 function dhtSettings (config: NodeConfig): KadDHTInit {
   return {
+    initialQuerySelfInterval: 0,
     providers: { provideValidity: config.provide.recordTtl / 1000 },
     // kad-dht republishes a record `threshold` ms before its `validity` ends
     reprovide: {
@@ -158,6 +165,8 @@ export interface NamedDht {
   dht: KadDHT
   /** peers in its routing table */
   routingTableSize(): number
+  /** calls `listener` each time a peer joins its routing table; returns the unsubscribe */
+  onPeerAdded(listener: () => void): () => void
   /**
    * Keeps the addresses of a peer this DHT may hand out (its `peerInfoMapper`). kad-dht
    * applies it to its answers to other peers but not to the provider records it holds
@@ -172,19 +181,24 @@ export interface NamedDht {
 /** The LAN DHT first: on one machine or a LAN it is the one that answers */
 export function nodeDhts (libp2p: PeershareLibp2p, config: Pick<NodeConfig, 'dhtProtocol' | 'lanDhtProtocol'>): NamedDht[] {
   return [
-    named('lan', config.lanDhtProtocol, libp2p.services.lanDht),
-    named('public', config.dhtProtocol, libp2p.services.dht)
+    namedDht('lan', config.lanDhtProtocol, libp2p.services.lanDht),
+    namedDht('public', config.dhtProtocol, libp2p.services.dht)
   ]
 }
 
-function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht {
-  // kad-dht's implementation exposes its routing table; its interface type does not
-  const table = (dht as unknown as { routingTable?: { size?: number } }).routingTable
+/** A kad-dht instance as the node uses it (exported for tests of stock kad-dht nodes) */
+export function namedDht (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht {
+  // kad-dht's implementation exposes its routing table (an event target of peer:add); its interface type does not
+  const table = (dht as unknown as { routingTable?: { size?: number } & Partial<Pick<EventTarget, 'addEventListener' | 'removeEventListener'>> }).routingTable
   return {
     name,
     protocol,
     dht,
     routingTableSize: () => typeof table?.size === 'number' ? table.size : 0,
+    onPeerAdded: listener => {
+      table?.addEventListener?.('peer:add', listener)
+      return () => table?.removeEventListener?.('peer:add', listener)
+    },
     keepAddresses: ADDRESSES_KEPT[name],
     providerRecords: peer => recordCaps.get(dht)?.stats(peer) ?? { total: 0, peer: 0, dropped: 0 }
   }
