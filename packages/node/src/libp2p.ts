@@ -165,8 +165,6 @@ export interface NamedDht {
   dht: KadDHT
   /** peers in its routing table */
   routingTableSize(): number
-  /** calls `listener` each time a peer joins its routing table; returns the unsubscribe */
-  onPeerAdded(listener: () => void): () => void
   /**
    * Keeps the addresses of a peer this DHT may hand out (its `peerInfoMapper`). kad-dht
    * applies it to its answers to other peers but not to the provider records it holds
@@ -181,24 +179,19 @@ export interface NamedDht {
 /** The LAN DHT first: on one machine or a LAN it is the one that answers */
 export function nodeDhts (libp2p: PeershareLibp2p, config: Pick<NodeConfig, 'dhtProtocol' | 'lanDhtProtocol'>): NamedDht[] {
   return [
-    namedDht('lan', config.lanDhtProtocol, libp2p.services.lanDht),
-    namedDht('public', config.dhtProtocol, libp2p.services.dht)
+    named('lan', config.lanDhtProtocol, libp2p.services.lanDht),
+    named('public', config.dhtProtocol, libp2p.services.dht)
   ]
 }
 
-/** A kad-dht instance as the node uses it (exported for tests of stock kad-dht nodes) */
-export function namedDht (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht {
-  // kad-dht's implementation exposes its routing table (an event target of peer:add); its interface type does not
-  const table = (dht as unknown as { routingTable?: { size?: number } & Partial<Pick<EventTarget, 'addEventListener' | 'removeEventListener'>> }).routingTable
+function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht {
+  // kad-dht's implementation exposes its routing table; its interface type does not
+  const table = (dht as unknown as { routingTable?: { size?: number } }).routingTable
   return {
     name,
     protocol,
     dht,
     routingTableSize: () => typeof table?.size === 'number' ? table.size : 0,
-    onPeerAdded: listener => {
-      table?.addEventListener?.('peer:add', listener)
-      return () => table?.removeEventListener?.('peer:add', listener)
-    },
     keepAddresses: ADDRESSES_KEPT[name],
     providerRecords: peer => recordCaps.get(dht)?.stats(peer) ?? { total: 0, peer: 0, dropped: 0 }
   }

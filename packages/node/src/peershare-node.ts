@@ -179,7 +179,7 @@ export class PeershareNode {
       log: logger('peershare:node:exchange'),
       events: this.metrics
     })
-    this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts, log: logger('peershare:node:swarm') }, config)
+    this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
     this.discovery = new Discovery({
       libp2p,
       datastore,

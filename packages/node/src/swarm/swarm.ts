@@ -11,28 +11,20 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { PeerEntry } from '@peershare/client'
 import { PeerUnreachableError } from '../errors.js'
 import { withTimeout } from '../signals.js'
-import { type FillableDht, RoutingFill } from './routing-fill.js'
 
 export interface SwarmComponents {
   libp2p: Pick<Libp2p, 'peerId' | 'peerStore' | 'dial' | 'getConnections' | 'addEventListener' | 'removeEventListener'>
   ping: Pick<Ping, 'ping'>
   /** the LAN and the public DHT */
-  dhts: Array<FillableDht & { dht: Pick<KadDHT, 'refreshRoutingTable' | 'getClosestPeers'> }>
+  dhts: Array<Pick<KadDHT, 'refreshRoutingTable'>>
   log: Logger
 }
 
 /** The multicodec of /p2p/<peer id> */
 const P2P_CODE = 421
 
-/** When, after start, the DHT routing tables are refreshed (ms): buckets far from our id (the self-lookups of RoutingFill fill the near ones) */
+/** When, after start, the DHT routing tables are refreshed (ms) */
 const REFRESH_DELAYS_MS = [5_000, 20_000, 60_000]
-
-/** A routing table below this many peers is filled by self-lookups as peers join (kad-dht's bucket size) */
-const FILL_TARGET = 20
-/** How long one such self-lookup may run (ms) */
-const FILL_LOOKUP_TIMEOUT = 10_000
-/** After a round of self-lookups, none for this long (ms) */
-const FILL_COOLDOWN = 10_000
 
 export interface SwarmInit {
   bootstrap: string[]
@@ -48,14 +40,10 @@ export class Swarm {
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => { void this.maybeDial(evt.detail.id) }
   private rejoinTimer: ReturnType<typeof setInterval> | undefined
   private readonly refreshTimers: Array<ReturnType<typeof setTimeout>> = []
-  private readonly fills: RoutingFill[]
 
-  constructor (private readonly components: SwarmComponents, private readonly init: SwarmInit) {
-    this.fills = components.dhts.map(table => new RoutingFill({ table, self: components.libp2p.peerId, log: components.log }, { target: FILL_TARGET, lookupTimeout: FILL_LOOKUP_TIMEOUT, cooldown: FILL_COOLDOWN }))
-  }
+  constructor (private readonly components: SwarmComponents, private readonly init: SwarmInit) {}
 
   start (): void {
-    for (const fill of this.fills) fill.start()
     this.components.libp2p.addEventListener('peer:discovery', this.onDiscovery)
     void this.reconnect()
     this.scheduleRefreshes()
@@ -69,7 +57,6 @@ export class Swarm {
   stop (): void {
     clearInterval(this.rejoinTimer)
     for (const timer of this.refreshTimers) clearTimeout(timer)
-    for (const fill of this.fills) fill.stop()
     this.components.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
   }
 
@@ -82,7 +69,7 @@ export class Swarm {
     for (const delay of REFRESH_DELAYS_MS) {
       const timer = setTimeout(() => {
         for (const dht of this.components.dhts) {
-          dht.dht.refreshRoutingTable().catch((err: Error) => { this.components.log('routing table refresh failed: %s', err.message) })
+          dht.refreshRoutingTable().catch((err: Error) => { this.components.log('routing table refresh failed: %s', err.message) })
         }
       }, delay)
       timer.unref()
