@@ -138,16 +138,9 @@ function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTI
   }
 }
 
-/**
- * What both DHTs share: the first self-lookup, provider record lifetimes and republishing.
- * kad-dht holds every other query (lookups, provides) until its first self-lookup has
- * run, and starts that a second after start (then waits up to 5 s for a first peer): a
- * node that just started waited that long for its first lookup. At 0 the self-lookup
- * starts at once and runs as soon as the first peer (the bootstrap peer) is identified.
- */
+/** What both DHTs share: provider record lifetimes and republishing */
 function dhtSettings (config: NodeConfig): KadDHTInit {
   return {
-    initialQuerySelfInterval: 0,
     providers: { provideValidity: config.provide.recordTtl / 1000 },
     // kad-dht republishes a record `threshold` ms before its `validity` ends
     reprovide: {
