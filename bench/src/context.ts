@@ -16,6 +16,7 @@ export const WORKERS = {
   raw: script('worker-raw'),
   peershare: script('worker-peershare'),
   swarm: script('worker-swarm'),
+  dht: script('worker-dht'),
   discovery: script('worker-discovery'),
   helia: script('worker-helia'),
   webtorrent: script('worker-webtorrent'),

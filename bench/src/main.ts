@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the scenarios chosen with --scenario, in order (see options.ts):
- * cli (scenario-cli.ts), single (scenario-single.ts), swarm (scenario-swarm.ts),
+ * cli (scenario-cli.ts), single (scenario-single.ts), swarm (scenario-swarm.ts), dht (scenario-dht.ts, nodes in several processes),
  * multi (scenario-multi.ts), helia (scenario-helia.ts), attack (scenario-attack.ts) search (scenario-search.ts), discovery (scenario-discovery.ts) compress (scenario-compress.ts), encrypt (scenario-encrypt.ts), replicate (scenario-replicate.ts, in-process nodes), browser
  * (scenario-browser.ts, daemons and headless Chromium), share (scenario-share.ts, the CLI against a daemon, vs sha256sum)
  * and links (scenario-links.ts, emulated slow links by link-relay.ts). Every figure is measured on 127.0.0.1 with worker
@@ -18,6 +18,7 @@ import { runHelia } from './scenario-helia.js'
 import { runMulti } from './scenario-multi.js'
 import { runSingle } from './scenario-single.js'
 import { runSwarm } from './scenario-swarm.js'
+import { runDht } from './scenario-dht.js'
 import { runDiscovery } from './scenario-discovery.js'
 import { runSearch } from './scenario-search.js'
 import { runCompress } from './scenario-compress.js'
@@ -31,6 +32,7 @@ const RUNNERS: Record<Scenario, (ctx: BenchContext) => Promise<void>> = {
   cli: runCli,
   single: runSingle,
   swarm: runSwarm,
+  dht: runDht,
   multi: runMulti,
   helia: runHelia,
   attack: runAttack,

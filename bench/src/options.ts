@@ -8,7 +8,7 @@ export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-export const SCENARIOS = ['cli', 'single', 'swarm', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt', 'replicate', 'browser', 'share',
+export const SCENARIOS = ['cli', 'single', 'swarm', 'dht', 'multi', 'helia', 'attack', 'search', 'discovery', 'compress', 'encrypt', 'replicate', 'browser', 'share',
   'links'] as const
 export type Scenario = typeof SCENARIOS[number]
 
@@ -18,6 +18,9 @@ const USAGE = `usage: npm run bench -- [options]
                      single  one source: peershare, a raw libp2p stream, WebTorrent
                              and node:net, alternating in each run
                      swarm   DHT index: N nodes, time to provide and to find providers
+                     dht     DHT across processes: --dht-nodes in --dht-processes,
+                             routing fill, provide and lookup p50/p95; 20 nodes in 4:
+                             time to first verified byte of get by id, warm and fresh
                      multi   transfer engine: 1, 2, 4, 8 rate-limited sources vs ideal
                      helia   the same file by Helia bitswap, 1 and 2 providers
                      attack  a provider against never-reading streams (1 and 8
@@ -60,6 +63,9 @@ const USAGE = `usage: npm run bench -- [options]
  swarm:
   --nodes N        peershare nodes in the swarm (default 50)
   --lookups N      provider lookups, each from another node (default 30)
+ dht:
+  --dht-nodes N    nodes in the large swarm (default 100)
+  --dht-processes N  worker processes they run in (default 5)
  multi:
   --multi-size S   file size (default 128MiB)
   --source-rate R  upload limit of each source, bytes/s with units (default 8MiB)
@@ -90,6 +96,8 @@ export interface Options {
   nodeInit?: string
   nodes: number
   lookups: number
+  dhtNodes: number
+  dhtProcesses: number
   multiSize: number
   sourceRate: number
   quick: boolean
@@ -118,6 +126,8 @@ export function parseOptions (argv: string[]): Options {
       'node-init': { type: 'string' },
       nodes: { type: 'string', default: '50' },
       lookups: { type: 'string', default: '30' },
+      'dht-nodes': { type: 'string', default: '100' },
+      'dht-processes': { type: 'string', default: '5' },
       'multi-size': { type: 'string', default: '128MiB' },
       'source-rate': { type: 'string', default: '8MiB' },
       quick: { type: 'boolean', default: false },
@@ -161,6 +171,10 @@ export function parseOptions (argv: string[]): Options {
   if (!(heliaTimeout > 0)) throw new Error(`--helia-timeout must be a positive number of seconds`)
   const nodes = positiveInt('--nodes', values.nodes)
   if (nodes < 3) throw new Error('--nodes must be at least 3')
+  const dhtNodes = positiveInt('--dht-nodes', values['dht-nodes'])
+  const dhtProcesses = positiveInt('--dht-processes', values['dht-processes'])
+  // three processes at least: each looks up the files of the two before it
+  if (dhtProcesses < 3 || dhtNodes < 5 * dhtProcesses) throw new Error('--dht-processes must be at least 3, with at least 5 --dht-nodes each')
   return {
     scenarios: SCENARIOS.filter(s => scenarios.includes(s)),
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
@@ -172,6 +186,8 @@ export function parseOptions (argv: string[]): Options {
     nodeInit: values['node-init'],
     nodes,
     lookups: positiveInt('--lookups', values.lookups),
+    dhtNodes,
+    dhtProcesses,
     multiSize: parseSize(values['multi-size']),
     sourceRate: parseSize(values['source-rate'].replace(/\/s$/i, '')),
     quick: values.quick,

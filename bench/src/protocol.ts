@@ -19,6 +19,9 @@ export type BenchMessage =
   | { type: 'swarm', result: SwarmResult }
   /** the discovery worker's measurements */
   | { type: 'discovery', result: DiscoveryResult }
+  /** parent to a DHT worker: one command (worker-dht.ts); the worker answers with a 'dht-reply' */
+  | { type: 'dht', command: DhtCommand }
+  | { type: 'dht-reply', reply: DhtReply }
   /** parent asks (no cpuMs), worker answers: CPU time of its transfer phase, all threads and the main thread (the event loop) alone */
   | { type: 'usage', cpuMs?: number, mainCpuMs?: number }
   /** parent asks (`reset`: start a new peak), a peershare worker answers: its RSS, peak RSS, exchange server stats */
@@ -95,3 +98,38 @@ export const RAW_PROTOCOL = '/bench/raw/1.0.0'
 
 /** Size of the pieces files are written and sent in */
 export const PIECE = 1024 * 1024
+
+/** A file shared by a DHT worker's node: what others look up and get */
+export interface DhtFile {
+  fileId: string
+  peerId: string
+}
+
+/**
+ * What the parent asks a DHT worker (nodes are numbered within the worker):
+ * `routing`: every node's LAN routing table size; `share`: each node shares a new
+ * small file, one after another, timing `index.provide()`; `lookup`: each item's
+ * node looks up its file, timed to the sharer's record; `get`: each item's node gets
+ * its file, timed to the first verified chunk and to the end; `fresh`: a new node
+ * starts, waits `waitMs`, then gets the file
+ */
+export type DhtCommand =
+  | { op: 'routing' }
+  | { op: 'share', nodes: number[] }
+  | { op: 'lookup', items: Array<{ node: number, file: DhtFile }> }
+  | { op: 'get', items: Array<{ node: number, file: DhtFile }> }
+  | { op: 'fresh', file: DhtFile, waitMs: number }
+
+export type DhtReply =
+  | { op: 'routing', sizes: number[] }
+  | { op: 'share', files: DhtFile[], provideMs: Array<number | null> }
+  | { op: 'lookup', ms: Array<number | null> }
+  | { op: 'get', gets: DhtGet[] }
+  | { op: 'fresh', startMs: number, get: DhtGet, routingAtGet: number }
+
+/** One get by file id: ms to the first verified chunk and to the verified file (null: failed) */
+export interface DhtGet {
+  firstByteMs: number | null
+  doneMs: number | null
+  error?: string
+}

@@ -24,6 +24,9 @@ export interface IndexDht {
   keepAddresses?: (peer: PeerInfo) => PeerInfo
 }
 
+/** Peers that must hold a new provider record before `provide` resolves (doc/LIMITS.md) */
+export const PROVIDE_STORED_ENOUGH = 3
+
 export interface FileIndexComponents {
   dhts: IndexDht[]
   /** provider addresses go here, so a provider found can be dialled by its peer id */
@@ -87,13 +90,30 @@ export class FileIndex {
   private async provideTo ({ name, dht }: IndexDht, what: string, keys: CID[], signal?: AbortSignal): Promise<void> {
     const stop = signal == null ? this.running.signal : AbortSignal.any([this.running.signal, signal])
     try {
-      for (const key of keys) {
-        for await (const _ of dht.provide(key, { signal: stop })) { /* drain the query */ }
-      }
+      for (const key of keys) await this.provideKey(dht, key, stop)
     } catch (err: any) {
       this.components.log('announcing %s in the %s DHT failed: %s', what, name, err.message)
       throw err
     }
+  }
+
+  /**
+   * Resolves once PROVIDE_STORED_ENOUGH of the closest peers have acknowledged the
+   * record, or when the provide ends (fewer peers in a small swarm); the rest of the
+   * closest peers get it in the background. kad-dht's provide ends only when the
+   * slowest of the ~20 closest peers has answered or timed out: seconds later on a busy
+   * network, while a lookup finds the record as soon as a few of them hold it.
+   */
+  private async provideKey (dht: IndexDht['dht'], key: CID, signal: AbortSignal): Promise<void> {
+    let stored: () => void = () => {}
+    const enough = new Promise<void>(resolve => { stored = resolve })
+    let acks = 0
+    const drain = this.track((async () => {
+      for await (const event of dht.provide(key, { signal })) {
+        if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER' && ++acks === PROVIDE_STORED_ENOUGH) stored()
+      }
+    })())
+    await Promise.race([enough, drain])
   }
 
   /** Runs announcements in the background, at most `concurrency` at once until a DHT has stored each */

@@ -1,0 +1,156 @@
+/**
+ * The dht scenario's worker: `count` peershare nodes in this process, on 127.0.0.1,
+ * each with its own repo, doing what the parent asks (protocol.ts `DhtCommand`) and
+ * timing it. Several of these processes make one swarm: the first process's first
+ * node is everyone's bootstrap peer.
+ *   worker-dht.js <dir> <count> <bootstrap multiaddr, or '-' in the first process>
+ */
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { PeershareNode } from '@peershare/node'
+import type { DhtCommand, DhtFile, DhtGet, DhtReply } from './protocol.js'
+import { now, receive, runWorker, send } from './worker-ipc.js'
+
+/** nodes created and started at once */
+const BATCH = 5
+/** one chunk: its first verified byte is the whole file verified */
+const FILE_BYTES = 256 * 1024
+/** a lookup that found nothing by then counts as none */
+const LOOKUP_TIMEOUT_MS = 10_000
+/** a provide not done by then counts as failed */
+const PROVIDE_TIMEOUT_MS = 60_000
+/** a get that has not finished by then counts as failed */
+const GET_TIMEOUT_MS = 30_000
+
+runWorker(async ([dir, countArg, bootArg]) => {
+  const count = Number(countArg)
+  const nodes: PeershareNode[] = []
+  let made = 0
+  const create = async (bootstrap: string[]): Promise<PeershareNode> => {
+    const node = await PeershareNode.create({
+      repo: join(dir, `node-${made++}`),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      // every node dials from 127.0.0.1: the per-host flood limit would refuse them
+      inboundConnectionsPerHostPerSecond: 10000,
+      bootstrap
+    })
+    await node.start()
+    return node
+  }
+  try {
+    let boot = bootArg === '-' ? undefined : bootArg
+    if (boot == null) {
+      nodes.push(await create([]))
+      boot = tcpAddress(nodes[0])
+    }
+    while (nodes.length < count) {
+      const batch = Array.from({ length: Math.min(BATCH, count - nodes.length) }, async () => create([boot]))
+      nodes.push(...await Promise.all(batch))
+    }
+    send({ type: 'ready', addr: boot })
+    while (true) {
+      const msg = await receive()
+      if (msg.type === 'stop') break
+      if (msg.type !== 'dht') throw new Error(`expected 'dht' or 'stop', got '${msg.type}'`)
+      const reply = await run(msg.command, { nodes, dir, boot, create })
+      send({ type: 'dht-reply', reply })
+    }
+  } finally {
+    await Promise.allSettled(nodes.map(async node => node.stop()))
+  }
+})
+
+interface WorkerNodes {
+  nodes: PeershareNode[]
+  dir: string
+  boot: string
+  create: (bootstrap: string[]) => Promise<PeershareNode>
+}
+
+async function run (command: DhtCommand, w: WorkerNodes): Promise<DhtReply> {
+  switch (command.op) {
+    case 'routing': return { op: 'routing', sizes: w.nodes.map(lanTableSize) }
+    case 'share': return share(w, command.nodes)
+    case 'lookup': return { op: 'lookup', ms: await sequential(command.items, async ({ node, file }) => lookup(w.nodes[node], file)) }
+    case 'get': return { op: 'get', gets: await sequential(command.items, async ({ node, file }) => get(w.nodes[node], file, w.dir)) }
+    case 'fresh': return fresh(w, command.file, command.waitMs)
+  }
+}
+
+/** Each node shares a new file; timed: `index.provide()` from share() returning (share() also announces in the background); null: not within PROVIDE_TIMEOUT_MS */
+async function share (w: WorkerNodes, which: number[]): Promise<DhtReply> {
+  const files: DhtFile[] = []
+  const provideMs = await sequential(which, async i => {
+    const node = w.nodes[i]
+    const path = join(w.dir, `shared-${node.peerId.toString()}-${files.length}.bin`)
+    await writeFile(path, randomBytes(FILE_BYTES))
+    const record = await node.share(path)
+    const t0 = now()
+    files.push({ fileId: record.fileId, peerId: node.peerId.toString() })
+    try {
+      await node.index.provide(record, AbortSignal.timeout(PROVIDE_TIMEOUT_MS))
+      return now() - t0
+    } catch {
+      return null
+    }
+  })
+  return { op: 'share', files, provideMs }
+}
+
+/** ms until the lookup names the sharer; null if it did not within LOOKUP_TIMEOUT_MS */
+async function lookup (node: PeershareNode, file: DhtFile): Promise<number | null> {
+  const t0 = now()
+  for await (const p of node.providers(file.fileId, { timeout: LOOKUP_TIMEOUT_MS })) {
+    if (p.peerId === file.peerId) return now() - t0
+  }
+  return null
+}
+
+/** `get` by file id (lookup, dial, manifest, chunks), timed from `t0` to the first chunk verified and written, and to the file done */
+async function get (node: PeershareNode, file: DhtFile, dir: string, t0 = now()): Promise<DhtGet> {
+  let firstByteMs: number | null = null
+  try {
+    const transfer = await node.download(file.fileId, { output: join(dir, `got-${node.peerId.toString()}-${file.fileId}`) })
+    // a verified chunk before we could watch: it arrived at the latest now
+    if (transfer.isDone()) firstByteMs = now() - t0
+    const unwatch = transfer.watch(() => { firstByteMs ??= now() - t0 })
+    try {
+      await Promise.race([transfer.done(), sleep(GET_TIMEOUT_MS).then(() => { throw new Error(`not done within ${GET_TIMEOUT_MS} ms`) })])
+    } finally {
+      unwatch()
+    }
+    return { firstByteMs, doneMs: now() - t0 }
+  } catch (err: any) {
+    return { firstByteMs, doneMs: null, error: err?.message ?? String(err) }
+  }
+}
+
+/** A new node: created and started, then a get timed from the create call; or, given `waitMs`, a get `waitMs` after the create call, timed from the get */
+async function fresh (w: WorkerNodes, file: DhtFile, waitMs: number): Promise<DhtReply> {
+  const t0 = now()
+  const node = await w.create([w.boot])
+  w.nodes.push(node)
+  const startMs = now() - t0
+  if (waitMs > startMs) await sleep(waitMs - startMs)
+  const routingAtGet = lanTableSize(node)
+  return { op: 'fresh', startMs, routingAtGet, get: await get(node, file, w.dir, waitMs > 0 ? now() : t0) }
+}
+
+async function sequential<T, R> (items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = []
+  for (const item of items) out.push(await fn(item))
+  return out
+}
+
+/** The LAN DHT's table: on 127.0.0.1 the public DHT (public addresses only) stays empty */
+function lanTableSize (node: PeershareNode): number {
+  return node.dhts.find(d => d.name === 'lan')?.routingTableSize() ?? 0
+}
+
+function tcpAddress (node: PeershareNode): string {
+  const addr = node.addresses.find(a => a.toString().includes('/tcp/'))?.toString()
+  if (addr == null) throw new Error('first node has no TCP address')
+  return addr
+}
