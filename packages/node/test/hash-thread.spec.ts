@@ -63,4 +63,22 @@ describe('hash thread', () => {
     assert.deepEqual(await hashThread.readVerified(path, 200_000, 200_000, sha256(piece)), { ok: false, short: true })
     await assert.rejects(hashThread.readVerified(join(dir, 'gone'), 0, 10, sha256(piece)), (err: any) => err.code === 'ENOENT')
   })
+
+  it('a digest asked while the read pass closes the file is answered once, and the thread lives on', async () => {
+    // the race of a collection download (CI): the read pass marked itself idle, then awaited
+    // closing the file; a digest arriving in that await ran a second pass that answered it,
+    // and the first pass answered it again: "Digest already called" killed the thread
+    const path = join(dir, 'small')
+    const content = randomBytes(64 * 1024)
+    await writeFile(path, content)
+    const expected = sha256(content)
+    for (let i = 0; i < 300; i++) {
+      const job = hashThread.fileHash(path)
+      job.hashTo(content.byteLength)
+      // vary when the digest arrives: at once, after a turn of the event loop, or a little later
+      if (i % 3 === 1) await new Promise(resolve => setImmediate(resolve))
+      if (i % 3 === 2) await new Promise(resolve => setTimeout(resolve, i % 2))
+      assert.deepEqual(await job.digest(), expected, `digest ${i}`)
+    }
+  })
 })

@@ -49,7 +49,8 @@ port.on('message', (msg: ToThread) => {
       }
       job.end = Math.max(job.end, msg.end)
       if (msg.op === 'digest') job.digest = { req: msg.req, end: msg.end }
-      void run(msg.job, job)
+      // a pass never throws (its errors fail the job), but a bug here must not kill the thread and every job with it
+      run(msg.job, job).catch(err => { if (job.digest != null) reply({ req: job.digest.req, error: errorOf(err) }) })
       return
     }
     case 'close': {
@@ -84,15 +85,17 @@ async function run (id: number, job: Job): Promise<void> {
   } catch (err) {
     job.failed = errorOf(err)
   } finally {
-    job.running = false
+    // idle only once the file is closed: a digest arriving while it closes must wait for this pass
     await file?.close().catch(() => {})
+    job.running = false
   }
   answerDigest(id, job)
 }
 
+/** Answers the digest asked for, once: the job is gone from `jobs` after its answer */
 function answerDigest (id: number, job: Job): void {
   const asked = job.digest
-  if (asked == null) return
+  if (asked == null || jobs.get(id) !== job) return
   if (job.failed != null) {
     jobs.delete(id)
     reply({ req: asked.req, error: job.failed })
