@@ -20,7 +20,6 @@ export const WORKERS = {
   discovery: script('worker-discovery'),
   helia: script('worker-helia'),
   webtorrent: script('worker-webtorrent'),
-  webtorrentLink: script('worker-webtorrent-link'),
   linkRelay: script('link-relay')
 }
 

@@ -3,8 +3,8 @@
 export type BenchMessage =
   /** worker is up; a listener also says where to dial it (and the sharer which file: a file id, or a Helia CID) */
   | { type: 'ready', addr?: string, fileId?: string, peerId?: string, shareSeconds?: number, torrent?: string, ports?: number[] }
-  /** parent to a WebTorrent leecher: add `torrent` (a .torrent file, base64) with the seeder at `addr` (ip:port) as its peer */
-  | { type: 'leech', torrent: string, addr: string }
+  /** parent to a WebTorrent leecher: add `torrent` (a .torrent file, base64) with the seeders at `addrs` (ip:port) as its only peers */
+  | { type: 'leech', torrent: string, addrs: string[] }
   /** parent to a peershare getter: download now, from `addr` (and from every one of `peers` at once when given) */
   | { type: 'get', addr: string, fileId: string, output: string, peers?: string[], hashOutput?: boolean }
   /** parent to a Helia fetcher: cat `cid` from the providers into `output` */

@@ -2,7 +2,7 @@
  * Scenario "links": the same file over slow, long links (link-relay.ts: a TCP proxy
  * per link that adds a round-trip delay and caps the bandwidth), fetched in the same
  * run, alternately, by peershare (`get` through the proxies' addresses), WebTorrent 3
- * (worker-webtorrent-link.ts, the leecher given the proxies as peers) and Helia
+ * (worker-webtorrent.ts, the leecher given the proxies as its only peers) and Helia
  * (worker-helia.ts, the proxies as providers). Sets: one source behind an 80 ms,
  * 100 Mbit/s link; one behind 200 ms, 20 Mbit/s; four sources behind four links of
  * different delays. Figures: MiB/s of file data and its share of the links' total rate.
@@ -43,7 +43,7 @@ type Outcome = { seconds: number, rxCpu: number } | { failed: string }
 /** How each implementation serves a file and fetches it through given ports */
 const SERVE: Record<Impl, { script: string, args: (dir: string, i: number, file: string) => string[], port: (addr: string) => number }> = {
   peershare: { script: WORKERS.peershare, args: (dir, i, file) => ['sharer', join(dir, `sharer-${i}`), file], port: tcpPort },
-  webtorrent: { script: WORKERS.webtorrentLink, args: (dir, i, file) => ['seeder', file, join(dir, `${i}.torrent`)], port: Number },
+  webtorrent: { script: WORKERS.webtorrent, args: (_dir, _i, file) => ['seeder', file, String(1024 * 1024)], port: addr => Number(addr.split(':')[1]) },
   helia: { script: WORKERS.helia, args: (_dir, _i, file) => ['provider', file], port: tcpPort }
 }
 
@@ -65,7 +65,7 @@ export async function fetchOver (ctx: BenchContext, impl: Impl, set: LinkSet, so
   const client = impl === 'peershare'
     ? new Worker(`${impl} getter`, WORKERS.peershare, ['getter', join(dir, 'getter')], ctx.env('peershare-getter', {}))
     : impl === 'webtorrent'
-      ? new Worker('webtorrent leecher', WORKERS.webtorrentLink, ['leecher', dir], ctx.env('webtorrent-leecher'))
+      ? new Worker('webtorrent leecher', WORKERS.webtorrent, ['leecher', dir], ctx.env('webtorrent-leecher'))
       : new Worker('helia fetcher', WORKERS.helia, ['fetcher', dir], ctx.env('helia-fetcher'))
   let relay: Worker | undefined
   try {
@@ -77,7 +77,8 @@ export async function fetchOver (ctx: BenchContext, impl: Impl, set: LinkSet, so
     const addrs = shared.map((s, i) => viaProxy(impl, s.addr as string, ports[i]))
     const output = join(dir, 'out.bin')
     if (impl === 'peershare') client.send({ type: 'get', addr: addrs[0], fileId: shared[0].fileId as string, output, peers: addrs })
-    else client.send({ type: 'fetch', cid: impl === 'webtorrent' ? join(dir, '0.torrent') : shared[0].fileId as string, providers: addrs, output, timeoutMs })
+    else if (impl === 'webtorrent') client.send({ type: 'leech', torrent: shared[0].torrent as string, addrs })
+    else client.send({ type: 'fetch', cid: shared[0].fileId as string, providers: addrs, output, timeoutMs })
     try {
       const done = await client.next('done', Date.now() + timeoutMs + 15_000)
       checkReceived(`${impl} over ${set.label}`, source, done)

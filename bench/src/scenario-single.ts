@@ -68,7 +68,7 @@ async function runWebTorrent (ctx: RunContext): Promise<RunResult> {
   const leecher = new Worker('webtorrent leecher', WORKERS.webtorrent, ['leecher', join(ctx.dir, 'leecher')], ctx.env('webtorrent-leecher'))
   try {
     const [seeding] = await Promise.all([seeder.next('ready', ctx.deadline), leecher.next('ready', ctx.deadline)])
-    leecher.send({ type: 'leech', torrent: seeding.torrent as string, addr: seeding.addr as string })
+    leecher.send({ type: 'leech', torrent: seeding.torrent as string, addrs: [seeding.addr as string] })
     const done = await leecher.next('done', ctx.deadline)
     checkReceived('webtorrent', { size: ctx.size, sha256: ctx.source.sha256 }, done)
     const [rx, tx] = await Promise.all([leecher.usage(ctx.deadline), seeder.usage(ctx.deadline)])

@@ -1,12 +1,13 @@
 /**
- * WebTorrent 3.x in its own process, one seeder and one leecher over TCP on 127.0.0.1,
- * with everything that would reach past the machine off: no DHT, trackers, local
- * service discovery, peer exchange, UPnP/NAT-PMP, uTP or web seeds. Roles:
- *   seeder <file>    seeds the file from where it is (hashing it first, not timed),
- *                    reports its port and the .torrent file (base64)
- *   leecher <dir>    on 'leech', adds the torrent with the seeder as its one peer and
- *                    times add to every piece verified (SHA-1) and stored in <dir>, and
- *                    the file fsynced (what the other impls do before they report)
+ * WebTorrent 3.x in its own process, seeders and one leecher over TCP on 127.0.0.1
+ * (the single and links scenarios), with everything that would reach past the machine
+ * off: no DHT, trackers, local service discovery, peer exchange, UPnP/NAT-PMP, uTP or
+ * web seeds. Roles:
+ *   seeder <file> [pieceLength]  seeds the file from where it is (hashing it first, not
+ *                    timed), reports its port and the .torrent file (base64)
+ *   leecher <dir>    on 'leech', adds the torrent with the given seeders as its only
+ *                    peers and times add to every piece verified (SHA-1) and stored in
+ *                    <dir>, and the file fsynced (what the other impls do before they report)
  * WebTorrent keeps its default protocol encryption setting (secure: 1, PE offered
  * with a plaintext fallback), as a user gets it.
  */
@@ -22,12 +23,12 @@ const rss = new RssSampler()
 /** Nothing that announces, discovers or opens ports past 127.0.0.1 */
 const CLIENT_OPTIONS = { dht: false, tracker: false, lsd: false, utPex: false, natUpnp: false, natPmp: false, utp: false, webSeeds: false }
 
-runWorker(async ([role, path]) => {
+runWorker(async ([role, path, pieceLength]) => {
   const client = new WebTorrent(CLIENT_OPTIONS)
   const failed = new Promise<never>((_resolve, reject) => client.on('error', reject))
   failed.catch(() => {})
   try {
-    if (role === 'seeder') await Promise.race([seeder(client, path), failed])
+    if (role === 'seeder') await Promise.race([seeder(client, path, pieceLength == null ? undefined : Number(pieceLength)), failed])
     else if (role === 'leecher') await Promise.race([leecher(client, path), failed])
     else throw new Error(`unknown webtorrent role '${role}'`)
   } finally {
@@ -35,8 +36,8 @@ runWorker(async ([role, path]) => {
   }
 })
 
-async function seeder (client: WebTorrent, file: string): Promise<void> {
-  const torrent = await new Promise<Torrent>(resolve => client.seed(file, { announce: [] }, resolve))
+async function seeder (client: WebTorrent, file: string, pieceLength?: number): Promise<void> {
+  const torrent = await new Promise<Torrent>(resolve => client.seed(file, { announce: [], ...(pieceLength == null ? {} : { pieceLength }) }, resolve))
   await listening(client)
   const port = client.address()?.port
   if (port == null || port === 0) throw new Error('seeder has no TCP port')
@@ -64,7 +65,7 @@ async function leecher (client: WebTorrent, dir: string): Promise<void> {
     torrent.once('error', reject)
     // addPeer needs the info hash, known once the .torrent is parsed (asynchronously)
     torrent.once('infoHash', () => {
-      if (!torrent.addPeer(msg.addr)) reject(new Error(`leecher could not add peer ${msg.addr}`))
+      for (const addr of msg.addrs) if (!torrent.addPeer(addr)) reject(new Error(`leecher could not add peer ${addr}`))
     })
   })
   await done
