@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { crc32, deflateSync } from 'node:zlib'
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
-import { cli, cliJson, type DaemonProcess, killChildrenAndRemove, startDaemon, tcpAddress, } from './processes.js'
+import { cli, cliJson, type DaemonProcess, killChildrenAndRemove, startDaemon, tcpAddress, until } from './processes.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOTS = fileURLToPath(new URL('../../../test-output/screenshots/', import.meta.url))
@@ -208,9 +208,22 @@ describe('web UI in headless Chromium (real daemons)', function () {
     const paused = await cliJson(finder, ['transfers'], dir)
     assert.equal(paused.find((t: any) => t.fileId === sharedId)?.state, 'paused')
 
+    // the answer to resume is held until the download completed, as a busy machine may: the
+    // page must keep the `completed` its events brought, not go back to the answer's `running`
+    let answerHeld = false
+    await finderPage.route('**/v1/transfers/*/resume', async route => {
+      const answer = await route.fetch()
+      await finderPage.locator(`tr.transfer[data-file-id="${sharedId}"][data-state="completed"]`).waitFor({ timeout: 120_000 })
+      answerHeld = true
+      await route.fulfill({ response: answer })
+    })
     await row.locator('button.resume').click()
     await cliJson(finder, ['limits', '--download', '0'], dir)
-    await finderPage.locator(`tr.transfer[data-file-id="${sharedId}"][data-state="completed"]`).waitFor({ timeout: 120_000 })
+    await until(() => answerHeld, 'the held answer to resume given', 120_000)
+    // the row is busy until the page has taken the answer
+    await finderPage.locator(`tr.transfer[data-file-id="${sharedId}"]:not([aria-busy])`).waitFor()
+    assert.equal(await row.getAttribute('data-state'), 'completed', 'the answer did not take the row back')
+    await finderPage.unroute('**/v1/transfers/*/resume')
     assert.equal(await row.locator('.percent').textContent(), '100%')
 
     const files = await cliJson(finder, ['ls'], dir)

@@ -13,6 +13,8 @@ export const filesVersion = signal(0)
 export const stream = signal<'open' | 'reconnecting' | 'closed'>('reconnecting')
 
 let source: EventSource | undefined
+/** Events seen per download: an answer that crossed one in flight is older than it (answerTransfer) */
+const eventsSeen = new Map<string, number>()
 
 export function connectEvents (): void {
   if (source != null) return
@@ -22,14 +24,37 @@ export function connectEvents (): void {
   source.addEventListener('error', () => { stream.value = source?.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting' })
   source.addEventListener('transfers', event => {
     const list = (parse(event) as { transfers: TransferProgress[] }).transfers
+    for (const p of list) seen(p.fileId)
     transfers.value = new Map(list.map(p => [p.fileId, p]))
   })
-  source.addEventListener('transfer', event => { setTransfer(parse(event) as TransferProgress) })
+  source.addEventListener('transfer', event => {
+    const p = parse(event) as TransferProgress
+    seen(p.fileId)
+    setTransfer(p)
+  })
   source.addEventListener('files', () => { filesVersion.value++ })
 }
 
-/** Records a download's progress (from an event, or an answer to pause, resume or get) */
-export function setTransfer (p: TransferProgress): void {
+/**
+ * Records the answer to a request that changes a download (get, pause, resume), unless an
+ * event about that download arrived while it was in flight. The daemon writes a change's
+ * event before its answer, so such an event is as new as the answer or the answer's own
+ * event is still coming; the answer applied after it would take the row back (a resume's
+ * `running` over the `completed` that followed it, and no event would ever correct it).
+ */
+export async function answerTransfer (fileId: string, request: () => Promise<TransferProgress>): Promise<TransferProgress> {
+  const before = eventsSeen.get(fileId) ?? 0
+  const p = await request()
+  if ((eventsSeen.get(p.fileId) ?? 0) === before) setTransfer(p)
+  return p
+}
+
+function seen (fileId: string): void {
+  eventsSeen.set(fileId, (eventsSeen.get(fileId) ?? 0) + 1)
+}
+
+/** Records a download's progress */
+function setTransfer (p: TransferProgress): void {
   const next = new Map(transfers.value)
   next.set(p.fileId, p)
   transfers.value = next

@@ -179,8 +179,9 @@ export class SourceWorker {
     this.blame(index)
   }
 
-  private blame (index: number): void {
-    this.host.picker.release(this.peer, index)
+  /** A strike for a bad chunk; the chunk goes back to the picker unless another source delivered it */
+  private blame (index: number, held = true): void {
+    if (held) this.host.picker.release(this.peer, index)
     if (this.host.strike(this.peer)) throw new PeerMisbehavedError(`Peer ${this.peer} sent chunks that fail verification and is banned for this file`)
   }
 
@@ -195,14 +196,14 @@ export class SourceWorker {
     }
     const verified = await chunkVerified(manifest, index, data)
     // still requested only now: another source may have delivered it while it was hashed (cancelChunk took it back)
-    if (!this.requestedAt.delete(index)) {
-      this.cancelled.delete(index)
-      return
-    }
+    const stillWanted = this.requestedAt.delete(index)
+    if (!stillWanted) this.cancelled.delete(index)
     if (!verified) {
-      this.blame(index)
+      // a bad chunk is a strike even when another source's copy won meanwhile: a liar is not let off by the race
+      this.blame(index, stillWanted)
       return
     }
+    if (!stillWanted) return
     const ms = Date.now() - requested
     this.host.received?.(data.byteLength, ms)
     if (ms < this.roundTripMs) this.roundTripMs = ms

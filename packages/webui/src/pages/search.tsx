@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, search } from '../api.js'
 import { ErrorLine, Section, Thumbnail, useAction, useLoad } from '../components.js'
 import { formatBytes, formatDate } from '../format.js'
-import { setTransfer } from '../live.js'
+import { answerTransfer } from '../live.js'
 
 const SORTS: ReadonlyArray<NonNullable<SearchRequest['sort']>> = ['relevance', 'name', 'size', 'date', 'providers']
 
@@ -85,8 +85,9 @@ function HitRow ({ hit }: { hit: SearchHit }) {
   const [started, setStarted] = useState(false)
   const download = (): void => {
     action.run(async () => {
-      const progress = await api<TransferProgress>('POST', '/v1/get', { ref: hit.contentId, detach: true, hold: true })
-      if (hit.kind === 'file') setTransfer(progress)
+      const get = async (): Promise<TransferProgress> => await api<TransferProgress>('POST', '/v1/get', { ref: hit.contentId, detach: true, hold: true })
+      if (hit.kind === 'file') await answerTransfer(hit.contentId, get)
+      else await get()
       setStarted(true)
     })
   }

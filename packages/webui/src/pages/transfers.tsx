@@ -3,7 +3,7 @@ import { type TransferProgress, formatRate } from '@peershare/client'
 import { api } from '../api.js'
 import { ErrorLine, Section, useAction } from '../components.js'
 import { formatBytes, formatEta } from '../format.js'
-import { forgetTransfer, setTransfer, transfers } from '../live.js'
+import { answerTransfer, forgetTransfer, transfers } from '../live.js'
 
 export function TransfersPage () {
   const list = [...transfers.value.values()]
@@ -25,7 +25,7 @@ function TransferRow ({ transfer: t }: { transfer: TransferProgress }) {
   const action = useAction()
   const percent = t.bytesTotal == null || t.bytesTotal === 0 ? 0 : Math.floor((t.bytesDone / t.bytesTotal) * 100)
   const control = (verb: 'pause' | 'resume'): void => {
-    action.run(async () => { setTransfer(await api<TransferProgress>('POST', `/v1/transfers/${t.fileId}/${verb}`)) })
+    action.run(async () => { await answerTransfer(t.fileId, async () => await api<TransferProgress>('POST', `/v1/transfers/${t.fileId}/${verb}`)) })
   }
   const cancel = (): void => {
     action.run(async () => {
@@ -35,7 +35,8 @@ function TransferRow ({ transfer: t }: { transfer: TransferProgress }) {
   }
   const active = t.state === 'running' || t.state === 'stalled'
   return (
-    <tr class="transfer" data-file-id={t.fileId} data-state={t.state}>
+    // busy while a pause, resume or cancel is on its way: its buttons wait for the answer
+    <tr class="transfer" data-file-id={t.fileId} data-state={t.state} aria-busy={action.busy ? 'true' : undefined}>
       <td><a class="name" href={`#/offer/${t.fileId}`}>{t.name}</a><ErrorLine error={action.error} /></td>
       <td>
         <progress max={100} value={percent} />
@@ -47,9 +48,9 @@ function TransferRow ({ transfer: t }: { transfer: TransferProgress }) {
       <td class="state">{t.state}{t.stallMessage == null ? '' : `: ${t.stallMessage}`}</td>
       <td>
         <div class="actions">
-          {active ? <button type="button" class="pause" onClick={() => { control('pause') }}>Pause</button> : null}
-          {t.state === 'paused' || t.state === 'failed' ? <button type="button" class="resume" onClick={() => { control('resume') }}>Resume</button> : null}
-          {t.state === 'completed' ? null : <button type="button" class="danger" onClick={cancel}>Cancel</button>}
+          {active ? <button type="button" disabled={action.busy} class="pause" onClick={() => { control('pause') }}>Pause</button> : null}
+          {t.state === 'paused' || t.state === 'failed' ? <button type="button" disabled={action.busy} class="resume" onClick={() => { control('resume') }}>Resume</button> : null}
+          {t.state === 'completed' ? null : <button type="button" disabled={action.busy} class="danger" onClick={cancel}>Cancel</button>}
         </div>
       </td>
     </tr>
