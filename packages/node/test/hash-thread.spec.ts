@@ -81,4 +81,25 @@ describe('hash thread', () => {
       assert.deepEqual(await job.digest(), expected, `digest ${i}`)
     }
   })
+
+  it('bytes made readable while a read pass closes the file are hashed: a digest for them is answered', async () => {
+    // a download's last hashTo and its digest can both reach the thread while the pass over the
+    // bytes before them awaits closing the file; that pass must not end leaving them unhashed
+    const path = join(dir, 'growing')
+    const content = randomBytes(2 * 64 * 1024)
+    await writeFile(path, content)
+    const half = content.byteLength / 2
+    const expected = sha256(content)
+    for (let i = 0; i < 300; i++) {
+      const job = hashThread.fileHash(path)
+      job.hashTo(half)
+      // vary when the rest arrives, so that it sometimes lands while the first pass closes the file
+      if (i % 4 === 1) await new Promise(resolve => setImmediate(resolve))
+      if (i % 4 === 2) await new Promise(resolve => setTimeout(resolve, i % 3))
+      if (i % 4 === 3) for (let t = 0; t < i % 7; t++) await new Promise(resolve => setImmediate(resolve))
+      job.hashTo(content.byteLength)
+      const digest = await Promise.race([job.digest(), new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`digest ${i} never answered`)), 10_000))])
+      assert.deepEqual(digest, expected, `digest ${i}`)
+    }
+  })
 })

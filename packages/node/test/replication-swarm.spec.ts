@@ -61,7 +61,12 @@ describe(`replication in a swarm of ${SWARM_SIZE} nodes`, function () {
       most = Math.max(most, n)
       return n
     }
-    await untilAsync(async () => (await sharer.keeper.replicator.check(record.fileId))?.live.length === 3, 60_000)
+    let placing: Awaited<ReturnType<typeof sharer.keeper.replicator.check>>
+    // a first placement finds storage offers by gossip and holders fetch the file: slow on a busy machine, not stuck
+    await untilAsync(async () => {
+      placing = await sharer.keeper.replicator.check(record.fileId)
+      return placing?.live.length === 3
+    }, 180_000, () => JSON.stringify(placing))
     const placed = await holdersOf(record.fileId)
     assert.equal(placed.length, 3)
 

@@ -67,10 +67,22 @@ port.on('message', (msg: ToThread) => {
   }
 })
 
-/** Hashes the job's file up to its end, one step at a time; one run per job at once */
+/** Hashes the job's file up to its end; one run per job at once */
 async function run (id: number, job: Job): Promise<void> {
   if (job.running || job.failed != null) return answerDigest(id, job)
   job.running = true
+  try {
+    // an end extended while a pass closed its file came to a run that saw this one running and
+    // left: pass again until nothing is left, or a digest for those bytes would wait for ever
+    while (job.hashed < job.end && !job.closed && job.failed == null) await pass(job)
+  } finally {
+    job.running = false
+  }
+  answerDigest(id, job)
+}
+
+/** Reads the file from where the hash stands to the job's end, one step at a time */
+async function pass (job: Job): Promise<void> {
   let file: FileHandle | undefined
   try {
     const buf = Buffer.allocUnsafe(STEP)
@@ -85,11 +97,9 @@ async function run (id: number, job: Job): Promise<void> {
   } catch (err) {
     job.failed = errorOf(err)
   } finally {
-    // idle only once the file is closed: a digest arriving while it closes must wait for this pass
+    // the run stays busy until the file is closed: a digest arriving meanwhile waits for it
     await file?.close().catch(() => {})
-    job.running = false
   }
-  answerDigest(id, job)
 }
 
 /** Answers the digest asked for, once: the job is gone from `jobs` after its answer */
