@@ -39,6 +39,31 @@ describe('ChunkPicker', () => {
     assert.equal(picker.inFlight('a'), 0)
   })
 
+  it('in the end game takes the chunk expected last: deepest in the slowest source\'s queue', () => {
+    const picker = new ChunkPicker(4, new Bitfield(4))
+    for (const s of ['fast', 'slow', 'idle']) picker.addSource(s, Bitfield.full(4))
+    const MiB = 1024 * 1024
+    assert.equal(picker.next('fast', 8 * MiB), 0)
+    assert.equal(picker.next('slow', 2 * MiB), 1)
+    assert.equal(picker.next('slow', 2 * MiB), 2)
+    assert.equal(picker.next('fast', 8 * MiB), 3)
+    // chunk 2 is second in the queue of the slowest source: it arrives last
+    assert.equal(picker.next('idle', 8 * MiB), 2)
+    assert.equal(picker.next('idle', 8 * MiB), 1, 'then the slow source\'s first')
+  })
+
+  it('in the end game does not duplicate a chunk its holder brings sooner than this source could', () => {
+    const picker = new ChunkPicker(2, new Bitfield(2))
+    for (const s of ['fast', 'slow']) picker.addSource(s, Bitfield.full(2))
+    const MiB = 1024 * 1024
+    assert.equal(picker.next('fast', 16 * MiB), 0)
+    assert.equal(picker.next('slow', 1 * MiB), 1)
+    // the slow source would bring chunk 0 after the fast one: the duplicate slot stays free
+    assert.equal(picker.next('slow', 1 * MiB), undefined)
+    picker.addSource('other', Bitfield.full(2))
+    assert.equal(picker.next('other', 16 * MiB), 1, 'a fast source still takes the slow one\'s chunk')
+  })
+
   it('gives a departed source\'s chunks to others, and tracks rarity as sources come and go', () => {
     const picker = new ChunkPicker(2, new Bitfield(2))
     picker.addSource('a', Bitfield.full(2))

@@ -9,7 +9,9 @@
  *   sources take more chunks as they prove themselves (work stealing).
  * - End game: once every missing chunk is in flight, an idle source may fetch a
  *   chunk another source is already fetching; the first copy wins and the caller
- *   cancels the others.
+ *   cancels the others. It takes the chunk expected last (deepest in the queue of the
+ *   slowest source, by the rates sources report), and only one it could bring sooner:
+ *   the chunk about to arrive anyway is no help, and a duplicate slot is not spent on it.
  * - In order (`inOrder`, a download read as it arrives, `get -o -`): the lowest
  *   missing chunk a source has comes first, so the verified prefix grows steadily.
  */
@@ -24,7 +26,7 @@ export class ChunkPicker {
   readonly count: number
   private readonly done: Bitfield
   private readonly availability: Uint16Array
-  private readonly sources = new Map<string, { have: Bitfield, inFlight: Set<number> }>()
+  private readonly sources = new Map<string, PickerSource>()
   /** chunk -> sources fetching it */
   private readonly fetching = new Map<number, Set<string>>()
 
@@ -39,7 +41,7 @@ export class ChunkPicker {
 
   addSource (id: string, have: Bitfield): void {
     this.removeSource(id)
-    this.sources.set(id, { have, inFlight: new Set() })
+    this.sources.set(id, { have, inFlight: new Set(), rate: 0 })
     for (let i = 0; i < this.count; i++) if (have.has(i)) this.availability[i]++
   }
 
@@ -62,10 +64,14 @@ export class ChunkPicker {
     return released
   }
 
-  /** The next chunk for `id` to fetch, marked in flight; undefined when it has nothing useful */
-  next (id: string): number | undefined {
+  /**
+   * The next chunk for `id` to fetch, marked in flight; undefined when it has nothing
+   * useful. `rate`: the source's measured bytes per second (0 while unknown), for the end game
+   */
+  next (id: string, rate = 0): number | undefined {
     const source = this.sources.get(id)
     if (source == null) return undefined
+    source.rate = rate
     const index = this.rarestUnclaimed(source.have) ?? this.endGamePick(id, source)
     if (index !== undefined) this.claim(id, source, index)
     return index
@@ -117,20 +123,45 @@ export class ChunkPicker {
     return best
   }
 
-  private endGamePick (id: string, source: { have: Bitfield, inFlight: Set<number> }): number | undefined {
+  private endGamePick (id: string, source: PickerSource): number | undefined {
+    const mine = source.rate > 0 ? (source.inFlight.size + 1) / source.rate : 0
     let best: number | undefined
+    let latest = -1
     let fewest = MAX_DUPLICATES
     for (const [index, holders] of this.fetching) {
-      if (holders.has(id) || !source.have.has(index) || this.done.has(index)) continue
-      if (holders.size < fewest) {
+      if (holders.size >= MAX_DUPLICATES || holders.has(id) || !source.have.has(index) || this.done.has(index)) continue
+      const arrival = this.expectedArrival(index, holders)
+      if (arrival <= mine) continue
+      if (arrival > latest || (arrival === latest && holders.size < fewest)) {
         best = index
+        latest = arrival
         fewest = holders.size
       }
     }
     return best
   }
 
-  private claim (id: string, source: { inFlight: Set<number> }, index: number): void {
+  /**
+   * When `index` should arrive, in chunk-times per byte/s (chunk sizes are equal, so
+   * only the order matters): its place in the queue of the holder that brings it first
+   * over that holder's rate; Infinity from a source with no rate yet (new, or stalled)
+   */
+  private expectedArrival (index: number, holders: Set<string>): number {
+    let soonest = Number.POSITIVE_INFINITY
+    for (const holder of holders) {
+      const source = this.sources.get(holder)
+      if (source == null || source.rate <= 0) continue
+      let place = 1
+      for (const queued of source.inFlight) {
+        if (queued === index) break
+        place++
+      }
+      soonest = Math.min(soonest, place / source.rate)
+    }
+    return soonest
+  }
+
+  private claim (id: string, source: PickerSource, index: number): void {
     source.inFlight.add(index)
     let set = this.fetching.get(index)
     if (set == null) {
@@ -139,4 +170,12 @@ export class ChunkPicker {
     }
     set.add(id)
   }
+}
+
+interface PickerSource {
+  have: Bitfield
+  /** chunks this source is fetching, in the order it was asked for them */
+  inFlight: Set<number>
+  /** bytes per second it delivers, as its worker last reported; 0 while unknown */
+  rate: number
 }

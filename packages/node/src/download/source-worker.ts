@@ -138,7 +138,7 @@ export class SourceWorker {
   private async fill (): Promise<void> {
     const { picker, manifest, signal } = this.host
     while (this.requestedAt.size < this.depth() && !this.retiring) {
-      const index = picker.next(this.peer)
+      const index = picker.next(this.peer, this.meter.rate)
       if (index === undefined) return
       await this.host.takeDownload(chunkLength(manifest, index), signal)
       this.requestedAt.set(index, Date.now())
