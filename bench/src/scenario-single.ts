@@ -86,6 +86,20 @@ function formatAtPeak (m: MemoryAtPeak | undefined): string {
   return ` (heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}, external ${mb(m.external)}, buffers ${mb(m.arrayBuffers)})`
 }
 
+/**
+ * A run, and once more if it fails: on a loaded machine the raw stream's sender has failed
+ * now and then ("Cannot write to a stream that is closed"), which should not end a run of
+ * many minutes. The failure is printed; a second one ends the scenario.
+ */
+async function runTwice (impl: Impl, run: () => Promise<RunResult>): Promise<RunResult> {
+  try {
+    return await run()
+  } catch (err: any) {
+    console.log(`  ${impl} failed (${err?.message ?? err}); running it again`)
+    return run()
+  }
+}
+
 const RUNNERS: Record<Impl, (ctx: RunContext) => Promise<RunResult>> = {
   peershare: runPeershare,
   baseline: async ctx => runStream('baseline', ctx),
@@ -104,15 +118,16 @@ export async function runSingle ({ opts, work, env }: BenchContext): Promise<voi
     try {
       for (let run = 1; run <= opts.runs; run++) {
         for (const impl of impls) {
-          const dir = await mkdtemp(join(work, `${impl}-`))
-          try {
-            const ctx = { size, source, dir, deadline: Date.now() + timeoutMs, env }
-            const result = await RUNNERS[impl](ctx)
-            results[impl].push(result)
-            console.log(`  run ${run}/${opts.runs} ${impl.padEnd(10)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB${formatAtPeak(result.atPeak)}  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} (main ${(result.rxMainCpuMs / 1000).toFixed(2)}) tx ${(result.txCpuMs / 1000).toFixed(2)} (main ${(result.txMainCpuMs / 1000).toFixed(2)})`)
-          } finally {
-            await rm(dir, { recursive: true, force: true })
-          }
+          const result = await runTwice(impl, async () => {
+            const dir = await mkdtemp(join(work, `${impl}-`))
+            try {
+              return await RUNNERS[impl]({ size, source, dir, deadline: Date.now() + timeoutMs, env })
+            } finally {
+              await rm(dir, { recursive: true, force: true })
+            }
+          })
+          results[impl].push(result)
+          console.log(`  run ${run}/${opts.runs} ${impl.padEnd(10)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB${formatAtPeak(result.atPeak)}  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} (main ${(result.rxMainCpuMs / 1000).toFixed(2)}) tx ${(result.txCpuMs / 1000).toFixed(2)} (main ${(result.txMainCpuMs / 1000).toFixed(2)})`)
         }
       }
     } finally {
