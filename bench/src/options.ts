@@ -52,10 +52,14 @@ const USAGE = `usage: npm run bench -- [options]
   --node-init JSON extra PeershareNode.create() settings for the peershare nodes of
                    single, multi and helia, e.g. '{"muxer":{"streamWindowBytes":8388608}}'
                    (to try tuning; per-source pipeline depth adapts on its own)
+                   Peershare workers run with the Node flags of \`peershare daemon\`
+                   (packages/cli/bin/daemon-process.js); env BENCH_NODE_DEFAULTS=1
+                   runs them with Node's defaults instead
  single:
   --size S[,S...]  file sizes, e.g. 64MiB, 256MiB, 1GiB (default 256MiB)
   --large          same as --size 1GiB
-  --rss-check      run 256MiB and 1GiB and compare the receiver's peak RSS
+  --rss-check      run 256MiB, 1GiB and 4GiB and compare the receiver's peak RSS
+                   (the check runs on whatever sizes run, also without the flag)
   --only LIST      run only these of peershare, baseline (the raw libp2p
                    stream), webtorrent, net (node:net + sha256 + disk)
   --timeout SEC    limit for one run (default 120 s + 4 s per 16 MiB; also multi, helia)
@@ -151,8 +155,8 @@ export function parseOptions (argv: string[]): Options {
   }
   let sizes = (values.size ?? '256MiB').split(',').map(parseSize)
   if (values.large) sizes = [GiB]
-  // the RSS check compares the smallest and the largest size run (also without the flag)
-  if (values['rss-check']) sizes = [256 * MiB, GiB]
+  // the RSS check compares every size run (also without the flag)
+  if (values['rss-check']) sizes = [256 * MiB, GiB, 4 * GiB]
   const runs = positiveInt('--runs', values.runs)
   const only = values.only?.split(',').map(s => s.trim()).filter(s => s !== '')
   for (const impl of only ?? []) {

@@ -1,11 +1,16 @@
 /**
  * The parent side of the worker protocol: spawns `process.execPath` (the Node 24 the
- * bench itself runs on) with a worker script and an IPC channel, and turns the
+ * bench itself runs on) with a worker script and an IPC channel (a peershare worker
+ * with the Node flags `peershare daemon` gets from its launcher), and turns the
  * worker's messages into awaitable values with a deadline. Every worker is
  * tracked so that it is killed if the bench exits or fails.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { WORKERS } from './context.js'
 import type { BenchMessage } from './protocol.js'
+
+/** The Node flags of `peershare daemon` (its launcher's, packages/cli/bin/daemon-process.js) */
+const { daemonNodeFlags }: { daemonNodeFlags: (env: NodeJS.ProcessEnv) => string[] } = await import(new URL('../../../packages/cli/bin/daemon-process.js', import.meta.url).href)
 
 const live = new Set<ChildProcess>()
 
@@ -27,9 +32,12 @@ export class Worker {
   private readonly exit: Promise<void>
 
   constructor (readonly label: string, script: string, args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [script, ...args], {
-      // no bootstrap peers from the environment: bench nodes only ever dial 127.0.0.1
-      env: { ...process.env, PEERSHARE_BOOTSTRAP: '', ...env },
+    // no bootstrap peers from the environment: bench nodes only ever dial 127.0.0.1
+    const childEnv = { ...process.env, PEERSHARE_BOOTSTRAP: '', ...env }
+    // a peershare node runs as the daemon does, with its Node flags (BENCH_NODE_DEFAULTS=1: Node's defaults, to see what they gain)
+    const asDaemon = script === WORKERS.peershare && process.env.BENCH_NODE_DEFAULTS !== '1'
+    this.child = spawn(process.execPath, [...(asDaemon ? daemonNodeFlags(childEnv) : []), script, ...args], {
+      env: childEnv,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'json'
     })

@@ -14,7 +14,7 @@ export type BenchMessage =
   /** raw sender: the wall-clock time at which it began dialling */
   | { type: 'sent', startedAt: number }
   /** receiver (either kind): the file is verified and on disk */
-  | { type: 'done', seconds?: number, finishedAt?: number, bytes: number, sha256: string, peakRss: number, sourceStats?: SourceBytes[], wireBytes?: number }
+  | { type: 'done', seconds?: number, finishedAt?: number, bytes: number, sha256: string, peakRss: number, atPeak?: MemoryAtPeak, sourceStats?: SourceBytes[], wireBytes?: number }
   /** the swarm worker's measurements */
   | { type: 'swarm', result: SwarmResult }
   /** the discovery worker's measurements */
@@ -28,6 +28,14 @@ export type BenchMessage =
   | { type: 'probe', reset?: boolean, rss?: number, peakRss?: number, exchange?: { sessions: number, unsentBytes: number, maxPeerUnsentBytes: number, maxSessionUnsentBytes: number } }
   | { type: 'stop' }
   | { type: 'error', message: string, name?: string }
+
+/** A receiver's process.memoryUsage() when its RSS peaked (bytes): what the peak is made of */
+export interface MemoryAtPeak {
+  heapTotal: number
+  heapUsed: number
+  external: number
+  arrayBuffers: number
+}
 
 /** Bytes one source served in a multi-source download */
 export interface SourceBytes {

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { type BenchContext, checkReceived, WORKERS } from './context.js'
 import { defaultTimeoutMs } from './options.js'
 import { Worker } from './processes.js'
+import type { MemoryAtPeak } from './protocol.js'
 import { createRandomFile } from './random-file.js'
 import { formatSize, IMPLS, type Impl, printJson, printRssCheck, printTable, type RunResult, rssCheck, summarise, type Summary } from './report.js'
 
@@ -42,7 +43,7 @@ async function runStream (impl: 'baseline' | 'net', ctx: RunContext): Promise<Ru
     const [sent, done] = await Promise.all([sender.next('sent', ctx.deadline), receiver.next('done', ctx.deadline)])
     checkReceived(impl, { size: ctx.size, sha256: ctx.source.sha256 }, done)
     const [rx, tx] = await Promise.all([receiver.usage(ctx.deadline), sender.usage(ctx.deadline)])
-    return { impl, size: ctx.size, seconds: ((done.finishedAt as number) - sent.startedAt) / 1000, peakRss: done.peakRss, ...cpu(rx, tx) }
+    return { impl, size: ctx.size, seconds: ((done.finishedAt as number) - sent.startedAt) / 1000, peakRss: done.peakRss, atPeak: done.atPeak, ...cpu(rx, tx) }
   } finally {
     await Promise.all([receiver.stop(), sender.stop()])
   }
@@ -57,7 +58,7 @@ async function runPeershare (ctx: RunContext): Promise<RunResult> {
     const done = await getter.next('done', ctx.deadline)
     checkReceived('peershare', { size: ctx.size, sha256: ctx.source.sha256 }, done)
     const [rx, tx] = await Promise.all([getter.usage(ctx.deadline), sharer.usage(ctx.deadline)])
-    return { impl: 'peershare', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, ...cpu(rx, tx) }
+    return { impl: 'peershare', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, atPeak: done.atPeak, ...cpu(rx, tx) }
   } finally {
     await Promise.all([getter.stop(), sharer.stop()])
   }
@@ -72,9 +73,30 @@ async function runWebTorrent (ctx: RunContext): Promise<RunResult> {
     const done = await leecher.next('done', ctx.deadline)
     checkReceived('webtorrent', { size: ctx.size, sha256: ctx.source.sha256 }, done)
     const [rx, tx] = await Promise.all([leecher.usage(ctx.deadline), seeder.usage(ctx.deadline)])
-    return { impl: 'webtorrent', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, ...cpu(rx, tx) }
+    return { impl: 'webtorrent', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, atPeak: done.atPeak, ...cpu(rx, tx) }
   } finally {
     await Promise.all([leecher.stop(), seeder.stop()])
+  }
+}
+
+/** The receiver's memory at its RSS peak: V8 heap used of total, external memory (of it, array buffers) */
+function formatAtPeak (m: MemoryAtPeak | undefined): string {
+  if (m == null) return ''
+  const mb = (bytes: number): string => (bytes / 1e6).toFixed(0)
+  return ` (heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}, external ${mb(m.external)}, buffers ${mb(m.arrayBuffers)})`
+}
+
+/**
+ * A run, and once more if it fails: on a loaded machine the raw stream's sender has failed
+ * now and then ("Cannot write to a stream that is closed"), which should not end a run of
+ * many minutes. The failure is printed; a second one ends the scenario.
+ */
+async function runTwice (impl: Impl, run: () => Promise<RunResult>): Promise<RunResult> {
+  try {
+    return await run()
+  } catch (err: any) {
+    console.log(`  ${impl} failed (${err?.message ?? err}); running it again`)
+    return run()
   }
 }
 
@@ -96,15 +118,16 @@ export async function runSingle ({ opts, work, env }: BenchContext): Promise<voi
     try {
       for (let run = 1; run <= opts.runs; run++) {
         for (const impl of impls) {
-          const dir = await mkdtemp(join(work, `${impl}-`))
-          try {
-            const ctx = { size, source, dir, deadline: Date.now() + timeoutMs, env }
-            const result = await RUNNERS[impl](ctx)
-            results[impl].push(result)
-            console.log(`  run ${run}/${opts.runs} ${impl.padEnd(10)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} (main ${(result.rxMainCpuMs / 1000).toFixed(2)}) tx ${(result.txCpuMs / 1000).toFixed(2)} (main ${(result.txMainCpuMs / 1000).toFixed(2)})`)
-          } finally {
-            await rm(dir, { recursive: true, force: true })
-          }
+          const result = await runTwice(impl, async () => {
+            const dir = await mkdtemp(join(work, `${impl}-`))
+            try {
+              return await RUNNERS[impl]({ size, source, dir, deadline: Date.now() + timeoutMs, env })
+            } finally {
+              await rm(dir, { recursive: true, force: true })
+            }
+          })
+          results[impl].push(result)
+          console.log(`  run ${run}/${opts.runs} ${impl.padEnd(10)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB${formatAtPeak(result.atPeak)}  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} (main ${(result.rxMainCpuMs / 1000).toFixed(2)}) tx ${(result.txCpuMs / 1000).toFixed(2)} (main ${(result.txMainCpuMs / 1000).toFixed(2)})`)
         }
       }
     } finally {

@@ -61,12 +61,17 @@ export function runWorker (main: (args: string[]) => Promise<void>): void {
   )
 }
 
+/** process.memoryUsage() in bytes: where a process's resident memory is */
+export type MemoryBreakdown = NodeJS.MemoryUsage
+
 /**
- * Samples this process's RSS every 50 ms and keeps the peak. The timer is unref'd
- * so it never keeps a worker alive; `stop()` takes a last sample.
+ * Samples this process's RSS every 50 ms and keeps the peak, with process.memoryUsage()
+ * at that peak (V8 heap, external memory, array buffers: what the peak is made of). The
+ * timer is unref'd so it never keeps a worker alive; `stop()` takes a last sample.
  */
 export class RssSampler {
   peak = process.memoryUsage.rss()
+  atPeak: MemoryBreakdown = process.memoryUsage()
   private readonly timer: NodeJS.Timeout
 
   constructor (intervalMs = 50) {
@@ -75,13 +80,17 @@ export class RssSampler {
   }
 
   sample (): void {
-    const rss = process.memoryUsage.rss()
-    if (rss > this.peak) this.peak = rss
+    const usage = process.memoryUsage()
+    if (usage.rss > this.peak) {
+      this.peak = usage.rss
+      this.atPeak = usage
+    }
   }
 
   /** Starts a new peak from the current RSS */
   reset (): void {
-    this.peak = process.memoryUsage.rss()
+    this.atPeak = process.memoryUsage()
+    this.peak = this.atPeak.rss
   }
 
   stop (): number {

@@ -59,7 +59,7 @@ runWorker(async ([role, repo, file]) => {
       const wireBytes = transfer.progress().wireBytesReceived
       // an encrypted download's record is the ciphertext's: what arrived at the output is hashed (after timing)
       const output = msg.hashOutput === true ? await hashFile(msg.output) : { bytes: record.size, sha256: record.sha256 }
-      send({ type: 'done', seconds, ...output, peakRss: rss.stop(), sourceStats, wireBytes })
+      send({ type: 'done', seconds, ...output, peakRss: rss.stop(), atPeak: rss.atPeak, sourceStats, wireBytes })
     } else {
       throw new Error(`unknown peershare role '${role}'`)
     }

@@ -55,7 +55,7 @@ async function receiver (output: string): Promise<void> {
     const { bytes, sha256 } = await result.promise
     const finishedAt = now()
     await phase.stop()
-    send({ type: 'done', finishedAt, bytes, sha256, peakRss: rss.stop() })
+    send({ type: 'done', finishedAt, bytes, sha256, peakRss: rss.stop(), atPeak: rss.atPeak })
     await waitForStop()
   } finally {
     await node.stop()
@@ -197,7 +197,7 @@ async function netReceiver (output: string): Promise<void> {
   const { bytes, sha256 } = await result.promise
   const finishedAt = now()
   await phase.stop()
-  send({ type: 'done', finishedAt, bytes, sha256, peakRss: rss.stop() })
+  send({ type: 'done', finishedAt, bytes, sha256, peakRss: rss.stop(), atPeak: rss.atPeak })
   await waitForStop()
 }
 

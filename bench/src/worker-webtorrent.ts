@@ -76,7 +76,7 @@ async function leecher (client: WebTorrent, dir: string): Promise<void> {
   await phase.stop()
   // checked by the bench, after the timing
   const received = await hashFile(output)
-  send({ type: 'done', seconds, ...received, peakRss: rss.stop() })
+  send({ type: 'done', seconds, ...received, peakRss: rss.stop(), atPeak: rss.atPeak })
   const stop = await receive()
   if (stop.type !== 'stop') throw new Error(`expected 'stop', got '${stop.type}'`)
 }

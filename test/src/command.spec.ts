@@ -1,7 +1,8 @@
 /**
  * The `peershare` command as installed: the launcher (packages/cli/bin/peershare.js)
  * started by its `#!` line or by an older Node, client commands that never load the
- * node, usage errors, and the "no daemon" line.
+ * node, usage errors, the "no daemon" line, and the Node flags the launcher starts
+ * `peershare daemon` with.
  */
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
@@ -14,6 +15,12 @@ import { VERSION } from '@peershare/client'
 import { BIN, childEnv, children, cli, type DaemonProcess, jsonError, killChildrenAndRemove, type Result, startDaemon, until } from './processes.js'
 
 const LAUNCHER = fileURLToPath(new URL('../../../packages/cli/bin/peershare.js', import.meta.url))
+type DaemonProcessModule = {
+  SEMI_SPACE_MB: number
+  daemonNodeFlags: (env: NodeJS.ProcessEnv) => string[]
+  commandOf: (args: string[]) => string | undefined
+}
+const { SEMI_SPACE_MB, daemonNodeFlags, commandOf }: DaemonProcessModule = await import(new URL('../../../packages/cli/bin/daemon-process.js', import.meta.url).href)
 const TRACER = fileURLToPath(new URL('./load-tracer.js', import.meta.url))
 
 /** Runs `command args` to completion, capturing output */
@@ -29,6 +36,31 @@ async function run (command: string, args: string[], env: NodeJS.ProcessEnv = ch
     child.once('close', (code, signal) => { children.delete(child); resolve({ code, signal }) })
   })
   return { code, signal, stdout, stderr, child }
+}
+
+/** The command line of process `pid` (Linux /proc) */
+async function commandLine (pid: number): Promise<string[]> {
+  return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')
+}
+
+/** Starts `peershare daemon` on a fresh repo by `argv` (node and the launcher), waits until it serves */
+async function launchDaemon (argv: string[], repo: string): Promise<{ child: ChildProcess, exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }> }> {
+  const child = spawn(argv[0], [...argv.slice(1), '--repo', repo, '--json', 'daemon', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
+  let stdout = ''
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => { stdout += text })
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => {
+    child.once('close', (code, signal) => { children.delete(child); resolve({ code, signal }) })
+  })
+  await until(() => stdout.includes('\n') && existsSync(join(repo, 'api.json')), 'the daemon to start')
+  return { child, exited }
+}
+
+/** Asserts that process `pid` runs the daemon with the launcher's Node flags */
+async function assertDaemonFlags (pid: number): Promise<void> {
+  const argv = await commandLine(pid)
+  const bin = argv.findIndex(arg => arg.endsWith('bin.js'))
+  assert.ok(argv.slice(1, bin).includes(`--max-semi-space-size=${SEMI_SPACE_MB}`), `Node flags before the CLI: ${argv.join(' ')}`)
 }
 
 /** A `node` on the PATH outside node_modules older than Node 24, if the machine has one */
@@ -99,6 +131,24 @@ describe('the peershare command (real processes)', function () {
     assert.ok(human.stderr.includes(repo))
   })
 
+  it('finds the command after global options; a user\'s own semi-space size wins', () => {
+    assert.equal(commandOf(['--repo', 'daemon', '--json', 'daemon', '--no-mdns']), 'daemon')
+    assert.equal(commandOf(['--repo=r', 'id']), 'id')
+    assert.equal(commandOf(['--version']), undefined)
+    assert.deepEqual(daemonNodeFlags({ NODE_OPTIONS: '--max-semi-space-size=16' }), [])
+    assert.deepEqual(daemonNodeFlags({}), [`--max-semi-space-size=${SEMI_SPACE_MB}`])
+  })
+
+  it('`peershare daemon` on Node 24 becomes the daemon (same process) with the daemon\'s Node flags; SIGINT stops it cleanly', async function () {
+    if (process.platform !== 'linux') this.skip()
+    const repo = join(dir, 'launched')
+    const { child, exited } = await launchDaemon([process.execPath, LAUNCHER], repo)
+    await assertDaemonFlags(child.pid!)
+    child.kill('SIGINT')
+    assert.deepEqual(await exited, { code: 0, signal: null })
+    assert.equal(existsSync(join(repo, 'api.json')), false, 'a clean stop removes api.json')
+  })
+
   describe('started by an older Node', () => {
     const node = olderNode()
     before(function () {
@@ -118,16 +168,12 @@ describe('the peershare command (real processes)', function () {
       assert.equal(usage.code, 2)
     })
 
-    it('passes SIGINT to a daemon it started, once: the daemon stops cleanly', async () => {
+    it('starts the daemon with the daemon\'s Node flags and passes SIGINT to it once: the daemon stops cleanly', async () => {
       const repo = join(dir, 'via-older-node')
-      const child = spawn(node!, [LAUNCHER, '--repo', repo, '--json', 'daemon', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
-      children.add(child)
-      let stdout = ''
-      child.stdout?.setEncoding('utf8').on('data', (text: string) => { stdout += text })
-      const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => {
-        child.once('close', (code, signal) => { children.delete(child); resolve({ code, signal }) })
-      })
-      await until(() => stdout.includes('\n') && existsSync(join(repo, 'api.json')), 'the daemon to start')
+      const { child, exited } = await launchDaemon([node!, LAUNCHER], repo)
+      // the daemon is the launcher's one child, on Node 24 with the daemon's flags
+      const [daemonPid] = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')).trim().split(' ').map(Number)
+      await assertDaemonFlags(daemonPid)
       child.kill('SIGINT')
       assert.deepEqual(await exited, { code: 0, signal: null })
       assert.equal(existsSync(join(repo, 'api.json')), false, 'a clean stop removes api.json')

@@ -19,6 +19,8 @@ interface Job {
   /** a digest asked for, answered once `hashed` reaches its end */
   digest?: { req: number, end: number }
   running: boolean
+  /** the job's read buffer: one per job, not one per pass (a pass runs for each chunk written) */
+  buf?: Buffer
   failed?: { message: string, code?: string, name?: string }
   closed: boolean
 }
@@ -85,7 +87,8 @@ async function run (id: number, job: Job): Promise<void> {
 async function pass (job: Job): Promise<void> {
   let file: FileHandle | undefined
   try {
-    const buf = Buffer.allocUnsafe(STEP)
+    job.buf ??= Buffer.allocUnsafe(STEP)
+    const buf = job.buf
     while (job.hashed < job.end && !job.closed) {
       file ??= await open(job.path, 'r')
       const want = Math.min(STEP, job.end - job.hashed)
