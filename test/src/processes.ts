@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url'
 
 /** The built bin, found from this compiled file (test/dist/src/cli.spec.js) */
 export const BIN = fileURLToPath(new URL('../../../packages/cli/dist/src/bin.js', import.meta.url))
+/** The `peershare` command users run: a daemon started through it gets the daemon's Node flags (daemon-process.js) */
+export const LAUNCHER = fileURLToPath(new URL('../../../packages/cli/bin/peershare.js', import.meta.url))
 const CLI_TIMEOUT = 30_000
 const DAEMON_START_MS = 90_000
 
@@ -47,7 +49,9 @@ export function childEnv (): NodeJS.ProcessEnv {
 /** Starts `peershare <args>`, inside network namespace `netns` when given (`ip netns exec` execs node in place, so `child` is node) */
 export function start (args: string[], cwd: string, netns?: string): { child: ChildProcess, stdout: () => string, stderr: () => string, exited: Promise<Pick<Result, 'code' | 'signal'>> } {
   const [program, ...programArgs] = netns == null ? [process.execPath] : ['ip', 'netns', 'exec', netns, process.execPath]
-  const child = spawn(program, [...programArgs, BIN, ...args], { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  // a daemon as users start it (the launcher becomes it, same pid); client commands straight, to keep them quick
+  const entry = args[0] === 'daemon' ? LAUNCHER : BIN
+  const child = spawn(program, [...programArgs, entry, ...args], { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   let stdout = ''
   let stderr = ''
