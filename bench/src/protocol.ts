@@ -119,7 +119,8 @@ export interface DhtFile {
  * small file, one after another, timing `index.provide()`; `lookup`: each item's
  * node looks up its file, timed to the sharer's record; `get`: each item's node gets
  * its file, timed to the first verified chunk and to the end; `fresh`: a new node
- * starts, waits `waitMs`, then gets the file
+ * starts, waits `waitMs`, then gets the file; `counters`: libp2p's dial and LAN DHT
+ * counters summed over the worker's nodes (where a phase's time went)
  */
 export type DhtCommand =
   | { op: 'routing' }
@@ -127,6 +128,7 @@ export type DhtCommand =
   | { op: 'lookup', items: Array<{ node: number, file: DhtFile }> }
   | { op: 'get', items: Array<{ node: number, file: DhtFile }> }
   | { op: 'fresh', file: DhtFile, waitMs: number }
+  | { op: 'counters' }
 
 export type DhtReply =
   | { op: 'routing', sizes: number[] }
@@ -134,6 +136,7 @@ export type DhtReply =
   | { op: 'lookup', ms: Array<number | null> }
   | { op: 'get', gets: DhtGet[] }
   | { op: 'fresh', startMs: number, get: DhtGet, routingAtGet: number }
+  | { op: 'counters', values: Record<string, number> }
 
 /** One get by file id: ms to the first verified chunk and to the verified file (null: failed) */
 export interface DhtGet {

@@ -57,6 +57,23 @@ class DhtSwarm {
     return reply as Extract<DhtReply, { op: T }>
   }
 
+  /** Counters summed over all workers (worker-dht.ts `counters`) */
+  async counters (): Promise<Record<string, number>> {
+    const sums: Record<string, number> = {}
+    for (let i = 0; i < this.workers.length; i++) {
+      for (const [key, value] of Object.entries((await this.ask(i, { op: 'counters' })).values)) sums[key] = (sums[key] ?? 0) + value
+    }
+    return sums
+  }
+
+  /** Prints what the counters grew by since `before` (the phase's dials, DHT RPCs and routing-table pings), and returns them now */
+  async printCounters (phase: string, before: Record<string, number> = {}): Promise<Record<string, number>> {
+    const now = await this.counters()
+    const grown = Object.entries(now).map(([key, value]) => [key, value - (before[key] ?? 0)] as const).filter(([, d]) => d > 0)
+    console.log(`  ${SCENARIO}: counters during ${phase}, all nodes: ${grown.map(([key, d]) => `${key} ${d}`).join(', ')}`)
+    return now
+  }
+
   /** Seconds from all nodes started until every LAN routing table held `target` peers (or gave up), and the sizes then */
   async waitForRouting (target: number): Promise<{ seconds: number, settled: boolean, sizes: number[] }> {
     const t1 = Date.now()
@@ -108,13 +125,17 @@ interface LookupFigures {
 async function lookupFigures (swarm: DhtSwarm): Promise<LookupFigures> {
   const routing = await swarm.waitForRouting(ROUTING_TARGET)
   console.log(`  ${SCENARIO}: routing tables >= ${ROUTING_TARGET} peers: ${routing.settled ? '' : 'NOT '}after ${routing.seconds.toFixed(1)} s (min / median / max ${minMedMax(routing.sizes)})`)
+  let counted = await swarm.printCounters('start and routing')
   const P = swarm.workers.length
   const shared = await Promise.all(swarm.workers.map(async (_, w) => swarm.ask(w, { op: 'share', nodes: [1, 2, 3, 4].filter(n => n < swarm.counts[w]) })))
   console.log(`  ${SCENARIO}: provided ${shared.length * 4} files, ms: ${shared.flatMap(s => s.provideMs).map(x => x == null ? 'failed' : x.toFixed(0)).join(' ')}`)
+  counted = await swarm.printCounters('provides', counted)
   const lookups = await Promise.all(swarm.workers.map(async (_, w) => {
     const items = [1, 2].flatMap(k => shared[(w + P - k) % P].files.map((file, j) => ({ node: (5 + j + k * 4) % swarm.counts[w], file })))
     return (await swarm.ask(w, { op: 'lookup', items })).ms
   }))
+  console.log(`  ${SCENARIO}: lookups, ms: ${lookups.flat().map(x => x == null ? 'none' : x.toFixed(0)).join(' ')}`)
+  await swarm.printCounters('lookups', counted)
   return {
     nodes: swarm.total,
     processes: P,

@@ -76,6 +76,7 @@ async function run (command: DhtCommand, w: WorkerNodes): Promise<DhtReply> {
     case 'lookup': return { op: 'lookup', ms: await sequential(command.items, async ({ node, file }) => lookup(w.nodes[node], file)) }
     case 'get': return { op: 'get', gets: await sequential(command.items, async ({ node, file }) => get(w.nodes[node], file, w.dir)) }
     case 'fresh': return fresh(w, command.file, command.waitMs)
+    case 'counters': return { op: 'counters', values: await counters(w.nodes) }
   }
 }
 
@@ -136,6 +137,24 @@ async function fresh (w: WorkerNodes, file: DhtFile, waitMs: number): Promise<Dh
   if (waitMs > startMs) await sleep(waitMs - startMs)
   const routingAtGet = lanTableSize(node)
   return { op: 'fresh', startMs, routingAtGet, get: await get(node, file, w.dir, waitMs > 0 ? now() : t0) }
+}
+
+/** libp2p counters of dials and of the LAN DHT (RPCs, routing-table pings and adds) */
+const COUNTED = /^libp2p_(connection_manager_dial(s|_errors)_total|kad_dht_lan_(outbound_rpc_(requests|errors)_total|inbound_rpc_requests_total|kad_bucket_events_total))$/
+
+/** COUNTED summed over `nodes`, one entry per metric and label, without the `libp2p_` prefix */
+async function counters (nodes: PeershareNode[]): Promise<Record<string, number>> {
+  const sums: Record<string, number> = {}
+  for (const node of nodes) {
+    for (const metric of await node.metrics?.registry.getMetricsAsJSON() ?? []) {
+      if (!COUNTED.test(metric.name)) continue
+      for (const { labels, value } of metric.values) {
+        const key = `${metric.name.slice('libp2p_'.length)}{${Object.values(labels).join(',')}}`
+        sums[key] = (sums[key] ?? 0) + value
+      }
+    }
+  }
+  return sums
 }
 
 async function sequential<T, R> (items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {

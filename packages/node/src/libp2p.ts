@@ -27,6 +27,7 @@ import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
+import { type ConnectedPingComponents, connectedPing } from './index/connected-ping.js'
 import { ProviderRecordCap } from './index/provider-cap.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { boundedWebSockets, certificateKeychain, persistentWebRTCDirect } from './transports/index.js'
@@ -63,6 +64,14 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
       maxConnections: config.maxConnections,
       inboundConnectionThreshold: config.inboundConnectionsPerHostPerSecond,
       dialTimeout: config.dialTimeout
+    },
+    connectionMonitor: {
+      // libp2p pings every connection each 10 s and aborts it, with every stream on it, at
+      // the first ping not answered within its timeout (at least 5 s by default). On a busy
+      // machine answers come later than that: connections carrying DHT queries were aborted
+      // and redialled, which loaded it more (issue 14). A dead connection is still found
+      // within 10 + CONNECTION_PING_TIMEOUT_MS
+      pingTimeout: { minTimeout: CONNECTION_PING_TIMEOUT_MS }
     },
     services: {
       // keeps WebRTC-direct's certificate key (the transport reads the service by this name)
@@ -111,36 +120,54 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
   return node
 }
 
+/** The least time libp2p's connection monitor waits for a ping before it aborts the connection (doc/LIMITS.md) */
+const CONNECTION_PING_TIMEOUT_MS = 15_000
+
 /** The addresses each DHT keeps in its routing table and its answers */
 const ADDRESSES_KEPT: Record<NamedDht['name'], PeerInfoMapper> = {
   public: removePrivateAddressesMapper,
   lan: removePublicAddressesMapper
 }
 
+/** What `cappedDht` reads of libp2p's components */
+type DhtComponents = ConnectedPingComponents & { datastore: Datastore, peerId: PeerId, logger: ComponentLogger }
+
 /** Provider records each DHT stores for other peers, and how many it dropped at its caps */
 const recordCaps = new WeakMap<KadDHT, ProviderRecordCap>()
 
 /**
  * kad-dht with a capped store for other peers' provider records: the DHT gets the
- * node's datastore wrapped in `ProviderRecordCap` (kad-dht has no cap of its own)
+ * node's datastore wrapped in `ProviderRecordCap` (kad-dht has no cap of its own),
+ * and a ping that takes an open connection as proof a contact is online (`connectedPing`)
  */
-function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTInit): (components: { datastore: Datastore, peerId: PeerId, logger: ComponentLogger }) => KadDHT {
+function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTInit): (components: DhtComponents) => KadDHT {
   const factory = kadDHT(init) as (components: unknown) => KadDHT
   const prefix = init.datastorePrefix ?? '/dht'
   return components => {
+    const logName = `peershare:node:dht${prefix === '/dht' ? '' : ':lan'}`
     const cap = new ProviderRecordCap(components.datastore, prefix, config.dhtRecords, components.peerId,
-      components.logger.forComponent(`peershare:node:dht${prefix === '/dht' ? '' : ':lan'}:records`))
+      components.logger.forComponent(`${logName}:records`))
     caps.push(cap)
+    const ping = connectedPing(components, components.logger.forComponent(`${logName}:ping`))
     // everything else of libp2p's components stays as it is (they are read through the prototype)
-    const dht = factory(Object.create(components, { datastore: { value: cap } }))
+    const dht = factory(Object.create(components, { datastore: { value: cap }, ping: { value: ping } }))
     recordCaps.set(dht, cap)
     return dht
   }
 }
 
-/** What both DHTs share: provider record lifetimes and republishing */
+/**
+ * Disjoint paths a DHT query walks. kad-dht's default is alpha (10): each path seeks
+ * its own 20 closest responders among peers no other path has seen, so a query asked
+ * nearly every node of a 100-node swarm, each a dial, and a provide waited for all of
+ * them (issue 14). One path, as go-libp2p-kad-dht walks, still asks alpha peers at once.
+ */
+const DHT_DISJOINT_PATHS = 1
+
+/** What both DHTs share: how a query walks, provider record lifetimes and republishing */
 function dhtSettings (config: NodeConfig): KadDHTInit {
   return {
+    disjointPaths: DHT_DISJOINT_PATHS,
     providers: { provideValidity: config.provide.recordTtl / 1000 },
     // kad-dht republishes a record `threshold` ms before its `validity` ends
     reprovide: {

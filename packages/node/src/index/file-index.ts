@@ -7,7 +7,7 @@
  * from anyone: a downloader checks what a provider actually serves.
  */
 import type { Logger, PeerId, PeerInfo, PeerStore } from '@libp2p/interface'
-import type { KadDHT } from '@libp2p/kad-dht'
+import type { KadDHT, QueryEvent } from '@libp2p/kad-dht'
 import { type ContentRef, hexToBytes, parseFileId, sha256Cid } from '@peershare/protocol'
 import type { CID } from 'multiformats/cid'
 import { providedNames } from '../access/index.js'
@@ -87,7 +87,8 @@ export class FileIndex {
     }
   }
 
-  private async provideTo ({ name, dht }: IndexDht, what: string, keys: CID[], signal?: AbortSignal): Promise<void> {
+  private async provideTo (dht: IndexDht, what: string, keys: CID[], signal?: AbortSignal): Promise<void> {
+    const { name } = dht
     const stop = signal == null ? this.running.signal : AbortSignal.any([this.running.signal, signal])
     try {
       for (const key of keys) await this.provideKey(dht, key, stop)
@@ -104,13 +105,13 @@ export class FileIndex {
    * slowest of the ~20 closest peers has answered or timed out: seconds later on a busy
    * network, while a lookup finds the record as soon as a few of them hold it.
    */
-  private async provideKey (dht: IndexDht['dht'], key: CID, signal: AbortSignal): Promise<void> {
+  private async provideKey ({ name, dht }: IndexDht, key: CID, signal: AbortSignal): Promise<void> {
     let stored: () => void = () => {}
     const enough = new Promise<void>(resolve => { stored = resolve })
-    let acks = 0
+    const took = providePhases(this.components.log, name, key)
     const drain = this.track((async () => {
       for await (const event of dht.provide(key, { signal })) {
-        if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER' && ++acks === PROVIDE_STORED_ENOUGH) stored()
+        if (took(event) === PROVIDE_STORED_ENOUGH) stored()
       }
     })())
     await Promise.race([enough, drain])
@@ -231,6 +232,30 @@ async function * lookupAll (dhts: IndexDht[], key: CID, log: Logger, signal?: Ab
   }
   signal?.throwIfAborted()
   if (errors.length === dhts.length) throw errors[0]
+}
+
+/**
+ * Counts a provide's stored records (ADD_PROVIDER sent) and logs when its phases ended:
+ * the closest-peers walk (its first FINAL_PEER) and the PROVIDE_STORED_ENOUGH-th
+ * record (where a slow provide spent its time). Returns the record count after each event.
+ */
+function providePhases (log: Logger, dht: string, key: CID): (event: QueryEvent) => number {
+  const start = Date.now()
+  let acks = 0
+  let walked = false
+  let asked = 0
+  return event => {
+    if (event.name === 'SEND_QUERY' && event.messageName === 'FIND_NODE') asked++
+    if (event.name === 'FINAL_PEER' && !walked) {
+      walked = true
+      log('provide %c in the %s DHT: closest peers found in %d ms (%d asked)', key, dht, Date.now() - start, asked)
+    }
+    if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') {
+      acks++
+      if (acks === PROVIDE_STORED_ENOUGH) log('provide %c in the %s DHT: %d records stored after %d ms', key, dht, acks, Date.now() - start)
+    }
+    return acks
+  }
 }
 
 function bothKeys (file: IndexedFile): CID[] {
