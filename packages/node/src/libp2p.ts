@@ -27,7 +27,6 @@ import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
-import { type ConnectedPingComponents, connectedPing } from './index/connected-ping.js'
 import { ProviderRecordCap } from './index/provider-cap.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { boundedWebSockets, certificateKeychain, persistentWebRTCDirect } from './transports/index.js'
@@ -130,15 +129,14 @@ const ADDRESSES_KEPT: Record<NamedDht['name'], PeerInfoMapper> = {
 }
 
 /** What `cappedDht` reads of libp2p's components */
-type DhtComponents = ConnectedPingComponents & { datastore: Datastore, peerId: PeerId, logger: ComponentLogger }
+interface DhtComponents { datastore: Datastore, peerId: PeerId, logger: ComponentLogger }
 
 /** Provider records each DHT stores for other peers, and how many it dropped at its caps */
 const recordCaps = new WeakMap<KadDHT, ProviderRecordCap>()
 
 /**
  * kad-dht with a capped store for other peers' provider records: the DHT gets the
- * node's datastore wrapped in `ProviderRecordCap` (kad-dht has no cap of its own),
- * and a ping that takes an open connection as proof a contact is online (`connectedPing`)
+ * node's datastore wrapped in `ProviderRecordCap` (kad-dht has no cap of its own)
  */
 function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTInit): (components: DhtComponents) => KadDHT {
   const factory = kadDHT(init) as (components: unknown) => KadDHT
@@ -148,9 +146,8 @@ function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTI
     const cap = new ProviderRecordCap(components.datastore, prefix, config.dhtRecords, components.peerId,
       components.logger.forComponent(`${logName}:records`))
     caps.push(cap)
-    const ping = connectedPing(components, components.logger.forComponent(`${logName}:ping`))
     // everything else of libp2p's components stays as it is (they are read through the prototype)
-    const dht = factory(Object.create(components, { datastore: { value: cap }, ping: { value: ping } }))
+    const dht = factory(Object.create(components, { datastore: { value: cap } }))
     recordCaps.set(dht, cap)
     return dht
   }
