@@ -14,14 +14,13 @@
  * over WebRTC-direct, alternating with the others, for a comparison in one run.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs'
-import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BenchContext, formatTable } from './context.js'
 import { adopt } from './processes.js'
-import { createRandomFile } from './random-file.js'
+import { createRandomFile, hashFile } from './random-file.js'
 import { formatSize, median } from './report.js'
 
 const SCENARIO = 'browser'
@@ -211,7 +210,7 @@ async function daemonGet (sharer: Daemon, fileId: string, sha256: string, repo: 
     }
     const seconds = (performance.now() - started) / 1000
     const cpu = { sharer: cpuSince(cpuBefore, [sharer.child.pid]), receiver: cpuSince(cpuBefore, [getter.child.pid]) }
-    const got = await sha256File(out)
+    const got = (await hashFile(out)).sha256
     if (got !== sha256) throw new Error(`tcp: the file got has SHA-256 ${got}, expected ${sha256}`)
     return { ...summarise(samples, seconds), cpu }
   } finally {
@@ -266,12 +265,6 @@ async function pageGet (browser: import('playwright-core').Browser, sharer: Daem
   } finally {
     await context.close()
   }
-}
-
-async function sha256File (path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const piece of createReadStream(path)) hash.update(piece as Buffer)
-  return hash.digest('hex')
 }
 
 /** CPU seconds the page's main thread has used so far (DevTools' ThreadTime) */

@@ -6,23 +6,12 @@
  *                         file on disk) from the given address, and at once from every one
  *                         of `peers` if given; `hashOutput` reports the output's SHA-256
  */
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { multiaddr } from '@multiformats/multiaddr'
 import { PeershareNode } from '@peershare/node'
 import { onProbe, phase, RssSampler, now, receive, runWorker, send } from './worker-ipc.js'
+import { hashFile } from './random-file.js'
 
 const rss = new RssSampler()
-
-async function hashFile (path: string): Promise<{ bytes: number, sha256: string }> {
-  const hash = createHash('sha256')
-  let bytes = 0
-  for await (const piece of createReadStream(path)) {
-    hash.update(piece)
-    bytes += piece.byteLength
-  }
-  return { bytes, sha256: hash.digest('hex') }
-}
 
 runWorker(async ([role, repo, file]) => {
   // BENCH_NODE_INIT (from --node-init) lets a run try other settings

@@ -11,12 +11,11 @@
  * WebTorrent keeps its default protocol encryption setting (secure: 1, PE offered
  * with a plaintext fallback), as a user gets it.
  */
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import WebTorrent, { type Torrent } from 'webtorrent'
 import { phase, RssSampler, now, receive, runWorker, send } from './worker-ipc.js'
+import { hashFile } from './random-file.js'
 
 const rss = new RssSampler()
 
@@ -90,12 +89,3 @@ async function syncFile (path: string): Promise<void> {
   }
 }
 
-async function hashFile (path: string): Promise<{ bytes: number, sha256: string }> {
-  const hash = createHash('sha256')
-  let bytes = 0
-  for await (const piece of createReadStream(path)) {
-    hash.update(piece)
-    bytes += piece.byteLength
-  }
-  return { bytes, sha256: hash.digest('hex') }
-}
