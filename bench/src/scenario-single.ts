@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { type BenchContext, checkReceived, WORKERS } from './context.js'
 import { defaultTimeoutMs } from './options.js'
 import { Worker } from './processes.js'
-import type { MemoryAtPeak } from './protocol.js'
+import type { BenchMessage, MemoryAtPeak } from './protocol.js'
 import { createRandomFile } from './random-file.js'
 import { formatSize, IMPLS, type Impl, printJson, printRssCheck, printTable, type RunResult, rssCheck, summarise, type Summary } from './report.js'
 
@@ -52,30 +52,30 @@ async function runStream (impl: 'baseline' | 'net', ctx: RunContext): Promise<Ru
 async function runPeershare (ctx: RunContext): Promise<RunResult> {
   const sharer = new Worker('peershare sharer', WORKERS.peershare, ['sharer', join(ctx.dir, 'sharer'), ctx.source.path], ctx.env('peershare-sharer'))
   const getter = new Worker('peershare getter', WORKERS.peershare, ['getter', join(ctx.dir, 'getter')], ctx.env('peershare-getter'))
-  try {
-    const [shared] = await Promise.all([sharer.next('ready', ctx.deadline), getter.next('ready', ctx.deadline)])
-    getter.send({ type: 'get', addr: shared.addr as string, fileId: shared.fileId as string, output: join(ctx.dir, 'out.bin') })
-    const done = await getter.next('done', ctx.deadline)
-    checkReceived('peershare', { size: ctx.size, sha256: ctx.source.sha256 }, done)
-    const [rx, tx] = await Promise.all([getter.usage(ctx.deadline), sharer.usage(ctx.deadline)])
-    return { impl: 'peershare', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, atPeak: done.atPeak, ...cpu(rx, tx) }
-  } finally {
-    await Promise.all([getter.stop(), sharer.stop()])
-  }
+  return runPair('peershare', ctx, sharer, getter, shared => ({ type: 'get', addr: shared.addr as string, fileId: shared.fileId as string, output: join(ctx.dir, 'out.bin') }))
 }
 
 async function runWebTorrent (ctx: RunContext): Promise<RunResult> {
   const seeder = new Worker('webtorrent seeder', WORKERS.webtorrent, ['seeder', ctx.source.path], ctx.env('webtorrent-seeder'))
   const leecher = new Worker('webtorrent leecher', WORKERS.webtorrent, ['leecher', join(ctx.dir, 'leecher')], ctx.env('webtorrent-leecher'))
+  return runPair('webtorrent', ctx, seeder, leecher, seeding => ({ type: 'leech', torrent: seeding.torrent as string, addrs: [seeding.addr as string] }))
+}
+
+/**
+ * A sender and a receiver that time the transfer themselves: once both are ready the
+ * receiver is given `request` (built from what the sender said when ready) and reports
+ * `done` with its time and peak RSS; both workers are stopped at the end
+ */
+async function runPair (impl: Impl, ctx: RunContext, sender: Worker, receiver: Worker, request: (ready: Extract<BenchMessage, { type: 'ready' }>) => BenchMessage): Promise<RunResult> {
   try {
-    const [seeding] = await Promise.all([seeder.next('ready', ctx.deadline), leecher.next('ready', ctx.deadline)])
-    leecher.send({ type: 'leech', torrent: seeding.torrent as string, addrs: [seeding.addr as string] })
-    const done = await leecher.next('done', ctx.deadline)
-    checkReceived('webtorrent', { size: ctx.size, sha256: ctx.source.sha256 }, done)
-    const [rx, tx] = await Promise.all([leecher.usage(ctx.deadline), seeder.usage(ctx.deadline)])
-    return { impl: 'webtorrent', size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, atPeak: done.atPeak, ...cpu(rx, tx) }
+    const [ready] = await Promise.all([sender.next('ready', ctx.deadline), receiver.next('ready', ctx.deadline)])
+    receiver.send(request(ready))
+    const done = await receiver.next('done', ctx.deadline)
+    checkReceived(impl, { size: ctx.size, sha256: ctx.source.sha256 }, done)
+    const [rx, tx] = await Promise.all([receiver.usage(ctx.deadline), sender.usage(ctx.deadline)])
+    return { impl, size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, atPeak: done.atPeak, ...cpu(rx, tx) }
   } finally {
-    await Promise.all([leecher.stop(), seeder.stop()])
+    await Promise.all([receiver.stop(), sender.stop()])
   }
 }
 
