@@ -45,7 +45,7 @@ export function connectEvents (): void {
 export async function answerTransfer (fileId: string, request: () => Promise<TransferProgress>): Promise<TransferProgress> {
   const before = eventsSeen.get(fileId) ?? 0
   const p = await request()
-  if ((eventsSeen.get(p.fileId) ?? 0) === before) setTransfer(p)
+  if ((eventsSeen.get(fileId) ?? 0) === before) setTransfer(p)
   return p
 }
 
