@@ -23,10 +23,11 @@ describe('grant, inbox, revoke (real processes)', function () {
   let shared: any
 
   const json = async (d: DaemonProcess, args: string[]): Promise<any> => cliJson(d, args, dir)
-  const eventually = async (check: () => Promise<boolean>, what: string): Promise<void> => {
+  /** `detail` says, on a timeout, what the daemons saw */
+  const eventually = async (check: () => Promise<boolean>, what: string, detail?: () => Promise<string>): Promise<void> => {
     const end = Date.now() + 60_000
     while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}${detail == null ? '' : `: ${await detail().catch((err: Error) => err.message)}`}`)
       await new Promise(resolve => setTimeout(resolve, 250))
     }
   }
@@ -89,7 +90,14 @@ describe('grant, inbox, revoke (real processes)', function () {
     assert.equal((await json(sharer, ['status'])).keys.pendingDeliveries, 1)
 
     later = await startDaemon(join(dir, 'later'), dir)
-    await eventually(async () => (await json(later, ['inbox'])).length === 1, 'the grant to reach the restarted daemon')
+    const seen = async (): Promise<string> => JSON.stringify({
+      sharerPeers: (await json(sharer, ['peers'])).map((p: any) => p.peerId),
+      laterPeers: (await json(later, ['peers'])).map((p: any) => p.peerId),
+      sharerKeys: (await json(sharer, ['status'])).keys,
+      sharerLog: sharer.stderr().slice(-2000),
+      laterLog: later.stderr().slice(-2000)
+    })
+    await eventually(async () => (await json(later, ['inbox'])).length === 1, 'the grant to reach the restarted daemon', seen)
     assert.equal((await json(later, ['inbox']))[0].fileId, shared.fileId)
     await eventually(async () => (await json(sharer, ['status'])).keys.pendingDeliveries === 0, 'the sharer to see it delivered')
   })

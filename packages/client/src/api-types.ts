@@ -400,6 +400,8 @@ export interface GrantInfo {
   /** failed delivery attempts */
   attempts: number
   lastError?: string
+  /** while pending after a failure: unix ms of the next timed try (the recipient connecting pushes sooner) */
+  nextAttempt?: number
 }
 
 /** A grant this node received (`peershare inbox`): `get <fileId>` downloads the file */

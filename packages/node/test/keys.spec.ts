@@ -224,6 +224,26 @@ describe('file key grants (real nodes)', function () {
     await eventually(async () => quick.keys.grants()[0].state === 'delivered')
   })
 
+  it('a connected recipient that refuses for now is tried again each retryInterval: no doubled backoff', async () => {
+    const retryInterval = 300
+    const steady = await startTestNode(join(dir.path, 'steady'), { keys: { retryInterval, maxRetryInterval: 10 * 60_000 } })
+    nodes.push(steady)
+    // takes one request a minute: the sender's own fetch uses it up
+    const slow = await startTestNode(join(dir.path, 'slow'), { keys: { requestsPerPeer: 1, requestsWindow: 60_000 } })
+    nodes.push(slow)
+    await steady.connect(multiaddr(dialAddress(slow)))
+    const steadyFile = await storeEncryptedFile(steady, 'steady.txt')
+    decodeKeysResponse(await rawRequest(steady, slow.peerId, encodeKeysRequest({ fetch: parseFileId(steadyFile.fileId) })))
+    await steady.keys.grant(steadyFile.fileId, [slow.peerId])
+    const grant = () => steady.keys.grants().find(g => g.peer === slow.peerId.toString())
+    await eventually(async () => (grant()?.attempts ?? 0) >= 4)
+    // doubling would have put the 5th try 300 * 2^3 ms after the 4th refusal
+    const { state, nextAttempt, lastError } = grant() ?? {}
+    assert.equal(state, 'pending')
+    assert.match(lastError ?? '', /rate-limited/)
+    assert.ok((nextAttempt ?? Infinity) <= Date.now() + retryInterval, `next try in ${(nextAttempt ?? Infinity) - Date.now()} ms`)
+  })
+
   it('a recipient that lost or missed the push fetches its grant from the sender', async () => {
     const fetched = decodeKeysResponse(await rawRequest(r1, sender.peerId, encodeKeysRequest({ fetch: parseFileId(file.fileId) })))
     assert.equal(fetched.refused, undefined)

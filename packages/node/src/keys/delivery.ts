@@ -149,9 +149,16 @@ export class GrantDelivery {
     }
   }
 
+  /**
+   * The backoff doubles for a recipient we cannot reach. One that is connected (a push
+   * that timed out or was reset while it was starting up, say) is tried again after one
+   * retryInterval: no connection event will come to push sooner.
+   */
   private async failed (grant: SentGrant, why: string): Promise<void> {
     const attempts = grant.attempts + 1
-    const delay = Math.min(this.c.settings.maxRetryInterval, this.c.settings.retryInterval * 2 ** Math.min(attempts - 1, 30))
+    const { retryInterval, maxRetryInterval } = this.c.settings
+    const connected = this.c.libp2p.getConnections(peerIdFromString(grant.peer)).length > 0
+    const delay = connected ? retryInterval : Math.min(maxRetryInterval, retryInterval * 2 ** Math.min(attempts - 1, 30))
     await this.update(grant, { attempts, nextAttempt: this.c.now() + delay, lastError: why })
   }
 

@@ -254,6 +254,7 @@ function grantInfo (g: SentGrant): GrantInfo {
     created: g.created,
     ...(g.deliveredAt == null ? {} : { deliveredAt: g.deliveredAt }),
     ...(g.revokedAt == null ? {} : { revokedAt: g.revokedAt }),
+    ...(g.state !== 'pending' || g.nextAttempt == null ? {} : { nextAttempt: g.nextAttempt }),
     attempts: g.attempts,
     ...(g.lastError == null ? {} : { lastError: g.lastError })
   }
