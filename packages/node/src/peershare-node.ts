@@ -48,7 +48,7 @@ import { FileIndex } from './index/file-index.js'
 import { type ProviderEntry, lookupProviders } from './index/provider-lookup.js'
 import { type NamedDht, nodeDhts, type PeershareLibp2p } from './libp2p.js'
 import { Bandwidth, type BandwidthLimits } from './limits/bandwidth.js'
-import { Quarantine, checkPeerRecords } from './records/index.js'
+import { Quarantine, checkPeerRecords, keepPeerRecordsWhole } from './records/index.js'
 import { type RepoPaths, repoPaths } from './repo.js'
 import { PRIVATE_DIR_MODE } from './file-modes.js'
 import type { NodeParts } from './compose/index.js'
@@ -271,6 +271,7 @@ export class PeershareNode {
       const scores = new AppScores()
       metrics = await createNodeMetrics(config.metrics, paths.root)
       const libp2p = await parts.createLibp2p({ privateKey, datastore, config, appScore: scores.score, metrics: metrics?.libp2p })
+      keepPeerRecordsWhole(libp2p.peerStore)
       metrics?.countValidations(libp2p.services.pubsub)
       return new PeershareNode(config, paths, parts, libp2p, { quarantine, catalog, scores, metrics })
     } catch (err) {

@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logger } from '@libp2p/logger'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { CollectionStore } from '../src/collection/collection-store.js'
@@ -12,7 +15,7 @@ import { TransferStore } from '../src/download/transfer-store.js'
 import { Quarantine, checkFileRecord, checkTransferRecord, jsonObject } from '../src/records/index.js'
 import { FileStore } from '../src/store/file-store.js'
 import { FsBlobStore } from '../src/store/fs-blob-store.js'
-import { tempDir, type TestDir } from './fixtures.js'
+import { startTestNode, tempDir, type TestDir } from './fixtures.js'
 
 const FILE_ID = 'bahijzqabciqhjknsoqy7hnvggfmv4mybyhjfb5x4tgzubg2v5pwos2yhregaewi'
 const text = (value: unknown): Uint8Array => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value))
@@ -81,5 +84,30 @@ describe('persisted records', () => {
     for (const q of set) assert.ok(q.reason.length > 0)
     // set aside means moved: the old keys are gone
     assert.equal(await ds.has(new Key(`/peershare/files/${FILE_ID}`)), false)
+  })
+})
+
+describe('libp2p peer records of a node', () => {
+  it('keep a peer\'s addresses through a merge whose signal was aborted (a dial given up, a stop under way)', async () => {
+    const dir = await tempDir()
+    const node = await startTestNode(join(dir.path, 'node'))
+    try {
+      const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+      const addr = multiaddr('/ip4/127.0.0.1/tcp/4001')
+      await node.libp2p.peerStore.merge(other, { multiaddrs: [addr] })
+      // aborted once the write has begun (while it reads the record), as a dial given up
+      // while libp2p records its outcome; the moment varies, so a few times over
+      for (let i = 0; i < 20; i++) {
+        const giveUp = new AbortController()
+        const merged = node.libp2p.peerStore.merge(other, { metadata: { seen: new Uint8Array([i]) } }, { signal: giveUp.signal })
+        setImmediate(() => { giveUp.abort() })
+        await merged.catch(() => {})
+        const peer = await node.libp2p.peerStore.get(other)
+        assert.deepEqual(peer.addresses.map(a => a.multiaddr.toString()), [addr.toString()], `after merge ${i}`)
+      }
+    } finally {
+      await node.stop()
+      await dir.cleanup()
+    }
   })
 })

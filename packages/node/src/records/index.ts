@@ -8,4 +8,4 @@
 export { jsonObject } from './check.js'
 export { checkCollectionDownload, checkCollectionRecord, checkContactRecord, checkFileRecord, checkTransferRecord, MAX_REMEMBERED_SOURCES } from './schemas.js'
 export { Quarantine, QUARANTINE_PREFIX, type QuarantinedRecord } from './quarantine.js'
-export { checkPeerRecords } from './peer-records.js'
+export { checkPeerRecords, keepPeerRecordsWhole } from './peer-records.js'

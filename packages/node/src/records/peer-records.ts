@@ -35,3 +35,24 @@ async function unreadable (name: string, peerStore: PeerStore): Promise<string |
     return err?.message ?? String(err)
   }
 }
+
+/**
+ * libp2p's peer store reads a peer's record before it merges or patches it, and takes
+ * any failure of that read for "no record": with an aborted signal (a dial or a stream
+ * given up, libp2p stopping) the read fails, and the write that follows replaces the
+ * record with the new fields alone. A node stopped a moment after it connected forgot
+ * the address of the peer it had just dialled and reconnected to nobody at its next
+ * start (@libp2p/peer-store 12, `#findExistingPeer`). A write to the local store is
+ * short and worth finishing: these two run without the caller's signal.
+ */
+export function keepPeerRecordsWhole (peerStore: PeerStore): void {
+  const { merge, patch } = peerStore
+  peerStore.merge = async (peerId, data, options) => merge.call(peerStore, peerId, data, withoutSignal(options))
+  peerStore.patch = async (peerId, data, options) => patch.call(peerStore, peerId, data, withoutSignal(options))
+}
+
+function withoutSignal<T extends { signal?: AbortSignal }> (options: T | undefined): Omit<T, 'signal'> | undefined {
+  if (options == null) return undefined
+  const { signal: _signal, ...rest } = options
+  return rest
+}
