@@ -12,6 +12,8 @@
  * DevTools profiler) go to <dir>/profiles. BENCH_BROWSER_BUNDLES=name=path/peer.js,…
  * also runs the page with other builds of its bundle (say, of the code before a change)
  * over WebRTC-direct, alternating with the others, for a comparison in one run.
+ * Two baselines run alternating with them: the same bytes over a bare data channel to
+ * a page, from Chromium itself and from node-datachannel (datachannel-ceiling.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
@@ -19,6 +21,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BenchContext, formatTable } from './context.js'
+import { type ChannelSender, channelRun } from './datachannel-ceiling.js'
 import { adopt } from './processes.js'
 import { createRandomFile, hashFile } from './random-file.js'
 import { formatSize, median } from './report.js'
@@ -49,6 +52,8 @@ interface Leg {
   transport: Transport
   /** a page bundle (peer.js) served instead of the daemon's */
   bundle?: string
+  /** a baseline: a bare data channel from this sender to a page, no peershare */
+  channel?: ChannelSender
 }
 
 /** The legs of a run: TCP, the page over both transports, and over WebRTC-direct per BENCH_BROWSER_BUNDLES entry */
@@ -59,7 +64,11 @@ function legs (): Leg[] {
     if (bundle == null || !existsSync(bundle)) throw new Error(`BENCH_BROWSER_BUNDLES: ${entry} is not name=<existing peer.js>`)
     return { label: `webrtc-direct@${name}`, transport: 'webrtc-direct' as const, bundle }
   })
-  return [...own, ...others]
+  const baselines: Leg[] = [
+    { label: 'channel chromium→page', transport: 'webrtc-direct', channel: 'chromium' },
+    { label: 'channel node-datachannel→page', transport: 'webrtc-direct', channel: 'node-datachannel' }
+  ]
+  return [...own, ...others, ...baselines]
 }
 
 interface Run {
@@ -118,11 +127,13 @@ export async function runBrowser ({ opts, work }: BenchContext): Promise<void> {
     for (let run = 1; run <= opts.runs; run++) {
       for (const leg of all) {
         const deadline = Date.now() + 120_000 + (size / (16 * MiB)) * 8000
-        const result = leg.transport === 'tcp'
-          ? await daemonGet(sharer, fileId, source.sha256, join(dir, `get-${run}`), deadline, profiles)
-          : await pageGet(browser, sharer, leg, fileId, source.sha256, deadline, profiles === undefined ? undefined : join(profiles, `page-${leg.label}-${run}.cpuprofile`))
+        const result = leg.channel != null
+          ? await channelBaseline(browser, leg.channel, size, deadline)
+          : leg.transport === 'tcp'
+            ? await daemonGet(sharer, fileId, source.sha256, join(dir, `get-${run}`), deadline, profiles)
+            : await pageGet(browser, sharer, leg, fileId, source.sha256, deadline, profiles === undefined ? undefined : join(profiles, `page-${leg.label}-${run}.cpuprofile`))
         runs.get(leg.label)?.push(result)
-        console.log(`  run ${run}/${opts.runs} ${leg.label.padEnd(13)} ${result.seconds.toFixed(2).padStart(6)} s  ${(size / MiB / result.seconds).toFixed(1).padStart(6)} MiB/s  first byte ${result.firstByte.toFixed(2)} s  stalls ${result.stalls}${result.pageCpu == null ? '' : `  page main thread ${result.pageCpu.toFixed(2)} s`}${formatCpu(result.cpu)}`)
+        console.log(`  run ${run}/${opts.runs} ${leg.label.padEnd(29)} ${result.seconds.toFixed(2).padStart(6)} s  ${(size / MiB / result.seconds).toFixed(1).padStart(6)} MiB/s  first byte ${result.firstByte.toFixed(2)} s  stalls ${result.stalls}${result.pageCpu == null ? '' : `  page main thread ${result.pageCpu.toFixed(2)} s`}${formatCpu(result.cpu)}`)
       }
     }
     print(size, opts.runs, runs)
@@ -223,6 +234,13 @@ async function daemonGet (sharer: Daemon, fileId: string, sha256: string, repo: 
  * new peer): timed in the page from the click on Download to the verified file's save
  * link; progress sampled every SAMPLE_MS
  */
+/** A bare data channel to a page: the sender's CPU is this process's (node-datachannel) or part of Chromium's */
+async function channelBaseline (browser: import('playwright-core').Browser, sender: ChannelSender, size: number, deadline: number): Promise<Run> {
+  const before = cpuByPid(chromiumPids())
+  const run = await channelRun(browser, sender, size, SAMPLE_MS, deadline - Date.now())
+  return { ...summarise(run.samples, run.seconds), cpu: { sharer: run.senderCpu ?? Number.NaN, receiver: cpuSince(before, chromiumPids()) } }
+}
+
 async function pageGet (browser: import('playwright-core').Browser, sharer: Daemon, { transport, bundle }: Leg, fileId: string, sha256: string, deadline: number, profile: string | undefined): Promise<Run> {
   const address = sharer.addresses.find(a => transport === 'ws' ? /\/tcp\/\d+\/ws\//.test(a) : a.includes('/webrtc-direct/certhash/'))
   if (address == null) throw new Error(`the sharer has no ${transport} address: ${sharer.addresses.join(' ')}`)
@@ -327,10 +345,15 @@ async function mainThreadSeconds (cdp: import('playwright-core').CDPSession): Pr
   return metrics.find(m => m.name === 'TaskDuration')?.value ?? 0
 }
 
+/** CPU seconds, blank where not measured apart (a sender inside Chromium) */
+function seconds (cpu: number): string {
+  return Number.isNaN(cpu) ? '-' : cpu.toFixed(1)
+}
+
 /** CPU seconds of a run, for its line */
 function formatCpu (cpu: RunCpu | undefined): string {
   if (cpu == null) return ''
-  return `  CPU s: sharer ${cpu.sharer.toFixed(1)}, receiver ${cpu.receiver.toFixed(1)}${cpu.pageThread == null ? '' : `, page thread ${cpu.pageThread.toFixed(1)}`}`
+  return `  CPU s: sharer ${seconds(cpu.sharer)}, receiver ${cpu.receiver.toFixed(1)}${cpu.pageThread == null ? '' : `, page thread ${cpu.pageThread.toFixed(1)}`}`
 }
 
 /** First byte and stalls from the samples */
@@ -372,7 +395,7 @@ function print (size: number, runs: number, results: Map<string, Run[]>): void {
     json.push(figures)
     rows.push([transport, String(figures.runs), figures.mibps.toFixed(1), figures.minMibps.toFixed(1), figures.maxMibps.toFixed(1),
       transport === 'tcp' ? '' : `${(figures.ratioToTcp * 100).toFixed(1)}%`, figures.firstByteSeconds.toFixed(2), String(figures.stalls), figures.stalledSeconds.toFixed(1), figures.pageBusySeconds?.toFixed(2) ?? '',
-      figures.sharerCpuSeconds.toFixed(1), figures.receiverCpuSeconds.toFixed(1), figures.pageThreadCpuSeconds?.toFixed(1) ?? ''])
+      seconds(figures.sharerCpuSeconds), figures.receiverCpuSeconds.toFixed(1), figures.pageThreadCpuSeconds?.toFixed(1) ?? ''])
   }
   console.log(`\n${SCENARIO} ${formatSize(size)}, one daemon sharing; a daemon's get over TCP vs the page's browser peer (headless Chromium); target WebRTC-direct >= ${WEBRTC_TARGET * 100}% of TCP, no stalls (no progress for ${STALL_MS / 1000} s and ${STALL_FACTOR}x the run's median step)\n`)
   console.log(formatTable(rows, 1))
