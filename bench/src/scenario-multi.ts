@@ -3,13 +3,15 @@
  * same file under an upload limit; one getter process downloads it from all of them
  * at once. The ideal time is size / (sum of the sources' rates); efficiency is ideal
  * time / measured time. Sets: 1, 2, 4, 8 sources at R (8 skipped with --quick), and a
- * heterogeneous set of one source at 4R and three at R/2.
+ * heterogeneous set of one source at 4R and three at R/2. Each side's CPU seconds per
+ * GiB (the getter's, all sources' together) is what decides throughput when sender and
+ * receiver do not share 2 cores (issue 14).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { type BenchContext, checkReceived, formatTable, WORKERS } from './context.js'
-import { defaultTimeoutMs, MiB } from './options.js'
+import { defaultTimeoutMs, GiB, MiB } from './options.js'
 import { Worker } from './processes.js'
 import type { SourceBytes } from './protocol.js'
 import { createRandomFile } from './random-file.js'
@@ -37,6 +39,9 @@ interface SetResult {
   /** bytes each source served, in the order of set.rates */
   served: number[]
   cores: number
+  /** CPU seconds per GiB of the file: the getter's, and all sources' together (the best run's) */
+  getterCpuPerGiB: number
+  sourcesCpuPerGiB: number
 }
 
 /** A download from one set of sources, each in its own process */
@@ -56,8 +61,16 @@ export async function downloadFrom (ctx: BenchContext, label: string, rates: num
     const done = await getter.next('done', deadline)
     checkReceived(label, source, done)
     const seconds = done.seconds as number
-    const cpuMs = await getter.cpuMs(deadline) + await cpuOf(sharers, deadline) - idleCpuMs
-    return { seconds, served: servedBy(addrs, done.sourceStats ?? []), peakRss: done.peakRss, cores: cpuMs / 1000 / seconds }
+    const getterCpuMs = await getter.cpuMs(deadline)
+    const sourcesCpuMs = await cpuOf(sharers, deadline) - idleCpuMs
+    return {
+      seconds,
+      served: servedBy(addrs, done.sourceStats ?? []),
+      peakRss: done.peakRss,
+      cores: (getterCpuMs + sourcesCpuMs) / 1000 / seconds,
+      getterCpuMs,
+      sourcesCpuMs
+    }
   } finally {
     await Promise.all([getter.stop(), ...sharers.map(async s => s.stop())])
     await rm(dir, { recursive: true, force: true })
@@ -71,6 +84,10 @@ export interface Download {
   peakRss: number
   /** CPU time of the getter and all sources over the download's wall time: cores kept busy */
   cores: number
+  /** CPU time of the getter's transfer phase (ms) */
+  getterCpuMs: number
+  /** CPU time of all sources together over the download (ms) */
+  sourcesCpuMs: number
 }
 
 /** CPU ms of the workers' transfer phases, summed */
@@ -100,10 +117,12 @@ export async function runMulti (ctx: BenchContext): Promise<void> {
       let best: Omit<SetResult, 'median'> | undefined
       const times: number[] = []
       for (let run = 1; run <= opts.runs; run++) {
-        const { seconds, served, cores } = await downloadFrom(ctx, set.label, set.rates, source)
-        console.log(`  run ${run}/${opts.runs} ${set.label.padEnd(13)} ${seconds.toFixed(2).padStart(7)} s  ${(size / MiB / seconds).toFixed(1).padStart(6)} MiB/s  ideal ${ideal.toFixed(2)} s  efficiency ${pct(ideal / seconds)}  CPU ${cores.toFixed(2)} cores`)
+        const { seconds, served, cores, getterCpuMs, sourcesCpuMs } = await downloadFrom(ctx, set.label, set.rates, source)
+        const getterCpuPerGiB = getterCpuMs / 1000 / (size / GiB)
+        const sourcesCpuPerGiB = sourcesCpuMs / 1000 / (size / GiB)
+        console.log(`  run ${run}/${opts.runs} ${set.label.padEnd(13)} ${seconds.toFixed(2).padStart(7)} s  ${(size / MiB / seconds).toFixed(1).padStart(6)} MiB/s  ideal ${ideal.toFixed(2)} s  efficiency ${pct(ideal / seconds)}  CPU ${cores.toFixed(2)} cores, s/GiB getter ${getterCpuPerGiB.toFixed(1)} sources ${sourcesCpuPerGiB.toFixed(1)}`)
         times.push(seconds)
-        if (best == null || seconds < best.seconds) best = { set, seconds, ideal, served, cores }
+        if (best == null || seconds < best.seconds) best = { set, seconds, ideal, served, cores, getterCpuPerGiB, sourcesCpuPerGiB }
       }
       if (best != null) results.push({ ...best, median: medianOf(times) })
     }
@@ -114,12 +133,13 @@ export async function runMulti (ctx: BenchContext): Promise<void> {
 }
 
 function printMulti (size: number, R: number, runs: number, results: SetResult[]): void {
-  const rows = [['sources', 'N', 'total limit', 'ideal s', `seconds (best of ${runs})`, 'median s', 'MiB/s', 'efficiency best', 'median', 'verdict (median)', `CPU cores busy (of ${availableParallelism()})`]]
+  const rows = [['sources', 'N', 'total limit', 'ideal s', `seconds (best of ${runs})`, 'median s', 'MiB/s', 'efficiency best', 'median', 'verdict (median)', `CPU cores busy (of ${availableParallelism()})`, 'CPU s/GiB getter', 'sources']]
   for (const r of results) {
     const eff = r.ideal / r.seconds
     const median = r.ideal / r.median
     rows.push([r.set.label, String(r.set.rates.length), rate(r.set.rates.reduce((a, b) => a + b, 0)), r.ideal.toFixed(2), r.seconds.toFixed(2), r.median.toFixed(2),
-      (size / MiB / r.seconds).toFixed(1), pct(eff), pct(median), median >= EFFICIENCY_TARGET ? 'meets' : 'BELOW', r.cores.toFixed(2)])
+      (size / MiB / r.seconds).toFixed(1), pct(eff), pct(median), median >= EFFICIENCY_TARGET ? 'meets' : 'BELOW', r.cores.toFixed(2),
+      r.getterCpuPerGiB.toFixed(1), r.sourcesCpuPerGiB.toFixed(1)])
   }
   console.log(`\n${SCENARIO} ${formatSize(size)}, R = ${rate(R)} (efficiency = ideal time / measured time; target >= ${pct(EFFICIENCY_TARGET)})\n`)
   console.log(formatTable(rows, 1))
@@ -147,7 +167,9 @@ function printMulti (size: number, R: number, runs: number, results: SetResult[]
       medianEfficiency: round(r.ideal / r.median),
       pass: r.ideal / r.median >= EFFICIENCY_TARGET,
       servedBytes: r.served,
-      cpuCores: round(r.cores)
+      cpuCores: round(r.cores),
+      getterCpuSecondsPerGiB: round(r.getterCpuPerGiB),
+      sourcesCpuSecondsPerGiB: round(r.sourcesCpuPerGiB)
     }))
   })}`)
 }

@@ -119,6 +119,23 @@ describe('exchange server limits and controls (raw client against a real node)',
     assert.equal(await next(framed), null)
   })
 
+  it('drops a chunk read ahead when it is cancelled while it waits for the upload limit', async () => {
+    // 64 KiB/s with 64 KiB chunks: chunks 0 and 1 go out at once (the bucket's burst), chunk 2 waits a second
+    server.bandwidth.setLimits({ upload: 64 * 1024 })
+    try {
+      const framed = await session()
+      await send(framed, { type: 'request', chunks: [0, 1, 2, 3], priority: 'normal' })
+      assert.deepEqual(await chunkIndices(framed, 2), [0, 1])
+      // chunk 2 is read and waiting for bandwidth by now: the cancel still keeps it off the wire
+      await send(framed, { type: 'cancel', chunks: [2] })
+      assert.deepEqual(await chunkIndices(framed, 1), [3])
+      await send(framed, { type: 'complete' })
+      assert.equal(await next(framed), null)
+    } finally {
+      server.bandwidth.setLimits({ upload: 0 })
+    }
+  })
+
   it('holds at most the session budget for a peer that stops reading', async () => {
     const big = await startTestNode(join(dir.path, 'big'), { muxer: { streamWindowBytes: 1 << 20, maxReadBufferBytes: 4 << 20 } })
     try {

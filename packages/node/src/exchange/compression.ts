@@ -86,6 +86,13 @@ export class ChunkCompressor {
     return { data: out, compressed: true }
   }
 
+  /** Takes back the figures of an encoded chunk that was dropped unsent (cancelled) */
+  retract (rawBytes: number, wireBytes: number, compressed: boolean): void {
+    this.stats.contentBytes -= rawBytes
+    this.stats.wireBytes -= wireBytes
+    if (compressed) this.stats.compressedChunks--
+  }
+
   private async tryCompress (data: Uint8Array): Promise<Uint8Array | undefined> {
     if (this.encoding == null || data.byteLength === 0) return undefined
     if (this.misses >= GIVE_UP_AFTER && ++this.skipped % RETRY_EVERY !== 0) return undefined

@@ -120,9 +120,31 @@ async function readOrTimeout (framed: FramedStream, timeout: number, signal: Abo
   return frame == null ? null : decodeMessage(frame)
 }
 
+/**
+ * Chunks read, checked and encoded ahead of the one being sent: reading from disk,
+ * hashing on the hash thread and the access check of the next chunk overlap the upload
+ * limit's wait for this one, so a rate-limited source sends at its full rate even when
+ * reading a chunk takes longer than sending it (a busy disk, a loaded machine). Each
+ * holds its place in the send budget while it waits, so memory stays bounded by it.
+ */
+export const READ_AHEAD = 2
+
+/** A chunk on its way out: its read (and encoding) runs while the chunks before it are sent */
+interface Prepared {
+  index: number
+  /** raw length, reserved in the send budget once `reserved` */
+  length: number
+  reserved: boolean
+  /** the downloader cancelled it (another source brought it first): dropped unsent */
+  cancelled: boolean
+  ready: Promise<{ data: Uint8Array, compressed: boolean }>
+}
+
 /** Serves Requests for one file until the downloader is done */
 class ChunkServer {
   private readonly queue: number[] = []
+  /** chunks being read ahead, in sending order (at most READ_AHEAD) */
+  private readonly ahead: Prepared[] = []
   /** chunks verified since the offer, not yet announced with Have */
   private readonly announced: number[] = []
   private paused = false
@@ -164,7 +186,7 @@ class ChunkServer {
       const msg = await readOrTimeout(this.framed, sessionIdleTimeout, this.signal)
       if (msg === TIMED_OUT) {
         // a downloader receiving chunks need not talk; one with nothing queued must
-        if (!this.paused && (this.queue.length > 0 || this.writing)) continue
+        if (!this.paused && (this.queued() > 0 || this.writing)) continue
         throw new SessionFailure('bad-request', `Idle for ${sessionIdleTimeout} ms`, true)
       }
       if (msg == null || msg.type === 'complete') return
@@ -184,12 +206,17 @@ class ChunkServer {
     } else throw new SessionFailure('bad-request', `Unexpected ${msg.type} message`)
   }
 
+  /** Chunks requested and not yet sent nor cancelled: queued, or being read ahead */
+  private queued (): number {
+    return this.queue.length + this.ahead.filter(p => !p.cancelled).length
+  }
+
   private enqueue (chunks: number[], priority: Priority): void {
     const count = this.file.manifest.chunkHashes.length
     if (chunks.some(i => i >= count)) throw new SessionFailure('bad-request', `Chunk index out of range (file has ${count})`)
     const have = this.file.have
     if (have != null && chunks.some(i => !have.has(i))) throw new SessionFailure('bad-request', 'Requested a chunk we did not offer')
-    if (this.queue.length + chunks.length > this.components.limits.maxQueuedChunks) {
+    if (this.queued() + chunks.length > this.components.limits.maxQueuedChunks) {
       throw new SessionFailure('busy', `More than ${this.components.limits.maxQueuedChunks} chunks queued`)
     }
     if (priority === 'high') this.queue.unshift(...chunks)
@@ -200,9 +227,10 @@ class ChunkServer {
   }
 
   private cancel (chunks: number[]): void {
-    if (chunks.length === 0) { this.queue.length = 0; return }
     const drop = new Set(chunks)
-    const keep = this.queue.filter(i => !drop.has(i))
+    const dropped = (i: number): boolean => chunks.length === 0 || drop.has(i)
+    for (const prepared of this.ahead) if (dropped(prepared.index)) prepared.cancelled = true
+    const keep = this.queue.filter(i => !dropped(i))
     this.queue.splice(0, this.queue.length, ...keep)
   }
 
@@ -213,16 +241,28 @@ class ChunkServer {
         await this.framed.write(encodeMessage({ type: 'have', chunks }), { signal: withTimeout(this.components.limits.requestTimeout, this.signal) })
         continue
       }
-      if (this.paused || this.queue.length === 0) {
+      this.readAhead()
+      const next = this.ahead[0]
+      if (this.paused || next == null) {
         this.active(false)
         await new Promise<void>(resolve => { this.wake = resolve })
         continue
       }
-      const index = this.queue.shift() as number
       this.writing = true
       this.active(true)
-      await this.sendChunk(index)
-      this.writing = false
+      try {
+        await this.sendPrepared(next)
+      } finally {
+        this.ahead.shift()
+        this.writing = false
+      }
+    }
+  }
+
+  /** Starts reading the next queued chunks, up to READ_AHEAD at once (none while paused) */
+  private readAhead (): void {
+    while (!this.paused && this.ahead.length < READ_AHEAD && this.queue.length > 0) {
+      this.ahead.push(this.prepare(this.queue.shift() as number))
     }
   }
 
@@ -230,23 +270,42 @@ class ChunkServer {
    * Reads a chunk from disk only once it fits in the send budget (this session, this
    * peer, the node): a peer that stops reading makes us hold at most that, and is
    * dropped when its bytes do not move for `requestTimeout` (`PeerNotReadingError`).
-   * The reservation is the raw length, at least what goes on the wire; the upload
-   * limit is charged what goes on the wire, so compression makes a limited link faster.
+   * The reservation is the raw length, at least what goes on the wire. The access check
+   * runs beside the read: it only has to pass before the chunk is sent.
    */
-  private async sendChunk (index: number): Promise<void> {
-    await this.checkAccess()
+  private prepare (index: number): Prepared {
     const length = chunkLength(this.file.manifest, index)
-    const { lease } = this.controls
-    await lease.acquire(length, this.signal)
+    const state = { reserved: false, cancelled: false }
+    const ready = (async () => {
+      await this.controls.lease.acquire(length, this.signal)
+      state.reserved = true
+      const [raw] = await Promise.all([this.reader.read(index), this.checkAccess()])
+      return await this.compressor.encode(raw)
+    })()
+    // a failure surfaces when the chunk's turn comes; one never reached (the session ended first) is moot
+    ready.catch(() => {})
+    return Object.assign(state, { index, length, ready })
+  }
+
+  /**
+   * Sends a prepared chunk, unless it was cancelled meanwhile. The upload limit is
+   * charged what goes on the wire, so compression makes a limited link faster.
+   */
+  private async sendPrepared (prepared: Prepared): Promise<void> {
     try {
-      const raw = await this.reader.read(index)
-      const { data, compressed } = await this.compressor.encode(raw)
-      // upload limits serve peers in turn: a request's priority orders this peer's own
-      // queue (above), it does not let one peer jump ahead of others
-      await this.components.bandwidth.upload(this.peer, data.byteLength, { signal: this.signal })
-      this.framed.send(this.framed.frame(encodeChunkFrame(index, this.file.manifest.chunkHashes[index], data, compressed)))
+      const { data, compressed } = await prepared.ready
+      if (!prepared.cancelled) {
+        // upload limits serve peers in turn: a request's priority orders this peer's own
+        // queue (above), it does not let one peer jump ahead of others
+        await this.components.bandwidth.upload(this.peer, data.byteLength, { signal: this.signal })
+      }
+      if (prepared.cancelled) {
+        this.compressor.retract(prepared.length, data.byteLength, compressed)
+        return
+      }
+      this.framed.send(this.framed.frame(encodeChunkFrame(prepared.index, this.file.manifest.chunkHashes[prepared.index], data, compressed)))
     } finally {
-      lease.sent(length)
+      if (prepared.reserved) this.controls.lease.sent(prepared.length)
     }
   }
 

@@ -38,6 +38,14 @@ export class HashThread {
     return answer
   }
 
+  /**
+   * Starts the thread now, without a job: a session about to serve chunks calls it so
+   * the thread's start-up overlaps the offer's round trip instead of delaying the first chunk
+   */
+  warm (): void {
+    this.started()
+  }
+
   /** @internal */
   post (msg: ToThread): void {
     this.started().postMessage(msg)
