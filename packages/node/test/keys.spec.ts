@@ -19,7 +19,7 @@ import {
   parseFileId
 } from '@peershare/protocol'
 import { WRAPPED_KEY_LENGTH, fileCipher, newFileKey, newSalt, sealMetadata, wrapFileKey } from '../src/encryption/index.js'
-import { PeershareNode } from '../src/index.js'
+import { type NodeInit, PeershareNode } from '../src/index.js'
 import { signGrant } from '../src/keys/index.js'
 import { loadIdentity } from '../src/repo.js'
 import { requestOnce } from '../src/rpc/request-response.js'
@@ -207,35 +207,35 @@ describe('file key grants (real nodes)', function () {
     await eventually(async () => waiting.keys.grants().find(g => g.peer === earlyId.toString())?.state === 'delivered')
   })
 
+  /**
+   * A sender (with `keys` settings) connected to a recipient that takes one key request
+   * per `windowMs`: the sender's own fetch uses it up, so the grant made then is refused
+   */
+  const refusedGrant = async (name: string, keys: NodeInit['keys'], windowMs: number) => {
+    const sender = await startTestNode(join(dir.path, name), { keys })
+    nodes.push(sender)
+    const recipient = await startTestNode(join(dir.path, `${name}-recipient`), { keys: { requestsPerPeer: 1, requestsWindow: windowMs } })
+    nodes.push(recipient)
+    await sender.connect(multiaddr(dialAddress(recipient)))
+    const file = await storeEncryptedFile(sender, `${name}.txt`)
+    decodeKeysResponse(await rawRequest(sender, recipient.peerId, encodeKeysRequest({ fetch: parseFileId(file.fileId) })))
+    const [pending] = await sender.keys.grant(file.fileId, [recipient.peerId])
+    return { sender, recipient, file, pending }
+  }
+
   it('retries on its backoff timer a grant its recipient refused for now', async () => {
-    const quick = await startTestNode(join(dir.path, 'quick'), { keys: { retryInterval: 200, maxRetryInterval: 400 } })
-    nodes.push(quick)
-    // a recipient that takes one request per 4 s: the sender's own fetch uses it up
-    const busy = await startTestNode(join(dir.path, 'busy'), { keys: { requestsPerPeer: 1, requestsWindow: 4_000 } })
-    nodes.push(busy)
-    await quick.connect(multiaddr(dialAddress(busy)))
-    const quickFile = await storeEncryptedFile(quick, 'timer.txt')
-    decodeKeysResponse(await rawRequest(quick, busy.peerId, encodeKeysRequest({ fetch: parseFileId(quickFile.fileId) })))
-    const [pending] = await quick.keys.grant(quickFile.fileId, [busy.peerId])
+    const { sender, recipient, file, pending } = await refusedGrant('quick', { retryInterval: 200, maxRetryInterval: 400 }, 4_000)
     assert.deepEqual([pending.state, pending.attempts], ['pending', 1])
     assert.match(pending.lastError ?? '', /rate-limited/)
     // no connection event comes: only the timer pushes again
-    await eventually(async () => (await busy.fileKeys.get(quickFile.fileId)) != null)
-    await eventually(async () => quick.keys.grants()[0].state === 'delivered')
+    await eventually(async () => (await recipient.fileKeys.get(file.fileId)) != null)
+    await eventually(async () => sender.keys.grants()[0].state === 'delivered')
   })
 
   it('a connected recipient that refuses for now is tried again each retryInterval: no doubled backoff', async () => {
     const retryInterval = 300
-    const steady = await startTestNode(join(dir.path, 'steady'), { keys: { retryInterval, maxRetryInterval: 10 * 60_000 } })
-    nodes.push(steady)
-    // takes one request a minute: the sender's own fetch uses it up
-    const slow = await startTestNode(join(dir.path, 'slow'), { keys: { requestsPerPeer: 1, requestsWindow: 60_000 } })
-    nodes.push(slow)
-    await steady.connect(multiaddr(dialAddress(slow)))
-    const steadyFile = await storeEncryptedFile(steady, 'steady.txt')
-    decodeKeysResponse(await rawRequest(steady, slow.peerId, encodeKeysRequest({ fetch: parseFileId(steadyFile.fileId) })))
-    await steady.keys.grant(steadyFile.fileId, [slow.peerId])
-    const grant = () => steady.keys.grants().find(g => g.peer === slow.peerId.toString())
+    const { sender, recipient } = await refusedGrant('steady', { retryInterval, maxRetryInterval: 10 * 60_000 }, 60_000)
+    const grant = () => sender.keys.grants().find(g => g.peer === recipient.peerId.toString())
     await eventually(async () => (grant()?.attempts ?? 0) >= 4)
     // doubling would have put the 5th try 300 * 2^3 ms after the 4th refusal
     const { state, nextAttempt, lastError } = grant() ?? {}
