@@ -16,12 +16,13 @@
  * a page, from Chromium itself and from node-datachannel (datachannel-ceiling.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BenchContext, formatTable } from './context.js'
 import { type ChannelSender, channelRun } from './datachannel-ceiling.js'
+import { chromiumPids, cpuByPid, cpuSince } from './process-cpu.js'
 import { adopt } from './processes.js'
 import { createRandomFile, hashFile } from './random-file.js'
 import { formatSize, median } from './report.js'
@@ -289,54 +290,6 @@ async function pageGet (browser: import('playwright-core').Browser, sharer: Daem
 async function mainThreadCpu (cdp: import('playwright-core').CDPSession): Promise<number> {
   const { metrics } = await cdp.send('Performance.getMetrics')
   return metrics.find(m => m.name === 'ThreadTime')?.value ?? 0
-}
-
-/** Linux's clock ticks per second in /proc/<pid>/stat (USER_HZ, 100 on every architecture Linux runs on here) */
-const CLOCK_TICKS = 100
-
-/** CPU seconds (user + system) each process has used so far; processes gone or unknown are left out */
-function cpuByPid (pids: Array<number | undefined>): Map<number, number> {
-  const used = new Map<number, number>()
-  for (const pid of pids) {
-    if (pid == null) continue
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      used.set(pid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS)
-    } catch {}
-  }
-  return used
-}
-
-/** CPU seconds `pids` used since `before` (a process not in `before` started since) */
-function cpuSince (before: Map<number, number>, pids: Array<number | undefined>): number {
-  let sum = 0
-  for (const [pid, now] of cpuByPid(pids)) sum += now - (before.get(pid) ?? 0)
-  return sum
-}
-
-/** Chromium's processes: this process's descendants named chromium */
-function chromiumPids (): number[] {
-  const children = new Map<number, number[]>()
-  const names = new Map<number, string>()
-  for (const entry of existsSync('/proc') ? readdirSync('/proc') : []) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)])
-      names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))
-    } catch {}
-  }
-  const found: number[] = []
-  const walk = (pid: number): void => {
-    for (const child of children.get(pid) ?? []) {
-      if (names.get(child)?.startsWith('chrom') === true) found.push(child)
-      walk(child)
-    }
-  }
-  walk(process.pid)
-  return found
 }
 
 /** Seconds the page's main thread has spent running tasks so far (DevTools' TaskDuration) */
