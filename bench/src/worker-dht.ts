@@ -139,8 +139,8 @@ async function fresh (w: WorkerNodes, file: DhtFile, waitMs: number): Promise<Dh
   return { op: 'fresh', startMs, routingAtGet, get: await get(node, file, w.dir, waitMs > 0 ? now() : t0) }
 }
 
-/** libp2p counters of dials and of the LAN DHT (RPCs, routing-table pings and adds) */
-const COUNTED = /^libp2p_(connection_manager_dial(s|_errors)_total|kad_dht_lan_(outbound_rpc_(requests|errors)_total|inbound_rpc_requests_total|kad_bucket_events_total))$/
+/** libp2p counters of dials (failed ones by error name) and of the LAN DHT (RPCs, routing-table pings and adds) */
+const COUNTED = /^libp2p_(connection_manager_dial(s|_errors|s_inbound_errors|s_outbound_errors)_total|kad_dht_lan_(outbound_rpc_(requests|errors)_total|inbound_rpc_requests_total|kad_bucket_events_total))$/
 
 /** COUNTED summed over `nodes`, one entry per metric and label, without the `libp2p_` prefix */
 async function counters (nodes: PeershareNode[]): Promise<Record<string, number>> {

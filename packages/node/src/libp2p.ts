@@ -3,8 +3,9 @@
  * kept in the datastore, WebSockets; transports/), noise, yamux
  * with explicit limits, peer discovery (bootstrap list, optional mDNS) and the service
  * set (identify and identify-push, ping, AutoNAT, two Kademlia DHTs under peershare protocol ids, gossipsub
- * for announcements), and reachability behind NAT (reachability/: the circuit relay
- * transport, a relay server within caps, relay reservations, DCUtR, UPnP).
+ * for announcements), reachability behind NAT (reachability/: the circuit relay
+ * transport, a relay server within caps, relay reservations, DCUtR, UPnP), and peer
+ * records kept in memory between background writes (peer-store/).
  *
  * The two DHTs follow Kubo's dual DHT. The public one (`dht`) holds public addresses
  * only and runs in `dhtMode` (auto: a server once AutoNAT confirms a public address).
@@ -18,6 +19,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@libp2p/gossipsub'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify, identifyPush } from '@libp2p/identify'
+import { logger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
 import type { ComponentLogger, Metrics, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
 import { type KadDHT, type KadDHTInit, kadDHT, type PeerInfoMapper, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
@@ -28,6 +30,7 @@ import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
 import { ProviderRecordCap } from './index/provider-cap.js'
+import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { boundedWebSockets, certificateKeychain, persistentWebRTCDirect } from './transports/index.js'
 
@@ -48,9 +51,11 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
   if (config.mdns) peerDiscovery.push(mdns())
   const caps: ProviderRecordCap[] = []
   const reach = reachabilityParts(config)
+  // peer records in memory, written in the background: libp2p writes one on every stream (peer-store/)
+  const peerRecords = new PeerRecordCache(datastore, logger('peershare:node:peer-store'))
   const node = await createLibp2p({
     privateKey,
-    datastore,
+    datastore: peerRecords,
     metrics,
     start: false,
     addresses: { listen: reach.listen },
@@ -73,6 +78,8 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
       pingTimeout: { minTimeout: CONNECTION_PING_TIMEOUT_MS }
     },
     services: {
+      // keeps peer record writes in memory while libp2p runs and writes them all once it stopped
+      peerRecordFlush: peerRecordFlush(peerRecords),
       // keeps WebRTC-direct's certificate key (the transport reads the service by this name)
       keychain: certificateKeychain(),
       identify: identify(),

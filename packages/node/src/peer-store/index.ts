@@ -1,0 +1,18 @@
+/**
+ * libp2p's peer records (`/peers/<peer id>`) held in memory and written to the
+ * datastore in the background.
+ *
+ * libp2p 3 writes a peer's record on every stream it opens or accepts (it merges the
+ * stream's protocol into the record: one datastore read and one write, under the
+ * peer's lock in the peer store), the connection monitor pings every connection every
+ * 10 s, and identify, kad-dht and the dialler write too. A DHT server answering
+ * FIND_NODE reads the records of the ~20 peers it names, each behind that lock: on
+ * LevelDB, under load, reads waited behind queues of writes for seconds, and most
+ * FIND_NODE requests of a busy swarm timed out at kad-dht's 5 s (issue 14).
+ *
+ * `PeerRecordCache` wraps the datastore libp2p gets: a record written is kept in memory
+ * (reads see it at once) and the latest value of each is written to the datastore
+ * once per `flushInterval`, in one batch, and when libp2p stops. Records never written
+ * since start are read from the datastore as before. Every other key passes through.
+ */
+export { PEER_RECORD_CACHE_DEFAULTS, PeerRecordCache, type PeerRecordCacheInit, peerRecordFlush } from './peer-record-cache.js'
