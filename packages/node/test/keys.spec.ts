@@ -154,6 +154,8 @@ describe('file key grants (real nodes)', function () {
     await mover.connect(multiaddr(dialAddress(patient)))
     const moverId = mover.peerId
     const oldPort = Number(multiaddr(dialAddress(mover)).getComponents().find(c => c.name === 'tcp')?.value)
+    // the sender knows the old address once it has identified the mover (connect returns before that)
+    await eventually(async () => (await patient.libp2p.peerStore.get(moverId)).addresses.length > 0)
     await mover.stop()
     nodes.splice(nodes.indexOf(mover), 1)
     await eventually(async () => patient.libp2p.getConnections(moverId).length === 0)
