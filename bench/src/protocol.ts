@@ -5,6 +5,10 @@ export type BenchMessage =
   | { type: 'ready', addr?: string, fileId?: string, peerId?: string, shareSeconds?: number, torrent?: string, ports?: number[] }
   /** parent to a WebTorrent leecher: add `torrent` (a .torrent file, base64) with the seeders at `addrs` (ip:port) as its only peers */
   | { type: 'leech', torrent: string, addrs: string[] }
+  /** parent to a peershare sharer: connect to these sharers and announce the file to them, as sources already in a swarm have */
+  | { type: 'join', peers: string[] }
+  /** sharer: joined; its announcement was stored by enough peers after `provideMs` (null: not within the bench's limit) */
+  | { type: 'joined', provideMs: number | null }
   /** parent to a peershare getter: download now, from `addr` (and from every one of `peers` at once when given) */
   | { type: 'get', addr: string, fileId: string, output: string, peers?: string[], hashOutput?: boolean }
   /** parent to a Helia fetcher: cat `cid` from the providers into `output` */

@@ -55,6 +55,7 @@ export async function downloadFrom (ctx: BenchContext, label: string, rates: num
     const ready = await Promise.all(sharers.map(async s => s.next('ready', deadline)))
     await getter.next('ready', deadline)
     const addrs = ready.map(r => r.addr as string)
+    await joinEachOther(sharers, addrs, deadline)
     const idleCpuMs = await cpuOf(sharers, deadline)
     // `from` as well as `peers`: without it the first source is looked up in the DHT
     getter.send({ type: 'get', addr: addrs[0], fileId: ready[0].fileId as string, output: join(dir, 'out.bin'), peers: addrs })
@@ -75,6 +76,20 @@ export async function downloadFrom (ctx: BenchContext, label: string, rates: num
     await Promise.all([getter.stop(), ...sharers.map(async s => s.stop())])
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Sources already in a swarm have announced their file: each sharer connects to the ones
+ * before it and announces, so the timed download does not also time the sharers' first
+ * DHT announcements, which start when a sharer meets its first peer. A lone sharer has no
+ * one to announce to: it does so when the getter connects, inside the timed run.
+ */
+async function joinEachOther (sharers: Worker[], addrs: string[], deadline: number): Promise<void> {
+  if (sharers.length < 2) return
+  sharers.forEach((sharer, i) => { sharer.send({ type: 'join', peers: addrs.slice(0, i) }) })
+  const joined = await Promise.all(sharers.map(async s => s.next('joined', deadline)))
+  const failed = joined.filter(j => j.provideMs == null).length
+  if (failed > 0) console.log(`  (${failed} of ${sharers.length} sharers' announcements were not stored within the join limit)`)
 }
 
 export interface Download {

@@ -7,11 +7,30 @@
  *                         of `peers` if given; `hashOutput` reports the output's SHA-256
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { PeershareNode } from '@peershare/node'
+import { type FileRecord, PeershareNode } from '@peershare/node'
 import { onProbe, phase, RssSampler, now, receive, runWorker, send } from './worker-ipc.js'
 import { hashFile } from './random-file.js'
 
 const rss = new RssSampler()
+
+/** a sharer's announcement not stored by then is reported as null */
+const JOIN_PROVIDE_TIMEOUT_MS = 60_000
+
+/**
+ * Connects to the other sharers and announces the file to them: a sharer joining the swarm
+ * announces at once, and a timed download should find its sources past that work, as
+ * sources that joined a swarm earlier are. Returns ms until enough peers stored the record.
+ */
+async function join (node: PeershareNode, record: FileRecord, peers: string[]): Promise<number | null> {
+  const start = now()
+  await Promise.all(peers.map(async peer => node.connect(multiaddr(peer))))
+  try {
+    await node.index.provide(record, AbortSignal.timeout(JOIN_PROVIDE_TIMEOUT_MS))
+    return now() - start
+  } catch {
+    return null
+  }
+}
 
 runWorker(async ([role, repo, file]) => {
   // BENCH_NODE_INIT (from --node-init) lets a run try other settings
@@ -33,6 +52,13 @@ runWorker(async ([role, repo, file]) => {
       if (addr == null) throw new Error('sharer has no TCP address')
       await phase.start()
       send({ type: 'ready', addr: addr.toString(), fileId: record.fileId, shareSeconds })
+      const next = await receive()
+      if (next.type === 'join') send({ type: 'joined', provideMs: await join(node, record, next.peers) })
+      else if (next.type === 'stop') {
+        await phase.stop()
+        return
+      }
+      else throw new Error(`sharer expected 'join' or 'stop', got '${next.type}'`)
     } else if (role === 'getter') {
       send({ type: 'ready', peerId: node.peerId.toString() })
       const msg = await receive()
