@@ -15,7 +15,7 @@ import { MiB } from './options.js'
 import { Worker } from './processes.js'
 import { createRandomFile } from './random-file.js'
 import { formatSize } from './report.js'
-import { medianOf } from './scenario-multi.js'
+import { joinEachOther, medianOf } from './scenario-multi.js'
 
 const SCENARIO = 'links'
 /** share of the link rate peershare aims for (issue 14) */
@@ -71,6 +71,8 @@ export async function fetchOver (ctx: BenchContext, impl: Impl, set: LinkSet, so
   try {
     const shared = await Promise.all(servers.map(async s => s.next('ready', ready)))
     await client.next('ready', ready)
+    // peershare sources have announced to each other, as in the multi-source scenario
+    if (impl === 'peershare') await joinEachOther(servers, shared.map(s => s.addr as string), ready)
     const specs: LinkSpec[] = set.links.map((l, i) => ({ ...l, target: serve.port(shared[i].addr as string) }))
     relay = new Worker(`${set.label} relay`, WORKERS.linkRelay, [JSON.stringify(specs)])
     const ports = (await relay.next('ready', ready)).ports ?? []

@@ -84,7 +84,7 @@ export async function downloadFrom (ctx: BenchContext, label: string, rates: num
  * DHT announcements, which start when a sharer meets its first peer. A lone sharer has no
  * one to announce to: it does so when the getter connects, inside the timed run.
  */
-async function joinEachOther (sharers: Worker[], addrs: string[], deadline: number): Promise<void> {
+export async function joinEachOther (sharers: Worker[], addrs: string[], deadline: number): Promise<void> {
   if (sharers.length < 2) return
   sharers.forEach((sharer, i) => { sharer.send({ type: 'join', peers: addrs.slice(0, i) }) })
   const joined = await Promise.all(sharers.map(async s => s.next('joined', deadline)))
