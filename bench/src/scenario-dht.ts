@@ -161,11 +161,13 @@ async function firstByteFigures (swarm: DhtSwarm): Promise<FirstByteFigures> {
   const routing = await swarm.waitForRouting(ROUTING_TARGET)
   const P = swarm.workers.length
   const shared = await Promise.all(swarm.workers.map(async (_, w) => swarm.ask(w, { op: 'share', nodes: Array.from({ length: swarm.counts[w] }, (_, i) => i) })))
+  const counted = await swarm.counters()
   const warm: DhtGet[] = []
   for (let w = 0; w < P; w++) {
     const items = shared[(w + P - 1) % P].files.map((file, node) => ({ node: node % swarm.counts[w], file }))
     warm.push(...(await swarm.ask(w, { op: 'get', items })).gets)
   }
+  await swarm.printCounters('warm gets', counted)
   const files: DhtFile[] = shared.flatMap(s => s.files)
   const fresh = []
   const settled = []
