@@ -147,4 +147,16 @@ export interface DhtGet {
   firstByteMs: number | null
   doneMs: number | null
   error?: string
+  /** ms from the get to each step it reached (worker-dht.ts `watchPhases`) */
+  phases?: DhtGetPhases
+}
+
+/** Where a warm get's time goes: the DHT naming the sharer, a connection to it, its manifest adopted */
+export interface DhtGetPhases {
+  /** the lookup yielded the sharer */
+  providerMs?: number
+  /** a connection to the sharer opened (0: one was open already) */
+  connectedMs?: number
+  /** the download took the sharer's verified manifest */
+  manifestMs?: number
 }

@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BenchContext, formatTable, WORKERS } from './context.js'
 import { Worker } from './processes.js'
-import type { DhtCommand, DhtFile, DhtGet, DhtReply } from './protocol.js'
+import type { DhtCommand, DhtFile, DhtGet, DhtGetPhases, DhtReply } from './protocol.js'
 
 const SCENARIO = 'dht'
 const ROUTING_TARGET = 10
@@ -161,11 +161,13 @@ async function firstByteFigures (swarm: DhtSwarm): Promise<FirstByteFigures> {
   const routing = await swarm.waitForRouting(ROUTING_TARGET)
   const P = swarm.workers.length
   const shared = await Promise.all(swarm.workers.map(async (_, w) => swarm.ask(w, { op: 'share', nodes: Array.from({ length: swarm.counts[w] }, (_, i) => i) })))
+  const counted = await swarm.counters()
   const warm: DhtGet[] = []
   for (let w = 0; w < P; w++) {
     const items = shared[(w + P - 1) % P].files.map((file, node) => ({ node: node % swarm.counts[w], file }))
     warm.push(...(await swarm.ask(w, { op: 'get', items })).gets)
   }
+  await swarm.printCounters('warm gets', counted)
   const files: DhtFile[] = shared.flatMap(s => s.files)
   const fresh = []
   const settled = []
@@ -213,6 +215,9 @@ function printFirstByte (small: FirstByteFigures, loadBefore: number[], loadAfte
     [`routing tables >= ${ROUTING_TARGET} peers`, `${small.routing.settled ? '' : 'NOT reached, gave up after '}${small.routing.seconds.toFixed(1)} s`, ''],
     [`get by id, warm (${small.warm.length} files): first byte p50 / p95`, `${ms(q(warmFirst, 0.5))} / ${ms(q(warmFirst, 0.95))}${failed(small.warm)}`, 'p95 <= 500 ms'],
     ['get by id, warm: whole file (256 KiB) p50 / p95', `${ms(q(warmDone, 0.5))} / ${ms(q(warmDone, 0.95))}`, ''],
+    ['get by id, warm, p50 / p95 from the get: provider found', phaseQuantiles(small.warm, 'providerMs'), ''],
+    ['  connected to it (0: already)', phaseQuantiles(small.warm, 'connectedMs'), ''],
+    ['  its manifest taken', phaseQuantiles(small.warm, 'manifestMs'), ''],
     [`fresh node: start -> first byte (${small.fresh.length} nodes)`, `${small.fresh.map(f => ms(f.get.firstByteMs)).join(', ')}${failed(small.fresh.map(f => f.get))}`, '<= 5000 ms'],
     ['fresh node: start took / table at get', `${small.fresh.map(f => ms(f.startMs)).join(', ')} / ${small.fresh.map(f => f.routingAtGet).join(', ')}`, ''],
     [`node started 5 s ago: get -> first byte (${small.settled.length})`, `${small.settled.map(f => ms(f.get.firstByteMs)).join(', ')}${failed(small.settled.map(f => f.get))}`, '<= 500 ms'],
@@ -227,6 +232,12 @@ function printFirstByte (small: FirstByteFigures, loadBefore: number[], loadAfte
     loadBefore,
     loadAfter
   })}`)
+}
+
+/** p50 / p95 of one step of the gets (worker-dht.ts `watchPhases`), and how many reached it */
+function phaseQuantiles (gets: DhtGet[], step: keyof DhtGetPhases): string {
+  const values = sorted(gets.map(g => g.phases?.[step] ?? null))
+  return `${ms(q(values, 0.5))} / ${ms(q(values, 0.95))} (${values.length})`
 }
 
 function printTable (title: string, rows: string[][], loadBefore: number[], loadAfter: number[]): void {

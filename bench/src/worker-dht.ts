@@ -10,8 +10,9 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { PeershareNode } from '@peershare/node'
-import type { DhtCommand, DhtFile, DhtGet, DhtReply } from './protocol.js'
-import { now, receive, runWorker, send } from './worker-ipc.js'
+import type { Connection } from '@libp2p/interface'
+import type { DhtCommand, DhtFile, DhtGet, DhtGetPhases, DhtReply } from './protocol.js'
+import { now, phase, receive, runWorker, send } from './worker-ipc.js'
 
 /** nodes created and started at once */
 const BATCH = 5
@@ -74,9 +75,19 @@ async function run (command: DhtCommand, w: WorkerNodes): Promise<DhtReply> {
     case 'routing': return { op: 'routing', sizes: w.nodes.map(lanTableSize) }
     case 'share': return share(w, command.nodes)
     case 'lookup': return { op: 'lookup', ms: await sequential(command.items, async ({ node, file }) => lookup(w.nodes[node], file)) }
-    case 'get': return { op: 'get', gets: await sequential(command.items, async ({ node, file }) => get(w.nodes[node], file, w.dir)) }
+    case 'get': return { op: 'get', gets: await profiled(async () => sequential(command.items, async ({ node, file }) => get(w.nodes[node], file, w.dir))) }
     case 'fresh': return fresh(w, command.file, command.waitMs)
     case 'counters': return { op: 'counters', values: await counters(w.nodes) }
+  }
+}
+
+/** Runs the warm gets in the worker's one profiled phase (a .cpuprofile with --profile): what keeps the event loop busy meanwhile */
+async function profiled<T> (fn: () => Promise<T>): Promise<T> {
+  await phase.start()
+  try {
+    return await fn()
+  } finally {
+    await phase.stop()
   }
 }
 
@@ -112,6 +123,7 @@ async function lookup (node: PeershareNode, file: DhtFile): Promise<number | nul
 /** `get` by file id (lookup, dial, manifest, chunks), timed from `t0` to the first chunk verified and written, and to the file done */
 async function get (node: PeershareNode, file: DhtFile, dir: string, t0 = now()): Promise<DhtGet> {
   let firstByteMs: number | null = null
+  const { phases, unwatchPhases } = watchPhases(node, file, t0)
   try {
     const transfer = await node.download(file.fileId, { output: join(dir, `got-${node.peerId.toString()}-${file.fileId}`) })
     // a verified chunk before we could watch: it arrived at the latest now
@@ -122,9 +134,45 @@ async function get (node: PeershareNode, file: DhtFile, dir: string, t0 = now())
     } finally {
       unwatch()
     }
-    return { firstByteMs, doneMs: now() - t0 }
+    return { firstByteMs, doneMs: now() - t0, phases }
   } catch (err: any) {
-    return { firstByteMs, doneMs: null, error: err?.message ?? String(err) }
+    return { firstByteMs, doneMs: null, error: err?.message ?? String(err), phases }
+  } finally {
+    unwatchPhases()
+  }
+}
+
+/**
+ * Times the steps of a get before its first chunk, from outside the download: when the
+ * node's DHT lookup yields the sharer (its index's `findProviders`, wrapped on this
+ * instance for the get), when a connection to the sharer opens, when the download
+ * reports a size (it adopted the manifest)
+ */
+function watchPhases (node: PeershareNode, file: DhtFile, t0: number): { phases: DhtGetPhases, unwatchPhases: () => void } {
+  const phases: DhtGetPhases = {}
+  const index = node.index
+  const findProviders = index.findProviders
+  index.findProviders = async function * (ref, signal) {
+    for await (const peer of findProviders.call(index, ref, signal)) {
+      if (peer.id.toString() === file.peerId) phases.providerMs ??= now() - t0
+      yield peer
+    }
+  }
+  if (node.libp2p.getConnections().some(c => c.remotePeer.toString() === file.peerId && c.status === 'open')) phases.connectedMs = 0
+  const opened = (evt: CustomEvent<Connection>): void => {
+    if (evt.detail.remotePeer.toString() === file.peerId) phases.connectedMs ??= now() - t0
+  }
+  node.libp2p.addEventListener('connection:open', opened)
+  const unsubscribe = node.transfers.onProgress(p => {
+    if (p.fileId === file.fileId && p.bytesTotal != null) phases.manifestMs ??= now() - t0
+  })
+  return {
+    phases,
+    unwatchPhases: () => {
+      index.findProviders = findProviders
+      node.libp2p.removeEventListener('connection:open', opened)
+      unsubscribe()
+    }
   }
 }
 

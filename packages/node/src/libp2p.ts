@@ -30,6 +30,7 @@ import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
 import { ProviderRecordCap } from './index/provider-cap.js'
+import { dropRepeatedPeers, type PeerNews } from './index/repeat-peers.js'
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { boundedWebSockets, certificateKeychain, persistentWebRTCDirect } from './transports/index.js'
@@ -140,10 +141,13 @@ interface DhtComponents { datastore: Datastore, peerId: PeerId, logger: Componen
 
 /** Provider records each DHT stores for other peers, and how many it dropped at its caps */
 const recordCaps = new WeakMap<KadDHT, ProviderRecordCap>()
+/** How many repeated announcements of a peer each DHT dropped (index/repeat-peers.ts) */
+const repeatsDropped = new WeakMap<KadDHT, () => number>()
 
 /**
  * kad-dht with a capped store for other peers' provider records: the DHT gets the
- * node's datastore wrapped in `ProviderRecordCap` (kad-dht has no cap of its own)
+ * node's datastore wrapped in `ProviderRecordCap` (kad-dht has no cap of its own);
+ * and without the repeats of the peers its answers name (index/repeat-peers.ts)
  */
 function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTInit): (components: DhtComponents) => KadDHT {
   const factory = kadDHT(init) as (components: unknown) => KadDHT
@@ -156,6 +160,9 @@ function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTI
     // everything else of libp2p's components stays as it is (they are read through the prototype)
     const dht = factory(Object.create(components, { datastore: { value: cap } }))
     recordCaps.set(dht, cap)
+    // kad-dht's implementation has the network that announces the peers its answers name; its interface type does not
+    const network = (dht as unknown as { network?: PeerNews }).network
+    if (network != null) repeatsDropped.set(dht, dropRepeatedPeers(network))
     return dht
   }
 }
@@ -198,6 +205,8 @@ export interface NamedDht {
   keepAddresses: PeerInfoMapper
   /** provider records of other peers it stores, and how many it dropped at its caps */
   providerRecords(peer?: string): { total: number, peer: number, dropped: number }
+  /** peers named again in its answers within REPEAT_WINDOW_MS, with the same addresses, and not passed on */
+  repeatedPeersDropped(): number
 }
 
 /** The LAN DHT first: on one machine or a LAN it is the one that answers */
@@ -217,7 +226,8 @@ function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht
     dht,
     routingTableSize: () => typeof table?.size === 'number' ? table.size : 0,
     keepAddresses: ADDRESSES_KEPT[name],
-    providerRecords: peer => recordCaps.get(dht)?.stats(peer) ?? { total: 0, peer: 0, dropped: 0 }
+    providerRecords: peer => recordCaps.get(dht)?.stats(peer) ?? { total: 0, peer: 0, dropped: 0 },
+    repeatedPeersDropped: () => repeatsDropped.get(dht)?.() ?? 0
   }
 }
 

@@ -91,7 +91,9 @@ export class FileIndex {
     const { name } = dht
     const stop = signal == null ? this.running.signal : AbortSignal.any([this.running.signal, signal])
     try {
-      for (const key of keys) await this.provideKey(dht, key, stop)
+      // the keys at once: each waits for its own closest-peers walk, which one after the
+      // other doubled a provide (issue 14)
+      await Promise.all(keys.map(async key => this.provideKey(dht, key, stop)))
     } catch (err: any) {
       this.components.log('announcing %s in the %s DHT failed: %s', what, name, err.message)
       throw err
