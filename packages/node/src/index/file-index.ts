@@ -24,7 +24,7 @@ export interface IndexDht {
   keepAddresses?: (peer: PeerInfo) => PeerInfo
 }
 
-/** Peers that must hold a new provider record before `provide` resolves (doc/LIMITS.md) */
+/** Closest peers a new provider record must be written to before `provide` resolves (doc/LIMITS.md) */
 export const PROVIDE_STORED_ENOUGH = 3
 
 export interface FileIndexComponents {
@@ -101,8 +101,8 @@ export class FileIndex {
   }
 
   /**
-   * Resolves once PROVIDE_STORED_ENOUGH of the closest peers have acknowledged the
-   * record, or when the provide ends (fewer peers in a small swarm); the rest of the
+   * Resolves once the record was written to PROVIDE_STORED_ENOUGH of the closest peers
+   * (ADD_PROVIDER has no answer: kad-dht reports a record written to the stream), or when the provide ends (fewer peers in a small swarm); the rest of the
    * closest peers get it in the background. kad-dht's provide ends only when the
    * slowest of the ~20 closest peers has answered or timed out: seconds later on a busy
    * network, while a lookup finds the record as soon as a few of them hold it.
