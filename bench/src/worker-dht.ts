@@ -91,7 +91,7 @@ async function profiled<T> (fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Each node shares a new file; timed: `index.provide()` from share() returning (share() also announces in the background); null: not within PROVIDE_TIMEOUT_MS */
+/** Each node shares a new file; timed: from share() returning until its announcement (which `index.provide()` waits for) stored the records; null: not within PROVIDE_TIMEOUT_MS */
 async function share (w: WorkerNodes, which: number[]): Promise<DhtReply> {
   const files: DhtFile[] = []
   const provideMs = await sequential(which, async i => {

@@ -13,3 +13,19 @@ export async function sleep (ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true })
   })
 }
+
+/** `work`'s result, or AbortedError as soon as `signal` aborts (the work itself goes on: others may wait for it too) */
+export async function untilAborted<T> (work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (signal == null) return work
+  if (signal.aborted) throw new AbortedError('stopped')
+  let onAbort = (): void => {}
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(new AbortedError('stopped')) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([work, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}

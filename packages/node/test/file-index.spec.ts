@@ -84,4 +84,33 @@ describe('the file index providing a file on a real DHT', function () {
       assert.deepEqual(found, [sharer.peerId.toString()], `found under ${ref.kind}`)
     }
   })
+
+  it('a provide asked while the file\'s announcement runs waits for it: each key is walked once', async () => {
+    const lan = lanDht(sharer)
+    let walks = 0
+    const dht: IndexDht['dht'] = {
+      provide: (key, options) => { walks++; return lan.dht.provide(key, options) },
+      findProviders: (key, options) => lan.dht.findProviders(key, options),
+      cancelReprovide: async key => lan.dht.cancelReprovide(key)
+    }
+    const index = new FileIndex({
+      dhts: [{ name: 'lan', dht, routingTableSize: () => lan.routingTableSize() }],
+      peerStore: sharer.libp2p.peerStore,
+      peerId: sharer.peerId,
+      log: logger('peershare:test:file-index'),
+      concurrency: 1
+    })
+    const file = unknownFile()
+    try {
+      // as share() does: the announcement starts in the background, then a caller asks for the provide
+      index.announce(file)
+      await index.provide(file)
+      assert.equal(walks, 2, 'one provide per key, not one for the announcement and one for the call')
+      // after it, a provide walks again (a re-announcement is the caller's choice)
+      await index.provide(file)
+      assert.equal(walks, 4)
+    } finally {
+      await index.stop()
+    }
+  })
 })

@@ -11,6 +11,7 @@ import type { KadDHT, QueryEvent } from '@libp2p/kad-dht'
 import { type ContentRef, hexToBytes, parseFileId, sha256Cid } from '@peershare/protocol'
 import type { CID } from 'multiformats/cid'
 import { providedNames } from '../access/index.js'
+import { untilAborted } from '../signals.js'
 import type { FileRecord } from '../store/file-record.js'
 
 /** One DHT as the index uses it */
@@ -53,6 +54,8 @@ export class FileIndex {
   private readonly queue: Array<{ what: string, provide: (signal: AbortSignal) => Promise<void> }> = []
   /** announcements from the queue not yet stored by any DHT */
   private active = 0
+  /** files whose announcement runs now, by file id */
+  private readonly announcing = new Map<string, Promise<void>>()
 
   constructor (components: FileIndexComponents) {
     this.components = components
@@ -61,7 +64,18 @@ export class FileIndex {
   /** Publishes provider records for the file in the background (under the names its visibility allows; none: nothing) */
   announce (file: IndexedFile): void {
     if (providedKeys(file).length === 0) return
-    this.enqueue(file.fileId, async (signal) => this.provide(file, signal))
+    this.enqueue(file.fileId, async (signal) => this.announceNow(file, signal))
+  }
+
+  /** Runs a queued announcement, where a `provide` of the same file can find and wait for it */
+  private async announceNow (file: IndexedFile, signal: AbortSignal): Promise<void> {
+    const run = this.provideKeys(file.fileId, providedKeys(file), signal)
+    this.announcing.set(file.fileId, run)
+    try {
+      await run
+    } finally {
+      if (this.announcing.get(file.fileId) === run) this.announcing.delete(file.fileId)
+    }
   }
 
   /** Publishes a provider record for a collection id in the background */
@@ -73,8 +87,12 @@ export class FileIndex {
    * Publishes provider records for the file to every DHT; resolves once one of them
    * has stored them. The others go on in the background: a DHT with an empty routing
    * table (e.g. the public one on a LAN) waits for its first peer, as kad-dht does.
+   * While the file's background announcement runs, waits for that one instead.
    */
   async provide (file: IndexedFile, signal?: AbortSignal): Promise<void> {
+    // the file's announcement is running (share() starts one): the same walks would only run twice
+    const running = this.announcing.get(file.fileId)
+    if (running != null) return await untilAborted(running, signal)
     await this.provideKeys(file.fileId, providedKeys(file), signal)
   }
 
