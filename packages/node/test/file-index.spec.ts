@@ -22,6 +22,23 @@ function unknownFile (): { fileId: string, sha256: string } {
   return { fileId: CID.createV1(MANIFEST_CODEC, Digest.create(0x12, randomBytes(32))).toString(), sha256: bytesToHex(randomBytes(32)) }
 }
 
+/** A file index of its own over `node`'s LAN DHT, each provide's events passed through `watch` */
+function indexOver (node: PeershareNode, watch: (events: ReturnType<KadDHT['provide']>) => ReturnType<KadDHT['provide']>): FileIndex {
+  const lan = lanDht(node)
+  const dht: IndexDht['dht'] = {
+    provide: (key, options) => watch(lan.dht.provide(key, options)),
+    findProviders: (key, options) => lan.dht.findProviders(key, options),
+    cancelReprovide: async key => lan.dht.cancelReprovide(key)
+  }
+  return new FileIndex({
+    dhts: [{ name: 'lan', dht, routingTableSize: () => lan.routingTableSize() }],
+    peerStore: node.libp2p.peerStore,
+    peerId: node.peerId,
+    log: logger('peershare:test:file-index'),
+    concurrency: 1
+  })
+}
+
 describe('the file index providing a file on a real DHT', function () {
   this.timeout(60_000)
   let dir: TestDir
@@ -41,7 +58,6 @@ describe('the file index providing a file on a real DHT', function () {
   })
 
   it('provides the file id and the SHA-256 at once, each found by another node', async () => {
-    const lan = lanDht(sharer)
     // counts the DHT provides running at once. With one other node in the swarm (fewer
     // than the 3 records a provide waits for) each provide runs to its end: one after
     // the other, never two were running
@@ -56,18 +72,7 @@ describe('the file index providing a file on a real DHT', function () {
         running--
       }
     }
-    const dht: IndexDht['dht'] = {
-      provide: (key, options) => counted(lan.dht.provide(key, options)),
-      findProviders: (key, options) => lan.dht.findProviders(key, options),
-      cancelReprovide: async key => lan.dht.cancelReprovide(key)
-    }
-    const index = new FileIndex({
-      dhts: [{ name: 'lan', dht, routingTableSize: () => lan.routingTableSize() }],
-      peerStore: sharer.libp2p.peerStore,
-      peerId: sharer.peerId,
-      log: logger('peershare:test:file-index'),
-      concurrency: 1
-    })
+    const index = indexOver(sharer, events => counted(events))
     const file = unknownFile()
     try {
       await index.provide(file)
@@ -86,20 +91,8 @@ describe('the file index providing a file on a real DHT', function () {
   })
 
   it('a provide asked while the file\'s announcement runs waits for it: each key is walked once', async () => {
-    const lan = lanDht(sharer)
     let walks = 0
-    const dht: IndexDht['dht'] = {
-      provide: (key, options) => { walks++; return lan.dht.provide(key, options) },
-      findProviders: (key, options) => lan.dht.findProviders(key, options),
-      cancelReprovide: async key => lan.dht.cancelReprovide(key)
-    }
-    const index = new FileIndex({
-      dhts: [{ name: 'lan', dht, routingTableSize: () => lan.routingTableSize() }],
-      peerStore: sharer.libp2p.peerStore,
-      peerId: sharer.peerId,
-      log: logger('peershare:test:file-index'),
-      concurrency: 1
-    })
+    const index = indexOver(sharer, events => { walks++; return events })
     const file = unknownFile()
     try {
       // as share() does: the announcement starts in the background, then a caller asks for the provide
