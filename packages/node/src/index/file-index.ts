@@ -120,8 +120,9 @@ export class FileIndex {
 
   /**
    * Resolves once the record was written to PROVIDE_STORED_ENOUGH of the closest peers
-   * (ADD_PROVIDER has no answer: kad-dht reports a record written to the stream), or when the provide ends (fewer peers in a small swarm); the rest of the
-   * closest peers get it in the background. kad-dht's provide ends only when the
+   * (ADD_PROVIDER has no answer: kad-dht reports a record written to the stream), or
+   * when the provide ends (fewer peers in a small swarm); the rest of the closest peers
+   * get it in the background. kad-dht's provide ends only when the
    * slowest of the ~20 closest peers has answered or timed out: seconds later on a busy
    * network, while a lookup finds the record as soon as a few of them hold it.
    */
