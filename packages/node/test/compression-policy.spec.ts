@@ -5,6 +5,7 @@ import {
   ChunkCompressor,
   GIVE_UP_AFTER,
   RETRY_EVERY,
+  SAMPLE_BYTES,
   alreadyCompressed,
   chooseEncoding
 } from '../src/exchange/compression.js'
@@ -47,6 +48,19 @@ describe('compression policy', () => {
     assert.equal(compressedAt, RETRY_EVERY)
     assert.equal(compressor.stats.compressedChunks, 2)
     assert.equal(compressor.stats.contentBytes, 2 * text.byteLength + GIVE_UP_AFTER * random.byteLength + (RETRY_EVERY - 1) * text.byteLength)
+  })
+
+  it('judges a long chunk by its start: one that starts random goes raw, one that starts compressible is compressed whole', async () => {
+    const compressor = new ChunkCompressor('zstd')
+    const randomStart = Buffer.concat([randomBytes(SAMPLE_BYTES), text, text])
+    assert.equal((await compressor.encode(randomStart)).compressed, false)
+    const textStart = Buffer.concat([text.subarray(0, SAMPLE_BYTES), text, randomBytes(SAMPLE_BYTES)])
+    const packed = await compressor.encode(textStart)
+    assert.equal(packed.compressed, true)
+    assert.deepEqual(await decompressChunk('zstd', packed.data, textStart.byteLength), textStart)
+    // a chunk too short to sample is judged whole
+    const short = Buffer.concat([randomBytes(SAMPLE_BYTES / 2), text.subarray(0, SAMPLE_BYTES)])
+    assert.equal((await compressor.encode(short)).compressed, true)
   })
 
   it('inflates to exactly the chunk length or fails with BadCompressedChunkError', async () => {

@@ -7,6 +7,9 @@
  *
  * The provider compresses a chunk only when it pays: never for already-compressed
  * MIME types, and a chunk whose compressed form saves under `MIN_SAVING` goes raw.
+ * A chunk's first `SAMPLE_BYTES` are compressed first: when they do not pay, the chunk
+ * goes raw without compressing the rest (zstd took 3 to 8 ms for 1 MiB of random bytes,
+ * 0.1 ms for 64 KiB, in the threadpool, ahead of each of a session's first chunks).
  * After `GIVE_UP_AFTER` such chunks in a row a session stops trying, and tries one
  * chunk in `RETRY_EVERY` again, so an incompressible file costs almost no CPU.
  * The platform compresses (node:zlib off the event loop; CompressionStream in a browser).
@@ -20,6 +23,8 @@ export const MIN_SAVING = 0.05
 export const GIVE_UP_AFTER = 4
 /** Once given up, one chunk in this many is tried again (the file may change character) */
 export const RETRY_EVERY = 32
+/** The start of a chunk compressed to judge it, when the chunk is at least twice as long */
+export const SAMPLE_BYTES = 64 * 1024
 
 
 /**
@@ -96,12 +101,17 @@ export class ChunkCompressor {
   private async tryCompress (data: Uint8Array): Promise<Uint8Array | undefined> {
     if (this.encoding == null || data.byteLength === 0) return undefined
     if (this.misses >= GIVE_UP_AFTER && ++this.skipped % RETRY_EVERY !== 0) return undefined
-    const out = await platform.compress(this.encoding, data)
-    if (out.byteLength <= data.byteLength * (1 - MIN_SAVING)) {
-      this.misses = 0
-      return out
-    }
-    this.misses++
-    return undefined
+    // a long chunk whose start does not compress goes raw without compressing the rest
+    const worthTrying = data.byteLength < 2 * SAMPLE_BYTES || await this.paying(this.encoding, data.subarray(0, SAMPLE_BYTES)) != null
+    const out = worthTrying ? await this.paying(this.encoding, data) : undefined
+    if (out == null) this.misses++
+    else this.misses = 0
+    return out
+  }
+
+  /** `data` compressed, if that saves at least MIN_SAVING */
+  private async paying (encoding: ChunkEncoding, data: Uint8Array): Promise<Uint8Array | undefined> {
+    const out = await platform.compress(encoding, data)
+    return out.byteLength <= data.byteLength * (1 - MIN_SAVING) ? out : undefined
   }
 }

@@ -6,7 +6,6 @@
 import type { PeerId } from '@libp2p/interface'
 import type { Bitfield, FileMetadata, Manifest } from '@peershare/protocol'
 import type { FileRecord } from '../store/file-record.js'
-import { hashThread } from '../hash-thread/index.js'
 import { type ChunkReader, type FileStore, verifiedReader } from '../store/file-store.js'
 
 export interface ServableFile {
@@ -86,11 +85,7 @@ export function servableFiles (store: Pick<FileStore, 'getRecord' | 'withManifes
           manifest: stored.manifest,
           manifestBytes: stored.manifestBytes,
           metadata: stored.record.metadata,
-          open: async () => {
-            // its chunks are read and checked there: the thread starts while the offer travels
-            hashThread.warm()
-            return verifiedReader(reader, stored.manifest, index => events.damaged?.(stored.record, index))
-          },
+          open: async () => verifiedReader(reader, stored.manifest, index => events.damaged?.(stored.record, index)),
           mayServe
         }
       }

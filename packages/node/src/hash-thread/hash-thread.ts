@@ -39,8 +39,8 @@ export class HashThread {
   }
 
   /**
-   * Starts the thread now, without a job: a session about to serve chunks calls it so
-   * the thread's start-up overlaps the offer's round trip instead of delaying the first chunk
+   * Starts the thread now, without a job: a node starting calls it, so that its first
+   * chunk served or hashed does not wait for the thread to start
    */
   warm (): void {
     this.started()
