@@ -12,6 +12,8 @@
  *
  * Every setting, with its default, is in `DEFAULTS` (see config.ts).
  */
+// first: before anything loads libp2p's logger (log-colors.ts)
+import './log-colors.js'
 export { DEFAULTS, bootstrapFromEnv, resolveConfig, type NodeConfig, type NodeInit, type ExchangeLimits } from './config.js'
 export * from './errors.js'
 export { PeershareNode, type GetOptions } from './peershare-node.js'

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
 import { FilePrefixHasher } from '../src/download/file-prefix-hasher.js'
 import { hashThread } from '../src/hash-thread/index.js'
@@ -33,6 +36,19 @@ describe('hash thread', () => {
       await file.close()
     }
     assert.deepEqual(await hasher.digest(), manifest.sha256)
+  })
+
+  it('keeps no process alive: one that started it (as a node starting does) ends by itself', async function () {
+    this.timeout(60_000)
+    const module = fileURLToPath(new URL('../src/hash-thread/index.js', import.meta.url))
+    // no exit called: the child ends only once nothing holds its event loop
+    await writeFile(join(dir, 'child.mjs'), `const { hashThread } = await import(${JSON.stringify(module)})\nhashThread.warm()\n`)
+    const child = spawn(process.execPath, [join(dir, 'child.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] })
+    const timer = setTimeout(() => child.kill(), 30_000)
+    const [code, signal] = await once(child, 'exit')
+    clearTimeout(timer)
+    assert.equal(signal, null, 'the child was still running after 30 s: the hash thread held it')
+    assert.equal(code, 0)
   })
 
   it('digest before every chunk was added throws', async () => {

@@ -1,4 +1,5 @@
 /** Where a download goes: the output the user named, or the file's (sanitised) name */
+import type { Stats } from 'node:fs'
 import { link, lstat, rename, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import { type FileMetadata, bytesToHex } from '@peershare/protocol'
@@ -28,21 +29,29 @@ export function namesDirectory (output: string): boolean {
 /** The destination path (its directory created if missing); fails if a file is there already, unless `force` */
 export async function destinationPath (options: DestinationOptions, metadata: FileMetadata): Promise<string> {
   const base = options.cwd ?? process.cwd()
-  let output = options.output == null ? join(base, metadata.name) : resolve(base, options.output)
+  const force = options.force === true
   if (options.output != null && namesDirectory(options.output)) {
-    await mkdirForUser(output).catch((err: any) => { throw fsError(err, output) })
-    output = join(output, metadata.name)
-  } else if ((await lstat(output).catch(() => undefined))?.isDirectory() === true) {
-    output = join(output, metadata.name)
+    const dir = resolve(base, options.output)
+    await mkdirForUser(dir).catch((err: any) => { throw fsError(err, dir) })
+    return checkOutput(join(dir, metadata.name), force)
   }
-  await checkOutput(output, options.force === true)
-  await mkdirForUser(dirname(output))
+  const output = options.output == null ? join(base, metadata.name) : resolve(base, options.output)
+  // each await waits its turn on a busy event loop (tens of ms while a node provides):
+  // the output's parent is made while the output is looked at (if it exists, so does its parent)
+  const [existing] = await Promise.all([lstat(output).catch(() => undefined), mkdirForUser(dirname(output))])
+  if (existing?.isDirectory() === true) return checkOutput(join(output, metadata.name), force)
+  refuseExisting(output, existing, force)
   return output
 }
 
-/** Refuses an existing output: any with `force` off, a directory always */
-export async function checkOutput (output: string, force: boolean): Promise<void> {
-  const existing = await lstat(output).catch(() => undefined)
+/** Refuses an existing output: any with `force` off, a directory always; returns the output */
+export async function checkOutput (output: string, force: boolean): Promise<string> {
+  refuseExisting(output, await lstat(output).catch(() => undefined), force)
+  return output
+}
+
+/** `checkOutput` on what lstat found at `output` (undefined: nothing) */
+export function refuseExisting (output: string, existing: Stats | undefined, force: boolean): void {
   if (existing != null && (!force || existing.isDirectory())) throw new OutputExistsError(`Output exists: ${output}${existing.isDirectory() ? '' : ' (--force replaces it)'}`)
 }
 

@@ -21,7 +21,7 @@ import { FileNotFoundError, TransferFinishedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
 import { type HeldCiphertext, startFromHeldCopy } from './decrypt-download.js'
-import { type DestinationOptions, checkOutput, namesDirectory } from './destination.js'
+import { type DestinationOptions, namesDirectory, refuseExisting } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { PartialFile } from './partial-file.js'
 import { type SourceFinder, Transfer, type TransferComponents, type TransferProgress } from './transfer.js'
@@ -107,7 +107,8 @@ export class TransferManager implements PartialFiles {
     const intoRepo = options.stream === true || options.repair === true || options.hold === true
     if (!intoRepo && options.output != null && !namesDirectory(options.output)) {
       const output = resolve(options.cwd ?? process.cwd(), options.output)
-      if ((await lstat(output).catch(() => undefined))?.isDirectory() !== true) await checkOutput(output, options.force === true)
+      const existing = await lstat(output).catch(() => undefined)
+      if (existing?.isDirectory() !== true) refuseExisting(output, existing, options.force === true)
     }
     const record: TransferRecord = {
       fileId,
@@ -118,17 +119,16 @@ export class TransferManager implements PartialFiles {
       sources,
       created: Date.now()
     }
-    await this.components.transfers.save(record)
-    const transfer = new Transfer(this.components, record, await this.fromHeldCopy(record))
+    // at once: each await waits its turn on a busy event loop
+    const [, held] = await Promise.all([this.components.transfers.save(record), this.components.heldCiphertext?.(record.fileId)])
+    const transfer = new Transfer(this.components, record, held == null ? undefined : await this.fromHeldCopy(record, held))
     this.track(transfer)
     transfer.start(first)
     return transfer
   }
 
   /** An encrypted file whose ciphertext the node holds, to be read: it starts complete, to decrypt (decrypt-download.ts) */
-  private async fromHeldCopy (record: TransferRecord): Promise<DownloadContent | undefined> {
-    const held = await this.components.heldCiphertext?.(record.fileId)
-    if (held == null) return undefined
+  private async fromHeldCopy (record: TransferRecord, held: HeldCiphertext): Promise<DownloadContent | undefined> {
     return startFromHeldCopy(this.components.keys, this.components.transfers, record, held).catch((err: Error) => {
       this.components.log('the held copy of %s does not start its download (fetching instead): %s', record.fileId, err.message)
       return undefined

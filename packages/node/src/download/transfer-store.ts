@@ -51,9 +51,12 @@ const PREFIX = '/peershare/transfers'
 export class TransferStore {
   constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine) {}
 
+  /** Saves the record, with the manifest in the same write when given (one round trip to LevelDB, both or neither) */
   async save (record: TransferRecord, manifestBytes?: Uint8Array): Promise<void> {
-    if (manifestBytes != null) await this.datastore.put(new Key(`${PREFIX}/${record.fileId}/manifest`), manifestBytes)
-    await this.datastore.put(new Key(`${PREFIX}/${record.fileId}/record`), uint8ArrayFromString(JSON.stringify(record)))
+    const batch = this.datastore.batch()
+    if (manifestBytes != null) batch.put(new Key(`${PREFIX}/${record.fileId}/manifest`), manifestBytes)
+    batch.put(new Key(`${PREFIX}/${record.fileId}/record`), uint8ArrayFromString(JSON.stringify(record)))
+    await batch.commit()
   }
 
   async saveVerified (fileId: string, verified: Uint8Array): Promise<void> {

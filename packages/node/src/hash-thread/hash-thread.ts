@@ -67,13 +67,15 @@ export class HashThread {
     if (this.worker != null) return this.worker
     // the thread holds a hash state per download and one chunk per read: a small heap is plenty
     const worker = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: THREAD_HEAP })
-    worker.unref()
     worker.on('message', (msg: FromThread) => this.answer(msg))
     worker.on('error', (err) => this.failAll(err))
     worker.on('exit', (code) => {
       this.worker = undefined
       this.failAll(new Error(`hash thread exited with code ${code}`))
     })
+    // after the listeners: a 'message' listener refs the thread's port again, and a
+    // thread started with nothing asked of it would keep the process alive
+    worker.unref()
     this.worker = worker
     return worker
   }
