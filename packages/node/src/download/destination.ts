@@ -38,20 +38,28 @@ export async function destinationPath (options: DestinationOptions, metadata: Fi
   const output = options.output == null ? join(base, metadata.name) : resolve(base, options.output)
   // each await waits its turn on a busy event loop (tens of ms while a node provides):
   // the output's parent is made while the output is looked at (if it exists, so does its parent)
-  const [existing] = await Promise.all([lstat(output).catch(() => undefined), mkdirForUser(dirname(output))])
-  if (existing?.isDirectory() === true) return checkOutput(join(output, metadata.name), force)
+  const [isDirectory] = await Promise.all([directoryOrFree(output, force), mkdirForUser(dirname(output))])
+  return isDirectory ? checkOutput(join(output, metadata.name), force) : output
+}
+
+/**
+ * True when `output` is an existing directory (the file goes inside it, under its own
+ * name); refuses an existing file there unless `force`
+ */
+export async function directoryOrFree (output: string, force: boolean): Promise<boolean> {
+  const existing = await lstat(output).catch(() => undefined)
+  if (existing?.isDirectory() === true) return true
   refuseExisting(output, existing, force)
-  return output
+  return false
 }
 
 /** Refuses an existing output: any with `force` off, a directory always; returns the output */
-export async function checkOutput (output: string, force: boolean): Promise<string> {
+async function checkOutput (output: string, force: boolean): Promise<string> {
   refuseExisting(output, await lstat(output).catch(() => undefined), force)
   return output
 }
 
-/** `checkOutput` on what lstat found at `output` (undefined: nothing) */
-export function refuseExisting (output: string, existing: Stats | undefined, force: boolean): void {
+function refuseExisting (output: string, existing: Stats | undefined, force: boolean): void {
   if (existing != null && (!force || existing.isDirectory())) throw new OutputExistsError(`Output exists: ${output}${existing.isDirectory() ? '' : ' (--force replaces it)'}`)
 }
 

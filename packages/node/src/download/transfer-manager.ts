@@ -5,7 +5,6 @@
  * A download by file id starts at once, even when nobody has the file yet: it waits,
  * stalled, for a source (its manifest comes with the first one).
  */
-import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -21,7 +20,7 @@ import { FileNotFoundError, TransferFinishedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
 import { type HeldCiphertext, startFromHeldCopy } from './decrypt-download.js'
-import { type DestinationOptions, namesDirectory, refuseExisting } from './destination.js'
+import { type DestinationOptions, directoryOrFree, namesDirectory } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { PartialFile } from './partial-file.js'
 import { type SourceFinder, Transfer, type TransferComponents, type TransferProgress } from './transfer.js'
@@ -106,9 +105,7 @@ export class TransferManager implements PartialFiles {
     // an output named outright must not exist (its directory form is fine): say so now, not when a source answers
     const intoRepo = options.stream === true || options.repair === true || options.hold === true
     if (!intoRepo && options.output != null && !namesDirectory(options.output)) {
-      const output = resolve(options.cwd ?? process.cwd(), options.output)
-      const existing = await lstat(output).catch(() => undefined)
-      if (existing?.isDirectory() !== true) refuseExisting(output, existing, options.force === true)
+      await directoryOrFree(resolve(options.cwd ?? process.cwd(), options.output), options.force === true)
     }
     const record: TransferRecord = {
       fileId,
