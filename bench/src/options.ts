@@ -20,7 +20,8 @@ const USAGE = `usage: npm run bench -- [options]
                      swarm   DHT index: N nodes, time to provide and to find providers
                      dht     DHT across processes: --dht-nodes in --dht-processes,
                              routing fill, provide and lookup p50/p95; 20 nodes in 4:
-                             time to first verified byte of get by id, warm and fresh
+                             time to first verified byte of get by id, warm and fresh;
+                             then its CPU per node left alone for 90 s
                      multi   transfer engine: 1, 2, 4, 8 rate-limited sources vs ideal
                      helia   the same file by Helia bitswap, 1 and 2 providers
                      attack  a provider against never-reading streams (1 and 8

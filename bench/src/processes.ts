@@ -116,6 +116,11 @@ export class Worker {
   kill (): void {
     if (this.exited == null) this.child.kill('SIGKILL')
   }
+
+  /** The worker's process id (undefined if it could not be started) */
+  get pid (): number | undefined {
+    return this.child.pid
+  }
 }
 
 /** Tracks a process that is not a Worker (a daemon, a CLI run) so that it is killed like one */

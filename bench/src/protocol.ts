@@ -135,7 +135,8 @@ export type DhtCommand =
   | { op: 'counters' }
 
 export type DhtReply =
-  | { op: 'routing', sizes: number[] }
+  /** each node's LAN routing-table size and open connections */
+  | { op: 'routing', sizes: number[], connections: number[] }
   | { op: 'share', files: DhtFile[], provideMs: Array<number | null> }
   | { op: 'lookup', ms: Array<number | null> }
   | { op: 'get', gets: DhtGet[] }

@@ -5,7 +5,8 @@
  *   time, and provider lookups from nodes in other processes;
  * - 20 nodes in 4 processes: time to first verified byte of `get` by file id (lookup,
  *   dial, manifest, first chunk) from warm nodes, each get a different file, and from
- *   fresh nodes: a get at once after start, and a get 5 s after start.
+ *   fresh nodes: a get at once after start, and a get 5 s after start; then its CPU
+ *   per node while it is left alone.
  * Nodes run with default settings except loopback-only listening and no per-host
  * connection flood limit (every node dials from 127.0.0.1). Targets are printed beside
  * the figures, never asserted.
@@ -15,6 +16,7 @@ import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BenchContext, formatTable, WORKERS } from './context.js'
+import { cpuByPid, cpuSince } from './process-cpu.js'
 import { Worker } from './processes.js'
 import type { DhtCommand, DhtFile, DhtGet, DhtGetPhases, DhtReply } from './protocol.js'
 
@@ -27,6 +29,9 @@ const TTFB_PROCESSES = 4
 const FRESH_NODES = 3
 /** a node "that started 5 s ago" (issue 14) */
 const SETTLED_WAIT_MS = 5000
+/** The small swarm's idle CPU, once its measurements are done: windows of this length, this many */
+const IDLE_SAMPLE_MS = 10_000
+const IDLE_WINDOWS = 9
 /** one step (a command to every worker: at most 5 provides of 60 s each) may take this long */
 const STEP_MS = 600_000
 
@@ -154,6 +159,8 @@ interface FirstByteFigures {
   fresh: Array<{ startMs: number, routingAtGet: number, get: DhtGet }>
   /** nodes 5 s after their start: get -> first byte */
   settled: Array<{ startMs: number, routingAtGet: number, get: DhtGet }>
+  /** the swarm idle afterwards (fresh nodes included) */
+  idle: { firstPercent: number, lowestPercent: number, connectionsPerNode: number }
 }
 
 /** Every node shares a file; each is got by the same-numbered node of the next worker, one get at a time; then fresh nodes get files */
@@ -175,7 +182,28 @@ async function firstByteFigures (swarm: DhtSwarm): Promise<FirstByteFigures> {
     fresh.push(await swarm.ask(i % P, { op: 'fresh', file: files[(i * 7) % files.length], waitMs: 0 }))
     settled.push(await swarm.ask((i + 1) % P, { op: 'fresh', file: files[(i * 7 + 3) % files.length], waitMs: SETTLED_WAIT_MS }))
   }
-  return { nodes: swarm.total, routing, warm, fresh, settled }
+  const idle = await idleCpu(swarm)
+  return { nodes: swarm.total, routing, warm, fresh, settled, idle }
+}
+
+/**
+ * The swarm's CPU once no one asks it anything (the connection monitor's pings, gossipsub
+ * heartbeats, DHT upkeep, what the gets left running): % of a core per node in windows of
+ * IDLE_SAMPLE_MS for IDLE_WINDOWS windows from the end of the measurements, the first
+ * window's and the lowest window's, and the connections per node
+ */
+async function idleCpu (swarm: DhtSwarm): Promise<FirstByteFigures['idle']> {
+  const pids = swarm.workers.map(w => w.pid)
+  const nodes = swarm.total + FRESH_NODES * 2
+  const windows: number[] = []
+  while (windows.length < IDLE_WINDOWS) {
+    const before = cpuByPid(pids)
+    const start = Date.now()
+    await sleep(IDLE_SAMPLE_MS)
+    windows.push(cpuSince(before, pids) / ((Date.now() - start) / 1000) / nodes * 100)
+  }
+  const connections = (await Promise.all(swarm.workers.map(async (_, i) => (await swarm.ask(i, { op: 'routing' })).connections))).flat()
+  return { firstPercent: windows[0], lowestPercent: Math.min(...windows), connectionsPerNode: connections.reduce((a, b) => a + b, 0) / connections.length }
 }
 
 /** The large swarm's table (and its BENCH_JSON line) */
@@ -221,7 +249,9 @@ function printFirstByte (small: FirstByteFigures, loadBefore: number[], loadAfte
     [`fresh node: start -> first byte (${small.fresh.length} nodes)`, `${small.fresh.map(f => ms(f.get.firstByteMs)).join(', ')}${failed(small.fresh.map(f => f.get))}`, '<= 5000 ms'],
     ['fresh node: start took / table at get', `${small.fresh.map(f => ms(f.startMs)).join(', ')} / ${small.fresh.map(f => f.routingAtGet).join(', ')}`, ''],
     [`node started 5 s ago: get -> first byte (${small.settled.length})`, `${small.settled.map(f => ms(f.get.firstByteMs)).join(', ')}${failed(small.settled.map(f => f.get))}`, '<= 500 ms'],
-    ['node started 5 s ago: table at get', small.settled.map(f => String(f.routingAtGet)).join(', '), '']
+    ['node started 5 s ago: table at get', small.settled.map(f => String(f.routingAtGet)).join(', '), ''],
+    [`swarm left alone: CPU per node, first / lowest ${IDLE_SAMPLE_MS / 1000} s of ${IDLE_WINDOWS * IDLE_SAMPLE_MS / 1000} s`, `${small.idle.firstPercent.toFixed(2)}% / ${small.idle.lowestPercent.toFixed(2)}% of a core`, ''],
+    ['  connections per node then', small.idle.connectionsPerNode.toFixed(1), '']
   ], loadBefore, loadAfter)
   console.log(`BENCH_JSON ${JSON.stringify({
     scenario: `${SCENARIO}-first-byte`,

@@ -72,7 +72,7 @@ interface WorkerNodes {
 
 async function run (command: DhtCommand, w: WorkerNodes): Promise<DhtReply> {
   switch (command.op) {
-    case 'routing': return { op: 'routing', sizes: w.nodes.map(lanTableSize) }
+    case 'routing': return { op: 'routing', sizes: w.nodes.map(lanTableSize), connections: w.nodes.map(n => n.libp2p.getConnections().length) }
     case 'share': return share(w, command.nodes)
     case 'lookup': return { op: 'lookup', ms: await sequential(command.items, async ({ node, file }) => lookup(w.nodes[node], file)) }
     case 'get': return { op: 'get', gets: await profiled(async () => sequential(command.items, async ({ node, file }) => get(w.nodes[node], file, w.dir))) }
