@@ -190,11 +190,13 @@ async function firstByteFigures (swarm: DhtSwarm): Promise<FirstByteFigures> {
  * The swarm's CPU once no one asks it anything (the connection monitor's pings, gossipsub
  * heartbeats, DHT upkeep, what the gets left running): % of a core per node in windows of
  * IDLE_SAMPLE_MS for IDLE_WINDOWS windows from the end of the measurements, the first
- * window's and the lowest window's, and the connections per node
+ * window's and the lowest window's, and the connections per node as they begin
  */
 async function idleCpu (swarm: DhtSwarm): Promise<FirstByteFigures['idle']> {
   const pids = swarm.workers.map(w => w.pid)
-  const nodes = swarm.total + FRESH_NODES * 2
+  // one entry per node, the fresh ones included
+  const connections = (await Promise.all(swarm.workers.map(async (_, i) => (await swarm.ask(i, { op: 'routing' })).connections))).flat()
+  const nodes = connections.length
   const windows: number[] = []
   while (windows.length < IDLE_WINDOWS) {
     const before = cpuByPid(pids)
@@ -202,7 +204,6 @@ async function idleCpu (swarm: DhtSwarm): Promise<FirstByteFigures['idle']> {
     await sleep(IDLE_SAMPLE_MS)
     windows.push(cpuSince(before, pids) / ((Date.now() - start) / 1000) / nodes * 100)
   }
-  const connections = (await Promise.all(swarm.workers.map(async (_, i) => (await swarm.ask(i, { op: 'routing' })).connections))).flat()
   return { firstPercent: windows[0], lowestPercent: Math.min(...windows), connectionsPerNode: connections.reduce((a, b) => a + b, 0) / connections.length }
 }
 

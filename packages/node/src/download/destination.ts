@@ -59,6 +59,7 @@ async function checkOutput (output: string, force: boolean): Promise<string> {
   return output
 }
 
+/** `checkOutput` on what lstat found at `output` (undefined: nothing) */
 function refuseExisting (output: string, existing: Stats | undefined, force: boolean): void {
   if (existing != null && (!force || existing.isDirectory())) throw new OutputExistsError(`Output exists: ${output}${existing.isDirectory() ? '' : ' (--force replaces it)'}`)
 }
