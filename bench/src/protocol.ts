@@ -18,7 +18,7 @@ export type BenchMessage =
   /** raw sender: the wall-clock time at which it began dialling */
   | { type: 'sent', startedAt: number }
   /** receiver (either kind): the file is verified and on disk */
-  | { type: 'done', seconds?: number, finishedAt?: number, bytes: number, sha256: string, peakRss: number, atPeak?: MemoryAtPeak, sourceStats?: SourceBytes[], wireBytes?: number }
+  | { type: 'done', seconds?: number, firstChunkSeconds?: number | null, finishedAt?: number, bytes: number, sha256: string, peakRss: number, atPeak?: MemoryAtPeak, sourceStats?: SourceBytes[], wireBytes?: number }
   /** the swarm worker's measurements */
   | { type: 'swarm', result: SwarmResult }
   /** the discovery worker's measurements */

@@ -66,6 +66,7 @@ export async function downloadFrom (ctx: BenchContext, label: string, rates: num
     const sourcesCpuMs = await cpuOf(sharers, deadline) - idleCpuMs
     return {
       seconds,
+      firstChunkSeconds: done.firstChunkSeconds ?? null,
       served: servedBy(addrs, done.sourceStats ?? []),
       peakRss: done.peakRss,
       cores: (getterCpuMs + sourcesCpuMs) / 1000 / seconds,
@@ -94,6 +95,8 @@ export async function joinEachOther (sharers: Worker[], addrs: string[], deadlin
 
 export interface Download {
   seconds: number
+  /** from the get to its first chunk verified and written (the start-up), null if unknown */
+  firstChunkSeconds: number | null
   /** bytes each source served, in the order of the sources */
   served: number[]
   peakRss: number
@@ -132,10 +135,10 @@ export async function runMulti (ctx: BenchContext): Promise<void> {
       let best: Omit<SetResult, 'median'> | undefined
       const times: number[] = []
       for (let run = 1; run <= opts.runs; run++) {
-        const { seconds, served, cores, getterCpuMs, sourcesCpuMs } = await downloadFrom(ctx, set.label, set.rates, source)
+        const { seconds, firstChunkSeconds, served, cores, getterCpuMs, sourcesCpuMs } = await downloadFrom(ctx, set.label, set.rates, source)
         const getterCpuPerGiB = getterCpuMs / 1000 / (size / GiB)
         const sourcesCpuPerGiB = sourcesCpuMs / 1000 / (size / GiB)
-        console.log(`  run ${run}/${opts.runs} ${set.label.padEnd(13)} ${seconds.toFixed(2).padStart(7)} s  ${(size / MiB / seconds).toFixed(1).padStart(6)} MiB/s  ideal ${ideal.toFixed(2)} s  efficiency ${pct(ideal / seconds)}  CPU ${cores.toFixed(2)} cores, s/GiB getter ${getterCpuPerGiB.toFixed(1)} sources ${sourcesCpuPerGiB.toFixed(1)}`)
+        console.log(`  run ${run}/${opts.runs} ${set.label.padEnd(13)} ${seconds.toFixed(2).padStart(7)} s  ${(size / MiB / seconds).toFixed(1).padStart(6)} MiB/s  ideal ${ideal.toFixed(2)} s  efficiency ${pct(ideal / seconds)}  first chunk ${firstChunkSeconds?.toFixed(2) ?? '?'} s  CPU ${cores.toFixed(2)} cores, s/GiB getter ${getterCpuPerGiB.toFixed(1)} sources ${sourcesCpuPerGiB.toFixed(1)}`)
         times.push(seconds)
         if (best == null || seconds < best.seconds) best = { set, seconds, ideal, served, cores, getterCpuPerGiB, sourcesCpuPerGiB }
       }

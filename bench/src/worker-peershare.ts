@@ -67,14 +67,18 @@ runWorker(async ([role, repo, file]) => {
       const start = now()
       // node.get() is download() + done(); the transfer is kept to read its per-source totals
       const transfer = await node.download(msg.fileId, { from: multiaddr(msg.addr), peers: msg.peers, output: msg.output })
+      // the start-up: connections, manifest, first requests, until the first chunk is verified and written
+      let firstChunkSeconds: number | null = transfer.isDone() ? (now() - start) / 1000 : null
+      const unwatch = transfer.watch(() => { firstChunkSeconds ??= (now() - start) / 1000 })
       const record = await transfer.done()
+      unwatch()
       const seconds = (now() - start) / 1000
       await phase.stop()
       const sourceStats = transfer.progress().sourceStats.map(({ peerId, bytes, chunks }) => ({ peerId, bytes, chunks }))
       const wireBytes = transfer.progress().wireBytesReceived
       // an encrypted download's record is the ciphertext's: what arrived at the output is hashed (after timing)
       const output = msg.hashOutput === true ? await hashFile(msg.output) : { bytes: record.size, sha256: record.sha256 }
-      send({ type: 'done', seconds, ...output, peakRss: rss.stop(), atPeak: rss.atPeak, sourceStats, wireBytes })
+      send({ type: 'done', seconds, firstChunkSeconds, ...output, peakRss: rss.stop(), atPeak: rss.atPeak, sourceStats, wireBytes })
     } else {
       throw new Error(`unknown peershare role '${role}'`)
     }
