@@ -26,6 +26,8 @@ export const FileChangedError = define('FileChangedError', 'ERR_FILE_CHANGED')
 export const RemoteFailureError = define('RemoteFailureError', 'ERR_REMOTE_FAILURE')
 /** A peer refused for now because it is at a limit (Failure busy); asking again later may work */
 export const SourceBusyError = define('SourceBusyError', 'ERR_SOURCE_BUSY')
+/** A file's manifest gives another size than the download was told to expect (a replica request's stated size): nothing was fetched */
+export const SizeMismatchError = define('SizeMismatchError', 'ERR_SIZE_MISMATCH')
 /** A download was asked to pause, resume or cancel after it finished: the file is in place */
 export const TransferFinishedError = define('TransferFinishedError', 'ERR_TRANSFER_FINISHED')
 /** A download did not finish within the time the caller gave; it is left paused */

@@ -226,7 +226,7 @@ export class PeershareNode {
       exchange: this.exchangeClient,
       findProviders: (fileId, signal) => this.index.findProviders(parseContentRef(fileId), signal),
       canLookup: () => this.dhts.some(d => d.routingTableSize() > 0),
-      hold: async (fileId, peer, signal) => this.hold(fileId, { from: peer, signal }),
+      hold: async (fileId, peer, size, signal) => this.hold(fileId, { from: peer, size, signal }),
       remove: async fileId => this.content.removeFile(fileId)
     })
     this.membership = this.replicationParts.membership

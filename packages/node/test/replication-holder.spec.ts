@@ -149,6 +149,18 @@ describe('replication: the holder side (real nodes)', function () {
       assert.equal(replicaBytesOnDisk(holder), 0)
     })
 
+    it('a request that understates the size fails at the manifest: no chunk fetched, nothing kept, the room freed', async () => {
+      const file = await share('understated.bin', 2 * QUOTA)
+      const before = sharer.exchange.stats().wire.contentBytes
+      assert.equal(await sharer.replicaRequests.ask(holder.peerId, { ...requestFor(file), size: 10 * KiB }), 'accept')
+      await until(() => holder.holder.list().length === 0, 30_000)
+      assert.equal(holder.transfers.get(file.fileId)?.progress().error?.code, 'ERR_SIZE_MISMATCH')
+      assert.equal(sharer.exchange.stats().wire.contentBytes, before, 'the sharer served no chunk')
+      assert.equal(holder.holder.usage().usedBytes, 0)
+      assert.equal(await holder.store.getRecord(file.fileId), undefined)
+      assert.equal(replicaBytesOnDisk(holder), 0)
+    })
+
     it('a restart during a fetch keeps the reservation and resumes the fetch to a verified replica', async () => {
       // a sharer sending 256 KiB/s: the 1 MiB fetch is still running when the holder stops
       const slow = await node('slow-sharer', {}, { chunkSize: 64 * KiB, limits: { upload: 256 * KiB } })

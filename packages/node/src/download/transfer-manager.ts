@@ -49,6 +49,11 @@ export interface StartOptions extends DestinationOptions {
    * ciphertext needs no key to be held (what replicas do); not with `output`
    */
   hold?: boolean
+  /**
+   * the size the file must have: a manifest giving another fails the download before
+   * anything is written (a holder reserved quota for the size a replica request stated)
+   */
+  size?: number
 }
 
 export interface TransferManagerComponents extends Omit<TransferComponents, 'finder'> {
@@ -114,7 +119,8 @@ export class TransferManager implements PartialFiles {
       priority: options.priority ?? 'normal',
       state: 'running',
       sources,
-      created: Date.now()
+      created: Date.now(),
+      ...(options.size == null ? {} : { expectedSize: options.size })
     }
     // at once: each await waits its turn on a busy event loop
     const [, held] = await Promise.all([this.components.transfers.save(record), this.components.heldCiphertext?.(record.fileId)])

@@ -35,6 +35,8 @@ export interface TransferRecord {
   reason?: 'disk-full'
   /** peers (multiaddrs with /p2p/, or bare peer ids) that served or offered the file */
   sources: string[]
+  /** the size the manifest must give (`StartOptions.size`), else the download fails before writing */
+  expectedSize?: number
   created: number
 }
 

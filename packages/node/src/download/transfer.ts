@@ -14,7 +14,7 @@
 import { resolve } from 'node:path'
 import type { Connection, Logger } from '@libp2p/interface'
 import { Bitfield, type Manifest, type Priority } from '@peershare/protocol'
-import { AbortedError } from '../errors.js'
+import { AbortedError, SizeMismatchError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { ServableFile } from '../exchange/servable.js'
 import type { FileRecord } from '../store/file-record.js'
@@ -333,6 +333,10 @@ export class Transfer implements PoolHost {
   }
 
   private async load (session: FetchSession): Promise<void> {
+    const { expectedSize } = this.record
+    if (expectedSize != null && session.manifest.size !== expectedSize) {
+      throw new SizeMismatchError(`${this.fileId} is ${session.manifest.size} bytes, not the ${expectedSize} this download was told: nothing fetched`)
+    }
     const target = await downloadTarget(this.components.keys, this.record, session, [session.peer], () => this.components.blobPath(this.fileId), this.controller.signal)
     const partial = await this.claimPartial(target, session.manifest)
     if (this.status === 'cancelled') {

@@ -31,7 +31,7 @@ export interface ReplicationComponents {
   findProviders: KeeperComponents['findProviders']
   canLookup: KeeperComponents['canLookup']
   /** downloads a file into the repo from `peer` first, never decrypting it (the node's `hold`) */
-  hold(fileId: string, peer: PeerId, signal: AbortSignal): Promise<FileRecord>
+  hold(fileId: string, peer: PeerId, size: number, signal: AbortSignal): Promise<FileRecord>
   /** forgets a stored file: stops providing it, deletes its blob */
   remove(fileId: string): Promise<void>
 }

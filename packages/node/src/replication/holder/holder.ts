@@ -23,8 +23,11 @@ export interface HolderComponents {
   quarantine: Quarantine
   settings: ReplicationSettings
   contacts: { isContact(peer: PeerId): boolean }
-  /** downloads a file into the repo from `peer` first, never decrypting it; resolves with its record */
-  hold(fileId: string, peer: PeerId, signal: AbortSignal): Promise<FileRecord>
+  /**
+   * downloads a file of `size` bytes into the repo from `peer` first, never decrypting
+   * it; resolves with its record. A manifest of another size fails it before anything is written
+   */
+  hold(fileId: string, peer: PeerId, size: number, signal: AbortSignal): Promise<FileRecord>
   /** the stored record of a file, if any */
   stored(fileId: string): Promise<FileRecord | undefined>
   markReplica(fileId: string, replica: NonNullable<FileRecord['replica']>): Promise<void>
@@ -116,8 +119,9 @@ export class Holder implements HeldReplicas {
         await this.book.release(fileId)
         return
       }
-      const record = await this.c.hold(fileId, peer, signal)
-      // a record of the wrong size would break the quota: the manifest decides what is stored
+      // the quota was reserved for the size the request stated: a manifest of another size fails before anything is fetched
+      const record = await this.c.hold(fileId, peer, entry.size, signal)
+      // joined to a download of the file already running, which was not told the size: checked once stored
       if (record.size !== entry.size) throw new Error(`the file is ${record.size} bytes, the request said ${entry.size}`)
       await this.completed(entry)
     } catch (err: any) {
