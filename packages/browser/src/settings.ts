@@ -29,6 +29,8 @@ export const SERVE_LIMITS: Readonly<ExchangeLimits> = Object.freeze({
   idleEvictAfter: 30_000,
   maxAbandoned: 8,
   abandonPenalty: 60_000,
+  maxInvalid: 16,
+  invalidPenalty: 600_000,
   notFoundPerPeer: 32,
   notFoundWindow: 60_000,
   maxUnsentPerSession: 4 * 1024 * 1024,

@@ -33,6 +33,10 @@ export interface ExchangeLimits {
   maxAbandoned: number
   /** How long a peer over `maxAbandoned` is refused (ms) */
   abandonPenalty: number
+  /** Sessions a peer may end with an invalid message (malformed, out of range, out of order) before it is refused and disconnected; fades with a 60 s half-life */
+  maxInvalid: number
+  /** How long a peer over `maxInvalid` is refused (ms) */
+  invalidPenalty: number
   /** Wants a peer may have answered "not found" (no such file, or not one it may see) per `notFoundWindow`; past it its Wants are refused busy */
   notFoundPerPeer: number
   /** ms */
@@ -164,6 +168,8 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     idleEvictAfter: 5_000,
     maxAbandoned: 32,
     abandonPenalty: 60_000,
+    maxInvalid: 50,
+    invalidPenalty: 600_000,
     notFoundPerPeer: 100,
     notFoundWindow: 60_000,
     maxUnsentPerSession: 4 * 1024 * 1024,

@@ -14,11 +14,11 @@ import { FramedStream } from './framed-stream.js'
 import { limitMisses } from './miss-limit.js'
 import { SessionFailure, serveSession } from './serve-session.js'
 import { PeerNotReadingError, SendBudget, type SendStats } from './send-budget.js'
-import { SessionAdmission } from './session-admission.js'
+import { type SessionEnd, SessionAdmission } from './session-admission.js'
 import { type CompressionStats, emptyStats } from './compression.js'
 
 export interface ExchangeServerComponents {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle'>
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'hangUp'>
   files: ServableFiles
   bandwidth: Pick<Bandwidth, 'upload'>
   limits: ExchangeLimits
@@ -86,22 +86,31 @@ export class ExchangeServer {
     this.sessions.set(controller, stream)
     const wire = emptyStats()
     this.liveWire.add(wire)
-    let silent = false
+    let how: SessionEnd = 'served'
     try {
       await serveSession(this.components, { lease, entry, wire }, framed, peer, controller.signal)
       await framed.close({ signal: AbortSignal.timeout(limits.requestTimeout) }).catch(() => framed.abort(new Error('close timed out')))
     } catch (err: any) {
       // an eviction aborts the session: tell the peer why rather than how it stopped
       const cause = controller.signal.reason instanceof SessionFailure ? controller.signal.reason : err
-      silent = cause instanceof SessionFailure && cause.silent
+      how = endedBy(cause)
       log('exchange session with %s ended: %s', stream.id, cause.message)
       await this.fail(framed, cause)
     } finally {
       lease.release()
       this.countWire(stream.id, wire)
-      if (this.admission.end(entry, silent)) this.components.events?.peerBanned('abandoned-sessions')
       this.sessions.delete(controller)
+      this.counted(peer, this.admission.end(entry, how))
     }
+  }
+
+  /** A peer put over a limit by how its session ended: counted; one that sends invalid messages is also disconnected */
+  private counted (peer: Connection['remotePeer'], refused: 'abandoned' | 'invalid' | undefined): void {
+    if (refused == null) return
+    this.components.events?.peerBanned(refused === 'invalid' ? 'invalid-messages' : 'abandoned-sessions')
+    if (refused !== 'invalid') return
+    this.components.log('peer %p sent too many invalid exchange messages: refused for %d ms and disconnected', peer, this.components.limits.invalidPenalty)
+    this.components.libp2p.hangUp(peer).catch(() => {})
   }
 
   private countWire (stream: string, wire: CompressionStats): void {
@@ -127,6 +136,16 @@ export class ExchangeServer {
       framed.abort(err)
     }
   }
+}
+
+/**
+ * How a session that failed counts against its peer: given up on as silent (`abandoned`),
+ * ended by a message no honest peer sends (`invalid`: undecodable, oversized, out of
+ * range or order), or neither (busy, not found, the connection gone)
+ */
+function endedBy (cause: unknown): SessionEnd {
+  if (cause instanceof SessionFailure) return cause.silent ? 'abandoned' : cause.failure === 'bad-request' ? 'invalid' : 'served'
+  return cause instanceof ProtocolError ? 'invalid' : 'served'
 }
 
 function addStats (to: CompressionStats, from: CompressionStats): void {

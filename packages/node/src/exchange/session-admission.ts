@@ -3,7 +3,8 @@
  * useful never crowd out peers that are being served: at most `maxSessionsPerPeer`
  * per peer and `maxSessions` in all; at a cap the oldest idle session (no chunk queued
  * or being sent for `idleEvictAfter` ms) of the peer holding the most sessions makes
- * room; a peer that keeps opening sessions it never uses is refused for a while.
+ * room; a peer that keeps opening sessions it never uses is refused for a while, and
+ * one that keeps sending invalid messages (each ends its session) for longer.
  * Policy only, no I/O; the clock is passed in.
  */
 
@@ -18,9 +19,13 @@ export interface AdmissionLimits {
   maxAbandoned: number
   /** How long such a peer's new sessions are refused (ms) */
   abandonPenalty: number
+  /** Sessions a peer may end with an invalid message (malformed, out of range, out of order) before it is refused */
+  maxInvalid: number
+  /** How long such a peer's new sessions are refused (ms); the server also disconnects it */
+  invalidPenalty: number
 }
 
-/** Half-life of a peer's abandoned-session count: it forgets over minutes, not at once */
+/** Half-life of a peer's abandoned- and invalid-session counts: it forgets over minutes, not at once */
 export const ABANDON_HALF_LIFE_MS = 60_000
 /** Peers remembered for their abandoned sessions; beyond it the quietest is forgotten */
 export const MAX_TRACKED_PEERS = 10_000
@@ -40,7 +45,10 @@ export class SessionEntry {
 
 export type Admission = { admitted: SessionEntry, evicted?: SessionEntry } | { refused: string }
 
-interface PeerRecord { abandoned: number, at: number, refusedUntil: number }
+/** How a session ended, as it counts against its peer */
+export type SessionEnd = 'served' | 'abandoned' | 'invalid'
+
+interface PeerRecord { abandoned: number, invalid: number, at: number, refusedUntil: number, why: string }
 
 export class SessionAdmission {
   private readonly sessions = new Set<SessionEntry>()
@@ -56,7 +64,7 @@ export class SessionAdmission {
   admit (peer: string, evict: () => void): Admission {
     const now = this.now()
     const record = this.peers.get(peer)
-    if (record != null && record.refusedUntil > now) return { refused: 'Too many abandoned sessions, try later' }
+    if (record != null && record.refusedUntil > now) return { refused: record.why }
     let evicted: SessionEntry | undefined
     if (this.countOf(peer) >= this.limits.maxSessionsPerPeer) {
       evicted = this.oldestIdle(now, peer)
@@ -65,7 +73,7 @@ export class SessionAdmission {
       evicted = this.oldestIdle(now, this.busiestPeer(now))
       if (evicted == null) return { refused: 'Too many sessions' }
     }
-    if (evicted != null) this.end(evicted, true)
+    if (evicted != null) this.end(evicted, 'abandoned')
     const admitted = new SessionEntry(peer, now, evict)
     this.sessions.add(admitted)
     return { admitted, evicted }
@@ -75,26 +83,47 @@ export class SessionAdmission {
    * The session ended. `abandoned`: we gave up on it, the peer silent (no Want in
    * time, idle, evicted); if it never asked for a chunk that counts against the peer.
    * A session the peer closes or resets itself frees everything at once and is not
-   * counted: downloads do that to sessions they turn out not to need. True when this
-   * session put the peer over its limit: it is refused from now on, for a while.
+   * counted: downloads do that to sessions they turn out not to need. `invalid`: the
+   * peer sent a message no honest peershare sends (malformed, a chunk out of range or
+   * not offered, a message out of order); it counts whether or not chunks were served.
+   * Returns what the ending cost the peer: `abandoned` or `invalid` when it put the peer
+   * over that limit (it is refused from now on, for that penalty), else undefined.
    */
-  end (entry: SessionEntry, abandoned = false): boolean {
-    if (!this.sessions.delete(entry) || entry.useful || !abandoned) return false
+  end (entry: SessionEntry, how: SessionEnd = 'served'): 'abandoned' | 'invalid' | undefined {
+    if (!this.sessions.delete(entry) || how === 'served' || (how === 'abandoned' && entry.useful)) return undefined
     const now = this.now()
     const record = this.decayed(entry.peer, now)
-    record.abandoned += 1
-    const refused = record.abandoned > this.limits.maxAbandoned
-    if (refused) {
-      record.refusedUntil = now + this.limits.abandonPenalty
-      record.abandoned = 0
-    }
+    const refused = how === 'invalid' ? this.countInvalid(record, now) : this.countAbandoned(record, now)
     this.peers.delete(entry.peer)
     this.peers.set(entry.peer, record)
     this.prune(now)
-    return refused
+    return refused ? how : undefined
   }
 
-  /** Peers remembered for abandoned sessions (bounded; for tests and stats) */
+  private countAbandoned (record: PeerRecord, now: number): boolean {
+    record.abandoned += 1
+    if (record.abandoned <= this.limits.maxAbandoned) return false
+    this.refuse(record, now + this.limits.abandonPenalty, 'Too many abandoned sessions, try later')
+    record.abandoned = 0
+    return true
+  }
+
+  private countInvalid (record: PeerRecord, now: number): boolean {
+    record.invalid += 1
+    if (record.invalid <= this.limits.maxInvalid) return false
+    this.refuse(record, now + this.limits.invalidPenalty, 'Too many invalid messages, refused for a while')
+    record.invalid = 0
+    return true
+  }
+
+  /** A longer refusal already running is kept, with its reason */
+  private refuse (record: PeerRecord, until: number, why: string): void {
+    if (until <= record.refusedUntil) return
+    record.refusedUntil = until
+    record.why = why
+  }
+
+  /** Peers remembered for abandoned or invalid sessions (bounded; for tests and stats) */
   get trackedPeers (): number {
     return this.peers.size
   }
@@ -128,8 +157,10 @@ export class SessionAdmission {
   }
 
   private decayed (peer: string, now: number): PeerRecord {
-    const record = this.peers.get(peer) ?? { abandoned: 0, at: now, refusedUntil: 0 }
-    record.abandoned *= 0.5 ** ((now - record.at) / ABANDON_HALF_LIFE_MS)
+    const record = this.peers.get(peer) ?? { abandoned: 0, invalid: 0, at: now, refusedUntil: 0, why: '' }
+    const fade = 0.5 ** ((now - record.at) / ABANDON_HALF_LIFE_MS)
+    record.abandoned *= fade
+    record.invalid *= fade
     record.at = now
     return record
   }
@@ -138,7 +169,7 @@ export class SessionAdmission {
   private prune (now: number): void {
     for (const [peer, record] of this.peers) {
       if (this.peers.size <= MAX_TRACKED_PEERS && record.at > now - ABANDON_HALF_LIFE_MS) break
-      const faded = record.abandoned * 0.5 ** ((now - record.at) / ABANDON_HALF_LIFE_MS) < 0.5
+      const faded = Math.max(record.abandoned, record.invalid) * 0.5 ** ((now - record.at) / ABANDON_HALF_LIFE_MS) < 0.5
       if (this.peers.size > MAX_TRACKED_PEERS || (faded && record.refusedUntil <= now)) this.peers.delete(peer)
     }
   }

@@ -34,7 +34,7 @@ export interface MetricsSettings {
 export const METRICS_DEFAULTS: Readonly<MetricsSettings> = Object.freeze({ enabled: true, collectDefault: true })
 
 /** Why a peer was banned or refused for a while (the values of the `reason` label) */
-export type BanReason = 'bad-chunks' | 'bad-offer' | 'abandoned-sessions'
+export type BanReason = 'bad-chunks' | 'bad-offer' | 'abandoned-sessions' | 'invalid-messages'
 
 /** Gossipsub validation verdicts (the values of the `result` label) */
 export type ValidationResult = 'accept' | 'reject' | 'ignore'

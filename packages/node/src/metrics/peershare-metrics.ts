@@ -36,7 +36,7 @@ export class PeershareMetrics implements NodeMetrics {
     this.searchSeconds = new Histogram({ name: 'peershare_search_seconds', help: 'Time for the local results of a search, and for its remote answers', labelNames: ['scope'], buckets: SEARCH_BUCKETS, registers })
     readSources(registry, () => this.sources)
     // every series present from the first scrape: a dashboard's rate() needs a starting 0
-    for (const reason of ['bad-chunks', 'bad-offer', 'abandoned-sessions'] satisfies BanReason[]) this.bans.inc({ reason }, 0)
+    for (const reason of ['bad-chunks', 'bad-offer', 'abandoned-sessions', 'invalid-messages'] satisfies BanReason[]) this.bans.inc({ reason }, 0)
     for (const scope of ['local', 'remote']) this.searchSeconds.zero({ scope })
   }
 
