@@ -244,6 +244,21 @@ describe('replication: the holder side (real nodes)', function () {
     assert.deepEqual(plainOnly.holder.list(), [])
   })
 
+  it('a peer asking more than requestsPerPeer times in the window is answered busy, nothing more reserved; another peer is still answered', async () => {
+    const limited = await node('rate-limited', { quota: 1024 * KiB, acceptsFrom: 'anyone', requestsPerPeer: 3, requestsWindow: 600_000 })
+    const file = await share('rate.bin', 2 * KiB)
+    // the same file asked again is accepted without a second reservation: only the rate refuses the fourth
+    const answers: string[] = []
+    for (let i = 0; i < 4; i++) answers.push(await sharer.replicaRequests.ask(limited.peerId, requestFor(file)))
+    assert.deepEqual(answers, ['accept', 'accept', 'accept', 'busy'])
+    const other = await node('rate-other')
+    await other.connect(multiaddr(dialAddress(limited)))
+    const otherFile = await other.share(await randomFile(dir.path, 'rate-other.bin', 3 * KiB))
+    assert.equal(await other.replicaRequests.ask(limited.peerId, requestFor(otherFile)), 'accept')
+    assert.deepEqual(limited.holder.list().map(r => r.fileId).sort(), [file.fileId, otherFile.fileId].sort())
+    assert.equal(limited.holder.usage().usedBytes, file.size + otherFile.size)
+  })
+
   describe('storage offers', () => {
     it('a node with a quota publishes a signed offer the others see within seconds; a node with quota 0 publishes none', async () => {
       const silent = await node('silent')
