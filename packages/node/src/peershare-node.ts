@@ -227,7 +227,8 @@ export class PeershareNode {
       findProviders: (fileId, signal) => this.index.findProviders(parseContentRef(fileId), signal),
       canLookup: () => this.dhts.some(d => d.routingTableSize() > 0),
       hold: async (fileId, peer, size, signal) => this.hold(fileId, { from: peer, size, signal }),
-      remove: async fileId => this.content.removeFile(fileId)
+      remove: async fileId => this.content.removeFile(fileId),
+      discard: async fileId => this.transfers.discard(fileId)
     })
     this.membership = this.replicationParts.membership
     this.replicaRequests = this.replicationParts.replicaRequests
@@ -541,6 +542,8 @@ export class PeershareNode {
     const unsubscribe = options.onProgress == null ? undefined : transfer.onProgress(options.onProgress)
     const onAbort = (): void => { void transfer.cancel() }
     options.signal?.addEventListener('abort', onAbort)
+    // aborted while the download was being set up: no event comes any more
+    if (options.signal?.aborted === true) onAbort()
     try {
       return await transfer.done()
     } finally {

@@ -46,6 +46,20 @@ describe('same-file races', function () {
     assert.equal(await sha256File(join(out, 'twice.bin')), shared.sha256)
   })
 
+  it('a get its signal aborts leaves no download behind: the same file is got again at once', async () => {
+    const src = await randomFile(dir.path, 'aborted.bin', 16 * MiB)
+    const shared = await sharer.share(src)
+    const from = multiaddr(dialAddress(sharer))
+    const controller = new AbortController()
+    const output = join(dir.path, 'aborted-out.bin')
+    const first = getter.get(shared.fileId, { from, output, signal: controller.signal, onProgress: p => { if (p.bytesDone > 0) controller.abort() } })
+    await assert.rejects(first, { name: 'AbortedError' })
+    await until(() => getter.transfers.get(shared.fileId) == null)
+    const again = await getter.get(shared.fileId, { from, output })
+    assert.equal(again.sha256, shared.sha256)
+    assert.equal(await sha256File(output), shared.sha256)
+  })
+
   it('cancel while chunks arrive leaves no partial file, no output and no saved state', async () => {
     const src = await randomFile(dir.path, 'cancelled.bin', 16 * MiB)
     const shared = await sharer.share(src)

@@ -186,6 +186,18 @@ export class TransferManager implements PartialFiles {
   }
 
   /**
+   * Cancels the download of `fileId` if one is there and not complete, removing its
+   * partial file and saved state; nothing if there is none (a replica fetch given up on
+   * is not a download to resume)
+   */
+  async discard (fileId: string): Promise<void> {
+    const transfer = this.transfers.get(fileId)
+    if (transfer == null || transfer.state === 'completed') return
+    await transfer.cancel()
+    this.transfers.delete(fileId)
+  }
+
+  /**
    * Loads downloads interrupted by a stop or crash; checks their partial files;
    * resumes those that were running (stalled ones too). Returns what it loaded.
    */
@@ -268,9 +280,10 @@ export class TransferManager implements PartialFiles {
 
   private track (transfer: Transfer): void {
     this.transfers.set(transfer.fileId, transfer)
-    // a completed download is a stored file now; failed ones stay, to be resumed (and may complete on a later run)
+    // a completed download is a stored file now, a cancelled one is gone (whoever cancelled it:
+    // a get's signal, a preview's timeout); failed ones stay, to be resumed (and may complete on a later run)
     transfer.onProgress(p => {
-      if (p.state === 'completed' && this.transfers.get(p.fileId) === transfer) this.transfers.delete(p.fileId)
+      if ((p.state === 'completed' || p.state === 'cancelled') && this.transfers.get(p.fileId) === transfer) this.transfers.delete(p.fileId)
       for (const listener of this.progressListeners) listener(p)
     })
   }

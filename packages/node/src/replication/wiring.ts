@@ -34,6 +34,8 @@ export interface ReplicationComponents {
   hold(fileId: string, peer: PeerId, size: number, signal: AbortSignal): Promise<FileRecord>
   /** forgets a stored file: stops providing it, deletes its blob */
   remove(fileId: string): Promise<void>
+  /** cancels a download of the file that is not complete (the node's `TransferManager.discard`) */
+  discard(fileId: string): Promise<void>
 }
 
 export interface Replication {
@@ -67,6 +69,7 @@ export function createReplication (c: ReplicationComponents): Replication {
     stored: async fileId => c.store.getRecord(fileId),
     markReplica: async (fileId, replica) => { await c.store.setReplica(fileId, replica) },
     remove: c.remove,
+    discard: c.discard,
     usageChanged: () => { storageOffers?.usageChanged() },
     log: holderLog
   })

@@ -33,6 +33,8 @@ export interface HolderComponents {
   markReplica(fileId: string, replica: NonNullable<FileRecord['replica']>): Promise<void>
   /** forgets a stored file: stops providing it, deletes its blob */
   remove(fileId: string): Promise<void>
+  /** cancels a download of the file that is not complete, with its partial file and saved state */
+  discard(fileId: string): Promise<void>
   /** the quota used changed (a reservation made or freed): the storage offer may go again */
   usageChanged?(): void
   log: Logger
@@ -128,6 +130,8 @@ export class Holder implements HeldReplicas {
       // stopping keeps the entry: the fetch starts again with the node
       if (this.stopping) return
       this.c.log('replica %s from %p failed: %s', fileId, peer, err?.message ?? err)
+      // a failed download stays to be resumed, as a user's would: a replica given up on must not
+      await this.c.discard(fileId).catch(() => {})
       await this.forget(fileId)
     }
   }
