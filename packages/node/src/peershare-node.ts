@@ -56,7 +56,7 @@ import type { NodeParts } from './compose/index.js'
 import { nodeParts } from './compose/node.js'
 import type { ShareOptions } from './share.js'
 import type { ReplicationPolicy } from './replication/index.js'
-import type { Keeper } from './replication/keeper/keeper.js'
+import { type Keeper, replicationProblem } from './replication/keeper/keeper.js'
 import type { FileReplication } from './replication/keeper/replicator.js'
 import { LocalContent } from './local-content.js'
 import type { FileRecord } from './store/file-record.js'
@@ -226,7 +226,7 @@ export class PeershareNode {
       exchange: this.exchangeClient,
       findProviders: (fileId, signal) => this.index.findProviders(parseContentRef(fileId), signal),
       canLookup: () => this.dhts.some(d => d.routingTableSize() > 0),
-      hold: async (fileId, peer, size, signal) => this.hold(fileId, { from: peer, size, signal }),
+      hold: async (fileId, peer, size, signal) => this.hold(fileId, { from: peer, onlyFrom: true, size, signal }),
       remove: async fileId => this.content.removeFile(fileId),
       discard: async fileId => this.transfers.discard(fileId)
     })
@@ -392,9 +392,15 @@ export class PeershareNode {
 
   /** Shares a local file: hashes and stores it, announces it; returns its record (with the file id) */
   async share (path: string, options: ShareOptions = {}): Promise<FileRecord> {
+    const asked = options.replicas
+    // replicas asked for a file that may not have them: refused before anything is shared
+    const problem = asked == null ? undefined : replicationProblem({ fileId: path, visibility: options.visibility, ...(options.to != null ? { ciphertext: true } : {}) }, asked)
+    if (problem != null) throw new BadRequestError(problem)
     const record = await this.content.share(path, options)
-    const policy = options.replicas ?? this.config.replication.shareDefault
+    const policy = asked ?? this.config.replication.shareDefault
     if (policy.min === 0 && record.replication == null) return record
+    // the configured default applies to the files that may be replicated
+    if (asked == null && replicationProblem(record, policy) != null) return record
     return (await this.keeper.setPolicy(record.fileId, policy)).record
   }
 
@@ -502,7 +508,7 @@ export class PeershareNode {
 
   /** A file granted to this node: its senders are sources to try from the start */
   private withGrantSenders (ref: FileRef, options: StartOptions): StartOptions {
-    if (ref.kind !== 'file-id') return options
+    if (ref.kind !== 'file-id' || options.onlyFrom === true) return options
     const senders = this.keys.sendersOf(ref.fileId.toString())
     return senders.length === 0 ? options : { ...options, peers: [...new Set([...(options.peers ?? []), ...senders])] }
   }

@@ -250,6 +250,38 @@ describe('replication: the holder side (real nodes)', function () {
     assert.deepEqual(plainOnly.holder.list(), [])
   })
 
+  it('only the peer a replica is held for (or its owner) changes its policy; another asker is answered accept and changes nothing', async () => {
+    const keeper = await node('policy-holder', { quota: 1024 * KiB, acceptsFrom: 'anyone' })
+    const file = await share('policy.bin', 4 * KiB)
+    assert.equal(await sharer.replicaRequests.ask(keeper.peerId, requestFor(file)), 'accept')
+    await until(held(keeper, file.fileId), 30_000)
+    const other = await node('policy-other')
+    await other.connect(multiaddr(dialAddress(keeper)))
+    assert.equal(await other.replicaRequests.ask(keeper.peerId, { ...requestFor(file), policy: { min: 64, max: 64 } }), 'accept')
+    assert.deepEqual(keeper.holder.list()[0].policy, { min: 2, max: 3 })
+    assert.equal(await sharer.replicaRequests.ask(keeper.peerId, { ...requestFor(file), policy: { min: 1, max: 1 } }), 'accept')
+    assert.deepEqual(keeper.holder.list()[0].policy, { min: 1, max: 1 })
+  })
+
+  it('a replica is fetched from its asker only: a file the asker does not have is not fetched from its providers', async () => {
+    const third = await node('third-party', { quota: 1024 * KiB, acceptsFrom: 'anyone' })
+    const mallory = await node('mallory')
+    await mallory.connect(multiaddr(dialAddress(third)))
+    const file = await share('not-mallorys.bin', 5 * KiB)
+    // the sharer is a provider the third node can find, and is connected to
+    await sharer.index.provide(file)
+    const before = sharer.exchange.stats().wire.contentBytes
+    assert.equal(await mallory.replicaRequests.ask(third.peerId, requestFor(file)), 'accept')
+    // mallory answers not-found, and nobody else is asked: the fetch waits for its asker
+    await until(() => third.transfers.get(file.fileId)?.progress().stallReason === 'no-providers', 30_000)
+    assert.equal(sharer.exchange.stats().wire.contentBytes, before, 'the sharer served nothing')
+    assert.equal(await third.store.getRecord(file.fileId), undefined)
+    // dropped: the fetch is cancelled and leaves the transfer list
+    await third.holder.drop(file.fileId)
+    await until(() => third.transfers.get(file.fileId) == null)
+    assert.deepEqual(third.holder.usage(), { usedBytes: 0, quotaBytes: 1024 * KiB })
+  })
+
   it('a peer asking more than requestsPerPeer times in the window is answered busy, nothing more reserved; another peer is still answered', async () => {
     const limited = await node('rate-limited', { quota: 1024 * KiB, acceptsFrom: 'anyone', requestsPerPeer: 3, requestsWindow: 600_000 })
     const file = await share('rate.bin', 2 * KiB)
@@ -263,6 +295,16 @@ describe('replication: the holder side (real nodes)', function () {
     assert.equal(await other.replicaRequests.ask(limited.peerId, requestFor(otherFile)), 'accept')
     assert.deepEqual(limited.holder.list().map(r => r.fileId).sort(), [file.fileId, otherFile.fileId].sort())
     assert.equal(limited.holder.usage().usedBytes, file.size + otherFile.size)
+  })
+
+  it('a node that takes no encrypted files drops one a request said was plain, once its manifest says otherwise', async () => {
+    const plainOnly = await node('plain-only-lied-to', { quota: 1024 * KiB, acceptsFrom: 'anyone', acceptsEncrypted: false })
+    const sealed = await sharer.share(await randomFile(dir.path, 'sealed-lie.bin', 4 * KiB), { to: [plainOnly.peerId.toString()] })
+    assert.equal(await sharer.replicaRequests.ask(plainOnly.peerId, requestFor(sealed, false)), 'accept')
+    await until(() => plainOnly.holder.list().length === 0 && plainOnly.transfers.get(sealed.fileId) == null, 30_000)
+    assert.equal(await plainOnly.store.getRecord(sealed.fileId), undefined)
+    assert.equal(plainOnly.holder.usage().usedBytes, 0)
+    assert.equal(replicaBytesOnDisk(plainOnly), 0)
   })
 
   describe('storage offers', () => {

@@ -69,4 +69,18 @@ describe('replication keeper on real nodes', function () {
     assert.equal(local.record.replication, undefined)
     assert.equal(await sharer.replication(record.fileId), undefined)
   })
+
+  it('refuses replicas for plaintext files not public (holders serve to anyone), before sharing; an encrypted file takes them', async () => {
+    const hidden = await randomFile(dir.path, 'hidden.bin', 10_000)
+    for (const visibility of ['contacts', 'private'] as const) {
+      await assert.rejects(sharer.share(hidden, { visibility, replicas: { min: 1, max: 2 } }), (err: Error) => err.name === 'BadRequestError' && /only public or encrypted files are replicated/.test(err.message))
+    }
+    assert.equal((await sharer.store.list()).some(r => r.metadata.name === 'hidden.bin'), false, 'nothing was shared')
+    const contacts = await sharer.share(hidden, { visibility: 'contacts' })
+    await assert.rejects(sharer.replicate(contacts.fileId, { min: 1, max: 2 }), { name: 'BadRequestError' })
+    assert.equal((await sharer.store.getRecord(contacts.fileId))?.replication, undefined)
+    // an encrypted file may have replicas: holders serve its ciphertext only
+    const encrypted = await sharer.share(await randomFile(dir.path, 'sealed.bin', 10_000), { to: [holder.peerId.toString()], replicas: { min: 1, max: 2 } })
+    assert.deepEqual(encrypted.replication, { min: 1, max: 2 })
+  })
 })

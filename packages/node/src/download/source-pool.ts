@@ -69,6 +69,11 @@ export interface SourcePoolInit {
   remembered: string[]
   /** the remembered list changed: persist it */
   rememberedChanged(): void
+  /**
+   * fetch from the peers given only (remembered and suggested): no DHT lookup, no peer
+   * that asks us for the file. A replica fetch takes what its asker serves, nothing more
+   */
+  fixedSources?: boolean
 }
 
 /** Why a peer could not be used lately */
@@ -147,6 +152,7 @@ export class SourcePool {
    */
   async find (signal: AbortSignal, retryFailed = false): Promise<void> {
     for (const peer of [...this.init.remembered, ...this.interested]) this.tryOpen(peer, signal, retryFailed)
+    if (this.init.fixedSources === true) return
     // a DHT lookup may take up to lookupTimeout: known peers above are asked again meanwhile, the DHT not
     if (this.looking) return
     this.looking = true
@@ -173,6 +179,7 @@ export class SourcePool {
 
   /** A peer asked us for this file: it may be downloading it too, and have chunks */
   noteInterest (peer: string, signal: AbortSignal): void {
+    if (this.init.fixedSources === true) return
     if (this.interested.size >= MAX_INTERESTED && !this.interested.has(peer)) return
     this.interested.add(peer)
     if (this.init.host.running) this.tryOpen(peer, signal)

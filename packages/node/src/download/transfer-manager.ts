@@ -54,6 +54,12 @@ export interface StartOptions extends DestinationOptions {
    * anything is written (a holder reserved quota for the size a replica request stated)
    */
   size?: number
+  /**
+   * fetch from `from` and `peers` only: no DHT lookup, no peer that asks us for the
+   * file, no grant senders. A replica fetch takes what its asker serves, so a request
+   * cannot make the holder fetch (and then serve) what the asker could not give it
+   */
+  onlyFrom?: boolean
 }
 
 export interface TransferManagerComponents extends Omit<TransferComponents, 'finder'> {
@@ -120,7 +126,8 @@ export class TransferManager implements PartialFiles {
       state: 'running',
       sources,
       created: Date.now(),
-      ...(options.size == null ? {} : { expectedSize: options.size })
+      ...(options.size == null ? {} : { expectedSize: options.size }),
+      ...(options.onlyFrom === true ? { fixedSources: true as const } : {})
     }
     // at once: each await waits its turn on a busy event loop
     const [, held] = await Promise.all([this.components.transfers.save(record), this.components.heldCiphertext?.(record.fileId)])

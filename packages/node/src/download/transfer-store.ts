@@ -37,6 +37,8 @@ export interface TransferRecord {
   sources: string[]
   /** the size the manifest must give (`StartOptions.size`), else the download fails before writing */
   expectedSize?: number
+  /** fetched from `sources` only (`StartOptions.onlyFrom`): no DHT lookup, no peers that ask for the file */
+  fixedSources?: true
   created: number
 }
 

@@ -93,6 +93,7 @@ export class Transfer implements PoolHost {
       settings: components.settings,
       log: components.log,
       remembered: record.sources,
+      fixedSources: record.fixedSources === true,
       rememberedChanged: () => { void components.transfers.save(this.record).catch(() => {}) }
     })
     // nobody may be waiting on a transfer that ends before anyone attaches

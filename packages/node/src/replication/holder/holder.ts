@@ -125,6 +125,8 @@ export class Holder implements HeldReplicas {
       const record = await this.c.hold(fileId, peer, entry.size, signal)
       // joined to a download of the file already running, which was not told the size: checked once stored
       if (record.size !== entry.size) throw new Error(`the file is ${record.size} bytes, the request said ${entry.size}`)
+      // `acceptsEncrypted: false` decided on what the request said: the manifest has the last word
+      if ((record.ciphertext === true) !== entry.encrypted) throw new Error(`the file is ${record.ciphertext === true ? '' : 'not '}encrypted, the request said otherwise`)
       await this.completed(entry)
     } catch (err: any) {
       // stopping keeps the entry: the fetch starts again with the node

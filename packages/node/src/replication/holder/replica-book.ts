@@ -35,11 +35,13 @@ export class ReplicaBook {
 
   /**
    * Synchronous check-and-reserve: 'known' for a file already held or being fetched
-   * (its policy refreshed, nothing reserved), else room for `size` or the reason not
+   * (nothing reserved; its policy refreshed when the asker is the peer it is held for or
+   * the file's owner: another peer may not change how many copies exist), else room for `size` or the reason not
    */
   reserve (entry: HeldReplica): Reservation {
     const known = this.entries.get(entry.fileId)
     if (known != null) {
+      if (entry.from !== known.from && entry.from !== known.owner) return 'known'
       known.policy = entry.policy
       void this.save(known)
       return 'known'

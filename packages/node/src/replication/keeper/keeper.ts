@@ -99,7 +99,8 @@ export class Keeper {
   /**
    * Sets how many peers should hold a file this node shares, and checks it at once so
    * first placement starts now (`wait`: resolves with that check's status). Refused: a bad policy, a file not stored here, a
-   * replica held for someone else, a collection.
+   * replica held for someone else, a collection, and a plaintext file that is not public
+   * (holders serve what they hold to anyone who asks; an encrypted file they serve blind).
    */
   async setPolicy (fileId: string, policy: ReplicationPolicy, options: { wait?: boolean } = {}): Promise<{ record: FileRecord, status?: FileReplication }> {
     const problem = policyProblem(policy)
@@ -108,6 +109,8 @@ export class Keeper {
     const existing = await this.components.store.getRecord(fileId)
     if (existing == null) throw new FileNotFoundError(`Not a file this node shares: ${fileId}`)
     if (existing.replica != null) throw new BadRequestError(`${fileId} is a replica held for ${existing.replica.from}, not a file this node shares`)
+    const problemFor = replicationProblem(existing, policy)
+    if (problemFor != null) throw new BadRequestError(problemFor)
     const record = await this.components.store.setReplication(fileId, policy)
     if (record == null) throw new FileNotFoundError(`Not a file this node shares: ${fileId}`)
     if (policy.min === 0) {
@@ -124,6 +127,16 @@ export class Keeper {
   async status (fileId: string): Promise<FileReplication | undefined> {
     return this.replicator.status(fileId)
   }
+}
+
+/**
+ * Why a file may not be replicated with `policy`, if it may not: holders serve a replica to
+ * anyone who asks, so a plaintext file kept from some peers (contacts-only, private) is
+ * never handed to them. An encrypted one is: they hold and serve ciphertext only.
+ */
+export function replicationProblem (record: Pick<FileRecord, 'fileId' | 'visibility' | 'ciphertext'>, policy: ReplicationPolicy): string | undefined {
+  if (policy.min === 0 || record.ciphertext === true || (record.visibility ?? 'public') === 'public') return undefined
+  return `${record.fileId} is ${record.visibility === 'contacts' ? 'for contacts only' : 'private'}: holders serve a replica to anyone, so only public or encrypted files are replicated (share it encrypted with --to to replicate it)`
 }
 
 function keptFile (record: FileRecord, self: string): KeptFile {
