@@ -265,6 +265,7 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     acceptsFrom: 'contacts',
     acceptsEncrypted: true,
     maxConcurrent: 2,
+    maxReplicas: 1_000,
     offerInterval: 10 * 60_000,
     offerTtl: 30 * 60_000,
     maxOffers: 10_000,

@@ -228,7 +228,8 @@ export class PeershareNode {
       canLookup: () => this.dhts.some(d => d.routingTableSize() > 0),
       hold: async (fileId, peer, size, signal) => this.hold(fileId, { from: peer, onlyFrom: true, size, signal }),
       remove: async fileId => this.content.removeFile(fileId),
-      discard: async fileId => this.transfers.discard(fileId)
+      discard: async fileId => this.transfers.discard(fileId),
+      userDownloads: fileId => this.transfers.get(fileId)?.fixedSources === false
     })
     this.membership = this.replicationParts.membership
     this.replicaRequests = this.replicationParts.replicaRequests

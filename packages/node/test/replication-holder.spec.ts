@@ -263,6 +263,32 @@ describe('replication: the holder side (real nodes)', function () {
     assert.deepEqual(keeper.holder.list()[0].policy, { min: 1, max: 1 })
   })
 
+  it('past maxReplicas replicas, however small, a request is answered quota-exceeded', async () => {
+    const counted = await node('counted', { quota: 1024 * KiB, acceptsFrom: 'anyone', maxReplicas: 2 })
+    const files = [await share('tiny-1.bin', 1), await share('tiny-2.bin', 2), await share('tiny-3.bin', 3)]
+    const answers: string[] = []
+    for (const f of files) answers.push(await sharer.replicaRequests.ask(counted.peerId, requestFor(f)))
+    assert.deepEqual(answers, ['accept', 'accept', 'quota-exceeded'])
+    assert.equal(counted.holder.list().length, 2)
+  })
+
+  it('a request for a file the user is downloading does not join that download: the room is freed, the file stays the user\'s', async () => {
+    const slow = await node('slow-for-user', {}, { chunkSize: 64 * KiB, limits: { upload: 256 * KiB } })
+    const user = await node('downloading-user', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone' })
+    await slow.connect(multiaddr(dialAddress(user)))
+    const file = await slow.share(await randomFile(dir.path, 'users-own.bin', 1024 * KiB))
+    const output = join(dir.path, 'users-own-copy.bin')
+    const download = await user.download(file.fileId, { from: multiaddr(dialAddress(slow)), output })
+    await until(() => download.progress().bytesDone > 0, 30_000)
+    assert.equal(await slow.replicaRequests.ask(user.peerId, requestFor(file)), 'accept')
+    await until(() => user.holder.list().length === 0, 30_000)
+    assert.equal(user.holder.usage().usedBytes, 0)
+    const record = await download.done()
+    assert.equal(record.replica, undefined)
+    assert.equal((await user.store.getRecord(file.fileId))?.replica, undefined)
+    assert.equal(await sha256File(output), file.sha256)
+  })
+
   it('a replica is fetched from its asker only: a file the asker does not have is not fetched from its providers', async () => {
     const third = await node('third-party', { quota: 1024 * KiB, acceptsFrom: 'anyone' })
     const mallory = await node('mallory')

@@ -21,6 +21,11 @@ const MAX_INTERESTED = 256
 const MAX_REMEMBERED = 64
 /** DHT providers remembered (in memory) to tell "nobody has it" from "nobody answers" */
 const MAX_SEEN = 256
+/**
+ * Peers whose failure, strikes or ban one download remembers; past it the one
+ * remembered longest is forgotten (made-up providers in DHT answers change every lookup)
+ */
+const MAX_FAILED = 1024
 
 export interface TransferSettings {
   maxSources: number
@@ -286,10 +291,10 @@ export class SourcePool {
   /** Records a bad chunk from `peer`; true when the peer is now banned */
   strike (peer: string): boolean {
     const strikes = (this.strikes.get(peer) ?? 0) + 1
-    this.strikes.set(peer, strikes)
+    remembered(this.strikes, peer, strikes)
     this.init.log('bad chunk from %s for %s (%d strikes)', peer, this.init.host.fileId, strikes)
     if (strikes < this.init.settings.maxStrikes) return false
-    this.banned.add(peer)
+    rememberedIn(this.banned, peer)
     return true
   }
 
@@ -339,21 +344,21 @@ export class SourcePool {
   /** Bans `peer` from this download (counted once, as a lying Offer, in metrics) */
   private ban (peer: string): void {
     if (!this.banned.has(peer)) this.init.host.lyingOffer?.()
-    this.banned.add(peer)
+    rememberedIn(this.banned, peer)
   }
 
   /** Records why a peer failed; one whose Offer fails verification is lying and is banned */
   private failed (peer: string, err: any): void {
-    this.failedAt.set(peer, Date.now())
+    remembered(this.failedAt, peer, Date.now())
     this.lastError = err
     if (err?.name === 'PeerMisbehavedError') this.ban(peer)
-    else if (err?.name === 'FileNotFoundError') this.failures.set(peer, 'not-found')
-    else if (err?.name === 'SourceBusyError') this.failures.set(peer, 'busy')
+    else if (err?.name === 'FileNotFoundError') remembered(this.failures, peer, 'not-found')
+    else if (err?.name === 'SourceBusyError') remembered(this.failures, peer, 'busy')
     else if (err?.name === 'RelayLimitedError') {
-      this.failures.set(peer, 'relay-limited')
+      remembered(this.failures, peer, 'relay-limited')
       this.lastRelayLimit = err
     }
-    else this.failures.set(peer, 'unreachable')
+    else remembered(this.failures, peer, 'unreachable')
   }
 
   /** Remembers a source by peer id, so a restarted download can ask it again */
@@ -370,4 +375,18 @@ export class SourcePool {
 function peerIdOf (target: string): string {
   const at = target.lastIndexOf('/p2p/')
   return at >= 0 ? target.slice(at + 5) : target
+}
+
+/** Sets `key` as the newest entry of `map`, forgetting the oldest past MAX_FAILED */
+function remembered<V> (map: Map<string, V>, key: string, value: V): void {
+  map.delete(key)
+  map.set(key, value)
+  if (map.size > MAX_FAILED) map.delete(map.keys().next().value as string)
+}
+
+/** Adds `key` as the newest entry of `set`, forgetting the oldest past MAX_FAILED */
+function rememberedIn (set: Set<string>, key: string): void {
+  set.delete(key)
+  set.add(key)
+  if (set.size > MAX_FAILED) set.delete(set.values().next().value as string)
 }

@@ -109,6 +109,8 @@ export class Transfer implements PoolHost {
   get running (): boolean { return this.status === 'running' && !this.controller.signal.aborted }
   /** true once a source's verified manifest is known */
   get ready (): boolean { return this.content != null }
+  /** fetched from its given peers only (a replica fetch: `StartOptions.onlyFrom`) */
+  get fixedSources (): boolean { return this.record.fixedSources === true }
   get manifest (): Manifest { return this.loaded().manifest }
   get picker (): ChunkPicker { return this.loaded().picker }
 

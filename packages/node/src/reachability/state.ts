@@ -23,6 +23,9 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { isPrivate } from '@libp2p/utils'
 
+/** Distinct AutoNAT-speaking peers counted; more are not (the count is what is used) */
+const MAX_AUTONAT_PEERS_COUNTED = 1024
+
 /** public / nat-mapped: others can dial us; private: nobody can (no relay address yet); relayed: only through relays */
 export type Reachability = 'unknown' | 'public' | 'nat-mapped' | 'private' | 'relayed'
 
@@ -98,7 +101,8 @@ export class ReachabilityState {
 
   /** A peer that speaks AutoNAT connected: it can check our addresses */
   noteAutonatPeer (peer: string): void {
-    if (this.autonatPeers.has(peer)) return
+    // only the count is used (against minAutonatPeers, and shown): a bound keeps a flood of peer ids from growing it
+    if (this.autonatPeers.has(peer) || this.autonatPeers.size >= MAX_AUTONAT_PEERS_COUNTED) return
     this.autonatPeers.add(peer)
     this.firstAutonatPeerAt ??= this.clock()
     this.update()

@@ -115,6 +115,8 @@ export interface ReplicationSettings {
   acceptsEncrypted: boolean
   /** replica fetches this node runs at once; more requests are answered busy */
   maxConcurrent: number
+  /** replicas this node holds or fetches at most, whatever their size; more are answered quota-exceeded */
+  maxReplicas: number
   /** how often this node re-publishes its storage offer (ms) */
   offerInterval: number
   /** a storage offer not refreshed for this long is forgotten (ms) */

@@ -36,6 +36,8 @@ export interface ReplicationComponents {
   remove(fileId: string): Promise<void>
   /** cancels a download of the file that is not complete (the node's `TransferManager.discard`) */
   discard(fileId: string): Promise<void>
+  /** true while the user downloads the file themselves */
+  userDownloads(fileId: string): boolean
 }
 
 export interface Replication {
@@ -70,6 +72,7 @@ export function createReplication (c: ReplicationComponents): Replication {
     markReplica: async (fileId, replica) => { await c.store.setReplica(fileId, replica) },
     remove: c.remove,
     discard: c.discard,
+    userDownloads: c.userDownloads,
     usageChanged: () => { storageOffers?.usageChanged() },
     log: holderLog
   })

@@ -35,6 +35,8 @@ export interface HolderComponents {
   remove(fileId: string): Promise<void>
   /** cancels a download of the file that is not complete, with its partial file and saved state */
   discard(fileId: string): Promise<void>
+  /** true while the user downloads the file themselves (a download that is not a replica fetch) */
+  userDownloads(fileId: string): boolean
   /** the quota used changed (a reservation made or freed): the storage offer may go again */
   usageChanged?(): void
   log: Logger
@@ -116,9 +118,11 @@ export class Holder implements HeldReplicas {
     const { fileId } = entry
     try {
       const own = await this.c.stored(fileId)
-      if (own != null && own.replica == null) {
-        // the user's own copy already serves it: nothing to fetch, nothing to count
+      if ((own != null && own.replica == null) || this.c.userDownloads(fileId)) {
+        // the user's own copy already serves it, or will: nothing to fetch, nothing to count,
+        // and the user's download is not joined (a failed replica would take it down with it)
         await this.book.release(fileId)
+        this.c.usageChanged?.()
         return
       }
       // the quota was reserved for the size the request stated: a manifest of another size fails before anything is fetched

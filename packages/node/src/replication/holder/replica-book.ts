@@ -18,7 +18,7 @@ export type Reservation = 'reserved' | 'known' | 'quota-exceeded' | 'busy'
 export class ReplicaBook {
   private readonly entries = new Map<string, HeldReplica>()
 
-  constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine, private readonly limits: { quota: number, maxConcurrent: number }) {}
+  constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine, private readonly limits: { quota: number, maxConcurrent: number, maxReplicas: number }) {}
 
   /** Reads the entries kept (a record that does not parse is set aside) */
   async load (): Promise<void> {
@@ -46,7 +46,8 @@ export class ReplicaBook {
       void this.save(known)
       return 'known'
     }
-    if (this.usedBytes() + entry.size > this.limits.quota) return 'quota-exceeded'
+    // a count as well as bytes: tiny files would otherwise fill the records, the DHT announcements and the repair loop
+    if (this.usedBytes() + entry.size > this.limits.quota || this.entries.size >= this.limits.maxReplicas) return 'quota-exceeded'
     if (this.fetching() >= this.limits.maxConcurrent) return 'busy'
     this.entries.set(entry.fileId, { ...entry, state: 'fetching' })
     void this.save(this.entries.get(entry.fileId) as HeldReplica)
