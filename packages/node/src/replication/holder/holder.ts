@@ -1,7 +1,7 @@
 /**
  * The holder side of replication (the `HeldReplicas` contract): answers replicate
  * requests (replicate-server.ts), reserving quota atomically (replica-book.ts), then
- * fetches the file from the asker through the normal download engine into the repo's
+ * fetches the file from the asker alone through the normal download engine into the repo's
  * blob store (`hold`: every chunk verified, never decrypted, provided when done) and
  * marks its record a replica. A fetch that fails or passes `fetchTimeout` frees its
  * reservation and leaves nothing behind. A restart keeps the entries: held ones count
@@ -24,7 +24,7 @@ export interface HolderComponents {
   settings: ReplicationSettings
   contacts: { isContact(peer: PeerId): boolean }
   /**
-   * downloads a file of `size` bytes into the repo from `peer` first, never decrypting
+   * downloads a file of `size` bytes into the repo from `peer` only, never decrypting
    * it; resolves with its record. A manifest of another size fails it before anything is written
    */
   hold(fileId: string, peer: PeerId, size: number, signal: AbortSignal): Promise<FileRecord>
@@ -127,7 +127,7 @@ export class Holder implements HeldReplicas {
       }
       // the quota was reserved for the size the request stated: a manifest of another size fails before anything is fetched
       const record = await this.c.hold(fileId, peer, entry.size, signal)
-      // joined to a download of the file already running, which was not told the size: checked once stored
+      // a safety net: a download of the file started meanwhile, and joined, was not told the size
       if (record.size !== entry.size) throw new Error(`the file is ${record.size} bytes, the request said ${entry.size}`)
       // `acceptsEncrypted: false` decided on what the request said: the manifest has the last word
       if ((record.ciphertext === true) !== entry.encrypted) throw new Error(`the file is ${record.ciphertext === true ? '' : 'not '}encrypted, the request said otherwise`)
