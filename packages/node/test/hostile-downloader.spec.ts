@@ -151,6 +151,35 @@ describe('a provider against hostile downloaders', function () {
     assert.equal(await sha256File(output), await sha256File(src))
   })
 
+  it('A4: refuses and disconnects a peer over maxInvalid invalid requests, for a while, and serves others', async () => {
+    const { node, fileId, src } = await server('invalid', { chunkSize: 64 * KiB, exchange: { maxInvalid: 3 } }, 256 * KiB)
+    const peer = await attacker()
+    // each ends its own session with bad-request; the fourth puts the peer over the limit
+    const invalid: Message[] = [
+      { type: 'request', chunks: [4], priority: 'normal' },
+      { type: 'request', chunks: [2 ** 31], priority: 'normal' },
+      { type: 'want', fileId: parseFileId(fileId) },
+      { type: 'request', chunks: [99], priority: 'normal' }
+    ]
+    for (const msg of invalid) {
+      const framed = await openStream(peer, node)
+      await offered(framed, fileId)
+      await framed.write(encodeMessage(msg))
+      assert.equal(await failureCode(framed), 'bad-request', JSON.stringify(msg))
+    }
+    // the provider hung up on it; dialling again, it is refused
+    await until(() => peer.getConnections().length === 0)
+    assert.equal(await failureCode(await openStream(peer, node)), 'busy')
+    const { body } = await node.metrics!.scrape()
+    assert.match(body, /peershare_peer_bans_total\{reason="invalid-messages"\} 1\b/)
+    // an honest downloader is served meanwhile
+    const honest = await startTestNode(join(dir.path, 'honest-a4'))
+    nodes.push(honest)
+    const output = join(dir.path, 'honest-a4.bin')
+    await honest.get(fileId, { from: multiaddr(dialAddress(node)), output })
+    assert.equal(await sha256File(output), await sha256File(src))
+  })
+
   it('refuses a peer that keeps opening and abandoning sessions, for a while, and only that peer', async () => {
     const exchange = { maxAbandoned: 3, abandonPenalty: 60_000, sessionIdleTimeout: 300 }
     const { node, fileId } = await server('abandon', { chunkSize: 64 * KiB, exchange }, 256 * KiB)
@@ -181,53 +210,6 @@ describe('a provider against hostile downloaders', function () {
       await framed.write(encodeMessage({ type: 'complete' }))
       assert.equal(await next(framed), null)
     }
-  })
-})
-
-describe('a provider against a peer sending invalid requests (A4)', function () {
-  this.timeout(120_000)
-  let dir: TestDir
-  const peers: Libp2p[] = []
-  const nodes: PeershareNode[] = []
-
-  before(async () => { dir = await tempDir() })
-  after(async () => {
-    await Promise.all(peers.splice(0).map(async p => p.stop()))
-    await Promise.all(nodes.splice(0).map(async n => n.stop()))
-    await dir?.cleanup()
-  })
-
-  it('refuses and disconnects a peer over maxInvalid invalid requests, for a while, and serves others', async () => {
-    const node = await startTestNode(join(dir.path, 'provider'), { chunkSize: 64 * KiB, exchange: { maxInvalid: 3 } })
-    nodes.push(node)
-    const src = await randomFile(dir.path, 'a4.bin', 256 * KiB)
-    const { fileId } = await node.share(src)
-    const peer = await rawPeer()
-    peers.push(peer)
-    // each ends its own session with bad-request; the fourth puts the peer over the limit
-    const invalid: Message[] = [
-      { type: 'request', chunks: [4], priority: 'normal' },
-      { type: 'request', chunks: [2 ** 31], priority: 'normal' },
-      { type: 'want', fileId: parseFileId(fileId) },
-      { type: 'request', chunks: [99], priority: 'normal' }
-    ]
-    for (const msg of invalid) {
-      const framed = await openStream(peer, node)
-      await offered(framed, fileId)
-      await framed.write(encodeMessage(msg))
-      assert.equal(await failureCode(framed), 'bad-request', JSON.stringify(msg))
-    }
-    // the provider hung up on it; dialling again, it is refused
-    await until(() => peer.getConnections().length === 0)
-    assert.equal(await failureCode(await openStream(peer, node)), 'busy')
-    const { body } = await node.metrics!.scrape()
-    assert.match(body, /peershare_peer_bans_total\{reason="invalid-messages"\} 1\b/)
-    // an honest downloader is served meanwhile
-    const honest = await startTestNode(join(dir.path, 'honest'))
-    nodes.push(honest)
-    const output = join(dir.path, 'honest.bin')
-    await honest.get(fileId, { from: multiaddr(dialAddress(node)), output })
-    assert.equal(await sha256File(output), await sha256File(src))
   })
 })
 

@@ -93,26 +93,22 @@ export class SessionAdmission {
     if (!this.sessions.delete(entry) || how === 'served' || (how === 'abandoned' && entry.useful)) return undefined
     const now = this.now()
     const record = this.decayed(entry.peer, now)
-    const refused = how === 'invalid' ? this.countInvalid(record, now) : this.countAbandoned(record, now)
+    const refused = this.count(record, how, now)
     this.peers.delete(entry.peer)
     this.peers.set(entry.peer, record)
     this.prune(now)
     return refused ? how : undefined
   }
 
-  private countAbandoned (record: PeerRecord, now: number): boolean {
-    record.abandoned += 1
-    if (record.abandoned <= this.limits.maxAbandoned) return false
-    this.refuse(record, now + this.limits.abandonPenalty, 'Too many abandoned sessions, try later')
-    record.abandoned = 0
-    return true
-  }
-
-  private countInvalid (record: PeerRecord, now: number): boolean {
-    record.invalid += 1
-    if (record.invalid <= this.limits.maxInvalid) return false
-    this.refuse(record, now + this.limits.invalidPenalty, 'Too many invalid messages, refused for a while')
-    record.invalid = 0
+  /** One more session of `how` against the peer; true when that puts it over the limit (it is refused, for that penalty) */
+  private count (record: PeerRecord, how: 'abandoned' | 'invalid', now: number): boolean {
+    const { max, penalty, why } = how === 'invalid'
+      ? { max: this.limits.maxInvalid, penalty: this.limits.invalidPenalty, why: 'Too many invalid messages, refused for a while' }
+      : { max: this.limits.maxAbandoned, penalty: this.limits.abandonPenalty, why: 'Too many abandoned sessions, try later' }
+    record[how] += 1
+    if (record[how] <= max) return false
+    this.refuse(record, now + penalty, why)
+    record[how] = 0
     return true
   }
 
