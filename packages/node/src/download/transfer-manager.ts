@@ -199,9 +199,7 @@ export class TransferManager implements PartialFiles {
    */
   async discard (fileId: string): Promise<void> {
     const transfer = this.transfers.get(fileId)
-    if (transfer == null || transfer.state === 'completed') return
-    await transfer.cancel()
-    this.transfers.delete(fileId)
+    if (transfer != null && transfer.state !== 'completed') await this.cancel(fileId)
   }
 
   /**
