@@ -14,7 +14,6 @@ const SWARM_SIZE = 20
 const TIMERS = { repairInterval: 1_000, jitter: 0.2, lossGrace: 30_000, surplusGrace: 600_000, probeTimeout: 5_000 }
 const REPAIR_TIME = TIMERS.lossGrace + 2 * TIMERS.repairInterval + 60_000
 
-// skipped: passed with the holder side merged, but flaky under load (a downloader that serves counts live; the newcomer's get can hang): see the report
 describe(`replication in a swarm of ${SWARM_SIZE} nodes`, function () {
   // a wait bound, not a target: placement, a repair after lossGrace, a newcomer and 10 joiners, 30 nodes in one busy process
   this.timeout(600_000)
@@ -51,6 +50,19 @@ describe(`replication in a swarm of ${SWARM_SIZE} nodes`, function () {
     await dir?.cleanup()
   })
 
+  // where the test is, printed with the nodes' state while a step runs long: a hang names its step
+  let step = 'start'
+  let watchdog: NodeJS.Timeout | undefined
+  beforeEach(() => {
+    const began = Date.now()
+    watchdog = setInterval(() => {
+      const downloads = nodes.filter(n => n.libp2p.status === 'started').flatMap(n => n.transfers.list().map(t => ({ node: n.peerId.toString().slice(-6), ...t })))
+      console.error(`[swarm] ${Math.round((Date.now() - began) / 1000)} s, step: ${step}; downloads: ${JSON.stringify(downloads)}`)
+    }, 60_000)
+    watchdog.unref()
+  })
+  afterEach(() => { clearInterval(watchdog) })
+
   it('keeps a 3:5 file at 3 live holders through the sharer and a holder stopping; joiners move nothing; never above 5', async () => {
     const sharer = nodes[5]
     const src = await randomFile(dir.path, 'kept.bin', 2 * 1024 * 1024 + 7)
@@ -61,6 +73,7 @@ describe(`replication in a swarm of ${SWARM_SIZE} nodes`, function () {
       most = Math.max(most, n)
       return n
     }
+    step = 'placing'
     let placing: Awaited<ReturnType<typeof sharer.keeper.replicator.check>>
     // a first placement finds storage offers by gossip and holders fetch the file: slow on a busy machine, not stuck
     let placed: string[] = []
@@ -72,11 +85,13 @@ describe(`replication in a swarm of ${SWARM_SIZE} nodes`, function () {
       return placing?.live.length === 3 && placed.length === 3 && placed.every(h => placing?.live.includes(h) === true)
     }, 180_000, () => JSON.stringify({ placing, placed }))
 
+    step = 'stopping the sharer and a holder'
     await sharer.stop()
     const firstHolder = running().find(n => n.peerId.toString() === placed[0])
     await firstHolder?.stop()
     const keeper = running().find(n => placed.slice(1).includes(n.peerId.toString()))
     assert.ok(keeper != null)
+    step = 'repairing'
     let last: unknown
     await untilAsync(async () => {
       await sample()
@@ -89,12 +104,20 @@ describe(`replication in a swarm of ${SWARM_SIZE} nodes`, function () {
     const repaired = (await holdersOf(record.fileId)).sort()
     assert.ok(!repaired.includes(placed[0]))
 
+    step = 'adding the newcomer'
     const newcomer = await addNode('newcomer')
+    step = 'the newcomer gets the file'
     const out = join(dir.path, 'fetched.bin')
-    await newcomer.get(record.fileId, { output: out })
+    // bounded below the test's own bound, so a get that never ends fails here, with its progress
+    let progress: unknown
+    await newcomer.get(record.fileId, { output: out, signal: AbortSignal.timeout(240_000), onProgress: p => { progress = p } }).catch((err: Error) => {
+      throw new Error(`the newcomer's get failed: ${err.message}; last progress ${JSON.stringify(progress)}`)
+    })
     assert.equal(await sha256File(out), await sha256File(src))
 
+    step = 'adding joiners'
     for (let i = 0; i < 10; i++) await addNode(`joiner-${i}`)
+    step = 'checking after joiners'
     for (let round = 0; round < 3; round++) {
       await Promise.all(running().map(async n => n.keeper.replicator.check(record.fileId)))
       await sample()
