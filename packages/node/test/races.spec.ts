@@ -1,7 +1,8 @@
 /**
  * Same-file races (catalogue K1): a second `get` of a file being downloaded attaches
  * to the running download; a cancel while chunks are arriving leaves no partial file,
- * no output and no saved state.
+ * no output and no saved state; a cancel once every chunk is in is too late, and the
+ * download completes whole.
  */
 import assert from 'node:assert/strict'
 import { readdir } from 'node:fs/promises'
@@ -58,6 +59,22 @@ describe('same-file races', function () {
     const again = await getter.get(shared.fileId, { from, output })
     assert.equal(again.sha256, shared.sha256)
     assert.equal(await sha256File(output), shared.sha256)
+  })
+
+  it('a cancel once every chunk is in is too late: the download completes, stored and placed, and get resolves', async () => {
+    const src = await randomFile(dir.path, 'late-cancel.bin', 4 * MiB)
+    const shared = await sharer.share(src)
+    const output = join(dir.path, 'late-cancel-out.bin')
+    const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output })
+    // every turn of the event loop: the file is then being placed (a sync, a rename, a store write)
+    while (transfer.progress().bytesDone < 4 * MiB && transfer.state === 'running') await new Promise(resolve => setImmediate(resolve))
+    assert.equal(transfer.state, 'running', 'caught between the last chunk and completion')
+    await getter.transfers.cancel(shared.fileId)
+    assert.equal(transfer.state, 'completed')
+    assert.equal((await transfer.done()).sha256, shared.sha256)
+    assert.equal(await sha256File(output), shared.sha256)
+    assert.equal((await getter.store.getRecord(shared.fileId))?.sha256, shared.sha256)
+    assert.equal(getter.transfers.get(shared.fileId), undefined)
   })
 
   it('cancel while chunks arrive leaves no partial file, no output and no saved state', async () => {

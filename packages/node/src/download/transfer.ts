@@ -76,6 +76,8 @@ export class Transfer implements PoolHost {
   /** a local failure (disk full, I/O error, output exists) that ends the download whatever the sources do */
   private fatal: Error | undefined
   private runLoop: Promise<void> | undefined
+  /** set once every chunk is in: placing and storing the file */
+  private completing: Promise<void> | undefined
   /** when to look for sources, and whether the download is stalled */
   private readonly looks: LookSchedule
   /** the node is stopping: the download resumes on the next start */
@@ -200,6 +202,7 @@ export class Transfer implements PoolHost {
 
   /** Stops fetching; keeps the partial file and state to resume later */
   async pause (): Promise<void> {
+    if (await this.tooLateToStop()) return
     if (this.status !== 'running') return
     this.status = 'paused'
     this.record.state = 'paused'
@@ -210,6 +213,7 @@ export class Transfer implements PoolHost {
 
   /** Stops fetching and deletes the partial file and state */
   async cancel (): Promise<void> {
+    if (await this.tooLateToStop()) return
     this.status = 'cancelled'
     await this.halt()
     await this.content?.remove()
@@ -396,7 +400,8 @@ export class Transfer implements PoolHost {
       await this.content?.prime()
       if (first != null) void this.sources.add(first)
       await this.fetchAll()
-      await this.complete()
+      this.completing = this.complete()
+      await this.completing
     } catch (err: any) {
       if (this.status !== 'running' || this.stopping) return
       // a full disk pauses: `resume` once there is room writes again (the failed chunk was never recorded)
@@ -453,6 +458,16 @@ export class Transfer implements PoolHost {
     this.emit()
     this.finished.resolve(record)
     await this.halt()
+  }
+
+  /**
+   * True when the download is complete, or becomes so: once every chunk is verified the
+   * file is being placed and stored, and a cancel or pause then would leave it half done
+   * (placed but reported cancelled, stored and announced after its state was deleted)
+   */
+  private async tooLateToStop (): Promise<boolean> {
+    await this.completing?.catch(() => {})
+    return this.status === 'completed'
   }
 
   private async halt (): Promise<void> {
