@@ -14,6 +14,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { encodeOffer } from '@peershare/protocol'
+import { MAX_QUEUED_CATALOG_WRITES } from '../src/catalog/announcements.js'
 import { ANNOUNCE_TOPIC, SCORE_THRESHOLDS } from '../src/catalog/gossip-config.js'
 import type { NodeInit, PeershareNode } from '../src/index.js'
 import { type TestDir, dialAddress, startTestNode, tempDir, until } from './fixtures.js'
@@ -243,6 +244,24 @@ describe('announcements', function () {
     await until(() => counts.accepted >= before + 80)
     await until(() => v.catalog.size.entries <= 40 && v.catalog.size.entries >= 39)
     for (const record of own) assert.equal((await v.catalog.ownOffer(record.fileId))?.own, true)
+  })
+
+  it('G4: offers from many authors at once queue at most MAX_QUEUED_CATALOG_WRITES catalog writes; the rest are ignored, and later ones are accepted', async () => {
+    const v = await start('v')
+    const m = await start('m')
+    const flood = MAX_QUEUED_CATALOG_WRITES + 200
+    const envelopes: Uint8Array[] = []
+    for (let i = 0; i < flood; i++) envelopes.push((await signedOffer(await newAuthor(), 1n)).envelope)
+    const { counts } = v.announcements
+    // all at once, as gossipsub hands messages over: signature checks outrun the disk
+    const results = await Promise.all(envelopes.map(async data => v.announcements.validate(m.peerId, { type: 'unsigned', topic: ANNOUNCE_TOPIC, data })))
+    const ignored = results.filter(r => r === TopicValidatorResult.Ignore).length
+    assert.equal(ignored + counts.accepted, flood, JSON.stringify(counts))
+    assert.ok(ignored > 0 && counts.accepted >= MAX_QUEUED_CATALOG_WRITES, JSON.stringify(counts))
+    assert.ok(verdictsOf(v, /writes behind/).length > 0)
+    await until(() => v.catalog.size.entries === counts.accepted, 30_000)
+    const later = await signedOffer(await newAuthor(), 1n)
+    assert.equal(await v.announcements.validate(m.peerId, { type: 'unsigned', topic: ANNOUNCE_TOPIC, data: later.envelope }), TopicValidatorResult.Accept)
   })
 
   it('G5: a message over the offer limit is rejected before parsing; one over the frame limit never reaches the validator', async () => {

@@ -9,6 +9,9 @@
  * - not newer than what the catalog holds for that author and content id, or at or
  *   below the author's floor: ignore (a replay, or an honest relay of an old offer)
  * - past the author's rate limit: ignore, and the relaying peer's app score goes down
+ * - MAX_QUEUED_CATALOG_WRITES accepted offers still waiting for the catalog's disk: ignore, and
+ *   nobody is penalised (the disk is slower than signature checks; a flood of many
+ *   authors would otherwise queue without bound; catalog sync brings what was missed)
  *
  * An accepted offer goes into the catalog. Own offers are announced in order at a
  * pace peers accept (half their per-author limit); an offer shared while no peer
@@ -59,6 +62,9 @@ export interface AnnouncementsComponents {
   log: Logger
 }
 
+/** Accepted offers waiting for the catalog's write at most; past it, new ones are ignored */
+export const MAX_QUEUED_CATALOG_WRITES = 1024
+
 /** What the validator decided, for tests and logs */
 export interface Verdict { result: TopicValidatorResult, reason: string }
 
@@ -73,6 +79,8 @@ export class Announcements {
   private timer: ReturnType<typeof setTimeout> | undefined
   private draining = false
   private stopped = true
+  /** accepted offers the catalog has not written yet */
+  private writing = 0
   /** the last verdicts, newest last (a few, for tests and debugging) */
   readonly verdicts: Verdict[] = []
   /** verdicts since start, by kind */
@@ -165,13 +173,20 @@ export class Announcements {
       counts.stale++
       return { result: TopicValidatorResult.Ignore, reason: `seq ${offer.seq} of ${offer.author} is stale` }
     }
+    if (this.writing >= MAX_QUEUED_CATALOG_WRITES) {
+      counts.ignored++
+      return { result: TopicValidatorResult.Ignore, reason: `the catalog is ${this.writing} writes behind` }
+    }
     if (!this.rate.take(offer.author)) {
       counts.rateLimited++
       scores.penalize(source.toString())
       return { result: TopicValidatorResult.Ignore, reason: `${offer.author} is over its announcement rate` }
     }
     counts.accepted++
-    catalog.add(opened.signed, false).catch((err: Error) => { log.error('announced offer not stored: %s', err.message) })
+    this.writing++
+    catalog.add(opened.signed, false)
+      .catch((err: Error) => { log.error('announced offer not stored: %s', err.message) })
+      .finally(() => { this.writing-- })
     return { result: TopicValidatorResult.Accept, reason: 'accepted' }
   }
 
