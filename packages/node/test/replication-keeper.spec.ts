@@ -84,3 +84,32 @@ describe('replication keeper on real nodes', function () {
     assert.deepEqual(encrypted.replication, { min: 1, max: 2 })
   })
 })
+
+describe('replication keeper: what it keeps of peers offering storage', function () {
+  this.timeout(120_000)
+  let dir: TestDir
+  const nodes: PeershareNode[] = []
+
+  before(async () => { dir = await tempDir() })
+  after(async () => {
+    await Promise.allSettled(nodes.map(async n => n.stop()))
+    await dir?.cleanup()
+  })
+
+  it('forgets the subnet group of a peer whose storage offer expired (Known gaps: it grew with every peer ever offering)', async () => {
+    const sharer = await startTestNode(join(dir.path, 'sharer'), { replication: { offerTtl: 3_000 } })
+    nodes.push(sharer)
+    const offering = { bootstrap: [dialAddress(sharer)], replication: { quota: '16MiB', offerInterval: 1_000 } }
+    for (const name of ['b', 'c']) nodes.push(await startTestNode(join(dir.path, name), offering))
+    const c = nodes[2]
+    const record = await sharer.share(await randomFile(dir.path, 'kept.bin', 100_000), { replicas: { min: 1, max: 1 } })
+    const checked = async (groups: number): Promise<boolean> => {
+      await sharer.keeper.replicator.check(record.fileId)
+      return sharer.keeper.groupsKnown === groups
+    }
+    await until(async () => checked(2), 60_000)
+    await c.stop()
+    // b keeps offering (every second), c's last offer expires after offerTtl
+    await until(async () => checked(1), 60_000)
+  })
+})

@@ -41,7 +41,7 @@ export interface KeeperComponents {
 
 export class Keeper {
   readonly replicator: Replicator
-  /** subnet groups of peers, refreshed from the peer store at each check (onePerSubnet) */
+  /** subnet groups of the peers offering storage, refreshed from the peer store at each check (onePerSubnet) */
   private readonly groups = new Map<string, string | undefined>()
 
   constructor (private readonly components: KeeperComponents) {
@@ -75,7 +75,15 @@ export class Keeper {
     for await (const info of this.components.findProviders(fileId, signal)) yield info.id
   }
 
+  /** Peers whose subnet group is known: those offering storage at the last check */
+  get groupsKnown (): number {
+    return this.groups.size
+  }
+
+  /** The groups of the peers offering storage now; a peer whose offer expired is forgotten */
   private async refreshGroups (peers: string[]): Promise<void> {
+    const offering = new Set(peers)
+    for (const peer of this.groups.keys()) if (!offering.has(peer)) this.groups.delete(peer)
     for (const peer of peers) {
       try {
         const { addresses } = await this.components.peerStore.get(peerIdFromString(peer))
