@@ -49,6 +49,7 @@ import { FileIndex } from './index/file-index.js'
 import { type ProviderEntry, lookupProviders } from './index/provider-lookup.js'
 import { type NamedDht, nodeDhts, type PeershareLibp2p } from './libp2p.js'
 import { Bandwidth, type BandwidthLimits } from './limits/bandwidth.js'
+import { skipKnownProtocolMerges } from './peer-store/index.js'
 import { Quarantine, checkPeerRecords, keepPeerRecordsWhole } from './records/index.js'
 import { type RepoPaths, repoPaths } from './repo.js'
 import { PRIVATE_DIR_MODE } from './file-modes.js'
@@ -275,6 +276,7 @@ export class PeershareNode {
       metrics = await createNodeMetrics(config.metrics, paths.root)
       const libp2p = await parts.createLibp2p({ privateKey, datastore, config, appScore: scores.score, metrics: metrics?.libp2p })
       keepPeerRecordsWhole(libp2p.peerStore)
+      skipKnownProtocolMerges(libp2p.peerStore, libp2p)
       metrics?.countValidations(libp2p.services.pubsub)
       return new PeershareNode(config, paths, parts, libp2p, { quarantine, catalog, scores, metrics })
     } catch (err) {

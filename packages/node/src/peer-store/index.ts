@@ -14,5 +14,9 @@
  * (reads see it at once) and the latest value of each is written to the datastore
  * once per `flushInterval`, in one batch, and when libp2p stops. Records never written
  * since start are read from the datastore as before. Every other key passes through.
+ *
+ * `skipKnownProtocolMerges` answers a merge of protocols a record already lists with
+ * the record merged last, for up to a minute, instead of decoding and encoding it again.
  */
 export { PEER_RECORD_CACHE_DEFAULTS, PeerRecordCache, type PeerRecordCacheInit, peerRecordFlush } from './peer-record-cache.js'
+export { KNOWN_FOR_MS, MAX_KNOWN_RECORDS, skipKnownProtocolMerges } from './known-protocols.js'

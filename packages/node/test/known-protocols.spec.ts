@@ -1,0 +1,57 @@
+/**
+ * A merge of protocols a peer's record already lists (libp2p makes one on every stream)
+ * returns the record merged last, without decoding and writing it again; any change to
+ * the record, a delete, or a minute passing ends that.
+ */
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { PeershareNode } from '../src/index.js'
+import { dialAddress, startTestNode, tempDir, type TestDir } from './fixtures.js'
+
+describe('peer store: merges of protocols a record already lists', function () {
+  this.timeout(60_000)
+  let dir: TestDir
+  let a: PeershareNode
+  let b: PeershareNode
+
+  before(async () => {
+    dir = await tempDir()
+    a = await startTestNode(join(dir.path, 'a'))
+    b = await startTestNode(join(dir.path, 'b'))
+    await a.connect(multiaddr(dialAddress(b)))
+  })
+  after(async () => {
+    await Promise.allSettled([a?.stop(), b?.stop()])
+    await dir?.cleanup()
+  })
+
+  it('skips a no-op merge; a change, a new protocol or a delete goes through to the store', async () => {
+    const store = a.libp2p.peerStore
+    const first = await store.merge(b.peerId, { protocols: ['/test/known/1'] })
+    assert.ok(first.protocols.includes('/test/known/1'))
+    // the same protocol again: the record merged last, not a new one decoded from the store
+    assert.equal(await store.merge(b.peerId, { protocols: ['/test/known/1'] }), first)
+    // a protocol not listed yet goes through, and is stored
+    const more = await store.merge(b.peerId, { protocols: ['/test/known/2'] })
+    assert.notEqual(more, first)
+    assert.ok((await store.get(b.peerId)).protocols.includes('/test/known/2'))
+    // a change made another way (here a patch dropping both) ends what was known
+    await store.patch(b.peerId, { protocols: ['/test/other/1'] })
+    const merged = await store.merge(b.peerId, { protocols: ['/test/known/1'] })
+    assert.deepEqual([...(await store.get(b.peerId)).protocols].sort(), ['/test/known/1', '/test/other/1'])
+    assert.notEqual(merged, more)
+    // a deleted record is made again by the next merge
+    await store.delete(b.peerId)
+    await store.merge(b.peerId, { protocols: ['/test/known/1'] })
+    assert.deepEqual((await store.get(b.peerId)).protocols, ['/test/known/1'])
+  })
+
+  it('streams between the nodes still record their protocols in the peer store', async () => {
+    const protocol = '/test/known/stream/1'
+    await b.libp2p.handle(protocol, async stream => { await stream.close() })
+    const stream = await a.libp2p.dialProtocol(b.peerId, protocol)
+    await stream.close()
+    assert.ok((await a.libp2p.peerStore.get(b.peerId)).protocols.includes(protocol))
+  })
+})
