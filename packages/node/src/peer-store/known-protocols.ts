@@ -5,7 +5,7 @@
  * changed: in a 100-node swarm the peer store took 13% of a worker's CPU (README, issue
  * 14). A merge of protocols the record is known to list returns the record it last
  * returned instead. "Known" holds only while nothing changed the record since (every
- * `peer:update` of the peer, a save and a delete forget it), and for KNOWN_FOR_MS: the
+ * `peer:update` of the peer and a delete forget it), and for KNOWN_FOR_MS: the
  * peer store stamps a record's `updated` at each merge and forgets a peer not updated
  * for 6 hours, so a connected peer's record is still merged, and kept, once a minute.
  */
@@ -19,7 +19,7 @@ export const KNOWN_FOR_MS = 60_000
 export function skipKnownProtocolMerges (peerStore: PeerStore, events: TypedEventTarget<Libp2pEvents>, now: () => number = Date.now): void {
   const known = new Map<string, { peer: Peer, at: number }>()
   const forget = (peerId: PeerId): void => { known.delete(peerId.toString()) }
-  const { merge, save, delete: remove } = peerStore
+  const { merge, delete: remove } = peerStore
   peerStore.merge = async (peerId, data, options) => {
     const key = peerId.toString()
     const held = known.get(key)
@@ -31,10 +31,7 @@ export function skipKnownProtocolMerges (peerStore: PeerStore, events: TypedEven
     known.set(key, { peer, at })
     return peer
   }
-  peerStore.save = async (peerId, data, options) => {
-    forget(peerId)
-    return save.call(peerStore, peerId, data, options)
-  }
+  // a delete is the one change the peer store does not announce as `peer:update`
   peerStore.delete = async (peerId, options) => {
     forget(peerId)
     await remove.call(peerStore, peerId, options)
