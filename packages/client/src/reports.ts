@@ -142,6 +142,7 @@ export type TransferStatus = 'running' | 'stalled' | 'paused' | 'completed' | 'f
 
 /**
  * Why a running download has no source delivering (stable codes for scripts):
+ * - `no-peers`: this node is connected to no peer, so nobody can be asked (no provider known yet)
  * - `no-providers`: nobody is known to have the file (no provider found, given peers lack it)
  * - `providers-unreachable`: peers that should have it cannot be reached or stopped answering
  * - `all-banned`: every peer known to have it sent data that failed verification
@@ -149,7 +150,7 @@ export type TransferStatus = 'running' | 'stalled' | 'paused' | 'completed' | 'f
  * - `relay-limited`: the sources are reachable only through relays, and the relays closed
  *   the relayed connections at their limits (bytes or time per connection)
  */
-export type StallReason = 'no-providers' | 'providers-unreachable' | 'all-banned' | 'paused-by-sources' | 'relay-limited'
+export type StallReason = 'no-peers' | 'no-providers' | 'providers-unreachable' | 'all-banned' | 'paused-by-sources' | 'relay-limited'
 
 export interface TransferProgress {
   fileId: string

@@ -86,6 +86,26 @@ describe('stalled downloads', function () {
     assert.equal(await sha256File(out), await sha256File(src))
   })
 
+  it('a node connected to nobody says so (not "no providers"), and downloads once it connects to a peer that has the file', async () => {
+    const sharer = await startTestNode(join(dir.path, 'sharer'))
+    nodes.push(sharer)
+    const src = await randomFile(dir.path, 'alone.bin', 2 * 1024 * 1024 + 3)
+    const shared = await sharer.share(src)
+    // no bootstrap peer and no mDNS: as a newcomer whose only bootstrap peer is down
+    const getter = await startTestNode(join(dir.path, 'getter'), { transfer: { stallRetryMax: 2000 } })
+    nodes.push(getter)
+    const out = join(dir.path, 'alone.out')
+    const transfer = await getter.download(shared.fileId, { output: out })
+    await until(() => transfer.progress().state === 'stalled', 30_000)
+    const stalled = transfer.progress()
+    assert.equal(stalled.stallReason, 'no-peers', JSON.stringify(stalled))
+    assert.match(stalled.stallMessage ?? '', /^connected to no peer.*swarm connect/)
+
+    await getter.libp2p.dial(sharer.addresses[0])
+    await transfer.done()
+    assert.equal(await sha256File(out), await sha256File(src))
+  })
+
   it('waits, paused by every source, while its only source is busy, and goes on when it has room', async () => {
     // one session at a time, served slowly: a first downloader holds it
     const sharer = await startTestNode(join(dir.path, 'sharer'), { exchange: { maxSessions: 1 }, limits: { upload: 256 * 1024 } })

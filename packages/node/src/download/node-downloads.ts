@@ -16,6 +16,7 @@ import { FetchSession, type FetchSessionComponents } from '../exchange/fetch-ses
 import type { FileIndex } from '../index/file-index.js'
 import type { Bandwidth } from '../limits/bandwidth.js'
 import type { Quarantine } from '../records/index.js'
+import { withTimeout } from '../signals.js'
 import type { FileVisibility } from '../access/index.js'
 import type { FileRecord } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
@@ -57,8 +58,11 @@ export function createTransferManager (components: NodeDownloadsComponents, stor
     openFirst: async (ref, options) => openSource({ exchange, index }, ref, { ...options, lookupTimeout: config.lookupTimeout }),
     finder: {
       open: async (target, ref, signal) => FetchSession.open(exchange, parseTarget(target), ref, signal),
-      providers: (fileId, signal) => providerIds(index, fileId, signal),
-      connections: peer => components.libp2p.getConnections(peerIdFromString(peer)).filter(c => c.status === 'open')
+      // one look at a time runs per download: a lookup that never ends (kad-dht bounds none
+      // given a signal) would keep it from ever looking again
+      providers: (fileId, signal) => providerIds(index, fileId, withTimeout(config.lookupTimeout, signal)),
+      connections: peer => components.libp2p.getConnections(peerIdFromString(peer)).filter(c => c.status === 'open'),
+      connectedPeers: () => new Set(components.libp2p.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString())).size
     },
     takeDownload: async (bytes, priority, signal) => components.bandwidth.download(bytes, { priority, signal }),
     blobPath: (fileId) => store.blobPath(fileId),

@@ -15,6 +15,9 @@ import type { FetchSession } from '../exchange/fetch-session.js'
 import { SourceWorker, type WorkerHost } from './source-worker.js'
 import type { StallReason } from './transfer-progress.js'
 
+/** The stall of a node connected to nobody: a bootstrap peer down, or none given, and no peer on the LAN */
+const NO_PEERS_MESSAGE = 'connected to no peer: nobody to ask for it (are the bootstrap peers up? `peershare swarm connect <multiaddr>` adds one)'
+
 /** Peers that asked us for this file, remembered as possible sources */
 const MAX_INTERESTED = 256
 /** Sources remembered in a download's record, for after a restart */
@@ -47,6 +50,8 @@ export interface SourceFinder {
   providers(fileId: string, signal: AbortSignal): AsyncIterable<string>
   /** the open connections to a peer (a source on a relay moves to a direct one) */
   connections?(peer: string): PeerConnection[]
+  /** how many peers this node is connected to: none means nobody to ask, not nobody has it */
+  connectedPeers?(): number
 }
 
 /** What a download reads of a connection: whether it is direct */
@@ -137,6 +142,7 @@ export class SourcePool {
   stall (): { reason: StallReason, message: string } {
     const known = new Set([...this.init.remembered.map(peerIdOf), ...this.interested, ...this.seen, ...this.banned])
     const usable = [...known].filter(p => !this.banned.has(p))
+    if (known.size === 0 && this.init.finder.connectedPeers?.() === 0) return { reason: 'no-peers', message: NO_PEERS_MESSAGE }
     if (known.size === 0) return { reason: 'no-providers', message: 'no providers found' }
     if (usable.length === 0) return { reason: 'all-banned', message: `all sources banned: ${[...this.banned].join(', ')} sent data that fails verification` }
     const failures = usable.map(p => this.failures.get(p))
