@@ -2,15 +2,15 @@
  * The swarm's edges through the real program: addresses that name no peer, an address
  * that does not answer for a peer already connected elsewhere, ports another program
  * holds (TCP, the WebRTC-direct UDP port, a second daemon with the same settings), and
- * `providers` that finds nobody.
+ * `providers` that finds nobody, a daemon whose only bootstrap peer is down.
  */
 import assert from 'node:assert/strict'
 import { createSocket } from 'node:dgram'
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { type Server, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { assertHumanFailure, cli, cliJson, closedPort, type DaemonProcess, jsonError, killChildrenAndRemove, type Result, startDaemon, tcpAddress, } from './processes.js'
+import { assertHumanFailure, cli, cliJson, closedPort, type DaemonProcess, jsonError, killChildrenAndRemove, type Result, start, startDaemon, tcpAddress, until } from './processes.js'
 
 /** A port free for both TCP and UDP on 127.0.0.1 */
 async function freePort (): Promise<number> {
@@ -146,6 +146,42 @@ describe('swarm edges end to end (real processes)', function () {
     })
   })
 
+  it('a daemon whose only bootstrap peer is down says so (its output, status, a stalled get) until a peer connects', async () => {
+    // a's peer id at a port nobody listens on: a bootstrap peer that moved or is down
+    const port = await closedPort()
+    const dead = `/ip4/127.0.0.1/tcp/${port}/p2p/${a.info.peerId}`
+    const repo = join(dir, 'alone')
+    const alone = start(['daemon', '--repo', repo, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--bootstrap', dead], dir)
+    await until(() => alone.stdout().includes('Connected to no peer'), 'the daemon to say it reached no peer', 60_000)
+    const notice = alone.stdout().split('\n').find(l => l.startsWith('Connected to no peer')) ?? ''
+    assert.ok(notice.startsWith(`Connected to no peer: bootstrap ${dead} failed (`), notice)
+    assert.match(notice, /ECONNREFUSED.*\); 0 remembered peer\(s\); mDNS off; trying again every 10 s\.$/)
+
+    const status = await cli(['--repo', repo, '--json', 'status'], dir)
+    assert.equal(status.code, 0, status.stderr)
+    const isolated = JSON.parse(status.stdout).isolated
+    assert.equal(isolated.bootstrap[0].address, dead)
+    assert.match(isolated.bootstrap[0].error, /ECONNREFUSED/)
+    const human = await cli(['--repo', repo, 'status'], dir)
+    assert.match(human.stdout, new RegExp(`\\n {2}no peer {6}bootstrap ${dead} failed \\(`))
+
+    await writeFile(join(dir, 'alone.txt'), 'found once a peer connects')
+    const shared = await cliJson(a, ['share', join(dir, 'alone.txt')], dir)
+    const out = join(dir, 'alone-out.txt')
+    const detached = await cli(['--repo', repo, 'get', shared.fileId, '-o', out, '--detach'], dir)
+    assert.equal(detached.code, 0, detached.stderr)
+    const download = async (): Promise<any> => JSON.parse((await cli(['--repo', repo, '--json', 'transfers'], dir)).stdout).find((t: any) => t.fileId === shared.fileId)
+    const stalled = await poll(download, t => t?.stallReason === 'no-peers', 'the get to stall as no-peers')
+    assert.match(stalled.stallMessage, /^connected to no peer/)
+
+    const joined = await cli(['--repo', repo, 'swarm', 'connect', tcpAddress(a)], dir)
+    assert.equal(joined.code, 0, joined.stderr)
+    await until(() => alone.stdout().includes('Connected to a peer again.'), 'the daemon to say it has a peer', 30_000)
+    await poll(download, t => t == null || t.state === 'completed', 'the get to complete')
+    assert.equal(await readFile(out, 'utf8'), 'found once a peer connects')
+    assert.equal(JSON.parse((await cli(['--repo', repo, '--json', 'status'], dir)).stdout).isolated, undefined)
+  })
+
   it('providers that finds nobody exits 1 with ERR_FILE_NOT_FOUND and one line', async () => {
     const nobody = 'cd'.repeat(32)
     const result = await cli(['--repo', b.repo, '--json', 'providers', nobody, '--timeout', '3'], dir)
@@ -155,3 +191,14 @@ describe('swarm edges end to end (real processes)', function () {
     assert.ok(human.stderr.includes('within 3 s'), human.stderr)
   })
 })
+
+/** Asks `read` again until `done` holds for its answer; returns that answer (fails with the last one after `timeoutMs`) */
+async function poll<T> (read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const value = await read()
+    if (done(value)) return value
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`)
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}

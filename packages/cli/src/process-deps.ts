@@ -30,6 +30,7 @@ export function processDeps (): ProgramDeps {
           // nothing else can start a download before the control API is up: these are the restored ones
           downloads: daemon.node.transfers.list(),
           quarantined: daemon.node.quarantine.count,
+          onIsolation: listener => daemon.node.swarm.onIsolation(listener),
           stop: async () => { await daemon.stop() }
         }
       } catch (err) {

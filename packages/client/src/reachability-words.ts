@@ -2,7 +2,7 @@
  * A node's reachability (`NodeStatus.reachability`) in words for people, shared by the
  * CLI's `status` and the web UI's Status page so both say the same thing.
  */
-import type { ReachabilityStatus } from './reports.js'
+import type { IsolatedStatus, ReachabilityStatus } from './reports.js'
 
 /** What each reachability state means for someone who wants to dial this node */
 export const REACHABILITY_WORDS: Readonly<Record<ReachabilityStatus['reachability'], string>> = Object.freeze({
@@ -32,4 +32,22 @@ export function relayServerSummary (relay: ReachabilityStatus['relayServer']): s
 /** UPnP, the relay reservation and the settled verdict: "off; relay reservation none; verdict reachable since …" */
 export function reachabilityPolicySummary (r: Pick<ReachabilityStatus, 'upnp' | 'reserving' | 'settled'>): string {
   return `${r.upnp ? 'on' : 'off'}; relay reservation ${r.reserving ? 'taken (or looked for) while unreachable' : 'none'}; verdict ${r.settled.verdict} since ${r.settled.since}`
+}
+
+/**
+ * A node connected to no peer, in words: "bootstrap /ip4/…/p2p/12D3… failed (connect
+ * ECONNREFUSED 127.0.0.1:4001); 0 remembered peers; mDNS off; trying again every 10 s", and
+ * what to do when nothing was there to try
+ */
+export function isolationSummary (i: IsolatedStatus): string {
+  const bootstrap = i.bootstrap.length === 0
+    ? ['no bootstrap peer configured (--bootstrap <multiaddr>)']
+    : i.bootstrap.map(b => `bootstrap ${b.address} ${b.error == null ? 'not reached yet' : `failed (${b.error})`}`)
+  const nothingToTry = i.bootstrap.length === 0 && i.remembered === 0 && !i.mdns
+  return [
+    ...bootstrap,
+    `${i.remembered} remembered peer(s)`,
+    `mDNS ${i.mdns ? 'on' : 'off'}`,
+    nothingToTry ? 'nothing to try: `peershare swarm connect <multiaddr>` joins through a peer' : `trying again every ${Math.round(i.retryInterval / 1000)} s`
+  ].join('; ')
 }

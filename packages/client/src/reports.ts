@@ -41,6 +41,20 @@ export interface NodeStatus {
   reachability?: ReachabilityStatus
   /** the addresses a browser can dial (`GET /v1/browser-addresses`) */
   browser?: BrowserAddresses
+  /** present while this node is connected to no peer: what it tried, so a user sees why it finds nothing */
+  isolated?: IsolatedStatus
+}
+
+/** `NodeStatus.isolated`: a node connected to no peer, and what it knows of why */
+export interface IsolatedStatus {
+  /** each bootstrap peer configured, with why its last dial failed (no `error`: not failed, or not tried yet) */
+  bootstrap: Array<{ address: string, error?: string }>
+  /** peers remembered from earlier runs (with addresses): dialled too */
+  remembered: number
+  /** whether mDNS looks for peers on the LAN */
+  mdns: boolean
+  /** ms between two rounds of dials while connected to nobody */
+  retryInterval: number
 }
 
 /** `GET /v1/browser-addresses` (and `NodeStatus.browser`): how a browser peer reaches this node */

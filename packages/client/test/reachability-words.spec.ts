@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { REACHABILITY_WORDS, autonatSummary, reachabilityPolicySummary, relayServerSummary } from '../src/index.js'
+import { REACHABILITY_WORDS, autonatSummary, isolationSummary, reachabilityPolicySummary, relayServerSummary } from '../src/index.js'
 
 describe('reachability in words (shared by the CLI and the web UI)', () => {
   it('words every reachability state', () => {
@@ -23,5 +23,13 @@ describe('reachability in words (shared by the CLI and the web UI)', () => {
 
   it('says UPnP, the relay reservation and the settled verdict', () => {
     assert.equal(reachabilityPolicySummary({ upnp: true, reserving: false, settled: { verdict: 'reachable', since: 'T' } }), 'on; relay reservation none; verdict reachable since T')
+  })
+
+  it('says why a node is connected to no peer, and what to do when it has nothing to try', () => {
+    const bootstrap = [{ address: '/ip4/10.0.0.1/tcp/4001/p2p/12D3KooWA', error: 'connect ECONNREFUSED 10.0.0.1:4001' }, { address: '/dns4/b.example/tcp/4001/p2p/12D3KooWB' }]
+    assert.equal(isolationSummary({ bootstrap, remembered: 2, mdns: true, retryInterval: 10_000 }),
+      'bootstrap /ip4/10.0.0.1/tcp/4001/p2p/12D3KooWA failed (connect ECONNREFUSED 10.0.0.1:4001); bootstrap /dns4/b.example/tcp/4001/p2p/12D3KooWB not reached yet; 2 remembered peer(s); mDNS on; trying again every 10 s')
+    assert.equal(isolationSummary({ bootstrap: [], remembered: 0, mdns: false, retryInterval: 10_000 }),
+      'no bootstrap peer configured (--bootstrap <multiaddr>); 0 remembered peer(s); mDNS off; nothing to try: `peershare swarm connect <multiaddr>` joins through a peer')
   })
 })

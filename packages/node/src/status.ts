@@ -18,6 +18,8 @@ export interface StatusComponents {
   discovery: { status(): DiscoveryStatus }
   keys: { status(): KeysStatus }
   replicationStatus(): ReplicationStatus
+  /** why the node is connected to nobody; undefined while it has a peer */
+  swarm: { isolation(): Promise<NodeStatus['isolated']> }
 }
 
 export async function nodeStatus (components: StatusComponents): Promise<NodeStatus> {
@@ -25,6 +27,7 @@ export async function nodeStatus (components: StatusComponents): Promise<NodeSta
   // replicas held for others are counted apart (replication), not as this node's files
   const files = (await components.list()).filter(f => f.replica == null)
   const dht = Object.fromEntries(dhts.map(d => [d.name, dhtStatus(d)])) as NodeStatus['dht']
+  const isolated = await components.swarm.isolation()
   return {
     peerId: libp2p.peerId.toString(),
     addresses: libp2p.getMultiaddrs().map(a => a.toString()),
@@ -38,7 +41,8 @@ export async function nodeStatus (components: StatusComponents): Promise<NodeSta
     keys: components.keys.status(),
     replication: components.replicationStatus(),
     reachability: libp2p.services.reachability.status(),
-    browser: browserAddresses(libp2p.peerId, libp2p.getMultiaddrs())
+    browser: browserAddresses(libp2p.peerId, libp2p.getMultiaddrs()),
+    ...(isolated == null ? {} : { isolated })
   }
 }
 

@@ -1,5 +1,5 @@
 /** `peershare daemon`: run a node and its control API in the foreground until SIGINT or SIGTERM */
-import type { NodeInfo, TransferProgress } from '@peershare/client'
+import { type IsolatedStatus, type NodeInfo, type TransferProgress, isolationSummary } from '@peershare/client'
 import type { DaemonInit } from '@peershare/node'
 import type { Print } from '../context.js'
 import { DaemonRunningError } from '../errors.js'
@@ -40,6 +40,11 @@ export interface RunningDaemon {
   downloads: TransferProgress[]
   /** damaged records set aside (quarantined) while it started */
   quarantined?: number
+  /**
+   * listens for the node finding itself connected to no peer after a round of dials
+   * (with what it tried), and for its first peer after that (undefined); returns the unsubscribe
+   */
+  onIsolation?(listener: (isolated: IsolatedStatus | undefined) => void): () => void
   stop(): Promise<void>
 }
 
@@ -87,7 +92,9 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
       for (const t of downloads) print(`${t.state === 'paused' ? 'paused        ' : 'resuming      '}${t.name} (${done(t)}) to ${t.output}`)
       print('Running. Stop with Ctrl+C.')
     }
-    const signal = await ctx.stopSignal
+    // a newcomer whose bootstrap peers are down would otherwise just find nothing, silently
+    const unwatch = options.json === true ? undefined : node.onIsolation?.(isolated => { print(isolationNotice(isolated)) })
+    const signal = await ctx.stopSignal.finally(() => unwatch?.())
     if (options.json !== true) print(`Received ${signal}, stopping`)
   } finally {
     // whatever ends the command, the node stops: a failure here must not leave the repo locked and the process alive
@@ -99,4 +106,9 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
 function done (t: Pick<TransferProgress, 'bytesDone' | 'bytesTotal'>): string {
   if (t.bytesTotal == null) return 'size not known yet'
   return `${t.bytesTotal === 0 ? 100 : Math.floor((t.bytesDone * 100) / t.bytesTotal)}%`
+}
+
+/** One line when the node finds itself connected to no peer, and one when it has a peer again */
+export function isolationNotice (isolated: IsolatedStatus | undefined): string {
+  return isolated == null ? 'Connected to a peer again.' : `Connected to no peer: ${isolationSummary(isolated)}.`
 }

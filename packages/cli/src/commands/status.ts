@@ -1,5 +1,5 @@
 /** `peershare status`: identity, addresses, reachability, addresses for browsers, both DHTs (mode, routing table), files, storage, discovery; `status <file-id>`: a file's replicas */
-import { type BrowserAddresses, REACHABILITY_WORDS, type ReachabilityStatus, autonatSummary, reachabilityPolicySummary, relayServerSummary } from '@peershare/client'
+import { type BrowserAddresses, REACHABILITY_WORDS, type ReachabilityStatus, autonatSummary, isolationSummary, reachabilityPolicySummary, relayServerSummary } from '@peershare/client'
 import type { DhtStatus, DiscoveryStatus, NodeStatus } from '@peershare/node'
 import type { CommandContext } from '../context.js'
 import { formatBytes, formatDuration } from '../format.js'
@@ -22,6 +22,7 @@ export async function status (options: { json?: boolean, fileId?: string }, { cl
   print(`peer id        ${s.peerId}`)
   s.addresses.forEach((a, i) => { print(`${i === 0 ? 'addresses     ' : '              '} ${a}`) })
   print(`connections    ${s.connections}`)
+  if (s.isolated != null) print(`  no peer      ${isolationSummary(s.isolated)}`)
   if (s.reachability != null) reachabilityLines(s.reachability).forEach(print)
   if (s.browser != null) browserLines(s.browser).forEach(print)
   print(`lan dht        ${dhtLine(s.dht.lan)}`)

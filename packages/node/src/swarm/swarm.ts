@@ -2,13 +2,15 @@
  * Swarm membership beyond what libp2p does by itself: at start, dial peers remembered
  * in the persisted peer store (so a restarted node rejoins without bootstrap peers);
  * dial peers discovered on the LAN while we have few connections; list connected
- * peers with their latency.
+ * peers with their latency. While connected to nobody it says why, as far as it
+ * knows (`isolation`): each bootstrap peer's last dial failure, the peers it remembers,
+ * whether mDNS looks on the LAN, and tells listeners once per spell (the daemon prints it).
  */
 import type { Libp2p, Logger, PeerId, PeerInfo } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import type { PeerEntry } from '@peershare/client'
+import type { IsolatedStatus, PeerEntry } from '@peershare/client'
 import { PeerUnreachableError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 
@@ -28,23 +30,42 @@ const REFRESH_DELAYS_MS = [5_000, 20_000, 60_000]
 
 export interface SwarmInit {
   bootstrap: string[]
+  /** whether mDNS looks for peers on the LAN (said when connected to nobody) */
+  mdns: boolean
   rejoinInterval: number
   reconnectPeers: number
   minConnections: number
   dialTimeout: number
 }
 
-export type { PeerEntry }
+export type { IsolatedStatus, PeerEntry }
+
+/** Told when the node finds itself connected to nobody after trying (the status then), and when it has a peer again (undefined) */
+export type IsolationListener = (isolated: IsolatedStatus | undefined) => void
 
 export class Swarm {
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => { void this.maybeDial(evt.detail.id) }
+  private readonly onConnect = (evt: CustomEvent<PeerId>): void => { this.connected(evt.detail) }
   private rejoinTimer: ReturnType<typeof setInterval> | undefined
   private readonly refreshTimers: Array<ReturnType<typeof setTimeout>> = []
+  /** bootstrap addresses by the peer id in them */
+  private readonly bootstrapPeers = new Map<string, string>()
+  /** why the last dial of a bootstrap peer failed, by peer id; cleared when one succeeds */
+  private readonly bootstrapFailures = new Map<string, string>()
+  private readonly isolationListeners = new Set<IsolationListener>()
+  /** listeners were told this node is connected to nobody, and not yet that it has a peer again */
+  private toldIsolated = false
 
-  constructor (private readonly components: SwarmComponents, private readonly init: SwarmInit) {}
+  constructor (private readonly components: SwarmComponents, private readonly init: SwarmInit) {
+    for (const address of init.bootstrap) {
+      const peer = multiaddr(address).getComponents().findLast(c => c.name === 'p2p')?.value
+      if (peer != null) this.bootstrapPeers.set(peer, address)
+    }
+  }
 
   start (): void {
     this.components.libp2p.addEventListener('peer:discovery', this.onDiscovery)
+    this.components.libp2p.addEventListener('peer:connect', this.onConnect)
     void this.reconnect()
     this.scheduleRefreshes()
     // a node cut off from everyone (bootstrap dial refused, network down) keeps trying
@@ -58,6 +79,59 @@ export class Swarm {
     clearInterval(this.rejoinTimer)
     for (const timer of this.refreshTimers) clearTimeout(timer)
     this.components.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
+    this.components.libp2p.removeEventListener('peer:connect', this.onConnect)
+    this.isolationListeners.clear()
+  }
+
+  /**
+   * Why this node is connected to no peer, as far as it knows; undefined while it has
+   * one. A newcomer whose only bootstrap peer is down otherwise just finds nothing.
+   */
+  async isolation (): Promise<IsolatedStatus | undefined> {
+    const { libp2p } = this.components
+    if (libp2p.getConnections().length > 0) return undefined
+    // the bootstrap peers are in the peer store too: counted apart
+    const remembered = (await libp2p.peerStore.all()).filter(p => p.addresses.length > 0 && !p.id.equals(libp2p.peerId) && !this.bootstrapPeers.has(p.id.toString())).length
+    return {
+      bootstrap: [...this.bootstrapPeers].map(([peer, address]) => {
+        const error = this.bootstrapFailures.get(peer)
+        return error == null ? { address } : { address, error }
+      }),
+      remembered,
+      mdns: this.init.mdns,
+      retryInterval: this.init.rejoinInterval
+    }
+  }
+
+  /** Listens for the node finding itself connected to nobody after a round of dials, and for its first peer after that */
+  onIsolation (listener: IsolationListener): () => void {
+    this.isolationListeners.add(listener)
+    return () => this.isolationListeners.delete(listener)
+  }
+
+  private connected (peer: PeerId): void {
+    this.bootstrapFailures.delete(peer.toString())
+    if (!this.toldIsolated) return
+    this.toldIsolated = false
+    for (const listener of this.isolationListeners) listener(undefined)
+  }
+
+  /** After a round of dials: still nobody, so listeners are told (once a spell) */
+  private async checkIsolated (): Promise<void> {
+    if (this.toldIsolated || this.isolationListeners.size === 0) return
+    const isolated = await this.isolation()
+    if (isolated == null || this.toldIsolated) return
+    this.toldIsolated = true
+    for (const listener of this.isolationListeners) listener(isolated)
+  }
+
+  /** Remembers why a bootstrap peer could not be dialled, for `isolation` */
+  private dialFailed (peer: string | undefined, err: any): void {
+    if (peer == null || !this.bootstrapPeers.has(peer)) return
+    // libp2p says "All multiaddr dials failed" and keeps the reasons inside
+    const reasons: unknown[] = Array.isArray(err?.errors) ? err.errors : []
+    const first = reasons.find((e): e is Error => e instanceof Error)
+    this.bootstrapFailures.set(peer, (first ?? err)?.message ?? String(err))
   }
 
   /**
@@ -79,8 +153,9 @@ export class Swarm {
 
   private async rejoin (): Promise<void> {
     this.components.log('no connections: dialling bootstrap and remembered peers')
-    await Promise.allSettled(this.init.bootstrap.map(async addr => this.connect(multiaddr(addr)).catch(() => undefined)))
+    await Promise.allSettled([...this.bootstrapPeers].map(async ([peer, addr]) => this.connect(multiaddr(addr)).catch((err: any) => { this.dialFailed(peer, err.cause ?? err) })))
     await this.reconnect()
+    await this.checkIsolated()
   }
 
   /**
@@ -101,7 +176,7 @@ export class Swarm {
       return connection.remotePeer
     } catch (err: any) {
       if (signal?.aborted === true) throw err
-      throw new PeerUnreachableError(`Cannot connect to ${addr.toString()}: ${err.message}`)
+      throw new PeerUnreachableError(`Cannot connect to ${addr.toString()}: ${err.message}`, { cause: err })
     }
   }
 
@@ -143,6 +218,7 @@ export class Swarm {
       await this.components.libp2p.dial(peer, { signal: AbortSignal.timeout(this.init.dialTimeout) })
     } catch (err: any) {
       this.components.log('dial %p failed: %s', peer, err.message)
+      this.dialFailed(peer.toString(), err)
     }
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Status: what `peershare status` says, for this node: identity and addresses, how others
+ * Status: what `peershare status` says, for this node: identity and addresses (and, while
+ * connected to nobody, why: each bootstrap peer's last failure), how others
  * reach it (state and why, public, mapped and relay addresses, AutoNAT's last result),
  * the relay it serves for others, both DHTs' routing tables, the replication quota.
  *
@@ -7,7 +8,7 @@
  * daemon pushes no event for it (its figures, routing tables and relay circuits among
  * them, move without one), and one small JSON answer every few seconds costs little.
  */
-import { type DhtStatus, type NodeStatus, REACHABILITY_WORDS, type ReachabilityStatus, type ReplicationStatus, autonatSummary, reachabilityPolicySummary, relayServerSummary } from '@peershare/client'
+import { type DhtStatus, type NodeStatus, REACHABILITY_WORDS, type ReachabilityStatus, type ReplicationStatus, autonatSummary, isolationSummary, reachabilityPolicySummary, relayServerSummary } from '@peershare/client'
 import { api } from '../api.js'
 import { ErrorLine, Section, useLoad, useRefreshWhileVisible } from '../components.js'
 import { formatBytes, formatIsoDate } from '../format.js'
@@ -35,6 +36,7 @@ function StatusSections ({ status: s }: { status: NodeStatus }) {
           <dt>Peer id</dt><dd><code class="peer-id">{s.peerId}</code></dd>
           <dt>Addresses</dt><dd><AddressList addresses={s.addresses} /></dd>
           <dt>Connections</dt><dd data-field="connections">{s.connections}</dd>
+          {s.isolated == null ? null : <><dt>No peer</dt><dd data-field="isolated">{isolationSummary(s.isolated)}</dd></>}
           <dt>Files</dt><dd>{s.files} ({formatBytes(s.storageBytes)})</dd>
         </dl>
       </Section>
