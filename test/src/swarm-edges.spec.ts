@@ -168,16 +168,18 @@ describe('swarm edges end to end (real processes)', function () {
     await writeFile(join(dir, 'alone.txt'), 'found once a peer connects')
     const shared = await cliJson(a, ['share', join(dir, 'alone.txt')], dir)
     const out = join(dir, 'alone-out.txt')
-    const detached = await cli(['--repo', repo, 'get', shared.fileId, '-o', out, '--detach'], dir)
-    assert.equal(detached.code, 0, detached.stderr)
+    // a get with no terminal attached (as from a script) says why it waits, on stderr
+    const getting = start(['--repo', repo, 'get', shared.fileId, '-o', out], dir)
+    await until(() => getting.stderr().includes('Stalled: connected to no peer'), 'the get to say it is stalled with no peer', 30_000)
     const download = async (): Promise<any> => JSON.parse((await cli(['--repo', repo, '--json', 'transfers'], dir)).stdout).find((t: any) => t.fileId === shared.fileId)
-    const stalled = await poll(download, t => t?.stallReason === 'no-peers', 'the get to stall as no-peers')
-    assert.match(stalled.stallMessage, /^connected to no peer/)
+    assert.equal((await download())?.stallReason, 'no-peers')
 
     const joined = await cli(['--repo', repo, 'swarm', 'connect', tcpAddress(a)], dir)
     assert.equal(joined.code, 0, joined.stderr)
     await until(() => alone.stdout().includes('Connected to a peer again.'), 'the daemon to say it has a peer', 30_000)
-    await poll(download, t => t == null || t.state === 'completed', 'the get to complete')
+    const ended = await getting.exited
+    assert.equal(ended.code, 0, getting.stderr())
+    assert.match(getting.stdout(), /^Saved alone\.txt /)
     assert.equal(await readFile(out, 'utf8'), 'found once a peer connects')
     assert.equal(JSON.parse((await cli(['--repo', repo, '--json', 'status'], dir)).stdout).isolated, undefined)
   })
@@ -192,13 +194,3 @@ describe('swarm edges end to end (real processes)', function () {
   })
 })
 
-/** Asks `read` again until `done` holds for its answer; returns that answer (fails with the last one after `timeoutMs`) */
-async function poll<T> (read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (done(value)) return value
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`)
-    await new Promise(resolve => setTimeout(resolve, 200))
-  }
-}

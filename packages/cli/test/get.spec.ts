@@ -75,6 +75,26 @@ describe('get command', () => {
     assert.deepEqual(out.lines, ['Saved report.pdf (3.0 MiB) to /data/report.pdf'])
   })
 
+  it('without a terminal says on stderr when the download has stalled a while (once per reason) and when it goes on', async () => {
+    const out = capture()
+    const err = capture()
+    const noPeers = { ...stalledEvent(), stallReason: 'no-peers' as const, stallMessage: 'connected to no peer: nobody to ask for it' }
+    // each event a second after the one before
+    let clock = 0
+    const now = (): number => { clock += 1000; return clock }
+    const stalls = [noPeers, { ...noPeers, nextLookIn: 2 }, noPeers, noPeers, noPeers, stalledEvent()]
+    await get({ ref: FILE_ID }, { client: fakeClient({ events: [...stalls, ...events] }), print: out.print, printError: err.print, cwd: dir, now })
+    assert.deepEqual(err.lines, [
+      'Stalled: connected to no peer: nobody to ask for it; it keeps looking (Ctrl+C leaves it to the daemon)',
+      'Stalled: providers unreachable: 1 known, none answers; it keeps looking (Ctrl+C leaves it to the daemon)',
+      'Downloading again'
+    ])
+    assert.deepEqual(out.lines, ['Saved report.pdf (3.0 MiB) to /data/report.pdf'])
+    const brief = capture()
+    await get({ ref: FILE_ID }, { client: fakeClient({ events: [noPeers, ...events] }), print: capture().print, printError: brief.print, cwd: dir, now })
+    assert.deepEqual(brief.lines, [], 'a stall that passes at once is not said')
+  })
+
   it('takes a collection id: one bar for the whole tree, then where it was saved', async () => {
     const ref = formatCollectionId(await collectionIdFromBytes(Uint8Array.of(8, 1)))
     const progress = { type: 'collection-progress' as const, collectionId: ref, name: 'photos', output: '/data/photos', state: 'running' as const, filesDone: 3, filesTotal: 10, bytesDone: 2048, bytesTotal: 4096, rate: 1024, active: 2 }

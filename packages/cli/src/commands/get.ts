@@ -49,7 +49,12 @@ export interface GetContext extends CommandContext {
   onInterrupt?: (handler: () => void) => () => void
   /** one line to stderr */
   printError?: Print
+  /** the clock a stall is timed by (ms); Date.now unless a test steps it */
+  now?: () => number
 }
+
+/** How long a download is stalled before a get with no terminal says so: a passing stall (a source being opened again) is not news */
+export const STALL_NOTICE_MS = 3000
 
 export async function get (options: GetCommandOptions, ctx: GetContext): Promise<void> {
   const { client, print, cwd } = ctx
@@ -104,6 +109,8 @@ async function attached (request: GetRequest, ctx: GetContext, mode: { json: boo
     output.catch(() => {})
   }
   const display = mode.json || ctx.progress == null ? undefined : ctx.progress()
+  // nobody watches a bar: a stall (and its end) is still said, on stderr, or a script waits in silence
+  const stalls = mode.json || display != null ? undefined : stallLines(ctx.printError, ctx.now ?? Date.now)
   const off = ctx.onInterrupt?.(() => {
     interrupted = true
     controller.abort()
@@ -118,7 +125,10 @@ async function attached (request: GetRequest, ctx: GetContext, mode: { json: boo
       }
       // with -o -, stdout carries the file and nothing else
       if (mode.json && !mode.toStdout) print(JSON.stringify(event))
-      else if (event.type === 'progress') display?.update(event)
+      else if (event.type === 'progress') {
+        display?.update(event)
+        stalls?.(event)
+      }
       else if (event.type === 'collection-progress') display?.update(collectionAsProgress(event))
     }, controller.signal)
     if ('collection' in done) return done
@@ -133,6 +143,30 @@ async function attached (request: GetRequest, ctx: GetContext, mode: { json: boo
     off?.()
     display?.stop()
     controller.abort()
+  }
+}
+
+/**
+ * Says on stderr when a download has been stalled for STALL_NOTICE_MS, why (again only
+ * when the reason changes, not at each look), and when it goes on: "Stalled: connected
+ * to no peer: …", then "Downloading again"
+ */
+function stallLines (printError: Print | undefined, now: () => number): ((event: ProgressEvent) => void) | undefined {
+  if (printError == null) return undefined
+  let since: number | undefined
+  let said: string | undefined
+  return event => {
+    if (event.state !== 'stalled') {
+      if (said != null && event.state === 'running') printError('Downloading again')
+      since = undefined
+      said = undefined
+      return
+    }
+    since ??= now()
+    const why = event.stallMessage ?? event.stallReason ?? 'no source delivers'
+    if (why === said || now() - since < STALL_NOTICE_MS) return
+    printError(`Stalled: ${why}; it keeps looking (Ctrl+C leaves it to the daemon)`)
+    said = why
   }
 }
 
