@@ -7,6 +7,8 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { PeershareNode } from '../src/index.js'
+import { KNOWN_FOR_MS, skipKnownProtocolMerges } from '../src/peer-store/known-protocols.js'
+import { FakeClock } from './fake-clock.js'
 import { dialAddress, startTestNode, tempDir, type TestDir } from './fixtures.js'
 
 describe('peer store: merges of protocols a record already lists', function () {
@@ -53,5 +55,28 @@ describe('peer store: merges of protocols a record already lists', function () {
     const stream = await a.libp2p.dialProtocol(b.peerId, protocol)
     await stream.close()
     assert.ok((await a.libp2p.peerStore.get(b.peerId)).protocols.includes(protocol))
+  })
+
+  it('a known record stands for KNOWN_FOR_MS, then the merge goes to the store again', async () => {
+    // the node's own store, with a layer below the skip that counts the merges reaching it
+    const real = a.libp2p.peerStore
+    let reached = 0
+    const counted = Object.create(real) as typeof real
+    counted.merge = async (peerId, data, options) => {
+      reached++
+      return real.merge(peerId, data, options)
+    }
+    const clock = new FakeClock()
+    skipKnownProtocolMerges(counted, a.libp2p, () => clock.now())
+    const protocols = ['/test/known/clock/1']
+    const first = await counted.merge(b.peerId, { protocols })
+    assert.equal(reached, 1)
+    await clock.advance(KNOWN_FOR_MS - 1)
+    assert.equal(await counted.merge(b.peerId, { protocols }), first)
+    assert.equal(reached, 1, 'within the window: not merged again')
+    await clock.advance(1)
+    await counted.merge(b.peerId, { protocols })
+    assert.equal(reached, 2, 'the window over: merged (and its updated stamp renewed) in the store')
+    assert.ok((await real.get(b.peerId)).protocols.includes(protocols[0]))
   })
 })

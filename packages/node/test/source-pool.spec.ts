@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { logger } from '@libp2p/logger'
 import { FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, SourceBusyError } from '../src/errors.js'
-import { type PoolHost, SourcePool } from '../src/download/source-pool.js'
+import { MAX_FAILED, type PoolHost, SourcePool } from '../src/download/source-pool.js'
 import { DEFAULTS } from '../src/config.js'
 import { until } from './fixtures.js'
 
@@ -9,13 +9,13 @@ const FILE_ID = 'bahijzqabciqgxvfnqr55zz6iwt3dezmejknvbdiw5nwakkyrn6havo7t5yaaie
 const PEER = '12D3KooWNneM85UPHYNF6fxQmw9bwcNKneNRkZ6zboGHDHFc9HaA'
 
 /** A pool whose peers all answer with `failure` (a typed error as a real session gives), and a DHT that names `providers` */
-function poolFailingWith (failure: Error | undefined, remembered: string[], providers: string[] = []): { pool: SourcePool, attempts: () => number } {
+function poolFailingWith (failure: Error | undefined, remembered: string[], providers: string[] = [], more: { connectedPeers?: () => number, maxSources?: number } = {}): { pool: SourcePool, attempts: () => number } {
   let attempts = 0
   // the download before its manifest: no worker ever runs here, so the host needs no content
   const host = { fileId: FILE_ID, name: 'f', running: true, ready: false, signal: new AbortController().signal } as unknown as PoolHost
   const pool = new SourcePool({
     host,
-    settings: DEFAULTS.transfer,
+    settings: { ...DEFAULTS.transfer, ...(more.maxSources == null ? {} : { maxSources: more.maxSources }) },
     log: logger('peershare:test'),
     remembered,
     rememberedChanged: () => {},
@@ -24,7 +24,8 @@ function poolFailingWith (failure: Error | undefined, remembered: string[], prov
         attempts++
         throw failure ?? new Error('unreachable')
       },
-      providers: async function * () { yield * providers }
+      providers: async function * () { yield * providers },
+      ...(more.connectedPeers == null ? {} : { connectedPeers: more.connectedPeers })
     }
   })
   return { pool, attempts: () => attempts }
@@ -38,6 +39,26 @@ describe('SourcePool: why a download is stalled', () => {
     await pool.find(signal)
     assert.equal(pool.stalled(), true)
     assert.equal(pool.stall().reason, 'no-providers')
+  })
+
+  it('no-peers when nobody is known and the node is connected to nobody; no-providers once it has a peer', async () => {
+    let connected = 0
+    const { pool } = poolFailingWith(undefined, [], [], { connectedPeers: () => connected })
+    await pool.find(signal)
+    assert.equal(pool.stall().reason, 'no-peers')
+    assert.match(pool.stall().message, /^connected to no peer/)
+    connected = 1
+    assert.equal(pool.stall().reason, 'no-providers')
+  })
+
+  it(`remembers at most MAX_FAILED (${MAX_FAILED}) banned peers, forgetting the one banned longest ago`, async () => {
+    // made-up providers, every one lying: what a hostile DHT answer can name
+    const liars = Array.from({ length: MAX_FAILED + 10 }, (_, i) => `${PEER.slice(0, -6)}${String(i).padStart(6, '0')}`)
+    const { pool, attempts } = poolFailingWith(new PeerMisbehavedError('lies'), [], liars, { maxSources: liars.length })
+    await pool.find(signal)
+    await until(() => attempts() === liars.length && pool.stalled(), 30_000)
+    assert.equal(pool.bannedPeers.length, MAX_FAILED)
+    assert.deepEqual(pool.bannedPeers, liars.slice(10))
   })
 
   for (const [failure, reason] of [

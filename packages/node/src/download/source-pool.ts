@@ -28,7 +28,7 @@ const MAX_SEEN = 256
  * Peers whose failure, strikes or ban one download remembers; past it the one
  * remembered longest is forgotten (made-up providers in DHT answers change every lookup)
  */
-const MAX_FAILED = 1024
+export const MAX_FAILED = 1024
 
 export interface TransferSettings {
   maxSources: number
