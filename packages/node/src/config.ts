@@ -397,9 +397,12 @@ function validateConfig (config: NodeConfig): NodeConfig {
   for (const [name, value] of Object.entries(config.keys)) {
     if (!Number.isInteger(value) || value < 1) fail(`keys.${name} must be a positive whole number`)
   }
+  checkSwarm(config, fail)
   checkReplication(config.replication, fail)
   checkRelay(config.relay, fail)
-  if (typeof config.upnp !== 'boolean') fail('upnp must be true or false')
+  for (const [name, value] of Object.entries({ upnp: config.upnp, mdns: config.mdns, 'announce.whitelistLoopback': config.announce.whitelistLoopback })) {
+    if (typeof value !== 'boolean') fail(`${name} must be true or false`)
+  }
   if (typeof config.metrics.enabled !== 'boolean' || typeof config.metrics.collectDefault !== 'boolean') fail('metrics.enabled and metrics.collectDefault must be true or false')
   if (config.catalogSync.pageEntries > MAX_CATALOG_PAGE_ENTRIES) fail(`catalogSync.pageEntries above the protocol limit ${MAX_CATALOG_PAGE_ENTRIES}`)
   const { compression, ...exchangeNumbers } = config.exchange
@@ -408,6 +411,40 @@ function validateConfig (config: NodeConfig): NodeConfig {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number`)
   }
   return config
+}
+
+/** yamux's initial stream window: a smaller window is refused by yamux itself when libp2p starts */
+const YAMUX_INITIAL_WINDOW = 256 * 1024
+/** The shortest wait between two rounds of dials while connected to nobody (ms): less would redial in a tight loop */
+export const MIN_REJOIN_INTERVAL = 1000
+
+/** Listen addresses, connection counts, the muxer and provide timing: each a clear error here, not a library's later */
+function checkSwarm (config: NodeConfig, fail: (why: string) => never): void {
+  for (const addr of config.listen) {
+    try {
+      multiaddr(addr)
+    } catch {
+      fail(`listen address ${addr} is not a multiaddr (e.g. /ip4/0.0.0.0/tcp/4001)`)
+    }
+  }
+  for (const [name, value] of Object.entries({ reconnectPeers: config.reconnectPeers, minConnections: config.minConnections })) {
+    if (!Number.isInteger(value) || value < 0) fail(`${name} must be a whole number`)
+  }
+  if (!Number.isInteger(config.maxConnections) || config.maxConnections < 1) fail('maxConnections must be a positive whole number')
+  if (config.minConnections > config.maxConnections) fail(`minConnections (${config.minConnections}) above maxConnections (${config.maxConnections})`)
+  if (!(config.inboundConnectionsPerHostPerSecond > 0)) fail('inboundConnectionsPerHostPerSecond must be a positive number')
+  if (!(config.rejoinInterval >= MIN_REJOIN_INTERVAL)) fail(`rejoinInterval must be at least ${MIN_REJOIN_INTERVAL} ms`)
+  const { streamWindowBytes, maxReadBufferBytes, maxWriteBufferBytes, maxStreamsPerConnection } = config.muxer
+  for (const [name, value] of Object.entries({ streamWindowBytes, maxReadBufferBytes, maxWriteBufferBytes, maxStreamsPerConnection })) {
+    if (!Number.isSafeInteger(value) || value < 1) fail(`muxer.${name} must be a positive whole number`)
+  }
+  if (streamWindowBytes < YAMUX_INITIAL_WINDOW) fail(`muxer.streamWindowBytes must be at least ${YAMUX_INITIAL_WINDOW} (yamux's initial window)`)
+  const { recordTtl, refreshInterval, checkInterval } = config.provide
+  for (const [name, value] of Object.entries({ recordTtl, refreshInterval, checkInterval })) {
+    if (!Number.isFinite(value) || value <= 0) fail(`provide.${name} must be a positive number of ms`)
+  }
+  // a record refreshed after it expired leaves the file unfindable in between
+  if (refreshInterval >= recordTtl) fail('provide.refreshInterval must be shorter than provide.recordTtl')
 }
 
 function checkReplication (settings: ReplicationSettings, fail: (why: string) => never): void {

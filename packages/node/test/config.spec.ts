@@ -7,10 +7,10 @@ describe('config', () => {
   })
 
   it('merges partial nested settings over the defaults', () => {
-    const config = resolveConfig({ repo: '/r', exchange: { maxSessions: 3 }, muxer: { streamWindowBytes: 1024 } })
+    const config = resolveConfig({ repo: '/r', exchange: { maxSessions: 3 }, muxer: { streamWindowBytes: 1 << 20 } })
     assert.equal(config.exchange.maxSessions, 3)
     assert.equal(config.exchange.maxQueuedChunks, DEFAULTS.exchange.maxQueuedChunks)
-    assert.equal(config.muxer.streamWindowBytes, 1024)
+    assert.equal(config.muxer.streamWindowBytes, 1 << 20)
     assert.equal(config.muxer.maxReadBufferBytes, DEFAULTS.muxer.maxReadBufferBytes)
   })
 
@@ -27,6 +27,26 @@ describe('config', () => {
   it('takes exchange.compression as true or false only', () => {
     assert.equal(resolveConfig({ repo: '/r', exchange: { compression: false } }).exchange.compression, false)
     assert.throws(() => resolveConfig({ repo: '/r', exchange: { compression: 'no' as unknown as boolean } }), { name: 'ConfigError' })
+  })
+
+  it('refuses swarm settings that cannot work, naming each: listen addresses, connection counts, rejoin, muxer, provide timing', () => {
+    const bad: Array<[Parameters<typeof resolveConfig>[0], RegExp]> = [
+      [{ listen: ['0.0.0.0:4001'] }, /listen address 0\.0\.0\.0:4001 is not a multiaddr/],
+      [{ reconnectPeers: -1 }, /reconnectPeers must be a whole number/],
+      [{ minConnections: 1.5 }, /minConnections must be a whole number/],
+      [{ maxConnections: 0 }, /maxConnections must be a positive whole number/],
+      [{ minConnections: 20, maxConnections: 10 }, /minConnections \(20\) above maxConnections \(10\)/],
+      [{ inboundConnectionsPerHostPerSecond: 0 }, /inboundConnectionsPerHostPerSecond must be a positive number/],
+      [{ rejoinInterval: 0 }, /rejoinInterval must be at least 1000 ms/],
+      [{ muxer: { streamWindowBytes: 1024 } }, /muxer.streamWindowBytes must be at least 262144/],
+      [{ muxer: { maxStreamsPerConnection: 0 } }, /muxer.maxStreamsPerConnection must be a positive whole number/],
+      [{ provide: { recordTtl: 'a day' as unknown as number } }, /provide.recordTtl must be a positive number of ms/],
+      [{ provide: { refreshInterval: 48 * 3600_000 } }, /provide.refreshInterval must be shorter than provide.recordTtl/],
+      [{ mdns: 'yes' as unknown as boolean }, /mdns must be true or false/]
+    ]
+    for (const [init, message] of bad) {
+      assert.throws(() => resolveConfig({ repo: '/r', ...init }), (err: Error) => err.name === 'ConfigError' && message.test(err.message), JSON.stringify(init))
+    }
   })
 
   it('refuses a LAN DHT on the public DHT\'s protocol', () => {
