@@ -79,10 +79,11 @@ describe('get command', () => {
     const out = capture()
     const err = capture()
     const noPeers = { ...stalledEvent(), stallReason: 'no-peers' as const, stallMessage: 'connected to no peer: nobody to ask for it' }
-    // each event a second after the one before
+    // the clock moves a second each time it is read
     let clock = 0
     const now = (): number => { clock += 1000; return clock }
-    const stalls = [noPeers, { ...noPeers, nextLookIn: 2 }, noPeers, noPeers, noPeers, stalledEvent()]
+    // the same reason with another message (its details change from look to look) is not said again
+    const stalls = [noPeers, { ...noPeers, nextLookIn: 2 }, noPeers, { ...noPeers, stallMessage: 'connected to no peer: still' }, noPeers, stalledEvent()]
     await get({ ref: FILE_ID }, { client: fakeClient({ events: [...stalls, ...events] }), print: out.print, printError: err.print, cwd: dir, now })
     assert.deepEqual(err.lines, [
       'Stalled: connected to no peer: nobody to ask for it; it keeps looking (Ctrl+C leaves it to the daemon)',

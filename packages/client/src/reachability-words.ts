@@ -43,11 +43,13 @@ export function isolationSummary (i: IsolatedStatus): string {
   const bootstrap = i.bootstrap.length === 0
     ? ['no bootstrap peer configured (--bootstrap <multiaddr>)']
     : i.bootstrap.map(b => `bootstrap ${b.address} ${b.error == null ? 'not reached yet' : `failed (${b.error})`}`)
-  const nothingToTry = i.bootstrap.length === 0 && i.remembered === 0 && !i.mdns
+  const dials = i.bootstrap.length > 0 || i.remembered > 0
   return [
     ...bootstrap,
     `${i.remembered} remembered peer(s)`,
     `mDNS ${i.mdns ? 'on' : 'off'}`,
-    nothingToTry ? 'nothing to try: `peershare swarm connect <multiaddr>` joins through a peer' : `trying again every ${Math.round(i.retryInterval / 1000)} s`
+    dials
+      ? `trying again every ${Math.round(i.retryInterval / 1000)} s`
+      : `${i.mdns ? 'waiting for a peer on the LAN, or ' : 'nothing to try: '}\`peershare swarm connect <multiaddr>\` joins through a peer`
   ].join('; ')
 }

@@ -31,5 +31,7 @@ describe('reachability in words (shared by the CLI and the web UI)', () => {
       'bootstrap /ip4/10.0.0.1/tcp/4001/p2p/12D3KooWA failed (connect ECONNREFUSED 10.0.0.1:4001); bootstrap /dns4/b.example/tcp/4001/p2p/12D3KooWB not reached yet; 2 remembered peer(s); mDNS on; trying again every 10 s')
     assert.equal(isolationSummary({ bootstrap: [], remembered: 0, mdns: false, retryInterval: 10_000 }),
       'no bootstrap peer configured (--bootstrap <multiaddr>); 0 remembered peer(s); mDNS off; nothing to try: `peershare swarm connect <multiaddr>` joins through a peer')
+    assert.equal(isolationSummary({ bootstrap: [], remembered: 0, mdns: true, retryInterval: 10_000 }),
+      'no bootstrap peer configured (--bootstrap <multiaddr>); 0 remembered peer(s); mDNS on; waiting for a peer on the LAN, or `peershare swarm connect <multiaddr>` joins through a peer')
   })
 })

@@ -148,7 +148,7 @@ async function attached (request: GetRequest, ctx: GetContext, mode: { json: boo
 
 /**
  * Says on stderr when a download has been stalled for STALL_NOTICE_MS, why (again only
- * when the reason changes, not at each look), and when it goes on: "Stalled: connected
+ * when the reason code changes, not at each look), and when it goes on: "Stalled: connected
  * to no peer: …", then "Downloading again"
  */
 function stallLines (printError: Print | undefined, now: () => number): ((event: ProgressEvent) => void) | undefined {
@@ -163,10 +163,11 @@ function stallLines (printError: Print | undefined, now: () => number): ((event:
       return
     }
     since ??= now()
-    const why = event.stallMessage ?? event.stallReason ?? 'no source delivers'
-    if (why === said || now() - since < STALL_NOTICE_MS) return
-    printError(`Stalled: ${why}; it keeps looking (Ctrl+C leaves it to the daemon)`)
-    said = why
+    // the message's details (peers counted, the last error) change from look to look: the reason does not
+    const reason = event.stallReason ?? 'stalled'
+    if (reason === said || now() - since < STALL_NOTICE_MS) return
+    printError(`Stalled: ${event.stallMessage ?? reason}; it keeps looking (Ctrl+C leaves it to the daemon)`)
+    said = reason
   }
 }
 

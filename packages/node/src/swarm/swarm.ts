@@ -48,9 +48,9 @@ export class Swarm {
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => { this.connected(evt.detail) }
   private rejoinTimer: ReturnType<typeof setInterval> | undefined
   private readonly refreshTimers: Array<ReturnType<typeof setTimeout>> = []
-  /** bootstrap addresses by the peer id in them */
-  private readonly bootstrapPeers = new Map<string, string>()
-  /** why the last dial of a bootstrap peer failed, by peer id; cleared when one succeeds */
+  /** each bootstrap address with the peer id in it (a peer may be given at several addresses) */
+  private readonly bootstrap: Array<{ address: string, peer: string }> = []
+  /** why the last dial of a bootstrap address failed; cleared when its peer connects */
   private readonly bootstrapFailures = new Map<string, string>()
   private readonly isolationListeners = new Set<IsolationListener>()
   /** listeners were told this node is connected to nobody, and not yet that it has a peer again */
@@ -59,7 +59,7 @@ export class Swarm {
   constructor (private readonly components: SwarmComponents, private readonly init: SwarmInit) {
     for (const address of init.bootstrap) {
       const peer = multiaddr(address).getComponents().findLast(c => c.name === 'p2p')?.value
-      if (peer != null) this.bootstrapPeers.set(peer, address)
+      if (peer != null) this.bootstrap.push({ address, peer })
     }
   }
 
@@ -91,10 +91,13 @@ export class Swarm {
     const { libp2p } = this.components
     if (libp2p.getConnections().length > 0) return undefined
     // the bootstrap peers are in the peer store too: counted apart
-    const remembered = (await libp2p.peerStore.all()).filter(p => p.addresses.length > 0 && !p.id.equals(libp2p.peerId) && !this.bootstrapPeers.has(p.id.toString())).length
+    const bootstrapPeers = new Set(this.bootstrap.map(b => b.peer))
+    const remembered = (await libp2p.peerStore.all()).filter(p => p.addresses.length > 0 && !p.id.equals(libp2p.peerId) && !bootstrapPeers.has(p.id.toString())).length
+    // a peer connected while the store was read
+    if (libp2p.getConnections().length > 0) return undefined
     return {
-      bootstrap: [...this.bootstrapPeers].map(([peer, address]) => {
-        const error = this.bootstrapFailures.get(peer)
+      bootstrap: this.bootstrap.map(({ address }) => {
+        const error = this.bootstrapFailures.get(address)
         return error == null ? { address } : { address, error }
       }),
       remembered,
@@ -110,10 +113,10 @@ export class Swarm {
   }
 
   private connected (peer: PeerId): void {
-    this.bootstrapFailures.delete(peer.toString())
+    for (const { address } of this.bootstrap.filter(b => b.peer === peer.toString())) this.bootstrapFailures.delete(address)
     if (!this.toldIsolated) return
     this.toldIsolated = false
-    for (const listener of this.isolationListeners) listener(undefined)
+    this.tell(undefined)
   }
 
   /** After a round of dials: still nobody, so listeners are told (once a spell) */
@@ -122,16 +125,30 @@ export class Swarm {
     const isolated = await this.isolation()
     if (isolated == null || this.toldIsolated) return
     this.toldIsolated = true
-    for (const listener of this.isolationListeners) listener(isolated)
+    this.tell(isolated)
   }
 
-  /** Remembers why a bootstrap peer could not be dialled, for `isolation` */
-  private dialFailed (peer: string | undefined, err: any): void {
-    if (peer == null || !this.bootstrapPeers.has(peer)) return
+  private tell (isolated: IsolatedStatus | undefined): void {
+    for (const listener of this.isolationListeners) {
+      try {
+        listener(isolated)
+      } catch (err: any) {
+        // a listener failing (its output closed) must not break the swarm's loop
+        this.components.log('an isolation listener failed: %s', err?.message)
+      }
+    }
+  }
+
+  /**
+   * Remembers why a bootstrap peer could not be dialled, for `isolation`: at `address`,
+   * or at each of its addresses when libp2p dialled the peer by id
+   */
+  private dialFailed (target: { peer: string } | { address: string }, err: any): void {
+    const addresses = 'address' in target ? [target.address] : this.bootstrap.filter(b => b.peer === target.peer).map(b => b.address)
     // libp2p says "All multiaddr dials failed" and keeps the reasons inside
     const reasons: unknown[] = Array.isArray(err?.errors) ? err.errors : []
     const first = reasons.find((e): e is Error => e instanceof Error)
-    this.bootstrapFailures.set(peer, (first ?? err)?.message ?? String(err))
+    for (const address of addresses) this.bootstrapFailures.set(address, (first ?? err)?.message ?? String(err))
   }
 
   /**
@@ -153,7 +170,7 @@ export class Swarm {
 
   private async rejoin (): Promise<void> {
     this.components.log('no connections: dialling bootstrap and remembered peers')
-    await Promise.allSettled([...this.bootstrapPeers].map(async ([peer, addr]) => this.connect(multiaddr(addr)).catch((err: any) => { this.dialFailed(peer, err.cause ?? err) })))
+    await Promise.allSettled(this.bootstrap.map(async ({ address }) => this.connect(multiaddr(address)).catch((err: any) => { this.dialFailed({ address }, err.cause ?? err) })))
     await this.reconnect()
     await this.checkIsolated()
   }
@@ -218,7 +235,7 @@ export class Swarm {
       await this.components.libp2p.dial(peer, { signal: AbortSignal.timeout(this.init.dialTimeout) })
     } catch (err: any) {
       this.components.log('dial %p failed: %s', peer, err.message)
-      this.dialFailed(peer.toString(), err)
+      this.dialFailed({ peer: peer.toString() }, err)
     }
   }
 }
