@@ -119,11 +119,15 @@ export class Swarm {
     this.tell(undefined)
   }
 
-  /** After a round of dials: still nobody, so listeners are told (once a spell) */
+  /**
+   * After a round of dials: still nobody, so listeners are told (once a spell). Not a
+   * node given nobody to dial (the first of a swarm, or one waiting on mDNS): that is
+   * its owner's choice, and `status` still says it
+   */
   private async checkIsolated (): Promise<void> {
     if (this.toldIsolated || this.isolationListeners.size === 0) return
     const isolated = await this.isolation()
-    if (isolated == null || this.toldIsolated) return
+    if (isolated == null || this.toldIsolated || (isolated.bootstrap.length === 0 && isolated.remembered === 0)) return
     this.toldIsolated = true
     this.tell(isolated)
   }
