@@ -29,8 +29,7 @@ import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
-import { ProviderRecordCap } from './index/provider-cap.js'
-import { dropRepeatedPeers, type PeerNews } from './index/repeat-peers.js'
+import { ProviderRecordCap, dropRepeatedPeers, type PeerNews } from './dht/index.js'
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { boundedWebSockets, certificateKeychain, persistentWebRTCDirect } from './transports/index.js'
@@ -149,13 +148,13 @@ interface DhtComponents { datastore: Datastore, peerId: PeerId, logger: Componen
 
 /** Provider records each DHT stores for other peers, and how many it dropped at its caps */
 const recordCaps = new WeakMap<KadDHT, ProviderRecordCap>()
-/** How many repeated announcements of a peer each DHT dropped (index/repeat-peers.ts) */
+/** How many repeated announcements of a peer each DHT dropped (dht/repeat-peers.ts) */
 const repeatsDropped = new WeakMap<KadDHT, () => number>()
 
 /**
  * kad-dht with a capped store for other peers' provider records: the DHT gets the
  * node's datastore wrapped in `ProviderRecordCap` (kad-dht has no cap of its own);
- * and without the repeats of the peers its answers name (index/repeat-peers.ts)
+ * and without the repeats of the peers its answers name (dht/repeat-peers.ts)
  */
 function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTInit): (components: DhtComponents) => KadDHT {
   const factory = kadDHT(init) as (components: unknown) => KadDHT

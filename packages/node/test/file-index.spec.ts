@@ -6,7 +6,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import { type FileRef, MANIFEST_CODEC, bytesToHex, hexToBytes, parseFileId } from '@peershare/protocol'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
-import { FileIndex, type IndexDht } from '../src/index/file-index.js'
+import { FileIndex, type IndexDht } from '../src/dht/file-index.js'
 import type { PeershareNode } from '../src/index.js'
 import { dialAddress, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 

@@ -8,7 +8,7 @@ import { MANIFEST_CODEC } from '@peershare/protocol'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { randomBytes } from 'node:crypto'
-import { dropRepeatedPeers, REPEAT_WINDOW_MS } from '../src/index/repeat-peers.js'
+import { dropRepeatedPeers, REPEAT_WINDOW_MS } from '../src/dht/repeat-peers.js'
 import type { PeershareNode } from '../src/index.js'
 import { dialAddress, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 

@@ -12,7 +12,7 @@ import { createLibp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { DEFAULTS, type NodeInit, type PeershareNode } from '../src/index.js'
-import type { ProviderEntry } from '../src/index/provider-lookup.js'
+import type { ProviderEntry } from '../src/dht/provider-lookup.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 const SWARM_SIZE = 20

@@ -9,7 +9,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { type FileRef, bytesToHex, formatFileId } from '@peershare/protocol'
 import { AbortedError, FileNotFoundError } from '../errors.js'
 import { FetchSession, type FetchSessionComponents } from '../exchange/fetch-session.js'
-import type { FileIndex } from '../index/file-index.js'
+import type { FileIndex } from '../dht/index.js'
 import { withTimeout } from '../signals.js'
 
 export interface OpenSourceComponents {

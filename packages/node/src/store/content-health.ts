@@ -16,7 +16,7 @@ import { parseFileId } from '@peershare/protocol'
 import type { Discovery } from '../discovery/index.js'
 import type { TransferManager } from '../download/transfer-manager.js'
 import { FileNotFoundError } from '../errors.js'
-import type { FileIndex } from '../index/file-index.js'
+import type { FileIndex } from '../dht/index.js'
 import type { FileRecord } from './file-record.js'
 import { type ContentCheck, type ContentStatus, type FileStore, type StoredFile, pathChange } from './file-store.js'
 

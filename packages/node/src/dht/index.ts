@@ -1,0 +1,12 @@
+/**
+ * The file index on the Kademlia DHTs (the LAN one and the public one): files provided
+ * under their file id and their SHA-256 (`FileIndex`), providers looked up in both at
+ * once (`lookupProviders`, what `peershare providers` streams), and the bounds on what
+ * other peers put into ours: their provider records capped per peer and in all
+ * (`ProviderRecordCap`), a peer named again in DHT answers not passed on for a while
+ * (`dropRepeatedPeers`). libp2p.ts wires the last two into each DHT.
+ */
+export { FileIndex, type FileIndexComponents, type IndexDht, type IndexedFile, PROVIDE_STORED_ENOUGH } from './file-index.js'
+export { type ProviderEntry, type ProviderLookupComponents, lookupProviders } from './provider-lookup.js'
+export { type ProviderCapLimits, ProviderRecordCap } from './provider-cap.js'
+export { type PeerNews, REPEAT_WINDOW_MS, dropRepeatedPeers } from './repeat-peers.js'
