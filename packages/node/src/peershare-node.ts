@@ -204,6 +204,7 @@ export class PeershareNode {
       quarantine: this.quarantine,
       fileKeys: this.fileKeys,
       files: this.store,
+      downloading: fileId => this.transfers.get(fileId) != null,
       settings: config.keys,
       dialTimeout: config.dialTimeout,
       log: logger('peershare:node:keys')

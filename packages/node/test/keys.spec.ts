@@ -352,6 +352,28 @@ describe('file key grants (real nodes)', function () {
     assert.deepEqual(await push(), { grants: [], results: ['refused'] })
   })
 
+  it('a grant pushed out of a full inbox takes its key along, unless the file is here (Known gaps 19)', async () => {
+    const small = await startTestNode(join(dir.path, 'small-inbox'), { keys: { maxInboxEntries: 2 } })
+    nodes.push(small)
+    await small.connect(multiaddr(dialAddress(stranger)))
+    const [kept, gone, third, fourth] = await Promise.all(['kept', 'gone', 'third', 'fourth'].map(async name => storeEncryptedFile(stranger, `${name}.bin`)))
+    const grant = async (f: EncryptedFile): Promise<void> => {
+      assert.deepEqual((await stranger.keys.grant(f.fileId, [small.peerId])).map(g => g.state), ['delivered'])
+    }
+    // the first file granted is fetched (held, as ciphertext): its key stays whatever the inbox does
+    await grant(kept)
+    await small.hold(kept.fileId, { from: stranger.peerId })
+    await grant(gone)
+    assert.equal((await small.keys.inbox()).length, 2)
+    // each grant past the bound drops the oldest entry: kept's, then gone's
+    await grant(third)
+    await grant(fourth)
+    assert.deepEqual((await small.keys.inbox()).map(e => e.fileId).sort(), [third.fileId, fourth.fileId].sort())
+    assert.deepEqual((await small.fileKeys.get(kept.fileId))?.key, kept.key, 'a stored file keeps its key')
+    assert.equal(await small.fileKeys.get(gone.fileId), undefined, 'a file never fetched loses its key with its grant')
+    for (const f of [third, fourth]) assert.deepEqual((await small.fileKeys.get(f.fileId))?.key, f.key)
+  })
+
   it('keeps grants and the inbox across a restart', async () => {
     const before = sender.keys.grants()
     const inbox = await r1.keys.inbox()

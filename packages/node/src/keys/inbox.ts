@@ -4,8 +4,9 @@
  * `/peershare/key-grants/inbox/<file id>/<sender>` with what opening it showed (the
  * sealed name, MIME type and plaintext size). Peers fill it, so it is bounded: at most
  * `maxPerSender` entries of one sender (more are refused) and `maxEntries` in all
- * (past it the entry received longest ago is dropped; its key stays held). Records
- * are decoded defensively; a bad one is set aside (quarantined).
+ * (past it the entry received longest ago is dropped, and `forgotten` is told, so the
+ * key of a file never fetched can go with it). Records are decoded defensively; a bad
+ * one is set aside (quarantined).
  */
 import { Key, type Datastore } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
@@ -37,7 +38,8 @@ export interface InboxLimits {
 export class Inbox {
   private readonly entries = new Map<string, ReceivedGrant>()
 
-  constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine, private readonly limits: InboxLimits) {}
+  /** @param forgotten called once an entry the bound dropped is gone from the inbox */
+  constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine, private readonly limits: InboxLimits, private readonly forgotten: (grant: FileKeyGrant) => Promise<void> = async () => {}) {}
 
   async load (): Promise<void> {
     this.entries.clear()
@@ -95,6 +97,7 @@ export class Inbox {
       this.entries.delete(key)
       await this.datastore.delete(keyOf(r.grant))
     }
+    for (const [, r] of oldest) await this.forgotten(r.grant)
   }
 }
 

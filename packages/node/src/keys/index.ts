@@ -39,7 +39,7 @@ export interface KeysSettings {
   maxRetryAttempts: number
   /** Recipients the retry timer pushes to at once */
   maxConcurrentDeliveries: number
-  /** Received grants the inbox holds; past it the one received longest ago is dropped (its key stays) */
+  /** Received grants the inbox holds; past it the one received longest ago is dropped, and its key with it unless the file is here or downloading */
   maxInboxEntries: number
   /** Received grants of one sender the inbox holds; more are refused */
   maxInboxPerSender: number

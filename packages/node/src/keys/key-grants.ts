@@ -36,12 +36,14 @@ export interface KeyGrantsComponents {
   privateKey: PrivateKey
   datastore: Datastore
   quarantine: Quarantine
-  fileKeys: Pick<FileKeys, 'get' | 'put' | 'opening'>
+  fileKeys: Pick<FileKeys, 'get' | 'put' | 'opening' | 'delete'>
   /** the stored files (`node.store`): a grant needs the manifest; the inbox shows what is downloaded */
   files: {
     get(fileId: string): Promise<{ record: FileRecord, manifest: Manifest } | undefined>
     has(fileId: string): Promise<boolean>
   }
+  /** true while a download of the file runs: its key is needed at the end, even if its grant left the inbox */
+  downloading?(fileId: string): boolean
   settings: KeysSettings
   /** ms to dial a recipient or a holder */
   dialTimeout: number
@@ -62,9 +64,24 @@ export class KeyGrants implements KeyService {
     this.now = c.now ?? Date.now
     this.self = c.libp2p.peerId.toString()
     this.sent = new SentGrants(c.datastore, c.quarantine)
-    this.received = new Inbox(c.datastore, c.quarantine, { maxEntries: c.settings.maxInboxEntries, maxPerSender: c.settings.maxInboxPerSender })
+    this.received = new Inbox(c.datastore, c.quarantine, { maxEntries: c.settings.maxInboxEntries, maxPerSender: c.settings.maxInboxPerSender }, async grant => this.forgetKey(grant.fileId))
     this.delivery = new GrantDelivery({ libp2p: c.libp2p, sent: this.sent, settings: c.settings, dialTimeout: c.dialTimeout, log: c.log, now: this.now })
     this.server = new KeysServer({ libp2p: c.libp2p, sent: this.sent, receive: async envelope => this.receive(envelope), settings: c.settings, log: c.log })
+  }
+
+  /**
+   * A grant left the inbox (its bound): the key it brought goes too when nothing else
+   * holds on to it: no other grant of the file in the inbox, the file not stored, no
+   * download of it running. Grants pushed by anyone for files never fetched then cost no
+   * more than the inbox bound (LIMITS.md, Known gaps 19).
+   */
+  private async forgetKey (fileId: string): Promise<void> {
+    if (this.received.of(fileId).length > 0 || this.c.downloading?.(fileId) === true) return
+    if (await this.c.files.has(fileId)) return
+    const held = await this.c.fileKeys.get(fileId)
+    if (held == null || held.from === 'self') return
+    await this.c.fileKeys.delete(fileId)
+    this.c.log('forgot the key of %s: its grant left the inbox and the file is not here', fileId)
   }
 
   /** Reads the stores, serves the key protocol, starts delivering pending grants */
