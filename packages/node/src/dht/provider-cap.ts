@@ -9,6 +9,7 @@
  */
 import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import type { Batch, Datastore, Key, KeyQuery, Pair, Query } from 'interface-datastore'
+import { deleteEach, putEach } from '../datastore-each.js'
 
 export interface ProviderCapLimits {
   /** Records of other peers stored for one peer */
@@ -81,15 +82,12 @@ export class ProviderRecordCap implements Datastore {
   query (query: Query, options?: AbortOptions): Generator<Pair> | AsyncGenerator<Pair> { return this.inner.query(query, options) }
   queryKeys (query: KeyQuery, options?: AbortOptions): Generator<Key> | AsyncGenerator<Key> { return this.inner.queryKeys(query, options) }
 
-  async * putMany (pairs: Iterable<Pair> | AsyncIterable<Pair>, options?: AbortOptions): AsyncGenerator<Key> {
-    for await (const { key, value } of pairs) yield await this.put(key, value, options)
+  putMany (pairs: Iterable<Pair> | AsyncIterable<Pair>, options?: AbortOptions): AsyncGenerator<Key> {
+    return putEach(this, pairs, options)
   }
 
-  async * deleteMany (keys: Iterable<Key> | AsyncIterable<Key>, options?: AbortOptions): AsyncGenerator<Key> {
-    for await (const key of keys) {
-      await this.delete(key, options)
-      yield key
-    }
+  deleteMany (keys: Iterable<Key> | AsyncIterable<Key>, options?: AbortOptions): AsyncGenerator<Key> {
+    return deleteEach(this, keys, options)
   }
 
   /** kad-dht writes provider records one at a time; a batch goes through the capped calls too */

@@ -1,5 +1,6 @@
 import type { AbortOptions, Logger, Startable } from '@libp2p/interface'
 import type { Batch, Datastore, Key, KeyQuery, Pair, Query } from 'interface-datastore'
+import { deleteEach, putEach } from '../datastore-each.js'
 
 export interface PeerRecordCacheInit {
   /**
@@ -110,15 +111,12 @@ export class PeerRecordCache implements Datastore {
     for await (const key of keys) yield { key, value: await this.get(key, options) }
   }
 
-  async * putMany (pairs: Iterable<Pair> | AsyncIterable<Pair>, options?: AbortOptions): AsyncGenerator<Key> {
-    for await (const { key, value } of pairs) yield await this.put(key, value, options)
+  putMany (pairs: Iterable<Pair> | AsyncIterable<Pair>, options?: AbortOptions): AsyncGenerator<Key> {
+    return putEach(this, pairs, options)
   }
 
-  async * deleteMany (keys: Iterable<Key> | AsyncIterable<Key>, options?: AbortOptions): AsyncGenerator<Key> {
-    for await (const key of keys) {
-      await this.delete(key, options)
-      yield key
-    }
+  deleteMany (keys: Iterable<Key> | AsyncIterable<Key>, options?: AbortOptions): AsyncGenerator<Key> {
+    return deleteEach(this, keys, options)
   }
 
   /** A listing that may hold peer records sees them all: the datastore gets what is in memory first */
