@@ -9,7 +9,7 @@
  */
 import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import type { Batch, Datastore, Key, KeyQuery, Pair, Query } from 'interface-datastore'
-import { deleteEach, putEach } from '../datastore-each.js'
+import { batchEach, deleteEach, putEach } from '../datastore-each.js'
 
 export interface ProviderCapLimits {
   /** Records of other peers stored for one peer */
@@ -92,12 +92,7 @@ export class ProviderRecordCap implements Datastore {
 
   /** kad-dht writes provider records one at a time; a batch goes through the capped calls too */
   batch (): Batch {
-    const ops: Array<() => Promise<unknown>> = []
-    return {
-      put: (key, value) => { ops.push(async () => this.put(key, value)) },
-      delete: (key) => { ops.push(async () => this.delete(key)) },
-      commit: async (options?: AbortOptions) => { for (const op of ops) { options?.signal?.throwIfAborted(); await op() } }
-    }
+    return batchEach(this)
   }
 
   /** The provider of a record key of another peer, or undefined for any other key */

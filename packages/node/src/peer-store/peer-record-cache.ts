@@ -1,6 +1,6 @@
 import type { AbortOptions, Logger, Startable } from '@libp2p/interface'
 import type { Batch, Datastore, Key, KeyQuery, Pair, Query } from 'interface-datastore'
-import { deleteEach, putEach } from '../datastore-each.js'
+import { batchEach, deleteEach, putEach } from '../datastore-each.js'
 
 export interface PeerRecordCacheInit {
   /**
@@ -131,12 +131,7 @@ export class PeerRecordCache implements Datastore {
   }
 
   batch (): Batch {
-    const ops: Array<() => Promise<unknown>> = []
-    return {
-      put: (key, value) => { ops.push(async () => this.put(key, value)) },
-      delete: (key) => { ops.push(async () => this.delete(key)) },
-      commit: async (options?: AbortOptions) => { for (const op of ops) { options?.signal?.throwIfAborted(); await op() } }
-    }
+    return batchEach(this)
   }
 
   /** Sets a record's latest value, newest last in the map so the oldest are dropped first at the cap */
