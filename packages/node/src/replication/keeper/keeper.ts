@@ -7,7 +7,7 @@
 import type { Logger, PeerId, PeerInfo, PeerStore } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { parseContentRef } from '@peershare/protocol'
-import { policyProblem } from '../../config.js'
+import { policyProblem } from '../../config-checks.js'
 import { BadRequestError, FileNotFoundError } from '../../errors.js'
 import type { FetchSessionComponents } from '../../exchange/fetch-session.js'
 import type { FileRecord } from '../../store/file-record.js'
