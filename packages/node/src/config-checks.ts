@@ -1,8 +1,8 @@
 /**
  * What makes a resolved config unusable, said before anything runs with it: each setting
  * checked for type and range, one `ConfigError` naming the first that fails
- * (`validateConfig`, called by `resolveConfig`); the replication policy and bootstrap
- * address checks the CLI and the keeper use too.
+ * (`validateConfig`, called by `resolveConfig`); the replication policy check the keeper
+ * uses too.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
@@ -68,17 +68,23 @@ export function validateConfig (config: NodeConfig): NodeConfig {
 /** yamux's initial stream window: a smaller window is refused by yamux itself when libp2p starts */
 const YAMUX_INITIAL_WINDOW = 256 * 1024
 /** The shortest wait between two rounds of dials while connected to nobody (ms): less would redial in a tight loop */
-export const MIN_REJOIN_INTERVAL = 1000
+const MIN_REJOIN_INTERVAL = 1000
 
-/** Listen addresses, connection counts, the muxer and provide timing: each a clear error here, not a library's later */
-function checkSwarm (config: NodeConfig, fail: (why: string) => never): void {
-  for (const addr of config.listen) {
+/** Listen addresses: a list of multiaddr strings (checked before WebSockets addresses are derived from them) */
+export function checkListen (listen: unknown, fail: (why: string) => never): void {
+  if (!Array.isArray(listen) || listen.some(a => typeof a !== 'string')) fail('listen must be a list of multiaddrs')
+  for (const addr of listen as string[]) {
     try {
       multiaddr(addr)
     } catch {
       fail(`listen address ${addr} is not a multiaddr (e.g. /ip4/0.0.0.0/tcp/4001)`)
     }
   }
+}
+
+/** Listen addresses, connection counts, the muxer and provide timing: each a clear error here, not a library's later */
+function checkSwarm (config: NodeConfig, fail: (why: string) => never): void {
+  checkListen(config.listen, fail)
   for (const [name, value] of Object.entries({ reconnectPeers: config.reconnectPeers, minConnections: config.minConnections })) {
     if (!Number.isInteger(value) || value < 0) fail(`${name} must be a whole number`)
   }

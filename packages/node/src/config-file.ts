@@ -17,8 +17,11 @@ export const CONFIG_FILE = 'config.json'
 export async function readConfigFile (repo: string): Promise<NodeInit> {
   const path = join(repo, CONFIG_FILE)
   const init = await readJsonObject(path) as NodeInit
-  if (init.bootstrap != null && (!Array.isArray(init.bootstrap) || init.bootstrap.some(b => typeof b !== 'string'))) {
-    throw new RepoError(`${path}: "bootstrap" must be an array of multiaddr strings`)
+  for (const name of ['bootstrap', 'listen'] as const) {
+    const list = init[name]
+    if (list != null && (!Array.isArray(list) || list.some(b => typeof b !== 'string'))) {
+      throw new RepoError(`${path}: "${name}" must be an array of multiaddr strings`)
+    }
   }
   return init
 }

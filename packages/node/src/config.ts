@@ -5,7 +5,7 @@
  */
 import { DEFAULT_CHUNK_SIZE, MAX_CATALOG_PAGE_ENTRIES, MAX_OUTSTANDING_CHUNKS } from '@peershare/protocol'
 import type { TransferSettings } from './download/transfer.js'
-import { validateConfig } from './config-checks.js'
+import { checkListen, validateConfig } from './config-checks.js'
 import { ConfigError } from './errors.js'
 import type { BandwidthLimits } from './limits/bandwidth.js'
 import type { CatalogLimits } from './catalog/catalog-index.js'
@@ -333,6 +333,7 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
 function withWebSockets (listen: string[], wsPort: number | null): string[] {
   if (wsPort == null) return listen
   const fail = (why: string): never => { throw new ConfigError(`Invalid setting: ${why}`) }
+  checkListen(listen, fail)
   if (!Number.isInteger(wsPort) || wsPort < 0 || wsPort > 65535) fail('wsPort must be a port number (0-65535), or null for no WebSockets listener')
   const ws = webSocketsListen(listen, wsPort)
   if (ws.length === 0) fail('wsPort needs a TCP listen address: WebSockets listens on the hosts of the TCP listeners')

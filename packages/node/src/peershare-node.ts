@@ -139,6 +139,8 @@ export class PeershareNode {
   private readonly replicationParts: Replication
   /** Prometheus metrics, served at the control API's `GET /metrics`; undefined when `metrics.enabled` is off (metrics/) */
   readonly metrics: NodeMetrics | undefined
+  /** the downloads saved in the repo are running again (keys/ keeps every key until then) */
+  private transfersRestored = false
 
   private constructor (config: NodeConfig, paths: RepoPaths, given: NodeParts, libp2p: PeershareLibp2p, parts: BuiltParts) {
     const { datastore } = given
@@ -204,7 +206,9 @@ export class PeershareNode {
       quarantine: this.quarantine,
       fileKeys: this.fileKeys,
       files: this.store,
-      downloading: fileId => this.transfers.get(fileId) != null,
+      // until the saved downloads are restored, any file may be one of them
+      downloading: fileId => !this.transfersRestored || this.transfers.get(fileId) != null,
+      keepsKeysOf: sender => this.contacts.isContact(sender),
       settings: config.keys,
       dialTimeout: config.dialTimeout,
       log: logger('peershare:node:keys')
@@ -324,6 +328,7 @@ export class PeershareNode {
     await this.discovery.startServing()
     await this.keys.start()
     await this.transfers.restore()
+    this.transfersRestored = true
     this.libp2p.addEventListener('peer:connect', this.wakeTransfers)
     this.libp2p.addEventListener('connection:open', this.connectionOpened)
     await this.collectionDownloads.restore()

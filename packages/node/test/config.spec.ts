@@ -32,6 +32,8 @@ describe('config', () => {
   it('refuses swarm settings that cannot work, naming each: listen addresses, connection counts, rejoin, muxer, provide timing', () => {
     const bad: Array<[Parameters<typeof resolveConfig>[0], RegExp]> = [
       [{ listen: ['0.0.0.0:4001'] }, /listen address 0\.0\.0\.0:4001 is not a multiaddr/],
+      [{ listen: ['0.0.0.0:4001'], wsPort: 4002 }, /listen address 0\.0\.0\.0:4001 is not a multiaddr/],
+      [{ listen: '/ip4/0.0.0.0/tcp/4001' as unknown as string[] }, /listen must be a list of multiaddrs/],
       [{ reconnectPeers: -1 }, /reconnectPeers must be a whole number/],
       [{ minConnections: 1.5 }, /minConnections must be a whole number/],
       [{ maxConnections: 0 }, /maxConnections must be a positive whole number/],

@@ -372,6 +372,15 @@ describe('file key grants (real nodes)', function () {
     assert.deepEqual((await small.fileKeys.get(kept.fileId))?.key, kept.key, 'a stored file keeps its key')
     assert.equal(await small.fileKeys.get(gone.fileId), undefined, 'a file never fetched loses its key with its grant')
     for (const f of [third, fourth]) assert.deepEqual((await small.fileKeys.get(f.fileId))?.key, f.key)
+
+    // a contact's key stays though its grant is pushed out (a flood from fresh peer ids must not take it)
+    await small.connect(multiaddr(dialAddress(sender)))
+    await small.contacts.add(sender.peerId)
+    const fromContact = await storeEncryptedFile(sender, 'from a contact.bin')
+    assert.deepEqual((await sender.keys.grant(fromContact.fileId, [small.peerId])).map(g => g.state), ['delivered'])
+    for (const name of ['fifth', 'sixth']) await grant(await storeEncryptedFile(stranger, `${name}.bin`))
+    assert.ok(!(await small.keys.inbox()).some(e => e.fileId === fromContact.fileId), 'its grant left the inbox')
+    assert.deepEqual((await small.fileKeys.get(fromContact.fileId))?.key, fromContact.key)
   })
 
   it('keeps grants and the inbox across a restart', async () => {

@@ -89,7 +89,8 @@ export class ContactStore {
     throw new ContactNotFoundError(`Neither a contact name nor a peer id: ${nameOrPeerId.slice(0, 80)}`)
   }
 
-  isContact (peer: PeerId): boolean {
+  /** True for a contact, by its peer id (or the id as text) */
+  isContact (peer: PeerId | string): boolean {
     return this.byPeer.has(peer.toString())
   }
 

@@ -42,8 +42,10 @@ export interface KeyGrantsComponents {
     get(fileId: string): Promise<{ record: FileRecord, manifest: Manifest } | undefined>
     has(fileId: string): Promise<boolean>
   }
-  /** true while a download of the file runs: its key is needed at the end, even if its grant left the inbox */
+  /** true while a download of the file runs (or may: saved downloads not restored yet): its key is needed at the end, even if its grant left the inbox */
   downloading?(fileId: string): boolean
+  /** true for a sender whose keys stay whatever the inbox does (a contact): a flood of grants from fresh peer ids must not take them */
+  keepsKeysOf?(sender: string): boolean
   settings: KeysSettings
   /** ms to dial a recipient or a holder */
   dialTimeout: number
@@ -72,14 +74,16 @@ export class KeyGrants implements KeyService {
   /**
    * A grant left the inbox (its bound): the key it brought goes too when nothing else
    * holds on to it: no other grant of the file in the inbox, the file not stored, no
-   * download of it running. Grants pushed by anyone for files never fetched then cost no
+   * download of it running, not a contact's key. Grants pushed by anyone for files never fetched then cost no
    * more than the inbox bound (LIMITS.md, Known gaps 19).
    */
   private async forgetKey (fileId: string): Promise<void> {
-    if (this.received.of(fileId).length > 0 || this.c.downloading?.(fileId) === true) return
-    if (await this.c.files.has(fileId)) return
+    const needed = (): boolean => this.received.of(fileId).length > 0 || this.c.downloading?.(fileId) === true
+    if (needed() || await this.c.files.has(fileId)) return
     const held = await this.c.fileKeys.get(fileId)
-    if (held == null || held.from === 'self') return
+    if (held == null || held.from === 'self' || this.c.keepsKeysOf?.(held.from) === true) return
+    // asked again with no await before the delete: a grant of the file or a download may have come meanwhile
+    if (needed()) return
     await this.c.fileKeys.delete(fileId)
     this.c.log('forgot the key of %s: its grant left the inbox and the file is not here', fileId)
   }
