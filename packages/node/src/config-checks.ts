@@ -70,7 +70,7 @@ const YAMUX_INITIAL_WINDOW = 256 * 1024
 /** The shortest wait between two rounds of dials while connected to nobody (ms): less would redial in a tight loop */
 const MIN_REJOIN_INTERVAL = 1000
 
-/** Listen addresses: a list of multiaddr strings (checked before WebSockets addresses are derived from them) */
+/** Listen addresses: a list of multiaddr strings (resolveConfig checks them before it derives WebSockets addresses from them) */
 export function checkListen (listen: unknown, fail: (why: string) => never): void {
   if (!Array.isArray(listen) || listen.some(a => typeof a !== 'string')) fail('listen must be a list of multiaddrs')
   for (const addr of listen as string[]) {
@@ -82,9 +82,8 @@ export function checkListen (listen: unknown, fail: (why: string) => never): voi
   }
 }
 
-/** Listen addresses, connection counts, the muxer and provide timing: each a clear error here, not a library's later */
+/** Connection counts, the muxer and provide timing: each a clear error here, not a library's later */
 function checkSwarm (config: NodeConfig, fail: (why: string) => never): void {
-  checkListen(config.listen, fail)
   for (const [name, value] of Object.entries({ reconnectPeers: config.reconnectPeers, minConnections: config.minConnections })) {
     if (!Number.isInteger(value) || value < 0) fail(`${name} must be a whole number`)
   }

@@ -331,9 +331,10 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
 
 /** `listen` plus the WebSockets listen addresses `wsPort` asks for */
 function withWebSockets (listen: string[], wsPort: number | null): string[] {
-  if (wsPort == null) return listen
   const fail = (why: string): never => { throw new ConfigError(`Invalid setting: ${why}`) }
+  // checked once, here: before any WebSockets address is derived from them
   checkListen(listen, fail)
+  if (wsPort == null) return listen
   if (!Number.isInteger(wsPort) || wsPort < 0 || wsPort > 65535) fail('wsPort must be a port number (0-65535), or null for no WebSockets listener')
   const ws = webSocketsListen(listen, wsPort)
   if (ws.length === 0) fail('wsPort needs a TCP listen address: WebSockets listens on the hosts of the TCP listeners')

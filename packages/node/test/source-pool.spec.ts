@@ -9,7 +9,7 @@ const FILE_ID = 'bahijzqabciqgxvfnqr55zz6iwt3dezmejknvbdiw5nwakkyrn6havo7t5yaaie
 const PEER = '12D3KooWNneM85UPHYNF6fxQmw9bwcNKneNRkZ6zboGHDHFc9HaA'
 
 /** A pool whose peers all answer with `failure` (a typed error as a real session gives), and a DHT that names `providers` */
-function poolFailingWith (failure: Error | undefined, remembered: string[], providers: string[] = [], more: { connectedPeers?: () => number, maxSources?: number } = {}): { pool: SourcePool, attempts: () => number } {
+function poolFailingWith (failure: Error | undefined, remembered: string[], providers: string[] = [], more: { openConnections?: () => number, maxSources?: number } = {}): { pool: SourcePool, attempts: () => number } {
   let attempts = 0
   // the download before its manifest: no worker ever runs here, so the host needs no content
   const host = { fileId: FILE_ID, name: 'f', running: true, ready: false, signal: new AbortController().signal } as unknown as PoolHost
@@ -25,7 +25,7 @@ function poolFailingWith (failure: Error | undefined, remembered: string[], prov
         throw failure ?? new Error('unreachable')
       },
       providers: async function * () { yield * providers },
-      ...(more.connectedPeers == null ? {} : { connectedPeers: more.connectedPeers })
+      ...(more.openConnections == null ? {} : { openConnections: more.openConnections })
     }
   })
   return { pool, attempts: () => attempts }
@@ -43,7 +43,7 @@ describe('SourcePool: why a download is stalled', () => {
 
   it('no-peers when nobody is known and the node is connected to nobody; no-providers once it has a peer', async () => {
     let connected = 0
-    const { pool } = poolFailingWith(undefined, [], [], { connectedPeers: () => connected })
+    const { pool } = poolFailingWith(undefined, [], [], { openConnections: () => connected })
     await pool.find(signal)
     assert.equal(pool.stall().reason, 'no-peers')
     assert.match(pool.stall().message, /^connected to no peer/)

@@ -62,7 +62,7 @@ export function createTransferManager (components: NodeDownloadsComponents, stor
       // given a signal) would keep it from ever looking again
       providers: (fileId, signal) => providerIds(index, fileId, withTimeout(config.lookupTimeout, signal)),
       connections: peer => components.libp2p.getConnections(peerIdFromString(peer)).filter(c => c.status === 'open'),
-      connectedPeers: () => new Set(components.libp2p.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString())).size
+      openConnections: () => components.libp2p.getConnections().filter(c => c.status === 'open').length
     },
     takeDownload: async (bytes, priority, signal) => components.bandwidth.download(bytes, { priority, signal }),
     blobPath: (fileId) => store.blobPath(fileId),

@@ -50,8 +50,8 @@ export interface SourceFinder {
   providers(fileId: string, signal: AbortSignal): AsyncIterable<string>
   /** the open connections to a peer (a source on a relay moves to a direct one) */
   connections?(peer: string): PeerConnection[]
-  /** how many peers this node is connected to: none means nobody to ask, not nobody has it */
-  connectedPeers?(): number
+  /** the node's open connections: none means nobody to ask, not that nobody has the file */
+  openConnections?(): number
 }
 
 /** What a download reads of a connection: whether it is direct */
@@ -142,7 +142,7 @@ export class SourcePool {
   stall (): { reason: StallReason, message: string } {
     const known = new Set([...this.init.remembered.map(peerIdOf), ...this.interested, ...this.seen, ...this.banned])
     const usable = [...known].filter(p => !this.banned.has(p))
-    if (known.size === 0 && this.init.finder.connectedPeers?.() === 0) return { reason: 'no-peers', message: NO_PEERS_MESSAGE }
+    if (known.size === 0 && this.init.finder.openConnections?.() === 0) return { reason: 'no-peers', message: NO_PEERS_MESSAGE }
     if (known.size === 0) return { reason: 'no-providers', message: 'no providers found' }
     if (usable.length === 0) return { reason: 'all-banned', message: `all sources banned: ${[...this.banned].join(', ')} sent data that fails verification` }
     const failures = usable.map(p => this.failures.get(p))
