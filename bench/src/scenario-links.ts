@@ -37,8 +37,12 @@ const IMPLS = ['peershare', 'webtorrent', 'helia'] as const
 type Impl = typeof IMPLS[number]
 
 interface Source { path: string, sha256: string, size: number }
-/** seconds from request to verified file; rxCpu: the receiver's CPU seconds meanwhile */
-type Outcome = { seconds: number, rxCpu: number } | { failed: string }
+/**
+ * seconds from request to verified file; rxCpu: the receiver's CPU seconds meanwhile;
+ * firstChunk: seconds to the first verified chunk (the set-up's round trips); perLink: the
+ * file's bytes that came through each link (both peershare only)
+ */
+type Outcome = { seconds: number, rxCpu: number, firstChunk?: number, perLink?: number[] } | { failed: string }
 
 /** How each implementation serves a file and fetches it through given ports */
 const SERVE: Record<Impl, { script: string, args: (dir: string, i: number, file: string) => string[], port: (addr: string) => number }> = {
@@ -84,7 +88,8 @@ export async function fetchOver (ctx: BenchContext, impl: Impl, set: LinkSet, so
     try {
       const done = await client.next('done', Date.now() + timeoutMs + 15_000)
       checkReceived(`${impl} over ${set.label}`, source, done)
-      return { seconds: done.seconds as number, rxCpu: await client.cpuMs(Date.now() + 10_000) / 1000 }
+      const firstChunk = typeof done.firstChunkSeconds === 'number' ? done.firstChunkSeconds : undefined
+      return { seconds: done.seconds as number, rxCpu: await client.cpuMs(Date.now() + 10_000) / 1000, firstChunk, perLink: bytesPerLink(shared, done.sourceStats) }
     } catch (err: any) {
       client.kill()
       return { failed: /time/.test(err.message) ? `timed out after ${timeoutMs / 1000} s` : `failed: ${err.message}` }
@@ -93,6 +98,12 @@ export async function fetchOver (ctx: BenchContext, impl: Impl, set: LinkSet, so
     await Promise.all([client.stop(), ...servers.map(async s => s.stop()), relay?.stop()])
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/** Bytes each server sent, in link order (from a peershare getter's per-source totals) */
+function bytesPerLink (servers: Array<{ addr?: unknown }>, stats: unknown): number[] | undefined {
+  if (!Array.isArray(stats)) return undefined
+  return servers.map(s => stats.find(st => String(s.addr).endsWith(`/p2p/${st.peerId}`))?.bytes ?? 0)
 }
 
 export async function runLinks (ctx: BenchContext): Promise<void> {
@@ -128,7 +139,9 @@ function total (set: LinkSet): number {
 
 function describe (o: Outcome, size: number, rate: number): string {
   if ('failed' in o) return o.failed
-  return `${(size / MiB / o.seconds).toFixed(2).padStart(6)} MiB/s  ${o.seconds.toFixed(2).padStart(6)} s  ${pct(size / o.seconds / rate).padStart(6)} of the link rate  receiver CPU ${o.rxCpu.toFixed(1)} s`
+  const first = o.firstChunk == null ? '' : `  first chunk ${o.firstChunk.toFixed(2)} s`
+  const perLink = o.perLink == null || o.perLink.length < 2 ? '' : `  MiB per link ${o.perLink.map(b => (b / MiB).toFixed(0)).join('/')}`
+  return `${(size / MiB / o.seconds).toFixed(2).padStart(6)} MiB/s  ${o.seconds.toFixed(2).padStart(6)} s  ${pct(size / o.seconds / rate).padStart(6)} of the link rate  receiver CPU ${o.rxCpu.toFixed(1)} s${first}${perLink}`
 }
 
 function secondsOf (list: Outcome[] = []): number[] {
@@ -149,7 +162,7 @@ function printLinks (size: number, runs: number, outcomes: Map<string, Outcome[]
       const share = (s?: number): string => (s == null ? '-' : pct(size / s / rate))
       const verdict = impl !== 'peershare' || median == null ? '' : size / median / rate >= LINK_TARGET ? 'meets' : 'BELOW'
       rows.push([set.label, impl, (rate / MiB).toFixed(2), mibps(best), mibps(median), share(best), share(median), `${secs.length}/${list.length}`, verdict])
-      json.push({ links: set.links, impl, runs: list.map(o => ('seconds' in o ? { seconds: Math.round(o.seconds * 1000) / 1000, rxCpuSeconds: Math.round(o.rxCpu * 100) / 100 } : o)) })
+      json.push({ links: set.links, impl, runs: list.map(o => ('seconds' in o ? { seconds: Math.round(o.seconds * 1000) / 1000, rxCpuSeconds: Math.round(o.rxCpu * 100) / 100, firstChunkSeconds: o.firstChunk, bytesPerLink: o.perLink } : o)) })
     }
   }
   console.log(`\n${SCENARIO} ${formatSize(size)} (same file, same run, alternating; % = file bytes per second / the links' total rate; target peershare >= ${pct(LINK_TARGET)})\n`)

@@ -32,7 +32,7 @@ import type { NodeConfig } from './config.js'
 import { ProviderRecordCap, dropRepeatedPeers, type PeerNews } from './dht/index.js'
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
-import { boundedWebSockets, certificateKeychain, persistentWebRTCDirect } from './transports/index.js'
+import { boundedWebSockets, capYamuxFrames, certificateKeychain, persistentWebRTCDirect } from './transports/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -240,6 +240,7 @@ function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht
 
 /** yamux with peershare's explicit limits (also what benchmarks compare against) */
 export function peershareMuxer (muxer: NodeConfig['muxer']): () => StreamMuxerFactory {
+  capYamuxFrames()
   return yamux({
     maxInboundStreams: muxer.maxStreamsPerConnection,
     maxOutboundStreams: muxer.maxStreamsPerConnection,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { MAX_OUTSTANDING_CHUNKS } from '@peershare/protocol'
-import { pipelineDepth } from '../src/download/source-worker.js'
+import { SourcePace, pipelineDepth } from '../src/download/source-pace.js'
+import { FakeClock } from './fake-clock.js'
 
 const MiB = 1024 * 1024
 const Mbit = 1_000_000 / 8
@@ -55,5 +56,60 @@ describe('pipelineDepth', () => {
 
   it('asks a slow source for little: 1 Mbit/s over 50 ms holds 2 chunks', () => {
     assert.equal(pipelineDepth(1 * Mbit, chunkRoundTripMs(50, 1 * Mbit), MiB), 2)
+  })
+})
+
+describe('SourcePace', () => {
+  /** Requests `count` chunks at the clock's time; the first starts a busy spell */
+  function requestAll (pace: SourcePace, clock: FakeClock, count: number): number[] {
+    const sent: number[] = []
+    for (let i = 0; i < count; i++) {
+      pace.requested(i === 0)
+      sent.push(clock.now())
+    }
+    return sent
+  }
+
+  it('does not read a burst of chunks that waited behind a slow start as a fast source', async () => {
+    // 4 chunks over a 25 Mbit/s link, read only at 1.5 s (a busy receiver), 10 ms apart
+    const clock = new FakeClock()
+    const pace = new SourcePace(() => clock.now())
+    const sent = requestAll(pace, clock, 4)
+    await clock.advance(1500)
+    for (const at of sent) {
+      pace.delivered(MiB, at)
+      await clock.advance(10)
+    }
+    const delivered = 4 * MiB * 1000 / clock.now()
+    assert.ok(pace.rate <= delivered, `rate ${pace.rate} above the ${delivered} B/s delivered since the first request`)
+    // the link's 3 MiB/s over the 1.5 s quickest round trip and the margin: a handful, not every chunk of the file
+    assert.ok(pace.depth(MiB) <= 6, `depth ${pace.depth(MiB)}`)
+  })
+
+  it('counts a new busy spell from its first request, not from the first chunk back', async () => {
+    const clock = new FakeClock()
+    const pace = new SourcePace(() => clock.now())
+    await clock.advance(10_000)
+    const sent = requestAll(pace, clock, 2)
+    await clock.advance(400)
+    pace.delivered(MiB, sent[0])
+    await clock.advance(5)
+    pace.delivered(MiB, sent[1])
+    assert.ok(pace.rate <= 2 * MiB * 1000 / 405, `rate ${pace.rate}`)
+    assert.equal(pace.roundTripMs, 400)
+  })
+
+  it('measures a steady source at its rate', async () => {
+    // one chunk every 100 ms, two in flight: 10 MiB/s
+    const clock = new FakeClock()
+    const pace = new SourcePace(() => clock.now())
+    const inFlight = requestAll(pace, clock, 2)
+    for (let i = 0; i < 30; i++) {
+      await clock.advance(100)
+      pace.delivered(MiB, inFlight.shift() as number)
+      pace.requested(inFlight.length === 0)
+      inFlight.push(clock.now())
+    }
+    assert.ok(Math.abs(pace.rate - 10 * MiB) < 0.05 * 10 * MiB, `rate ${pace.rate}`)
   })
 })

@@ -7,34 +7,13 @@
  * it; a bad chunk is a strike against the source, and enough strikes ban it from
  * this file. A source that stalls with requests outstanding times out.
  */
-import { MAX_OUTSTANDING_CHUNKS, type Manifest, type Priority, chunkLength } from '@peershare/protocol'
+import { type Manifest, type Priority, chunkLength } from '@peershare/protocol'
 import { PeerMisbehavedError } from '../errors.js'
 import type { FetchSession, SessionEvent } from '../exchange/fetch-session.js'
 import { blameRoute } from '../reachability/route.js'
 import { type ChunkData, chunkVerified } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
-import { RateMeter } from './rate-meter.js'
-
-/** Seconds of a source's measured throughput to keep requested beyond one round trip */
-const QUEUE_SECONDS = 0.25
-/** Pipeline depth before a source's rate is known */
-const INITIAL_DEPTH = 4
-
-/**
- * Chunks to keep requested from a source: enough to cover its bandwidth-delay product
- * (`rate` bytes/s times `roundTripMs`, the quickest a chunk has come back: the link's
- * round trip plus one chunk's transfer) and QUEUE_SECONDS more. The rate is the one
- * achieved, not the link's capacity: while the pipeline is the limit, the margin lets
- * the depth grow by (1 + QUEUE_SECONDS / round trip) per rate window until the link
- * is. The quickest chunk's time does not grow with the pipeline's own queueing, so the
- * depth does not feed on itself. INITIAL_DEPTH until both are known; at least 2
- * (one arriving, one queued at the source), at most MAX_OUTSTANDING_CHUNKS.
- */
-export function pipelineDepth (rate: number, roundTripMs: number, chunkSize: number): number {
-  if (rate === 0 || !Number.isFinite(roundTripMs)) return INITIAL_DEPTH
-  const seconds = roundTripMs / 1000 + QUEUE_SECONDS
-  return Math.min(MAX_OUTSTANDING_CHUNKS, Math.max(2, Math.ceil(rate * seconds / chunkSize)))
-}
+import { SourcePace } from './source-pace.js'
 
 /** What a worker needs from its download */
 export interface WorkerHost {
@@ -67,10 +46,8 @@ export interface SourceStats {
 
 export class SourceWorker {
   readonly peer: string
-  private readonly meter = new RateMeter()
+  private readonly pace = new SourcePace()
   private readonly requestedAt = new Map<number, number>()
-  /** quickest request-to-verified-chunk time seen (ms): the link's round trip plus one chunk's transfer */
-  private roundTripMs = Number.POSITIVE_INFINITY
   private readonly cancelled = new Set<number>()
   private pending: Promise<SessionEvent> | undefined
   private wakeUp: (() => void) | undefined
@@ -83,7 +60,7 @@ export class SourceWorker {
   }
 
   stats (): SourceStats {
-    return { peerId: this.peer, chunks: this.chunks, bytes: this.bytes, rate: this.meter.rate, inFlight: this.requestedAt.size, wireBytes: this.session.wire.wireBytes }
+    return { peerId: this.peer, chunks: this.chunks, bytes: this.bytes, rate: this.pace.rate, inFlight: this.requestedAt.size, wireBytes: this.session.wire.wireBytes }
   }
 
   /** Fetches until the download is done or stopped; throws if the source fails or is banned */
@@ -137,17 +114,14 @@ export class SourceWorker {
   /** Requests chunks until the pipeline is as deep as this source's throughput warrants */
   private async fill (): Promise<void> {
     const { picker, manifest, signal } = this.host
-    while (this.requestedAt.size < this.depth() && !this.retiring) {
-      const index = picker.next(this.peer, this.meter.rate)
+    while (this.requestedAt.size < this.pace.depth(manifest.chunkSize) && !this.retiring) {
+      const index = picker.next(this.peer, this.pace.rate)
       if (index === undefined) return
       await this.host.takeDownload(chunkLength(manifest, index), signal)
+      this.pace.requested(this.requestedAt.size === 0)
       this.requestedAt.set(index, Date.now())
       await this.session.request([index], this.host.priority, signal)
     }
-  }
-
-  private depth (): number {
-    return pipelineDepth(this.meter.rate, this.roundTripMs, this.host.manifest.chunkSize)
   }
 
   /** The next event; with nothing in flight, returns null when woken or when the source stays quiet */
@@ -204,10 +178,8 @@ export class SourceWorker {
       return
     }
     if (!stillWanted) return
-    const ms = Date.now() - requested
-    this.host.received?.(data.byteLength, ms)
-    if (ms < this.roundTripMs) this.roundTripMs = ms
-    this.meter.add(data.byteLength)
+    this.host.received?.(data.byteLength, Date.now() - requested)
+    this.pace.delivered(data.byteLength, requested)
     this.chunks++
     this.bytes += data.byteLength
     if (this.host.isDone()) return

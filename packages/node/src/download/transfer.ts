@@ -389,10 +389,9 @@ export class Transfer implements PoolHost {
     this.meter.add(data.byteLength)
     for (const watcher of this.watchers) watcher(index)
     this.emit(true)
-    if (content.isDone()) {
-      this.sources.wakeAll()
-      this.wakeLoop?.()
-    }
+    // an idle source may now take a chunk another one holds (the end game), or stop when done
+    this.sources.wakeAll()
+    if (content.isDone()) this.wakeLoop?.()
   }
 
   private async run (first?: FetchSession): Promise<void> {

@@ -200,12 +200,19 @@ function readVarint (list: Uint8ArrayList): [number, number] | undefined {
 
 /**
  * Resolves once the stream may take more bytes: at once when its write buffer has
- * room, else at its next 'drain' event. Not `stream.onDrain()`: in @libp2p/utils 7.4
+ * room, else once a 'drain' event leaves it so. Not `stream.onDrain()`: in @libp2p/utils 7.4
  * its promise is never reset after the first drain, so later calls resolve at once
- * and a sender relying on it overruns the muxer's write buffer limit.
+ * and a sender relying on it overruns the muxer's write buffer limit. Not the first
+ * 'drain' alone either: yamux dispatches one on every window update, also while the
+ * connection under the stream is still full, and the stream's queue blocks again on
+ * its next frame (the 'drain' handler sends it before this one runs); a sender going on
+ * at each such event adds a write per window update until the buffer limit aborts it.
  */
 export async function drained (stream: Pick<Stream, 'writableNeedsDrain' | 'addEventListener' | 'removeEventListener'>, options: AbortOptions = {}): Promise<void> {
-  if (!stream.writableNeedsDrain) return
+  while (stream.writableNeedsDrain) await nextDrain(stream, options)
+}
+
+async function nextDrain (stream: Pick<Stream, 'addEventListener' | 'removeEventListener'>, options: AbortOptions): Promise<void> {
   options.signal?.throwIfAborted()
   await new Promise<void>((resolve, reject) => {
     const done = (err?: Error): void => {

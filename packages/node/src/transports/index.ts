@@ -10,6 +10,9 @@
  * - WebSockets (`/ws`): dialled always; listened on only with `wsPort`, on the hosts of
  *   the TCP listeners (`webSocketsListen`), with bounded upgrade requests and messages
  *   (`boundedWebSockets`, `WS_MAX_MESSAGE_BYTES`, `WS_UPGRADE_LIMITS`).
+ * - yamux over all of them, its data frames capped at 256 KiB (`capYamuxFrames`: the
+ *   library sends a stream's whole window as one frame, which the receiver cannot use
+ *   until all of it has arrived).
  * - `browserAddresses`: the node's addresses a browser can dial (WebRTC-direct, ws, wss,
  *   and circuit addresses through a relay reached by one of those), each with its scope
  *   (loopback, lan, public): `GET /v1/browser-addresses` and `status`.
@@ -17,3 +20,4 @@
 export { persistentWebRTCDirect, certificateKeychain, WEBRTC_CERTIFICATE } from './webrtc-direct.js'
 export { boundedWebSockets, webSocketsListen, tcpListenPorts, WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS } from './websockets.js'
 export { browserAddresses } from './browser-addresses.js'
+export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES } from './yamux-frames.js'

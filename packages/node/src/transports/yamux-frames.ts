@@ -1,0 +1,35 @@
+/**
+ * Yamux data frames of at most YAMUX_MAX_FRAME_BYTES. @chainsafe/libp2p-yamux 8 sizes
+ * a stream's next frame by its whole send window (`maxMessageSize = sendWindowCapacity
+ * - header` on every window update; its own `maxMessageSize` setting is never applied
+ * to streams), so once a window has grown to MiBs, everything queued on a stream goes
+ * out as one frame. The receiver can use none of a frame before all of it has arrived:
+ * over an 80 ms, 100 Mbit/s link the rest of a first chunk, sent in one 3 MiB frame with
+ * the two chunks queued behind it, arrived 450 ms after it was sent instead of 130 ms,
+ * in one run of three to eight (bench `links`). Capping the frame after each window update keeps a stream's
+ * bytes usable as they arrive, and bounds what a receiver buffers for one frame.
+ */
+import { YamuxStream } from '@chainsafe/libp2p-yamux/stream'
+
+/**
+ * Most data bytes in one yamux frame: yamux's initial stream window. A quarter of a
+ * 1 MiB chunk, so a chunk's last bytes wait for at most that much of the next one
+ * (21 ms at 100 Mbit/s); 64 KiB frames cost the receiver 10-20% more CPU on loopback
+ * (a window update, and a decode, per frame), frames of 1 MiB held a first chunk's
+ * tail 160 ms on the 80 ms link
+ */
+export const YAMUX_MAX_FRAME_BYTES = 256 * 1024
+
+let capped = false
+
+/** Applies the cap to every yamux stream of this process (once; the library's prototype is patched) */
+export function capYamuxFrames (): void {
+  if (capped) return
+  capped = true
+  const handleWindowUpdate = YamuxStream.prototype.handleWindowUpdate
+  YamuxStream.prototype.handleWindowUpdate = function (this: YamuxStream, frame: Parameters<YamuxStream['handleWindowUpdate']>[0]): void {
+    handleWindowUpdate.call(this, frame)
+    // 0 means the window is exhausted (writing pauses): only a larger size is capped
+    if ((this.maxMessageSize ?? 0) > YAMUX_MAX_FRAME_BYTES) this.maxMessageSize = YAMUX_MAX_FRAME_BYTES
+  }
+}
