@@ -88,7 +88,10 @@ const USAGE = `usage: npm run bench -- [options]
   --helia-size S   file size (default 128MiB)
   --helia-timeout SEC  limit for one Helia fetch, reported as "timed out" (default 180)
  links:
-  --link-size S    file size (default 64MiB)`
+  --link-size S    file size (default 64MiB)
+  --link-sets LIST which link sets, by number: 1 (80 ms, 100 Mbit/s), 2 (200 ms,
+                   20 Mbit/s), 3 (4 x 25 Mbit/s, 40-200 ms); default all
+  --link-impls LIST  which of peershare, webtorrent, helia (default all)`
 
 export interface Options {
   scenarios: Scenario[]
@@ -113,6 +116,9 @@ export interface Options {
   compressSize: number
   browserSize: number
   linkSize: number
+  /** link sets to run, 1-based into LINK_SETS */
+  linkSets: number[]
+  linkImpls: string[]
 }
 
 export function parseOptions (argv: string[]): Options {
@@ -143,6 +149,8 @@ export function parseOptions (argv: string[]): Options {
       'compress-size': { type: 'string', default: '32MiB' },
       'browser-size': { type: 'string', default: '64MiB' },
       'link-size': { type: 'string', default: '64MiB' },
+      'link-sets': { type: 'string', default: '1,2,3' },
+      'link-impls': { type: 'string', default: 'peershare,webtorrent,helia' },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -202,8 +210,20 @@ export function parseOptions (argv: string[]): Options {
     catchUpOffers: positiveInt('--catch-up-offers', values['catch-up-offers']),
     compressSize: parseSize(values['compress-size']),
     browserSize: parseSize(values['browser-size']),
-    linkSize: parseSize(values['link-size'])
+    linkSize: parseSize(values['link-size']),
+    linkSets: listOf('--link-sets', values['link-sets'], ['1', '2', '3']).map(Number),
+    linkImpls: listOf('--link-impls', values['link-impls'], ['peershare', 'webtorrent', 'helia'])
   }
+}
+
+/** A comma-separated list whose every item is one of `allowed` */
+function listOf (flag: string, text: string, allowed: string[]): string[] {
+  const items = text.split(',').map(s => s.trim()).filter(s => s !== '')
+  for (const item of items) {
+    if (!allowed.includes(item)) throw new Error(`${flag}: unknown '${item}' (choose from ${allowed.join(', ')})`)
+  }
+  if (items.length === 0) throw new Error(`${flag}: name at least one of ${allowed.join(', ')}`)
+  return items
 }
 
 function positiveInt (flag: string, text: string): number {

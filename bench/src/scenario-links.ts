@@ -113,12 +113,12 @@ export async function runLinks (ctx: BenchContext): Promise<void> {
   const source = { ...file, size }
   const outcomes = new Map<string, Outcome[]>()
   try {
-    for (const set of LINK_SETS) {
+    for (const set of LINK_SETS.filter((_, i) => ctx.opts.linkSets.includes(i + 1))) {
       const rate = total(set)
       // three times the ideal time and a minute for set-up, or --timeout
       const timeoutMs = ctx.opts.timeoutMs ?? Math.round(60_000 + 3000 * size / rate)
       for (let run = 1; run <= ctx.opts.runs; run++) {
-        for (const impl of IMPLS) {
+        for (const impl of IMPLS.filter(i => ctx.opts.linkImpls.includes(i))) {
           const key = `${set.label}|${impl}`
           if (outcomes.get(key)?.some(o => 'failed' in o && o.failed.startsWith('timed out')) === true) continue
           const outcome = await fetchOver(ctx, impl, set, source, timeoutMs)
@@ -154,6 +154,8 @@ function printLinks (size: number, runs: number, outcomes: Map<string, Outcome[]
   for (const set of LINK_SETS) {
     const rate = total(set)
     for (const impl of IMPLS) {
+      // a set or impl left out with --link-sets / --link-impls
+      if (!outcomes.has(`${set.label}|${impl}`)) continue
       const list = outcomes.get(`${set.label}|${impl}`) ?? []
       const secs = secondsOf(list)
       const best = secs[0]

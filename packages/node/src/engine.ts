@@ -6,7 +6,7 @@
  * reachable from here imports a Node-only module: hashing and compression go through
  * `platform/`.
  */
-export { FetchSession, type FetchSessionComponents, type SessionEvent } from './exchange/fetch-session.js'
+export { FetchSession, type FetchSessionComponents, type FirstRequest, type SessionEvent } from './exchange/fetch-session.js'
 export { SourcePool, type PoolHost, type SourceFinder, type SourcePoolInit, type TransferSettings } from './download/source-pool.js'
 export type { WorkerHost } from './download/source-worker.js'
 export { ChunkPicker } from './download/chunk-picker.js'

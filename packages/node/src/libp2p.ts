@@ -32,7 +32,7 @@ import type { NodeConfig } from './config.js'
 import { ProviderRecordCap, dropRepeatedPeers, type PeerNews } from './dht/index.js'
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
-import { boundedWebSockets, capYamuxFrames, certificateKeychain, persistentWebRTCDirect } from './transports/index.js'
+import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, persistentWebRTCDirect } from './transports/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -241,7 +241,7 @@ function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht
 /** yamux with peershare's explicit limits (also what benchmarks compare against) */
 export function peershareMuxer (muxer: NodeConfig['muxer']): () => StreamMuxerFactory {
   capYamuxFrames()
-  return yamux({
+  const factory = yamux({
     maxInboundStreams: muxer.maxStreamsPerConnection,
     maxOutboundStreams: muxer.maxStreamsPerConnection,
     streamOptions: {
@@ -251,6 +251,7 @@ export function peershareMuxer (muxer: NodeConfig['muxer']): () => StreamMuxerFa
       maxWriteBufferLength: muxer.maxWriteBufferBytes
     }
   })
+  return () => lazySelectMuxer(factory())
 }
 
 export type PeershareLibp2p = Awaited<ReturnType<typeof createPeershareLibp2p>>

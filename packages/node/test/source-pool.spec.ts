@@ -3,6 +3,10 @@ import { logger } from '@libp2p/logger'
 import { FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, SourceBusyError } from '../src/errors.js'
 import { MAX_FAILED, type PoolHost, SourcePool } from '../src/download/source-pool.js'
 import { DEFAULTS } from '../src/config.js'
+import { ChunkPicker } from '../src/download/chunk-picker.js'
+import { INITIAL_DEPTH } from '../src/download/source-pace.js'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { Bitfield } from '@peershare/protocol'
 import { until } from './fixtures.js'
 
 const FILE_ID = 'bahijzqabciqgxvfnqr55zz6iwt3dezmejknvbdiw5nwakkyrn6havo7t5yaaieq'
@@ -89,5 +93,45 @@ describe('SourcePool: why a download is stalled', () => {
     await until(() => banned.attempts() === 1 && banned.pool.stalled())
     await banned.pool.find(signal, true)
     assert.equal(banned.attempts(), 1)
+  })
+})
+
+describe('SourcePool: chunks asked for with the Want', () => {
+  const OTHER = '12D3KooWGRUVh2GRUAUMDdUVRv8dsdZ8AHqw8pR5AZD4mYTKJ9hd'
+
+  /** A download that knows its manifest (8 chunks); every open asks for its first chunks, then fails with `failure` */
+  function readyPool (failure: Error): { pool: SourcePool, picker: ChunkPicker, claimed: number[][] } {
+    const count = 8
+    const picker = new ChunkPicker(count, new Bitfield(count))
+    const manifest = { size: count * 1024, chunkSize: 1024, chunkHashes: Array.from({ length: count }, () => new Uint8Array(32)) }
+    const host = { fileId: FILE_ID, name: 'f', running: true, ready: true, picker, manifest, priority: 'normal', signal: new AbortController().signal, takeDownload: async () => {} } as unknown as PoolHost
+    const claimed: number[][] = []
+    const pool = new SourcePool({
+      host,
+      settings: DEFAULTS.transfer,
+      log: logger('peershare:test'),
+      remembered: [PEER],
+      rememberedChanged: () => {},
+      finder: {
+        open: async (target, _ref, _signal, first) => {
+          const asked = await first?.(peerIdFromString(target))
+          claimed.push(asked?.chunks ?? [])
+          throw failure
+        },
+        providers: async function * () {}
+      }
+    })
+    return { pool, picker, claimed }
+  }
+
+  it(`claims ${INITIAL_DEPTH} chunks for a source's Want, and lets them go when its session does not open`, async () => {
+    const { pool, picker, claimed } = readyPool(new PeerUnreachableError('refused'))
+    await pool.find(new AbortController().signal, false)
+    await until(() => pool.stalled())
+    assert.deepEqual(claimed, [[0, 1, 2, 3]])
+    assert.equal(picker.inFlight(PEER), 0, 'released')
+    // nothing is left claimed: another source is given the same chunks
+    picker.addSource(OTHER, Bitfield.full(8))
+    assert.equal(picker.next(OTHER), 0)
   })
 })

@@ -3,8 +3,14 @@
  * Each limit is listed, with its reason, in doc/LIMITS.md; keep the two in step.
  */
 
-/** The chunk exchange protocol: manifest offer, chunk requests and chunk data */
-export const EXCHANGE_PROTOCOL = '/peershare/exchange/1.0.0'
+/**
+ * The chunk exchange protocol: manifest offer, chunk requests and chunk data. 1.1.0 is
+ * 1.0.0 with one field more, Want.first (the first chunks asked for with the Want);
+ * a 1.0.0 peer refuses a message with a field it does not know, so it is asked by the old id
+ */
+export const EXCHANGE_PROTOCOL = '/peershare/exchange/1.1.0'
+/** The exchange protocol before Want.first: still served, and asked for from peers without 1.1.0 */
+export const EXCHANGE_PROTOCOL_1_0 = '/peershare/exchange/1.0.0'
 
 /** Manifest format version written today */
 export const MANIFEST_VERSION = 1

@@ -39,7 +39,7 @@ export interface FileMetadata {
 }
 
 export type Message =
-  | { type: 'want', fileId?: FileId, sha256?: Uint8Array, accept?: ChunkEncoding[] }
+  | { type: 'want', fileId?: FileId, sha256?: Uint8Array, accept?: ChunkEncoding[], first?: { chunks: number[], priority: Priority } }
   | { type: 'offer', fileId: FileId, manifest: Uint8Array, metadata: FileMetadata, have?: Uint8Array, encoding?: ChunkEncoding }
   | { type: 'have', chunks: number[] }
   | { type: 'request', chunks: number[], priority: Priority }
@@ -77,7 +77,14 @@ export function encodeMessage (msg: Message): Uint8Array {
 function toPb (msg: Message): Partial<Pb> {
   const bytes = (b: Uint8Array | undefined): Uint8Array<ArrayBuffer> => (b ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>
   switch (msg.type) {
-    case 'want': return { want: { fileId: bytes(msg.fileId?.bytes), sha256: bytes(msg.sha256), accept: encodeAccept(msg.accept) } }
+    case 'want': return {
+      want: {
+        fileId: bytes(msg.fileId?.bytes),
+        sha256: bytes(msg.sha256),
+        accept: encodeAccept(msg.accept),
+        ...(msg.first == null ? {} : { first: { chunks: msg.first.chunks, priority: PRIORITY_TO_PB[msg.first.priority] } })
+      }
+    }
     case 'offer': return {
       offer: {
         fileId: bytes(msg.fileId.bytes),
@@ -108,6 +115,7 @@ export function decodeMessage (bytes: Uint8Array | Uint8ArrayList): Message {
     pb = Pb.decode(bytes, {
       limits: {
         request: { chunks: MAX_CHUNKS_PER_REQUEST },
+        want: { first: { chunks: MAX_CHUNKS_PER_REQUEST } },
         cancel: { chunks: MAX_CHUNKS_PER_REQUEST },
         have: { chunks: MAX_CHUNKS_PER_REQUEST },
         offer: { metadata: { tags: MAX_TAGS } }
@@ -178,7 +186,8 @@ function decodeWant (want: NonNullable<Pb['want']>): Message {
   if (hasHash && want.sha256.byteLength !== SHA256_LENGTH) throw new InvalidMessageError('Want sha256 is not 32 bytes')
   const named: Message = hasId ? { type: 'want', fileId: wrapFileId(want.fileId) } : { type: 'want', sha256: want.sha256 }
   const accept = decodeAccept(want.accept)
-  return accept.length > 0 ? { ...named, accept } : named
+  const first = want.first == null ? undefined : { chunks: checkIndices(want.first.chunks), priority: PRIORITY_FROM_PB[want.first.priority] ?? 'normal' }
+  return { ...named, ...(accept.length > 0 ? { accept } : {}), ...(first == null ? {} : { first }) }
 }
 
 /** Bits we do not know are encodings of newer peers: ignored, not an error */

@@ -190,6 +190,25 @@ describe('exchange messages', () => {
     })
   })
 
+  describe('Want.first (exchange 1.1.0)', () => {
+    it('round trips the chunks asked for with the Want, and their priority', () => {
+      const want = decodeMessage(encodeMessage({ type: 'want', fileId, first: { chunks: [3, 0, 7], priority: 'high' } }))
+      assert.deepEqual(want.type === 'want' && want.first, { chunks: [3, 0, 7], priority: 'high' })
+    })
+
+    it('a Want without it is the 1.0.0 Want, byte for byte', () => {
+      const old = ExchangeMessage.encode({ want: { fileId: fileId.bytes as Bytes, sha256: new Uint8Array(0) as Bytes, accept: 0 } })
+      assert.deepEqual(encodeMessage({ type: 'want', fileId }), old)
+      assert.equal((decodeMessage(old) as { first?: unknown }).first, undefined)
+    })
+
+    it(`refuses more than MAX_CHUNKS_PER_REQUEST (${MAX_CHUNKS_PER_REQUEST}) chunks in it`, () => {
+      const chunks = Array.from({ length: MAX_CHUNKS_PER_REQUEST + 1 }, (_, i) => i)
+      const bytes = ExchangeMessage.encode({ want: { fileId: fileId.bytes as Bytes, sha256: new Uint8Array(0) as Bytes, accept: 0, first: { chunks, priority: PbPriority.NORMAL } } })
+      assert.throws(() => decodeMessage(bytes), INVALID)
+    })
+  })
+
   describe('rejects', () => {
     it('an empty message', () => {
       assert.throws(() => decodeMessage(new Uint8Array(0)), INVALID)

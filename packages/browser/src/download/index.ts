@@ -8,7 +8,7 @@
  */
 import type { Libp2p, Logger } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { FetchSession, type FetchSessionComponents, SourcePool, type TransferSettings } from '@peershare/node/engine'
+import { FetchSession, type FetchSessionComponents, type FirstRequest, SourcePool, type TransferSettings } from '@peershare/node/engine'
 import { type FileRef, parseFileId } from '@peershare/protocol'
 import { openChunkStore } from '../storage/index.js'
 import { BrowserDownload } from './browser-download.js'
@@ -57,7 +57,7 @@ export async function download (components: DownloadComponents, fileId: string, 
   const pool = new SourcePool({
     host,
     finder: {
-      open: async (target: string, ref: FileRef, signal: AbortSignal) => FetchSession.open(exchange, multiaddr(target), ref, signal),
+      open: async (target: string, ref: FileRef, signal: AbortSignal, first?: FirstRequest) => FetchSession.open(exchange, multiaddr(target), ref, signal, first),
       // the browser has no DHT: its sources are the ones it was given
       providers: async function * () {}
     },

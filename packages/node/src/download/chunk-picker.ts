@@ -39,10 +39,19 @@ export class ChunkPicker {
     this.inOrder = options.inOrder === true
   }
 
-  addSource (id: string, have: Bitfield): void {
+  /**
+   * Adds a source (again: its earlier entry is removed first). `inFlight`: chunks it was
+   * asked for before it said what it has (with the Want): those it has, and nobody
+   * delivered meanwhile, stay claimed by it. Returns them.
+   */
+  addSource (id: string, have: Bitfield, inFlight: number[] = []): number[] {
     this.removeSource(id)
-    this.sources.set(id, { have, inFlight: new Set(), rate: 0 })
+    const source = { have, inFlight: new Set<number>(), rate: 0 }
+    this.sources.set(id, source)
     for (let i = 0; i < this.count; i++) if (have.has(i)) this.availability[i]++
+    const kept = inFlight.filter(index => index < this.count && have.has(index) && !this.done.has(index))
+    for (const index of kept) this.claim(id, source, index)
+    return kept
   }
 
   /** A source announced a chunk it now has */

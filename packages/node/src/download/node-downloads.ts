@@ -57,7 +57,7 @@ export function createTransferManager (components: NodeDownloadsComponents, stor
     log: logger('peershare:node:transfer'),
     openFirst: async (ref, options) => openSource({ exchange, index }, ref, { ...options, lookupTimeout: config.lookupTimeout }),
     finder: {
-      open: async (target, ref, signal) => FetchSession.open(exchange, parseTarget(target), ref, signal),
+      open: async (target, ref, signal, first) => FetchSession.open(exchange, parseTarget(target), ref, signal, first),
       // one look at a time runs per download: a lookup that never ends (kad-dht bounds none
       // given a signal) would keep it from ever looking again
       providers: (fileId, signal) => providerIds(index, fileId, withTimeout(config.lookupTimeout, signal)),

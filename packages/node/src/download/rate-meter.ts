@@ -11,8 +11,9 @@ export class RateMeter {
 
   constructor (private readonly windowMs = 3000, private readonly now: () => number = Date.now) {}
 
-  add (bytes: number): void {
-    const t = this.now()
+  /** `at`: when the bytes counted (a baseline set back to when a request went out); now by default */
+  add (bytes: number, at = this.now()): void {
+    const t = at
     this.total += bytes
     this.samples.push([t, this.total])
     this.prune(t)

@@ -12,8 +12,8 @@ import { RateMeter } from './rate-meter.js'
 
 /** Seconds of a source's measured throughput to keep requested beyond one round trip */
 const QUEUE_SECONDS = 0.25
-/** Pipeline depth before a source's rate is known */
-const INITIAL_DEPTH = 4
+/** Pipeline depth before a source's rate is known (also the chunks asked for with the Want) */
+export const INITIAL_DEPTH = 4
 
 /**
  * Chunks to keep requested from a source: enough to cover its bandwidth-delay product
@@ -40,10 +40,10 @@ export class SourcePace {
     this.meter = new RateMeter(3000, now)
   }
 
-  /** A request goes out; `idle`: none was outstanding, so a busy spell starts now */
-  requested (idle: boolean): void {
+  /** A request goes out (went out `at`); `idle`: none was outstanding, so a busy spell starts then */
+  requested (idle: boolean, at = this.now()): void {
     // a zero-byte sample is the baseline the next chunks' rate counts from
-    if (idle) this.meter.add(0)
+    if (idle) this.meter.add(0, at)
   }
 
   /** A verified chunk of `bytes` came back, asked for at `requestedAt` */

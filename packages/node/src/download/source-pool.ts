@@ -8,10 +8,11 @@
  * one, whichever comes first: the direct connection, or the relayed one closing.
  * With none delivering, it says why (`stall`).
  */
-import type { Connection, Logger } from '@libp2p/interface'
+import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import { movesToDirect, type Route, routeOf } from '../reachability/route.js'
-import { type FileRef, parseFileId } from '@peershare/protocol'
-import type { FetchSession } from '../exchange/fetch-session.js'
+import { Bitfield, chunkLength, type FileRef, parseFileId } from '@peershare/protocol'
+import type { FetchSession, FirstAsk, FirstRequest } from '../exchange/fetch-session.js'
+import { INITIAL_DEPTH } from './source-pace.js'
 import { SourceWorker, type WorkerHost } from './source-worker.js'
 import type { StallReason } from './transfer-progress.js'
 
@@ -44,8 +45,8 @@ export interface TransferSettings {
 
 /** Where sources come from: the rest of the node, narrowed to what a download uses */
 export interface SourceFinder {
-  /** opens a session for the file with a peer (a multiaddr or peer id as text) */
-  open(target: string, ref: FileRef, signal: AbortSignal): Promise<FetchSession>
+  /** opens a session for the file with a peer (a multiaddr or peer id as text), asking for `first`'s chunks with the Want */
+  open(target: string, ref: FileRef, signal: AbortSignal, first?: FirstRequest): Promise<FetchSession>
   /** peers the DHT says have the file (peer ids as text) */
   providers(fileId: string, signal: AbortSignal): AsyncIterable<string>
   /** the open connections to a peer (a source on a relay moves to a direct one) */
@@ -105,6 +106,8 @@ export class SourcePool {
   /** peers whose open failed and was retried at once since their last session ran (`openFailed`) */
   private readonly retriedAtOnce = new Set<string>()
   private looking = false
+  /** a session asked for the first chunks before the manifest was known (`claimFirst`) */
+  private askedBlind = false
 
   constructor (private readonly init: SourcePoolInit) {}
 
@@ -212,6 +215,8 @@ export class SourcePool {
       }
     }
     if (this.workers.has(peer) || this.banned.has(peer) || !host.running || !host.ready) {
+      // chunks claimed for it with its Want go back (not those of a worker running for the peer)
+      if (!this.workers.has(peer)) this.releaseFirst(peer)
       void session.complete()
       return
     }
@@ -319,14 +324,58 @@ export class SourcePool {
     if (this.workers.size + this.opening.size >= this.init.settings.maxSources) return
     this.opening.add(id)
     let retryNow = false
-    this.init.finder.open(target, { kind: 'file-id', fileId: parseFileId(this.init.host.fileId) }, signal)
+    // the peer a session claimed chunks for (a target without /p2p/ names it only once dialled)
+    let claimedFor: string | undefined
+    const first = async (peer: PeerId): Promise<FirstAsk | undefined> => {
+      claimedFor = peer.toString()
+      return await this.claimFirst(claimedFor, signal)
+    }
+    this.init.finder.open(target, { kind: 'file-id', fileId: parseFileId(this.init.host.fileId) }, signal, first)
       // the peer counts as being opened until its worker runs (or adopting the manifest failed)
       .then(async session => { await this.add(session) })
-      .catch((err: any) => { retryNow = this.openFailed(id, target, err) })
+      .catch((err: any) => {
+        if (claimedFor != null) this.releaseFirst(claimedFor)
+        retryNow = this.openFailed(id, target, err)
+      })
       .finally(() => {
         this.opening.delete(id)
         if (retryNow && this.init.host.running) this.tryOpen(target, signal, true)
       })
+  }
+
+  /**
+   * The first chunks to ask `peer` for, with its Want, claimed now that the download
+   * knows its manifest: its first chunk comes one round trip sooner than when asked for
+   * after its Offer. Released if the session does not open (`releaseFirst`). Before the
+   * manifest is known, the first session to get this far asks for the first
+   * INITIAL_DEPTH chunks blind (its provider drops those beyond the file), the others
+   * for none: they would all bring the same chunks.
+   */
+  private async claimFirst (peer: string, signal: AbortSignal): Promise<FirstAsk | undefined> {
+    const host = this.init.host
+    if (!host.running || this.workers.has(peer) || this.banned.has(peer)) return undefined
+    if (!host.ready) {
+      if (this.askedBlind) return undefined
+      this.askedBlind = true
+      return { chunks: Array.from({ length: INITIAL_DEPTH }, (_, i) => i), priority: host.priority, blind: true }
+    }
+    const { picker, manifest } = host
+    // what it has is not known before its Offer: it is taken to have everything
+    picker.addSource(peer, Bitfield.full(manifest.chunkHashes.length))
+    const chunks: number[] = []
+    while (chunks.length < INITIAL_DEPTH) {
+      const index = picker.next(peer)
+      if (index === undefined) break
+      chunks.push(index)
+    }
+    for (const index of chunks) await host.takeDownload(chunkLength(manifest, index), signal)
+    return chunks.length === 0 ? undefined : { chunks, priority: host.priority }
+  }
+
+  /** Lets go of chunks claimed for a Want whose session did not become a worker */
+  private releaseFirst (peer: string): void {
+    if (this.workers.has(peer) || !this.init.host.ready) return
+    this.init.host.picker.removeSource(peer)
   }
 
   /**

@@ -66,8 +66,8 @@ export class SourceWorker {
   /** Fetches until the download is done or stopped; throws if the source fails or is banned */
   async run (): Promise<void> {
     const { picker, signal } = this.host
-    picker.addSource(this.peer, this.session.have)
     try {
+      await this.takeFirst()
       while (!signal.aborted && !this.host.isDone() && !this.retiring) {
         await this.fill()
         const event = await this.nextOrWake()
@@ -109,6 +109,30 @@ export class SourceWorker {
     if (!this.requestedAt.delete(index)) return
     this.cancelled.add(index)
     this.session.cancel([index]).catch(() => {})
+  }
+
+  /**
+   * Takes over the chunks claimed for this source before its Offer: in flight since the
+   * Want when the provider queued them (1.1.0), asked for now when it could not (1.0.0);
+   * those it turned out not to have, or that came from elsewhere meanwhile, are let go
+   */
+  private async takeFirst (): Promise<void> {
+    const { first, have } = this.session
+    const kept = this.host.picker.addSource(this.peer, have, first?.chunks)
+    if (first == null) return
+    if (first.queued) {
+      // queued by the provider but brought by another source meanwhile: not to be blamed when it comes
+      const dropped = first.chunks.filter(i => have.has(i) && !kept.includes(i))
+      for (const index of dropped) this.cancelled.add(index)
+      if (dropped.length > 0) await this.session.cancel(dropped, this.host.signal)
+    }
+    if (kept.length === 0) return
+    // asked for before the manifest said how long they are: charged now
+    if (first.blind === true) for (const index of kept) await this.host.takeDownload(chunkLength(this.host.manifest, index), this.host.signal)
+    const sentAt = first.queued ? first.sentAt : Date.now()
+    this.pace.requested(true, sentAt)
+    for (const index of kept) this.requestedAt.set(index, sentAt)
+    if (!first.queued) await this.session.request(kept, this.host.priority, this.host.signal)
   }
 
   /** Requests chunks until the pipeline is as deep as this source's throughput warrants */

@@ -5,7 +5,7 @@
  * nothing a peer sends can take the node down.
  */
 import type { Connection, Libp2p, Logger, Stream } from '@libp2p/interface'
-import { EXCHANGE_PROTOCOL, MAX_DOWNLOADER_MESSAGE_BYTES, ProtocolError, encodeMessage } from '@peershare/protocol'
+import { EXCHANGE_PROTOCOL, EXCHANGE_PROTOCOL_1_0, MAX_DOWNLOADER_MESSAGE_BYTES, ProtocolError, encodeMessage } from '@peershare/protocol'
 import type { ExchangeLimits } from '../config.js'
 import type { Bandwidth } from '../limits/bandwidth.js'
 import type { ServableFiles } from './servable.js'
@@ -45,7 +45,7 @@ export class ExchangeServer {
   }
 
   async start (): Promise<void> {
-    await this.components.libp2p.handle(EXCHANGE_PROTOCOL, async (stream, connection) => this.onStream(stream, connection), {
+    await this.components.libp2p.handle([EXCHANGE_PROTOCOL, EXCHANGE_PROTOCOL_1_0], async (stream, connection) => this.onStream(stream, connection), {
       maxInboundStreams: this.components.limits.maxInboundStreamsPerConnection,
       // through a relay too: the relay's own byte and time caps bound such a connection
       runOnLimitedConnection: true
@@ -53,7 +53,7 @@ export class ExchangeServer {
   }
 
   async stop (): Promise<void> {
-    await this.components.libp2p.unhandle(EXCHANGE_PROTOCOL)
+    await this.components.libp2p.unhandle([EXCHANGE_PROTOCOL, EXCHANGE_PROTOCOL_1_0])
     for (const session of this.sessions.keys()) session.abort()
   }
 

@@ -5,11 +5,12 @@
  * ever exists with a verified manifest. Chunk bytes are returned unverified: the
  * caller checks them against that manifest before using them.
  */
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { AbortOptions, Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import {
   Bitfield,
   EXCHANGE_PROTOCOL,
+  EXCHANGE_PROTOCOL_1_0,
   decodeChunkFrame,
   isChunkFrame,
   MAX_CHUNK_MESSAGE_OVERHEAD,
@@ -35,6 +36,8 @@ import { AbortedError, FileNotFoundError, PeerMisbehavedError, PeerUnreachableEr
 import { FramedStream } from './framed-stream.js'
 import { acceptedEncodings, decompressChunk } from './inflate.js'
 import { withTimeout } from '../signals.js'
+// the module itself, not transports/index.js: the browser bundle takes this file and none of the node-only transports
+import { confirmLazy, LAZY_SELECT, proposeLazily } from '../transports/lazy-select.js'
 
 export interface FetchSessionComponents {
   libp2p: Pick<Libp2p, 'dial'>
@@ -52,6 +55,27 @@ export type SessionEvent =
   | { type: 'bad-chunk', index: number, reason: string }
   | { type: 'have', chunks: number[] }
 
+/**
+ * Chunks to ask a provider for with the Want, before its Offer (exchange 1.1.0): the
+ * download claims them for `peer` once its stream is open. Undefined: none
+ */
+export type FirstRequest = (peer: PeerId) => Promise<FirstAsk | undefined>
+
+/** What a download asks for with a Want; `blind`: before its manifest was known (not yet charged to the download rate limit) */
+export interface FirstAsk { chunks: number[], priority: Priority, blind?: boolean }
+
+/** The chunks a session claimed before its Offer, and what became of them */
+export interface FirstChunks {
+  /** every chunk claimed, including any the provider turned out not to have */
+  chunks: number[]
+  /** when they were asked for (Date.now()) */
+  sentAt: number
+  /** the provider queued those it has (1.1.0); false: a 1.0.0 peer, nothing was asked yet */
+  queued: boolean
+  /** claimed before the download knew its manifest: the worker charges them to the rate limit */
+  blind?: boolean
+}
+
 export class FetchSession {
   private constructor (
     readonly peer: PeerId,
@@ -67,21 +91,58 @@ export class FetchSession {
     /** the encoding the provider said compressed chunks use; undefined: all raw */
     readonly encoding: ChunkEncoding | undefined,
     /** directly, or through a relay (within its limits) */
-    readonly route: Route
+    readonly route: Route,
+    /** chunks asked for with the Want (exchange 1.1.0) */
+    readonly first: FirstChunks | undefined
   ) {}
 
   /** Chunk data received: bytes on the wire, bytes of content, chunks that came compressed */
   readonly wire = { wireBytes: 0, contentBytes: 0, compressedChunks: 0 }
 
-  /** Dials `target`, asks for `ref`, and returns once the offered manifest is verified */
-  static async open (components: FetchSessionComponents, target: PeerId | Multiaddr, ref: FileRef, signal?: AbortSignal): Promise<FetchSession> {
-    const { framed, peer, route } = await dial(components, target, signal)
+  /**
+   * Dials `target`, asks for `ref` (and for `first`'s chunks with it), and returns once
+   * the offered manifest is verified. A peer without exchange 1.1.0 is asked again on 1.0.0.
+   */
+  static async open (components: FetchSessionComponents, target: PeerId | Multiaddr, ref: FileRef, signal?: AbortSignal, first?: FirstRequest): Promise<FetchSession> {
+    const connection = await dial(components, target, signal)
+    const peer = connection.remotePeer
+    const route = routeOf(connection)
+    let claimed: FirstChunks | undefined
+    try {
+      try {
+        return await FetchSession.ask(components, connection, EXCHANGE_PROTOCOL, ref, signal, async () => {
+          const asked = await first?.(peer)
+          claimed = asked == null || asked.chunks.length === 0 ? undefined : { chunks: asked.chunks, sentAt: Date.now(), queued: true, ...(asked.blind === true ? { blind: true } : {}) }
+          return asked
+        }, () => claimed)
+      } catch (err: any) {
+        if (err.name !== 'UnsupportedProtocolError') throw err
+        // a peer from before Want.first: what was claimed is asked for once its Offer is in
+        if (claimed != null) claimed = { ...claimed, queued: false }
+        return await FetchSession.ask(components, connection, EXCHANGE_PROTOCOL_1_0, ref, signal, undefined, () => claimed)
+      }
+    } catch (err: any) {
+      if (signal?.aborted === true) throw new AbortedError('Download cancelled')
+      const failure = err.name === 'UnsupportedProtocolError' ? new PeerUnreachableError(`Peer ${peer} does not speak the exchange protocol: ${err.message}`) : err
+      throw blameRoute(route, peer.toString(), failure)
+    }
+  }
+
+  /** One session on `protocol`: Want (with the first chunks on 1.1.0), then the Offer, verified */
+  private static async ask (components: FetchSessionComponents, connection: Connection, protocol: string, ref: FileRef, signal: AbortSignal | undefined,
+    first: (() => ReturnType<FirstRequest>) | undefined, claimed: () => FirstChunks | undefined): Promise<FetchSession> {
+    const peer = connection.remotePeer
+    const framed = await openStream(components, connection, protocol, signal)
     try {
       const opts = { signal: withTimeout(components.limits.requestTimeout, signal) }
       const accept = acceptedEncodings(components.limits.compression)
       const named = ref.kind === 'file-id' ? { fileId: ref.fileId } : { sha256: ref.sha256 }
+      proposeLazily(framed.stream, framed)
+      const asked = await first?.()
+      const firstChunks = asked == null || asked.chunks.length === 0 ? {} : { first: { chunks: asked.chunks, priority: asked.priority } }
       // with compression off the Want is the one peers without compression send
-      await framed.write(encodeMessage({ type: 'want', ...named, ...(accept.length > 0 ? { accept } : {}) }), opts)
+      await framed.write(encodeMessage({ type: 'want', ...named, ...(accept.length > 0 ? { accept } : {}), ...firstChunks }), opts)
+      await confirmLazy(framed.stream, framed, opts)
       const reply = await readReply(framed, peer, opts.signal, signal)
       if (reply.type !== 'offer') throw new PeerMisbehavedError(`Peer ${peer} answered Want with ${reply.type}`)
       if (reply.encoding != null && !accept.includes(reply.encoding)) throw new PeerMisbehavedError(`Peer ${peer} offered encoding ${reply.encoding}, which we did not accept`)
@@ -90,10 +151,10 @@ export class FetchSession {
       // from now on the provider sends chunks of this size, Haves and Failures, never
       // another Offer: a larger message is refused at its length prefix
       framed.limitMessages(manifest.chunkSize + MAX_CHUNK_MESSAGE_OVERHEAD)
-      return new FetchSession(peer, reply.fileId, manifest, bytes, reply.metadata, have, framed, components.limits.requestTimeout, reply.encoding, route)
+      return new FetchSession(peer, reply.fileId, manifest, bytes, reply.metadata, have, framed, components.limits.requestTimeout, reply.encoding, routeOf(connection), claimed())
     } catch (err: any) {
       framed.abort(err)
-      throw blameRoute(route, peer.toString(), err)
+      throw err
     }
   }
 
@@ -177,18 +238,31 @@ export class FetchSession {
   }
 }
 
-async function dial (components: FetchSessionComponents, target: PeerId | Multiaddr, signal?: AbortSignal): Promise<{ framed: FramedStream, peer: PeerId, route: Route }> {
-  const options = { signal: withTimeout(components.dialTimeout, signal) }
+async function dial (components: FetchSessionComponents, target: PeerId | Multiaddr, signal?: AbortSignal): Promise<Connection> {
   try {
-    const connection = await components.libp2p.dial(target, options)
-    // a source reachable only through a relay is fetched from within the relay's limits
-    const stream = await connection.newStream(EXCHANGE_PROTOCOL, { ...options, runOnLimitedConnection: true })
-    const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: components.limits.readHighWaterMark })
-    return { framed, peer: connection.remotePeer, route: routeOf(connection) }
+    return await components.libp2p.dial(target, { signal: withTimeout(components.dialTimeout, signal) })
   } catch (err: any) {
     if (signal?.aborted === true) throw new AbortedError('Download cancelled')
     throw new PeerUnreachableError(`Cannot reach peer ${target.toString()}: ${err.message}`)
   }
+}
+
+/**
+ * An exchange stream on `protocol`, opened lazily where the muxer allows (the Want
+ * follows the proposal at once: transports/lazy-select.ts). A peer that does not speak
+ * it fails with UnsupportedProtocolError, here or when its answer is read
+ */
+async function openStream (components: FetchSessionComponents, connection: Connection, protocol: string, signal?: AbortSignal): Promise<FramedStream> {
+  const options: AbortOptions & Record<string, unknown> = { signal: withTimeout(components.dialTimeout, signal), [LAZY_SELECT]: true }
+  let stream: Stream
+  try {
+    // a source reachable only through a relay is fetched from within the relay's limits
+    stream = await connection.newStream(protocol, { ...options, runOnLimitedConnection: true })
+  } catch (err: any) {
+    if (err.name === 'UnsupportedProtocolError' || signal?.aborted === true) throw err
+    throw new PeerUnreachableError(`Cannot open a stream to peer ${connection.remotePeer}: ${err.message}`)
+  }
+  return new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: components.limits.readHighWaterMark })
 }
 
 /** Reads the provider's next message; `userSignal` tells a cancel from a timeout */

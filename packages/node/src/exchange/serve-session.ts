@@ -1,6 +1,7 @@
 /**
- * One provider-side session of /peershare/exchange/1.0.0: the downloader names a
- * file (Want), we Offer its manifest, then serve the chunks it Requests, in order,
+ * One provider-side session of /peershare/exchange/1.1.0 (or 1.0.0): the downloader
+ * names a file (Want), we Offer its manifest, then serve the chunks it Requests (the
+ * first of them may come with the Want, on 1.1.0), in order,
  * honouring Cancel, Pause and Resume, until it sends Complete or goes quiet.
  * Reading and writing run side by side; the queue of requested chunks is bounded.
  */
@@ -52,14 +53,14 @@ export class SessionFailure extends Error {
 }
 
 export async function serveSession (components: ServeSessionComponents, controls: SessionControls, framed: FramedStream, peer: PeerId, signal: AbortSignal): Promise<void> {
-  const first = await readMessage(framed, components.limits.requestTimeout, signal)
-  if (first?.type !== 'want') throw new SessionFailure('bad-request', 'A session starts with Want')
-  const wanted = first.fileId != null ? { fileId: first.fileId.toString() } : { sha256: bytesToHex(first.sha256 as Uint8Array) }
+  const want = await readMessage(framed, components.limits.requestTimeout, signal)
+  if (want?.type !== 'want') throw new SessionFailure('bad-request', 'A session starts with Want')
+  const wanted = want.fileId != null ? { fileId: want.fileId.toString() } : { sha256: bytesToHex(want.sha256 as Uint8Array) }
   const file = await components.files.find(wanted, peer)
   const reader = file == null ? undefined : await file.open()
   if (file == null || reader == null) throw notFound()
   // ciphertext does not compress: an encrypted file's chunks go raw without trying
-  const encoding = file.manifest.encryption != null ? undefined : chooseEncoding(components.limits.compression, first.accept, file.metadata.mimeType)
+  const encoding = file.manifest.encryption != null ? undefined : chooseEncoding(components.limits.compression, want.accept, file.metadata.mimeType)
   const compressor = new ChunkCompressor(encoding, controls.wire)
   const server = new ChunkServer(components, controls, framed, file, reader, compressor, peer.toString(), signal)
   // subscribe before the offer, so no chunk verified in between goes unannounced
@@ -73,6 +74,7 @@ export async function serveSession (components: ServeSessionComponents, controls
       have: file.have?.toBytes(),
       encoding
     }), signal)
+    if (want.first != null) server.enqueueFirst(want.first.chunks, want.first.priority)
     await server.run()
   } finally {
     unwatch?.()
@@ -209,6 +211,17 @@ class ChunkServer {
   /** Chunks requested and not yet sent nor cancelled: queued, or being read ahead */
   private queued (): number {
     return this.queue.length + this.ahead.filter(p => !p.cancelled).length
+  }
+
+  /**
+   * The chunks asked for with the Want, before the downloader saw our Offer: those we
+   * do not have, or beyond the file, are dropped (it could not know), the rest queued as a Request's
+   */
+  enqueueFirst (chunks: number[], priority: Priority): void {
+    const have = this.file.have
+    const count = this.file.manifest.chunkHashes.length
+    const ours = chunks.filter(i => i < count && (have == null || have.has(i)))
+    if (ours.length > 0) this.enqueue(ours, priority)
   }
 
   private enqueue (chunks: number[], priority: Priority): void {

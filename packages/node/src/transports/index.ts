@@ -12,7 +12,9 @@
  *   (`boundedWebSockets`, `WS_MAX_MESSAGE_BYTES`, `WS_UPGRADE_LIMITS`).
  * - yamux over all of them, its data frames capped at 256 KiB (`capYamuxFrames`: the
  *   library sends a stream's whole window as one frame, which the receiver cannot use
- *   until all of it has arrived).
+ *   until all of it has arrived), and its streams may be opened without
+ *   multistream-select's round trip (`lazySelectMuxer`: the exchange's Want goes out
+ *   right behind the protocol proposal).
  * - `browserAddresses`: the node's addresses a browser can dial (WebRTC-direct, ws, wss,
  *   and circuit addresses through a relay reached by one of those), each with its scope
  *   (loopback, lan, public): `GET /v1/browser-addresses` and `status`.
@@ -21,3 +23,4 @@ export { persistentWebRTCDirect, certificateKeychain, WEBRTC_CERTIFICATE } from 
 export { boundedWebSockets, webSocketsListen, tcpListenPorts, WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS } from './websockets.js'
 export { browserAddresses } from './browser-addresses.js'
 export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES } from './yamux-frames.js'
+export { lazySelectMuxer, LAZY_SELECT, isLazy, proposeLazily, confirmLazy } from './lazy-select.js'

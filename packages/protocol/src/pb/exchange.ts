@@ -27,6 +27,7 @@ export interface Want {
   fileId: Uint8Array<ArrayBuffer>
   sha256: Uint8Array<ArrayBuffer>
   accept: number
+  first?: Request
 }
 
 export namespace Want {
@@ -52,6 +53,11 @@ export namespace Want {
         if ((obj.accept != null && obj.accept !== 0)) {
           w.uint32(24)
           w.uint32(obj.accept)
+        }
+
+        if (obj.first != null) {
+          w.uint32(34)
+          Request.codec().encode(obj.first, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -80,6 +86,12 @@ export namespace Want {
             }
             case 3: {
               obj.accept = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.first = Request.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.first
+              })
               break
             }
             default: {
@@ -118,6 +130,13 @@ export namespace Want {
               }
               break
             }
+            case 4: {
+              yield * Request.codec().stream(reader, reader.uint32(), `${prefix}.first`, {
+                limits: opts.limits?.first
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -145,6 +164,17 @@ export namespace Want {
     value: number
   }
 
+  export interface WantFirstChunksFieldEvent {
+    field: '$.first.chunks[]'
+    index: number
+    value: number
+  }
+
+  export interface WantFirstPriorityFieldEvent {
+    field: '$.first.priority'
+    value: Priority
+  }
+
   export function encode (obj: Partial<Want>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Want.codec())
   }
@@ -153,7 +183,7 @@ export namespace Want {
     return decodeMessage(buf, Want.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Want>): Generator<WantFileIdFieldEvent | WantSha256FieldEvent | WantAcceptFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Want>): Generator<WantFileIdFieldEvent | WantSha256FieldEvent | WantAcceptFieldEvent | WantFirstChunksFieldEvent | WantFirstPriorityFieldEvent> {
     return streamMessage(buf, Want.codec(), opts)
   }
 }
@@ -1649,6 +1679,17 @@ export namespace ExchangeMessage {
     value: number
   }
 
+  export interface ExchangeMessageWantFirstChunksFieldEvent {
+    field: '$.want.first.chunks[]'
+    index: number
+    value: number
+  }
+
+  export interface ExchangeMessageWantFirstPriorityFieldEvent {
+    field: '$.want.first.priority'
+    value: Priority
+  }
+
   export interface ExchangeMessageOfferFileIdFieldEvent {
     field: '$.offer.fileId'
     value: Uint8Array<ArrayBuffer>
@@ -1756,7 +1797,7 @@ export namespace ExchangeMessage {
     return decodeMessage(buf, ExchangeMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExchangeMessage>): Generator<ExchangeMessageWantFileIdFieldEvent | ExchangeMessageWantSha256FieldEvent | ExchangeMessageWantAcceptFieldEvent | ExchangeMessageOfferFileIdFieldEvent | ExchangeMessageOfferManifestFieldEvent | ExchangeMessageOfferMetadataNameFieldEvent | ExchangeMessageOfferMetadataMimeTypeFieldEvent | ExchangeMessageOfferMetadataDescriptionFieldEvent | ExchangeMessageOfferMetadataTagsFieldEvent | ExchangeMessageOfferMetadataCreatedFieldEvent | ExchangeMessageOfferHaveFieldEvent | ExchangeMessageOfferEncodingFieldEvent | ExchangeMessageRequestChunksFieldEvent | ExchangeMessageRequestPriorityFieldEvent | ExchangeMessageChunkIndexFieldEvent | ExchangeMessageChunkHashFieldEvent | ExchangeMessageChunkDataFieldEvent | ExchangeMessageChunkCompressedFieldEvent | ExchangeMessageCancelChunksFieldEvent | ExchangeMessageFailureCodeFieldEvent | ExchangeMessageFailureMessageFieldEvent | ExchangeMessageHaveChunksFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExchangeMessage>): Generator<ExchangeMessageWantFileIdFieldEvent | ExchangeMessageWantSha256FieldEvent | ExchangeMessageWantAcceptFieldEvent | ExchangeMessageWantFirstChunksFieldEvent | ExchangeMessageWantFirstPriorityFieldEvent | ExchangeMessageOfferFileIdFieldEvent | ExchangeMessageOfferManifestFieldEvent | ExchangeMessageOfferMetadataNameFieldEvent | ExchangeMessageOfferMetadataMimeTypeFieldEvent | ExchangeMessageOfferMetadataDescriptionFieldEvent | ExchangeMessageOfferMetadataTagsFieldEvent | ExchangeMessageOfferMetadataCreatedFieldEvent | ExchangeMessageOfferHaveFieldEvent | ExchangeMessageOfferEncodingFieldEvent | ExchangeMessageRequestChunksFieldEvent | ExchangeMessageRequestPriorityFieldEvent | ExchangeMessageChunkIndexFieldEvent | ExchangeMessageChunkHashFieldEvent | ExchangeMessageChunkDataFieldEvent | ExchangeMessageChunkCompressedFieldEvent | ExchangeMessageCancelChunksFieldEvent | ExchangeMessageFailureCodeFieldEvent | ExchangeMessageFailureMessageFieldEvent | ExchangeMessageHaveChunksFieldEvent> {
     return streamMessage(buf, ExchangeMessage.codec(), opts)
   }
 }
