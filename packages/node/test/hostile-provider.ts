@@ -31,9 +31,11 @@ export async function startHostileProvider (file: StoredFile, reply: RawReply): 
   await node.handle(EXCHANGE_PROTOCOL, async (stream) => {
     const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: 1 << 22 })
     try {
-      await framed.read() // Want
+      const want = await framed.read()
       await framed.write(encodeMessage({ type: 'offer', fileId: parseFileId(file.record.fileId), manifest: file.manifestBytes, metadata: file.record.metadata }))
-      while (true) {
+      // a Want may ask for the first chunks itself (exchange 1.1.0): then it is the request
+      const asked = want != null && (decodeMessage(want) as { first?: { chunks: number[] } }).first != null
+      while (!asked) {
         const frame = await framed.read()
         if (frame == null) return
         if (decodeMessage(frame).type === 'request') break

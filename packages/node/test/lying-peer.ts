@@ -49,16 +49,24 @@ export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], li
   })
   await node.handle(EXCHANGE_PROTOCOL, async (stream) => {
     const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: 1 << 22 })
-    await framed.read() // Want
+    const want = await framed.read()
     const manifestBytes = lie.kind === 'wrong-manifest' ? encodeManifest(tamper(file.manifest)) : file.manifestBytes
     const encoding = lie.kind === 'compress' && lie.how !== 'unagreed' ? 'zstd' as const : undefined
     await framed.write(encodeMessage({ type: 'offer', fileId: parseFileId(file.record.fileId), manifest: manifestBytes, metadata: file.record.metadata, encoding }))
+    // the chunks the Want asked for (exchange 1.1.0) are served as a Request's
+    const first = want == null ? undefined : (decodeMessage(want) as { first?: { chunks: number[] } }).first
+    let pending: number[] = (first?.chunks ?? []).filter(i => i < chunks.length)
     while (true) {
-      const frame = await framed.read().catch(() => null)
-      if (frame == null) return
-      const msg = decodeMessage(frame)
-      if (msg.type !== 'request') continue
-      for (const index of msg.chunks) {
+      if (pending.length === 0) {
+        const frame = await framed.read().catch(() => null)
+        if (frame == null) return
+        const msg = decodeMessage(frame)
+        if (msg.type !== 'request') continue
+        pending = msg.chunks
+      }
+      const asked = pending
+      pending = []
+      for (const index of asked) {
         const data = Uint8Array.from(chunks[index])
         if ((lie.kind === 'corrupt-chunk' && index === lie.index) || lie.kind === 'corrupt-all') data[0] ^= 0xff
         const compressed = lie.kind === 'compress'

@@ -199,17 +199,17 @@ function readVarint (list: Uint8ArrayList): [number, number] | undefined {
 }
 
 /**
- * Resolves once the stream may take more bytes: at once when its write buffer has
- * room, else once a 'drain' event leaves it so. Not `stream.onDrain()`: in @libp2p/utils 7.4
- * its promise is never reset after the first drain, so later calls resolve at once
- * and a sender relying on it overruns the muxer's write buffer limit. Not the first
- * 'drain' alone either: yamux dispatches one on every window update, also while the
- * connection under the stream is still full, and the stream's queue blocks again on
- * its next frame (the 'drain' handler sends it before this one runs); a sender going on
- * at each such event adds a write per window update until the buffer limit aborts it.
+ * Resolves once the stream may take more bytes: once nothing waits in its write buffer
+ * (all of it went to the muxer: 'idle') and the muxer is not blocked. Not
+ * `stream.onDrain()`: in @libp2p/utils 7.4 its promise is never reset after the first
+ * drain, so later calls resolve at once and a sender relying on it overruns the muxer's write buffer limit. Not the first 'drain' alone either: yamux
+ * dispatches one on every window update, however small (with frames capped, each frame
+ * the receiver takes returns its size), and the stream marks itself unblocked before it
+ * has sent anything; a sender adding 1 MiB at each such event while 256 KiB leave
+ * overran the 8 MiB limit (the bench's raw-stream baseline, every run).
  */
-export async function drained (stream: Pick<Stream, 'writableNeedsDrain' | 'addEventListener' | 'removeEventListener'>, options: AbortOptions = {}): Promise<void> {
-  while (stream.writableNeedsDrain) await nextDrain(stream, options)
+export async function drained (stream: Pick<Stream, 'writableNeedsDrain' | 'writeBufferLength' | 'addEventListener' | 'removeEventListener'>, options: AbortOptions = {}): Promise<void> {
+  while (stream.writableNeedsDrain || stream.writeBufferLength > 0) await nextDrain(stream, options)
 }
 
 async function nextDrain (stream: Pick<Stream, 'addEventListener' | 'removeEventListener'>, options: AbortOptions): Promise<void> {
@@ -217,6 +217,7 @@ async function nextDrain (stream: Pick<Stream, 'addEventListener' | 'removeEvent
   await new Promise<void>((resolve, reject) => {
     const done = (err?: Error): void => {
       stream.removeEventListener('drain', onDrain)
+      stream.removeEventListener('idle', onDrain)
       stream.removeEventListener('close', onClose)
       options.signal?.removeEventListener('abort', onAbort)
       if (err == null) resolve()
@@ -226,6 +227,7 @@ async function nextDrain (stream: Pick<Stream, 'addEventListener' | 'removeEvent
     const onClose = (): void => { done(new AbortedError('The stream closed while waiting to send')) }
     const onAbort = (): void => { done(options.signal?.reason ?? new AbortedError('Aborted while waiting to send')) }
     stream.addEventListener('drain', onDrain)
+    stream.addEventListener('idle', onDrain)
     stream.addEventListener('close', onClose)
     options.signal?.addEventListener('abort', onAbort)
   })
