@@ -10,9 +10,9 @@
  */
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import { movesToDirect, type Route, routeOf } from '../reachability/route.js'
-import { Bitfield, chunkLength, type FileRef, parseFileId } from '@peershare/protocol'
+import { type FileRef, parseFileId } from '@peershare/protocol'
 import type { FetchSession, FirstAsk, FirstRequest } from '../exchange/fetch-session.js'
-import { INITIAL_DEPTH } from './source-pace.js'
+import { FirstAsks } from './first-ask.js'
 import { SourceWorker, type WorkerHost } from './source-worker.js'
 import type { StallReason } from './transfer-progress.js'
 
@@ -106,10 +106,12 @@ export class SourcePool {
   /** peers whose open failed and was retried at once since their last session ran (`openFailed`) */
   private readonly retriedAtOnce = new Set<string>()
   private looking = false
-  /** a session asked for the first chunks before the manifest was known (`claimFirst`) */
-  private askedBlind = false
+  /** the chunks each source is asked for with its Want */
+  private readonly firstAsks: FirstAsks
 
-  constructor (private readonly init: SourcePoolInit) {}
+  constructor (private readonly init: SourcePoolInit) {
+    this.firstAsks = new FirstAsks(init.host)
+  }
 
   get active (): number {
     return this.workers.size
@@ -216,7 +218,7 @@ export class SourcePool {
     }
     if (this.workers.has(peer) || this.banned.has(peer) || !host.running || !host.ready) {
       // chunks claimed for it with its Want go back (not those of a worker running for the peer)
-      if (!this.workers.has(peer)) this.releaseFirst(peer)
+      this.releaseFirst(peer)
       void session.complete()
       return
     }
@@ -328,7 +330,8 @@ export class SourcePool {
     let claimedFor: string | undefined
     const first = async (peer: PeerId): Promise<FirstAsk | undefined> => {
       claimedFor = peer.toString()
-      return await this.claimFirst(claimedFor, signal)
+      if (this.workers.has(claimedFor) || this.banned.has(claimedFor)) return undefined
+      return this.firstAsks.claim(claimedFor)
     }
     this.init.finder.open(target, { kind: 'file-id', fileId: parseFileId(this.init.host.fileId) }, signal, first)
       // the peer counts as being opened until its worker runs (or adopting the manifest failed)
@@ -343,39 +346,9 @@ export class SourcePool {
       })
   }
 
-  /**
-   * The first chunks to ask `peer` for, with its Want, claimed now that the download
-   * knows its manifest: its first chunk comes one round trip sooner than when asked for
-   * after its Offer. Released if the session does not open (`releaseFirst`). Before the
-   * manifest is known, the first session to get this far asks for the first
-   * INITIAL_DEPTH chunks blind (its provider drops those beyond the file), the others
-   * for none: they would all bring the same chunks.
-   */
-  private async claimFirst (peer: string, signal: AbortSignal): Promise<FirstAsk | undefined> {
-    const host = this.init.host
-    if (!host.running || this.workers.has(peer) || this.banned.has(peer)) return undefined
-    if (!host.ready) {
-      if (this.askedBlind) return undefined
-      this.askedBlind = true
-      return { chunks: Array.from({ length: INITIAL_DEPTH }, (_, i) => i), priority: host.priority, blind: true }
-    }
-    const { picker, manifest } = host
-    // what it has is not known before its Offer: it is taken to have everything
-    picker.addSource(peer, Bitfield.full(manifest.chunkHashes.length))
-    const chunks: number[] = []
-    while (chunks.length < INITIAL_DEPTH) {
-      const index = picker.next(peer)
-      if (index === undefined) break
-      chunks.push(index)
-    }
-    for (const index of chunks) await host.takeDownload(chunkLength(manifest, index), signal)
-    return chunks.length === 0 ? undefined : { chunks, priority: host.priority }
-  }
-
   /** Lets go of chunks claimed for a Want whose session did not become a worker */
   private releaseFirst (peer: string): void {
-    if (this.workers.has(peer) || !this.init.host.ready) return
-    this.init.host.picker.removeSource(peer)
+    if (!this.workers.has(peer)) this.firstAsks.release(peer)
   }
 
   /**

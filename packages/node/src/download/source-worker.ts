@@ -127,8 +127,9 @@ export class SourceWorker {
       if (dropped.length > 0) await this.session.cancel(dropped, this.host.signal)
     }
     if (kept.length === 0) return
-    // asked for before the manifest said how long they are: charged now
-    if (first.blind === true) for (const index of kept) await this.host.takeDownload(chunkLength(this.host.manifest, index), this.host.signal)
+    // charged to the download rate limit now, not when claimed: a wait there would hold
+    // back the Want, and with it the Offer, past the request timeout on a slow limit
+    for (const index of kept) await this.host.takeDownload(chunkLength(this.host.manifest, index), this.host.signal)
     const sentAt = first.queued ? first.sentAt : Date.now()
     this.pace.requested(true, sentAt)
     for (const index of kept) this.requestedAt.set(index, sentAt)

@@ -61,8 +61,8 @@ export type SessionEvent =
  */
 export type FirstRequest = (peer: PeerId) => Promise<FirstAsk | undefined>
 
-/** What a download asks for with a Want; `blind`: before its manifest was known (not yet charged to the download rate limit) */
-export interface FirstAsk { chunks: number[], priority: Priority, blind?: boolean }
+/** What a download asks for with a Want (charged to the download rate limit once the Offer is in) */
+export interface FirstAsk { chunks: number[], priority: Priority }
 
 /** The chunks a session claimed before its Offer, and what became of them */
 export interface FirstChunks {
@@ -72,8 +72,6 @@ export interface FirstChunks {
   sentAt: number
   /** the provider queued those it has (1.1.0); false: a 1.0.0 peer, nothing was asked yet */
   queued: boolean
-  /** claimed before the download knew its manifest: the worker charges them to the rate limit */
-  blind?: boolean
 }
 
 export class FetchSession {
@@ -112,7 +110,7 @@ export class FetchSession {
       try {
         return await FetchSession.ask(components, connection, EXCHANGE_PROTOCOL, ref, signal, async () => {
           const asked = await first?.(peer)
-          claimed = asked == null || asked.chunks.length === 0 ? undefined : { chunks: asked.chunks, sentAt: Date.now(), queued: true, ...(asked.blind === true ? { blind: true } : {}) }
+          claimed = asked == null || asked.chunks.length === 0 ? undefined : { chunks: asked.chunks, sentAt: Date.now(), queued: true }
           return asked
         }, () => claimed)
       } catch (err: any) {
@@ -139,9 +137,8 @@ export class FetchSession {
       const named = ref.kind === 'file-id' ? { fileId: ref.fileId } : { sha256: ref.sha256 }
       proposeLazily(framed.stream, framed)
       const asked = await first?.()
-      const firstChunks = asked == null || asked.chunks.length === 0 ? {} : { first: { chunks: asked.chunks, priority: asked.priority } }
       // with compression off the Want is the one peers without compression send
-      await framed.write(encodeMessage({ type: 'want', ...named, ...(accept.length > 0 ? { accept } : {}), ...firstChunks }), opts)
+      await framed.write(encodeMessage({ type: 'want', ...named, ...(accept.length > 0 ? { accept } : {}), ...(asked == null || asked.chunks.length === 0 ? {} : { first: asked }) }), opts)
       await confirmLazy(framed.stream, framed, opts)
       const reply = await readReply(framed, peer, opts.signal, signal)
       if (reply.type !== 'offer') throw new PeerMisbehavedError(`Peer ${peer} answered Want with ${reply.type}`)
