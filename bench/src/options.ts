@@ -75,6 +75,8 @@ const USAGE = `usage: npm run bench -- [options]
   --multi-size S   file size (default 128MiB)
   --source-rate R  upload limit of each source, bytes/s with units (default 8MiB)
   --quick          skip the 8-source run
+  --multi-sets LIST  which source sets: 1, 2, 4, 8 (N x R) and mixed (4R + 3 x R/2);
+                   default all (8 not with --quick)
  search:
   --search-offers N  cached offers to index (default 100000)
  discovery:
@@ -109,6 +111,8 @@ export interface Options {
   multiSize: number
   sourceRate: number
   quick: boolean
+  /** source sets to run: '1', '2', '4', '8', 'mixed' */
+  multiSets: string[]
   heliaSize: number
   heliaTimeoutMs: number
   searchOffers: number
@@ -142,6 +146,7 @@ export function parseOptions (argv: string[]): Options {
       'multi-size': { type: 'string', default: '128MiB' },
       'source-rate': { type: 'string', default: '8MiB' },
       quick: { type: 'boolean', default: false },
+      'multi-sets': { type: 'string', default: '1,2,4,8,mixed' },
       'helia-size': { type: 'string', default: '128MiB' },
       'helia-timeout': { type: 'string', default: '180' },
       'search-offers': { type: 'string', default: '100000' },
@@ -204,6 +209,7 @@ export function parseOptions (argv: string[]): Options {
     multiSize: parseSize(values['multi-size']),
     sourceRate: parseSize(values['source-rate'].replace(/\/s$/i, '')),
     quick: values.quick,
+    multiSets: listOf('--multi-sets', values['multi-sets'], ['1', '2', '4', '8', 'mixed']),
     heliaSize: parseSize(values['helia-size']),
     heliaTimeoutMs: heliaTimeout * 1000,
     searchOffers: positiveInt('--search-offers', values['search-offers']),

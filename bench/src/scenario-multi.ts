@@ -122,9 +122,9 @@ export async function runMulti (ctx: BenchContext): Promise<void> {
   const { opts } = ctx
   const R = opts.sourceRate
   const size = opts.multiSize
-  const sets: SourceSet[] = [1, 2, 4, 8].filter(n => !(opts.quick && n === 8))
+  const sets: SourceSet[] = [1, 2, 4, 8].filter(n => opts.multiSets.includes(String(n)) && !(opts.quick && n === 8))
     .map(n => ({ label: `${n} x R`, rates: Array(n).fill(R), names: Array(n).fill('R') }))
-  sets.push({ label: '4R + 3 x R/2', rates: [4 * R, R / 2, R / 2, R / 2], names: ['4R', 'R/2', 'R/2', 'R/2'] })
+  if (opts.multiSets.includes('mixed')) sets.push({ label: '4R + 3 x R/2', rates: [4 * R, R / 2, R / 2, R / 2], names: ['4R', 'R/2', 'R/2', 'R/2'] })
   console.log(`${SCENARIO} ${formatSize(size)}, R = ${rate(R)} per source: writing a random file...`)
   const file = await createRandomFile(join(ctx.work, 'multi.bin'), size)
   const source = { ...file, size }

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { YamuxStream } from '@chainsafe/libp2p-yamux/stream'
+import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
+import { noise } from '@chainsafe/libp2p-noise'
+import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { PeershareNode } from '../src/index.js'
+import { createLibp2p } from 'libp2p'
+import { DEFAULTS, type PeershareNode, peershareMuxer } from '../src/index.js'
 import { YAMUX_MAX_FRAME_BYTES } from '../src/transports/index.js'
 import { dialAddress, randomFile, startTestNode, tempDir, type TestDir } from './fixtures.js'
 
@@ -17,12 +20,24 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
   const handleData = YamuxStream.prototype.handleData
   /** the largest data frame any stream of this process received */
   let largest = 0
+  const sendWindowUpdate = YamuxStream.prototype.sendWindowUpdate
+  /** window updates sent by a stream whose window is as large as it may grow: the share of it left unused then */
+  let sentAtMax: number[] = []
 
   before(async () => {
     // observes the library's frames as they arrive; every frame still goes to the library
     YamuxStream.prototype.handleData = function (this: YamuxStream, frame: Parameters<YamuxStream['handleData']>[0]): void {
       largest = Math.max(largest, frame.header.length)
       handleData.call(this, frame)
+    }
+    // the library's private window state, read around the (patched) decision
+    YamuxStream.prototype.sendWindowUpdate = function (this: YamuxStream): void {
+      const w = this as unknown as { state: number, recvWindow: number, recvWindowCapacity: number, maxStreamWindowSize: number }
+      const atMax = w.state === StreamState.Established && w.recvWindow >= w.maxStreamWindowSize
+      const left = w.recvWindowCapacity
+      sendWindowUpdate.call(this)
+      if (!atMax || left >= w.recvWindow) return
+      if (w.recvWindowCapacity !== left) sentAtMax.push(left / w.recvWindow)
     }
     dir = await tempDir()
     sharer = await startTestNode(join(dir.path, 'sharer'))
@@ -31,12 +46,52 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
 
   after(async () => {
     YamuxStream.prototype.handleData = handleData
+    YamuxStream.prototype.sendWindowUpdate = sendWindowUpdate
     await getter?.stop()
     await sharer?.stop()
     await dir?.cleanup()
   })
 
-  it('stay within YAMUX_MAX_FRAME_BYTES once the stream window has grown to MiBs', async () => {
+  it('grant window by halves once it is at its largest: a stream read as fast as it comes', async () => {
+    // the window grows by the round trip yamux measured, about 0 ms within one process: a
+    // largest window of yamux's initial one has it there from the start. Data goes in
+    // frames of 32 KiB, one per turn of the event loop, each leaving more than half of it
+    const muxer = { ...DEFAULTS.muxer, streamWindowBytes: YAMUX_MAX_FRAME_BYTES }
+    const nodes = await Promise.all([0, 1].map(async () => createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [peershareMuxer(muxer)]
+    })))
+    const [sender, receiver] = nodes
+    try {
+      const total = 8 * MiB
+      const received = Promise.withResolvers<number>()
+      await receiver.handle('/test/bulk/1', (stream) => {
+        let bytes = 0
+        stream.addEventListener('message', (evt) => {
+          bytes += evt.data.byteLength
+          if (bytes >= total) received.resolve(bytes)
+        })
+      })
+      sentAtMax = []
+      const stream = await sender.dialProtocol(receiver.getMultiaddrs()[0], '/test/bulk/1')
+      const piece = new Uint8Array(32 * 1024)
+      for (let sent = 0; sent < total; sent += piece.byteLength) {
+        if (!stream.send(piece)) await new Promise(resolve => { stream.addEventListener('drain', resolve, { once: true }) })
+        await new Promise(resolve => { setImmediate(resolve) })
+      }
+      assert.equal(await received.promise, total)
+      // one update per 128 KiB at most (the library sent one per frame, here of 32 KiB)
+      assert.ok(sentAtMax.length > 0 && sentAtMax.length <= total / (muxer.streamWindowBytes / 2) + 2, `${sentAtMax.length} window updates for ${total} bytes`)
+      assert.deepEqual(sentAtMax.filter(left => left > 0.5), [], 'window updates sent with more than half the window left')
+    } finally {
+      await Promise.all(nodes.map(async n => n.stop()))
+    }
+  })
+
+  it('stay within YAMUX_MAX_FRAME_BYTES once the stream window has grown to MiBs, and never grant window with more than half of it left at its largest', async () => {
+    sentAtMax = []
     const source = await randomFile(dir.path, 'f.bin', 32 * MiB)
     const shared = await sharer.share(source)
     const out = join(dir.path, 'out.bin')
@@ -45,5 +100,6 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
     // whole chunks went out back to back: uncapped, the library sent each window in one frame of MiBs
     assert.ok(largest > 64 * 1024, `frames seen: the largest ${largest} bytes`)
     assert.ok(largest <= YAMUX_MAX_FRAME_BYTES, `a frame of ${largest} bytes`)
+    assert.deepEqual(sentAtMax.filter(left => left > 0.5), [], 'window updates sent with more than half the window left')
   })
 })

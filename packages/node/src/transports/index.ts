@@ -12,7 +12,8 @@
  *   (`boundedWebSockets`, `WS_MAX_MESSAGE_BYTES`, `WS_UPGRADE_LIMITS`).
  * - yamux over all of them, its data frames capped at 256 KiB (`capYamuxFrames`: the
  *   library sends a stream's whole window as one frame, which the receiver cannot use
- *   until all of it has arrived), and its streams may be opened without
+ *   until all of it has arrived; once a window is at its largest, it is granted again by
+ *   halves, not after every frame), and its streams may be opened without
  *   multistream-select's round trip (`lazySelectMuxer`: the exchange's Want goes out
  *   right behind the protocol proposal).
  * - `browserAddresses`: the node's addresses a browser can dial (WebRTC-direct, ws, wss,

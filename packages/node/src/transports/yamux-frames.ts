@@ -8,8 +8,12 @@
  * the two chunks queued behind it, arrived 450 ms after it was sent instead of 130 ms,
  * in one run of three to eight (bench `links`). Capping the frame after each window update keeps a stream's
  * bytes usable as they arrive, and bounds what a receiver buffers for one frame.
+ *
+ * With frames capped, the library's window update after every data frame is one per
+ * 256 KiB (a frame, an encryption, a socket write; a read, a decryption, a decode on the
+ * sender). Once the window is at its largest, updates wait until half of it is used.
  */
-import { YamuxStream } from '@chainsafe/libp2p-yamux/stream'
+import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 
 /**
  * Most data bytes in one yamux frame: yamux's initial stream window. A quarter of a
@@ -22,7 +26,10 @@ export const YAMUX_MAX_FRAME_BYTES = 256 * 1024
 
 let capped = false
 
-/** Applies the cap to every yamux stream of this process (once; the library's prototype is patched) */
+/** YamuxStream's private window state */
+interface WindowState { state: StreamState, recvWindow: number, recvWindowCapacity: number, maxStreamWindowSize: number }
+
+/** Applies the cap and the window updates by halves to every yamux stream of this process (once; the library's prototype is patched) */
 export function capYamuxFrames (): void {
   if (capped) return
   capped = true
@@ -31,5 +38,15 @@ export function capYamuxFrames (): void {
     handleWindowUpdate.call(this, frame)
     // 0 means the window is exhausted (writing pauses): only a larger size is capped
     if ((this.maxMessageSize ?? 0) > YAMUX_MAX_FRAME_BYTES) this.maxMessageSize = YAMUX_MAX_FRAME_BYTES
+  }
+  const sendWindowUpdate = YamuxStream.prototype.sendWindowUpdate
+  YamuxStream.prototype.sendWindowUpdate = function (this: YamuxStream): void {
+    // the library answers every data frame with a window update (a frame, an encryption
+    // and a socket write), which is also how it grows the window. Once the window is as
+    // large as it may grow, updates wait until half of it is used, as go-yamux's do
+    // (the sender still has the other half). SYN/ACK and updates while it grows go as before
+    const window = this as unknown as WindowState
+    if (window.state === StreamState.Established && window.recvWindow >= window.maxStreamWindowSize && window.recvWindowCapacity * 2 > window.recvWindow) return
+    sendWindowUpdate.call(this)
   }
 }
