@@ -11,9 +11,8 @@ export class RateMeter {
 
   constructor (private readonly windowMs = 3000, private readonly now: () => number = Date.now) {}
 
-  /** `at`: when the bytes counted (a baseline set back to when a request went out); now by default */
-  add (bytes: number, at = this.now()): void {
-    const t = at
+  /** `t`: when the bytes counted (a baseline set back to when a request went out); now by default */
+  add (bytes: number, t = this.now()): void {
     this.total += bytes
     this.samples.push([t, this.total])
     this.prune(t)

@@ -61,8 +61,8 @@ export type SessionEvent =
  */
 export type FirstRequest = (peer: PeerId) => Promise<FirstAsk | undefined>
 
-/** What a download asks for with a Want (charged to the download rate limit once the Offer is in) */
-export interface FirstAsk { chunks: number[], priority: Priority }
+/** What a download asks for with a Want (charged to the download rate limit once the Offer is in): the Want's `first` */
+export type FirstAsk = NonNullable<Extract<Message, { type: 'want' }>['first']>
 
 /** The chunks a session claimed before its Offer, and what became of them */
 export interface FirstChunks {

@@ -202,9 +202,10 @@ function readVarint (list: Uint8ArrayList): [number, number] | undefined {
  * Resolves once the stream may take more bytes: once nothing waits in its write buffer
  * (all of it went to the muxer: 'idle') and the muxer is not blocked. Not
  * `stream.onDrain()`: in @libp2p/utils 7.4 its promise is never reset after the first
- * drain, so later calls resolve at once and a sender relying on it overruns the muxer's write buffer limit. Not the first 'drain' alone either: yamux
- * dispatches one on every window update, however small (with frames capped, each frame
- * the receiver takes returns its size), and the stream marks itself unblocked before it
+ * drain, so later calls resolve at once and a sender relying on it overruns the
+ * muxer's write buffer limit. Not the first 'drain' alone either: yamux dispatches
+ * one on every window update, however small (while a window grows, each frame the
+ * receiver takes returns its size), and the stream marks itself unblocked before it
  * has sent anything; a sender adding 1 MiB at each such event while 256 KiB leave
  * overran the 8 MiB limit (the bench's raw-stream baseline, every run).
  */
