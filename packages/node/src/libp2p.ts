@@ -14,7 +14,6 @@
  * AutoNAT never confirms such addresses, which left every node a client of an empty
  * public DHT.
  */
-import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@libp2p/gossipsub'
 import { bootstrap } from '@libp2p/bootstrap'
@@ -32,7 +31,7 @@ import type { NodeConfig } from './config.js'
 import { ProviderRecordCap, dropRepeatedPeers, type PeerNews } from './dht/index.js'
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
-import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, persistentWebRTCDirect } from './transports/index.js'
+import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, peershareNoise, persistentWebRTCDirect } from './transports/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -61,7 +60,7 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     addresses: { listen: reach.listen },
     transports: [tcp(), persistentWebRTCDirect(), boundedWebSockets(), reach.transport],
     connectionGater: reach.connectionGater,
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [peershareNoise()],
     streamMuxers: [peershareMuxer(muxer)],
     peerDiscovery,
     connectionManager: {

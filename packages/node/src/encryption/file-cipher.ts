@@ -6,7 +6,7 @@
  * binding it to the salt, its index and the chunk count (no swap, reorder or
  * truncation). node:crypto does the work: AES-NI, synchronous, no copies beyond one.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import { type KeyObject, createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes } from 'node:crypto'
 import {
   ENCRYPTION_SALT_LENGTH,
   ENCRYPTION_SCHEME_AES256GCM,
@@ -27,8 +27,9 @@ const META_INFO = 'peershare/v1/meta'
 /** The keys one encrypted file's chunks and metadata use, derived from its file key and salt */
 export interface FileCipher {
   readonly salt: Uint8Array
-  readonly chunkKey: Buffer
-  readonly metaKey: Buffer
+  /** KeyObjects: node:crypto checks raw key bytes by throwing and catching two TypeErrors a call */
+  readonly chunkKey: KeyObject
+  readonly metaKey: KeyObject
 }
 
 /** A fresh random file key: one per encryption, never reused for other content */
@@ -46,8 +47,8 @@ export function fileCipher (fileKey: Uint8Array, salt: Uint8Array): FileCipher {
   if (salt.byteLength !== ENCRYPTION_SALT_LENGTH) throw new DecryptionError(`A salt is ${ENCRYPTION_SALT_LENGTH} bytes`)
   return {
     salt,
-    chunkKey: Buffer.from(hkdfSync('sha256', fileKey, salt, CHUNK_INFO, 32)),
-    metaKey: Buffer.from(hkdfSync('sha256', fileKey, salt, META_INFO, 32))
+    chunkKey: createSecretKey(Buffer.from(hkdfSync('sha256', fileKey, salt, CHUNK_INFO, 32))),
+    metaKey: createSecretKey(Buffer.from(hkdfSync('sha256', fileKey, salt, META_INFO, 32)))
   }
 }
 

@@ -16,6 +16,10 @@
  *   halves, not after every frame), and its streams may be opened without
  *   multistream-select's round trip (`lazySelectMuxer`: the exchange's Want goes out
  *   right behind the protocol proposal).
+ * - noise (`peershareNoise`): the library's, with ChaCha20-Poly1305 keyed by a KeyObject
+ *   made once per key (it hands node:crypto the raw key for every frame, which Node
+ *   checks by throwing and catching two errors a frame), and no copy of a frame that
+ *   came in pieces.
  * - `browserAddresses`: the node's addresses a browser can dial (WebRTC-direct, ws, wss,
  *   and circuit addresses through a relay reached by one of those), each with its scope
  *   (loopback, lan, public): `GET /v1/browser-addresses` and `status`.
@@ -24,4 +28,5 @@ export { persistentWebRTCDirect, certificateKeychain, WEBRTC_CERTIFICATE } from 
 export { boundedWebSockets, webSocketsListen, tcpListenPorts, WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS } from './websockets.js'
 export { browserAddresses } from './browser-addresses.js'
 export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES } from './yamux-frames.js'
+export { peershareNoise, noiseCrypto, keyObjectOf, decryptFrames, decryptFramesApplied, type EncryptedStream } from './noise.js'
 export { lazySelectMuxer, LAZY_SELECT, isLazy, proposeLazily, confirmLazy } from './lazy-select.js'
