@@ -32,22 +32,26 @@ describe('noise as peershare runs it (transports/noise)', function () {
   const k = randomBytes(32)
   const nonce = randomBytes(12)
   const ad = randomBytes(32)
+  /** what a cipher returned (an array or a list), as one Buffer */
+  const bytes = (out: { subarray: () => Uint8Array }): Buffer => Buffer.from(out.subarray())
+  /** `plaintext` sealed by the library's own default crypto, under this suite's key, nonce and ad */
+  const sealedByLibrary = (plaintext: Uint8Array): Buffer => bytes(defaultCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k))
 
   it('encrypts byte for byte as the library does, whole and in pieces, at every frame size', () => {
     for (const size of SIZES) {
       const plaintext = randomBytes(size)
-      const expected = Buffer.from(defaultCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k).subarray())
-      assert.deepEqual(Buffer.from(noiseCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k).subarray()), expected, `${size} bytes whole`)
-      assert.deepEqual(Buffer.from(noiseCrypto.chaCha20Poly1305Encrypt(inPieces(plaintext, 7000), nonce, ad, k).subarray()), expected, `${size} bytes in pieces`)
+      const expected = sealedByLibrary(plaintext)
+      assert.deepEqual(bytes(noiseCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k)), expected, `${size} bytes whole`)
+      assert.deepEqual(bytes(noiseCrypto.chaCha20Poly1305Encrypt(inPieces(plaintext, 7000), nonce, ad, k)), expected, `${size} bytes in pieces`)
     }
   })
 
   it('decrypts what the library encrypted, whole and in pieces, and refuses a changed byte, tag, nonce or key', () => {
     for (const size of SIZES) {
       const plaintext = randomBytes(size)
-      const sealed = Buffer.from(defaultCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k).subarray())
-      assert.deepEqual(Buffer.from(noiseCrypto.chaCha20Poly1305Decrypt(sealed, nonce, ad, k).subarray()), plaintext, `${size} bytes whole`)
-      assert.deepEqual(Buffer.from(noiseCrypto.chaCha20Poly1305Decrypt(inPieces(sealed, 7000), nonce, ad, k).subarray()), plaintext, `${size} bytes in pieces`)
+      const sealed = sealedByLibrary(plaintext)
+      assert.deepEqual(bytes(noiseCrypto.chaCha20Poly1305Decrypt(sealed, nonce, ad, k)), plaintext, `${size} bytes whole`)
+      assert.deepEqual(bytes(noiseCrypto.chaCha20Poly1305Decrypt(inPieces(sealed, 7000), nonce, ad, k)), plaintext, `${size} bytes in pieces`)
       for (const at of size > 0 ? [0, size - 1, sealed.byteLength - 1] : [sealed.byteLength - 1]) {
         const damaged = Buffer.from(sealed)
         damaged[at] ^= 1
