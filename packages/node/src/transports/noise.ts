@@ -18,7 +18,7 @@
  * The rest is the library's: small frames go to its WebAssembly cipher as before, the
  * hashes, X25519 and the handshake are unchanged.
  */
-import { type KeyObject, createCipheriv, createDecipheriv, createSecretKey, timingSafeEqual } from 'node:crypto'
+import { type Cipheriv, type Decipheriv, type KeyObject, createCipheriv, createDecipheriv, createSecretKey, timingSafeEqual } from 'node:crypto'
 import { type ICryptoInterface, type NoiseExtensions, noise } from '@chainsafe/libp2p-noise'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import type { ConnectionEncrypter, SecuredConnection } from '@libp2p/interface'
@@ -60,6 +60,15 @@ export function keyObjectOf (k: Uint8Array): KeyObject {
   return key
 }
 
+/** A list's pieces through a cipher, each piece's output a piece of the list returned (noise's class), then its final block */
+function updateAll (cipher: Cipheriv | Decipheriv, pieces: NoiseList): NoiseList {
+  const output = emptyLike(pieces)
+  for (const buf of pieces) output.append(cipher.update(buf))
+  const final = cipher.final()
+  if (final.byteLength > 0) output.append(final)
+  return output
+}
+
 const encrypt: Encrypt = (plaintext, nonce, ad, k) => {
   if (plaintext.byteLength < SMALL_FRAME_BYTES) return defaultCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k)
   const cipher = createCipheriv(CHACHA_POLY1305, keyObjectOf(k), nonce, { authTagLength: TAG_BYTES })
@@ -71,10 +80,7 @@ const encrypt: Encrypt = (plaintext, nonce, ad, k) => {
     // one buffer: the transport writes each buffer of a list to the socket on its own
     return Buffer.concat([body, final, tag], body.byteLength + final.byteLength + tag.byteLength)
   }
-  const output = emptyLike(plaintext)
-  for (const buf of plaintext) output.append(cipher.update(buf))
-  const final = cipher.final()
-  if (final.byteLength > 0) output.append(final)
+  const output = updateAll(cipher, plaintext)
   output.append(cipher.getAuthTag())
   return output
 }
@@ -92,11 +98,7 @@ const decrypt: Decrypt = (ciphertext, nonce, ad, k, dst) => {
     const final = decipher.final() // checks the tag: throws on a forged or damaged frame
     return final.byteLength > 0 ? Buffer.concat([output, final], output.byteLength + final.byteLength) : output
   }
-  const output = emptyLike(body)
-  for (const buf of body) output.append(decipher.update(buf))
-  const final = decipher.final()
-  if (final.byteLength > 0) output.append(final)
-  return output
+  return updateAll(decipher, body) // final() checks the tag here too
 }
 
 /** The crypto noise runs with: the library's default, ChaCha20-Poly1305 keyed by KeyObjects */
@@ -136,7 +138,8 @@ export function decryptFrames (this: EncryptedStream, chunk: Uint8Array | Uint8A
   return output
 }
 
-let patchedStreams: object | undefined
+/** Whether a secured connection's stream was looked at (the prototype is the same for all) */
+let looked = false
 let applied = false
 
 /** Whether the library's encrypted streams decrypt with `decryptFrames` (once a connection was secured) */
@@ -150,10 +153,10 @@ export function decryptFramesApplied (): boolean {
  * not the one `decryptFrames` was written for
  */
 function patchDecrypt (connection: unknown): void {
-  if (patchedStreams != null) return
+  if (looked) return
+  looked = true
   const proto = Object.getPrototypeOf(connection) as { decrypt?: unknown, encrypt?: unknown }
   const stream = connection as Partial<EncryptedStream>
-  patchedStreams = proto
   if (typeof proto.decrypt !== 'function' || proto.decrypt.length !== 1 || typeof proto.encrypt !== 'function' || typeof stream.handshake?.decrypt !== 'function') return
   proto.decrypt = decryptFrames
   applied = true
