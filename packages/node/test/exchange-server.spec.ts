@@ -61,10 +61,10 @@ describe('exchange server limits and controls (raw client against a real node)',
     assert.equal((msg as Extract<Message, { type: 'failure' }>).code, code)
   }
 
-  async function chunkIndices (framed: FramedStream, count: number): Promise<number[]> {
+  async function chunkIndices (framed: FramedStream, count: number, timeoutMs?: number): Promise<number[]> {
     const got: number[] = []
     for (let i = 0; i < count; i++) {
-      const msg = await next(framed)
+      const msg = await next(framed, timeoutMs)
       assert.equal(msg?.type, 'chunk')
       got.push((msg as Extract<Message, { type: 'chunk' }>).index)
     }
@@ -157,6 +157,29 @@ describe('exchange server limits and controls (raw client against a real node)',
       stream.abort(new Error('done'))
     } finally {
       await big.stop()
+    }
+  })
+
+  it('sends every chunk when its session budget holds one chunk (read-ahead takes room in sending order)', async () => {
+    // a 4 MiB chunk size meets the default 4 MiB budget the same way: a chunk read ahead
+    // that took the room first held it while the chunk before it waited for that room
+    const tight = await startTestNode(join(dir.path, 'tight'), {
+      chunkSize: 64 * 1024,
+      exchange: { maxUnsentPerSession: 64 * 1024, requestTimeout: 5_000 }
+    })
+    try {
+      const src = await randomFile(dir.path, 'tight.bin', 16 * 64 * 1024)
+      const { fileId: tightId } = await tight.share(src)
+      const stream = await client.dialProtocol(tight.addresses[0], EXCHANGE_PROTOCOL)
+      const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: 1 << 22 })
+      await send(framed, { type: 'want', fileId: parseFileId(tightId) })
+      assert.equal((await next(framed))?.type, 'offer')
+      const all = Array.from({ length: 16 }, (_, i) => i)
+      await send(framed, { type: 'request', chunks: all, priority: 'normal' })
+      assert.deepEqual(await chunkIndices(framed, 16, 30_000), all)
+      await send(framed, { type: 'complete' })
+    } finally {
+      await tight.stop()
     }
   })
 

@@ -149,6 +149,14 @@ class ChunkServer {
   private readonly ahead: Prepared[] = []
   /** chunks verified since the offer, not yet announced with Have */
   private readonly announced: number[] = []
+  /**
+   * The last read-ahead chunk's turn at the send budget: each waits for the one before
+   * it, so room goes to chunks in sending order. Out of order, a later chunk could take
+   * room the budget has once (a 4 MiB chunk, the default 4 MiB session budget) and hold
+   * it, unsent, while the chunk before it waited for that room: a session stuck until
+   * it was dropped as a peer not reading.
+   */
+  private budgetTurn: Promise<void> = Promise.resolve()
   private paused = false
   private done = false
   private writing = false
@@ -289,8 +297,11 @@ class ChunkServer {
   private prepare (index: number): Prepared {
     const length = chunkLength(this.file.manifest, index)
     const state = { reserved: false, cancelled: false }
+    const turn = this.budgetTurn.then(async () => { await this.controls.lease.acquire(length, this.signal) })
+    // the next chunk's turn comes once this one holds its room, or has given up on it
+    this.budgetTurn = turn.catch(() => {})
     const ready = (async () => {
-      await this.controls.lease.acquire(length, this.signal)
+      await turn
       state.reserved = true
       const [raw] = await Promise.all([this.reader.read(index), this.checkAccess()])
       return await this.compressor.encode(raw)
