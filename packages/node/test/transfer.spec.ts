@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DEFAULT_CHUNK_SIZE } from '@peershare/protocol'
+import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '@peershare/protocol'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { PeershareNode } from '../src/index.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until, withSmallDisk } from './fixtures.js'
@@ -46,6 +46,19 @@ describe('share and get between two nodes over TCP', function () {
     await mkdir(outDir)
     const got = await getter.get(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: outDir })
     assert.equal(got.location.kind === 'path' && got.location.path, join(outDir, 'named.bin'))
+  })
+
+  it('moves a file of the largest chunk size with the default send budget (one such chunk)', async () => {
+    // read-ahead once let a later chunk take the budget's room first and hold it unsent
+    const big = await startTestNode(join(dir.path, 'big-chunks'), { chunkSize: MAX_CHUNK_SIZE })
+    try {
+      const src = await randomFile(dir.path, 'big-chunks.bin', 10 * MAX_CHUNK_SIZE + 1)
+      const shared = await big.share(src)
+      const got = await getter.get(shared.fileId, { from: multiaddr(dialAddress(big)), output: join(dir.path, 'big-chunks.out') })
+      assert.equal(got.sha256, shared.sha256)
+    } finally {
+      await big.stop()
+    }
   })
 
   it('takes its first source from `peers` when no `from` is given', async () => {
