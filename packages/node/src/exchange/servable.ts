@@ -67,15 +67,19 @@ export interface ServeAccess {
  * A stored file the peer may not see is answered exactly as one we do not have: the
  * same lookups (the record, never its manifest nor its content), the same undefined.
  */
-export function servableFiles (store: Pick<FileStore, 'getRecord' | 'withManifest' | 'findBySha256' | 'openReader'>, access: ServeAccess, partials?: PartialFiles, events: ServeEvents = {}): ServableFiles {
+export function servableFiles (store: Pick<FileStore, 'getRecord' | 'recordRevision' | 'withManifest' | 'findBySha256' | 'openReader'>, access: ServeAccess, partials?: PartialFiles, events: ServeEvents = {}): ServableFiles {
   return {
     async find (wanted, peer) {
       const fileId = 'fileId' in wanted ? wanted.fileId : await store.findBySha256(wanted.sha256)
       const record = fileId == null ? undefined : await store.getRecord(fileId)
       if (record != null && !access.authorise(record, peer)) return undefined
+      // asked before every chunk: the record is read again only once the store wrote a
+      // record (a grant, a visibility change, a removal); contacts are asked each time
+      let known: { revision: number, record: FileRecord | undefined } | undefined
       const mayServe = async (): Promise<boolean> => {
-        const now = await store.getRecord(record?.fileId ?? '')
-        return now != null && access.authorise(now, peer)
+        const revision = store.recordRevision
+        if (known?.revision !== revision) known = { revision, record: await store.getRecord(record?.fileId ?? '') }
+        return known.record != null && access.authorise(known.record, peer)
       }
       const stored = record == null ? undefined : await store.withManifest(record)
       const reader = stored == null ? undefined : await store.openReader(stored)

@@ -128,6 +128,7 @@ export class FileStore {
   /** where the content of the repo's files lives: sharing writes there */
   readonly blobs: BlobStore
   private readonly quarantine: Quarantine
+  private recordWrites = 0
 
   constructor (components: FileStoreComponents) {
     this.datastore = components.datastore
@@ -168,7 +169,20 @@ export class FileStore {
   async put (record: FileRecord, manifestBytes: Uint8Array): Promise<void> {
     await this.datastore.put(new Key(`${MANIFESTS}/${record.fileId}`), manifestBytes)
     await this.datastore.put(new Key(`${BY_SHA256}/${record.sha256}`), uint8ArrayFromString(record.fileId))
+    await this.writeRecord(record)
+  }
+
+  /**
+   * Counts the writes of records (put, changed, removed, set aside): a reader that kept a
+   * record reads it again once this has moved (a serve session asks before every chunk)
+   */
+  get recordRevision (): number {
+    return this.recordWrites
+  }
+
+  private async writeRecord (record: FileRecord): Promise<void> {
     await this.datastore.put(new Key(`${FILES}/${record.fileId}`), uint8ArrayFromString(JSON.stringify(record)))
+    this.recordWrites++
   }
 
   async has (fileId: string): Promise<boolean> {
@@ -233,6 +247,7 @@ export class FileStore {
   /** A file whose record or manifest does not decode is set aside and forgotten */
   private async setAside (fileId: string, reason: string): Promise<void> {
     await this.quarantine.setAside([new Key(`${FILES}/${fileId}`), new Key(`${MANIFESTS}/${fileId}`)], `file ${fileId}: ${reason}`)
+    this.recordWrites++
   }
 
   /** Forgets a file; deletes its blob (a download's output file is the user's and stays) */
@@ -240,6 +255,7 @@ export class FileStore {
     const stored = await this.get(fileId)
     if (stored == null) return false
     await this.datastore.delete(new Key(`${FILES}/${fileId}`))
+    this.recordWrites++
     await this.datastore.delete(new Key(`${MANIFESTS}/${fileId}`))
     await this.datastore.delete(new Key(`${BY_SHA256}/${stored.record.sha256}`))
     if (stored.record.location.kind === 'blob') await this.blobs.delete(fileId)
@@ -299,7 +315,7 @@ export class FileStore {
     if (record == null) return undefined
     const updated: FileRecord = { ...record, ...change }
     for (const [k, v] of Object.entries(change)) if (v === undefined) delete updated[k as keyof FileRecord]
-    await this.datastore.put(new Key(`${FILES}/${fileId}`), uint8ArrayFromString(JSON.stringify(updated)))
+    await this.writeRecord(updated)
     return updated
   }
 
@@ -308,7 +324,7 @@ export class FileStore {
     const record = await this.getRecord(fileId)
     if (record == null) return undefined
     const updated: FileRecord = { ...record, replica }
-    await this.datastore.put(new Key(`${FILES}/${fileId}`), uint8ArrayFromString(JSON.stringify(updated)))
+    await this.writeRecord(updated)
     return updated
   }
 
@@ -318,7 +334,7 @@ export class FileStore {
     if (stored == null) return undefined
     const record: FileRecord = { ...stored.record, damaged: at }
     if (at == null) delete record.damaged
-    await this.datastore.put(new Key(`${FILES}/${fileId}`), uint8ArrayFromString(JSON.stringify(record)))
+    await this.writeRecord(record)
     return record
   }
 
