@@ -59,7 +59,7 @@ async function main (): Promise<void> {
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   const profileDir = join(opts.dataRoot, 'profiles')
-  if (opts.profile) await mkdir(profileDir, { recursive: true })
+  if (opts.profile || opts.allocProfile) await mkdir(profileDir, { recursive: true })
   const ctx: BenchContext = { opts, work, env: workerEnv(opts, profileDir) }
   const failed: string[] = []
   const started = Date.now()
@@ -81,20 +81,28 @@ async function main (): Promise<void> {
     killAll()
     await rm(work, { recursive: true, force: true })
   }
-  if (opts.profile) console.log(`\nCPU profiles: ${profileDir}`)
+  if (opts.profile || opts.allocProfile) console.log(`\nprofiles: ${profileDir}`)
   console.log(`\nbench took ${((Date.now() - started) / 1000).toFixed(1)} s`)
   if (failed.length > 0) throw new Error(`scenario(s) failed: ${failed.join(', ')}`)
 }
 
-/** Environment of a worker by role: where its CPU profile goes, and peershare node settings */
+/** Environment of a worker by role: where its CPU and allocation profiles go, and peershare node settings */
 function workerEnv (opts: Options, profileDir: string): BenchContext['env'] {
   let profiles = 0
   return (role, nodeInit) => ({
-    ...(opts.profile ? { BENCH_PROFILE: join(profileDir, `${role}-${++profiles}.cpuprofile`) } : {}),
+    ...profilePaths(opts, join(profileDir, `${role}-${++profiles}`)),
     ...(nodeInit != null
       ? { BENCH_NODE_INIT: JSON.stringify(mergeNodeInit(opts.nodeInit, nodeInit)) }
       : opts.nodeInit != null && role.startsWith('peershare') ? { BENCH_NODE_INIT: opts.nodeInit } : {})
   })
+}
+
+/** Where a worker writes the profiles asked for: `base` plus the kind's extension */
+function profilePaths (opts: Options, base: string): Record<string, string> {
+  return {
+    ...(opts.profile ? { BENCH_PROFILE: `${base}.cpuprofile` } : {}),
+    ...(opts.allocProfile ? { BENCH_ALLOC_PROFILE: `${base}.heapprofile` } : {})
+  }
 }
 
 main().catch((err: any) => {

@@ -65,6 +65,8 @@ const USAGE = `usage: npm run bench -- [options]
                    stream), webtorrent, net (node:net + sha256 + disk)
   --timeout SEC    limit for one run (default 120 s + 4 s per 16 MiB; also multi, helia)
   --profile        write a .cpuprofile of each worker's transfer phase to <dir>/profiles
+  --alloc-profile  write a .heapprofile of each worker's transfer phase to <dir>/profiles:
+                   sampled allocations, garbage included (what makes GC work)
  swarm:
   --nodes N        peershare nodes in the swarm (default 50)
   --lookups N      provider lookups, each from another node (default 30)
@@ -103,6 +105,7 @@ export interface Options {
   timeoutMs?: number
   dataRoot: string
   profile: boolean
+  allocProfile: boolean
   nodeInit?: string
   nodes: number
   lookups: number
@@ -138,6 +141,7 @@ export function parseOptions (argv: string[]): Options {
       timeout: { type: 'string' },
       dir: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'alloc-profile': { type: 'boolean', default: false },
       'node-init': { type: 'string' },
       nodes: { type: 'string', default: '50' },
       lookups: { type: 'string', default: '30' },
@@ -201,6 +205,7 @@ export function parseOptions (argv: string[]): Options {
     timeoutMs: timeout == null ? undefined : timeout * 1000,
     dataRoot: resolve(values.dir ?? join(BENCH_DIR, '.data')),
     profile: values.profile,
+    allocProfile: values['alloc-profile'],
     nodeInit: values['node-init'],
     nodes,
     lookups: positiveInt('--lookups', values.lookups),

@@ -102,13 +102,19 @@ export class RssSampler {
 
 export { now }
 
+/** Bytes between allocation samples (V8's default is 32 KiB): about 6,000 samples per 256 MiB sent */
+const ALLOC_SAMPLE_BYTES = 8192
+
 /**
  * The transfer phase of a worker (not startup, not sharing): its CPU time (user +
- * system) and, when the bench sets BENCH_PROFILE to a file path, a CPU profile.
+ * system) and, when the bench sets BENCH_PROFILE / BENCH_ALLOC_PROFILE to a file path,
+ * a CPU profile and an allocation profile (DevTools: Memory, load profile).
  */
 class TransferPhase {
   private session: Session | undefined
   private readonly path = process.env.BENCH_PROFILE
+  private allocSession: Session | undefined
+  private readonly allocPath = process.env.BENCH_ALLOC_PROFILE
   private cpuStart: NodeJS.CpuUsage | undefined
   private mainStart: NodeJS.CpuUsage | undefined
   private cpuTotal: number | undefined
@@ -133,6 +139,13 @@ class TransferPhase {
   async start (): Promise<void> {
     this.cpuStart = process.cpuUsage()
     this.mainStart = process.threadCpuUsage()
+    if (this.allocPath != null && this.allocPath !== '') {
+      this.allocSession = new Session()
+      this.allocSession.connect()
+      await this.allocSession.post('HeapProfiler.enable')
+      // every allocation sampled, those collected since too: garbage is what makes GC work
+      await this.allocSession.post('HeapProfiler.startSampling', { samplingInterval: ALLOC_SAMPLE_BYTES, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+    }
     if (this.path == null || this.path === '') return
     this.session = new Session()
     this.session.connect()
@@ -143,6 +156,12 @@ class TransferPhase {
   async stop (): Promise<void> {
     if (this.cpuTotal == null) this.cpuTotal = this.cpuMs()
     if (this.mainTotal == null) this.mainTotal = this.mainCpuMs()
+    if (this.allocSession != null && this.allocPath != null) {
+      const { profile } = await this.allocSession.post('HeapProfiler.stopSampling')
+      this.allocSession.disconnect()
+      this.allocSession = undefined
+      await writeFile(this.allocPath, JSON.stringify(profile))
+    }
     if (this.session == null || this.path == null) return
     const { profile } = await this.session.post('Profiler.stop')
     this.session.disconnect()
