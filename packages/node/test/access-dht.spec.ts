@@ -51,11 +51,7 @@ async function gossipListener () {
 
 /** Polls an async condition (tests wait on conditions, never fixed sleeps) */
 async function eventually (condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
+  await until(condition, timeoutMs)
 }
 
 /** True when `haystack` contains `needle` anywhere */

@@ -10,18 +10,14 @@ import { FetchSession } from '../src/exchange/fetch-session.js'
 import { readExactly } from '../src/fs-read.js'
 import type { PeershareNode } from '../src/index.js'
 import { verifiedReader } from '../src/store/file-store.js'
-import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir } from './fixtures.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 const CHUNK = 16 * 1024
 /** strikes before a ban: 1, so a single bad chunk from the damaged node would get it banned */
 const STRICT = { chunkSize: CHUNK, transfer: { maxStrikes: 1, stallRetryMax: 2000 } }
 
 async function eventually (what: string, test: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + 60_000
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
+  await until(test, 60_000, what)
 }
 
 /** Whether `node` lists itself as a provider of `fileId` in its own LAN DHT provider store */

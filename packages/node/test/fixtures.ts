@@ -50,10 +50,10 @@ export function dialAddress (node: PeershareNode): string {
 }
 
 /** Polls `condition` until it holds; fails after `timeoutMs` (tests wait on conditions, never fixed sleeps) */
-export async function until (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function until (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000, what?: string): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!(await condition())) {
-    if (Date.now() > end) throw new Error('condition not met in time')
+    if (Date.now() > end) throw new Error(what == null ? 'condition not met in time' : `timed out waiting for ${what}`)
     await new Promise(resolve => setTimeout(resolve, 20))
   }
 }

@@ -24,15 +24,11 @@ import { signGrant } from '../src/keys/index.js'
 import { loadIdentity } from '../src/repo.js'
 import { requestOnce } from '../src/rpc/request-response.js'
 import { type EncryptedFile, storeEncryptedFile } from './encrypted-file.js'
-import { LOOPBACK_TCP, type TestDir, dialAddress, randomFile, startTestNode, tempDir } from './fixtures.js'
+import { LOOPBACK_TCP, type TestDir, dialAddress, randomFile, startTestNode, tempDir, until } from './fixtures.js'
 
 /** Polls an async condition (deliveries travel over the network: no fixed wait) */
 async function eventually (check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
+  await until(check, timeoutMs)
 }
 
 /** What a node's peer store holds of a peer, or undefined before it holds anything (get throws NotFoundError then) */

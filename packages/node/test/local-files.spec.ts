@@ -9,7 +9,7 @@ import { makePrivate } from '../src/file-modes.js'
 import { resolvePrefix } from '../src/id-prefix.js'
 import type { PeershareNode } from '../src/index.js'
 import { ticketAddresses } from '../src/tickets.js'
-import { randomFile, sha256File, startTestNode, tempDir, type TestDir } from './fixtures.js'
+import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 /** Whether `node` lists itself as a provider of `fileId` in its own provider store (the LAN DHT's local answer) */
 async function providesLocally (node: PeershareNode, fileId: string): Promise<boolean> {
@@ -20,11 +20,7 @@ async function providesLocally (node: PeershareNode, fileId: string): Promise<bo
 }
 
 async function eventually (what: string, test: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + 20_000
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
+  await until(test, 20_000, what)
 }
 
 describe('local files: tickets, prefixes, changed files, saved limits, private repos', function () {

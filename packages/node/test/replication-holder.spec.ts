@@ -18,11 +18,7 @@ import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestD
 
 /** Polls an async condition (tests wait on conditions, never fixed sleeps) */
 async function eventually (condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
+  await until(condition, timeoutMs)
 }
 
 /** Peers the node's DHTs name as providers of a file id */
