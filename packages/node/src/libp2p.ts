@@ -31,7 +31,7 @@ import type { NodeConfig } from './config.js'
 import { ProviderRecordCap, dropRepeatedPeers, type PeerNews } from './dht/index.js'
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
-import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, peershareNoise, persistentWebRTCDirect } from './transports/index.js'
+import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, lazyUpgrades, peershareNoise, persistentWebRTCDirect } from './transports/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -125,6 +125,8 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     }
   })
   reach.circuits.bind(node)
+  // dialled connections propose noise and yamux without waiting for their echo (transports/lazy-upgrade.ts)
+  lazyUpgrades((node as unknown as { components: { upgrader: unknown } }).components.upgrader)
   // count the records already stored before either DHT can add more
   await Promise.all(caps.map(async cap => cap.load()))
   return node

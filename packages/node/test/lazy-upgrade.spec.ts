@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict'
+import { createHash, randomBytes } from 'node:crypto'
+import { type Server, type Socket, createServer, connect } from 'node:net'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { lazyUpgrades, lazyUpgradesApplied, proposal } from '../src/transports/index.js'
+
+type Node = Awaited<ReturnType<typeof createLibp2p>>
+
+const ECHO_PROTOCOL = '/test/echo/1'
+
+async function plainNode (listen: string[] = []): Promise<Node> {
+  return createLibp2p({ addresses: { listen }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+}
+
+/** Sends `data` on a new echo stream of `node` to `addr` and resolves with the SHA-256 of what came back */
+async function echoed (node: Node, addr: Parameters<Node['dialProtocol']>[0], data: Uint8Array): Promise<string> {
+  const stream = await node.dialProtocol(addr, ECHO_PROTOCOL)
+  const back = createHash('sha256')
+  let received = 0
+  const done = new Promise<void>((resolve, reject) => {
+    stream.addEventListener('message', (evt) => {
+      back.update(evt.data.subarray())
+      received += evt.data.byteLength
+      if (received === data.byteLength) resolve()
+    })
+    stream.addEventListener('close', (evt) => { if (evt.error != null) reject(evt.error) })
+  })
+  stream.send(data)
+  await done
+  await stream.close()
+  return back.digest('hex')
+}
+
+/**
+ * A TCP relay between a dialler and a listener that holds the listener's bytes back:
+ * all of them until the dialler sent more than `held` bytes, then only the noise
+ * handshake's answer (the echo of the proposal, then one length-prefixed message)
+ * until `release()`. A dialler that waited for an echo would never get past it.
+ */
+class HoldingRelay {
+  readonly server: Server
+  /** bytes from the dialler when the first listener bytes were let through */
+  dialerBytesAtFirstRelease = -1
+  dialerBytes = 0
+  private released = false
+  private readonly sockets: Socket[] = []
+  private release_: (() => void) | undefined
+
+  constructor (target: number, held: number, echo: Uint8Array) {
+    this.server = createServer((client) => {
+      const upstream = connect(target, '127.0.0.1')
+      this.sockets.push(client, upstream)
+      let pending = Buffer.alloc(0)
+      // how many listener bytes may pass now: none, then the echo and the handshake answer
+      let allowed = 0
+      const pump = (): void => {
+        if (this.released) allowed = Number.POSITIVE_INFINITY
+        else if (allowed === 0 && this.dialerBytes > held && pending.byteLength >= echo.byteLength + 2) {
+          allowed = echo.byteLength + 2 + pending.readUInt16BE(echo.byteLength)
+          this.dialerBytesAtFirstRelease = this.dialerBytes
+        }
+        const n = Math.min(allowed, pending.byteLength)
+        if (n === 0) return
+        client.write(pending.subarray(0, n))
+        pending = pending.subarray(n)
+        allowed -= n
+      }
+      this.release_ = pump
+      client.on('data', (buf) => { this.dialerBytes += buf.byteLength; upstream.write(buf); pump() })
+      upstream.on('data', (buf) => { pending = Buffer.concat([pending, buf]); pump() })
+      client.on('error', () => upstream.destroy())
+      upstream.on('error', () => client.destroy())
+      client.on('close', () => upstream.destroy())
+      upstream.on('close', () => client.destroy())
+    })
+  }
+
+  async listen (): Promise<number> {
+    await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
+    const address = this.server.address()
+    if (address == null || typeof address === 'string') throw new Error('no port')
+    return address.port
+  }
+
+  release (): void {
+    this.released = true
+    this.release_?.()
+  }
+
+  close (): void {
+    for (const socket of this.sockets) socket.destroy()
+    this.server.close()
+  }
+}
+
+describe('lazy connection upgrades: noise and yamux proposed without waiting for their echo (real TCP on 127.0.0.1)', function () {
+  this.timeout(60_000)
+  let listener: Node
+  let dialer: Node
+
+  before(async () => {
+    listener = await plainNode(['/ip4/127.0.0.1/tcp/0'])
+    await listener.handle(ECHO_PROTOCOL, (stream) => {
+      stream.addEventListener('message', (evt) => { stream.send(evt.data) })
+      stream.addEventListener('remoteCloseWrite', () => { void stream.close() })
+    })
+    dialer = await plainNode()
+    assert.equal(lazyUpgrades((dialer as unknown as { components: { upgrader: unknown } }).components.upgrader), true)
+  })
+
+  after(async () => {
+    await dialer?.stop()
+    await listener?.stop()
+  })
+
+  it('writes multistream-select\'s proposal as the library does', () => {
+    const bytes = proposal('/noise')
+    assert.deepEqual([...bytes], [19, ...Buffer.from('/multistream/1.0.0\n'), 7, ...Buffer.from('/noise\n')])
+  })
+
+  it('starts the handshake behind the proposal and hands the connection out before the muxer\'s echo, to a listener that knows nothing of it', async () => {
+    const noiseProposal = proposal('/noise')
+    const port = Number(/\/tcp\/(\d+)/.exec(listener.getMultiaddrs()[0].toString())?.[1])
+    const relay = new HoldingRelay(port, noiseProposal.byteLength, noiseProposal)
+    try {
+      const relayPort = await relay.listen()
+      const addr = multiaddr(`/ip4/127.0.0.1/tcp/${relayPort}/p2p/${listener.peerId.toString()}`)
+      // the listener's bytes past its handshake answer (yamux's echo among them) are still held here
+      const connection = await dialer.dial(addr, { signal: AbortSignal.timeout(30_000) })
+      assert.ok(relay.dialerBytesAtFirstRelease > noiseProposal.byteLength, 'the first handshake message went out before the echo came')
+      assert.equal(connection.status, 'open')
+      relay.release()
+      const data = randomBytes(256 * 1024)
+      assert.equal(await echoed(dialer, addr, data), createHash('sha256').update(data).digest('hex'))
+      assert.equal(lazyUpgradesApplied(), true)
+    } finally {
+      relay.close()
+      await dialer.hangUp(listener.peerId).catch(() => {})
+    }
+  })
+
+  it('a listener that answers na to noise fails the dial at once, it does not hang', async () => {
+    const refuser = createServer((socket) => {
+      socket.once('data', () => { socket.write(Buffer.concat([Buffer.from([19]), Buffer.from('/multistream/1.0.0\n'), Buffer.from([3]), Buffer.from('na\n')])) })
+      socket.on('error', () => {})
+    })
+    await new Promise<void>(resolve => refuser.listen(0, '127.0.0.1', resolve))
+    try {
+      const address = refuser.address()
+      if (address == null || typeof address === 'string') throw new Error('no port')
+      await assert.rejects(dialer.dial(multiaddr(`/ip4/127.0.0.1/tcp/${address.port}`), { signal: AbortSignal.timeout(30_000) }),
+        (err: Error) => /did not accept \/noise/.test(`${err.message} ${(err as any).errors?.map((e: Error) => e.message).join(' ') ?? ''}`))
+    } finally {
+      refuser.close()
+    }
+  })
+})
