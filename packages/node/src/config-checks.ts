@@ -6,7 +6,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { MAX_CATALOG_PAGE_ENTRIES, MAX_OUTSTANDING_CHUNKS, isValidChunkSize } from '@peershare/protocol'
+import { MAX_CATALOG_PAGE_ENTRIES, MAX_CHUNK_MESSAGE_OVERHEAD, MAX_CHUNK_SIZE, MAX_OUTSTANDING_CHUNKS, isValidChunkSize } from '@peershare/protocol'
 import type { NodeConfig } from './config.js'
 import { ConfigError } from './errors.js'
 import type { RelaySettings } from './reachability/relay-policy.js'
@@ -17,8 +17,13 @@ export function validateConfig (config: NodeConfig): NodeConfig {
   const fail = (why: string): never => { throw new ConfigError(`Invalid setting: ${why}`) }
   if (!isValidChunkSize(config.chunkSize)) fail(`chunkSize ${config.chunkSize} is not a power of two from 16 KiB to 4 MiB`)
   if (config.muxer.maxReadBufferBytes <= config.muxer.streamWindowBytes) fail('muxer.maxReadBufferBytes must exceed muxer.streamWindowBytes')
-  // the exchange keeps a stream's unsent bytes within maxUnsentPerSession; yamux aborts past its own limit
-  if (config.muxer.maxWriteBufferBytes <= config.exchange.maxUnsentPerSession) fail('muxer.maxWriteBufferBytes must exceed exchange.maxUnsentPerSession')
+  // the exchange keeps a stream's unsent bytes within maxUnsentPerSession, yet hands a
+  // session holding nothing one whole chunk message, of any file it serves (a download's
+  // or a replica's chunks may be 4 MiB whatever our chunkSize): yamux aborts past its limit
+  const oneChunk = MAX_CHUNK_SIZE + MAX_CHUNK_MESSAGE_OVERHEAD
+  if (config.muxer.maxWriteBufferBytes <= Math.max(config.exchange.maxUnsentPerSession, oneChunk)) {
+    fail(`muxer.maxWriteBufferBytes must exceed exchange.maxUnsentPerSession and hold one chunk message of the largest size (${oneChunk} bytes)`)
+  }
   if (config.exchange.maxQueuedChunks < MAX_OUTSTANDING_CHUNKS) fail(`exchange.maxQueuedChunks below the protocol minimum ${MAX_OUTSTANDING_CHUNKS}`)
   for (const [name, value] of Object.entries(config.limits)) {
     if (!Number.isFinite(value) || value < 0) fail(`limits.${name} must be 0 (unlimited) or a positive rate`)

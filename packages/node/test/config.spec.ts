@@ -24,6 +24,15 @@ describe('config', () => {
     assert.ok(DEFAULTS.muxer.maxReadBufferBytes > DEFAULTS.muxer.streamWindowBytes)
   })
 
+  it('refuses a muxer write buffer that cannot hold one chunk message of the largest size (yamux would abort every such stream)', () => {
+    const oneChunk = 4 * 1024 * 1024 + 1024
+    assert.throws(() => resolveConfig({ repo: '/r', exchange: { maxUnsentPerSession: 256 * 1024 }, muxer: { maxWriteBufferBytes: 512 * 1024 } }),
+      { name: 'ConfigError', message: /muxer\.maxWriteBufferBytes must exceed exchange\.maxUnsentPerSession and hold one chunk message of the largest size/ })
+    assert.throws(() => resolveConfig({ repo: '/r', muxer: { maxWriteBufferBytes: oneChunk } }), { name: 'ConfigError' })
+    assert.throws(() => resolveConfig({ repo: '/r', exchange: { maxUnsentPerSession: 6 << 20 }, muxer: { maxWriteBufferBytes: 6 << 20 } }), { name: 'ConfigError' })
+    assert.equal(resolveConfig({ repo: '/r', muxer: { maxWriteBufferBytes: oneChunk + 1 } }).muxer.maxWriteBufferBytes, oneChunk + 1)
+  })
+
   it('takes exchange.compression as true or false only', () => {
     assert.equal(resolveConfig({ repo: '/r', exchange: { compression: false } }).exchange.compression, false)
     assert.throws(() => resolveConfig({ repo: '/r', exchange: { compression: 'no' as unknown as boolean } }), { name: 'ConfigError' })

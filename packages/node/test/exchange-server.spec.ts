@@ -136,6 +136,22 @@ describe('exchange server limits and controls (raw client against a real node)',
     }
   })
 
+  it('a session that ends drops its chunks waiting for the upload limit (they would take the next session\'s turn)', async () => {
+    // 1 KiB/s: chunk 0 goes in the limiter's burst, chunk 1 would wait a minute
+    server.bandwidth.setLimits({ upload: 1024 })
+    try {
+      const framed = await session()
+      await send(framed, { type: 'request', chunks: [0, 1, 2], priority: 'normal' })
+      assert.deepEqual(await chunkIndices(framed, 1), [0])
+      await until(() => server.bandwidth.stats().upload.waiting > 0)
+      framed.abort(new Error('the downloader went away'))
+      await until(() => server.exchange.stats().sessions === 0)
+      await until(() => server.bandwidth.stats().upload.waiting === 0, 10_000, 'the ended session to leave the upload queue')
+    } finally {
+      server.bandwidth.setLimits({ upload: 0 })
+    }
+  })
+
   it('holds at most the session budget for a peer that stops reading', async () => {
     const big = await startTestNode(join(dir.path, 'big'), { muxer: { streamWindowBytes: 1 << 20, maxReadBufferBytes: 4 << 20 } })
     try {

@@ -97,6 +97,9 @@ export class ExchangeServer {
       log('exchange session with %s ended: %s', stream.id, cause.message)
       await this.fail(framed, cause)
     } finally {
+      // what the session still waits on (the upload limit, room in the send budget) ends
+      // with it: a chunk left queued at the limiter would take the turn of the peer's next session
+      controller.abort()
       lease.release()
       this.countWire(stream.id, wire)
       this.sessions.delete(controller)

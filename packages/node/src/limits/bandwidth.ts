@@ -10,7 +10,8 @@ import { type Clock, type TakeOptions, RateLimiter, assertRate, systemClock } fr
 export type { BandwidthLimits }
 
 export interface BandwidthStats {
-  upload: { bytes: number, waitedMs: number }
+  /** `waiting`: uploads waiting for the limits now */
+  upload: { bytes: number, waitedMs: number, waiting: number }
   download: { bytes: number, waitedMs: number }
   /** per-peer limiters held now */
   peers: number
@@ -38,6 +39,7 @@ export class Bandwidth {
   #lastSweep: number
   #uploadBytes = 0
   #uploadWaitedMs = 0
+  #uploadsWaiting = 0
 
   constructor (limits: BandwidthLimits, clock: Clock = systemClock) {
     assertRate(limits.uploadPerPeer) // the others are checked by their limiters
@@ -51,6 +53,7 @@ export class Bandwidth {
   /** Waits until `bytes` may be sent to `peer`: its own limit first, then the global one */
   async upload (peer: string, bytes: number, options?: TakeOptions): Promise<void> {
     const start = this.#clock.now()
+    this.#uploadsWaiting++
     try {
       const entry = this.#peer(peer)
       if (entry != null) {
@@ -65,6 +68,7 @@ export class Bandwidth {
       await this.#upload.take(bytes, options)
       this.#uploadBytes += bytes
     } finally {
+      this.#uploadsWaiting--
       this.#uploadWaitedMs += this.#clock.now() - start
     }
   }
@@ -107,7 +111,7 @@ export class Bandwidth {
   stats (): BandwidthStats {
     const download = this.#download.stats()
     return {
-      upload: { bytes: this.#uploadBytes, waitedMs: this.#uploadWaitedMs },
+      upload: { bytes: this.#uploadBytes, waitedMs: this.#uploadWaitedMs, waiting: this.#uploadsWaiting },
       download: { bytes: download.bytes, waitedMs: download.waitedMs },
       peers: this.#peers.size
     }
