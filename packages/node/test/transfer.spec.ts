@@ -61,6 +61,23 @@ describe('share and get between two nodes over TCP', function () {
     }
   })
 
+  it('completes from a source whose upload limit sends a chunk slower than the getter\'s request timeout', async () => {
+    // 64 KiB/s against 256 KiB chunks: 4 s a chunk, where the getter gives a silent source
+    // 1.5 s. The getter drops the session and comes back; each dropped session must leave
+    // the upload queue (it took the next session's turn, and the get never ended)
+    const slow = await startTestNode(join(dir.path, 'slow-sharer'), { chunkSize: 256 * 1024, limits: { upload: 64 * 1024 } })
+    const patient = await startTestNode(join(dir.path, 'patient-getter'), { exchange: { requestTimeout: 1500 } })
+    try {
+      const src = await randomFile(dir.path, 'slow.bin', 3 * 256 * 1024)
+      const shared = await slow.share(src)
+      const got = await patient.get(shared.fileId, { from: multiaddr(dialAddress(slow)), output: join(dir.path, 'slow.out'), signal: AbortSignal.timeout(90_000) })
+      assert.equal(got.sha256, shared.sha256)
+    } finally {
+      await patient.stop()
+      await slow.stop()
+    }
+  })
+
   it('takes its first source from `peers` when no `from` is given', async () => {
     const src = await randomFile(dir.path, 'peers-only.bin', 70_000)
     const shared = await sharer.share(src)
