@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Stream } from '@libp2p/interface'
 import { type NodeInit, PeershareNode } from '../src/index.js'
 
 export const LOOPBACK_TCP = ['/ip4/127.0.0.1/tcp/0']
@@ -76,4 +77,19 @@ export async function withSmallDisk (dir: string, fn: (mnt: string) => Promise<v
     execFileSync('umount', [mnt])
   }
   return true
+}
+
+/** The SHA-256 (hex) of the first `bytes` that arrive on `stream`; rejects if it closes with an error first */
+export async function sha256OfArrival (stream: Stream, bytes: number): Promise<string> {
+  const hash = createHash('sha256')
+  let received = 0
+  await new Promise<void>((resolve, reject) => {
+    stream.addEventListener('message', (evt) => {
+      hash.update(evt.data.subarray())
+      received += evt.data.byteLength
+      if (received >= bytes) resolve()
+    })
+    stream.addEventListener('close', (evt) => { if (evt.error != null) reject(evt.error) })
+  })
+  return hash.digest('hex')
 }

@@ -7,6 +7,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { lazyUpgrades, lazyUpgradesApplied, proposal } from '../src/transports/index.js'
+import { sha256OfArrival } from './fixtures.js'
 
 type Node = Awaited<ReturnType<typeof createLibp2p>>
 
@@ -19,20 +20,11 @@ async function plainNode (listen: string[] = []): Promise<Node> {
 /** Sends `data` on a new echo stream of `node` to `addr` and resolves with the SHA-256 of what came back */
 async function echoed (node: Node, addr: Parameters<Node['dialProtocol']>[0], data: Uint8Array): Promise<string> {
   const stream = await node.dialProtocol(addr, ECHO_PROTOCOL)
-  const back = createHash('sha256')
-  let received = 0
-  const done = new Promise<void>((resolve, reject) => {
-    stream.addEventListener('message', (evt) => {
-      back.update(evt.data.subarray())
-      received += evt.data.byteLength
-      if (received === data.byteLength) resolve()
-    })
-    stream.addEventListener('close', (evt) => { if (evt.error != null) reject(evt.error) })
-  })
+  const back = sha256OfArrival(stream, data.byteLength)
   stream.send(data)
-  await done
+  const hash = await back
   await stream.close()
-  return back.digest('hex')
+  return hash
 }
 
 /**

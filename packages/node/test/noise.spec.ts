@@ -9,7 +9,7 @@ import { createLibp2p } from 'libp2p'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { PeershareNode } from '../src/index.js'
 import { type EncryptedStream, decryptFrames, decryptFramesApplied, keyObjectOf, noiseCrypto } from '../src/transports/index.js'
-import { startTestNode, tempDir, type TestDir } from './fixtures.js'
+import { sha256OfArrival, startTestNode, tempDir, type TestDir } from './fixtures.js'
 
 const MiB = 1024 * 1024
 /** noise's largest frame body: 65,535 bytes less the 16-byte tag */
@@ -134,24 +134,14 @@ describe('noise as peershare runs it (transports/noise)', function () {
     it('an 8 MiB stream goes there and back intact: full frames, frames in pieces, small frames', async () => {
       const data = randomBytes(8 * MiB)
       const stream = await node.libp2p.dialProtocol(plain.getMultiaddrs()[0], '/test/echo/1')
-      const back = createHash('sha256')
-      let received = 0
-      const done = new Promise<void>((resolve, reject) => {
-        stream.addEventListener('message', (evt) => {
-          back.update(evt.data.subarray())
-          received += evt.data.byteLength
-          if (received === data.byteLength) resolve()
-        })
-        stream.addEventListener('close', (evt) => { if (evt.error != null) reject(evt.error) })
-      })
+      const back = sha256OfArrival(stream, data.byteLength)
       // pieces of every size: some fill noise frames, some are a few bytes
       for (let at = 0, i = 0; at < data.byteLength; i++) {
         const size = [MiB, 17, FRAME_BODY + 1, 1200, 300_000][i % 5]
         if (!stream.send(data.subarray(at, at + size))) await new Promise(resolve => { stream.addEventListener('drain', resolve, { once: true }) })
         at += size
       }
-      await done
-      assert.equal(back.digest('hex'), createHash('sha256').update(data).digest('hex'))
+      assert.equal(await back, createHash('sha256').update(data).digest('hex'))
       // once a peershare node secured a connection, every encrypted stream of the process decrypts with it
       assert.equal(decryptFramesApplied(), true)
       await stream.close()
