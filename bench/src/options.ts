@@ -66,7 +66,8 @@ const USAGE = `usage: npm run bench -- [options]
   --timeout SEC    limit for one run (default 120 s + 4 s per 16 MiB; also multi, helia)
   --profile        write a .cpuprofile of each worker's transfer phase to <dir>/profiles
   --alloc-profile  write a .heapprofile of each worker's transfer phase to <dir>/profiles:
-                   sampled allocations, garbage included (what makes GC work)
+                   sampled allocations, garbage included (what makes GC work); it
+                   slows the workers, so its runs' timings are not the figures
  swarm:
   --nodes N        peershare nodes in the swarm (default 50)
   --lookups N      provider lookups, each from another node (default 30)

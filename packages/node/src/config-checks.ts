@@ -12,6 +12,9 @@ import { ConfigError } from './errors.js'
 import type { RelaySettings } from './reachability/relay-policy.js'
 import type { ReplicationSettings } from './replication/index.js'
 
+/** Room a stream's write buffer keeps beyond the chunk data the send budget counts: the chunk messages' framing and Haves */
+const WRITE_BUFFER_FRAMING_BYTES = 64 * 1024
+
 /** Rejects settings that cannot work, before anything runs with them */
 export function validateConfig (config: NodeConfig): NodeConfig {
   const fail = (why: string): never => { throw new ConfigError(`Invalid setting: ${why}`) }
@@ -19,10 +22,11 @@ export function validateConfig (config: NodeConfig): NodeConfig {
   if (config.muxer.maxReadBufferBytes <= config.muxer.streamWindowBytes) fail('muxer.maxReadBufferBytes must exceed muxer.streamWindowBytes')
   // the exchange keeps a stream's unsent bytes within maxUnsentPerSession, yet hands a
   // session holding nothing one whole chunk message, of any file it serves (a download's
-  // or a replica's chunks may be 4 MiB whatever our chunkSize): yamux aborts past its limit
-  const oneChunk = MAX_CHUNK_SIZE + MAX_CHUNK_MESSAGE_OVERHEAD
-  if (config.muxer.maxWriteBufferBytes <= Math.max(config.exchange.maxUnsentPerSession, oneChunk)) {
-    fail(`muxer.maxWriteBufferBytes must exceed exchange.maxUnsentPerSession and hold one chunk message of the largest size (${oneChunk} bytes)`)
+  // or a replica's chunks may be 4 MiB whatever our chunkSize); the budget counts chunk
+  // data, not the messages' framing nor Haves: yamux aborts a stream past its limit
+  const needed = Math.max(config.exchange.maxUnsentPerSession, MAX_CHUNK_SIZE + MAX_CHUNK_MESSAGE_OVERHEAD) + WRITE_BUFFER_FRAMING_BYTES
+  if (config.muxer.maxWriteBufferBytes < needed) {
+    fail(`muxer.maxWriteBufferBytes must be at least ${needed} bytes: exchange.maxUnsentPerSession or one chunk message of the largest size, whichever is more, and 64 KiB for the messages' framing`)
   }
   if (config.exchange.maxQueuedChunks < MAX_OUTSTANDING_CHUNKS) fail(`exchange.maxQueuedChunks below the protocol minimum ${MAX_OUTSTANDING_CHUNKS}`)
   for (const [name, value] of Object.entries(config.limits)) {

@@ -125,7 +125,7 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     }
   })
   reach.circuits.bind(node)
-  // dialled connections propose noise and yamux without waiting for their echo (transports/lazy-upgrade.ts)
+  // dialled connections propose noise without waiting for its echo (transports/lazy-upgrade.ts)
   lazyUpgrades((node as unknown as { components: { upgrader: unknown } }).components.upgrader)
   // count the records already stored before either DHT can add more
   await Promise.all(caps.map(async cap => cap.load()))

@@ -79,17 +79,20 @@ export async function withSmallDisk (dir: string, fn: (mnt: string) => Promise<v
   return true
 }
 
-/** The SHA-256 (hex) of the first `bytes` that arrive on `stream`; rejects if it closes with an error first */
+/** The SHA-256 (hex) of the first `bytes` that arrive on `stream`; rejects if it ends or closes first */
 export async function sha256OfArrival (stream: Stream, bytes: number): Promise<string> {
   const hash = createHash('sha256')
   let received = 0
   await new Promise<void>((resolve, reject) => {
     stream.addEventListener('message', (evt) => {
-      hash.update(evt.data.subarray())
-      received += evt.data.byteLength
-      if (received >= bytes) resolve()
+      const data = evt.data.subarray()
+      hash.update(data.subarray(0, bytes - received))
+      received = Math.min(bytes, received + data.byteLength)
+      if (received === bytes) resolve()
     })
-    stream.addEventListener('close', (evt) => { if (evt.error != null) reject(evt.error) })
+    const short = (): void => { if (received < bytes) reject(new Error(`stream ended after ${received} of ${bytes} bytes`)) }
+    stream.addEventListener('remoteCloseWrite', short)
+    stream.addEventListener('close', (evt) => { if (evt.error != null) reject(evt.error); else short() })
   })
   return hash.digest('hex')
 }

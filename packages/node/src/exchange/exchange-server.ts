@@ -95,6 +95,8 @@ export class ExchangeServer {
       const cause = controller.signal.reason instanceof SessionFailure ? controller.signal.reason : err
       how = endedBy(cause)
       log('exchange session with %s ended: %s', stream.id, cause.message)
+      // before the Failure goes out: no chunk the other loop still prepares may follow it
+      controller.abort()
       await this.fail(framed, cause)
     } finally {
       // what the session still waits on (the upload limit, room in the send budget) ends

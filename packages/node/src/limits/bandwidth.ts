@@ -10,7 +10,7 @@ import { type Clock, type TakeOptions, RateLimiter, assertRate, systemClock } fr
 export type { BandwidthLimits }
 
 export interface BandwidthStats {
-  /** `waiting`: uploads waiting for the limits now */
+  /** `waiting`: uploads in progress now (waiting for the limits, or passing them) */
   upload: { bytes: number, waitedMs: number, waiting: number }
   download: { bytes: number, waitedMs: number }
   /** per-peer limiters held now */

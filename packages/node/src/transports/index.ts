@@ -16,9 +16,9 @@
  *   halves, not after every frame), and its streams may be opened without
  *   multistream-select's round trip (`lazySelectMuxer`: the exchange's Want goes out
  *   right behind the protocol proposal).
- * - A dialled connection proposes noise and yamux without waiting for their echo
- *   (`lazyUpgrades`): the Noise handshake's first message follows the proposal, and the
- *   connection carries data once the handshake is done (two round trips fewer).
+ * - A dialled connection proposes noise without waiting for its echo (`lazyUpgrades`):
+ *   the Noise handshake's first message follows the proposal (one round trip fewer; the
+ *   muxer is agreed inside the handshake already).
  * - noise (`peershareNoise`): the library's, with ChaCha20-Poly1305 keyed by a KeyObject
  *   made once per key (it hands node:crypto the raw key for every frame, which Node
  *   checks by throwing and catching two errors a frame), and no copy of a frame that
@@ -33,4 +33,4 @@ export { browserAddresses } from './browser-addresses.js'
 export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES } from './yamux-frames.js'
 export { peershareNoise, noiseCrypto, keyObjectOf, decryptFrames, decryptFramesApplied, type EncryptedStream } from './noise.js'
 export { lazySelectMuxer, LAZY_SELECT, isLazy, proposeLazily, confirmLazy } from './lazy-select.js'
-export { lazyUpgrades, lazyUpgradesApplied, proposal, stripEcho } from './lazy-upgrade.js'
+export { lazyUpgrades, lazyUpgradesApplied, proposal } from './lazy-upgrade.js'

@@ -22,7 +22,7 @@ import { toString as textOf } from 'uint8arrays/to-string'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** multistream-select's own protocol id, the first line both sides send */
-const MULTISTREAM = '/multistream/1.0.0'
+export const MULTISTREAM = '/multistream/1.0.0'
 
 /** The stream option that asks for lazy negotiation (only muxers wrapped below honour it) */
 export const LAZY_SELECT = 'peershareLazySelect'
