@@ -33,7 +33,7 @@ describe('Bandwidth', () => {
     await bw.upload('a', 256 * KiB + MiB)
     assert.equal(await timed(clock, bw.upload('b', 1)), 1000)
     assert.equal(bw.stats().peers, 0)
-    assert.deepEqual(bw.stats().upload, { bytes: 1280 * KiB + 1, waitedMs: 1000 })
+    assert.deepEqual(bw.stats().upload, { bytes: 1280 * KiB + 1, waitedMs: 1000, waiting: 0 })
   })
 
   it('keeps one greedy peer to its own limit and shares the global one', async () => {
