@@ -34,9 +34,9 @@ describe('exchange server limits and controls (raw client against a real node)',
     await dir?.cleanup()
   })
 
-  async function open (): Promise<FramedStream> {
-    const stream = await client.dialProtocol(server.addresses[0], EXCHANGE_PROTOCOL)
-    return new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: 1 << 22 })
+  async function open (node: PeershareNode = server, highWaterMark = 1 << 22): Promise<FramedStream> {
+    const stream = await client.dialProtocol(node.addresses[0], EXCHANGE_PROTOCOL)
+    return new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark })
   }
 
   async function send (framed: FramedStream, msg: Message): Promise<void> {
@@ -48,9 +48,10 @@ describe('exchange server limits and controls (raw client against a real node)',
     return frame == null ? null : decodeMessage(frame)
   }
 
-  async function session (): Promise<FramedStream> {
-    const framed = await open()
-    await send(framed, { type: 'want', fileId: parseFileId(fileId) })
+  /** A session for `id` on `node` (the shared server's file by default), its Offer read */
+  async function session (node: PeershareNode = server, id = fileId, highWaterMark?: number): Promise<FramedStream> {
+    const framed = await open(node, highWaterMark)
+    await send(framed, { type: 'want', fileId: parseFileId(id) })
     assert.equal((await next(framed))?.type, 'offer')
     return framed
   }
@@ -157,10 +158,8 @@ describe('exchange server limits and controls (raw client against a real node)',
     try {
       const src = await randomFile(dir.path, 'big.bin', 24 * 1024 * 1024)
       const { fileId: bigId } = await big.share(src)
-      const stream = await client.dialProtocol(big.addresses[0], EXCHANGE_PROTOCOL)
-      const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: 1 << 30 })
-      await send(framed, { type: 'want', fileId: parseFileId(bigId) })
-      assert.equal((await next(framed))?.type, 'offer')
+      const framed = await session(big, bigId, 1 << 30)
+      const { stream } = framed
       stream.pause()
       await send(framed, { type: 'request', chunks: Array.from({ length: 24 }, (_, i) => i), priority: 'normal' })
       // the server stalls once the muxer window is used up: it then waits for room in its budget
@@ -186,10 +185,7 @@ describe('exchange server limits and controls (raw client against a real node)',
     try {
       const src = await randomFile(dir.path, 'tight.bin', 16 * 64 * 1024)
       const { fileId: tightId } = await tight.share(src)
-      const stream = await client.dialProtocol(tight.addresses[0], EXCHANGE_PROTOCOL)
-      const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: 1 << 22 })
-      await send(framed, { type: 'want', fileId: parseFileId(tightId) })
-      assert.equal((await next(framed))?.type, 'offer')
+      const framed = await session(tight, tightId)
       const all = Array.from({ length: 16 }, (_, i) => i)
       await send(framed, { type: 'request', chunks: all, priority: 'normal' })
       assert.deepEqual(await chunkIndices(framed, 16, 30_000), all)
