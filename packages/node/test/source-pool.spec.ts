@@ -5,6 +5,7 @@ import { MAX_FAILED, type PoolHost, SourcePool } from '../src/download/source-po
 import { DEFAULTS } from '../src/config.js'
 import { ChunkPicker } from '../src/download/chunk-picker.js'
 import { INITIAL_DEPTH } from '../src/download/source-pace.js'
+import { type FirstAskHost, FirstAsks } from '../src/download/first-ask.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Bitfield } from '@peershare/protocol'
 import { until } from './fixtures.js'
@@ -133,5 +134,53 @@ describe('SourcePool: chunks asked for with the Want', () => {
     // nothing is left claimed: another source is given the same chunks
     picker.addSource(OTHER, Bitfield.full(8))
     assert.equal(picker.next(OTHER), 0)
+  })
+})
+
+describe('FirstAsks: chunks asked for blind, before the manifest is known', () => {
+  const PEERS = [PEER, '12D3KooWGRUVh2GRUAUMDdUVRv8dsdZ8AHqw8pR5AZD4mYTKJ9hd', '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK']
+  const run = (k: number): number[] => Array.from({ length: INITIAL_DEPTH }, (_, i) => k * INITIAL_DEPTH + i)
+
+  it('gives every source opened before the manifest a run of its own, so each sends from its Want on', async () => {
+    const claimed: number[][] = []
+    const host = { fileId: FILE_ID, name: 'f', running: true, ready: false, priority: 'normal', signal: new AbortController().signal } as unknown as PoolHost
+    const pool = new SourcePool({
+      host,
+      settings: DEFAULTS.transfer,
+      log: logger('peershare:test'),
+      remembered: PEERS,
+      rememberedChanged: () => {},
+      finder: {
+        open: async (target, _ref, _signal, first) => {
+          claimed.push((await first?.(peerIdFromString(target)))?.chunks ?? [])
+          throw new PeerUnreachableError('refused')
+        },
+        providers: async function * () {}
+      }
+    })
+    await pool.find(new AbortController().signal, false)
+    await until(() => claimed.length === 3 && pool.stalled())
+    assert.deepEqual(claimed.sort((a, b) => a[0] - b[0]), [run(0), run(1), run(2)])
+    // their sessions failed: the runs are free again, and the next source asks for the first
+    await pool.find(new AbortController().signal, true)
+    await until(() => claimed.length === 6 && pool.stalled())
+    assert.deepEqual(claimed.slice(3).sort((a, b) => a[0] - b[0]), [run(0), run(1), run(2)])
+  })
+
+  it('claims the runs in the picker once the manifest is in: a source starting first is not given another\'s run', () => {
+    const count = 10
+    const host = { running: true, ready: false, priority: 'normal' } as { running: boolean, ready: boolean, priority: 'normal', picker?: ChunkPicker, manifest?: unknown }
+    const asks = new FirstAsks(host as unknown as FirstAskHost)
+    assert.deepEqual(asks.claim(PEERS[0])?.chunks, run(0))
+    assert.deepEqual(asks.claim(PEERS[1])?.chunks, run(1))
+    assert.deepEqual(asks.claim(PEERS[2])?.chunks, run(2))
+    asks.release(PEERS[2])
+    Object.assign(host, { ready: true, picker: new ChunkPicker(count, new Bitfield(count)), manifest: { chunkHashes: Array.from({ length: count }, () => new Uint8Array(32)) } })
+    asks.adopted()
+    const picker = host.picker as ChunkPicker
+    assert.equal(picker.inFlight(PEERS[1]), INITIAL_DEPTH)
+    picker.addSource(PEERS[2], Bitfield.full(count))
+    // chunks 0 to 7 are queued at the first two providers; 8 and 9 (the released run) are free
+    assert.deepEqual([picker.next(PEERS[2]), picker.next(PEERS[2])], [8, 9])
   })
 })

@@ -211,6 +211,7 @@ export class SourcePool {
     if (!host.ready && host.running && !this.banned.has(peer)) {
       try {
         await host.adopt(session)
+        this.firstAsks.adopted()
       } catch (err: any) {
         session.abort(err)
         return
