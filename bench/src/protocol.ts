@@ -154,6 +154,8 @@ export interface DhtGet {
 
 /** Where a warm get's time goes: the DHT naming the sharer, a connection to it, its manifest adopted */
 export interface DhtGetPhases {
+  /** the download asked the DHT for providers */
+  lookupMs?: number
   /** the lookup yielded the sharer */
   providerMs?: number
   /** a connection to the sharer opened (0: one was open already) */

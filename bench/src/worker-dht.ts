@@ -153,6 +153,7 @@ function watchPhases (node: PeershareNode, file: DhtFile, t0: number): { phases:
   const index = node.index
   const findProviders = index.findProviders
   index.findProviders = async function * (ref, signal) {
+    phases.lookupMs ??= now() - t0
     for await (const peer of findProviders.call(index, ref, signal)) {
       if (peer.id.toString() === file.peerId) phases.providerMs ??= now() - t0
       yield peer

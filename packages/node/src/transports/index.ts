@@ -23,6 +23,9 @@
  *   made once per key (it hands node:crypto the raw key for every frame, which Node
  *   checks by throwing and catching two errors a frame), and no copy of a frame that
  *   came in pieces.
+ * - A TCP connection's frames written in one tick go out in one `writev`
+ *   (`coalesceTcpWrites`, applied to each connection noise secures): @libp2p/tcp writes
+ *   each encrypted frame with its own system call.
  * - `browserAddresses`: the node's addresses a browser can dial (WebRTC-direct, ws, wss,
  *   and circuit addresses through a relay reached by one of those), each with its scope
  *   (loopback, lan, public): `GET /v1/browser-addresses` and `status`.
@@ -34,3 +37,4 @@ export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES } from './yamux-frames.js'
 export { peershareNoise, noiseCrypto, keyObjectOf, decryptFrames, decryptFramesApplied, type EncryptedStream } from './noise.js'
 export { lazySelectMuxer, LAZY_SELECT, isLazy, proposeLazily, confirmLazy } from './lazy-select.js'
 export { lazyUpgrades, lazyUpgradesApplied, proposal } from './lazy-upgrade.js'
+export { coalesceTcpWrites } from './tcp-writes.js'

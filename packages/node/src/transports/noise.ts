@@ -18,6 +18,7 @@
  * The rest is the library's: small frames go to its WebAssembly cipher as before, the
  * hashes, X25519 and the handshake are unchanged.
  */
+import { coalesceTcpWrites } from './tcp-writes.js'
 import { type Cipheriv, type Decipheriv, type KeyObject, createCipheriv, createDecipheriv, createSecretKey, timingSafeEqual } from 'node:crypto'
 import { type ICryptoInterface, type NoiseExtensions, noise } from '@chainsafe/libp2p-noise'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
@@ -162,7 +163,7 @@ function patchDecrypt (connection: unknown): void {
   applied = true
 }
 
-/** noise with `noiseCrypto`, and its frames decrypted by `decryptFrames` */
+/** noise with `noiseCrypto`, its frames decrypted by `decryptFrames`, and the TCP connections it secures writing in bursts (tcp-writes.ts) */
 export function peershareNoise (): (components: Parameters<ReturnType<typeof noise>>[0]) => ConnectionEncrypter<NoiseExtensions> {
   const factory = noise({ crypto: noiseCrypto })
   return (components) => {
@@ -173,8 +174,15 @@ export function peershareNoise (): (components: Parameters<ReturnType<typeof noi
       return result
     }
     const { secureInbound, secureOutbound } = encrypter
-    encrypter.secureInbound = async (connection, options) => patched(secureInbound.call(encrypter, connection, options))
-    encrypter.secureOutbound = async (connection, options) => patched(secureOutbound.call(encrypter, connection, options))
+    // every connection is secured here first: the hook that sees each transport's connections
+    encrypter.secureInbound = async (connection, options) => {
+      coalesceTcpWrites(connection)
+      return patched(secureInbound.call(encrypter, connection, options))
+    }
+    encrypter.secureOutbound = async (connection, options) => {
+      coalesceTcpWrites(connection)
+      return patched(secureOutbound.call(encrypter, connection, options))
+    }
     return encrypter
   }
 }
