@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { PeershareNode } from '@peershare/node'
+import { formatFileId } from '@peershare/protocol'
 import type { Connection } from '@libp2p/interface'
 import type { DhtCommand, DhtFile, DhtGet, DhtGetPhases, DhtReply } from './protocol.js'
 import { now, phase, receive, runWorker, send } from './worker-ipc.js'
@@ -153,7 +154,7 @@ function watchPhases (node: PeershareNode, file: DhtFile, t0: number): { phases:
   const index = node.index
   const findProviders = index.findProviders
   index.findProviders = async function * (ref, signal) {
-    phases.lookupMs ??= now() - t0
+    if (ref.kind === 'file-id' && formatFileId(ref.fileId) === file.fileId) phases.lookupMs ??= now() - t0
     for await (const peer of findProviders.call(index, ref, signal)) {
       if (peer.id.toString() === file.peerId) phases.providerMs ??= now() - t0
       yield peer

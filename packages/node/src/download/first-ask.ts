@@ -34,6 +34,7 @@ export class FirstAsks {
       const from = this.freeRun(peer) * INITIAL_DEPTH
       return { chunks: Array.from({ length: INITIAL_DEPTH }, (_, i) => from + i), priority: host.priority }
     }
+    this.adopted()
     const { picker, manifest } = host
     picker.addSource(peer, Bitfield.full(manifest.chunkHashes.length))
     const chunks: number[] = []
@@ -47,10 +48,14 @@ export class FirstAsks {
 
   /**
    * The manifest is in: the runs asked for blind are claimed in the picker for their
-   * peers (taken to have every chunk until their Offers say), so no source that starts
-   * first is given a chunk another provider has queued already. Once only.
+   * peers (taken to have every chunk until their Offers say; a worker's `takeFirst`
+   * replaces that with what its Offer said), so no source is given a chunk another
+   * provider has queued already. Called before the picker is first used once the
+   * manifest is known (a claim here, a worker starting); a no-op after the first call,
+   * as nothing is asked blind once the manifest is known.
    */
   adopted (): void {
+    if (this.blindRuns.size === 0) return
     const { picker, manifest } = this.host
     const count = manifest.chunkHashes.length
     for (const [peer, run] of this.blindRuns) {

@@ -211,9 +211,9 @@ export class SourcePool {
     if (!host.ready && host.running && !this.banned.has(peer)) {
       try {
         await host.adopt(session)
-        this.firstAsks.adopted()
       } catch (err: any) {
         session.abort(err)
+        this.releaseFirst(peer)
         return
       }
     }
@@ -223,6 +223,8 @@ export class SourcePool {
       void session.complete()
       return
     }
+    // the runs asked for blind go into the picker before any worker takes chunks from it
+    this.firstAsks.adopted()
     const worker = new SourceWorker(host, session)
     this.workers.set(peer, worker)
     // a direct connection may have opened while this session was set up through a relay

@@ -18,12 +18,12 @@
  * The rest is the library's: small frames go to its WebAssembly cipher as before, the
  * hashes, X25519 and the handshake are unchanged.
  */
-import { coalesceTcpWrites } from './tcp-writes.js'
 import { type Cipheriv, type Decipheriv, type KeyObject, createCipheriv, createDecipheriv, createSecretKey, timingSafeEqual } from 'node:crypto'
 import { type ICryptoInterface, type NoiseExtensions, noise } from '@chainsafe/libp2p-noise'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import type { ConnectionEncrypter, SecuredConnection } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
+import { coalesceTcpWrites } from './tcp-writes.js'
 
 const CHACHA_POLY1305 = 'chacha20-poly1305'
 const TAG_BYTES = 16
