@@ -176,7 +176,7 @@ describe('FirstAsks: chunks asked for blind, before the manifest is known', () =
     assert.deepEqual(asks.claim(PEERS[2])?.chunks, run(2))
     asks.release(PEERS[2])
     Object.assign(host, { ready: true, picker: new ChunkPicker(count, new Bitfield(count)), manifest: { chunkHashes: Array.from({ length: count }, () => new Uint8Array(32)) } })
-    asks.adopted()
+    asks.claimBlindRuns()
     const picker = host.picker as ChunkPicker
     assert.equal(picker.inFlight(PEERS[1]), INITIAL_DEPTH)
     picker.addSource(PEERS[2], Bitfield.full(count))

@@ -31,10 +31,9 @@ export class FirstAsks {
     const { host } = this
     if (!host.running) return undefined
     if (!host.ready) {
-      const from = this.freeRun(peer) * INITIAL_DEPTH
-      return { chunks: Array.from({ length: INITIAL_DEPTH }, (_, i) => from + i), priority: host.priority }
+      return { chunks: runChunks(this.freeRun(peer)), priority: host.priority }
     }
-    this.adopted()
+    this.claimBlindRuns()
     const { picker, manifest } = host
     picker.addSource(peer, Bitfield.full(manifest.chunkHashes.length))
     const chunks: number[] = []
@@ -54,12 +53,12 @@ export class FirstAsks {
    * manifest is known (a claim here, a worker starting); a no-op after the first call,
    * as nothing is asked blind once the manifest is known.
    */
-  adopted (): void {
+  claimBlindRuns (): void {
     if (this.blindRuns.size === 0) return
     const { picker, manifest } = this.host
     const count = manifest.chunkHashes.length
     for (const [peer, run] of this.blindRuns) {
-      picker.addSource(peer, Bitfield.full(count), Array.from({ length: INITIAL_DEPTH }, (_, i) => run * INITIAL_DEPTH + i))
+      picker.addSource(peer, Bitfield.full(count), runChunks(run))
     }
     this.blindRuns.clear()
   }
@@ -79,4 +78,9 @@ export class FirstAsks {
     this.blindRuns.set(peer, run)
     return run
   }
+}
+
+/** The chunks of blind run `run`: INITIAL_DEPTH of them from run * INITIAL_DEPTH */
+function runChunks (run: number): number[] {
+  return Array.from({ length: INITIAL_DEPTH }, (_, i) => run * INITIAL_DEPTH + i)
 }

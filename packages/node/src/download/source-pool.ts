@@ -224,7 +224,7 @@ export class SourcePool {
       return
     }
     // the runs asked for blind go into the picker before any worker takes chunks from it
-    this.firstAsks.adopted()
+    this.firstAsks.claimBlindRuns()
     const worker = new SourceWorker(host, session)
     this.workers.set(peer, worker)
     // a direct connection may have opened while this session was set up through a relay

@@ -98,11 +98,12 @@ function stripEcho (stream: ReceivingStream, echo: Uint8Array, protocol: string)
 /** Upgrader prototypes patched (one per copy of libp2p loaded) */
 const patched = new WeakSet<object>()
 
+let applied = false
+
 /** Whether an outbound upgrade of some node of this process proposes lazily (once a node applied it) */
 export function lazyUpgradesApplied (): boolean {
   return applied
 }
-let applied = false
 
 /**
  * Makes the outbound security upgrade of libp2p's Upgrader (found through a node's

@@ -21,7 +21,7 @@
 import { type Cipheriv, type Decipheriv, type KeyObject, createCipheriv, createDecipheriv, createSecretKey, timingSafeEqual } from 'node:crypto'
 import { type ICryptoInterface, type NoiseExtensions, noise } from '@chainsafe/libp2p-noise'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
-import type { ConnectionEncrypter, SecuredConnection } from '@libp2p/interface'
+import type { ConnectionEncrypter } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { coalesceTcpWrites } from './tcp-writes.js'
 
@@ -168,21 +168,16 @@ export function peershareNoise (): (components: Parameters<ReturnType<typeof noi
   const factory = noise({ crypto: noiseCrypto })
   return (components) => {
     const encrypter = factory(components)
-    const patched = async (secured: Promise<SecuredConnection<NoiseExtensions>>): Promise<SecuredConnection<NoiseExtensions>> => {
-      const result = await secured
-      patchDecrypt(result.connection)
-      return result
-    }
-    const { secureInbound, secureOutbound } = encrypter
     // every connection is secured here first: the hook that sees each transport's connections
-    encrypter.secureInbound = async (connection, options) => {
-      coalesceTcpWrites(connection)
-      return patched(secureInbound.call(encrypter, connection, options))
-    }
-    encrypter.secureOutbound = async (connection, options) => {
-      coalesceTcpWrites(connection)
-      return patched(secureOutbound.call(encrypter, connection, options))
-    }
+    const secured = (secure: ConnectionEncrypter<NoiseExtensions>['secureInbound']): ConnectionEncrypter<NoiseExtensions>['secureInbound'] =>
+      async (connection, options) => {
+        coalesceTcpWrites(connection)
+        const result = await secure.call(encrypter, connection, options)
+        patchDecrypt(result.connection)
+        return result
+      }
+    encrypter.secureInbound = secured(encrypter.secureInbound)
+    encrypter.secureOutbound = secured(encrypter.secureOutbound)
     return encrypter
   }
 }
