@@ -7,7 +7,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { DEFAULTS, type PeershareNode, peershareMuxer } from '../src/index.js'
-import { capYamuxFrames, YAMUX_MAX_FRAME_BYTES } from '../src/transports/index.js'
+import { capYamuxFrames, YAMUX_MAX_FRAME_BYTES, YAMUX_UPDATE_AFTER_BYTES } from '../src/transports/index.js'
 import { dialAddress, randomFile, startTestNode, tempDir, type TestDir } from './fixtures.js'
 
 const MiB = 1024 * 1024
@@ -24,6 +24,8 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
   let sendWindowUpdate: YamuxStream['sendWindowUpdate']
   /** window updates sent by a stream whose window is as large as it may grow: the share of it left unused then */
   let sentAtMax: number[] = []
+  /** every window update an established stream sent: the bytes it granted back */
+  let granted: number[] = []
 
   before(async () => {
     // observes the library's frames as they arrive; every frame still goes to the library
@@ -38,7 +40,10 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
       const w = this as unknown as { state: number, recvWindow: number, recvWindowCapacity: number, maxStreamWindowSize: number }
       const atMax = w.state === StreamState.Established && w.recvWindow >= w.maxStreamWindowSize
       const left = w.recvWindowCapacity
+      const unreported = w.recvWindow - left
+      const established = w.state === StreamState.Established
       sendWindowUpdate.call(this)
+      if (established && w.recvWindowCapacity !== left) granted.push(unreported)
       if (!atMax || left >= w.recvWindow) return
       if (w.recvWindowCapacity !== left) sentAtMax.push(left / w.recvWindow)
     }
@@ -88,6 +93,42 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
       // one update per 128 KiB at most (the library sent one per frame, here of 32 KiB)
       assert.ok(sentAtMax.length > 0 && sentAtMax.length <= total / (muxer.streamWindowBytes / 2) + 2, `${sentAtMax.length} window updates for ${total} bytes`)
       assert.deepEqual(sentAtMax.filter(left => left > 0.5), [], 'window updates sent with more than half the window left')
+    } finally {
+      await Promise.all(nodes.map(async n => n.stop()))
+    }
+  })
+
+  it('small messages get no window update until YAMUX_UPDATE_AFTER_BYTES of them were read', async () => {
+    const nodes = await Promise.all([0, 1].map(async () => createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [peershareMuxer(DEFAULTS.muxer)]
+    })))
+    const [sender, receiver] = nodes
+    try {
+      let bytes = 0
+      let arrived = (): void => {}
+      await receiver.handle('/test/small/1', (stream) => {
+        stream.addEventListener('message', (evt) => { bytes += evt.data.byteLength; arrived() })
+      })
+      const stream = await sender.dialProtocol(receiver.getMultiaddrs()[0], '/test/small/1')
+      const until = async (total: number): Promise<void> => {
+        while (bytes < total) await new Promise<void>(resolve => { arrived = resolve })
+      }
+      // a DHT-sized exchange: 100 messages of 500 bytes, each its own frame
+      granted = []
+      for (let i = 0; i < 100; i++) {
+        stream.send(new Uint8Array(500))
+        await until((i + 1) * 500)
+      }
+      assert.deepEqual(granted, [], 'window updates for 50,000 bytes of small messages')
+      // past the threshold the window is granted back, all that was read at once
+      for (let i = 0; i < 40; i++) {
+        stream.send(new Uint8Array(500))
+        await until(50_000 + (i + 1) * 500)
+      }
+      assert.ok(granted.length === 1 && granted[0] >= YAMUX_UPDATE_AFTER_BYTES, `window updates: ${granted.join(', ')}`)
     } finally {
       await Promise.all(nodes.map(async n => n.stop()))
     }

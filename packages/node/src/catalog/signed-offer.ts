@@ -10,6 +10,7 @@
  * bytes are forged or malformed: the sender is to blame) or ignore (a newer format
  * version: nobody is to blame).
  */
+import { createHash } from 'node:crypto'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { RecordEnvelope } from '@libp2p/peer-record'
@@ -53,6 +54,15 @@ export async function signOffer (offer: Offer, privateKey: PrivateKey): Promise<
  */
 export async function openOffer (bytes: Uint8Array): Promise<OpenedOffer> {
   if (bytes.byteLength > MAX_SIGNED_OFFER_BYTES) return { result: 'reject', reason: `signed offer of ${bytes.byteLength} bytes, at most ${MAX_SIGNED_OFFER_BYTES}` }
+  const digest = createHash('sha256').update(bytes).digest('base64')
+  const known = accepted.take(digest)
+  if (known != null) return { result: 'accept', signed: { offer: structuredClone(known), envelope: bytes } }
+  const opened = await verifyOffer(bytes)
+  if (opened.result === 'accept') accepted.keep(digest, opened.signed.offer, bytes.byteLength)
+  return opened
+}
+
+async function verifyOffer (bytes: Uint8Array): Promise<OpenedOffer> {
   let envelope: RecordEnvelope
   try {
     envelope = await RecordEnvelope.openAndCertify(bytes, OFFER_DOMAIN)
@@ -70,4 +80,51 @@ export async function openOffer (bytes: Uint8Array): Promise<OpenedOffer> {
     if (err instanceof UnsupportedOfferVersionError) return { result: 'ignore', reason: err.message }
     return { result: 'reject', reason: String(err?.message ?? err).slice(0, 200) }
   }
+}
+
+/**
+ * Offers accepted lately, by the SHA-256 of their envelope bytes: the same envelope
+ * comes again and again (each newly connected peer's catalog page holds the offers
+ * gossip brought already, search answers repeat them), and checking its Ed25519
+ * signature was most of the catalog's CPU in a 100-node swarm (issue 14). The same bytes
+ * always get the same verdict, so a hit skips the check; only accepted offers are kept
+ * (a forgery differs in its bytes, and is checked, and rejected, every time). Bounded by
+ * count and by the envelope bytes they stand for; the least recently used go first.
+ */
+class AcceptedOffers {
+  private readonly offers = new Map<string, { offer: Offer, bytes: number }>()
+  private bytes = 0
+
+  constructor (private readonly maxOffers: number, private readonly maxBytes: number) {}
+
+  /** the offer accepted for these envelope bytes, now the most recently used; undefined: check it */
+  take (digest: string): Offer | undefined {
+    const held = this.offers.get(digest)
+    if (held == null) return undefined
+    this.offers.delete(digest)
+    this.offers.set(digest, held)
+    return held.offer
+  }
+
+  keep (digest: string, offer: Offer, bytes: number): void {
+    if (this.offers.has(digest)) return
+    this.offers.set(digest, { offer: structuredClone(offer), bytes })
+    this.bytes += bytes
+    for (const [oldest, held] of this.offers) {
+      if (this.offers.size <= this.maxOffers && this.bytes <= this.maxBytes) break
+      this.offers.delete(oldest)
+      this.bytes -= held.bytes
+    }
+  }
+
+  get size (): number { return this.offers.size }
+}
+
+/** Accepted offers remembered (`AcceptedOffers`): about a catalog's worth, at most 4 MiB of envelopes */
+export const ACCEPTED_OFFERS_KEPT = 4096
+const accepted = new AcceptedOffers(ACCEPTED_OFFERS_KEPT, 4 * 1024 * 1024)
+
+/** How many accepted offers `openOffer` remembers now (at most ACCEPTED_OFFERS_KEPT) */
+export function acceptedOffersHeld (): number {
+  return accepted.size
 }

@@ -345,33 +345,37 @@ export class Transfer implements PoolHost {
       throw new SizeMismatchError(`${this.fileId} is ${session.manifest.size} bytes, not the ${expectedSize} this download was told: nothing fetched`)
     }
     const target = await downloadTarget(this.components.keys, this.record, session, [session.peer], () => this.components.blobPath(this.fileId), this.controller.signal)
-    const partial = await this.claimPartial(target, session.manifest)
+    const { partial, saved } = await this.claimPartial(target, session)
     if (this.status === 'cancelled') {
       await partial.remove()
       // the claim may have saved the record after `cancel` deleted it
       await this.components.transfers.delete(this.fileId)
       throw new AbortedError(`Download of ${this.fileId} cancelled`)
     }
-    Object.assign(this.record, { ...target, partialPath: partial.path })
-    await this.components.transfers.save(this.record, session.manifestBytes)
+    if (!saved) {
+      Object.assign(this.record, { ...target, partialPath: partial.path })
+      await this.components.transfers.save(this.record, session.manifestBytes)
+    }
     this.content = new DownloadContent(session.manifest, session.manifestBytes, new Bitfield(session.manifest.chunkHashes.length), partial, this.record.inOrder)
     this.emit()
   }
 
   /**
-   * Creates the partial file, claimed in the saved record first (without the manifest,
-   * which restore reads as none known yet): a run killed after creating it, before the
-   * manifest was saved, left it behind, and the next run takes it back, trusting none
-   * of its bytes, rather than refuse it as another download's. A partial file there
-   * that this download never claimed is another's: the claim goes again.
+   * Creates the partial file, claimed in the saved record first, with the manifest (one
+   * write: it is on the way to the first chunk): a run killed after the claim, before
+   * or after creating the file, left the claim, and the next run takes the file back or
+   * makes it (`PartialFile.reopen`), trusting none of its bytes, rather than refuse it as
+   * another download's. A partial file there that this download never claimed is
+   * another's: the claim goes again. `saved`: the record and manifest are saved as they
+   * are now (a reopened claim saves them afterwards).
    */
-  private async claimPartial (target: DownloadTarget, manifest: Manifest): Promise<PartialFile> {
+  private async claimPartial (target: DownloadTarget, session: FetchSession): Promise<{ partial: PartialFile, saved: boolean }> {
     const path = siblingPath(target.output, '.peershare-partial')
-    if (this.record.partialPath === path) return PartialFile.reopen(path, manifest)
+    if (this.record.partialPath === path) return { partial: await PartialFile.reopen(path, session.manifest), saved: false }
     Object.assign(this.record, { ...target, partialPath: path })
-    await this.components.transfers.save(this.record)
+    await this.components.transfers.save(this.record, session.manifestBytes)
     try {
-      return await PartialFile.create(path, manifest, target.output)
+      return { partial: await PartialFile.create(path, session.manifest, target.output), saved: true }
     } catch (err) {
       delete this.record.partialPath
       await this.components.transfers.save(this.record).catch(() => {})
