@@ -10,12 +10,13 @@
  * bytes are forged or malformed: the sender is to blame) or ignore (a newer format
  * version: nobody is to blame).
  */
-import { createHash } from 'node:crypto'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { RecordEnvelope } from '@libp2p/peer-record'
 import { MAX_SIGNED_OFFER_BYTES, type Offer, UnsupportedOfferVersionError, decodeOffer, encodeOffer } from '@peershare/protocol'
 import { equals } from 'uint8arrays/equals'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { platform } from '../platform/index.js'
 
 /** Domain string the signature covers (RFC 0002 domain separation) */
 export const OFFER_DOMAIN = 'peershare-offer'
@@ -54,7 +55,9 @@ export async function signOffer (offer: Offer, privateKey: PrivateKey): Promise<
  */
 export async function openOffer (bytes: Uint8Array): Promise<OpenedOffer> {
   if (bytes.byteLength > MAX_SIGNED_OFFER_BYTES) return { result: 'reject', reason: `signed offer of ${bytes.byteLength} bytes, at most ${MAX_SIGNED_OFFER_BYTES}` }
-  const digest = createHash('sha256').update(bytes).digest('base64')
+  const hash = platform.sha256()
+  hash.update(bytes)
+  const digest = uint8ArrayToString(hash.digest(), 'base64')
   const known = accepted.take(digest)
   if (known != null) return { result: 'accept', signed: { offer: structuredClone(known), envelope: bytes } }
   const opened = await verifyOffer(bytes)
