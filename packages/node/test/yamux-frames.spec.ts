@@ -24,8 +24,8 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
   let sendWindowUpdate: YamuxStream['sendWindowUpdate']
   /** window updates sent by a stream whose window is as large as it may grow: the share of it left unused then */
   let sentAtMax: number[] = []
-  /** every window update an established stream sent: the bytes it granted back */
-  let granted: number[] = []
+  /** every window update an established stream sent: the bytes read since the last one, and whether it grew the window */
+  let granted: Array<{ unreported: number, grew: boolean }> = []
 
   before(async () => {
     // observes the library's frames as they arrive; every frame still goes to the library
@@ -41,9 +41,10 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
       const atMax = w.state === StreamState.Established && w.recvWindow >= w.maxStreamWindowSize
       const left = w.recvWindowCapacity
       const unreported = w.recvWindow - left
+      const window = w.recvWindow
       const established = w.state === StreamState.Established
       sendWindowUpdate.call(this)
-      if (established && w.recvWindowCapacity !== left) granted.push(unreported)
+      if (established && w.recvWindowCapacity !== left) granted.push({ unreported, grew: w.recvWindow > window })
       if (!atMax || left >= w.recvWindow) return
       if (w.recvWindowCapacity !== left) sentAtMax.push(left / w.recvWindow)
     }
@@ -98,7 +99,7 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
     }
   })
 
-  it('small messages get no window update until YAMUX_UPDATE_AFTER_BYTES of them were read', async () => {
+  it('small messages get no window update until YAMUX_UPDATE_AFTER_BYTES of them were read, unless it grows the window', async () => {
     const nodes = await Promise.all([0, 1].map(async () => createLibp2p({
       addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
       transports: [tcp()],
@@ -122,13 +123,17 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
         stream.send(new Uint8Array(500))
         await until((i + 1) * 500)
       }
-      assert.deepEqual(granted, [], 'window updates for 50,000 bytes of small messages')
-      // past the threshold the window is granted back, all that was read at once
-      for (let i = 0; i < 40; i++) {
+      // the library sent one per message (100); only those that double the window go, at
+      // most from 256 KiB to 16 MiB (6), while the round trip yamux measured says to
+      const shown = (): string => granted.map(g => `${g.unreported}${g.grew ? ' (grew)' : ''}`).join(', ')
+      assert.ok(granted.length <= 6 && granted.every(g => g.grew), `window updates for 50,000 bytes of small messages: ${shown()}`)
+      // past the threshold the sender still never waits (every message arrives), and an
+      // update that did not grow the window grants back all that was read since the last
+      for (let i = 0; i < 400; i++) {
         stream.send(new Uint8Array(500))
         await until(50_000 + (i + 1) * 500)
       }
-      assert.ok(granted.length === 1 && granted[0] >= YAMUX_UPDATE_AFTER_BYTES, `window updates: ${granted.join(', ')}`)
+      assert.ok(granted.every(g => g.grew || g.unreported >= YAMUX_UPDATE_AFTER_BYTES), `window updates: ${shown()}`)
     } finally {
       await Promise.all(nodes.map(async n => n.stop()))
     }

@@ -13,7 +13,8 @@
  * 256 KiB (a frame, an encryption, a socket write; a read, a decryption, a decode on the
  * sender). Once the window is at its largest, updates wait until half of it is used.
  * Small messages (a DHT request or answer, a chunk request) get no update until
- * YAMUX_UPDATE_AFTER_BYTES of them were read: the library answered each with one.
+ * YAMUX_UPDATE_AFTER_BYTES of them were read, unless the update would grow the window:
+ * the library answered each with one.
  */
 import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 
@@ -31,14 +32,15 @@ export const YAMUX_MAX_FRAME_BYTES = 256 * 1024
  * window update for every data frame, however small: in a 100-node swarm, where nearly
  * all streams carry one DHT request and its answer, those updates took 3% of the CPU
  * (issue 14). The sender keeps at least the rest of the initial window (192 KiB), so it
- * never waits for one; a bulk stream's frames (256 KiB) each pass it as before.
+ * never waits for one; a bulk stream's frames (256 KiB) each pass it as before, and an
+ * update that grows the window (`growsNow`) goes at once.
  */
 export const YAMUX_UPDATE_AFTER_BYTES = 64 * 1024
 
 let capped = false
 
 /** YamuxStream's private window state */
-interface WindowState { state: StreamState, recvWindow: number, recvWindowCapacity: number, maxStreamWindowSize: number }
+interface WindowState { state: StreamState, recvWindow: number, recvWindowCapacity: number, maxStreamWindowSize: number, epochStart: number, getRTT: () => number }
 
 /** Applies the cap and the window updates by halves to every yamux stream of this process (once; the library's prototype is patched) */
 export function capYamuxFrames (): void {
@@ -58,10 +60,21 @@ export function capYamuxFrames (): void {
     // (the sender still has the other half). SYN/ACK and updates while it grows go as before
     const window = this as unknown as WindowState
     if (window.state === StreamState.Established) {
-      const unreported = window.recvWindow - window.recvWindowCapacity
-      if (unreported < YAMUX_UPDATE_AFTER_BYTES) return
+      if (window.recvWindow - window.recvWindowCapacity < YAMUX_UPDATE_AFTER_BYTES && !growsNow(window)) return
       if (window.recvWindow >= window.maxStreamWindowSize && window.recvWindowCapacity * 2 > window.recvWindow) return
     }
     sendWindowUpdate.call(this)
   }
+}
+
+/**
+ * The library's rule for growing a window, which it applies when it sends an update: data
+ * read within 4 round trips of the last update doubles it. A stream whose window would
+ * grow now sends its update even for a small message, so a transfer's window ramps up as
+ * before (on an 80 ms link the Offer's update lets the first chunk's second quarter go);
+ * on loopback, or before yamux has measured a round trip, it does not
+ */
+function growsNow (window: WindowState): boolean {
+  const rtt = window.getRTT()
+  return window.recvWindow < window.maxStreamWindowSize && rtt > -1 && Date.now() - window.epochStart <= rtt * 4
 }
