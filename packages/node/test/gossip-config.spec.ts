@@ -21,6 +21,19 @@ describe('gossip config', () => {
     assert.ok(t.opportunisticGraftThreshold > 0 && t.opportunisticGraftThreshold < (options.scoreParams?.topicScoreCap ?? 0))
   })
 
+  it('knows a relayed copy by its data alone, before any signature check, hashed as its message id is', () => {
+    const fast = options.fastMsgIdFn as (msg: { data?: Uint8Array, from?: Uint8Array, seqno?: Uint8Array, signature?: Uint8Array, topic: string }) => string
+    const data = new TextEncoder().encode('a signed offer')
+    const copy = { topic: ANNOUNCE_TOPIC, data, from: Uint8Array.of(1), seqno: Uint8Array.of(1), signature: Uint8Array.of(1) }
+    const relayed = { ...copy, from: Uint8Array.of(2), seqno: Uint8Array.of(2), signature: Uint8Array.of(2) }
+    assert.equal(fast(copy), fast(relayed))
+    assert.notEqual(fast(copy), fast({ ...copy, data: new TextEncoder().encode('another offer') }))
+    // the hash msgIdFn makes the message's id from, so the two caches agree on what is one message
+    const msgId = (options.msgIdFn as (msg: { data: Uint8Array }) => Uint8Array)({ data })
+    assert.equal(fast(copy), Buffer.from(msgId).toString('base64'))
+    assert.equal(typeof fast({ topic: ANNOUNCE_TOPIC }), 'string')
+  })
+
   it('scores the announcement topic: no mesh delivery penalties, a few rejections graylist', () => {
     assert.equal(ANNOUNCE_TOPIC_SCORE.meshMessageDeliveriesWeight, 0)
     assert.equal(ANNOUNCE_TOPIC_SCORE.meshFailurePenaltyWeight, 0)

@@ -8,7 +8,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { PeershareNode } from '../src/index.js'
-import { type EncryptedStream, decryptFrames, decryptFramesApplied, keyObjectOf, noiseCrypto } from '../src/transports/index.js'
+import { type EncryptedStream, decryptFrames, decryptFramesApplied, keyObjectOf, noiseCrypto, noiseFrameLength, noiseFrameLengthApplied } from '../src/transports/index.js'
 import { sha256OfArrival, startTestNode, tempDir, type TestDir } from './fixtures.js'
 
 const MiB = 1024 * 1024
@@ -101,6 +101,19 @@ describe('noise as peershare runs it (transports/noise)', function () {
     assert.throws(() => decryptFrames.call(stream, new Uint8Array(10)), /Invalid chunk/)
   })
 
+  it('reads a frame length from 2 bytes whole or split, and says "not yet" below 2 bytes with one error made once', () => {
+    assert.equal(noiseFrameLength(Uint8Array.of(0xff, 0xef, 9)), 65_519)
+    assert.equal(noiseFrameLength(Uint8Array.of(0, 0)), 0)
+    const split = new Uint8ArrayList(Uint8Array.of(0x12), Uint8Array.of(0x34, 0x56))
+    assert.equal(noiseFrameLength(split), 0x1234)
+    const errors = new Set<unknown>()
+    for (const short of [new Uint8Array(0), Uint8Array.of(7), new Uint8ArrayList(), new Uint8ArrayList(Uint8Array.of(7))]) {
+      // the library's decoder stops at a RangeError and waits for the next read
+      assert.throws(() => noiseFrameLength(short), (err: unknown) => { errors.add(err); return err instanceof RangeError })
+    }
+    assert.equal(errors.size, 1, 'no new error (and stack trace) per socket read')
+  })
+
   describe('between a peershare node and a libp2p node with the library\'s own noise crypto (real TCP on 127.0.0.1)', () => {
     let dir: TestDir
     let node: PeershareNode
@@ -144,6 +157,8 @@ describe('noise as peershare runs it (transports/noise)', function () {
       assert.equal(await back, createHash('sha256').update(data).digest('hex'))
       // once a peershare node secured a connection, every encrypted stream of the process decrypts with it
       assert.equal(decryptFramesApplied(), true)
+      // and found its frames with noiseFrameLength: 8 MiB of frames came through the decoder it is in
+      assert.equal(noiseFrameLengthApplied(), true)
       await stream.close()
     })
   })

@@ -21,8 +21,8 @@
  *   muxer is agreed inside the handshake already).
  * - noise (`peershareNoise`): the library's, with ChaCha20-Poly1305 keyed by a KeyObject
  *   made once per key (it hands node:crypto the raw key for every frame, which Node
- *   checks by throwing and catching two errors a frame), and no copy of a frame that
- *   came in pieces.
+ *   checks by throwing and catching two errors a frame), no copy of a frame that
+ *   came in pieces, and no new exception made at the end of every socket read.
  * - A TCP connection's frames written in one tick go out in one `writev`
  *   (`coalesceTcpWrites`, applied to each connection noise secures): @libp2p/tcp writes
  *   each encrypted frame with its own system call.
@@ -34,7 +34,7 @@ export { persistentWebRTCDirect, certificateKeychain, WEBRTC_CERTIFICATE } from 
 export { boundedWebSockets, webSocketsListen, tcpListenPorts, WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS } from './websockets.js'
 export { browserAddresses } from './browser-addresses.js'
 export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES, YAMUX_UPDATE_AFTER_BYTES } from './yamux-frames.js'
-export { peershareNoise, noiseCrypto, keyObjectOf, decryptFrames, decryptFramesApplied, type EncryptedStream } from './noise.js'
+export { peershareNoise, noiseCrypto, keyObjectOf, decryptFrames, decryptFramesApplied, noiseFrameLength, noiseFrameLengthApplied, type EncryptedStream } from './noise.js'
 export { lazySelectMuxer, LAZY_SELECT, isLazy, proposeLazily, confirmLazy } from './lazy-select.js'
 export { lazyUpgrades, lazyUpgradesApplied, proposal } from './lazy-upgrade.js'
 export { coalesceTcpWrites } from './tcp-writes.js'
