@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { kadDHT, passthroughMapper, type QueryEvent } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -124,6 +124,31 @@ describe(`a swarm of ${SWARM_SIZE} nodes on 127.0.0.1 joined through one bootstr
     const found = []
     for await (const peer of finder.index.findProviders({ kind: 'file-id', fileId: missing })) found.push(peer)
     assert.deepEqual(found, [])
+  })
+
+  it('hands out provider records while the walk goes on, each closest peer once, and a lookup from elsewhere finds them', async () => {
+    const sharer = nodes[3]
+    const lan = sharer.dhts.find(d => d.name === 'lan')?.dht
+    assert.ok(lan != null)
+    const key = CID.createV1(MANIFEST_CODEC, Digest.create(0x12, new Uint8Array(32).fill(21)))
+    const events: QueryEvent[] = []
+    for await (const event of lan.provide(key)) events.push(event)
+    const sentTo = events.flatMap(e => e.name === 'SEND_QUERY' && e.messageName === 'ADD_PROVIDER' ? [e.to.toString()] : [])
+    const finals = events.flatMap(e => e.name === 'FINAL_PEER' ? [e.peer.id.toString()] : [])
+    assert.ok(finals.length > 0, 'the walk found closest peers')
+    assert.equal(new Set(sentTo).size, sentTo.length, 'no peer got the record twice')
+    for (const peer of finals) assert.ok(sentTo.includes(peer), `final closest peer ${peer} got the record`)
+    // kad-dht alone sends nothing before its walk ended; here the first answering close peers get it at once
+    const firstSend = events.findIndex(e => e.name === 'SEND_QUERY' && e.messageName === 'ADD_PROVIDER')
+    const lastAnswer = events.findLastIndex(e => e.name === 'PEER_RESPONSE' && e.messageName === 'FIND_NODE')
+    assert.ok(firstSend >= 0 && firstSend < lastAnswer, `a record went out before the walk's last answer (send at event ${firstSend}, last answer at ${lastAnswer})`)
+    const finder = nodes[15].dhts.find(d => d.name === 'lan')?.dht
+    assert.ok(finder != null)
+    let found = false
+    for await (const event of finder.findProviders(key)) {
+      if (event.name === 'PROVIDER' && event.providers.some(p => p.id.equals(sharer.peerId))) { found = true; break }
+    }
+    assert.ok(found, 'another node found the sharer')
   })
 
   it('makes a downloader a provider: the file survives its sharer leaving', async () => {
