@@ -5,8 +5,15 @@ import { createReadStream } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
 import type { Stream } from '@libp2p/interface'
-import { type NodeInit, PeershareNode } from '../src/index.js'
+import { type KadDHTInit, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { DEFAULTS, type NodeInit, PeershareNode } from '../src/index.js'
 
 export const LOOPBACK_TCP = ['/ip4/127.0.0.1/tcp/0']
 
@@ -25,6 +32,21 @@ export async function startTestNode (dir: string, init: NodeInit = {}): Promise<
   const node = await PeershareNode.create({ repo: dir, listen: LOOPBACK_TCP, inboundConnectionsPerHostPerSecond: 1000, ...init })
   await node.start()
   return node
+}
+
+/** A stock js-libp2p node on 127.0.0.1 (none of peershare's code) speaking Kademlia under the peershare LAN DHT's protocol id */
+export async function stockKadNode (dht: Pick<KadDHTInit, 'clientMode'>) {
+  return createLibp2p({
+    addresses: { listen: LOOPBACK_TCP },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({ protocol: DEFAULTS.lanDhtProtocol, peerInfoMapper: passthroughMapper, ...dht })
+    }
+  })
 }
 
 /** Writes `size` random bytes (in 1 MiB pieces, so memory stays flat) and returns the path */

@@ -6,16 +6,10 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper, type QueryEvent } from '@libp2p/kad-dht'
-import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { createLibp2p } from 'libp2p'
-import { DEFAULTS, type PeershareNode } from '../src/index.js'
+import type { QueryEvent } from '@libp2p/kad-dht'
+import type { PeershareNode } from '../src/index.js'
 import { TRANSPARENT_LAZY_SELECT } from '../src/transports/index.js'
-import { sha256OfArrival, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+import { sha256OfArrival, startTestNode, stockKadNode, tempDir, type TestDir, until } from './fixtures.js'
 
 const ECHO_PROTOCOL = '/test/echo/1'
 
@@ -26,17 +20,7 @@ describe('streams that negotiate lazily by themselves (DHT RPCs), against stock 
   let stock: Awaited<ReturnType<typeof stockNode>>
 
   async function stockNode () {
-    const created = await createLibp2p({
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      services: {
-        identify: identify(),
-        ping: ping(),
-        dht: kadDHT({ protocol: DEFAULTS.lanDhtProtocol, clientMode: false, peerInfoMapper: passthroughMapper })
-      }
-    })
+    const created = await stockKadNode({ clientMode: false })
     // echoes every stream back, as it comes
     await created.handle(ECHO_PROTOCOL, (stream) => {
       stream.addEventListener('message', (evt) => {

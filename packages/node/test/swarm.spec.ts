@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper, type QueryEvent } from '@libp2p/kad-dht'
-import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
+import type { QueryEvent } from '@libp2p/kad-dht'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MANIFEST_CODEC, parseFileId, sha256Cid, hexToBytes } from '@peershare/protocol'
-import { createLibp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
-import { DEFAULTS, type NodeInit, type PeershareNode } from '../src/index.js'
+import type { NodeInit, PeershareNode } from '../src/index.js'
 import type { ProviderEntry } from '../src/dht/provider-lookup.js'
-import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+import { dialAddress, randomFile, sha256File, startTestNode, stockKadNode, tempDir, type TestDir, until } from './fixtures.js'
 
 const SWARM_SIZE = 20
 
@@ -171,17 +165,7 @@ describe(`a swarm of ${SWARM_SIZE} nodes on 127.0.0.1 joined through one bootstr
     const src = await randomFile(dir.path, 'stock.bin', 10_000)
     const record = await sharer.share(src)
     await sharer.index.provide(record)
-    const stock = await createLibp2p({
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      services: {
-        identify: identify(),
-        ping: ping(),
-        dht: kadDHT({ protocol: DEFAULTS.lanDhtProtocol, clientMode: true, peerInfoMapper: passthroughMapper })
-      }
-    })
+    const stock = await stockKadNode({ clientMode: true })
     try {
       await stock.dial(multiaddr(bootstrapAddr))
       const found = new Set<string>()
