@@ -28,7 +28,7 @@ import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
-import { type KadContentRouting, type KadNetwork, ProviderRecordCap, dropRepeatedPeers, lazyRpcStreams, type PeerNews, provideOptimistically } from './dht/index.js'
+import { type KadContentRouting, ProviderRecordCap, dropRepeatedPeers, type PeerNews, provideOptimistically } from './dht/index.js'
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, lazyUpgrades, peershareNoise, persistentWebRTCDirect } from './transports/index.js'
@@ -155,9 +155,8 @@ const repeatsDropped = new WeakMap<KadDHT, () => number>()
 /**
  * kad-dht with a capped store for other peers' provider records: the DHT gets the
  * node's datastore wrapped in `ProviderRecordCap` (kad-dht has no cap of its own);
- * without the repeats of the peers its answers name (dht/repeat-peers.ts); its RPC
- * streams opened without a negotiation round trip (dht/lazy-rpc.ts); and providing while
- * it walks (dht/optimistic-provide.ts)
+ * without the repeats of the peers its answers name (dht/repeat-peers.ts); and
+ * providing while it walks (dht/optimistic-provide.ts)
  */
 function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTInit): (components: DhtComponents) => KadDHT {
   const factory = kadDHT(init) as (components: unknown) => KadDHT
@@ -171,10 +170,8 @@ function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTI
     const dht = factory(Object.create(components, { datastore: { value: cap } }))
     recordCaps.set(dht, cap)
     // kad-dht's implementation has the network that announces the peers its answers name; its interface type does not
-    const network = (dht as unknown as { network?: PeerNews & Partial<KadNetwork> }).network
+    const network = (dht as unknown as { network?: PeerNews }).network
     if (network != null) repeatsDropped.set(dht, dropRepeatedPeers(network))
-    // each RPC's stream carries its request right behind the protocol proposal (dht/lazy-rpc.ts)
-    if (network != null) lazyRpcStreams(network)
     // records go to the closest peers while the walk meets them, not once it ended (dht/optimistic-provide.ts)
     provideOptimistically((dht as unknown as { contentRouting?: Partial<KadContentRouting> }).contentRouting ?? {})
     return dht

@@ -9,6 +9,7 @@ import { resolveConfig } from '../src/config.js'
 import type { PeershareNode } from '../src/index.js'
 import { WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS, browserAddresses } from '../src/transports/index.js'
 import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+import { webRTCDirectRun } from './webrtc-direct-run.js'
 
 const PEER = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
 const RELAY = '12D3KooWSJYKJ6bthrAuFbMWD98y7H986Ph8KxWuTQqBa7NASyLe'
@@ -20,16 +21,12 @@ describe('transports: the WebRTC-direct certificate (real nodes on 127.0.0.1)', 
   before(async () => { dir = await tempDir() })
   after(async () => { await dir?.cleanup() })
 
-  /** Starts a node on `repo` listening on WebRTC-direct only, and returns its certhash once stopped again */
+  /** Runs a node on `repo` listening on WebRTC-direct only (in a child process: webrtc-direct-run.ts), and returns its certhash */
   const certhashOfRun = async (repo: string): Promise<string> => {
-    const node = await startTestNode(repo, { listen: ['/ip4/127.0.0.1/udp/0/webrtc-direct'] })
-    try {
-      const hashes = node.addresses.map(String).map(a => /\/certhash\/([^/]+)/.exec(a)?.[1]).filter(h => h != null)
-      assert.equal(hashes.length, 1, node.addresses.join(' '))
-      return hashes[0]
-    } finally {
-      await node.stop()
-    }
+    const addresses = await webRTCDirectRun(repo)
+    const hashes = addresses.map(a => /\/certhash\/([^/]+)/.exec(a)?.[1]).filter(h => h != null)
+    assert.equal(hashes.length, 1, addresses.join(' '))
+    return hashes[0]
   }
   const overwrite = async (repo: string, key: string): Promise<void> => {
     const datastore = new LevelDatastore(join(repo, 'datastore'))

@@ -35,6 +35,6 @@ export { boundedWebSockets, webSocketsListen, tcpListenPorts, WS_MAX_MESSAGE_BYT
 export { browserAddresses } from './browser-addresses.js'
 export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES, YAMUX_UPDATE_AFTER_BYTES } from './yamux-frames.js'
 export { peershareNoise, noiseCrypto, keyObjectOf, decryptFrames, decryptFramesApplied, noiseFrameLength, noiseFrameLengthApplied, type EncryptedStream } from './noise.js'
-export { lazySelectMuxer, LAZY_SELECT, TRANSPARENT_LAZY_SELECT, isLazy, proposeLazily, confirmLazy, proposal, selectTransparently } from './lazy-select.js'
-export { lazyUpgrades, lazyUpgradesApplied } from './lazy-upgrade.js'
+export { lazySelectMuxer, LAZY_SELECT, isLazy, proposeLazily, confirmLazy } from './lazy-select.js'
+export { lazyUpgrades, lazyUpgradesApplied, proposal } from './lazy-upgrade.js'
 export { coalesceTcpWrites } from './tcp-writes.js'

@@ -17,25 +17,15 @@
  */
 import type { AbortOptions, MessageStream, Stream, StreamMuxer, StreamMuxerFactory } from '@libp2p/interface'
 import { UnsupportedProtocolError } from '@libp2p/interface'
-import { encode as varintEncode, encodingLength } from 'uint8-varint'
-import { Uint8ArrayList } from 'uint8arraylist'
-import { equals } from 'uint8arrays/equals'
 import { fromString } from 'uint8arrays/from-string'
 import { toString as textOf } from 'uint8arrays/to-string'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** multistream-select's own protocol id, the first line both sides send */
 export const MULTISTREAM = '/multistream/1.0.0'
 
 /** The stream option that asks for lazy negotiation (only muxers wrapped below honour it) */
 export const LAZY_SELECT = 'peershareLazySelect'
-
-/**
- * The stream option that asks for lazy negotiation done by the stream itself, for
- * protocols whose library only sends and reads (kad-dht): the proposal goes out ahead
- * of the first bytes sent, and the echo is taken off the front of what arrives
- * (`selectTransparently`)
- */
-export const TRANSPARENT_LAZY_SELECT = 'peershareTransparentLazySelect'
 
 /** Streams opened lazily whose proposal is not yet confirmed */
 const lazy = new WeakSet<Stream>()
@@ -50,15 +40,10 @@ export function lazySelectMuxer (factory: StreamMuxerFactory): StreamMuxerFactor
       muxer.createStream = async (options) => {
         const stream = await createStream(options)
         const protocol = options?.protocol
-        const asked = options as Record<string, unknown> | undefined
-        if (protocol == null || protocol === '') return stream
-        if (asked?.[LAZY_SELECT] === true) {
+        if ((options as Record<string, unknown> | undefined)?.[LAZY_SELECT] === true && protocol != null && protocol !== '') {
           // libp2p reads a set protocol as negotiated by the transport, and runs no select
           stream.protocol = protocol
           lazy.add(stream)
-        } else if (asked?.[TRANSPARENT_LAZY_SELECT] === true) {
-          stream.protocol = protocol
-          selectTransparently(stream)
         }
         return stream
       }
@@ -114,84 +99,4 @@ async function readLine (channel: MessageChannel, options?: AbortOptions): Promi
   const text = textOf(frame.subarray())
   if (!text.endsWith('\n')) throw new UnsupportedProtocolError('Peer sent a malformed multistream message')
   return text.slice(0, -1)
-}
-
-/** A connection's or a stream's bytes as `stripEcho` uses them: where its subclass delivers what arrives */
-export interface ReceivingStream {
-  readBufferLength: number
-  onData(data: Uint8Array | Uint8ArrayList): void
-  send(data: Uint8Array | Uint8ArrayList): boolean
-  abort(err: Error): void
-}
-
-/**
- * multistream-select's proposal of `protocol`: its header line and the protocol line,
- * each varint-length-prefixed. A listener that accepts answers the same bytes.
- */
-export function proposal (protocol: string): Uint8Array {
-  const lines = [`${MULTISTREAM}\n`, `${protocol}\n`].map(line => fromString(line))
-  const out = new Uint8Array(lines.reduce((sum, line) => sum + encodingLength(line.byteLength) + line.byteLength, 0))
-  let at = 0
-  for (const line of lines) {
-    varintEncode(line.byteLength, out, at)
-    at += encodingLength(line.byteLength)
-    out.set(line, at)
-    at += line.byteLength
-  }
-  return out
-}
-
-/**
- * Takes `echo` off the front of what `stream` receives from now on, then hands it the
- * rest; aborts the stream at the first byte that differs (the peer refused `protocol`).
- * Works at the stream's `onData`, before its read buffer, so no reader ever sees the
- * echo. Returns the refusal, once there is one: the error the dial should report.
- */
-export function stripEcho (stream: ReceivingStream, echo: Uint8Array, protocol: string): () => Error | undefined {
-  const own = Object.hasOwn(stream, 'onData')
-  const onData = stream.onData
-  const restore = (): void => {
-    if (own) stream.onData = onData
-    else delete (stream as Partial<ReceivingStream>).onData
-  }
-  let refused: Error | undefined
-  const got = new Uint8ArrayList()
-  stream.onData = (data) => {
-    got.append(data)
-    const seen = Math.min(got.byteLength, echo.byteLength)
-    if (!equals(got.subarray(0, seen), echo.subarray(0, seen))) {
-      restore()
-      refused = new UnsupportedProtocolError(`The remote peer did not accept ${protocol}`)
-      stream.abort(refused)
-      return
-    }
-    if (got.byteLength < echo.byteLength) return
-    restore()
-    const rest = got.sublist(echo.byteLength)
-    if (rest.byteLength > 0) onData.call(stream, rest)
-  }
-  return () => refused
-}
-
-/**
- * Makes `stream` (its protocol set, no select run) negotiate lazily by itself: its first
- * `send` is preceded by the multistream proposal, and the echo of an accepted proposal
- * (the same bytes) is taken off the front of what arrives before anyone reads it
- * (`stripEcho`); anything else in its place (`na`: the peer does not speak the
- * protocol) aborts the stream with UnsupportedProtocolError, which its reader gets as a
- * failed read. One round trip fewer before the request, for libraries that open a
- * stream, write and read (kad-dht: every RPC)
- */
-export function selectTransparently (stream: Stream): void {
-  const bytes = proposal(stream.protocol)
-  const sink = stream as unknown as ReceivingStream
-  stripEcho(sink, bytes, stream.protocol)
-  const own = Object.hasOwn(stream, 'send')
-  const send = sink.send
-  sink.send = (data) => {
-    if (own) sink.send = send
-    else delete (sink as Partial<ReceivingStream>).send
-    send.call(stream, bytes)
-    return send.call(stream, data)
-  }
 }

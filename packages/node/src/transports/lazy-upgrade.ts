@@ -19,7 +19,20 @@
  * dialler with several encrypters, or a connection that already holds bytes it has not
  * delivered (a relayed one can), negotiates as libp2p does.
  */
-import { type ReceivingStream, proposal, stripEcho } from './lazy-select.js'
+import { UnsupportedProtocolError } from '@libp2p/interface'
+import { encode as varintEncode, encodingLength } from 'uint8-varint'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { equals } from 'uint8arrays/equals'
+import { fromString } from 'uint8arrays/from-string'
+import { MULTISTREAM } from './lazy-select.js'
+
+/** A connection's byte stream as `stripEcho` uses it: where its subclass delivers what arrives */
+interface ReceivingStream {
+  readBufferLength: number
+  onData(data: Uint8Array | Uint8ArrayList): void
+  send(data: Uint8Array | Uint8ArrayList): boolean
+  abort(err: Error): void
+}
 
 /** What the patch uses of libp2p's (unexported) Upgrader */
 interface UpgraderShape {
@@ -31,6 +44,55 @@ interface UpgraderShape {
 class EncryptionFailedError extends Error {
   static override name = 'EncryptionFailedError'
   override name = 'EncryptionFailedError'
+}
+
+/**
+ * multistream-select's proposal of `protocol`: its header line and the protocol line,
+ * each varint-length-prefixed. A listener that accepts answers the same bytes.
+ */
+export function proposal (protocol: string): Uint8Array {
+  const lines = [`${MULTISTREAM}\n`, `${protocol}\n`].map(line => fromString(line))
+  const out = new Uint8Array(lines.reduce((sum, line) => sum + encodingLength(line.byteLength) + line.byteLength, 0))
+  let at = 0
+  for (const line of lines) {
+    varintEncode(line.byteLength, out, at)
+    at += encodingLength(line.byteLength)
+    out.set(line, at)
+    at += line.byteLength
+  }
+  return out
+}
+
+/**
+ * Takes `echo` off the front of what `stream` receives from now on, then hands it the
+ * rest; aborts the stream at the first byte that differs (the peer refused `protocol`).
+ * Works at the stream's `onData`, before its read buffer, so no reader ever sees the
+ * echo. Returns the refusal, once there is one: the error the dial should report.
+ */
+function stripEcho (stream: ReceivingStream, echo: Uint8Array, protocol: string): () => Error | undefined {
+  const own = Object.hasOwn(stream, 'onData')
+  const onData = stream.onData
+  const restore = (): void => {
+    if (own) stream.onData = onData
+    else delete (stream as Partial<ReceivingStream>).onData
+  }
+  let refused: Error | undefined
+  const got = new Uint8ArrayList()
+  stream.onData = (data) => {
+    got.append(data)
+    const seen = Math.min(got.byteLength, echo.byteLength)
+    if (!equals(got.subarray(0, seen), echo.subarray(0, seen))) {
+      restore()
+      refused = new UnsupportedProtocolError(`The remote peer did not accept ${protocol}`)
+      stream.abort(refused)
+      return
+    }
+    if (got.byteLength < echo.byteLength) return
+    restore()
+    const rest = got.sublist(echo.byteLength)
+    if (rest.byteLength > 0) onData.call(stream, rest)
+  }
+  return () => refused
 }
 
 /** Upgrader prototypes patched (one per copy of libp2p loaded) */
