@@ -4,8 +4,9 @@
  *
  * node-datachannel (under WebRTC-direct) crashed whole test processes at exit or on
  * cleanup now and then (SIGSEGV, SIGABRT; see test/src/forging-search-peer.ts), which
- * takes every other spec's results with it: tests that listen on WebRTC-direct run their
- * nodes here (`webRTCDirectRun`).
+ * takes every other spec's results with it. A CI run ended so (SIGSEGV) right after the
+ * WebRTC-direct certificate test, which starts and stops seven such nodes: it runs them
+ * here (`webRTCDirectRun`).
  *   webrtc-direct-run.js <repo>
  */
 import { execFile } from 'node:child_process'
