@@ -62,6 +62,15 @@ describe('noise as peershare runs it (transports/noise)', function () {
     }
   })
 
+  it('seals a large frame as the cipher\'s own body and tag, without copying them into one array', () => {
+    for (const size of [1200, FRAME_BODY]) {
+      const sealed = noiseCrypto.chaCha20Poly1305Encrypt(randomBytes(size), nonce, ad, k)
+      assert.ok(!(sealed instanceof Uint8Array), `${size} bytes: a list of pieces, not one copied array`)
+      const pieces = [...(sealed as Iterable<Uint8Array>)]
+      assert.deepEqual(pieces.map(p => p.byteLength), [size, 16], `${size} bytes: the body as the cipher made it, then the tag`)
+    }
+  })
+
   it('makes one KeyObject per key, and a new one for a key changed in place', () => {
     const key = randomBytes(32)
     const first = keyObjectOf(key)
