@@ -17,10 +17,11 @@ import { BIN, childEnv, children, cli, type DaemonProcess, jsonError, killChildr
 const LAUNCHER = fileURLToPath(new URL('../../../packages/cli/bin/peershare.js', import.meta.url))
 type DaemonProcessModule = {
   SEMI_SPACE_MB: number
+  MARKING_FLAG: string
   daemonNodeFlags: (env: NodeJS.ProcessEnv) => string[]
   commandOf: (args: string[]) => string | undefined
 }
-const { SEMI_SPACE_MB, daemonNodeFlags, commandOf }: DaemonProcessModule = await import(new URL('../../../packages/cli/bin/daemon-process.js', import.meta.url).href)
+const { SEMI_SPACE_MB, MARKING_FLAG, daemonNodeFlags, commandOf }: DaemonProcessModule = await import(new URL('../../../packages/cli/bin/daemon-process.js', import.meta.url).href)
 const TRACER = fileURLToPath(new URL('./load-tracer.js', import.meta.url))
 
 /** Runs `command args` to completion, capturing output */
@@ -61,6 +62,7 @@ async function assertDaemonFlags (pid: number): Promise<void> {
   const argv = await commandLine(pid)
   const bin = argv.findIndex(arg => arg.endsWith('bin.js'))
   assert.ok(argv.slice(1, bin).includes(`--max-semi-space-size=${SEMI_SPACE_MB}`), `Node flags before the CLI: ${argv.join(' ')}`)
+  assert.ok(argv.slice(1, bin).includes(MARKING_FLAG), `Node flags before the CLI: ${argv.join(' ')}`)
 }
 
 /** A `node` on the PATH outside node_modules older than Node 24, if the machine has one */
@@ -135,8 +137,17 @@ describe('the peershare command (real processes)', function () {
     assert.equal(commandOf(['--repo', 'daemon', '--json', 'daemon', '--no-mdns']), 'daemon')
     assert.equal(commandOf(['--repo=r', 'id']), 'id')
     assert.equal(commandOf(['--version']), undefined)
-    assert.deepEqual(daemonNodeFlags({ NODE_OPTIONS: '--max-semi-space-size=16' }), [])
-    assert.deepEqual(daemonNodeFlags({}), [`--max-semi-space-size=${SEMI_SPACE_MB}`])
+    assert.deepEqual(daemonNodeFlags({ NODE_OPTIONS: '--max-semi-space-size=16' }), [MARKING_FLAG])
+    assert.deepEqual(daemonNodeFlags({}), [`--max-semi-space-size=${SEMI_SPACE_MB}`, MARKING_FLAG])
+  })
+
+  it('Node starts with the daemon\'s Node flags, the project\'s and the machine\'s (a flag it did not know would stop it)', () => {
+    for (const node of [process.execPath, olderNode()]) {
+      if (node == null) continue
+      const run = spawnSync(node, [...daemonNodeFlags({}), '-e', 'process.stdout.write("started")'], { encoding: 'utf8' })
+      assert.equal(run.status, 0, `${node}: ${run.stderr}`)
+      assert.equal(run.stdout, 'started')
+    }
   })
 
   it('`peershare daemon` on Node 24 becomes the daemon (same process) with the daemon\'s Node flags; SIGINT stops it cleanly', async function () {
