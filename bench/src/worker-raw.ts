@@ -114,9 +114,16 @@ async function receiveInto (stream: Stream, output: string): Promise<{ bytes: nu
   const file = await open(output, 'wx')
   try {
     const ended = deferred<void>()
+    let holding = false
     const writer = new HashingWriter(file, writing => {
-      if (writing && stream.readStatus === 'readable') stream.pause()
-      if (!writing && stream.readStatus === 'paused') stream.resume()
+      holding = writing
+      // paused after the current dispatch, as FramedStream does: resume() hands over what
+      // it buffered and only then reopens yamux's window, undoing a pause made inside it
+      // (the muxer then grants window while nothing is read, and the stream is aborted
+      // once its read buffer passes maxReadBufferBytes: the sender's "Cannot write to a
+      // stream that is closed", at 1 GiB, whenever the disk was slow)
+      if (writing) queueMicrotask(() => { if (holding && stream.readStatus === 'readable') stream.pause() })
+      else if (stream.readStatus === 'paused') stream.resume()
     }, ended.reject)
     stream.addEventListener('message', (evt) => writer.add(evt.data))
     stream.addEventListener('end', () => ended.resolve())
