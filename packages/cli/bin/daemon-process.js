@@ -16,7 +16,7 @@
  * `--incremental-marking-soft-trigger=50`: V8 starts marking the old generation for a full
  * collection once half the room between its size after the last one and its limit is used.
  * Left to itself, V8 started it after 2-4 MB of a 36 MB heap's 10-16 MB of room while a
- * transfer ran: a receiver of 1 GiB ran 42-70 full collections, its GC helper threads
+ * transfer ran: a receiver of 1 GiB ran 24-70 full collections, its GC helper threads
  * took 3.6-4.9 CPU s, and each found 1.5-2.5 MB of garbage (the chunks in flight are the
  * live heap). With the flag: 18-19 collections, 1.8-2.3 CPU s; the pauses are longer
  * (median 23-64 ms against 16-18, longest 63-78 against 40-50) and fewer (their sum about
