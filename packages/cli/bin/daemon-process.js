@@ -20,7 +20,8 @@
  * took 3.6-4.9 CPU s, and each found 1.5-2.5 MB of garbage (the chunks in flight are the
  * live heap). With the flag: 18-19 collections, 1.8-2.3 CPU s; the pauses are longer
  * (median 23-64 ms against 16-18, longest 63-78 against 40-50) and fewer (their sum about
- * half). V8 has had the flag since Node 20. Figures: README, "Build of 2026-12-04 morning".
+ * half). Node 20 knows the flag too (a test starts the machine's Node with it). Figures:
+ * README, "Build of 2026-12-04 morning".
  */
 
 /** Semi-space size of V8's young generation, MiB */

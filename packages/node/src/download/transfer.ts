@@ -293,8 +293,9 @@ export class Transfer implements PoolHost {
 
   /**
    * Writes a verified chunk. Writes run in the background (the disk works while the
-   * next chunk is decrypted and hashed), at most MAX_PENDING_WRITES at once; a chunk
-   * counts as held, and is served and hashed, once its write completed.
+   * next chunk is decrypted and hashed), at most MAX_PENDING_WRITES asked for at once
+   * (the partial file makes them one at a time); a chunk counts as held, and is served
+   * and hashed, once its write completed.
    */
   async accept (peer: string, index: number, data: ChunkData, wireBytes = data.byteLength): Promise<void> {
     const content = this.loaded()
