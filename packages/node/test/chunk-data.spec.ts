@@ -2,20 +2,14 @@
 /// <reference types="mocha" />
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import type { Manifest } from '@peershare/protocol'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { chunkMatches, chunkVerified } from '../src/download/chunk-data.js'
 import { platform as browserPlatform } from '../src/platform/browser.js'
 import { platform as nodePlatform } from '../src/platform/node.js'
+import { manifestOf } from './fixtures.js'
 
 const CHUNK = 64 * 1024
 const PIECE = 16 * 1024
-
-/** A manifest of `bytes` cut into CHUNK-byte chunks, as a sharer makes it */
-function manifestOf (bytes: Uint8Array): Manifest {
-  const chunks = Array.from({ length: Math.ceil(bytes.byteLength / CHUNK) }, (_, i) => bytes.subarray(i * CHUNK, (i + 1) * CHUNK))
-  return { version: 1, size: bytes.byteLength, chunkSize: CHUNK, chunkHashes: chunks.map(c => createHash('sha256').update(c).digest()), sha256: createHash('sha256').update(bytes).digest() }
-}
 
 /** A chunk as a WebRTC data channel delivers it: 16 KiB pieces in a list */
 function inPieces (data: Uint8Array): Uint8ArrayList {
@@ -26,7 +20,7 @@ function inPieces (data: Uint8Array): Uint8ArrayList {
 
 describe('chunk verification', () => {
   const bytes = randomBytes(3 * CHUNK + 99)
-  const manifest = manifestOf(bytes)
+  const manifest = manifestOf(bytes, CHUNK)
   const chunk = (i: number): Uint8Array => bytes.subarray(i * CHUNK, (i + 1) * CHUNK)
 
   /** Both checks, so the async one is held to the sync one's answers */

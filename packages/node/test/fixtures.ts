@@ -12,6 +12,7 @@ import type { Stream } from '@libp2p/interface'
 import { type KadDHTInit, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import type { Manifest } from '@peershare/protocol'
 import { createLibp2p } from 'libp2p'
 import { DEFAULTS, type NodeInit, PeershareNode } from '../src/index.js'
 
@@ -20,6 +21,12 @@ export const LOOPBACK_TCP = ['/ip4/127.0.0.1/tcp/0']
 export interface TestDir {
   path: string
   cleanup(): Promise<void>
+}
+
+/** A manifest of `bytes` cut into `chunkSize`-byte chunks, as a sharer makes it */
+export function manifestOf (bytes: Uint8Array, chunkSize: number): Manifest {
+  const chunks = Array.from({ length: Math.ceil(bytes.byteLength / chunkSize) }, (_, i) => bytes.subarray(i * chunkSize, (i + 1) * chunkSize))
+  return { version: 1, size: bytes.byteLength, chunkSize, chunkHashes: chunks.map(c => createHash('sha256').update(c).digest()), sha256: createHash('sha256').update(bytes).digest() }
 }
 
 export async function tempDir (prefix = 'peershare-test-'): Promise<TestDir> {

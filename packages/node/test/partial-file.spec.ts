@@ -1,21 +1,15 @@
 /// <reference types="node" />
 /// <reference types="mocha" />
 import assert from 'node:assert/strict'
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Manifest } from '@peershare/protocol'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { PartialFile } from '../src/download/partial-file.js'
-import { tempDir, type TestDir } from './fixtures.js'
+import { manifestOf, tempDir, type TestDir } from './fixtures.js'
 
 const CHUNK = 256 * 1024
 
-/** A manifest of `bytes` cut into CHUNK-byte chunks, as a sharer makes it */
-function manifestOf (bytes: Uint8Array): Manifest {
-  const chunks = Array.from({ length: Math.ceil(bytes.byteLength / CHUNK) }, (_, i) => bytes.subarray(i * CHUNK, (i + 1) * CHUNK))
-  return { version: 1, size: bytes.byteLength, chunkSize: CHUNK, chunkHashes: chunks.map(c => createHash('sha256').update(c).digest()), sha256: createHash('sha256').update(bytes).digest() }
-}
 
 /** Counts the partial file's system writes in flight at once, around its real `writev`; `failFirst` makes the first one fail as a disk would */
 function watchWrites (partial: PartialFile, failFirst = false): { most: number, order: number[] } {
@@ -43,11 +37,16 @@ describe('the partial file of a download (real files)', () => {
   beforeEach(async () => { dir = await tempDir() })
   afterEach(async () => { await dir.cleanup() })
 
+  /** A new partial file for a download of `bytes`, and the path it is at */
+  async function partialOf (bytes: Uint8Array): Promise<{ partial: PartialFile, path: string }> {
+    const output = join(dir.path, 'file.bin')
+    const path = `${output}.peershare-partial`
+    return { partial: await PartialFile.create(path, manifestOf(bytes, CHUNK), output), path }
+  }
+
   it('writes chunks asked for at once one at a time, in the order asked, each at its offset', async () => {
     const bytes = randomBytes(8 * CHUNK - 1000)
-    const manifest = manifestOf(bytes)
-    const output = join(dir.path, 'file.bin')
-    const partial = await PartialFile.create(`${output}.peershare-partial`, manifest, output)
+    const { partial, path } = await partialOf(bytes)
     const seen = watchWrites(partial)
     const order = [3, 0, 7, 1, 6, 2, 5, 4]
     // pieces as a stream delivers them, and a whole buffer
@@ -60,21 +59,19 @@ describe('the partial file of a download (real files)', () => {
     // Linux takes a file's inode lock for each buffered write: several at once only spin on it
     assert.equal(seen.most, 1, 'no two writes to the file in flight at once')
     assert.deepEqual(seen.order, order.map(i => i * CHUNK))
-    assert.deepEqual(await readFile(`${output}.peershare-partial`), bytes)
+    assert.deepEqual(await readFile(path), bytes)
   })
 
   it('a write that fails fails alone: the writes queued behind it still land', async () => {
     const bytes = randomBytes(3 * CHUNK)
-    const manifest = manifestOf(bytes)
-    const output = join(dir.path, 'file.bin')
-    const partial = await PartialFile.create(`${output}.peershare-partial`, manifest, output)
+    const { partial, path } = await partialOf(bytes)
     watchWrites(partial, true)
     const results = await Promise.allSettled([0, 1, 2].map(async i => partial.write(i, bytes.subarray(i * CHUNK, (i + 1) * CHUNK))))
     await partial.handle.close()
     assert.equal(results[0].status, 'rejected')
     assert.match(String((results[0] as PromiseRejectedResult).reason?.message), /EIO|i\/o error/i)
     assert.deepEqual(results.slice(1).map(r => r.status), ['fulfilled', 'fulfilled'])
-    const written = await readFile(`${output}.peershare-partial`)
+    const written = await readFile(path)
     assert.deepEqual(written.subarray(CHUNK), bytes.subarray(CHUNK))
   })
 })
