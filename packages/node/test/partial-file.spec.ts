@@ -10,7 +10,6 @@ import { manifestOf, tempDir, type TestDir } from './fixtures.js'
 
 const CHUNK = 256 * 1024
 
-
 /** Counts the partial file's system writes in flight at once, around its real `writev`; `failFirst` makes the first one fail as a disk would */
 function watchWrites (partial: PartialFile, failFirst = false): { most: number, order: number[] } {
   const seen = { most: 0, order: [] as number[] }
