@@ -20,7 +20,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { identify, identifyPush } from '@libp2p/identify'
 import { logger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
-import type { ComponentLogger, Metrics, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Metrics, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
 import { type KadDHT, type KadDHTInit, kadDHT, type PeerInfoMapper, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -28,7 +28,7 @@ import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
-import { type KadContentRouting, ProviderRecordCap, dropRepeatedPeers, type PeerNews, provideOptimistically } from './dht/index.js'
+import { addConnectedContacts, type KadContentRouting, ProviderRecordCap, dropRepeatedPeers, type PeerNews, provideOptimistically } from './dht/index.js'
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, lazyUpgrades, peershareNoise, persistentWebRTCDirect } from './transports/index.js'
@@ -145,7 +145,7 @@ const ADDRESSES_KEPT: Record<NamedDht['name'], PeerInfoMapper> = {
 }
 
 /** What `cappedDht` reads of libp2p's components */
-interface DhtComponents { datastore: Datastore, peerId: PeerId, logger: ComponentLogger }
+interface DhtComponents { datastore: Datastore, peerId: PeerId, logger: ComponentLogger, connectionManager: { getConnections: (peer: PeerId) => Connection[] } }
 
 /** Provider records each DHT stores for other peers, and how many it dropped at its caps */
 const recordCaps = new WeakMap<KadDHT, ProviderRecordCap>()
@@ -155,8 +155,9 @@ const repeatsDropped = new WeakMap<KadDHT, () => number>()
 /**
  * kad-dht with a capped store for other peers' provider records: the DHT gets the
  * node's datastore wrapped in `ProviderRecordCap` (kad-dht has no cap of its own);
- * without the repeats of the peers its answers name (dht/repeat-peers.ts); and
- * providing while it walks (dht/optimistic-provide.ts)
+ * without the repeats of the peers its answers name (dht/repeat-peers.ts); providing
+ * while it walks (dht/optimistic-provide.ts); and connected peers added to its routing
+ * table without a ping (dht/connected-contacts.ts)
  */
 function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTInit): (components: DhtComponents) => KadDHT {
   const factory = kadDHT(init) as (components: unknown) => KadDHT
@@ -174,6 +175,9 @@ function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTI
     if (network != null) repeatsDropped.set(dht, dropRepeatedPeers(network))
     // records go to the closest peers while the walk meets them, not once it ended (dht/optimistic-provide.ts)
     provideOptimistically((dht as unknown as { contentRouting?: Partial<KadContentRouting> }).contentRouting ?? {})
+    // a connected DHT peer is there: no ping before it enters the table (dht/connected-contacts.ts)
+    addConnectedContacts((dht as unknown as { routingTable?: unknown }).routingTable,
+      peer => components.connectionManager.getConnections(peer).some(c => c.status === 'open'))
     return dht
   }
 }

@@ -4,11 +4,13 @@
  * once (`lookupProviders`, what `peershare providers` streams), and the bounds on what
  * other peers put into ours: their provider records capped per peer and in all
  * (`ProviderRecordCap`), a peer named again in DHT answers not passed on for a while
- * (`dropRepeatedPeers`); and provider records sent to the closest peers as the walk
- * meets them (`provideOptimistically`). libp2p.ts wires the last three into each DHT.
+ * (`dropRepeatedPeers`); provider records sent to the closest peers as the walk
+ * meets them (`provideOptimistically`); and connected peers let into the routing table
+ * without a ping (`addConnectedContacts`). libp2p.ts wires the last four into each DHT.
  */
 export { FileIndex, type FileIndexComponents, type IndexDht, type IndexedFile, PROVIDE_STORED_ENOUGH } from './file-index.js'
 export { type ProviderEntry, type ProviderLookupComponents, lookupProviders } from './provider-lookup.js'
 export { type ProviderCapLimits, ProviderRecordCap } from './provider-cap.js'
 export { type PeerNews, REPEAT_WINDOW_MS, dropRepeatedPeers } from './repeat-peers.js'
 export { type KadContentRouting, provideOptimistically } from './optimistic-provide.js'
+export { addConnectedContacts, type IsConnected } from './connected-contacts.js'

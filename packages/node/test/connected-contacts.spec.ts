@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PeerId } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { addConnectedContacts } from '../src/dht/connected-contacts.js'
+import type { PeershareNode } from '../src/index.js'
+import { dialAddress, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+
+/** libp2p's ping protocol, what kad-dht pings a new contact with */
+const PING_PROTOCOL = '/ipfs/ping/1.0.0'
+
+describe('connected DHT contacts', () => {
+  it('enter the routing table without a ping; a contact with no open connection is still pinged', async () => {
+    const [connected, away] = await Promise.all([peer(), peer()])
+    const pinged: string[] = []
+    const table = { kb: { verify: async ({ peerId }: { peerId: PeerId }) => { pinged.push(peerId.toString()); return false } } }
+    assert.equal(addConnectedContacts(table, p => p.equals(connected)), true)
+    assert.equal(await table.kb.verify({ peerId: connected }), true)
+    assert.equal(await table.kb.verify({ peerId: away }), false)
+    assert.deepEqual(pinged, [away.toString()])
+  })
+
+  it('leaves a routing table of another shape alone', () => {
+    assert.equal(addConnectedContacts({}, () => true), false)
+    assert.equal(addConnectedContacts(undefined, () => true), false)
+  })
+
+  describe('between two nodes, one not answering pings', function () {
+    this.timeout(60_000)
+    let dir: TestDir
+    const nodes: PeershareNode[] = []
+    const lan = (node: PeershareNode) => node.dhts.find(d => d.name === 'lan') as PeershareNode['dhts'][number]
+
+    before(async () => {
+      dir = await tempDir()
+      for (const name of ['dialler', 'silent']) nodes.push(await startTestNode(join(dir.path, name)))
+    })
+
+    after(async () => {
+      await Promise.allSettled(nodes.map(async n => n.stop()))
+      await dir?.cleanup()
+    })
+
+    it('the dialler holds the silent node in its LAN routing table once connected (kad-dht alone would ping it and leave it out)', async () => {
+      const [dialler, silent] = nodes
+      assert.ok(silent.libp2p.getProtocols().includes(PING_PROTOCOL))
+      await silent.libp2p.unhandle(PING_PROTOCOL)
+      await dialler.libp2p.dial(multiaddr(dialAddress(silent)))
+      await until(() => lan(dialler).routingTableSize() === 1, 20_000, 'the silent node in the dialler\'s routing table')
+      // the silent node pings the dialler, which answers, so it holds the dialler either way
+      await until(() => lan(silent).routingTableSize() === 1, 20_000, 'the dialler in the silent node\'s routing table')
+    })
+  })
+})
+
+async function peer (): Promise<PeerId> {
+  return peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+}
