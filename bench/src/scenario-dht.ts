@@ -3,7 +3,8 @@
  * over several worker processes (worker-dht.ts; not all in one JavaScript thread):
  * - --dht-nodes (100) nodes in --dht-processes (5): routing-table fill time, provide
  *   time, and provider lookups from nodes in other processes: right after the tables
- *   filled, and again once the swarm's start-up work died down;
+ *   filled, again once the swarm's start-up work died down, and a third time at rest
+ *   with each provide and each lookup alone in the swarm; routing-table sizes at the end;
  * - 20 nodes in 4 processes: time to first verified byte of `get` by file id (lookup,
  *   dial, manifest, first chunk) from warm nodes, each get a different file, and from
  *   fresh nodes: a get at once after start, and a get 5 s after start; then its CPU
@@ -20,6 +21,7 @@ import { type BenchContext, formatTable, WORKERS } from './context.js'
 import { cpuByPid, cpuSince } from './process-cpu.js'
 import { Worker } from './processes.js'
 import type { DhtCommand, DhtFile, DhtGet, DhtGetPhases, DhtReply } from './protocol.js'
+import { sequential } from './sequential.js'
 
 const SCENARIO = 'dht'
 const ROUTING_TARGET = 10
@@ -88,11 +90,16 @@ class DhtSwarm {
     return now
   }
 
+  /** Every node's LAN routing-table size, smallest first */
+  async routingSizes (): Promise<number[]> {
+    return (await Promise.all(this.workers.map(async (_, i) => (await this.ask(i, { op: 'routing' })).sizes))).flat().sort((a, b) => a - b)
+  }
+
   /** Seconds from all nodes started until every LAN routing table held `target` peers (or gave up), and the sizes then */
   async waitForRouting (target: number): Promise<{ seconds: number, settled: boolean, sizes: number[] }> {
     const t1 = Date.now()
     while (true) {
-      const sizes = (await Promise.all(this.workers.map(async (_, i) => (await this.ask(i, { op: 'routing' })).sizes))).flat().sort((a, b) => a - b)
+      const sizes = await this.routingSizes()
       const settled = sizes[0] >= target
       if (settled || Date.now() - t1 > ROUTING_WAIT_MS) return { seconds: (Date.now() - t1) / 1000, settled, sizes }
       await sleep(250)
@@ -136,6 +143,10 @@ interface LookupFigures {
   lookupMs: Array<number | null>
   /** once the swarm's start-up work died down (`quiet`) */
   settled: { provideMs: Array<number | null>, lookupMs: Array<number | null> }
+  /** at rest, each provide and each lookup alone in the swarm */
+  alone: { provideMs: Array<number | null>, lookupMs: Array<number | null> }
+  /** every node's LAN routing-table size once the rounds are done, smallest first */
+  routingAtEnd: number[]
   quiet: Awaited<ReturnType<typeof waitForQuiet>>
 }
 
@@ -156,7 +167,11 @@ async function lookupFigures (swarm: DhtSwarm): Promise<LookupFigures> {
   const quiet = await quietAgain(swarm, 'after the start')
   // the provides' tails (the rest of the closest peers, every node storing the 20 announcements) pass before the lookups too
   const settled = await provideAndLookUp(swarm, [5, 6, 7, 8], 8, await swarm.counters(), async () => { await quietAgain(swarm, 'after the provides') })
-  return { nodes: swarm.total, processes: swarm.workers.length, startSeconds: swarm.startSeconds, routing, ...first, settled, quiet }
+  await quietAgain(swarm, 'after the lookups')
+  // on their own machines nodes do not share 2 cores: one provide or lookup at a time shows what one costs, not what five at once cost the machine
+  const alone = await provideAndLookUp(swarm, [9, 10, 11, 12], 16, await swarm.counters(), async () => { await quietAgain(swarm, 'after the provides') }, true)
+  const routingAtEnd = await swarm.routingSizes()
+  return { nodes: swarm.total, processes: swarm.workers.length, startSeconds: swarm.startSeconds, routing, ...first, settled, alone, quiet, routingAtEnd }
 }
 
 async function quietAgain (swarm: DhtSwarm, when: string): Promise<Awaited<ReturnType<typeof waitForQuiet>>> {
@@ -165,17 +180,22 @@ async function quietAgain (swarm: DhtSwarm, when: string): Promise<Awaited<Retur
   return quiet
 }
 
-/** Sharers: nodes `sharers` of every worker; each file looked up from two nodes in the next two workers (from node `lookerOffset` + 5 on) */
-async function provideAndLookUp (swarm: DhtSwarm, sharers: number[], lookerOffset: number, counted: Record<string, number>, beforeLookups = async (): Promise<void> => {}): Promise<{ provideMs: Array<number | null>, lookupMs: Array<number | null> }> {
+/**
+ * Sharers: nodes `sharers` of every worker; each file looked up from two nodes in the
+ * next two workers (from node `lookerOffset` + 5 on). Each worker provides, and looks
+ * up, one file at a time; the workers all at once, or with `oneAtATime` one after another.
+ */
+async function provideAndLookUp (swarm: DhtSwarm, sharers: number[], lookerOffset: number, counted: Record<string, number>, beforeLookups = async (): Promise<void> => {}, oneAtATime = false): Promise<{ provideMs: Array<number | null>, lookupMs: Array<number | null> }> {
   const P = swarm.workers.length
-  const shared = await Promise.all(swarm.workers.map(async (_, w) => swarm.ask(w, { op: 'share', nodes: sharers.filter(n => n < swarm.counts[w]) })))
+  const eachWorker = async <T>(fn: (w: number) => Promise<T>): Promise<T[]> => oneAtATime ? sequential(swarm.workers.map((_, w) => w), fn) : Promise.all(swarm.workers.map(async (_, w) => fn(w)))
+  const shared = await eachWorker(async w => swarm.ask(w, { op: 'share', nodes: sharers.filter(n => n < swarm.counts[w]) }))
   console.log(`  ${SCENARIO}: provided ${shared.reduce((n, s) => n + s.files.length, 0)} files, ms: ${shared.flatMap(s => s.provideMs).map(x => x == null ? 'failed' : x.toFixed(0)).join(' ')}`)
   counted = await swarm.printCounters('provides', counted)
   await beforeLookups()
-  const lookups = await Promise.all(swarm.workers.map(async (_, w) => {
+  const lookups = await eachWorker(async w => {
     const items = [1, 2].flatMap(k => shared[(w + P - k) % P].files.map((file, j) => ({ node: (5 + lookerOffset + j + k * 4) % swarm.counts[w], file })))
     return (await swarm.ask(w, { op: 'lookup', items })).ms
-  }))
+  })
   console.log(`  ${SCENARIO}: lookups, ms: ${lookups.flat().map(x => x == null ? 'none' : x.toFixed(0)).join(' ')}`)
   await swarm.printCounters('lookups', counted)
   return { provideMs: shared.flatMap(s => s.provideMs), lookupMs: lookups.flat() }
@@ -268,7 +288,9 @@ function printLookups (big: LookupFigures, loadBefore: number[], loadAfter: numb
     ['routing table size min / median / max', minMedMax(big.routing.sizes), ''],
     ...rows('during start', big),
     [`swarm at rest (< ${QUIET_CORES} core) after`, `${big.quiet.settled ? '' : 'NOT reached, gave up after '}${big.quiet.seconds.toFixed(1)} s more (${big.quiet.cores.toFixed(2)} cores)`, ''],
-    ...rows('at rest (lookups once at rest again)', big.settled)
+    ...rows('at rest (lookups once at rest again)', big.settled),
+    ...rows('at rest, one at a time in the swarm', big.alone),
+    ['routing table size at the end min / median / max', minMedMax(big.routingAtEnd), '']
   ], loadBefore, loadAfter)
   const figures = (round: { provideMs: Array<number | null>, lookupMs: Array<number | null> }): Record<string, number | undefined> => {
     const found = sorted(round.lookupMs)
@@ -279,8 +301,10 @@ function printLookups (big: LookupFigures, loadBefore: number[], loadAfter: numb
     scenario: `${SCENARIO}-lookups`,
     ...big,
     routing: { ...big.routing, sizes: minMedMax(big.routing.sizes) },
+    routingAtEnd: minMedMax(big.routingAtEnd),
     ...figures(big),
     atRest: figures(big.settled),
+    oneAtATime: figures(big.alone),
     loadBefore,
     loadAfter
   })}`)

@@ -14,6 +14,7 @@ import { formatFileId } from '@peershare/protocol'
 import type { Connection } from '@libp2p/interface'
 import type { DhtCommand, DhtFile, DhtGet, DhtGetPhases, DhtReply } from './protocol.js'
 import { now, phase, receive, runWorker, send } from './worker-ipc.js'
+import { sequential } from './sequential.js'
 
 /** nodes created and started at once */
 const BATCH = 5
@@ -205,12 +206,6 @@ async function counters (nodes: PeershareNode[]): Promise<Record<string, number>
     }
   }
   return sums
-}
-
-async function sequential<T, R> (items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = []
-  for (const item of items) out.push(await fn(item))
-  return out
 }
 
 /** The LAN DHT's table: on 127.0.0.1 the public DHT (public addresses only) stays empty */
