@@ -12,19 +12,26 @@ import { dialAddress, startTestNode, tempDir, type TestDir, until } from './fixt
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 
 describe('connected DHT contacts', () => {
-  it('enter the routing table without a ping; a contact with no open connection is still pinged', async () => {
+  it('enter the routing table without a ping, announced as pinged; a contact with no open connection is still pinged', async () => {
     const [connected, away] = await Promise.all([peer(), peer()])
     const pinged: string[] = []
-    const table = { kb: { verify: async ({ peerId }: { peerId: PeerId }) => { pinged.push(peerId.toString()); return false } } }
+    const announced: string[] = []
+    const table = {
+      kb: { verify: async ({ peerId }: { peerId: PeerId }) => { pinged.push(peerId.toString()); return false } },
+      safeDispatchEvent: (type: string, init: CustomEventInit<PeerId>) => { announced.push(`${type} ${init.detail?.toString()}`); return true }
+    }
     assert.equal(addConnectedContacts(table, p => p.equals(connected)), true)
     assert.equal(await table.kb.verify({ peerId: connected }), true)
     assert.equal(await table.kb.verify({ peerId: away }), false)
     assert.deepEqual(pinged, [away.toString()])
+    // kad-dht's closest-peer tagger (keep-alive) learns of live peers from this event only
+    assert.deepEqual(announced, [`peer:ping ${connected.toString()}`])
   })
 
   it('leaves a routing table of another shape alone', () => {
     assert.equal(addConnectedContacts({}, () => true), false)
     assert.equal(addConnectedContacts(undefined, () => true), false)
+    assert.equal(addConnectedContacts({ kb: { verify: async () => true } }, () => true), false)
   })
 
   describe('between two nodes, one not answering pings', function () {
@@ -49,6 +56,8 @@ describe('connected DHT contacts', () => {
       await silent.libp2p.unhandle(PING_PROTOCOL)
       await dialler.libp2p.dial(multiaddr(dialAddress(silent)))
       await until(() => lan(dialler).routingTableSize() === 1, 20_000, 'the silent node in the dialler\'s routing table')
+      // kad-dht tags its closest peers keep-alive (every 5 s): the silent node is one, though it never answered a ping
+      await until(async () => [...(await dialler.libp2p.peerStore.get(silent.peerId)).tags.keys()].some(tag => tag.startsWith('keep-alive')), 20_000, 'a keep-alive tag on the silent node')
       // the silent node pings the dialler, which answers, so it holds the dialler either way
       await until(() => lan(silent).routingTableSize() === 1, 20_000, 'the dialler in the silent node\'s routing table')
     })
