@@ -6,7 +6,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { addConnectedContacts } from '../src/dht/connected-contacts.js'
 import type { PeershareNode } from '../src/index.js'
-import { dialAddress, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+import { dialAddress, lanDht, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 /** libp2p's ping protocol, what kad-dht pings a new contact with */
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
@@ -38,7 +38,6 @@ describe('connected DHT contacts', () => {
     this.timeout(60_000)
     let dir: TestDir
     const nodes: PeershareNode[] = []
-    const lan = (node: PeershareNode) => node.dhts.find(d => d.name === 'lan') as PeershareNode['dhts'][number]
 
     before(async () => {
       dir = await tempDir()
@@ -55,11 +54,11 @@ describe('connected DHT contacts', () => {
       assert.ok(silent.libp2p.getProtocols().includes(PING_PROTOCOL))
       await silent.libp2p.unhandle(PING_PROTOCOL)
       await dialler.libp2p.dial(multiaddr(dialAddress(silent)))
-      await until(() => lan(dialler).routingTableSize() === 1, 20_000, 'the silent node in the dialler\'s routing table')
+      await until(() => lanDht(dialler).routingTableSize() === 1, 20_000, 'the silent node in the dialler\'s routing table')
       // kad-dht tags its closest peers keep-alive (every 5 s): the silent node is one, though it never answered a ping
       await until(async () => [...(await dialler.libp2p.peerStore.get(silent.peerId)).tags.keys()].some(tag => tag.startsWith('keep-alive')), 20_000, 'a keep-alive tag on the silent node')
       // the silent node pings the dialler, which answers, so it holds the dialler either way
-      await until(() => lan(silent).routingTableSize() === 1, 20_000, 'the dialler in the silent node\'s routing table')
+      await until(() => lanDht(silent).routingTableSize() === 1, 20_000, 'the dialler in the silent node\'s routing table')
     })
   })
 })

@@ -79,6 +79,13 @@ export function dialAddress (node: PeershareNode): string {
   return addr.toString()
 }
 
+/** A node's LAN DHT: on 127.0.0.1 the public one (public addresses only) stays empty */
+export function lanDht (node: PeershareNode): PeershareNode['dhts'][number] {
+  const lan = node.dhts.find(d => d.name === 'lan')
+  if (lan == null) throw new Error('node has no LAN DHT')
+  return lan
+}
+
 /** Polls `condition` until it holds; fails after `timeoutMs` (tests wait on conditions, never fixed sleeps) */
 export async function until (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000, what?: string): Promise<void> {
   const end = Date.now() + timeoutMs

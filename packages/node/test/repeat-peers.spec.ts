@@ -10,7 +10,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { randomBytes } from 'node:crypto'
 import { dropRepeatedPeers, REPEAT_WINDOW_MS } from '../src/dht/repeat-peers.js'
 import type { PeershareNode } from '../src/index.js'
-import { dialAddress, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+import { dialAddress, lanDht, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 /** An event target that dispatches as kad-dht's network does */
 class Announcer extends EventTarget {
@@ -48,13 +48,12 @@ describe('repeated news of a DHT peer', () => {
     this.timeout(60_000)
     let dir: TestDir
     const nodes: PeershareNode[] = []
-    const lan = (node: PeershareNode) => node.dhts.find(d => d.name === 'lan') as PeershareNode['dhts'][number]
 
     before(async () => {
       dir = await tempDir()
       nodes.push(await startTestNode(join(dir.path, 'n0')))
       for (const name of ['n1', 'n2']) nodes.push(await startTestNode(join(dir.path, name), { bootstrap: [dialAddress(nodes[0])] }))
-      await until(() => nodes.every(n => lan(n).routingTableSize() === 2), 30_000)
+      await until(() => nodes.every(n => lanDht(n).routingTableSize() === 2), 30_000)
     })
 
     after(async () => {
@@ -64,7 +63,7 @@ describe('repeated news of a DHT peer', () => {
 
     it('names each peer from its lookups\' answers once to the rest of the node, and drops the repeats', async () => {
       const asker = nodes[1]
-      const dht = lan(asker)
+      const dht = lanDht(asker)
       const named: string[] = []
       // kad-dht passes on each peer its answers name as peer discovery: the routing table and the peer store hear of it
       const onPeer = (evt: Event): void => { named.push((evt as CustomEvent<PeerInfo>).detail.id.toString()) }
