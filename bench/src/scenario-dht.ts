@@ -95,6 +95,13 @@ class DhtSwarm {
     return (await Promise.all(this.workers.map(async (_, i) => (await this.ask(i, { op: 'routing' })).sizes))).flat().sort((a, b) => a - b)
   }
 
+  /** Every node's LAN routing-table size, open connections, those to peers never identified, and why an empty table is empty; smallest table first */
+  async tables (): Promise<Array<{ size: number, connections: number, unidentified: number, whyEmpty?: string }>> {
+    const replies = await Promise.all(this.workers.map(async (_, i) => this.ask(i, { op: 'routing', detail: true })))
+    return replies.flatMap(r => r.sizes.map((size: number, j: number) => ({ size, connections: r.connections[j] as number, unidentified: r.unidentified?.[j] as number, whyEmpty: r.whyEmpty?.[j] as string | undefined })))
+      .sort((a, b) => a.size - b.size)
+  }
+
   /** Seconds from all nodes started until every LAN routing table held `target` peers (or gave up), and the sizes then */
   async waitForRouting (target: number): Promise<{ seconds: number, settled: boolean, sizes: number[] }> {
     const t1 = Date.now()
@@ -162,6 +169,10 @@ interface LookupFigures {
 async function lookupFigures (swarm: DhtSwarm): Promise<LookupFigures> {
   const routing = await swarm.waitForRouting(ROUTING_TARGET)
   console.log(`  ${SCENARIO}: routing tables >= ${ROUTING_TARGET} peers: ${routing.settled ? '' : 'NOT '}after ${routing.seconds.toFixed(1)} s (min / median / max ${minMedMax(routing.sizes)})`)
+  // a small table beside its node's open connections: a node cut off, or one its DHT did not learn from (identify never completed)
+  const smallest = (await swarm.tables()).slice(0, 3)
+  console.log(`  ${SCENARIO}: the 3 smallest tables, peers / open connections / to peers never identified: ${smallest.map(t => `${t.size} / ${t.connections} / ${t.unidentified}`).join(', ')}`)
+  for (const t of smallest.filter(t => t.whyEmpty != null)) console.log(`  ${SCENARIO}: a node with an empty table: ${t.whyEmpty}`)
   const counted = await swarm.printCounters('start and routing')
   const first = await provideAndLookUp(swarm, [1, 2, 3, 4], 0, counted)
   const quiet = await quietAgain(swarm, 'after the start')

@@ -5,6 +5,7 @@
  * node is everyone's bootstrap peer.
  *   worker-dht.js <dir> <count> <bootstrap multiaddr, or '-' in the first process>
  */
+import { multiaddr } from '@multiformats/multiaddr'
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -74,7 +75,7 @@ interface WorkerNodes {
 
 async function run (command: DhtCommand, w: WorkerNodes): Promise<DhtReply> {
   switch (command.op) {
-    case 'routing': return { op: 'routing', sizes: w.nodes.map(lanTableSize), connections: w.nodes.map(n => n.libp2p.getConnections().length) }
+    case 'routing': return { op: 'routing', sizes: w.nodes.map(lanTableSize), connections: w.nodes.map(n => n.libp2p.getConnections().length), ...(command.detail === true ? await routingDetail(w.nodes, w.boot) : {}) }
     case 'share': return share(w, command.nodes)
     case 'lookup': return { op: 'lookup', ms: await sequential(command.items, async ({ node, file }) => lookup(w.nodes[node], file)) }
     case 'get': return { op: 'get', gets: await profiled(async () => sequential(command.items, async ({ node, file }) => get(w.nodes[node], file, w.dir))) }
@@ -206,6 +207,46 @@ async function counters (nodes: PeershareNode[]): Promise<Record<string, number>
     }
   }
   return sums
+}
+
+/** Per node: connections to peers never identified, and why its routing table is empty (when it is) */
+async function routingDetail (nodes: PeershareNode[], boot: string): Promise<{ unidentified: number[], whyEmpty: Array<string | undefined> }> {
+  const whyEmpty = await Promise.all(nodes.map(async n => whyTableEmpty(n, nodes, boot)))
+  return { unidentified: await Promise.all(nodes.map(unidentified)), whyEmpty }
+}
+
+/**
+ * Why the node's LAN routing table is empty (undefined when it is not): the age of its
+ * connections; or, connected to nobody, its bootstrap dial's last failure, its dial queue,
+ * and a dial now of the bootstrap address and of another node, with libp2p's steps
+ */
+async function whyTableEmpty (n: PeershareNode, nodes: PeershareNode[], boot: string): Promise<string | undefined> {
+  if (lanTableSize(n) > 0) return undefined
+  // the swarm's count of connections identified again (its implementation: a private part)
+  const again = (n as unknown as { swarm: { identifyAgain: { identifiedAgain: number } } }).swarm.identifyAgain.identifiedAgain
+  const connections = n.libp2p.getConnections()
+  if (connections.length > 0) return `connections open for ${connections.map(c => ((Date.now() - c.timeline.open) / 1000).toFixed(0)).join(', ')} s; identified again ${again}`
+  const last = (await n.status()).isolated?.bootstrap.map(b => b.error ?? 'no failure').join('; ') ?? 'not isolated'
+  // libp2p's dial queue (its implementation: not in the interface types)
+  const queue = (n.libp2p as unknown as { components: { connectionManager: { dialQueue: { queue: { size: number, running: number, queued: number } } } } }).components.connectionManager.dialQueue.queue
+  const other = nodes.find(o => o !== n && o.libp2p.getConnections().length > 0)
+  const [toBoot, toOther] = await Promise.all([boot, other == null ? undefined : tcpAddress(other)].map(async addr => addr == null ? 'no other node' : traceDial(n, addr)))
+  return `connected to nobody; last bootstrap dial: ${last}; dial queue ${queue.size} (${queue.running} running, ${queue.queued} queued); identified again ${again}; dialled now: bootstrap ${toBoot}; another node ${toOther}`
+}
+
+/** A dial of `addr` from `node` now: how it ended, after how long, and the steps libp2p reported */
+async function traceDial (node: PeershareNode, addr: string): Promise<string> {
+  const steps: string[] = []
+  const t0 = Date.now()
+  const end = await node.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000), onProgress: (e: { type: string }) => { steps.push(`${e.type} ${Date.now() - t0}`) } })
+    .then(() => 'connected', (err: Error) => `${err.name}: ${err.message}`)
+  return `${end} after ${Date.now() - t0} ms (${steps.join(', ')})`
+}
+
+/** The node's connections to peers identify never completed with (their records lack the agent version identify stores) */
+async function unidentified (node: PeershareNode): Promise<number> {
+  const known = await Promise.all(node.libp2p.getConnections().map(async c => (await node.libp2p.peerStore.get(c.remotePeer).catch(() => undefined))?.metadata.has('AgentVersion') === true))
+  return known.filter(k => !k).length
 }
 
 /** The LAN DHT's table: on 127.0.0.1 the public DHT (public addresses only) stays empty */

@@ -182,7 +182,7 @@ export class PeershareNode {
       log: logger('peershare:node:exchange'),
       events: this.metrics
     })
-    this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, dhts: this.dhts.map(d => d.dht), log: logger('peershare:node:swarm') }, config)
+    this.swarm = new Swarm({ libp2p, ping: libp2p.services.ping, identify: libp2p.services.identify, dhts: this.dhts, log: logger('peershare:node:swarm') }, config)
     this.discovery = new Discovery({
       libp2p,
       datastore,

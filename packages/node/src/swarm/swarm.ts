@@ -2,31 +2,38 @@
  * Swarm membership beyond what libp2p does by itself: at start, dial peers remembered
  * in the persisted peer store (so a restarted node rejoins without bootstrap peers);
  * dial peers discovered on the LAN while we have few connections; list connected
- * peers with their latency. While connected to nobody it says why, as far as it
- * knows (`isolation`): each bootstrap peer's last dial failure, the peers it remembers,
- * whether mDNS looks on the LAN, and tells listeners once per spell (the daemon prints it).
+ * peers with their latency; refresh each DHT's routing table early on, as it fills
+ * (table-refresh.ts); identify again a peer whose identify failed (identify-again.ts).
+ * While connected to nobody it says why, as far as it knows (`isolation`): each
+ * bootstrap peer's last dial failure, the peers it remembers, whether mDNS looks on the
+ * LAN, and tells listeners once per spell (the daemon prints it).
  */
 import type { Libp2p, Logger, PeerId, PeerInfo } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
+import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { IsolatedStatus, PeerEntry } from '@peershare/client'
 import { PeerUnreachableError } from '../errors.js'
 import { withTimeout } from '../signals.js'
+import { IdentifyAgain } from './identify-again.js'
+import { TableRefresher } from './table-refresh.js'
 
 export interface SwarmComponents {
   libp2p: Pick<Libp2p, 'peerId' | 'peerStore' | 'dial' | 'getConnections' | 'addEventListener' | 'removeEventListener'>
   ping: Pick<Ping, 'ping'>
-  /** the LAN and the public DHT */
-  dhts: Array<Pick<KadDHT, 'refreshRoutingTable'>>
+  /** libp2p's identify service: a connection whose identify failed is identified again (identify-again.ts) */
+  identify: Pick<Identify, 'identify'>
+  /** the LAN and the public DHT, with their routing tables' sizes */
+  dhts: Array<{ dht: Pick<KadDHT, 'refreshRoutingTable'>, routingTableSize: () => number }>
   log: Logger
 }
 
+/** What identify stores in a peer's record (and nothing else does) */
+const IDENTIFY_AGENT_KEY = 'AgentVersion'
+
 /** The multicodec of /p2p/<peer id> */
 const P2P_CODE = 421
-
-/** When, after start, the DHT routing tables are refreshed (ms) */
-const REFRESH_DELAYS_MS = [5_000, 20_000, 60_000]
 
 export interface SwarmInit {
   bootstrap: string[]
@@ -47,7 +54,10 @@ export class Swarm {
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => { void this.maybeDial(evt.detail.id) }
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => { this.connected(evt.detail) }
   private rejoinTimer: ReturnType<typeof setInterval> | undefined
-  private readonly refreshTimers: Array<ReturnType<typeof setTimeout>> = []
+  /** early refreshes of each DHT's routing table, as it fills (table-refresh.ts) */
+  private readonly refreshers: TableRefresher[]
+  /** connections whose identify failed, identified again (identify-again.ts) */
+  private readonly identifyAgain: IdentifyAgain
   /** each bootstrap address with the peer id in it (a peer may be given at several addresses) */
   private readonly bootstrap: Array<{ address: string, peer: string }> = []
   /** why the last dial of a bootstrap address failed; cleared when its peer connects */
@@ -57,6 +67,16 @@ export class Swarm {
   private toldIsolated = false
 
   constructor (private readonly components: SwarmComponents, private readonly init: SwarmInit) {
+    this.refreshers = components.dhts.map(({ dht, routingTableSize }) => new TableRefresher({
+      size: routingTableSize,
+      refresh: () => { dht.refreshRoutingTable().catch((err: Error) => { components.log('routing table refresh failed: %s', err.message) }) }
+    }, components.log))
+    this.identifyAgain = new IdentifyAgain({
+      getConnections: () => components.libp2p.getConnections(),
+      identifiedBefore: async peer => (await components.libp2p.peerStore.get(peer)).metadata.has(IDENTIFY_AGENT_KEY),
+      identify: async connection => components.identify.identify(connection),
+      log: components.log
+    })
     for (const address of init.bootstrap) {
       const peer = multiaddr(address).getComponents().findLast(c => c.name === 'p2p')?.value
       if (peer != null) this.bootstrap.push({ address, peer })
@@ -67,17 +87,19 @@ export class Swarm {
     this.components.libp2p.addEventListener('peer:discovery', this.onDiscovery)
     this.components.libp2p.addEventListener('peer:connect', this.onConnect)
     void this.reconnect()
-    this.scheduleRefreshes()
-    // a node cut off from everyone (bootstrap dial refused, network down) keeps trying
+    for (const refresher of this.refreshers) refresher.start()
+    // a node cut off from everyone (bootstrap dial refused, network down) keeps trying;
+    // one whose identify of a peer failed asks again
     this.rejoinTimer = setInterval(() => {
       if (this.components.libp2p.getConnections().length === 0) void this.rejoin()
+      else void this.identifyAgain.check()
     }, this.init.rejoinInterval)
     this.rejoinTimer.unref()
   }
 
   stop (): void {
     clearInterval(this.rejoinTimer)
-    for (const timer of this.refreshTimers) clearTimeout(timer)
+    for (const refresher of this.refreshers) refresher.stop()
     this.components.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     this.components.libp2p.removeEventListener('peer:connect', this.onConnect)
     this.isolationListeners.clear()
@@ -153,23 +175,6 @@ export class Swarm {
     const reasons: unknown[] = Array.isArray(err?.errors) ? err.errors : []
     const first = reasons.find((e): e is Error => e instanceof Error)
     for (const address of addresses) this.bootstrapFailures.set(address, (first ?? err)?.message ?? String(err))
-  }
-
-  /**
-   * kad-dht looks itself up once, a second after start, then every few minutes: a node
-   * that joined through one bootstrap peer can sit with a near-empty routing table. Refresh
-   * it a few times early on, while peers are still arriving (both DHTs).
-   */
-  private scheduleRefreshes (): void {
-    for (const delay of REFRESH_DELAYS_MS) {
-      const timer = setTimeout(() => {
-        for (const dht of this.components.dhts) {
-          dht.refreshRoutingTable().catch((err: Error) => { this.components.log('routing table refresh failed: %s', err.message) })
-        }
-      }, delay)
-      timer.unref()
-      this.refreshTimers.push(timer)
-    }
   }
 
   private async rejoin (): Promise<void> {
