@@ -59,6 +59,8 @@ export async function runDht (ctx: BenchContext): Promise<void> {
 /** Workers of one swarm and the nodes each runs */
 class DhtSwarm {
   readonly startSeconds: number
+  /** the bootstrap node's connections and inbound upgrades at the last `tables()` */
+  bootstrapState: string | undefined
   constructor (readonly workers: Worker[], readonly counts: number[], t0: number) {
     this.startSeconds = (Date.now() - t0) / 1000
   }
@@ -95,9 +97,10 @@ class DhtSwarm {
     return (await Promise.all(this.workers.map(async (_, i) => (await this.ask(i, { op: 'routing' })).sizes))).flat().sort((a, b) => a - b)
   }
 
-  /** Every node's LAN routing-table size, open connections, those to peers never identified, and why an empty table is empty; smallest table first */
+  /** Every node's LAN routing-table size, open connections, those to peers never identified, and why a table of 0 or 1 is so small; smallest table first */
   async tables (): Promise<Array<{ size: number, connections: number, unidentified: number, whyEmpty?: string }>> {
     const replies = await Promise.all(this.workers.map(async (_, i) => this.ask(i, { op: 'routing', detail: true })))
+    this.bootstrapState = replies.find(r => r.bootstrap != null)?.bootstrap
     return replies.flatMap(r => r.sizes.map((size: number, j: number) => ({ size, connections: r.connections[j] as number, unidentified: r.unidentified?.[j] as number, whyEmpty: r.whyEmpty?.[j] as string | undefined })))
       .sort((a, b) => a.size - b.size)
   }
@@ -172,7 +175,8 @@ async function lookupFigures (swarm: DhtSwarm): Promise<LookupFigures> {
   // a small table beside its node's open connections: a node cut off, or one its DHT did not learn from (identify never completed)
   const smallest = (await swarm.tables()).slice(0, 3)
   console.log(`  ${SCENARIO}: the 3 smallest tables, peers / open connections / to peers never identified: ${smallest.map(t => `${t.size} / ${t.connections} / ${t.unidentified}`).join(', ')}`)
-  for (const t of smallest.filter(t => t.whyEmpty != null)) console.log(`  ${SCENARIO}: a node with an empty table: ${t.whyEmpty}`)
+  for (const t of smallest.filter(t => t.whyEmpty != null)) console.log(`  ${SCENARIO}: a node with a table of ${t.size}: ${t.whyEmpty}`)
+  console.log(`  ${SCENARIO}: the bootstrap node then: ${swarm.bootstrapState ?? '?'}`)
   const counted = await swarm.printCounters('start and routing')
   const first = await provideAndLookUp(swarm, [1, 2, 3, 4], 0, counted)
   const quiet = await quietAgain(swarm, 'after the start')

@@ -209,29 +209,42 @@ async function counters (nodes: PeershareNode[]): Promise<Record<string, number>
   return sums
 }
 
-/** Per node: connections to peers never identified, and why its routing table is empty (when it is) */
-async function routingDetail (nodes: PeershareNode[], boot: string): Promise<{ unidentified: number[], whyEmpty: Array<string | undefined> }> {
+/** Per node: connections to peers never identified, and why its routing table is empty or holds one peer */
+async function routingDetail (nodes: PeershareNode[], boot: string): Promise<{ unidentified: number[], whyEmpty: Array<string | undefined>, bootstrap?: string }> {
   const whyEmpty = await Promise.all(nodes.map(async n => whyTableEmpty(n, nodes, boot)))
-  return { unidentified: await Promise.all(nodes.map(unidentified)), whyEmpty }
+  return { unidentified: await Promise.all(nodes.map(unidentified)), whyEmpty, bootstrap: bootstrapState(nodes, boot) }
 }
 
 /**
- * Why the node's LAN routing table is empty (undefined when it is not): the age of its
- * connections; or, connected to nobody, its bootstrap dial's last failure, its dial queue,
- * and a dial now of the bootstrap address and of another node, with libp2p's steps
+ * Why the node's LAN routing table is empty or holds one peer (undefined when larger):
+ * whether kad-dht's first self-query ended, the age of its connections; or, connected to
+ * nobody, its bootstrap dial's last failure, its dial queue, and a dial now of the
+ * bootstrap address and of another node, with libp2p's steps
  */
 async function whyTableEmpty (n: PeershareNode, nodes: PeershareNode[], boot: string): Promise<string | undefined> {
-  if (lanTableSize(n) > 0) return undefined
+  if (lanTableSize(n) > 1) return undefined
   // the swarm's count of connections identified again (its implementation: a private part)
   const again = (n as unknown as { swarm: { identifyAgain: { identifiedAgain: number } } }).swarm.identifyAgain.identifiedAgain
+  // kad-dht's self-query (its implementation): every other query waits for the first one to end
+  const querySelf = (n.dhts.find(d => d.name === 'lan')?.dht as unknown as { querySelf?: { initialQuerySelfHasRun?: unknown, querySelfPromise?: unknown } } | undefined)?.querySelf
+  const selfQuery = `first self-query ${querySelf?.initialQuerySelfHasRun == null ? 'ended' : 'NOT ended'}${querySelf?.querySelfPromise == null ? '' : ', a self-query running'}`
   const connections = n.libp2p.getConnections()
-  if (connections.length > 0) return `connections open for ${connections.map(c => ((Date.now() - c.timeline.open) / 1000).toFixed(0)).join(', ')} s; identified again ${again}`
+  if (connections.length > 0) return `table of ${lanTableSize(n)}; ${selfQuery}; connections open for ${connections.map(c => ((Date.now() - c.timeline.open) / 1000).toFixed(0)).join(', ')} s; identified again ${again}`
   const last = (await n.status()).isolated?.bootstrap.map(b => b.error ?? 'no failure').join('; ') ?? 'not isolated'
   // libp2p's dial queue (its implementation: not in the interface types)
   const queue = (n.libp2p as unknown as { components: { connectionManager: { dialQueue: { queue: { size: number, running: number, queued: number } } } } }).components.connectionManager.dialQueue.queue
   const other = nodes.find(o => o !== n && o.libp2p.getConnections().length > 0)
   const [toBoot, toOther] = await Promise.all([boot, other == null ? undefined : tcpAddress(other)].map(async addr => addr == null ? 'no other node' : traceDial(n, addr)))
-  return `connected to nobody; last bootstrap dial: ${last}; dial queue ${queue.size} (${queue.running} running, ${queue.queued} queued); identified again ${again}; dialled now: bootstrap ${toBoot}; another node ${toOther}`
+  return `connected to nobody; ${selfQuery}; last bootstrap dial: ${last}; dial queue ${queue.size} (${queue.running} running, ${queue.queued} queued); identified again ${again}; dialled now: bootstrap ${toBoot}; another node ${toOther}`
+}
+
+/** When the bootstrap node runs in this process: its connections and libp2p's count of inbound connections still upgrading (at most 10 accepted) */
+function bootstrapState (nodes: PeershareNode[], boot: string): string | undefined {
+  const node = nodes.find(n => tcpAddress(n) === boot)
+  if (node == null) return undefined
+  // libp2p's connection manager (its implementation: not in the interface types)
+  const manager = (node.libp2p as unknown as { components: { connectionManager: { incomingPendingConnections: number } } }).components.connectionManager
+  return `${node.libp2p.getConnections().length} connections, ${manager.incomingPendingConnections} inbound upgrading`
 }
 
 /** A dial of `addr` from `node` now: how it ended, after how long, and the steps libp2p reported */
