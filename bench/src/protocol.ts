@@ -127,7 +127,7 @@ export interface DhtFile {
  * counters summed over the worker's nodes (where a phase's time went)
  */
 export type DhtCommand =
-  /** `unidentified`, `whyEmpty` and (from the bootstrap node's process) `bootstrap` too when `detail` (a peer-store read per connection, dials from a node connected to nobody) */
+  /** `unidentified`, `whySmall` and (from the bootstrap node's process) `bootstrap` too when `detail` (a peer-store read per connection, dials from a node connected to nobody) */
   | { op: 'routing', detail?: boolean }
   | { op: 'share', nodes: number[] }
   | { op: 'lookup', items: Array<{ node: number, file: DhtFile }> }
@@ -137,7 +137,7 @@ export type DhtCommand =
 
 export type DhtReply =
   /** each node's LAN routing-table size and open connections */
-  | { op: 'routing', sizes: number[], connections: number[], unidentified?: number[], whyEmpty?: Array<string | undefined>, bootstrap?: string }
+  | { op: 'routing', sizes: number[], connections: number[], unidentified?: number[], whySmall?: Array<string | undefined>, bootstrap?: string }
   | { op: 'share', files: DhtFile[], provideMs: Array<number | null> }
   | { op: 'lookup', ms: Array<number | null> }
   | { op: 'get', gets: DhtGet[] }

@@ -59,8 +59,6 @@ export async function runDht (ctx: BenchContext): Promise<void> {
 /** Workers of one swarm and the nodes each runs */
 class DhtSwarm {
   readonly startSeconds: number
-  /** the bootstrap node's connections and inbound upgrades at the last `tables()` */
-  bootstrapState: string | undefined
   constructor (readonly workers: Worker[], readonly counts: number[], t0: number) {
     this.startSeconds = (Date.now() - t0) / 1000
   }
@@ -97,12 +95,16 @@ class DhtSwarm {
     return (await Promise.all(this.workers.map(async (_, i) => (await this.ask(i, { op: 'routing' })).sizes))).flat().sort((a, b) => a - b)
   }
 
-  /** Every node's LAN routing-table size, open connections, those to peers never identified, and why a table of 0 or 1 is so small; smallest table first */
-  async tables (): Promise<Array<{ size: number, connections: number, unidentified: number, whyEmpty?: string }>> {
+  /**
+   * Every node's LAN routing-table size, open connections, those to peers never
+   * identified, and why a table of 0 or 1 is so small, smallest table first; and the
+   * bootstrap node's state. A node connected to nobody dials out to say why, so this
+   * reconnects it: call it after the measure it would change.
+   */
+  async tables (): Promise<{ tables: Array<{ size: number, connections: number, unidentified: number, whySmall?: string }>, bootstrap?: string }> {
     const replies = await Promise.all(this.workers.map(async (_, i) => this.ask(i, { op: 'routing', detail: true })))
-    this.bootstrapState = replies.find(r => r.bootstrap != null)?.bootstrap
-    return replies.flatMap(r => r.sizes.map((size: number, j: number) => ({ size, connections: r.connections[j] as number, unidentified: r.unidentified?.[j] as number, whyEmpty: r.whyEmpty?.[j] as string | undefined })))
-      .sort((a, b) => a.size - b.size)
+    const tables = replies.flatMap(r => r.sizes.map((size: number, j: number) => ({ size, connections: r.connections[j] as number, unidentified: r.unidentified?.[j] as number, whySmall: r.whySmall?.[j] as string | undefined })))
+    return { tables: tables.sort((a, b) => a.size - b.size), bootstrap: replies.find(r => r.bootstrap != null)?.bootstrap }
   }
 
   /** Seconds from all nodes started until every LAN routing table held `target` peers (or gave up), and the sizes then */
@@ -173,10 +175,11 @@ async function lookupFigures (swarm: DhtSwarm): Promise<LookupFigures> {
   const routing = await swarm.waitForRouting(ROUTING_TARGET)
   console.log(`  ${SCENARIO}: routing tables >= ${ROUTING_TARGET} peers: ${routing.settled ? '' : 'NOT '}after ${routing.seconds.toFixed(1)} s (min / median / max ${minMedMax(routing.sizes)})`)
   // a small table beside its node's open connections: a node cut off, or one its DHT did not learn from (identify never completed)
-  const smallest = (await swarm.tables()).slice(0, 3)
+  const { tables, bootstrap } = await swarm.tables()
+  const smallest = tables.slice(0, 3)
   console.log(`  ${SCENARIO}: the 3 smallest tables, peers / open connections / to peers never identified: ${smallest.map(t => `${t.size} / ${t.connections} / ${t.unidentified}`).join(', ')}`)
-  for (const t of smallest.filter(t => t.whyEmpty != null)) console.log(`  ${SCENARIO}: a node with a table of ${t.size}: ${t.whyEmpty}`)
-  console.log(`  ${SCENARIO}: the bootstrap node then: ${swarm.bootstrapState ?? '?'}`)
+  for (const t of smallest.filter(t => t.whySmall != null)) console.log(`  ${SCENARIO}: a node with a table of ${t.size}: ${t.whySmall}`)
+  console.log(`  ${SCENARIO}: the bootstrap node then: ${bootstrap ?? '?'}`)
   const counted = await swarm.printCounters('start and routing')
   const first = await provideAndLookUp(swarm, [1, 2, 3, 4], 0, counted)
   const quiet = await quietAgain(swarm, 'after the start')

@@ -210,9 +210,9 @@ async function counters (nodes: PeershareNode[]): Promise<Record<string, number>
 }
 
 /** Per node: connections to peers never identified, and why its routing table is empty or holds one peer */
-async function routingDetail (nodes: PeershareNode[], boot: string): Promise<{ unidentified: number[], whyEmpty: Array<string | undefined>, bootstrap?: string }> {
-  const whyEmpty = await Promise.all(nodes.map(async n => whyTableEmpty(n, nodes, boot)))
-  return { unidentified: await Promise.all(nodes.map(unidentified)), whyEmpty, bootstrap: bootstrapState(nodes, boot) }
+async function routingDetail (nodes: PeershareNode[], boot: string): Promise<{ unidentified: number[], whySmall: Array<string | undefined>, bootstrap?: string }> {
+  const whySmall = await Promise.all(nodes.map(async n => whyTableSmall(n, nodes, boot)))
+  return { unidentified: await Promise.all(nodes.map(unidentified)), whySmall, bootstrap: bootstrapState(nodes, boot) }
 }
 
 /**
@@ -221,7 +221,7 @@ async function routingDetail (nodes: PeershareNode[], boot: string): Promise<{ u
  * nobody, its bootstrap dial's last failure, its dial queue, and a dial now of the
  * bootstrap address and of another node, with libp2p's steps
  */
-async function whyTableEmpty (n: PeershareNode, nodes: PeershareNode[], boot: string): Promise<string | undefined> {
+async function whyTableSmall (n: PeershareNode, nodes: PeershareNode[], boot: string): Promise<string | undefined> {
   if (lanTableSize(n) > 1) return undefined
   // the swarm's count of connections identified again (its implementation: a private part)
   const again = (n as unknown as { swarm: { identifyAgain: { identifiedAgain: number } } }).swarm.identifyAgain.identifiedAgain
@@ -256,7 +256,7 @@ async function traceDial (node: PeershareNode, addr: string): Promise<string> {
   return `${end} after ${Date.now() - t0} ms (${steps.join(', ')})`
 }
 
-/** The node's connections to peers identify never completed with (their records lack the agent version identify stores) */
+/** The node's connections to peers identify never completed with (their records lack the agent version identify stores: packages/node/src/swarm/identify-again.ts) */
 async function unidentified (node: PeershareNode): Promise<number> {
   const known = await Promise.all(node.libp2p.getConnections().map(async c => (await node.libp2p.peerStore.get(c.remotePeer).catch(() => undefined))?.metadata.has('AgentVersion') === true))
   return known.filter(k => !k).length

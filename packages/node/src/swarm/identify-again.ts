@@ -10,7 +10,15 @@
  * protocols do not tell: libp2p adds a protocol to the peer's record whenever a stream of
  * it opens, identify or not; the agent version only identify records.
  */
-import type { Connection, PeerId } from '@libp2p/interface'
+import type { Connection, PeerId, PeerStore } from '@libp2p/interface'
+
+/** What identify stores in a peer's record, and nothing else does */
+const IDENTIFY_AGENT_KEY = 'AgentVersion'
+
+/** Whether identify ever completed with `peer` (its record holds the agent version); throws, as the peer store does, without a record */
+export async function identifiedBefore (peerStore: Pick<PeerStore, 'get'>, peer: PeerId): Promise<boolean> {
+  return (await peerStore.get(peer)).metadata.has(IDENTIFY_AGENT_KEY)
+}
 
 /** What identifying again uses of libp2p */
 export interface IdentifyAgainComponents {

@@ -16,7 +16,7 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { IsolatedStatus, PeerEntry } from '@peershare/client'
 import { PeerUnreachableError } from '../errors.js'
 import { withTimeout } from '../signals.js'
-import { IdentifyAgain } from './identify-again.js'
+import { IdentifyAgain, identifiedBefore } from './identify-again.js'
 import { TableRefresher } from './table-refresh.js'
 
 export interface SwarmComponents {
@@ -28,9 +28,6 @@ export interface SwarmComponents {
   dhts: Array<{ dht: Pick<KadDHT, 'refreshRoutingTable'>, routingTableSize: () => number }>
   log: Logger
 }
-
-/** What identify stores in a peer's record (and nothing else does) */
-const IDENTIFY_AGENT_KEY = 'AgentVersion'
 
 /** The multicodec of /p2p/<peer id> */
 const P2P_CODE = 421
@@ -73,7 +70,7 @@ export class Swarm {
     }, components.log))
     this.identifyAgain = new IdentifyAgain({
       getConnections: () => components.libp2p.getConnections(),
-      identifiedBefore: async peer => (await components.libp2p.peerStore.get(peer)).metadata.has(IDENTIFY_AGENT_KEY),
+      identifiedBefore: async peer => identifiedBefore(components.libp2p.peerStore, peer),
       identify: async connection => components.identify.identify(connection),
       log: components.log
     })
