@@ -9,8 +9,11 @@ export type BenchMessage =
   | { type: 'join', peers: string[] }
   /** sharer: joined; its announcement was stored by enough peers after `provideMs` (null: not within the bench's limit) */
   | { type: 'joined', provideMs: number | null }
-  /** parent to a peershare getter: download now, from `addr` (and from every one of `peers` at once when given) */
-  | { type: 'get', addr: string, fileId: string, output: string, peers?: string[], hashOutput?: boolean }
+  /**
+   * parent to a peershare getter: download now, from `addr` (and from every one of `peers` at once when given).
+   * `connectFirst`: connect to `peers` before the timed download and let the connections' start-up work end
+   */
+  | { type: 'get', addr: string, fileId: string, output: string, peers?: string[], hashOutput?: boolean, connectFirst?: boolean }
   /** parent to a Helia fetcher: cat `cid` from the providers into `output` */
   | { type: 'fetch', cid: string, providers: string[], output: string, timeoutMs: number }
   /** parent to a raw or node:net sender: dial (a multiaddr, or ip:port for node:net) and push the file now */
