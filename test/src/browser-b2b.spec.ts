@@ -81,6 +81,11 @@ describe('browser to browser through a daemon relay, and search from the page (h
     return { page, fileId, address, peerId }
   }
 
+  /** The connections a page lists: peer, limited (relayed) or not, and the address */
+  async function connectionsOf (page: Page): Promise<Array<{ peer?: string, limited?: string, text: string | null }>> {
+    return page.locator('#connections li').evaluateAll(lis => lis.map(li => ({ peer: (li as HTMLElement).dataset.peer, limited: (li as HTMLElement).dataset.limited, text: li.textContent })))
+  }
+
   it('a page reserves on the relay and shows its /p2p-circuit/webrtc address', async () => {
     const a = await reachableSharer(randomBytes(1024))
     assert.ok(a.address.startsWith(webrtcDirect()), `through the relay's WebRTC-direct address: ${a.address}`)
@@ -105,13 +110,17 @@ describe('browser to browser through a daemon relay, and search from the page (h
     const rows = await b.locator('#per-source tbody tr').evaluateAll(trs => trs.map(tr => [(tr as HTMLElement).dataset.peer, tr.querySelector('.bytes')?.textContent]))
     assert.deepEqual(Object.fromEntries(rows.map(([peer, n]) => [peer, Number(n)])), { [a.peerId]: bytes.byteLength })
     assert.ok(bytes.byteLength > 32 * RELAY_DATA_LIMIT)
-    const connections = await b.locator('#connections li').evaluateAll(lis => lis.map(li => ({ peer: (li as HTMLElement).dataset.peer, limited: (li as HTMLElement).dataset.limited, text: li.textContent })))
+    const connections = await connectionsOf(b)
     const direct = connections.filter(c => c.peer === a.peerId && c.limited === 'false')
     assert.ok(direct.length > 0, `a direct connection to page A: ${JSON.stringify(connections)}`)
     assert.ok(direct.some(c => c.text?.includes('/webrtc')), `over WebRTC: ${JSON.stringify(direct)}`)
     // the relayed connection that carried the signalling is closed once the direct one is up
     assert.ok(connections.every(c => c.peer !== a.peerId || c.limited === 'false'), `no relayed connection left: ${JSON.stringify(connections)}`)
-    const status = await pollJson<any>(daemon, ['status'], dir, 'the relay to carry no circuit any more', s => s.reachability.relayServer.circuits === 0)
+    // rarely (2 of about 20 runs on a loaded machine) one circuit outlives the transfer: say who still holds a connection
+    const status = await pollJson<any>(daemon, ['status'], dir, 'the relay to carry no circuit any more', s => s.reachability.relayServer.circuits === 0).catch(async (err: Error) => {
+      const held = { pageA: await connectionsOf(a.page), pageB: await connectionsOf(b), relayPeers: await cliJson(daemon, ['peers'], dir) }
+      throw new Error(`${err.message}; connections then: ${JSON.stringify(held)}`)
+    })
     assert.equal(status.reachability.relayServer.refusedCircuits, 0)
   })
 
