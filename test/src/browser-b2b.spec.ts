@@ -116,7 +116,7 @@ describe('browser to browser through a daemon relay, and search from the page (h
     assert.ok(direct.some(c => c.text?.includes('/webrtc')), `over WebRTC: ${JSON.stringify(direct)}`)
     // the relayed connection that carried the signalling is closed once the direct one is up
     assert.ok(connections.every(c => c.peer !== a.peerId || c.limited === 'false'), `no relayed connection left: ${JSON.stringify(connections)}`)
-    // rarely (2 of about 20 runs on a loaded machine) one circuit outlives the transfer: say who still holds a connection
+    // rarely (2 of about 27 runs, on a loaded machine) one circuit outlives the transfer: say who still holds a connection
     const status = await pollJson<any>(daemon, ['status'], dir, 'the relay to carry no circuit any more', s => s.reachability.relayServer.circuits === 0).catch(async (err: Error) => {
       const held = { pageA: await connectionsOf(a.page), pageB: await connectionsOf(b), relayPeers: await cliJson(daemon, ['peers'], dir) }
       throw new Error(`${err.message}; connections then: ${JSON.stringify(held)}`)
