@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { PeershareNode } from '@peershare/node'
+import { PeershareNode, identifiedBefore } from '@peershare/node'
 import { formatFileId } from '@peershare/protocol'
 import type { Connection } from '@libp2p/interface'
 import type { DhtCommand, DhtFile, DhtGet, DhtGetPhases, DhtReply } from './protocol.js'
@@ -256,9 +256,9 @@ async function traceDial (node: PeershareNode, addr: string): Promise<string> {
   return `${end} after ${Date.now() - t0} ms (${steps.join(', ')})`
 }
 
-/** The node's connections to peers identify never completed with (their records lack the agent version identify stores: packages/node/src/swarm/identify-again.ts) */
+/** The node's connections to peers identify never completed with (the swarm's own test, `identifiedBefore`; a peer without a record counts as never identified) */
 async function unidentified (node: PeershareNode): Promise<number> {
-  const known = await Promise.all(node.libp2p.getConnections().map(async c => (await node.libp2p.peerStore.get(c.remotePeer).catch(() => undefined))?.metadata.has('AgentVersion') === true))
+  const known = await Promise.all(node.libp2p.getConnections().map(async c => identifiedBefore(node.libp2p.peerStore, c.remotePeer).catch(() => false)))
   return known.filter(k => !k).length
 }
 
