@@ -124,6 +124,42 @@ describe('a download killed while it starts or completes', function () {
     }
   })
 
+  /** The parts of `fileId`'s download state a stopped node's repo holds */
+  async function savedParts (repo: string, fileId: string): Promise<string[]> {
+    const datastore = new LevelDatastore(join(repo, 'datastore'))
+    await datastore.open()
+    try {
+      const parts: string[] = []
+      for await (const key of datastore.queryKeys({ prefix: `/peershare/transfers/${fileId}` })) parts.push(key.name())
+      return parts.sort()
+    } finally {
+      await datastore.close()
+    }
+  }
+
+  it('a verified list a completed download left (killed while deleting its state) is removed at start and never read by a later download of the file', async () => {
+    const src = await randomFile(dir.path, 'orphan-src.bin', 3 * MiB + 1000)
+    const repo = join(dir.path, 'orphan')
+    const { fileId } = await sharer.share(src)
+    await (await startTestNode(repo)).stop()
+    // its record and manifest were deleted, its verified list (every chunk) not yet
+    const datastore = new LevelDatastore(join(repo, 'datastore'))
+    await datastore.open()
+    await new TransferStore(datastore, undefined as unknown as Quarantine).saveVerified(fileId, Bitfield.full(4).toBytes())
+    await datastore.close()
+    await (await startTestNode(repo)).stop()
+    assert.deepEqual(await savedParts(repo, fileId), [], 'the start removed the parts no record names')
+    // a new download of the file saves its record with no list: a kill before its first checkpoint leaves none to trust
+    await datastore.open()
+    const transfers = new TransferStore(datastore, undefined as unknown as Quarantine)
+    await transfers.saveVerified(fileId, Bitfield.full(4).toBytes())
+    await transfers.begin(await recordOf(fileId, join(dir.path, 'orphan.bin')))
+    const [saved] = await transfers.all()
+    await datastore.close()
+    assert.equal(saved.record.fileId, fileId)
+    assert.equal(saved.verified, undefined, 'a new download starts with no verified list')
+  })
+
   it('a run killed between creating its partial file and saving the manifest takes the partial file back (trusting none of it) and completes', async () => {
     const src = await randomFile(dir.path, 'claimed-src.bin', 3 * MiB + 1000)
     const output = join(dir.path, 'claimed.bin')

@@ -130,7 +130,7 @@ export class TransferManager implements PartialFiles {
       ...(options.onlyFrom === true ? { fixedSources: true as const } : {})
     }
     // at once: each await waits its turn on a busy event loop
-    const [, held] = await Promise.all([this.components.transfers.save(record), this.components.heldCiphertext?.(record.fileId)])
+    const [, held] = await Promise.all([this.components.transfers.begin(record), this.components.heldCiphertext?.(record.fileId)])
     const transfer = new Transfer(this.components, record, held == null ? undefined : await this.fromHeldCopy(record, held))
     this.track(transfer)
     transfer.start(first)

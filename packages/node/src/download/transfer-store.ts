@@ -63,17 +63,37 @@ export class TransferStore {
     await batch.commit()
   }
 
+  /**
+   * Saves a new download's record, and removes any manifest or verified list an earlier
+   * download of the same file left (a kill while its state was deleted, by an older
+   * build): a kill before this one's first checkpoint must leave no list to trust
+   */
+  async begin (record: TransferRecord): Promise<void> {
+    const batch = this.datastore.batch()
+    batch.delete(this.key(record.fileId, 'manifest'))
+    batch.delete(this.key(record.fileId, 'verified'))
+    batch.put(this.key(record.fileId, 'record'), uint8ArrayFromString(JSON.stringify(record)))
+    await batch.commit()
+  }
+
   async saveVerified (fileId: string, verified: Uint8Array): Promise<void> {
     await this.datastore.put(new Key(`${PREFIX}/${fileId}/verified`), verified)
   }
 
-  /** Every saved download that decodes; the others are set aside */
+  /**
+   * Every saved download that decodes; the others are set aside. Parts no record names
+   * (left by a kill while an older build deleted them one by one) are removed.
+   */
   async all (): Promise<SavedTransfer[]> {
     const out: SavedTransfer[] = []
-    const ids: string[] = []
+    const ids = new Set<string>()
+    const parts: Key[] = []
     for await (const key of this.datastore.queryKeys({ prefix: PREFIX })) {
-      if (key.name() === 'record') ids.push(key.parent().name())
+      if (key.name() === 'record') ids.add(key.parent().name())
+      else parts.push(key)
     }
+    const orphans = parts.filter(key => !ids.has(key.parent().name()))
+    if (orphans.length > 0) await this.remove(orphans)
     for (const fileId of ids) {
       try {
         out.push(await this.load(fileId))
@@ -106,7 +126,14 @@ export class TransferStore {
     return ['record', 'manifest', 'verified'].map(part => this.key(fileId, part))
   }
 
+  /** Deletes a download's state in one write: a kill leaves all of it or none */
   async delete (fileId: string): Promise<void> {
-    for (const key of this.keys(fileId)) await this.datastore.delete(key)
+    await this.remove(this.keys(fileId))
+  }
+
+  private async remove (keys: Key[]): Promise<void> {
+    const batch = this.datastore.batch()
+    for (const key of keys) batch.delete(key)
+    await batch.commit()
   }
 }
