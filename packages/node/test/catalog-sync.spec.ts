@@ -103,6 +103,25 @@ describe('catalog sync', function () {
     assert.equal((await catalogKeys(b)).length, 35)
   })
 
+  it('an identify push on a connection (the peer\'s protocols changed) does not pull again; its first identify did', async () => {
+    const a = await start()
+    await holdOffers(a, bulk.slice(0, 10))
+    const b = await start()
+    const results = pullsOf(b)
+    const asked: string[] = []
+    const pull = b.catalogSync.pull.bind(b.catalogSync)
+    b.catalogSync.pull = async (peer) => { asked.push(peer.toString()); return pull(peer) }
+    await connect(b, a)
+    await pulled(results, a.peerId.toString(), r => r.complete)
+    // a new protocol on a: it pushes identify to b, which fires peer:identify again (after catalog sync's listener)
+    const pushed = new Promise<void>(resolve => {
+      b.libp2p.addEventListener('peer:identify', evt => { if (evt.detail.protocols.includes('/peershare/test-push/1.0.0')) resolve() })
+    })
+    await a.libp2p.handle('/peershare/test-push/1.0.0', () => {})
+    await pushed
+    assert.deepEqual(asked, [a.peerId.toString()], 'one pull, at the connection\'s first identify')
+  })
+
   it('an epoch change (the peer\'s repo recreated) restarts from 0; a restart resumes from the stored cursor', async () => {
     const aDir = await tempDir()
     dirs.push(aDir)
