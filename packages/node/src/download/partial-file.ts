@@ -10,6 +10,7 @@ import { type FileHandle, link, lstat, open, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { type Bitfield, MAX_NAME_BYTES, chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
 import { OutputExistsError, fsError } from '../errors.js'
+import { InOrder } from '../in-order.js'
 import { userFileMode } from '../file-modes.js'
 import { readExactly } from '../fs-read.js'
 import { type ChunkReader, threadVerifiedRead } from '../store/file-store.js'
@@ -29,8 +30,8 @@ export function siblingPath (output: string, suffix: string): string {
 }
 
 export class PartialFile {
-  /** The last write asked for: writes go to the file one at a time (`write`) */
-  private writing: Promise<void> = Promise.resolve()
+  /** writes go to the file one at a time (`write`) */
+  private readonly writes = new InOrder()
 
   private constructor (readonly path: string, private readonly manifest: Manifest, readonly handle: FileHandle) {}
 
@@ -72,9 +73,7 @@ export class PartialFile {
    * A write that fails fails alone; the ones queued behind it still go.
    */
   async write (index: number, data: ChunkData): Promise<void> {
-    const write = this.writing.then(async () => this.writeNow(index, data))
-    this.writing = write.catch(() => {})
-    return write
+    return this.writes.run(async () => this.writeNow(index, data))
   }
 
   private async writeNow (index: number, data: ChunkData): Promise<void> {

@@ -9,6 +9,7 @@
 import { Key, type Datastore } from 'interface-datastore'
 import { type FileMetadata, type Manifest, type Priority, parseFileId, verifyManifest } from '@peershare/protocol'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
+import { InOrder } from '../in-order.js'
 import { type Quarantine, checkTransferRecord, jsonObject } from '../records/index.js'
 
 export type TransferState = 'running' | 'paused'
@@ -53,14 +54,18 @@ export interface SavedTransfer {
 const PREFIX = '/peershare/transfers'
 
 export class TransferStore {
+  /** LevelDB runs writes under way at once in either order (in-order.ts): a download's land as asked */
+  private readonly writes = new InOrder()
+
   constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine) {}
 
   /** Saves the record, with the manifest in the same write when given (one round trip to LevelDB, both or neither) */
   async save (record: TransferRecord, manifestBytes?: Uint8Array): Promise<void> {
     const batch = this.datastore.batch()
     if (manifestBytes != null) batch.put(new Key(`${PREFIX}/${record.fileId}/manifest`), manifestBytes)
+    // serialised now: the record may change before the write's turn comes
     batch.put(new Key(`${PREFIX}/${record.fileId}/record`), uint8ArrayFromString(JSON.stringify(record)))
-    await batch.commit()
+    await this.writes.run(async () => batch.commit())
   }
 
   /**
@@ -73,11 +78,11 @@ export class TransferStore {
     batch.delete(this.key(record.fileId, 'manifest'))
     batch.delete(this.key(record.fileId, 'verified'))
     batch.put(this.key(record.fileId, 'record'), uint8ArrayFromString(JSON.stringify(record)))
-    await batch.commit()
+    await this.writes.run(async () => batch.commit())
   }
 
   async saveVerified (fileId: string, verified: Uint8Array): Promise<void> {
-    await this.datastore.put(new Key(`${PREFIX}/${fileId}/verified`), verified)
+    await this.writes.run(async () => { await this.datastore.put(new Key(`${PREFIX}/${fileId}/verified`), verified) })
   }
 
   /**
@@ -134,6 +139,6 @@ export class TransferStore {
   private async remove (keys: Key[]): Promise<void> {
     const batch = this.datastore.batch()
     for (const key of keys) batch.delete(key)
-    await batch.commit()
+    await this.writes.run(async () => batch.commit())
   }
 }

@@ -8,6 +8,7 @@
 import { Key, type Datastore } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { InOrder } from '../../in-order.js'
 import type { Quarantine } from '../../records/index.js'
 import type { HeldReplica } from '../index.js'
 
@@ -17,6 +18,8 @@ export type Reservation = 'reserved' | 'known' | 'quota-exceeded' | 'busy'
 
 export class ReplicaBook {
   private readonly entries = new Map<string, HeldReplica>()
+  /** saves not waited for (`reserve`) must not land after a later release or save (in-order.ts) */
+  private readonly writes = new InOrder()
 
   constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine, private readonly limits: { quota: number, maxConcurrent: number, maxReplicas: number }) {}
 
@@ -64,7 +67,7 @@ export class ReplicaBook {
   /** Frees a file's reservation; true when there was one */
   async release (fileId: string): Promise<boolean> {
     if (!this.entries.delete(fileId)) return false
-    await this.datastore.delete(key(fileId))
+    await this.writes.run(async () => this.datastore.delete(key(fileId)))
     return true
   }
 
@@ -92,7 +95,8 @@ export class ReplicaBook {
   private async save (entry: HeldReplica): Promise<void> {
     // an entry released meanwhile is not written back
     if (this.entries.get(entry.fileId) !== entry) return
-    await this.datastore.put(key(entry.fileId), uint8ArrayFromString(JSON.stringify(entry)))
+    const value = uint8ArrayFromString(JSON.stringify(entry))
+    await this.writes.run(async () => this.datastore.put(key(entry.fileId), value))
   }
 }
 
