@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto'
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { Offer } from '@peershare/protocol'
 import type { Datastore, Key } from 'interface-datastore'
+import { InOrder } from '../in-order.js'
 import type { Quarantine } from '../records/index.js'
 import { type CatalogLimits, CatalogIndex, type Slot } from './catalog-index.js'
 import {
@@ -49,7 +50,8 @@ export interface CatalogStoreComponents {
 export class CatalogStore implements CatalogView, CatalogLog {
   private readonly index: CatalogIndex
   private readonly listeners = new Set<(change: CatalogChange) => void>()
-  private queue: Promise<unknown> = Promise.resolve()
+  /** changes one at a time, in the order asked */
+  private readonly changes = new InOrder()
   private meta: Meta = { epoch: '', nextPos: 1n }
   private readonly now: () => number
 
@@ -163,7 +165,7 @@ export class CatalogStore implements CatalogView, CatalogLog {
    * entry held for its author and content id afterwards (undefined when removed)
    */
   async add (signed: SignedOffer, own: boolean): Promise<CatalogEntry | undefined> {
-    return this.serial(async () => {
+    return this.changes.run(async () => {
       const { offer } = signed
       const fresh = !this.index.isStale(offer.author, offer.contentId, offer.seq)
       if (fresh) await this.store(signed, own)
@@ -340,12 +342,6 @@ export class CatalogStore implements CatalogView, CatalogLog {
     // positions never go back, even if the meta record was lost
     if (maxPos >= this.meta.nextPos) this.meta = { ...this.meta, nextPos: maxPos + 1n }
     await this.forgetAuthors()
-  }
-
-  private async serial<T> (fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn)
-    this.queue = run.catch(() => {})
-    return run
   }
 }
 
