@@ -3,11 +3,13 @@
  * /peershare/quarantine with its reason and bytes, and the good ones are returned.
  */
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { MANIFEST_VERSION, MIN_CHUNK_SIZE, type Manifest, encodeManifest, fileIdOf, formatFileId } from '@peershare/protocol'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { CollectionStore } from '../src/collection/collection-store.js'
@@ -15,9 +17,11 @@ import { TransferStore } from '../src/download/transfer-store.js'
 import { Quarantine, checkFileRecord, checkTransferRecord, jsonObject } from '../src/records/index.js'
 import { ReplicaBook } from '../src/replication/holder/replica-book.js'
 import type { HeldReplica } from '../src/replication/index.js'
+import { blobRecord } from '../src/store/file-record.js'
 import { FileStore } from '../src/store/file-store.js'
 import { FsBlobStore } from '../src/store/fs-blob-store.js'
 import { startTestNode, tempDir, type TestDir } from './fixtures.js'
+import { MemoryBlobStore } from './memory-blob-store.js'
 
 const FILE_ID = 'bahijzqabciqhjknsoqy7hnvggfmv4mybyhjfb5x4tgzubg2v5pwos2yhregaewi'
 const text = (value: unknown): Uint8Array => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value))
@@ -100,6 +104,24 @@ describe('persisted records', () => {
       if ((await ds.has(new Key(`/peershare/transfers/${FILE_ID}/record`))) || (await ds.has(new Key(`/peershare/transfers/${FILE_ID}/verified`)))) outlived++
     }
     assert.equal(outlived, 0, `${outlived} of 1,000 deletes were overtaken by the writes asked for before them`)
+  })
+
+  it('a stored file\'s record changed (not waited for) as it is removed does not come back', async () => {
+    const content = new Uint8Array([1, 2, 3])
+    const digest = new Uint8Array(createHash('sha256').update(content).digest())
+    const manifest: Manifest = { version: MANIFEST_VERSION, size: content.byteLength, chunkSize: MIN_CHUNK_SIZE, chunkHashes: [digest], sha256: digest }
+    const fileId = formatFileId(await fileIdOf(manifest))
+    const record = blobRecord(fileId, manifest, { name: 'a.bin', mimeType: 'application/octet-stream', description: '', tags: [], created: 0 })
+    const store = new FileStore({ datastore: ds, blobs: new MemoryBlobStore(), quarantine })
+    let back = 0
+    for (let i = 0; i < 300; i++) {
+      await store.put(record, encodeManifest(manifest))
+      // a chunk found damaged while serving, as `rm` runs
+      void store.setDamaged(fileId, i + 1)
+      assert.equal(await store.remove(fileId), true)
+      if (await store.has(fileId)) back++
+    }
+    assert.equal(back, 0, `${back} of 300 removed records came back`)
   })
 
   it('a replica reserved (its save not waited for) and released at once leaves no entry to count against the quota after a restart', async () => {

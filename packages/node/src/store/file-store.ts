@@ -12,6 +12,7 @@ import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { chunkMatches } from '../download/chunk-data.js'
 import { ChunkDamagedError, NoBlobPathError } from '../errors.js'
+import { InOrder } from '../in-order.js'
 import { ShortReadError } from '../fs-read.js'
 import { hashThread } from '../hash-thread/index.js'
 import { type Quarantine, checkFileRecord, jsonObject } from '../records/index.js'
@@ -129,6 +130,12 @@ export class FileStore {
   readonly blobs: BlobStore
   private readonly quarantine: Quarantine
   private recordWrites = 0
+  /**
+   * Changes to records one at a time, each reading what the one before wrote: a change
+   * not waited for (a chunk found damaged while serving) could otherwise land after an
+   * `rm` and bring the file's record back, or undo another change (in-order.ts)
+   */
+  private readonly changes = new InOrder()
 
   constructor (components: FileStoreComponents) {
     this.datastore = components.datastore
@@ -167,9 +174,14 @@ export class FileStore {
   }
 
   async put (record: FileRecord, manifestBytes: Uint8Array): Promise<void> {
-    await this.datastore.put(new Key(`${MANIFESTS}/${record.fileId}`), manifestBytes)
-    await this.datastore.put(new Key(`${BY_SHA256}/${record.sha256}`), uint8ArrayFromString(record.fileId))
-    await this.writeRecord(record)
+    await this.changes.run(async () => {
+      const batch = this.datastore.batch()
+      batch.put(new Key(`${MANIFESTS}/${record.fileId}`), manifestBytes)
+      batch.put(new Key(`${BY_SHA256}/${record.sha256}`), uint8ArrayFromString(record.fileId))
+      batch.put(new Key(`${FILES}/${record.fileId}`), uint8ArrayFromString(JSON.stringify(record)))
+      await batch.commit()
+      this.recordWrites++
+    })
   }
 
   /**
@@ -252,12 +264,16 @@ export class FileStore {
 
   /** Forgets a file; deletes its blob (a download's output file is the user's and stays) */
   async remove (fileId: string): Promise<boolean> {
-    const stored = await this.get(fileId)
+    const stored = await this.changes.run(async () => {
+      const stored = await this.get(fileId)
+      if (stored == null) return undefined
+      const batch = this.datastore.batch()
+      for (const key of [`${FILES}/${fileId}`, `${MANIFESTS}/${fileId}`, `${BY_SHA256}/${stored.record.sha256}`]) batch.delete(new Key(key))
+      await batch.commit()
+      this.recordWrites++
+      return stored
+    })
     if (stored == null) return false
-    await this.datastore.delete(new Key(`${FILES}/${fileId}`))
-    this.recordWrites++
-    await this.datastore.delete(new Key(`${MANIFESTS}/${fileId}`))
-    await this.datastore.delete(new Key(`${BY_SHA256}/${stored.record.sha256}`))
     if (stored.record.location.kind === 'blob') await this.blobs.delete(fileId)
     return true
   }
@@ -311,31 +327,24 @@ export class FileStore {
 
   /** A stored record with some fields replaced (undefined values removed) */
   private async patch (fileId: string, change: Partial<FileRecord>): Promise<FileRecord | undefined> {
-    const record = await this.getRecord(fileId)
-    if (record == null) return undefined
-    const updated: FileRecord = { ...record, ...change }
-    for (const [k, v] of Object.entries(change)) if (v === undefined) delete updated[k as keyof FileRecord]
-    await this.writeRecord(updated)
-    return updated
+    return this.changes.run(async () => {
+      const record = await this.getRecord(fileId)
+      if (record == null) return undefined
+      const updated: FileRecord = { ...record, ...change }
+      for (const [k, v] of Object.entries(change)) if (v === undefined) delete updated[k as keyof FileRecord]
+      await this.writeRecord(updated)
+      return updated
+    })
   }
 
   /** Marks a stored file a replica held for `replica.from` (replication/holder/); returns the record, or undefined when not stored */
   async setReplica (fileId: string, replica: NonNullable<FileRecord['replica']>): Promise<FileRecord | undefined> {
-    const record = await this.getRecord(fileId)
-    if (record == null) return undefined
-    const updated: FileRecord = { ...record, replica }
-    await this.writeRecord(updated)
-    return updated
+    return this.patch(fileId, { replica })
   }
 
   /** Marks a file damaged (`at` unix ms) or, with undefined, no longer damaged; returns the updated record */
   async setDamaged (fileId: string, at: number | undefined): Promise<FileRecord | undefined> {
-    const stored = await this.get(fileId)
-    if (stored == null) return undefined
-    const record: FileRecord = { ...stored.record, damaged: at }
-    if (at == null) delete record.damaged
-    await this.writeRecord(record)
-    return record
+    return this.patch(fileId, { damaged: at })
   }
 
   /**
