@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bootstrapFromEnv, definedEntries, type NodeInit } from './config.js'
 import { RepoError } from './errors.js'
+import { InOrder } from './in-order.js'
 import type { BandwidthLimits } from './limits/bandwidth.js'
 import { writeFileAtomic } from './repo.js'
 
@@ -47,17 +48,23 @@ export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEn
   }
 }
 
+/** saves of config.json by this process, one at a time */
+const configSaves = new InOrder()
+
 /**
  * Saves bandwidth limits into `<repo>/config.json`: merged into the file's `limits`
  * (bytes per second), every other setting kept as written; written atomically, mode
  * 0600. A file that does not parse is left alone (RepoError).
  */
 export async function saveLimits (repo: string, limits: Partial<BandwidthLimits>): Promise<void> {
-  const path = join(repo, CONFIG_FILE)
-  const current = await readJsonObject(path)
-  const saved = current.limits != null && typeof current.limits === 'object' && !Array.isArray(current.limits) ? current.limits : {}
-  const next = { ...current, limits: { ...saved, ...definedEntries(limits) } }
-  await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`)
+  // each save reads what the one before wrote: two at once (a form setting both limits) both stay
+  await configSaves.run(async () => {
+    const path = join(repo, CONFIG_FILE)
+    const current = await readJsonObject(path)
+    const saved = current.limits != null && typeof current.limits === 'object' && !Array.isArray(current.limits) ? current.limits : {}
+    const next = { ...current, limits: { ...saved, ...definedEntries(limits) } }
+    await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`)
+  })
 }
 
 /** The JSON object in a file; {} when there is no file */

@@ -62,9 +62,12 @@ export async function loadIdentity (paths: RepoPaths): Promise<PrivateKey> {
   return key
 }
 
+/** atomic writes made by this process: each its own temporary file, so two at once do not write into one */
+let atomicWrites = 0
+
 /** Writes via a temporary file and rename, so a crash never leaves half a file */
 export async function writeFileAtomic (path: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`
+  const tmp = `${path}.${process.pid}.${++atomicWrites}.tmp`
   await writeFile(tmp, data, { mode })
   await rename(tmp, path)
 }

@@ -142,6 +142,15 @@ describe('saveLimits', () => {
     await assert.rejects(saveLimits(repo, { upload: 1 }), { name: 'RepoError' })
     assert.equal(await readFile(join(repo, 'config.json'), 'utf8'), '{ not json')
   })
+
+  it('two changes at once (a form setting both limits) are both saved', async () => {
+    const repo = join(dir.path, 'both')
+    await mkdir(repo)
+    for (let i = 1; i <= 50; i++) {
+      await Promise.all([saveLimits(repo, { upload: i }), saveLimits(repo, { download: i })])
+      assert.deepEqual(JSON.parse(await readFile(join(repo, 'config.json'), 'utf8')).limits, { upload: i, download: i }, `round ${i}`)
+    }
+  })
 })
 
 describe('makePrivate', () => {
