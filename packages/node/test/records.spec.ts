@@ -14,6 +14,8 @@ import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { CollectionStore } from '../src/collection/collection-store.js'
 import { TransferStore } from '../src/download/transfer-store.js'
+import { Inbox, type ReceivedGrant } from '../src/keys/inbox.js'
+import { type SentGrant, SentGrants } from '../src/keys/sent-grants.js'
 import { Quarantine, checkFileRecord, checkTransferRecord, jsonObject } from '../src/records/index.js'
 import { ReplicaBook } from '../src/replication/holder/replica-book.js'
 import type { HeldReplica } from '../src/replication/index.js'
@@ -122,6 +124,45 @@ describe('persisted records', () => {
       if (await store.has(fileId)) back++
     }
     assert.equal(back, 0, `${back} of 300 removed records came back`)
+  })
+
+  it('a revoke is not undone by a delivery that records its outcome as the revoke is written', async () => {
+    const sent = new SentGrants(ds, quarantine)
+    const peer = '12D3KooWSfUgAbsEJZ87mYVEd6UKSEpygXuafFsuXi4QKZyWeXFo'
+    const grant: SentGrant = { fileId: FILE_ID, peer, keyType: 1, seq: 1n, envelope: new Uint8Array([1]), state: 'pending', created: 1, attempts: 0 }
+    const undone: number[] = []
+    for (let i = 1; i <= 100; i++) {
+      await sent.put({ ...grant, seq: BigInt(i) })
+      const revoke = sent.put({ ...grant, seq: BigInt(i), state: 'revoked', revokedAt: i })
+      // a push that failed meanwhile: delivery writes its retry only while the grant is pending (delivery.ts `update`)
+      const now = sent.get(FILE_ID, peer)
+      const retry = now?.state === 'pending' ? sent.put({ ...now, attempts: 1, nextAttempt: i }) : undefined
+      await Promise.all([revoke, retry])
+      const saved = JSON.parse(new TextDecoder().decode(await ds.get(new Key(`/peershare/key-grants/sent/${FILE_ID}/${peer}`))))
+      if (sent.mayAccess(FILE_ID, peer) || saved.state !== 'revoked') undone.push(i)
+    }
+    assert.deepEqual(undone, [], 'rounds whose revoke was undone')
+  })
+
+  it('an inbox holds a sender to its bound and to its newest grant when its grants arrive at once', async () => {
+    const inbox = new Inbox(ds, quarantine, { maxEntries: 100, maxPerSender: 3 })
+    const sender = '12D3KooWSfUgAbsEJZ87mYVEd6UKSEpygXuafFsuXi4QKZyWeXFo'
+    const received = (fileId: string, seq: bigint): ReceivedGrant => ({
+      grant: { fileId, sender, recipient: 'me', keyType: 0, wrappedKey: new Uint8Array(), seq, time: 1, inbox: { size: 1, name: 'a' } },
+      envelope: new Uint8Array([1]),
+      received: Number(seq),
+      name: 'a',
+      mimeType: 'text/plain',
+      plaintextSize: 1
+    })
+    // ten files at once, on ten streams of a hostile sender
+    const accepted = await Promise.all(Array.from({ length: 10 }, async (_, i) => inbox.put(received(`file-${i}`, BigInt(i + 1)))))
+    assert.equal(accepted.filter(Boolean).length, 3, 'three taken, the rest refused')
+    assert.equal(inbox.list().length, 3)
+    // a newer grant of a held file, and an older one arriving with it
+    const held = inbox.list()[0].grant.fileId
+    await Promise.all([inbox.put(received(held, 50n)), inbox.put(received(held, 40n))])
+    assert.equal(inbox.of(held)[0].grant.seq, 50n)
   })
 
   it('a replica reserved (its save not waited for) and released at once leaves no entry to count against the quota after a restart', async () => {

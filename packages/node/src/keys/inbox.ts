@@ -15,6 +15,7 @@ import { type FileKeyGrant, MAX_FILE_SIZE, MAX_MIME_LENGTH, MAX_NAME_BYTES, MAX_
 import type { Quarantine } from '../records/index.js'
 import { type Fields, finite, integer, jsonObject, string } from '../records/check.js'
 import { RecordInvalidError } from '../errors.js'
+import { InOrder } from '../in-order.js'
 import { openGrant } from './signed-grant.js'
 
 const PREFIX = '/peershare/key-grants/inbox'
@@ -37,6 +38,8 @@ export interface InboxLimits {
 
 export class Inbox {
   private readonly entries = new Map<string, ReceivedGrant>()
+  /** LevelDB lands writes under way together in either order (in-order.ts) */
+  private readonly writes = new InOrder()
 
   /** @param forgotten called once an entry the bound dropped is gone from the inbox */
   constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine, private readonly limits: InboxLimits, private readonly forgotten: (grant: FileKeyGrant) => Promise<void> = async () => {}) {}
@@ -78,8 +81,19 @@ export class Inbox {
     const held = this.entries.get(key)
     if (held != null && held.grant.seq >= received.grant.seq) return true
     if (held == null && this.countOf(received.grant.sender) >= this.limits.maxPerSender) return false
-    await this.datastore.put(keyOf(received.grant), uint8ArrayFromString(JSON.stringify(toJson(received))))
+    // held at once, before the write: a sender's grants arriving together on several streams
+    // each see the others (its bound, its newest), and the writes land in the order asked
     this.entries.set(key, received)
+    const value = uint8ArrayFromString(JSON.stringify(toJson(received)))
+    try {
+      await this.writes.run(async () => this.datastore.put(keyOf(received.grant), value))
+    } catch (err) {
+      if (this.entries.get(key) === received) {
+        if (held == null) this.entries.delete(key)
+        else this.entries.set(key, held)
+      }
+      throw err
+    }
     await this.evict()
     return true
   }
@@ -93,10 +107,8 @@ export class Inbox {
   private async evict (): Promise<void> {
     if (this.entries.size <= this.limits.maxEntries) return
     const oldest = [...this.entries].sort(([, a], [, b]) => a.received - b.received).slice(0, this.entries.size - this.limits.maxEntries)
-    for (const [key, r] of oldest) {
-      this.entries.delete(key)
-      await this.datastore.delete(keyOf(r.grant))
-    }
+    for (const [key] of oldest) this.entries.delete(key)
+    for (const [, r] of oldest) await this.writes.run(async () => this.datastore.delete(keyOf(r.grant)))
     for (const [, r] of oldest) await this.forgotten(r.grant)
   }
 }

@@ -13,6 +13,7 @@ import { MAX_SIGNED_GRANT_BYTES } from '@peershare/protocol'
 import type { Quarantine } from '../records/index.js'
 import { type Fields, finite, integer, jsonObject, oneOf, optional, string } from '../records/check.js'
 import { RecordInvalidError } from '../errors.js'
+import { InOrder } from '../in-order.js'
 import { openGrant } from './signed-grant.js'
 import type { GrantState } from './index.js'
 
@@ -42,6 +43,7 @@ export class SentGrants {
   private readonly grants = new Map<string, SentGrant>()
   /** file id -> recipients with an unrevoked grant: `mayAccess` */
   private readonly allowed = new Map<string, Set<string>>()
+  private readonly writes = new InOrder()
 
   constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine) {}
 
@@ -90,10 +92,35 @@ export class SentGrants {
     return this.allowed.get(fileId)?.has(peer) === true
   }
 
-  /** Stores (or replaces) a grant's record, then indexes it */
+  /**
+   * Indexes a grant at once, then stores (or replaces) its record, after the writes asked
+   * for before it. At once: a delivery that records its outcome only while the grant is
+   * pending must see a revoke made a moment before, not write over it. In order: LevelDB
+   * lands writes under way together in either order (in-order.ts). A write that fails
+   * takes the grant back out of the index, unless another replaced it meanwhile.
+   */
   async put (grant: SentGrant): Promise<void> {
-    await this.datastore.put(keyOf(grant.fileId, grant.peer), uint8ArrayFromString(JSON.stringify(toJson(grant))))
+    const previous = this.get(grant.fileId, grant.peer)
     this.index(grant)
+    const value = uint8ArrayFromString(JSON.stringify(toJson(grant)))
+    try {
+      await this.writes.run(async () => this.datastore.put(keyOf(grant.fileId, grant.peer), value))
+    } catch (err) {
+      if (this.get(grant.fileId, grant.peer) === grant) this.unindex(grant, previous)
+      throw err
+    }
+  }
+
+  /** Puts `previous` (or nothing) back in the index in place of `grant` */
+  private unindex (grant: SentGrant, previous: SentGrant | undefined): void {
+    if (previous != null) {
+      this.index(previous)
+      return
+    }
+    this.grants.delete(`${grant.fileId}/${grant.peer}`)
+    const peers = this.allowed.get(grant.fileId)
+    peers?.delete(grant.peer)
+    if (peers?.size === 0) this.allowed.delete(grant.fileId)
   }
 
   private index (grant: SentGrant): void {
