@@ -31,6 +31,7 @@ import type { NodeConfig } from './config.js'
 import { addConnectedContacts, type KadContentRouting, ProviderRecordCap, dropRepeatedPeers, type PeerNews, provideOptimistically } from './dht/index.js'
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
+import { withUdpPortsChosen } from './swarm/listen-ports.js'
 import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, lazyUpgrades, peershareNoise, persistentWebRTCDirect } from './transports/index.js'
 
 export interface Libp2pComponents {
@@ -57,7 +58,7 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     datastore: peerRecords,
     metrics,
     start: false,
-    addresses: { listen: reach.listen },
+    addresses: { listen: await withUdpPortsChosen(reach.listen) },
     transports: [tcp(), persistentWebRTCDirect(), boundedWebSockets(), reach.transport],
     connectionGater: reach.connectionGater,
     connectionEncrypters: [peershareNoise()],

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createSocket } from 'node:dgram'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -6,6 +7,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { resolveConfig } from '../src/config.js'
+import { withUdpPortsChosen } from '../src/swarm/listen-ports.js'
 import type { PeershareNode } from '../src/index.js'
 import { WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS, browserAddresses } from '../src/transports/index.js'
 import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
@@ -53,6 +55,21 @@ describe('transports: the WebRTC-direct certificate (real nodes on 127.0.0.1)', 
 })
 
 describe('transports: the WebSockets listen setting (wsPort)', () => {
+  it('a WebRTC-direct address on port 0 gets a port free for UDP; other addresses stay as given', async () => {
+    const listen = ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/udp/0/webrtc-direct', '/ip4/127.0.0.1/udp/4999/webrtc-direct']
+    const chosen = await withUdpPortsChosen(listen)
+    assert.equal(chosen[0], listen[0])
+    assert.equal(chosen[2], listen[2])
+    const port = Number(/\/udp\/(\d+)\/webrtc-direct$/.exec(chosen[1])?.[1])
+    assert.ok(port > 0, chosen[1])
+    // free for UDP: bindable now
+    const socket = createSocket('udp4')
+    await new Promise<void>((resolve, reject) => { socket.once('error', reject); socket.bind({ address: '127.0.0.1', port, exclusive: true }, resolve) })
+    await new Promise<void>(resolve => { socket.close(() => { resolve() }) })
+    // a host this machine does not have stays at port 0, for libp2p to refuse
+    assert.deepEqual(await withUdpPortsChosen(['/ip4/192.0.2.1/udp/0/webrtc-direct']), ['/ip4/192.0.2.1/udp/0/webrtc-direct'])
+  })
+
   it('listens on no WebSockets address by default', () => {
     const config = resolveConfig({ repo: '/r' })
     assert.equal(config.wsPort, null)

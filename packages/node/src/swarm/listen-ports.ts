@@ -3,7 +3,8 @@
  * (TCP, WebRTC-direct's UDP, and WebSockets', whose addresses `wsPort` added to the list).
  * libp2p would fail with a long message (and node-datachannel print its own native
  * log lines for a busy WebRTC-direct UDP port); this says in one line which port is
- * taken and how to pick others.
+ * taken and how to pick others. A WebRTC-direct address on port 0 gets a UDP port
+ * chosen here (`withUdpPortsChosen`).
  */
 import { createSocket } from 'node:dgram'
 import { createServer } from 'node:net'
@@ -72,4 +73,38 @@ function inUseMessage (busy: FixedPort, listen: string[], configFile: string): s
   const moved = listen.filter(a => !a.endsWith('/ws')).map(a => a.replace(new RegExp(`/(tcp|udp)/${busy.port}(?=/|$)`), `/$1/${busy.port + 1}`))
   return `Port ${busy.port}/${busy.protocol} of ${busy.addr} is in use (another peershare daemon?): ` +
     `pick other ports, e.g. ${moved.map(a => `--listen ${a}`).join(' ')}, or set "listen" in ${configFile}`
+}
+
+/**
+ * The listen list with each WebRTC-direct address on UDP port 0 given a port the kernel
+ * says is free for UDP now. Left at 0, @libp2p/webrtc asks get-port, which checks TCP
+ * only: a port some program held for UDP (a browser's ICE sockets) failed the node's
+ * start with "Failed to register ICE UDP mux listener" (seen in a CI run with headless
+ * Chromium beside the daemons).
+ */
+export async function withUdpPortsChosen (listen: string[]): Promise<string[]> {
+  const chosen: string[] = []
+  for (const addr of listen) {
+    const match = /^\/(ip4|ip6)\/([^/]+)\/udp\/0\/webrtc-direct$/.exec(addr)
+    if (match == null) {
+      chosen.push(addr)
+      continue
+    }
+    // a host this machine cannot bind stays as given: libp2p says what is wrong with it
+    const port = await freeUdpPort(match[2], match[1] === 'ip4' ? 4 : 6).catch(() => 0)
+    chosen.push(`/${match[1]}/${match[2]}/udp/${port}/webrtc-direct`)
+  }
+  return chosen
+}
+
+/** A UDP port free on `host` now: bound at port 0, read, released */
+async function freeUdpPort (host: string, family: 4 | 6): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(family === 4 ? 'udp4' : 'udp6')
+    socket.once('error', (err) => { socket.close(); reject(err) })
+    socket.bind({ address: host, port: 0, exclusive: true }, () => {
+      const { port } = socket.address()
+      socket.close(() => { resolve(port) })
+    })
+  })
 }
