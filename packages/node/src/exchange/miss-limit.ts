@@ -20,9 +20,11 @@ export function limitMisses (files: ServableFiles, limits: MissLimits): Servable
   return {
     async find (wanted, peer: PeerId) {
       const key = peer.toString()
-      if (!misses.available(key)) throw new SessionFailure('busy', 'Too many requests for files not found, try later')
+      // taken before the lookup and given back when the file is found: a peer's Wants at
+      // once (32 sessions) each see the misses of the others still being looked up
+      if (!misses.allow(key)) throw new SessionFailure('busy', 'Too many requests for files not found, try later')
       const file = await files.find(wanted, peer)
-      if (file == null) misses.allow(key)
+      if (file != null) misses.refund(key)
       return file
     }
   }

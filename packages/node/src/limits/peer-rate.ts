@@ -32,9 +32,10 @@ export class PeerRate {
     return true
   }
 
-  /** Whether `peer`'s bucket holds a request, without taking it (count only some outcomes, with `allow` after) */
-  available (peer: string): boolean {
-    return this.refilled(peer).tokens >= 1
+  /** Gives back a request `allow` took, when its outcome is not one to count (a Want whose file was found) */
+  refund (peer: string): void {
+    const bucket = this.refilled(peer)
+    bucket.tokens = Math.min(this.init.max, bucket.tokens + 1)
   }
 
   private refilled (peer: string): { tokens: number, at: number } {
