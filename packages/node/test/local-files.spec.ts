@@ -5,11 +5,12 @@ import type { PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { decodeTicket, parseFileId } from '@peershare/protocol'
 import { saveLimits } from '../src/config-file.js'
+import { DEFAULTS } from '../src/config.js'
 import { makePrivate } from '../src/file-modes.js'
 import { resolvePrefix } from '../src/id-prefix.js'
 import type { PeershareNode } from '../src/index.js'
 import { ticketAddresses } from '../src/tickets.js'
-import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 /** Whether `node` lists itself as a provider of `fileId` in its own provider store (the LAN DHT's local answer) */
 async function providesLocally (node: PeershareNode, fileId: string): Promise<boolean> {
@@ -121,6 +122,39 @@ describe('resolvePrefix', () => {
     assert.throws(() => resolvePrefix('bx', ids, 'download'), { name: 'FileNotFoundError' })
     assert.throws(() => resolvePrefix('', ids, 'download'), { name: 'FileNotFoundError' })
     assert.equal(resolvePrefix('bzzzzzz', ids, 'download', isFull), 'bzzzzzz')
+  })
+})
+
+describe('withdrawn files and the announcement queue', function () {
+  this.timeout(60_000)
+  let dir: TestDir
+  before(async () => { dir = await tempDir() })
+  after(async () => { await dir?.cleanup() })
+
+  it('a file removed or made private while its announcement waits in the queue is not provided when the queue reaches it', async () => {
+    // one announcement at a time, and no peer yet: the first waits for one, the others queue behind it
+    const node = await startTestNode(join(dir.path, 'queued'), { provide: { ...DEFAULTS.provide, concurrency: 1 } })
+    const peer = await startTestNode(join(dir.path, 'peer'))
+    try {
+      const running = await node.share(await randomFile(dir.path, 'running.bin', 1000))
+      const kept = await node.share(await randomFile(dir.path, 'kept.bin', 1000))
+      const removed = await node.share(await randomFile(dir.path, 'removed.bin', 1000))
+      const hidden = await node.share(await randomFile(dir.path, 'hidden.bin', 1000))
+      assert.deepEqual(node.index.queueStats(), { queued: 3, active: 1 })
+      // the running one is aborted (its walk waits for a peer), the queued ones dropped
+      await node.remove(running.fileId)
+      await node.remove(removed.fileId)
+      await node.setVisibility(hidden.fileId, 'private')
+      await node.connect(multiaddr(dialAddress(peer)))
+      await eventually('the queue to drain', async () => { const q = node.index.queueStats(); return q.queued === 0 && q.active === 0 })
+      assert.equal(await providesLocally(node, kept.fileId), true, 'the queue ran')
+      for (const [file, what] of [[running, 'removed while announced'], [removed, 'removed while queued'], [hidden, 'made private while queued']] as const) {
+        assert.equal(await providesLocally(node, file.fileId), false, `a file ${what} is not provided`)
+      }
+    } finally {
+      await node.stop()
+      await peer.stop()
+    }
   })
 })
 

@@ -56,6 +56,11 @@ export class FileIndex {
   private active = 0
   /** files whose announcement runs now, by file id */
   private readonly announcing = new Map<string, Promise<void>>()
+  /**
+   * per file with announcements queued or running: what `withdraw` aborts, so one queued
+   * before the file was removed or made private does not provide it when its turn comes
+   */
+  private readonly announcements = new Map<string, { controller: AbortController, jobs: number }>()
 
   constructor (components: FileIndexComponents) {
     this.components = components
@@ -64,7 +69,16 @@ export class FileIndex {
   /** Publishes provider records for the file in the background (under the names its visibility allows; none: nothing) */
   announce (file: IndexedFile): void {
     if (providedKeys(file).length === 0) return
-    this.enqueue(file.fileId, async (signal) => this.announceNow(file, signal))
+    const entry = this.announcements.get(file.fileId) ?? { controller: new AbortController(), jobs: 0 }
+    this.announcements.set(file.fileId, entry)
+    entry.jobs++
+    this.enqueue(file.fileId, async (signal) => {
+      try {
+        if (!entry.controller.signal.aborted) await this.announceNow(file, AbortSignal.any([signal, entry.controller.signal]))
+      } finally {
+        if (--entry.jobs === 0 && this.announcements.get(file.fileId) === entry) this.announcements.delete(file.fileId)
+      }
+    })
   }
 
   /** Runs a queued announcement, where a `provide` of the same file can find and wait for it */
@@ -171,8 +185,16 @@ export class FileIndex {
     for (const { dht } of this.components.dhts) await dht.cancelReprovide(collectionId)
   }
 
-  /** Stops republishing the file and drops our own record of providing it, in every DHT, under both names (whatever its visibility was) */
+  /**
+   * Stops republishing the file and drops our own record of providing it, in every DHT,
+   * under both names (whatever its visibility was); its announcements queued or running end
+   */
   async withdraw (file: IndexedFile): Promise<void> {
+    // announcements queued are dropped; one running is aborted and waited for, so the
+    // provider record it may have written is dropped below
+    this.announcements.get(file.fileId)?.controller.abort()
+    this.announcements.delete(file.fileId)
+    await this.announcing.get(file.fileId)?.catch(() => {})
     for (const { dht } of this.components.dhts) {
       for (const key of bothKeys(file)) await dht.cancelReprovide(key)
     }
