@@ -47,6 +47,18 @@ describe('same-file races', function () {
     assert.equal(await sha256File(join(out, 'twice.bin')), shared.sha256)
   })
 
+  it('gets of the same file started at once make one download, not one each (of which only the last was listed)', async () => {
+    const src = await randomFile(dir.path, 'at-once.bin', 2 * MiB)
+    const shared = await sharer.share(src)
+    const from = multiaddr(dialAddress(sharer))
+    const out = join(dir.path, 'at-once-out')
+    const started = await Promise.all(Array.from({ length: 4 }, async () => getter.download(shared.fileId, { from, output: join(out, '/') })))
+    for (const transfer of started) assert.equal(transfer, started[0], 'the same download')
+    assert.equal(getter.transfers.list().filter(t => t.fileId === shared.fileId).length, 1)
+    await started[0].done()
+    assert.deepEqual(await readdir(out), ['at-once.bin'])
+  })
+
   it('a get its signal aborts leaves no download behind: the same file is got again at once', async () => {
     const src = await randomFile(dir.path, 'aborted.bin', 16 * MiB)
     const shared = await sharer.share(src)

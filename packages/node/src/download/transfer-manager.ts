@@ -76,6 +76,8 @@ export interface TransferManagerComponents extends Omit<TransferComponents, 'fin
 
 export class TransferManager implements PartialFiles {
   private readonly transfers = new Map<string, Transfer>()
+  /** downloads being created (their record saved, not yet listed), by file id */
+  private readonly starting = new Map<string, Promise<Transfer>>()
   private readonly progressListeners = new Set<(p: TransferProgress) => void>()
 
   constructor (private readonly components: TransferManagerComponents) {}
@@ -89,25 +91,42 @@ export class TransferManager implements PartialFiles {
     const peers = [...new Set([...(options.from == null ? [] : [options.from.toString()]), ...(options.peers ?? [])])]
     if (ref.kind === 'file-id') {
       const fileId = formatFileId(ref.fileId)
-      const existing = this.transfers.get(fileId)
-      if (existing != null) {
-        this.revive(existing).suggest(peers)
-        return existing
-      }
-      return this.create(fileId, peers, options)
+      return this.joinOrCreate(fileId, existing => { this.revive(existing).suggest(peers) }, async () => this.create(fileId, peers, options))
     }
     const session = await this.openFirst(ref, options)
     const fileId = formatFileId(session.fileId)
-    const existing = this.transfers.get(fileId)
-    if (existing != null) {
-      this.revive(existing).start(session)
-      return existing
-    }
     try {
-      return await this.create(fileId, peers, options, session)
+      return await this.joinOrCreate(fileId, existing => { this.revive(existing).start(session) }, async () => this.create(fileId, peers, options, session))
     } catch (err: any) {
       session.abort(err)
       throw err
+    }
+  }
+
+  /**
+   * The download of `fileId` under way (`join` told of it), else a new one made by
+   * `create`. Starts at once (a peer's Wants for a damaged file each asking for its
+   * repair, a `get` beside a replica's fetch) join one download, waiting for one being
+   * created, rather than make one each of which only the last is listed, paused or
+   * cancelled. Between finding none and calling `create` nothing else runs.
+   */
+  private async joinOrCreate (fileId: string, join: (existing: Transfer) => void, create: () => Promise<Transfer>): Promise<Transfer> {
+    for (;;) {
+      const existing = this.transfers.get(fileId)
+      if (existing != null) {
+        join(existing)
+        return existing
+      }
+      const creating = this.starting.get(fileId)
+      if (creating == null) break
+      await creating.catch(() => {})
+    }
+    const creating = create()
+    this.starting.set(fileId, creating)
+    try {
+      return await creating
+    } finally {
+      if (this.starting.get(fileId) === creating) this.starting.delete(fileId)
     }
   }
 
