@@ -9,6 +9,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { type Datastore, Key } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { BadRequestError, ContactNameTakenError, ContactNotFoundError, TooManyContactsError } from '../errors.js'
+import { InOrder } from '../in-order.js'
 import { type Quarantine, checkContactRecord, jsonObject } from '../records/index.js'
 import { MAX_CONTACTS, checkContactName, isPeerId, nameKey } from './contact-name.js'
 
@@ -24,6 +25,8 @@ export interface Contact {
 export class ContactStore {
   private readonly byPeer = new Map<string, Contact>()
   private readonly byName = new Map<string, Contact>()
+  /** adds and removals one at a time, each seeing what the last did (in-order.ts) */
+  private readonly changes = new InOrder()
 
   constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine, private readonly self: PeerId) {}
 
@@ -45,6 +48,11 @@ export class ContactStore {
 
   /** Adds a contact, or renames one (without `name`, a contact keeps the one it has) */
   async add (peer: PeerId | string, options: { name?: string } = {}): Promise<Contact> {
+    // one change at a time: two adds at once must not both take a name, or the last room
+    return this.changes.run(async () => this.addNow(peer, options))
+  }
+
+  private async addNow (peer: PeerId | string, options: { name?: string }): Promise<Contact> {
     const peerId = typeof peer === 'string' ? parsePeerId(peer) : peer
     if (peerId.equals(this.self)) throw new BadRequestError('This node is not its own contact')
     const name = options.name == null ? this.byPeer.get(peerId.toString())?.name : checkContactName(options.name)
@@ -66,11 +74,13 @@ export class ContactStore {
 
   /** Removes a contact named by its name or peer id; throws ContactNotFoundError when it is none */
   async rm (nameOrPeerId: string): Promise<Contact> {
-    const contact = this.find(nameOrPeerId)
-    if (contact == null) throw new ContactNotFoundError(`Not a contact: ${nameOrPeerId.slice(0, 80)}`)
-    await this.datastore.delete(keyOf(contact.peerId))
-    this.forget(contact)
-    return contact
+    return this.changes.run(async () => {
+      const contact = this.find(nameOrPeerId)
+      if (contact == null) throw new ContactNotFoundError(`Not a contact: ${nameOrPeerId.slice(0, 80)}`)
+      await this.datastore.delete(keyOf(contact.peerId))
+      this.forget(contact)
+      return contact
+    })
   }
 
   /** The peer of the contact with this name (ignoring case), if any */
