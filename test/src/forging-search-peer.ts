@@ -17,6 +17,7 @@ import { identify } from '@libp2p/identify'
 import type { Libp2p, Stream } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
+import { withUdpPortsChosen } from '@peershare/node'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MAX_SEARCH_RESULTS, SEARCH_PROTOCOL, decodeSearchResponse, encodeSearchRequest, encodeSearchResponse } from '@peershare/protocol'
 import { createLibp2p } from 'libp2p'
@@ -45,7 +46,8 @@ export async function spawnForgingSearchPeer (daemon: string, query: string, wor
 /** Starts the forger: `daemon` is the daemon's TCP address, `query` finds its offer, whose name holds `word` */
 async function startForgingSearchPeer (daemon: string, query: string, word: string): Promise<Libp2p> {
   const node = await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/udp/0/webrtc-direct'] },
+    // a port free for UDP: left at 0, libp2p's pick checks TCP only and met a browser's ICE socket once
+    addresses: { listen: await withUdpPortsChosen(['/ip4/127.0.0.1/udp/0/webrtc-direct']) },
     transports: [webRTCDirect(), tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

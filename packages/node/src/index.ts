@@ -20,6 +20,8 @@ export { PeershareNode, type GetOptions } from './peershare-node.js'
 export { type BlobReader, type BlobStore, type BlobWriter, FsBlobStore, type Libp2pFactory, type NodeParts, ShortReadError } from './compose/index.js'
 export { nodeParts } from './compose/node.js'
 export { createPeershareLibp2p } from './libp2p.js'
+/** a WebRTC-direct listen address on UDP port 0 given a port free for UDP (libp2p's own pick checks TCP only) */
+export { withUdpPortsChosen } from './swarm/listen-ports.js'
 export type { ProviderEntry } from './dht/index.js'
 export type { ShareOptions } from './share.js'
 export type { FileRecord, FileLocation } from './store/file-record.js'

@@ -24,6 +24,7 @@ import { zstdCompressSync } from 'node:zlib'
 import { createLibp2p } from 'libp2p'
 import { FramedStream } from '../src/exchange/framed-stream.js'
 import type { StoredFile } from '../src/store/file-store.js'
+import { withUdpPortsChosen } from '../src/swarm/listen-ports.js'
 
 export type Lie =
   | { kind: 'corrupt-chunk', index: number }
@@ -42,7 +43,7 @@ const TRANSPORTS = {
 export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], lie: Lie, transport: keyof typeof TRANSPORTS = 'tcp'): Promise<Libp2p> {
   const { listen, transport: make } = TRANSPORTS[transport]
   const node = await createLibp2p({
-    addresses: { listen: [listen] },
+    addresses: { listen: await withUdpPortsChosen([listen]) },
     transports: [make()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()]
