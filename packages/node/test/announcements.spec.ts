@@ -77,6 +77,39 @@ describe('announcements', function () {
     await until(() => v.catalog.size.entries === 0 && v.catalog.size.tombstones === 1)
   })
 
+  it('a public file made contacts-only: peers that hold its public offer get its tombstone by gossip', async () => {
+    const v = await start('v')
+    const b = await start('b')
+    await join2(b, v)
+    const path = join(dir.path, 'narrowed.bin')
+    await writeFile(path, randomBytes(5000))
+    const record = await b.share(path)
+    await until(() => v.catalog.size.entries === 1, 10_000, 'the public offer on the peer')
+    await b.setVisibility(record.fileId, 'contacts')
+    await until(() => v.catalog.size.entries === 0 && v.catalog.size.tombstones === 1, 20_000, 'the public offer replaced by its tombstone on the peer')
+  })
+
+  it('a file made contacts-only while its public offer is being gossiped: the tombstone still goes out after it', async () => {
+    const v = await start('v')
+    const b = await start('b')
+    await join2(b, v)
+    // b's gossip of the public offer is held until the visibility changed
+    const pubsub = pubsubOf(b)
+    const publish = pubsub.publish.bind(pubsub)
+    let release = (): void => {}
+    const held = new Promise<void>(resolve => { release = resolve })
+    let publishing = (): void => {}
+    const started = new Promise<void>(resolve => { publishing = resolve })
+    pubsub.publish = async (...args: Parameters<typeof publish>) => { publishing(); await held; return publish(...args) }
+    const path = join(dir.path, 'moved.bin')
+    await writeFile(path, randomBytes(5000))
+    const record = await b.share(path)
+    await started
+    await b.setVisibility(record.fileId, 'contacts')
+    release()
+    await until(() => v.catalog.size.entries === 0 && v.catalog.size.tombstones === 1, 20_000, 'the public offer replaced by its tombstone on the peer')
+  })
+
   it('an offer shared while no peer listens waits, also across a restart, and goes out when one subscribes', async () => {
     let a = await start('a')
     const record = await a.share(await writeRandom('alone.bin'), {})

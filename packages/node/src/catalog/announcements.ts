@@ -22,6 +22,7 @@ import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/goss
 import type { Logger, PeerId } from '@libp2p/interface'
 import { MAX_SIGNED_OFFER_BYTES } from '@peershare/protocol'
 import { Key, type Datastore } from 'interface-datastore'
+import { InOrder } from '../in-order.js'
 import { type AppScores, AuthorRateLimit, type AuthorRateSettings } from './announce-limits.js'
 import { CATALOG_PREFIX } from './catalog-records.js'
 import type { CatalogStore } from './catalog-store.js'
@@ -76,6 +77,8 @@ export class Announcements {
   private readonly queue = new Set<string>()
   /** versions to gossip although the catalog holds a newer, contacts-only one (announce's `envelope`) */
   private readonly pinned = new Map<string, Uint8Array>()
+  /** the unannounced markers' puts and deletes land in the order made (in-order.ts) */
+  private readonly markers = new InOrder()
   private timer: ReturnType<typeof setTimeout> | undefined
   private draining = false
   private stopped = true
@@ -120,9 +123,10 @@ export class Announcements {
    */
   async announce (contentId: string, envelope?: Uint8Array): Promise<void> {
     if (envelope != null) this.pinned.set(contentId, envelope)
-    await this.components.datastore.put(unannouncedKey(contentId), new Uint8Array(0))
-    // an update queued behind its older version goes once, as the newest
+    // queued at once: a send of an older version under way now sees it and keeps its marker
+    // and pin; an update queued behind its older version goes once, as the newest
     this.queue.add(contentId)
+    await this.markers.run(async () => this.components.datastore.put(unannouncedKey(contentId), new Uint8Array(0)))
     this.drain()
   }
 
@@ -211,7 +215,8 @@ export class Announcements {
       if (!this.pace.take(self)) return this.retryIn(Math.ceil(1000 / (this.components.rate.perSecond / 2)))
       const contentId = this.queue.values().next().value as string
       this.queue.delete(contentId)
-      const envelope = await this.publicVersion(contentId) ?? this.pinned.get(contentId)
+      const pin = this.pinned.get(contentId)
+      const envelope = await this.publicVersion(contentId) ?? pin
       let sent = true
       if (envelope != null) {
         try {
@@ -226,8 +231,9 @@ export class Announcements {
         this.queue.add(contentId)
         return this.retryIn(this.components.seenTtl + STREAM_WAIT_MS)
       }
-      this.pinned.delete(contentId)
-      await datastore.delete(unannouncedKey(contentId))
+      // announced again while this went out (a tombstone pinned, a newer version): that one is still to go
+      if (this.pinned.get(contentId) === pin) this.pinned.delete(contentId)
+      if (!this.queue.has(contentId)) await this.markers.run(async () => datastore.delete(unannouncedKey(contentId)))
     }
   }
 

@@ -82,7 +82,7 @@ export class Discovery {
       sequence: new AuthorSequence(datastore),
       privateKey: components.privateKey,
       self,
-      announce: async contentId => this.announcements.announce(contentId),
+      announce: async (contentId, envelope) => this.announcements.announce(contentId, envelope),
       log: logger('peershare:node:offers')
     })
     this.catalogServer = new CatalogServer({ libp2p, log: catalog, settings: settings.catalogSync, logger: logger('peershare:node:catalog:server'), mayShow: components.mayShowOffer })
