@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict'
 import { type Socket, createServer } from 'node:net'
 import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Peer, PeerId, PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
   KEYS_PROTOCOL,
@@ -18,6 +20,7 @@ import {
   formatFileId,
   parseFileId
 } from '@peershare/protocol'
+import { DEFAULTS } from '../src/config.js'
 import { WRAPPED_KEY_LENGTH, fileCipher, newFileKey, newSalt, sealMetadata, wrapFileKey } from '../src/encryption/index.js'
 import { type NodeInit, PeershareNode } from '../src/index.js'
 import { signGrant } from '../src/keys/index.js'
@@ -279,6 +282,18 @@ describe('file key grants (real nodes)', function () {
     // granting again makes a new grant, delivered again
     assert.deepEqual((await sender.keys.grant(file.fileId, [r2.peerId])).map(g => g.state), ['delivered'])
     assert.equal(sender.keys.mayAccess(file.fileId, r2.peerId), true)
+  })
+
+  it('grants made at once meet maxPendingGrants: past it they are refused, not all taken', async () => {
+    const limited = await startTestNode(join(dir.path, 'limited'), { keys: { ...DEFAULTS.keys, maxPendingGrants: 3 } })
+    nodes.push(limited)
+    // an encrypted file: each grant wraps its key for the recipient, an await between the check and the grant's record
+    const encrypted = await storeEncryptedFile(limited, 'limited.bin')
+    // peers that are nowhere: their grants stay pending
+    const recipients = await Promise.all(Array.from({ length: 6 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    const results = await Promise.allSettled(recipients.map(async p => limited.keys.grant(encrypted.fileId, [p], { background: true })))
+    assert.equal(results.filter(r => r.status === 'fulfilled').length, 3)
+    for (const r of results) if (r.status === 'rejected') assert.equal(r.reason.name, 'GrantLimitError')
   })
 
   it('grants a plaintext file as a permission, and refuses what cannot be granted', async () => {

@@ -20,6 +20,7 @@ import {
 import type { Datastore } from 'interface-datastore'
 import { type FileKeys, type HeldFileKey, wrapFileKey } from '../encryption/index.js'
 import { BadRequestError, FileNotFoundError, GrantLimitError, GrantNotFoundError, NoFileKeyError } from '../errors.js'
+import { InOrder } from '../in-order.js'
 import type { Quarantine } from '../records/index.js'
 import { requestOnce } from '../rpc/request-response.js'
 import type { FileRecord } from '../store/file-record.js'
@@ -61,6 +62,8 @@ export class KeyGrants implements KeyService {
   private readonly server: KeysServer
   private readonly self: string
   private readonly now: () => number
+  /** grants' checks and records one at a time (in-order.ts) */
+  private readonly granting = new InOrder()
 
   constructor (private readonly c: KeyGrantsComponents) {
     this.now = c.now ?? Date.now
@@ -112,14 +115,18 @@ export class KeyGrants implements KeyService {
     if (stored == null) throw new FileNotFoundError(`Not a local file: ${fileId}`)
     const peers = [...new Map(recipients.map(p => [p.toString(), p])).values()]
     if (peers.some(p => p.toString() === this.self)) throw new BadRequestError('A file is granted to other peers, not to this node')
-    const fresh = peers.filter(p => { const g = this.sent.get(fileId, p.toString()); return g == null || g.state === 'revoked' })
-    if (this.sent.pendingCount() + fresh.length > this.c.settings.maxPendingGrants) {
-      throw new GrantLimitError(`${this.sent.pendingCount()} grants wait for delivery already, at most ${this.c.settings.maxPendingGrants}`)
-    }
-    const key = stored.manifest.encryption == null ? undefined : await this.fileKey(fileId)
-    const other = key == null ? undefined : fresh.find(p => p.type !== 'Ed25519')
-    if (other != null) throw new BadRequestError(`A file key can only be granted to an Ed25519 peer id, not ${other.type} (${other})`)
-    for (const peer of fresh) await this.create(fileId, stored, peer, key)
+    // one grant's check and records at a time: grants made at once each see the others (the
+    // bound, a recipient granted meanwhile, the sequence numbers)
+    await this.granting.run(async () => {
+      const fresh = peers.filter(p => { const g = this.sent.get(fileId, p.toString()); return g == null || g.state === 'revoked' })
+      if (this.sent.pendingCount() + fresh.length > this.c.settings.maxPendingGrants) {
+        throw new GrantLimitError(`${this.sent.pendingCount()} grants wait for delivery already, at most ${this.c.settings.maxPendingGrants}`)
+      }
+      const key = stored.manifest.encryption == null ? undefined : await this.fileKey(fileId)
+      const other = key == null ? undefined : fresh.find(p => p.type !== 'Ed25519')
+      if (other != null) throw new BadRequestError(`A file key can only be granted to an Ed25519 peer id, not ${other.type} (${other})`)
+      for (const peer of fresh) await this.create(fileId, stored, peer, key)
+    })
     // each pending grant is pushed now (a recipient not reachable stays pending)
     const pushed = Promise.all(peers.map(async p => this.sent.get(fileId, p.toString())?.state === 'pending' ? this.delivery.deliver(p.toString()) : undefined))
     if (options.background !== true) await pushed
