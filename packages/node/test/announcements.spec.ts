@@ -42,6 +42,19 @@ describe('announcements', function () {
     await until(() => pubsubOf(a).getSubscribers(ANNOUNCE_TOPIC).some(p => p.equals(b.peerId)) &&
       pubsubOf(b).getSubscribers(ANNOUNCE_TOPIC).some(p => p.equals(a.peerId)))
   }
+  /** A sharer `b` and a peer `v`, both on the topic */
+  const pair = async (): Promise<{ v: PeershareNode, b: PeershareNode }> => {
+    const v = await start('v')
+    const b = await start('b')
+    await join2(b, v)
+    return { v, b }
+  }
+  /** 5,000 random bytes under `name` in the test's folder */
+  const aFile = async (name: string): Promise<string> => {
+    const path = join(dir.path, name)
+    await writeFile(path, randomBytes(5000))
+    return path
+  }
   /** Publishes crafted bytes from `node`, as a peer on the topic would */
   const publish = async (node: PeershareNode, data: Uint8Array): Promise<void> => {
     await pubsubOf(node).publish(ANNOUNCE_TOPIC, data)
@@ -54,11 +67,8 @@ describe('announcements', function () {
   })
 
   it('a shared file is announced, stored by peers, and its removal follows', async () => {
-    const v = await start('v')
-    const b = await start('b')
-    await join2(b, v)
-    const path = join(dir.path, 'holiday.jpg')
-    await writeFile(path, randomBytes(5000))
+    const { v, b } = await pair()
+    const path = await aFile('holiday.jpg')
     const record = await b.share(path, { tags: ['beach'] })
     await until(() => v.catalog.size.entries === 1)
     const [entry] = await v.catalog.offersOf(record.fileId)
@@ -78,21 +88,15 @@ describe('announcements', function () {
   })
 
   it('a public file made contacts-only: peers that hold its public offer get its tombstone by gossip', async () => {
-    const v = await start('v')
-    const b = await start('b')
-    await join2(b, v)
-    const path = join(dir.path, 'narrowed.bin')
-    await writeFile(path, randomBytes(5000))
-    const record = await b.share(path)
+    const { v, b } = await pair()
+    const record = await b.share(await aFile('narrowed.bin'))
     await until(() => v.catalog.size.entries === 1, 10_000, 'the public offer on the peer')
     await b.setVisibility(record.fileId, 'contacts')
     await until(() => v.catalog.size.entries === 0 && v.catalog.size.tombstones === 1, 20_000, 'the public offer replaced by its tombstone on the peer')
   })
 
   it('a file made contacts-only while its public offer is being gossiped: the tombstone still goes out after it', async () => {
-    const v = await start('v')
-    const b = await start('b')
-    await join2(b, v)
+    const { v, b } = await pair()
     // b's gossip of the public offer is held until the visibility changed
     const pubsub = pubsubOf(b)
     const publish = pubsub.publish.bind(pubsub)
@@ -101,9 +105,7 @@ describe('announcements', function () {
     let publishing = (): void => {}
     const started = new Promise<void>(resolve => { publishing = resolve })
     pubsub.publish = async (...args: Parameters<typeof publish>) => { publishing(); await held; return publish(...args) }
-    const path = join(dir.path, 'moved.bin')
-    await writeFile(path, randomBytes(5000))
-    const record = await b.share(path)
+    const record = await b.share(await aFile('moved.bin'))
     await started
     await b.setVisibility(record.fileId, 'contacts')
     release()
