@@ -124,6 +124,11 @@ const FILES = '/peershare/files'
 const MANIFESTS = '/peershare/manifests'
 const BY_SHA256 = '/peershare/sha256'
 
+/** A file's record as the datastore holds it */
+function recordEntry (record: FileRecord): { key: Key, value: Uint8Array } {
+  return { key: new Key(`${FILES}/${record.fileId}`), value: uint8ArrayFromString(JSON.stringify(record)) }
+}
+
 export class FileStore {
   private readonly datastore: Datastore
   /** where the content of the repo's files lives: sharing writes there */
@@ -178,7 +183,8 @@ export class FileStore {
       const batch = this.datastore.batch()
       batch.put(new Key(`${MANIFESTS}/${record.fileId}`), manifestBytes)
       batch.put(new Key(`${BY_SHA256}/${record.sha256}`), uint8ArrayFromString(record.fileId))
-      batch.put(new Key(`${FILES}/${record.fileId}`), uint8ArrayFromString(JSON.stringify(record)))
+      const { key, value } = recordEntry(record)
+      batch.put(key, value)
       await batch.commit()
       this.recordWrites++
     })
@@ -193,7 +199,8 @@ export class FileStore {
   }
 
   private async writeRecord (record: FileRecord): Promise<void> {
-    await this.datastore.put(new Key(`${FILES}/${record.fileId}`), uint8ArrayFromString(JSON.stringify(record)))
+    const { key, value } = recordEntry(record)
+    await this.datastore.put(key, value)
     this.recordWrites++
   }
 

@@ -49,17 +49,12 @@ function fixedPort (text: string): FixedPort | undefined {
 
 /** Binds the port exclusively and releases it; returns the error code, if any */
 async function tryBind ({ host, port, protocol, family }: FixedPort): Promise<string | undefined> {
+  const fail = (err: NodeJS.ErrnoException): string => err.code ?? 'ERROR'
+  if (protocol === 'udp') return bindUdp(host, port, family).then(() => undefined, fail)
   return new Promise(resolve => {
-    const fail = (err: NodeJS.ErrnoException): void => { resolve(err.code ?? 'ERROR') }
-    if (protocol === 'tcp') {
-      const server = createServer()
-      server.once('error', fail)
-      server.listen({ host, port, exclusive: true }, () => { server.close(() => { resolve(undefined) }) })
-    } else {
-      const socket = createSocket(family === 4 ? 'udp4' : 'udp6')
-      socket.once('error', (err) => { socket.close(); fail(err) })
-      socket.bind({ address: host, port, exclusive: true }, () => { socket.close(() => { resolve(undefined) }) })
-    }
+    const server = createServer()
+    server.once('error', (err) => { resolve(fail(err)) })
+    server.listen({ host, port, exclusive: true }, () => { server.close(() => { resolve(undefined) }) })
   })
 }
 
@@ -91,20 +86,20 @@ export async function withUdpPortsChosen (listen: string[]): Promise<string[]> {
       continue
     }
     // a host this machine cannot bind stays as given: libp2p says what is wrong with it
-    const port = await freeUdpPort(match[2], match[1] === 'ip4' ? 4 : 6).catch(() => 0)
+    const port = await bindUdp(match[2], 0, match[1] === 'ip4' ? 4 : 6).catch(() => 0)
     chosen.push(`/${match[1]}/${match[2]}/udp/${port}/webrtc-direct`)
   }
   return chosen
 }
 
-/** A UDP port free on `host` now: bound at port 0, read, released */
-async function freeUdpPort (host: string, family: 4 | 6): Promise<number> {
+/** Binds a UDP port on `host` exclusively and releases it; resolves with the port bound (the kernel's pick for 0) */
+async function bindUdp (host: string, port: number, family: 4 | 6): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(family === 4 ? 'udp4' : 'udp6')
     socket.once('error', (err) => { socket.close(); reject(err) })
-    socket.bind({ address: host, port: 0, exclusive: true }, () => {
-      const { port } = socket.address()
-      socket.close(() => { resolve(port) })
+    socket.bind({ address: host, port, exclusive: true }, () => {
+      const bound = socket.address().port
+      socket.close(() => { resolve(bound) })
     })
   })
 }
