@@ -8,7 +8,7 @@ import { chunkMatches } from '../src/download/chunk-data.js'
 import { verifiedContent } from '../src/download/content-stream.js'
 import { FetchSession } from '../src/exchange/fetch-session.js'
 import { readExactly } from '../src/fs-read.js'
-import type { PeershareNode } from '../src/index.js'
+import type { FileRecord, PeershareNode } from '../src/index.js'
 import { verifiedReader } from '../src/store/file-store.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
@@ -143,6 +143,35 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
     assert.equal(await sha256File(damaged.store.blobPath(record.fileId)), await sha256File(src))
     await eventually('the sharer to provide it again', async () => providesLocally(damaged, record.fileId))
     assert.equal(await servesEveryChunk(getter, damaged, record.fileId), true)
+  })
+
+  it('a file removed before its repair starts stays removed: the repair keeps nothing, leaves no blob and provides nothing', async () => {
+    // the honest node holds the files and stays online, so a repair would complete
+    honest = await startTestNode(join(dir.path, 'honest-rm'), STRICT)
+    const shareCopied = async (name: string): Promise<FileRecord> => {
+      const record = await damaged.share(await randomFile(dir.path, name, 4 * CHUNK + name.length), { copy: true })
+      await honest?.get(record.fileId, { from: multiaddr(dialAddress(damaged)), output: join(dir.path, `honest-${name}`) })
+      return record
+    }
+    const assertGone = async (record: FileRecord, what: string): Promise<void> => {
+      await eventually(`${what}: the repair to end`, async () => damaged.transfers.get(record.fileId) == null)
+      assert.equal(await damaged.store.has(record.fileId), false, `${what}: the removed file's record came back`)
+      await assert.rejects(stat(damaged.store.blobPath(record.fileId)), { code: 'ENOENT' }, `${what}: a blob is left`)
+      assert.equal(await providesLocally(damaged, record.fileId), false, `${what}: the removed file is provided`)
+    }
+
+    // a check holding the record from before the rm (a listing, a serve session) finds the blob gone
+    const listed = await shareCopied('removed-listed.bin')
+    await damaged.remove(listed.fileId)
+    await damaged.health.check(listed)
+    await assertGone(listed, 'a check after the rm')
+
+    // a repair asked just before the rm, created just after its check of downloads under way
+    const asked = await shareCopied('removed-asked.bin')
+    await damaged.remove(asked.fileId)
+    const repair = await damaged.transfers.start({ kind: 'file-id', fileId: parseFileId(asked.fileId) }, { repair: true, peers: [dialAddress(honest)] })
+    await repair.done()
+    await assertGone(asked, 'a repair created after the rm')
   })
 
   it('a chunk damaged in a partial file is refused to a peer, forgotten and fetched again; both downloads complete', async () => {

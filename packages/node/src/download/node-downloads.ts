@@ -77,19 +77,36 @@ export function createTransferManager (components: NodeDownloadsComponents, stor
       const stored = await store.withManifest(record)
       return stored == null ? undefined : { manifest: stored.manifest, manifestBytes: stored.manifestBytes, path: store.blobPath(fileId) }
     },
-    completed: async (downloaded, manifestBytes) => {
-      // a repaired blob keeps what we knew of the file (name, tags, collection); only the damage goes
-      const kept = downloaded.location.kind === 'blob' ? (await store.get(downloaded.fileId))?.record : undefined
-      // ...and the sealed facts a download with the key just read (or decrypted) join what was held without it
-      const sealed = downloaded.encrypted == null ? {} : { encrypted: { ...kept?.encrypted, ...downloaded.encrypted } }
-      const record: FileRecord = kept == null ? downloaded : { ...kept, location: downloaded.location, ...sealed }
-      delete record.damaged
-      if (kept == null && await visibility(record.fileId) !== 'public') record.visibility = 'private'
-      await store.put(record, manifestBytes)
+    completed: async (downloaded, manifestBytes, repair) => {
+      const fresh = await visibility(downloaded.fileId)
+      const record = await store.putFrom(downloaded.fileId, manifestBytes, held => storedDownload(downloaded, held, { repair, fresh }))
+      if (record == null) {
+        // removed while it was being repaired: the blob the repair put back goes too
+        components.log('%s was removed during its repair: not kept', downloaded.fileId)
+        if (downloaded.location.kind === 'blob') await store.blobs.delete(downloaded.fileId)
+        return
+      }
       stored(record.fileId)
       index.announce(record)
     }
   })
+}
+
+/**
+ * The record a completed download is kept under, from the one held now (`held`): a
+ * repaired blob keeps what we knew of the file (name, tags, collection, visibility), and
+ * a download with the key adds the sealed facts it read (or decrypted); only the damage
+ * mark goes. A new file gets the visibility downloads have (`fresh`). A repair whose
+ * file is no longer held keeps nothing (undefined): the user removed it meanwhile.
+ */
+function storedDownload (downloaded: FileRecord, held: FileRecord | undefined, how: { repair: boolean, fresh: FileVisibility }): FileRecord | undefined {
+  const kept = downloaded.location.kind === 'blob' ? held : undefined
+  if (kept == null && how.repair) return undefined
+  const sealed = downloaded.encrypted == null ? {} : { encrypted: { ...kept?.encrypted, ...downloaded.encrypted } }
+  const record: FileRecord = kept == null ? { ...downloaded } : { ...kept, location: downloaded.location, ...sealed }
+  delete record.damaged
+  if (kept == null && how.fresh !== 'public') record.visibility = 'private'
+  return record
 }
 
 export function createCollectionDownloads (components: NodeDownloadsComponents, parts: { collections: CollectionStore, transfers: TransferManager, offeredName(collectionId: string): Promise<string | undefined> }): CollectionDownloads {

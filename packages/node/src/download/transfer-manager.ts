@@ -146,7 +146,8 @@ export class TransferManager implements PartialFiles {
       sources,
       created: Date.now(),
       ...(options.size == null ? {} : { expectedSize: options.size }),
-      ...(options.onlyFrom === true ? { fixedSources: true as const } : {})
+      ...(options.onlyFrom === true ? { fixedSources: true as const } : {}),
+      ...(options.repair === true ? { repair: true as const } : {})
     }
     // at once: each await waits its turn on a busy event loop
     const [, held] = await Promise.all([this.components.transfers.begin(record), this.components.heldCiphertext?.(record.fileId)])

@@ -40,6 +40,8 @@ export interface TransferRecord {
   expectedSize?: number
   /** fetched from `sources` only (`StartOptions.onlyFrom`): no DHT lookup, no peers that ask for the file */
   fixedSources?: true
+  /** fetched again into the blob of a stored file (`StartOptions.repair`): kept only while the file still is */
+  repair?: true
   created: number
 }
 

@@ -42,8 +42,11 @@ export interface TransferComponents {
   finder: SourceFinder
   transfers: TransferStore
   takeDownload(bytes: number, priority: Priority, signal: AbortSignal): Promise<void>
-  /** the download is complete and verified at `record.location`: keep and announce it */
-  completed(record: FileRecord, manifestBytes: Uint8Array): Promise<void>
+  /**
+   * the download is complete and verified at `record.location`: keep and announce it
+   * (a repair of a file removed meanwhile: drop it)
+   */
+  completed(record: FileRecord, manifestBytes: Uint8Array, repair: boolean): Promise<void>
   /** where a download into the repo (`destination.repo`) puts the file: the blob path */
   blobPath(fileId: string): string
   /** keys of encrypted files, and the hook asking peers for one (decrypt-download.ts) */
@@ -455,7 +458,7 @@ export class Transfer implements PoolHost {
     await Promise.allSettled([...this.pendingWrites])
     await this.checkpoint()
     const record = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal))
-    await this.components.completed(record, content.manifestBytes)
+    await this.components.completed(record, content.manifestBytes, this.record.repair === true)
     await this.components.transfers.delete(this.fileId)
     this.status = 'completed'
     this.components.log('%s complete: %d chunk bytes received as %d on the wire', this.fileId, this.bytesReceived, this.wireBytesReceived)

@@ -33,7 +33,7 @@ export interface VerifiedFile extends LocalFile {
 }
 
 export interface ContentHealthComponents {
-  store: Pick<FileStore, 'get' | 'list' | 'contentStatus' | 'contentCheck' | 'setDamaged' | 'setChanged' | 'setLocation' | 'damagedChunks'>
+  store: Pick<FileStore, 'get' | 'has' | 'list' | 'contentStatus' | 'contentCheck' | 'setDamaged' | 'setChanged' | 'setLocation' | 'damagedChunks'>
   index: Pick<FileIndex, 'announce' | 'withdraw'>
   /** the offers of files shared in place that changed are withdrawn */
   discovery: Pick<Discovery, 'withdraw'>
@@ -184,13 +184,16 @@ export class ContentHealth {
   /**
    * Fetches a damaged or missing shared file again from other providers (the DHT's,
    * never ourselves) into a temporary file that atomically replaces the blob once
-   * verified; the node's `completed` keeps the record and provides the file again. A
+   * verified; the node's `completed` keeps the record and provides the file again (or,
+   * when the file was removed meanwhile, deletes the blob and keeps nothing). A
    * download outside the repo is the user's file: it is not rewritten (`get --force`
    * fetches it again).
    */
   private async repair (record: FileRecord): Promise<void> {
     const { transfers, log } = this.components
     if (record.location.kind !== 'blob' || transfers.get(record.fileId) != null) return
+    // a check holding a record from before an `rm` (a listing, a serve session): nothing to repair
+    if (!await this.components.store.has(record.fileId)) return
     log('repairing %s from the network', record.fileId)
     await transfers.start({ kind: 'file-id', fileId: parseFileId(record.fileId) }, { repair: true })
       .catch((err: Error) => { log('repair of %s could not start: %s', record.fileId, err.message) })

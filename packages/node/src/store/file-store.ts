@@ -179,7 +179,19 @@ export class FileStore {
   }
 
   async put (record: FileRecord, manifestBytes: Uint8Array): Promise<void> {
-    await this.changes.run(async () => {
+    await this.putFrom(record.fileId, manifestBytes, () => record)
+  }
+
+  /**
+   * Stores the record `make` builds from the one held now (undefined when none), or
+   * nothing when it returns undefined. The read and the write are one change: a
+   * download completing keeps what the user changed meanwhile (visibility), and a
+   * repair finding the file removed leaves it removed. Returns what was stored.
+   */
+  async putFrom (fileId: string, manifestBytes: Uint8Array, make: (held: FileRecord | undefined) => FileRecord | undefined): Promise<FileRecord | undefined> {
+    return this.changes.run(async () => {
+      const record = make(await this.getRecord(fileId))
+      if (record == null) return undefined
       const batch = this.datastore.batch()
       batch.put(new Key(`${MANIFESTS}/${record.fileId}`), manifestBytes)
       batch.put(new Key(`${BY_SHA256}/${record.sha256}`), uint8ArrayFromString(record.fileId))
@@ -187,6 +199,7 @@ export class FileStore {
       batch.put(key, value)
       await batch.commit()
       this.recordWrites++
+      return record
     })
   }
 
