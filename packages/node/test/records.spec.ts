@@ -12,6 +12,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { MANIFEST_VERSION, MIN_CHUNK_SIZE, type Manifest, encodeManifest, fileIdOf, formatFileId } from '@peershare/protocol'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
+import { type CatalogCursor, CursorStore } from '../src/catalog/cursor-store.js'
 import { CollectionStore } from '../src/collection/collection-store.js'
 import { TransferStore } from '../src/download/transfer-store.js'
 import { Inbox, type ReceivedGrant } from '../src/keys/inbox.js'
@@ -176,6 +177,21 @@ describe('persisted records', () => {
     }
     assert.equal(outlived, 0, `${outlived} of 1,000 releases were overtaken by the reservation's save`)
   })
+
+  it('a catalog cursor evicted (past the bound) as it is saved leaves no entry behind', async () => {
+    // a bound of one peer: saving B's cursor evicts A's, whose own save may still be under way
+    const cursors = new CursorStore(ds, quarantine, 1)
+    const at = (pulledAt: number): CatalogCursor => ({ epoch: 'e', next: 1n, pulledAt })
+    let outlived = 0
+    for (let i = 0; i < 1_000; i++) {
+      void cursors.put('peer-a', at(2 * i))
+      await cursors.put('peer-b', at(2 * i + 1))
+      if (await ds.has(new Key('/peershare/catalog-cursors/peer-a'))) outlived++
+    }
+    assert.equal(outlived, 0, `${outlived} of 1,000 evictions were overtaken by the save asked for before them`)
+    assert.equal(cursors.size, 1)
+  })
+
 })
 
 describe('libp2p peer records of a node', () => {

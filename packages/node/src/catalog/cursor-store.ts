@@ -11,6 +11,7 @@ import { MAX_CATALOG_EPOCH_LENGTH } from '@peershare/protocol'
 import type { Quarantine } from '../records/index.js'
 import { type Fields, finite, jsonObject, string } from '../records/check.js'
 import { RecordInvalidError } from '../errors.js'
+import { InOrder } from '../in-order.js'
 
 const PREFIX = '/peershare/catalog-cursors'
 
@@ -25,6 +26,8 @@ export interface CatalogCursor {
 
 export class CursorStore {
   private readonly cursors = new Map<string, CatalogCursor>()
+  /** saves and evictions land in the order asked: an evicted cursor's save under way must not outlive its delete (in-order.ts) */
+  private readonly writes = new InOrder()
 
   constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine, private readonly maxPeers: number) {}
 
@@ -48,8 +51,10 @@ export class CursorStore {
 
   async put (peer: string, cursor: CatalogCursor): Promise<void> {
     this.cursors.set(peer, cursor)
-    await this.datastore.put(new Key(`${PREFIX}/${peer}`), uint8ArrayFromString(JSON.stringify({ ...cursor, next: cursor.next.toString() })))
-    await this.evict()
+    await this.writes.run(async () => {
+      await this.datastore.put(new Key(`${PREFIX}/${peer}`), uint8ArrayFromString(JSON.stringify({ ...cursor, next: cursor.next.toString() })))
+      await this.evict()
+    })
   }
 
   get size (): number {
