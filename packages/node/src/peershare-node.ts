@@ -164,7 +164,11 @@ export class PeershareNode {
     const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => this.keys.obtainKey(fileId, sources, signal) }
     this.metrics = parts.metrics
     const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, libp2p, index: this.index, bandwidth: this.bandwidth, store: this.store, log, keys, events: this.metrics }
-    this.transfers = createTransferManager(downloads, fileId => { this.health.reset(fileId) }, async fileId => this.downloadVisibility(fileId))
+    this.transfers = createTransferManager(downloads, {
+      stored: fileId => { this.health.reset(fileId) },
+      visibility: async fileId => this.downloadVisibility(fileId),
+      takenOver: fileId => { void this.holder.takenOver(fileId) }
+    })
     // discovery is built below; asked only when a file shared in place changed
     this.health = new ContentHealth({ store: this.store, index: this.index, discovery: { withdraw: async id => this.discovery.withdraw(id) }, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
@@ -554,12 +558,17 @@ export class PeershareNode {
   async get (ref: string | FileRef, options: GetOptions = {}): Promise<FileRecord> {
     const transfer = await this.download(ref, options)
     const unsubscribe = options.onProgress == null ? undefined : transfer.onProgress(options.onProgress)
-    const onAbort = (): void => { void transfer.cancel() }
+    const waiting = Promise.withResolvers<never>()
+    const onAbort = (): void => {
+      // a replica fetch a user's download took over goes on as theirs: only this wait ends
+      if (options.onlyFrom === true && !transfer.fixedSources) waiting.reject(options.signal?.reason)
+      else void transfer.cancel()
+    }
     options.signal?.addEventListener('abort', onAbort)
     // aborted while the download was being set up: no event comes any more
     if (options.signal?.aborted === true) onAbort()
     try {
-      return await transfer.done()
+      return await Promise.race([transfer.done(), waiting.promise])
     } finally {
       unsubscribe?.()
       options.signal?.removeEventListener('abort', onAbort)

@@ -285,6 +285,24 @@ describe('replication: the holder side (real nodes)', function () {
     assert.equal(await sha256File(output), file.sha256)
   })
 
+  it('a user\'s download of a file being fetched as a replica takes that fetch over: the room is freed, the file is the user\'s, the fetch\'s timeout does not cancel it', async () => {
+    const slow = await node('slow-replica-asker', {}, { chunkSize: 64 * KiB, limits: { upload: 256 * KiB } })
+    // the replica fetch gives up after 2 s: the download (4 s at the asker's rate) outlives it
+    const user = await node('user-takes-over', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone', fetchTimeout: 2000 })
+    await slow.connect(multiaddr(dialAddress(user)))
+    const file = await slow.share(await randomFile(dir.path, 'taken-over.bin', 1024 * KiB))
+    assert.equal(await slow.replicaRequests.ask(user.peerId, requestFor(file)), 'accept')
+    await until(() => (user.transfers.get(file.fileId)?.progress().bytesDone ?? 0) > 0, 30_000)
+    const download = await user.download(file.fileId)
+    assert.equal(download.fixedSources, false, 'the user\'s download may use every source')
+    await until(() => user.holder.list().length === 0, 30_000)
+    assert.equal(user.holder.usage().usedBytes, 0)
+    const record = await download.done()
+    assert.equal(record.replica, undefined)
+    assert.equal((await user.store.getRecord(file.fileId))?.replica, undefined)
+    assert.equal(await sha256File(user.store.contentPath(record)), file.sha256)
+  })
+
   it('a replica is fetched from its asker only: a file the asker does not have is not fetched from its providers', async () => {
     const third = await node('third-party', { quota: 1024 * KiB, acceptsFrom: 'anyone' })
     const mallory = await node('mallory')

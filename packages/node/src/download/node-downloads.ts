@@ -45,13 +45,21 @@ export interface NodeDownloadsComponents {
   events?: TransferComponents['events']
 }
 
-/**
- * `stored`: a downloaded (or repaired) file is in the store: its health is known again.
- * `visibility`: what a new download is served as (access/ `downloadedVisibility`)
- */
-export function createTransferManager (components: NodeDownloadsComponents, stored: (fileId: string) => void, visibility: (fileId: string) => Promise<FileVisibility> = async () => 'public'): TransferManager {
+/** What the node hears of its downloads */
+export interface DownloadHooks {
+  /** a downloaded (or repaired) file is in the store: its health is known again */
+  stored(fileId: string): void
+  /** what a new download is served as (access/ `downloadedVisibility`) */
+  visibility(fileId: string): Promise<FileVisibility>
+  /** a user's download took over the replica fetch of this file: the holder lets it go */
+  takenOver(fileId: string): void
+}
+
+export function createTransferManager (components: NodeDownloadsComponents, hooks: DownloadHooks): TransferManager {
   const { exchange, index, store, config } = components
+  const { stored, visibility } = hooks
   return new TransferManager({
+    takenOver: hooks.takenOver,
     transfers: new TransferStore(components.datastore, components.quarantine),
     settings: config.transfer,
     log: logger('peershare:node:transfer'),

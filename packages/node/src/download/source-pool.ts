@@ -185,6 +185,11 @@ export class SourcePool {
     }
   }
 
+  /** A replica fetch a user's download took over: the DHT and peers asking for the file are sources from now on */
+  openToAll (): void {
+    this.init.fixedSources = false
+  }
+
   /** More peers said to have the file (a later `get --peer`): remembered, and tried now */
   suggest (targets: string[], signal: AbortSignal): void {
     for (const target of targets) {

@@ -16,7 +16,7 @@ import {
   type Manifest,
   formatFileId
 } from '@peershare/protocol'
-import { FileNotFoundError, TransferFinishedError } from '../errors.js'
+import { FileNotFoundError, SourceBusyError, TransferFinishedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
 import { type HeldCiphertext, startFromHeldCopy } from './decrypt-download.js'
@@ -68,6 +68,8 @@ export interface TransferManagerComponents extends Omit<TransferComponents, 'fin
   openFirst(ref: FileRef, options: { from?: PeerId | Multiaddr, signal?: AbortSignal }): Promise<FetchSession>
   /** the node keeps this file already (a finished download): for a clear answer to pause/resume/cancel */
   isStored(fileId: string): Promise<boolean>
+  /** a user's download took over the replica fetch of this file (`Transfer.takeOver`): it is no replica any more */
+  takenOver?(fileId: string): void
   /** the complete ciphertext of an encrypted file, when the node holds it in its repo (a download to read it starts from there) */
   heldCiphertext?(fileId: string): Promise<HeldCiphertext | undefined>
   transfers: TransferStore
@@ -91,12 +93,12 @@ export class TransferManager implements PartialFiles {
     const peers = [...new Set([...(options.from == null ? [] : [options.from.toString()]), ...(options.peers ?? [])])]
     if (ref.kind === 'file-id') {
       const fileId = formatFileId(ref.fileId)
-      return this.joinOrCreate(fileId, existing => { this.revive(existing).suggest(peers) }, async () => this.create(fileId, peers, options))
+      return this.joinOrCreate(fileId, existing => { this.joined(existing, options).suggest(peers) }, async () => this.create(fileId, peers, options))
     }
     const session = await this.openFirst(ref, options)
     const fileId = formatFileId(session.fileId)
     try {
-      return await this.joinOrCreate(fileId, existing => { this.revive(existing).start(session) }, async () => this.create(fileId, peers, options, session))
+      return await this.joinOrCreate(fileId, existing => { this.joined(existing, options).start(session) }, async () => this.create(fileId, peers, options, session))
     } catch (err: any) {
       session.abort(err)
       throw err
@@ -311,6 +313,20 @@ export class TransferManager implements PartialFiles {
       if ((p.state === 'completed' || p.state === 'cancelled') && this.transfers.get(p.fileId) === transfer) this.transfers.delete(p.fileId)
       for (const listener of this.progressListeners) listener(p)
     })
+  }
+
+  /**
+   * A download under way that a start joins. A user's start takes a replica fetch over
+   * (the holder lets it go: `takenOver`); a replica fetch never joins a user's download,
+   * which would make the user's file a replica, or cancel it when the fetch gives up.
+   */
+  private joined (existing: Transfer, options: StartOptions): Transfer {
+    if (options.onlyFrom === true && !existing.fixedSources) throw new SourceBusyError(`${existing.fileId} is being downloaded by the user: not fetched as a replica`)
+    if (options.onlyFrom !== true && existing.fixedSources) {
+      existing.takeOver()
+      this.components.takenOver?.(existing.fileId)
+    }
+    return this.revive(existing)
   }
 
   private revive (transfer: Transfer): Transfer {

@@ -188,6 +188,19 @@ export class Transfer implements PoolHost {
     this.runLoop = this.run(first).finally(() => { this.runLoop = undefined })
   }
 
+  /**
+   * A user's own download joined this replica fetch (`fixedSources`) and takes it over:
+   * every source may serve it now, and the size the replica request stated binds it no
+   * more (the manifest, checked against the file id, has it). Saved, for a restart.
+   */
+  takeOver (): void {
+    if (!this.fixedSources) return
+    delete this.record.fixedSources
+    delete this.record.expectedSize
+    this.sources.openToAll()
+    void this.components.transfers.save(this.record).catch(() => {})
+  }
+
   /** More peers said to have the file (a `get --peer` attaching to this download) */
   suggest (targets: string[]): void {
     if (targets.length > 0 && this.running) this.sources.suggest(targets, this.controller.signal)

@@ -135,11 +135,34 @@ export class Holder implements HeldReplicas {
     } catch (err: any) {
       // stopping keeps the entry: the fetch starts again with the node
       if (this.stopping) return
+      // the user's own download of the file took the fetch over, or ran first: theirs to keep (`takenOver`)
+      if (this.c.userDownloads(fileId)) {
+        await this.letGo(fileId)
+        return
+      }
       this.c.log('replica %s from %p failed: %s', fileId, peer, err?.message ?? err)
       // a failed download stays to be resumed, as a user's would: a replica given up on must not
       await this.c.discard(fileId).catch(() => {})
       await this.forget(fileId)
     }
+  }
+
+  /**
+   * A user's download took over the replica fetch of `fileId` (the download goes on as
+   * theirs, its file no replica): the fetch stops waiting for it and its room is freed
+   */
+  async takenOver (fileId: string): Promise<void> {
+    const fetch = this.fetches.get(fileId)
+    if (fetch == null) return
+    this.fetches.delete(fileId)
+    fetch.abort(new Error('taken over by the user\'s download'))
+    await this.letGo(fileId)
+  }
+
+  /** Frees the room of a replica the user downloads as their own (nothing of it is deleted) */
+  private async letGo (fileId: string): Promise<void> {
+    this.c.log('replica %s: the user downloads the file, not held as a replica', fileId)
+    if (await this.book.release(fileId)) this.c.usageChanged?.()
   }
 
   private async completed (entry: HeldReplica): Promise<void> {
