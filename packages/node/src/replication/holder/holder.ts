@@ -149,14 +149,10 @@ export class Holder implements HeldReplicas {
 
   /**
    * A user's download took over the replica fetch of `fileId` (the download goes on as
-   * theirs, its file no replica): the fetch stops waiting for it and its room is freed
+   * theirs, its file no replica): the fetch stops waiting for it, and then frees its room
    */
-  async takenOver (fileId: string): Promise<void> {
-    const fetch = this.fetches.get(fileId)
-    if (fetch == null) return
-    this.fetches.delete(fileId)
-    fetch.abort(new Error('taken over by the user\'s download'))
-    await this.letGo(fileId)
+  takenOver (fileId: string): void {
+    this.fetches.get(fileId)?.abort(new Error('taken over by the user\'s download'))
   }
 
   /** Frees the room of a replica the user downloads as their own (nothing of it is deleted) */
