@@ -92,10 +92,11 @@ export function createTransferManager (components: NodeDownloadsComponents, hook
         // removed while it was being repaired: the blob the repair put back goes too
         components.log('%s was removed during its repair: not kept', downloaded.fileId)
         if (downloaded.location.kind === 'blob') await store.blobs.delete(downloaded.fileId)
-        return
+        return undefined
       }
       stored(record.fileId)
       index.announce(record)
+      return record
     }
   })
 }

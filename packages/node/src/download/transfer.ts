@@ -43,10 +43,10 @@ export interface TransferComponents {
   transfers: TransferStore
   takeDownload(bytes: number, priority: Priority, signal: AbortSignal): Promise<void>
   /**
-   * the download is complete and verified at `record.location`: keep and announce it
-   * (a repair of a file removed meanwhile: drop it)
+   * the download is complete and verified at `record.location`: keep and announce it,
+   * and return the record kept (a repair of a file removed meanwhile: drop it, undefined)
    */
-  completed(record: FileRecord, manifestBytes: Uint8Array, repair: boolean): Promise<void>
+  completed(record: FileRecord, manifestBytes: Uint8Array, repair: boolean): Promise<FileRecord | undefined>
   /** where a download into the repo (`destination.repo`) puts the file: the blob path */
   blobPath(fileId: string): string
   /** keys of encrypted files, and the hook asking peers for one (decrypt-download.ts) */
@@ -471,12 +471,12 @@ export class Transfer implements PoolHost {
     await Promise.allSettled([...this.pendingWrites])
     await this.checkpoint()
     const record = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal))
-    await this.components.completed(record, content.manifestBytes, this.record.repair === true)
+    const kept = await this.components.completed(record, content.manifestBytes, this.record.repair === true)
     await this.components.transfers.delete(this.fileId)
     this.status = 'completed'
     this.components.log('%s complete: %d chunk bytes received as %d on the wire', this.fileId, this.bytesReceived, this.wireBytesReceived)
     this.emit()
-    this.finished.resolve(record)
+    this.finished.resolve(kept ?? record)
     await this.halt()
   }
 
