@@ -199,6 +199,7 @@ export class PeershareNode {
       fetchSmallFile: async (fileId, options) => fetchSmallFile({
         stored: async id => (await this.store.get(id))?.record,
         contentPath: record => this.store.contentPath(record),
+        downloading: id => this.transfers.get(id) != null,
         download: async (id, startOptions) => this.download(id, startOptions)
       }, fileId, options),
       mayShowOffer: (offer, peer) => this.access.mayShowOffer(offer, peer)
@@ -553,7 +554,8 @@ export class PeershareNode {
 
   /**
    * Downloads a file and waits for it: verified, in place, and provided by this node.
-   * Aborting `options.signal` cancels the download.
+   * Aborting `options.signal` cancels the download (a replica fetch that a user's
+   * download took over is only no longer waited for: it goes on as theirs).
    */
   async get (ref: string | FileRef, options: GetOptions = {}): Promise<FileRecord> {
     const transfer = await this.download(ref, options)

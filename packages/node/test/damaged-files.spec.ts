@@ -164,6 +164,7 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
     const listed = await shareCopied('removed-listed.bin')
     await damaged.remove(listed.fileId)
     await damaged.health.check(listed)
+    assert.equal(damaged.transfers.get(listed.fileId), undefined, 'no repair of a file no longer stored')
     await assertGone(listed, 'a check after the rm')
 
     // a repair asked just before the rm, created just after its check of downloads under way
@@ -172,6 +173,15 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
     const repair = await damaged.transfers.start({ kind: 'file-id', fileId: parseFileId(asked.fileId) }, { repair: true, peers: [dialAddress(honest)] })
     await repair.done()
     await assertGone(asked, 'a repair created after the rm')
+
+    // ...unless the user asks for the file meanwhile: their get joins the repair, and the file is kept
+    const wanted = await shareCopied('removed-wanted.bin')
+    await damaged.remove(wanted.fileId)
+    const repairing = await damaged.transfers.start({ kind: 'file-id', fileId: parseFileId(wanted.fileId) }, { repair: true, peers: [dialAddress(honest)] })
+    const got = await damaged.get(wanted.fileId, { peers: [dialAddress(honest)] })
+    assert.equal(repairing.repair, false, 'the user\'s get took the repair over')
+    assert.equal(await damaged.store.has(wanted.fileId), true)
+    assert.equal(await sha256File(damaged.store.contentPath(got)), wanted.sha256)
   })
 
   it('a chunk damaged in a partial file is refused to a peer, forgotten and fetched again; both downloads complete', async () => {

@@ -9,6 +9,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { PeershareNode } from '../src/index.js'
+import { fetchSmallFile } from '../src/search/small-file.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 const MiB = 1024 * 1024
@@ -45,6 +46,24 @@ describe('same-file races', function () {
     assert.deepEqual(a, b)
     assert.deepEqual(await readdir(out), ['twice.bin'])
     assert.equal(await sha256File(join(out, 'twice.bin')), shared.sha256)
+  })
+
+  it('a thumbnail fetch naming a file the user is downloading does not cancel that download when the file is too large', async () => {
+    // a peer can name any file id as an offer's thumbnail: the file the user is downloading, say
+    const shared = await sharer.share(await randomFile(dir.path, 'named-as-thumbnail.bin', 8 * MiB))
+    const output = join(dir.path, 'named-as-thumbnail-copy.bin')
+    const download = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output })
+    await until(() => download.progress().bytesTotal != null, 30_000)
+    const components = {
+      stored: async (id: string) => (await getter.store.get(id))?.record,
+      contentPath: getter.store.contentPath.bind(getter.store),
+      downloading: (id: string) => getter.transfers.get(id) != null,
+      download: async (id: string, options: Parameters<PeershareNode['download']>[1]) => getter.download(id, options)
+    }
+    await assert.rejects(fetchSmallFile(components, shared.fileId, { peers: [], maxBytes: 1024, signal: AbortSignal.timeout(30_000) }), { name: 'FileTooLargeError' })
+    assert.equal(getter.transfers.get(shared.fileId), download, 'the user\'s download goes on')
+    await download.done()
+    assert.equal(await sha256File(output), shared.sha256)
   })
 
   it('gets of the same file started at once make one download, not one each (of which only the last was listed)', async () => {

@@ -184,11 +184,14 @@ describe('persisted records', () => {
     const at = (pulledAt: number): CatalogCursor => ({ epoch: 'e', next: 1n, pulledAt })
     let outlived = 0
     for (let i = 0; i < 1_000; i++) {
-      void cursors.put('peer-a', at(2 * i))
-      await cursors.put('peer-b', at(2 * i + 1))
+      // b's older save, a's, then b's newer one: saving b evicts a (pulled longest ago)
+      void cursors.put('peer-b', at(3 * i))
+      void cursors.put('peer-a', at(3 * i + 1))
+      await cursors.put('peer-b', at(3 * i + 2))
       if (await ds.has(new Key('/peershare/catalog-cursors/peer-a'))) outlived++
+      assert.ok(await ds.has(new Key('/peershare/catalog-cursors/peer-b')), 'the cursor kept is saved')
     }
-    assert.equal(outlived, 0, `${outlived} of 1,000 evictions were overtaken by the save asked for before them`)
+    assert.equal(outlived, 0, `${outlived} of 1,000 evictions were overtaken by a save asked for before them`)
     assert.equal(cursors.size, 1)
   })
 

@@ -52,6 +52,8 @@ export class CursorStore {
   async put (peer: string, cursor: CatalogCursor): Promise<void> {
     this.cursors.set(peer, cursor)
     await this.writes.run(async () => {
+      // replaced by a newer save, or evicted, since: that one's turn (or none) decides
+      if (this.cursors.get(peer) !== cursor) return
       await this.datastore.put(new Key(`${PREFIX}/${peer}`), uint8ArrayFromString(JSON.stringify({ ...cursor, next: cursor.next.toString() })))
       await this.evict()
     })

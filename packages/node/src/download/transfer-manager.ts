@@ -55,6 +55,11 @@ export interface StartOptions extends DestinationOptions {
    */
   size?: number
   /**
+   * a start the node makes for itself (a thumbnail's fetch): it joins a download under
+   * way as it is, never taking over a replica fetch or a repair as a user's start does
+   */
+  internal?: boolean
+  /**
    * fetch from `from` and `peers` only: no DHT lookup, no peer that asks us for the
    * file, no grant senders. A replica fetch takes what its asker serves, so a request
    * cannot make the holder fetch (and then serve) what the asker could not give it
@@ -316,15 +321,18 @@ export class TransferManager implements PartialFiles {
   }
 
   /**
-   * A download under way that a start joins. A user's start takes a replica fetch over
-   * (the holder lets it go: `takenOver`); a replica fetch never joins a user's download,
-   * which would make the user's file a replica, or cancel it when the fetch gives up.
+   * A download under way that a start joins. A user's start takes a replica fetch or a
+   * repair over (the holder lets the fetch go: `takenOver`; the file is kept even if
+   * removed meanwhile); a replica fetch never joins a user's download, which would make
+   * the user's file a replica, or cancel it when the fetch gives up.
    */
   private joined (existing: Transfer, options: StartOptions): Transfer {
     if (options.onlyFrom === true && !existing.fixedSources) throw new SourceBusyError(`${existing.fileId} is being downloaded by the user: not fetched as a replica`)
-    if (options.onlyFrom !== true && existing.fixedSources) {
+    const user = options.onlyFrom !== true && options.repair !== true && options.internal !== true
+    if (user && (existing.fixedSources || existing.repair)) {
+      const replica = existing.fixedSources
       existing.takeOver()
-      this.components.takenOver?.(existing.fileId)
+      if (replica) this.components.takenOver?.(existing.fileId)
     }
     return this.revive(existing)
   }

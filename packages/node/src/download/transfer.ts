@@ -188,17 +188,23 @@ export class Transfer implements PoolHost {
     this.runLoop = this.run(first).finally(() => { this.runLoop = undefined })
   }
 
+  /** fetched again into the blob of a stored file (`StartOptions.repair`) */
+  get repair (): boolean { return this.record.repair === true }
+
   /**
-   * A user's own download joined this replica fetch (`fixedSources`) and takes it over:
-   * every source may serve it now, and the size the replica request stated binds it no
-   * more (the manifest, checked against the file id, has it). Saved, for a restart.
+   * A user's own download joined this replica fetch (`fixedSources`) or repair, and takes
+   * it over: every source may serve it now, the size a replica request stated binds it no
+   * more (the manifest, checked against the file id, has it), and it is kept when done
+   * even if the file was removed meanwhile. Saved for a restart, unless it is completing
+   * (its state is being deleted: a save then would bring it back).
    */
   takeOver (): void {
-    if (!this.fixedSources) return
+    if (!this.fixedSources && !this.repair) return
     delete this.record.fixedSources
     delete this.record.expectedSize
+    delete this.record.repair
     this.sources.openToAll()
-    void this.components.transfers.save(this.record).catch(() => {})
+    if (this.completing == null) void this.components.transfers.save(this.record).catch(() => {})
   }
 
   /** More peers said to have the file (a `get --peer` attaching to this download) */

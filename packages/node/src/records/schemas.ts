@@ -54,6 +54,9 @@ export function checkTransferRecord (value: Fields, fileId: string): TransferRec
   optional(value.reason, v => oneOf(v, 'reason', ['disk-full']))
   stringArray(value.sources, 'sources', MAX_REMEMBERED_SOURCES)
   finite(value.created, 'created')
+  optional(value.expectedSize, v => integer(v, 'expectedSize'))
+  optional(value.fixedSources, v => boolean(v, 'fixedSources'))
+  optional(value.repair, v => boolean(v, 'repair'))
   return value as unknown as TransferRecord
 }
 

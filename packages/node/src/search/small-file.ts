@@ -14,6 +14,8 @@ export const FileTooLargeError = defineError('FileTooLargeError', 'ERR_FILE_TOO_
 
 export interface SmallFileComponents {
   stored(fileId: string): Promise<FileRecord | undefined>
+  /** a download of the file is under way (the user's, a replica fetch): joined, never cancelled */
+  downloading(fileId: string): boolean
   contentPath(record: FileRecord): string
   download(fileId: string, options: StartOptions): Promise<Transfer>
 }
@@ -24,7 +26,8 @@ export async function fetchSmallFile (components: SmallFileComponents, fileId: s
     if (held.size > options.maxBytes) throw new FileTooLargeError(`${fileId} is ${held.size} bytes, more than ${options.maxBytes}`)
     return components.contentPath(held)
   }
-  const transfer = await components.download(fileId, { stream: true, peers: options.peers, signal: options.signal })
+  const joined = components.downloading(fileId)
+  const transfer = await components.download(fileId, { stream: true, internal: true, peers: options.peers, signal: options.signal })
   const tooLarge = Promise.withResolvers<never>()
   const check = (total: number | null): void => {
     if (total != null && total > options.maxBytes) tooLarge.reject(new FileTooLargeError(`${fileId} is ${total} bytes, more than ${options.maxBytes}`))
@@ -36,8 +39,8 @@ export async function fetchSmallFile (components: SmallFileComponents, fileId: s
     check(transfer.progress().bytesTotal)
     return components.contentPath(await Promise.race([transfer.done(), tooLarge.promise]))
   } catch (err) {
-    // too large, or given up: nothing of it stays
-    await transfer.cancel().catch(() => {})
+    // too large, or given up: nothing of it stays (a download someone else started goes on)
+    if (!joined) await transfer.cancel().catch(() => {})
     throw err
   } finally {
     unsubscribe()

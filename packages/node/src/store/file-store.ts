@@ -179,7 +179,7 @@ export class FileStore {
   }
 
   async put (record: FileRecord, manifestBytes: Uint8Array): Promise<void> {
-    await this.putFrom(record.fileId, manifestBytes, () => record)
+    await this.changes.run(async () => { await this.writeWhole(record, manifestBytes) })
   }
 
   /**
@@ -191,16 +191,20 @@ export class FileStore {
   async putFrom (fileId: string, manifestBytes: Uint8Array, make: (held: FileRecord | undefined) => FileRecord | undefined): Promise<FileRecord | undefined> {
     return this.changes.run(async () => {
       const record = make(await this.getRecord(fileId))
-      if (record == null) return undefined
-      const batch = this.datastore.batch()
-      batch.put(new Key(`${MANIFESTS}/${record.fileId}`), manifestBytes)
-      batch.put(new Key(`${BY_SHA256}/${record.sha256}`), uint8ArrayFromString(record.fileId))
-      const { key, value } = recordEntry(record)
-      batch.put(key, value)
-      await batch.commit()
-      this.recordWrites++
+      if (record != null) await this.writeWhole(record, manifestBytes)
       return record
     })
+  }
+
+  /** A file's record, manifest and hash entry in one batch */
+  private async writeWhole (record: FileRecord, manifestBytes: Uint8Array): Promise<void> {
+    const batch = this.datastore.batch()
+    batch.put(new Key(`${MANIFESTS}/${record.fileId}`), manifestBytes)
+    batch.put(new Key(`${BY_SHA256}/${record.sha256}`), uint8ArrayFromString(record.fileId))
+    const { key, value } = recordEntry(record)
+    batch.put(key, value)
+    await batch.commit()
+    this.recordWrites++
   }
 
   /**

@@ -127,7 +127,7 @@ export class Holder implements HeldReplicas {
       }
       // the quota was reserved for the size the request stated: a manifest of another size fails before anything is fetched
       const record = await this.c.hold(fileId, peer, entry.size, signal)
-      // a safety net: a download of the file started meanwhile, and joined, was not told the size
+      // a safety net: a replica fetch joined (one restored from a build that saved no size) may not have been told it
       if (record.size !== entry.size) throw new Error(`the file is ${record.size} bytes, the request said ${entry.size}`)
       // `acceptsEncrypted: false` decided on what the request said: the manifest has the last word
       if ((record.ciphertext === true) !== entry.encrypted) throw new Error(`the file is ${record.ciphertext === true ? '' : 'not '}encrypted, the request said otherwise`)
