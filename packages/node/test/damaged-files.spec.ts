@@ -9,7 +9,7 @@ import { verifiedContent } from '../src/download/content-stream.js'
 import { FetchSession } from '../src/exchange/fetch-session.js'
 import { readExactly } from '../src/fs-read.js'
 import type { FileRecord, PeershareNode } from '../src/index.js'
-import { verifiedReader } from '../src/store/file-store.js'
+import { verifiedReader } from '../src/store/chunk-readers.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 const CHUNK = 16 * 1024

@@ -11,7 +11,7 @@ import { join, relative, sep } from 'node:path'
 import { checkCollectionPath, type Manifest, chunkLength, chunkOffset, isValidChunk } from '@peershare/protocol'
 import { OutputExistsError, OutputUnsafeError, fsError } from '../errors.js'
 import { siblingPath } from '../download/partial-file.js'
-import type { ChunkReader } from '../store/file-store.js'
+import type { ChunkReader } from '../store/chunk-readers.js'
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 

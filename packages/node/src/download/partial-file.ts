@@ -13,7 +13,7 @@ import { OutputExistsError, fsError } from '../errors.js'
 import { InOrder } from '../in-order.js'
 import { userFileMode } from '../file-modes.js'
 import { readExactly } from '../fs-read.js'
-import { type ChunkReader, threadVerifiedRead } from '../store/file-store.js'
+import { type ChunkReader, threadVerifiedRead } from '../store/chunk-readers.js'
 import { type ChunkData, chunkMatches, piecesOf } from './chunk-data.js'
 
 /**

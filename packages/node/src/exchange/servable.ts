@@ -6,7 +6,8 @@
 import type { PeerId } from '@libp2p/interface'
 import type { Bitfield, FileMetadata, Manifest } from '@peershare/protocol'
 import type { FileRecord } from '../store/file-record.js'
-import { type ChunkReader, type FileStore, verifiedReader } from '../store/file-store.js'
+import { type ChunkReader, verifiedReader } from '../store/chunk-readers.js'
+import type { FileStore } from '../store/file-store.js'
 
 export interface ServableFile {
   fileId: string

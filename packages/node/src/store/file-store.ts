@@ -11,12 +11,12 @@ import { Key, type Datastore } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { chunkMatches } from '../download/chunk-data.js'
-import { ChunkDamagedError, NoBlobPathError } from '../errors.js'
+import { NoBlobPathError } from '../errors.js'
 import { InOrder } from '../in-order.js'
 import { ShortReadError } from '../fs-read.js'
-import { hashThread } from '../hash-thread/index.js'
 import { type Quarantine, checkFileRecord, jsonObject } from '../records/index.js'
 import type { BlobReader, BlobStore } from './blob-store.js'
+import { type ChunkReader, threadVerifiedRead } from './chunk-readers.js'
 import type { FileRecord } from './file-record.js'
 import { fileReader } from './fs-blob-store.js'
 
@@ -24,66 +24,6 @@ export interface StoredFile {
   record: FileRecord
   manifest: Manifest
   manifestBytes: Uint8Array
-}
-
-/** Random access to the verified chunks of one stored file */
-export interface ChunkReader {
-  read(index: number): Promise<Uint8Array>
-  /**
-   * Reads chunk `index` and checks it against the manifest off the event loop (Node:
-   * the hash thread): the bytes, or undefined when they fail their hash or the file
-   * ends first. Optional: `verifiedReader` hashes what `read` returns otherwise.
-   */
-  readVerified?(index: number): Promise<Uint8Array | undefined>
-  close(): Promise<void>
-}
-
-/**
- * A reader that only returns chunks matching the manifest: each is hashed as it is
- * read. Bytes that fail, a file too short, or an I/O error (EIO) call `onDamaged` and
- * fail with ChunkDamagedError, so damaged bytes never leave the node. Other read
- * errors (the reader closed under a read by a session ending) pass through as they are:
- * they say nothing about the content.
- */
-export function verifiedReader (reader: ChunkReader, manifest: Manifest, onDamaged: (index: number) => void): ChunkReader {
-  let closed = false
-  return {
-    read: async (index) => {
-      let data: Uint8Array | undefined
-      try {
-        data = await readChecked(reader, manifest, index)
-      } catch (err: any) {
-        if (closed || !(err instanceof ShortReadError || err?.code === 'EIO')) throw err
-      }
-      if (data != null) return data
-      if (closed) throw new ChunkDamagedError(`Chunk ${index} was read after its reader closed`)
-      onDamaged(index)
-      throw new ChunkDamagedError(`Chunk ${index} fails its hash on this node's disk: not sent`)
-    },
-    close: async () => {
-      closed = true
-      await reader.close()
-    }
-  }
-}
-
-/** Chunk `index` when it matches its hash, else undefined; read errors pass through */
-async function readChecked (reader: ChunkReader, manifest: Manifest, index: number): Promise<Uint8Array | undefined> {
-  if (reader.readVerified != null) return reader.readVerified(index)
-  const data = await reader.read(index)
-  return chunkMatches(manifest, index, data) ? data : undefined
-}
-
-/**
- * A chunk read and checked on the hash thread, by path: the event loop that sends
- * chunks neither reads nor hashes them (the bytes come back without a copy)
- */
-export function threadVerifiedRead (path: string, manifest: Manifest): (index: number) => Promise<Uint8Array | undefined> {
-  return async (index) => {
-    if (index < 0 || index >= manifest.chunkHashes.length) return undefined
-    const result = await hashThread.readVerified(path, chunkOffset(manifest, index), chunkLength(manifest, index), manifest.chunkHashes[index])
-    return result.ok ? result.data : undefined
-  }
 }
 
 /**
