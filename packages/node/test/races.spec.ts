@@ -66,6 +66,16 @@ describe('same-file races', function () {
     assert.equal(await sha256File(output), shared.sha256)
   })
 
+  it('a file got again to another place stays public, as its offers are', async () => {
+    const shared = await sharer.share(await randomFile(dir.path, 'got-twice.bin', 1 * MiB))
+    const from = multiaddr(dialAddress(sharer))
+    const first = await getter.get(shared.fileId, { from, output: join(dir.path, 'got-twice-1.bin') })
+    assert.equal(first.visibility, undefined)
+    const second = await getter.get(shared.fileId, { from, output: join(dir.path, 'got-twice-2.bin') })
+    assert.equal(second.visibility, undefined)
+    assert.equal((await getter.store.getRecord(shared.fileId))?.visibility, undefined)
+  })
+
   it('gets of the same file started at once make one download, not one each (of which only the last was listed)', async () => {
     const src = await randomFile(dir.path, 'at-once.bin', 2 * MiB)
     const shared = await sharer.share(src)

@@ -86,9 +86,7 @@ export function createTransferManager (components: NodeDownloadsComponents, hook
       return stored == null ? undefined : { manifest: stored.manifest, manifestBytes: stored.manifestBytes, path: store.blobPath(fileId) }
     },
     completed: async (downloaded, manifestBytes, repair) => {
-      // what a new file is served as: asked only when none is held (read again in the queue: one gone since is kept private)
-      const fresh = repair || await store.has(downloaded.fileId) ? 'private' : await visibility(downloaded.fileId)
-      const record = await store.putFrom(downloaded.fileId, manifestBytes, held => storedDownload(downloaded, held, { repair, fresh }))
+      const record = await store.putFrom(downloaded.fileId, manifestBytes, async held => storedDownload(downloaded, held, { repair, visibility }))
       if (record == null) {
         // removed while it was being repaired: the blob the repair put back goes too
         components.log('%s was removed during its repair: not kept', downloaded.fileId)
@@ -106,18 +104,18 @@ export function createTransferManager (components: NodeDownloadsComponents, hook
  * The record a completed download is kept under, from the one held now (`held`): a
  * repaired blob keeps what we knew of the file (name, tags, collection, visibility), and
  * a download with the key adds the sealed facts it read (or decrypted); only the damage
- * mark goes. A new file gets the visibility downloads have (`fresh`). A repair whose
+ * mark goes. A new record gets the visibility downloads have (asked then). A repair whose
  * file is no longer held in the repo keeps nothing (undefined): the user removed it
  * meanwhile (or shared it again from its place).
  */
-function storedDownload (downloaded: FileRecord, held: FileRecord | undefined, how: { repair: boolean, fresh: FileVisibility }): FileRecord | undefined {
+async function storedDownload (downloaded: FileRecord, held: FileRecord | undefined, how: { repair: boolean, visibility: (fileId: string) => Promise<FileVisibility> }): Promise<FileRecord | undefined> {
   const kept = downloaded.location.kind === 'blob' ? held : undefined
   // a repair mends the repo's copy of a stored file: one removed, or shared again from its place, is not it
   if (how.repair && kept?.location.kind !== 'blob') return undefined
   const sealed = downloaded.encrypted == null ? {} : { encrypted: { ...kept?.encrypted, ...downloaded.encrypted } }
   const record: FileRecord = kept == null ? { ...downloaded } : { ...kept, location: downloaded.location, ...sealed }
   delete record.damaged
-  if (kept == null && how.fresh !== 'public') record.visibility = 'private'
+  if (kept == null && await how.visibility(record.fileId) !== 'public') record.visibility = 'private'
   return record
 }
 

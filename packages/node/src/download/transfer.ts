@@ -477,7 +477,7 @@ export class Transfer implements PoolHost {
     await Promise.allSettled([...this.pendingWrites])
     await this.checkpoint()
     const record = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal))
-    const kept = await this.components.completed(record, content.manifestBytes, this.record.repair === true)
+    const kept = await this.components.completed(record, content.manifestBytes, this.repair)
     await this.components.transfers.delete(this.fileId)
     this.status = 'completed'
     this.components.log('%s complete: %d chunk bytes received as %d on the wire', this.fileId, this.bytesReceived, this.wireBytesReceived)

@@ -128,9 +128,9 @@ export class FileStore {
    * download completing keeps what the user changed meanwhile (visibility), and a
    * repair finding the file removed leaves it removed. Returns what was stored.
    */
-  async putFrom (fileId: string, manifestBytes: Uint8Array, make: (held: FileRecord | undefined) => FileRecord | undefined): Promise<FileRecord | undefined> {
+  async putFrom (fileId: string, manifestBytes: Uint8Array, make: (held: FileRecord | undefined) => Promise<FileRecord | undefined>): Promise<FileRecord | undefined> {
     return this.changes.run(async () => {
-      const record = make(await this.getRecord(fileId))
+      const record = await make(await this.getRecord(fileId))
       if (record != null) await this.writeWhole(record, manifestBytes)
       return record
     })
