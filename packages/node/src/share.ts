@@ -107,9 +107,19 @@ export async function shareFile (components: ShareComponents, path: string, opti
   // a thumbnail the user gave is made before anything is stored: a bad one shares nothing
   const givenThumbnail = await renderGivenThumbnail(components, options.thumbnail)
 
-  const { fileId, manifest, manifestBytes, head, location } = options.copy === true
+  const { fileId, manifest, manifestBytes, head, location, blob } = options.copy === true
     ? await importFile(components, path, chunkSize, options.signal)
     : await hashInPlace(path, chunkSize, options.signal)
+  try {
+    return await storeShared(components, { path, info, given, givenThumbnail, fileId, manifest, manifestBytes, head, location, blob }, options, as)
+  } finally {
+    await blob?.abort()
+  }
+}
+
+/** Records a hashed file with its offer details (its blob, when copied, committed with the record) */
+async function storeShared (components: ShareComponents, file: HashedFile & SharedPath, options: ShareOptions, as: StoreAs): Promise<FileRecord> {
+  const { path, info, given, givenThumbnail, fileId, manifest, manifestBytes, head, location, blob } = file
   const previous = (await components.store.get(fileId))?.record
   const mimeType = await detectMimeType(head, given.name)
   const times = originalTimes(info)
@@ -127,9 +137,8 @@ export async function shareFile (components: ShareComponents, path: string, opti
     // content the user shared as a file of its own stays one, even if it is also a thumbnail
     ...(as.thumbnailOf != null && (previous == null || previous.thumbnailOf != null) ? { thumbnailOf: as.thumbnailOf } : {})
   }
-  await components.store.put(record, manifestBytes).catch((err) => { throw fsError(err, 'the datastore') })
-  // shared in place now: a copy kept from an earlier share is no longer needed
-  if (location.kind === 'path' && previous?.location.kind === 'blob') await components.store.blobs.delete(fileId)
+  // shared in place now: a copy kept from an earlier share is no longer needed (put deletes it)
+  await components.store.put(record, manifestBytes, blob).catch((err) => { throw fsError(err, 'the datastore') })
   const replaced = previous?.details?.thumbnail
   if (replaced != null && replaced !== thumbnail) await components.thumbnails?.release(replaced, fileId)
   return record
@@ -140,6 +149,15 @@ function visibilityFor (visibility: FileRecord['visibility']): Pick<FileRecord, 
   return visibility == null || visibility === 'public' ? {} : { visibility }
 }
 
+/** The file being shared, as found before hashing it */
+interface SharedPath {
+  path: string
+  info: Stats
+  given: GivenMetadata
+  /** the thumbnail the user gave, rendered */
+  givenThumbnail?: Uint8Array
+}
+
 /** A file hashed for sharing: its id, manifest, first bytes, and where its content is kept */
 interface HashedFile {
   fileId: string
@@ -147,6 +165,8 @@ interface HashedFile {
   manifestBytes: Uint8Array
   head: Uint8Array
   location: FileLocation
+  /** the copy in the blob store (`--copy`), written but not yet named: the record's put commits it */
+  blob?: BlobWriter
 }
 
 /** Copies the file into the blob store under its file id, with its manifest and first bytes */
@@ -156,13 +176,10 @@ async function importFile (components: ShareComponents, path: string, chunkSize:
     const { manifest, head } = await copyAndHash(path, blob, chunkSize, signal)
     const manifestBytes = encodeManifest(manifest)
     const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
-    // same content shared before: the blob is already there and identical
-    await blob.commit(fileId)
-    return { fileId, manifest, manifestBytes, head, location: { kind: 'blob' } }
+    return { fileId, manifest, manifestBytes, head, location: { kind: 'blob' }, blob }
   } catch (err) {
-    throw fsError(err, path)
-  } finally {
     await blob.abort()
+    throw fsError(err, path)
   }
 }
 

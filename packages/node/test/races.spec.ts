@@ -76,6 +76,21 @@ describe('same-file races', function () {
     assert.equal((await getter.store.getRecord(shared.fileId))?.visibility, undefined)
   })
 
+  it('a file removed as the same bytes are shared again with --copy: its record never points at a deleted blob', async () => {
+    const src = await randomFile(dir.path, 'copied-twice.bin', 64 * 1024)
+    const { fileId } = await getter.share(src, { copy: true })
+    const lost: number[] = []
+    for (let round = 0; round < 60; round++) {
+      const sharing = getter.share(src, { copy: true })
+      // `rm` starts a few event-loop turns later in each round, to meet the share at each of its steps
+      for (let turn = 0; turn < round % 30; turn++) await new Promise(resolve => setImmediate(resolve))
+      await Promise.all([sharing, getter.remove(fileId).catch(() => undefined)])
+      if (await getter.store.has(fileId) && await getter.store.blobs.size(fileId) == null) lost.push(round)
+      await getter.share(src, { copy: true })
+    }
+    assert.deepEqual(lost, [], 'rounds whose stored file lost its blob')
+  })
+
   it('gets of the same file started at once make one download, not one each (of which only the last was listed)', async () => {
     const src = await randomFile(dir.path, 'at-once.bin', 2 * MiB)
     const shared = await sharer.share(src)

@@ -32,14 +32,14 @@ export async function storeListing (components: ListingComponents, collectionId:
   const blob = await components.store.blobs.create()
   try {
     await blob.write(bytes, 0)
-    await blob.commit(fileId)
+    const previous = (await components.store.get(fileId))?.record
+    const record: FileRecord = { ...blobRecord(fileId, manifest, { ...metadata, mimeType: COLLECTION_MIME }, previous), listingOf: collectionId }
+    // the blob is committed with the record (an `rm` of the same bytes meanwhile cannot delete it under the record)
+    await components.store.put(record, manifestBytes, blob)
+    return record
   } finally {
     await blob.abort()
   }
-  const previous = (await components.store.get(fileId))?.record
-  const record: FileRecord = { ...blobRecord(fileId, manifest, { ...metadata, mimeType: COLLECTION_MIME }, previous), listingOf: collectionId }
-  await components.store.put(record, manifestBytes)
-  return record
 }
 
 /** The listing bytes of a stored listing file */

@@ -86,11 +86,11 @@ export function createTransferManager (components: NodeDownloadsComponents, hook
       return stored == null ? undefined : { manifest: stored.manifest, manifestBytes: stored.manifestBytes, path: store.blobPath(fileId) }
     },
     completed: async (downloaded, manifestBytes, repair) => {
-      const record = await store.putFrom(downloaded.fileId, manifestBytes, async held => storedDownload(downloaded, held, { repair, visibility }))
+      // removed while it was being repaired: the blob the repair put back goes too, in the store's change (a share of the same bytes waits)
+      const dropped = async (): Promise<void> => { if (downloaded.location.kind === 'blob') await store.blobs.delete(downloaded.fileId) }
+      const record = await store.putFrom(downloaded.fileId, manifestBytes, async held => storedDownload(downloaded, held, { repair, visibility }), dropped)
       if (record == null) {
-        // removed while it was being repaired: the blob the repair put back goes too
         components.log('%s was removed during its repair: not kept', downloaded.fileId)
-        if (downloaded.location.kind === 'blob') await store.blobs.delete(downloaded.fileId)
         return undefined
       }
       stored(record.fileId)

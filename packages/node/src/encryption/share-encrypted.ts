@@ -75,12 +75,12 @@ export async function shareEncryptedFile (components: EncryptedShareComponents, 
     const manifest: Manifest = { ...pass.manifest, encryption: sealMetadata(cipher, sealed) }
     const manifestBytes = encodeManifest(manifest)
     const fileId = formatFileId(await fileIdFromManifestBytes(manifestBytes))
-    await blob.commit(fileId)
     // the key first: a file listed as ours always has its key
     await components.fileKeys.put(fileId, { key, from: 'self', added: Date.now() })
     // private unless the user widened it (packages/node/src/access/)
     const record: FileRecord = { ...encryptedRecord(fileId, manifest, sealed), visibility: options.visibility ?? 'private' }
-    await components.store.put(record, manifestBytes)
+    // the blob is committed with the record, in one change of the store
+    await components.store.put(record, manifestBytes, blob)
     return record
   } catch (err) {
     throw fsError(err, path)

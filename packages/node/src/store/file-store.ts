@@ -15,7 +15,7 @@ import { NoBlobPathError } from '../errors.js'
 import { InOrder } from '../in-order.js'
 import { ShortReadError } from '../fs-read.js'
 import { type Quarantine, checkFileRecord, jsonObject } from '../records/index.js'
-import type { BlobReader, BlobStore } from './blob-store.js'
+import type { BlobReader, BlobStore, BlobWriter } from './blob-store.js'
 import { type ChunkReader, threadVerifiedRead } from './chunk-readers.js'
 import type { FileRecord } from './file-record.js'
 import { fileReader } from './fs-blob-store.js'
@@ -118,20 +118,34 @@ export class FileStore {
     return handle == null ? undefined : fileReader(handle)
   }
 
-  async put (record: FileRecord, manifestBytes: Uint8Array): Promise<void> {
-    await this.changes.run(async () => { await this.writeWhole(record, manifestBytes) })
+  /**
+   * Stores a file's record and manifest. `blob` (written, not yet committed) becomes the
+   * file's blob in the same change, and a blob kept from before goes in it when the file
+   * is now served from its place: a blob is named, deleted and recorded one change at a
+   * time, so an `rm` meeting a `share --copy` of the same bytes never leaves a record whose
+   * blob it deleted
+   */
+  async put (record: FileRecord, manifestBytes: Uint8Array, blob?: BlobWriter): Promise<void> {
+    await this.changes.run(async () => {
+      if (blob != null) await blob.commit(record.fileId)
+      const held = record.location.kind === 'path' ? await this.getRecord(record.fileId) : undefined
+      await this.writeWhole(record, manifestBytes)
+      if (held?.location.kind === 'blob') await this.blobs.delete(record.fileId)
+    })
   }
 
   /**
    * Stores the record `make` builds from the one held now (undefined when none), or
    * nothing when it returns undefined. The read and the write are one change: a
    * download completing keeps what the user changed meanwhile (visibility), and a
-   * repair finding the file removed leaves it removed. Returns what was stored.
+   * repair finding the file removed leaves it removed; `dropped` then runs in the same
+   * change (the repair's blob goes). Returns what was stored.
    */
-  async putFrom (fileId: string, manifestBytes: Uint8Array, make: (held: FileRecord | undefined) => Promise<FileRecord | undefined>): Promise<FileRecord | undefined> {
+  async putFrom (fileId: string, manifestBytes: Uint8Array, make: (held: FileRecord | undefined) => Promise<FileRecord | undefined>, dropped?: () => Promise<void>): Promise<FileRecord | undefined> {
     return this.changes.run(async () => {
       const record = await make(await this.getRecord(fileId))
       if (record != null) await this.writeWhole(record, manifestBytes)
+      else await dropped?.()
       return record
     })
   }
@@ -235,11 +249,11 @@ export class FileStore {
       for (const key of [`${FILES}/${fileId}`, `${MANIFESTS}/${fileId}`, `${BY_SHA256}/${stored.record.sha256}`]) batch.delete(new Key(key))
       await batch.commit()
       this.recordWrites++
+      // in the same change: a share of the same bytes commits its blob in its own (put)
+      if (stored.record.location.kind === 'blob') await this.blobs.delete(fileId)
       return stored
     })
-    if (stored == null) return false
-    if (stored.record.location.kind === 'blob') await this.blobs.delete(fileId)
-    return true
+    return stored != null
   }
 
   /**
