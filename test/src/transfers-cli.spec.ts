@@ -73,6 +73,35 @@ describe('downloads in the daemon end to end (real processes)', function () {
     await getter.exited
   })
 
+  it('a second get with another -o gets its own copy there, from the one download, even across a SIGKILL', async () => {
+    const repo = join(dir, 'getter-copies')
+    const first = join(dir, 'first-place.bin')
+    const second = join(dir, 'second-place.bin')
+    let getter = await startDaemon(repo, dir)
+    await json(getter, ['get', fileId, '--peer', tcpAddress(source), '-o', first, '--detach'])
+    await waitFor(getter, 'progress', t => t != null && t.bytesDone > 0)
+    // an output that exists is refused at once
+    await writeFile(join(dir, 'taken.bin'), 'mine')
+    const refused = await cli(['--repo', repo, '--json', 'get', fileId, '-o', join(dir, 'taken.bin')], dir)
+    assert.equal(refused.code, 1)
+    assert.equal(JSON.parse(refused.stderr).error.code, 'ERR_OUTPUT_EXISTS')
+    // joins: one download in the list; the copy it owes is saved with it
+    await json(getter, ['get', fileId, '-o', second, '--detach'])
+    assert.equal((await json(getter, ['transfers'])).filter((t: any) => t.fileId === fileId).length, 1)
+    getter.child.kill('SIGKILL')
+    await getter.exited
+
+    getter = await startDaemon(repo, dir)
+    // a get asking for the second place waits for the restored download, and ends with its copy there
+    const done = await cli(['--repo', repo, '--json', 'get', fileId, '-o', second], dir)
+    assert.equal(done.code, 0, done.stderr)
+    assert.equal(JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '').path, second)
+    assert.equal(await sha256File(first), await sha256File(file))
+    assert.equal(await sha256File(second), await sha256File(file))
+    getter.child.kill('SIGTERM')
+    await getter.exited
+  })
+
   it('received at most about 55% of the file after a restart at 50%', async () => {
     const repo = join(dir, 'getter-2')
     const output = join(dir, 'resumed-2.bin')

@@ -533,7 +533,7 @@ export class PeershareNode {
   private async namedFromCatalog (ref: FileRef, options: StartOptions): Promise<StartOptions> {
     if (options.output != null || options.stream === true || options.repair === true || options.hold === true || ref.kind !== 'file-id') return options
     const name = await this.discovery.offeredName(ref.fileId.toString())
-    return name == null ? options : { ...options, output: name }
+    return name == null ? options : { ...options, offeredName: name }
   }
 
   /** What a ticket means for a download (tickets.ts `openTicket`): the content id as text, and the options with the sharer as a source */
@@ -558,7 +558,9 @@ export class PeershareNode {
    * download took over is only no longer waited for: it goes on as theirs).
    */
   async get (ref: string | FileRef, options: GetOptions = {}): Promise<FileRecord> {
-    const transfer = await this.download(ref, options)
+    // joined a download going elsewhere: this get ends once its own copy is in place too
+    let copy: Promise<string> | undefined
+    const transfer = await this.download(ref, { ...options, copied: placed => { copy = placed } })
     const unsubscribe = options.onProgress == null ? undefined : transfer.onProgress(options.onProgress)
     const waiting = Promise.withResolvers<never>()
     const onAbort = (): void => {
@@ -570,7 +572,9 @@ export class PeershareNode {
     // aborted while the download was being set up: no event comes any more
     if (options.signal?.aborted === true) onAbort()
     try {
-      return await Promise.race([transfer.done(), waiting.promise])
+      const record = await Promise.race([transfer.done(), waiting.promise])
+      if (copy != null) await Promise.race([copy, waiting.promise])
+      return record
     } finally {
       unsubscribe?.()
       options.signal?.removeEventListener('abort', onAbort)

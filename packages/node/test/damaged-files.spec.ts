@@ -178,10 +178,13 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
     const wanted = await shareCopied('removed-wanted.bin')
     await damaged.remove(wanted.fileId)
     const repairing = await damaged.transfers.start({ kind: 'file-id', fileId: parseFileId(wanted.fileId) }, { repair: true, peers: [dialAddress(honest)] })
-    const got = await damaged.get(wanted.fileId, { peers: [dialAddress(honest)] })
+    const output = join(dir.path, 'removed-wanted-copy.bin')
+    const got = await damaged.get(wanted.fileId, { peers: [dialAddress(honest)], output })
     assert.equal(repairing.repair, false, 'the user\'s get took the repair over')
     assert.equal(await damaged.store.has(wanted.fileId), true)
     assert.equal(await sha256File(damaged.store.contentPath(got)), wanted.sha256)
+    // the repair went into the repo: the user's get has its own copy where it asked
+    assert.equal(await sha256File(output), wanted.sha256)
   })
 
   it('a chunk damaged in a partial file is refused to a peer, forgotten and fetched again; both downloads complete', async () => {

@@ -5,7 +5,7 @@
  * download completes whole.
  */
 import assert from 'node:assert/strict'
-import { readdir } from 'node:fs/promises'
+import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { PeershareNode } from '../src/index.js'
@@ -33,19 +33,32 @@ describe('same-file races', function () {
     await dir?.cleanup()
   })
 
-  it('a second get of the same file attaches to the running download: one transfer, one file, both answered', async () => {
+  it('a second get of the same file attaches to the running download: one transfer, both answered, each file where its get asked', async () => {
     const src = await randomFile(dir.path, 'twice.bin', 8 * MiB)
     const shared = await sharer.share(src)
     const out = join(dir.path, 'twice-out')
     const from = multiaddr(dialAddress(sharer))
     const first = await getter.download(shared.fileId, { from, output: join(out, '/') })
-    const second = await getter.download(shared.fileId, { from, output: join(dir.path, 'elsewhere.bin') })
+    const sent = sharer.exchange.stats().wire.contentBytes
+    let placed: Promise<string> | undefined
+    const second = await getter.download(shared.fileId, { from, output: join(dir.path, 'elsewhere.bin'), copied: p => { placed = p } })
     assert.equal(second, first, 'the same download')
     assert.equal(getter.transfers.list().filter(t => t.fileId === shared.fileId).length, 1)
+    // an output that exists is refused at once, as for a download of its own
+    await writeFile(join(dir.path, 'taken.bin'), 'mine')
+    await assert.rejects(getter.download(shared.fileId, { from, output: join(dir.path, 'taken.bin') }), { name: 'OutputExistsError' })
+    // the same output as the download's own needs no copy
+    let again: Promise<string> | undefined
+    await getter.download(shared.fileId, { from, output: join(out, '/'), copied: p => { again = p } })
+    assert.equal(again, undefined)
     const [a, b] = await Promise.all([first.done(), second.done()])
     assert.deepEqual(a, b)
     assert.deepEqual(await readdir(out), ['twice.bin'])
     assert.equal(await sha256File(join(out, 'twice.bin')), shared.sha256)
+    assert.equal(await placed, join(dir.path, 'elsewhere.bin'))
+    assert.equal(await sha256File(join(dir.path, 'elsewhere.bin')), shared.sha256)
+    assert.equal(await readFile(join(dir.path, 'taken.bin'), 'utf8'), 'mine')
+    assert.ok(sharer.exchange.stats().wire.contentBytes - sent <= 8 * MiB, 'the file was fetched once')
   })
 
   it('a thumbnail fetch naming a file the user is downloading does not cancel that download when the file is too large', async () => {

@@ -295,7 +295,10 @@ describe('replication: the holder side (real nodes)', function () {
     await until(() => (user.transfers.get(file.fileId)?.progress().bytesDone ?? 0) > 0, 30_000)
     const fetch = user.transfers.get(file.fileId)
     assert.equal(fetch?.fixedSources, true, 'the replica fetch is under way')
-    const download = await user.download(file.fileId)
+    // the user asks for the file at a place of theirs: the fetch goes into the repo, the user gets a copy there
+    const output = join(dir.path, 'taken-over-copy.bin')
+    let placed: Promise<string> | undefined
+    const download = await user.download(file.fileId, { output, copied: p => { placed = p } })
     assert.equal(download, fetch, 'the user\'s download is the fetch, taken over')
     assert.equal(download.fixedSources, false, 'the user\'s download may use every source')
     await until(() => user.holder.list().length === 0, 30_000)
@@ -304,6 +307,8 @@ describe('replication: the holder side (real nodes)', function () {
     assert.equal(record.replica, undefined)
     assert.equal((await user.store.getRecord(file.fileId))?.replica, undefined)
     assert.equal(await sha256File(user.store.contentPath(record)), file.sha256)
+    assert.equal(await placed, output)
+    assert.equal(await sha256File(output), file.sha256)
   })
 
   it('a replica is fetched from its asker only: a file the asker does not have is not fetched from its providers', async () => {

@@ -254,7 +254,9 @@ async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequ
     const held = args.stream === true ? await storedFile(node, args.ref) : undefined
     if (held != null) return send({ type: 'done', file: fileInfo(held), path: '' })
     const timeout = args.timeout == null ? undefined : AbortSignal.timeout(args.timeout)
-    const transfer = await node.download(args.ref, { ...options, signal: timeout == null ? signal : AbortSignal.any([signal, timeout]) })
+    // joined a download going elsewhere: the file's copy for this get is where it ends
+    let copy: Promise<string> | undefined
+    const transfer = await node.download(args.ref, { ...options, signal: timeout == null ? signal : AbortSignal.any([signal, timeout]), copied: placed => { copy = placed } })
       .catch((err: Error) => { throw timeout?.aborted === true ? timedOut(args.timeout ?? 0, 'no source answered') : err })
     const unsubscribe = transfer.onProgress(p => { send({ type: 'progress', ...p }) })
     signal.addEventListener('abort', unsubscribe)
@@ -267,7 +269,8 @@ async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequ
         await transfer.pause()
         throw timedOut(args.timeout ?? 0, `${last.stallMessage ?? `${last.state}, ${last.bytesDone} bytes done`}; the download is paused: \`peershare resume ${transfer.fileId}\` continues it, \`peershare cancel ${transfer.fileId}\` deletes it`)
       }
-      send({ type: 'done', file: fileInfo(record), path: record.location.kind === 'path' ? record.location.path : record.encrypted?.path ?? '' })
+      const path = copy != null ? await copy : record.location.kind === 'path' ? record.location.path : record.encrypted?.path ?? ''
+      send({ type: 'done', file: fileInfo(record), path })
     } finally {
       unsubscribe()
     }

@@ -1,12 +1,14 @@
 /** Where a download goes: the output the user named, or the file's (sanitised) name */
 import type { Stats } from 'node:fs'
-import { link, lstat, rename, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { chmod, copyFile, link, lstat, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import { type FileMetadata, bytesToHex } from '@peershare/protocol'
 import { OutputExistsError, PeerMisbehavedError, fsError } from '../errors.js'
-import { mkdirForUser } from '../file-modes.js'
+import { mkdirForUser, userFileMode } from '../file-modes.js'
 import type { FileLocation, FileRecord } from '../store/file-record.js'
 import type { DownloadContent } from './download-content.js'
+import { siblingPath } from './partial-file.js'
 import type { TransferRecord } from './transfer-store.js'
 
 export interface DestinationOptions {
@@ -26,20 +28,26 @@ export function namesDirectory (output: string): boolean {
   return output.endsWith('/') || output.endsWith(sep)
 }
 
-/** The destination path (its directory created if missing); fails if a file is there already, unless `force` */
-export async function destinationPath (options: DestinationOptions, metadata: FileMetadata): Promise<string> {
+/**
+ * The destination path (its directory created if missing); fails if a file is there
+ * already, unless `force` or it is `allowed` (a copy's destination naming the file its
+ * download placed)
+ */
+export async function destinationPath (options: DestinationOptions, metadata: FileMetadata, allowed?: string): Promise<string> {
   const base = options.cwd ?? process.cwd()
   const force = options.force === true
+  const check = async (output: string): Promise<string> => output === allowed ? output : checkOutput(output, force)
   if (options.output != null && namesDirectory(options.output)) {
     const dir = resolve(base, options.output)
     await mkdirForUser(dir).catch((err: any) => { throw fsError(err, dir) })
-    return checkOutput(join(dir, metadata.name), force)
+    return check(join(dir, metadata.name))
   }
   const output = options.output == null ? join(base, metadata.name) : resolve(base, options.output)
+  if (output === allowed) return output
   // each await waits its turn on a busy event loop (tens of ms while a node provides):
   // the output's parent is made while the output is looked at (if it exists, so does its parent)
   const [isDirectory] = await Promise.all([directoryOrFree(output, force), mkdirForUser(dirname(output))])
-  return isDirectory ? checkOutput(join(output, metadata.name), force) : output
+  return isDirectory ? check(join(output, metadata.name)) : output
 }
 
 /**
@@ -77,6 +85,31 @@ export async function placeFile (from: string, output: string, force: boolean): 
     if (err.code === 'EEXIST' && await sameFile(from, output)) return
     throw err.code === 'EEXIST' ? new OutputExistsError(`Output exists: ${output}; the verified download stays at ${from}`) : fsError(err, output)
   }
+}
+
+/**
+ * Puts a copy of the finished file at `from` where `destination` says, for a start that
+ * joined a download going elsewhere (download-copies.ts), with the modes of a download;
+ * `original` is where the download put the file itself: a destination naming that very
+ * file gets it as it is. Returns the copy's path.
+ */
+export async function placeCopy (from: string, destination: DestinationOptions, metadata: FileMetadata, original?: string): Promise<string> {
+  const output = await destinationPath(destination, metadata, original)
+  if (output === original) return output
+  const temp = siblingPath(output, '.peershare-copy')
+  try {
+    // a clone where the file system can (no second copy of the bytes), else a copy
+    await copyFile(from, temp, constants.COPYFILE_FICLONE)
+    // the repo's blob is private to its user: the copy is the user's, as a download is
+    const mode = userFileMode()
+    if (mode != null) await chmod(temp, mode)
+    await placeFile(temp, output, destination.force === true)
+  } catch (err) {
+    throw fsError(err, output)
+  } finally {
+    await rm(temp, { force: true })
+  }
+  return output
 }
 
 async function sameFile (a: string, b: string): Promise<boolean> {

@@ -65,6 +65,20 @@ export interface StartOptions extends DestinationOptions {
    * cannot make the holder fetch (and then serve) what the asker could not give it
    */
   onlyFrom?: boolean
+  /** the name the signed offer in the catalog gives the file: the output when none is given (else the first source's name) */
+  offeredName?: string
+  /**
+   * this start joined a download that puts the file elsewhere: a copy goes where this
+   * start asked, once the file is complete; told the copy's path (download-copies.ts)
+   */
+  copied?: (placed: Promise<string>) => void
+}
+
+/** Refuses an output named outright that exists (its directory form is fine), before anything is fetched */
+async function refuseExistingOutput (options: DestinationOptions): Promise<void> {
+  if (options.output != null && !namesDirectory(options.output)) {
+    await directoryOrFree(resolve(options.cwd ?? process.cwd(), options.output), options.force === true)
+  }
 }
 
 export interface TransferManagerComponents extends Omit<TransferComponents, 'finder'> {
@@ -98,12 +112,12 @@ export class TransferManager implements PartialFiles {
     const peers = [...new Set([...(options.from == null ? [] : [options.from.toString()]), ...(options.peers ?? [])])]
     if (ref.kind === 'file-id') {
       const fileId = formatFileId(ref.fileId)
-      return this.joinOrCreate(fileId, existing => { this.joined(existing, options).suggest(peers) }, async () => this.create(fileId, peers, options))
+      return this.joinOrCreate(fileId, async existing => { (await this.joined(existing, options)).suggest(peers) }, async () => this.create(fileId, peers, options))
     }
     const session = await this.openFirst(ref, options)
     const fileId = formatFileId(session.fileId)
     try {
-      return await this.joinOrCreate(fileId, existing => { this.joined(existing, options).start(session) }, async () => this.create(fileId, peers, options, session))
+      return await this.joinOrCreate(fileId, async existing => { (await this.joined(existing, options)).start(session) }, async () => this.create(fileId, peers, options, session))
     } catch (err: any) {
       session.abort(err)
       throw err
@@ -117,11 +131,11 @@ export class TransferManager implements PartialFiles {
    * created, rather than make one each of which only the last is listed, paused or
    * cancelled. Between finding none and calling `create` nothing else runs.
    */
-  private async joinOrCreate (fileId: string, join: (existing: Transfer) => void, create: () => Promise<Transfer>): Promise<Transfer> {
+  private async joinOrCreate (fileId: string, join: (existing: Transfer) => Promise<void>, create: () => Promise<Transfer>): Promise<Transfer> {
     for (;;) {
       const existing = this.transfers.get(fileId)
       if (existing != null) {
-        join(existing)
+        await join(existing)
         return existing
       }
       const creating = this.starting.get(fileId)
@@ -139,14 +153,12 @@ export class TransferManager implements PartialFiles {
 
   /** A new download: its record saved before anything else, so a restart resumes it */
   private async create (fileId: string, sources: string[], options: StartOptions, first?: FetchSession): Promise<Transfer> {
-    // an output named outright must not exist (its directory form is fine): say so now, not when a source answers
     const intoRepo = options.stream === true || options.repair === true || options.hold === true
-    if (!intoRepo && options.output != null && !namesDirectory(options.output)) {
-      await directoryOrFree(resolve(options.cwd ?? process.cwd(), options.output), options.force === true)
-    }
+    const output = options.output ?? options.offeredName
+    if (!intoRepo) await refuseExistingOutput({ ...options, output })
     const record: TransferRecord = {
       fileId,
-      destination: intoRepo ? { repo: true } : { output: options.output, cwd: options.cwd, force: options.force },
+      destination: intoRepo ? { repo: true } : { output, cwd: options.cwd, force: options.force },
       ...(options.stream === true ? { inOrder: true } : {}),
       priority: options.priority ?? 'normal',
       state: 'running',
@@ -324,16 +336,25 @@ export class TransferManager implements PartialFiles {
    * A download under way that a start joins. A user's start takes a replica fetch or a
    * repair over (the holder lets the fetch go: `takenOver`; the file is kept even if
    * removed meanwhile); a replica fetch never joins a user's download, which would make
-   * the user's file a replica, or cancel it when the fetch gives up.
+   * the user's file a replica, or cancel it when the fetch gives up. A user's start that
+   * wants the file elsewhere than the download puts it gets a copy there (`copied`).
    */
-  private joined (existing: Transfer, options: StartOptions): Transfer {
+  private async joined (existing: Transfer, options: StartOptions): Promise<Transfer> {
     if (options.onlyFrom === true && !existing.fixedSources) throw new SourceBusyError(`${existing.fileId} is being downloaded by the user: not fetched as a replica`)
     const user = options.onlyFrom !== true && options.repair !== true && options.internal !== true
+    // a copy for a user's start that named another output, or whose file would otherwise stay in the repo;
+    // a start naming none (say, a `get --peer` adding a source) joins as it is
+    const destination = { ...options, output: options.output ?? options.offeredName }
+    const elsewhere = user && options.hold !== true && options.stream !== true &&
+      (options.output != null || existing.intoRepo) && existing.goesElsewhere(destination)
+    // a copy's output named outright must not exist either: said now, not when the download ends
+    if (elsewhere) await refuseExistingOutput(destination)
     if (user && (existing.fixedSources || existing.repair)) {
       const replica = existing.fixedSources
       existing.takeOver()
       if (replica) this.components.takenOver?.(existing.fileId)
     }
+    if (elsewhere) options.copied?.((await existing.copyTo(destination)).placed)
     return this.revive(existing)
   }
 

@@ -10,6 +10,7 @@ import { Key, type Datastore } from 'interface-datastore'
 import { type FileMetadata, type Manifest, type Priority, parseFileId, verifyManifest } from '@peershare/protocol'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { InOrder } from '../in-order.js'
+import type { CopyDestination } from './download-copies.js'
 import { type Quarantine, checkTransferRecord, jsonObject } from '../records/index.js'
 
 export type TransferState = 'running' | 'paused'
@@ -42,6 +43,8 @@ export interface TransferRecord {
   fixedSources?: true
   /** fetched again into the blob of a stored file (`StartOptions.repair`): kept only while the file still is */
   repair?: true
+  /** where starts that joined it want the file too: copied there once complete (download-copies.ts) */
+  copies?: CopyDestination[]
   created: number
 }
 

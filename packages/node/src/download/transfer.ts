@@ -22,8 +22,9 @@ import { sleep } from '../signals.js'
 import type { ChunkData } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
 import { type DownloadKeys, type DownloadTarget, downloadTarget, finishEncrypted } from './decrypt-download.js'
-import { placeDownload } from './destination.js'
+import { type DestinationOptions, placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
+import { DownloadCopies, copyDestination, sameDestination } from './download-copies.js'
 import { LookSchedule } from './look-schedule.js'
 import { PartialFile, siblingPath } from './partial-file.js'
 import { RateMeter } from './rate-meter.js'
@@ -85,6 +86,10 @@ export class Transfer implements PoolHost {
   private readonly looks: LookSchedule
   /** the node is stopping: the download resumes on the next start */
   private stopping = false
+  /** copies for starts that joined it wanting the file elsewhere (download-copies.ts) */
+  private readonly copies: DownloadCopies
+  /** the stored file, once complete (a copy asked for then is placed from it) */
+  private stored: FileRecord | undefined
 
   constructor (private readonly components: TransferComponents, record: TransferRecord, content?: DownloadContent) {
     this.record = record
@@ -92,6 +97,7 @@ export class Transfer implements PoolHost {
     this.status = record.state
     if (record.reason === 'disk-full') this.error = { code: 'ERR_DISK_FULL', message: 'Paused: the disk was full; resume once there is room' }
     this.looks = new LookSchedule(components.settings)
+    this.copies = new DownloadCopies(record.copies)
     this.sources = new SourcePool({
       host: this,
       finder: components.finder,
@@ -240,8 +246,34 @@ export class Transfer implements PoolHost {
     await this.halt()
     await this.content?.remove()
     await this.components.transfers.delete(this.fileId)
-    this.finished.reject(new AbortedError(`Download of ${this.name} cancelled`))
+    const cancelled = new AbortedError(`Download of ${this.name} cancelled`)
+    this.finished.reject(cancelled)
+    this.copies.fail(cancelled)
     this.emit()
+  }
+
+  /** the file goes into the repo (a replica fetch, a repair, a hold, a stream's read) */
+  get intoRepo (): boolean { return this.record.destination?.repo === true }
+
+  /** True when a start asking for the file at `destination` needs a copy: the download puts it elsewhere, or in the repo */
+  goesElsewhere (destination: DestinationOptions): boolean {
+    const own = this.record.destination
+    return own == null || own.repo === true || !sameDestination(own, destination)
+  }
+
+  /**
+   * A start that joined this download wants the file at `destination`, elsewhere (a
+   * second `get` with another output, a user's `get` taking over a replica fetch or a
+   * repair): a copy is placed there once the file is complete; `placed` resolves with its
+   * path. Resolves once the copy is saved with the download (a restart still places it).
+   */
+  async copyTo (destination: DestinationOptions): Promise<{ placed: Promise<string> }> {
+    const { placed, added } = this.copies.add(copyDestination(destination))
+    if (!added) return { placed }
+    this.record.copies = this.copies.destinations
+    if (this.stored != null) void this.placeCopies(this.stored)
+    else if (this.completing == null) await this.components.transfers.save(this.record).catch(() => {})
+    return { placed }
   }
 
   /** Stops for a node shutdown: state stays as it is, so the download resumes on restart */
@@ -439,6 +471,7 @@ export class Transfer implements PoolHost {
       await this.halt()
       await this.components.transfers.save(this.record).catch(() => {})
       this.finished.reject(err)
+      this.copies.fail(err)
       this.emit()
     }
   }
@@ -480,10 +513,22 @@ export class Transfer implements PoolHost {
     const kept = await this.components.completed(record, content.manifestBytes, this.repair)
     await this.components.transfers.delete(this.fileId)
     this.status = 'completed'
+    this.stored = kept ?? record
     this.components.log('%s complete: %d chunk bytes received as %d on the wire', this.fileId, this.bytesReceived, this.wireBytesReceived)
     this.emit()
-    this.finished.resolve(kept ?? record)
+    this.finished.resolve(this.stored)
     await this.halt()
+    await this.placeCopies(this.stored)
+  }
+
+  /** Places the copies asked for by starts that joined, from the stored file's plaintext */
+  private async placeCopies (stored: FileRecord): Promise<void> {
+    const { location } = stored
+    const original = location.kind === 'path' ? location.path : stored.encrypted?.path
+    // a blob holding ciphertext has no plaintext to copy
+    const from = original ?? (stored.ciphertext === true ? undefined : this.components.blobPath(this.fileId))
+    const metadata = stored.encrypted == null ? stored.metadata : { ...stored.metadata, name: stored.encrypted.name }
+    await this.copies.placeAll(from, metadata, original)
   }
 
   /**

@@ -6,6 +6,6 @@
  * never stops the node from starting.
  */
 export { jsonObject } from './check.js'
-export { checkCollectionDownload, checkCollectionRecord, checkContactRecord, checkFileRecord, checkTransferRecord, MAX_REMEMBERED_SOURCES } from './schemas.js'
+export { checkCollectionDownload, checkCollectionRecord, checkContactRecord, checkFileRecord, checkTransferRecord, MAX_DOWNLOAD_COPIES, MAX_REMEMBERED_SOURCES } from './schemas.js'
 export { Quarantine, QUARANTINE_PREFIX, type QuarantinedRecord } from './quarantine.js'
 export { checkPeerRecords, keepPeerRecordsWhole } from './peer-records.js'

@@ -28,6 +28,8 @@ const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high']
 
 /** Most peers a download remembers as sources (a record listing more is not ours) */
 export const MAX_REMEMBERED_SOURCES = 10_000
+/** Copies one download places for the starts that joined it (download-copies.ts): each is a user's, each costs the file's size on disk */
+export const MAX_DOWNLOAD_COPIES = 16
 
 export function checkTransferRecord (value: Fields, fileId: string): TransferRecord {
   if (parsed(value.fileId, 'fileId', parseFileId) != null && value.fileId !== fileId) throw new RecordInvalidError(`fileId ${String(value.fileId)} is not the key's ${fileId}`)
@@ -57,6 +59,15 @@ export function checkTransferRecord (value: Fields, fileId: string): TransferRec
   optional(value.expectedSize, v => integer(v, 'expectedSize'))
   optional(value.fixedSources, v => boolean(v, 'fixedSources'))
   optional(value.repair, v => boolean(v, 'repair'))
+  if (value.copies !== undefined) {
+    if (!Array.isArray(value.copies) || value.copies.length > MAX_DOWNLOAD_COPIES) throw new RecordInvalidError(`copies is not a list of at most ${MAX_DOWNLOAD_COPIES}`)
+    for (const copy of value.copies) {
+      const c = object(copy, 'copies[]')
+      optional(c.output, v => string(v, 'copies[].output'))
+      absolutePath(c.cwd, 'copies[].cwd')
+      optional(c.force, v => boolean(v, 'copies[].force'))
+    }
+  }
   return value as unknown as TransferRecord
 }
 

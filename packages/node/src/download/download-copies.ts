@@ -1,0 +1,102 @@
+/**
+ * Copies of a download for the starts that joined it wanting the file elsewhere: a
+ * second `get -o b` of a file being got to `a`, or a user's `get` that takes over a
+ * replica fetch or a repair (whose file goes into the repo). One download fetches the
+ * file; each such start gets its own copy, placed where it asked once the file is
+ * complete and verified. They are saved with the download (`TransferRecord.copies`), so
+ * a restart still places them.
+ */
+import { resolve } from 'node:path'
+import type { FileMetadata } from '@peershare/protocol'
+import { BadRequestError } from '../errors.js'
+import { MAX_DOWNLOAD_COPIES } from '../records/index.js'
+import { type DestinationOptions, placeCopy } from './destination.js'
+
+/** Where a copy goes: the joiner's output, its directory resolved when it joined */
+export interface CopyDestination {
+  output?: string
+  cwd: string
+  force?: boolean
+}
+
+/** The destination a start asks for, with its working directory fixed now */
+export function copyDestination (options: DestinationOptions): CopyDestination {
+  return { output: options.output, cwd: options.cwd ?? process.cwd(), ...(options.force === true ? { force: true } : {}) }
+}
+
+/** True when two destinations name the same place (a second start asking for what the first does needs no copy) */
+export function sameDestination (a: DestinationOptions, b: DestinationOptions): boolean {
+  return where(a) === where(b) && (a.force === true) === (b.force === true)
+}
+
+function where (d: DestinationOptions): string {
+  return resolve(d.cwd ?? process.cwd(), d.output ?? '.')
+}
+
+interface Copy {
+  destination: CopyDestination
+  placed: PromiseWithResolvers<string>
+  /** its placing began (once per download run: a copy that failed is placed again by a resumed download) */
+  started: boolean
+}
+
+export class DownloadCopies {
+  private readonly copies: Copy[] = []
+
+  /** The copies a saved download had (a restart): placed when it completes, nobody waiting */
+  constructor (saved: CopyDestination[] = []) {
+    for (const destination of saved) this.copies.push(this.entry(destination))
+  }
+
+  /** Every copy asked for, to save with the download */
+  get destinations (): CopyDestination[] {
+    return this.copies.map(c => c.destination)
+  }
+
+  /**
+   * A copy at `destination` (a destination asked for before gets the same one); `added`
+   * says whether it is new. `placed` resolves with the copy's path once it is there.
+   */
+  add (destination: CopyDestination): { placed: Promise<string>, added: boolean } {
+    const held = this.copies.find(c => sameDestination(c.destination, destination))
+    if (held != null) return { placed: held.placed.promise, added: false }
+    if (this.copies.length >= MAX_DOWNLOAD_COPIES) throw new BadRequestError(`This file is being downloaded already, with copies asked for at ${MAX_DOWNLOAD_COPIES} other places: wait for it to end`)
+    const copy = this.entry(destination)
+    this.copies.push(copy)
+    return { placed: copy.placed.promise, added: true }
+  }
+
+  /**
+   * Places each copy not yet being placed, from the complete file at `from` (undefined:
+   * the download kept no plaintext to copy); `original` is where the download put the
+   * file itself. A copy that fails fails its own start, not the download.
+   */
+  async placeAll (from: string | undefined, metadata: FileMetadata, original: string | undefined): Promise<void> {
+    const waiting = this.copies.filter(c => !c.started)
+    for (const copy of waiting) copy.started = true
+    for (const copy of waiting) {
+      try {
+        if (from == null) throw new Error('the download it joined keeps only the file\'s ciphertext in the repo: get the file again once that download is over')
+        copy.placed.resolve(await placeCopy(from, copy.destination, metadata, original))
+      } catch (err) {
+        copy.placed.reject(err)
+      }
+    }
+  }
+
+  /** The download failed or was cancelled: the copies' starts fail with it (a resumed download places them again) */
+  fail (err: Error): void {
+    for (const [i, copy] of this.copies.entries()) {
+      if (copy.started) continue
+      copy.placed.reject(err)
+      this.copies[i] = this.entry(copy.destination)
+    }
+  }
+
+  private entry (destination: CopyDestination): Copy {
+    const placed = Promise.withResolvers<string>()
+    // nobody may wait for a copy (a restart placing a saved one)
+    placed.promise.catch(() => {})
+    return { destination, placed, started: false }
+  }
+}
