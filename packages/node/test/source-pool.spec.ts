@@ -97,6 +97,47 @@ describe('SourcePool: why a download is stalled', () => {
   })
 })
 
+describe('SourcePool: the first DHT lookup', () => {
+  it('waits while the known peers are being opened, and runs at once when they all fail', async () => {
+    let lookups = 0
+    const opens: Array<PromiseWithResolvers<never>> = []
+    const host = { fileId: FILE_ID, name: 'f', running: true, ready: false, signal: new AbortController().signal } as unknown as PoolHost
+    const pool = new SourcePool({
+      host,
+      settings: DEFAULTS.transfer,
+      log: logger('peershare:test'),
+      remembered: [PEER],
+      rememberedChanged: () => {},
+      finder: {
+        open: async () => {
+          const open = Promise.withResolvers<never>()
+          opens.push(open)
+          return open.promise
+        },
+        // a lookup that finds nobody
+        providers: async function * () { lookups++; yield * [] }
+      }
+    })
+    const signal = new AbortController().signal
+    await pool.find(signal)
+    assert.equal(opens.length, 1, 'the known peer is being opened')
+    assert.equal(lookups, 0, 'no lookup while it is')
+    // the next look, the known peer still opening: still none
+    await pool.find(signal)
+    assert.equal(lookups, 0)
+    opens[0].reject(new PeerUnreachableError('refused'))
+    await until(() => lookups === 1)
+    assert.equal(pool.stalled(), true)
+  })
+
+  it('runs at once when no peer is known', async () => {
+    const { pool, attempts } = poolFailingWith(undefined, [], [PEER])
+    await pool.find(new AbortController().signal)
+    // the provider the lookup named was tried
+    await until(() => attempts() === 1)
+  })
+})
+
 describe('SourcePool: chunks asked for with the Want', () => {
   const OTHER = '12D3KooWGRUVh2GRUAUMDdUVRv8dsdZ8AHqw8pR5AZD4mYTKJ9hd'
 
