@@ -531,7 +531,7 @@ export class PeershareNode {
    * signed offer the catalog holds for the file, not whatever its first source sends
    */
   private async namedFromCatalog (ref: FileRef, options: StartOptions): Promise<StartOptions> {
-    if (options.output != null || options.stream === true || options.repair === true || options.hold === true || ref.kind !== 'file-id') return options
+    if (options.output != null || options.offeredName != null || options.stream === true || options.repair === true || options.hold === true || ref.kind !== 'file-id') return options
     const name = await this.discovery.offeredName(ref.fileId.toString())
     return name == null ? options : { ...options, offeredName: name }
   }

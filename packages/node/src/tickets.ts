@@ -7,7 +7,7 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { isLinkLocal, isLoopback, isPrivate } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { MAX_TICKET_ADDRESSES, type Ticket, decodeTicket, encodeTicket } from '@peershare/protocol'
+import { MAX_TICKET_ADDRESSES, type Ticket, decodeTicket, encodeTicket, parseContentRef } from '@peershare/protocol'
 import type { CID } from 'multiformats/cid'
 import type { StartOptions } from './download/transfer-manager.js'
 
@@ -61,7 +61,10 @@ export async function openTicket (libp2p: Pick<Libp2p, 'peerId' | 'peerStore'>, 
   const sharer = peerIdFromString(ticket.peerId)
   if (sharer.equals(libp2p.peerId)) return { id, options }
   await libp2p.peerStore.merge(sharer, { multiaddrs: dialAddresses(ticket) })
-  const output = options.output ?? (ticket.name === '' ? undefined : ticket.name)
-  if (options.from == null) return { id, options: { ...options, from: sharer, output } }
-  return { id, options: { ...options, peers: [...(options.peers ?? []), sharer.toString()], output } }
+  const name = ticket.name === '' ? undefined : ticket.name
+  // a file's default name, not an output the user asked for (a `get` joining a download makes no copy for it);
+  // a collection's, the directory it goes to
+  const named: StartOptions = parseContentRef(id).kind === 'collection' ? { output: options.output ?? name } : { offeredName: options.offeredName ?? name }
+  if (options.from == null) return { id, options: { ...options, from: sharer, ...named } }
+  return { id, options: { ...options, peers: [...(options.peers ?? []), sharer.toString()], ...named } }
 }

@@ -61,6 +61,21 @@ describe('same-file races', function () {
     assert.ok(sharer.exchange.stats().wire.contentBytes - sent <= 8 * MiB, 'the file was fetched once')
   })
 
+  it('a collection whose file is being downloaded elsewhere gets that file once, in the collection and at the first get\'s output', async () => {
+    const src = await randomFile(dir.path, 'in-collection.bin', 4 * MiB)
+    const shared = await sharer.share(src)
+    const collection = await sharer.shareCollection([src])
+    const from = multiaddr(dialAddress(sharer))
+    const single = join(dir.path, 'single-get.bin')
+    const running = await getter.download(shared.fileId, { from, output: single })
+    const out = join(dir.path, 'collection-out')
+    await getter.getCollection(collection.record.collectionId, { from, output: out })
+    await running.done()
+    assert.equal(await sha256File(single), shared.sha256)
+    assert.equal(await sha256File(join(out, 'in-collection.bin')), shared.sha256)
+    assert.deepEqual((await readdir(dir.path)).filter(n => n.includes('peershare-copy')), [], 'no copy left half made')
+  })
+
   it('a thumbnail fetch naming a file the user is downloading does not cancel that download when the file is too large', async () => {
     // a peer can name any file id as an offer's thumbnail: the file the user is downloading, say
     const shared = await sharer.share(await randomFile(dir.path, 'named-as-thumbnail.bin', 8 * MiB))

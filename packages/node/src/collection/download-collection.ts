@@ -278,7 +278,8 @@ export class CollectionDownload {
 
   private async download (fileId: string, target: string, sources: string[]): Promise<FileRecord> {
     const ref = { kind: 'file-id' as const, fileId: parseFileId(fileId) }
-    const transfer: Transfer = await this.components.transfers.start(ref, { peers: sources, output: target, cwd: this.output, priority: this.options.priority })
+    // joined a download going elsewhere: `fetchFile` copies the file from the store itself
+    const transfer: Transfer = await this.components.transfers.start(ref, { peers: sources, output: target, cwd: this.output, priority: this.options.priority, ownCopies: true })
     const unsubscribe = transfer.onProgress(p => {
       this.running.set(fileId, { bytes: p.bytesDone, rate: p.rate })
       this.emit()

@@ -1,5 +1,6 @@
 /** Where a download goes: the output the user named, or the file's (sanitised) name */
 import type { Stats } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { chmod, copyFile, link, lstat, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
@@ -96,10 +97,13 @@ export async function placeFile (from: string, output: string, force: boolean): 
 export async function placeCopy (from: string, destination: DestinationOptions, metadata: FileMetadata, original?: string): Promise<string> {
   const output = await destinationPath(destination, metadata, original)
   if (output === original) return output
-  const temp = siblingPath(output, '.peershare-copy')
+  // a name of its own (two copies at once), made here and nowhere else (EXCL: never through a link someone put there)
+  const temp = siblingPath(output, `.peershare-copy-${randomBytes(4).toString('hex')}`)
+  let made = false
   try {
     // a clone where the file system can (no second copy of the bytes), else a copy
-    await copyFile(from, temp, constants.COPYFILE_FICLONE)
+    await copyFile(from, temp, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL)
+    made = true
     // the repo's blob is private to its user: the copy is the user's, as a download is
     const mode = userFileMode()
     if (mode != null) await chmod(temp, mode)
@@ -107,7 +111,7 @@ export async function placeCopy (from: string, destination: DestinationOptions, 
   } catch (err) {
     throw fsError(err, output)
   } finally {
-    await rm(temp, { force: true })
+    if (made) await rm(temp, { force: true })
   }
   return output
 }

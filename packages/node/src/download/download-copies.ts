@@ -4,13 +4,15 @@
  * replica fetch or a repair (whose file goes into the repo). One download fetches the
  * file; each such start gets its own copy, placed where it asked once the file is
  * complete and verified. They are saved with the download (`TransferRecord.copies`), so
- * a restart still places them.
+ * a restart before the download completes still places them (one in the moment between
+ * the file being stored and its copies placed is lost: the saved state goes with the
+ * download's end).
  */
-import { resolve } from 'node:path'
+import { resolve, sep } from 'node:path'
 import type { FileMetadata } from '@peershare/protocol'
 import { BadRequestError } from '../errors.js'
 import { MAX_DOWNLOAD_COPIES } from '../records/index.js'
-import { type DestinationOptions, placeCopy } from './destination.js'
+import { type DestinationOptions, namesDirectory, placeCopy } from './destination.js'
 
 /** Where a copy goes: the joiner's output, its directory resolved when it joined */
 export interface CopyDestination {
@@ -29,8 +31,10 @@ export function sameDestination (a: DestinationOptions, b: DestinationOptions): 
   return where(a) === where(b) && (a.force === true) === (b.force === true)
 }
 
+/** The place a destination names; `d/` (a directory to put the file in) is not `d` (maybe the file itself) */
 function where (d: DestinationOptions): string {
-  return resolve(d.cwd ?? process.cwd(), d.output ?? '.')
+  const path = resolve(d.cwd ?? process.cwd(), d.output ?? '.')
+  return d.output == null || namesDirectory(d.output) ? `${path}${sep}` : path
 }
 
 interface Copy {
@@ -67,18 +71,21 @@ export class DownloadCopies {
   }
 
   /**
-   * Places each copy not yet being placed, from the complete file at `from` (undefined:
-   * the download kept no plaintext to copy); `original` is where the download put the
-   * file itself. A copy that fails fails its own start, not the download.
+   * Places each copy not yet being placed, from the complete file at the path `from`
+   * gives (undefined: the download kept no plaintext to copy); `original` is where the
+   * download put the file itself. A copy that fails fails its own start (and is logged:
+   * nobody may wait for it), never the download. Never throws.
    */
-  async placeAll (from: string | undefined, metadata: FileMetadata, original: string | undefined): Promise<void> {
+  async placeAll (from: () => string | undefined, metadata: FileMetadata, original: string | undefined, log: (format: string, ...args: unknown[]) => void): Promise<void> {
     const waiting = this.copies.filter(c => !c.started)
     for (const copy of waiting) copy.started = true
     for (const copy of waiting) {
       try {
-        if (from == null) throw new Error('the download it joined keeps only the file\'s ciphertext in the repo: get the file again once that download is over')
-        copy.placed.resolve(await placeCopy(from, copy.destination, metadata, original))
-      } catch (err) {
+        const path = from()
+        if (path == null) throw new Error('the download it joined keeps only the file\'s ciphertext in the repo: get the file again once that download is over')
+        copy.placed.resolve(await placeCopy(path, copy.destination, metadata, original))
+      } catch (err: any) {
+        log('the copy of %s for %s failed: %s', metadata.name, copy.destination.output ?? copy.destination.cwd, err.message)
         copy.placed.reject(err)
       }
     }

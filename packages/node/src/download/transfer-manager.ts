@@ -65,7 +65,9 @@ export interface StartOptions extends DestinationOptions {
    * cannot make the holder fetch (and then serve) what the asker could not give it
    */
   onlyFrom?: boolean
-  /** the name the signed offer in the catalog gives the file: the output when none is given (else the first source's name) */
+  /** the caller puts the file where it wants it itself (a collection's files, copied from the store): a join makes no copy */
+  ownCopies?: boolean
+  /** the name the signed offer in the catalog (or a ticket) gives the file: the output when none is given (else the first source's name) */
   offeredName?: string
   /**
    * this start joined a download that puts the file elsewhere: a copy goes where this
@@ -345,7 +347,7 @@ export class TransferManager implements PartialFiles {
     // a copy for a user's start that named another output, or whose file would otherwise stay in the repo;
     // a start naming none (say, a `get --peer` adding a source) joins as it is
     const destination = { ...options, output: options.output ?? options.offeredName }
-    const elsewhere = user && options.hold !== true && options.stream !== true &&
+    const elsewhere = user && options.hold !== true && options.stream !== true && options.ownCopies !== true &&
       (options.output != null || existing.intoRepo) && existing.goesElsewhere(destination)
     // a copy's output named outright must not exist either: said now, not when the download ends
     if (elsewhere) await refuseExistingOutput(destination)

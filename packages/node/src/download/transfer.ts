@@ -210,7 +210,7 @@ export class Transfer implements PoolHost {
     delete this.record.expectedSize
     delete this.record.repair
     this.sources.openToAll()
-    if (this.completing == null) void this.components.transfers.save(this.record).catch(() => {})
+    if (this.completing == null && this.status !== 'cancelled') void this.components.transfers.save(this.record).catch(() => {})
   }
 
   /** More peers said to have the file (a `get --peer` attaching to this download) */
@@ -268,6 +268,8 @@ export class Transfer implements PoolHost {
    * path. Resolves once the copy is saved with the download (a restart still places it).
    */
   async copyTo (destination: DestinationOptions): Promise<{ placed: Promise<string> }> {
+    // a cancelled download's state is deleted: a save now would bring it back at the next start
+    if (this.status === 'cancelled') throw new AbortedError(`Download of ${this.name} cancelled`)
     const { placed, added } = this.copies.add(copyDestination(destination))
     if (!added) return { placed }
     this.record.copies = this.copies.destinations
@@ -526,9 +528,9 @@ export class Transfer implements PoolHost {
     const { location } = stored
     const original = location.kind === 'path' ? location.path : stored.encrypted?.path
     // a blob holding ciphertext has no plaintext to copy
-    const from = original ?? (stored.ciphertext === true ? undefined : this.components.blobPath(this.fileId))
+    const from = (): string | undefined => original ?? (stored.ciphertext === true ? undefined : this.components.blobPath(this.fileId))
     const metadata = stored.encrypted == null ? stored.metadata : { ...stored.metadata, name: stored.encrypted.name }
-    await this.copies.placeAll(from, metadata, original)
+    await this.copies.placeAll(from, metadata, original, this.components.log)
   }
 
   /**

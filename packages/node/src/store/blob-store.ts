@@ -33,6 +33,8 @@ export interface BlobStore {
 export interface BlobWriter {
   /** writes `data` at `offset`; the caller may reuse `data` once this resolves */
   write(data: Uint8Array, offset: number): Promise<void>
+  /** makes the bytes written so far durable (fsync), ahead of `commit`: a caller commits inside a lock without waiting on the disk there */
+  sync?(): Promise<void>
   /** makes the bytes durable under `fileId`; a blob by that id is replaced (same id, same bytes) */
   commit(fileId: string): Promise<void>
   /** discards what was written; does nothing after `commit` */

@@ -126,6 +126,8 @@ export class FileStore {
    * blob it deleted
    */
   async put (record: FileRecord, manifestBytes: Uint8Array, blob?: BlobWriter): Promise<void> {
+    // the disk's write-back of a large copy is waited for outside the queue: other changes go on meanwhile
+    await blob?.sync?.()
     await this.changes.run(async () => {
       if (blob != null) await blob.commit(record.fileId)
       const held = record.location.kind === 'path' ? await this.getRecord(record.fileId) : undefined
@@ -291,6 +293,11 @@ export class FileStore {
   /** Records where a file outside the repo is now, as stat sees it (a clean re-hash after a restart); undefined when not stored */
   async setLocation (fileId: string, location: FileRecord['location']): Promise<FileRecord | undefined> {
     return this.patch(fileId, { location })
+  }
+
+  /** Records which file a stored thumbnail belongs to now; the record, or undefined when not stored */
+  async setThumbnailOf (fileId: string, owner: string): Promise<FileRecord | undefined> {
+    return this.patch(fileId, { thumbnailOf: owner })
   }
 
   /** Changes who a stored file is served to (absent: public); returns the record, or undefined when not stored */

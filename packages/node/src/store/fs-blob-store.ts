@@ -57,8 +57,12 @@ function fileWriter (handle: FileHandle, tmp: string, pathOf: (fileId: string) =
     write: async (data, offset) => {
       await handle.write(data, 0, data.byteLength, offset).catch((err) => { throw fsError(err, dir) })
     },
+    sync: async () => {
+      await handle.sync().catch((err) => { throw fsError(err, dir) })
+    },
     commit: async (fileId) => {
       try {
+        // nothing left to write back when `sync` ran first
         await handle.sync()
         await close()
         await rename(tmp, pathOf(fileId))

@@ -86,7 +86,7 @@ export class Thumbnails implements ShareThumbnails {
       ...(await collections.list()).filter(c => c.details?.thumbnail === thumbnailId).map(c => c.collectionId)
     ].filter(id => id !== formerOwner)
     if (owners.length > 0) {
-      if (!owners.includes(record.thumbnailOf)) await store.put({ ...record, thumbnailOf: owners[0] }, stored.manifestBytes)
+      if (!owners.includes(record.thumbnailOf)) await store.setThumbnailOf(thumbnailId, owners[0])
       return
     }
     await index.withdraw(record)
