@@ -109,6 +109,28 @@ describe('persisted records', () => {
     assert.equal(outlived, 0, `${outlived} of 1,000 deletes were overtaken by the writes asked for before them`)
   })
 
+  it('a download\'s state saved after its delete is not written: a callback outliving the download does not bring it back; a new download of the file saves again', async () => {
+    const store = new TransferStore(ds, quarantine)
+    const record = { fileId: FILE_ID, priority: 'normal' as const, state: 'running' as const, sources: [], created: 1 }
+    const held = async (): Promise<string[]> => {
+      const parts: string[] = []
+      for await (const key of ds.queryKeys({ prefix: `/peershare/transfers/${FILE_ID}` })) parts.push(key.name())
+      return parts.sort()
+    }
+    await store.begin(record)
+    await store.delete(FILE_ID)
+    // a source remembered, a checkpoint, a take-over: saves asked for once the download ended
+    await store.save({ ...record, sources: ['late'] }, new Uint8Array([1]))
+    await store.saveVerified(FILE_ID, new Uint8Array([0xff]))
+    assert.deepEqual(await held(), [], 'nothing of the ended download is written again')
+    assert.deepEqual(await store.all(), [])
+    await store.begin(record)
+    await store.save({ ...record, sources: ['again'] })
+    assert.deepEqual(await held(), ['record'])
+    assert.deepEqual((await store.all()).map(t => t.record.sources), [['again']])
+    await store.delete(FILE_ID)
+  })
+
   it('a stored file\'s record changed (not waited for) as it is removed does not come back', async () => {
     const content = new Uint8Array([1, 2, 3])
     const digest = new Uint8Array(createHash('sha256').update(content).digest())

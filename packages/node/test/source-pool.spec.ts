@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { logger } from '@libp2p/logger'
 import { FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, SourceBusyError } from '../src/errors.js'
-import { MAX_FAILED, type PoolHost, SourcePool } from '../src/download/source-pool.js'
+import { MAX_FAILED, type PoolHost, SourcePool, type SourcePoolInit } from '../src/download/source-pool.js'
 import { DEFAULTS } from '../src/config.js'
 import { ChunkPicker } from '../src/download/chunk-picker.js'
 import { INITIAL_DEPTH } from '../src/download/source-pace.js'
@@ -13,26 +13,24 @@ import { until } from './fixtures.js'
 const FILE_ID = 'bahijzqabciqgxvfnqr55zz6iwt3dezmejknvbdiw5nwakkyrn6havo7t5yaaieq'
 const PEER = '12D3KooWNneM85UPHYNF6fxQmw9bwcNKneNRkZ6zboGHDHFc9HaA'
 
+/** A pool for `host` finding sources through `finder` */
+function testPool (host: PoolHost, finder: SourcePoolInit['finder'], remembered: string[], settings = DEFAULTS.transfer): SourcePool {
+  return new SourcePool({ host, settings, log: logger('peershare:test'), remembered, rememberedChanged: () => {}, finder })
+}
+
 /** A pool whose peers all answer with `failure` (a typed error as a real session gives), and a DHT that names `providers` */
 function poolFailingWith (failure: Error | undefined, remembered: string[], providers: string[] = [], more: { openConnections?: () => number, maxSources?: number } = {}): { pool: SourcePool, attempts: () => number } {
   let attempts = 0
   // the download before its manifest: no worker ever runs here, so the host needs no content
   const host = { fileId: FILE_ID, name: 'f', running: true, ready: false, signal: new AbortController().signal } as unknown as PoolHost
-  const pool = new SourcePool({
-    host,
-    settings: { ...DEFAULTS.transfer, ...(more.maxSources == null ? {} : { maxSources: more.maxSources }) },
-    log: logger('peershare:test'),
-    remembered,
-    rememberedChanged: () => {},
-    finder: {
-      open: async () => {
-        attempts++
-        throw failure ?? new Error('unreachable')
-      },
-      providers: async function * () { yield * providers },
-      ...(more.openConnections == null ? {} : { openConnections: more.openConnections })
-    }
-  })
+  const pool = testPool(host, {
+    open: async () => {
+      attempts++
+      throw failure ?? new Error('unreachable')
+    },
+    providers: async function * () { yield * providers },
+    ...(more.openConnections == null ? {} : { openConnections: more.openConnections })
+  }, remembered, { ...DEFAULTS.transfer, ...(more.maxSources == null ? {} : { maxSources: more.maxSources }) })
   return { pool, attempts: () => attempts }
 }
 
@@ -102,22 +100,15 @@ describe('SourcePool: the first DHT lookup', () => {
     let lookups = 0
     const opens: Array<PromiseWithResolvers<never>> = []
     const host = { fileId: FILE_ID, name: 'f', running: true, ready: false, signal: new AbortController().signal } as unknown as PoolHost
-    const pool = new SourcePool({
-      host,
-      settings: DEFAULTS.transfer,
-      log: logger('peershare:test'),
-      remembered: [PEER],
-      rememberedChanged: () => {},
-      finder: {
-        open: async () => {
-          const open = Promise.withResolvers<never>()
-          opens.push(open)
-          return open.promise
-        },
-        // a lookup that finds nobody
-        providers: async function * () { lookups++; yield * [] }
-      }
-    })
+    const pool = testPool(host, {
+      open: async () => {
+        const open = Promise.withResolvers<never>()
+        opens.push(open)
+        return open.promise
+      },
+      // a lookup that finds nobody
+      providers: async function * () { lookups++; yield * [] }
+    }, [PEER])
     const signal = new AbortController().signal
     await pool.find(signal)
     assert.equal(opens.length, 1, 'the known peer is being opened')
@@ -148,21 +139,14 @@ describe('SourcePool: chunks asked for with the Want', () => {
     const manifest = { size: count * 1024, chunkSize: 1024, chunkHashes: Array.from({ length: count }, () => new Uint8Array(32)) }
     const host = { fileId: FILE_ID, name: 'f', running: true, ready: true, picker, manifest, priority: 'normal', signal: new AbortController().signal, takeDownload: async () => {} } as unknown as PoolHost
     const claimed: number[][] = []
-    const pool = new SourcePool({
-      host,
-      settings: DEFAULTS.transfer,
-      log: logger('peershare:test'),
-      remembered: [PEER],
-      rememberedChanged: () => {},
-      finder: {
-        open: async (target, _ref, _signal, first) => {
-          const asked = await first?.(peerIdFromString(target))
-          claimed.push(asked?.chunks ?? [])
-          throw failure
-        },
-        providers: async function * () {}
-      }
-    })
+    const pool = testPool(host, {
+      open: async (target, _ref, _signal, first) => {
+        const asked = await first?.(peerIdFromString(target))
+        claimed.push(asked?.chunks ?? [])
+        throw failure
+      },
+      providers: async function * () {}
+    }, [PEER])
     return { pool, picker, claimed }
   }
 

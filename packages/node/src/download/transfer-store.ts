@@ -57,15 +57,25 @@ export interface SavedTransfer {
 }
 
 const PREFIX = '/peershare/transfers'
+/** Ended downloads remembered to refuse late saves of (`TransferStore.ended`) */
+const MAX_ENDED = 4096
 
 export class TransferStore {
   /** LevelDB runs writes under way at once in either order (in-order.ts): a download's land as asked */
   private readonly writes = new InOrder()
+  /**
+   * Downloads whose state was deleted (completed or cancelled), until one of the same file
+   * begins: a save asked for afterwards (a source remembered, a checkpoint, a take-over,
+   * from a callback that outlived the download) would bring it back at the next start.
+   * The oldest go past MAX_ENDED: such saves come within moments of the end.
+   */
+  private readonly ended = new Set<string>()
 
   constructor (private readonly datastore: Datastore, private readonly quarantine: Quarantine) {}
 
   /** Saves the record, with the manifest in the same write when given (one round trip to LevelDB, both or neither) */
   async save (record: TransferRecord, manifestBytes?: Uint8Array): Promise<void> {
+    if (this.ended.has(record.fileId)) return
     const batch = this.datastore.batch()
     if (manifestBytes != null) batch.put(new Key(`${PREFIX}/${record.fileId}/manifest`), manifestBytes)
     // serialised now: the record may change before the write's turn comes
@@ -79,6 +89,7 @@ export class TransferStore {
    * build): a kill before this one's first checkpoint must leave no list to trust
    */
   async begin (record: TransferRecord): Promise<void> {
+    this.ended.delete(record.fileId)
     const batch = this.datastore.batch()
     batch.delete(this.key(record.fileId, 'manifest'))
     batch.delete(this.key(record.fileId, 'verified'))
@@ -87,6 +98,7 @@ export class TransferStore {
   }
 
   async saveVerified (fileId: string, verified: Uint8Array): Promise<void> {
+    if (this.ended.has(fileId)) return
     await this.writes.run(async () => { await this.datastore.put(new Key(`${PREFIX}/${fileId}/verified`), verified) })
   }
 
@@ -138,6 +150,9 @@ export class TransferStore {
 
   /** Deletes a download's state in one write: a kill leaves all of it or none */
   async delete (fileId: string): Promise<void> {
+    this.ended.delete(fileId)
+    this.ended.add(fileId)
+    if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.values().next().value as string)
     await this.remove(this.keys(fileId))
   }
 
