@@ -12,7 +12,9 @@ import { resolve, sep } from 'node:path'
 import type { FileMetadata } from '@peershare/protocol'
 import { BadRequestError } from '../errors.js'
 import { MAX_DOWNLOAD_COPIES } from '../records/index.js'
+import type { FileRecord } from '../store/file-record.js'
 import { type DestinationOptions, namesDirectory, placeCopy } from './destination.js'
+import type { TransferRecord } from './transfer-store.js'
 
 /** Where a copy goes: the joiner's output, its directory resolved when it joined */
 export interface CopyDestination {
@@ -24,6 +26,11 @@ export interface CopyDestination {
 /** The destination a start asks for, with its working directory fixed now */
 export function copyDestination (options: DestinationOptions): CopyDestination {
   return { output: options.output, cwd: options.cwd ?? process.cwd(), ...(options.force === true ? { force: true } : {}) }
+}
+
+/** True when a start asking for the file at `destination` needs a copy: the download (going to `own`) puts it elsewhere, or in the repo */
+export function goesElsewhere (own: TransferRecord['destination'], destination: DestinationOptions): boolean {
+  return own == null || own.repo === true || !sameDestination(own, destination)
 }
 
 /** True when two destinations name the same place (a second start asking for what the first does needs no copy) */
@@ -71,12 +78,21 @@ export class DownloadCopies {
   }
 
   /**
-   * Places each copy not yet being placed, from the complete file at the path `from`
-   * gives (undefined: the download kept no plaintext to copy); `original` is where the
-   * download put the file itself. A copy that fails fails its own start (and is logged:
-   * nobody may wait for it), never the download. Never throws.
+   * Places each copy not yet being placed, from the stored file's plaintext: where the
+   * download put it, else its blob (`blobPath`; a blob of ciphertext has none to copy).
+   * A copy that fails fails its own start (and is logged: nobody may wait for it), never
+   * the download. Never throws.
    */
-  async placeAll (from: () => string | undefined, metadata: FileMetadata, original: string | undefined, log: (format: string, ...args: unknown[]) => void): Promise<void> {
+  async placeFrom (stored: FileRecord, blobPath: () => string, log: (format: string, ...args: unknown[]) => void): Promise<void> {
+    const { location } = stored
+    const original = location.kind === 'path' ? location.path : stored.encrypted?.path
+    const from = (): string | undefined => original ?? (stored.ciphertext === true ? undefined : blobPath())
+    const metadata = stored.encrypted == null ? stored.metadata : { ...stored.metadata, name: stored.encrypted.name }
+    await this.placeAll(from, metadata, original, log)
+  }
+
+  /** `placeFrom`, the file's plaintext at the path `from` gives, and `original` where the download put it */
+  private async placeAll (from: () => string | undefined, metadata: FileMetadata, original: string | undefined, log: (format: string, ...args: unknown[]) => void): Promise<void> {
     const waiting = this.copies.filter(c => !c.started)
     for (const copy of waiting) copy.started = true
     for (const copy of waiting) {

@@ -24,7 +24,7 @@ import type { ChunkPicker } from './chunk-picker.js'
 import { type DownloadKeys, type DownloadTarget, downloadTarget, finishEncrypted } from './decrypt-download.js'
 import { type DestinationOptions, placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
-import { DownloadCopies, copyDestination, sameDestination } from './download-copies.js'
+import { DownloadCopies, copyDestination, goesElsewhere } from './download-copies.js'
 import { LookSchedule } from './look-schedule.js'
 import { PartialFile, siblingPath } from './partial-file.js'
 import { RateMeter } from './rate-meter.js'
@@ -255,10 +255,9 @@ export class Transfer implements PoolHost {
   /** the file goes into the repo (a replica fetch, a repair, a hold, a stream's read) */
   get intoRepo (): boolean { return this.record.destination?.repo === true }
 
-  /** True when a start asking for the file at `destination` needs a copy: the download puts it elsewhere, or in the repo */
+  /** True when a start asking for the file at `destination` needs a copy (download-copies.ts) */
   goesElsewhere (destination: DestinationOptions): boolean {
-    const own = this.record.destination
-    return own == null || own.repo === true || !sameDestination(own, destination)
+    return goesElsewhere(this.record.destination, destination)
   }
 
   /**
@@ -523,14 +522,9 @@ export class Transfer implements PoolHost {
     await this.placeCopies(this.stored)
   }
 
-  /** Places the copies asked for by starts that joined, from the stored file's plaintext */
+  /** Places the copies asked for by starts that joined */
   private async placeCopies (stored: FileRecord): Promise<void> {
-    const { location } = stored
-    const original = location.kind === 'path' ? location.path : stored.encrypted?.path
-    // a blob holding ciphertext has no plaintext to copy
-    const from = (): string | undefined => original ?? (stored.ciphertext === true ? undefined : this.components.blobPath(this.fileId))
-    const metadata = stored.encrypted == null ? stored.metadata : { ...stored.metadata, name: stored.encrypted.name }
-    await this.copies.placeAll(from, metadata, original, this.components.log)
+    await this.copies.placeFrom(stored, () => this.components.blobPath(this.fileId), this.components.log)
   }
 
   /**
