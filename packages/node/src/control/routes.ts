@@ -11,7 +11,7 @@ import { BadRequestError, DownloadTimeoutError, FileNotFoundError } from '../err
 import type { PeershareNode } from '../peershare-node.js'
 import { type ShareOptions, statToShare } from '../share.js'
 import { handleReplicationRoute, replicasArg } from './replication-routes.js'
-import type { FileRecord } from '../store/file-record.js'
+import { type FileRecord, plaintextPath } from '../store/file-record.js'
 import type { ContentStatus } from '../store/file-store.js'
 import { type BandwidthLimits, type CollectionInfo, type CollectionShareResult, type ConnectRequest, type FileInfo, type GetEvent, type GetRequest, type NodeInfo, type ProvidersEvent, type ProvidersRequest, type ShareRequest, type ShareResult, type TicketInfo, type VerifiedFileInfo, type VerifyRequest, VERSION, VISIBILITIES, parseRate } from '@peershare/client'
 import { sendJson } from './json-response.js'
@@ -269,7 +269,7 @@ async function startGet (node: PeershareNode, res: ServerResponse, args: GetRequ
         await transfer.pause()
         throw timedOut(args.timeout ?? 0, `${last.stallMessage ?? `${last.state}, ${last.bytesDone} bytes done`}; the download is paused: \`peershare resume ${transfer.fileId}\` continues it, \`peershare cancel ${transfer.fileId}\` deletes it`)
       }
-      const path = copy != null ? await copy : record.location.kind === 'path' ? record.location.path : record.encrypted?.path ?? ''
+      const path = copy != null ? await copy : plaintextPath(record) ?? ''
       send({ type: 'done', file: fileInfo(record), path })
     } finally {
       unsubscribe()

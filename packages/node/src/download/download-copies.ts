@@ -12,7 +12,7 @@ import { resolve, sep } from 'node:path'
 import type { FileMetadata } from '@peershare/protocol'
 import { BadRequestError } from '../errors.js'
 import { MAX_DOWNLOAD_COPIES } from '../records/index.js'
-import type { FileRecord } from '../store/file-record.js'
+import { type FileRecord, plaintextPath } from '../store/file-record.js'
 import { type DestinationOptions, namesDirectory, placeCopy } from './destination.js'
 import type { TransferRecord } from './transfer-store.js'
 
@@ -84,8 +84,7 @@ export class DownloadCopies {
    * the download. Never throws.
    */
   async placeFrom (stored: FileRecord, blobPath: () => string, log: (format: string, ...args: unknown[]) => void): Promise<void> {
-    const { location } = stored
-    const original = location.kind === 'path' ? location.path : stored.encrypted?.path
+    const original = plaintextPath(stored)
     const from = (): string | undefined => original ?? (stored.ciphertext === true ? undefined : blobPath())
     const metadata = stored.encrypted == null ? stored.metadata : { ...stored.metadata, name: stored.encrypted.name }
     await this.placeAll(from, metadata, original, log)

@@ -110,13 +110,12 @@ export class SourcePool {
   private readonly retriedAtOnce = new Set<string>()
   private looking = false
   /**
-   * When the first DHT lookup was put off (0: not yet, or never): it waits while known
-   * peers are being opened, at most LOOKUP_PUT_OFF_MS. A lookup asks many nodes just as
-   * the download starts up (measured: 60–100 ms of a 330 ms start-up, and every asked
+   * The first DHT lookup: not yet asked for, put off since a time, or done. It waits while
+   * known peers are being opened, at most LOOKUP_PUT_OFF_MS: a lookup asks many nodes just
+   * as the download starts up (measured: 60–100 ms of a 330 ms start-up, and every asked
    * node's CPU). It runs at once when the known peers all failed.
    */
-  private lookupPutOffAt = 0
-  private lookupPutOff: 'not-yet' | 'waiting' | 'done' = 'not-yet'
+  private firstLookup: 'not-yet' | { putOffAt: number } | 'done' = 'not-yet'
   /** the chunks each source is asked for with its Want */
   private readonly firstAsks: FirstAsks
 
@@ -199,10 +198,10 @@ export class SourcePool {
 
   /** True while the first DHT lookup waits for the known peers being opened */
   private putOffLookup (): boolean {
-    if (this.lookupPutOff === 'done') return false
-    if (this.lookupPutOff === 'not-yet') this.lookupPutOffAt = Date.now()
-    const wait = this.opening.size > 0 && Date.now() - this.lookupPutOffAt < LOOKUP_PUT_OFF_MS
-    this.lookupPutOff = wait ? 'waiting' : 'done'
+    if (this.firstLookup === 'done') return false
+    const putOffAt = this.firstLookup === 'not-yet' ? Date.now() : this.firstLookup.putOffAt
+    const wait = this.opening.size > 0 && Date.now() - putOffAt < LOOKUP_PUT_OFF_MS
+    this.firstLookup = wait ? { putOffAt } : 'done'
     return wait
   }
 
@@ -373,8 +372,8 @@ export class SourcePool {
         this.opening.delete(id)
         if (retryNow && this.init.host.running) this.tryOpen(target, signal, true)
         // the known peers are opened: the lookup put off for them runs now if none of them works, else at the next look
-        if (this.lookupPutOff === 'waiting' && this.opening.size === 0) {
-          this.lookupPutOff = 'done'
+        if (typeof this.firstLookup === 'object' && this.opening.size === 0) {
+          this.firstLookup = 'done'
           if (this.workers.size === 0 && this.init.host.running) void this.find(signal)
         }
       })

@@ -201,8 +201,8 @@ export class Transfer implements PoolHost {
    * A user's own download joined this replica fetch (`fixedSources`) or repair, and takes
    * it over: every source may serve it now, the size a replica request stated binds it no
    * more (the manifest, checked against the file id, has it), and it is kept when done
-   * even if the file was removed meanwhile. Saved for a restart, unless it is completing
-   * (its state is being deleted: a save then would bring it back).
+   * even if the file was removed meanwhile. Saved for a restart (the store refuses the
+   * save once the download's state is deleted: completed or cancelled).
    */
   takeOver (): void {
     if (!this.fixedSources && !this.repair) return
@@ -210,7 +210,7 @@ export class Transfer implements PoolHost {
     delete this.record.expectedSize
     delete this.record.repair
     this.sources.openToAll()
-    if (this.completing == null && this.status !== 'cancelled') void this.components.transfers.save(this.record).catch(() => {})
+    void this.components.transfers.save(this.record).catch(() => {})
   }
 
   /** More peers said to have the file (a `get --peer` attaching to this download) */
@@ -267,13 +267,14 @@ export class Transfer implements PoolHost {
    * path. Resolves once the copy is saved with the download (a restart still places it).
    */
   async copyTo (destination: DestinationOptions): Promise<{ placed: Promise<string> }> {
-    // a cancelled download's state is deleted: a save now would bring it back at the next start
+    // its start is told at once: a cancelled download never places its copies
     if (this.status === 'cancelled') throw new AbortedError(`Download of ${this.name} cancelled`)
     const { placed, added } = this.copies.add(copyDestination(destination))
     if (!added) return { placed }
     this.record.copies = this.copies.destinations
+    // saved for a restart (refused by the store once the state is deleted), or placed now if complete
     if (this.stored != null) void this.placeCopies(this.stored)
-    else if (this.completing == null) await this.components.transfers.save(this.record).catch(() => {})
+    else await this.components.transfers.save(this.record).catch(() => {})
     return { placed }
   }
 

@@ -94,6 +94,11 @@ export interface FileRecord {
  * The record of content just stored as a blob in the repo. Sharing the same content
  * again keeps when the node first got it (`previous.added`).
  */
+/** Where a stored file's plaintext is outside the repo: its path, or an encrypted file's decrypted output; undefined when only the repo holds it */
+export function plaintextPath (record: FileRecord): string | undefined {
+  return record.location.kind === 'path' ? record.location.path : record.encrypted?.path
+}
+
 export function blobRecord (fileId: string, manifest: Manifest, metadata: FileMetadata, previous?: FileRecord): FileRecord {
   return {
     fileId,
