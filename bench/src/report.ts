@@ -27,6 +27,8 @@ export interface RunResult {
   /** the same, of the main thread alone (the event loop that moves the bytes) */
   rxMainCpuMs: number
   txMainCpuMs: number
+  /** seconds from the request to the first verified piece or chunk on disk, when the receiver tells it */
+  firstChunkSeconds?: number
 }
 
 export interface Figures {

@@ -1,7 +1,7 @@
 /**
  * Scenario "helia": the same file fetched in the same run by Helia (bitswap, UnixFS
  * with 1 MiB raw leaves) and by peershare, each from one and from two providers on
- * the same TCP + noise + yamux stack, every node in its own process. A Helia fetch
+ * the same TCP + TLS + yamux stack, every node in its own process. A Helia fetch
  * that exceeds --helia-timeout is reported as timed out, not as a bench failure.
  */
 import { mkdtemp, rm } from 'node:fs/promises'

@@ -1,7 +1,7 @@
 /**
  * Scenario "single-source". One file moves between two processes on 127.0.0.1, by
  * peershare (share + get), by the baseline (one raw libp2p stream on the same
- * TCP + noise + yamux stack, hashed once), by WebTorrent (one seeder, one leecher
+ * TCP + TLS + yamux stack, hashed once), by WebTorrent (one seeder, one leecher
  * over TCP) and by a bare node:net socket with SHA-256 and disk (the ceiling). Every
  * receiver writes to disk and fsyncs before it reports. Impls alternate within each
  * run and the table shows them side by side.
@@ -73,7 +73,8 @@ async function runPair (impl: Impl, ctx: RunContext, sender: Worker, receiver: W
     const done = await receiver.next('done', ctx.deadline)
     checkReceived(impl, { size: ctx.size, sha256: ctx.source.sha256 }, done)
     const [rx, tx] = await Promise.all([receiver.usage(ctx.deadline), sender.usage(ctx.deadline)])
-    return { impl, size: ctx.size, seconds: done.seconds as number, peakRss: done.peakRss, atPeak: done.atPeak, ...cpu(rx, tx) }
+    const firstChunkSeconds = typeof done.firstChunkSeconds === 'number' ? done.firstChunkSeconds : undefined
+    return { impl, size: ctx.size, seconds: done.seconds as number, firstChunkSeconds, peakRss: done.peakRss, atPeak: done.atPeak, ...cpu(rx, tx) }
   } finally {
     await Promise.all([receiver.stop(), sender.stop()])
   }
@@ -127,7 +128,7 @@ export async function runSingle ({ opts, work, env }: BenchContext): Promise<voi
             }
           })
           results[impl].push(result)
-          console.log(`  run ${run}/${opts.runs} ${impl.padEnd(10)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB${formatAtPeak(result.atPeak)}  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} (main ${(result.rxMainCpuMs / 1000).toFixed(2)}) tx ${(result.txCpuMs / 1000).toFixed(2)} (main ${(result.txMainCpuMs / 1000).toFixed(2)})`)
+          console.log(`  run ${run}/${opts.runs} ${impl.padEnd(10)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB${formatAtPeak(result.atPeak)}  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} (main ${(result.rxMainCpuMs / 1000).toFixed(2)}) tx ${(result.txCpuMs / 1000).toFixed(2)} (main ${(result.txMainCpuMs / 1000).toFixed(2)})${result.firstChunkSeconds == null ? '' : `  first chunk ${result.firstChunkSeconds.toFixed(3)} s`}`)
         }
       }
     } finally {

@@ -1,6 +1,6 @@
 /**
  * A Helia node in its own process, with libp2p configured explicitly on the stack
- * peershare uses (TCP + noise + yamux with peershare's stream window, identify) and
+ * peershare uses (TCP + TLS, noise as the fallback, + yamux with peershare's stream window, identify) and
  * nothing else: no bootstrap list, no mDNS, no DHT, no HTTP gateways or delegated
  * routing, so it only ever talks to the peers the bench names. Roles:
  *   provider <file>  imports the file (UnixFS, 1 MiB chunks, raw leaves) into a
@@ -13,14 +13,13 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import { noise } from '@chainsafe/libp2p-noise'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight } from '@helia/libp2p'
 import { unixfs } from '@helia/unixfs'
 import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { DEFAULTS, peershareMuxer } from '@peershare/node'
+import { DEFAULTS, peershareEncrypters, peershareMuxer } from '@peershare/node'
 import { FsBlockstore } from 'blockstore-fs'
 import { createHeliaLight } from 'helia'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
@@ -34,7 +33,7 @@ async function createNode (blockstore?: FsBlockstore) {
   const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore }), {
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: peershareEncrypters(),
     // peershare's windows, but yamux's stock unbounded write buffer: bitswap writes without
     // waiting for drain and would be aborted by peershare's write buffer limit
     streamMuxers: [peershareMuxer({ ...DEFAULTS.muxer, maxWriteBufferBytes: Number.POSITIVE_INFINITY })],

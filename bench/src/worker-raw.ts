@@ -1,6 +1,6 @@
 /**
- * The baseline: a plain libp2p node (TCP + noise + yamux, with peershare's muxer
- * settings) in its own process, moving the file over ONE raw stream; and the
+ * The baseline: a plain libp2p node (TCP + TLS + yamux, with peershare's encrypters and
+ * muxer settings: TLS with noise as the fallback) in its own process, moving the file over ONE raw stream; and the
  * ceiling: the same over a bare node:net socket (no encryption, no muxer). Roles:
  *   receiver <output>      handles RAW_PROTOCOL: hashes, writes at offsets, fsyncs, reports
  *   sender <file>          on 'send', dials RAW_PROTOCOL and pushes the file in 1 MiB pieces
@@ -12,11 +12,10 @@ import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { type FileHandle, open } from 'node:fs/promises'
 import { connect, createServer, type Socket } from 'node:net'
-import { noise } from '@chainsafe/libp2p-noise'
 import type { Stream } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { DEFAULTS, drained, peershareMuxer } from '@peershare/node'
+import { DEFAULTS, drained, peershareEncrypters, peershareMuxer } from '@peershare/node'
 import { createLibp2p } from 'libp2p'
 import { PIECE, RAW_PROTOCOL } from './protocol.js'
 import { phase, RssSampler, now, receive, runWorker, send } from './worker-ipc.js'
@@ -27,8 +26,8 @@ async function createRawNode (listen: string[]) {
   return createLibp2p({
     addresses: { listen },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
-    // the very muxer settings peershare uses (packages/node/src/libp2p.ts)
+    // the very encrypters and muxer settings peershare uses (packages/node/src/libp2p.ts)
+    connectionEncrypters: peershareEncrypters(),
     streamMuxers: [peershareMuxer(DEFAULTS.muxer)]
   })
 }

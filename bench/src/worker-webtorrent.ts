@@ -59,6 +59,8 @@ async function leecher (client: WebTorrent, dir: string): Promise<void> {
   await phase.start()
   const start = now()
   const torrent = client.add(Buffer.from(msg.torrent, 'base64'), { path: dir, announce: [] })
+  let firstChunkSeconds: number | null = null
+  torrent.once('verified', () => { firstChunkSeconds = (now() - start) / 1000 })
   const done = new Promise<void>((resolve, reject) => {
     torrent.once('done', resolve)
     torrent.once('error', reject)
@@ -75,7 +77,7 @@ async function leecher (client: WebTorrent, dir: string): Promise<void> {
   await phase.stop()
   // checked by the bench, after the timing
   const received = await hashFile(output)
-  send({ type: 'done', seconds, ...received, peakRss: rss.stop(), atPeak: rss.atPeak })
+  send({ type: 'done', seconds, firstChunkSeconds, ...received, peakRss: rss.stop(), atPeak: rss.atPeak })
   const stop = await receive()
   if (stop.type !== 'stop') throw new Error(`expected 'stop', got '${stop.type}'`)
 }

@@ -34,7 +34,7 @@ export { Bandwidth, type BandwidthLimits, type BandwidthStats } from './limits/b
 export { RateLimiter, type Clock, defaultBurst } from './limits/rate-limiter.js'
 export { identifiedBefore } from './swarm/identify-again.js'
 export { InvalidRateError, formatRate, parseRate } from '@peershare/client'
-export { peershareMuxer } from './libp2p.js'
+export { peershareEncrypters, peershareMuxer } from './libp2p.js'
 export { drained } from './exchange/framed-stream.js'
 export { SearchIndex, SearchService, ProviderTracker, type SearchQuery, type SearchSort, type QueryAnswerer, type RemoteSearch, type RemoteAnswer } from './search/index.js'
 export { ANNOUNCE_TOPIC } from './catalog/gossip-config.js'

@@ -32,7 +32,7 @@ import { addConnectedContacts, type KadContentRouting, ProviderRecordCap, dropRe
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { withUdpPortsChosen } from './swarm/listen-ports.js'
-import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, lazyUpgrades, peershareNoise, persistentWebRTCDirect } from './transports/index.js'
+import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, lazyUpgrades, peershareNoise, peershareTls, persistentWebRTCDirect, retryRefusedDials } from './transports/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -59,9 +59,9 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     metrics,
     start: false,
     addresses: { listen: await withUdpPortsChosen(reach.listen) },
-    transports: [tcp(), persistentWebRTCDirect(), boundedWebSockets(), reach.transport],
+    transports: [retryRefusedDials(tcp()), persistentWebRTCDirect(), boundedWebSockets(), reach.transport],
     connectionGater: reach.connectionGater,
-    connectionEncrypters: [peershareNoise()],
+    connectionEncrypters: peershareEncrypters(),
     streamMuxers: [peershareMuxer(muxer)],
     peerDiscovery,
     connectionManager: {
@@ -245,6 +245,14 @@ function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht
     providerRecords: peer => recordCaps.get(dht)?.stats(peer) ?? { total: 0, peer: 0, dropped: 0 },
     repeatedPeersDropped: () => repeatsDropped.get(dht)?.() ?? 0
   }
+}
+
+/**
+ * TLS first (Node's own, in C++ on accepted TCP sockets: transports/tls.ts), noise for
+ * browsers and peers without TLS (also what benchmarks compare against)
+ */
+export function peershareEncrypters (): Array<ReturnType<typeof peershareTls> | ReturnType<typeof peershareNoise>> {
+  return [peershareTls(), peershareNoise()]
 }
 
 /** yamux with peershare's explicit limits (also what benchmarks compare against) */

@@ -3,21 +3,22 @@
  * round trip fewer before a new connection carries data (on a 200 ms link, 200 ms
  * before a source's first chunk).
  *
- * libp2p 3 upgrades an outbound connection by proposing `/noise` with
- * multistream-select and awaiting the echo before the Noise handshake starts. With one
- * encrypter there is nothing to choose, so the dialler here sends the proposal and the
- * handshake's first message right behind it ("lazy" negotiation, as rust-libp2p's
- * `V1Lazy` does; go-libp2p's dialler waits for the echo). The echo, a fixed string of
- * bytes (the proposal itself), is taken off the front of what arrives (`stripEcho`)
- * before the handshake reads it. A peer that answers anything else (`na`: it lacks the
- * protocol) has the connection aborted, and the dial fails with that refusal. The muxer
- * needs no such step: noise agrees on it inside the handshake (its extensions list each
- * side's muxers), and libp2p then skips multistream-select for it.
+ * libp2p 3 upgrades an outbound connection by proposing an encrypter (`/tls/1.0.0`,
+ * `/noise`) with multistream-select and awaiting the echo before the handshake starts.
+ * The dialler here sends the proposal and the handshake's first message right behind it
+ * ("lazy" negotiation, as rust-libp2p's `V1Lazy` does; go-libp2p's dialler waits for the
+ * echo). The echo, a fixed string of bytes (the proposal itself), is taken off the front
+ * of what arrives (`stripEcho`) before the handshake reads it. A peer that answers
+ * anything else (`na`: it lacks the protocol) has the connection aborted, and the dial
+ * fails with that refusal; with another encrypter left, the refusal is remembered and the
+ * TCP transport dials once more (`retryRefusedDials`), proposing it. The muxer needs no
+ * such step: TLS agrees on it inside the handshake (ALPN), noise too (its extensions
+ * list each side's muxers), and libp2p then skips multistream-select for it.
  *
  * Nothing changes for the peer that accepts: libp2p's (and go's, rust's) listener reads
  * the proposal, echoes it and hands what it read past the proposal to the protocol. A
- * dialler with several encrypters, or a connection that already holds bytes it has not
- * delivered (a relayed one can), negotiates as libp2p does.
+ * connection that already holds bytes it has not delivered (a relayed one can)
+ * negotiates as libp2p does.
  */
 import { UnsupportedProtocolError } from '@libp2p/interface'
 import { encode as varintEncode, encodingLength } from 'uint8-varint'
@@ -95,6 +96,51 @@ function stripEcho (stream: ReceivingStream, echo: Uint8Array, protocol: string)
   return () => refused
 }
 
+/** Remotes (peer ids and addresses) that refused an encrypter proposed lazily, at most this many kept */
+const MAX_REFUSALS_KEPT = 4096
+
+/**
+ * Which remote refused which encrypter: the next dial to it proposes the next one. Kept
+ * by peer id and by address (a dial by address knows no peer id), oldest dropped first.
+ */
+class Refusals {
+  private readonly refused = new Map<string, Set<string>>()
+
+  has (remotes: string[], protocol: string): boolean {
+    return remotes.some(remote => this.refused.get(remote)?.has(protocol) === true)
+  }
+
+  add (remotes: string[], protocol: string): void {
+    for (const remote of remotes) {
+      const set = this.refused.get(remote) ?? new Set()
+      set.add(protocol)
+      this.refused.delete(remote)
+      this.refused.set(remote, set)
+      if (this.refused.size > MAX_REFUSALS_KEPT) this.refused.delete(this.refused.keys().next().value as string)
+    }
+  }
+}
+
+const refusals = new Refusals()
+
+/** Dials that failed because the remote refused an encrypter it will not be offered again: worth dialling once more */
+const retryable = new WeakSet<Error>()
+
+/** Whether `err` ended a dial whose remote refused the encrypter proposed, another being left to propose */
+export function refusedEncrypter (err: unknown): boolean {
+  return err instanceof Error && retryable.has(err)
+}
+
+/** The keys a remote's refusals are kept under: its peer id when the dial names it, and its address */
+function remoteKeys (connection: unknown, options: unknown): string[] {
+  const keys: string[] = []
+  const peer = (options as { remotePeer?: { toString(): string } } | undefined)?.remotePeer
+  if (peer != null) keys.push(peer.toString())
+  const addr = (connection as { remoteAddr?: { toString(): string } }).remoteAddr
+  if (addr != null) keys.push(addr.toString())
+  return keys
+}
+
 /** Upgrader prototypes patched (one per copy of libp2p loaded) */
 const patched = new WeakSet<object>()
 
@@ -110,6 +156,13 @@ export function lazyUpgradesApplied (): boolean {
  * components; the class is not exported) lazy, for every node of this process that
  * shares its prototype. Left alone, and false returned, if the prototype is not of the
  * shape this was written for.
+ *
+ * With several encrypters the first one the remote has not refused is proposed so. A
+ * refusal ends that connection (the handshake went out behind the proposal, and the
+ * listener reads it as its next proposal); it is remembered, and the error marked
+ * (`refusedEncrypter`) so that the TCP transport dials once more (`retryRefusedDials`),
+ * proposing the next. That costs a peer lacking the first encrypter one connection,
+ * once: rust-libp2p's `V1Lazy` makes the same bet.
  */
 export function lazyUpgrades (upgrader: unknown): boolean {
   const proto = Object.getPrototypeOf(upgrader) as Partial<UpgraderShape>
@@ -118,18 +171,51 @@ export function lazyUpgrades (upgrader: unknown): boolean {
   if (typeof encryptOutbound !== 'function' || !((upgrader as Partial<UpgraderShape>).connectionEncrypters instanceof Map)) return false
   proto._encryptOutbound = async function (this: UpgraderShape, connection, options) {
     const stream = connection as ReceivingStream
-    if (this.connectionEncrypters.size !== 1 || stream.readBufferLength > 0) return encryptOutbound.call(this, connection, options)
-    const [[protocol, encrypter]] = this.connectionEncrypters
+    if (stream.readBufferLength > 0) return encryptOutbound.call(this, connection, options)
+    const remotes = remoteKeys(connection, options)
+    const encrypters = [...this.connectionEncrypters]
+    const at = encrypters.findIndex(([protocol]) => !refusals.has(remotes, protocol))
+    if (at < 0) return encryptOutbound.call(this, connection, options)
+    const [protocol, encrypter] = encrypters[at]
     const bytes = proposal(protocol)
     const refusal = stripEcho(stream, bytes, protocol)
     try {
       stream.send(bytes)
       return { ...(await encrypter.secureOutbound(connection, options)), protocol }
     } catch (err: any) {
-      throw new EncryptionFailedError((refusal() ?? err)?.message ?? String(err))
+      const refused = refusal()
+      const failure = new EncryptionFailedError((refused ?? err)?.message ?? String(err))
+      if (refused != null && at < encrypters.length - 1) {
+        refusals.add(remotes, protocol)
+        retryable.add(failure)
+      }
+      throw failure
     }
   }
   patched.add(proto)
   applied = true
   return true
+}
+
+/** What `retryRefusedDials` uses of a transport */
+interface Dialling { dial(ma: unknown, options: unknown): Promise<unknown> }
+
+/**
+ * A transport whose dials are made once more when the remote refused the encrypter
+ * proposed lazily (above): the second proposes the next one
+ */
+export function retryRefusedDials<C, T extends Dialling> (factory: (components: C) => T): (components: C) => T {
+  return (components) => {
+    const transport = factory(components)
+    const dial = transport.dial.bind(transport)
+    transport.dial = async (ma, options) => {
+      try {
+        return await dial(ma, options)
+      } catch (err) {
+        if (!refusedEncrypter(err) || (options as { signal?: AbortSignal } | undefined)?.signal?.aborted === true) throw err
+        return dial(ma, options)
+      }
+    }
+    return transport
+  }
 }

@@ -1,0 +1,192 @@
+/**
+ * libp2p's TLS 1.3 (`/tls/1.0.0`, the spec @libp2p/tls implements), with Node's own TLS
+ * reading and writing an accepted TCP connection's socket: records are opened and sealed
+ * in C++ (AES-GCM), and no JavaScript touches a ciphertext byte.
+ *
+ * Why: noise's ChaCha20-Poly1305 frames cost a receiver's event loop about 0.6 s per
+ * 256 MiB (CPU profile, 2026-12-05), the largest single cost of a transfer.
+ *
+ * @libp2p/tls hands TLS a JavaScript duplex over the connection (Node then puts a
+ * JSStreamSocket between the two), so every record passes through JavaScript. Here an
+ * accepted connection that is a plain TCP socket is given to TLS as it is (its handle;
+ * what the connection read but did not deliver, the handshake's first message behind
+ * a lazy proposal, goes first). A dialled connection keeps the library's path: its
+ * dialler proposed TLS lazily (lazy-upgrade.ts), and the listener's echo, which arrives
+ * ahead of the handshake's answer, must be taken off in JavaScript; a socket handed to
+ * TLS would read the echo as a record. Relayed and WebSockets connections take that path
+ * too. Certificates, their libp2p key extension and the peer's check are the library's
+ * (`@libp2p/tls/utils`); a node makes its certificate once (4 ms of CPU each, measured),
+ * as go-libp2p does, not once per connection as @libp2p/tls does.
+ */
+import { X509Certificate, createHash } from 'node:crypto'
+import { Socket } from 'node:net'
+import { type ConnectionOptions, type TLSSocket, connect, TLSSocket as TLSSocketClass } from 'node:tls'
+import { type ComponentLogger, type ConnectionEncrypter, InvalidCryptoExchangeError, type Logger, type MessageStream, type PeerId, type PrivateKey, type SecureConnectionOptions, type SecuredConnection, serviceCapabilities, type StreamMuxerFactory, UnexpectedPeerError, type Upgrader } from '@libp2p/interface'
+import { generateCertificate, toMessageStream, toNodeDuplex, verifyPeerCertificate } from '@libp2p/tls/utils'
+
+export const TLS_PROTOCOL = '/tls/1.0.0'
+
+export interface TlsComponents {
+  privateKey: PrivateKey
+  logger: ComponentLogger
+  upgrader: Upgrader
+}
+
+/** What is used of a TCP connection (@libp2p/tcp's TCPSocketMultiaddrConnection and its AbstractMessageStream) */
+interface TcpConnection {
+  socket?: unknown
+  readBuffer?: { byteLength: number, subarray(): Uint8Array, consume(bytes: number): void }
+}
+
+/**
+ * The connection's socket for TLS to take over, when it is a live node:net socket: the
+ * connection stops reading it, and bytes it read but has not delivered are put back
+ */
+function takeSocket (connection: MessageStream): Socket | undefined {
+  const tcp = connection as unknown as TcpConnection
+  const socket = tcp.socket
+  if (!(socket instanceof Socket) || socket.destroyed || (socket as unknown as { _handle?: unknown })._handle == null) return undefined
+  socket.pause()
+  socket.removeAllListeners('data')
+  const buffered = tcp.readBuffer
+  if (buffered != null && buffered.byteLength > 0) {
+    const bytes = buffered.subarray()
+    buffered.consume(bytes.byteLength)
+    socket.unshift(bytes)
+  }
+  return socket
+}
+
+/** Resolves once `socket`'s handshake is done, rejects if it fails or closes first */
+async function handshake (socket: TLSSocket): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const closed = (): void => { settle(new InvalidCryptoExchangeError('the connection closed during the TLS handshake')) }
+    const settle = (err?: Error): void => {
+      socket.off('secure', settle)
+      socket.off('error', settle)
+      socket.off('close', closed)
+      if (err == null) resolve()
+      else reject(err)
+    }
+    socket.once('secure', settle)
+    socket.once('error', settle)
+    socket.once('close', closed)
+  })
+}
+
+/** Certificates already checked, at most this many kept */
+const MAX_CHECKED_CERTIFICATES = 1024
+
+interface Checked { peer: PeerId, notBefore: number, notAfter: number }
+
+/**
+ * The peer each certificate checked proved, by the certificate's SHA-256. A node sends
+ * the same certificate on all its connections (as go-libp2p's and this one do), and the
+ * library's check (X.509 parsed and verified in JavaScript, the libp2p key's signature)
+ * costs 2 ms of CPU (measured), for each connection of a DHT query. The TLS handshake
+ * still proves on every connection that the peer holds the certificate's key; what is
+ * kept is only what the same bytes always yield, and the validity period is checked again.
+ */
+const checked = new Map<string, Checked>()
+
+async function certifiedPeer (raw: Uint8Array, expected: PeerId | undefined, log: Logger): Promise<PeerId> {
+  const key = createHash('sha256').update(raw).digest('hex')
+  const known = checked.get(key)
+  const now = Date.now()
+  if (known == null || known.notBefore > now || known.notAfter < now) {
+    checked.delete(key)
+    const peer = await verifyPeerCertificate(raw, expected, log)
+    const cert = new X509Certificate(raw)
+    checked.set(key, { peer, notBefore: Date.parse(cert.validFrom), notAfter: Date.parse(cert.validTo) })
+    if (checked.size > MAX_CHECKED_CERTIFICATES) checked.delete(checked.keys().next().value as string)
+    return peer
+  }
+  if (expected != null && !expected.equals(known.peer)) throw new UnexpectedPeerError(`expected peer ${expected.toString()}, the certificate is ${known.peer.toString()}'s`)
+  return known.peer
+}
+
+class NativeTls implements ConnectionEncrypter {
+  readonly protocol = TLS_PROTOCOL
+  readonly [Symbol.toStringTag] = '@peershare/tls'
+  readonly [serviceCapabilities] = ['@libp2p/connection-encryption']
+  private readonly log: Logger
+  private certificate: Promise<{ cert: string, key: string }> | undefined
+
+  constructor (private readonly components: TlsComponents) {
+    this.log = components.logger.forComponent('peershare:tls')
+  }
+
+  async secureInbound (connection: MessageStream, options?: SecureConnectionOptions): Promise<SecuredConnection> {
+    return this.encrypt(connection, true, options)
+  }
+
+  async secureOutbound (connection: MessageStream, options?: SecureConnectionOptions): Promise<SecuredConnection> {
+    return this.encrypt(connection, false, options)
+  }
+
+  /** The node's certificate, made at its first connection (a failure is not kept) */
+  private async certified (): Promise<{ cert: string, key: string }> {
+    this.certificate ??= generateCertificate(this.components.privateKey)
+    return this.certificate.catch((err: Error) => {
+      this.certificate = undefined
+      throw err
+    })
+  }
+
+  private async encrypt (connection: MessageStream, isServer: boolean, options?: SecureConnectionOptions): Promise<SecuredConnection> {
+    const muxers = this.components.upgrader.getStreamMuxers()
+    const offered = options?.skipStreamMuxerNegotiation === true ? [] : [...muxers.keys()]
+    let streamMuxer: StreamMuxerFactory | undefined
+    const tlsOptions: ConnectionOptions = {
+      ...await this.certified(),
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
+      rejectUnauthorized: false,
+      ALPNProtocols: [...offered, 'libp2p'],
+      ALPNCallback: ({ protocols }) => {
+        for (const protocol of protocols) {
+          streamMuxer = muxers.get(protocol)
+          if (streamMuxer != null) return protocol
+        }
+        return protocols.includes('libp2p') ? 'libp2p' : undefined
+      }
+    }
+    const raw = isServer ? takeSocket(connection) : undefined
+    const carrier = raw ?? toNodeDuplex(connection)
+    const socket: TLSSocket = isServer
+      ? new TLSSocketClass(carrier, { ...tlsOptions, isServer: true, requestCert: true })
+      : connect({ ...tlsOptions, socket: carrier })
+    // an error before the secured connection listens (its own handler aborts the connection) ends the handshake
+    let failed: Error | undefined
+    const onError = (err: Error): void => { failed ??= err }
+    socket.on('error', onError)
+    if (raw == null) carrier.on('error', (err: Error) => socket.emit('error', err))
+    const onAbort = (): void => { socket.destroy(new InvalidCryptoExchangeError('TLS handshake aborted')) }
+    options?.signal?.addEventListener('abort', onAbort)
+    try {
+      await handshake(socket)
+      const remotePeer = await certifiedPeer(new Uint8Array(socket.getPeerCertificate().raw), options?.remotePeer, this.log)
+      if (!isServer && typeof socket.alpnProtocol === 'string' && socket.alpnProtocol !== 'libp2p' && options?.skipStreamMuxerNegotiation !== true) {
+        streamMuxer = muxers.get(socket.alpnProtocol)
+        if (streamMuxer == null) throw new InvalidCryptoExchangeError(`the peer chose muxer ${socket.alpnProtocol}, which we lack`)
+      }
+      if (failed != null) throw failed
+      const secured = toMessageStream(connection, socket)
+      socket.off('error', onError)
+      return { remotePeer, connection: secured, streamMuxer }
+    } catch (err: any) {
+      // later errors of a socket given up are of no interest
+      socket.on('error', () => {})
+      socket.destroy()
+      connection.abort(err)
+      throw err
+    } finally {
+      options?.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+}
+
+/** libp2p's TLS run natively on TCP connections (above) */
+export function peershareTls (): (components: TlsComponents) => ConnectionEncrypter {
+  return (components) => new NativeTls(components)
+}

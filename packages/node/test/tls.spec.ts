@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict'
+import { createHash, randomBytes } from 'node:crypto'
+import { type Server, type Socket, createServer, connect } from 'node:net'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import type { Connection } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { TLS_PROTOCOL, lazyUpgrades, peershareNoise, peershareTls, retryRefusedDials } from '../src/transports/index.js'
+import { sha256OfArrival } from './fixtures.js'
+
+type Node = Awaited<ReturnType<typeof createLibp2p>>
+
+const ECHO_PROTOCOL = '/test/echo/1'
+
+/** A node encrypting as peershare does: TLS then noise, dials proposed lazily and made again once when refused */
+async function peershareLike (listen: string[] = [], inactivityTimeout?: number): Promise<Node> {
+  const node = await createLibp2p({
+    addresses: { listen },
+    transports: [retryRefusedDials(tcp({ inboundSocketInactivityTimeout: inactivityTimeout }))],
+    connectionEncrypters: [peershareTls(), peershareNoise()],
+    streamMuxers: [yamux()]
+  })
+  assert.equal(lazyUpgrades((node as unknown as { components: { upgrader: unknown } }).components.upgrader), true)
+  return node
+}
+
+/** A node with noise alone, as many js-libp2p nodes are */
+async function noiseOnly (listen: string[] = []): Promise<Node> {
+  return createLibp2p({ addresses: { listen }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+}
+
+async function echoing (node: Node): Promise<void> {
+  await node.handle(ECHO_PROTOCOL, (stream) => {
+    stream.addEventListener('message', (evt) => { stream.send(evt.data) })
+    stream.addEventListener('remoteCloseWrite', () => { void stream.close() })
+  })
+}
+
+/** Sends `data` on a new echo stream of `node` to `addr` and resolves with the SHA-256 of what came back */
+async function echoed (node: Node, addr: Parameters<Node['dialProtocol']>[0], data: Uint8Array): Promise<string> {
+  const stream = await node.dialProtocol(addr, ECHO_PROTOCOL)
+  const back = sha256OfArrival(stream, data.byteLength)
+  stream.send(data)
+  const hash = await back
+  await stream.close()
+  return hash
+}
+
+function sha256 (data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+/** A TCP relay in front of `target` that counts the connections made through it */
+class CountingRelay {
+  connections = 0
+  private readonly server: Server
+  private readonly sockets: Socket[] = []
+
+  constructor (target: number) {
+    this.server = createServer((client) => {
+      this.connections++
+      const upstream = connect(target, '127.0.0.1')
+      this.sockets.push(client, upstream)
+      client.pipe(upstream)
+      upstream.pipe(client)
+      client.on('error', () => upstream.destroy())
+      upstream.on('error', () => client.destroy())
+      client.on('close', () => upstream.destroy())
+      upstream.on('close', () => client.destroy())
+    })
+  }
+
+  async listen (): Promise<number> {
+    await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
+    const address = this.server.address()
+    if (address == null || typeof address === 'string') throw new Error('no port')
+    return address.port
+  }
+
+  close (): void {
+    for (const socket of this.sockets) socket.destroy()
+    this.server.close()
+  }
+}
+
+function portOf (node: Node): number {
+  return Number(/\/tcp\/(\d+)/.exec(node.getMultiaddrs()[0].toString())?.[1])
+}
+
+function encryptionOf (connections: Connection[]): string[] {
+  return connections.map(c => c.encryption ?? '')
+}
+
+describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127.0.0.1)', function () {
+  this.timeout(60_000)
+  const nodes: Node[] = []
+
+  async function started<T extends Node> (node: Promise<T>): Promise<T> {
+    const n = await node
+    nodes.push(n)
+    return n
+  }
+
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map(async n => n.stop()))
+  })
+
+  it('two peershare nodes speak TLS (the listener\'s in C++ on the socket) and move 4 MiB intact both ways', async () => {
+    const listener = await started(peershareLike(['/ip4/127.0.0.1/tcp/0']))
+    await echoing(listener)
+    const dialer = await started(peershareLike())
+    const data = randomBytes(4 * 1024 * 1024)
+    assert.equal(await echoed(dialer, listener.getMultiaddrs()[0], data), sha256(data))
+    assert.deepEqual(encryptionOf(dialer.getConnections(listener.peerId)), [TLS_PROTOCOL])
+    assert.deepEqual(encryptionOf(listener.getConnections(dialer.peerId)), [TLS_PROTOCOL])
+  })
+
+  it('a certificate checked before still proves only its own peer: a dial expecting another is refused', async () => {
+    const listener = await started(peershareLike(['/ip4/127.0.0.1/tcp/0']))
+    const other = await started(peershareLike())
+    const dialer = await started(peershareLike())
+    await dialer.dial(listener.getMultiaddrs()[0])
+    await dialer.hangUp(listener.peerId)
+    const wrong = multiaddr(`/ip4/127.0.0.1/tcp/${portOf(listener)}/p2p/${other.peerId.toString()}`)
+    await assert.rejects(dialer.dial(wrong, { signal: AbortSignal.timeout(30_000) }), (err: Error) => /expected peer|UnexpectedPeer/i.test(`${err.name} ${err.message}`))
+    assert.equal(dialer.getConnections(listener.peerId).length, 0)
+  })
+
+  it('a peer with noise alone is reached with noise, after one refused connection, and the next dial proposes noise at once', async () => {
+    const listener = await started(noiseOnly(['/ip4/127.0.0.1/tcp/0']))
+    await echoing(listener)
+    const relay = new CountingRelay(portOf(listener))
+    try {
+      const addr = multiaddr(`/ip4/127.0.0.1/tcp/${await relay.listen()}/p2p/${listener.peerId.toString()}`)
+      const dialer = await started(peershareLike())
+      const data = randomBytes(256 * 1024)
+      assert.equal(await echoed(dialer, addr, data), sha256(data))
+      assert.deepEqual(encryptionOf(dialer.getConnections(listener.peerId)), ['/noise'])
+      assert.equal(relay.connections, 2, 'the dial that proposed TLS was refused, the second proposed noise')
+      await dialer.hangUp(listener.peerId)
+      assert.equal(await echoed(dialer, addr, data), sha256(data))
+      assert.equal(relay.connections, 3, 'the refusal is remembered: one connection for the next dial')
+    } finally {
+      relay.close()
+    }
+  })
+
+  it('a listener that refuses both encrypters fails the dial after two connections, each refusal told', async () => {
+    let connections = 0
+    const refuser = createServer((socket) => {
+      connections++
+      socket.once('data', () => { socket.write(Buffer.concat([Buffer.from([19]), Buffer.from('/multistream/1.0.0\n'), Buffer.from([3]), Buffer.from('na\n')])) })
+      socket.on('error', () => {})
+    })
+    await new Promise<void>(resolve => refuser.listen(0, '127.0.0.1', resolve))
+    try {
+      const address = refuser.address()
+      if (address == null || typeof address === 'string') throw new Error('no port')
+      const dialer = await started(peershareLike())
+      await assert.rejects(dialer.dial(multiaddr(`/ip4/127.0.0.1/tcp/${address.port}`), { signal: AbortSignal.timeout(30_000) }),
+        (err: Error) => err.name === 'EncryptionFailedError' && /did not accept \/noise/.test(err.message))
+      assert.equal(connections, 2)
+    } finally {
+      refuser.close()
+    }
+  })
+
+  it('a peer dialling with noise alone is accepted with noise', async () => {
+    const listener = await started(peershareLike(['/ip4/127.0.0.1/tcp/0']))
+    await echoing(listener)
+    const dialer = await started(noiseOnly())
+    const data = randomBytes(256 * 1024)
+    assert.equal(await echoed(dialer, listener.getMultiaddrs()[0], data), sha256(data))
+    assert.deepEqual(encryptionOf(listener.getConnections(dialer.peerId)), ['/noise'])
+  })
+
+  it('an accepted TLS connection busy past the TCP inactivity timeout stays open, and idle it is closed (Node refreshes the TCP socket\'s timer from the TLS socket on it)', async () => {
+    const inactivityMs = 1000
+    const listener = await started(peershareLike(['/ip4/127.0.0.1/tcp/0'], inactivityMs))
+    await echoing(listener)
+    const dialer = await started(peershareLike())
+    const stream = await dialer.dialProtocol(listener.getMultiaddrs()[0], ECHO_PROTOCOL)
+    const [connection] = listener.getConnections(dialer.peerId)
+    assert.equal(connection.encryption, TLS_PROTOCOL)
+    // traffic every 100 ms for three timeouts' time
+    const piece = randomBytes(1024)
+    let echoedBytes = 0
+    stream.addEventListener('message', (evt) => { echoedBytes += evt.data.byteLength })
+    const until = Date.now() + 3 * inactivityMs
+    while (Date.now() < until) {
+      stream.send(piece)
+      await new Promise(resolve => setTimeout(resolve, 100))
+      assert.equal(connection.status, 'open')
+    }
+    assert.ok(echoedBytes > 0)
+    await stream.close()
+    // left idle, the connection is closed by the timer
+    while (connection.status === 'open') await new Promise(resolve => setTimeout(resolve, 100))
+  })
+})
