@@ -60,14 +60,22 @@ function viaProxy (impl: Impl, addr: string, port: number): string {
   return impl === 'webtorrent' ? `127.0.0.1:${port}` : addr.replace(/\/tcp\/\d+/, `/tcp/${port}`)
 }
 
+/**
+ * Node settings of the peershare processes behind and before the links: the links are
+ * simulated on 127.0.0.1, an address a node dials as nearby (waiting for the TLS echo,
+ * one round trip); a real long link's address is public, and there the dialler proposes
+ * TLS lazily, as these nodes are told to
+ */
+const AS_OVER_PUBLIC_ADDRESSES = { tlsOnDialledSockets: false }
+
 /** One fetch of the file by `impl` from one server behind each link of `set` */
 export async function fetchOver (ctx: BenchContext, impl: Impl, set: LinkSet, source: Source, timeoutMs: number): Promise<Outcome> {
   const dir = await mkdtemp(join(ctx.work, `links-${impl}-`))
   const ready = Date.now() + 120_000
   const serve = SERVE[impl]
-  const servers = set.links.map((_, i) => new Worker(`${impl} server ${i + 1}`, serve.script, serve.args(dir, i, source.path), ctx.env(`${impl}-server`, impl === 'peershare' ? {} : undefined)))
+  const servers = set.links.map((_, i) => new Worker(`${impl} server ${i + 1}`, serve.script, serve.args(dir, i, source.path), ctx.env(`${impl}-server`, impl === 'peershare' ? AS_OVER_PUBLIC_ADDRESSES : undefined)))
   const client = impl === 'peershare'
-    ? new Worker(`${impl} getter`, WORKERS.peershare, ['getter', join(dir, 'getter')], ctx.env('peershare-getter', {}))
+    ? new Worker(`${impl} getter`, WORKERS.peershare, ['getter', join(dir, 'getter')], ctx.env('peershare-getter', AS_OVER_PUBLIC_ADDRESSES))
     : impl === 'webtorrent'
       ? new Worker('webtorrent leecher', WORKERS.webtorrent, ['leecher', dir], ctx.env('webtorrent-leecher'))
       : new Worker('helia fetcher', WORKERS.helia, ['fetcher', dir], ctx.env('helia-fetcher'))

@@ -61,7 +61,7 @@ export function validateConfig (config: NodeConfig): NodeConfig {
   checkSwarm(config, fail)
   checkReplication(config.replication, fail)
   checkRelay(config.relay, fail)
-  for (const [name, value] of Object.entries({ upnp: config.upnp, mdns: config.mdns, 'announce.whitelistLoopback': config.announce.whitelistLoopback })) {
+  for (const [name, value] of Object.entries({ upnp: config.upnp, mdns: config.mdns, tlsOnDialledSockets: config.tlsOnDialledSockets, 'announce.whitelistLoopback': config.announce.whitelistLoopback })) {
     if (typeof value !== 'boolean') fail(`${name} must be true or false`)
   }
   if (typeof config.metrics.enabled !== 'boolean' || typeof config.metrics.collectDefault !== 'boolean') fail('metrics.enabled and metrics.collectDefault must be true or false')

@@ -90,6 +90,12 @@ export interface NodeConfig {
   mdns: boolean
   /** Map our port on the home router by UPnP (the daemon turns it on; `--no-upnp`) */
   upnp: boolean
+  /**
+   * Dials to loopback and private addresses wait for the encrypter's echo (one round
+   * trip), so that TLS runs on the socket in C++; false proposes TLS lazily everywhere,
+   * as to public addresses (transports/tls.ts): for a LAN or VPN with long round trips
+   */
+  tlsOnDialledSockets: boolean
   /** Circuit relays: serving as one for others (within caps), reserving on one when nobody can dial us (reachability/) */
   relay: RelaySettings
   /** Public DHT: server (answers queries), client (only asks), or auto (server once publicly reachable) */
@@ -189,6 +195,7 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
   bootstrap: Object.freeze([]) as unknown as string[],
   mdns: false,
   upnp: false,
+  tlsOnDialledSockets: true,
   // Kubo's relay v2 limits: enough to set up a connection and hole punch, not to carry files
   relay: Object.freeze({
     server: 'auto',

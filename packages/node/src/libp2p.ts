@@ -32,7 +32,7 @@ import { addConnectedContacts, type KadContentRouting, ProviderRecordCap, dropRe
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { withUdpPortsChosen } from './swarm/listen-ports.js'
-import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, lazyUpgrades, peershareNoise, peershareTls, persistentWebRTCDirect, retryRefusedDials } from './transports/index.js'
+import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, lazyUpgrades, peershareNoise, peershareTls, persistentWebRTCDirect, retryRefusedDials, type TlsInit } from './transports/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -61,7 +61,7 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     addresses: { listen: await withUdpPortsChosen(reach.listen) },
     transports: [retryRefusedDials(tcp()), persistentWebRTCDirect(), boundedWebSockets(), reach.transport],
     connectionGater: reach.connectionGater,
-    connectionEncrypters: peershareEncrypters(),
+    connectionEncrypters: peershareEncrypters({ takeDialledSockets: config.tlsOnDialledSockets }),
     streamMuxers: [peershareMuxer(muxer)],
     peerDiscovery,
     connectionManager: {
@@ -251,8 +251,8 @@ function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht
  * TLS first (Node's own, in C++ on accepted TCP sockets: transports/tls.ts), noise for
  * browsers and peers without TLS (also what benchmarks compare against)
  */
-export function peershareEncrypters (): Array<ReturnType<typeof peershareTls> | ReturnType<typeof peershareNoise>> {
-  return [peershareTls(), peershareNoise()]
+export function peershareEncrypters (tls: TlsInit = {}): Array<ReturnType<typeof peershareTls> | ReturnType<typeof peershareNoise>> {
+  return [peershareTls(tls), peershareNoise()]
 }
 
 /** yamux with peershare's explicit limits (also what benchmarks compare against) */

@@ -14,12 +14,23 @@ type Node = Awaited<ReturnType<typeof createLibp2p>>
 
 const ECHO_PROTOCOL = '/test/echo/1'
 
-/** A node encrypting as peershare does: TLS then noise, dials proposed lazily and made again once when refused */
-async function peershareLike (listen: string[] = [], inactivityTimeout?: number): Promise<Node> {
+interface Like {
+  listen?: string[]
+  inactivityTimeout?: number
+  /** dial as to a public address: TLS proposed lazily, over the library's JavaScript path */
+  asIfPublic?: boolean
+}
+
+/**
+ * A node encrypting as peershare does: TLS then noise; dials to 127.0.0.1 wait for the
+ * echo and run TLS on the socket, or (`asIfPublic`) propose lazily and are made again
+ * once when refused
+ */
+async function peershareLike ({ listen = [], inactivityTimeout, asIfPublic = false }: Like = {}): Promise<Node> {
   const node = await createLibp2p({
     addresses: { listen },
     transports: [retryRefusedDials(tcp({ inboundSocketInactivityTimeout: inactivityTimeout }))],
-    connectionEncrypters: [peershareTls(), peershareNoise()],
+    connectionEncrypters: [peershareTls({ takeDialledSockets: !asIfPublic }), peershareNoise()],
     streamMuxers: [yamux()]
   })
   assert.equal(lazyUpgrades((node as unknown as { components: { upgrader: unknown } }).components.upgrader), true)
@@ -107,18 +118,21 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
     await Promise.all(nodes.splice(0).map(async n => n.stop()))
   })
 
-  it('two peershare nodes speak TLS (the listener\'s in C++ on the socket) and move 4 MiB intact both ways', async () => {
-    const listener = await started(peershareLike(['/ip4/127.0.0.1/tcp/0']))
-    await echoing(listener)
-    const dialer = await started(peershareLike())
-    const data = randomBytes(4 * 1024 * 1024)
-    assert.equal(await echoed(dialer, listener.getMultiaddrs()[0], data), sha256(data))
-    assert.deepEqual(encryptionOf(dialer.getConnections(listener.peerId)), [TLS_PROTOCOL])
-    assert.deepEqual(encryptionOf(listener.getConnections(dialer.peerId)), [TLS_PROTOCOL])
-  })
+  for (const asIfPublic of [false, true]) {
+    const how = asIfPublic ? 'proposed lazily, as to a public address (the dialler\'s records through JavaScript)' : 'the dialler waiting for the echo on 127.0.0.1 (TLS on both sockets)'
+    it(`two peershare nodes speak TLS and move 4 MiB intact both ways: ${how}`, async () => {
+      const listener = await started(peershareLike({ listen: ['/ip4/127.0.0.1/tcp/0'] }))
+      await echoing(listener)
+      const dialer = await started(peershareLike({ asIfPublic }))
+      const data = randomBytes(4 * 1024 * 1024)
+      assert.equal(await echoed(dialer, listener.getMultiaddrs()[0], data), sha256(data))
+      assert.deepEqual(encryptionOf(dialer.getConnections(listener.peerId)), [TLS_PROTOCOL])
+      assert.deepEqual(encryptionOf(listener.getConnections(dialer.peerId)), [TLS_PROTOCOL])
+    })
+  }
 
   it('a certificate checked before still proves only its own peer: a dial expecting another is refused', async () => {
-    const listener = await started(peershareLike(['/ip4/127.0.0.1/tcp/0']))
+    const listener = await started(peershareLike({ listen: ['/ip4/127.0.0.1/tcp/0'] }))
     const other = await started(peershareLike())
     const dialer = await started(peershareLike())
     await dialer.dial(listener.getMultiaddrs()[0])
@@ -128,13 +142,29 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
     assert.equal(dialer.getConnections(listener.peerId).length, 0)
   })
 
-  it('a peer with noise alone is reached with noise, after one refused connection, and the next dial proposes noise at once', async () => {
+  it('a peer with noise alone is reached with noise on the same connection when dialled nearby (the echo waited for)', async () => {
     const listener = await started(noiseOnly(['/ip4/127.0.0.1/tcp/0']))
     await echoing(listener)
     const relay = new CountingRelay(portOf(listener))
     try {
       const addr = multiaddr(`/ip4/127.0.0.1/tcp/${await relay.listen()}/p2p/${listener.peerId.toString()}`)
       const dialer = await started(peershareLike())
+      const data = randomBytes(256 * 1024)
+      assert.equal(await echoed(dialer, addr, data), sha256(data))
+      assert.deepEqual(encryptionOf(dialer.getConnections(listener.peerId)), ['/noise'])
+      assert.equal(relay.connections, 1)
+    } finally {
+      relay.close()
+    }
+  })
+
+  it('a peer with noise alone, dialled lazily, is reached with noise after one refused connection, and the next dial proposes noise at once', async () => {
+    const listener = await started(noiseOnly(['/ip4/127.0.0.1/tcp/0']))
+    await echoing(listener)
+    const relay = new CountingRelay(portOf(listener))
+    try {
+      const addr = multiaddr(`/ip4/127.0.0.1/tcp/${await relay.listen()}/p2p/${listener.peerId.toString()}`)
+      const dialer = await started(peershareLike({ asIfPublic: true }))
       const data = randomBytes(256 * 1024)
       assert.equal(await echoed(dialer, addr, data), sha256(data))
       assert.deepEqual(encryptionOf(dialer.getConnections(listener.peerId)), ['/noise'])
@@ -147,7 +177,7 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
     }
   })
 
-  it('a listener that refuses both encrypters fails the dial after two connections, each refusal told', async () => {
+  it('a listener that refuses both encrypters fails a lazy dial after two connections, each refusal told', async () => {
     let connections = 0
     const refuser = createServer((socket) => {
       connections++
@@ -158,7 +188,7 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
     try {
       const address = refuser.address()
       if (address == null || typeof address === 'string') throw new Error('no port')
-      const dialer = await started(peershareLike())
+      const dialer = await started(peershareLike({ asIfPublic: true }))
       await assert.rejects(dialer.dial(multiaddr(`/ip4/127.0.0.1/tcp/${address.port}`), { signal: AbortSignal.timeout(30_000) }),
         (err: Error) => err.name === 'EncryptionFailedError' && /did not accept \/noise/.test(err.message))
       assert.equal(connections, 2)
@@ -168,7 +198,7 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
   })
 
   it('a peer dialling with noise alone is accepted with noise', async () => {
-    const listener = await started(peershareLike(['/ip4/127.0.0.1/tcp/0']))
+    const listener = await started(peershareLike({ listen: ['/ip4/127.0.0.1/tcp/0'] }))
     await echoing(listener)
     const dialer = await started(noiseOnly())
     const data = randomBytes(256 * 1024)
@@ -178,7 +208,7 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
 
   it('an accepted TLS connection busy past the TCP inactivity timeout stays open, and idle it is closed (Node refreshes the TCP socket\'s timer from the TLS socket on it)', async () => {
     const inactivityMs = 1000
-    const listener = await started(peershareLike(['/ip4/127.0.0.1/tcp/0'], inactivityMs))
+    const listener = await started(peershareLike({ listen: ['/ip4/127.0.0.1/tcp/0'], inactivityTimeout: inactivityMs }))
     await echoing(listener)
     const dialer = await started(peershareLike())
     const stream = await dialer.dialProtocol(listener.getMultiaddrs()[0], ECHO_PROTOCOL)

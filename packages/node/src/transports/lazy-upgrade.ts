@@ -18,9 +18,12 @@
  * Nothing changes for the peer that accepts: libp2p's (and go's, rust's) listener reads
  * the proposal, echoes it and hands what it read past the proposal to the protocol. A
  * connection that already holds bytes it has not delivered (a relayed one can)
- * negotiates as libp2p does.
+ * negotiates as libp2p does, and so does one to a loopback or private address whose
+ * first encrypter would rather have the socket itself (TLS, tls.ts): there a round trip
+ * costs a fraction of a millisecond, and TLS on the socket saves CPU on every byte.
  */
 import { UnsupportedProtocolError } from '@libp2p/interface'
+import { isPrivate } from '@libp2p/utils'
 import { encode as varintEncode, encodingLength } from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { equals } from 'uint8arrays/equals'
@@ -141,6 +144,33 @@ function remoteKeys (connection: unknown, options: unknown): string[] {
   return keys
 }
 
+/** Connections whose encrypter was proposed lazily: its echo is still to be taken off in JavaScript */
+const lazilyProposed = new WeakSet<object>()
+
+/** Whether `connection`'s encrypter was proposed lazily, so that the echo to come is taken off in JavaScript (tls.ts) */
+export function echoPending (connection: object): boolean {
+  return lazilyProposed.has(connection)
+}
+
+/**
+ * An encrypter that runs faster on the connection's own socket (tls.ts), which it can
+ * have only once the echo is in: a dialler on a nearby address waits for it
+ */
+interface SocketTaker { takesSocket?: boolean }
+
+/**
+ * A connection to a loopback or private address, where a round trip costs a fraction
+ * of a millisecond while JavaScript in the record path costs CPU on every byte
+ */
+function nearby (connection: unknown): boolean {
+  const addr = (connection as { remoteAddr?: Parameters<typeof isPrivate>[0] }).remoteAddr
+  try {
+    return addr != null && isPrivate(addr)
+  } catch {
+    return false
+  }
+}
+
 /** Upgrader prototypes patched (one per copy of libp2p loaded) */
 const patched = new WeakSet<object>()
 
@@ -175,10 +205,11 @@ export function lazyUpgrades (upgrader: unknown): boolean {
     const remotes = remoteKeys(connection, options)
     const encrypters = [...this.connectionEncrypters]
     const at = encrypters.findIndex(([protocol]) => !refusals.has(remotes, protocol))
-    if (at < 0) return encryptOutbound.call(this, connection, options)
+    if (at < 0 || ((encrypters[at][1] as SocketTaker).takesSocket === true && nearby(connection))) return encryptOutbound.call(this, connection, options)
     const [protocol, encrypter] = encrypters[at]
     const bytes = proposal(protocol)
     const refusal = stripEcho(stream, bytes, protocol)
+    lazilyProposed.add(stream)
     try {
       stream.send(bytes)
       return { ...(await encrypter.secureOutbound(connection, options)), protocol }

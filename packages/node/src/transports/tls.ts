@@ -10,12 +10,13 @@
  * JSStreamSocket between the two), so every record passes through JavaScript. Here an
  * accepted connection that is a plain TCP socket is given to TLS as it is (its handle;
  * what the connection read but did not deliver, the handshake's first message behind
- * a lazy proposal, goes first). A dialled connection keeps the library's path: its
- * dialler proposed TLS lazily (lazy-upgrade.ts), and the listener's echo, which arrives
- * ahead of the handshake's answer, must be taken off in JavaScript; a socket handed to
- * TLS would read the echo as a record. Relayed and WebSockets connections take that path
+ * a lazy proposal, goes first), and so is a dialled one whose proposal's echo is in (to
+ * a loopback or private address the dialler waits for it: lazy-upgrade.ts). A dialler
+ * that proposed TLS lazily keeps the library's path: the listener's echo, which arrives
+ * ahead of the handshake's answer, must be taken off in JavaScript, and a socket handed
+ * to TLS would read it as a record. Relayed and WebSockets connections take that path
  * too. Certificates, their libp2p key extension and the peer's check are the library's
- * (`@libp2p/tls/utils`); a node makes its certificate once (4 ms of CPU each, measured),
+ * (`@libp2p/tls/utils`); a node makes its certificate once, as it starts (4 ms of CPU each, measured),
  * as go-libp2p does, not once per connection as @libp2p/tls does.
  */
 import { X509Certificate, createHash } from 'node:crypto'
@@ -23,6 +24,7 @@ import { Socket } from 'node:net'
 import { type ConnectionOptions, type TLSSocket, connect, TLSSocket as TLSSocketClass } from 'node:tls'
 import { type ComponentLogger, type ConnectionEncrypter, InvalidCryptoExchangeError, type Logger, type MessageStream, type PeerId, type PrivateKey, type SecureConnectionOptions, type SecuredConnection, serviceCapabilities, type StreamMuxerFactory, UnexpectedPeerError, type Upgrader } from '@libp2p/interface'
 import { generateCertificate, toMessageStream, toNodeDuplex, verifyPeerCertificate } from '@libp2p/tls/utils'
+import { echoPending } from './lazy-upgrade.js'
 
 export const TLS_PROTOCOL = '/tls/1.0.0'
 
@@ -109,11 +111,16 @@ class NativeTls implements ConnectionEncrypter {
   readonly protocol = TLS_PROTOCOL
   readonly [Symbol.toStringTag] = '@peershare/tls'
   readonly [serviceCapabilities] = ['@libp2p/connection-encryption']
+  /** a dialler on a nearby address waits for the echo, so that the socket can be handed over (lazy-upgrade.ts) */
+  readonly takesSocket: boolean
   private readonly log: Logger
   private certificate: Promise<{ cert: string, key: string }> | undefined
 
-  constructor (private readonly components: TlsComponents) {
+  constructor (private readonly components: TlsComponents, init: TlsInit) {
     this.log = components.logger.forComponent('peershare:tls')
+    this.takesSocket = init.takeDialledSockets ?? true
+    // made now, so that a node's first connection does not wait for it (a failure is retried then)
+    this.certified().catch((err: Error) => { this.log.error('no TLS certificate yet: %s', err.message) })
   }
 
   async secureInbound (connection: MessageStream, options?: SecureConnectionOptions): Promise<SecuredConnection> {
@@ -124,7 +131,7 @@ class NativeTls implements ConnectionEncrypter {
     return this.encrypt(connection, false, options)
   }
 
-  /** The node's certificate, made at its first connection (a failure is not kept) */
+  /** The node's certificate, made once (a failure is not kept) */
   private async certified (): Promise<{ cert: string, key: string }> {
     this.certificate ??= generateCertificate(this.components.privateKey)
     return this.certificate.catch((err: Error) => {
@@ -151,7 +158,7 @@ class NativeTls implements ConnectionEncrypter {
         return protocols.includes('libp2p') ? 'libp2p' : undefined
       }
     }
-    const raw = isServer ? takeSocket(connection) : undefined
+    const raw = isServer || !echoPending(connection) ? takeSocket(connection) : undefined
     const carrier = raw ?? toNodeDuplex(connection)
     const socket: TLSSocket = isServer
       ? new TLSSocketClass(carrier, { ...tlsOptions, isServer: true, requestCert: true })
@@ -186,7 +193,16 @@ class NativeTls implements ConnectionEncrypter {
   }
 }
 
+export interface TlsInit {
+  /**
+   * dial nearby addresses (loopback, private) with the echo waited for, so that TLS
+   * runs on the socket (default true); false proposes lazily everywhere, as to a public
+   * address (tests of that path run on 127.0.0.1)
+   */
+  takeDialledSockets?: boolean
+}
+
 /** libp2p's TLS run natively on TCP connections (above) */
-export function peershareTls (): (components: TlsComponents) => ConnectionEncrypter {
-  return (components) => new NativeTls(components)
+export function peershareTls (init: TlsInit = {}): (components: TlsComponents) => ConnectionEncrypter {
+  return (components) => new NativeTls(components, init)
 }
