@@ -126,7 +126,7 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     }
   })
   reach.circuits.bind(node)
-  // dialled connections propose noise without waiting for its echo (transports/lazy-upgrade.ts)
+  // dialled connections propose their encrypter without waiting for its echo (transports/lazy-upgrade.ts)
   lazyUpgrades((node as unknown as { components: { upgrader: unknown } }).components.upgrader)
   // count the records already stored before either DHT can add more
   await Promise.all(caps.map(async cap => cap.load()))

@@ -4,6 +4,8 @@ import { type Server, type Socket, createServer, connect } from 'node:net'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Connection } from '@libp2p/interface'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -19,6 +21,8 @@ interface Like {
   inactivityTimeout?: number
   /** dial as to a public address: TLS proposed lazily, over the library's JavaScript path */
   asIfPublic?: boolean
+  /** dial through circuit relays too */
+  relayed?: boolean
 }
 
 /**
@@ -26,32 +30,39 @@ interface Like {
  * echo and run TLS on the socket, or (`asIfPublic`) propose lazily and are made again
  * once when refused
  */
-async function peershareLike ({ listen = [], inactivityTimeout, asIfPublic = false }: Like = {}): Promise<Node> {
+async function peershareLike ({ listen = [], inactivityTimeout, asIfPublic = false, relayed = false }: Like = {}): Promise<Node> {
   const node = await createLibp2p({
     addresses: { listen },
-    transports: [retryRefusedDials(tcp({ inboundSocketInactivityTimeout: inactivityTimeout }))],
+    transports: [retryRefusedDials(tcp({ inboundSocketInactivityTimeout: inactivityTimeout })), ...(relayed ? [circuitRelayTransport()] : [])],
     connectionEncrypters: [peershareTls({ takeDialledSockets: !asIfPublic }), peershareNoise()],
-    streamMuxers: [yamux()]
+    streamMuxers: [yamux()],
+    ...(relayed ? { services: { identify: identify() } } : {})
   })
   assert.equal(lazyUpgrades((node as unknown as { components: { upgrader: unknown } }).components.upgrader), true)
   return node
 }
 
-/** A node with noise alone, as many js-libp2p nodes are */
-async function noiseOnly (listen: string[] = []): Promise<Node> {
-  return createLibp2p({ addresses: { listen }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+/** A node with noise alone, as many js-libp2p nodes (and browsers) are; `relay` serves as a circuit relay */
+async function noiseOnly (listen: string[] = [], role: 'plain' | 'relay' | 'relayed' = 'plain'): Promise<Node> {
+  return createLibp2p({
+    addresses: { listen },
+    transports: [tcp(), ...(role === 'relayed' ? [circuitRelayTransport()] : [])],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify(), ...(role === 'relay' ? { relay: circuitRelayServer() } : {}) }
+  })
 }
 
 async function echoing (node: Node): Promise<void> {
   await node.handle(ECHO_PROTOCOL, (stream) => {
     stream.addEventListener('message', (evt) => { stream.send(evt.data) })
     stream.addEventListener('remoteCloseWrite', () => { void stream.close() })
-  })
+  }, { runOnLimitedConnection: true })
 }
 
 /** Sends `data` on a new echo stream of `node` to `addr` and resolves with the SHA-256 of what came back */
 async function echoed (node: Node, addr: Parameters<Node['dialProtocol']>[0], data: Uint8Array): Promise<string> {
-  const stream = await node.dialProtocol(addr, ECHO_PROTOCOL)
+  const stream = await node.dialProtocol(addr, ECHO_PROTOCOL, { runOnLimitedConnection: true })
   const back = sha256OfArrival(stream, data.byteLength)
   stream.send(data)
   const hash = await back
@@ -195,6 +206,22 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
     } finally {
       refuser.close()
     }
+  })
+
+  it('a peer with noise alone behind a circuit relay is reached at the first dial, with noise: TLS is offered on TCP connections only', async () => {
+    const relay = await started(noiseOnly(['/ip4/127.0.0.1/tcp/0'], 'relay'))
+    const relayAddr = relay.getMultiaddrs()[0].toString()
+    const listener = await started(noiseOnly([`${relayAddr}/p2p-circuit`], 'relayed'))
+    await echoing(listener)
+    while (!listener.getMultiaddrs().some(a => a.toString().includes('/p2p-circuit'))) await new Promise(resolve => setTimeout(resolve, 50))
+    // as to a public address: a lazy TLS proposal over the relay would be refused, and no relayed dial is made again
+    const dialer = await started(peershareLike({ asIfPublic: true, relayed: true }))
+    const circuit = multiaddr(`${relayAddr}/p2p-circuit/p2p/${listener.peerId.toString()}`)
+    // within the relay's data limit (128 KiB by default, both ways)
+    const data = randomBytes(8 * 1024)
+    assert.equal(await echoed(dialer, circuit, data), sha256(data))
+    const relayed = dialer.getConnections(listener.peerId).filter(c => c.remoteAddr.toString().includes('/p2p-circuit'))
+    assert.deepEqual(encryptionOf(relayed), ['/noise'])
   })
 
   it('a peer dialling with noise alone is accepted with noise', async () => {

@@ -18,10 +18,14 @@
  * Nothing changes for the peer that accepts: libp2p's (and go's, rust's) listener reads
  * the proposal, echoes it and hands what it read past the proposal to the protocol. A
  * connection that already holds bytes it has not delivered (a relayed one can)
- * negotiates as libp2p does, and so does one to a loopback or private address whose
- * first encrypter would rather have the socket itself (TLS, tls.ts): there a round trip
- * costs a fraction of a millisecond, and TLS on the socket saves CPU on every byte.
+ * negotiates as libp2p does, and so does a TCP connection to a loopback or private
+ * address whose first encrypter would rather have the socket itself (TLS, tls.ts): there
+ * a round trip costs a fraction of a millisecond, and TLS on the socket saves CPU on
+ * every byte. A connection that is not TCP (relayed, WebSockets) is offered only the
+ * encrypters that do not want a socket (noise), lazily as before: TLS would gain nothing
+ * there, browsers lack it, and only TCP dials are made again after a refusal.
  */
+import { Socket } from 'node:net'
 import { UnsupportedProtocolError } from '@libp2p/interface'
 import { isPrivate } from '@libp2p/utils'
 import { encode as varintEncode, encodingLength } from 'uint8-varint'
@@ -153,10 +157,16 @@ export function echoPending (connection: object): boolean {
 }
 
 /**
- * An encrypter that runs faster on the connection's own socket (tls.ts), which it can
- * have only once the echo is in: a dialler on a nearby address waits for it
+ * An encrypter for TCP connections only (`tcpOnly`: TLS, tls.ts, whose gain is to run
+ * on the socket), which it can have only once the echo is in: a dialler on a nearby
+ * address waits for it (`waitsNearby`)
  */
-interface SocketTaker { takesSocket?: boolean }
+interface SocketTaker { tcpOnly?: boolean, waitsNearby?: boolean }
+
+/** Whether `connection` is a TCP connection (its node:net socket at hand) */
+function overTcp (connection: unknown): boolean {
+  return (connection as { socket?: unknown }).socket instanceof Socket
+}
 
 /**
  * A connection to a loopback or private address, where a round trip costs a fraction
@@ -203,9 +213,11 @@ export function lazyUpgrades (upgrader: unknown): boolean {
     const stream = connection as ReceivingStream
     if (stream.readBufferLength > 0) return encryptOutbound.call(this, connection, options)
     const remotes = remoteKeys(connection, options)
-    const encrypters = [...this.connectionEncrypters]
+    // an encrypter that wants the socket is for TCP connections alone, where a refused dial is made again
+    const tcp = overTcp(connection)
+    const encrypters = [...this.connectionEncrypters].filter(([, encrypter]) => tcp || (encrypter as SocketTaker).tcpOnly !== true)
     const at = encrypters.findIndex(([protocol]) => !refusals.has(remotes, protocol))
-    if (at < 0 || ((encrypters[at][1] as SocketTaker).takesSocket === true && nearby(connection))) return encryptOutbound.call(this, connection, options)
+    if (at < 0 || ((encrypters[at][1] as SocketTaker).waitsNearby === true && nearby(connection))) return encryptOutbound.call(this, connection, options)
     const [protocol, encrypter] = encrypters[at]
     const bytes = proposal(protocol)
     const refusal = stripEcho(stream, bytes, protocol)

@@ -22,7 +22,7 @@
 import { X509Certificate, createHash } from 'node:crypto'
 import { Socket } from 'node:net'
 import { type ConnectionOptions, type TLSSocket, connect, TLSSocket as TLSSocketClass } from 'node:tls'
-import { type ComponentLogger, type ConnectionEncrypter, InvalidCryptoExchangeError, type Logger, type MessageStream, type PeerId, type PrivateKey, type SecureConnectionOptions, type SecuredConnection, serviceCapabilities, type StreamMuxerFactory, UnexpectedPeerError, type Upgrader } from '@libp2p/interface'
+import { type AbortOptions, type ComponentLogger, type ConnectionEncrypter, type Metrics, type MultiaddrConnection, InvalidCryptoExchangeError, type Logger, type MessageStream, type PeerId, type PrivateKey, type SecureConnectionOptions, type SecuredConnection, serviceCapabilities, type StreamMuxerFactory, UnexpectedPeerError, type Upgrader } from '@libp2p/interface'
 import { generateCertificate, toMessageStream, toNodeDuplex, verifyPeerCertificate } from '@libp2p/tls/utils'
 import { echoPending } from './lazy-upgrade.js'
 
@@ -32,12 +32,15 @@ export interface TlsComponents {
   privateKey: PrivateKey
   logger: ComponentLogger
   upgrader: Upgrader
+  metrics?: Metrics
 }
 
 /** What is used of a TCP connection (@libp2p/tcp's TCPSocketMultiaddrConnection and its AbstractMessageStream) */
 interface TcpConnection {
   socket?: unknown
   readBuffer?: { byteLength: number, subarray(): Uint8Array, consume(bytes: number): void }
+  writeBufferLength?: number
+  sendClose?: (options?: AbortOptions) => Promise<void>
 }
 
 /**
@@ -47,7 +50,9 @@ interface TcpConnection {
 function takeSocket (connection: MessageStream): Socket | undefined {
   const tcp = connection as unknown as TcpConnection
   const socket = tcp.socket
-  if (!(socket instanceof Socket) || socket.destroyed || (socket as unknown as { _handle?: unknown })._handle == null) return undefined
+  if (!(socket instanceof Socket) || socket.destroyed || socket.readableEnded || (socket as unknown as { _handle?: unknown })._handle == null) return undefined
+  // bytes the connection still has to write (they would follow TLS's records unencrypted) keep it on its own path
+  if ((tcp.writeBufferLength ?? 0) > 0 || socket.writableLength > 0) return undefined
   socket.pause()
   socket.removeAllListeners('data')
   const buffered = tcp.readBuffer
@@ -57,6 +62,37 @@ function takeSocket (connection: MessageStream): Socket | undefined {
     socket.unshift(bytes)
   }
   return socket
+}
+
+/**
+ * The connection closes through TLS: what the secured stream and the TLS socket still
+ * hold is written and TLS's close_notify sent before the TCP socket is ended. libp2p
+ * closes the TCP connection (its `sendClose`) and not the secured stream; the
+ * connection's own buffer, which it waits for, stays empty once TLS owns the socket.
+ */
+function closeThroughTls (connection: MessageStream, secured: MessageStream, socket: TLSSocket): void {
+  const tcp = connection as unknown as TcpConnection
+  const sendClose = tcp.sendClose
+  if (typeof sendClose !== 'function') return
+  tcp.sendClose = async (options) => {
+    if (secured.writeBufferLength > 0) await until(secured, ['idle', 'close'], options?.signal)
+    if (!socket.destroyed && !socket.writableEnded) await new Promise<void>(resolve => { socket.end(resolve) ; options?.signal?.addEventListener('abort', () => { resolve() }, { once: true }) })
+    await sendClose.call(connection, options)
+  }
+}
+
+/** Resolves at the first of `events` on `target`, or when `signal` ends */
+async function until (target: MessageStream, events: string[], signal?: AbortSignal): Promise<void> {
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      for (const event of events) target.removeEventListener(event as 'idle', done)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    for (const event of events) target.addEventListener(event as 'idle', done)
+    signal?.addEventListener('abort', done)
+    if (signal?.aborted === true) done()
+  })
 }
 
 /** Resolves once `socket`'s handshake is done, rejects if it fails or closes first */
@@ -99,7 +135,10 @@ async function certifiedPeer (raw: Uint8Array, expected: PeerId | undefined, log
     checked.delete(key)
     const peer = await verifyPeerCertificate(raw, expected, log)
     const cert = new X509Certificate(raw)
-    checked.set(key, { peer, notBefore: Date.parse(cert.validFrom), notAfter: Date.parse(cert.validTo) })
+    const notBefore = cert.validFromDate.getTime()
+    const notAfter = cert.validToDate.getTime()
+    // a date that does not read as one is not kept (checked again next time)
+    if (Number.isFinite(notBefore) && Number.isFinite(notAfter)) checked.set(key, { peer, notBefore, notAfter })
     if (checked.size > MAX_CHECKED_CERTIFICATES) checked.delete(checked.keys().next().value as string)
     return peer
   }
@@ -111,14 +150,16 @@ class NativeTls implements ConnectionEncrypter {
   readonly protocol = TLS_PROTOCOL
   readonly [Symbol.toStringTag] = '@peershare/tls'
   readonly [serviceCapabilities] = ['@libp2p/connection-encryption']
+  /** offered lazily on TCP connections only: elsewhere it would run in JavaScript, and browsers lack it (lazy-upgrade.ts) */
+  readonly tcpOnly = true
   /** a dialler on a nearby address waits for the echo, so that the socket can be handed over (lazy-upgrade.ts) */
-  readonly takesSocket: boolean
+  readonly waitsNearby: boolean
   private readonly log: Logger
   private certificate: Promise<{ cert: string, key: string }> | undefined
 
   constructor (private readonly components: TlsComponents, init: TlsInit) {
     this.log = components.logger.forComponent('peershare:tls')
-    this.takesSocket = init.takeDialledSockets ?? true
+    this.waitsNearby = init.takeDialledSockets ?? true
     // made now, so that a node's first connection does not wait for it (a failure is retried then)
     this.certified().catch((err: Error) => { this.log.error('no TLS certificate yet: %s', err.message) })
   }
@@ -171,6 +212,8 @@ class NativeTls implements ConnectionEncrypter {
     const onAbort = (): void => { socket.destroy(new InvalidCryptoExchangeError('TLS handshake aborted')) }
     options?.signal?.addEventListener('abort', onAbort)
     try {
+      // the signal may have ended while the certificate was awaited
+      options?.signal?.throwIfAborted()
       await handshake(socket)
       const remotePeer = await certifiedPeer(new Uint8Array(socket.getPeerCertificate().raw), options?.remotePeer, this.log)
       if (!isServer && typeof socket.alpnProtocol === 'string' && socket.alpnProtocol !== 'libp2p' && options?.skipStreamMuxerNegotiation !== true) {
@@ -178,8 +221,15 @@ class NativeTls implements ConnectionEncrypter {
         if (streamMuxer == null) throw new InvalidCryptoExchangeError(`the peer chose muxer ${socket.alpnProtocol}, which we lack`)
       }
       if (failed != null) throw failed
+      // closed while the certificate was checked: the secured stream would never hear of it
+      if (socket.destroyed || connection.status !== 'open') throw new InvalidCryptoExchangeError('the connection closed during the TLS handshake')
       const secured = toMessageStream(connection, socket)
       socket.off('error', onError)
+      if (raw != null) {
+        closeThroughTls(connection, secured, socket)
+        // libp2p counts a connection's bytes on what the transport carries, which TLS now reads and writes itself
+        this.components.metrics?.trackMultiaddrConnection(secured as unknown as MultiaddrConnection)
+      }
       return { remotePeer, connection: secured, streamMuxer }
     } catch (err: any) {
       // later errors of a socket given up are of no interest
