@@ -36,6 +36,8 @@ async function peershareLike ({ listen = [], inactivityTimeout, asIfPublic = fal
     transports: [retryRefusedDials(tcp({ inboundSocketInactivityTimeout: inactivityTimeout })), ...(relayed ? [circuitRelayTransport()] : [])],
     connectionEncrypters: [peershareTls({ takeDialledSockets: !asIfPublic }), peershareNoise()],
     streamMuxers: [yamux()],
+    // every dial comes from 127.0.0.1
+    connectionManager: { inboundConnectionThreshold: 1000 },
     ...(relayed ? { services: { identify: identify() } } : {})
   })
   assert.equal(lazyUpgrades((node as unknown as { components: { upgrader: unknown } }).components.upgrader), true)
@@ -141,6 +143,28 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
       assert.deepEqual(encryptionOf(listener.getConnections(dialer.peerId)), [TLS_PROTOCOL])
     })
   }
+
+  it('a TLS connection closed by either side, even at once, ends without an error on both', async () => {
+    const listener = await started(peershareLike({ listen: ['/ip4/127.0.0.1/tcp/0'] }))
+    const dialer = await started(peershareLike())
+    const errors: string[] = []
+    for (let round = 0; round < 10; round++) {
+      const outbound = await dialer.dial(listener.getMultiaddrs()[0])
+      let inbound: Connection | undefined
+      while ((inbound = listener.getConnections(dialer.peerId)[0]) == null) await new Promise(resolve => setTimeout(resolve, 10))
+      assert.deepEqual([outbound.encryption, inbound.encryption], [TLS_PROTOCOL, TLS_PROTOCOL])
+      const closed = [outbound, inbound].map(async c => new Promise<void>(resolve => {
+        c.addEventListener('close', (evt) => {
+          const error = (evt as unknown as { error?: Error }).error
+          if (error != null) errors.push(`${c.direction}: ${error.message}`)
+          resolve()
+        }, { once: true })
+      }))
+      await (round % 2 === 0 ? outbound : inbound).close()
+      await Promise.all(closed)
+    }
+    assert.deepEqual(errors, [])
+  })
 
   it('a certificate checked before still proves only its own peer: a dial expecting another is refused', async () => {
     const listener = await started(peershareLike({ listen: ['/ip4/127.0.0.1/tcp/0'] }))

@@ -22,7 +22,7 @@
 import { X509Certificate, createHash } from 'node:crypto'
 import { Socket } from 'node:net'
 import { type ConnectionOptions, type TLSSocket, connect, TLSSocket as TLSSocketClass } from 'node:tls'
-import { type AbortOptions, type ComponentLogger, type ConnectionEncrypter, type Metrics, type MultiaddrConnection, InvalidCryptoExchangeError, type Logger, type MessageStream, type PeerId, type PrivateKey, type SecureConnectionOptions, type SecuredConnection, serviceCapabilities, type StreamMuxerFactory, UnexpectedPeerError, type Upgrader } from '@libp2p/interface'
+import { type ComponentLogger, type ConnectionEncrypter, type Metrics, type MultiaddrConnection, InvalidCryptoExchangeError, type Logger, type MessageStream, type PeerId, type PrivateKey, type SecureConnectionOptions, type SecuredConnection, serviceCapabilities, type StreamMuxerFactory, UnexpectedPeerError, type Upgrader } from '@libp2p/interface'
 import { generateCertificate, toMessageStream, toNodeDuplex, verifyPeerCertificate } from '@libp2p/tls/utils'
 import { echoPending } from './lazy-upgrade.js'
 
@@ -40,7 +40,6 @@ interface TcpConnection {
   socket?: unknown
   readBuffer?: { byteLength: number, subarray(): Uint8Array, consume(bytes: number): void }
   writeBufferLength?: number
-  sendClose?: (options?: AbortOptions) => Promise<void>
 }
 
 /**
@@ -62,37 +61,6 @@ function takeSocket (connection: MessageStream): Socket | undefined {
     socket.unshift(bytes)
   }
   return socket
-}
-
-/**
- * The connection closes through TLS: what the secured stream and the TLS socket still
- * hold is written and TLS's close_notify sent before the TCP socket is ended. libp2p
- * closes the TCP connection (its `sendClose`) and not the secured stream; the
- * connection's own buffer, which it waits for, stays empty once TLS owns the socket.
- */
-function closeThroughTls (connection: MessageStream, secured: MessageStream, socket: TLSSocket): void {
-  const tcp = connection as unknown as TcpConnection
-  const sendClose = tcp.sendClose
-  if (typeof sendClose !== 'function') return
-  tcp.sendClose = async (options) => {
-    if (secured.writeBufferLength > 0) await until(secured, ['idle', 'close'], options?.signal)
-    if (!socket.destroyed && !socket.writableEnded) await new Promise<void>(resolve => { socket.end(resolve) ; options?.signal?.addEventListener('abort', () => { resolve() }, { once: true }) })
-    await sendClose.call(connection, options)
-  }
-}
-
-/** Resolves at the first of `events` on `target`, or when `signal` ends */
-async function until (target: MessageStream, events: string[], signal?: AbortSignal): Promise<void> {
-  await new Promise<void>(resolve => {
-    const done = (): void => {
-      for (const event of events) target.removeEventListener(event as 'idle', done)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    for (const event of events) target.addEventListener(event as 'idle', done)
-    signal?.addEventListener('abort', done)
-    if (signal?.aborted === true) done()
-  })
 }
 
 /** Resolves once `socket`'s handshake is done, rejects if it fails or closes first */
@@ -226,7 +194,6 @@ class NativeTls implements ConnectionEncrypter {
       const secured = toMessageStream(connection, socket)
       socket.off('error', onError)
       if (raw != null) {
-        closeThroughTls(connection, secured, socket)
         // libp2p counts a connection's bytes on what the transport carries, which TLS now reads and writes itself
         this.components.metrics?.trackMultiaddrConnection(secured as unknown as MultiaddrConnection)
       }
