@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { type Server, type Socket, createServer, connect } from 'node:net'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { tcp } from '@libp2p/tcp'
@@ -8,6 +7,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { lazyUpgrades, lazyUpgradesApplied, proposal } from '../src/transports/index.js'
 import { sha256OfArrival } from './fixtures.js'
+import { RefusingListener, TcpRelay } from './tcp-relays.js'
 
 type Node = Awaited<ReturnType<typeof createLibp2p>>
 
@@ -34,18 +34,15 @@ async function echoed (node: Node, addr: Parameters<Node['dialProtocol']>[0], da
  * `release()`. A dialler that waited for the echo would never get past it.
  */
 class HoldingRelay {
-  readonly server: Server
   /** bytes from the dialler when the first listener bytes were let through */
   dialerBytesAtFirstRelease = -1
   dialerBytes = 0
   private released = false
-  private readonly sockets: Socket[] = []
   private release_: (() => void) | undefined
+  private readonly relay: TcpRelay
 
   constructor (target: number, held: number, echo: Uint8Array) {
-    this.server = createServer((client) => {
-      const upstream = connect(target, '127.0.0.1')
-      this.sockets.push(client, upstream)
+    this.relay = new TcpRelay(target, (client, upstream) => {
       let pending = Buffer.alloc(0)
       // how many listener bytes may pass now: none, then the echo and the handshake answer
       let allowed = 0
@@ -64,18 +61,11 @@ class HoldingRelay {
       this.release_ = pump
       client.on('data', (buf) => { this.dialerBytes += buf.byteLength; upstream.write(buf); pump() })
       upstream.on('data', (buf) => { pending = Buffer.concat([pending, buf]); pump() })
-      client.on('error', () => upstream.destroy())
-      upstream.on('error', () => client.destroy())
-      client.on('close', () => upstream.destroy())
-      upstream.on('close', () => client.destroy())
     })
   }
 
   async listen (): Promise<number> {
-    await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
-    const address = this.server.address()
-    if (address == null || typeof address === 'string') throw new Error('no port')
-    return address.port
+    return this.relay.listen()
   }
 
   release (): void {
@@ -84,8 +74,7 @@ class HoldingRelay {
   }
 
   close (): void {
-    for (const socket of this.sockets) socket.destroy()
-    this.server.close()
+    this.relay.close()
   }
 }
 
@@ -136,15 +125,10 @@ describe('lazy connection upgrades: noise proposed without waiting for its echo 
   })
 
   it('a listener that answers na to noise fails the dial at once with that refusal, it does not hang', async () => {
-    const refuser = createServer((socket) => {
-      socket.once('data', () => { socket.write(Buffer.concat([Buffer.from([19]), Buffer.from('/multistream/1.0.0\n'), Buffer.from([3]), Buffer.from('na\n')])) })
-      socket.on('error', () => {})
-    })
-    await new Promise<void>(resolve => refuser.listen(0, '127.0.0.1', resolve))
+    const refuser = new RefusingListener()
     try {
-      const address = refuser.address()
-      if (address == null || typeof address === 'string') throw new Error('no port')
-      await assert.rejects(dialer.dial(multiaddr(`/ip4/127.0.0.1/tcp/${address.port}`), { signal: AbortSignal.timeout(30_000) }),
+      const port = await refuser.listen()
+      await assert.rejects(dialer.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}`), { signal: AbortSignal.timeout(30_000) }),
         (err: Error) => err.name === 'EncryptionFailedError' && /did not accept \/noise/.test(err.message))
     } finally {
       refuser.close()

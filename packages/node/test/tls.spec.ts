@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { type Server, type Socket, createServer, connect } from 'node:net'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Connection } from '@libp2p/interface'
@@ -11,6 +10,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { TLS_PROTOCOL, lazyUpgrades, peershareNoise, peershareTls, retryRefusedDials } from '../src/transports/index.js'
 import { sha256OfArrival } from './fixtures.js'
+import { RefusingListener, TcpRelay } from './tcp-relays.js'
 
 type Node = Awaited<ReturnType<typeof createLibp2p>>
 
@@ -74,39 +74,6 @@ async function echoed (node: Node, addr: Parameters<Node['dialProtocol']>[0], da
 
 function sha256 (data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex')
-}
-
-/** A TCP relay in front of `target` that counts the connections made through it */
-class CountingRelay {
-  connections = 0
-  private readonly server: Server
-  private readonly sockets: Socket[] = []
-
-  constructor (target: number) {
-    this.server = createServer((client) => {
-      this.connections++
-      const upstream = connect(target, '127.0.0.1')
-      this.sockets.push(client, upstream)
-      client.pipe(upstream)
-      upstream.pipe(client)
-      client.on('error', () => upstream.destroy())
-      upstream.on('error', () => client.destroy())
-      client.on('close', () => upstream.destroy())
-      upstream.on('close', () => client.destroy())
-    })
-  }
-
-  async listen (): Promise<number> {
-    await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
-    const address = this.server.address()
-    if (address == null || typeof address === 'string') throw new Error('no port')
-    return address.port
-  }
-
-  close (): void {
-    for (const socket of this.sockets) socket.destroy()
-    this.server.close()
-  }
 }
 
 function portOf (node: Node): number {
@@ -180,7 +147,7 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
   it('a peer with noise alone is reached with noise on the same connection when dialled nearby (the echo waited for)', async () => {
     const listener = await started(noiseOnly(['/ip4/127.0.0.1/tcp/0']))
     await echoing(listener)
-    const relay = new CountingRelay(portOf(listener))
+    const relay = new TcpRelay(portOf(listener))
     try {
       const addr = multiaddr(`/ip4/127.0.0.1/tcp/${await relay.listen()}/p2p/${listener.peerId.toString()}`)
       const dialer = await started(peershareLike())
@@ -196,7 +163,7 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
   it('a peer with noise alone, dialled lazily, is reached with noise after one refused connection, and the next dial proposes noise at once', async () => {
     const listener = await started(noiseOnly(['/ip4/127.0.0.1/tcp/0']))
     await echoing(listener)
-    const relay = new CountingRelay(portOf(listener))
+    const relay = new TcpRelay(portOf(listener))
     try {
       const addr = multiaddr(`/ip4/127.0.0.1/tcp/${await relay.listen()}/p2p/${listener.peerId.toString()}`)
       const dialer = await started(peershareLike({ asIfPublic: true }))
@@ -213,20 +180,13 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
   })
 
   it('a listener that refuses both encrypters fails a lazy dial after two connections, each refusal told', async () => {
-    let connections = 0
-    const refuser = createServer((socket) => {
-      connections++
-      socket.once('data', () => { socket.write(Buffer.concat([Buffer.from([19]), Buffer.from('/multistream/1.0.0\n'), Buffer.from([3]), Buffer.from('na\n')])) })
-      socket.on('error', () => {})
-    })
-    await new Promise<void>(resolve => refuser.listen(0, '127.0.0.1', resolve))
+    const refuser = new RefusingListener()
     try {
-      const address = refuser.address()
-      if (address == null || typeof address === 'string') throw new Error('no port')
+      const port = await refuser.listen()
       const dialer = await started(peershareLike({ asIfPublic: true }))
-      await assert.rejects(dialer.dial(multiaddr(`/ip4/127.0.0.1/tcp/${address.port}`), { signal: AbortSignal.timeout(30_000) }),
+      await assert.rejects(dialer.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}`), { signal: AbortSignal.timeout(30_000) }),
         (err: Error) => err.name === 'EncryptionFailedError' && /did not accept \/noise/.test(err.message))
-      assert.equal(connections, 2)
+      assert.equal(refuser.connections, 2)
     } finally {
       refuser.close()
     }
