@@ -37,5 +37,5 @@ export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES, YAMUX_UPDATE_AFTER_BYTES } from 
 export { peershareTls, TLS_PROTOCOL, type TlsInit } from './tls.js'
 export { peershareNoise, noiseCrypto, keyObjectOf, decryptFrames, decryptFramesApplied, noiseFrameLength, noiseFrameLengthApplied, type EncryptedStream } from './noise.js'
 export { lazySelectMuxer, LAZY_SELECT, isLazy, proposeLazily, confirmLazy } from './lazy-select.js'
-export { echoPending, lazyUpgrades, lazyUpgradesApplied, proposal, refusedEncrypter, retryRefusedDials } from './lazy-upgrade.js'
+export { lazyUpgrades, lazyUpgradesApplied, proposal, retryRefusedDials } from './lazy-upgrade.js'
 export { coalesceTcpWrites } from './tcp-writes.js'

@@ -134,7 +134,7 @@ const refusals = new Refusals()
 const retryable = new WeakSet<Error>()
 
 /** Whether `err` ended a dial whose remote refused the encrypter proposed, another being left to propose */
-export function refusedEncrypter (err: unknown): boolean {
+function refusedEncrypter (err: unknown): boolean {
   return err instanceof Error && retryable.has(err)
 }
 
@@ -161,7 +161,7 @@ export function echoPending (connection: object): boolean {
  * on the socket), which it can have only once the echo is in: a dialler on a nearby
  * address waits for it (`waitsNearby`)
  */
-interface SocketTaker { tcpOnly?: boolean, waitsNearby?: boolean }
+interface EncrypterHints { tcpOnly?: boolean, waitsNearby?: boolean }
 
 /** Whether `connection` is a TCP connection (its node:net socket at hand) */
 function overTcp (connection: unknown): boolean {
@@ -213,11 +213,11 @@ export function lazyUpgrades (upgrader: unknown): boolean {
     const stream = connection as ReceivingStream
     if (stream.readBufferLength > 0) return encryptOutbound.call(this, connection, options)
     const remotes = remoteKeys(connection, options)
-    // an encrypter that wants the socket is for TCP connections alone, where a refused dial is made again
+    // a TCP-only encrypter (TLS) is not offered elsewhere: only TCP dials are made again after a refusal
     const tcp = overTcp(connection)
-    const encrypters = [...this.connectionEncrypters].filter(([, encrypter]) => tcp || (encrypter as SocketTaker).tcpOnly !== true)
+    const encrypters = [...this.connectionEncrypters].filter(([, encrypter]) => tcp || (encrypter as EncrypterHints).tcpOnly !== true)
     const at = encrypters.findIndex(([protocol]) => !refusals.has(remotes, protocol))
-    if (at < 0 || ((encrypters[at][1] as SocketTaker).waitsNearby === true && nearby(connection))) return encryptOutbound.call(this, connection, options)
+    if (at < 0 || ((encrypters[at][1] as EncrypterHints).waitsNearby === true && nearby(connection))) return encryptOutbound.call(this, connection, options)
     const [protocol, encrypter] = encrypters[at]
     const bytes = proposal(protocol)
     const refusal = stripEcho(stream, bytes, protocol)
