@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { FilePrefixHasher } from '../src/download/file-prefix-hasher.js'
 import { hashThread } from '../src/hash-thread/index.js'
 
@@ -117,5 +118,115 @@ describe('hash thread', () => {
       const digest = await Promise.race([job.digest(), new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`digest ${i} never answered`)), 10_000))])
       assert.deepEqual(digest, expected, `digest ${i}`)
     }
+  })
+
+  describe('chunks verified on the thread', () => {
+    const chunkSize = 64 * 1024
+
+    /** A file of `count` chunks (the last one short) and its manifest, with real chunk hashes */
+    function fileOf (count: number): { content: Buffer, manifest: Manifest, chunk: (index: number) => Buffer } {
+      const content = randomBytes((count - 1) * chunkSize + 999)
+      const chunk = (index: number): Buffer => content.subarray(index * chunkSize, Math.min(content.byteLength, (index + 1) * chunkSize))
+      const chunkHashes = Array.from({ length: count }, (_, i) => sha256(chunk(i)))
+      return { content, manifest: { size: content.byteLength, chunkSize, chunkHashes, sha256: sha256(content) } as unknown as Manifest, chunk }
+    }
+
+    it('a chunk that matches comes back as one buffer, from pieces; a wrong or short one does not', async () => {
+      const { manifest, chunk } = fileOf(3)
+      const hasher = new FilePrefixHasher(manifest, join(dir, 'unused'))
+      try {
+        const pieces = new Uint8ArrayList(chunk(1).subarray(0, 1000), chunk(1).subarray(1000, 40_000), chunk(1).subarray(40_000))
+        const back = await hasher.verify(1, pieces)
+        assert.ok(back instanceof Uint8Array)
+        assert.deepEqual(Buffer.from(back), chunk(1))
+        const wrong = Buffer.from(chunk(1))
+        wrong[77] ^= 1
+        assert.equal(await hasher.verify(1, wrong), undefined)
+        assert.equal(await hasher.verify(1, chunk(1).subarray(1)), undefined, 'a chunk one byte short')
+        assert.equal(await hasher.verify(3, chunk(2)), undefined, 'a chunk past the end')
+        assert.equal(await hasher.verify(2, chunk(1)), undefined, 'another chunk')
+      } finally {
+        hasher.close()
+      }
+    })
+
+    it('chunks that arrive in order feed the whole-file hash on the thread: nothing is read back', async () => {
+      const { manifest, chunk } = fileOf(6)
+      // the partial file stays empty: a read back would fail the digest with ERR_SHORT_READ
+      const path = join(dir, 'empty')
+      await writeFile(path, '')
+      const hasher = new FilePrefixHasher(manifest, path)
+      for (let i = 0; i < 6; i++) {
+        assert.ok(await hasher.verify(i, chunk(i)) != null)
+        hasher.add(i)
+      }
+      assert.deepEqual(await hasher.digest(), manifest.sha256)
+    })
+
+    it('a chunk ahead of the prefix, or a bad one at it, is not hashed in: it is read back once written', async () => {
+      const { manifest, chunk } = fileOf(5)
+      const path = join(dir, 'partial')
+      const file = await open(path, 'w+')
+      const hasher = new FilePrefixHasher(manifest, path)
+      try {
+        const bad = Buffer.from(chunk(0))
+        bad[0] ^= 1
+        assert.equal(await hasher.verify(0, bad), undefined)
+        // chunk 1 arrives first: verified, written, and read back once chunk 0 joins the prefix
+        assert.ok(await hasher.verify(1, chunk(1)) != null)
+        await file.write(chunk(1), 0, chunk(1).byteLength, chunkOffset(manifest, 1))
+        hasher.add(1)
+        // chunk 0, at the prefix, is hashed in (its bytes on disk stay zeros); those after
+        // it are hashed in or read back, as the read of chunk 1 allows: each is written first
+        for (const i of [0, 2, 3, 4]) {
+          assert.ok(await hasher.verify(i, chunk(i)) != null)
+          if (i > 0) await file.write(chunk(i), 0, chunk(i).byteLength, chunkOffset(manifest, i))
+          hasher.add(i)
+        }
+      } finally {
+        await file.close()
+      }
+      assert.deepEqual(await hasher.digest(), manifest.sha256)
+    })
+
+    it('a chunk verified again while the thread reads it back is hashed once, by the read', async () => {
+      // the end game: a second source's copy of chunk 1 arrives while the thread reads the
+      // first copy back from the file; hashing the copy in as well would count its bytes twice
+      const { manifest, chunk } = fileOf(3)
+      for (let round = 0; round < 60; round++) {
+        const path = join(dir, `partial-${round}`)
+        await writeFile(path, Buffer.concat([Buffer.alloc(chunkSize), chunk(1), chunk(2)]))
+        const hasher = new FilePrefixHasher(manifest, path)
+        await hasher.verify(1, chunk(1))
+        hasher.add(1)
+        await hasher.verify(0, chunk(0))
+        hasher.add(0)
+        // the copy reaches the thread as the read of chunk 1 starts, or a little later
+        for (let t = 0; t < round % 3; t++) await new Promise(resolve => setImmediate(resolve))
+        assert.ok(await hasher.verify(1, chunk(1)) != null)
+        await hasher.verify(2, chunk(2))
+        hasher.add(2)
+        assert.deepEqual(await hasher.digest(), manifest.sha256, `round ${round}`)
+      }
+    })
+
+    it('a recycled chunk buffer carries the next chunk; a buffer it did not hand out is left alone', async () => {
+      const { manifest, chunk } = fileOf(3)
+      const hasher = new FilePrefixHasher(manifest, join(dir, 'unused'))
+      try {
+        const first = await hasher.verify(0, chunk(0))
+        assert.ok(first instanceof Uint8Array)
+        const own = new Uint8Array(chunkSize)
+        hasher.recycle(own)
+        hasher.recycle(first)
+        // the recycled buffer goes to the thread with the next chunk of its size: detached here
+        const second = await hasher.verify(1, chunk(1))
+        assert.equal(first.byteLength, 0)
+        assert.equal(own.byteLength, chunkSize)
+        assert.deepEqual(Buffer.from(second as Uint8Array), chunk(1))
+      } finally {
+        hasher.close()
+      }
+    })
   })
 })

@@ -31,6 +31,7 @@ export async function chunkVerified (manifest: Manifest, index: number, data: Ch
   return equals(await platform.sha256Digest(piecesOf(data)), manifest.chunkHashes[index])
 }
 
-function lengthMatches (manifest: Manifest, index: number, data: ChunkData): boolean {
+/** True when `data` has the length of chunk `index` of the manifest's file (and there is such a chunk) */
+export function lengthMatches (manifest: Manifest, index: number, data: ChunkData): boolean {
   return index >= 0 && index < manifest.chunkHashes.length && data.byteLength === chunkLength(manifest, index)
 }

@@ -55,11 +55,17 @@ export class DownloadContent {
     for (let i = 0; i < this.have.length; i++) if (this.have.has(i)) this.hasher.add(i)
   }
 
-  /** A chunk was verified and written (its bytes are in the partial file) */
-  written (index: number, _data: ChunkData): void {
+  /** Checks a chunk that arrived (see FilePrefixHasher.verify): the chunk as one buffer when it matches */
+  async verify (index: number, data: ChunkData): Promise<Uint8Array | undefined> {
+    return this.hasher.verify(index, data)
+  }
+
+  /** A chunk was verified and written (its bytes are in the partial file); `data` is not used after */
+  written (index: number, data: ChunkData): void {
     this.have.set(index)
     this.unsynced.add(index)
     this.hasher.add(index)
+    this.hasher.recycle(data)
   }
 
   /**

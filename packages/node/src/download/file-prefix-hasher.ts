@@ -7,6 +7,7 @@
  */
 import { chunkOffset, type Manifest } from '@peershare/protocol'
 import { type FileHashJob, hashThread } from '../hash-thread/index.js'
+import { type ChunkData, lengthMatches, piecesOf } from './chunk-data.js'
 
 export class FilePrefixHasher {
   private readonly job: FileHashJob
@@ -15,6 +16,21 @@ export class FilePrefixHasher {
 
   constructor (private readonly manifest: Manifest, path: string) {
     this.job = hashThread.fileHash(path)
+  }
+
+  /**
+   * Checks chunk `index` against its hash on the thread: the chunk as one buffer when it
+   * matches, else undefined. A chunk that continues the verified prefix is hashed into the
+   * whole-file hash there and then, and is not read back after its write.
+   */
+  async verify (index: number, data: ChunkData): Promise<Uint8Array | undefined> {
+    if (!lengthMatches(this.manifest, index, data)) return undefined
+    return this.job.verifyChunk(chunkOffset(this.manifest, index), piecesOf(data), this.manifest.chunkHashes[index])
+  }
+
+  /** A chunk `verify` returned is written and not used after: its buffer may serve the next one */
+  recycle (data: ChunkData): void {
+    hashThread.recycle(data)
   }
 
   /** Records that chunk `index` is verified and written to the file */

@@ -24,6 +24,11 @@ export interface WorkerHost {
   isDone(): boolean
   /** waits for the download rate limit to allow `bytes` */
   takeDownload(bytes: number, signal: AbortSignal): Promise<void>
+  /**
+   * Checks a chunk against its hash: the chunk (perhaps as one new buffer) when it matches,
+   * else undefined. Without it, `chunkVerified` checks it on this thread.
+   */
+  verify?(index: number, data: ChunkData): Promise<ChunkData | undefined>
   /** a verified chunk: write it (resolves when the caller may go on, not necessarily when written) */
   accept(peer: string, index: number, data: ChunkData, wireBytes?: number): Promise<void>
   /** another source fetched these chunks first: stop fetching them elsewhere */
@@ -185,7 +190,7 @@ export class SourceWorker {
   }
 
   private async onChunk (index: number, data: ChunkData, wireBytes: number): Promise<void> {
-    const { picker, manifest } = this.host
+    const { picker } = this.host
     const requested = this.requestedAt.get(index)
     if (requested === undefined) {
       // a chunk cancelled in the end game may still arrive: not the source's fault
@@ -193,7 +198,7 @@ export class SourceWorker {
       if (this.host.strike(this.peer)) throw new PeerMisbehavedError(`Peer ${this.peer} sent chunk ${index}, which was not requested, and is banned`)
       return
     }
-    const verified = await chunkVerified(manifest, index, data)
+    const verified = await this.verified(index, data)
     // still requested only now: another source may have delivered it while it was hashed (cancelChunk took it back)
     const stillWanted = this.requestedAt.delete(index)
     if (!stillWanted) this.cancelled.delete(index)
@@ -203,13 +208,19 @@ export class SourceWorker {
       return
     }
     if (!stillWanted) return
-    this.host.received?.(data.byteLength, Date.now() - requested)
-    this.pace.delivered(data.byteLength, requested)
+    this.host.received?.(verified.byteLength, Date.now() - requested)
+    this.pace.delivered(verified.byteLength, requested)
     this.chunks++
-    this.bytes += data.byteLength
+    this.bytes += verified.byteLength
     if (this.host.isDone()) return
     const others = picker.completed(this.peer, index)
     this.host.cancelElsewhere(others, index)
-    await this.host.accept(this.peer, index, data, wireBytes)
+    await this.host.accept(this.peer, index, verified, wireBytes)
+  }
+
+  /** The chunk when it matches its hash (checked by the host where it can), else undefined */
+  private async verified (index: number, data: ChunkData): Promise<ChunkData | undefined> {
+    if (this.host.verify != null) return this.host.verify(index, data)
+    return (await chunkVerified(this.host.manifest, index, data)) ? data : undefined
   }
 }

@@ -347,6 +347,11 @@ export class Transfer implements PoolHost {
     await this.components.takeDownload(bytes, this.priority, signal)
   }
 
+  /** Checks a chunk on the hash thread, feeding the whole-file hash when it continues the prefix */
+  async verify (index: number, data: ChunkData): Promise<ChunkData | undefined> {
+    return this.loaded().verify(index, data)
+  }
+
   /**
    * Writes a verified chunk. Writes run in the background (the disk works while the
    * next chunk is decrypted and hashed), at most MAX_PENDING_WRITES asked for at once
@@ -442,12 +447,13 @@ export class Transfer implements PoolHost {
 
   private written (peer: string, index: number, data: ChunkData): void {
     const content = this.loaded()
-    content.written(index, data)
     const totals = this.delivered.get(peer) ?? { chunks: 0, bytes: 0 }
     totals.chunks++
     totals.bytes += data.byteLength
     this.delivered.set(peer, totals)
     this.meter.add(data.byteLength)
+    // last: its buffer may go to the next chunk
+    content.written(index, data)
     for (const watcher of this.watchers) watcher(index)
     this.emit(true)
     // an idle source may now take a chunk another one holds (the end game), or stop when done

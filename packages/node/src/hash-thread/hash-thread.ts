@@ -17,11 +17,15 @@ function rebuilt (error: { message: string, code?: string, name?: string }): Err
 /** Heap limits of the hash thread (MB), so its isolate adds little to the node's RSS */
 const THREAD_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 }
 
+/** Chunk buffers kept for reuse, at most (bytes): a download's chunks in flight at the default chunk size */
+const CHUNK_BUFFERS_MAX_BYTES = 16 * 1024 * 1024
+
 export class HashThread {
   private worker: Worker | undefined
   private nextId = 1
   /** requests waiting for an answer; the thread is ref'd only while there are some */
   private readonly waiting = new Map<number, Waiter>()
+  private readonly chunkBuffers = new ChunkBuffers(CHUNK_BUFFERS_MAX_BYTES)
 
   /** A whole-file hash of `path`, fed with how far the file may be read */
   fileHash (path: string): FileHashJob {
@@ -36,6 +40,32 @@ export class HashThread {
     const answer = this.ask<ReadVerifiedResult>(req)
     this.post({ op: 'read', req, path, offset, length, sha256 })
     return answer
+  }
+
+  /**
+   * Checks a chunk that arrived (its pieces, `offset` in its file) against `sha256` on the
+   * thread, feeding whole-file hash `job` when it stands at `offset`. The pieces are copied
+   * into one buffer that goes to the thread and comes back: the chunk, as one buffer, when it
+   * matches, else undefined.
+   */
+  async verifyChunk (job: number | undefined, offset: number, pieces: readonly Uint8Array[], sha256: Uint8Array): Promise<Uint8Array | undefined> {
+    const data = this.chunkBuffers.joined(pieces)
+    const req = this.nextId++
+    const answer = this.ask<{ ok: boolean, data: Uint8Array }>(req)
+    this.started().postMessage({ op: 'verify', req, job, offset, data, sha256 } satisfies ToThread, [data.buffer as ArrayBuffer])
+    const { ok, data: back } = await answer
+    this.chunkBuffers.issued(back)
+    if (ok) return back
+    this.chunkBuffers.recycle(back)
+    return undefined
+  }
+
+  /**
+   * A chunk `verifyChunk` returned is written and no longer used: its buffer serves a
+   * chunk to come. Anything else is left alone.
+   */
+  recycle (chunk: unknown): void {
+    if (chunk instanceof Uint8Array) this.chunkBuffers.recycle(chunk)
   }
 
   /**
@@ -87,6 +117,7 @@ export class HashThread {
     if (this.waiting.size === 0) this.worker?.unref()
     if ('error' in msg) waiter.reject(rebuilt(msg.error))
     else if ('digest' in msg) waiter.resolve(new Uint8Array(msg.digest))
+    else if ('verified' in msg) waiter.resolve(msg.verified)
     else waiter.resolve(msg.read.ok ? { ok: true, data: Buffer.from(msg.read.data.buffer, msg.read.data.byteOffset, msg.read.data.byteLength) } : msg.read)
   }
 
@@ -94,6 +125,52 @@ export class HashThread {
     const waiters = [...this.waiting.values()]
     this.waiting.clear()
     for (const w of waiters) w.reject(err)
+  }
+}
+
+/**
+ * Buffers kept for chunks on their way to and from the thread: a download in flight uses a
+ * few (chunks being verified, writes queued), and reusing them spares the collector a
+ * megabyte of garbage per chunk. Only buffers `verifyChunk` handed out come back here.
+ */
+class ChunkBuffers {
+  private readonly free = new Map<number, Uint8Array[]>()
+  private readonly handedOut = new WeakSet<Uint8Array>()
+  private bytes = 0
+
+  constructor (private readonly maxBytes: number) {}
+
+  /** The pieces copied into one buffer of its own (not Buffer's shared pool: it is transferred to the thread) */
+  joined (pieces: readonly Uint8Array[]): Uint8Array {
+    let length = 0
+    for (const piece of pieces) length += piece.byteLength
+    const out = this.take(length)
+    let at = 0
+    for (const piece of pieces) {
+      out.set(piece, at)
+      at += piece.byteLength
+    }
+    return out
+  }
+
+  /** A buffer back from the thread: it may be recycled once its user is done */
+  issued (buffer: Uint8Array): void {
+    this.handedOut.add(buffer)
+  }
+
+  recycle (buffer: Uint8Array): void {
+    if (!this.handedOut.delete(buffer) || this.bytes + buffer.byteLength > this.maxBytes) return
+    const list = this.free.get(buffer.byteLength) ?? []
+    list.push(buffer)
+    this.free.set(buffer.byteLength, list)
+    this.bytes += buffer.byteLength
+  }
+
+  private take (length: number): Uint8Array {
+    const kept = this.free.get(length)?.pop()
+    if (kept == null) return Buffer.allocUnsafeSlow(length)
+    this.bytes -= length
+    return kept
   }
 }
 
@@ -109,6 +186,11 @@ export class FileHashJob {
     if (this.closed || end <= this.end) return
     this.end = end
     this.thread.post({ op: 'extend', job: this.job, end })
+  }
+
+  /** `HashThread.verifyChunk`, feeding this hash when it stands at `offset` */
+  async verifyChunk (offset: number, pieces: readonly Uint8Array[], sha256: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.thread.verifyChunk(this.closed ? undefined : this.job, offset, pieces, sha256)
   }
 
   /** The SHA-256 of the file's first `end` bytes (everything given to hashTo); ends the job */

@@ -4,6 +4,10 @@
  *  - `fileHash(path)`: the running whole-file hash of a file being written in order
  *    (a download's verified prefix). The thread reads the bytes back from the file
  *    (pages the cache still holds) as the caller says how far the prefix reaches.
+ *  - `verifyChunk(job, offset, pieces, sha256)`: a chunk that arrived, checked against
+ *    its hash on the thread; when it continues a whole-file hash it feeds that hash too,
+ *    so a download that arrives in order hashes each byte twice in memory and reads
+ *    nothing back. The chunk goes over as one buffer, copied once, and comes back.
  *  - `readVerified(path, offset, length, sha256)`: a chunk read and checked against its
  *    hash on the thread; the bytes come back without a copy (the buffer is transferred).
  * One thread per process, started on first use and unref'd: it never keeps the

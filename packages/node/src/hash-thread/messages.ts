@@ -9,6 +9,12 @@ export type ToThread =
   | { op: 'digest', job: number, end: number, req: number }
   /** forget a job (a download stopped) */
   | { op: 'close', job: number }
+  /**
+   * compare the SHA-256 of `data` (a chunk that arrived, at `offset` of its file) with `sha256`;
+   * when it matches and whole-file hash `job` stands exactly at `offset`, the chunk feeds it too
+   * (it need not be read back once written). `data` comes back in the answer.
+   */
+  | { op: 'verify', req: number, job?: number, offset: number, data: Uint8Array, sha256: Uint8Array }
   /** read `length` bytes at `offset` of `path` and compare their SHA-256 with `sha256` */
   | { op: 'read', req: number, path: string, offset: number, length: number, sha256: Uint8Array }
 
@@ -21,4 +27,5 @@ export type ReadVerifiedResult =
 export type FromThread =
   | { req: number, digest: Uint8Array }
   | { req: number, read: ReadVerifiedResult }
+  | { req: number, verified: { ok: boolean, data: Uint8Array } }
   | { req: number, error: { message: string, code?: string, name?: string } }

@@ -61,6 +61,11 @@ port.on('message', (msg: ToThread) => {
       jobs.delete(msg.job)
       return
     }
+    case 'verify': {
+      const ok = verifyChunk(msg)
+      reply({ req: msg.req, verified: { ok, data: msg.data } }, [msg.data.buffer as ArrayBuffer])
+      return
+    }
     case 'read':
       readVerified(msg).then(
         read => reply({ req: msg.req, read }, read.ok ? [read.data.buffer as ArrayBuffer] : []),
@@ -119,6 +124,26 @@ function answerDigest (id: number, job: Job): void {
   reply({ req: asked.req, digest: job.hash.digest() })
 }
 
+/**
+ * A chunk's hash check; a matching chunk that continues a whole-file hash is hashed into it
+ * at once. Not while a pass reads the file back: the pass has asked for the bytes at
+ * `hashed` already, and would hash them a second time.
+ */
+function verifyChunk (msg: Extract<ToThread, { op: 'verify' }>): boolean {
+  if (!sameDigest(createHash('sha256').update(msg.data).digest(), msg.sha256)) return false
+  const job = msg.job == null ? undefined : jobs.get(msg.job)
+  if (job == null || job.running || job.closed || job.failed != null || job.hashed !== msg.offset) return true
+  job.hash.update(msg.data)
+  job.hashed += msg.data.byteLength
+  job.end = Math.max(job.end, job.hashed)
+  if (msg.job != null) answerDigest(msg.job, job)
+  return true
+}
+
+function sameDigest (digest: Uint8Array, expected: Uint8Array): boolean {
+  return digest.byteLength === expected.byteLength && timingSafeEqual(digest, expected)
+}
+
 async function readVerified (msg: Extract<ToThread, { op: 'read' }>): Promise<{ ok: true, data: Uint8Array } | { ok: false, short: boolean }> {
   // its own ArrayBuffer (not the pool's), so it can be transferred
   const data = new Uint8Array(new ArrayBuffer(msg.length))
@@ -133,8 +158,6 @@ async function readVerified (msg: Extract<ToThread, { op: 'read' }>): Promise<{ 
   } finally {
     await file.close()
   }
-  const digest = createHash('sha256').update(data).digest()
-  const expected = Buffer.from(msg.sha256)
-  if (digest.byteLength !== expected.byteLength || !timingSafeEqual(digest, expected)) return { ok: false, short: false }
+  if (!sameDigest(createHash('sha256').update(data).digest(), msg.sha256)) return { ok: false, short: false }
   return { ok: true, data }
 }
