@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { chunkLength, chunkOffset, type Manifest } from '@peershare/protocol'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { FilePrefixHasher } from '../src/download/file-prefix-hasher.js'
-import { hashThread } from '../src/hash-thread/index.js'
+import { HashThread, hashThread } from '../src/hash-thread/index.js'
 
 const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest())
 
@@ -208,6 +208,43 @@ describe('hash thread', () => {
         hasher.add(2)
         assert.deepEqual(await hasher.digest(), manifest.sha256, `round ${round}`)
       }
+    })
+
+    it('a short last chunk\'s buffer is not kept: it would wait for a chunk of its length', async () => {
+      const { manifest, chunk } = fileOf(3)
+      const hasher = new FilePrefixHasher(manifest, join(dir, 'unused'))
+      try {
+        const short = await hasher.verify(2, chunk(2))
+        assert.ok(short instanceof Uint8Array && short.byteLength < chunkSize)
+        hasher.recycle(short)
+        await hasher.verify(2, chunk(2))
+        assert.equal(short.byteLength, chunk(2).byteLength, 'the short buffer was reused')
+      } finally {
+        hasher.close()
+      }
+    })
+
+    it('no buffer is kept once no download is under way', async () => {
+      // a thread of its own: the process's may have other specs' jobs open
+      const thread = new HashThread()
+      const { manifest, chunk } = fileOf(3)
+      const verify = async (job: ReturnType<HashThread['fileHash']>, index: number): Promise<Uint8Array> => {
+        const back = await job.verifyChunk(chunkOffset(manifest, index), [chunk(index)], manifest.chunkHashes[index])
+        assert.ok(back != null)
+        return back
+      }
+      const job = thread.fileHash(join(dir, 'unused'))
+      const reused = await verify(job, 0)
+      thread.recycle(reused)
+      await verify(job, 1)
+      assert.equal(reused.byteLength, 0, 'a buffer kept while the download runs carries its next chunk')
+      const kept = await verify(job, 0)
+      thread.recycle(kept)
+      job.close()
+      const next = thread.fileHash(join(dir, 'unused'))
+      await verify(next, 1)
+      next.close()
+      assert.equal(kept.byteLength, chunkSize, 'a buffer was kept after the only download ended')
     })
 
     it('a recycled chunk buffer carries the next chunk; a buffer it did not hand out is left alone', async () => {

@@ -30,7 +30,8 @@ export class FilePrefixHasher {
 
   /** A chunk `verify` returned is written and not used after: its buffer may serve the next one */
   recycle (data: ChunkData): void {
-    hashThread.recycle(data)
+    // the last chunk, shorter, would wait in the pool for a chunk of its length that may never come
+    if (data.byteLength === this.manifest.chunkSize) hashThread.recycle(data)
   }
 
   /** Records that chunk `index` is verified and written to the file */

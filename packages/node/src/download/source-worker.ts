@@ -82,7 +82,7 @@ export class SourceWorker {
           continue
         }
         if (event.type === 'bad-chunk') this.onBadChunk(event.index)
-        else await this.onChunk(event.index, event.data, event.wireBytes)
+        else await this.onChunk(event.index, event.data, event.wireBytes, signal)
       }
       await this.session.complete()
     } catch (err: any) {
@@ -189,7 +189,8 @@ export class SourceWorker {
     if (this.host.strike(this.peer)) throw new PeerMisbehavedError(`Peer ${this.peer} sent chunks that fail verification and is banned for this file`)
   }
 
-  private async onChunk (index: number, data: ChunkData, wireBytes: number): Promise<void> {
+  /** `signal`: the download's run this worker belongs to (a resumed download has a new one) */
+  private async onChunk (index: number, data: ChunkData, wireBytes: number, signal: AbortSignal): Promise<void> {
     const { picker } = this.host
     const requested = this.requestedAt.get(index)
     if (requested === undefined) {
@@ -199,6 +200,8 @@ export class SourceWorker {
       return
     }
     const verified = await this.verified(index, data)
+    // paused, cancelled or stopped while the chunk was checked (off this thread): its partial file may be closed
+    if (signal.aborted) return
     // still requested only now: another source may have delivered it while it was hashed (cancelChunk took it back)
     const stillWanted = this.requestedAt.delete(index)
     if (!stillWanted) this.cancelled.delete(index)
@@ -218,9 +221,16 @@ export class SourceWorker {
     await this.host.accept(this.peer, index, verified, wireBytes)
   }
 
-  /** The chunk when it matches its hash (checked by the host where it can), else undefined */
+  /**
+   * The chunk when it matches its hash, else undefined. Checked by the host where it can
+   * (Node's hash thread); if that fails (the thread died), here: the source is not to blame
+   */
   private async verified (index: number, data: ChunkData): Promise<ChunkData | undefined> {
-    if (this.host.verify != null) return this.host.verify(index, data)
+    if (this.host.verify != null) {
+      try {
+        return await this.host.verify(index, data)
+      } catch {}
+    }
     return (await chunkVerified(this.host.manifest, index, data)) ? data : undefined
   }
 }

@@ -26,19 +26,29 @@ export class HashThread {
   /** requests waiting for an answer; the thread is ref'd only while there are some */
   private readonly waiting = new Map<number, Waiter>()
   private readonly chunkBuffers = new ChunkBuffers(CHUNK_BUFFERS_MAX_BYTES)
+  /** whole-file hashes not yet ended: the downloads under way (their chunk buffers are kept while there are some) */
+  private openJobs = 0
 
   /** A whole-file hash of `path`, fed with how far the file may be read */
   fileHash (path: string): FileHashJob {
     const job = this.nextId++
     this.post({ op: 'open', job, path })
+    this.openJobs++
     return new FileHashJob(this, job)
+  }
+
+  /** @internal a whole-file hash ended (digest or close): with none left, no download needs the kept buffers */
+  jobEnded (): void {
+    this.openJobs = Math.max(0, this.openJobs - 1)
+    if (this.openJobs === 0) this.chunkBuffers.clear()
   }
 
   /** Reads `length` bytes at `offset` of `path` and checks them against `sha256`, on the thread */
   async readVerified (path: string, offset: number, length: number, sha256: Uint8Array): Promise<ReadVerifiedResult> {
     const req = this.nextId++
     const answer = this.ask<ReadVerifiedResult>(req)
-    this.post({ op: 'read', req, path, offset, length, sha256 })
+    // its own 32 bytes: a hash sliced out of a manifest would take the whole manifest's buffer along
+    this.post({ op: 'read', req, path, offset, length, sha256: sha256.slice() })
     return answer
   }
 
@@ -52,7 +62,7 @@ export class HashThread {
     const data = this.chunkBuffers.joined(pieces)
     const req = this.nextId++
     const answer = this.ask<{ ok: boolean, data: Uint8Array }>(req)
-    this.started().postMessage({ op: 'verify', req, job, offset, data, sha256 } satisfies ToThread, [data.buffer as ArrayBuffer])
+    this.started().postMessage({ op: 'verify', req, job, offset, data, sha256: sha256.slice() } satisfies ToThread, [data.buffer as ArrayBuffer])
     const { ok, data: back } = await answer
     this.chunkBuffers.issued(back)
     if (ok) return back
@@ -84,7 +94,8 @@ export class HashThread {
   /** @internal a promise for the answer to request `req` */
   async ask<T> (req: number): Promise<T> {
     const answer = new Promise<T>((resolve, reject) => this.waiting.set(req, { resolve, reject }))
-    if (this.waiting.size === 1) this.worker?.ref()
+    // started here, not by the post that follows: an unstarted thread could not be ref'd
+    if (this.waiting.size === 1) this.started().ref()
     return answer
   }
 
@@ -158,16 +169,36 @@ class ChunkBuffers {
     this.handedOut.add(buffer)
   }
 
+  /** Keeps a buffer handed out for a later chunk of its length; when full, buffers of other lengths (other downloads' chunk sizes) go first */
   recycle (buffer: Uint8Array): void {
-    if (!this.handedOut.delete(buffer) || this.bytes + buffer.byteLength > this.maxBytes) return
-    const list = this.free.get(buffer.byteLength) ?? []
+    if (!this.handedOut.delete(buffer)) return
+    const length = buffer.byteLength
+    if (this.bytes + length > this.maxBytes) this.dropOtherThan(length)
+    if (this.bytes + length > this.maxBytes) return
+    const list = this.free.get(length) ?? []
     list.push(buffer)
-    this.free.set(buffer.byteLength, list)
-    this.bytes += buffer.byteLength
+    this.free.set(length, list)
+    this.bytes += length
+  }
+
+  /** Lets every kept buffer go (no download is under way) */
+  clear (): void {
+    this.free.clear()
+    this.bytes = 0
+  }
+
+  private dropOtherThan (length: number): void {
+    for (const [other, list] of this.free) {
+      if (other === length) continue
+      this.bytes -= other * list.length
+      this.free.delete(other)
+    }
   }
 
   private take (length: number): Uint8Array {
-    const kept = this.free.get(length)?.pop()
+    const list = this.free.get(length)
+    const kept = list?.pop()
+    if (list?.length === 0) this.free.delete(length)
     if (kept == null) return Buffer.allocUnsafeSlow(length)
     this.bytes -= length
     return kept
@@ -197,6 +228,7 @@ export class FileHashJob {
   async digest (end = this.end): Promise<Uint8Array> {
     if (this.closed) throw new Error('FileHashJob.digest after close or digest')
     this.closed = true
+    this.thread.jobEnded()
     const req = this.thread.id()
     const answer = this.thread.ask<Uint8Array>(req)
     this.thread.post({ op: 'digest', job: this.job, end, req })
@@ -207,6 +239,7 @@ export class FileHashJob {
   close (): void {
     if (this.closed) return
     this.closed = true
+    this.thread.jobEnded()
     this.thread.post({ op: 'close', job: this.job })
   }
 }

@@ -62,8 +62,13 @@ port.on('message', (msg: ToThread) => {
       return
     }
     case 'verify': {
-      const ok = verifyChunk(msg)
-      reply({ req: msg.req, verified: { ok, data: msg.data } }, [msg.data.buffer as ArrayBuffer])
+      // a bug here must not kill the thread and every job with it
+      try {
+        const ok = verifyChunk(msg)
+        reply({ req: msg.req, verified: { ok, data: msg.data } }, [msg.data.buffer as ArrayBuffer])
+      } catch (err) {
+        reply({ req: msg.req, error: errorOf(err) })
+      }
       return
     }
     case 'read':
