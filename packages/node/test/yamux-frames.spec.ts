@@ -12,6 +12,16 @@ import { dialAddress, randomFile, startTestNode, tempDir, type TestDir } from '.
 
 const MiB = 1024 * 1024
 
+/** Two bare libp2p nodes on 127.0.0.1 with peershare's muxer (`muxer` settings), noise-encrypted */
+async function twoNodes (muxer: typeof DEFAULTS.muxer): Promise<Array<Awaited<ReturnType<typeof createLibp2p>>>> {
+  return Promise.all([0, 1].map(async () => createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [peershareMuxer(muxer)]
+  })))
+}
+
 describe('yamux frames (real nodes on 127.0.0.1)', function () {
   this.timeout(120_000)
   let dir: TestDir
@@ -66,12 +76,7 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
     // largest window of yamux's initial one has it there from the start. Data goes in
     // frames of 32 KiB, one per turn of the event loop, each leaving more than half of it
     const muxer = { ...DEFAULTS.muxer, streamWindowBytes: YAMUX_MAX_FRAME_BYTES }
-    const nodes = await Promise.all([0, 1].map(async () => createLibp2p({
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [peershareMuxer(muxer)]
-    })))
+    const nodes = await twoNodes(muxer)
     const [sender, receiver] = nodes
     try {
       const total = 8 * MiB
@@ -100,12 +105,7 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
   })
 
   it('a stream this node opens grants YAMUX_OPENING_WINDOW_BYTES at once, not yamux\'s initial 256 KiB', async () => {
-    const nodes = await Promise.all([0, 1].map(async () => createLibp2p({
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [peershareMuxer(DEFAULTS.muxer)]
-    })))
+    const nodes = await twoNodes(DEFAULTS.muxer)
     const [opener, listener] = nodes
     const handleWindowUpdate = YamuxStream.prototype.handleWindowUpdate
     try {
@@ -130,12 +130,7 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
   })
 
   it('small messages get no window update until YAMUX_UPDATE_AFTER_BYTES of them were read, unless it grows the window', async () => {
-    const nodes = await Promise.all([0, 1].map(async () => createLibp2p({
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [peershareMuxer(DEFAULTS.muxer)]
-    })))
+    const nodes = await twoNodes(DEFAULTS.muxer)
     const [sender, receiver] = nodes
     try {
       let bytes = 0
