@@ -6,6 +6,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { lazyUpgrades, lazyUpgradesApplied, proposal } from '../src/transports/index.js'
+import { REFUSAL_TTL_MS, Refusals } from '../src/transports/lazy-upgrade.js'
 import { sha256OfArrival } from './fixtures.js'
 import { RefusingListener, TcpRelay } from './tcp-relays.js'
 
@@ -133,5 +134,28 @@ describe('lazy connection upgrades: noise proposed without waiting for its echo 
     } finally {
       refuser.close()
     }
+  })
+})
+
+describe('encrypter refusals remembered', () => {
+  it('by peer id or address, for REFUSAL_TTL_MS, the oldest forgotten past the limit', () => {
+    let now = 1_000_000
+    const refusals = new Refusals(() => now, 2)
+    refusals.add(['peer-a', '/ip4/10.0.0.1/tcp/1'], '/tls/1.0.0')
+    assert.ok(refusals.has(['peer-a'], '/tls/1.0.0'))
+    assert.ok(refusals.has(['/ip4/10.0.0.1/tcp/1'], '/tls/1.0.0'), 'a dial by address alone')
+    assert.ok(!refusals.has(['peer-a'], '/noise'), 'another encrypter')
+    // a peer upgraded since, or another node at the address: proposed TLS again once the refusal is old
+    now += REFUSAL_TTL_MS - 1
+    assert.ok(refusals.has(['peer-a'], '/tls/1.0.0'))
+    now += 1
+    assert.ok(!refusals.has(['peer-a'], '/tls/1.0.0'))
+    assert.ok(!refusals.has(['/ip4/10.0.0.1/tcp/1'], '/tls/1.0.0'))
+    // refused again: remembered again; a third remote pushes the oldest out
+    refusals.add(['peer-a'], '/tls/1.0.0')
+    refusals.add(['peer-b'], '/tls/1.0.0')
+    refusals.add(['peer-c'], '/tls/1.0.0')
+    assert.ok(!refusals.has(['peer-a'], '/tls/1.0.0'))
+    assert.ok(refusals.has(['peer-b'], '/tls/1.0.0') && refusals.has(['peer-c'], '/tls/1.0.0'))
   })
 })

@@ -107,23 +107,34 @@ function stripEcho (stream: ReceivingStream, echo: Uint8Array, protocol: string)
 const MAX_REFUSALS_KEPT = 4096
 
 /**
- * Which remote refused which encrypter: the next dial to it proposes the next one. Kept
- * by peer id and by address (a dial by address knows no peer id), oldest dropped first.
+ * How long a refusal is remembered: the peer may be upgraded to speak the encrypter, or its
+ * address be another node's by then; a stale refusal costs one refused connection again
  */
-class Refusals {
-  private readonly refused = new Map<string, Set<string>>()
+export const REFUSAL_TTL_MS = 60 * 60_000
+
+/**
+ * Which remote refused which encrypter, and until when it is not proposed to it again: the
+ * next dial to it proposes the next one. Kept by peer id and by address (a dial by
+ * address knows no peer id), oldest dropped first.
+ */
+export class Refusals {
+  private readonly refused = new Map<string, Map<string, number>>()
+
+  constructor (private readonly now: () => number = Date.now, private readonly maxKept = MAX_REFUSALS_KEPT, private readonly ttlMs = REFUSAL_TTL_MS) {}
 
   has (remotes: string[], protocol: string): boolean {
-    return remotes.some(remote => this.refused.get(remote)?.has(protocol) === true)
+    const now = this.now()
+    return remotes.some(remote => (this.refused.get(remote)?.get(protocol) ?? 0) > now)
   }
 
   add (remotes: string[], protocol: string): void {
+    const until = this.now() + this.ttlMs
     for (const remote of remotes) {
-      const set = this.refused.get(remote) ?? new Set()
-      set.add(protocol)
+      const kept = this.refused.get(remote) ?? new Map<string, number>()
+      kept.set(protocol, until)
       this.refused.delete(remote)
-      this.refused.set(remote, set)
-      if (this.refused.size > MAX_REFUSALS_KEPT) this.refused.delete(this.refused.keys().next().value as string)
+      this.refused.set(remote, kept)
+      if (this.refused.size > this.maxKept) this.refused.delete(this.refused.keys().next().value as string)
     }
   }
 }
