@@ -37,7 +37,7 @@ import { AppScores } from './catalog/announce-limits.js'
 import { ContactStore } from './contacts/index.js'
 import { CatalogStore } from './catalog/index.js'
 import { Discovery } from './discovery/index.js'
-import { BadRequestError, ConfigError, FileNotFoundError, RepoError } from './errors.js'
+import { AbortedError, BadRequestError, ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { FileKeys } from './encryption/index.js'
 import { KeyGrants } from './keys/index.js'
@@ -141,6 +141,8 @@ export class PeershareNode {
   readonly metrics: NodeMetrics | undefined
   /** the downloads saved in the repo are running again (keys/ keeps every key until then) */
   private transfersRestored = false
+  /** `get`s waiting for each download: one aborted while another waits does not cancel it */
+  private readonly getsWaiting = new WeakMap<Transfer, number>()
 
   private constructor (config: NodeConfig, paths: RepoPaths, given: NodeParts, libp2p: PeershareLibp2p, parts: BuiltParts) {
     const { datastore } = given
@@ -554,18 +556,22 @@ export class PeershareNode {
 
   /**
    * Downloads a file and waits for it: verified, in place, and provided by this node.
-   * Aborting `options.signal` cancels the download (a replica fetch that a user's
-   * download took over is only no longer waited for: it goes on as theirs).
+   * Aborting `options.signal` cancels the download, unless another `get` waits for it too
+   * (this one then ends with AbortedError and the download goes on for the other; a copy
+   * it asked for elsewhere is still placed, as for a daemon's `get` whose client left), or
+   * it is a replica fetch a user's download took over (it goes on as theirs).
    */
   async get (ref: string | FileRef, options: GetOptions = {}): Promise<FileRecord> {
     // joined a download going elsewhere: this get ends once its own copy is in place too
     let copy: Promise<string> | undefined
     const transfer = await this.download(ref, { ...options, copied: placed => { copy = placed } })
+    this.getsWaiting.set(transfer, (this.getsWaiting.get(transfer) ?? 0) + 1)
     const unsubscribe = options.onProgress == null ? undefined : transfer.onProgress(options.onProgress)
     const waiting = Promise.withResolvers<never>()
     const onAbort = (): void => {
       // a replica fetch a user's download took over goes on as theirs: only this wait ends
       if (options.onlyFrom === true && !transfer.fixedSources) waiting.reject(options.signal?.reason)
+      else if ((this.getsWaiting.get(transfer) ?? 0) > 1) waiting.reject(new AbortedError(`Get of ${transfer.fileId} aborted: the download goes on for another get of it`))
       else void transfer.cancel()
     }
     options.signal?.addEventListener('abort', onAbort)
@@ -578,6 +584,7 @@ export class PeershareNode {
     } finally {
       unsubscribe?.()
       options.signal?.removeEventListener('abort', onAbort)
+      this.getsWaiting.set(transfer, (this.getsWaiting.get(transfer) ?? 1) - 1)
     }
   }
 

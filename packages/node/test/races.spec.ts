@@ -145,6 +145,28 @@ describe('same-file races', function () {
     assert.equal(await sha256File(output), shared.sha256)
   })
 
+  it('a get aborted while another get waits for the same download ends alone: the download goes on for the other', async () => {
+    const src = await randomFile(dir.path, 'shared-wait.bin', 16 * MiB)
+    const shared = await sharer.share(src)
+    const from = multiaddr(dialAddress(sharer))
+    // the first get's abort, then the second's: each time the other one still waits
+    for (const abortFirst of [false, true]) {
+      const outputs = [join(dir.path, `wait-${String(abortFirst)}-a.bin`), join(dir.path, `wait-${String(abortFirst)}-b.bin`)]
+      const controllers = [new AbortController(), new AbortController()]
+      const first = getter.get(shared.fileId, { from, output: outputs[0], signal: controllers[0].signal })
+      await until(() => getter.transfers.get(shared.fileId) != null)
+      const second = getter.get(shared.fileId, { from, output: outputs[1], signal: controllers[1].signal })
+      const aborted = abortFirst ? 0 : 1
+      await until(() => (getter.transfers.get(shared.fileId)?.progress().bytesDone ?? 0) > 0)
+      controllers[aborted].abort()
+      await assert.rejects(aborted === 0 ? first : second, { name: 'AbortedError' })
+      const record = await (aborted === 0 ? second : first)
+      assert.equal(record.sha256, shared.sha256)
+      assert.equal(await sha256File(outputs[1 - aborted]), shared.sha256)
+      await getter.remove(shared.fileId)
+    }
+  })
+
   it('a cancel once every chunk is in is too late: the download completes, stored and placed, and get resolves', async () => {
     const src = await randomFile(dir.path, 'late-cancel.bin', 4 * MiB)
     const shared = await sharer.share(src)
