@@ -7,7 +7,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { DEFAULTS, type PeershareNode, peershareMuxer } from '../src/index.js'
-import { capYamuxFrames, YAMUX_MAX_FRAME_BYTES, YAMUX_OPENING_WINDOW_BYTES, YAMUX_UPDATE_AFTER_BYTES } from '../src/transports/index.js'
+import { capYamuxFrames, YAMUX_MAX_FRAME_BYTES, YAMUX_UPDATE_AFTER_BYTES } from '../src/transports/index.js'
 import { dialAddress, randomFile, startTestNode, tempDir, type TestDir } from './fixtures.js'
 
 const MiB = 1024 * 1024
@@ -100,31 +100,6 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
       assert.ok(sentAtMax.length > 0 && sentAtMax.length <= total / (muxer.streamWindowBytes / 2) + 2, `${sentAtMax.length} window updates for ${total} bytes`)
       assert.deepEqual(sentAtMax.filter(left => left > 0.5), [], 'window updates sent with more than half the window left')
     } finally {
-      await Promise.all(nodes.map(async n => n.stop()))
-    }
-  })
-
-  it('a stream this node opens grants YAMUX_OPENING_WINDOW_BYTES at once, not yamux\'s initial 256 KiB', async () => {
-    const nodes = await twoNodes(DEFAULTS.muxer)
-    const [opener, listener] = nodes
-    const handleWindowUpdate = YamuxStream.prototype.handleWindowUpdate
-    try {
-      // what the listener may send on each stream opened to it, as the opener's updates come
-      const capacities: number[] = []
-      YamuxStream.prototype.handleWindowUpdate = function (this: YamuxStream, frame: Parameters<YamuxStream['handleWindowUpdate']>[0]): void {
-        handleWindowUpdate.call(this, frame)
-        if (this.direction === 'inbound') capacities.push((this as unknown as { sendWindowCapacity: number }).sendWindowCapacity)
-      }
-      const asked = Promise.withResolvers<number>()
-      await listener.handle('/test/opening/1', (stream) => {
-        // the opener has read nothing yet: all it granted, it granted opening the stream
-        stream.addEventListener('message', () => { asked.resolve(Math.max(...capacities)) }, { once: true })
-      })
-      const stream = await opener.dialProtocol(listener.getMultiaddrs()[0], '/test/opening/1')
-      stream.send(new Uint8Array(100))
-      assert.equal(await asked.promise, YAMUX_OPENING_WINDOW_BYTES)
-    } finally {
-      YamuxStream.prototype.handleWindowUpdate = handleWindowUpdate
       await Promise.all(nodes.map(async n => n.stop()))
     }
   })

@@ -13,8 +13,7 @@
  * - yamux over all of them, its data frames capped at 256 KiB (`capYamuxFrames`: the
  *   library sends a stream's whole window as one frame, which the receiver cannot use
  *   until all of it has arrived; once a window is at its largest, it is granted again by
- *   halves, not after every frame; a stream we open grants 1 MiB with its SYN rather than
- *   yamux's initial 256 KiB, so a download's first chunk flows at once), and its streams may be opened without
+ *   halves, not after every frame), and its streams may be opened without
  *   multistream-select's round trip (`lazySelectMuxer`: the exchange's Want goes out
  *   right behind the protocol proposal).
  * - A dialled connection proposes noise without waiting for its echo (`lazyUpgrades`):
@@ -34,7 +33,7 @@
 export { persistentWebRTCDirect, certificateKeychain, WEBRTC_CERTIFICATE } from './webrtc-direct.js'
 export { boundedWebSockets, webSocketsListen, tcpListenPorts, WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS } from './websockets.js'
 export { browserAddresses } from './browser-addresses.js'
-export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES, YAMUX_OPENING_WINDOW_BYTES, YAMUX_UPDATE_AFTER_BYTES } from './yamux-frames.js'
+export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES, YAMUX_UPDATE_AFTER_BYTES } from './yamux-frames.js'
 export { peershareTls, TLS_PROTOCOL, type TlsInit } from './tls.js'
 export { peershareNoise, noiseCrypto, keyObjectOf, decryptFrames, decryptFramesApplied, noiseFrameLength, noiseFrameLengthApplied, type EncryptedStream } from './noise.js'
 export { lazySelectMuxer, LAZY_SELECT, isLazy, proposeLazily, confirmLazy } from './lazy-select.js'

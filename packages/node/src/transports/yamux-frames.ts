@@ -15,10 +15,6 @@
  * Small messages (a DHT request or answer, a chunk request) get no update until
  * YAMUX_UPDATE_AFTER_BYTES of them were read, unless the update would grow the window:
  * the library answered each with one.
- *
- * A stream this node opens grants the other side YAMUX_OPENING_WINDOW_BYTES with its SYN
- * (a window update, as go-yamux opens its streams), not yamux's initial 256 KiB: the
- * chunks a download asks for with its Want come back without waiting for window updates.
  */
 import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 
@@ -40,13 +36,6 @@ export const YAMUX_MAX_FRAME_BYTES = 256 * 1024
  * update that grows the window (`growsNow`) goes at once.
  */
 export const YAMUX_UPDATE_AFTER_BYTES = 64 * 1024
-
-/**
- * Window a stream this node opens grants with its SYN: one chunk of the default size, so
- * the first chunk of a download (asked for with its Want) is not held back by yamux's
- * initial 256 KiB, which let a 200 ms link carry a quarter of it per round trip
- */
-export const YAMUX_OPENING_WINDOW_BYTES = 1024 * 1024
 
 let capped = false
 
@@ -70,9 +59,6 @@ export function capYamuxFrames (): void {
     // large as it may grow, updates wait until half of it is used, as go-yamux's do
     // (the sender still has the other half). SYN/ACK and updates while it grows go as before
     const window = this as unknown as WindowState
-    // a stream we open grants more than yamux's initial window with its SYN (a window update
-    // the library sends as it opens the stream), or at once after it when data carried the SYN
-    if (window.state === StreamState.Init || window.state === StreamState.SYNSent) window.recvWindow = Math.max(window.recvWindow, Math.min(YAMUX_OPENING_WINDOW_BYTES, window.maxStreamWindowSize))
     if (window.state === StreamState.Established) {
       if (window.recvWindow - window.recvWindowCapacity < YAMUX_UPDATE_AFTER_BYTES && !growsNow(window)) return
       if (window.recvWindow >= window.maxStreamWindowSize && window.recvWindowCapacity * 2 > window.recvWindow) return
