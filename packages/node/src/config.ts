@@ -187,7 +187,7 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     compression: true
   }),
   muxer: Object.freeze({
-    streamWindowBytes: 16 * 1024 * 1024,
+    streamWindowBytes: 8 * 1024 * 1024,
     maxReadBufferBytes: 20 * 1024 * 1024,
     maxWriteBufferBytes: 8 * 1024 * 1024,
     maxStreamsPerConnection: 256
