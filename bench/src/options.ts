@@ -56,13 +56,19 @@ const USAGE = `usage: npm run bench -- [options]
                    Peershare workers run with the Node flags of \`peershare daemon\`
                    (packages/cli/bin/daemon-process.js); env BENCH_NODE_DEFAULTS=1
                    runs them with Node's defaults instead
+  --variant-init JSON, --variant-flags=FLAGS
+                   single: also run 'variant', peershare with these extra
+                   PeershareNode.create() settings and/or Node flags (after the
+                   daemon's), right after peershare in every run: a change
+                   measured in pairs, so the machine's drift from one minute to
+                   the next falls on both (it moved rates 10-20% here)
  single:
   --size S[,S...]  file sizes, e.g. 64MiB, 256MiB, 1GiB (default 256MiB)
   --large          same as --size 1GiB
   --rss-check      run 256MiB, 1GiB and 4GiB and compare the receiver's peak RSS
                    (the check runs on whatever sizes run, also without the flag)
-  --only LIST      run only these of peershare, baseline (the raw libp2p
-                   stream), webtorrent, net (node:net + sha256 + disk)
+  --only LIST      run only these of peershare, variant, baseline (the raw
+                   libp2p stream), webtorrent, net (node:net + sha256 + disk)
   --timeout SEC    limit for one run (default 120 s + 4 s per 16 MiB; also multi, helia)
   --profile        write a .cpuprofile of each worker's transfer phase to <dir>/profiles
   --alloc-profile  write a .heapprofile of each worker's transfer phase to <dir>/profiles:
@@ -102,12 +108,15 @@ export interface Options {
   scenarios: Scenario[]
   sizes: number[]
   runs: number
-  only?: Impl[]
+  /** single: the impls to run, in order (--only, or all but 'variant' unless one is given) */
+  impls: Impl[]
   timeoutMs?: number
   dataRoot: string
   profile: boolean
   allocProfile: boolean
   nodeInit?: string
+  /** single: peershare with other settings, run beside it ('variant') */
+  variant?: { init?: string, flags: string[] }
   nodes: number
   lookups: number
   dhtNodes: number
@@ -144,6 +153,8 @@ export function parseOptions (argv: string[]): Options {
       profile: { type: 'boolean', default: false },
       'alloc-profile': { type: 'boolean', default: false },
       'node-init': { type: 'string' },
+      'variant-init': { type: 'string' },
+      'variant-flags': { type: 'string' },
       nodes: { type: 'string', default: '50' },
       lookups: { type: 'string', default: '30' },
       'dht-nodes': { type: 'string', default: '100' },
@@ -181,13 +192,20 @@ export function parseOptions (argv: string[]): Options {
   for (const impl of only ?? []) {
     if (!(IMPLS as readonly string[]).includes(impl)) throw new Error(`--only: unknown '${impl}' (choose from ${IMPLS.join(', ')})`)
   }
-  if (values['node-init'] != null) {
+  for (const name of ['node-init', 'variant-init'] as const) {
+    const json = values[name]
+    if (json == null) continue
     try {
-      JSON.parse(values['node-init'])
+      JSON.parse(json)
     } catch {
-      throw new Error(`--node-init must be a JSON object, got '${values['node-init']}'`)
+      throw new Error(`--${name} must be a JSON object, got '${json}'`)
     }
   }
+  const variantFlags = values['variant-flags']?.split(/\s+/).filter(f => f !== '') ?? []
+  const variant = values['variant-init'] != null || variantFlags.length > 0 ? { init: values['variant-init'], flags: variantFlags } : undefined
+  // the variant runs when asked for; --only names it to run it alone with peershare
+  const impls = only == null || only.length === 0 ? IMPLS.filter(impl => impl !== 'variant' || variant != null) : IMPLS.filter(impl => only.includes(impl))
+  if (impls.includes('variant') && variant == null) throw new Error('--only variant needs --variant-init or --variant-flags')
   const timeout = values.timeout == null ? undefined : Number(values.timeout)
   if (timeout != null && !(timeout > 0)) throw new Error(`--timeout must be a positive number of seconds`)
   const heliaTimeout = Number(values['helia-timeout'])
@@ -202,12 +220,13 @@ export function parseOptions (argv: string[]): Options {
     scenarios: SCENARIOS.filter(s => scenarios.includes(s)),
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     runs,
-    only: only == null || only.length === 0 ? undefined : IMPLS.filter(impl => only.includes(impl)),
+    impls,
     timeoutMs: timeout == null ? undefined : timeout * 1000,
     dataRoot: resolve(values.dir ?? join(BENCH_DIR, '.data')),
     profile: values.profile,
     allocProfile: values['alloc-profile'],
     nodeInit: values['node-init'],
+    variant,
     nodes,
     lookups: positiveInt('--lookups', values.lookups),
     dhtNodes,

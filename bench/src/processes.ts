@@ -34,9 +34,11 @@ export class Worker {
   constructor (readonly label: string, script: string, args: string[], env: Record<string, string> = {}) {
     // no bootstrap peers from the environment: bench nodes only ever dial 127.0.0.1
     const childEnv = { ...process.env, PEERSHARE_BOOTSTRAP: '', ...env }
-    // a peershare node runs as the daemon does, with its Node flags (BENCH_NODE_DEFAULTS=1: Node's defaults, to see what they gain)
+    // a peershare node runs as the daemon does, with its Node flags (BENCH_NODE_DEFAULTS=1: Node's defaults, to see what they gain),
+    // then a variant's (BENCH_NODE_FLAGS, from --variant-flags; V8 takes a flag's last value)
     const asDaemon = script === WORKERS.peershare && process.env.BENCH_NODE_DEFAULTS !== '1'
-    this.child = spawn(process.execPath, [...(asDaemon ? daemonNodeFlags(childEnv) : []), script, ...args], {
+    const extraFlags = (env.BENCH_NODE_FLAGS ?? '').split(' ').filter(f => f !== '')
+    this.child = spawn(process.execPath, [...(asDaemon ? daemonNodeFlags(childEnv) : []), ...extraFlags, script, ...args], {
       env: childEnv,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'json'

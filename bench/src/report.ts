@@ -1,13 +1,18 @@
 /** Summaries and the printed table; plus the machine-readable `BENCH_JSON` line */
 import type { MemoryAtPeak } from './protocol.js'
 
-/** The single-source impls, in the order each run alternates them: peershare, the raw libp2p stream, WebTorrent, node:net */
-export const IMPLS = ['peershare', 'baseline', 'webtorrent', 'net'] as const
+/**
+ * The single-source impls, in the order each run alternates them: peershare, its variant
+ * (peershare with other settings, only when --variant-init or --variant-flags is given),
+ * the raw libp2p stream, WebTorrent, node:net
+ */
+export const IMPLS = ['peershare', 'variant', 'baseline', 'webtorrent', 'net'] as const
 export type Impl = typeof IMPLS[number]
 
 /** What each impl is, for the table */
 export const IMPL_LABELS: Record<Impl, string> = {
   peershare: 'peershare',
+  variant: 'variant',
   baseline: 'raw stream',
   webtorrent: 'WebTorrent',
   net: 'node:net'

@@ -4,16 +4,17 @@
  * TCP + TLS + yamux stack, hashed once), by WebTorrent (one seeder, one leecher
  * over TCP) and by a bare node:net socket with SHA-256 and disk (the ceiling). Every
  * receiver writes to disk and fsyncs before it reports. Impls alternate within each
- * run and the table shows them side by side.
+ * run and the table shows them side by side. With --variant-init or --variant-flags,
+ * 'variant' (peershare with those settings) runs right after peershare in each run.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type BenchContext, checkReceived, WORKERS } from './context.js'
-import { defaultTimeoutMs } from './options.js'
+import { defaultTimeoutMs, type Options } from './options.js'
 import { Worker } from './processes.js'
 import type { BenchMessage, MemoryAtPeak } from './protocol.js'
 import { createRandomFile } from './random-file.js'
-import { formatSize, IMPLS, type Impl, printJson, printRssCheck, printTable, type RunResult, rssCheck, summarise, type Summary } from './report.js'
+import { formatSize, type Impl, printJson, printRssCheck, printTable, type RunResult, rssCheck, summarise, type Summary } from './report.js'
 
 const SCENARIO = 'single-source'
 const MiB = 1024 * 1024
@@ -49,10 +50,15 @@ async function runStream (impl: 'baseline' | 'net', ctx: RunContext): Promise<Ru
   }
 }
 
-async function runPeershare (ctx: RunContext): Promise<RunResult> {
-  const sharer = new Worker('peershare sharer', WORKERS.peershare, ['sharer', join(ctx.dir, 'sharer'), ctx.source.path], ctx.env('peershare-sharer'))
-  const getter = new Worker('peershare getter', WORKERS.peershare, ['getter', join(ctx.dir, 'getter')], ctx.env('peershare-getter'))
-  return runPair('peershare', ctx, sharer, getter, shared => ({ type: 'get', addr: shared.addr as string, fileId: shared.fileId as string, output: join(ctx.dir, 'out.bin') }))
+/** peershare, or with `variant` its variant: the same, with the variant's node settings and Node flags */
+async function runPeershare (ctx: RunContext, variant?: Options['variant']): Promise<RunResult> {
+  const env = (role: string): Record<string, string> => variant == null
+    ? ctx.env(`peershare-${role}`)
+    : { ...ctx.env(`peershare-variant-${role}`, JSON.parse(variant.init ?? '{}')), BENCH_NODE_FLAGS: variant.flags.join(' ') }
+  const impl = variant == null ? 'peershare' : 'variant'
+  const sharer = new Worker(`${impl} sharer`, WORKERS.peershare, ['sharer', join(ctx.dir, 'sharer'), ctx.source.path], env('sharer'))
+  const getter = new Worker(`${impl} getter`, WORKERS.peershare, ['getter', join(ctx.dir, 'getter')], env('getter'))
+  return runPair(impl, ctx, sharer, getter, shared => ({ type: 'get', addr: shared.addr as string, fileId: shared.fileId as string, output: join(ctx.dir, 'out.bin') }))
 }
 
 async function runWebTorrent (ctx: RunContext): Promise<RunResult> {
@@ -101,20 +107,21 @@ async function runTwice (impl: Impl, run: () => Promise<RunResult>): Promise<Run
   }
 }
 
-const RUNNERS: Record<Impl, (ctx: RunContext) => Promise<RunResult>> = {
-  peershare: runPeershare,
+const RUNNERS: Record<Impl, (ctx: RunContext, opts: Options) => Promise<RunResult>> = {
+  peershare: async ctx => runPeershare(ctx),
+  variant: async (ctx, opts) => runPeershare(ctx, opts.variant),
   baseline: async ctx => runStream('baseline', ctx),
   webtorrent: runWebTorrent,
   net: async ctx => runStream('net', ctx)
 }
 
 export async function runSingle ({ opts, work, env }: BenchContext): Promise<void> {
-  const impls: Impl[] = opts.only ?? [...IMPLS]
+  const impls = opts.impls
   const summaries: Summary[] = []
   for (const size of opts.sizes) {
     console.log(`${SCENARIO} ${formatSize(size)}: writing a random file...`)
     const source = await createRandomFile(join(work, 'source.bin'), size)
-    const results: Record<Impl, RunResult[]> = { peershare: [], baseline: [], webtorrent: [], net: [] }
+    const results: Record<Impl, RunResult[]> = { peershare: [], variant: [], baseline: [], webtorrent: [], net: [] }
     const timeoutMs = defaultTimeoutMs(opts, size)
     try {
       for (let run = 1; run <= opts.runs; run++) {
@@ -122,7 +129,7 @@ export async function runSingle ({ opts, work, env }: BenchContext): Promise<voi
           const result = await runTwice(impl, async () => {
             const dir = await mkdtemp(join(work, `${impl}-`))
             try {
-              return await RUNNERS[impl]({ size, source, dir, deadline: Date.now() + timeoutMs, env })
+              return await RUNNERS[impl]({ size, source, dir, deadline: Date.now() + timeoutMs, env }, opts)
             } finally {
               await rm(dir, { recursive: true, force: true })
             }
