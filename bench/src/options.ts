@@ -59,9 +59,10 @@ const USAGE = `usage: npm run bench -- [options]
   --variant-init JSON, --variant-flags=FLAGS
                    single: also run 'variant', peershare with these extra
                    PeershareNode.create() settings and/or Node flags (after the
-                   daemon's), right after peershare in every run: a change
-                   measured in pairs, so the machine's drift from one minute to
-                   the next falls on both (it moved rates 10-20% here)
+                   daemon's), next to peershare in every run (first in every
+                   other run): a change measured in pairs, so the machine's
+                   drift from one minute to the next falls on both (it moved
+                   rates 10-20% here)
  single:
   --size S[,S...]  file sizes, e.g. 64MiB, 256MiB, 1GiB (default 256MiB)
   --large          same as --size 1GiB
@@ -195,17 +196,18 @@ export function parseOptions (argv: string[]): Options {
   for (const name of ['node-init', 'variant-init'] as const) {
     const json = values[name]
     if (json == null) continue
+    let parsed: unknown
     try {
-      JSON.parse(json)
-    } catch {
-      throw new Error(`--${name} must be a JSON object, got '${json}'`)
-    }
+      parsed = JSON.parse(json)
+    } catch {}
+    if (typeof parsed !== 'object' || parsed == null || Array.isArray(parsed)) throw new Error(`--${name} must be a JSON object, got '${json}'`)
   }
   const variantFlags = values['variant-flags']?.split(/\s+/).filter(f => f !== '') ?? []
   const variant = values['variant-init'] != null || variantFlags.length > 0 ? { init: values['variant-init'], flags: variantFlags } : undefined
   // the variant runs when asked for; --only names it to run it alone with peershare
   const impls = only == null || only.length === 0 ? IMPLS.filter(impl => impl !== 'variant' || variant != null) : IMPLS.filter(impl => only.includes(impl))
   if (impls.includes('variant') && variant == null) throw new Error('--only variant needs --variant-init or --variant-flags')
+  if (variant != null && !impls.includes('variant')) throw new Error('--variant-init and --variant-flags need variant in --only')
   const timeout = values.timeout == null ? undefined : Number(values.timeout)
   if (timeout != null && !(timeout > 0)) throw new Error(`--timeout must be a positive number of seconds`)
   const heliaTimeout = Number(values['helia-timeout'])

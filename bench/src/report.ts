@@ -173,7 +173,8 @@ export function printRssCheck (checks: RssCheck[]): void {
   for (const c of checks) {
     const verdict = c.pass ? 'PASS' : 'FAIL'
     const sizes = c.sizes.map(s => `${formatSize(s.size)}: ${s.mb.toFixed(1)} MB`).join('  ')
-    console.log(`  ${IMPL_LABELS[c.impl].padEnd(10)}  ${sizes}  max/min ${c.growth.toFixed(3)}  ${c.impl === 'peershare' ? verdict : '(reference)'}`)
+    const judged = c.impl === 'peershare' || c.impl === 'variant'
+    console.log(`  ${IMPL_LABELS[c.impl].padEnd(10)}  ${sizes}  max/min ${c.growth.toFixed(3)}  ${judged ? verdict : '(reference)'}`)
   }
 }
 

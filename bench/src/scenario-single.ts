@@ -107,6 +107,16 @@ async function runTwice (impl: Impl, run: () => Promise<RunResult>): Promise<Run
   }
 }
 
+/**
+ * The impls in run `run`'s order: peershare and its variant take turns at going first, so
+ * that what going second brings (the source file warm in the page cache, a machine busy
+ * after the first) falls on each in half the runs
+ */
+function inTurn (impls: Impl[], run: number): Impl[] {
+  if (run % 2 === 1 || !impls.includes('peershare') || !impls.includes('variant')) return impls
+  return impls.map(impl => impl === 'peershare' ? 'variant' : impl === 'variant' ? 'peershare' : impl)
+}
+
 const RUNNERS: Record<Impl, (ctx: RunContext, opts: Options) => Promise<RunResult>> = {
   peershare: async ctx => runPeershare(ctx),
   variant: async (ctx, opts) => runPeershare(ctx, opts.variant),
@@ -125,7 +135,7 @@ export async function runSingle ({ opts, work, env }: BenchContext): Promise<voi
     const timeoutMs = defaultTimeoutMs(opts, size)
     try {
       for (let run = 1; run <= opts.runs; run++) {
-        for (const impl of impls) {
+        for (const impl of inTurn(impls, run)) {
           const result = await runTwice(impl, async () => {
             const dir = await mkdtemp(join(work, `${impl}-`))
             try {
