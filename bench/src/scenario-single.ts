@@ -5,7 +5,8 @@
  * over TCP) and by a bare node:net socket with SHA-256 and disk (the ceiling). Every
  * receiver writes to disk and fsyncs before it reports. Impls alternate within each
  * run and the table shows them side by side. With --variant-init or --variant-flags,
- * 'variant' (peershare with those settings) runs right after peershare in each run.
+ * 'variant' (peershare with those settings) runs next to peershare in each run, the two
+ * taking turns at going first.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
