@@ -117,7 +117,7 @@ export interface Options {
   allocProfile: boolean
   nodeInit?: string
   /** single: peershare with other settings, run beside it ('variant') */
-  variant?: { init?: string, flags: string[] }
+  variant?: { init: Record<string, unknown>, flags: string[] }
   nodes: number
   lookups: number
   dhtNodes: number
@@ -193,17 +193,10 @@ export function parseOptions (argv: string[]): Options {
   for (const impl of only ?? []) {
     if (!(IMPLS as readonly string[]).includes(impl)) throw new Error(`--only: unknown '${impl}' (choose from ${IMPLS.join(', ')})`)
   }
-  for (const name of ['node-init', 'variant-init'] as const) {
-    const json = values[name]
-    if (json == null) continue
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(json)
-    } catch {}
-    if (typeof parsed !== 'object' || parsed == null || Array.isArray(parsed)) throw new Error(`--${name} must be a JSON object, got '${json}'`)
-  }
+  jsonObject('--node-init', values['node-init'])
+  const variantInit = jsonObject('--variant-init', values['variant-init'])
   const variantFlags = values['variant-flags']?.split(/\s+/).filter(f => f !== '') ?? []
-  const variant = values['variant-init'] != null || variantFlags.length > 0 ? { init: values['variant-init'], flags: variantFlags } : undefined
+  const variant = variantInit != null || variantFlags.length > 0 ? { init: variantInit ?? {}, flags: variantFlags } : undefined
   // the variant runs when asked for; --only names it to run it alone with peershare
   const impls = only == null || only.length === 0 ? IMPLS.filter(impl => impl !== 'variant' || variant != null) : IMPLS.filter(impl => only.includes(impl))
   if (impls.includes('variant') && variant == null) throw new Error('--only variant needs --variant-init or --variant-flags')
@@ -278,4 +271,15 @@ export function parseSize (text: string): number {
 /** Default time limit of one transfer of `size` bytes */
 export function defaultTimeoutMs (opts: Options, size: number): number {
   return opts.timeoutMs ?? 120_000 + (size / (16 * MiB)) * 4000
+}
+
+/** `json` (the value of option `name`) as an object; undefined when not given; anything but a JSON object is refused */
+function jsonObject (name: string, json: string | undefined): Record<string, unknown> | undefined {
+  if (json == null) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(json)
+  } catch {}
+  if (typeof parsed !== 'object' || parsed == null || Array.isArray(parsed)) throw new Error(`${name} must be a JSON object, got '${json}'`)
+  return parsed as Record<string, unknown>
 }

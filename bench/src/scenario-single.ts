@@ -55,7 +55,7 @@ async function runStream (impl: 'baseline' | 'net', ctx: RunContext): Promise<Ru
 async function runPeershare (ctx: RunContext, variant?: Options['variant']): Promise<RunResult> {
   const env = (role: string): Record<string, string> => variant == null
     ? ctx.env(`peershare-${role}`)
-    : { ...ctx.env(`peershare-variant-${role}`, JSON.parse(variant.init ?? '{}')), BENCH_NODE_FLAGS: variant.flags.join(' ') }
+    : { ...ctx.env(`peershare-variant-${role}`, variant.init), BENCH_NODE_FLAGS: variant.flags.join(' ') }
   const impl = variant == null ? 'peershare' : 'variant'
   const sharer = new Worker(`${impl} sharer`, WORKERS.peershare, ['sharer', join(ctx.dir, 'sharer'), ctx.source.path], env('sharer'))
   const getter = new Worker(`${impl} getter`, WORKERS.peershare, ['getter', join(ctx.dir, 'getter')], env('getter'))
