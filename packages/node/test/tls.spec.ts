@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { createConnection, type Socket } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Connection } from '@libp2p/interface'
@@ -80,6 +83,26 @@ function portOf (node: Node): number {
   return Number(/\/tcp\/(\d+)/.exec(node.getMultiaddrs()[0].toString())?.[1])
 }
 
+/** A TCP socket to `port` on which multistream-select has agreed on TLS: what comes next is the TLS handshake */
+async function tlsProposed (port: number): Promise<Socket> {
+  const socket = createConnection({ host: '127.0.0.1', port })
+  await once(socket, 'connect')
+  const line = (text: string): Uint8Array => {
+    const body = new TextEncoder().encode(`${text}\n`)
+    return Uint8Array.from([body.byteLength, ...body])
+  }
+  const expected = Buffer.concat([line('/multistream/1.0.0'), line(TLS_PROTOCOL)])
+  socket.write(expected)
+  let answer = Buffer.alloc(0)
+  while (answer.byteLength < expected.byteLength) {
+    const [chunk] = await once(socket, 'data') as [Buffer]
+    answer = Buffer.concat([answer, chunk])
+  }
+  assert.deepEqual(answer, expected, 'the listener agreed on TLS')
+  socket.pause()
+  return socket
+}
+
 function encryptionOf (connections: Connection[]): string[] {
   return connections.map(c => c.encryption ?? '')
 }
@@ -131,6 +154,23 @@ describe('TLS on TCP connections, noise where the peer lacks it (real TCP on 127
       await Promise.all(closed)
     }
     assert.deepEqual(errors, [])
+  })
+
+  it('only TLS 1.3 is spoken: a client offering at most TLS 1.2 is refused, one offering 1.3 gets it (the node\'s one TLS context)', async () => {
+    const listener = await started(peershareLike({ listen: ['/ip4/127.0.0.1/tcp/0'] }))
+    const outcome = async (maxVersion: 'TLSv1.2' | 'TLSv1.3'): Promise<string> => {
+      const socket = await tlsProposed(portOf(listener))
+      return new Promise<string>(resolve => {
+        const tls = tlsConnect({ socket, maxVersion, rejectUnauthorized: false, ALPNProtocols: ['libp2p'] }, () => {
+          resolve(tls.getProtocol() ?? '?')
+          tls.destroy()
+        })
+        tls.on('error', err => { resolve(`refused: ${err.message}`) })
+      })
+    }
+    assert.match(await outcome('TLSv1.2'), /^refused: .*(version|protocol)/i)
+    assert.equal(await outcome('TLSv1.3'), 'TLSv1.3')
+    assert.equal(await outcome('TLSv1.3'), 'TLSv1.3')
   })
 
   it('a certificate checked before still proves only its own peer: a dial expecting another is refused', async () => {
