@@ -20,7 +20,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { identify, identifyPush } from '@libp2p/identify'
 import { logger } from '@libp2p/logger'
 import { mdns } from '@libp2p/mdns'
-import type { ComponentLogger, Connection, Metrics, PeerId, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Metrics, PeerId, PeerStore, PrivateKey, StreamMuxerFactory } from '@libp2p/interface'
 import { type KadDHT, type KadDHTInit, kadDHT, type PeerInfoMapper, removePrivateAddressesMapper, removePublicAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -28,7 +28,7 @@ import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
-import { addConnectedContacts, type KadContentRouting, ProviderRecordCap, dropRepeatedPeers, type PeerNews, provideOptimistically } from './dht/index.js'
+import { addConnectedContacts, type KadContentRouting, PeerReads, type PeerUpdates, ProviderRecordCap, dropRepeatedPeers, type PeerNews, provideOptimistically } from './dht/index.js'
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { withUdpPortsChosen } from './swarm/listen-ports.js'
@@ -146,19 +146,22 @@ const ADDRESSES_KEPT: Record<NamedDht['name'], PeerInfoMapper> = {
 }
 
 /** What `cappedDht` reads of libp2p's components */
-interface DhtComponents { datastore: Datastore, peerId: PeerId, logger: ComponentLogger, connectionManager: { getConnections: (peer: PeerId) => Connection[] } }
+interface DhtComponents { datastore: Datastore, peerId: PeerId, logger: ComponentLogger, connectionManager: { getConnections: (peer: PeerId) => Connection[] }, peerStore: PeerStore, events: PeerUpdates }
 
 /** Provider records each DHT stores for other peers, and how many it dropped at its caps */
 const recordCaps = new WeakMap<KadDHT, ProviderRecordCap>()
 /** How many repeated announcements of a peer each DHT dropped (dht/repeat-peers.ts) */
 const repeatsDropped = new WeakMap<KadDHT, () => number>()
+/** The peer store each DHT reads through (dht/peer-reads.ts) */
+const peerReads = new WeakMap<KadDHT, PeerReads>()
 
 /**
  * kad-dht with a capped store for other peers' provider records: the DHT gets the
  * node's datastore wrapped in `ProviderRecordCap` (kad-dht has no cap of its own);
  * without the repeats of the peers its answers name (dht/repeat-peers.ts); providing
- * while it walks (dht/optimistic-provide.ts); and connected peers added to its routing
- * table without a ping (dht/connected-contacts.ts)
+ * while it walks (dht/optimistic-provide.ts); connected peers added to its routing
+ * table without a ping (dht/connected-contacts.ts); and peers read from the peer store
+ * kept decoded for a while (dht/peer-reads.ts)
  */
 function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTInit): (components: DhtComponents) => KadDHT {
   const factory = kadDHT(init) as (components: unknown) => KadDHT
@@ -169,7 +172,10 @@ function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTI
       components.logger.forComponent(`${logName}:records`))
     caps.push(cap)
     // everything else of libp2p's components stays as it is (they are read through the prototype)
-    const dht = factory(Object.create(components, { datastore: { value: cap } }))
+    // peers it names in its answers read from memory for a while (dht/peer-reads.ts)
+    const reads = new PeerReads(components.peerStore, components.events)
+    const dht = factory(Object.create(components, { datastore: { value: cap }, peerStore: { value: reads.peerStore } }))
+    peerReads.set(dht, reads)
     recordCaps.set(dht, cap)
     // kad-dht's implementation has the network that announces the peers its answers name; its interface type does not
     const network = (dht as unknown as { network?: PeerNews }).network
@@ -223,6 +229,8 @@ export interface NamedDht {
   providerRecords(peer?: string): { total: number, peer: number, dropped: number }
   /** peers named again in its answers within REPEAT_WINDOW_MS, with the same addresses, and not passed on */
   repeatedPeersDropped(): number
+  /** its peer-store reads answered from memory and from the store (dht/peer-reads.ts) */
+  peerReads(): { hits: number, misses: number, kept: number }
 }
 
 /** The LAN DHT first: on one machine or a LAN it is the one that answers */
@@ -243,7 +251,8 @@ function named (name: NamedDht['name'], protocol: string, dht: KadDHT): NamedDht
     routingTableSize: () => typeof table?.size === 'number' ? table.size : 0,
     keepAddresses: ADDRESSES_KEPT[name],
     providerRecords: peer => recordCaps.get(dht)?.stats(peer) ?? { total: 0, peer: 0, dropped: 0 },
-    repeatedPeersDropped: () => repeatsDropped.get(dht)?.() ?? 0
+    repeatedPeersDropped: () => repeatsDropped.get(dht)?.() ?? 0,
+    peerReads: () => peerReads.get(dht)?.stats() ?? { hits: 0, misses: 0, kept: 0 }
   }
 }
 

@@ -6,7 +6,8 @@
  * (`ProviderRecordCap`), a peer named again in DHT answers not passed on for a while
  * (`dropRepeatedPeers`); provider records sent to the closest peers as the walk
  * meets them (`provideOptimistically`); and connected peers let into the routing table
- * without a ping (`addConnectedContacts`). libp2p.ts wires the last four into each DHT.
+ * without a ping (`addConnectedContacts`); and the peers its answers name read from
+ * memory for a while (`PeerReads`). libp2p.ts wires the last five into each DHT.
  */
 export { FileIndex, type FileIndexComponents, type IndexDht, type IndexedFile, PROVIDE_STORED_ENOUGH } from './file-index.js'
 export { type ProviderEntry, type ProviderLookupComponents, lookupProviders } from './provider-lookup.js'
@@ -14,3 +15,4 @@ export { type ProviderCapLimits, ProviderRecordCap } from './provider-cap.js'
 export { type PeerNews, REPEAT_WINDOW_MS, dropRepeatedPeers } from './repeat-peers.js'
 export { type KadContentRouting, provideOptimistically } from './optimistic-provide.js'
 export { addConnectedContacts, type IsConnected } from './connected-contacts.js'
+export { PEER_READS_DEFAULTS, PeerReads, type PeerReadsInit, type PeerUpdates } from './peer-reads.js'
