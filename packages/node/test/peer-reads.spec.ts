@@ -53,13 +53,53 @@ describe('kad-dht\'s peer-store reads kept in memory', function () {
     assert.deepEqual((await reads.peerStore.getInfo(peer)).multiaddrs.map(String), [at(1003).toString()])
   })
 
-  it('remembers a peer missing until it is added', async () => {
+  it('reads a peer missing from the store each time, and finds it once added; a delete through it is seen at once', async () => {
     const reads = new PeerReads(node.libp2p.peerStore, node.libp2p)
     const peer = await newPeer()
     for (let i = 0; i < 2; i++) await assert.rejects(reads.peerStore.get(peer), { name: 'NotFoundError' })
-    assert.deepEqual(reads.stats(), { hits: 1, misses: 1, kept: 1 })
+    assert.deepEqual(reads.stats(), { hits: 0, misses: 2, kept: 0 })
     await node.libp2p.peerStore.merge(peer, { multiaddrs: [at(1004)] })
     assert.deepEqual((await reads.peerStore.getInfo(peer)).multiaddrs.map(String), [at(1004).toString()])
+    await reads.peerStore.get(peer)
+    assert.equal(reads.stats().kept, 1)
+    await reads.peerStore.delete(peer)
+    assert.equal(reads.stats().kept, 0)
+    await assert.rejects(reads.peerStore.get(peer), { name: 'NotFoundError' })
+  })
+
+  it('shares one read of the store among reads of a peer at once, and keeps none begun before the peer changed', async () => {
+    const store = node.libp2p.peerStore
+    let storeReads = 0
+    let hold: Promise<void> | undefined
+    // the real peer store, its reads counted, and (while `hold` is set) a read's answer held back after it was read
+    const counted = new Proxy(store, {
+      get (target, prop) {
+        if (prop !== 'get') return typeof Reflect.get(target, prop) === 'function' ? Reflect.get(target, prop).bind(target) : Reflect.get(target, prop)
+        return async (...args: Parameters<typeof store.get>) => {
+          storeReads++
+          const peer = await target.get(...args)
+          await hold
+          return peer
+        }
+      }
+    })
+    const reads = new PeerReads(counted, node.libp2p)
+    const peer = await newPeer()
+    await store.merge(peer, { multiaddrs: [at(3001)] })
+    await Promise.all([reads.peerStore.get(peer), reads.peerStore.get(peer), reads.peerStore.getInfo(peer)])
+    assert.equal(storeReads, 1)
+    await reads.peerStore.get(peer)
+    assert.equal(storeReads, 1)
+    // a read that took the old record, still under way when the peer changes
+    await store.merge(peer, { multiaddrs: [at(3002)] })
+    const release = Promise.withResolvers<void>()
+    hold = release.promise
+    const stale = reads.peerStore.getInfo(peer)
+    await store.patch(peer, { multiaddrs: [at(3003)] })
+    release.resolve()
+    assert.deepEqual((await stale).multiaddrs.map(String).sort(), [at(3001).toString(), at(3002).toString()])
+    hold = undefined
+    assert.deepEqual((await reads.peerStore.getInfo(peer)).multiaddrs.map(String), [at(3003).toString()])
   })
 
   it('reads a peer afresh once its time is up, and keeps at most maxEntries peers', async () => {

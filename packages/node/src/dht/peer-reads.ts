@@ -1,17 +1,19 @@
 /**
  * The peer store as kad-dht reads it: decoded peers kept for a while. Every FIND_NODE or
  * GET_PROVIDERS this node answers reads each peer it names (up to 20) from the peer
- * store, and first the key itself as a peer id (a file's key never is one: a NotFoundError
- * each time). Each read takes the store's per-peer lock (a queue, an AbortError made
- * ready for every wait), reads the datastore and decodes the record and its addresses
- * anew. In the bench's 100-node swarm those reads were the largest single cost of the
- * busiest process during the start (profile, doc/LIMITS.md).
+ * store, and a FIND_NODE first reads its key as a peer id (a file's key never is one).
+ * Each read takes the store's per-peer lock (a queue, an AbortError made ready for every
+ * wait), reads the datastore and decodes the record and its addresses anew. In the
+ * bench's 100-node swarm those reads were the largest single cost of the busiest process
+ * during the start (profile, doc/LIMITS.md).
  *
- * Here a peer read (or found missing) is kept for `ttlMs`, at most `maxEntries` of them
- * (those past their time are dropped as new reads are kept);
- * a change the peer store reports for a peer (`peer:update`: every save, patch and merge
- * that changed it) drops its entry at once, and a read that began before such a change
- * is not kept. Writes and every other call go to the peer store as they are.
+ * Here a peer read is kept for `ttlMs`, at most `maxEntries` of them (those past their
+ * time are dropped as new reads are kept); reads of one peer under way at once share one
+ * read of the store. A peer the store lacks is not kept: anyone can make a node look up
+ * keys that are no peer, and those must not push real peers out. A change the peer store
+ * reports (`peer:update`, `self:peer:update`: every save, patch and merge that changed
+ * the peer) or a delete through this view drops the peer's entry at once, and a read
+ * begun before it is not kept. Writes and every other call go to the peer store as they are.
  */
 import type { Peer, PeerId, PeerInfo, PeerStore, PeerUpdate } from '@libp2p/interface'
 
@@ -20,6 +22,7 @@ export interface PeerReadsInit {
   ttlMs?: number
   /** most peers kept; the oldest go first */
   maxEntries?: number
+  /** a monotonic clock in ms */
   now?: () => number
 }
 
@@ -27,83 +30,93 @@ export const PEER_READS_DEFAULTS = Object.freeze({ ttlMs: 10_000, maxEntries: 10
 
 /** Where the peer store reports its changes (libp2p's event target) */
 export interface PeerUpdates {
-  addEventListener: (type: 'peer:update', listener: (event: CustomEvent<PeerUpdate>) => void) => void
-}
-
-/** A read kept: the peer, or undefined when the store had none */
-interface Entry { peer: Peer | undefined, at: number }
-
-/** What the peer store throws for a peer it does not hold; kad-dht tests the name */
-class NotFoundError extends Error {
-  static override name = 'NotFoundError'
-  override name = NotFoundError.name
+  addEventListener: (type: 'peer:update' | 'self:peer:update', listener: (event: CustomEvent<PeerUpdate>) => void) => void
 }
 
 export class PeerReads {
-  private readonly entries = new Map<string, Entry>()
-  /** reads under way, by peer: a change meanwhile replaces the token, and the read is not kept */
-  private readonly reading = new Map<string, symbol>()
+  private readonly entries = new Map<string, { peer: Peer, at: number }>()
+  /** reads of the store under way, by peer, with the peer's version when each began */
+  private readonly reading = new Map<string, { read: Promise<Peer>, version: number }>()
+  /** per peer with a read under way: bumped by every change, so a read begun before one is not kept */
+  private readonly versions = new Map<string, number>()
   private readonly ttlMs: number
   private readonly maxEntries: number
   private readonly now: () => number
   private hits = 0
   private misses = 0
-  /** the peer store seen through the cache: `get` and `getInfo` cached, the rest its own */
+  /** the peer store seen through the cache: `get` and `getInfo` cached, `delete` forgets, the rest its own */
   readonly peerStore: PeerStore
 
-  constructor (private readonly inner: PeerStore, updates: PeerUpdates, init: PeerReadsInit = {}) {
+  constructor (inner: PeerStore, updates: PeerUpdates, init: PeerReadsInit = {}) {
     this.ttlMs = init.ttlMs ?? PEER_READS_DEFAULTS.ttlMs
     this.maxEntries = init.maxEntries ?? PEER_READS_DEFAULTS.maxEntries
-    this.now = init.now ?? Date.now
-    updates.addEventListener('peer:update', event => { this.forget(event.detail.peer.id) })
-    const get = this.get.bind(this)
-    const getInfo = this.getInfo.bind(this)
+    this.now = init.now ?? (() => performance.now())
+    const forget = (event: CustomEvent<PeerUpdate>): void => { this.forget(event.detail.peer.id) }
+    updates.addEventListener('peer:update', forget)
+    updates.addEventListener('self:peer:update', forget)
+    const own: Partial<PeerStore> = {
+      get: async (peerId, options) => this.get(inner, peerId, options),
+      getInfo: async (peerId, options) => this.getInfo(inner, peerId, options),
+      delete: async (peerId, options) => {
+        this.forget(peerId)
+        try {
+          await inner.delete(peerId, options)
+        } finally {
+          this.forget(peerId)
+        }
+      }
+    }
+    const bound = new Map<PropertyKey, unknown>()
     this.peerStore = new Proxy(inner, {
       get (target, prop) {
-        if (prop === 'get') return get
-        if (prop === 'getInfo') return getInfo
+        if (prop in own) return own[prop as keyof PeerStore]
         const value = Reflect.get(target, prop, target)
-        return typeof value === 'function' ? value.bind(target) : value
+        if (typeof value !== 'function') return value
+        // the store's methods use its private fields: called on the store itself
+        if (!bound.has(prop)) bound.set(prop, value.bind(target))
+        return bound.get(prop)
       }
     })
   }
 
-  /** Reads answered from memory and from the peer store */
+  /** Reads answered from memory and from the peer store, and the peers kept */
   stats (): { hits: number, misses: number, kept: number } {
     return { hits: this.hits, misses: this.misses, kept: this.entries.size }
   }
 
-  private async get (peerId: PeerId, options?: Parameters<PeerStore['get']>[1]): Promise<Peer> {
+  private async get (inner: PeerStore, peerId: PeerId, options?: Parameters<PeerStore['get']>[1]): Promise<Peer> {
     const key = peerId.toString()
     const entry = this.entries.get(key)
     if (entry != null && this.now() - entry.at < this.ttlMs) {
       this.hits++
-      if (entry.peer == null) throw new NotFoundError('Not Found')
       return entry.peer
     }
     this.misses++
-    const token = Symbol(key)
-    this.reading.set(key, token)
+    const running = this.reading.get(key)
+    if (running != null && running.version === (this.versions.get(key) ?? 0)) return running.read
+    const version = this.versions.get(key) ?? 0
+    this.versions.set(key, version)
+    const read = inner.get(peerId, options)
+    const mine = { read, version }
+    this.reading.set(key, mine)
     try {
-      const peer = await this.inner.get(peerId, options)
-      this.keep(key, token, peer)
+      const peer = await read
+      if (this.versions.get(key) === version) this.keep(key, peer)
       return peer
-    } catch (err: any) {
-      if (err?.name === 'NotFoundError') this.keep(key, token, undefined)
-      throw err
     } finally {
-      if (this.reading.get(key) === token) this.reading.delete(key)
+      if (this.reading.get(key) === mine) {
+        this.reading.delete(key)
+        this.versions.delete(key)
+      }
     }
   }
 
-  private async getInfo (peerId: PeerId, options?: Parameters<PeerStore['getInfo']>[1]): Promise<PeerInfo> {
-    const peer = await this.get(peerId, options)
+  private async getInfo (inner: PeerStore, peerId: PeerId, options?: Parameters<PeerStore['getInfo']>[1]): Promise<PeerInfo> {
+    const peer = await this.get(inner, peerId, options)
     return { id: peer.id, multiaddrs: peer.addresses.map(({ multiaddr }) => multiaddr) }
   }
 
-  /** Keeps what a read found, unless the peer changed since the read began */
-  private keep (key: string, token: symbol, peer: Peer | undefined): void {
-    if (this.reading.get(key) !== token) return
+  private keep (key: string, peer: Peer): void {
     const now = this.now()
     this.entries.delete(key)
     this.entries.set(key, { peer, at: now })
@@ -117,6 +130,8 @@ export class PeerReads {
   private forget (peer: PeerId): void {
     const key = peer.toString()
     this.entries.delete(key)
-    this.reading.delete(key)
+    // a read under way began before this change: it is not kept, and later reads do not join it
+    const version = this.versions.get(key)
+    if (version != null) this.versions.set(key, version + 1)
   }
 }

@@ -19,7 +19,7 @@
  * (`@libp2p/tls/utils`); a node makes its certificate once, as it starts (4 ms of CPU each, measured),
  * as go-libp2p does, not once per connection as @libp2p/tls does.
  */
-import { X509Certificate, createHash } from 'node:crypto'
+import { X509Certificate, constants, createHash } from 'node:crypto'
 import { Socket } from 'node:net'
 import { type ConnectionOptions, type SecureContext, type TLSSocket, connect, createSecureContext, TLSSocket as TLSSocketClass } from 'node:tls'
 import { type ComponentLogger, type ConnectionEncrypter, type Metrics, type MultiaddrConnection, InvalidCryptoExchangeError, type Logger, type MessageStream, type PeerId, type PrivateKey, type SecureConnectionOptions, type SecuredConnection, serviceCapabilities, type StreamMuxerFactory, UnexpectedPeerError, type Upgrader } from '@libp2p/interface'
@@ -148,7 +148,9 @@ class NativeTls implements ConnectionEncrypter {
    */
   private async certified (): Promise<SecureContext> {
     this.certificate ??= generateCertificate(this.components.privateKey)
-      .then(({ cert, key }) => createSecureContext({ cert, key, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }))
+      // no session tickets: a resumed handshake would skip the certificates, which every
+      // libp2p connection must show (a context per connection made tickets useless before)
+      .then(({ cert, key }) => createSecureContext({ cert, key, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', secureOptions: constants.SSL_OP_NO_TICKET }))
     return this.certificate.catch((err: Error) => {
       this.certificate = undefined
       throw err
