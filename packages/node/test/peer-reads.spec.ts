@@ -67,7 +67,7 @@ describe('kad-dht\'s peer-store reads kept in memory', function () {
     await assert.rejects(reads.peerStore.get(peer), { name: 'NotFoundError' })
   })
 
-  it('shares one read of the store among reads of a peer at once, and keeps none begun before the peer changed', async () => {
+  it('shares one read of the store among reads of a peer at once (one giving up ends alone), and keeps none begun before the peer changed', async () => {
     const store = node.libp2p.peerStore
     let storeReads = 0
     let hold: Promise<void> | undefined
@@ -100,6 +100,19 @@ describe('kad-dht\'s peer-store reads kept in memory', function () {
     assert.deepEqual((await stale).multiaddrs.map(String).sort(), [at(3001).toString(), at(3002).toString()])
     hold = undefined
     assert.deepEqual((await reads.peerStore.getInfo(peer)).multiaddrs.map(String), [at(3003).toString()])
+    // a caller giving up while others wait for the same read ends alone
+    await store.merge(peer, { multiaddrs: [at(3004)] })
+    const held = Promise.withResolvers<void>()
+    hold = held.promise
+    const giving = new AbortController()
+    const givenUp = reads.peerStore.get(peer, { signal: giving.signal })
+    const waiting = reads.peerStore.getInfo(peer)
+    giving.abort()
+    await assert.rejects(givenUp, { name: 'AbortedError' })
+    held.resolve()
+    hold = undefined
+    assert.ok((await waiting).multiaddrs.map(String).includes(at(3004).toString()))
+    assert.equal(reads.stats().kept, 1, 'the read the other caller waited for is kept')
   })
 
   it('reads a peer afresh once its time is up, and keeps at most maxEntries peers', async () => {

@@ -9,13 +9,14 @@
  *
  * Here a peer read is kept for `ttlMs`, at most `maxEntries` of them (those past their
  * time are dropped as new reads are kept); reads of one peer under way at once share one
- * read of the store. A peer the store lacks is not kept: anyone can make a node look up
+ * read of the store, made without any caller's signal (each caller gives up alone). A peer the store lacks is not kept: anyone can make a node look up
  * keys that are no peer, and those must not push real peers out. A change the peer store
  * reports (`peer:update`, `self:peer:update`: every save, patch and merge that changed
  * the peer) or a delete through this view drops the peer's entry at once, and a read
  * begun before it is not kept. Writes and every other call go to the peer store as they are.
  */
 import type { Peer, PeerId, PeerInfo, PeerStore, PeerUpdate } from '@libp2p/interface'
+import { untilAborted } from '../signals.js'
 
 export interface PeerReadsInit {
   /** how long a read is kept (ms) */
@@ -93,22 +94,23 @@ export class PeerReads {
     }
     this.misses++
     const running = this.reading.get(key)
-    if (running != null && running.version === (this.versions.get(key) ?? 0)) return running.read
+    if (running != null && running.version === (this.versions.get(key) ?? 0)) return untilAborted(running.read, options?.signal)
     const version = this.versions.get(key) ?? 0
     this.versions.set(key, version)
-    const read = inner.get(peerId, options)
-    const mine = { read, version }
-    this.reading.set(key, mine)
-    try {
-      const peer = await read
+    // read without the caller's signal: other reads join this one, and one caller giving up must not fail theirs
+    const read = inner.get(peerId).then(peer => {
       if (this.versions.get(key) === version) this.keep(key, peer)
       return peer
-    } finally {
-      if (this.reading.get(key) === mine) {
-        this.reading.delete(key)
-        this.versions.delete(key)
-      }
+    })
+    const mine = { read, version }
+    this.reading.set(key, mine)
+    const done = (): void => {
+      if (this.reading.get(key) !== mine) return
+      this.reading.delete(key)
+      this.versions.delete(key)
     }
+    read.then(done, done)
+    return untilAborted(read, options?.signal)
   }
 
   private async getInfo (inner: PeerStore, peerId: PeerId, options?: Parameters<PeerStore['getInfo']>[1]): Promise<PeerInfo> {
