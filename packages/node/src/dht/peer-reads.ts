@@ -70,7 +70,7 @@ export class PeerReads {
     const bound = new Map<PropertyKey, unknown>()
     this.peerStore = new Proxy(inner, {
       get (target, prop) {
-        if (prop in own) return own[prop as keyof PeerStore]
+        if (Object.hasOwn(own, prop)) return own[prop as keyof PeerStore]
         const value = Reflect.get(target, prop, target)
         if (typeof value !== 'function') return value
         // the store's methods use its private fields: called on the store itself
