@@ -24,8 +24,8 @@ export const WORKERS = {
 }
 
 /** --node-init merged with a scenario's own settings (objects one level deep) */
-export function mergeNodeInit (user: string | undefined, extra: Record<string, any> = {}): Record<string, any> {
-  const base: Record<string, any> = user == null ? {} : JSON.parse(user)
+export function mergeNodeInit (user: Record<string, any> | undefined, extra: Record<string, any> = {}): Record<string, any> {
+  const base: Record<string, any> = user ?? {}
   const merged = { ...base }
   for (const [key, value] of Object.entries(extra)) {
     merged[key] = typeof value === 'object' && value != null && !Array.isArray(value) ? { ...(base[key] ?? {}), ...value } : value

@@ -93,7 +93,7 @@ function workerEnv (opts: Options, profileDir: string): BenchContext['env'] {
     ...profilePaths(opts, join(profileDir, `${role}-${++profiles}`)),
     ...(nodeInit != null
       ? { BENCH_NODE_INIT: JSON.stringify(mergeNodeInit(opts.nodeInit, nodeInit)) }
-      : opts.nodeInit != null && role.startsWith('peershare') ? { BENCH_NODE_INIT: opts.nodeInit } : {})
+      : opts.nodeInit != null && role.startsWith('peershare') ? { BENCH_NODE_INIT: JSON.stringify(opts.nodeInit) } : {})
   })
 }
 

@@ -115,7 +115,8 @@ export interface Options {
   dataRoot: string
   profile: boolean
   allocProfile: boolean
-  nodeInit?: string
+  /** PeershareNode.create() settings for every peershare worker (--node-init) */
+  nodeInit?: Record<string, unknown>
   /** single: peershare with other settings, run beside it ('variant') */
   variant?: { init: Record<string, unknown>, flags: string[] }
   nodes: number
@@ -193,7 +194,6 @@ export function parseOptions (argv: string[]): Options {
   for (const impl of only ?? []) {
     if (!(IMPLS as readonly string[]).includes(impl)) throw new Error(`--only: unknown '${impl}' (choose from ${IMPLS.join(', ')})`)
   }
-  jsonObject('--node-init', values['node-init'])
   const variantInit = jsonObject('--variant-init', values['variant-init'])
   const variantFlags = values['variant-flags']?.split(/\s+/).filter(f => f !== '') ?? []
   const variant = variantInit != null || variantFlags.length > 0 ? { init: variantInit ?? {}, flags: variantFlags } : undefined
@@ -220,7 +220,7 @@ export function parseOptions (argv: string[]): Options {
     dataRoot: resolve(values.dir ?? join(BENCH_DIR, '.data')),
     profile: values.profile,
     allocProfile: values['alloc-profile'],
-    nodeInit: values['node-init'],
+    nodeInit: jsonObject('--node-init', values['node-init']),
     variant,
     nodes,
     lookups: positiveInt('--lookups', values.lookups),

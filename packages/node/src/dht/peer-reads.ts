@@ -36,10 +36,8 @@ export interface PeerUpdates {
 
 export class PeerReads {
   private readonly entries = new Map<string, { peer: Peer, at: number }>()
-  /** reads of the store under way, by peer, with the peer's version when each began */
-  private readonly reading = new Map<string, { read: Promise<Peer>, version: number }>()
-  /** per peer with a read under way: bumped by every change, so a read begun before one is not kept */
-  private readonly versions = new Map<string, number>()
+  /** the read of the store under way per peer; a change marks it stale (not kept) and takes it out (not joined) */
+  private readonly reading = new Map<string, { read: Promise<Peer>, stale: boolean }>()
   private readonly ttlMs: number
   private readonly maxEntries: number
   private readonly now: () => number
@@ -94,23 +92,19 @@ export class PeerReads {
     }
     this.misses++
     const running = this.reading.get(key)
-    if (running != null && running.version === (this.versions.get(key) ?? 0)) return untilAborted(running.read, options?.signal)
-    const version = this.versions.get(key) ?? 0
-    this.versions.set(key, version)
+    if (running != null) return untilAborted(running.read, options?.signal)
     // read without the caller's signal: other reads join this one, and one caller giving up must not fail theirs
-    const read = inner.get(peerId).then(peer => {
-      if (this.versions.get(key) === version) this.keep(key, peer)
+    const mine = { read: inner.get(peerId), stale: false }
+    mine.read = mine.read.then(peer => {
+      if (!mine.stale) this.keep(key, peer)
       return peer
     })
-    const mine = { read, version }
     this.reading.set(key, mine)
     const done = (): void => {
-      if (this.reading.get(key) !== mine) return
-      this.reading.delete(key)
-      this.versions.delete(key)
+      if (this.reading.get(key) === mine) this.reading.delete(key)
     }
-    read.then(done, done)
-    return untilAborted(read, options?.signal)
+    mine.read.then(done, done)
+    return untilAborted(mine.read, options?.signal)
   }
 
   private async getInfo (inner: PeerStore, peerId: PeerId, options?: Parameters<PeerStore['getInfo']>[1]): Promise<PeerInfo> {
@@ -133,7 +127,9 @@ export class PeerReads {
     const key = peer.toString()
     this.entries.delete(key)
     // a read under way began before this change: it is not kept, and later reads do not join it
-    const version = this.versions.get(key)
-    if (version != null) this.versions.set(key, version + 1)
+    const running = this.reading.get(key)
+    if (running == null) return
+    running.stale = true
+    this.reading.delete(key)
   }
 }

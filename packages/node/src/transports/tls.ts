@@ -123,13 +123,13 @@ class NativeTls implements ConnectionEncrypter {
   /** a dialler on a nearby address waits for the echo, so that the socket can be handed over (lazy-upgrade.ts) */
   readonly waitsNearby: boolean
   private readonly log: Logger
-  private certificate: Promise<SecureContext> | undefined
+  private context: Promise<SecureContext> | undefined
 
   constructor (private readonly components: TlsComponents, init: TlsInit) {
     this.log = components.logger.forComponent('peershare:tls')
     this.waitsNearby = init.takeDialledSockets ?? true
     // made now, so that a node's first connection does not wait for it (a failure is retried then)
-    this.certified().catch((err: Error) => { this.log.error('no TLS certificate yet: %s', err.message) })
+    this.secureContext().catch((err: Error) => { this.log.error('no TLS certificate yet: %s', err.message) })
   }
 
   async secureInbound (connection: MessageStream, options?: SecureConnectionOptions): Promise<SecuredConnection> {
@@ -146,13 +146,13 @@ class NativeTls implements ConnectionEncrypter {
    * time: about 1 ms of CPU per handshake on each side, 2.4% of a process's CPU in the
    * bench's 100-node start (profile)
    */
-  private async certified (): Promise<SecureContext> {
-    this.certificate ??= generateCertificate(this.components.privateKey)
+  private async secureContext (): Promise<SecureContext> {
+    this.context ??= generateCertificate(this.components.privateKey)
       // no session tickets: a resumed handshake would skip the certificates, which every
       // libp2p connection must show (a context per connection made tickets useless before)
       .then(({ cert, key }) => createSecureContext({ cert, key, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', secureOptions: constants.SSL_OP_NO_TICKET }))
-    return this.certificate.catch((err: Error) => {
-      this.certificate = undefined
+    return this.context.catch((err: Error) => {
+      this.context = undefined
       throw err
     })
   }
@@ -163,7 +163,7 @@ class NativeTls implements ConnectionEncrypter {
     let streamMuxer: StreamMuxerFactory | undefined
     const tlsOptions: ConnectionOptions = {
       // TLS 1.3 only, set in the context
-      secureContext: await this.certified(),
+      secureContext: await this.secureContext(),
       rejectUnauthorized: false,
       ALPNProtocols: [...offered, 'libp2p'],
       ALPNCallback: ({ protocols }) => {
