@@ -100,8 +100,8 @@ function checkSwarm (config: NodeConfig, fail: (why: string) => never): void {
   if (config.minConnections > config.maxConnections) fail(`minConnections (${config.minConnections}) above maxConnections (${config.maxConnections})`)
   if (!(config.inboundConnectionsPerHostPerSecond > 0)) fail('inboundConnectionsPerHostPerSecond must be a positive number')
   if (!(config.rejoinInterval >= MIN_REJOIN_INTERVAL)) fail(`rejoinInterval must be at least ${MIN_REJOIN_INTERVAL} ms`)
-  const { streamWindowBytes, maxReadBufferBytes, maxWriteBufferBytes, maxStreamsPerConnection } = config.muxer
-  for (const [name, value] of Object.entries({ streamWindowBytes, maxReadBufferBytes, maxWriteBufferBytes, maxStreamsPerConnection })) {
+  const { streamWindowBytes, maxReadBufferBytes, maxWriteBufferBytes, maxStreamsPerConnection, keepAliveIntervalMs, keepAliveTimeoutMs } = config.muxer
+  for (const [name, value] of Object.entries({ streamWindowBytes, maxReadBufferBytes, maxWriteBufferBytes, maxStreamsPerConnection, keepAliveIntervalMs, keepAliveTimeoutMs })) {
     if (!Number.isSafeInteger(value) || value < 1) fail(`muxer.${name} must be a positive whole number`)
   }
   if (streamWindowBytes < YAMUX_INITIAL_WINDOW) fail(`muxer.streamWindowBytes must be at least ${YAMUX_INITIAL_WINDOW} (yamux's initial window)`)

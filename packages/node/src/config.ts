@@ -81,9 +81,11 @@ export interface NodeConfig {
   exchange: ExchangeLimits
   /**
    * Yamux stream window (bytes) and the read buffer that must exceed it; a stream's
-   * unsent bytes beyond `maxWriteBufferBytes` abort it (the exchange keeps below it)
+   * unsent bytes beyond `maxWriteBufferBytes` abort it (the exchange keeps below it).
+   * Each connection pings its peer `keepAliveIntervalMs` after the last answer and is
+   * aborted when a ping goes unanswered for `keepAliveTimeoutMs` (transports/keep-alive.ts)
    */
-  muxer: { streamWindowBytes: number, maxReadBufferBytes: number, maxWriteBufferBytes: number, maxStreamsPerConnection: number }
+  muxer: { streamWindowBytes: number, maxReadBufferBytes: number, maxWriteBufferBytes: number, maxStreamsPerConnection: number, keepAliveIntervalMs: number, keepAliveTimeoutMs: number }
   /** Multiaddrs (with /p2p/<peer id>) of peers to join the swarm through */
   bootstrap: string[]
   /** Find peers on the local network by multicast DNS (the daemon turns it on) */
@@ -190,7 +192,9 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     streamWindowBytes: 8 * 1024 * 1024,
     maxReadBufferBytes: 20 * 1024 * 1024,
     maxWriteBufferBytes: 8 * 1024 * 1024,
-    maxStreamsPerConnection: 256
+    maxStreamsPerConnection: 256,
+    keepAliveIntervalMs: 30_000,
+    keepAliveTimeoutMs: 15_000
   }),
   bootstrap: Object.freeze([]) as unknown as string[],
   mdns: false,

@@ -32,7 +32,7 @@ import { addConnectedContacts, type KadContentRouting, PeerReads, type PeerUpdat
 import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { withUdpPortsChosen } from './swarm/listen-ports.js'
-import { boundedWebSockets, capYamuxFrames, certificateKeychain, lazySelectMuxer, lazyUpgrades, peershareNoise, peershareTls, persistentWebRTCDirect, retryRefusedDials, type TlsInit } from './transports/index.js'
+import { boundedWebSockets, capYamuxFrames, certificateKeychain, keepAliveMuxer, lazySelectMuxer, lazyUpgrades, peershareNoise, peershareTls, persistentWebRTCDirect, retryRefusedDials, type TlsInit } from './transports/index.js'
 
 export interface Libp2pComponents {
   privateKey: PrivateKey
@@ -69,19 +69,9 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
       inboundConnectionThreshold: config.inboundConnectionsPerHostPerSecond,
       dialTimeout: config.dialTimeout
     },
-    connectionMonitor: {
-      // libp2p pings every connection (by default each 10 s) and aborts it, with every stream
-      // on it, at the first ping not answered within its timeout (at least 5 s by default).
-      // On a busy machine answers come later than that: connections carrying DHT queries
-      // were aborted and redialled, which loaded it more (issue 14). Each ping is a new
-      // stream with its protocol negotiation: at every 10 s, 20 nodes in a full mesh spent
-      // 0.58% of a core each idle, 0.34% at every 30 s, 0.21% with no pings (doc/LIMITS.md).
-      // A peer that vanished without closing its sockets is found within
-      // CONNECTION_PING_INTERVAL_MS + CONNECTION_PING_TIMEOUT_MS; one that exits or closes
-      // them at once
-      pingInterval: CONNECTION_PING_INTERVAL_MS,
-      pingTimeout: { minTimeout: CONNECTION_PING_TIMEOUT_MS }
-    },
+    // connections are kept alive by yamux ping frames instead (`peershareMuxer`): libp2p's
+    // monitor opened a stream for every ping, most of an idle swarm's CPU
+    connectionMonitor: { enabled: false },
     services: {
       // keeps peer record writes in memory while libp2p runs and writes them all once it stopped
       peerRecordFlush: peerRecordFlush(peerRecords),
@@ -96,7 +86,8 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
       // redials at start (kad-dht's keep-alive ones, before our
       // services register their protocols) the full list (keys/ delivery waits for it)
       identifyPush: identifyPush(),
-      // the connection monitor pings too: leave room for `peershare peers` to measure latency
+      // `peershare peers` measures latency with it, and other libp2p nodes' connection
+      // monitors ping through it: room for both (ping's defaults are 2 and 1)
       ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),
       // dial-backs on fresh connections: reusing the requester's closed it (reachability/autonat.ts)
       autoNAT: freshDialAutoNAT(),
@@ -132,12 +123,6 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
   await Promise.all(caps.map(async cap => cap.load()))
   return node
 }
-
-/** How often libp2p's connection monitor pings each connection (doc/LIMITS.md) */
-const CONNECTION_PING_INTERVAL_MS = 30_000
-
-/** The least time libp2p's connection monitor waits for a ping before it aborts the connection (doc/LIMITS.md) */
-const CONNECTION_PING_TIMEOUT_MS = 15_000
 
 /** The addresses each DHT keeps in its routing table and its answers */
 const ADDRESSES_KEPT: Record<NamedDht['name'], PeerInfoMapper> = {
@@ -264,10 +249,15 @@ export function peershareEncrypters (tls: TlsInit = {}): Array<ReturnType<typeof
   return [peershareTls(tls), peershareNoise()]
 }
 
-/** yamux with peershare's explicit limits (also what benchmarks compare against) */
+/**
+ * yamux with peershare's explicit limits (also what benchmarks compare against), each
+ * connection kept alive by its pings (transports/keep-alive.ts)
+ */
 export function peershareMuxer (muxer: NodeConfig['muxer']): () => StreamMuxerFactory {
   capYamuxFrames()
   const factory = yamux({
+    // keepAliveMuxer pings instead: yamux's own keep-alive only logs a ping left unanswered
+    enableKeepAlive: false,
     maxInboundStreams: muxer.maxStreamsPerConnection,
     maxOutboundStreams: muxer.maxStreamsPerConnection,
     streamOptions: {
@@ -277,7 +267,8 @@ export function peershareMuxer (muxer: NodeConfig['muxer']): () => StreamMuxerFa
       maxWriteBufferLength: muxer.maxWriteBufferBytes
     }
   })
-  return () => lazySelectMuxer(factory())
+  const keepAlive = { intervalMs: muxer.keepAliveIntervalMs, timeoutMs: muxer.keepAliveTimeoutMs }
+  return () => keepAliveMuxer(lazySelectMuxer(factory()), keepAlive)
 }
 
 export type PeershareLibp2p = Awaited<ReturnType<typeof createPeershareLibp2p>>

@@ -4,8 +4,9 @@
  *
  * libp2p 3 writes a peer's record on every stream it opens or accepts (it merges the
  * stream's protocol into the record: one datastore read and one write, under the
- * peer's lock in the peer store), the connection monitor pings every connection every
- * 30 s, and identify, kad-dht and the dialler write too. A DHT server answering
+ * peer's lock in the peer store; libp2p's connection monitor opened one for every ping
+ * until transports/keep-alive.ts replaced it), and identify, kad-dht and the dialler
+ * write too. A DHT server answering
  * FIND_NODE reads the records of the ~20 peers it names, each behind that lock: on
  * LevelDB, under load, reads waited behind queues of writes for seconds, and most
  * FIND_NODE requests of a busy swarm timed out at kad-dht's 5 s (issue 14).

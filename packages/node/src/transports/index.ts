@@ -16,6 +16,9 @@
  *   halves, not after every frame), and its streams may be opened without
  *   multistream-select's round trip (`lazySelectMuxer`: the exchange's Want goes out
  *   right behind the protocol proposal).
+ * - Each yamux connection is kept alive by yamux ping frames on a timer of its own
+ *   (`keepAliveMuxer`), not by libp2p's connection monitor, which opened a stream for
+ *   every ping; a ping unanswered within `muxer.keepAliveTimeoutMs` aborts the connection.
  * - A dialled connection proposes noise without waiting for its echo (`lazyUpgrades`):
  *   the Noise handshake's first message follows the proposal (one round trip fewer; the
  *   muxer is agreed inside the handshake already).
@@ -39,3 +42,4 @@ export { peershareNoise, noiseCrypto, keyObjectOf, decryptFrames, decryptFramesA
 export { lazySelectMuxer, LAZY_SELECT, isLazy, proposeLazily, confirmLazy } from './lazy-select.js'
 export { lazyUpgrades, lazyUpgradesApplied, proposal, retryRefusedDials } from './lazy-upgrade.js'
 export { coalesceTcpWrites } from './tcp-writes.js'
+export { keepAliveMuxer, KeepAliveTimeoutError, type KeepAliveInit } from './keep-alive.js'
