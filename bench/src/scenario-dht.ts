@@ -37,8 +37,9 @@ const IDLE_SAMPLE_MS = 10_000
 const IDLE_WINDOWS = 9
 /**
  * The large swarm counts as at rest below this many cores of CPU (all its workers
- * together) over QUIET_WINDOW_MS: a 100-node full mesh at rest (connection pings,
- * gossipsub heartbeats) used about 0.5-0.7 of the 2 cores (measured, 2026-12-04)
+ * together) over QUIET_WINDOW_MS: a 100-node full mesh at rest (gossipsub heartbeats,
+ * DHT upkeep) used about 0.5-0.7 of the 2 cores with libp2p's ping streams (measured,
+ * 2026-12-04), 0.34-0.59 with yamux ping frames instead (2026-12-05)
  */
 const QUIET_CORES = 1
 const QUIET_WINDOW_MS = 10_000
@@ -269,7 +270,7 @@ async function firstByteFigures (swarm: DhtSwarm): Promise<FirstByteFigures> {
 }
 
 /**
- * The swarm's CPU once no one asks it anything (the connection monitor's pings, gossipsub
+ * The swarm's CPU once no one asks it anything (the connections' keep-alive pings, gossipsub
  * heartbeats, DHT upkeep, what the gets left running): % of a core per node in windows of
  * IDLE_SAMPLE_MS for IDLE_WINDOWS windows from the end of the measurements, the first
  * window's and the lowest window's, and the connections per node as they begin

@@ -28,7 +28,9 @@ async function createRawNode (listen: string[]) {
     transports: [tcp()],
     // the very encrypters and muxer settings peershare uses (packages/node/src/libp2p.ts)
     connectionEncrypters: peershareEncrypters(),
-    streamMuxers: [peershareMuxer(DEFAULTS.muxer)]
+    streamMuxers: [peershareMuxer(DEFAULTS.muxer)],
+    // the muxer keeps connections alive, as in peershare
+    connectionMonitor: { enabled: false }
   })
 }
 

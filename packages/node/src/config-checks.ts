@@ -91,6 +91,11 @@ export function checkListen (listen: unknown, fail: (why: string) => never): voi
   }
 }
 
+/** The shortest keep-alive interval or timeout (ms) */
+const MIN_KEEP_ALIVE_MS = 1000
+/** The longest delay a Node timer takes (ms) */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** Connection counts, the muxer and provide timing: each a clear error here, not a library's later */
 function checkSwarm (config: NodeConfig, fail: (why: string) => never): void {
   for (const [name, value] of Object.entries({ reconnectPeers: config.reconnectPeers, minConnections: config.minConnections })) {
@@ -101,8 +106,12 @@ function checkSwarm (config: NodeConfig, fail: (why: string) => never): void {
   if (!(config.inboundConnectionsPerHostPerSecond > 0)) fail('inboundConnectionsPerHostPerSecond must be a positive number')
   if (!(config.rejoinInterval >= MIN_REJOIN_INTERVAL)) fail(`rejoinInterval must be at least ${MIN_REJOIN_INTERVAL} ms`)
   const { streamWindowBytes, maxReadBufferBytes, maxWriteBufferBytes, maxStreamsPerConnection, keepAliveIntervalMs, keepAliveTimeoutMs } = config.muxer
-  for (const [name, value] of Object.entries({ streamWindowBytes, maxReadBufferBytes, maxWriteBufferBytes, maxStreamsPerConnection, keepAliveIntervalMs, keepAliveTimeoutMs })) {
+  for (const [name, value] of Object.entries({ streamWindowBytes, maxReadBufferBytes, maxWriteBufferBytes, maxStreamsPerConnection })) {
     if (!Number.isSafeInteger(value) || value < 1) fail(`muxer.${name} must be a positive whole number`)
+  }
+  // a timer takes at most 2^31 - 1 ms (longer fires at once); under a second, a busy machine's late answers would cut connections
+  for (const [name, value] of Object.entries({ keepAliveIntervalMs, keepAliveTimeoutMs })) {
+    if (!Number.isInteger(value) || value < MIN_KEEP_ALIVE_MS || value > MAX_TIMER_MS) fail(`muxer.${name} must be a whole number of ms from ${MIN_KEEP_ALIVE_MS} to ${MAX_TIMER_MS}`)
   }
   if (streamWindowBytes < YAMUX_INITIAL_WINDOW) fail(`muxer.streamWindowBytes must be at least ${YAMUX_INITIAL_WINDOW} (yamux's initial window)`)
   const { recordTtl, refreshInterval, checkInterval } = config.provide

@@ -51,8 +51,9 @@ describe('config', () => {
       [{ rejoinInterval: 0 }, /rejoinInterval must be at least 1000 ms/],
       [{ muxer: { streamWindowBytes: 1024 } }, /muxer.streamWindowBytes must be at least 262144/],
       [{ muxer: { maxStreamsPerConnection: 0 } }, /muxer.maxStreamsPerConnection must be a positive whole number/],
-      [{ muxer: { keepAliveIntervalMs: 0 } }, /muxer.keepAliveIntervalMs must be a positive whole number/],
-      [{ muxer: { keepAliveTimeoutMs: 2.5 } }, /muxer.keepAliveTimeoutMs must be a positive whole number/],
+      [{ muxer: { keepAliveIntervalMs: 999 } }, /muxer.keepAliveIntervalMs must be a whole number of ms from 1000 to 2147483647/],
+      [{ muxer: { keepAliveTimeoutMs: 2 ** 31 } }, /muxer.keepAliveTimeoutMs must be a whole number of ms from 1000/],
+      [{ muxer: { keepAliveTimeoutMs: 1500.5 } }, /muxer.keepAliveTimeoutMs must be a whole number of ms/],
       [{ provide: { recordTtl: 'a day' as unknown as number } }, /provide.recordTtl must be a positive number of ms/],
       [{ provide: { refreshInterval: 48 * 3600_000 } }, /provide.refreshInterval must be shorter than provide.recordTtl/],
       [{ mdns: 'yes' as unknown as boolean }, /mdns must be true or false/]

@@ -7,7 +7,9 @@
  * returned instead. "Known" holds only while nothing changed the record since (every
  * `peer:update` of the peer and a delete forget it), and for KNOWN_FOR_MS: the
  * peer store stamps a record's `updated` at each merge and forgets a peer not updated
- * for 6 hours, so a connected peer's record is still merged, and kept, once a minute.
+ * for 6 hours, so the record of a peer whose connection opens streams is still merged,
+ * and kept, once a minute (a connection kept alive by pings alone opens none:
+ * transports/keep-alive.ts, doc/LIMITS.md).
  */
 import type { Libp2pEvents, Peer, PeerId, PeerStore, TypedEventTarget } from '@libp2p/interface'
 

@@ -13,10 +13,11 @@
  * kept yamux's initial 256 KiB window: 33% of an 80 ms, 100 Mbit/s link in the bench).
  *
  * A ping not answered within `timeoutMs` means a peer that vanished without closing
- * its sockets (power cut, cable pulled): the connection is aborted, with its streams.
- * A peer whose process exits, or that closes the connection, is seen at once without
- * any ping. Muxers that cannot ping (a browser's WebRTC, whose transport checks its
- * peer by ICE consent) are left alone.
+ * its sockets (power cut, cable pulled): the connection is aborted, with its streams
+ * (`KeepAliveTimeoutError`). A ping that fails otherwise (the peer's muxer going away)
+ * is logged and tried again at the next interval. A peer whose process exits, or that
+ * closes the connection, is seen at once without any ping. Muxers that cannot ping (a
+ * browser's WebRTC, whose transport checks its peer by ICE) are left alone.
  */
 import type { AbortOptions, MessageStream, StreamMuxer, StreamMuxerFactory } from '@libp2p/interface'
 
@@ -49,40 +50,60 @@ export function keepAliveMuxer (factory: StreamMuxerFactory, init: KeepAliveInit
     protocol: factory.protocol,
     createStreamMuxer (maConn: MessageStream): StreamMuxer {
       const muxer = factory.createStreamMuxer(maConn)
-      if (canPing(muxer)) keepAlive(muxer, maConn, init)
+      if (canPing(muxer)) new KeepAlive(muxer, maConn, init).start()
       return muxer
     }
   }
 }
 
-function keepAlive (muxer: PingingMuxer, maConn: MessageStream, { intervalMs, timeoutMs }: KeepAliveInit): void {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let closed = false
-  const next = (ms: number): void => {
-    if (closed) return
-    timer = setTimeout(() => { void ping() }, ms)
+class KeepAlive {
+  private timer: ReturnType<typeof setTimeout> | undefined
+  /** aborted as the connection closes: ends a ping in flight (yamux never settles one itself) */
+  private readonly closed = new AbortController()
+
+  constructor (private readonly muxer: PingingMuxer, private readonly maConn: MessageStream, private readonly init: KeepAliveInit) {}
+
+  start (): void {
+    this.maConn.addEventListener('close', () => {
+      this.closed.abort()
+      clearTimeout(this.timer)
+    }, { once: true })
+    // at once: the round trip yamux needs to grow stream windows (above)
+    this.pingSoon(0)
+  }
+
+  private pingSoon (ms: number): void {
+    if (this.closed.signal.aborted) return
+    this.timer = setTimeout(() => {
+      this.ping().catch((err: Error) => { this.maConn.log?.error('keep-alive failed: %s', err.message) })
+    }, ms)
     // a connection's keep-alive never keeps the process alive
-    timer.unref?.()
+    this.timer.unref?.()
   }
-  const ping = async (): Promise<void> => {
-    if (closed || muxer.status !== 'open') return
-    const signal = AbortSignal.timeout(timeoutMs)
+
+  private async ping (): Promise<void> {
+    const { muxer, init } = this
+    if (this.closed.signal.aborted || muxer.status !== 'open') return
+    const timeout = AbortSignal.timeout(init.timeoutMs)
     try {
-      await muxer.ping({ signal })
-    } catch {
-      // a muxer closed meanwhile (or going away) ends the keep-alive; only silence aborts
-      if (closed || muxer.status !== 'open' || !signal.aborted) return
-      const err = new KeepAliveTimeoutError(`The peer answered no keep-alive ping within ${timeoutMs} ms`)
-      muxer.abort(err)
-      maConn.abort(err)
-      return
+      await muxer.ping({ signal: AbortSignal.any([timeout, this.closed.signal]) })
+    } catch (err: any) {
+      if (this.closed.signal.aborted || muxer.status !== 'open') return
+      if (timeout.aborted) {
+        this.abort(new KeepAliveTimeoutError(`The peer answered no keep-alive ping within ${init.timeoutMs} ms`))
+        return
+      }
+      this.maConn.log?.('keep-alive ping failed, tried again in %d ms: %s', init.intervalMs, err?.message)
     }
-    next(intervalMs)
+    this.pingSoon(init.intervalMs)
   }
-  maConn.addEventListener('close', () => {
-    closed = true
-    clearTimeout(timer)
-  }, { once: true })
-  // at once: the round trip yamux needs to grow stream windows (above)
-  void ping()
+
+  private abort (err: Error): void {
+    try {
+      // tells the streams; yamux may throw sending its GoAway on a connection going down
+      this.muxer.abort(err)
+    } finally {
+      this.maConn.abort(err)
+    }
+  }
 }
