@@ -8,7 +8,7 @@ import { type AddressInfo, type Server, type Socket, connect, createServer } fro
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { YamuxStream } from '@chainsafe/libp2p-yamux/stream'
-import type { Libp2p } from '@libp2p/interface'
+import type { Connection, Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -78,8 +78,9 @@ async function bareNode (keepAlive = FAST): Promise<Libp2p> {
   return node
 }
 
-function portOf (node: Libp2p): number {
-  return Number(/\/tcp\/(\d+)/.exec(node.getMultiaddrs()[0].toString())?.[1])
+/** The TCP port of a multiaddr */
+function portOf (addr: { toString(): string }): number {
+  return Number(/\/tcp\/(\d+)/.exec(addr.toString())?.[1])
 }
 
 describe('keep-alive: connections pinged by yamux frames (real nodes on 127.0.0.1)', function () {
@@ -97,18 +98,24 @@ describe('keep-alive: connections pinged by yamux frames (real nodes on 127.0.0.
     if (failures.length > 0) throw failures[0]
   })
 
-  async function relayed (listener: Libp2p): Promise<{ relay: SilencingRelay, port: number }> {
-    const relay = new SilencingRelay(portOf(listener))
+  async function relayed (target: number): Promise<{ relay: SilencingRelay, port: number }> {
+    const relay = new SilencingRelay(target)
     stops.push(() => { relay.close() })
     return { relay, port: await relay.listen() }
   }
 
-  it('keeps an idle connection open with ping frames alone: no stream is opened for them', async () => {
+  /** Two bare nodes, the dialler connected to the listener through a SilencingRelay */
+  async function connectedThroughRelay (): Promise<{ listener: Libp2p, dialler: Libp2p, relay: SilencingRelay, connection: Connection }> {
     const listener = await bareNode()
     const dialler = await bareNode()
     stops.push(async () => { await dialler.stop() }, async () => { await listener.stop() })
-    const { relay, port } = await relayed(listener)
+    const { relay, port } = await relayed(portOf(listener.getMultiaddrs()[0]))
     const connection = await dialler.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${listener.peerId.toString()}`))
+    return { listener, dialler, relay, connection }
+  }
+
+  it('keeps an idle connection open with ping frames alone: no stream is opened for them', async () => {
+    const { listener, dialler, relay, connection } = await connectedThroughRelay()
     const before = relay.listenerWrites
     // nothing else runs on these nodes: what the listener sends now answers, or makes, pings
     await until(() => relay.listenerWrites >= before + 6, 30_000, 'six writes of pings and answers')
@@ -120,11 +127,7 @@ describe('keep-alive: connections pinged by yamux frames (real nodes on 127.0.0.
   })
 
   it('aborts a connection whose peer stops answering, on both sides, each by its own keep-alive', async () => {
-    const listener = await bareNode()
-    const dialler = await bareNode()
-    stops.push(async () => { await dialler.stop() }, async () => { await listener.stop() })
-    const { relay, port } = await relayed(listener)
-    const connection = await dialler.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${listener.peerId.toString()}`))
+    const { listener, dialler, relay, connection } = await connectedThroughRelay()
     await until(() => listener.getConnections(dialler.peerId).length === 1, 10_000, 'the listener\'s side of the connection')
     const errors = new Map<string, string | undefined>()
     for (const [side, conn] of [['dialler', connection], ['listener', listener.getConnections(dialler.peerId)[0]]] as const) {
@@ -143,7 +146,7 @@ describe('keep-alive: connections pinged by yamux frames (real nodes on 127.0.0.
     const dialler = await bareNode({ intervalMs: 60_000, timeoutMs: 15_000 })
     stops.push(async () => { await dialler.stop() }, async () => { await listener.stop() })
     // 20 ms each way, in order: a round trip yamux can measure
-    const relay = new TcpRelay(portOf(listener), (client, upstream) => {
+    const relay = new TcpRelay(portOf(listener.getMultiaddrs()[0]), (client, upstream) => {
       client.on('data', (data: Buffer) => { setTimeout(() => upstream.write(data), 20) })
       upstream.on('data', (data: Buffer) => { setTimeout(() => client.write(data), 20) })
     })
@@ -187,10 +190,7 @@ describe('keep-alive: connections pinged by yamux frames (real nodes on 127.0.0.
       nodes.push(node)
     }
     const [a, b] = nodes
-    const port = Number(/\/tcp\/(\d+)/.exec(b.addresses[0].toString())?.[1])
-    const relay = new SilencingRelay(port)
-    stops.push(() => { relay.close() })
-    const relayPort = await relay.listen()
+    const { relay, port: relayPort } = await relayed(portOf(b.addresses[0]))
     await a.connect(multiaddr(`/ip4/127.0.0.1/tcp/${relayPort}/p2p/${b.peerId.toString()}`))
     const throughRelay = async (): Promise<boolean> => (await a.peers(AbortSignal.timeout(200))).some(p => p.addresses.some(addr => addr.includes(`/tcp/${relayPort}/`)))
     assert.ok(await throughRelay())
