@@ -153,11 +153,14 @@ describe('same-file races', function () {
     for (const abortFirst of [false, true]) {
       const outputs = [join(dir.path, `wait-${String(abortFirst)}-a.bin`), join(dir.path, `wait-${String(abortFirst)}-b.bin`)]
       const controllers = [new AbortController(), new AbortController()]
-      const first = getter.get(shared.fileId, { from, output: outputs[0], signal: controllers[0].signal })
+      // a get told of progress waits on the download (its listener comes once it counts as waiting)
+      const waiting = [false, false]
+      const first = getter.get(shared.fileId, { from, output: outputs[0], signal: controllers[0].signal, onProgress: () => { waiting[0] = true } })
       await until(() => getter.transfers.get(shared.fileId) != null)
-      const second = getter.get(shared.fileId, { from, output: outputs[1], signal: controllers[1].signal })
+      const second = getter.get(shared.fileId, { from, output: outputs[1], signal: controllers[1].signal, onProgress: () => { waiting[1] = true } })
       const aborted = abortFirst ? 0 : 1
-      await until(() => (getter.transfers.get(shared.fileId)?.progress().bytesDone ?? 0) > 0)
+      // both waiting: aborted before the other joined, a get is the download's only one and cancels it
+      await until(() => waiting[0] && waiting[1] && (getter.transfers.get(shared.fileId)?.progress().bytesDone ?? 0) > 0)
       controllers[aborted].abort()
       await assert.rejects(aborted === 0 ? first : second, { name: 'AbortedError' })
       const record = await (aborted === 0 ? second : first)
