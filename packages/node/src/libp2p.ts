@@ -29,7 +29,7 @@ import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
 import { addConnectedContacts, type KadContentRouting, PeerReads, type PeerUpdates, ProviderRecordCap, dropRepeatedPeers, type PeerNews, provideOptimistically } from './dht/index.js'
-import { PeerRecordCache, peerRecordFlush } from './peer-store/index.js'
+import { PEER_RECORD_MAX_AGE_MS, PeerRecordCache, connectedRecords, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { withUdpPortsChosen } from './swarm/listen-ports.js'
 import { boundedWebSockets, capYamuxFrames, certificateKeychain, keepAliveMuxer, lazySelectMuxer, lazyUpgrades, peershareNoise, peershareTls, persistentWebRTCDirect, retryRefusedDials, type TlsInit } from './transports/index.js'
@@ -72,9 +72,13 @@ export async function createPeershareLibp2p ({ privateKey, datastore, config, ap
     // connections are kept alive by yamux ping frames instead (`peershareMuxer`): libp2p's
     // monitor opened a stream for every ping, most of an idle swarm's CPU
     connectionMonitor: { enabled: false },
+    // set, not left to libp2p's default, so connectedRecords below follows it
+    peerStore: { maxPeerAge: PEER_RECORD_MAX_AGE_MS },
     services: {
       // keeps peer record writes in memory while libp2p runs and writes them all once it stopped
       peerRecordFlush: peerRecordFlush(peerRecords),
+      // writes connected peers' records before the store forgets them: ping frames write none
+      connectedRecords: connectedRecords({ maxPeerAge: PEER_RECORD_MAX_AGE_MS }),
       // keeps WebRTC-direct's certificate key (the transport reads the service by this name)
       keychain: certificateKeychain(),
       identify: identify(),

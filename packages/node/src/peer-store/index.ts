@@ -18,6 +18,10 @@
  *
  * `skipKnownProtocolMerges` answers a merge of protocols a record already lists with
  * the record merged last, for up to a minute, instead of decoding and encoding it again.
+ *
+ * `connectedRecords` writes each connected peer's record again before the store would
+ * forget it: a connection kept alive by ping frames alone writes nothing.
  */
 export { PEER_RECORD_CACHE_DEFAULTS, PeerRecordCache, type PeerRecordCacheInit, peerRecordFlush } from './peer-record-cache.js'
 export { KNOWN_FOR_MS, MAX_KNOWN_RECORDS, skipKnownProtocolMerges } from './known-protocols.js'
+export { connectedRecords, type ConnectedRecordsInit, PEER_RECORD_MAX_AGE_MS } from './connected-records.js'
