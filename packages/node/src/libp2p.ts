@@ -28,7 +28,7 @@ import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
-import { addConnectedContacts, type KadContentRouting, PeerReads, type PeerUpdates, ProviderRecordCap, dropRepeatedPeers, type PeerNews, provideOptimistically } from './dht/index.js'
+import { addConnectedContacts, type KadContentRouting, PeerReads, type PeerUpdates, ProviderRecordCap, dropRepeatedPeers, type PeerNews, provideOptimistically, lazyDhtStreams, type StreamOpener } from './dht/index.js'
 import { PEER_RECORD_MAX_AGE_MS, PeerRecordCache, connectedRecords, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { withUdpPortsChosen } from './swarm/listen-ports.js'
@@ -135,7 +135,7 @@ const ADDRESSES_KEPT: Record<NamedDht['name'], PeerInfoMapper> = {
 }
 
 /** What `cappedDht` reads of libp2p's components */
-interface DhtComponents { datastore: Datastore, peerId: PeerId, logger: ComponentLogger, connectionManager: { getConnections: (peer: PeerId) => Connection[] }, peerStore: PeerStore, events: PeerUpdates }
+interface DhtComponents { datastore: Datastore, peerId: PeerId, logger: ComponentLogger, connectionManager: StreamOpener & { getConnections: (peer: PeerId) => Connection[] }, peerStore: PeerStore, events: PeerUpdates }
 
 /** Provider records each DHT stores for other peers, and how many it dropped at its caps */
 const recordCaps = new WeakMap<KadDHT, ProviderRecordCap>()
@@ -150,7 +150,8 @@ const peerReads = new WeakMap<KadDHT, PeerReads>()
  * without the repeats of the peers its answers name (dht/repeat-peers.ts); providing
  * while it walks (dht/optimistic-provide.ts); connected peers added to its routing
  * table without a ping (dht/connected-contacts.ts); and peers read from the peer store
- * kept decoded for a while (dht/peer-reads.ts)
+ * kept decoded for a while (dht/peer-reads.ts); requests that do not wait for
+ * multistream's echo (dht/lazy-streams.ts)
  */
 function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTInit): (components: DhtComponents) => KadDHT {
   const factory = kadDHT(init) as (components: unknown) => KadDHT
@@ -163,7 +164,12 @@ function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTI
     // everything else of libp2p's components stays as it is (they are read through the prototype)
     // peers it names in its answers read from memory for a while (dht/peer-reads.ts)
     const reads = new PeerReads(components.peerStore, components.events)
-    const dht = factory(Object.create(components, { datastore: { value: cap }, peerStore: { value: reads.peerStore } }))
+    // and its requests sent behind their protocol's proposal, not after its echo (dht/lazy-streams.ts)
+    const dht = factory(Object.create(components, {
+      datastore: { value: cap },
+      peerStore: { value: reads.peerStore },
+      connectionManager: { value: lazyDhtStreams(components.connectionManager) }
+    }))
     peerReads.set(dht, reads)
     recordCaps.set(dht, cap)
     // kad-dht's implementation has the network that announces the peers its answers name; its interface type does not

@@ -7,7 +7,9 @@
  * (`dropRepeatedPeers`); provider records sent to the closest peers as the walk
  * meets them (`provideOptimistically`); and connected peers let into the routing table
  * without a ping (`addConnectedContacts`); and the peers its answers name read from
- * memory for a while (`PeerReads`). libp2p.ts wires the last five into each DHT.
+ * memory for a while (`PeerReads`); requests sent behind their protocol's proposal,
+ * without waiting for its echo (`lazyDhtStreams`). libp2p.ts wires the last six into
+ * each DHT.
  */
 export { FileIndex, type FileIndexComponents, type IndexDht, type IndexedFile, PROVIDE_STORED_ENOUGH } from './file-index.js'
 export { type ProviderEntry, type ProviderLookupComponents, lookupProviders } from './provider-lookup.js'
@@ -16,3 +18,4 @@ export { type PeerNews, REPEAT_WINDOW_MS, dropRepeatedPeers } from './repeat-pee
 export { type KadContentRouting, provideOptimistically } from './optimistic-provide.js'
 export { addConnectedContacts, type IsConnected } from './connected-contacts.js'
 export { PEER_READS_DEFAULTS, PeerReads, type PeerReadsInit, type PeerUpdates } from './peer-reads.js'
+export { lazyDhtStreams, type StreamOpener } from './lazy-streams.js'

@@ -17,6 +17,7 @@
  */
 import type { AbortOptions, MessageStream, Stream, StreamMuxer, StreamMuxerFactory } from '@libp2p/interface'
 import { UnsupportedProtocolError } from '@libp2p/interface'
+import * as varint from 'uint8-varint'
 import { fromString } from 'uint8arrays/from-string'
 import { toString as textOf } from 'uint8arrays/to-string'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -62,6 +63,27 @@ export interface MessageChannel {
 /** True when `stream` was opened lazily: its proposal is ours to write, and its echo ours to read */
 export function isLazy (stream: Stream): boolean {
   return lazy.has(stream)
+}
+
+/**
+ * Takes a lazily opened stream out of the set `proposeLazily` and `confirmLazy` work on:
+ * true when it was lazy, and its proposal and echo are now the caller's
+ */
+export function claimLazy (stream: Stream): boolean {
+  return lazy.delete(stream)
+}
+
+/**
+ * The bytes of a lazy proposal of `protocol` as they go on the wire (each line
+ * varint-length-prefixed), which are also the bytes of its echo
+ */
+export function proposalBytes (protocol: string): Uint8Array {
+  return Uint8Array.from([...lengthPrefixed(`${MULTISTREAM}\n`), ...lengthPrefixed(`${protocol}\n`)])
+}
+
+function lengthPrefixed (line: string): Uint8Array {
+  const bytes = fromString(line)
+  return Uint8Array.from([...varint.encode(bytes.byteLength), ...bytes])
 }
 
 /** Writes the multistream proposal of a lazily opened stream; the first message may follow at once */
