@@ -64,7 +64,7 @@ export interface SwarmResult {
   routingSizes: [number, number, number]
   /** nodes still below the target after a while, given a routing table refresh */
   routingRefreshed: number
-  /** ms from share() returning: index.provide() done, and another node's first sight of the sharer */
+  /** ms from share() called: its announcement stored (index.whenAnnounced()), and another node's first sight of the sharer */
   provideMs: number
   discoverMs: number | null
   /** ms to the first provider, one entry per lookup (null: none within the lookup timeout) */
@@ -123,7 +123,7 @@ export interface DhtFile {
 /**
  * What the parent asks a DHT worker (nodes are numbered within the worker):
  * `routing`: every node's LAN routing table size; `share`: each node shares a new
- * small file, one after another, timing `index.provide()`; `lookup`: each item's
+ * small file, one after another, timing share() to its announcement stored; `lookup`: each item's
  * node looks up its file, timed to the sharer's record; `get`: each item's node gets
  * its file, timed to the first verified chunk and to the end; `fresh`: a new node
  * starts, waits `waitMs`, then gets the file; `counters`: libp2p's dial and LAN DHT

@@ -42,7 +42,7 @@ function printSwarm (r: SwarmResult): void {
     ['routing table size min / median / max', r.routingSizes.join(' / ')],
     ['nodes given a routing table refresh', `${r.routingRefreshed} (still below ${r.routingTarget} peers after 15 s)`],
     ['then until the swarm went quiet', `${r.quietSeconds.toFixed(1)} s (< 50% CPU for 2 s, or 30 s at most)`],
-    ['share() -> index.provide() done (2 keys)', ms(r.provideMs)],
+    ['share() -> its announcement stored (2 keys)', ms(r.provideMs)],
     ['share() -> another node finds the sharer', r.discoverMs == null ? 'not within 60 s' : ms(r.discoverMs)],
     [`provider lookups (${r.lookupMs.length}, from ${r.lookupNodes} nodes)`, `${found.length} found a provider, ${r.lookupMs.length - found.length} none within 10 s`],
     ['lookup to first provider p50', ms(quantile(found, 0.5))],

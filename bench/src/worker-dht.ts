@@ -94,18 +94,22 @@ async function profiled<T> (fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Each node shares a new file; timed: from share() returning until its announcement (which `index.provide()` waits for) stored the records; null: not within PROVIDE_TIMEOUT_MS */
+/**
+ * Each node shares a new file; timed: from share() called until the announcement it starts stored the
+ * records (`index.whenAnnounced()`; `index.provide()` would walk again if it had, before share() returned:
+ * a walk the user's share never makes); null: not within PROVIDE_TIMEOUT_MS
+ */
 async function share (w: WorkerNodes, which: number[]): Promise<DhtReply> {
   const files: DhtFile[] = []
   const provideMs = await sequential(which, async i => {
     const node = w.nodes[i]
     const path = join(w.dir, `shared-${node.peerId.toString()}-${files.length}.bin`)
     await writeFile(path, randomBytes(FILE_BYTES))
-    const record = await node.share(path)
     const t0 = now()
+    const record = await node.share(path)
     files.push({ fileId: record.fileId, peerId: node.peerId.toString() })
     try {
-      await node.index.provide(record, AbortSignal.timeout(PROVIDE_TIMEOUT_MS))
+      await node.index.whenAnnounced(record, AbortSignal.timeout(PROVIDE_TIMEOUT_MS))
       return now() - t0
     } catch {
       return null

@@ -120,7 +120,7 @@ function routingTable (node: PeershareNode): { size: number } {
 
 /**
  * A node away from the bootstrap node shares a small file. Timed from share()
- * returning: its own index.provide() (share() also announces in the background),
+ * called: its announcement (share() starts it in the background) stored the records,
  * and another node's lookups until one yields the sharer. Then one lookup from
  * each of `lookups` other nodes, each timed to its first provider.
  */
@@ -129,9 +129,9 @@ async function provideAndFind (nodes: PeershareNode[], dir: string, lookups: num
   const sharerId = sharer.peerId.toString()
   const path = join(dir, 'small.bin')
   await writeFile(path, randomBytes(64 * 1024))
-  const record = await sharer.share(path)
   const t0 = now()
-  const provided = sharer.index.provide(record).then(() => now() - t0)
+  const record = await sharer.share(path)
+  const provided = sharer.index.whenAnnounced(record).then(() => now() - t0)
   const discovered = (async () => {
     const seeker = nodes[1]
     while (now() - t0 < DISCOVER_WAIT_MS) {

@@ -106,4 +106,22 @@ describe('the file index providing a file on a real DHT', function () {
       await index.stop()
     }
   })
+
+  it('whenAnnounced waits for the file\'s announcement, and once it stored the records answers at once, walking nothing', async () => {
+    let walks = 0
+    const index = indexOver(sharer, events => { walks++; return events })
+    const file = unknownFile()
+    try {
+      await assert.rejects(index.whenAnnounced(file), RangeError, 'never announced')
+      index.announce(file)
+      await index.whenAnnounced(file)
+      assert.equal(walks, 2, 'the announcement\'s walks, one per key')
+      await index.whenAnnounced(file)
+      assert.equal(walks, 2, 'no walk of its own')
+      await index.withdraw(file)
+      await assert.rejects(index.whenAnnounced(file), RangeError, 'forgotten once withdrawn')
+    } finally {
+      await index.stop()
+    }
+  })
 })

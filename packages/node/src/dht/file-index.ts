@@ -57,6 +57,12 @@ export class FileIndex {
   /** files whose announcement runs now, by file id */
   private readonly announcing = new Map<string, Promise<void>>()
   /**
+   * each file's latest announcement, by file id: settles once a DHT stored its records
+   * (or every DHT failed); kept until the file is withdrawn, one per file as the store
+   * keeps its record (`whenAnnounced`)
+   */
+  private readonly announced = new Map<string, Promise<void>>()
+  /**
    * per file with announcements queued or running: what `withdraw` aborts, so one queued
    * before the file was removed or made private does not provide it when its turn comes
    */
@@ -72,9 +78,17 @@ export class FileIndex {
     const entry = this.announcements.get(file.fileId) ?? { controller: new AbortController(), jobs: 0 }
     this.announcements.set(file.fileId, entry)
     entry.jobs++
+    const outcome = Promise.withResolvers<void>()
+    outcome.promise.catch(() => {})
+    this.announced.set(file.fileId, outcome.promise)
     this.enqueue(file.fileId, async (signal) => {
       try {
-        if (!entry.controller.signal.aborted) await this.announceNow(file, AbortSignal.any([signal, entry.controller.signal]))
+        entry.controller.signal.throwIfAborted()
+        await this.announceNow(file, AbortSignal.any([signal, entry.controller.signal]))
+        outcome.resolve()
+      } catch (err) {
+        outcome.reject(err)
+        throw err
       } finally {
         if (--entry.jobs === 0 && this.announcements.get(file.fileId) === entry) this.announcements.delete(file.fileId)
       }
@@ -90,6 +104,18 @@ export class FileIndex {
     } finally {
       if (this.announcing.get(file.fileId) === run) this.announcing.delete(file.fileId)
     }
+  }
+
+  /**
+   * Resolves once the file's latest announcement (share() starts one) has stored its
+   * records: at once if it has, when it does if it is queued or running. Runs no walk of
+   * its own, unlike `provide`. Rejects if the announcement failed or was withdrawn, and
+   * with RangeError if the file was never announced.
+   */
+  async whenAnnounced (file: Pick<IndexedFile, 'fileId'>, signal?: AbortSignal): Promise<void> {
+    const outcome = this.announced.get(file.fileId)
+    if (outcome == null) throw new RangeError(`${file.fileId} was not announced`)
+    await untilAborted(outcome, signal)
   }
 
   /** Publishes a provider record for a collection id in the background */
@@ -194,6 +220,7 @@ export class FileIndex {
     // provider record it may have written is dropped below
     this.announcements.get(file.fileId)?.controller.abort()
     this.announcements.delete(file.fileId)
+    this.announced.delete(file.fileId)
     await this.announcing.get(file.fileId)?.catch(() => {})
     for (const { dht } of this.components.dhts) {
       for (const key of bothKeys(file)) await dht.cancelReprovide(key)
@@ -280,24 +307,34 @@ async function * lookupAll (dhts: IndexDht[], key: CID, log: Logger, signal?: Ab
 /**
  * Counts a provide's stored records (ADD_PROVIDER sent) and logs when its phases ended:
  * the closest-peers walk (its first FINAL_PEER) and the PROVIDE_STORED_ENOUGH-th
- * record (where a slow provide spent its time). Returns the record count after each event.
+ * record, with what the walk had done by then (where a slow provide spent its time).
+ * Returns the record count after each event.
  */
 function providePhases (log: Logger, dht: string, key: CID): (event: QueryEvent) => number {
   const start = Date.now()
-  let acks = 0
+  const stored: number[] = []
   let walked = false
-  let asked = 0
+  const findNode = { asked: 0, answered: 0, failed: 0, firstAnswerMs: -1 }
   return event => {
-    if (event.name === 'SEND_QUERY' && event.messageName === 'FIND_NODE') asked++
+    const ms = Date.now() - start
+    if (event.name === 'SEND_QUERY' && event.messageName === 'FIND_NODE') findNode.asked++
+    if (event.name === 'PEER_RESPONSE' && event.messageName === 'FIND_NODE') {
+      findNode.answered++
+      if (findNode.firstAnswerMs < 0) findNode.firstAnswerMs = ms
+    }
+    if (event.name === 'QUERY_ERROR' && stored.length < PROVIDE_STORED_ENOUGH) findNode.failed++
     if (event.name === 'FINAL_PEER' && !walked) {
       walked = true
-      log('provide %c in the %s DHT: closest peers found in %d ms (%d asked)', key, dht, Date.now() - start, asked)
+      log('provide %c in the %s DHT: closest peers found in %d ms (%d asked)', key, dht, ms, findNode.asked)
     }
     if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') {
-      acks++
-      if (acks === PROVIDE_STORED_ENOUGH) log('provide %c in the %s DHT: %d records stored after %d ms', key, dht, acks, Date.now() - start)
+      stored.push(ms)
+      if (stored.length === PROVIDE_STORED_ENOUGH) {
+        log('provide %c in the %s DHT: %d records stored after %d ms (records at %s ms; first FIND_NODE answer at %d ms; FIND_NODE asked %d, answered %d; requests failed %d)',
+          key, dht, stored.length, ms, stored.join(', '), findNode.firstAnswerMs, findNode.asked, findNode.answered, findNode.failed)
+      }
     }
-    return acks
+    return stored.length
   }
 }
 
