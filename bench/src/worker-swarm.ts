@@ -131,7 +131,7 @@ async function provideAndFind (nodes: PeershareNode[], dir: string, lookups: num
   await writeFile(path, randomBytes(64 * 1024))
   const t0 = now()
   const record = await sharer.share(path)
-  const provided = sharer.index.whenAnnounced(record).then(() => now() - t0)
+  const provided = sharer.index.whenAnnounced(record, AbortSignal.timeout(DISCOVER_WAIT_MS)).then(() => now() - t0)
   const discovered = (async () => {
     const seeker = nodes[1]
     while (now() - t0 < DISCOVER_WAIT_MS) {

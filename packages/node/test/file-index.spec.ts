@@ -124,4 +124,28 @@ describe('the file index providing a file on a real DHT', function () {
       await index.stop()
     }
   })
+
+  it('whenAnnounced rejects for an announcement withdrawn while queued, and for one stop() drops', async () => {
+    const [first, withdrawn, dropped] = [unknownFile(), unknownFile(), unknownFile()]
+    // one announcement at a time (concurrency 1): the second waits in the queue
+    const index = indexOver(sharer, events => events)
+    try {
+      index.announce(first)
+      index.announce(withdrawn)
+      const wait = index.whenAnnounced(withdrawn)
+      wait.catch(() => {})
+      await index.withdraw(withdrawn)
+      await index.whenAnnounced(first)
+      await assert.rejects(wait, (err: Error) => err.name === 'AbortError' || err.name === 'AbortedError', 'withdrawn')
+    } finally {
+      await index.stop()
+    }
+    const stopping = indexOver(sharer, events => events)
+    stopping.announce(first)
+    stopping.announce(dropped)
+    const dropWait = stopping.whenAnnounced(dropped)
+    dropWait.catch(() => {})
+    await stopping.stop()
+    await assert.rejects(dropWait, (err: Error) => err.name === 'AbortedError', 'dropped by stop() while queued')
+  })
 })

@@ -7,14 +7,15 @@ import assert from 'node:assert/strict'
 import type { Socket } from 'node:net'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import type { Libp2p, StreamMuxerFactory } from '@libp2p/interface'
+import type { Libp2p, Stream, StreamMuxerFactory } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import * as varint from 'uint8-varint'
 import { fromString } from 'uint8arrays/from-string'
 import { toString as textOf } from 'uint8arrays/to-string'
-import { lazyDhtStreams, type StreamOpener } from '../src/dht/index.js'
+import { confirmWrites, echoed, lazyDhtStreams, type StreamOpener } from '../src/dht/index.js'
 import { lazySelectMuxer } from '../src/transports/index.js'
 import { LOOPBACK_TCP, until } from './fixtures.js'
 import { TcpRelay } from './tcp-relays.js'
@@ -102,6 +103,8 @@ describe('DHT requests sent behind their protocol\'s proposal', function () {
       await lp.write(fromString(REQUEST))
       return lp
     })()
+    // the write is awaited even if the wait fails, so it cannot reject unheard once the nodes stop
+    sent.catch(() => {})
     await until(() => requests.length === 1, 20_000, 'the request at the peer, with its echo held back')
     assert.equal(requests[0], REQUEST)
     relay.release()
@@ -109,12 +112,46 @@ describe('DHT requests sent behind their protocol\'s proposal', function () {
     assert.equal(textOf(answer.subarray()), ANSWER, 'the answer, with the multistream echo taken off ahead of it')
   })
 
-  it('a peer that does not speak the protocol: the stream ends with UnsupportedProtocolError', async () => {
+  it('a peer that does not speak the protocol: its echo differs (UnsupportedProtocolError) and the request fails', async () => {
     const { opener, listener } = await connected(lazyYamux)
     const stream = await lazyDhtStreams(opener).openStream(listener.peerId, '/peershare/not-spoken/1.0.0')
     const lp = lpStream(stream)
     await lp.write(fromString(REQUEST)).catch(() => {})
-    await assert.rejects(lp.read(), (err: Error) => err.name === 'UnsupportedProtocolError')
+    await assert.rejects(echoed(stream), (err: Error) => err.name === 'UnsupportedProtocolError')
+    // the reader gets the abort's error, or the stream's reset or end if the peer's came first
+    await assert.rejects(lp.read())
+  })
+
+  it('the echo, the answer and the stream\'s end all in before a reader listens: the answer is read whole', async () => {
+    const { opener, listener, requests } = await connected(lazyYamux)
+    const stream = await lazyDhtStreams(opener).openStream(listener.peerId, PROTOCOL)
+    // written raw: a reader made to write would listen from now on
+    const request = fromString(REQUEST)
+    stream.send(Uint8Array.from([...varint.encode(request.byteLength), ...request]))
+    await until(() => requests.length === 1 && stream.remoteWriteStatus === 'closed', 20_000, 'the answer and the peer\'s end of the stream')
+    await echoed(stream)
+    assert.equal(textOf((await lpStream(stream).read()).subarray()), ANSWER)
+  })
+
+  it('confirmWrites: a message without an answer counts as written once the peer echoed its protocol', async () => {
+    const { opener, listener, relay, requests } = await connected(lazyYamux)
+    const network = { _writeMessage: async (stream: Stream, message: unknown) => { await lpStream(stream).write(fromString(String(message))) } }
+    assert.ok(confirmWrites(network))
+    relay.hold()
+    let written = false
+    const write = (async () => {
+      const stream = await lazyDhtStreams(opener).openStream(listener.peerId, PROTOCOL)
+      await network._writeMessage(stream, REQUEST)
+      written = true
+    })()
+    await until(() => requests.length === 1, 20_000, 'the message at the peer')
+    assert.equal(written, false, 'not counted as written while the echo is held back')
+    relay.release()
+    await write
+    assert.equal(written, true)
+    // to a peer without the protocol, the write fails
+    const stream = await lazyDhtStreams(opener).openStream(listener.peerId, '/peershare/not-spoken/1.0.0')
+    await assert.rejects(network._writeMessage(stream, REQUEST))
   })
 
   it('a stream the muxer cannot open lazily is negotiated in full and used as it is', async () => {

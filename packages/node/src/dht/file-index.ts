@@ -11,6 +11,7 @@ import type { KadDHT, QueryEvent } from '@libp2p/kad-dht'
 import { type ContentRef, hexToBytes, parseFileId, sha256Cid } from '@peershare/protocol'
 import type { CID } from 'multiformats/cid'
 import { providedNames } from '../access/index.js'
+import { AbortedError } from '../errors.js'
 import { untilAborted } from '../signals.js'
 import type { FileRecord } from '../store/file-record.js'
 
@@ -45,13 +46,24 @@ export interface IndexedFile extends Partial<Pick<FileRecord, 'visibility' | 'en
   sha256: string
 }
 
+/** An announcement waiting for its turn; `drop` tells whoever waits for it that it will not run */
+interface QueuedAnnouncement {
+  what: string
+  provide: (signal: AbortSignal) => Promise<void>
+  drop: (err: Error) => void
+}
+
+function stoppedError (): Error {
+  return new AbortedError('The file index stopped before the announcement ran')
+}
+
 export class FileIndex {
   private readonly components: FileIndexComponents
   private readonly running = new AbortController()
   /** every provide still running, in any DHT, so stop() can wait for them */
   private readonly pending = new Set<Promise<void>>()
   /** announcements waiting: sharing a folder of thousands of files must not start thousands of DHT queries at once */
-  private readonly queue: Array<{ what: string, provide: (signal: AbortSignal) => Promise<void> }> = []
+  private readonly queue: QueuedAnnouncement[] = []
   /** announcements from the queue not yet stored by any DHT */
   private active = 0
   /** files whose announcement runs now, by file id */
@@ -81,7 +93,7 @@ export class FileIndex {
     const outcome = Promise.withResolvers<void>()
     outcome.promise.catch(() => {})
     this.announced.set(file.fileId, outcome.promise)
-    this.enqueue(file.fileId, async (signal) => {
+    this.enqueue(file.fileId, outcome.reject, async (signal) => {
       try {
         entry.controller.signal.throwIfAborted()
         await this.announceNow(file, AbortSignal.any([signal, entry.controller.signal]))
@@ -109,8 +121,8 @@ export class FileIndex {
   /**
    * Resolves once the file's latest announcement (share() starts one) has stored its
    * records: at once if it has, when it does if it is queued or running. Runs no walk of
-   * its own, unlike `provide`. Rejects if the announcement failed or was withdrawn, and
-   * with RangeError if the file was never announced.
+   * its own, unlike `provide`. Rejects if the announcement failed, was withdrawn or
+   * dropped by `stop()`, and with RangeError if the file was never announced.
    */
   async whenAnnounced (file: Pick<IndexedFile, 'fileId'>, signal?: AbortSignal): Promise<void> {
     const outcome = this.announced.get(file.fileId)
@@ -120,7 +132,7 @@ export class FileIndex {
 
   /** Publishes a provider record for a collection id in the background */
   announceCollection (collectionId: CID): void {
-    this.enqueue(collectionId.toString(), async (signal) => this.provideKeys(collectionId.toString(), [collectionId], signal))
+    this.enqueue(collectionId.toString(), () => {}, async (signal) => this.provideKeys(collectionId.toString(), [collectionId], signal))
   }
 
   /**
@@ -179,9 +191,12 @@ export class FileIndex {
   }
 
   /** Runs announcements in the background, at most `concurrency` at once until a DHT has stored each */
-  private enqueue (what: string, provide: (signal: AbortSignal) => Promise<void>): void {
-    if (this.running.signal.aborted) return
-    this.queue.push({ what, provide })
+  private enqueue (what: string, drop: QueuedAnnouncement['drop'], provide: QueuedAnnouncement['provide']): void {
+    if (this.running.signal.aborted) {
+      drop(stoppedError())
+      return
+    }
+    this.queue.push({ what, provide, drop })
     this.pump()
   }
 
@@ -251,7 +266,7 @@ export class FileIndex {
   /** Cancels background announcements */
   async stop (): Promise<void> {
     this.running.abort()
-    this.queue.length = 0
+    for (const { drop } of this.queue.splice(0)) drop(stoppedError())
     await Promise.allSettled([...this.pending])
   }
 }
@@ -314,7 +329,8 @@ function providePhases (log: Logger, dht: string, key: CID): (event: QueryEvent)
   const start = Date.now()
   const stored: number[] = []
   let walked = false
-  const findNode = { asked: 0, answered: 0, failed: 0, firstAnswerMs: -1 }
+  const findNode = { asked: 0, answered: 0, firstAnswerMs: -1 }
+  let failed = 0
   return event => {
     const ms = Date.now() - start
     if (event.name === 'SEND_QUERY' && event.messageName === 'FIND_NODE') findNode.asked++
@@ -322,7 +338,7 @@ function providePhases (log: Logger, dht: string, key: CID): (event: QueryEvent)
       findNode.answered++
       if (findNode.firstAnswerMs < 0) findNode.firstAnswerMs = ms
     }
-    if (event.name === 'QUERY_ERROR' && stored.length < PROVIDE_STORED_ENOUGH) findNode.failed++
+    if (event.name === 'QUERY_ERROR' && stored.length < PROVIDE_STORED_ENOUGH) failed++
     if (event.name === 'FINAL_PEER' && !walked) {
       walked = true
       log('provide %c in the %s DHT: closest peers found in %d ms (%d asked)', key, dht, ms, findNode.asked)
@@ -331,7 +347,7 @@ function providePhases (log: Logger, dht: string, key: CID): (event: QueryEvent)
       stored.push(ms)
       if (stored.length === PROVIDE_STORED_ENOUGH) {
         log('provide %c in the %s DHT: %d records stored after %d ms (records at %s ms; first FIND_NODE answer at %d ms; FIND_NODE asked %d, answered %d; requests failed %d)',
-          key, dht, stored.length, ms, stored.join(', '), findNode.firstAnswerMs, findNode.asked, findNode.answered, findNode.failed)
+          key, dht, stored.length, ms, stored.join(', '), findNode.firstAnswerMs, findNode.asked, findNode.answered, failed)
       }
     }
     return stored.length

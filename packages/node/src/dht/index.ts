@@ -18,4 +18,4 @@ export { type PeerNews, REPEAT_WINDOW_MS, dropRepeatedPeers } from './repeat-pee
 export { type KadContentRouting, provideOptimistically } from './optimistic-provide.js'
 export { addConnectedContacts, type IsConnected } from './connected-contacts.js'
 export { PEER_READS_DEFAULTS, PeerReads, type PeerReadsInit, type PeerUpdates } from './peer-reads.js'
-export { lazyDhtStreams, type StreamOpener } from './lazy-streams.js'
+export { confirmWrites, echoed, lazyDhtStreams, type MessageWriter, type StreamOpener } from './lazy-streams.js'

@@ -12,8 +12,10 @@
  * record lists the catalog protocol), its tags and its metadata.
  *
  * Every `maxPeerAge / 4` each connected peer's record is merged with nothing: the store
- * stamps it as written and changes nothing else (no `peer:update`). One merge per peer
- * at a time, in turn: a few hundred every 90 minutes.
+ * stamps it as written and drops only what its reads already hide (addresses first seen
+ * over `maxAddressAge` ago, expired tags; libp2p then announces a `peer:update`). A
+ * record the store had already forgotten is written anew. One merge at a time, peer
+ * after peer: a few hundred every 90 minutes.
  */
 import type { ComponentLogger, Connection, Logger, PeerId, PeerStore, Startable } from '@libp2p/interface'
 
@@ -38,7 +40,8 @@ export function connectedRecords (init: ConnectedRecordsInit): (components: Conn
 
 class ConnectedRecords implements Startable {
   private timer: ReturnType<typeof setInterval> | undefined
-  private refreshing = false
+  /** the round of merges under way, if any */
+  private refreshing: Promise<void> | undefined
   private readonly log: Logger
 
   constructor (private readonly components: ConnectedRecordsComponents, private readonly init: ConnectedRecordsInit) {
@@ -46,30 +49,31 @@ class ConnectedRecords implements Startable {
   }
 
   start (): void {
-    this.timer = setInterval(() => { void this.refresh() }, Math.max(1, Math.floor(this.init.maxPeerAge / 4)))
+    this.timer = setInterval(() => { this.refresh() }, Math.max(1, Math.floor(this.init.maxPeerAge / 4)))
     this.timer.unref?.()
   }
 
-  stop (): void {
+  /** Ends the merges: the one under way finishes first, so none writes after the peer store's last flush */
+  async stop (): Promise<void> {
     clearInterval(this.timer)
     this.timer = undefined
+    await this.refreshing
   }
 
-  private async refresh (): Promise<void> {
-    // a refresh that outlasts the interval (a store that stalls) is not stacked on
-    if (this.refreshing) return
-    this.refreshing = true
-    try {
-      for (const peer of connectedPeers(this.components.connectionManager.getConnections())) {
-        if (this.timer == null) return
-        try {
-          await this.components.peerStore.merge(peer, {})
-        } catch (err) {
-          this.log.error('could not write the record of connected peer %p - %e', peer, err)
-        }
+  private refresh (): void {
+    // a round that outlasts the interval (a store that stalls) is not stacked on
+    if (this.refreshing != null) return
+    this.refreshing = this.mergeConnected().finally(() => { this.refreshing = undefined })
+  }
+
+  private async mergeConnected (): Promise<void> {
+    for (const peer of connectedPeers(this.components.connectionManager.getConnections())) {
+      if (this.timer == null) return
+      try {
+        await this.components.peerStore.merge(peer, {})
+      } catch (err) {
+        this.log.error('could not write the record of connected peer %p - %e', peer, err)
       }
-    } finally {
-      this.refreshing = false
     }
   }
 }
