@@ -123,7 +123,7 @@ export interface DhtFile {
 /**
  * What the parent asks a DHT worker (nodes are numbered within the worker):
  * `routing`: every node's LAN routing table size; `share`: each node shares a new
- * small file, one after another, timing share() to its announcement stored; `lookup`: each item's
+ * small file, one after another, timing its announcement's provide and share() to it; `lookup`: each item's
  * node looks up its file, timed to the sharer's record; `get`: each item's node gets
  * its file, timed to the first verified chunk and to the end; `fresh`: a new node
  * starts, waits `waitMs`, then gets the file; `counters`: libp2p's dial and LAN DHT
@@ -141,7 +141,8 @@ export type DhtCommand =
 export type DhtReply =
   /** each node's LAN routing-table size and open connections */
   | { op: 'routing', sizes: number[], connections: number[], unidentified?: number[], whySmall?: Array<string | undefined>, bootstrap?: string }
-  | { op: 'share', files: DhtFile[], provideMs: Array<number | null> }
+  /** per file: its announcement's provide (start to records stored), and share() called to records stored */
+  | { op: 'share', files: DhtFile[], provideMs: Array<number | null>, shareMs: Array<number | null> }
   | { op: 'lookup', ms: Array<number | null> }
   | { op: 'get', gets: DhtGet[] }
   | { op: 'fresh', startMs: number, get: DhtGet, routingAtGet: number }

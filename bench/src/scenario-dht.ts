@@ -153,11 +153,12 @@ interface LookupFigures {
   routing: Awaited<ReturnType<DhtSwarm['waitForRouting']>>
   /** right after the routing tables filled, while the swarm still digests its start */
   provideMs: Array<number | null>
+  shareMs: Array<number | null>
   lookupMs: Array<number | null>
   /** once the swarm's start-up work died down (`quiet`) */
-  settled: { provideMs: Array<number | null>, lookupMs: Array<number | null> }
+  settled: Round
   /** at rest, each provide and each lookup alone in the swarm */
-  alone: { provideMs: Array<number | null>, lookupMs: Array<number | null> }
+  alone: Round
   /** every node's LAN routing-table size once the rounds are done, smallest first */
   routingAtEnd: number[]
   quiet: Awaited<ReturnType<typeof waitForQuiet>>
@@ -204,11 +205,15 @@ async function quietAgain (swarm: DhtSwarm, when: string): Promise<Awaited<Retur
  * next two workers (from node `lookerOffset` + 5 on). Each worker provides, and looks
  * up, one file at a time; the workers all at once, or with `oneAtATime` one after another.
  */
-async function provideAndLookUp (swarm: DhtSwarm, sharers: number[], lookerOffset: number, counted: Record<string, number>, beforeLookups = async (): Promise<void> => {}, oneAtATime = false): Promise<{ provideMs: Array<number | null>, lookupMs: Array<number | null> }> {
+/** A round's figures, per file: its provide and share() to records stored; per lookup, until it named the sharer */
+interface Round { provideMs: Array<number | null>, shareMs: Array<number | null>, lookupMs: Array<number | null> }
+
+async function provideAndLookUp (swarm: DhtSwarm, sharers: number[], lookerOffset: number, counted: Record<string, number>, beforeLookups = async (): Promise<void> => {}, oneAtATime = false): Promise<Round> {
   const P = swarm.workers.length
   const eachWorker = async <T>(fn: (w: number) => Promise<T>): Promise<T[]> => oneAtATime ? sequential(swarm.workers.map((_, w) => w), fn) : Promise.all(swarm.workers.map(async (_, w) => fn(w)))
   const shared = await eachWorker(async w => swarm.ask(w, { op: 'share', nodes: sharers.filter(n => n < swarm.counts[w]) }))
-  console.log(`  ${SCENARIO}: provided ${shared.reduce((n, s) => n + s.files.length, 0)} files, ms: ${shared.flatMap(s => s.provideMs).map(x => x == null ? 'failed' : x.toFixed(0)).join(' ')}`)
+  const list = (xs: Array<number | null>): string => xs.map(x => x == null ? 'failed' : x.toFixed(0)).join(' ')
+  console.log(`  ${SCENARIO}: provided ${shared.reduce((n, s) => n + s.files.length, 0)} files, ms: ${list(shared.flatMap(s => s.provideMs))}; from share() called: ${list(shared.flatMap(s => s.shareMs))}`)
   counted = await swarm.printCounters('provides', counted)
   await beforeLookups()
   const lookups = await eachWorker(async w => {
@@ -217,7 +222,7 @@ async function provideAndLookUp (swarm: DhtSwarm, sharers: number[], lookerOffse
   })
   console.log(`  ${SCENARIO}: lookups, ms: ${lookups.flat().map(x => x == null ? 'none' : x.toFixed(0)).join(' ')}`)
   await swarm.printCounters('lookups', counted)
-  return { provideMs: shared.flatMap(s => s.provideMs), lookupMs: lookups.flat() }
+  return { provideMs: shared.flatMap(s => s.provideMs), shareMs: shared.flatMap(s => s.shareMs), lookupMs: lookups.flat() }
 }
 
 /** Waits until the workers together used less than QUIET_CORES over a QUIET_WINDOW_MS window (at most QUIET_WAIT_MS) */
@@ -292,11 +297,13 @@ async function idleCpu (swarm: DhtSwarm): Promise<FirstByteFigures['idle']> {
 
 /** The large swarm's table (and its BENCH_JSON line) */
 function printLookups (big: LookupFigures, loadBefore: number[], loadAfter: number[]): void {
-  const rows = (label: string, round: { provideMs: Array<number | null>, lookupMs: Array<number | null> }): string[][] => {
+  const rows = (label: string, round: Round): string[][] => {
     const found = sorted(round.lookupMs)
     const provide = sorted(round.provideMs)
+    const shared = sorted(round.shareMs)
     return [
       [`${label}: provide (${round.provideMs.length} files, 2 keys) p50 / p95`, `${ms(q(provide, 0.5))} / ${ms(q(provide, 0.95))}${provide.length < round.provideMs.length ? ` (${round.provideMs.length - provide.length} not within 60 s)` : ''}`, '<= 2000 ms'],
+      ['  share() called -> records stored p50 / p95', `${ms(q(shared, 0.5))} / ${ms(q(shared, 0.95))}`, ''],
       [`  provider lookups (${round.lookupMs.length}, other processes)`, `${found.length} found the sharer, ${round.lookupMs.length - found.length} not within 10 s`, ''],
       ['  provider lookup p50 / p95 / max', `${ms(q(found, 0.5))} / ${ms(q(found, 0.95))} / ${ms(found.at(-1))}`, 'p95 <= 500 ms']
     ]
@@ -311,10 +318,11 @@ function printLookups (big: LookupFigures, loadBefore: number[], loadAfter: numb
     ...rows('at rest, one at a time in the swarm', big.alone),
     ['routing table size at the end min / median / max', minMedMax(big.routingAtEnd), '']
   ], loadBefore, loadAfter)
-  const figures = (round: { provideMs: Array<number | null>, lookupMs: Array<number | null> }): Record<string, number | undefined> => {
+  const figures = (round: Round): Record<string, number | undefined> => {
     const found = sorted(round.lookupMs)
     const provide = sorted(round.provideMs)
-    return { provideP50Ms: q(provide, 0.5), provideP95Ms: q(provide, 0.95), lookupP50Ms: q(found, 0.5), lookupP95Ms: q(found, 0.95) }
+    const shared = sorted(round.shareMs)
+    return { provideP50Ms: q(provide, 0.5), provideP95Ms: q(provide, 0.95), shareP50Ms: q(shared, 0.5), shareP95Ms: q(shared, 0.95), lookupP50Ms: q(found, 0.5), lookupP95Ms: q(found, 0.95) }
   }
   console.log(`BENCH_JSON ${JSON.stringify({
     scenario: `${SCENARIO}-lookups`,

@@ -95,27 +95,30 @@ async function profiled<T> (fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Each node shares a new file; timed: from share() called until the announcement it starts stored the
- * records (`index.whenAnnounced()`; `index.provide()` would walk again if it had, before share() returned:
- * a walk the user's share never makes); null: not within PROVIDE_TIMEOUT_MS
+ * Each node shares a new file. Timed, from the announcement share() starts
+ * (`index.whenAnnounced()`): its provide, from its start until a DHT stored the records
+ * under both keys; and from share() called to then (the file's hashing and storing,
+ * and the announcement's wait in the queue, besides). `index.provide()` would walk again
+ * if the announcement had ended before share() returned: a walk the user's share never
+ * makes. null: not within PROVIDE_TIMEOUT_MS.
  */
 async function share (w: WorkerNodes, which: number[]): Promise<DhtReply> {
   const files: DhtFile[] = []
-  const provideMs = await sequential(which, async i => {
+  const times = await sequential(which, async i => {
     const node = w.nodes[i]
     const path = join(w.dir, `shared-${node.peerId.toString()}-${files.length}.bin`)
     await writeFile(path, randomBytes(FILE_BYTES))
-    const t0 = now()
+    const called = Date.now()
     const record = await node.share(path)
     files.push({ fileId: record.fileId, peerId: node.peerId.toString() })
     try {
-      await node.index.whenAnnounced(record, AbortSignal.timeout(PROVIDE_TIMEOUT_MS))
-      return now() - t0
+      const { startedAt, storedAt } = await node.index.whenAnnounced(record, AbortSignal.timeout(PROVIDE_TIMEOUT_MS))
+      return { provideMs: storedAt - startedAt, shareMs: storedAt - called }
     } catch {
-      return null
+      return { provideMs: null, shareMs: null }
     }
   })
-  return { op: 'share', files, provideMs }
+  return { op: 'share', files, provideMs: times.map(t => t.provideMs), shareMs: times.map(t => t.shareMs) }
 }
 
 /** ms until the lookup names the sharer; null if it did not within LOOKUP_TIMEOUT_MS */

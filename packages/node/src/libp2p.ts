@@ -28,7 +28,7 @@ import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import { gossipsubOptions } from './catalog/gossip-config.js'
 import type { NodeConfig } from './config.js'
-import { addConnectedContacts, type KadContentRouting, PeerReads, type PeerUpdates, ProviderRecordCap, dropRepeatedPeers, type PeerNews, provideOptimistically, confirmWrites, lazyDhtStreams, type MessageWriter, type StreamOpener } from './dht/index.js'
+import { addConnectedContacts, type KadContentRouting, PeerReads, type PeerUpdates, ProviderRecordCap, dropRepeatedPeers, type PeerNews, provideOptimistically, lazyDhtStreams, type StreamOpener } from './dht/index.js'
 import { PEER_RECORD_MAX_AGE_MS, PeerRecordCache, connectedRecords, peerRecordFlush } from './peer-store/index.js'
 import { freshDialAutoNAT, reachabilityParts } from './reachability/index.js'
 import { withUdpPortsChosen } from './swarm/listen-ports.js'
@@ -175,8 +175,6 @@ function cappedDht (config: NodeConfig, caps: ProviderRecordCap[], init: KadDHTI
     // kad-dht's implementation has the network that announces the peers its answers name; its interface type does not
     const network = (dht as unknown as { network?: PeerNews }).network
     if (network != null) repeatsDropped.set(dht, dropRepeatedPeers(network))
-    // a request without an answer (ADD_PROVIDER) counts as sent once the peer echoed its protocol (dht/lazy-streams.ts)
-    if (network != null) confirmWrites(network as Partial<MessageWriter>)
     // records go to the closest peers while the walk meets them, not once it ended (dht/optimistic-provide.ts)
     provideOptimistically((dht as unknown as { contentRouting?: Partial<KadContentRouting> }).contentRouting ?? {})
     // a connected DHT peer is there: no ping before it enters the table (dht/connected-contacts.ts)

@@ -46,6 +46,13 @@ export interface IndexedFile extends Partial<Pick<FileRecord, 'visibility' | 'en
   sha256: string
 }
 
+/** When a file's announcement was queued, started, and had its records stored by a DHT (ms since the epoch) */
+export interface Announced {
+  queuedAt: number
+  startedAt: number
+  storedAt: number
+}
+
 /** An announcement waiting for its turn; `drop` tells whoever waits for it that it will not run */
 interface QueuedAnnouncement {
   what: string
@@ -73,7 +80,7 @@ export class FileIndex {
    * (or every DHT failed); kept until the file is withdrawn, one per file as the store
    * keeps its record (`whenAnnounced`)
    */
-  private readonly announced = new Map<string, Promise<void>>()
+  private readonly announced = new Map<string, Promise<Announced>>()
   /**
    * per file with announcements queued or running: what `withdraw` aborts, so one queued
    * before the file was removed or made private does not provide it when its turn comes
@@ -90,14 +97,16 @@ export class FileIndex {
     const entry = this.announcements.get(file.fileId) ?? { controller: new AbortController(), jobs: 0 }
     this.announcements.set(file.fileId, entry)
     entry.jobs++
-    const outcome = Promise.withResolvers<void>()
+    const outcome = Promise.withResolvers<Announced>()
     outcome.promise.catch(() => {})
     this.announced.set(file.fileId, outcome.promise)
+    const queuedAt = Date.now()
     this.enqueue(file.fileId, outcome.reject, async (signal) => {
       try {
         entry.controller.signal.throwIfAborted()
+        const startedAt = Date.now()
         await this.announceNow(file, AbortSignal.any([signal, entry.controller.signal]))
-        outcome.resolve()
+        outcome.resolve({ queuedAt, startedAt, storedAt: Date.now() })
       } catch (err) {
         outcome.reject(err)
         throw err
@@ -120,14 +129,15 @@ export class FileIndex {
 
   /**
    * Resolves once the file's latest announcement (share() starts one) has stored its
-   * records: at once if it has, when it does if it is queued or running. Runs no walk of
+   * records, with when it was queued, started and stored them: at once if it has, when
+   * it does if it is queued or running. Runs no walk of
    * its own, unlike `provide`. Rejects if the announcement failed, was withdrawn or
    * dropped by `stop()`, and with RangeError if the file was never announced.
    */
-  async whenAnnounced (file: Pick<IndexedFile, 'fileId'>, signal?: AbortSignal): Promise<void> {
+  async whenAnnounced (file: Pick<IndexedFile, 'fileId'>, signal?: AbortSignal): Promise<Announced> {
     const outcome = this.announced.get(file.fileId)
     if (outcome == null) throw new RangeError(`${file.fileId} was not announced`)
-    await untilAborted(outcome, signal)
+    return await untilAborted(outcome, signal)
   }
 
   /** Publishes a provider record for a collection id in the background */

@@ -11,11 +11,11 @@
  * without waiting for its echo (`lazyDhtStreams`). libp2p.ts wires the last six into
  * each DHT.
  */
-export { FileIndex, type FileIndexComponents, type IndexDht, type IndexedFile, PROVIDE_STORED_ENOUGH } from './file-index.js'
+export { type Announced, FileIndex, type FileIndexComponents, type IndexDht, type IndexedFile, PROVIDE_STORED_ENOUGH } from './file-index.js'
 export { type ProviderEntry, type ProviderLookupComponents, lookupProviders } from './provider-lookup.js'
 export { type ProviderCapLimits, ProviderRecordCap } from './provider-cap.js'
 export { type PeerNews, REPEAT_WINDOW_MS, dropRepeatedPeers } from './repeat-peers.js'
 export { type KadContentRouting, provideOptimistically } from './optimistic-provide.js'
 export { addConnectedContacts, type IsConnected } from './connected-contacts.js'
 export { PEER_READS_DEFAULTS, PeerReads, type PeerReadsInit, type PeerUpdates } from './peer-reads.js'
-export { confirmWrites, echoed, lazyDhtStreams, type MessageWriter, type StreamOpener } from './lazy-streams.js'
+export { echoed, lazyDhtStreams, type StreamOpener } from './lazy-streams.js'

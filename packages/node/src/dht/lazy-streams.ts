@@ -16,11 +16,11 @@
  * libp2p's connection manager; a stream the muxer could not open lazily (a browser's
  * WebRTC connection) was negotiated in full by libp2p and is returned as it is.
  *
- * A request without an answer (ADD_PROVIDER) would count as sent once its bytes were
- * handed to our muxer, before the peer said it speaks the protocol, or that it is there
- * at all. `confirmWrites(network)` makes kad-dht's write of such a message wait for the
- * echo, so a provider record counts as stored (`PROVIDE_STORED_ENOUGH`) only once the
- * peer confirmed the protocol, after it had the record: one round trip, as before.
+ * A request without an answer (ADD_PROVIDER) counts as sent once its bytes are handed to
+ * our muxer, before the peer echoed the protocol, as go-libp2p's does (its streams are
+ * lazy too). Our provides send records only to peers that answered the same walk's
+ * FIND_NODE over the same protocol moments before (dht/optimistic-provide.ts): that
+ * answer says what the echo would. The echo still checks each stream (`echoed`).
  *
  * As with every lazy stream, libp2p merges the protocol into the peer's record when the
  * stream opens, before the peer answered; a peer that answers `na` keeps it there until
@@ -36,11 +36,6 @@ import { LAZY_SELECT, claimLazy, proposalBytes } from '../transports/index.js'
 /** What the wrapper replaces of libp2p's connection manager */
 export interface StreamOpener {
   openStream: (peer: PeerId | Multiaddr | Multiaddr[], protocol: string | string[], options?: AbortOptions) => Promise<Stream>
-}
-
-/** What `confirmWrites` patches of kad-dht's network (its implementation; not in its interface types) */
-export interface MessageWriter {
-  _writeMessage: (stream: Stream, message: unknown, options?: AbortOptions) => Promise<void>
 }
 
 /** The echo of each stream opened lazily here: settles once it was read (or the stream failed first) */
@@ -64,21 +59,6 @@ export function lazyDhtStreams<T extends StreamOpener> (connectionManager: T): T
       return typeof value === 'function' ? value.bind(target) : value
     }
   })
-}
-
-/**
- * Makes kad-dht's write of a message that gets no answer resolve only once the peer
- * echoed the stream's protocol (a stream negotiated in full has been); false, and
- * nothing changed, if the network lacks the method
- */
-export function confirmWrites (network: Partial<MessageWriter>): boolean {
-  const write = network._writeMessage
-  if (typeof write !== 'function') return false
-  network._writeMessage = async (stream, message, options) => {
-    await write.call(network, stream, message, options)
-    await echoed(stream)
-  }
-  return true
 }
 
 /** Resolves once the peer echoed the protocol of a stream opened lazily here (at once for any other stream) */
