@@ -146,15 +146,15 @@ async function inSwarm<R> (ctx: BenchContext, total: number, processes: number, 
   }
 }
 
-interface LookupFigures {
+/** A round's figures, per file: its provide and share() to records stored; per lookup, until it named the sharer */
+interface Round { provideMs: Array<number | null>, shareMs: Array<number | null>, lookupMs: Array<number | null> }
+
+/** Its own figures: the round right after the routing tables filled, while the swarm still digests its start */
+interface LookupFigures extends Round {
   nodes: number
   processes: number
   startSeconds: number
   routing: Awaited<ReturnType<DhtSwarm['waitForRouting']>>
-  /** right after the routing tables filled, while the swarm still digests its start */
-  provideMs: Array<number | null>
-  shareMs: Array<number | null>
-  lookupMs: Array<number | null>
   /** once the swarm's start-up work died down (`quiet`) */
   settled: Round
   /** at rest, each provide and each lookup alone in the swarm */
@@ -205,9 +205,6 @@ async function quietAgain (swarm: DhtSwarm, when: string): Promise<Awaited<Retur
  * next two workers (from node `lookerOffset` + 5 on). Each worker provides, and looks
  * up, one file at a time; the workers all at once, or with `oneAtATime` one after another.
  */
-/** A round's figures, per file: its provide and share() to records stored; per lookup, until it named the sharer */
-interface Round { provideMs: Array<number | null>, shareMs: Array<number | null>, lookupMs: Array<number | null> }
-
 async function provideAndLookUp (swarm: DhtSwarm, sharers: number[], lookerOffset: number, counted: Record<string, number>, beforeLookups = async (): Promise<void> => {}, oneAtATime = false): Promise<Round> {
   const P = swarm.workers.length
   const eachWorker = async <T>(fn: (w: number) => Promise<T>): Promise<T[]> => oneAtATime ? sequential(swarm.workers.map((_, w) => w), fn) : Promise.all(swarm.workers.map(async (_, w) => fn(w)))
