@@ -53,10 +53,9 @@ export function lazySelectMuxer (factory: StreamMuxerFactory): StreamMuxerFactor
   }
 }
 
-/** How a framed stream writes and reads its varint-length-prefixed messages (multistream's too) */
+/** How a framed stream writes bytes and reads its varint-length-prefixed messages (multistream's too) */
 export interface MessageChannel {
   send(parts: Uint8Array[]): void
-  frame(parts: Uint8Array[]): Uint8Array[]
   read(options?: AbortOptions): Promise<Uint8ArrayList | null>
 }
 
@@ -89,7 +88,7 @@ function lengthPrefixed (line: string): Uint8Array {
 /** Writes the multistream proposal of a lazily opened stream; the first message may follow at once */
 export function proposeLazily (stream: Stream, channel: MessageChannel): void {
   if (!lazy.has(stream)) return
-  channel.send([...channel.frame([fromString(`${MULTISTREAM}\n`)]), ...channel.frame([fromString(`${stream.protocol}\n`)])])
+  channel.send([proposalBytes(stream.protocol)])
 }
 
 /**
