@@ -142,7 +142,7 @@ export type DhtReply =
   /** each node's LAN routing-table size and open connections */
   | { op: 'routing', sizes: number[], connections: number[], unidentified?: number[], whySmall?: Array<string | undefined>, bootstrap?: string }
   /** per file: its announcement's provide (start to records stored), and share() called to records stored */
-  | { op: 'share', files: DhtFile[], provideMs: Array<number | null>, shareMs: Array<number | null> }
+  | { op: 'share', files: DhtFile[], provideMs: Array<number | null>, shareMs: Array<number | null>, queuedMs: Array<number | null> }
   | { op: 'lookup', ms: Array<number | null> }
   | { op: 'get', gets: DhtGet[] }
   | { op: 'fresh', startMs: number, get: DhtGet, routingAtGet: number }

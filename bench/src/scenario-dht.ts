@@ -210,7 +210,7 @@ async function provideAndLookUp (swarm: DhtSwarm, sharers: number[], lookerOffse
   const eachWorker = async <T>(fn: (w: number) => Promise<T>): Promise<T[]> => oneAtATime ? sequential(swarm.workers.map((_, w) => w), fn) : Promise.all(swarm.workers.map(async (_, w) => fn(w)))
   const shared = await eachWorker(async w => swarm.ask(w, { op: 'share', nodes: sharers.filter(n => n < swarm.counts[w]) }))
   const list = (xs: Array<number | null>): string => xs.map(x => x == null ? 'failed' : x.toFixed(0)).join(' ')
-  console.log(`  ${SCENARIO}: provided ${shared.reduce((n, s) => n + s.files.length, 0)} files, ms: ${list(shared.flatMap(s => s.provideMs))}; from share() called: ${list(shared.flatMap(s => s.shareMs))}`)
+  console.log(`  ${SCENARIO}: provided ${shared.reduce((n, s) => n + s.files.length, 0)} files, ms: ${list(shared.flatMap(s => s.provideMs))}; from share() called: ${list(shared.flatMap(s => s.shareMs))}; of which queued: ${list(shared.flatMap(s => s.queuedMs))}`)
   counted = await swarm.printCounters('provides', counted)
   await beforeLookups()
   const lookups = await eachWorker(async w => {

@@ -97,8 +97,8 @@ async function profiled<T> (fn: () => Promise<T>): Promise<T> {
 /**
  * Each node shares a new file. Timed, from the announcement share() starts
  * (`index.whenAnnounced()`): its provide, from its start until a DHT stored the records
- * under both keys; and from share() called to then (the file's hashing and storing,
- * and the announcement's wait in the queue, besides). `index.provide()` would walk again
+ * under both keys; from share() called to then (the file's hashing and storing,
+ * and the announcement's wait in the queue, besides); and that wait alone. `index.provide()` would walk again
  * if the announcement had ended before share() returned: a walk the user's share never
  * makes. null: not within PROVIDE_TIMEOUT_MS.
  */
@@ -112,13 +112,13 @@ async function share (w: WorkerNodes, which: number[]): Promise<DhtReply> {
     const record = await node.share(path)
     files.push({ fileId: record.fileId, peerId: node.peerId.toString() })
     try {
-      const { startedAt, storedAt } = await node.index.whenAnnounced(record, AbortSignal.timeout(PROVIDE_TIMEOUT_MS))
-      return { provideMs: storedAt - startedAt, shareMs: storedAt - called }
+      const { queuedAt, startedAt, storedAt } = await node.index.whenAnnounced(record, AbortSignal.timeout(PROVIDE_TIMEOUT_MS))
+      return { provideMs: storedAt - startedAt, shareMs: storedAt - called, queuedMs: startedAt - queuedAt }
     } catch {
-      return { provideMs: null, shareMs: null }
+      return { provideMs: null, shareMs: null, queuedMs: null }
     }
   })
-  return { op: 'share', files, provideMs: times.map(t => t.provideMs), shareMs: times.map(t => t.shareMs) }
+  return { op: 'share', files, provideMs: times.map(t => t.provideMs), shareMs: times.map(t => t.shareMs), queuedMs: times.map(t => t.queuedMs) }
 }
 
 /** ms until the lookup names the sharer; null if it did not within LOOKUP_TIMEOUT_MS */
