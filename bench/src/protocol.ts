@@ -141,7 +141,7 @@ export type DhtCommand =
 export type DhtReply =
   /** each node's LAN routing-table size and open connections */
   | { op: 'routing', sizes: number[], connections: number[], unidentified?: number[], whySmall?: Array<string | undefined>, bootstrap?: string }
-  /** per file: its announcement's provide (start to records stored), and share() called to records stored */
+  /** per file: its announcement's provide (start to records stored), share() called to records stored, and its wait in the queue */
   | { op: 'share', files: DhtFile[], provideMs: Array<number | null>, shareMs: Array<number | null>, queuedMs: Array<number | null> }
   | { op: 'lookup', ms: Array<number | null> }
   | { op: 'get', gets: DhtGet[] }
