@@ -294,10 +294,11 @@ async function idleCpu (swarm: DhtSwarm): Promise<FirstByteFigures['idle']> {
 
 /** The large swarm's table (and its BENCH_JSON line) */
 function printLookups (big: LookupFigures, loadBefore: number[], loadAfter: number[]): void {
+  // each list's values that came in, in order
+  const sortedOf = (round: Round): { provide: number[], shared: number[], found: number[] } =>
+    ({ provide: sorted(round.provideMs), shared: sorted(round.shareMs), found: sorted(round.lookupMs) })
   const rows = (label: string, round: Round): string[][] => {
-    const found = sorted(round.lookupMs)
-    const provide = sorted(round.provideMs)
-    const shared = sorted(round.shareMs)
+    const { provide, shared, found } = sortedOf(round)
     return [
       [`${label}: provide (${round.provideMs.length} files, 2 keys) p50 / p95`, `${ms(q(provide, 0.5))} / ${ms(q(provide, 0.95))}${provide.length < round.provideMs.length ? ` (${round.provideMs.length - provide.length} not within 60 s)` : ''}`, '<= 2000 ms'],
       ['  share() called -> records stored p50 / p95', `${ms(q(shared, 0.5))} / ${ms(q(shared, 0.95))}`, ''],
@@ -316,9 +317,7 @@ function printLookups (big: LookupFigures, loadBefore: number[], loadAfter: numb
     ['routing table size at the end min / median / max', minMedMax(big.routingAtEnd), '']
   ], loadBefore, loadAfter)
   const figures = (round: Round): Record<string, number | undefined> => {
-    const found = sorted(round.lookupMs)
-    const provide = sorted(round.provideMs)
-    const shared = sorted(round.shareMs)
+    const { provide, shared, found } = sortedOf(round)
     return { provideP50Ms: q(provide, 0.5), provideP95Ms: q(provide, 0.95), shareP50Ms: q(shared, 0.5), shareP95Ms: q(shared, 0.95), lookupP50Ms: q(found, 0.5), lookupP95Ms: q(found, 0.95) }
   }
   console.log(`BENCH_JSON ${JSON.stringify({

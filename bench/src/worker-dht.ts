@@ -97,10 +97,10 @@ async function profiled<T> (fn: () => Promise<T>): Promise<T> {
 /**
  * Each node shares a new file. Timed, from the announcement share() starts
  * (`index.whenAnnounced()`): its provide, from its start until a DHT stored the records
- * under both keys; from share() called to then (the file's hashing and storing,
- * and the announcement's wait in the queue, besides); and that wait alone. `index.provide()` would walk again
- * if the announcement had ended before share() returned: a walk the user's share never
- * makes. null: not within PROVIDE_TIMEOUT_MS.
+ * under both keys; from share() called to then (the file's hashing and storing, and the
+ * announcement's wait in the queue, besides); and that wait alone. `index.provide()`
+ * would walk again if the announcement had ended before share() returned: a walk the
+ * user's share never makes. null: not within PROVIDE_TIMEOUT_MS.
  */
 async function share (w: WorkerNodes, which: number[]): Promise<DhtReply> {
   const files: DhtFile[] = []
