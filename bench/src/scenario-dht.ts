@@ -208,18 +208,32 @@ async function quietAgain (swarm: DhtSwarm, when: string): Promise<Awaited<Retur
 async function provideAndLookUp (swarm: DhtSwarm, sharers: number[], lookerOffset: number, counted: Record<string, number>, beforeLookups = async (): Promise<void> => {}, oneAtATime = false): Promise<Round> {
   const P = swarm.workers.length
   const eachWorker = async <T>(fn: (w: number) => Promise<T>): Promise<T[]> => oneAtATime ? sequential(swarm.workers.map((_, w) => w), fn) : Promise.all(swarm.workers.map(async (_, w) => fn(w)))
+  const cpu = swarmCpu(swarm)
   const shared = await eachWorker(async w => swarm.ask(w, { op: 'share', nodes: sharers.filter(n => n < swarm.counts[w]) }))
   const list = (xs: Array<number | null>): string => xs.map(x => x == null ? 'failed' : x.toFixed(0)).join(' ')
-  console.log(`  ${SCENARIO}: provided ${shared.reduce((n, s) => n + s.files.length, 0)} files, ms: ${list(shared.flatMap(s => s.provideMs))}; from share() called: ${list(shared.flatMap(s => s.shareMs))}; of which queued: ${list(shared.flatMap(s => s.queuedMs))}`)
+  console.log(`  ${SCENARIO}: provided ${shared.reduce((n, s) => n + s.files.length, 0)} files, ms: ${list(shared.flatMap(s => s.provideMs))}; from share() called: ${list(shared.flatMap(s => s.shareMs))}; of which queued: ${list(shared.flatMap(s => s.queuedMs))}; ${cpu()}`)
   counted = await swarm.printCounters('provides', counted)
   await beforeLookups()
+  const lookupCpu = swarmCpu(swarm)
   const lookups = await eachWorker(async w => {
     const items = [1, 2].flatMap(k => shared[(w + P - k) % P].files.map((file, j) => ({ node: (5 + lookerOffset + j + k * 4) % swarm.counts[w], file })))
     return (await swarm.ask(w, { op: 'lookup', items })).ms
   })
-  console.log(`  ${SCENARIO}: lookups, ms: ${lookups.flat().map(x => x == null ? 'none' : x.toFixed(0)).join(' ')}`)
+  console.log(`  ${SCENARIO}: lookups, ms: ${lookups.flat().map(x => x == null ? 'none' : x.toFixed(0)).join(' ')}; ${lookupCpu()}`)
   await swarm.printCounters('lookups', counted)
   return { provideMs: shared.flatMap(s => s.provideMs), shareMs: shared.flatMap(s => s.shareMs), lookupMs: lookups.flat() }
+}
+
+/**
+ * The workers' CPU seconds from now until the returned function is called, and the
+ * wall time, as text: a figure less at the mercy of the machine's moment than the
+ * latencies (what the nodes did, not how long they waited for a core)
+ */
+function swarmCpu (swarm: DhtSwarm): () => string {
+  const pids = swarm.workers.map(w => w.pid)
+  const before = cpuByPid(pids)
+  const start = Date.now()
+  return () => `swarm CPU ${cpuSince(before, pids).toFixed(1)} s in ${((Date.now() - start) / 1000).toFixed(1)} s`
 }
 
 /** Waits until the workers together used less than QUIET_CORES over a QUIET_WINDOW_MS window (at most QUIET_WAIT_MS) */
