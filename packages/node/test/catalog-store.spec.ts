@@ -123,6 +123,34 @@ describe('catalog store', () => {
     assert.deepEqual(end, { envelopes: [], next: cursor, more: false })
   })
 
+
+  it('serves pulls and re-ingests of offers it stored or read lately from memory, never a replaced version', async () => {
+    const b = await newAuthor()
+    const offers = await Promise.all([1n, 2n, 3n].map(async seq => signedOffer(b, seq)))
+    for (const o of offers) await store.add(o, false)
+    // reads of offer records, counted on the real datastore (the log's meta and floors are read at open only)
+    let reads = 0
+    const counted = async (): Promise<CatalogStore> => {
+      const get = ds.get.bind(ds)
+      ds.get = async (key, options) => { if (key.toString().startsWith('/peershare/catalog/offers/')) reads++; return get(key, options) }
+      return open()
+    }
+    store = await counted()
+    const envelopes = (await store.since(0n, 10)).envelopes
+    assert.equal(envelopes.length, 3)
+    assert.equal(reads, 3, 'a fresh store reads each offer once')
+    assert.deepEqual((await store.since(0n, 10)).envelopes, envelopes)
+    // a peer pulling them again hands in the same versions: held already, returned, not read back
+    const held = await store.ingest(envelopes, peerIdFromString(b.id))
+    assert.deepEqual(held.map(e => e.signed.offer.seq), [1n, 2n, 3n])
+    assert.equal(reads, 3, 'the second pull and the re-ingest read nothing from disk')
+    // a newer version replaces the one in memory: the log serves it, never the old one
+    const newer = await signedOffer(b, 9n, offers[1].offer.contentId, { name: 'newer' })
+    await store.add(newer, false)
+    const names = (await store.ingest((await store.since(0n, 10)).envelopes, peerIdFromString(b.id))).map(e => e.signed.offer.name)
+    assert.deepEqual(names, [offers[0].offer.name, offers[2].offer.name, 'newer'])
+    assert.equal(reads, 3)
+  })
   it('caps one author by entries and bytes, evicting its oldest received first', async () => {
     store = await reopen({ maxEntriesPerAuthor: 3, maxBytesPerAuthor: 1_000_000 })
     const b = await newAuthor()

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto'
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { Offer } from '@peershare/protocol'
 import type { Datastore, Key } from 'interface-datastore'
+import { LRUCache } from 'lru-cache'
 import { InOrder } from '../in-order.js'
 import type { Quarantine } from '../records/index.js'
 import { type CatalogLimits, CatalogIndex, type Slot } from './catalog-index.js'
@@ -47,8 +48,26 @@ export interface CatalogStoreComponents {
   now?: () => number
 }
 
+/**
+ * Envelope bytes of the offers kept decoded in memory (below). At most this much
+ * per store: a thousand offers of a typical size, 40 of the largest allowed.
+ */
+const RECENT_OFFER_BYTES = 1024 * 1024
+
 export class CatalogStore implements CatalogView, CatalogLog {
   private readonly index: CatalogIndex
+  /**
+   * Offers lately stored or read, decoded, by author and content id, with the log
+   * position of their version. A catalog pull reads every offer of its page (the
+   * server's `since`) and the puller reads back each one it already held (`add`):
+   * every peer that connects pulls, so in a swarm of nodes sharing the same offers
+   * these reads and decodes were the largest part of a node's CPU after the start
+   * (a profile of the DHT bench, 2026-12-06)
+   */
+  private readonly recent = new LRUCache<string, { pos: bigint, signed: SignedOffer }>({
+    maxSize: RECENT_OFFER_BYTES,
+    sizeCalculation: ({ signed }) => Math.max(1, signed.envelope.byteLength)
+  })
   private readonly listeners = new Set<(change: CatalogChange) => void>()
   /** changes one at a time, in the order asked */
   private readonly changes = new InOrder()
@@ -181,14 +200,9 @@ export class CatalogStore implements CatalogView, CatalogLog {
     const { slots, last, more } = this.index.after(since, Math.max(1, limit))
     const envelopes: Uint8Array[] = []
     for (const slot of slots) {
-      if (show == null) {
-        // replaced meanwhile: the newer version sits further on in the log
-        const read = await this.readSlot(slot)
-        if (read != null) envelopes.push(read.envelope)
-        continue
-      }
+      // undefined: replaced meanwhile (the newer version sits further on in the log)
       const signed = await this.readSigned(slot)
-      if (signed != null && show(signed.offer)) envelopes.push(signed.envelope)
+      if (signed != null && (show == null || show(signed.offer))) envelopes.push(signed.envelope)
     }
     return { envelopes, next: last, more }
   }
@@ -219,6 +233,8 @@ export class CatalogStore implements CatalogView, CatalogLog {
     await batch.commit()
     this.meta = meta
     this.index.apply(plan)
+    for (const victim of plan.evicted) this.recent.delete(recentKey(victim))
+    this.recent.set(recentKey(slot), { pos: slot.pos, signed })
     await this.forgetAuthors()
     const wasLive = plan.replaced != null && !plan.replaced.removed
     for (const victim of plan.evicted) if (!victim.removed) this.emit({ kind: 'remove', author: victim.author, contentId: victim.contentId })
@@ -251,10 +267,14 @@ export class CatalogStore implements CatalogView, CatalogLog {
   }
 
   private async readSigned (slot: Slot): Promise<SignedOffer | undefined> {
+    const recent = this.recent.get(recentKey(slot))
+    if (recent?.pos === slot.pos) return recent.signed
     const read = await this.readSlot(slot)
     if (read == null) return undefined
     try {
-      return { offer: storedOffer(slot, read.envelope), envelope: read.envelope }
+      const signed = { offer: storedOffer(slot, read.envelope), envelope: read.envelope }
+      this.recent.set(recentKey(slot), { pos: slot.pos, signed })
+      return signed
     } catch (err: any) {
       await this.setAside(slot, err.message)
       return undefined
@@ -304,6 +324,7 @@ export class CatalogStore implements CatalogView, CatalogLog {
 
   /** A record that does not decode: quarantined, forgotten, reported as removed */
   private async setAside (slot: Slot, reason: string): Promise<void> {
+    this.recent.delete(recentKey(slot))
     await this.components.quarantine.setAside([offerKey(slot.author, slot.contentId)], `catalog offer: ${reason}`)
     if (this.index.drop(slot) && !slot.removed) this.emit({ kind: 'remove', author: slot.author, contentId: slot.contentId })
   }
@@ -345,3 +366,8 @@ export class CatalogStore implements CatalogView, CatalogLog {
   }
 }
 
+
+/** A slot's key in the store's recent offers: one version per author and content id */
+function recentKey ({ author, contentId }: Pick<Slot, 'author' | 'contentId'>): string {
+  return `${author}/${contentId}`
+}
