@@ -123,8 +123,7 @@ describe('catalog store', () => {
     assert.deepEqual(end, { envelopes: [], next: cursor, more: false })
   })
 
-
-  it('serves pulls and re-ingests of offers it stored or read lately from memory, never a replaced version', async () => {
+  it('serves pulls and re-ingests of offers it read lately from memory, never a replaced or removed version', async () => {
     const b = await newAuthor()
     const offers = await Promise.all([1n, 2n, 3n].map(async seq => signedOffer(b, seq)))
     for (const o of offers) await store.add(o, false)
@@ -144,13 +143,20 @@ describe('catalog store', () => {
     const held = await store.ingest(envelopes, peerIdFromString(b.id))
     assert.deepEqual(held.map(e => e.signed.offer.seq), [1n, 2n, 3n])
     assert.equal(reads, 3, 'the second pull and the re-ingest read nothing from disk')
-    // a newer version replaces the one in memory: the log serves it, never the old one
+    // a newer version replaces the one in memory: read once, served, never the old one
     const newer = await signedOffer(b, 9n, offers[1].offer.contentId, { name: 'newer' })
     await store.add(newer, false)
-    const names = (await store.ingest((await store.since(0n, 10)).envelopes, peerIdFromString(b.id))).map(e => e.signed.offer.name)
-    assert.deepEqual(names, [offers[0].offer.name, offers[2].offer.name, 'newer'])
-    assert.equal(reads, 3)
+    const names = async (): Promise<string[]> => (await store.ingest((await store.since(0n, 10)).envelopes, peerIdFromString(b.id))).map(e => e.signed.offer.name)
+    assert.deepEqual(await names(), [offers[0].offer.name, offers[2].offer.name, 'newer'])
+    assert.deepEqual(await names(), [offers[0].offer.name, offers[2].offer.name, 'newer'])
+    assert.equal(reads, 4)
+    // and a removal: the tombstone is what the log serves, the offer is gone from every read
+    await store.add(await signedTombstone(b, 10n, offers[0].offer.contentId), false)
+    assert.deepEqual(await names(), [offers[2].offer.name, 'newer'])
+    assert.deepEqual(await store.offersOf(offers[0].offer.contentId), [])
+    assert.equal((await store.since(0n, 10)).envelopes.length, 3, 'two offers and the tombstone')
   })
+
   it('caps one author by entries and bytes, evicting its oldest received first', async () => {
     store = await reopen({ maxEntriesPerAuthor: 3, maxBytesPerAuthor: 1_000_000 })
     const b = await newAuthor()

@@ -49,24 +49,28 @@ export interface CatalogStoreComponents {
 }
 
 /**
- * Envelope bytes of the offers kept decoded in memory (below). At most this much
- * per store: a thousand offers of a typical size, 40 of the largest allowed.
+ * Memory for the offers kept decoded (below), counted as twice each envelope (its bytes
+ * and the decoded offer) and ENTRY_BYTES: about a thousand offers of a usual size
  */
-const RECENT_OFFER_BYTES = 1024 * 1024
+const RECENT_OFFER_BYTES = 2 * 1024 * 1024
+/** What one kept offer costs besides its envelope and its decoded fields: key, position, objects */
+const ENTRY_BYTES = 256
 
 export class CatalogStore implements CatalogView, CatalogLog {
   private readonly index: CatalogIndex
   /**
-   * Offers lately stored or read, decoded, by author and content id, with the log
-   * position of their version. A catalog pull reads every offer of its page (the
-   * server's `since`) and the puller reads back each one it already held (`add`):
-   * every peer that connects pulls, so in a swarm of nodes sharing the same offers
-   * these reads and decodes were the largest part of a node's CPU after the start
-   * (a profile of the DHT bench, 2026-12-06)
+   * Offers lately read, decoded, by author and content id, with the log position of
+   * the version read. A catalog pull reads every offer of its page (the server's
+   * `since`) and the puller reads back each one it already held (`add`): every peer
+   * that connects pulls, so in a swarm of nodes holding the same offers these reads
+   * and decodes were the largest part of a node's CPU after the start (a profile of
+   * the DHT bench, 2026-12-06). A catalog larger than this is read from disk by a
+   * first pull as before (a pull reads it in log order, which no recent-first cache
+   * keeps)
    */
   private readonly recent = new LRUCache<string, { pos: bigint, signed: SignedOffer }>({
     maxSize: RECENT_OFFER_BYTES,
-    sizeCalculation: ({ signed }) => Math.max(1, signed.envelope.byteLength)
+    sizeCalculation: ({ signed }) => 2 * signed.envelope.byteLength + ENTRY_BYTES
   })
   private readonly listeners = new Set<(change: CatalogChange) => void>()
   /** changes one at a time, in the order asked */
@@ -233,8 +237,8 @@ export class CatalogStore implements CatalogView, CatalogLog {
     await batch.commit()
     this.meta = meta
     this.index.apply(plan)
-    for (const victim of plan.evicted) this.recent.delete(recentKey(victim))
-    this.recent.set(recentKey(slot), { pos: slot.pos, signed })
+    // replaced or evicted versions leave memory too (a read checks the position anyway)
+    for (const gone of [slot, ...plan.evicted]) this.recent.delete(recentKey(gone))
     await this.forgetAuthors()
     const wasLive = plan.replaced != null && !plan.replaced.removed
     for (const victim of plan.evicted) if (!victim.removed) this.emit({ kind: 'remove', author: victim.author, contentId: victim.contentId })
@@ -272,8 +276,10 @@ export class CatalogStore implements CatalogView, CatalogLog {
     const read = await this.readSlot(slot)
     if (read == null) return undefined
     try {
-      const signed = { offer: storedOffer(slot, read.envelope), envelope: read.envelope }
-      this.recent.set(recentKey(slot), { pos: slot.pos, signed })
+      const envelope = ownBuffer(read.envelope)
+      const signed = { offer: storedOffer(slot, envelope), envelope }
+      // kept only while it is the version held: a change may have landed during the read
+      if (this.index.get(slot.author, slot.contentId)?.pos === slot.pos) this.recent.set(recentKey(slot), { pos: slot.pos, signed })
       return signed
     } catch (err: any) {
       await this.setAside(slot, err.message)
@@ -366,6 +372,10 @@ export class CatalogStore implements CatalogView, CatalogLog {
   }
 }
 
+/** Bytes in a buffer of their own: an offer kept decoded from a view of a larger buffer would keep all of that buffer in memory */
+function ownBuffer (bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
+}
 
 /** A slot's key in the store's recent offers: one version per author and content id */
 function recentKey ({ author, contentId }: Pick<Slot, 'author' | 'contentId'>): string {
