@@ -51,3 +51,14 @@ export function chromiumPids (): number[] {
   walk(process.pid)
   return found
 }
+
+/** The CPU seconds `pids` use from now until the returned function is called, the wall seconds, and the cores that makes */
+export function cpuFrom (pids: Array<number | undefined>): () => { seconds: number, wallSeconds: number, cores: number } {
+  const before = cpuByPid(pids)
+  const start = Date.now()
+  return () => {
+    const seconds = cpuSince(before, pids)
+    const wallSeconds = (Date.now() - start) / 1000
+    return { seconds, wallSeconds, cores: seconds / wallSeconds }
+  }
+}

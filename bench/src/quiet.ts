@@ -1,5 +1,6 @@
-/** Waiting for a swarm of nodes in one process to settle before measuring it */
+/** Waiting for a swarm of nodes, in one process or spread over several, to settle before measuring it */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { cpuFrom } from './process-cpu.js'
 import { now } from './protocol.js'
 
 /** Under this share of one core for 2 s counts as quiet */
@@ -21,4 +22,19 @@ export async function waitForQuiet (): Promise<number> {
     if ((user + system) / 1000 / (now() - t0) < QUIET_CPU) break
   }
   return (now() - start) / 1000
+}
+
+/** How a swarm spread over processes settled: seconds waited, whether it did, its cores in the last window */
+export interface ProcessesQuiet { seconds: number, settled: boolean, cores: number }
+
+/** Waits until processes `pids` together use less than `cores` over a `windowMs` window (at most `waitMs`) */
+export async function waitForQuietProcesses (pids: Array<number | undefined>, limits: { cores: number, windowMs: number, waitMs: number }): Promise<ProcessesQuiet> {
+  const t0 = Date.now()
+  while (true) {
+    const used = cpuFrom(pids)
+    await sleep(limits.windowMs)
+    const { cores } = used()
+    const settled = cores < limits.cores
+    if (settled || Date.now() - t0 > limits.waitMs) return { seconds: (Date.now() - t0) / 1000, settled, cores }
+  }
 }

@@ -18,9 +18,10 @@ import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BenchContext, formatTable, WORKERS } from './context.js'
-import { cpuByPid, cpuSince } from './process-cpu.js'
+import { cpuFrom } from './process-cpu.js'
 import { Worker } from './processes.js'
 import type { DhtCommand, DhtFile, DhtGet, DhtGetPhases, DhtReply } from './protocol.js'
+import { type ProcessesQuiet, waitForQuietProcesses } from './quiet.js'
 import { sequential } from './sequential.js'
 
 const SCENARIO = 'dht'
@@ -161,7 +162,7 @@ interface LookupFigures extends Round {
   alone: Round
   /** every node's LAN routing-table size once the rounds are done, smallest first */
   routingAtEnd: number[]
-  quiet: Awaited<ReturnType<typeof waitForQuiet>>
+  quiet: ProcessesQuiet
 }
 
 /**
@@ -194,8 +195,8 @@ async function lookupFigures (swarm: DhtSwarm): Promise<LookupFigures> {
   return { nodes: swarm.total, processes: swarm.workers.length, startSeconds: swarm.startSeconds, routing, ...first, settled, alone, quiet, routingAtEnd }
 }
 
-async function quietAgain (swarm: DhtSwarm, when: string): Promise<Awaited<ReturnType<typeof waitForQuiet>>> {
-  const quiet = await waitForQuiet(swarm)
+async function quietAgain (swarm: DhtSwarm, when: string): Promise<ProcessesQuiet> {
+  const quiet = await waitForQuietProcesses(swarm.workers.map(w => w.pid), { cores: QUIET_CORES, windowMs: QUIET_WINDOW_MS, waitMs: QUIET_WAIT_MS })
   console.log(`  ${SCENARIO}: ${when}, swarm CPU ${quiet.cores.toFixed(2)} cores over ${QUIET_WINDOW_MS / 1000} s, ${quiet.settled ? '' : 'NOT '}below ${QUIET_CORES} after ${quiet.seconds.toFixed(1)} s`)
   return quiet
 }
@@ -230,23 +231,10 @@ async function provideAndLookUp (swarm: DhtSwarm, sharers: number[], lookerOffse
  * latencies (what the nodes did, not how long they waited for a core)
  */
 function swarmCpu (swarm: DhtSwarm): () => string {
-  const pids = swarm.workers.map(w => w.pid)
-  const before = cpuByPid(pids)
-  const start = Date.now()
-  return () => `swarm CPU ${cpuSince(before, pids).toFixed(1)} s in ${((Date.now() - start) / 1000).toFixed(1)} s`
-}
-
-/** Waits until the workers together used less than QUIET_CORES over a QUIET_WINDOW_MS window (at most QUIET_WAIT_MS) */
-async function waitForQuiet (swarm: DhtSwarm): Promise<{ seconds: number, settled: boolean, cores: number }> {
-  const pids = swarm.workers.map(w => w.pid)
-  const t0 = Date.now()
-  while (true) {
-    const before = cpuByPid(pids)
-    const start = Date.now()
-    await sleep(QUIET_WINDOW_MS)
-    const cores = cpuSince(before, pids) / ((Date.now() - start) / 1000)
-    const settled = cores < QUIET_CORES
-    if (settled || Date.now() - t0 > QUIET_WAIT_MS) return { seconds: (Date.now() - t0) / 1000, settled, cores }
+  const used = cpuFrom(swarm.workers.map(w => w.pid))
+  return () => {
+    const { seconds, wallSeconds } = used()
+    return `swarm CPU ${seconds.toFixed(1)} s in ${wallSeconds.toFixed(1)} s`
   }
 }
 
@@ -298,10 +286,9 @@ async function idleCpu (swarm: DhtSwarm): Promise<FirstByteFigures['idle']> {
   const nodes = connections.length
   const windows: number[] = []
   while (windows.length < IDLE_WINDOWS) {
-    const before = cpuByPid(pids)
-    const start = Date.now()
+    const used = cpuFrom(pids)
     await sleep(IDLE_SAMPLE_MS)
-    windows.push(cpuSince(before, pids) / ((Date.now() - start) / 1000) / nodes * 100)
+    windows.push(used().cores / nodes * 100)
   }
   return { firstPercent: windows[0], lowestPercent: Math.min(...windows), connectionsPerNode: connections.reduce((a, b) => a + b, 0) / connections.length }
 }
