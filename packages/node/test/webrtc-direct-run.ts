@@ -55,7 +55,8 @@ async function runChild<T> (mode: string, path: string, attempt = 1): Promise<T>
   })
   if (nativeCrash != null) {
     // node-datachannel crashed the run before its result (once in a CI run of 2026-12-06, the
-    // transfer, after two clean CI runs of the same code): said, and run once more; twice fails
+    // transfer, half an hour after a clean CI run of the same code): said, and run once more;
+    // twice fails
     if (attempt > 1) throw new Error(`the WebRTC-direct ${mode} run crashed (${nativeCrash}) twice`)
     console.warn(`(the WebRTC-direct ${mode} run's process crashed with ${nativeCrash} before its result; running it again)`)
     // a transfer starts again in a folder of its own (the crashed one may have left a partial output); a repo is reused as a restart would
