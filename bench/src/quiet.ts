@@ -1,7 +1,6 @@
 /** Waiting for a swarm of nodes, in one process or spread over several, to settle before measuring it */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { cpuFrom } from './process-cpu.js'
-import { now } from './protocol.js'
 
 /** Under this share of one core for 2 s counts as quiet */
 export const QUIET_CPU = 0.5
@@ -13,15 +12,7 @@ const QUIET_WAIT_MS = 30_000
  * is over and the measurements see the swarm's steady state. Returns seconds waited.
  */
 export async function waitForQuiet (): Promise<number> {
-  const start = now()
-  while (now() - start < QUIET_WAIT_MS) {
-    const cpu0 = process.cpuUsage()
-    const t0 = now()
-    await sleep(2000)
-    const { user, system } = process.cpuUsage(cpu0)
-    if ((user + system) / 1000 / (now() - t0) < QUIET_CPU) break
-  }
-  return (now() - start) / 1000
+  return (await waitForQuietProcesses([process.pid], { cores: QUIET_CPU, windowMs: 2000, waitMs: QUIET_WAIT_MS })).seconds
 }
 
 /** How a swarm spread over processes settled: seconds waited, whether it did, its cores in the last window */
