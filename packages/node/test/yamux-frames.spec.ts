@@ -5,7 +5,9 @@ import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 import { noise } from '@chainsafe/libp2p-noise'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
+import { EXCHANGE_PROTOCOL } from '@peershare/protocol'
 import { createLibp2p } from 'libp2p'
+import { OPENING_WINDOW_BYTES } from '../src/exchange/fetch-session.js'
 import { DEFAULTS, type PeershareNode, peershareMuxer } from '../src/index.js'
 import { capYamuxFrames, YAMUX_MAX_FRAME_BYTES, YAMUX_UPDATE_AFTER_BYTES } from '../src/transports/index.js'
 import { dialAddress, randomFile, startTestNode, tempDir, type TestDir } from './fixtures.js'
@@ -30,6 +32,8 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
   const handleData = YamuxStream.prototype.handleData
   /** the largest data frame any stream of this process received */
   let largest = 0
+  /** each stream's send window as its first data frame arrived: the window its opener granted it */
+  const windowAtFirstData = new Map<YamuxStream, number>()
   /** the patched method, taken once the patch is in (other specs' nodes may have applied it already, or not) */
   let sendWindowUpdate: YamuxStream['sendWindowUpdate']
   /** window updates sent by a stream whose window is as large as it may grow: the share of it left unused then */
@@ -41,6 +45,7 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
     // observes the library's frames as they arrive; every frame still goes to the library
     YamuxStream.prototype.handleData = function (this: YamuxStream, frame: Parameters<YamuxStream['handleData']>[0]): void {
       largest = Math.max(largest, frame.header.length)
+      if (!windowAtFirstData.has(this)) windowAtFirstData.set(this, (this as unknown as { sendWindowCapacity: number }).sendWindowCapacity)
       handleData.call(this, frame)
     }
     // the library's private window state, read around the (patched) decision
@@ -65,6 +70,7 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
 
   after(async () => {
     YamuxStream.prototype.handleData = handleData
+    windowAtFirstData.clear()
     if (sendWindowUpdate != null) YamuxStream.prototype.sendWindowUpdate = sendWindowUpdate
     await getter?.stop()
     await sharer?.stop()
@@ -151,5 +157,22 @@ describe('yamux frames (real nodes on 127.0.0.1)', function () {
     assert.ok(largest > 64 * 1024, `frames seen: the largest ${largest} bytes`)
     assert.ok(largest <= YAMUX_MAX_FRAME_BYTES, `a frame of ${largest} bytes`)
     assert.deepEqual(sentAtMax.filter(left => left > 0.5), [], 'window updates sent with more than half the window left')
+  })
+
+  it('open a download stream with the window its first chunks need, so a provider sends them back to back; other streams keep yamux\'s 256 KiB', async () => {
+    windowAtFirstData.clear()
+    const source = await randomFile(dir.path, 'first.bin', 6 * MiB)
+    const shared = await sharer.share(source)
+    const out = join(dir.path, 'first-out.bin')
+    await getter.get(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: out })
+    assert.deepEqual(await readFile(out), await readFile(source))
+    // the provider's end of the exchange stream: its first data frame is the Want, behind the window the downloader granted
+    const streams = [...windowAtFirstData]
+    const provided = streams.filter(([stream]) => stream.direction === 'inbound' && stream.protocol === EXCHANGE_PROTOCOL)
+    assert.equal(provided.length, 1, `exchange streams seen: ${provided.length}`)
+    assert.equal(provided[0][1], OPENING_WINDOW_BYTES)
+    // streams of other protocols open as yamux opens them: their first message comes behind yamux's initial window
+    const others = streams.filter(([stream]) => stream.direction === 'inbound' && stream.protocol !== EXCHANGE_PROTOCOL)
+    assert.ok(others.length > 0 && others.every(([, window]) => window <= 256 * 1024), `other streams' windows: ${others.map(([s, w]) => `${s.protocol} ${w}`).join(', ')}`)
   })
 })

@@ -38,6 +38,7 @@ import { acceptedEncodings, decompressChunk } from './inflate.js'
 import { withTimeout } from '../signals.js'
 // the module itself, not transports/index.js: the browser bundle takes this file and none of the node-only transports
 import { confirmLazy, LAZY_SELECT, proposeLazily } from '../transports/lazy-select.js'
+import { openReceiveWindow } from '../transports/yamux-frames.js'
 
 export interface FetchSessionComponents {
   libp2p: Pick<Libp2p, 'dial'>
@@ -245,9 +246,17 @@ async function dial (components: FetchSessionComponents, target: PeerId | Multia
 }
 
 /**
+ * The receive window an exchange stream opens with: what the first requests may bring
+ * (INITIAL_DEPTH chunks of the default size, download/source-pace.ts), so the provider
+ * sends them back to back over a long link, not one 256 KiB window per round trip
+ */
+export const OPENING_WINDOW_BYTES = 4 * 1024 * 1024
+
+/**
  * An exchange stream on `protocol`, opened lazily where the muxer allows (the Want
- * follows the proposal at once: transports/lazy-select.ts). A peer that does not speak
- * it fails with UnsupportedProtocolError, here or when its answer is read
+ * follows the proposal at once: transports/lazy-select.ts), with the window for the
+ * first chunks. A peer that does not speak it fails with UnsupportedProtocolError,
+ * here or when its answer is read
  */
 async function openStream (components: FetchSessionComponents, connection: Connection, protocol: string, signal?: AbortSignal): Promise<FramedStream> {
   const options: AbortOptions & Record<string, unknown> = { signal: withTimeout(components.dialTimeout, signal), [LAZY_SELECT]: true }
@@ -259,6 +268,7 @@ async function openStream (components: FetchSessionComponents, connection: Conne
     if (err.name === 'UnsupportedProtocolError' || signal?.aborted === true) throw err
     throw new PeerUnreachableError(`Cannot open a stream to peer ${connection.remotePeer}: ${err.message}`)
   }
+  openReceiveWindow(stream, OPENING_WINDOW_BYTES)
   return new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: components.limits.readHighWaterMark })
 }
 
