@@ -246,7 +246,7 @@ async function dial (components: FetchSessionComponents, target: PeerId | Multia
 }
 
 /**
- * The receive window an exchange stream opens with: what the first requests may bring
+ * The receive window an exchange stream opens with: about what the first requests bring
  * (INITIAL_DEPTH chunks of the default size, download/source-pace.ts), so the provider
  * sends them back to back over a long link, not one 256 KiB window per round trip
  */
