@@ -29,7 +29,7 @@ import { AllowedHosts } from './gater/index.js'
 import { PageShares, type SharedFile } from './share/index.js'
 import { browserToBrowserAddresses, closeRelayedOnceDirect, connectionsTo, type PeerConnection, parseRelay, relayListen } from './relay/index.js'
 import { PageSearch, type SearchOptions, type SearchOutcome, untilIdentified } from './search/index.js'
-import { resolveSettings, SERVE_LIMITS, WEBRTC_DATA_CHANNEL } from './settings.js'
+import { resolveSettings, SERVE_LIMITS, WEBRTC_DATA_CHANNEL, YAMUX_STREAMS } from './settings.js'
 import { removeChunkStore } from './storage/index.js'
 
 export { BadSourceError, type DownloadOptions, type DownloadSettings } from './download/index.js'
@@ -101,7 +101,7 @@ export async function createBrowserPeer (init: BrowserPeerInit = {}): Promise<Br
       circuitRelayTransport()
     ],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ streamOptions: { ...YAMUX_STREAMS } })],
     connectionGater: allowed.gater(),
     services: { identify: identify(), relayListen: relayListen() }
   })

@@ -55,6 +55,15 @@ export const SERVE_LIMITS: Readonly<ExchangeLimits> = Object.freeze({
  */
 export const WEBRTC_DATA_CHANNEL = Object.freeze({ maxReadBufferLength: 32 * 1024 * 1024 })
 
+/**
+ * The page's yamux streams (its WebSockets connections to daemons), sized as the daemon's
+ * (config `muxer`): the read buffer holds a whole window. yamux's defaults put a 4 MiB
+ * read buffer under a window that grows to 16 MiB within a few round trips of a
+ * download, so a session paused at `readHighWaterMark` while the page was busy had its
+ * stream aborted by the window's worth still in flight, as WebRTC's was (above)
+ */
+export const YAMUX_STREAMS = Object.freeze({ maxStreamWindowSize: 8 * 1024 * 1024, maxReadBufferLength: 20 * 1024 * 1024 })
+
 /** A setting given to createBrowserPeer is not of its kind */
 export class BadSettingError extends Error {
   static override name = 'BadSettingError'

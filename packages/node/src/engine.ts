@@ -2,11 +2,13 @@
  * The pure parts of the node a browser peer composes with its own libp2p and storage
  * (`@peershare/node/engine`): the exchange client and server, the multi-source engine
  * (sources, workers, chunk picking), chunk and whole-file verification, and the
- * asking side of remote search (signed offers verified as the node does). Nothing
+ * asking side of remote search (signed offers verified as the node does), and the
+ * window a yamux stream's opener grants (`openReceiveWindow`). Nothing
  * reachable from here imports a Node-only module: hashing and compression go through
  * `platform/`.
  */
 export { FetchSession, type FetchSessionComponents, type FirstRequest, type SessionEvent } from './exchange/fetch-session.js'
+export { openReceiveWindow } from './transports/yamux-frames.js'
 export { SourcePool, type PoolHost, type SourceFinder, type SourcePoolInit, type TransferSettings } from './download/source-pool.js'
 export type { WorkerHost } from './download/source-worker.js'
 export { ChunkPicker } from './download/chunk-picker.js'
