@@ -2,7 +2,7 @@
  * The browser peer's download settings: one DEFAULTS, and the resolution of what a
  * caller gave (each missing setting from DEFAULTS; a bad value is an error naming it)
  */
-import type { ExchangeLimits } from '@peershare/node/engine'
+import { type ExchangeLimits, YAMUX_READ_BUFFER_BYTES, YAMUX_WINDOW_BYTES } from '@peershare/node/engine'
 import { MAX_OUTSTANDING_CHUNKS } from '@peershare/protocol'
 import type { DownloadSettings } from './download/index.js'
 
@@ -57,12 +57,12 @@ export const WEBRTC_DATA_CHANNEL = Object.freeze({ maxReadBufferLength: 32 * 102
 
 /**
  * The page's yamux streams (its WebSockets connections to daemons), sized as the daemon's
- * (config `muxer`): the read buffer holds a whole window. yamux's defaults put a 4 MiB
+ * (config `muxer`, the same constants): the read buffer holds a whole window. yamux's defaults put a 4 MiB
  * read buffer under a window that grows to 16 MiB within a few round trips of a
  * download, so a session paused at `readHighWaterMark` while the page was busy had its
  * stream aborted by the window's worth still in flight, as WebRTC's was (above)
  */
-export const YAMUX_STREAMS = Object.freeze({ maxStreamWindowSize: 8 * 1024 * 1024, maxReadBufferLength: 20 * 1024 * 1024 })
+export const YAMUX_STREAMS = Object.freeze({ maxStreamWindowSize: YAMUX_WINDOW_BYTES, maxReadBufferLength: YAMUX_READ_BUFFER_BYTES })
 
 /** A setting given to createBrowserPeer is not of its kind */
 export class BadSettingError extends Error {

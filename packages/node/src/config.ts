@@ -15,7 +15,7 @@ import type { KeysSettings } from './keys/index.js'
 import type { ReplicationSettings } from './replication/index.js'
 import type { RelaySettings } from './reachability/relay-policy.js'
 import { METRICS_DEFAULTS, type MetricsSettings } from './metrics/index.js'
-import { tcpListenPorts, webSocketsListen } from './transports/index.js'
+import { tcpListenPorts, webSocketsListen, YAMUX_READ_BUFFER_BYTES, YAMUX_WINDOW_BYTES } from './transports/index.js'
 import { DEFAULT_LISTEN, parseRate, parseSize } from '@peershare/client'
 import { defaultRepoPath } from '@peershare/client/repo'
 
@@ -189,8 +189,8 @@ export const DEFAULTS: Readonly<Omit<NodeConfig, 'repo'>> = Object.freeze({
     compression: true
   }),
   muxer: Object.freeze({
-    streamWindowBytes: 8 * 1024 * 1024,
-    maxReadBufferBytes: 20 * 1024 * 1024,
+    streamWindowBytes: YAMUX_WINDOW_BYTES,
+    maxReadBufferBytes: YAMUX_READ_BUFFER_BYTES,
     maxWriteBufferBytes: 8 * 1024 * 1024,
     maxStreamsPerConnection: 256,
     keepAliveIntervalMs: 30_000,

@@ -3,12 +3,12 @@
  * (`@peershare/node/engine`): the exchange client and server, the multi-source engine
  * (sources, workers, chunk picking), chunk and whole-file verification, and the
  * asking side of remote search (signed offers verified as the node does), and the
- * window a yamux stream's opener grants (`openReceiveWindow`). Nothing
+ * window a yamux stream's opener grants (`openReceiveWindow`) and the streams' sizes. Nothing
  * reachable from here imports a Node-only module: hashing and compression go through
  * `platform/`.
  */
 export { FetchSession, type FetchSessionComponents, type FirstRequest, type SessionEvent } from './exchange/fetch-session.js'
-export { openReceiveWindow } from './transports/yamux-frames.js'
+export { openReceiveWindow, YAMUX_READ_BUFFER_BYTES, YAMUX_WINDOW_BYTES } from './transports/yamux-frames.js'
 export { SourcePool, type PoolHost, type SourceFinder, type SourcePoolInit, type TransferSettings } from './download/source-pool.js'
 export type { WorkerHost } from './download/source-worker.js'
 export { ChunkPicker } from './download/chunk-picker.js'

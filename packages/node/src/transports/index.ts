@@ -36,7 +36,7 @@
 export { persistentWebRTCDirect, certificateKeychain, WEBRTC_CERTIFICATE } from './webrtc-direct.js'
 export { boundedWebSockets, webSocketsListen, tcpListenPorts, WS_MAX_MESSAGE_BYTES, WS_UPGRADE_LIMITS } from './websockets.js'
 export { browserAddresses } from './browser-addresses.js'
-export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES, YAMUX_UPDATE_AFTER_BYTES } from './yamux-frames.js'
+export { capYamuxFrames, YAMUX_MAX_FRAME_BYTES, YAMUX_READ_BUFFER_BYTES, YAMUX_UPDATE_AFTER_BYTES, YAMUX_WINDOW_BYTES } from './yamux-frames.js'
 export { peershareTls, TLS_PROTOCOL, type TlsInit } from './tls.js'
 export { peershareNoise, noiseCrypto, keyObjectOf, decryptFrames, decryptFramesApplied, noiseFrameLength, noiseFrameLengthApplied, type EncryptedStream } from './noise.js'
 export { lazySelectMuxer, LAZY_SELECT, isLazy, proposeLazily, confirmLazy, claimLazy, proposalBytes } from './lazy-select.js'

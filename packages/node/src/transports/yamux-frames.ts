@@ -43,6 +43,15 @@ export const YAMUX_MAX_FRAME_BYTES = 256 * 1024
  */
 export const YAMUX_UPDATE_AFTER_BYTES = 64 * 1024
 
+/**
+ * The largest window of a stream and its read buffer, by default: the daemon's
+ * `muxer.streamWindowBytes` and `muxer.maxReadBufferBytes` (doc/LIMITS.md says why), and
+ * the browser peer's yamux streams. The read buffer holds a whole window, so a stream
+ * paused with a window of data in flight is not aborted
+ */
+export const YAMUX_WINDOW_BYTES = 8 * 1024 * 1024
+export const YAMUX_READ_BUFFER_BYTES = 20 * 1024 * 1024
+
 /** yamux's frame type of a window update (the spec's 0x1) */
 const WINDOW_UPDATE = 1
 
