@@ -28,8 +28,11 @@ export interface NodeStatus {
   exchange: {
     sessions: number
     unsentBytes: number
-    /** chunk bytes served since start: their content, what went on the wire, and how many chunks went compressed */
-    wire?: { contentBytes: number, wireBytes: number, compressedChunks: number }
+    /**
+     * chunk bytes served since start: their content, what went on the wire, how many
+     * chunks went compressed, and how many parts of chunks were sent (absent from older daemons)
+     */
+    wire?: { contentBytes: number, wireBytes: number, compressedChunks: number, parts?: number }
   }
   /** offers held, gossip, catalog pulls, the search index */
   discovery: DiscoveryStatus

@@ -44,7 +44,7 @@ function quietSession (route: Route): FakeSession {
     peer: peerIdFromString(PEER),
     route,
     have,
-    wire: { wireBytes: 0, contentBytes: 0, compressedChunks: 0 },
+    wire: { wireBytes: 0, contentBytes: 0, compressedChunks: 0, parts: 0 },
     requested: [] as number[],
     aborted: false,
     async request (chunks: number[]) { session.requested.push(...chunks) },

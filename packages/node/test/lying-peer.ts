@@ -2,7 +2,8 @@
  * A real libp2p peer that speaks /peershare/exchange/1.0.0 but lies, for tests:
  * it offers a genuine file's manifest and then corrupts one chunk, or offers a
  * manifest that does not match the id asked for, or sends compressed chunks that
- * inflate past their length, do not inflate at all, or were never agreed. Built from the real codecs and
+ * inflate past their length, do not inflate at all, or were never agreed, or answers
+ * Requests for parts of chunks with wrong bytes. Built from the real codecs and
  * framing, so the downloader sees exactly what a malicious peer could send.
  */
 import { noise } from '@chainsafe/libp2p-noise'
@@ -32,6 +33,11 @@ export type Lie =
   | { kind: 'wrong-manifest' }
   /** every chunk compressed, but: with 1 KiB more than the chunk inside, as garbage, or without zstd in the Offer */
   | { kind: 'compress', how: 'bomb' | 'garbage' | 'unagreed' }
+  /**
+   * offers parts (to a Want that reads the flag) and sends every part with one byte
+   * changed, whole chunks as they are; `delayMs` before each, to be a slow source
+   */
+  | { kind: 'corrupt-parts', delayMs?: number }
 
 const TRANSPORTS = {
   tcp: { listen: '/ip4/127.0.0.1/tcp/0', transport: tcp },
@@ -53,9 +59,11 @@ export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], li
     const want = await framed.read()
     const manifestBytes = lie.kind === 'wrong-manifest' ? encodeManifest(tamper(file.manifest)) : file.manifestBytes
     const encoding = lie.kind === 'compress' && lie.how !== 'unagreed' ? 'zstd' as const : undefined
-    await framed.write(encodeMessage({ type: 'offer', fileId: parseFileId(file.record.fileId), manifest: manifestBytes, metadata: file.record.metadata, encoding }))
+    const wanted = want == null ? undefined : decodeMessage(want) as { first?: { chunks: number[] }, parts?: boolean }
+    const parts = lie.kind === 'corrupt-parts' && wanted?.parts === true ? { parts: true } : {}
+    await framed.write(encodeMessage({ type: 'offer', fileId: parseFileId(file.record.fileId), manifest: manifestBytes, metadata: file.record.metadata, encoding, ...parts }))
     // the chunks the Want asked for (exchange 1.1.0) are served as a Request's
-    const first = want == null ? undefined : (decodeMessage(want) as { first?: { chunks: number[] } }).first
+    const first = wanted?.first
     let pending: number[] = (first?.chunks ?? []).filter(i => i < chunks.length)
     while (true) {
       if (pending.length === 0) {
@@ -63,6 +71,14 @@ export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], li
         if (frame == null) return
         const msg = decodeMessage(frame)
         if (msg.type !== 'request') continue
+        if (lie.kind === 'corrupt-parts') await new Promise(resolve => setTimeout(resolve, lie.delayMs ?? 0))
+        if (msg.part != null) {
+          const { offset, length } = msg.part
+          const data = Uint8Array.from(chunks[msg.chunks[0]].subarray(offset, offset + length))
+          data[0] ^= 0xff
+          await framed.write(encodeMessage({ type: 'chunk', index: msg.chunks[0], hash: new Uint8Array(0), data, offset }))
+          continue
+        }
         pending = msg.chunks
       }
       const asked = pending

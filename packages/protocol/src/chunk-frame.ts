@@ -9,6 +9,7 @@
 import { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_CHUNK_SIZE, MAX_CHUNKS, SHA256_LENGTH } from './constants.js'
 import { InvalidMessageError } from './errors.js'
+import { checkPart } from './messages.js'
 
 /** ExchangeMessage field 4 (chunk), wire type 2 (length-delimited) */
 const CHUNK_TAG = 0x22
@@ -17,19 +18,21 @@ const HASH_TAG = 0x12
 const DATA_TAG = 0x1a
 /** Chunk field 4 (compressed) set: written after the data, as the generic encoder does */
 const COMPRESSED_TRAILER = Uint8Array.of(0x20, 0x01)
+/** Chunk field 5 (offset, a part's place in its chunk), varint: written last, as the generic encoder does */
+const OFFSET_TAG = 0x28
 
 /**
  * The message as parts: a small header, then the chunk data itself (not copied). The
  * bytes are exactly what the generic encoder writes (index 0 and empty data left out),
  * so the generic decoder, which accepts only that encoding, reads them too.
  */
-export function encodeChunkFrame (index: number, hash: Uint8Array, data: Uint8Array, compressed = false): Uint8Array[] {
+export function encodeChunkFrame (index: number, hash: Uint8Array, data: Uint8Array, compressed = false, offset?: number): Uint8Array[] {
   const inner: number[] = index === 0 ? [] : [INDEX_TAG, ...varint(index)]
   if (hash.byteLength > 0) inner.push(HASH_TAG, ...varint(hash.byteLength), ...hash)
   const dataHeader = data.byteLength === 0 ? [] : [DATA_TAG, ...varint(data.byteLength)]
-  const trailer = compressed ? [COMPRESSED_TRAILER] : []
-  const innerLength = inner.length + dataHeader.length + data.byteLength + (compressed ? COMPRESSED_TRAILER.byteLength : 0)
-  return [Uint8Array.from([CHUNK_TAG, ...varint(innerLength), ...inner, ...dataHeader]), data, ...trailer]
+  const trailer = [...(compressed ? COMPRESSED_TRAILER : []), ...(offset == null ? [] : [OFFSET_TAG, ...varint(offset)])]
+  const innerLength = inner.length + dataHeader.length + data.byteLength + trailer.length
+  return [Uint8Array.from([CHUNK_TAG, ...varint(innerLength), ...inner, ...dataHeader]), data, ...(trailer.length > 0 ? [Uint8Array.from(trailer)] : [])]
 }
 
 /** True when a received message is a Chunk (the only message that starts with this tag) */
@@ -42,7 +45,7 @@ export function isChunkFrame (frame: Uint8ArrayList): boolean {
  * frame; undefined when the frame is laid out otherwise (the caller then falls back
  * to the generic decoder). Throws InvalidMessageError on values out of range.
  */
-export function decodeChunkFrame (frame: Uint8ArrayList): { index: number, hash: Uint8Array, data: Uint8ArrayList, compressed: boolean } | undefined {
+export function decodeChunkFrame (frame: Uint8ArrayList): { index: number, hash: Uint8Array, data: Uint8ArrayList, compressed: boolean, offset?: number } | undefined {
   const reader = new Reader(frame)
   if (reader.byte() !== CHUNK_TAG) return undefined
   const innerLength = reader.varint()
@@ -62,23 +65,31 @@ export function decodeChunkFrame (frame: Uint8ArrayList): { index: number, hash:
     tag = reader.byte()
   }
   let data = new Uint8ArrayList()
-  let compressed = false
   if (tag === DATA_TAG) {
     const length = reader.varint()
-    const end = reader.pos + length
-    compressed = end + COMPRESSED_TRAILER.byteLength === frame.byteLength && trailerAt(frame, end)
-    if (end !== frame.byteLength && !compressed) return undefined
     if (length > MAX_CHUNK_SIZE) throw new InvalidMessageError(`Chunk data over ${MAX_CHUNK_SIZE} bytes`)
-    data = frame.sublist(reader.pos, end)
-  } else if (tag !== -1) {
-    return undefined
+    if (reader.pos + length > frame.byteLength) return undefined
+    data = frame.sublist(reader.pos, reader.pos + length)
+    reader.pos += length
+    tag = reader.byte()
   }
+  // then, as the generic encoder writes them: compressed when set, the offset when given
+  let compressed = false
+  if (tag === COMPRESSED_TRAILER[0]) {
+    if (reader.byte() !== COMPRESSED_TRAILER[1]) return undefined
+    compressed = true
+    tag = reader.byte()
+  }
+  let offset: number | undefined
+  if (tag === OFFSET_TAG) {
+    offset = reader.varint()
+    tag = reader.byte()
+  }
+  if (tag !== -1) return undefined
   if (index >= MAX_CHUNKS) throw new InvalidMessageError(`Chunk index ${index} out of range`)
-  return { index, hash, data, compressed }
-}
-
-function trailerAt (frame: Uint8ArrayList, at: number): boolean {
-  return frame.get(at) === COMPRESSED_TRAILER[0] && frame.get(at + 1) === COMPRESSED_TRAILER[1]
+  if (offset == null) return { index, hash, data, compressed }
+  checkPart(offset, data.byteLength, compressed)
+  return { index, hash, data, compressed, offset }
 }
 
 class Reader {

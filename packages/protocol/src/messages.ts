@@ -39,16 +39,28 @@ export interface FileMetadata {
 }
 
 export type Message =
-  | { type: 'want', fileId?: FileId, sha256?: Uint8Array, accept?: ChunkEncoding[], first?: { chunks: number[], priority: Priority } }
-  | { type: 'offer', fileId: FileId, manifest: Uint8Array, metadata: FileMetadata, have?: Uint8Array, encoding?: ChunkEncoding }
+  | { type: 'want', fileId?: FileId, sha256?: Uint8Array, accept?: ChunkEncoding[], first?: { chunks: number[], priority: Priority }, parts?: boolean }
+  | { type: 'offer', fileId: FileId, manifest: Uint8Array, metadata: FileMetadata, have?: Uint8Array, encoding?: ChunkEncoding, parts?: boolean }
   | { type: 'have', chunks: number[] }
-  | { type: 'request', chunks: number[], priority: Priority }
-  | { type: 'chunk', index: number, hash: Uint8Array, data: Uint8Array, compressed?: boolean }
-  | { type: 'cancel', chunks: number[] }
+  | { type: 'request', chunks: number[], priority: Priority, part?: ChunkPart }
+  | { type: 'chunk', index: number, hash: Uint8Array, data: Uint8Array, compressed?: boolean, offset?: number }
+  | { type: 'cancel', chunks: number[], part?: ChunkPart }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'complete' }
   | { type: 'failure', code: FailureCode, message: string }
+
+/**
+ * A byte range of one chunk: the end game of a multi-source download asks for its last
+ * chunks in parts, so that every source finishes at about the same time
+ */
+export interface ChunkPart {
+  offset: number
+  length: number
+}
+
+/** Want.accept bit saying the downloader reads Offer.parts (no encoding: providers ignore bits they do not know) */
+const PARTS_BIT = 1 << 16
 
 /** Wire numbers of the encodings (Want.accept is a bit set of 1 << number) */
 const ENCODING_TO_PB: Record<ChunkEncoding, number> = { zstd: 1, gzip: 2 }
@@ -81,7 +93,7 @@ function toPb (msg: Message): Partial<Pb> {
       want: {
         fileId: bytes(msg.fileId?.bytes),
         sha256: bytes(msg.sha256),
-        accept: encodeAccept(msg.accept),
+        accept: encodeAccept(msg.accept) | (msg.parts === true ? PARTS_BIT : 0),
         ...(msg.first == null ? {} : { first: { chunks: msg.first.chunks, priority: PRIORITY_TO_PB[msg.first.priority] } })
       }
     }
@@ -91,13 +103,14 @@ function toPb (msg: Message): Partial<Pb> {
         manifest: bytes(msg.manifest),
         metadata: { ...msg.metadata, created: BigInt(Math.max(0, Math.floor(msg.metadata.created))) },
         have: bytes(msg.have),
-        encoding: msg.encoding == null ? 0 : ENCODING_TO_PB[msg.encoding]
+        encoding: msg.encoding == null ? 0 : ENCODING_TO_PB[msg.encoding],
+        parts: msg.parts === true
       }
     }
     case 'have': return { have: { chunks: msg.chunks } }
-    case 'request': return { request: { chunks: msg.chunks, priority: PRIORITY_TO_PB[msg.priority] } }
-    case 'chunk': return { chunk: { index: msg.index, hash: bytes(msg.hash), data: bytes(msg.data), compressed: msg.compressed === true } }
-    case 'cancel': return { cancel: { chunks: msg.chunks } }
+    case 'request': return { request: { chunks: msg.chunks, priority: PRIORITY_TO_PB[msg.priority], ...(msg.part == null ? {} : { part: msg.part }) } }
+    case 'chunk': return { chunk: { index: msg.index, hash: bytes(msg.hash), data: bytes(msg.data), compressed: msg.compressed === true, ...(msg.offset == null ? {} : { offset: msg.offset }) } }
+    case 'cancel': return { cancel: { chunks: msg.chunks, ...(msg.part == null ? {} : { part: msg.part }) } }
     case 'pause': return { pause: {} }
     case 'resume': return { resume: {} }
     case 'complete': return { complete: {} }
@@ -156,17 +169,9 @@ function checkCanonical (pb: Pb, bytes: Uint8Array | Uint8ArrayList): void {
 function fromPb (pb: Pb): Message {
   if (pb.want != null) return decodeWant(pb.want)
   if (pb.offer != null) return decodeOffer(pb.offer)
-  if (pb.request != null) {
-    return { type: 'request', chunks: checkIndices(pb.request.chunks), priority: PRIORITY_FROM_PB[pb.request.priority] ?? 'normal' }
-  }
-  if (pb.chunk != null) {
-    const { index, hash, data, compressed } = pb.chunk
-    checkIndex(index)
-    if (hash.byteLength !== 0 && hash.byteLength !== SHA256_LENGTH) throw new InvalidMessageError('Chunk hash is not 32 bytes')
-    if (data.byteLength > MAX_CHUNK_SIZE) throw new InvalidMessageError(`Chunk data over ${MAX_CHUNK_SIZE} bytes`)
-    return compressed ? { type: 'chunk', index, hash, data, compressed } : { type: 'chunk', index, hash, data }
-  }
-  if (pb.cancel != null) return { type: 'cancel', chunks: checkIndices(pb.cancel.chunks) }
+  if (pb.request != null) return decodeRequest(pb.request)
+  if (pb.chunk != null) return decodeChunk(pb.chunk)
+  if (pb.cancel != null) return decodeCancel(pb.cancel)
   if (pb.have != null) return { type: 'have', chunks: checkIndices(pb.have.chunks) }
   if (pb.pause != null) return { type: 'pause' }
   if (pb.resume != null) return { type: 'resume' }
@@ -187,7 +192,45 @@ function decodeWant (want: NonNullable<Pb['want']>): Message {
   const named: Message = hasId ? { type: 'want', fileId: wrapFileId(want.fileId) } : { type: 'want', sha256: want.sha256 }
   const accept = decodeAccept(want.accept)
   const first = want.first == null ? undefined : { chunks: checkIndices(want.first.chunks), priority: PRIORITY_FROM_PB[want.first.priority] ?? 'normal' }
-  return { ...named, ...(accept.length > 0 ? { accept } : {}), ...(first == null ? {} : { first }) }
+  const parts = (want.accept & PARTS_BIT) !== 0
+  return { ...named, ...(accept.length > 0 ? { accept } : {}), ...(first == null ? {} : { first }), ...(parts ? { parts } : {}) }
+}
+
+function decodeRequest (request: NonNullable<Pb['request']>): Message {
+  const msg: Message = { type: 'request', chunks: checkIndices(request.chunks), priority: PRIORITY_FROM_PB[request.priority] ?? 'normal' }
+  if (request.part == null) return msg
+  return { ...msg, part: checkedPart(request.chunks, request.part) }
+}
+
+/** A part in a Request or Cancel: of exactly one chunk, not empty, within the largest chunk */
+function checkedPart (chunks: number[], part: ChunkPart): ChunkPart {
+  const { offset, length } = part
+  if (chunks.length !== 1) throw new InvalidMessageError('A message about a part names exactly one chunk')
+  if (length === 0 || offset + length > MAX_CHUNK_SIZE) throw new InvalidMessageError(`Part ${offset}+${length} is empty or beyond the largest chunk`)
+  return { offset, length }
+}
+
+function decodeCancel (cancel: NonNullable<Pb['cancel']>): Message {
+  const msg: Message = { type: 'cancel', chunks: checkIndices(cancel.chunks) }
+  if (cancel.part == null) return msg
+  return { ...msg, part: checkedPart(cancel.chunks, cancel.part) }
+}
+
+function decodeChunk (chunk: NonNullable<Pb['chunk']>): Message {
+  const { index, hash, data, compressed, offset } = chunk
+  checkIndex(index)
+  if (hash.byteLength !== 0 && hash.byteLength !== SHA256_LENGTH) throw new InvalidMessageError('Chunk hash is not 32 bytes')
+  if (data.byteLength > MAX_CHUNK_SIZE) throw new InvalidMessageError(`Chunk data over ${MAX_CHUNK_SIZE} bytes`)
+  const msg: Message = compressed ? { type: 'chunk', index, hash, data, compressed } : { type: 'chunk', index, hash, data }
+  if (offset == null) return msg
+  checkPart(offset, data.byteLength, compressed)
+  return { ...msg, offset }
+}
+
+/** A part of a chunk as a provider sends it: not empty, within the largest chunk, raw */
+export function checkPart (offset: number, length: number, compressed: boolean): void {
+  if (compressed) throw new InvalidMessageError('A part of a chunk is never compressed')
+  if (length === 0 || offset + length > MAX_CHUNK_SIZE) throw new InvalidMessageError(`Part ${offset}+${length} is empty or beyond the largest chunk`)
 }
 
 /** Bits we do not know are encodings of newer peers: ignored, not an error */
@@ -210,6 +253,7 @@ function decodeOffer (offer: NonNullable<Pb['offer']>): Message {
     if (encoding == null) throw new InvalidMessageError(`Offer names unknown encoding ${offer.encoding}`)
     msg = { ...msg, encoding }
   }
+  if (offer.parts) msg = { ...msg, parts: true }
   return offer.have.byteLength > 0 ? { ...msg, have: offer.have } : msg
 }
 

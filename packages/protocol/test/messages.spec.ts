@@ -82,7 +82,8 @@ function offerPb (md: Partial<typeof metadata> = {}): Pb {
       manifest: manifestBytes as Bytes,
       metadata: { ...metadata, ...md, created: BigInt(md.created ?? metadata.created) },
       have: new Uint8Array(0) as Bytes,
-      encoding: 0
+      encoding: 0,
+      parts: false
     }
   }
 }

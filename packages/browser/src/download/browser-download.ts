@@ -5,7 +5,7 @@
  * only chunks in flight), hashes the whole file (whole-file-hash.ts), and reports progress.
  */
 import type { Logger } from '@libp2p/interface'
-import { type ChunkData, ChunkPicker, chunkVerified, type FetchSession, type SourcePool } from '@peershare/node/engine'
+import { type ChunkData, ChunkPicker, type Credit, chunkVerified, type FetchSession, PartAssembly, partable, type SourcePool } from '@peershare/node/engine'
 import { Bitfield, bytesToHex, chunkLength, type Manifest, type Priority } from '@peershare/protocol'
 import type { ChunkStore } from '../storage/index.js'
 import type { DownloadSettings } from './index.js'
@@ -72,6 +72,8 @@ export class BrowserDownload {
   running = true
   manifest!: Manifest
   picker!: ChunkPicker
+  /** the parts of the chunks split in the download's tail, until joined */
+  parts?: PartAssembly
   private have: Bitfield | undefined
   private hasher!: WholeFileHash
   private hashing: Promise<void> = Promise.resolve()
@@ -141,7 +143,8 @@ export class BrowserDownload {
       }
     }
     this.bytes = this.resumedBytes
-    this.picker = new ChunkPicker(count, new Bitfield(count, have.toBytes()))
+    this.picker = new ChunkPicker(count, new Bitfield(count, have.toBytes()), { partable: index => partable(manifest, index) })
+    this.parts = new PartAssembly(manifest)
     this.have = have
     this.init.log('%s: %s, %d of %d chunks stored already', this.fileId, this.name, have.count, count)
     if (have.complete) this.finished.resolve()
@@ -156,7 +159,7 @@ export class BrowserDownload {
   async takeDownload (): Promise<void> {}
 
   /** A verified chunk: stored before the worker asks for more; a storage failure ends the download */
-  async accept (peer: string, index: number, data: ChunkData, wireBytes = data.byteLength): Promise<void> {
+  async accept (peer: string, index: number, data: ChunkData, wireBytes = data.byteLength, credit: Credit[] = [{ peer, bytes: data.byteLength }]): Promise<void> {
     const have = this.have
     if (have == null || have.has(index)) return
     try {
@@ -168,7 +171,7 @@ export class BrowserDownload {
     have.set(index)
     this.bytes += data.byteLength
     this.wireBytes += wireBytes
-    this.bySource.set(peer, (this.bySource.get(peer) ?? 0) + data.byteLength)
+    for (const part of credit) this.bySource.set(part.peer, (this.bySource.get(part.peer) ?? 0) + part.bytes)
     const hashed = this.hashing.then(async () => this.hasher.add(index, data))
     hashed.catch(() => {})
     this.hashing = hashed
@@ -176,8 +179,12 @@ export class BrowserDownload {
     if (have.complete) this.finished.resolve()
   }
 
-  cancelElsewhere (peers: string[], index: number): void {
-    this.pool.cancelElsewhere(peers, index)
+  cancelElsewhere (peers: string[], index: number, part?: number): void {
+    this.pool.cancelElsewhere(peers, index, part)
+  }
+
+  expel (peer: string): void {
+    this.pool.expel(peer)
   }
 
   strike (peer: string): boolean {

@@ -12,8 +12,21 @@
  *   cancels the others. It takes the chunk expected last (deepest in the queue of the
  *   slowest source, by the rates sources report), and only one it could bring sooner:
  *   the chunk about to arrive anyway is no help, and a duplicate slot is not spent on it.
+ *   When MAX_DUPLICATES sources fetch it already, one with a known rate that would bring
+ *   it sooner than all of them takes the slowest one's place (`Work.evicted`, told to
+ *   stop): slow sources that copied each other's last parts no longer lock a fast one out.
+ * - Parts in the tail: once few chunks are left unclaimed (TAIL_CHUNKS_PER_SOURCE per
+ *   source that answers parts, and at least two such sources), each is split into PARTS_PER_CHUNK parts that sources
+ *   claim one by one, so every source's last piece of work is a quarter chunk and the
+ *   sources finish together rather than one chunk-time apart. A split chunk is verified
+ *   when its parts are joined (part-assembly.ts); one that fails is fetched whole after.
+ *   Sources that do not answer parts take whole chunks, a split chunk too once nobody
+ *   fetches its parts (its part sources left), so no chunk waits on a source that is gone.
  * - In order (`inOrder`, a download read as it arrives, `get -o -`): the lowest
  *   missing chunk a source has comes first, so the verified prefix grows steadily.
+ *
+ * Work is keyed by number: a whole chunk by its index, part p of chunk i by
+ * count + i * PARTS_PER_CHUNK + p (partKey), so queues and claims hold both alike.
  */
 import type { Bitfield } from '@peershare/protocol'
 
@@ -21,32 +34,69 @@ import type { Bitfield } from '@peershare/protocol'
 const SCAN_LIMIT = 4096
 /** Most sources fetching the same chunk in the end game */
 const MAX_DUPLICATES = 2
+/** Parts a chunk splits into in the tail of a download */
+export const PARTS_PER_CHUNK = 4
+/**
+ * Chunks per source that answers parts, left unclaimed, below which chunks are split: a
+ * source's last whole chunk then comes before its parts, and its last unit is a part
+ */
+const TAIL_CHUNKS_PER_SOURCE = 2
+
+/** What a source is to fetch: a whole chunk, or part `part` (0 to PARTS_PER_CHUNK - 1) of it */
+export interface Work {
+  index: number
+  part?: number
+  /** the source whose copy this one replaces in the end game: it is to stop fetching it */
+  evicted?: string
+}
+
+/** An end-game pick: a key, and the holder whose place it takes when every copy was taken */
+interface EndGamePick {
+  key: number
+  evict: string | undefined
+}
+
+export interface PickerOptions {
+  /** lowest missing chunk first (a download read as it arrives) */
+  inOrder?: boolean
+  /** chunks that may be split into parts (long enough); without it none is */
+  partable?: (index: number) => boolean
+}
 
 export class ChunkPicker {
   readonly count: number
   private readonly done: Bitfield
   private readonly availability: Uint16Array
   private readonly sources = new Map<string, PickerSource>()
-  /** chunk -> sources fetching it */
+  /** work key (a chunk, or a part of one) -> sources fetching it */
   private readonly fetching = new Map<number, Set<string>>()
+  /** chunks split into parts -> which parts arrived (1) */
+  private readonly split = new Map<number, Uint8Array>()
+  /** chunks whose joined parts failed their hash: fetched whole from now on */
+  private readonly wholeOnly = new Set<number>()
+  /** chunks claimed whole by some source (keys below count in `fetching`) */
+  private wholeClaims = 0
 
   private readonly inOrder: boolean
+  private readonly partable: ((index: number) => boolean) | undefined
 
-  constructor (count: number, done: Bitfield, options: { inOrder?: boolean } = {}) {
+  constructor (count: number, done: Bitfield, options: PickerOptions = {}) {
     this.count = count
     this.done = done
     this.availability = new Uint16Array(count)
     this.inOrder = options.inOrder === true
+    this.partable = options.partable
   }
 
   /**
    * Adds a source (again: its earlier entry is removed first). `inFlight`: chunks it was
    * asked for before it said what it has (with the Want): those it has, and nobody
-   * delivered meanwhile, stay claimed by it. Returns them.
+   * delivered meanwhile, stay claimed by it. Returns them. `parts`: it answers
+   * Requests for parts (its Offer said so).
    */
-  addSource (id: string, have: Bitfield, inFlight: number[] = []): number[] {
+  addSource (id: string, have: Bitfield, inFlight: number[] = [], parts = false): number[] {
     this.removeSource(id)
-    const source = { have, inFlight: new Set<number>(), rate: 0 }
+    const source = { have, inFlight: new Set<number>(), rate: 0, parts }
     this.sources.set(id, source)
     for (let i = 0; i < this.count; i++) if (have.has(i)) this.availability[i]++
     const kept = inFlight.filter(index => index < this.count && have.has(index) && !this.done.has(index))
@@ -68,9 +118,9 @@ export class ChunkPicker {
     if (source == null) return []
     for (let i = 0; i < this.count; i++) if (source.have.has(i)) this.availability[i]--
     const released = [...source.inFlight]
-    for (const index of released) this.release(id, index)
+    for (const key of released) this.releaseKey(id, key)
     this.sources.delete(id)
-    return released
+    return released.filter(key => key < this.count)
   }
 
   /**
@@ -80,18 +130,81 @@ export class ChunkPicker {
   next (id: string, rate = 0): number | undefined {
     const source = this.sources.get(id)
     if (source == null) return undefined
-    source.rate = rate
-    const index = this.rarestUnclaimed(source.have) ?? this.endGamePick(id, source)
-    if (index !== undefined) this.claim(id, source, index)
-    return index
+    return this.nextWhole(id, source, rate)?.index
   }
 
-  /** The chunk arrived verified: returns the other sources that were also fetching it */
+  /**
+   * The next work for `id`, marked in flight: a chunk, or in the tail of the download a
+   * part of one when the source answers parts; undefined when it has nothing useful
+   */
+  nextWork (id: string, rate = 0): Work | undefined {
+    const source = this.sources.get(id)
+    if (source == null) return undefined
+    if (!source.parts || this.partable == null) return this.nextWhole(id, source, rate)
+    source.rate = rate
+    return this.take(id, source, this.openPart(source) ?? this.fresh(source) ?? this.endGamePick(id, source))
+  }
+
+  private nextWhole (id: string, source: PickerSource, rate: number): Work | undefined {
+    source.rate = rate
+    return this.take(id, source, this.rarestUnclaimed(source.have, true) ?? this.endGamePick(id, source))
+  }
+
+  /** Claims a pick for `id` (a key, or an end-game pick that may take another source's place) */
+  private take (id: string, source: PickerSource, pick: number | EndGamePick | undefined): Work | undefined {
+    if (pick === undefined) return undefined
+    const { key, evict } = typeof pick === 'number' ? { key: pick, evict: undefined } : pick
+    if (evict !== undefined) this.releaseKey(evict, key)
+    this.claim(id, source, key)
+    return { ...this.workOf(key), ...(evict === undefined ? {} : { evicted: evict }) }
+  }
+
+  /** The chunk arrived verified (whole, or its parts joined): returns the other sources that were also fetching it or parts of it */
   completed (id: string, index: number): string[] {
     this.done.set(index)
-    const others = [...(this.fetching.get(index) ?? [])].filter(s => s !== id)
-    for (const s of [id, ...others]) this.release(s, index)
+    const others = new Set<string>()
+    for (const key of this.keysOf(index)) {
+      for (const s of this.fetching.get(key) ?? []) if (s !== id) others.add(s)
+      this.releaseAll(key)
+    }
+    this.split.delete(index)
+    return [...others]
+  }
+
+  /**
+   * Part `part` of chunk `index` arrived (unverified: it is checked with its chunk):
+   * returns the other sources fetching the same part, now free of it; none when the
+   * chunk is no longer split (done, or to be fetched whole)
+   */
+  partReceived (id: string, index: number, part: number): string[] {
+    const got = this.split.get(index)
+    const key = this.partKey(index, part)
+    const others = [...(this.fetching.get(key) ?? [])].filter(s => s !== id)
+    this.releaseAll(key)
+    if (got == null) return []
+    got[part] = 1
     return others
+  }
+
+  /** True while chunk `index` is split and its part `part` has not arrived */
+  partWanted (index: number, part: number): boolean {
+    return this.split.get(index)?.[part] === 0
+  }
+
+  /**
+   * The joined parts of chunk `index` failed their hash: it is fetched whole from now on.
+   * Returns the sources still fetching a part of it (duplicates in the end game).
+   */
+  splitFailed (index: number): string[] {
+    this.split.delete(index)
+    this.wholeOnly.add(index)
+    const holders = new Set<string>()
+    for (let part = 0; part < PARTS_PER_CHUNK; part++) {
+      const key = this.partKey(index, part)
+      for (const s of this.fetching.get(key) ?? []) holders.add(s)
+      this.releaseAll(key)
+    }
+    return [...holders]
   }
 
   /** A chunk counted as done is wanted again: it turned out damaged on our disk, or its write failed */
@@ -101,10 +214,12 @@ export class ChunkPicker {
 
   /** `id` gave up on a chunk (bad data, cancelled): it becomes available again */
   release (id: string, index: number): void {
-    this.sources.get(id)?.inFlight.delete(index)
-    const set = this.fetching.get(index)
-    set?.delete(id)
-    if (set?.size === 0) this.fetching.delete(index)
+    this.releaseKey(id, index)
+  }
+
+  /** `id` gave up on part `part` of chunk `index` */
+  releasePart (id: string, index: number, part: number): void {
+    this.releaseKey(id, this.partKey(index, part))
   }
 
   inFlight (id: string): number {
@@ -119,11 +234,16 @@ export class ChunkPicker {
     return false
   }
 
-  private rarestUnclaimed (have: Bitfield): number | undefined {
+  /**
+   * The rarest chunk nobody fetches; `whole`: for a whole chunk, where a split chunk whose
+   * parts nobody fetches counts as unclaimed (its part sources are gone)
+   */
+  private rarestUnclaimed (have: Bitfield, whole: boolean): number | undefined {
     let best: number | undefined
     let scanned = 0
     for (let i = 0; i < this.count && scanned < SCAN_LIMIT; i++) {
       if (this.done.has(i) || this.fetching.has(i) || !have.has(i)) continue
+      if (this.split.has(i) && !(whole && this.partsIdle(i))) continue
       if (this.inOrder) return i
       scanned++
       if (best === undefined || this.availability[i] < this.availability[best]) best = i
@@ -132,17 +252,55 @@ export class ChunkPicker {
     return best
   }
 
-  private endGamePick (id: string, source: PickerSource): number | undefined {
-    const mine = source.rate > 0 ? (source.inFlight.size + 1) / source.rate : 0
-    let best: number | undefined
+  /** A part of a split chunk that nobody fetches and that has not arrived, first chunk first */
+  private openPart (source: PickerSource): number | undefined {
+    for (const [index, got] of this.split) {
+      if (!source.have.has(index)) continue
+      for (let part = 0; part < PARTS_PER_CHUNK; part++) {
+        if (got[part] === 0 && !this.fetching.has(this.partKey(index, part))) return this.partKey(index, part)
+      }
+    }
+    return undefined
+  }
+
+  /** An unclaimed chunk for a source that answers parts: whole, or split when the download is in its tail */
+  private fresh (source: PickerSource): number | undefined {
+    const index = this.rarestUnclaimed(source.have, false)
+    if (index === undefined || this.wholeOnly.has(index) || this.partable?.(index) !== true || !this.inTail()) return index
+    this.split.set(index, new Uint8Array(PARTS_PER_CHUNK))
+    return this.partKey(index, 0)
+  }
+
+  /**
+   * Few enough chunks are left unclaimed that the last should be cut into parts, and
+   * there are sources to share them (one alone would fetch the parts one after another)
+   */
+  private inTail (): boolean {
+    let partSources = 0
+    for (const source of this.sources.values()) if (source.parts) partSources++
+    const unclaimed = this.count - this.done.count - this.wholeClaims - this.split.size
+    return partSources >= 2 && unclaimed <= TAIL_CHUNKS_PER_SOURCE * partSources
+  }
+
+  /** End game: a chunk (or, for a source that answers parts, a part) another source fetches, which this one could bring sooner */
+  private endGamePick (id: string, source: PickerSource): EndGamePick | undefined {
+    const queued = this.weightOf(source.inFlight)
+    let best: EndGamePick | undefined
     let latest = -1
-    let fewest = MAX_DUPLICATES
-    for (const [index, holders] of this.fetching) {
-      if (holders.size >= MAX_DUPLICATES || holders.has(id) || !source.have.has(index) || this.done.has(index)) continue
-      const arrival = this.expectedArrival(index, holders)
+    let fewest = MAX_DUPLICATES + 1
+    for (const [key, holders] of this.fetching) {
+      if (holders.has(id)) continue
+      const { index, part } = this.workOf(key)
+      if (!source.have.has(index) || this.done.has(index)) continue
+      if (part !== undefined && (!source.parts || !this.partWanted(index, part))) continue
+      const mine = source.rate > 0 ? (queued + this.weight(key)) / source.rate : 0
+      const arrival = this.expectedArrival(key, holders)
       if (arrival <= mine) continue
+      // every copy is taken: a source with a known rate that beats them all takes the slowest one's place
+      const evict = holders.size < MAX_DUPLICATES ? undefined : source.rate > 0 ? this.slowestHolder(key, holders) : null
+      if (evict === null) continue
       if (arrival > latest || (arrival === latest && holders.size < fewest)) {
-        best = index
+        best = { key, evict }
         latest = arrival
         fewest = holders.size
       }
@@ -150,41 +308,105 @@ export class ChunkPicker {
     return best
   }
 
+  /** The holder of `key` expected to bring it last */
+  private slowestHolder (key: number, holders: Set<string>): string {
+    let slowest = ''
+    let latest = -1
+    for (const holder of holders) {
+      const arrival = this.expectedArrival(key, new Set([holder]))
+      if (arrival > latest) {
+        slowest = holder
+        latest = arrival
+      }
+    }
+    return slowest
+  }
+
   /**
-   * When `index` should arrive, in chunk-times per byte/s (chunk sizes are equal, so
-   * only the order matters): its place in the queue of the holder that brings it first
-   * over that holder's rate; Infinity from a source with no rate yet (new, or stalled)
+   * When work `key` should arrive, in chunk-times per byte/s (chunk sizes are equal, so
+   * only the order matters; a part counts its share of a chunk): its place in the queue
+   * of the holder that brings it first over that holder's rate; Infinity from a source
+   * with no rate yet (new, or stalled)
    */
-  private expectedArrival (index: number, holders: Set<string>): number {
+  private expectedArrival (key: number, holders: Set<string>): number {
     let soonest = Number.POSITIVE_INFINITY
     for (const holder of holders) {
       const source = this.sources.get(holder)
       if (source == null || source.rate <= 0) continue
-      let place = 1
+      let place = 0
       for (const queued of source.inFlight) {
-        if (queued === index) break
-        place++
+        place += this.weight(queued)
+        if (queued === key) break
       }
       soonest = Math.min(soonest, place / source.rate)
     }
     return soonest
   }
 
-  private claim (id: string, source: PickerSource, index: number): void {
-    source.inFlight.add(index)
-    let set = this.fetching.get(index)
+  private claim (id: string, source: PickerSource, key: number): void {
+    source.inFlight.add(key)
+    let set = this.fetching.get(key)
     if (set == null) {
       set = new Set()
-      this.fetching.set(index, set)
+      this.fetching.set(key, set)
+      if (key < this.count) this.wholeClaims++
     }
     set.add(id)
+  }
+
+  private releaseKey (id: string, key: number): void {
+    this.sources.get(id)?.inFlight.delete(key)
+    const set = this.fetching.get(key)
+    if (set == null) return
+    set.delete(id)
+    if (set.size > 0) return
+    this.fetching.delete(key)
+    if (key < this.count) this.wholeClaims--
+  }
+
+  private releaseAll (key: number): void {
+    for (const s of [...(this.fetching.get(key) ?? [])]) this.releaseKey(s, key)
+  }
+
+  /** No source fetches a part of split chunk `index` */
+  private partsIdle (index: number): boolean {
+    for (let part = 0; part < PARTS_PER_CHUNK; part++) if (this.fetching.has(this.partKey(index, part))) return false
+    return true
+  }
+
+  /** The keys of chunk `index` whole and of its parts */
+  private keysOf (index: number): number[] {
+    return [index, ...Array.from({ length: PARTS_PER_CHUNK }, (_, part) => this.partKey(index, part))]
+  }
+
+  private partKey (index: number, part: number): number {
+    return this.count + index * PARTS_PER_CHUNK + part
+  }
+
+  private workOf (key: number): Work {
+    if (key < this.count) return { index: key }
+    const k = key - this.count
+    return { index: Math.floor(k / PARTS_PER_CHUNK), part: k % PARTS_PER_CHUNK }
+  }
+
+  /** A unit of work in chunks: 1 whole, 1 / PARTS_PER_CHUNK a part */
+  private weight (key: number): number {
+    return key < this.count ? 1 : 1 / PARTS_PER_CHUNK
+  }
+
+  private weightOf (keys: Iterable<number>): number {
+    let sum = 0
+    for (const key of keys) sum += this.weight(key)
+    return sum
   }
 }
 
 interface PickerSource {
   have: Bitfield
-  /** chunks this source is fetching, in the order it was asked for them */
+  /** work keys (chunks, parts) this source is fetching, in the order it was asked for them */
   inFlight: Set<number>
   /** bytes per second it delivers, as its worker last reported; 0 while unknown */
   rate: number
+  /** it answers Requests for parts */
+  parts: boolean
 }

@@ -10,6 +10,7 @@ import { equals } from 'uint8arrays/equals'
 import type { ChunkData } from './chunk-data.js'
 import { ChunkPicker } from './chunk-picker.js'
 import { FilePrefixHasher } from './file-prefix-hasher.js'
+import { PartAssembly, partable } from './part-assembly.js'
 import type { PartialFile } from './partial-file.js'
 import { bytesHeld } from './transfer-progress.js'
 
@@ -17,6 +18,8 @@ export class DownloadContent {
   /** chunks verified and written: what we serve to others */
   readonly have: Bitfield
   readonly picker: ChunkPicker
+  /** the parts of the chunks split in the tail, until joined */
+  readonly parts: PartAssembly
   /** written, not yet synced */
   readonly unsynced = new Set<number>()
   private hasher: FilePrefixHasher
@@ -27,7 +30,8 @@ export class DownloadContent {
    */
   constructor (readonly manifest: Manifest, readonly manifestBytes: Uint8Array, readonly durable: Bitfield, readonly partial: PartialFile, inOrder = false) {
     this.have = new Bitfield(durable.length, durable.toBytes())
-    this.picker = new ChunkPicker(durable.length, new Bitfield(durable.length, durable.toBytes()), { inOrder })
+    this.picker = new ChunkPicker(durable.length, new Bitfield(durable.length, durable.toBytes()), { inOrder, partable: index => partable(manifest, index) })
+    this.parts = new PartAssembly(manifest)
     this.hasher = this.newHasher()
   }
 

@@ -339,8 +339,18 @@ export class SourcePool {
     return true
   }
 
-  cancelElsewhere (peers: string[], index: number): void {
-    for (const peer of peers) this.workers.get(peer)?.cancelChunk(index)
+  /** Stops the session with `peer`, banned on another source's evidence */
+  expel (peer: string): void {
+    this.workers.get(peer)?.expel()
+  }
+
+  /** Peers' workers stop fetching chunk `index`, or only its part `part` */
+  cancelElsewhere (peers: string[], index: number, part?: number): void {
+    for (const peer of peers) {
+      const worker = this.workers.get(peer)
+      if (part === undefined) worker?.cancelChunk(index)
+      else worker?.cancelPart(index, part)
+    }
   }
 
   wakeAll (): void {

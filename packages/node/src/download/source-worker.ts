@@ -5,14 +5,17 @@
  * source pulls more chunks than a slow one as it proves itself, and a long link
  * (a round trip of 200 ms) stays as busy as a short one. Every chunk is verified before the download sees
  * it; a bad chunk is a strike against the source, and enough strikes ban it from
- * this file. A source that stalls with requests outstanding times out.
+ * this file. A source that stalls with requests outstanding times out. In the tail of a
+ * download a source that answers parts fetches parts of chunks (chunk-picker.ts), which
+ * are verified when joined (part-assembly.ts).
  */
-import { type Manifest, type Priority, chunkLength } from '@peershare/protocol'
+import { type Manifest, type Priority, chunkLength, MAX_OUTSTANDING_CHUNKS } from '@peershare/protocol'
 import { PeerMisbehavedError } from '../errors.js'
 import type { FetchSession, SessionEvent } from '../exchange/fetch-session.js'
 import { blameRoute } from '../reachability/route.js'
 import { type ChunkData, chunkVerified } from './chunk-data.js'
-import type { ChunkPicker } from './chunk-picker.js'
+import { type ChunkPicker, PARTS_PER_CHUNK } from './chunk-picker.js'
+import { type JoinedChunk, type PartAssembly, partAt, partRange } from './part-assembly.js'
 import { SourcePace } from './source-pace.js'
 
 /** What a worker needs from its download */
@@ -21,6 +24,8 @@ export interface WorkerHost {
   readonly picker: ChunkPicker
   readonly priority: Priority
   readonly signal: AbortSignal
+  /** where parts of split chunks are joined; without it no parts are asked for */
+  readonly parts?: PartAssembly
   isDone(): boolean
   /** waits for the download rate limit to allow `bytes` */
   takeDownload(bytes: number, signal: AbortSignal): Promise<void>
@@ -29,14 +34,25 @@ export interface WorkerHost {
    * else undefined. Without it, `chunkVerified` checks it on this thread.
    */
   verify?(index: number, data: ChunkData): Promise<ChunkData | undefined>
-  /** a verified chunk: write it (resolves when the caller may go on, not necessarily when written) */
-  accept(peer: string, index: number, data: ChunkData, wireBytes?: number): Promise<void>
-  /** another source fetched these chunks first: stop fetching them elsewhere */
-  cancelElsewhere(peers: string[], index: number): void
+  /**
+   * a verified chunk: write it (resolves when the caller may go on, not necessarily when
+   * written). `credit`: the sources of its bytes, when several sent parts of it (else `peer`)
+   */
+  accept(peer: string, index: number, data: ChunkData, wireBytes?: number, credit?: Credit[]): Promise<void>
+  /** another source fetched this chunk (or its part `part`) first: stop fetching it elsewhere */
+  cancelElsewhere(peers: string[], index: number, part?: number): void
   /** records a bad chunk from `peer`; true when the peer is now banned */
   strike(peer: string): boolean
+  /** stops fetching from `peer`, banned on the evidence of another source's chunk */
+  expel?(peer: string): void
   /** a verified chunk of `bytes` arrived `ms` after its request (metrics) */
   received?(bytes: number, ms: number): void
+}
+
+/** Bytes of a chunk that came from one source */
+export interface Credit {
+  peer: string
+  bytes: number
 }
 
 export interface SourceStats {
@@ -54,6 +70,12 @@ export class SourceWorker {
   private readonly pace = new SourcePace()
   private readonly requestedAt = new Map<number, number>()
   private readonly cancelled = new Set<number>()
+  /** parts asked for, by index * PARTS_PER_CHUNK + part: when */
+  private readonly partsAt = new Map<number, number>()
+  /** parts that may still come although no longer asked for (cancelled, or brought by another source) */
+  private readonly partsDropped = new Set<number>()
+  /** set when another source's chunk proved this one lied: the run ends with it */
+  private expelled: Error | undefined
   private pending: Promise<SessionEvent> | undefined
   private wakeUp: (() => void) | undefined
   private chunks = 0
@@ -65,7 +87,7 @@ export class SourceWorker {
   }
 
   stats (): SourceStats {
-    return { peerId: this.peer, chunks: this.chunks, bytes: this.bytes, rate: this.pace.rate, inFlight: this.requestedAt.size, wireBytes: this.session.wire.wireBytes }
+    return { peerId: this.peer, chunks: this.chunks, bytes: this.bytes, rate: this.pace.rate, inFlight: this.requestedAt.size + this.partsAt.size, wireBytes: this.session.wire.wireBytes }
   }
 
   /** Fetches until the download is done or stopped; throws if the source fails or is banned */
@@ -82,11 +104,14 @@ export class SourceWorker {
           continue
         }
         if (event.type === 'bad-chunk') this.onBadChunk(event.index)
+        else if (event.type === 'part') await this.onPart(event.index, event.offset, event.data, signal)
         else await this.onChunk(event.index, event.data, event.wireBytes, signal)
       }
+      if (this.expelled != null) throw this.expelled
       await this.session.complete()
     } catch (err: any) {
       this.session.abort(err)
+      if (this.expelled != null) throw this.expelled
       if (!signal.aborted && !this.retiring) throw blameRoute(this.session.route, this.peer, err)
     } finally {
       picker.removeSource(this.peer)
@@ -104,16 +129,37 @@ export class SourceWorker {
     this.wake()
   }
 
+  /** Ends this session: another source's chunk proved this one sent a bad part, and it is banned */
+  expel (): void {
+    this.expelled = new PeerMisbehavedError(`Peer ${this.peer} sent parts of chunks that fail verification and is banned for this file`)
+    this.session.abort(this.expelled)
+    this.wake()
+  }
+
   /** Work may have become available (chunks released, the download stopping) */
   wake (): void {
     this.wakeUp?.()
   }
 
-  /** Stops fetching `index` (another source delivered it) */
+  /** Stops fetching `index`, whole or in parts (another source delivered it) */
   cancelChunk (index: number): void {
-    if (!this.requestedAt.delete(index)) return
-    this.cancelled.add(index)
-    this.session.cancel([index]).catch(() => {})
+    let asked = this.requestedAt.delete(index)
+    if (asked) this.cancelled.add(index)
+    for (let part = 0; part < PARTS_PER_CHUNK; part++) {
+      const key = index * PARTS_PER_CHUNK + part
+      if (!this.partsAt.delete(key)) continue
+      this.partsDropped.add(key)
+      asked = true
+    }
+    if (asked) this.session.cancel([index]).catch(() => {})
+  }
+
+  /** Stops fetching part `part` of chunk `index` (another source's copy came first) */
+  cancelPart (index: number, part: number): void {
+    const key = index * PARTS_PER_CHUNK + part
+    if (!this.partsAt.delete(key)) return
+    this.partsDropped.add(key)
+    this.session.cancelPart(index, partRange(this.host.manifest, index, part)).catch(() => {})
   }
 
   /**
@@ -123,7 +169,7 @@ export class SourceWorker {
    */
   private async takeFirst (): Promise<void> {
     const { first, have } = this.session
-    const kept = this.host.picker.addSource(this.peer, have, first?.chunks)
+    const kept = this.host.picker.addSource(this.peer, have, first?.chunks, this.session.parts && this.host.parts != null)
     if (first == null) return
     if (first.queued) {
       // queued by the provider but brought by another source meanwhile: not to be blamed when it comes
@@ -141,24 +187,45 @@ export class SourceWorker {
     if (!first.queued) await this.session.request(kept, this.host.priority, this.host.signal)
   }
 
-  /** Requests chunks until the pipeline is as deep as this source's throughput warrants */
+  /**
+   * Requests chunks (in the tail, parts) until the pipeline is as deep, in chunks, as this
+   * source's throughput warrants, and within what a provider queues
+   */
   private async fill (): Promise<void> {
     const { picker, manifest, signal } = this.host
-    while (this.requestedAt.size < this.pace.depth(manifest.chunkSize) && !this.retiring) {
-      const index = picker.next(this.peer, this.pace.rate)
-      if (index === undefined) return
-      await this.host.takeDownload(chunkLength(manifest, index), signal)
-      this.pace.requested(this.requestedAt.size === 0)
-      this.requestedAt.set(index, Date.now())
-      await this.session.request([index], this.host.priority, signal)
+    while (this.depthInChunks() < this.pace.depth(manifest.chunkSize) && this.outstanding() < MAX_OUTSTANDING_CHUNKS && !this.retiring) {
+      const work = picker.nextWork(this.peer, this.pace.rate)
+      if (work === undefined) return
+      // in the end game this copy took a slower source's place: that one stops
+      if (work.evicted !== undefined) this.host.cancelElsewhere([work.evicted], work.index, work.part)
+      const part = work.part === undefined ? undefined : partRange(manifest, work.index, work.part)
+      await this.host.takeDownload(part?.length ?? chunkLength(manifest, work.index), signal)
+      this.pace.requested(this.outstanding() === 0)
+      if (part === undefined || work.part === undefined) {
+        this.requestedAt.set(work.index, Date.now())
+        await this.session.request([work.index], this.host.priority, signal)
+      } else {
+        this.partsAt.set(work.index * PARTS_PER_CHUNK + work.part, Date.now())
+        await this.session.requestPart(work.index, part, this.host.priority, signal)
+      }
     }
+  }
+
+  /** Requests outstanding with the provider (chunks and parts) */
+  private outstanding (): number {
+    return this.requestedAt.size + this.partsAt.size
+  }
+
+  /** What is outstanding, in chunks (a part counts its share) */
+  private depthInChunks (): number {
+    return this.requestedAt.size + this.partsAt.size / PARTS_PER_CHUNK
   }
 
   /** The next event; with nothing in flight, returns null when woken or when the source stays quiet */
   private async nextOrWake (): Promise<SessionEvent | null> {
     this.pending ??= this.session.nextEvent(this.host.signal)
     const pending = this.pending
-    if (this.requestedAt.size > 0) {
+    if (this.outstanding() > 0) {
       this.pending = undefined
       return pending
     }
@@ -177,8 +244,12 @@ export class SourceWorker {
     }
   }
 
-  /** A compressed chunk that did not inflate to its length, or compression never agreed: as bad as a wrong chunk */
+  /** A compressed chunk that did not inflate to its length, or compression never agreed, or a part out of place: as bad as a wrong chunk */
   private onBadChunk (index: number): void {
+    // the parts of it this source was asked for go back to the picker, to be fetched from others
+    for (let part = 0; part < PARTS_PER_CHUNK; part++) {
+      if (this.partsAt.delete(index * PARTS_PER_CHUNK + part)) this.host.picker.releasePart(this.peer, index, part)
+    }
     if (!this.requestedAt.delete(index) && this.cancelled.delete(index)) return
     this.blame(index)
   }
@@ -191,7 +262,6 @@ export class SourceWorker {
 
   /** `signal`: the download's run this worker belongs to (a resumed download has a new one) */
   private async onChunk (index: number, data: ChunkData, wireBytes: number, signal: AbortSignal): Promise<void> {
-    const { picker } = this.host
     const requested = this.requestedAt.get(index)
     if (requested === undefined) {
       // a chunk cancelled in the end game may still arrive: not the source's fault
@@ -215,10 +285,66 @@ export class SourceWorker {
     this.pace.delivered(verified.byteLength, requested)
     this.chunks++
     this.bytes += verified.byteLength
+    await this.deliver(index, verified, wireBytes)
+  }
+
+  /** A verified chunk goes to the download; sources fetching it elsewhere stop, and those whose parts of it were wrong are blamed */
+  private async deliver (index: number, verified: ChunkData, wireBytes: number, credit?: Credit[]): Promise<void> {
     if (this.host.isDone()) return
-    const others = picker.completed(this.peer, index)
+    const others = this.host.picker.completed(this.peer, index)
     this.host.cancelElsewhere(others, index)
-    await this.host.accept(this.peer, index, verified, wireBytes)
+    for (const liar of this.host.parts?.verified(index, verified) ?? []) this.blamePeer(liar)
+    await this.host.accept(this.peer, index, verified, wireBytes, credit)
+  }
+
+  /**
+   * Part of a chunk: kept until its chunk's parts are all in, then verified joined. A part
+   * no longer wanted (another source's copy came first, or the chunk came whole) is dropped.
+   */
+  private async onPart (index: number, offset: number, data: ChunkData, signal: AbortSignal): Promise<void> {
+    const { manifest, picker, parts } = this.host
+    const part = partAt(manifest, index, offset, data.byteLength)
+    const key = part === undefined ? -1 : index * PARTS_PER_CHUNK + part
+    const requested = this.partsAt.get(key)
+    if (part === undefined || requested === undefined || parts == null) {
+      if (this.partsDropped.delete(key)) return
+      this.onBadChunk(index)
+      return
+    }
+    this.partsAt.delete(key)
+    this.host.received?.(data.byteLength, Date.now() - requested)
+    this.pace.delivered(data.byteLength, requested)
+    this.bytes += data.byteLength
+    const wanted = picker.partWanted(index, part)
+    // the end game's other copy of this part is no longer needed: its source sends the next work sooner
+    this.host.cancelElsewhere(picker.partReceived(this.peer, index, part), index, part)
+    if (!wanted) return
+    const joined = parts.add(this.peer, index, part, data)
+    if (joined != null) await this.onJoined(index, joined, signal)
+  }
+
+  /** Every part of chunk `index` is in: verified as one chunk */
+  private async onJoined (index: number, joined: JoinedChunk, signal: AbortSignal): Promise<void> {
+    const verified = await this.verified(index, joined.data)
+    if (signal.aborted) return
+    if (verified == null) {
+      // fetched whole from now on; who is to blame is known now (one sender) or once a copy verifies
+      this.host.picker.splitFailed(index)
+      for (const peer of this.host.parts?.failed(index, joined) ?? []) this.blamePeer(peer)
+      return
+    }
+    this.chunks++
+    const credit = joined.from.map((peer, part) => ({ peer, bytes: partRange(this.host.manifest, index, part).length }))
+    await this.deliver(index, verified, verified.byteLength, credit)
+  }
+
+  /** A strike for `peer`, this source or another; one now banned stops (this one by throwing) */
+  private blamePeer (peer: string): void {
+    if (peer === this.peer) {
+      this.blame(-1, false)
+      return
+    }
+    if (this.host.strike(peer)) this.host.expel?.(peer)
   }
 
   /**

@@ -21,6 +21,8 @@ import type { FileRecord } from '../store/file-record.js'
 import { sleep } from '../signals.js'
 import type { ChunkData } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
+import type { PartAssembly } from './part-assembly.js'
+import type { Credit } from './source-worker.js'
 import { type DownloadKeys, type DownloadTarget, downloadTarget, finishEncrypted } from './decrypt-download.js'
 import { type DestinationOptions, placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
@@ -124,6 +126,7 @@ export class Transfer implements PoolHost {
   get fixedSources (): boolean { return this.record.fixedSources === true }
   get manifest (): Manifest { return this.loaded().manifest }
   get picker (): ChunkPicker { return this.loaded().picker }
+  get parts (): PartAssembly { return this.loaded().parts }
 
   isDone (): boolean {
     return this.content?.isDone() === true
@@ -358,12 +361,12 @@ export class Transfer implements PoolHost {
    * (the partial file makes them one at a time); a chunk counts as held, and is served
    * and hashed, once its write completed.
    */
-  async accept (peer: string, index: number, data: ChunkData, wireBytes = data.byteLength): Promise<void> {
+  async accept (peer: string, index: number, data: ChunkData, wireBytes = data.byteLength, credit?: Credit[]): Promise<void> {
     const content = this.loaded()
     this.bytesReceived += data.byteLength
     this.wireBytesReceived += wireBytes
     const write = content.partial.write(index, data).then(
-      () => { this.written(peer, index, data) },
+      () => { this.written(peer, index, data, credit) },
       (err: Error) => {
         // the picker counted it as arrived: after a resume it must be fetched again
         content.picker.forget(index)
@@ -376,8 +379,12 @@ export class Transfer implements PoolHost {
     if (this.pendingWrites.size >= MAX_PENDING_WRITES) await Promise.race(this.pendingWrites)
   }
 
-  cancelElsewhere (peers: string[], index: number): void {
-    this.sources.cancelElsewhere(peers, index)
+  cancelElsewhere (peers: string[], index: number, part?: number): void {
+    this.sources.cancelElsewhere(peers, index, part)
+  }
+
+  expel (peer: string): void {
+    this.sources.expel(peer)
   }
 
   strike (peer: string): boolean {
@@ -445,11 +452,16 @@ export class Transfer implements PoolHost {
     }
   }
 
-  private written (peer: string, index: number, data: ChunkData): void {
+  /** `credit`: who sent which bytes of a chunk joined from parts (else all came from `peer`) */
+  private written (peer: string, index: number, data: ChunkData, credit: Credit[] = [{ peer, bytes: data.byteLength }]): void {
     const content = this.loaded()
+    for (const part of credit) {
+      const totals = this.delivered.get(part.peer) ?? { chunks: 0, bytes: 0 }
+      totals.bytes += part.bytes
+      this.delivered.set(part.peer, totals)
+    }
     const totals = this.delivered.get(peer) ?? { chunks: 0, bytes: 0 }
     totals.chunks++
-    totals.bytes += data.byteLength
     this.delivered.set(peer, totals)
     this.meter.add(data.byteLength)
     // last: its buffer may go to the next chunk

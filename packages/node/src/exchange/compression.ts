@@ -67,10 +67,12 @@ export interface CompressionStats {
   contentBytes: number
   wireBytes: number
   compressedChunks: number
+  /** parts of chunks sent (a downloader's last chunks, split among its sources) */
+  parts: number
 }
 
 export function emptyStats (): CompressionStats {
-  return { contentBytes: 0, wireBytes: 0, compressedChunks: 0 }
+  return { contentBytes: 0, wireBytes: 0, compressedChunks: 0, parts: 0 }
 }
 
 /** One session's compressor: decides chunk by chunk whether compressing pays */
@@ -91,11 +93,20 @@ export class ChunkCompressor {
     return { data: out, compressed: true }
   }
 
+  /** `data` sent as it is, uncompressed (a part of a chunk), counted in the figures */
+  raw (data: Uint8Array): { data: Uint8Array, compressed: false } {
+    this.stats.contentBytes += data.byteLength
+    this.stats.wireBytes += data.byteLength
+    this.stats.parts++
+    return { data, compressed: false }
+  }
+
   /** Takes back the figures of an encoded chunk that was dropped unsent (cancelled) */
-  retract (rawBytes: number, wireBytes: number, compressed: boolean): void {
+  retract (rawBytes: number, wireBytes: number, compressed: boolean, part = false): void {
     this.stats.contentBytes -= rawBytes
     this.stats.wireBytes -= wireBytes
     if (compressed) this.stats.compressedChunks--
+    if (part) this.stats.parts--
   }
 
   private async tryCompress (data: Uint8Array): Promise<Uint8Array | undefined> {

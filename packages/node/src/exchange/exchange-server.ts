@@ -157,4 +157,5 @@ function addStats (to: CompressionStats, from: CompressionStats): void {
   to.contentBytes += from.contentBytes
   to.wireBytes += from.wireBytes
   to.compressedChunks += from.compressedChunks
+  to.parts += from.parts
 }

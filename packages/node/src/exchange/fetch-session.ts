@@ -21,6 +21,7 @@ import {
   verifyManifest,
   type FileId,
   type ChunkEncoding,
+  type ChunkPart,
   chunkLength,
   type FileMetadata,
   type FileRef,
@@ -53,6 +54,7 @@ export interface FetchSessionComponents {
  */
 export type SessionEvent =
   | { type: 'chunk', index: number, data: Uint8Array | Uint8ArrayList, wireBytes: number }
+  | { type: 'part', index: number, offset: number, data: Uint8Array | Uint8ArrayList, wireBytes: number }
   | { type: 'bad-chunk', index: number, reason: string }
   | { type: 'have', chunks: number[] }
 
@@ -92,7 +94,9 @@ export class FetchSession {
     /** directly, or through a relay (within its limits) */
     readonly route: Route,
     /** chunks asked for with the Want (exchange 1.1.0) */
-    readonly first: FirstChunks | undefined
+    readonly first: FirstChunks | undefined,
+    /** the provider answers Requests for parts of a chunk (its Offer said so) */
+    readonly parts: boolean
   ) {}
 
   /** Chunk data received: bytes on the wire, bytes of content, chunks that came compressed */
@@ -139,7 +143,7 @@ export class FetchSession {
       proposeLazily(framed.stream, framed)
       const asked = await first?.()
       // with compression off the Want is the one peers without compression send
-      await framed.write(encodeMessage({ type: 'want', ...named, ...(accept.length > 0 ? { accept } : {}), ...(asked == null || asked.chunks.length === 0 ? {} : { first: asked }) }), opts)
+      await framed.write(encodeMessage({ type: 'want', ...named, ...(accept.length > 0 ? { accept } : {}), ...(asked == null || asked.chunks.length === 0 ? {} : { first: asked }), parts: true }), opts)
       await confirmLazy(framed.stream, framed, opts)
       const reply = await readReply(framed, peer, opts.signal, signal)
       if (reply.type !== 'offer') throw new PeerMisbehavedError(`Peer ${peer} answered Want with ${reply.type}`)
@@ -149,7 +153,7 @@ export class FetchSession {
       // from now on the provider sends chunks of this size, Haves and Failures, never
       // another Offer: a larger message is refused at its length prefix
       framed.limitMessages(manifest.chunkSize + MAX_CHUNK_MESSAGE_OVERHEAD)
-      return new FetchSession(peer, reply.fileId, manifest, bytes, reply.metadata, have, framed, components.limits.requestTimeout, reply.encoding, routeOf(connection), claimed())
+      return new FetchSession(peer, reply.fileId, manifest, bytes, reply.metadata, have, framed, components.limits.requestTimeout, reply.encoding, routeOf(connection), claimed(), reply.parts === true)
     } catch (err: any) {
       framed.abort(err)
       throw err
@@ -160,6 +164,17 @@ export class FetchSession {
     await this.send({ type: 'request', chunks, priority }, signal)
   }
 
+  /** Asks for bytes `part` of chunk `index` alone (only when `parts`) */
+  async requestPart (index: number, part: ChunkPart, priority: Priority = 'normal', signal?: AbortSignal): Promise<void> {
+    await this.send({ type: 'request', chunks: [index], priority, part }, signal)
+  }
+
+  /** Drops part `part` of chunk `index` alone from the provider's queue (only when `parts`) */
+  async cancelPart (index: number, part: ChunkPart, signal?: AbortSignal): Promise<void> {
+    await this.send({ type: 'cancel', chunks: [index], part }, signal)
+  }
+
+  /** Drops these chunks, and every part of them, from the provider's queue */
   async cancel (chunks: number[], signal?: AbortSignal): Promise<void> {
     await this.send({ type: 'cancel', chunks }, signal)
   }
@@ -186,8 +201,10 @@ export class FetchSession {
   async nextEvent (signal?: AbortSignal): Promise<SessionEvent> {
     const frame = await readFrame(this.framed, this.peer, withTimeout(this.requestTimeout, signal), signal)
     const chunk = decodeChunk(frame, this.peer)
+    if (chunk?.offset != null) return this.receivedPart(chunk.index, chunk.offset, chunk.data)
     if (chunk != null) return await this.received(chunk.index, chunk.data, chunk.compressed)
     const msg = decodeReply(frame, this.peer)
+    if (msg.type === 'chunk' && msg.offset != null) return this.receivedPart(msg.index, msg.offset, msg.data)
     if (msg.type === 'chunk') return await this.received(msg.index, msg.data, msg.compressed === true)
     if (msg.type === 'have') {
       const count = this.manifest.chunkHashes.length
@@ -219,6 +236,16 @@ export class FetchSession {
     } catch (err: any) {
       return { type: 'bad-chunk', index, reason: err.message }
     }
+  }
+
+  /** A part of a chunk: never asked for unless the Offer said parts, and within its chunk */
+  private receivedPart (index: number, offset: number, data: Uint8Array | Uint8ArrayList): SessionEvent {
+    const wireBytes = data.byteLength
+    this.wire.wireBytes += wireBytes
+    this.wire.contentBytes += wireBytes
+    if (!this.parts) return { type: 'bad-chunk', index, reason: 'a part of a chunk in a session without parts' }
+    if (index >= this.manifest.chunkHashes.length || offset + wireBytes > chunkLength(this.manifest, index)) return { type: 'bad-chunk', index, reason: 'a part beyond its chunk' }
+    return { type: 'part', index, offset, data, wireBytes }
   }
 
   /** Tells the provider we are done and closes our side */
@@ -294,11 +321,11 @@ async function readFrame (framed: FramedStream, peer: PeerId, signal: AbortSigna
 }
 
 /** A chunk read without copying its data, when laid out the usual way */
-function decodeChunk (frame: Uint8ArrayList, peer: PeerId): { index: number, data: Uint8ArrayList, compressed: boolean } | undefined {
+function decodeChunk (frame: Uint8ArrayList, peer: PeerId): { index: number, data: Uint8ArrayList, compressed: boolean, offset?: number } | undefined {
   if (!isChunkFrame(frame)) return undefined
   try {
     const chunk = decodeChunkFrame(frame)
-    return chunk == null ? undefined : { index: chunk.index, data: chunk.data, compressed: chunk.compressed }
+    return chunk == null ? undefined : { index: chunk.index, data: chunk.data, compressed: chunk.compressed, offset: chunk.offset }
   } catch (err: any) {
     throw new PeerMisbehavedError(`Peer ${peer} sent an invalid message: ${err.message}`)
   }

@@ -15,6 +15,7 @@ import {
   encodeMessage,
   type FailureCode,
   parseFileId,
+  type ChunkPart,
   type Message,
   type Priority
 } from '@peershare/protocol'
@@ -62,7 +63,7 @@ export async function serveSession (components: ServeSessionComponents, controls
   // ciphertext does not compress: an encrypted file's chunks go raw without trying
   const encoding = file.manifest.encryption != null ? undefined : chooseEncoding(components.limits.compression, want.accept, file.metadata.mimeType)
   const compressor = new ChunkCompressor(encoding, controls.wire)
-  const server = new ChunkServer(components, controls, framed, file, reader, compressor, peer.toString(), signal)
+  const server = new ChunkServer(components, controls, framed, file, reader, compressor, peer.toString(), signal, want.parts === true)
   // subscribe before the offer, so no chunk verified in between goes unannounced
   const unwatch = file.watch?.(index => { server.announce(index) })
   try {
@@ -72,7 +73,9 @@ export async function serveSession (components: ServeSessionComponents, controls
       manifest: file.manifestBytes,
       metadata: file.metadata,
       have: file.have?.toBytes(),
-      encoding
+      encoding,
+      // only to a downloader that said it reads the flag (an older one refuses an unknown field)
+      ...(want.parts === true ? { parts: true } : {})
     }), signal)
     if (want.first != null) server.enqueueFirst(want.first.chunks, want.first.priority)
     await server.run()
@@ -131,9 +134,16 @@ async function readOrTimeout (framed: FramedStream, timeout: number, signal: Abo
  */
 export const READ_AHEAD = 2
 
-/** A chunk on its way out: its read (and encoding) runs while the chunks before it are sent */
+/** A requested chunk, or a part of one (only when the Offer said parts) */
+interface Work {
+  index: number
+  part?: ChunkPart
+}
+
+/** A chunk (or part) on its way out: its read (and encoding) runs while the chunks before it are sent */
 interface Prepared {
   index: number
+  part?: ChunkPart
   /** raw length, reserved in the send budget once `reserved` */
   length: number
   reserved: boolean
@@ -144,7 +154,12 @@ interface Prepared {
 
 /** Serves Requests for one file until the downloader is done */
 class ChunkServer {
-  private readonly queue: number[] = []
+  private readonly queue: Work[] = []
+  /**
+   * The chunk the last part was cut from: the parts of one chunk are asked for one after
+   * the other, and each would read and hash the whole chunk again. One chunk per session.
+   */
+  private lastWhole: { index: number, data: Promise<Uint8Array> } | undefined
   /** chunks being read ahead, in sending order (at most READ_AHEAD) */
   private readonly ahead: Prepared[] = []
   /** chunks verified since the offer, not yet announced with Have */
@@ -170,7 +185,9 @@ class ChunkServer {
     private readonly reader: ChunkReader,
     private readonly compressor: ChunkCompressor,
     private readonly peer: string,
-    private readonly signal: AbortSignal
+    private readonly signal: AbortSignal,
+    /** the Offer said we answer Requests for parts */
+    private readonly parts: boolean
   ) {}
 
   /** Queues a Have for a chunk verified since the offer (partial files only) */
@@ -207,8 +224,9 @@ class ChunkServer {
   }
 
   private handle (msg: Message): void {
-    if (msg.type === 'request') this.enqueue(msg.chunks, msg.priority)
-    else if (msg.type === 'cancel') this.cancel(msg.chunks)
+    if (msg.type === 'request' && msg.part != null) this.enqueuePart(msg.chunks[0], msg.part, msg.priority)
+    else if (msg.type === 'request') this.enqueue(msg.chunks, msg.priority)
+    else if (msg.type === 'cancel') this.cancel(msg.chunks, msg.part)
     else if (msg.type === 'pause') this.paused = true
     else if (msg.type === 'resume') {
       this.paused = false
@@ -233,6 +251,20 @@ class ChunkServer {
   }
 
   private enqueue (chunks: number[], priority: Priority): void {
+    this.checkRequest(chunks)
+    this.queueWork(chunks.map(index => ({ index })), priority)
+  }
+
+  /** A Request for a byte range of one chunk: only after an Offer that said parts, and within the chunk */
+  private enqueuePart (index: number, part: ChunkPart, priority: Priority): void {
+    if (!this.parts) throw new SessionFailure('bad-request', 'Requested a part without an Offer of parts')
+    this.checkRequest([index])
+    if (part.offset + part.length > chunkLength(this.file.manifest, index)) throw new SessionFailure('bad-request', `Part ${part.offset}+${part.length} lies beyond chunk ${index}`)
+    this.queueWork([{ index, part }], priority)
+  }
+
+  /** Chunks we offered, within the file, and room for them in the queue */
+  private checkRequest (chunks: number[]): void {
     const count = this.file.manifest.chunkHashes.length
     if (chunks.some(i => i >= count)) throw new SessionFailure('bad-request', `Chunk index out of range (file has ${count})`)
     const have = this.file.have
@@ -240,18 +272,22 @@ class ChunkServer {
     if (this.queued() + chunks.length > this.components.limits.maxQueuedChunks) {
       throw new SessionFailure('busy', `More than ${this.components.limits.maxQueuedChunks} chunks queued`)
     }
-    if (priority === 'high') this.queue.unshift(...chunks)
-    else this.queue.push(...chunks)
+  }
+
+  private queueWork (works: Work[], priority: Priority): void {
+    if (priority === 'high') this.queue.unshift(...works)
+    else this.queue.push(...works)
     this.active(this.queue.length > 0)
     this.controls.entry.useful = true
     this.notify()
   }
 
-  private cancel (chunks: number[]): void {
+  /** Drops the chunks (all when none named) and their parts; with `part`, only that part of the one chunk */
+  private cancel (chunks: number[], part?: ChunkPart): void {
     const drop = new Set(chunks)
-    const dropped = (i: number): boolean => chunks.length === 0 || drop.has(i)
-    for (const prepared of this.ahead) if (dropped(prepared.index)) prepared.cancelled = true
-    const keep = this.queue.filter(i => !dropped(i))
+    const dropped = (w: Work): boolean => (chunks.length === 0 || drop.has(w.index)) && (part == null || w.part?.offset === part.offset)
+    for (const prepared of this.ahead) if (dropped(prepared)) prepared.cancelled = true
+    const keep = this.queue.filter(w => !dropped(w))
     this.queue.splice(0, this.queue.length, ...keep)
   }
 
@@ -283,7 +319,7 @@ class ChunkServer {
   /** Starts reading the next queued chunks, up to READ_AHEAD at once (none while paused) */
   private readAhead (): void {
     while (!this.paused && this.ahead.length < READ_AHEAD && this.queue.length > 0) {
-      this.ahead.push(this.prepare(this.queue.shift() as number))
+      this.ahead.push(this.prepare(this.queue.shift() as Work))
     }
   }
 
@@ -294,15 +330,21 @@ class ChunkServer {
    * The reservation is the raw length, at least what goes on the wire. The access check
    * runs beside the read: it only has to pass before the chunk is sent.
    */
-  private prepare (index: number): Prepared {
+  private prepare ({ index, part }: Work): Prepared {
+    // a part's whole chunk is read and held: it is what the budget must hold room for
     const length = chunkLength(this.file.manifest, index)
-    const state = { reserved: false, cancelled: false }
+    const state = { reserved: false, cancelled: false, part }
     const turn = this.budgetTurn.then(async () => { await this.controls.lease.acquire(length, this.signal) })
     // the next chunk's turn comes once this one holds its room, or has given up on it
     this.budgetTurn = turn.catch(() => {})
     const ready = (async () => {
       await turn
       state.reserved = true
+      if (part != null) {
+        const [whole] = await Promise.all([this.wholeForPart(index), this.checkAccess()])
+        // parts go raw: they are the last few chunks of a download, and the peer verifies them joined
+        return this.compressor.raw(whole.subarray(part.offset, part.offset + part.length))
+      }
       const [raw] = await Promise.all([this.reader.read(index), this.checkAccess()])
       return await this.compressor.encode(raw)
     })()
@@ -324,13 +366,26 @@ class ChunkServer {
         await this.components.bandwidth.upload(this.peer, data.byteLength, { signal: this.signal })
       }
       if (prepared.cancelled) {
-        this.compressor.retract(prepared.length, data.byteLength, compressed)
+        this.compressor.retract(prepared.part?.length ?? prepared.length, data.byteLength, compressed, prepared.part != null)
         return
       }
-      this.framed.send(this.framed.frame(encodeChunkFrame(prepared.index, this.file.manifest.chunkHashes[prepared.index], data, compressed)))
+      const frame = prepared.part == null
+        ? encodeChunkFrame(prepared.index, this.file.manifest.chunkHashes[prepared.index], data, compressed)
+        : encodeChunkFrame(prepared.index, new Uint8Array(0), data, false, prepared.part.offset)
+      this.framed.send(this.framed.frame(frame))
     } finally {
       if (prepared.reserved) this.controls.lease.sent(prepared.length)
     }
+  }
+
+  /** Chunk `index`, verified, to cut parts from: read once for its parts in a row */
+  private async wholeForPart (index: number): Promise<Uint8Array> {
+    if (this.lastWhole?.index !== index) {
+      const data = this.reader.read(index)
+      data.catch(() => {})
+      this.lastWhole = { index, data }
+    }
+    return this.lastWhole.data
   }
 
   /** Throws the not-found failure once the peer may no longer be served the file (access/) */

@@ -175,6 +175,16 @@ export namespace Want {
     value: Priority
   }
 
+  export interface WantFirstPartOffsetFieldEvent {
+    field: '$.first.part.offset'
+    value: number
+  }
+
+  export interface WantFirstPartLengthFieldEvent {
+    field: '$.first.part.length'
+    value: number
+  }
+
   export function encode (obj: Partial<Want>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Want.codec())
   }
@@ -183,7 +193,7 @@ export namespace Want {
     return decodeMessage(buf, Want.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Want>): Generator<WantFileIdFieldEvent | WantSha256FieldEvent | WantAcceptFieldEvent | WantFirstChunksFieldEvent | WantFirstPriorityFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Want>): Generator<WantFileIdFieldEvent | WantSha256FieldEvent | WantAcceptFieldEvent | WantFirstChunksFieldEvent | WantFirstPriorityFieldEvent | WantFirstPartOffsetFieldEvent | WantFirstPartLengthFieldEvent> {
     return streamMessage(buf, Want.codec(), opts)
   }
 }
@@ -394,6 +404,7 @@ export interface Offer {
   metadata?: Metadata
   have: Uint8Array<ArrayBuffer>
   encoding: number
+  parts: boolean
 }
 
 export namespace Offer {
@@ -431,6 +442,11 @@ export namespace Offer {
           w.uint32(obj.encoding)
         }
 
+        if ((obj.parts != null && obj.parts !== false)) {
+          w.uint32(48)
+          w.bool(obj.parts)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -439,7 +455,8 @@ export namespace Offer {
           fileId: uint8ArrayAlloc(0),
           manifest: uint8ArrayAlloc(0),
           have: uint8ArrayAlloc(0),
-          encoding: 0
+          encoding: 0,
+          parts: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -468,6 +485,10 @@ export namespace Offer {
             }
             case 5: {
               obj.encoding = reader.uint32()
+              break
+            }
+            case 6: {
+              obj.parts = reader.bool()
               break
             }
             default: {
@@ -517,6 +538,13 @@ export namespace Offer {
               yield {
                 field: `${prefix}.encoding`,
                 value: reader.uint32()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.parts`,
+                value: reader.bool()
               }
               break
             }
@@ -578,6 +606,11 @@ export namespace Offer {
     value: number
   }
 
+  export interface OfferPartsFieldEvent {
+    field: '$.parts'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Offer>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Offer.codec())
   }
@@ -586,7 +619,7 @@ export namespace Offer {
     return decodeMessage(buf, Offer.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Offer>): Generator<OfferFileIdFieldEvent | OfferManifestFieldEvent | OfferMetadataNameFieldEvent | OfferMetadataMimeTypeFieldEvent | OfferMetadataDescriptionFieldEvent | OfferMetadataTagsFieldEvent | OfferMetadataCreatedFieldEvent | OfferHaveFieldEvent | OfferEncodingFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Offer>): Generator<OfferFileIdFieldEvent | OfferManifestFieldEvent | OfferMetadataNameFieldEvent | OfferMetadataMimeTypeFieldEvent | OfferMetadataDescriptionFieldEvent | OfferMetadataTagsFieldEvent | OfferMetadataCreatedFieldEvent | OfferHaveFieldEvent | OfferEncodingFieldEvent | OfferPartsFieldEvent> {
     return streamMessage(buf, Offer.codec(), opts)
   }
 }
@@ -702,6 +735,7 @@ export namespace Have {
 export interface Request {
   chunks: number[]
   priority: Priority
+  part?: Part
 }
 
 export namespace Request {
@@ -724,6 +758,11 @@ export namespace Request {
         if (obj.priority != null && __PriorityValues[obj.priority] !== 0) {
           w.uint32(16)
           Priority.codec().encode(obj.priority, w)
+        }
+
+        if (obj.part != null) {
+          w.uint32(26)
+          Part.codec().encode(obj.part, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -751,6 +790,12 @@ export namespace Request {
             }
             case 2: {
               obj.priority = Priority.codec().decode(reader)
+              break
+            }
+            case 3: {
+              obj.part = Part.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.part
+              })
               break
             }
             default: {
@@ -794,6 +839,13 @@ export namespace Request {
               }
               break
             }
+            case 3: {
+              yield * Part.codec().stream(reader, reader.uint32(), `${prefix}.part`, {
+                limits: opts.limits?.part
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -817,6 +869,16 @@ export namespace Request {
     value: Priority
   }
 
+  export interface RequestPartOffsetFieldEvent {
+    field: '$.part.offset'
+    value: number
+  }
+
+  export interface RequestPartLengthFieldEvent {
+    field: '$.part.length'
+    value: number
+  }
+
   export function encode (obj: Partial<Request>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Request.codec())
   }
@@ -825,8 +887,120 @@ export namespace Request {
     return decodeMessage(buf, Request.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestChunksFieldEvent | RequestPriorityFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestChunksFieldEvent | RequestPriorityFieldEvent | RequestPartOffsetFieldEvent | RequestPartLengthFieldEvent> {
     return streamMessage(buf, Request.codec(), opts)
+  }
+}
+
+export interface Part {
+  offset: number
+  length: number
+}
+
+export namespace Part {
+  let _codec: Codec<Part>
+
+  export const codec = (): Codec<Part> => {
+    if (_codec == null) {
+      _codec = message<Part>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.offset != null && obj.offset !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.offset)
+        }
+
+        if ((obj.length != null && obj.length !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.length)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          offset: 0,
+          length: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.offset = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.length = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.offset`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.length`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PartOffsetFieldEvent {
+    field: '$.offset'
+    value: number
+  }
+
+  export interface PartLengthFieldEvent {
+    field: '$.length'
+    value: number
+  }
+
+  export function encode (obj: Partial<Part>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Part.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Part>): Part {
+    return decodeMessage(buf, Part.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Part>): Generator<PartOffsetFieldEvent | PartLengthFieldEvent> {
+    return streamMessage(buf, Part.codec(), opts)
   }
 }
 
@@ -835,6 +1009,7 @@ export interface Chunk {
   hash: Uint8Array<ArrayBuffer>
   data: Uint8Array<ArrayBuffer>
   compressed: boolean
+  offset?: number
 }
 
 export namespace Chunk {
@@ -865,6 +1040,11 @@ export namespace Chunk {
         if ((obj.compressed != null && obj.compressed !== false)) {
           w.uint32(32)
           w.bool(obj.compressed)
+        }
+
+        if (obj.offset != null) {
+          w.uint32(40)
+          w.uint32(obj.offset)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -898,6 +1078,10 @@ export namespace Chunk {
             }
             case 4: {
               obj.compressed = reader.bool()
+              break
+            }
+            case 5: {
+              obj.offset = reader.uint32()
               break
             }
             default: {
@@ -943,6 +1127,13 @@ export namespace Chunk {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.offset`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -975,6 +1166,11 @@ export namespace Chunk {
     value: boolean
   }
 
+  export interface ChunkOffsetFieldEvent {
+    field: '$.offset'
+    value: number
+  }
+
   export function encode (obj: Partial<Chunk>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Chunk.codec())
   }
@@ -983,13 +1179,14 @@ export namespace Chunk {
     return decodeMessage(buf, Chunk.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Chunk>): Generator<ChunkIndexFieldEvent | ChunkHashFieldEvent | ChunkDataFieldEvent | ChunkCompressedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Chunk>): Generator<ChunkIndexFieldEvent | ChunkHashFieldEvent | ChunkDataFieldEvent | ChunkCompressedFieldEvent | ChunkOffsetFieldEvent> {
     return streamMessage(buf, Chunk.codec(), opts)
   }
 }
 
 export interface Cancel {
   chunks: number[]
+  part?: Part
 }
 
 export namespace Cancel {
@@ -1007,6 +1204,11 @@ export namespace Cancel {
             w.uint32(8)
             w.uint32(value)
           }
+        }
+
+        if (obj.part != null) {
+          w.uint32(18)
+          Part.codec().encode(obj.part, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1029,6 +1231,12 @@ export namespace Cancel {
               }
 
               obj.chunks.push(reader.uint32())
+              break
+            }
+            case 2: {
+              obj.part = Part.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.part
+              })
               break
             }
             default: {
@@ -1065,6 +1273,13 @@ export namespace Cancel {
 
               break
             }
+            case 2: {
+              yield * Part.codec().stream(reader, reader.uint32(), `${prefix}.part`, {
+                limits: opts.limits?.part
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1083,6 +1298,16 @@ export namespace Cancel {
     value: number
   }
 
+  export interface CancelPartOffsetFieldEvent {
+    field: '$.part.offset'
+    value: number
+  }
+
+  export interface CancelPartLengthFieldEvent {
+    field: '$.part.length'
+    value: number
+  }
+
   export function encode (obj: Partial<Cancel>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Cancel.codec())
   }
@@ -1091,7 +1316,7 @@ export namespace Cancel {
     return decodeMessage(buf, Cancel.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Cancel>): Generator<CancelChunksFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Cancel>): Generator<CancelChunksFieldEvent | CancelPartOffsetFieldEvent | CancelPartLengthFieldEvent> {
     return streamMessage(buf, Cancel.codec(), opts)
   }
 }
@@ -1690,6 +1915,16 @@ export namespace ExchangeMessage {
     value: Priority
   }
 
+  export interface ExchangeMessageWantFirstPartOffsetFieldEvent {
+    field: '$.want.first.part.offset'
+    value: number
+  }
+
+  export interface ExchangeMessageWantFirstPartLengthFieldEvent {
+    field: '$.want.first.part.length'
+    value: number
+  }
+
   export interface ExchangeMessageOfferFileIdFieldEvent {
     field: '$.offer.fileId'
     value: Uint8Array<ArrayBuffer>
@@ -1736,6 +1971,11 @@ export namespace ExchangeMessage {
     value: number
   }
 
+  export interface ExchangeMessageOfferPartsFieldEvent {
+    field: '$.offer.parts'
+    value: boolean
+  }
+
   export interface ExchangeMessageRequestChunksFieldEvent {
     field: '$.request.chunks[]'
     index: number
@@ -1745,6 +1985,16 @@ export namespace ExchangeMessage {
   export interface ExchangeMessageRequestPriorityFieldEvent {
     field: '$.request.priority'
     value: Priority
+  }
+
+  export interface ExchangeMessageRequestPartOffsetFieldEvent {
+    field: '$.request.part.offset'
+    value: number
+  }
+
+  export interface ExchangeMessageRequestPartLengthFieldEvent {
+    field: '$.request.part.length'
+    value: number
   }
 
   export interface ExchangeMessageChunkIndexFieldEvent {
@@ -1767,9 +2017,24 @@ export namespace ExchangeMessage {
     value: boolean
   }
 
+  export interface ExchangeMessageChunkOffsetFieldEvent {
+    field: '$.chunk.offset'
+    value: number
+  }
+
   export interface ExchangeMessageCancelChunksFieldEvent {
     field: '$.cancel.chunks[]'
     index: number
+    value: number
+  }
+
+  export interface ExchangeMessageCancelPartOffsetFieldEvent {
+    field: '$.cancel.part.offset'
+    value: number
+  }
+
+  export interface ExchangeMessageCancelPartLengthFieldEvent {
+    field: '$.cancel.part.length'
     value: number
   }
 
@@ -1797,7 +2062,7 @@ export namespace ExchangeMessage {
     return decodeMessage(buf, ExchangeMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExchangeMessage>): Generator<ExchangeMessageWantFileIdFieldEvent | ExchangeMessageWantSha256FieldEvent | ExchangeMessageWantAcceptFieldEvent | ExchangeMessageWantFirstChunksFieldEvent | ExchangeMessageWantFirstPriorityFieldEvent | ExchangeMessageOfferFileIdFieldEvent | ExchangeMessageOfferManifestFieldEvent | ExchangeMessageOfferMetadataNameFieldEvent | ExchangeMessageOfferMetadataMimeTypeFieldEvent | ExchangeMessageOfferMetadataDescriptionFieldEvent | ExchangeMessageOfferMetadataTagsFieldEvent | ExchangeMessageOfferMetadataCreatedFieldEvent | ExchangeMessageOfferHaveFieldEvent | ExchangeMessageOfferEncodingFieldEvent | ExchangeMessageRequestChunksFieldEvent | ExchangeMessageRequestPriorityFieldEvent | ExchangeMessageChunkIndexFieldEvent | ExchangeMessageChunkHashFieldEvent | ExchangeMessageChunkDataFieldEvent | ExchangeMessageChunkCompressedFieldEvent | ExchangeMessageCancelChunksFieldEvent | ExchangeMessageFailureCodeFieldEvent | ExchangeMessageFailureMessageFieldEvent | ExchangeMessageHaveChunksFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExchangeMessage>): Generator<ExchangeMessageWantFileIdFieldEvent | ExchangeMessageWantSha256FieldEvent | ExchangeMessageWantAcceptFieldEvent | ExchangeMessageWantFirstChunksFieldEvent | ExchangeMessageWantFirstPriorityFieldEvent | ExchangeMessageWantFirstPartOffsetFieldEvent | ExchangeMessageWantFirstPartLengthFieldEvent | ExchangeMessageOfferFileIdFieldEvent | ExchangeMessageOfferManifestFieldEvent | ExchangeMessageOfferMetadataNameFieldEvent | ExchangeMessageOfferMetadataMimeTypeFieldEvent | ExchangeMessageOfferMetadataDescriptionFieldEvent | ExchangeMessageOfferMetadataTagsFieldEvent | ExchangeMessageOfferMetadataCreatedFieldEvent | ExchangeMessageOfferHaveFieldEvent | ExchangeMessageOfferEncodingFieldEvent | ExchangeMessageOfferPartsFieldEvent | ExchangeMessageRequestChunksFieldEvent | ExchangeMessageRequestPriorityFieldEvent | ExchangeMessageRequestPartOffsetFieldEvent | ExchangeMessageRequestPartLengthFieldEvent | ExchangeMessageChunkIndexFieldEvent | ExchangeMessageChunkHashFieldEvent | ExchangeMessageChunkDataFieldEvent | ExchangeMessageChunkCompressedFieldEvent | ExchangeMessageChunkOffsetFieldEvent | ExchangeMessageCancelChunksFieldEvent | ExchangeMessageCancelPartOffsetFieldEvent | ExchangeMessageCancelPartLengthFieldEvent | ExchangeMessageFailureCodeFieldEvent | ExchangeMessageFailureMessageFieldEvent | ExchangeMessageHaveChunksFieldEvent> {
     return streamMessage(buf, ExchangeMessage.codec(), opts)
   }
 }

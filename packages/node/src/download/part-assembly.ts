@@ -1,0 +1,116 @@
+/**
+ * The parts of split chunks as they arrive (chunk-picker.ts splits a download's last
+ * chunks so that its sources finish together), joined into the chunk once all are in and
+ * verified as one against the manifest: a part alone cannot be checked.
+ *
+ * Blame: joined parts that fail their hash, all from one source, are that source's bad
+ * chunk. From several sources nobody can tell who lied, so nobody is blamed yet: the
+ * chunk is fetched whole, and once a copy verifies, each kept part is compared with it and
+ * the sources of the parts that differ are blamed (what libtorrent calls smart ban).
+ */
+import { type ChunkPart, chunkLength, type Manifest } from '@peershare/protocol'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { equals } from 'uint8arrays/equals'
+import { type ChunkData, piecesOf } from './chunk-data.js'
+import { PARTS_PER_CHUNK } from './chunk-picker.js'
+
+/** Chunks shorter than PARTS_PER_CHUNK of these are never split: a smaller part saves less time than its request costs */
+export const MIN_PART_BYTES = 16 * 1024
+
+/** True when chunk `index` of `manifest` is long enough to be split into parts */
+export function partable (manifest: Manifest, index: number): boolean {
+  return chunkLength(manifest, index) >= PARTS_PER_CHUNK * MIN_PART_BYTES
+}
+
+/** The bytes of part `part` of chunk `index`: equal parts, the last one shorter */
+export function partRange (manifest: Manifest, index: number, part: number): ChunkPart {
+  const length = chunkLength(manifest, index)
+  const size = Math.ceil(length / PARTS_PER_CHUNK)
+  const offset = part * size
+  return { offset, length: Math.min(size, length - offset) }
+}
+
+/** Which part of chunk `index` starts at `offset` and is `length` long; undefined when none does */
+export function partAt (manifest: Manifest, index: number, offset: number, length: number): number | undefined {
+  if (!partable(manifest, index)) return undefined
+  const part = Math.floor(offset / Math.ceil(chunkLength(manifest, index) / PARTS_PER_CHUNK))
+  if (part >= PARTS_PER_CHUNK) return undefined
+  const range = partRange(manifest, index, part)
+  return range.offset === offset && range.length === length ? part : undefined
+}
+
+/** A chunk whose parts are all in: its bytes, and the source of each part */
+export interface JoinedChunk {
+  data: ChunkData
+  from: string[]
+}
+
+interface Suspect {
+  peer: string
+  offset: number
+  bytes: Uint8Array
+}
+
+export class PartAssembly {
+  /** chunk -> its parts so far, and who sent each */
+  private readonly joining = new Map<number, { pieces: Array<ChunkData | undefined>, from: string[] }>()
+  /** chunk -> the parts of its failed join, from several sources, until a copy verifies */
+  private readonly suspects = new Map<number, Suspect[]>()
+
+  constructor (private readonly manifest: Manifest) {}
+
+  /** Part `part` of chunk `index` from `peer`; the joined chunk once every part is in */
+  add (peer: string, index: number, part: number, data: ChunkData): JoinedChunk | undefined {
+    let joining = this.joining.get(index)
+    if (joining == null) {
+      joining = { pieces: new Array(PARTS_PER_CHUNK).fill(undefined), from: [] }
+      this.joining.set(index, joining)
+    }
+    joining.pieces[part] = data
+    joining.from[part] = peer
+    if (joining.pieces.some(piece => piece == null)) return undefined
+    this.joining.delete(index)
+    const joined = new Uint8ArrayList()
+    for (const piece of joining.pieces as ChunkData[]) joined.append(...piecesOf(piece))
+    return { data: joined, from: joining.from }
+  }
+
+  /**
+   * The join of chunk `index` failed its hash: the source to blame now when one sent
+   * every part; else none, and the parts are kept to be compared with a good copy
+   */
+  failed (index: number, joined: JoinedChunk): string[] {
+    const senders = new Set(joined.from)
+    if (senders.size === 1) return [...senders]
+    const bytes = piecesOf(joined.data)
+    const whole = bytes.length === 1 ? bytes[0] : new Uint8ArrayList(...bytes).subarray()
+    this.suspects.set(index, joined.from.map((peer, part) => {
+      const { offset, length } = partRange(this.manifest, index, part)
+      // a copy: the join's buffers are the network's and must not be held past this chunk
+      return { peer, offset, bytes: whole.slice(offset, offset + length) }
+    }))
+    return []
+  }
+
+  /**
+   * Chunk `index` verified (`data`): the sources of kept parts that differ from it, to be
+   * blamed. Forgets the chunk's parts.
+   */
+  verified (index: number, data: ChunkData): string[] {
+    this.joining.delete(index)
+    const suspects = this.suspects.get(index)
+    if (suspects == null) return []
+    this.suspects.delete(index)
+    const pieces = piecesOf(data)
+    const good = pieces.length === 1 ? pieces[0] : new Uint8ArrayList(...pieces).subarray()
+    const liars = suspects.filter(s => !equals(good.subarray(s.offset, s.offset + s.bytes.byteLength), s.bytes)).map(s => s.peer)
+    return [...new Set(liars)]
+  }
+
+  /** Forgets everything (the download stopped) */
+  clear (): void {
+    this.joining.clear()
+    this.suspects.clear()
+  }
+}
+
