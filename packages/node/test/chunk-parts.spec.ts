@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { Bitfield } from '@peershare/protocol'
+import { Bitfield, PARTS_PER_CHUNK, partAt, partRange, partable } from '@peershare/protocol'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { ChunkPicker, PARTS_PER_CHUNK, type Work } from '../src/download/chunk-picker.js'
-import { type JoinedChunk, PartAssembly, partAt, partRange, partable } from '../src/download/part-assembly.js'
+import { ChunkPicker, type Work } from '../src/download/chunk-picker.js'
+import { type JoinedChunk, PartAssembly } from '../src/download/part-assembly.js'
 import { manifestOf } from './fixtures.js'
 
 const ALL = (): boolean => true

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict'
 import { copyFile, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Libp2p } from '@libp2p/interface'
-import { chunkLength, chunkOffset } from '@peershare/protocol'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { chunkLength, chunkOffset, EXCHANGE_PROTOCOL, MAX_MESSAGE_BYTES, type Message, decodeMessage, encodeMessage, parseFileId, partRange } from '@peershare/protocol'
+import { createLibp2p } from 'libp2p'
+import { FramedStream } from '../src/exchange/framed-stream.js'
 import type { NodeInit, PeershareNode } from '../src/index.js'
 import { startLyingPeer } from './lying-peer.js'
-import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 const MiB = 1024 * 1024
 
@@ -82,5 +88,77 @@ describe('parts of chunks in the tail of a multi-source download', function () {
     await transfer.done()
     assert.equal(await sha256File(out), await sha256File(src))
     assert.deepEqual(transfer.progress().banned, [extra.peerId.toString()], 'the liar was found out and banned, the honest source not')
+  })
+})
+
+/** A provider's side of parts, against a raw peer speaking the exchange protocol with the real codecs */
+describe('a provider serving parts of chunks', function () {
+  this.timeout(120_000)
+  let dir: TestDir
+  let node: PeershareNode
+  let peer: Libp2p
+  let fileId: string
+  let bytes: Buffer
+
+  before(async () => {
+    dir = await tempDir()
+    node = await startTestNode(join(dir.path, 'provider'))
+    const src = await randomFile(dir.path, 'src.bin', 3 * MiB)
+    fileId = (await node.share(src)).fileId
+    bytes = await readFile(src)
+    peer = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+  })
+  after(async () => {
+    await peer?.stop()
+    await node?.stop()
+    await dir?.cleanup()
+  })
+
+  async function session (parts: boolean): Promise<{ framed: FramedStream, offer: Extract<Message, { type: 'offer' }> }> {
+    const stream = await peer.dialProtocol(multiaddr(dialAddress(node)), EXCHANGE_PROTOCOL)
+    const framed = new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: 1 << 30 })
+    await framed.write(encodeMessage({ type: 'want', fileId: parseFileId(fileId), accept: ['zstd'], ...(parts ? { parts } : {}) }))
+    const offer = await next(framed)
+    assert.ok(offer?.type === 'offer')
+    return { framed, offer }
+  }
+
+  async function next (framed: FramedStream): Promise<Message | null> {
+    const frame = await framed.read({ signal: AbortSignal.timeout(20_000) })
+    return frame == null ? null : decodeMessage(frame)
+  }
+
+  const manifest = { size: 3 * MiB, chunkSize: MiB }
+
+  it('offers parts only to a Want that reads the flag, and refuses a part after an Offer without it', async () => {
+    const { framed, offer } = await session(false)
+    assert.equal(offer.parts, undefined)
+    await framed.write(encodeMessage({ type: 'request', chunks: [0], priority: 'normal', part: partRange(manifest, 0, 1) }))
+    const answer = await next(framed)
+    assert.ok(answer?.type === 'failure')
+    assert.equal(answer.code, 'bad-request')
+  })
+
+  it('sends a part as its bytes of the chunk, drops a cancelled part alone, and refuses a range that is not a part', async () => {
+    const { framed, offer } = await session(true)
+    assert.equal(offer.parts, true)
+    // paused, so that nothing is read or sent before the Cancel is in
+    await framed.write(encodeMessage({ type: 'pause' }))
+    for (let part = 0; part < 4; part++) await framed.write(encodeMessage({ type: 'request', chunks: [1], priority: 'normal', part: partRange(manifest, 1, part) }))
+    await framed.write(encodeMessage({ type: 'cancel', chunks: [1], part: partRange(manifest, 1, 2) }))
+    await framed.write(encodeMessage({ type: 'resume' }))
+    for (const part of [0, 1, 3]) {
+      const chunk = await next(framed)
+      assert.ok(chunk?.type === 'chunk')
+      const { offset, length } = partRange(manifest, 1, part)
+      assert.equal(chunk.index, 1)
+      assert.equal(chunk.offset, offset)
+      assert.deepEqual(Buffer.from(chunk.data), bytes.subarray(MiB + offset, MiB + offset + length))
+    }
+    // a byte of a chunk is not one of its parts: a peer may not make us read a chunk per byte
+    await framed.write(encodeMessage({ type: 'request', chunks: [2], priority: 'normal', part: { offset: 0, length: 1 } }))
+    const answer = await next(framed)
+    assert.ok(answer?.type === 'failure', `got ${answer?.type}`)
+    assert.equal(answer.code, 'bad-request')
   })
 })

@@ -16,6 +16,7 @@ import {
   MAX_TAGS,
   SHA256_LENGTH
 } from './constants.js'
+import type { ChunkPart } from './chunk-parts.js'
 import { InvalidMessageError } from './errors.js'
 import { decodeFileId, type FileId } from './file-id.js'
 import { sanitizeFileName } from './names.js'
@@ -49,15 +50,6 @@ export type Message =
   | { type: 'resume' }
   | { type: 'complete' }
   | { type: 'failure', code: FailureCode, message: string }
-
-/**
- * A byte range of one chunk: the end game of a multi-source download asks for its last
- * chunks in parts, so that every source finishes at about the same time
- */
-export interface ChunkPart {
-  offset: number
-  length: number
-}
 
 /** Want.accept bit saying the downloader reads Offer.parts (no encoding: providers ignore bits they do not know) */
 const PARTS_BIT = 1 << 16
@@ -191,6 +183,7 @@ function decodeWant (want: NonNullable<Pb['want']>): Message {
   if (hasHash && want.sha256.byteLength !== SHA256_LENGTH) throw new InvalidMessageError('Want sha256 is not 32 bytes')
   const named: Message = hasId ? { type: 'want', fileId: wrapFileId(want.fileId) } : { type: 'want', sha256: want.sha256 }
   const accept = decodeAccept(want.accept)
+  if (want.first?.part != null) throw new InvalidMessageError('Want.first asks for whole chunks, not a part')
   const first = want.first == null ? undefined : { chunks: checkIndices(want.first.chunks), priority: PRIORITY_FROM_PB[want.first.priority] ?? 'normal' }
   const parts = (want.accept & PARTS_BIT) !== 0
   return { ...named, ...(accept.length > 0 ? { accept } : {}), ...(first == null ? {} : { first }), ...(parts ? { parts } : {}) }

@@ -25,6 +25,13 @@ describe('parts of a chunk (the end game of a multi-source download)', () => {
     assert.equal((decodeMessage(encodeMessage({ type: 'want', fileId })) as { parts?: boolean }).parts, undefined)
   })
 
+  it('refuses a part in Want.first (the first chunks are asked for whole)', async () => {
+    const { fileId } = await makeManifestFixture()
+    const pb = ExchangeMessage.decode(encodeMessage({ type: 'want', fileId, first: { chunks: [0], priority: 'normal' } }))
+    if (pb.want?.first != null) pb.want.first.part = { offset: 0, length: 65536 }
+    assert.throws(() => decodeMessage(ExchangeMessage.encode(pb)), InvalidMessageError)
+  })
+
   it('an Offer says whether the provider answers parts', async () => {
     const { fileId, manifestBytes } = await makeManifestFixture()
     const metadata = { name: 'a', mimeType: 'text/plain', description: '', tags: [], created: 1 }
@@ -36,14 +43,17 @@ describe('parts of a chunk (the end game of a multi-source download)', () => {
     assert.equal(old.parts, undefined)
   })
 
-  it('round trips a Request for a part and refuses one naming other than one chunk, an empty part, or one beyond the largest chunk', () => {
+  it('round trips a Request and a Cancel of a part and refuses one naming other than one chunk, an empty part, or one beyond the largest chunk', () => {
     const msg: Message = { type: 'request', chunks: [7], priority: 'normal', part: { offset: 262144, length: 262144 } }
     assert.deepEqual(decodeMessage(encodeMessage(msg)), msg)
+    const cancel: Message = { type: 'cancel', chunks: [7], part: { offset: 262144, length: 262144 } }
+    assert.deepEqual(decodeMessage(encodeMessage(cancel)), cancel)
     const bad: Message[] = [
       { type: 'request', chunks: [1, 2], priority: 'normal', part: { offset: 0, length: 10 } },
       { type: 'request', chunks: [], priority: 'normal', part: { offset: 0, length: 10 } },
       { type: 'request', chunks: [1], priority: 'normal', part: { offset: 0, length: 0 } },
-      { type: 'request', chunks: [1], priority: 'normal', part: { offset: MAX_CHUNK_SIZE, length: 1 } }
+      { type: 'request', chunks: [1], priority: 'normal', part: { offset: MAX_CHUNK_SIZE, length: 1 } },
+      { type: 'cancel', chunks: [1, 2], part: { offset: 0, length: 10 } }
     ]
     for (const m of bad) assert.throws(() => decodeMessage(encodeMessage(m)), InvalidMessageError)
   })

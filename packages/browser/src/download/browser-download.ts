@@ -5,8 +5,8 @@
  * only chunks in flight), hashes the whole file (whole-file-hash.ts), and reports progress.
  */
 import type { Logger } from '@libp2p/interface'
-import { type ChunkData, ChunkPicker, type Credit, chunkVerified, type FetchSession, PartAssembly, partable, type SourcePool } from '@peershare/node/engine'
-import { Bitfield, bytesToHex, chunkLength, type Manifest, type Priority } from '@peershare/protocol'
+import { type ChunkData, ChunkPicker, type Credit, chunkVerified, type FetchSession, PartAssembly, type SourcePool } from '@peershare/node/engine'
+import { Bitfield, bytesToHex, chunkLength, type Manifest, partable, type Priority } from '@peershare/protocol'
 import type { ChunkStore } from '../storage/index.js'
 import type { DownloadSettings } from './index.js'
 import { type WholeFileHash, wholeFileHash } from './whole-file-hash.js'

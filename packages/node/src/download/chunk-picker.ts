@@ -28,14 +28,12 @@
  * Work is keyed by number: a whole chunk by its index, part p of chunk i by
  * count + i * PARTS_PER_CHUNK + p (partKey), so queues and claims hold both alike.
  */
-import type { Bitfield } from '@peershare/protocol'
+import { type Bitfield, PARTS_PER_CHUNK } from '@peershare/protocol'
 
 /** How far a pick scans for a rarer chunk before settling (bounds the cost on huge files) */
 const SCAN_LIMIT = 4096
 /** Most sources fetching the same chunk in the end game */
 const MAX_DUPLICATES = 2
-/** Parts a chunk splits into in the tail of a download */
-export const PARTS_PER_CHUNK = 4
 /**
  * Chunks per source that answers parts, left unclaimed, below which chunks are split: a
  * source's last whole chunk then comes before its parts, and its last unit is a part
@@ -154,7 +152,8 @@ export class ChunkPicker {
   private take (id: string, source: PickerSource, pick: number | EndGamePick | undefined): Work | undefined {
     if (pick === undefined) return undefined
     const { key, evict } = typeof pick === 'number' ? { key: pick, evict: undefined } : pick
-    if (evict !== undefined) this.releaseKey(evict, key)
+    // the evicted source stops this piece; for a whole chunk, its parts of it too (one Cancel drops both)
+    if (evict !== undefined) for (const k of key < this.count ? this.keysOf(key) : [key]) this.releaseKey(evict, k)
     this.claim(id, source, key)
     return { ...this.workOf(key), ...(evict === undefined ? {} : { evicted: evict }) }
   }
@@ -186,6 +185,11 @@ export class ChunkPicker {
     return others
   }
 
+  /** True once chunk `index` arrived verified (or was there from the start) */
+  isDone (index: number): boolean {
+    return this.done.has(index)
+  }
+
   /** True while chunk `index` is split and its part `part` has not arrived */
   partWanted (index: number, part: number): boolean {
     return this.split.get(index)?.[part] === 0
@@ -195,16 +199,16 @@ export class ChunkPicker {
    * The joined parts of chunk `index` failed their hash: it is fetched whole from now on.
    * Returns the sources still fetching a part of it (duplicates in the end game).
    */
-  splitFailed (index: number): string[] {
+  splitFailed (index: number): Array<{ peer: string, part: number }> {
     this.split.delete(index)
     this.wholeOnly.add(index)
-    const holders = new Set<string>()
+    const holders: Array<{ peer: string, part: number }> = []
     for (let part = 0; part < PARTS_PER_CHUNK; part++) {
       const key = this.partKey(index, part)
-      for (const s of this.fetching.get(key) ?? []) holders.add(s)
+      for (const peer of this.fetching.get(key) ?? []) holders.push({ peer, part })
       this.releaseAll(key)
     }
-    return [...holders]
+    return holders
   }
 
   /** A chunk counted as done is wanted again: it turned out damaged on our disk, or its write failed */
@@ -214,7 +218,8 @@ export class ChunkPicker {
 
   /** `id` gave up on a chunk (bad data, cancelled): it becomes available again */
   release (id: string, index: number): void {
-    this.releaseKey(id, index)
+    // an index past the file (a peer's bad message) would name a part's key
+    if (index >= 0 && index < this.count) this.releaseKey(id, index)
   }
 
   /** `id` gave up on part `part` of chunk `index` */
@@ -368,8 +373,9 @@ export class ChunkPicker {
     for (const s of [...(this.fetching.get(key) ?? [])]) this.releaseKey(s, key)
   }
 
-  /** No source fetches a part of split chunk `index` */
+  /** No source fetches a part of split chunk `index`, and its parts are not all in (being joined) */
   private partsIdle (index: number): boolean {
+    if (this.split.get(index)?.every(got => got === 1) === true) return false
     for (let part = 0; part < PARTS_PER_CHUNK; part++) if (this.fetching.has(this.partKey(index, part))) return false
     return true
   }

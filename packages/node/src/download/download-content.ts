@@ -5,12 +5,12 @@
  * whole-file hash as the in-order prefix grows (on the hash thread, read back from
  * the partial file).
  */
-import { Bitfield, type Manifest } from '@peershare/protocol'
+import { Bitfield, type Manifest, partable } from '@peershare/protocol'
 import { equals } from 'uint8arrays/equals'
 import type { ChunkData } from './chunk-data.js'
 import { ChunkPicker } from './chunk-picker.js'
 import { FilePrefixHasher } from './file-prefix-hasher.js'
-import { PartAssembly, partable } from './part-assembly.js'
+import { PartAssembly } from './part-assembly.js'
 import type { PartialFile } from './partial-file.js'
 import { bytesHeld } from './transfer-progress.js'
 

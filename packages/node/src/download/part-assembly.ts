@@ -8,36 +8,10 @@
  * chunk is fetched whole, and once a copy verifies, each kept part is compared with it and
  * the sources of the parts that differ are blamed (what libtorrent calls smart ban).
  */
-import { type ChunkPart, chunkLength, type Manifest } from '@peershare/protocol'
+import { type Manifest, PARTS_PER_CHUNK, partRange } from '@peershare/protocol'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { equals } from 'uint8arrays/equals'
 import { type ChunkData, piecesOf } from './chunk-data.js'
-import { PARTS_PER_CHUNK } from './chunk-picker.js'
-
-/** Chunks shorter than PARTS_PER_CHUNK of these are never split: a smaller part saves less time than its request costs */
-export const MIN_PART_BYTES = 16 * 1024
-
-/** True when chunk `index` of `manifest` is long enough to be split into parts */
-export function partable (manifest: Manifest, index: number): boolean {
-  return chunkLength(manifest, index) >= PARTS_PER_CHUNK * MIN_PART_BYTES
-}
-
-/** The bytes of part `part` of chunk `index`: equal parts, the last one shorter */
-export function partRange (manifest: Manifest, index: number, part: number): ChunkPart {
-  const length = chunkLength(manifest, index)
-  const size = Math.ceil(length / PARTS_PER_CHUNK)
-  const offset = part * size
-  return { offset, length: Math.min(size, length - offset) }
-}
-
-/** Which part of chunk `index` starts at `offset` and is `length` long; undefined when none does */
-export function partAt (manifest: Manifest, index: number, offset: number, length: number): number | undefined {
-  if (!partable(manifest, index)) return undefined
-  const part = Math.floor(offset / Math.ceil(chunkLength(manifest, index) / PARTS_PER_CHUNK))
-  if (part >= PARTS_PER_CHUNK) return undefined
-  const range = partRange(manifest, index, part)
-  return range.offset === offset && range.length === length ? part : undefined
-}
 
 /** A chunk whose parts are all in: its bytes, and the source of each part */
 export interface JoinedChunk {

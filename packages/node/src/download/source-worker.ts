@@ -9,13 +9,13 @@
  * download a source that answers parts fetches parts of chunks (chunk-picker.ts), which
  * are verified when joined (part-assembly.ts).
  */
-import { type Manifest, type Priority, chunkLength, MAX_OUTSTANDING_CHUNKS } from '@peershare/protocol'
+import { type Manifest, type Priority, chunkLength, MAX_OUTSTANDING_CHUNKS, PARTS_PER_CHUNK, partAt, partRange } from '@peershare/protocol'
 import { PeerMisbehavedError } from '../errors.js'
 import type { FetchSession, SessionEvent } from '../exchange/fetch-session.js'
 import { blameRoute } from '../reachability/route.js'
 import { type ChunkData, chunkVerified } from './chunk-data.js'
-import { type ChunkPicker, PARTS_PER_CHUNK } from './chunk-picker.js'
-import { type JoinedChunk, type PartAssembly, partAt, partRange } from './part-assembly.js'
+import type { ChunkPicker } from './chunk-picker.js'
+import type { JoinedChunk, PartAssembly } from './part-assembly.js'
 import { SourcePace } from './source-pace.js'
 
 /** What a worker needs from its download */
@@ -246,9 +246,11 @@ export class SourceWorker {
 
   /** A compressed chunk that did not inflate to its length, or compression never agreed, or a part out of place: as bad as a wrong chunk */
   private onBadChunk (index: number): void {
-    // the parts of it this source was asked for go back to the picker, to be fetched from others
+    // the parts of it this source was asked for go back to the picker, to be fetched from
+    // others, and are cancelled here: those that still come are dropped, not struck again
     for (let part = 0; part < PARTS_PER_CHUNK; part++) {
-      if (this.partsAt.delete(index * PARTS_PER_CHUNK + part)) this.host.picker.releasePart(this.peer, index, part)
+      if (this.partsAt.has(index * PARTS_PER_CHUNK + part)) this.cancelPart(index, part)
+      this.host.picker.releasePart(this.peer, index, part)
     }
     if (!this.requestedAt.delete(index) && this.cancelled.delete(index)) return
     this.blame(index)
@@ -290,11 +292,16 @@ export class SourceWorker {
 
   /** A verified chunk goes to the download; sources fetching it elsewhere stop, and those whose parts of it were wrong are blamed */
   private async deliver (index: number, verified: ChunkData, wireBytes: number, credit?: Credit[]): Promise<void> {
-    if (this.host.isDone()) return
+    // another copy (a join, a whole one) may have been delivered while this one was checked: written once
+    if (this.host.isDone() || this.host.picker.isDone(index)) return
     const others = this.host.picker.completed(this.peer, index)
     this.host.cancelElsewhere(others, index)
-    for (const liar of this.host.parts?.verified(index, verified) ?? []) this.blamePeer(liar)
+    // this source's own other claims on it (parts besides a whole copy) stop too
+    this.cancelChunk(index)
+    const liars = this.host.parts?.verified(index, verified) ?? []
     await this.host.accept(this.peer, index, verified, wireBytes, credit)
+    // after the chunk is in: a strike that bans this very source ends its run here
+    for (const liar of liars) this.blamePeer(liar)
   }
 
   /**
@@ -312,13 +319,13 @@ export class SourceWorker {
       return
     }
     this.partsAt.delete(key)
-    this.host.received?.(data.byteLength, Date.now() - requested)
     this.pace.delivered(data.byteLength, requested)
-    this.bytes += data.byteLength
     const wanted = picker.partWanted(index, part)
     // the end game's other copy of this part is no longer needed: its source sends the next work sooner
     this.host.cancelElsewhere(picker.partReceived(this.peer, index, part), index, part)
     if (!wanted) return
+    this.host.received?.(data.byteLength, Date.now() - requested)
+    this.bytes += data.byteLength
     const joined = parts.add(this.peer, index, part, data)
     if (joined != null) await this.onJoined(index, joined, signal)
   }
@@ -326,16 +333,32 @@ export class SourceWorker {
   /** Every part of chunk `index` is in: verified as one chunk */
   private async onJoined (index: number, joined: JoinedChunk, signal: AbortSignal): Promise<void> {
     const verified = await this.verified(index, joined.data)
-    if (signal.aborted) return
+    const { picker } = this.host
+    if (signal.aborted) {
+      // stopped meanwhile: the joined parts are dropped, so the chunk is fetched again (whole), not taken as in hand
+      this.dropSplit(index)
+      return
+    }
     if (verified == null) {
+      const senders = new Set(joined.from)
+      // a whole copy came while the join was checked: only a lone sender can be told guilty now
+      if (picker.isDone(index)) {
+        if (senders.size === 1) this.blamePeer(joined.from[0])
+        return
+      }
       // fetched whole from now on; who is to blame is known now (one sender) or once a copy verifies
-      this.host.picker.splitFailed(index)
+      this.dropSplit(index)
       for (const peer of this.host.parts?.failed(index, joined) ?? []) this.blamePeer(peer)
       return
     }
     this.chunks++
     const credit = joined.from.map((peer, part) => ({ peer, bytes: partRange(this.host.manifest, index, part).length }))
     await this.deliver(index, verified, verified.byteLength, credit)
+  }
+
+  /** Chunk `index` goes whole from now on; sources still fetching a part of it (end-game copies) stop */
+  private dropSplit (index: number): void {
+    for (const { peer, part } of this.host.picker.splitFailed(index)) this.host.cancelElsewhere([peer], index, part)
   }
 
   /** A strike for `peer`, this source or another; one now banned stops (this one by throwing) */

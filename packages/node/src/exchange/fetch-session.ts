@@ -143,7 +143,9 @@ export class FetchSession {
       proposeLazily(framed.stream, framed)
       const asked = await first?.()
       // with compression off the Want is the one peers without compression send
-      await framed.write(encodeMessage({ type: 'want', ...named, ...(accept.length > 0 ? { accept } : {}), ...(asked == null || asked.chunks.length === 0 ? {} : { first: asked }), parts: true }), opts)
+      // PARTS rides in accept's bits: with compression off (no accept) it is left out too,
+      // so the Want stays the one providers from before compression can read
+      await framed.write(encodeMessage({ type: 'want', ...named, ...(accept.length > 0 ? { accept, parts: true } : {}), ...(asked == null || asked.chunks.length === 0 ? {} : { first: asked }) }), opts)
       await confirmLazy(framed.stream, framed, opts)
       const reply = await readReply(framed, peer, opts.signal, signal)
       if (reply.type !== 'offer') throw new PeerMisbehavedError(`Peer ${peer} answered Want with ${reply.type}`)
@@ -243,8 +245,9 @@ export class FetchSession {
     const wireBytes = data.byteLength
     this.wire.wireBytes += wireBytes
     this.wire.contentBytes += wireBytes
+    if (index >= this.manifest.chunkHashes.length) throw new PeerMisbehavedError(`Peer ${this.peer} sent a part of a chunk beyond the file`)
     if (!this.parts) return { type: 'bad-chunk', index, reason: 'a part of a chunk in a session without parts' }
-    if (index >= this.manifest.chunkHashes.length || offset + wireBytes > chunkLength(this.manifest, index)) return { type: 'bad-chunk', index, reason: 'a part beyond its chunk' }
+    if (offset + wireBytes > chunkLength(this.manifest, index)) return { type: 'bad-chunk', index, reason: 'a part beyond its chunk' }
     return { type: 'part', index, offset, data, wireBytes }
   }
 

@@ -17,6 +17,7 @@ import {
   parseFileId,
   type ChunkPart,
   type Message,
+  partAt,
   type Priority
 } from '@peershare/protocol'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -255,11 +256,15 @@ class ChunkServer {
     this.queueWork(chunks.map(index => ({ index })), priority)
   }
 
-  /** A Request for a byte range of one chunk: only after an Offer that said parts, and within the chunk */
+  /**
+   * A Request for a part of one chunk: only after an Offer that said parts, and only one
+   * of the chunk's quarters (`partRange`), so that a peer makes us read a chunk at most
+   * once per quarter it takes, not once per byte
+   */
   private enqueuePart (index: number, part: ChunkPart, priority: Priority): void {
     if (!this.parts) throw new SessionFailure('bad-request', 'Requested a part without an Offer of parts')
     this.checkRequest([index])
-    if (part.offset + part.length > chunkLength(this.file.manifest, index)) throw new SessionFailure('bad-request', `Part ${part.offset}+${part.length} lies beyond chunk ${index}`)
+    if (partAt(this.file.manifest, index, part.offset, part.length) === undefined) throw new SessionFailure('bad-request', `Part ${part.offset}+${part.length} is not a part of chunk ${index}`)
     this.queueWork([{ index, part }], priority)
   }
 
@@ -375,7 +380,14 @@ class ChunkServer {
       this.framed.send(this.framed.frame(frame))
     } finally {
       if (prepared.reserved) this.controls.lease.sent(prepared.length)
+      if (prepared.part != null) this.keepWholeFor(prepared)
     }
+  }
+
+  /** Lets go of the chunk parts were cut from once no part of it waits after `sent` */
+  private keepWholeFor (sent: Prepared): void {
+    const waiting = this.queue.some(w => w.index === sent.index && w.part != null) || this.ahead.some(p => p !== sent && p.index === sent.index && p.part != null)
+    if (!waiting && this.lastWhole?.index === sent.index) this.lastWhole = undefined
   }
 
   /** Chunk `index`, verified, to cut parts from: read once for its parts in a row */
