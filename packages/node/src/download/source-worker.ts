@@ -45,7 +45,7 @@ export interface WorkerHost {
   strike(peer: string): boolean
   /** stops fetching from `peer`, banned on the evidence of another source's chunk */
   expel?(peer: string): void
-  /** a verified chunk of `bytes` arrived `ms` after its request (metrics) */
+  /** a verified chunk of `bytes` (or a part, verified later with its chunk) arrived `ms` after its request (metrics) */
   received?(bytes: number, ms: number): void
 }
 
