@@ -35,9 +35,9 @@ export type Lie =
   | { kind: 'compress', how: 'bomb' | 'garbage' | 'unagreed' }
   /**
    * offers parts (to a Want that reads the flag) and sends every part with one byte
-   * changed, whole chunks as they are; `delayMs` before each, to be a slow source
+   * changed, whole chunks as they are, at `bytesPerSecond` (a source of a known speed)
    */
-  | { kind: 'corrupt-parts', delayMs?: number }
+  | { kind: 'corrupt-parts', bytesPerSecond: number }
 
 const TRANSPORTS = {
   tcp: { listen: '/ip4/127.0.0.1/tcp/0', transport: tcp },
@@ -71,9 +71,9 @@ export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], li
         if (frame == null) return
         const msg = decodeMessage(frame)
         if (msg.type !== 'request') continue
-        if (lie.kind === 'corrupt-parts') await new Promise(resolve => setTimeout(resolve, lie.delayMs ?? 0))
         if (msg.part != null) {
           const { offset, length } = msg.part
+          if (lie.kind === 'corrupt-parts') await pace(length, lie.bytesPerSecond)
           const data = Uint8Array.from(chunks[msg.chunks[0]].subarray(offset, offset + length))
           data[0] ^= 0xff
           await framed.write(encodeMessage({ type: 'chunk', index: msg.chunks[0], hash: new Uint8Array(0), data, offset }))
@@ -84,6 +84,7 @@ export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], li
       const asked = pending
       pending = []
       for (const index of asked) {
+        if (lie.kind === 'corrupt-parts') await pace(chunks[index].byteLength, lie.bytesPerSecond)
         const data = Uint8Array.from(chunks[index])
         if ((lie.kind === 'corrupt-chunk' && index === lie.index) || lie.kind === 'corrupt-all') data[0] ^= 0xff
         const compressed = lie.kind === 'compress'
@@ -94,6 +95,11 @@ export async function startLyingPeer (file: StoredFile, chunks: Uint8Array[], li
   })
   await node.start()
   return node
+}
+
+/** Waits the time `bytes` take at `bytesPerSecond` */
+async function pace (bytes: number, bytesPerSecond: number): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, bytes / bytesPerSecond * 1000))
 }
 
 /** A manifest for other content of the same shape: its bytes hash to another id */
