@@ -74,6 +74,8 @@ export class ChunkPicker {
   private readonly wholeOnly = new Set<number>()
   /** chunks claimed whole by some source (keys below count in `fetching`) */
   private wholeClaims = 0
+  /** sources that answer parts */
+  private partSources = 0
 
   private readonly inOrder: boolean
   private readonly partable: ((index: number) => boolean) | undefined
@@ -96,6 +98,7 @@ export class ChunkPicker {
     this.removeSource(id)
     const source = { have, inFlight: new Set<number>(), rate: 0, parts }
     this.sources.set(id, source)
+    if (parts) this.partSources++
     for (let i = 0; i < this.count; i++) if (have.has(i)) this.availability[i]++
     const kept = inFlight.filter(index => index < this.count && have.has(index) && !this.done.has(index))
     for (const index of kept) this.claim(id, source, index)
@@ -118,6 +121,7 @@ export class ChunkPicker {
     const released = [...source.inFlight]
     for (const key of released) this.releaseKey(id, key)
     this.sources.delete(id)
+    if (source.parts) this.partSources--
     return released.filter(key => key < this.count)
   }
 
@@ -281,10 +285,8 @@ export class ChunkPicker {
    * there are sources to share them (one alone would fetch the parts one after another)
    */
   private inTail (): boolean {
-    let partSources = 0
-    for (const source of this.sources.values()) if (source.parts) partSources++
     const unclaimed = this.count - this.done.count - this.wholeClaims - this.split.size
-    return partSources >= 2 && unclaimed <= TAIL_CHUNKS_PER_SOURCE * partSources
+    return this.partSources >= 2 && unclaimed <= TAIL_CHUNKS_PER_SOURCE * this.partSources
   }
 
   /** End game: a chunk (or, for a source that answers parts, a part) another source fetches, which this one could bring sooner */
@@ -318,7 +320,7 @@ export class ChunkPicker {
     let slowest = ''
     let latest = -1
     for (const holder of holders) {
-      const arrival = this.expectedArrival(key, new Set([holder]))
+      const arrival = this.arrivalFrom(key, holder)
       if (arrival > latest) {
         slowest = holder
         latest = arrival
@@ -335,17 +337,20 @@ export class ChunkPicker {
    */
   private expectedArrival (key: number, holders: Set<string>): number {
     let soonest = Number.POSITIVE_INFINITY
-    for (const holder of holders) {
-      const source = this.sources.get(holder)
-      if (source == null || source.rate <= 0) continue
-      let place = 0
-      for (const queued of source.inFlight) {
-        place += this.weight(queued)
-        if (queued === key) break
-      }
-      soonest = Math.min(soonest, place / source.rate)
-    }
+    for (const holder of holders) soonest = Math.min(soonest, this.arrivalFrom(key, holder))
     return soonest
+  }
+
+  /** When `holder` should bring work `key` (as `expectedArrival`, for one holder) */
+  private arrivalFrom (key: number, holder: string): number {
+    const source = this.sources.get(holder)
+    if (source == null || source.rate <= 0) return Number.POSITIVE_INFINITY
+    let place = 0
+    for (const queued of source.inFlight) {
+      place += this.weight(queued)
+      if (queued === key) break
+    }
+    return place / source.rate
   }
 
   private claim (id: string, source: PickerSource, key: number): void {

@@ -56,8 +56,7 @@ export class PartAssembly {
   failed (index: number, joined: JoinedChunk): string[] {
     const senders = new Set(joined.from)
     if (senders.size === 1) return [...senders]
-    const bytes = piecesOf(joined.data)
-    const whole = bytes.length === 1 ? bytes[0] : new Uint8ArrayList(...bytes).subarray()
+    const whole = contiguous(joined.data)
     this.suspects.set(index, joined.from.map((peer, part) => {
       const { offset, length } = partRange(this.manifest, index, part)
       // a copy: the join's buffers are the network's and must not be held past this chunk
@@ -75,8 +74,7 @@ export class PartAssembly {
     const suspects = this.suspects.get(index)
     if (suspects == null) return []
     this.suspects.delete(index)
-    const pieces = piecesOf(data)
-    const good = pieces.length === 1 ? pieces[0] : new Uint8ArrayList(...pieces).subarray()
+    const good = contiguous(data)
     const liars = suspects.filter(s => !equals(good.subarray(s.offset, s.offset + s.bytes.byteLength), s.bytes)).map(s => s.peer)
     return [...new Set(liars)]
   }
@@ -88,3 +86,7 @@ export class PartAssembly {
   }
 }
 
+/** The chunk's bytes as one buffer (a list's pieces are copied into one) */
+function contiguous (data: ChunkData): Uint8Array {
+  return data instanceof Uint8Array ? data : data.subarray()
+}

@@ -55,6 +55,11 @@ export interface Credit {
   bytes: number
 }
 
+/** This worker's key of part `part` of chunk `index` (its `partsAt`, `partsDropped`) */
+function partKey (index: number, part: number): number {
+  return index * PARTS_PER_CHUNK + part
+}
+
 export interface SourceStats {
   peerId: string
   chunks: number
@@ -70,7 +75,7 @@ export class SourceWorker {
   private readonly pace = new SourcePace()
   private readonly requestedAt = new Map<number, number>()
   private readonly cancelled = new Set<number>()
-  /** parts asked for, by index * PARTS_PER_CHUNK + part: when */
+  /** parts asked for, by partKey(index, part): when */
   private readonly partsAt = new Map<number, number>()
   /** parts that may still come although no longer asked for (cancelled, or brought by another source) */
   private readonly partsDropped = new Set<number>()
@@ -146,7 +151,7 @@ export class SourceWorker {
     let asked = this.requestedAt.delete(index)
     if (asked) this.cancelled.add(index)
     for (let part = 0; part < PARTS_PER_CHUNK; part++) {
-      const key = index * PARTS_PER_CHUNK + part
+      const key = partKey(index, part)
       if (!this.partsAt.delete(key)) continue
       this.partsDropped.add(key)
       asked = true
@@ -156,7 +161,7 @@ export class SourceWorker {
 
   /** Stops fetching part `part` of chunk `index` (another source's copy came first) */
   cancelPart (index: number, part: number): void {
-    const key = index * PARTS_PER_CHUNK + part
+    const key = partKey(index, part)
     if (!this.partsAt.delete(key)) return
     this.partsDropped.add(key)
     this.session.cancelPart(index, partRange(this.host.manifest, index, part)).catch(() => {})
@@ -201,11 +206,11 @@ export class SourceWorker {
       const part = work.part === undefined ? undefined : partRange(manifest, work.index, work.part)
       await this.host.takeDownload(part?.length ?? chunkLength(manifest, work.index), signal)
       this.pace.requested(this.outstanding() === 0)
-      if (part === undefined || work.part === undefined) {
+      if (work.part === undefined || part === undefined) {
         this.requestedAt.set(work.index, Date.now())
         await this.session.request([work.index], this.host.priority, signal)
       } else {
-        this.partsAt.set(work.index * PARTS_PER_CHUNK + work.part, Date.now())
+        this.partsAt.set(partKey(work.index, work.part), Date.now())
         await this.session.requestPart(work.index, part, this.host.priority, signal)
       }
     }
@@ -249,7 +254,7 @@ export class SourceWorker {
     // the parts of it this source was asked for go back to the picker, to be fetched from
     // others, and are cancelled here: those that still come are dropped, not struck again
     for (let part = 0; part < PARTS_PER_CHUNK; part++) {
-      if (this.partsAt.has(index * PARTS_PER_CHUNK + part)) this.cancelPart(index, part)
+      if (this.partsAt.has(partKey(index, part))) this.cancelPart(index, part)
       this.host.picker.releasePart(this.peer, index, part)
     }
     if (!this.requestedAt.delete(index) && this.cancelled.delete(index)) return
@@ -311,7 +316,7 @@ export class SourceWorker {
   private async onPart (index: number, offset: number, data: ChunkData, signal: AbortSignal): Promise<void> {
     const { manifest, picker, parts } = this.host
     const part = partAt(manifest, index, offset, data.byteLength)
-    const key = part === undefined ? -1 : index * PARTS_PER_CHUNK + part
+    const key = part === undefined ? -1 : partKey(index, part)
     const requested = this.partsAt.get(key)
     if (part === undefined || requested === undefined || parts == null) {
       if (this.partsDropped.delete(key)) return
