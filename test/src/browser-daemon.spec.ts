@@ -28,6 +28,8 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { cli, cliJson, type DaemonProcess, killChildrenAndRemove, startDaemon, until } from './processes.js'
 
 const WEBRTC_DIRECT = '/ip4/127.0.0.1/udp/0/webrtc-direct'
+/** What the test's own libp2p client waits for identify and a reservation (libp2p's default is 5 s) */
+const BUSY_MACHINE_MS = 30_000
 
 describe('the daemon for browser peers (real processes)', function () {
   this.timeout(180_000)
@@ -48,14 +50,19 @@ describe('the daemon for browser peers (real processes)', function () {
     const api = JSON.parse(await readFile(join(d.repo, 'api.json'), 'utf8')) as { url: string, token: string }
     return fetch(`${api.url}/v1/browser-addresses`, { headers: { authorization: `Bearer ${token ?? api.token}` } })
   }
-  /** A Node libp2p node with a browser's transports: it listens on nothing of its own */
+  /**
+   * A Node libp2p node with a browser's transports: it listens on nothing of its own.
+   * The relay transport tries a relay once, when identify says it is one, and never again
+   * while connected: its identify and its reservation get the time a busy machine needs
+   * (libp2p's 5 s each timed out once in CI, and the client then waited in vain).
+   */
   const browserLikeClient = async (transport: 'ws' | 'webrtc-direct'): Promise<Libp2p<{ identify: ReturnType<ReturnType<typeof identify>>, ping: ReturnType<ReturnType<typeof ping>> }>> => {
     const client = await createLibp2p({
       addresses: { listen: ['/p2p-circuit'] },
-      transports: [transport === 'ws' ? webSockets() : webRTCDirect(), circuitRelayTransport()],
+      transports: [transport === 'ws' ? webSockets() : webRTCDirect(), circuitRelayTransport({ reservationCompletionTimeout: BUSY_MACHINE_MS })],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      services: { identify: identify(), ping: ping() }
+      services: { identify: identify({ timeout: BUSY_MACHINE_MS }), ping: ping() }
     })
     clients.push(client)
     return client
@@ -152,7 +159,7 @@ describe('the daemon for browser peers (real processes)', function () {
       assert.ok(address != null, `the relay listens on ${transport}: ${relay.info.addresses.join(' ')}`)
       const client = await browserLikeClient(transport)
       await client.dial(multiaddr(address))
-      await until(() => client.getMultiaddrs().some(a => a.toString().includes(`/p2p/${relay.info.peerId}/p2p-circuit`)), `a reservation over ${transport}`)
+      await until(() => client.getMultiaddrs().some(a => a.toString().includes(`/p2p/${relay.info.peerId}/p2p-circuit`)), `a reservation over ${transport}`, BUSY_MACHINE_MS + 15_000)
       assert.ok(client.getConnections(relayId).every(c => c.remoteAddr.toString().includes(transport === 'ws' ? '/ws' : '/webrtc-direct')), `connected over ${transport} only`)
     }
     const status = await cliJson(relay, ['status'], dir) as NodeStatus
