@@ -18,7 +18,7 @@ import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { CircuitCap, type ControllerInit, ReachabilityController } from '../src/reachability/index.js'
+import { CircuitCap, type ControllerInit, RESERVE_RETRY_INTERVAL, ReachabilityController } from '../src/reachability/index.js'
 import type { PeershareNode } from '../src/index.js'
 import { DEFAULTS } from '../src/config.js'
 import { dialAddress, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
@@ -117,5 +117,25 @@ describe('runtime reachability on real nodes (127.0.0.1)', function () {
     await until(() => relayAddressesOf(node.getMultiaddrs()).length > 0 && reach().relay() == null, 30_000)
     assert.equal(node.getProtocols().includes(RELAY_V2_HOP_CODEC), false, 'no longer serves')
     assert.equal(reach().status().reachability, 'relayed')
+  })
+  it('a node whose first reservation timed out asks the connected relay again within RESERVE_RETRY_INTERVAL', async function () {
+    this.timeout(4 * RESERVE_RETRY_INTERVAL)
+    const slowRelay = await startTestNode(join(dir.path, 'slow-relay'), { relay: { server: 'on' } })
+    stops.push(async () => slowRelay.stop())
+    await until(() => slowRelay.libp2p.services.reachability.relay() != null, 30_000)
+    // its first RESERVE is answered after the asker's 5 s ran out: a busy relay, a slow link
+    const server = slowRelay.libp2p.services.reachability.relay() as unknown as { handleReserve: (...args: unknown[]) => Promise<void> }
+    const handleReserve = server.handleReserve.bind(server)
+    let reserves = 0
+    server.handleReserve = async (...args: unknown[]) => {
+      if (++reserves === 1) await new Promise(resolve => setTimeout(resolve, 6_000))
+      return handleReserve(...args)
+    }
+    const unlucky = await startTestNode(join(dir.path, 'unlucky'), { listen: [], bootstrap: [dialAddress(slowRelay)] })
+    stops.push(async () => unlucky.stop())
+    await until(() => relayAddressesOf(unlucky.addresses).length > 0, 3 * RESERVE_RETRY_INTERVAL)
+    assert.ok(reserves >= 2, `asked again: ${reserves} RESERVE`)
+    assert.ok(relayAddressesOf(unlucky.addresses).every(a => a.includes(`/p2p/${slowRelay.peerId.toString()}/p2p-circuit`)))
+    assert.equal((await unlucky.status()).reachability?.reserving, true)
   })
 })

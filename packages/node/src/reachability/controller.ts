@@ -6,9 +6,11 @@
  *   and closes that listener (its relay addresses stop being announced) once reachable;
  * - serves as a relay while reachable (a fresh circuit-relay-v2 server each time: a
  *   stopped one cannot be restarted), and stops when no longer.
+ * - while it looks for a relay and holds no reservation, asks one connected relay for one
+ *   itself every RESERVE_RETRY_INTERVAL (below).
  * It also answers `peershare status` (status()).
  */
-import { type CircuitRelayServerComponents, type CircuitRelayServerInit, type CircuitRelayService, circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { type CircuitRelayServerComponents, type CircuitRelayServerInit, type CircuitRelayService, RELAY_V2_HOP_CODEC, circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import type { IdentifyResult, Libp2pEvents, Listener, Logger, Startable, TypedEventTarget } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { ReachabilityStatus } from '@peershare/client'
@@ -19,6 +21,15 @@ import { type AddressReading, ReachabilityState, type ReachabilityTimings, type 
 /** The listen address that makes the relay transport find a relay and reserve a slot on it */
 export const RESERVE_ON_A_RELAY = '/p2p-circuit'
 const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
+
+/**
+ * How long a node looking for a relay goes without a reservation before it asks a
+ * connected relay for one itself (ms). libp2p's relay transport tries a relay once, when
+ * identify first says it is one, and not again while they stay connected: one attempt
+ * that timed out (5 s, a busy relay or link) left the node unreachable for as long as
+ * that connection lived.
+ */
+export const RESERVE_RETRY_INTERVAL = 30_000
 
 export interface ControllerInit {
   reserve: RelayMode
@@ -48,13 +59,19 @@ export class ReachabilityController implements Startable {
   private readonly log: Logger
   private relayServer: RelayServer | undefined
   private relayListeners: Listener[] = []
+  /** the listener of the last reservation asked of a connected relay (one of relayListeners) */
+  private askedListener: Listener | undefined
+  /** when this node last looked for a relay or asked one */
+  private lastReserveTry = 0
+  private readonly clock: () => number
   private timer: ReturnType<typeof setInterval> | undefined
   /** changes run one after another: listening and closing must not interleave */
   private applying: Promise<void> = Promise.resolve()
   private running = false
 
   constructor (private readonly components: ControllerComponents, private readonly init: ControllerInit) {
-    this.state = new ReachabilityState(init.timings, init.clock ?? Date.now, init.initial, init.listens)
+    this.clock = init.clock ?? Date.now
+    this.state = new ReachabilityState(init.timings, this.clock, init.initial, init.listens)
     this.log = components.logger.forComponent('peershare:node:reachability')
   }
 
@@ -165,6 +182,7 @@ export class ReachabilityController implements Startable {
     const { reserve, serve } = this.wanted()
     if (reserve && !this.reserving()) await this.listenOnRelay()
     else if (!reserve && this.reserving()) await this.closeRelayListeners()
+    else if (reserve) await this.askAgain()
     if (serve && this.relayServer == null) await this.startServing()
     else if (!serve && this.relayServer != null) await this.stopServing()
   }
@@ -174,13 +192,60 @@ export class ReachabilityController implements Startable {
     const before = new Set(transportManager.getListeners())
     await transportManager.listen([multiaddr(RESERVE_ON_A_RELAY)])
     this.relayListeners = transportManager.getListeners().filter(l => !before.has(l))
+    this.lastReserveTry = this.clock()
     this.log('unreachable: looking for a relay to reserve on')
+  }
+
+  /** Without a reservation for RESERVE_RETRY_INTERVAL: one asked of a connected relay directly (its own listener) */
+  private async askAgain (): Promise<void> {
+    const now = this.clock()
+    if (now - this.lastReserveTry < RESERVE_RETRY_INTERVAL || this.relayListeners.some(l => l.getAddrs().length > 0)) return
+    this.lastReserveTry = now
+    // a reservation asked before and lost since (its relay went): its listener goes, so they never pile up
+    if (this.askedListener != null) await this.closeListener(this.askedListener)
+    const relay = await this.connectedRelay()
+    if (relay == null) return
+    const { transportManager } = this.components
+    const before = new Set(transportManager.getListeners())
+    const added = (): Listener[] => transportManager.getListeners().filter(l => !before.has(l))
+    try {
+      await transportManager.listen([relay])
+      this.askedListener = added()[0]
+      this.relayListeners.push(...added())
+      this.log('reserved on %a, asked again', relay)
+    } catch (err: any) {
+      // libp2p keeps a listener that failed in its list: closed here
+      await Promise.all(added().map(async l => l.close()))
+      this.log('no reservation on %a, asked again - %e', relay, err)
+    }
+  }
+
+  private async closeListener (listener: Listener): Promise<void> {
+    this.relayListeners = this.relayListeners.filter(l => l !== listener)
+    if (this.askedListener === listener) this.askedListener = undefined
+    await listener.close()
+  }
+
+  /** `<address>/p2p/<relay>/p2p-circuit` of a relay connected directly, one of them at random */
+  private async connectedRelay (): Promise<Multiaddr | undefined> {
+    const { connectionManager, peerStore } = this.components
+    const direct = connectionManager.getConnections().filter(c => c.limits == null && !c.remoteAddr.toString().includes('/p2p-circuit'))
+    const start = Math.floor(Math.random() * direct.length)
+    for (let i = 0; i < direct.length; i++) {
+      const connection = direct[(start + i) % direct.length]
+      const peer = await peerStore.get(connection.remotePeer).catch(() => undefined)
+      if (peer?.protocols.includes(RELAY_V2_HOP_CODEC) !== true) continue
+      const named = connection.remoteAddr.getComponents().some(c => c.name === 'p2p') ? connection.remoteAddr : connection.remoteAddr.encapsulate(`/p2p/${connection.remotePeer}`)
+      return named.encapsulate('/p2p-circuit')
+    }
+    return undefined
   }
 
   /** Closing the listener drops our reservations and the relay addresses we announce */
   private async closeRelayListeners (): Promise<void> {
     const listeners = this.relayListeners
     this.relayListeners = []
+    this.askedListener = undefined
     await Promise.all(listeners.map(async l => l.close()))
     this.log('reachable: released the relay reservation')
   }

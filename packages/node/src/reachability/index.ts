@@ -24,7 +24,7 @@ export { relayServerWanted, relayReservationWanted, upnpWanted, hasPublicAddress
 export { CircuitCap } from './circuit-cap.js'
 export { freshDialAutoNAT } from './autonat.js'
 export { reachabilityParts, type ReachabilityParts } from './libp2p-parts.js'
-export { ReachabilityController, reachabilityController, type ControllerInit, RESERVE_ON_A_RELAY } from './controller.js'
+export { ReachabilityController, reachabilityController, type ControllerInit, RESERVE_ON_A_RELAY, RESERVE_RETRY_INTERVAL } from './controller.js'
 export { ReachabilityState, assess, verdictOf, type Reachability, type AddressReading, type ReachabilityTimings, type Verdict, type Assessment, type AutonatResult } from './state.js'
 export type { ReachabilityStatus } from '@peershare/client'
 export { type Route, DIRECT, routeOf, blameRoute, movesToDirect } from './route.js'
