@@ -88,28 +88,61 @@ describe('a download syncs its writes as they go (real files)', function () {
     assert.equal(content.durable.count, AHEAD + 1)
   })
 
-  it('a sync ahead that fails fails every later sync, and counts nothing durable', async () => {
-    const { content, bytes } = await contentOf(AHEAD + 1)
+  it('a sync ahead that fails: the next sync throws its error once, and the chunks it did not sync are forgotten, to be fetched again', async () => {
+    const { content, bytes } = await contentOf(2 * AHEAD + 1)
     const syncs = watchSyncs(content.partial, { failFirst: true })
     await writeChunks(content, bytes, 0, AHEAD)
     assert.equal(syncs.calls, 1)
-    // Linux reports a failed writeback once: a later sync that succeeds would not mean the bytes are on disk
-    await assert.rejects(content.sync(), { code: 'EIO' })
-    await writeChunks(content, bytes, AHEAD, AHEAD + 1)
-    await assert.rejects(content.sync(), { code: 'EIO' })
+    await until(() => content.have.count === 0, 30_000, 'the unsynced chunks to be forgotten')
+    // Linux reports a failed writeback once: a later sync that succeeds would not mean those bytes are on disk
     assert.equal(content.durable.count, 0)
+    await assert.rejects(content.sync(), { code: 'EIO' })
+    // what is written after the failure is synced as usual, ahead and at the checkpoint
+    await writeChunks(content, bytes, AHEAD, 2 * AHEAD + 1)
+    assert.equal(await content.sync(), true)
+    assert.equal(content.durable.count, AHEAD + 1)
+    assert.equal(content.durable.has(0), false)
+    assert.equal(content.durable.has(AHEAD), true)
+  })
+
+  it('a checkpoint after a sync ahead that covered everything still reports chunks made durable, so it records them', async () => {
+    const { content, bytes } = await contentOf(AHEAD)
+    watchSyncs(content.partial)
+    await writeChunks(content, bytes, 0, AHEAD)
+    await until(() => content.durable.count === AHEAD, 30_000, 'the sync ahead to end')
+    assert.equal(content.unsynced.size, 0)
+    assert.equal(await content.sync(), true, 'chunks became durable since the last checkpoint')
+    assert.equal(await content.sync(), false)
   })
 
   it('a chunk found damaged while a sync ahead runs is not counted durable by it', async () => {
     let open: () => void = () => {}
     const gate = new Promise<void>(resolve => { open = resolve })
     const { content, bytes } = await contentOf(AHEAD)
-    watchSyncs(content.partial, { gate })
+    const syncs = watchSyncs(content.partial, { gate })
     await writeChunks(content, bytes, 0, AHEAD)
+    assert.equal(syncs.calls, 1, 'the sync ahead runs')
     assert.equal(content.forget(3), true)
     open()
     await content.sync()
     assert.equal(content.durable.has(3), false, 'a forgotten chunk stays forgotten')
     assert.equal(content.durable.count, AHEAD - 1)
+  })
+
+  it('a chunk forgotten and written again while a sync ahead runs waits for a sync of its own', async () => {
+    let open: () => void = () => {}
+    const gate = new Promise<void>(resolve => { open = resolve })
+    const { content, bytes } = await contentOf(AHEAD)
+    const syncs = watchSyncs(content.partial, { gate })
+    await writeChunks(content, bytes, 0, AHEAD)
+    assert.equal(content.forget(3), true)
+    await writeChunks(content, bytes, 3, 4)
+    open()
+    await until(() => syncs.calls === 1 && content.durable.count === AHEAD - 1, 30_000, 'the sync ahead to end')
+    assert.equal(content.durable.has(3), false, 'the sync ahead began before the new bytes')
+    assert.equal(content.unsynced.has(3), true)
+    await content.sync()
+    assert.equal(syncs.calls, 2)
+    assert.equal(content.durable.has(3), true)
   })
 })

@@ -33,8 +33,12 @@ export class DownloadContent {
   private unsyncedBytes = 0
   /** the sync under way; one at a time, so each knows what it covered */
   private syncing: Promise<void> | undefined
-  /** a sync that failed: its chunks may be lost (Linux reports a failed writeback once), so every later sync fails too */
+  /** the chunks the sync under way covers (a chunk forgotten meanwhile leaves it) */
+  private syncBatch = new Set<number>()
+  /** a sync failed: thrown by the next `sync` */
   private syncFailure: Error | undefined
+  /** chunks became durable since `sync` last said so */
+  private newlyDurable = false
   private hasher: FilePrefixHasher
 
   /**
@@ -96,33 +100,54 @@ export class DownloadContent {
     this.have.clear(index)
     this.durable.clear(index)
     this.unsynced.delete(index)
+    this.syncBatch.delete(index)
     this.picker.forget(index)
     return true
   }
 
   /**
-   * Syncs written chunks, then records them as durable; returns false when nothing was
-   * new. Throws the error of any sync that failed, the ones started ahead included.
+   * Syncs written chunks, then records them as durable; true when chunks became durable
+   * since the last call (a sync started ahead included). Throws, once, the error of a
+   * sync that failed since.
    */
   async sync (): Promise<boolean> {
     while (this.syncing != null) await this.syncing
-    if (this.syncFailure != null) throw this.syncFailure
-    if (this.unsynced.size === 0) return false
-    await this.startSync()
-    if (this.syncFailure != null) throw this.syncFailure
-    return true
+    if (this.syncFailure == null && this.unsynced.size > 0) await this.startSync()
+    const failure = this.syncFailure
+    this.syncFailure = undefined
+    if (failure != null) throw failure
+    const synced = this.newlyDurable
+    this.newlyDurable = false
+    return synced
   }
 
   /** Syncs what is written now; never rejects (a failure is kept for `sync`) */
   private async startSync (): Promise<void> {
-    const batch = [...this.unsynced]
+    const batch = new Set(this.unsynced)
+    this.syncBatch = batch
     this.unsyncedBytes = 0
-    const run = this.partial.sync().then(() => {
-      // a chunk forgotten meanwhile (damaged on disk) stays forgotten
-      for (const index of batch) if (this.unsynced.delete(index)) this.durable.set(index)
-    }, (err: Error) => { this.syncFailure ??= err })
+    const run = this.partial.sync().then(() => { this.madeDurable(batch) }, (err: Error) => { this.syncFailed(err) })
     this.syncing = run.finally(() => { this.syncing = undefined })
     return this.syncing
+  }
+
+  private madeDurable (batch: Set<number>): void {
+    for (const index of batch) {
+      this.unsynced.delete(index)
+      this.durable.set(index)
+    }
+    this.newlyDurable ||= batch.size > 0
+  }
+
+  /**
+   * Linux reports a failed writeback once, and marks the pages clean: a later sync that
+   * succeeds says nothing of them. So every chunk not yet synced is forgotten, to be
+   * fetched again (on a resume), and the error goes to the next `sync`.
+   */
+  private syncFailed (err: Error): void {
+    this.syncFailure ??= err
+    for (const index of [...this.unsynced]) this.forget(index)
+    this.unsyncedBytes = 0
   }
 
   /** True when every chunk hashed in order gives the manifest's whole-file SHA-256 */

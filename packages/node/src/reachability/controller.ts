@@ -23,13 +23,16 @@ export const RESERVE_ON_A_RELAY = '/p2p-circuit'
 const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
 
 /**
- * How long a node looking for a relay goes without a reservation before it asks a
- * connected relay for one itself (ms). libp2p's relay transport tries a relay once, when
- * identify first says it is one, and not again while they stay connected: one attempt
- * that timed out (5 s, a busy relay or link) left the node unreachable for as long as
- * that connection lived.
+ * How long after it began to look for a relay, or last asked one, a node that holds no
+ * relay address asks a connected relay for a reservation itself (ms). libp2p's relay
+ * transport tries a relay once, when identify first says it is one, and not again while
+ * they stay connected: one attempt that timed out (5 s, a busy relay or link) left the
+ * node unreachable for as long as that connection lived. Each ask that gets nothing
+ * doubles the wait, up to MAX_RESERVE_RETRY_INTERVAL.
  */
 export const RESERVE_RETRY_INTERVAL = 30_000
+/** The longest wait between two asks (ms): relays that keep refusing are asked seldom */
+export const MAX_RESERVE_RETRY_INTERVAL = 10 * 60_000
 
 export interface ControllerInit {
   reserve: RelayMode
@@ -61,8 +64,11 @@ export class ReachabilityController implements Startable {
   private relayListeners: Listener[] = []
   /** the listener of the last reservation asked of a connected relay (one of relayListeners) */
   private askedListener: Listener | undefined
-  /** when this node last looked for a relay or asked one */
+  /** when this node last looked for a relay or asked one, and how long until it asks (again) */
   private lastReserveTry = 0
+  private retryInterval = RESERVE_RETRY_INTERVAL
+  /** an ask under way: outside the `applying` chain, which it could hold up for a while (the relay transport reserves one relay at a time) */
+  private asking: Promise<void> | undefined
   private readonly clock: () => number
   private timer: ReturnType<typeof setInterval> | undefined
   /** changes run one after another: listening and closing must not interleave */
@@ -102,6 +108,7 @@ export class ReachabilityController implements Startable {
     events.removeEventListener('peer:identify', this.onIdentify)
     clearInterval(this.timer)
     await this.applying
+    await this.asking
     await this.stopServing()
   }
 
@@ -182,7 +189,7 @@ export class ReachabilityController implements Startable {
     const { reserve, serve } = this.wanted()
     if (reserve && !this.reserving()) await this.listenOnRelay()
     else if (!reserve && this.reserving()) await this.closeRelayListeners()
-    else if (reserve) await this.askAgain()
+    else if (reserve && this.asking == null && this.askDue()) this.asking = this.askAgain().finally(() => { this.asking = undefined })
     if (serve && this.relayServer == null) await this.startServing()
     else if (!serve && this.relayServer != null) await this.stopServing()
   }
@@ -193,30 +200,39 @@ export class ReachabilityController implements Startable {
     await transportManager.listen([multiaddr(RESERVE_ON_A_RELAY)])
     this.relayListeners = transportManager.getListeners().filter(l => !before.has(l))
     this.lastReserveTry = this.clock()
+    this.retryInterval = RESERVE_RETRY_INTERVAL
     this.log('unreachable: looking for a relay to reserve on')
   }
 
-  /** Without a reservation for RESERVE_RETRY_INTERVAL: one asked of a connected relay directly (its own listener) */
+  /** Looking for a relay, no relay address held, and the wait since the last try is over */
+  private askDue (): boolean {
+    return this.clock() - this.lastReserveTry >= this.retryInterval && !this.relayListeners.some(l => l.getAddrs().length > 0)
+  }
+
+  /** A reservation asked of a connected relay directly (a listener of its own); never rejects */
   private async askAgain (): Promise<void> {
-    const now = this.clock()
-    if (now - this.lastReserveTry < RESERVE_RETRY_INTERVAL || this.relayListeners.some(l => l.getAddrs().length > 0)) return
-    this.lastReserveTry = now
-    // a reservation asked before and lost since (its relay went): its listener goes, so they never pile up
-    if (this.askedListener != null) await this.closeListener(this.askedListener)
-    const relay = await this.connectedRelay()
-    if (relay == null) return
-    const { transportManager } = this.components
-    const before = new Set(transportManager.getListeners())
-    const added = (): Listener[] => transportManager.getListeners().filter(l => !before.has(l))
+    this.lastReserveTry = this.clock()
+    this.retryInterval = Math.min(2 * this.retryInterval, MAX_RESERVE_RETRY_INTERVAL)
     try {
-      await transportManager.listen([relay])
-      this.askedListener = added()[0]
-      this.relayListeners.push(...added())
+      // the last ask's listener got nothing or lost it: it goes, so they do not pile up.
+      // Closing clears every reservation of the relay transport, none held now (no address)
+      if (this.askedListener != null) await this.closeListener(this.askedListener)
+      const relay = await this.connectedRelay()
+      if (relay == null) return
+      const { transportManager } = this.components
+      const before = new Set(transportManager.getListeners())
+      // libp2p keeps the listener of a failed listen: it is the asked listener until the next ask
+      await transportManager.listen([relay]).finally(() => {
+        this.askedListener = transportManager.getListeners().find(l => !before.has(l))
+        if (this.askedListener != null) this.relayListeners.push(this.askedListener)
+      })
+      this.retryInterval = RESERVE_RETRY_INTERVAL
       this.log('reserved on %a, asked again', relay)
     } catch (err: any) {
-      // libp2p keeps a listener that failed in its list: closed here
-      await Promise.all(added().map(async l => l.close()))
-      this.log('no reservation on %a, asked again - %e', relay, err)
+      this.log('no reservation asked again - %e', err)
+    } finally {
+      // the verdict may have changed meanwhile: the next apply closes what is no longer wanted
+      this.refresh()
     }
   }
 
