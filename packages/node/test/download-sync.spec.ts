@@ -26,6 +26,13 @@ function watchSyncs (partial: PartialFile, options: { gate?: Promise<void>, fail
   return seen
 }
 
+/** A promise that holds the syncs until `open` */
+function closedGate (): { gate: Promise<void>, open: () => void } {
+  let open: () => void = () => {}
+  const gate = new Promise<void>(resolve => { open = resolve })
+  return { gate, open }
+}
+
 describe('a download syncs its writes as they go (real files)', function () {
   this.timeout(60_000)
   let dir: TestDir
@@ -74,8 +81,7 @@ describe('a download syncs its writes as they go (real files)', function () {
   })
 
   it('a checkpoint waits for the sync under way, then syncs what came after it', async () => {
-    let open: () => void = () => {}
-    const gate = new Promise<void>(resolve => { open = resolve })
+    const { gate, open } = closedGate()
     const { content, bytes } = await contentOf(AHEAD + 1)
     const syncs = watchSyncs(content.partial, { gate })
     await writeChunks(content, bytes, 0, AHEAD + 1)
@@ -116,8 +122,7 @@ describe('a download syncs its writes as they go (real files)', function () {
   })
 
   it('a chunk found damaged while a sync ahead runs is not counted durable by it', async () => {
-    let open: () => void = () => {}
-    const gate = new Promise<void>(resolve => { open = resolve })
+    const { gate, open } = closedGate()
     const { content, bytes } = await contentOf(AHEAD)
     const syncs = watchSyncs(content.partial, { gate })
     await writeChunks(content, bytes, 0, AHEAD)
@@ -130,8 +135,7 @@ describe('a download syncs its writes as they go (real files)', function () {
   })
 
   it('a chunk forgotten and written again while a sync ahead runs waits for a sync of its own', async () => {
-    let open: () => void = () => {}
-    const gate = new Promise<void>(resolve => { open = resolve })
+    const { gate, open } = closedGate()
     const { content, bytes } = await contentOf(AHEAD)
     const syncs = watchSyncs(content.partial, { gate })
     await writeChunks(content, bytes, 0, AHEAD)
