@@ -25,6 +25,18 @@ import { dialAddress, startTestNode, tempDir, type TestDir, until } from './fixt
 
 const relayAddressesOf = (addrs: Array<{ toString(): string }>): string[] => addrs.map(String).filter(a => a.includes('/p2p-circuit'))
 
+/** A relay whose first `stalled` RESERVEs are answered after 6 s, once the asker's 5 s ran out (a busy relay, a slow link); counts them all */
+function stallReserves (relay: PeershareNode, stalled: number): { count: number } {
+  const seen = { count: 0 }
+  const server = relay.libp2p.services.reachability.relay() as unknown as { handleReserve: (...args: unknown[]) => Promise<void> }
+  const handleReserve = server.handleReserve.bind(server)
+  server.handleReserve = async (...args: unknown[]) => {
+    if (++seen.count <= stalled) await new Promise(resolve => setTimeout(resolve, 6_000))
+    return handleReserve(...args)
+  }
+  return seen
+}
+
 describe('runtime reachability on real nodes (127.0.0.1)', function () {
   this.timeout(60_000)
   let dir: TestDir
@@ -119,23 +131,56 @@ describe('runtime reachability on real nodes (127.0.0.1)', function () {
     assert.equal(reach().status().reachability, 'relayed')
   })
   it('a node whose first reservation timed out asks the connected relay again within RESERVE_RETRY_INTERVAL', async function () {
-    this.timeout(4 * RESERVE_RETRY_INTERVAL)
+    // the controller looks every 15 s (its default timings): the first ask comes 30-45 s after the start, a second (if a busy machine made the first time out) 60-75 s later
+    this.timeout(6 * RESERVE_RETRY_INTERVAL)
     const slowRelay = await startTestNode(join(dir.path, 'slow-relay'), { relay: { server: 'on' } })
     stops.push(async () => slowRelay.stop())
     await until(() => slowRelay.libp2p.services.reachability.relay() != null, 30_000)
-    // its first RESERVE is answered after the asker's 5 s ran out: a busy relay, a slow link
-    const server = slowRelay.libp2p.services.reachability.relay() as unknown as { handleReserve: (...args: unknown[]) => Promise<void> }
-    const handleReserve = server.handleReserve.bind(server)
-    let reserves = 0
-    server.handleReserve = async (...args: unknown[]) => {
-      if (++reserves === 1) await new Promise(resolve => setTimeout(resolve, 6_000))
-      return handleReserve(...args)
-    }
+    const reserves = stallReserves(slowRelay, 1)
     const unlucky = await startTestNode(join(dir.path, 'unlucky'), { listen: [], bootstrap: [dialAddress(slowRelay)] })
     stops.push(async () => unlucky.stop())
-    await until(() => relayAddressesOf(unlucky.addresses).length > 0, 3 * RESERVE_RETRY_INTERVAL)
-    assert.ok(reserves >= 2, `asked again: ${reserves} RESERVE`)
+    await until(() => relayAddressesOf(unlucky.addresses).length > 0, 5 * RESERVE_RETRY_INTERVAL)
+    assert.ok(reserves.count >= 2, `asked again: ${reserves.count} RESERVE`)
     assert.ok(relayAddressesOf(unlucky.addresses).every(a => a.includes(`/p2p/${slowRelay.peerId.toString()}/p2p-circuit`)))
     assert.equal((await unlucky.status()).reachability?.reserving, true)
+  })
+  it('asks again through one listener of its own, waiting twice as long after each ask that got nothing', async function () {
+    this.timeout(120_000)
+    const slowRelay = await startTestNode(join(dir.path, 'slower-relay'), { relay: { server: 'on' } })
+    stops.push(async () => slowRelay.stop())
+    await until(() => slowRelay.libp2p.services.reachability.relay() != null, 30_000)
+    // the search's attempt and the first two asks get nothing (the first ask joins the search's attempt)
+    const reserves = stallReserves(slowRelay, 2)
+    let listeners: () => unknown[] = () => []
+    const init: ControllerInit = {
+      reserve: 'auto',
+      server: 'off',
+      initial: undefined,
+      listens: false,
+      timings: { verifyWindow: 60_000, settleTime: 500, minAutonatPeers: 3 },
+      relayServer: {},
+      circuits: new CircuitCap(DEFAULTS.relay.maxCircuits),
+      upnp: false,
+      reserveRetryInterval: 1_000
+    }
+    const node: Libp2p = await createLibp2p({
+      addresses: { listen: [] },
+      transports: [tcp(), circuitRelayTransport()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: {
+        identify: identify(),
+        reachability: (components: any) => {
+          listeners = () => components.transportManager.getListeners()
+          return new ReachabilityController(components, init)
+        }
+      }
+    })
+    stops.push(async () => node.stop())
+    await node.dial(multiaddr(dialAddress(slowRelay)))
+    await until(() => relayAddressesOf(node.getMultiaddrs()).length > 0, 90_000)
+    assert.ok(reserves.count >= 3, `${reserves.count} RESERVE`)
+    // listening on nothing else: the search's listener and the one all asks share
+    assert.equal(listeners().length, 2)
   })
 })

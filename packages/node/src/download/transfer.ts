@@ -561,7 +561,8 @@ export class Transfer implements PoolHost {
     this.sources.wakeAll()
     await Promise.allSettled([...this.pendingWrites])
     this.content?.stopHashing()
-    await this.checkpoint().catch(() => {})
+    // a failed sync forgot its chunks (fetched again on a resume); said here, as nothing else reports it
+    await this.checkpoint().catch((err: Error) => { this.components.log('%s: checkpoint failed - %s', this.fileId, err.message) })
   }
 
   private sourceTotals (): SourceTotals[] {

@@ -7,7 +7,7 @@
  * - serves as a relay while reachable (a fresh circuit-relay-v2 server each time: a
  *   stopped one cannot be restarted), and stops when no longer.
  * - while it looks for a relay and holds no reservation, asks one connected relay for one
- *   itself every RESERVE_RETRY_INTERVAL (below).
+ *   itself, RESERVE_RETRY_INTERVAL (below) after it last held one or asked, then less often.
  * It also answers `peershare status` (status()).
  */
 import { type CircuitRelayServerComponents, type CircuitRelayServerInit, type CircuitRelayService, RELAY_V2_HOP_CODEC, circuitRelayServer } from '@libp2p/circuit-relay-v2'
@@ -46,6 +46,8 @@ export interface ControllerInit {
   circuits: CircuitCap
   upnp: boolean
   clock?: () => number
+  /** the first wait before asking a relay again (ms; RESERVE_RETRY_INTERVAL unless a test makes it short) */
+  reserveRetryInterval?: number
 }
 
 /** The parts of libp2p's internal components the controller uses (@libp2p/interface-internal, not a dependency of ours) */
@@ -66,7 +68,8 @@ export class ReachabilityController implements Startable {
   private askedListener: Listener | undefined
   /** when this node last looked for a relay or asked one, and how long until it asks (again) */
   private lastReserveTry = 0
-  private retryInterval = RESERVE_RETRY_INTERVAL
+  private readonly firstRetry: number
+  private retryInterval: number
   /** an ask under way: outside the `applying` chain, which it could hold up for a while (the relay transport reserves one relay at a time) */
   private asking: Promise<void> | undefined
   private readonly clock: () => number
@@ -77,6 +80,8 @@ export class ReachabilityController implements Startable {
 
   constructor (private readonly components: ControllerComponents, private readonly init: ControllerInit) {
     this.clock = init.clock ?? Date.now
+    this.firstRetry = init.reserveRetryInterval ?? RESERVE_RETRY_INTERVAL
+    this.retryInterval = this.firstRetry
     this.state = new ReachabilityState(init.timings, this.clock, init.initial, init.listens)
     this.log = components.logger.forComponent('peershare:node:reachability')
   }
@@ -189,6 +194,7 @@ export class ReachabilityController implements Startable {
     const { reserve, serve } = this.wanted()
     if (reserve && !this.reserving()) await this.listenOnRelay()
     else if (!reserve && this.reserving()) await this.closeRelayListeners()
+    else if (reserve && this.holdsRelayAddress()) this.noteReserved()
     else if (reserve && this.asking == null && this.askDue()) this.asking = this.askAgain().finally(() => { this.asking = undefined })
     if (serve && this.relayServer == null) await this.startServing()
     else if (!serve && this.relayServer != null) await this.stopServing()
@@ -200,33 +206,40 @@ export class ReachabilityController implements Startable {
     await transportManager.listen([multiaddr(RESERVE_ON_A_RELAY)])
     this.relayListeners = transportManager.getListeners().filter(l => !before.has(l))
     this.lastReserveTry = this.clock()
-    this.retryInterval = RESERVE_RETRY_INTERVAL
+    this.retryInterval = this.firstRetry
     this.log('unreachable: looking for a relay to reserve on')
   }
 
-  /** Looking for a relay, no relay address held, and the wait since the last try is over */
-  private askDue (): boolean {
-    return this.clock() - this.lastReserveTry >= this.retryInterval && !this.relayListeners.some(l => l.getAddrs().length > 0)
+  private holdsRelayAddress (): boolean {
+    return this.relayListeners.some(l => l.getAddrs().length > 0)
   }
 
-  /** A reservation asked of a connected relay directly (a listener of its own); never rejects */
+  /** A reservation held (whoever took it): once it is lost, the first ask waits RESERVE_RETRY_INTERVAL, the relay transport's own search first */
+  private noteReserved (): void {
+    this.lastReserveTry = this.clock()
+    this.retryInterval = this.firstRetry
+  }
+
+  /** No relay address held, and the wait since the last try is over */
+  private askDue (): boolean {
+    return this.clock() - this.lastReserveTry >= this.retryInterval
+  }
+
+  /**
+   * A reservation asked of a connected relay directly, through a listener of our own:
+   * made at the first ask and listening again at the next (never closed to retry: closing
+   * a relay listener clears every reservation of the relay transport, one being made by
+   * its own search included). Never rejects.
+   */
   private async askAgain (): Promise<void> {
     this.lastReserveTry = this.clock()
-    this.retryInterval = Math.min(2 * this.retryInterval, MAX_RESERVE_RETRY_INTERVAL)
     try {
-      // the last ask's listener got nothing or lost it: it goes, so they do not pile up.
-      // Closing clears every reservation of the relay transport, none held now (no address)
-      if (this.askedListener != null) await this.closeListener(this.askedListener)
       const relay = await this.connectedRelay()
       if (relay == null) return
-      const { transportManager } = this.components
-      const before = new Set(transportManager.getListeners())
-      // libp2p keeps the listener of a failed listen: it is the asked listener until the next ask
-      await transportManager.listen([relay]).finally(() => {
-        this.askedListener = transportManager.getListeners().find(l => !before.has(l))
-        if (this.askedListener != null) this.relayListeners.push(this.askedListener)
-      })
-      this.retryInterval = RESERVE_RETRY_INTERVAL
+      this.retryInterval = Math.min(2 * this.retryInterval, MAX_RESERVE_RETRY_INTERVAL)
+      if (this.askedListener != null) await this.askedListener.listen(relay)
+      else await this.listenAsked(relay)
+      this.retryInterval = this.firstRetry
       this.log('reserved on %a, asked again', relay)
     } catch (err: any) {
       this.log('no reservation asked again - %e', err)
@@ -236,10 +249,14 @@ export class ReachabilityController implements Startable {
     }
   }
 
-  private async closeListener (listener: Listener): Promise<void> {
-    this.relayListeners = this.relayListeners.filter(l => l !== listener)
-    if (this.askedListener === listener) this.askedListener = undefined
-    await listener.close()
+  /** The asked listener, made by libp2p (which keeps it even when its listen fails) */
+  private async listenAsked (relay: Multiaddr): Promise<void> {
+    const { transportManager } = this.components
+    const before = new Set(transportManager.getListeners())
+    await transportManager.listen([relay]).finally(() => {
+      this.askedListener = transportManager.getListeners().find(l => !before.has(l))
+      if (this.askedListener != null) this.relayListeners.push(this.askedListener)
+    })
   }
 
   /** `<address>/p2p/<relay>/p2p-circuit` of a relay connected directly, one of them at random */
