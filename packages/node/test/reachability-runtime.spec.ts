@@ -37,6 +37,32 @@ function stallReserves (relay: PeershareNode, stalled: number): { count: number 
   return seen
 }
 
+/** What a controller on a node listening on nothing starts with here (unreachable at once; the tick every 250 ms) */
+function controllerInit (changes: Partial<ControllerInit>): ControllerInit {
+  return {
+    reserve: 'auto',
+    server: 'auto',
+    initial: undefined,
+    listens: false,
+    timings: { verifyWindow: 60_000, settleTime: 500, minAutonatPeers: 3 },
+    relayServer: { reservations: { maxReservations: 2 } },
+    circuits: new CircuitCap(DEFAULTS.relay.maxCircuits),
+    upnp: false,
+    ...changes
+  }
+}
+
+/** A stock libp2p node listening on nothing, with the controller `reachability` makes from its components */
+async function nodeWithController (reachability: (components: any) => ReachabilityController): Promise<Libp2p> {
+  return createLibp2p({
+    addresses: { listen: [] },
+    transports: [tcp(), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify(), reachability }
+  })
+}
+
 describe('runtime reachability on real nodes (127.0.0.1)', function () {
   this.timeout(60_000)
   let dir: TestDir
@@ -81,31 +107,13 @@ describe('runtime reachability on real nodes (127.0.0.1)', function () {
     let publicAddress = false
     const settleTime = 500
     let controller: ReachabilityController | undefined
-    const init: ControllerInit = {
-      reserve: 'auto',
-      server: 'auto',
-      initial: undefined,
-      listens: false,
-      timings: { verifyWindow: 60_000, settleTime, minAutonatPeers: 3 },
-      relayServer: { reservations: { maxReservations: 2 } },
-      circuits: new CircuitCap(DEFAULTS.relay.maxCircuits),
-      upnp: false
-    }
-    const node: Libp2p = await createLibp2p({
-      addresses: { listen: [] },
-      transports: [tcp(), circuitRelayTransport()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      services: {
-        identify: identify(),
-        reachability: (components: any) => {
-          const addressManager = components.addressManager
-          // the seam: one verified public address while the test says so
-          const withPublic = { getAddressesWithMetadata: () => [...addressManager.getAddressesWithMetadata(), ...(publicAddress ? [{ multiaddr: multiaddr('/ip4/1.2.3.4/tcp/4001'), verified: true, type: 'observed', expires: Date.now() + 600_000, lastVerified: Date.now() }] : [])] }
-          controller = new ReachabilityController(Object.create(components, { addressManager: { value: withPublic } }), init)
-          return controller
-        }
-      }
+    const init = controllerInit({ timings: { verifyWindow: 60_000, settleTime, minAutonatPeers: 3 } })
+    const node = await nodeWithController(components => {
+      const addressManager = components.addressManager
+      // the seam: one verified public address while the test says so
+      const withPublic = { getAddressesWithMetadata: () => [...addressManager.getAddressesWithMetadata(), ...(publicAddress ? [{ multiaddr: multiaddr('/ip4/1.2.3.4/tcp/4001'), verified: true, type: 'observed', expires: Date.now() + 600_000, lastVerified: Date.now() }] : [])] }
+      controller = new ReachabilityController(Object.create(components, { addressManager: { value: withPublic } }), init)
+      return controller
     })
     stops.push(async () => node.stop())
     const reach = (): ReachabilityController => controller as ReachabilityController
@@ -152,29 +160,9 @@ describe('runtime reachability on real nodes (127.0.0.1)', function () {
     // the search's attempt and the first two asks get nothing (the first ask joins the search's attempt)
     const reserves = stallReserves(slowRelay, 2)
     let listeners: () => unknown[] = () => []
-    const init: ControllerInit = {
-      reserve: 'auto',
-      server: 'off',
-      initial: undefined,
-      listens: false,
-      timings: { verifyWindow: 60_000, settleTime: 500, minAutonatPeers: 3 },
-      relayServer: {},
-      circuits: new CircuitCap(DEFAULTS.relay.maxCircuits),
-      upnp: false,
-      reserveRetryInterval: 1_000
-    }
-    const node: Libp2p = await createLibp2p({
-      addresses: { listen: [] },
-      transports: [tcp(), circuitRelayTransport()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      services: {
-        identify: identify(),
-        reachability: (components: any) => {
-          listeners = () => components.transportManager.getListeners()
-          return new ReachabilityController(components, init)
-        }
-      }
+    const node = await nodeWithController(components => {
+      listeners = () => components.transportManager.getListeners()
+      return new ReachabilityController(components, controllerInit({ server: 'off', reserveRetryInterval: 1_000 }))
     })
     stops.push(async () => node.stop())
     await node.dial(multiaddr(dialAddress(slowRelay)))
