@@ -123,20 +123,20 @@ export class DownloadContent {
 
   /** Syncs what is written now; never rejects (a failure is kept for `sync`) */
   private async startSync (): Promise<void> {
-    const batch = new Set(this.unsynced)
-    this.syncBatch = batch
+    this.syncBatch = new Set(this.unsynced)
     this.unsyncedBytes = 0
-    const run = this.partial.sync().then(() => { this.madeDurable(batch) }, (err: Error) => { this.syncFailed(err) })
+    const run = this.partial.sync().then(() => { this.madeDurable() }, (err: Error) => { this.syncFailed(err) })
     this.syncing = run.finally(() => { this.syncing = undefined })
     return this.syncing
   }
 
-  private madeDurable (batch: Set<number>): void {
-    for (const index of batch) {
+  /** The sync under way covered its batch (one sync at a time: the batch stays until it ends) */
+  private madeDurable (): void {
+    for (const index of this.syncBatch) {
       this.unsynced.delete(index)
       this.durable.set(index)
     }
-    this.newlyDurable ||= batch.size > 0
+    this.newlyDurable ||= this.syncBatch.size > 0
   }
 
   /**

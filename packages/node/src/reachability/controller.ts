@@ -194,28 +194,39 @@ export class ReachabilityController implements Startable {
     const { reserve, serve } = this.wanted()
     if (reserve && !this.reserving()) await this.listenOnRelay()
     else if (!reserve && this.reserving()) await this.closeRelayListeners()
-    else if (reserve && this.holdsRelayAddress()) this.noteReserved()
+    else if (reserve && this.holdsRelayAddress()) this.restartWait()
     else if (reserve && this.asking == null && this.askDue()) this.asking = this.askAgain().finally(() => { this.asking = undefined })
     if (serve && this.relayServer == null) await this.startServing()
     else if (!serve && this.relayServer != null) await this.stopServing()
   }
 
   private async listenOnRelay (): Promise<void> {
+    this.relayListeners = await this.listenOn(multiaddr(RESERVE_ON_A_RELAY))
+    this.restartWait()
+    this.log('unreachable: looking for a relay to reserve on')
+  }
+
+  /**
+   * Listens on `addr`, and gives the listeners it made: through `made` too, since libp2p
+   * keeps a listener whose listen failed (the caller must know it, to close it)
+   */
+  private async listenOn (addr: Multiaddr, made: (listeners: Listener[]) => void = () => {}): Promise<Listener[]> {
     const { transportManager } = this.components
     const before = new Set(transportManager.getListeners())
-    await transportManager.listen([multiaddr(RESERVE_ON_A_RELAY)])
-    this.relayListeners = transportManager.getListeners().filter(l => !before.has(l))
-    this.lastReserveTry = this.clock()
-    this.retryInterval = this.firstRetry
-    this.log('unreachable: looking for a relay to reserve on')
+    const added = (): Listener[] => transportManager.getListeners().filter(l => !before.has(l))
+    await transportManager.listen([addr]).finally(() => { made(added()) })
+    return added()
   }
 
   private holdsRelayAddress (): boolean {
     return this.relayListeners.some(l => l.getAddrs().length > 0)
   }
 
-  /** A reservation held (whoever took it): once it is lost, the first ask waits RESERVE_RETRY_INTERVAL, the relay transport's own search first */
-  private noteReserved (): void {
+  /**
+   * The first wait again: on looking for a relay, and while a reservation is held (whoever
+   * took it), so that once it is lost the relay transport's own search goes first
+   */
+  private restartWait (): void {
     this.lastReserveTry = this.clock()
     this.retryInterval = this.firstRetry
   }
@@ -238,8 +249,8 @@ export class ReachabilityController implements Startable {
       if (relay == null) return
       this.retryInterval = Math.min(2 * this.retryInterval, MAX_RESERVE_RETRY_INTERVAL)
       if (this.askedListener != null) await this.askedListener.listen(relay)
-      else await this.listenAsked(relay)
-      this.retryInterval = this.firstRetry
+      else await this.listenOn(relay, made => { this.asked(made) })
+      this.restartWait()
       this.log('reserved on %a, asked again', relay)
     } catch (err: any) {
       this.log('no reservation asked again - %e', err)
@@ -249,14 +260,10 @@ export class ReachabilityController implements Startable {
     }
   }
 
-  /** The asked listener, made by libp2p (which keeps it even when its listen fails) */
-  private async listenAsked (relay: Multiaddr): Promise<void> {
-    const { transportManager } = this.components
-    const before = new Set(transportManager.getListeners())
-    await transportManager.listen([relay]).finally(() => {
-      this.askedListener = transportManager.getListeners().find(l => !before.has(l))
-      if (this.askedListener != null) this.relayListeners.push(this.askedListener)
-    })
+  /** The listener the first ask made (kept even when its listen failed): the one later asks listen on again */
+  private asked (made: Listener[]): void {
+    this.askedListener = made[0]
+    this.relayListeners.push(...made)
   }
 
   /** `<address>/p2p/<relay>/p2p-circuit` of a relay connected directly, one of them at random */
