@@ -2,7 +2,7 @@
  * The Node flags a `peershare daemon` process starts with, to keep a node's memory flat
  * and its garbage collector's work low while it moves files. The launcher (peershare.js)
  * starts the daemon with them; the bench starts its peershare nodes with the same ones.
- * Plain JavaScript without dependencies, like the launcher. Figures: README, "Single
+ * Plain JavaScript without dependencies, like the launcher. Figures: doc/BENCHMARKS.md, "Single
  * source".
  *
  * `--max-semi-space-size`: V8 sizes its young generation from the machine's memory (two
@@ -27,7 +27,7 @@
  * live heap). With the flag: 18-19 collections, 1.8-2.3 CPU s; the pauses are longer
  * (median 23-64 ms against 16-18, longest 63-78 against 40-50) and fewer (their sum about
  * half). Node 20 knows the flag too (a test starts the machine's Node with it). Figures:
- * README, "Build of 2026-12-04 morning".
+ * doc/BENCHMARKS.md, "Build of 2026-12-04 morning".
  */
 
 /** Semi-space size of V8's young generation, MiB */

@@ -2,7 +2,7 @@
  * libp2p 3 merges a stream's protocol into its peer's record on every stream opened or
  * accepted (`connection.newStream`, `onIncomingStream`). The record nearly always lists
  * it already, yet each merge decodes the record and encodes it again to find nothing
- * changed: in a 100-node swarm the peer store took 13% of a worker's CPU (README, issue
+ * changed: in a 100-node swarm the peer store took 13% of a worker's CPU (doc/BENCHMARKS.md, issue
  * 14). A merge of protocols the record is known to list returns the record it last
  * returned instead. "Known" holds only while nothing changed the record since (every
  * `peer:update` of the peer and a delete forget it), and for KNOWN_FOR_MS: the

@@ -5,7 +5,7 @@
  * negotiates its protocol (multistream-select both ways, a ping handler, the stream's
  * close). In the bench's 100-node swarm, a full mesh, those streams were most of the
  * CPU the idle swarm used, every 30 s in a burst of one node's 99 connections at once
- * (figures: README, "Build of 2026-12-05, late"). Here each connection pings on its
+ * (figures: doc/BENCHMARKS.md, "Build of 2026-12-05, late"). Here each connection pings on its
  * own timer, so a node's pings are spread over the interval as its connections opened.
  * The first ping goes as the connection opens: yamux grows a stream's receive window
  * only once it knows the connection's round trip, which its pings measure (yamux's own
