@@ -7,14 +7,9 @@
  *   index, which keeps the whole-file hash streaming in order.
  * - Pull, not push: a source asks for work whenever its pipeline has room, so fast
  *   sources take more chunks as they prove themselves (work stealing).
- * - End game: once every missing chunk is in flight, an idle source may fetch a
- *   chunk another source is already fetching; the first copy wins and the caller
- *   cancels the others. It takes the chunk expected last (deepest in the queue of the
- *   slowest source, by the rates sources report), and only one it could bring sooner:
- *   the chunk about to arrive anyway is no help, and a duplicate slot is not spent on it.
- *   When MAX_DUPLICATES sources fetch it already, one with a known rate that would bring
- *   it sooner than all of them takes the slowest one's place (`Work.evicted`, told to
- *   stop): slow sources that copied each other's last parts no longer lock a fast one out.
+ * - End game (end-game.ts): once every missing chunk is in flight, an idle source may
+ *   fetch one another source is fetching, if it could bring it sooner; the first copy
+ *   wins and the caller cancels the others.
  * - Parts in the tail: once few chunks are left unclaimed (TAIL_CHUNKS_PER_SOURCE per
  *   source that answers parts, and at least two such sources), each is split into PARTS_PER_CHUNK parts that sources
  *   claim one by one, so every source's last piece of work is a quarter chunk and the
@@ -25,34 +20,21 @@
  * - In order (`inOrder`, a download read as it arrives, `get -o -`): the lowest
  *   missing chunk a source has comes first, so the verified prefix grows steadily.
  *
- * Work is keyed by number: a whole chunk by its index, part p of chunk i by
- * count + i * PARTS_PER_CHUNK + p (partKey), so queues and claims hold both alike.
+ * Work is keyed by number, chunks and parts alike (work-keys.ts).
  */
 import { type Bitfield, PARTS_PER_CHUNK } from '@peershare/protocol'
+import { EndGame, type EndGamePick } from './end-game.js'
+import { type PickerSource, type Work, WorkKeys } from './work-keys.js'
+
+export type { Work } from './work-keys.js'
 
 /** How far a pick scans for a rarer chunk before settling (bounds the cost on huge files) */
 const SCAN_LIMIT = 4096
-/** Most sources fetching the same chunk in the end game */
-const MAX_DUPLICATES = 2
 /**
  * Chunks per source that answers parts, left unclaimed, below which chunks are split: a
  * source's last whole chunk then comes before its parts, and its last unit is a part
  */
 const TAIL_CHUNKS_PER_SOURCE = 2
-
-/** What a source is to fetch: a whole chunk, or part `part` (0 to PARTS_PER_CHUNK - 1) of it */
-export interface Work {
-  index: number
-  part?: number
-  /** the source whose copy this one replaces in the end game: it is to stop fetching it */
-  evicted?: string
-}
-
-/** An end-game pick: a key, and the holder whose place it takes when every copy was taken */
-interface EndGamePick {
-  key: number
-  evict: string | undefined
-}
 
 export interface PickerOptions {
   /** lowest missing chunk first (a download read as it arrives) */
@@ -79,6 +61,8 @@ export class ChunkPicker {
 
   private readonly inOrder: boolean
   private readonly partable: ((index: number) => boolean) | undefined
+  private readonly keys: WorkKeys
+  private readonly endGame: EndGame
 
   constructor (count: number, done: Bitfield, options: PickerOptions = {}) {
     this.count = count
@@ -86,6 +70,14 @@ export class ChunkPicker {
     this.availability = new Uint16Array(count)
     this.inOrder = options.inOrder === true
     this.partable = options.partable
+    this.keys = new WorkKeys(count)
+    this.endGame = new EndGame({
+      keys: this.keys,
+      sources: this.sources,
+      fetching: this.fetching,
+      isDone: index => this.done.has(index),
+      partWanted: (index, part) => this.partWanted(index, part)
+    })
   }
 
   /**
@@ -122,7 +114,7 @@ export class ChunkPicker {
     for (const key of released) this.releaseKey(id, key)
     this.sources.delete(id)
     if (source.parts) this.partSources--
-    return released.filter(key => key < this.count)
+    return released.filter(key => this.keys.isWhole(key))
   }
 
   /**
@@ -144,12 +136,12 @@ export class ChunkPicker {
     if (source == null) return undefined
     if (!source.parts || this.partable == null) return this.nextWhole(id, source, rate)
     source.rate = rate
-    return this.take(id, source, this.openPart(source) ?? this.fresh(source) ?? this.endGamePick(id, source))
+    return this.take(id, source, this.openPart(source) ?? this.fresh(source) ?? this.endGame.pick(id, source))
   }
 
   private nextWhole (id: string, source: PickerSource, rate: number): Work | undefined {
     source.rate = rate
-    return this.take(id, source, this.rarestUnclaimed(source.have, true) ?? this.endGamePick(id, source))
+    return this.take(id, source, this.rarestUnclaimed(source.have, true) ?? this.endGame.pick(id, source))
   }
 
   /** Claims a pick for `id` (a key, or an end-game pick that may take another source's place) */
@@ -157,16 +149,16 @@ export class ChunkPicker {
     if (pick === undefined) return undefined
     const { key, evict } = typeof pick === 'number' ? { key: pick, evict: undefined } : pick
     // the evicted source stops this piece; for a whole chunk, its parts of it too (one Cancel drops both)
-    if (evict !== undefined) for (const k of key < this.count ? this.keysOf(key) : [key]) this.releaseKey(evict, k)
+    if (evict !== undefined) for (const k of this.keys.isWhole(key) ? this.keys.keysOf(key) : [key]) this.releaseKey(evict, k)
     this.claim(id, source, key)
-    return { ...this.workOf(key), ...(evict === undefined ? {} : { evicted: evict }) }
+    return { ...this.keys.workOf(key), ...(evict === undefined ? {} : { evicted: evict }) }
   }
 
   /** The chunk arrived verified (whole, or its parts joined): returns the other sources that were also fetching it or parts of it */
   completed (id: string, index: number): string[] {
     this.done.set(index)
     const others = new Set<string>()
-    for (const key of this.keysOf(index)) {
+    for (const key of this.keys.keysOf(index)) {
       for (const s of this.fetching.get(key) ?? []) if (s !== id) others.add(s)
       this.releaseAll(key)
     }
@@ -181,7 +173,7 @@ export class ChunkPicker {
    */
   partReceived (id: string, index: number, part: number): string[] {
     const got = this.split.get(index)
-    const key = this.partKey(index, part)
+    const key = this.keys.partKey(index, part)
     const others = [...(this.fetching.get(key) ?? [])].filter(s => s !== id)
     this.releaseAll(key)
     if (got == null) return []
@@ -208,7 +200,7 @@ export class ChunkPicker {
     this.wholeOnly.add(index)
     const holders: Array<{ peer: string, part: number }> = []
     for (let part = 0; part < PARTS_PER_CHUNK; part++) {
-      const key = this.partKey(index, part)
+      const key = this.keys.partKey(index, part)
       for (const peer of this.fetching.get(key) ?? []) holders.push({ peer, part })
       this.releaseAll(key)
     }
@@ -228,7 +220,7 @@ export class ChunkPicker {
 
   /** `id` gave up on part `part` of chunk `index` */
   releasePart (id: string, index: number, part: number): void {
-    this.releaseKey(id, this.partKey(index, part))
+    this.releaseKey(id, this.keys.partKey(index, part))
   }
 
   inFlight (id: string): number {
@@ -266,7 +258,7 @@ export class ChunkPicker {
     for (const [index, got] of this.split) {
       if (!source.have.has(index)) continue
       for (let part = 0; part < PARTS_PER_CHUNK; part++) {
-        if (got[part] === 0 && !this.fetching.has(this.partKey(index, part))) return this.partKey(index, part)
+        if (got[part] === 0 && !this.fetching.has(this.keys.partKey(index, part))) return this.keys.partKey(index, part)
       }
     }
     return undefined
@@ -277,7 +269,7 @@ export class ChunkPicker {
     const index = this.rarestUnclaimed(source.have, false)
     if (index === undefined || this.wholeOnly.has(index) || this.partable?.(index) !== true || !this.inTail()) return index
     this.split.set(index, new Uint8Array(PARTS_PER_CHUNK))
-    return this.partKey(index, 0)
+    return this.keys.partKey(index, 0)
   }
 
   /**
@@ -289,77 +281,13 @@ export class ChunkPicker {
     return this.partSources >= 2 && unclaimed <= TAIL_CHUNKS_PER_SOURCE * this.partSources
   }
 
-  /** End game: a chunk (or, for a source that answers parts, a part) another source fetches, which this one could bring sooner */
-  private endGamePick (id: string, source: PickerSource): EndGamePick | undefined {
-    const queued = this.weightOf(source.inFlight)
-    let best: EndGamePick | undefined
-    let latest = -1
-    let fewest = MAX_DUPLICATES + 1
-    for (const [key, holders] of this.fetching) {
-      if (holders.has(id)) continue
-      const { index, part } = this.workOf(key)
-      if (!source.have.has(index) || this.done.has(index)) continue
-      if (part !== undefined && (!source.parts || !this.partWanted(index, part))) continue
-      const mine = source.rate > 0 ? (queued + this.weight(key)) / source.rate : 0
-      const arrival = this.expectedArrival(key, holders)
-      if (arrival <= mine) continue
-      // every copy is taken: a source with a known rate that beats them all takes the slowest one's place
-      const evict = holders.size < MAX_DUPLICATES ? undefined : source.rate > 0 ? this.slowestHolder(key, holders) : null
-      if (evict === null) continue
-      if (arrival > latest || (arrival === latest && holders.size < fewest)) {
-        best = { key, evict }
-        latest = arrival
-        fewest = holders.size
-      }
-    }
-    return best
-  }
-
-  /** The holder of `key` expected to bring it last */
-  private slowestHolder (key: number, holders: Set<string>): string {
-    let slowest = ''
-    let latest = -1
-    for (const holder of holders) {
-      const arrival = this.arrivalFrom(key, holder)
-      if (arrival > latest) {
-        slowest = holder
-        latest = arrival
-      }
-    }
-    return slowest
-  }
-
-  /**
-   * When work `key` should arrive, in chunk-times per byte/s (chunk sizes are equal, so
-   * only the order matters; a part counts its share of a chunk): its place in the queue
-   * of the holder that brings it first over that holder's rate; Infinity from a source
-   * with no rate yet (new, or stalled)
-   */
-  private expectedArrival (key: number, holders: Set<string>): number {
-    let soonest = Number.POSITIVE_INFINITY
-    for (const holder of holders) soonest = Math.min(soonest, this.arrivalFrom(key, holder))
-    return soonest
-  }
-
-  /** When `holder` should bring work `key` (as `expectedArrival`, for one holder) */
-  private arrivalFrom (key: number, holder: string): number {
-    const source = this.sources.get(holder)
-    if (source == null || source.rate <= 0) return Number.POSITIVE_INFINITY
-    let place = 0
-    for (const queued of source.inFlight) {
-      place += this.weight(queued)
-      if (queued === key) break
-    }
-    return place / source.rate
-  }
-
   private claim (id: string, source: PickerSource, key: number): void {
     source.inFlight.add(key)
     let set = this.fetching.get(key)
     if (set == null) {
       set = new Set()
       this.fetching.set(key, set)
-      if (key < this.count) this.wholeClaims++
+      if (this.keys.isWhole(key)) this.wholeClaims++
     }
     set.add(id)
   }
@@ -371,7 +299,7 @@ export class ChunkPicker {
     set.delete(id)
     if (set.size > 0) return
     this.fetching.delete(key)
-    if (key < this.count) this.wholeClaims--
+    if (this.keys.isWhole(key)) this.wholeClaims--
   }
 
   private releaseAll (key: number): void {
@@ -381,43 +309,7 @@ export class ChunkPicker {
   /** No source fetches a part of split chunk `index`, and its parts are not all in (being joined) */
   private partsIdle (index: number): boolean {
     if (this.split.get(index)?.every(got => got === 1) === true) return false
-    for (let part = 0; part < PARTS_PER_CHUNK; part++) if (this.fetching.has(this.partKey(index, part))) return false
+    for (let part = 0; part < PARTS_PER_CHUNK; part++) if (this.fetching.has(this.keys.partKey(index, part))) return false
     return true
   }
-
-  /** The keys of chunk `index` whole and of its parts */
-  private keysOf (index: number): number[] {
-    return [index, ...Array.from({ length: PARTS_PER_CHUNK }, (_, part) => this.partKey(index, part))]
-  }
-
-  private partKey (index: number, part: number): number {
-    return this.count + index * PARTS_PER_CHUNK + part
-  }
-
-  private workOf (key: number): Work {
-    if (key < this.count) return { index: key }
-    const k = key - this.count
-    return { index: Math.floor(k / PARTS_PER_CHUNK), part: k % PARTS_PER_CHUNK }
-  }
-
-  /** A unit of work in chunks: 1 whole, 1 / PARTS_PER_CHUNK a part */
-  private weight (key: number): number {
-    return key < this.count ? 1 : 1 / PARTS_PER_CHUNK
-  }
-
-  private weightOf (keys: Iterable<number>): number {
-    let sum = 0
-    for (const key of keys) sum += this.weight(key)
-    return sum
-  }
-}
-
-interface PickerSource {
-  have: Bitfield
-  /** work keys (chunks, parts) this source is fetching, in the order it was asked for them */
-  inFlight: Set<number>
-  /** bytes per second it delivers, as its worker last reported; 0 while unknown */
-  rate: number
-  /** it answers Requests for parts */
-  parts: boolean
 }
