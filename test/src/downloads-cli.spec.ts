@@ -1,6 +1,7 @@
 /**
  * Downloads that say what is happening, through the real program: `-o -` to stdout,
- * `-o dir/`, `--force`, `--timeout`, cancel of a finished download, and a download
+ * `-o dir/`, `--force`, `--timeout`, cancel of a finished download, `--peer` given an
+ * address without /p2p/ (of a peer connected already, and of nobody), and a download
  * whose only source is offline: stalled with a reason, across a restart of the
  * downloading daemon and a Ctrl+C on an attached `get`, completed once the source is back.
  */
@@ -108,6 +109,33 @@ describe('downloads that say what is happening (real processes)', function () {
     const result = await cli(['--repo', getter.repo, '--json', 'cancel', files.a.fileId], dir)
     assert.equal(result.code, 1)
     assert.equal(jsonError(result).code, 'ERR_TRANSFER_FINISHED')
+  })
+
+  it('get --peer with an address without /p2p/, of a source it is connected to already, completes, and the daemon lives on', async () => {
+    // the dial finds the connection there was and closes its own: TLS held that socket, and a reset of it crashed Node (SIGSEGV)
+    const path = join(dir, 'c.bin')
+    await writeFile(path, randomBytes(2 * MiB + 5))
+    const { fileId } = await json(source, ['share', path])
+    await json(getter, ['swarm', 'connect', sourceAddr])
+    const out = join(dir, 'c-out.bin')
+    const result = await cli(['--repo', getter.repo, 'get', fileId, '--peer', `/ip4/127.0.0.1/tcp/${sourcePort}`, '-o', out], dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(await sha256File(out), await sha256File(path))
+    assert.equal(getter.child.exitCode, null, `the daemon exited: ${getter.stderr()}`)
+    assert.equal(getter.child.signalCode, null, `the daemon was killed by ${getter.child.signalCode}`)
+    assert.equal((await json(getter, ['status'])).peerId, getter.info.peerId)
+  })
+
+  it('get --peer with an address without /p2p/ that nobody answers on: the file comes from the source the DHT finds, and the daemon lives on', async () => {
+    // a source named by an address alone is known by that address: its failure was looked up as a peer id, which threw and took the daemon down
+    const path = join(dir, 'd.bin')
+    await writeFile(path, randomBytes(MiB + 3))
+    const { fileId } = await json(source, ['share', path])
+    const out = join(dir, 'd-out.bin')
+    const result = await cli(['--repo', getter.repo, 'get', fileId, '--peer', `/ip4/127.0.0.1/tcp/${await closedPort()}`, '-o', out], dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(await sha256File(out), await sha256File(path))
+    assert.equal(getter.child.exitCode, null, `the daemon exited: ${getter.stderr()}`)
   })
 
   it('get --timeout 2 on a file nobody has exits 1 and leaves the download paused', async () => {

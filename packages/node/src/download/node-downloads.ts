@@ -69,7 +69,8 @@ export function createTransferManager (components: NodeDownloadsComponents, hook
       // one look at a time runs per download: a lookup that never ends (kad-dht bounds none
       // given a signal) would keep it from ever looking again
       providers: (fileId, signal) => providerIds(index, fileId, withTimeout(config.lookupTimeout, signal)),
-      connections: peer => components.libp2p.getConnections(peerIdFromString(peer)).filter(c => c.status === 'open'),
+      // a source named by an address alone (`get --peer` without /p2p/) is known by that address: no connection to look up
+      connections: peer => peer.startsWith('/') ? [] : components.libp2p.getConnections(peerIdFromString(peer)).filter(c => c.status === 'open'),
       openConnections: () => components.libp2p.getConnections().filter(c => c.status === 'open').length
     },
     takeDownload: async (bytes, priority, signal) => components.bandwidth.download(bytes, { priority, signal }),

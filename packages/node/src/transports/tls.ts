@@ -40,6 +40,19 @@ interface TcpConnection {
   socket?: unknown
   readBuffer?: { byteLength: number, subarray(): Uint8Array, consume(bytes: number): void }
   writeBufferLength?: number
+  sendReset?: (err: Error) => void
+}
+
+/**
+ * The connection whose socket TLS took is reset by closing TLS, which closes the socket.
+ * @libp2p/tcp resets with `socket.resetAndDestroy()`, and on a socket that a live
+ * TLSSocket wraps that crashed Node 24 (SIGSEGV; reproduced with node:net and node:tls
+ * alone): libp2p resets a connection it dialled to an address it was connected to
+ * already (`get --peer` without /p2p/), and a daemon went down with every such get. The
+ * peer sees the connection close instead of a TCP reset.
+ */
+function resetThroughTls (connection: MessageStream, socket: TLSSocket): void {
+  (connection as unknown as TcpConnection).sendReset = () => { socket.destroy() }
 }
 
 /**
@@ -179,6 +192,7 @@ class NativeTls implements ConnectionEncrypter {
     const socket: TLSSocket = isServer
       ? new TLSSocketClass(carrier, { ...tlsOptions, isServer: true, requestCert: true })
       : connect({ ...tlsOptions, socket: carrier })
+    if (raw != null) resetThroughTls(connection, socket)
     // an error before the secured connection listens (its own handler aborts the connection) ends the handshake
     let failed: Error | undefined
     const onError = (err: Error): void => { failed ??= err }
