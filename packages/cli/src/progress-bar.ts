@@ -30,11 +30,13 @@ export function progressBar (stream: NodeJS.WritableStream = process.stderr): Pr
       }
       // an empty file would make the bar divide by zero; 1 of 1 reads as 100%; an unknown size 0 of 1
       const total = Math.max(event.bytesTotal ?? 1, 1)
-      const value = event.bytesTotal === 0 ? 1 : event.bytesDone
+      const value = event.bytesTotal == null ? 0 : event.bytesTotal === 0 ? 1 : event.bytesDone
       if (!started) {
         bar.start(total, value, payload)
         started = true
       } else {
+        // a get by file id learns the size from the first source's manifest, after the bar began
+        if (bar.getTotal() !== total) bar.setTotal(total)
         bar.update(value, payload)
       }
     },

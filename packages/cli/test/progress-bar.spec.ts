@@ -43,6 +43,19 @@ describe('progress bar', () => {
     assert.match(text, /stalled: providers unreachable/)
   })
 
+  it('follows the size once it is known: a get by file id starts without one', () => {
+    const term = fakeTerminal()
+    const bar = progressBar(term.stream)
+    // bytes already in, size not yet known: no share of an unknown whole is shown as done
+    bar.update(progressEvent(32 * 1024 * 1024, null))
+    bar.update(progressEvent(50 * 1024 * 1024, 200 * 1024 * 1024))
+    bar.stop()
+    const text = term.text()
+    assert.doesNotMatch(text, /100%/)
+    assert.match(text, /25%/)
+    assert.match(text, /50\.0 MiB \/ 200\.0 MiB/)
+  })
+
   it('writes nothing when stopped before any progress', () => {
     const term = fakeTerminal()
     progressBar(term.stream).stop()
