@@ -103,6 +103,10 @@ describe('collections end to end (real processes)', function () {
     assert.deepEqual(received, expected)
     assert.equal((await stat(join(out, 'empty.txt'))).size, 0)
     assert.ok((await stat(join(out, 'empty folder'))).isDirectory())
+    // made for the user: the modes the user's umask gives, as the files inside have (the daemon runs with umask 077)
+    const dirMode = 0o777 & ~process.umask()
+    for (const folder of ['', 'a', 'a/b/c', 'empty folder']) assert.equal((await stat(join(out, folder))).mode & 0o777, dirMode, `mode of ${folder || 'the root'}`)
+    assert.equal((await stat(join(out, 'empty.txt'))).mode & 0o777, 0o666 & ~process.umask())
 
     // ls shows the collection with its file count and size, human and --json
     const listed = (await cliJson(getter, ['ls'], dir)).find((x: any) => x.collectionId === shared.collectionId)

@@ -25,11 +25,16 @@ export function userFileMode (): number | undefined {
   return userUmask == null ? undefined : 0o666 & ~userUmask
 }
 
+/** The mode for a directory created for the user, or undefined when the umask was never changed */
+export function userDirMode (): number | undefined {
+  return userUmask == null ? undefined : 0o777 & ~userUmask
+}
+
 /** Creates a directory and its missing parents with the modes the user's umask gives */
 export async function mkdirForUser (dir: string): Promise<void> {
   const first = await mkdir(dir, { recursive: true })
-  if (first == null || userUmask == null) return
-  const mode = 0o777 & ~userUmask
+  const mode = userDirMode()
+  if (first == null || mode == null) return
   // every directory from `dir` up to the first one created
   for (let d = dir; ; d = dirname(d)) {
     await chmod(d, mode)

@@ -11,7 +11,7 @@ import type { PeerId } from '@libp2p/interface'
 import type { CollectionProgress, CollectionState } from '@peershare/client'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createHash } from 'node:crypto'
-import { lstat, mkdir, realpath } from 'node:fs/promises'
+import { lstat, realpath } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import {
   type CollectionEntry,
@@ -34,6 +34,7 @@ import { type ListingComponents, storeListing } from './listing-file.js'
 import { copyVerified, createEmptyFile, ensureDirectories, targetPath } from './safe-fs.js'
 import { mapLimit } from './share-collection.js'
 import { fileSha256 } from '../fs-read.js'
+import { mkdirForUser } from '../file-modes.js'
 
 export interface CollectionDownloadOptions {
   /** a peer that has the collection, asked first */
@@ -178,7 +179,7 @@ export class CollectionDownload {
     const info = await lstat(root).catch(() => undefined)
     if (info != null && !info.isDirectory() && !info.isSymbolicLink()) throw new OutputExistsError(`Output exists and is not a directory: ${root}`)
     try {
-      await mkdir(root, { recursive: true, mode: 0o755 })
+      await mkdirForUser(root)
       this.output = await realpath(root)
     } catch (err) {
       throw fsError(err, root)

@@ -2,15 +2,17 @@
  * Writing a collection's tree under a root without ever leaving it: every path is
  * checked again here (the listing was validated, but this is the last line), every
  * existing parent is checked with lstat so a symlink planted in the target is refused
- * rather than followed, and files are created with O_EXCL | O_NOFOLLOW, mode 0644
- * (less the umask): modes are never taken from peers.
+ * rather than followed, and files are created with O_EXCL | O_NOFOLLOW. Files and
+ * directories get the modes the user's umask gives (not the daemon's 077): modes are
+ * never taken from peers.
  */
 import { constants } from 'node:fs'
-import { type FileHandle, link, lstat, mkdir, open, rm } from 'node:fs/promises'
+import { type FileHandle, chmod, link, lstat, mkdir, open, rm } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { checkCollectionPath, type Manifest, chunkLength, chunkOffset, isValidChunk } from '@peershare/protocol'
 import { OutputExistsError, OutputUnsafeError, fsError } from '../errors.js'
 import { siblingPath } from '../download/partial-file.js'
+import { userDirMode, userFileMode } from '../file-modes.js'
 import type { ChunkReader } from '../store/chunk-readers.js'
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
@@ -33,11 +35,15 @@ export async function ensureDirectories (root: string, segments: string[]): Prom
     current = join(current, segment)
     const info = await lstat(current).catch(() => undefined)
     if (info == null) {
-      await mkdir(current, { mode: 0o755 }).catch(async (err: any) => {
+      const created = await mkdir(current).then(() => true, async (err: any) => {
         if (err.code !== 'EEXIST') throw fsError(err, current)
+        return false
       })
       const made = await lstat(current)
       if (!made.isDirectory()) throw new OutputUnsafeError(`${current} is not a directory`)
+      // the daemon's umask (077) would leave it private: the user's own gives the mode, as for a download's file
+      const mode = userDirMode()
+      if (created && mode != null) await chmod(current, mode).catch((err: any) => { throw fsError(err, current) })
     } else if (info.isSymbolicLink()) {
       throw new OutputUnsafeError(`${current} is a symbolic link: not followed`)
     } else if (!info.isDirectory()) {
@@ -49,7 +55,7 @@ export async function ensureDirectories (root: string, segments: string[]): Prom
 /** Creates an empty file; an empty regular file already there is fine */
 export async function createEmptyFile (target: string): Promise<void> {
   try {
-    await (await open(target, CREATE, 0o644)).close()
+    await (await createForUser(target)).close()
   } catch (err: any) {
     if (err.code !== 'EEXIST' && err.code !== 'ELOOP') throw fsError(err, target)
     const info = await lstat(target)
@@ -69,7 +75,7 @@ export async function copyVerified (reader: ChunkReader, manifest: Manifest, tar
   await rm(tmp, { force: true })
   let handle: FileHandle
   try {
-    handle = await open(tmp, CREATE, 0o644)
+    handle = await createForUser(tmp)
   } catch (err: any) {
     if (err.code === 'EEXIST' || err.code === 'ELOOP') throw new OutputUnsafeError(`${tmp} appeared while copying: not followed`)
     throw fsError(err, tmp)
@@ -90,4 +96,15 @@ export async function copyVerified (reader: ChunkReader, manifest: Manifest, tar
     await handle.close().catch(() => {})
     await rm(tmp, { force: true })
   }
+}
+
+/**
+ * Creates a new file (O_EXCL | O_NOFOLLOW) with the mode the user's umask gives: the
+ * daemon's umask (077) would make it private, unlike the files a download saves
+ */
+async function createForUser (path: string): Promise<FileHandle> {
+  const handle = await open(path, CREATE, 0o644)
+  const mode = userFileMode()
+  if (mode != null) await handle.chmod(mode).catch(async (err: unknown) => { await handle.close(); throw err })
+  return handle
 }
