@@ -138,6 +138,32 @@ describe('downloads that say what is happening (real processes)', function () {
     assert.equal(getter.child.exitCode, null, `the daemon exited: ${getter.stderr()}`)
   })
 
+  it('an output whose folder is a file is refused at once; a download that failed at its place gives way to a get naming another', async () => {
+    const path = join(dir, 'e.bin')
+    await writeFile(path, randomBytes(MiB + 11))
+    const { fileId } = await json(source, ['share', path])
+    const blocker = join(dir, 'a-file')
+    await writeFile(blocker, 'x')
+    for (const output of [join(blocker, 'e.bin'), `${blocker}/`, join(blocker, 'deeper', 'e.bin')]) for (const force of [[], ['--force']]) {
+      const refused = await cli(['--repo', getter.repo, '--json', 'get', fileId, '--peer', sourceAddr, '-o', output, ...force], dir)
+      assert.equal(refused.code, 1, refused.stderr)
+      assert.equal(jsonError(refused).code, 'ERR_OUTPUT_EXISTS')
+      assert.match(jsonError(refused).message, new RegExp(`${blocker}.*not a folder`))
+    }
+    assert.equal((await json(getter, ['transfers'])).some((t: any) => t.fileId === fileId), false, 'no download was left behind')
+
+    // a place the daemon cannot write in (even as root): the download fails there and stays, to be resumed
+    const failed = await cli(['--repo', getter.repo, '--json', 'get', fileId, '--peer', sourceAddr, '-o', '/proc/peershare-test.bin'], dir)
+    assert.equal(failed.code, 1, failed.stderr)
+    assert.equal((await json(getter, ['transfers'])).find((t: any) => t.fileId === fileId)?.state, 'failed')
+    // a get naming another place: the file is there, the failed download gone
+    const out = join(dir, 'e-out.bin')
+    const result = await cli(['--repo', getter.repo, 'get', fileId, '--peer', sourceAddr, '-o', out], dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(await sha256File(out), await sha256File(path))
+    assert.equal((await json(getter, ['transfers'])).some((t: any) => t.fileId === fileId), false)
+  })
+
   it('get --timeout 2 on a file nobody has exits 1 and leaves the download paused', async () => {
     const id = files.a.fileId
     const missing = `${id.slice(0, 30)}${id[30] === 'a' ? 'b' : 'a'}${id.slice(31)}`

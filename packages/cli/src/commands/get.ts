@@ -64,7 +64,7 @@ export async function get (options: GetCommandOptions, ctx: GetContext): Promise
   else parseContentRef(options.ref)
   if (toStdout && options.detach === true) throw new UsageError('-o - writes the file to stdout: it cannot go with --detach')
   if (options.hold === true && options.output != null) throw new UsageError('--hold keeps the file in the repo: it goes without -o')
-  if (options.output != null && !toStdout && options.force !== true) await checkOutput(resolve(cwd, options.output))
+  if (options.output != null && !toStdout && options.force !== true) await checkOutput(resolve(cwd, options.output), /[/\\]$/.test(options.output))
 
   const json = options.json === true
   const [peer, ...peers] = options.peer ?? []
@@ -195,8 +195,13 @@ function interruptedLine (following: { kind: 'file' | 'collection', id: string }
   return `Interrupted; the download continues in the daemon: \`peershare transfers\` shows it, \`peershare cancel ${following.id}\` stops it`
 }
 
-/** An existing directory is fine (the file goes inside it); anything else existing is not, without --force */
-async function checkOutput (path: string): Promise<void> {
+/**
+ * An existing directory is fine (the file goes inside it); anything else existing is not,
+ * without --force; and never when the output names a folder (a trailing /)
+ */
+async function checkOutput (path: string, namesFolder: boolean): Promise<void> {
   const info = await lstat(path).catch(() => undefined)
-  if (info != null && !info.isDirectory()) throw new OutputExistsError(`Output exists: ${path} (--force replaces it)`)
+  if (info == null || info.isDirectory()) return
+  if (namesFolder) throw new OutputExistsError(`Cannot save in ${path}/: ${path} is a file, not a folder`)
+  throw new OutputExistsError(`Output exists: ${path} (--force replaces it)`)
 }

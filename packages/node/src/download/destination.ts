@@ -52,6 +52,23 @@ export async function destinationPath (options: DestinationOptions, metadata: Fi
 }
 
 /**
+ * Refuses a folder that cannot be made because the nearest part of `dir` that exists is
+ * a file (`-o notes.txt/x.bin`): said before anything is fetched, not as the download's
+ * failure at its end. Other errors are left to the download's own steps.
+ */
+export async function refuseBlockedFolder (dir: string): Promise<void> {
+  for (let d = dir; ; d = dirname(d)) {
+    const info = await stat(d).catch((err: NodeJS.ErrnoException) => err.code === 'ENOENT' || err.code === 'ENOTDIR' ? undefined : err)
+    if (info instanceof Error) return
+    if (info != null) {
+      if (!info.isDirectory()) throw new OutputExistsError(`Cannot save in ${dir}: ${d} is a file, not a folder`)
+      return
+    }
+    if (dirname(d) === d) return
+  }
+}
+
+/**
  * True when `output` is an existing directory (the file goes inside it, under its own
  * name); refuses an existing file there unless `force`
  */

@@ -5,7 +5,7 @@
  * A download by file id starts at once, even when nobody has the file yet: it waits,
  * stalled, for a source (its manifest comes with the first one).
  */
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import {
@@ -20,7 +20,7 @@ import { FileNotFoundError, SourceBusyError, TransferFinishedError } from '../er
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
 import { type HeldCiphertext, startFromHeldCopy } from './decrypt-download.js'
-import { type DestinationOptions, directoryOrFree, namesDirectory } from './destination.js'
+import { type DestinationOptions, directoryOrFree, namesDirectory, refuseBlockedFolder } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { PartialFile } from './partial-file.js'
 import { type SourceFinder, Transfer, type TransferComponents, type TransferProgress } from './transfer.js'
@@ -76,11 +76,15 @@ export interface StartOptions extends DestinationOptions {
   copied?: (placed: Promise<string>) => void
 }
 
-/** Refuses an output named outright that exists (its directory form is fine), before anything is fetched */
+/**
+ * Refuses, before anything is fetched, an output named outright that exists (its
+ * directory form is fine) and one whose folder cannot be made (a file is in the way)
+ */
 async function refuseExistingOutput (options: DestinationOptions): Promise<void> {
-  if (options.output != null && !namesDirectory(options.output)) {
-    await directoryOrFree(resolve(options.cwd ?? process.cwd(), options.output), options.force === true)
-  }
+  if (options.output == null) return
+  const output = resolve(options.cwd ?? process.cwd(), options.output)
+  if (namesDirectory(options.output)) await refuseBlockedFolder(output)
+  else await Promise.all([directoryOrFree(output, options.force === true), refuseBlockedFolder(dirname(output))])
 }
 
 export interface TransferManagerComponents extends Omit<TransferComponents, 'finder'> {
@@ -114,11 +118,13 @@ export class TransferManager implements PartialFiles {
     const peers = [...new Set([...(options.from == null ? [] : [options.from.toString()]), ...(options.peers ?? [])])]
     if (ref.kind === 'file-id') {
       const fileId = formatFileId(ref.fileId)
+      await this.replaceFailed(fileId, options)
       return this.joinOrCreate(fileId, async existing => { (await this.joined(existing, options)).suggest(peers) }, async () => this.create(fileId, peers, options))
     }
     const session = await this.openFirst(ref, options)
     const fileId = formatFileId(session.fileId)
     try {
+      await this.replaceFailed(fileId, options)
       return await this.joinOrCreate(fileId, async existing => { (await this.joined(existing, options)).start(session) }, async () => this.create(fileId, peers, options, session))
     } catch (err: any) {
       session.abort(err)
@@ -358,6 +364,22 @@ export class TransferManager implements PartialFiles {
     }
     if (elsewhere) options.copied?.((await existing.copyTo(destination)).placed)
     return this.revive(existing)
+  }
+
+  /**
+   * A user's start that names another place than a failed download of the file: the
+   * failed one (its place failed it: a folder it may not write in, a full disk) is
+   * cancelled, its partial file with it, and the start makes a new download at the new
+   * place, rather than join the old one and fail again where it failed. A start naming
+   * the same place resumes it (the cause may be gone).
+   */
+  private async replaceFailed (fileId: string, options: StartOptions): Promise<void> {
+    const existing = this.transfers.get(fileId)
+    if (existing?.state !== 'failed' || options.onlyFrom === true || options.repair === true || options.internal === true || options.ownCopies === true) return
+    if (options.hold === true || options.stream === true) return
+    if (!existing.goesElsewhere({ ...options, output: options.output ?? options.offeredName })) return
+    this.components.log('the failed download of %s gives way to one at another place', fileId)
+    await this.cancel(fileId)
   }
 
   private revive (transfer: Transfer): Transfer {
