@@ -164,6 +164,24 @@ describe('downloads that say what is happening (real processes)', function () {
     assert.equal((await json(getter, ['transfers'])).some((t: any) => t.fileId === fileId), false)
   })
 
+  it('a lookup that finds nobody says how long it ran: here it asked every peer it reached, long before its 30 s', async () => {
+    const id = files.a.fileId
+    const unknownId = `${id.slice(0, 30)}${id[30] === 'a' ? 'b' : 'a'}${id.slice(31)}`
+    // a lookup needs a peer to ask: the source, in the getter's LAN DHT
+    await json(getter, ['swarm', 'connect', sourceAddr])
+    const end = Date.now() + 60_000
+    while ((await json(getter, ['status'])).dht.lan.routingTableSize < 1) {
+      if (Date.now() > end) throw new Error('the source never joined the getter\'s LAN DHT')
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+    const providers = await cli(['--repo', getter.repo, '--json', 'providers', unknownId], dir)
+    assert.equal(providers.code, 1, providers.stderr)
+    assert.match(jsonError(providers).message, /^No providers found for \S+ \(the lookup asked every peer it reached, in [\d.]+ s\)$/)
+    const bySha = await cli(['--repo', getter.repo, '--json', 'get', 'ab'.repeat(32)], dir)
+    assert.equal(bySha.code, 1, bySha.stderr)
+    assert.match(jsonError(bySha).message, /^Nobody has sha256 (ab){32}: no provider found \(the lookup asked every peer it reached, in [\d.]+ s\)$/)
+  })
+
   it('get --timeout 2 on a file nobody has exits 1 and leaves the download paused', async () => {
     const id = files.a.fileId
     const missing = `${id.slice(0, 30)}${id[30] === 'a' ? 'b' : 'a'}${id.slice(31)}`

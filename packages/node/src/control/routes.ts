@@ -7,6 +7,7 @@ import { type CollectionId, categoryForMime, decodeTicket, formatFileId, isTicke
 import type { CollectionRecord } from '../collection/index.js'
 import type { StartOptions } from '../download/transfer-manager.js'
 import { checkContent, readableContent } from '../download/content-stream.js'
+import { lookupSpan } from '../download/open-source.js'
 import { BadRequestError, DownloadTimeoutError, FileNotFoundError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
 import { type ShareOptions, statToShare } from '../share.js'
@@ -370,14 +371,17 @@ async function setLimits (node: PeershareNode, body: unknown): Promise<Bandwidth
 /** Streams providers as the DHTs find them; finding none is an error, so scripts can branch on it */
 async function streamProviders (node: PeershareNode, res: ServerResponse, args: ProvidersRequest): Promise<void> {
   await streamNdjson<ProvidersEvent>(res, async (send, signal) => {
+    const began = Date.now()
     let count = 0
     for await (const provider of node.providers(args.ref, { timeout: args.timeout, signal })) {
       count++
       send({ type: 'provider', ...provider })
     }
     if (count === 0) {
-      const seconds = (args.timeout ?? node.config.lookupTimeout) / 1000
-      throw new FileNotFoundError(`No providers found for ${args.ref} within ${Number(seconds.toFixed(1))} s`)
+      const timeout = args.timeout ?? node.config.lookupTimeout
+      const took = Date.now() - began
+      // a lookup ends at its time limit (give or take a timer's lateness), or sooner once it asked everyone
+      throw new FileNotFoundError(`No providers found for ${args.ref} ${lookupSpan(took >= timeout - 100, timeout, took)}`)
     }
     send({ type: 'done', count })
   })

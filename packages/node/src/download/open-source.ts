@@ -28,6 +28,7 @@ export interface OpenSourceOptions {
 export async function openSource (components: OpenSourceComponents, ref: FileRef, options: OpenSourceOptions): Promise<FetchSession> {
   if (options.from != null) return FetchSession.open(components.exchange, options.from, ref, options.signal)
   const signal = withTimeout(options.lookupTimeout, options.signal)
+  const began = Date.now()
   const failures: string[] = []
   try {
     for await (const { id: provider } of components.index.findProviders(ref, signal)) {
@@ -45,5 +46,17 @@ export async function openSource (components: OpenSourceComponents, ref: FileRef
   }
   const name = ref.kind === 'file-id' ? formatFileId(ref.fileId) : `sha256 ${bytesToHex(ref.sha256)}`
   const tried = failures.length === 0 ? 'no provider found' : `${failures.length} provider(s) failed (${failures[0]})`
-  throw new FileNotFoundError(`Nobody has ${name}: ${tried} within ${options.lookupTimeout} ms`)
+  throw new FileNotFoundError(`Nobody has ${name}: ${tried} ${lookupSpan(signal.aborted, options.lookupTimeout, Date.now() - began)}`)
+}
+
+/**
+ * How long a lookup that found nobody ran: to its time limit, or less when it asked
+ * every peer it could reach (a small swarm answers in a fraction of a second)
+ */
+export function lookupSpan (timedOut: boolean, timeoutMs: number, tookMs: number): string {
+  return timedOut ? `within ${seconds(timeoutMs)}` : `(the lookup asked every peer it reached, in ${seconds(tookMs)})`
+}
+
+function seconds (ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`
 }
