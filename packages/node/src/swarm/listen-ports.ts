@@ -27,7 +27,7 @@ export async function checkListenPorts (listen: string[], configFile: string): P
   for (const fixed of listen.map(fixedPort)) {
     if (fixed == null) continue
     const code = await tryBind(fixed)
-    if (code === 'EADDRINUSE') throw new PortInUseError(inUseMessage(fixed, listen, configFile))
+    if (code === 'EADDRINUSE') throw new PortInUseError(inUseMessage(fixed, await nextFreePort(fixed, listen), listen, configFile))
   }
 }
 
@@ -58,14 +58,31 @@ async function tryBind ({ host, port, protocol, family }: FixedPort): Promise<st
   })
 }
 
-/** One line: the busy port, and the same listen list (or WebSockets port) moved to the next port as an example */
-function inUseMessage (busy: FixedPort, listen: string[], configFile: string): string {
+/** How far past a busy port the example looks for a free one */
+const PORTS_TRIED = 100
+
+/**
+ * The first port after the busy one that every listen address on the busy port could
+ * bind now (its TCP and its UDP one alike), for the example: the next port is often the
+ * next daemon's (4101, 4102, 4103...); the busy one's next if none is
+ */
+async function nextFreePort (busy: FixedPort, listen: string[]): Promise<number> {
+  const sharing = listen.map(fixedPort).filter((f): f is FixedPort => f != null && f.port === busy.port)
+  for (let port = busy.port + 1; port <= Math.min(busy.port + PORTS_TRIED, 65535); port++) {
+    const codes = await Promise.all(sharing.map(async f => tryBind({ ...f, port })))
+    if (codes.every(code => code == null)) return port
+  }
+  return busy.port + 1
+}
+
+/** One line: the busy port, and the same listen list (or WebSockets port) moved to a free port as an example */
+function inUseMessage (busy: FixedPort, free: number, listen: string[], configFile: string): string {
   // WebSockets addresses come from `wsPort` (transports/), not from the listen list
   if (busy.addr.endsWith('/ws')) {
     return `Port ${busy.port}/tcp of ${busy.addr} (WebSockets) is in use (another peershare daemon?): ` +
-      `pick another, e.g. --ws-port ${busy.port + 1}, or set "wsPort" in ${configFile}`
+      `pick another, e.g. --ws-port ${free}, or set "wsPort" in ${configFile}`
   }
-  const moved = listen.filter(a => !a.endsWith('/ws')).map(a => a.replace(new RegExp(`/(tcp|udp)/${busy.port}(?=/|$)`), `/$1/${busy.port + 1}`))
+  const moved = listen.filter(a => !a.endsWith('/ws')).map(a => a.replace(new RegExp(`/(tcp|udp)/${busy.port}(?=/|$)`), `/$1/${free}`))
   return `Port ${busy.port}/${busy.protocol} of ${busy.addr} is in use (another peershare daemon?): ` +
     `pick other ports, e.g. ${moved.map(a => `--listen ${a}`).join(' ')}, or set "listen" in ${configFile}`
 }
