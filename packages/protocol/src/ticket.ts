@@ -75,16 +75,22 @@ export function encodeTicket (ticket: Ticket): string {
   return text
 }
 
+/** The characters of base32 (RFC 4648, lower case, no padding), what a ticket's text holds after its prefix */
+const BASE32_TEXT = /^[a-z2-7]*$/
+
 /** Parses a ticket's text form; any damage is an InvalidTicketError saying what is wrong */
 export function decodeTicket (text: string): Ticket {
   const clean = text.replace(/\s+/g, '').toLowerCase()
   if (!clean.startsWith(TICKET_PREFIX)) throw new InvalidTicketError(`Not a ticket: it starts with ${TICKET_PREFIX}`)
   if (clean.length > MAX_TICKET_LENGTH) throw new InvalidTicketError(`Ticket of ${clean.length} characters exceeds the limit of ${MAX_TICKET_LENGTH}`)
+  const body = clean.slice(TICKET_PREFIX.length)
+  if (!BASE32_TEXT.test(body)) throw new InvalidTicketError('Damaged ticket: it holds characters base32 does not use (a typo?)')
   let bytes: Uint8Array
   try {
-    bytes = base32.baseDecode(clean.slice(TICKET_PREFIX.length))
+    bytes = base32.baseDecode(body)
   } catch {
-    throw new InvalidTicketError('Damaged ticket: it holds characters base32 does not use (a typo?)')
+    // every character is base32's: only the length can be wrong (its last character holds bits no whole byte fills)
+    throw new InvalidTicketError('Damaged ticket: its length is not one a ticket has (cut off when copied?)')
   }
   if (bytes.byteLength < 1 + CHECKSUM_BYTES) throw new InvalidTicketError('Damaged ticket: too short (cut off when copied?)')
   const end = bytes.byteLength - CHECKSUM_BYTES
