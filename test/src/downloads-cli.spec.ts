@@ -218,9 +218,18 @@ describe('downloads that say what is happening (real processes)', function () {
     assert.match(line.message, /peershare transfers/)
     assert.match(line.message, new RegExp(`peershare cancel ${files.b.fileId}`))
 
-    // the downloading daemon restarts: it names the download it resumes, still stalled
+    // the downloading daemon stops under an attached get: the get says so, and that the download goes on with it
+    const watching = start(['--repo', getter.repo, '--json', 'get', files.b.fileId, '--peer', sourceAddr], dir)
+    await until(() => watching.stdout().includes('"stalled"'), 'the attached get to report the stall again')
     getter.child.kill('SIGTERM')
     await getter.exited
+    const lost = await watching.exited
+    assert.equal(lost.code, 1, watching.stderr())
+    const lostLine = jsonError({ ...lost, stdout: watching.stdout(), stderr: watching.stderr() })
+    assert.equal(lostLine.code, 'ERR_DAEMON_LOST')
+    assert.match(lostLine.message, /goes on when the daemon starts again.*peershare transfers/)
+
+    // the downloading daemon restarts: it names the download it resumes, still stalled
     getter = await startGetter()
     assert.ok((getter.info as any).downloads.some((d: any) => d.fileId === files.b.fileId && d.state !== 'paused'), JSON.stringify(getter.info))
     await waitFor(getter, files.b.fileId, 'stalled after the restart', t => t?.state === 'stalled' && t.stallReason === 'providers-unreachable')

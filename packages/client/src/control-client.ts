@@ -15,6 +15,13 @@ export class DaemonNotRunningError extends PeershareError {
   override code = 'ERR_DAEMON_NOT_RUNNING'
 }
 
+/** A stream of the daemon's (a download's progress, a search's results) broke off mid-way: it stopped, or crashed */
+export class DaemonLostError extends PeershareError {
+  static override name = 'DaemonLostError'
+  override name = 'DaemonLostError'
+  override code = 'ERR_DAEMON_LOST'
+}
+
 /** The daemon answered with an error; `code` is the API's stable code */
 export class ControlApiError extends PeershareError {
   static override name = 'ControlApiError'
@@ -259,7 +266,7 @@ export class ControlClient {
   async * content (fileId: string, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     const res = await this.request('GET', `/v1/content/${encodeURIComponent(fileId)}`, undefined, signal)
     if (res.body == null) return
-    for await (const part of res.body) yield part
+    yield * lostIsSaid(res.body)
   }
 
   /** Runs a download, calling `onEvent` for each progress event; resolves with the done event */
@@ -306,7 +313,7 @@ async function * ndjson<T> (res: HttpResponse): AsyncGenerator<T> {
   if (res.body == null) return
   const decoder = new TextDecoder()
   let pending = ''
-  for await (const part of res.body) {
+  for await (const part of lostIsSaid(res.body)) {
     pending += decoder.decode(part, { stream: true })
     let newline = pending.indexOf('\n')
     while (newline >= 0) {
@@ -315,5 +322,18 @@ async function * ndjson<T> (res: HttpResponse): AsyncGenerator<T> {
       if (line !== '') yield JSON.parse(line) as T
       newline = pending.indexOf('\n')
     }
+  }
+}
+
+/**
+ * The body's parts; its connection breaking off (not our own abort) is a DaemonLostError:
+ * fetch says "terminated", node:http "aborted", neither of which tells a user anything
+ */
+async function * lostIsSaid (body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield * body
+  } catch (err: any) {
+    if (err?.name === 'AbortError') throw err
+    throw new DaemonLostError(`The daemon stopped answering mid-way (it stopped, or crashed): ${err?.message ?? err}`)
   }
 }

@@ -1,7 +1,7 @@
 /** `peershare get <ref> [--peer <multiaddr>]`: download a file, from a peer, a ticket's sharer or providers the DHT finds, verified */
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { type GetEvent, type GetRequest, OutputExistsError } from '@peershare/client'
+import { DaemonLostError, type GetEvent, type GetRequest, OutputExistsError } from '@peershare/client'
 import { decodeTicket, isTicket, parseContentRef } from '@peershare/protocol'
 import type { CommandContext, Print } from '../context.js'
 import { InterruptedError, UsageError } from '../errors.js'
@@ -138,6 +138,7 @@ async function attached (request: GetRequest, ctx: GetContext, mode: { json: boo
     return done
   } catch (err) {
     if (interrupted) throw new InterruptedError(interruptedLine(following))
+    if (err instanceof DaemonLostError && following != null) throw new DaemonLostError(daemonLostLine(following))
     throw err
   } finally {
     off?.()
@@ -187,6 +188,12 @@ async function copyToStdout (ctx: GetContext, fileId: string, controller: AbortC
     throw err
   }
   return written
+}
+
+/** The daemon stopped under a followed download: it is saved, and resumes with the daemon */
+function daemonLostLine (following: { kind: 'file' | 'collection', id: string }): string {
+  const what = following.kind === 'collection' ? 'collection download' : 'download'
+  return `The daemon stopped during the ${what} (stopped, or crashed): it is saved and goes on when the daemon starts again; \`peershare transfers\` then shows it, \`peershare get ${following.id}\` follows it again`
 }
 
 function interruptedLine (following: { kind: 'file' | 'collection', id: string } | undefined): string {
