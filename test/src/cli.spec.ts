@@ -195,6 +195,22 @@ describe('peershare CLI end to end (real processes)', function () {
     assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/)
   })
 
+  it('stop ends a daemon as SIGTERM does and returns once its process is gone; then there is none to stop', async () => {
+    for (const json of [false, true]) {
+      const c = await startDaemon(join(dir, 'repo-c'), dir)
+      const result = await cli(['--repo', c.repo, ...(json ? ['--json'] : []), 'stop'], dir)
+      assert.equal(result.code, 0, result.stderr)
+      if (json) assert.deepEqual(JSON.parse(result.stdout), { stopped: true, peerId: c.info.peerId, pid: c.child.pid })
+      else assert.equal(result.stdout, `Stopped the daemon ${c.info.peerId} (pid ${c.child.pid})\n`)
+      // gone when stop returned: its exit is in, or about to be read
+      assert.deepEqual(await c.exited, { code: 0, signal: null })
+      assert.equal(existsSync(join(c.repo, 'api.json')), false)
+    }
+    const none = await cli(['--repo', join(dir, 'repo-c'), '--json', 'stop'], dir)
+    assert.equal(none.code, 1)
+    assert.equal(jsonError(none).code, 'ERR_DAEMON_NOT_RUNNING')
+  })
+
   it('SIGTERM stops both daemons: exit code 0, api.json removed', async () => {
     a.child.kill('SIGTERM')
     b.child.kill('SIGTERM')

@@ -5,7 +5,7 @@
 import type { ControlClient } from '@peershare/client'
 
 /** The part of the control API client the commands use */
-export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify' | 'search' | 'browse' | 'offer' | 'grant' | 'revoke' | 'inbox' | 'addContact' | 'contacts' | 'removeContact' | 'setVisibility' | 'replicate' | 'replication' | 'replicas' | 'webuiLogin'>
+export type CliClient = Pick<ControlClient, 'id' | 'files' | 'collections' | 'share' | 'ticket' | 'get' | 'status' | 'stop' | 'peers' | 'connect' | 'providers' | 'remove' | 'startDownload' | 'transfers' | 'pause' | 'resume' | 'cancel' | 'limits' | 'setLimits' | 'content' | 'verify' | 'search' | 'browse' | 'offer' | 'grant' | 'revoke' | 'inbox' | 'addContact' | 'contacts' | 'removeContact' | 'setVisibility' | 'replicate' | 'replication' | 'replicas' | 'webuiLogin'>
 
 /** Writes one line to stdout */
 export type Print = (line: string) => void
@@ -39,6 +39,7 @@ export function lazyClient (connect: () => Promise<CliClient>): CliClient {
     get: async (request, onEvent, signal) => (await ready()).get(request, onEvent, signal),
     content: async function * (fileId, signal) { yield * (await ready()).content(fileId, signal) },
     status: async () => (await ready()).status(),
+    stop: async () => (await ready()).stop(),
     peers: async () => (await ready()).peers(),
     webuiLogin: async () => (await ready()).webuiLogin(),
     connect: async (addr) => (await ready()).connect(addr),

@@ -31,6 +31,7 @@ export function processDeps (): ProgramDeps {
           downloads: daemon.node.transfers.list(),
           quarantined: daemon.node.quarantine.count,
           onIsolation: listener => daemon.node.swarm.onIsolation(listener),
+          stopRequested: daemon.stopRequested,
           stop: async () => { await daemon.stop() }
         }
       } catch (err) {

@@ -11,7 +11,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import type { RunningDaemon } from './commands/daemon.js'
 import type { ProgressDisplay } from './commands/get.js'
 import { SHELLS, type Shell } from './completion.js'
-import { browse, completion, contacts, control, daemon, get, grant, id, inbox, limits, ls, peers, providers, replicate, revoke, rm, search, share, show, status, swarmConnect, ticket, transfers, verify, visibility, webui } from './commands/lazy.js'
+import { browse, completion, contacts, control, daemon, get, grant, id, inbox, limits, ls, peers, providers, replicate, revoke, rm, search, share, show, status, stop, swarmConnect, ticket, transfers, verify, visibility, webui } from './commands/lazy.js'
 import { type CliClient, type CommandContext, type Print, lazyClient } from './context.js'
 import { EXIT_OK, EXIT_USAGE, describeError, errorLine } from './errors.js'
 
@@ -320,6 +320,12 @@ export function createProgram (deps: ProgramDeps): Command {
     .argument('[file-id]', 'a file this node shares or holds (id or unique prefix): show its replication')
     .action(async (fileId: string | undefined, _opts: unknown, cmd: Command) => {
       await status({ json: globals(cmd).json, ...(fileId != null ? { fileId } : {}) }, context(cmd))
+    })
+
+  program.command('stop')
+    .description('stop the running daemon, as Ctrl+C does (its downloads resume at its next start); returns once its process has ended')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await stop({ json: globals(cmd).json }, context(cmd))
     })
 
   program.command('completion')

@@ -119,6 +119,7 @@ export function fakeClient (init: FakeClientInit = {}): FakeClient {
       for (const part of answer('content', init.content ?? [], fileId)) yield part
     },
     status: async () => answer('status', STATUS),
+    stop: async () => answer('stop', { stopping: true as const, pid: 4242 }),
     peers: async () => answer('peers', PEERS),
     webuiLogin: async () => answer('webuiLogin', { url: 'http://127.0.0.1:1/webui/login?token=t' }),
     connect: async (addr) => answer('connect', PEER_ID, addr),

@@ -436,6 +436,12 @@ export interface WebUiLogin {
   url: string
 }
 
+/** `POST /v1/stop`: the daemon stops once it answered; its process (`pid`) ends when it stopped */
+export interface StopResult {
+  stopping: true
+  pid: number
+}
+
 /** Contents of `<repo>/api.json`, written by a running daemon */
 export interface ApiEndpoint {
   url: string

@@ -6,7 +6,7 @@
  */
 import { PeershareError } from './errors.js'
 import type { ApiEndpoint, ApiError, BandwidthLimits, BrowserAddresses, BrowseRequest, BrowseResult, OfferDetail, SearchEvent, SearchHit, SearchRequest, SearchUpdate, CollectionInfo, CollectionProgress, CollectionShareResult, FileInfo, TransferProgress, GetEvent, GetRequest, GrantInfo, InboxEntry, LimitsRequest, NodeInfo, NodeStatus, PeerEntry, ProvidersEvent, ProvidersRequest, ShareRequest, ShareResult, TicketInfo, VerifiedFileInfo } from './api-types.js'
-import type { ContactInfo, FileVisibility, ReplicasInfo, ReplicationInfo, WebUiLogin } from './api-types.js'
+import type { ContactInfo, FileVisibility, ReplicasInfo, ReplicationInfo, StopResult, WebUiLogin } from './api-types.js'
 
 /** No daemon answers for this repo */
 export class DaemonNotRunningError extends PeershareError {
@@ -104,6 +104,11 @@ export class ControlClient {
 
   async status (): Promise<NodeStatus> {
     return this.json('GET', '/v1/status')
+  }
+
+  /** Asks the daemon to stop, as SIGTERM does; it answers first, then its process ends once stopped */
+  async stop (): Promise<StopResult> {
+    return this.json('POST', '/v1/stop', {})
   }
 
   /** The addresses a browser can dial (WebRTC-direct, ws, wss), each with its transport and scope */

@@ -45,6 +45,8 @@ export interface RunningDaemon {
    * (with what it tried), and for its first peer after that (undefined); returns the unsubscribe
    */
   onIsolation?(listener: (isolated: IsolatedStatus | undefined) => void): () => void
+  /** settles when a client asked the daemon to stop (`peershare stop`) */
+  stopRequested?: Promise<void>
   stop(): Promise<void>
 }
 
@@ -90,11 +92,12 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
       print(`repo          ${options.repo}`)
       if ((node.quarantined ?? 0) > 0) print(`set aside     ${node.quarantined} damaged records (quarantined in the datastore; what they described is not listed)`)
       for (const t of downloads) print(`${t.state === 'paused' ? 'paused        ' : 'resuming      '}${t.name} (${done(t)}) to ${t.output}`)
-      print('Running. Stop with Ctrl+C.')
+      print('Running. Stop with Ctrl+C or `peershare stop`.')
     }
     // a newcomer whose bootstrap peers are down would otherwise just find nothing, silently
     const unwatch = options.json === true ? undefined : node.onIsolation?.(isolated => { print(isolationNotice(isolated)) })
-    const signal = await ctx.stopSignal.finally(() => unwatch?.())
+    const asked = node.stopRequested?.then(() => 'a stop request (peershare stop)') ?? new Promise<string>(() => {})
+    const signal = await Promise.race([ctx.stopSignal, asked]).finally(() => unwatch?.())
     if (options.json !== true) print(`Received ${signal}, stopping`)
   } finally {
     // whatever ends the command, the node stops: a failure here must not leave the repo locked and the process alive

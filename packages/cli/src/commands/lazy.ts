@@ -15,6 +15,7 @@ import type * as Rm from './rm.js'
 import type * as Share from './share.js'
 import type * as Replicate from './replicate.js'
 import type * as Status from './status.js'
+import type * as Stop from './stop.js'
 import type * as SwarmConnect from './swarm-connect.js'
 import type * as Ticket from './ticket.js'
 import type * as Transfers from './transfers.js'
@@ -40,6 +41,7 @@ export const rm: typeof Rm.rm = async (...args) => (await import('./rm.js')).rm(
 export const share: typeof Share.share = async (...args) => (await import('./share.js')).share(...args)
 export const replicate: typeof Replicate.replicate = async (...args) => (await import('./replicate.js')).replicate(...args)
 export const status: typeof Status.status = async (...args) => (await import('./status.js')).status(...args)
+export const stop: typeof Stop.stop = async (...args) => (await import('./stop.js')).stop(...args)
 export const swarmConnect: typeof SwarmConnect.swarmConnect = async (...args) => (await import('./swarm-connect.js')).swarmConnect(...args)
 export const ticket: typeof Ticket.ticket = async (...args) => (await import('./ticket.js')).ticket(...args)
 export const transfers: typeof Transfers.transfers = async (...args) => (await import('./transfers.js')).transfers(...args)

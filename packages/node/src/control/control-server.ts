@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { rm } from 'node:fs/promises'
 import type { PeershareNode } from '../peershare-node.js'
 import { writeFileAtomic } from '../repo.js'
-import type { ApiEndpoint } from '@peershare/client'
+import type { ApiEndpoint, StopResult } from '@peershare/client'
 import { handleRoute } from './routes.js'
 import { HttpError, errorBody, statusFor } from './http-errors.js'
 import { WebUi } from './webui/index.js'
@@ -25,13 +25,18 @@ export interface ControlServerInit {
   port?: number
 }
 
+export interface ControlServerHooks {
+  /** a client asked the daemon to stop (`POST /v1/stop`); without it the route is not there */
+  onStopRequest?: () => void
+}
+
 export class ControlServer {
   readonly token = randomBytes(32).toString('base64url')
   private readonly server: Server
   private endpoint: ApiEndpoint | undefined
   private readonly webui: WebUi
 
-  constructor (private readonly node: PeershareNode) {
+  constructor (private readonly node: PeershareNode, private readonly hooks: ControlServerHooks = {}) {
     this.server = createServer((req, res) => { void this.onRequest(req, res) })
     this.webui = new WebUi(node, () => this.port())
   }
@@ -62,6 +67,7 @@ export class ControlServer {
       const byCookie = this.authenticate(req)
       if (await this.webui.handle(req, res, byCookie)) return
       const body = req.method === 'POST' ? await readJson(req) : undefined
+      if (this.stopRequested(req, res)) return
       await handleRoute(this.node, req, res, body)
       this.webui.answered(req)
     } catch (err: any) {
@@ -71,6 +77,18 @@ export class ControlServer {
       }
       sendJson(res, statusFor(err), errorBody(err))
     }
+  }
+
+  /**
+   * `POST /v1/stop`: answered (with the pid, whose exit tells the client the repo is free)
+   * before the daemon begins to stop, which closes this server
+   */
+  private stopRequested (req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'POST' || req.url !== '/v1/stop' || this.hooks.onStopRequest == null) return false
+    const answer: StopResult = { stopping: true, pid: process.pid }
+    sendJson(res, 202, answer)
+    res.once('finish', () => { this.hooks.onStopRequest?.() })
+    return true
   }
 
   private port (): number {

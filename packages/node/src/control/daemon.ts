@@ -16,6 +16,8 @@ export interface DaemonInit extends NodeInit {
 export interface Daemon {
   node: PeershareNode
   endpoint: ApiEndpoint
+  /** settles when a client asked the daemon to stop (`POST /v1/stop`, `peershare stop`) */
+  stopRequested: Promise<void>
   stop(): Promise<void>
 }
 
@@ -32,12 +34,15 @@ export async function startDaemon (init: DaemonInit = {}): Promise<Daemon> {
     await node.stop().catch(() => {})
     throw err
   }
-  const control = new ControlServer(node)
+  let requestStop = (): void => {}
+  const stopRequested = new Promise<void>(resolve => { requestStop = resolve })
+  const control = new ControlServer(node, { onStopRequest: () => { requestStop() } })
   try {
     const endpoint = await control.start({ port: init.apiPort ?? 0 })
     return {
       node,
       endpoint,
+      stopRequested,
       stop: async () => {
         await control.stop()
         await node.stop()
