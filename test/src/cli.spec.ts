@@ -120,6 +120,8 @@ describe('peershare CLI end to end (real processes)', function () {
     // the size is unknown (null) until the first source's manifest arrives
     assert.ok(events.slice(0, -1).every(e => e.type === 'progress' && (e.bytesTotal === FILE_SIZE || e.bytesTotal === null)), 'progress events, then done')
     assert.equal(events.at(-2).bytesTotal, FILE_SIZE)
+    // its source answers at once: the download never said it was stalled (it did as it began, before it looked)
+    assert.deepEqual(events.filter(e => e.state === 'stalled'), [])
     assert.equal(await sha256File(output), await sha256File(source))
   })
 

@@ -164,7 +164,7 @@ describe('downloads that say what is happening (real processes)', function () {
     assert.equal((await json(getter, ['transfers'])).some((t: any) => t.fileId === fileId), false)
   })
 
-  it('a lookup that finds nobody says how long it ran: here it asked every peer it reached, long before its 30 s', async () => {
+  it('a lookup that finds nobody says how long it ran (here it asked every peer it reached, long before its 30 s); one that finds the file never says stalled', async () => {
     const id = files.a.fileId
     const unknownId = `${id.slice(0, 30)}${id[30] === 'a' ? 'b' : 'a'}${id.slice(31)}`
     // a lookup needs a peer to ask: the source, in the getter's LAN DHT
@@ -176,10 +176,20 @@ describe('downloads that say what is happening (real processes)', function () {
     }
     const providers = await cli(['--repo', getter.repo, '--json', 'providers', unknownId], dir)
     assert.equal(providers.code, 1, providers.stderr)
-    assert.match(jsonError(providers).message, /^No providers found for \S+ \(the lookup asked every peer it reached, in [\d.]+ s\)$/)
+    assert.match(jsonError(providers).message, /^No providers found for \S+ \(the lookup asked every peer it reached, in (\d+ ms|[\d.]+ s)\)$/)
     const bySha = await cli(['--repo', getter.repo, '--json', 'get', 'ab'.repeat(32)], dir)
     assert.equal(bySha.code, 1, bySha.stderr)
-    assert.match(jsonError(bySha).message, /^Nobody has sha256 (ab){32}: no provider found \(the lookup asked every peer it reached, in [\d.]+ s\)$/)
+    assert.match(jsonError(bySha).message, /^Nobody has sha256 (ab){32}: no provider found \(the lookup asked every peer it reached, in (\d+ ms|[\d.]+ s)\)$/)
+
+    // a file the DHT does find: the download looks, then fetches; it never says it is stalled (it did as it began, and while its source delivered)
+    const path = join(dir, 'f.bin')
+    await writeFile(path, randomBytes(24 * MiB + 1))
+    const shared = await json(source, ['share', path])
+    const got = await cli(['--repo', getter.repo, '--json', 'get', shared.fileId, '-o', join(dir, 'f-out.bin')], dir)
+    assert.equal(got.code, 0, got.stderr)
+    const events = got.stdout.trim().split('\n').map(line => JSON.parse(line))
+    assert.deepEqual(events.filter(e => e.state === 'stalled').map(e => `${e.stallReason} at ${e.bytesDone}`), [])
+    assert.equal(await sha256File(join(dir, 'f-out.bin')), await sha256File(path))
   })
 
   it('get --timeout 2 on a file nobody has exits 1 and leaves the download paused', async () => {

@@ -199,7 +199,8 @@ describe('swarm edges end to end (real processes)', function () {
     assert.equal(jsonFailure(result).code, 'ERR_FILE_NOT_FOUND')
     const human = await cli(['--repo', b.repo, 'providers', nobody, '--timeout', '3'], dir)
     assertHumanFailure(human)
-    assert.ok(human.stderr.includes('within 3 s'), human.stderr)
+    // how long it looked: to its time limit, or less when it asked every peer it reached
+    assert.match(human.stderr, /within 3 s|asked every peer it reached, in \d+ ms|asked every peer it reached, in [\d.]+ s/)
   })
 })
 

@@ -54,9 +54,9 @@ export async function openSource (components: OpenSourceComponents, ref: FileRef
  * every peer it could reach (a small swarm answers in a fraction of a second)
  */
 export function lookupSpan (timedOut: boolean, timeoutMs: number, tookMs: number): string {
-  return timedOut ? `within ${seconds(timeoutMs)}` : `(the lookup asked every peer it reached, in ${seconds(tookMs)})`
+  return timedOut ? `within ${duration(timeoutMs)}` : `(the lookup asked every peer it reached, in ${duration(tookMs)})`
 }
 
-function seconds (ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`
+function duration (ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Number((ms / 1000).toFixed(1))} s`
 }

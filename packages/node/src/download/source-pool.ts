@@ -109,6 +109,8 @@ export class SourcePool {
   /** peers whose open failed and was retried at once since their last session ran (`openFailed`) */
   private readonly retriedAtOnce = new Set<string>()
   private looking = false
+  /** DHT lookups that ended */
+  private lookupsEnded = 0
   /**
    * The first DHT lookup: not yet asked for, put off since a time, or done. It waits while
    * known peers are being opened, at most LOOKUP_PUT_OFF_MS: a lookup asks many nodes just
@@ -148,9 +150,15 @@ export class SourcePool {
     return [...this.workers.keys()]
   }
 
-  /** True when no source is delivering and none is being opened */
+  /**
+   * True when no source is delivering and none is being opened; not while the first DHT
+   * lookup runs, no source failed yet and there are peers to ask: a download just begun
+   * is looking, not stalled (connected to nobody, it is stalled at once, and says why)
+   */
   stalled (): boolean {
-    return this.workers.size === 0 && this.opening.size === 0
+    if (this.workers.size > 0 || this.opening.size > 0) return false
+    const firstLookup = this.looking && this.lookupsEnded === 0 && this.failedAt.size === 0
+    return !(firstLookup && (this.init.finder.openConnections?.() ?? 1) > 0)
   }
 
   /** Why nothing delivers: a stable reason and a line for a person */
@@ -193,6 +201,7 @@ export class SourcePool {
       this.init.log('provider lookup for %s failed: %s', this.init.host.fileId, err.message)
     } finally {
       this.looking = false
+      this.lookupsEnded++
     }
   }
 

@@ -146,7 +146,8 @@ export class Transfer implements PoolHost {
     const bytesDone = this.content?.bytesDone() ?? 0
     const bytesTotal = this.content?.manifest.size ?? null
     const rate = this.status === 'running' ? this.meter.rate : 0
-    const stall = this.status === 'running' && this.looks.stalled ? this.sources.stall() : undefined
+    // a source that began to deliver ends the stall at the loop's next turn: said at once here
+    const stall = this.status === 'running' && this.looks.stalled && this.sources.active === 0 ? this.sources.stall() : undefined
     return {
       fileId: this.fileId,
       name: this.name,
@@ -503,9 +504,10 @@ export class Transfer implements PoolHost {
     while (!this.isDone()) {
       if (this.fatal != null) throw this.fatal
       if (signal.aborted) throw new AbortedError('Download stopped')
-      if (this.looks.update(this.sources.active > 0, this.sources.stalled())) this.emit()
-      // a stalled download asks peers that failed lately again too
+      // a stalled download asks peers that failed lately again too; the look goes first, so
+      // that a download is not called stalled before it looked (its peers opening, the DHT asked)
       if (this.sources.wantsMore() && this.looks.due()) void this.sources.find(signal, this.looks.stalled)
+      if (this.looks.update(this.sources.active > 0, this.sources.stalled())) this.emit()
       if (Date.now() - this.lastCheckpoint >= settings.checkpointInterval) await this.checkpoint()
       // nothing else may report while stalled: the rate decays and the countdown moves
       if (Date.now() - this.lastEmit >= 1000) this.emit()
