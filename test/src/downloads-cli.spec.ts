@@ -48,6 +48,15 @@ describe('downloads that say what is happening (real processes)', function () {
   const json = async (d: DaemonProcess, args: string[]): Promise<any> => cliJson(d, args, dir)
   const startSource = async (): Promise<DaemonProcess> => startDaemon(join(dir, 'source'), dir, ['--listen', `/ip4/127.0.0.1/tcp/${sourcePort}`])
   const startGetter = async (): Promise<DaemonProcess> => startDaemon(join(dir, 'getter'), dir, ['--listen', `/ip4/127.0.0.1/tcp/${getterPort}`])
+  /** Polls `providers` on the getter until the DHT names the source for `fileId` */
+  const untilProvided = async (fileId: string): Promise<void> => {
+    const end = Date.now() + 60_000
+    for (;;) {
+      const found = await cli(['--repo', getter.repo, '--json', 'providers', fileId, '--timeout', '3'], dir)
+      if (found.code === 0 && found.stdout.includes(source.info.peerId)) return
+      if (Date.now() > end) throw new Error(`the DHT never named the source of ${fileId}: ${found.stderr}`)
+    }
+  }
   /** Polls `transfers` until `test` holds for the download of `fileId` (undefined once it is gone) */
   const waitFor = async (d: DaemonProcess, fileId: string, what: string, test: (t: any) => boolean): Promise<any> => {
     let last: any
@@ -131,6 +140,8 @@ describe('downloads that say what is happening (real processes)', function () {
     const path = join(dir, 'd.bin')
     await writeFile(path, randomBytes(MiB + 3))
     const { fileId } = await json(source, ['share', path])
+    await json(getter, ['swarm', 'connect', sourceAddr])
+    await untilProvided(fileId)
     const out = join(dir, 'd-out.bin')
     const result = await cli(['--repo', getter.repo, 'get', fileId, '--peer', `/ip4/127.0.0.1/tcp/${await closedPort()}`, '-o', out], dir)
     assert.equal(result.code, 0, result.stderr)
@@ -185,6 +196,8 @@ describe('downloads that say what is happening (real processes)', function () {
     const path = join(dir, 'f.bin')
     await writeFile(path, randomBytes(24 * MiB + 1))
     const shared = await json(source, ['share', path])
+    // share returns before its provider record is out: the get is timed from when the DHT can answer it
+    await untilProvided(shared.fileId)
     const got = await cli(['--repo', getter.repo, '--json', 'get', shared.fileId, '-o', join(dir, 'f-out.bin')], dir)
     assert.equal(got.code, 0, got.stderr)
     const events = got.stdout.trim().split('\n').map(line => JSON.parse(line))

@@ -22,6 +22,8 @@ export function processDeps (): ProgramDeps {
         if (err?.name === 'OpenFailedError') throw new RepoError(`Cannot open the datastore of repo ${init.repo}: is another peershare daemon using it?`)
         throw err
       })
+      // a client's stop request ends the daemon as a signal does, its handlers with it
+      void daemon.stopRequested.then(() => { stopAsked?.('a stop request (peershare stop)') })
       try {
         return {
           peerId: daemon.node.peerId.toString(),
@@ -31,7 +33,6 @@ export function processDeps (): ProgramDeps {
           downloads: daemon.node.transfers.list(),
           quarantined: daemon.node.quarantine.count,
           onIsolation: listener => daemon.node.swarm.onIsolation(listener),
-          stopRequested: daemon.stopRequested,
           stop: async () => { await daemon.stop() }
         }
       } catch (err) {
@@ -64,18 +65,23 @@ async function findRunning (repo: string): Promise<NodeInfo | undefined> {
   }
 }
 
+/** Ends the wait of `stopSignal` as a signal does, with what asked for it (`peershare stop`) */
+let stopAsked: ((reason: string) => void) | undefined
+
 /**
- * Settles on the first SIGINT or SIGTERM. The handlers stay until then, so a signal
- * that arrives while the daemon starts still stops it cleanly; a second one (after the
- * handlers are gone) ends the process the default way.
+ * Settles on the first SIGINT or SIGTERM, or a client's stop request (`stopAsked`). The
+ * handlers stay until then, so a signal that arrives while the daemon starts still stops
+ * it cleanly; a second one (after the handlers are gone) ends the process the default way.
  */
 async function stopSignal (): Promise<string> {
   return new Promise(resolve => {
-    const onSignal = (signal: NodeJS.Signals): void => {
+    const onSignal = (signal: string): void => {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      stopAsked = undefined
       resolve(signal)
     }
+    stopAsked = onSignal
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
   })

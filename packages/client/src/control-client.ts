@@ -133,7 +133,7 @@ export class ControlClient {
   /** Streams providers of a file as they are found; resolves with how many */
   async providers (request: ProvidersRequest, onProvider: (provider: Extract<ProvidersEvent, { type: 'provider' }>) => void, signal?: AbortSignal): Promise<number> {
     const res = await this.request('POST', '/v1/providers', request, signal)
-    for await (const event of ndjson<ProvidersEvent>(res)) {
+    for await (const event of ndjson<ProvidersEvent>(res, signal)) {
       if (event.type === 'error') throw new ControlApiError(event.error)
       if (event.type === 'provider') onProvider(event)
       else return event.count
@@ -148,7 +148,7 @@ export class ControlClient {
   async search (request: SearchRequest, onUpdate: (update: SearchUpdate) => void = () => {}, signal?: AbortSignal): Promise<{ results: SearchHit[], total: number, match: 'all' | 'some', asked: number, answered: number }> {
     const res = await this.request('POST', '/v1/search', request, signal)
     let last: Extract<SearchUpdate, { type: 'results' }> | undefined
-    for await (const event of ndjson<SearchEvent>(res)) {
+    for await (const event of ndjson<SearchEvent>(res, signal)) {
       if (event.type === 'error') throw new ControlApiError(event.error)
       onUpdate(event)
       if (event.type === 'results') last = event
@@ -271,14 +271,14 @@ export class ControlClient {
   async * content (fileId: string, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     const res = await this.request('GET', `/v1/content/${encodeURIComponent(fileId)}`, undefined, signal)
     if (res.body == null) return
-    yield * lostIsSaid(res.body)
+    yield * lostIsSaid(res.body, signal)
   }
 
   /** Runs a download, calling `onEvent` for each progress event; resolves with the done event */
   async get (request: GetRequest, onEvent: (event: GetEvent) => void = () => {}, signal?: AbortSignal): Promise<Extract<GetEvent, { type: 'done' }>> {
     const res = await this.request('POST', '/v1/get', request, signal)
     let done: Extract<GetEvent, { type: 'done' }> | undefined
-    for await (const event of ndjson<GetEvent>(res)) {
+    for await (const event of ndjson<GetEvent>(res, signal)) {
       if (event.type === 'error') throw new ControlApiError(event.error)
       onEvent(event)
       if (event.type === 'done') done = event
@@ -314,11 +314,11 @@ export class ControlClient {
   }
 }
 
-async function * ndjson<T> (res: HttpResponse): AsyncGenerator<T> {
+async function * ndjson<T> (res: HttpResponse, signal?: AbortSignal): AsyncGenerator<T> {
   if (res.body == null) return
   const decoder = new TextDecoder()
   let pending = ''
-  for await (const part of lostIsSaid(res.body)) {
+  for await (const part of lostIsSaid(res.body, signal)) {
     pending += decoder.decode(part, { stream: true })
     let newline = pending.indexOf('\n')
     while (newline >= 0) {
@@ -331,14 +331,16 @@ async function * ndjson<T> (res: HttpResponse): AsyncGenerator<T> {
 }
 
 /**
- * The body's parts; its connection breaking off (not our own abort) is a DaemonLostError:
- * fetch says "terminated", node:http "aborted", neither of which tells a user anything
+ * The body's parts; its connection breaking off (not the caller's abort through `signal`)
+ * is a DaemonLostError: fetch says "terminated", node:http "aborted", neither of which
+ * tells a user anything
  */
-async function * lostIsSaid (body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function * lostIsSaid (body: AsyncIterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   try {
     yield * body
   } catch (err: any) {
-    if (err?.name === 'AbortError') throw err
+    // node:http answers our own abort with "aborted" (ECONNRESET) too, not an AbortError
+    if (err?.name === 'AbortError' || signal?.aborted === true) throw err
     throw new DaemonLostError(`The daemon stopped answering mid-way (it stopped, or crashed): ${err?.message ?? err}`)
   }
 }

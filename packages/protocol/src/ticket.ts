@@ -89,8 +89,11 @@ export function decodeTicket (text: string): Ticket {
   try {
     bytes = base32.baseDecode(body)
   } catch {
-    // every character is base32's: only the length can be wrong (its last character holds bits no whole byte fills)
-    throw new InvalidTicketError('Damaged ticket: its length is not one a ticket has (cut off when copied?)')
+    // every character is base32's: a length no bytes give (1, 3 or 6 characters past a
+    // multiple of 8) is text cut off; at another, the last character sets bits past the
+    // last byte, which a typo there does
+    if ([1, 3, 6].includes(body.length % 8)) throw new InvalidTicketError('Damaged ticket: its length is not one a ticket has (cut off when copied?)')
+    throw new InvalidTicketError('Damaged ticket: its last character is not one a ticket ends with (a typo, or cut off when copied?)')
   }
   if (bytes.byteLength < 1 + CHECKSUM_BYTES) throw new InvalidTicketError('Damaged ticket: too short (cut off when copied?)')
   const end = bytes.byteLength - CHECKSUM_BYTES

@@ -129,6 +129,22 @@ describe('tickets', () => {
       assert.throws(() => decodeTicket(`${text}a`), INVALID)
     })
 
+    it('a last character that sets bits past the last byte: said to be the last character, not the length', () => {
+      const head = text.slice(0, -1)
+      let seen = 0
+      for (const last of 'abcdefghijklmnopqrstuvwxyz234567') {
+        try {
+          decodeTicket(head + last)
+        } catch (err: any) {
+          assert.equal(err.name, INVALID.name)
+          if (/last character/.test(err.message)) seen++
+          else assert.match(err.message, /checksum/, last)
+        }
+      }
+      // at this length the last character carries padding bits unless the length is a multiple of 8
+      if (text.slice(TICKET_PREFIX.length).length % 8 !== 0) assert.ok(seen > 0, 'some last characters set padding bits')
+    })
+
     it('characters base32 does not use: named as such', () => {
       for (const odd of ['1', 'é', '0', '8']) {
         assert.throws(() => decodeTicket(`${text.slice(0, 20)}${odd}${text.slice(21)}`), (err: Error) => INVALID.name === err.name && /characters base32 does not use/.test(err.message), odd)

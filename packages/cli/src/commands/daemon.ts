@@ -45,8 +45,6 @@ export interface RunningDaemon {
    * (with what it tried), and for its first peer after that (undefined); returns the unsubscribe
    */
   onIsolation?(listener: (isolated: IsolatedStatus | undefined) => void): () => void
-  /** settles when a client asked the daemon to stop (`peershare stop`) */
-  stopRequested?: Promise<void>
   stop(): Promise<void>
 }
 
@@ -55,7 +53,7 @@ export interface DaemonContext {
   /** the daemon already answering for `repo`, if any */
   findRunning(repo: string): Promise<NodeInfo | undefined>
   start(init: DaemonInit): Promise<RunningDaemon>
-  /** settles (with the signal's name) when the daemon should stop */
+  /** settles (with the signal's name, or what asked it to stop) when the daemon should stop */
   stopSignal: Promise<string>
 }
 
@@ -96,8 +94,7 @@ export async function daemon (options: DaemonCommandOptions, ctx: DaemonContext)
     }
     // a newcomer whose bootstrap peers are down would otherwise just find nothing, silently
     const unwatch = options.json === true ? undefined : node.onIsolation?.(isolated => { print(isolationNotice(isolated)) })
-    const asked = node.stopRequested?.then(() => 'a stop request (peershare stop)') ?? new Promise<string>(() => {})
-    const signal = await Promise.race([ctx.stopSignal, asked]).finally(() => unwatch?.())
+    const signal = await ctx.stopSignal.finally(() => unwatch?.())
     if (options.json !== true) print(`Received ${signal}, stopping`)
   } finally {
     // whatever ends the command, the node stops: a failure here must not leave the repo locked and the process alive

@@ -7,7 +7,7 @@
  * never taken from peers.
  */
 import { constants } from 'node:fs'
-import { type FileHandle, chmod, link, lstat, mkdir, open, rm } from 'node:fs/promises'
+import { type FileHandle, link, lstat, mkdir, open, rm } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { checkCollectionPath, type Manifest, chunkLength, chunkOffset, isValidChunk } from '@peershare/protocol'
 import { OutputExistsError, OutputUnsafeError, fsError } from '../errors.js'
@@ -42,8 +42,7 @@ export async function ensureDirectories (root: string, segments: string[]): Prom
       const made = await lstat(current)
       if (!made.isDirectory()) throw new OutputUnsafeError(`${current} is not a directory`)
       // the daemon's umask (077) would leave it private: the user's own gives the mode, as for a download's file
-      const mode = userDirMode()
-      if (created && mode != null) await chmod(current, mode).catch((err: any) => { throw fsError(err, current) })
+      if (created) await chmodDirForUser(current)
     } else if (info.isSymbolicLink()) {
       throw new OutputUnsafeError(`${current} is a symbolic link: not followed`)
     } else if (!info.isDirectory()) {
@@ -105,6 +104,29 @@ export async function copyVerified (reader: ChunkReader, manifest: Manifest, tar
 async function createForUser (path: string): Promise<FileHandle> {
   const handle = await open(path, CREATE, 0o644)
   const mode = userFileMode()
-  if (mode != null) await handle.chmod(mode).catch(async (err: unknown) => { await handle.close(); throw err })
+  if (mode != null) {
+    await handle.chmod(mode).catch(async (err: unknown) => {
+      // not left behind private: a later run would take an empty one as made
+      await handle.close()
+      await rm(path, { force: true })
+      throw fsError(err, path)
+    })
+  }
   return handle
+}
+
+/** A directory just made gets the user's mode, through a handle that does not follow a symlink put in its place */
+async function chmodDirForUser (dir: string): Promise<void> {
+  const mode = userDirMode()
+  if (mode == null) return
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch((err: any) => {
+    throw err.code === 'ELOOP' || err.code === 'ENOTDIR' ? new OutputUnsafeError(`${dir} is not a directory (a symbolic link?): not followed`) : fsError(err, dir)
+  })
+  try {
+    await handle.chmod(mode)
+  } catch (err) {
+    throw fsError(err, dir)
+  } finally {
+    await handle.close()
+  }
 }

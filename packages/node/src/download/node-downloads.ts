@@ -4,7 +4,7 @@
  * limits, a finished file stored and provided) and collection downloads (the
  * listing fetched by the collection's digest, its files through the transfer manager)
  */
-import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
@@ -69,8 +69,7 @@ export function createTransferManager (components: NodeDownloadsComponents, hook
       // one look at a time runs per download: a lookup that never ends (kad-dht bounds none
       // given a signal) would keep it from ever looking again
       providers: (fileId, signal) => providerIds(index, fileId, withTimeout(config.lookupTimeout, signal)),
-      // a source named by an address alone (`get --peer` without /p2p/) is known by that address: no connection to look up
-      connections: peer => peer.startsWith('/') ? [] : components.libp2p.getConnections(peerIdFromString(peer)).filter(c => c.status === 'open'),
+      connections: peer => connectionsOf(components.libp2p, peer),
       openConnections: () => components.libp2p.getConnections().filter(c => c.status === 'open').length
     },
     takeDownload: async (bytes, priority, signal) => components.bandwidth.download(bytes, { priority, signal }),
@@ -158,6 +157,21 @@ async function * providerIds (index: Pick<FileIndex, 'findProviders'>, fileId: s
 }
 
 /** A source as text: a multiaddr (with /p2p/) or a bare peer id */
+/**
+ * The open connections to a source, by the key the pool knows it by: none for a key
+ * that is no peer id (an address without /p2p/, named by `get --peer`, or a relay's
+ * circuit address without its destination): a throw here took the daemon down
+ */
+function connectionsOf (libp2p: Pick<Libp2p, 'getConnections'>, peer: string): Connection[] {
+  let id: PeerId
+  try {
+    id = peerIdFromString(peer)
+  } catch {
+    return []
+  }
+  return libp2p.getConnections(id).filter(c => c.status === 'open')
+}
+
 function parseTarget (target: string): PeerId | Multiaddr {
   return target.startsWith('/') ? multiaddr(target) : peerIdFromString(target)
 }

@@ -18,6 +18,8 @@ import type { StallReason } from './transfer-progress.js'
 
 /** Longest the first DHT lookup waits for the known peers being opened (a dial that hangs does not hold it up for its whole timeout) */
 const LOOKUP_PUT_OFF_MS = 5_000
+/** How long a download's first DHT lookup may run before the download counts as stalled (it says why then) */
+const FIRST_LOOKUP_GRACE_MS = 5000
 
 /** The stall of a node connected to nobody: a bootstrap peer down, or none given, and no peer on the LAN */
 const NO_PEERS_MESSAGE = 'connected to no peer: nobody to ask for it (are the bootstrap peers up? `peershare swarm connect <multiaddr>` adds one)'
@@ -109,8 +111,9 @@ export class SourcePool {
   /** peers whose open failed and was retried at once since their last session ran (`openFailed`) */
   private readonly retriedAtOnce = new Set<string>()
   private looking = false
-  /** DHT lookups that ended */
+  /** DHT lookups that ended, and when the first began */
   private lookupsEnded = 0
+  private firstLookupAt = 0
   /**
    * The first DHT lookup: not yet asked for, put off since a time, or done. It waits while
    * known peers are being opened, at most LOOKUP_PUT_OFF_MS: a lookup asks many nodes just
@@ -151,13 +154,14 @@ export class SourcePool {
   }
 
   /**
-   * True when no source is delivering and none is being opened; not while the first DHT
-   * lookup runs, no source failed yet and there are peers to ask: a download just begun
-   * is looking, not stalled (connected to nobody, it is stalled at once, and says why)
+   * True when no source is delivering and none is being opened; not in the first
+   * FIRST_LOOKUP_GRACE_MS of the first DHT lookup, while no source failed and there are
+   * peers to ask: a download just begun is looking, not stalled (connected to nobody, it
+   * is stalled at once, and says why; a lookup that runs long says so too)
    */
   stalled (): boolean {
     if (this.workers.size > 0 || this.opening.size > 0) return false
-    const firstLookup = this.looking && this.lookupsEnded === 0 && this.failedAt.size === 0
+    const firstLookup = this.looking && this.lookupsEnded === 0 && this.failedAt.size === 0 && Date.now() - this.firstLookupAt < FIRST_LOOKUP_GRACE_MS
     return !(firstLookup && (this.init.finder.openConnections?.() ?? 1) > 0)
   }
 
@@ -191,6 +195,7 @@ export class SourcePool {
     // a DHT lookup may take up to lookupTimeout: known peers above are asked again meanwhile, the DHT not
     if (this.looking) return
     this.looking = true
+    if (this.lookupsEnded === 0) this.firstLookupAt = Date.now()
     try {
       for await (const peer of this.init.finder.providers(this.init.host.fileId, signal)) {
         if (this.seen.size < MAX_SEEN) this.seen.add(peer)

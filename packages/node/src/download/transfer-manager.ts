@@ -367,19 +367,32 @@ export class TransferManager implements PartialFiles {
   }
 
   /**
-   * A user's start that names another place than a failed download of the file: the
-   * failed one (its place failed it: a folder it may not write in, a full disk) is
-   * cancelled, its partial file with it, and the start makes a new download at the new
+   * A user's start that names another place than a failed download of the file that
+   * verified nothing (its place failed it before its first chunk: a folder it may not
+   * write in): the failed one is cancelled and the start makes a new download at the new
    * place, rather than join the old one and fail again where it failed. A start naming
-   * the same place resumes it (the cause may be gone).
+   * the same place, or none (a `get --peer` adding a source), resumes it; so does any
+   * start of a failed download holding verified chunks, which are never thrown away here.
+   * Starts meanwhile wait for the cancel (`starting`), then make or join the new one.
    */
   private async replaceFailed (fileId: string, options: StartOptions): Promise<void> {
     const existing = this.transfers.get(fileId)
     if (existing?.state !== 'failed' || options.onlyFrom === true || options.repair === true || options.internal === true || options.ownCopies === true) return
-    if (options.hold === true || options.stream === true) return
-    if (!existing.goesElsewhere({ ...options, output: options.output ?? options.offeredName })) return
+    if (options.hold === true || options.stream === true || (options.output == null && !existing.intoRepo)) return
+    const destination = { ...options, output: options.output ?? options.offeredName }
+    if (!existing.goesElsewhere(destination) || existing.progress().bytesDone > 0) return
+    // the new place is checked before the old download is given up
+    await refuseExistingOutput(destination)
+    if (this.transfers.get(fileId) !== existing || existing.state !== 'failed') return
     this.components.log('the failed download of %s gives way to one at another place', fileId)
-    await this.cancel(fileId)
+    this.transfers.delete(fileId)
+    const cancelled = existing.cancel().then(() => existing)
+    this.starting.set(fileId, cancelled)
+    try {
+      await cancelled
+    } finally {
+      if (this.starting.get(fileId) === cancelled) this.starting.delete(fileId)
+    }
   }
 
   private revive (transfer: Transfer): Transfer {

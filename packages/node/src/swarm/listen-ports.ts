@@ -69,8 +69,10 @@ const PORTS_TRIED = 100
 async function nextFreePort (busy: FixedPort, listen: string[]): Promise<number> {
   const sharing = listen.map(fixedPort).filter((f): f is FixedPort => f != null && f.port === busy.port)
   for (let port = busy.port + 1; port <= Math.min(busy.port + PORTS_TRIED, 65535); port++) {
-    const codes = await Promise.all(sharing.map(async f => tryBind({ ...f, port })))
-    if (codes.every(code => code == null)) return port
+    // one after another: `/ip6/::` and `/ip4/0.0.0.0` on one port would collide with each other if bound at once
+    let free = true
+    for (const f of sharing) if (await tryBind({ ...f, port }) != null) { free = false; break }
+    if (free) return port
   }
   return busy.port + 1
 }
