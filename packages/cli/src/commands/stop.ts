@@ -4,7 +4,7 @@
  * ended, so that the repo is free for the next command when this one returns.
  */
 import type { CommandContext } from '../context.js'
-import { PeershareError } from '@peershare/client'
+import { defineError } from '@peershare/client'
 
 export interface StopOptions {
   json?: boolean
@@ -14,11 +14,7 @@ export interface StopOptions {
 const STOP_WAIT_MS = 120_000
 const POLL_MS = 100
 
-export class StopTimeoutError extends PeershareError {
-  static override name = 'StopTimeoutError'
-  override name = 'StopTimeoutError'
-  override code = 'ERR_TIMEOUT'
-}
+const StopTimeoutError = defineError('StopTimeoutError', 'ERR_TIMEOUT')
 
 export interface StopContext extends Pick<CommandContext, 'client' | 'print'> {
   /** whether process `pid` is still there */

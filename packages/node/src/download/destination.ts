@@ -52,6 +52,17 @@ export async function destinationPath (options: DestinationOptions, metadata: Fi
 }
 
 /**
+ * Refuses, before anything is fetched, an output named outright that exists (its
+ * directory form is fine) and one whose folder cannot be made (a file is in the way)
+ */
+export async function refuseExistingOutput (options: DestinationOptions): Promise<void> {
+  if (options.output == null) return
+  const output = resolve(options.cwd ?? process.cwd(), options.output)
+  if (namesDirectory(options.output)) await refuseBlockedFolder(output)
+  else await Promise.all([directoryOrFree(output, options.force === true), refuseBlockedFolder(dirname(output))])
+}
+
+/**
  * Refuses a folder that cannot be made because the nearest part of `dir` that exists is
  * a file (`-o notes.txt/x.bin`): said before anything is fetched, not as the download's
  * failure at its end. Other errors are left to the download's own steps.

@@ -5,7 +5,6 @@
  * A download by file id starts at once, even when nobody has the file yet: it waits,
  * stalled, for a source (its manifest comes with the first one).
  */
-import { dirname, resolve } from 'node:path'
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import {
@@ -20,7 +19,7 @@ import { FileNotFoundError, SourceBusyError, TransferFinishedError } from '../er
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
 import { type HeldCiphertext, startFromHeldCopy } from './decrypt-download.js'
-import { type DestinationOptions, directoryOrFree, namesDirectory, refuseBlockedFolder } from './destination.js'
+import { type DestinationOptions, refuseExistingOutput } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { PartialFile } from './partial-file.js'
 import { type SourceFinder, Transfer, type TransferComponents, type TransferProgress } from './transfer.js'
@@ -74,17 +73,6 @@ export interface StartOptions extends DestinationOptions {
    * start asked, once the file is complete; told the copy's path (download-copies.ts)
    */
   copied?: (placed: Promise<string>) => void
-}
-
-/**
- * Refuses, before anything is fetched, an output named outright that exists (its
- * directory form is fine) and one whose folder cannot be made (a file is in the way)
- */
-async function refuseExistingOutput (options: DestinationOptions): Promise<void> {
-  if (options.output == null) return
-  const output = resolve(options.cwd ?? process.cwd(), options.output)
-  if (namesDirectory(options.output)) await refuseBlockedFolder(output)
-  else await Promise.all([directoryOrFree(output, options.force === true), refuseBlockedFolder(dirname(output))])
 }
 
 export interface TransferManagerComponents extends Omit<TransferComponents, 'finder'> {
