@@ -55,6 +55,7 @@ describe('downloads that say what is happening (real processes)', function () {
       const found = await cli(['--repo', getter.repo, '--json', 'providers', fileId, '--timeout', '3'], dir)
       if (found.code === 0 && found.stdout.includes(source.info.peerId)) return
       if (Date.now() > end) throw new Error(`the DHT never named the source of ${fileId}: ${found.stderr}`)
+      await new Promise(resolve => setTimeout(resolve, 300))
     }
   }
   /** Polls `transfers` until `test` holds for the download of `fileId` (undefined once it is gone) */

@@ -156,7 +156,6 @@ async function * providerIds (index: Pick<FileIndex, 'findProviders'>, fileId: s
   }
 }
 
-/** A source as text: a multiaddr (with /p2p/) or a bare peer id */
 /**
  * The open connections to a source, by the key the pool knows it by: none for a key
  * that is no peer id (an address without /p2p/, named by `get --peer`, or a relay's
@@ -172,6 +171,7 @@ function connectionsOf (libp2p: Pick<Libp2p, 'getConnections'>, peer: string): C
   return libp2p.getConnections(id).filter(c => c.status === 'open')
 }
 
+/** A source as text: a multiaddr (with /p2p/) or a bare peer id */
 function parseTarget (target: string): PeerId | Multiaddr {
   return target.startsWith('/') ? multiaddr(target) : peerIdFromString(target)
 }

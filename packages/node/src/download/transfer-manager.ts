@@ -374,7 +374,11 @@ export class TransferManager implements PartialFiles {
     if (this.transfers.get(fileId) !== existing || existing.state !== 'failed') return
     this.components.log('the failed download of %s gives way to one at another place', fileId)
     this.transfers.delete(fileId)
-    const cancelled = existing.cancel().then(() => existing)
+    // a cancel that fails (its partial file or saved state not removed) leaves the download listed, as it was
+    const cancelled = existing.cancel().then(() => existing, (err: Error) => {
+      if (!this.transfers.has(fileId)) this.transfers.set(fileId, existing)
+      throw err
+    })
     this.starting.set(fileId, cancelled)
     try {
       await cancelled
