@@ -149,6 +149,34 @@ describe('persisted records', () => {
     assert.equal(back, 0, `${back} of 300 removed records came back`)
   })
 
+  it('a record, a missing one and a file by SHA-256 each cost one datastore read, not a has then a get', async () => {
+    const content = new Uint8Array([4, 5, 6])
+    const digest = new Uint8Array(createHash('sha256').update(content).digest())
+    const manifest: Manifest = { version: MANIFEST_VERSION, size: content.byteLength, chunkSize: MIN_CHUNK_SIZE, chunkHashes: [digest], sha256: digest }
+    const fileId = formatFileId(await fileIdOf(manifest))
+    const record = blobRecord(fileId, manifest, { name: 'b.bin', mimeType: 'application/octet-stream', description: '', tags: [], created: 0 })
+    let reads = 0
+    // the store's datastore, counting reads (a LevelDatastore's `has` is a whole read)
+    const counted = new Proxy(ds, {
+      get (target, name) {
+        const value = Reflect.get(target, name, target)
+        if (name !== 'get' && name !== 'has') return typeof value === 'function' ? value.bind(target) : value
+        return async (...args: unknown[]) => { reads++; return value.apply(target, args) }
+      }
+    })
+    const store = new FileStore({ datastore: counted, blobs: new MemoryBlobStore(), quarantine })
+    await store.put(record, encodeManifest(manifest))
+    reads = 0
+    assert.equal((await store.getRecord(fileId))?.fileId, fileId)
+    assert.equal(reads, 1, 'reads of a stored record')
+    reads = 0
+    assert.equal(await store.getRecord(FILE_ID), undefined)
+    assert.equal(reads, 1, 'reads of a missing record')
+    reads = 0
+    assert.equal(await store.findBySha256(record.sha256), fileId)
+    assert.equal(reads, 1, 'reads of a file by SHA-256')
+  })
+
   it('a revoke is not undone by a delivery that records its outcome as the revoke is written', async () => {
     const sent = new SentGrants(ds, quarantine)
     const peer = '12D3KooWSfUgAbsEJZ87mYVEd6UKSEpygXuafFsuXi4QKZyWeXFo'

@@ -9,6 +9,7 @@
 import { Key, type Datastore } from 'interface-datastore'
 import { type FileMetadata, type Manifest, type Priority, parseFileId, verifyManifest } from '@peershare/protocol'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
+import { getIfPresent } from '../datastore-read.js'
 import { InOrder } from '../in-order.js'
 import type { CopyDestination } from './download-copies.js'
 import { type Quarantine, checkTransferRecord, jsonObject } from '../records/index.js'
@@ -128,17 +129,14 @@ export class TransferStore {
 
   private async load (fileId: string): Promise<SavedTransfer> {
     const record = checkTransferRecord(jsonObject(await this.datastore.get(this.key(fileId, 'record'))), fileId)
-    const manifestBytes = await this.getIfAny(this.key(fileId, 'manifest'))
-    const verified = await this.getIfAny(this.key(fileId, 'verified'))
+    const manifestBytes = await getIfPresent(this.datastore, this.key(fileId, 'manifest'))
+    const verified = await getIfPresent(this.datastore, this.key(fileId, 'verified'))
     // a crash before both the manifest and the record naming the partial file were saved (the record may claim it already): the manifest is taken again from a source
     if (manifestBytes == null || record.partialPath == null || record.output == null || record.metadata == null) return { record, verified }
     const manifest = await verifyManifest(parseFileId(fileId), manifestBytes)
     return { record, manifest: { manifest, bytes: manifestBytes }, verified }
   }
 
-  private async getIfAny (key: Key): Promise<Uint8Array | undefined> {
-    return (await this.datastore.has(key)) ? this.datastore.get(key) : undefined
-  }
 
   private key (fileId: string, part: string): Key {
     return new Key(`${PREFIX}/${fileId}/${part}`)

@@ -8,6 +8,7 @@
 import { Key, type Datastore } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { getIfPresent } from '../datastore-read.js'
 import type { Quarantine } from '../records/index.js'
 import { finite, jsonObject, string } from '../records/check.js'
 import type { ManifestEncryption } from '@peershare/protocol'
@@ -30,13 +31,8 @@ export class FileKeys {
   /** The key of `fileId`, or undefined when this node holds none (or its record was bad and set aside) */
   async get (fileId: string): Promise<HeldFileKey | undefined> {
     const key = new Key(`${PREFIX}/${fileId}`)
-    let bytes: Uint8Array
-    try {
-      bytes = await this.datastore.get(key)
-    } catch (err: any) {
-      if (err.name === 'NotFoundError') return undefined
-      throw err
-    }
+    const bytes = await getIfPresent(this.datastore, key)
+    if (bytes == null) return undefined
     try {
       return checkHeldKey(jsonObject(bytes))
     } catch (err: any) {

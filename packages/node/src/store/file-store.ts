@@ -11,6 +11,7 @@ import { Key, type Datastore } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { chunkMatches } from '../download/chunk-data.js'
+import { getIfPresent } from '../datastore-read.js'
 import { NoBlobPathError } from '../errors.js'
 import { InOrder } from '../in-order.js'
 import { ShortReadError } from '../fs-read.js'
@@ -191,10 +192,10 @@ export class FileStore {
    * authorisation looks at, so a refusal costs what a miss costs, whatever the file's size
    */
   async getRecord (fileId: string): Promise<FileRecord | undefined> {
-    const key = new Key(`${FILES}/${fileId}`)
-    if (!(await this.datastore.has(key))) return undefined
+    const bytes = await getIfPresent(this.datastore, new Key(`${FILES}/${fileId}`))
+    if (bytes == null) return undefined
     try {
-      return checkFileRecord(jsonObject(await this.datastore.get(key)), fileId)
+      return checkFileRecord(jsonObject(bytes), fileId)
     } catch (err: any) {
       await this.setAside(fileId, err.message)
       return undefined
@@ -217,9 +218,8 @@ export class FileStore {
 
   /** The file id of a stored file with this whole-file SHA-256 (hex), if any */
   async findBySha256 (sha256Hex: string): Promise<string | undefined> {
-    const key = new Key(`${BY_SHA256}/${sha256Hex.toLowerCase()}`)
-    if (!(await this.datastore.has(key))) return undefined
-    return uint8ArrayToString(await this.datastore.get(key))
+    const bytes = await getIfPresent(this.datastore, new Key(`${BY_SHA256}/${sha256Hex.toLowerCase()}`))
+    return bytes == null ? undefined : uint8ArrayToString(bytes)
   }
 
   async list (): Promise<FileRecord[]> {
