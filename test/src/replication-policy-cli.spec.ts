@@ -48,7 +48,7 @@ describe('replication policies end to end (real processes)', function () {
     const shared = await cliJson(owner, ['share', 'local.bin'], dir)
     assert.equal((await cliJson(owner, ['status', shared.fileId], dir)).state, 'none')
     const bad = await cli(['--repo', owner.repo, '--json', 'replicate', shared.fileId, '3:2'], dir)
-    assert.equal(bad.code, 1)
+    assert.equal(bad.code, 2)
     assert.equal(jsonError(bad).code, 'ERR_BAD_REQUEST')
     const unknown = await cli(['--repo', owner.repo, '--json', 'replicate', 'bahijzqabciqzzzzzzzz'], dir)
     assert.equal(unknown.code, 1)

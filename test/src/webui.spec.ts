@@ -270,7 +270,7 @@ describe('web UI in headless Chromium (real daemons)', function () {
     assert.deepEqual(dialogs, [])
   })
 
-  it('refuses an upload larger than config maxUploadBytes before storing it', async () => {
+  it('refuses an upload larger than config maxUploadBytes before storing it, and a JSON body over 64 KiB', async () => {
     const cookies = await sharerPage.context().cookies(sharer.info.api)
     const cookie = cookies.map(c => `${c.name}=${c.value}`).join('; ')
     const { port } = new URL(sharer.info.api)
@@ -286,6 +286,10 @@ describe('web UI in headless Chromium (real daemons)', function () {
     assert.equal(status, 413)
     const names = (await cliJson(sharer, ['ls'], dir)).map((f: any) => f.name)
     assert.ok(!names.includes('big.bin'))
+    // a JSON body over 64 KiB is too large in the same words (it was ERR_BAD_REQUEST)
+    const big = await fetch(`${sharer.info.api}/v1/limits`, { method: 'POST', headers: { cookie, origin: sharer.info.api }, body: JSON.stringify({ download: 'x'.repeat(70 * 1024) }) })
+    assert.equal(big.status, 413)
+    assert.equal((await big.json()).error.code, 'ERR_TOO_LARGE')
   })
 
   it('a full disk fails an upload with ERR_DISK_FULL and leaves no staging file', async function () {

@@ -46,7 +46,8 @@ export function describeError (err: unknown): CliFailure {
   const e = err as { code?: unknown, message?: unknown } | undefined
   const code = typeof e?.code === 'string' && e.code.startsWith('ERR_') ? e.code : 'ERR_INTERNAL'
   const message = oneLine(typeof e?.message === 'string' && e.message !== '' ? e.message : String(err))
-  const exitCode = err instanceof UsageError ? EXIT_USAGE : err instanceof InterruptedError ? EXIT_INTERRUPTED : EXIT_FAILURE
+  // a value the daemon refused (ERR_BAD_REQUEST: a bad policy, an over-long search) is a usage error as one the command refuses
+  const exitCode = err instanceof UsageError || code === 'ERR_BAD_REQUEST' ? EXIT_USAGE : err instanceof InterruptedError ? EXIT_INTERRUPTED : EXIT_FAILURE
   return { code, message, exitCode }
 }
 

@@ -18,10 +18,13 @@ describe('error mapping', () => {
     }
   })
 
-  it('treats commander errors and UsageError as usage errors, exit code 2', () => {
+  it('treats commander errors, UsageError and values the daemon refused as usage errors, exit code 2', () => {
     const fromCommander = describeError(new CommanderError(1, 'commander.missingArgument', "error: missing required argument 'path'"))
     assert.deepEqual(fromCommander, { code: 'ERR_USAGE', message: "missing required argument 'path'", exitCode: EXIT_USAGE })
     assert.equal(describeError(new UsageError('bad')).exitCode, EXIT_USAGE)
+    // a value the daemon refused is one too (a replication policy of 3:1 exited 1)
+    const refused = describeError(new ControlApiError({ code: 'ERR_BAD_REQUEST', message: 'Bad replication policy "3:1": min is at most max' }))
+    assert.deepEqual(refused, { code: 'ERR_BAD_REQUEST', message: 'Bad replication policy "3:1": min is at most max', exitCode: EXIT_USAGE })
   })
 
   it('reports Ctrl+C on an attached command as ERR_INTERRUPTED, exit code 130', () => {

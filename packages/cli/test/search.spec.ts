@@ -26,7 +26,7 @@ describe('search, browse and show commands', () => {
     assert.equal(out.lines.length, 4)
   })
 
-  it('search --local says so; --json prints the final list once; no words is a usage error; a bad size never reaches the daemon', async () => {
+  it('search --local says so; --json prints the final list once; no words (or only punctuation) is a usage error; a bad size never reaches the daemon', async () => {
     const local = capture()
     await search({ words: ['report'], local: true }, { client: fakeClient(), print: local.print })
     assert.equal(local.lines.at(-1), '1 result(s); this node\'s index only')
@@ -36,6 +36,10 @@ describe('search, browse and show commands', () => {
     assert.equal(json.lines.length, 1)
     const client = fakeClient()
     await assert.rejects(search({ words: [' '] }, { client, print: capture().print }), { name: 'UsageError' })
+    // no letter or digit: no word to search for (it listed every offer)
+    for (const words of [['*'], ['"'], ['(', ')'], ['\\']]) {
+      await assert.rejects(search({ words }, { client, print: capture().print }), (err: any) => err.name === 'UsageError' && /has no words to search for/.test(err.message), words.join(' '))
+    }
     await assert.rejects(search({ words: ['x'], minSize: 'huge' }, { client, print: capture().print }), { name: 'InvalidSizeError' })
     assert.equal(client.calls.length, 0)
   })

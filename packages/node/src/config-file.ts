@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { bootstrapFromEnv, definedEntries, type NodeInit } from './config.js'
+import { bootstrapFromEnv, DEFAULTS, definedEntries, type NodeInit } from './config.js'
 import { RepoError } from './errors.js'
 import { InOrder } from './in-order.js'
 import type { BandwidthLimits } from './limits/bandwidth.js'
@@ -24,28 +24,33 @@ export async function readConfigFile (repo: string): Promise<NodeInit> {
       throw new RepoError(`${path}: "${name}" must be an array of multiaddr strings`)
     }
   }
+  for (const [name, value] of Object.entries(init)) {
+    // a section written as something else was dropped without a word
+    if (isSection(DEFAULTS[name as keyof typeof DEFAULTS]) && !isSection(value)) {
+      throw new RepoError(`${path}: "${name}" must be an object of settings, such as {"${name}": {...}}`)
+    }
+  }
   return init
 }
 
-/** Layers file settings under the caller's, joining bootstrap lists (file, environment, caller) */
+/**
+ * Layers file settings under the caller's: a section (an object of settings, such as
+ * `replication` or `exchange`) setting by setting, so a command-line flag replaces its one
+ * setting and keeps the rest the file gives; anything else whole. Bootstrap lists from
+ * the file, the environment and the caller are joined.
+ */
 export function mergeInit (file: NodeInit, init: NodeInit, env: NodeJS.ProcessEnv = process.env): NodeInit {
-  return {
-    ...file,
-    ...definedEntries(init),
-    exchange: { ...file.exchange, ...definedEntries(init.exchange) },
-    muxer: { ...file.muxer, ...definedEntries(init.muxer) },
-    provide: { ...file.provide, ...definedEntries(init.provide) },
-    transfer: { ...file.transfer, ...definedEntries(init.transfer) },
-    limits: { ...file.limits, ...definedEntries(init.limits) },
-    catalog: { ...file.catalog, ...definedEntries(init.catalog) },
-    announce: { ...file.announce, ...definedEntries(init.announce) },
-    catalogSync: { ...file.catalogSync, ...definedEntries(init.catalogSync) },
-    remoteSearch: { ...file.remoteSearch, ...definedEntries(init.remoteSearch) },
-    keys: { ...file.keys, ...definedEntries(init.keys) },
-    relay: { ...file.relay, ...definedEntries(init.relay) },
-    metrics: { ...file.metrics, ...definedEntries(init.metrics) },
-    bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])]
+  const merged: Record<string, unknown> = { ...file, ...definedEntries(init) }
+  for (const name of Object.keys(merged)) {
+    const fromFile: unknown = file[name as keyof NodeInit]
+    const given: unknown = init[name as keyof NodeInit]
+    if (isSection(fromFile) || isSection(given)) merged[name] = { ...(isSection(fromFile) ? fromFile : {}), ...definedEntries(isSection(given) ? given : {}) }
   }
+  return { ...merged, bootstrap: [...(file.bootstrap ?? []), ...bootstrapFromEnv(env), ...(init.bootstrap ?? [])] }
+}
+
+function isSection (value: unknown): value is Record<string, unknown> {
+  return value != null && typeof value === 'object' && !Array.isArray(value)
 }
 
 /** saves of config.json by this process, one at a time */

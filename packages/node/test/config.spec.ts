@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { DEFAULTS, resolveConfig } from '../src/config.js'
+import { mergeInit, readConfigFile } from '../src/config-file.js'
 
 describe('config', () => {
   it('resolves an empty init to exactly DEFAULTS plus the repo', () => {
@@ -12,6 +16,38 @@ describe('config', () => {
     assert.equal(config.exchange.maxQueuedChunks, DEFAULTS.exchange.maxQueuedChunks)
     assert.equal(config.muxer.streamWindowBytes, 1 << 20)
     assert.equal(config.muxer.maxReadBufferBytes, DEFAULTS.muxer.maxReadBufferBytes)
+  })
+
+  it('a command-line setting of a section overrides that one setting of config.json, every section alike (--replication-quota kept the file\'s acceptsFrom out)', () => {
+    const file = {
+      replication: { acceptsFrom: 'anyone' as const, quota: '1GiB' },
+      dhtRecords: { maxPerPeer: 5 },
+      exchange: { maxSessions: 7 },
+      listen: ['/ip4/127.0.0.1/tcp/4001']
+    }
+    const merged = mergeInit(file, { replication: { quota: '2GiB' }, dhtRecords: { maxTotal: 50 }, exchange: { maxSessions: undefined } }, {})
+    assert.deepEqual(merged.replication, { acceptsFrom: 'anyone', quota: '2GiB' })
+    assert.deepEqual(merged.dhtRecords, { maxPerPeer: 5, maxTotal: 50 })
+    assert.deepEqual(merged.exchange, { maxSessions: 7 })
+    // lists are settings of their own: the caller's replaces the file's (bootstrap lists alone are joined)
+    assert.deepEqual(mergeInit(file, { listen: ['/ip4/127.0.0.1/tcp/0'] }, {}).listen, ['/ip4/127.0.0.1/tcp/0'])
+    const config = resolveConfig({ ...merged, repo: '/r' })
+    assert.equal(config.replication.acceptsFrom, 'anyone')
+    assert.equal(config.replication.quota, 2 * 1024 ** 3)
+  })
+
+  it('config.json with a section that is not an object of settings is refused, naming it (it was dropped without a word)', async () => {
+    const repo = await mkdtemp(join(tmpdir(), 'peershare-config-'))
+    try {
+      for (const bad of ['5', '"1GiB"', 'null', '[1]']) {
+        await writeFile(join(repo, 'config.json'), `{"replication": ${bad}}`)
+        await assert.rejects(readConfigFile(repo), (err: any) => err.name === 'RepoError' && /"replication" must be an object of settings/.test(err.message), bad)
+      }
+      await writeFile(join(repo, 'config.json'), '{"replication": {"quota": "1GiB"}, "listen": ["/ip4/127.0.0.1/tcp/0"]}')
+      assert.deepEqual((await readConfigFile(repo)).replication, { quota: '1GiB' })
+    } finally {
+      await rm(repo, { recursive: true, force: true })
+    }
   })
 
   it('waits for sources at most a minute apart while stalled, and refuses a cap that cannot work', () => {

@@ -53,6 +53,9 @@ export async function search (options: SearchOptions, { client, print }: Pick<Co
 function searchRequest (options: SearchOptions): SearchRequest {
   const text = options.words.join(' ').trim()
   if (text === '') throw new UsageError('Give words to search for (browse lists everything: `peershare browse`)')
+  // the index's terms are runs of letters and digits (node: search/tokenize.ts); text
+  // without any, such as `*`, searched for nothing and so listed every offer
+  if (!/[\p{L}\p{N}]/u.test(text)) throw new UsageError(`'${text}' has no words to search for: a search matches words of letters and digits, and has no wildcards (browse lists everything: \`peershare browse\`)`)
   return {
     text,
     ...(options.category == null ? {} : { category: options.category }),

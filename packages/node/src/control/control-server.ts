@@ -120,7 +120,7 @@ async function readJson (req: IncomingMessage): Promise<unknown> {
   let size = 0
   for await (const part of req) {
     size += (part as Buffer).byteLength
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'ERR_BAD_REQUEST', `Request body over ${MAX_BODY_BYTES} bytes`)
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'ERR_TOO_LARGE', `Request body over ${MAX_BODY_BYTES} bytes`)
     parts.push(part as Buffer)
   }
   if (size === 0) return {}
