@@ -630,6 +630,7 @@ export class PeershareNode {
   async setVisibility (ref: string, visibility: FileVisibility): Promise<FileRecord> {
     const id = await this.localContentId(ref)
     if (parseContentRef(id).kind === 'collection') throw new BadRequestError('Collections are public: visibility applies to files')
+    await this.keeper.checkVisibility(id, visibility)
     return this.content.setVisibility(id, visibility)
   }
 

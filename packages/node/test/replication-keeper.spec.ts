@@ -82,6 +82,19 @@ describe('replication keeper on real nodes', function () {
     // an encrypted file may have replicas: holders serve its ciphertext only
     const encrypted = await sharer.share(await randomFile(dir.path, 'sealed.bin', 10_000), { to: [holder.peerId.toString()], replicas: { min: 1, max: 2 } })
     assert.deepEqual(encrypted.replication, { min: 1, max: 2 })
+    // an encrypted file's visibility may change: its holders still serve ciphertext only
+    assert.equal((await sharer.setVisibility(encrypted.fileId, 'contacts')).visibility, 'contacts')
+  })
+
+  it('refuses to make a replicated plaintext file contacts-only or private (its holders would go on serving it to anyone); local only first, then it may', async () => {
+    const shared = await sharer.share(await randomFile(dir.path, 'kept-public.bin', 10_000), { replicas: { min: 1, max: 2 } })
+    for (const visibility of ['contacts', 'private'] as const) {
+      await assert.rejects(sharer.setVisibility(shared.fileId, visibility), (err: Error) => err.name === 'BadRequestError' && err.message.includes(`peershare replicate ${shared.fileId} 0`), visibility)
+      assert.equal((await sharer.store.getRecord(shared.fileId))?.visibility, undefined, 'still public')
+    }
+    assert.equal((await sharer.setVisibility(shared.fileId, 'public')).visibility, 'public')
+    await sharer.replicate(shared.fileId, { min: 0, max: 0 })
+    assert.equal((await sharer.setVisibility(shared.fileId, 'contacts')).visibility, 'contacts')
   })
 })
 

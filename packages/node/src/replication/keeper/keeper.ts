@@ -105,6 +105,18 @@ export class Keeper {
   }
 
   /**
+   * Refuses to make a replicated plaintext file contacts-only or private: its holders
+   * serve a replica to anyone, so it stays public while it has them (`share --replicas`
+   * and `replicate` refuse the other way round)
+   */
+  async checkVisibility (fileId: string, visibility: NonNullable<FileRecord['visibility']>): Promise<void> {
+    const record = await this.components.store.getRecord(fileId)
+    if (record?.replication == null || replicationProblem({ ...record, visibility }, record.replication) == null) return
+    const { min, max } = record.replication
+    throw new BadRequestError(`${fileId} is replicated (${min}:${max}) and its holders serve it to anyone, so it stays public while it is: make it local only first (\`peershare replicate ${fileId} 0\`), then change its visibility`)
+  }
+
+  /**
    * Sets how many peers should hold a file this node shares, and checks it at once so
    * first placement starts now (`wait`: resolves with that check's status). Refused: a bad policy, a file not stored here, a
    * replica held for someone else, a collection, and a plaintext file that is not public
