@@ -672,14 +672,19 @@ export class PeershareNode {
    * after each peer's answer (verified and cached in the catalog, re-ranked here),
    * then `done` with the peers asked and answered
    */
-  search (query: SearchQuery & { local?: boolean }, options: { signal?: AbortSignal } = {}): AsyncGenerator<SearchUpdate> {
-    const updates = this.discovery.search(query, options)
-    return this.metrics == null ? updates : timedSearch(updates, this.metrics, query.local === true)
+  async * search (query: SearchQuery & { local?: boolean }, options: { signal?: AbortSignal } = {}): AsyncGenerator<SearchUpdate> {
+    const updates = this.discovery.search(this.authorResolved(query), options)
+    yield * (this.metrics == null ? updates : timedSearch(updates, this.metrics, query.local === true))
   }
 
   /** A page of the catalog by category, author and sort; per-category counts without a category */
   async browse (query: BrowseQuery = {}): Promise<BrowseResult> {
-    return this.discovery.browse(query)
+    return this.discovery.browse(this.authorResolved(query))
+  }
+
+  /** An author named as everywhere a peer is: a contact's name or a peer id (else ContactNotFoundError, not "no offers") */
+  private authorResolved<Q extends { author?: string }> (query: Q): Q {
+    return query.author == null ? query : { ...query, author: this.contacts.resolve(query.author).toString() }
   }
 
   /** `show`: every author's offer of a content id (or unique prefix), its thumbnail on disk, providers found */

@@ -113,6 +113,23 @@ describe('search on nodes', function () {
     await assert.rejects(b.browse({ pageSize: 1000 }), { name: 'BadRequestError' })
   })
 
+  it('an author is a peer id or a contact\'s name, as everywhere a peer is named; anything else is refused, not "no offers"', async () => {
+    const byId = await b.browse({ author: a.peerId.toString() })
+    assert.deepEqual(byId.results.map(r => r.name), ['Holiday_2019_Beach.mp4'])
+    await b.contacts.add(a.peerId, { name: 'Alice' })
+    try {
+      assert.deepEqual((await b.browse({ author: 'alice' })).results.map(r => r.contentId), byId.results.map(r => r.contentId))
+      const found = resultsOf(await collect(b.search({ text: 'holiday', author: 'Alice', local: true })))
+      assert.deepEqual(found.results.map(r => r.name), ['Holiday_2019_Beach.mp4'])
+      for (const nobody of ['nobody', a.peerId.toString().slice(0, 20)]) {
+        await assert.rejects(b.browse({ author: nobody }), { name: 'ContactNotFoundError' }, nobody)
+        await assert.rejects(collect(b.search({ text: 'holiday', author: nobody, local: true })), { name: 'ContactNotFoundError' }, nobody)
+      }
+    } finally {
+      await b.contacts.rm(a.peerId.toString())
+    }
+  })
+
   it('show: the offer by a prefix of its id, each author, providers; the answer to a remote query', async () => {
     const [hit] = resultsOf(await collect(b.search({ text: 'holiday', local: true }))).results
     const detail = await b.offerInfo(hit.contentId.slice(0, 24))
