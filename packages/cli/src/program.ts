@@ -41,6 +41,8 @@ export interface ProgramDeps {
 type DhtMode = NodeConfig['dhtMode']
 type Sort = typeof SORTS[number]
 const SORTS = ['relevance', 'name', 'size', 'date', 'providers'] as const
+/** browse has no words to rank by relevance */
+const BROWSE_SORTS = SORTS.filter(sort => sort !== 'relevance')
 type Priority = 'low' | 'normal' | 'high'
 
 interface GlobalOptions {
@@ -158,8 +160,8 @@ export function createProgram (deps: ProgramDeps): Command {
     })
 
   program.command('ticket')
-    .description('print a fresh ticket for a local file: its id, name, size and this node\'s current addresses, for `peershare get` elsewhere')
-    .argument('<file-id>', 'file id, or any unique prefix of it')
+    .description('print a fresh ticket for a local file or collection: its id, name, size and this node\'s current addresses, for `peershare get` elsewhere')
+    .argument('<id>', 'file id or collection id, or any unique prefix of it')
     .action(async (fileId: string, _opts: unknown, cmd: Command) => {
       await ticket({ fileId, json: globals(cmd).json }, context(cmd))
     })
@@ -175,7 +177,7 @@ export function createProgram (deps: ProgramDeps): Command {
   program.command('get')
     .description('download a file from every peer that has it, verifying every chunk; resumable, runs in the daemon')
     .argument('<ref>', 'file id, SHA-256 of the content, collection id, or a ticket (peershare1...)')
-    .option('--peer <multiaddr>', 'address of a peer that has the file, ending in /p2p/<peer id>; repeatable (more sources are found in the DHT)', collect)
+    .option('--peer <multiaddr>', 'address of a peer that has the file, with or without /p2p/<peer id> (with it, the dial checks it reached that peer); repeatable (more sources are found in the DHT)', collect)
     .option('-o, --output <path>', 'where to save: a new file, or a directory (an existing one, or any path ending in /, created if missing); - writes the file to stdout as it verifies (default: the file\'s name in the current directory); for a collection, the directory to recreate it in')
     .option('--force', 'replace an existing output file')
     .option('--priority <level>', 'low, normal or high: its share of a limited download bandwidth', parsePriority)
@@ -210,9 +212,9 @@ export function createProgram (deps: ProgramDeps): Command {
 
   program.command('limits')
     .description('show the bandwidth limits, or change them while the daemon runs (saved in <repo>/config.json)')
-    .option('--upload <rate>', 'most upload bandwidth, e.g. 8MiB (0 for none)')
-    .option('--upload-per-peer <rate>', 'most upload bandwidth to any one peer')
-    .option('--download <rate>', 'most download bandwidth')
+    .option('--upload <rate>', 'most upload bandwidth, e.g. 8MiB (0 or unlimited: no limit)')
+    .option('--upload-per-peer <rate>', 'most upload bandwidth to any one peer (0: no limit)')
+    .option('--download <rate>', 'most download bandwidth (0: no limit)')
     .option('--temporary', 'change the limits only until the daemon stops: do not save them')
     .action(async (opts: { upload?: string, uploadPerPeer?: string, download?: string, temporary?: boolean }, cmd: Command) => {
       await limits({ ...opts, json: globals(cmd).json }, { ...context(cmd), parseRate, formatRate })
@@ -220,7 +222,7 @@ export function createProgram (deps: ProgramDeps): Command {
 
   program.command('rm')
     .description('stop sharing a file or collection and forget it; a downloaded file stays where it was saved')
-    .argument('<file-id>', 'file id or collection id, or any unique prefix of it')
+    .argument('<id>', 'file id or collection id, or any unique prefix of it')
     .action(async (fileId: string, _opts: unknown, cmd: Command) => {
       await rm({ fileId, json: globals(cmd).json }, context(cmd))
     })
@@ -257,8 +259,8 @@ export function createProgram (deps: ProgramDeps): Command {
   program.command('browse')
     .description('list the offers this node knows (its own and cached) by category, author and order; without a category, how many each holds')
     .addArgument(new Argument('[category]', 'a category to list').choices(OFFER_CATEGORIES))
-    .option('--author <peer>', 'offers of this peer only (its peer id)')
-    .addOption(new Option('--sort <order>', 'order of offers (default: date, newest first)').choices(SORTS))
+    .option('--author <peer>', 'offers of this peer only: its peer id or a contact\'s name')
+    .addOption(new Option('--sort <order>', 'order of offers (default: date, newest first)').choices(BROWSE_SORTS))
     .option('--page <n>', 'page to show, from 1 (20 offers a page)', parseLimit)
     .action(async (category: string | undefined, opts: { author?: string, sort?: Sort, page?: number }, cmd: Command) => {
       await browse({ category, ...opts, json: globals(cmd).json }, context(cmd))
