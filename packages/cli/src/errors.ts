@@ -25,6 +25,13 @@ export class DaemonRunningError extends Error {
   code = 'ERR_DAEMON_RUNNING'
 }
 
+/** `verify` found files not ok: said after their report, so a script sees it in the exit code */
+export class VerifyFailedError extends Error {
+  static override name = 'VerifyFailedError'
+  override name = 'VerifyFailedError'
+  code = 'ERR_VERIFY_FAILED'
+}
+
 /** Ctrl+C on a command attached to the daemon; the message says what goes on */
 export class InterruptedError extends Error {
   static override name = 'InterruptedError'

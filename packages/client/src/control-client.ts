@@ -39,7 +39,7 @@ export function daemonNotRunning (repo: string | undefined, url?: string): Daemo
 }
 
 /** `path` as one shell word: bare when safe, else single-quoted */
-function shellQuote (path: string): string {
+export function shellQuote (path: string): string {
   return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`
 }
 

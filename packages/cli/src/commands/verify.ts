@@ -3,8 +3,9 @@
  * their manifests. A file that fails is marked damaged, no longer served nor provided,
  * and fetched again from other providers when it is a shared file in the repo.
  */
-import type { VerifiedFileInfo } from '@peershare/client'
+import { shellQuote, type VerifiedFileInfo } from '@peershare/client'
 import type { CommandContext } from '../context.js'
+import { VerifyFailedError } from '../errors.js'
 import { formatBytes, formatTable } from '../format.js'
 import { checkIdPrefix } from './id-prefix.js'
 
@@ -16,18 +17,28 @@ export interface VerifyOptions {
 export async function verify (options: VerifyOptions, { client, print }: Pick<CommandContext, 'client' | 'print'>): Promise<void> {
   if (options.fileId != null) checkIdPrefix(options.fileId)
   const files = await client.verify(options.fileId)
-  if (options.json === true) {
-    print(JSON.stringify(files))
-    return
-  }
-  if (files.length === 0) {
-    print('No files to verify')
-    return
-  }
+  const bad = files.filter(f => f.status !== 'ok')
+  if (options.json === true) print(JSON.stringify(files))
+  else if (files.length === 0) print('No files to verify')
+  else report(files, bad, print)
+  // like `sha256sum -c`: a file not ok fails the command, after the report
+  if (bad.length > 0) throw new VerifyFailedError(`${bad.length} of ${files.length} file(s) not ok`)
+}
+
+function report (files: VerifiedFileInfo[], bad: VerifiedFileInfo[], print: (line: string) => void): void {
   const rows = files.map(f => [f.fileId, formatBytes(f.size), f.status, f.name + note(f)])
   for (const line of formatTable(['FILE ID', 'SIZE', 'STATUS', 'NAME'], rows, [1])) print(line.trimEnd())
-  const bad = files.filter(f => f.status !== 'ok').length
-  print(bad === 0 ? `${files.length} verified, all ok` : `${files.length} verified, ${bad} not ok: not served (shared files are fetched again from other providers)`)
+  print(bad.length === 0 ? `${files.length} checked, all ok` : `${files.length} checked: ${files.length - bad.length} ok, ${bad.length} not ok, no longer served:`)
+  for (const file of bad) print(`  ${file.name}: ${whatNext(file)}`)
+}
+
+/**
+ * What becomes of a file not ok: a copy in the repo is fetched again by itself; a file
+ * outside it (shared in place, or a download's output) is the user's to put back or share again
+ */
+function whatNext (file: VerifiedFileInfo): string {
+  if (file.path == null) return 'fetched again from other providers; ok once it arrives'
+  return `put ${file.path} back as it was, or share it again as it is now: peershare share ${shellQuote(file.path)}`
 }
 
 /** Which chunks failed, when some did */
