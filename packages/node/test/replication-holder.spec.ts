@@ -311,6 +311,30 @@ describe('replication: the holder side (real nodes)', function () {
     assert.equal(await sha256File(output), file.sha256)
   })
 
+  it('a user\'s download of a file held as a replica makes it the user\'s: no replica any more, its room freed, ls lists it (plain and encrypted)', async () => {
+    const asker = await node('held-asker')
+    const user = await node('held-then-got', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone' })
+    await asker.connect(multiaddr(dialAddress(user)))
+    const plain = await asker.share(await randomFile(dir.path, 'held-plain.bin', 100 * KiB))
+    const sealedSrc = await randomFile(dir.path, 'held-sealed.bin', 100 * KiB)
+    const sealed = await asker.share(sealedSrc, { to: [user.peerId.toString()] })
+    // the key reaches the user (a grant): its own download of the file can decrypt it
+    await eventually(async () => user.fileKeys.has(sealed.fileId), 30_000)
+    for (const file of [plain, sealed]) {
+      assert.equal(await asker.replicaRequests.ask(user.peerId, requestFor(file, file === sealed)), 'accept')
+      await until(held(user, file.fileId), 60_000)
+      assert.ok((await user.store.getRecord(file.fileId))?.replica != null, 'held as a replica')
+      const output = join(dir.path, `${file.fileId}-users.bin`)
+      const record = await user.get(file.fileId, { output })
+      assert.equal(await sha256File(output), file === sealed ? await sha256File(sealedSrc) : file.sha256)
+      assert.equal(record.replica, undefined, 'the record got is the user\'s')
+      await until(() => !user.holder.holds(file.fileId), 30_000)
+      assert.equal((await user.store.getRecord(file.fileId))?.replica, undefined, 'the stored record is no replica')
+      assert.ok((await user.files()).some(f => f.record.fileId === file.fileId && f.record.replica == null), 'listed as the user\'s file')
+    }
+    assert.equal(user.holder.usage().usedBytes, 0)
+  })
+
   it('a replica is fetched from its asker only: a file the asker does not have is not fetched from its providers', async () => {
     const third = await node('third-party', { quota: 1024 * KiB, acceptsFrom: 'anyone' })
     const mallory = await node('mallory')

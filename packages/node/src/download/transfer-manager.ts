@@ -81,7 +81,7 @@ export interface TransferManagerComponents extends Omit<TransferComponents, 'fin
   openFirst(ref: FileRef, options: { from?: PeerId | Multiaddr, signal?: AbortSignal }): Promise<FetchSession>
   /** the node keeps this file already (a finished download): for a clear answer to pause/resume/cancel */
   isStored(fileId: string): Promise<boolean>
-  /** a user's download took over the replica fetch of this file (`Transfer.takeOver`): it is no replica any more */
+  /** a user's download took over the replica fetch of this file (`Transfer.takeOver`), or started one of a file held as a replica: it is no replica any more */
   takenOver?(fileId: string): void
   /** the complete ciphertext of an encrypted file, when the node holds it in its repo (a download to read it starts from there) */
   heldCiphertext?(fileId: string): Promise<HeldCiphertext | undefined>
@@ -152,6 +152,8 @@ export class TransferManager implements PartialFiles {
     const intoRepo = options.stream === true || options.repair === true || options.hold === true
     const output = options.output ?? options.offeredName
     if (!intoRepo) await refuseExistingOutput({ ...options, output })
+    // a user's download of a file held as a replica: the file is theirs from now on
+    if (isUserStart(options)) this.components.takenOver?.(fileId)
     const record: TransferRecord = {
       fileId,
       destination: intoRepo ? { repo: true } : { output, cwd: options.cwd, force: options.force },
@@ -337,7 +339,7 @@ export class TransferManager implements PartialFiles {
    */
   private async joined (existing: Transfer, options: StartOptions): Promise<Transfer> {
     if (options.onlyFrom === true && !existing.fixedSources) throw new SourceBusyError(`${existing.fileId} is being downloaded by the user: not fetched as a replica`)
-    const user = options.onlyFrom !== true && options.repair !== true && options.internal !== true
+    const user = isUserStart(options)
     // a copy for a user's start that named another output, or whose file would otherwise stay in the repo;
     // a start naming none (say, a `get --peer` adding a source) joins as it is
     const destination = { ...options, output: options.output ?? options.offeredName }
@@ -400,4 +402,9 @@ export class TransferManager implements PartialFiles {
     }
     throw new FileNotFoundError(`No download of ${fileId}`)
   }
+}
+
+/** A start the user made: not a replica fetch, a repair, nor one the node makes for itself */
+function isUserStart (options: StartOptions): boolean {
+  return options.onlyFrom !== true && options.repair !== true && options.internal !== true
 }

@@ -322,8 +322,8 @@ export class FileStore {
     })
   }
 
-  /** Marks a stored file a replica held for `replica.from` (replication/holder/); returns the record, or undefined when not stored */
-  async setReplica (fileId: string, replica: NonNullable<FileRecord['replica']>): Promise<FileRecord | undefined> {
+  /** Marks a stored file a replica held for `replica.from` (replication/holder/), or with undefined the user's own; returns the record, or undefined when not stored */
+  async setReplica (fileId: string, replica: FileRecord['replica']): Promise<FileRecord | undefined> {
     return this.patch(fileId, { replica })
   }
 

@@ -30,7 +30,8 @@ export interface HolderComponents {
   hold(fileId: string, peer: PeerId, size: number, signal: AbortSignal): Promise<FileRecord>
   /** the stored record of a file, if any */
   stored(fileId: string): Promise<FileRecord | undefined>
-  markReplica(fileId: string, replica: NonNullable<FileRecord['replica']>): Promise<void>
+  /** marks a stored file a replica held for `replica.from`; undefined: the user's own file now */
+  markReplica(fileId: string, replica: FileRecord['replica']): Promise<void>
   /** forgets a stored file: stops providing it, deletes its blob */
   remove(fileId: string): Promise<void>
   /** cancels a download of the file that is not complete, with its partial file and saved state */
@@ -149,10 +150,20 @@ export class Holder implements HeldReplicas {
 
   /**
    * A user's download took over the replica fetch of `fileId` (the download goes on as
-   * theirs, its file no replica): the fetch stops waiting for it, and then frees its room
+   * theirs, its file no replica): the fetch stops waiting for it, and then frees its room.
+   * Or a user's download of a replica held already started: the file is theirs from now
+   * on (no replica in `ls --replicas`, its room freed, `rm` theirs to decide).
    */
   takenOver (fileId: string): void {
     this.fetches.get(fileId)?.abort(new Error('taken over by the user\'s download'))
+    if (this.book.get(fileId)?.state === 'held') {
+      void this.userTakesHeld(fileId).catch((err: Error) => { this.c.log('replica %s: not made the user\'s: %s', fileId, err.message) })
+    }
+  }
+
+  private async userTakesHeld (fileId: string): Promise<void> {
+    await this.c.markReplica(fileId, undefined)
+    await this.letGo(fileId)
   }
 
   /** Frees the room of a replica the user downloads as their own (nothing of it is deleted) */
