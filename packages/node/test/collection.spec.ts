@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { lstat, mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { collectionIdFromBytes, fileIdOf, formatCollectionId, type Manifest } from '@peershare/protocol'
@@ -112,6 +112,36 @@ describe('collections between nodes', function () {
     const out = join(dir.path, 'by-dht-out')
     await getter.getCollection(shared.record.collectionId, { output: out })
     assert.deepEqual(await tree(out), await tree(src))
+  })
+
+  it('a get over a tree with changed files refuses them, or with force replaces them (never a folder or a symlink); files not in the collection stay', async () => {
+    const src = join(dir.path, 'forced-src')
+    await mkdir(join(src, 'sub'), { recursive: true })
+    await randomFile(src, 'changed.bin', 200_000)
+    await writeFile(join(src, 'sub', 'same 1.txt'), 'same content')
+    await writeFile(join(src, 'sub', 'same 2.txt'), 'same content')
+    await writeFile(join(src, 'empty.txt'), '')
+    const shared = await sharer.shareCollection([src])
+    const from = multiaddr(dialAddress(sharer))
+    const out = join(dir.path, 'forced-out')
+    await getter.getCollection(shared.record.collectionId, { from, output: out })
+    const expected = await tree(src)
+    // the user edits the downloaded tree and adds a file of their own
+    await writeFile(join(out, 'changed.bin'), 'edited')
+    await writeFile(join(out, 'sub', 'same 2.txt'), 'edited too')
+    await writeFile(join(out, 'empty.txt'), 'no longer empty')
+    await writeFile(join(out, 'mine.txt'), 'my own')
+    await assert.rejects(getter.getCollection(shared.record.collectionId, { from, output: out }), (err: Error) => err.name === 'OutputExistsError' && /--force replaces it/.test(err.message))
+    const forced = await getter.getCollection(shared.record.collectionId, { from, output: out, force: true })
+    assert.equal(forced.files, 4)
+    assert.deepEqual(await tree(out), { ...expected, 'mine.txt': await sha256File(join(out, 'mine.txt')) })
+    // a folder or a symlink where a file goes is never replaced
+    await rm(join(out, 'changed.bin'))
+    await symlink(join(dir.path, 'elsewhere-forced'), join(out, 'changed.bin'))
+    await assert.rejects(getter.getCollection(shared.record.collectionId, { from, output: out, force: true }), { name: 'OutputUnsafeError' })
+    await rm(join(out, 'changed.bin'))
+    await mkdir(join(out, 'changed.bin'))
+    await assert.rejects(getter.getCollection(shared.record.collectionId, { from, output: out, force: true }), { name: 'OutputExistsError' })
   })
 
   it('does not follow a symlink planted in the target', async () => {

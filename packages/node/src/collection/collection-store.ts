@@ -46,6 +46,8 @@ export interface SavedCollectionDownload {
   /** peers asked first for every file */
   peers: string[]
   priority: Priority
+  /** `get --force`: files at the output that are not the collection's are replaced */
+  force?: true
 }
 
 const COLLECTIONS = '/peershare/collections'

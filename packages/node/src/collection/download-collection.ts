@@ -45,6 +45,8 @@ export interface CollectionDownloadOptions {
   output?: string
   cwd?: string
   priority?: Priority
+  /** replaces files at the output that are not the collection's (`get --force`); directories and symlinks never */
+  force?: boolean
   /** cancels fetching the listing */
   signal?: AbortSignal
 }
@@ -150,7 +152,7 @@ export class CollectionDownload {
       }
       const root = await this.makeRoot()
       const sources = this.sources(listing)
-      await this.components.collections.saveDownload({ collectionId: this.collectionId, output: root, peers: sources, priority: this.options.priority ?? 'normal' })
+      await this.components.collections.saveDownload({ collectionId: this.collectionId, output: root, peers: sources, priority: this.options.priority ?? 'normal', ...(this.options.force === true ? { force: true } : {}) })
       this.state = 'running'
       this.emit()
       const pending = await this.layOut(root, listing.collection.entries)
@@ -203,7 +205,7 @@ export class CollectionDownload {
       }
       await ensureDirectories(root, segments.slice(0, -1))
       if (entry.fileId == null) {
-        await createEmptyFile(target)
+        await createEmptyFile(target, this.options.force === true)
         this.fileDone(0)
       } else if (await this.inPlace(entry, target)) {
         this.fileDone(entry.size)
@@ -215,7 +217,7 @@ export class CollectionDownload {
     return pending
   }
 
-  /** True when `target` already holds the entry's verified content; throws when something else is there */
+  /** True when `target` already holds the entry's verified content; when another file is there, false with `force` (it is replaced), else throws */
   private async inPlace (entry: FileEntry, target: string): Promise<boolean> {
     const info = await lstat(target).catch(() => undefined)
     if (info == null) return false
@@ -226,7 +228,8 @@ export class CollectionDownload {
       if (location.kind === 'path' && location.path === target && location.mtimeMs === info.mtimeMs) return true
       if (await sha256Of(target) === stored.record.sha256) return true
     }
-    throw new OutputExistsError(`Output exists: ${target}`)
+    if (info.isFile() && this.options.force === true) return false
+    throw new OutputExistsError(`Output exists: ${target}${info.isFile() ? ' (--force replaces it)' : ''}`)
   }
 
   private fileDone (bytes: number): void {
@@ -271,7 +274,7 @@ export class CollectionDownload {
     const reader = stored == null ? undefined : await this.components.store.openReader(stored)
     if (stored == null || reader == null) return false
     try {
-      return await copyVerified(reader, stored.manifest, target)
+      return await copyVerified(reader, stored.manifest, target, this.options.force === true)
     } finally {
       await reader.close()
     }
@@ -280,7 +283,7 @@ export class CollectionDownload {
   private async download (fileId: string, target: string, sources: string[]): Promise<FileRecord> {
     const ref = { kind: 'file-id' as const, fileId: parseFileId(fileId) }
     // joined a download going elsewhere: `fetchFile` copies the file from the store itself
-    const transfer: Transfer = await this.components.transfers.start(ref, { peers: sources, output: target, cwd: this.output, priority: this.options.priority, ownCopies: true })
+    const transfer: Transfer = await this.components.transfers.start(ref, { peers: sources, output: target, cwd: this.output, priority: this.options.priority, force: this.options.force, ownCopies: true })
     const unsubscribe = transfer.onProgress(p => {
       this.running.set(fileId, { bytes: p.bytesDone, rate: p.rate })
       this.emit()

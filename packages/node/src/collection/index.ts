@@ -39,7 +39,7 @@ export class CollectionDownloads {
   /** Carries on with the collection downloads a stop or crash interrupted (their files' downloads resume on their own) */
   async restore (): Promise<void> {
     for (const saved of await this.components.collections.downloads()) {
-      this.start(parseCollectionId(saved.collectionId), { output: saved.output, peers: saved.peers, priority: saved.priority })
+      this.start(parseCollectionId(saved.collectionId), { output: saved.output, peers: saved.peers, priority: saved.priority, force: saved.force })
     }
   }
 

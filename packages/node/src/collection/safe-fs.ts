@@ -7,7 +7,7 @@
  * never taken from peers.
  */
 import { constants } from 'node:fs'
-import { type FileHandle, link, lstat, mkdir, open, rm } from 'node:fs/promises'
+import { type FileHandle, link, lstat, mkdir, open, rename, rm } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { checkCollectionPath, type Manifest, chunkLength, chunkOffset, isValidChunk } from '@peershare/protocol'
 import { OutputExistsError, OutputUnsafeError, fsError } from '../errors.js'
@@ -52,23 +52,35 @@ export async function ensureDirectories (root: string, segments: string[]): Prom
 }
 
 /** Creates an empty file; an empty regular file already there is fine */
-export async function createEmptyFile (target: string): Promise<void> {
+export async function createEmptyFile (target: string, replace = false): Promise<void> {
   try {
     await (await createForUser(target)).close()
   } catch (err: any) {
     if (err.code !== 'EEXIST' && err.code !== 'ELOOP') throw fsError(err, target)
     const info = await lstat(target)
     if (info.isSymbolicLink()) throw new OutputUnsafeError(`${target} is a symbolic link: not followed`)
-    if (!info.isFile() || info.size !== 0) throw new OutputExistsError(`Output exists: ${target}`)
+    if (info.isFile() && info.size === 0) return
+    if (!replace || !info.isFile()) throw new OutputExistsError(`Output exists: ${target}`)
+    // --force: an empty file of our own takes the old one's place in one step
+    const tmp = siblingPath(target, '.peershare-copy')
+    await rm(tmp, { force: true })
+    try {
+      await (await createForUser(tmp)).close()
+      await rename(tmp, target)
+    } catch (err) {
+      await rm(tmp, { force: true })
+      throw fsError(err, target)
+    }
   }
 }
 
 /**
  * Copies a stored file to `target`, verifying every chunk on the way (the store's copy
  * may have rotted), through a new temporary name linked into place at the end.
- * Returns false, writing nothing, when the stored copy is damaged.
+ * Returns false, writing nothing, when the stored copy is damaged. A file at `target`
+ * is refused, or with `replace` (`--force`) replaced in one step.
  */
-export async function copyVerified (reader: ChunkReader, manifest: Manifest, target: string): Promise<boolean> {
+export async function copyVerified (reader: ChunkReader, manifest: Manifest, target: string, replace = false): Promise<boolean> {
   const tmp = siblingPath(target, '.peershare-copy')
   // our own temporary name, left by an interrupted copy (rm removes a link, never what it points to)
   await rm(tmp, { force: true })
@@ -87,7 +99,8 @@ export async function copyVerified (reader: ChunkReader, manifest: Manifest, tar
     }
     await handle.sync()
     await handle.close()
-    await link(tmp, target).catch((err: any) => {
+    // link, not rename, unless told to replace: a file that appeared meanwhile is refused, not overwritten
+    await (replace ? rename(tmp, target) : link(tmp, target)).catch((err: any) => {
       throw err.code === 'EEXIST' ? new OutputExistsError(`Output exists: ${target}`) : fsError(err, target)
     })
     return true

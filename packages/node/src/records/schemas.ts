@@ -142,6 +142,7 @@ export function checkCollectionDownload (value: Fields, collectionId: string): S
   absolutePath(value.output, 'output')
   stringArray(value.peers, 'peers', MAX_REMEMBERED_SOURCES)
   oneOf(value.priority, 'priority', PRIORITIES)
+  optional(value.force, v => { if (v !== true) throw new RecordInvalidError('force is true or absent') })
   return value as unknown as SavedCollectionDownload
 }
 
