@@ -120,7 +120,7 @@ describe('collections end to end (real processes)', function () {
     assert.equal(again.type, 'done')
   })
 
-  it('shares several paths as one collection (`share a b c`)', async () => {
+  it('shares several paths as one collection (`share a b c`); get --force puts back a file edited in the tree', async () => {
     const a = join(dir, 'a.txt')
     const b = join(dir, 'b.bin')
     const c = join(dir, 'c')
@@ -133,6 +133,15 @@ describe('collections end to end (real processes)', function () {
     const out = join(dir, 'abc')
     lastEvent(await slowCli(['--repo', getter.repo, '--json', 'get', shared.collectionId, '--peer', tcpAddress(sharer), '-o', out], dir))
     assert.deepEqual([...(await tree(out)).keys()].sort(), ['a.txt', 'b.bin', 'c', 'c/inner', 'c/inner/d.txt'])
+    assert.equal(await sha256File(join(out, 'b.bin')), await sha256File(b))
+
+    // a file of the tree edited: the same get refuses it, and says what --force does; --force puts it back
+    await writeFile(join(out, 'b.bin'), 'edited')
+    const refused = await slowCli(['--repo', getter.repo, '--json', 'get', shared.collectionId, '-o', out], dir)
+    assert.equal(refused.code, 1)
+    assert.equal(jsonError(refused).code, 'ERR_OUTPUT_EXISTS')
+    assert.match(jsonError(refused).message, /b\.bin \(--force replaces it\)/)
+    lastEvent(await slowCli(['--repo', getter.repo, '--json', 'get', shared.collectionId, '-o', out, '--force'], dir))
     assert.equal(await sha256File(join(out, 'b.bin')), await sha256File(b))
   })
 
