@@ -241,6 +241,12 @@ describe('downloads that say what is happening (real processes)', function () {
     assert.equal(line.code, 'ERR_INTERRUPTED')
     assert.match(line.message, /peershare transfers/)
     assert.match(line.message, new RegExp(`peershare cancel ${files.b.fileId}`))
+    // SIGTERM (`timeout`, a service manager) says the same
+    const terminated = start(['--repo', getter.repo, '--json', 'get', files.b.fileId, '--peer', sourceAddr], dir)
+    await until(() => terminated.stdout().includes('"stalled"'), 'the attached get to report the stall before SIGTERM')
+    terminated.child.kill('SIGTERM')
+    const ended = await terminated.exited
+    assert.equal(jsonError({ ...ended, stdout: terminated.stdout(), stderr: terminated.stderr() }).code, 'ERR_INTERRUPTED')
 
     // the downloading daemon stops under an attached get: the get says so, and that the download goes on with it
     const watching = start(['--repo', getter.repo, '--json', 'get', files.b.fileId, '--peer', sourceAddr], dir)

@@ -46,9 +46,14 @@ export function processDeps (): ProgramDeps {
     writeStdout: async (bytes) => {
       if (!process.stdout.write(bytes)) await once(process.stdout, 'drain')
     },
+    // Ctrl+C, and SIGTERM as `timeout` or a service manager sends it: the attached command says the download goes on
     onInterrupt: (handler) => {
       process.on('SIGINT', handler)
-      return () => { process.off('SIGINT', handler) }
+      process.on('SIGTERM', handler)
+      return () => {
+        process.off('SIGINT', handler)
+        process.off('SIGTERM', handler)
+      }
     },
     cwd: process.cwd(),
     env: process.env
