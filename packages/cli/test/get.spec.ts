@@ -123,7 +123,9 @@ describe('get command', () => {
 
   it('rejects an existing output file with OutputExistsError before asking the daemon; a directory is fine', async () => {
     const client = fakeClient()
-    await assert.rejects(get({ ref: FILE_ID, peer: [PEER_ADDR], output: 'exists.bin' }, { client, print: capture().print, cwd: dir }), { name: 'OutputExistsError', code: 'ERR_OUTPUT_EXISTS' })
+    await assert.rejects(get({ ref: FILE_ID, peer: [PEER_ADDR], output: 'exists.bin' }, { client, print: capture().print, cwd: dir }), (err: any) => err.code === 'ERR_OUTPUT_EXISTS' && /--force replaces it/.test(err.message))
+    // a device is never replaced: --force is not offered for it
+    await assert.rejects(get({ ref: FILE_ID, peer: [PEER_ADDR], output: '/dev/null' }, { client, print: capture().print, cwd: dir }), (err: any) => err.code === 'ERR_OUTPUT_EXISTS' && /not a regular file: never replaced/.test(err.message))
     assert.deepEqual(client.calls, [])
     await get({ ref: FILE_ID, peer: [PEER_ADDR], output: '.' }, { client, print: capture().print, cwd: dir })
     assert.equal(client.calls.length, 1)

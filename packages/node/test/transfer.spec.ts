@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { mkdir, readdir, rm } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '@peershare/protocol'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -37,6 +38,27 @@ describe('share and get between two nodes over TCP', function () {
     const src = await randomFile(dir.path, 'exists-src.bin', 1000)
     const shared = await sharer.share(src)
     await assert.rejects(getter.get(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: src }), { name: 'OutputExistsError' })
+  })
+
+  it('--force replaces a file or a symlink at the output, never a FIFO (a device or a socket neither: get -o /dev/null --force replaced /dev/null)', async () => {
+    const src = await randomFile(dir.path, 'forced-src.bin', 1000)
+    const shared = await sharer.share(src)
+    const from = multiaddr(dialAddress(sharer))
+    const fifo = join(dir.path, 'a-fifo')
+    execFileSync('mkfifo', [fifo])
+    await assert.rejects(getter.get(shared.fileId, { from, output: fifo, force: true }), (err: Error) => err.name === 'OutputExistsError' && /not a regular file/.test(err.message) && !/--force/.test(err.message))
+    assert.ok((await lstat(fifo)).isFIFO(), 'the FIFO is still there')
+    const file = join(dir.path, 'forced-over.bin')
+    await writeFile(file, 'old')
+    await getter.get(shared.fileId, { from, output: file, force: true })
+    assert.equal(await sha256File(file), shared.sha256)
+    const link = join(dir.path, 'forced-link.bin')
+    const target = join(dir.path, 'link-target.txt')
+    await writeFile(target, 'kept')
+    await symlink(target, link)
+    await getter.get(shared.fileId, { from, output: link, force: true })
+    assert.ok((await lstat(link)).isFile(), 'the link itself is replaced')
+    assert.equal(await readFile(target, 'utf8'), 'kept', 'never what it pointed to')
   })
 
   it('puts the file under its sanitised name when the output is a directory', async () => {

@@ -210,5 +210,7 @@ async function checkOutput (path: string, namesFolder: boolean): Promise<void> {
   const info = await lstat(path).catch(() => undefined)
   if (info == null || info.isDirectory()) return
   if (namesFolder) throw new OutputExistsError(`Cannot save in ${path}/: ${path} is a file, not a folder`)
+  // the daemon replaces a file or a symlink with --force, never a device, a FIFO or a socket
+  if (!info.isFile() && !info.isSymbolicLink()) throw new OutputExistsError(`Output exists: ${path} is not a regular file: never replaced`)
   throw new OutputExistsError(`Output exists: ${path} (--force replaces it)`)
 }

@@ -96,9 +96,19 @@ async function checkOutput (output: string, force: boolean): Promise<string> {
   return output
 }
 
-/** `checkOutput` on what lstat found at `output` (undefined: nothing) */
+/**
+ * `checkOutput` on what lstat found at `output` (undefined: nothing). `force` replaces a
+ * file or a symlink (the link itself, never what it points to); a directory, a device, a
+ * FIFO or a socket never (`-o /dev/null --force` replaced the device with a file)
+ */
 function refuseExisting (output: string, existing: Stats | undefined, force: boolean): void {
-  if (existing != null && (!force || existing.isDirectory())) throw new OutputExistsError(`Output exists: ${output}${existing.isDirectory() ? '' : ' (--force replaces it)'}`)
+  if (existing == null) return
+  if (!replaceable(existing)) throw new OutputExistsError(`Output exists: ${output}${existing.isDirectory() ? '' : ' is not a regular file: never replaced'}`)
+  if (!force) throw new OutputExistsError(`Output exists: ${output} (--force replaces it)`)
+}
+
+function replaceable (existing: Stats): boolean {
+  return existing.isFile() || existing.isSymbolicLink()
 }
 
 /**
@@ -106,6 +116,8 @@ function refuseExisting (output: string, existing: Stats | undefined, force: boo
  * file that appeared meanwhile; with `force`, a rename that replaces it atomically.
  */
 export async function placeFile (from: string, output: string, force: boolean): Promise<void> {
+  // looked at again here: what is at the output may have changed since the download started
+  if (force) refuseExisting(output, await lstat(output).catch(() => undefined), true)
   try {
     if (force) await rename(from, output)
     else await link(from, output)
