@@ -1,9 +1,10 @@
 /** The blob store contract (store/blob-store.ts), on the Node adapter's files and on the in-memory store the compose spec uses */
 import assert from 'node:assert/strict'
-import { readdir } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { FsBlobStore } from '../src/compose/index.js'
 import type { BlobStore } from '../src/compose/index.js'
-import { type TestDir, tempDir } from './fixtures.js'
+import { randomFile, sha256File, startTestNode, type TestDir, tempDir } from './fixtures.js'
 import { MemoryBlobStore } from './memory-blob-store.js'
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values)
@@ -66,3 +67,25 @@ for (const [name, make] of [
     })
   })
 }
+
+describe('FsBlobStore in a repo', () => {
+  it('a node opening its repo deletes the blobs a crash left half written (share --copy killed while hashing), and nothing else', async () => {
+    const dir = await tempDir()
+    try {
+      const first = await startTestNode(join(dir.path, 'repo'))
+      const kept = await first.share(await randomFile(dir.path, 'kept.bin', 10_000), { copy: true })
+      await first.stop()
+      const blobsDir = join(dir.path, 'repo', 'blobs')
+      await writeFile(join(blobsDir, '.import-5d4908aa-left-by-a-crash'), new Uint8Array(50_000))
+      const again = await startTestNode(join(dir.path, 'repo'))
+      try {
+        assert.deepEqual((await readdir(blobsDir)).filter(n => n.startsWith('.import-')), [])
+        assert.equal(await sha256File(join(blobsDir, kept.fileId)), kept.sha256)
+      } finally {
+        await again.stop()
+      }
+    } finally {
+      await dir.cleanup()
+    }
+  })
+})

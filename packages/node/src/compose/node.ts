@@ -15,10 +15,13 @@ export async function nodeParts (config: Pick<NodeConfig, 'repo'>): Promise<Node
   const paths = await initRepo(config.repo)
   const privateKey = await loadIdentity(paths)
   const datastore = new LevelDatastore(paths.datastore)
+  // the datastore's lock is ours now: no other daemon writes blobs in this repo
   await datastore.open()
+  const blobs = new FsBlobStore(paths.blobs)
+  await blobs.removeUnfinished()
   return {
     datastore,
-    blobs: new FsBlobStore(paths.blobs),
+    blobs,
     privateKey,
     createLibp2p: createPeershareLibp2p,
     release: async () => datastore.close()

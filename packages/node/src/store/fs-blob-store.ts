@@ -5,21 +5,40 @@
  * under a file id.
  */
 import { randomUUID } from 'node:crypto'
-import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises'
+import { type FileHandle, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fsError } from '../errors.js'
 import { readExactly } from '../fs-read.js'
 import type { BlobReader, BlobStore, BlobWriter } from './blob-store.js'
 
+/** The name a blob has while it is written, before `commit` names it by its file id */
+const IMPORT_PREFIX = '.import-'
+
 export class FsBlobStore implements BlobStore {
   constructor (private readonly dir: string) {}
+
+  /**
+   * Deletes blobs a crash left half written (a `share --copy` killed while hashing left
+   * a 900 MB one, never counted nor removed); returns the bytes freed. Only while no blob
+   * is being written: as the node opens its repo.
+   */
+  async removeUnfinished (): Promise<number> {
+    let freed = 0
+    const names = await readdir(this.dir).catch(() => [] as string[])
+    for (const name of names.filter(n => n.startsWith(IMPORT_PREFIX))) {
+      const path = join(this.dir, name)
+      freed += (await stat(path).catch(() => undefined))?.size ?? 0
+      await rm(path, { force: true })
+    }
+    return freed
+  }
 
   path (fileId: string): string {
     return join(this.dir, fileId)
   }
 
   async create (): Promise<BlobWriter> {
-    const tmp = join(this.dir, `.import-${randomUUID()}`)
+    const tmp = join(this.dir, `${IMPORT_PREFIX}${randomUUID()}`)
     const handle = await open(tmp, 'w', 0o600).catch((err) => { throw fsError(err, this.dir) })
     return fileWriter(handle, tmp, fileId => this.path(fileId), this.dir)
   }
