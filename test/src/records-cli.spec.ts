@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, truncate, watch, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
@@ -82,6 +82,33 @@ describe('damaged records and start failures (real processes)', function () {
     const got = await cli(['--repo', repo, 'get', ids.done, '--peer', tcpAddress(source), '-o', join(dir, 'done.out')], dir)
     assert.equal(got.code, 0, got.stderr)
     await stop(getter)
+  })
+
+  it('a daemon killed while a share --copy hashes: the share says the daemon was lost, and the restarted daemon deletes the half-written blob', async () => {
+    const repo = join(dir, 'killed-sharing')
+    let daemon = await startDaemon(repo, dir)
+    // sparse: 512 MiB that take no disk to make, and a while to hash and copy
+    const big = join(dir, 'big-sparse.bin')
+    await writeFile(big, '')
+    await truncate(big, 512 * MiB)
+    const blobs = join(repo, 'blobs')
+    // the half-written blob appearing is the moment the share is under way: the daemon dies then
+    const watcher = watch(blobs)
+    const importing = (async () => {
+      for await (const event of watcher) if (event.filename?.startsWith('.import-') === true) return
+    })()
+    const sharing = start(['--repo', repo, '--json', 'share', '--copy', big], dir)
+    await importing
+    daemon.child.kill('SIGKILL')
+    await daemon.exited
+    const shared = await sharing.exited
+    assert.equal(shared.code, 1, sharing.stdout())
+    assert.equal(jsonError({ ...shared, stdout: sharing.stdout(), stderr: sharing.stderr() }).code, 'ERR_DAEMON_LOST')
+    assert.ok((await readdir(blobs)).some(n => n.startsWith('.import-')), 'the crash left a half-written blob')
+    daemon = await startDaemon(repo, dir)
+    assert.deepEqual((await readdir(blobs)).filter(n => n.startsWith('.import-')), [])
+    assert.deepEqual(await json(daemon, ['ls']), [])
+    await stop(daemon)
   })
 
   it('starts with damaged records of every kind: good ones work, bad ones are quarantined', async () => {

@@ -22,6 +22,13 @@ export class DaemonLostError extends PeershareError {
   override code = 'ERR_DAEMON_LOST'
 }
 
+/** A plain request got no answer in time: the daemon is there but hung, or far too busy */
+export class DaemonNotAnsweringError extends PeershareError {
+  static override name = 'DaemonNotAnsweringError'
+  override name = 'DaemonNotAnsweringError'
+  override code = 'ERR_DAEMON_NOT_ANSWERING'
+}
+
 /** The daemon answered with an error; `code` is the API's stable code */
 export class ControlApiError extends PeershareError {
   static override name = 'ControlApiError'
@@ -85,7 +92,9 @@ export class ControlClient {
 
   /** Shares a file, or a folder or several paths as a collection (the answer has a collectionId); with a ticket */
   async share (request: ShareRequest): Promise<ShareResult | CollectionShareResult> {
-    return this.json('POST', '/v1/share', request)
+    // no time limit: the daemon hashes the whole file (or folder) before it answers
+    const res = await this.request('POST', '/v1/share', request)
+    return await answer(res) as ShareResult | CollectionShareResult
   }
 
   /** Replicas this node holds for other peers, and the quota they use */
@@ -288,8 +297,14 @@ export class ControlClient {
   }
 
   private async json<T> (method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.request(method, path, body, AbortSignal.timeout(JSON_TIMEOUT_MS))
-    return await res.json() as T
+    const timeout = AbortSignal.timeout(JSON_TIMEOUT_MS)
+    try {
+      return await answer(await this.request(method, path, body, timeout)) as T
+    } catch (err: any) {
+      // said as what it is, not "The operation was aborted"
+      if (timeout.aborted) throw new DaemonNotAnsweringError(`The daemon did not answer ${method} ${path.split('?')[0]} within ${JSON_TIMEOUT_MS / 1000} s: it is hung or far too busy (its log may say why)`)
+      throw err
+    }
   }
 
   private async request (method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<HttpResponse> {
@@ -304,6 +319,8 @@ export class ControlClient {
       })
     } catch (err: any) {
       if (signal?.aborted === true) throw err
+      // refused: nobody listens; the connection breaking under the request: the daemon was there and went
+      if (brokeOff(err)) throw lost(err)
       throw daemonNotRunning(this.init.repo, this.endpoint.url)
     }
     if (!res.ok) {
@@ -311,6 +328,27 @@ export class ControlClient {
       throw new ControlApiError(payload?.error ?? { code: 'ERR_INTERNAL', message: `HTTP ${res.status}` })
     }
     return res
+  }
+}
+
+/** Codes of a connection that broke off under a request (undici's and node:http's), not one refused */
+const BROKE_OFF = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE'])
+
+function brokeOff (err: any): boolean {
+  return BROKE_OFF.has(err?.cause?.code ?? err?.code)
+}
+
+function lost (err: any): DaemonLostError {
+  return new DaemonLostError(`The daemon stopped answering mid-way (it stopped, or crashed): ${err?.cause?.message ?? err?.message ?? err}`)
+}
+
+/** A JSON answer's body; one that breaks off is the daemon lost, not "terminated" */
+async function answer (res: HttpResponse): Promise<unknown> {
+  try {
+    return await res.json()
+  } catch (err: any) {
+    if (err instanceof SyntaxError) throw err
+    throw lost(err)
   }
 }
 
@@ -341,6 +379,6 @@ async function * lostIsSaid (body: AsyncIterable<Uint8Array>, signal?: AbortSign
   } catch (err: any) {
     // node:http answers our own abort with "aborted" (ECONNRESET) too, not an AbortError
     if (err?.name === 'AbortError' || signal?.aborted === true) throw err
-    throw new DaemonLostError(`The daemon stopped answering mid-way (it stopped, or crashed): ${err?.message ?? err}`)
+    throw lost(err)
   }
 }

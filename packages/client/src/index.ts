@@ -11,7 +11,7 @@
  * `@peershare/client/repo` adds the Node-only parts: the default repo path and the
  * daemon's endpoint file.
  */
-export { ControlClient, ControlApiError, DaemonLostError, DaemonNotRunningError, daemonNotRunning, shellQuote, type ControlClientInit, type HttpRequest, type HttpResponse, type HttpTransport } from './control-client.js'
+export { ControlClient, ControlApiError, DaemonLostError, DaemonNotAnsweringError, DaemonNotRunningError, daemonNotRunning, shellQuote, type ControlClientInit, type HttpRequest, type HttpResponse, type HttpTransport } from './control-client.js'
 export type * from './api-types.js'
 export { OFFER_CATEGORIES, VISIBILITIES } from './api-types.js'
 export type * from './reports.js'
