@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ControlApiError } from '@peershare/client'
+import { ControlApiError, DaemonLostError } from '@peershare/client'
 import { collectionIdFromBytes, formatCollectionId } from '@peershare/protocol'
 import { type ProgressDisplay, type ProgressEvent, get } from '../src/commands/get.js'
 import { FILE, FILE_ID, PEER_ADDR, capture, doneEvent, fakeClient, progressEvent, stalledEvent } from './fakes.js'
@@ -155,6 +155,22 @@ describe('get command', () => {
   it('-o - fails when the daemon sends fewer bytes than the file has', async () => {
     const client = fakeClient({ events, content: [new Uint8Array(10)] })
     await assert.rejects(get({ ref: FILE_ID, output: '-' }, { client, print: capture().print, cwd: dir, writeStdout: async () => {} }), /sent 10 of/)
+  })
+
+  it('-o - when the daemon is lost mid-file says so (ERR_DAEMON_LOST and how the download goes on), not a bare "aborted"', async () => {
+    const client = {
+      ...fakeClient({ events }),
+      // the progress stream stays open until aborted, as the daemon's does
+      get: async (_request: unknown, onEvent: (event: any) => void, signal?: AbortSignal) => await new Promise<never>((_resolve, reject) => {
+        onEvent(progressEvent(1024))
+        signal?.addEventListener('abort', () => { reject(new DOMException('This operation was aborted', 'AbortError')) })
+      }),
+      content: async function * () {
+        yield new Uint8Array(10)
+        throw new DaemonLostError('The daemon stopped answering mid-way (it stopped, or crashed): other side closed')
+      }
+    }
+    await assert.rejects(get({ ref: FILE_ID, output: '-' }, { client: client as any, print: capture().print, cwd: dir, writeStdout: async () => {} }), (err: any) => err.code === 'ERR_DAEMON_LOST' && /goes on when the daemon starts again/.test(err.message))
   })
 
   it('-o - with --detach is a usage error', async () => {

@@ -136,8 +136,11 @@ async function attached (request: GetRequest, ctx: GetContext, mode: { json: boo
     const written = await output
     if (written != null && written !== done.file.size) throw new Error(`The daemon sent ${written} of ${done.file.size} bytes`)
     return done
-  } catch (err) {
+  } catch (caught) {
     if (interrupted) throw new InterruptedError(interruptedLine(following))
+    // the output's failure (the daemon lost under `-o -`) aborted the progress stream: that failure is said, not "aborted"
+    const reason: unknown = controller.signal.reason
+    const err = isAbort(caught) && reason instanceof Error && !isAbort(reason) ? reason : caught
     if (err instanceof DaemonLostError && following != null) throw new DaemonLostError(daemonLostLine(following))
     throw err
   } finally {
@@ -172,6 +175,10 @@ function stallLines (printError: Print | undefined, now: () => number): ((event:
   }
 }
 
+function isAbort (err: unknown): boolean {
+  return (err as Error | undefined)?.name === 'AbortError'
+}
+
 /** Copies the file's verified bytes to stdout as the daemon has them; returns how many */
 async function copyToStdout (ctx: GetContext, fileId: string, controller: AbortController): Promise<number> {
   const write = ctx.writeStdout
@@ -183,8 +190,8 @@ async function copyToStdout (ctx: GetContext, fileId: string, controller: AbortC
       written += part.byteLength
     }
   } catch (err) {
-    // the download's own error (from the progress stream) says more
-    controller.abort()
+    // the progress stream ends too: a download's own error there says more, else this one is said
+    controller.abort(err)
     throw err
   }
   return written
