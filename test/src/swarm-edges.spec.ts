@@ -125,6 +125,21 @@ describe('swarm edges end to end (real processes)', function () {
       }
     })
 
+    it('the control API port held by another program: one line naming it and a free one, exit 1 (it was a raw EADDRINUSE as ERR_INTERNAL)', async () => {
+      const port = await freePort()
+      const holder = await holdTcp(port)
+      try {
+        const result = await cli(['daemon', '--repo', join(dir, 'api-busy'), ...listenOn(0), '--api-port', String(port), '--no-mdns', '--json'], dir)
+        const error = jsonFailure(result)
+        assert.equal(error.code, 'ERR_PORT_IN_USE')
+        assert.ok(error.message.includes(`API port ${port}`), error.message)
+        assert.ok(Number(error.message.match(/--api-port (\d+)/)?.[1]) > port, error.message)
+        assertHumanFailure(await cli(['daemon', '--repo', join(dir, 'api-busy'), ...listenOn(0), '--api-port', String(port), '--no-mdns'], dir))
+      } finally {
+        holder.close()
+      }
+    })
+
     it('the WebRTC-direct UDP port held by another program: one line naming it, no native output', async () => {
       const port = await freePort()
       const holder = createSocket('udp4')

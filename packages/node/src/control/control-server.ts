@@ -10,7 +10,9 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { rm } from 'node:fs/promises'
+import { PortInUseError } from '../errors.js'
 import type { PeershareNode } from '../peershare-node.js'
+import { freeTcpPortAfter } from '../swarm/listen-ports.js'
 import { writeFileAtomic } from '../repo.js'
 import type { ApiEndpoint, StopResult } from '@peershare/client'
 import { handleRoute } from './routes.js'
@@ -46,6 +48,10 @@ export class ControlServer {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
       this.server.listen(init.port ?? 0, '127.0.0.1', () => { this.server.off('error', reject); resolve() })
+    }).catch(async (err: NodeJS.ErrnoException) => {
+      // one line naming the port and a free one, as for a busy --listen port (swarm/listen-ports.ts)
+      if (err.code !== 'EADDRINUSE' || init.port == null) throw err
+      throw new PortInUseError(`Control API port ${init.port} on 127.0.0.1 is in use (another peershare daemon?): pick another, e.g. --api-port ${await freeTcpPortAfter('127.0.0.1', init.port)}, or none for a free one`)
     })
     const { port } = this.server.address() as AddressInfo
     this.endpoint = { url: `http://127.0.0.1:${port}`, token: this.token, pid: process.pid }

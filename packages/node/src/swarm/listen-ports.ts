@@ -77,6 +77,12 @@ async function nextFreePort (busy: FixedPort, listen: string[]): Promise<number>
   return busy.port + 1
 }
 
+/** The first TCP port after `port` on `host` that is free now: for the message of a busy control API port */
+export async function freeTcpPortAfter (host: string, port: number): Promise<number> {
+  const addr = `/ip4/${host}/tcp/${port}`
+  return nextFreePort({ addr, host, port, protocol: 'tcp', family: 4 }, [addr])
+}
+
 /** One line: the busy port, and the same listen list (or WebSockets port) moved to a free port as an example */
 function inUseMessage (busy: FixedPort, free: number, listen: string[], configFile: string): string {
   // WebSockets addresses come from `wsPort` (transports/), not from the listen list
