@@ -6,8 +6,9 @@
  * SIGTERM is running again after the restart.
  */
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, truncate, watch, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, truncate, watch, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
@@ -163,6 +164,28 @@ describe('damaged records and start failures (real processes)', function () {
     for (const q of quarantined) assert.ok(typeof q.reason === 'string' && q.reason.length > 0)
     const garbage = quarantined.find(q => q.key === `/peershare/transfers/${ids.other1}/record`)
     assert.deepEqual(Buffer.from(garbage.value, 'base64'), Buffer.from(bad[garbage.key]), 'the bytes are kept as they were')
+  })
+
+  it('a repo on a read-only file system: the daemon says its datastore is not writable, not that another daemon uses it (root only: a tmpfs)', async function () {
+    const mnt = join(dir, 'read-only-disk')
+    await mkdir(mnt)
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', mnt], { stdio: 'ignore' })
+    } catch {
+      this.skip()
+    }
+    try {
+      const repo = join(mnt, 'repo')
+      await stop(await startDaemon(repo, dir))
+      execFileSync('mount', ['-o', 'remount,ro', mnt])
+      const result = await cli(['daemon', '--repo', repo, '--no-mdns', '--json', '--listen', '/ip4/127.0.0.1/tcp/0'], dir)
+      assert.equal(result.code, 1, result.stderr)
+      const error = jsonError(result)
+      assert.match(error.message, /datastore is not writable \(a read-only file system\)|is not writable \(a read-only file system\)/)
+      assert.doesNotMatch(error.message, /another peershare daemon/)
+    } finally {
+      execFileSync('umount', [mnt])
+    }
   })
 
   it('a start that fails late exits 1 with one line, promptly, and releases the repo', async () => {

@@ -3,6 +3,9 @@
  * node. The node (libp2p and all) is loaded only when `peershare daemon` starts one.
  */
 import { once } from 'node:events'
+import { constants } from 'node:fs'
+import { access } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { NodeInfo } from '@peershare/client'
 import { connectToRepo } from '@peershare/client/repo'
 import type { RunningDaemon } from './commands/daemon.js'
@@ -17,9 +20,8 @@ export function processDeps (): ProgramDeps {
     findRunning,
     startDaemon: async (init): Promise<RunningDaemon> => {
       const { RepoError, startDaemon } = await import('@peershare/node')
-      const daemon = await startDaemon(init).catch((err: any) => {
-        // the datastore's lock is held: another process has the repo open (the cause is not kept)
-        if (err?.name === 'OpenFailedError') throw new RepoError(`Cannot open the datastore of repo ${init.repo}: is another peershare daemon using it?`)
+      const daemon = await startDaemon(init).catch(async (err: any) => {
+        if (err?.name === 'OpenFailedError') throw new RepoError(await datastoreProblem(init.repo))
         throw err
       })
       // a client's stop request ends the daemon as a signal does, its handlers with it
@@ -58,6 +60,19 @@ export function processDeps (): ProgramDeps {
     cwd: process.cwd(),
     env: process.env
   }
+}
+
+/**
+ * Why the repo's datastore did not open (LevelDB's error keeps no cause): a folder it may
+ * not write in (a read-only mount, a repo of another user), else its lock held by
+ * another process. A read-only repo was blamed on another daemon.
+ */
+async function datastoreProblem (repo: string | undefined): Promise<string> {
+  if (repo == null) return 'Cannot open the datastore of the repo: is another peershare daemon using it?'
+  const dir = join(repo, 'datastore')
+  const unwritable = await access(dir, constants.W_OK).then(() => undefined, (err: NodeJS.ErrnoException) => err)
+  if (unwritable != null && unwritable.code !== 'ENOENT') return `Cannot open the datastore of repo ${repo}: ${dir} is not writable (${unwritable.code === 'EROFS' ? 'a read-only file system' : unwritable.code})`
+  return `Cannot open the datastore of repo ${repo}: is another peershare daemon using it?`
 }
 
 /** A daemon that answers GET /v1/id on the endpoint in `<repo>/api.json`; a stale file is no daemon */
