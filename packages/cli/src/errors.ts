@@ -45,6 +45,13 @@ export interface CliFailure {
   exitCode: number
 }
 
+/**
+ * Bad values that are usage errors as one commander refuses: a value the daemon refused
+ * (a bad policy, an over-long search) and an option's rate or size that does not parse
+ * (`limits --upload fast` exited 1)
+ */
+const USAGE_CODES = new Set(['ERR_BAD_REQUEST', 'ERR_INVALID_RATE', 'ERR_INVALID_SIZE'])
+
 /** What to tell the user about `err`, and the exit code */
 export function describeError (err: unknown): CliFailure {
   if (err instanceof CommanderError) {
@@ -53,8 +60,7 @@ export function describeError (err: unknown): CliFailure {
   const e = err as { code?: unknown, message?: unknown } | undefined
   const code = typeof e?.code === 'string' && e.code.startsWith('ERR_') ? e.code : 'ERR_INTERNAL'
   const message = oneLine(typeof e?.message === 'string' && e.message !== '' ? e.message : String(err))
-  // a value the daemon refused (ERR_BAD_REQUEST: a bad policy, an over-long search) is a usage error as one the command refuses
-  const exitCode = err instanceof UsageError || code === 'ERR_BAD_REQUEST' ? EXIT_USAGE : err instanceof InterruptedError ? EXIT_INTERRUPTED : EXIT_FAILURE
+  const exitCode = err instanceof UsageError || USAGE_CODES.has(code) ? EXIT_USAGE : err instanceof InterruptedError ? EXIT_INTERRUPTED : EXIT_FAILURE
   return { code, message, exitCode }
 }
 

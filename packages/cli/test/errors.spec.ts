@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { ControlApiError, DaemonNotRunningError } from '@peershare/client'
+import { ControlApiError, DaemonNotRunningError, InvalidRateError, InvalidSizeError } from '@peershare/client'
 import { InvalidFileIdError } from '@peershare/protocol'
 import { CommanderError } from 'commander'
 import { DaemonRunningError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, InterruptedError, UsageError, describeError, errorLine } from '../src/errors.js'
@@ -25,6 +25,9 @@ describe('error mapping', () => {
     // a value the daemon refused is one too (a replication policy of 3:1 exited 1)
     const refused = describeError(new ControlApiError({ code: 'ERR_BAD_REQUEST', message: 'Bad replication policy "3:1": min is at most max' }))
     assert.deepEqual(refused, { code: 'ERR_BAD_REQUEST', message: 'Bad replication policy "3:1": min is at most max', exitCode: EXIT_USAGE })
+    // so is an option's rate or size that does not parse (`limits --upload fast`)
+    assert.equal(describeError(new InvalidRateError('Invalid rate "fast"')).exitCode, EXIT_USAGE)
+    assert.equal(describeError(new InvalidSizeError('Invalid size "huge"')).exitCode, EXIT_USAGE)
   })
 
   it('reports Ctrl+C on an attached command as ERR_INTERRUPTED, exit code 130', () => {
