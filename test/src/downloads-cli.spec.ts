@@ -115,10 +115,13 @@ describe('downloads that say what is happening (real processes)', function () {
     assert.equal(await sha256File(out), await sha256File(files.a.path))
   })
 
-  it('cancel of a finished download says it is finished', async () => {
-    const result = await cli(['--repo', getter.repo, '--json', 'cancel', files.a.fileId], dir)
-    assert.equal(result.code, 1)
-    assert.equal(jsonError(result).code, 'ERR_TRANSFER_FINISHED')
+  it('cancel, pause or resume of a finished download says it is finished, by its id or a prefix of it', async () => {
+    for (const [command, id] of [['cancel', files.a.fileId], ['pause', files.a.fileId.slice(0, 20)], ['resume', files.a.fileId.slice(0, 16)]]) {
+      const result = await cli(['--repo', getter.repo, '--json', command, id], dir)
+      assert.equal(result.code, 1)
+      // a prefix said "No download matches"
+      assert.equal(jsonError(result).code, 'ERR_TRANSFER_FINISHED', `${command} ${id}`)
+    }
   })
 
   it('get --peer with an address without /p2p/, of a source it is connected to already, completes, and the daemon lives on', async () => {

@@ -543,9 +543,17 @@ export class PeershareNode {
     return openTicket(this.libp2p, text, options)
   }
 
-  /** The full file id of a download named by its id or a unique prefix */
-  transferId (prefix: string): string {
-    return resolvePrefix(prefix, this.transfers.list().map(t => t.fileId), 'download', isFileId)
+  /**
+   * The full file id of a download named by its id or a unique prefix; one that names no
+   * download but a local file is that file's (its download is finished: said as such)
+   */
+  async transferId (prefix: string): Promise<string> {
+    try {
+      return resolvePrefix(prefix, this.transfers.list().map(t => t.fileId), 'download', isFileId)
+    } catch (err: any) {
+      if (err?.name !== 'FileNotFoundError') throw err
+      return await this.localContentId(prefix).catch(() => { throw err })
+    }
   }
 
   /** The full id of a local file or collection named by its id or a unique prefix */

@@ -44,7 +44,7 @@ export async function handleRoute (node: PeershareNode, req: IncomingMessage, re
   const content = /^GET \/v1\/content\/([A-Za-z0-9]+)$/.exec(route)
   if (content != null) return streamContent(node, res, content[1])
   const control = /^POST \/v1\/transfers\/([A-Za-z0-9]+)\/(pause|resume|cancel)$/.exec(route)
-  if (control != null) return sendJson(res, 200, await controlTransfer(node, node.transferId(control[1]), control[2]))
+  if (control != null) return sendJson(res, 200, await controlTransfer(node, await node.transferId(control[1]), control[2]))
   if (route === 'GET /v1/limits') return sendJson(res, 200, node.bandwidth.limits())
   if (route === 'POST /v1/limits') return sendJson(res, 200, await setLimits(node, body))
   if (route === 'GET /v1/status') return sendJson(res, 200, await node.status())
