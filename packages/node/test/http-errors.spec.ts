@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { open } from 'node:fs/promises'
+import { join } from 'node:path'
+import { LevelDatastore } from 'datastore-level'
+import { Key } from 'interface-datastore'
 import { PermissionDeniedError, fsError } from '../src/errors.js'
 import { statusFor, toApiError } from '../src/control/http-errors.js'
+import { tempDir, withSmallDisk } from './fixtures.js'
 
 describe('control API error statuses', () => {
   it('maps a real EACCES from the file system to ERR_PERMISSION_DENIED and 403', async function () {
@@ -12,6 +17,30 @@ describe('control API error statuses', () => {
     assert.ok(typed instanceof PermissionDeniedError)
     assert.equal(statusFor(typed), 403)
     assert.equal(toApiError(typed).code, 'ERR_PERMISSION_DENIED')
+  })
+
+  it('maps a real full disk under LevelDB (only its message says so) to ERR_DISK_FULL and 507 (root only: a small tmpfs)', async function () {
+    const dir = await tempDir()
+    let failure: any
+    try {
+      const mounted = await withSmallDisk(dir.path, async (mnt) => {
+        const ds = new LevelDatastore(join(mnt, 'datastore'))
+        await ds.open()
+        try {
+          for (let i = 0; i < 10_000 && failure == null; i++) {
+            await ds.put(new Key(`/filler/${i}`), randomBytes(64 * 1024)).catch((err: unknown) => { failure = err })
+          }
+        } finally {
+          await ds.close().catch(() => {})
+        }
+      })
+      if (!mounted) return this.skip()
+    } finally {
+      await dir.cleanup()
+    }
+    assert.ok(failure != null, 'the disk filled')
+    assert.equal(toApiError(failure).code, 'ERR_DISK_FULL', failure.message)
+    assert.equal(statusFor(failure), 507)
   })
 
   it('maps collection errors: unsafe output 409, invalid collection 400', () => {

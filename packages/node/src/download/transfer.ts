@@ -14,7 +14,7 @@
 import { resolve } from 'node:path'
 import type { Connection, Logger } from '@libp2p/interface'
 import { Bitfield, type Manifest, type Priority } from '@peershare/protocol'
-import { AbortedError, SizeMismatchError } from '../errors.js'
+import { AbortedError, DiskFullError, SizeMismatchError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { ServableFile } from '../exchange/servable.js'
 import type { FileRecord } from '../store/file-record.js'
@@ -485,6 +485,7 @@ export class Transfer implements PoolHost {
       if (this.status !== 'running' || this.stopping) return
       // a full disk pauses: `resume` once there is room writes again (the failed chunk was never recorded)
       const diskFull = err?.name === 'DiskFullError'
+      if (diskFull) err = new DiskFullError(`${err.message}: the download is paused: free some room, then \`peershare resume ${this.fileId}\` goes on`)
       this.status = diskFull ? 'paused' : 'failed'
       this.error = { code: err.code ?? 'ERR_INTERNAL', message: err.message }
       this.record.state = 'paused'
