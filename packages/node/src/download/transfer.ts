@@ -481,11 +481,11 @@ export class Transfer implements PoolHost {
       await this.fetchAll()
       this.completing = this.complete()
       await this.completing
-    } catch (err: any) {
+    } catch (caught: any) {
       if (this.status !== 'running' || this.stopping) return
       // a full disk pauses: `resume` once there is room writes again (the failed chunk was never recorded)
-      const diskFull = err?.name === 'DiskFullError'
-      if (diskFull) err = new DiskFullError(`${err.message}: the download is paused: free some room, then \`peershare resume ${this.fileId}\` goes on`)
+      const diskFull = caught?.name === 'DiskFullError'
+      const err = diskFull ? new DiskFullError(`${caught.message}: the download is paused: free some room, then \`peershare resume ${this.fileId}\` goes on`) : caught
       this.status = diskFull ? 'paused' : 'failed'
       this.error = { code: err.code ?? 'ERR_INTERNAL', message: err.message }
       this.record.state = 'paused'
