@@ -179,7 +179,7 @@ export function createProgram (deps: ProgramDeps): Command {
     .argument('<ref>', 'file id, SHA-256 of the content, collection id, or a ticket (peershare1...)')
     .option('--peer <multiaddr>', 'address of a peer that has the file, with or without /p2p/<peer id> (with it, the dial checks it reached that peer); repeatable (more sources are found in the DHT)', collect)
     .option('-o, --output <path>', 'where to save: a new file, or a directory (an existing one, or any path ending in /, created if missing); - writes the file to stdout as it verifies (default: the file\'s name in the current directory); for a collection, the directory to recreate it in')
-    .option('--force', 'replace an existing output file')
+    .option('--force', 'replace an existing output file (for a collection, its files that changed); never a folder, device, FIFO or socket')
     .option('--priority <level>', 'low, normal or high: its share of a limited download bandwidth', parsePriority)
     .option('--timeout <seconds>', 'give up after this long (exit 1); the download is left paused', parsePositive)
     .option('-d, --detach', 'start the download in the daemon and return at once (Ctrl+C also leaves it running)')

@@ -163,7 +163,8 @@ describe('get command', () => {
       // the progress stream stays open until aborted, as the daemon's does
       get: async (_request: unknown, onEvent: (event: any) => void, signal?: AbortSignal) => await new Promise<never>((_resolve, reject) => {
         onEvent(progressEvent(1024))
-        signal?.addEventListener('abort', () => { reject(new DOMException('This operation was aborted', 'AbortError')) })
+        // as node:http (the CLI's transport) fails a body whose request was aborted
+        signal?.addEventListener('abort', () => { reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })) })
       }),
       content: async function * () {
         yield new Uint8Array(10)

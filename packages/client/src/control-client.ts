@@ -270,7 +270,7 @@ export class ControlClient {
    */
   async verify (ref?: string): Promise<VerifiedFileInfo[]> {
     const res = await this.request('POST', '/v1/verify', ref == null ? {} : { ref })
-    return (await res.json() as { files: VerifiedFileInfo[] }).files
+    return (await answer(res) as { files: VerifiedFileInfo[] }).files
   }
 
   /**

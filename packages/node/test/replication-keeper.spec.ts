@@ -89,7 +89,7 @@ describe('replication keeper on real nodes', function () {
   it('refuses to make a replicated plaintext file contacts-only or private (its holders would go on serving it to anyone); local only first, then it may', async () => {
     const shared = await sharer.share(await randomFile(dir.path, 'kept-public.bin', 10_000), { replicas: { min: 1, max: 2 } })
     for (const visibility of ['contacts', 'private'] as const) {
-      await assert.rejects(sharer.setVisibility(shared.fileId, visibility), (err: Error) => err.name === 'BadRequestError' && err.message.includes(`peershare replicate ${shared.fileId} 0`), visibility)
+      await assert.rejects(sharer.setVisibility(shared.fileId, visibility), (err: Error) => err.name === 'BadRequestError' && err.message.includes(`peershare replicate ${shared.fileId} 0`) && err.message.includes('stay public until they drop them'), visibility)
       assert.equal((await sharer.store.getRecord(shared.fileId))?.visibility, undefined, 'still public')
     }
     assert.equal((await sharer.setVisibility(shared.fileId, 'public')).visibility, 'public')

@@ -1,7 +1,7 @@
 /** `peershare get <ref> [--peer <multiaddr>]`: download a file, from a peer, a ticket's sharer or providers the DHT finds, verified */
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { DaemonLostError, type GetEvent, type GetRequest, OutputExistsError } from '@peershare/client'
+import { ControlApiError, DaemonLostError, type GetEvent, type GetRequest, OutputExistsError } from '@peershare/client'
 import { decodeTicket, isTicket, parseContentRef } from '@peershare/protocol'
 import type { CommandContext, Print } from '../context.js'
 import { InterruptedError, UsageError } from '../errors.js'
@@ -138,9 +138,11 @@ async function attached (request: GetRequest, ctx: GetContext, mode: { json: boo
     return done
   } catch (caught) {
     if (interrupted) throw new InterruptedError(interruptedLine(following))
-    // the output's failure (the daemon lost under `-o -`) aborted the progress stream: that failure is said, not "aborted"
+    // the output's failure (the daemon lost under `-o -`) aborted the progress stream, which then
+    // failed as node:http says an abort ("aborted", ECONNRESET): that failure is said instead;
+    // a download's own error from the daemon says more than the output's
     const reason: unknown = controller.signal.reason
-    const err = isAbort(caught) && reason instanceof Error && !isAbort(reason) ? reason : caught
+    const err = !(caught instanceof ControlApiError) && reason instanceof Error && !isAbort(reason) ? reason : caught
     if (err instanceof DaemonLostError && following != null) throw new DaemonLostError(daemonLostLine(following))
     throw err
   } finally {

@@ -37,7 +37,8 @@ function report (files: VerifiedFileInfo[], bad: VerifiedFileInfo[], print: (lin
  * outside it (shared in place, or a download's output) is the user's to put back or share again
  */
 function whatNext (file: VerifiedFileInfo): string {
-  if (file.path == null) return 'fetched again from other providers; ok once it arrives'
+  // an encrypted file's path is its decrypted copy: what was checked is the ciphertext in the repo
+  if (file.path == null || file.encrypted === true) return 'fetched again from other providers; ok once it arrives'
   return `put ${file.path} back as it was, or share it again as it is now: peershare share ${shellQuote(file.path)}`
 }
 

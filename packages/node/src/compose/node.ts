@@ -18,7 +18,8 @@ export async function nodeParts (config: Pick<NodeConfig, 'repo'>): Promise<Node
   // the datastore's lock is ours now: no other daemon writes blobs in this repo
   await datastore.open()
   const blobs = new FsBlobStore(paths.blobs)
-  await blobs.removeUnfinished()
+  const freed = await blobs.removeUnfinished()
+  if (freed > 0) process.stderr.write(`peershare: deleted ${freed} bytes of blobs a crash left half written in ${paths.blobs}\n`)
   return {
     datastore,
     blobs,

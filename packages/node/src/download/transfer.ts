@@ -485,7 +485,7 @@ export class Transfer implements PoolHost {
       if (this.status !== 'running' || this.stopping) return
       // a full disk pauses: `resume` once there is room writes again (the failed chunk was never recorded)
       const diskFull = caught?.name === 'DiskFullError'
-      const err = diskFull ? new DiskFullError(`${caught.message}: the download is paused: free some room, then \`peershare resume ${this.fileId}\` goes on`) : caught
+      const err = diskFull ? new DiskFullError(`${caught.message}: the download is paused: free some room, then \`peershare resume ${this.fileId}\` goes on`, { cause: caught }) : caught
       this.status = diskFull ? 'paused' : 'failed'
       this.error = { code: err.code ?? 'ERR_INTERNAL', message: err.message }
       this.record.state = 'paused'

@@ -27,8 +27,10 @@ export class FsBlobStore implements BlobStore {
     const names = await readdir(this.dir).catch(() => [] as string[])
     for (const name of names.filter(n => n.startsWith(IMPORT_PREFIX))) {
       const path = join(this.dir, name)
-      freed += (await stat(path).catch(() => undefined))?.size ?? 0
-      await rm(path, { force: true })
+      const info = await stat(path).catch(() => undefined)
+      // only files of ours: a folder by such a name is left alone, and a file that will not go stays
+      if (info?.isFile() !== true) continue
+      if (await rm(path, { force: true }).then(() => true, () => false)) freed += info.size
     }
     return freed
   }

@@ -113,7 +113,7 @@ export class Keeper {
     const record = await this.components.store.getRecord(fileId)
     if (record?.replication == null || replicationProblem({ ...record, visibility }, record.replication) == null) return
     const { min, max } = record.replication
-    throw new BadRequestError(`${fileId} is replicated (${min}:${max}) and its holders serve it to anyone, so it stays public while it is: make it local only first (\`peershare replicate ${fileId} 0\`), then change its visibility`)
+    throw new BadRequestError(`${fileId} is replicated (${min}:${max}): its holders serve it to anyone, so it stays public. \`peershare replicate ${fileId} 0\` makes it local only (no new replicas; the copies holders have stay public until they drop them), then its visibility may change here; to keep it from others, share it encrypted (--to)`)
   }
 
   /**
