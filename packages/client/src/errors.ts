@@ -26,3 +26,13 @@ export const PathNotFoundError = defineError('PathNotFoundError', 'ERR_PATH_NOT_
 export const OutputExistsError = defineError('OutputExistsError', 'ERR_OUTPUT_EXISTS')
 /** A request to the control API was malformed */
 export const BadRequestError = defineError('BadRequestError', 'ERR_BAD_REQUEST')
+
+/**
+ * What `get --force` may replace at an output, as the CLI checks it before asking and the
+ * daemon as it places the file: a file, or a symlink (the link itself, never what it
+ * points to); never a folder, a device, a FIFO or a socket (`-o /dev/null --force`, as
+ * root, replaced the device with a file)
+ */
+export function replaceableOutput (found: { isFile(): boolean, isSymbolicLink(): boolean }): boolean {
+  return found.isFile() || found.isSymbolicLink()
+}

@@ -15,7 +15,7 @@ export { ControlClient, ControlApiError, DaemonLostError, DaemonNotAnsweringErro
 export type * from './api-types.js'
 export { OFFER_CATEGORIES, VISIBILITIES } from './api-types.js'
 export type * from './reports.js'
-export { PeershareError, defineError, PathNotFoundError, OutputExistsError, BadRequestError } from './errors.js'
+export { PeershareError, defineError, PathNotFoundError, OutputExistsError, BadRequestError, replaceableOutput } from './errors.js'
 export { InvalidRateError, InvalidSizeError, formatRate, parseRate, parseSize } from './units.js'
 export { REACHABILITY_WORDS, autonatSummary, isolationSummary, reachabilityPolicySummary, relayServerSummary } from './reachability-words.js'
 export { VERSION } from './version.js'

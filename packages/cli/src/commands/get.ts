@@ -1,7 +1,7 @@
 /** `peershare get <ref> [--peer <multiaddr>]`: download a file, from a peer, a ticket's sharer or providers the DHT finds, verified */
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { ControlApiError, DaemonLostError, type GetEvent, type GetRequest, OutputExistsError } from '@peershare/client'
+import { ControlApiError, DaemonLostError, type GetEvent, type GetRequest, OutputExistsError, replaceableOutput } from '@peershare/client'
 import { decodeTicket, isTicket, parseContentRef } from '@peershare/protocol'
 import type { CommandContext, Print } from '../context.js'
 import { InterruptedError, UsageError } from '../errors.js'
@@ -219,7 +219,6 @@ async function checkOutput (path: string, namesFolder: boolean): Promise<void> {
   const info = await lstat(path).catch(() => undefined)
   if (info == null || info.isDirectory()) return
   if (namesFolder) throw new OutputExistsError(`Cannot save in ${path}/: ${path} is a file, not a folder`)
-  // the daemon replaces a file or a symlink with --force, never a device, a FIFO or a socket
-  if (!info.isFile() && !info.isSymbolicLink()) throw new OutputExistsError(`Output exists: ${path} is not a regular file: never replaced`)
+  if (!replaceableOutput(info)) throw new OutputExistsError(`Output exists: ${path} is not a regular file: never replaced`)
   throw new OutputExistsError(`Output exists: ${path} (--force replaces it)`)
 }

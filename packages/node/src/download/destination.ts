@@ -5,6 +5,7 @@ import { constants } from 'node:fs'
 import { chmod, copyFile, link, lstat, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import { type FileMetadata, bytesToHex } from '@peershare/protocol'
+import { replaceableOutput } from '@peershare/client'
 import { OutputExistsError, PeerMisbehavedError, fsError } from '../errors.js'
 import { mkdirForUser, userFileMode } from '../file-modes.js'
 import type { FileLocation, FileRecord } from '../store/file-record.js'
@@ -96,19 +97,11 @@ async function checkOutput (output: string, force: boolean): Promise<string> {
   return output
 }
 
-/**
- * `checkOutput` on what lstat found at `output` (undefined: nothing). `force` replaces a
- * file or a symlink (the link itself, never what it points to); a directory, a device, a
- * FIFO or a socket never (`-o /dev/null --force` replaced the device with a file)
- */
+/** `checkOutput` on what lstat found at `output` (undefined: nothing); `force` replaces only what `replaceableOutput` allows */
 function refuseExisting (output: string, existing: Stats | undefined, force: boolean): void {
   if (existing == null) return
-  if (!replaceable(existing)) throw new OutputExistsError(`Output exists: ${output}${existing.isDirectory() ? '' : ' is not a regular file: never replaced'}`)
+  if (!replaceableOutput(existing)) throw new OutputExistsError(`Output exists: ${output}${existing.isDirectory() ? '' : ' is not a regular file: never replaced'}`)
   if (!force) throw new OutputExistsError(`Output exists: ${output} (--force replaces it)`)
-}
-
-function replaceable (existing: Stats): boolean {
-  return existing.isFile() || existing.isSymbolicLink()
 }
 
 /**

@@ -128,15 +128,18 @@ export class TransferStore {
   }
 
   private async load (fileId: string): Promise<SavedTransfer> {
-    const record = checkTransferRecord(jsonObject(await this.datastore.get(this.key(fileId, 'record'))), fileId)
-    const manifestBytes = await getIfPresent(this.datastore, this.key(fileId, 'manifest'))
-    const verified = await getIfPresent(this.datastore, this.key(fileId, 'verified'))
+    // at once: each read waits its turn on the threadpool
+    const [recordBytes, manifestBytes, verified] = await Promise.all([
+      this.datastore.get(this.key(fileId, 'record')),
+      getIfPresent(this.datastore, this.key(fileId, 'manifest')),
+      getIfPresent(this.datastore, this.key(fileId, 'verified'))
+    ])
+    const record = checkTransferRecord(jsonObject(recordBytes), fileId)
     // a crash before both the manifest and the record naming the partial file were saved (the record may claim it already): the manifest is taken again from a source
     if (manifestBytes == null || record.partialPath == null || record.output == null || record.metadata == null) return { record, verified }
     const manifest = await verifyManifest(parseFileId(fileId), manifestBytes)
     return { record, manifest: { manifest, bytes: manifestBytes }, verified }
   }
-
 
   private key (fileId: string, part: string): Key {
     return new Key(`${PREFIX}/${fileId}/${part}`)
