@@ -249,6 +249,8 @@ describe('downloads that say what is happening (real processes)', function () {
     await until(() => terminated.stdout().includes('"stalled"'), 'the attached get to report the stall before SIGTERM')
     terminated.child.kill('SIGTERM')
     const ended = await terminated.exited
+    // 128 + SIGTERM, as shells report it (Ctrl+C's is 130)
+    assert.equal(ended.code, 143)
     assert.equal(jsonError({ ...ended, stdout: terminated.stdout(), stderr: terminated.stderr() }).code, 'ERR_INTERRUPTED')
 
     // the downloading daemon stops under an attached get: the get says so, and that the download goes on with it

@@ -10,6 +10,8 @@ export const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
 /** Ctrl+C, as shells report it (128 + SIGINT) */
 export const EXIT_INTERRUPTED = 130
+/** SIGTERM (`timeout`, a service manager), as shells report it (128 + SIGTERM) */
+export const EXIT_TERMINATED = 143
 
 /** The command line is malformed (unknown option, missing argument, bad value) */
 export class UsageError extends Error {
@@ -37,6 +39,11 @@ export class InterruptedError extends Error {
   static override name = 'InterruptedError'
   override name = 'InterruptedError'
   code = 'ERR_INTERRUPTED'
+
+  /** `signal`: the one that interrupted (its exit code is 128 + its number, as shells say it) */
+  constructor (message: string, readonly signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
+    super(message)
+  }
 }
 
 export interface CliFailure {
@@ -52,6 +59,10 @@ export interface CliFailure {
  */
 const USAGE_CODES = new Set(['ERR_BAD_REQUEST', 'ERR_INVALID_RATE', 'ERR_INVALID_SIZE'])
 
+function interruptedExit (err: InterruptedError): number {
+  return err.signal === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED
+}
+
 /** What to tell the user about `err`, and the exit code */
 export function describeError (err: unknown): CliFailure {
   if (err instanceof CommanderError) {
@@ -60,7 +71,7 @@ export function describeError (err: unknown): CliFailure {
   const e = err as { code?: unknown, message?: unknown } | undefined
   const code = typeof e?.code === 'string' && e.code.startsWith('ERR_') ? e.code : 'ERR_INTERNAL'
   const message = oneLine(typeof e?.message === 'string' && e.message !== '' ? e.message : String(err))
-  const exitCode = err instanceof UsageError || USAGE_CODES.has(code) ? EXIT_USAGE : err instanceof InterruptedError ? EXIT_INTERRUPTED : EXIT_FAILURE
+  const exitCode = err instanceof UsageError || USAGE_CODES.has(code) ? EXIT_USAGE : err instanceof InterruptedError ? interruptedExit(err) : EXIT_FAILURE
   return { code, message, exitCode }
 }
 

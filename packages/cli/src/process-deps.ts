@@ -50,11 +50,13 @@ export function processDeps (): ProgramDeps {
     },
     // Ctrl+C, and SIGTERM as `timeout` or a service manager sends it: the attached command says the download goes on
     onInterrupt: (handler) => {
-      process.on('SIGINT', handler)
-      process.on('SIGTERM', handler)
+      const onInt = (): void => { handler('SIGINT') }
+      const onTerm = (): void => { handler('SIGTERM') }
+      process.on('SIGINT', onInt)
+      process.on('SIGTERM', onTerm)
       return () => {
-        process.off('SIGINT', handler)
-        process.off('SIGTERM', handler)
+        process.off('SIGINT', onInt)
+        process.off('SIGTERM', onTerm)
       }
     },
     cwd: process.cwd(),

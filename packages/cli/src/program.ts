@@ -33,7 +33,7 @@ export interface ProgramDeps {
   /** raw bytes to stdout (`get -o -`); resolves when more may be written */
   writeStdout?: (bytes: Uint8Array) => Promise<void>
   /** calls `handler` on Ctrl+C until the returned function is called */
-  onInterrupt?: (handler: () => void) => () => void
+  onInterrupt?: (handler: (signal?: 'SIGINT' | 'SIGTERM') => void) => () => void
   cwd: string
   env: NodeJS.ProcessEnv
 }

@@ -30,8 +30,10 @@ describe('error mapping', () => {
     assert.equal(describeError(new InvalidSizeError('Invalid size "huge"')).exitCode, EXIT_USAGE)
   })
 
-  it('reports Ctrl+C on an attached command as ERR_INTERRUPTED, exit code 130', () => {
+  it('reports Ctrl+C on an attached command as ERR_INTERRUPTED, exit code 130 (SIGTERM 143)', () => {
     assert.deepEqual(describeError(new InterruptedError('Interrupted; the download continues')), { code: 'ERR_INTERRUPTED', message: 'Interrupted; the download continues', exitCode: EXIT_INTERRUPTED })
+    // SIGTERM's, as shells report it
+    assert.equal(describeError(new InterruptedError('Interrupted; the download continues', 'SIGTERM')).exitCode, 143)
     assert.equal(EXIT_INTERRUPTED, 130)
   })
 

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { parseRate, parseSize } from '@peershare/client'
 import { bootstrapFromEnv, DEFAULTS, definedEntries, type NodeInit } from './config.js'
 import { RepoError } from './errors.js'
 import { InOrder } from './in-order.js'
@@ -30,7 +31,20 @@ export async function readConfigFile (repo: string): Promise<NodeInit> {
       throw new RepoError(`${path}: "${name}" must be an object of settings, such as {"${name}": {...}}`)
     }
   }
+  for (const [name, value] of Object.entries(init.limits ?? {})) checkUnits(path, `limits.${name}`, value, parseRate)
+  checkUnits(path, 'replication.quota', init.replication?.quota, parseSize)
+  checkUnits(path, 'relay.dataLimit', init.relay?.dataLimit, parseSize)
   return init
+}
+
+/** A rate or size the file gives as text: one that does not parse is said with the file's name, as other settings are */
+function checkUnits (path: string, name: string, value: unknown, parse: (text: string) => number): void {
+  if (typeof value !== 'string') return
+  try {
+    parse(value)
+  } catch (err: any) {
+    throw new RepoError(`${path}: "${name}": ${err.message}`)
+  }
 }
 
 /**

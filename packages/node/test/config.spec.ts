@@ -36,7 +36,7 @@ describe('config', () => {
     assert.equal(config.replication.quota, 2 * 1024 ** 3)
   })
 
-  it('config.json with a section that is not an object of settings is refused, naming it (it was dropped without a word)', async () => {
+  it('config.json with a section that is not an object of settings, or a rate or size that does not parse, is refused, naming the file and the setting', async () => {
     const repo = await mkdtemp(join(tmpdir(), 'peershare-config-'))
     try {
       for (const bad of ['5', '"1GiB"', 'null', '[1]']) {
@@ -45,6 +45,11 @@ describe('config', () => {
       }
       await writeFile(join(repo, 'config.json'), '{"replication": {"quota": "1GiB"}, "listen": ["/ip4/127.0.0.1/tcp/0"]}')
       assert.deepEqual((await readConfigFile(repo)).replication, { quota: '1GiB' })
+      // a rate or a size that does not parse names the file and the setting (it said only 'Invalid rate "fast"')
+      for (const [bad, setting] of [['{"limits": {"download": "fast"}}', 'limits.download'], ['{"replication": {"quota": "huge"}}', 'replication.quota'], ['{"relay": {"dataLimit": "lots"}}', 'relay.dataLimit']]) {
+        await writeFile(join(repo, 'config.json'), bad)
+        await assert.rejects(readConfigFile(repo), (err: any) => err.name === 'RepoError' && err.message.includes(join(repo, 'config.json')) && err.message.includes(`"${setting}"`), bad)
+      }
     } finally {
       await rm(repo, { recursive: true, force: true })
     }

@@ -46,7 +46,7 @@ export interface GetContext extends CommandContext {
   /** writes file bytes to stdout (`-o -`); resolves when it may be called again */
   writeStdout?: (bytes: Uint8Array) => Promise<void>
   /** calls `handler` on Ctrl+C while the download is attached; returns the removal */
-  onInterrupt?: (handler: () => void) => () => void
+  onInterrupt?: (handler: (signal?: 'SIGINT' | 'SIGTERM') => void) => () => void
   /** one line to stderr */
   printError?: Print
   /** the clock a stall is timed by (ms); Date.now unless a test steps it */
@@ -100,7 +100,7 @@ async function attached (request: GetRequest, ctx: GetContext, mode: { json: boo
   const { client, print } = ctx
   const controller = new AbortController()
   let following: { kind: 'file' | 'collection', id: string } | undefined
-  let interrupted = false
+  let interrupted: 'SIGINT' | 'SIGTERM' | undefined
   let output: Promise<number> | undefined
   const startOutput = (id: string): void => {
     if (!mode.toStdout || output != null) return
@@ -111,8 +111,8 @@ async function attached (request: GetRequest, ctx: GetContext, mode: { json: boo
   const display = mode.json || ctx.progress == null ? undefined : ctx.progress()
   // nobody watches a bar: a stall (and its end) is still said, on stderr, or a script waits in silence
   const stalls = mode.json || display != null ? undefined : stallLines(ctx.printError, ctx.now ?? Date.now)
-  const off = ctx.onInterrupt?.(() => {
-    interrupted = true
+  const off = ctx.onInterrupt?.((signal) => {
+    interrupted = signal ?? 'SIGINT'
     controller.abort()
   })
   try {
@@ -137,7 +137,7 @@ async function attached (request: GetRequest, ctx: GetContext, mode: { json: boo
     if (written != null && written !== done.file.size) throw new Error(`The daemon sent ${written} of ${done.file.size} bytes`)
     return done
   } catch (caught) {
-    if (interrupted) throw new InterruptedError(interruptedLine(following))
+    if (interrupted != null) throw new InterruptedError(interruptedLine(following), interrupted)
     // the output's failure (the daemon lost under `-o -`) aborted the progress stream, which then
     // failed as node:http says an abort ("aborted", ECONNRESET): that failure is said instead;
     // a download's own error from the daemon says more than the output's

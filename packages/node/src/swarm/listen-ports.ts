@@ -74,7 +74,7 @@ async function nextFreePort (busy: FixedPort, listen: string[]): Promise<number>
     for (const f of sharing) if (await tryBind({ ...f, port }) != null) { free = false; break }
     if (free) return port
   }
-  return busy.port + 1
+  return busy.port < 65535 ? busy.port + 1 : busy.port - 1
 }
 
 /** The first TCP port after `port` on `host` that is free now: for the message of a busy control API port */
