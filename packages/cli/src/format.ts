@@ -17,6 +17,11 @@ export function formatBytes (bytes: number): string {
   return `${value.toFixed(1)} ${UNITS[unit]}`
 }
 
+/** A size with its exact byte count when the unit rounds it ("3.0 MiB (3145745 bytes)"); "1 B", not "1 B (1 bytes)" */
+export function formatSize (bytes: number): string {
+  return bytes < 1024 ? formatBytes(bytes) : `${formatBytes(bytes)} (${bytes} bytes)`
+}
+
 /** Bytes per second -> "12.3 MiB/s" */
 export function formatRate (bytesPerSecond: number): string {
   return `${formatBytes(Math.round(bytesPerSecond))}/s`

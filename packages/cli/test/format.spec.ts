@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { formatBytes, formatDuration, formatRate, formatTable } from '../src/format.js'
+import { formatBytes, formatDuration, formatRate, formatSize, formatTable } from '../src/format.js'
 
 describe('format', () => {
   it('formats sizes in binary units with one decimal', () => {
@@ -12,6 +12,12 @@ describe('format', () => {
     assert.equal(formatBytes(5 * 1024 ** 4), '5.0 TiB')
     assert.equal(formatBytes(-1), '?')
     assert.equal(formatBytes(Number.NaN), '?')
+  })
+
+  it('gives a size its exact byte count only where the unit rounds it ("1 B (1 bytes)" before)', () => {
+    assert.equal(formatSize(1), '1 B')
+    assert.equal(formatSize(1023), '1023 B')
+    assert.equal(formatSize(3 * 1024 * 1024 + 17), '3.0 MiB (3145745 bytes)')
   })
 
   it('formats rates', () => {

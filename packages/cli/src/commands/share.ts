@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { type CollectionShareResult, type FileVisibility, PathNotFoundError, type ShareResult } from '@peershare/client'
 import type { CommandContext } from '../context.js'
-import { formatBytes } from '../format.js'
+import { formatSize } from '../format.js'
 import { replicationLines } from './replicate.js'
 
 export interface ShareCommandOptions {
@@ -58,7 +58,7 @@ export async function share (options: ShareCommandOptions, { client, print, cwd 
 function printFile (file: ShareResult, print: CommandContext['print']): void {
   print(`file id  ${file.fileId}`)
   print(`name     ${file.name}`)
-  print(`size     ${formatBytes(file.size)} (${file.size} bytes)`)
+  print(`size     ${formatSize(file.size)}`)
   print(`type     ${file.mimeType} (${file.category})`)
   print(`sha256   ${file.sha256}`)
   if (file.path != null) print(`served   from ${file.path} (in place: do not move or edit it; --copy keeps a copy)`)
@@ -72,7 +72,7 @@ function printCollection (collection: CollectionShareResult, print: CommandConte
   print(`collection id  ${collection.collectionId}`)
   print(`name           ${collection.name}`)
   print(`files          ${collection.files}${collection.directories > 0 ? ` (and ${collection.directories} empty folders)` : ''}`)
-  print(`size           ${formatBytes(collection.size)} (${collection.size} bytes)`)
+  print(`size           ${formatSize(collection.size)}`)
   print(`category       ${collection.category}`)
   if (collection.thumbnail != null) print(`thumbnail      ${collection.thumbnail}`)
   print(`ticket         ${collection.ticket}`)

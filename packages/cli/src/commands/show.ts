@@ -1,7 +1,7 @@
 /** `peershare show <id>`: one offer in full: every author's version, the thumbnail on disk, providers */
 import type { OfferInfo } from '@peershare/client'
 import type { CommandContext } from '../context.js'
-import { formatBytes } from '../format.js'
+import { formatSize } from '../format.js'
 
 export interface ShowOptions {
   /** content id or a unique prefix of one in the catalog */
@@ -19,7 +19,7 @@ export async function show (options: ShowOptions, { client, print }: Pick<Comman
   print(offer.name)
   const field = (label: string, value: string): void => { print(`  ${label.padEnd(12)}${value}`) }
   field('id', `${offer.contentId} (${offer.kind})`)
-  field('size', `${formatBytes(offer.size)} (${offer.size} bytes)`)
+  field('size', formatSize(offer.size))
   field('type', `${offer.mimeType === '' ? 'unknown' : offer.mimeType} (${offer.category})`)
   if (offer.sha256 !== '') field('sha256', offer.sha256)
   if (offer.tags.length > 0) field('tags', offer.tags.join(', '))
