@@ -41,6 +41,10 @@ describe('swarm and index commands', () => {
     await peers({}, { client: fakeClient(), print: out.print })
     assert.match(out.lines[0], /PEER ID\s+LATENCY\s+ADDRESSES/)
     assert.ok(out.lines[1].includes(PEER_ID) && out.lines[1].includes('3 ms'))
+    // none: where to look for why, not only "start with --bootstrap" (said to a daemon given one too)
+    const none = capture()
+    await peers({}, { client: { ...fakeClient(), peers: async () => [] }, print: none.print })
+    assert.match(none.lines[0], /^Not connected to any peer \(`peershare status` says why\)/)
   })
 
   it('swarm connect checks the multiaddr locally before asking the daemon', async () => {

@@ -9,7 +9,8 @@ export async function peers (options: { json?: boolean }, { client, print }: Pic
     return
   }
   if (list.length === 0) {
-    print('Not connected to any peer: add one with `peershare swarm connect <multiaddr>` or start the daemon with --bootstrap')
+    // status says why (the bootstrap peers it tried, and what each answered): a daemon given --bootstrap was told to add one
+    print('Not connected to any peer (`peershare status` says why): add one with `peershare swarm connect <multiaddr>`, or give the daemon --bootstrap peers')
     return
   }
   const rows = list.map(p => [p.peerId, p.latencyMs == null ? '?' : `${p.latencyMs} ms`, p.addresses.join(' ')])
