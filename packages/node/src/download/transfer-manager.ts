@@ -91,8 +91,8 @@ export interface TransferManagerComponents extends Omit<TransferComponents, 'fin
 
 export class TransferManager implements PartialFiles {
   private readonly transfers = new Map<string, Transfer>()
-  /** downloads being created (their record saved, not yet listed), by file id */
-  private readonly starting = new Map<string, Promise<Transfer>>()
+  /** the last start of each file under way: starts of one file run one after another (`oneAtATime`) */
+  private readonly starts = new Map<string, Promise<unknown>>()
   private readonly progressListeners = new Set<(p: TransferProgress) => void>()
 
   constructor (private readonly components: TransferManagerComponents) {}
@@ -104,46 +104,45 @@ export class TransferManager implements PartialFiles {
    */
   async start (ref: FileRef, options: StartOptions = {}): Promise<Transfer> {
     const peers = [...new Set([...(options.from == null ? [] : [options.from.toString()]), ...(options.peers ?? [])])]
-    if (ref.kind === 'file-id') {
-      const fileId = formatFileId(ref.fileId)
-      await this.replaceFailed(fileId, options)
-      return this.joinOrCreate(fileId, async existing => { (await this.joined(existing, options)).suggest(peers) }, async () => this.create(fileId, peers, options))
-    }
+    if (ref.kind === 'file-id') return this.startFile(formatFileId(ref.fileId), peers, options)
     const session = await this.openFirst(ref, options)
-    const fileId = formatFileId(session.fileId)
     try {
-      await this.replaceFailed(fileId, options)
-      return await this.joinOrCreate(fileId, async existing => { (await this.joined(existing, options)).start(session) }, async () => this.create(fileId, peers, options, session))
+      return await this.startFile(formatFileId(session.fileId), peers, options, session)
     } catch (err: any) {
       session.abort(err)
       throw err
     }
   }
 
-  /**
-   * The download of `fileId` under way (`join` told of it), else a new one made by
-   * `create`. Starts at once (a peer's Wants for a damaged file each asking for its
-   * repair, a `get` beside a replica's fetch) join one download, waiting for one being
-   * created, rather than make one each of which only the last is listed, paused or
-   * cancelled. Between finding none and calling `create` nothing else runs.
-   */
-  private async joinOrCreate (fileId: string, join: (existing: Transfer) => Promise<void>, create: () => Promise<Transfer>): Promise<Transfer> {
-    for (;;) {
+  /** A start of `fileId`: a failed download it replaces, else the one under way it joins, else a new one; `first`, an open session with a source */
+  private async startFile (fileId: string, peers: string[], options: StartOptions, first?: FetchSession): Promise<Transfer> {
+    return this.oneAtATime(fileId, async () => {
+      await this.replaceFailed(fileId, options)
       const existing = this.transfers.get(fileId)
-      if (existing != null) {
-        await join(existing)
-        return existing
-      }
-      const creating = this.starting.get(fileId)
-      if (creating == null) break
-      await creating.catch(() => {})
-    }
-    const creating = create()
-    this.starting.set(fileId, creating)
+      if (existing == null) return this.create(fileId, peers, options, first)
+      const joined = await this.joined(existing, options)
+      if (first != null) joined.start(first)
+      else joined.suggest(peers)
+      return joined
+    })
+  }
+
+  /**
+   * Runs the starts of one file one after another: each finds the download the one
+   * before made, replaced or left, and nothing else starts that file while it checks an
+   * output or cancels a failed download. Starts at once (a peer's Wants for a damaged
+   * file each asking for its repair, a `get` beside a replica's fetch) so join one
+   * download rather than make one each, of which only the last was listed; and a start
+   * joining a download never resumes one another start has just cancelled.
+   */
+  private async oneAtATime<T> (fileId: string, start: () => Promise<T>): Promise<T> {
+    const run = (this.starts.get(fileId) ?? Promise.resolve()).then(start)
+    const settled = run.then(() => {}, () => {})
+    this.starts.set(fileId, settled)
     try {
-      return await creating
+      return await run
     } finally {
-      if (this.starting.get(fileId) === creating) this.starting.delete(fileId)
+      if (this.starts.get(fileId) === settled) this.starts.delete(fileId)
     }
   }
 
@@ -363,7 +362,7 @@ export class TransferManager implements PartialFiles {
    * place, rather than join the old one and fail again where it failed. A start naming
    * the same place, or none (a `get --peer` adding a source), resumes it; so does any
    * start of a failed download holding verified chunks, which are never thrown away here.
-   * Starts meanwhile wait for the cancel (`starting`), then make or join the new one.
+   * Called inside `oneAtATime`: no other start of the file runs meanwhile.
    */
   private async replaceFailed (fileId: string, options: StartOptions): Promise<void> {
     const existing = this.transfers.get(fileId)
@@ -376,16 +375,12 @@ export class TransferManager implements PartialFiles {
     if (this.transfers.get(fileId) !== existing || existing.state !== 'failed') return
     this.components.log('the failed download of %s gives way to one at another place', fileId)
     this.transfers.delete(fileId)
-    // a cancel that fails (its partial file or saved state not removed) leaves the download listed, as it was
-    const cancelled = existing.cancel().then(() => existing, (err: Error) => {
+    try {
+      await existing.cancel()
+    } catch (err) {
+      // a cancel that fails (its partial file or saved state not removed) leaves the download listed, as it was
       if (!this.transfers.has(fileId)) this.transfers.set(fileId, existing)
       throw err
-    })
-    this.starting.set(fileId, cancelled)
-    try {
-      await cancelled
-    } finally {
-      if (this.starting.get(fileId) === cancelled) this.starting.delete(fileId)
     }
   }
 
