@@ -21,6 +21,7 @@ import { defaultRepoPath } from '@peershare/client/repo'
 import { type NodeConfig, type NodeInit, resolveConfig } from './config.js'
 import { CONFIG_FILE, mergeInit, readConfigFile, saveLimits } from './config-file.js'
 import { createCollectionDownloads, createTransferManager } from './download/node-downloads.js'
+import { GetWaits } from './download/get-waits.js'
 import type { Transfer, TransferProgress } from './download/transfer.js'
 import type { StartOptions, TransferManager } from './download/transfer-manager.js'
 import {
@@ -37,7 +38,7 @@ import { AppScores } from './catalog/announce-limits.js'
 import { ContactStore } from './contacts/index.js'
 import { CatalogStore } from './catalog/index.js'
 import { Discovery } from './discovery/index.js'
-import { AbortedError, BadRequestError, ConfigError, FileNotFoundError, RepoError } from './errors.js'
+import { BadRequestError, ConfigError, FileNotFoundError, RepoError } from './errors.js'
 import { resolvePrefix } from './id-prefix.js'
 import { FileKeys } from './encryption/index.js'
 import { KeyGrants } from './keys/index.js'
@@ -142,7 +143,7 @@ export class PeershareNode {
   /** the downloads saved in the repo are running again (keys/ keeps every key until then) */
   private transfersRestored = false
   /** `get`s waiting for each download: one aborted while another waits does not cancel it */
-  private readonly getsWaiting = new WeakMap<Transfer, number>()
+  private readonly getWaits = new GetWaits()
 
   private constructor (config: NodeConfig, paths: RepoPaths, given: NodeParts, libp2p: PeershareLibp2p, parts: BuiltParts) {
     const { datastore } = given
@@ -573,27 +574,7 @@ export class PeershareNode {
     // joined a download going elsewhere: this get ends once its own copy is in place too
     let copy: Promise<string> | undefined
     const transfer = await this.download(ref, { ...options, copied: placed => { copy = placed } })
-    this.getsWaiting.set(transfer, (this.getsWaiting.get(transfer) ?? 0) + 1)
-    const unsubscribe = options.onProgress == null ? undefined : transfer.onProgress(options.onProgress)
-    const waiting = Promise.withResolvers<never>()
-    const onAbort = (): void => {
-      // a replica fetch a user's download took over goes on as theirs: only this wait ends
-      if (options.onlyFrom === true && !transfer.fixedSources) waiting.reject(options.signal?.reason)
-      else if ((this.getsWaiting.get(transfer) ?? 0) > 1) waiting.reject(new AbortedError(`Get of ${transfer.fileId} aborted: the download goes on for another get of it`))
-      else void transfer.cancel()
-    }
-    options.signal?.addEventListener('abort', onAbort)
-    // aborted while the download was being set up: no event comes any more
-    if (options.signal?.aborted === true) onAbort()
-    try {
-      const record = await Promise.race([transfer.done(), waiting.promise])
-      if (copy != null) await Promise.race([copy, waiting.promise])
-      return record
-    } finally {
-      unsubscribe?.()
-      options.signal?.removeEventListener('abort', onAbort)
-      this.getsWaiting.set(transfer, (this.getsWaiting.get(transfer) ?? 1) - 1)
-    }
+    return this.getWaits.wait(transfer, options, () => copy)
   }
 
   /**
