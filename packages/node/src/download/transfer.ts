@@ -68,7 +68,8 @@ export class Transfer implements PoolHost {
   private readonly sources: SourcePool
   private readonly watchers = new Set<(index: number) => void>()
   private readonly listeners = new Set<(p: TransferProgress) => void>()
-  private readonly meter = new RateMeter()
+  /** the rate shown (sparse: a slow download's 1 MiB chunks come further apart than the window) */
+  private readonly meter = new RateMeter(3000, Date.now, true)
   private readonly delivered = new Map<string, { chunks: number, bytes: number }>()
   private lastCheckpoint = 0
   /** resolves the run loop's wait between checks */
