@@ -97,6 +97,9 @@ describe('web UI in headless Chromium (real daemons)', function () {
     assert.equal(cookie.sameSite, 'Strict')
     const again = await fetch(url, { redirect: 'manual' })
     assert.equal(again.status, 401)
+    // a page that says what to do, not the API's JSON error
+    assert.match(again.headers.get('content-type') ?? '', /^text\/html/)
+    assert.match(await again.text(), /used up or expired.*peershare webui/s)
     // a browser without the session gets the page, which only says how to log in
     const stranger = await openPage(await browser.newContext())
     await stranger.goto(`${sharer.info.api}/`)
@@ -145,6 +148,14 @@ describe('web UI in headless Chromium (real daemons)', function () {
     assert.equal(await sharerPage.locator('img[src=x]').count(), 0)
     assert.deepEqual(dialogs, [])
     await shot(sharerPage, 'files')
+
+    // its own offer in its own search: nothing to download (a download of it found no other provider and stalled for good)
+    await sharerPage.goto(`${sharer.info.api}/#/search`)
+    await sharerPage.fill('input[name=text]', 'holiday film')
+    await sharerPage.click('form.search button[type=submit]')
+    const own = sharerPage.locator(`tr.hit[data-content-id="${sharedId}"]`)
+    await own.locator('.own', { hasText: 'Shared by this node' }).waitFor()
+    assert.equal(await own.locator('button.download').count(), 0)
   })
 
   it('finds the file from the second daemon\'s UI by search, then shows its page', async () => {
@@ -172,6 +183,16 @@ describe('web UI in headless Chromium (real daemons)', function () {
     assert.equal(await scripted.locator('.description').textContent(), SCRIPT_TEXT)
     assert.deepEqual(dialogs, [])
 
+    // an id nobody offers: the error, and no "Loading…" below it for good
+    await finderPage.goto(`${finder.info.api}/#/offer/nonsense`)
+    await finderPage.locator('section .error', { hasText: 'ERR_' }).waitFor()
+    // its replicas part ends too (not on this node): then nothing on the page is still loading
+    await finderPage.locator('section p', { hasText: 'Not on this node' }).waitFor()
+    assert.equal(await finderPage.locator('section p', { hasText: 'Loading…' }).count(), 0)
+    // a malformed id in the address bar is taken as typed, not a frozen page
+    await finderPage.goto(`${finder.info.api}/#/offer/%E0%A4%A`)
+    await finderPage.locator('section .error', { hasText: 'ERR_' }).waitFor()
+
     await finderPage.goto(`${finder.info.api}/#/offer/${sharedId}`)
     await finderPage.locator('.offer h3.name', { hasText: 'webui-holiday-film.bin' }).waitFor()
     assert.match(await finderPage.locator('.offer').textContent() ?? '', new RegExp(sharer.info.peerId))
@@ -193,7 +214,8 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await finderPage.fill('input[name=text]', 'holiday film')
     await finderPage.click('form.search button[type=submit]')
     await finderPage.click(`tr.hit[data-content-id="${sharedId}"] button.download`)
-    await finderPage.locator(`tr.hit[data-content-id="${sharedId}"] button.download`, { hasText: 'Downloading' }).waitFor()
+    // once started the row links to Transfers, not a button left saying "Downloading"
+    await finderPage.locator(`tr.hit[data-content-id="${sharedId}"] a.download-started[href="#/transfers"]`).waitFor()
 
     await finderPage.goto(`${finder.info.api}/#/transfers`)
     const row = finderPage.locator(`tr.transfer[data-file-id="${sharedId}"]`)
@@ -381,14 +403,23 @@ describe('web UI in headless Chromium (real daemons)', function () {
     assert.deepEqual(dialogs, [])
   })
 
-  it('logs out: the session ends in the daemon, the page says how to log in again', async () => {
+  it('logs out: the session ends in the daemon and its other tabs\' event streams end; the page says how to log in again', async () => {
     const cookies = await finderPage.context().cookies(finder.info.api)
     const cookie = cookies.map(c => `${c.name}=${c.value}`).join('; ')
+    // another tab of the same session, following the events (it heard of files after the logout)
+    const otherTab = await fetch(`${finder.info.api}/v1/events`, { headers: { cookie } })
+    assert.equal(otherTab.status, 200)
+    const events = otherTab.body?.getReader()
+    await events?.read()
     await finderPage.click('header button.logout')
     await finderPage.locator('.logged-out').waitFor()
     assert.deepEqual(await finderPage.context().cookies(finder.info.api), [])
+    // its stream ends (read until it does: events written before the logout may come first)
+    for (let part = await events?.read().catch(() => ({ done: true })); part?.done !== true; part = await events?.read().catch(() => ({ done: true }))) {}
     const replayed = await fetch(`${finder.info.api}/v1/files`, { headers: { cookie } })
     assert.equal(replayed.status, 401)
+    // said as a session that ended, not an API token the browser never had
+    assert.match((await replayed.json()).error.message, /web UI session has ended/)
   })
 })
 

@@ -9,7 +9,8 @@ export function useLoad<T> (load: () => Promise<T>, deps: unknown[]): { value?: 
   const [round, setRound] = useState(0)
   useEffect(() => {
     let current = true
-    load().then(value => { if (current) setState({ value }) }, (err: unknown) => { if (current) setState({ error: describe(err) }) })
+    // a failed refresh keeps what was shown, with the error above it (the Status page went blank on one)
+    load().then(value => { if (current) setState({ value }) }, (err: unknown) => { if (current) setState(prev => ({ value: prev.value, error: describe(err) })) })
     return () => { current = false }
   }, [...deps, round])
   return { ...state, reload: () => { setRound(r => r + 1) } }
@@ -17,7 +18,14 @@ export function useLoad<T> (load: () => Promise<T>, deps: unknown[]): { value?: 
 
 export function describe (err: unknown): string {
   if (err instanceof RequestError) return `${err.message} (${err.code})`
+  // fetch's own failure: nothing answered at all
+  if (err instanceof TypeError) return 'The daemon does not answer (stopped?): start it again, then reload this page'
   return err instanceof Error ? err.message : String(err)
+}
+
+/** "Loading…" while a load is under way; nothing once it failed (its ErrorLine says why) */
+export function Loading ({ error }: { error?: string }) {
+  return error == null ? <p>Loading…</p> : null
 }
 
 export function ErrorLine ({ error }: { error?: string }) {

@@ -53,10 +53,11 @@ function seen (fileId: string): void {
   eventsSeen.set(fileId, (eventsSeen.get(fileId) ?? 0) + 1)
 }
 
-/** Records a download's progress */
+/** Records a download's progress; a cancelled one leaves the list (in every tab, not only the one that cancelled it) */
 function setTransfer (p: TransferProgress): void {
   const next = new Map(transfers.value)
-  next.set(p.fileId, p)
+  if (p.state === 'cancelled') next.delete(p.fileId)
+  else next.set(p.fileId, p)
   transfers.value = next
 }
 

@@ -46,7 +46,7 @@ function App () {
         <span class="node" title={node.value.peerId}>{node.value.peerId.slice(-8)} {STREAM_NOTE[stream.value]}</span>
         <button type="button" class="logout" onClick={() => { void api('POST', '/v1/webui/logout').finally(() => { location.reload() }) }}>Log out</button>
       </header>
-      <main><Page page={page} arg={decodeURIComponent(arg)} /></main>
+      <main><Page page={page} arg={decoded(arg)} /></main>
     </div>
   )
 }
@@ -73,3 +73,12 @@ function LoggedOut ({ error }: { error: string }) {
 }
 
 render(<App />, document.getElementById('app') as HTMLElement)
+
+/** A page argument from the address bar; one that is not valid percent-encoding is taken as typed (it threw, and the page froze) */
+function decoded (arg: string): string {
+  try {
+    return decodeURIComponent(arg)
+  } catch {
+    return arg
+  }
+}

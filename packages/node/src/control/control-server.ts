@@ -115,6 +115,8 @@ export class ControlServer {
     const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''))
     const expected = Buffer.from(this.token)
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      // a browser whose session cookie no longer counts is told so, not about an API token it never had
+      if (req.headers.authorization == null && this.webui.hadSession(req)) throw new HttpError(401, 'ERR_UNAUTHORIZED', 'Your web UI session has ended (logged out, or the daemon restarted): open a new link from `peershare webui`')
       throw new HttpError(401, 'ERR_UNAUTHORIZED', 'Missing or wrong API token')
     }
     return false

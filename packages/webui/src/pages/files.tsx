@@ -2,7 +2,7 @@
 import type { CollectionInfo, FileInfo, ShareResult, TicketInfo } from '@peershare/client'
 import { useState } from 'preact/hooks'
 import { api, upload } from '../api.js'
-import { ErrorLine, Section, Thumbnail, useAction, useLoad } from '../components.js'
+import { ErrorLine, Loading, Section, Thumbnail, useAction, useLoad } from '../components.js'
 import { formatBytes } from '../format.js'
 import { filesVersion } from '../live.js'
 
@@ -14,7 +14,7 @@ export function FilesPage () {
       <ShareForm />
       <Section title="Shared and downloaded files">
         <ErrorLine error={list.error} />
-        {list.value == null ? <p>Loading…</p> : <FileTable files={list.value.files} />}
+        {list.value == null ? <Loading error={list.error} /> : <FileTable files={list.value.files} />}
       </Section>
       {list.value == null || list.value.collections.length === 0
         ? null

@@ -1,7 +1,7 @@
 /** A file's page: the offer (each author's), its thumbnail, providers; and replicas when it is a local file */
 import type { FileInfo, OfferDetail, OfferInfo, ReplicationInfo } from '@peershare/client'
 import { api } from '../api.js'
-import { ErrorLine, Section, Thumbnail, useLoad } from '../components.js'
+import { ErrorLine, Loading, Section, Thumbnail, useLoad } from '../components.js'
 import { formatBytes, formatDate } from '../format.js'
 
 export function OfferPage ({ id }: { id: string }) {
@@ -16,7 +16,7 @@ export function OfferPage ({ id }: { id: string }) {
   return (
     <Section title="File">
       <ErrorLine error={detail.error} />
-      {d == null ? <p>Loading…</p> : <OfferView detail={d} />}
+      {d == null ? <Loading error={detail.error} /> : <OfferView detail={d} />}
       <h3>Replicas</h3>
       <Replication state={replication} />
     </Section>

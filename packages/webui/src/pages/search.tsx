@@ -91,6 +91,13 @@ function HitRow ({ hit }: { hit: SearchHit }) {
       setStarted(true)
     })
   }
+  // this node's own offer: nothing to fetch (a download of it found no other provider and stalled);
+  // one started: Transfers follows it (a button left "Downloading" for good said nothing)
+  const downloadCell = () => hit.own
+    ? <span class="own">Shared by this node</span>
+    : started
+      ? <a class="download-started" href="#/transfers">Downloading: see Transfers</a>
+      : <button type="button" class="download" disabled={action.busy} onClick={download}>Download</button>
   return (
     <tr class="hit" data-content-id={hit.contentId}>
       <td><Thumbnail fileId={hit.thumbnail} /></td>
@@ -104,7 +111,7 @@ function HitRow ({ hit }: { hit: SearchHit }) {
       <td>{hit.tags.join(', ')}</td>
       <td>{hit.providers}</td>
       <td>{formatDate(hit.created)}</td>
-      <td><button type="button" class="download" disabled={action.busy || started} onClick={download}>{started ? 'Downloading' : 'Download'}</button></td>
+      <td>{downloadCell()}</td>
     </tr>
   )
 }

@@ -29,11 +29,11 @@ export class LiveEvents {
 
   constructor (private readonly sources: LiveEventSources) {}
 
-  /** Answers the request with an event stream that lasts until the client goes */
-  open (res: ServerResponse): void {
+  /** Answers the request with an event stream that lasts until the client goes, or `session` (its login) ends */
+  open (res: ServerResponse, session?: string): void {
     if (this.clients.size >= MAX_EVENT_CLIENTS) throw new HttpError(503, 'ERR_BUSY', `At most ${MAX_EVENT_CLIENTS} event streams at once`)
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
-    const client = new EventClient(res, () => { this.leave(client) })
+    const client = new EventClient(res, () => { this.leave(client) }, session)
     this.clients.add(client)
     res.on('close', () => { this.leave(client) })
     this.unsubscribe ??= this.sources.transfers.onProgress(p => { this.progress(p) })
@@ -48,6 +48,11 @@ export class LiveEvents {
   /** Ends every stream (the server stops) */
   close (): void {
     for (const client of [...this.clients]) client.drop()
+  }
+
+  /** Ends the streams of a session that logged out: another tab of it must not go on hearing of files and downloads */
+  endSession (session: string): void {
+    for (const client of [...this.clients]) if (client.session === session) client.drop()
   }
 
   private progress (p: TransferProgress): void {
@@ -68,7 +73,7 @@ class EventClient {
   private readonly pending = new Map<string, TransferProgress>()
   private timer: NodeJS.Timeout | undefined
 
-  constructor (private readonly res: ServerResponse, private readonly onDrop: () => void) {}
+  constructor (private readonly res: ServerResponse, private readonly onDrop: () => void, readonly session?: string) {}
 
   transfer (p: TransferProgress): void {
     this.pending.set(p.fileId, p)

@@ -38,6 +38,11 @@ export class WebUi {
     return byCookie
   }
 
+  /** Whether the request carries a session cookie of this daemon's, live or not */
+  hadSession (req: IncomingMessage): boolean {
+    return sessionOf(req, this.port()) != null
+  }
+
   /** The UI's routes, for an authenticated request; false for anything else */
   async handle (req: IncomingMessage, res: ServerResponse, byCookie: boolean): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -47,11 +52,14 @@ export class WebUi {
       sendJson(res, 200, { url: `http://127.0.0.1:${this.port()}/webui/login?token=${this.sessions.mintLogin()}` })
     } else if (route === 'POST /v1/webui/logout') {
       const session = sessionOf(req, this.port())
-      if (session != null) this.sessions.end(session)
+      if (session != null) {
+        this.sessions.end(session)
+        this.events.endSession(session)
+      }
       res.setHeader('set-cookie', expiredCookie(this.port()))
       sendJson(res, 200, {})
     } else if (route === 'GET /v1/events') {
-      this.events.open(res)
+      this.events.open(res, byCookie ? sessionOf(req, this.port()) : undefined)
     } else if (route === 'POST /v1/upload') {
       sendJson(res, 200, await uploadAndShare(this.node, req, url))
       this.events.filesChanged()

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HttpError } from '../http-errors.js'
 import type { WebUiSessions } from './sessions.js'
-import { SESSION_TTL } from './sessions.js'
+import { LOGIN_TTL, SESSION_TTL } from './sessions.js'
 
 /** The UI's files: path served -> file in packages/webui/dist and its type */
 const ASSETS: Record<string, [string, string]> = {
@@ -80,10 +80,22 @@ async function sendAsset (res: ServerResponse, pkg: string, [name, type]: [strin
   res.end(body)
 }
 
+/** The answer to a login link used up, expired or made up */
+const LOGIN_REFUSED_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>peershare: this login link does not work</title></head>
+<body><h1>This login link is used up or expired</h1>
+<p>A link from <code>peershare webui</code> logs in once, within ${LOGIN_TTL / 1000} seconds. Run <code>peershare webui</code> on the daemon's machine for a new one.</p></body></html>
+`
+
 /** Trades a login token for a session cookie and sends the browser to the UI */
 function login (sessions: WebUiSessions, port: number, url: URL, res: ServerResponse): void {
   const session = sessions.redeem(url.searchParams.get('token') ?? '')
-  if (session == null) throw new HttpError(401, 'ERR_UNAUTHORIZED', 'This login link is used up or expired: run `peershare webui` for a new one')
+  if (session == null) {
+    // a person opened it in a browser: a page, not the API's JSON error
+    res.writeHead(401, { ...PAGE_HEADERS, 'content-type': 'text/html; charset=utf-8' })
+    res.end(LOGIN_REFUSED_PAGE)
+    return
+  }
   const cookie = `${sessionCookieName(port)}=${session}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL / 1000}`
   res.writeHead(303, { ...PAGE_HEADERS, 'set-cookie': cookie, location: '/' })
   res.end()
