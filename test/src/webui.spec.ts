@@ -160,6 +160,12 @@ describe('web UI in headless Chromium (real daemons)', function () {
 
   it('finds the file from the second daemon\'s UI by search, then shows its page', async () => {
     await finderPage.goto(`${finder.info.api}/#/search`)
+    // every field has a name a screen reader says; a size that is not a number is said, not dropped
+    for (const label of ['Search words', 'Category', 'Order', 'Smallest size in MiB', 'Largest size in MiB']) await finderPage.getByLabel(label).waitFor()
+    await finderPage.fill('input[name=min]', 'abc')
+    await finderPage.click('form.search button[type=submit]')
+    await finderPage.locator('p.status', { hasText: '"abc" is not a size in MiB' }).waitFor()
+    await finderPage.fill('input[name=min]', '')
     await finderPage.fill('input[name=text]', 'holiday film')
     const hit = finderPage.locator(`tr.hit[data-content-id="${sharedId}"]`)
     // offers travel by gossip: search again until the offer has arrived

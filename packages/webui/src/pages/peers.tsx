@@ -19,7 +19,7 @@ export function PeersPage () {
   return (
     <Section title="Peers">
       <form onSubmit={connect}>
-        <input name="addr" placeholder="/ip4/…/tcp/…/p2p/…" value={addr} onInput={e => { setAddr((e.target as HTMLInputElement).value) }} />
+        <input name="addr" aria-label="Peer address (multiaddr)" placeholder="/ip4/…/tcp/…/p2p/…" value={addr} onInput={e => { setAddr((e.target as HTMLInputElement).value) }} />
         <button type="submit" disabled={action.busy || addr === ''}>Connect</button>
       </form>
       <ErrorLine error={action.error ?? peers.error} />
@@ -58,8 +58,8 @@ export function ContactsPage () {
   return (
     <Section title="Contacts">
       <form onSubmit={add}>
-        <input name="peerId" placeholder="peer id" value={peerId} onInput={e => { setPeerId((e.target as HTMLInputElement).value) }} />
-        <input name="name" placeholder="name (optional)" value={name} onInput={e => { setName((e.target as HTMLInputElement).value) }} />
+        <input name="peerId" aria-label="Contact's peer id" placeholder="peer id" value={peerId} onInput={e => { setPeerId((e.target as HTMLInputElement).value) }} />
+        <input name="name" aria-label="Contact's name (optional)" placeholder="name (optional)" value={name} onInput={e => { setName((e.target as HTMLInputElement).value) }} />
         <button type="submit" disabled={action.busy || peerId === ''}>Add</button>
       </form>
       <ErrorLine error={action.error ?? contacts.error} />

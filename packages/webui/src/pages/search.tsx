@@ -23,6 +23,12 @@ export function SearchPage () {
 
   const run = (event?: Event): void => {
     event?.preventDefault()
+    // a size that is not a number was dropped without a word, and everything listed
+    const bad = [minMiB, maxMiB].find(v => v !== '' && !(Number(v) >= 0))
+    if (bad != null) {
+      setStatus(`"${bad}" is not a size in MiB: give a number, e.g. 1.5`)
+      return
+    }
     const request: SearchRequest = {
       text,
       sort,
@@ -50,16 +56,16 @@ export function SearchPage () {
   return (
     <Section title="Search">
       <form class="search" onSubmit={run}>
-        <input name="text" type="search" placeholder="words, or nothing for everything" value={text} onInput={e => { setText((e.target as HTMLInputElement).value) }} />
-        <select name="category" value={category} onChange={e => { setCategory((e.target as HTMLSelectElement).value) }}>
+        <input name="text" type="search" aria-label="Search words" placeholder="words, or nothing for everything" value={text} onInput={e => { setText((e.target as HTMLInputElement).value) }} />
+        <select name="category" aria-label="Category" value={category} onChange={e => { setCategory((e.target as HTMLSelectElement).value) }}>
           <option value="">any category</option>
           {OFFER_CATEGORIES.map(c => <option key={c} value={c}>{c} ({counts.value?.categories?.[c] ?? 0})</option>)}
         </select>
-        <select name="sort" value={sort} onChange={e => { setSort((e.target as HTMLSelectElement).value as typeof sort) }}>
+        <select name="sort" aria-label="Order" value={sort} onChange={e => { setSort((e.target as HTMLSelectElement).value as typeof sort) }}>
           {SORTS.map(s => <option key={s} value={s}>{s}</option>)}
         </select>
-        <input name="min" class="size" placeholder="min MiB" value={minMiB} onInput={e => { setMinMiB((e.target as HTMLInputElement).value) }} />
-        <input name="max" class="size" placeholder="max MiB" value={maxMiB} onInput={e => { setMaxMiB((e.target as HTMLInputElement).value) }} />
+        <input name="min" class="size" aria-label="Smallest size in MiB" placeholder="min MiB" value={minMiB} onInput={e => { setMinMiB((e.target as HTMLInputElement).value) }} />
+        <input name="max" class="size" aria-label="Largest size in MiB" placeholder="max MiB" value={maxMiB} onInput={e => { setMaxMiB((e.target as HTMLInputElement).value) }} />
         <label><input type="checkbox" checked={local} onChange={e => { setLocal((e.target as HTMLInputElement).checked) }} /> this node only</label>
         <button type="submit">Search</button>
       </form>
