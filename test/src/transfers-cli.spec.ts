@@ -127,7 +127,8 @@ describe('downloads in the daemon end to end (real processes)', function () {
     assert.deepEqual(await json(node, ['limits']), { upload: 8 * MiB, uploadPerPeer: 0, download: 1_500_000 })
     assert.deepEqual(await json(node, ['limits', '--download', '0', '--upload-per-peer', '512KiB']), { upload: 8 * MiB, uploadPerPeer: 512 * 1024, download: 0 })
     const bad = await cli(['--repo', node.repo, 'limits', '--upload', 'fast'], dir)
-    assert.equal(bad.code, 1)
+    // a bad option value is a usage error (exit 2), as the README says
+    assert.equal(bad.code, 2)
     assert.match(bad.stderr, /^peershare: /)
     node.child.kill('SIGTERM')
     await node.exited

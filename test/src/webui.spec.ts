@@ -420,6 +420,15 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await finderPage.click('header button.logout')
     await finderPage.locator('.logged-out').waitFor()
     assert.deepEqual(await finderPage.context().cookies(finder.info.api), [])
+    // a browser still holding the ended session's cookie is told so; the command shows as code, not between backticks
+    const stale = await browser.newContext()
+    await stale.addCookies(cookies)
+    const stalePage = await openPage(stale)
+    await stalePage.goto(`${finder.info.api}/`)
+    await stalePage.locator('.logged-out .error code', { hasText: 'peershare webui' }).waitFor()
+    assert.match(await stalePage.locator('.logged-out .error').textContent() ?? '', /web UI session has ended/)
+    assert.doesNotMatch(await stalePage.locator('.logged-out').textContent() ?? '', /`/)
+    await stale.close()
     // its stream ends (read until it does: events written before the logout may come first)
     for (let part = await events?.read().catch(() => ({ done: true })); part?.done !== true; part = await events?.read().catch(() => ({ done: true }))) {}
     const replayed = await fetch(`${finder.info.api}/v1/files`, { headers: { cookie } })

@@ -29,7 +29,12 @@ export function Loading ({ error }: { error?: string }) {
 }
 
 export function ErrorLine ({ error }: { error?: string }) {
-  return error == null ? null : <p class="error" role="alert">{error}</p>
+  return error == null ? null : <p class="error" role="alert"><Words text={error} /></p>
+}
+
+/** Text whose `quoted` parts (commands, in the daemon's messages and the UI's own) show as code, not with their backticks */
+export function Words ({ text }: { text: string }) {
+  return <>{text.split('`').map((part, i) => i % 2 === 1 ? <code key={i}>{part}</code> : part)}</>
 }
 
 export function Section ({ title, children }: { title: string, children: ComponentChildren }) {

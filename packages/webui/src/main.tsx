@@ -7,7 +7,7 @@ import type { NodeInfo } from '@peershare/client'
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { api } from './api.js'
-import { useLoad } from './components.js'
+import { useLoad, Words } from './components.js'
 import { connectEvents, stream } from './live.js'
 import { FilesPage } from './pages/files.js'
 import { OfferPage } from './pages/offer.js'
@@ -43,7 +43,7 @@ function App () {
       <header>
         <h1>peershare</h1>
         <nav>{PAGES.map(([id, label]) => <a key={id} href={`#/${id}`} class={id === page ? 'current' : ''}>{label}</a>)}</nav>
-        <span class="node" title={node.value.peerId}>{node.value.peerId.slice(-8)} {STREAM_NOTE[stream.value]}</span>
+        <span class="node" title={node.value.peerId}>{node.value.peerId.slice(-8)} <Words text={STREAM_NOTE[stream.value]} /></span>
         <button type="button" class="logout" onClick={() => { void api('POST', '/v1/webui/logout').finally(() => { location.reload() }) }}>Log out</button>
       </header>
       <main><Page page={page} arg={decoded(arg)} /></main>
@@ -67,7 +67,7 @@ function LoggedOut ({ error }: { error: string }) {
     <div class="logged-out">
       <h1>peershare</h1>
       <p>Open the link that <code>peershare webui</code> prints to log in.</p>
-      <p class="error">{error}</p>
+      <p class="error"><Words text={error} /></p>
     </div>
   )
 }

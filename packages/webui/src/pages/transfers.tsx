@@ -10,7 +10,7 @@ export function TransfersPage () {
   return (
     <Section title="Transfers">
       {list.length === 0
-        ? <p>No downloads: start one from Search, or with `peershare get`.</p>
+        ? <p>No downloads: start one from Search, or with <code>peershare get</code>.</p>
         : (
           <table class="transfers">
             <thead><tr><th>Name</th><th>Progress</th><th>Rate</th><th>ETA</th><th>Sources</th><th>State</th><th /></tr></thead>
