@@ -50,6 +50,10 @@ describe('get command', () => {
     await get({ ref: FILE_ID, detach: true }, { client, print: out.print, cwd: dir })
     assert.equal(client.calls[0].method, 'startDownload')
     assert.match(out.lines[0], /in the daemon/)
+    // a held file has no output: not "to  in the daemon"
+    const held = capture()
+    await get({ ref: FILE_ID, detach: true, hold: true }, { client: { ...fakeClient(), startDownload: async () => ({ ...progressEvent(0), output: '' }) } as any, print: held.print, cwd: dir })
+    assert.match(held.lines[0], /^Downloading \S+ into the repo in the daemon/)
   })
 
   it('with --json prints every event as one JSON line: progress, then done', async () => {

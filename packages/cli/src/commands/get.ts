@@ -82,7 +82,9 @@ export async function get (options: GetCommandOptions, ctx: GetContext): Promise
   }
   if (options.detach === true) {
     const started = await client.startDownload(request)
-    print(json ? JSON.stringify(started) : `Downloading ${started.name} to ${started.output} in the daemon; follow it with \`peershare transfers\``)
+    // a held file (--hold) has no output; nor has one whose name comes with its first source
+    const where = started.output !== '' ? `to ${started.output}` : options.hold === true ? 'into the repo' : '(where, once its first source names it)'
+    print(json ? JSON.stringify(started) : `Downloading ${started.name} ${where} in the daemon; follow it with \`peershare transfers\``)
     return
   }
   const done = await attached(request, ctx, { json, toStdout })
