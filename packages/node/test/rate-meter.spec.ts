@@ -75,4 +75,21 @@ describe('RateMeter', () => {
     await clock.advance(3100)
     assert.equal(meter.rate, 0, 'nothing for longer than the window (the gap was 100 ms)')
   })
+
+  it('sparse: a sample after a pause of minutes is not a rate yet (the baseline from before it made a resumed download read slow), and it stalls to 0 within the window again', async () => {
+    const clock = new FakeClock()
+    const meter = new RateMeter(3000, () => clock.now(), true)
+    for (let i = 0; i < 10; i++) {
+      meter.add(100_000)
+      await clock.advance(100)
+    }
+    await clock.advance(10 * 60_000)
+    meter.add(100_000)
+    assert.equal(meter.rate, 0, 'one sample after the pause')
+    await clock.advance(100)
+    meter.add(100_000)
+    assert.equal(meter.rate, 1_000_000, 'the next one: the rate since the first after the pause')
+    await clock.advance(3100)
+    assert.equal(meter.rate, 0, 'stalled again: 0 within the window (the pause is not the gap)')
+  })
 })

@@ -141,4 +141,27 @@ describe('web UI event stream', () => {
     live.filesChanged()
     await until(() => fast.events.length > before && fast.events.at(-1)?.event === 'files', 'the fast client to go on')
   })
+
+  it('a stream of a session that expired (or was pushed out) ends at its next event; one of a live session goes on', async () => {
+    const valid = new Set(['live-session', 'expiring-session'])
+    const sessions = new LiveEvents({ transfers: downloads }, session => valid.has(session))
+    const bySession = createServer((req, res) => { sessions.open(res, req.url?.slice(1)) })
+    await new Promise<void>(resolve => bySession.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (bySession.address() as AddressInfo).port
+      const get1 = async (path: string): Promise<IncomingMessage> => new Promise((resolve, reject) => { get({ host: '127.0.0.1', port, path }, resolve).on('error', reject) })
+      const [live, expiring] = await Promise.all([get1('/live-session'), get1('/expiring-session')])
+      let ended = false
+      expiring.on('close', () => { ended = true }).resume()
+      live.resume()
+      valid.delete('expiring-session')
+      sessions.filesChanged()
+      await until(() => ended, 'the expired session\'s stream to end')
+      assert.equal(live.destroyed, false, 'the live session\'s stream goes on')
+    } finally {
+      sessions.close()
+      bySession.closeAllConnections()
+      await new Promise(resolve => bySession.close(resolve))
+    }
+  })
 })

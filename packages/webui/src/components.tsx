@@ -18,8 +18,6 @@ export function useLoad<T> (load: () => Promise<T>, deps: unknown[]): { value?: 
 
 export function describe (err: unknown): string {
   if (err instanceof RequestError) return `${err.message} (${err.code})`
-  // fetch's own failure: nothing answered at all
-  if (err instanceof TypeError) return 'The daemon does not answer (stopped?): start it again, then reload this page'
   return err instanceof Error ? err.message : String(err)
 }
 

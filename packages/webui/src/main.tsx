@@ -54,7 +54,8 @@ function App () {
 function Page ({ page, arg }: { page: string, arg: string }) {
   if (page === 'search') return <SearchPage />
   if (page === 'transfers') return <TransfersPage />
-  if (page === 'offer') return <OfferPage id={arg} />
+  // keyed: another file's page starts afresh (a failed load keeps what it showed, which was another file's)
+  if (page === 'offer') return <OfferPage key={arg} id={arg} />
   if (page === 'peers') return <PeersPage />
   if (page === 'contacts') return <ContactsPage />
   if (page === 'status') return <StatusPage />

@@ -11,6 +11,9 @@
  * and it falls to 0 only once nothing came for longer than the window and than the last
  * gap between samples.
  */
+/** How many windows apart two samples may be and still make a rate (sparse): 12 s, a chunk at about 85 KiB/s */
+const SPARSE_SPAN = 4
+
 export class RateMeter {
   /** [time, running total of bytes] per sample; the first may be older than the window (the baseline) */
   private readonly samples: Array<[number, number]> = []
@@ -43,11 +46,19 @@ export class RateMeter {
     return now > start ? ((bLast - b0) * 1000) / (now - start) : 0
   }
 
-  /** Keeps one sample at or before the window's start as the baseline, none older (sparse: the last two always) */
+  /**
+   * Keeps one sample at or before the window's start as the baseline, none older (sparse:
+   * the last two always, but none more than SPARSE_SPAN windows before the newest: a
+   * baseline from before a pause or a long stall would make a resumed download slow)
+   */
   private prune (now: number): void {
     const cutoff = now - this.windowMs
     const keep = this.sparse ? 2 : 1
     while (this.samples.length > keep && this.samples[1][0] <= cutoff) this.samples.shift()
     if (!this.sparse && this.samples.length === 1 && this.samples[0][0] <= cutoff) this.samples.shift()
+    if (this.sparse && this.samples.length > 1) {
+      const newest = this.samples[this.samples.length - 1][0]
+      while (this.samples.length > 1 && this.samples[0][0] < newest - SPARSE_SPAN * this.windowMs) this.samples.shift()
+    }
   }
 }

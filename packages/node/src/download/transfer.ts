@@ -179,6 +179,11 @@ export class Transfer implements PoolHost {
 
   /** Starts (or restarts) fetching, with `first` as a source if given */
   start (first?: FetchSession): void {
+    // cancelled: its state and partial file are gone, and it is no longer listed (a start that joined it as it was cancelled)
+    if (this.status === 'cancelled') {
+      first?.abort(new AbortedError(`Download of ${this.name} cancelled`))
+      return
+    }
     if (this.runLoop != null) {
       if (first != null) void this.sources.add(first)
       return

@@ -24,7 +24,7 @@ export function SearchPage () {
   const run = (event?: Event): void => {
     event?.preventDefault()
     // a size that is not a number was dropped without a word, and everything listed
-    const bad = [minMiB, maxMiB].find(v => v !== '' && !(Number(v) >= 0))
+    const bad = [minMiB, maxMiB].find(v => v !== '' && !(Number(v) >= 0 && Number.isFinite(Number(v))))
     if (bad != null) {
       setStatus(`"${bad}" is not a size in MiB: give a number, e.g. 1.5`)
       return

@@ -27,7 +27,8 @@ export class LiveEvents {
   private readonly clients = new Set<EventClient>()
   private unsubscribe: (() => void) | undefined
 
-  constructor (private readonly sources: LiveEventSources) {}
+  /** `live(session)`: whether a session is still valid; a stream of one expired or pushed out ends at its next event */
+  constructor (private readonly sources: LiveEventSources, private readonly live: (session: string) => boolean = () => true) {}
 
   /** Answers the request with an event stream that lasts until the client goes, or `session` (its login) ends */
   open (res: ServerResponse, session?: string): void {
@@ -42,7 +43,7 @@ export class LiveEvents {
 
   /** The local files changed: every client reloads its list */
   filesChanged (): void {
-    for (const client of this.clients) client.send('files', {})
+    for (const client of this.current()) client.send('files', {})
   }
 
   /** Ends every stream (the server stops) */
@@ -56,8 +57,18 @@ export class LiveEvents {
   }
 
   private progress (p: TransferProgress): void {
-    for (const client of this.clients) client.transfer(p)
+    for (const client of this.current()) client.transfer(p)
     if (p.state === 'completed') this.filesChanged()
+  }
+
+  /** The clients whose session still holds; the others are dropped here */
+  private current (): EventClient[] {
+    const out: EventClient[] = []
+    for (const client of [...this.clients]) {
+      if (client.session == null || this.live(client.session)) out.push(client)
+      else client.drop()
+    }
+    return out
   }
 
   private leave (client: EventClient): void {

@@ -19,7 +19,8 @@ export class WebUi {
 
   /** `port`: the control server's, once it listens */
   constructor (private readonly node: PeershareNode, private readonly port: () => number) {
-    this.events = new LiveEvents({ transfers: node.transfers })
+    // a stream of a session that expired or was pushed out ends at its next event, as one logged out at once
+    this.events = new LiveEvents({ transfers: node.transfers }, session => this.sessions.valid(session))
   }
 
   /** Answers the UI's files and its login (no credential needed); false for anything else */
