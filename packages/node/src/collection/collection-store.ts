@@ -5,8 +5,9 @@
  * record has `listingOf` set), so it is served and verified like any other file.
  */
 import type { Priority } from '@peershare/protocol'
-import { Key, type Datastore } from 'interface-datastore'
+import { Key, type Datastore, type Pair } from 'interface-datastore'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
+import { getIfPresent } from '../datastore-read.js'
 import { type Quarantine, checkCollectionDownload, checkCollectionRecord, jsonObject } from '../records/index.js'
 import type { OfferDetails } from '../store/file-record.js'
 
@@ -62,12 +63,14 @@ export class CollectionStore {
 
   async get (collectionId: string): Promise<CollectionRecord | undefined> {
     const key = new Key(`${COLLECTIONS}/${collectionId}`)
-    if (!(await this.datastore.has(key))) return undefined
-    return (await this.decode(key, checkCollectionRecord, 'collection'))[0]
+    // one read: `has` is a whole read of its own
+    const value = await getIfPresent(this.datastore, key)
+    if (value == null) return undefined
+    return (await this.decode([{ key, value }], checkCollectionRecord, 'collection'))[0]
   }
 
   async list (): Promise<CollectionRecord[]> {
-    const out = await this.decode(new Key(COLLECTIONS), checkCollectionRecord, 'collection', true)
+    const out = await this.decode(this.under(COLLECTIONS), checkCollectionRecord, 'collection')
     return out.sort((a, b) => a.added - b.added)
   }
 
@@ -80,14 +83,17 @@ export class CollectionStore {
   }
 
   async downloads (): Promise<SavedCollectionDownload[]> {
-    return this.decode(new Key(DOWNLOADS), checkCollectionDownload, 'collection download', true)
+    return this.decode(this.under(DOWNLOADS), checkCollectionDownload, 'collection download')
   }
 
-  /** The records at `key` (or under it, with `prefix`) that decode; the others are set aside */
-  private async decode<T> (key: Key, check: (value: Record<string, unknown>, id: string) => T, kind: string, prefix = false): Promise<T[]> {
+  private under (prefix: string): Iterable<Pair> | AsyncIterable<Pair> {
+    return this.datastore.query({ prefix: new Key(prefix).toString() })
+  }
+
+  /** The records of `entries` that decode; the others are set aside */
+  private async decode<T> (entries: Iterable<Pair> | AsyncIterable<Pair>, check: (value: Record<string, unknown>, id: string) => T, kind: string): Promise<T[]> {
     const out: T[] = []
     const bad: Array<[Key, string]> = []
-    const entries = prefix ? this.datastore.query({ prefix: key.toString() }) : [{ key, value: await this.datastore.get(key) }]
     for await (const entry of entries) {
       try {
         out.push(check(jsonObject(entry.value), entry.key.name()))
