@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { PermissionDeniedError, fsError } from '../src/errors.js'
 import { statusFor, toApiError } from '../src/control/http-errors.js'
+import { RepoDatastore } from '../src/compose/repo-datastore.js'
 import { tempDir, withSmallDisk } from './fixtures.js'
 
 describe('control API error statuses', () => {
@@ -19,12 +19,12 @@ describe('control API error statuses', () => {
     assert.equal(toApiError(typed).code, 'ERR_PERMISSION_DENIED')
   })
 
-  it('maps a real full disk under LevelDB (only its message says so) to ERR_DISK_FULL and 507 (root only: a small tmpfs)', async function () {
+  it('the repo\'s datastore says a real full disk under LevelDB (only its message says so) as DiskFullError: ERR_DISK_FULL and 507 (root only: a small tmpfs)', async function () {
     const dir = await tempDir()
     let failure: any
     try {
       const mounted = await withSmallDisk(dir.path, async (mnt) => {
-        const ds = new LevelDatastore(join(mnt, 'datastore'))
+        const ds = new RepoDatastore(join(mnt, 'datastore'))
         await ds.open()
         try {
           for (let i = 0; i < 10_000 && failure == null; i++) {
@@ -39,6 +39,7 @@ describe('control API error statuses', () => {
       await dir.cleanup()
     }
     assert.ok(failure != null, 'the disk filled')
+    assert.equal(failure.name, 'DiskFullError', failure.message)
     assert.equal(toApiError(failure).code, 'ERR_DISK_FULL', failure.message)
     assert.equal(statusFor(failure), 507)
   })

@@ -45,15 +45,8 @@ export function statusFor (err: any): number {
   return STATUS_BY_CODE[toApiError(err).code] ?? 500
 }
 
-/** LevelDB says a full disk only in its message ("IO error: …/000003.log: No space left on device"), wrapped by datastore-level */
-function datastoreDiskFull (err: any): boolean {
-  return typeof err?.message === 'string' && err.message.includes('No space left on device')
-}
-
 export function toApiError (err: any): ApiError {
   const message = String(err?.message ?? err).split('\n')[0]
-  // datastore-level's errors carry a code of their own (ERR_PUT_FAILED) that says less
-  if (err?.code !== 'ERR_DISK_FULL' && datastoreDiskFull(err)) return { code: 'ERR_DISK_FULL', message: `No space left on the device of the repo's datastore (${message})` }
   return { code: typeof err?.code === 'string' && err.code.startsWith('ERR_') ? err.code : 'ERR_INTERNAL', message }
 }
 
