@@ -164,6 +164,24 @@ describe('sharing in place (real processes)', function () {
     assert.equal(await sha256File(out), want)
   })
 
+  it('a get of a file the node shares itself copies it from where it is, asking no peer; --hold of it is done at once', async () => {
+    const src = join(dir, 'own.bin')
+    await writeFile(src, randomBytes(3 * MiB + 7))
+    const shared = await json(sharer, ['share', src])
+    const out = join(dir, 'own-copy.bin')
+    // with no other provider this stalled until the timeout (LIMITS known gap 22)
+    const got = await cli(['--repo', sharer.repo, '--json', 'get', shared.fileId, '-o', out, '--timeout', '60'], dir)
+    assert.equal(got.code, 0, got.stderr)
+    assert.equal(await sha256File(out), await sha256File(src))
+    const held = await cli(['--repo', sharer.repo, '--json', 'get', shared.fileId, '--hold', '--timeout', '60'], dir)
+    assert.equal(held.code, 0, held.stderr)
+    // the share is as it was: served from its place, no copy in the repo, nothing left in transfers
+    const file = await fileOf(shared.fileId)
+    assert.equal(file.status, 'ok')
+    assert.equal(file.path, src)
+    assert.equal((await json(sharer, ['transfers'])).some((t: any) => t.fileId === shared.fileId), false)
+  })
+
   it('a 0-byte file, an odd name and a folder are shared in place', async () => {
     const empty = join(dir, 'empty.bin')
     await writeFile(empty, '')

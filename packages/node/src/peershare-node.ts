@@ -170,7 +170,8 @@ export class PeershareNode {
     this.transfers = createTransferManager(downloads, {
       stored: fileId => { this.health.reset(fileId) },
       visibility: async fileId => this.downloadVisibility(fileId),
-      takenOver: fileId => { this.holder.takenOver(fileId) }
+      takenOver: fileId => { this.holder.takenOver(fileId) },
+      damaged: fileId => { void this.health.markDamaged(fileId) }
     })
     // discovery is built below; asked only when a file shared in place changed
     this.health = new ContentHealth({ store: this.store, index: this.index, discovery: { withdraw: async id => this.discovery.withdraw(id) }, transfers: this.transfers, log })

@@ -9,11 +9,12 @@
 import { constants } from 'node:fs'
 import { type FileHandle, link, lstat, mkdir, open, rename, rm } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import { checkCollectionPath, type Manifest, chunkLength, chunkOffset, isValidChunk } from '@peershare/protocol'
+import { checkCollectionPath, type Manifest, chunkOffset } from '@peershare/protocol'
 import { OutputExistsError, OutputUnsafeError, fsError } from '../errors.js'
+import { placeFile } from '../download/destination.js'
 import { siblingPath } from '../download/partial-file.js'
 import { userDirMode, userFileMode } from '../file-modes.js'
-import type { ChunkReader } from '../store/chunk-readers.js'
+import { type ChunkReader, readChecked } from '../store/chunk-readers.js'
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 
@@ -93,16 +94,20 @@ export async function copyVerified (reader: ChunkReader, manifest: Manifest, tar
   }
   try {
     for (let i = 0; i < manifest.chunkHashes.length; i++) {
-      const data = await reader.read(i)
-      if (data.byteLength !== chunkLength(manifest, i) || !(await isValidChunk(manifest, i, data))) return false
+      const data = await readChecked(reader, manifest, i)
+      if (data == null) return false
       await handle.write(data, 0, data.byteLength, chunkOffset(manifest, i))
     }
     await handle.sync()
     await handle.close()
-    // link, not rename, unless told to replace: a file that appeared meanwhile is refused, not overwritten
-    await (replace ? rename(tmp, target) : link(tmp, target)).catch((err: any) => {
-      throw err.code === 'EEXIST' ? new OutputExistsError(`Output exists: ${target}`) : fsError(err, target)
-    })
+    // link, not rename, unless told to replace: a file that appeared meanwhile is refused, not overwritten;
+    // a replace looks at the target again (a file or a symlink only, never a folder, device, FIFO or socket)
+    if (replace) await placeFile(tmp, target, true)
+    else {
+      await link(tmp, target).catch((err: any) => {
+        throw err.code === 'EEXIST' ? new OutputExistsError(`Output exists: ${target}`) : fsError(err, target)
+      })
+    }
     return true
   } finally {
     await handle.close().catch(() => {})

@@ -15,11 +15,12 @@ import {
   type Manifest,
   formatFileId
 } from '@peershare/protocol'
-import { FileNotFoundError, SourceBusyError, TransferFinishedError } from '../errors.js'
+import { AbortedError, FileNotFoundError, SourceBusyError, TransferFinishedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
+import type { FileRecord } from '../store/file-record.js'
 import { type HeldCiphertext, startFromHeldCopy } from './decrypt-download.js'
-import { type DestinationOptions, refuseExistingOutput } from './destination.js'
+import { type DestinationOptions, destinationPath, refuseExistingOutput } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { PartialFile } from './partial-file.js'
 import { type SourceFinder, Transfer, type TransferComponents, type TransferProgress } from './transfer.js'
@@ -85,8 +86,21 @@ export interface TransferManagerComponents extends Omit<TransferComponents, 'fin
   takenOver?(fileId: string): void
   /** the complete ciphertext of an encrypted file, when the node holds it in its repo (a download to read it starts from there) */
   heldCiphertext?(fileId: string): Promise<HeldCiphertext | undefined>
+  /** the file when the node keeps its plaintext as stored (its own share, a finished download): a user's start copies it from there */
+  keptFile?(fileId: string): Promise<KeptFile | undefined>
+  /** the file id of a SHA-256 the node keeps (a start by SHA-256 asks nobody for it) */
+  keptId?(sha256: string): Promise<string | undefined>
   transfers: TransferStore
   log: Logger
+}
+
+/** A file the node keeps, its plaintext as stored (node-downloads.ts) */
+export interface KeptFile {
+  record: FileRecord
+  /** the file's path when it is kept outside the repo (shared in place, downloaded) */
+  path?: string
+  /** copies it to `target`, every chunk verified; false, writing nothing, when a chunk fails its hash (the file is then marked damaged) */
+  copyTo(target: string, replace: boolean): Promise<boolean>
 }
 
 export class TransferManager implements PartialFiles {
@@ -105,6 +119,8 @@ export class TransferManager implements PartialFiles {
   async start (ref: FileRef, options: StartOptions = {}): Promise<Transfer> {
     const peers = [...new Set([...(options.from == null ? [] : [options.from.toString()]), ...(options.peers ?? [])])]
     if (ref.kind === 'file-id') return this.startFile(formatFileId(ref.fileId), peers, options)
+    const kept = isUserStart(options) ? await this.components.keptId?.(bytesToHex(ref.sha256)) : undefined
+    if (kept != null) return this.startFile(kept, peers, options)
     const session = await this.openFirst(ref, options)
     try {
       return await this.startFile(formatFileId(session.fileId), peers, options, session)
@@ -146,11 +162,49 @@ export class TransferManager implements PartialFiles {
     }
   }
 
-  /** A new download: its record saved before anything else, so a restart resumes it */
+  /**
+   * A user's start of a file the node keeps (its own share, a finished download, a
+   * replica it holds): nothing is fetched. The file is copied, every chunk verified, to
+   * the output the start names (`copied` says where), or stays where it is for a start
+   * into the repo (`--hold`, `-o -`). Undefined when a chunk of it fails its hash (the
+   * file is then marked damaged): the start downloads it.
+   */
+  private async fromKept (fileId: string, kept: KeptFile, options: StartOptions, first?: FetchSession): Promise<Transfer | undefined> {
+    const intoRepo = options.stream === true || options.hold === true || options.ownCopies === true
+    const output = options.output ?? options.offeredName
+    const record: TransferRecord = {
+      fileId,
+      destination: intoRepo ? { repo: true } : { output, cwd: options.cwd, force: options.force },
+      priority: options.priority ?? 'normal',
+      state: 'running',
+      sources: [],
+      created: Date.now()
+    }
+    if (!intoRepo) {
+      record.output = await destinationPath({ ...options, output }, kept.record.metadata, kept.path)
+      // an output naming the kept file itself (`get -o <its path> --force`) has it already
+      if (record.output !== kept.path && !(await kept.copyTo(record.output, options.force === true))) return undefined
+      options.copied?.(Promise.resolve(record.output))
+    }
+    first?.abort(new AbortedError(`${fileId} is kept by this node: nothing to fetch`))
+    // a file held as a replica is the user's from now on, as for a download of it (the holder clears the mark)
+    this.components.takenOver?.(fileId)
+    const { replica, ...users } = kept.record
+    this.components.log('%s is kept by this node: %s', fileId, intoRepo ? 'nothing fetched' : `copied to ${record.output}`)
+    return Transfer.kept(this.components, record, users)
+  }
+
+  /** A new download (unless the node keeps the file: `fromKept`): its record saved before anything else, so a restart resumes it */
   private async create (fileId: string, sources: string[], options: StartOptions, first?: FetchSession): Promise<Transfer> {
     const intoRepo = options.stream === true || options.repair === true || options.hold === true
     const output = options.output ?? options.offeredName
-    if (!intoRepo) await refuseExistingOutput({ ...options, output })
+    // at once: each await waits its turn on a busy event loop
+    const [kept] = await Promise.all([
+      isUserStart(options) ? this.components.keptFile?.(fileId) : undefined,
+      intoRepo ? undefined : refuseExistingOutput({ ...options, output })
+    ])
+    const fromStore = kept == null ? undefined : await this.fromKept(fileId, kept, options, first)
+    if (fromStore != null) return fromStore
     // a user's download of a file held as a replica: the file is theirs from now on
     if (isUserStart(options)) this.components.takenOver?.(fileId)
     const record: TransferRecord = {

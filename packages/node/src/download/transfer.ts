@@ -93,6 +93,8 @@ export class Transfer implements PoolHost {
   private readonly copies: DownloadCopies
   /** the stored file, once complete (a copy asked for then is placed from it) */
   private stored: FileRecord | undefined
+  /** the size of a file kept already (`Transfer.kept`: no content to count) */
+  private keptSize: number | undefined
 
   constructor (private readonly components: TransferComponents, record: TransferRecord, content?: DownloadContent) {
     this.record = record
@@ -112,6 +114,20 @@ export class Transfer implements PoolHost {
     })
     // nobody may be waiting on a transfer that ends before anyone attaches
     this.finished.promise.catch(() => {})
+  }
+
+  /**
+   * A start of a file the node keeps already, its plaintext as stored (its own share, a
+   * finished download): complete from the start, nothing fetched, nothing saved. The
+   * caller copied the file where the start asked (transfer-manager.ts `fromKept`).
+   */
+  static kept (components: TransferComponents, record: TransferRecord, stored: FileRecord): Transfer {
+    const transfer = new Transfer(components, { ...record, metadata: stored.metadata })
+    transfer.status = 'completed'
+    transfer.stored = stored
+    transfer.keptSize = stored.size
+    transfer.finished.resolve(stored)
+    return transfer
   }
 
   get fileId (): string { return this.record.fileId }
@@ -144,8 +160,8 @@ export class Transfer implements PoolHost {
   }
 
   progress (): TransferProgress {
-    const bytesDone = this.content?.bytesDone() ?? 0
-    const bytesTotal = this.content?.manifest.size ?? null
+    const bytesDone = this.content?.bytesDone() ?? this.keptSize ?? 0
+    const bytesTotal = this.content?.manifest.size ?? this.keptSize ?? null
     const rate = this.status === 'running' ? this.meter.rate : 0
     // a source that began to deliver ends the stall at the loop's next turn: said at once here
     const stall = this.status === 'running' && this.looks.stalled && this.sources.active === 0 ? this.sources.stall() : undefined

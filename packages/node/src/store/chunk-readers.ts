@@ -49,8 +49,8 @@ export function verifiedReader (reader: ChunkReader, manifest: Manifest, onDamag
   }
 }
 
-/** Chunk `index` when it matches its hash, else undefined; read errors pass through */
-async function readChecked (reader: ChunkReader, manifest: Manifest, index: number): Promise<Uint8Array | undefined> {
+/** Chunk `index` when it matches its hash (on the hash thread where the reader can), else undefined; read errors pass through */
+export async function readChecked (reader: ChunkReader, manifest: Manifest, index: number): Promise<Uint8Array | undefined> {
   if (reader.readVerified != null) return reader.readVerified(index)
   const data = await reader.read(index)
   return chunkMatches(manifest, index, data) ? data : undefined
