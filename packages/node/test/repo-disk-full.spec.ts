@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict'
+import { open, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { PeershareNode } from '../src/index.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, until, withSmallDisk } from './fixtures.js'
+
+/** Writes zeros to `path` until the disk under it is full */
+async function fillDisk (path: string): Promise<void> {
+  const handle = await open(path, 'w')
+  try {
+    for (;;) await handle.write(Buffer.alloc(64 * 1024))
+  } catch (err: any) {
+    if (err.code !== 'ENOSPC') throw err
+  } finally {
+    await handle.close()
+  }
+}
+
+describe('a full disk under the repo\'s datastore', function () {
+  this.timeout(180_000)
+
+  it('pauses a download whose checkpoint cannot be saved (ERR_DISK_FULL, not a failure); resumed once there is room, it completes (root only: a small tmpfs)', async function () {
+    const dir = await tempDir()
+    const sharer = await startTestNode(join(dir.path, 'sharer'))
+    let getter: PeershareNode | undefined
+    try {
+      const mounted = await withSmallDisk(dir.path, async (mnt) => {
+        try {
+          getter = await startTestNode(join(mnt, 'repo'))
+          const src = await randomFile(dir.path, 'src.bin', 3 * 1024 * 1024)
+          const shared = await sharer.share(src)
+          // slow enough that checkpoints are saved while it runs
+          await sharer.setLimits({ upload: 512 * 1024 }, { temporary: true })
+          // the file goes to the large disk: only the repo's datastore runs out of room
+          const out = join(dir.path, 'out.bin')
+          const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: out })
+          await until(() => transfer.progress().bytesDone > 0, 60_000, 'the first chunks')
+          const filler = join(mnt, 'filler')
+          await fillDisk(filler)
+          await until(() => transfer.progress().state !== 'running', 60_000, 'the download to stop')
+          assert.equal(transfer.progress().state, 'paused', JSON.stringify(transfer.progress().error))
+          assert.equal(transfer.progress().error?.code, 'ERR_DISK_FULL')
+          await rm(filler)
+          await sharer.setLimits({ upload: 0 }, { temporary: true })
+          await getter.transfers.resume(shared.fileId)
+          await transfer.done()
+          assert.equal(await sha256File(out), shared.sha256)
+        } finally {
+          await getter?.stop().catch(() => {})
+        }
+      })
+      if (!mounted) this.skip()
+    } finally {
+      await sharer.stop()
+      await dir.cleanup()
+    }
+  })
+})
