@@ -38,6 +38,8 @@ describe('web UI in headless Chromium (real daemons)', function () {
   let sharerPage: Page
   let finderPage: Page
   const dialogs: string[] = []
+  /** the UI's own confirms, accepted */
+  const confirms: string[] = []
   let sharedId: string
   let pngId: string
 
@@ -67,6 +69,7 @@ describe('web UI in headless Chromium (real daemons)', function () {
     page.on('dialog', dialog => {
       // the UI's own confirm (Remove) is accepted; anything else is a script that should not have run
       if (dialog.type() === 'confirm' && dialog.message().startsWith('Remove ')) {
+        confirms.push(dialog.message())
         void dialog.accept()
         return
       }
@@ -369,7 +372,14 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await row.waitFor()
     assert.match(await row.textContent() ?? '', /webui-photos/)
     await row.locator('button', { hasText: 'Ticket' }).click()
-    assert.match(await row.locator('.ticket input').inputValue(), /^peershare1/)
+    const ticket = await row.locator('.ticket input').inputValue()
+    assert.match(ticket, /^peershare1/)
+    // Copy puts it on the clipboard, says "Copied", then is "Copy" again for the next one
+    await sharerPage.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: sharer.info.api })
+    await row.locator('.ticket button', { hasText: 'Copy' }).click()
+    await row.locator('.ticket button', { hasText: 'Copied' }).waitFor()
+    assert.equal(await sharerPage.evaluate(async () => navigator.clipboard.readText()), ticket)
+    await row.locator('.ticket button', { hasText: /^Copy$/ }).waitFor()
   })
 
   it('shows peers and contacts', async () => {
@@ -382,6 +392,11 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await finderPage.click('form button[type=submit]')
     await finderPage.locator('table.contacts td', { hasText: '<b>alice</b>' }).waitFor()
     await shot(finderPage, 'contacts')
+    // Remove asks first (the handler above accepts), then the row goes
+    await finderPage.locator('table.contacts button', { hasText: 'Remove' }).click()
+    await finderPage.locator('table.contacts td', { hasText: '<b>alice</b>' }).waitFor({ state: 'detached' })
+    assert.ok(confirms.includes('Remove contact <b>alice</b>?'), confirms.join(', '))
+    assert.deepEqual(await cliJson(finder, ['contacts', 'ls'], dir), { contacts: [] })
   })
 
   it('shows this node\'s status: peer id and reachability as `status` reports them, refreshed while visible', async () => {

@@ -1,6 +1,6 @@
 /** Files: share by upload (drag and drop or picker) with the options of `share`; the local files with ticket and remove */
 import type { CollectionInfo, FileInfo, ShareResult, TicketInfo } from '@peershare/client'
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { api, upload } from '../api.js'
 import { ErrorLine, Loading, Section, Thumbnail, useAction, useLoad } from '../components.js'
 import { formatBytes } from '../format.js'
@@ -172,8 +172,17 @@ function CollectionRow ({ collection: c }: { collection: CollectionInfo }) {
   )
 }
 
+/** How long the Copy button says "Copied" */
+const COPIED_MS = 2000
+
 function Ticket ({ ticket }: { ticket: string }) {
   const [copied, setCopied] = useState(false)
+  useEffect(() => {
+    if (!copied) return
+    // back to "Copy", so a second copy (another ticket in the field) is said too
+    const timer = setTimeout(() => { setCopied(false) }, COPIED_MS)
+    return () => { clearTimeout(timer) }
+  }, [copied])
   return (
     <span class="ticket">
       <input readOnly value={ticket} onFocus={e => { (e.target as HTMLInputElement).select() }} />

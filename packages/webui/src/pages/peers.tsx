@@ -50,6 +50,8 @@ export function ContactsPage () {
     })
   }
   const remove = (contact: ContactInfo): void => {
+    // a contact's files and grants depend on it: asked first, as a file's Remove is
+    if (!confirm(`Remove contact ${contact.name ?? contact.peerId}?`)) return
     action.run(async () => {
       await api('DELETE', `/v1/contacts/${encodeURIComponent(contact.peerId)}`)
       contacts.reload()
