@@ -359,6 +359,20 @@ describe('web UI in headless Chromium (real daemons)', function () {
     assert.deepEqual(dialogs, [])
   })
 
+  it('an upload whose name the daemon changes says so: shared under the new name, uploaded as the old', async () => {
+    await sharerPage.goto(`${sharer.info.api}/#/files`)
+    await sharerPage.setInputFiles('input[type=file]', [{ name: '.notes: v2?.txt', mimeType: 'text/plain', buffer: Buffer.from('renamed upload') }])
+    await sharerPage.click('form.share button[type=submit]')
+    const said = sharerPage.locator('p.shared', { hasText: 'notes_ v2_.txt' })
+    await said.waitFor()
+    assert.equal(await said.locator('.renamed q').textContent(), '.notes: v2?.txt')
+    // a name kept as it is says nothing more
+    await sharerPage.setInputFiles('input[type=file]', [{ name: 'webui-plain-name.txt', mimeType: 'text/plain', buffer: Buffer.from('kept name') }])
+    await sharerPage.click('form.share button[type=submit]')
+    await sharerPage.locator('p.shared', { hasText: 'webui-plain-name.txt' }).waitFor()
+    assert.equal(await sharerPage.locator('p.shared .renamed').count(), 0)
+  })
+
   it('shows a folder shared from the command line at once (the files event), with its ticket', async () => {
     await sharerPage.goto(`${sharer.info.api}/#/files`)
     await sharerPage.locator('tr.file').first().waitFor()

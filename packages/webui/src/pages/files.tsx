@@ -34,7 +34,8 @@ function ShareForm () {
   const [visibility, setVisibility] = useState('')
   const [to, setTo] = useState('')
   const [replicas, setReplicas] = useState('')
-  const [shared, setShared] = useState<ShareResult[]>([])
+  /** each share with the name its file was uploaded under */
+  const [shared, setShared] = useState<Array<ShareResult & { uploadedAs: string }>>([])
   const [dragging, setDragging] = useState(false)
   const action = useAction()
 
@@ -42,8 +43,8 @@ function ShareForm () {
     event.preventDefault()
     const options = shareOptions({ description, tags, visibility, to, replicas })
     action.run(async () => {
-      const results: ShareResult[] = []
-      for (const file of files) results.push(await upload<ShareResult>(file, options))
+      const results: Array<ShareResult & { uploadedAs: string }> = []
+      for (const file of files) results.push({ ...await upload<ShareResult>(file, options), uploadedAs: file.name })
       setShared(results)
       setFiles([])
       setDescription('')
@@ -82,7 +83,14 @@ function ShareForm () {
         <button type="submit" disabled={files.length === 0 || action.busy}>{action.busy ? 'Sharing…' : 'Share'}</button>
       </form>
       <ErrorLine error={action.error} />
-      {shared.map(s => <p class="shared" key={s.fileId}>Shared <b>{s.name}</b>: <Ticket ticket={s.ticket} /></p>)}
+      {shared.map(s => (
+        <p class="shared" key={s.fileId}>
+          Shared <b>{s.name}</b>
+          {/* the daemon gives a name no file system refuses (no / \ : * ? " < > |, no leading dot): said, not silently changed */}
+          {s.name === s.uploadedAs ? '' : <span class="renamed"> (uploaded as <q>{s.uploadedAs}</q>: renamed so every file system takes it)</span>}
+          : <Ticket ticket={s.ticket} />
+        </p>
+      ))}
     </Section>
   )
 }
