@@ -13,13 +13,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { type StorageOfferPayload, parseFileId } from '@peershare/protocol'
 import type { FileRecord, NodeInit, PeershareNode } from '../src/index.js'
 import { signStorageOffer } from '../src/replication/holder/index.js'
-import type { ReplicateRequest } from '../src/replication/index.js'
-import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
-
-/** Polls an async condition (tests wait on conditions, never fixed sleeps) */
-async function eventually (condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  await until(condition, timeoutMs)
-}
+import { dialAddress, randomFile, sha256File, type TestDir, until } from './fixtures.js'
+import { KiB, ReplicationNodes, eventually, held, requestFor } from './replication-nodes.js'
 
 /** Peers the node's DHTs name as providers of a file id */
 async function providersSeen (node: PeershareNode, fileId: string): Promise<string[]> {
@@ -45,39 +40,22 @@ function replicaBytesOnDisk (node: PeershareNode): number {
   return Number(out.trim().split('\n').at(-1)?.split('\t')[0])
 }
 
-function requestFor (record: FileRecord, encrypted = false): ReplicateRequest {
-  return { fileId: record.fileId, size: record.size, policy: { min: 2, max: 3 }, encrypted }
-}
-
-const KiB = 1024
-
 describe('replication: the holder side (real nodes)', function () {
   this.timeout(240_000)
+  let nodes: ReplicationNodes
   let dir: TestDir
   let sharer: PeershareNode
-  const others: PeershareNode[] = []
-
-  async function node (name: string, replication: NodeInit['replication'] = {}, init: NodeInit = {}): Promise<PeershareNode> {
-    const started = await startTestNode(join(dir.path, name), { ...init, replication })
-    others.push(started)
-    await started.connect(multiaddr(dialAddress(sharer)))
-    return started
-  }
-
-  async function share (name: string, size: number): Promise<FileRecord> {
-    return sharer.share(await randomFile(dir.path, name, size))
-  }
-
-  const held = (holder: PeershareNode, fileId: string) => () => holder.holder.list().some(r => r.fileId === fileId && r.state === 'held')
+  const node = async (name: string, replication: NodeInit['replication'] = {}, init: NodeInit = {}): Promise<PeershareNode> => nodes.node(name, replication, init)
+  const share = async (name: string, size: number): Promise<FileRecord> => nodes.share(name, size)
 
   before(async () => {
-    dir = await tempDir()
-    sharer = await startTestNode(join(dir.path, 'sharer'))
+    nodes = await ReplicationNodes.start()
+    dir = nodes.dir
+    sharer = nodes.sharer
   })
 
   after(async () => {
-    for (const n of [...others, sharer]) await n?.stop().catch(() => {})
-    await dir?.cleanup()
+    await nodes?.stop()
   })
 
   it('a node with no quota refuses: forbidden', async () => {
@@ -134,7 +112,7 @@ describe('replication: the holder side (real nodes)', function () {
       const before = holder.holder.usage()
       const list = holder.holder.list()
       await holder.stop()
-      others.splice(others.indexOf(holder), 1)
+      nodes.forget(holder)
       holder = await node('quota', { quota: QUOTA, acceptsFrom: 'anyone' })
       assert.deepEqual(holder.holder.usage(), before)
       assert.deepEqual(holder.holder.list(), list)
@@ -173,7 +151,7 @@ describe('replication: the holder side (real nodes)', function () {
       await until(() => (resuming.transfers.get(file.fileId)?.progress().bytesDone ?? 0) > 0, 30_000)
       assert.equal(resuming.holder.list()[0].state, 'fetching')
       await resuming.stop()
-      others.splice(others.indexOf(resuming), 1)
+      nodes.forget(resuming)
       resuming = await node('resuming', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone' })
       assert.equal(resuming.holder.usage().usedBytes, file.size, 'reserved across the restart')
       await until(held(resuming, file.fileId), 60_000)
@@ -186,7 +164,7 @@ describe('replication: the holder side (real nodes)', function () {
       const file = await share('nobody.bin', 1 * KiB)
       const stranger = holder.peerId
       await holder.stop()
-      others.splice(others.indexOf(holder), 1)
+      nodes.forget(holder)
       const before = sharer.membership.observed(stranger.toString()).successRatio
       assert.equal(await sharer.replicaRequests.ask(stranger, requestFor(file)), 'busy')
       assert.ok(sharer.membership.observed(stranger.toString()).successRatio < before)
@@ -229,7 +207,7 @@ describe('replication: the holder side (real nodes)', function () {
     assert.equal(record?.encrypted, undefined)
     assert.equal(holder.holder.list()[0].encrypted, true)
     await encSharer.stop()
-    others.splice(others.indexOf(encSharer), 1)
+    nodes.forget(encSharer)
     // found through the DHT: the holder provides it
     await eventually(async () => (await providersSeen(recipient, shared.fileId)).includes(holder.peerId.toString()))
     const output = join(dir.path, 'secret-from-holder.bin')
@@ -266,73 +244,6 @@ describe('replication: the holder side (real nodes)', function () {
     for (const f of files) answers.push(await sharer.replicaRequests.ask(counted.peerId, requestFor(f)))
     assert.deepEqual(answers, ['accept', 'accept', 'quota-exceeded'])
     assert.equal(counted.holder.list().length, 2)
-  })
-
-  it('a request for a file the user is downloading does not join that download: the room is freed, the file stays the user\'s', async () => {
-    const slow = await node('slow-for-user', {}, { chunkSize: 64 * KiB, limits: { upload: 256 * KiB } })
-    const user = await node('downloading-user', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone' })
-    await slow.connect(multiaddr(dialAddress(user)))
-    const file = await slow.share(await randomFile(dir.path, 'users-own.bin', 1024 * KiB))
-    const output = join(dir.path, 'users-own-copy.bin')
-    const download = await user.download(file.fileId, { from: multiaddr(dialAddress(slow)), output })
-    await until(() => download.progress().bytesDone > 0, 30_000)
-    assert.equal(await slow.replicaRequests.ask(user.peerId, requestFor(file)), 'accept')
-    await until(() => user.holder.list().length === 0, 30_000)
-    assert.equal(user.holder.usage().usedBytes, 0)
-    const record = await download.done()
-    assert.equal(record.replica, undefined)
-    assert.equal((await user.store.getRecord(file.fileId))?.replica, undefined)
-    assert.equal(await sha256File(output), file.sha256)
-  })
-
-  it('a user\'s download of a file being fetched as a replica takes that fetch over: the room is freed, the file is the user\'s, the fetch\'s timeout does not cancel it', async () => {
-    const slow = await node('slow-replica-asker', {}, { chunkSize: 64 * KiB, limits: { upload: 256 * KiB } })
-    // the replica fetch gives up after 2 s: the download (4 s at the asker's rate) outlives it
-    const user = await node('user-takes-over', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone', fetchTimeout: 2000 })
-    await slow.connect(multiaddr(dialAddress(user)))
-    const file = await slow.share(await randomFile(dir.path, 'taken-over.bin', 1024 * KiB))
-    assert.equal(await slow.replicaRequests.ask(user.peerId, requestFor(file)), 'accept')
-    await until(() => (user.transfers.get(file.fileId)?.progress().bytesDone ?? 0) > 0, 30_000)
-    const fetch = user.transfers.get(file.fileId)
-    assert.equal(fetch?.fixedSources, true, 'the replica fetch is under way')
-    // the user asks for the file at a place of theirs: the fetch goes into the repo, the user gets a copy there
-    const output = join(dir.path, 'taken-over-copy.bin')
-    let placed: Promise<string> | undefined
-    const download = await user.download(file.fileId, { output, copied: p => { placed = p } })
-    assert.equal(download, fetch, 'the user\'s download is the fetch, taken over')
-    assert.equal(download.fixedSources, false, 'the user\'s download may use every source')
-    await until(() => user.holder.list().length === 0, 30_000)
-    assert.equal(user.holder.usage().usedBytes, 0)
-    const record = await download.done()
-    assert.equal(record.replica, undefined)
-    assert.equal((await user.store.getRecord(file.fileId))?.replica, undefined)
-    assert.equal(await sha256File(user.store.contentPath(record)), file.sha256)
-    assert.equal(await placed, output)
-    assert.equal(await sha256File(output), file.sha256)
-  })
-
-  it('a user\'s download of a file held as a replica makes it the user\'s: no replica any more, its room freed, ls lists it (plain and encrypted)', async () => {
-    const asker = await node('held-asker')
-    const user = await node('held-then-got', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone' })
-    await asker.connect(multiaddr(dialAddress(user)))
-    const plain = await asker.share(await randomFile(dir.path, 'held-plain.bin', 100 * KiB))
-    const sealedSrc = await randomFile(dir.path, 'held-sealed.bin', 100 * KiB)
-    const sealed = await asker.share(sealedSrc, { to: [user.peerId.toString()] })
-    // the key reaches the user (a grant): its own download of the file can decrypt it
-    await eventually(async () => user.fileKeys.has(sealed.fileId), 30_000)
-    for (const file of [plain, sealed]) {
-      assert.equal(await asker.replicaRequests.ask(user.peerId, requestFor(file, file === sealed)), 'accept')
-      await until(held(user, file.fileId), 60_000)
-      assert.ok((await user.store.getRecord(file.fileId))?.replica != null, 'held as a replica')
-      const output = join(dir.path, `${file.fileId}-users.bin`)
-      const record = await user.get(file.fileId, { output })
-      assert.equal(await sha256File(output), file === sealed ? await sha256File(sealedSrc) : file.sha256)
-      assert.equal(record.replica, undefined, 'the record got is the user\'s')
-      await until(() => !user.holder.holds(file.fileId), 30_000)
-      assert.equal((await user.store.getRecord(file.fileId))?.replica, undefined, 'the stored record is no replica')
-      assert.ok((await user.files()).some(f => f.record.fileId === file.fileId && f.record.replica == null), 'listed as the user\'s file')
-    }
-    assert.equal(user.holder.usage().usedBytes, 0)
   })
 
   it('a replica is fetched from its asker only: a file the asker does not have is not fetched from its providers', async () => {
