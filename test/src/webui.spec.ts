@@ -1,29 +1,24 @@
 /**
- * The web UI in headless Chromium (Debian's /usr/bin/chromium through playwright-core),
- * against two real daemons with their defaults (only --no-mdns and a loopback listen
- * address), connected: log in with the URL `peershare webui` prints; share files by
- * upload (picker and drop) with an image's thumbnail shown; find one from the second
- * daemon's UI by search; download it there with progress shown, paused and resumed; a
- * name and a description with `<script>` shown as text with no dialog; a request from
- * another origin (a page on another port, with the cookie) and one without the cookie
- * refused; an oversized upload and one onto a full disk refused cleanly; ticket and
- * remove; the Status page (peer id, reachability, live counts). Screenshots of the main pages go to test-output/screenshots/ (gitignored).
+ * The web UI in headless Chromium (webui-browser.ts) against two real daemons with their
+ * defaults (only --no-mdns and a loopback listen address), connected: log in with the
+ * URL `peershare webui` prints; share files by upload (picker and drop) with an image's
+ * thumbnail shown, a renamed upload said; find one from the second daemon's UI by
+ * search; download it there with progress shown, paused and resumed; a name and a
+ * description with `<script>` shown as text with no dialog; ticket (and its Copy) and
+ * remove; peers and contacts; the Status page (peer id, reachability, live counts);
+ * logout. What the daemon refuses (other origins, no cookie, too large, a full disk) is
+ * webui-refusals.spec. Screenshots of the main pages go to test-output/screenshots/ (gitignored).
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
-import { type Server, createServer, request } from 'node:http'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { crc32, deflateSync } from 'node:zlib'
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
-import { cli, cliJson, type DaemonProcess, killChildrenAndRemove, startDaemon, tcpAddress, until } from './processes.js'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { cliJson, type DaemonProcess, killChildrenAndRemove, startDaemon, tcpAddress, until } from './processes.js'
+import { Dialogs, SCREENSHOTS, launchChromium, loginUrl as loginUrlOf } from './webui-browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const SCREENSHOTS = fileURLToPath(new URL('../../../test-output/screenshots/', import.meta.url))
 const SCRIPT_NAME = '<script>alert(1)</script>.txt'
 const SCRIPT_TEXT = '<script>alert(2)</script><img src=x onerror=alert(3)>'
 /** Large enough that, under the download limit the test sets, a pause lands mid-download */
@@ -37,24 +32,22 @@ describe('web UI in headless Chromium (real daemons)', function () {
   let browser: Browser
   let sharerPage: Page
   let finderPage: Page
-  const dialogs: string[] = []
-  /** the UI's own confirms, accepted */
-  const confirms: string[] = []
+  const shown = new Dialogs()
+  const { unexpected: dialogs, confirms } = shown
+  const openPage = async (context: BrowserContext): Promise<Page> => shown.openPage(context)
+  const loginUrl = async (d: DaemonProcess): Promise<string> => loginUrlOf(d, dir)
   let sharedId: string
   let pngId: string
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`    skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run does)`)
-      this.skip()
-    }
+    const launched = await launchChromium()
+    if (launched == null) this.skip()
+    browser = launched
     await mkdir(SCREENSHOTS, { recursive: true })
     dir = await mkdtemp(join(tmpdir(), 'peershare-webui-e2e-'))
     sharer = await startDaemon(join(dir, 'sharer'), dir)
     finder = await startDaemon(join(dir, 'finder'), dir)
     await cliJson(finder, ['swarm', 'connect', tcpAddress(sharer)], dir)
-    // --no-sandbox: the sandbox cannot start as root; the background networking flags keep Chromium off the internet
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'] })
     sharerPage = await openPage(await browser.newContext())
     finderPage = await openPage(await browser.newContext())
   })
@@ -63,27 +56,6 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await browser?.close()
     await killChildrenAndRemove(dir)
   })
-
-  async function openPage (context: BrowserContext): Promise<Page> {
-    const page = await context.newPage()
-    page.on('dialog', dialog => {
-      // the UI's own confirm (Remove) is accepted; anything else is a script that should not have run
-      if (dialog.type() === 'confirm' && dialog.message().startsWith('Remove ')) {
-        confirms.push(dialog.message())
-        void dialog.accept()
-        return
-      }
-      dialogs.push(dialog.message())
-      void dialog.dismiss()
-    })
-    return page
-  }
-
-  async function loginUrl (d: DaemonProcess): Promise<string> {
-    const result = await cli(['--repo', d.repo, 'webui'], dir)
-    assert.equal(result.code, 0, result.stderr)
-    return result.stdout.trim()
-  }
 
   async function shot (page: Page, name: string): Promise<void> {
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
@@ -267,85 +239,6 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await finderPage.locator('section p', { hasText: 'Kept on this node only' }).waitFor()
   })
 
-  it('refuses a request from another origin (even with the cookie) and one without the cookie', async () => {
-    const before = await cliJson(sharer, ['limits'], dir)
-    // a page of another origin on the same host: the browser sends the cookie (same site), the daemon refuses by Origin
-    const attacker = await serveAttackerPage(sharer.info.api)
-    try {
-      const { port } = attacker.address() as { port: number }
-      await sharerPage.goto(`http://127.0.0.1:${port}/`)
-      const status = await sharerPage.evaluate(async api => {
-        const answer = await fetch(`${api}/v1/limits`, { method: 'POST', credentials: 'include', body: '{"download":"1KB/s"}' }).catch(() => undefined)
-        await fetch(`${api}/v1/limits`, { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{"download":"1KB/s"}' })
-        return answer?.status ?? 'blocked'
-      }, sharer.info.api)
-      // without CORS headers the page cannot read the answer either
-      assert.equal(status, 'blocked')
-    } finally {
-      attacker.close()
-    }
-    assert.deepEqual(await cliJson(sharer, ['limits'], dir), before)
-
-    const cookies = await sharerPage.context().cookies(sharer.info.api)
-    const cookie = cookies.map(c => `${c.name}=${c.value}`).join('; ')
-    const foreign = await fetch(`${sharer.info.api}/v1/limits`, { method: 'POST', headers: { cookie, origin: 'http://evil.example' }, body: '{"download":"1KB/s"}' })
-    assert.equal(foreign.status, 403)
-    assert.equal(foreign.headers.get('access-control-allow-origin'), null)
-    const noOrigin = await fetch(`${sharer.info.api}/v1/limits`, { method: 'POST', headers: { cookie }, body: '{"download":"1KB/s"}' })
-    assert.equal(noOrigin.status, 403)
-    const noCookie = await fetch(`${sharer.info.api}/v1/files`, { headers: { origin: sharer.info.api } })
-    assert.equal(noCookie.status, 401)
-    const withCookie = await fetch(`${sharer.info.api}/v1/files`, { headers: { cookie } })
-    assert.equal(withCookie.status, 200)
-    assert.deepEqual(await cliJson(sharer, ['limits'], dir), before)
-    assert.deepEqual(dialogs, [])
-  })
-
-  it('refuses an upload larger than config maxUploadBytes before storing it, and a JSON body over 64 KiB', async () => {
-    const cookies = await sharerPage.context().cookies(sharer.info.api)
-    const cookie = cookies.map(c => `${c.name}=${c.value}`).join('; ')
-    const { port } = new URL(sharer.info.api)
-    const status = await new Promise<number | undefined>((resolve, reject) => {
-      // declares 5 GiB (the default limit is 4 GiB) and sends none of it: the answer comes first
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/upload?name=big.bin', headers: { cookie, origin: sharer.info.api, 'content-length': String(5 * 1024 ** 3) } }, res => {
-        resolve(res.statusCode)
-        req.destroy()
-      })
-      req.on('error', reject)
-      req.flushHeaders()
-    })
-    assert.equal(status, 413)
-    const names = (await cliJson(sharer, ['ls'], dir)).map((f: any) => f.name)
-    assert.ok(!names.includes('big.bin'))
-    // a JSON body over 64 KiB is too large in the same words (it was ERR_BAD_REQUEST)
-    const big = await fetch(`${sharer.info.api}/v1/limits`, { method: 'POST', headers: { cookie, origin: sharer.info.api }, body: JSON.stringify({ download: 'x'.repeat(70 * 1024) }) })
-    assert.equal(big.status, 413)
-    assert.equal((await big.json()).error.code, 'ERR_TOO_LARGE')
-  })
-
-  it('a full disk fails an upload with ERR_DISK_FULL and leaves no staging file', async function () {
-    // the repo of a third daemon on a small tmpfs (root only; skipped elsewhere)
-    const small = join(dir, 'small')
-    await mkdir(small)
-    const mounted = await run('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', small])
-    if (!mounted) {
-      console.log('    skipped: cannot mount a tmpfs here (needs root)')
-      this.skip()
-    }
-    try {
-      const daemon = await startDaemon(join(small, 'repo'), dir)
-      const { token } = JSON.parse(await readFile(join(daemon.repo, 'api.json'), 'utf8'))
-      const res = await fetch(`${daemon.info.api}/v1/upload?name=too-big.bin`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: randomBytes(24 * 1024 * 1024) })
-      assert.equal(res.status, 507)
-      assert.equal((await res.json()).error.code, 'ERR_DISK_FULL')
-      assert.deepEqual(await readdir(join(daemon.repo, 'uploads')), [])
-      daemon.child.kill('SIGKILL')
-      await daemon.exited
-    } finally {
-      await run('umount', ['-l', small])
-    }
-  })
-
   it('gives a ticket for a file and removes one; the list follows', async () => {
     await sharerPage.goto(`${sharer.info.api}/#/files`)
     const scripted = sharerPage.locator('tr.file', { hasText: 'alert(1)' })
@@ -467,16 +360,6 @@ describe('web UI in headless Chromium (real daemons)', function () {
   })
 })
 
-/** A page of another origin (another port of 127.0.0.1) that tries to change the daemon's settings */
-async function serveAttackerPage (api: string): Promise<Server> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html' })
-    res.end(`<!doctype html><title>elsewhere</title><p>another origin than ${api}</p>`)
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  return server
-}
-
 /** A small RGB PNG (a gradient), written by hand: deflated rows, a CRC-32 per chunk */
 function gradientPng (size: number): Buffer {
   const rows: Buffer[] = []
@@ -499,9 +382,4 @@ function gradientPng (size: number): Buffer {
   header.set([8, 2, 0, 0, 0], 8)
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
   return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))])
-}
-
-/** Runs a system command; true when it exits 0 */
-async function run (command: string, args: string[]): Promise<boolean> {
-  return new Promise(resolve => { execFile(command, args, err => { resolve(err == null) }) })
 }
