@@ -173,8 +173,15 @@ describe('sharing in place (real processes)', function () {
     const got = await cli(['--repo', sharer.repo, '--json', 'get', shared.fileId, '-o', out, '--timeout', '60'], dir)
     assert.equal(got.code, 0, got.stderr)
     assert.equal(await sha256File(out), await sha256File(src))
-    const held = await cli(['--repo', sharer.repo, '--json', 'get', shared.fileId, '--hold', '--timeout', '60'], dir)
+    const held = await cli(['--repo', sharer.repo, 'get', shared.fileId, '--hold', '--timeout', '60'], dir)
     assert.equal(held.code, 0, held.stderr)
+    assert.match(held.stdout, new RegExp(`^Holding own\\.bin \\(.*\\) at ${src.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, served to peers`))
+    // detached, the answer says it is done: nothing is left to follow in `transfers`
+    const detachedOut = join(dir, 'own-detached.bin')
+    const detached = await cli(['--repo', sharer.repo, 'get', shared.fileId, '-o', detachedOut, '--detach'], dir)
+    assert.equal(detached.code, 0, detached.stderr)
+    assert.match(detached.stdout, /^Copied own\.bin to .*own-detached\.bin: this node keeps the file/)
+    assert.equal(await sha256File(detachedOut), await sha256File(src))
     // the share is as it was: served from its place, no copy in the repo, nothing left in transfers
     const file = await fileOf(shared.fileId)
     assert.equal(file.status, 'ok')

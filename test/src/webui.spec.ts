@@ -237,6 +237,12 @@ describe('web UI in headless Chromium (real daemons)', function () {
     await finderPage.locator(`tr.file[data-file-id="${sharedId}"]`).waitFor()
     await finderPage.goto(`${finder.info.api}/#/offer/${sharedId}`)
     await finderPage.locator('section p', { hasText: 'Kept on this node only' }).waitFor()
+    // found again and asked for again: the node keeps it, so the row says so, not "Downloading"
+    await finderPage.goto(`${finder.info.api}/#/search`)
+    await finderPage.fill('input[name=text]', 'holiday film')
+    await finderPage.click('form.search button[type=submit]')
+    await finderPage.click(`tr.hit[data-content-id="${sharedId}"] button.download`)
+    await finderPage.locator(`tr.hit[data-content-id="${sharedId}"] a.download-kept[href="#/files"]`).waitFor()
   })
 
   it('gives a ticket for a file and removes one; the list follows', async () => {

@@ -1,8 +1,23 @@
 import assert from 'node:assert/strict'
 import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { PeershareNode } from '../src/index.js'
-import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+
+/** Flips one byte of `path` at `offset`: the same size, so only the hashes can tell */
+async function flipByte (path: string, offset: number): Promise<void> {
+  const handle = await open(path, 'r+')
+  try {
+    const byte = Buffer.alloc(1)
+    await handle.read(byte, 0, 1, offset)
+    await handle.write(Buffer.from([byte[0] ^ 0xff]), 0, 1, offset)
+  } finally {
+    await handle.close()
+  }
+}
 
 /**
  * A get of a file the node keeps itself (its own share, a finished download) copies it
@@ -47,7 +62,7 @@ describe('a get of a file the node keeps', function () {
     assert.equal(await sha256File(bySha), shared.sha256)
   })
 
-  it('refuses an existing output without --force, replaces it with --force; --hold is done at once', async () => {
+  it('refuses an existing output without --force, replaces it with --force; --hold is done at once; the output being the file itself is checked, not copied', async () => {
     const src = await randomFile(dir.path, 'forced.bin', 200_000)
     const shared = await node.share(src)
     const output = join(dir.path, 'taken.bin')
@@ -65,20 +80,53 @@ describe('a get of a file the node keeps', function () {
     assert.equal((await node.files()).find(f => f.record.fileId === shared.fileId)?.status, 'ok')
   })
 
-  it('a stored copy that fails its hash is marked damaged and fetched from the network instead, nothing written at the output', async () => {
-    const src = await randomFile(dir.path, 'rotted.bin', 1_500_000)
-    const shared = await node.share(src, { copy: true })
-    // one byte flipped in the repo's copy: same size, so nothing but the hashes can tell
-    const blob = await open(node.store.blobPath(shared.fileId), 'r+')
-    const byte = Buffer.alloc(1)
-    await blob.read(byte, 0, 1, 1_200_000)
-    await blob.write(Buffer.from([byte[0] ^ 0xff]), 0, 1, 1_200_000)
-    await blob.close()
-    const output = join(dir.path, 'rotted-copy.bin')
-    const transfer = await node.download(shared.fileId, { output })
-    assert.notEqual(transfer.state, 'completed')
-    await until(async () => (await node.files()).find(f => f.record.fileId === shared.fileId)?.status === 'damaged', 20_000, 'the file marked damaged')
-    await assert.rejects(stat(output), { code: 'ENOENT' })
-    await transfer.cancel()
+  it('--hold of an encrypted file it shares is done at once: the ciphertext is what the repo keeps', async () => {
+    const src = await randomFile(dir.path, 'sealed.bin', 200_000)
+    const recipient = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const shared = await node.share(src, { to: [recipient] })
+    const held = await node.hold(shared.fileId)
+    assert.equal(held.ciphertext, true)
+    assert.equal(node.transfers.get(shared.fileId), undefined)
+  })
+
+  it('a repo copy that fails its hash is marked damaged and repaired from a peer; the get gets its copy from the repair, the share stays the repo\'s', async () => {
+    const other = await startTestNode(join(dir.path, 'other'))
+    try {
+      const src = await randomFile(dir.path, 'rotted.bin', 1_500_000)
+      const shared = await node.share(src, { copy: true, tags: ['kept'] })
+      await other.share(src)
+      await node.connect(multiaddr(dialAddress(other)))
+      await flipByte(node.store.blobPath(shared.fileId), 1_200_000)
+      const output = join(dir.path, 'rotted-copy.bin')
+      await node.get(shared.fileId, { output })
+      assert.equal(await sha256File(output), shared.sha256)
+      // the repair put the blob back: the share is the repo's copy, with its tags, served again
+      await until(async () => (await node.files()).find(f => f.record.fileId === shared.fileId)?.status === 'ok', 30_000, 'the file ok again')
+      const record = await node.store.getRecord(shared.fileId)
+      assert.deepEqual(record?.location, { kind: 'blob' })
+      assert.deepEqual(record?.metadata.tags, ['kept'])
+      assert.equal(await sha256File(node.store.blobPath(shared.fileId)), shared.sha256)
+    } finally {
+      await other.stop()
+    }
+  })
+
+  it('a collection\'s file whose stored copy fails its hash is downloaded (the collection tried the store itself)', async () => {
+    const other = await startTestNode(join(dir.path, 'collection-sharer'))
+    try {
+      const tree = join(dir.path, 'tree')
+      await mkdir(tree)
+      const inTree = await randomFile(tree, 'in-tree.bin', 700_000)
+      const collection = await other.shareCollection([tree])
+      await node.connect(multiaddr(dialAddress(other)))
+      // the node keeps that file too, and its repo copy has rotted unnoticed
+      const kept = await node.share(inTree, { copy: true })
+      await flipByte(node.store.blobPath(kept.fileId), 100)
+      const out = join(dir.path, 'tree-copy')
+      await node.getCollection(collection.record.collectionId, { from: multiaddr(dialAddress(other)), output: out })
+      assert.equal(await sha256File(join(out, 'in-tree.bin')), kept.sha256)
+    } finally {
+      await other.stop()
+    }
   })
 })

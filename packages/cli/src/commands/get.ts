@@ -82,15 +82,21 @@ export async function get (options: GetCommandOptions, ctx: GetContext): Promise
   }
   if (options.detach === true) {
     const started = await client.startDownload(request)
-    // a held file (--hold) has no output; nor has one whose name comes with its first source
-    const where = started.output !== '' ? `to ${started.output}` : options.hold === true ? 'into the repo' : '(where, once its first source names it)'
-    print(json ? JSON.stringify(started) : `Downloading ${started.name} ${where} in the daemon; follow it with \`peershare transfers\``)
+    if (json) print(JSON.stringify(started))
+    // a file the daemon keeps already is copied (or, held, left where it is) before it answers
+    else if (started.state === 'completed') print(started.output !== '' ? `Copied ${started.name} to ${started.output}: this node keeps the file` : `${started.name} is kept by this node already`)
+    else {
+      // a held file (--hold) has no output; nor has one whose name comes with its first source
+      const where = started.output !== '' ? `to ${started.output}` : options.hold === true ? 'into the repo' : '(where, once its first source names it)'
+      print(`Downloading ${started.name} ${where} in the daemon; follow it with \`peershare transfers\``)
+    }
     return
   }
   const done = await attached(request, ctx, { json, toStdout })
   if (json || toStdout) return
   if ('collection' in done) print(collectionSaved(done))
-  else if (options.hold === true) print(`Holding ${done.file.name} (${formatBytes(done.file.size)}) in the repo, served to peers${done.file.encrypted === true && done.file.name === done.file.fileId ? ': encrypted, no key here' : ''}`)
+  // a file kept outside the repo (shared in place, downloaded) is held where it is
+  else if (options.hold === true) print(`Holding ${done.file.name} (${formatBytes(done.file.size)}) ${done.file.path == null ? 'in the repo' : `at ${done.file.path}`}, served to peers${done.file.encrypted === true && done.file.name === done.file.fileId ? ': encrypted, no key here' : ''}`)
   else print(`Saved ${done.file.name} (${formatBytes(done.file.size)}) to ${done.path}`)
 }
 

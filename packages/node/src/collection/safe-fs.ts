@@ -6,6 +6,7 @@
  * directories get the modes the user's umask gives (not the daemon's 077): modes are
  * never taken from peers.
  */
+import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { type FileHandle, link, lstat, mkdir, open, rename, rm } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
@@ -82,9 +83,8 @@ export async function createEmptyFile (target: string, replace = false): Promise
  * is refused, or with `replace` (`--force`) replaced in one step.
  */
 export async function copyVerified (reader: ChunkReader, manifest: Manifest, target: string, replace = false): Promise<boolean> {
-  const tmp = siblingPath(target, '.peershare-copy')
-  // our own temporary name, left by an interrupted copy (rm removes a link, never what it points to)
-  await rm(tmp, { force: true })
+  // a name of its own: two copies to one target at once never write into each other's
+  const tmp = siblingPath(target, `.peershare-copy-${randomBytes(4).toString('hex')}`)
   let handle: FileHandle
   try {
     handle = await createForUser(tmp)

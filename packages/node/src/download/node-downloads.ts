@@ -11,7 +11,6 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { type FileRef, collectionDigest, parseFileId } from '@peershare/protocol'
 import type { Datastore } from 'interface-datastore'
 import { CollectionDownloads, type CollectionStore } from '../collection/index.js'
-import { copyVerified } from '../collection/safe-fs.js'
 import type { NodeConfig } from '../config.js'
 import { FetchSession, type FetchSessionComponents } from '../exchange/fetch-session.js'
 import type { FileIndex } from '../dht/index.js'
@@ -19,11 +18,12 @@ import type { Bandwidth } from '../limits/bandwidth.js'
 import type { Quarantine } from '../records/index.js'
 import { withTimeout } from '../signals.js'
 import type { FileVisibility } from '../access/index.js'
-import { type FileRecord, plaintextPath } from '../store/file-record.js'
+import type { FileRecord } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
 import type { DownloadKeys } from './decrypt-download.js'
 import { openSource } from './open-source.js'
-import { type KeptFile, TransferManager } from './transfer-manager.js'
+import { keptFile } from './kept-file.js'
+import { TransferManager } from './transfer-manager.js'
 import type { TransferComponents } from './transfer.js'
 import { TransferStore } from './transfer-store.js'
 
@@ -58,33 +58,6 @@ export interface DownloadHooks {
   damaged(fileId: string): void
 }
 
-/**
- * The file when the store keeps its plaintext with its content as verified (not an
- * encrypted file's, not changed or damaged): what a user's download of it copies
- * (transfer-manager.ts `fromKept`)
- */
-async function keptFile (store: FileStore, fileId: string, damaged?: (fileId: string) => void): Promise<KeptFile | undefined> {
-  const record = await store.getRecord(fileId)
-  if (record == null || record.ciphertext === true || record.encrypted != null || await store.contentStatus(record) !== 'ok') return undefined
-  const stored = await store.withManifest(record)
-  if (stored == null) return undefined
-  return {
-    record,
-    path: plaintextPath(record),
-    copyTo: async (target, replace) => {
-      const reader = await store.openReader(stored)
-      if (reader == null) return false
-      try {
-        if (await copyVerified(reader, stored.manifest, target, replace)) return true
-      } finally {
-        await reader.close()
-      }
-      damaged?.(fileId)
-      return false
-    }
-  }
-}
-
 export function createTransferManager (components: NodeDownloadsComponents, hooks: DownloadHooks): TransferManager {
   const { exchange, index, store, config } = components
   const { stored, visibility } = hooks
@@ -107,10 +80,10 @@ export function createTransferManager (components: NodeDownloadsComponents, hook
     keys: components.keys,
     events: components.events,
     isStored: async (fileId) => store.has(fileId),
-    keptFile: async (fileId) => keptFile(store, fileId, hooks.damaged),
+    keptFile: async (fileId, intoRepo) => keptFile(store, fileId, { inRepoOnly: intoRepo }, hooks.damaged, components.log),
     keptId: async (sha256) => {
       const fileId = await store.findBySha256(sha256)
-      return fileId == null || (await keptFile(store, fileId)) == null ? undefined : fileId
+      return fileId == null || (await keptFile(store, fileId, { inRepoOnly: false })) == null ? undefined : fileId
     },
     heldCiphertext: async (fileId) => {
       // the record says whether it is ciphertext: the manifest is read only when it is

@@ -18,10 +18,10 @@ import {
 import { AbortedError, FileNotFoundError, SourceBusyError, TransferFinishedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
-import type { FileRecord } from '../store/file-record.js'
 import { type HeldCiphertext, startFromHeldCopy } from './decrypt-download.js'
 import { type DestinationOptions, destinationPath, refuseExistingOutput } from './destination.js'
 import { DownloadContent } from './download-content.js'
+import type { KeptFile } from './kept-file.js'
 import { PartialFile } from './partial-file.js'
 import { type SourceFinder, Transfer, type TransferComponents, type TransferProgress } from './transfer.js'
 import type { TransferRecord, TransferStore } from './transfer-store.js'
@@ -86,21 +86,12 @@ export interface TransferManagerComponents extends Omit<TransferComponents, 'fin
   takenOver?(fileId: string): void
   /** the complete ciphertext of an encrypted file, when the node holds it in its repo (a download to read it starts from there) */
   heldCiphertext?(fileId: string): Promise<HeldCiphertext | undefined>
-  /** the file when the node keeps its plaintext as stored (its own share, a finished download): a user's start copies it from there */
-  keptFile?(fileId: string): Promise<KeptFile | undefined>
+  /** the file when the node keeps it as stored (its own share, a finished download, a held replica): a user's start copies it from there, or for a start into the repo (`intoRepo`) takes it as it is */
+  keptFile?(fileId: string, intoRepo: boolean): Promise<KeptFile | undefined>
   /** the file id of a SHA-256 the node keeps (a start by SHA-256 asks nobody for it) */
   keptId?(sha256: string): Promise<string | undefined>
   transfers: TransferStore
   log: Logger
-}
-
-/** A file the node keeps, its plaintext as stored (node-downloads.ts) */
-export interface KeptFile {
-  record: FileRecord
-  /** the file's path when it is kept outside the repo (shared in place, downloaded) */
-  path?: string
-  /** copies it to `target`, every chunk verified; false, writing nothing, when a chunk fails its hash (the file is then marked damaged) */
-  copyTo(target: string, replace: boolean): Promise<boolean>
 }
 
 export class TransferManager implements PartialFiles {
@@ -170,7 +161,7 @@ export class TransferManager implements PartialFiles {
    * file is then marked damaged): the start downloads it.
    */
   private async fromKept (fileId: string, kept: KeptFile, options: StartOptions, first?: FetchSession): Promise<Transfer | undefined> {
-    const intoRepo = options.stream === true || options.hold === true || options.ownCopies === true
+    const intoRepo = options.stream === true || options.hold === true
     const output = options.output ?? options.offeredName
     const record: TransferRecord = {
       fileId,
@@ -181,9 +172,8 @@ export class TransferManager implements PartialFiles {
       created: Date.now()
     }
     if (!intoRepo) {
-      record.output = await destinationPath({ ...options, output }, kept.record.metadata, kept.path)
-      // an output naming the kept file itself (`get -o <its path> --force`) has it already
-      if (record.output !== kept.path && !(await kept.copyTo(record.output, options.force === true))) return undefined
+      record.output = await destinationPath({ ...options, output }, kept.record.metadata)
+      if (!(await kept.copyTo(record.output, options.force === true))) return undefined
       options.copied?.(Promise.resolve(record.output))
     }
     first?.abort(new AbortedError(`${fileId} is kept by this node: nothing to fetch`))
@@ -200,11 +190,16 @@ export class TransferManager implements PartialFiles {
     const output = options.output ?? options.offeredName
     // at once: each await waits its turn on a busy event loop
     const [kept] = await Promise.all([
-      isUserStart(options) ? this.components.keptFile?.(fileId) : undefined,
+      // a collection's file start (`ownCopies`) tried the store itself: it downloads
+      isUserStart(options) && options.ownCopies !== true ? this.components.keptFile?.(fileId, options.stream === true || options.hold === true) : undefined,
       intoRepo ? undefined : refuseExistingOutput({ ...options, output })
     ])
     const fromStore = kept == null ? undefined : await this.fromKept(fileId, kept, options, first)
     if (fromStore != null) return fromStore
+    // the repo's copy failed (marked damaged): its repair fetches the file again, and this
+    // start gets its copy from it, as a start that joins a repair does (a download of its
+    // own would put the file's record at its output and leave the blob behind)
+    if (kept?.inRepo === true && !intoRepo) return this.joined(await this.create(fileId, sources, { repair: true, priority: options.priority }, first), options)
     // a user's download of a file held as a replica: the file is theirs from now on
     if (isUserStart(options)) this.components.takenOver?.(fileId)
     const record: TransferRecord = {

@@ -88,20 +88,22 @@ function HitTable ({ hits }: { hits: SearchHit[] }) {
 
 function HitRow ({ hit }: { hit: SearchHit }) {
   const action = useAction()
-  const [started, setStarted] = useState(false)
+  /** the Download asked: 'kept' when the node had the file already (complete at once) */
+  const [started, setStarted] = useState<false | 'started' | 'kept'>(false)
   const download = (): void => {
     action.run(async () => {
       const get = async (): Promise<TransferProgress> => await api<TransferProgress>('POST', '/v1/get', { ref: hit.contentId, detach: true, hold: true })
-      if (hit.kind === 'file') await answerTransfer(hit.contentId, get)
-      else await get()
-      setStarted(true)
+      const progress = hit.kind === 'file' ? await answerTransfer(hit.contentId, get) : await get()
+      setStarted(progress?.state === 'completed' ? 'kept' : 'started')
     })
   }
   // this node's own offer: nothing to fetch (a download of it found no other provider and stalled);
   // one started: Transfers follows it (a button left "Downloading" for good said nothing)
   const downloadCell = () => hit.own
     ? <span class="own">Shared by this node</span>
-    : started
+    : started === 'kept'
+      ? <a class="download-kept" href="#/files">Kept on this node: see Files</a>
+      : started === 'started'
       ? <a class="download-started" href="#/transfers">Downloading: see Transfers</a>
       : <button type="button" class="download" disabled={action.busy} onClick={download}>Download</button>
   return (
