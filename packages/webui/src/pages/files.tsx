@@ -87,7 +87,7 @@ function ShareForm () {
         <p class="shared" key={s.fileId}>
           Shared <b>{s.name}</b>
           {/* the daemon gives a name no file system refuses (no / \ : * ? " < > |, no leading dot): said, not silently changed */}
-          {s.name === s.uploadedAs ? '' : <span class="renamed"> (uploaded as <q>{s.uploadedAs}</q>: renamed so every file system takes it)</span>}
+          {s.name === s.uploadedAs.normalize('NFC') ? '' : <span class="renamed"> (uploaded as <q>{s.uploadedAs}</q>: renamed so every file system takes it)</span>}
           : <Ticket ticket={s.ticket} />
         </p>
       ))}
