@@ -74,8 +74,14 @@ describe('long names through real downloads', function () {
     assert.deepEqual(await readFile(join(out, LONG)), await readFile(src))
   })
 
-  it('refuses an output name over 255 bytes with one clear error', async () => {
-    const out = join(dir.path, 'too-long', `${'é'.repeat(130)}.data`)
+  it('refuses an output name over 255 bytes with one clear error, copied from the file it keeps or downloaded', async () => {
+    const name = `${'é'.repeat(130)}.data`
+    const out = join(dir.path, 'too-long', name)
+    const refused = { name: 'BadRequestError', code: 'ERR_BAD_REQUEST', message: new RegExp(`^File name too long for the file system: .*${name}`) }
+    // the getter keeps the file (the tests above): the start copies it, and says so at once
+    await assert.rejects(getter.download(fileId, { from: multiaddr(dialAddress(sharer)), output: out }), refused)
+    // forgotten, it is downloaded: the download fails at its place
+    await getter.remove(fileId)
     const transfer = await getter.download(fileId, { from: multiaddr(dialAddress(sharer)), output: out })
     await assert.rejects(transfer.done(), { name: 'BadRequestError', code: 'ERR_BAD_REQUEST' })
     await getter.transfers.cancel(fileId)

@@ -105,7 +105,9 @@ export async function copyVerified (reader: ChunkReader, manifest: Manifest, tar
     if (replace) await placeFile(tmp, target, true)
     else {
       await link(tmp, target).catch((err: any) => {
-        throw err.code === 'EEXIST' ? new OutputExistsError(`Output exists: ${target}`) : fsError(err, target)
+        if (err.code === 'EEXIST') throw new OutputExistsError(`Output exists: ${target}`)
+        // a link's error names its source, our temporary name: the user's is the target
+        throw fsError(Object.assign(err, { path: target }), target)
       })
     }
     return true
