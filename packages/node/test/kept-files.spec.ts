@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, open, readFile, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -78,6 +78,13 @@ describe('a get of a file the node keeps', function () {
     await node.get(shared.fileId, { output: src, force: true })
     assert.equal((await stat(src)).ino, before.ino)
     assert.equal((await node.files()).find(f => f.record.fileId === shared.fileId)?.status, 'ok')
+    // a symlink to it is not the file: --force replaces the link with a copy, the shared file stays
+    const link = join(dir.path, 'link-to-forced.bin')
+    await symlink(src, link)
+    await node.get(shared.fileId, { output: link, force: true })
+    assert.ok((await lstat(link)).isFile())
+    assert.equal(await sha256File(link), shared.sha256)
+    assert.equal((await stat(src)).ino, before.ino)
   })
 
   it('--hold of an encrypted file it shares is done at once: the ciphertext is what the repo keeps', async () => {

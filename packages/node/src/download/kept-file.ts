@@ -1,17 +1,23 @@
 /**
- * A file the node keeps, its plaintext as stored (its own share, in place or in the repo;
- * an earlier download; a replica it holds): what a user's download of it copies instead
- * of fetching (transfer-manager.ts `fromKept`). The copy checks every chunk on the way;
- * a chunk that fails marks the file damaged, a read that fails (the file removed or
- * unreadable meanwhile) does not, and either way the start downloads the file instead.
+ * A file the node keeps as stored (its own share, in place or in the repo; an earlier
+ * download; a replica it holds): what a user's start of it takes instead of fetching
+ * (`startKept`, from `TransferManager.create`). A start with an output gets a copy,
+ * every chunk checked on the way; a chunk that fails marks the file damaged, a read
+ * that fails (the file removed or unreadable meanwhile) does not, and either way the
+ * start downloads the file instead. A start into the repo takes the file where it is.
  */
-import { stat } from 'node:fs/promises'
+import { lstat, stat } from 'node:fs/promises'
 import type { Logger } from '@libp2p/interface'
-import type { Manifest } from '@peershare/protocol'
+import type { Manifest, Priority } from '@peershare/protocol'
 import { copyVerified } from '../collection/safe-fs.js'
+import { AbortedError } from '../errors.js'
+import type { FetchSession } from '../exchange/fetch-session.js'
 import { type ChunkReader, readChecked } from '../store/chunk-readers.js'
 import { type FileRecord, plaintextPath } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
+import { type DestinationOptions, destinationPath } from './destination.js'
+import { Transfer, type TransferComponents } from './transfer.js'
+import type { TransferRecord } from './transfer-store.js'
 
 export interface KeptFile {
   record: FileRecord
@@ -27,7 +33,7 @@ export interface KeptFile {
 
 /**
  * The file when the store keeps it with its content as verified (not changed or
- * damaged): what a user's download of it copies (transfer-manager.ts `fromKept`). An
+ * damaged): what a user's download of it copies (`startKept`). An
  * encrypted file's only for a start into the repo (`inRepoOnly`: `--hold`, `-o -`),
  * which copies nothing: its ciphertext is what the repo keeps, and a download to read it
  * decrypts the held copy instead (`startFromHeldCopy`).
@@ -80,7 +86,49 @@ async function everyChunkChecks (reader: ChunkReader, manifest: Manifest): Promi
   return true
 }
 
-async function sameFile (a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([stat(a), stat(b)]).catch(() => [undefined, undefined])
+/** True when `target` is the kept file at `kept` itself (a symlink to it is not: `--force` replaces the link) */
+async function sameFile (kept: string, target: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(kept), lstat(target)]).catch(() => [undefined, undefined])
   return x != null && y != null && x.dev === y.dev && x.ino === y.ino
+}
+
+/** What a start of a kept file says (transfer-manager.ts `StartOptions`) */
+export interface KeptStart extends DestinationOptions {
+  offeredName?: string
+  priority?: Priority
+  stream?: boolean
+  hold?: boolean
+  copied?: (placed: Promise<string>) => void
+}
+
+/**
+ * A user's start of a file the node keeps: nothing is fetched. The file is copied,
+ * every chunk verified, to the output the start names (`copied` says where), or stays
+ * where it is for a start into the repo (`--hold`, `-o -`). Undefined when a chunk of
+ * it fails its hash (the file is then marked damaged) or a read fails: the start
+ * downloads it. `first`, a session opened by SHA-256, is let go.
+ */
+export async function startKept (components: TransferComponents & { takenOver?: (fileId: string) => void }, kept: KeptFile, options: KeptStart, first?: FetchSession): Promise<Transfer | undefined> {
+  const { fileId } = kept.record
+  const intoRepo = options.stream === true || options.hold === true
+  const output = options.output ?? options.offeredName
+  const record: TransferRecord = {
+    fileId,
+    destination: intoRepo ? { repo: true } : { output, cwd: options.cwd, force: options.force },
+    priority: options.priority ?? 'normal',
+    state: 'running',
+    sources: [],
+    created: Date.now()
+  }
+  if (!intoRepo) {
+    record.output = await destinationPath({ ...options, output }, kept.record.metadata)
+    if (!(await kept.copyTo(record.output, options.force === true))) return undefined
+    options.copied?.(Promise.resolve(record.output))
+  }
+  first?.abort(new AbortedError(`${fileId} is kept by this node: nothing to fetch`))
+  // a file held as a replica is the user's from now on, as for a download of it (the holder clears the mark)
+  components.takenOver?.(fileId)
+  const { replica, ...users } = kept.record
+  components.log('%s is kept by this node: %s', fileId, intoRepo ? 'nothing fetched' : `copied to ${record.output}`)
+  return Transfer.kept(components, record, users)
 }

@@ -15,13 +15,13 @@ import {
   type Manifest,
   formatFileId
 } from '@peershare/protocol'
-import { AbortedError, FileNotFoundError, SourceBusyError, TransferFinishedError } from '../errors.js'
+import { FileNotFoundError, SourceBusyError, TransferFinishedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
 import { type HeldCiphertext, startFromHeldCopy } from './decrypt-download.js'
-import { type DestinationOptions, destinationPath, refuseExistingOutput } from './destination.js'
+import { type DestinationOptions, refuseExistingOutput } from './destination.js'
 import { DownloadContent } from './download-content.js'
-import type { KeptFile } from './kept-file.js'
+import { type KeptFile, startKept } from './kept-file.js'
 import { PartialFile } from './partial-file.js'
 import { type SourceFinder, Transfer, type TransferComponents, type TransferProgress } from './transfer.js'
 import type { TransferRecord, TransferStore } from './transfer-store.js'
@@ -153,38 +153,7 @@ export class TransferManager implements PartialFiles {
     }
   }
 
-  /**
-   * A user's start of a file the node keeps (its own share, a finished download, a
-   * replica it holds): nothing is fetched. The file is copied, every chunk verified, to
-   * the output the start names (`copied` says where), or stays where it is for a start
-   * into the repo (`--hold`, `-o -`). Undefined when a chunk of it fails its hash (the
-   * file is then marked damaged): the start downloads it.
-   */
-  private async fromKept (fileId: string, kept: KeptFile, options: StartOptions, first?: FetchSession): Promise<Transfer | undefined> {
-    const intoRepo = options.stream === true || options.hold === true
-    const output = options.output ?? options.offeredName
-    const record: TransferRecord = {
-      fileId,
-      destination: intoRepo ? { repo: true } : { output, cwd: options.cwd, force: options.force },
-      priority: options.priority ?? 'normal',
-      state: 'running',
-      sources: [],
-      created: Date.now()
-    }
-    if (!intoRepo) {
-      record.output = await destinationPath({ ...options, output }, kept.record.metadata)
-      if (!(await kept.copyTo(record.output, options.force === true))) return undefined
-      options.copied?.(Promise.resolve(record.output))
-    }
-    first?.abort(new AbortedError(`${fileId} is kept by this node: nothing to fetch`))
-    // a file held as a replica is the user's from now on, as for a download of it (the holder clears the mark)
-    this.components.takenOver?.(fileId)
-    const { replica, ...users } = kept.record
-    this.components.log('%s is kept by this node: %s', fileId, intoRepo ? 'nothing fetched' : `copied to ${record.output}`)
-    return Transfer.kept(this.components, record, users)
-  }
-
-  /** A new download (unless the node keeps the file: `fromKept`): its record saved before anything else, so a restart resumes it */
+  /** A new download (unless the node keeps the file: `startKept`): its record saved before anything else, so a restart resumes it */
   private async create (fileId: string, sources: string[], options: StartOptions, first?: FetchSession): Promise<Transfer> {
     const intoRepo = options.stream === true || options.repair === true || options.hold === true
     const output = options.output ?? options.offeredName
@@ -194,7 +163,7 @@ export class TransferManager implements PartialFiles {
       isUserStart(options) && options.ownCopies !== true ? this.components.keptFile?.(fileId, options.stream === true || options.hold === true) : undefined,
       intoRepo ? undefined : refuseExistingOutput({ ...options, output })
     ])
-    const fromStore = kept == null ? undefined : await this.fromKept(fileId, kept, options, first)
+    const fromStore = kept == null ? undefined : await startKept(this.components, kept, options, first)
     if (fromStore != null) return fromStore
     // the repo's copy failed (marked damaged): its repair fetches the file again, and this
     // start gets its copy from it, as a start that joins a repair does (a download of its
