@@ -4,6 +4,7 @@
  * holder's room is freed (real nodes on 127.0.0.1).
  */
 import assert from 'node:assert/strict'
+import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { NodeInit, PeershareNode } from '../src/index.js'
@@ -89,6 +90,28 @@ describe('replication: a user\'s download meets a replica (real nodes)', functio
       assert.equal((await user.store.getRecord(file.fileId))?.replica, undefined, 'the stored record is no replica')
       assert.ok((await user.files()).some(f => f.record.fileId === file.fileId && f.record.replica == null), 'listed as the user\'s file')
     }
+    assert.equal(user.holder.usage().usedBytes, 0)
+  })
+
+  it('a user\'s download of a held replica whose repo copy rotted: the repair fetches it, the user gets a copy, and the file is the user\'s', async () => {
+    const asker = await node('rotted-asker')
+    const user = await node('rotted-holder', { quota: 4 * 1024 * KiB, acceptsFrom: 'anyone' })
+    await asker.connect(multiaddr(dialAddress(user)))
+    const file = await asker.share(await randomFile(dir.path, 'rotted-replica.bin', 300 * KiB))
+    assert.equal(await asker.replicaRequests.ask(user.peerId, requestFor(file)), 'accept')
+    await until(held(user, file.fileId), 60_000)
+    // one byte of the held copy flipped: the same size, so only the hashes can tell
+    const blob = await open(user.store.blobPath(file.fileId), 'r+')
+    const byte = Buffer.alloc(1)
+    await blob.read(byte, 0, 1, 1000)
+    await blob.write(Buffer.from([byte[0] ^ 0xff]), 0, 1, 1000)
+    await blob.close()
+    const output = join(dir.path, 'rotted-replica-users.bin')
+    await user.get(file.fileId, { output, from: multiaddr(dialAddress(asker)) })
+    assert.equal(await sha256File(output), file.sha256)
+    await until(() => !user.holder.holds(file.fileId), 30_000)
+    await eventually(async () => (await user.store.getRecord(file.fileId))?.replica == null)
+    assert.equal(await sha256File(user.store.blobPath(file.fileId)), file.sha256)
     assert.equal(user.holder.usage().usedBytes, 0)
   })
 })

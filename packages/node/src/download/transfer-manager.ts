@@ -168,7 +168,11 @@ export class TransferManager implements PartialFiles {
     // the repo's copy failed (marked damaged): its repair fetches the file again, and this
     // start gets its copy from it, as a start that joins a repair does (a download of its
     // own would put the file's record at its output and leave the blob behind)
-    if (kept?.inRepo === true && !intoRepo) return this.joined(await this.create(fileId, sources, { repair: true, priority: options.priority }, first), options)
+    if (kept?.inRepo === true && !intoRepo) {
+      // a replica's too: the file is the user's from now on, as for any download of it
+      this.components.takenOver?.(fileId)
+      return this.joined(await this.create(fileId, sources, { repair: true, priority: options.priority }, first), options)
+    }
     // a user's download of a file held as a replica: the file is theirs from now on
     if (isUserStart(options)) this.components.takenOver?.(fileId)
     const record: TransferRecord = {

@@ -117,9 +117,9 @@ export class Transfer implements PoolHost {
   }
 
   /**
-   * A start of a file the node keeps already, its plaintext as stored (its own share, a
-   * finished download): complete from the start, nothing fetched, nothing saved. The
-   * caller copied the file where the start asked (kept-file.ts `startKept`).
+   * A start of a file the node keeps already as stored (its own share, a finished
+   * download, a held replica): complete from the start, nothing fetched, nothing saved.
+   * The caller copied the file where the start asked (kept-file.ts `startKept`).
    */
   static kept (components: TransferComponents, record: TransferRecord, stored: FileRecord): Transfer {
     const transfer = new Transfer(components, { ...record, metadata: stored.metadata })
