@@ -166,17 +166,19 @@ export class PeershareNode {
     // an encrypted download without a key asks for a grant (keys/, built below; asked at download time)
     const keys = { fileKeys: this.fileKeys, obtainKey: async (fileId: string, sources: PeerId[], signal: AbortSignal) => this.keys.obtainKey(fileId, sources, signal) }
     this.metrics = parts.metrics
+    // a stored copy that failed its hash as a download copied it (ContentHealth, built below, repairs it)
+    const damaged = (fileId: string): void => { void this.health.markDamaged(fileId) }
     const downloads = { datastore, quarantine: this.quarantine, config, exchange: this.exchangeClient, libp2p, index: this.index, bandwidth: this.bandwidth, store: this.store, log, keys, events: this.metrics }
     this.transfers = createTransferManager(downloads, {
       stored: fileId => { this.health.reset(fileId) },
       visibility: async fileId => this.downloadVisibility(fileId),
       takenOver: fileId => { this.holder.takenOver(fileId) },
-      damaged: fileId => { void this.health.markDamaged(fileId) }
+      damaged
     })
     // discovery is built below; asked only when a file shared in place changed
     this.health = new ContentHealth({ store: this.store, index: this.index, discovery: { withdraw: async id => this.discovery.withdraw(id) }, transfers: this.transfers, log })
     this.collections = new CollectionStore(datastore, this.quarantine)
-    this.collectionDownloads = createCollectionDownloads(downloads, { collections: this.collections, transfers: this.transfers, offeredName: async id => this.discovery.offeredName(id) })
+    this.collectionDownloads = createCollectionDownloads(downloads, { collections: this.collections, transfers: this.transfers, offeredName: async id => this.discovery.offeredName(id) }, { damaged })
     this.thumbnails = new Thumbnails({ store: this.store, scratchDir: paths.root, chunkSize: config.chunkSize, collections: this.collections, index: this.index, log: logger('peershare:node:thumbnails') })
     this.exchange = new ExchangeServer({
       libp2p,

@@ -118,6 +118,33 @@ describe('a get of a file the node keeps', function () {
     }
   })
 
+  it('a download to an output that ends after the node came to keep the file leaves the kept record and its repo copy as they are', async () => {
+    // a slow source, so the download is paused (and the share made) well before its end
+    const slow = await startTestNode(join(dir.path, 'slow-sharer'), { limits: { upload: 512 * 1024 } })
+    try {
+      const src = await randomFile(dir.path, 'raced.bin', 3_000_000)
+      const offered = await slow.share(src)
+      const output = join(dir.path, 'raced-copy.bin')
+      const transfer = await node.download(offered.fileId, { output, from: multiaddr(dialAddress(slow)) })
+      await until(() => transfer.progress().bytesReceived > 0, 30_000, 'the download under way')
+      await node.transfers.pause(offered.fileId)
+      const mine = join(dir.path, 'raced-mine.bin')
+      await writeFile(mine, await readFile(src))
+      const shared = await node.share(mine, { copy: true, tags: ['mine'] })
+      await node.transfers.resume(offered.fileId)
+      await transfer.done()
+      assert.equal(await sha256File(output), offered.sha256)
+      // the share --copy stays what the node keeps: its record with its tags, and its blob
+      const record = await node.store.getRecord(offered.fileId)
+      assert.deepEqual(record?.location, { kind: 'blob' })
+      assert.deepEqual(record?.metadata.tags, ['mine'])
+      assert.equal(await sha256File(node.store.blobPath(offered.fileId)), shared.sha256)
+      assert.equal((await node.files()).find(f => f.record.fileId === offered.fileId)?.status, 'ok')
+    } finally {
+      await slow.stop()
+    }
+  })
+
   it('a collection\'s file whose stored copy fails its hash is downloaded (the collection tried the store itself)', async () => {
     const other = await startTestNode(join(dir.path, 'collection-sharer'))
     try {
@@ -132,6 +159,13 @@ describe('a get of a file the node keeps', function () {
       const out = join(dir.path, 'tree-copy')
       await node.getCollection(collection.record.collectionId, { from: multiaddr(dialAddress(other)), output: out })
       assert.equal(await sha256File(join(out, 'in-tree.bin')), kept.sha256)
+      // the rotted copy was marked and mended: the file is kept intact again, and no blob is left without its record
+      // (the repair or the collection's download, whichever stored it last, decides where)
+      await until(async () => (await node.files()).find(f => f.record.fileId === kept.fileId)?.status === 'ok', 30_000, 'the file ok again')
+      const record = await node.store.getRecord(kept.fileId)
+      const blob = await stat(node.store.blobPath(kept.fileId)).catch(() => undefined)
+      if (record?.location.kind === 'blob') assert.equal(await sha256File(node.store.blobPath(kept.fileId)), kept.sha256)
+      else assert.equal(blob, undefined, 'the replaced blob is deleted')
     } finally {
       await other.stop()
     }

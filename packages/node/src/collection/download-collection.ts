@@ -24,14 +24,14 @@ import {
   sanitizeFileName
 } from '@peershare/protocol'
 import { OutputExistsError, OutputUnsafeError, fsError } from '../errors.js'
+import type { KeptFile } from '../download/kept-file.js'
 import type { Transfer } from '../download/transfer.js'
 import type { TransferManager } from '../download/transfer-manager.js'
-import type { FileRecord } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
 import type { CollectionRecord, CollectionStore } from './collection-store.js'
 import { type FetchListingComponents, type FetchedListing, fetchListing } from './fetch-listing.js'
 import { type ListingComponents, storeListing } from './listing-file.js'
-import { copyVerified, createEmptyFile, ensureDirectories, targetPath } from './safe-fs.js'
+import { createEmptyFile, ensureDirectories, targetPath } from './safe-fs.js'
 import { mapLimit } from './share-collection.js'
 import { fileSha256 } from '../fs-read.js'
 import { mkdirForUser } from '../file-modes.js'
@@ -60,6 +60,8 @@ export interface CollectionDownloadComponents {
   listing: FetchListingComponents
   listingStore: ListingComponents
   transfers: Pick<TransferManager, 'start'>
+  /** the file when the node keeps it intact (download/kept-file.ts): its copy verifies every chunk and marks a rotted one damaged */
+  keptFile(fileId: string): Promise<Pick<KeptFile, 'copyTo'> | undefined>
   /** provides the collection id once the whole tree is here */
   announce(collectionId: CollectionId): void
   /** the name a signed offer in the catalog gives the collection, preferred to the listing's */
@@ -254,8 +256,8 @@ export class CollectionDownload {
     const fileId = formatFileId(entry.fileId as CollectionId)
     let remaining = targets
     if (!(await this.copyFromStore(fileId, targets[0].target))) {
-      const record = await this.download(fileId, targets[0].target, sources)
-      if (record.location.kind === 'path' && record.location.path === targets[0].target) {
+      // the download went to the target, unless it joined one going elsewhere (then it is copied from the store)
+      if (await this.download(fileId, targets[0].target, sources) === targets[0].target) {
         this.fileDone(entry.size)
         remaining = targets.slice(1)
       }
@@ -270,17 +272,12 @@ export class CollectionDownload {
   }
 
   private async copyFromStore (fileId: string, target: string): Promise<boolean> {
-    const stored = await this.components.store.get(fileId)
-    const reader = stored == null ? undefined : await this.components.store.openReader(stored)
-    if (stored == null || reader == null) return false
-    try {
-      return await copyVerified(reader, stored.manifest, target, this.options.force === true)
-    } finally {
-      await reader.close()
-    }
+    const kept = await this.components.keptFile(fileId)
+    return kept != null && await kept.copyTo(target, this.options.force === true)
   }
 
-  private async download (fileId: string, target: string, sources: string[]): Promise<FileRecord> {
+  /** Downloads the file, to `target` unless it joins a download going elsewhere; returns where the download put it */
+  private async download (fileId: string, target: string, sources: string[]): Promise<string> {
     const ref = { kind: 'file-id' as const, fileId: parseFileId(fileId) }
     // joined a download going elsewhere: `fetchFile` copies the file from the store itself
     const transfer: Transfer = await this.components.transfers.start(ref, { peers: sources, output: target, cwd: this.output, priority: this.options.priority, force: this.options.force, ownCopies: true })
@@ -289,7 +286,8 @@ export class CollectionDownload {
       this.emit()
     })
     try {
-      return await transfer.done()
+      await transfer.done()
+      return transfer.progress().output
     } finally {
       unsubscribe()
       this.running.delete(fileId)

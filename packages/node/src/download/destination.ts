@@ -149,8 +149,9 @@ export async function placeCopy (from: string, destination: DestinationOptions, 
   return output
 }
 
-async function sameFile (a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([stat(a), stat(b)]).catch(() => [undefined, undefined])
+/** True when `name` is another name of the file at `file` (a symlink to it is not: replacing the link must not touch the file) */
+export async function sameFile (file: string, name: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(file), lstat(name)]).catch(() => [undefined, undefined])
   return x != null && y != null && x.dev === y.dev && x.ino === y.ino
 }
 

@@ -6,7 +6,6 @@
  * that fails (the file removed or unreadable meanwhile) does not, and either way the
  * start downloads the file instead. A start into the repo takes the file where it is.
  */
-import { lstat, stat } from 'node:fs/promises'
 import type { Logger } from '@libp2p/interface'
 import type { Manifest, Priority } from '@peershare/protocol'
 import { copyVerified } from '../collection/safe-fs.js'
@@ -15,7 +14,7 @@ import type { FetchSession } from '../exchange/fetch-session.js'
 import { type ChunkReader, readChecked } from '../store/chunk-readers.js'
 import { type FileRecord, plaintextPath } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
-import { type DestinationOptions, destinationPath } from './destination.js'
+import { type DestinationOptions, destinationPath, sameFile } from './destination.js'
 import { Transfer, type TransferComponents } from './transfer.js'
 import type { TransferRecord } from './transfer-store.js'
 
@@ -84,12 +83,6 @@ async function everyChunkChecks (reader: ChunkReader, manifest: Manifest): Promi
     if ((await readChecked(reader, manifest, i)) == null) return false
   }
   return true
-}
-
-/** True when `target` is the kept file at `kept` itself (a symlink to it is not: `--force` replaces the link) */
-async function sameFile (kept: string, target: string): Promise<boolean> {
-  const [x, y] = await Promise.all([stat(kept), lstat(target)]).catch(() => [undefined, undefined])
-  return x != null && y != null && x.dev === y.dev && x.ino === y.ino
 }
 
 /** What a start of a kept file says (transfer-manager.ts `StartOptions`) */

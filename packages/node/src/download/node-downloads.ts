@@ -96,7 +96,8 @@ export function createTransferManager (components: NodeDownloadsComponents, hook
     completed: async (downloaded, manifestBytes, repair) => {
       // removed while it was being repaired: the blob the repair put back goes too, in the store's change (a share of the same bytes waits)
       const dropped = async (): Promise<void> => { if (downloaded.location.kind === 'blob') await store.blobs.delete(downloaded.fileId) }
-      const record = await store.putFrom(downloaded.fileId, manifestBytes, async held => storedDownload(downloaded, held, { repair, visibility }), dropped)
+      const intact = async (held: FileRecord): Promise<boolean> => await store.contentStatus(held) === 'ok'
+      const record = await store.putFrom(downloaded.fileId, manifestBytes, async held => storedDownload(downloaded, held, { repair, visibility, intact }), dropped)
       if (record == null) {
         components.log('%s was removed during its repair: not kept', downloaded.fileId)
         return undefined
@@ -112,11 +113,14 @@ export function createTransferManager (components: NodeDownloadsComponents, hook
  * The record a completed download is kept under, from the one held now (`held`): a
  * repaired blob keeps what we knew of the file (name, tags, collection, visibility), and
  * a download with the key adds the sealed facts it read (or decrypted); only the damage
- * mark goes. A new record gets the visibility downloads have (asked then). A repair whose
- * file is no longer held in the repo keeps nothing (undefined): the user removed it
+ * mark goes. A download to an output leaves an intact held record as it is: the node came
+ * to keep the file while it ran (a `share` of the same bytes), and the output is the
+ * user's copy. A new record gets the visibility downloads have (asked then). A repair
+ * whose file is no longer held in the repo keeps nothing (undefined): the user removed it
  * meanwhile (or shared it again from its place).
  */
-async function storedDownload (downloaded: FileRecord, held: FileRecord | undefined, how: { repair: boolean, visibility: (fileId: string) => Promise<FileVisibility> }): Promise<FileRecord | undefined> {
+async function storedDownload (downloaded: FileRecord, held: FileRecord | undefined, how: { repair: boolean, visibility: (fileId: string) => Promise<FileVisibility>, intact: (held: FileRecord) => Promise<boolean> }): Promise<FileRecord | undefined> {
+  if (downloaded.location.kind === 'path' && held != null && await how.intact(held)) return held
   const kept = downloaded.location.kind === 'blob' ? held : undefined
   // a repair mends the repo's copy of a stored file: one removed, or shared again from its place, is not it
   if (how.repair && kept?.location.kind !== 'blob') return undefined
@@ -127,12 +131,13 @@ async function storedDownload (downloaded: FileRecord, held: FileRecord | undefi
   return record
 }
 
-export function createCollectionDownloads (components: NodeDownloadsComponents, parts: { collections: CollectionStore, transfers: TransferManager, offeredName(collectionId: string): Promise<string | undefined> }): CollectionDownloads {
+export function createCollectionDownloads (components: NodeDownloadsComponents, parts: { collections: CollectionStore, transfers: TransferManager, offeredName(collectionId: string): Promise<string | undefined> }, hooks: Pick<DownloadHooks, 'damaged'>): CollectionDownloads {
   const { exchange, index, store, config, log } = components
   return new CollectionDownloads({
     store,
     collections: parts.collections,
     transfers: parts.transfers,
+    keptFile: async fileId => keptFile(store, fileId, { inRepoOnly: false }, hooks.damaged, log),
     listingStore: { store, chunkSize: config.chunkSize },
     listing: {
       store,

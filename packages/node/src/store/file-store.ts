@@ -142,13 +142,19 @@ export class FileStore {
    * nothing when it returns undefined. The read and the write are one change: a
    * download completing keeps what the user changed meanwhile (visibility), and a
    * repair finding the file removed leaves it removed; `dropped` then runs in the same
-   * change (the repair's blob goes). Returns what was stored.
+   * change (the repair's blob goes). A blob held before goes when the file is now served
+   * from its place, as in `put`. Returns what was stored.
    */
   async putFrom (fileId: string, manifestBytes: Uint8Array, make: (held: FileRecord | undefined) => Promise<FileRecord | undefined>, dropped?: () => Promise<void>): Promise<FileRecord | undefined> {
     return this.changes.run(async () => {
-      const record = await make(await this.getRecord(fileId))
-      if (record != null) await this.writeWhole(record, manifestBytes)
-      else await dropped?.()
+      const held = await this.getRecord(fileId)
+      const record = await make(held)
+      if (record == null) {
+        await dropped?.()
+        return record
+      }
+      await this.writeWhole(record, manifestBytes)
+      if (held?.location.kind === 'blob' && record.location.kind === 'path') await this.blobs.delete(fileId)
       return record
     })
   }
