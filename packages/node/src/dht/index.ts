@@ -5,7 +5,8 @@
  * other peers put into ours: their provider records capped per peer and in all
  * (`ProviderRecordCap`), a peer named again in DHT answers not passed on for a while
  * (`dropRepeatedPeers`); provider records sent to the closest peers as the walk
- * meets them (`provideOptimistically`); and connected peers let into the routing table
+ * meets them, or with no walk to those a lookup of the key has just found
+ * (`provideOptimistically`); and connected peers let into the routing table
  * without a ping (`addConnectedContacts`); and the peers its answers name read from
  * memory for a while (`PeerReads`); requests sent behind their protocol's proposal,
  * without waiting for its echo (`lazyDhtStreams`). libp2p.ts wires the last six into
