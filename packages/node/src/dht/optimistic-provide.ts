@@ -27,6 +27,7 @@ import { MessageType, type QueryEvent } from '@libp2p/kad-dht'
 import { pushable } from 'it-pushable'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
+import { untilAborted } from '../signals.js'
 
 /** What the patch uses of kad-dht's content routing (its implementation; not in its interface types) */
 export interface KadContentRouting {
@@ -49,6 +50,8 @@ interface AddProviderMessage {
 export const RECENT_WALK_MS = 60_000
 /** Keys whose last lookup's closest peers are kept at most (the oldest goes first) */
 const MAX_RECENT_WALKS = 256
+/** Longest a provide waits for a lookup of its key still walking (a download's, whose file is complete) before it walks itself */
+export const RUNNING_WALK_WAIT_MS = 5_000
 
 /**
  * Makes `routing.provide` send records during the walk, or with none right after a lookup
@@ -63,7 +66,7 @@ export function provideOptimistically (routing: Partial<KadContentRouting>): boo
     yield * walks.noted(key, findProviders(key, options), routing.components.peerId, options.signal)
   }
   routing.provide = async function * (key, multiaddrs, options = {}) {
-    const closest = walks.take(key)
+    const closest = await walks.take(key, options.signal)
     yield * (closest == null ? optimisticProvide(routing, key, multiaddrs, options) : provideTo(routing, closest, key, multiaddrs, options))
   }
   return true
@@ -140,28 +143,45 @@ async function * optimisticProvide (routing: KadContentRouting, key: CID, multia
  */
 class RecentWalks {
   private readonly walks = new Map<string, { at: number, closest: PeerId[] }>()
+  /** lookups walking now, by key: each settles when its lookup ends, however it ends */
+  private readonly running = new Map<string, Promise<void>>()
 
   constructor (private readonly k: number) {}
 
   /** `lookup`'s events, passed on; the peers that answered are noted if it walks to its end */
   async * noted (key: CID, lookup: AsyncGenerator<QueryEvent>, self: PeerId, signal?: AbortSignal): AsyncGenerator<QueryEvent> {
-    const answered = new KnownPeers(key.multihash.bytes, this.k)
-    let providers = 0
-    for await (const event of lookup) {
-      if (event.name === 'PEER_RESPONSE' && event.messageName === 'GET_PROVIDERS' && !event.from.equals(self)) answered.see(event.from)
-      if (event.name === 'PROVIDER') providers += event.providers.length
-      yield event
+    const id = walkKey(key)
+    const ended = Promise.withResolvers<void>()
+    this.running.set(id, ended.promise)
+    try {
+      const answered = new KnownPeers(key.multihash.bytes, this.k)
+      let providers = 0
+      for await (const event of lookup) {
+        if (event.name === 'PEER_RESPONSE' && event.messageName === 'GET_PROVIDERS' && !event.from.equals(self)) answered.see(event.from)
+        if (event.name === 'PROVIDER') providers += event.providers.length
+        yield event
+      }
+      // here only when the lookup ended by itself (a reader that stopped ends it at its `yield`); with K
+      // providers found kad-dht ends it before the walk did; aborted, its paths may end quietly
+      if (providers >= this.k || answered.size === 0 || signal?.aborted === true) return
+      this.walks.delete(id)
+      this.walks.set(id, { at: Date.now(), closest: answered.closest() })
+      if (this.walks.size > MAX_RECENT_WALKS) this.walks.delete(this.walks.keys().next().value as string)
+    } finally {
+      if (this.running.get(id) === ended.promise) this.running.delete(id)
+      ended.resolve()
     }
-    // here only when the lookup ended by itself (a reader that stopped ends it at its `yield`); with K
-    // providers found kad-dht ends it before the walk did; aborted, its paths may end quietly
-    if (providers >= this.k || answered.size === 0 || signal?.aborted === true) return
-    this.walks.delete(walkKey(key))
-    this.walks.set(walkKey(key), { at: Date.now(), closest: answered.closest() })
-    if (this.walks.size > MAX_RECENT_WALKS) this.walks.delete(this.walks.keys().next().value as string)
   }
 
-  /** The closest peers of a lookup of `key` within RECENT_WALK_MS, once: a later provide walks */
-  take (key: CID): PeerId[] | undefined {
+  /**
+   * The closest peers of a lookup of `key` within RECENT_WALK_MS, once: a later provide
+   * walks. A lookup of it still walking (a download's, its file complete) is waited for,
+   * up to RUNNING_WALK_WAIT_MS
+   */
+  async take (key: CID, signal?: AbortSignal): Promise<PeerId[] | undefined> {
+    const running = this.running.get(walkKey(key))
+    const waited = signal == null ? AbortSignal.timeout(RUNNING_WALK_WAIT_MS) : AbortSignal.any([signal, AbortSignal.timeout(RUNNING_WALK_WAIT_MS)])
+    if (running != null) await untilAborted(running, waited).catch(() => {})
     const walk = this.walks.get(walkKey(key))
     this.walks.delete(walkKey(key))
     return walk == null || Date.now() - walk.at > RECENT_WALK_MS ? undefined : walk.closest

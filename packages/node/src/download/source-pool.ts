@@ -187,8 +187,10 @@ export class SourcePool {
   /**
    * Tries remembered and interested peers, then the DHT's providers; one look at a
    * time. `retryFailed` (a stalled download) asks peers that failed lately again.
+   * `lookupSignal` ends the DHT lookup: it may outlive `signal` (a complete download's
+   * lookup walks to its end, opening nobody, for the provide that follows).
    */
-  async find (signal: AbortSignal, retryFailed = false): Promise<void> {
+  async find (signal: AbortSignal, retryFailed = false, lookupSignal = signal): Promise<void> {
     for (const peer of [...this.init.remembered, ...this.interested]) this.tryOpen(peer, signal, retryFailed)
     if (this.init.fixedSources === true) return
     if (this.putOffLookup()) return
@@ -197,7 +199,8 @@ export class SourcePool {
     this.looking = true
     if (this.lookupsEnded === 0) this.firstLookupAt = Date.now()
     try {
-      for await (const peer of this.init.finder.providers(this.init.host.fileId, signal)) {
+      for await (const peer of this.init.finder.providers(this.init.host.fileId, lookupSignal)) {
+        if (signal.aborted) continue
         if (this.seen.size < MAX_SEEN) this.seen.add(peer)
         if (this.workers.size + this.opening.size >= this.init.settings.maxSources) break
         this.tryOpen(peer, signal, retryFailed)

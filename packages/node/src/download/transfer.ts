@@ -76,6 +76,13 @@ export class Transfer implements PoolHost {
   private wakeLoop?: () => void
   private status: TransferStatus
   private controller = new AbortController()
+  /**
+   * What ends the DHT lookups: with the download, except that a complete one lets its
+   * lookup walk to its end (bounded by the lookup timeout), so the provide that follows
+   * sends its records to the closest peers the lookup found, walking nothing itself
+   * (dht/optimistic-provide.ts)
+   */
+  private lookups = new AbortController()
   private finished = Promise.withResolvers<FileRecord>()
   private bytesReceived = 0
   private wireBytesReceived = 0
@@ -216,6 +223,7 @@ export class Transfer implements PoolHost {
     this.record.state = 'running'
     delete this.record.reason
     this.controller = new AbortController()
+    this.lookups = new AbortController()
     this.looks.reset()
     this.runLoop = this.run(first).finally(() => { this.runLoop = undefined })
   }
@@ -529,7 +537,7 @@ export class Transfer implements PoolHost {
       if (signal.aborted) throw new AbortedError('Download stopped')
       // a stalled download asks peers that failed lately again too; the look goes first, so
       // that a download is not called stalled before it looked (its peers opening, the DHT asked)
-      if (this.sources.wantsMore() && this.looks.due()) void this.sources.find(signal, this.looks.stalled)
+      if (this.sources.wantsMore() && this.looks.due()) void this.sources.find(signal, this.looks.stalled, this.lookups.signal)
       if (this.looks.update(this.sources.active > 0, this.sources.stalled())) this.emit()
       if (Date.now() - this.lastCheckpoint >= settings.checkpointInterval) await this.checkpoint()
       // nothing else may report while stalled: the rate decays and the countdown moves
@@ -583,6 +591,7 @@ export class Transfer implements PoolHost {
 
   private async halt (): Promise<void> {
     this.controller.abort()
+    if (this.status !== 'completed') this.lookups.abort()
     this.sources.wakeAll()
     await Promise.allSettled([...this.pendingWrites])
     this.content?.stopHashing()
