@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { appendFile, mkdir, mkdtemp, open, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, mkdtemp, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cli, cliJson, type DaemonProcess, killChildrenAndRemove, sha256File, startDaemon, tcpAddress, } from './processes.js'
+import { flipByte } from './bit-rot.js'
 
 const MiB = 1024 * 1024
 
@@ -27,21 +28,6 @@ async function bytesUnder (dir: string): Promise<number> {
 async function roundMtime (path: string): Promise<void> {
   const whole = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000)
   await utimes(path, whole, whole)
-}
-
-/** Changes one byte at `offset` and puts the (whole-second) mtime back: only a chunk's hash can tell */
-async function flipByteKeepingMtime (path: string, offset: number): Promise<void> {
-  const before = await stat(path)
-  const handle = await open(path, 'r+')
-  try {
-    const byte = Buffer.alloc(1)
-    await handle.read(byte, 0, 1, offset)
-    byte[0] ^= 0x01
-    await handle.write(byte, 0, 1, offset)
-  } finally {
-    await handle.close()
-  }
-  await utimes(path, before.atime, before.mtime)
 }
 
 describe('sharing in place (real processes)', function () {
@@ -100,7 +86,7 @@ describe('sharing in place (real processes)', function () {
     await writeFile(src, randomBytes(3 * MiB + 5))
     await roundMtime(src)
     const shared = await json(sharer, ['share', src])
-    await flipByteKeepingMtime(src, MiB + 100)
+    await flipByte(src, MiB + 100)
     const out = join(dir, 'edited-copy.bin')
     const result = await getFromSharer(shared.fileId, out)
     assert.notEqual(result.code, 0, 'the download cannot complete: the changed chunk is not sent')
@@ -228,7 +214,7 @@ describe('sharing in place (real processes)', function () {
     await sharer.exited
     const later = new Date(Date.now() + 60_000)
     await utimes(touched, later, later)
-    await flipByteKeepingMtime(changed, 10)
+    await flipByte(changed, 10)
     await utimes(changed, later, later)
     sharer = await startDaemon(sharer.repo, dir)
     await eventually('the touched file to hash clean', async () => (await fileOf(t.fileId))?.status === 'ok')

@@ -6,25 +6,13 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { open, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cli, cliJson, type DaemonProcess, jsonError, killChildrenAndRemove, startDaemon, tcpAddress } from './processes.js'
+import { flipByte } from './bit-rot.js'
 
 const MiB = 1024 * 1024
-
-/** Flips one bit at `offset`, keeping size (and, by writing in place, nothing else the node checks cheaply) */
-async function flipByte (path: string, offset: number): Promise<void> {
-  const handle = await open(path, 'r+')
-  try {
-    const byte = Buffer.alloc(1)
-    await handle.read(byte, 0, 1, offset)
-    byte[0] ^= 0x01
-    await handle.write(byte, 0, 1, offset)
-  } finally {
-    await handle.close()
-  }
-}
 
 describe('damaged and missing blobs: ls and verify (real processes)', function () {
   this.timeout(180_000)

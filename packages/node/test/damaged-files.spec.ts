@@ -10,7 +10,7 @@ import { FetchSession } from '../src/exchange/fetch-session.js'
 import { readExactly } from '../src/fs-read.js'
 import type { FileRecord, PeershareNode } from '../src/index.js'
 import { verifiedReader } from '../src/store/chunk-readers.js'
-import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+import { dialAddress, flipByte, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 const CHUNK = 16 * 1024
 /** strikes before a ban: 1, so a single bad chunk from the damaged node would get it banned */
@@ -30,21 +30,6 @@ async function providesLocally (node: PeershareNode, fileId: string): Promise<bo
 
 async function statusOf (node: PeershareNode, fileId: string): Promise<string | undefined> {
   return (await node.files()).find(f => f.record.fileId === fileId)?.status
-}
-
-/** Flips one bit of the byte at `offset` in place (bit rot: size and mtime are kept as they were) */
-async function flipByte (path: string, offset: number): Promise<void> {
-  const before = await stat(path)
-  const handle = await open(path, 'r+')
-  try {
-    const byte = Buffer.alloc(1)
-    await handle.read(byte, 0, 1, offset)
-    byte[0] ^= 0x10
-    await handle.write(byte, 0, 1, offset)
-    await handle.utimes(before.atime, before.mtime)
-  } finally {
-    await handle.close()
-  }
 }
 
 /** Asks `provider` for every chunk of the file in one raw session; true when each arrives and matches the manifest */

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -131,4 +131,19 @@ export async function sha256OfArrival (stream: Stream, bytes: number): Promise<s
     stream.addEventListener('close', (evt) => { if (evt.error != null) reject(evt.error); else short() })
   })
   return hash.digest('hex')
+}
+
+/** Flips one bit of the byte at `offset` in place (bit rot: size and mtime stay as they were, so only a chunk's hash can tell) */
+export async function flipByte (path: string, offset: number): Promise<void> {
+  const before = await stat(path)
+  const handle = await open(path, 'r+')
+  try {
+    const byte = Buffer.alloc(1)
+    await handle.read(byte, 0, 1, offset)
+    byte[0] ^= 0x10
+    await handle.write(byte, 0, 1, offset)
+    await handle.utimes(before.atime, before.mtime)
+  } finally {
+    await handle.close()
+  }
 }

@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict'
-import { lstat, mkdir, open, readFile, stat, symlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { PeershareNode } from '../src/index.js'
-import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
-
-/** Flips one byte of `path` at `offset`: the same size, so only the hashes can tell */
-async function flipByte (path: string, offset: number): Promise<void> {
-  const handle = await open(path, 'r+')
-  try {
-    const byte = Buffer.alloc(1)
-    await handle.read(byte, 0, 1, offset)
-    await handle.write(Buffer.from([byte[0] ^ 0xff]), 0, 1, offset)
-  } finally {
-    await handle.close()
-  }
-}
+import { dialAddress, flipByte, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 /**
  * A get of a file the node keeps itself (its own share, a finished download) copies it
