@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { chmod, copyFile, link, lstat, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
-import { type FileMetadata, bytesToHex } from '@peershare/protocol'
+import { type FileMetadata, type Priority, bytesToHex } from '@peershare/protocol'
 import { replaceableOutput } from '@peershare/client'
 import { OutputExistsError, PeerMisbehavedError, fsError } from '../errors.js'
 import { mkdirForUser, userFileMode } from '../file-modes.js'
@@ -23,6 +23,46 @@ export interface DestinationOptions {
   cwd?: string
   /** replace an existing output file (never a directory) @default false */
   force?: boolean
+}
+
+/** What a start of a download says of where it goes (the rest of transfer-manager.ts `StartOptions`: where it comes from) */
+export interface StartDestination extends DestinationOptions {
+  /** the name the signed offer in the catalog (or a ticket) gives the file: the output when none is given (else the first source's name) */
+  offeredName?: string
+  priority?: Priority
+  /**
+   * download into the node's repo instead of `output`, fetching chunks in order, so
+   * the file can be read as it arrives (`get -o -`); kept and served like a shared file
+   */
+  stream?: boolean
+  /**
+   * keep the file in the repo and serve it, never decrypting it: an encrypted file's
+   * ciphertext needs no key to be held (what replicas do); not with `output`
+   */
+  hold?: boolean
+  /**
+   * fetch the file again into the repo's blob, replacing it atomically at the end:
+   * the repair of a shared file found damaged or missing
+   */
+  repair?: boolean
+}
+
+/** Whether a start goes into the repo (`-o -`, `--hold`, a repair) rather than to an output of the user's */
+export function startsIntoRepo (options: StartDestination): boolean {
+  return options.stream === true || options.repair === true || options.hold === true
+}
+
+/** A new download's record as it starts: where it goes, running, from no source yet */
+export function startRecord (fileId: string, options: StartDestination): TransferRecord {
+  const output = options.output ?? options.offeredName
+  return {
+    fileId,
+    destination: startsIntoRepo(options) ? { repo: true } : { output, cwd: options.cwd, force: options.force },
+    priority: options.priority ?? 'normal',
+    state: 'running',
+    sources: [],
+    created: Date.now()
+  }
 }
 
 /** True when `output` names a directory by its form (a trailing separator) */

@@ -7,16 +7,15 @@
  * start downloads the file instead. A start into the repo takes the file where it is.
  */
 import type { Logger } from '@libp2p/interface'
-import type { Manifest, Priority } from '@peershare/protocol'
+import type { Manifest } from '@peershare/protocol'
 import { copyVerified } from '../collection/safe-fs.js'
 import { AbortedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import { type ChunkReader, readChecked } from '../store/chunk-readers.js'
 import { type FileRecord, plaintextPath } from '../store/file-record.js'
 import type { FileStore } from '../store/file-store.js'
-import { type DestinationOptions, destinationPath, sameFile } from './destination.js'
+import { type StartDestination, destinationPath, sameFile, startRecord, startsIntoRepo } from './destination.js'
 import { Transfer, type TransferComponents } from './transfer.js'
-import type { TransferRecord } from './transfer-store.js'
 
 export interface KeptFile {
   record: FileRecord
@@ -85,15 +84,6 @@ async function everyChunkChecks (reader: ChunkReader, manifest: Manifest): Promi
   return true
 }
 
-/** What a start of a kept file says (transfer-manager.ts `StartOptions`) */
-export interface KeptStart extends DestinationOptions {
-  offeredName?: string
-  priority?: Priority
-  stream?: boolean
-  hold?: boolean
-  copied?: (placed: Promise<string>) => void
-}
-
 /**
  * A user's start of a file the node keeps: nothing is fetched. The file is copied,
  * every chunk verified, to the output the start names (`copied` says where), or stays
@@ -101,20 +91,12 @@ export interface KeptStart extends DestinationOptions {
  * it fails its hash (the file is then marked damaged) or a read fails: the start
  * downloads it. `first`, a session opened by SHA-256, is let go.
  */
-export async function startKept (components: TransferComponents & { takenOver?: (fileId: string) => void }, kept: KeptFile, options: KeptStart, first?: FetchSession): Promise<Transfer | undefined> {
+export async function startKept (components: TransferComponents & { takenOver?: (fileId: string) => void }, kept: KeptFile, options: StartDestination & { copied?: (placed: Promise<string>) => void }, first?: FetchSession): Promise<Transfer | undefined> {
   const { fileId } = kept.record
-  const intoRepo = options.stream === true || options.hold === true
-  const output = options.output ?? options.offeredName
-  const record: TransferRecord = {
-    fileId,
-    destination: intoRepo ? { repo: true } : { output, cwd: options.cwd, force: options.force },
-    priority: options.priority ?? 'normal',
-    state: 'running',
-    sources: [],
-    created: Date.now()
-  }
+  const intoRepo = startsIntoRepo(options)
+  const record = startRecord(fileId, options)
   if (!intoRepo) {
-    record.output = await destinationPath({ ...options, output }, kept.record.metadata)
+    record.output = await destinationPath({ ...options, output: options.output ?? options.offeredName }, kept.record.metadata)
     if (!(await kept.copyTo(record.output, options.force === true))) return undefined
     options.copied?.(Promise.resolve(record.output))
   }

@@ -10,7 +10,6 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import {
   Bitfield,
   type FileRef,
-  type Priority,
   bytesToHex,
   type Manifest,
   formatFileId
@@ -19,36 +18,20 @@ import { FileNotFoundError, SourceBusyError, TransferFinishedError } from '../er
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { PartialFiles, ServableFile, WantedFile } from '../exchange/servable.js'
 import { type HeldCiphertext, startFromHeldCopy } from './decrypt-download.js'
-import { type DestinationOptions, refuseExistingOutput } from './destination.js'
+import { type StartDestination, refuseExistingOutput, startRecord, startsIntoRepo } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { type KeptFile, startKept } from './kept-file.js'
 import { PartialFile } from './partial-file.js'
 import { type SourceFinder, Transfer, type TransferComponents, type TransferProgress } from './transfer.js'
 import type { TransferRecord, TransferStore } from './transfer-store.js'
 
-export interface StartOptions extends DestinationOptions {
+export interface StartOptions extends StartDestination {
   /** a peer that has the file, asked first; without it the DHT is asked */
   from?: PeerId | Multiaddr
   /** more peers known to have the file (multiaddrs with /p2p/, or peer ids), tried at once */
   peers?: string[]
-  priority?: Priority
-  /**
-   * download into the node's repo instead of `output`, fetching chunks in order, so
-   * the file can be read as it arrives (`get -o -`); kept and served like a shared file
-   */
-  stream?: boolean
   /** cancels finding the first source by SHA-256 (the download itself then runs on its own) */
   signal?: AbortSignal
-  /**
-   * fetch the file again into the repo's blob, replacing it atomically at the end:
-   * the repair of a shared file found damaged or missing
-   */
-  repair?: boolean
-  /**
-   * keep the file in the repo and serve it, never decrypting it: an encrypted file's
-   * ciphertext needs no key to be held (what replicas do); not with `output`
-   */
-  hold?: boolean
   /**
    * the size the file must have: a manifest giving another fails the download before
    * anything is written (a holder reserved quota for the size a replica request stated)
@@ -67,8 +50,6 @@ export interface StartOptions extends DestinationOptions {
   onlyFrom?: boolean
   /** the caller puts the file where it wants it itself (a collection's files, copied from the store): a join makes no copy */
   ownCopies?: boolean
-  /** the name the signed offer in the catalog (or a ticket) gives the file: the output when none is given (else the first source's name) */
-  offeredName?: string
   /**
    * this start joined a download that puts the file elsewhere: a copy goes where this
    * start asked, once the file is complete; told the copy's path (download-copies.ts)
@@ -155,12 +136,12 @@ export class TransferManager implements PartialFiles {
 
   /** A new download (unless the node keeps the file: `startKept`): its record saved before anything else, so a restart resumes it */
   private async create (fileId: string, sources: string[], options: StartOptions, first?: FetchSession): Promise<Transfer> {
-    const intoRepo = options.stream === true || options.repair === true || options.hold === true
+    const intoRepo = startsIntoRepo(options)
     const output = options.output ?? options.offeredName
     // at once: each await waits its turn on a busy event loop
     const [kept] = await Promise.all([
       // a collection's file start (`ownCopies`) tried the store itself: it downloads
-      isUserStart(options) && options.ownCopies !== true ? this.components.keptFile?.(fileId, options.stream === true || options.hold === true) : undefined,
+      isUserStart(options) && options.ownCopies !== true ? this.components.keptFile?.(fileId, intoRepo) : undefined,
       intoRepo ? undefined : refuseExistingOutput({ ...options, output })
     ])
     const fromStore = kept == null ? undefined : await startKept(this.components, kept, options, first)
@@ -176,13 +157,9 @@ export class TransferManager implements PartialFiles {
     // a user's download of a file held as a replica: the file is theirs from now on
     if (isUserStart(options)) this.components.takenOver?.(fileId)
     const record: TransferRecord = {
-      fileId,
-      destination: intoRepo ? { repo: true } : { output, cwd: options.cwd, force: options.force },
+      ...startRecord(fileId, options),
       ...(options.stream === true ? { inOrder: true } : {}),
-      priority: options.priority ?? 'normal',
-      state: 'running',
       sources,
-      created: Date.now(),
       ...(options.size == null ? {} : { expectedSize: options.size }),
       ...(options.onlyFrom === true ? { fixedSources: true as const } : {}),
       ...(options.repair === true ? { repair: true as const } : {})
