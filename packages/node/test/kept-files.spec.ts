@@ -133,6 +133,18 @@ describe('a get of a file the node keeps', function () {
     }
   })
 
+  it('a record served from its place that replaces a repo copy takes the blob with it (FileStore.putFrom)', async () => {
+    const src = await randomFile(dir.path, 'moved.bin', 200_000)
+    const shared = await node.share(src, { copy: true })
+    const stored = await node.store.get(shared.fileId)
+    assert.ok(stored != null)
+    const info = await stat(src)
+    await node.store.putFrom(shared.fileId, stored.manifestBytes, async held => held == null ? undefined : { ...held, location: { kind: 'path', path: src, size: info.size, mtimeMs: info.mtimeMs } })
+    assert.equal((await node.store.getRecord(shared.fileId))?.location.kind, 'path')
+    await assert.rejects(stat(node.store.blobPath(shared.fileId)), { code: 'ENOENT' }, 'no blob left without its record')
+    assert.equal((await node.files()).find(f => f.record.fileId === shared.fileId)?.status, 'ok')
+  })
+
   it('a collection\'s file whose stored copy fails its hash is downloaded (the collection tried the store itself)', async () => {
     const other = await startTestNode(join(dir.path, 'collection-sharer'))
     try {

@@ -127,6 +127,51 @@ describe('SourcePool: the first DHT lookup', () => {
     // the provider the lookup named was tried
     await until(() => attempts() === 1)
   })
+
+  it('given a lookup signal of its own, outlives the download: walks to its end, opening nobody once the download ended; the lookup put off for the known peers gets it too', async () => {
+    const OTHER = '12D3KooWGRUVh2GRUAUMDdUVRv8dsdZ8AHqw8pR5AZD4mYTKJ9hd'
+    const opened: string[] = []
+    const lookupSignals: AbortSignal[] = []
+    const gate = Promise.withResolvers<void>()
+    let walkedToTheEnd = false
+    const host = { fileId: FILE_ID, name: 'f', running: true, ready: false } as unknown as PoolHost
+    const pool = testPool(host, {
+      open: async (target) => {
+        opened.push(target)
+        throw new PeerUnreachableError('refused')
+      },
+      // names one provider, then walks on until the gate opens, then names another
+      providers: async function * (_fileId, signal) {
+        lookupSignals.push(signal)
+        yield PEER
+        await gate.promise
+        yield OTHER
+        walkedToTheEnd = true
+      }
+    }, [])
+    const download = new AbortController()
+    const lookups = new AbortController()
+    const found = pool.find(download.signal, false, lookups.signal)
+    await until(() => opened.includes(PEER))
+    // the download ends (complete): its lookup goes on
+    download.abort()
+    gate.resolve()
+    await found
+    assert.equal(walkedToTheEnd, true)
+    assert.equal(lookupSignals[0], lookups.signal)
+    assert.deepEqual(opened, [PEER], 'nobody opened after the download ended')
+
+    // a known peer that fails: the lookup put off for it runs with the lookup signal as well
+    const putOff: AbortSignal[] = []
+    const known = testPool(host, {
+      open: async () => { throw new PeerUnreachableError('refused') },
+      providers: async function * (_fileId, signal) { putOff.push(signal); yield * [] }
+    }, [PEER])
+    const ownLookups = new AbortController()
+    await known.find(new AbortController().signal, false, ownLookups.signal)
+    await until(() => putOff.length === 1)
+    assert.equal(putOff[0], ownLookups.signal)
+  })
 })
 
 describe('SourcePool: chunks asked for with the Want', () => {

@@ -28,6 +28,7 @@ import { pushable } from 'it-pushable'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
 import { untilAborted } from '../signals.js'
+import { PROVIDE_STORED_ENOUGH } from './file-index.js'
 
 /** What the patch uses of kad-dht's content routing (its implementation; not in its interface types) */
 export interface KadContentRouting {
@@ -50,8 +51,12 @@ interface AddProviderMessage {
 export const RECENT_WALK_MS = 60_000
 /** Keys whose last lookup's closest peers are kept at most (the oldest goes first) */
 const MAX_RECENT_WALKS = 256
-/** Longest a provide waits for a lookup of its key still walking (a download's, whose file is complete) before it walks itself */
-export const RUNNING_WALK_WAIT_MS = 5_000
+/**
+ * Longest a provide waits for a lookup of its key still walking (a download's, whose file
+ * is complete) before it walks itself: a LAN walk ends well within it, and a public one
+ * running longer costs the announcement no more than this
+ */
+export const RUNNING_WALK_WAIT_MS = 2_000
 
 /**
  * Makes `routing.provide` send records during the walk, or with none right after a lookup
@@ -98,7 +103,11 @@ function recordSender (routing: KadContentRouting, key: CID, multiaddrs: Multiad
   return { send, sends }
 }
 
-/** A provide to the closest peers a lookup of the key has just found: no walk */
+/**
+ * A provide to the closest peers a lookup of the key has just found: no walk, unless
+ * fewer than PROVIDE_STORED_ENOUGH of them (or all, when fewer) took the record (they
+ * left since): then the provide walks as any other
+ */
 async function * provideTo (routing: KadContentRouting, closest: PeerId[], key: CID, multiaddrs: Multiaddr[], options: AbortOptions): AsyncGenerator<QueryEvent> {
   await routing.providers.addProvider(key, routing.components.peerId, options)
   const out = pushable<QueryEvent>({ objectMode: true })
@@ -106,8 +115,13 @@ async function * provideTo (routing: KadContentRouting, closest: PeerId[], key: 
   for (const peer of closest) send(peer)
   const done = Promise.all(sends).finally(() => { out.end() })
   done.catch(() => {})
-  yield * out
+  let stored = 0
+  for await (const event of out) {
+    if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') stored++
+    yield event
+  }
   await done
+  if (stored < Math.min(PROVIDE_STORED_ENOUGH, closest.length)) yield * optimisticProvide(routing, key, multiaddrs, options)
 }
 
 async function * optimisticProvide (routing: KadContentRouting, key: CID, multiaddrs: Multiaddr[], options: AbortOptions): AsyncGenerator<QueryEvent> {
@@ -144,7 +158,7 @@ async function * optimisticProvide (routing: KadContentRouting, key: CID, multia
 class RecentWalks {
   private readonly walks = new Map<string, { at: number, closest: PeerId[] }>()
   /** lookups walking now, by key: each settles when its lookup ends, however it ends */
-  private readonly running = new Map<string, Promise<void>>()
+  private readonly running = new Map<string, Set<Promise<void>>>()
 
   constructor (private readonly k: number) {}
 
@@ -152,7 +166,9 @@ class RecentWalks {
   async * noted (key: CID, lookup: AsyncGenerator<QueryEvent>, self: PeerId, signal?: AbortSignal): AsyncGenerator<QueryEvent> {
     const id = walkKey(key)
     const ended = Promise.withResolvers<void>()
-    this.running.set(id, ended.promise)
+    const running = this.running.get(id) ?? new Set()
+    running.add(ended.promise)
+    this.running.set(id, running)
     try {
       const answered = new KnownPeers(key.multihash.bytes, this.k)
       let providers = 0
@@ -168,20 +184,24 @@ class RecentWalks {
       this.walks.set(id, { at: Date.now(), closest: answered.closest() })
       if (this.walks.size > MAX_RECENT_WALKS) this.walks.delete(this.walks.keys().next().value as string)
     } finally {
-      if (this.running.get(id) === ended.promise) this.running.delete(id)
+      running.delete(ended.promise)
+      if (running.size === 0 && this.running.get(id) === running) this.running.delete(id)
       ended.resolve()
     }
   }
 
   /**
    * The closest peers of a lookup of `key` within RECENT_WALK_MS, once: a later provide
-   * walks. A lookup of it still walking (a download's, its file complete) is waited for,
-   * up to RUNNING_WALK_WAIT_MS
+   * walks. The lookups of it still walking (a download's, its file complete) are waited
+   * for, up to RUNNING_WALK_WAIT_MS. A provide aborted meanwhile takes nothing.
    */
   async take (key: CID, signal?: AbortSignal): Promise<PeerId[] | undefined> {
     const running = this.running.get(walkKey(key))
-    const waited = signal == null ? AbortSignal.timeout(RUNNING_WALK_WAIT_MS) : AbortSignal.any([signal, AbortSignal.timeout(RUNNING_WALK_WAIT_MS)])
-    if (running != null) await untilAborted(running, waited).catch(() => {})
+    if (running != null) {
+      const waited = signal == null ? AbortSignal.timeout(RUNNING_WALK_WAIT_MS) : AbortSignal.any([signal, AbortSignal.timeout(RUNNING_WALK_WAIT_MS)])
+      await untilAborted(Promise.all(running), waited).catch(() => {})
+    }
+    if (signal?.aborted === true) return undefined
     const walk = this.walks.get(walkKey(key))
     this.walks.delete(walkKey(key))
     return walk == null || Date.now() - walk.at > RECENT_WALK_MS ? undefined : walk.closest

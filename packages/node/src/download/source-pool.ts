@@ -111,6 +111,8 @@ export class SourcePool {
   /** peers whose open failed and was retried at once since their last session ran (`openFailed`) */
   private readonly retriedAtOnce = new Set<string>()
   private looking = false
+  /** what ends the DHT lookups (`find`'s `lookupSignal`, the last one given): the lookup put off for the known peers runs with it too */
+  private lookupSignal?: AbortSignal
   /** DHT lookups that ended, and when the first began */
   private lookupsEnded = 0
   private firstLookupAt = 0
@@ -191,6 +193,7 @@ export class SourcePool {
    * lookup walks to its end, opening nobody, for the provide that follows).
    */
   async find (signal: AbortSignal, retryFailed = false, lookupSignal = signal): Promise<void> {
+    this.lookupSignal = lookupSignal
     for (const peer of [...this.init.remembered, ...this.interested]) this.tryOpen(peer, signal, retryFailed)
     if (this.init.fixedSources === true) return
     if (this.putOffLookup()) return
@@ -401,7 +404,7 @@ export class SourcePool {
         // the known peers are opened: the lookup put off for them runs now if none of them works, else at the next look
         if (typeof this.firstLookup === 'object' && this.opening.size === 0) {
           this.firstLookup = 'done'
-          if (this.workers.size === 0 && this.init.host.running) void this.find(signal)
+          if (this.workers.size === 0 && this.init.host.running) void this.find(signal, false, this.lookupSignal ?? signal)
         }
       })
   }

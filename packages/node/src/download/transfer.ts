@@ -564,6 +564,8 @@ export class Transfer implements PoolHost {
     await this.checkpoint()
     const record = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal))
     const kept = await this.components.completed(record, content.manifestBytes, this.repair)
+    // not kept, so not announced: nothing waits for the lookup's walk
+    if (kept == null) this.lookups.abort()
     await this.components.transfers.delete(this.fileId)
     this.status = 'completed'
     this.stored = kept ?? record
