@@ -71,6 +71,8 @@ export function provideOptimistically (routing: Partial<KadContentRouting>): boo
     yield * walks.noted(key, findProviders(key, options), routing.components.peerId, options.signal)
   }
   routing.provide = async function * (key, multiaddrs, options = {}) {
+    // our own record first, as kad-dht's provide stores it (what the reprovider republishes): once, whichever way the records go
+    await routing.providers.addProvider(key, routing.components.peerId, options)
     const closest = await walks.take(key, options.signal)
     yield * (closest == null ? optimisticProvide(routing, key, multiaddrs, options) : provideTo(routing, closest, key, multiaddrs, options))
   }
@@ -109,7 +111,6 @@ function recordSender (routing: KadContentRouting, key: CID, multiaddrs: Multiad
  * left since): then the provide walks as any other
  */
 async function * provideTo (routing: KadContentRouting, closest: PeerId[], key: CID, multiaddrs: Multiaddr[], options: AbortOptions): AsyncGenerator<QueryEvent> {
-  await routing.providers.addProvider(key, routing.components.peerId, options)
   const out = pushable<QueryEvent>({ objectMode: true })
   const { send, sends } = recordSender(routing, key, multiaddrs, options, out)
   for (const peer of closest) send(peer)
@@ -126,7 +127,6 @@ async function * provideTo (routing: KadContentRouting, closest: PeerId[], key: 
 
 async function * optimisticProvide (routing: KadContentRouting, key: CID, multiaddrs: Multiaddr[], options: AbortOptions): AsyncGenerator<QueryEvent> {
   const target = key.multihash.bytes
-  await routing.providers.addProvider(key, routing.components.peerId, options)
   // the walk's events and the sends', in the order they happened
   const out = pushable<QueryEvent>({ objectMode: true })
   const { send, sends } = recordSender(routing, key, multiaddrs, options, out)
@@ -196,14 +196,15 @@ class RecentWalks {
    * for, up to RUNNING_WALK_WAIT_MS. A provide aborted meanwhile takes nothing.
    */
   async take (key: CID, signal?: AbortSignal): Promise<PeerId[] | undefined> {
-    const running = this.running.get(walkKey(key))
+    const id = walkKey(key)
+    const running = this.running.get(id)
     if (running != null) {
       const waited = signal == null ? AbortSignal.timeout(RUNNING_WALK_WAIT_MS) : AbortSignal.any([signal, AbortSignal.timeout(RUNNING_WALK_WAIT_MS)])
       await untilAborted(Promise.all(running), waited).catch(() => {})
     }
     if (signal?.aborted === true) return undefined
-    const walk = this.walks.get(walkKey(key))
-    this.walks.delete(walkKey(key))
+    const walk = this.walks.get(id)
+    this.walks.delete(id)
     return walk == null || Date.now() - walk.at > RECENT_WALK_MS ? undefined : walk.closest
   }
 }
