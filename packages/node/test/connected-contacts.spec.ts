@@ -4,7 +4,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { addConnectedContacts } from '../src/dht/connected-contacts.js'
+import { addConnectedContacts, PING_NEW_CONTACTS_BELOW } from '../src/dht/connected-contacts.js'
 import type { PeershareNode } from '../src/index.js'
 import { dialAddress, lanDht, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
@@ -26,6 +26,21 @@ describe('connected DHT contacts', () => {
     assert.deepEqual(pinged, [away.toString()])
     // kad-dht's closest-peer tagger (keep-alive) learns of live peers from this event only
     assert.deepEqual(announced, [`peer:ping ${connected.toString()}`])
+  })
+
+  it('a contact with no open connection is pinged only while the table holds fewer than K peers', async () => {
+    const [away, later] = await Promise.all([peer(), peer()])
+    const pinged: string[] = []
+    const table = {
+      size: PING_NEW_CONTACTS_BELOW - 1,
+      kb: { verify: async ({ peerId }: { peerId: PeerId }) => { pinged.push(peerId.toString()); return true } },
+      safeDispatchEvent: () => true
+    }
+    assert.equal(addConnectedContacts(table, () => false), true)
+    assert.equal(await table.kb.verify({ peerId: away }), true, 'a small table pings a contact it heard of, and takes it')
+    table.size = PING_NEW_CONTACTS_BELOW
+    assert.equal(await table.kb.verify({ peerId: later }), false, 'a table of K peers leaves it out, with no ping')
+    assert.deepEqual(pinged, [away.toString()])
   })
 
   it('leaves a routing table of another shape alone', () => {

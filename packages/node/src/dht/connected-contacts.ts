@@ -7,8 +7,17 @@
  * fit, so a node that met many peers at once (joining a busy swarm) could leave out peers
  * it was connected to, and a peer that does not answer pings (it may limit them) was never
  * added at all. In the bench's 100-node swarm this halves the pings: 7,662 and 7,676
- * during the start before, 4,145 and 4,338 after. Contacts only named in other peers'
- * answers, with no connection, are pinged as before (most of those are dials).
+ * during the start before, 4,145 and 4,338 after.
+ *
+ * A contact with no open connection (a peer only named in another peer's answer: kad-dht
+ * adds every peer its answers name) is pinged, a dial, only while the table holds fewer
+ * than PING_NEW_CONTACTS_BELOW peers: a node starting out, or in a small swarm, takes
+ * every peer it hears of. Past that it is left out until it connects (identify) or
+ * answers one of our queries (both add it without a ping), as go-libp2p-kad-dht adds
+ * only peers that answered or connected. Those dials, each with its TLS handshake,
+ * identify and the new connection's gossipsub and catalog work on both sides, were
+ * about 5,000 of the 6,500 dials of the bench's 100-node swarm during its start, and
+ * two per lookup at rest (issue 14).
  *
  * A contact let in this way is announced as a ping that succeeded (`peer:ping` on the
  * table): kad-dht's closest-peer tagger hears of live peers only through that event, and
@@ -28,15 +37,20 @@ export interface VerifyingRoutingTable {
 /** Whether `peer` has a connection open now */
 export type IsConnected = (peer: PeerId) => boolean
 
-/** Makes `routingTable` add connected contacts without a ping; returns false (and leaves it alone) if it lacks a part the patch uses */
+/** Routing-table size up to which a contact with no open connection is pinged (kad-dht's K) */
+export const PING_NEW_CONTACTS_BELOW = 20
+
+/** Makes `routingTable` add connected contacts without a ping, and others only while it is small; returns false (and leaves it alone) if it lacks a part the patch uses */
 export function addConnectedContacts (routingTable: unknown, isConnected: IsConnected): boolean {
   const table = routingTable as Partial<VerifyingRoutingTable> | undefined
   const verify = table?.kb?.verify
   if (table?.kb == null || typeof verify !== 'function' || typeof table.safeDispatchEvent !== 'function') return false
   const { kb } = table
   const announce = table.safeDispatchEvent.bind(table)
+  // kad-dht's routing table counts its peers in `size` (not in its interface types)
+  const size = (): number => { const n = (table as { size?: unknown }).size; return typeof n === 'number' ? n : 0 }
   kb.verify = async (contact, options) => {
-    if (!isConnected(contact.peerId)) return verify(contact, options)
+    if (!isConnected(contact.peerId)) return size() < PING_NEW_CONTACTS_BELOW ? verify(contact, options) : false
     announce('peer:ping', { detail: contact.peerId })
     return true
   }

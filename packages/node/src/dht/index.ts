@@ -7,7 +7,7 @@
  * (`dropRepeatedPeers`); provider records sent to the closest peers as the walk
  * meets them, or with no walk to those a lookup of the key has just found
  * (`provideOptimistically`); and connected peers let into the routing table
- * without a ping (`addConnectedContacts`); and the peers its answers name read from
+ * without a ping, others only while the table is small (`addConnectedContacts`); and the peers its answers name read from
  * memory for a while (`PeerReads`); requests sent behind their protocol's proposal,
  * without waiting for its echo (`lazyDhtStreams`). libp2p.ts wires the last six into
  * each DHT.
@@ -17,6 +17,6 @@ export { type ProviderEntry, type ProviderLookupComponents, lookupProviders } fr
 export { type ProviderCapLimits, ProviderRecordCap } from './provider-cap.js'
 export { type PeerNews, REPEAT_WINDOW_MS, dropRepeatedPeers } from './repeat-peers.js'
 export { type KadContentRouting, provideOptimistically } from './optimistic-provide.js'
-export { addConnectedContacts, type IsConnected } from './connected-contacts.js'
+export { addConnectedContacts, type IsConnected, PING_NEW_CONTACTS_BELOW } from './connected-contacts.js'
 export { PEER_READS_DEFAULTS, PeerReads, type PeerReadsInit, type PeerUpdates } from './peer-reads.js'
 export { echoed, lazyDhtStreams, type StreamOpener } from './lazy-streams.js'
