@@ -12,7 +12,7 @@ import { dialAddress, lanDht, startTestNode, tempDir, type TestDir, until } from
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 
 describe('connected DHT contacts', () => {
-  it('enter the routing table without a ping, announced as pinged; a contact with no open connection is still pinged', async () => {
+  it('enter the routing table without a ping, announced as pinged; a contact with no open connection is still pinged (a table whose size is not known counts as small)', async () => {
     const [connected, away] = await Promise.all([peer(), peer()])
     const pinged: string[] = []
     const announced: string[] = []
