@@ -27,7 +27,7 @@ import { MessageType, type QueryEvent } from '@libp2p/kad-dht'
 import { pushable } from 'it-pushable'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
-import { untilAborted } from '../signals.js'
+import { untilAborted, withTimeout } from '../signals.js'
 import { PROVIDE_STORED_ENOUGH } from './file-index.js'
 
 /** What the patch uses of kad-dht's content routing (its implementation; not in its interface types) */
@@ -199,8 +199,7 @@ class RecentWalks {
     const id = walkKey(key)
     const running = this.running.get(id)
     if (running != null) {
-      const waited = signal == null ? AbortSignal.timeout(RUNNING_WALK_WAIT_MS) : AbortSignal.any([signal, AbortSignal.timeout(RUNNING_WALK_WAIT_MS)])
-      await untilAborted(Promise.all(running), waited).catch(() => {})
+      await untilAborted(Promise.all(running), withTimeout(RUNNING_WALK_WAIT_MS, signal)).catch(() => {})
     }
     if (signal?.aborted === true) return undefined
     const walk = this.walks.get(id)
