@@ -1,14 +1,20 @@
 /**
  * gossipsub 17 validates score parameters but never its thresholds: both are checked
  * here, with what the numbers must mean (a forger graylisted after a few rejections,
- * the rate penalty alone never graylisting, loopback spared by default).
+ * the rate penalty alone never graylisting, loopback spared by default); and how many
+ * peers a node's gossipsub, built with these options, tells of a fresh message id.
  */
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createPeerScoreParams, createPeerScoreThresholds, validatePeerScoreParams, validatePeerScoreThresholds } from '@libp2p/gossipsub/score'
 import { AppScores, AuthorRateLimit, MAX_RATE_PENALTY } from '../src/catalog/announce-limits.js'
 import { ANNOUNCE_TOPIC, ANNOUNCE_TOPIC_SCORE, SCORE_THRESHOLDS, gossipsubOptions } from '../src/catalog/gossip-config.js'
 import { DEFAULTS } from '../src/config.js'
 import { STORAGE_TOPIC } from '@peershare/protocol'
+import { startTestNode, tempDir } from './fixtures.js'
 
 describe('gossip config', () => {
   const options = gossipsubOptions(DEFAULTS.announce, () => 0)
@@ -70,5 +76,30 @@ describe('gossip config', () => {
     assert.equal(limit.take('b'), true)
     now += 1000
     assert.deepEqual([limit.take('a'), limit.take('a')], [true, false])
+  })
+
+  it('makes gossipsub gossip a fresh message id to Dlazy (6) peers outside the mesh, not to a quarter of them', async function () {
+    this.timeout(60_000)
+    const dir = await tempDir()
+    const node = await startTestNode(join(dir.path, 'gossiper'))
+    try {
+      const pubsub = node.libp2p.services.pubsub as unknown as {
+        doEmitGossip(topic: string, candidates: Set<string>, messageIds: Uint8Array[]): void
+        gossip: Map<string, unknown[]>
+      }
+      // 40 subscribed peers outside the mesh: gossipsub's default factor (0.25) would pick 10
+      const candidates = new Set<string>()
+      for (let i = 0; i < 40; i++) candidates.add(peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString())
+      pubsub.gossip.clear()
+      pubsub.doEmitGossip(ANNOUNCE_TOPIC, candidates, [randomBytes(32)])
+      const told = [...pubsub.gossip.keys()]
+      // nobody is connected: the next heartbeat's flush would find no stream to these peers
+      pubsub.gossip.clear()
+      assert.equal(told.length, 6)
+      assert.ok(told.every(peer => candidates.has(peer)))
+    } finally {
+      await node.stop()
+      await dir.cleanup()
+    }
   })
 })
