@@ -135,7 +135,11 @@ describe('noise as peershare runs it (transports/noise)', function () {
         addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
         transports: [tcp()],
         connectionEncrypters: [noise()],
-        streamMuxers: [yamux()]
+        // yamux grants window as data arrives, not as it is read: what the test sends before
+        // the echo handler is attached (libp2p first merges the protocol into the peer
+        // store) waits in the stream's read buffer, 4 MiB by default, which the 8 MiB
+        // below reached on a busy machine (the stream reset, StreamResetError)
+        streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: 16 * MiB } })]
       })
       // echoes every stream back, as it comes
       await plain.handle('/test/echo/1', (stream) => {
