@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
+import { DiskFullError } from '../src/errors.js'
 import type { PeershareNode } from '../src/index.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, until, withSmallDisk } from './fixtures.js'
 
@@ -53,6 +54,42 @@ describe('a full disk under the repo\'s datastore', function () {
       })
       if (!mounted) this.skip()
     } finally {
+      await sharer.stop()
+      await dir.cleanup()
+    }
+  })
+
+  it('a full disk as the completed file is stored, after it was placed: paused; resumed, the placed file is stored, not hashed or placed again', async () => {
+    const dir = await tempDir()
+    const sharer = await startTestNode(join(dir.path, 'sharer'))
+    const getter = await startTestNode(join(dir.path, 'getter'))
+    try {
+      const src = await randomFile(dir.path, 'src.bin', 3 * 1024 * 1024)
+      const shared = await sharer.share(src)
+      // the store's first write of the completed file fails as the repo's datastore fails on
+      // ENOSPC (compose/repo-datastore.ts): the one moment a real disk cannot be filled on cue
+      const putFrom = getter.store.putFrom.bind(getter.store)
+      let writes = 0
+      getter.store.putFrom = async (...args) => {
+        if (writes++ === 0) throw new DiskFullError('No space left on the device of the repo\'s datastore (ENOSPC)')
+        return putFrom(...args)
+      }
+      const out = join(dir.path, 'out.bin')
+      const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: out })
+      await until(() => ['paused', 'failed'].includes(transfer.progress().state), 60_000, 'the download to stop')
+      assert.equal(transfer.progress().state, 'paused', JSON.stringify(transfer.progress().error))
+      assert.equal(transfer.progress().error?.code, 'ERR_DISK_FULL')
+      // placed before its record's store failed: its partial file is gone
+      assert.equal(await sha256File(out), shared.sha256)
+      await getter.transfers.resume(shared.fileId)
+      const stored = await transfer.done()
+      assert.equal(stored.fileId, shared.fileId)
+      assert.equal(writes, 2)
+      assert.equal(await sha256File(out), shared.sha256)
+      assert.equal((await getter.store.getRecord(shared.fileId))?.fileId, shared.fileId)
+      assert.equal(getter.transfers.get(shared.fileId)?.state ?? 'gone', 'gone')
+    } finally {
+      await getter.stop()
       await sharer.stop()
       await dir.cleanup()
     }

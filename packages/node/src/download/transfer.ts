@@ -102,6 +102,12 @@ export class Transfer implements PoolHost {
   private stored: FileRecord | undefined
   /** the size of a file kept already (`Transfer.kept`: no content to count) */
   private keptSize: number | undefined
+  /**
+   * The file as placed at its destination by a completion whose next step failed (the
+   * record's store on a full disk): its partial file is gone, so a resume stores it, and
+   * neither hashes nor places it again
+   */
+  private placed: FileRecord | undefined
 
   constructor (private readonly components: TransferComponents, record: TransferRecord, content?: DownloadContent) {
     this.record = record
@@ -506,7 +512,7 @@ export class Transfer implements PoolHost {
 
   private async run (first?: FetchSession): Promise<void> {
     try {
-      await this.content?.prime()
+      if (this.placed == null) await this.content?.prime()
       if (first != null) void this.sources.add(first)
       await this.fetchAll()
       this.completing = this.complete()
@@ -560,9 +566,12 @@ export class Transfer implements PoolHost {
 
   private async complete (): Promise<void> {
     const content = this.loaded()
-    await Promise.allSettled([...this.pendingWrites])
-    await this.checkpoint()
-    const record = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal))
+    if (this.placed == null) {
+      await Promise.allSettled([...this.pendingWrites])
+      await this.checkpoint()
+      this.placed = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal))
+    }
+    const record = this.placed
     const kept = await this.components.completed(record, content.manifestBytes, this.repair)
     // not kept, so not announced: nothing waits for the lookup's walk
     if (kept == null) this.lookups.abort()
