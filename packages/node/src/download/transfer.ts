@@ -14,7 +14,7 @@
 import { resolve } from 'node:path'
 import type { Connection, Logger } from '@libp2p/interface'
 import { Bitfield, type Manifest, type Priority } from '@peershare/protocol'
-import { AbortedError, DiskFullError, SizeMismatchError } from '../errors.js'
+import { AbortedError, DiskFullError, FileChangedError, SizeMismatchError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { ServableFile } from '../exchange/servable.js'
 import type { FileRecord } from '../store/file-record.js'
@@ -24,7 +24,7 @@ import type { ChunkPicker } from './chunk-picker.js'
 import type { PartAssembly } from './part-assembly.js'
 import type { Credit } from './source-worker.js'
 import { type DownloadKeys, type DownloadTarget, downloadTarget, finishEncrypted } from './decrypt-download.js'
-import { type DestinationOptions, placeDownload } from './destination.js'
+import { type DestinationOptions, placeDownload, stillPlaced } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { DownloadCopies, copyDestination, goesElsewhere } from './download-copies.js'
 import { LookSchedule } from './look-schedule.js'
@@ -570,6 +570,12 @@ export class Transfer implements PoolHost {
       await Promise.allSettled([...this.pendingWrites])
       await this.checkpoint()
       this.placed = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal))
+    } else {
+      // a try after a failed store: nothing else checks the signal on this way
+      if (this.controller.signal.aborted) throw new AbortedError('Download stopped')
+      if (!(await stillPlaced(this.placed, () => this.components.blobPath(this.fileId)))) {
+        throw new FileChangedError(`${this.name} was moved or changed where it was downloaded to before it could be stored: put it back, or cancel and get it again`)
+      }
     }
     const record = this.placed
     const kept = await this.components.completed(record, content.manifestBytes, this.repair)
