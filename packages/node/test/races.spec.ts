@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { TransferStore } from '../src/download/transfer-store.js'
 import type { PeershareNode } from '../src/index.js'
 import { fetchSmallFile } from '../src/search/small-file.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
@@ -170,6 +171,32 @@ describe('same-file races', function () {
     }
   })
 
+  it('a resume asked while a pause is still being saved is not lost: the download goes on and completes', async () => {
+    const shared = await sharer.share(await randomFile(dir.path, 'pause-resume.bin', 8 * MiB))
+    const output = join(dir.path, 'pause-resume-out.bin')
+    // the pause's save is where it waits last: the resume is asked right there
+    const store = (getter.transfers as unknown as { components: { transfers: TransferStore } }).components.transfers
+    const save = store.save
+    let resumed = false
+    store.save = async (record, manifestBytes) => {
+      if (record.fileId === shared.fileId && record.state === 'paused' && !resumed) {
+        resumed = true
+        await getter.transfers.resume(record.fileId)
+      }
+      return save.call(store, record, manifestBytes)
+    }
+    try {
+      const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output })
+      await until(() => transfer.progress().bytesDone > 0, 60_000)
+      await getter.transfers.pause(shared.fileId)
+      assert.ok(resumed, 'resumed as the pause was saved')
+      assert.equal((await transfer.done()).sha256, shared.sha256)
+      assert.equal(await sha256File(output), shared.sha256)
+    } finally {
+      store.save = save
+    }
+  })
+
   it('a cancel once every chunk is in is too late: the download completes, stored and placed, and get resolves', async () => {
     const src = await randomFile(dir.path, 'late-cancel.bin', 4 * MiB)
     const shared = await sharer.share(src)
@@ -184,6 +211,21 @@ describe('same-file races', function () {
     assert.equal(await sha256File(output), shared.sha256)
     assert.equal((await getter.store.getRecord(shared.fileId))?.sha256, shared.sha256)
     assert.equal(getter.transfers.get(shared.fileId), undefined)
+  })
+
+  it('a download paused and resumed is resumed after a restart too (its saved state said paused)', async () => {
+    const shared = await sharer.share(await randomFile(dir.path, 'resumed-restart.bin', 16 * MiB))
+    const output = join(dir.path, 'resumed-restart-out.bin')
+    const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output })
+    await until(() => transfer.progress().bytesDone > 0, 60_000)
+    await getter.transfers.pause(shared.fileId)
+    await getter.transfers.resume(shared.fileId)
+    await getter.stop()
+    getter = await startTestNode(join(dir.path, 'getter'))
+    const restored = getter.transfers.get(shared.fileId)
+    assert.equal(restored?.state, 'running')
+    assert.equal((await restored.done()).sha256, shared.sha256)
+    assert.equal(await sha256File(output), shared.sha256)
   })
 
   it('cancel while chunks arrive leaves no partial file, no output and no saved state', async () => {

@@ -3,6 +3,7 @@ import { open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { DiskFullError } from '../src/errors.js'
+import type { TransferStore } from '../src/download/transfer-store.js'
 import type { FileRecord, PeershareNode, Transfer } from '../src/index.js'
 import { dialAddress, randomFile, sha256File, startTestNode, tempDir, until, withSmallDisk } from './fixtures.js'
 
@@ -39,8 +40,7 @@ describe('a full disk under the repo\'s datastore', function () {
           await until(() => transfer.progress().bytesDone > 0, 60_000, 'the first chunks')
           const filler = join(mnt, 'filler')
           await fillDisk(filler)
-          // paused, as it should; failed, as it did (a moment stalled is neither). The rejection
-          // comes once the pause is saved: a resume before that would join the ending run
+          // paused, as it should; failed, as it did (a moment stalled is neither): said once the pause is saved
           await transfer.done().catch(() => {})
           assert.equal(transfer.progress().state, 'paused', JSON.stringify(transfer.progress().error))
           assert.equal(transfer.progress().error?.code, 'ERR_DISK_FULL')
@@ -61,30 +61,36 @@ describe('a full disk under the repo\'s datastore', function () {
   })
 
   /**
-   * A download between two real nodes whose completed file is placed at `out` and whose
-   * record's store then fails once, as the repo's datastore fails on ENOSPC
-   * (compose/repo-datastore.ts): the one moment a real disk cannot be filled on cue
+   * The getter's store of a completed file's record fails once, as the repo's datastore
+   * fails on ENOSPC (compose/repo-datastore.ts): the one moment a real disk cannot be
+   * filled on cue. Returns how many stores were tried.
    */
+  function failFirstStore (getter: PeershareNode): () => number {
+    const putFrom = getter.store.putFrom.bind(getter.store)
+    let writes = 0
+    getter.store.putFrom = async (...args) => {
+      if (writes++ === 0) throw new DiskFullError('No space left on the device of the repo\'s datastore (ENOSPC)')
+      return putFrom(...args)
+    }
+    return () => writes
+  }
+
+  /** A download between two real nodes whose completed file is placed at `out` and whose record's store then fails once */
   async function pausedAfterPlacing (dir: string, run: (t: { getter: PeershareNode, shared: FileRecord, out: string, transfer: Transfer, writes: () => number }) => Promise<void>): Promise<void> {
     const sharer = await startTestNode(join(dir, 'sharer'))
     const getter = await startTestNode(join(dir, 'getter'))
     try {
       const shared = await sharer.share(await randomFile(dir, 'src.bin', 3 * 1024 * 1024))
-      const putFrom = getter.store.putFrom.bind(getter.store)
-      let writes = 0
-      getter.store.putFrom = async (...args) => {
-        if (writes++ === 0) throw new DiskFullError('No space left on the device of the repo\'s datastore (ENOSPC)')
-        return putFrom(...args)
-      }
+      const writes = failFirstStore(getter)
       const out = join(dir, 'out.bin')
       const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: out })
-      // the rejection comes once the pause is saved (a resume before that would join the ending run)
+      // the rejection comes once the pause is saved
       const stopped = await transfer.done().then(() => undefined, (err: { code?: string }) => err)
       assert.equal(stopped?.code, 'ERR_DISK_FULL')
       assert.equal(transfer.progress().state, 'paused')
       // placed before its record's store failed: its partial file is gone
       assert.equal(await sha256File(out), shared.sha256)
-      await run({ getter, shared, out, transfer, writes: () => writes })
+      await run({ getter, shared, out, transfer, writes })
     } finally {
       await getter.stop()
       await sharer.stop()
@@ -124,6 +130,41 @@ describe('a full disk under the repo\'s datastore', function () {
         assert.equal(writes(), 2)
       })
     } finally {
+      await dir.cleanup()
+    }
+  })
+
+  it('a resume asked while a full disk\'s pause is still being saved (its run not yet ended) is not lost: the download completes', async () => {
+    const dir = await tempDir()
+    const sharer = await startTestNode(join(dir.path, 'sharer'))
+    const getter = await startTestNode(join(dir.path, 'getter'))
+    try {
+      const shared = await sharer.share(await randomFile(dir.path, 'src.bin', 3 * 1024 * 1024))
+      const writes = failFirstStore(getter)
+      // the pause's save is where the ending run waits: the resume is asked right there
+      const store = (getter.transfers as unknown as { components: { transfers: TransferStore } }).components.transfers
+      const save = store.save.bind(store)
+      let pausedRun: Promise<FileRecord> | undefined
+      store.save = async (record, manifestBytes) => {
+        if (record.reason === 'disk-full' && pausedRun == null) {
+          pausedRun = getter.transfers.get(record.fileId)?.done()
+          pausedRun?.catch(() => {})
+          await getter.transfers.resume(record.fileId)
+        }
+        return save(record, manifestBytes)
+      }
+      const out = join(dir.path, 'out.bin')
+      const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: out })
+      await until(() => pausedRun != null, 60_000, 'the pause on a full disk')
+      await assert.rejects(pausedRun as Promise<FileRecord>, { code: 'ERR_DISK_FULL' })
+      // resumed: the placed file is stored; it was not lost as the paused run ended
+      assert.equal((await transfer.done()).fileId, shared.fileId)
+      assert.equal(writes(), 2)
+      assert.equal(transfer.state, 'completed')
+      assert.equal(await sha256File(out), shared.sha256)
+    } finally {
+      await getter.stop()
+      await sharer.stop()
       await dir.cleanup()
     }
   })

@@ -189,18 +189,6 @@ export async function placeCopy (from: string, destination: DestinationOptions, 
   return output
 }
 
-/**
- * Whether a file a download placed is still there as placed: a file at its output with
- * the size and mtime it was placed with; a blob that exists. Checked before a later try
- * stores it: a download paused after placing its file (a full disk) may resume much later.
- */
-export async function stillPlaced (record: FileRecord, blobPath: () => string): Promise<boolean> {
-  const { location } = record
-  const info = await stat(location.kind === 'path' ? location.path : blobPath()).catch(() => undefined)
-  if (info == null || !info.isFile()) return false
-  return location.kind !== 'path' || (info.size === location.size && info.mtimeMs === location.mtimeMs)
-}
-
 /** True when `name` is another name of the file at `file` (a symlink to it is not: replacing the link must not touch the file) */
 export async function sameFile (file: string, name: string): Promise<boolean> {
   const [x, y] = await Promise.all([stat(file), lstat(name)]).catch(() => [undefined, undefined])

@@ -61,6 +61,8 @@ export interface DownloadHooks {
 export function createTransferManager (components: NodeDownloadsComponents, hooks: DownloadHooks): TransferManager {
   const { exchange, index, store, config } = components
   const { stored, visibility } = hooks
+  /** the file is there as its record says (checked against its stat, not hashed) */
+  const intact = async (record: FileRecord): Promise<boolean> => await store.contentStatus(record) === 'ok'
   return new TransferManager({
     takenOver: hooks.takenOver,
     transfers: new TransferStore(components.datastore, components.quarantine),
@@ -77,6 +79,7 @@ export function createTransferManager (components: NodeDownloadsComponents, hook
     },
     takeDownload: async (bytes, priority, signal) => components.bandwidth.download(bytes, { priority, signal }),
     blobPath: (fileId) => store.blobPath(fileId),
+    intact,
     keys: components.keys,
     events: components.events,
     isStored: async (fileId) => store.has(fileId),
@@ -96,7 +99,6 @@ export function createTransferManager (components: NodeDownloadsComponents, hook
     completed: async (downloaded, manifestBytes, repair) => {
       // removed while it was being repaired: the blob the repair put back goes too, in the store's change (a share of the same bytes waits)
       const dropped = async (): Promise<void> => { if (downloaded.location.kind === 'blob') await store.blobs.delete(downloaded.fileId) }
-      const intact = async (held: FileRecord): Promise<boolean> => await store.contentStatus(held) === 'ok'
       const record = await store.putFrom(downloaded.fileId, manifestBytes, async held => storedDownload(downloaded, held, { repair, visibility, intact }), dropped)
       if (record == null) {
         components.log('%s was removed during its repair: not kept', downloaded.fileId)

@@ -24,7 +24,7 @@ import type { ChunkPicker } from './chunk-picker.js'
 import type { PartAssembly } from './part-assembly.js'
 import type { Credit } from './source-worker.js'
 import { type DownloadKeys, type DownloadTarget, downloadTarget, finishEncrypted } from './decrypt-download.js'
-import { type DestinationOptions, placeDownload, stillPlaced } from './destination.js'
+import { type DestinationOptions, placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { DownloadCopies, copyDestination, goesElsewhere } from './download-copies.js'
 import { LookSchedule } from './look-schedule.js'
@@ -52,6 +52,12 @@ export interface TransferComponents {
   completed(record: FileRecord, manifestBytes: Uint8Array, repair: boolean): Promise<FileRecord | undefined>
   /** where a download into the repo (`destination.repo`) puts the file: the blob path */
   blobPath(fileId: string): string
+  /**
+   * whether a file a download placed is still there as placed (the store's own check of
+   * a record against its content): a download paused after placing its file (a full
+   * disk) may resume much later
+   */
+  intact(placed: FileRecord): Promise<boolean>
   /** keys of encrypted files, and the hook asking peers for one (decrypt-download.ts) */
   keys: DownloadKeys
   settings: TransferSettings
@@ -90,6 +96,8 @@ export class Transfer implements PoolHost {
   /** a local failure (disk full, I/O error, output exists) that ends the download whatever the sources do */
   private fatal: Error | undefined
   private runLoop: Promise<void> | undefined
+  /** a pause halting and saving its state */
+  private pausing: Promise<void> | undefined
   /** set once every chunk is in: placing and storing the file */
   private completing: Promise<void> | undefined
   /** when to look for sources, and whether the download is stalled */
@@ -213,7 +221,9 @@ export class Transfer implements PoolHost {
       first?.abort(new AbortedError(`Download of ${this.name} cancelled`))
       return
     }
-    if (this.runLoop != null) {
+    // a run still ending (paused or failed a moment ago: halting, its state being saved) ends first
+    const ending = this.status === 'paused' || this.status === 'failed' ? this.stopped() : undefined
+    if (this.runLoop != null && ending == null) {
       if (first != null) void this.sources.add(first)
       return
     }
@@ -226,12 +236,24 @@ export class Transfer implements PoolHost {
     // a manifest that could not be adopted (say, the output existed) is tried afresh
     if (this.content == null) this.adopting = undefined
     this.status = 'running'
+    // a resume is saved, so that a restart resumes it too (a paused record stays paused)
+    const resumed = this.record.state !== 'running'
     this.record.state = 'running'
     delete this.record.reason
-    this.controller = new AbortController()
+    if (resumed) void this.components.transfers.save(this.record).catch(() => {})
+    const controller = new AbortController()
+    this.controller = controller
     this.lookups = new AbortController()
     this.looks.reset()
-    this.runLoop = this.run(first).finally(() => { this.runLoop = undefined })
+    const run = ending == null ? this.run(controller, first) : ending.then(async () => this.run(controller, first))
+    const loop: Promise<void> = run.finally(() => { if (this.runLoop === loop) this.runLoop = undefined })
+    this.runLoop = loop
+  }
+
+  /** Settles once the run and the pause before it have ended; undefined if neither is under way */
+  private stopped (): Promise<unknown> | undefined {
+    if (this.runLoop == null && this.pausing == null) return undefined
+    return Promise.allSettled([this.runLoop, this.pausing])
   }
 
   /** fetched again into the blob of a stored file (`StartOptions.repair`) */
@@ -274,8 +296,14 @@ export class Transfer implements PoolHost {
     if (this.status !== 'running') return
     this.status = 'paused'
     this.record.state = 'paused'
-    await this.halt()
-    await this.components.transfers.save(this.record)
+    // a resume meanwhile starts its run once this has ended (`start`)
+    const pausing = this.halt().then(async () => this.components.transfers.save(this.record))
+    this.pausing = pausing
+    try {
+      await pausing
+    } finally {
+      if (this.pausing === pausing) this.pausing = undefined
+    }
     this.emit()
   }
 
@@ -510,15 +538,23 @@ export class Transfer implements PoolHost {
     if (content.isDone()) this.wakeLoop?.()
   }
 
-  private async run (first?: FetchSession): Promise<void> {
+  /**
+   * One run, from `start` to complete, failed or stopped. `controller` is its own: a
+   * start after a pause or failure makes a new one before this run has ended, and this
+   * run's end must then neither fail the download nor settle the new run's `finished`.
+   */
+  private async run (controller: AbortController, first?: FetchSession): Promise<void> {
+    const finished = this.finished
     try {
+      // paused or cancelled before it began (a start waiting on the run before it)
+      if (controller.signal.aborted) return
       if (this.placed == null) await this.content?.prime()
       if (first != null) void this.sources.add(first)
       await this.fetchAll()
       this.completing = this.complete()
       await this.completing
     } catch (caught: any) {
-      if (this.status !== 'running' || this.stopping) return
+      if (this.controller !== controller || this.status !== 'running' || this.stopping) return
       // a full disk pauses: `resume` once there is room writes again (the failed chunk was never recorded)
       const diskFull = caught?.name === 'DiskFullError'
       const err = diskFull ? new DiskFullError(`${caught.message}: the download is paused: free some room, then \`peershare resume ${this.fileId}\` goes on`, { cause: caught }) : caught
@@ -528,7 +564,7 @@ export class Transfer implements PoolHost {
       if (diskFull) this.record.reason = 'disk-full'
       await this.halt()
       await this.components.transfers.save(this.record).catch(() => {})
-      this.finished.reject(err)
+      finished.reject(err)
       this.copies.fail(err)
       this.emit()
     }
@@ -573,7 +609,7 @@ export class Transfer implements PoolHost {
     } else {
       // a try after a failed store: nothing else checks the signal on this way
       if (this.controller.signal.aborted) throw new AbortedError('Download stopped')
-      if (!(await stillPlaced(this.placed, () => this.components.blobPath(this.fileId)))) {
+      if (!(await this.components.intact(this.placed))) {
         throw new FileChangedError(`${this.name} was moved or changed where it was downloaded to before it could be stored: put it back, or cancel and get it again`)
       }
     }
