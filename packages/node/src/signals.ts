@@ -7,6 +7,8 @@ export function withTimeout (ms: number, signal?: AbortSignal): AbortSignal {
 
 /** Waits `ms`, or rejects with AbortedError as soon as `signal` aborts */
 export async function sleep (ms: number, signal: AbortSignal): Promise<void> {
+  // aborted already: no wait (a run stopped as it began its wait ends at once)
+  if (signal.aborted) throw new AbortedError('stopped')
   await new Promise<void>((resolve, reject) => {
     const onAbort = (): void => { clearTimeout(timer); reject(new AbortedError('stopped')) }
     const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)

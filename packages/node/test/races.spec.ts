@@ -171,29 +171,36 @@ describe('same-file races', function () {
     }
   })
 
-  it('a resume asked while a pause is still being saved is not lost: the download goes on and completes', async () => {
+  it('a resume while a paused download\'s run is still ending (held in its checkpoint) is not lost: the download goes on and completes', async () => {
     const shared = await sharer.share(await randomFile(dir.path, 'pause-resume.bin', 8 * MiB))
     const output = join(dir.path, 'pause-resume-out.bin')
-    // the pause's save is where it waits last: the resume is asked right there
+    // the run's next checkpoint is held: the run cannot end until it is let go
     const store = (getter.transfers as unknown as { components: { transfers: TransferStore } }).components.transfers
-    const save = store.save
-    let resumed = false
-    store.save = async (record, manifestBytes) => {
-      if (record.fileId === shared.fileId && record.state === 'paused' && !resumed) {
-        resumed = true
-        await getter.transfers.resume(record.fileId)
+    const saveVerified = store.saveVerified
+    let hold: PromiseWithResolvers<void> | undefined
+    let held = false
+    store.saveVerified = async (fileId, verified) => {
+      if (fileId === shared.fileId && hold != null && !held) {
+        held = true
+        await hold.promise
       }
-      return save.call(store, record, manifestBytes)
+      return saveVerified.call(store, fileId, verified)
     }
     try {
       const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output })
       await until(() => transfer.progress().bytesDone > 0, 60_000)
+      hold = Promise.withResolvers<void>()
+      await until(() => held, 60_000, 'a checkpoint of the run')
+      // the pause's own checkpoint and save go through; its run still waits in its checkpoint
       await getter.transfers.pause(shared.fileId)
-      assert.ok(resumed, 'resumed as the pause was saved')
+      await getter.transfers.resume(shared.fileId)
+      assert.equal(transfer.state, 'running', 'resumed')
+      hold.resolve()
       assert.equal((await transfer.done()).sha256, shared.sha256)
       assert.equal(await sha256File(output), shared.sha256)
     } finally {
-      store.save = save
+      store.saveVerified = saveVerified
+      hold?.resolve()
     }
   })
 

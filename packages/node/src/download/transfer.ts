@@ -221,6 +221,11 @@ export class Transfer implements PoolHost {
       first?.abort(new AbortedError(`Download of ${this.name} cancelled`))
       return
     }
+    // the node is stopping (a start queued behind the shutdown): it resumes on the next start as saved
+    if (this.stopping) {
+      first?.abort(new AbortedError(`The node is stopping: the download of ${this.name} resumes when it starts again`))
+      return
+    }
     // a run still ending (paused or failed a moment ago: halting, its state being saved) ends first
     const ending = this.status === 'paused' || this.status === 'failed' ? this.stopped() : undefined
     if (this.runLoop != null && ending == null) {
@@ -546,8 +551,10 @@ export class Transfer implements PoolHost {
   private async run (controller: AbortController, first?: FetchSession): Promise<void> {
     const finished = this.finished
     try {
-      // paused or cancelled before it began (a start waiting on the run before it)
-      if (controller.signal.aborted) return
+      // stopped before it began (a start waiting on the run before it): paused, cancelled
+      // or shut down, the catch lets it end; a write of the run before failing meanwhile
+      // (a full disk) left `fatal`, and fails or pauses it as its own would
+      if (controller.signal.aborted) throw this.fatal ?? new AbortedError('Download stopped')
       if (this.placed == null) await this.content?.prime()
       if (first != null) void this.sources.add(first)
       await this.fetchAll()
