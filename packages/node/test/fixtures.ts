@@ -14,6 +14,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import type { Manifest } from '@peershare/protocol'
 import { createLibp2p } from 'libp2p'
+import type { TransferStore } from '../src/download/transfer-store.js'
 import { DEFAULTS, type NodeInit, PeershareNode } from '../src/index.js'
 
 export const LOOPBACK_TCP = ['/ip4/127.0.0.1/tcp/0']
@@ -39,6 +40,11 @@ export async function startTestNode (dir: string, init: NodeInit = {}): Promise<
   const node = await PeershareNode.create({ repo: dir, listen: LOOPBACK_TCP, inboundConnectionsPerHostPerSecond: 1000, ...init })
   await node.start()
   return node
+}
+
+/** The store of a node's download states, for a test to hold a save or a checkpoint at a chosen moment */
+export function transferStoreOf (node: PeershareNode): TransferStore {
+  return (node.transfers as unknown as { components: { transfers: TransferStore } }).components.transfers
 }
 
 /** A stock js-libp2p node on 127.0.0.1 (none of peershare's code) speaking Kademlia under the peershare LAN DHT's protocol id */

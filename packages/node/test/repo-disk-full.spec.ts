@@ -3,9 +3,8 @@ import { open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { DiskFullError } from '../src/errors.js'
-import type { TransferStore } from '../src/download/transfer-store.js'
 import type { FileRecord, PeershareNode, Transfer } from '../src/index.js'
-import { dialAddress, randomFile, sha256File, startTestNode, tempDir, until, withSmallDisk } from './fixtures.js'
+import { dialAddress, randomFile, sha256File, startTestNode, tempDir, transferStoreOf, until, withSmallDisk } from './fixtures.js'
 
 /** Writes zeros to `path` until the disk under it is full */
 async function fillDisk (path: string): Promise<void> {
@@ -134,22 +133,25 @@ describe('a full disk under the repo\'s datastore', function () {
     }
   })
 
-  it('a resume asked while a full disk\'s pause is still being saved (its run not yet ended) is not lost: the download completes', async () => {
+  /**
+   * A download whose completed file's store fails once (a full disk: paused), with
+   * `meanwhile` run as that pause is being saved, its run not yet ended
+   */
+  async function whilePausing (meanwhile: (t: { getter: PeershareNode, fileId: string, dir: string }) => Promise<void>, check: (t: { getter: PeershareNode, shared: FileRecord, out: string, transfer: Transfer, writes: () => number }) => Promise<void>): Promise<void> {
     const dir = await tempDir()
     const sharer = await startTestNode(join(dir.path, 'sharer'))
     const getter = await startTestNode(join(dir.path, 'getter'))
     try {
       const shared = await sharer.share(await randomFile(dir.path, 'src.bin', 3 * 1024 * 1024))
       const writes = failFirstStore(getter)
-      // the pause's save is where the ending run waits: the resume is asked right there
-      const store = (getter.transfers as unknown as { components: { transfers: TransferStore } }).components.transfers
+      const store = transferStoreOf(getter)
       const save = store.save.bind(store)
       let pausedRun: Promise<FileRecord> | undefined
       store.save = async (record, manifestBytes) => {
         if (record.reason === 'disk-full' && pausedRun == null) {
           pausedRun = getter.transfers.get(record.fileId)?.done()
           pausedRun?.catch(() => {})
-          await getter.transfers.resume(record.fileId)
+          await meanwhile({ getter, fileId: record.fileId, dir: dir.path })
         }
         return save(record, manifestBytes)
       }
@@ -157,15 +159,34 @@ describe('a full disk under the repo\'s datastore', function () {
       const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output: out })
       await until(() => pausedRun != null, 60_000, 'the pause on a full disk')
       await assert.rejects(pausedRun as Promise<FileRecord>, { code: 'ERR_DISK_FULL' })
-      // resumed: the placed file is stored; it was not lost as the paused run ended
-      assert.equal((await transfer.done()).fileId, shared.fileId)
-      assert.equal(writes(), 2)
-      assert.equal(transfer.state, 'completed')
-      assert.equal(await sha256File(out), shared.sha256)
+      await check({ getter, shared, out, transfer, writes })
     } finally {
       await getter.stop()
       await sharer.stop()
       await dir.cleanup()
     }
+  }
+
+  it('a resume asked while a full disk\'s pause is still being saved (its run not yet ended) is not lost: the download completes', async () => {
+    await whilePausing(async ({ getter, fileId }) => { await getter.transfers.resume(fileId) }, async ({ shared, out, transfer, writes }) => {
+      // resumed: the placed file is stored; it was not lost as the paused run ended
+      assert.equal((await transfer.done()).fileId, shared.fileId)
+      assert.equal(writes(), 2)
+      assert.equal(transfer.state, 'completed')
+      assert.equal(await sha256File(out), shared.sha256)
+    })
+  })
+
+  it('a get to another place that joins (and resumes) while a full disk\'s pause is still being saved gets its copy: the ending run does not fail it', async () => {
+    let placed: Promise<string> | undefined
+    let other = ''
+    await whilePausing(async ({ getter, fileId, dir }) => {
+      other = join(dir, 'other.bin')
+      await getter.download(fileId, { output: other, copied: p => { placed = p } })
+    }, async ({ shared, transfer }) => {
+      assert.equal((await transfer.done()).fileId, shared.fileId)
+      assert.equal(await placed, other)
+      assert.equal(await sha256File(other), shared.sha256)
+    })
   })
 })

@@ -227,7 +227,7 @@ export class Transfer implements PoolHost {
       return
     }
     // a run still ending (paused or failed a moment ago: halting, its state being saved) ends first
-    const ending = this.status === 'paused' || this.status === 'failed' ? this.stopped() : undefined
+    const ending = this.status === 'paused' || this.status === 'failed' ? this.endOfPreviousRun() : undefined
     if (this.runLoop != null && ending == null) {
       if (first != null) void this.sources.add(first)
       return
@@ -236,8 +236,10 @@ export class Transfer implements PoolHost {
       this.finished = Promise.withResolvers<FileRecord>()
       this.finished.promise.catch(() => {})
       this.error = undefined
-      this.fatal = undefined
     }
+    // a write that failed as a pause halted (a full disk) is not this run's: a late one of
+    // the run before, after this, still fails or pauses the new run (`run`)
+    this.fatal = undefined
     // a manifest that could not be adopted (say, the output existed) is tried afresh
     if (this.content == null) this.adopting = undefined
     this.status = 'running'
@@ -256,7 +258,7 @@ export class Transfer implements PoolHost {
   }
 
   /** Settles once the run and the pause before it have ended; undefined if neither is under way */
-  private stopped (): Promise<unknown> | undefined {
+  private endOfPreviousRun (): Promise<unknown> | undefined {
     if (this.runLoop == null && this.pausing == null) return undefined
     return Promise.allSettled([this.runLoop, this.pausing])
   }
@@ -554,7 +556,10 @@ export class Transfer implements PoolHost {
       // stopped before it began (a start waiting on the run before it): paused, cancelled
       // or shut down, the catch lets it end; a write of the run before failing meanwhile
       // (a full disk) left `fatal`, and fails or pauses it as its own would
-      if (controller.signal.aborted) throw this.fatal ?? new AbortedError('Download stopped')
+      if (controller.signal.aborted) {
+        first?.abort(new AbortedError(`Download of ${this.name} stopped`))
+        throw this.fatal ?? new AbortedError('Download stopped')
+      }
       if (this.placed == null) await this.content?.prime()
       if (first != null) void this.sources.add(first)
       await this.fetchAll()
@@ -572,7 +577,8 @@ export class Transfer implements PoolHost {
       await this.halt()
       await this.components.transfers.save(this.record).catch(() => {})
       finished.reject(err)
-      this.copies.fail(err)
+      // resumed meanwhile (a start that joined with a copy elsewhere): its copies are the new run's
+      if (this.controller === controller) this.copies.fail(err)
       this.emit()
     }
   }
