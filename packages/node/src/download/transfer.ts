@@ -14,7 +14,7 @@
 import { resolve } from 'node:path'
 import type { Connection, Logger } from '@libp2p/interface'
 import { Bitfield, type Manifest, type Priority } from '@peershare/protocol'
-import { AbortedError, DiskFullError, FileChangedError, SizeMismatchError } from '../errors.js'
+import { AbortedError, DiskFullError, FileChangedError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
 import type { ServableFile } from '../exchange/servable.js'
 import type { FileRecord } from '../store/file-record.js'
@@ -23,15 +23,15 @@ import type { ChunkData } from './chunk-data.js'
 import type { ChunkPicker } from './chunk-picker.js'
 import type { PartAssembly } from './part-assembly.js'
 import type { Credit } from './source-worker.js'
-import { type DownloadKeys, type DownloadTarget, downloadTarget, finishEncrypted } from './decrypt-download.js'
+import { claimDownload } from './claim-download.js'
+import { type DownloadKeys, finishEncrypted } from './decrypt-download.js'
 import { type DestinationOptions, placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { DownloadCopies, copyDestination, goesElsewhere } from './download-copies.js'
 import { LookSchedule } from './look-schedule.js'
-import { PartialFile, siblingPath } from './partial-file.js'
 import { RateMeter } from './rate-meter.js'
 import { type PoolHost, SourcePool, type SourceFinder, type TransferSettings } from './source-pool.js'
-import type { SourceTotals, TransferProgress, TransferStatus } from './transfer-progress.js'
+import { Deliveries, type TransferProgress, type TransferStatus } from './transfer-progress.js'
 import type { MetricsEvents } from '../metrics/index.js'
 import type { TransferRecord, TransferStore } from './transfer-store.js'
 
@@ -76,7 +76,7 @@ export class Transfer implements PoolHost {
   private readonly listeners = new Set<(p: TransferProgress) => void>()
   /** the rate shown (sparse: a slow download's 1 MiB chunks come further apart than the window) */
   private readonly meter = new RateMeter(3000, Date.now, true)
-  private readonly delivered = new Map<string, { chunks: number, bytes: number }>()
+  private readonly delivered = new Deliveries()
   private lastCheckpoint = 0
   /** resolves the run loop's wait between checks */
   private wakeLoop?: () => void
@@ -200,7 +200,7 @@ export class Transfer implements PoolHost {
       stallMessage: stall?.message ?? null,
       nextLookIn: stall == null ? null : this.looks.secondsToNextLook(),
       sources: this.sources.active,
-      sourceStats: this.sourceTotals(),
+      sourceStats: this.delivered.totals(this.sources),
       bytesReceived: this.bytesReceived,
       wireBytesReceived: this.wireBytesReceived,
       banned: this.sources.bannedPeers,
@@ -481,60 +481,21 @@ export class Transfer implements PoolHost {
   }
 
   private async load (session: FetchSession): Promise<void> {
-    const { expectedSize } = this.record
-    if (expectedSize != null && session.manifest.size !== expectedSize) {
-      throw new SizeMismatchError(`${this.fileId} is ${session.manifest.size} bytes, not the ${expectedSize} this download was told: nothing fetched`)
-    }
-    const target = await downloadTarget(this.components.keys, this.record, session, [session.peer], () => this.components.blobPath(this.fileId), this.controller.signal)
-    const { partial, saved } = await this.claimPartial(target, session)
+    const partial = await claimDownload(this.components, this.record, session, this.controller.signal)
     if (this.status === 'cancelled') {
       await partial.remove()
       // the claim may have saved the record after `cancel` deleted it
       await this.components.transfers.delete(this.fileId)
       throw new AbortedError(`Download of ${this.fileId} cancelled`)
     }
-    if (!saved) {
-      Object.assign(this.record, { ...target, partialPath: partial.path })
-      await this.components.transfers.save(this.record, session.manifestBytes)
-    }
     this.content = new DownloadContent(session.manifest, session.manifestBytes, new Bitfield(session.manifest.chunkHashes.length), partial, this.record.inOrder)
     this.emit()
-  }
-
-  /**
-   * Creates the partial file, claimed in the saved record first, with the manifest (one
-   * write: it is on the way to the first chunk): a run killed after the claim, before
-   * or after creating the file, left the claim, and the next run takes the file back or
-   * makes it (`PartialFile.reopen`), trusting none of its bytes, rather than refuse it as
-   * another download's. A partial file there that this download never claimed is
-   * another's: the claim goes again. `saved`: the record and manifest are saved as they
-   * are now (a reopened claim saves them afterwards).
-   */
-  private async claimPartial (target: DownloadTarget, session: FetchSession): Promise<{ partial: PartialFile, saved: boolean }> {
-    const path = siblingPath(target.output, '.peershare-partial')
-    if (this.record.partialPath === path) return { partial: await PartialFile.reopen(path, session.manifest), saved: false }
-    Object.assign(this.record, { ...target, partialPath: path })
-    await this.components.transfers.save(this.record, session.manifestBytes)
-    try {
-      return { partial: await PartialFile.create(path, session.manifest, target.output), saved: true }
-    } catch (err) {
-      delete this.record.partialPath
-      await this.components.transfers.save(this.record).catch(() => {})
-      throw err
-    }
   }
 
   /** `credit`: who sent which bytes of a chunk joined from parts (else all came from `peer`) */
   private written (peer: string, index: number, data: ChunkData, credit: Credit[] = [{ peer, bytes: data.byteLength }]): void {
     const content = this.loaded()
-    for (const part of credit) {
-      const totals = this.delivered.get(part.peer) ?? { chunks: 0, bytes: 0 }
-      totals.bytes += part.bytes
-      this.delivered.set(part.peer, totals)
-    }
-    const totals = this.delivered.get(peer) ?? { chunks: 0, bytes: 0 }
-    totals.chunks++
-    this.delivered.set(peer, totals)
+    this.delivered.add(peer, credit)
     this.meter.add(data.byteLength)
     // last: its buffer may go to the next chunk
     content.written(index, data)
@@ -663,18 +624,6 @@ export class Transfer implements PoolHost {
     this.content?.stopHashing()
     // a failed sync forgot its chunks (fetched again on a resume); said here, as nothing else reports it
     await this.checkpoint().catch((err: Error) => { this.components.log('%s: checkpoint failed - %s', this.fileId, err.message) })
-  }
-
-  private sourceTotals (): SourceTotals[] {
-    const peers = new Set([...this.delivered.keys(), ...this.sources.activePeers()])
-    return [...peers].map(peerId => ({
-      peerId,
-      chunks: this.delivered.get(peerId)?.chunks ?? 0,
-      bytes: this.delivered.get(peerId)?.bytes ?? 0,
-      active: this.sources.has(peerId),
-      rate: this.sources.rate(peerId),
-      ...(this.sources.has(peerId) ? { via: this.sources.via(peerId) } : {})
-    }))
   }
 
   private lastEmit = 0
