@@ -33,14 +33,20 @@ export async function claimDownload (components: ClaimComponents, record: Transf
   }
   const target = await downloadTarget(components.keys, record, session, [session.peer], () => components.blobPath(fileId), signal)
   const path = siblingPath(target.output, '.peershare-partial')
-  const claimed = record.partialPath === path
-  Object.assign(record, { ...target, partialPath: path })
-  if (claimed) {
+  if (record.partialPath === path) {
     const partial = await PartialFile.reopen(path, session.manifest)
+    Object.assign(record, target)
     await components.transfers.save(record, session.manifestBytes)
     return partial
   }
-  await components.transfers.save(record, session.manifestBytes)
+  Object.assign(record, { ...target, partialPath: path })
+  try {
+    await components.transfers.save(record, session.manifestBytes)
+  } catch (err) {
+    // not claimed: a try after this one must create the file, not take it as its own
+    delete record.partialPath
+    throw err
+  }
   try {
     return await PartialFile.create(path, session.manifest, target.output)
   } catch (err) {
