@@ -42,14 +42,9 @@ export async function claimDownload (components: ClaimComponents, record: Transf
   Object.assign(record, { ...target, partialPath: path })
   try {
     await components.transfers.save(record, session.manifestBytes)
-  } catch (err) {
-    // not claimed: a try after this one must create the file, not take it as its own
-    delete record.partialPath
-    throw err
-  }
-  try {
     return await PartialFile.create(path, session.manifest, target.output)
   } catch (err) {
+    // not claimed, or not made: a try after this one must create the file, not take it as its own
     delete record.partialPath
     await components.transfers.save(record).catch(() => {})
     throw err
