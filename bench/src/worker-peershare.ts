@@ -24,12 +24,30 @@ const JOIN_PROVIDE_TIMEOUT_MS = 60_000
  */
 async function join (node: PeershareNode, record: FileRecord, peers: string[]): Promise<number | null> {
   const start = now()
-  await Promise.all(peers.map(async peer => node.connect(multiaddr(peer))))
+  await Promise.all(peers.map(async peer => connectRetrying(node, peer)))
   try {
     await node.index.provide(record, AbortSignal.timeout(JOIN_PROVIDE_TIMEOUT_MS))
     return now() - start
   } catch {
     return null
+  }
+}
+
+/**
+ * Connects to `peer`, trying twice more if it fails: with every process of a set of 8
+ * sources starting at once on 2 cores, a TLS handshake now and then runs past its
+ * timeout ("Encryption failed"), and one such failure used to end the whole scenario.
+ * This is the swarm's setting-up, untimed; each retry is said on stderr.
+ */
+async function connectRetrying (node: PeershareNode, peer: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await node.connect(multiaddr(peer))
+      return
+    } catch (err: any) {
+      if (attempt === 3) throw err
+      process.stderr.write(`bench: connecting to ${peer} failed (${err.message}); trying again\n`)
+    }
   }
 }
 
@@ -42,7 +60,7 @@ const CONNECTION_SETTLE_MS = 2000
 
 /** Connects to every source and lets each connection's start-up work end, untimed */
 async function connectFirst (node: PeershareNode, peers: string[]): Promise<void> {
-  await Promise.all(peers.map(async peer => node.connect(multiaddr(peer))))
+  await Promise.all(peers.map(async peer => connectRetrying(node, peer)))
   await new Promise(resolve => setTimeout(resolve, CONNECTION_SETTLE_MS))
 }
 
