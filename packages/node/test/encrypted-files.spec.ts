@@ -21,7 +21,7 @@ import { FetchSession } from '../src/exchange/fetch-session.js'
 import type { PeershareNode } from '../src/index.js'
 import type { FileRecord } from '../src/store/file-record.js'
 import { startLyingPeer } from './lying-peer.js'
-import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
+import { randomFile, sha256File, startTestNode, tempDir, type TestDir, until, withSmallDisk } from './fixtures.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -135,6 +135,76 @@ describe('encrypted files', function () {
     assert.equal(await sha256File(join(dir.path, 'bob.bin')), await sha256File(src))
     const served = transfer.progress().sourceStats.filter(s => s.bytes > 0).map(s => s.peerId).sort()
     assert.deepEqual(served, [sharer.peerId.toString(), alice.peerId.toString()].sort())
+  })
+
+  describe('decrypting while the chunks arrive (decrypt-ahead.ts)', () => {
+    /**
+     * A fresh node downloading into `cwd` a file shared for it alone: its only source is
+     * the sharer, at 4 MiB/s (about 1.5 s), and its key is fetched from there
+     */
+    async function startDownload (name: string): Promise<{ node: PeershareNode, transfer: Awaited<ReturnType<PeershareNode['download']>>, out: string, tmp: string, cwd: string }> {
+      const node = await startTestNode(join(dir.path, name))
+      const own = await sharer.share(src, { to: [node.peerId.toString()] })
+      const cwd = join(dir.path, `${name}-out`)
+      await mkdir(cwd, { recursive: true })
+      const transfer = await node.download(own.fileId, { from: sharer.addresses[0], cwd })
+      const out = join(cwd, NAME)
+      return { node, transfer, out, cwd, tmp: `${out}.peershare-decrypt` }
+    }
+
+    /** True once the plaintext beside the output holds bytes while chunks are still to come */
+    async function decryptingAhead (transfer: Awaited<ReturnType<PeershareNode['download']>>, tmp: string): Promise<boolean> {
+      const { bytesDone, bytesTotal } = transfer.progress()
+      const size = (await stat(tmp).catch(() => undefined))?.size ?? 0
+      return size > 0 && bytesTotal != null && bytesDone < bytesTotal
+    }
+
+    it('the plaintext grows beside the output before the last chunk is in, and is put in place whole', async () => {
+      const { node, transfer, out, cwd, tmp } = await startDownload('carol')
+      try {
+        await until(async () => decryptingAhead(transfer, tmp), 30_000, 'plaintext decrypted before the last chunk')
+        const record = await transfer.done()
+        assert.equal(await sha256File(out), await sha256File(src))
+        assert.equal(record.encrypted?.path, out)
+        assert.deepEqual(await readdir(cwd), [NAME], 'no temporary plaintext left')
+      } finally {
+        await node.stop()
+      }
+    })
+
+    it('a pause removes the plaintext decrypted so far; resumed, it decrypts again from the ciphertext held and completes', async () => {
+      const { node, transfer, out, cwd, tmp } = await startDownload('frank')
+      try {
+        await until(async () => decryptingAhead(transfer, tmp), 30_000, 'plaintext decrypted before the last chunk')
+        await node.transfers.pause(transfer.fileId)
+        assert.ok(transfer.progress().bytesDone < (transfer.progress().bytesTotal ?? 0), 'paused before the last chunk')
+        assert.deepEqual(await readdir(cwd), [], 'nothing beside the output while paused')
+        await node.transfers.resume(transfer.fileId)
+        await transfer.done()
+        assert.equal(await sha256File(out), await sha256File(src))
+        assert.deepEqual(await readdir(cwd), [NAME])
+      } finally {
+        await node.stop()
+      }
+    })
+
+    it('a disk too small for the plaintext does not hold up the ciphertext: every chunk is fetched, then the download pauses on the full disk, nothing left there', async function () {
+      const repo = join(dir.path, 'grace')
+      const mounted = await withSmallDisk(dir.path, async mnt => {
+        const node = await startTestNode(repo)
+        try {
+          await giveKey(node, shared.fileId)
+          const transfer = await node.download(shared.fileId, { from: sharer.addresses[0], cwd: mnt })
+          await assert.rejects(transfer.done(), { code: 'ERR_DISK_FULL' })
+          const { bytesDone, bytesTotal } = transfer.progress()
+          assert.equal(bytesDone, bytesTotal, 'the whole ciphertext is held')
+          assert.deepEqual(await readdir(mnt), [], 'no plaintext left on the full disk')
+        } finally {
+          await node.stop()
+        }
+      })
+      if (!mounted) this.skip()
+    })
   })
 
   it('without a key: NoFileKeyError before any chunk is fetched, nothing written', async () => {

@@ -3,26 +3,27 @@
  * as ciphertext like any file's; what differs is before and after:
  * - before the first chunk, the file key (held, or obtained from the sources by the
  *   keys service) must open the sealed metadata, whose name names the output;
- * - after the last, the ciphertext is decrypted chunk by chunk (each chunk's tag checks
- *   before any of its bytes is written) into a temporary file beside the output, the
- *   plaintext SHA-256 is checked against the sealed one, and only then is the file put
- *   in place. A run killed meanwhile decrypts again on restart; nothing partial ever
- *   sits at the output.
+ * - the ciphertext is decrypted chunk by chunk (each chunk's tag checks before any of
+ *   its bytes is written: decrypt-pass.ts) into a temporary file beside the output, as
+ *   the chunks arrive (decrypt-ahead.ts) or, when that could not run, after the last;
+ *   the plaintext SHA-256 is checked against the sealed one, and only then is the file
+ *   put in place. A run killed meanwhile decrypts again on restart; nothing partial
+ *   ever sits at the output.
  */
-import { createHash } from 'node:crypto'
-import { type FileHandle, link, open, rm, stat } from 'node:fs/promises'
+import { link, rm, stat } from 'node:fs/promises'
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { Bitfield, ENCRYPTION_TAG_LENGTH, type Manifest, type SealedMetadata, chunkLength, chunkOffset } from '@peershare/protocol'
+import { Bitfield, ENCRYPTION_TAG_LENGTH, type Manifest, type SealedMetadata } from '@peershare/protocol'
 import { equals } from 'uint8arrays/equals'
-import { type FileCipher, type FileKeys, decryptChunk, fileCipher, neutralMetadata, openMetadata, sealedFacts } from '../encryption/index.js'
+import { type FileKeys, fileCipher, neutralMetadata, openMetadata, sealedFacts } from '../encryption/index.js'
 import { DecryptionError, NoFileKeyError, fsError } from '../errors.js'
 import type { FetchSession } from '../exchange/fetch-session.js'
-import { userFileMode } from '../file-modes.js'
-import { fileSha256, readExactly } from '../fs-read.js'
+import { fileSha256 } from '../fs-read.js'
 import type { FileRecord } from '../store/file-record.js'
 import { destinationPath, placeFile } from './destination.js'
+import type { DecryptAhead } from './decrypt-ahead.js'
+import { type UnlockedFile, decryptFile, decryptTempPath } from './decrypt-pass.js'
 import { DownloadContent } from './download-content.js'
 import { PartialFile, siblingPath } from './partial-file.js'
 import type { TransferRecord, TransferStore } from './transfer-store.js'
@@ -38,11 +39,7 @@ export interface DownloadKeys {
   obtainKey(fileId: string, sources: PeerId[], signal: AbortSignal): Promise<void>
 }
 
-/** An encrypted file opened with its key */
-export interface UnlockedFile {
-  cipher: FileCipher
-  sealed: SealedMetadata
-}
+export type { UnlockedFile } from './decrypt-pass.js'
 
 /**
  * The key and sealed metadata of an encrypted download, asking `obtainKey` when no key
@@ -87,50 +84,23 @@ function opened (key: Uint8Array, fileId: string, manifest: Manifest): UnlockedF
  * Decrypts the complete, verified ciphertext at `cipherPath` and puts the plaintext at
  * `output` (replacing a file there only with `force`). Throws DecryptionError for a
  * chunk whose tag fails or a plaintext whose SHA-256 is not the sealed one; the
- * temporary file is removed and nothing is placed.
+ * temporary file is removed and nothing is placed. With `ahead` (the pass that ran while
+ * the chunks arrived), its plaintext is put in place once it has ended well.
  */
-export async function decryptDownload (cipherPath: string, manifest: Manifest, file: UnlockedFile, output: string, force: boolean): Promise<void> {
-  const tmp = siblingPath(output, '.peershare-decrypt')
+export async function decryptDownload (cipherPath: string, manifest: Manifest, file: UnlockedFile, output: string, force: boolean, ahead?: DecryptAhead): Promise<void> {
+  const tmp = decryptTempPath(output)
   try {
     // a run killed after placing the file: it is there, whole
     if (!force && await holdsPlaintext(output, file.sealed)) return
-    await decryptTo(cipherPath, manifest, file, tmp)
+    if (ahead?.tmp !== tmp || !(await ahead.finish())) {
+      // the ahead pass has ended (or never ran for this output): the temporary file is this pass's
+      await ahead?.stop()
+      await decryptFile(cipherPath, manifest, file, tmp)
+    }
     await placeFile(tmp, output, force)
   } finally {
+    await ahead?.stop()
     await rm(tmp, { force: true })
-  }
-}
-
-async function decryptTo (cipherPath: string, manifest: Manifest, file: UnlockedFile, tmp: string): Promise<void> {
-  const count = manifest.chunkHashes.length
-  const input = await open(cipherPath, 'r').catch((err: any) => { throw fsError(err, cipherPath) })
-  let output: FileHandle | undefined
-  try {
-    output = await open(tmp, 'w', 0o600).catch((err: any) => { throw fsError(err, tmp) })
-    const mode = userFileMode()
-    if (mode != null) await output.chmod(mode)
-    const hash = createHash('sha256')
-    let at = 0
-    for (let index = 0; index < count; index++) {
-      const ciphertext = await readExactly(input, chunkLength(manifest, index), chunkOffset(manifest, index))
-      const plain = decryptChunk(file.cipher, index, count, ciphertext)
-      hash.update(plain)
-      await writeAll(output, plain, at, tmp)
-      at += plain.byteLength
-    }
-    await output.sync().catch((err: any) => { throw fsError(err, tmp) })
-    if (!equals(hash.digest(), file.sealed.sha256)) throw new DecryptionError(`The decrypted ${file.sealed.name} does not have the SHA-256 its sealed metadata gives: the sharer encrypted something else`)
-  } finally {
-    await input.close()
-    await output?.close()
-  }
-}
-
-async function writeAll (handle: FileHandle, data: Uint8Array, position: number, path: string): Promise<void> {
-  let done = 0
-  while (done < data.byteLength) {
-    const { bytesWritten } = await handle.write(data, done, data.byteLength - done, position + done).catch((err: any) => { throw fsError(err, path) })
-    done += bytesWritten
   }
 }
 
@@ -171,17 +141,17 @@ export async function downloadTarget (keys: DownloadKeys, record: TransferRecord
 
 /**
  * The sealed facts of a complete encrypted download whose ciphertext is at
- * `cipherPath`: decrypted to its output first when one was asked for; without one, read
- * when the key is held (undefined when not)
+ * `cipherPath`: decrypted to its output first when one was asked for (by `ahead`, if it
+ * ran, as the chunks arrived); without one, read when the key is held (undefined when not)
  */
-export async function finishEncrypted (keys: DownloadKeys, record: TransferRecord, manifest: Manifest, cipherPath: string, signal: AbortSignal): Promise<FileRecord['encrypted']> {
+export async function finishEncrypted (keys: DownloadKeys, record: TransferRecord, manifest: Manifest, cipherPath: string, signal: AbortSignal, ahead?: DecryptAhead): Promise<FileRecord['encrypted']> {
   if (record.decrypt == null) {
     const held = await unlockIfHeld(keys, record.fileId, manifest).catch(() => undefined)
     return held == null ? undefined : sealedFacts(held.sealed)
   }
   // the key opened the manifest when the download began; asked for again only if it went since
   const file = await unlock(keys, record.fileId, manifest, peersOf(record.sources), signal)
-  await decryptDownload(cipherPath, manifest, file, record.decrypt.output, record.destination?.force === true)
+  await decryptDownload(cipherPath, manifest, file, record.decrypt.output, record.destination?.force === true, ahead)
   return { ...sealedFacts(file.sealed), path: record.decrypt.output }
 }
 

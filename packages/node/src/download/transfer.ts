@@ -24,7 +24,8 @@ import type { ChunkPicker } from './chunk-picker.js'
 import type { PartAssembly } from './part-assembly.js'
 import type { Credit } from './source-worker.js'
 import { claimDownload } from './claim-download.js'
-import { type DownloadKeys, finishEncrypted } from './decrypt-download.js'
+import { DecryptAhead } from './decrypt-ahead.js'
+import { type DownloadKeys, finishEncrypted, unlockIfHeld } from './decrypt-download.js'
 import { type DestinationOptions, placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
 import { DownloadCopies, copyDestination, goesElsewhere } from './download-copies.js'
@@ -116,6 +117,8 @@ export class Transfer implements PoolHost {
    * neither hashes nor places it again
    */
   private placed: FileRecord | undefined
+  /** an encrypted download's plaintext, decrypted as its chunks arrive (this run's) */
+  private ahead: DecryptAhead | undefined
 
   constructor (private readonly components: TransferComponents, record: TransferRecord, content?: DownloadContent) {
     this.record = record
@@ -497,8 +500,10 @@ export class Transfer implements PoolHost {
     const content = this.loaded()
     this.delivered.add(peer, credit)
     this.meter.add(data.byteLength)
+    this.ahead ??= this.decryptAhead(content)
     // last: its buffer may go to the next chunk
     content.written(index, data)
+    this.ahead?.written(index)
     for (const watcher of this.watchers) watcher(index)
     this.emit(true)
     // an idle source may now take a chunk another one holds (the end game), or stop when done
@@ -579,7 +584,7 @@ export class Transfer implements PoolHost {
     if (this.placed == null) {
       await Promise.allSettled([...this.pendingWrites])
       await this.checkpoint()
-      this.placed = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal))
+      this.placed = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal, this.ahead))
     } else {
       // a try after a failed store: nothing else checks the signal on this way
       if (this.controller.signal.aborted) throw new AbortedError('Download stopped')
@@ -599,6 +604,13 @@ export class Transfer implements PoolHost {
     this.finished.resolve(this.stored)
     await this.halt()
     await this.placeCopies(this.stored)
+  }
+
+  /** The plaintext of an encrypted download that has an output, decrypted as its chunks arrive; undefined for any other */
+  private decryptAhead (content: DownloadContent): DecryptAhead | undefined {
+    const output = this.record.decrypt?.output
+    if (output == null) return undefined
+    return new DecryptAhead(content, output, async () => unlockIfHeld(this.components.keys, this.fileId, content.manifest), this.components.log)
   }
 
   /** Places the copies asked for by starts that joined */
@@ -622,6 +634,8 @@ export class Transfer implements PoolHost {
     this.sources.wakeAll()
     await Promise.allSettled([...this.pendingWrites])
     this.content?.stopHashing()
+    await this.ahead?.stop()
+    this.ahead = undefined
     // a failed sync forgot its chunks (fetched again on a resume); said here, as nothing else reports it
     await this.checkpoint().catch((err: Error) => { this.components.log('%s: checkpoint failed - %s', this.fileId, err.message) })
   }
