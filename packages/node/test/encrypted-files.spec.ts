@@ -16,6 +16,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ENCRYPTION_TAG_LENGTH, bytesToHex, chunkCountFor, chunkLength, chunkOffset, encodeManifest, fileIdFromManifestBytes, formatFileId, parseFileId, type Manifest } from '@peershare/protocol'
 import { readableContent } from '../src/download/content-stream.js'
 import { decryptDownload } from '../src/download/decrypt-download.js'
+import { decryptTempPath } from '../src/download/decrypt-pass.js'
 import { fileCipher, sealMetadata, shareEncryptedFile } from '../src/encryption/index.js'
 import { FetchSession } from '../src/exchange/fetch-session.js'
 import type { PeershareNode } from '../src/index.js'
@@ -149,14 +150,15 @@ describe('encrypted files', function () {
       await mkdir(cwd, { recursive: true })
       const transfer = await node.download(own.fileId, { from: sharer.addresses[0], cwd })
       const out = join(cwd, NAME)
-      return { node, transfer, out, cwd, tmp: `${out}.peershare-decrypt` }
+      const { manifest } = (await sharer.store.get(own.fileId))!
+      return { node, transfer, out, cwd, tmp: decryptTempPath(out, manifest) }
     }
 
-    /** True once the plaintext beside the output holds bytes while chunks are still to come */
+    /** True once the plaintext beside the output holds bytes while half the chunks are still to come (time left to pause) */
     async function decryptingAhead (transfer: Awaited<ReturnType<PeershareNode['download']>>, tmp: string): Promise<boolean> {
       const { bytesDone, bytesTotal } = transfer.progress()
       const size = (await stat(tmp).catch(() => undefined))?.size ?? 0
-      return size > 0 && bytesTotal != null && bytesDone < bytesTotal
+      return size > 0 && bytesTotal != null && bytesDone < bytesTotal / 2
     }
 
     it('the plaintext grows beside the output before the last chunk is in, and is put in place whole', async () => {

@@ -7,8 +7,11 @@
  * few chunks and hands the file over, hashed and synced, to be put in place.
  *
  * It only saves time: whatever stops it (a pause, a shutdown, no key held, a chunk that
- * reads back damaged, a full disk) leaves no file behind, and the download then decrypts
- * after its last chunk as before. So nothing here can fail a download.
+ * reads back damaged, a full disk) removes its file, and the download then decrypts after
+ * its last chunk as before; its own failures are logged, never the download's. Its file
+ * takes the room the plaintext would take at the end anyway: when the output is on the
+ * repo's disk, a disk too small for both fills before the last chunk rather than after.
+ * A resumed download decrypts again from its first chunk.
  */
 import { rm } from 'node:fs/promises'
 import type { Logger } from '@libp2p/interface'
@@ -28,6 +31,8 @@ export class DecryptAhead {
   readonly tmp: string
   private readonly waiters = new Map<number, Waiter>()
   private stopped: Error | undefined
+  /** the stop under way or done: every caller waits for the same one, removal included */
+  private stopping: Promise<void> | undefined
   private handedOver = false
   /** true once the plaintext is complete, hashed and synced at `tmp` */
   private readonly pass: Promise<boolean>
@@ -37,7 +42,7 @@ export class DecryptAhead {
    * file's key (undefined when none is held: nothing is decrypted ahead)
    */
   constructor (content: AheadContent, output: string, unlock: () => Promise<UnlockedFile | undefined>, private readonly log: Logger) {
-    this.tmp = decryptTempPath(output)
+    this.tmp = decryptTempPath(output, content.manifest)
     this.pass = this.run(content, unlock)
   }
 
@@ -50,21 +55,32 @@ export class DecryptAhead {
 
   /**
    * The download is complete: true once the whole plaintext is at `tmp`, hashed against
-   * the sealed SHA-256 and synced (the caller puts it in place); false when the pass
-   * stopped (the caller decrypts after all)
+   * the sealed SHA-256 and synced (the caller puts it in place and removes it); false,
+   * with nothing at `tmp`, when the pass failed or was stopped first (the caller decrypts
+   * after all, once `stop` has ended)
    */
   async finish (): Promise<boolean> {
+    if (this.stopped != null) return false
     this.handedOver = true
     return this.pass
   }
 
-  /** Stops the pass and removes what it wrote (unless `finish` handed it over) */
+  /** Stops the pass and removes its file (unless `finish` took it over); the same stop for every caller */
   async stop (): Promise<void> {
-    this.stopped ??= new Error('decrypting ahead stopped')
+    this.stopping ??= this.stopOnce()
+    return this.stopping
+  }
+
+  private async stopOnce (): Promise<void> {
+    this.stopped = new Error('decrypting ahead stopped')
     for (const waiter of this.waiters.values()) waiter.reject(this.stopped)
     this.waiters.clear()
     await this.pass
-    if (!this.handedOver) await rm(this.tmp, { force: true })
+    if (!this.handedOver) await this.remove()
+  }
+
+  private async remove (): Promise<void> {
+    await rm(this.tmp, { force: true }).catch((err: Error) => { this.log.error('could not remove %s: %s', this.tmp, err.message) })
   }
 
   private async run (content: AheadContent, unlock: () => Promise<UnlockedFile | undefined>): Promise<boolean> {
@@ -81,8 +97,9 @@ export class DecryptAhead {
       return true
     } catch (err: any) {
       if (this.stopped == null) this.log('decrypting %s ahead stopped, it decrypts once complete: %s', this.tmp, err?.message ?? err)
-      // a full disk, or a chunk that reads back damaged: the pass after the last chunk says why
-      if (!this.handedOver) await rm(this.tmp, { force: true }).catch(() => {})
+      // a full disk, or a chunk that reads back damaged: the pass after the last chunk says
+      // why. Removed even once handed over: `finish` answers false only with nothing there
+      await this.remove()
       return false
     }
   }

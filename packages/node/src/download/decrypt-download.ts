@@ -88,7 +88,7 @@ function opened (key: Uint8Array, fileId: string, manifest: Manifest): UnlockedF
  * the chunks arrived), its plaintext is put in place once it has ended well.
  */
 export async function decryptDownload (cipherPath: string, manifest: Manifest, file: UnlockedFile, output: string, force: boolean, ahead?: DecryptAhead): Promise<void> {
-  const tmp = decryptTempPath(output)
+  const tmp = decryptTempPath(output, manifest)
   try {
     // a run killed after placing the file: it is there, whole
     if (!force && await holdsPlaintext(output, file.sealed)) return

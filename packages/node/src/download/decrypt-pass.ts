@@ -32,9 +32,14 @@ const READ_AHEAD = 4
 /** Plaintext chunks queued for writing before decryption waits for them */
 const WRITE_BEHIND = 4
 
-/** Where the plaintext of a file going to `output` is written before it is put in place */
-export function decryptTempPath (output: string): string {
-  return siblingPath(output, '.peershare-decrypt')
+/**
+ * Where the plaintext of encrypted file `manifest` going to `output` is written before it
+ * is put in place: named by the file's salt too, so two downloads that chose the same
+ * output (two files of one name into one folder) never write into one temporary file
+ */
+export function decryptTempPath (output: string, manifest: Manifest): string {
+  const salt = manifest.encryption?.salt ?? new Uint8Array(0)
+  return siblingPath(output, `.${Buffer.from(salt.subarray(0, 6)).toString('hex')}.peershare-decrypt`)
 }
 
 /** An encrypted file opened with its key */

@@ -11,6 +11,7 @@
  * the first source whose Offer verifies. With no source delivering it never fails:
  * it says why (`stallReason`) and looks again (`LookSchedule`).
  */
+import { rm } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Connection, Logger } from '@libp2p/interface'
 import { Bitfield, type Manifest, type Priority } from '@peershare/protocol'
@@ -25,6 +26,7 @@ import type { PartAssembly } from './part-assembly.js'
 import type { Credit } from './source-worker.js'
 import { claimDownload } from './claim-download.js'
 import { DecryptAhead } from './decrypt-ahead.js'
+import { decryptTempPath } from './decrypt-pass.js'
 import { type DownloadKeys, finishEncrypted, unlockIfHeld } from './decrypt-download.js'
 import { type DestinationOptions, placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
@@ -323,6 +325,7 @@ export class Transfer implements PoolHost {
     this.status = 'cancelled'
     await this.halt()
     await this.content?.remove()
+    await this.removePlaintext()
     await this.components.transfers.delete(this.fileId)
     const cancelled = new AbortedError(`Download of ${this.name} cancelled`)
     this.finished.reject(cancelled)
@@ -604,6 +607,13 @@ export class Transfer implements PoolHost {
     this.finished.resolve(this.stored)
     await this.halt()
     await this.placeCopies(this.stored)
+  }
+
+  /** What decrypting left beside the output: a run killed before its pass could remove it leaves part of the plaintext */
+  private async removePlaintext (): Promise<void> {
+    const output = this.record.decrypt?.output
+    if (output == null || this.content == null) return
+    await rm(decryptTempPath(output, this.content.manifest), { force: true }).catch((err: Error) => { this.components.log('%s: %s', this.fileId, err.message) })
   }
 
   /** The plaintext of an encrypted download that has an output, decrypted as its chunks arrive; undefined for any other */
