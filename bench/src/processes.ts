@@ -93,11 +93,11 @@ export class Worker {
     return (await this.usage(deadline)).cpuMs
   }
 
-  /** CPU ms of the worker's transfer phase: all its threads, and its main thread (the event loop) alone */
-  async usage (deadline: number): Promise<{ cpuMs: number, mainCpuMs: number }> {
+  /** CPU ms of the worker's transfer phase: all its threads, its main thread (the event loop) alone, and by thread kind (Linux) */
+  async usage (deadline: number): Promise<{ cpuMs: number, mainCpuMs: number, threadsMs?: Record<string, number> }> {
     this.send({ type: 'usage' })
-    const { cpuMs = 0, mainCpuMs = 0 } = await this.next('usage', deadline)
-    return { cpuMs, mainCpuMs }
+    const { cpuMs = 0, mainCpuMs = 0, threadsMs } = await this.next('usage', deadline)
+    return { cpuMs, mainCpuMs, threadsMs }
   }
 
   /** A peershare worker's RSS, peak RSS (since the last `reset`) and exchange server stats */

@@ -29,8 +29,8 @@ export type BenchMessage =
   /** parent to a DHT worker: one command (worker-dht.ts); the worker answers with a 'dht-reply' */
   | { type: 'dht', command: DhtCommand }
   | { type: 'dht-reply', reply: DhtReply }
-  /** parent asks (no cpuMs), worker answers: CPU time of its transfer phase, all threads and the main thread (the event loop) alone */
-  | { type: 'usage', cpuMs?: number, mainCpuMs?: number }
+  /** parent asks (no cpuMs), worker answers: CPU time of its transfer phase, all threads, the main thread (the event loop) alone, and by thread kind (thread-cpu.ts) */
+  | { type: 'usage', cpuMs?: number, mainCpuMs?: number, threadsMs?: Record<string, number> }
   /** parent asks (`reset`: start a new peak), a peershare worker answers: its RSS, peak RSS, exchange server stats */
   | { type: 'probe', reset?: boolean, rss?: number, peakRss?: number, exchange?: { sessions: number, unsentBytes: number, maxPeerUnsentBytes: number, maxSessionUnsentBytes: number } }
   | { type: 'stop' }

@@ -34,6 +34,9 @@ export interface RunResult {
   txMainCpuMs: number
   /** seconds from the request to the first verified piece or chunk on disk, when the receiver tells it */
   firstChunkSeconds?: number
+  /** the receiver's and the sender's CPU ms by thread kind (Linux; thread-cpu.ts) */
+  rxThreadsMs?: Record<string, number>
+  txThreadsMs?: Record<string, number>
 }
 
 export interface Figures {

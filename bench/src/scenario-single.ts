@@ -15,6 +15,7 @@ import { defaultTimeoutMs, type Options } from './options.js'
 import { Worker } from './processes.js'
 import type { BenchMessage, MemoryAtPeak } from './protocol.js'
 import { createRandomFile } from './random-file.js'
+import { formatThreadCpu } from './thread-cpu.js'
 import { formatSize, type Impl, printJson, printRssCheck, printTable, type RunResult, rssCheck, summarise, type Summary } from './report.js'
 
 const SCENARIO = 'single-source'
@@ -30,8 +31,8 @@ interface RunContext {
 
 type Usage = Awaited<ReturnType<Worker['usage']>>
 
-function cpu (rx: Usage, tx: Usage): Pick<RunResult, 'rxCpuMs' | 'txCpuMs' | 'rxMainCpuMs' | 'txMainCpuMs'> {
-  return { rxCpuMs: rx.cpuMs, txCpuMs: tx.cpuMs, rxMainCpuMs: rx.mainCpuMs, txMainCpuMs: tx.mainCpuMs }
+function cpu (rx: Usage, tx: Usage): Pick<RunResult, 'rxCpuMs' | 'txCpuMs' | 'rxMainCpuMs' | 'txMainCpuMs' | 'rxThreadsMs' | 'txThreadsMs'> {
+  return { rxCpuMs: rx.cpuMs, txCpuMs: tx.cpuMs, rxMainCpuMs: rx.mainCpuMs, txMainCpuMs: tx.mainCpuMs, rxThreadsMs: rx.threadsMs, txThreadsMs: tx.threadsMs }
 }
 
 /** The raw libp2p stream ('baseline') or the node:net socket ('net'): a sender pushes, a receiver hashes and writes */
@@ -147,6 +148,7 @@ export async function runSingle ({ opts, work, env }: BenchContext): Promise<voi
           })
           results[impl].push(result)
           console.log(`  run ${run}/${opts.runs} ${impl.padEnd(10)} ${(size / MiB / result.seconds).toFixed(1).padStart(7)} MiB/s  ${result.seconds.toFixed(3)} s  rx peak RSS ${(result.peakRss / 1e6).toFixed(1)} MB${formatAtPeak(result.atPeak)}  CPU s rx ${(result.rxCpuMs / 1000).toFixed(2)} (main ${(result.rxMainCpuMs / 1000).toFixed(2)}) tx ${(result.txCpuMs / 1000).toFixed(2)} (main ${(result.txMainCpuMs / 1000).toFixed(2)})${result.firstChunkSeconds == null ? '' : `  first chunk ${result.firstChunkSeconds.toFixed(3)} s`}`)
+          if (result.rxThreadsMs != null) console.log(`             CPU ms by thread: rx ${formatThreadCpu(result.rxThreadsMs)}; tx ${formatThreadCpu(result.txThreadsMs)}`)
         }
       }
     } finally {

@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
+import { threadCpuSince, threadTimes } from './thread-cpu.js'
 import { type BenchMessage, now } from './protocol.js'
 
 const inbox: BenchMessage[] = []
@@ -37,7 +38,7 @@ export function runWorker (main: (args: string[]) => Promise<void>): void {
   process.on('message', (msg: BenchMessage) => {
     // answered here so that a worker busy waiting for something else still replies
     if (msg.type === 'usage') {
-      send({ type: 'usage', cpuMs: phase.cpuMs(), mainCpuMs: phase.mainCpuMs() })
+      send({ type: 'usage', cpuMs: phase.cpuMs(), mainCpuMs: phase.mainCpuMs(), threadsMs: phase.threadsMs() })
       return
     }
     if (msg.type === 'probe') {
@@ -119,6 +120,8 @@ class TransferPhase {
   private mainStart: NodeJS.CpuUsage | undefined
   private cpuTotal: number | undefined
   private mainTotal: number | undefined
+  private threadsStart: ReturnType<typeof threadTimes> | undefined
+  private threadsTotal: Record<string, number> | undefined
 
   /** CPU time of the whole process (every thread) */
   cpuMs (): number {
@@ -136,9 +139,16 @@ class TransferPhase {
     return (user + system) / 1000
   }
 
+  /** CPU time by thread kind (thread-cpu.ts): main, worker threads, libuv's file pool, V8's helpers */
+  threadsMs (): Record<string, number> | undefined {
+    if (this.threadsTotal != null) return this.threadsTotal
+    return this.threadsStart == null ? undefined : threadCpuSince(this.threadsStart)
+  }
+
   async start (): Promise<void> {
     this.cpuStart = process.cpuUsage()
     this.mainStart = process.threadCpuUsage()
+    this.threadsStart = threadTimes()
     if (this.allocPath != null && this.allocPath !== '') {
       this.allocSession = new Session()
       this.allocSession.connect()
@@ -156,6 +166,7 @@ class TransferPhase {
   async stop (): Promise<void> {
     if (this.cpuTotal == null) this.cpuTotal = this.cpuMs()
     if (this.mainTotal == null) this.mainTotal = this.mainCpuMs()
+    this.threadsTotal ??= this.threadsMs()
     if (this.allocSession != null && this.allocPath != null) {
       const { profile } = await this.allocSession.post('HeapProfiler.stopSampling')
       this.allocSession.disconnect()

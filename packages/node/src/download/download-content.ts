@@ -7,6 +7,7 @@
  */
 import { Bitfield, type Manifest, chunkLength, partable } from '@peershare/protocol'
 import { equals } from 'uint8arrays/equals'
+import { SYNC_AHEAD_BYTES } from '../fs-pipeline.js'
 import type { ChunkData } from './chunk-data.js'
 import { ChunkPicker } from './chunk-picker.js'
 import { FilePrefixHasher } from './file-prefix-hasher.js'
@@ -16,11 +17,11 @@ import { bytesHeld } from './transfer-progress.js'
 
 /**
  * Written bytes not yet synced past which a sync starts at once instead of at the next
- * checkpoint. Why: a checkpoint every 500 ms left up to 500 ms of writes (80 MiB at 160
- * MiB/s) for the last sync, which a download waits for before it is complete: 56-117 ms
- * at the end of a 256 MiB get. Synced as they go, at most this much is left.
+ * checkpoint (fs-pipeline.ts). Why: a checkpoint every 500 ms left up to 500 ms of writes
+ * (80 MiB at 160 MiB/s) for the last sync, which a download waits for before it is
+ * complete: 56-117 ms at the end of a 256 MiB get. Synced as they go, at most this much is left.
  */
-export const SYNC_AHEAD_BYTES = 32 * 1024 * 1024
+export { SYNC_AHEAD_BYTES }
 
 export class DownloadContent {
   /** chunks verified and written: what we serve to others */

@@ -26,6 +26,7 @@ import {
   sanitizeFileName
 } from '@peershare/protocol'
 import { AbortedError, BadRequestError, PathNotFoundError, fsError } from '../errors.js'
+import { ReadAhead, WriteBehind } from '../fs-pipeline.js'
 import { readUpTo } from '../fs-read.js'
 import { SNIFF_BYTES, detectMimeType } from '../metadata/index.js'
 import { statToShare } from '../share.js'
@@ -134,36 +135,45 @@ interface EncryptionPlan {
  * Reads `src` chunk by chunk, encrypting each; hashes the plaintext whole and the
  * ciphertext per chunk and whole; writes a durable ciphertext copy to `dest`; keeps a
  * copy of the plaintext's first SNIFF_BYTES. A file that grows or shrinks meanwhile
- * fails: the chunk count is sealed into every chunk.
+ * fails: the chunk count is sealed into every chunk. Reads run ahead and writes go
+ * behind (fs-pipeline.ts), so the main thread hashes and encrypts while the disk works:
+ * 256 MiB took 1.8-2.3 s when each step waited for the one before.
  */
 async function encryptAndHash (src: string, dest: BlobWriter, plan: EncryptionPlan, signal?: AbortSignal): Promise<{ manifest: Manifest, plaintextSha256: Uint8Array, head: Uint8Array }> {
   const plainChunk = plan.chunkSize - ENCRYPTION_TAG_LENGTH
   const count = chunkCountFor(plan.size, plainChunk)
   const input = await open(src, 'r')
+  const reads = new ReadAhead(input, src, {
+    count,
+    offset: index => index * plainChunk,
+    length: index => Math.min(plainChunk, plan.size - index * plainChunk)
+  }, { short: () => changed(src) })
+  const writes = new WriteBehind({ write: async (data, position) => dest.write(data, position), sync: async () => dest.sync?.() })
   try {
     const plainHash = createHash('sha256')
     const cipherHash = createHash('sha256')
     const chunkHashes: Uint8Array[] = []
-    const buf = Buffer.allocUnsafe(plainChunk)
     let head = new Uint8Array(0)
     let written = 0
     for (let index = 0; index < count; index++) {
       if (signal?.aborted === true) throw new AbortedError('Share cancelled')
-      const want = Math.min(plainChunk, plan.size - index * plainChunk)
-      const plain = buf.subarray(0, want)
-      if (await readUpTo(input, plain, index * plainChunk) < want) throw changed(src)
+      const plain = await reads.take(index)
       if (index === 0) head = Uint8Array.from(plain.subarray(0, SNIFF_BYTES))
       plainHash.update(plain)
       const sealed = encryptChunk(plan.cipher, index, count, plain)
+      // hashed and encrypted: its buffer takes a chunk further on
+      reads.release(index, plain)
       chunkHashes.push(createHash('sha256').update(sealed).digest())
       cipherHash.update(sealed)
-      await dest.write(sealed, written)
+      await writes.put(sealed, written)
       written += sealed.byteLength
     }
-    if (await readUpTo(input, buf.subarray(0, 1), plan.size) > 0) throw changed(src)
+    await writes.finish()
+    if (await readUpTo(input, Buffer.alloc(1), plan.size) > 0) throw changed(src)
     const manifest: Manifest = { version: MANIFEST_VERSION, size: written, chunkSize: plan.chunkSize, chunkHashes, sha256: cipherHash.digest() }
     return { manifest, plaintextSha256: plainHash.digest(), head }
   } finally {
+    await Promise.all([reads.settled(), writes.settled()])
     await input.close()
   }
 }
