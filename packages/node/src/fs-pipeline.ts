@@ -4,8 +4,9 @@
  * fresh 1 MiB buffer per chunk costs page faults and collector work), writes go behind
  * in order, at most WRITE_BEHIND queued, and the output is synced as it grows so the last
  * sync is short. Used by the decryption of a download (download/decrypt-pass.ts) and the
- * encryption of a share (encryption/share-encrypted.ts): 256 MiB took 1.1-1.5 s when each
- * read, step and write waited for the one before, 0.5-0.7 s so on the 2-core bench machine.
+ * encryption of a share (encryption/share-encrypted.ts). Decrypting 256 MiB took 1.1-1.5 s
+ * on the 2-core bench machine when each read, step and write waited for the one before,
+ * and 0.5-0.7 s with them overlapping.
  */
 import type { FileHandle } from 'node:fs/promises'
 import { fsError } from './errors.js'
@@ -41,9 +42,14 @@ export class ReadAhead {
   private readonly free: Buffer[] = []
   private readonly fullLength: number
   private next = 0
+  /** rejects once the pass has stopped: reads still waiting for their chunk give up */
+  private readonly stopped: Promise<never>
+  private stopReads: ((err: Error) => void) | undefined
 
   constructor (private readonly input: FileHandle, private readonly path: string, private readonly chunks: ChunkGeometry, private readonly options: ReadAheadOptions) {
     this.fullLength = chunks.count > 0 ? chunks.length(0) : 0
+    this.stopped = new Promise<never>((_resolve, reject) => { this.stopReads = reject })
+    this.stopped.catch(() => {})
   }
 
   /** Chunk `index` (reads begin with the first take); the chunks after it are asked for meanwhile */
@@ -60,8 +66,13 @@ export class ReadAhead {
     this.fill(index + 1)
   }
 
-  /** Every read begun has ended (each failure was, or will not be, someone's to see) */
+  /**
+   * Every read begun has ended (each failure was, or will not be, someone's to see). The
+   * pass has ended: reads still waiting for their chunk to be ready give up rather than
+   * wait for it (a failed decryption ahead of a download would wait for the next chunks)
+   */
   async settled (): Promise<void> {
+    this.stopReads?.(new Error('the pass has ended'))
     await Promise.allSettled(this.pending.values())
   }
 
@@ -75,7 +86,12 @@ export class ReadAhead {
   }
 
   private async read (index: number): Promise<Uint8Array> {
-    await this.options.ready?.(index)
+    const ready = this.options.ready?.(index)
+    if (ready != null) {
+      // given up on (the pass stopped), its later rejection is no one's to see
+      ready.catch(() => {})
+      await Promise.race([ready, this.stopped])
+    }
     const length = this.chunks.length(index)
     // a pooled buffer only for full chunks: a short last one would keep a pool slab alive
     const buffer = length === this.fullLength ? this.free.pop() ?? Buffer.allocUnsafeSlow(length) : Buffer.allocUnsafeSlow(length)
@@ -88,8 +104,8 @@ export class ReadAhead {
 /** Where a pass writes: a file handle, or the blob store's writer */
 export interface WriteSink {
   write: (data: Uint8Array, position: number) => Promise<void>
-  /** makes what was written so far durable */
-  sync: () => Promise<void>
+  /** makes what was written so far durable; `final`: the file's metadata too (its last sync) */
+  sync: (final: boolean) => Promise<void>
 }
 
 /** A file handle as a WriteSink: every byte written (a write may take fewer), errors named by `path` */
@@ -102,7 +118,7 @@ export function fileSink (handle: FileHandle, path: string): WriteSink {
         done += bytesWritten
       }
     },
-    sync: async () => { await handle.datasync().catch((err: any) => { throw fsError(err, path) }) }
+    sync: async final => { await (final ? handle.sync() : handle.datasync()).catch((err: any) => { throw fsError(err, path) }) }
   }
 }
 
@@ -122,8 +138,9 @@ export class WriteBehind {
     this.throwFailure()
     this.queued++
     this.chain = this.chain.then(async () => {
-      if (this.failure != null) return
       try {
+        // after a failure nothing more is written, but each queued write still frees its place
+        if (this.failure != null) return
         await this.sink.write(data, position)
         written?.()
         this.grew(data.byteLength)
@@ -142,7 +159,7 @@ export class WriteBehind {
   async finish (): Promise<void> {
     await this.settled()
     this.throwFailure()
-    await this.sink.sync()
+    await this.sink.sync(true)
   }
 
   /** Every write and sync begun has ended */
@@ -156,8 +173,9 @@ export class WriteBehind {
     this.unsynced += bytes
     if (this.unsynced < SYNC_AHEAD_BYTES || this.syncing != null) return
     this.unsynced = 0
-    this.syncing = this.sink.sync()
-      .catch((err: Error) => { this.failure ??= err })
+    this.syncing = this.sink.sync(false)
+      // a put waiting for room learns of it now, not when a write that never comes frees one
+      .catch((err: Error) => { this.failure ??= err; this.space?.() })
       .finally(() => { this.syncing = undefined })
   }
 

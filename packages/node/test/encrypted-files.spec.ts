@@ -306,7 +306,7 @@ describe('encrypted files', function () {
     }
   })
 
-  it('encrypting a large file takes constant memory: one chunk at a time, whatever the size', async function () {
+  it('encrypting a large file takes constant memory: a few chunks at a time, whatever the size', async function () {
     this.timeout(300_000)
     const size = 320 * MiB
     const big = await randomFile(dir.path, 'big.bin', size)

@@ -1,6 +1,6 @@
 /**
- * Sharing a local file encrypted (doc/SECURITY.md): one sequential pass, in memory
- * bounded by one chunk, like plain sharing. A fresh file key and salt per share; each
+ * Sharing a local file encrypted (doc/SECURITY.md): one sequential pass (reads ahead,
+ * writes behind: fs-pipeline.ts), in memory bounded by a few chunks, like plain sharing. A fresh file key and salt per share; each
  * plaintext chunk (the node's chunk size less the 16-byte tag, so ciphertext chunks are
  * the manifest's power of two) is encrypted, and the ciphertext is hashed per chunk and
  * whole and written to the blob store. Name, MIME type (from the plaintext's head),
@@ -168,8 +168,9 @@ async function encryptAndHash (src: string, dest: BlobWriter, plan: EncryptionPl
       await writes.put(sealed, written)
       written += sealed.byteLength
     }
-    await writes.finish()
+    // a file that grew is refused before its blob is synced
     if (await readUpTo(input, Buffer.alloc(1), plan.size) > 0) throw changed(src)
+    await writes.finish()
     const manifest: Manifest = { version: MANIFEST_VERSION, size: written, chunkSize: plan.chunkSize, chunkHashes, sha256: cipherHash.digest() }
     return { manifest, plaintextSha256: plainHash.digest(), head }
   } finally {

@@ -76,7 +76,12 @@ function fileWriter (handle: FileHandle, tmp: string, pathOf: (fileId: string) =
   }
   return {
     write: async (data, offset) => {
-      await handle.write(data, 0, data.byteLength, offset).catch((err) => { throw fsError(err, dir) })
+      // a write may take fewer bytes than given (a full disk's last few, a signal)
+      let done = 0
+      while (done < data.byteLength) {
+        const { bytesWritten } = await handle.write(data, done, data.byteLength - done, offset + done).catch((err) => { throw fsError(err, dir) })
+        done += bytesWritten
+      }
     },
     sync: async () => {
       await handle.sync().catch((err) => { throw fsError(err, dir) })
