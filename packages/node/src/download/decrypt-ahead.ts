@@ -18,6 +18,49 @@ import type { Logger } from '@libp2p/interface'
 import type { Manifest } from '@peershare/protocol'
 import { type UnlockedFile, decryptFile, decryptTempPath } from './decrypt-pass.js'
 
+/**
+ * A download's passes, run by run: the first chunk a run writes starts one (when the
+ * download is of an encrypted file with a plaintext output), the run's end stops it
+ */
+export class AheadRuns {
+  private current: DecryptAhead | undefined
+
+  /**
+   * @param output the plaintext's output, once known (undefined: a plain file, a `--hold`)
+   * @param unlock the file's key, if held
+   */
+  constructor (private readonly output: () => string | undefined, private readonly unlock: (manifest: Manifest) => Promise<UnlockedFile | undefined>, private readonly log: Logger) {}
+
+  /** This run's pass, if it began: what the completion takes the plaintext from */
+  get ahead (): DecryptAhead | undefined {
+    return this.current
+  }
+
+  /** Chunk `index` of `content` is verified and written */
+  written (content: AheadContent, index: number): void {
+    if (this.current == null) {
+      const output = this.output()
+      if (output == null) return
+      this.current = new DecryptAhead(content, output, async () => this.unlock(content.manifest), this.log)
+    }
+    this.current.written(index)
+  }
+
+  /** The run ended: its pass stops (its file removed unless the completion took it) */
+  async stop (): Promise<void> {
+    const current = this.current
+    this.current = undefined
+    await current?.stop()
+  }
+
+  /** What a killed run's pass left beside the output (the download is cancelled) */
+  async removeLeftover (manifest: Manifest | undefined): Promise<void> {
+    const output = this.output()
+    if (output == null || manifest == null) return
+    await rm(decryptTempPath(output, manifest), { force: true }).catch((err: Error) => { this.log('could not remove %s: %s', output, err.message) })
+  }
+}
+
 /** What the pass follows: the download's verified chunks, in its partial file */
 export interface AheadContent {
   readonly manifest: Manifest

@@ -11,7 +11,6 @@
  * the first source whose Offer verifies. With no source delivering it never fails:
  * it says why (`stallReason`) and looks again (`LookSchedule`).
  */
-import { rm } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Connection, Logger } from '@libp2p/interface'
 import { Bitfield, type Manifest, type Priority } from '@peershare/protocol'
@@ -25,8 +24,7 @@ import type { ChunkPicker } from './chunk-picker.js'
 import type { PartAssembly } from './part-assembly.js'
 import type { Credit } from './source-worker.js'
 import { claimDownload } from './claim-download.js'
-import { DecryptAhead } from './decrypt-ahead.js'
-import { decryptTempPath } from './decrypt-pass.js'
+import { AheadRuns } from './decrypt-ahead.js'
 import { type DownloadKeys, finishEncrypted, unlockIfHeld } from './decrypt-download.js'
 import { type DestinationOptions, placeDownload } from './destination.js'
 import { DownloadContent } from './download-content.js'
@@ -119,8 +117,8 @@ export class Transfer implements PoolHost {
    * neither hashes nor places it again
    */
   private placed: FileRecord | undefined
-  /** an encrypted download's plaintext, decrypted as its chunks arrive (this run's) */
-  private ahead: DecryptAhead | undefined
+  /** an encrypted download's plaintext, decrypted as its chunks arrive */
+  private readonly plaintext: AheadRuns
 
   constructor (private readonly components: TransferComponents, record: TransferRecord, content?: DownloadContent) {
     this.record = record
@@ -128,6 +126,7 @@ export class Transfer implements PoolHost {
     this.status = record.state
     if (record.reason === 'disk-full') this.error = { code: 'ERR_DISK_FULL', message: 'Paused: the disk was full; resume once there is room' }
     this.looks = new LookSchedule(components.settings)
+    this.plaintext = new AheadRuns(() => this.record.decrypt?.output, async manifest => unlockIfHeld(components.keys, this.fileId, manifest), components.log)
     this.copies = new DownloadCopies(record.copies)
     this.sources = new SourcePool({
       host: this,
@@ -325,7 +324,7 @@ export class Transfer implements PoolHost {
     this.status = 'cancelled'
     await this.halt()
     await this.content?.remove()
-    await this.removePlaintext()
+    await this.plaintext.removeLeftover(this.content?.manifest)
     await this.components.transfers.delete(this.fileId)
     const cancelled = new AbortedError(`Download of ${this.name} cancelled`)
     this.finished.reject(cancelled)
@@ -503,10 +502,9 @@ export class Transfer implements PoolHost {
     const content = this.loaded()
     this.delivered.add(peer, credit)
     this.meter.add(data.byteLength)
-    this.ahead ??= this.decryptAhead(content)
     // last: its buffer may go to the next chunk
     content.written(index, data)
-    this.ahead?.written(index)
+    this.plaintext.written(content, index)
     for (const watcher of this.watchers) watcher(index)
     this.emit(true)
     // an idle source may now take a chunk another one holds (the end game), or stop when done
@@ -587,7 +585,7 @@ export class Transfer implements PoolHost {
     if (this.placed == null) {
       await Promise.allSettled([...this.pendingWrites])
       await this.checkpoint()
-      this.placed = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal, this.ahead))
+      this.placed = await placeDownload(content, this.record, async cipherPath => finishEncrypted(this.components.keys, this.record, content.manifest, cipherPath, this.controller.signal, this.plaintext.ahead))
     } else {
       // a try after a failed store: nothing else checks the signal on this way
       if (this.controller.signal.aborted) throw new AbortedError('Download stopped')
@@ -607,20 +605,6 @@ export class Transfer implements PoolHost {
     this.finished.resolve(this.stored)
     await this.halt()
     await this.placeCopies(this.stored)
-  }
-
-  /** What decrypting left beside the output: a run killed before its pass could remove it leaves part of the plaintext */
-  private async removePlaintext (): Promise<void> {
-    const output = this.record.decrypt?.output
-    if (output == null || this.content == null) return
-    await rm(decryptTempPath(output, this.content.manifest), { force: true }).catch((err: Error) => { this.components.log('%s: %s', this.fileId, err.message) })
-  }
-
-  /** The plaintext of an encrypted download that has an output, decrypted as its chunks arrive; undefined for any other */
-  private decryptAhead (content: DownloadContent): DecryptAhead | undefined {
-    const output = this.record.decrypt?.output
-    if (output == null) return undefined
-    return new DecryptAhead(content, output, async () => unlockIfHeld(this.components.keys, this.fileId, content.manifest), this.components.log)
   }
 
   /** Places the copies asked for by starts that joined */
@@ -644,8 +628,7 @@ export class Transfer implements PoolHost {
     this.sources.wakeAll()
     await Promise.allSettled([...this.pendingWrites])
     this.content?.stopHashing()
-    await this.ahead?.stop()
-    this.ahead = undefined
+    await this.plaintext.stop()
     // a failed sync forgot its chunks (fetched again on a resume); said here, as nothing else reports it
     await this.checkpoint().catch((err: Error) => { this.components.log('%s: checkpoint failed - %s', this.fileId, err.message) })
   }
