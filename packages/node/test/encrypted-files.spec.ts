@@ -139,17 +139,24 @@ describe('encrypted files', function () {
   })
 
   describe('decrypting while the chunks arrive (decrypt-ahead.ts)', () => {
+    const LARGE = 'large plans.bin'
+    let large: string
+
+    before(async () => {
+      large = await randomFile(dir.path, LARGE, 12 * MiB + 321)
+    })
+
     /**
      * A fresh node downloading into `cwd` a file shared for it alone: its only source is
-     * the sharer, at 4 MiB/s (about 1.5 s), and its key is fetched from there
+     * the sharer, at 4 MiB/s (about 3 s for 12 MiB), and its key is fetched from there
      */
     async function startDownload (name: string): Promise<{ node: PeershareNode, transfer: Awaited<ReturnType<PeershareNode['download']>>, out: string, tmp: string, cwd: string }> {
       const node = await startTestNode(join(dir.path, name))
-      const own = await sharer.share(src, { to: [node.peerId.toString()] })
+      const own = await sharer.share(large, { to: [node.peerId.toString()] })
       const cwd = join(dir.path, `${name}-out`)
       await mkdir(cwd, { recursive: true })
       const transfer = await node.download(own.fileId, { from: sharer.addresses[0], cwd })
-      const out = join(cwd, NAME)
+      const out = join(cwd, LARGE)
       const { manifest } = (await sharer.store.get(own.fileId))!
       return { node, transfer, out, cwd, tmp: decryptTempPath(out, manifest) }
     }
@@ -166,9 +173,9 @@ describe('encrypted files', function () {
       try {
         await until(async () => decryptingAhead(transfer, tmp), 30_000, 'plaintext decrypted before the last chunk')
         const record = await transfer.done()
-        assert.equal(await sha256File(out), await sha256File(src))
+        assert.equal(await sha256File(out), await sha256File(large))
         assert.equal(record.encrypted?.path, out)
-        assert.deepEqual(await readdir(cwd), [NAME], 'no temporary plaintext left')
+        assert.deepEqual(await readdir(cwd), [LARGE], 'no temporary plaintext left')
       } finally {
         await node.stop()
       }
@@ -183,8 +190,8 @@ describe('encrypted files', function () {
         assert.deepEqual(await readdir(cwd), [], 'nothing beside the output while paused')
         await node.transfers.resume(transfer.fileId)
         await transfer.done()
-        assert.equal(await sha256File(out), await sha256File(src))
-        assert.deepEqual(await readdir(cwd), [NAME])
+        assert.equal(await sha256File(out), await sha256File(large))
+        assert.deepEqual(await readdir(cwd), [LARGE])
       } finally {
         await node.stop()
       }
@@ -205,6 +212,26 @@ describe('encrypted files', function () {
           await node.stop()
         }
       })
+      if (!mounted) this.skip()
+    })
+
+    it('a disk holding the repo and the output, too small for both: the plaintext gives its room to the ciphertext, whose every chunk is fetched; then the download pauses on the full disk', async function () {
+      const mounted = await withSmallDisk(dir.path, async mnt => {
+        const node = await startTestNode(join(mnt, 'repo'))
+        try {
+          await giveKey(node, shared.fileId)
+          const cwd = join(mnt, 'out')
+          await mkdir(cwd)
+          // 6 MiB of ciphertext and 6 MiB of plaintext on a disk of 10 MiB
+          const transfer = await node.download(shared.fileId, { from: sharer.addresses[0], cwd })
+          await assert.rejects(transfer.done(), { code: 'ERR_DISK_FULL' })
+          const { bytesDone, bytesTotal } = transfer.progress()
+          assert.equal(bytesDone, bytesTotal, 'the whole ciphertext is held')
+          assert.deepEqual(await readdir(cwd), [], 'no plaintext left')
+        } finally {
+          await node.stop()
+        }
+      }, '10m')
       if (!mounted) this.skip()
     })
   })

@@ -102,14 +102,14 @@ export async function until (condition: () => boolean | Promise<boolean>, timeou
 }
 
 /**
- * Runs `fn` with a 2 MiB tmpfs mounted at `<dir>/small-disk`, to fill a disk for real.
- * Returns false (and runs nothing) where mounting is not allowed (needs root).
+ * Runs `fn` with a tmpfs of `size` (2 MiB unless told) mounted at `<dir>/small-disk`, to
+ * fill a disk for real. Returns false (and runs nothing) where mounting is not allowed (needs root).
  */
-export async function withSmallDisk (dir: string, fn: (mnt: string) => Promise<void>): Promise<boolean> {
+export async function withSmallDisk (dir: string, fn: (mnt: string) => Promise<void>, size = '2m'): Promise<boolean> {
   const mnt = join(dir, 'small-disk')
   await mkdir(mnt, { recursive: true })
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'ignore' })
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt], { stdio: 'ignore' })
   } catch {
     return false
   }

@@ -9,9 +9,10 @@
  * It only saves time: whatever stops it (a pause, a shutdown, no key held, a chunk that
  * reads back damaged, a full disk) removes its file, and the download then decrypts after
  * its last chunk as before; its own failures are logged, never the download's. Its file
- * takes the room the plaintext would take at the end anyway: when the output is on the
- * repo's disk, a disk too small for both fills before the last chunk rather than after.
- * A resumed download decrypts again from its first chunk.
+ * takes the room the plaintext would take at the end anyway; when the download's own
+ * write finds the disk full, the pass stops for the run and gives that room back
+ * (`AheadRuns.yieldRoom`), so the ciphertext comes first, as before. A resumed download
+ * decrypts again from its first chunk.
  */
 import { rm } from 'node:fs/promises'
 import type { Logger } from '@libp2p/interface'
@@ -24,6 +25,8 @@ import { type UnlockedFile, decryptFile, decryptTempPath } from './decrypt-pass.
  */
 export class AheadRuns {
   private current: DecryptAhead | undefined
+  /** this run gives, or gave, its pass's room back to the download (`yieldRoom`): no other starts until the run ends */
+  private yielding: Promise<void> | undefined
 
   /**
    * @param output the plaintext's output, once known (undefined: a plain file, a `--hold`)
@@ -39,6 +42,7 @@ export class AheadRuns {
   /** Chunk `index` of `content` is verified and written */
   written (content: AheadContent, index: number): void {
     if (this.current == null) {
+      if (this.yielding != null) return
       const output = this.output()
       if (output == null) return
       this.current = new DecryptAhead(content, output, async () => this.unlock(content.manifest), this.log)
@@ -46,11 +50,34 @@ export class AheadRuns {
     this.current.written(index)
   }
 
-  /** The run ended: its pass stops (its file removed unless the completion took it) */
+  /**
+   * The run ended: its pass stops (its file removed unless the completion took it). It
+   * stays this run's until it has: a completion meanwhile gets it, `finish` answers false
+   * and waits for this stop before it writes the file anew
+   */
   async stop (): Promise<void> {
     const current = this.current
-    this.current = undefined
     await current?.stop()
+    if (this.current === current) this.current = undefined
+    this.yielding = undefined
+  }
+
+  /**
+   * The download's own write found the disk full: the pass, if one runs, stops and gives
+   * its room back, and none starts again this run (true: the write may be tried again).
+   * The ciphertext comes first; the plaintext is then decrypted after the last chunk,
+   * where a disk still too small pauses the download as before.
+   */
+  async yieldRoom (): Promise<boolean> {
+    if (this.yielding == null) {
+      const current = this.current
+      if (current == null) return false
+      this.log('%s: the disk is full: its plaintext is decrypted after the last chunk instead', current.tmp)
+      this.yielding = current.stop().then(() => { if (this.current === current) this.current = undefined })
+    }
+    // the writes that failed meanwhile try again too, once the room is back
+    await this.yielding
+    return true
   }
 
   /** What a killed run's pass left beside the output (the download is cancelled) */

@@ -442,7 +442,7 @@ export class Transfer implements PoolHost {
     const content = this.loaded()
     this.bytesReceived += data.byteLength
     this.wireBytesReceived += wireBytes
-    const write = content.partial.write(index, data).then(
+    const write = this.writeChunk(content, index, data).then(
       () => { this.written(peer, index, data, credit) },
       (err: Error) => {
         // the picker counted it as arrived: after a resume it must be fetched again
@@ -454,6 +454,16 @@ export class Transfer implements PoolHost {
     this.pendingWrites.add(write)
     void write.finally(() => this.pendingWrites.delete(write))
     if (this.pendingWrites.size >= MAX_PENDING_WRITES) await Promise.race(this.pendingWrites)
+  }
+
+  /** A chunk into the partial file; a full disk where decrypting ahead holds room gets it back (AheadRuns.yieldRoom) for one more try */
+  private async writeChunk (content: DownloadContent, index: number, data: ChunkData): Promise<void> {
+    try {
+      await content.partial.write(index, data)
+    } catch (err: any) {
+      if (err?.name !== 'DiskFullError' || !(await this.plaintext.yieldRoom())) throw err
+      await content.partial.write(index, data)
+    }
   }
 
   cancelElsewhere (peers: string[], index: number, part?: number): void {
