@@ -1,11 +1,12 @@
 /**
  * Sharing a local file encrypted (doc/SECURITY.md): one sequential pass (reads ahead,
- * writes behind: fs-pipeline.ts), in memory bounded by a few chunks, like plain sharing. A fresh file key and salt per share; each
- * plaintext chunk (the node's chunk size less the 16-byte tag, so ciphertext chunks are
- * the manifest's power of two) is encrypted, and the ciphertext is hashed per chunk and
- * whole and written to the blob store. Name, MIME type (from the plaintext's head),
- * plaintext size and SHA-256 are sealed into the manifest, whose hash is the file id:
- * the same file shared again gets a new key and so a new id.
+ * writes behind: fs-pipeline.ts), in memory bounded by a few chunks, like plain
+ * sharing. A fresh file key and salt per share; each plaintext chunk (the node's chunk
+ * size less the 16-byte tag, so ciphertext chunks are the manifest's power of two) is
+ * encrypted, and the ciphertext is hashed per chunk and whole and written to the blob
+ * store. Name, MIME type (from the plaintext's head), plaintext size and SHA-256 are
+ * sealed into the manifest, whose hash is the file id: the same file shared again gets
+ * a new key and so a new id.
  */
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
