@@ -574,6 +574,8 @@ export class Transfer implements PoolHost {
       if (Date.now() - this.lastCheckpoint >= settings.checkpointInterval) await this.checkpoint()
       // nothing else may report while stalled: the rate decays and the countdown moves
       if (Date.now() - this.lastEmit >= 1000) this.emit()
+      // the last chunk came during the checkpoint: its wake-up found no wait, so none is begun
+      if (this.isDone()) break
       // woken early by the last chunk: a small file should not wait out the tick
       await new Promise<void>(resolve => {
         this.wakeLoop = resolve
@@ -628,6 +630,9 @@ export class Transfer implements PoolHost {
    * (placed but reported cancelled, stored and announced after its state was deleted)
    */
   private async tooLateToStop (): Promise<boolean> {
+    // every chunk is in and the run is about to complete (its loop still in a checkpoint's
+    // sync and save): that is too late as well, once the run has begun completing
+    while (this.completing == null && this.isDone() && this.status === 'running' && !this.controller.signal.aborted) await sleep(10, this.controller.signal).catch(() => {})
     await this.completing?.catch(() => {})
     return this.status === 'completed'
   }
