@@ -220,7 +220,7 @@ describe('same-file races', function () {
     assert.equal(getter.transfers.get(shared.fileId), undefined)
   })
 
-  it('a cancel once every chunk is in, while the run is still in a checkpoint, is too late too: the download completes', async () => {
+  it('a cancel once every chunk is in, while the run is still in a checkpoint, is too late too: the download completes', async function () {
     const shared = await sharer.share(await randomFile(dir.path, 'late-cancel-checkpoint.bin', 8 * MiB))
     const output = join(dir.path, 'late-cancel-checkpoint-out.bin')
     // the run loop's next checkpoint is held while the last chunks arrive
@@ -240,7 +240,8 @@ describe('same-file races', function () {
       await until(() => transfer.progress().bytesDone > 0, 60_000)
       hold = Promise.withResolvers<void>()
       await until(() => held || transfer.state !== 'running', 60_000, 'a checkpoint of the run')
-      if (!held) return // the download ended before the run's next checkpoint: nothing to show here
+      // the download ended before the run's next checkpoint: nothing to show here
+      if (!held) this.skip()
       await until(() => transfer.progress().bytesDone === 8 * MiB, 60_000, 'every chunk in')
       const cancelled = getter.transfers.cancel(shared.fileId)
       hold.resolve()

@@ -244,6 +244,9 @@ export class Transfer implements PoolHost {
     // a write that failed as a pause halted (a full disk) is not this run's: a late one of
     // the run before, after this, still fails or pauses the new run (`run`)
     this.fatal = undefined
+    // a completion that failed (a full disk as the file was stored) was the run before's:
+    // a pause or cancel now waits for this run's (`tooLateToStop`), not that settled one
+    this.completing = undefined
     // a manifest that could not be adopted (say, the output existed) is tried afresh
     if (this.content == null) this.adopting = undefined
     this.status = 'running'
