@@ -174,33 +174,21 @@ describe('same-file races', function () {
     const shared = await sharer.share(await randomFile(dir.path, 'pause-resume.bin', 8 * MiB))
     const output = join(dir.path, 'pause-resume-out.bin')
     // the run's next checkpoint is held: the run cannot end until it is let go
-    const store = transferStoreOf(getter)
-    const saveVerified = store.saveVerified
-    let hold: PromiseWithResolvers<void> | undefined
-    let held = false
-    store.saveVerified = async (fileId, verified) => {
-      // the loop's checkpoint, not the completion's (every chunk in): that one a pause waits for
-      if (fileId === shared.fileId && hold != null && !held && (getter.transfers.get(fileId)?.progress().bytesDone ?? 0) < 8 * MiB) {
-        held = true
-        await hold.promise
-      }
-      return saveVerified.call(store, fileId, verified)
-    }
+    const checkpoint = holdRunCheckpoint(getter, shared.fileId, 8 * MiB)
     try {
       const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output })
       await until(() => transfer.progress().bytesDone > 0, 60_000)
-      hold = Promise.withResolvers<void>()
-      await until(() => held, 60_000, 'a checkpoint of the run')
+      checkpoint.arm()
+      await until(() => checkpoint.held, 60_000, 'a checkpoint of the run')
       // the pause's own checkpoint and save go through; its run still waits in its checkpoint
       await getter.transfers.pause(shared.fileId)
       await getter.transfers.resume(shared.fileId)
       assert.equal(transfer.state, 'running', 'resumed')
-      hold.resolve()
+      checkpoint.release()
       assert.equal((await transfer.done()).sha256, shared.sha256)
       assert.equal(await sha256File(output), shared.sha256)
     } finally {
-      store.saveVerified = saveVerified
-      hold?.resolve()
+      checkpoint.restore()
     }
   })
 
@@ -224,34 +212,23 @@ describe('same-file races', function () {
     const shared = await sharer.share(await randomFile(dir.path, 'late-cancel-checkpoint.bin', 8 * MiB))
     const output = join(dir.path, 'late-cancel-checkpoint-out.bin')
     // the run loop's next checkpoint is held while the last chunks arrive
-    const store = transferStoreOf(getter)
-    const saveVerified = store.saveVerified
-    let hold: PromiseWithResolvers<void> | undefined
-    let held = false
-    store.saveVerified = async (fileId, verified) => {
-      if (fileId === shared.fileId && hold != null && !held && (getter.transfers.get(fileId)?.progress().bytesDone ?? 0) < 8 * MiB) {
-        held = true
-        await hold.promise
-      }
-      return saveVerified.call(store, fileId, verified)
-    }
+    const checkpoint = holdRunCheckpoint(getter, shared.fileId, 8 * MiB)
     try {
       const transfer = await getter.download(shared.fileId, { from: multiaddr(dialAddress(sharer)), output })
       await until(() => transfer.progress().bytesDone > 0, 60_000)
-      hold = Promise.withResolvers<void>()
-      await until(() => held || transfer.state !== 'running', 60_000, 'a checkpoint of the run')
+      checkpoint.arm()
+      await until(() => checkpoint.held || transfer.state !== 'running', 60_000, 'a checkpoint of the run')
       // the download ended before the run's next checkpoint: nothing to show here
-      if (!held) this.skip()
+      if (!checkpoint.held) this.skip()
       await until(() => transfer.progress().bytesDone === 8 * MiB, 60_000, 'every chunk in')
       const cancelled = getter.transfers.cancel(shared.fileId)
-      hold.resolve()
+      checkpoint.release()
       await cancelled
       assert.equal(transfer.state, 'completed')
       assert.equal((await transfer.done()).sha256, shared.sha256)
       assert.equal(await sha256File(output), shared.sha256)
     } finally {
-      store.saveVerified = saveVerified
-      hold?.resolve()
+      checkpoint.restore()
     }
   })
 
@@ -287,3 +264,31 @@ describe('same-file races', function () {
     assert.deepEqual(await readdir(out), [])
   })
 })
+
+/**
+ * Holds the run loop's next checkpoint of `fileId` on `node` (its save of the verified
+ * chunks) from `arm()` until `release()`; not the completion's, made once all `size` bytes
+ * are in, which a pause or cancel waits for. `restore()` puts the store back.
+ */
+function holdRunCheckpoint (node: PeershareNode, fileId: string, size: number): { arm: () => void, readonly held: boolean, release: () => void, restore: () => void } {
+  const store = transferStoreOf(node)
+  const saveVerified = store.saveVerified
+  let hold: PromiseWithResolvers<void> | undefined
+  let held = false
+  store.saveVerified = async (id, verified) => {
+    if (id === fileId && hold != null && !held && (node.transfers.get(id)?.progress().bytesDone ?? 0) < size) {
+      held = true
+      await hold.promise
+    }
+    return saveVerified.call(store, id, verified)
+  }
+  return {
+    arm: () => { hold = Promise.withResolvers<void>() },
+    get held () { return held },
+    release: () => { hold?.resolve() },
+    restore: () => {
+      store.saveVerified = saveVerified
+      hold?.resolve()
+    }
+  }
+}
