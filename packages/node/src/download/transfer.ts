@@ -543,6 +543,10 @@ export class Transfer implements PoolHost {
       if (this.placed == null) await this.content?.prime()
       if (first != null) void this.sources.add(first)
       await this.fetchAll()
+      // a pause, cancel or shutdown that came just before the last chunk's write ended
+      // halted this run meanwhile: the file is not completed under it (it stays paused or
+      // running for the next start, or is removed)
+      if (this.controller !== controller || this.status !== 'running' || this.stopping) throw new AbortedError('Download stopped')
       this.completing = this.complete()
       await this.completing
     } catch (caught: any) {
