@@ -161,6 +161,14 @@ describe('encrypted files', function () {
       return { node, transfer, out, cwd, tmp: decryptTempPath(out, manifest) }
     }
 
+    /** `transfer` pauses on the full disk with the whole ciphertext held, and nothing left in `cwd` */
+    async function pausesWholeOnFullDisk (transfer: Awaited<ReturnType<PeershareNode['download']>>, cwd: string): Promise<void> {
+      await assert.rejects(transfer.done(), { code: 'ERR_DISK_FULL' })
+      const { bytesDone, bytesTotal } = transfer.progress()
+      assert.equal(bytesDone, bytesTotal, 'the whole ciphertext is held')
+      assert.deepEqual(await readdir(cwd), [], 'no plaintext left on the full disk')
+    }
+
     /** True once the plaintext beside the output holds bytes while half the chunks are still to come (time left to pause) */
     async function decryptingAhead (transfer: Awaited<ReturnType<PeershareNode['download']>>, tmp: string): Promise<boolean> {
       const { bytesDone, bytesTotal } = transfer.progress()
@@ -203,11 +211,7 @@ describe('encrypted files', function () {
         const node = await startTestNode(repo)
         try {
           await giveKey(node, shared.fileId)
-          const transfer = await node.download(shared.fileId, { from: sharer.addresses[0], cwd: mnt })
-          await assert.rejects(transfer.done(), { code: 'ERR_DISK_FULL' })
-          const { bytesDone, bytesTotal } = transfer.progress()
-          assert.equal(bytesDone, bytesTotal, 'the whole ciphertext is held')
-          assert.deepEqual(await readdir(mnt), [], 'no plaintext left on the full disk')
+          await pausesWholeOnFullDisk(await node.download(shared.fileId, { from: sharer.addresses[0], cwd: mnt }), mnt)
         } finally {
           await node.stop()
         }
@@ -223,11 +227,7 @@ describe('encrypted files', function () {
           const cwd = join(mnt, 'out')
           await mkdir(cwd)
           // 6 MiB of ciphertext and 6 MiB of plaintext on a disk of 10 MiB
-          const transfer = await node.download(shared.fileId, { from: sharer.addresses[0], cwd })
-          await assert.rejects(transfer.done(), { code: 'ERR_DISK_FULL' })
-          const { bytesDone, bytesTotal } = transfer.progress()
-          assert.equal(bytesDone, bytesTotal, 'the whole ciphertext is held')
-          assert.deepEqual(await readdir(cwd), [], 'no plaintext left')
+          await pausesWholeOnFullDisk(await node.download(shared.fileId, { from: sharer.addresses[0], cwd }), cwd)
         } finally {
           await node.stop()
         }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { type FileHandle, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fsError } from '../errors.js'
+import { fileSink } from '../fs-pipeline.js'
 import { readExactly } from '../fs-read.js'
 import type { BlobReader, BlobStore, BlobWriter } from './blob-store.js'
 
@@ -75,14 +76,8 @@ function fileWriter (handle: FileHandle, tmp: string, pathOf: (fileId: string) =
     await handle.close()
   }
   return {
-    write: async (data, offset) => {
-      // a write may take fewer bytes than given (a full disk's last few, a signal)
-      let done = 0
-      while (done < data.byteLength) {
-        const { bytesWritten } = await handle.write(data, done, data.byteLength - done, offset + done).catch((err) => { throw fsError(err, dir) })
-        done += bytesWritten
-      }
-    },
+    // every byte, over short writes (a full disk's last few)
+    write: fileSink(handle, dir).write,
     sync: async () => {
       await handle.sync().catch((err) => { throw fsError(err, dir) })
     },
