@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { zstdCompressSync } from 'node:zlib'
+import { Uint8ArrayList } from 'uint8arraylist'
 import {
   ChunkCompressor,
   GIVE_UP_AFTER,
@@ -37,7 +38,7 @@ describe('compression policy', () => {
     const compressor = new ChunkCompressor('zstd')
     const packed = await compressor.encode(text)
     assert.equal(packed.compressed, true)
-    assert.deepEqual(await decompressChunk('zstd', packed.data, text.byteLength), text)
+    assert.deepEqual(await decompressChunk('zstd', packed.data.subarray(), text.byteLength), text)
     const random = randomBytes(64 * 1024)
     for (let i = 0; i < GIVE_UP_AFTER; i++) assert.equal((await compressor.encode(random)).compressed, false)
     // given up: even a compressible chunk goes raw, until the periodic retry
@@ -57,15 +58,27 @@ describe('compression policy', () => {
     const textStart = Buffer.concat([text.subarray(0, SAMPLE_BYTES), text, randomBytes(SAMPLE_BYTES)])
     const packed = await compressor.encode(textStart)
     assert.equal(packed.compressed, true)
-    assert.deepEqual(await decompressChunk('zstd', packed.data, textStart.byteLength), textStart)
+    assert.deepEqual(await decompressChunk('zstd', packed.data.subarray(), textStart.byteLength), textStart)
     // a chunk too short to sample is judged whole
     const short = Buffer.concat([randomBytes(SAMPLE_BYTES / 2), text.subarray(0, SAMPLE_BYTES)])
     assert.equal((await compressor.encode(short)).compressed, true)
   })
 
+  it('takes a chunk as a list of pieces: raw, the same list goes out; compressed, its pieces joined', async () => {
+    const compressor = new ChunkCompressor('zstd')
+    const random = new Uint8ArrayList(randomBytes(SAMPLE_BYTES), randomBytes(SAMPLE_BYTES), randomBytes(100))
+    const raw = await compressor.encode(random)
+    assert.equal(raw.compressed, false)
+    assert.equal(raw.data, random)
+    const compressible = new Uint8ArrayList(text.subarray(0, SAMPLE_BYTES), text.subarray(SAMPLE_BYTES))
+    const packed = await compressor.encode(compressible)
+    assert.equal(packed.compressed, true)
+    assert.deepEqual(await decompressChunk('zstd', packed.data.subarray(), text.byteLength), text)
+  })
+
   it('inflates to exactly the chunk length or fails with BadCompressedChunkError', async () => {
     for (const encoding of ['zstd', 'gzip'] as const) {
-      const packed = (await new ChunkCompressor(encoding).encode(text)).data
+      const packed = (await new ChunkCompressor(encoding).encode(text)).data.subarray()
       assert.deepEqual(await decompressChunk(encoding, packed, text.byteLength), text)
       // a bomb stops at the bound; a short one, or garbage, fails too
       await assert.rejects(decompressChunk(encoding, packed, text.byteLength - 1), { name: 'BadCompressedChunkError' })

@@ -75,10 +75,35 @@ describe('hash thread', () => {
     const piece = content.subarray(1000, 201_000)
     const good = await hashThread.readVerified(path, 1000, 200_000, sha256(piece))
     assert.ok(good.ok)
-    assert.deepEqual(Buffer.from(good.data), Buffer.from(piece))
+    assert.deepEqual(Buffer.from(good.data.subarray()), Buffer.from(piece))
+    // in pieces of at most 64 KiB, each on its own buffer (transferred, so never the pool's)
+    const pieces = [...good.data]
+    assert.equal(pieces.length, Math.ceil(200_000 / 65_536))
+    for (const p of pieces) assert.ok(p.byteLength <= 65_536 && p.byteOffset === 0 && p.buffer.byteLength === p.byteLength)
     assert.deepEqual(await hashThread.readVerified(path, 1001, 200_000, sha256(piece)), { ok: false, short: false })
     assert.deepEqual(await hashThread.readVerified(path, 200_000, 200_000, sha256(piece)), { ok: false, short: true })
     await assert.rejects(hashThread.readVerified(join(dir, 'gone'), 0, 10, sha256(piece)), (err: any) => err.code === 'ENOENT')
+  })
+
+  it('reads that reuse the thread\'s read buffers never change bytes handed out before, one at a time or many at once', async () => {
+    const path = join(dir, 'chunks')
+    const size = 256 * 1024
+    const content = randomBytes(size * 12)
+    await writeFile(path, content)
+    const chunk = (i: number): Buffer => content.subarray(i * size, (i + 1) * size)
+    const read = async (i: number): Promise<Uint8Array> => {
+      const result = await hashThread.readVerified(path, i * size, size, sha256(chunk(i)))
+      assert.ok(result.ok, `chunk ${i}`)
+      return result.data.subarray()
+    }
+    const kept: Array<[number, Uint8Array]> = []
+    for (let i = 0; i < 6; i++) kept.push([i, await read(i)])
+    // more at once than the thread keeps buffers for, a short chunk among them
+    const together = await Promise.all([6, 7, 8, 9, 10, 11].map(async i => [i, await read(i)] as [number, Uint8Array]))
+    const tail = await hashThread.readVerified(path, 100, 1000, sha256(content.subarray(100, 1100)))
+    assert.ok(tail.ok)
+    for (const [i, data] of [...kept, ...together]) assert.ok(Buffer.from(data).equals(chunk(i)), `chunk ${i} unchanged`)
+    assert.ok(Buffer.from(tail.data.subarray()).equals(content.subarray(100, 1100)))
   })
 
   it('a digest asked while the read pass closes the file is answered once, and the thread lives on', async () => {

@@ -22,17 +22,19 @@ const COMPRESSED_TRAILER = Uint8Array.of(0x20, 0x01)
 const OFFSET_TAG = 0x28
 
 /**
- * The message as parts: a small header, then the chunk data itself (not copied). The
- * bytes are exactly what the generic encoder writes (index 0 and empty data left out),
- * so the generic decoder, which accepts only that encoding, reads them too.
+ * The message as parts: a small header, then the chunk data itself (not copied: one
+ * buffer, or the pieces of a list). The bytes are exactly what the generic encoder
+ * writes (index 0 and empty data left out), so the generic decoder, which accepts only
+ * that encoding, reads them too.
  */
-export function encodeChunkFrame (index: number, hash: Uint8Array, data: Uint8Array, compressed = false, offset?: number): Uint8Array[] {
+export function encodeChunkFrame (index: number, hash: Uint8Array, data: Uint8Array | Uint8ArrayList, compressed = false, offset?: number): Uint8Array[] {
   const inner: number[] = index === 0 ? [] : [INDEX_TAG, ...varint(index)]
   if (hash.byteLength > 0) inner.push(HASH_TAG, ...varint(hash.byteLength), ...hash)
   const dataHeader = data.byteLength === 0 ? [] : [DATA_TAG, ...varint(data.byteLength)]
   const trailer = [...(compressed ? COMPRESSED_TRAILER : []), ...(offset == null ? [] : [OFFSET_TAG, ...varint(offset)])]
   const innerLength = inner.length + dataHeader.length + data.byteLength + trailer.length
-  return [Uint8Array.from([CHUNK_TAG, ...varint(innerLength), ...inner, ...dataHeader]), data, ...(trailer.length > 0 ? [Uint8Array.from(trailer)] : [])]
+  const pieces = data instanceof Uint8Array ? [data] : [...data]
+  return [Uint8Array.from([CHUNK_TAG, ...varint(innerLength), ...inner, ...dataHeader]), ...pieces, ...(trailer.length > 0 ? [Uint8Array.from(trailer)] : [])]
 }
 
 /** True when a received message is a Chunk (the only message that starts with this tag) */

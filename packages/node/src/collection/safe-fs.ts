@@ -96,7 +96,7 @@ export async function copyVerified (reader: ChunkReader, manifest: Manifest, tar
     for (let i = 0; i < manifest.chunkHashes.length; i++) {
       const data = await readChecked(reader, manifest, i)
       if (data == null) return false
-      await handle.write(data, 0, data.byteLength, chunkOffset(manifest, i))
+      await handle.write(data.subarray(), 0, data.byteLength, chunkOffset(manifest, i))
     }
     await handle.sync()
     await handle.close()

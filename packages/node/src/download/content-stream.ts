@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { equals } from 'uint8arrays/equals'
 import { decryptChunk } from '../encryption/index.js'
 import { AbortedError, DecryptionError, FileNotFoundError, NoFileKeyError } from '../errors.js'
-import { verifiedReader } from '../store/chunk-readers.js'
+import { chunkPieces, verifiedReader } from '../store/chunk-readers.js'
 import type { FileStore, StoredFile } from '../store/file-store.js'
 import { chunkMatches } from './chunk-data.js'
 import { type DownloadKeys, type UnlockedFile, unlockIfHeld } from './decrypt-download.js'
@@ -65,7 +65,7 @@ async function * fromStore (sources: ContentSources, stored: StoredFile, from: n
   if (opened == null) throw new FileNotFoundError(`The stored copy of ${stored.record.fileId} changed or is gone`)
   const reader = verifiedReader(opened, stored.manifest, () => sources.damaged?.(stored.record.fileId))
   try {
-    for (let i = from; i < stored.manifest.chunkHashes.length; i++) yield await reader.read(i)
+    for (let i = from; i < stored.manifest.chunkHashes.length; i++) yield * chunkPieces(await reader.read(i))
   } finally {
     await reader.close()
   }

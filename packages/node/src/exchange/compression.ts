@@ -16,6 +16,7 @@
  */
 import type { ChunkEncoding } from '@peershare/protocol'
 import { platform } from '../platform/index.js'
+import type { ChunkBytes } from '../store/chunk-readers.js'
 
 /** A compressed chunk must be at least this much smaller than the raw one (fraction) */
 export const MIN_SAVING = 0.05
@@ -84,7 +85,7 @@ export class ChunkCompressor {
   constructor (readonly encoding: ChunkEncoding | undefined, readonly stats: CompressionStats = emptyStats()) {}
 
   /** The bytes to send for `data`, and whether they are compressed */
-  async encode (data: Uint8Array): Promise<{ data: Uint8Array, compressed: boolean }> {
+  async encode (data: ChunkBytes): Promise<{ data: ChunkBytes, compressed: boolean }> {
     const out = await this.tryCompress(data)
     this.stats.contentBytes += data.byteLength
     this.stats.wireBytes += (out ?? data).byteLength
@@ -94,7 +95,7 @@ export class ChunkCompressor {
   }
 
   /** `data` sent as it is, uncompressed (a part of a chunk), counted in the figures */
-  raw (data: Uint8Array): { data: Uint8Array, compressed: false } {
+  raw (data: ChunkBytes): { data: ChunkBytes, compressed: false } {
     this.stats.contentBytes += data.byteLength
     this.stats.wireBytes += data.byteLength
     this.stats.parts++
@@ -109,12 +110,13 @@ export class ChunkCompressor {
     if (part) this.stats.parts--
   }
 
-  private async tryCompress (data: Uint8Array): Promise<Uint8Array | undefined> {
+  private async tryCompress (data: ChunkBytes): Promise<Uint8Array | undefined> {
     if (this.encoding == null || data.byteLength === 0) return undefined
     if (this.misses >= GIVE_UP_AFTER && ++this.skipped % RETRY_EVERY !== 0) return undefined
     // a long chunk whose start does not compress goes raw without compressing the rest
     const worthTrying = data.byteLength < 2 * SAMPLE_BYTES || await this.paying(this.encoding, data.subarray(0, SAMPLE_BYTES)) != null
-    const out = worthTrying ? await this.paying(this.encoding, data) : undefined
+    // compressed as one buffer: a read's pieces are joined only when the sample paid
+    const out = worthTrying ? await this.paying(this.encoding, data.subarray()) : undefined
     if (out == null) this.misses++
     else this.misses = 0
     return out

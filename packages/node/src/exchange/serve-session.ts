@@ -24,7 +24,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import type { ExchangeLimits } from '../config.js'
 import type { Bandwidth } from '../limits/bandwidth.js'
 import { withTimeout } from '../signals.js'
-import type { ChunkReader } from '../store/chunk-readers.js'
+import type { ChunkBytes, ChunkReader } from '../store/chunk-readers.js'
 import { ChunkCompressor, type CompressionStats, chooseEncoding } from './compression.js'
 import type { ServableFile, ServableFiles } from './servable.js'
 import type { FramedStream } from './framed-stream.js'
@@ -150,7 +150,7 @@ interface Prepared {
   reserved: boolean
   /** the downloader cancelled it (another source brought it first): dropped unsent */
   cancelled: boolean
-  ready: Promise<{ data: Uint8Array, compressed: boolean }>
+  ready: Promise<{ data: ChunkBytes, compressed: boolean }>
 }
 
 /** Serves Requests for one file until the downloader is done */
@@ -160,7 +160,7 @@ class ChunkServer {
    * The chunk the last part was cut from: the parts of one chunk are asked for one after
    * the other, and each would read and hash the whole chunk again. One chunk per session.
    */
-  private lastWhole: { index: number, data: Promise<Uint8Array> } | undefined
+  private lastWhole: { index: number, data: Promise<ChunkBytes> } | undefined
   /** chunks being read ahead, in sending order (at most READ_AHEAD) */
   private readonly ahead: Prepared[] = []
   /** chunks verified since the offer, not yet announced with Have */
@@ -391,7 +391,7 @@ class ChunkServer {
   }
 
   /** Chunk `index`, verified, to cut parts from: read once for its parts in a row */
-  private async wholeForPart (index: number): Promise<Uint8Array> {
+  private async wholeForPart (index: number): Promise<ChunkBytes> {
     if (this.lastWhole?.index !== index) {
       const data = this.reader.read(index)
       data.catch(() => {})

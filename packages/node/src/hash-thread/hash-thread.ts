@@ -1,5 +1,6 @@
 /** The owner's side of the hash thread (contract: index.ts) */
 import { Worker } from 'node:worker_threads'
+import { Uint8ArrayList } from 'uint8arraylist'
 import type { FromThread, ReadVerifiedResult, ToThread } from './messages.js'
 
 interface Waiter {
@@ -129,7 +130,7 @@ export class HashThread {
     if ('error' in msg) waiter.reject(rebuilt(msg.error))
     else if ('digest' in msg) waiter.resolve(new Uint8Array(msg.digest))
     else if ('verified' in msg) waiter.resolve(msg.verified)
-    else waiter.resolve(msg.read.ok ? { ok: true, data: Buffer.from(msg.read.data.buffer, msg.read.data.byteOffset, msg.read.data.byteLength) } : msg.read)
+    else waiter.resolve(msg.read.ok ? { ok: true, data: new Uint8ArrayList(...msg.read.pieces) } satisfies ReadVerifiedResult : msg.read)
   }
 
   private failAll (err: Error): void {

@@ -1,4 +1,5 @@
 /** Messages between the hash thread's owner (hash-thread.ts) and the thread (worker.ts) */
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 export type ToThread =
   /** begin a whole-file hash of `path` */
@@ -18,14 +19,19 @@ export type ToThread =
   /** read `length` bytes at `offset` of `path` and compare their SHA-256 with `sha256` */
   | { op: 'read', req: number, path: string, offset: number, length: number, sha256: Uint8Array }
 
-/** What a checked read found: the bytes when they match, else why not */
-export type ReadVerifiedResult =
-  | { ok: true, data: Uint8Array }
+/** What a checked read found, as the thread answers: the bytes in pieces (worker.ts `PIECE_BYTES` each) when they match, else why not */
+export type ReadAnswer =
+  | { ok: true, pieces: Uint8Array[] }
   /** the bytes differ from their hash, or the file ended first (`short`) */
+  | { ok: false, short: boolean }
+
+/** What a checked read found, as `readVerified` returns it: the bytes as a list of their pieces */
+export type ReadVerifiedResult =
+  | { ok: true, data: Uint8ArrayList }
   | { ok: false, short: boolean }
 
 export type FromThread =
   | { req: number, digest: Uint8Array }
-  | { req: number, read: ReadVerifiedResult }
+  | { req: number, read: ReadAnswer }
   | { req: number, verified: { ok: boolean, data: Uint8Array } }
   | { req: number, error: { message: string, code?: string, name?: string } }
