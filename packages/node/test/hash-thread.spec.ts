@@ -70,18 +70,18 @@ describe('hash thread', () => {
 
   it('reads a chunk and checks it on the thread: matching bytes, other bytes, a file too short', async () => {
     const path = join(dir, 'file')
-    const content = randomBytes(300_000)
+    const content = randomBytes(700_000)
     await writeFile(path, content)
-    const piece = content.subarray(1000, 201_000)
-    const good = await hashThread.readVerified(path, 1000, 200_000, sha256(piece))
+    const piece = content.subarray(1000, 601_000)
+    const good = await hashThread.readVerified(path, 1000, 600_000, sha256(piece))
     assert.ok(good.ok)
     assert.deepEqual(Buffer.from(good.data.subarray()), Buffer.from(piece))
-    // in pieces of at most 64 KiB, each on its own buffer (transferred, so never the pool's)
+    // in pieces of at most 256 KiB, each on its own buffer (transferred, so never the pool's)
     const pieces = [...good.data]
-    assert.equal(pieces.length, Math.ceil(200_000 / 65_536))
-    for (const p of pieces) assert.ok(p.byteLength <= 65_536 && p.byteOffset === 0 && p.buffer.byteLength === p.byteLength)
-    assert.deepEqual(await hashThread.readVerified(path, 1001, 200_000, sha256(piece)), { ok: false, short: false })
-    assert.deepEqual(await hashThread.readVerified(path, 200_000, 200_000, sha256(piece)), { ok: false, short: true })
+    assert.equal(pieces.length, Math.ceil(600_000 / 262_144))
+    for (const p of pieces) assert.ok(p.byteLength <= 262_144 && p.byteOffset === 0 && p.buffer.byteLength === p.byteLength)
+    assert.deepEqual(await hashThread.readVerified(path, 1001, 600_000, sha256(piece)), { ok: false, short: false })
+    assert.deepEqual(await hashThread.readVerified(path, 200_000, 600_000, sha256(piece)), { ok: false, short: true })
     await assert.rejects(hashThread.readVerified(join(dir, 'gone'), 0, 10, sha256(piece)), (err: any) => err.code === 'ENOENT')
   })
 

@@ -9,8 +9,8 @@
  *    so a download that arrives in order hashes each byte twice in memory and reads
  *    nothing back. The chunk goes over as one buffer, copied once, and comes back.
  *  - `readVerified(path, offset, length, sha256)`: a chunk read and checked against its
- *    hash on the thread; the bytes come back as a list of 64 KiB pieces, copied once out
- *    of a read buffer the thread keeps (worker.ts says why: fresh memory is dear).
+ *    hash on the thread; the bytes come back as a list of 256 KiB pieces, copied once
+ *    out of a read buffer the thread keeps (worker.ts says why: fresh memory is dear).
  * One thread per process, started on first use and unref'd: it never keeps the
  * process alive. Node only (node:worker_threads); a browser hashes on its own thread.
  */

@@ -150,16 +150,17 @@ function sameDigest (digest: Uint8Array, expected: Uint8Array): boolean {
 }
 
 /**
- * A checked read's bytes leave the thread in fresh pieces of this size, copied out of a
- * read buffer the thread keeps. A sender hands them to its connection, which lets go of
- * them at a time nobody can tell, so they are never reused by us; but below glibc's
- * mmap threshold (128 KiB) they come from the heap, whose freed memory the next pieces
- * take again. A fresh 1 MiB buffer per chunk was mapped anew: in a fresh process, 256
- * MiB read so took 40,000 page faults and 1.08 s of CPU on this VM, where a fault costs
- * about 15 µs; in 64 KiB pieces out of kept buffers, 23,000 and 0.70 s (a process that
- * has served before: 5,000 and about 0.4 s either way).
+ * A checked read fills a buffer the thread keeps, and its bytes leave in fresh pieces of
+ * this size copied out of it. The pieces go to a connection, which lets go of them at a
+ * time nobody can tell, so they are never reused by us. A fresh 1 MiB buffer per read
+ * took its page faults in the read (about 15 µs each on these VMs, in the file pool).
+ * 256 KiB is yamux's largest data frame (`YAMUX_MAX_FRAME_BYTES`), so a frame goes to
+ * the socket as one or two writes, as it did from one buffer. Paired runs of a 256 MiB
+ * transfer, 12 each, alternating with a fresh 1 MiB buffer per read: the sender's CPU
+ * 1.43 against 1.50 s (median), the rate 141.6 against 134.7 MiB/s. 64 KiB pieces cost
+ * the sender's event loop a TLS write each, more than they saved (1.66 against 1.53 s).
  */
-const PIECE_BYTES = 64 * 1024
+const PIECE_BYTES = 256 * 1024
 /** Read buffers kept for the next reads: one per read at once, as a sender reads ahead */
 const READ_BUFFERS_KEPT = 4
 const readBuffers: Buffer[] = []
