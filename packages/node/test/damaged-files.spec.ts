@@ -9,7 +9,7 @@ import { verifiedContent } from '../src/download/content-stream.js'
 import { FetchSession } from '../src/exchange/fetch-session.js'
 import { readExactly } from '../src/fs-read.js'
 import type { FileRecord, PeershareNode } from '../src/index.js'
-import { verifiedReader } from '../src/store/chunk-readers.js'
+import { type ChunkBytes, verifiedReader } from '../src/store/chunk-readers.js'
 import { dialAddress, flipByte, randomFile, sha256File, startTestNode, tempDir, type TestDir, until } from './fixtures.js'
 
 const CHUNK = 16 * 1024
@@ -237,7 +237,7 @@ describe('damaged and missing content: verify on read, withdraw, repair from the
     const rotten = await damaged.share(await randomFile(dir.path, 'rotten.bin', 3 * CHUNK), { copy: true })
     await flipByte(damaged.store.blobPath(rotten.fileId), 2 * CHUNK)
     // `get -o -` reads the stored copy: it stops before the damaged chunk and reports it
-    const handedOut: Uint8Array[] = []
+    const handedOut: ChunkBytes[] = []
     const reported: string[] = []
     const sources = { store: damaged.store, transfers: damaged.transfers, damaged: (id: string) => { reported.push(id) } }
     await assert.rejects((async () => {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { equals } from 'uint8arrays/equals'
 import { decryptChunk } from '../encryption/index.js'
 import { AbortedError, DecryptionError, FileNotFoundError, NoFileKeyError } from '../errors.js'
-import { chunkPieces, verifiedReader } from '../store/chunk-readers.js'
+import { type ChunkBytes, chunkPieces, verifiedReader } from '../store/chunk-readers.js'
 import type { FileStore, StoredFile } from '../store/file-store.js'
 import { chunkMatches } from './chunk-data.js'
 import { type DownloadKeys, type UnlockedFile, unlockIfHeld } from './decrypt-download.js'
@@ -32,7 +32,8 @@ export async function checkContent (sources: ContentSources, fileId: string): Pr
   }
 }
 
-export async function * verifiedContent (sources: ContentSources, fileId: string, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+/** The file's verified chunks in order, one item a chunk (as one buffer or as pieces) */
+export async function * verifiedContent (sources: ContentSources, fileId: string, signal: AbortSignal): AsyncGenerator<ChunkBytes> {
   let next = 0
   while (true) {
     if (signal.aborted) throw new AbortedError('Reading stopped')
@@ -60,12 +61,12 @@ export async function * verifiedContent (sources: ContentSources, fileId: string
   }
 }
 
-async function * fromStore (sources: ContentSources, stored: StoredFile, from: number): AsyncGenerator<Uint8Array> {
+async function * fromStore (sources: ContentSources, stored: StoredFile, from: number): AsyncGenerator<ChunkBytes> {
   const opened = await sources.store.openReader(stored)
   if (opened == null) throw new FileNotFoundError(`The stored copy of ${stored.record.fileId} changed or is gone`)
   const reader = verifiedReader(opened, stored.manifest, () => sources.damaged?.(stored.record.fileId))
   try {
-    for (let i = from; i < stored.manifest.chunkHashes.length; i++) yield * chunkPieces(await reader.read(i))
+    for (let i = from; i < stored.manifest.chunkHashes.length; i++) yield await reader.read(i)
   } finally {
     await reader.close()
   }
@@ -110,10 +111,12 @@ export async function * readableContent (sources: ContentSources & { keys: Pick<
     }
     if (file == null) {
       index++
-      yield data
+      // a chunk read on the hash thread comes in pieces: they go out as they are
+      yield * chunkPieces(data)
       continue
     }
-    const plain = decryptChunk(file.cipher, index++, count, data)
+    // a chunk is decrypted whole: its tag covers all of it
+    const plain = decryptChunk(file.cipher, index++, count, data.subarray())
     hash.update(plain)
     yield plain
   }

@@ -163,6 +163,8 @@ function sameDigest (digest: Uint8Array, expected: Uint8Array): boolean {
 const PIECE_BYTES = 256 * 1024
 /** Read buffers kept for the next reads: one per read at once, as a sender reads ahead */
 const READ_BUFFERS_KEPT = 4
+/** The least a read buffer holds (the default chunk size): a small read (a short last chunk) never makes a buffer too small for the next */
+const READ_BUFFER_MIN = 1024 * 1024
 const readBuffers: Buffer[] = []
 
 async function readVerified (msg: Extract<ToThread, { op: 'read' }>): Promise<ReadAnswer> {
@@ -183,14 +185,28 @@ async function readVerified (msg: Extract<ToThread, { op: 'read' }>): Promise<Re
     if (!sameDigest(createHash('sha256').update(data).digest(), msg.sha256)) return { ok: false, short: false }
     return { ok: true, pieces: copiedOut(data) }
   } finally {
-    if (readBuffers.length < READ_BUFFERS_KEPT) readBuffers.push(buffer)
+    keepReadBuffer(buffer)
   }
 }
 
-/** A kept read buffer of at least `length` bytes, or a new one */
+/** The smallest kept read buffer of at least `length` bytes, or a new one */
 function takeReadBuffer (length: number): Buffer {
-  const kept = readBuffers.findIndex(b => b.byteLength >= length)
-  return kept === -1 ? Buffer.allocUnsafeSlow(length) : readBuffers.splice(kept, 1)[0]
+  let best = -1
+  for (let i = 0; i < readBuffers.length; i++) {
+    if (readBuffers[i].byteLength >= length && (best === -1 || readBuffers[i].byteLength < readBuffers[best].byteLength)) best = i
+  }
+  return best === -1 ? Buffer.allocUnsafeSlow(Math.max(length, READ_BUFFER_MIN)) : readBuffers.splice(best, 1)[0]
+}
+
+/** Keeps `buffer` for a later read; with READ_BUFFERS_KEPT kept, it takes the smallest one's place if it is larger */
+function keepReadBuffer (buffer: Buffer): void {
+  if (readBuffers.length < READ_BUFFERS_KEPT) {
+    readBuffers.push(buffer)
+    return
+  }
+  let smallest = 0
+  for (let i = 1; i < readBuffers.length; i++) if (readBuffers[i].byteLength < readBuffers[smallest].byteLength) smallest = i
+  if (buffer.byteLength > readBuffers[smallest].byteLength) readBuffers[smallest] = buffer
 }
 
 /** `data` copied into pieces of PIECE_BYTES, each on an ArrayBuffer of its own (allocUnsafeSlow: never the pool's), so it can be transferred */
