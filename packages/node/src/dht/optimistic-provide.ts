@@ -28,6 +28,7 @@ import { pushable } from 'it-pushable'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
 import { untilAborted, withTimeout } from '../signals.js'
+import { bytesKey } from './bytes-key.js'
 import { PROVIDE_STORED_ENOUGH } from './file-index.js'
 
 /** What the patch uses of kad-dht's content routing (its implementation; not in its interface types) */
@@ -210,7 +211,7 @@ class RecentWalks {
 
 /** A key as the DHT walks it: its multihash (a CID's version and codec do not change the walk) */
 function walkKey (key: CID): string {
-  return Buffer.from(key.multihash.bytes).toString('base64')
+  return bytesKey(key.multihash.bytes)
 }
 
 /** The peers a walk knows of, by XOR distance of their DHT ids (SHA-256 of the peer id) to the key's */

@@ -16,6 +16,7 @@
  * base58 a third of that; after, under 1.5%.
  */
 import type { PeerInfo } from '@libp2p/interface'
+import { bytesKey } from './bytes-key.js'
 
 /** How long news of a peer with the same addresses is dropped (doc/LIMITS.md) */
 export const REPEAT_WINDOW_MS = 60_000
@@ -54,9 +55,4 @@ export function dropRepeatedPeers (network: PeerNews, now: () => number = Date.n
 function isPeerInfo (detail: unknown): detail is PeerInfo {
   const info = detail as Partial<PeerInfo> | undefined
   return info?.id != null && Array.isArray(info.multiaddrs)
-}
-
-/** Bytes as a string to compare and key by: latin1 maps each byte to one character, natively */
-function bytesKey (bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
 }
