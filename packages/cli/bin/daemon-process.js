@@ -10,14 +10,17 @@
  * short-lived objects at a high rate, fills them between scavenges: 65-130 MB of
  * resident heap that holds little live data. Small semi-spaces are scavenged more often
  * (a scavenge copies only what is live, so it costs no more per byte moved) and free the
- * network buffers they hold sooner. Too small, and buffers that wait a few milliseconds
- * in a stream's queue live through two scavenges: they move to the old generation and
- * their memory is freed only by a full collection. 4 MiB: against 1 MiB (runs paired,
- * each pair one after the other, 2026-12-05; 2 MiB was as 1), a receiver's CPU was
- * 19-26% lower at 256 MiB, 1 GiB and 4 GiB; its rate was higher in 4 of 4 pairs at 1 GiB
- * and 4 GiB (9-17%) and in 4 of 6 at 256 MiB; its peak RSS was 201-231 against 243-253 MB
- * at 256 MiB, and the same at 1 GiB and 4 GiB (247-259 MB). 8 MiB: less CPU than 1 MiB,
- * more RSS than 4. A user's own `--max-semi-space-size` in NODE_OPTIONS wins.
+ * network buffers (TLS records) that died since the last one sooner. Too small, and
+ * buffers still waiting live through two scavenges: they move to the old generation and
+ * their memory is freed only by a full collection, seconds later. 2 MiB, since chunk
+ * messages are copied out of those buffers as they arrive (exchange/framed-stream.ts):
+ * paired with 4 MiB on the same build (2026-12-08, bench `single`), a receiver's peak RSS
+ * was 190 / 195 / 207-212 MB at 256 MiB / 1 GiB / 4 GiB against 206-208 / 208-214 /
+ * 227-229, its rate and CPU the same within the runs' spread (one 1 GiB run of 2 MiB
+ * peaked at 252 MB). 1 MiB: 227-258 MB. Before that copy, 2 MiB was worse than 4 (the
+ * records waiting in a stream's queue were promoted: 85 MB of array buffers at a
+ * moment), and 4 MiB against 1 (2026-12-05) had 19-26% less CPU. A user's own
+ * `--max-semi-space-size` in NODE_OPTIONS wins.
  *
  * `--incremental-marking-soft-trigger=50`: V8 starts marking the old generation for a full
  * collection once half the room between its size after the last one and its limit is used.
@@ -31,7 +34,7 @@
  */
 
 /** Semi-space size of V8's young generation, MiB */
-export const SEMI_SPACE_MB = 4
+export const SEMI_SPACE_MB = 2
 
 /** When V8 starts marking for a full collection (above) */
 export const MARKING_FLAG = '--incremental-marking-soft-trigger=50'

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import type { Stream } from '@libp2p/interface'
 import { streamPair } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { FramedStream } from '../src/exchange/framed-stream.js'
 import { until } from './fixtures.js'
 
@@ -113,5 +114,64 @@ describe('FramedStream', () => {
   it('honours an abort signal while waiting', async () => {
     const receiver = new FramedStream(b, { maxMessageBytes: 1000, highWaterMark: 1 << 16 })
     await assert.rejects(receiver.read({ signal: AbortSignal.timeout(50) }), { name: 'AbortedError' })
+  })
+
+  describe('assembling large messages as they arrive', () => {
+    /** An `assemble` whose buffers are remembered, to see which messages went into one */
+    function assembler (minBytes: number): { minBytes: number, take: (length: number) => Uint8Array, taken: Uint8Array[] } {
+      const taken: Uint8Array[] = []
+      return { minBytes, taken, take: (length) => { const buffer = new Uint8Array(length + 3).subarray(0, length); taken.push(buffer); return buffer } }
+    }
+
+    it('carries small and large messages in order, each large one whole in a buffer of its own', async () => {
+      const sender = new FramedStream(a, { maxMessageBytes: 1 << 20, highWaterMark: 1 << 16 })
+      const assemble = assembler(1000)
+      const receiver = new FramedStream(b, { maxMessageBytes: 1 << 20, highWaterMark: 1 << 22, assemble })
+      const sizes = [5, 999, 1000, 0, 300_000, 17, 1 << 20, 2, 70_000]
+      const messages = sizes.map((size, i) => Uint8Array.from({ length: size }, (_, j) => (i * 31 + j) % 251))
+      // sent in pieces that cut across messages and their length prefixes
+      const wire = new Uint8ArrayList(...messages.flatMap(m => sender.frame([m]))).subarray()
+      for (let at = 0; at < wire.byteLength; at += 4093) a.send(wire.subarray(at, at + 4093))
+      await a.close()
+      for (const message of messages) {
+        const frame = await receiver.read()
+        assert.ok(frame != null)
+        assert.deepEqual(frame.subarray(), message)
+        if (message.byteLength >= 1000) assert.ok(assemble.taken.some(t => t.buffer === [...frame][0].buffer), `a message of ${message.byteLength} bytes is in a buffer from take`)
+      }
+      assert.equal(assemble.taken.length, 4)
+      assert.equal(await receiver.read(), null)
+    })
+
+    it('fails when the stream ends inside a message being assembled', async () => {
+      const receiver = new FramedStream(b, { maxMessageBytes: 1 << 20, highWaterMark: 1 << 16, assemble: assembler(100) })
+      a.send(Uint8Array.from([0xe8, 0x07, ...new Uint8Array(500)])) // 1000 announced, 500 sent
+      await a.close()
+      await assert.rejects(receiver.read(), { name: 'InvalidMessageError', message: /500 bytes left/ })
+    })
+
+    it('holds the message being assembled to a limit lowered meanwhile, and still gives those framed before it', async () => {
+      const sender = new FramedStream(a, { maxMessageBytes: 1 << 20, highWaterMark: 1 << 16 })
+      const receiver = new FramedStream(b, { maxMessageBytes: 1 << 20, highWaterMark: 1 << 22, assemble: assembler(1000) })
+      await sender.write(new Uint8Array(10))
+      await sender.write(new Uint8Array(5000))
+      const [prefix] = sender.frame([new Uint8Array(8000)])
+      a.send(Uint8Array.from([...prefix, ...new Uint8Array(100)])) // an 8000-byte message, begun
+      assert.equal((await receiver.read())?.byteLength, 10)
+      // (a look inside: the third message is being assembled, the second is framed ahead)
+      await until(() => (receiver as unknown as { filling?: unknown }).filling != null, 10_000, 'the third message to be begun')
+      receiver.limitMessages(6000)
+      assert.equal((await receiver.read())?.byteLength, 5000)
+      await assert.rejects(receiver.read(), { name: 'InvalidMessageError', message: /8000 bytes exceeds the limit of 6000/ })
+    })
+
+    it('pauses the stream while assembled bytes wait unread, resumes as they are read', async () => {
+      const sender = new FramedStream(a, { maxMessageBytes: 1 << 20, highWaterMark: 1 << 16 })
+      const receiver = new FramedStream(b, { maxMessageBytes: 1 << 20, highWaterMark: 100_000, assemble: assembler(1000) })
+      for (let i = 0; i < 8; i++) void sender.write(new Uint8Array(50_000).fill(i))
+      await until(() => b.readStatus === 'paused')
+      for (let i = 0; i < 8; i++) assert.deepEqual((await receiver.read())?.subarray(), new Uint8Array(50_000).fill(i))
+      assert.notEqual(b.readStatus, 'paused')
+    })
   })
 })

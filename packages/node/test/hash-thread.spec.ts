@@ -290,5 +290,33 @@ describe('hash thread', () => {
         hasher.close()
       }
     })
+
+    it('a chunk that came whole in a message buffer gives that buffer back once checked; a chunk of parts does not', async () => {
+      const { manifest, chunk } = fileOf(4)
+      const hasher = new FilePrefixHasher(manifest, join(dir, 'unused'))
+      try {
+        // a chunk message: a few header bytes, then the chunk (as FramedStream assembles it)
+        const message = hashThread.messageBuffer(chunkSize + 7)
+        message.set(chunk(0), 7)
+        assert.ok(await hasher.verify(0, message.subarray(7)))
+        const again = hashThread.messageBuffer(chunkSize + 5)
+        assert.equal(again.buffer, message.buffer, 'the checked chunk\'s message buffer carries the next message')
+        // a chunk failing its hash gives it back too: its bytes are not read again
+        again.fill(1)
+        assert.equal(await hasher.verify(1, again.subarray(5)), undefined)
+        const third = hashThread.messageBuffer(chunkSize + 6)
+        assert.equal(third.buffer, message.buffer)
+        // parts: their joiner may compare them after a failed check, so they are left alone
+        const half = chunkSize / 2
+        third.set(chunk(2).subarray(0, half), 6)
+        const other = hashThread.messageBuffer(half + 6)
+        other.set(chunk(2).subarray(half), 6)
+        assert.ok(await hasher.verify(2, new Uint8ArrayList(third.subarray(6, 6 + half), other.subarray(6))))
+        assert.notEqual(hashThread.messageBuffer(chunkSize + 6).buffer, message.buffer)
+        assert.deepEqual(Buffer.from(third.subarray(6, 6 + half)), chunk(2).subarray(0, half), 'a part is as it came')
+      } finally {
+        hasher.close()
+      }
+    })
   })
 })

@@ -35,6 +35,7 @@ import { equals } from 'uint8arrays/equals'
 import type { ExchangeLimits } from '../config.js'
 import { AbortedError, FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, RemoteFailureError, SourceBusyError } from '../errors.js'
 import { FramedStream } from './framed-stream.js'
+import { hashThread } from '../hash-thread/index.js'
 import { acceptedEncodings, decompressChunk } from './inflate.js'
 import { withTimeout } from '../signals.js'
 // the module itself, not transports/index.js: the browser bundle takes this file and none of the node-only transports
@@ -283,6 +284,13 @@ async function dial (components: FetchSessionComponents, target: PeerId | Multia
 export const OPENING_WINDOW_BYTES = 4 * 1024 * 1024
 
 /**
+ * Chunk messages (and other large ones) are assembled in the hash thread's reused
+ * message buffers as they arrive (framed-stream.ts says why); smaller ones, a chunk
+ * request's answer or a Have, stay as they came
+ */
+const CHUNK_MESSAGES = { minBytes: 64 * 1024, take: (length: number) => hashThread.messageBuffer(length) }
+
+/**
  * An exchange stream on `protocol`, opened lazily where the muxer allows (the Want
  * follows the proposal at once: transports/lazy-select.ts), with the window for the
  * first chunks. A peer that does not speak it fails with UnsupportedProtocolError,
@@ -299,7 +307,7 @@ async function openStream (components: FetchSessionComponents, connection: Conne
     throw new PeerUnreachableError(`Cannot open a stream to peer ${connection.remotePeer}: ${err.message}`)
   }
   openReceiveWindow(stream, OPENING_WINDOW_BYTES)
-  return new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: components.limits.readHighWaterMark })
+  return new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: components.limits.readHighWaterMark, assemble: CHUNK_MESSAGES })
 }
 
 /** Reads the provider's next message; `userSignal` tells a cancel from a timeout */

@@ -4,6 +4,16 @@
  * Incoming bytes arrive as 'message' events; once more than `highWaterMark` bytes
  * wait unread we pause() the stream, so the muxer stops granting the sender window,
  * and resume() when the reader has caught up. Writes wait for 'drain'.
+ *
+ * With `assemble`, a large message (a chunk) is copied into a buffer of its own as its
+ * bytes arrive, instead of being kept as views of the buffers they arrived in until the
+ * message is whole and read. Those buffers are a TLS record each (16 KiB, Node's
+ * allocation), freed only when V8 collects them: kept waiting, some lived through two
+ * scavenges and were freed only by a full collection, seconds later, and a receiver's
+ * peak RSS grew with the length of the transfer (doc/BENCHMARKS.md, "Chunk messages
+ * copied out of the network's buffers"). Copied at once, they die young. The message's
+ * buffer comes from the hash thread's pool and goes back to it once the chunk was copied
+ * for the thread and checked (HashThread.verifyChunk).
  */
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
@@ -16,6 +26,8 @@ export interface FramedStreamInit {
   maxMessageBytes: number
   /** Unread bytes at which reading pauses */
   highWaterMark: number
+  /** Messages of at least `minBytes` (> 0) go into a buffer from `take(length)` as they arrive (above) */
+  assemble?: { minBytes: number, take: (length: number) => Uint8Array }
 }
 
 export class StreamClosedError extends Error {
@@ -32,6 +44,11 @@ export class FramedStream {
   private finished = false
   private failure: Error | undefined
   private wake: (() => void) | undefined
+  /** With `assemble`: whole messages framed ahead of the reader, in order, and their bytes */
+  private readonly ready: Uint8ArrayList[] = []
+  private readyBytes = 0
+  /** With `assemble`: the large message being copied as it arrives (it follows `ready`, and precedes `buffer`) */
+  private filling: { target: Uint8Array, filled: number } | undefined
 
   constructor (stream: Stream, init: FramedStreamInit) {
     this.stream = stream
@@ -41,10 +58,11 @@ export class FramedStream {
       // after an oversized length prefix nothing more is kept: the session is over
       if (this.failure != null) return
       this.buffer.append(evt.data)
-      this.checkPrefix()
+      if (init.assemble != null) this.assemble(init.assemble)
+      else this.checkPrefix()
       // pause after the current dispatch: resume() hands over buffered data first and
       // only then reopens the muxer window, which would undo a pause made inside it
-      if (this.buffer.byteLength > init.highWaterMark) queueMicrotask(() => { this.pauseIfFull() })
+      if (this.unread() > init.highWaterMark) queueMicrotask(() => { this.pauseIfFull() })
       this.notify()
     })
     // the remote's FIN; it may have come (and the event passed) before we were attached
@@ -64,7 +82,10 @@ export class FramedStream {
    */
   limitMessages (maxMessageBytes: number): void {
     this.maxMessageBytes = maxMessageBytes
-    this.checkPrefix()
+    // a message being assembled is held to it too (those framed already, as they are read)
+    if (this.filling != null && this.filling.target.byteLength > maxMessageBytes) this.fail(tooLong(this.filling.target.byteLength, maxMessageBytes))
+    else if (this.init.assemble != null) this.assemble(this.init.assemble)
+    else this.checkPrefix()
   }
 
   /**
@@ -79,8 +100,9 @@ export class FramedStream {
       if (frame != null) return frame
       if (this.failure != null) throw this.failure
       if (this.ended()) {
-        if (this.buffer.byteLength === 0) return null
-        const why = `Stream ended inside a message (${this.buffer.byteLength} bytes left)`
+        const left = this.buffer.byteLength + (this.filling?.filled ?? 0)
+        if (left === 0 && this.filling == null) return null
+        const why = `Stream ended inside a message (${left} bytes left)`
         throw this.finished ? new InvalidMessageError(why) : new StreamClosedError(why)
       }
       await this.waitForData(options.signal)
@@ -122,7 +144,12 @@ export class FramedStream {
   }
 
   private pauseIfFull (): void {
-    if (this.buffer.byteLength > this.init.highWaterMark && this.stream.readStatus === 'readable') this.stream.pause()
+    if (this.unread() > this.init.highWaterMark && this.stream.readStatus === 'readable') this.stream.pause()
+  }
+
+  /** Bytes arrived and not yet read */
+  private unread (): number {
+    return this.readyBytes + (this.filling?.filled ?? 0) + this.buffer.byteLength
   }
 
   /**
@@ -142,23 +169,28 @@ export class FramedStream {
     try {
       this.frameLength()
     } catch (err: any) {
-      this.failure = err
-      this.buffer.consume(this.buffer.byteLength)
-      this.notify()
+      this.fail(err)
     }
+  }
+
+  /** Ends reading with `err`: nothing more is kept (messages framed before it are still read) */
+  private fail (err: Error): void {
+    this.failure ??= err
+    this.buffer.consume(this.buffer.byteLength)
+    this.filling = undefined
+    this.notify()
   }
 
   /** [length, prefix bytes] of the next message, or undefined while its prefix is incomplete */
   private frameLength (): [number, number] | undefined {
     const header = readVarint(this.buffer)
     if (header == null) return undefined
-    if (header[0] > this.maxMessageBytes) {
-      throw new InvalidMessageError(`Message of ${header[0]} bytes exceeds the limit of ${this.maxMessageBytes}`)
-    }
+    if (header[0] > this.maxMessageBytes) throw tooLong(header[0], this.maxMessageBytes)
     return header
   }
 
   private takeFrame (): Uint8ArrayList | undefined {
+    if (this.init.assemble != null) return this.takeReady(this.init.assemble)
     this.checkPrefix()
     const header = this.failure == null ? this.frameLength() : undefined
     if (header == null) return undefined
@@ -166,8 +198,80 @@ export class FramedStream {
     if (this.buffer.byteLength < headerBytes + length) return undefined
     const frame = this.buffer.sublist(headerBytes, headerBytes + length)
     this.buffer.consume(headerBytes + length)
-    if (this.stream.readStatus === 'paused' && this.buffer.byteLength <= this.init.highWaterMark / 2) this.stream.resume()
+    this.resumeIfDrained()
     return frame
+  }
+
+  private resumeIfDrained (): void {
+    if (this.stream.readStatus === 'paused' && this.unread() <= this.init.highWaterMark / 2) this.stream.resume()
+  }
+
+  /** The next message framed by `assemble`, held to the limit of now */
+  private takeReady (assemble: NonNullable<FramedStreamInit['assemble']>): Uint8ArrayList | undefined {
+    this.assemble(assemble)
+    const frame = this.ready.shift()
+    if (frame == null) return undefined
+    this.readyBytes -= frame.byteLength
+    if (frame.byteLength > this.maxMessageBytes) {
+      this.fail(tooLong(frame.byteLength, this.maxMessageBytes))
+      return undefined
+    }
+    this.resumeIfDrained()
+    return frame
+  }
+
+  /**
+   * Frames what has arrived: a small message once whole, as views of what it arrived
+   * in; a large one copied into its own buffer as its bytes come (the file's head says why)
+   */
+  private assemble (assemble: NonNullable<FramedStreamInit['assemble']>): void {
+    while (this.failure == null) {
+      if (this.filling != null) {
+        if (!this.fill(this.filling)) return
+        continue
+      }
+      let header: [number, number] | undefined
+      try {
+        header = this.frameLength()
+      } catch (err: any) {
+        this.fail(err)
+        return
+      }
+      if (header == null) return
+      const [length, headerBytes] = header
+      if (length >= assemble.minBytes) {
+        this.buffer.consume(headerBytes)
+        this.filling = { target: assemble.take(length), filled: 0 }
+        continue
+      }
+      if (this.buffer.byteLength < headerBytes + length) return
+      this.pushReady(this.buffer.sublist(headerBytes, headerBytes + length))
+      this.buffer.consume(headerBytes + length)
+    }
+  }
+
+  /** Copies what has arrived of the message being assembled; true once it is whole (and framed) */
+  private fill (filling: { target: Uint8Array, filled: number }): boolean {
+    const { target } = filling
+    let left = Math.min(target.byteLength - filling.filled, this.buffer.byteLength)
+    const copied = left
+    for (const piece of this.buffer) {
+      if (left === 0) break
+      const part = piece.byteLength <= left ? piece : piece.subarray(0, left)
+      target.set(part, filling.filled)
+      filling.filled += part.byteLength
+      left -= part.byteLength
+    }
+    this.buffer.consume(copied)
+    if (filling.filled < target.byteLength) return false
+    this.filling = undefined
+    this.pushReady(new Uint8ArrayList(target))
+    return true
+  }
+
+  private pushReady (frame: Uint8ArrayList): void {
+    this.ready.push(frame)
+    this.readyBytes += frame.byteLength
   }
 
   private async waitForData (signal?: AbortSignal): Promise<void> {
@@ -184,6 +288,10 @@ export class FramedStream {
   private notify (): void {
     this.wake?.()
   }
+}
+
+function tooLong (length: number, limit: number): InvalidMessageError {
+  return new InvalidMessageError(`Message of ${length} bytes exceeds the limit of ${limit}`)
 }
 
 /** [value, bytes used] of the varint at the start of `list`, or undefined if incomplete */

@@ -1,6 +1,7 @@
 /** The owner's side of the hash thread (contract: index.ts) */
 import { Worker } from 'node:worker_threads'
 import { Uint8ArrayList } from 'uint8arraylist'
+import { ChunkBuffers, MessageBuffers } from './chunk-buffers.js'
 import type { FromThread, ReadVerifiedResult, ToThread } from './messages.js'
 
 interface Waiter {
@@ -21,12 +22,16 @@ const THREAD_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 }
 /** Chunk buffers kept for reuse, at most (bytes): a download's chunks in flight at the default chunk size */
 const CHUNK_BUFFERS_MAX_BYTES = 16 * 1024 * 1024
 
+/** Message buffers kept for reuse, at most (bytes): a stream's unread chunks (its read high-water mark, 4 MiB) from a few sources */
+const MESSAGE_BUFFERS_MAX_BYTES = 16 * 1024 * 1024
+
 export class HashThread {
   private worker: Worker | undefined
   private nextId = 1
   /** requests waiting for an answer; the thread is ref'd only while there are some */
   private readonly waiting = new Map<number, Waiter>()
   private readonly chunkBuffers = new ChunkBuffers(CHUNK_BUFFERS_MAX_BYTES)
+  private readonly messageBuffers = new MessageBuffers(MESSAGE_BUFFERS_MAX_BYTES)
   /** whole-file hashes not yet ended: the downloads under way (their chunk buffers are kept while there are some) */
   private openJobs = 0
 
@@ -41,7 +46,19 @@ export class HashThread {
   /** @internal a whole-file hash ended (digest or close): with none left, no download needs the kept buffers */
   jobEnded (): void {
     this.openJobs = Math.max(0, this.openJobs - 1)
-    if (this.openJobs === 0) this.chunkBuffers.clear()
+    if (this.openJobs === 0) {
+      this.chunkBuffers.clear()
+      this.messageBuffers.clear()
+    }
+  }
+
+  /**
+   * A buffer for an incoming message of `length` bytes (FramedStream's `assemble`). A
+   * chunk that arrived whole in one comes to `verifyChunk` as one piece, and the
+   * buffer is reused once the chunk was checked.
+   */
+  messageBuffer (length: number): Uint8Array {
+    return this.messageBuffers.take(length)
   }
 
   /** Reads `length` bytes at `offset` of `path` and checks them against `sha256`, on the thread */
@@ -57,7 +74,8 @@ export class HashThread {
    * Checks a chunk that arrived (its pieces, `offset` in its file) against `sha256` on the
    * thread, feeding whole-file hash `job` when it stands at `offset`. The pieces are copied
    * into one buffer that goes to the thread and comes back: the chunk, as one buffer, when it
-   * matches, else undefined.
+   * matches, else undefined. Once answered, a single piece in a message buffer
+   * (`messageBuffer`) is taken back for the next message: its caller must not read it again.
    */
   async verifyChunk (job: number | undefined, offset: number, pieces: readonly Uint8Array[], sha256: Uint8Array): Promise<Uint8Array | undefined> {
     const data = this.chunkBuffers.joined(pieces)
@@ -65,6 +83,11 @@ export class HashThread {
     const answer = this.ask<{ ok: boolean, data: Uint8Array }>(req)
     this.started().postMessage({ op: 'verify', req, job, offset, data, sha256: sha256.slice() } satisfies ToThread, [data.buffer as ArrayBuffer])
     const { ok, data: back } = await answer
+    // answered, match or not: the caller reads only what came back, so a chunk whole in
+    // one message buffer gives that buffer back. Parts are left to their joiner, which
+    // compares them when a join fails; without an answer (the thread failed) nothing is
+    // taken back, as the caller then hashes the pieces itself
+    if (pieces.length === 1) this.messageBuffers.recycleUnder(pieces[0])
     this.chunkBuffers.issued(back)
     if (ok) return back
     this.chunkBuffers.recycle(back)
@@ -137,72 +160,6 @@ export class HashThread {
     const waiters = [...this.waiting.values()]
     this.waiting.clear()
     for (const w of waiters) w.reject(err)
-  }
-}
-
-/**
- * Buffers kept for chunks on their way to and from the thread: a download in flight uses a
- * few (chunks being verified, writes queued), and reusing them spares the collector a
- * megabyte of garbage per chunk. Only buffers `verifyChunk` handed out come back here.
- */
-class ChunkBuffers {
-  private readonly free = new Map<number, Uint8Array[]>()
-  private readonly handedOut = new WeakSet<Uint8Array>()
-  private bytes = 0
-
-  constructor (private readonly maxBytes: number) {}
-
-  /** The pieces copied into one buffer of its own (not Buffer's shared pool: it is transferred to the thread) */
-  joined (pieces: readonly Uint8Array[]): Uint8Array {
-    let length = 0
-    for (const piece of pieces) length += piece.byteLength
-    const out = this.take(length)
-    let at = 0
-    for (const piece of pieces) {
-      out.set(piece, at)
-      at += piece.byteLength
-    }
-    return out
-  }
-
-  /** A buffer back from the thread: it may be recycled once its user is done */
-  issued (buffer: Uint8Array): void {
-    this.handedOut.add(buffer)
-  }
-
-  /** Keeps a buffer handed out for a later chunk of its length; when full, buffers of other lengths (other downloads' chunk sizes) go first */
-  recycle (buffer: Uint8Array): void {
-    if (!this.handedOut.delete(buffer)) return
-    const length = buffer.byteLength
-    if (this.bytes + length > this.maxBytes) this.dropOtherThan(length)
-    if (this.bytes + length > this.maxBytes) return
-    const list = this.free.get(length) ?? []
-    list.push(buffer)
-    this.free.set(length, list)
-    this.bytes += length
-  }
-
-  /** Lets every kept buffer go (no download is under way) */
-  clear (): void {
-    this.free.clear()
-    this.bytes = 0
-  }
-
-  private dropOtherThan (length: number): void {
-    for (const [other, list] of this.free) {
-      if (other === length) continue
-      this.bytes -= other * list.length
-      this.free.delete(other)
-    }
-  }
-
-  private take (length: number): Uint8Array {
-    const list = this.free.get(length)
-    const kept = list?.pop()
-    if (list?.length === 0) this.free.delete(length)
-    if (kept == null) return Buffer.allocUnsafeSlow(length)
-    this.bytes -= length
-    return kept
   }
 }
 
