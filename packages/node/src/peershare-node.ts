@@ -45,7 +45,7 @@ import { KeyGrants } from './keys/index.js'
 import { ExchangeServer } from './exchange/exchange-server.js'
 import type { FetchSessionComponents } from './exchange/fetch-session.js'
 import { servableFiles } from './exchange/servable.js'
-import { hashThread } from './hash-thread/index.js'
+import { chunkMessages, hashThread } from './hash-thread/index.js'
 import { FileIndex, type ProviderEntry, lookupProviders } from './dht/index.js'
 import { type NamedDht, nodeDhts, type PeershareLibp2p } from './libp2p.js'
 import { Bandwidth, type BandwidthLimits } from './limits/bandwidth.js'
@@ -159,7 +159,7 @@ export class PeershareNode {
     // peers granted a file (keys/) may fetch it whatever its visibility; keys is built below, asked at serve time
     // and peers asked to hold a file (replication/holder/, built below) fetch it as its grantees do
     this.access = new Access({ contacts: this.contacts, grantees: { mayAccess: (fileId, peer) => this.keys.mayAccess(fileId, peer) || this.replicationParts.permits.allows(fileId, peer.toString()) }, self: libp2p.peerId.toString() })
-    this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout }
+    this.exchangeClient = { libp2p, limits: config.exchange, dialTimeout: config.dialTimeout, assemble: chunkMessages }
     this.dhts = nodeDhts(libp2p, config)
     this.index = new FileIndex({ dhts: this.dhts, peerStore: libp2p.peerStore, peerId: libp2p.peerId, log: logger('peershare:node:index'), concurrency: config.provide.concurrency })
     this.bandwidth = new Bandwidth(config.limits)

@@ -111,6 +111,19 @@ describe('FramedStream', () => {
     assert.notEqual(b.readStatus, 'paused')
   })
 
+  it('wakes a read whose message the paused stream completes as it resumes', async () => {
+    const receiver = new FramedStream(b, { maxMessageBytes: 1 << 20, highWaterMark: 1000 })
+    const [prefix] = receiver.frame([new Uint8Array(5000)])
+    a.send(Uint8Array.from([...prefix, ...new Uint8Array(3000).fill(3)]))
+    await until(() => b.readStatus === 'paused')
+    a.send(new Uint8Array(2000).fill(2))
+    // the rest waits in the paused stream; the read resumes it and must see it
+    await until(() => b.readBufferLength === 2000)
+    const frame = await receiver.read({ signal: AbortSignal.timeout(5000) })
+    assert.equal(frame?.byteLength, 5000)
+    assert.equal(frame?.get(4999), 2)
+  })
+
   it('honours an abort signal while waiting', async () => {
     const receiver = new FramedStream(b, { maxMessageBytes: 1000, highWaterMark: 1 << 16 })
     await assert.rejects(receiver.read({ signal: AbortSignal.timeout(50) }), { name: 'AbortedError' })
@@ -163,6 +176,18 @@ describe('FramedStream', () => {
       receiver.limitMessages(6000)
       assert.equal((await receiver.read())?.byteLength, 5000)
       await assert.rejects(receiver.read(), { name: 'InvalidMessageError', message: /8000 bytes exceeds the limit of 6000/ })
+    })
+
+    it('reads nothing after a framed message over a limit lowered meanwhile, not even the messages framed after it', async () => {
+      const sender = new FramedStream(a, { maxMessageBytes: 1 << 20, highWaterMark: 1 << 16 })
+      const receiver = new FramedStream(b, { maxMessageBytes: 1 << 20, highWaterMark: 1 << 22, assemble: assembler(1000) })
+      for (const size of [10, 500, 20]) await sender.write(new Uint8Array(size))
+      assert.equal((await receiver.read())?.byteLength, 10)
+      // (a look inside: the other two are framed ahead)
+      await until(() => (receiver as unknown as { ready: unknown[] }).ready.length === 2, 10_000, 'two messages framed ahead')
+      receiver.limitMessages(100)
+      await assert.rejects(receiver.read(), { name: 'InvalidMessageError', message: /500 bytes exceeds the limit of 100/ })
+      await assert.rejects(receiver.read(), { name: 'InvalidMessageError' })
     })
 
     it('pauses the stream while assembled bytes wait unread, resumes as they are read', async () => {

@@ -34,8 +34,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import { equals } from 'uint8arrays/equals'
 import type { ExchangeLimits } from '../config.js'
 import { AbortedError, FileNotFoundError, PeerMisbehavedError, PeerUnreachableError, RemoteFailureError, SourceBusyError } from '../errors.js'
-import { FramedStream } from './framed-stream.js'
-import { hashThread } from '../hash-thread/index.js'
+import { FramedStream, type FramedStreamInit } from './framed-stream.js'
 import { acceptedEncodings, decompressChunk } from './inflate.js'
 import { withTimeout } from '../signals.js'
 // the module itself, not transports/index.js: the browser bundle takes this file and none of the node-only transports
@@ -46,6 +45,12 @@ export interface FetchSessionComponents {
   libp2p: Pick<Libp2p, 'dial'>
   limits: Pick<ExchangeLimits, 'requestTimeout' | 'readHighWaterMark' | 'compression'>
   dialTimeout: number
+  /**
+   * Where a session's large messages (chunks) are assembled as they arrive
+   * (FramedStream's `assemble`): the daemon's hash thread's reused buffers. None (a
+   * browser page): they stay as they came until read
+   */
+  assemble?: FramedStreamInit['assemble']
 }
 
 /**
@@ -284,13 +289,6 @@ async function dial (components: FetchSessionComponents, target: PeerId | Multia
 export const OPENING_WINDOW_BYTES = 4 * 1024 * 1024
 
 /**
- * Chunk messages (and other large ones) are assembled in the hash thread's reused
- * message buffers as they arrive (framed-stream.ts says why); smaller ones, a chunk
- * request's answer or a Have, stay as they came
- */
-const CHUNK_MESSAGES = { minBytes: 64 * 1024, take: (length: number) => hashThread.messageBuffer(length) }
-
-/**
  * An exchange stream on `protocol`, opened lazily where the muxer allows (the Want
  * follows the proposal at once: transports/lazy-select.ts), with the window for the
  * first chunks. A peer that does not speak it fails with UnsupportedProtocolError,
@@ -307,7 +305,7 @@ async function openStream (components: FetchSessionComponents, connection: Conne
     throw new PeerUnreachableError(`Cannot open a stream to peer ${connection.remotePeer}: ${err.message}`)
   }
   openReceiveWindow(stream, OPENING_WINDOW_BYTES)
-  return new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: components.limits.readHighWaterMark, assemble: CHUNK_MESSAGES })
+  return new FramedStream(stream, { maxMessageBytes: MAX_MESSAGE_BYTES, highWaterMark: components.limits.readHighWaterMark, assemble: components.assemble })
 }
 
 /** Reads the provider's next message; `userSignal` tells a cancel from a timeout */

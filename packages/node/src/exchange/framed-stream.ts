@@ -70,7 +70,11 @@ export class FramedStream {
     stream.addEventListener('remoteCloseWrite', () => { this.finished = true; this.notify() })
     stream.addEventListener('end', () => { this.notify() })
     stream.addEventListener('close', (evt) => {
-      if (evt.error != null) this.failure ??= evt.error
+      if (evt.error != null) {
+        this.failure ??= evt.error
+        // a stream that failed ends reading at once, messages framed ahead included (as without `assemble`)
+        this.dropReady()
+      }
       this.notify()
     })
   }
@@ -173,7 +177,10 @@ export class FramedStream {
     }
   }
 
-  /** Ends reading with `err`: nothing more is kept (messages framed before it are still read) */
+  /**
+   * Ends reading with `err`, a fault of the next message not yet framed: nothing more is
+   * kept, and messages framed ahead of it, which came before it, are still read
+   */
   private fail (err: Error): void {
     this.failure ??= err
     this.buffer.consume(this.buffer.byteLength)
@@ -213,6 +220,8 @@ export class FramedStream {
     if (frame == null) return undefined
     this.readyBytes -= frame.byteLength
     if (frame.byteLength > this.maxMessageBytes) {
+      // the messages framed after it are not read either
+      this.dropReady()
       this.fail(tooLong(frame.byteLength, this.maxMessageBytes))
       return undefined
     }
@@ -269,13 +278,24 @@ export class FramedStream {
     return true
   }
 
+  private dropReady (): void {
+    this.ready.length = 0
+    this.readyBytes = 0
+  }
+
   private pushReady (frame: Uint8ArrayList): void {
     this.ready.push(frame)
     this.readyBytes += frame.byteLength
   }
 
   private async waitForData (signal?: AbortSignal): Promise<void> {
-    if (this.stream.readStatus === 'paused') this.stream.resume()
+    if (this.stream.readStatus === 'paused') {
+      // resume() hands over what the stream holds at once, before a wait would be set up
+      // to hear of it: the reader looks again first (a message it completed went unread
+      // until the next bytes came, or the session's timeout)
+      this.stream.resume()
+      if (this.stream.readStatus !== 'paused') return
+    }
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => { cleanup(); reject(new AbortedError('Read aborted')) }
       const cleanup = (): void => { this.wake = undefined; signal?.removeEventListener('abort', onAbort) }

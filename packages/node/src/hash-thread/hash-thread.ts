@@ -204,3 +204,9 @@ export class FileHashJob {
 
 /** The process's hash thread */
 export const hashThread = new HashThread()
+
+/**
+ * A download session's `assemble` (FramedStream, exchange/framed-stream.ts says why): its
+ * messages of 64 KiB and more, the chunks, go into the thread's reused message buffers
+ */
+export const chunkMessages = { minBytes: 64 * 1024, take: (length: number) => hashThread.messageBuffer(length) }

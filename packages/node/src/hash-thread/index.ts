@@ -9,12 +9,13 @@
  *    so a download that arrives in order hashes each byte twice in memory and reads
  *    nothing back. The chunk goes over as one buffer, copied once, and comes back.
  *  - `messageBuffer(length)`: a reused buffer for an incoming chunk message (FramedStream's
- *    `assemble`); a chunk in one is verified as one piece and its buffer taken back.
+ *    `assemble`, given to a node's download sessions as `chunkMessages`); a chunk in one
+ *    is verified as one piece and its buffer taken back.
  *  - `readVerified(path, offset, length, sha256)`: a chunk read and checked against its
  *    hash on the thread; the bytes come back as a list of 256 KiB pieces, copied once
  *    out of a read buffer the thread keeps (worker.ts says why: fresh memory is dear).
  * One thread per process, started on first use and unref'd: it never keeps the
  * process alive. Node only (node:worker_threads); a browser hashes on its own thread.
  */
-export { FileHashJob, HashThread, hashThread } from './hash-thread.js'
+export { chunkMessages, FileHashJob, HashThread, hashThread } from './hash-thread.js'
 export type { ReadVerifiedResult } from './messages.js'
